@@ -1,0 +1,90 @@
+//! `keyward identity new | show`: make a plain identity for CI, show the one in use.
+
+use std::path::PathBuf;
+
+use age::secrecy::ExposeSecret;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::Context;
+use crate::crypto::{self, IdentitySpec};
+use crate::error::Result;
+
+/// Create a plain identity (for CI) or show the recipient of the identity in use
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  keyward identity new --out ci.key\n  keyward identity show\n  keyward -i ~/.ssh/id_ed25519 identity show")]
+pub struct IdentityArgs {
+    #[command(subcommand)]
+    pub command: IdentityCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IdentityCommand {
+    /// Write a fresh plain (unencrypted) identity and print its public recipient
+    ///
+    /// With --out, the identity goes to FILE (created 0600, never overwritten) and the
+    /// recipient to stdout. Without it, the identity itself is printed on stdout (as
+    /// `age-keygen` does), for piping into a CI secret store, and the recipient on stderr.
+    #[command(after_help = "Examples:\n  keyward identity new --out ci.key\n  keyward access grant \"$(keyward identity new --out ci.key)\" -e prod")]
+    New {
+        /// Where to write the identity
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Print the public recipient of the identity in use, and whether an agent serves it
+    #[command(after_help = "Examples:\n  keyward identity show\n  keyward identity show --json")]
+    Show,
+}
+
+#[derive(Serialize)]
+struct Shown {
+    recipient: String,
+    source: String,
+    via: String,
+    agent: bool,
+}
+
+pub fn run(args: IdentityArgs, ctx: &Context) -> Result<()> {
+    match args.command {
+        IdentityCommand::New { out } => {
+            let id = age::x25519::Identity::generate();
+            let recipient = id.to_public().to_string();
+            match out {
+                Some(path) => {
+                    crypto::write_plain_identity(&path, &id)?;
+                    ctx.out
+                        .note(&format!("wrote identity `{}` (mode 0600)", path.display()));
+                    ctx.out.line(&recipient)
+                }
+                None => {
+                    ctx.out.note(&format!("public key: {recipient}"));
+                    ctx.out.line(id.to_string().expose_secret())
+                }
+            }
+        }
+        IdentityCommand::Show => {
+            let id = ctx.identity()?;
+            let source = match &ctx.identity_spec {
+                IdentitySpec::Literal(_) => "KEYWARD_IDENTITY (literal)".to_owned(),
+                IdentitySpec::File(p) | IdentitySpec::Default(p) => p.display().to_string(),
+            };
+            let shown = Shown {
+                recipient: id.recipient.clone(),
+                source,
+                via: id.via.to_owned(),
+                agent: id.via == "agent",
+            };
+            if ctx.out.json {
+                return ctx.out.json(&shown);
+            }
+            ctx.out.line(&shown.recipient)?;
+            ctx.out.note(&format!("identity: {}", shown.source));
+            if shown.agent {
+                ctx.out.note("unlocked by: the keyward agent (`keyward lock` ends it)");
+            } else {
+                ctx.out.note(&format!("unlocked by: {}", shown.via));
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! The one error type of keyward and the only place that maps errors to exit codes
+//! (DESIGN §6). Messages never contain a secret value: variants carry names and paths only.
+
+use std::path::PathBuf;
+
+use crate::names::{EnvName, KeyName};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Exit codes, DESIGN §6. The man page's EXIT STATUS section is built from this table.
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (0, "success; nothing found"),
+    (1, "any other error"),
+    (2, "usage error: bad flag, name, duration or date"),
+    (3, "not found: vault, environment, key or version"),
+    (4, "key not usable: revoked or expired; verify rejected the key"),
+    (5, "unlock failed: no identity, wrong passphrase, not a recipient"),
+    (6, "integrity: corrupt or tampered file, broken audit chain"),
+    (7, "busy: lock not obtained within the timeout"),
+    (8, "findings: check found keys needing attention, scan found leaks"),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    // ---- 2: usage
+    #[error("{0}")]
+    Usage(String),
+
+    // ---- 3: not found
+    #[error("no vault at `{}`\nhint: run `keyward init` or point --vault / KEYWARD_VAULT at an existing vault", path.display())]
+    VaultNotFound { path: PathBuf },
+    #[error("no environment `{env}` in the vault\nhint: `keyward env list` shows the environments")]
+    EnvNotFound { env: EnvName },
+    #[error("no key `{name}` in environment `{env}`")]
+    KeyNotFound { name: KeyName, env: EnvName },
+    #[error("key `{name}` in environment `{env}` has no version {version}")]
+    VersionNotFound {
+        name: KeyName,
+        env: EnvName,
+        version: u32,
+    },
+    #[error("key not found: the presented key is not in environment `{env}`")]
+    UnknownPresentedKey { env: EnvName },
+    #[error("no file `{}`", path.display())]
+    FileNotFound { path: PathBuf },
+
+    // ---- 4: not usable
+    #[error("key `{name}` version {version} in `{env}` is {status}{detail}")]
+    Unusable {
+        name: KeyName,
+        env: EnvName,
+        version: u32,
+        status: &'static str,
+        detail: String,
+    },
+    #[error("{0}")]
+    Rejected(String),
+
+    // ---- 5: unlock
+    #[error(
+        "no identity: {detail}\nhint: run `keyward init`, or set --identity / KEYWARD_IDENTITY"
+    )]
+    NoIdentity { detail: String },
+    #[error("wrong passphrase for identity `{}`", path.display())]
+    WrongPassphrase { path: PathBuf },
+    #[error(
+        "a passphrase is needed to unlock `{}` and there is no terminal to ask on\nhint: set KEYWARD_PASSPHRASE_FILE (or KEYWARD_PASSPHRASE), run `keyward unlock`, or use a plain identity",
+        path.display()
+    )]
+    NoPassphrase { path: PathBuf },
+    #[error("identity `{}` is readable by group or others (mode {mode:03o})\nhint: chmod 600 {}", path.display(), path.display())]
+    IdentityPermissions { path: PathBuf, mode: u32 },
+    #[error("cannot use identity {what}: {detail}")]
+    BadIdentity { what: String, detail: String },
+    #[error(
+        "the identity in use is not a recipient of environment `{env}`\nhint: ask someone with access to run `keyward access grant <your recipient> -e {env}`"
+    )]
+    NotARecipient { env: EnvName },
+
+    // ---- 6: integrity
+    #[error("`{}` is corrupt or has been tampered with: {detail}", path.display())]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("audit chain of `{env}` ({chain}) is broken at event {seq}: {detail}")]
+    BrokenChain {
+        env: EnvName,
+        chain: &'static str,
+        seq: i64,
+        detail: String,
+    },
+
+    // ---- 7: busy
+    #[error(
+        "environment `{env}` is locked by another writer (waited {secs}s)\nhint: retry, or raise KEYWARD_LOCK_TIMEOUT"
+    )]
+    Busy { env: EnvName, secs: u64 },
+
+    // ---- 8: findings (the command already printed them)
+    #[error("{0}")]
+    Findings(String),
+
+    // ---- 1: everything else
+    #[error(
+        "`{}` was written by a newer keyward (format {found}, this one reads up to {supported})\nhint: upgrade keyward",
+        path.display()
+    )]
+    NewerFormat {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("{0}")]
+    Refused(String),
+    #[error("{action} `{}`: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Other(String),
+    /// `run` passes its child's status through; nothing is printed.
+    #[error("")]
+    ChildExit(u8),
+    /// Stdout was closed (`keyward list | head`): end quietly.
+    #[error("")]
+    BrokenPipe,
+}
+
+impl Error {
+    /// The only mapping from errors to exit codes (DESIGN §6).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => 2,
+            Error::VaultNotFound { .. }
+            | Error::EnvNotFound { .. }
+            | Error::KeyNotFound { .. }
+            | Error::VersionNotFound { .. }
+            | Error::UnknownPresentedKey { .. }
+            | Error::FileNotFound { .. } => 3,
+            Error::Unusable { .. } | Error::Rejected(_) => 4,
+            Error::NoIdentity { .. }
+            | Error::WrongPassphrase { .. }
+            | Error::NoPassphrase { .. }
+            | Error::IdentityPermissions { .. }
+            | Error::BadIdentity { .. }
+            | Error::NotARecipient { .. } => 5,
+            Error::Corrupt { .. } | Error::BrokenChain { .. } => 6,
+            Error::Busy { .. } => 7,
+            Error::Findings(_) => 8,
+            Error::ChildExit(code) => *code,
+            Error::BrokenPipe => 0,
+            Error::NewerFormat { .. }
+            | Error::Refused(_)
+            | Error::Io { .. }
+            | Error::Other(_) => 1,
+        }
+    }
+
+    /// Whether `lib::run` should print this error (some carry only an exit code).
+    pub fn is_silent(&self) -> bool {
+        matches!(self, Error::ChildExit(_) | Error::BrokenPipe | Error::Findings(_))
+    }
+
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        let path = path.into();
+        if source.kind() == std::io::ErrorKind::BrokenPipe {
+            return Error::BrokenPipe;
+        }
+        Error::Io {
+            action,
+            path,
+            source,
+        }
+    }
+
+    pub fn usage(msg: impl Into<String>) -> Self {
+        Error::Usage(msg.into())
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    /// SQL errors on a database that decrypted fine mean a damaged or hostile image.
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode::*;
+        match e.sqlite_error_code() {
+            Some(DatabaseCorrupt | NotADatabase) => Error::Corrupt {
+                path: PathBuf::from("<database>"),
+                detail: e.to_string(),
+            },
+            Some(DatabaseBusy | DatabaseLocked) => Error::Other(format!("database busy: {e}")),
+            _ => Error::Other(format!("database error: {e}")),
+        }
+    }
+}

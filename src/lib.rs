@@ -1,0 +1,45 @@
+//! keyward: an age-encrypted SQLite vault for API keys.
+//!
+//! `run` parses the command line, dispatches to `cmd`, and prints an error once.
+//! Everything below returns errors and never prints them.
+
+pub mod agent;
+pub mod audit;
+pub mod cli;
+pub mod cmd;
+pub mod crypto;
+pub mod error;
+pub mod names;
+pub mod output;
+pub mod vault;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use error::{Error, Result};
+
+/// Parse `args`, run the command, print any error once, and return the exit code of
+/// DESIGN §6.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    crypto::harden_process();
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cmd::dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if !e.is_silent() {
+                let _ = writeln!(std::io::stderr(), "error: {e}");
+            }
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Lifecycle events inside the environment database: written in the same commit as the
+//! change they describe (DESIGN §5).
+
+use rusqlite::{OptionalExtension, params};
+
+use crate::audit::{self, Actor, Canonical, Event, GENESIS};
+use crate::error::Result;
+use crate::vault::store::EnvDb;
+
+impl EnvDb {
+    /// The actor's row id, inserted on first use.
+    pub fn actor_id(&self, actor: &Actor) -> Result<i64> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM actors WHERE recipient = ?1 AND os_user = ?2 AND host = ?3 AND via = ?4",
+        )?;
+        let p = params![actor.recipient, actor.os_user, actor.host, actor.via];
+        if let Some(id) = stmt.query_row(p, |r| r.get(0)).optional()? {
+            return Ok(id);
+        }
+        self.conn.execute(
+            "INSERT INTO actors(recipient, os_user, host, via) VALUES (?1, ?2, ?3, ?4)",
+            p,
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Append a lifecycle event to the chain in this (uncommitted) database.
+    pub fn record(
+        &self,
+        actor: &Actor,
+        action: &str,
+        key: Option<&str>,
+        version: Option<u32>,
+        reason: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        let actor_id = self.actor_id(actor)?;
+        let prev: [u8; 32] = self
+            .conn
+            .prepare_cached("SELECT hash FROM events ORDER BY seq DESC LIMIT 1")?
+            .query_row([], |r| r.get::<_, Vec<u8>>(0))
+            .optional()?
+            .and_then(|h| h.try_into().ok())
+            .unwrap_or(GENESIS);
+        let canon = audit::canonical(&self.env, actor, action, key, version, reason, None, now);
+        let hash = audit::chain_hash(&prev, &canon.bytes());
+        self.conn
+            .prepare_cached(
+                "INSERT INTO events(time, action, key, version, actor, reason, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![now, action, key, version, actor_id, reason, &hash[..]])?;
+        Ok(())
+    }
+
+    /// Every lifecycle event, oldest first, with its chain checked as it is read:
+    /// `Err(BrokenChain)` names the first event whose hash does not follow.
+    pub fn lifecycle_events(&self) -> Result<Vec<Event>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT e.seq, e.time, e.action, e.key, e.version, a.recipient, a.os_user, a.host, a.via, e.reason, e.hash
+             FROM events e LEFT JOIN actors a ON a.id = e.actor ORDER BY e.seq",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut prev = GENESIS;
+        let mut out = Vec::new();
+        let mut expect_seq = 1;
+        while let Some(r) = rows.next()? {
+            let seq: i64 = r.get(0)?;
+            let stored: Vec<u8> = r.get(10)?;
+            let recipient: Option<String> = r.get(5)?;
+            let Some(recipient) = recipient else {
+                return Err(audit::broken(&self.env, "lifecycle", seq, "its actor is missing"));
+            };
+            if seq != expect_seq {
+                return Err(audit::broken(
+                    &self.env,
+                    "lifecycle",
+                    seq,
+                    &format!("event {expect_seq} is missing"),
+                ));
+            }
+            let canon = Canonical {
+                v: 1,
+                time: r.get(1)?,
+                env: self.env.to_string(),
+                action: r.get(2)?,
+                key: r.get(3)?,
+                version: r.get(4)?,
+                recipient,
+                os_user: r.get(6)?,
+                host: r.get(7)?,
+                via: r.get(8)?,
+                reason: r.get(9)?,
+                outcome: None,
+            };
+            let hash = audit::chain_hash(&prev, &canon.bytes());
+            if stored.as_slice() != hash {
+                return Err(audit::broken(
+                    &self.env,
+                    "lifecycle",
+                    seq,
+                    "its hash does not match its content and the previous event (edited, deleted or reordered)",
+                ));
+            }
+            out.push(canon.into_event("lifecycle", seq, prev, hash));
+            prev = hash;
+            expect_seq += 1;
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,151 @@
+//! The append-only access journal, `journal/<env>.db` (DESIGN §5): an on-disk SQLite
+//! database in WAL mode whose rows are sealed by `audit::seal`. Appends are O(1) (the
+//! previous hash is read from the last row's clear column) and serialised by SQLite's
+//! own `BEGIN IMMEDIATE` lock, so any number of processes may append at once.
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+use crate::audit::{self, Canonical, Event, GENESIS};
+use crate::error::{Error, Result};
+use crate::names::EnvName;
+use crate::vault::paths::{VaultPaths, create_private_dir};
+
+pub struct Journal {
+    conn: Connection,
+    env: EnvName,
+    path: PathBuf,
+}
+
+impl Journal {
+    /// Open (creating if needed) the journal of `env`. Files are created 0600; SQLite
+    /// gives the `-wal` and `-shm` files the same mode.
+    pub fn open(paths: &VaultPaths, env: &EnvName) -> Result<Journal> {
+        let dir = paths.journal_dir();
+        create_private_dir(&dir)?;
+        let path = paths.journal(env);
+        OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| Error::io("cannot open journal", &path, e))?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let wrap = |e: rusqlite::Error| journal_error(&path, e);
+        let conn = Connection::open_with_flags(&path, flags).map_err(wrap)?;
+        let timeout = crate::vault::lock::lock_timeout()?.max(Duration::from_millis(100));
+        conn.busy_timeout(timeout).map_err(wrap)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(wrap)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(wrap)?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS journal(
+               seq INTEGER PRIMARY KEY,
+               nonce BLOB NOT NULL,
+               sealed BLOB NOT NULL,
+               hash BLOB NOT NULL
+             );",
+        )
+        .map_err(wrap)?;
+        Ok(Journal {
+            conn,
+            env: env.clone(),
+            path,
+        })
+    }
+
+    /// Append one sealed event, durably (WAL + synchronous=FULL) before returning.
+    pub fn append(&mut self, key: &[u8; 32], canon: &Canonical) -> Result<()> {
+        let path = self.path.clone();
+        let wrap = |e: rusqlite::Error| journal_error(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(wrap)?;
+        let last: Option<(i64, Vec<u8>)> = tx
+            .query_row(
+                "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(wrap)?;
+        let (seq, prev) = match last {
+            None => (1, GENESIS),
+            Some((seq, hash)) => (
+                seq + 1,
+                hash.try_into().map_err(|_| Error::Corrupt {
+                    path: path.clone(),
+                    detail: "journal row has a malformed hash".into(),
+                })?,
+            ),
+        };
+        let bytes = canon.bytes();
+        let hash = audit::chain_hash(&prev, &bytes);
+        let (nonce, sealed) = audit::seal(key, &self.env, seq, &hash, &bytes);
+        tx.execute(
+            "INSERT INTO journal(seq, nonce, sealed, hash) VALUES (?1, ?2, ?3, ?4)",
+            params![seq, &nonce[..], sealed, &hash[..]],
+        )
+        .map_err(wrap)?;
+        tx.commit().map_err(wrap)?;
+        Ok(())
+    }
+
+    /// Every access event, oldest first, unsealed and chain-checked.
+    pub fn events(&self, key: &[u8; 32]) -> Result<Vec<Event>> {
+        let wrap = |e: rusqlite::Error| journal_error(&self.path, e);
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, nonce, sealed, hash FROM journal ORDER BY seq")
+            .map_err(wrap)?;
+        let mut rows = stmt.query([]).map_err(wrap)?;
+        let mut prev = GENESIS;
+        let mut expect = 1;
+        let mut out = Vec::new();
+        let broken = |seq, d: &str| audit::broken(&self.env, "access", seq, d);
+        while let Some(r) = rows.next().map_err(wrap)? {
+            let seq: i64 = r.get(0).map_err(wrap)?;
+            let nonce: Vec<u8> = r.get(1).map_err(wrap)?;
+            let sealed: Vec<u8> = r.get(2).map_err(wrap)?;
+            let stored: Vec<u8> = r.get(3).map_err(wrap)?;
+            if seq != expect {
+                return Err(broken(seq, &format!("event {expect} is missing")));
+            }
+            let hash: [u8; 32] = stored
+                .try_into()
+                .map_err(|_| broken(seq, "malformed hash"))?;
+            let plain = audit::unseal(key, &self.env, seq, &hash, &nonce, &sealed)
+                .ok_or_else(|| broken(seq, "its seal does not open (edited or moved)"))?;
+            if audit::chain_hash(&prev, &plain) != hash {
+                return Err(broken(
+                    seq,
+                    "its hash does not follow from the previous event (deleted or reordered)",
+                ));
+            }
+            let canon: Canonical = serde_json::from_slice(&plain)
+                .map_err(|_| broken(seq, "its content is malformed"))?;
+            out.push(canon.into_event("access", seq, prev, hash));
+            prev = hash;
+            expect += 1;
+        }
+        Ok(out)
+    }
+}
+
+fn journal_error(path: &std::path::Path, e: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode::*;
+    match e.sqlite_error_code() {
+        Some(DatabaseCorrupt | NotADatabase) => Error::Corrupt {
+            path: path.to_owned(),
+            detail: "not a journal database".into(),
+        },
+        _ => Error::Other(format!(
+            "cannot write the access journal `{}`: {e}",
+            path.display()
+        )),
+    }
+}

@@ -1,0 +1,463 @@
+//! Keys and versions: the queries every command goes through (DESIGN §4).
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde::Serialize;
+
+use crate::crypto::{Format, GenSpec, Secret};
+use crate::error::{Error, Result};
+use crate::names::KeyName;
+use crate::vault::schema::*;
+use crate::vault::store::EnvDb;
+
+/// A version's status at a given moment. Only `active` is ever handed out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Active,
+    Retiring,
+    Retired,
+    Revoked,
+    Expired,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Retiring => "retiring",
+            Status::Retired => "retired",
+            Status::Revoked => "revoked",
+            Status::Expired => "expired",
+        }
+    }
+}
+
+/// `generated` keys get new values from keyward; `imported` ones from their provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Generated,
+    Imported,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Generated => "generated",
+            Kind::Imported => "imported",
+        }
+    }
+}
+
+/// A key's metadata (no value).
+#[derive(Clone, Debug)]
+pub struct KeyMeta {
+    pub id: i64,
+    pub name: KeyName,
+    pub kind: Kind,
+    pub spec: Option<GenSpec>,
+    pub scopes: Vec<String>,
+    pub note: Option<String>,
+    pub created: i64,
+    pub rotate_every: Option<i64>,
+}
+
+/// One version of a key (no value).
+#[derive(Clone, Debug)]
+pub struct VersionInfo {
+    pub version: u32,
+    pub created: i64,
+    pub expires: Option<i64>,
+    raw_status: i64,
+    pub retire_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub revoked_by: Option<String>,
+    pub revoke_reason: Option<String>,
+}
+
+impl VersionInfo {
+    /// The status at `now`: revocation wins, then retirement, then expiry.
+    pub fn status(&self, now: i64) -> Status {
+        match self.raw_status {
+            ST_REVOKED => Status::Revoked,
+            ST_RETIRED => Status::Retired,
+            _ if self.expires.is_some_and(|e| e <= now) => Status::Expired,
+            ST_RETIRING if self.retire_at.is_some_and(|t| t <= now) => Status::Retired,
+            ST_RETIRING => Status::Retiring,
+            _ => Status::Active,
+        }
+    }
+
+    /// Still accepted by `verify`: active, or retiring within its grace period.
+    pub fn verifies(&self, now: i64) -> bool {
+        matches!(self.status(now), Status::Active | Status::Retiring)
+    }
+}
+
+/// A key with its newest version, as `list` shows it.
+#[derive(Clone, Debug)]
+pub struct KeyState {
+    pub meta: KeyMeta,
+    pub current: VersionInfo,
+}
+
+/// Metadata for a new key.
+#[derive(Clone, Debug, Default)]
+pub struct NewKey {
+    pub scopes: Vec<String>,
+    pub note: Option<String>,
+    pub rotate_every: Option<i64>,
+}
+
+const KEY_COLS: &str = "k.id, k.name, k.kind, k.format, k.bytes, k.prefix, k.scopes, k.note, k.created, k.rotate_every";
+const VERSION_COLS: &str = "v.version, v.created, v.expires, v.status, v.retire_at, v.revoked_at, (SELECT recipient FROM actors WHERE id = v.revoked_by), v.revoke_reason";
+
+fn key_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<KeyMeta> {
+    let name: String = r.get(at + 1)?;
+    let kind: i64 = r.get(at + 2)?;
+    let format: Option<String> = r.get(at + 3)?;
+    let bytes: Option<i64> = r.get(at + 4)?;
+    let prefix: Option<String> = r.get(at + 5)?;
+    let scopes: Option<String> = r.get(at + 6)?;
+    let spec = format.as_deref().and_then(Format::parse).map(|format| GenSpec {
+        format,
+        bytes: bytes.unwrap_or(crate::crypto::DEFAULT_BYTES as i64) as usize,
+        prefix: prefix.unwrap_or_else(|| crate::crypto::DEFAULT_PREFIX.into()),
+    });
+    Ok(KeyMeta {
+        id: r.get(at)?,
+        // Names were validated on the way in; a hostile image gets a placeholder.
+        name: name
+            .parse()
+            .unwrap_or_else(|_| "INVALID_NAME".parse().expect("valid")),
+        kind: if kind == KIND_GENERATED {
+            Kind::Generated
+        } else {
+            Kind::Imported
+        },
+        spec,
+        scopes: scopes
+            .filter(|s| !s.is_empty())
+            .map(|s| s.split(',').map(str::to_owned).collect())
+            .unwrap_or_default(),
+        note: r.get(at + 7)?,
+        created: r.get(at + 8)?,
+        rotate_every: r.get(at + 9)?,
+    })
+}
+
+fn version_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<VersionInfo> {
+    Ok(VersionInfo {
+        version: r.get(at)?,
+        created: r.get(at + 1)?,
+        expires: r.get(at + 2)?,
+        raw_status: r.get(at + 3)?,
+        retire_at: r.get(at + 4)?,
+        revoked_at: r.get(at + 5)?,
+        revoked_by: r.get(at + 6)?,
+        revoke_reason: r.get(at + 7)?,
+    })
+}
+
+impl EnvDb {
+    pub fn key(&self, name: &KeyName) -> Result<KeyMeta> {
+        self.conn
+            .query_row(
+                &format!("SELECT {KEY_COLS} FROM keys k WHERE k.name = ?1"),
+                [name.as_str()],
+                |r| key_from_row(r, 0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::KeyNotFound {
+                name: name.clone(),
+                env: self.env.clone(),
+            })
+    }
+
+    pub fn has_key(&self, name: &KeyName) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row("SELECT 1 FROM keys WHERE name = ?1", [name.as_str()], |_| {
+                Ok(())
+            })
+            .optional()?
+            .is_some())
+    }
+
+    /// Every version of a key, oldest first.
+    pub fn versions(&self, key: &KeyMeta) -> Result<Vec<VersionInfo>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {VERSION_COLS} FROM versions v WHERE v.key_id = ?1 ORDER BY v.version"
+        ))?;
+        let rows = stmt.query_map([key.id], |r| version_from_row(r, 0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn version(&self, key: &KeyMeta, version: u32) -> Result<VersionInfo> {
+        self.conn
+            .query_row(
+                &format!("SELECT {VERSION_COLS} FROM versions v WHERE v.key_id = ?1 AND v.version = ?2"),
+                params![key.id, version],
+                |r| version_from_row(r, 0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::VersionNotFound {
+                name: key.name.clone(),
+                env: self.env.clone(),
+                version,
+            })
+    }
+
+    /// The newest version of a key.
+    pub fn current(&self, key: &KeyMeta) -> Result<VersionInfo> {
+        self.conn
+            .query_row(
+                &format!(
+                    "SELECT {VERSION_COLS} FROM versions v WHERE v.key_id = ?1 ORDER BY v.version DESC LIMIT 1"
+                ),
+                [key.id],
+                |r| version_from_row(r, 0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::Corrupt {
+                path: self.path.clone(),
+                detail: format!("key `{}` has no versions", key.name),
+            })
+    }
+
+    pub fn value(&self, key: &KeyMeta, version: u32) -> Result<Secret> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT value FROM versions WHERE key_id = ?1 AND version = ?2")?;
+        let v: Vec<u8> = stmt.query_row(params![key.id, version], |r| r.get(0))?;
+        Ok(Secret::new(v))
+    }
+
+    /// The value `get`, `run` and `export` may hand out: the version asked for (default
+    /// the newest) if it is active at `now`; otherwise exit 4 saying why.
+    pub fn usable_value(
+        &self,
+        name: &KeyName,
+        version: Option<u32>,
+        now: i64,
+    ) -> Result<(KeyMeta, VersionInfo, Secret)> {
+        let key = self.key(name)?;
+        let v = match version {
+            Some(n) => self.version(&key, n)?,
+            None => self.current(&key)?,
+        };
+        self.check_usable(&key, &v, now)?;
+        let value = self.value(&key, v.version)?;
+        Ok((key, v, value))
+    }
+
+    pub fn check_usable(&self, key: &KeyMeta, v: &VersionInfo, now: i64) -> Result<()> {
+        let status = v.status(now);
+        if status == Status::Active {
+            return Ok(());
+        }
+        let t = crate::names::fmt_time;
+        let detail = match status {
+            Status::Revoked => format!(
+                " since {}{}",
+                v.revoked_at.map(t).unwrap_or_default(),
+                v.revoke_reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ),
+            Status::Expired => format!(
+                ": it expired at {}\nhint: `keyward rotate {}` issues a new version",
+                v.expires.map(t).unwrap_or_default(),
+                key.name
+            ),
+            Status::Retiring => format!(
+                ": replaced by a newer version; it only passes `verify` until {}",
+                v.retire_at.map(t).unwrap_or_default()
+            ),
+            _ => ": replaced by a newer version".to_owned(),
+        };
+        Err(Error::Unusable {
+            name: key.name.clone(),
+            env: self.env.clone(),
+            version: v.version,
+            status: status.as_str(),
+            detail,
+        })
+    }
+
+    /// Every key with its newest version, by name.
+    pub fn keys(&self) -> Result<Vec<KeyState>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {KEY_COLS}, {VERSION_COLS} FROM keys k JOIN versions v ON v.key_id = k.id
+             AND v.version = (SELECT max(version) FROM versions WHERE key_id = k.id)
+             ORDER BY k.name"
+        ))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(KeyState {
+                meta: key_from_row(r, 0)?,
+                current: version_from_row(r, 10)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every value of every version, any status, for `scan` (values are secrets: the
+    /// caller keeps them in memory only).
+    pub fn all_values(&self) -> Result<Vec<(KeyName, u32, i64, Option<i64>, Option<i64>, Secret)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT k.name, v.version, v.status, v.expires, v.retire_at, v.value FROM versions v JOIN keys k ON k.id = v.key_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let name: String = r.get(0)?;
+            Ok((
+                name.parse::<KeyName>()
+                    .unwrap_or_else(|_| "INVALID_NAME".parse().expect("valid")),
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                Secret::new(r.get(5)?),
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The key and version whose value has this SHA-256 fingerprint, if any. The value
+    /// itself is compared by the caller in constant time.
+    pub fn find_fingerprint(&self, fp: &[u8; 32]) -> Result<Vec<(KeyMeta, VersionInfo, Secret)>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {KEY_COLS}, {VERSION_COLS}, v.value FROM fingerprints f
+             JOIN keys k ON k.id = f.key_id
+             JOIN versions v ON v.key_id = f.key_id AND v.version = f.version
+             WHERE f.fp = ?1"
+        ))?;
+        let rows = stmt.query_map([&fp[..]], |r| {
+            Ok((
+                key_from_row(r, 0)?,
+                version_from_row(r, 10)?,
+                Secret::new(r.get(18)?),
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    // ------------------------------------------------------------ writes
+
+    /// Insert a new key (no versions yet) and return its id.
+    pub fn insert_key(
+        &self,
+        name: &KeyName,
+        spec: Option<&GenSpec>,
+        meta: &NewKey,
+        now: i64,
+    ) -> Result<KeyMeta> {
+        if self.has_key(name)? {
+            return Err(Error::Refused(format!(
+                "key `{name}` already exists in `{}`\nhint: `keyward rotate {name}` issues a new value",
+                self.env
+            )));
+        }
+        let scopes = meta.scopes.join(",");
+        self.conn
+            .prepare_cached(
+                "INSERT INTO keys(name, kind, format, bytes, prefix, scopes, note, created, rotate_every)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                name.as_str(),
+                if spec.is_some() { KIND_GENERATED } else { KIND_IMPORTED },
+                spec.map(|g| g.format.as_str()),
+                spec.map(|g| g.bytes as i64),
+                spec.map(|g| g.prefix.as_str()),
+                (!scopes.is_empty()).then_some(scopes),
+                meta.note,
+                now,
+                meta.rotate_every,
+            ])?;
+        self.key(name)
+    }
+
+    /// Update metadata given on `set --overwrite`/`rotate` (only the flags given).
+    pub fn update_meta(&self, key: &KeyMeta, meta: &NewKey) -> Result<()> {
+        if !meta.scopes.is_empty() {
+            self.conn.execute(
+                "UPDATE keys SET scopes = ?1 WHERE id = ?2",
+                params![meta.scopes.join(","), key.id],
+            )?;
+        }
+        if let Some(note) = &meta.note {
+            self.conn
+                .execute("UPDATE keys SET note = ?1 WHERE id = ?2", params![note, key.id])?;
+        }
+        if let Some(every) = meta.rotate_every {
+            self.conn.execute(
+                "UPDATE keys SET rotate_every = ?1 WHERE id = ?2",
+                params![every, key.id],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Append a new active version with `value`; returns its number.
+    pub fn add_version(
+        &self,
+        key: &KeyMeta,
+        value: &Secret,
+        expires: Option<i64>,
+        now: i64,
+    ) -> Result<u32> {
+        let next: u32 = self.conn.query_row(
+            "SELECT coalesce(max(version), 0) + 1 FROM versions WHERE key_id = ?1",
+            [key.id],
+            |r| r.get(0),
+        )?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO versions(key_id, version, value, created, expires, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![key.id, next, value.expose(), now, expires, ST_ACTIVE])?;
+        self.conn
+            .prepare_cached("INSERT OR IGNORE INTO fingerprints(fp, key_id, version) VALUES (?1, ?2, ?3)")?
+            .execute(params![&value.fingerprint()[..], key.id, next])?;
+        Ok(next)
+    }
+
+    /// Move every still-valid older version of `key` out of service: `retiring` until
+    /// `retire_at` when a grace period is given, `retired` at once otherwise.
+    pub fn retire_older(&self, key: &KeyMeta, below: u32, retire_at: Option<i64>) -> Result<()> {
+        let (status, at) = match retire_at {
+            Some(t) => (ST_RETIRING, Some(t)),
+            None => (ST_RETIRED, None),
+        };
+        self.conn
+            .prepare_cached(
+                "UPDATE versions SET status = ?1, retire_at = ?2
+                 WHERE key_id = ?3 AND version < ?4 AND status IN (?5, ?6)",
+            )?
+            .execute(params![status, at, key.id, below, ST_ACTIVE, ST_RETIRING])?;
+        Ok(())
+    }
+
+    /// Revoke one version, or every version when `version` is `None`.
+    pub fn revoke(
+        &self,
+        key: &KeyMeta,
+        version: Option<u32>,
+        actor_id: i64,
+        reason: &str,
+        now: i64,
+    ) -> Result<usize> {
+        let n = self.conn.execute(
+            "UPDATE versions SET status = ?1, revoked_at = ?2, revoked_by = ?3, revoke_reason = ?4
+             WHERE key_id = ?5 AND (?6 IS NULL OR version = ?6) AND status != ?1",
+            params![ST_REVOKED, now, actor_id, reason, key.id, version],
+        )?;
+        Ok(n)
+    }
+
+    /// When the key's newest version was issued (for rotation policies).
+    pub fn last_issued(&self, key: &KeyMeta) -> Result<i64> {
+        Ok(self.current(key)?.created)
+    }
+}

@@ -1,0 +1,18 @@
+//! The only code that touches vault files or runs SQL; every write is locked and atomic.
+//!
+//! `store` opens and commits environment files, `keys` and `events` are the queries on
+//! an open environment, `journal` is the access journal, `lock` the writer lock,
+//! `schema` the tables and migrations, `paths` the layout on disk.
+
+pub mod access;
+pub mod events;
+pub mod journal;
+pub mod keys;
+pub mod lock;
+pub mod paths;
+pub mod schema;
+pub mod store;
+
+pub use keys::{Kind, KeyMeta, KeyState, NewKey, Status, VersionInfo};
+pub use paths::VaultPaths;
+pub use store::EnvDb;

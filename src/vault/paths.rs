@@ -1,0 +1,111 @@
+//! Where things live on disk (DESIGN §2) and how private directories are made.
+
+use std::fs;
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::names::EnvName;
+
+/// The vault directory and the paths inside it.
+#[derive(Clone, Debug)]
+pub struct VaultPaths {
+    pub root: PathBuf,
+}
+
+impl VaultPaths {
+    pub fn new(root: PathBuf) -> Self {
+        VaultPaths { root }
+    }
+    pub fn envs_dir(&self) -> PathBuf {
+        self.root.join("envs")
+    }
+    pub fn journal_dir(&self) -> PathBuf {
+        self.root.join("journal")
+    }
+    pub fn env_file(&self, env: &EnvName) -> PathBuf {
+        self.envs_dir().join(format!("{env}.db.age"))
+    }
+    pub fn env_tmp(&self, env: &EnvName) -> PathBuf {
+        self.envs_dir().join(format!("{env}.db.age.tmp"))
+    }
+    pub fn env_lock(&self, env: &EnvName) -> PathBuf {
+        self.envs_dir().join(format!("{env}.lock"))
+    }
+    pub fn journal(&self, env: &EnvName) -> PathBuf {
+        self.journal_dir().join(format!("{env}.db"))
+    }
+
+    /// Whether a vault exists here (its `envs/` directory does).
+    pub fn exists(&self) -> bool {
+        self.envs_dir().is_dir()
+    }
+
+    pub fn require(&self) -> Result<()> {
+        if self.exists() {
+            Ok(())
+        } else {
+            Err(Error::VaultNotFound {
+                path: self.root.clone(),
+            })
+        }
+    }
+
+    /// Every environment with a file in `envs/`, sorted by name.
+    pub fn env_names(&self) -> Result<Vec<EnvName>> {
+        self.require()?;
+        let dir = self.envs_dir();
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&dir).map_err(|e| Error::io("cannot list", &dir, e))? {
+            let entry = entry.map_err(|e| Error::io("cannot list", &dir, e))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str().and_then(|n| n.strip_suffix(".db.age")) else {
+                continue;
+            };
+            if let Ok(env) = name.parse::<EnvName>() {
+                out.push(env);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+}
+
+/// The default vault: `$XDG_DATA_HOME/keyward/vault` on Linux.
+pub fn default_vault_dir() -> Result<PathBuf> {
+    Ok(project_dirs()?.data_dir().join("vault"))
+}
+
+/// The default passphrase-protected identity: `$XDG_CONFIG_HOME/keyward/identity.age`.
+pub fn default_identity_path() -> Result<PathBuf> {
+    Ok(project_dirs()?.config_dir().join("identity.age"))
+}
+
+fn project_dirs() -> Result<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "keyward").ok_or_else(|| {
+        Error::Other("cannot find a home directory\nhint: set HOME, or pass --vault".into())
+    })
+}
+
+/// Create `dir` and its missing parents; the leaf is made (and kept) 0700.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    if !dir.exists() {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| Error::io("cannot create directory", dir, e))?;
+    }
+    let meta = fs::metadata(dir).map_err(|e| Error::io("cannot read", dir, e))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io("cannot set permissions on", dir, e))?;
+    }
+    Ok(())
+}
+
+/// fsync a directory so a rename inside it survives a crash.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    fs::File::open(dir)?.sync_all()
+}

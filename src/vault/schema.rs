@@ -1,0 +1,103 @@
+//! The SQL schema of an environment database and its migrations.
+//!
+//! Typed columns and integer timestamps keep the image compact (DESIGN §7: at most
+//! 200 bytes per key beyond the value). Actors are stored once and referenced by id.
+
+use rusqlite::Connection;
+
+use crate::error::Result;
+
+/// The format this build writes. Older images are migrated on write; newer are refused.
+pub const FORMAT_VERSION: i64 = 1;
+
+/// Version status as stored. `expired` is derived from the clock, and `retiring`
+/// becomes `retired` once its `retire_at` has passed, without a write.
+pub const ST_ACTIVE: i64 = 0;
+pub const ST_RETIRING: i64 = 1;
+pub const ST_RETIRED: i64 = 2;
+pub const ST_REVOKED: i64 = 3;
+
+pub const KIND_GENERATED: i64 = 0;
+pub const KIND_IMPORTED: i64 = 1;
+
+pub const SCHEMA: &str = "
+CREATE TABLE meta(
+  k TEXT PRIMARY KEY,
+  v ANY
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE keys(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  kind INTEGER NOT NULL,          -- 0 generated, 1 imported
+  format TEXT,                    -- generated: token|hex|base64url|alnum
+  bytes INTEGER,
+  prefix TEXT,
+  scopes TEXT,                    -- comma-separated
+  note TEXT,
+  created INTEGER NOT NULL,       -- unix ms, UTC
+  rotate_every INTEGER            -- seconds
+) STRICT;
+
+CREATE TABLE versions(
+  key_id INTEGER NOT NULL REFERENCES keys(id),
+  version INTEGER NOT NULL,
+  value BLOB NOT NULL,
+  created INTEGER NOT NULL,
+  expires INTEGER,
+  status INTEGER NOT NULL,        -- 0 active, 1 retiring, 2 retired, 3 revoked
+  retire_at INTEGER,              -- retiring: when the grace period ends
+  revoked_at INTEGER,
+  revoked_by INTEGER REFERENCES actors(id),
+  revoke_reason TEXT,
+  PRIMARY KEY(key_id, version)
+) STRICT, WITHOUT ROWID;
+
+-- SHA-256 of every version's value: verify and scan look values up here.
+CREATE TABLE fingerprints(
+  fp BLOB NOT NULL,
+  key_id INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY(fp, key_id, version)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE recipients(
+  recipient TEXT PRIMARY KEY,
+  added_at INTEGER NOT NULL,
+  added_by INTEGER REFERENCES actors(id)
+) STRICT;
+
+CREATE TABLE actors(
+  id INTEGER PRIMARY KEY,
+  recipient TEXT NOT NULL,
+  os_user TEXT NOT NULL,
+  host TEXT NOT NULL,
+  via TEXT NOT NULL,
+  UNIQUE(recipient, os_user, host, via)
+) STRICT;
+
+-- Lifecycle events, hash-chained: hash = SHA-256(previous hash || canonical event).
+CREATE TABLE events(
+  seq INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  key TEXT,
+  version INTEGER,
+  actor INTEGER NOT NULL REFERENCES actors(id),
+  reason TEXT,
+  hash BLOB NOT NULL
+) STRICT;
+";
+
+/// Bring an older image up to `FORMAT_VERSION`. There is only one format so far; this
+/// is where the next one's upgrade goes, run inside the writer's transaction.
+pub fn migrate(conn: &Connection, from: i64) -> Result<()> {
+    debug_assert!(from <= FORMAT_VERSION);
+    if from < FORMAT_VERSION {
+        conn.execute(
+            "UPDATE meta SET v = ?1 WHERE k = 'format_version'",
+            [FORMAT_VERSION],
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,374 @@
+//! Opening and committing an environment file: age stream → in-memory SQLite → age
+//! stream, atomically (DESIGN §2).
+//!
+//! Plaintext never touches disk and never passes through an intermediate `Vec`: the age
+//! reader streams straight into SQLite's own buffer, and `serialize` hands SQLite's
+//! buffer straight to the age writer.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, MAIN_DB, OptionalExtension};
+
+use crate::crypto::{RecipientString, describe_age};
+use crate::error::{Error, Result};
+use crate::names::EnvName;
+use crate::vault::lock::{EnvLock, lock_env};
+use crate::vault::paths::{VaultPaths, sync_dir};
+use crate::vault::schema::{self, FORMAT_VERSION};
+
+/// An open environment: its decrypted database in memory, and the writer lock when it
+/// was opened for writing.
+pub struct EnvDb {
+    pub env: EnvName,
+    pub path: PathBuf,
+    pub(crate) conn: Connection,
+    paths: VaultPaths,
+    lock: Option<EnvLock>,
+    format_version: i64,
+}
+
+impl std::fmt::Debug for EnvDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvDb")
+            .field("env", &self.env)
+            .field("writable", &self.lock.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Keeps the real I/O error from the age reader (SQLite would turn it into "cannot
+/// open"), checks the SQLite magic as it streams past, and turns a WAL-mode header
+/// (bytes 18–19 = 2, from someone's `sqlite3` recovery session) into a rollback one,
+/// which SQLite can deserialize; the image itself holds no WAL content.
+struct ImageReader<R> {
+    inner: R,
+    pos: u64,
+    header: [u8; 20],
+    error: Option<io::Error>,
+}
+
+impl<R: Read> Read for ImageReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = match self.inner.read(buf) {
+            Ok(n) => n,
+            Err(e) => {
+                let kept = io::Error::new(e.kind(), e.to_string());
+                self.error = Some(e);
+                return Err(kept);
+            }
+        };
+        for (i, b) in buf[..n].iter_mut().enumerate() {
+            let at = self.pos + i as u64;
+            if at >= 20 {
+                break;
+            }
+            if (at == 18 || at == 19) && *b == 2 {
+                *b = 1;
+            }
+            self.header[at as usize] = *b;
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl EnvDb {
+    /// Open `env` for reading: no lock, a read-only database.
+    pub fn open_read(
+        paths: &VaultPaths,
+        env: &EnvName,
+        identity: &dyn age::Identity,
+    ) -> Result<EnvDb> {
+        Self::open(paths, env, identity, None)
+    }
+
+    /// Open `env` for a read-modify-write: the lock is taken before the read.
+    pub fn open_write(
+        paths: &VaultPaths,
+        env: &EnvName,
+        identity: &dyn age::Identity,
+    ) -> Result<EnvDb> {
+        paths.require()?;
+        if !paths.env_file(env).exists() {
+            return Err(Error::EnvNotFound { env: env.clone() });
+        }
+        let lock = lock_env(&paths.env_lock(env), env)?;
+        Self::open(paths, env, identity, Some(lock))
+    }
+
+    fn open(
+        paths: &VaultPaths,
+        env: &EnvName,
+        identity: &dyn age::Identity,
+        lock: Option<EnvLock>,
+    ) -> Result<EnvDb> {
+        paths.require()?;
+        let path = paths.env_file(env);
+        let corrupt = |detail: String| Error::Corrupt {
+            path: path.clone(),
+            detail,
+        };
+        let file = File::open(&path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => Error::EnvNotFound { env: env.clone() },
+            _ => Error::io("cannot open", &path, e),
+        })?;
+        let decryptor =
+            age::Decryptor::new_buffered(BufReader::new(file)).map_err(|e| match e {
+                age::DecryptError::Io(io) if io.kind() != io::ErrorKind::UnexpectedEof => {
+                    Error::io("cannot read", &path, io)
+                }
+                other => corrupt(describe_age(&other)),
+            })?;
+        if decryptor.is_scrypt() {
+            return Err(corrupt(
+                "encrypted to a passphrase; environments are encrypted to recipients".into(),
+            ));
+        }
+        let mut reader = decryptor
+            .decrypt(std::iter::once(identity))
+            .map_err(|e| match e {
+                age::DecryptError::NoMatchingKeys => Error::NotARecipient { env: env.clone() },
+                other => corrupt(describe_age(&other)),
+            })?;
+        // Seeking to the end authenticates the last chunk and gives the plaintext length.
+        let len = reader
+            .seek(SeekFrom::End(0))
+            .and_then(|len| reader.seek(SeekFrom::Start(0)).map(|_| len))
+            .map_err(|e| corrupt(format!("payload damaged or truncated ({})", e.kind())))?;
+        if len < 512 {
+            return Err(corrupt("payload too short to be a database".into()));
+        }
+        let len = usize::try_from(len).map_err(|_| corrupt("payload too large".into()))?;
+        let mut image = ImageReader {
+            inner: reader,
+            pos: 0,
+            header: [0; 20],
+            error: None,
+        };
+        let mut conn = Connection::open_in_memory()?;
+        let read_only = lock.is_none();
+        if let Err(e) = conn.deserialize_read_exact(MAIN_DB, &mut image, len, read_only) {
+            return Err(match image.error.take() {
+                Some(io) => corrupt(format!("payload damaged ({})", io.kind())),
+                None => corrupt(format!("cannot load database ({e})")),
+            });
+        }
+        if &image.header[..16] != b"SQLite format 3\0" {
+            return Err(corrupt("payload is not an SQLite database".into()));
+        }
+        // DESIGN §2: without this, removed values survive in free pages of the image.
+        conn.pragma_update(None, "secure_delete", "ON")
+            .map_err(|e| corrupt(e.to_string()))?;
+        let mut db = EnvDb {
+            env: env.clone(),
+            path: path.clone(),
+            conn,
+            paths: paths.clone(),
+            lock,
+            format_version: 0,
+        };
+        db.check_meta().map_err(|e| match e {
+            Error::Corrupt { detail, .. } => corrupt(detail),
+            Error::Other(detail) => corrupt(detail),
+            other => other,
+        })?;
+        Ok(db)
+    }
+
+    /// Whether `identity` unwraps this environment's file key (reads the header only).
+    pub fn can_open(paths: &VaultPaths, env: &EnvName, identity: &dyn age::Identity) -> Result<bool> {
+        let path = paths.env_file(env);
+        let file = File::open(&path).map_err(|e| Error::io("cannot open", &path, e))?;
+        let decryptor = age::Decryptor::new_buffered(BufReader::new(file)).map_err(|e| {
+            Error::Corrupt {
+                path: path.clone(),
+                detail: describe_age(&e),
+            }
+        })?;
+        match decryptor.decrypt(std::iter::once(identity)) {
+            Ok(_) => Ok(true),
+            Err(age::DecryptError::NoMatchingKeys) => Ok(false),
+            Err(e) => Err(Error::Corrupt {
+                path,
+                detail: describe_age(&e),
+            }),
+        }
+    }
+
+    fn check_meta(&mut self) -> Result<()> {
+        let version: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT v FROM meta WHERE k = 'format_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| Error::Other(format!("not a keyward database ({e})")))?;
+        let version = version.ok_or_else(|| Error::Other("no format_version".into()))?;
+        if version > FORMAT_VERSION {
+            return Err(Error::NewerFormat {
+                path: self.path.clone(),
+                found: version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        let inside: String = self
+            .conn
+            .query_row("SELECT v FROM meta WHERE k = 'env'", [], |r| r.get(0))
+            .map_err(|e| Error::Other(format!("no environment name ({e})")))?;
+        if inside != self.env.as_str() {
+            return Err(Error::Other(format!(
+                "the file holds environment `{inside}`, not `{}` (was it copied over?)",
+                self.env
+            )));
+        }
+        self.format_version = version;
+        Ok(())
+    }
+
+    /// Create a new environment file encrypted to `recipients`; `fill` writes the first
+    /// rows (recipients, the `init`/`env-add` event) before the first commit.
+    pub fn create(
+        paths: &VaultPaths,
+        env: &EnvName,
+        fill: impl FnOnce(&mut EnvDb) -> Result<()>,
+    ) -> Result<()> {
+        let lock = lock_env(&paths.env_lock(env), env)?;
+        let path = paths.env_file(env);
+        if path.exists() {
+            return Err(Error::Refused(format!(
+                "environment `{env}` already exists"
+            )));
+        }
+        let mut audit_key = zeroize::Zeroizing::new([0u8; 32]);
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut audit_key[..]);
+        let conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "secure_delete", "ON")?;
+        conn.execute_batch(schema::SCHEMA)?;
+        conn.execute(
+            "INSERT INTO meta(k, v) VALUES ('format_version', ?1), ('env', ?2), ('audit_key', ?3), ('created', ?4)",
+            rusqlite::params![FORMAT_VERSION, env.as_str(), &audit_key[..], crate::names::now_ms()],
+        )?;
+        let mut db = EnvDb {
+            env: env.clone(),
+            path,
+            conn,
+            paths: paths.clone(),
+            lock: Some(lock),
+            format_version: FORMAT_VERSION,
+        };
+        fill(&mut db)?;
+        db.commit()
+    }
+
+    /// Run `f` in one SQL transaction. Atomicity on disk comes from `commit` (a failed
+    /// command never commits); this makes bulk changes fast and keeps a failed step
+    /// from leaving half its rows behind in memory.
+    pub fn batch<T>(&mut self, f: impl FnOnce(&mut EnvDb) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN")?;
+        match f(self) {
+            Ok(out) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(out)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// Encrypt the database to the environment's recipients and replace the file
+    /// atomically: temp file, `finish()`, fsync, rename, fsync the directory.
+    pub fn commit(&mut self) -> Result<()> {
+        if self.lock.is_none() {
+            return Err(Error::Other(
+                "internal: commit of an environment opened read-only".into(),
+            ));
+        }
+        if self.format_version < FORMAT_VERSION {
+            schema::migrate(&self.conn, self.format_version)?;
+            self.format_version = FORMAT_VERSION;
+        }
+        let recipients = self.recipient_strings()?;
+        if recipients.is_empty() {
+            return Err(Error::Refused(format!(
+                "environment `{}` would have no recipients",
+                self.env
+            )));
+        }
+        let boxed = recipients
+            .iter()
+            .map(RecipientString::to_age)
+            .collect::<Result<Vec<_>>>()?;
+        let encryptor = age::Encryptor::with_recipients(
+            boxed.iter().map(|r| r.as_ref() as &dyn age::Recipient),
+        )
+        .map_err(|e| Error::Other(format!("cannot encrypt to the recipients: {e}")))?;
+        let tmp = self.paths.env_tmp(&self.env);
+        let data = self.conn.serialize(MAIN_DB)?;
+        let written = write_encrypted(&tmp, encryptor, &data);
+        drop(data);
+        if let Err(e) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(Error::io("cannot write", &tmp, e));
+        }
+        fs::rename(&tmp, &self.path).map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            Error::io("cannot replace", &self.path, e)
+        })?;
+        let dir = self.paths.envs_dir();
+        sync_dir(&dir).map_err(|e| Error::io("cannot sync", &dir, e))?;
+        Ok(())
+    }
+
+    pub fn recipient_strings(&self) -> Result<Vec<RecipientString>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT recipient FROM recipients ORDER BY added_at, recipient")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(RecipientString(r?));
+        }
+        Ok(out)
+    }
+
+    /// The per-environment key that seals the access journal (DESIGN §5).
+    pub fn audit_key(&self) -> Result<zeroize::Zeroizing<[u8; 32]>> {
+        let v: Vec<u8> = self
+            .conn
+            .query_row("SELECT v FROM meta WHERE k = 'audit_key'", [], |r| r.get(0))?;
+        let arr: [u8; 32] = v.as_slice().try_into().map_err(|_| Error::Corrupt {
+            path: self.path.clone(),
+            detail: "audit key has the wrong length".into(),
+        })?;
+        Ok(zeroize::Zeroizing::new(arr))
+    }
+
+    pub fn is_writable(&self) -> bool {
+        self.lock.is_some()
+    }
+
+    pub fn paths(&self) -> &VaultPaths {
+        &self.paths
+    }
+}
+
+fn write_encrypted(tmp: &Path, encryptor: age::Encryptor, data: &[u8]) -> io::Result<()> {
+    let file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(tmp)?;
+    let mut w = encryptor.wrap_output(BufWriter::with_capacity(1 << 16, file))?;
+    w.write_all(data)?;
+    let buffered = w.finish()?;
+    let file = buffered.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()
+}

@@ -1,1 +1,5 @@
+//! Integration tests: each module drives the real `keyward` binary through one area.
 
+mod support;
+
+mod core;

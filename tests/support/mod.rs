@@ -1,0 +1,217 @@
+//! `Sandbox`: an isolated home for one test. Every path keyward may touch (`HOME`,
+//! `XDG_*`, the vault) points inside a temp dir, and inherited `KEYWARD_*` variables are
+//! removed, so tests never see the developer's real vault or each other's.
+
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use age::secrecy::ExposeSecret;
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+pub struct Sandbox {
+    pub dir: TempDir,
+    pub identity: Option<PathBuf>,
+    env: Vec<(String, String)>,
+}
+
+impl Sandbox {
+    /// A sandbox with no vault and no identity.
+    pub fn new() -> Sandbox {
+        let dir = tempfile::Builder::new().prefix("kw-test").tempdir().unwrap();
+        Sandbox {
+            dir,
+            identity: None,
+            env: Vec::new(),
+        }
+    }
+
+    /// A sandbox with a plain identity file in `KEYWARD_IDENTITY` and an initialised
+    /// vault (dev, test, prod).
+    pub fn with_vault() -> Sandbox {
+        let mut kw = Sandbox::new();
+        let id = kw.write_identity("me.key");
+        kw.identity = Some(id);
+        kw.cmd(["init"]).assert().success();
+        kw
+    }
+
+    /// Write a fresh plain identity file (0600) and return its path.
+    pub fn write_identity(&self, name: &str) -> PathBuf {
+        let id = age::x25519::Identity::generate();
+        let path = self.path(name);
+        fs::write(
+            &path,
+            format!("# test identity\n{}\n", id.to_string().expose_secret()),
+        )
+        .unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        path
+    }
+
+    /// The public recipient of an identity file written by `write_identity`.
+    pub fn recipient_of(&self, identity: &Path) -> String {
+        let text = fs::read_to_string(identity).unwrap();
+        let line = text.lines().find(|l| l.starts_with("AGE-SECRET-KEY-")).unwrap();
+        let id: age::x25519::Identity = line.parse().unwrap();
+        id.to_public().to_string()
+    }
+
+    pub fn my_recipient(&self) -> String {
+        self.recipient_of(self.identity.as_ref().expect("sandbox has an identity"))
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn vault(&self) -> PathBuf {
+        self.path("vault")
+    }
+
+    pub fn env_file(&self, env: &str) -> PathBuf {
+        self.vault().join("envs").join(format!("{env}.db.age"))
+    }
+
+    pub fn journal_file(&self, env: &str) -> PathBuf {
+        self.vault().join("journal").join(format!("{env}.db"))
+    }
+
+    /// Set an extra environment variable on every later command.
+    pub fn set_env(&mut self, k: &str, v: &str) {
+        self.env.push((k.to_owned(), v.to_owned()));
+    }
+
+    /// `keyward ARGS` with the sandbox environment.
+    pub fn cmd<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_keyward"));
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy().into_owned();
+            if k.starts_with("KEYWARD_") || k == "NO_COLOR" {
+                c.env_remove(&k);
+            }
+        }
+        let root = self.dir.path();
+        c.env("HOME", root)
+            .env("XDG_CONFIG_HOME", root.join("config"))
+            .env("XDG_DATA_HOME", root.join("data"))
+            .env("XDG_STATE_HOME", root.join("state"))
+            .env("XDG_RUNTIME_DIR", root.join("run"))
+            .env("TMPDIR", root.join("tmp"))
+            .env("KEYWARD_VAULT", self.vault())
+            .env("KEYWARD_LOCK_TIMEOUT", "20")
+            .current_dir(root);
+        let _ = fs::create_dir_all(root.join("tmp"));
+        if let Some(id) = &self.identity {
+            c.env("KEYWARD_IDENTITY", id);
+        }
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c.args(args);
+        c
+    }
+
+    /// Run a command that must succeed and return its stdout as a string.
+    pub fn stdout<I, S>(&self, args: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let out = self.cmd(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "command failed: {}\nstderr: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// `generate NAME` and return the value.
+    pub fn generate(&self, name: &str) -> String {
+        self.stdout(["generate", name]).trim_end().to_owned()
+    }
+
+    /// `set NAME` with `value` on stdin.
+    pub fn set(&self, name: &str, value: &str) {
+        self.cmd(["set", name])
+            .write_stdin(value)
+            .assert()
+            .success();
+    }
+
+    /// Decrypt an env file with the plain age API and return the SQLite image.
+    pub fn decrypt_env(&self, env: &str) -> Vec<u8> {
+        let text = fs::read_to_string(self.identity.as_ref().unwrap()).unwrap();
+        let line = text.lines().find(|l| l.starts_with("AGE-SECRET-KEY-")).unwrap();
+        let id: age::x25519::Identity = line.parse().unwrap();
+        let file = fs::read(self.env_file(env)).unwrap();
+        let d = age::Decryptor::new(&file[..]).unwrap();
+        let mut r = d.decrypt(std::iter::once(&id as &dyn age::Identity)).unwrap();
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut r, &mut out).unwrap();
+        out
+    }
+
+    /// Re-encrypt an SQLite image as `env`'s file, to the sandbox identity.
+    pub fn encrypt_env(&self, env: &str, image: &[u8]) {
+        let r: age::x25519::Recipient = self.my_recipient().parse().unwrap();
+        let e = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
+            .unwrap();
+        let mut out = Vec::new();
+        let mut w = e.wrap_output(&mut out).unwrap();
+        std::io::Write::write_all(&mut w, image).unwrap();
+        w.finish().unwrap();
+        fs::write(self.env_file(env), out).unwrap();
+    }
+
+    /// Every file under the sandbox that is not an encrypted env file, as bytes, for
+    /// checking that a secret leaked nowhere in plaintext.
+    pub fn plaintext_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut stack = vec![self.dir.path().to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if !p.to_string_lossy().ends_with(".db.age") {
+                    out.push((p.clone(), fs::read(&p).unwrap_or_default()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Assert that `secret` appears in no plaintext file of the sandbox.
+    pub fn assert_nowhere_in_files(&self, secret: &str) {
+        for (p, bytes) in self.plaintext_files() {
+            assert!(
+                !contains(&bytes, secret.as_bytes()),
+                "secret found in plaintext file {}",
+                p.display()
+            );
+        }
+    }
+}
+
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Open an SQLite image in memory (for checking what is inside an env file).
+pub fn open_image(image: &[u8]) -> rusqlite::Connection {
+    let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+    conn.deserialize_read_exact(rusqlite::MAIN_DB, image, image.len(), false)
+        .unwrap();
+    conn
+}

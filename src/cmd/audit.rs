@@ -1,14 +1,339 @@
-//! `keyward audit` (in progress).
+//! `keyward audit`: read, export and verify the audit trail (DESIGN §5).
 
-use clap::Args;
+use std::fs::OpenOptions;
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
 
 use super::Context;
+use crate::audit::{ACTIONS, ChainReport, Event, Filter};
 use crate::error::{Error, Result};
+use crate::names::{When, fmt_time, now_ms};
+use crate::output::{or_dash, stdout_error};
+use crate::vault::EnvDb;
+use crate::vault::journal::Journal;
 
-/// (in progress)
+/// Show the audit trail: lifecycle and access events, merged in time order
+///
+/// Every issuance, use and deactivation is an event with its time, actor (public
+/// recipient, OS user, host), key, version and reason, hash-chained so that an edit,
+/// deletion or reordering is detected by `audit verify`.
 #[derive(Debug, Args)]
-pub struct AuditArgs {}
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  keyward audit --key STRIPE_KEY --since 7d\n  keyward audit --all-envs --action revoke\n  keyward audit export --format jsonl --out audit.jsonl\n  keyward audit verify --all-envs"
+)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: Option<AuditCommand>,
 
-pub fn run(_args: AuditArgs, _ctx: &Context) -> Result<()> {
-    Err(Error::Other("not implemented yet".into()))
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    /// Show only the newest N events
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FilterArgs {
+    /// Only events about this key
+    #[arg(long, value_name = "K")]
+    pub key: Option<String>,
+
+    /// Only events of this action (init, generate, get, revoke, …)
+    #[arg(long, value_name = "A", value_parser = clap::builder::PossibleValuesParser::new(ACTIONS))]
+    pub action: Option<String>,
+
+    /// Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<When>,
+
+    /// Only events at or before WHEN
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<When>,
+
+    /// Every environment the identity can open
+    #[arg(long)]
+    pub all_envs: bool,
+}
+
+impl FilterArgs {
+    fn filter(&self, now: i64) -> Filter {
+        Filter {
+            key: self.key.clone(),
+            action: self.action.clone(),
+            since: self.since.map(|w| w.before(now)),
+            until: self.until.map(|w| w.before(now)),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Write events as JSON, JSON Lines or CSV, with their hashes for re-verification
+    #[command(after_help = "Examples:\n  keyward audit export --format csv --out audit.csv\n  keyward audit export --format jsonl --all-envs --since 2026-01-01 | ship-to-siem")]
+    Export {
+        /// Output format
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Write to FILE (created 0600) instead of stdout
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Check every hash chain; print each chain's head hash; exit 6 if anything was changed
+    #[command(after_help = "Examples:\n  keyward audit verify\n  keyward audit verify --all-envs --json")]
+    Verify {
+        /// Every environment the identity can open
+        #[arg(long)]
+        all_envs: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Jsonl,
+    Csv,
+}
+
+pub fn run(args: AuditArgs, ctx: &Context) -> Result<()> {
+    let now = now_ms();
+    match args.command {
+        None => show(ctx, &args.filter, args.limit, now),
+        Some(AuditCommand::Export {
+            format,
+            out,
+            filter,
+        }) => export(ctx, &filter, format, out, now),
+        Some(AuditCommand::Verify { all_envs }) => verify(ctx, all_envs),
+    }
+}
+
+/// The access events of `db`'s environment, unsealed and chain-checked.
+pub fn access_events(ctx: &Context, db: &EnvDb) -> Result<Vec<Event>> {
+    match Journal::open_existing(&ctx.paths, &db.env)? {
+        None => Ok(Vec::new()),
+        Some(j) => j.events(&*db.audit_key()?),
+    }
+}
+
+fn envs(ctx: &Context, all: bool) -> Result<Vec<EnvDb>> {
+    if all {
+        let (open, skipped) = ctx.open_all_envs()?;
+        for (env, _) in skipped {
+            ctx.out
+                .note(&format!("skipped `{env}`: this identity is not a recipient"));
+        }
+        Ok(open)
+    } else {
+        Ok(vec![ctx.open_env()?])
+    }
+}
+
+fn collect(ctx: &Context, f: &FilterArgs, now: i64) -> Result<Vec<Event>> {
+    let filter = f.filter(now);
+    let mut events = Vec::new();
+    for db in envs(ctx, f.all_envs)? {
+        events.extend(db.lifecycle_events()?.into_iter().filter(|e| filter.matches(e)));
+        events.extend(
+            access_events(ctx, &db)?
+                .into_iter()
+                .filter(|e| filter.matches(e)),
+        );
+    }
+    events.sort_by(|a, b| (a.time, &a.env, a.chain, a.seq).cmp(&(b.time, &b.env, b.chain, b.seq)));
+    Ok(events)
+}
+
+fn show(ctx: &Context, f: &FilterArgs, limit: Option<usize>, now: i64) -> Result<()> {
+    let mut events = collect(ctx, f, now)?;
+    if let Some(n) = limit {
+        let skip = events.len().saturating_sub(n);
+        events.drain(..skip);
+    }
+    if ctx.out.json {
+        return ctx.out.json(&events);
+    }
+    if events.is_empty() {
+        ctx.out.note("no events");
+        return Ok(());
+    }
+    let rows = events
+        .iter()
+        .map(|e| {
+            vec![
+                fmt_time(e.time),
+                e.env.clone(),
+                e.action.clone(),
+                or_dash(e.key.clone()),
+                or_dash(e.version.map(|v| v.to_string())),
+                format!(
+                    "{}@{} ({})",
+                    e.actor.os_user,
+                    e.actor.host,
+                    crate::crypto::short_recipient(&e.actor.recipient)
+                ),
+                or_dash(e.reason.clone().or_else(|| {
+                    e.outcome.clone().filter(|o| o != "ok")
+                })),
+            ]
+        })
+        .collect();
+    ctx.out.table(
+        &["TIME", "ENV", "ACTION", "KEY", "VER", "ACTOR", "REASON"],
+        rows,
+    )
+}
+
+const CSV_HEADER: &str = "env,chain,seq,time,action,key,version,actor_recipient,actor_user,actor_host,actor_via,reason,outcome,prev_hash,hash";
+
+fn export(
+    ctx: &Context,
+    f: &FilterArgs,
+    format: ExportFormat,
+    out: Option<PathBuf>,
+    now: i64,
+) -> Result<()> {
+    let events = collect(ctx, f, now)?;
+    let (mut w, path): (Box<dyn Write>, String) = match &out {
+        Some(p) => {
+            let file = OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(p)
+                .map_err(|e| Error::io("cannot create", p, e))?;
+            (Box::new(BufWriter::new(file)), p.display().to_string())
+        }
+        None => (
+            Box::new(BufWriter::new(std::io::stdout().lock())),
+            "stdout".into(),
+        ),
+    };
+    let io = |e: std::io::Error| {
+        if out.is_none() {
+            stdout_error(e)
+        } else {
+            Error::io("cannot write", path.clone(), e)
+        }
+    };
+    match format {
+        ExportFormat::Json => {
+            serde_json::to_writer_pretty(&mut w, &events)
+                .map_err(|e| Error::Other(format!("cannot write JSON: {e}")))?;
+            w.write_all(b"\n").map_err(io)?;
+        }
+        ExportFormat::Jsonl => {
+            for e in &events {
+                serde_json::to_writer(&mut w, e)
+                    .map_err(|e| Error::Other(format!("cannot write JSON: {e}")))?;
+                w.write_all(b"\n").map_err(io)?;
+            }
+        }
+        ExportFormat::Csv => {
+            writeln!(w, "{CSV_HEADER}").map_err(io)?;
+            for e in &events {
+                let fields = [
+                    e.env.clone(),
+                    e.chain.to_owned(),
+                    e.seq.to_string(),
+                    crate::names::fmt_time_ms(e.time),
+                    e.action.clone(),
+                    e.key.clone().unwrap_or_default(),
+                    e.version.map(|v| v.to_string()).unwrap_or_default(),
+                    e.actor.recipient.clone(),
+                    e.actor.os_user.clone(),
+                    e.actor.host.clone(),
+                    e.actor.via.clone(),
+                    e.reason.clone().unwrap_or_default(),
+                    e.outcome.clone().unwrap_or_default(),
+                    hex::encode(e.prev_hash),
+                    hex::encode(e.hash),
+                ];
+                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                w.write_all(line.join(",").as_bytes())
+                    .and_then(|_| w.write_all(b"\r\n"))
+                    .map_err(io)?;
+            }
+        }
+    }
+    w.flush().map_err(io)?;
+    if out.is_some() {
+        ctx.out
+            .note(&format!("wrote {} event(s) to `{path}`", events.len()));
+    }
+    Ok(())
+}
+
+/// RFC 4180: quote a field holding a comma, quote, CR or LF; double inner quotes.
+/// Fields are otherwise exact, so another system can recompute the hashes.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn verify(ctx: &Context, all: bool) -> Result<()> {
+    let mut reports = Vec::new();
+    for db in envs(ctx, all)? {
+        let life = db.lifecycle_events()?;
+        reports.push(ChainReport {
+            env: db.env.to_string(),
+            chain: "lifecycle",
+            events: life.len() as u64,
+            head: life
+                .last()
+                .map(|e| hex::encode(e.hash))
+                .unwrap_or_else(|| hex::encode(crate::audit::GENESIS)),
+        });
+        let access = access_events(ctx, &db)?;
+        reports.push(ChainReport {
+            env: db.env.to_string(),
+            chain: "access",
+            events: access.len() as u64,
+            head: access
+                .last()
+                .map(|e| hex::encode(e.hash))
+                .unwrap_or_else(|| hex::encode(crate::audit::GENESIS)),
+        });
+    }
+    if ctx.out.json {
+        return ctx.out.json(&reports);
+    }
+    let rows = reports
+        .iter()
+        .map(|r| {
+            vec![
+                r.env.clone(),
+                r.chain.to_owned(),
+                r.events.to_string(),
+                r.head.clone(),
+            ]
+        })
+        .collect();
+    ctx.out
+        .table(&["ENV", "CHAIN", "EVENTS", "HEAD HASH"], rows)?;
+    ctx.out.note("all chains intact");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_quotes_per_rfc4180() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    }
 }

@@ -57,6 +57,14 @@ impl Journal {
         })
     }
 
+    /// Open the journal of `env` if it exists (reading never creates one).
+    pub fn open_existing(paths: &VaultPaths, env: &EnvName) -> Result<Option<Journal>> {
+        if !paths.journal(env).exists() {
+            return Ok(None);
+        }
+        Journal::open(paths, env).map(Some)
+    }
+
     /// Append one sealed event, durably (WAL + synchronous=FULL) before returning.
     pub fn append(&mut self, key: &[u8; 32], canon: &Canonical) -> Result<()> {
         let path = self.path.clone();

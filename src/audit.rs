@@ -46,10 +46,10 @@ impl Actor {
 }
 
 fn os_user() -> String {
-    if let Ok(u) = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")) {
-        if !u.is_empty() {
-            return u;
-        }
+    if let Ok(u) = std::env::var("USER").or_else(|_| std::env::var("LOGNAME"))
+        && !u.is_empty()
+    {
+        return u;
     }
     // SAFETY: getuid cannot fail.
     format!("uid:{}", unsafe { libc::getuid() })
@@ -145,7 +145,13 @@ impl Canonical {
         serde_json::to_vec(self).expect("plain struct serializes")
     }
 
-    pub fn into_event(self, chain: &'static str, seq: i64, prev: [u8; 32], hash: [u8; 32]) -> Event {
+    pub fn into_event(
+        self,
+        chain: &'static str,
+        seq: i64,
+        prev: [u8; 32],
+        hash: [u8; 32],
+    ) -> Event {
         Event {
             env: self.env,
             chain,
@@ -257,7 +263,9 @@ pub struct Filter {
 
 impl Filter {
     pub fn matches(&self, e: &Event) -> bool {
-        self.key.as_deref().is_none_or(|k| e.key.as_deref() == Some(k))
+        self.key
+            .as_deref()
+            .is_none_or(|k| e.key.as_deref() == Some(k))
             && self.action.as_deref().is_none_or(|a| e.action == a)
             && self.since.is_none_or(|t| e.time >= t)
             && self.until.is_none_or(|t| e.time <= t)
@@ -314,7 +322,10 @@ mod tests {
         let key = [7u8; 32];
         let h = [1u8; 32];
         let (nonce, sealed) = seal(&key, &env(), 5, &h, b"event");
-        assert_eq!(unseal(&key, &env(), 5, &h, &nonce, &sealed).unwrap(), b"event");
+        assert_eq!(
+            unseal(&key, &env(), 5, &h, &nonce, &sealed).unwrap(),
+            b"event"
+        );
         assert!(unseal(&key, &env(), 6, &h, &nonce, &sealed).is_none());
         assert!(unseal(&key, &"prod".parse().unwrap(), 5, &h, &nonce, &sealed).is_none());
         assert!(unseal(&[8u8; 32], &env(), 5, &h, &nonce, &sealed).is_none());

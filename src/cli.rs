@@ -37,7 +37,13 @@ pub struct Cli {
     pub identity: Option<String>,
 
     /// Environment to act on [default: dev]
-    #[arg(short = 'e', long = "env", global = true, env = "KEYWARD_ENV", value_name = "ENV")]
+    #[arg(
+        short = 'e',
+        long = "env",
+        global = true,
+        env = "KEYWARD_ENV",
+        value_name = "ENV"
+    )]
     pub env: Option<EnvName>,
 
     /// Print data as JSON

@@ -256,12 +256,15 @@ pub fn load_identity(spec: &IdentitySpec) -> Result<Unlocked> {
 
 fn load_identity_file(path: &Path) -> Result<Unlocked> {
     check_permissions(path)?;
-    let bytes = Zeroizing::new(fs::read(path).map_err(|e| Error::io("cannot read identity", path, e))?);
+    let bytes =
+        Zeroizing::new(fs::read(path).map_err(|e| Error::io("cannot read identity", path, e))?);
     let bad = |detail: &str| Error::BadIdentity {
         what: format!("`{}`", path.display()),
         detail: detail.to_owned(),
     };
-    if bytes.starts_with(b"age-encryption.org/") || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----") {
+    if bytes.starts_with(b"age-encryption.org/")
+        || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
+    {
         let inner = unlock_protected(path, &bytes)?;
         let id = parse_identity_text(&inner).map_err(|d| bad(&d))?;
         return Ok(Unlocked::x25519(id, "passphrase"));
@@ -315,7 +318,9 @@ fn parse_identity_text(text: &str) -> std::result::Result<age::x25519::Identity,
             continue;
         }
         if line.starts_with("AGE-SECRET-KEY-PQ-") {
-            return Err("post-quantum identities (AGE-SECRET-KEY-PQ-1…) are not supported yet".into());
+            return Err(
+                "post-quantum identities (AGE-SECRET-KEY-PQ-1…) are not supported yet".into(),
+            );
         }
         return line
             .parse::<age::x25519::Identity>()
@@ -338,11 +343,7 @@ fn unlock_protected(path: &Path, bytes: &[u8]) -> Result<Zeroizing<String>> {
             detail: "an encrypted identity file must be protected by a passphrase".into(),
         });
     }
-    let pass = read_passphrase(
-        &format!("Passphrase for {}: ", path.display()),
-        false,
-        path,
-    )?;
+    let pass = read_passphrase(&format!("Passphrase for {}: ", path.display()), false, path)?;
     let mut scrypt = age::scrypt::Identity::new(pass);
     scrypt.set_max_work_factor(SCRYPT_MAX_LOG_N);
     let mut reader = decryptor
@@ -393,13 +394,15 @@ pub fn write_protected_identity(
 ) -> Result<()> {
     let mut recipient = age::scrypt::Recipient::new(passphrase);
     recipient.set_work_factor(SCRYPT_WRITE_LOG_N);
-    let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-        .map_err(|e| Error::Other(format!("cannot encrypt identity: {e}")))?;
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+            .map_err(|e| Error::Other(format!("cannot encrypt identity: {e}")))?;
     let text = identity_file_text(identity);
     let mut out = Vec::new();
     {
-        let armor = age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor)
-            .map_err(|e| Error::io("cannot write identity", path, e))?;
+        let armor =
+            age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor)
+                .map_err(|e| Error::io("cannot write identity", path, e))?;
         let mut w = encryptor
             .wrap_output(armor)
             .map_err(|e| Error::io("cannot write identity", path, e))?;
@@ -737,7 +740,8 @@ pub fn check_value(value: &Secret) -> Result<()> {
     }
     if value.expose().contains(&0) {
         return Err(Error::Refused(
-            "refusing a value with a NUL byte: it could not be injected as an environment variable".into(),
+            "refusing a value with a NUL byte: it could not be injected as an environment variable"
+                .into(),
         ));
     }
     if value.len() > 64 * 1024 {
@@ -822,7 +826,10 @@ mod tests {
 
     #[test]
     fn secret_debug_is_redacted() {
-        assert_eq!(format!("{:?}", Secret::new(b"hunter2".to_vec())), "[redacted]");
+        assert_eq!(
+            format!("{:?}", Secret::new(b"hunter2".to_vec())),
+            "[redacted]"
+        );
     }
 
     #[test]

@@ -13,11 +13,20 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     (1, "any other error"),
     (2, "usage error: bad flag, name, duration or date"),
     (3, "not found: vault, environment, key or version"),
-    (4, "key not usable: revoked or expired; verify rejected the key"),
-    (5, "unlock failed: no identity, wrong passphrase, not a recipient"),
+    (
+        4,
+        "key not usable: revoked or expired; verify rejected the key",
+    ),
+    (
+        5,
+        "unlock failed: no identity, wrong passphrase, not a recipient",
+    ),
     (6, "integrity: corrupt or tampered file, broken audit chain"),
     (7, "busy: lock not obtained within the timeout"),
-    (8, "findings: check found keys needing attention, scan found leaks"),
+    (
+        8,
+        "findings: check found keys needing attention, scan found leaks",
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -150,16 +159,16 @@ impl Error {
             Error::Findings(_) => 8,
             Error::ChildExit(code) => *code,
             Error::BrokenPipe => 0,
-            Error::NewerFormat { .. }
-            | Error::Refused(_)
-            | Error::Io { .. }
-            | Error::Other(_) => 1,
+            Error::NewerFormat { .. } | Error::Refused(_) | Error::Io { .. } | Error::Other(_) => 1,
         }
     }
 
     /// Whether `lib::run` should print this error (some carry only an exit code).
     pub fn is_silent(&self) -> bool {
-        matches!(self, Error::ChildExit(_) | Error::BrokenPipe | Error::Findings(_))
+        matches!(
+            self,
+            Error::ChildExit(_) | Error::BrokenPipe | Error::Findings(_)
+        )
     }
 
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {

@@ -93,9 +93,7 @@ impl FromStr for Prefix {
     fn from_str(s: &str) -> Result<Self, String> {
         let mut chars = s.chars();
         let ok_first = matches!(chars.next(), Some(c) if c.is_ascii_lowercase());
-        if !ok_first
-            || s.len() > 16
-            || !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        if !ok_first || s.len() > 16 || !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         {
             return Err(format!(
                 "invalid prefix `{}`: use lowercase letters and digits, starting with a letter, at most 16 characters",
@@ -197,11 +195,11 @@ impl FromStr for When {
         if let Ok(t) = DateTime::parse_from_rfc3339(s) {
             return Ok(When::At(t.timestamp_millis()));
         }
-        if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            if s.len() == 10 {
-                let t = Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"));
-                return Ok(When::At(t.timestamp_millis()));
-            }
+        if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            && s.len() == 10
+        {
+            let t = Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"));
+            return Ok(When::At(t.timestamp_millis()));
         }
         Err(format!(
             "invalid date `{}`: use RFC 3339 (2026-01-31T12:00:00Z), YYYY-MM-DD, or a duration like 90d",
@@ -256,7 +254,18 @@ mod tests {
 
     #[test]
     fn bad_durations_are_refused() {
-        for bad in ["", "s", "10", "10x", "-5d", "1.5h", "0d", "d10", "10 d", "99999999999999d"] {
+        for bad in [
+            "",
+            "s",
+            "10",
+            "10x",
+            "-5d",
+            "1.5h",
+            "0d",
+            "d10",
+            "10 d",
+            "99999999999999d",
+        ] {
             assert!(bad.parse::<Dur>().is_err(), "{bad:?} parsed");
         }
     }

@@ -27,7 +27,13 @@ impl Output {
     pub fn secret(&self, value: &Secret, no_newline: bool) -> Result<()> {
         let mut out = io::stdout().lock();
         out.write_all(value.expose())
-            .and_then(|_| if no_newline { Ok(()) } else { out.write_all(b"\n") })
+            .and_then(|_| {
+                if no_newline {
+                    Ok(())
+                } else {
+                    out.write_all(b"\n")
+                }
+            })
             .and_then(|_| out.flush())
             .map_err(stdout_error)
     }

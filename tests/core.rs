@@ -75,7 +75,11 @@ fn generated_token_has_documented_shape() {
     let v = kw.generate("STRIPE_KEY");
     assert!(v.starts_with("kw_dev_"), "{v}");
     assert_eq!(v.len(), "kw_dev_".len() + 36);
-    assert!(v["kw_dev_".len()..].chars().all(|c| c.is_ascii_alphanumeric()));
+    assert!(
+        v["kw_dev_".len()..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric())
+    );
     let got = kw.stdout(["get", "STRIPE_KEY"]);
     assert_eq!(got, format!("{v}\n"));
     let prod = kw.stdout(["-e", "prod", "generate", "K", "--prefix", "acme"]);
@@ -96,9 +100,7 @@ fn generate_formats_and_entropy_floor() {
         .assert()
         .code(2)
         .stderr(contains("at least 16"));
-    kw.cmd(["generate", "W", "--bytes", "32"])
-        .assert()
-        .code(2);
+    kw.cmd(["generate", "W", "--bytes", "32"]).assert().code(2);
     kw.cmd(["generate", "W", "--format", "hex", "--prefix", "x"])
         .assert()
         .code(2);
@@ -203,9 +205,20 @@ fn list_and_show_never_print_values() {
     let kw = Sandbox::with_vault();
     let v = kw.generate("K");
     kw.set("IMPORTED", "imported-secret-value");
-    kw.cmd(["generate", "NOTED", "--scope", "read", "--scope", "write", "--note", "hello", "--rotate-every", "30d"])
-        .assert()
-        .success();
+    kw.cmd([
+        "generate",
+        "NOTED",
+        "--scope",
+        "read",
+        "--scope",
+        "write",
+        "--note",
+        "hello",
+        "--rotate-every",
+        "30d",
+    ])
+    .assert()
+    .success();
     for args in [
         vec!["list"],
         vec!["list", "--json"],
@@ -246,7 +259,13 @@ fn list_all_envs_names_environments_it_cannot_open() {
     kw.cmd(["-e", "shared", "generate", "S"]).assert().success();
     kw.generate("MINE");
     let out = kw
-        .cmd(["-i", other.to_str().unwrap(), "list", "--all-envs", "--json"])
+        .cmd([
+            "-i",
+            other.to_str().unwrap(),
+            "list",
+            "--all-envs",
+            "--json",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -335,9 +354,7 @@ fn no_identity_at_all_is_exit_5_with_hint() {
     let kw = Sandbox::with_vault();
     let mut c = kw.cmd(["list"]);
     c.env_remove("KEYWARD_IDENTITY");
-    c.assert()
-        .code(5)
-        .stderr(contains("keyward init"));
+    c.assert().code(5).stderr(contains("keyward init"));
 }
 
 #[test]
@@ -446,7 +463,8 @@ fn removed_values_do_not_survive_in_free_pages() {
     let image = kw.decrypt_env("dev");
     let mut conn = open_image(&image);
     conn.pragma_update(None, "secure_delete", "ON").unwrap();
-    conn.execute("UPDATE versions SET value = X'00'", []).unwrap();
+    conn.execute("UPDATE versions SET value = X'00'", [])
+        .unwrap();
     let data = conn.serialize(rusqlite::MAIN_DB).unwrap();
     assert!(!bytes_contain(&data, b"value-that-must-vanish"));
 }
@@ -553,7 +571,10 @@ fn wal_mode_image_from_a_recovery_session_still_opens() {
     image[18] = 2;
     image[19] = 2;
     kw.encrypt_env("dev", &image);
-    kw.cmd(["get", "K"]).assert().success().stdout(format!("{v}\n"));
+    kw.cmd(["get", "K"])
+        .assert()
+        .success()
+        .stdout(format!("{v}\n"));
     kw.cmd(["generate", "K2"]).assert().success();
 }
 
@@ -583,7 +604,9 @@ fn list_into_closed_pipe_ends_quietly() {
 fn env_add_and_refusals() {
     let kw = Sandbox::with_vault();
     kw.cmd(["env", "add", "staging"]).assert().success();
-    kw.cmd(["-e", "staging", "generate", "K"]).assert().success();
+    kw.cmd(["-e", "staging", "generate", "K"])
+        .assert()
+        .success();
     kw.cmd(["env", "add", "staging"])
         .assert()
         .code(1)

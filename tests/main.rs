@@ -2,4 +2,7 @@
 
 mod support;
 
+mod access;
+mod audit;
 mod core;
+mod lifecycle;

@@ -15,7 +15,9 @@ use crate::output::or_dash;
 /// more, revoking to one fewer, in one atomic commit recorded in the audit trail.
 /// Revoking a recipient does not take back what they already decrypted: see `offboard`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  keyward access list -e prod\n  keyward access grant age1teammate… -e dev\n  keyward access grant \"$(cat ~/.ssh/id_ed25519.pub)\" -e test\n  keyward access revoke age1former… -e prod")]
+#[command(
+    after_help = "Examples:\n  keyward access list -e prod\n  keyward access grant age1teammate… -e dev\n  keyward access grant \"$(cat ~/.ssh/id_ed25519.pub)\" -e test\n  keyward access revoke age1former… -e prod"
+)]
 pub struct AccessArgs {
     #[command(subcommand)]
     pub command: AccessCommand,
@@ -33,7 +35,9 @@ pub enum AccessCommand {
         recipient: RecipientString,
     },
     /// Stop a recipient from decrypting future versions of the environment
-    #[command(after_help = "Examples:\n  keyward access revoke age1former… -e prod\n  keyward offboard age1former… --reason 'left the team'   # also rotates")]
+    #[command(
+        after_help = "Examples:\n  keyward access revoke age1former… -e prod\n  keyward offboard age1former… --reason 'left the team'   # also rotates"
+    )]
     Revoke {
         /// The recipient to remove
         recipient: RecipientString,

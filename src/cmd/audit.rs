@@ -74,7 +74,9 @@ impl FilterArgs {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Write events as JSON, JSON Lines or CSV, with their hashes for re-verification
-    #[command(after_help = "Examples:\n  keyward audit export --format csv --out audit.csv\n  keyward audit export --format jsonl --all-envs --since 2026-01-01 | ship-to-siem")]
+    #[command(
+        after_help = "Examples:\n  keyward audit export --format csv --out audit.csv\n  keyward audit export --format jsonl --all-envs --since 2026-01-01 | ship-to-siem"
+    )]
     Export {
         /// Output format
         #[arg(long, value_enum)]
@@ -86,7 +88,9 @@ pub enum AuditCommand {
         filter: FilterArgs,
     },
     /// Check every hash chain; print each chain's head hash; exit 6 if anything was changed
-    #[command(after_help = "Examples:\n  keyward audit verify\n  keyward audit verify --all-envs --json")]
+    #[command(
+        after_help = "Examples:\n  keyward audit verify\n  keyward audit verify --all-envs --json"
+    )]
     Verify {
         /// Every environment the identity can open
         #[arg(long)]
@@ -126,8 +130,9 @@ fn envs(ctx: &Context, all: bool) -> Result<Vec<EnvDb>> {
     if all {
         let (open, skipped) = ctx.open_all_envs()?;
         for (env, _) in skipped {
-            ctx.out
-                .note(&format!("skipped `{env}`: this identity is not a recipient"));
+            ctx.out.note(&format!(
+                "skipped `{env}`: this identity is not a recipient"
+            ));
         }
         Ok(open)
     } else {
@@ -139,7 +144,11 @@ fn collect(ctx: &Context, f: &FilterArgs, now: i64) -> Result<Vec<Event>> {
     let filter = f.filter(now);
     let mut events = Vec::new();
     for db in envs(ctx, f.all_envs)? {
-        events.extend(db.lifecycle_events()?.into_iter().filter(|e| filter.matches(e)));
+        events.extend(
+            db.lifecycle_events()?
+                .into_iter()
+                .filter(|e| filter.matches(e)),
+        );
         events.extend(
             access_events(ctx, &db)?
                 .into_iter()
@@ -178,9 +187,11 @@ fn show(ctx: &Context, f: &FilterArgs, limit: Option<usize>, now: i64) -> Result
                     e.actor.host,
                     crate::crypto::short_recipient(&e.actor.recipient)
                 ),
-                or_dash(e.reason.clone().or_else(|| {
-                    e.outcome.clone().filter(|o| o != "ok")
-                })),
+                or_dash(
+                    e.reason
+                        .clone()
+                        .or_else(|| e.outcome.clone().filter(|o| o != "ok")),
+                ),
             ]
         })
         .collect();

@@ -16,7 +16,9 @@ use crate::vault::{EnvDb, Status};
 /// --rotate-every period, or (with --unused-for) have not been read for that long. Revoked
 /// keys are not reported.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  keyward check\n  keyward check --all-envs --within 30d --unused-for 90d\n  keyward check -e prod --json")]
+#[command(
+    after_help = "Examples:\n  keyward check\n  keyward check --all-envs --within 30d --unused-for 90d\n  keyward check -e prod --json"
+)]
 pub struct CheckArgs {
     /// Every environment the identity can open
     #[arg(long)]
@@ -50,8 +52,9 @@ pub fn run(args: CheckArgs, ctx: &Context) -> Result<()> {
         (vec![ctx.open_env()?], Vec::new())
     };
     for (env, _) in &skipped {
-        ctx.out
-            .note(&format!("skipped `{env}`: this identity is not a recipient"));
+        ctx.out.note(&format!(
+            "skipped `{env}`: this identity is not a recipient"
+        ));
     }
     let mut findings = Vec::new();
     for db in &envs {
@@ -156,11 +159,11 @@ fn check_env(
 fn last_access(ctx: &Context, db: &EnvDb) -> Result<HashMap<String, i64>> {
     let mut last = HashMap::new();
     for e in crate::cmd::audit::access_events(ctx, db)? {
-        if matches!(e.action.as_str(), "get" | "run" | "export") {
-            if let Some(k) = e.key {
-                let t = last.entry(k).or_insert(e.time);
-                *t = (*t).max(e.time);
-            }
+        if matches!(e.action.as_str(), "get" | "run" | "export")
+            && let Some(k) = e.key
+        {
+            let t = last.entry(k).or_insert(e.time);
+            *t = (*t).max(e.time);
         }
     }
     Ok(last)

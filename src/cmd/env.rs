@@ -11,7 +11,9 @@ use crate::vault::EnvDb;
 
 /// List environments, or add one encrypted to you and the recipients you name
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  keyward env list\n  keyward env add staging --recipient age1teammate…")]
+#[command(
+    after_help = "Examples:\n  keyward env list\n  keyward env add staging --recipient age1teammate…"
+)]
 pub struct EnvArgs {
     #[command(subcommand)]
     pub command: EnvCommand,
@@ -23,7 +25,9 @@ pub enum EnvCommand {
     #[command(after_help = "Examples:\n  keyward env list\n  keyward env list --json")]
     List,
     /// Create an environment encrypted to the identity in use plus each --recipient
-    #[command(after_help = "Examples:\n  keyward env add staging\n  keyward env add prod-eu --recipient age1ops… --recipient \"ssh-ed25519 AAAA…\"")]
+    #[command(
+        after_help = "Examples:\n  keyward env add staging\n  keyward env add prod-eu --recipient age1ops… --recipient \"ssh-ed25519 AAAA…\""
+    )]
     Add {
         /// Name of the new environment
         name: EnvName,
@@ -76,7 +80,9 @@ fn list(ctx: &Context) -> Result<()> {
 fn add(ctx: &Context, name: EnvName, extra: Vec<RecipientString>) -> Result<()> {
     ctx.paths.require()?;
     if ctx.paths.env_file(&name).exists() {
-        return Err(Error::Refused(format!("environment `{name}` already exists")));
+        return Err(Error::Refused(format!(
+            "environment `{name}` already exists"
+        )));
     }
     let identity = ctx.identity()?;
     let actor = ctx.actor()?;

@@ -14,7 +14,9 @@ use crate::names::{KeyName, Prefix, now_ms};
 /// CRC32>`, which `verify` and `scan` recognise offline. Other formats take --bytes
 /// (default 32, at least 16).
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  keyward generate STRIPE_KEY\n  keyward generate WEBHOOK_SECRET --format hex --bytes 32\n  keyward generate -e prod API_TOKEN --prefix acme --scope read --expires 90d --rotate-every 30d")]
+#[command(
+    after_help = "Examples:\n  keyward generate STRIPE_KEY\n  keyward generate WEBHOOK_SECRET --format hex --bytes 32\n  keyward generate -e prod API_TOKEN --prefix acme --scope read --expires 90d --rotate-every 30d"
+)]
 pub struct GenerateArgs {
     /// Name of the key (letters, digits, `_`; it becomes an environment variable)
     pub name: KeyName,
@@ -58,7 +60,9 @@ impl GenerateArgs {
                 )));
             }
             if n > MAX_BYTES {
-                return Err(Error::usage(format!("--bytes {n} is over the limit of {MAX_BYTES}")));
+                return Err(Error::usage(format!(
+                    "--bytes {n} is over the limit of {MAX_BYTES}"
+                )));
             }
         }
         if self.prefix.is_some() && self.format != Format::Token {
@@ -86,7 +90,14 @@ pub fn run(args: GenerateArgs, ctx: &Context) -> Result<()> {
     let version = db.batch(|db| {
         let key = db.insert_key(&args.name, Some(&spec), &args.meta.new_key(), now)?;
         let version = db.add_version(&key, &value, expires, now)?;
-        db.record(&actor, "generate", Some(args.name.as_str()), Some(version), None, now)?;
+        db.record(
+            &actor,
+            "generate",
+            Some(args.name.as_str()),
+            Some(version),
+            None,
+            now,
+        )?;
         Ok(version)
     })?;
     db.commit()?;

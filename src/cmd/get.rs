@@ -13,7 +13,9 @@ use crate::names::{KeyName, now_ms};
 /// The access is recorded in the audit journal before the value is printed; if it
 /// cannot be recorded, nothing is printed.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  keyward get STRIPE_KEY\n  keyward get -e prod STRIPE_KEY -n | pbcopy\n  curl -H \"Authorization: Bearer $(keyward get API_TOKEN)\" …")]
+#[command(
+    after_help = "Examples:\n  keyward get STRIPE_KEY\n  keyward get -e prod STRIPE_KEY -n | pbcopy\n  curl -H \"Authorization: Bearer $(keyward get API_TOKEN)\" …"
+)]
 pub struct GetArgs {
     /// Name of the key
     pub name: KeyName,
@@ -31,6 +33,12 @@ pub fn run(args: GetArgs, ctx: &Context) -> Result<()> {
     let env = ctx.open_env()?;
     let (_, version, value) = env.usable_value(&args.name, args.version, now_ms())?;
     // DESIGN §5: journal before release.
-    ctx.audit(&env, Access::Get, Some(&args.name), Some(version.version), "ok")?;
+    ctx.audit(
+        &env,
+        Access::Get,
+        Some(&args.name),
+        Some(version.version),
+        "ok",
+    )?;
     ctx.out.secret(&value, args.no_newline)
 }

@@ -12,7 +12,9 @@ use crate::error::Result;
 
 /// Create a plain identity (for CI) or show the recipient of the identity in use
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  keyward identity new --out ci.key\n  keyward identity show\n  keyward -i ~/.ssh/id_ed25519 identity show")]
+#[command(
+    after_help = "Examples:\n  keyward identity new --out ci.key\n  keyward identity show\n  keyward -i ~/.ssh/id_ed25519 identity show"
+)]
 pub struct IdentityArgs {
     #[command(subcommand)]
     pub command: IdentityCommand,
@@ -25,7 +27,9 @@ pub enum IdentityCommand {
     /// With --out, the identity goes to FILE (created 0600, never overwritten) and the
     /// recipient to stdout. Without it, the identity itself is printed on stdout (as
     /// `age-keygen` does), for piping into a CI secret store, and the recipient on stderr.
-    #[command(after_help = "Examples:\n  keyward identity new --out ci.key\n  keyward access grant \"$(keyward identity new --out ci.key)\" -e prod")]
+    #[command(
+        after_help = "Examples:\n  keyward identity new --out ci.key\n  keyward access grant \"$(keyward identity new --out ci.key)\" -e prod"
+    )]
     New {
         /// Where to write the identity
         #[arg(long, value_name = "FILE")]
@@ -80,7 +84,8 @@ pub fn run(args: IdentityArgs, ctx: &Context) -> Result<()> {
             ctx.out.line(&shown.recipient)?;
             ctx.out.note(&format!("identity: {}", shown.source));
             if shown.agent {
-                ctx.out.note("unlocked by: the keyward agent (`keyward lock` ends it)");
+                ctx.out
+                    .note("unlocked by: the keyward agent (`keyward lock` ends it)");
             } else {
                 ctx.out.note(&format!("unlocked by: {}", shown.via));
             }

@@ -20,10 +20,17 @@ use crate::vault::{EnvDb, VaultPaths};
 /// With an identity given, encrypts the vault to that identity and creates no default
 /// identity. Refuses to touch an existing vault.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  keyward init\n  keyward init --envs dev,staging,prod\n  KEYWARD_IDENTITY=ci.key keyward init --recipient age1teammate…")]
+#[command(
+    after_help = "Examples:\n  keyward init\n  keyward init --envs dev,staging,prod\n  KEYWARD_IDENTITY=ci.key keyward init --recipient age1teammate…"
+)]
 pub struct InitArgs {
     /// Environments to create, comma-separated
-    #[arg(long, value_delimiter = ',', default_value = "dev,test,prod", value_name = "ENVS")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "dev,test,prod",
+        value_name = "ENVS"
+    )]
     pub envs: Vec<EnvName>,
 
     /// Another recipient for every environment (repeatable): `age1…` or an SSH public key
@@ -57,15 +64,14 @@ pub fn run(args: InitArgs, ctx: &Context) -> Result<()> {
     // The identity first: if it cannot be had, nothing is created.
     let (recipient, identity_path) = match &ctx.identity_spec {
         IdentitySpec::Default(path) if !path.exists() => {
-            let pass = crypto::read_passphrase(
-                "Passphrase for the new keyward identity: ",
-                true,
-                path,
-            )?;
+            let pass =
+                crypto::read_passphrase("Passphrase for the new keyward identity: ", true, path)?;
             let id = age::x25519::Identity::generate();
             crypto::write_protected_identity(path, &id, pass)?;
-            ctx.out
-                .note(&format!("created identity `{}` (keep its passphrase safe)", path.display()));
+            ctx.out.note(&format!(
+                "created identity `{}` (keep its passphrase safe)",
+                path.display()
+            ));
             (id.to_public().to_string(), Some(path.clone()))
         }
         IdentitySpec::Default(path) => (ctx.identity()?.recipient.clone(), Some(path.clone())),
@@ -138,7 +144,8 @@ pub fn run(args: InitArgs, ctx: &Context) -> Result<()> {
         created.vault,
         names.join(", ")
     ));
-    ctx.out.note("your recipient (share it so others can grant you access):");
+    ctx.out
+        .note("your recipient (share it so others can grant you access):");
     ctx.out.line(&recipient)
 }
 

@@ -11,7 +11,9 @@ use crate::vault::{EnvDb, KeyState, Status};
 
 /// List keys with their status, version, scopes and expiry (never values)
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  keyward list\n  keyward list --all-envs --status expired\n  keyward list -e prod --json | jq -r '.keys[].name'")]
+#[command(
+    after_help = "Examples:\n  keyward list\n  keyward list --all-envs --status expired\n  keyward list -e prod --json | jq -r '.keys[].name'"
+)]
 pub struct ListArgs {
     /// Every environment the identity can open (the others are named on stderr)
     #[arg(long)]
@@ -112,8 +114,10 @@ pub fn run(args: ListArgs, ctx: &Context) -> Result<()> {
         })
         .collect();
     for s in &skipped {
-        ctx.out
-            .note(&format!("skipped `{}`: this identity is not a recipient", s.env));
+        ctx.out.note(&format!(
+            "skipped `{}`: this identity is not a recipient",
+            s.env
+        ));
     }
     if ctx.out.json {
         return ctx.out.json(&Listing { keys, skipped });
@@ -138,7 +142,9 @@ pub fn run(args: ListArgs, ctx: &Context) -> Result<()> {
         })
         .collect();
     ctx.out.table(
-        &["ENV", "NAME", "KIND", "VER", "STATUS", "SCOPES", "EXPIRES", "ROTATE"],
+        &[
+            "ENV", "NAME", "KIND", "VER", "STATUS", "SCOPES", "EXPIRES", "ROTATE",
+        ],
         rows,
     )
 }

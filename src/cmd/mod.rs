@@ -37,6 +37,9 @@ use crate::vault::journal::Journal;
 use crate::vault::paths::{default_identity_path, default_vault_dir};
 use crate::vault::{EnvDb, NewKey, VaultPaths};
 
+/// Environments the identity cannot open, with why.
+pub type Skipped = Vec<(EnvName, Error)>;
+
 /// What every command needs: resolved once from the global flags.
 pub struct Context {
     pub paths: VaultPaths,
@@ -61,7 +64,10 @@ impl Context {
         };
         Ok(Context {
             paths: VaultPaths::new(root),
-            env: cli.env.clone().unwrap_or_else(|| "dev".parse().expect("valid")),
+            env: cli
+                .env
+                .clone()
+                .unwrap_or_else(|| "dev".parse().expect("valid")),
             env_explicit: cli.env.is_some(),
             identity_spec,
             identity: OnceCell::new(),
@@ -146,7 +152,7 @@ impl Context {
 
     /// Every environment in the vault: those this identity opens, and the others with
     /// why not (never an error by itself: DESIGN §3).
-    pub fn open_all_envs(&self) -> Result<(Vec<EnvDb>, Vec<(EnvName, Error)>)> {
+    pub fn open_all_envs(&self) -> Result<(Vec<EnvDb>, Skipped)> {
         let mut open = Vec::new();
         let mut skipped = Vec::new();
         let identity = self.identity()?;

@@ -19,7 +19,9 @@ use crate::vault::Status;
 /// Removing a recipient alone cannot take back values already decrypted (old copies,
 /// backups, git history): rotation is what makes them worthless.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  keyward offboard age1former… --reason 'left the company' --dry-run\n  keyward offboard age1former… --reason 'left the company' --grace 1h")]
+#[command(
+    after_help = "Examples:\n  keyward offboard age1former… --reason 'left the company' --dry-run\n  keyward offboard age1former… --reason 'left the company' --grace 1h"
+)]
 pub struct OffboardArgs {
     /// The recipient to remove (`age1…` or an SSH public key)
     pub recipient: RecipientString,
@@ -110,7 +112,11 @@ pub fn run(args: OffboardArgs, ctx: &Context) -> Result<()> {
                     name: k.meta.name.to_string(),
                     kind: k.meta.kind.as_str(),
                     result: if new_version.is_some() {
-                        if args.dry_run { "would-rotate" } else { "rotated" }
+                        if args.dry_run {
+                            "would-rotate"
+                        } else {
+                            "rotated"
+                        }
                     } else {
                         "needs-new-value"
                     },
@@ -120,7 +126,14 @@ pub fn run(args: OffboardArgs, ctx: &Context) -> Result<()> {
             }
             if !args.dry_run {
                 db.remove_recipient(&args.recipient)?;
-                db.record(&actor, "offboard", None, None, Some(&format!("{}: {reason}", args.recipient)), now)?;
+                db.record(
+                    &actor,
+                    "offboard",
+                    None,
+                    None,
+                    Some(&format!("{}: {reason}", args.recipient)),
+                    now,
+                )?;
             }
             Ok(out)
         })?;
@@ -148,10 +161,18 @@ pub fn run(args: OffboardArgs, ctx: &Context) -> Result<()> {
         for p in &plans {
             ctx.out.note(&format!(
                 "{} `{}`: {} {}",
-                if args.dry_run { "would offboard from" } else { "offboarded from" },
+                if args.dry_run {
+                    "would offboard from"
+                } else {
+                    "offboarded from"
+                },
                 p.env,
                 args.recipient.short(),
-                if args.dry_run { "(dry run: nothing changed)" } else { "" }
+                if args.dry_run {
+                    "(dry run: nothing changed)"
+                } else {
+                    ""
+                }
             ));
             super::rotate::print_batch(ctx, &p.keys)?;
         }

@@ -12,7 +12,9 @@ use crate::vault::Status;
 /// Revoking a key revokes every version: `get`, `run` and `export` refuse it (exit 4) and
 /// `verify` rejects it. The time, the actor and the reason are recorded and shown by `show`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  keyward revoke STRIPE_KEY --reason 'leaked in build log #4512'\n  keyward revoke -e prod API_TOKEN --version 3 --reason 'superseded early'")]
+#[command(
+    after_help = "Examples:\n  keyward revoke STRIPE_KEY --reason 'leaked in build log #4512'\n  keyward revoke -e prod API_TOKEN --version 3 --reason 'superseded early'"
+)]
 pub struct RevokeArgs {
     /// Name of the key
     pub name: KeyName,
@@ -66,16 +68,18 @@ pub fn run(args: RevokeArgs, ctx: &Context) -> Result<()> {
         }));
     }
     if changed == 0 {
-        ctx.out.note(&format!("{what} in `{}` was already revoked", db.env));
-    } else {
         ctx.out
-            .note(&format!("revoked {what} in `{}` at {}", db.env, fmt_time(now)));
+            .note(&format!("{what} in `{}` was already revoked", db.env));
+    } else {
+        ctx.out.note(&format!(
+            "revoked {what} in `{}` at {}",
+            db.env,
+            fmt_time(now)
+        ));
         let current = db.current(&key)?;
         if current.status(now) == Status::Active {
-            ctx.out.note(&format!(
-                "version {} is still active",
-                current.version
-            ));
+            ctx.out
+                .note(&format!("version {} is still active", current.version));
         }
     }
     Ok(())

@@ -21,7 +21,9 @@ use crate::vault::{EnvDb, KeyMeta, Kind, Status};
 /// one commit. Imported keys in the batch are not changed: they are listed as needing a
 /// new value from their provider, and the exit code is 8 while any remain.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  keyward rotate STRIPE_KEY --grace 1h --reason 'quarterly rotation'\n  printf %s \"$NEW\" | keyward rotate OPENAI_API_KEY\n  keyward rotate --all --due --grace 24h\n  keyward rotate -e prod --all --older-than 90d --json")]
+#[command(
+    after_help = "Examples:\n  keyward rotate STRIPE_KEY --grace 1h --reason 'quarterly rotation'\n  printf %s \"$NEW\" | keyward rotate OPENAI_API_KEY\n  keyward rotate --all --due --grace 24h\n  keyward rotate -e prod --all --older-than 90d --json"
+)]
 pub struct RotateArgs {
     /// Name of the key (omit with --all)
     #[arg(required_unless_present = "all", conflicts_with = "all")]
@@ -98,7 +100,14 @@ pub fn rotate_key(
             }
         }
     }
-    db.record(actor, "rotate", Some(key.name.as_str()), Some(version), reason, now)?;
+    db.record(
+        actor,
+        "rotate",
+        Some(key.name.as_str()),
+        Some(version),
+        reason,
+        now,
+    )?;
     Ok(version)
 }
 
@@ -145,7 +154,16 @@ fn rotate_one(
         }
     };
     let version = db.batch(|db| {
-        let v = rotate_key(db, &key, &value, old, expires, &actor, args.reason.as_deref(), now)?;
+        let v = rotate_key(
+            db,
+            &key,
+            &value,
+            old,
+            expires,
+            &actor,
+            args.reason.as_deref(),
+            now,
+        )?;
         db.update_meta(&key, &args.meta.new_key())?;
         Ok(v)
     })?;
@@ -167,8 +185,10 @@ fn rotate_one(
         ),
         _ => format!("; version {} is retired", version - 1),
     };
-    ctx.out
-        .note(&format!("rotated `{name}` in `{}` to version {version}{grace}", db.env));
+    ctx.out.note(&format!(
+        "rotated `{name}` in `{}` to version {version}{grace}",
+        db.env
+    ));
     if provided.is_none() {
         ctx.out.secret(&value, false)?;
     }
@@ -182,7 +202,8 @@ fn refuse_revoked(db: &EnvDb, key: &KeyMeta, now: i64) -> Result<()> {
             env: db.env.clone(),
             version: db.current(key)?.version,
             status: "revoked",
-            detail: "; a revoked key is not rotated\nhint: generate a new key under another name".into(),
+            detail: "; a revoked key is not rotated\nhint: generate a new key under another name"
+                .into(),
         });
     }
     Ok(())

@@ -13,7 +13,9 @@ use crate::names::{KeyName, now_ms};
 /// trailing newline, `echo` would store one. There is no flag that takes a value: argv
 /// is visible to every user of the machine and lands in shell history.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  keyward set OPENAI_API_KEY            # hidden prompt\n  printf %s \"$TOKEN\" | keyward set -e prod GITHUB_TOKEN --expires 2027-01-01\n  keyward set DB_PASSWORD --note 'rotated by DBA' < secret.txt")]
+#[command(
+    after_help = "Examples:\n  keyward set OPENAI_API_KEY            # hidden prompt\n  printf %s \"$TOKEN\" | keyward set -e prod GITHUB_TOKEN --expires 2027-01-01\n  keyward set DB_PASSWORD --note 'rotated by DBA' < secret.txt"
+)]
 pub struct SetArgs {
     /// Name of the key (letters, digits, `_`; it becomes an environment variable)
     pub name: KeyName,
@@ -32,7 +34,14 @@ pub fn run(args: SetArgs, ctx: &Context) -> Result<()> {
     let version = db.batch(|db| {
         let key = db.insert_key(&args.name, None, &args.meta.new_key(), now)?;
         let version = db.add_version(&key, &value, expires, now)?;
-        db.record(&actor, "set", Some(args.name.as_str()), Some(version), None, now)?;
+        db.record(
+            &actor,
+            "set",
+            Some(args.name.as_str()),
+            Some(version),
+            None,
+            now,
+        )?;
         Ok(version)
     })?;
     db.commit()?;
@@ -41,7 +50,9 @@ pub fn run(args: SetArgs, ctx: &Context) -> Result<()> {
             "env": db.env, "name": args.name, "version": version,
         }));
     }
-    ctx.out
-        .note(&format!("stored `{}` version {version} in `{}`", args.name, db.env));
+    ctx.out.note(&format!(
+        "stored `{}` version {version} in `{}`",
+        args.name, db.env
+    ));
     Ok(())
 }

@@ -11,7 +11,9 @@ use crate::vault::Status;
 
 /// Show a key's metadata and version history (no values)
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  keyward show STRIPE_KEY\n  keyward show -e prod STRIPE_KEY --json")]
+#[command(
+    after_help = "Examples:\n  keyward show STRIPE_KEY\n  keyward show -e prod STRIPE_KEY --json"
+)]
 pub struct ShowArgs {
     /// Name of the key
     pub name: KeyName,
@@ -92,10 +94,7 @@ pub fn run(args: ShowArgs, ctx: &Context) -> Result<()> {
         format!(
             "kind:         {}{}",
             detail.kind,
-            detail
-                .format
-                .map(|f| format!(" ({f})"))
-                .unwrap_or_default()
+            detail.format.map(|f| format!(" ({f})")).unwrap_or_default()
         ),
         format!("scopes:       {}", or_dash(Some(detail.scopes.join(", ")))),
         format!("created:      {}", fmt_time(key.created)),

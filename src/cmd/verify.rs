@@ -20,7 +20,9 @@ use crate::vault::{EnvDb, KeyMeta, Status, VersionInfo};
 /// compared in constant time. Prints the key's name, version, status, scopes and expiry,
 /// never the key. One trailing newline on stdin is ignored.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  printf %s \"$PRESENTED\" | keyward verify -e prod\n  keyward verify -e prod --json < token.txt")]
+#[command(
+    after_help = "Examples:\n  printf %s \"$PRESENTED\" | keyward verify -e prod\n  keyward verify -e prod --json < token.txt"
+)]
 pub struct VerifyArgs {}
 
 #[derive(Serialize)]
@@ -40,34 +42,35 @@ pub fn run(_args: VerifyArgs, ctx: &Context) -> Result<()> {
     let now = now_ms();
 
     // Offline first: a token names its environment and carries a checksum.
-    let token = crypto::parse_token(presented.expose());
-    let looks_like_token = token.is_some() || token_shaped(presented.expose());
+    let trimmed = strip_newline(&presented).unwrap_or_else(|| presented.clone());
+    let token = crypto::parse_token(trimmed.expose());
+    let looks_like_token = token.is_some() || token_shaped(trimmed.expose());
     if looks_like_token && token.is_none() {
         return reject_unknown(ctx, None, "token checksum does not match");
     }
-    if let Some(info) = &token {
-        if info.env != ctx.env.as_str() {
-            let env = info.env.to_owned();
-            let db = ctx.open_env()?;
-            ctx.audit(&db, Access::Verify, None, None, "other-environment")?;
-            return verdict(
-                ctx,
-                Verdict {
-                    valid: false,
-                    env: ctx.env.to_string(),
-                    name: None,
-                    version: None,
-                    status: None,
-                    scopes: vec![],
-                    expires: None,
-                    reason: Some(format!("a token of environment `{env}`")),
-                },
-                Some(Error::Rejected(format!(
-                    "rejected: this is a token of environment `{env}`, not `{}`",
-                    ctx.env
-                ))),
-            );
-        }
+    if let Some(info) = &token
+        && info.env != ctx.env.as_str()
+    {
+        let env = info.env.to_owned();
+        let db = ctx.open_env()?;
+        ctx.audit(&db, Access::Verify, None, None, "other-environment")?;
+        return verdict(
+            ctx,
+            Verdict {
+                valid: false,
+                env: ctx.env.to_string(),
+                name: None,
+                version: None,
+                status: None,
+                scopes: vec![],
+                expires: None,
+                reason: Some(format!("a token of environment `{env}`")),
+            },
+            Some(Error::Rejected(format!(
+                "rejected: this is a token of environment `{env}`, not `{}`",
+                ctx.env
+            ))),
+        );
     }
 
     let db = ctx.open_env()?;
@@ -130,7 +133,6 @@ fn strip_newline(s: &Secret) -> Option<Secret> {
 
 /// `<prefix>_<env>_<36 alnum>`, ignoring the checksum.
 fn token_shaped(b: &[u8]) -> bool {
-    let b = b.strip_suffix(b"\n").unwrap_or(b);
     if b.len() < 40 {
         return false;
     }

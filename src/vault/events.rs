@@ -68,7 +68,12 @@ impl EnvDb {
             let stored: Vec<u8> = r.get(10)?;
             let recipient: Option<String> = r.get(5)?;
             let Some(recipient) = recipient else {
-                return Err(audit::broken(&self.env, "lifecycle", seq, "its actor is missing"));
+                return Err(audit::broken(
+                    &self.env,
+                    "lifecycle",
+                    seq,
+                    "its actor is missing",
+                ));
             };
             if seq != expect_seq {
                 return Err(audit::broken(

@@ -39,8 +39,10 @@ impl Journal {
         let conn = Connection::open_with_flags(&path, flags).map_err(wrap)?;
         let timeout = crate::vault::lock::lock_timeout()?.max(Duration::from_millis(100));
         conn.busy_timeout(timeout).map_err(wrap)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(wrap)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(wrap)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(wrap)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(wrap)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS journal(
                seq INTEGER PRIMARY KEY,

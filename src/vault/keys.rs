@@ -119,11 +119,14 @@ fn key_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<KeyMeta> {
     let bytes: Option<i64> = r.get(at + 4)?;
     let prefix: Option<String> = r.get(at + 5)?;
     let scopes: Option<String> = r.get(at + 6)?;
-    let spec = format.as_deref().and_then(Format::parse).map(|format| GenSpec {
-        format,
-        bytes: bytes.unwrap_or(crate::crypto::DEFAULT_BYTES as i64) as usize,
-        prefix: prefix.unwrap_or_else(|| crate::crypto::DEFAULT_PREFIX.into()),
-    });
+    let spec = format
+        .as_deref()
+        .and_then(Format::parse)
+        .map(|format| GenSpec {
+            format,
+            bytes: bytes.unwrap_or(crate::crypto::DEFAULT_BYTES as i64) as usize,
+            prefix: prefix.unwrap_or_else(|| crate::crypto::DEFAULT_PREFIX.into()),
+        });
     Ok(KeyMeta {
         id: r.get(at)?,
         // Names were validated on the way in; a hostile image gets a placeholder.
@@ -177,9 +180,11 @@ impl EnvDb {
     pub fn has_key(&self, name: &KeyName) -> Result<bool> {
         Ok(self
             .conn
-            .query_row("SELECT 1 FROM keys WHERE name = ?1", [name.as_str()], |_| {
-                Ok(())
-            })
+            .query_row(
+                "SELECT 1 FROM keys WHERE name = ?1",
+                [name.as_str()],
+                |_| Ok(()),
+            )
             .optional()?
             .is_some())
     }
@@ -196,7 +201,9 @@ impl EnvDb {
     pub fn version(&self, key: &KeyMeta, version: u32) -> Result<VersionInfo> {
         self.conn
             .query_row(
-                &format!("SELECT {VERSION_COLS} FROM versions v WHERE v.key_id = ?1 AND v.version = ?2"),
+                &format!(
+                    "SELECT {VERSION_COLS} FROM versions v WHERE v.key_id = ?1 AND v.version = ?2"
+                ),
                 params![key.id, version],
                 |r| version_from_row(r, 0),
             )
@@ -304,6 +311,7 @@ impl EnvDb {
 
     /// Every value of every version, any status, for `scan` (values are secrets: the
     /// caller keeps them in memory only).
+    #[allow(clippy::type_complexity)]
     pub fn all_values(&self) -> Result<Vec<(KeyName, u32, i64, Option<i64>, Option<i64>, Secret)>> {
         let mut stmt = self.conn.prepare(
             "SELECT k.name, v.version, v.status, v.expires, v.retire_at, v.value FROM versions v JOIN keys k ON k.id = v.key_id",
@@ -387,8 +395,10 @@ impl EnvDb {
             )?;
         }
         if let Some(note) = &meta.note {
-            self.conn
-                .execute("UPDATE keys SET note = ?1 WHERE id = ?2", params![note, key.id])?;
+            self.conn.execute(
+                "UPDATE keys SET note = ?1 WHERE id = ?2",
+                params![note, key.id],
+            )?;
         }
         if let Some(every) = meta.rotate_every {
             self.conn.execute(
@@ -418,7 +428,9 @@ impl EnvDb {
             )?
             .execute(params![key.id, next, value.expose(), now, expires, ST_ACTIVE])?;
         self.conn
-            .prepare_cached("INSERT OR IGNORE INTO fingerprints(fp, key_id, version) VALUES (?1, ?2, ?3)")?
+            .prepare_cached(
+                "INSERT OR IGNORE INTO fingerprints(fp, key_id, version) VALUES (?1, ?2, ?3)",
+            )?
             .execute(params![&value.fingerprint()[..], key.id, next])?;
         Ok(next)
     }

@@ -13,6 +13,6 @@ pub mod paths;
 pub mod schema;
 pub mod store;
 
-pub use keys::{Kind, KeyMeta, KeyState, NewKey, Status, VersionInfo};
+pub use keys::{KeyMeta, KeyState, Kind, NewKey, Status, VersionInfo};
 pub use paths::VaultPaths;
 pub use store::EnvDb;

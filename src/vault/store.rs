@@ -179,15 +179,18 @@ impl EnvDb {
     }
 
     /// Whether `identity` unwraps this environment's file key (reads the header only).
-    pub fn can_open(paths: &VaultPaths, env: &EnvName, identity: &dyn age::Identity) -> Result<bool> {
+    pub fn can_open(
+        paths: &VaultPaths,
+        env: &EnvName,
+        identity: &dyn age::Identity,
+    ) -> Result<bool> {
         let path = paths.env_file(env);
         let file = File::open(&path).map_err(|e| Error::io("cannot open", &path, e))?;
-        let decryptor = age::Decryptor::new_buffered(BufReader::new(file)).map_err(|e| {
-            Error::Corrupt {
+        let decryptor =
+            age::Decryptor::new_buffered(BufReader::new(file)).map_err(|e| Error::Corrupt {
                 path: path.clone(),
                 detail: describe_age(&e),
-            }
-        })?;
+            })?;
         match decryptor.decrypt(std::iter::once(identity)) {
             Ok(_) => Ok(true),
             Err(age::DecryptError::NoMatchingKeys) => Ok(false),
@@ -201,11 +204,9 @@ impl EnvDb {
     fn check_meta(&mut self) -> Result<()> {
         let version: Option<i64> = self
             .conn
-            .query_row(
-                "SELECT v FROM meta WHERE k = 'format_version'",
-                [],
-                |r| r.get(0),
-            )
+            .query_row("SELECT v FROM meta WHERE k = 'format_version'", [], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(|e| Error::Other(format!("not a keyward database ({e})")))?;
         let version = version.ok_or_else(|| Error::Other("no format_version".into()))?;
@@ -340,9 +341,9 @@ impl EnvDb {
 
     /// The per-environment key that seals the access journal (DESIGN §5).
     pub fn audit_key(&self) -> Result<zeroize::Zeroizing<[u8; 32]>> {
-        let v: Vec<u8> = self
-            .conn
-            .query_row("SELECT v FROM meta WHERE k = 'audit_key'", [], |r| r.get(0))?;
+        let v: Vec<u8> =
+            self.conn
+                .query_row("SELECT v FROM meta WHERE k = 'audit_key'", [], |r| r.get(0))?;
         let arr: [u8; 32] = v.as_slice().try_into().map_err(|_| Error::Corrupt {
             path: self.path.clone(),
             detail: "audit key has the wrong length".into(),

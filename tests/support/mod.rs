@@ -22,7 +22,10 @@ pub struct Sandbox {
 impl Sandbox {
     /// A sandbox with no vault and no identity.
     pub fn new() -> Sandbox {
-        let dir = tempfile::Builder::new().prefix("kw-test").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("kw-test")
+            .tempdir()
+            .unwrap();
         Sandbox {
             dir,
             identity: None,
@@ -56,7 +59,10 @@ impl Sandbox {
     /// The public recipient of an identity file written by `write_identity`.
     pub fn recipient_of(&self, identity: &Path) -> String {
         let text = fs::read_to_string(identity).unwrap();
-        let line = text.lines().find(|l| l.starts_with("AGE-SECRET-KEY-")).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+            .unwrap();
         let id: age::x25519::Identity = line.parse().unwrap();
         id.to_public().to_string()
     }
@@ -152,11 +158,16 @@ impl Sandbox {
     /// Decrypt an env file with the plain age API and return the SQLite image.
     pub fn decrypt_env(&self, env: &str) -> Vec<u8> {
         let text = fs::read_to_string(self.identity.as_ref().unwrap()).unwrap();
-        let line = text.lines().find(|l| l.starts_with("AGE-SECRET-KEY-")).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+            .unwrap();
         let id: age::x25519::Identity = line.parse().unwrap();
         let file = fs::read(self.env_file(env)).unwrap();
         let d = age::Decryptor::new(&file[..]).unwrap();
-        let mut r = d.decrypt(std::iter::once(&id as &dyn age::Identity)).unwrap();
+        let mut r = d
+            .decrypt(std::iter::once(&id as &dyn age::Identity))
+            .unwrap();
         let mut out = Vec::new();
         std::io::Read::read_to_end(&mut r, &mut out).unwrap();
         out
@@ -165,8 +176,8 @@ impl Sandbox {
     /// Re-encrypt an SQLite image as `env`'s file, to the sandbox identity.
     pub fn encrypt_env(&self, env: &str, image: &[u8]) {
         let r: age::x25519::Recipient = self.my_recipient().parse().unwrap();
-        let e = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
-            .unwrap();
+        let e =
+            age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).unwrap();
         let mut out = Vec::new();
         let mut w = e.wrap_output(&mut out).unwrap();
         std::io::Write::write_all(&mut w, image).unwrap();

@@ -825,6 +825,21 @@ mod tests {
     }
 
     #[test]
+    fn hardened_process_is_not_dumpable_and_has_no_core_limit() {
+        harden_process();
+        let mut lim = libc::rlimit {
+            rlim_cur: 1,
+            rlim_max: 1,
+        };
+        // SAFETY: valid pointer to a local struct.
+        assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_CORE, &mut lim) }, 0);
+        assert_eq!((lim.rlim_cur, lim.rlim_max), (0, 0));
+        #[cfg(target_os = "linux")]
+        // SAFETY: PR_GET_DUMPABLE takes no pointer arguments.
+        assert_eq!(unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) }, 0);
+    }
+
+    #[test]
     fn secret_debug_is_redacted() {
         assert_eq!(
             format!("{:?}", Secret::new(b"hunter2".to_vec())),

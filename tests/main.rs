@@ -3,6 +3,7 @@
 mod support;
 
 mod access;
+mod robustness;
 mod audit;
 mod core;
 mod lifecycle;

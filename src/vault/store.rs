@@ -373,3 +373,104 @@ fn write_encrypted(tmp: &Path, encryptor: age::Encryptor, data: &[u8]) -> io::Re
     let file = buffered.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn setup() -> (tempfile::TempDir, VaultPaths, age::x25519::Identity, EnvName) {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = VaultPaths::new(dir.path().join("vault"));
+        fs::create_dir_all(paths.envs_dir()).unwrap();
+        (dir, paths, age::x25519::Identity::generate(), "dev".parse().unwrap())
+    }
+
+    fn encrypt_to(id: &age::x25519::Identity, plain: &[u8]) -> Vec<u8> {
+        let r = id.to_public();
+        let e = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
+            .unwrap();
+        let mut out = Vec::new();
+        let mut w = e.wrap_output(&mut out).unwrap();
+        w.write_all(plain).unwrap();
+        w.finish().unwrap();
+        out
+    }
+
+    fn assert_rejected(r: Result<EnvDb>) {
+        match r {
+            Err(Error::Corrupt { .. }) | Err(Error::NotARecipient { .. }) => {}
+            Err(other) => panic!("unexpected error kind: {other:?}"),
+            Ok(_) => panic!("hostile bytes opened as an environment"),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Arbitrary bytes as an env file: an error, never a panic.
+        #[test]
+        fn arbitrary_file_bytes_never_open(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            let (_d, paths, id, env) = setup();
+            fs::write(paths.env_file(&env), &bytes).unwrap();
+            assert_rejected(EnvDb::open_read(&paths, &env, &id));
+        }
+
+        /// Arbitrary bytes properly encrypted to us (an attacker who knows the public
+        /// recipient can make these): SQLite must reject them cleanly.
+        #[test]
+        fn arbitrary_encrypted_payload_never_opens(bytes in proptest::collection::vec(any::<u8>(), 0..70_000)) {
+            let (_d, paths, id, env) = setup();
+            fs::write(paths.env_file(&env), encrypt_to(&id, &bytes)).unwrap();
+            assert_rejected(EnvDb::open_read(&paths, &env, &id));
+        }
+
+        /// A valid SQLite header followed by garbage pages.
+        #[test]
+        fn sqlite_header_with_garbage_never_opens(tail in proptest::collection::vec(any::<u8>(), 100..20_000)) {
+            let (_d, paths, id, env) = setup();
+            let mut image = b"SQLite format 3\0".to_vec();
+            image.extend_from_slice(&[0x10, 0x00, 1, 1, 0, 64, 32, 32]);
+            image.extend_from_slice(&tail);
+            fs::write(paths.env_file(&env), encrypt_to(&id, &image)).unwrap();
+            assert_rejected(EnvDb::open_read(&paths, &env, &id));
+        }
+
+        /// Arbitrary bytes as a journal: an integrity error, never a panic.
+        #[test]
+        fn arbitrary_journal_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..8192)) {
+            let (_d, paths, _id, env) = setup();
+            fs::create_dir_all(paths.journal_dir()).unwrap();
+            fs::write(paths.journal(&env), &bytes).unwrap();
+            if let Ok(j) = crate::vault::journal::Journal::open(&paths, &env) {
+                let _ = j.events(&[0u8; 32]);
+            }
+        }
+    }
+
+    #[test]
+    fn a_real_image_with_a_flipped_page_byte_is_rejected_or_consistent() {
+        let (_d, paths, id, env) = setup();
+        let r = crate::crypto::RecipientString(id.to_public().to_string());
+        let actor = crate::audit::Actor::named(&r.0, "file");
+        EnvDb::create(&paths, &env, |db| {
+            db.add_recipient(&r, &actor, 0)?;
+            db.record(&actor, "init", None, None, None, 0)
+        })
+        .unwrap();
+        let mut db = EnvDb::open_read(&paths, &env, &id).unwrap();
+        let image = db.conn.serialize(MAIN_DB).unwrap().to_vec();
+        drop(db);
+        for at in (100..image.len()).step_by(997) {
+            let mut bad = image.clone();
+            bad[at] ^= 0xff;
+            fs::write(paths.env_file(&env), encrypt_to(&id, &bad)).unwrap();
+            // Either a clean error or an open database; queries on it must not panic.
+            if let Ok(db) = EnvDb::open_read(&paths, &env, &id) {
+                let _ = db.keys();
+                let _ = db.lifecycle_events();
+                let _ = db.recipients();
+            }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Proof of DESIGN §1.5–1.6: nothing lost under concurrency, crashes and a full disk.
+
+use std::fs::{self, OpenOptions};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::Duration;
+
+use predicates::str::contains;
+use rand::Rng;
+
+use crate::support::Sandbox;
+
+fn raw(kw: &Sandbox, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_keyward"));
+    c.args(args)
+        .env("KEYWARD_VAULT", kw.vault())
+        .env("KEYWARD_IDENTITY", kw.identity.as_ref().unwrap())
+        .env("KEYWARD_LOCK_TIMEOUT", "60")
+        .env_remove("KEYWARD_ENV")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    c
+}
+
+#[test]
+fn concurrent_writers_lose_no_update() {
+    let kw = Sandbox::with_vault();
+    kw.generate("SHARED");
+    let bin = env!("CARGO_BIN_EXE_keyward");
+    let children: Vec<Child> = (0..6)
+        .map(|p| {
+            let script = format!(
+                "for i in 1 2 3 4; do '{bin}' generate P{p}_K$i || exit 1; '{bin}' rotate SHARED || exit 1; done"
+            );
+            Command::new("sh")
+                .arg("-c")
+                .arg(script)
+                .env("KEYWARD_VAULT", kw.vault())
+                .env("KEYWARD_IDENTITY", kw.identity.as_ref().unwrap())
+                .env("KEYWARD_LOCK_TIMEOUT", "60")
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let list: serde_json::Value = serde_json::from_str(&kw.stdout(["list", "--json"])).unwrap();
+    assert_eq!(list["keys"].as_array().unwrap().len(), 1 + 6 * 4);
+    let show: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["show", "SHARED", "--json"])).unwrap();
+    let versions = show["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 1 + 6 * 4, "every rotation kept");
+    let numbers: Vec<u64> = versions
+        .iter()
+        .map(|v| v["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, (1..=25).collect::<Vec<_>>());
+    kw.cmd(["audit", "verify"]).assert().success();
+}
+
+#[test]
+fn lock_timeout_is_configurable_and_busy_is_exit_7() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let before = fs::read(kw.env_file("dev")).unwrap();
+    let lock = OpenOptions::new()
+        .write(true)
+        .open(kw.vault().join("envs/dev.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    kw.cmd(["generate", "OTHER"])
+        .env("KEYWARD_LOCK_TIMEOUT", "1")
+        .assert()
+        .code(7)
+        .stderr(contains("locked by another writer"));
+    kw.cmd(["rotate", "K"])
+        .env("KEYWARD_LOCK_TIMEOUT", "0")
+        .assert()
+        .code(7);
+    // readers take no lock
+    kw.cmd(["get", "K"]).assert().success();
+    kw.cmd(["generate", "X"])
+        .env("KEYWARD_LOCK_TIMEOUT", "soon")
+        .assert()
+        .code(2);
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+    lock.unlock().unwrap();
+    kw.cmd(["generate", "OTHER"])
+        .env("KEYWARD_LOCK_TIMEOUT", "0")
+        .assert()
+        .success();
+}
+
+#[test]
+fn sigkill_at_random_moments_leaves_old_or_new_state() {
+    let kw = Sandbox::with_vault();
+    kw.generate("ROT");
+    let other = kw.write_identity("other.key");
+    let other_r = kw.recipient_of(&other);
+    let mut rng = rand::thread_rng();
+    for i in 0..40 {
+        let name = format!("K{i}");
+        let mut cmd = match i % 4 {
+            0 => raw(&kw, &["generate", &name]),
+            1 => raw(&kw, &["rotate", "ROT"]),
+            2 => raw(&kw, &["-e", "prod", "generate", &name]),
+            _ => raw(&kw, &["-e", "test", "access", "grant", &other_r]),
+        };
+        let mut child = cmd.spawn().unwrap();
+        sleep(Duration::from_micros(rng.gen_range(0..25_000)));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+    }
+    for env in ["dev", "test", "prod"] {
+        // every env opens, its chain verifies, and the next write is not blocked
+        kw.cmd(["-e", env, "list"]).assert().success();
+        kw.cmd(["-e", env, "audit", "verify"]).assert().success();
+        kw.cmd(["-e", env, "generate", "AFTER"])
+            .env("KEYWARD_LOCK_TIMEOUT", "0")
+            .assert()
+            .success();
+        // old or new: every key has exactly the versions its events describe
+        let list: serde_json::Value =
+            serde_json::from_str(&kw.stdout(["-e", env, "list", "--json"])).unwrap();
+        let events: serde_json::Value = serde_json::from_str(&kw.stdout([
+            "-e", env, "audit", "--json", "--action", "generate",
+        ]))
+        .unwrap();
+        assert_eq!(
+            list["keys"].as_array().unwrap().len(),
+            events.as_array().unwrap().len()
+        );
+    }
+    let rot: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["show", "ROT", "--json"])).unwrap();
+    let rotations: serde_json::Value = serde_json::from_str(&kw.stdout([
+        "audit", "--json", "--action", "rotate",
+    ]))
+    .unwrap();
+    assert_eq!(
+        rot["versions"].as_array().unwrap().len(),
+        1 + rotations.as_array().unwrap().len()
+    );
+    // no temp file left in the way
+    let leftovers: Vec<_> = fs::read_dir(kw.vault().join("envs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".db.age") && !n.ends_with(".lock"))
+        .collect();
+    // a killed writer may leave its .tmp; it must not block anything (checked above)
+    assert!(leftovers.iter().all(|n| n.ends_with(".db.age.tmp")), "{leftovers:?}");
+}
+
+/// Run keyward with a file-size limit, as on a full disk: writes fail with EFBIG.
+fn with_fsize_limit(kw: &Sandbox, args: &[&str], limit: u64) -> std::process::Output {
+    let mut c = raw(kw, args);
+    c.stdout(Stdio::piped());
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        c.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let lim = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    c.output().unwrap()
+}
+
+#[test]
+fn full_disk_during_commit_leaves_file_intact_and_next_write_works() {
+    let kw = Sandbox::with_vault();
+    let v = kw.generate("KEEP");
+    let before = fs::read(kw.env_file("dev")).unwrap();
+    let limit = before.len() as u64 / 2;
+    let out = with_fsize_limit(&kw, &["generate", "NEW"], limit);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty(), "a value was printed for an unsaved key");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write"));
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+    assert!(!kw.vault().join("envs/dev.db.age.tmp").exists());
+    let out = with_fsize_limit(&kw, &["rotate", "KEEP"], limit);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(kw.stdout(["get", "KEEP"]).trim_end(), v);
+    kw.cmd(["generate", "NEW"]).assert().success();
+}

@@ -22,7 +22,13 @@ them from stdin or a hidden prompt.",
 )]
 pub struct Cli {
     /// Vault directory [default: $XDG_DATA_HOME/keyward/vault]
-    #[arg(long, global = true, env = "KEYWARD_VAULT", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_VAULT",
+        value_name = "DIR",
+        hide_env_values = true
+    )]
     pub vault: Option<PathBuf>,
 
     /// Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…
@@ -42,7 +48,8 @@ pub struct Cli {
         long = "env",
         global = true,
         env = "KEYWARD_ENV",
-        value_name = "ENV"
+        value_name = "ENV",
+        hide_env_values = true
     )]
     pub env: Option<EnvName>,
 

@@ -3,7 +3,8 @@
 mod support;
 
 mod access;
-mod robustness;
 mod audit;
 mod core;
+mod generated;
 mod lifecycle;
+mod robustness;

@@ -125,9 +125,9 @@ fn sigkill_at_random_moments_leaves_old_or_new_state() {
         // old or new: every key has exactly the versions its events describe
         let list: serde_json::Value =
             serde_json::from_str(&kw.stdout(["-e", env, "list", "--json"])).unwrap();
-        let events: serde_json::Value = serde_json::from_str(&kw.stdout([
-            "-e", env, "audit", "--json", "--action", "generate",
-        ]))
+        let events: serde_json::Value = serde_json::from_str(
+            &kw.stdout(["-e", env, "audit", "--json", "--action", "generate"]),
+        )
         .unwrap();
         assert_eq!(
             list["keys"].as_array().unwrap().len(),
@@ -136,10 +136,8 @@ fn sigkill_at_random_moments_leaves_old_or_new_state() {
     }
     let rot: serde_json::Value =
         serde_json::from_str(&kw.stdout(["show", "ROT", "--json"])).unwrap();
-    let rotations: serde_json::Value = serde_json::from_str(&kw.stdout([
-        "audit", "--json", "--action", "rotate",
-    ]))
-    .unwrap();
+    let rotations: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["audit", "--json", "--action", "rotate"])).unwrap();
     assert_eq!(
         rot["versions"].as_array().unwrap().len(),
         1 + rotations.as_array().unwrap().len()
@@ -151,7 +149,10 @@ fn sigkill_at_random_moments_leaves_old_or_new_state() {
         .filter(|n| !n.ends_with(".db.age") && !n.ends_with(".lock"))
         .collect();
     // a killed writer may leave its .tmp; it must not block anything (checked above)
-    assert!(leftovers.iter().all(|n| n.ends_with(".db.age.tmp")), "{leftovers:?}");
+    assert!(
+        leftovers.iter().all(|n| n.ends_with(".db.age.tmp")),
+        "{leftovers:?}"
+    );
 }
 
 /// Run keyward with a file-size limit, as on a full disk: writes fail with EFBIG.
@@ -182,8 +183,16 @@ fn full_disk_during_commit_leaves_file_intact_and_next_write_works() {
     let before = fs::read(kw.env_file("dev")).unwrap();
     let limit = before.len() as u64 / 2;
     let out = with_fsize_limit(&kw, &["generate", "NEW"], limit);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stdout.is_empty(), "a value was printed for an unsaved key");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "a value was printed for an unsaved key"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write"));
     assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
     assert!(!kw.vault().join("envs/dev.db.age.tmp").exists());

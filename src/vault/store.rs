@@ -379,17 +379,27 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn setup() -> (tempfile::TempDir, VaultPaths, age::x25519::Identity, EnvName) {
+    fn setup() -> (
+        tempfile::TempDir,
+        VaultPaths,
+        age::x25519::Identity,
+        EnvName,
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let paths = VaultPaths::new(dir.path().join("vault"));
         fs::create_dir_all(paths.envs_dir()).unwrap();
-        (dir, paths, age::x25519::Identity::generate(), "dev".parse().unwrap())
+        (
+            dir,
+            paths,
+            age::x25519::Identity::generate(),
+            "dev".parse().unwrap(),
+        )
     }
 
     fn encrypt_to(id: &age::x25519::Identity, plain: &[u8]) -> Vec<u8> {
         let r = id.to_public();
-        let e = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
-            .unwrap();
+        let e =
+            age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).unwrap();
         let mut out = Vec::new();
         let mut w = e.wrap_output(&mut out).unwrap();
         w.write_all(plain).unwrap();

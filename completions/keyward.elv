@@ -1,0 +1,657 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[keyward] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'keyward'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'keyward'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Create a vault with its environments, and a passphrase-protected identity'
+            cand identity 'Create a plain identity (for CI) or show the recipient of the identity in use'
+            cand unlock '(in progress)'
+            cand lock '(in progress)'
+            cand env 'List environments, or add one encrypted to you and the recipients you name'
+            cand generate 'Generate a new key and print it once'
+            cand set 'Store a key issued elsewhere; the value is read from stdin (or a hidden prompt)'
+            cand get 'Print a key''s active value'
+            cand list 'List keys with their status, version, scopes and expiry (never values)'
+            cand show 'Show a key''s metadata and version history (no values)'
+            cand rotate 'Rotate a key: issue a new version and retire the old one'
+            cand revoke 'Revoke a key, or one version of it, at once'
+            cand verify 'Check a presented key, read from stdin, against the environment'
+            cand check 'List keys needing attention; exit 8 when there are any (for scheduled CI jobs)'
+            cand run '(in progress)'
+            cand export '(in progress)'
+            cand import '(in progress)'
+            cand audit 'Show the audit trail: lifecycle and access events, merged in time order'
+            cand access 'List, grant or revoke the recipients of an environment'
+            cand offboard 'Remove a recipient from every environment and rotate every key they could read'
+            cand scan '(in progress)'
+            cand completions 'Print a shell completion script'
+            cand __agent 'Runs the agent process (started by `keyward unlock`)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyward;init'= {
+            cand --envs 'Environments to create, comma-separated'
+            cand --recipient 'Another recipient for every environment (repeatable): `age1…` or an SSH public key'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;identity'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand new 'Write a fresh plain (unencrypted) identity and print its public recipient'
+            cand show 'Print the public recipient of the identity in use, and whether an agent serves it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyward;identity;new'= {
+            cand --out 'Where to write the identity'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;identity;show'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;identity;help'= {
+            cand new 'Write a fresh plain (unencrypted) identity and print its public recipient'
+            cand show 'Print the public recipient of the identity in use, and whether an agent serves it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyward;identity;help;new'= {
+        }
+        &'keyward;identity;help;show'= {
+        }
+        &'keyward;identity;help;help'= {
+        }
+        &'keyward;unlock'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;lock'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;env'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'Every environment, and whether the identity in use can open it'
+            cand add 'Create an environment encrypted to the identity in use plus each --recipient'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyward;env;list'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;env;add'= {
+            cand --recipient 'Another recipient (repeatable): `age1…` or an SSH public key'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;env;help'= {
+            cand list 'Every environment, and whether the identity in use can open it'
+            cand add 'Create an environment encrypted to the identity in use plus each --recipient'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyward;env;help;list'= {
+        }
+        &'keyward;env;help;add'= {
+        }
+        &'keyward;env;help;help'= {
+        }
+        &'keyward;generate'= {
+            cand --format 'Value format'
+            cand --bytes 'Bytes of entropy for hex, base64url and alnum (16 to 1024)'
+            cand --prefix 'Token prefix (token format only)'
+            cand --scope 'A scope the key grants (repeatable), e.g. `payments:write`'
+            cand --expires 'When the key expires: RFC 3339, YYYY-MM-DD, or a duration from now (90d)'
+            cand --rotate-every 'How often the key should be rotated (`check` and `rotate --all --due` use it)'
+            cand --note 'A free-form note (never put a secret here: notes are not encrypted separately)'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;set'= {
+            cand --scope 'A scope the key grants (repeatable), e.g. `payments:write`'
+            cand --expires 'When the key expires: RFC 3339, YYYY-MM-DD, or a duration from now (90d)'
+            cand --rotate-every 'How often the key should be rotated (`check` and `rotate --all --due` use it)'
+            cand --note 'A free-form note (never put a secret here: notes are not encrypted separately)'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;get'= {
+            cand --version 'A specific version (it must still be active)'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand -n 'Print no trailing newline'
+            cand --no-newline 'Print no trailing newline'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;list'= {
+            cand --status 'Which keys to show, by the status of their newest version'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --all-envs 'Every environment the identity can open (the others are named on stderr)'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;show'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;rotate'= {
+            cand --older-than 'With --all: only keys whose current version is older than DUR'
+            cand --grace 'How long the old version still passes `verify` (default: retired at once)'
+            cand --reason 'Why (recorded in the audit trail)'
+            cand --scope 'A scope the key grants (repeatable), e.g. `payments:write`'
+            cand --expires 'When the key expires: RFC 3339, YYYY-MM-DD, or a duration from now (90d)'
+            cand --rotate-every 'How often the key should be rotated (`check` and `rotate --all --due` use it)'
+            cand --note 'A free-form note (never put a secret here: notes are not encrypted separately)'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --all 'Rotate every key in the environment (one commit)'
+            cand --due 'With --all: only keys past their --rotate-every period'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;revoke'= {
+            cand --version 'Revoke only this version'
+            cand --reason 'Why (required; recorded in the audit trail)'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;verify'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;check'= {
+            cand --within 'Report keys expiring within DUR'
+            cand --unused-for 'Report keys not read (get, run, export) for DUR'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --all-envs 'Every environment the identity can open'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;run'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;export'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;import'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;audit'= {
+            cand --key 'Only events about this key'
+            cand --action 'Only events of this action (init, generate, get, revoke, …)'
+            cand --since 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)'
+            cand --until 'Only events at or before WHEN'
+            cand --limit 'Show only the newest N events'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --all-envs 'Every environment the identity can open'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand export 'Write events as JSON, JSON Lines or CSV, with their hashes for re-verification'
+            cand verify 'Check every hash chain; print each chain''s head hash; exit 6 if anything was changed'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyward;audit;export'= {
+            cand --format 'Output format'
+            cand --out 'Write to FILE (created 0600) instead of stdout'
+            cand --key 'Only events about this key'
+            cand --action 'Only events of this action (init, generate, get, revoke, …)'
+            cand --since 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)'
+            cand --until 'Only events at or before WHEN'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --all-envs 'Every environment the identity can open'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;audit;verify'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --all-envs 'Every environment the identity can open'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;audit;help'= {
+            cand export 'Write events as JSON, JSON Lines or CSV, with their hashes for re-verification'
+            cand verify 'Check every hash chain; print each chain''s head hash; exit 6 if anything was changed'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyward;audit;help;export'= {
+        }
+        &'keyward;audit;help;verify'= {
+        }
+        &'keyward;audit;help;help'= {
+        }
+        &'keyward;access'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand list 'Recipients of the environment, with who added each and when'
+            cand grant 'Let a recipient (`age1…` or an SSH public key) decrypt the environment'
+            cand revoke 'Stop a recipient from decrypting future versions of the environment'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyward;access;list'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;access;grant'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;access;revoke'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --force 'Allow removing your own identity (you will lose access)'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;access;help'= {
+            cand list 'Recipients of the environment, with who added each and when'
+            cand grant 'Let a recipient (`age1…` or an SSH public key) decrypt the environment'
+            cand revoke 'Stop a recipient from decrypting future versions of the environment'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyward;access;help;list'= {
+        }
+        &'keyward;access;help;grant'= {
+        }
+        &'keyward;access;help;revoke'= {
+        }
+        &'keyward;access;help;help'= {
+        }
+        &'keyward;offboard'= {
+            cand --reason 'Why (required; recorded in the audit trail)'
+            cand --grace 'Let old versions pass `verify` for DUR (default: revoked at once)'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --dry-run 'Show the plan and change nothing'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;scan'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;completions'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;__agent'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;help'= {
+            cand init 'Create a vault with its environments, and a passphrase-protected identity'
+            cand identity 'Create a plain identity (for CI) or show the recipient of the identity in use'
+            cand unlock '(in progress)'
+            cand lock '(in progress)'
+            cand env 'List environments, or add one encrypted to you and the recipients you name'
+            cand generate 'Generate a new key and print it once'
+            cand set 'Store a key issued elsewhere; the value is read from stdin (or a hidden prompt)'
+            cand get 'Print a key''s active value'
+            cand list 'List keys with their status, version, scopes and expiry (never values)'
+            cand show 'Show a key''s metadata and version history (no values)'
+            cand rotate 'Rotate a key: issue a new version and retire the old one'
+            cand revoke 'Revoke a key, or one version of it, at once'
+            cand verify 'Check a presented key, read from stdin, against the environment'
+            cand check 'List keys needing attention; exit 8 when there are any (for scheduled CI jobs)'
+            cand run '(in progress)'
+            cand export '(in progress)'
+            cand import '(in progress)'
+            cand audit 'Show the audit trail: lifecycle and access events, merged in time order'
+            cand access 'List, grant or revoke the recipients of an environment'
+            cand offboard 'Remove a recipient from every environment and rotate every key they could read'
+            cand scan '(in progress)'
+            cand completions 'Print a shell completion script'
+            cand __agent 'Runs the agent process (started by `keyward unlock`)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyward;help;init'= {
+        }
+        &'keyward;help;identity'= {
+            cand new 'Write a fresh plain (unencrypted) identity and print its public recipient'
+            cand show 'Print the public recipient of the identity in use, and whether an agent serves it'
+        }
+        &'keyward;help;identity;new'= {
+        }
+        &'keyward;help;identity;show'= {
+        }
+        &'keyward;help;unlock'= {
+        }
+        &'keyward;help;lock'= {
+        }
+        &'keyward;help;env'= {
+            cand list 'Every environment, and whether the identity in use can open it'
+            cand add 'Create an environment encrypted to the identity in use plus each --recipient'
+        }
+        &'keyward;help;env;list'= {
+        }
+        &'keyward;help;env;add'= {
+        }
+        &'keyward;help;generate'= {
+        }
+        &'keyward;help;set'= {
+        }
+        &'keyward;help;get'= {
+        }
+        &'keyward;help;list'= {
+        }
+        &'keyward;help;show'= {
+        }
+        &'keyward;help;rotate'= {
+        }
+        &'keyward;help;revoke'= {
+        }
+        &'keyward;help;verify'= {
+        }
+        &'keyward;help;check'= {
+        }
+        &'keyward;help;run'= {
+        }
+        &'keyward;help;export'= {
+        }
+        &'keyward;help;import'= {
+        }
+        &'keyward;help;audit'= {
+            cand export 'Write events as JSON, JSON Lines or CSV, with their hashes for re-verification'
+            cand verify 'Check every hash chain; print each chain''s head hash; exit 6 if anything was changed'
+        }
+        &'keyward;help;audit;export'= {
+        }
+        &'keyward;help;audit;verify'= {
+        }
+        &'keyward;help;access'= {
+            cand list 'Recipients of the environment, with who added each and when'
+            cand grant 'Let a recipient (`age1…` or an SSH public key) decrypt the environment'
+            cand revoke 'Stop a recipient from decrypting future versions of the environment'
+        }
+        &'keyward;help;access;list'= {
+        }
+        &'keyward;help;access;grant'= {
+        }
+        &'keyward;help;access;revoke'= {
+        }
+        &'keyward;help;offboard'= {
+        }
+        &'keyward;help;scan'= {
+        }
+        &'keyward;help;completions'= {
+        }
+        &'keyward;help;__agent'= {
+        }
+        &'keyward;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,395 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_keyward_global_optspecs
+    string join \n vault= i/identity= e/env= json q/quiet h/help V/version
+end
+
+function __fish_keyward_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_keyward_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_keyward_using_subcommand
+    set -l cmd (__fish_keyward_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c keyward -n "__fish_keyward_needs_command" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_needs_command" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_needs_command" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_needs_command" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_needs_command" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_needs_command" -s V -l version -d 'Print version'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "init" -d 'Create a vault with its environments, and a passphrase-protected identity'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "identity" -d 'Create a plain identity (for CI) or show the recipient of the identity in use'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "unlock" -d '(in progress)'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "lock" -d '(in progress)'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "env" -d 'List environments, or add one encrypted to you and the recipients you name'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "generate" -d 'Generate a new key and print it once'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "set" -d 'Store a key issued elsewhere; the value is read from stdin (or a hidden prompt)'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "get" -d 'Print a key\'s active value'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "list" -d 'List keys with their status, version, scopes and expiry (never values)'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "show" -d 'Show a key\'s metadata and version history (no values)'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "rotate" -d 'Rotate a key: issue a new version and retire the old one'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "revoke" -d 'Revoke a key, or one version of it, at once'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "verify" -d 'Check a presented key, read from stdin, against the environment'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "check" -d 'List keys needing attention; exit 8 when there are any (for scheduled CI jobs)'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "run" -d '(in progress)'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "export" -d '(in progress)'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "import" -d '(in progress)'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "audit" -d 'Show the audit trail: lifecycle and access events, merged in time order'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "access" -d 'List, grant or revoke the recipients of an environment'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "offboard" -d 'Remove a recipient from every environment and rotate every key they could read'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "scan" -d '(in progress)'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "__agent" -d 'Runs the agent process (started by `keyward unlock`)'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyward -n "__fish_keyward_using_subcommand init" -l envs -d 'Environments to create, comma-separated' -r
+complete -c keyward -n "__fish_keyward_using_subcommand init" -l recipient -d 'Another recipient for every environment (repeatable): `age1…` or an SSH public key' -r
+complete -c keyward -n "__fish_keyward_using_subcommand init" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand init" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand init" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand init" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand init" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -f -a "new" -d 'Write a fresh plain (unencrypted) identity and print its public recipient'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -f -a "show" -d 'Print the public recipient of the identity in use, and whether an agent serves it'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l out -d 'Where to write the identity' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from help" -f -a "new" -d 'Write a fresh plain (unencrypted) identity and print its public recipient'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the public recipient of the identity in use, and whether an agent serves it'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyward -n "__fish_keyward_using_subcommand unlock" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand unlock" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand lock" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand lock" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand lock" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand lock" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand lock" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand lock" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -f -a "list" -d 'Every environment, and whether the identity in use can open it'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -f -a "add" -d 'Create an environment encrypted to the identity in use plus each --recipient'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l recipient -d 'Another recipient (repeatable): `age1…` or an SSH public key' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from help" -f -a "list" -d 'Every environment, and whether the identity in use can open it'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from help" -f -a "add" -d 'Create an environment encrypted to the identity in use plus each --recipient'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyward -n "__fish_keyward_using_subcommand generate" -l format -d 'Value format' -r -f -a "token\t'`<prefix>_<env>_<30 random base62><6 base62 CRC32>`: recognisable offline'
+hex\t'Lowercase hex of N random bytes'
+base64url\t'URL-safe base64 (no padding) of N random bytes'
+alnum\t'Letters and digits carrying N bytes of entropy'"
+complete -c keyward -n "__fish_keyward_using_subcommand generate" -l bytes -d 'Bytes of entropy for hex, base64url and alnum (16 to 1024)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand generate" -l prefix -d 'Token prefix (token format only)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand generate" -l scope -d 'A scope the key grants (repeatable), e.g. `payments:write`' -r
+complete -c keyward -n "__fish_keyward_using_subcommand generate" -l expires -d 'When the key expires: RFC 3339, YYYY-MM-DD, or a duration from now (90d)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand generate" -l rotate-every -d 'How often the key should be rotated (`check` and `rotate --all --due` use it)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand generate" -l note -d 'A free-form note (never put a secret here: notes are not encrypted separately)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand generate" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand generate" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand generate" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand generate" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand generate" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand set" -l scope -d 'A scope the key grants (repeatable), e.g. `payments:write`' -r
+complete -c keyward -n "__fish_keyward_using_subcommand set" -l expires -d 'When the key expires: RFC 3339, YYYY-MM-DD, or a duration from now (90d)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand set" -l rotate-every -d 'How often the key should be rotated (`check` and `rotate --all --due` use it)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand set" -l note -d 'A free-form note (never put a secret here: notes are not encrypted separately)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand set" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand set" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand set" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand set" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand set" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand set" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand get" -l version -d 'A specific version (it must still be active)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand get" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand get" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand get" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand get" -s n -l no-newline -d 'Print no trailing newline'
+complete -c keyward -n "__fish_keyward_using_subcommand get" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand get" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand list" -l status -d 'Which keys to show, by the status of their newest version' -r -f -a "active\t''
+revoked\t''
+expired\t''
+all\t''"
+complete -c keyward -n "__fish_keyward_using_subcommand list" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand list" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand list" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand list" -l all-envs -d 'Every environment the identity can open (the others are named on stderr)'
+complete -c keyward -n "__fish_keyward_using_subcommand list" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand list" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand list" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand show" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand show" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand show" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand show" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand show" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand show" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l older-than -d 'With --all: only keys whose current version is older than DUR' -r
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l grace -d 'How long the old version still passes `verify` (default: retired at once)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l reason -d 'Why (recorded in the audit trail)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l scope -d 'A scope the key grants (repeatable), e.g. `payments:write`' -r
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l expires -d 'When the key expires: RFC 3339, YYYY-MM-DD, or a duration from now (90d)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l rotate-every -d 'How often the key should be rotated (`check` and `rotate --all --due` use it)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l note -d 'A free-form note (never put a secret here: notes are not encrypted separately)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l all -d 'Rotate every key in the environment (one commit)'
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l due -d 'With --all: only keys past their --rotate-every period'
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l version -d 'Revoke only this version' -r
+complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l reason -d 'Why (required; recorded in the audit trail)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand verify" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand verify" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand verify" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand verify" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand verify" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand check" -l within -d 'Report keys expiring within DUR' -r
+complete -c keyward -n "__fish_keyward_using_subcommand check" -l unused-for -d 'Report keys not read (get, run, export) for DUR' -r
+complete -c keyward -n "__fish_keyward_using_subcommand check" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand check" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand check" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand check" -l all-envs -d 'Every environment the identity can open'
+complete -c keyward -n "__fish_keyward_using_subcommand check" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand check" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand run" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand run" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand run" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand run" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand run" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand run" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand export" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand export" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand export" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand export" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand export" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand export" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand import" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand import" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand import" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand import" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand import" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand import" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l key -d 'Only events about this key' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l action -d 'Only events of this action (init, generate, get, revoke, …)' -r -f -a "init\t''
+env-add\t''
+generate\t''
+set\t''
+import\t''
+rotate\t''
+revoke\t''
+expire\t''
+access-grant\t''
+access-revoke\t''
+offboard\t''
+get\t''
+run\t''
+export\t''
+verify\t''"
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l since -d 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l until -d 'Only events at or before WHEN' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l limit -d 'Show only the newest N events' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l all-envs -d 'Every environment the identity can open'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -f -a "export" -d 'Write events as JSON, JSON Lines or CSV, with their hashes for re-verification'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -f -a "verify" -d 'Check every hash chain; print each chain\'s head hash; exit 6 if anything was changed'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l format -d 'Output format' -r -f -a "json\t''
+jsonl\t''
+csv\t''"
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l out -d 'Write to FILE (created 0600) instead of stdout' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l key -d 'Only events about this key' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l action -d 'Only events of this action (init, generate, get, revoke, …)' -r -f -a "init\t''
+env-add\t''
+generate\t''
+set\t''
+import\t''
+rotate\t''
+revoke\t''
+expire\t''
+access-grant\t''
+access-revoke\t''
+offboard\t''
+get\t''
+run\t''
+export\t''
+verify\t''"
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l since -d 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l until -d 'Only events at or before WHEN' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l all-envs -d 'Every environment the identity can open'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l all-envs -d 'Every environment the identity can open'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "export" -d 'Write events as JSON, JSON Lines or CSV, with their hashes for re-verification'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check every hash chain; print each chain\'s head hash; exit 6 if anything was changed'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -f -a "list" -d 'Recipients of the environment, with who added each and when'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -f -a "grant" -d 'Let a recipient (`age1…` or an SSH public key) decrypt the environment'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -f -a "revoke" -d 'Stop a recipient from decrypting future versions of the environment'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -l force -d 'Allow removing your own identity (you will lose access)'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "list" -d 'Recipients of the environment, with who added each and when'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "grant" -d 'Let a recipient (`age1…` or an SSH public key) decrypt the environment'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Stop a recipient from decrypting future versions of the environment'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l reason -d 'Why (required; recorded in the audit trail)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l grace -d 'Let old versions pass `verify` for DUR (default: revoked at once)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l dry-run -d 'Show the plan and change nothing'
+complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand scan" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand scan" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand scan" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand scan" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand scan" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand scan" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand completions" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand completions" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand completions" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand completions" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand completions" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand __agent" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand __agent" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand __agent" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand __agent" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand __agent" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand __agent" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "init" -d 'Create a vault with its environments, and a passphrase-protected identity'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "identity" -d 'Create a plain identity (for CI) or show the recipient of the identity in use'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "unlock" -d '(in progress)'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "lock" -d '(in progress)'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "env" -d 'List environments, or add one encrypted to you and the recipients you name'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "generate" -d 'Generate a new key and print it once'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "set" -d 'Store a key issued elsewhere; the value is read from stdin (or a hidden prompt)'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "get" -d 'Print a key\'s active value'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "list" -d 'List keys with their status, version, scopes and expiry (never values)'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "show" -d 'Show a key\'s metadata and version history (no values)'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "rotate" -d 'Rotate a key: issue a new version and retire the old one'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "revoke" -d 'Revoke a key, or one version of it, at once'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "verify" -d 'Check a presented key, read from stdin, against the environment'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "check" -d 'List keys needing attention; exit 8 when there are any (for scheduled CI jobs)'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "run" -d '(in progress)'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "export" -d '(in progress)'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "import" -d '(in progress)'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "audit" -d 'Show the audit trail: lifecycle and access events, merged in time order'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "access" -d 'List, grant or revoke the recipients of an environment'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "offboard" -d 'Remove a recipient from every environment and rotate every key they could read'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "scan" -d '(in progress)'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "completions" -d 'Print a shell completion script'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "__agent" -d 'Runs the agent process (started by `keyward unlock`)'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from identity" -f -a "new" -d 'Write a fresh plain (unencrypted) identity and print its public recipient'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from identity" -f -a "show" -d 'Print the public recipient of the identity in use, and whether an agent serves it'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from env" -f -a "list" -d 'Every environment, and whether the identity in use can open it'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from env" -f -a "add" -d 'Create an environment encrypted to the identity in use plus each --recipient'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "export" -d 'Write events as JSON, JSON Lines or CSV, with their hashes for re-verification'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Check every hash chain; print each chain\'s head hash; exit 6 if anything was changed'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "list" -d 'Recipients of the environment, with who added each and when'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "grant" -d 'Let a recipient (`age1…` or an SSH public key) decrypt the environment'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "revoke" -d 'Stop a recipient from decrypting future versions of the environment'

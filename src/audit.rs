@@ -94,6 +94,19 @@ pub const ACTIONS: &[&str] = &[
     "verify",
 ];
 
+/// The stored code of an action (its index in `ACTIONS`).
+pub fn action_code(action: &str) -> Result<i64, Error> {
+    ACTIONS
+        .iter()
+        .position(|a| *a == action)
+        .map(|i| i as i64)
+        .ok_or_else(|| Error::Other(format!("internal: unknown action `{action}`")))
+}
+
+pub fn action_name(code: i64) -> Option<&'static str> {
+    usize::try_from(code).ok().and_then(|i| ACTIONS.get(i)).copied()
+}
+
 /// One event as read back, from either chain.
 #[derive(Clone, Debug, Serialize)]
 pub struct Event {

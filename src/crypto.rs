@@ -580,6 +580,24 @@ impl Format {
             Format::Alnum => "alnum",
         }
     }
+    /// The stored code of a format (schema: `keys.format`).
+    pub fn code(self) -> i64 {
+        match self {
+            Format::Token => 0,
+            Format::Hex => 1,
+            Format::Base64url => 2,
+            Format::Alnum => 3,
+        }
+    }
+    pub fn from_code(c: i64) -> Option<Format> {
+        Some(match c {
+            0 => Format::Token,
+            1 => Format::Hex,
+            2 => Format::Base64url,
+            3 => Format::Alnum,
+            _ => return None,
+        })
+    }
     pub fn parse(s: &str) -> Option<Format> {
         Some(match s {
             "token" => Format::Token,

@@ -48,7 +48,7 @@ impl EnvDb {
             .prepare_cached(
                 "INSERT INTO events(time, action, key, version, actor, reason, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
-            .execute(params![now, action, key, version, actor_id, reason, &hash[..]])?;
+            .execute(params![now, audit::action_code(action)?, key, version, actor_id, reason, &hash[..]])?;
         Ok(())
     }
 
@@ -83,11 +83,15 @@ impl EnvDb {
                     &format!("event {expect_seq} is missing"),
                 ));
             }
+            let code: i64 = r.get(2)?;
+            let Some(action) = audit::action_name(code) else {
+                return Err(audit::broken(&self.env, "lifecycle", seq, "unknown action"));
+            };
             let canon = Canonical {
                 v: 1,
                 time: r.get(1)?,
                 env: self.env.to_string(),
-                action: r.get(2)?,
+                action: action.to_owned(),
                 key: r.get(3)?,
                 version: r.get(4)?,
                 recipient,

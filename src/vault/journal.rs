@@ -105,6 +105,48 @@ impl Journal {
         Ok(())
     }
 
+    /// Append many events in one transaction (bulk loads: benchmarks, migrations).
+    pub fn append_all(
+        &mut self,
+        key: &[u8; 32],
+        events: impl IntoIterator<Item = Canonical>,
+    ) -> Result<u64> {
+        let path = self.path.clone();
+        let wrap = |e: rusqlite::Error| journal_error(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(wrap)?;
+        let (mut seq, mut prev): (i64, [u8; 32]) = tx
+            .query_row(
+                "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get::<_, Vec<u8>>(1)?)),
+            )
+            .optional()
+            .map_err(wrap)?
+            .map(|(s, h)| (s, h.try_into().unwrap_or(GENESIS)))
+            .unwrap_or((0, GENESIS));
+        let mut n = 0;
+        {
+            let mut stmt = tx
+                .prepare("INSERT INTO journal(seq, nonce, sealed, hash) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(wrap)?;
+            for canon in events {
+                seq += 1;
+                let bytes = canon.bytes();
+                let hash = audit::chain_hash(&prev, &bytes);
+                let (nonce, sealed) = audit::seal(key, &self.env, seq, &hash, &bytes);
+                stmt.execute(params![seq, &nonce[..], sealed, &hash[..]])
+                    .map_err(wrap)?;
+                prev = hash;
+                n += 1;
+            }
+        }
+        tx.commit().map_err(wrap)?;
+        Ok(n)
+    }
+
     /// Every access event, oldest first, unsealed and chain-checked.
     pub fn events(&self, key: &[u8; 32]) -> Result<Vec<Event>> {
         let wrap = |e: rusqlite::Error| journal_error(&self.path, e);

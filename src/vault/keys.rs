@@ -109,19 +109,22 @@ pub struct NewKey {
     pub rotate_every: Option<i64>,
 }
 
+/// Bytes of SHA-256 kept in the fingerprint index: enough to find the candidates (the
+/// value itself is then compared in constant time), half the index of a full hash.
+pub const FP_LEN: usize = 16;
+
 const KEY_COLS: &str = "k.id, k.name, k.kind, k.format, k.bytes, k.prefix, k.scopes, k.note, k.created, k.rotate_every";
 const VERSION_COLS: &str = "v.version, v.created, v.expires, v.status, v.retire_at, v.revoked_at, (SELECT recipient FROM actors WHERE id = v.revoked_by), v.revoke_reason";
 
 fn key_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<KeyMeta> {
     let name: String = r.get(at + 1)?;
     let kind: i64 = r.get(at + 2)?;
-    let format: Option<String> = r.get(at + 3)?;
+    let format: Option<i64> = r.get(at + 3)?;
     let bytes: Option<i64> = r.get(at + 4)?;
     let prefix: Option<String> = r.get(at + 5)?;
     let scopes: Option<String> = r.get(at + 6)?;
     let spec = format
-        .as_deref()
-        .and_then(Format::parse)
+        .and_then(Format::from_code)
         .map(|format| GenSpec {
             format,
             bytes: bytes.unwrap_or(crate::crypto::DEFAULT_BYTES as i64) as usize,
@@ -340,7 +343,7 @@ impl EnvDb {
              JOIN versions v ON v.key_id = f.key_id AND v.version = f.version
              WHERE f.fp = ?1"
         ))?;
-        let rows = stmt.query_map([&fp[..]], |r| {
+        let rows = stmt.query_map([&fp[..FP_LEN]], |r| {
             Ok((
                 key_from_row(r, 0)?,
                 version_from_row(r, 10)?,
@@ -375,9 +378,12 @@ impl EnvDb {
             .execute(params![
                 name.as_str(),
                 if spec.is_some() { KIND_GENERATED } else { KIND_IMPORTED },
-                spec.map(|g| g.format.as_str()),
-                spec.map(|g| g.bytes as i64),
-                spec.map(|g| g.prefix.as_str()),
+                spec.map(|g| g.format.code()),
+                // Defaults are stored as NULL: every byte counts at 100,000 keys.
+                spec.filter(|g| g.bytes != crate::crypto::DEFAULT_BYTES)
+                    .map(|g| g.bytes as i64),
+                spec.filter(|g| g.prefix != crate::crypto::DEFAULT_PREFIX)
+                    .map(|g| g.prefix.as_str()),
                 (!scopes.is_empty()).then_some(scopes),
                 meta.note,
                 now,
@@ -431,7 +437,7 @@ impl EnvDb {
             .prepare_cached(
                 "INSERT OR IGNORE INTO fingerprints(fp, key_id, version) VALUES (?1, ?2, ?3)",
             )?
-            .execute(params![&value.fingerprint()[..], key.id, next])?;
+            .execute(params![&value.fingerprint()[..FP_LEN], key.id, next])?;
         Ok(next)
     }
 

@@ -30,9 +30,9 @@ CREATE TABLE keys(
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
   kind INTEGER NOT NULL,          -- 0 generated, 1 imported
-  format TEXT,                    -- generated: token|hex|base64url|alnum
-  bytes INTEGER,
-  prefix TEXT,
+  format INTEGER,                 -- generated: 0 token, 1 hex, 2 base64url, 3 alnum
+  bytes INTEGER,                  -- NULL: 32
+  prefix TEXT,                    -- NULL: kw
   scopes TEXT,                    -- comma-separated
   note TEXT,
   created INTEGER NOT NULL,       -- unix ms, UTC
@@ -53,7 +53,7 @@ CREATE TABLE versions(
   PRIMARY KEY(key_id, version)
 ) STRICT, WITHOUT ROWID;
 
--- SHA-256 of every version's value: verify and scan look values up here.
+-- First 16 bytes of the SHA-256 of every version's value: verify looks values up here.
 CREATE TABLE fingerprints(
   fp BLOB NOT NULL,
   key_id INTEGER NOT NULL,
@@ -80,7 +80,7 @@ CREATE TABLE actors(
 CREATE TABLE events(
   seq INTEGER PRIMARY KEY,
   time INTEGER NOT NULL,
-  action TEXT NOT NULL,
+  action INTEGER NOT NULL,        -- index into audit::ACTIONS
   key TEXT,
   version INTEGER,
   actor INTEGER NOT NULL REFERENCES actors(id),

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use age::secrecy::{ExposeSecret, SecretString};
 use rand::rngs::OsRng;
-use rand::{Rng, RngCore};
+use rand::RngCore;
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -648,13 +648,24 @@ pub fn generate(spec: &GenSpec, env: &EnvName) -> Secret {
     }
 }
 
-fn base62_random(n: usize, rng: &mut impl Rng) -> Vec<u8> {
-    (0..n)
-        .map(|_| BASE62[rng.gen_range(0..BASE62.len())])
-        .collect()
+/// `n` uniform base62 characters. Random bytes are drawn in one call and mapped by
+/// rejection sampling (bytes ≥ 248 = 4 × 62 are dropped), so there is no modulo bias and
+/// no system call per character.
+fn base62_random(n: usize, rng: &mut impl RngCore) -> Vec<u8> {
+    let mut out = Vec::with_capacity(n);
+    let mut buf = Zeroizing::new([0u8; 64]);
+    while out.len() < n {
+        rng.fill_bytes(&mut buf[..]);
+        for b in buf.iter() {
+            if *b < 248 && out.len() < n {
+                out.push(BASE62[(*b % 62) as usize]);
+            }
+        }
+    }
+    out
 }
 
-fn make_token(prefix: &str, env: &str, rng: &mut impl Rng) -> String {
+fn make_token(prefix: &str, env: &str, rng: &mut impl RngCore) -> String {
     let mut body = String::with_capacity(prefix.len() + env.len() + 38);
     body.push_str(prefix);
     body.push('_');

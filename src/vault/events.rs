@@ -10,6 +10,17 @@ use crate::vault::store::EnvDb;
 impl EnvDb {
     /// The actor's row id, inserted on first use.
     pub fn actor_id(&self, actor: &Actor) -> Result<i64> {
+        if let Some((cached, id)) = &*self.actor_cache.borrow()
+            && cached == actor
+        {
+            return Ok(*id);
+        }
+        let id = self.actor_id_uncached(actor)?;
+        self.actor_cache.replace(Some((actor.clone(), id)));
+        Ok(id)
+    }
+
+    fn actor_id_uncached(&self, actor: &Actor) -> Result<i64> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id FROM actors WHERE recipient = ?1 AND os_user = ?2 AND host = ?3 AND via = ?4",
         )?;
@@ -35,13 +46,16 @@ impl EnvDb {
         now: i64,
     ) -> Result<()> {
         let actor_id = self.actor_id(actor)?;
-        let prev: [u8; 32] = self
-            .conn
-            .prepare_cached("SELECT hash FROM events ORDER BY seq DESC LIMIT 1")?
-            .query_row([], |r| r.get::<_, Vec<u8>>(0))
-            .optional()?
-            .and_then(|h| h.try_into().ok())
-            .unwrap_or(GENESIS);
+        let prev: [u8; 32] = match self.chain_head.get() {
+            Some(h) => h,
+            None => self
+                .conn
+                .prepare_cached("SELECT hash FROM events ORDER BY seq DESC LIMIT 1")?
+                .query_row([], |r| r.get::<_, Vec<u8>>(0))
+                .optional()?
+                .and_then(|h| h.try_into().ok())
+                .unwrap_or(GENESIS),
+        };
         let canon = audit::canonical(&self.env, actor, action, key, version, reason, None, now);
         let hash = audit::chain_hash(&prev, &canon.bytes());
         self.conn
@@ -49,6 +63,7 @@ impl EnvDb {
                 "INSERT INTO events(time, action, key, version, actor, reason, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute(params![now, audit::action_code(action)?, key, version, actor_id, reason, &hash[..]])?;
+        self.chain_head.set(Some(hash));
         Ok(())
     }
 

@@ -168,11 +168,8 @@ fn version_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<VersionInfo> {
 impl EnvDb {
     pub fn key(&self, name: &KeyName) -> Result<KeyMeta> {
         self.conn
-            .query_row(
-                &format!("SELECT {KEY_COLS} FROM keys k WHERE k.name = ?1"),
-                [name.as_str()],
-                |r| key_from_row(r, 0),
-            )
+            .prepare_cached(&format!("SELECT {KEY_COLS} FROM keys k WHERE k.name = ?1"))?
+            .query_row([name.as_str()], |r| key_from_row(r, 0))
             .optional()?
             .ok_or_else(|| Error::KeyNotFound {
                 name: name.clone(),
@@ -183,11 +180,8 @@ impl EnvDb {
     pub fn has_key(&self, name: &KeyName) -> Result<bool> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT 1 FROM keys WHERE name = ?1",
-                [name.as_str()],
-                |_| Ok(()),
-            )
+            .prepare_cached("SELECT 1 FROM keys WHERE name = ?1")?
+            .query_row([name.as_str()], |_| Ok(()))
             .optional()?
             .is_some())
     }
@@ -423,11 +417,10 @@ impl EnvDb {
         expires: Option<i64>,
         now: i64,
     ) -> Result<u32> {
-        let next: u32 = self.conn.query_row(
-            "SELECT coalesce(max(version), 0) + 1 FROM versions WHERE key_id = ?1",
-            [key.id],
-            |r| r.get(0),
-        )?;
+        let next: u32 = self
+            .conn
+            .prepare_cached("SELECT coalesce(max(version), 0) + 1 FROM versions WHERE key_id = ?1")?
+            .query_row([key.id], |r| r.get(0))?;
         self.conn
             .prepare_cached(
                 "INSERT INTO versions(key_id, version, value, created, expires, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

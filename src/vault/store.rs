@@ -28,6 +28,11 @@ pub struct EnvDb {
     paths: VaultPaths,
     lock: Option<EnvLock>,
     format_version: i64,
+    /// Per-process caches for batches (rotate --all, import): the last actor's row id
+    /// and the lifecycle chain's head. Only this writer changes either while it holds
+    /// the lock.
+    pub(crate) actor_cache: std::cell::RefCell<Option<(crate::audit::Actor, i64)>>,
+    pub(crate) chain_head: std::cell::Cell<Option<[u8; 32]>>,
 }
 
 impl std::fmt::Debug for EnvDb {
@@ -169,6 +174,8 @@ impl EnvDb {
             paths: paths.clone(),
             lock,
             format_version: 0,
+            actor_cache: Default::default(),
+            chain_head: Default::default(),
         };
         db.check_meta().map_err(|e| match e {
             Error::Corrupt { detail, .. } => corrupt(detail),
@@ -261,6 +268,8 @@ impl EnvDb {
             paths: paths.clone(),
             lock: Some(lock),
             format_version: FORMAT_VERSION,
+            actor_cache: Default::default(),
+            chain_head: Default::default(),
         };
         fill(&mut db)?;
         db.commit()
@@ -278,6 +287,8 @@ impl EnvDb {
             }
             Err(e) => {
                 let _ = self.conn.execute_batch("ROLLBACK");
+                self.chain_head.set(None);
+                self.actor_cache.replace(None);
                 Err(e)
             }
         }

@@ -6,5 +6,6 @@ mod access;
 mod audit;
 mod core;
 mod generated;
+mod fixture;
 mod lifecycle;
 mod robustness;

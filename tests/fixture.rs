@@ -60,11 +60,12 @@ fn format_1_vault_reads_as_written() {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|e| e["chain"] == "lifecycle")
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(
         actions,
-        ["init", "generate", "set", "rotate", "generate", "revoke", "get"]
+        ["init", "generate", "set", "rotate", "generate", "revoke"]
     );
 }
 

@@ -26,7 +26,10 @@ fn main() {
         crypto::load_identity(&IdentitySpec::File(PathBuf::from(&args[1]))).expect("identity");
     let env: EnvName = args[2].parse().expect("env name");
     let keys: usize = args[3].parse().expect("key count");
-    let journal: u64 = args.get(4).map(|s| s.parse().expect("event count")).unwrap_or(0);
+    let journal: u64 = args
+        .get(4)
+        .map(|s| s.parse().expect("event count"))
+        .unwrap_or(0);
     let actor = Actor::current(&identity);
     let now = now_ms();
 
@@ -71,7 +74,16 @@ fn main() {
         let mut j = Journal::open(&paths, &env).expect("journal");
         let events = (0..journal).map(|i| {
             let name = format!("K{:06}", i % keys.max(1) as u64);
-            audit::canonical(&env, &actor, "get", Some(&name), Some(1), None, Some("ok"), now)
+            audit::canonical(
+                &env,
+                &actor,
+                "get",
+                Some(&name),
+                Some(1),
+                None,
+                Some("ok"),
+                now,
+            )
         });
         j.append_all(&key, events).expect("append");
     }

@@ -104,7 +104,10 @@ pub fn action_code(action: &str) -> Result<i64, Error> {
 }
 
 pub fn action_name(code: i64) -> Option<&'static str> {
-    usize::try_from(code).ok().and_then(|i| ACTIONS.get(i)).copied()
+    usize::try_from(code)
+        .ok()
+        .and_then(|i| ACTIONS.get(i))
+        .copied()
 }
 
 /// One event as read back, from either chain.

@@ -54,8 +54,7 @@ fn format_1_vault_reads_as_written() {
         serde_json::from_str(&kw.stdout(["show", "DEAD", "--json"])).unwrap();
     assert_eq!(dead["versions"][0]["revoke_reason"], "fixture revoke");
     kw.cmd(["audit", "verify", "--all-envs"]).assert().success();
-    let events: serde_json::Value =
-        serde_json::from_str(&kw.stdout(["audit", "--json"])).unwrap();
+    let events: serde_json::Value = serde_json::from_str(&kw.stdout(["audit", "--json"])).unwrap();
     let actions: Vec<&str> = events
         .as_array()
         .unwrap()

@@ -5,7 +5,7 @@ mod support;
 mod access;
 mod audit;
 mod core;
-mod generated;
 mod fixture;
+mod generated;
 mod lifecycle;
 mod robustness;

@@ -123,13 +123,11 @@ fn key_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<KeyMeta> {
     let bytes: Option<i64> = r.get(at + 4)?;
     let prefix: Option<String> = r.get(at + 5)?;
     let scopes: Option<String> = r.get(at + 6)?;
-    let spec = format
-        .and_then(Format::from_code)
-        .map(|format| GenSpec {
-            format,
-            bytes: bytes.unwrap_or(crate::crypto::DEFAULT_BYTES as i64) as usize,
-            prefix: prefix.unwrap_or_else(|| crate::crypto::DEFAULT_PREFIX.into()),
-        });
+    let spec = format.and_then(Format::from_code).map(|format| GenSpec {
+        format,
+        bytes: bytes.unwrap_or(crate::crypto::DEFAULT_BYTES as i64) as usize,
+        prefix: prefix.unwrap_or_else(|| crate::crypto::DEFAULT_PREFIX.into()),
+    });
     Ok(KeyMeta {
         id: r.get(at)?,
         // Names were validated on the way in; a hostile image gets a placeholder.

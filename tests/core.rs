@@ -616,3 +616,29 @@ fn env_add_and_refusals() {
         .code(2)
         .stderr(contains("invalid age recipient"));
 }
+
+#[test]
+fn literal_identity_on_the_command_line_is_refused() {
+    let kw = Sandbox::with_vault();
+    let literal = fs::read_to_string(kw.identity.as_ref().unwrap())
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .unwrap()
+        .to_owned();
+    kw.cmd(["-i", &literal, "list"])
+        .env_remove("KEYWARD_IDENTITY")
+        .assert()
+        .code(2)
+        .stderr(contains("KEYWARD_IDENTITY").and(contains(literal.as_str()).not()));
+}
+
+#[test]
+fn get_json_carries_name_version_and_value() {
+    let kw = Sandbox::with_vault();
+    let v = kw.generate("K");
+    let out: serde_json::Value = serde_json::from_str(&kw.stdout(["get", "K", "--json"])).unwrap();
+    assert_eq!(out["value"], v.as_str());
+    assert_eq!(out["version"], 1);
+    assert_eq!(out["env"], "dev");
+}

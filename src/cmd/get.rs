@@ -40,5 +40,13 @@ pub fn run(args: GetArgs, ctx: &Context) -> Result<()> {
         Some(version.version),
         "ok",
     )?;
+    if ctx.out.json {
+        return ctx.out.json(&serde_json::json!({
+            "env": env.env,
+            "name": args.name,
+            "version": version.version,
+            "value": String::from_utf8_lossy(value.expose()),
+        }));
+    }
     ctx.out.secret(&value, args.no_newline)
 }

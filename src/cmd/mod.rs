@@ -62,6 +62,14 @@ impl Context {
             Some(s) => IdentitySpec::from_arg(s, default_identity),
             None => IdentitySpec::Default(default_identity),
         };
+        // A literal secret key in argv is visible to every process on the machine.
+        if let (IdentitySpec::Literal(_), Some(given)) = (&identity_spec, &cli.identity)
+            && std::env::var("KEYWARD_IDENTITY").ok().as_deref() != Some(given.as_str())
+        {
+            return Err(Error::usage(
+                "refusing a secret key on the command line, where every process can read it\nhint: put it in KEYWARD_IDENTITY, or in a 0600 file passed with --identity FILE",
+            ));
+        }
         Ok(Context {
             paths: VaultPaths::new(root),
             env: cli

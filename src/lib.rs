@@ -8,9 +8,11 @@ pub mod audit;
 pub mod cli;
 pub mod cmd;
 pub mod crypto;
+pub mod dotenv;
 pub mod error;
 pub mod names;
 pub mod output;
+pub mod redact;
 pub mod vault;
 
 use std::ffi::OsString;

@@ -1,14 +1,105 @@
-//! `keyward export` (in progress).
+//! `keyward export`: the environment's active keys as dotenv, JSON or shell.
 
-use clap::Args;
+use std::io::Write;
+
+use clap::{Args, ValueEnum};
 
 use super::Context;
+use crate::audit::Access;
+use crate::crypto::Secret;
+use crate::dotenv::{dotenv_line, shell_line};
 use crate::error::{Error, Result};
+use crate::names::{KeyName, now_ms};
+use crate::output::stdout_error;
+use crate::vault::Status;
 
-/// (in progress)
+/// Print the active keys as dotenv, JSON or shell `export` lines
+///
+/// Every value round-trips exactly through `eval` (shell), a JSON parser (json) and
+/// `keyward import` (dotenv). Each exported key is recorded in the audit trail first.
+/// Prefer `keyward run`: an exported file is plaintext on disk.
 #[derive(Debug, Args)]
-pub struct ExportArgs {}
+#[command(
+    after_help = "Examples:\n  eval \"$(keyward export --format shell)\"\n  keyward export -e test --format dotenv --only DB_URL,API_KEY > .env.test\n  keyward export --format json | jq 'keys'"
+)]
+pub struct ExportArgs {
+    /// Output format
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
 
-pub fn run(_args: ExportArgs, _ctx: &Context) -> Result<()> {
-    Err(Error::Other("not implemented yet".into()))
+    /// Only these keys (comma-separated); each must be usable
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub only: Option<Vec<KeyName>>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Dotenv,
+    Json,
+    Shell,
+}
+
+pub fn run(args: ExportArgs, ctx: &Context) -> Result<()> {
+    let db = ctx.open_env()?;
+    let now = now_ms();
+    let mut keys: Vec<(KeyName, u32, Secret)> = Vec::new();
+    match &args.only {
+        Some(names) => {
+            for name in names {
+                let (_, v, value) = db.usable_value(name, None, now)?;
+                keys.push((name.clone(), v.version, value));
+            }
+        }
+        None => {
+            for k in db.keys()? {
+                if k.current.status(now) == Status::Active {
+                    let value = db.value(&k.meta, k.current.version)?;
+                    keys.push((k.meta.name.clone(), k.current.version, value));
+                }
+            }
+        }
+    }
+    let not_utf8 = keys
+        .iter()
+        .find(|(_, _, v)| std::str::from_utf8(v.expose()).is_err());
+    if let (ExportFormat::Json, Some((name, _, _))) = (args.format, not_utf8) {
+        return Err(Error::Refused(format!(
+            "the value of `{name}` is not UTF-8, which JSON cannot carry\nhint: use --format dotenv or shell"
+        )));
+    }
+    for (name, version, _) in &keys {
+        ctx.audit(&db, Access::Export, Some(name), Some(*version), "ok")?;
+    }
+    let mut out = zeroize::Zeroizing::new(Vec::new());
+    match args.format {
+        ExportFormat::Dotenv => {
+            for (name, _, v) in &keys {
+                out.extend_from_slice(&dotenv_line(name.as_str(), v.expose()));
+            }
+        }
+        ExportFormat::Shell => {
+            for (name, _, v) in &keys {
+                out.extend_from_slice(&shell_line(name.as_str(), v.expose()));
+            }
+        }
+        ExportFormat::Json => {
+            let map: serde_json::Map<String, serde_json::Value> = keys
+                .iter()
+                .map(|(n, _, v)| {
+                    (
+                        n.to_string(),
+                        serde_json::Value::String(String::from_utf8_lossy(v.expose()).into_owned()),
+                    )
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &map)
+                .map_err(|e| Error::Other(format!("cannot write JSON: {e}")))?;
+            out.push(b'\n');
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(&out)
+        .and_then(|_| stdout.flush())
+        .map_err(stdout_error)
 }

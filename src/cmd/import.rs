@@ -1,14 +1,166 @@
-//! `keyward import` (in progress).
+//! `keyward import`: keys issued elsewhere, from a dotenv or JSON file, all or nothing.
 
-use clap::Args;
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
 
 use super::Context;
+use crate::crypto::{self, Secret};
+use crate::dotenv::parse_dotenv;
 use crate::error::{Error, Result};
+use crate::names::{KeyName, now_ms};
+use crate::vault::NewKey;
 
-/// (in progress)
+/// Import keys from a dotenv or JSON file (or `-` for stdin), all or nothing
+///
+/// Any bad line (invalid name, bad quoting, duplicate, empty value) imports nothing, and
+/// the error names the line. A key that exists is refused unless --overwrite, which adds
+/// a new version and retires the old one. Imported keys get new values from their
+/// provider: `rotate` reads them from stdin.
 #[derive(Debug, Args)]
-pub struct ImportArgs {}
+#[command(
+    after_help = "Examples:\n  keyward import .env --format dotenv\n  keyward import -e prod secrets.json --format json --overwrite\n  op read op://vault/item/env | keyward import - --format dotenv"
+)]
+pub struct ImportArgs {
+    /// The file to read, or `-` for stdin
+    pub file: PathBuf,
 
-pub fn run(_args: ImportArgs, _ctx: &Context) -> Result<()> {
-    Err(Error::Other("not implemented yet".into()))
+    /// Input format
+    #[arg(long, value_enum)]
+    pub format: ImportFormat,
+
+    /// Add a new version to keys that already exist
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImportFormat {
+    Dotenv,
+    Json,
+}
+
+pub fn run(args: ImportArgs, ctx: &Context) -> Result<()> {
+    ctx.paths.require()?;
+    let raw = zeroize::Zeroizing::new(read_input(&args.file)?);
+    let entries = parse(&raw, args.format)?;
+    let mut seen = std::collections::HashSet::new();
+    for (what, name, value) in &entries {
+        if !seen.insert(name.clone()) {
+            return Err(Error::Refused(format!(
+                "{what}: `{name}` appears twice; nothing imported"
+            )));
+        }
+        crypto::check_value(value).map_err(|e| {
+            Error::Refused(format!(
+                "{what}: `{name}`: {}; nothing imported",
+                e.to_string().lines().next().unwrap_or_default()
+            ))
+        })?;
+    }
+    let now = now_ms();
+    let mut db = ctx.write_env()?;
+    let actor = ctx.actor()?;
+    if !args.overwrite {
+        for (what, name, _) in &entries {
+            if db.has_key(name)? {
+                return Err(Error::Refused(format!(
+                    "{what}: `{name}` already exists in `{}`; nothing imported\nhint: --overwrite adds a new version",
+                    db.env
+                )));
+            }
+        }
+    }
+    let (mut added, mut updated) = (0, 0);
+    db.batch(|db| {
+        for (_, name, value) in &entries {
+            let key = if db.has_key(name)? {
+                updated += 1;
+                db.key(name)?
+            } else {
+                added += 1;
+                db.insert_key(name, None, &NewKey::default(), now)?
+            };
+            let version = db.add_version(&key, value, None, now)?;
+            if version > 1 {
+                db.retire_older(&key, version, None)?;
+            }
+            db.record(
+                &actor,
+                "import",
+                Some(name.as_str()),
+                Some(version),
+                None,
+                now,
+            )?;
+        }
+        Ok(())
+    })?;
+    db.commit()?;
+    if ctx.out.json {
+        return ctx.out.json(&serde_json::json!({
+            "env": db.env, "added": added, "updated": updated,
+        }));
+    }
+    ctx.out.note(&format!(
+        "imported {} key(s) into `{}`: {added} new, {updated} new version(s)",
+        entries.len(),
+        db.env
+    ));
+    Ok(())
+}
+
+fn read_input(file: &PathBuf) -> Result<Vec<u8>> {
+    if file.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::io("cannot read", "stdin", e))?;
+        return Ok(buf);
+    }
+    std::fs::read(file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::FileNotFound { path: file.clone() },
+        _ => Error::io("cannot read", file, e),
+    })
+}
+
+/// `(where, name, value)` for each entry; `where` is `line N` or `key "NAME"`.
+fn parse(raw: &[u8], format: ImportFormat) -> Result<Vec<(String, KeyName, Secret)>> {
+    match format {
+        ImportFormat::Dotenv => Ok(parse_dotenv(raw)
+            .map_err(|e| Error::Refused(format!("{e}; nothing imported")))?
+            .into_iter()
+            .map(|e| (format!("line {}", e.line), e.name, e.value))
+            .collect()),
+        ImportFormat::Json => {
+            let v: serde_json::Value = serde_json::from_slice(raw).map_err(|e| {
+                Error::Refused(format!(
+                    "not valid JSON (line {}, column {}); nothing imported",
+                    e.line(),
+                    e.column()
+                ))
+            })?;
+            let obj = v.as_object().ok_or_else(|| {
+                Error::Refused("expected a JSON object of strings; nothing imported".into())
+            })?;
+            let mut out = Vec::new();
+            for (k, v) in obj {
+                let name: KeyName = k
+                    .parse()
+                    .map_err(|e: String| Error::Refused(format!("{e}; nothing imported")))?;
+                let s = v.as_str().ok_or_else(|| {
+                    Error::Refused(format!(
+                        "key \"{name}\": the value must be a string; nothing imported"
+                    ))
+                })?;
+                out.push((
+                    format!("key \"{name}\""),
+                    name,
+                    Secret::new(s.as_bytes().to_vec()),
+                ));
+            }
+            Ok(out)
+        }
+    }
 }

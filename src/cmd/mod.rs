@@ -231,14 +231,6 @@ fn parse_scope(s: &str) -> std::result::Result<String, String> {
     Ok(s.to_owned())
 }
 
-/// A comma-separated list of key names (`--only A,B`).
-pub fn parse_names(s: &str) -> std::result::Result<Vec<KeyName>, String> {
-    s.split(',')
-        .filter(|p| !p.is_empty())
-        .map(|p| p.trim().parse::<KeyName>())
-        .collect()
-}
-
 pub fn dispatch(cli: Cli) -> Result<()> {
     let ctx = Context::new(&cli)?;
     match cli.command {

@@ -98,7 +98,16 @@ impl Sandbox {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_keyward"));
+        Command::from_std(self.std_cmd(args))
+    }
+
+    /// The same as a plain `std::process::Command` (for spawning and signalling).
+    pub fn std_cmd<I, S>(&self, args: I) -> std::process::Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_keyward"));
         for (k, _) in std::env::vars_os() {
             let k = k.to_string_lossy().into_owned();
             if k.starts_with("KEYWARD_") || k == "NO_COLOR" {

@@ -11,3 +11,4 @@ mod generated;
 mod lifecycle;
 mod robustness;
 mod run_cmd;
+mod scan;

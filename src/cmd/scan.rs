@@ -1,14 +1,418 @@
-//! `keyward scan` (in progress).
+//! `keyward scan`: find vault keys in files, trees and stdin, with no false positives.
+//!
+//! keyward knows its keys exactly, so it looks for the values themselves (every version,
+//! any status, one multi-pattern automaton), plus any keyward-format token whose checksum
+//! is valid but which this vault does not hold (a key from another vault or environment).
 
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use clap::Args;
+use serde::Serialize;
 
 use super::Context;
+use crate::crypto::{self, Secret};
 use crate::error::{Error, Result};
+use crate::names::now_ms;
+use crate::vault::Status;
 
-/// (in progress)
+/// Scan files, directory trees or stdin for leaked keys
+///
+/// Finds the exact value of every version of every key (current, retiring, retired,
+/// revoked) in every environment the identity can open (or only -e ENV), and any
+/// keyward token with a valid checksum that the vault does not hold. Directories are
+/// walked in parallel, honouring .gitignore (--no-ignore scans everything); hidden files
+/// are scanned, `.git/` and binary files are skipped. Findings show a masked value, never
+/// the key. Exit 8 when anything is found.
 #[derive(Debug, Args)]
-pub struct ScanArgs {}
+#[command(
+    after_help = "Examples:\n  keyward scan\n  keyward scan src/ config/ .env.example\n  git log -p | keyward scan -\n  keyward scan --staged            # in a pre-commit hook\n  keyward scan -e prod --json logs/"
+)]
+pub struct ScanArgs {
+    /// Files or directories to scan, `-` for stdin [default: .]
+    pub paths: Vec<PathBuf>,
 
-pub fn run(_args: ScanArgs, _ctx: &Context) -> Result<()> {
-    Err(Error::Other("not implemented yet".into()))
+    /// Scan files that .gitignore and .ignore exclude
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Scan what is staged for the next commit in the git repository here
+    #[arg(long, conflicts_with = "paths")]
+    pub staged: bool,
+}
+
+/// One vault value to look for.
+struct Pattern {
+    env: String,
+    name: String,
+    version: u32,
+    status: Status,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+struct Finding {
+    path: String,
+    line: usize,
+    column: usize,
+    env: String,
+    /// The key's name, or `null` for a token the vault does not hold.
+    name: Option<String>,
+    version: Option<u32>,
+    status: String,
+    masked: String,
+}
+
+struct Scanner {
+    ac: Option<AhoCorasick>,
+    patterns: Vec<Pattern>,
+    masks: Vec<String>,
+}
+
+pub fn run(args: ScanArgs, ctx: &Context) -> Result<()> {
+    let scanner = build_scanner(ctx)?;
+    let findings = Mutex::new(Vec::new());
+    if args.staged {
+        scan_staged(&scanner, &findings)?;
+    } else {
+        let mut paths = args.paths.clone();
+        if paths.is_empty() {
+            paths.push(PathBuf::from("."));
+        }
+        let (stdin, files): (Vec<_>, Vec<_>) =
+            paths.into_iter().partition(|p| p.as_os_str() == "-");
+        if !stdin.is_empty() {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| Error::io("cannot read", "stdin", e))?;
+            scanner.scan("<stdin>", &buf, &findings);
+        }
+        if !files.is_empty() {
+            walk(&scanner, &files, args.no_ignore, &findings)?;
+        }
+    }
+    let mut findings = findings.into_inner().expect("no poisoned lock");
+    findings.sort();
+    findings.dedup();
+    report(ctx, &findings)
+}
+
+fn build_scanner(ctx: &Context) -> Result<Scanner> {
+    let now = now_ms();
+    let envs = if ctx.env_explicit {
+        vec![ctx.open_env()?]
+    } else {
+        let (open, skipped) = ctx.open_all_envs()?;
+        for (env, _) in skipped {
+            ctx.out.note(&format!(
+                "not scanning for keys of `{env}`: this identity is not a recipient (its tokens are still recognised)"
+            ));
+        }
+        open
+    };
+    let mut patterns = Vec::new();
+    let mut values: Vec<Secret> = Vec::new();
+    let mut masks = Vec::new();
+    for db in &envs {
+        for (name, version, value) in db.every_version()? {
+            masks.push(crypto::mask(value.expose()));
+            patterns.push(Pattern {
+                env: db.env.to_string(),
+                name: name.to_string(),
+                version: version.version,
+                status: version.status(now),
+            });
+            values.push(value);
+        }
+    }
+    let ac = if values.is_empty() {
+        None
+    } else {
+        Some(
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(values.iter().map(|v| v.expose()))
+                .or_else(|_| {
+                    // Very many patterns: a DFA may be too large; the NFA is slower but fits.
+                    AhoCorasick::builder()
+                        .match_kind(MatchKind::LeftmostLongest)
+                        .build(values.iter().map(|v| v.expose()))
+                })
+                .map_err(|e| Error::Other(format!("cannot build the scanner: {e}")))?,
+        )
+    };
+    Ok(Scanner {
+        ac,
+        patterns,
+        masks,
+    })
+}
+
+impl Scanner {
+    /// Scan one buffer and add its findings.
+    fn scan(&self, path: &str, data: &[u8], out: &Mutex<Vec<Finding>>) {
+        let mut hits: Vec<(usize, Finding)> = Vec::new();
+        let mut covered: Vec<(usize, usize)> = Vec::new();
+        if let Some(ac) = &self.ac {
+            for m in ac.find_iter(data) {
+                let p = &self.patterns[m.pattern().as_usize()];
+                covered.push((m.start(), m.end()));
+                hits.push((
+                    m.start(),
+                    Finding {
+                        path: path.to_owned(),
+                        line: 0,
+                        column: 0,
+                        env: p.env.clone(),
+                        name: Some(p.name.clone()),
+                        version: Some(p.version),
+                        status: p.status.as_str().to_owned(),
+                        masked: self.masks[m.pattern().as_usize()].clone(),
+                    },
+                ));
+            }
+        }
+        for (start, end) in find_tokens(data) {
+            if covered.iter().any(|&(s, e)| s < end && start < e) {
+                continue;
+            }
+            let token = &data[start..end];
+            if let Some(info) = crypto::parse_token(token) {
+                hits.push((
+                    start,
+                    Finding {
+                        path: path.to_owned(),
+                        line: 0,
+                        column: 0,
+                        env: info.env.to_owned(),
+                        name: None,
+                        version: None,
+                        status: "unknown-token".into(),
+                        masked: crypto::mask(token),
+                    },
+                ));
+            }
+        }
+        if hits.is_empty() {
+            return;
+        }
+        hits.sort_by_key(|(at, _)| *at);
+        // Line and column (1-based, column in bytes), counted once through the buffer.
+        let (mut line, mut line_start, mut pos) = (1, 0, 0);
+        let mut done = Vec::with_capacity(hits.len());
+        for (at, mut f) in hits {
+            for nl in memchr::memchr_iter(b'\n', &data[pos..at]) {
+                line += 1;
+                line_start = pos + nl + 1;
+            }
+            pos = at;
+            f.line = line;
+            f.column = at - line_start + 1;
+            done.push(f);
+        }
+        out.lock().expect("no poisoned lock").extend(done);
+    }
+}
+
+/// Byte ranges shaped like a keyward token: `<prefix>_<env>_<36 base62>`, with word
+/// boundaries. The checksum is checked by the caller.
+fn find_tokens(data: &[u8]) -> Vec<(usize, usize)> {
+    const BODY: usize = crypto::TOKEN_RANDOM_CHARS + crypto::TOKEN_CHECK_CHARS;
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut out = Vec::new();
+    // Anchor on the `_` before the body: 36 alphanumerics then a non-word byte.
+    for us in memchr::memchr_iter(b'_', data) {
+        let body_end = us + 1 + BODY;
+        if body_end > data.len()
+            || !data[us + 1..body_end].iter().all(u8::is_ascii_alphanumeric)
+            || data.get(body_end).is_some_and(|&b| word(b))
+        {
+            continue;
+        }
+        // Walk back over `<env>` to the `_` after the prefix, then over the prefix.
+        let mut i = us;
+        while i > 0
+            && (data[i - 1].is_ascii_lowercase()
+                || data[i - 1].is_ascii_digit()
+                || data[i - 1] == b'-')
+        {
+            i -= 1;
+        }
+        if i == 0 || data[i - 1] != b'_' || i == us {
+            continue;
+        }
+        let mut start = i - 1;
+        while start > 0
+            && (data[start - 1].is_ascii_lowercase() || data[start - 1].is_ascii_digit())
+        {
+            start -= 1;
+        }
+        if start == i - 1 || (start > 0 && word(data[start - 1])) {
+            continue;
+        }
+        out.push((start, body_end));
+    }
+    out
+}
+
+fn walk(
+    scanner: &Scanner,
+    paths: &[PathBuf],
+    no_ignore: bool,
+    findings: &Mutex<Vec<Finding>>,
+) -> Result<()> {
+    for p in paths {
+        if !p.exists() {
+            return Err(Error::FileNotFound { path: p.clone() });
+        }
+    }
+    let mut builder = ignore::WalkBuilder::new(&paths[0]);
+    for p in &paths[1..] {
+        builder.add(p);
+    }
+    builder
+        .hidden(false)
+        .parents(!no_ignore)
+        .ignore(!no_ignore)
+        .git_ignore(!no_ignore)
+        .git_global(!no_ignore)
+        .git_exclude(!no_ignore)
+        .require_git(false)
+        .filter_entry(|e| e.file_name() != ".git");
+    let errors = Mutex::new(Vec::new());
+    builder.build_parallel().run(|| {
+        Box::new(|entry| {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    errors.lock().expect("no poisoned lock").push(e.to_string());
+                    return ignore::WalkState::Continue;
+                }
+            };
+            if entry.file_type().is_some_and(|t| t.is_file()) {
+                scan_file(scanner, entry.path(), findings, &errors);
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    for e in errors.into_inner().expect("no poisoned lock") {
+        eprintln!("warning: {e}");
+    }
+    Ok(())
+}
+
+fn scan_file(
+    scanner: &Scanner,
+    path: &Path,
+    findings: &Mutex<Vec<Finding>>,
+    errors: &Mutex<Vec<String>>,
+) {
+    let data = match std::fs::read(path) {
+        Ok(d) => d,
+        Err(e) => {
+            errors
+                .lock()
+                .expect("no poisoned lock")
+                .push(format!("cannot read `{}`: {e}", path.display()));
+            return;
+        }
+    };
+    if is_binary(&data) {
+        return;
+    }
+    let shown = path.strip_prefix("./").unwrap_or(path);
+    scanner.scan(&shown.display().to_string(), &data, findings);
+}
+
+/// As git and ripgrep decide: a NUL byte in the first 8 KiB.
+fn is_binary(data: &[u8]) -> bool {
+    memchr::memchr(0, &data[..data.len().min(8192)]).is_some()
+}
+
+fn scan_staged(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<()> {
+    let git = |args: &[&str]| -> Result<Vec<u8>> {
+        let out = Command::new("git")
+            .args(args)
+            .output()
+            .map_err(|e| Error::Other(format!("cannot run git: {e}")))?;
+        if !out.status.success() {
+            return Err(Error::Other(format!(
+                "git {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        Ok(out.stdout)
+    };
+    let names = git(&[
+        "diff",
+        "--cached",
+        "--name-only",
+        "-z",
+        "--diff-filter=ACMR",
+    ])?;
+    for name in names.split(|b| *b == 0).filter(|n| !n.is_empty()) {
+        let name = String::from_utf8_lossy(name).into_owned();
+        let blob = git(&["show", &format!(":{name}")])?;
+        if !is_binary(&blob) {
+            scanner.scan(&name, &blob, findings);
+        }
+    }
+    Ok(())
+}
+
+fn report(ctx: &Context, findings: &[Finding]) -> Result<()> {
+    if ctx.out.json {
+        ctx.out.json(findings)?;
+    } else {
+        for f in findings {
+            let what = match (&f.name, f.version) {
+                (Some(n), Some(v)) => format!("{}/{n} v{v} ({})", f.env, f.status),
+                _ => format!("unknown keyward token of environment `{}`", f.env),
+            };
+            ctx.out.line(&format!(
+                "{}:{}:{}: {what} {}",
+                f.path, f.line, f.column, f.masked
+            ))?;
+        }
+    }
+    if findings.is_empty() {
+        ctx.out.note("no keys found");
+        Ok(())
+    } else {
+        ctx.out
+            .note(&format!("{} leaked key(s) found", findings.len()));
+        Err(Error::Findings(format!("{} finding(s)", findings.len())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_shapes_are_found_with_word_boundaries() {
+        let t = b"kw_prod_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        let text = [b"x = \"".as_slice(), t, b"\";"].concat();
+        assert_eq!(find_tokens(&text), vec![(5, 5 + t.len())]);
+        // part of a longer word: not a token
+        let glued = [b"my".as_slice(), b"_", t].concat();
+        assert_eq!(find_tokens(&glued), vec![]);
+        let longer = [t.as_slice(), b"B"].concat();
+        assert_eq!(find_tokens(&longer), vec![]);
+        // env names may hold dashes
+        let dashed = b"acme_eu-west-1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        assert_eq!(find_tokens(dashed), vec![(0, dashed.len())]);
+        assert_eq!(find_tokens(b"snake_case_identifier_here"), vec![]);
+    }
+
+    #[test]
+    fn binary_files_are_recognised() {
+        assert!(is_binary(b"ELF\0\x01"));
+        assert!(!is_binary(b"plain text"));
+    }
 }

@@ -304,28 +304,6 @@ impl EnvDb {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Every value of every version, any status, for `scan` (values are secrets: the
-    /// caller keeps them in memory only).
-    #[allow(clippy::type_complexity)]
-    pub fn all_values(&self) -> Result<Vec<(KeyName, u32, i64, Option<i64>, Option<i64>, Secret)>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT k.name, v.version, v.status, v.expires, v.retire_at, v.value FROM versions v JOIN keys k ON k.id = v.key_id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            let name: String = r.get(0)?;
-            Ok((
-                name.parse::<KeyName>()
-                    .unwrap_or_else(|_| "INVALID_NAME".parse().expect("valid")),
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                Secret::new(r.get(5)?),
-            ))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     /// The key and version whose value has this SHA-256 fingerprint, if any. The value
     /// itself is compared by the caller in constant time.
     pub fn find_fingerprint(&self, fp: &[u8; 32]) -> Result<Vec<(KeyMeta, VersionInfo, Secret)>> {
@@ -468,5 +446,25 @@ impl EnvDb {
     /// When the key's newest version was issued (for rotation policies).
     pub fn last_issued(&self, key: &KeyMeta) -> Result<i64> {
         Ok(self.current(key)?.created)
+    }
+}
+
+impl EnvDb {
+    /// Every version of every key with its value, any status (for `scan`: leaked old
+    /// values matter too). Values are secrets: the caller keeps them in memory only.
+    pub fn every_version(&self) -> Result<Vec<(KeyName, VersionInfo, Secret)>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT k.name, {VERSION_COLS}, v.value FROM versions v JOIN keys k ON k.id = v.key_id"
+        ))?;
+        let rows = stmt.query_map([], |r| {
+            let name: String = r.get(0)?;
+            Ok((
+                name.parse::<KeyName>()
+                    .unwrap_or_else(|_| "INVALID_NAME".parse().expect("valid")),
+                version_from_row(r, 1)?,
+                Secret::new(r.get(9)?),
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

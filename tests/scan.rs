@@ -1,0 +1,253 @@
+//! `keyward scan`: every vault value, any status, and foreign tokens; nothing else.
+
+use std::fs;
+use std::process::Command;
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::support::Sandbox;
+
+struct Planted {
+    kw: Sandbox,
+    current: String,
+    retired: String,
+    revoked: String,
+    imported: String,
+    prod: String,
+    foreign: String,
+    broken: String,
+}
+
+fn planted() -> Planted {
+    let kw = Sandbox::with_vault();
+    let retired = kw.generate("ROTATED");
+    let current = kw.stdout(["rotate", "ROTATED"]).trim_end().to_owned();
+    let revoked = kw.generate("REVOKED");
+    kw.cmd(["revoke", "REVOKED", "--reason", "test"])
+        .assert()
+        .success();
+    let imported = "sk_live_imported_0123456789abcdef".to_owned();
+    kw.set("IMPORTED", &imported);
+    let prod = kw
+        .stdout(["-e", "prod", "generate", "PRODKEY"])
+        .trim_end()
+        .to_owned();
+    let other = Sandbox::with_vault();
+    let foreign = other
+        .stdout(["-e", "test", "generate", "X"])
+        .trim_end()
+        .to_owned();
+    let mut broken = current.clone().into_bytes();
+    let i = broken.len() - 8;
+    broken[i] = if broken[i] == b'a' { b'b' } else { b'a' };
+    let broken = String::from_utf8(broken).unwrap();
+    Planted {
+        kw,
+        current,
+        retired,
+        revoked,
+        imported,
+        prod,
+        foreign,
+        broken,
+    }
+}
+
+fn tree(p: &Planted) {
+    let root = p.kw.path("repo");
+    fs::create_dir_all(root.join("src")).unwrap();
+    fs::create_dir_all(root.join(".git")).unwrap();
+    fs::write(
+        root.join("src/config.py"),
+        format!(
+            "# settings\nAPI = \"{}\"\nOLD = '{}'\n    revoked={}\n",
+            p.current, p.retired, p.revoked
+        ),
+    )
+    .unwrap();
+    fs::write(
+        root.join(".env.example"),
+        format!("IMPORTED={}\n", p.imported),
+    )
+    .unwrap();
+    fs::write(root.join("deploy.log"), format!("prod key {}\n", p.prod)).unwrap();
+    fs::write(root.join("foreign.txt"), format!("x {} y\n", p.foreign)).unwrap();
+    fs::write(root.join("broken.txt"), format!("{}\n", p.broken)).unwrap();
+    fs::write(root.join(".gitignore"), "ignored.txt\n").unwrap();
+    fs::write(root.join("ignored.txt"), format!("{}\n", p.current)).unwrap();
+    fs::write(root.join(".git/config"), format!("{}\n", p.current)).unwrap();
+    fs::write(
+        root.join("binary.bin"),
+        [b"\0\0".as_slice(), p.current.as_bytes()].concat(),
+    )
+    .unwrap();
+}
+
+fn scan_json(p: &Planted, args: &[&str]) -> (i32, Vec<serde_json::Value>, String) {
+    let mut a = vec!["scan", "--json"];
+    a.extend_from_slice(args);
+    let out =
+        p.kw.cmd(&a)
+            .current_dir(p.kw.path("repo"))
+            .output()
+            .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    for secret in [
+        &p.current,
+        &p.retired,
+        &p.revoked,
+        &p.imported,
+        &p.prod,
+        &p.foreign,
+    ] {
+        assert!(!stdout.contains(secret.as_str()), "full value on stdout");
+        assert!(!stderr.contains(secret.as_str()), "full value on stderr");
+    }
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    (
+        out.status.code().unwrap(),
+        v.as_array().unwrap().clone(),
+        stderr,
+    )
+}
+
+fn find<'a>(f: &'a [serde_json::Value], path: &str) -> Vec<&'a serde_json::Value> {
+    f.iter().filter(|x| x["path"] == path).collect()
+}
+
+#[test]
+fn finds_every_status_in_every_env_with_positions() {
+    let p = planted();
+    tree(&p);
+    let (code, f, _) = scan_json(&p, &[]);
+    assert_eq!(code, 8);
+    let cfg = find(&f, "src/config.py");
+    assert_eq!(cfg.len(), 3, "{cfg:?}");
+    assert_eq!(
+        (cfg[0]["line"].as_u64(), cfg[0]["column"].as_u64()),
+        (Some(2), Some(8))
+    );
+    assert_eq!(cfg[0]["name"], "ROTATED");
+    assert_eq!(cfg[0]["version"], 2);
+    assert_eq!(cfg[0]["status"], "active");
+    assert_eq!(cfg[1]["status"], "retired");
+    assert_eq!(
+        (cfg[1]["line"].as_u64(), cfg[1]["column"].as_u64()),
+        (Some(3), Some(8))
+    );
+    assert_eq!(cfg[2]["status"], "revoked");
+    assert_eq!(
+        (cfg[2]["line"].as_u64(), cfg[2]["column"].as_u64()),
+        (Some(4), Some(13))
+    );
+    let hidden = find(&f, ".env.example");
+    assert_eq!(hidden[0]["name"], "IMPORTED");
+    let prod = find(&f, "deploy.log");
+    assert_eq!(prod[0]["env"], "prod");
+    let foreign = find(&f, "foreign.txt");
+    assert_eq!(foreign[0]["status"], "unknown-token");
+    assert_eq!(foreign[0]["env"], "test");
+    assert!(foreign[0]["name"].is_null());
+    assert!(
+        find(&f, "broken.txt").is_empty(),
+        "a broken checksum is no token"
+    );
+    assert!(find(&f, "ignored.txt").is_empty());
+    assert!(find(&f, "binary.bin").is_empty());
+    assert!(
+        f.iter()
+            .all(|x| !x["path"].as_str().unwrap().starts_with(".git/"))
+    );
+    let masked = cfg[0]["masked"].as_str().unwrap();
+    assert!(
+        masked.starts_with("kw_dev_…") && masked.len() < 20,
+        "{masked}"
+    );
+}
+
+#[test]
+fn no_ignore_scans_ignored_files() {
+    let p = planted();
+    tree(&p);
+    let (_, f, _) = scan_json(&p, &["--no-ignore"]);
+    assert_eq!(find(&f, "ignored.txt").len(), 1);
+    assert!(
+        f.iter()
+            .all(|x| !x["path"].as_str().unwrap().starts_with(".git/"))
+    );
+}
+
+#[test]
+fn env_flag_limits_the_vault_values_but_not_token_recognition() {
+    let p = planted();
+    tree(&p);
+    let (_, f, _) = scan_json(&p, &["-e", "prod"]);
+    let prod = find(&f, "deploy.log");
+    assert_eq!(prod[0]["name"], "PRODKEY");
+    // dev tokens are still recognised as tokens, just not named
+    let cfg = find(&f, "src/config.py");
+    assert!(cfg.iter().all(|x| x["status"] == "unknown-token"));
+    // imported (non-token) dev values are not known to a prod-only scan
+    assert!(find(&f, ".env.example").is_empty());
+}
+
+#[test]
+fn stdin_and_clean_trees() {
+    let p = planted();
+    p.kw.cmd(["scan", "-"])
+        .write_stdin(format!("line one\nthe key: {}\n", p.current))
+        .assert()
+        .code(8)
+        .stdout(
+            contains("<stdin>:2:10: dev/ROTATED v2 (active)")
+                .and(contains(p.current.as_str()).not()),
+        );
+    let clean = p.kw.path("clean");
+    fs::create_dir_all(&clean).unwrap();
+    fs::write(clean.join("a.txt"), "nothing here\n").unwrap();
+    p.kw.cmd(["scan", clean.to_str().unwrap()])
+        .assert()
+        .success();
+    p.kw.cmd(["scan", "no/such/path"]).assert().code(3);
+}
+
+#[test]
+fn staged_scans_what_git_would_commit() {
+    let p = planted();
+    let repo = p.kw.path("gitrepo");
+    fs::create_dir_all(&repo).unwrap();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(&repo)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    fs::write(repo.join("ok.txt"), "fine\n").unwrap();
+    git(&["add", "ok.txt"]);
+    p.kw.cmd(["scan", "--staged"])
+        .current_dir(&repo)
+        .assert()
+        .success();
+    fs::write(repo.join("leak.txt"), format!("token={}\n", p.current)).unwrap();
+    git(&["add", "leak.txt"]);
+    // the working copy no longer holds it, the index does
+    fs::write(repo.join("leak.txt"), "fixed\n").unwrap();
+    p.kw.cmd(["scan", "--staged"])
+        .current_dir(&repo)
+        .assert()
+        .code(8)
+        .stdout(contains("leak.txt:1:7"));
+}

@@ -4,6 +4,7 @@
 //! any status, one multi-pattern automaton), plus any keyward-format token whose checksum
 //! is valid but which this vault does not hold (a key from another vault or environment).
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -65,11 +66,20 @@ struct Finding {
     masked: String,
 }
 
+/// Token-format values are found through their 36-character body after a `_` (a hash
+/// lookup per candidate: fast however many keys the vault holds); every other value goes
+/// into one Aho-Corasick automaton.
 struct Scanner {
     ac: Option<AhoCorasick>,
+    /// Pattern index of each automaton pattern.
+    ac_index: Vec<usize>,
+    tokens: HashMap<[u8; BODY], Vec<usize>>,
+    values: Vec<Secret>,
     patterns: Vec<Pattern>,
     masks: Vec<String>,
 }
+
+const BODY: usize = crypto::TOKEN_RANDOM_CHARS + crypto::TOKEN_CHECK_CHARS;
 
 pub fn run(args: ScanArgs, ctx: &Context) -> Result<()> {
     let scanner = build_scanner(ctx)?;
@@ -128,25 +138,35 @@ fn build_scanner(ctx: &Context) -> Result<Scanner> {
             values.push(value);
         }
     }
-    let ac = if values.is_empty() {
+    let mut tokens: HashMap<[u8; BODY], Vec<usize>> = HashMap::new();
+    let mut ac_index = Vec::new();
+    for (i, v) in values.iter().enumerate() {
+        match crypto::parse_token(v.expose()) {
+            Some(_) => {
+                let body: [u8; BODY] = v.expose()[v.len() - BODY..].try_into().expect("length");
+                tokens.entry(body).or_default().push(i);
+            }
+            None => ac_index.push(i),
+        }
+    }
+    let ac = if ac_index.is_empty() {
         None
     } else {
+        let pats = ac_index.iter().map(|&i| values[i].expose());
+        let kind = (ac_index.len() <= 2_000).then_some(AhoCorasickKind::DFA);
         Some(
             AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(values.iter().map(|v| v.expose()))
-                .or_else(|_| {
-                    // Very many patterns: a DFA may be too large; the NFA is slower but fits.
-                    AhoCorasick::builder()
-                        .match_kind(MatchKind::LeftmostLongest)
-                        .build(values.iter().map(|v| v.expose()))
-                })
+                .kind(kind)
+                .build(pats)
                 .map_err(|e| Error::Other(format!("cannot build the scanner: {e}")))?,
         )
     };
     Ok(Scanner {
         ac,
+        ac_index,
+        tokens,
+        values,
         patterns,
         masks,
     })
@@ -157,23 +177,46 @@ impl Scanner {
     fn scan(&self, path: &str, data: &[u8], out: &Mutex<Vec<Finding>>) {
         let mut hits: Vec<(usize, Finding)> = Vec::new();
         let mut covered: Vec<(usize, usize)> = Vec::new();
+        let mut known = |i: usize, start: usize, end: usize| {
+            let p = &self.patterns[i];
+            covered.push((start, end));
+            hits.push((
+                start,
+                Finding {
+                    path: path.to_owned(),
+                    line: 0,
+                    column: 0,
+                    env: p.env.clone(),
+                    name: Some(p.name.clone()),
+                    version: Some(p.version),
+                    status: p.status.as_str().to_owned(),
+                    masked: self.masks[i].clone(),
+                },
+            ));
+        };
         if let Some(ac) = &self.ac {
             for m in ac.find_iter(data) {
-                let p = &self.patterns[m.pattern().as_usize()];
-                covered.push((m.start(), m.end()));
-                hits.push((
-                    m.start(),
-                    Finding {
-                        path: path.to_owned(),
-                        line: 0,
-                        column: 0,
-                        env: p.env.clone(),
-                        name: Some(p.name.clone()),
-                        version: Some(p.version),
-                        status: p.status.as_str().to_owned(),
-                        masked: self.masks[m.pattern().as_usize()].clone(),
-                    },
-                ));
+                known(self.ac_index[m.pattern().as_usize()], m.start(), m.end());
+            }
+        }
+        if !self.tokens.is_empty() {
+            for us in memchr::memchr_iter(b'_', data) {
+                let Some(body) = data.get(us + 1..us + 1 + BODY) else {
+                    break;
+                };
+                if !body.iter().all(u8::is_ascii_alphanumeric) {
+                    continue;
+                }
+                let Some(candidates) = self.tokens.get(body) else {
+                    continue;
+                };
+                let end = us + 1 + BODY;
+                for &i in candidates {
+                    let v = self.values[i].expose();
+                    if end >= v.len() && &data[end - v.len()..end] == v {
+                        known(i, end - v.len(), end);
+                    }
+                }
             }
         }
         for (start, end) in find_tokens(data) {
@@ -221,7 +264,6 @@ impl Scanner {
 /// Byte ranges shaped like a keyward token: `<prefix>_<env>_<36 base62>`, with word
 /// boundaries. The checksum is checked by the caller.
 fn find_tokens(data: &[u8]) -> Vec<(usize, usize)> {
-    const BODY: usize = crypto::TOKEN_RANDOM_CHARS + crypto::TOKEN_CHECK_CHARS;
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let mut out = Vec::new();
     // Anchor on the `_` before the body: 36 alphanumerics then a non-word byte.

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# keyward scan next to `rg -F -f patterns` on the same tree (DESIGN §7: ≥ 0.8x rg's throughput).
+#
+#   bash benches/scan.sh              # ~300 MB tree, 10,000 vault values as patterns
+#   SIZE_MB=50 bash benches/scan.sh   # smaller
+#
+# Needs ripgrep (apt-get install ripgrep) and hyperfine (apt-get install hyperfine).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE_MB=${SIZE_MB:-300}
+command -v rg >/dev/null || { echo "ripgrep is not installed: apt-get install ripgrep" >&2; exit 1; }
+cargo build --release --locked --quiet
+cargo build --release --locked --quiet --example bench_fixture
+KW=$PWD/target/release/keyward
+W=$(mktemp -d /tmp/keyward-scan.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+export HOME=$W/home XDG_CONFIG_HOME=$W/config XDG_DATA_HOME=$W/data KEYWARD_VAULT=$W/vault KEYWARD_IDENTITY=$W/id.key
+mkdir -p "$HOME"
+"$KW" identity new --out "$W/id.key" >/dev/null 2>&1
+target/release/examples/bench_fixture "$KEYWARD_VAULT" "$W/id.key" dev 10000
+"$KW" export --format shell 2>/dev/null | sed -E "s/^export [A-Z0-9_]+='(.*)'$/\1/" > "$W/patterns"
+echo "patterns: $(wc -l < "$W/patterns")" >&2
+
+python3 - "$W/tree" "$SIZE_MB" "$W/patterns" <<'PY'
+import os, random, sys
+root, size_mb, patterns = sys.argv[1], int(sys.argv[2]), open(sys.argv[3]).read().split()
+random.seed(7)
+words = ["def", "return", "self", "value", "config", "import", "from", "class", "api_key", "token",
+         "request", "response", "user_id", "for", "in", "if", "else", "None", "True", "print",
+         "logger", "info", "data", "items", "kw_dev_notatoken", "snake_case_name", "=", "(", ")", ":"]
+total, n = 0, 0
+target = size_mb * 1024 * 1024
+while total < target:
+    d = os.path.join(root, f"pkg{n // 100:03d}")
+    os.makedirs(d, exist_ok=True)
+    lines = []
+    for _ in range(1500):
+        lines.append("    " + " ".join(random.choice(words) for _ in range(random.randint(4, 14))))
+    if n % 50 == 0:
+        lines.insert(random.randrange(len(lines)), f'    secret = "{random.choice(patterns)}"')
+    body = "\n".join(lines) + "\n"
+    with open(os.path.join(d, f"mod{n:05d}.py"), "w") as f:
+        f.write(body)
+    total += len(body)
+    n += 1
+print(f"tree: {n} files, {total / 1048576:.0f} MiB", file=sys.stderr)
+PY
+cat "$W"/tree/*/* > /dev/null   # warm the page cache for both tools
+BYTES=$(du -sb "$W/tree" | cut -f1)
+hyperfine --warmup 1 --runs 5 -i --export-json "$W/h.json" \
+  "rg -F -f $W/patterns -c $W/tree" \
+  "$KW scan $W/tree -q" >&2
+python3 - "$W/h.json" "$BYTES" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+b = int(sys.argv[2]) / 1048576
+rg, kw = r[0]["mean"], r[1]["mean"]
+print(f"| scan {b:.0f} MiB, 10,000 patterns | keyward {kw*1000:.0f} ms ({b/kw:.0f} MiB/s) | rg -F -f {rg*1000:.0f} ms ({b/rg:.0f} MiB/s) | {rg/kw:.2f}x of rg's throughput ({'met' if rg/kw >= 0.8 else 'NOT met'}, target ≥ 0.8x) |")
+PY

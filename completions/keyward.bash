@@ -306,12 +306,24 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd____agent)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --socket --identity-path --idle-secs --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-secs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -986,12 +998,20 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__export)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --format --only --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "dotenv json shell" -- "${cur}"))
+                    return 0
+                    ;;
+                --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1758,12 +1778,16 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__import)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --format --overwrite --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "dotenv json" -- "${cur}"))
+                    return 0
+                    ;;
                 --vault)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2052,12 +2076,16 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__run)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --only --pristine --redact --no-redact --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2086,7 +2114,7 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__scan)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --no-ignore --staged --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2204,12 +2232,16 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__unlock)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --for --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -33,8 +33,8 @@ complete -c keyward -n "__fish_keyward_needs_command" -s h -l help -d 'Print hel
 complete -c keyward -n "__fish_keyward_needs_command" -s V -l version -d 'Print version'
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "init" -d 'Create a vault with its environments, and a passphrase-protected identity'
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "identity" -d 'Create a plain identity (for CI) or show the recipient of the identity in use'
-complete -c keyward -n "__fish_keyward_needs_command" -f -a "unlock" -d '(in progress)'
-complete -c keyward -n "__fish_keyward_needs_command" -f -a "lock" -d '(in progress)'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "unlock" -d 'Unlock the identity once and keep it in a background agent'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "lock" -d 'Stop the agent (exit 0 even when none runs)'
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "env" -d 'List environments, or add one encrypted to you and the recipients you name'
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "generate" -d 'Generate a new key and print it once'
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "set" -d 'Store a key issued elsewhere; the value is read from stdin (or a hidden prompt)'
@@ -45,13 +45,13 @@ complete -c keyward -n "__fish_keyward_needs_command" -f -a "rotate" -d 'Rotate 
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "revoke" -d 'Revoke a key, or one version of it, at once'
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "verify" -d 'Check a presented key, read from stdin, against the environment'
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "check" -d 'List keys needing attention; exit 8 when there are any (for scheduled CI jobs)'
-complete -c keyward -n "__fish_keyward_needs_command" -f -a "run" -d '(in progress)'
-complete -c keyward -n "__fish_keyward_needs_command" -f -a "export" -d '(in progress)'
-complete -c keyward -n "__fish_keyward_needs_command" -f -a "import" -d '(in progress)'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "run" -d 'Run a command with the environment\'s active keys as environment variables'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "export" -d 'Print the active keys as dotenv, JSON or shell `export` lines'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "import" -d 'Import keys from a dotenv or JSON file (or `-` for stdin), all or nothing'
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "audit" -d 'Show the audit trail: lifecycle and access events, merged in time order'
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "access" -d 'List, grant or revoke the recipients of an environment'
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "offboard" -d 'Remove a recipient from every environment and rotate every key they could read'
-complete -c keyward -n "__fish_keyward_needs_command" -f -a "scan" -d '(in progress)'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "scan" -d 'Scan files, directory trees or stdin for leaked keys'
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "__agent" -d 'Runs the agent process (started by `keyward unlock`)'
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -88,12 +88,13 @@ complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_see
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from help" -f -a "new" -d 'Write a fresh plain (unencrypted) identity and print its public recipient'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the public recipient of the identity in use, and whether an agent serves it'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyward -n "__fish_keyward_using_subcommand unlock" -l for -d 'How long the agent may stay unused before it ends' -r
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s e -l env -d 'Environment to act on [default: dev]' -r
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
-complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -s e -l env -d 'Environment to act on [default: dev]' -r
@@ -214,24 +215,35 @@ complete -c keyward -n "__fish_keyward_using_subcommand check" -l all-envs -d 'E
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand check" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand run" -l only -d 'Only these keys (comma-separated); each must be usable' -r
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand run" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
 complete -c keyward -n "__fish_keyward_using_subcommand run" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand run" -l pristine -d 'Give the child only the keys plus PATH, HOME, USER, LANG and TERM'
+complete -c keyward -n "__fish_keyward_using_subcommand run" -l redact -d 'Filter injected values out of the child\'s output, even on a terminal'
+complete -c keyward -n "__fish_keyward_using_subcommand run" -l no-redact -d 'Never filter the child\'s output'
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand run" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
-complete -c keyward -n "__fish_keyward_using_subcommand run" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand export" -l format -d 'Output format' -r -f -a "dotenv\t''
+json\t''
+shell\t''"
+complete -c keyward -n "__fish_keyward_using_subcommand export" -l only -d 'Only these keys (comma-separated); each must be usable' -r
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand export" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
 complete -c keyward -n "__fish_keyward_using_subcommand export" -s e -l env -d 'Environment to act on [default: dev]' -r
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand export" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
-complete -c keyward -n "__fish_keyward_using_subcommand export" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand import" -l format -d 'Input format' -r -f -a "dotenv\t''
+json\t''"
 complete -c keyward -n "__fish_keyward_using_subcommand import" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand import" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
 complete -c keyward -n "__fish_keyward_using_subcommand import" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand import" -l overwrite -d 'Add a new version to keys that already exist'
 complete -c keyward -n "__fish_keyward_using_subcommand import" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand import" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
-complete -c keyward -n "__fish_keyward_using_subcommand import" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l key -d 'Only events about this key' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l action -d 'Only events of this action (init, generate, get, revoke, …)' -r -f -a "init\t''
 env-add\t''
@@ -345,15 +357,20 @@ complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s h -l help -
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand scan" -l no-ignore -d 'Scan files that .gitignore and .ignore exclude'
+complete -c keyward -n "__fish_keyward_using_subcommand scan" -l staged -d 'Scan what is staged for the next commit in the git repository here'
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
-complete -c keyward -n "__fish_keyward_using_subcommand scan" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -s e -l env -d 'Environment to act on [default: dev]' -r
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand __agent" -l socket -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand __agent" -l identity-path -r
+complete -c keyward -n "__fish_keyward_using_subcommand __agent" -l idle-secs -r
 complete -c keyward -n "__fish_keyward_using_subcommand __agent" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand __agent" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
 complete -c keyward -n "__fish_keyward_using_subcommand __agent" -s e -l env -d 'Environment to act on [default: dev]' -r
@@ -362,8 +379,8 @@ complete -c keyward -n "__fish_keyward_using_subcommand __agent" -s q -l quiet -
 complete -c keyward -n "__fish_keyward_using_subcommand __agent" -s h -l help -d 'Print help'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "init" -d 'Create a vault with its environments, and a passphrase-protected identity'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "identity" -d 'Create a plain identity (for CI) or show the recipient of the identity in use'
-complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "unlock" -d '(in progress)'
-complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "lock" -d '(in progress)'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "unlock" -d 'Unlock the identity once and keep it in a background agent'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "lock" -d 'Stop the agent (exit 0 even when none runs)'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "env" -d 'List environments, or add one encrypted to you and the recipients you name'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "generate" -d 'Generate a new key and print it once'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "set" -d 'Store a key issued elsewhere; the value is read from stdin (or a hidden prompt)'
@@ -374,13 +391,13 @@ complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_see
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "revoke" -d 'Revoke a key, or one version of it, at once'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "verify" -d 'Check a presented key, read from stdin, against the environment'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "check" -d 'List keys needing attention; exit 8 when there are any (for scheduled CI jobs)'
-complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "run" -d '(in progress)'
-complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "export" -d '(in progress)'
-complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "import" -d '(in progress)'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "run" -d 'Run a command with the environment\'s active keys as environment variables'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "export" -d 'Print the active keys as dotenv, JSON or shell `export` lines'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "import" -d 'Import keys from a dotenv or JSON file (or `-` for stdin), all or nothing'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "audit" -d 'Show the audit trail: lifecycle and access events, merged in time order'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "access" -d 'List, grant or revoke the recipients of an environment'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "offboard" -d 'Remove a recipient from every environment and rotate every key they could read'
-complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "scan" -d '(in progress)'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "scan" -d 'Scan files, directory trees or stdin for leaked keys'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "completions" -d 'Print a shell completion script'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "__agent" -d 'Runs the agent process (started by `keyward unlock`)'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -310,6 +310,27 @@ impl<T: age::Identity> age::Identity for SendSync<T> {
     }
 }
 
+/// Unlock a passphrase-protected identity file into its X25519 identity (for the agent,
+/// which holds it in memory). Plain files and SSH keys need no unlock.
+pub fn unlock_protected_file(path: &Path) -> Result<age::x25519::Identity> {
+    check_permissions(path)?;
+    let bytes =
+        Zeroizing::new(fs::read(path).map_err(|e| Error::io("cannot read identity", path, e))?);
+    if !(bytes.starts_with(b"age-encryption.org/")
+        || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"))
+    {
+        return Err(Error::Refused(format!(
+            "`{}` is not protected by a passphrase: there is nothing to unlock",
+            path.display()
+        )));
+    }
+    let inner = unlock_protected(path, &bytes)?;
+    parse_identity_text(&inner).map_err(|detail| Error::BadIdentity {
+        what: format!("`{}`", path.display()),
+        detail,
+    })
+}
+
 /// The first `AGE-SECRET-KEY-1…` line of an identity file.
 fn parse_identity_text(text: &str) -> std::result::Result<age::x25519::Identity, String> {
     for line in text.lines() {

@@ -3,6 +3,7 @@
 mod support;
 
 mod access;
+mod agent;
 mod audit;
 mod core;
 mod export_import;

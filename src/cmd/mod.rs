@@ -90,10 +90,12 @@ impl Context {
             return Ok(id);
         }
         let id = match &self.identity_spec {
-            IdentitySpec::Default(path) => match crate::agent::client_for(path)? {
-                Some(agent) => agent,
-                None => load_identity(&self.identity_spec)?,
-            },
+            IdentitySpec::Default(path) | IdentitySpec::File(path) => {
+                match crate::agent::client_for(path)? {
+                    Some(agent) => agent,
+                    None => load_identity(&self.identity_spec)?,
+                }
+            }
             spec => load_identity(spec)?,
         };
         Ok(self.identity.get_or_init(|| id))

@@ -1,26 +1,98 @@
-//! `keyward unlock | lock` (in progress).
+//! `keyward unlock | lock`: the agent that unlocks a passphrase-protected identity once.
+
+use std::path::PathBuf;
 
 use clap::Args;
 
 use super::Context;
+use crate::crypto::{self, IdentitySpec};
 use crate::error::{Error, Result};
+use crate::names::Dur;
 
-/// (in progress)
+/// Unlock the identity once and keep it in a background agent
+///
+/// Asks the passphrase once and starts an agent that holds the decrypted identity in
+/// memory (locked where permitted, not dumpable) behind a 0600 Unix socket in
+/// $XDG_RUNTIME_DIR/keyward/. Every command then uses it instead of asking again. The
+/// agent ends after --for without use, on `keyward lock`, or on SIGTERM. Running
+/// `unlock` again extends a running agent.
 #[derive(Debug, Args)]
-pub struct UnlockArgs {}
-/// (in progress)
+#[command(
+    after_help = "Examples:\n  keyward unlock\n  keyward unlock --for 1h\n  KEYWARD_PASSPHRASE_FILE=~/.kw-pass keyward unlock --for 8h"
+)]
+pub struct UnlockArgs {
+    /// How long the agent may stay unused before it ends
+    #[arg(long = "for", value_name = "DUR", default_value = "15m")]
+    pub duration: Dur,
+}
+
+/// Stop the agent (exit 0 even when none runs)
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  keyward lock")]
 pub struct LockArgs {}
-/// (in progress)
-#[derive(Debug, Args)]
-pub struct AgentArgs {}
 
-pub fn run_unlock(_a: UnlockArgs, _ctx: &Context) -> Result<()> {
-    Err(Error::Other("not implemented yet".into()))
+/// The agent process itself (started by `keyward unlock`)
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    #[arg(long)]
+    pub socket: PathBuf,
+    #[arg(long)]
+    pub identity_path: String,
+    #[arg(long)]
+    pub idle_secs: u64,
 }
-pub fn run_lock(_a: LockArgs, _ctx: &Context) -> Result<()> {
-    Err(Error::Other("not implemented yet".into()))
+
+/// The identity file an agent can serve: the default identity, or a file given with
+/// --identity (a literal key needs no unlock).
+fn identity_path(ctx: &Context) -> Result<PathBuf> {
+    match &ctx.identity_spec {
+        IdentitySpec::Default(p) | IdentitySpec::File(p) => Ok(p.clone()),
+        IdentitySpec::Literal(_) => Err(Error::Refused(
+            "a literal identity needs no unlock: there is no passphrase".into(),
+        )),
+    }
 }
-pub fn run_agent(_a: AgentArgs, _ctx: &Context) -> Result<()> {
-    Err(Error::Other("not implemented yet".into()))
+
+pub fn run_unlock(args: UnlockArgs, ctx: &Context) -> Result<()> {
+    let path = identity_path(ctx)?;
+    let secs = args.duration.secs as u64;
+    if crate::agent::extend(&path, secs)? {
+        ctx.out.note(&format!(
+            "the agent for `{}` now ends after {} without use",
+            path.display(),
+            args.duration
+        ));
+        return Ok(());
+    }
+    if !path.exists() {
+        return Err(Error::NoIdentity {
+            detail: format!("no identity at `{}`", path.display()),
+        });
+    }
+    let identity = crypto::unlock_protected_file(&path)?;
+    crate::agent::spawn(&path, &identity, std::time::Duration::from_secs(secs))?;
+    drop(identity);
+    ctx.out.note(&format!(
+        "unlocked `{}`; the agent ends after {} without use, or on `keyward lock`",
+        path.display(),
+        args.duration
+    ));
+    Ok(())
+}
+
+pub fn run_lock(_args: LockArgs, ctx: &Context) -> Result<()> {
+    let path = match identity_path(ctx) {
+        Ok(p) => p,
+        Err(_) => return Ok(()),
+    };
+    if crate::agent::stop(&path)? {
+        ctx.out.note("stopped the agent");
+    } else {
+        ctx.out.note("no agent was running");
+    }
+    Ok(())
+}
+
+pub fn run_agent(args: AgentArgs, _ctx: &Context) -> Result<()> {
+    crate::agent::serve(&args.socket, &args.identity_path, args.idle_secs)
 }

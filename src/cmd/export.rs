@@ -20,7 +20,7 @@ use crate::vault::Status;
 /// Prefer `keyward run`: an exported file is plaintext on disk.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  eval \"$(keyward export --format shell)\"\n  keyward export -e test --format dotenv --only DB_URL,API_KEY > .env.test\n  keyward export --format json | jq 'keys'"
+    after_help = "Examples:\n  keyward export -e test --format dotenv --only DB_URL,API_KEY > .env.test\n  eval \"$(keyward export --format shell)\"\n  keyward export --format json | jq 'keys'"
 )]
 pub struct ExportArgs {
     /// Output format

@@ -21,7 +21,7 @@ use crate::vault::{EnvDb, KeyMeta, Status, VersionInfo};
 /// never the key. One trailing newline on stdin is ignored.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  printf %s \"$PRESENTED\" | keyward verify -e prod\n  keyward verify -e prod --json < token.txt"
+    after_help = "Examples:\n  keyward verify -e prod --json < token.txt\n  printf %s \"$PRESENTED\" | keyward verify -e prod"
 )]
 pub struct VerifyArgs {}
 

@@ -106,11 +106,30 @@ measure_prep "rotate.one" "cp '$W/k10k.pristine' '$KEYWARD_VAULT/envs/k10k.db.ag
 measure_prep "rotate.all" "cp '$W/k10k.pristine' '$KEYWARD_VAULT/envs/k10k.db.age'" "$KW -e k10k rotate --all"
 cp "$W/k10k.pristine" "$KEYWARD_VAULT/envs/k10k.db.age"
 
-if "$KW" run --help >/dev/null 2>&1 && "$KW" -e k100 run -- true >/dev/null 2>&1; then
-  echo "timing run -- true..." >&2
-  measure "run.k100" "$KW" -e k100 run --no-redact -- true
-  measure "get.k100.b" "$KW" -e k100 get K000050
-fi
+echo "timing run -- true and redaction..." >&2
+measure "run.k100" "$KW" -e k100 run --no-redact -- true
+measure "get.k100.b" "$KW" -e k100 get K000050
+measure "true" true
+head -c 75000000 /dev/urandom | base64 -w 100 > "$W/big.txt"   # ~100 MB of text
+measure "cat.big" "sh -c 'cat \"$W/big.txt\" > /dev/null'"
+measure "redact.big" "sh -c '\"$KW\" -e k100 run --redact -- cat \"$W/big.txt\" > /dev/null'"
+python3 -c "import os;print('big.bytes\t%d' % os.path.getsize('$W/big.txt'))" >> "$RESULTS"
+
+echo "timing the agent..." >&2
+(
+  export KEYWARD_VAULT=$W/pvault XDG_CONFIG_HOME=$W/pconfig
+  unset KEYWARD_IDENTITY
+  KEYWARD_PASSPHRASE=bench "$KW" init -q --envs dev >/dev/null
+  KEYWARD_PASSPHRASE=bench "$FIX" "$KEYWARD_VAULT" "$XDG_CONFIG_HOME/keyward/identity.age" k10k 10000
+  RUNS_SAVED=$RUNS; RUNS=5
+  measure "get.scrypt" env KEYWARD_PASSPHRASE=bench "$KW" -e k10k get K000050
+  RUNS=$RUNS_SAVED
+  KEYWARD_PASSPHRASE=bench "$KW" unlock --for 10m 2>/dev/null
+  measure "get.agent" "$KW" -e k10k get K000050
+  peak "rss.get.scrypt" env KEYWARD_PASSPHRASE=bench "$KW" -e k10k show K000050
+  "$KW" lock 2>/dev/null
+)
+measure "get.plain.k10k" "$KW" -e k10k get K000050
 
 if have pass && have gpg; then
   echo "timing pass show..." >&2
@@ -152,13 +171,21 @@ for size, n in (("k100", 100), ("k10k", 10000), ("kbig", big)):
     print(f"| list --json, {n:,} keys | {ms('list.'+size)} | | |")
 for size, n in (("k100", 100), ("k10k", 10000), ("kbig", big)):
     per_key = r["size."+size] / n
+    if n < 10000:
+        continue  # fixed overhead of the schema dominates small images
     print(f"| image size, {n:,} keys | {r['size.'+size]/1e6:.2f} MB ({per_key:.0f} B/key incl. a 43-byte value) | | {'met' if per_key - 43 <= 200 else 'NOT met'} (≤ 200 B/key beyond the value) |")
 print(f"| verify, 10,000 keys | {ms('verify.k10k')} | get {ms('get.k10k.sh')} | {verdict(ratio('verify.k10k', 'get.k10k.sh'), 1.2)} |")
 print(f"| get with {int(r.get('export.events', 0)):,} journal events | {ms('get.jfull')} | empty journal {ms('get.jnone')} | {verdict(ratio('get.jfull', 'get.jnone'), 1.1)} |")
 print(f"| journal append cost (get vs show, same env) | {ms('get.jnone')} | show {ms('readonly.jnone')} | {verdict(ratio('get.jnone', 'readonly.jnone'), 1.2)} |")
 print(f"| rotate --all, 10,000 keys | {ms('rotate.all')} | one rotate {ms('rotate.one')} | {verdict(ratio('rotate.all', 'rotate.one'), 3.0)} |")
 if "run.k100" in r:
-    print(f"| run -- true, 100 keys | {ms('run.k100')} | get {ms('get.k100.b')} | {verdict(ratio('run.k100', 'get.k100.b'), 1.2)} |")
+    print(f"| run -- true, 100 keys | {ms('run.k100')} | get {ms('get.k100.b')}; `true` alone {ms('true')} | {verdict(ratio('run.k100', 'get.k100.b'), 1.2)} |")
+if "redact.big" in r:
+    mb = r["big.bytes"] / 1048576
+    print(f"| run --redact, child writing {mb:.0f} MiB | {mb / r['redact.big']:.0f} MiB/s | cat {mb / r['cat.big']:.0f} MiB/s | |")
+if "get.agent" in r:
+    print(f"| get through the agent, 10,000 keys | {ms('get.agent')} | plain identity {ms('get.plain.k10k')} | {verdict(ratio('get.agent', 'get.plain.k10k'), 1.2)} |")
+    print(f"| get with an scrypt unlock, 10,000 keys | {ms('get.scrypt')} | through the agent {ms('get.agent')} | {r['get.scrypt'] / r['get.agent']:.0f}x slower; peak RSS {r.get('rss.get.scrypt', 0):.0f} MiB |")
 if "export.secs" in r:
     print(f"| audit export jsonl | {r['export.events']/r['export.secs']:,.0f} events/s | | |")
 for size, n in (("k100", 100), ("k10k", 10000), ("kbig", big)):
@@ -167,4 +194,9 @@ for size, n in (("k100", 100), ("k10k", 10000), ("kbig", big)):
         limit = 1.5 * plain + 16
         print(f"| peak RSS, get, {n:,} keys | {r['rss.get.'+size]:.1f} MiB | limit {limit:.1f} MiB | {'met' if r['rss.get.'+size] <= limit else 'NOT met'} |")
 PY
-echo "scan, run --redact and the agent have their own scripts: benches/scan.sh, benches/run.sh, benches/agent.sh" >&2
+if command -v rg >/dev/null 2>&1; then
+  echo "timing scan against rg..." >&2
+  if [ "$QUICK" = 1 ]; then SIZE_MB=50 bash benches/scan.sh 2>/dev/null; else bash benches/scan.sh 2>/dev/null; fi
+else
+  note "ripgrep is not installed: no scan comparison"
+fi

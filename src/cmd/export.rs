@@ -67,8 +67,9 @@ pub fn run(args: ExportArgs, ctx: &Context) -> Result<()> {
             "the value of `{name}` is not UTF-8, which JSON cannot carry\nhint: use --format dotenv or shell"
         )));
     }
-    for (name, version, _) in &keys {
-        ctx.audit(&db, Access::Export, Some(name), Some(*version), "ok")?;
+    if !keys.is_empty() {
+        let events = keys.iter().map(|(n, v, _)| (n, Some(*v))).collect();
+        ctx.audit_all(&db, Access::Export, events, "ok")?;
     }
     let mut out = zeroize::Zeroizing::new(Vec::new());
     match args.format {

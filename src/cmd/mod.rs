@@ -156,8 +156,34 @@ impl Context {
             crate::names::now_ms(),
         );
         let key = db.audit_key()?;
-        let mut journal = Journal::open(&self.paths, &db.env)?;
-        journal.append(&key, &canon)
+        Journal::open(&self.paths, &db.env)?.append(&key, &canon)
+    }
+
+    /// Record one access event per key handed out, in one durable journal transaction
+    /// (`run` and `export` hand out many keys at once).
+    pub fn audit_all(
+        &self,
+        db: &EnvDb,
+        access: Access,
+        keys: Vec<(&KeyName, Option<u32>)>,
+        outcome: &str,
+    ) -> Result<u64> {
+        let actor = self.actor()?;
+        let now = crate::names::now_ms();
+        let events = keys.into_iter().map(|(k, v)| {
+            crate::audit::canonical(
+                &db.env,
+                &actor,
+                access.as_str(),
+                Some(k.as_str()),
+                v,
+                None,
+                Some(outcome),
+                now,
+            )
+        });
+        let key = db.audit_key()?;
+        Journal::open(&self.paths, &db.env)?.append_all(&key, events)
     }
 
     /// Every environment in the vault: those this identity opens, and the others with

@@ -132,8 +132,9 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<()> {
         }
     }
     // DESIGN §5: every key handed out is journaled before the child can see it.
-    for (name, version, _) in &keys {
-        ctx.audit(&db, Access::Run, Some(name), Some(*version), "ok")?;
+    if !keys.is_empty() {
+        let events = keys.iter().map(|(n, v, _)| (n, Some(*v))).collect();
+        ctx.audit_all(&db, Access::Run, events, "ok")?;
     }
     drop(db);
 
@@ -177,11 +178,21 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<()> {
     let mut pumps = Vec::new();
     if let Some(out) = child.stdout.take() {
         let r = Redactor::new(&pairs);
-        pumps.push(std::thread::spawn(move || r.pump(out, io::stdout())));
+        pumps.push(std::thread::spawn(move || {
+            r.pump(
+                out,
+                io::BufWriter::with_capacity(1 << 16, io::stdout().lock()),
+            )
+        }));
     }
     if let Some(err) = child.stderr.take() {
         let r = Redactor::new(&pairs);
-        pumps.push(std::thread::spawn(move || r.pump(err, io::stderr())));
+        pumps.push(std::thread::spawn(move || {
+            r.pump(
+                err,
+                io::BufWriter::with_capacity(1 << 16, io::stderr().lock()),
+            )
+        }));
     }
     let status = child
         .wait()

@@ -39,6 +39,7 @@ echo "building fixtures (100 / 10,000 / $BIG keys, $JOURNAL journal events)..." 
 "$FIX" "$KEYWARD_VAULT" "$W/id.key" jnone 10000
 "$FIX" "$KEYWARD_VAULT" "$W/id.key" jfull 10000 "$JOURNAL"
 cp "$KEYWARD_VAULT/envs/k10k.db.age" "$W/k10k.pristine"
+sync   # let the fixtures' writeback finish: it would slow every fsync measured below
 
 RESULTS=$W/results.tsv
 : > "$RESULTS"

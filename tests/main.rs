@@ -9,6 +9,7 @@ mod core;
 mod export_import;
 mod fixture;
 mod generated;
+mod hygiene;
 mod lifecycle;
 mod robustness;
 mod run_cmd;

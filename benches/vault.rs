@@ -95,7 +95,7 @@ fn benches(c: &mut Criterion) {
                 Some("ok"),
                 now_ms(),
             );
-            journal.append(&key, &canon).unwrap();
+            journal.append(&key, canon).unwrap();
         })
     });
 }

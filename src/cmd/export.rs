@@ -6,12 +6,10 @@ use clap::{Args, ValueEnum};
 
 use super::Context;
 use crate::audit::Access;
-use crate::crypto::Secret;
 use crate::dotenv::{dotenv_line, shell_line};
 use crate::error::{Error, Result};
 use crate::names::{KeyName, now_ms};
 use crate::output::stdout_error;
-use crate::vault::Status;
 
 /// Print the active keys as dotenv, JSON or shell `export` lines
 ///
@@ -42,23 +40,7 @@ pub enum ExportFormat {
 pub fn run(args: ExportArgs, ctx: &Context) -> Result<()> {
     let db = ctx.open_env()?;
     let now = now_ms();
-    let mut keys: Vec<(KeyName, u32, Secret)> = Vec::new();
-    match &args.only {
-        Some(names) => {
-            for name in names {
-                let (_, v, value) = db.usable_value(name, None, now)?;
-                keys.push((name.clone(), v.version, value));
-            }
-        }
-        None => {
-            for k in db.keys()? {
-                if k.current.status(now) == Status::Active {
-                    let value = db.value(&k.meta, k.current.version)?;
-                    keys.push((k.meta.name.clone(), k.current.version, value));
-                }
-            }
-        }
-    }
+    let keys = super::handed_out(&db, args.only.as_deref(), now)?;
     let not_utf8 = keys
         .iter()
         .find(|(_, _, v)| std::str::from_utf8(v.expose()).is_err());

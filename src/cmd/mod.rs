@@ -156,7 +156,7 @@ impl Context {
             crate::names::now_ms(),
         );
         let key = db.audit_key()?;
-        Journal::open(&self.paths, &db.env)?.append(&key, &canon)
+        Journal::open(&self.paths, &db.env)?.append(&key, canon)
     }
 
     /// Record one access event per key handed out, in one durable journal transaction
@@ -201,6 +201,34 @@ impl Context {
         }
         Ok((open, skipped))
     }
+}
+
+/// The keys `run` and `export` hand out, with their versions and values: each key
+/// `only` names (unusable ones are exit 4, before anything is handed out), or every
+/// active key.
+pub fn handed_out(
+    db: &EnvDb,
+    only: Option<&[KeyName]>,
+    now: i64,
+) -> Result<Vec<(KeyName, u32, crate::crypto::Secret)>> {
+    let mut keys = Vec::new();
+    match only {
+        Some(names) => {
+            for name in names {
+                let (_, v, value) = db.usable_value(name, None, now)?;
+                keys.push((name.clone(), v.version, value));
+            }
+        }
+        None => {
+            for k in db.keys()? {
+                if k.current.status(now) == crate::vault::Status::Active {
+                    let value = db.value(&k.meta, k.current.version)?;
+                    keys.push((k.meta.name.clone(), k.current.version, value));
+                }
+            }
+        }
+    }
+    Ok(keys)
 }
 
 /// Metadata flags shared by `generate`, `set` and `rotate`.

@@ -11,11 +11,9 @@ use clap::Args;
 
 use super::Context;
 use crate::audit::Access;
-use crate::crypto::Secret;
 use crate::error::{Error, Result};
 use crate::names::{KeyName, now_ms};
 use crate::redact::Redactor;
-use crate::vault::Status;
 
 /// Run a command with the environment's active keys as environment variables
 ///
@@ -113,24 +111,8 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<()> {
     let redact_err = redact_stream(&args, io::stderr().is_terminal())?;
     let db = ctx.open_env()?;
     let now = now_ms();
-    let mut keys: Vec<(KeyName, u32, Secret)> = Vec::new();
-    match &args.only {
-        Some(names) => {
-            // Every named key must be usable before anything starts.
-            for name in names {
-                let (_, v, value) = db.usable_value(name, None, now)?;
-                keys.push((name.clone(), v.version, value));
-            }
-        }
-        None => {
-            for k in db.keys()? {
-                if k.current.status(now) == Status::Active {
-                    let value = db.value(&k.meta, k.current.version)?;
-                    keys.push((k.meta.name.clone(), k.current.version, value));
-                }
-            }
-        }
-    }
+    // Every key named by --only must be usable before anything starts.
+    let keys = super::handed_out(&db, args.only.as_deref(), now)?;
     // DESIGN §5: every key handed out is journaled before the child can see it.
     if !keys.is_empty() {
         let events = keys.iter().map(|(n, v, _)| (n, Some(*v))).collect();

@@ -75,42 +75,8 @@ impl Journal {
     }
 
     /// Append one sealed event, durably (WAL + synchronous=FULL) before returning.
-    pub fn append(&mut self, key: &[u8; 32], canon: &Canonical) -> Result<()> {
-        let path = self.path.clone();
-        let wrap = |e: rusqlite::Error| journal_error(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(wrap)?;
-        let last: Option<(i64, Vec<u8>)> = tx
-            .query_row(
-                "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(wrap)?;
-        let (seq, prev) = match last {
-            None => (1, GENESIS),
-            Some((seq, hash)) => (
-                seq + 1,
-                hash.try_into().map_err(|_| Error::Corrupt {
-                    path: path.clone(),
-                    detail: "journal row has a malformed hash".into(),
-                })?,
-            ),
-        };
-        let bytes = canon.bytes();
-        let hash = audit::chain_hash(&prev, &bytes);
-        let (nonce, sealed) = audit::seal(key, &self.env, seq, &hash, &bytes);
-        tx.execute(
-            "INSERT INTO journal(seq, nonce, sealed, hash) VALUES (?1, ?2, ?3, ?4)",
-            params![seq, &nonce[..], sealed, &hash[..]],
-        )
-        .map_err(wrap)?;
-        tx.commit().map_err(wrap)?;
-        self.settle();
-        Ok(())
+    pub fn append(&mut self, key: &[u8; 32], canon: Canonical) -> Result<()> {
+        self.append_all(key, std::iter::once(canon)).map(|_| ())
     }
 
     /// Move the WAL into the database and truncate it. Each keyward process is short
@@ -124,7 +90,7 @@ impl Journal {
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
     }
 
-    /// Append many events in one transaction (bulk loads: benchmarks, migrations).
+    /// Append events in one durable transaction (`run` and `export` record one per key).
     pub fn append_all(
         &mut self,
         key: &[u8; 32],
@@ -136,16 +102,25 @@ impl Journal {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(wrap)?;
-        let (mut seq, mut prev): (i64, [u8; 32]) = tx
+        // O(1): the chain's head is the last row's clear hash column.
+        let last: Option<(i64, Vec<u8>)> = tx
             .query_row(
                 "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
                 [],
-                |r| Ok((r.get(0)?, r.get::<_, Vec<u8>>(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
-            .map_err(wrap)?
-            .map(|(s, h)| (s, h.try_into().unwrap_or(GENESIS)))
-            .unwrap_or((0, GENESIS));
+            .map_err(wrap)?;
+        let (mut seq, mut prev) = match last {
+            None => (0, GENESIS),
+            Some((seq, hash)) => (
+                seq,
+                hash.try_into().map_err(|_| Error::Corrupt {
+                    path: path.clone(),
+                    detail: "journal row has a malformed hash".into(),
+                })?,
+            ),
+        };
         let mut n = 0;
         {
             let mut stmt = tx

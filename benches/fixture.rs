@@ -61,7 +61,7 @@ fn main() {
             };
             let key = db.insert_key(&name, Some(&spec), &meta, now)?;
             let value = crypto::generate(&spec, &env);
-            let v = db.add_version(&key, &value, None, now)?;
+            let v = db.add_version(&key, 0, &value, None, now)?;
             db.record(&actor, "generate", Some(name.as_str()), Some(v), None, now)?;
         }
         Ok(())

@@ -49,7 +49,7 @@ fn fixture(keys: usize) -> Fixture {
             let name: KeyName = format!("K{i:06}").parse().unwrap();
             let key = db.insert_key(&name, Some(&spec), &NewKey::default(), now)?;
             let value = crypto::generate(&spec, &env);
-            db.add_version(&key, &value, None, now)?;
+            db.add_version(&key, 0, &value, None, now)?;
             if i == keys / 2 {
                 presented = Some(value);
             }

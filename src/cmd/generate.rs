@@ -89,7 +89,7 @@ pub fn run(args: GenerateArgs, ctx: &Context) -> Result<()> {
     let value = crypto::generate(&spec, &db.env);
     let version = db.batch(|db| {
         let key = db.insert_key(&args.name, Some(&spec), &args.meta.new_key(), now)?;
-        let version = db.add_version(&key, &value, expires, now)?;
+        let version = db.add_version(&key, 0, &value, expires, now)?;
         db.record(
             &actor,
             "generate",

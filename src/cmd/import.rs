@@ -75,14 +75,16 @@ pub fn run(args: ImportArgs, ctx: &Context) -> Result<()> {
     let (mut added, mut updated) = (0, 0);
     db.batch(|db| {
         for (_, name, value) in &entries {
-            let key = if db.has_key(name)? {
+            let (key, previous) = if db.has_key(name)? {
                 updated += 1;
-                db.key(name)?
+                let key = db.key(name)?;
+                let previous = db.current(&key)?.version;
+                (key, previous)
             } else {
                 added += 1;
-                db.insert_key(name, None, &NewKey::default(), now)?
+                (db.insert_key(name, None, &NewKey::default(), now)?, 0)
             };
-            let version = db.add_version(&key, value, None, now)?;
+            let version = db.add_version(&key, previous, value, None, now)?;
             if version > 1 {
                 db.retire_older(&key, version, None)?;
             }

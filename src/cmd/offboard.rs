@@ -97,6 +97,7 @@ pub fn run(args: OffboardArgs, ctx: &Context) -> Result<()> {
                         Some(rotate_key(
                             db,
                             &k.meta,
+                            k.current.version,
                             &value,
                             old,
                             None,

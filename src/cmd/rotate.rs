@@ -58,6 +58,8 @@ pub struct RotateArgs {
 pub enum Old {
     /// `retiring` until the given time, or `retired` at once.
     Retire(Option<i64>),
+    /// Left for the caller to retire in one statement (`EnvDb::retire_superseded`).
+    RetireLater,
     /// `revoked` at once (offboarding: the old value may be in the wrong hands).
     Revoke,
 }
@@ -80,6 +82,7 @@ pub struct Rotated {
 pub fn rotate_key(
     db: &EnvDb,
     key: &KeyMeta,
+    previous: u32,
     value: &Secret,
     old: Old,
     expires: Option<i64>,
@@ -87,9 +90,10 @@ pub fn rotate_key(
     reason: Option<&str>,
     now: i64,
 ) -> Result<u32> {
-    let version = db.add_version(key, value, expires, now)?;
+    let version = db.add_version(key, previous, value, expires, now)?;
     match old {
         Old::Retire(at) => db.retire_older(key, version, at)?,
+        Old::RetireLater => {}
         Old::Revoke => {
             let actor_id = db.actor_id(actor)?;
             let why = reason.unwrap_or("rotated");
@@ -154,9 +158,11 @@ fn rotate_one(
         }
     };
     let version = db.batch(|db| {
+        let previous = db.current(&key)?.version;
         let v = rotate_key(
             db,
             &key,
+            previous,
             &value,
             old,
             expires,
@@ -241,8 +247,9 @@ fn rotate_all(
                     let v = rotate_key(
                         db,
                         &k.meta,
+                        k.current.version,
                         &value,
-                        old,
+                        Old::RetireLater,
                         expires,
                         &actor,
                         args.reason.as_deref(),
@@ -260,6 +267,9 @@ fn rotate_all(
                 old_version: k.current.version,
                 new_version,
             });
+        }
+        if let Old::Retire(at) = old {
+            db.retire_superseded(now, at)?;
         }
         Ok(out)
     })?;

@@ -33,7 +33,7 @@ pub fn run(args: SetArgs, ctx: &Context) -> Result<()> {
     let actor = ctx.actor()?;
     let version = db.batch(|db| {
         let key = db.insert_key(&args.name, None, &args.meta.new_key(), now)?;
-        let version = db.add_version(&key, &value, expires, now)?;
+        let version = db.add_version(&key, 0, &value, expires, now)?;
         db.record(
             &actor,
             "set",

@@ -290,20 +290,25 @@ pub fn spawn(identity_path: &Path, identity: &age::x25519::Identity, idle: Durat
             .and_then(|_| stdin.write_all(b"\n"))
             .map_err(|e| Error::Other(format!("cannot hand the identity to the agent: {e}")))?;
     }
-    // Wait until it answers.
+    // Wait until it answers. Probe without `connect`'s stale-socket cleanup: a socket
+    // that refuses now may belong to the agent that is still starting.
     let start = Instant::now();
     loop {
-        if let Ok(Some(_)) = hello(identity_path) {
-            return Ok(());
+        if let Ok(mut stream) = UnixStream::connect(&sock) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            if call(&mut stream, &Request::Hello).is_ok_and(|r| r.ok) {
+                return Ok(());
+            }
         }
         if let Ok(Some(status)) = child.try_wait() {
             return Err(Error::Other(format!(
                 "the agent exited at start ({status})"
             )));
         }
-        if start.elapsed() > Duration::from_secs(10) {
+        if start.elapsed() > Duration::from_secs(30) {
             let _ = child.kill();
-            return Err(Error::Other("the agent did not start in 10 s".into()));
+            let _ = child.wait();
+            return Err(Error::Other("the agent did not answer within 30 s".into()));
         }
         std::thread::sleep(Duration::from_millis(10));
     }

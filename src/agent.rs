@@ -124,11 +124,13 @@ fn connect(identity_path: &Path) -> Result<Option<(PathBuf, UnixStream)>> {
             let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
             Ok(Some((sock, s)))
         }
-        Err(_) => {
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
             // Nobody listens: an agent killed with SIGKILL. Never trust it; clear it.
             let _ = fs::remove_file(&sock);
             Ok(None)
         }
+        // Busy or otherwise unreachable: fall back, but leave a live agent alone.
+        Err(_) => Ok(None),
     }
 }
 

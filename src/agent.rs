@@ -51,6 +51,8 @@ struct Reply {
     #[serde(skip_serializing_if = "Option::is_none")]
     identity_path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    identity_digest: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     idle_secs: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     file_key: Option<String>,
@@ -151,14 +153,23 @@ pub fn hello(identity_path: &Path) -> Result<Option<AgentInfo>> {
     let reply =
         call(&mut stream, &Request::Hello).map_err(|e| Error::Other(format!("agent: {e}")))?;
     let ours = fs::canonicalize(identity_path).unwrap_or_else(|_| identity_path.to_owned());
+    // An agent unlocked from an older version of the file (the identity was replaced,
+    // or its passphrase changed) is not used.
+    let same_file =
+        reply.identity_digest.is_some() && reply.identity_digest == file_digest(identity_path);
     match (reply.recipient, reply.identity_path) {
-        (Some(recipient), Some(p)) if Path::new(&p) == ours => Ok(Some(AgentInfo {
+        (Some(recipient), Some(p)) if Path::new(&p) == ours && same_file => Ok(Some(AgentInfo {
             recipient,
             idle_secs: reply.idle_secs.unwrap_or(0),
         })),
         // An agent for another identity: never use it.
         _ => Ok(None),
     }
+}
+
+/// SHA-256 of the identity file as it is now (it is encrypted: nothing secret).
+fn file_digest(path: &Path) -> Option<String> {
+    fs::read(path).ok().map(|b| hex::encode(Sha256::digest(&b)))
 }
 
 /// The identity served by a running agent for `identity_path`, if one runs.
@@ -271,6 +282,8 @@ pub fn spawn(identity_path: &Path, identity: &age::x25519::Identity, idle: Durat
         .arg(fs::canonicalize(identity_path).unwrap_or_else(|_| identity_path.to_owned()))
         .arg("--idle-secs")
         .arg(idle.as_secs().to_string())
+        .arg("--identity-digest")
+        .arg(file_digest(identity_path).unwrap_or_default())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
@@ -317,7 +330,12 @@ pub fn spawn(identity_path: &Path, identity: &age::x25519::Identity, idle: Durat
 }
 
 /// The agent's main loop (`keyward __agent`). Reads the identity from stdin.
-pub fn serve(socket: &Path, identity_path: &str, idle_secs: u64) -> Result<()> {
+pub fn serve(
+    socket: &Path,
+    identity_path: &str,
+    identity_digest: &str,
+    idle_secs: u64,
+) -> Result<()> {
     let mut line = Zeroizing::new(String::new());
     std::io::stdin()
         .lock()
@@ -395,6 +413,7 @@ pub fn serve(socket: &Path, identity_path: &str, idle_secs: u64) -> Result<()> {
                 ok: true,
                 recipient: Some(recipient.clone()),
                 identity_path: Some(identity_path.to_owned()),
+                identity_digest: Some(identity_digest.to_owned()),
                 idle_secs: Some(idle.as_secs()),
                 ..Reply::default()
             },

@@ -200,3 +200,26 @@ fn wrong_passphrase_starts_no_agent() {
         .stderr(contains("wrong passphrase").and(contains("not it").not()));
     assert!(socket(kw).is_none());
 }
+
+#[test]
+fn agent_is_not_used_once_the_identity_file_changes() {
+    let guard = protected();
+    let kw = &guard.0;
+    kw.cmd(["unlock"])
+        .env("KEYWARD_PASSPHRASE", PASS)
+        .assert()
+        .success();
+    kw.cmd(["list"]).assert().success();
+    // the identity file is replaced (here: a byte appended): the old agent is ignored
+    let id = kw.path("config/keyward/identity.age");
+    let mut bytes = fs::read(&id).unwrap();
+    bytes.push(b'\n');
+    fs::write(&id, bytes).unwrap();
+    kw.cmd(["list"]).assert().code(5);
+    // unlocking again replaces the old agent
+    kw.cmd(["unlock"])
+        .env("KEYWARD_PASSPHRASE", PASS)
+        .assert()
+        .success();
+    kw.cmd(["list"]).assert().success();
+}

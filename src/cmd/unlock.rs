@@ -39,6 +39,8 @@ pub struct AgentArgs {
     #[arg(long)]
     pub identity_path: String,
     #[arg(long)]
+    pub identity_digest: String,
+    #[arg(long)]
     pub idle_secs: u64,
 }
 
@@ -56,7 +58,7 @@ fn identity_path(ctx: &Context) -> Result<PathBuf> {
 pub fn run_unlock(args: UnlockArgs, ctx: &Context) -> Result<()> {
     let path = identity_path(ctx)?;
     let secs = args.duration.secs as u64;
-    if crate::agent::extend(&path, secs)? {
+    if crate::agent::hello(&path)?.is_some() && crate::agent::extend(&path, secs)? {
         ctx.out.note(&format!(
             "the agent for `{}` now ends after {} without use",
             path.display(),
@@ -70,6 +72,8 @@ pub fn run_unlock(args: UnlockArgs, ctx: &Context) -> Result<()> {
         });
     }
     let identity = crypto::unlock_protected_file(&path)?;
+    // An agent still holding an older version of this identity file gives way.
+    crate::agent::stop(&path)?;
     crate::agent::spawn(&path, &identity, std::time::Duration::from_secs(secs))?;
     drop(identity);
     ctx.out.note(&format!(
@@ -94,5 +98,10 @@ pub fn run_lock(_args: LockArgs, ctx: &Context) -> Result<()> {
 }
 
 pub fn run_agent(args: AgentArgs, _ctx: &Context) -> Result<()> {
-    crate::agent::serve(&args.socket, &args.identity_path, args.idle_secs)
+    crate::agent::serve(
+        &args.socket,
+        &args.identity_path,
+        &args.identity_digest,
+        args.idle_secs,
+    )
 }

@@ -605,6 +605,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
         'keyward;__agent' {
             [CompletionResult]::new('--socket', '--socket', [CompletionResultType]::ParameterName, 'socket')
             [CompletionResult]::new('--identity-path', '--identity-path', [CompletionResultType]::ParameterName, 'identity-path')
+            [CompletionResult]::new('--identity-digest', '--identity-digest', [CompletionResultType]::ParameterName, 'identity-digest')
             [CompletionResult]::new('--idle-secs', '--idle-secs', [CompletionResultType]::ParameterName, 'idle-secs')
             [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…')

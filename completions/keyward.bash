@@ -306,7 +306,7 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd____agent)
-            opts="-i -e -q -h --socket --identity-path --idle-secs --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --socket --identity-path --identity-digest --idle-secs --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -317,6 +317,10 @@ _keyward() {
                     return 0
                     ;;
                 --identity-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity-digest)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

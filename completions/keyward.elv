@@ -553,6 +553,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;__agent'= {
             cand --socket 'socket'
             cand --identity-path 'identity-path'
+            cand --identity-digest 'identity-digest'
             cand --idle-secs 'idle-secs'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'

@@ -370,6 +370,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand completions" -s q -l qui
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand __agent" -l socket -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand __agent" -l identity-path -r
+complete -c keyward -n "__fish_keyward_using_subcommand __agent" -l identity-digest -r
 complete -c keyward -n "__fish_keyward_using_subcommand __agent" -l idle-secs -r
 complete -c keyward -n "__fish_keyward_using_subcommand __agent" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand __agent" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r

@@ -296,3 +296,31 @@ fn missing_passphrase_without_terminal_fails_at_once() {
         .stderr(contains("no terminal").and(contains("pw").not()));
     assert!(start.elapsed() < Duration::from_secs(30));
 }
+
+#[test]
+fn literal_identity_and_passphrase_are_redacted_from_the_child_output() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let literal = fs::read_to_string(kw.identity.as_ref().unwrap())
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .unwrap()
+        .to_owned();
+    let out = kw
+        .cmd([
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "echo $KEYWARD_IDENTITY $KEYWARD_PASSPHRASE",
+        ])
+        .env("KEYWARD_IDENTITY", &literal)
+        .env("KEYWARD_PASSPHRASE", "unrelated-passphrase")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(!stdout.contains(&literal), "{stdout}");
+    assert!(!stdout.contains("unrelated-passphrase"), "{stdout}");
+    assert!(stdout.contains("[redacted:KEYWARD_IDENTITY]"));
+}

@@ -251,3 +251,15 @@ fn staged_scans_what_git_would_commit() {
         .code(8)
         .stdout(contains("leak.txt:1:7"));
 }
+
+#[test]
+fn short_values_are_skipped_with_a_warning() {
+    let kw = Sandbox::with_vault();
+    kw.set("TINY", "abc");
+    fs::create_dir_all(kw.path("t")).unwrap();
+    fs::write(kw.path("t/a.txt"), "abc abc abc\n").unwrap();
+    kw.cmd(["scan", "t"])
+        .assert()
+        .success()
+        .stderr(contains("shorter than 8 bytes"));
+}

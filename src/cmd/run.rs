@@ -145,6 +145,18 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<()> {
         Stdio::inherit()
     });
 
+    // Linux: if keyward itself is killed (SIGKILL), the child gets SIGTERM: no orphan.
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: prctl is async-signal-safe and only affects the child.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+    }
     install_forwarding();
     let mut child = cmd
         .spawn()
@@ -153,10 +165,22 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<()> {
     // The command holds copies of the values in its env; drop it now.
     drop(cmd);
 
-    let pairs: Vec<(String, &[u8])> = keys
+    let mut pairs: Vec<(String, &[u8])> = keys
         .iter()
         .map(|(n, _, v)| (n.to_string(), v.expose()))
         .collect();
+    // The child inherits these unless --pristine: keep them out of its logs too.
+    let inherited: Vec<(String, Vec<u8>)> = ["KEYWARD_IDENTITY", "KEYWARD_PASSPHRASE"]
+        .iter()
+        .filter_map(|k| {
+            std::env::var(k)
+                .ok()
+                .map(|v| (k.to_string(), v.into_bytes()))
+        })
+        .filter(|(k, v)| *k != "KEYWARD_IDENTITY" || v.starts_with(b"AGE-SECRET-KEY-"))
+        .filter(|(_, v)| v.len() >= 8)
+        .collect();
+    pairs.extend(inherited.iter().map(|(k, v)| (k.clone(), v.as_slice())));
     let mut pumps = Vec::new();
     if let Some(out) = child.stdout.take() {
         let r = Redactor::new(&pairs);

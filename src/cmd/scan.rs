@@ -81,6 +81,9 @@ struct Scanner {
 
 const BODY: usize = crypto::TOKEN_RANDOM_CHARS + crypto::TOKEN_CHECK_CHARS;
 
+/// Shorter values would be found all over a tree by coincidence.
+const MIN_VALUE_LEN: usize = 8;
+
 pub fn run(args: ScanArgs, ctx: &Context) -> Result<()> {
     let scanner = build_scanner(ctx)?;
     let findings = Mutex::new(Vec::new());
@@ -124,10 +127,15 @@ fn build_scanner(ctx: &Context) -> Result<Scanner> {
         open
     };
     let mut patterns = Vec::new();
+    let mut short = 0;
     let mut values: Vec<Secret> = Vec::new();
     let mut masks = Vec::new();
     for db in &envs {
         for (name, version, value) in db.every_version()? {
+            if value.len() < MIN_VALUE_LEN {
+                short += 1;
+                continue;
+            }
             masks.push(crypto::mask(value.expose()));
             patterns.push(Pattern {
                 env: db.env.to_string(),
@@ -137,6 +145,11 @@ fn build_scanner(ctx: &Context) -> Result<Scanner> {
             });
             values.push(value);
         }
+    }
+    if short > 0 {
+        ctx.out.warn(&format!(
+            "{short} value(s) shorter than {MIN_VALUE_LEN} bytes are not searched for: they would match by chance"
+        ));
     }
     let mut tokens: HashMap<[u8; BODY], Vec<usize>> = HashMap::new();
     let mut ac_index = Vec::new();
@@ -341,8 +354,16 @@ fn walk(
             ignore::WalkState::Continue
         })
     });
-    for e in errors.into_inner().expect("no poisoned lock") {
+    let errors = errors.into_inner().expect("no poisoned lock");
+    for e in &errors {
         eprintln!("warning: {e}");
+    }
+    // A scan that could not read everything must not report "clean".
+    if !errors.is_empty() && findings.lock().expect("no poisoned lock").is_empty() {
+        return Err(Error::Other(format!(
+            "scan incomplete: {} path(s) could not be read",
+            errors.len()
+        )));
     }
     Ok(())
 }

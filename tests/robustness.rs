@@ -101,12 +101,29 @@ fn sigkill_at_random_moments_leaves_old_or_new_state() {
     let other = kw.write_identity("other.key");
     let other_r = kw.recipient_of(&other);
     let mut rng = rand::thread_rng();
-    for i in 0..40 {
+    for i in 0..50 {
         let name = format!("K{i}");
-        let mut cmd = match i % 4 {
+        let file = kw.path(&format!("import{i}.env"));
+        std::fs::write(
+            &file,
+            format!("IMP{i}_A=value-a-{i}\nIMP{i}_B=value-b-{i}\n"),
+        )
+        .unwrap();
+        let mut cmd = match i % 5 {
             0 => raw(&kw, &["generate", &name]),
             1 => raw(&kw, &["rotate", "ROT"]),
             2 => raw(&kw, &["-e", "prod", "generate", &name]),
+            3 => raw(
+                &kw,
+                &[
+                    "-e",
+                    "prod",
+                    "import",
+                    file.to_str().unwrap(),
+                    "--format",
+                    "dotenv",
+                ],
+            ),
             _ => raw(&kw, &["-e", "test", "access", "grant", &other_r]),
         };
         let mut child = cmd.spawn().unwrap();
@@ -125,13 +142,19 @@ fn sigkill_at_random_moments_leaves_old_or_new_state() {
         // old or new: every key has exactly the versions its events describe
         let list: serde_json::Value =
             serde_json::from_str(&kw.stdout(["-e", env, "list", "--json"])).unwrap();
-        let events: serde_json::Value = serde_json::from_str(
-            &kw.stdout(["-e", env, "audit", "--json", "--action", "generate"]),
-        )
-        .unwrap();
+        let count = |action: &str| {
+            let v: serde_json::Value = serde_json::from_str(
+                &kw.stdout(["-e", env, "audit", "--json", "--action", action]),
+            )
+            .unwrap();
+            v.as_array().unwrap().len()
+        };
+        // an import is all or nothing: its keys come in pairs
+        let imports = count("import");
+        assert_eq!(imports % 2, 0, "half an import survived in {env}");
         assert_eq!(
             list["keys"].as_array().unwrap().len(),
-            events.as_array().unwrap().len()
+            count("generate") + imports
         );
     }
     let rot: serde_json::Value =

@@ -301,12 +301,7 @@ fn wrong_identity_is_exit_5_not_a_recipient() {
 fn literal_identity_string_unlocks() {
     let kw = Sandbox::with_vault();
     let v = kw.generate("K");
-    let text = fs::read_to_string(kw.identity.as_ref().unwrap()).unwrap();
-    let literal = text
-        .lines()
-        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
-        .unwrap()
-        .to_owned();
+    let literal = kw.literal_identity();
     kw.cmd(["get", "K"])
         .env("KEYWARD_IDENTITY", &literal)
         .assert()
@@ -620,12 +615,7 @@ fn env_add_and_refusals() {
 #[test]
 fn literal_identity_on_the_command_line_is_refused() {
     let kw = Sandbox::with_vault();
-    let literal = fs::read_to_string(kw.identity.as_ref().unwrap())
-        .unwrap()
-        .lines()
-        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
-        .unwrap()
-        .to_owned();
+    let literal = kw.literal_identity();
     kw.cmd(["-i", &literal, "list"])
         .env_remove("KEYWARD_IDENTITY")
         .assert()

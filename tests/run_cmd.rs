@@ -301,12 +301,7 @@ fn missing_passphrase_without_terminal_fails_at_once() {
 fn literal_identity_and_passphrase_are_redacted_from_the_child_output() {
     let kw = Sandbox::with_vault();
     kw.generate("K");
-    let literal = fs::read_to_string(kw.identity.as_ref().unwrap())
-        .unwrap()
-        .lines()
-        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
-        .unwrap()
-        .to_owned();
+    let literal = kw.literal_identity();
     let out = kw
         .cmd([
             "run",

@@ -66,6 +66,29 @@ struct Finding {
     masked: String,
 }
 
+impl Finding {
+    /// A finding whose line and column are filled in once all hits of a file are known.
+    fn new(
+        path: &str,
+        env: &str,
+        key: Option<(String, u32)>,
+        status: &str,
+        masked: String,
+    ) -> Self {
+        let (name, version) = key.unzip();
+        Finding {
+            path: path.to_owned(),
+            line: 0,
+            column: 0,
+            env: env.to_owned(),
+            name,
+            version,
+            status: status.to_owned(),
+            masked,
+        }
+    }
+}
+
 /// Token-format values are found through their 36-character body after a `_` (a hash
 /// lookup per candidate: fast however many keys the vault holds); every other value goes
 /// into one Aho-Corasick automaton.
@@ -195,16 +218,13 @@ impl Scanner {
             covered.push((start, end));
             hits.push((
                 start,
-                Finding {
-                    path: path.to_owned(),
-                    line: 0,
-                    column: 0,
-                    env: p.env.clone(),
-                    name: Some(p.name.clone()),
-                    version: Some(p.version),
-                    status: p.status.as_str().to_owned(),
-                    masked: self.masks[i].clone(),
-                },
+                Finding::new(
+                    path,
+                    &p.env,
+                    Some((p.name.clone(), p.version)),
+                    p.status.as_str(),
+                    self.masks[i].clone(),
+                ),
             ));
         };
         if let Some(ac) = &self.ac {
@@ -240,16 +260,7 @@ impl Scanner {
             if let Some(info) = crypto::parse_token(token) {
                 hits.push((
                     start,
-                    Finding {
-                        path: path.to_owned(),
-                        line: 0,
-                        column: 0,
-                        env: info.env.to_owned(),
-                        name: None,
-                        version: None,
-                        status: "unknown-token".into(),
-                        masked: crypto::mask(token),
-                    },
+                    Finding::new(path, info.env, None, "unknown-token", crypto::mask(token)),
                 ));
             }
         }

@@ -56,14 +56,24 @@ impl Sandbox {
         path
     }
 
-    /// The public recipient of an identity file written by `write_identity`.
-    pub fn recipient_of(&self, identity: &Path) -> String {
-        let text = fs::read_to_string(identity).unwrap();
-        let line = text
+    /// The `AGE-SECRET-KEY-1…` line of a plain identity file.
+    pub fn secret_key_of(identity: &Path) -> String {
+        fs::read_to_string(identity)
+            .unwrap()
             .lines()
             .find(|l| l.starts_with("AGE-SECRET-KEY-"))
-            .unwrap();
-        let id: age::x25519::Identity = line.parse().unwrap();
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The sandbox identity as the literal string a CI secret variable holds.
+    pub fn literal_identity(&self) -> String {
+        Self::secret_key_of(self.identity.as_ref().expect("sandbox has an identity"))
+    }
+
+    /// The public recipient of an identity file written by `write_identity`.
+    pub fn recipient_of(&self, identity: &Path) -> String {
+        let id: age::x25519::Identity = Self::secret_key_of(identity).parse().unwrap();
         id.to_public().to_string()
     }
 
@@ -166,12 +176,7 @@ impl Sandbox {
 
     /// Decrypt an env file with the plain age API and return the SQLite image.
     pub fn decrypt_env(&self, env: &str) -> Vec<u8> {
-        let text = fs::read_to_string(self.identity.as_ref().unwrap()).unwrap();
-        let line = text
-            .lines()
-            .find(|l| l.starts_with("AGE-SECRET-KEY-"))
-            .unwrap();
-        let id: age::x25519::Identity = line.parse().unwrap();
+        let id: age::x25519::Identity = self.literal_identity().parse().unwrap();
         let file = fs::read(self.env_file(env)).unwrap();
         let d = age::Decryptor::new(&file[..]).unwrap();
         let mut r = d

@@ -136,33 +136,59 @@ fn parse(raw: &[u8], format: ImportFormat) -> Result<Vec<(String, KeyName, Secre
             .map(|e| (format!("line {}", e.line), e.name, e.value))
             .collect()),
         ImportFormat::Json => {
-            let v: serde_json::Value = serde_json::from_slice(raw).map_err(|e| {
-                Error::Refused(format!(
-                    "not valid JSON (line {}, column {}); nothing imported",
-                    e.line(),
-                    e.column()
-                ))
-            })?;
-            let obj = v.as_object().ok_or_else(|| {
-                Error::Refused("expected a JSON object of strings; nothing imported".into())
+            // Every member in file order, duplicates kept: `serde_json::Value` would keep
+            // only the last of `{"A":"x","A":"y"}`, and a duplicate must be refused as it
+            // is in a dotenv file.
+            let members: JsonMembers = serde_json::from_slice(raw).map_err(|e| {
+                Error::Refused(if e.is_data() {
+                    "expected a JSON object of strings; nothing imported".into()
+                } else {
+                    format!(
+                        "not valid JSON (line {}, column {}); nothing imported",
+                        e.line(),
+                        e.column()
+                    )
+                })
             })?;
             let mut out = Vec::new();
-            for (k, v) in obj {
+            for (k, v) in members.0 {
                 let name: KeyName = k
                     .parse()
                     .map_err(|e: String| Error::Refused(format!("{e}; nothing imported")))?;
-                let s = v.as_str().ok_or_else(|| {
-                    Error::Refused(format!(
+                let serde_json::Value::String(s) = v else {
+                    return Err(Error::Refused(format!(
                         "key \"{name}\": the value must be a string; nothing imported"
-                    ))
-                })?;
-                out.push((
-                    format!("key \"{name}\""),
-                    name,
-                    Secret::new(s.as_bytes().to_vec()),
-                ));
+                    )));
+                };
+                out.push((format!("key \"{name}\""), name, Secret::new(s.into_bytes())));
             }
             Ok(out)
         }
+    }
+}
+
+/// The members of a JSON object in file order, duplicates included.
+struct JsonMembers(Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for JsonMembers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = JsonMembers;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object of strings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<JsonMembers, A::Error> {
+                let mut out = Vec::new();
+                while let Some(member) = map.next_entry()? {
+                    out.push(member);
+                }
+                Ok(JsonMembers(out))
+            }
+        }
+        d.deserialize_map(Members)
     }
 }

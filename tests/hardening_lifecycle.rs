@@ -57,6 +57,107 @@ fn vault_with_unreadable_env() -> (Sandbox, PathBuf) {
     (kw, other)
 }
 
+// ---------------------------------------------------------------- rotate to an old value
+
+#[test]
+fn rotate_to_an_earlier_value_is_refused_and_changes_nothing() {
+    let kw = Sandbox::with_vault();
+    let leaked = "leaked-provider-value-0001";
+    let second = "second-provider-value-0002";
+    kw.set("A", leaked);
+    kw.cmd(["rotate", "A"])
+        .write_stdin(second)
+        .assert()
+        .success();
+    let before = fs::read(kw.env_file("dev")).unwrap();
+    let versions_before = versions(&kw, "dev", "A");
+    assert_eq!(versions_before.len(), 2);
+    // the leaked value (version 1, retired) and the current one (version 2)
+    for (value, earlier) in [(leaked, "version 1"), (second, "version 2")] {
+        let out = kw.cmd(["rotate", "A"]).write_stdin(value).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{stderr}");
+        assert!(
+            stderr.contains("`A`") && stderr.contains(earlier),
+            "{stderr}"
+        );
+        assert!(!stderr.contains(value), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    // nothing changed: same file, same versions, the current value still active
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+    assert_eq!(versions(&kw, "dev", "A"), versions_before);
+    assert_eq!(get(&kw, "dev", "A"), second);
+    // a fresh value is still accepted
+    kw.cmd(["rotate", "A"])
+        .write_stdin("third-provider-value-0003")
+        .assert()
+        .success();
+    assert_eq!(versions(&kw, "dev", "A").len(), 3);
+}
+
+#[test]
+fn rotate_to_the_value_of_a_revoked_version_is_refused() {
+    let kw = Sandbox::with_vault();
+    kw.set("A", "first-value-revoked-later");
+    kw.cmd(["rotate", "A"])
+        .write_stdin("second-value-still-good")
+        .assert()
+        .success();
+    kw.cmd(["revoke", "A", "--version", "1", "--reason", "leaked"])
+        .assert()
+        .success();
+    kw.cmd(["rotate", "A"])
+        .write_stdin("first-value-revoked-later")
+        .assert()
+        .code(4)
+        .stderr(contains("version 1").and(contains("first-value").not()));
+    assert_eq!(get(&kw, "dev", "A"), "second-value-still-good");
+}
+
+#[test]
+fn import_overwrite_with_an_earlier_value_is_refused_and_imports_nothing() {
+    let kw = Sandbox::with_vault();
+    fs::write(kw.path("first.env"), "A=value-from-provider-1\n").unwrap();
+    kw.cmd(["import", "first.env", "--format", "dotenv"])
+        .assert()
+        .success();
+    let before = fs::read(kw.env_file("dev")).unwrap();
+    // the same value again, next to a new key: nothing at all is imported
+    fs::write(
+        kw.path("again.env"),
+        "NEW=brand-new-value-9\nA=value-from-provider-1\n",
+    )
+    .unwrap();
+    let out = kw
+        .cmd(["import", "again.env", "--format", "dotenv", "--overwrite"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("line 2") && stderr.contains("`A`") && stderr.contains("version 1"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("value-from-provider"), "{stderr}");
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+    assert_eq!(versions(&kw, "dev", "A"), [(1, "active".to_owned())]);
+    kw.cmd(["get", "NEW"]).assert().code(3);
+    // JSON too
+    fs::write(kw.path("again.json"), r#"{"A":"value-from-provider-1"}"#).unwrap();
+    kw.cmd(["import", "again.json", "--format", "json", "--overwrite"])
+        .assert()
+        .code(4)
+        .stderr(contains("`A`"));
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+    // a new value is fine
+    fs::write(kw.path("new.env"), "A=value-from-provider-2\n").unwrap();
+    kw.cmd(["import", "new.env", "--format", "dotenv", "--overwrite"])
+        .assert()
+        .success();
+    assert_eq!(get(&kw, "dev", "A"), "value-from-provider-2");
+}
+
 // ---------------------------------------------------------------- import formats
 
 #[test]

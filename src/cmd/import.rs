@@ -15,9 +15,12 @@ use crate::vault::NewKey;
 /// Import keys from a dotenv or JSON file (or `-` for stdin), all or nothing
 ///
 /// Any bad line (invalid name, bad quoting, duplicate, empty value) imports nothing, and
-/// the error names the line. A key that exists is refused unless --overwrite, which adds
-/// a new version and retires the old one. Imported keys get new values from their
-/// provider: `rotate` reads them from stdin.
+/// the error names the line; a key given twice in a JSON object is refused the same way.
+/// A key that exists is refused unless --overwrite, which adds a new version and retires
+/// the old one; a value equal to any earlier version of that key is refused (exit 4) and
+/// nothing is imported. A dotenv file may start with a UTF-8 byte order mark and use CRLF
+/// line endings. Imported keys get new values from their provider: `rotate` reads them
+/// from stdin.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  keyward import .env --format dotenv\n  keyward import -e prod secrets.json --format json --overwrite\n  op read op://vault/item/env | keyward import - --format dotenv"
@@ -69,6 +72,19 @@ pub fn run(args: ImportArgs, ctx: &Context) -> Result<()> {
                     "{what}: `{name}` already exists in `{}`; nothing imported\nhint: --overwrite adds a new version",
                     db.env
                 )));
+            }
+        }
+    }
+    for (what, name, value) in &entries {
+        if db.has_key(name)? {
+            let key = db.key(name)?;
+            if let Some(earlier) = super::rotate::earlier_version_with(&db, &key, value)? {
+                return Err(super::rotate::reissue_refused(
+                    &format!("{what}: "),
+                    name,
+                    &db.env,
+                    earlier,
+                ));
             }
         }
     }

@@ -209,3 +209,213 @@ fn dotenv_import_accepts_a_byte_order_mark_and_crlf_line_endings() {
     assert_eq!(get(&kw, "dev", "C"), "two\nlines");
 }
 
+// ---------------------------------------------------------------- check --all-envs
+
+#[test]
+fn check_all_envs_fails_while_it_skips_environments() {
+    let (kw, _other) = vault_with_unreadable_env();
+    let out = kw.cmd(["check", "--all-envs"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("`shared`"), "{stderr}");
+    assert!(!stderr.contains("all keys are in order\n"), "{stderr}");
+
+    let out = kw.cmd(["check", "--all-envs", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0);
+    let skipped: Vec<&str> = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["env"].as_str().unwrap())
+        .collect();
+    assert_eq!(skipped, ["shared"]);
+
+    // accepting the gap: the usual outcome, the gap still named
+    kw.cmd(["check", "--all-envs", "--skip-unreadable"])
+        .assert()
+        .success()
+        .stderr(contains("`shared`"));
+    kw.cmd(["-e", "prod", "generate", "P", "--expires", "1d"])
+        .assert()
+        .success();
+    kw.cmd(["check", "--all-envs", "--skip-unreadable"])
+        .assert()
+        .code(8)
+        .stdout(contains("prod"))
+        .stderr(contains("`shared`"));
+    // findings are still printed when the gap makes it exit 5
+    kw.cmd(["check", "--all-envs"])
+        .assert()
+        .code(5)
+        .stdout(contains("prod"));
+}
+
+// ---------------------------------------------------------------- offboard
+
+#[test]
+fn offboard_refuses_environments_it_cannot_open_unless_told_to_skip_them() {
+    let (kw, _other) = vault_with_unreadable_env();
+    let leaver = kw.write_identity("leaver.key");
+    let r = kw.recipient_of(&leaver);
+    kw.cmd(["access", "grant", &r]).assert().success();
+    let value = kw.generate("GEN");
+    let before = fs::read(kw.env_file("dev")).unwrap();
+
+    kw.cmd(["offboard", &r, "--reason", "left"])
+        .assert()
+        .code(5)
+        .stderr(contains("`shared`").and(contains("--skip-unreadable")));
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+    as_other(&kw, &leaver, &["get", "-n", "GEN"])
+        .assert()
+        .success()
+        .stdout(value.clone());
+
+    kw.cmd(["offboard", &r, "--reason", "left", "--skip-unreadable"])
+        .assert()
+        .success()
+        .stderr(contains("`shared`"));
+    as_other(&kw, &leaver, &["get", "GEN"]).assert().code(5);
+    kw.cmd(["verify"]).write_stdin(value).assert().code(4);
+}
+
+/// Remove every recipient of `env` but `keep` from its recipients table, behind
+/// keyward's back (the file stays encrypted to the sandbox identity).
+fn leave_only_recipient(kw: &Sandbox, env: &str, keep: &str) {
+    let image = kw.decrypt_env(env);
+    let mut conn = crate::support::open_image(&image);
+    let n = conn
+        .execute("DELETE FROM recipients WHERE recipient != ?1", [keep])
+        .unwrap();
+    assert!(n >= 1);
+    let out = conn.serialize(rusqlite::MAIN_DB).unwrap();
+    kw.encrypt_env(env, &out);
+}
+
+#[test]
+fn offboard_refuses_before_changing_any_environment() {
+    let kw = Sandbox::with_vault();
+    let leaver = kw.write_identity("leaver.key");
+    let r = kw.recipient_of(&leaver);
+    for env in ["dev", "prod"] {
+        kw.cmd(["-e", env, "access", "grant", &r])
+            .assert()
+            .success();
+    }
+    let dev_value = kw.generate("GEN");
+    kw.cmd(["-e", "prod", "generate", "P"]).assert().success();
+    // `prod` (planned after `dev`) lists the leaver as its only recipient
+    leave_only_recipient(&kw, "prod", &r);
+    let dev_before = fs::read(kw.env_file("dev")).unwrap();
+    let prod_before = fs::read(kw.env_file("prod")).unwrap();
+
+    let out = kw
+        .cmd(["offboard", &r, "--reason", "left"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("only recipient of `prod`") && stderr.contains("nothing changed"),
+        "{stderr}"
+    );
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), dev_before);
+    assert_eq!(fs::read(kw.env_file("prod")).unwrap(), prod_before);
+    kw.cmd(["verify"])
+        .write_stdin(dev_value.as_str())
+        .assert()
+        .success();
+    as_other(&kw, &leaver, &["get", "GEN"]).assert().success();
+}
+
+#[test]
+fn offboard_failing_after_a_commit_names_the_environments_changed() {
+    let kw = Sandbox::with_vault();
+    let leaver = kw.write_identity("leaver.key");
+    let r = kw.recipient_of(&leaver);
+    for env in ["dev", "prod", "test"] {
+        kw.cmd(["-e", env, "access", "grant", &r])
+            .assert()
+            .success();
+        kw.cmd(["-e", env, "generate", "GEN"]).assert().success();
+    }
+    // `test` (the last in name order) cannot be written
+    let blocker = kw.vault().join("envs").join("test.db.age.tmp");
+    fs::create_dir(&blocker).unwrap();
+    let test_before = fs::read(kw.env_file("test")).unwrap();
+
+    let out = kw
+        .cmd(["offboard", &r, "--reason", "left"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("already changed and committed: `dev`, `prod`")
+            && stderr.contains("not changed: `test`"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    assert_eq!(fs::read(kw.env_file("test")).unwrap(), test_before);
+    as_other(&kw, &leaver, &["get", "GEN"]).assert().code(5);
+    as_other(&kw, &leaver, &["-e", "test", "get", "GEN"])
+        .assert()
+        .success();
+
+    // the same command again finishes the job
+    fs::remove_dir(&blocker).unwrap();
+    kw.cmd(["offboard", &r, "--reason", "left"])
+        .assert()
+        .success()
+        .stderr(contains("`test`").and(contains("`dev`").not()));
+    as_other(&kw, &leaver, &["-e", "test", "get", "GEN"])
+        .assert()
+        .code(5);
+}
+
+#[test]
+fn offboard_with_an_explicit_env_changes_only_that_env() {
+    let kw = Sandbox::with_vault();
+    let leaver = kw.write_identity("leaver.key");
+    let r = kw.recipient_of(&leaver);
+    for env in ["dev", "prod"] {
+        kw.cmd(["-e", env, "access", "grant", &r])
+            .assert()
+            .success();
+        kw.cmd(["-e", env, "generate", "GEN"]).assert().success();
+    }
+    let out = kw
+        .cmd([
+            "-e",
+            "dev",
+            "offboard",
+            &r,
+            "--reason",
+            "x",
+            "--dry-run",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let envs: Vec<&str> = plan
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["env"].as_str().unwrap())
+        .collect();
+    assert_eq!(envs, ["dev"]);
+
+    let prod_before = fs::read(kw.env_file("prod")).unwrap();
+    kw.cmd(["-e", "dev", "offboard", &r, "--reason", "x"])
+        .assert()
+        .success();
+    as_other(&kw, &leaver, &["get", "GEN"]).assert().code(5);
+    assert_eq!(fs::read(kw.env_file("prod")).unwrap(), prod_before);
+    as_other(&kw, &leaver, &["-e", "prod", "get", "GEN"])
+        .assert()
+        .success();
+}

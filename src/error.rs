@@ -93,6 +93,12 @@ pub enum Error {
         "not every environment was checked: the identity in use cannot open {envs}\nhint: use an identity that can, or add --skip-unreadable to accept a partial check"
     )]
     Unchecked { envs: String },
+    /// A command over every environment could not open some of them (`envs` is the
+    /// list, each in backticks): a partial pass must not look like a clean one.
+    #[error(
+        "{what} did not cover {envs}: the identity in use is not a recipient\nhint: run it as a recipient of those environments, or pass --skip-unreadable to accept the gap"
+    )]
+    Unreadable { what: &'static str, envs: String },
 
     // ---- 6: integrity
     #[error("`{}` is corrupt or has been tampered with: {detail}", path.display())]
@@ -145,6 +151,14 @@ pub enum Error {
     },
     #[error("{0}")]
     Other(String),
+    /// A change over several environments failed after some were committed: says which
+    /// (`done`, `left`: lists of names in backticks); exits with the failure's own code.
+    #[error("{}; already changed and committed: {done}; not changed: {left}\nhint: fix the cause and run the same command again: it carries on with the environments left", failed.to_string().lines().next().unwrap_or_default())]
+    PartlyDone {
+        failed: Box<Error>,
+        done: String,
+        left: String,
+    },
     /// `run` passes its child's status through; nothing is printed.
     #[error("")]
     ChildExit(u8),
@@ -171,13 +185,15 @@ impl Error {
             | Error::IdentityPermissions { .. }
             | Error::BadIdentity { .. }
             | Error::NotARecipient { .. }
-            | Error::Unchecked { .. } => 5,
+            | Error::Unchecked { .. }
+            | Error::Unreadable { .. } => 5,
             Error::Corrupt { .. }
             | Error::CorruptDb { .. }
             | Error::UnsafeVaultPath { .. }
             | Error::BrokenChain { .. } => 6,
             Error::Busy { .. } => 7,
             Error::Findings(_) => 8,
+            Error::PartlyDone { failed, .. } => failed.exit_code(),
             Error::ChildExit(code) => *code,
             Error::BrokenPipe => 0,
             Error::NewerFormat { .. } | Error::Refused(_) | Error::Io { .. } | Error::Other(_) => 1,

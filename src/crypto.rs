@@ -159,7 +159,8 @@ fn read_passphrase_file(path: &Path) -> std::result::Result<SecretString, String
             path.display()
         ));
     }
-    let mut raw = Zeroizing::new(Vec::new());
+    // Allocated once at full size: a growing Vec would free copies it never zeroized.
+    let mut raw = Zeroizing::new(Vec::with_capacity(MAX_PASSPHRASE_FILE as usize + 1));
     file.take(MAX_PASSPHRASE_FILE + 1)
         .read_to_end(&mut raw)
         .map_err(|e| format!("cannot read the {named}: {e}"))?;

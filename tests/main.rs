@@ -9,6 +9,7 @@ mod core;
 mod export_import;
 mod fixture;
 mod generated;
+mod hardening_identity;
 mod hardening_lifecycle;
 mod hardening_vault;
 mod hygiene;

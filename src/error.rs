@@ -85,6 +85,11 @@ pub enum Error {
         "the identity in use is not a recipient of environment `{env}`\nhint: ask someone with access to run `keyward access grant <your recipient> -e {env}`"
     )]
     NotARecipient { env: EnvName },
+    /// A check over every environment that could not open some: never a clean pass.
+    #[error(
+        "not every environment was checked: the identity in use cannot open {envs}\nhint: use an identity that can, or add --skip-unreadable to accept a partial check"
+    )]
+    Unchecked { envs: String },
 
     // ---- 6: integrity
     #[error("`{}` is corrupt or has been tampered with: {detail}", path.display())]
@@ -153,7 +158,8 @@ impl Error {
             | Error::NoPassphrase { .. }
             | Error::IdentityPermissions { .. }
             | Error::BadIdentity { .. }
-            | Error::NotARecipient { .. } => 5,
+            | Error::NotARecipient { .. }
+            | Error::Unchecked { .. } => 5,
             Error::Corrupt { .. } | Error::BrokenChain { .. } => 6,
             Error::Busy { .. } => 7,
             Error::Findings(_) => 8,

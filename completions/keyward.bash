@@ -764,7 +764,7 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__check)
-            opts="-i -e -q -h --all-envs --within --unused-for --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --all-envs --within --unused-for --skip-unreadable --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1934,7 +1934,7 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__offboard)
-            opts="-i -e -q -h --reason --grace --dry-run --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --reason --grace --dry-run --skip-unreadable --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -212,6 +212,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand check" -l vault -d 'Vaul
 complete -c keyward -n "__fish_keyward_using_subcommand check" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
 complete -c keyward -n "__fish_keyward_using_subcommand check" -s e -l env -d 'Environment to act on [default: dev]' -r
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l all-envs -d 'Every environment the identity can open'
+complete -c keyward -n "__fish_keyward_using_subcommand check" -l skip-unreadable -d 'With --all-envs: do not fail (exit 5) because some environments cannot be opened'
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand check" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -353,6 +354,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l vault -d 'V
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s e -l env -d 'Environment to act on [default: dev]' -r
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l dry-run -d 'Show the plan and change nothing'
+complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l skip-unreadable -d 'Go ahead although some environments cannot be opened (they are still named)'
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -9,10 +9,11 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -58,6 +59,9 @@ struct Reply {
     file_key: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// Whether the pages holding the identity are locked in RAM (Hello only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memory_locked: Option<bool>,
 }
 
 /// What a running agent says about itself.
@@ -79,14 +83,12 @@ pub fn socket_path(identity_path: &Path) -> PathBuf {
 fn socket_dir() -> PathBuf {
     match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
         Some(d) => PathBuf::from(d).join("keyward"),
-        // SAFETY: getuid cannot fail.
-        None => std::env::temp_dir().join(format!("keyward-{}", unsafe { libc::getuid() })),
+        None => std::env::temp_dir().join(format!("keyward-{}", uid())),
     }
 }
 
 fn uid() -> u32 {
-    // SAFETY: getuid cannot fail.
-    unsafe { libc::getuid() }
+    rustix::process::getuid().as_raw()
 }
 
 /// Refuse a socket or directory another user could have planted or could reach.
@@ -258,15 +260,22 @@ impl age::Identity for AgentIdentity {
 
 // ------------------------------------------------------------------- the agent process
 
-static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_term(_: libc::c_int) {
-    STOP.store(true, Ordering::SeqCst);
+/// A started agent, as it reported itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Started {
+    /// Whether the identity's pages are locked in RAM. `false` where the system refused
+    /// (RLIMIT_MEMLOCK too low, no CAP_IPC_LOCK): the agent still runs, not dumpable,
+    /// but its identity could be written to swap.
+    pub memory_locked: bool,
 }
 
 /// Start a detached agent for `identity_path` holding `identity`, idle timeout `idle`.
 /// The identity goes to the child over a pipe, never argv, environment or a file.
-pub fn spawn(identity_path: &Path, identity: &age::x25519::Identity, idle: Duration) -> Result<()> {
+pub fn spawn(
+    identity_path: &Path,
+    identity: &age::x25519::Identity,
+    idle: Duration,
+) -> Result<Started> {
     use std::os::unix::process::CommandExt;
     let sock = socket_path(identity_path);
     let dir = sock.parent().expect("socket has a directory").to_owned();
@@ -287,10 +296,12 @@ pub fn spawn(identity_path: &Path, identity: &age::x25519::Identity, idle: Durat
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
-    // SAFETY: setsid is async-signal-safe; detaching from the terminal's session.
+    // SAFETY: the closure runs between fork and exec, where only async-signal-safe
+    // calls are allowed: it makes one setsid system call (rustix, no allocation, no
+    // lock) to detach the agent from the terminal's session.
     unsafe {
         cmd.pre_exec(|| {
-            libc::setsid();
+            rustix::process::setsid()?;
             Ok(())
         });
     }
@@ -311,8 +322,12 @@ pub fn spawn(identity_path: &Path, identity: &age::x25519::Identity, idle: Durat
     loop {
         if let Ok(mut stream) = UnixStream::connect(&sock) {
             let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-            if call(&mut stream, &Request::Hello).is_ok_and(|r| r.ok) {
-                return Ok(());
+            if let Ok(reply) = call(&mut stream, &Request::Hello)
+                && reply.ok
+            {
+                return Ok(Started {
+                    memory_locked: reply.memory_locked.unwrap_or(false),
+                });
             }
         }
         if let Ok(Some(status)) = child.try_wait() {
@@ -329,6 +344,36 @@ pub fn spawn(identity_path: &Path, identity: &age::x25519::Identity, idle: Durat
     }
 }
 
+/// Lock the pages holding `value` in RAM so the identity never reaches swap. Only these
+/// pages: `mlockall(MCL_FUTURE)` made every later allocation count against
+/// RLIMIT_MEMLOCK, so a small limit turned into failed allocations.
+fn lock_in_memory<T: ?Sized>(value: &T) -> rustix::io::Result<()> {
+    let len = std::mem::size_of_val(value);
+    if len == 0 {
+        return Ok(());
+    }
+    // SAFETY: the range is exactly `value`'s own memory, borrowed for the call, so it is
+    // mapped; mlock only pins its pages and neither reads nor writes them. The callers
+    // pass heap buffers that stay allocated, unmoved, until the process ends.
+    unsafe { rustix::mm::mlock((value as *const T).cast_mut().cast(), len) }
+}
+
+/// Read the identity line from stdin straight into `buf`, with no buffering layer
+/// (std's stdin buffer would keep a copy of the key that nothing zeroizes).
+fn read_identity_line(buf: &mut [u8]) -> std::io::Result<usize> {
+    let stdin = std::io::stdin();
+    let mut n = 0;
+    while n < buf.len() && !buf[..n].contains(&b'\n') {
+        match rustix::io::read(stdin.as_fd(), &mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(n)
+}
+
 /// The agent's main loop (`keyward __agent`). Reads the identity from stdin.
 pub fn serve(
     socket: &Path,
@@ -336,61 +381,66 @@ pub fn serve(
     identity_digest: &str,
     idle_secs: u64,
 ) -> Result<()> {
-    let mut line = Zeroizing::new(String::new());
-    std::io::stdin()
-        .lock()
-        .take(4096)
-        .read_line(&mut line)
+    // The key's text and the parsed identity live in heap buffers locked in RAM where
+    // the system permits; where it refuses (EPERM/ENOMEM under a low RLIMIT_MEMLOCK)
+    // the agent still runs, not dumpable, and `unlock` tells the user.
+    let mut line = Zeroizing::new(vec![0u8; 256]);
+    let mut memory_locked = lock_in_memory(line.as_slice()).is_ok();
+    let n = read_identity_line(&mut line)
         .map_err(|e| Error::Other(format!("agent: cannot read the identity: {e}")))?;
-    let identity: age::x25519::Identity = line
-        .trim()
-        .parse()
-        .map_err(|_| Error::Other("agent: not an identity on stdin".into()))?;
+    let identity: Box<age::x25519::Identity> = std::str::from_utf8(&line[..n])
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .map(Box::new)
+        .ok_or_else(|| Error::Other("agent: not an identity on stdin".into()))?;
     drop(line);
+    memory_locked &= lock_in_memory(identity.as_ref()).is_ok();
     let recipient = identity.to_public().to_string();
-    // Keep our pages out of swap where permitted (EPERM without CAP_IPC_LOCK and a low
-    // RLIMIT_MEMLOCK is fine: the process is still not dumpable).
-    // SAFETY: plain syscall.
-    unsafe {
-        libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE);
-        for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
-            libc::signal(sig, on_term as *const () as libc::sighandler_t);
-        }
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))
+            .map_err(|e| Error::Other(format!("agent: cannot handle signal {sig}: {e}")))?;
     }
 
     let dir = socket.parent().expect("socket has a directory");
     crate::vault::paths::create_private_dir(dir)?;
     let _ = fs::remove_file(socket);
-    // SAFETY: umask only affects this process's file creation.
-    let old = unsafe { libc::umask(0o177) };
+    // The socket is created 0600 (no window where another user could connect).
+    let old = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o177));
     let listener = UnixListener::bind(socket);
-    // SAFETY: as above.
-    unsafe { libc::umask(old) };
+    rustix::process::umask(old);
     let listener = listener.map_err(|e| Error::io("cannot listen on", socket, e))?;
     fs::set_permissions(socket, fs::Permissions::from_mode(0o600))
         .map_err(|e| Error::io("cannot set permissions on", socket, e))?;
 
     let mut idle = Duration::from_secs(idle_secs.max(1));
     let mut last_use = Instant::now();
-    let fd = listener.as_raw_fd();
     loop {
-        if STOP.load(Ordering::SeqCst) {
+        if stop.load(Ordering::SeqCst) {
             break;
         }
         let left = idle.saturating_sub(last_use.elapsed());
         if left.is_zero() {
             break;
         }
-        let mut pfd = libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
+        let mut pfd = [rustix::event::PollFd::new(
+            &listener,
+            rustix::event::PollFlags::IN,
+        )];
+        let wait = left
+            .min(Duration::from_secs(60))
+            .max(Duration::from_millis(1));
+        let timeout = rustix::event::Timespec {
+            tv_sec: wait.as_secs() as i64,
+            tv_nsec: wait.subsec_nanos().into(),
         };
-        let ms = left.as_millis().min(60_000) as libc::c_int;
-        // SAFETY: one valid pollfd.
-        let n = unsafe { libc::poll(&mut pfd, 1, ms.max(1)) };
-        if n <= 0 {
-            continue; // timeout or EINTR: re-check STOP and the idle time
+        match rustix::event::poll(&mut pfd, Some(&timeout)) {
+            Ok(n) if n > 0 => {}
+            _ => continue, // timeout or EINTR: re-check the stop flag and the idle time
         }
         let Ok((mut stream, _)) = listener.accept() else {
             continue;
@@ -415,6 +465,7 @@ pub fn serve(
                 identity_path: Some(identity_path.to_owned()),
                 identity_digest: Some(identity_digest.to_owned()),
                 idle_secs: Some(idle.as_secs()),
+                memory_locked: Some(memory_locked),
                 ..Reply::default()
             },
             Ok(Request::Unwrap { stanzas }) => unwrap(&identity, &stanzas),
@@ -427,7 +478,7 @@ pub fn serve(
                 }
             }
             Ok(Request::Stop) => {
-                STOP.store(true, Ordering::SeqCst);
+                stop.store(true, Ordering::SeqCst);
                 Reply {
                     ok: true,
                     ..Reply::default()
@@ -479,21 +530,7 @@ fn unwrap(identity: &age::x25519::Identity, stanzas: &[WireStanza]) -> Reply {
 }
 
 fn peer_uid(stream: &UnixStream) -> Option<u32> {
-    let mut cred = libc::ucred {
-        pid: 0,
-        uid: u32::MAX,
-        gid: 0,
-    };
-    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
-    // SAFETY: getsockopt writes at most `len` bytes into `cred`.
-    let rc = unsafe {
-        libc::getsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_PEERCRED,
-            (&mut cred as *mut libc::ucred).cast(),
-            &mut len,
-        )
-    };
-    (rc == 0).then_some(cred.uid)
+    rustix::net::sockopt::socket_peercred(stream)
+        .ok()
+        .map(|cred| cred.uid.as_raw())
 }

@@ -58,39 +58,67 @@ pub fn fingerprint(bytes: &[u8]) -> [u8; 32] {
 
 /// Keep plaintext out of core dumps and away from same-uid debuggers (DESIGN §2).
 /// SQLite frees its own buffers without zeroing them, so this is the backstop.
-pub fn harden_process() {
-    // SAFETY: plain syscalls on our own process with valid arguments.
-    unsafe {
-        let zero = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        libc::setrlimit(libc::RLIMIT_CORE, &zero);
-        #[cfg(target_os = "linux")]
-        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+///
+/// Also turns SIGXFSZ (a write past `ulimit -f`) from "kill the process" into an EFBIG
+/// error, so a full quota takes the normal error path: exit 1, temp file removed. A
+/// handler rather than SIG_IGN: handlers reset to the default on exec, so the children
+/// of `run` see the signal exactly as they would without keyward.
+///
+/// A protection the system refuses is not fatal (the command's other checks still hold);
+/// each refusal comes back as one line for the caller to print as a warning.
+pub fn harden_process() -> Vec<String> {
+    use rustix::process::{Resource, Rlimit, setrlimit};
+    let mut refused = Vec::new();
+    let no_core = Rlimit {
+        current: Some(0),
+        maximum: Some(0),
+    };
+    if let Err(e) = setrlimit(Resource::Core, no_core) {
+        refused.push(format!("cannot disable core dumps (RLIMIT_CORE): {e}"));
     }
+    #[cfg(target_os = "linux")]
+    if let Err(e) =
+        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+    {
+        refused.push(format!(
+            "cannot make the process non-dumpable (PR_SET_DUMPABLE): {e}"
+        ));
+    }
+    let ignored = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if let Err(e) = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, ignored) {
+        refused.push(format!("cannot catch SIGXFSZ: {e}"));
+    }
+    refused
 }
 
 // ---------------------------------------------------------------- passphrases
 
+/// Longest passphrase file read: anything longer is not a passphrase (and
+/// `KEYWARD_PASSPHRASE_FILE=/dev/zero` must end, not read forever).
+pub const MAX_PASSPHRASE_FILE: u64 = 64 * 1024;
+
 /// Where a passphrase comes from, in order: `KEYWARD_PASSPHRASE_FILE`,
 /// `KEYWARD_PASSPHRASE` (weaker: visible to same-user processes), a hidden prompt when
 /// stdin is a terminal. With none of them, fail at once: never hang a CI job.
+///
+/// Every failure of the environment sources is an unlock failure (exit 5), and no
+/// message ever holds a byte of the passphrase.
 pub fn read_passphrase(prompt: &str, confirm: bool, for_path: &Path) -> Result<SecretString> {
+    let unusable = |detail: String| Error::BadIdentity {
+        what: format!("`{}`", for_path.display()),
+        detail,
+    };
     if let Some(file) = std::env::var_os("KEYWARD_PASSPHRASE_FILE") {
-        let path = PathBuf::from(file);
-        let mut raw = Zeroizing::new(
-            fs::read(&path).map_err(|e| Error::io("cannot read passphrase file", &path, e))?,
-        );
-        while raw.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-            raw.pop();
-        }
-        let text = String::from_utf8(raw.to_vec())
-            .map_err(|_| Error::Other("passphrase file is not UTF-8".into()))?;
-        return non_empty(SecretString::from(text));
+        let text = read_passphrase_file(Path::new(&file)).map_err(unusable)?;
+        return non_empty(
+            text,
+            "the passphrase file (KEYWARD_PASSPHRASE_FILE) is empty",
+        )
+        .map_err(unusable);
     }
     if let Ok(p) = std::env::var("KEYWARD_PASSPHRASE") {
-        return non_empty(SecretString::from(p));
+        return non_empty(SecretString::from(p), "KEYWARD_PASSPHRASE is set but empty")
+            .map_err(unusable);
     }
     if !io::stdin().is_terminal() {
         return Err(Error::NoPassphrase {
@@ -109,12 +137,51 @@ pub fn read_passphrase(prompt: &str, confirm: bool, for_path: &Path) -> Result<S
             return Err(Error::Refused("the passphrases do not match".into()));
         }
     }
-    non_empty(first)
+    non_empty(first, "an empty passphrase is not allowed").map_err(Error::Refused)
 }
 
-fn non_empty(p: SecretString) -> Result<SecretString> {
+/// The passphrase in `KEYWARD_PASSPHRASE_FILE`, without its trailing newline. A regular
+/// file readable by group or others is refused, as identity files are; a pipe or device
+/// (`<(pass show kw)`) has no such mode to check. At most 64 KiB is read.
+fn read_passphrase_file(path: &Path) -> std::result::Result<SecretString, String> {
+    let named = format!(
+        "passphrase file `{}` (KEYWARD_PASSPHRASE_FILE)",
+        path.display()
+    );
+    let file = fs::File::open(path).map_err(|e| format!("cannot read the {named}: {e}"))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read the {named}: {e}"))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if meta.is_file() && mode & 0o077 != 0 {
+        return Err(format!(
+            "the {named} is readable by group or others (mode {mode:03o})\nhint: chmod 600 {}",
+            path.display()
+        ));
+    }
+    // Allocated once at full size: a growing Vec would free copies it never zeroized.
+    let mut raw = Zeroizing::new(Vec::with_capacity(MAX_PASSPHRASE_FILE as usize + 1));
+    file.take(MAX_PASSPHRASE_FILE + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| format!("cannot read the {named}: {e}"))?;
+    if raw.len() as u64 > MAX_PASSPHRASE_FILE {
+        return Err(format!(
+            "the {named} is longer than 64 KiB: it does not hold a passphrase"
+        ));
+    }
+    while raw.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+        raw.pop();
+    }
+    let text = String::from_utf8(raw.to_vec()).map_err(|e| {
+        e.into_bytes().zeroize();
+        format!("the {named} is not UTF-8")
+    })?;
+    Ok(SecretString::from(text))
+}
+
+fn non_empty(p: SecretString, why: &str) -> std::result::Result<SecretString, String> {
     if p.expose_secret().is_empty() {
-        return Err(Error::Refused("an empty passphrase is not allowed".into()));
+        return Err(why.to_owned());
     }
     Ok(p)
 }
@@ -146,7 +213,9 @@ impl age::Callbacks for PassphraseCallbacks {
 /// Where the identity in use comes from.
 #[derive(Clone, Debug)]
 pub enum IdentitySpec {
-    /// `--identity` / `KEYWARD_IDENTITY` holding the literal `AGE-SECRET-KEY-1…`.
+    /// `--identity` / `KEYWARD_IDENTITY` holding secret material rather than a path: an
+    /// `AGE-SECRET-KEY-1…` string (alone, quoted, in any case, or inside a whole identity
+    /// file's text), or something that looks like one. Never printed; validated on load.
     Literal(SecretString),
     /// `--identity` / `KEYWARD_IDENTITY` naming a file.
     File(PathBuf),
@@ -154,13 +223,34 @@ pub enum IdentitySpec {
     Default(PathBuf),
 }
 
+/// Text that marks secret identity material. A value holding one is never taken for a
+/// path, so it can never reach a message as "file `…` does not exist" (DESIGN §1.4).
+const SECRET_MARKERS: &[&[u8]] = &[b"AGE-SECRET-KEY", b"AGE-PLUGIN-", b"PRIVATE KEY-----"];
+
+/// Byte offsets where `needle` (ASCII) occurs in `hay`, ignoring ASCII case.
+fn find_ignore_case<'a>(hay: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    hay.windows(needle.len())
+        .enumerate()
+        .filter(move |(_, w)| w.eq_ignore_ascii_case(needle))
+        .map(|(i, _)| i)
+}
+
+fn holds_secret_marker(value: &str) -> bool {
+    SECRET_MARKERS
+        .iter()
+        .any(|m| find_ignore_case(value.as_bytes(), m).next().is_some())
+}
+
 impl IdentitySpec {
+    /// Classify an `--identity` / `KEYWARD_IDENTITY` value. Anything that holds secret
+    /// material, or spans lines (a pasted file, never a path), is a literal: it is
+    /// parsed on load and never echoed. Everything else is a path.
     pub fn from_arg(arg: &str, default_path: PathBuf) -> IdentitySpec {
         let trimmed = arg.trim();
         if trimmed.is_empty() {
             IdentitySpec::Default(default_path)
-        } else if trimmed.starts_with("AGE-SECRET-KEY-") {
-            IdentitySpec::Literal(SecretString::from(trimmed.to_owned()))
+        } else if holds_secret_marker(arg) || trimmed.contains(['\n', '\r']) {
+            IdentitySpec::Literal(SecretString::from(arg.to_owned()))
         } else {
             IdentitySpec::File(PathBuf::from(arg))
         }
@@ -173,6 +263,59 @@ impl IdentitySpec {
             IdentitySpec::File(p) | IdentitySpec::Default(p) => format!("`{}`", p.display()),
         }
     }
+}
+
+/// The X25519 identity in a literal value: the first `AGE-SECRET-KEY-1…` in it that
+/// parses, found case-insensitively anywhere (alone, in quotes, with whitespace, inside
+/// a whole identity file with its comments). Bech32 is case-insensitive but must be all
+/// one case, so a key written all in lower case is read as its upper-case form and a
+/// mixed-case one is invalid. Errors describe the value; they never contain any of it.
+fn parse_literal_identity(value: &str) -> std::result::Result<age::x25519::Identity, String> {
+    const PREFIX: &[u8] = b"AGE-SECRET-KEY-";
+    let bytes = value.as_bytes();
+    let mut post_quantum = false;
+    for start in find_ignore_case(bytes, PREFIX) {
+        let len = bytes[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
+            .count();
+        let token = &bytes[start..start + len];
+        if token[PREFIX.len()..].starts_with(b"PQ-") || token[PREFIX.len()..].starts_with(b"pq-") {
+            post_quantum = true;
+            continue;
+        }
+        let upper = token.iter().any(u8::is_ascii_uppercase);
+        let lower = token.iter().any(u8::is_ascii_lowercase);
+        if upper && lower {
+            continue;
+        }
+        let mut normal = Zeroizing::new(token.to_vec());
+        normal.make_ascii_uppercase();
+        let Ok(text) = std::str::from_utf8(&normal) else {
+            continue;
+        };
+        if let Ok(id) = text.parse::<age::x25519::Identity>() {
+            return Ok(id);
+        }
+    }
+    let has = |m: &[u8]| find_ignore_case(bytes, m).next().is_some();
+    Err(if post_quantum {
+        "post-quantum identities (AGE-SECRET-KEY-PQ-1…) are not supported yet".into()
+    } else if has(b"AGE-SECRET-KEY") {
+        "the identity value looks like a secret key but is not valid (an AGE-SECRET-KEY-1… \
+         string, all in one case)"
+            .into()
+    } else if has(b"AGE-PLUGIN-") {
+        "plugin identities (AGE-PLUGIN-…) are not supported: use an X25519 or SSH identity".into()
+    } else if has(b"PRIVATE KEY-----") {
+        "the identity value holds a private key's text, not a path\nhint: write it to a 0600 \
+         file and set KEYWARD_IDENTITY to that file's path"
+            .into()
+    } else {
+        "the identity value spans several lines but holds no AGE-SECRET-KEY-1… key\nhint: set \
+         KEYWARD_IDENTITY to a file's path or to the key itself"
+            .into()
+    })
 }
 
 /// An unlocked identity: what age needs to decrypt, and the public recipient that
@@ -238,13 +381,11 @@ fn check_permissions(path: &Path) -> Result<()> {
 pub fn load_identity(spec: &IdentitySpec) -> Result<Unlocked> {
     match spec {
         IdentitySpec::Literal(s) => {
-            let id: age::x25519::Identity =
-                s.expose_secret()
-                    .parse()
-                    .map_err(|e: &str| Error::BadIdentity {
-                        what: "from KEYWARD_IDENTITY / --identity".into(),
-                        detail: format!("not a valid AGE-SECRET-KEY-1… string ({e})"),
-                    })?;
+            let id =
+                parse_literal_identity(s.expose_secret()).map_err(|detail| Error::BadIdentity {
+                    what: "from KEYWARD_IDENTITY / --identity".into(),
+                    detail,
+                })?;
             Ok(Unlocked::x25519(id, "literal"))
         }
         IdentitySpec::Default(path) if !path.exists() => Err(Error::NoIdentity {
@@ -876,17 +1017,90 @@ mod tests {
 
     #[test]
     fn hardened_process_is_not_dumpable_and_has_no_core_limit() {
-        harden_process();
-        let mut lim = libc::rlimit {
-            rlim_cur: 1,
-            rlim_max: 1,
-        };
-        // SAFETY: valid pointer to a local struct.
-        assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_CORE, &mut lim) }, 0);
-        assert_eq!((lim.rlim_cur, lim.rlim_max), (0, 0));
+        assert_eq!(harden_process(), Vec::<String>::new());
+        let lim = rustix::process::getrlimit(rustix::process::Resource::Core);
+        assert_eq!((lim.current, lim.maximum), (Some(0), Some(0)));
         #[cfg(target_os = "linux")]
-        // SAFETY: PR_GET_DUMPABLE takes no pointer arguments.
-        assert_eq!(unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) }, 0);
+        assert_eq!(
+            rustix::process::dumpable_behavior().unwrap(),
+            rustix::process::DumpableBehavior::NotDumpable
+        );
+    }
+
+    fn literal(value: &str) -> std::result::Result<String, String> {
+        parse_literal_identity(value).map(|id| id.to_public().to_string())
+    }
+
+    #[test]
+    fn a_secret_key_is_found_in_every_form_it_is_pasted_in() {
+        let id = age::x25519::Identity::generate();
+        let key = id.to_string().expose_secret().to_owned();
+        let public = id.to_public().to_string();
+        let forms = [
+            key.clone(),
+            format!("  {key}\n"),
+            format!("'{key}'"),
+            format!("\"{key}\""),
+            key.to_lowercase(),
+            format!("# created: 2026-01-01T00:00:00Z\n# public key: {public}\n{key}\n"),
+            format!("# the AGE-SECRET-KEY-1 line follows\r\n{key}\r\n"),
+        ];
+        for form in forms {
+            assert!(matches!(
+                IdentitySpec::from_arg(&form, PathBuf::from("/default")),
+                IdentitySpec::Literal(_)
+            ));
+            assert_eq!(literal(&form), Ok(public.clone()));
+        }
+    }
+
+    #[test]
+    fn a_bad_secret_key_is_described_never_echoed() {
+        let key = age::x25519::Identity::generate()
+            .to_string()
+            .expose_secret()
+            .to_owned();
+        let mut broken = key.clone();
+        broken.pop();
+        broken.push(if key.ends_with('Q') { 'P' } else { 'Q' });
+        let mixed = format!("{}{}", &key[..30], key[30..].to_lowercase());
+        let plugin = "AGE-PLUGIN-YUBIKEY-1QQQQQQQQQQQQQQQQQQQQQQ".to_owned();
+        let ssh = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAA\n".to_owned();
+        let pq = "AGE-SECRET-KEY-PQ-1QQQQQQQQQQQQQQQQ".to_owned();
+        for (value, says) in [
+            (&broken, "looks like a secret key but is not valid"),
+            (&mixed, "looks like a secret key but is not valid"),
+            (&plugin, "plugin identities"),
+            (&ssh, "private key's text"),
+            (&pq, "post-quantum"),
+        ] {
+            assert!(matches!(
+                IdentitySpec::from_arg(value, PathBuf::from("/default")),
+                IdentitySpec::Literal(_)
+            ));
+            let err = literal(value).unwrap_err();
+            assert!(err.contains(says), "{err}");
+            assert!(!err.contains(&value[..20]), "{err}");
+            assert!(
+                !err.to_lowercase().contains(&value[..20].to_lowercase()),
+                "{err}"
+            );
+        }
+        // a path is still a path
+        assert!(matches!(
+            IdentitySpec::from_arg("/home/me/.config/keyward/ci.key", PathBuf::from("/d")),
+            IdentitySpec::File(_)
+        ));
+    }
+
+    #[test]
+    fn identity_spec_debug_never_shows_the_key() {
+        let key = age::x25519::Identity::generate()
+            .to_string()
+            .expose_secret()
+            .to_owned();
+        let spec = IdentitySpec::from_arg(&key, PathBuf::from("/d"));
+        assert!(!format!("{spec:?}").contains(&key[15..40]));
     }
 
     #[test]

@@ -54,7 +54,20 @@ pub struct Entry {
 /// Parse a dotenv file: comments, blank lines, `export ` prefixes, unquoted values (an
 /// inline ` #` starts a comment), single quotes (literal) and double quotes (escapes
 /// `\n \r \t \\ \" \$ \``, may span lines). The error names the line, never the value.
+///
+/// Files saved by Windows editors are read as their author meant them: a UTF-8 byte
+/// order mark at the start is skipped, and every CRLF line ending is read as LF, inside
+/// quoted values too (a value never keeps the `\r` of a line ending; a `\r` escape or a
+/// lone CR is kept).
 pub fn parse_dotenv(input: &[u8]) -> Result<Vec<Entry>, String> {
+    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let normalized;
+    let input = if input.windows(2).any(|w| w == b"\r\n") {
+        normalized = zeroize::Zeroizing::new(crlf_to_lf(input));
+        &normalized[..]
+    } else {
+        input
+    };
     let mut entries = Vec::new();
     let mut i = 0;
     let mut line = 1;
@@ -210,6 +223,17 @@ pub fn parse_dotenv(input: &[u8]) -> Result<Vec<Entry>, String> {
     Ok(entries)
 }
 
+/// `input` with every CRLF replaced by LF (the copy holds values: callers zeroize it).
+fn crlf_to_lf(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    for (i, &b) in input.iter().enumerate() {
+        if !(b == b'\r' && input.get(i + 1) == Some(&b'\n')) {
+            out.push(b);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,6 +276,39 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let all = parse_dotenv(b"\xEF\xBB\xBFA=1\nB=2\n").unwrap();
+        let names: Vec<_> = all.iter().map(|e| e.name.to_string()).collect();
+        assert_eq!(names, ["A", "B"]);
+        assert_eq!(all[0].value.expose(), b"1");
+        // only at the very start: elsewhere it is not part of a name
+        assert!(parse_dotenv(b"A=1\n\xEF\xBB\xBFB=2\n").is_err());
+    }
+
+    #[test]
+    fn crlf_line_endings_never_reach_a_value() {
+        let text = b"# comment\r\nA=plain\r\nexport B='single'\r\nC=\"double\"  # c\r\n\r\nD=\"two\r\nlines\"\r\nE='x\r\ny'\r\nF=\r\nG=\"esc\\r\"\r\n";
+        let all = parse_dotenv(text).unwrap();
+        let got: Vec<_> = all
+            .iter()
+            .map(|e| (e.name.to_string(), e.line, e.value.expose().to_vec()))
+            .collect();
+        let want: Vec<(String, usize, Vec<u8>)> = vec![
+            ("A".into(), 2, b"plain".to_vec()),
+            ("B".into(), 3, b"single".to_vec()),
+            ("C".into(), 4, b"double".to_vec()),
+            ("D".into(), 6, b"two\nlines".to_vec()),
+            ("E".into(), 8, b"x\ny".to_vec()),
+            ("F".into(), 10, b"".to_vec()),
+            ("G".into(), 11, b"esc\r".to_vec()),
+        ];
+        assert_eq!(got, want);
+        // errors still name the right line
+        let e = parse_dotenv(b"A=1\r\nB=\"open\r\n").err().unwrap();
+        assert!(e.starts_with("line 2:"), "{e}");
+    }
+
     proptest! {
         #[test]
         fn dotenv_export_round_trips_arbitrary_bytes(value in proptest::collection::vec(1u8..=255, 0..64)) {
@@ -259,6 +316,17 @@ mod tests {
             let parsed = parse_dotenv(&text).unwrap();
             prop_assert_eq!(parsed.len(), 1);
             prop_assert_eq!(parsed[0].value.expose(), &value[..]);
+        }
+
+        #[test]
+        fn dotenv_export_with_crlf_endings_round_trips(value in proptest::collection::vec(1u8..=255, 0..64)) {
+            let mut text = dotenv_line("KEY", &value);
+            text.pop();
+            text.extend_from_slice(b"\r\nOTHER=1\r\n");
+            let parsed = parse_dotenv(&text).unwrap();
+            prop_assert_eq!(parsed.len(), 2);
+            prop_assert_eq!(parsed[0].value.expose(), &value[..]);
+            prop_assert_eq!(parsed[1].value.expose(), b"1");
         }
 
         #[test]

@@ -21,7 +21,10 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
         5,
         "unlock failed: no identity, wrong passphrase, not a recipient",
     ),
-    (6, "integrity: corrupt or tampered file, broken audit chain"),
+    (
+        6,
+        "integrity: corrupt or tampered file, broken audit chain, unsafe vault permissions or a symlink in the vault",
+    ),
     (7, "busy: lock not obtained within the timeout"),
     (
         8,
@@ -85,15 +88,25 @@ pub enum Error {
         "the identity in use is not a recipient of environment `{env}`\nhint: ask someone with access to run `keyward access grant <your recipient> -e {env}`"
     )]
     NotARecipient { env: EnvName },
-    /// A check over every environment that could not open some: never a clean pass.
+    /// A command over every environment could not open some of them (`envs` is the
+    /// list, each in backticks): a partial pass must not look like a clean one.
     #[error(
-        "not every environment was checked: the identity in use cannot open {envs}\nhint: use an identity that can, or add --skip-unreadable to accept a partial check"
+        "{what} did not cover {envs}: the identity in use is not a recipient\nhint: run it as a recipient of those environments, or pass --skip-unreadable to accept the gap"
     )]
-    Unchecked { envs: String },
+    Unreadable { what: &'static str, envs: String },
 
     // ---- 6: integrity
     #[error("`{}` is corrupt or has been tampered with: {detail}", path.display())]
     Corrupt { path: PathBuf, detail: String },
+    /// A query on a decrypted environment database failed: its rows are not what keyward
+    /// writes (a hostile or damaged image). `EnvDb` replaces it with `Corrupt`, which
+    /// names the file; this is the fallback.
+    #[error(
+        "an environment database is corrupt or has been tampered with: {detail}\nhint: restore the file from git or a backup"
+    )]
+    CorruptDb { detail: String },
+    #[error("refusing `{}`: it {why}; keyward refuses vault paths others could change\nhint: check who changed it; make it a real directory or file owned by you, mode 0700 for directories (`chmod 700`)", path.display())]
+    UnsafeVaultPath { path: PathBuf, why: String },
     #[error("audit chain of `{env}` ({chain}) is broken at event {seq}: {detail}")]
     BrokenChain {
         env: EnvName,
@@ -133,6 +146,14 @@ pub enum Error {
     },
     #[error("{0}")]
     Other(String),
+    /// A change over several environments failed after some were committed: says which
+    /// (`done`, `left`: lists of names in backticks); exits with the failure's own code.
+    #[error("{}; already changed and committed: {done}; not changed: {left}\nhint: fix the cause and run the same command again: it carries on with the environments left", failed.to_string().lines().next().unwrap_or_default())]
+    PartlyDone {
+        failed: Box<Error>,
+        done: String,
+        left: String,
+    },
     /// `run` passes its child's status through; nothing is printed.
     #[error("")]
     ChildExit(u8),
@@ -159,10 +180,14 @@ impl Error {
             | Error::IdentityPermissions { .. }
             | Error::BadIdentity { .. }
             | Error::NotARecipient { .. }
-            | Error::Unchecked { .. } => 5,
-            Error::Corrupt { .. } | Error::BrokenChain { .. } => 6,
+            | Error::Unreadable { .. } => 5,
+            Error::Corrupt { .. }
+            | Error::CorruptDb { .. }
+            | Error::UnsafeVaultPath { .. }
+            | Error::BrokenChain { .. } => 6,
             Error::Busy { .. } => 7,
             Error::Findings(_) => 8,
+            Error::PartlyDone { failed, .. } => failed.exit_code(),
             Error::ChildExit(code) => *code,
             Error::BrokenPipe => 0,
             Error::NewerFormat { .. } | Error::Refused(_) | Error::Io { .. } | Error::Other(_) => 1,
@@ -195,16 +220,27 @@ impl Error {
 }
 
 impl From<rusqlite::Error> for Error {
-    /// SQL errors on a database that decrypted fine mean a damaged or hostile image.
+    /// SQL errors on a database that decrypted fine mean a damaged or hostile image: the
+    /// database is in memory and every statement is keyward's own, so a missing table,
+    /// a violated constraint or a value of the wrong type or range can only come from
+    /// the file. Only resource errors are not integrity errors.
     fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::Error as E;
         use rusqlite::ErrorCode::*;
-        match e.sqlite_error_code() {
-            Some(DatabaseCorrupt | NotADatabase) => Error::Corrupt {
-                path: PathBuf::from("<database>"),
-                detail: e.to_string(),
+        let detail = match &e {
+            E::FromSqlConversionFailure(_, _, inner) => inner.to_string(),
+            E::InvalidColumnType(_, name, ty) => format!("column `{name}` holds {ty}"),
+            E::IntegralValueOutOfRange(_, v) => format!("a stored number is out of range ({v})"),
+            _ => match e.sqlite_error_code() {
+                Some(DatabaseBusy | DatabaseLocked) => {
+                    return Error::Other(format!("database busy: {e}"));
+                }
+                Some(OutOfMemory | DiskFull | ReadOnly | ApiMisuse) => {
+                    return Error::Other(format!("database error: {e}"));
+                }
+                _ => e.to_string(),
             },
-            Some(DatabaseBusy | DatabaseLocked) => Error::Other(format!("database busy: {e}")),
-            _ => Error::Other(format!("database error: {e}")),
-        }
+        };
+        Error::CorruptDb { detail }
     }
 }

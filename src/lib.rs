@@ -26,7 +26,11 @@ pub use error::{Error, Result};
 /// Parse `args`, run the command, print any error once, and return the exit code of
 /// DESIGN §6.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    crypto::harden_process();
+    // DESIGN §2: no core dumps. A refusal is a warning, not a failure: the command is
+    // still safe to run, but the user should know the backstop is missing.
+    for refused in crypto::harden_process() {
+        let _ = writeln!(std::io::stderr(), "warning: {refused}");
+    }
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

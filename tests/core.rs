@@ -394,6 +394,7 @@ fn passphrase_identity_init_and_unlock() {
         .stderr(contains("wrong passphrase"));
     let pf = kw.path("pass.txt");
     fs::write(&pf, "correct horse battery staple\n").unwrap();
+    fs::set_permissions(&pf, fs::Permissions::from_mode(0o600)).unwrap();
     kw.cmd(["list"])
         .env_remove("KEYWARD_PASSPHRASE")
         .env("KEYWARD_PASSPHRASE_FILE", &pf)

@@ -204,7 +204,8 @@ fn verify_reads_stdin_never_argv() {
     kw.cmd(["verify", "kw_dev_somethingsomething"])
         .assert()
         .code(2);
-    kw.cmd(["verify"]).write_stdin("").assert().code(1);
+    // Empty input is a rejected key (exit 4), not an internal error.
+    kw.cmd(["verify"]).write_stdin("").assert().code(4);
 }
 
 #[test]

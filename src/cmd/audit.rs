@@ -342,7 +342,8 @@ fn verify(ctx: &Context, all: bool, skip_unreadable: bool) -> Result<()> {
             "not checked `{env}`: this identity is not a recipient"
         ));
     }
-    let unchecked = (!skipped.is_empty() && !skip_unreadable).then(|| Error::Unchecked {
+    let unchecked = (!skipped.is_empty() && !skip_unreadable).then(|| Error::Unreadable {
+        what: "audit verify --all-envs",
         envs: skipped
             .iter()
             .map(|(env, _)| format!("`{env}`"))

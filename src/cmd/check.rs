@@ -6,8 +6,9 @@ use clap::Args;
 use serde::Serialize;
 
 use super::Context;
+use super::list::Skipped;
 use crate::error::{Error, Result};
-use crate::names::{Dur, fmt_time, fmt_time_ms, now_ms};
+use crate::names::{Dur, EnvName, fmt_time, fmt_time_ms, now_ms};
 use crate::vault::{EnvDb, Status};
 
 /// List keys needing attention; exit 8 when there are any (for scheduled CI jobs)
@@ -15,6 +16,12 @@ use crate::vault::{EnvDb, Status};
 /// Reports keys that are expired, expire within --within (default 14d), are past their
 /// --rotate-every period, or (with --unused-for) have not been read for that long. Revoked
 /// keys are not reported.
+///
+/// With --all-envs, an environment the identity cannot open is named on stderr (and in
+/// `skipped` with --json, which then prints `{"findings": [...], "skipped": [...]}`), and
+/// the exit code is 5: a check that did not cover everything must not pass as clean.
+/// --skip-unreadable accepts the gap: the exit code is then that of the environments
+/// checked, and the skipped ones are still named.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  keyward check\n  keyward check --all-envs --within 30d --unused-for 90d\n  keyward check -e prod --json"
@@ -31,6 +38,17 @@ pub struct CheckArgs {
     /// Report keys not read (get, run, export) for DUR
     #[arg(long, value_name = "DUR")]
     pub unused_for: Option<Dur>,
+
+    /// With --all-envs: do not fail (exit 5) because some environments cannot be opened
+    #[arg(long, requires = "all_envs")]
+    pub skip_unreadable: bool,
+}
+
+/// The findings and what could not be checked, as `check --all-envs --json` prints them.
+#[derive(Serialize)]
+struct AllEnvs<'a> {
+    findings: &'a [Finding],
+    skipped: Vec<Skipped>,
 }
 
 #[derive(Debug, Serialize)]
@@ -51,19 +69,39 @@ pub fn run(args: CheckArgs, ctx: &Context) -> Result<()> {
     } else {
         (vec![ctx.open_env()?], Vec::new())
     };
-    for (env, _) in &skipped {
-        ctx.out.note(&format!(
-            "skipped `{env}`: this identity is not a recipient"
-        ));
-    }
     let mut findings = Vec::new();
     for db in &envs {
         check_env(ctx, db, &args, now, &mut findings)?;
     }
+    let skipped_names: Vec<EnvName> = skipped.iter().map(|(env, _)| env.clone()).collect();
+    if !skipped.is_empty() && args.skip_unreadable {
+        ctx.out.warn(&format!(
+            "not checked: {} (this identity is not a recipient)",
+            env_list(&skipped_names)
+        ));
+    }
     if ctx.out.json {
-        ctx.out.json(&findings)?;
+        if args.all_envs {
+            let skipped = skipped
+                .into_iter()
+                .map(|(env, e)| Skipped {
+                    env: env.to_string(),
+                    reason: e.to_string().lines().next().unwrap_or_default().to_owned(),
+                })
+                .collect();
+            ctx.out.json(&AllEnvs {
+                findings: &findings,
+                skipped,
+            })?;
+        } else {
+            ctx.out.json(&findings)?;
+        }
     } else if findings.is_empty() {
-        ctx.out.note("all keys are in order");
+        ctx.out.note(if skipped_names.is_empty() {
+            "all keys are in order"
+        } else {
+            "all keys are in order in the environments checked"
+        });
     } else {
         let rows = findings
             .iter()
@@ -80,11 +118,25 @@ pub fn run(args: CheckArgs, ctx: &Context) -> Result<()> {
         ctx.out
             .table(&["ENV", "NAME", "VER", "PROBLEM", "DETAIL"], rows)?;
     }
+    if !skipped_names.is_empty() && !args.skip_unreadable {
+        return Err(Error::Unreadable {
+            what: "check",
+            envs: env_list(&skipped_names),
+        });
+    }
     if findings.is_empty() {
         Ok(())
     } else {
         Err(Error::Findings(format!("{} finding(s)", findings.len())))
     }
+}
+
+/// `dev`, `prod`: environment names for a message.
+pub fn env_list(envs: &[EnvName]) -> String {
+    envs.iter()
+        .map(|e| format!("`{e}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn check_env(

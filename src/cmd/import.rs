@@ -15,9 +15,12 @@ use crate::vault::NewKey;
 /// Import keys from a dotenv or JSON file (or `-` for stdin), all or nothing
 ///
 /// Any bad line (invalid name, bad quoting, duplicate, empty value) imports nothing, and
-/// the error names the line. A key that exists is refused unless --overwrite, which adds
-/// a new version and retires the old one. Imported keys get new values from their
-/// provider: `rotate` reads them from stdin.
+/// the error names the line; a key given twice in a JSON object is refused the same way.
+/// A key that exists is refused unless --overwrite, which adds a new version and retires
+/// the old one; a value equal to any earlier version of that key is refused (exit 4) and
+/// nothing is imported. A dotenv file may start with a UTF-8 byte order mark and use CRLF
+/// line endings. Imported keys get new values from their provider: `rotate` reads them
+/// from stdin.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  keyward import .env --format dotenv\n  keyward import -e prod secrets.json --format json --overwrite\n  op read op://vault/item/env | keyward import - --format dotenv"
@@ -69,6 +72,19 @@ pub fn run(args: ImportArgs, ctx: &Context) -> Result<()> {
                     "{what}: `{name}` already exists in `{}`; nothing imported\nhint: --overwrite adds a new version",
                     db.env
                 )));
+            }
+        }
+    }
+    for (what, name, value) in &entries {
+        if db.has_key(name)? {
+            let key = db.key(name)?;
+            if let Some(earlier) = super::rotate::earlier_version_with(&db, &key, value)? {
+                return Err(super::rotate::reissue_refused(
+                    &format!("{what}: "),
+                    name,
+                    &db.env,
+                    earlier,
+                ));
             }
         }
     }
@@ -136,33 +152,59 @@ fn parse(raw: &[u8], format: ImportFormat) -> Result<Vec<(String, KeyName, Secre
             .map(|e| (format!("line {}", e.line), e.name, e.value))
             .collect()),
         ImportFormat::Json => {
-            let v: serde_json::Value = serde_json::from_slice(raw).map_err(|e| {
-                Error::Refused(format!(
-                    "not valid JSON (line {}, column {}); nothing imported",
-                    e.line(),
-                    e.column()
-                ))
-            })?;
-            let obj = v.as_object().ok_or_else(|| {
-                Error::Refused("expected a JSON object of strings; nothing imported".into())
+            // Every member in file order, duplicates kept: `serde_json::Value` would keep
+            // only the last of `{"A":"x","A":"y"}`, and a duplicate must be refused as it
+            // is in a dotenv file.
+            let members: JsonMembers = serde_json::from_slice(raw).map_err(|e| {
+                Error::Refused(if e.is_data() {
+                    "expected a JSON object of strings; nothing imported".into()
+                } else {
+                    format!(
+                        "not valid JSON (line {}, column {}); nothing imported",
+                        e.line(),
+                        e.column()
+                    )
+                })
             })?;
             let mut out = Vec::new();
-            for (k, v) in obj {
+            for (k, v) in members.0 {
                 let name: KeyName = k
                     .parse()
                     .map_err(|e: String| Error::Refused(format!("{e}; nothing imported")))?;
-                let s = v.as_str().ok_or_else(|| {
-                    Error::Refused(format!(
+                let serde_json::Value::String(s) = v else {
+                    return Err(Error::Refused(format!(
                         "key \"{name}\": the value must be a string; nothing imported"
-                    ))
-                })?;
-                out.push((
-                    format!("key \"{name}\""),
-                    name,
-                    Secret::new(s.as_bytes().to_vec()),
-                ));
+                    )));
+                };
+                out.push((format!("key \"{name}\""), name, Secret::new(s.into_bytes())));
             }
             Ok(out)
         }
+    }
+}
+
+/// The members of a JSON object in file order, duplicates included.
+struct JsonMembers(Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for JsonMembers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = JsonMembers;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object of strings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<JsonMembers, A::Error> {
+                let mut out = Vec::new();
+                while let Some(member) = map.next_entry()? {
+                    out.push(member);
+                }
+                Ok(JsonMembers(out))
+            }
+        }
+        d.deserialize_map(Members)
     }
 }

@@ -5,11 +5,12 @@ use clap::Args;
 use serde::Serialize;
 
 use super::Context;
+use super::check::env_list;
 use super::rotate::{Old, Rotated, rotate_key};
 use crate::crypto::{self, RecipientString};
 use crate::error::{Error, Result};
-use crate::names::{Dur, now_ms};
-use crate::vault::Status;
+use crate::names::{Dur, EnvName, now_ms};
+use crate::vault::{EnvDb, KeyMeta, Status};
 
 /// Remove a recipient from every environment and rotate every key they could read
 ///
@@ -18,6 +19,12 @@ use crate::vault::Status;
 /// could read, which need a new value from their provider (exit 8 while any remain).
 /// Removing a recipient alone cannot take back values already decrypted (old copies,
 /// backups, git history): rotation is what makes them worthless.
+///
+/// Every environment is planned and checked before any is changed. An environment the
+/// identity cannot open is refused (exit 5, naming it; --dry-run too) unless
+/// --skip-unreadable; an explicit -e/KEYWARD_ENV limits the offboarding to that
+/// environment. If writing one environment fails after others were committed, the error
+/// names both; the same command run again carries on with the rest.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  keyward offboard age1former… --reason 'left the company' --dry-run\n  keyward offboard age1former… --reason 'left the company' --grace 1h"
@@ -37,6 +44,10 @@ pub struct OffboardArgs {
     /// Show the plan and change nothing
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Go ahead although some environments cannot be opened (they are still named)
+    #[arg(long)]
+    pub skip_unreadable: bool,
 }
 
 #[derive(Serialize)]
@@ -61,92 +72,126 @@ pub fn run(args: OffboardArgs, ctx: &Context) -> Result<()> {
         Some(g) => Old::Retire(Some(now + g.millis())),
         None => Old::Revoke,
     };
-    let (readable, skipped) = ctx.open_all_envs()?;
-    for (env, _) in &skipped {
+    // An explicit `-e`/KEYWARD_ENV limits the offboarding to that environment.
+    let (readable, skipped) = if ctx.env_explicit {
+        (vec![ctx.open_env()?], Vec::new())
+    } else {
+        ctx.open_all_envs()?
+    };
+    if !skipped.is_empty() {
+        let names: Vec<EnvName> = skipped.into_iter().map(|(env, _)| env).collect();
+        // The person may still read those: an offboarding that did not cover them must
+        // not look complete.
+        if !args.skip_unreadable {
+            return Err(Error::Unreadable {
+                what: "offboard",
+                envs: env_list(&names),
+            });
+        }
         ctx.out.warn(&format!(
-            "cannot open `{env}`: if {} can read it, ask one of its recipients to offboard there too",
+            "not offboarded from {} (this identity cannot open them): if {} can read them, ask one of their recipients to offboard there too",
+            env_list(&names),
             args.recipient.short()
         ));
     }
-    let mut plans = Vec::new();
+
+    // 1. The environments the recipient can read, each opened for writing (writer locks
+    //    taken in name order, so two offboardings cannot deadlock), or read-only for a
+    //    dry run. Whether it is a recipient is asked again under the lock.
+    let mut targets: Vec<EnvDb> = Vec::new();
     for peek in readable {
         if !peek.has_recipient(&args.recipient)? {
             continue;
         }
-        let env = peek.env.clone();
-        drop(peek);
-        let mut db = ctx.write_env_named(&env)?;
-        let actor = ctx.actor()?;
-        if db.recipients()?.len() <= 1 {
-            return Err(Error::Refused(format!(
-                "{} is the only recipient of `{env}`; grant someone else first",
-                args.recipient.short()
-            )));
+        let db = if args.dry_run {
+            peek
+        } else {
+            let env = peek.env.clone();
+            drop(peek);
+            ctx.write_env_named(&env)?
+        };
+        if db.has_recipient(&args.recipient)? {
+            targets.push(db);
         }
+    }
+
+    // 2. Plan every environment and check every refusal before anything changes.
+    let mut only_recipient = Vec::new();
+    let mut plans = Vec::new();
+    for db in &targets {
+        if db.recipients()?.len() <= 1 {
+            only_recipient.push(db.env.clone());
+        }
+        plans.push(plan_env(db, now, args.dry_run)?);
+    }
+    if !only_recipient.is_empty() {
+        return Err(Error::Refused(format!(
+            "{} is the only recipient of {}; nothing changed\nhint: grant someone else access there first",
+            args.recipient.short(),
+            env_list(&only_recipient)
+        )));
+    }
+
+    // 3. Apply, one commit per environment. A failure after the first commit says
+    //    which environments already changed: running the same command again finishes.
+    if !args.dry_run {
+        let actor = ctx.actor()?;
         let reason = args.reason.as_str();
-        let keys = db.batch(|db| {
-            let mut out = Vec::new();
-            for k in db.keys()? {
-                if k.current.status(now) == Status::Revoked {
-                    continue;
-                }
-                let new_version = match (&k.meta.spec, args.dry_run) {
-                    (Some(_), true) => Some(k.current.version + 1),
-                    (Some(spec), false) => {
+        let names: Vec<EnvName> = targets.iter().map(|db| db.env.clone()).collect();
+        let mut done: Vec<EnvName> = Vec::new();
+        for (i, (db, (plan, keys))) in targets.iter_mut().zip(plans.iter_mut()).enumerate() {
+            let applied = db
+                .batch(|db| {
+                    for (meta, r) in keys.iter() {
+                        let Some(spec) = &meta.spec else { continue };
                         let value = crypto::generate(spec, &db.env);
-                        Some(rotate_key(
+                        let v = rotate_key(
                             db,
-                            &k.meta,
-                            k.current.version,
+                            meta,
+                            r.old_version,
                             &value,
                             old,
                             None,
                             &actor,
                             Some(reason),
                             now,
-                        )?)
+                        )?;
+                        debug_assert_eq!(r.new_version, Some(v));
                     }
-                    (None, _) => None,
-                };
-                out.push(Rotated {
-                    env: env.to_string(),
-                    name: k.meta.name.to_string(),
-                    kind: k.meta.kind.as_str(),
-                    result: if new_version.is_some() {
-                        if args.dry_run {
-                            "would-rotate"
-                        } else {
-                            "rotated"
-                        }
-                    } else {
-                        "needs-new-value"
-                    },
-                    old_version: k.current.version,
-                    new_version,
+                    db.remove_recipient(&args.recipient)?;
+                    db.record(
+                        &actor,
+                        "offboard",
+                        None,
+                        None,
+                        Some(&format!("{}: {reason}", args.recipient)),
+                        now,
+                    )?;
+                    Ok(())
+                })
+                .and_then(|()| db.commit());
+            if let Err(failed) = applied {
+                if done.is_empty() {
+                    return Err(failed);
+                }
+                return Err(Error::PartlyDone {
+                    failed: Box::new(failed),
+                    done: env_list(&done),
+                    left: env_list(&names[i..]),
                 });
             }
-            if !args.dry_run {
-                db.remove_recipient(&args.recipient)?;
-                db.record(
-                    &actor,
-                    "offboard",
-                    None,
-                    None,
-                    Some(&format!("{}: {reason}", args.recipient)),
-                    now,
-                )?;
-            }
-            Ok(out)
-        })?;
-        if !args.dry_run {
-            db.commit()?;
+            plan.recipient_removed = true;
+            done.push(db.env.clone());
         }
-        plans.push(EnvPlan {
-            env: env.to_string(),
-            recipient_removed: !args.dry_run,
-            keys,
-        });
     }
+    drop(targets);
+    let plans: Vec<EnvPlan> = plans
+        .into_iter()
+        .map(|(mut plan, keys)| {
+            plan.keys = keys.into_iter().map(|(_, r)| r).collect();
+            plan
+        })
+        .collect();
     let pending: usize = plans
         .iter()
         .map(|p| p.keys.iter().filter(|k| k.new_version.is_none()).count())
@@ -154,10 +199,18 @@ pub fn run(args: OffboardArgs, ctx: &Context) -> Result<()> {
     if ctx.out.json {
         ctx.out.json(&plans)?;
     } else if plans.is_empty() {
-        ctx.out.note(&format!(
-            "{} is not a recipient of any environment you can open",
-            args.recipient.short()
-        ));
+        ctx.out.note(&if ctx.env_explicit {
+            format!(
+                "{} is not a recipient of `{}`",
+                args.recipient.short(),
+                ctx.env
+            )
+        } else {
+            format!(
+                "{} is not a recipient of any environment you can open",
+                args.recipient.short()
+            )
+        });
     } else {
         for p in &plans {
             ctx.out.note(&format!(
@@ -184,4 +237,35 @@ pub fn run(args: OffboardArgs, ctx: &Context) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// What offboarding does to one environment: every key that is not revoked, a generated
+/// one rotated (its planned new version), an imported one listed as needing a new value.
+fn plan_env(db: &EnvDb, now: i64, dry_run: bool) -> Result<(EnvPlan, Vec<(KeyMeta, Rotated)>)> {
+    let mut keys = Vec::new();
+    for k in db.keys()? {
+        if k.current.status(now) == Status::Revoked {
+            continue;
+        }
+        let rotates = k.meta.spec.is_some();
+        let r = Rotated {
+            env: db.env.to_string(),
+            name: k.meta.name.to_string(),
+            kind: k.meta.kind.as_str(),
+            result: match (rotates, dry_run) {
+                (true, true) => "would-rotate",
+                (true, false) => "rotated",
+                (false, _) => "needs-new-value",
+            },
+            old_version: k.current.version,
+            new_version: rotates.then_some(k.current.version + 1),
+        };
+        keys.push((k.meta, r));
+    }
+    let plan = EnvPlan {
+        env: db.env.to_string(),
+        recipient_removed: false,
+        keys: Vec::new(),
+    };
+    Ok((plan, keys))
 }

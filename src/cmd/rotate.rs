@@ -7,7 +7,7 @@ use super::{Context, KeyMetaArgs};
 use crate::audit::Actor;
 use crate::crypto::{self, Secret};
 use crate::error::{Error, Result};
-use crate::names::{Dur, KeyName, now_ms};
+use crate::names::{Dur, EnvName, KeyName, now_ms};
 use crate::vault::{EnvDb, KeyMeta, Kind, Status};
 
 /// Rotate a key: issue a new version and retire the old one
@@ -15,7 +15,8 @@ use crate::vault::{EnvDb, KeyMeta, Kind, Status};
 /// A generated key gets a new value in the same format, prefix and scopes, printed once.
 /// An imported key takes its new value from stdin (or a hidden prompt). The old version
 /// stays valid for `verify` during --grace (`retiring`) but is never handed out; without
-/// --grace it is retired at once.
+/// --grace it is retired at once. A new value equal to any earlier version of the key
+/// (the leaked one, say) is refused with exit 4, and nothing changes.
 ///
 /// With --all, every key matching --older-than or --due (default: every key) is rotated in
 /// one commit. Imported keys in the batch are not changed: they are listed as needing a
@@ -157,6 +158,9 @@ fn rotate_one(
             )));
         }
     };
+    if let Some(earlier) = earlier_version_with(&db, &key, &value)? {
+        return Err(reissue_refused("", &key.name, &db.env, earlier));
+    }
     let version = db.batch(|db| {
         let previous = db.current(&key)?.version;
         let v = rotate_key(
@@ -199,6 +203,28 @@ fn rotate_one(
         ctx.out.secret(&value, false)?;
     }
     Ok(())
+}
+
+/// The earlier version of `key` that held `value`, if any (any status: a revoked or
+/// retired value may be the leaked one a rotation is meant to replace). Fingerprint
+/// lookup, then a constant-time comparison of the value itself.
+pub fn earlier_version_with(db: &EnvDb, key: &KeyMeta, value: &Secret) -> Result<Option<u32>> {
+    use subtle::ConstantTimeEq;
+    for (k, v, old) in db.find_fingerprint(&value.fingerprint())? {
+        if k.id == key.id && bool::from(old.expose().ct_eq(value.expose())) {
+            return Ok(Some(v.version));
+        }
+    }
+    Ok(None)
+}
+
+/// Refusal of a new value equal to an earlier one: reissuing a value (perhaps the leaked
+/// one) would make a rotation look done while the old value still works. Exit 4; the
+/// message names the key and version, never the value. `at` locates it (`line 3: `).
+pub fn reissue_refused(at: &str, name: &KeyName, env: &EnvName, earlier: u32) -> Error {
+    Error::Rejected(format!(
+        "{at}the new value of `{name}` in `{env}` is the value of its version {earlier}: a new version must not reissue an earlier value; nothing changed\nhint: get a fresh value from the key's provider"
+    ))
 }
 
 fn refuse_revoked(db: &EnvDb, key: &KeyMeta, now: i64) -> Result<()> {

@@ -74,8 +74,13 @@ pub fn run_unlock(args: UnlockArgs, ctx: &Context) -> Result<()> {
     let identity = crypto::unlock_protected_file(&path)?;
     // An agent still holding an older version of this identity file gives way.
     crate::agent::stop(&path)?;
-    crate::agent::spawn(&path, &identity, std::time::Duration::from_secs(secs))?;
+    let started = crate::agent::spawn(&path, &identity, std::time::Duration::from_secs(secs))?;
     drop(identity);
+    if !started.memory_locked {
+        ctx.out.warn(
+            "the agent could not lock the identity's memory (RLIMIT_MEMLOCK too low?): it is not dumpable, but the key could be written to swap",
+        );
+    }
     ctx.out.note(&format!(
         "unlocked `{}`; the agent ends after {} without use, or on `keyward lock`",
         path.display(),

@@ -41,6 +41,27 @@ pub fn run(_args: VerifyArgs, ctx: &Context) -> Result<()> {
     let presented = read_presented()?;
     let now = now_ms();
 
+    // Hostile or broken input is a rejected key (exit 4), not an internal error: a
+    // service branching on the exit code must see "no".
+    if let Some(why) = malformed(&presented) {
+        let db = ctx.open_env()?;
+        ctx.audit(&db, Access::Verify, None, None, "malformed")?;
+        return verdict(
+            ctx,
+            Verdict {
+                valid: false,
+                env: db.env.to_string(),
+                name: None,
+                version: None,
+                status: None,
+                scopes: vec![],
+                expires: None,
+                reason: Some(why.to_owned()),
+            },
+            Some(Error::Rejected(format!("rejected: {why}"))),
+        );
+    }
+
     // Offline first: a token names its environment and carries a checksum.
     let trimmed = strip_newline(&presented).unwrap_or_else(|| presented.clone());
     let token = crypto::parse_token(trimmed.expose());
@@ -145,10 +166,41 @@ fn token_shaped(b: &[u8]) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
 }
 
+/// The longest value keyward stores; a presented key longer than this (plus a newline)
+/// cannot match, and reading stops there so hostile input cannot exhaust memory.
+const MAX_PRESENTED: usize = 64 * 1024;
+
+/// Read the presented key: a hidden prompt on a terminal, else stdin up to one byte past
+/// the limit. Accept `echo $KEY |`: the lookup tries without one trailing newline too.
 fn read_presented() -> Result<Secret> {
-    let v = crypto::read_value("Key to verify: ")?;
-    // Accept `echo $KEY |`: the lookup tries without one trailing newline too.
-    Ok(v)
+    use std::io::{IsTerminal, Read};
+    if std::io::stdin().is_terminal() {
+        let v = rpassword::prompt_password("Key to verify: ")
+            .map_err(|e| Error::io("cannot read the key from", "/dev/tty", e))?;
+        return Ok(Secret::new(v.into_bytes()));
+    }
+    let mut buf = zeroize::Zeroizing::new(Vec::new());
+    std::io::stdin()
+        .lock()
+        .take(MAX_PRESENTED as u64 + 3)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::io("cannot read the key from", "stdin", e))?;
+    Ok(Secret::new(std::mem::take(&mut *buf)))
+}
+
+/// Why a presented key cannot be a stored value, if it cannot.
+fn malformed(presented: &Secret) -> Option<&'static str> {
+    let trimmed = strip_newline(presented);
+    let v = trimmed.as_ref().unwrap_or(presented).expose();
+    if v.is_empty() {
+        Some("the presented key is empty")
+    } else if v.contains(&0) {
+        Some("the presented key contains a NUL byte")
+    } else if v.len() > MAX_PRESENTED {
+        Some("the presented key is longer than 64 KiB")
+    } else {
+        None
+    }
 }
 
 fn reject_unknown(ctx: &Context, db: Option<&EnvDb>, why: &str) -> Result<()> {

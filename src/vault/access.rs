@@ -18,18 +18,20 @@ pub struct RecipientInfo {
 
 impl EnvDb {
     pub fn recipients(&self) -> Result<Vec<RecipientInfo>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT r.recipient, r.added_at, a.recipient FROM recipients r
+        self.located((|| -> Result<Vec<RecipientInfo>> {
+            let mut stmt = self.conn.prepare(
+                "SELECT r.recipient, r.added_at, a.recipient FROM recipients r
              LEFT JOIN actors a ON a.id = r.added_by ORDER BY r.added_at, r.recipient",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(RecipientInfo {
-                recipient: r.get(0)?,
-                added_at: r.get(1)?,
-                added_by: r.get(2)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(RecipientInfo {
+                    recipient: r.get(0)?,
+                    added_at: r.get(1)?,
+                    added_by: r.get(2)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })())
     }
 
     pub fn has_recipient(&self, r: &RecipientString) -> Result<bool> {

@@ -45,6 +45,7 @@ impl EnvDb {
         reason: Option<&str>,
         now: i64,
     ) -> Result<()> {
+        self.located((|| -> Result<()> {
         let actor_id = self.actor_id(actor)?;
         let prev: [u8; 32] = match self.chain_head.get() {
             Some(h) => h,
@@ -53,7 +54,13 @@ impl EnvDb {
                 .prepare_cached("SELECT hash FROM events ORDER BY seq DESC LIMIT 1")?
                 .query_row([], |r| r.get::<_, Vec<u8>>(0))
                 .optional()?
-                .and_then(|h| h.try_into().ok())
+                .map(|h| {
+                    // A malformed head must not silently restart the chain at GENESIS.
+                    h.try_into().map_err(|_| crate::error::Error::CorruptDb {
+                        detail: "the last lifecycle event has a malformed hash".into(),
+                    })
+                })
+                .transpose()?
                 .unwrap_or(GENESIS),
         };
         let canon = audit::canonical(&self.env, actor, action, key, version, reason, None, now);
@@ -65,11 +72,13 @@ impl EnvDb {
             .execute(params![now, audit::action_code(action)?, key, version, actor_id, reason, &hash[..]])?;
         self.chain_head.set(Some(hash));
         Ok(())
+    })())
     }
 
     /// Every lifecycle event, oldest first, with its chain checked as it is read:
     /// `Err(BrokenChain)` names the first event whose hash does not follow.
     pub fn lifecycle_events(&self) -> Result<Vec<Event>> {
+        self.located((|| -> Result<Vec<Event>> {
         let mut stmt = self.conn.prepare(
             "SELECT e.seq, e.time, e.action, e.key, e.version, a.recipient, a.os_user, a.host, a.via, e.reason, e.hash
              FROM events e LEFT JOIN actors a ON a.id = e.actor ORDER BY e.seq",
@@ -130,5 +139,6 @@ impl EnvDb {
             expect_seq += 1;
         }
         Ok(out)
+    })())
     }
 }

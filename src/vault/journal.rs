@@ -13,7 +13,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use crate::audit::{self, Canonical, Event, GENESIS};
 use crate::error::{Error, Result};
 use crate::names::EnvName;
-use crate::vault::paths::{VaultPaths, create_private_dir};
+use crate::vault::paths::{VaultPaths, create_private_dir, nofollow_error, refuse_symlink};
 
 pub struct Journal {
     conn: Connection,
@@ -28,13 +28,23 @@ impl Journal {
         let dir = paths.journal_dir();
         create_private_dir(&dir)?;
         let path = paths.journal(env);
+        // No symlinks: SQLite would create the database and its -wal/-shm wherever
+        // they point.
         OpenOptions::new()
             .append(true)
             .create(true)
             .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&path)
-            .map_err(|e| Error::io("cannot open journal", &path, e))?;
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            .map_err(|e| nofollow_error("cannot open journal", &path, e))?;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.clone().into_os_string();
+            side.push(suffix);
+            refuse_symlink(std::path::Path::new(&side))?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW;
         let wrap = |e: rusqlite::Error| journal_error(&path, e);
         let conn = Connection::open_with_flags(&path, flags).map_err(wrap)?;
         let timeout = crate::vault::lock::lock_timeout()?.max(Duration::from_millis(100));
@@ -68,7 +78,7 @@ impl Journal {
 
     /// Open the journal of `env` if it exists (reading never creates one).
     pub fn open_existing(paths: &VaultPaths, env: &EnvName) -> Result<Option<Journal>> {
-        if !paths.journal(env).exists() {
+        if std::fs::symlink_metadata(paths.journal(env)).is_err() {
             return Ok(None);
         }
         Journal::open(paths, env).map(Some)
@@ -183,16 +193,29 @@ impl Journal {
     }
 }
 
+/// Errors on the journal: a damaged, truncated or hostile file is an integrity error
+/// (exit 6); only resource problems (busy, disk full, permissions) are plain errors.
 fn journal_error(path: &std::path::Path, e: rusqlite::Error) -> Error {
     use rusqlite::ErrorCode::*;
-    match e.sqlite_error_code() {
-        Some(DatabaseCorrupt | NotADatabase) => Error::Corrupt {
+    let damaged = match &e {
+        rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::InvalidColumnType(..)
+        | rusqlite::Error::IntegralValueOutOfRange(..) => true,
+        _ => matches!(
+            e.sqlite_error_code(),
+            Some(
+                DatabaseCorrupt | NotADatabase | ConstraintViolation | TypeMismatch | SchemaChanged
+            )
+        ),
+    };
+    if damaged {
+        return Error::Corrupt {
             path: path.to_owned(),
-            detail: "not a journal database".into(),
-        },
-        _ => Error::Other(format!(
-            "cannot write the access journal `{}`: {e}",
-            path.display()
-        )),
+            detail: format!("the access journal is damaged ({e})"),
+        };
     }
+    Error::Other(format!(
+        "cannot write the access journal `{}`: {e}",
+        path.display()
+    ))
 }

@@ -116,48 +116,145 @@ pub const FP_LEN: usize = 16;
 const KEY_COLS: &str = "k.id, k.name, k.kind, k.format, k.bytes, k.prefix, k.scopes, k.note, k.created, k.rotate_every";
 const VERSION_COLS: &str = "v.version, v.created, v.expires, v.status, v.retire_at, v.revoked_at, (SELECT recipient FROM actors WHERE id = v.revoked_by), v.revoke_reason";
 
+/// A value read from a database that keyward would never have written: the row came
+/// from a hostile or damaged image. Surfaces as an integrity error (exit 6), never as a
+/// panic or a wrapped-around number.
+fn bad(col: usize, what: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Integer, what.into())
+}
+
+/// A stored instant: between 1970 and the end of year 9999 (DESIGN: dates beyond that
+/// are refused on input, so none can be in a genuine image).
+fn time_at(r: &Row<'_>, col: usize, what: &str) -> rusqlite::Result<i64> {
+    let t: i64 = r.get(col)?;
+    if (0..=MAX_TIME_MS).contains(&t) {
+        Ok(t)
+    } else {
+        Err(bad(col, format!("{what} is out of range ({t})")))
+    }
+}
+
+fn opt_time_at(r: &Row<'_>, col: usize, what: &str) -> rusqlite::Result<Option<i64>> {
+    match r.get_ref(col)? {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        _ => time_at(r, col, what).map(Some),
+    }
+}
+
+/// A stored value: what `set` accepts (1 byte to 64 KiB, no NUL), or the image is
+/// hostile. The bytes go straight into a zeroizing `Secret`.
+fn value_at(r: &Row<'_>, col: usize) -> rusqlite::Result<Secret> {
+    let v = Secret::new(r.get(col)?);
+    if v.is_empty() || v.len() > 64 * 1024 || v.expose().contains(&0) {
+        return Err(bad(
+            col,
+            "a stored value is empty, too long or holds a NUL byte".into(),
+        ));
+    }
+    Ok(v)
+}
+
 fn key_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<KeyMeta> {
     let name: String = r.get(at + 1)?;
-    let kind: i64 = r.get(at + 2)?;
+    let name: KeyName = name
+        .parse()
+        .map_err(|_| bad(at + 1, "a key name is not a valid name".into()))?;
+    let kind = match r.get::<_, i64>(at + 2)? {
+        KIND_GENERATED => Kind::Generated,
+        KIND_IMPORTED => Kind::Imported,
+        k => {
+            return Err(bad(
+                at + 2,
+                format!("key `{name}` has an unknown kind ({k})"),
+            ));
+        }
+    };
     let format: Option<i64> = r.get(at + 3)?;
     let bytes: Option<i64> = r.get(at + 4)?;
     let prefix: Option<String> = r.get(at + 5)?;
     let scopes: Option<String> = r.get(at + 6)?;
-    let spec = format.and_then(Format::from_code).map(|format| GenSpec {
-        format,
-        bytes: bytes.unwrap_or(crate::crypto::DEFAULT_BYTES as i64) as usize,
-        prefix: prefix.unwrap_or_else(|| crate::crypto::DEFAULT_PREFIX.into()),
-    });
+    let spec = match (kind, format) {
+        (Kind::Imported, _) => None,
+        (Kind::Generated, None) => {
+            return Err(bad(at + 3, format!("generated key `{name}` has no format")));
+        }
+        (Kind::Generated, Some(code)) => {
+            let format = Format::from_code(code).ok_or_else(|| {
+                bad(
+                    at + 3,
+                    format!("key `{name}` has an unknown format ({code})"),
+                )
+            })?;
+            let bytes = match bytes {
+                None => crate::crypto::DEFAULT_BYTES,
+                Some(b) => usize::try_from(b)
+                    .ok()
+                    .filter(|b| (crate::crypto::MIN_BYTES..=crate::crypto::MAX_BYTES).contains(b))
+                    .ok_or_else(|| {
+                        bad(
+                            at + 4,
+                            format!("key `{name}` has an out-of-range size ({b})"),
+                        )
+                    })?,
+            };
+            let prefix = match prefix {
+                None => crate::crypto::DEFAULT_PREFIX.to_owned(),
+                Some(p) => {
+                    p.parse::<crate::names::Prefix>()
+                        .map_err(|_| bad(at + 5, format!("key `{name}` has an invalid prefix")))?
+                        .0
+                }
+            };
+            Some(GenSpec {
+                format,
+                bytes,
+                prefix,
+            })
+        }
+    };
+    let rotate_every: Option<i64> = r.get(at + 9)?;
+    if let Some(every) = rotate_every
+        && !(1..=MAX_TIME_MS / 1000).contains(&every)
+    {
+        return Err(bad(
+            at + 9,
+            format!("key `{name}` has an out-of-range rotation period ({every})"),
+        ));
+    }
     Ok(KeyMeta {
         id: r.get(at)?,
-        // Names were validated on the way in; a hostile image gets a placeholder.
-        name: name
-            .parse()
-            .unwrap_or_else(|_| "INVALID_NAME".parse().expect("valid")),
-        kind: if kind == KIND_GENERATED {
-            Kind::Generated
-        } else {
-            Kind::Imported
-        },
+        kind,
         spec,
         scopes: scopes
             .filter(|s| !s.is_empty())
             .map(|s| s.split(',').map(str::to_owned).collect())
             .unwrap_or_default(),
         note: r.get(at + 7)?,
-        created: r.get(at + 8)?,
-        rotate_every: r.get(at + 9)?,
+        created: time_at(r, at + 8, "a key's creation time")?,
+        rotate_every,
+        name,
     })
 }
 
 fn version_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<VersionInfo> {
+    let version: u32 = r.get(at)?;
+    if version == 0 {
+        return Err(bad(at, "a version number is 0".into()));
+    }
+    let raw_status: i64 = r.get(at + 3)?;
+    if !(ST_ACTIVE..=ST_REVOKED).contains(&raw_status) {
+        return Err(bad(
+            at + 3,
+            format!("a version has an unknown status ({raw_status})"),
+        ));
+    }
     Ok(VersionInfo {
-        version: r.get(at)?,
-        created: r.get(at + 1)?,
-        expires: r.get(at + 2)?,
-        raw_status: r.get(at + 3)?,
-        retire_at: r.get(at + 4)?,
-        revoked_at: r.get(at + 5)?,
+        version,
+        created: time_at(r, at + 1, "a version's creation time")?,
+        expires: opt_time_at(r, at + 2, "a version's expiry")?,
+        raw_status,
+        retire_at: opt_time_at(r, at + 4, "a version's end of grace")?,
+        revoked_at: opt_time_at(r, at + 5, "a version's revocation time")?,
         revoked_by: r.get(at + 6)?,
         revoke_reason: r.get(at + 7)?,
     })
@@ -165,14 +262,16 @@ fn version_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<VersionInfo> {
 
 impl EnvDb {
     pub fn key(&self, name: &KeyName) -> Result<KeyMeta> {
-        self.conn
-            .prepare_cached(&format!("SELECT {KEY_COLS} FROM keys k WHERE k.name = ?1"))?
-            .query_row([name.as_str()], |r| key_from_row(r, 0))
-            .optional()?
-            .ok_or_else(|| Error::KeyNotFound {
-                name: name.clone(),
-                env: self.env.clone(),
-            })
+        self.located((|| -> Result<KeyMeta> {
+            self.conn
+                .prepare_cached(&format!("SELECT {KEY_COLS} FROM keys k WHERE k.name = ?1"))?
+                .query_row([name.as_str()], |r| key_from_row(r, 0))
+                .optional()?
+                .ok_or_else(|| Error::KeyNotFound {
+                    name: name.clone(),
+                    env: self.env.clone(),
+                })
+        })())
     }
 
     pub fn has_key(&self, name: &KeyName) -> Result<bool> {
@@ -186,15 +285,18 @@ impl EnvDb {
 
     /// Every version of a key, oldest first.
     pub fn versions(&self, key: &KeyMeta) -> Result<Vec<VersionInfo>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {VERSION_COLS} FROM versions v WHERE v.key_id = ?1 ORDER BY v.version"
-        ))?;
-        let rows = stmt.query_map([key.id], |r| version_from_row(r, 0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.located((|| -> Result<Vec<VersionInfo>> {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {VERSION_COLS} FROM versions v WHERE v.key_id = ?1 ORDER BY v.version"
+            ))?;
+            let rows = stmt.query_map([key.id], |r| version_from_row(r, 0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })())
     }
 
     pub fn version(&self, key: &KeyMeta, version: u32) -> Result<VersionInfo> {
-        self.conn
+        self.located((|| -> Result<VersionInfo> {
+            self.conn
             .query_row(
                 &format!(
                     "SELECT {VERSION_COLS} FROM versions v WHERE v.key_id = ?1 AND v.version = ?2"
@@ -208,10 +310,12 @@ impl EnvDb {
                 env: self.env.clone(),
                 version,
             })
+        })())
     }
 
     /// The newest version of a key.
     pub fn current(&self, key: &KeyMeta) -> Result<VersionInfo> {
+        self.located((|| -> Result<VersionInfo> {
         self.conn
             .query_row(
                 &format!(
@@ -225,14 +329,16 @@ impl EnvDb {
                 path: self.path.clone(),
                 detail: format!("key `{}` has no versions", key.name),
             })
+    })())
     }
 
     pub fn value(&self, key: &KeyMeta, version: u32) -> Result<Secret> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT value FROM versions WHERE key_id = ?1 AND version = ?2")?;
-        let v: Vec<u8> = stmt.query_row(params![key.id, version], |r| r.get(0))?;
-        Ok(Secret::new(v))
+        self.located((|| -> Result<Secret> {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT value FROM versions WHERE key_id = ?1 AND version = ?2")?;
+            Ok(stmt.query_row(params![key.id, version], |r| value_at(r, 0))?)
+        })())
     }
 
     /// The value `get`, `run` and `export` may hand out: the version asked for (default
@@ -290,37 +396,41 @@ impl EnvDb {
 
     /// Every key with its newest version, by name.
     pub fn keys(&self) -> Result<Vec<KeyState>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {KEY_COLS}, {VERSION_COLS} FROM keys k JOIN versions v ON v.key_id = k.id
+        self.located((|| -> Result<Vec<KeyState>> {
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT {KEY_COLS}, {VERSION_COLS} FROM keys k JOIN versions v ON v.key_id = k.id
              AND v.version = (SELECT max(version) FROM versions WHERE key_id = k.id)
              ORDER BY k.name"
-        ))?;
-        let rows = stmt.query_map([], |r| {
-            Ok(KeyState {
-                meta: key_from_row(r, 0)?,
-                current: version_from_row(r, 10)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            ))?;
+            let rows = stmt.query_map([], |r| {
+                Ok(KeyState {
+                    meta: key_from_row(r, 0)?,
+                    current: version_from_row(r, 10)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })())
     }
 
     /// The key and version whose value has this SHA-256 fingerprint, if any. The value
     /// itself is compared by the caller in constant time.
     pub fn find_fingerprint(&self, fp: &[u8; 32]) -> Result<Vec<(KeyMeta, VersionInfo, Secret)>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {KEY_COLS}, {VERSION_COLS}, v.value FROM fingerprints f
+        self.located((|| -> Result<Vec<(KeyMeta, VersionInfo, Secret)>> {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {KEY_COLS}, {VERSION_COLS}, v.value FROM fingerprints f
              JOIN keys k ON k.id = f.key_id
              JOIN versions v ON v.key_id = f.key_id AND v.version = f.version
              WHERE f.fp = ?1"
-        ))?;
-        let rows = stmt.query_map([&fp[..FP_LEN]], |r| {
-            Ok((
-                key_from_row(r, 0)?,
-                version_from_row(r, 10)?,
-                Secret::new(r.get(18)?),
-            ))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            ))?;
+            let rows = stmt.query_map([&fp[..FP_LEN]], |r| {
+                Ok((
+                    key_from_row(r, 0)?,
+                    version_from_row(r, 10)?,
+                    value_at(r, 18)?,
+                ))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })())
     }
 
     // ------------------------------------------------------------ writes
@@ -333,6 +443,7 @@ impl EnvDb {
         meta: &NewKey,
         now: i64,
     ) -> Result<KeyMeta> {
+        self.located((|| -> Result<KeyMeta> {
         if self.has_key(name)? {
             return Err(Error::Refused(format!(
                 "key `{name}` already exists in `{}`\nhint: `keyward rotate {name}` issues a new value",
@@ -360,6 +471,7 @@ impl EnvDb {
                 meta.rotate_every,
             ])?;
         self.key(name)
+    })())
     }
 
     /// Update metadata given on `set --overwrite`/`rotate` (only the flags given).
@@ -397,6 +509,7 @@ impl EnvDb {
         expires: Option<i64>,
         now: i64,
     ) -> Result<u32> {
+        self.located((|| -> Result<u32> {
         let next = previous + 1;
         self.conn
             .prepare_cached(
@@ -409,22 +522,25 @@ impl EnvDb {
             )?
             .execute(params![&value.fingerprint()[..FP_LEN], key.id, next])?;
         Ok(next)
+    })())
     }
 
     /// Move every still-valid older version of `key` out of service: `retiring` until
     /// `retire_at` when a grace period is given, `retired` at once otherwise.
     pub fn retire_older(&self, key: &KeyMeta, below: u32, retire_at: Option<i64>) -> Result<()> {
-        let (status, at) = match retire_at {
-            Some(t) => (ST_RETIRING, Some(t)),
-            None => (ST_RETIRED, None),
-        };
-        self.conn
-            .prepare_cached(
-                "UPDATE versions SET status = ?1, retire_at = ?2
+        self.located((|| -> Result<()> {
+            let (status, at) = match retire_at {
+                Some(t) => (ST_RETIRING, Some(t)),
+                None => (ST_RETIRED, None),
+            };
+            self.conn
+                .prepare_cached(
+                    "UPDATE versions SET status = ?1, retire_at = ?2
                  WHERE key_id = ?3 AND version < ?4 AND status IN (?5, ?6)",
-            )?
-            .execute(params![status, at, key.id, below, ST_ACTIVE, ST_RETIRING])?;
-        Ok(())
+                )?
+                .execute(params![status, at, key.id, below, ST_ACTIVE, ST_RETIRING])?;
+            Ok(())
+        })())
     }
 
     /// Revoke one version, or every version when `version` is `None`.
@@ -436,18 +552,21 @@ impl EnvDb {
         reason: &str,
         now: i64,
     ) -> Result<usize> {
-        let n = self.conn.execute(
+        self.located((|| -> Result<usize> {
+            let n = self.conn.execute(
             "UPDATE versions SET status = ?1, revoked_at = ?2, revoked_by = ?3, revoke_reason = ?4
              WHERE key_id = ?5 AND (?6 IS NULL OR version = ?6) AND status != ?1",
             params![ST_REVOKED, now, actor_id, reason, key.id, version],
         )?;
-        Ok(n)
+            Ok(n)
+        })())
     }
 
     /// After a batch that issued new versions at `batch_time`: retire (or mark retiring
     /// until `retire_at`) every older, still valid version of those keys, in one
     /// statement instead of one per key.
     pub fn retire_superseded(&self, batch_time: i64, retire_at: Option<i64>) -> Result<usize> {
+        self.located((|| -> Result<usize> {
         let status = if retire_at.is_some() {
             ST_RETIRING
         } else {
@@ -460,6 +579,7 @@ impl EnvDb {
                WHERE n.key_id = versions.key_id AND n.version > versions.version AND n.created = ?5)",
             params![status, retire_at, ST_ACTIVE, ST_RETIRING, batch_time],
         )?)
+    })())
     }
 
     /// When the key's newest version was issued (for rotation policies).
@@ -472,18 +592,20 @@ impl EnvDb {
     /// Every version of every key with its value, any status (for `scan`: leaked old
     /// values matter too). Values are secrets: the caller keeps them in memory only.
     pub fn every_version(&self) -> Result<Vec<(KeyName, VersionInfo, Secret)>> {
-        let mut stmt = self.conn.prepare(&format!(
+        self.located((|| -> Result<Vec<(KeyName, VersionInfo, Secret)>> {
+            let mut stmt = self.conn.prepare(&format!(
             "SELECT k.name, {VERSION_COLS}, v.value FROM versions v JOIN keys k ON k.id = v.key_id"
         ))?;
-        let rows = stmt.query_map([], |r| {
-            let name: String = r.get(0)?;
-            Ok((
-                name.parse::<KeyName>()
-                    .unwrap_or_else(|_| "INVALID_NAME".parse().expect("valid")),
-                version_from_row(r, 1)?,
-                Secret::new(r.get(9)?),
-            ))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let rows = stmt.query_map([], |r| {
+                let name: String = r.get(0)?;
+                Ok((
+                    name.parse::<KeyName>()
+                        .map_err(|_| bad(0, "a key name is not a valid name".into()))?,
+                    version_from_row(r, 1)?,
+                    value_at(r, 9)?,
+                ))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })())
     }
 }

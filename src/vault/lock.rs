@@ -42,8 +42,9 @@ pub fn lock_env(path: &Path, env: &EnvName) -> Result<EnvLock> {
         .create(true)
         .truncate(false)
         .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(path)
-        .map_err(|e| Error::io("cannot open lock file", path, e))?;
+        .map_err(|e| crate::vault::paths::nofollow_error("cannot open lock file", path, e))?;
     let start = Instant::now();
     let mut pause = Duration::from_millis(2);
     loop {

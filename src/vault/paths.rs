@@ -42,14 +42,23 @@ impl VaultPaths {
         self.envs_dir().is_dir()
     }
 
+    /// The vault exists and is safe to use: the vault directory, `envs/` and `journal/`
+    /// belong to this user and are not writable by group or others, and the two inner
+    /// directories are real directories, not symlinks (as ssh checks `~/.ssh`). Anyone
+    /// who can write there can swap files under us.
     pub fn require(&self) -> Result<()> {
-        if self.exists() {
-            Ok(())
-        } else {
-            Err(Error::VaultNotFound {
+        if !self.exists() {
+            return Err(Error::VaultNotFound {
                 path: self.root.clone(),
-            })
+            });
         }
+        check_private_dir(&self.root, true)?;
+        check_private_dir(&self.envs_dir(), false)?;
+        let journal = self.journal_dir();
+        if fs::symlink_metadata(&journal).is_ok() {
+            check_private_dir(&journal, false)?;
+        }
+        Ok(())
     }
 
     /// Every environment with a file in `envs/`, sorted by name.
@@ -103,6 +112,70 @@ pub fn create_private_dir(dir: &Path) -> Result<()> {
             .map_err(|e| Error::io("cannot set permissions on", dir, e))?;
     }
     Ok(())
+}
+
+/// Refuse a vault directory that someone else could write into. `follow`: whether the
+/// path itself may be a symlink (the vault root may; `envs/` and `journal/` may not).
+fn check_private_dir(dir: &Path, follow: bool) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = if follow {
+        fs::metadata(dir)
+    } else {
+        fs::symlink_metadata(dir)
+    }
+    .map_err(|e| Error::io("cannot read", dir, e))?;
+    let unsafe_path = |why: &str| Error::UnsafeVaultPath {
+        path: dir.to_owned(),
+        why: why.to_owned(),
+    };
+    if meta.file_type().is_symlink() {
+        return Err(unsafe_path("is a symlink"));
+    }
+    if !meta.is_dir() {
+        return Err(unsafe_path("is not a directory"));
+    }
+    if meta.uid() != current_uid() {
+        return Err(unsafe_path(&format!(
+            "belongs to another user (uid {})",
+            meta.uid()
+        )));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(unsafe_path(&format!(
+            "is writable by group or others (mode {:03o})",
+            meta.mode() & 0o777
+        )));
+    }
+    Ok(())
+}
+
+fn current_uid() -> u32 {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    unsafe { libc::getuid() }
+}
+
+/// Refuse a symlink where a vault file should be: opening through it would read or
+/// write wherever an attacker with access to the directory pointed it.
+pub fn refuse_symlink(path: &Path) -> Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(Error::UnsafeVaultPath {
+            path: path.to_owned(),
+            why: "is a symlink".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Map an error from an `O_NOFOLLOW` open: ELOOP means the path was a symlink.
+pub fn nofollow_error(action: &'static str, path: &Path, e: io::Error) -> Error {
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        Error::UnsafeVaultPath {
+            path: path.to_owned(),
+            why: "is a symlink".into(),
+        }
+    } else {
+        Error::io(action, path, e)
+    }
 }
 
 /// fsync a directory so a rename inside it survives a crash.

@@ -17,6 +17,10 @@ pub const ST_RETIRING: i64 = 1;
 pub const ST_RETIRED: i64 = 2;
 pub const ST_REVOKED: i64 = 3;
 
+/// The latest instant a stored time may hold: the end of year 9999, in unix ms. Input
+/// beyond it is refused, so a later (or negative) time marks a hostile image.
+pub const MAX_TIME_MS: i64 = 253_402_300_799_999;
+
 pub const KIND_GENERATED: i64 = 0;
 pub const KIND_IMPORTED: i64 = 1;
 

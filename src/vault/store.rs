@@ -16,7 +16,7 @@ use crate::crypto::{RecipientString, describe_age};
 use crate::error::{Error, Result};
 use crate::names::EnvName;
 use crate::vault::lock::{EnvLock, lock_env};
-use crate::vault::paths::{VaultPaths, sync_dir};
+use crate::vault::paths::{VaultPaths, nofollow_error, sync_dir};
 use crate::vault::schema::{self, FORMAT_VERSION};
 
 /// An open environment: its decrypted database in memory, and the writer lock when it
@@ -116,9 +116,9 @@ impl EnvDb {
             path: path.clone(),
             detail,
         };
-        let file = File::open(&path).map_err(|e| match e.kind() {
+        let file = open_nofollow(&path).map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => Error::EnvNotFound { env: env.clone() },
-            _ => Error::io("cannot open", &path, e),
+            _ => nofollow_error("cannot open", &path, e),
         })?;
         let decryptor =
             age::Decryptor::new_buffered(BufReader::new(file)).map_err(|e| match e {
@@ -178,7 +178,7 @@ impl EnvDb {
             chain_head: Default::default(),
         };
         db.check_meta().map_err(|e| match e {
-            Error::Corrupt { detail, .. } => corrupt(detail),
+            Error::Corrupt { detail, .. } | Error::CorruptDb { detail } => corrupt(detail),
             Error::Other(detail) => corrupt(detail),
             other => other,
         })?;
@@ -192,7 +192,7 @@ impl EnvDb {
         identity: &dyn age::Identity,
     ) -> Result<bool> {
         let path = paths.env_file(env);
-        let file = File::open(&path).map_err(|e| Error::io("cannot open", &path, e))?;
+        let file = open_nofollow(&path).map_err(|e| nofollow_error("cannot open", &path, e))?;
         let decryptor =
             age::Decryptor::new_buffered(BufReader::new(file)).map_err(|e| Error::Corrupt {
                 path: path.clone(),
@@ -339,27 +339,48 @@ impl EnvDb {
     }
 
     pub fn recipient_strings(&self) -> Result<Vec<RecipientString>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT recipient FROM recipients ORDER BY added_at, recipient")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(RecipientString(r?));
-        }
-        Ok(out)
+        self.located((|| -> Result<Vec<RecipientString>> {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT recipient FROM recipients ORDER BY added_at, recipient")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            let mut out = Vec::new();
+            for r in rows {
+                // Parsed, not trusted: a hostile image could hold anything here, and this
+                // list decides who can read the next commit.
+                let r: RecipientString = r?.parse().map_err(|_| Error::CorruptDb {
+                    detail: "a stored recipient is not a valid recipient".into(),
+                })?;
+                out.push(r);
+            }
+            Ok(out)
+        })())
     }
 
     /// The per-environment key that seals the access journal (DESIGN §5).
     pub fn audit_key(&self) -> Result<zeroize::Zeroizing<[u8; 32]>> {
-        let v: Vec<u8> =
-            self.conn
-                .query_row("SELECT v FROM meta WHERE k = 'audit_key'", [], |r| r.get(0))?;
-        let arr: [u8; 32] = v.as_slice().try_into().map_err(|_| Error::Corrupt {
-            path: self.path.clone(),
-            detail: "audit key has the wrong length".into(),
-        })?;
-        Ok(zeroize::Zeroizing::new(arr))
+        self.located((|| -> Result<zeroize::Zeroizing<[u8; 32]>> {
+            let v: Vec<u8> =
+                self.conn
+                    .query_row("SELECT v FROM meta WHERE k = 'audit_key'", [], |r| r.get(0))?;
+            let arr: [u8; 32] = v.as_slice().try_into().map_err(|_| Error::Corrupt {
+                path: self.path.clone(),
+                detail: "audit key has the wrong length".into(),
+            })?;
+            Ok(zeroize::Zeroizing::new(arr))
+        })())
+    }
+
+    /// Name this file in an integrity error raised by a query on it (exit 6 with the
+    /// path, so the user knows which file to restore).
+    pub(crate) fn located<T>(&self, r: Result<T>) -> Result<T> {
+        r.map_err(|e| match e {
+            Error::CorruptDb { detail } => Error::Corrupt {
+                path: self.path.clone(),
+                detail,
+            },
+            e => e,
+        })
     }
 
     pub fn is_writable(&self) -> bool {
@@ -371,11 +392,27 @@ impl EnvDb {
     }
 }
 
+/// Open a vault file for reading without following a symlink (DESIGN: none inside
+/// the vault).
+fn open_nofollow(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+}
+
 fn write_encrypted(tmp: &Path, encryptor: age::Encryptor, data: &[u8]) -> io::Result<()> {
+    // A leftover temp file (a crash) is ours to replace; whatever sits there, even a
+    // symlink planted by someone else, is removed, and the new file is created afresh
+    // (O_EXCL never follows a symlink).
+    match fs::remove_file(tmp) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
     let file = OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
         .mode(0o600)
         .open(tmp)?;
     let mut w = encryptor.wrap_output(BufWriter::with_capacity(1 << 16, file))?;

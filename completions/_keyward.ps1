@@ -436,7 +436,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
         }
         'keyward;audit;export' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write to FILE (created 0600) instead of stdout')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write to FILE instead of stdout: created 0600, atomically; an existing FILE is refused (exit 1) unless --force, a symbolic link always')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Only events about this key')
             [CompletionResult]::new('--action', '--action', [CompletionResultType]::ParameterName, 'Only events of this action (init, generate, get, revoke, …)')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)')
@@ -446,6 +446,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing --out FILE (never a symbolic link)')
             [CompletionResult]::new('--all-envs', '--all-envs', [CompletionResultType]::ParameterName, 'Every environment the identity can open')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -461,11 +462,12 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--all-envs', '--all-envs', [CompletionResultType]::ParameterName, 'Every environment the identity can open')
+            [CompletionResult]::new('--skip-unreadable', '--skip-unreadable', [CompletionResultType]::ParameterName, 'With --all-envs: exit 0 even if some environments could not be opened (they are still named)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'keyward;audit;help' {

@@ -616,7 +616,7 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__audit__subcmd__export)
-            opts="-i -e -q -h --format --out --key --action --since --until --all-envs --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --format --out --force --key --action --since --until --all-envs --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -730,7 +730,7 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__audit__subcmd__verify)
-            opts="-i -e -q -h --all-envs --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --all-envs --skip-unreadable --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -402,7 +402,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;audit;export'= {
             cand --format 'Output format'
-            cand --out 'Write to FILE (created 0600) instead of stdout'
+            cand --out 'Write to FILE instead of stdout: created 0600, atomically; an existing FILE is refused (exit 1) unless --force, a symbolic link always'
             cand --key 'Only events about this key'
             cand --action 'Only events of this action (init, generate, get, revoke, …)'
             cand --since 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)'
@@ -412,6 +412,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --force 'Replace an existing --out FILE (never a symbolic link)'
             cand --all-envs 'Every environment the identity can open'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
@@ -426,11 +427,12 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --all-envs 'Every environment the identity can open'
+            cand --skip-unreadable 'With --all-envs: exit 0 even if some environments could not be opened (they are still named)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keyward;audit;help'= {
             cand export 'Write events as JSON, JSON Lines or CSV, with their hashes for re-verification'

@@ -277,7 +277,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_se
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l format -d 'Output format' -r -f -a "json\t''
 jsonl\t''
 csv\t''"
-complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l out -d 'Write to FILE (created 0600) instead of stdout' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l out -d 'Write to FILE instead of stdout: created 0600, atomically; an existing FILE is refused (exit 1) unless --force, a symbolic link always' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l key -d 'Only events about this key' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l action -d 'Only events of this action (init, generate, get, revoke, …)' -r -f -a "init\t''
 env-add\t''
@@ -299,6 +299,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_s
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l force -d 'Replace an existing --out FILE (never a symbolic link)'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l all-envs -d 'Every environment the identity can open'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -307,9 +308,10 @@ complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_s
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -s e -l env -d 'Environment to act on [default: dev]' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l all-envs -d 'Every environment the identity can open'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l skip-unreadable -d 'With --all-envs: exit 0 even if some environments could not be opened (they are still named)'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
-complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "export" -d 'Write events as JSON, JSON Lines or CSV, with their hashes for re-verification'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check every hash chain; print each chain\'s head hash; exit 6 if anything was changed'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -88,11 +88,6 @@ pub enum Error {
         "the identity in use is not a recipient of environment `{env}`\nhint: ask someone with access to run `keyward access grant <your recipient> -e {env}`"
     )]
     NotARecipient { env: EnvName },
-    /// A check over every environment that could not open some: never a clean pass.
-    #[error(
-        "not every environment was checked: the identity in use cannot open {envs}\nhint: use an identity that can, or add --skip-unreadable to accept a partial check"
-    )]
-    Unchecked { envs: String },
     /// A command over every environment could not open some of them (`envs` is the
     /// list, each in backticks): a partial pass must not look like a clean one.
     #[error(
@@ -185,7 +180,6 @@ impl Error {
             | Error::IdentityPermissions { .. }
             | Error::BadIdentity { .. }
             | Error::NotARecipient { .. }
-            | Error::Unchecked { .. }
             | Error::Unreadable { .. } => 5,
             Error::Corrupt { .. }
             | Error::CorruptDb { .. }

@@ -43,7 +43,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if !e.is_silent() {
-                let _ = writeln!(std::io::stderr(), "error: {e}");
+                // Errors echo paths and names: escaped like every other output.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "error: {}",
+                    output::escape_lines(&e.to_string())
+                );
             }
             ExitCode::from(e.exit_code())
         }

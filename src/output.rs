@@ -1,8 +1,18 @@
 //! What goes where: values and data on stdout, everything else on stderr; tables on a
 //! terminal, stable serde structs with `--json`. A closed stdout (`keyward list | head`)
 //! ends the command quietly instead of panicking.
+//!
+//! Every human-readable line, table cell, note and warning passes through [`escape`], so
+//! a note, reason, scope, actor or file name holding terminal control sequences is shown,
+//! never obeyed: no command can forget it. `--json` and values (`secret`) stay exact.
+//! Also the one place that writes a user-named output file ([`OutFile`]): never through
+//! a symlink, never over an existing file unless asked, 0600, atomically.
 
+use std::borrow::Cow;
+use std::fs::{File, OpenOptions};
 use std::io::{self, IsTerminal, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
@@ -48,10 +58,11 @@ impl Output {
             .map_err(stdout_error)
     }
 
-    /// Print a line of data on stdout.
+    /// Print a line of data on stdout, control characters escaped (a newline inside
+    /// `s` too: one call is one line).
     pub fn line(&self, s: &str) -> Result<()> {
         let mut out = io::stdout().lock();
-        out.write_all(s.as_bytes())
+        out.write_all(escape(s).as_bytes())
             .and_then(|_| out.write_all(b"\n"))
             .and_then(|_| out.flush())
             .map_err(stdout_error)
@@ -60,24 +71,35 @@ impl Output {
     /// A message for the person at the terminal, on stderr; `-q` silences it.
     pub fn note(&self, s: &str) {
         if !self.quiet {
-            let _ = writeln!(io::stderr(), "{s}");
+            let _ = writeln!(io::stderr(), "{}", escape_lines(s));
         }
     }
 
     /// A warning on stderr; shown even with `-q`.
     pub fn warn(&self, s: &str) {
-        let _ = writeln!(io::stderr(), "warning: {s}");
+        let _ = writeln!(io::stderr(), "warning: {}", escape_lines(s));
     }
 
     /// A table on stdout: boxed on a terminal, plain aligned columns otherwise (cheap
     /// enough for the 10,000-row result of a batch rotation in a CI log).
     pub fn table(&self, header: &[&str], rows: Vec<Vec<String>>) -> Result<()> {
+        let rows: Vec<Vec<String>> = rows
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .map(|c| match escape(&c) {
+                        Cow::Borrowed(_) => c,
+                        Cow::Owned(e) => e,
+                    })
+                    .collect()
+            })
+            .collect();
         let mut out = io::BufWriter::new(io::stdout().lock());
         if self.color {
             let mut t = Table::new();
             t.load_preset(presets::UTF8_FULL_CONDENSED);
             t.set_content_arrangement(ContentArrangement::Dynamic);
-            t.set_header(header.iter().copied());
+            t.set_header(header.iter().map(|h| escape(h)));
             for r in rows {
                 t.add_row(r);
             }
@@ -91,7 +113,7 @@ impl Output {
             }
         }
         let mut line = String::new();
-        let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+        let header: Vec<String> = header.iter().map(|h| escape(h).into_owned()).collect();
         for r in std::iter::once(&header).chain(rows.iter()) {
             line.clear();
             for (i, (cell, w)) in r.iter().zip(&widths).enumerate() {
@@ -115,7 +137,232 @@ pub fn stdout_error(e: io::Error) -> Error {
     Error::io("cannot write to", "stdout", e)
 }
 
+/// Text made safe for a terminal: C0 controls (newline and tab included), DEL, C1
+/// controls and the Unicode bidirectional and line-separator controls that reorder or
+/// break what is shown (U+061C, U+200E/F, U+2028/9, U+202A-E, U+2066-9) are written as
+/// escapes: `\t`, `\n`, `\r`, `\x1b` (other ASCII controls as `\xNN`), `\u{202e}` (the
+/// rest). A backslash is left as it is, so ordinary text (Windows paths) reads as before;
+/// an escape shown can therefore also be literal text, never a control.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !needs_escape(c) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`escape`] for a message that may span lines on purpose (`…\nhint: …`): each line is
+/// escaped and the line breaks kept.
+pub fn escape_lines(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c != '\n' && needs_escape(c)) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(s.split('\n').map(escape).collect::<Vec<_>>().join("\n"))
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
+
 /// `-` for absent values in tables.
 pub fn or_dash(s: Option<String>) -> String {
     s.filter(|s| !s.is_empty()).unwrap_or_else(|| "-".into())
+}
+
+/// A file named by `--out`, written whole or not at all: data goes to a 0600 temp file
+/// created beside it (`O_CREAT|O_EXCL|O_NOFOLLOW`), which `commit` fsyncs and moves into
+/// place. An existing path is refused unless `force`; a symbolic link is refused always
+/// (even with `force`), so the output can never land on whatever a link points at. If
+/// the command fails before `commit`, the temp file is removed and the path untouched.
+pub struct OutFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: Option<io::BufWriter<File>>,
+    force: bool,
+    committed: bool,
+}
+
+impl OutFile {
+    pub fn create(path: &Path, force: bool) -> Result<OutFile> {
+        refuse_existing(path, force)?;
+        let Some(name) = path.file_name() else {
+            return Err(Error::Refused(format!(
+                "`{}` does not name a file",
+                path.display()
+            )));
+        };
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        for _ in 0..16 {
+            let mut tmp_name = std::ffi::OsString::from(".");
+            tmp_name.push(name);
+            tmp_name.push(format!(".{:016x}.tmp", rand::random::<u64>()));
+            let tmp = dir.join(tmp_name);
+            match OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                .open(&tmp)
+            {
+                Ok(f) => {
+                    return Ok(OutFile {
+                        path: path.to_owned(),
+                        tmp,
+                        file: Some(io::BufWriter::new(f)),
+                        force,
+                        committed: false,
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(Error::io("cannot create a file in", dir, e)),
+            }
+        }
+        Err(Error::Other(format!(
+            "cannot create a temporary file in `{}`",
+            dir.display()
+        )))
+    }
+
+    /// fsync the data, move it to the path (without `force`: only if nothing appeared
+    /// there meanwhile), fsync the directory.
+    pub fn commit(mut self) -> Result<()> {
+        let path = self.path.clone();
+        let io_err = |e| Error::io("cannot write", path.clone(), e);
+        let file = self.file.take().expect("commit runs once");
+        let file = file.into_inner().map_err(|e| io_err(e.into_error()))?;
+        file.sync_all().map_err(io_err)?;
+        drop(file);
+        if self.force {
+            // rename(2) replaces a link placed here meanwhile, never its target.
+            std::fs::rename(&self.tmp, &self.path).map_err(io_err)?;
+            self.committed = true;
+        } else {
+            // link(2) fails if the path exists (a dangling link included): no clobbering
+            // even when something appears between the check and now.
+            match std::fs::hard_link(&self.tmp, &self.path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    return Err(refuse_existing(&self.path, false).err().unwrap_or(
+                        Error::Refused(format!("`{}` already exists", self.path.display())),
+                    ));
+                }
+                // A file system without hard links: check, then rename.
+                Err(_) => {
+                    refuse_existing(&self.path, false)?;
+                    std::fs::rename(&self.tmp, &self.path).map_err(io_err)?;
+                    self.committed = true;
+                }
+            }
+        }
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        crate::vault::paths::sync_dir(dir).map_err(|e| Error::io("cannot sync", dir, e))
+    }
+}
+
+impl Write for OutFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.as_mut().expect("not committed").write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.as_mut().expect("not committed").flush()
+    }
+}
+
+impl Drop for OutFile {
+    /// Not committed (an error on the way) or linked into place: the temp name goes.
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// `Ok` when `path` may be written: absent, or (with `force`) an existing regular file.
+fn refuse_existing(path: &Path, force: bool) -> Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io("cannot write", path, e)),
+        Ok(m) if m.file_type().is_symlink() => Err(Error::Refused(format!(
+            "refusing to write `{}`: it is a symbolic link (never followed, even with --force)\nhint: name the real file instead",
+            path.display()
+        ))),
+        Ok(m) if !m.is_file() => Err(Error::Refused(format!(
+            "refusing to write `{}`: it is not a regular file",
+            path.display()
+        ))),
+        Ok(_) if force => Ok(()),
+        Ok(_) => Err(Error::Refused(format!(
+            "refusing to overwrite `{}`: it already exists\nhint: add --force to replace it",
+            path.display()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn controls_are_escaped_and_plain_text_is_borrowed() {
+        assert!(matches!(
+            escape("plain – ünïcode \\ text"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(escape("a\x1b[31mb"), r"a\x1b[31mb");
+        assert_eq!(escape("\x07\x00\x7f"), r"\x07\x00\x7f");
+        assert_eq!(escape("\t\n\r"), r"\t\n\r");
+        assert_eq!(escape("\u{9b}2J"), r"\u{9b}2J");
+        assert_eq!(
+            escape("\u{202e}\u{2066}\u{2069}\u{200f}\u{61c}\u{2028}"),
+            r"\u{202e}\u{2066}\u{2069}\u{200f}\u{61c}\u{2028}"
+        );
+    }
+
+    #[test]
+    fn escape_lines_keeps_line_breaks_only() {
+        assert_eq!(
+            escape_lines("bad `a\x1bb`\nhint: do\tit"),
+            "bad `a\\x1bb`\nhint: do\\tit"
+        );
+        assert!(matches!(escape_lines("one\ntwo"), Cow::Borrowed(_)));
+    }
+
+    proptest! {
+        #[test]
+        fn escaped_text_holds_no_control(s in any::<String>()) {
+            let e = escape(&s);
+            prop_assert!(!e.chars().any(needs_escape));
+            prop_assert!(!escape_lines(&s).chars().any(|c| c != '\n' && needs_escape(c)));
+        }
+    }
 }

@@ -11,6 +11,7 @@ mod fixture;
 mod generated;
 mod hardening_identity;
 mod hardening_lifecycle;
+mod hardening_output;
 mod hardening_vault;
 mod hygiene;
 mod lifecycle;

@@ -53,6 +53,8 @@ struct RecipientView {
     added_at: String,
     added_by: Option<String>,
     you: bool,
+    #[serde(skip)]
+    added_ms: i64,
 }
 
 pub fn run(args: AccessArgs, ctx: &Context) -> Result<()> {
@@ -72,6 +74,7 @@ fn list(ctx: &Context) -> Result<()> {
         .map(|r| RecipientView {
             you: r.recipient == me,
             added_at: fmt_time_ms(r.added_at),
+            added_ms: r.added_at,
             added_by: r.added_by,
             recipient: r.recipient,
         })
@@ -84,7 +87,9 @@ fn list(ctx: &Context) -> Result<()> {
         .map(|v| {
             vec![
                 format!("{}{}", v.recipient, if v.you { " (you)" } else { "" }),
-                v.added_at[..19].to_owned() + "Z",
+                // Not a slice of `added_at`: a stored time out of range prints as a
+                // number, which has no 19th byte.
+                fmt_time(v.added_ms),
                 or_dash(v.added_by.as_deref().map(short_recipient)),
             ]
         })

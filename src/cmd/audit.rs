@@ -1,17 +1,17 @@
 //! `keyward audit`: read, export and verify the audit trail (DESIGN §5).
 
-use std::fs::OpenOptions;
 use std::io::{BufWriter, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
 
 use super::Context;
+use super::list::Skipped;
 use crate::audit::{ACTIONS, ChainReport, Event, Filter};
 use crate::error::{Error, Result};
 use crate::names::{When, fmt_time, now_ms};
-use crate::output::{or_dash, stdout_error};
+use crate::output::{OutFile, or_dash, stdout_error};
 use crate::vault::EnvDb;
 use crate::vault::journal::Journal;
 
@@ -81,20 +81,32 @@ pub enum AuditCommand {
         /// Output format
         #[arg(long, value_enum)]
         format: ExportFormat,
-        /// Write to FILE (created 0600) instead of stdout
+        /// Write to FILE instead of stdout: created 0600, atomically; an existing FILE is
+        /// refused (exit 1) unless --force, a symbolic link always
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Replace an existing --out FILE (never a symbolic link)
+        #[arg(long, requires = "out")]
+        force: bool,
         #[command(flatten)]
         filter: FilterArgs,
     },
     /// Check every hash chain; print each chain's head hash; exit 6 if anything was changed
+    ///
+    /// With --all-envs, an environment the identity cannot open is not checked: it is
+    /// named on stderr (and in `skipped` with --json) and the exit code is 5, unless
+    /// --skip-unreadable accepts the partial check.
     #[command(
-        after_help = "Examples:\n  keyward audit verify\n  keyward audit verify --all-envs --json"
+        after_help = "Examples:\n  keyward audit verify\n  keyward audit verify --all-envs --json\n  keyward audit verify --all-envs --skip-unreadable"
     )]
     Verify {
         /// Every environment the identity can open
         #[arg(long)]
         all_envs: bool,
+        /// With --all-envs: exit 0 even if some environments could not be opened (they
+        /// are still named)
+        #[arg(long, requires = "all_envs")]
+        skip_unreadable: bool,
     },
 }
 
@@ -112,9 +124,13 @@ pub fn run(args: AuditArgs, ctx: &Context) -> Result<()> {
         Some(AuditCommand::Export {
             format,
             out,
+            force,
             filter,
-        }) => export(ctx, &filter, format, out, now),
-        Some(AuditCommand::Verify { all_envs }) => verify(ctx, all_envs),
+        }) => export(ctx, &filter, format, out, force, now),
+        Some(AuditCommand::Verify {
+            all_envs,
+            skip_unreadable,
+        }) => verify(ctx, all_envs, skip_unreadable),
     }
 }
 
@@ -126,24 +142,25 @@ pub fn access_events(ctx: &Context, db: &EnvDb) -> Result<Vec<Event>> {
     }
 }
 
-fn envs(ctx: &Context, all: bool) -> Result<Vec<EnvDb>> {
+/// The environments to read, and those the identity cannot open (`all` only).
+fn envs(ctx: &Context, all: bool) -> Result<(Vec<EnvDb>, super::Skipped)> {
     if all {
-        let (open, skipped) = ctx.open_all_envs()?;
-        for (env, _) in skipped {
-            ctx.out.note(&format!(
-                "skipped `{env}`: this identity is not a recipient"
-            ));
-        }
-        Ok(open)
+        ctx.open_all_envs()
     } else {
-        Ok(vec![ctx.open_env()?])
+        Ok((vec![ctx.open_env()?], Vec::new()))
     }
 }
 
 fn collect(ctx: &Context, f: &FilterArgs, now: i64) -> Result<Vec<Event>> {
     let filter = f.filter(now);
     let mut events = Vec::new();
-    for db in envs(ctx, f.all_envs)? {
+    let (open, skipped) = envs(ctx, f.all_envs)?;
+    for (env, _) in skipped {
+        ctx.out.note(&format!(
+            "skipped `{env}`: this identity is not a recipient"
+        ));
+    }
+    for db in open {
         events.extend(
             db.lifecycle_events()?
                 .into_iter()
@@ -208,48 +225,53 @@ fn export(
     f: &FilterArgs,
     format: ExportFormat,
     out: Option<PathBuf>,
+    force: bool,
     now: i64,
 ) -> Result<()> {
     let events = collect(ctx, f, now)?;
-    let (mut w, path): (Box<dyn Write>, String) = match &out {
+    match &out {
         Some(p) => {
-            let file = OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(p)
-                .map_err(|e| Error::io("cannot create", p, e))?;
-            (Box::new(BufWriter::new(file)), p.display().to_string())
+            let mut file = OutFile::create(p, force)?;
+            write_events(&mut file, format, &events, &|e| {
+                Error::io("cannot write", p.clone(), e)
+            })?;
+            file.commit()?;
+            ctx.out.note(&format!(
+                "wrote {} event(s) to `{}`",
+                events.len(),
+                p.display()
+            ));
         }
-        None => (
-            Box::new(BufWriter::new(std::io::stdout().lock())),
-            "stdout".into(),
-        ),
-    };
-    let io = |e: std::io::Error| {
-        if out.is_none() {
-            stdout_error(e)
-        } else {
-            Error::io("cannot write", path.clone(), e)
+        None => {
+            let mut w = BufWriter::new(std::io::stdout().lock());
+            write_events(&mut w, format, &events, &stdout_error)?;
         }
-    };
+    }
+    Ok(())
+}
+
+fn write_events(
+    w: &mut dyn Write,
+    format: ExportFormat,
+    events: &[Event],
+    io: &dyn Fn(std::io::Error) -> Error,
+) -> Result<()> {
     match format {
         ExportFormat::Json => {
-            serde_json::to_writer_pretty(&mut w, &events)
+            serde_json::to_writer_pretty(&mut *w, events)
                 .map_err(|e| Error::Other(format!("cannot write JSON: {e}")))?;
             w.write_all(b"\n").map_err(io)?;
         }
         ExportFormat::Jsonl => {
-            for e in &events {
-                serde_json::to_writer(&mut w, e)
+            for e in events {
+                serde_json::to_writer(&mut *w, e)
                     .map_err(|e| Error::Other(format!("cannot write JSON: {e}")))?;
                 w.write_all(b"\n").map_err(io)?;
             }
         }
         ExportFormat::Csv => {
             writeln!(w, "{CSV_HEADER}").map_err(io)?;
-            for e in &events {
+            for e in events {
                 let fields = [
                     e.env.clone(),
                     e.chain.to_owned(),
@@ -274,12 +296,7 @@ fn export(
             }
         }
     }
-    w.flush().map_err(io)?;
-    if out.is_some() {
-        ctx.out
-            .note(&format!("wrote {} event(s) to `{path}`", events.len()));
-    }
-    Ok(())
+    w.flush().map_err(io)
 }
 
 /// RFC 4180: quote a field holding a comma, quote, CR or LF; double inner quotes.
@@ -302,17 +319,51 @@ fn report(db: &EnvDb, chain: &'static str, events: &[Event]) -> ChainReport {
     }
 }
 
-fn verify(ctx: &Context, all: bool) -> Result<()> {
-    let mut reports = Vec::new();
-    for db in envs(ctx, all)? {
+/// What `audit verify --json` prints: every chain checked, and every environment that
+/// was not (the same `skipped` shape as `list --json`).
+#[derive(Serialize)]
+struct Verified {
+    chains: Vec<ChainReport>,
+    skipped: Vec<Skipped>,
+}
+
+fn verify(ctx: &Context, all: bool, skip_unreadable: bool) -> Result<()> {
+    let (open, skipped) = envs(ctx, all)?;
+    let mut chains = Vec::new();
+    for db in &open {
         // Reading each chain checks it: a break is an error naming the event.
-        reports.push(report(&db, "lifecycle", &db.lifecycle_events()?));
-        reports.push(report(&db, "access", &access_events(ctx, &db)?));
+        chains.push(report(db, "lifecycle", &db.lifecycle_events()?));
+        chains.push(report(db, "access", &access_events(ctx, db)?));
     }
+    // A check that did not check everything must not look like a clean pass: named on
+    // stderr even with -q, and exit 5 unless --skip-unreadable.
+    for (env, _) in &skipped {
+        ctx.out.warn(&format!(
+            "not checked `{env}`: this identity is not a recipient"
+        ));
+    }
+    let unchecked = (!skipped.is_empty() && !skip_unreadable).then(|| Error::Unreadable {
+        what: "audit verify --all-envs",
+        envs: skipped
+            .iter()
+            .map(|(env, _)| format!("`{env}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    });
     if ctx.out.json {
-        return ctx.out.json(&reports);
+        ctx.out.json(&Verified {
+            chains,
+            skipped: skipped
+                .iter()
+                .map(|(env, e)| Skipped {
+                    env: env.to_string(),
+                    reason: e.to_string().lines().next().unwrap_or_default().to_owned(),
+                })
+                .collect(),
+        })?;
+        return unchecked.map_or(Ok(()), Err);
     }
-    let rows = reports
+    let rows = chains
         .iter()
         .map(|r| {
             vec![
@@ -325,7 +376,17 @@ fn verify(ctx: &Context, all: bool) -> Result<()> {
         .collect();
     ctx.out
         .table(&["ENV", "CHAIN", "EVENTS", "HEAD HASH"], rows)?;
-    ctx.out.note("all chains intact");
+    if let Some(e) = unchecked {
+        return Err(e);
+    }
+    if skipped.is_empty() {
+        ctx.out.note("all chains intact");
+    } else {
+        ctx.out.note(&format!(
+            "all chains checked are intact; {} environment(s) not checked",
+            skipped.len()
+        ));
+    }
     Ok(())
 }
 

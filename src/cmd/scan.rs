@@ -26,8 +26,9 @@ use crate::vault::Status;
 /// revoked) in every environment the identity can open (or only -e ENV), and any
 /// keyward token with a valid checksum that the vault does not hold. Directories are
 /// walked in parallel, honouring .gitignore (--no-ignore scans everything); hidden files
-/// are scanned, `.git/` and binary files are skipped. Findings show a masked value, never
-/// the key. Exit 8 when anything is found.
+/// are scanned, `.git/` is skipped. Binary files are searched too (a key is ASCII), and
+/// so is UTF-16 text (a file saved by a Windows editor). Findings show a masked value,
+/// never the key. Exit 8 when anything is found.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  keyward scan\n  keyward scan src/ config/ .env.example\n  git log -p | keyward scan -\n  keyward scan --staged            # in a pre-commit hook\n  keyward scan -e prod --json logs/"
@@ -64,6 +65,9 @@ struct Finding {
     version: Option<u32>,
     status: String,
     masked: String,
+    /// `utf-16` when the key was found as UTF-16 text; absent for bytes as they are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encoding: Option<&'static str>,
 }
 
 impl Finding {
@@ -85,6 +89,7 @@ impl Finding {
             version,
             status: status.to_owned(),
             masked,
+            encoding: None,
         }
     }
 }
@@ -124,10 +129,10 @@ pub fn run(args: ScanArgs, ctx: &Context) -> Result<()> {
             std::io::stdin()
                 .read_to_end(&mut buf)
                 .map_err(|e| Error::io("cannot read", "stdin", e))?;
-            scanner.scan("<stdin>", &buf, &findings);
+            scanner.scan_all("<stdin>", &buf, &findings);
         }
         if !files.is_empty() {
-            walk(&scanner, &files, args.no_ignore, &findings)?;
+            walk(ctx, &scanner, &files, args.no_ignore, &findings)?;
         }
     }
     let mut findings = findings.into_inner().expect("no poisoned lock");
@@ -209,8 +214,26 @@ fn build_scanner(ctx: &Context) -> Result<Scanner> {
 }
 
 impl Scanner {
+    /// Scan a file's bytes as they are and, when they hold a NUL byte (binary, or UTF-16
+    /// text: every ASCII character of UTF-16 comes with a zero byte), also their UTF-16
+    /// readings, so a key saved by a Windows editor is still found.
+    fn scan_all(&self, path: &str, data: &[u8], out: &Mutex<Vec<Finding>>) {
+        self.scan(path, data, None, out);
+        if memchr::memchr(0, data).is_some() {
+            for align in [0, 1] {
+                self.scan(path, &utf16_ascii(data, align), Some("utf-16"), out);
+            }
+        }
+    }
+
     /// Scan one buffer and add its findings.
-    fn scan(&self, path: &str, data: &[u8], out: &Mutex<Vec<Finding>>) {
+    fn scan(
+        &self,
+        path: &str,
+        data: &[u8],
+        encoding: Option<&'static str>,
+        out: &Mutex<Vec<Finding>>,
+    ) {
         let mut hits: Vec<(usize, Finding)> = Vec::new();
         let mut covered: Vec<(usize, usize)> = Vec::new();
         let mut known = |i: usize, start: usize, end: usize| {
@@ -279,10 +302,28 @@ impl Scanner {
             pos = at;
             f.line = line;
             f.column = at - line_start + 1;
+            f.encoding = encoding;
             done.push(f);
         }
         out.lock().expect("no poisoned lock").extend(done);
     }
+}
+
+/// The ASCII text in `data` read as UTF-16 code units from byte `align`: a unit `(c, 0)`
+/// with `c` ASCII becomes `c`, any other unit a NUL (never part of a key), so lines and
+/// columns count code units. Little-endian text is the reading at its own alignment;
+/// big-endian text (`0, c`) is the little-endian reading one byte later, so alignments 0
+/// and 1 cover both byte orders (a BOM decodes to a NUL). A lone last byte counts as a
+/// unit whose other byte is 0 (the end of big-endian text).
+fn utf16_ascii(data: &[u8], align: usize) -> Vec<u8> {
+    data.get(align..)
+        .unwrap_or_default()
+        .chunks(2)
+        .map(|unit| match *unit {
+            [c, 0] | [c] if c.is_ascii() => c,
+            _ => 0,
+        })
+        .collect()
 }
 
 /// Byte ranges shaped like a keyward token: `<prefix>_<env>_<36 base62>`, with word
@@ -326,6 +367,7 @@ fn find_tokens(data: &[u8]) -> Vec<(usize, usize)> {
 }
 
 fn walk(
+    ctx: &Context,
     scanner: &Scanner,
     paths: &[PathBuf],
     no_ignore: bool,
@@ -367,7 +409,7 @@ fn walk(
     });
     let errors = errors.into_inner().expect("no poisoned lock");
     for e in &errors {
-        eprintln!("warning: {e}");
+        ctx.out.warn(e);
     }
     // A scan that could not read everything must not report "clean".
     if !errors.is_empty() && findings.lock().expect("no poisoned lock").is_empty() {
@@ -395,16 +437,10 @@ fn scan_file(
             return;
         }
     };
-    if is_binary(&data) {
-        return;
-    }
+    // Binary files too: skipping them (as git and ripgrep do for display) would let a
+    // key past the pre-commit hook in any file with a NUL byte.
     let shown = path.strip_prefix("./").unwrap_or(path);
-    scanner.scan(&shown.display().to_string(), &data, findings);
-}
-
-/// As git and ripgrep decide: a NUL byte in the first 8 KiB.
-fn is_binary(data: &[u8]) -> bool {
-    memchr::memchr(0, &data[..data.len().min(8192)]).is_some()
+    scanner.scan_all(&shown.display().to_string(), &data, findings);
 }
 
 fn scan_staged(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<()> {
@@ -432,9 +468,7 @@ fn scan_staged(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<()> 
     for name in names.split(|b| *b == 0).filter(|n| !n.is_empty()) {
         let name = String::from_utf8_lossy(name).into_owned();
         let blob = git(&["show", &format!(":{name}")])?;
-        if !is_binary(&blob) {
-            scanner.scan(&name, &blob, findings);
-        }
+        scanner.scan_all(&name, &blob, findings);
     }
     Ok(())
 }
@@ -448,8 +482,14 @@ fn report(ctx: &Context, findings: &[Finding]) -> Result<()> {
                 (Some(n), Some(v)) => format!("{}/{n} v{v} ({})", f.env, f.status),
                 _ => format!("unknown keyward token of environment `{}`", f.env),
             };
+            // `line` escapes control characters: a file name holding a newline or an
+            // escape sequence cannot forge or hide a finding (JSON keeps it exact).
+            let encoding = f
+                .encoding
+                .map(|e| format!(" (as {} text)", e.to_uppercase()))
+                .unwrap_or_default();
             ctx.out.line(&format!(
-                "{}:{}:{}: {what} {}",
+                "{}:{}:{}: {what} {}{encoding}",
                 f.path, f.line, f.column, f.masked
             ))?;
         }
@@ -485,8 +525,17 @@ mod tests {
     }
 
     #[test]
-    fn binary_files_are_recognised() {
-        assert!(is_binary(b"ELF\0\x01"));
-        assert!(!is_binary(b"plain text"));
+    fn utf16_readings_recover_ascii_in_both_byte_orders() {
+        let le: Vec<u8> = "\u{feff}a=KEY\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(utf16_ascii(&le, 0), b"\0a=KEY\n");
+        let be: Vec<u8> = "\u{feff}é KEY"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(utf16_ascii(&be, 1), b"\0\0 KEY");
+        assert_eq!(utf16_ascii(b"x", 1), b"");
     }
 }

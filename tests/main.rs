@@ -9,6 +9,7 @@ mod core;
 mod export_import;
 mod fixture;
 mod generated;
+mod hardening_run;
 mod hygiene;
 mod lifecycle;
 mod robustness;

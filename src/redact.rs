@@ -8,8 +8,9 @@
 //! Memory and time are linear in the total size of the values: "could this tail still
 //! become a value?" is answered by walking a trie of the values with Aho-Corasick failure
 //! links (one node per value byte), not by a set of every prefix (quadratic: 2 GB for one
-//! 64 KiB value). Everything the redactor owns (trie, held bytes, read buffer) is zeroed
-//! when it is dropped. The `aho_corasick` automaton that finds whole values keeps its own
+//! 64 KiB value), built on the first byte of output and shared by both streams.
+//! Everything the redactor owns (values, trie, held bytes, read buffer) is zeroed when
+//! it is dropped. The `aho_corasick` automaton that finds whole values keeps its own
 //! tables, which no API lets us zero; core dumps are off (DESIGN §2).
 //!
 //! Values shorter than `MIN_LEN` bytes are not redacted: a one-character value would
@@ -17,6 +18,7 @@
 //! (the same rule as `scan`, which does not search for them either).
 
 use std::io::{self, Read, Write};
+use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use zeroize::{Zeroize, Zeroizing};
@@ -184,41 +186,83 @@ impl Drop for Trie {
     }
 }
 
-pub struct Redactor {
-    ac: Option<AhoCorasick>,
+/// What the redactor knows about the values, built once and shared by the redactors
+/// of stdout and stderr.
+struct Values {
+    ac: AhoCorasick,
     trie: Trie,
     replacements: Vec<Vec<u8>>,
     max_len: usize,
+}
+
+impl Values {
+    fn build(source: &[(String, Zeroizing<Vec<u8>>)]) -> Values {
+        let max_len = source.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            // A DFA is the fastest to search, but building one for a long value can take
+            // time quadratic in its length (20 s for a periodic 64 KiB value); the
+            // contiguous NFA builds in linear time and memory.
+            .kind((max_len > DFA_MAX_VALUE_LEN).then_some(AhoCorasickKind::ContiguousNFA))
+            .build(source.iter().map(|(_, v)| &v[..]))
+            .expect("values build an automaton");
+        Values {
+            ac,
+            trie: Trie::new(source.iter().map(|(_, v)| &v[..])),
+            replacements: source
+                .iter()
+                .map(|(n, _)| format!("[redacted:{n}]").into_bytes())
+                .collect(),
+            max_len,
+        }
+    }
+}
+
+/// The values, and what is built from them on the first byte of output (a child that
+/// prints nothing costs nothing; ~4 ms for a 64 KiB value otherwise).
+struct Shared {
+    source: Vec<(String, Zeroizing<Vec<u8>>)>,
+    built: OnceLock<Values>,
+}
+
+impl Shared {
+    fn values(&self) -> &Values {
+        self.built.get_or_init(|| Values::build(&self.source))
+    }
+}
+
+pub struct Redactor {
+    shared: Arc<Shared>,
     /// Bytes read but not yet written: only ever grown by `append`, which moves them to
     /// a new zeroized buffer instead of letting `Vec` free an old one unzeroed.
     pending: Zeroizing<Vec<u8>>,
+}
+
+impl Clone for Redactor {
+    /// Another stream with the same values (shared, built once) and nothing held.
+    fn clone(&self) -> Self {
+        Redactor {
+            shared: Arc::clone(&self.shared),
+            pending: Zeroizing::new(Vec::with_capacity(self.pending.capacity())),
+        }
+    }
 }
 
 impl Redactor {
     /// `values`: (name, value) pairs; empty values and values shorter than `MIN_LEN`
     /// are not redacted (`too_short` names the latter, for a warning).
     pub fn new(values: &[(String, &[u8])]) -> Redactor {
-        let values: Vec<&(String, &[u8])> =
-            values.iter().filter(|(_, v)| v.len() >= MIN_LEN).collect();
-        let max_len = values.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
-        let ac = (!values.is_empty()).then(|| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                // A DFA is the fastest to search, but building one for a long value can
-                // take time quadratic in its length (20 s for a periodic 64 KiB value);
-                // the contiguous NFA builds in linear time and memory.
-                .kind((max_len > DFA_MAX_VALUE_LEN).then_some(AhoCorasickKind::ContiguousNFA))
-                .build(values.iter().map(|(_, v)| *v))
-                .expect("values build an automaton")
-        });
+        let source: Vec<(String, Zeroizing<Vec<u8>>)> = values
+            .iter()
+            .filter(|(_, v)| v.len() >= MIN_LEN)
+            .map(|(n, v)| (n.clone(), Zeroizing::new(v.to_vec())))
+            .collect();
+        let max_len = source.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
         Redactor {
-            ac,
-            trie: Trie::new(values.iter().map(|(_, v)| *v)),
-            replacements: values
-                .iter()
-                .map(|(n, _)| format!("[redacted:{n}]").into_bytes())
-                .collect(),
-            max_len,
+            shared: Arc::new(Shared {
+                source,
+                built: OnceLock::new(),
+            }),
             pending: Zeroizing::new(Vec::with_capacity(READ_SIZE + max_len)),
         }
     }
@@ -235,10 +279,16 @@ impl Redactor {
     /// Bytes of memory the redactor holds (its own tables, the automaton, the held
     /// output): linear in the total size of the values.
     pub fn bytes_held(&self) -> usize {
-        self.trie.bytes_held()
-            + self.ac.as_ref().map_or(0, AhoCorasick::memory_usage)
-            + self.replacements.iter().map(Vec::capacity).sum::<usize>()
-            + self.pending.capacity()
+        let source: usize = self.shared.source.iter().map(|(_, v)| v.capacity()).sum();
+        let built = if self.shared.source.is_empty() {
+            0
+        } else {
+            let v = self.shared.values();
+            v.trie.bytes_held()
+                + v.ac.memory_usage()
+                + v.replacements.iter().map(Vec::capacity).sum::<usize>()
+        };
+        source + built + self.pending.capacity()
     }
 
     /// Append to `pending` without leaving an unzeroed copy behind on reallocation.
@@ -255,14 +305,16 @@ impl Redactor {
 
     /// Feed bytes; write out everything that can no longer be part of a value.
     pub fn feed(&mut self, data: &[u8], out: &mut impl Write) -> io::Result<()> {
-        if self.ac.is_none() {
+        if self.shared.source.is_empty() {
             return out.write_all(data);
         }
+        let shared = Arc::clone(&self.shared);
+        let values = shared.values();
+        let ac = &values.ac;
         self.append(data);
-        let ac = self.ac.as_ref().expect("checked above");
         let len = self.pending.len();
-        let window = len.min(self.max_len.saturating_sub(1));
-        let hold = len - self.trie.held_tail(&self.pending[len - window..]);
+        let window = len.min(values.max_len.saturating_sub(1));
+        let hold = len - values.trie.held_tail(&self.pending[len - window..]);
         let mut pos = 0;
         let mut emitted_upto = 0;
         for m in ac.find_iter(&self.pending[..]) {
@@ -270,7 +322,7 @@ impl Redactor {
                 break;
             }
             out.write_all(&self.pending[emitted_upto..m.start()])?;
-            out.write_all(&self.replacements[m.pattern().as_usize()])?;
+            out.write_all(&values.replacements[m.pattern().as_usize()])?;
             emitted_upto = m.end();
             pos = m.end();
         }
@@ -289,10 +341,11 @@ impl Redactor {
         let rest = std::mem::take(&mut *self.pending);
         let rest = Zeroizing::new(rest);
         let mut last = 0;
-        if let Some(ac) = &self.ac {
-            for m in ac.find_iter(&rest[..]) {
+        if !rest.is_empty() && !self.shared.source.is_empty() {
+            let values = self.shared.values();
+            for m in values.ac.find_iter(&rest[..]) {
                 out.write_all(&rest[last..m.start()])?;
-                out.write_all(&self.replacements[m.pattern().as_usize()])?;
+                out.write_all(&values.replacements[m.pattern().as_usize()])?;
                 last = m.end();
             }
         }
@@ -415,6 +468,13 @@ mod tests {
             "doubling the value took {small} -> {double} bytes: not linear"
         );
         // A repetitive value (long failure chains) is no worse.
+        // A second stream shares the values: only its own buffer is new.
+        let v: Vec<u8> = (0..64 * 1024).map(|i| b'a' + (i % 26) as u8).collect();
+        let r = Redactor::new(&[("K".to_string(), &v[..])]);
+        let values = r.bytes_held() - r.pending.capacity();
+        let other = r.clone();
+        assert!(Arc::ptr_eq(&r.shared, &other.shared));
+        assert_eq!(other.bytes_held() - other.pending.capacity(), values);
         let same = vec![b'a'; 64 * 1024];
         let r = Redactor::new(&[("K".to_string(), &same[..])]);
         assert!(r.bytes_held() <= 64 * 64 * 1024, "{}", r.bytes_held());

@@ -311,8 +311,10 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<()> {
 /// Pump the child's redacted output and wait for it; its exit code becomes ours.
 fn supervise(mut child: std::process::Child, pairs: &[(String, &[u8])]) -> Result<()> {
     let mut pumps = Vec::new();
+    // Built once (after the child started, so it runs meanwhile), shared by both streams.
+    let redactor = (child.stdout.is_some() || child.stderr.is_some()).then(|| Redactor::new(pairs));
     if let Some(out) = child.stdout.take() {
-        let r = Redactor::new(pairs);
+        let r = redactor.clone().expect("built when a stream is piped");
         pumps.push(std::thread::spawn(move || {
             r.pump(
                 out,
@@ -321,7 +323,7 @@ fn supervise(mut child: std::process::Child, pairs: &[(String, &[u8])]) -> Resul
         }));
     }
     if let Some(err) = child.stderr.take() {
-        let r = Redactor::new(pairs);
+        let r = redactor.clone().expect("built when a stream is piped");
         pumps.push(std::thread::spawn(move || {
             r.pump(
                 err,

@@ -112,6 +112,12 @@ echo "timing run -- true and redaction..." >&2
 measure "run.k100" "$KW" -e k100 run --no-redact -- true
 measure "get.k100.b" "$KW" -e k100 get K000050
 measure "true" true
+# linear redaction (DESIGN §7 round 2): one 64 KiB value within 1.2x of one 64-byte value
+"$KW" env add rbig >/dev/null 2>&1; "$KW" env add rsmall >/dev/null 2>&1
+head -c 49152 /dev/urandom | base64 -w0 | "$KW" -e rbig set V >/dev/null 2>&1
+head -c 48 /dev/urandom | base64 -w0 | "$KW" -e rsmall set V >/dev/null 2>&1
+measure "run.v64k" "$KW" -e rbig run --redact -- true
+measure "run.v64" "$KW" -e rsmall run --redact -- true
 head -c 75000000 /dev/urandom | base64 -w 100 > "$W/big.txt"   # ~100 MB of text
 measure "cat.big" "sh -c 'cat \"$W/big.txt\" > /dev/null'"
 measure "redact.big" "sh -c '\"$KW\" -e k100 run --redact -- cat \"$W/big.txt\" > /dev/null'"
@@ -182,6 +188,8 @@ print(f"| journal append cost (get vs show, same env) | {ms('get.jnone')} | show
 print(f"| rotate --all, 10,000 keys | {ms('rotate.all')} | one rotate {ms('rotate.one')} | {verdict(ratio('rotate.all', 'rotate.one'), 3.0)} |")
 if "run.k100" in r:
     print(f"| run -- true, 100 keys | {ms('run.k100')} | get {ms('get.k100.b')}; `true` alone {ms('true')} | {verdict(ratio('run.k100', 'get.k100.b'), 1.2)} |")
+if "run.v64k" in r:
+    print(f"| run --redact -- true, one 64 KiB value | {ms('run.v64k')} | one 64-byte value {ms('run.v64')} | {verdict(ratio('run.v64k', 'run.v64'), 1.2)} |")
 if "redact.big" in r:
     mb = r["big.bytes"] / 1048576
     print(f"| run --redact, child writing {mb:.0f} MiB | {mb / r['redact.big']:.0f} MiB/s | cat {mb / r['cat.big']:.0f} MiB/s | |")

@@ -337,6 +337,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;run'= {
             cand --only 'Only these keys (comma-separated); each must be usable'
+            cand --allow-name 'Inject this key even though its name changes how programs load (PATH, LD_*, ...); repeatable'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
             cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
@@ -345,6 +346,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --pristine 'Give the child only the keys plus PATH, HOME, USER, LANG and TERM'
             cand --redact 'Filter injected values out of the child''s output, even on a terminal'
             cand --no-redact 'Never filter the child''s output'
+            cand --pass-keyward-env 'Pass keyward''s own KEYWARD_* variables (identity, passphrase) to the child'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -354,6 +356,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;export'= {
             cand --format 'Output format'
             cand --only 'Only these keys (comma-separated); each must be usable'
+            cand --allow-name 'Export this key even though its name changes how programs load (PATH, LD_*, ...); repeatable'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
             cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'

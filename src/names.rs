@@ -48,6 +48,84 @@ impl fmt::Display for KeyName {
     }
 }
 
+/// Environment variables that change how a program is loaded or how a shell or an
+/// interpreter starts. A key with such a name, injected by `run` or written by `export`,
+/// would let anyone who can write the environment run code in every teammate's command,
+/// so they are refused unless `--allow-name NAME` names them (`set` and `generate` warn).
+pub const LOADER_VARIABLES: &[&str] = &[
+    // the program search path and the dynamic loaders (glibc, musl, macOS)
+    "PATH",
+    "GCONV_PATH",
+    // shells: startup files, option sets, prompts and word splitting
+    "BASH_ENV",
+    "ENV",
+    "ZDOTDIR",
+    "IFS",
+    "PS4",
+    "SHELLOPTS",
+    "BASHOPTS",
+    "PROMPT_COMMAND",
+    // interpreters and runtimes: code or modules loaded at start
+    "NODE_OPTIONS",
+    "NODE_PATH",
+    "PYTHONSTARTUP",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PERL5OPT",
+    "PERL5LIB",
+    "PERLLIB",
+    "RUBYOPT",
+    "RUBYLIB",
+    "JAVA_TOOL_OPTIONS",
+    "_JAVA_OPTIONS",
+    "JDK_JAVA_OPTIONS",
+];
+
+/// Name prefixes of the same kind: `LD_PRELOAD`, `LD_LIBRARY_PATH`, `DYLD_INSERT_LIBRARIES`,
+/// bash's exported functions.
+pub const LOADER_PREFIXES: &[&str] = &["LD_", "DYLD_", "BASH_FUNC_"];
+
+/// Whether `name` is a variable that changes how programs load or shells start
+/// (`LOADER_VARIABLES`, `LOADER_PREFIXES`). Exact case: on Unix `path` is not `PATH`.
+pub fn is_loader_variable(name: &str) -> bool {
+    LOADER_VARIABLES.contains(&name) || LOADER_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// The keys among `names` that are loader variables and not in `allowed`.
+pub fn loader_variables_refused<'a>(
+    names: impl Iterator<Item = &'a KeyName>,
+    allowed: &[KeyName],
+) -> Vec<&'a KeyName> {
+    names
+        .filter(|n| is_loader_variable(n.as_str()) && !allowed.contains(n))
+        .collect()
+}
+
+/// The message for refusing to `verb` (inject, export) loader variables, naming the
+/// flag that allows each one.
+pub fn loader_refusal(refused: &[&KeyName], verb: &str) -> String {
+    let names: Vec<String> = refused.iter().map(|n| format!("`{n}`")).collect();
+    let flags: Vec<String> = refused
+        .iter()
+        .map(|n| format!("--allow-name {n}"))
+        .collect();
+    format!(
+        "refusing to {verb} {}: such a variable changes how programs are loaded or shells start, so whoever can write this environment could run code here; nothing was done\nhint: if the key is meant to set it, pass {}",
+        names.join(", "),
+        flags.join(" ")
+    )
+}
+
+/// A warning for `set`/`generate` of a loader variable: stored, but `run` and
+/// `export` will refuse it without `--allow-name`.
+pub fn loader_warning(name: &KeyName) -> Option<String> {
+    is_loader_variable(name.as_str()).then(|| {
+        format!(
+            "`{name}` changes how programs are loaded or shells start: `run` and `export` refuse to set it unless given --allow-name {name}"
+        )
+    })
+}
+
 /// An environment name: `[a-z][a-z0-9-]*`, at most 32 characters. No `_`, because the
 /// environment is a field of the token format `<prefix>_<env>_<body>`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -104,13 +182,25 @@ impl FromStr for Prefix {
     }
 }
 
-/// A duration: a positive whole number and a unit, `30s 15m 12h 90d 2w`.
+/// The latest moment keyward accepts or computes: 9999-12-31T23:59:59.999Z. Dates typed
+/// by users stop here, and `When::ahead` saturates here, so no time overflows an `i64`
+/// of milliseconds or prints as a raw number.
+pub const MAX_TIME_MS: i64 = 253_402_300_799_999;
+/// The earliest: 0000-01-01T00:00:00Z (`When::before` saturates here).
+pub const MIN_TIME_MS: i64 = -62_167_219_200_000;
+
+/// A duration: a positive whole number and a unit, `30s 15m 12h 90d 2w`, at most
+/// `Dur::MAX_SECS` (8000 years): longer ones are a usage error, so that `now + dur` and
+/// `now - dur` in milliseconds can never overflow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Dur {
     pub secs: i64,
 }
 
 impl Dur {
+    /// 8000 Gregorian years (365.2425 days each): 417,420 weeks.
+    pub const MAX_SECS: i64 = 8_000 * 31_556_952;
+
     pub fn millis(self) -> i64 {
         self.secs.saturating_mul(1000)
     }
@@ -145,7 +235,13 @@ impl FromStr for Dur {
         if n == 0 {
             return Err(format!("invalid duration `{s}`: must be greater than zero"));
         }
-        Ok(Dur { secs: n * mult })
+        match n.checked_mul(mult) {
+            Some(secs) if secs <= Dur::MAX_SECS => Ok(Dur { secs }),
+            _ => Err(format!(
+                "invalid duration `{s}`: longer than 8000 years (the limit is {}w)",
+                Dur::MAX_SECS / 604_800
+            )),
+        }
     }
 }
 
@@ -170,18 +266,18 @@ pub enum When {
 }
 
 impl When {
-    /// A moment `dur` ahead of `now` (for `--expires`).
+    /// A moment `dur` ahead of `now` (for `--expires`), never past `MAX_TIME_MS`.
     pub fn ahead(self, now: i64) -> i64 {
         match self {
             When::At(t) => t,
-            When::In(d) => now.saturating_add(d.millis()),
+            When::In(d) => now.saturating_add(d.millis()).min(MAX_TIME_MS),
         }
     }
-    /// A moment `dur` before `now` (for `--since`, `--until`).
+    /// A moment `dur` before `now` (for `--since`, `--until`), never before `MIN_TIME_MS`.
     pub fn before(self, now: i64) -> i64 {
         match self {
             When::At(t) => t,
-            When::In(d) => now.saturating_sub(d.millis()),
+            When::In(d) => now.saturating_sub(d.millis()).max(MIN_TIME_MS),
         }
     }
 }
@@ -189,11 +285,22 @@ impl When {
 impl FromStr for When {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        if let Ok(d) = s.parse::<Dur>() {
-            return Ok(When::In(d));
+        match s.parse::<Dur>() {
+            Ok(d) => return Ok(When::In(d)),
+            // It is a duration, just not an acceptable one (`0s`, `999999999999w`): say
+            // that, not "invalid date".
+            Err(e) if looks_like_duration(s) => return Err(e),
+            Err(_) => {}
         }
         if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-            return Ok(When::At(t.timestamp_millis()));
+            let t = t.timestamp_millis();
+            if !(MIN_TIME_MS..=MAX_TIME_MS).contains(&t) {
+                return Err(format!(
+                    "invalid date `{}`: outside the years 0000 to 9999",
+                    printable(s)
+                ));
+            }
+            return Ok(When::At(t));
         }
         if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d")
             && s.len() == 10
@@ -206,6 +313,12 @@ impl FromStr for When {
             printable(s)
         ))
     }
+}
+
+/// Digits then one of the duration units: a duration, even if out of range.
+fn looks_like_duration(s: &str) -> bool {
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && matches!(&s[digits..], "s" | "m" | "h" | "d" | "w")
 }
 
 /// Milliseconds since the epoch, UTC.
@@ -289,6 +402,82 @@ mod tests {
     }
 
     #[test]
+    fn loader_variables_are_recognised_and_ordinary_names_are_not() {
+        for bad in [
+            "PATH",
+            "LD_PRELOAD",
+            "LD_LIBRARY_PATH",
+            "LD_AUDIT",
+            "DYLD_INSERT_LIBRARIES",
+            "BASH_ENV",
+            "ENV",
+            "IFS",
+            "PS4",
+            "SHELLOPTS",
+            "BASHOPTS",
+            "PROMPT_COMMAND",
+            "NODE_OPTIONS",
+            "PYTHONSTARTUP",
+            "PYTHONPATH",
+            "PERL5OPT",
+            "RUBYOPT",
+            "JAVA_TOOL_OPTIONS",
+        ] {
+            assert!(is_loader_variable(bad), "{bad}");
+        }
+        for ok in [
+            "STRIPE_KEY",
+            "path",
+            "MY_PATH",
+            "PATH_PREFIX",
+            "ENVIRONMENT",
+            "OLD_PRELOAD",
+            "API_ENV",
+            "LD",
+        ] {
+            assert!(!is_loader_variable(ok), "{ok}");
+        }
+    }
+
+    #[test]
+    fn durations_over_8000_years_are_refused_not_wrapped() {
+        let max = Dur::MAX_SECS / 604_800;
+        assert!(format!("{max}w").parse::<Dur>().is_ok());
+        for bad in [
+            format!("{}w", max + 1),
+            "999999999999w".to_owned(),
+            "999999999999d".to_owned(),
+            "999999999999h".to_owned(),
+        ] {
+            let e = bad.parse::<Dur>().unwrap_err();
+            assert!(e.contains("8000 years"), "{bad}: {e}");
+            let e = bad.parse::<When>().unwrap_err();
+            assert!(e.contains("8000 years"), "{bad} as a date: {e}");
+        }
+    }
+
+    #[test]
+    fn a_zero_duration_as_a_date_says_what_is_wrong() {
+        let e = "0s".parse::<When>().unwrap_err();
+        assert!(e.contains("greater than zero"), "{e}");
+        assert!(!e.contains("invalid date"), "{e}");
+    }
+
+    #[test]
+    fn time_arithmetic_saturates_inside_years_0_to_9999() {
+        let longest = When::In(Dur::from_secs(Dur::MAX_SECS));
+        let now = 1_769_817_600_000;
+        assert_eq!(longest.ahead(now), MAX_TIME_MS);
+        assert_eq!(longest.before(now), MIN_TIME_MS);
+        assert_eq!(fmt_time(MAX_TIME_MS), "9999-12-31T23:59:59Z");
+        assert_eq!(fmt_time(MIN_TIME_MS), "0000-01-01T00:00:00Z");
+        // an unvalidated Dur (from a damaged database) cannot overflow either
+        let huge = When::In(Dur::from_secs(i64::MAX));
+        assert_eq!(huge.ahead(i64::MAX - 1), MAX_TIME_MS);
+        assert_eq!(huge.before(i64::MIN + 1), MIN_TIME_MS);
+    }
+
+    #[test]
     fn key_names_are_env_var_names() {
         for good in ["A", "_x", "STRIPE_KEY_2", "a1"] {
             assert!(good.parse::<KeyName>().is_ok(), "{good}");
@@ -315,7 +504,7 @@ mod tests {
         }
 
         #[test]
-        fn durations_round_trip_through_display(n in 1i64..1_000_000, unit in 0usize..5) {
+        fn durations_round_trip_through_display(n in 1i64..400_000, unit in 0usize..5) {
             let u = ["s", "m", "h", "d", "w"][unit];
             let d: Dur = format!("{n}{u}").parse().unwrap();
             prop_assert_eq!(d.to_string().parse::<Dur>().unwrap(), d);

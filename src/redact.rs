@@ -4,92 +4,358 @@
 //! Only the bytes that could still turn into a value are held back: the longest tail of
 //! what has been read that is a proper prefix of some value. Output that cannot start a
 //! value (a finished line, say) goes out at once.
+//!
+//! Memory and time are linear in the total size of the values: "could this tail still
+//! become a value?" is answered by walking a trie of the values with Aho-Corasick failure
+//! links (one node per value byte), not by a set of every prefix (quadratic: 2 GB for one
+//! 64 KiB value), built on the first byte of output and shared by both streams.
+//! Everything the redactor owns (values, trie, held bytes, read buffer) is zeroed when
+//! it is dropped. The `aho_corasick` automaton that finds whole values keeps its own
+//! tables, which no API lets us zero; core dumps are off (DESIGN §2).
+//!
+//! Values shorter than `MIN_LEN` bytes are not redacted: a one-character value would
+//! turn every occurrence of that character into a marker, which shows where it appears
+//! (the same rule as `scan`, which does not search for them either).
 
-use std::collections::HashSet;
 use std::io::{self, Read, Write};
+use std::sync::{Arc, OnceLock};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use zeroize::{Zeroize, Zeroizing};
 
-pub struct Redactor {
-    ac: AhoCorasick,
-    replacements: Vec<Vec<u8>>,
-    prefixes: HashSet<Vec<u8>>,
-    max_len: usize,
-    pending: Vec<u8>,
+/// Shortest value that is redacted (and that `scan` searches for): shorter ones would
+/// match by chance.
+pub const MIN_LEN: usize = 8;
+
+/// Values longer than this are matched by a contiguous NFA rather than a DFA.
+const DFA_MAX_VALUE_LEN: usize = 1024;
+
+/// No node.
+const NONE: u32 = u32::MAX;
+const ROOT: u32 = 0;
+
+/// One byte of one or more values: a trie node with its failure link.
+#[derive(Clone, Copy, Zeroize)]
+struct Node {
+    byte: u8,
+    depth: u32,
+    first_child: u32,
+    next_sibling: u32,
+    /// The node of the longest proper suffix of this node's string that is in the trie.
+    fail: u32,
+    /// This node, or the first node along the failure chain that has a child: the
+    /// longest suffix that is a *proper* prefix of a value.
+    proper: u32,
 }
 
-impl Redactor {
-    /// `values`: (name, value) pairs; empty values are ignored.
-    pub fn new(values: &[(String, &[u8])]) -> Redactor {
-        let values: Vec<&(String, &[u8])> = values.iter().filter(|(_, v)| !v.is_empty()).collect();
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(values.iter().map(|(_, v)| *v))
-            .expect("values build an automaton");
-        let mut prefixes = HashSet::new();
-        for (_, v) in &values {
-            for end in 1..v.len() {
-                prefixes.insert(v[..end].to_vec());
+/// The values as a trie with failure links: nodes ≤ total bytes of the values + 1.
+struct Trie {
+    nodes: Vec<Node>,
+    /// The root's children by byte (the root is where most bytes of ordinary output land).
+    root_next: [u32; 256],
+}
+
+impl Trie {
+    fn new<'a>(values: impl Iterator<Item = &'a [u8]> + Clone) -> Trie {
+        let total: usize = values.clone().map(<[u8]>::len).sum();
+        let mut t = Trie {
+            nodes: Vec::with_capacity(total + 1),
+            root_next: [NONE; 256],
+        };
+        t.nodes.push(Node {
+            byte: 0,
+            depth: 0,
+            first_child: NONE,
+            next_sibling: NONE,
+            fail: ROOT,
+            proper: ROOT,
+        });
+        for v in values {
+            let mut at = ROOT;
+            for &b in v {
+                at = match t.child(at, b) {
+                    Some(c) => c,
+                    None => t.add_child(at, b),
+                };
             }
         }
-        Redactor {
+        t.link();
+        t
+    }
+
+    fn child(&self, node: u32, b: u8) -> Option<u32> {
+        if node == ROOT {
+            let c = self.root_next[b as usize];
+            return (c != NONE).then_some(c);
+        }
+        let mut c = self.nodes[node as usize].first_child;
+        while c != NONE {
+            let n = &self.nodes[c as usize];
+            if n.byte == b {
+                return Some(c);
+            }
+            c = n.next_sibling;
+        }
+        None
+    }
+
+    fn add_child(&mut self, parent: u32, b: u8) -> u32 {
+        let id = self.nodes.len() as u32;
+        let p = self.nodes[parent as usize];
+        self.nodes.push(Node {
+            byte: b,
+            depth: p.depth + 1,
+            first_child: NONE,
+            next_sibling: p.first_child,
+            fail: ROOT,
+            proper: ROOT,
+        });
+        self.nodes[parent as usize].first_child = id;
+        if parent == ROOT {
+            self.root_next[b as usize] = id;
+        }
+        id
+    }
+
+    /// Failure and proper-prefix links, breadth first (a node's links point to
+    /// shallower nodes, which are done by then).
+    fn link(&mut self) {
+        let mut queue = Vec::with_capacity(self.nodes.len());
+        queue.push(ROOT);
+        let mut i = 0;
+        while i < queue.len() {
+            let u = queue[i];
+            i += 1;
+            let un = self.nodes[u as usize];
+            self.nodes[u as usize].proper = if un.first_child != NONE || u == ROOT {
+                u
+            } else {
+                self.nodes[un.fail as usize].proper
+            };
+            let mut c = un.first_child;
+            while c != NONE {
+                let b = self.nodes[c as usize].byte;
+                let fail = if u == ROOT {
+                    ROOT
+                } else {
+                    let mut f = un.fail;
+                    loop {
+                        if let Some(x) = self.child(f, b) {
+                            break x;
+                        }
+                        if f == ROOT {
+                            break ROOT;
+                        }
+                        f = self.nodes[f as usize].fail;
+                    }
+                };
+                self.nodes[c as usize].fail = fail;
+                queue.push(c);
+                c = self.nodes[c as usize].next_sibling;
+            }
+        }
+    }
+
+    /// Length of the longest suffix of `text` that is a proper prefix of a value.
+    fn held_tail(&self, text: &[u8]) -> usize {
+        let mut at = ROOT;
+        for &b in text {
+            at = loop {
+                if let Some(c) = self.child(at, b) {
+                    break c;
+                }
+                if at == ROOT {
+                    break ROOT;
+                }
+                at = self.nodes[at as usize].fail;
+            };
+        }
+        let proper = self.nodes[at as usize].proper;
+        self.nodes[proper as usize].depth as usize
+    }
+
+    fn bytes_held(&self) -> usize {
+        self.nodes.capacity() * std::mem::size_of::<Node>() + std::mem::size_of_val(&self.root_next)
+    }
+}
+
+impl Drop for Trie {
+    fn drop(&mut self) {
+        // The node bytes spell out the values.
+        self.nodes.zeroize();
+    }
+}
+
+/// What the redactor knows about the values, built once and shared by the redactors
+/// of stdout and stderr.
+struct Values {
+    ac: AhoCorasick,
+    trie: Trie,
+    replacements: Vec<Vec<u8>>,
+    max_len: usize,
+}
+
+impl Values {
+    fn build(source: &[(String, Zeroizing<Vec<u8>>)]) -> Values {
+        let max_len = source.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            // A DFA is the fastest to search, but building one for a long value can take
+            // time quadratic in its length (20 s for a periodic 64 KiB value); the
+            // contiguous NFA builds in linear time and memory.
+            .kind((max_len > DFA_MAX_VALUE_LEN).then_some(AhoCorasickKind::ContiguousNFA))
+            .build(source.iter().map(|(_, v)| &v[..]))
+            .expect("values build an automaton");
+        Values {
             ac,
-            replacements: values
+            trie: Trie::new(source.iter().map(|(_, v)| &v[..])),
+            replacements: source
                 .iter()
                 .map(|(n, _)| format!("[redacted:{n}]").into_bytes())
                 .collect(),
-            prefixes,
-            max_len: values.iter().map(|(_, v)| v.len()).max().unwrap_or(0),
-            pending: Vec::new(),
+            max_len,
         }
+    }
+}
+
+/// The values, and what is built from them on the first byte of output (a child that
+/// prints nothing costs nothing; ~4 ms for a 64 KiB value otherwise).
+struct Shared {
+    source: Vec<(String, Zeroizing<Vec<u8>>)>,
+    built: OnceLock<Values>,
+}
+
+impl Shared {
+    fn values(&self) -> &Values {
+        self.built.get_or_init(|| Values::build(&self.source))
+    }
+}
+
+pub struct Redactor {
+    shared: Arc<Shared>,
+    /// Bytes read but not yet written: only ever grown by `append`, which moves them to
+    /// a new zeroized buffer instead of letting `Vec` free an old one unzeroed.
+    pending: Zeroizing<Vec<u8>>,
+}
+
+impl Clone for Redactor {
+    /// Another stream with the same values (shared, built once) and nothing held.
+    fn clone(&self) -> Self {
+        Redactor {
+            shared: Arc::clone(&self.shared),
+            pending: Zeroizing::new(Vec::with_capacity(self.pending.capacity())),
+        }
+    }
+}
+
+impl Redactor {
+    /// `values`: (name, value) pairs; empty values and values shorter than `MIN_LEN`
+    /// are not redacted (`too_short` names the latter, for a warning).
+    pub fn new(values: &[(String, &[u8])]) -> Redactor {
+        let source: Vec<(String, Zeroizing<Vec<u8>>)> = values
+            .iter()
+            .filter(|(_, v)| v.len() >= MIN_LEN)
+            .map(|(n, v)| (n.clone(), Zeroizing::new(v.to_vec())))
+            .collect();
+        let max_len = source.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+        Redactor {
+            shared: Arc::new(Shared {
+                source,
+                built: OnceLock::new(),
+            }),
+            pending: Zeroizing::new(Vec::with_capacity(READ_SIZE + max_len)),
+        }
+    }
+
+    /// The names whose values are too short to redact (never the values).
+    pub fn too_short<'a>(values: &'a [(String, &[u8])]) -> Vec<&'a str> {
+        values
+            .iter()
+            .filter(|(_, v)| !v.is_empty() && v.len() < MIN_LEN)
+            .map(|(n, _)| n.as_str())
+            .collect()
+    }
+
+    /// Bytes of memory the redactor holds (its own tables, the automaton, the held
+    /// output): linear in the total size of the values.
+    pub fn bytes_held(&self) -> usize {
+        let source: usize = self.shared.source.iter().map(|(_, v)| v.capacity()).sum();
+        let built = if self.shared.source.is_empty() {
+            0
+        } else {
+            let v = self.shared.values();
+            v.trie.bytes_held()
+                + v.ac.memory_usage()
+                + v.replacements.iter().map(Vec::capacity).sum::<usize>()
+        };
+        source + built + self.pending.capacity()
+    }
+
+    /// Append to `pending` without leaving an unzeroed copy behind on reallocation.
+    fn append(&mut self, data: &[u8]) {
+        let need = self.pending.len() + data.len();
+        if need > self.pending.capacity() {
+            let mut grown =
+                Zeroizing::new(Vec::with_capacity(need.max(2 * self.pending.capacity())));
+            grown.extend_from_slice(&self.pending);
+            self.pending = grown; // the old buffer is zeroed as it drops
+        }
+        self.pending.extend_from_slice(data);
     }
 
     /// Feed bytes; write out everything that can no longer be part of a value.
     pub fn feed(&mut self, data: &[u8], out: &mut impl Write) -> io::Result<()> {
-        self.pending.extend_from_slice(data);
-        let hold = self.hold_start();
+        if self.shared.source.is_empty() {
+            return out.write_all(data);
+        }
+        let shared = Arc::clone(&self.shared);
+        let values = shared.values();
+        let ac = &values.ac;
+        self.append(data);
+        let len = self.pending.len();
+        let window = len.min(values.max_len.saturating_sub(1));
+        let hold = len - values.trie.held_tail(&self.pending[len - window..]);
         let mut pos = 0;
         let mut emitted_upto = 0;
-        for m in self.ac.find_iter(&self.pending[..]) {
+        for m in ac.find_iter(&self.pending[..]) {
             if m.start() >= hold {
                 break;
             }
             out.write_all(&self.pending[emitted_upto..m.start()])?;
-            out.write_all(&self.replacements[m.pattern().as_usize()])?;
+            out.write_all(&values.replacements[m.pattern().as_usize()])?;
             emitted_upto = m.end();
             pos = m.end();
         }
         let flush_to = hold.max(pos);
         out.write_all(&self.pending[emitted_upto..flush_to])?;
-        self.pending.drain(..flush_to);
+        // Shift the held tail to the front; the bytes left past the new end are zeroed.
+        self.pending.copy_within(flush_to.., 0);
+        let keep = len - flush_to;
+        self.pending[keep..].zeroize();
+        self.pending.truncate(keep);
         Ok(())
     }
 
     /// End of stream: what is held back cannot become a value any more.
     pub fn finish(&mut self, out: &mut impl Write) -> io::Result<()> {
-        let rest = std::mem::take(&mut self.pending);
+        let rest = std::mem::take(&mut *self.pending);
+        let rest = Zeroizing::new(rest);
         let mut last = 0;
-        for m in self.ac.find_iter(&rest[..]) {
-            out.write_all(&rest[last..m.start()])?;
-            out.write_all(&self.replacements[m.pattern().as_usize()])?;
-            last = m.end();
+        if !rest.is_empty() && !self.shared.source.is_empty() {
+            let values = self.shared.values();
+            for m in values.ac.find_iter(&rest[..]) {
+                out.write_all(&rest[last..m.start()])?;
+                out.write_all(&values.replacements[m.pattern().as_usize()])?;
+                last = m.end();
+            }
         }
         out.write_all(&rest[last..])?;
         out.flush()
     }
 
-    /// Where the longest tail of `pending` that is a proper prefix of a value starts.
-    fn hold_start(&self) -> usize {
-        let len = self.pending.len();
-        let from = len.saturating_sub(self.max_len.saturating_sub(1));
-        (from..len)
-            .find(|&s| self.prefixes.contains(&self.pending[s..]))
-            .unwrap_or(len)
-    }
-
     /// Copy `input` to `output` through the filter until EOF, flushing after each read.
     pub fn pump(mut self, mut input: impl Read, mut output: impl Write) -> io::Result<()> {
-        let mut buf = vec![0u8; 64 * 1024];
+        let mut buf = Zeroizing::new(vec![0u8; READ_SIZE]);
         loop {
             let n = match input.read(&mut buf) {
                 Ok(0) => break,
@@ -103,6 +369,9 @@ impl Redactor {
         self.finish(&mut output)
     }
 }
+
+/// What `pump` reads at once.
+const READ_SIZE: usize = 64 * 1024;
 
 #[cfg(test)]
 mod tests {
@@ -123,15 +392,15 @@ mod tests {
     #[test]
     fn replaces_every_value_with_its_name() {
         let out = redact_chunks(
-            &[("A", b"secret1"), ("B", b"other-secret")],
-            &[b"x secret1 y other-secret z secret1"],
+            &[("A", b"secret11"), ("B", b"other-secret")],
+            &[b"x secret11 y other-secret z secret11"],
         );
         assert_eq!(out, b"x [redacted:A] y [redacted:B] z [redacted:A]");
     }
 
     #[test]
     fn value_split_across_writes_is_caught() {
-        let out = redact_chunks(&[("K", b"abcdef")], &[b"start abc", b"def end"]);
+        let out = redact_chunks(&[("K", b"abcdefgh")], &[b"start abc", b"defgh end"]);
         assert_eq!(out, b"start [redacted:K] end");
     }
 
@@ -148,16 +417,85 @@ mod tests {
 
     #[test]
     fn longest_value_wins_when_one_contains_another() {
-        let out = redact_chunks(&[("S", b"abc"), ("L", b"abcdef")], &[b"abcdef abc"]);
+        let (s, l) = (&b"abcdefgh"[..], &b"abcdefghijkl"[..]);
+        let out = redact_chunks(&[("S", s), ("L", l)], &[b"abcdefghijkl abcdefgh"]);
         assert_eq!(out, b"[redacted:L] [redacted:S]");
-        let out = redact_chunks(&[("S", b"abc"), ("L", b"abcdef")], &[b"ab", b"cde", b"f!"]);
+        let out = redact_chunks(&[("S", s), ("L", l)], &[b"abcd", b"efghijk", b"l!"]);
         assert_eq!(out, b"[redacted:L]!");
+    }
+
+    #[test]
+    fn a_value_ending_where_another_may_begin_is_redacted_whole() {
+        // "…efgh" is a whole value and "gh…" the start of another: both are handled.
+        let out = redact_chunks(
+            &[("A", b"abcdefgh"), ("B", b"ghijklmn")],
+            &[b"x abcdefgh", b"ijklmn y"],
+        );
+        assert_eq!(out, b"x [redacted:A]ijklmn y");
+    }
+
+    #[test]
+    fn values_shorter_than_8_bytes_are_left_alone_and_named() {
+        let owned = vec![
+            ("ONE".to_string(), &b"e"[..]),
+            ("SEVEN".to_string(), &b"1234567"[..]),
+            ("EIGHT".to_string(), &b"12345678"[..]),
+            ("EMPTY".to_string(), &b""[..]),
+        ];
+        assert_eq!(Redactor::too_short(&owned), ["ONE", "SEVEN"]);
+        let mut r = Redactor::new(&owned);
+        let mut out = Vec::new();
+        r.feed(b"parent-edits 1234567 12345678", &mut out).unwrap();
+        r.finish(&mut out).unwrap();
+        assert_eq!(out, b"parent-edits 1234567 [redacted:EIGHT]");
+    }
+
+    #[test]
+    fn memory_for_a_64_kib_value_is_linear_in_its_length() {
+        // The old prefix set held every prefix: 64 KiB * 64 KiB / 2 = 2 GiB for this one.
+        let held = |len: usize| {
+            let v: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            Redactor::new(&[("K".to_string(), &v[..])]).bytes_held()
+        };
+        let small = held(64 * 1024);
+        assert!(
+            small <= 64 * 64 * 1024,
+            "a 64 KiB value holds {small} bytes, over 64 bytes per value byte"
+        );
+        let double = held(128 * 1024);
+        assert!(
+            double <= small * 5 / 2,
+            "doubling the value took {small} -> {double} bytes: not linear"
+        );
+        // A repetitive value (long failure chains) is no worse.
+        // A second stream shares the values: only its own buffer is new.
+        let v: Vec<u8> = (0..64 * 1024).map(|i| b'a' + (i % 26) as u8).collect();
+        let r = Redactor::new(&[("K".to_string(), &v[..])]);
+        let values = r.bytes_held() - r.pending.capacity();
+        let other = r.clone();
+        assert!(Arc::ptr_eq(&r.shared, &other.shared));
+        assert_eq!(other.bytes_held() - other.pending.capacity(), values);
+        let same = vec![b'a'; 64 * 1024];
+        let r = Redactor::new(&[("K".to_string(), &same[..])]);
+        assert!(r.bytes_held() <= 64 * 64 * 1024, "{}", r.bytes_held());
+    }
+
+    #[test]
+    fn a_64_kib_value_is_redacted_whole_and_split() {
+        let v: Vec<u8> = (0..64 * 1024).map(|i| b'a' + (i % 26) as u8).collect();
+        let mut text = b"before ".to_vec();
+        text.extend_from_slice(&v);
+        text.extend_from_slice(b" after");
+        let whole = redact_chunks(&[("K", &v)], &[&text]);
+        assert_eq!(whole, b"before [redacted:K] after");
+        let chunks: Vec<&[u8]> = text.chunks(4096).collect();
+        assert_eq!(redact_chunks(&[("K", &v)], &chunks), whole);
     }
 
     proptest! {
         #[test]
         fn split_anywhere_gives_the_same_output(
-            value in "[0-9]{1,24}".prop_map(String::into_bytes),
+            value in "[0-9]{8,24}".prop_map(String::into_bytes),
             before in proptest::collection::vec(any::<u8>(), 0..40),
             after in proptest::collection::vec(any::<u8>(), 0..40),
             cut in 0usize..200,
@@ -171,6 +509,22 @@ mod tests {
             prop_assert_eq!(&whole, &split);
             // and the value never survives (digits: it cannot hide in `[redacted:K]`)
             prop_assert!(!whole.windows(value.len()).any(|w| w == &value[..]));
+        }
+
+        #[test]
+        fn overlapping_values_split_anywhere_give_the_same_output(
+            a in "[ab]{8,12}".prop_map(String::into_bytes),
+            b in "[ab]{8,12}".prop_map(String::into_bytes),
+            text in "[ab ]{0,80}".prop_map(String::into_bytes),
+            cut1 in 0usize..100,
+            cut2 in 0usize..100,
+        ) {
+            let vals = [("A", &a[..]), ("B", &b[..])];
+            let whole = redact_chunks(&vals, &[&text]);
+            let (mut c1, mut c2) = (cut1 % (text.len() + 1), cut2 % (text.len() + 1));
+            if c1 > c2 { std::mem::swap(&mut c1, &mut c2); }
+            let split = redact_chunks(&vals, &[&text[..c1], &text[c1..c2], &text[c2..]]);
+            prop_assert_eq!(&whole, &split);
         }
     }
 }

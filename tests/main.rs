@@ -12,6 +12,7 @@ mod generated;
 mod hardening_identity;
 mod hardening_lifecycle;
 mod hardening_output;
+mod hardening_run;
 mod hardening_vault;
 mod hygiene;
 mod lifecycle;

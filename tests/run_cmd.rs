@@ -305,6 +305,7 @@ fn literal_identity_and_passphrase_are_redacted_from_the_child_output() {
     let out = kw
         .cmd([
             "run",
+            "--pass-keyward-env",
             "--",
             "sh",
             "-c",

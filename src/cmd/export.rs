@@ -8,7 +8,7 @@ use super::Context;
 use crate::audit::Access;
 use crate::dotenv::{dotenv_line, shell_line};
 use crate::error::{Error, Result};
-use crate::names::{KeyName, now_ms};
+use crate::names::{KeyName, loader_refusal, loader_variables_refused, now_ms};
 use crate::output::stdout_error;
 
 /// Print the active keys as dotenv, JSON or shell `export` lines
@@ -16,6 +16,11 @@ use crate::output::stdout_error;
 /// Every value round-trips exactly through `eval` (shell), a JSON parser (json) and
 /// `keyward import` (dotenv). Each exported key is recorded in the audit trail first.
 /// Prefer `keyward run`: an exported file is plaintext on disk.
+///
+/// Keys named like variables that change how programs load or shells start (PATH,
+/// LD_*, DYLD_*, BASH_ENV, NODE_OPTIONS, PYTHONPATH, ...) are refused in every format
+/// (the output is meant to become an environment) and nothing is exported, unless
+/// --allow-name names each one.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  keyward export -e test --format dotenv --only DB_URL,API_KEY > .env.test\n  eval \"$(keyward export --format shell)\"\n  keyward export --format json | jq 'keys'"
@@ -28,6 +33,11 @@ pub struct ExportArgs {
     /// Only these keys (comma-separated); each must be usable
     #[arg(long, value_name = "A,B", value_delimiter = ',')]
     pub only: Option<Vec<KeyName>>,
+
+    /// Export this key even though its name changes how programs load (PATH, LD_*,
+    /// ...); repeatable
+    #[arg(long = "allow-name", value_name = "NAME")]
+    pub allow_names: Vec<KeyName>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -41,6 +51,10 @@ pub fn run(args: ExportArgs, ctx: &Context) -> Result<()> {
     let db = ctx.open_env()?;
     let now = now_ms();
     let keys = super::handed_out(&db, args.only.as_deref(), now)?;
+    let refused = loader_variables_refused(keys.iter().map(|(n, _, _)| n), &args.allow_names);
+    if !refused.is_empty() {
+        return Err(Error::Refused(loader_refusal(&refused, "export")));
+    }
     let not_utf8 = keys
         .iter()
         .find(|(_, _, v)| std::str::from_utf8(v.expose()).is_err());

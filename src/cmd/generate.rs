@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{Context, KeyMetaArgs};
 use crate::crypto::{self, DEFAULT_BYTES, DEFAULT_PREFIX, Format, GenSpec, MAX_BYTES, MIN_BYTES};
 use crate::error::{Error, Result};
-use crate::names::{KeyName, Prefix, now_ms};
+use crate::names::{KeyName, Prefix, loader_warning, now_ms};
 
 /// Generate a new key and print it once
 ///
@@ -101,6 +101,9 @@ pub fn run(args: GenerateArgs, ctx: &Context) -> Result<()> {
         Ok(version)
     })?;
     db.commit()?;
+    if let Some(w) = loader_warning(&args.name) {
+        ctx.out.warn(&w);
+    }
     // Printed only once it is safely stored.
     if ctx.out.json {
         let text = String::from_utf8_lossy(value.expose());

@@ -2,7 +2,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, IsTerminal};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -12,8 +12,8 @@ use clap::Args;
 use super::Context;
 use crate::audit::Access;
 use crate::error::{Error, Result};
-use crate::names::{KeyName, now_ms};
-use crate::redact::Redactor;
+use crate::names::{KeyName, loader_refusal, loader_variables_refused, now_ms};
+use crate::redact::{MIN_LEN, Redactor};
 
 /// Run a command with the environment's active keys as environment variables
 ///
@@ -25,7 +25,18 @@ use crate::redact::Redactor;
 /// When keyward's stdout or stderr is not a terminal (a CI log, a file, a pipe), that
 /// stream of the child is filtered so every injected value reads `[redacted:NAME]`.
 /// --redact forces the filter, --no-redact turns it off; KEYWARD_REDACT=1/0 sets the
-/// default. On a terminal the child gets the terminal itself.
+/// default. On a terminal the child gets the terminal itself. Values shorter than 8
+/// bytes are not filtered (they would match by chance); a warning names their keys.
+///
+/// keyward's own credentials (KEYWARD_IDENTITY, KEYWARD_PASSPHRASE,
+/// KEYWARD_PASSPHRASE_FILE and every other KEYWARD_* variable except KEYWARD_VAULT,
+/// KEYWARD_ENV, KEYWARD_REDACT and KEYWARD_LOCK_TIMEOUT) are removed from the child's
+/// environment, so the child cannot open keys that --only left out;
+/// --pass-keyward-env keeps them.
+///
+/// Keys named like variables that change how programs load or shells start (PATH,
+/// LD_*, DYLD_*, BASH_ENV, NODE_OPTIONS, PYTHONPATH, ...) are refused and nothing
+/// starts, unless --allow-name names each one.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  keyward run -- ./server\n  keyward run -e prod --only STRIPE_KEY,DB_URL -- ./deploy.sh\n  keyward run --pristine -- env\n  keyward run -e test --redact -- make integration-test 2>&1 | tee build.log"
@@ -46,6 +57,15 @@ pub struct RunArgs {
     /// Never filter the child's output
     #[arg(long)]
     pub no_redact: bool,
+
+    /// Pass keyward's own KEYWARD_* variables (identity, passphrase) to the child
+    #[arg(long)]
+    pub pass_keyward_env: bool,
+
+    /// Inject this key even though its name changes how programs load (PATH, LD_*, ...);
+    /// repeatable
+    #[arg(long = "allow-name", value_name = "NAME")]
+    pub allow_names: Vec<KeyName>,
 
     /// The command and its arguments
     #[arg(
@@ -77,8 +97,45 @@ extern "C" fn forward(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc
     }
 }
 
+/// The signals `run` forwards to its child.
+const FORWARDED: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+fn forwarded_set() -> libc::sigset_t {
+    // SAFETY: sigemptyset initialises the set before sigaddset reads it; both only
+    // write the local set.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in FORWARDED {
+            libc::sigaddset(&mut set, sig);
+        }
+        set
+    }
+}
+
+/// Block the forwarded signals on this (the only) thread until the child's pid is
+/// recorded: a SIGTERM that arrives in between stays pending and reaches the child
+/// when `unblock` runs, instead of hitting a handler with no child to forward to.
+/// Returns the mask to restore.
+fn block_forwarded() -> libc::sigset_t {
+    let set = forwarded_set();
+    // SAFETY: both sets are valid; pthread_sigmask only changes this thread's mask.
+    unsafe {
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
+        old
+    }
+}
+
+fn restore_mask(old: &libc::sigset_t) {
+    // SAFETY: `old` came from pthread_sigmask.
+    unsafe {
+        libc::pthread_sigmask(libc::SIG_SETMASK, old, std::ptr::null_mut());
+    }
+}
+
 fn install_forwarding() {
-    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+    for sig in FORWARDED {
         // SAFETY: a zeroed sigaction with our handler and SA_SIGINFO is valid.
         unsafe {
             let mut sa: libc::sigaction = std::mem::zeroed();
@@ -89,6 +146,45 @@ fn install_forwarding() {
         }
     }
 }
+
+/// In the forked child, before exec: take the default action for the forwarded
+/// signals again (our handler would find no child there and swallow them), ask for
+/// SIGTERM when keyward dies, and only then unblock what keyward blocked across the
+/// spawn, so a pending signal acts on the child.
+fn prepare_child(parent: libc::pid_t, old_mask: libc::sigset_t) -> io::Result<()> {
+    // SAFETY: signal, prctl, getppid, kill, getpid and sigprocmask are
+    // async-signal-safe, as a pre_exec hook requires; they affect only this process.
+    unsafe {
+        for sig in FORWARDED {
+            libc::signal(sig, libc::SIG_DFL);
+        }
+        #[cfg(target_os = "linux")]
+        {
+            // Linux: if keyward itself is killed (SIGKILL), the child gets SIGTERM.
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            // keyward may have died before the prctl took effect: then no signal comes
+            // (we were re-parented already), so send it ourselves.
+            if libc::getppid() != parent {
+                libc::kill(libc::getpid(), libc::SIGTERM);
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = parent;
+        libc::sigprocmask(libc::SIG_SETMASK, &old_mask, std::ptr::null_mut());
+    }
+    Ok(())
+}
+
+/// Inherited variables whose name starts with `KEYWARD_` that the child keeps: where
+/// the vault is and which environment, never a credential.
+const KEYWARD_KEPT: [&str; 4] = [
+    "KEYWARD_VAULT",
+    "KEYWARD_ENV",
+    "KEYWARD_REDACT",
+    "KEYWARD_LOCK_TIMEOUT",
+];
 
 /// Whether to filter a stream: the flags, then KEYWARD_REDACT, then "not a terminal".
 fn redact_stream(args: &RunArgs, is_terminal: bool) -> Result<bool> {
@@ -113,6 +209,11 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<()> {
     let now = now_ms();
     // Every key named by --only must be usable before anything starts.
     let keys = super::handed_out(&db, args.only.as_deref(), now)?;
+    // PATH, LD_PRELOAD, ...: refused before anything is journaled or started.
+    let refused = loader_variables_refused(keys.iter().map(|(n, _, _)| n), &args.allow_names);
+    if !refused.is_empty() {
+        return Err(Error::Refused(loader_refusal(&refused, "inject")));
+    }
     // DESIGN §5: every key handed out is journaled before the child can see it.
     if !keys.is_empty() {
         let events = keys.iter().map(|(n, v, _)| (n, Some(*v))).collect();
@@ -130,6 +231,15 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<()> {
                 cmd.env(keep, v);
             }
         }
+    } else if !args.pass_keyward_env {
+        // keyward's own credentials would let the child open every key, including
+        // those --only left out, unredacted.
+        for (k, _) in std::env::vars_os() {
+            let name = k.to_string_lossy();
+            if name.starts_with("KEYWARD_") && !KEYWARD_KEPT.contains(&&*name) {
+                cmd.env_remove(&k);
+            }
+        }
     }
     for (name, _, value) in &keys {
         cmd.env(name.as_str(), OsStr::from_bytes(value.expose()));
@@ -145,45 +255,66 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<()> {
         Stdio::inherit()
     });
 
-    // Linux: if keyward itself is killed (SIGKILL), the child gets SIGTERM: no orphan.
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: prctl is async-signal-safe and only affects the child.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-                Ok(())
-            });
-        }
-    }
-    install_forwarding();
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| Error::Other(format!("cannot start `{}`: {e}", program.to_string_lossy())))?;
-    CHILD.store(child.id() as i32, Ordering::SeqCst);
-    // The command holds copies of the values in its env; drop it now.
-    drop(cmd);
-
     let mut pairs: Vec<(String, &[u8])> = keys
         .iter()
         .map(|(n, _, v)| (n.to_string(), v.expose()))
         .collect();
-    // The child inherits these unless --pristine: keep them out of its logs too.
-    let inherited: Vec<(String, Vec<u8>)> = ["KEYWARD_IDENTITY", "KEYWARD_PASSPHRASE"]
-        .iter()
-        .filter_map(|k| {
-            std::env::var(k)
-                .ok()
-                .map(|v| (k.to_string(), v.into_bytes()))
-        })
-        .filter(|(k, v)| *k != "KEYWARD_IDENTITY" || v.starts_with(b"AGE-SECRET-KEY-"))
-        .filter(|(_, v)| v.len() >= 8)
-        .collect();
+    // Passed through on request: keep them out of the child's logs too.
+    let inherited: Vec<(String, zeroize::Zeroizing<Vec<u8>>)> = if args.pass_keyward_env
+        && !args.pristine
+    {
+        ["KEYWARD_IDENTITY", "KEYWARD_PASSPHRASE"]
+            .iter()
+            .filter_map(|k| {
+                std::env::var_os(k).map(|v| (k.to_string(), zeroize::Zeroizing::new(v.into_vec())))
+            })
+            .filter(|(k, v)| *k != "KEYWARD_IDENTITY" || contains_secret_key(v))
+            .collect()
+    } else {
+        Vec::new()
+    };
     pairs.extend(inherited.iter().map(|(k, v)| (k.clone(), v.as_slice())));
+    if redact_out || redact_err {
+        let short = Redactor::too_short(&pairs);
+        if !short.is_empty() {
+            let names: Vec<String> = short.iter().map(|n| format!("`{n}`")).collect();
+            ctx.out.warn(&format!(
+                "not redacting {}: values shorter than {MIN_LEN} bytes would match by chance (as `scan` skips them)",
+                names.join(", ")
+            ));
+        }
+    }
+
+    let child = {
+        use std::os::unix::process::CommandExt;
+        let parent = std::process::id() as libc::pid_t;
+        let old_mask = block_forwarded();
+        // SAFETY: prepare_child makes only async-signal-safe calls.
+        unsafe {
+            cmd.pre_exec(move || prepare_child(parent, old_mask));
+        }
+        install_forwarding();
+        let spawned = cmd.spawn();
+        if let Ok(child) = &spawned {
+            CHILD.store(child.id() as i32, Ordering::SeqCst);
+        }
+        // A signal that arrived meanwhile is delivered now, to the child if there is one.
+        restore_mask(&old_mask);
+        spawned
+    }
+    .map_err(|e| Error::Other(format!("cannot start `{}`: {e}", program.to_string_lossy())))?;
+    // The command holds copies of the values in its env; drop it now.
+    drop(cmd);
+    supervise(child, &pairs)
+}
+
+/// Pump the child's redacted output and wait for it; its exit code becomes ours.
+fn supervise(mut child: std::process::Child, pairs: &[(String, &[u8])]) -> Result<()> {
     let mut pumps = Vec::new();
+    // Built once (after the child started, so it runs meanwhile), shared by both streams.
+    let redactor = (child.stdout.is_some() || child.stderr.is_some()).then(|| Redactor::new(pairs));
     if let Some(out) = child.stdout.take() {
-        let r = Redactor::new(&pairs);
+        let r = redactor.clone().expect("built when a stream is piped");
         pumps.push(std::thread::spawn(move || {
             r.pump(
                 out,
@@ -192,7 +323,7 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<()> {
         }));
     }
     if let Some(err) = child.stderr.take() {
-        let r = Redactor::new(&pairs);
+        let r = redactor.clone().expect("built when a stream is piped");
         pumps.push(std::thread::spawn(move || {
             r.pump(
                 err,
@@ -208,7 +339,6 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<()> {
         // A closed stdout on our side is not the child's failure: keep its code.
         let _ = p.join();
     }
-    drop(keys);
     let code = match (status.code(), status.signal()) {
         (Some(c), _) => c,
         (None, Some(sig)) => 128 + sig,
@@ -219,4 +349,10 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<()> {
     } else {
         Err(Error::ChildExit(code.clamp(1, 255) as u8))
     }
+}
+
+/// Whether a KEYWARD_IDENTITY value holds a key itself (not a path), in any case.
+fn contains_secret_key(v: &[u8]) -> bool {
+    let upper = zeroize::Zeroizing::new(v.to_ascii_uppercase());
+    upper.windows(15).any(|w| w == b"AGE-SECRET-KEY-")
 }

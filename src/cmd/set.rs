@@ -5,7 +5,7 @@ use clap::Args;
 use super::{Context, KeyMetaArgs};
 use crate::crypto;
 use crate::error::Result;
-use crate::names::{KeyName, now_ms};
+use crate::names::{KeyName, loader_warning, now_ms};
 
 /// Store a key issued elsewhere; the value is read from stdin (or a hidden prompt)
 ///
@@ -45,6 +45,9 @@ pub fn run(args: SetArgs, ctx: &Context) -> Result<()> {
         Ok(version)
     })?;
     db.commit()?;
+    if let Some(w) = loader_warning(&args.name) {
+        ctx.out.warn(&w);
+    }
     if ctx.out.json {
         return ctx.out.json(&serde_json::json!({
             "env": db.env, "name": args.name, "version": version,

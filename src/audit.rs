@@ -55,59 +55,117 @@ fn os_user() -> String {
     format!("uid:{}", unsafe { libc::getuid() })
 }
 
-/// The access actions (journal chain).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
-    Get,
-    Run,
-    Export,
-    Verify,
+/// Every action an event can carry. The discriminant is the code stored in the
+/// lifecycle table's `action` column, so it is pinned: a new action takes a new number,
+/// and no number is ever reused (the committed format-1 fixture checks the codes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Action {
+    Init = 0,
+    EnvAdd = 1,
+    Generate = 2,
+    Set = 3,
+    Import = 4,
+    Rotate = 5,
+    Revoke = 6,
+    Expire = 7,
+    AccessGrant = 8,
+    AccessRevoke = 9,
+    Offboard = 10,
+    Get = 11,
+    Run = 12,
+    Export = 13,
+    Verify = 14,
 }
 
-impl Access {
+impl Action {
+    pub const ALL: [Action; 15] = [
+        Action::Init,
+        Action::EnvAdd,
+        Action::Generate,
+        Action::Set,
+        Action::Import,
+        Action::Rotate,
+        Action::Revoke,
+        Action::Expire,
+        Action::AccessGrant,
+        Action::AccessRevoke,
+        Action::Offboard,
+        Action::Get,
+        Action::Run,
+        Action::Export,
+        Action::Verify,
+    ];
+
+    /// The name in audit output, filters and the canonical (hashed) form.
     pub fn as_str(self) -> &'static str {
         match self {
-            Access::Get => "get",
-            Access::Run => "run",
-            Access::Export => "export",
-            Access::Verify => "verify",
+            Action::Init => "init",
+            Action::EnvAdd => "env-add",
+            Action::Generate => "generate",
+            Action::Set => "set",
+            Action::Import => "import",
+            Action::Rotate => "rotate",
+            Action::Revoke => "revoke",
+            Action::Expire => "expire",
+            Action::AccessGrant => "access-grant",
+            Action::AccessRevoke => "access-revoke",
+            Action::Offboard => "offboard",
+            Action::Get => "get",
+            Action::Run => "run",
+            Action::Export => "export",
+            Action::Verify => "verify",
         }
+    }
+
+    /// The stored code (schema: `events.action`).
+    pub fn code(self) -> i64 {
+        self as u8 as i64
+    }
+
+    pub fn from_code(code: i64) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.code() == code)
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+
+    /// Access events go to the journal; the others are lifecycle events committed with
+    /// the change they describe (DESIGN §5).
+    pub fn is_access(self) -> bool {
+        matches!(
+            self,
+            Action::Get | Action::Run | Action::Export | Action::Verify
+        )
+    }
+
+    /// Handing a value out (`check --unused-for` counts these).
+    pub fn releases_value(self) -> bool {
+        matches!(self, Action::Get | Action::Run | Action::Export)
     }
 }
 
-/// Every action an event can carry, lifecycle first.
-pub const ACTIONS: &[&str] = &[
-    "init",
-    "env-add",
-    "generate",
-    "set",
-    "import",
-    "rotate",
-    "revoke",
-    "expire",
-    "access-grant",
-    "access-revoke",
-    "offboard",
-    "get",
-    "run",
-    "export",
-    "verify",
-];
-
-/// The stored code of an action (its index in `ACTIONS`).
-pub fn action_code(action: &str) -> Result<i64, Error> {
-    ACTIONS
-        .iter()
-        .position(|a| *a == action)
-        .map(|i| i as i64)
-        .ok_or_else(|| Error::Other(format!("internal: unknown action `{action}`")))
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
-pub fn action_name(code: i64) -> Option<&'static str> {
-    usize::try_from(code)
-        .ok()
-        .and_then(|i| ACTIONS.get(i))
-        .copied()
+impl Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Action {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        Action::from_name(s).ok_or_else(|| {
+            let names: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+            format!("unknown action `{s}`; one of: {}", names.join(", "))
+        })
+    }
 }
 
 /// One event as read back, from either chain.
@@ -118,7 +176,7 @@ pub struct Event {
     pub seq: i64,
     #[serde(serialize_with = "ser_time")]
     pub time: i64,
-    pub action: String,
+    pub action: Action,
     pub key: Option<String>,
     pub version: Option<u32>,
     pub actor: Actor,
@@ -161,19 +219,22 @@ impl Canonical {
         serde_json::to_vec(self).expect("plain struct serializes")
     }
 
+    /// The event this canonical record describes; `None` when its action is not one
+    /// keyward writes (a forged record).
     pub fn into_event(
         self,
         chain: &'static str,
         seq: i64,
         prev: [u8; 32],
         hash: [u8; 32],
-    ) -> Event {
-        Event {
+    ) -> Option<Event> {
+        let action = Action::from_name(&self.action)?;
+        Some(Event {
             env: self.env,
             chain,
             seq,
             time: self.time,
-            action: self.action,
+            action,
             key: self.key,
             version: self.version,
             actor: Actor {
@@ -186,7 +247,7 @@ impl Canonical {
             outcome: self.outcome,
             prev_hash: prev,
             hash,
-        }
+        })
     }
 }
 
@@ -272,7 +333,7 @@ pub struct ChainReport {
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
     pub key: Option<String>,
-    pub action: Option<String>,
+    pub action: Option<Action>,
     pub since: Option<i64>,
     pub until: Option<i64>,
 }
@@ -282,7 +343,7 @@ impl Filter {
         self.key
             .as_deref()
             .is_none_or(|k| e.key.as_deref() == Some(k))
-            && self.action.as_deref().is_none_or(|a| e.action == a)
+            && self.action.is_none_or(|a| e.action == a)
             && self.since.is_none_or(|t| e.time >= t)
             && self.until.is_none_or(|t| e.time <= t)
     }
@@ -293,7 +354,7 @@ impl Filter {
 pub fn canonical(
     env: &EnvName,
     actor: &Actor,
-    action: &str,
+    action: Action,
     key: Option<&str>,
     version: Option<u32>,
     reason: Option<&str>,
@@ -304,7 +365,7 @@ pub fn canonical(
         v: 1,
         time: now,
         env: env.to_string(),
-        action: action.to_owned(),
+        action: action.as_str().to_owned(),
         key: key.map(str::to_owned),
         version,
         recipient: actor.recipient.clone(),
@@ -345,6 +406,36 @@ mod tests {
         assert!(unseal(&key, &env(), 6, &h, &nonce, &sealed).is_none());
         assert!(unseal(&key, &"prod".parse().unwrap(), 5, &h, &nonce, &sealed).is_none());
         assert!(unseal(&[8u8; 32], &env(), 5, &h, &nonce, &sealed).is_none());
+    }
+
+    /// Stored codes are pinned: renumbering would relabel every stored event.
+    #[test]
+    fn action_codes_are_pinned() {
+        let pinned = [
+            (0, "init"),
+            (1, "env-add"),
+            (2, "generate"),
+            (3, "set"),
+            (4, "import"),
+            (5, "rotate"),
+            (6, "revoke"),
+            (7, "expire"),
+            (8, "access-grant"),
+            (9, "access-revoke"),
+            (10, "offboard"),
+            (11, "get"),
+            (12, "run"),
+            (13, "export"),
+            (14, "verify"),
+        ];
+        assert_eq!(pinned.len(), Action::ALL.len());
+        for (code, name) in pinned {
+            let a = Action::from_code(code).unwrap();
+            assert_eq!(a.as_str(), name);
+            assert_eq!(name.parse::<Action>().unwrap().code(), code);
+        }
+        assert!(Action::from_code(15).is_none());
+        assert!(Action::from_code(-1).is_none());
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod dotenv;
 pub mod error;
 pub mod names;
+pub mod ops;
 pub mod output;
 pub mod redact;
 pub mod vault;

@@ -20,6 +20,13 @@ use serde::Serialize;
 use crate::crypto::Secret;
 use crate::error::{Error, Result};
 
+/// A report an operation returns. With `--json` it is printed as its `Serialize`
+/// form (the stable shape scripts rely on); otherwise `human` prints it for people.
+/// `Output::render` is the one place that decides which, for every command.
+pub trait Render: Serialize {
+    fn human(&self, out: &Output) -> Result<()>;
+}
+
 #[derive(Clone, Debug)]
 pub struct Output {
     pub json: bool,
@@ -31,6 +38,15 @@ impl Output {
     pub fn new(json: bool, quiet: bool) -> Self {
         let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         Output { json, quiet, color }
+    }
+
+    /// Print a report: JSON with `--json`, else its human form.
+    pub fn render<R: Render + ?Sized>(&self, report: &R) -> Result<()> {
+        if self.json {
+            self.json(report)
+        } else {
+            report.human(self)
+        }
     }
 
     /// Print a value on stdout, exactly, with a newline unless `no_newline`.

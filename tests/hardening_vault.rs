@@ -5,6 +5,7 @@
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 
+use predicates::prelude::*;
 use predicates::str::contains;
 
 use crate::support::{Sandbox, open_image};
@@ -415,4 +416,18 @@ fn verify_of_hostile_input_is_a_rejection_with_its_reason() {
     // Each attempt is an access event: a guessing service leaves a trail.
     let audit = kw.stdout(["audit", "--action", "verify", "--json"]);
     assert!(audit.matches("malformed").count() >= 8, "{audit}");
+}
+
+#[test]
+fn import_of_a_loader_variable_warns_when_it_is_stored() {
+    let kw = Sandbox::with_vault();
+    fs::write(kw.path("in.env"), "LD_PRELOAD=/tmp/evil.so\nSAFE_KEY=value-1234\n").unwrap();
+    kw.cmd(["import", "in.env", "--format", "dotenv"])
+        .assert()
+        .success()
+        .stderr(contains("warning: `LD_PRELOAD`"))
+        .stderr(contains("--allow-name LD_PRELOAD"))
+        .stderr(contains("SAFE_KEY").not());
+    // Stored, but never injected without the explicit allowance.
+    kw.cmd(["run", "--", "true"]).assert().code(1);
 }

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::crypto::{RecipientString, short_recipient};
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::names::{fmt_time, fmt_time_ms, now_ms};
 use crate::output::or_dash;
@@ -104,7 +105,7 @@ fn grant(ctx: &Context, r: RecipientString) -> Result<()> {
     let added = db.batch(|db| {
         let added = db.add_recipient(&r, &actor, now)?;
         if added {
-            db.record(&actor, "access-grant", None, None, Some(&r.0), now)?;
+            db.record(&actor, Action::AccessGrant, None, None, Some(&r.0), now)?;
         }
         Ok(added)
     })?;
@@ -148,7 +149,7 @@ fn revoke(ctx: &Context, r: RecipientString, force: bool) -> Result<()> {
     }
     db.batch(|db| {
         db.remove_recipient(&r)?;
-        db.record(&actor, "access-revoke", None, None, Some(&r.0), now)
+        db.record(&actor, Action::AccessRevoke, None, None, Some(&r.0), now)
     })?;
     db.commit()?;
     ctx.out.note(&format!(

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Context;
 use super::list::Skipped;
-use crate::audit::{ACTIONS, ChainReport, Event, Filter};
+use crate::audit::{Action, ChainReport, Event, Filter};
 use crate::error::{Error, Result};
 use crate::names::{When, fmt_time, now_ms};
 use crate::output::{OutFile, or_dash, stdout_error};
@@ -44,8 +44,8 @@ pub struct FilterArgs {
     pub key: Option<String>,
 
     /// Only events of this action (init, generate, get, revoke, …)
-    #[arg(long, value_name = "A", value_parser = clap::builder::PossibleValuesParser::new(ACTIONS))]
-    pub action: Option<String>,
+    #[arg(long, value_name = "A", value_parser = action_parser())]
+    pub action: Option<Action>,
 
     /// Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)
     #[arg(long, value_name = "WHEN")]
@@ -60,11 +60,18 @@ pub struct FilterArgs {
     pub all_envs: bool,
 }
 
+/// `--action`: one of the action names, listed in help and completions.
+fn action_parser() -> impl clap::builder::TypedValueParser<Value = Action> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Action::ALL.map(Action::as_str))
+        .map(|s: String| Action::from_name(&s).expect("one of the possible values"))
+}
+
 impl FilterArgs {
     fn filter(&self, now: i64) -> Filter {
         Filter {
             key: self.key.clone(),
-            action: self.action.clone(),
+            action: self.action,
             since: self.since.map(|w| w.before(now)),
             until: self.until.map(|w| w.before(now)),
         }
@@ -195,7 +202,7 @@ fn show(ctx: &Context, f: &FilterArgs, limit: Option<usize>, now: i64) -> Result
             vec![
                 fmt_time(e.time),
                 e.env.clone(),
-                e.action.clone(),
+                e.action.to_string(),
                 or_dash(e.key.clone()),
                 or_dash(e.version.map(|v| v.to_string())),
                 format!(
@@ -277,7 +284,7 @@ fn write_events(
                     e.chain.to_owned(),
                     e.seq.to_string(),
                     crate::names::fmt_time_ms(e.time),
-                    e.action.clone(),
+                    e.action.to_string(),
                     e.key.clone().unwrap_or_default(),
                     e.version.map(|v| v.to_string()).unwrap_or_default(),
                     e.actor.recipient.clone(),

@@ -211,7 +211,7 @@ fn check_env(
 fn last_access(ctx: &Context, db: &EnvDb) -> Result<HashMap<String, i64>> {
     let mut last = HashMap::new();
     for e in crate::cmd::audit::access_events(ctx, db)? {
-        if matches!(e.action.as_str(), "get" | "run" | "export")
+        if e.action.releases_value()
             && let Some(k) = e.key
         {
             let t = last.entry(k).or_insert(e.time);

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::crypto::RecipientString;
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::names::{EnvName, now_ms};
 use crate::vault::EnvDb;
@@ -98,7 +99,7 @@ fn add(ctx: &Context, name: EnvName, extra: Vec<RecipientString>) -> Result<()> 
         for r in &recipients {
             db.add_recipient(r, &actor, now)?;
         }
-        db.record(&actor, "env-add", None, None, None, now)
+        db.record(&actor, Action::EnvAdd, None, None, None, now)
     })?;
     if ctx.out.json {
         return ctx.out.json(&serde_json::json!({

@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use super::Context;
 use crate::crypto::{self, Secret};
 use crate::dotenv::parse_dotenv;
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::names::{KeyName, now_ms};
 use crate::vault::NewKey;
@@ -106,7 +107,7 @@ pub fn run(args: ImportArgs, ctx: &Context) -> Result<()> {
             }
             db.record(
                 &actor,
-                "import",
+                Action::Import,
                 Some(name.as_str()),
                 Some(version),
                 None,
@@ -116,6 +117,11 @@ pub fn run(args: ImportArgs, ctx: &Context) -> Result<()> {
         Ok(())
     })?;
     db.commit()?;
+    for (_, name, _) in &entries {
+        if let Some(w) = crate::names::loader_warning(name) {
+            ctx.out.warn(&w);
+        }
+    }
     if ctx.out.json {
         return ctx.out.json(&serde_json::json!({
             "env": db.env, "added": added, "updated": updated,

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::crypto::{self, IdentitySpec, RecipientString};
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::names::{EnvName, now_ms};
 use crate::vault::paths::create_private_dir;
@@ -164,7 +165,7 @@ fn build(
             for r in recipients {
                 db.add_recipient(r, actor, now)?;
             }
-            db.record(actor, "init", None, None, None, now)
+            db.record(actor, Action::Init, None, None, None, now)
         })?;
     }
     Ok(())

@@ -8,6 +8,7 @@ use super::Context;
 use super::check::env_list;
 use super::rotate::{Old, Rotated, rotate_key};
 use crate::crypto::{self, RecipientString};
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::names::{Dur, EnvName, now_ms};
 use crate::vault::{EnvDb, KeyMeta, Status};
@@ -161,7 +162,7 @@ pub fn run(args: OffboardArgs, ctx: &Context) -> Result<()> {
                     db.remove_recipient(&args.recipient)?;
                     db.record(
                         &actor,
-                        "offboard",
+                        Action::Offboard,
                         None,
                         None,
                         Some(&format!("{}: {reason}", args.recipient)),

@@ -3,6 +3,7 @@
 use clap::Args;
 
 use super::Context;
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::names::{KeyName, fmt_time, now_ms};
 use crate::vault::Status;
@@ -45,7 +46,7 @@ pub fn run(args: RevokeArgs, ctx: &Context) -> Result<()> {
         if n > 0 {
             db.record(
                 &actor,
-                "revoke",
+                Action::Revoke,
                 Some(args.name.as_str()),
                 args.version,
                 Some(&args.reason),

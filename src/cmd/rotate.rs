@@ -4,11 +4,11 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{Context, KeyMetaArgs};
-use crate::audit::Actor;
+use crate::audit::{Action, Actor};
 use crate::crypto::{self, Secret};
 use crate::error::{Error, Result};
 use crate::names::{Dur, EnvName, KeyName, now_ms};
-use crate::vault::{EnvDb, KeyMeta, Kind, Status};
+use crate::vault::{EnvDb, KeyMeta, Kind, Status, Tx};
 
 /// Rotate a key: issue a new version and retire the old one
 ///
@@ -81,7 +81,7 @@ pub struct Rotated {
 /// Runs inside the caller's batch; records the `rotate` event.
 #[allow(clippy::too_many_arguments)]
 pub fn rotate_key(
-    db: &EnvDb,
+    db: &Tx<'_>,
     key: &KeyMeta,
     previous: u32,
     value: &Secret,
@@ -107,7 +107,7 @@ pub fn rotate_key(
     }
     db.record(
         actor,
-        "rotate",
+        Action::Rotate,
         Some(key.name.as_str()),
         Some(version),
         reason,

@@ -5,7 +5,7 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 use super::Context;
-use crate::audit::Access;
+use crate::audit::Action;
 use crate::crypto::{self, Secret};
 use crate::error::{Error, Result};
 use crate::names::{fmt_time_ms, now_ms};
@@ -45,7 +45,7 @@ pub fn run(_args: VerifyArgs, ctx: &Context) -> Result<()> {
     // service branching on the exit code must see "no".
     if let Some(why) = malformed(&presented) {
         let db = ctx.open_env()?;
-        ctx.audit(&db, Access::Verify, None, None, "malformed")?;
+        ctx.audit(&db, Action::Verify, None, None, "malformed")?;
         return verdict(
             ctx,
             Verdict {
@@ -74,7 +74,7 @@ pub fn run(_args: VerifyArgs, ctx: &Context) -> Result<()> {
     {
         let env = info.env.to_owned();
         let db = ctx.open_env()?;
-        ctx.audit(&db, Access::Verify, None, None, "other-environment")?;
+        ctx.audit(&db, Action::Verify, None, None, "other-environment")?;
         return verdict(
             ctx,
             Verdict {
@@ -102,7 +102,7 @@ pub fn run(_args: VerifyArgs, ctx: &Context) -> Result<()> {
     let valid = version.verifies(now);
     ctx.audit(
         &db,
-        Access::Verify,
+        Action::Verify,
         Some(&key.name),
         Some(version.version),
         if valid { "ok" } else { status.as_str() },
@@ -212,7 +212,7 @@ fn reject_unknown(ctx: &Context, db: Option<&EnvDb>, why: &str) -> Result<()> {
             &opened
         }
     };
-    ctx.audit(db, Access::Verify, None, None, "unknown")?;
+    ctx.audit(db, Action::Verify, None, None, "unknown")?;
     verdict(
         ctx,
         Verdict {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::audit::Actor;
 use crate::crypto::RecipientString;
 use crate::error::Result;
-use crate::vault::store::EnvDb;
+use crate::vault::store::{EnvDb, Tx};
 
 /// A recipient with who added it and when.
 #[derive(Clone, Debug, Serialize)]
@@ -46,6 +46,10 @@ impl EnvDb {
             .is_some())
     }
 
+}
+
+/// Recipients change only inside a change (`EnvDb::batch`), with their event.
+impl Tx<'_> {
     /// Add a recipient; returns false when it was already there.
     pub fn add_recipient(&self, r: &RecipientString, actor: &Actor, now: i64) -> Result<bool> {
         let actor_id = self.actor_id(actor)?;

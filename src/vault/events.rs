@@ -3,11 +3,13 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use crate::audit::{self, Actor, Canonical, Event, GENESIS};
+use crate::audit::{self, Action, Actor, Canonical, Event, GENESIS};
 use crate::error::Result;
-use crate::vault::store::EnvDb;
+use crate::vault::store::{EnvDb, Tx};
 
-impl EnvDb {
+/// Actors and lifecycle events are written only inside a change (`EnvDb::batch`), so an
+/// event is always committed with the change it describes (DESIGN §5).
+impl Tx<'_> {
     /// The actor's row id, inserted on first use.
     pub fn actor_id(&self, actor: &Actor) -> Result<i64> {
         if let Some((cached, id)) = &*self.actor_cache.borrow()
@@ -39,7 +41,7 @@ impl EnvDb {
     pub fn record(
         &self,
         actor: &Actor,
-        action: &str,
+        action: Action,
         key: Option<&str>,
         version: Option<u32>,
         reason: Option<&str>,
@@ -69,12 +71,15 @@ impl EnvDb {
             .prepare_cached(
                 "INSERT INTO events(time, action, key, version, actor, reason, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
-            .execute(params![now, audit::action_code(action)?, key, version, actor_id, reason, &hash[..]])?;
+            .execute(params![now, action.code(), key, version, actor_id, reason, &hash[..]])?;
         self.chain_head.set(Some(hash));
         Ok(())
     })())
     }
 
+}
+
+impl EnvDb {
     /// Every lifecycle event, oldest first, with its chain checked as it is read:
     /// `Err(BrokenChain)` names the first event whose hash does not follow.
     pub fn lifecycle_events(&self) -> Result<Vec<Event>> {
@@ -108,14 +113,14 @@ impl EnvDb {
                 ));
             }
             let code: i64 = r.get(2)?;
-            let Some(action) = audit::action_name(code) else {
+            let Some(action) = Action::from_code(code).filter(|a| !a.is_access()) else {
                 return Err(audit::broken(&self.env, "lifecycle", seq, "unknown action"));
             };
             let canon = Canonical {
                 v: 1,
                 time: r.get(1)?,
                 env: self.env.to_string(),
-                action: action.to_owned(),
+                action: action.as_str().to_owned(),
                 key: r.get(3)?,
                 version: r.get(4)?,
                 recipient,
@@ -134,7 +139,10 @@ impl EnvDb {
                     "its hash does not match its content and the previous event (edited, deleted or reordered)",
                 ));
             }
-            out.push(canon.into_event("lifecycle", seq, prev, hash));
+            let event = canon
+                .into_event("lifecycle", seq, prev, hash)
+                .ok_or_else(|| audit::broken(&self.env, "lifecycle", seq, "unknown action"))?;
+            out.push(event);
             prev = hash;
             expect_seq += 1;
         }

@@ -185,7 +185,10 @@ impl Journal {
             }
             let canon: Canonical = serde_json::from_slice(&plain)
                 .map_err(|_| broken(seq, "its content is malformed"))?;
-            out.push(canon.into_event("access", seq, prev, hash));
+            let event = canon
+                .into_event("access", seq, prev, hash)
+                .ok_or_else(|| broken(seq, "unknown action"))?;
+            out.push(event);
             prev = hash;
             expect += 1;
         }

@@ -7,7 +7,7 @@ use crate::crypto::{Format, GenSpec, Secret};
 use crate::error::{Error, Result};
 use crate::names::KeyName;
 use crate::vault::schema::*;
-use crate::vault::store::EnvDb;
+use crate::vault::store::{EnvDb, Tx};
 
 /// A version's status at a given moment. Only `active` is ever handed out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -433,7 +433,11 @@ impl EnvDb {
         })())
     }
 
-    // ------------------------------------------------------------ writes
+}
+
+/// Writes: only inside a change (`EnvDb::batch`), so each lands in one SQL transaction
+/// and, through `commit`, in one atomic file replacement with its event.
+impl Tx<'_> {
 
     /// Insert a new key (no versions yet) and return its id.
     pub fn insert_key(
@@ -580,11 +584,6 @@ impl EnvDb {
             params![status, retire_at, ST_ACTIVE, ST_RETIRING, batch_time],
         )?)
     })())
-    }
-
-    /// When the key's newest version was issued (for rotation policies).
-    pub fn last_issued(&self, key: &KeyMeta) -> Result<i64> {
-        Ok(self.current(key)?.created)
     }
 }
 

@@ -15,4 +15,4 @@ pub mod store;
 
 pub use keys::{KeyMeta, KeyState, Kind, NewKey, Status, VersionInfo};
 pub use paths::VaultPaths;
-pub use store::EnvDb;
+pub use store::{EnvDb, Tx};

@@ -24,15 +24,15 @@ use crate::vault::schema::{self, FORMAT_VERSION};
 pub struct EnvDb {
     pub env: EnvName,
     pub path: PathBuf,
-    pub(crate) conn: Connection,
+    pub(in crate::vault) conn: Connection,
     paths: VaultPaths,
     lock: Option<EnvLock>,
     format_version: i64,
     /// Per-process caches for batches (rotate --all, import): the last actor's row id
     /// and the lifecycle chain's head. Only this writer changes either while it holds
     /// the lock.
-    pub(crate) actor_cache: std::cell::RefCell<Option<(crate::audit::Actor, i64)>>,
-    pub(crate) chain_head: std::cell::Cell<Option<[u8; 32]>>,
+    pub(in crate::vault) actor_cache: std::cell::RefCell<Option<(crate::audit::Actor, i64)>>,
+    pub(in crate::vault) chain_head: std::cell::Cell<Option<[u8; 32]>>,
 }
 
 impl std::fmt::Debug for EnvDb {
@@ -41,6 +41,20 @@ impl std::fmt::Debug for EnvDb {
             .field("env", &self.env)
             .field("writable", &self.lock.is_some())
             .finish_non_exhaustive()
+    }
+}
+
+/// A change in progress on an environment opened for writing (see `EnvDb::batch`):
+/// the write methods live here, so no row is written outside a transaction of a
+/// writer holding the lock. Reads go through to the environment.
+pub struct Tx<'a> {
+    db: &'a EnvDb,
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = EnvDb;
+    fn deref(&self) -> &EnvDb {
+        self.db
     }
 }
 
@@ -243,7 +257,7 @@ impl EnvDb {
     pub fn create(
         paths: &VaultPaths,
         env: &EnvName,
-        fill: impl FnOnce(&mut EnvDb) -> Result<()>,
+        fill: impl FnOnce(&Tx<'_>) -> Result<()>,
     ) -> Result<()> {
         let lock = lock_env(&paths.env_lock(env), env)?;
         let path = paths.env_file(env);
@@ -271,16 +285,22 @@ impl EnvDb {
             actor_cache: Default::default(),
             chain_head: Default::default(),
         };
-        fill(&mut db)?;
+        db.batch(fill)?;
         db.commit()
     }
 
-    /// Run `f` in one SQL transaction. Atomicity on disk comes from `commit` (a failed
-    /// command never commits); this makes bulk changes fast and keeps a failed step
-    /// from leaving half its rows behind in memory.
-    pub fn batch<T>(&mut self, f: impl FnOnce(&mut EnvDb) -> Result<T>) -> Result<T> {
+    /// Run `f` in one SQL transaction: the only way to write rows (`Tx` carries the
+    /// write methods). Atomicity on disk comes from `commit` (a failed command never
+    /// commits); this makes bulk changes fast and keeps a failed step from leaving half
+    /// its rows behind in memory.
+    pub fn batch<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        if self.lock.is_none() {
+            return Err(Error::Other(
+                "internal: change to an environment opened read-only".into(),
+            ));
+        }
         self.conn.execute_batch("BEGIN")?;
-        match f(self) {
+        match f(&Tx { db: self }) {
             Ok(out) => {
                 self.conn.execute_batch("COMMIT")?;
                 Ok(out)
@@ -513,7 +533,7 @@ mod tests {
         let actor = crate::audit::Actor::named(&r.0, "file");
         EnvDb::create(&paths, &env, |db| {
             db.add_recipient(&r, &actor, 0)?;
-            db.record(&actor, "init", None, None, None, 0)
+            db.record(&actor, crate::audit::Action::Init, None, None, None, 0)
         })
         .unwrap();
         let mut db = EnvDb::open_read(&paths, &env, &id).unwrap();

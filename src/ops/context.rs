@@ -1,0 +1,240 @@
+//! The `Context` every operation runs in: where the vault is, which identity and
+//! environment are in use, the clock, and how to print. Resolved once from the global
+//! flags; identities are unlocked on first need.
+
+use std::cell::OnceCell;
+
+use crate::audit::{Action, Actor};
+use crate::cli::Cli;
+use crate::crypto::{IdentitySpec, Unlocked, load_identity};
+use crate::error::{Error, Result};
+use crate::names::{EnvName, KeyName};
+use crate::output::Output;
+use crate::vault::journal::Journal;
+use crate::vault::paths::{default_identity_path, default_vault_dir};
+use crate::vault::{EnvDb, VaultPaths};
+
+/// Environments the identity cannot open, with why.
+pub type Skipped = Vec<(EnvName, Error)>;
+
+/// What every command needs: resolved once from the global flags.
+pub struct Context {
+    pub paths: VaultPaths,
+    pub env: EnvName,
+    /// Whether `-e`/`KEYWARD_ENV` was given (`scan` covers every environment otherwise).
+    pub env_explicit: bool,
+    pub identity_spec: IdentitySpec,
+    identity: OnceCell<Unlocked>,
+    pub out: Output,
+    /// The time this command runs at, read once (see `clock`).
+    now: i64,
+}
+
+impl Context {
+    pub fn new(cli: &Cli) -> Result<Context> {
+        let root = match &cli.vault {
+            Some(p) if !p.as_os_str().is_empty() => p.clone(),
+            _ => default_vault_dir()?,
+        };
+        let default_identity = default_identity_path()?;
+        let identity_spec = match &cli.identity {
+            Some(s) => IdentitySpec::from_arg(s, default_identity),
+            None => IdentitySpec::Default(default_identity),
+        };
+        // A literal secret key in argv is visible to every process on the machine.
+        if let (IdentitySpec::Literal(_), Some(given)) = (&identity_spec, &cli.identity)
+            && std::env::var("KEYWARD_IDENTITY").ok().as_deref() != Some(given.as_str())
+        {
+            return Err(Error::usage(
+                "refusing a secret key on the command line, where every process can read it\nhint: put it in KEYWARD_IDENTITY, or in a 0600 file passed with --identity FILE",
+            ));
+        }
+        Ok(Context {
+            paths: VaultPaths::new(root),
+            env: cli
+                .env
+                .clone()
+                .unwrap_or_else(|| "dev".parse().expect("valid")),
+            env_explicit: cli.env.is_some(),
+            identity_spec,
+            identity: OnceCell::new(),
+            out: Output::new(cli.json, cli.quiet),
+            now: clock()?,
+        })
+    }
+
+    /// The time this command runs at, in unix ms: one reading for the whole command, so
+    /// every event and status of one command agree.
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    /// The identity in use, unlocked on first need: a running agent first (for the
+    /// default identity), then the file, asking for its passphrase if it has one.
+    pub fn identity(&self) -> Result<&Unlocked> {
+        if let Some(id) = self.identity.get() {
+            return Ok(id);
+        }
+        let id = match &self.identity_spec {
+            IdentitySpec::Default(path) | IdentitySpec::File(path) => {
+                match crate::agent::client_for(path)? {
+                    Some(agent) => agent,
+                    None => load_identity(&self.identity_spec)?,
+                }
+            }
+            spec => load_identity(spec)?,
+        };
+        Ok(self.identity.get_or_init(|| id))
+    }
+
+    pub fn actor(&self) -> Result<Actor> {
+        Ok(Actor::current(self.identity()?))
+    }
+
+    /// The actor for `init` when it has just created the identity (not unlocked it).
+    pub fn actor_for_recipient(&self, recipient: &str) -> Result<Actor> {
+        match self.identity.get() {
+            Some(id) => Ok(Actor::current(id)),
+            None => Ok(Actor::named(recipient, "passphrase")),
+        }
+    }
+
+    /// Open the current environment read-only (no writer lock).
+    pub fn open_env(&self) -> Result<EnvDb> {
+        self.open_env_named(&self.env)
+    }
+
+    pub fn open_env_named(&self, env: &EnvName) -> Result<EnvDb> {
+        self.paths.require()?;
+        EnvDb::open_read(&self.paths, env, self.identity()?.as_age())
+    }
+
+    /// Open the current environment for a read-modify-write (writer lock held).
+    pub fn write_env(&self) -> Result<EnvDb> {
+        self.write_env_named(&self.env)
+    }
+
+    pub fn write_env_named(&self, env: &EnvName) -> Result<EnvDb> {
+        self.paths.require()?;
+        let identity = self.identity()?;
+        EnvDb::open_write(&self.paths, env, identity.as_age())
+    }
+
+    /// Record an access event in the journal, durably, before a value leaves the
+    /// process (DESIGN §5: fail closed).
+    pub fn audit(
+        &self,
+        db: &EnvDb,
+        access: Action,
+        key: Option<&KeyName>,
+        version: Option<u32>,
+        outcome: &str,
+    ) -> Result<()> {
+        let actor = self.actor()?;
+        let canon = crate::audit::canonical(
+            &db.env,
+            &actor,
+            access,
+            key.map(KeyName::as_str),
+            version,
+            None,
+            Some(outcome),
+            crate::names::now_ms(),
+        );
+        let key = db.audit_key()?;
+        Journal::open(&self.paths, &db.env)?.append(&key, canon)
+    }
+
+    /// Record one access event per key handed out, in one durable journal transaction
+    /// (`run` and `export` hand out many keys at once).
+    pub fn audit_all(
+        &self,
+        db: &EnvDb,
+        access: Action,
+        keys: Vec<(&KeyName, Option<u32>)>,
+        outcome: &str,
+    ) -> Result<u64> {
+        let actor = self.actor()?;
+        let now = crate::names::now_ms();
+        let events = keys.into_iter().map(|(k, v)| {
+            crate::audit::canonical(
+                &db.env,
+                &actor,
+                access,
+                Some(k.as_str()),
+                v,
+                None,
+                Some(outcome),
+                now,
+            )
+        });
+        let key = db.audit_key()?;
+        Journal::open(&self.paths, &db.env)?.append_all(&key, events)
+    }
+
+    /// Every environment in the vault: those this identity opens, and the others with
+    /// why not (never an error by itself: DESIGN §3).
+    pub fn open_all_envs(&self) -> Result<(Vec<EnvDb>, Skipped)> {
+        let mut open = Vec::new();
+        let mut skipped = Vec::new();
+        let identity = self.identity()?;
+        for env in self.paths.env_names()? {
+            match EnvDb::open_read(&self.paths, &env, identity.as_age()) {
+                Ok(db) => open.push(db),
+                Err(e @ Error::NotARecipient { .. }) => skipped.push((env, e)),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((open, skipped))
+    }
+}
+
+/// The keys `run` and `export` hand out, with their versions and values: each key
+/// `only` names (unusable ones are exit 4, before anything is handed out), or every
+/// active key.
+pub fn handed_out(
+    db: &EnvDb,
+    only: Option<&[KeyName]>,
+    now: i64,
+) -> Result<Vec<(KeyName, u32, crate::crypto::Secret)>> {
+    let mut keys = Vec::new();
+    match only {
+        Some(names) => {
+            for name in names {
+                let (_, v, value) = db.usable_value(name, None, now)?;
+                keys.push((name.clone(), v.version, value));
+            }
+        }
+        None => {
+            for k in db.keys()? {
+                if k.current.status(now) == crate::vault::Status::Active {
+                    let value = db.value(&k.meta, k.current.version)?;
+                    keys.push((k.meta.name.clone(), k.current.version, value));
+                }
+            }
+        }
+    }
+    Ok(keys)
+}
+
+
+/// The clock. Test builds (debug assertions on, which is what `cargo test` runs) honour
+/// `KEYWARD_TEST_NOW` — RFC 3339, a date, or unix milliseconds — so tests set the time
+/// instead of waiting for it to pass. Release builds have no such variable: a
+/// production binary always reads the system clock.
+fn clock() -> Result<i64> {
+    #[cfg(debug_assertions)]
+    if let Some(v) = std::env::var_os("KEYWARD_TEST_NOW") {
+        let v = v.to_string_lossy();
+        if let Ok(ms) = v.parse::<i64>() {
+            return Ok(ms);
+        }
+        return match v.parse::<crate::names::When>() {
+            Ok(crate::names::When::At(ms)) => Ok(ms),
+            _ => Err(Error::usage(format!(
+                "KEYWARD_TEST_NOW: `{v}` is not a time (unix ms or RFC 3339)"
+            ))),
+        };
+    }
+    Ok(crate::names::now_ms())
+}

@@ -1,0 +1,8 @@
+//! What keyward does: each operation takes a typed request and returns a typed report.
+//! The rules (journal before release, status only moves forward, every value
+//! validated) are written here once; `cmd` only turns flags into requests and renders
+//! reports, and `vault` only stores.
+
+pub mod context;
+
+pub use context::{Context, Skipped};

@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::{Args, ValueEnum};
 
 use super::Context;
-use crate::audit::Access;
+use crate::audit::Action;
 use crate::dotenv::{dotenv_line, shell_line};
 use crate::error::{Error, Result};
 use crate::names::{KeyName, loader_refusal, loader_variables_refused, now_ms};
@@ -65,7 +65,7 @@ pub fn run(args: ExportArgs, ctx: &Context) -> Result<()> {
     }
     if !keys.is_empty() {
         let events = keys.iter().map(|(n, v, _)| (n, Some(*v))).collect();
-        ctx.audit_all(&db, Access::Export, events, "ok")?;
+        ctx.audit_all(&db, Action::Export, events, "ok")?;
     }
     let mut out = zeroize::Zeroizing::new(Vec::new());
     match args.format {

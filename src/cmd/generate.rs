@@ -4,6 +4,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{Context, KeyMetaArgs};
+use crate::audit::Action;
 use crate::crypto::{self, DEFAULT_BYTES, DEFAULT_PREFIX, Format, GenSpec, MAX_BYTES, MIN_BYTES};
 use crate::error::{Error, Result};
 use crate::names::{KeyName, Prefix, loader_warning, now_ms};
@@ -92,7 +93,7 @@ pub fn run(args: GenerateArgs, ctx: &Context) -> Result<()> {
         let version = db.add_version(&key, 0, &value, expires, now)?;
         db.record(
             &actor,
-            "generate",
+            Action::Generate,
             Some(args.name.as_str()),
             Some(version),
             None,

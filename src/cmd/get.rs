@@ -5,7 +5,7 @@ use std::io;
 use clap::Args;
 
 use super::Context;
-use crate::audit::Access;
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::names::{KeyName, now_ms};
 
@@ -45,7 +45,7 @@ pub fn run(args: GetArgs, ctx: &Context) -> Result<()> {
     // DESIGN §5: journal before release.
     ctx.audit(
         &env,
-        Access::Get,
+        Action::Get,
         Some(&args.name),
         Some(version.version),
         "ok",

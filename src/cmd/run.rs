@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use clap::Args;
 
 use super::Context;
-use crate::audit::Access;
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::names::{KeyName, loader_refusal, loader_variables_refused, now_ms};
 use crate::redact::{MIN_LEN, Redactor};
@@ -217,7 +217,7 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<()> {
     // DESIGN §5: every key handed out is journaled before the child can see it.
     if !keys.is_empty() {
         let events = keys.iter().map(|(n, v, _)| (n, Some(*v))).collect();
-        ctx.audit_all(&db, Access::Run, events, "ok")?;
+        ctx.audit_all(&db, Action::Run, events, "ok")?;
     }
     drop(db);
 

@@ -3,6 +3,7 @@
 use clap::Args;
 
 use super::{Context, KeyMetaArgs};
+use crate::audit::Action;
 use crate::crypto;
 use crate::error::Result;
 use crate::names::{KeyName, loader_warning, now_ms};
@@ -36,7 +37,7 @@ pub fn run(args: SetArgs, ctx: &Context) -> Result<()> {
         let version = db.add_version(&key, 0, &value, expires, now)?;
         db.record(
             &actor,
-            "set",
+            Action::Set,
             Some(args.name.as_str()),
             Some(version),
             None,

@@ -40,7 +40,7 @@ fn main() {
         let me = RecipientString(identity.recipient.clone());
         EnvDb::create(&paths, &env, |db| {
             db.add_recipient(&me, &actor, now)?;
-            db.record(&actor, "init", None, None, None, now)
+            db.record(&actor, audit::Action::Init, None, None, None, now)
         })
         .expect("create env");
     }
@@ -62,7 +62,14 @@ fn main() {
             let key = db.insert_key(&name, Some(&spec), &meta, now)?;
             let value = crypto::generate(&spec, &env);
             let v = db.add_version(&key, 0, &value, None, now)?;
-            db.record(&actor, "generate", Some(name.as_str()), Some(v), None, now)?;
+            db.record(
+                &actor,
+                audit::Action::Generate,
+                Some(name.as_str()),
+                Some(v),
+                None,
+                now,
+            )?;
         }
         Ok(())
     })
@@ -77,7 +84,7 @@ fn main() {
             audit::canonical(
                 &env,
                 &actor,
-                "get",
+                audit::Action::Get,
                 Some(&name),
                 Some(1),
                 None,

@@ -34,7 +34,7 @@ fn fixture(keys: usize) -> Fixture {
     let now = now_ms();
     EnvDb::create(&paths, &env, |db| {
         db.add_recipient(&me, &actor, now)?;
-        db.record(&actor, "init", None, None, None, now)
+        db.record(&actor, audit::Action::Init, None, None, None, now)
     })
     .unwrap();
     let spec = GenSpec {
@@ -88,7 +88,7 @@ fn benches(c: &mut Criterion) {
             let canon = audit::canonical(
                 &f.env,
                 &actor,
-                "get",
+                audit::Action::Get,
                 Some("K005000"),
                 Some(1),
                 None,

@@ -421,7 +421,11 @@ fn verify_of_hostile_input_is_a_rejection_with_its_reason() {
 #[test]
 fn import_of_a_loader_variable_warns_when_it_is_stored() {
     let kw = Sandbox::with_vault();
-    fs::write(kw.path("in.env"), "LD_PRELOAD=/tmp/evil.so\nSAFE_KEY=value-1234\n").unwrap();
+    fs::write(
+        kw.path("in.env"),
+        "LD_PRELOAD=/tmp/evil.so\nSAFE_KEY=value-1234\n",
+    )
+    .unwrap();
     kw.cmd(["import", "in.env", "--format", "dotenv"])
         .assert()
         .success()

@@ -4,8 +4,8 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::Context;
-use crate::crypto::{RecipientString, short_recipient};
 use crate::audit::Action;
+use crate::crypto::{RecipientString, short_recipient};
 use crate::error::{Error, Result};
 use crate::names::{fmt_time, fmt_time_ms, now_ms};
 use crate::output::or_dash;

@@ -4,8 +4,8 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::Context;
-use crate::crypto::RecipientString;
 use crate::audit::Action;
+use crate::crypto::RecipientString;
 use crate::error::{Error, Result};
 use crate::names::{EnvName, now_ms};
 use crate::vault::EnvDb;

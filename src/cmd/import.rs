@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::Context;
+use crate::audit::Action;
 use crate::crypto::{self, Secret};
 use crate::dotenv::parse_dotenv;
-use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::names::{KeyName, now_ms};
 use crate::vault::NewKey;

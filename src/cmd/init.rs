@@ -6,8 +6,8 @@ use clap::Args;
 use serde::Serialize;
 
 use super::Context;
-use crate::crypto::{self, IdentitySpec, RecipientString};
 use crate::audit::Action;
+use crate::crypto::{self, IdentitySpec, RecipientString};
 use crate::error::{Error, Result};
 use crate::names::{EnvName, now_ms};
 use crate::vault::paths::create_private_dir;

@@ -217,7 +217,6 @@ pub fn handed_out(
     Ok(keys)
 }
 
-
 /// The clock. Test builds (debug assertions on, which is what `cargo test` runs) honour
 /// `KEYWARD_TEST_NOW` — RFC 3339, a date, or unix milliseconds — so tests set the time
 /// instead of waiting for it to pass. Release builds have no such variable: a

@@ -45,7 +45,6 @@ impl EnvDb {
             .optional()?
             .is_some())
     }
-
 }
 
 /// Recipients change only inside a change (`EnvDb::batch`), with their event.

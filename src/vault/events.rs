@@ -76,7 +76,6 @@ impl Tx<'_> {
         Ok(())
     })())
     }
-
 }
 
 impl EnvDb {

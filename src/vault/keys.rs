@@ -432,13 +432,11 @@ impl EnvDb {
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })())
     }
-
 }
 
 /// Writes: only inside a change (`EnvDb::batch`), so each lands in one SQL transaction
 /// and, through `commit`, in one atomic file replacement with its event.
 impl Tx<'_> {
-
     /// Insert a new key (no versions yet) and return its id.
     pub fn insert_key(
         &self,

@@ -626,7 +626,10 @@ impl std::str::FromStr for RecipientString {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         let s = s.trim();
-        if s.starts_with("age1pq") {
+        // Go age's post-quantum recipients have the HRP `age1pq` (`age1pq1…`). An X25519
+        // recipient's data may itself start with `pq` (about 1 in 1024 keys), but never
+        // with `pq1`: `1` is not a bech32 data character.
+        if s.starts_with("age1pq1") {
             return Err("post-quantum age recipients are not supported yet".into());
         }
         if s.starts_with("age1") {

@@ -435,3 +435,25 @@ fn import_of_a_loader_variable_warns_when_it_is_stored() {
     // Stored, but never injected without the explicit allowance.
     kw.cmd(["run", "--", "true"]).assert().code(1);
 }
+
+/// An X25519 recipient whose data happens to start with `pq` (about 1 in 1024 keys) is
+/// not a post-quantum recipient (`age1pq1…`): refusing it made `init` fail at random.
+#[test]
+fn an_x25519_recipient_starting_with_pq_is_accepted() {
+    use age::secrecy::ExposeSecret;
+    let id = std::iter::repeat_with(age::x25519::Identity::generate)
+        .take(200_000)
+        .find(|id| id.to_public().to_string().starts_with("age1pq"))
+        .expect("one in about 1024 recipients starts with age1pq");
+    let mut kw = Sandbox::new();
+    let path = kw.path("pq.key");
+    fs::write(&path, format!("{}\n", id.to_string().expose_secret())).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    kw.identity = Some(path);
+    kw.cmd(["init"]).assert().success();
+    kw.generate("A");
+    kw.cmd(["get", "A"]).assert().success();
+    kw.cmd(["access", "grant", &id.to_public().to_string(), "-e", "test"])
+        .assert()
+        .success();
+}

@@ -137,6 +137,28 @@ pub enum Error {
     },
     #[error("{0}")]
     Refused(String),
+    /// `run`/`export` of a key whose name changes how programs load (DESIGN: whoever can
+    /// write an environment must not be able to run code in every teammate's command).
+    #[error(
+        "refusing to {} {}: such a variable changes how programs are loaded or shells start, so whoever can write this environment could run code here; nothing was done\nhint: if the key is meant to set it, pass {}",
+        if *.access == crate::audit::Action::Export { "export" } else { "inject" },
+        backticked(.names),
+        .names.iter().map(|n| format!("--allow-name {n}")).collect::<Vec<_>>().join(" ")
+    )]
+    LoaderVariable {
+        names: Vec<KeyName>,
+        access: crate::audit::Action,
+    },
+    #[error(
+        "the value of `{name}` is not UTF-8, which JSON cannot carry\nhint: use --format dotenv or shell"
+    )]
+    NotUtf8 { name: KeyName },
+    #[error(
+        "stdout is closed: there is nowhere to print the value, so it was not read\nhint: run `keyward get` with stdout open, e.g. redirected to a file or a pipe"
+    )]
+    StdoutClosed,
+    #[error("stdout was closed before the value of `{name}` was written: it was not delivered")]
+    NotDelivered { name: KeyName },
     #[error("{action} `{}`: {source}", path.display())]
     Io {
         action: &'static str,
@@ -160,6 +182,15 @@ pub enum Error {
     /// Stdout was closed (`keyward list | head`): end quietly.
     #[error("")]
     BrokenPipe,
+}
+
+/// `A`, `B` → "`A`, `B`".
+fn backticked(names: &[KeyName]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Error {
@@ -190,7 +221,14 @@ impl Error {
             Error::PartlyDone { failed, .. } => failed.exit_code(),
             Error::ChildExit(code) => *code,
             Error::BrokenPipe => 0,
-            Error::NewerFormat { .. } | Error::Refused(_) | Error::Io { .. } | Error::Other(_) => 1,
+            Error::NewerFormat { .. }
+            | Error::Refused(_)
+            | Error::LoaderVariable { .. }
+            | Error::NotUtf8 { .. }
+            | Error::StdoutClosed
+            | Error::NotDelivered { .. }
+            | Error::Io { .. }
+            | Error::Other(_) => 1,
         }
     }
 

@@ -91,31 +91,6 @@ pub fn is_loader_variable(name: &str) -> bool {
     LOADER_VARIABLES.contains(&name) || LOADER_PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
-/// The keys among `names` that are loader variables and not in `allowed`.
-pub fn loader_variables_refused<'a>(
-    names: impl Iterator<Item = &'a KeyName>,
-    allowed: &[KeyName],
-) -> Vec<&'a KeyName> {
-    names
-        .filter(|n| is_loader_variable(n.as_str()) && !allowed.contains(n))
-        .collect()
-}
-
-/// The message for refusing to `verb` (inject, export) loader variables, naming the
-/// flag that allows each one.
-pub fn loader_refusal(refused: &[&KeyName], verb: &str) -> String {
-    let names: Vec<String> = refused.iter().map(|n| format!("`{n}`")).collect();
-    let flags: Vec<String> = refused
-        .iter()
-        .map(|n| format!("--allow-name {n}"))
-        .collect();
-    format!(
-        "refusing to {verb} {}: such a variable changes how programs are loaded or shells start, so whoever can write this environment could run code here; nothing was done\nhint: if the key is meant to set it, pass {}",
-        names.join(", "),
-        flags.join(" ")
-    )
-}
-
 /// A warning for `set`/`generate` of a loader variable: stored, but `run` and
 /// `export` will refuse it without `--allow-name`.
 pub fn loader_warning(name: &KeyName) -> Option<String> {

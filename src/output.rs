@@ -64,6 +64,14 @@ impl Output {
             .map_err(stdout_error)
     }
 
+    /// Write bytes on stdout exactly (an export: values, not escaped).
+    pub fn data(&self, bytes: &[u8]) -> Result<()> {
+        let mut out = io::stdout().lock();
+        out.write_all(bytes)
+            .and_then(|_| out.flush())
+            .map_err(stdout_error)
+    }
+
     /// Print data as pretty JSON on stdout.
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
         let mut out = io::stdout().lock();
@@ -341,6 +349,28 @@ fn refuse_existing(path: &Path, force: bool) -> Result<()> {
             path.display()
         ))),
     }
+}
+
+/// Whether stdout was closed when keyward started (`keyward get A >&-`). Rust's runtime
+/// reopens a closed fd 0-2 on /dev/null, read-write, before `main`, so that no file
+/// opened later lands on it; writes then succeed and the value would vanish with exit
+/// 0. A shell's `> /dev/null` opens it write-only, so an explicit discard still works.
+pub fn stdout_was_closed() -> bool {
+    use std::os::fd::{AsFd, AsRawFd};
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let Ok(fd) = io::stdout().as_fd().try_clone_to_owned() else {
+        return true; // EBADF: closed, and not even reopened
+    };
+    let file = std::fs::File::from(fd);
+    let (Ok(meta), Ok(null)) = (file.metadata(), std::fs::metadata("/dev/null")) else {
+        return false;
+    };
+    if !meta.file_type().is_char_device() || meta.rdev() != null.rdev() {
+        return false;
+    }
+    // SAFETY: F_GETFL only reads the status flags of a descriptor we own.
+    let flags = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETFL) };
+    flags >= 0 && flags & libc::O_ACCMODE == libc::O_RDWR
 }
 
 #[cfg(test)]

@@ -1,15 +1,11 @@
 //! `keyward export`: the environment's active keys as dotenv, JSON or shell.
 
-use std::io::Write;
-
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use super::Context;
-use crate::audit::Action;
-use crate::dotenv::{dotenv_line, shell_line};
-use crate::error::{Error, Result};
-use crate::names::{KeyName, loader_refusal, loader_variables_refused, now_ms};
-use crate::output::stdout_error;
+use crate::error::Result;
+use crate::names::KeyName;
+pub use crate::ops::export::ExportFormat;
 
 /// Print the active keys as dotenv, JSON or shell `export` lines
 ///
@@ -40,63 +36,8 @@ pub struct ExportArgs {
     pub allow_names: Vec<KeyName>,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ExportFormat {
-    Dotenv,
-    Json,
-    Shell,
-}
-
 pub fn run(args: ExportArgs, ctx: &Context) -> Result<()> {
-    let db = ctx.open_env()?;
-    let now = now_ms();
-    let keys = super::handed_out(&db, args.only.as_deref(), now)?;
-    let refused = loader_variables_refused(keys.iter().map(|(n, _, _)| n), &args.allow_names);
-    if !refused.is_empty() {
-        return Err(Error::Refused(loader_refusal(&refused, "export")));
-    }
-    let not_utf8 = keys
-        .iter()
-        .find(|(_, _, v)| std::str::from_utf8(v.expose()).is_err());
-    if let (ExportFormat::Json, Some((name, _, _))) = (args.format, not_utf8) {
-        return Err(Error::Refused(format!(
-            "the value of `{name}` is not UTF-8, which JSON cannot carry\nhint: use --format dotenv or shell"
-        )));
-    }
-    if !keys.is_empty() {
-        let events = keys.iter().map(|(n, v, _)| (n, Some(*v))).collect();
-        ctx.audit_all(&db, Action::Export, events, "ok")?;
-    }
-    let mut out = zeroize::Zeroizing::new(Vec::new());
-    match args.format {
-        ExportFormat::Dotenv => {
-            for (name, _, v) in &keys {
-                out.extend_from_slice(&dotenv_line(name.as_str(), v.expose()));
-            }
-        }
-        ExportFormat::Shell => {
-            for (name, _, v) in &keys {
-                out.extend_from_slice(&shell_line(name.as_str(), v.expose()));
-            }
-        }
-        ExportFormat::Json => {
-            let map: serde_json::Map<String, serde_json::Value> = keys
-                .iter()
-                .map(|(n, _, v)| {
-                    (
-                        n.to_string(),
-                        serde_json::Value::String(String::from_utf8_lossy(v.expose()).into_owned()),
-                    )
-                })
-                .collect();
-            serde_json::to_writer_pretty(&mut *out, &map)
-                .map_err(|e| Error::Other(format!("cannot write JSON: {e}")))?;
-            out.push(b'\n');
-        }
-    }
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(&out)
-        .and_then(|_| stdout.flush())
-        .map_err(stdout_error)
+    let out =
+        crate::ops::export::export(ctx, args.format, args.only.as_deref(), &args.allow_names)?;
+    ctx.out.data(&out)
 }

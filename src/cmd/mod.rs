@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 use crate::names::{Dur, When};
 use crate::vault::NewKey;
 
-pub use crate::ops::context::{Context, Skipped, handed_out};
+pub use crate::ops::context::{Context, Skipped};
 
 /// Metadata flags shared by `generate`, `set` and `rotate`.
 #[derive(Debug, Clone, Args, Default)]

@@ -209,9 +209,8 @@ fn rotate_one(
 /// retired value may be the leaked one a rotation is meant to replace). Fingerprint
 /// lookup, then a constant-time comparison of the value itself.
 pub fn earlier_version_with(db: &EnvDb, key: &KeyMeta, value: &Secret) -> Result<Option<u32>> {
-    use subtle::ConstantTimeEq;
     for (k, v, old) in db.find_fingerprint(&value.fingerprint())? {
-        if k.id == key.id && bool::from(old.expose().ct_eq(value.expose())) {
+        if k.id == key.id && old.matches(value.expose()) {
             return Ok(Some(v.version));
         }
     }

@@ -12,7 +12,7 @@ use crate::names::{EnvName, KeyName};
 use crate::output::Output;
 use crate::vault::journal::Journal;
 use crate::vault::paths::{default_identity_path, default_vault_dir};
-use crate::vault::{EnvDb, VaultPaths};
+use crate::vault::{EnvDb, Journaled, VaultPaths};
 
 /// Environments the identity cannot open, with why.
 pub type Skipped = Vec<(EnvName, Error)>;
@@ -120,54 +120,35 @@ impl Context {
         EnvDb::open_write(&self.paths, env, identity.as_age())
     }
 
-    /// Record an access event in the journal, durably, before a value leaves the
-    /// process (DESIGN §5: fail closed).
-    pub fn audit(
+    /// Record access events — one per `(key, version)`, or one keyless event for an
+    /// empty list — durably, in one journal transaction, before anything is handed out
+    /// (DESIGN §5). The receipt is what opens a `Withheld` value.
+    pub(crate) fn journal(
         &self,
         db: &EnvDb,
         access: Action,
-        key: Option<&KeyName>,
-        version: Option<u32>,
+        keys: &[(&KeyName, u32)],
         outcome: &str,
-    ) -> Result<()> {
+    ) -> Result<Journaled> {
+        debug_assert!(access.is_access());
         let actor = self.actor()?;
-        let canon = crate::audit::canonical(
-            &db.env,
-            &actor,
-            access,
-            key.map(KeyName::as_str),
-            version,
-            None,
-            Some(outcome),
-            crate::names::now_ms(),
-        );
-        let key = db.audit_key()?;
-        Journal::open(&self.paths, &db.env)?.append(&key, canon)
-    }
-
-    /// Record one access event per key handed out, in one durable journal transaction
-    /// (`run` and `export` hand out many keys at once).
-    pub fn audit_all(
-        &self,
-        db: &EnvDb,
-        access: Action,
-        keys: Vec<(&KeyName, Option<u32>)>,
-        outcome: &str,
-    ) -> Result<u64> {
-        let actor = self.actor()?;
-        let now = crate::names::now_ms();
-        let events = keys.into_iter().map(|(k, v)| {
+        let event = |key: Option<&KeyName>, version: Option<u32>| {
             crate::audit::canonical(
                 &db.env,
                 &actor,
                 access,
-                Some(k.as_str()),
-                v,
+                key.map(KeyName::as_str),
+                version,
                 None,
                 Some(outcome),
-                now,
+                self.now,
             )
-        });
+        };
+        let events: Vec<_> = if keys.is_empty() {
+            vec![event(None, None)]
+        } else {
+            keys.iter().map(|(k, v)| event(Some(k), Some(*v))).collect()
+        };
         let key = db.audit_key()?;
         Journal::open(&self.paths, &db.env)?.append_all(&key, events)
     }
@@ -187,34 +168,6 @@ impl Context {
         }
         Ok((open, skipped))
     }
-}
-
-/// The keys `run` and `export` hand out, with their versions and values: each key
-/// `only` names (unusable ones are exit 4, before anything is handed out), or every
-/// active key.
-pub fn handed_out(
-    db: &EnvDb,
-    only: Option<&[KeyName]>,
-    now: i64,
-) -> Result<Vec<(KeyName, u32, crate::crypto::Secret)>> {
-    let mut keys = Vec::new();
-    match only {
-        Some(names) => {
-            for name in names {
-                let (_, v, value) = db.usable_value(name, None, now)?;
-                keys.push((name.clone(), v.version, value));
-            }
-        }
-        None => {
-            for k in db.keys()? {
-                if k.current.status(now) == crate::vault::Status::Active {
-                    let value = db.value(&k.meta, k.current.version)?;
-                    keys.push((k.meta.name.clone(), k.current.version, value));
-                }
-            }
-        }
-    }
-    Ok(keys)
 }
 
 /// The clock. Test builds (debug assertions on, which is what `cargo test` runs) honour

@@ -4,5 +4,10 @@
 //! reports, and `vault` only stores.
 
 pub mod context;
+pub mod export;
+pub mod release;
+pub mod run;
+pub mod verify;
 
 pub use context::{Context, Skipped};
+pub use release::{Release, Released, release};

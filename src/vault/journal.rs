@@ -15,6 +15,21 @@ use crate::error::{Error, Result};
 use crate::names::EnvName;
 use crate::vault::paths::{VaultPaths, create_private_dir, nofollow_error, refuse_symlink};
 
+/// Proof that access events were appended durably: the only key that opens a
+/// [`Withheld`](crate::vault::Withheld) value, so no value can leave the vault before its
+/// access is recorded (DESIGN §5, fail closed). Only an append makes one.
+#[derive(Debug)]
+pub struct Journaled {
+    events: u64,
+}
+
+impl Journaled {
+    /// How many events the append recorded.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+}
+
 pub struct Journal {
     conn: Connection,
     env: EnvName,
@@ -85,8 +100,8 @@ impl Journal {
     }
 
     /// Append one sealed event, durably (WAL + synchronous=FULL) before returning.
-    pub fn append(&mut self, key: &[u8; 32], canon: Canonical) -> Result<()> {
-        self.append_all(key, std::iter::once(canon)).map(|_| ())
+    pub fn append(&mut self, key: &[u8; 32], canon: Canonical) -> Result<Journaled> {
+        self.append_all(key, std::iter::once(canon))
     }
 
     /// Move the WAL into the database and truncate it. Each keyward process is short
@@ -105,7 +120,7 @@ impl Journal {
         &mut self,
         key: &[u8; 32],
         events: impl IntoIterator<Item = Canonical>,
-    ) -> Result<u64> {
+    ) -> Result<Journaled> {
         let path = self.path.clone();
         let wrap = |e: rusqlite::Error| journal_error(&path, e);
         let tx = self
@@ -149,7 +164,7 @@ impl Journal {
         }
         tx.commit().map_err(wrap)?;
         self.settle();
-        Ok(n)
+        Ok(Journaled { events: n })
     }
 
     /// Every access event, oldest first, unsealed and chain-checked.

@@ -6,8 +6,40 @@ use serde::Serialize;
 use crate::crypto::{Format, GenSpec, Secret};
 use crate::error::{Error, Result};
 use crate::names::KeyName;
+use crate::vault::journal::Journaled;
 use crate::vault::schema::*;
 use crate::vault::store::{EnvDb, Tx};
+
+/// A value read from the vault that may not leave it yet. It opens only with the
+/// receipt of a journal append ([`Journaled`]): "journal before release" holds by
+/// construction, not because each caller remembers it. It can be compared (in constant
+/// time) without being released, for `verify` and the reissue check.
+pub struct Withheld(Secret);
+
+impl Withheld {
+    /// Hand the value out; the receipt proves its access was recorded first.
+    pub fn release(self, _receipt: &Journaled) -> Secret {
+        self.0
+    }
+
+    /// Whether the value equals `other`, in constant time; nothing is released.
+    pub fn matches(&self, other: &[u8]) -> bool {
+        use subtle::ConstantTimeEq;
+        bool::from(self.0.expose().ct_eq(other))
+    }
+
+    /// Whether the value is UTF-8 (JSON export refuses others before anything is
+    /// journaled).
+    pub fn is_utf8(&self) -> bool {
+        std::str::from_utf8(self.0.expose()).is_ok()
+    }
+}
+
+impl std::fmt::Debug for Withheld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Withheld([redacted])")
+    }
+}
 
 /// A version's status at a given moment. Only `active` is ever handed out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -332,12 +364,15 @@ impl EnvDb {
     })())
     }
 
-    pub fn value(&self, key: &KeyMeta, version: u32) -> Result<Secret> {
-        self.located((|| -> Result<Secret> {
+    /// A version's value, withheld until its access is journaled.
+    pub fn value(&self, key: &KeyMeta, version: u32) -> Result<Withheld> {
+        self.located((|| -> Result<Withheld> {
             let mut stmt = self
                 .conn
                 .prepare_cached("SELECT value FROM versions WHERE key_id = ?1 AND version = ?2")?;
-            Ok(stmt.query_row(params![key.id, version], |r| value_at(r, 0))?)
+            Ok(Withheld(
+                stmt.query_row(params![key.id, version], |r| value_at(r, 0))?,
+            ))
         })())
     }
 
@@ -348,7 +383,7 @@ impl EnvDb {
         name: &KeyName,
         version: Option<u32>,
         now: i64,
-    ) -> Result<(KeyMeta, VersionInfo, Secret)> {
+    ) -> Result<(KeyMeta, VersionInfo, Withheld)> {
         let key = self.key(name)?;
         let v = match version {
             Some(n) => self.version(&key, n)?,
@@ -414,8 +449,8 @@ impl EnvDb {
 
     /// The key and version whose value has this SHA-256 fingerprint, if any. The value
     /// itself is compared by the caller in constant time.
-    pub fn find_fingerprint(&self, fp: &[u8; 32]) -> Result<Vec<(KeyMeta, VersionInfo, Secret)>> {
-        self.located((|| -> Result<Vec<(KeyMeta, VersionInfo, Secret)>> {
+    pub fn find_fingerprint(&self, fp: &[u8; 32]) -> Result<Vec<(KeyMeta, VersionInfo, Withheld)>> {
+        self.located((|| -> Result<Vec<(KeyMeta, VersionInfo, Withheld)>> {
             let mut stmt = self.conn.prepare_cached(&format!(
                 "SELECT {KEY_COLS}, {VERSION_COLS}, v.value FROM fingerprints f
              JOIN keys k ON k.id = f.key_id
@@ -426,7 +461,7 @@ impl EnvDb {
                 Ok((
                     key_from_row(r, 0)?,
                     version_from_row(r, 10)?,
-                    value_at(r, 18)?,
+                    Withheld(value_at(r, 18)?),
                 ))
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -13,6 +13,7 @@ pub mod paths;
 pub mod schema;
 pub mod store;
 
-pub use keys::{KeyMeta, KeyState, Kind, NewKey, Status, VersionInfo};
+pub use journal::Journaled;
+pub use keys::{KeyMeta, KeyState, Kind, NewKey, Status, VersionInfo, Withheld};
 pub use paths::VaultPaths;
 pub use store::{EnvDb, Tx};

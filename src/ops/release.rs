@@ -1,0 +1,174 @@
+//! The only way a value leaves the vault (`get`, `run`, `export`): pick the usable
+//! versions, refuse what must not be handed out, journal the access, and only then
+//! release the values. The vault gives values out `Withheld`; the journal's receipt is
+//! the only thing that opens them, so "journal before release" holds by construction.
+
+use serde::Serialize;
+
+use crate::audit::Action;
+use crate::crypto::Secret;
+use crate::error::{Error, Result};
+use crate::names::{EnvName, KeyName, is_loader_variable};
+use crate::ops::Context;
+use crate::vault::{EnvDb, Status, Withheld};
+
+/// Which keys to hand out.
+#[derive(Clone, Copy, Debug)]
+pub enum Pick<'a> {
+    /// One key: the version asked for (default the newest), which must be active.
+    One {
+        name: &'a KeyName,
+        version: Option<u32>,
+    },
+    /// Each key named (every one must be usable, else nothing is handed out), or every
+    /// active key when `None`.
+    Keys(Option<&'a [KeyName]>),
+}
+
+/// A request to hand values out.
+#[derive(Clone, Copy, Debug)]
+pub struct Release<'a> {
+    pub access: Action,
+    pub pick: Pick<'a>,
+    /// Keys whose names change how programs load (PATH, LD_PRELOAD, …) that may be
+    /// handed out anyway. `get` prints a value and sets no variable: not checked there.
+    pub allow_loader: &'a [KeyName],
+    /// Refuse values that are not UTF-8 (JSON cannot carry them), before journaling.
+    pub utf8_only: bool,
+}
+
+impl<'a> Release<'a> {
+    pub fn one(name: &'a KeyName, version: Option<u32>) -> Release<'a> {
+        Release {
+            access: Action::Get,
+            pick: Pick::One { name, version },
+            allow_loader: &[],
+            utf8_only: false,
+        }
+    }
+}
+
+/// One released value.
+#[derive(Debug)]
+pub struct ReleasedKey {
+    pub name: KeyName,
+    pub version: u32,
+    pub value: Secret,
+}
+
+/// Values handed out, after their access was journaled.
+#[derive(Debug)]
+pub struct Released {
+    pub env: EnvName,
+    pub keys: Vec<ReleasedKey>,
+}
+
+/// `get --json`: the value with where it came from.
+#[derive(Serialize)]
+pub struct ReleasedJson<'a> {
+    env: &'a EnvName,
+    name: &'a KeyName,
+    version: u32,
+    value: std::borrow::Cow<'a, str>,
+}
+
+impl Released {
+    /// The JSON form of a single released value (`get --json`).
+    pub fn json_one(&self) -> Option<ReleasedJson<'_>> {
+        let k = self.keys.first()?;
+        Some(ReleasedJson {
+            env: &self.env,
+            name: &k.name,
+            version: k.version,
+            value: String::from_utf8_lossy(k.value.expose()),
+        })
+    }
+}
+
+/// Hand values out: the rules of DESIGN §5 and §6 in one place.
+pub fn release(ctx: &Context, req: Release<'_>) -> Result<Released> {
+    debug_assert!(req.access.releases_value());
+    let db = ctx.open_env()?;
+    let picked = pick(&db, req.pick, ctx.now())?;
+    if req.access != Action::Get {
+        refuse_loader_variables(&picked, req.allow_loader, req.access)?;
+    }
+    if req.utf8_only
+        && let Some((name, _, _)) = picked.iter().find(|(_, _, v)| !v.is_utf8())
+    {
+        return Err(Error::NotUtf8 { name: name.clone() });
+    }
+    // DESIGN §5: the access is recorded, durably, before any value is handed out.
+    let receipt = if picked.is_empty() {
+        None
+    } else {
+        let events: Vec<(&KeyName, u32)> = picked.iter().map(|(n, v, _)| (n, *v)).collect();
+        Some(ctx.journal(&db, req.access, &events, "ok")?)
+    };
+    let keys = match &receipt {
+        None => Vec::new(),
+        Some(receipt) => picked
+            .into_iter()
+            .map(|(name, version, value)| ReleasedKey {
+                name,
+                version,
+                value: value.release(receipt),
+            })
+            .collect(),
+    };
+    Ok(Released {
+        env: db.env.clone(),
+        keys,
+    })
+}
+
+/// The usable versions a request names, still withheld. A named key that is not
+/// usable is exit 4 (or 3) before anything is journaled or handed out.
+fn pick(db: &EnvDb, pick: Pick<'_>, now: i64) -> Result<Vec<(KeyName, u32, Withheld)>> {
+    let mut out = Vec::new();
+    match pick {
+        Pick::One { name, version } => {
+            let (_, v, value) = db.usable_value(name, version, now)?;
+            out.push((name.clone(), v.version, value));
+        }
+        Pick::Keys(Some(names)) => {
+            for name in names {
+                let (_, v, value) = db.usable_value(name, None, now)?;
+                out.push((name.clone(), v.version, value));
+            }
+        }
+        Pick::Keys(None) => {
+            for k in db.keys()? {
+                if k.current.status(now) == Status::Active {
+                    let value = db.value(&k.meta, k.current.version)?;
+                    out.push((k.meta.name.clone(), k.current.version, value));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Anyone who can write an environment could otherwise make every teammate's `run`
+/// load their code (LD_PRELOAD, PATH, NODE_OPTIONS, …): such names are handed out only
+/// when the command line allows each one.
+fn refuse_loader_variables(
+    picked: &[(KeyName, u32, Withheld)],
+    allowed: &[KeyName],
+    access: Action,
+) -> Result<()> {
+    let refused: Vec<KeyName> = picked
+        .iter()
+        .map(|(n, _, _)| n)
+        .filter(|n| is_loader_variable(n.as_str()) && !allowed.contains(n))
+        .cloned()
+        .collect();
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::LoaderVariable {
+            names: refused,
+            access,
+        })
+    }
+}

@@ -1,0 +1,239 @@
+//! `keyward verify`: is a presented key valid in this environment? Every answer —
+//! valid, rejected, unknown, malformed — is an access event, recorded before the
+//! verdict is given; the key itself is never printed or stored.
+
+use serde::Serialize;
+
+use crate::audit::Action;
+use crate::crypto::{self, Secret};
+use crate::error::{Error, Result};
+use crate::names::fmt_time_ms;
+use crate::ops::Context;
+use crate::output::{Output, Render};
+use crate::vault::{EnvDb, KeyMeta, Status, VersionInfo};
+
+/// The longest value keyward stores; a presented key longer than this (plus a newline)
+/// cannot match, and reading stops there so hostile input cannot exhaust memory.
+pub const MAX_PRESENTED: usize = 64 * 1024;
+
+/// The answer, as `--json` prints it. `rejection` is the error (exit 4 or 3) a
+/// rejected key ends the command with.
+#[derive(Serialize)]
+pub struct Verdict {
+    pub valid: bool,
+    pub env: String,
+    pub name: Option<String>,
+    pub version: Option<u32>,
+    pub status: Option<Status>,
+    pub scopes: Vec<String>,
+    pub expires: Option<String>,
+    pub reason: Option<String>,
+    #[serde(skip)]
+    rejection: Option<Error>,
+}
+
+impl Verdict {
+    /// A rejection before any version was found: malformed, wrong checksum, another
+    /// environment's token, unknown.
+    fn rejected(env: String, reason: String, rejection: Error) -> Verdict {
+        Verdict {
+            valid: false,
+            env,
+            name: None,
+            version: None,
+            status: None,
+            scopes: vec![],
+            expires: None,
+            reason: Some(reason),
+            rejection: Some(rejection),
+        }
+    }
+
+    /// `Ok` for a valid key; the rejection (exit 4, or 3 for an unknown key) otherwise.
+    pub fn into_result(self) -> Result<()> {
+        match self.rejection {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Render for Verdict {
+    /// One line for a valid key; a rejection is said by the error, on stderr.
+    fn human(&self, out: &Output) -> Result<()> {
+        if !self.valid {
+            return Ok(());
+        }
+        out.line(&format!(
+            "valid: `{}` version {} in `{}` ({}){}{}",
+            self.name.as_deref().unwrap_or("?"),
+            self.version.unwrap_or(0),
+            self.env,
+            self.status.map(Status::as_str).unwrap_or("?"),
+            if self.scopes.is_empty() {
+                String::new()
+            } else {
+                format!(", scopes: {}", self.scopes.join(","))
+            },
+            self.expires
+                .as_deref()
+                .map(|e| format!(", expires {e}"))
+                .unwrap_or_default(),
+        ))
+    }
+}
+
+/// Check `presented` against the current environment.
+pub fn verify(ctx: &Context, presented: &Secret) -> Result<Verdict> {
+    let now = ctx.now();
+    let db = ctx.open_env()?;
+    let env = db.env.to_string();
+    let reject = |outcome: &str, reason: String, error: Error| -> Result<Verdict> {
+        ctx.journal(&db, Action::Verify, &[], outcome)?;
+        Ok(Verdict::rejected(env.clone(), reason, error))
+    };
+
+    // Hostile or broken input is a rejected key (exit 4), not an internal error: a
+    // service branching on the exit code must see "no".
+    if let Some(why) = malformed(presented) {
+        return reject(
+            "malformed",
+            why.to_owned(),
+            Error::Rejected(format!("rejected: {why}")),
+        );
+    }
+    // Offline first: a token names its environment and carries a checksum.
+    let trimmed = strip_newline(presented).unwrap_or_else(|| presented.clone());
+    let token = crypto::parse_token(trimmed.expose());
+    if token.is_none() && token_shaped(trimmed.expose()) {
+        return reject(
+            "unknown",
+            "token checksum does not match".into(),
+            Error::UnknownPresentedKey {
+                env: db.env.clone(),
+            },
+        );
+    }
+    if let Some(info) = &token
+        && info.env != db.env.as_str()
+    {
+        let other = info.env.to_owned();
+        return reject(
+            "other-environment",
+            format!("a token of environment `{other}`"),
+            Error::Rejected(format!(
+                "rejected: this is a token of environment `{other}`, not `{}`",
+                db.env
+            )),
+        );
+    }
+    let Some((key, version)) = lookup(&db, presented)? else {
+        return reject(
+            "unknown",
+            "not in this environment".into(),
+            Error::UnknownPresentedKey {
+                env: db.env.clone(),
+            },
+        );
+    };
+    let status = version.status(now);
+    let valid = version.verifies(now);
+    let events = [(&key.name, version.version)];
+    ctx.journal(
+        &db,
+        Action::Verify,
+        &events,
+        if valid { "ok" } else { status.as_str() },
+    )?;
+    let rejection = (!valid).then(|| {
+        Error::Rejected(format!(
+            "rejected: `{}` version {} in `{}` is {}",
+            key.name,
+            version.version,
+            db.env,
+            status.as_str()
+        ))
+    });
+    Ok(Verdict {
+        valid,
+        env,
+        name: Some(key.name.to_string()),
+        version: Some(version.version),
+        status: Some(status),
+        scopes: key.scopes.clone(),
+        expires: version.expires.map(fmt_time_ms),
+        reason: None,
+        rejection,
+    })
+}
+
+/// Find the version whose value is `presented` (or `presented` without one trailing
+/// newline: `echo $KEY |`): indexed fingerprint lookup, then a constant-time
+/// comparison of the value itself.
+fn lookup(db: &EnvDb, presented: &Secret) -> Result<Option<(KeyMeta, VersionInfo)>> {
+    for candidate in [Some(presented.clone()), strip_newline(presented)]
+        .into_iter()
+        .flatten()
+    {
+        for (key, version, value) in db.find_fingerprint(&candidate.fingerprint())? {
+            if value.matches(candidate.expose()) {
+                return Ok(Some((key, version)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn strip_newline(s: &Secret) -> Option<Secret> {
+    let b = s.expose();
+    let b = b.strip_suffix(b"\n")?;
+    let b = b.strip_suffix(b"\r").unwrap_or(b);
+    Some(Secret::new(b.to_vec()))
+}
+
+/// `<prefix>_<env>_<36 alnum>`, ignoring the checksum.
+fn token_shaped(b: &[u8]) -> bool {
+    if b.len() < 40 {
+        return false;
+    }
+    let (head, tail) = b.split_at(b.len() - 36);
+    tail.iter().all(u8::is_ascii_alphanumeric)
+        && head.ends_with(b"_")
+        && head.iter().filter(|c| **c == b'_').count() == 2
+        && head
+            .iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
+}
+
+/// Read the presented key: a hidden prompt on a terminal, else stdin up to one byte past
+/// the limit. Accept `echo $KEY |`: the lookup tries without one trailing newline too.
+pub fn read_presented() -> Result<Secret> {
+    use std::io::{IsTerminal, Read};
+    if std::io::stdin().is_terminal() {
+        let v = rpassword::prompt_password("Key to verify: ")
+            .map_err(|e| Error::io("cannot read the key from", "/dev/tty", e))?;
+        return Ok(Secret::new(v.into_bytes()));
+    }
+    let mut buf = zeroize::Zeroizing::new(Vec::new());
+    std::io::stdin()
+        .lock()
+        .take(MAX_PRESENTED as u64 + 3)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::io("cannot read the key from", "stdin", e))?;
+    Ok(Secret::new(std::mem::take(&mut *buf)))
+}
+
+/// Why a presented key cannot be a stored value, if it cannot.
+fn malformed(presented: &Secret) -> Option<&'static str> {
+    let trimmed = strip_newline(presented);
+    let v = trimmed.as_ref().unwrap_or(presented).expose();
+    if v.is_empty() {
+        Some("the presented key is empty")
+    } else if v.contains(&0) {
+        Some("the presented key contains a NUL byte")
+    } else if v.len() > MAX_PRESENTED {
+        Some("the presented key is longer than 64 KiB")
+    } else {
+        None
+    }
+}

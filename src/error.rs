@@ -41,17 +41,31 @@ pub enum Error {
     // ---- 3: not found
     #[error("no vault at `{}`\nhint: run `keyward init` or point --vault / KEYWARD_VAULT at an existing vault", path.display())]
     VaultNotFound { path: PathBuf },
-    #[error("no environment `{env}` in the vault\nhint: `keyward env list` shows the environments")]
+    #[error(
+        "no environment `{env}` in the vault\nhint: `keyward env list` shows the environments; `keyward env add {env}` creates it"
+    )]
     EnvNotFound { env: EnvName },
-    #[error("no key `{name}` in environment `{env}`")]
-    KeyNotFound { name: KeyName, env: EnvName },
-    #[error("key `{name}` in environment `{env}` has no version {version}")]
+    #[error(
+        "no key `{name}` in environment `{env}`\nhint: {}`keyward list -e {env}` shows its keys",
+        did_you_mean(.similar)
+    )]
+    KeyNotFound {
+        name: KeyName,
+        env: EnvName,
+        /// Close names that exist (typos, another case), for the hint.
+        similar: Vec<KeyName>,
+    },
+    #[error(
+        "key `{name}` in environment `{env}` has no version {version}\nhint: `keyward show {name} -e {env}` lists its versions"
+    )]
     VersionNotFound {
         name: KeyName,
         env: EnvName,
         version: u32,
     },
-    #[error("key not found: the presented key is not in environment `{env}`")]
+    #[error(
+        "key not found: the presented key is not in environment `{env}`\nhint: check the environment (`-e ENV`); `keyward verify -e ENV` checks another"
+    )]
     UnknownPresentedKey { env: EnvName },
     #[error("no file `{}`", path.display())]
     FileNotFound { path: PathBuf },
@@ -73,7 +87,7 @@ pub enum Error {
         "no identity: {detail}\nhint: run `keyward init`, or set --identity / KEYWARD_IDENTITY"
     )]
     NoIdentity { detail: String },
-    #[error("wrong passphrase for identity `{}`", path.display())]
+    #[error("wrong passphrase for identity `{}`\nhint: the passphrase is the one given when the identity was created (`keyward init`); check KEYWARD_PASSPHRASE_FILE / KEYWARD_PASSPHRASE, which are read before the prompt", path.display())]
     WrongPassphrase { path: PathBuf },
     #[error(
         "a passphrase is needed to unlock `{}` and there is no terminal to ask on\nhint: set KEYWARD_PASSPHRASE_FILE (or KEYWARD_PASSPHRASE), run `keyward unlock`, or use a plain identity",
@@ -96,7 +110,7 @@ pub enum Error {
     Unreadable { what: &'static str, envs: String },
 
     // ---- 6: integrity
-    #[error("`{}` is corrupt or has been tampered with: {detail}", path.display())]
+    #[error("`{}` is corrupt or has been tampered with: {detail}\nhint: nothing was changed; restore the file from git (`git log -- FILE`, `git checkout REV -- FILE`) or a backup", path.display())]
     Corrupt { path: PathBuf, detail: String },
     /// A query on a decrypted environment database failed: its rows are not what keyward
     /// writes (a hostile or damaged image). `EnvDb` replaces it with `Corrupt`, which
@@ -107,7 +121,9 @@ pub enum Error {
     CorruptDb { detail: String },
     #[error("refusing `{}`: it {why}; keyward refuses vault paths others could change\nhint: check who changed it; make it a real directory or file owned by you, mode 0700 for directories (`chmod 700`)", path.display())]
     UnsafeVaultPath { path: PathBuf, why: String },
-    #[error("audit chain of `{env}` ({chain}) is broken at event {seq}: {detail}")]
+    #[error(
+        "audit chain of `{env}` ({chain}) is broken at event {seq}: {detail}\nhint: the audit trail was edited; compare the file with its git history or a backup before trusting it"
+    )]
     BrokenChain {
         env: EnvName,
         chain: &'static str,
@@ -182,6 +198,15 @@ pub enum Error {
     /// Stdout was closed (`keyward list | head`): end quietly.
     #[error("")]
     BrokenPipe,
+}
+
+/// "did you mean `A` or `B`? " for a hint, or nothing.
+fn did_you_mean(similar: &[KeyName]) -> String {
+    match similar {
+        [] => String::new(),
+        [one] => format!("did you mean `{one}`? "),
+        [init @ .., last] => format!("did you mean {} or `{last}`? ", backticked(init)),
+    }
 }
 
 /// `A`, `B` → "`A`, `B`".

@@ -91,6 +91,35 @@ pub fn is_loader_variable(name: &str) -> bool {
     LOADER_VARIABLES.contains(&name) || LOADER_PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
+/// How close `typed` is to an existing name `known`, for "did you mean" hints: `Some`
+/// (smaller is closer) for another case of the same name, or an edit distance of at most
+/// one per four characters (at least one); `None` when they are unrelated.
+pub fn closeness(typed: &str, known: &str) -> Option<usize> {
+    if typed == known {
+        return None;
+    }
+    if typed.eq_ignore_ascii_case(known) {
+        return Some(0);
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (
+        typed.to_ascii_uppercase().chars().collect(),
+        known.to_ascii_uppercase().chars().collect(),
+    );
+    // Levenshtein distance, one row at a time.
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    let d = row[b.len()];
+    (d <= (a.len().max(b.len()) / 4).max(1)).then_some(d)
+}
+
 /// A warning for `set`/`generate` of a loader variable: stored, but `run` and
 /// `export` will refuse it without `--allow-name`.
 pub fn loader_warning(name: &KeyName) -> Option<String> {
@@ -330,6 +359,17 @@ fn printable(s: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn close_names_are_typos_and_other_cases_only() {
+        assert_eq!(closeness("stripe_key", "STRIPE_KEY"), Some(0));
+        assert_eq!(closeness("STRIPE_KYE", "STRIPE_KEY"), Some(2));
+        assert_eq!(closeness("STRIPE_KE", "STRIPE_KEY"), Some(1));
+        assert_eq!(closeness("A", "B"), Some(1));
+        assert_eq!(closeness("STRIPE_KEY", "STRIPE_KEY"), None);
+        assert_eq!(closeness("STRIPE_KEY", "GITHUB_TOKEN"), None);
+        assert_eq!(closeness("DB", "OPENAI"), None);
+    }
 
     #[test]
     fn durations_parse_in_every_unit() {

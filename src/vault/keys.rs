@@ -299,11 +299,35 @@ impl EnvDb {
                 .prepare_cached(&format!("SELECT {KEY_COLS} FROM keys k WHERE k.name = ?1"))?
                 .query_row([name.as_str()], |r| key_from_row(r, 0))
                 .optional()?
-                .ok_or_else(|| Error::KeyNotFound {
-                    name: name.clone(),
-                    env: self.env.clone(),
-                })
+                .map_or_else(
+                    || {
+                        Err(Error::KeyNotFound {
+                            name: name.clone(),
+                            env: self.env.clone(),
+                            similar: self.similar_names(name)?,
+                        })
+                    },
+                    Ok,
+                )
         })())
+    }
+
+    /// Key names close to `name` (a typo, another case), closest first, at most three:
+    /// what a "no key" error suggests.
+    pub fn similar_names(&self, name: &KeyName) -> Result<Vec<KeyName>> {
+        let mut stmt = self.conn.prepare_cached("SELECT name FROM keys")?;
+        let names = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut close = Vec::new();
+        for n in names {
+            let n = n?;
+            if let Some(d) = crate::names::closeness(name.as_str(), &n)
+                && let Ok(k) = n.parse::<KeyName>()
+            {
+                close.push((d, k));
+            }
+        }
+        close.sort();
+        Ok(close.into_iter().take(3).map(|(_, k)| k).collect())
     }
 
     pub fn has_key(&self, name: &KeyName) -> Result<bool> {

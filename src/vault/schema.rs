@@ -1,13 +1,9 @@
-//! The SQL schema of an environment database and its migrations.
+//! The SQL schema of an environment database and its stored codes.
 //!
 //! Typed columns and integer timestamps keep the image compact (DESIGN §7: at most
 //! 200 bytes per key beyond the value). Actors are stored once and referenced by id.
 
-use rusqlite::Connection;
-
-use crate::error::Result;
-
-/// The format this build writes. Older images are migrated on write; newer are refused.
+/// The format this build writes and reads; a newer one is refused with a clear error.
 pub const FORMAT_VERSION: i64 = 1;
 
 /// Version status as stored. `expired` is derived from the clock, and `retiring`
@@ -92,16 +88,3 @@ CREATE TABLE events(
   hash BLOB NOT NULL
 ) STRICT;
 ";
-
-/// Bring an older image up to `FORMAT_VERSION`. There is only one format so far; this
-/// is where the next one's upgrade goes, run inside the writer's transaction.
-pub fn migrate(conn: &Connection, from: i64) -> Result<()> {
-    debug_assert!(from <= FORMAT_VERSION);
-    if from < FORMAT_VERSION {
-        conn.execute(
-            "UPDATE meta SET v = ?1 WHERE k = 'format_version'",
-            [FORMAT_VERSION],
-        )?;
-    }
-    Ok(())
-}

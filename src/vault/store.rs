@@ -27,7 +27,6 @@ pub struct EnvDb {
     pub(in crate::vault) conn: Connection,
     paths: VaultPaths,
     lock: Option<EnvLock>,
-    format_version: i64,
     /// Per-process caches for batches (rotate --all, import): the last actor's row id
     /// and the lifecycle chain's head. Only this writer changes either while it holds
     /// the lock.
@@ -187,7 +186,6 @@ impl EnvDb {
             conn,
             paths: paths.clone(),
             lock,
-            format_version: 0,
             actor_cache: Default::default(),
             chain_head: Default::default(),
         };
@@ -231,6 +229,12 @@ impl EnvDb {
             .optional()
             .map_err(|e| Error::Other(format!("not a keyward database ({e})")))?;
         let version = version.ok_or_else(|| Error::Other("no format_version".into()))?;
+        // Format 1 is the first and only format: a later one is refused (upgrade
+        // keyward); an earlier one never existed. The next format adds its migration
+        // here, run on write inside the writer's transaction.
+        if version < 1 {
+            return Err(Error::Other(format!("unknown format version {version}")));
+        }
         if version > FORMAT_VERSION {
             return Err(Error::NewerFormat {
                 path: self.path.clone(),
@@ -248,7 +252,6 @@ impl EnvDb {
                 self.env
             )));
         }
-        self.format_version = version;
         Ok(())
     }
 
@@ -281,7 +284,6 @@ impl EnvDb {
             conn,
             paths: paths.clone(),
             lock: Some(lock),
-            format_version: FORMAT_VERSION,
             actor_cache: Default::default(),
             chain_head: Default::default(),
         };
@@ -321,10 +323,6 @@ impl EnvDb {
             return Err(Error::Other(
                 "internal: commit of an environment opened read-only".into(),
             ));
-        }
-        if self.format_version < FORMAT_VERSION {
-            schema::migrate(&self.conn, self.format_version)?;
-            self.format_version = FORMAT_VERSION;
         }
         let recipients = self.recipient_strings()?;
         if recipients.is_empty() {
@@ -401,10 +399,6 @@ impl EnvDb {
             },
             e => e,
         })
-    }
-
-    pub fn is_writable(&self) -> bool {
-        self.lock.is_some()
     }
 
     pub fn paths(&self) -> &VaultPaths {

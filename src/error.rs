@@ -71,16 +71,31 @@ pub enum Error {
     FileNotFound { path: PathBuf },
 
     // ---- 4: not usable
-    #[error("key `{name}` version {version} in `{env}` is {status}{detail}")]
+    #[error(
+        "key `{name}` version {version} in `{env}` is {}{}",
+        .status.as_str(),
+        unusable_detail(.name, .env, *.status, *.at, .reason.as_deref())
+    )]
     Unusable {
         name: KeyName,
         env: EnvName,
         version: u32,
-        status: &'static str,
-        detail: String,
+        status: crate::vault::Status,
+        /// When it was revoked, expired, or stops verifying (retiring).
+        at: Option<i64>,
+        /// Why it was revoked.
+        reason: Option<String>,
     },
     #[error("{0}")]
     Rejected(String),
+    #[error(
+        "key `{name}` version {version} in `{env}` is revoked; a revoked key is not rotated\nhint: generate a new key under another name (`keyward generate NEW_NAME -e {env}`)"
+    )]
+    RevokedNotRotated {
+        name: KeyName,
+        env: EnvName,
+        version: u32,
+    },
 
     // ---- 5: unlock
     #[error(
@@ -200,6 +215,31 @@ pub enum Error {
     BrokenPipe,
 }
 
+/// The rest of an `Unusable` message: since when, why, and what to do.
+fn unusable_detail(
+    name: &KeyName,
+    env: &EnvName,
+    status: crate::vault::Status,
+    at: Option<i64>,
+    reason: Option<&str>,
+) -> String {
+    use crate::vault::Status;
+    let t = at.map(crate::names::fmt_time).unwrap_or_default();
+    match status {
+        Status::Revoked => format!(
+            " since {t}{}",
+            reason.map(|r| format!(" ({r})")).unwrap_or_default()
+        ),
+        Status::Expired => format!(
+            ": it expired at {t}\nhint: `keyward rotate {name} -e {env}` issues a new version"
+        ),
+        Status::Retiring => {
+            format!(": replaced by a newer version; it only passes `verify` until {t}")
+        }
+        _ => ": replaced by a newer version".to_owned(),
+    }
+}
+
 /// "did you mean `A` or `B`? " for a hint, or nothing.
 fn did_you_mean(similar: &[KeyName]) -> String {
     match similar {
@@ -229,7 +269,7 @@ impl Error {
             | Error::VersionNotFound { .. }
             | Error::UnknownPresentedKey { .. }
             | Error::FileNotFound { .. } => 3,
-            Error::Unusable { .. } | Error::Rejected(_) => 4,
+            Error::Unusable { .. } | Error::Rejected(_) | Error::RevokedNotRotated { .. } => 4,
             Error::NoIdentity { .. }
             | Error::WrongPassphrase { .. }
             | Error::NoPassphrase { .. }

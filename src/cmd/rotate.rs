@@ -228,13 +228,10 @@ pub fn reissue_refused(at: &str, name: &KeyName, env: &EnvName, earlier: u32) ->
 
 fn refuse_revoked(db: &EnvDb, key: &KeyMeta, now: i64) -> Result<()> {
     if db.current(key)?.status(now) == Status::Revoked {
-        return Err(Error::Unusable {
+        return Err(Error::RevokedNotRotated {
             name: key.name.clone(),
             env: db.env.clone(),
             version: db.current(key)?.version,
-            status: "revoked",
-            detail: "; a revoked key is not rotated\nhint: generate a new key under another name"
-                .into(),
         });
     }
     Ok(())

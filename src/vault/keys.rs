@@ -423,33 +423,21 @@ impl EnvDb {
         if status == Status::Active {
             return Ok(());
         }
-        let t = crate::names::fmt_time;
-        let detail = match status {
-            Status::Revoked => format!(
-                " since {}{}",
-                v.revoked_at.map(t).unwrap_or_default(),
-                v.revoke_reason
-                    .as_deref()
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default()
-            ),
-            Status::Expired => format!(
-                ": it expired at {}\nhint: `keyward rotate {}` issues a new version",
-                v.expires.map(t).unwrap_or_default(),
-                key.name
-            ),
-            Status::Retiring => format!(
-                ": replaced by a newer version; it only passes `verify` until {}",
-                v.retire_at.map(t).unwrap_or_default()
-            ),
-            _ => ": replaced by a newer version".to_owned(),
-        };
         Err(Error::Unusable {
             name: key.name.clone(),
             env: self.env.clone(),
             version: v.version,
-            status: status.as_str(),
-            detail,
+            status,
+            at: match status {
+                Status::Revoked => v.revoked_at,
+                Status::Expired => v.expires,
+                Status::Retiring => v.retire_at,
+                _ => None,
+            },
+            reason: v
+                .revoke_reason
+                .clone()
+                .filter(|_| status == Status::Revoked),
         })
     }
 

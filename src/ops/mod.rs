@@ -4,5 +4,9 @@
 //! reports, and `vault` only stores.
 
 pub mod context;
+pub mod issue;
+pub mod offboard;
+pub mod revoke;
+pub mod rotate;
 
 pub use context::{Context, Skipped};

@@ -474,3 +474,45 @@ fn a_later_rotation_never_brings_back_a_retired_version() {
     );
     assert_eq!(statuses("ALL"), ["retired", "retiring", "active"]);
 }
+
+/// Each refusal of issuing or rotating names the next command with the flags it needs.
+#[test]
+fn issue_and_rotate_refusals_name_the_next_command() {
+    let kw = Sandbox::with_vault();
+    kw.cmd(["-e", "prod", "generate", "A"]).assert().success();
+    kw.cmd(["-e", "prod", "generate", "A"])
+        .assert()
+        .code(1)
+        .stderr(contains("already exists").and(contains("`keyward rotate A -e prod`")));
+    kw.cmd(["-e", "prod", "import", "-", "--format", "dotenv"])
+        .write_stdin("A=some-provider-value\n")
+        .assert()
+        .code(1)
+        .stderr(
+            contains("line 1: `A` already exists in `prod`").and(contains(
+                "`keyward import - --format dotenv --overwrite -e prod`",
+            )),
+        );
+    kw.cmd(["-e", "prod", "import", "-", "--format", "json"])
+        .write_stdin(r#"{"B": "one-value", "B": "two-value"}"#)
+        .assert()
+        .code(1)
+        .stderr(contains("key \"B\": `B` appears twice; nothing imported"));
+    kw.cmd(["-e", "prod", "set", "S"])
+        .write_stdin("first-provider-value")
+        .assert()
+        .success();
+    kw.cmd(["-e", "prod", "rotate", "S"])
+        .write_stdin("first-provider-value")
+        .assert()
+        .code(4)
+        .stderr(contains("version 1").and(contains("`keyward rotate S -e prod`")));
+    kw.cmd(["-e", "prod", "revoke", "S", "--reason", "leaked"])
+        .assert()
+        .success();
+    kw.cmd(["-e", "prod", "rotate", "S"])
+        .write_stdin("fresh-provider-value")
+        .assert()
+        .code(4)
+        .stderr(contains("not rotated").and(contains("`keyward generate NEW_NAME -e prod`")));
+}

@@ -207,6 +207,56 @@ pub enum Error {
         done: String,
         left: String,
     },
+    // ---- issuing and deactivating keys (ops::issue, ops::rotate, ops::offboard)
+    #[error(
+        "key `{name}` already exists in `{env}`\nhint: `keyward rotate {name} -e {env}` issues a new value"
+    )]
+    KeyExists { name: KeyName, env: EnvName },
+    /// A new value equal to an earlier version's (perhaps the leaked one): the rotation
+    /// would look done while the old value still works. Exit 4; never names the value.
+    /// `at` locates it in an import (`line 3: `), empty otherwise.
+    #[error(
+        "{at}the new value of `{name}` in `{env}` is the value of its version {earlier}: a new version must not reissue an earlier value; nothing changed\nhint: get a fresh value from the key's provider, then `keyward rotate {name} -e {env}` reads it from stdin"
+    )]
+    Reissue {
+        at: String,
+        name: KeyName,
+        env: EnvName,
+        earlier: u32,
+    },
+    #[error(
+        "key `{name}` in `{env}` changed while waiting for the writer lock; nothing changed\nhint: run `keyward rotate {name} -e {env}` again"
+    )]
+    ChangedMeanwhile { name: KeyName, env: EnvName },
+    /// An import names a key twice (`at`: `line 3` or `key "NAME"`).
+    #[error(
+        "{at}: `{name}` appears twice; nothing imported\nhint: keep one of them and run the import again"
+    )]
+    ImportDuplicate { at: String, name: KeyName },
+    #[error(
+        "{at}: `{name}` already exists in `{env}`; nothing imported\nhint: `keyward import {file} --format {format} --overwrite -e {env}` adds a new version"
+    )]
+    ImportExists {
+        at: String,
+        name: KeyName,
+        env: EnvName,
+        file: String,
+        format: &'static str,
+    },
+    /// An import file that does not parse, or a value keyward does not store (`detail`
+    /// says which line or key and why; never the value).
+    #[error("{detail}; nothing imported\nhint: fix the file and run the import again")]
+    ImportInvalid { detail: String },
+    #[error(
+        "refusing to offboard the identity in use ({recipient}): it would remove its own access midway\nhint: run `keyward offboard RECIPIENT --reason TEXT` as another recipient (--identity FILE)"
+    )]
+    OffboardSelf { recipient: String },
+    /// Removing the recipient would leave `envs` (names in backticks) with nobody to open them.
+    #[error(
+        "{recipient} is the only recipient of {envs}; nothing changed\nhint: grant someone else access there first (`keyward access grant RECIPIENT -e ENV`), then offboard again"
+    )]
+    OnlyRecipient { recipient: String, envs: String },
+
     /// `run` passes its child's status through; nothing is printed.
     #[error("")]
     ChildExit(u8),
@@ -269,7 +319,10 @@ impl Error {
             | Error::VersionNotFound { .. }
             | Error::UnknownPresentedKey { .. }
             | Error::FileNotFound { .. } => 3,
-            Error::Unusable { .. } | Error::Rejected(_) | Error::RevokedNotRotated { .. } => 4,
+            Error::Unusable { .. }
+            | Error::Rejected(_)
+            | Error::RevokedNotRotated { .. }
+            | Error::Reissue { .. } => 4,
             Error::NoIdentity { .. }
             | Error::WrongPassphrase { .. }
             | Error::NoPassphrase { .. }
@@ -293,7 +346,14 @@ impl Error {
             | Error::StdoutClosed
             | Error::NotDelivered { .. }
             | Error::Io { .. }
-            | Error::Other(_) => 1,
+            | Error::Other(_)
+            | Error::KeyExists { .. }
+            | Error::ChangedMeanwhile { .. }
+            | Error::ImportDuplicate { .. }
+            | Error::ImportExists { .. }
+            | Error::ImportInvalid { .. }
+            | Error::OffboardSelf { .. }
+            | Error::OnlyRecipient { .. } => 1,
         }
     }
 

@@ -211,6 +211,15 @@ impl Dur {
     pub fn from_secs(secs: i64) -> Self {
         Dur { secs }
     }
+    /// The moment `self` after `t`, never past `MAX_TIME_MS` (a grace or period longer
+    /// than what is left of year 9999 ends then): no overflow, no out-of-range stored time.
+    pub fn after(self, t: i64) -> i64 {
+        t.saturating_add(self.millis()).min(MAX_TIME_MS)
+    }
+    /// The moment `self` before `t`, never before `MIN_TIME_MS`.
+    pub fn before(self, t: i64) -> i64 {
+        t.saturating_sub(self.millis()).max(MIN_TIME_MS)
+    }
 }
 
 impl FromStr for Dur {

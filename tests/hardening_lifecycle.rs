@@ -419,3 +419,100 @@ fn offboard_with_an_explicit_env_changes_only_that_env() {
         .assert()
         .success();
 }
+
+// ---------------------------------------------------------------- status only moves forward
+
+/// A later rotation with a longer grace must not bring back a version whose grace has
+/// ended: status only moves forward. Both the one-key path (`rotate NAME`) and the batch
+/// path (`rotate --all`) are checked. The rotations run on the test clock, hours in the
+/// past; `verify` and `show` run at the present, so no margin is tight.
+#[test]
+fn a_later_rotation_never_brings_back_a_retired_version() {
+    let kw = Sandbox::with_vault();
+    let hour = 3_600_000;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let t0 = now - 10 * hour;
+    let at = |ms: i64, args: &[&str]| {
+        let mut c = kw.cmd(args);
+        c.env("KEYWARD_TEST_NOW", ms.to_string());
+        c
+    };
+    let one = kw.generate("ONE");
+    let all = kw.generate("ALL");
+    // t0: the first versions retiring until t0 + 1h
+    at(t0, &["rotate", "ONE", "--grace", "1h"])
+        .assert()
+        .success();
+    at(t0, &["rotate", "--all", "--grace", "1h"])
+        .assert()
+        .success();
+    // t0 + 2h: that grace has ended; rotate again with a long one
+    at(t0 + 2 * hour, &["rotate", "ONE", "--grace", "30d"])
+        .assert()
+        .success();
+    at(t0 + 2 * hour, &["rotate", "--all", "--grace", "30d"])
+        .assert()
+        .success();
+    for value in [&one, &all] {
+        kw.cmd(["verify"])
+            .write_stdin(value.as_str())
+            .assert()
+            .code(4);
+    }
+    let statuses = |name: &str| -> Vec<String> {
+        versions(&kw, "dev", name)
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect()
+    };
+    assert_eq!(
+        statuses("ONE"),
+        ["retired", "retired", "retiring", "retiring", "active"]
+    );
+    assert_eq!(statuses("ALL"), ["retired", "retiring", "active"]);
+}
+
+/// Each refusal of issuing or rotating names the next command with the flags it needs.
+#[test]
+fn issue_and_rotate_refusals_name_the_next_command() {
+    let kw = Sandbox::with_vault();
+    kw.cmd(["-e", "prod", "generate", "A"]).assert().success();
+    kw.cmd(["-e", "prod", "generate", "A"])
+        .assert()
+        .code(1)
+        .stderr(contains("already exists").and(contains("`keyward rotate A -e prod`")));
+    kw.cmd(["-e", "prod", "import", "-", "--format", "dotenv"])
+        .write_stdin("A=some-provider-value\n")
+        .assert()
+        .code(1)
+        .stderr(
+            contains("line 1: `A` already exists in `prod`").and(contains(
+                "`keyward import - --format dotenv --overwrite -e prod`",
+            )),
+        );
+    kw.cmd(["-e", "prod", "import", "-", "--format", "json"])
+        .write_stdin(r#"{"B": "one-value", "B": "two-value"}"#)
+        .assert()
+        .code(1)
+        .stderr(contains("key \"B\": `B` appears twice; nothing imported"));
+    kw.cmd(["-e", "prod", "set", "S"])
+        .write_stdin("first-provider-value")
+        .assert()
+        .success();
+    kw.cmd(["-e", "prod", "rotate", "S"])
+        .write_stdin("first-provider-value")
+        .assert()
+        .code(4)
+        .stderr(contains("version 1").and(contains("`keyward rotate S -e prod`")));
+    kw.cmd(["-e", "prod", "revoke", "S", "--reason", "leaked"])
+        .assert()
+        .success();
+    kw.cmd(["-e", "prod", "rotate", "S"])
+        .write_stdin("fresh-provider-value")
+        .assert()
+        .code(4)
+        .stderr(contains("not rotated").and(contains("`keyward generate NEW_NAME -e prod`")));
+}

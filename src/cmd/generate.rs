@@ -1,13 +1,12 @@
 //! `keyward generate`: a new key from the OS CSPRNG, printed once.
 
 use clap::Args;
-use serde::Serialize;
 
 use super::{Context, KeyMetaArgs};
-use crate::audit::Action;
-use crate::crypto::{self, DEFAULT_BYTES, DEFAULT_PREFIX, Format, GenSpec, MAX_BYTES, MIN_BYTES};
+use crate::crypto::{DEFAULT_BYTES, DEFAULT_PREFIX, Format, GenSpec, MAX_BYTES, MIN_BYTES};
 use crate::error::{Error, Result};
-use crate::names::{KeyName, Prefix, loader_warning, now_ms};
+use crate::names::{KeyName, Prefix};
+use crate::ops::issue;
 
 /// Generate a new key and print it once
 ///
@@ -36,14 +35,6 @@ pub struct GenerateArgs {
 
     #[command(flatten)]
     pub meta: KeyMetaArgs,
-}
-
-#[derive(Serialize)]
-struct Generated<'a> {
-    env: &'a str,
-    name: &'a str,
-    version: u32,
-    value: &'a str,
 }
 
 impl GenerateArgs {
@@ -83,41 +74,8 @@ impl GenerateArgs {
 
 pub fn run(args: GenerateArgs, ctx: &Context) -> Result<()> {
     let spec = args.spec()?;
-    let now = now_ms();
-    let expires = args.meta.expires_at(now)?;
-    let mut db = ctx.write_env()?;
-    let actor = ctx.actor()?;
-    let value = crypto::generate(&spec, &db.env);
-    let version = db.batch(|db| {
-        let key = db.insert_key(&args.name, Some(&spec), &args.meta.new_key(), now)?;
-        let version = db.add_version(&key, 0, &value, expires, now)?;
-        db.record(
-            &actor,
-            Action::Generate,
-            Some(args.name.as_str()),
-            Some(version),
-            None,
-            now,
-        )?;
-        Ok(version)
-    })?;
-    db.commit()?;
-    if let Some(w) = loader_warning(&args.name) {
-        ctx.out.warn(&w);
-    }
+    let expires = args.meta.expires_at(ctx.now())?;
+    let generated = issue::generate(ctx, args.name, spec, args.meta.new_key(), expires)?;
     // Printed only once it is safely stored.
-    if ctx.out.json {
-        let text = String::from_utf8_lossy(value.expose());
-        return ctx.out.json(&Generated {
-            env: db.env.as_str(),
-            name: args.name.as_str(),
-            version,
-            value: &text,
-        });
-    }
-    ctx.out.note(&format!(
-        "generated `{}` version {version} in `{}` (shown once; `keyward get {}` reads it again)",
-        args.name, db.env, args.name
-    ));
-    ctx.out.secret(&value, false)
+    ctx.out.render(&generated)
 }

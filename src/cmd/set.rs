@@ -3,10 +3,9 @@
 use clap::Args;
 
 use super::{Context, KeyMetaArgs};
-use crate::audit::Action;
-use crate::crypto;
 use crate::error::Result;
-use crate::names::{KeyName, loader_warning, now_ms};
+use crate::names::KeyName;
+use crate::ops::issue;
 
 /// Store a key issued elsewhere; the value is read from stdin (or a hidden prompt)
 ///
@@ -26,37 +25,7 @@ pub struct SetArgs {
 }
 
 pub fn run(args: SetArgs, ctx: &Context) -> Result<()> {
-    let now = now_ms();
-    let expires = args.meta.expires_at(now)?;
-    ctx.paths.require()?;
-    let value = crypto::read_value(&format!("Value for {}: ", args.name))?;
-    let mut db = ctx.write_env()?;
-    let actor = ctx.actor()?;
-    let version = db.batch(|db| {
-        let key = db.insert_key(&args.name, None, &args.meta.new_key(), now)?;
-        let version = db.add_version(&key, 0, &value, expires, now)?;
-        db.record(
-            &actor,
-            Action::Set,
-            Some(args.name.as_str()),
-            Some(version),
-            None,
-            now,
-        )?;
-        Ok(version)
-    })?;
-    db.commit()?;
-    if let Some(w) = loader_warning(&args.name) {
-        ctx.out.warn(&w);
-    }
-    if ctx.out.json {
-        return ctx.out.json(&serde_json::json!({
-            "env": db.env, "name": args.name, "version": version,
-        }));
-    }
-    ctx.out.note(&format!(
-        "stored `{}` version {version} in `{}`",
-        args.name, db.env
-    ));
-    Ok(())
+    let expires = args.meta.expires_at(ctx.now())?;
+    let stored = issue::set(ctx, args.name, args.meta.new_key(), expires)?;
+    ctx.out.render(&stored)
 }

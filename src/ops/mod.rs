@@ -5,7 +5,11 @@
 
 pub mod context;
 pub mod export;
+pub mod issue;
+pub mod offboard;
 pub mod release;
+pub mod revoke;
+pub mod rotate;
 pub mod run;
 pub mod verify;
 

@@ -583,8 +583,11 @@ impl Tx<'_> {
                 None => (ST_RETIRED, None),
             };
             self.conn
+                // Status only moves forward: a grace already running is never lengthened,
+                // so a version whose grace has ended never verifies again.
                 .prepare_cached(
-                    "UPDATE versions SET status = ?1, retire_at = ?2
+                    "UPDATE versions SET status = ?1,
+                   retire_at = CASE WHEN status = ?6 AND retire_at < ?2 THEN retire_at ELSE ?2 END
                  WHERE key_id = ?3 AND version < ?4 AND status IN (?5, ?6)",
                 )?
                 .execute(params![status, at, key.id, below, ST_ACTIVE, ST_RETIRING])?;
@@ -622,7 +625,9 @@ impl Tx<'_> {
             ST_RETIRED
         };
         Ok(self.conn.execute(
-            "UPDATE versions SET status = ?1, retire_at = ?2
+            // As in `retire_older`: a grace already running is never lengthened.
+            "UPDATE versions SET status = ?1,
+               retire_at = CASE WHEN status = ?4 AND retire_at < ?2 THEN retire_at ELSE ?2 END
              WHERE status IN (?3, ?4) AND EXISTS (
                SELECT 1 FROM versions n
                WHERE n.key_id = versions.key_id AND n.version > versions.version AND n.created = ?5)",

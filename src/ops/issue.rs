@@ -1,0 +1,483 @@
+//! Issuing keys: `generate`, `set` and `import` all go through [`issue`], which inserts
+//! each key, its version and its event in one change and commits once. The rules live
+//! here once: an existing key is refused (or, for `import --overwrite`, given a new
+//! version that retires the old one), a new value never reissues an earlier one, an
+//! import is all or nothing, and a loader variable is stored with a warning.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::Context;
+use super::rotate::earlier_version_with;
+use crate::audit::Action;
+use crate::crypto::{self, GenSpec, Secret};
+use crate::dotenv::parse_dotenv;
+use crate::error::{Error, Result};
+use crate::names::{EnvName, KeyName, loader_warning};
+use crate::output::{Output, Render};
+use crate::vault::NewKey;
+
+/// Where a new key's value comes from.
+pub enum Source {
+    /// A fresh value from the OS CSPRNG (`generate`); the report carries it, printed once.
+    Generate(GenSpec),
+    /// A value issued elsewhere, read from stdin or a hidden prompt (`set`).
+    Stdin,
+    /// A value issued elsewhere, already read (`import`); `at` locates it (`line 3`).
+    Given { value: Secret, at: String },
+}
+
+/// One key to issue.
+pub struct NewIssue {
+    pub name: KeyName,
+    pub source: Source,
+    pub meta: NewKey,
+    /// Absolute expiry (unix ms), already checked to be in the future.
+    pub expires: Option<i64>,
+}
+
+/// A request to issue keys, in one commit.
+pub struct Issue {
+    pub keys: Vec<NewIssue>,
+    /// Recorded as the event of every key.
+    pub action: Action,
+    /// What happens to a key that already exists.
+    pub existing: Existing,
+}
+
+/// What happens to a key that already exists.
+pub enum Existing {
+    /// Refused: `keyward rotate` issues new values.
+    Refuse,
+    /// Refused, naming the import that would add a new version (`file`, `format`).
+    RefuseImport { file: String, format: &'static str },
+    /// A new version; older versions retired at once (`import --overwrite`).
+    NewVersion,
+}
+
+/// A source resolved before the writer lock is taken.
+enum Ready {
+    Generate(GenSpec),
+    Given { value: Secret, at: String },
+}
+
+/// What was issued: the environment, and per key its version, whether the key is new,
+/// and the value when keyward generated it.
+pub struct Issued {
+    pub env: EnvName,
+    pub keys: Vec<IssuedKey>,
+}
+
+pub struct IssuedKey {
+    pub name: KeyName,
+    pub version: u32,
+    pub new_key: bool,
+    pub generated: Option<Secret>,
+}
+
+/// Issue every key of `req` in one change and one commit, or none of them.
+pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
+    // A value read from a person comes before the writer lock: a prompt must not block
+    // every other writer.
+    let mut keys = Vec::with_capacity(req.keys.len());
+    for k in req.keys {
+        let ready = match k.source {
+            Source::Generate(spec) => Ready::Generate(spec),
+            Source::Given { value, at } => Ready::Given { value, at },
+            Source::Stdin => {
+                ctx.paths.require()?;
+                let value = crypto::read_value(&format!("Value for {}: ", k.name))?;
+                Ready::Given {
+                    value,
+                    at: String::new(),
+                }
+            }
+        };
+        keys.push((k.name, ready, k.meta, k.expires));
+    }
+    let now = ctx.now();
+    let mut db = ctx.write_env()?;
+    let actor = ctx.actor()?;
+
+    // Every refusal before anything is written: all or nothing.
+    let mut existing = Vec::with_capacity(keys.len());
+    for (name, ready, _, _) in &keys {
+        let exists = db.has_key(name)?;
+        if exists {
+            let at = match ready {
+                Ready::Given { at, .. } => at.clone(),
+                Ready::Generate(_) => String::new(),
+            };
+            match &req.existing {
+                Existing::Refuse => {
+                    return Err(Error::KeyExists {
+                        name: name.clone(),
+                        env: db.env.clone(),
+                    });
+                }
+                Existing::RefuseImport { file, format } => {
+                    return Err(Error::ImportExists {
+                        at,
+                        name: name.clone(),
+                        env: db.env.clone(),
+                        file: file.clone(),
+                        format,
+                    });
+                }
+                Existing::NewVersion => {}
+            }
+        }
+        existing.push(exists);
+    }
+    for ((name, ready, _, _), exists) in keys.iter().zip(&existing) {
+        if let (true, Ready::Given { value, at }) = (exists, ready) {
+            let key = db.key(name)?;
+            if let Some(earlier) = earlier_version_with(&db, &key, value)? {
+                return Err(Error::Reissue {
+                    at: if at.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{at}: ")
+                    },
+                    name: name.clone(),
+                    env: db.env.clone(),
+                    earlier,
+                });
+            }
+        }
+    }
+
+    let env = db.env.clone();
+    let issued = db.batch(|db| {
+        let mut out = Vec::with_capacity(keys.len());
+        for ((name, ready, meta, expires), exists) in keys.iter().zip(&existing) {
+            let (value, spec, generated) = match ready {
+                Ready::Generate(spec) => {
+                    let v = crypto::generate(spec, &env);
+                    (v.clone(), Some(spec), Some(v))
+                }
+                Ready::Given { value, .. } => (value.clone(), None, None),
+            };
+            let (key, previous) = if *exists {
+                let key = db.key(name)?;
+                let previous = db.current(&key)?.version;
+                (key, previous)
+            } else {
+                (db.insert_key(name, spec, meta, now)?, 0)
+            };
+            let version = db.add_version(&key, previous, &value, *expires, now)?;
+            if version > 1 {
+                db.retire_older(&key, version, None)?;
+            }
+            db.record(
+                &actor,
+                req.action,
+                Some(name.as_str()),
+                Some(version),
+                None,
+                now,
+            )?;
+            out.push(IssuedKey {
+                name: name.clone(),
+                version,
+                new_key: !exists,
+                generated,
+            });
+        }
+        Ok(out)
+    })?;
+    db.commit()?;
+    for k in &issued {
+        if let Some(w) = loader_warning(&k.name) {
+            ctx.out.warn(&w);
+        }
+    }
+    Ok(Issued { env, keys: issued })
+}
+
+// ---------------------------------------------------------------- generate
+
+/// `generate`: a new key from `spec`.
+pub fn generate(
+    ctx: &Context,
+    name: KeyName,
+    spec: GenSpec,
+    meta: NewKey,
+    expires: Option<i64>,
+) -> Result<Generated> {
+    let mut issued = issue(
+        ctx,
+        Issue {
+            keys: vec![NewIssue {
+                name,
+                source: Source::Generate(spec),
+                meta,
+                expires,
+            }],
+            action: Action::Generate,
+            existing: Existing::Refuse,
+        },
+    )?;
+    let k = issued.keys.pop().expect("one key issued");
+    Ok(Generated {
+        env: issued.env,
+        name: k.name,
+        version: k.version,
+        value: k.generated.expect("a generated key"),
+    })
+}
+
+/// A generated key, its value printed once (`--json`: in the object).
+#[derive(Serialize)]
+pub struct Generated {
+    pub env: EnvName,
+    pub name: KeyName,
+    pub version: u32,
+    #[serde(serialize_with = "lossy")]
+    pub value: Secret,
+}
+
+impl Render for Generated {
+    fn human(&self, out: &Output) -> Result<()> {
+        out.note(&format!(
+            "generated `{}` version {} in `{}` (shown once; `keyward get {}` reads it again)",
+            self.name, self.version, self.env, self.name
+        ));
+        out.secret(&self.value, false)
+    }
+}
+
+/// A value in a JSON report: text, invalid UTF-8 replaced (generated values are ASCII).
+pub(crate) fn lossy<S: serde::Serializer>(
+    v: &Secret,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&String::from_utf8_lossy(v.expose()))
+}
+
+pub(crate) fn lossy_opt<S: serde::Serializer>(
+    v: &Option<Secret>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => lossy(v, s),
+        None => s.serialize_none(),
+    }
+}
+
+// ---------------------------------------------------------------- set
+
+/// `set`: a key issued elsewhere, its value read from stdin.
+pub fn set(ctx: &Context, name: KeyName, meta: NewKey, expires: Option<i64>) -> Result<Stored> {
+    let mut issued = issue(
+        ctx,
+        Issue {
+            keys: vec![NewIssue {
+                name,
+                source: Source::Stdin,
+                meta,
+                expires,
+            }],
+            action: Action::Set,
+            existing: Existing::Refuse,
+        },
+    )?;
+    let k = issued.keys.pop().expect("one key issued");
+    Ok(Stored {
+        env: issued.env,
+        name: k.name,
+        version: k.version,
+    })
+}
+
+#[derive(Serialize)]
+pub struct Stored {
+    pub env: EnvName,
+    pub name: KeyName,
+    pub version: u32,
+}
+
+impl Render for Stored {
+    fn human(&self, out: &Output) -> Result<()> {
+        out.note(&format!(
+            "stored `{}` version {} in `{}`",
+            self.name, self.version, self.env
+        ));
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------- import
+
+/// The formats `import` reads.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ImportFormat {
+    Dotenv,
+    Json,
+}
+
+impl ImportFormat {
+    fn as_str(self) -> &'static str {
+        match self {
+            ImportFormat::Dotenv => "dotenv",
+            ImportFormat::Json => "json",
+        }
+    }
+}
+
+/// `import`: every key of a dotenv or JSON file (`-`: stdin), all or nothing.
+pub struct Import {
+    pub file: PathBuf,
+    pub format: ImportFormat,
+    pub overwrite: bool,
+}
+
+pub fn import(ctx: &Context, req: Import) -> Result<Imported> {
+    ctx.paths.require()?;
+    let raw = zeroize::Zeroizing::new(read_input(&req.file)?);
+    let entries = parse(&raw, req.format)?;
+    let mut seen = HashSet::new();
+    for (at, name, value) in &entries {
+        if !seen.insert(name.clone()) {
+            return Err(Error::ImportDuplicate {
+                at: at.clone(),
+                name: name.clone(),
+            });
+        }
+        crypto::check_value(value).map_err(|e| Error::ImportInvalid {
+            detail: format!(
+                "{at}: `{name}`: {}",
+                e.to_string().lines().next().unwrap_or_default()
+            ),
+        })?;
+    }
+    let existing = if req.overwrite {
+        Existing::NewVersion
+    } else {
+        Existing::RefuseImport {
+            file: req.file.display().to_string(),
+            format: req.format.as_str(),
+        }
+    };
+    let issued = issue(
+        ctx,
+        Issue {
+            keys: entries
+                .into_iter()
+                .map(|(at, name, value)| NewIssue {
+                    name,
+                    source: Source::Given { value, at },
+                    meta: NewKey::default(),
+                    expires: None,
+                })
+                .collect(),
+            action: Action::Import,
+            existing,
+        },
+    )?;
+    let added = issued.keys.iter().filter(|k| k.new_key).count();
+    Ok(Imported {
+        added,
+        env: issued.env,
+        updated: issued.keys.len() - added,
+    })
+}
+
+/// Field order as the `--json` object has always printed it.
+#[derive(Serialize)]
+pub struct Imported {
+    pub added: usize,
+    pub env: EnvName,
+    pub updated: usize,
+}
+
+impl Render for Imported {
+    fn human(&self, out: &Output) -> Result<()> {
+        out.note(&format!(
+            "imported {} key(s) into `{}`: {} new, {} new version(s)",
+            self.added + self.updated,
+            self.env,
+            self.added,
+            self.updated
+        ));
+        Ok(())
+    }
+}
+
+fn read_input(file: &PathBuf) -> Result<Vec<u8>> {
+    if file.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::io("cannot read", "stdin", e))?;
+        return Ok(buf);
+    }
+    std::fs::read(file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::FileNotFound { path: file.clone() },
+        _ => Error::io("cannot read", file, e),
+    })
+}
+
+/// `(where, name, value)` for each entry; `where` is `line N` or `key "NAME"`.
+fn parse(raw: &[u8], format: ImportFormat) -> Result<Vec<(String, KeyName, Secret)>> {
+    let invalid = |detail: String| Error::ImportInvalid { detail };
+    match format {
+        ImportFormat::Dotenv => Ok(parse_dotenv(raw)
+            .map_err(invalid)?
+            .into_iter()
+            .map(|e| (format!("line {}", e.line), e.name, e.value))
+            .collect()),
+        ImportFormat::Json => {
+            // Every member in file order, duplicates kept: `serde_json::Value` would keep
+            // only the last of `{"A":"x","A":"y"}`, and a duplicate must be refused as it
+            // is in a dotenv file.
+            let members: JsonMembers = serde_json::from_slice(raw).map_err(|e| {
+                invalid(if e.is_data() {
+                    "expected a JSON object of strings".into()
+                } else {
+                    format!("not valid JSON (line {}, column {})", e.line(), e.column())
+                })
+            })?;
+            let mut out = Vec::new();
+            for (k, v) in members.0 {
+                let name: KeyName = k.parse().map_err(invalid)?;
+                let serde_json::Value::String(s) = v else {
+                    return Err(invalid(format!(
+                        "key \"{name}\": the value must be a string"
+                    )));
+                };
+                out.push((format!("key \"{name}\""), name, Secret::new(s.into_bytes())));
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// The members of a JSON object in file order, duplicates included.
+struct JsonMembers(Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for JsonMembers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = JsonMembers;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object of strings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<JsonMembers, A::Error> {
+                let mut out = Vec::new();
+                while let Some(member) = map.next_entry()? {
+                    out.push(member);
+                }
+                Ok(JsonMembers(out))
+            }
+        }
+        d.deserialize_map(Members)
+    }
+}

@@ -1,0 +1,265 @@
+//! Offboarding: remove a recipient from every environment it can read and rotate what it
+//! could read. Every environment is planned and every refusal checked before any is
+//! changed; then each is changed in its own commit, and a failure after the first names
+//! the environments already changed.
+
+use serde::Serialize;
+
+use super::Context;
+use super::rotate::{Old, Outcome, Rotated, Rotation, grace_end, needs_new_values, render_rows};
+use crate::audit::Action;
+use crate::crypto::{self, RecipientString};
+use crate::error::{Error, Result};
+use crate::names::{Dur, EnvName};
+use crate::output::{Output, Render};
+use crate::vault::{EnvDb, KeyMeta, Status};
+
+/// `offboard RECIPIENT`.
+pub struct Offboard {
+    pub recipient: RecipientString,
+    /// Required and not blank (recorded with every rotation and the offboard event).
+    pub reason: String,
+    /// Old versions retiring for this long; without it they are revoked at once.
+    pub grace: Option<Dur>,
+    pub dry_run: bool,
+    /// Go ahead although some environments cannot be opened (they are still named).
+    pub skip_unreadable: bool,
+}
+
+pub fn offboard(ctx: &Context, req: Offboard) -> Result<Offboarded> {
+    if req.reason.trim().is_empty() {
+        return Err(Error::usage("--reason must not be empty"));
+    }
+    let now = ctx.now();
+    let me = ctx.identity()?.recipient.clone();
+    if req.recipient.0 == me {
+        return Err(Error::OffboardSelf {
+            recipient: req.recipient.short(),
+        });
+    }
+    let old = match req.grace {
+        Some(_) => Old::Retire(grace_end(req.grace, now)),
+        None => Old::Revoke,
+    };
+    // An explicit `-e`/KEYWARD_ENV limits the offboarding to that environment.
+    let (readable, skipped) = if ctx.env_explicit {
+        (vec![ctx.open_env()?], Vec::new())
+    } else {
+        ctx.open_all_envs()?
+    };
+    if !skipped.is_empty() {
+        let names: Vec<EnvName> = skipped.into_iter().map(|(env, _)| env).collect();
+        // The person may still read those: an offboarding that did not cover them must
+        // not look complete.
+        if !req.skip_unreadable {
+            return Err(Error::Unreadable {
+                what: "offboard",
+                envs: env_list(&names),
+            });
+        }
+        ctx.out.warn(&format!(
+            "not offboarded from {} (this identity cannot open them): if {} can read them, ask one of their recipients to offboard there too",
+            env_list(&names),
+            req.recipient.short()
+        ));
+    }
+
+    // 1. The environments the recipient can read, each opened for writing (writer locks
+    //    taken in name order, so two offboardings cannot deadlock), or read-only for a
+    //    dry run. Whether it is a recipient is asked again under the lock.
+    let mut targets: Vec<EnvDb> = Vec::new();
+    for peek in readable {
+        if !peek.has_recipient(&req.recipient)? {
+            continue;
+        }
+        let db = if req.dry_run {
+            peek
+        } else {
+            let env = peek.env.clone();
+            drop(peek);
+            ctx.write_env_named(&env)?
+        };
+        if db.has_recipient(&req.recipient)? {
+            targets.push(db);
+        }
+    }
+
+    // 2. Plan every environment and check every refusal before anything changes.
+    let mut only_recipient = Vec::new();
+    let mut plans = Vec::new();
+    for db in &targets {
+        if db.recipients()?.len() <= 1 {
+            only_recipient.push(db.env.clone());
+        }
+        plans.push(plan_env(db, now, req.dry_run)?);
+    }
+    if !only_recipient.is_empty() {
+        return Err(Error::OnlyRecipient {
+            recipient: req.recipient.short(),
+            envs: env_list(&only_recipient),
+        });
+    }
+
+    // 3. Apply, one commit per environment. A failure after the first commit says
+    //    which environments already changed: running the same command again finishes.
+    if !req.dry_run {
+        let rotation = Rotation {
+            old,
+            expires: None,
+            reason: Some(req.reason.clone()),
+            actor: ctx.actor()?,
+            now,
+        };
+        let names: Vec<EnvName> = targets.iter().map(|db| db.env.clone()).collect();
+        let mut done: Vec<EnvName> = Vec::new();
+        for (i, (db, plan)) in targets.iter_mut().zip(plans.iter_mut()).enumerate() {
+            let applied = db
+                .batch(|db| {
+                    for (meta, r) in &plan.keys {
+                        let Some(spec) = &meta.spec else { continue };
+                        let value = crypto::generate(spec, &db.env);
+                        let v = rotation.apply(db, meta, r.old_version, &value)?;
+                        debug_assert_eq!(r.new_version, Some(v));
+                    }
+                    db.remove_recipient(&req.recipient)?;
+                    db.record(
+                        &rotation.actor,
+                        Action::Offboard,
+                        None,
+                        None,
+                        Some(&format!("{}: {}", req.recipient, req.reason)),
+                        now,
+                    )?;
+                    Ok(())
+                })
+                .and_then(|()| db.commit());
+            if let Err(failed) = applied {
+                if done.is_empty() {
+                    return Err(failed);
+                }
+                return Err(Error::PartlyDone {
+                    failed: Box::new(failed),
+                    done: env_list(&done),
+                    left: env_list(&names[i..]),
+                });
+            }
+            plan.recipient_removed = true;
+            done.push(db.env.clone());
+        }
+    }
+    drop(targets);
+    Ok(Offboarded {
+        envs: plans
+            .into_iter()
+            .map(|p| EnvPlan {
+                env: p.env,
+                recipient_removed: p.recipient_removed,
+                keys: p.keys.into_iter().map(|(_, r)| r).collect(),
+            })
+            .collect(),
+        recipient: req.recipient.short(),
+        dry_run: req.dry_run,
+        limited_to: ctx.env_explicit.then(|| ctx.env.clone()),
+    })
+}
+
+/// What offboarding does (or would do) to one environment, with the keys to rotate.
+struct Plan {
+    env: String,
+    recipient_removed: bool,
+    keys: Vec<(KeyMeta, Rotated)>,
+}
+
+/// Every key that is not revoked: a generated one rotated (its planned new version), an
+/// imported one listed as needing a new value.
+fn plan_env(db: &EnvDb, now: i64, dry_run: bool) -> Result<Plan> {
+    let mut keys = Vec::new();
+    for k in db.keys()? {
+        if k.current.status(now) == Status::Revoked {
+            continue;
+        }
+        let rotates = k.meta.spec.is_some();
+        let outcome = match (rotates, dry_run) {
+            (true, true) => Outcome::WouldRotate,
+            (true, false) => Outcome::Rotated,
+            (false, _) => Outcome::NeedsNewValue,
+        };
+        let next = rotates.then_some(k.current.version + 1);
+        let r = Rotated::new(&db.env, &k.meta, k.current.version, outcome, next);
+        keys.push((k.meta, r));
+    }
+    Ok(Plan {
+        env: db.env.to_string(),
+        recipient_removed: false,
+        keys,
+    })
+}
+
+/// `` `a`, `b` `` for messages.
+pub(crate) fn env_list(envs: &[EnvName]) -> String {
+    envs.iter()
+        .map(|e| format!("`{e}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One environment as `--json` shows it.
+#[derive(Serialize)]
+pub struct EnvPlan {
+    pub env: String,
+    /// Whether the recipient was removed (false on a dry run).
+    pub recipient_removed: bool,
+    pub keys: Vec<Rotated>,
+}
+
+/// The environments offboarded (or planned, on a dry run).
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct Offboarded {
+    pub envs: Vec<EnvPlan>,
+    #[serde(skip)]
+    pub recipient: String,
+    #[serde(skip)]
+    pub dry_run: bool,
+    /// The environment given with `-e`, if the offboarding was limited to it.
+    #[serde(skip)]
+    pub limited_to: Option<EnvName>,
+}
+
+impl Offboarded {
+    /// Exit 8 while imported keys still need a new value (the tables already say which).
+    pub fn outcome(&self) -> Result<()> {
+        let pending = self
+            .envs
+            .iter()
+            .flat_map(|p| &p.keys)
+            .filter(|k| k.new_version.is_none())
+            .count();
+        needs_new_values(pending)
+    }
+}
+
+impl Render for Offboarded {
+    fn human(&self, out: &Output) -> Result<()> {
+        if self.envs.is_empty() {
+            out.note(&match &self.limited_to {
+                Some(env) => format!("{} is not a recipient of `{env}`", self.recipient),
+                None => format!(
+                    "{} is not a recipient of any environment you can open",
+                    self.recipient
+                ),
+            });
+            return Ok(());
+        }
+        let (did, note) = if self.dry_run {
+            ("would offboard from", "(dry run: nothing changed)")
+        } else {
+            ("offboarded from", "")
+        };
+        for p in &self.envs {
+            out.note(&format!("{did} `{}`: {} {note}", p.env, self.recipient));
+            render_rows(&p.keys, out)?;
+        }
+        Ok(())
+    }
+}

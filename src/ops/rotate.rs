@@ -1,0 +1,415 @@
+//! Rotation: a new version of a key, the older ones moved out of service. One key
+//! (`rotate NAME`), a batch (`rotate --all`, one commit) and `offboard` all apply a
+//! [`Rotation`]. The rules live here once: a revoked key is not rotated, a new value never
+//! reissues an earlier one, older versions only move forward (active → retiring → retired
+//! / revoked, a grace never lengthened), and every instant is computed without overflow.
+
+use serde::Serialize;
+
+use super::Context;
+use crate::audit::{Action, Actor};
+use crate::crypto::{self, Secret};
+use crate::error::{Error, Result};
+use crate::names::{Dur, EnvName, KeyName, fmt_time};
+use crate::output::{Output, Render};
+use crate::vault::{EnvDb, KeyMeta, Kind, NewKey, Status, Tx};
+
+/// What happens to the versions a rotation replaces.
+#[derive(Clone, Copy, Debug)]
+pub enum Old {
+    /// `retiring` until the given time (still passing `verify`), or `retired` at once.
+    Retire(Option<i64>),
+    /// `revoked` at once (offboarding: the old value may be in the wrong hands).
+    Revoke,
+}
+
+/// How to rotate: who, when, why, and what becomes of the old versions.
+pub struct Rotation {
+    pub old: Old,
+    /// Expiry of the new version.
+    pub expires: Option<i64>,
+    pub reason: Option<String>,
+    pub actor: Actor,
+    pub now: i64,
+}
+
+impl Rotation {
+    /// Issue version `previous + 1` of `key` with `value`, move the older versions out of
+    /// service and record the `rotate` event, inside the caller's change.
+    pub(crate) fn apply(
+        &self,
+        db: &Tx<'_>,
+        key: &KeyMeta,
+        previous: u32,
+        value: &Secret,
+    ) -> Result<u32> {
+        let version = db.add_version(key, previous, value, self.expires, self.now)?;
+        match self.old {
+            Old::Retire(at) => db.retire_older(key, version, at)?,
+            Old::Revoke => {
+                let actor_id = db.actor_id(&self.actor)?;
+                let why = self.reason.as_deref().unwrap_or("rotated");
+                for v in db.versions(key)? {
+                    if v.version < version && v.status(self.now) != Status::Revoked {
+                        db.revoke(key, Some(v.version), actor_id, why, self.now)?;
+                    }
+                }
+            }
+        }
+        self.record(db, key, version)?;
+        Ok(version)
+    }
+
+    /// A new version only; the caller retires the older ones of the whole batch in one
+    /// statement afterwards (`Tx::retire_superseded`).
+    fn apply_batched(
+        &self,
+        db: &Tx<'_>,
+        key: &KeyMeta,
+        previous: u32,
+        value: &Secret,
+    ) -> Result<u32> {
+        let version = db.add_version(key, previous, value, self.expires, self.now)?;
+        self.record(db, key, version)?;
+        Ok(version)
+    }
+
+    fn record(&self, db: &Tx<'_>, key: &KeyMeta, version: u32) -> Result<()> {
+        db.record(
+            &self.actor,
+            Action::Rotate,
+            Some(key.name.as_str()),
+            Some(version),
+            self.reason.as_deref(),
+            self.now,
+        )
+    }
+}
+
+/// The end of a grace period starting now: `None` retires at once.
+pub fn grace_end(grace: Option<Dur>, now: i64) -> Option<i64> {
+    grace.map(|g| g.after(now))
+}
+
+/// The earlier version of `key` that held `value`, if any (any status: a revoked or
+/// retired value may be the leaked one a rotation is meant to replace). Fingerprint
+/// lookup, then a constant-time comparison of the value itself.
+pub fn earlier_version_with(db: &EnvDb, key: &KeyMeta, value: &Secret) -> Result<Option<u32>> {
+    for (k, v, old) in db.find_fingerprint(&value.fingerprint())? {
+        if k.id == key.id && old.matches(value.expose()) {
+            return Ok(Some(v.version));
+        }
+    }
+    Ok(None)
+}
+
+/// A revoked key is not rotated: its name stays burnt (exit 4).
+fn refuse_revoked(db: &EnvDb, key: &KeyMeta, now: i64) -> Result<()> {
+    let current = db.current(key)?;
+    if current.status(now) == Status::Revoked {
+        return Err(Error::RevokedNotRotated {
+            name: key.name.clone(),
+            env: db.env.clone(),
+            version: current.version,
+        });
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- one key
+
+/// `rotate NAME`.
+pub struct RotateOne {
+    pub name: KeyName,
+    pub grace: Option<Dur>,
+    pub expires: Option<i64>,
+    pub reason: Option<String>,
+    /// Metadata flags given (only those change).
+    pub meta: NewKey,
+}
+
+pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
+    let now = ctx.now();
+    let name = &req.name;
+    // Ask for an imported key's new value before taking the writer lock: a person at
+    // a prompt must not block every other writer.
+    let peek = ctx.open_env()?;
+    let key = peek.key(name)?;
+    refuse_revoked(&peek, &key, now)?;
+    let provided = match key.kind {
+        Kind::Imported => Some(crypto::read_value(&format!("New value for {name}: "))?),
+        Kind::Generated => None,
+    };
+    drop(peek);
+
+    let mut db = ctx.write_env()?;
+    let key = db.key(name)?;
+    refuse_revoked(&db, &key, now)?;
+    let value = match (&provided, &key.spec) {
+        (Some(v), None) => v.clone(),
+        (None, Some(spec)) => crypto::generate(spec, &db.env),
+        _ => {
+            return Err(Error::ChangedMeanwhile {
+                name: name.clone(),
+                env: db.env.clone(),
+            });
+        }
+    };
+    if let Some(earlier) = earlier_version_with(&db, &key, &value)? {
+        return Err(Error::Reissue {
+            at: String::new(),
+            name: key.name.clone(),
+            env: db.env.clone(),
+            earlier,
+        });
+    }
+    let retire_at = grace_end(req.grace, now);
+    let rotation = Rotation {
+        old: Old::Retire(retire_at),
+        expires: req.expires,
+        reason: req.reason,
+        actor: ctx.actor()?,
+        now,
+    };
+    let version = db.batch(|db| {
+        let previous = db.current(&key)?.version;
+        let v = rotation.apply(db, &key, previous, &value)?;
+        db.update_meta(&key, &req.meta)?;
+        Ok(v)
+    })?;
+    db.commit()?;
+    Ok(RotatedOne {
+        env: db.env.clone(),
+        name: req.name,
+        value: provided.is_none().then_some(value),
+        version,
+        retire_at,
+    })
+}
+
+/// One rotated key; a generated value is printed once (`--json`: in the object).
+/// Field order as the `--json` object has always printed it.
+#[derive(Serialize)]
+pub struct RotatedOne {
+    pub env: EnvName,
+    pub name: KeyName,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::issue::lossy_opt"
+    )]
+    pub value: Option<Secret>,
+    pub version: u32,
+    #[serde(skip)]
+    pub retire_at: Option<i64>,
+}
+
+impl Render for RotatedOne {
+    fn human(&self, out: &Output) -> Result<()> {
+        let old = self.version - 1;
+        let grace = match self.retire_at {
+            Some(at) => format!("; version {old} verifies until {}", fmt_time(at)),
+            None => format!("; version {old} is retired"),
+        };
+        out.note(&format!(
+            "rotated `{}` in `{}` to version {}{grace}",
+            self.name, self.env, self.version
+        ));
+        match &self.value {
+            Some(v) => out.secret(v, false),
+            None => Ok(()),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- --all
+
+/// Which keys `rotate --all` takes (revoked ones never).
+#[derive(Clone, Copy, Debug)]
+pub enum Select {
+    Every,
+    /// Whose current version is older than this.
+    OlderThan(Dur),
+    /// Past their `--rotate-every` period.
+    Due,
+}
+
+/// `rotate --all`: every selected key in one commit.
+pub struct RotateAll {
+    pub select: Select,
+    pub grace: Option<Dur>,
+    pub expires: Option<i64>,
+    pub reason: Option<String>,
+}
+
+pub fn rotate_all(ctx: &Context, req: RotateAll) -> Result<Batch> {
+    let now = ctx.now();
+    let mut db = ctx.write_env()?;
+    let rotation = Rotation {
+        old: Old::Retire(grace_end(req.grace, now)),
+        expires: req.expires,
+        reason: req.reason,
+        actor: ctx.actor()?,
+        now,
+    };
+    let selected: Vec<_> = db
+        .keys()?
+        .into_iter()
+        .filter(|k| k.current.status(now) != Status::Revoked)
+        .filter(|k| match req.select {
+            Select::Every => true,
+            Select::OlderThan(age) => k.current.created <= age.before(now),
+            Select::Due => k
+                .meta
+                .rotate_every
+                .is_some_and(|every| Dur::from_secs(every).after(k.current.created) <= now),
+        })
+        .collect();
+    let env = db.env.clone();
+    let rows = db.batch(|db| {
+        let mut out = Vec::with_capacity(selected.len());
+        for k in &selected {
+            let (outcome, new_version) = match &k.meta.spec {
+                Some(spec) => {
+                    let value = crypto::generate(spec, &env);
+                    let v = rotation.apply_batched(db, &k.meta, k.current.version, &value)?;
+                    (Outcome::Rotated, Some(v))
+                }
+                None => (Outcome::NeedsNewValue, None),
+            };
+            out.push(Rotated::new(
+                &env,
+                &k.meta,
+                k.current.version,
+                outcome,
+                new_version,
+            ));
+        }
+        if let Old::Retire(at) = rotation.old {
+            db.retire_superseded(now, at)?;
+        }
+        Ok(out)
+    })?;
+    if rows.iter().any(|r| r.new_version.is_some()) {
+        db.commit()?;
+    }
+    Ok(Batch(rows))
+}
+
+/// What a batch did to one key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Rotated,
+    /// `offboard --dry-run`.
+    WouldRotate,
+    /// An imported key: its provider issues the new value.
+    NeedsNewValue,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Rotated => "rotated",
+            Outcome::WouldRotate => "would-rotate",
+            Outcome::NeedsNewValue => "needs-new-value",
+        }
+    }
+}
+
+/// One rotated (or skipped) key, as the batch table and `--json` show it.
+#[derive(Debug, Serialize)]
+pub struct Rotated {
+    pub env: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub result: Outcome,
+    pub old_version: u32,
+    pub new_version: Option<u32>,
+}
+
+impl Rotated {
+    pub(crate) fn new(
+        env: &EnvName,
+        key: &KeyMeta,
+        old_version: u32,
+        result: Outcome,
+        new_version: Option<u32>,
+    ) -> Rotated {
+        Rotated {
+            env: env.to_string(),
+            name: key.name.to_string(),
+            kind: key.kind.as_str(),
+            result,
+            old_version,
+            new_version,
+        }
+    }
+}
+
+/// The rows of a batch (`rotate --all`, one environment of `offboard`).
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct Batch(pub Vec<Rotated>);
+
+impl Batch {
+    /// Imported keys left for their provider.
+    pub fn pending(&self) -> usize {
+        self.0.iter().filter(|r| r.new_version.is_none()).count()
+    }
+
+    /// Exit 8 while imported keys still need a new value (the table already says which).
+    pub fn outcome(&self) -> Result<()> {
+        needs_new_values(self.pending())
+    }
+}
+
+pub(crate) fn needs_new_values(pending: usize) -> Result<()> {
+    if pending > 0 {
+        return Err(Error::Findings(format!(
+            "{pending} imported key(s) need a new value from their provider"
+        )));
+    }
+    Ok(())
+}
+
+impl Render for Batch {
+    fn human(&self, out: &Output) -> Result<()> {
+        render_rows(&self.0, out)
+    }
+}
+
+/// The batch table (shared with `offboard`, one per environment).
+pub(crate) fn render_rows(rows: &[Rotated], out: &Output) -> Result<()> {
+    if rows.is_empty() {
+        out.note("nothing to rotate");
+        return Ok(());
+    }
+    let cells = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.env.clone(),
+                r.name.clone(),
+                r.kind.to_owned(),
+                r.result.as_str().to_owned(),
+                r.old_version.to_string(),
+                r.new_version
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    out.table(&["ENV", "NAME", "KIND", "RESULT", "OLD", "NEW"], cells)?;
+    let pending: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.new_version.is_none())
+        .map(|r| r.name.as_str())
+        .collect();
+    if !pending.is_empty() {
+        out.note(&format!(
+            "imported keys need a new value from their provider, then `keyward rotate NAME`: {}",
+            pending.join(", ")
+        ));
+    }
+    Ok(())
+}

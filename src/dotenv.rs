@@ -2,7 +2,7 @@
 //! every value exactly (quotes, `$`, backticks, backslashes, newlines), and a dotenv
 //! parser that reports the line of the first error and never echoes a value.
 
-use crate::crypto::Secret;
+use crate::secret::Secret;
 use crate::names::KeyName;
 
 /// `NAME="value"` with `\\ \" \n \r \t \$` escaped; our own parser reads it back exactly.

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::Context;
-use crate::crypto::{self, IdentitySpec};
+use crate::identity::{self, IdentitySpec};
 use crate::error::Result;
 
 /// Create a plain identity (for CI) or show the recipient of the identity in use
@@ -55,7 +55,7 @@ pub fn run(args: IdentityArgs, ctx: &Context) -> Result<()> {
             let recipient = id.to_public().to_string();
             match out {
                 Some(path) => {
-                    crypto::write_plain_identity(&path, &id)?;
+                    identity::write_plain_identity(&path, &id)?;
                     ctx.out
                         .note(&format!("wrote identity `{}` (mode 0600)", path.display()));
                     ctx.out.line(&recipient)

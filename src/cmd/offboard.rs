@@ -64,7 +64,7 @@ pub fn run(args: OffboardArgs, ctx: &Context) -> Result<()> {
     }
     let now = now_ms();
     let me = ctx.identity()?.recipient.clone();
-    if args.recipient.0 == me {
+    if args.recipient.as_str() == me {
         return Err(Error::Refused(
             "refusing to offboard the identity in use; run it as someone else".into(),
         ));

@@ -65,7 +65,7 @@ pub fn run(_args: VerifyArgs, ctx: &Context) -> Result<()> {
     // Offline first: a token names its environment and carries a checksum.
     let trimmed = strip_newline(&presented).unwrap_or_else(|| presented.clone());
     let token = crypto::parse_token(trimmed.expose());
-    let looks_like_token = token.is_some() || token_shaped(trimmed.expose());
+    let looks_like_token = token.is_some() || crate::token::token_shaped(trimmed.expose());
     if looks_like_token && token.is_none() {
         return reject_unknown(ctx, None, "token checksum does not match");
     }
@@ -150,20 +150,6 @@ fn strip_newline(s: &Secret) -> Option<Secret> {
     let b = b.strip_suffix(b"\n")?;
     let b = b.strip_suffix(b"\r").unwrap_or(b);
     Some(Secret::new(b.to_vec()))
-}
-
-/// `<prefix>_<env>_<36 alnum>`, ignoring the checksum.
-fn token_shaped(b: &[u8]) -> bool {
-    if b.len() < 40 {
-        return false;
-    }
-    let (head, tail) = b.split_at(b.len() - 36);
-    tail.iter().all(u8::is_ascii_alphanumeric)
-        && head.ends_with(b"_")
-        && head.iter().filter(|c| **c == b'_').count() == 2
-        && head
-            .iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
 }
 
 /// The longest value keyward stores; a presented key longer than this (plus a newline)

@@ -17,6 +17,7 @@ pub mod ops;
 pub mod output;
 pub mod recipient;
 pub mod redact;
+pub mod scan;
 pub mod secret;
 pub mod sys;
 pub mod token;

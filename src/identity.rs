@@ -187,14 +187,6 @@ impl IdentitySpec {
             IdentitySpec::File(PathBuf::from(arg))
         }
     }
-
-    /// How to name this identity in messages: never the secret itself.
-    pub fn describe(&self) -> String {
-        match self {
-            IdentitySpec::Literal(_) => "from KEYWARD_IDENTITY / --identity (literal key)".into(),
-            IdentitySpec::File(p) | IdentitySpec::Default(p) => format!("`{}`", p.display()),
-        }
-    }
 }
 
 /// The X25519 identity in a literal value: the first `AGE-SECRET-KEY-1…` in it that

@@ -65,9 +65,8 @@ pub fn stop_on_termination(stop: &Arc<AtomicBool>) -> io::Result<()> {
         signal_hook::consts::SIGINT,
         signal_hook::consts::SIGHUP,
     ] {
-        signal_hook::flag::register(sig, Arc::clone(stop)).map_err(|e| {
-            io::Error::new(e.kind(), format!("cannot handle signal {sig}: {e}"))
-        })?;
+        signal_hook::flag::register(sig, Arc::clone(stop))
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot handle signal {sig}: {e}")))?;
     }
     Ok(())
 }
@@ -352,7 +351,11 @@ mod tests {
             .open(&link)
             .unwrap_err();
         assert!(is_symlink_refusal(&err), "{err}");
-        assert!(no_follow(OpenOptions::new().read(true)).open(&target).is_ok());
+        assert!(
+            no_follow(OpenOptions::new().read(true))
+                .open(&target)
+                .is_ok()
+        );
         let missing = OpenOptions::new().read(true).open(dir.path().join("nope"));
         assert!(!is_symlink_refusal(&missing.unwrap_err()));
     }

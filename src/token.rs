@@ -69,15 +69,6 @@ impl Format {
             _ => return None,
         })
     }
-    pub fn parse(s: &str) -> Option<Format> {
-        Some(match s {
-            "token" => Format::Token,
-            "hex" => Format::Hex,
-            "base64url" => Format::Base64url,
-            "alnum" => Format::Alnum,
-            _ => return None,
-        })
-    }
 }
 
 /// How to generate a key: what `generate` is told and `rotate` repeats.
@@ -319,7 +310,9 @@ mod tests {
         assert!(!token_shaped(format!("KW_prod_{body}").as_bytes()));
         assert!(!token_shaped(format!("kw_prod_x_{body}").as_bytes()));
         assert!(!token_shaped(format!("kwprod_{body}").as_bytes()));
-        assert!(!token_shaped(format!("kw_prod_{}", "A".repeat(35)).as_bytes()));
+        assert!(!token_shaped(
+            format!("kw_prod_{}", "A".repeat(35)).as_bytes()
+        ));
     }
 
     #[test]

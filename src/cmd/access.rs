@@ -105,7 +105,14 @@ fn grant(ctx: &Context, r: RecipientString) -> Result<()> {
     let added = db.batch(|db| {
         let added = db.add_recipient(&r, &actor, now)?;
         if added {
-            db.record(&actor, Action::AccessGrant, None, None, Some(r.as_str()), now)?;
+            db.record(
+                &actor,
+                Action::AccessGrant,
+                None,
+                None,
+                Some(r.as_str()),
+                now,
+            )?;
         }
         Ok(added)
     })?;
@@ -149,7 +156,14 @@ fn revoke(ctx: &Context, r: RecipientString, force: bool) -> Result<()> {
     }
     db.batch(|db| {
         db.remove_recipient(&r)?;
-        db.record(&actor, Action::AccessRevoke, None, None, Some(r.as_str()), now)
+        db.record(
+            &actor,
+            Action::AccessRevoke,
+            None,
+            None,
+            Some(r.as_str()),
+            now,
+        )
     })?;
     db.commit()?;
     ctx.out.note(&format!(

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Context;
-use crate::identity::{self, IdentitySpec};
 use crate::error::{Error, Result};
+use crate::identity::{self, IdentitySpec};
 use crate::names::Dur;
 
 /// Unlock the identity once and keep it in a background agent

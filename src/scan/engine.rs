@@ -42,7 +42,10 @@ impl Scanner {
     /// Build the matcher for `patterns`, which the caller has already filtered to values
     /// of at least [`MIN_VALUE_LEN`] bytes.
     pub fn new(patterns: Vec<Pattern>) -> Result<Scanner> {
-        let masks = patterns.iter().map(|p| token::mask(p.value.expose())).collect();
+        let masks = patterns
+            .iter()
+            .map(|p| token::mask(p.value.expose()))
+            .collect();
         let mut tokens: HashMap<[u8; BODY], Vec<usize>> = HashMap::new();
         let mut ac_index = Vec::new();
         for (i, p) in patterns.iter().enumerate() {

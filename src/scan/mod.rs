@@ -26,7 +26,10 @@ pub use report::{Finding, ScanReport};
 #[derive(Debug, Clone)]
 pub enum Source {
     /// Files or directories, `-` for stdin; none means `.`.
-    Paths { paths: Vec<PathBuf>, no_ignore: bool },
+    Paths {
+        paths: Vec<PathBuf>,
+        no_ignore: bool,
+    },
     /// What is staged for the next commit in the git repository here.
     Staged,
 }

@@ -402,6 +402,20 @@ mod tests {
     }
 
     #[test]
+    fn a_sigterm_sent_to_us_alone_reaches_the_child() {
+        use std::os::unix::process::ExitStatusExt;
+        let mut cmd = Command::new("sleep");
+        cmd.arg("30");
+        let mut child = spawn_forwarding_signals(&mut cmd).unwrap();
+        // As `kill <keyward pid>` would: SI_USER, so the handler forwards it.
+        rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::TERM)
+            .unwrap();
+        let status = child.wait().unwrap();
+        stop_forwarding();
+        assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
+    }
+
+    #[test]
     fn forwarded_signals_are_blocked_then_restored() {
         let is_blocked = || {
             // SAFETY (test): reads this thread's mask into a local set.

@@ -22,7 +22,6 @@ use crate::sys;
 #[derive(Debug, Clone)]
 pub struct AgentInfo {
     pub recipient: String,
-    pub idle_secs: u64,
 }
 
 /// Refuse a socket or directory another user could have planted or could reach.
@@ -86,10 +85,9 @@ pub fn hello(identity_path: &Path) -> Result<Option<AgentInfo>> {
     let same_file =
         reply.identity_digest.is_some() && reply.identity_digest == file_digest(identity_path);
     match (reply.recipient, reply.identity_path) {
-        (Some(recipient), Some(p)) if Path::new(&p) == ours && same_file => Ok(Some(AgentInfo {
-            recipient,
-            idle_secs: reply.idle_secs.unwrap_or(0),
-        })),
+        (Some(recipient), Some(p)) if Path::new(&p) == ours && same_file => {
+            Ok(Some(AgentInfo { recipient }))
+        }
         // An agent for another identity: never use it.
         _ => Ok(None),
     }

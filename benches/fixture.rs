@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use keyward::audit::{self, Actor};
-use keyward::crypto::{self, Format, GenSpec, IdentitySpec, RecipientString};
+use keyward::crypto::{self, Format, GenSpec, IdentitySpec};
 use keyward::names::{EnvName, KeyName, now_ms};
 use keyward::vault::journal::Journal;
 use keyward::vault::paths::create_private_dir;
@@ -37,7 +37,7 @@ fn main() {
         create_private_dir(&dir).expect("vault dir");
     }
     if !paths.env_file(&env).exists() {
-        let me = RecipientString(identity.recipient.clone());
+        let me = identity.recipient_string().expect("recipient");
         EnvDb::create(&paths, &env, |db| {
             db.add_recipient(&me, &actor, now)?;
             db.record(&actor, audit::Action::Init, None, None, None, now)

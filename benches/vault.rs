@@ -28,8 +28,8 @@ fn fixture(keys: usize) -> Fixture {
         create_private_dir(&d).unwrap();
     }
     let id = age::x25519::Identity::generate();
-    let me = RecipientString(id.to_public().to_string());
-    let actor = Actor::named(&me.0, "file");
+    let me = RecipientString::from(&id.to_public());
+    let actor = Actor::named(me.as_str(), "file");
     let env: EnvName = "bench".parse().unwrap();
     let now = now_ms();
     EnvDb::create(&paths, &env, |db| {

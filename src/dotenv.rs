@@ -2,8 +2,8 @@
 //! every value exactly (quotes, `$`, backticks, backslashes, newlines), and a dotenv
 //! parser that reports the line of the first error and never echoes a value.
 
-use crate::crypto::Secret;
 use crate::names::KeyName;
+use crate::secret::Secret;
 
 /// `NAME="value"` with `\\ \" \n \r \t \$` escaped; our own parser reads it back exactly.
 pub fn dotenv_line(name: &str, value: &[u8]) -> Vec<u8> {

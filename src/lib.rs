@@ -10,10 +10,17 @@ pub mod cmd;
 pub mod crypto;
 pub mod dotenv;
 pub mod error;
+pub mod identity;
+pub mod input;
 pub mod names;
 pub mod ops;
 pub mod output;
+pub mod recipient;
 pub mod redact;
+pub mod scan;
+pub mod secret;
+pub mod sys;
+pub mod token;
 pub mod vault;
 
 use std::ffi::OsString;

@@ -105,7 +105,14 @@ fn grant(ctx: &Context, r: RecipientString) -> Result<()> {
     let added = db.batch(|db| {
         let added = db.add_recipient(&r, &actor, now)?;
         if added {
-            db.record(&actor, Action::AccessGrant, None, None, Some(&r.0), now)?;
+            db.record(
+                &actor,
+                Action::AccessGrant,
+                None,
+                None,
+                Some(r.as_str()),
+                now,
+            )?;
         }
         Ok(added)
     })?;
@@ -141,7 +148,7 @@ fn revoke(ctx: &Context, r: RecipientString, force: bool) -> Result<()> {
             db.env
         )));
     }
-    if r.0 == actor.recipient && !force {
+    if r.as_str() == actor.recipient && !force {
         return Err(Error::Refused(format!(
             "refusing to remove your own identity from `{}`\nhint: add --force if you mean to lose access",
             db.env
@@ -149,7 +156,14 @@ fn revoke(ctx: &Context, r: RecipientString, force: bool) -> Result<()> {
     }
     db.batch(|db| {
         db.remove_recipient(&r)?;
-        db.record(&actor, Action::AccessRevoke, None, None, Some(&r.0), now)
+        db.record(
+            &actor,
+            Action::AccessRevoke,
+            None,
+            None,
+            Some(r.as_str()),
+            now,
+        )
     })?;
     db.commit()?;
     ctx.out.note(&format!(

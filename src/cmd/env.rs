@@ -87,7 +87,7 @@ fn add(ctx: &Context, name: EnvName, extra: Vec<RecipientString>) -> Result<()> 
     }
     let identity = ctx.identity()?;
     let actor = ctx.actor()?;
-    let mine: RecipientString = RecipientString(identity.recipient.clone());
+    let mine: RecipientString = identity.recipient_string()?;
     let mut recipients = vec![mine];
     for r in extra {
         if !recipients.contains(&r) {

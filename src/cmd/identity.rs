@@ -7,8 +7,9 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::Context;
-use crate::crypto::{self, IdentitySpec};
 use crate::error::Result;
+use crate::identity::{self, IdentitySpec};
+use crate::output::{Output, Render};
 
 /// Create a plain identity (for CI) or show the recipient of the identity in use
 #[derive(Debug, Args)]
@@ -55,7 +56,7 @@ pub fn run(args: IdentityArgs, ctx: &Context) -> Result<()> {
             let recipient = id.to_public().to_string();
             match out {
                 Some(path) => {
-                    crypto::write_plain_identity(&path, &id)?;
+                    identity::write_plain_identity(&path, &id)?;
                     ctx.out
                         .note(&format!("wrote identity `{}` (mode 0600)", path.display()));
                     ctx.out.line(&recipient)
@@ -78,18 +79,21 @@ pub fn run(args: IdentityArgs, ctx: &Context) -> Result<()> {
                 via: id.via.to_owned(),
                 agent: id.via == "agent",
             };
-            if ctx.out.json {
-                return ctx.out.json(&shown);
-            }
-            ctx.out.line(&shown.recipient)?;
-            ctx.out.note(&format!("identity: {}", shown.source));
-            if shown.agent {
-                ctx.out
-                    .note("unlocked by: the keyward agent (`keyward lock` ends it)");
-            } else {
-                ctx.out.note(&format!("unlocked by: {}", shown.via));
-            }
-            Ok(())
+            ctx.out.render(&shown)
         }
+    }
+}
+
+impl Render for Shown {
+    /// The recipient on stdout (for `$(keyward identity show)`), the rest on stderr.
+    fn human(&self, out: &Output) -> Result<()> {
+        out.line(&self.recipient)?;
+        out.note(&format!("identity: {}", self.source));
+        if self.agent {
+            out.note("unlocked by: the keyward agent (`keyward lock` ends it)");
+        } else {
+            out.note(&format!("unlocked by: {}", self.via));
+        }
+        Ok(())
     }
 }

@@ -80,7 +80,7 @@ pub fn run(args: InitArgs, ctx: &Context) -> Result<()> {
     };
     let actor = ctx.actor_for_recipient(&recipient)?;
 
-    let mut recipients = vec![RecipientString(recipient.clone())];
+    let mut recipients = vec![recipient.parse::<RecipientString>().map_err(Error::Other)?];
     for r in &args.recipients {
         if !recipients.contains(r) {
             recipients.push(r.clone());

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Context;
-use crate::crypto::{self, IdentitySpec};
 use crate::error::{Error, Result};
+use crate::identity::{self, IdentitySpec};
 use crate::names::Dur;
 
 /// Unlock the identity once and keep it in a background agent
@@ -71,7 +71,7 @@ pub fn run_unlock(args: UnlockArgs, ctx: &Context) -> Result<()> {
             detail: format!("no identity at `{}`", path.display()),
         });
     }
-    let identity = crypto::unlock_protected_file(&path)?;
+    let identity = identity::unlock_protected_file(&path)?;
     // An agent still holding an older version of this identity file gives way.
     crate::agent::stop(&path)?;
     let started = crate::agent::spawn(&path, &identity, std::time::Duration::from_secs(secs))?;

@@ -32,7 +32,7 @@ pub fn offboard(ctx: &Context, req: Offboard) -> Result<Offboarded> {
     }
     let now = ctx.now();
     let me = ctx.identity()?.recipient.clone();
-    if req.recipient.0 == me {
+    if req.recipient.as_str() == me {
         return Err(Error::OffboardSelf {
             recipient: req.recipient.short(),
         });

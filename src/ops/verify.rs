@@ -105,7 +105,7 @@ pub fn verify(ctx: &Context, presented: &Secret) -> Result<Verdict> {
     // Offline first: a token names its environment and carries a checksum.
     let trimmed = strip_newline(presented).unwrap_or_else(|| presented.clone());
     let token = crypto::parse_token(trimmed.expose());
-    if token.is_none() && token_shaped(trimmed.expose()) {
+    if token.is_none() && crate::token::token_shaped(trimmed.expose()) {
         return reject(
             "unknown",
             "token checksum does not match".into(),
@@ -191,36 +191,11 @@ fn strip_newline(s: &Secret) -> Option<Secret> {
     Some(Secret::new(b.to_vec()))
 }
 
-/// `<prefix>_<env>_<36 alnum>`, ignoring the checksum.
-fn token_shaped(b: &[u8]) -> bool {
-    if b.len() < 40 {
-        return false;
-    }
-    let (head, tail) = b.split_at(b.len() - 36);
-    tail.iter().all(u8::is_ascii_alphanumeric)
-        && head.ends_with(b"_")
-        && head.iter().filter(|c| **c == b'_').count() == 2
-        && head
-            .iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
-}
-
-/// Read the presented key: a hidden prompt on a terminal, else stdin up to one byte past
-/// the limit. Accept `echo $KEY |`: the lookup tries without one trailing newline too.
+/// Read the presented key: a hidden prompt on a terminal, else stdin up to a few bytes
+/// past the limit (so hostile input cannot exhaust memory, and an over-long key is
+/// still seen as one).
 pub fn read_presented() -> Result<Secret> {
-    use std::io::{IsTerminal, Read};
-    if std::io::stdin().is_terminal() {
-        let v = rpassword::prompt_password("Key to verify: ")
-            .map_err(|e| Error::io("cannot read the key from", "/dev/tty", e))?;
-        return Ok(Secret::new(v.into_bytes()));
-    }
-    let mut buf = zeroize::Zeroizing::new(Vec::new());
-    std::io::stdin()
-        .lock()
-        .take(MAX_PRESENTED as u64 + 3)
-        .read_to_end(&mut buf)
-        .map_err(|e| Error::io("cannot read the key from", "stdin", e))?;
-    Ok(Secret::new(std::mem::take(&mut *buf)))
+    crate::input::read_presented("Key to verify: ", MAX_PRESENTED + 3)
 }
 
 /// Why a presented key cannot be a stored value, if it cannot.

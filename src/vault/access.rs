@@ -39,7 +39,7 @@ impl EnvDb {
             .conn
             .query_row(
                 "SELECT 1 FROM recipients WHERE recipient = ?1",
-                [&r.0],
+                [r.as_str()],
                 |_| Ok(()),
             )
             .optional()?
@@ -54,7 +54,7 @@ impl Tx<'_> {
         let actor_id = self.actor_id(actor)?;
         let n = self.conn.execute(
             "INSERT OR IGNORE INTO recipients(recipient, added_at, added_by) VALUES (?1, ?2, ?3)",
-            params![r.0, now, actor_id],
+            params![r.as_str(), now, actor_id],
         )?;
         Ok(n == 1)
     }
@@ -63,7 +63,7 @@ impl Tx<'_> {
     pub fn remove_recipient(&self, r: &RecipientString) -> Result<bool> {
         let n = self
             .conn
-            .execute("DELETE FROM recipients WHERE recipient = ?1", [&r.0])?;
+            .execute("DELETE FROM recipients WHERE recipient = ?1", [r.as_str()])?;
         Ok(n == 1)
     }
 }

@@ -523,8 +523,8 @@ mod tests {
     #[test]
     fn a_real_image_with_a_flipped_page_byte_is_rejected_or_consistent() {
         let (_d, paths, id, env) = setup();
-        let r = crate::crypto::RecipientString(id.to_public().to_string());
-        let actor = crate::audit::Actor::named(&r.0, "file");
+        let r = crate::crypto::RecipientString::from(&id.to_public());
+        let actor = crate::audit::Actor::named(r.as_str(), "file");
         EnvDb::create(&paths, &env, |db| {
             db.add_recipient(&r, &actor, 0)?;
             db.record(&actor, crate::audit::Action::Init, None, None, None, 0)

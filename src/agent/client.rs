@@ -1,0 +1,247 @@
+//! The client side of the agent, what commands use: find a running agent and trust it
+//! only when its socket and directory are ours and 0600/0700, start one, extend or stop
+//! it, and decrypt through it. Never holds the identity itself.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use age::secrecy::ExposeSecret;
+use age_core::format::{FileKey, Stanza};
+use zeroize::Zeroizing;
+
+use super::protocol::{Request, WireStanza, call, decode_key, file_digest, socket_path};
+use crate::error::{Error, Result};
+use crate::identity::Unlocked;
+use crate::sys;
+
+/// What a running agent says about itself.
+#[derive(Debug, Clone)]
+pub struct AgentInfo {
+    pub recipient: String,
+}
+
+/// Refuse a socket or directory another user could have planted or could reach.
+fn check_socket(sock: &Path) -> Result<()> {
+    let bad = |what: String| Error::BadIdentity {
+        what: "agent".into(),
+        detail: format!("{what}; refusing to trust it\nhint: remove it, or run `keyward lock`"),
+    };
+    let uid = sys::getuid();
+    let dir = sock.parent().unwrap_or(Path::new("/"));
+    let dmeta = fs::symlink_metadata(dir).map_err(|e| Error::io("cannot inspect", dir, e))?;
+    if !dmeta.is_dir() || dmeta.uid() != uid || dmeta.mode() & 0o077 != 0 {
+        return Err(bad(format!(
+            "agent directory `{}` is not a 0700 directory of yours",
+            dir.display()
+        )));
+    }
+    let meta = fs::symlink_metadata(sock).map_err(|e| Error::io("cannot inspect", sock, e))?;
+    if !meta.file_type().is_socket() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
+        return Err(bad(format!(
+            "agent socket `{}` is not a 0600 socket of yours",
+            sock.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Connect to the agent for `identity_path`: `Ok(None)` when none runs (a stale socket
+/// left by a killed agent is removed), an error when the socket cannot be trusted.
+fn connect(identity_path: &Path) -> Result<Option<(PathBuf, UnixStream)>> {
+    let sock = socket_path(identity_path);
+    if fs::symlink_metadata(&sock).is_err() {
+        return Ok(None);
+    }
+    check_socket(&sock)?;
+    match UnixStream::connect(&sock) {
+        Ok(s) => {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+            Ok(Some((sock, s)))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            // Nobody listens: an agent killed with SIGKILL. Never trust it; clear it.
+            let _ = fs::remove_file(&sock);
+            Ok(None)
+        }
+        // Busy or otherwise unreachable: fall back, but leave a live agent alone.
+        Err(_) => Ok(None),
+    }
+}
+
+/// Ask the running agent for `identity_path` who it is.
+pub fn hello(identity_path: &Path) -> Result<Option<AgentInfo>> {
+    let Some((_, mut stream)) = connect(identity_path)? else {
+        return Ok(None);
+    };
+    let reply =
+        call(&mut stream, &Request::Hello).map_err(|e| Error::Other(format!("agent: {e}")))?;
+    let ours = fs::canonicalize(identity_path).unwrap_or_else(|_| identity_path.to_owned());
+    // An agent unlocked from an older version of the file (the identity was replaced,
+    // or its passphrase changed) is not used.
+    let same_file =
+        reply.identity_digest.is_some() && reply.identity_digest == file_digest(identity_path);
+    match (reply.recipient, reply.identity_path) {
+        (Some(recipient), Some(p)) if Path::new(&p) == ours && same_file => {
+            Ok(Some(AgentInfo { recipient }))
+        }
+        // An agent for another identity: never use it.
+        _ => Ok(None),
+    }
+}
+
+/// The identity served by a running agent for `identity_path`, if one runs.
+pub fn client_for(identity_path: &Path) -> Result<Option<Unlocked>> {
+    let Some(info) = hello(identity_path)? else {
+        return Ok(None);
+    };
+    let id = AgentIdentity {
+        socket: socket_path(identity_path),
+    };
+    Ok(Some(Unlocked::new(Box::new(id), info.recipient, "agent")))
+}
+
+/// Extend a running agent's idle duration.
+pub fn extend(identity_path: &Path, secs: u64) -> Result<bool> {
+    let Some((_, mut stream)) = connect(identity_path)? else {
+        return Ok(false);
+    };
+    Ok(call(&mut stream, &Request::Extend { secs })
+        .map(|r| r.ok)
+        .unwrap_or(false))
+}
+
+/// Stop the agent for `identity_path`; `Ok(false)` when none ran.
+pub fn stop(identity_path: &Path) -> Result<bool> {
+    let sock = socket_path(identity_path);
+    let Some((_, mut stream)) = connect(identity_path)? else {
+        return Ok(false);
+    };
+    let _ = call(&mut stream, &Request::Stop);
+    // Wait briefly for it to remove its socket.
+    let start = Instant::now();
+    while sock.exists() && start.elapsed() < Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Ok(true)
+}
+
+/// Decrypts through the agent: forwards stanzas, receives file keys.
+struct AgentIdentity {
+    socket: PathBuf,
+}
+
+impl age::Identity for AgentIdentity {
+    fn unwrap_stanza(
+        &self,
+        stanza: &Stanza,
+    ) -> Option<std::result::Result<FileKey, age::DecryptError>> {
+        let copy = Stanza {
+            tag: stanza.tag.clone(),
+            args: stanza.args.clone(),
+            body: stanza.body.clone(),
+        };
+        self.unwrap_stanzas(&[copy])
+    }
+
+    fn unwrap_stanzas(
+        &self,
+        stanzas: &[Stanza],
+    ) -> Option<std::result::Result<FileKey, age::DecryptError>> {
+        let mut stream = match UnixStream::connect(&self.socket) {
+            Ok(s) => s,
+            Err(e) => return Some(Err(age::DecryptError::Io(e))),
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        let req = Request::Unwrap {
+            stanzas: stanzas.iter().map(WireStanza::from).collect(),
+        };
+        let reply = match call(&mut stream, &req) {
+            Ok(r) => r,
+            Err(e) => return Some(Err(age::DecryptError::Io(e))),
+        };
+        let encoded = Zeroizing::new(reply.file_key?);
+        let raw = Zeroizing::new(decode_key(&encoded)?);
+        let key: [u8; 16] = raw.as_slice().try_into().ok()?;
+        Some(Ok(FileKey::new(Box::new(key))))
+    }
+}
+
+/// A started agent, as it reported itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Started {
+    /// Whether the identity's pages are locked in RAM. `false` where the system refused
+    /// (RLIMIT_MEMLOCK too low, no CAP_IPC_LOCK): the agent still runs, not dumpable,
+    /// but its identity could be written to swap.
+    pub memory_locked: bool,
+}
+
+/// Start a detached agent for `identity_path` holding `identity`, idle timeout `idle`.
+/// The identity goes to the child over a pipe, never argv, environment or a file.
+pub fn spawn(
+    identity_path: &Path,
+    identity: &age::x25519::Identity,
+    idle: Duration,
+) -> Result<Started> {
+    let sock = socket_path(identity_path);
+    let dir = sock.parent().expect("socket has a directory").to_owned();
+    crate::vault::paths::create_private_dir(&dir)?;
+    let exe =
+        std::env::current_exe().map_err(|e| Error::Other(format!("cannot find keyward: {e}")))?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.env_clear()
+        .arg("__agent")
+        .arg("--socket")
+        .arg(&sock)
+        .arg("--identity-path")
+        .arg(fs::canonicalize(identity_path).unwrap_or_else(|_| identity_path.to_owned()))
+        .arg("--idle-secs")
+        .arg(idle.as_secs().to_string())
+        .arg("--identity-digest")
+        .arg(file_digest(identity_path).unwrap_or_default())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    // Detached from the terminal's session: a Ctrl-C there must not end the agent.
+    sys::new_session_on_exec(&mut cmd);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| Error::Other(format!("cannot start the agent: {e}")))?;
+    {
+        let mut stdin = child.stdin.take().expect("piped");
+        let secret = identity.to_string();
+        stdin
+            .write_all(secret.expose_secret().as_bytes())
+            .and_then(|_| stdin.write_all(b"\n"))
+            .map_err(|e| Error::Other(format!("cannot hand the identity to the agent: {e}")))?;
+    }
+    // Wait until it answers. Probe without `connect`'s stale-socket cleanup: a socket
+    // that refuses now may belong to the agent that is still starting.
+    let start = Instant::now();
+    loop {
+        if let Ok(mut stream) = UnixStream::connect(&sock) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            if let Ok(reply) = call(&mut stream, &Request::Hello)
+                && reply.ok
+            {
+                return Ok(Started {
+                    memory_locked: reply.memory_locked.unwrap_or(false),
+                });
+            }
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(Error::Other(format!(
+                "the agent exited at start ({status})"
+            )));
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(Error::Other("the agent did not answer within 30 s".into()));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

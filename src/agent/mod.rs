@@ -1,0 +1,20 @@
+//! The keyward agent (DESIGN §3): holds one decrypted identity in memory behind a 0600
+//! Unix socket, so interactive commands stop paying a ~1 s scrypt unlock each.
+//!
+//! The identity never leaves the agent. Clients send the recipient stanzas of the file
+//! they open; the agent answers with the unwrapped file key or "no match". The agent
+//! serves only peers of its own uid (`SO_PEERCRED`), ends after its idle duration, on
+//! `keyward lock` or SIGTERM, and removes its socket. A client refuses a socket (or its
+//! directory) with the wrong owner or mode, and replaces a stale one.
+//!
+//! - [`protocol`]: where the socket is and what travels over it (one JSON line each way);
+//! - [`client`]: what commands use: find, start, ask, extend and stop an agent;
+//! - [`server`]: the agent process itself (`keyward __agent`).
+
+pub mod client;
+pub mod protocol;
+pub mod server;
+
+pub use client::{AgentInfo, Started, client_for, extend, hello, spawn, stop};
+pub use protocol::socket_path;
+pub use server::serve;

@@ -1,0 +1,124 @@
+//! The agent's wire format and rendezvous: where its socket is, and the one JSON line a
+//! client sends and the one it gets back. Shared by [`super::client`] and
+//! [`super::server`]; holds no identity and makes no decision.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+
+use age_core::format::Stanza;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// An age recipient stanza on the wire, its body in base64.
+#[derive(Serialize, Deserialize)]
+pub struct WireStanza {
+    tag: String,
+    args: Vec<String>,
+    body: String,
+}
+
+impl From<&Stanza> for WireStanza {
+    fn from(s: &Stanza) -> Self {
+        WireStanza {
+            tag: s.tag.clone(),
+            args: s.args.clone(),
+            body: B64.encode(&s.body),
+        }
+    }
+}
+
+impl WireStanza {
+    /// The stanza it carries; `None` when the body is not base64.
+    pub fn to_stanza(&self) -> Option<Stanza> {
+        Some(Stanza {
+            tag: self.tag.clone(),
+            args: self.args.clone(),
+            body: B64.decode(&self.body).ok()?,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub enum Request {
+    Hello,
+    Unwrap { stanzas: Vec<WireStanza> },
+    Extend { secs: u64 },
+    Stop,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+pub struct Reply {
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_digest: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_secs: Option<u64>,
+    /// The unwrapped file key, base64 (Unwrap only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Whether the pages holding the identity are locked in RAM (Hello only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_locked: Option<bool>,
+}
+
+impl Reply {
+    pub fn failed(why: &str) -> Reply {
+        Reply {
+            error: Some(why.into()),
+            ..Reply::default()
+        }
+    }
+}
+
+/// Encode a file key for a reply.
+pub fn encode_key(key: &[u8]) -> String {
+    B64.encode(key)
+}
+
+/// Decode a reply's file key.
+pub fn decode_key(encoded: &str) -> Option<Vec<u8>> {
+    B64.decode(encoded.as_bytes()).ok()
+}
+
+/// Send one request line and read one reply line.
+pub fn call(stream: &mut UnixStream, req: &Request) -> std::io::Result<Reply> {
+    let mut line = serde_json::to_vec(req).map_err(std::io::Error::other)?;
+    line.push(b'\n');
+    stream.write_all(&line)?;
+    let mut reply = String::new();
+    BufReader::new(stream.try_clone()?).read_line(&mut reply)?;
+    serde_json::from_str(&reply).map_err(std::io::Error::other)
+}
+
+/// The socket of the agent serving `identity_path`:
+/// `$XDG_RUNTIME_DIR/keyward/agent-<hash>.sock`, or `/tmp/keyward-<uid>/…` without it.
+pub fn socket_path(identity_path: &Path) -> PathBuf {
+    let canonical = fs::canonicalize(identity_path).unwrap_or_else(|_| identity_path.to_owned());
+    let digest = Sha256::digest(canonical.as_os_str().as_encoded_bytes());
+    let name = format!("agent-{}.sock", hex::encode(&digest[..8]));
+    socket_dir().join(name)
+}
+
+fn socket_dir() -> PathBuf {
+    match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        Some(d) => PathBuf::from(d).join("keyward"),
+        None => std::env::temp_dir().join(format!("keyward-{}", crate::sys::getuid())),
+    }
+}
+
+/// SHA-256 of the identity file as it is now (it is encrypted: nothing secret). An agent
+/// reports the digest of the file it unlocked, so a replaced file is not served.
+pub fn file_digest(path: &Path) -> Option<String> {
+    fs::read(path).ok().map(|b| hex::encode(Sha256::digest(&b)))
+}

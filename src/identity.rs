@@ -1,0 +1,612 @@
+//! Age identities: where the identity in use comes from, loading and unlocking it, and
+//! writing new identity files.
+//!
+//! Owns every secret that is not a stored value: identities are loaded here and never
+//! printed; passphrases come from `KEYWARD_PASSPHRASE_FILE`, `KEYWARD_PASSPHRASE` or a
+//! hidden prompt, never argv. A literal key in `--identity` / `KEYWARD_IDENTITY` is
+//! never taken for a path, so it never reaches a message. Knows nothing of vaults.
+
+use std::fmt;
+use std::fs;
+use std::io::{self, IsTerminal, Read, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use age::secrecy::{ExposeSecret, SecretString};
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::error::{Error, Result};
+use crate::recipient::RecipientString;
+
+/// Work factor written into new passphrase-protected identities (DESIGN §3: as Go `age -p`).
+pub const SCRYPT_WRITE_LOG_N: u8 = 18;
+/// Highest work factor accepted when reading, so a slower CI box never refuses the file.
+pub const SCRYPT_MAX_LOG_N: u8 = 22;
+
+// ---------------------------------------------------------------- passphrases
+
+/// Longest passphrase file read: anything longer is not a passphrase (and
+/// `KEYWARD_PASSPHRASE_FILE=/dev/zero` must end, not read forever).
+pub const MAX_PASSPHRASE_FILE: u64 = 64 * 1024;
+
+/// Where a passphrase comes from, in order: `KEYWARD_PASSPHRASE_FILE`,
+/// `KEYWARD_PASSPHRASE` (weaker: visible to same-user processes), a hidden prompt when
+/// stdin is a terminal. With none of them, fail at once: never hang a CI job.
+///
+/// Every failure of the environment sources is an unlock failure (exit 5), and no
+/// message ever holds a byte of the passphrase.
+pub fn read_passphrase(prompt: &str, confirm: bool, for_path: &Path) -> Result<SecretString> {
+    let unusable = |detail: String| Error::BadIdentity {
+        what: format!("`{}`", for_path.display()),
+        detail,
+    };
+    if let Some(file) = std::env::var_os("KEYWARD_PASSPHRASE_FILE") {
+        let text = read_passphrase_file(Path::new(&file)).map_err(unusable)?;
+        return non_empty(
+            text,
+            "the passphrase file (KEYWARD_PASSPHRASE_FILE) is empty",
+        )
+        .map_err(unusable);
+    }
+    if let Ok(p) = std::env::var("KEYWARD_PASSPHRASE") {
+        return non_empty(SecretString::from(p), "KEYWARD_PASSPHRASE is set but empty")
+            .map_err(unusable);
+    }
+    if !io::stdin().is_terminal() {
+        return Err(Error::NoPassphrase {
+            path: for_path.to_owned(),
+        });
+    }
+    let first = rpassword::prompt_password(prompt)
+        .map_err(|e| Error::io("cannot read passphrase from", "/dev/tty", e))?;
+    let first = SecretString::from(first);
+    if confirm {
+        let again = SecretString::from(
+            rpassword::prompt_password("Repeat passphrase: ")
+                .map_err(|e| Error::io("cannot read passphrase from", "/dev/tty", e))?,
+        );
+        if again.expose_secret() != first.expose_secret() {
+            return Err(Error::Refused("the passphrases do not match".into()));
+        }
+    }
+    non_empty(first, "an empty passphrase is not allowed").map_err(Error::Refused)
+}
+
+/// The passphrase in `KEYWARD_PASSPHRASE_FILE`, without its trailing newline. A regular
+/// file readable by group or others is refused, as identity files are; a pipe or device
+/// (`<(pass show kw)`) has no such mode to check. At most 64 KiB is read.
+fn read_passphrase_file(path: &Path) -> std::result::Result<SecretString, String> {
+    let named = format!(
+        "passphrase file `{}` (KEYWARD_PASSPHRASE_FILE)",
+        path.display()
+    );
+    let file = fs::File::open(path).map_err(|e| format!("cannot read the {named}: {e}"))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read the {named}: {e}"))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if meta.is_file() && mode & 0o077 != 0 {
+        return Err(format!(
+            "the {named} is readable by group or others (mode {mode:03o})\nhint: chmod 600 {}",
+            path.display()
+        ));
+    }
+    // Allocated once at full size: a growing Vec would free copies it never zeroized.
+    let mut raw = Zeroizing::new(Vec::with_capacity(MAX_PASSPHRASE_FILE as usize + 1));
+    file.take(MAX_PASSPHRASE_FILE + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| format!("cannot read the {named}: {e}"))?;
+    if raw.len() as u64 > MAX_PASSPHRASE_FILE {
+        return Err(format!(
+            "the {named} is longer than 64 KiB: it does not hold a passphrase"
+        ));
+    }
+    while raw.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+        raw.pop();
+    }
+    let text = String::from_utf8(raw.to_vec()).map_err(|e| {
+        e.into_bytes().zeroize();
+        format!("the {named} is not UTF-8")
+    })?;
+    Ok(SecretString::from(text))
+}
+
+fn non_empty(p: SecretString, why: &str) -> std::result::Result<SecretString, String> {
+    if p.expose_secret().is_empty() {
+        return Err(why.to_owned());
+    }
+    Ok(p)
+}
+
+/// Lets age ask for an SSH key's passphrase through our own passphrase sources.
+#[derive(Clone)]
+struct PassphraseCallbacks {
+    path: PathBuf,
+}
+
+impl age::Callbacks for PassphraseCallbacks {
+    fn display_message(&self, message: &str) {
+        eprintln!("{message}");
+    }
+    fn confirm(&self, _: &str, _: &str, _: Option<&str>) -> Option<bool> {
+        None
+    }
+    fn request_public_string(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn request_passphrase(&self, _description: &str) -> Option<SecretString> {
+        let prompt = format!("Passphrase for {}: ", self.path.display());
+        read_passphrase(&prompt, false, &self.path).ok()
+    }
+}
+
+// ---------------------------------------------------------------- identities
+
+/// Where the identity in use comes from.
+#[derive(Clone, Debug)]
+pub enum IdentitySpec {
+    /// `--identity` / `KEYWARD_IDENTITY` holding secret material rather than a path: an
+    /// `AGE-SECRET-KEY-1…` string (alone, quoted, in any case, or inside a whole identity
+    /// file's text), or something that looks like one. Never printed; validated on load.
+    Literal(SecretString),
+    /// `--identity` / `KEYWARD_IDENTITY` naming a file.
+    File(PathBuf),
+    /// The passphrase-protected default identity in the config dir.
+    Default(PathBuf),
+}
+
+/// Text that marks secret identity material. A value holding one is never taken for a
+/// path, so it can never reach a message as "file `…` does not exist" (DESIGN §1.4).
+const SECRET_MARKERS: &[&[u8]] = &[b"AGE-SECRET-KEY", b"AGE-PLUGIN-", b"PRIVATE KEY-----"];
+
+/// Byte offsets where `needle` (ASCII) occurs in `hay`, ignoring ASCII case.
+fn find_ignore_case<'a>(hay: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    hay.windows(needle.len())
+        .enumerate()
+        .filter(move |(_, w)| w.eq_ignore_ascii_case(needle))
+        .map(|(i, _)| i)
+}
+
+fn holds_secret_marker(value: &str) -> bool {
+    SECRET_MARKERS
+        .iter()
+        .any(|m| find_ignore_case(value.as_bytes(), m).next().is_some())
+}
+
+impl IdentitySpec {
+    /// Classify an `--identity` / `KEYWARD_IDENTITY` value. Anything that holds secret
+    /// material, or spans lines (a pasted file, never a path), is a literal: it is
+    /// parsed on load and never echoed. Everything else is a path.
+    pub fn from_arg(arg: &str, default_path: PathBuf) -> IdentitySpec {
+        let trimmed = arg.trim();
+        if trimmed.is_empty() {
+            IdentitySpec::Default(default_path)
+        } else if holds_secret_marker(arg) || trimmed.contains(['\n', '\r']) {
+            IdentitySpec::Literal(SecretString::from(arg.to_owned()))
+        } else {
+            IdentitySpec::File(PathBuf::from(arg))
+        }
+    }
+}
+
+/// The X25519 identity in a literal value: the first `AGE-SECRET-KEY-1…` in it that
+/// parses, found case-insensitively anywhere (alone, in quotes, with whitespace, inside
+/// a whole identity file with its comments). Bech32 is case-insensitive but must be all
+/// one case, so a key written all in lower case is read as its upper-case form and a
+/// mixed-case one is invalid. Errors describe the value; they never contain any of it.
+fn parse_literal_identity(value: &str) -> std::result::Result<age::x25519::Identity, String> {
+    const PREFIX: &[u8] = b"AGE-SECRET-KEY-";
+    let bytes = value.as_bytes();
+    let mut post_quantum = false;
+    for start in find_ignore_case(bytes, PREFIX) {
+        let len = bytes[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
+            .count();
+        let token = &bytes[start..start + len];
+        if token[PREFIX.len()..].starts_with(b"PQ-") || token[PREFIX.len()..].starts_with(b"pq-") {
+            post_quantum = true;
+            continue;
+        }
+        let upper = token.iter().any(u8::is_ascii_uppercase);
+        let lower = token.iter().any(u8::is_ascii_lowercase);
+        if upper && lower {
+            continue;
+        }
+        let mut normal = Zeroizing::new(token.to_vec());
+        normal.make_ascii_uppercase();
+        let Ok(text) = std::str::from_utf8(&normal) else {
+            continue;
+        };
+        if let Ok(id) = text.parse::<age::x25519::Identity>() {
+            return Ok(id);
+        }
+    }
+    let has = |m: &[u8]| find_ignore_case(bytes, m).next().is_some();
+    Err(if post_quantum {
+        "post-quantum identities (AGE-SECRET-KEY-PQ-1…) are not supported yet".into()
+    } else if has(b"AGE-SECRET-KEY") {
+        "the identity value looks like a secret key but is not valid (an AGE-SECRET-KEY-1… \
+         string, all in one case)"
+            .into()
+    } else if has(b"AGE-PLUGIN-") {
+        "plugin identities (AGE-PLUGIN-…) are not supported: use an X25519 or SSH identity".into()
+    } else if has(b"PRIVATE KEY-----") {
+        "the identity value holds a private key's text, not a path\nhint: write it to a 0600 \
+         file and set KEYWARD_IDENTITY to that file's path"
+            .into()
+    } else {
+        "the identity value spans several lines but holds no AGE-SECRET-KEY-1… key\nhint: set \
+         KEYWARD_IDENTITY to a file's path or to the key itself"
+            .into()
+    })
+}
+
+/// An unlocked identity: what age needs to decrypt, and the public recipient that
+/// names its holder in audit events.
+pub struct Unlocked {
+    identity: Box<dyn age::Identity + Send + Sync>,
+    /// Public recipient (`age1…` or `ssh-ed25519 …`).
+    pub recipient: String,
+    /// How it was unlocked: `file`, `literal`, `passphrase`, `ssh`, `agent`.
+    pub via: &'static str,
+}
+
+impl fmt::Debug for Unlocked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Unlocked")
+            .field("recipient", &self.recipient)
+            .field("via", &self.via)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Unlocked {
+    pub fn new(
+        identity: Box<dyn age::Identity + Send + Sync>,
+        recipient: String,
+        via: &'static str,
+    ) -> Self {
+        Unlocked {
+            identity,
+            recipient,
+            via,
+        }
+    }
+    pub fn as_age(&self) -> &dyn age::Identity {
+        self.identity.as_ref()
+    }
+    /// The public recipient, validated: it can come from an agent's answer, so it is
+    /// parsed like any other before it is stored in a vault.
+    pub fn recipient_string(&self) -> Result<RecipientString> {
+        self.recipient.parse().map_err(|detail| Error::BadIdentity {
+            what: format!("recipient `{}`", self.recipient),
+            detail,
+        })
+    }
+    fn x25519(id: age::x25519::Identity, via: &'static str) -> Self {
+        let recipient = id.to_public().to_string();
+        Unlocked::new(Box::new(id), recipient, via)
+    }
+}
+
+/// Refuse identity files other users could read, as ssh does.
+fn check_permissions(path: &Path) -> Result<()> {
+    let meta = fs::metadata(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => Error::NoIdentity {
+            detail: format!("identity file `{}` does not exist", path.display()),
+        },
+        _ => Error::io("cannot read identity", path, e),
+    })?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(Error::IdentityPermissions {
+            path: path.to_owned(),
+            mode,
+        });
+    }
+    Ok(())
+}
+
+/// Load the identity `spec` names. Passphrase-protected files ask for their passphrase
+/// (or read it from the environment); SSH keys are accepted as age does.
+pub fn load_identity(spec: &IdentitySpec) -> Result<Unlocked> {
+    match spec {
+        IdentitySpec::Literal(s) => {
+            let id =
+                parse_literal_identity(s.expose_secret()).map_err(|detail| Error::BadIdentity {
+                    what: "from KEYWARD_IDENTITY / --identity".into(),
+                    detail,
+                })?;
+            Ok(Unlocked::x25519(id, "literal"))
+        }
+        IdentitySpec::Default(path) if !path.exists() => Err(Error::NoIdentity {
+            detail: format!("no default identity at `{}`", path.display()),
+        }),
+        IdentitySpec::File(path) | IdentitySpec::Default(path) => load_identity_file(path),
+    }
+}
+
+fn load_identity_file(path: &Path) -> Result<Unlocked> {
+    check_permissions(path)?;
+    let bytes =
+        Zeroizing::new(fs::read(path).map_err(|e| Error::io("cannot read identity", path, e))?);
+    let bad = |detail: &str| Error::BadIdentity {
+        what: format!("`{}`", path.display()),
+        detail: detail.to_owned(),
+    };
+    if bytes.starts_with(b"age-encryption.org/")
+        || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
+    {
+        let inner = unlock_protected(path, &bytes)?;
+        let id = parse_identity_text(&inner).map_err(|d| bad(&d))?;
+        return Ok(Unlocked::x25519(id, "passphrase"));
+    }
+    if bytes.starts_with(b"-----BEGIN OPENSSH PRIVATE KEY-----")
+        || bytes.starts_with(b"-----BEGIN RSA PRIVATE KEY-----")
+    {
+        let ssh = age::ssh::Identity::from_buffer(&bytes[..], Some(path.display().to_string()))
+            .map_err(|e| bad(&e.to_string()))?;
+        if let age::ssh::Identity::Unsupported(_) = ssh {
+            return Err(bad("unsupported SSH key type (use ed25519 or RSA)"));
+        }
+        let recipient = age::ssh::Recipient::try_from(ssh.clone())
+            .map_err(|_| bad("cannot derive the SSH public key"))?
+            .to_string();
+        let callbacks = PassphraseCallbacks {
+            path: path.to_owned(),
+        };
+        return Ok(Unlocked::new(
+            Box::new(ssh.with_callbacks(callbacks)),
+            recipient,
+            "ssh",
+        ));
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| bad("not an age identity file"))?;
+    let id = parse_identity_text(text).map_err(|d| bad(&d))?;
+    Ok(Unlocked::x25519(id, "file"))
+}
+
+/// Unlock a passphrase-protected identity file into its X25519 identity (for the agent,
+/// which holds it in memory). Plain files and SSH keys need no unlock.
+pub fn unlock_protected_file(path: &Path) -> Result<age::x25519::Identity> {
+    check_permissions(path)?;
+    let bytes =
+        Zeroizing::new(fs::read(path).map_err(|e| Error::io("cannot read identity", path, e))?);
+    if !(bytes.starts_with(b"age-encryption.org/")
+        || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"))
+    {
+        return Err(Error::Refused(format!(
+            "`{}` is not protected by a passphrase: there is nothing to unlock",
+            path.display()
+        )));
+    }
+    let inner = unlock_protected(path, &bytes)?;
+    parse_identity_text(&inner).map_err(|detail| Error::BadIdentity {
+        what: format!("`{}`", path.display()),
+        detail,
+    })
+}
+
+/// The first `AGE-SECRET-KEY-1…` line of an identity file.
+fn parse_identity_text(text: &str) -> std::result::Result<age::x25519::Identity, String> {
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line.starts_with("AGE-SECRET-KEY-PQ-") {
+            return Err(
+                "post-quantum identities (AGE-SECRET-KEY-PQ-1…) are not supported yet".into(),
+            );
+        }
+        return line
+            .parse::<age::x25519::Identity>()
+            .map_err(|_| "not an age identity file (expected an AGE-SECRET-KEY-1… line)".into());
+    }
+    Err("the identity file holds no identity".into())
+}
+
+/// Decrypt a passphrase-protected identity file into its plaintext text.
+fn unlock_protected(path: &Path, bytes: &[u8]) -> Result<Zeroizing<String>> {
+    let corrupt = |detail: String| Error::Corrupt {
+        path: path.to_owned(),
+        detail,
+    };
+    let reader = age::armor::ArmoredReader::new(bytes);
+    let decryptor = age::Decryptor::new(reader).map_err(|e| corrupt(describe_age(&e)))?;
+    if !decryptor.is_scrypt() {
+        return Err(Error::BadIdentity {
+            what: format!("`{}`", path.display()),
+            detail: "an encrypted identity file must be protected by a passphrase".into(),
+        });
+    }
+    let pass = read_passphrase(&format!("Passphrase for {}: ", path.display()), false, path)?;
+    let mut scrypt = age::scrypt::Identity::new(pass);
+    scrypt.set_max_work_factor(SCRYPT_MAX_LOG_N);
+    let mut reader = decryptor
+        .decrypt(std::iter::once(&scrypt as &dyn age::Identity))
+        .map_err(|e| match e {
+            age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
+                Error::WrongPassphrase {
+                    path: path.to_owned(),
+                }
+            }
+            age::DecryptError::ExcessiveWork { required, .. } => Error::BadIdentity {
+                what: format!("`{}`", path.display()),
+                detail: format!(
+                    "scrypt work factor {required} is above the accepted maximum {SCRYPT_MAX_LOG_N}"
+                ),
+            },
+            other => corrupt(describe_age(&other)),
+        })?;
+    let mut out = Zeroizing::new(String::new());
+    reader
+        .read_to_string(&mut out)
+        .map_err(|e| corrupt(e.to_string()))?;
+    Ok(out)
+}
+
+/// Age's own messages contain Unicode isolation marks; describe errors by variant.
+pub fn describe_age(e: &age::DecryptError) -> String {
+    match e {
+        age::DecryptError::DecryptionFailed => "decryption failed (payload damaged)".into(),
+        age::DecryptError::ExcessiveWork { required, .. } => {
+            format!("excessive scrypt work factor {required}")
+        }
+        age::DecryptError::InvalidHeader => "not a valid age file (bad header)".into(),
+        age::DecryptError::InvalidMac => "age header MAC does not match".into(),
+        age::DecryptError::Io(io) => format!("not a complete age file ({})", io.kind()),
+        age::DecryptError::KeyDecryptionFailed => "key decryption failed".into(),
+        age::DecryptError::NoMatchingKeys => "no matching identity".into(),
+        age::DecryptError::UnknownFormat => "unknown age format version".into(),
+        _ => "age decryption error".into(),
+    }
+}
+
+/// Write a new passphrase-protected identity (armored age scrypt file, work factor 18).
+pub fn write_protected_identity(
+    path: &Path,
+    identity: &age::x25519::Identity,
+    passphrase: SecretString,
+) -> Result<()> {
+    let mut recipient = age::scrypt::Recipient::new(passphrase);
+    recipient.set_work_factor(SCRYPT_WRITE_LOG_N);
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+            .map_err(|e| Error::Other(format!("cannot encrypt identity: {e}")))?;
+    let text = identity_file_text(identity);
+    let mut out = Vec::new();
+    {
+        let armor =
+            age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor)
+                .map_err(|e| Error::io("cannot write identity", path, e))?;
+        let mut w = encryptor
+            .wrap_output(armor)
+            .map_err(|e| Error::io("cannot write identity", path, e))?;
+        w.write_all(text.as_bytes())
+            .and_then(|_| w.finish())
+            .and_then(|armor| armor.finish())
+            .map_err(|e| Error::io("cannot write identity", path, e))?;
+    }
+    write_new_private_file(path, &out)
+}
+
+/// Write a plain identity file (for CI), 0600, refusing to overwrite.
+pub fn write_plain_identity(path: &Path, identity: &age::x25519::Identity) -> Result<()> {
+    let text = identity_file_text(identity);
+    write_new_private_file(path, text.as_bytes())
+}
+
+/// The text of an identity file as `age-keygen` writes it.
+pub fn identity_file_text(identity: &age::x25519::Identity) -> Zeroizing<String> {
+    Zeroizing::new(format!(
+        "# created: {}\n# public key: {}\n{}\n",
+        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"),
+        identity.to_public(),
+        identity.to_string().expose_secret()
+    ))
+}
+
+/// Create `path` with mode 0600 (parent 0700), failing if it exists.
+pub fn write_new_private_file(path: &Path, data: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::vault::paths::create_private_dir(dir)?;
+    }
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::AlreadyExists => Error::Refused(format!(
+                "`{}` already exists; refusing to overwrite it",
+                path.display()
+            )),
+            _ => Error::io("cannot create", path, e),
+        })?;
+    f.write_all(data)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| Error::io("cannot write", path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn literal(value: &str) -> std::result::Result<String, String> {
+        parse_literal_identity(value).map(|id| id.to_public().to_string())
+    }
+
+    #[test]
+    fn a_secret_key_is_found_in_every_form_it_is_pasted_in() {
+        let id = age::x25519::Identity::generate();
+        let key = id.to_string().expose_secret().to_owned();
+        let public = id.to_public().to_string();
+        let forms = [
+            key.clone(),
+            format!("  {key}\n"),
+            format!("'{key}'"),
+            format!("\"{key}\""),
+            key.to_lowercase(),
+            format!("# created: 2026-01-01T00:00:00Z\n# public key: {public}\n{key}\n"),
+            format!("# the AGE-SECRET-KEY-1 line follows\r\n{key}\r\n"),
+        ];
+        for form in forms {
+            assert!(matches!(
+                IdentitySpec::from_arg(&form, PathBuf::from("/default")),
+                IdentitySpec::Literal(_)
+            ));
+            assert_eq!(literal(&form), Ok(public.clone()));
+        }
+    }
+
+    #[test]
+    fn a_bad_secret_key_is_described_never_echoed() {
+        let key = age::x25519::Identity::generate()
+            .to_string()
+            .expose_secret()
+            .to_owned();
+        let mut broken = key.clone();
+        broken.pop();
+        broken.push(if key.ends_with('Q') { 'P' } else { 'Q' });
+        let mixed = format!("{}{}", &key[..30], key[30..].to_lowercase());
+        let plugin = "AGE-PLUGIN-YUBIKEY-1QQQQQQQQQQQQQQQQQQQQQQ".to_owned();
+        let ssh = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAA\n".to_owned();
+        let pq = "AGE-SECRET-KEY-PQ-1QQQQQQQQQQQQQQQQ".to_owned();
+        for (value, says) in [
+            (&broken, "looks like a secret key but is not valid"),
+            (&mixed, "looks like a secret key but is not valid"),
+            (&plugin, "plugin identities"),
+            (&ssh, "private key's text"),
+            (&pq, "post-quantum"),
+        ] {
+            assert!(matches!(
+                IdentitySpec::from_arg(value, PathBuf::from("/default")),
+                IdentitySpec::Literal(_)
+            ));
+            let err = literal(value).unwrap_err();
+            assert!(err.contains(says), "{err}");
+            assert!(!err.contains(&value[..20]), "{err}");
+            assert!(
+                !err.to_lowercase().contains(&value[..20].to_lowercase()),
+                "{err}"
+            );
+        }
+        // a path is still a path
+        assert!(matches!(
+            IdentitySpec::from_arg("/home/me/.config/keyward/ci.key", PathBuf::from("/d")),
+            IdentitySpec::File(_)
+        ));
+    }
+
+    #[test]
+    fn identity_spec_debug_never_shows_the_key() {
+        let key = age::x25519::Identity::generate()
+            .to_string()
+            .expose_secret()
+            .to_owned();
+        let spec = IdentitySpec::from_arg(&key, PathBuf::from("/d"));
+        assert!(!format!("{spec:?}").contains(&key[15..40]));
+    }
+}

@@ -1,0 +1,86 @@
+//! Reading values a person or a pipe gives keyward: a hidden prompt on a terminal,
+//! otherwise stdin exactly as given.
+//!
+//! Owns the rules every stored value obeys ([`check_value`]: not empty, no NUL, at most
+//! 64 KiB). Never echoes what it reads and never reads a passphrase (that is
+//! `identity`'s, with its own sources).
+
+use std::io::{self, IsTerminal, Read};
+
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+/// The longest value keyward stores (values become environment variables).
+pub const MAX_VALUE: usize = 64 * 1024;
+
+/// Read a value from stdin: the hidden prompt on a terminal, otherwise every byte of
+/// stdin exactly as given. Empty values and NUL bytes are refused (values become
+/// environment variables, which cannot hold NUL).
+pub fn read_value(prompt: &str) -> Result<Secret> {
+    let value = if io::stdin().is_terminal() {
+        let v = rpassword::prompt_password(prompt)
+            .map_err(|e| Error::io("cannot read value from", "/dev/tty", e))?;
+        Secret::new(v.into_bytes())
+    } else {
+        let mut buf = Zeroizing::new(Vec::new());
+        io::stdin()
+            .lock()
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::io("cannot read value from", "stdin", e))?;
+        Secret::new(std::mem::take(&mut *buf))
+    };
+    check_value(&value)?;
+    Ok(value)
+}
+
+/// Read a key presented for checking: the hidden prompt on a terminal, else stdin up to
+/// `limit` bytes (hostile input cannot exhaust memory). Unlike [`read_value`] nothing is
+/// refused here: the caller judges what it got.
+pub fn read_presented(prompt: &str, limit: usize) -> Result<Secret> {
+    if io::stdin().is_terminal() {
+        let v = rpassword::prompt_password(prompt)
+            .map_err(|e| Error::io("cannot read the key from", "/dev/tty", e))?;
+        return Ok(Secret::new(v.into_bytes()));
+    }
+    let mut buf = Zeroizing::new(Vec::new());
+    io::stdin()
+        .lock()
+        .take(limit as u64)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::io("cannot read the key from", "stdin", e))?;
+    Ok(Secret::new(std::mem::take(&mut *buf)))
+}
+
+/// The rules every stored value obeys, wherever it came from (stdin, a .env file).
+pub fn check_value(value: &Secret) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::Refused(
+            "refusing an empty value\nhint: pipe the value on stdin, e.g. `printf %s \"$VALUE\" | keyward set NAME`".into(),
+        ));
+    }
+    if value.expose().contains(&0) {
+        return Err(Error::Refused(
+            "refusing a value with a NUL byte: it could not be injected as an environment variable"
+                .into(),
+        ));
+    }
+    if value.len() > MAX_VALUE {
+        return Err(Error::Refused("refusing a value over 64 KiB".into()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_refused_empty_with_nul_or_over_64_kib() {
+        assert!(check_value(&Secret::new(vec![])).is_err());
+        assert!(check_value(&Secret::new(b"a\0b".to_vec())).is_err());
+        assert!(check_value(&Secret::new(vec![b'a'; MAX_VALUE + 1])).is_err());
+        assert!(check_value(&Secret::new(vec![b'a'; MAX_VALUE])).is_ok());
+    }
+}

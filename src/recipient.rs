@@ -1,0 +1,131 @@
+//! Recipients: the public half of an identity, as the vault stores and encrypts to them.
+//!
+//! A [`RecipientString`] can only be built by parsing (`"…".parse()`), which validates
+//! and canonicalises it (`age1…`, `ssh-ed25519 AAAA…`, `ssh-rsa AAAA…`, comment
+//! dropped), or from an age public key that is valid by type. No caller can hold an
+//! unvalidated one. Never touches identities or secret material.
+
+use std::fmt;
+
+use crate::error::{Error, Result};
+
+/// A validated, canonical recipient string: `age1…`, `ssh-ed25519 AAAA…` or `ssh-rsa AAAA…`
+/// (the comment is dropped).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct RecipientString(String);
+
+impl std::str::FromStr for RecipientString {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let s = s.trim();
+        // Go age's post-quantum recipients have the HRP `age1pq` (`age1pq1…`). An X25519
+        // recipient's data may itself start with `pq` (about 1 in 1024 keys), but never
+        // with `pq1`: `1` is not a bech32 data character.
+        if s.starts_with("age1pq1") {
+            return Err("post-quantum age recipients are not supported yet".into());
+        }
+        if s.starts_with("age1") {
+            let r: age::x25519::Recipient = s
+                .parse()
+                .map_err(|_| format!("invalid age recipient `{}`", truncate(s)))?;
+            return Ok(RecipientString::from(&r));
+        }
+        if s.starts_with("ssh-") {
+            let r: age::ssh::Recipient = s.parse().map_err(|e| match e {
+                age::ssh::ParseRecipientKeyError::Unsupported(t) => {
+                    format!("unsupported SSH key type `{t}` (use ssh-ed25519 or ssh-rsa)")
+                }
+                age::ssh::ParseRecipientKeyError::RsaModulusTooSmall => {
+                    "SSH RSA key is too small (under 2048 bits)".into()
+                }
+                _ => format!("invalid SSH public key `{}`", truncate(s)),
+            })?;
+            return Ok(RecipientString(r.to_string()));
+        }
+        Err(format!(
+            "invalid recipient `{}`: expected `age1…`, `ssh-ed25519 …` or `ssh-rsa …`",
+            truncate(s)
+        ))
+    }
+}
+
+/// An X25519 public key is valid by construction; its `Display` is the canonical form.
+impl From<&age::x25519::Recipient> for RecipientString {
+    fn from(r: &age::x25519::Recipient) -> Self {
+        RecipientString(r.to_string())
+    }
+}
+
+impl fmt::Display for RecipientString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl RecipientString {
+    /// The canonical text, as stored in the vault.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Parse into the age recipient that encrypts to it.
+    pub fn to_age(&self) -> Result<Box<dyn age::Recipient + Send>> {
+        let invalid = || Error::Other(format!("stored recipient `{}` is invalid", self.0));
+        if self.0.starts_with("age1") {
+            let r: age::x25519::Recipient = self.0.parse().map_err(|_| invalid())?;
+            Ok(Box::new(r))
+        } else {
+            let r: age::ssh::Recipient = self.0.parse().map_err(|_| invalid())?;
+            Ok(Box::new(r))
+        }
+    }
+
+    /// A short form for tables: `age1abcd…wxyz`.
+    pub fn short(&self) -> String {
+        short_recipient(&self.0)
+    }
+}
+
+/// A short form of a recipient's text for tables: `age1abcd…wxyz`, `ssh-ed25519 …tail`.
+pub fn short_recipient(r: &str) -> String {
+    if r.starts_with("age1") && r.len() > 20 {
+        format!("{}…{}", &r[..10], &r[r.len() - 6..])
+    } else if let Some((kind, rest)) = r.split_once(' ') {
+        let rest = rest.split(' ').next().unwrap_or("");
+        if rest.len() > 12 {
+            format!("{kind} …{}", &rest[rest.len() - 10..])
+        } else {
+            r.to_owned()
+        }
+    } else {
+        r.to_owned()
+    }
+}
+
+/// A bad recipient is echoed in messages, so only its first 24 characters, escaped.
+fn truncate(s: &str) -> String {
+    let mut t: String = s.chars().take(24).flat_map(char::escape_default).collect();
+    if s.chars().count() > 24 {
+        t.push('…');
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipients_are_validated_and_canonical() {
+        let id = age::x25519::Identity::generate();
+        let r = id.to_public().to_string();
+        assert_eq!(r.parse::<RecipientString>().unwrap().as_str(), r);
+        assert_eq!(
+            format!("  {r}\n").parse::<RecipientString>().unwrap(),
+            RecipientString::from(&id.to_public())
+        );
+        assert!("age1nope".parse::<RecipientString>().is_err());
+        assert!("hello".parse::<RecipientString>().is_err());
+    }
+}

@@ -1,0 +1,233 @@
+//! The matcher: given the vault's values, find them (and any other valid keyward token)
+//! in a buffer, with line and column. Pure: no files, no vault, no output.
+//!
+//! Token-format values are found through their 36-character body after a `_` (a hash
+//! lookup per candidate: fast however many keys the vault holds); every other value goes
+//! into one Aho-Corasick automaton. Token shapes come from `crate::token`, the only
+//! place the grammar lives.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+use super::report::Finding;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::token::{self, TOKEN_BODY_CHARS as BODY};
+use crate::vault::Status;
+
+/// Shorter values would be found all over a tree by coincidence.
+pub const MIN_VALUE_LEN: usize = 8;
+
+/// One vault value to look for, and what to call it when found.
+pub struct Pattern {
+    pub env: String,
+    pub name: String,
+    pub version: u32,
+    pub status: Status,
+    pub value: Secret,
+}
+
+pub struct Scanner {
+    ac: Option<AhoCorasick>,
+    /// Pattern index of each automaton pattern.
+    ac_index: Vec<usize>,
+    tokens: HashMap<[u8; BODY], Vec<usize>>,
+    patterns: Vec<Pattern>,
+    masks: Vec<String>,
+}
+
+impl Scanner {
+    /// Build the matcher for `patterns`, which the caller has already filtered to values
+    /// of at least [`MIN_VALUE_LEN`] bytes.
+    pub fn new(patterns: Vec<Pattern>) -> Result<Scanner> {
+        let masks = patterns
+            .iter()
+            .map(|p| token::mask(p.value.expose()))
+            .collect();
+        let mut tokens: HashMap<[u8; BODY], Vec<usize>> = HashMap::new();
+        let mut ac_index = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            let v = p.value.expose();
+            match token::parse_token(v) {
+                Some(_) => {
+                    let body: [u8; BODY] = v[v.len() - BODY..].try_into().expect("length");
+                    tokens.entry(body).or_default().push(i);
+                }
+                None => ac_index.push(i),
+            }
+        }
+        let ac = if ac_index.is_empty() {
+            None
+        } else {
+            let pats = ac_index.iter().map(|&i| patterns[i].value.expose());
+            let kind = (ac_index.len() <= 2_000).then_some(AhoCorasickKind::DFA);
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .kind(kind)
+                    .build(pats)
+                    .map_err(|e| Error::Other(format!("cannot build the scanner: {e}")))?,
+            )
+        };
+        Ok(Scanner {
+            ac,
+            ac_index,
+            tokens,
+            patterns,
+            masks,
+        })
+    }
+
+    /// Scan a file's bytes as they are and, when they hold a NUL byte (binary, or UTF-16
+    /// text: every ASCII character of UTF-16 comes with a zero byte), also their UTF-16
+    /// readings, so a key saved by a Windows editor is still found.
+    pub fn scan_all(&self, path: &str, data: &[u8], out: &Mutex<Vec<Finding>>) {
+        self.scan(path, data, None, out);
+        if memchr::memchr(0, data).is_some() {
+            for align in [0, 1] {
+                self.scan(path, &utf16_ascii(data, align), Some("utf-16"), out);
+            }
+        }
+    }
+
+    /// Scan one buffer and add its findings.
+    fn scan(
+        &self,
+        path: &str,
+        data: &[u8],
+        encoding: Option<&'static str>,
+        out: &Mutex<Vec<Finding>>,
+    ) {
+        let mut hits: Vec<(usize, Finding)> = Vec::new();
+        let mut covered: Vec<(usize, usize)> = Vec::new();
+        let mut known = |i: usize, start: usize, end: usize| {
+            let p = &self.patterns[i];
+            covered.push((start, end));
+            hits.push((
+                start,
+                Finding::new(
+                    path,
+                    &p.env,
+                    Some((p.name.clone(), p.version)),
+                    p.status.as_str(),
+                    self.masks[i].clone(),
+                ),
+            ));
+        };
+        if let Some(ac) = &self.ac {
+            for m in ac.find_iter(data) {
+                known(self.ac_index[m.pattern().as_usize()], m.start(), m.end());
+            }
+        }
+        if !self.tokens.is_empty() {
+            for us in memchr::memchr_iter(b'_', data) {
+                let Some(body) = data.get(us + 1..us + 1 + BODY) else {
+                    break;
+                };
+                if !body.iter().all(u8::is_ascii_alphanumeric) {
+                    continue;
+                }
+                let Some(candidates) = self.tokens.get(body) else {
+                    continue;
+                };
+                let end = us + 1 + BODY;
+                for &i in candidates {
+                    let v = self.patterns[i].value.expose();
+                    if end >= v.len() && &data[end - v.len()..end] == v {
+                        known(i, end - v.len(), end);
+                    }
+                }
+            }
+        }
+        for (start, end) in token::find_tokens(data) {
+            if covered.iter().any(|&(s, e)| s < end && start < e) {
+                continue;
+            }
+            let found = &data[start..end];
+            if let Some(info) = token::parse_token(found) {
+                hits.push((
+                    start,
+                    Finding::new(path, info.env, None, "unknown-token", token::mask(found)),
+                ));
+            }
+        }
+        if hits.is_empty() {
+            return;
+        }
+        hits.sort_by_key(|(at, _)| *at);
+        // Line and column (1-based, column in bytes), counted once through the buffer.
+        let (mut line, mut line_start, mut pos) = (1, 0, 0);
+        let mut done = Vec::with_capacity(hits.len());
+        for (at, mut f) in hits {
+            for nl in memchr::memchr_iter(b'\n', &data[pos..at]) {
+                line += 1;
+                line_start = pos + nl + 1;
+            }
+            pos = at;
+            f.line = line;
+            f.column = at - line_start + 1;
+            f.encoding = encoding;
+            done.push(f);
+        }
+        out.lock().expect("no poisoned lock").extend(done);
+    }
+}
+
+/// The ASCII text in `data` read as UTF-16 code units from byte `align`: a unit `(c, 0)`
+/// with `c` ASCII becomes `c`, any other unit a NUL (never part of a key), so lines and
+/// columns count code units. Little-endian text is the reading at its own alignment;
+/// big-endian text (`0, c`) is the little-endian reading one byte later, so alignments 0
+/// and 1 cover both byte orders (a BOM decodes to a NUL). A lone last byte counts as a
+/// unit whose other byte is 0 (the end of big-endian text).
+fn utf16_ascii(data: &[u8], align: usize) -> Vec<u8> {
+    data.get(align..)
+        .unwrap_or_default()
+        .chunks(2)
+        .map(|unit| match *unit {
+            [c, 0] | [c] if c.is_ascii() => c,
+            _ => 0,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_readings_recover_ascii_in_both_byte_orders() {
+        let le: Vec<u8> = "\u{feff}a=KEY\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(utf16_ascii(&le, 0), b"\0a=KEY\n");
+        let be: Vec<u8> = "\u{feff}é KEY"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(utf16_ascii(&be, 1), b"\0\0 KEY");
+        assert_eq!(utf16_ascii(b"x", 1), b"");
+    }
+
+    #[test]
+    fn values_are_found_with_line_and_column_and_masked() {
+        let scanner = Scanner::new(vec![Pattern {
+            env: "dev".into(),
+            name: "API".into(),
+            version: 2,
+            status: Status::Active,
+            value: Secret::new(b"sk_live_abcdefghijklmn".to_vec()),
+        }])
+        .unwrap();
+        let out = Mutex::new(Vec::new());
+        scanner.scan_all("f", b"a\nkey = sk_live_abcdefghijklmn\n", &out);
+        let found = out.into_inner().unwrap();
+        assert_eq!(found.len(), 1);
+        let f = &found[0];
+        assert_eq!((f.line, f.column), (2, 7));
+        assert_eq!((f.name.as_deref(), f.version), (Some("API"), Some(2)));
+        assert_eq!(f.masked, "sk_…mn");
+    }
+}

@@ -1,0 +1,135 @@
+//! Where a scan reads from: directory trees (in parallel, honouring .gitignore unless
+//! told not to, `.git/` skipped, binary files included), stdin, and what git has staged.
+//! Hands bytes to the engine; never decides what is a finding.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use super::engine::Scanner;
+use super::report::Finding;
+use crate::error::{Error, Result};
+use crate::output::Output;
+
+/// Scan everything stdin holds, named `<stdin>` in findings.
+pub fn scan_stdin(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<()> {
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::io("cannot read", "stdin", e))?;
+    scanner.scan_all("<stdin>", &buf, findings);
+    Ok(())
+}
+
+/// Walk `paths` (each must exist) and scan every file. Unreadable entries are warned
+/// about; if any was unreadable and nothing was found, the scan fails rather than
+/// report "clean".
+pub fn scan_paths(
+    out: &Output,
+    scanner: &Scanner,
+    paths: &[PathBuf],
+    no_ignore: bool,
+    findings: &Mutex<Vec<Finding>>,
+) -> Result<()> {
+    for p in paths {
+        if !p.exists() {
+            return Err(Error::FileNotFound { path: p.clone() });
+        }
+    }
+    let mut builder = ignore::WalkBuilder::new(&paths[0]);
+    for p in &paths[1..] {
+        builder.add(p);
+    }
+    builder
+        .hidden(false)
+        .parents(!no_ignore)
+        .ignore(!no_ignore)
+        .git_ignore(!no_ignore)
+        .git_global(!no_ignore)
+        .git_exclude(!no_ignore)
+        .require_git(false)
+        .filter_entry(|e| e.file_name() != ".git");
+    let errors = Mutex::new(Vec::new());
+    builder.build_parallel().run(|| {
+        Box::new(|entry| {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    errors.lock().expect("no poisoned lock").push(e.to_string());
+                    return ignore::WalkState::Continue;
+                }
+            };
+            if entry.file_type().is_some_and(|t| t.is_file()) {
+                scan_file(scanner, entry.path(), findings, &errors);
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    let errors = errors.into_inner().expect("no poisoned lock");
+    for e in &errors {
+        out.warn(e);
+    }
+    // A scan that could not read everything must not report "clean".
+    if !errors.is_empty() && findings.lock().expect("no poisoned lock").is_empty() {
+        return Err(Error::Other(format!(
+            "scan incomplete: {} path(s) could not be read",
+            errors.len()
+        )));
+    }
+    Ok(())
+}
+
+fn scan_file(
+    scanner: &Scanner,
+    path: &Path,
+    findings: &Mutex<Vec<Finding>>,
+    errors: &Mutex<Vec<String>>,
+) {
+    let data = match std::fs::read(path) {
+        Ok(d) => d,
+        Err(e) => {
+            errors
+                .lock()
+                .expect("no poisoned lock")
+                .push(format!("cannot read `{}`: {e}", path.display()));
+            return;
+        }
+    };
+    // Binary files too: skipping them (as git and ripgrep do for display) would let a
+    // key past the pre-commit hook in any file with a NUL byte.
+    let shown = path.strip_prefix("./").unwrap_or(path);
+    scanner.scan_all(&shown.display().to_string(), &data, findings);
+}
+
+/// Scan what is staged for the next commit in the git repository here (the pre-commit
+/// hook): each added, copied, modified or renamed file as it is in the index.
+pub fn scan_staged(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<()> {
+    let git = |args: &[&str]| -> Result<Vec<u8>> {
+        let out = Command::new("git")
+            .args(args)
+            .output()
+            .map_err(|e| Error::Other(format!("cannot run git: {e}")))?;
+        if !out.status.success() {
+            return Err(Error::Other(format!(
+                "git {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        Ok(out.stdout)
+    };
+    let names = git(&[
+        "diff",
+        "--cached",
+        "--name-only",
+        "-z",
+        "--diff-filter=ACMR",
+    ])?;
+    for name in names.split(|b| *b == 0).filter(|n| !n.is_empty()) {
+        let name = String::from_utf8_lossy(name).into_owned();
+        let blob = git(&["show", &format!(":{name}")])?;
+        scanner.scan_all(&name, &blob, findings);
+    }
+    Ok(())
+}

@@ -1,0 +1,434 @@
+//! Every system call keyward makes directly (rustix, signal-hook, libc), behind safe
+//! wrappers. The only `unsafe` in the crate is here, each block with its `// SAFETY:`.
+//!
+//! Owns process hardening, signal handling and forwarding, the fork-to-exec hooks,
+//! page locking, the agent's socket primitives and the `O_NOFOLLOW` opening rule. It
+//! holds no policy: callers decide what a refusal means and what to tell the user.
+
+use std::fs::OpenOptions;
+use std::io;
+use std::os::fd::AsFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::time::Duration;
+
+// ---------------------------------------------------------------- the process
+
+/// Keep plaintext out of core dumps and away from same-uid debuggers (DESIGN §2).
+/// SQLite frees its own buffers without zeroing them, so this is the backstop.
+///
+/// Also turns SIGXFSZ (a write past `ulimit -f`) from "kill the process" into an EFBIG
+/// error, so a full quota takes the normal error path: exit 1, temp file removed. A
+/// handler rather than SIG_IGN: handlers reset to the default on exec, so the children
+/// of `run` see the signal exactly as they would without keyward.
+///
+/// A protection the system refuses is not fatal (the command's other checks still hold);
+/// each refusal comes back as one line for the caller to print as a warning.
+pub fn harden_process() -> Vec<String> {
+    use rustix::process::{Resource, Rlimit, setrlimit};
+    let mut refused = Vec::new();
+    let no_core = Rlimit {
+        current: Some(0),
+        maximum: Some(0),
+    };
+    if let Err(e) = setrlimit(Resource::Core, no_core) {
+        refused.push(format!("cannot disable core dumps (RLIMIT_CORE): {e}"));
+    }
+    #[cfg(target_os = "linux")]
+    if let Err(e) =
+        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+    {
+        refused.push(format!(
+            "cannot make the process non-dumpable (PR_SET_DUMPABLE): {e}"
+        ));
+    }
+    let ignored = Arc::new(AtomicBool::new(false));
+    if let Err(e) = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, ignored) {
+        refused.push(format!("cannot catch SIGXFSZ: {e}"));
+    }
+    refused
+}
+
+/// The real user id of this process.
+pub fn getuid() -> u32 {
+    rustix::process::getuid().as_raw()
+}
+
+/// Set `stop` when SIGTERM, SIGINT or SIGHUP arrives (the agent's way to end cleanly).
+pub fn stop_on_termination(stop: &Arc<AtomicBool>) -> io::Result<()> {
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::flag::register(sig, Arc::clone(stop))
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot handle signal {sig}: {e}")))?;
+    }
+    Ok(())
+}
+
+/// Lock the pages holding `value` in RAM so they never reach swap. Only these pages:
+/// `mlockall(MCL_FUTURE)` made every later allocation count against RLIMIT_MEMLOCK, so
+/// a small limit turned into failed allocations.
+pub fn lock_in_memory<T: ?Sized>(value: &T) -> io::Result<()> {
+    let len = std::mem::size_of_val(value);
+    if len == 0 {
+        return Ok(());
+    }
+    // SAFETY: the range is exactly `value`'s own memory, borrowed for the call, so it is
+    // mapped; mlock only pins its pages and neither reads nor writes them. Callers pass
+    // heap buffers that stay allocated, unmoved, until the process ends.
+    unsafe { rustix::mm::mlock((value as *const T).cast_mut().cast(), len) }.map_err(Into::into)
+}
+
+/// Read from stdin straight into `buf` until a newline or `buf` is full, with no
+/// buffering layer (std's stdin buffer would keep a copy nothing zeroizes).
+pub fn read_stdin_line_unbuffered(buf: &mut [u8]) -> io::Result<usize> {
+    read_line_unbuffered(io::stdin().as_fd(), buf)
+}
+
+fn read_line_unbuffered(fd: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() && !buf[..n].contains(&b'\n') {
+        match rustix::io::read(&fd, &mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(n)
+}
+
+/// Run `f` with the process umask set to `mask` (0o177: a socket created 0600, with no
+/// window where another user could connect), restoring the old mask after.
+pub fn with_umask<R>(mask: u32, f: impl FnOnce() -> R) -> R {
+    let old = rustix::process::umask(rustix::fs::Mode::from_raw_mode(mask));
+    let r = f();
+    rustix::process::umask(old);
+    r
+}
+
+/// The uid of the process at the other end of a Unix socket (`SO_PEERCRED`).
+pub fn peer_uid(stream: &UnixStream) -> Option<u32> {
+    rustix::net::sockopt::socket_peercred(stream)
+        .ok()
+        .map(|cred| cred.uid.as_raw())
+}
+
+/// Wait up to `timeout` for `fd` to be readable. `false` on timeout or EINTR: the caller
+/// re-checks its stop flag and deadline.
+pub fn wait_readable(fd: &impl AsFd, timeout: Duration) -> bool {
+    let mut pfd = [rustix::event::PollFd::new(fd, rustix::event::PollFlags::IN)];
+    let timeout = rustix::event::Timespec {
+        tv_sec: timeout.as_secs() as i64,
+        tv_nsec: timeout.subsec_nanos().into(),
+    };
+    matches!(rustix::event::poll(&mut pfd, Some(&timeout)), Ok(n) if n > 0)
+}
+
+/// Make the child `cmd` starts a session leader (`setsid` between fork and exec), so it
+/// is detached from the terminal's session and its signals.
+pub fn new_session_on_exec(cmd: &mut Command) {
+    // SAFETY: the closure runs between fork and exec, where only async-signal-safe calls
+    // are allowed: it makes one setsid system call (rustix, no allocation, no lock).
+    unsafe {
+        cmd.pre_exec(|| {
+            rustix::process::setsid()?;
+            Ok(())
+        });
+    }
+}
+
+// ---------------------------------------------------------------- files
+
+/// Open without following a symlink at the last component (`O_NOFOLLOW`; std adds
+/// `O_CLOEXEC` itself). A symlink there fails with ELOOP: see [`is_symlink_refusal`].
+pub fn no_follow(opts: &mut OpenOptions) -> &mut OpenOptions {
+    opts.custom_flags(libc::O_NOFOLLOW)
+}
+
+/// Whether an error from a [`no_follow`] open means the path was a symlink.
+pub fn is_symlink_refusal(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ELOOP)
+}
+
+/// Whether stdout was closed when keyward started (`keyward get A >&-`). Rust's runtime
+/// reopens a closed fd 0-2 on /dev/null, read-write, before `main`, so that no file
+/// opened later lands on it; writes then succeed and a value would vanish with exit 0.
+/// A shell's `> /dev/null` opens it write-only, so an explicit discard is not "closed".
+pub fn stdout_was_closed() -> bool {
+    let Ok(fd) = io::stdout().as_fd().try_clone_to_owned() else {
+        return true; // EBADF: closed, and not even reopened
+    };
+    is_runtime_dev_null(fd)
+}
+
+/// Whether `fd` is /dev/null opened read-write: what the runtime puts on a closed fd.
+fn is_runtime_dev_null(fd: impl AsFd) -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let Ok(owned) = fd.as_fd().try_clone_to_owned() else {
+        return false;
+    };
+    let file = std::fs::File::from(owned);
+    let (Ok(meta), Ok(null)) = (file.metadata(), std::fs::metadata("/dev/null")) else {
+        return false;
+    };
+    if !meta.file_type().is_char_device() || meta.rdev() != null.rdev() {
+        return false;
+    }
+    rustix::fs::fcntl_getfl(&file)
+        .is_ok_and(|flags| flags & rustix::fs::OFlags::RWMODE == rustix::fs::OFlags::RDWR)
+}
+
+// ---------------------------------------------------------------- `run`'s child
+
+/// The signals `run` forwards to its child.
+const FORWARDED: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+/// The child's pid, for the signal handlers (0: none).
+static CHILD: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn forward(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+    let pid = CHILD.load(Ordering::SeqCst);
+    if pid <= 0 {
+        return;
+    }
+    // A Ctrl-C on the terminal already reached the child (same process group); forward
+    // only what was sent to keyward alone (kill, a CI runner's SIGTERM).
+    // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler.
+    let code = unsafe { (*info).si_code };
+    if code == libc::SI_USER || code == libc::SI_QUEUE || code == libc::SI_TKILL {
+        // SAFETY: kill is async-signal-safe.
+        unsafe {
+            libc::kill(pid, sig);
+        }
+    }
+}
+
+/// A signal mask saved by [`block_forwarded`], to restore after the spawn.
+#[derive(Clone, Copy)]
+pub struct SavedMask(libc::sigset_t);
+
+fn forwarded_set() -> libc::sigset_t {
+    // SAFETY: sigemptyset initialises the set before sigaddset reads it; both only
+    // write the local set.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in FORWARDED {
+            libc::sigaddset(&mut set, sig);
+        }
+        set
+    }
+}
+
+/// Block SIGINT, SIGTERM and SIGHUP on this (the only) thread until the child's pid is
+/// recorded: a SIGTERM that arrives in between stays pending and reaches the child when
+/// the mask is restored, instead of hitting a handler with no child to forward to.
+pub fn block_forwarded() -> SavedMask {
+    let set = forwarded_set();
+    // SAFETY: both sets are valid; pthread_sigmask only changes this thread's mask.
+    unsafe {
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
+        SavedMask(old)
+    }
+}
+
+/// Restore the mask [`block_forwarded`] saved: pending signals are delivered now.
+pub fn restore_mask(old: &SavedMask) {
+    // SAFETY: `old` came from pthread_sigmask.
+    unsafe {
+        libc::pthread_sigmask(libc::SIG_SETMASK, &old.0, std::ptr::null_mut());
+    }
+}
+
+fn install_forwarding() {
+    for sig in FORWARDED {
+        // SAFETY: a zeroed sigaction with our handler and SA_SIGINFO is valid.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = forward as *const () as usize;
+            sa.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}
+
+/// In the forked child, before exec: take the default action for the forwarded signals
+/// again (our handler would find no child there and swallow them), ask for SIGTERM when
+/// keyward dies, and only then unblock what keyward blocked across the spawn, so a
+/// pending signal acts on the child.
+fn prepare_child(parent: libc::pid_t, old_mask: libc::sigset_t) -> io::Result<()> {
+    // SAFETY: signal, prctl, getppid, kill, getpid and sigprocmask are
+    // async-signal-safe, as a pre_exec hook requires; they affect only this process.
+    unsafe {
+        for sig in FORWARDED {
+            libc::signal(sig, libc::SIG_DFL);
+        }
+        #[cfg(target_os = "linux")]
+        {
+            // Linux: if keyward itself is killed (SIGKILL), the child gets SIGTERM.
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            // keyward may have died before the prctl took effect: then no signal comes
+            // (we were re-parented already), so send it ourselves.
+            if libc::getppid() != parent {
+                libc::kill(libc::getpid(), libc::SIGTERM);
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = parent;
+        libc::sigprocmask(libc::SIG_SETMASK, &old_mask, std::ptr::null_mut());
+    }
+    Ok(())
+}
+
+/// Spawn `cmd` so that SIGINT, SIGTERM and SIGHUP sent to keyward alone reach the child,
+/// none is lost between fork and the pid being known, and (Linux) the child gets SIGTERM
+/// if keyward dies. Call [`stop_forwarding`] once the child has been waited for.
+pub fn spawn_forwarding_signals(cmd: &mut Command) -> io::Result<Child> {
+    let parent = std::process::id() as libc::pid_t;
+    let old_mask = block_forwarded();
+    let child_mask = old_mask.0;
+    // SAFETY: prepare_child makes only async-signal-safe calls.
+    unsafe {
+        cmd.pre_exec(move || prepare_child(parent, child_mask));
+    }
+    install_forwarding();
+    let spawned = cmd.spawn();
+    if let Ok(child) = &spawned {
+        CHILD.store(child.id() as i32, Ordering::SeqCst);
+    }
+    // A signal that arrived meanwhile is delivered now, to the child if there is one.
+    restore_mask(&old_mask);
+    spawned
+}
+
+/// The child is gone: signals are no longer forwarded to its (reusable) pid.
+pub fn stop_forwarding() {
+    CHILD.store(0, Ordering::SeqCst);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hardened_process_is_not_dumpable_and_has_no_core_limit() {
+        assert_eq!(harden_process(), Vec::<String>::new());
+        let lim = rustix::process::getrlimit(rustix::process::Resource::Core);
+        assert_eq!((lim.current, lim.maximum), (Some(0), Some(0)));
+        #[cfg(target_os = "linux")]
+        assert_eq!(
+            rustix::process::dumpable_behavior().unwrap(),
+            rustix::process::DumpableBehavior::NotDumpable
+        );
+    }
+
+    #[test]
+    fn getuid_is_the_owner_of_files_we_create() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(std::fs::metadata(dir.path()).unwrap().uid(), getuid());
+    }
+
+    #[test]
+    fn no_follow_refuses_a_symlink_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target");
+        std::fs::write(&target, b"x").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let err = no_follow(OpenOptions::new().read(true))
+            .open(&link)
+            .unwrap_err();
+        assert!(is_symlink_refusal(&err), "{err}");
+        assert!(
+            no_follow(OpenOptions::new().read(true))
+                .open(&target)
+                .is_ok()
+        );
+        let missing = OpenOptions::new().read(true).open(dir.path().join("nope"));
+        assert!(!is_symlink_refusal(&missing.unwrap_err()));
+    }
+
+    #[test]
+    fn only_a_read_write_dev_null_counts_as_a_closed_stdout() {
+        let rw = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")
+            .unwrap();
+        assert!(is_runtime_dev_null(&rw));
+        let wo = OpenOptions::new().write(true).open("/dev/null").unwrap();
+        assert!(!is_runtime_dev_null(&wo));
+        let file = tempfile::tempfile().unwrap();
+        assert!(!is_runtime_dev_null(&file));
+    }
+
+    #[test]
+    fn unbuffered_read_stops_at_the_newline_or_the_buffer_end() {
+        let (mut w, r) = UnixStream::pair().unwrap();
+        io::Write::write_all(&mut w, b"key\nrest").unwrap();
+        let mut buf = [0u8; 64];
+        let n = read_line_unbuffered(&r, &mut buf).unwrap();
+        // one read may return "rest" too: what matters is that it stops once a newline is in
+        assert!(buf[..n].starts_with(b"key\n"), "{:?}", &buf[..n]);
+        let mut small = [0u8; 2];
+        io::Write::write_all(&mut w, b"abc").unwrap();
+        assert_eq!(read_line_unbuffered(&r, &mut small).unwrap(), 2);
+    }
+
+    #[test]
+    fn a_socket_peer_of_ours_has_our_uid() {
+        let (a, _b) = UnixStream::pair().unwrap();
+        assert_eq!(peer_uid(&a), Some(getuid()));
+    }
+
+    #[test]
+    fn wait_readable_sees_data_and_times_out_without() {
+        let (mut w, r) = UnixStream::pair().unwrap();
+        assert!(!wait_readable(&r, Duration::from_millis(1)));
+        io::Write::write_all(&mut w, b"x").unwrap();
+        assert!(wait_readable(&r, Duration::from_millis(1)));
+    }
+
+    #[test]
+    fn a_sigterm_sent_to_us_alone_reaches_the_child() {
+        use std::os::unix::process::ExitStatusExt;
+        let mut cmd = Command::new("sleep");
+        cmd.arg("30");
+        let mut child = spawn_forwarding_signals(&mut cmd).unwrap();
+        // As `kill <keyward pid>` would: SI_USER, so the handler forwards it.
+        rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::TERM)
+            .unwrap();
+        let status = child.wait().unwrap();
+        stop_forwarding();
+        assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
+    }
+
+    #[test]
+    fn forwarded_signals_are_blocked_then_restored() {
+        let is_blocked = || {
+            // SAFETY (test): reads this thread's mask into a local set.
+            let mut cur: libc::sigset_t = unsafe { std::mem::zeroed() };
+            unsafe {
+                libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), &mut cur);
+                libc::sigismember(&cur, libc::SIGTERM) == 1
+            }
+        };
+        assert!(!is_blocked());
+        let old = block_forwarded();
+        assert!(is_blocked());
+        restore_mask(&old);
+        assert!(!is_blocked());
+    }
+}

@@ -3,6 +3,11 @@
 //! validated) are written here once; `cmd` only turns flags into requests and renders
 //! reports, and `vault` only stores.
 
+pub mod access;
+pub mod audit;
+pub mod check;
 pub mod context;
+pub mod create;
+pub mod inspect;
 
 pub use context::{Context, Skipped};

@@ -192,3 +192,37 @@ pub fn check_removable(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::error::Error;
+
+    #[test]
+    fn refusals_name_the_environment_and_the_command_that_follows() {
+        let env: crate::names::EnvName = "prod".parse().unwrap();
+        let last = Error::LastRecipient { env: env.clone() }.to_string();
+        assert!(last.contains("`prod`"), "{last}");
+        assert!(
+            last.contains("\nhint: ") && last.contains("keyward access grant <recipient> -e prod"),
+            "{last}"
+        );
+        let me = Error::RevokingYourself {
+            env: env.clone(),
+            recipient: "age1me".into(),
+        }
+        .to_string();
+        assert!(
+            me.contains("keyward access revoke age1me -e prod --force"),
+            "{me}"
+        );
+        let none = Error::NoSuchRecipient {
+            recipient: "age1x…y".into(),
+            env,
+        }
+        .to_string();
+        assert!(none.contains("keyward access list -e prod"), "{none}");
+        for e in [last, me, none] {
+            assert_eq!(e.lines().count(), 2, "one message line and one hint: {e}");
+        }
+    }
+}

@@ -156,6 +156,36 @@ pub enum Error {
     #[error("{0}")]
     Findings(String),
 
+    // ---- 1: refused changes to the vault, its environments and their recipients
+    #[error(
+        "a vault already exists at `{}`; refusing to touch it\nhint: use --vault DIR for another vault",
+        path.display()
+    )]
+    VaultExists { path: PathBuf },
+    #[error(
+        "`{}` exists and is not empty; refusing to put a vault there\nhint: use --vault DIR to name a new or empty directory",
+        path.display()
+    )]
+    VaultDirNotEmpty { path: PathBuf },
+    #[error(
+        "environment `{env}` already exists\nhint: `keyward env list` shows the environments; `keyward access grant <recipient> -e {env}` adds someone to it"
+    )]
+    EnvExists { env: EnvName },
+    /// `recipient` is the short form (`age1abcd…wxyz`).
+    #[error(
+        "{recipient} is not a recipient of `{env}`\nhint: `keyward access list -e {env}` shows who is"
+    )]
+    NoSuchRecipient { recipient: String, env: EnvName },
+    #[error(
+        "refusing to remove the last recipient of `{env}`: nobody could decrypt it\nhint: grant someone else first: `keyward access grant <recipient> -e {env}`"
+    )]
+    LastRecipient { env: EnvName },
+    /// `recipient` is the full recipient, so the hint is a command to copy.
+    #[error(
+        "refusing to remove your own identity from `{env}`\nhint: add --force if you mean to lose access: `keyward access revoke {recipient} -e {env} --force`"
+    )]
+    RevokingYourself { env: EnvName, recipient: String },
+
     // ---- 1: everything else
     #[error(
         "`{}` was written by a newer keyward (format {found}, this one reads up to {supported})\nhint: upgrade keyward",
@@ -353,7 +383,13 @@ impl Error {
             | Error::ImportExists { .. }
             | Error::ImportInvalid { .. }
             | Error::OffboardSelf { .. }
-            | Error::OnlyRecipient { .. } => 1,
+            | Error::OnlyRecipient { .. }
+            | Error::VaultExists { .. }
+            | Error::VaultDirNotEmpty { .. }
+            | Error::EnvExists { .. }
+            | Error::NoSuchRecipient { .. }
+            | Error::LastRecipient { .. }
+            | Error::RevokingYourself { .. } => 1,
         }
     }
 

@@ -1,14 +1,12 @@
 //! `keyward env list | env add`: the environments of the vault.
 
 use clap::{Args, Subcommand};
-use serde::Serialize;
 
 use super::Context;
-use crate::audit::Action;
 use crate::crypto::RecipientString;
-use crate::error::{Error, Result};
-use crate::names::{EnvName, now_ms};
-use crate::vault::EnvDb;
+use crate::error::Result;
+use crate::names::EnvName;
+use crate::ops::{self, create::AddEnv};
 
 /// List environments, or add one encrypted to you and the recipients you name
 #[derive(Debug, Args)]
@@ -38,78 +36,11 @@ pub enum EnvCommand {
     },
 }
 
-#[derive(Serialize)]
-struct EnvRow {
-    env: EnvName,
-    access: &'static str,
-}
-
 pub fn run(args: EnvArgs, ctx: &Context) -> Result<()> {
     match args.command {
-        EnvCommand::List => list(ctx),
-        EnvCommand::Add { name, recipients } => add(ctx, name, recipients),
+        EnvCommand::List => ctx.out.render(&ops::inspect::list_envs(ctx)?),
+        EnvCommand::Add { name, recipients } => ctx
+            .out
+            .render(&ops::create::add_env(ctx, AddEnv { name, recipients })?),
     }
-}
-
-fn list(ctx: &Context) -> Result<()> {
-    let envs = ctx.paths.env_names()?;
-    // Without any identity we can still list names; access is then unknown.
-    let identity = ctx.identity().ok();
-    let mut rows = Vec::new();
-    for env in envs {
-        let access = match identity {
-            None => "unknown",
-            Some(id) => match EnvDb::can_open(&ctx.paths, &env, id.as_age()) {
-                Ok(true) => "yes",
-                Ok(false) => "no",
-                Err(_) => "unreadable",
-            },
-        };
-        rows.push(EnvRow { env, access });
-    }
-    if ctx.out.json {
-        return ctx.out.json(&rows);
-    }
-    ctx.out.table(
-        &["ENV", "ACCESS"],
-        rows.iter()
-            .map(|r| vec![r.env.to_string(), r.access.to_owned()])
-            .collect(),
-    )
-}
-
-fn add(ctx: &Context, name: EnvName, extra: Vec<RecipientString>) -> Result<()> {
-    ctx.paths.require()?;
-    if ctx.paths.env_file(&name).exists() {
-        return Err(Error::Refused(format!(
-            "environment `{name}` already exists"
-        )));
-    }
-    let identity = ctx.identity()?;
-    let actor = ctx.actor()?;
-    let mine: RecipientString = identity.recipient_string()?;
-    let mut recipients = vec![mine];
-    for r in extra {
-        if !recipients.contains(&r) {
-            recipients.push(r);
-        }
-    }
-    let now = now_ms();
-    EnvDb::create(&ctx.paths, &name, |db| {
-        for r in &recipients {
-            db.add_recipient(r, &actor, now)?;
-        }
-        db.record(&actor, Action::EnvAdd, None, None, None, now)
-    })?;
-    if ctx.out.json {
-        return ctx.out.json(&serde_json::json!({
-            "env": name,
-            "recipients": recipients,
-        }));
-    }
-    ctx.out.note(&format!(
-        "created environment `{name}` encrypted to {} recipient(s)",
-        recipients.len()
-    ));
-    Ok(())
 }

@@ -3,8 +3,13 @@
 //! validated) are written here once; `cmd` only turns flags into requests and renders
 //! reports, and `vault` only stores.
 
+pub mod access;
+pub mod audit;
+pub mod check;
 pub mod context;
+pub mod create;
 pub mod export;
+pub mod inspect;
 pub mod issue;
 pub mod offboard;
 pub mod release;

@@ -5,6 +5,7 @@
 //! `schema` the tables and migrations, `paths` the layout on disk.
 
 pub mod access;
+pub mod create;
 pub mod events;
 pub mod journal;
 pub mod keys;

@@ -1,0 +1,228 @@
+//! Who can decrypt an environment (DESIGN §1.3): list, grant and revoke recipients.
+//! Each change is one atomic commit with its event. The rules for removing a recipient
+//! live here once (`check_removable`): it must be one, the last one cannot go (nobody
+//! could decrypt the environment), and removing yourself needs `--force`.
+
+use serde::Serialize;
+
+use crate::audit::Action;
+use crate::crypto::{RecipientString, short_recipient};
+use crate::error::{Error, Result};
+use crate::names::{EnvName, fmt_time, fmt_time_ms};
+use crate::ops::Context;
+use crate::output::{Output, Render, or_dash};
+use crate::vault::EnvDb;
+
+/// A recipient as `access list --json` prints it.
+#[derive(Serialize)]
+pub struct RecipientView {
+    pub recipient: String,
+    pub added_at: String,
+    pub added_by: Option<String>,
+    pub you: bool,
+    #[serde(skip)]
+    added_ms: i64,
+}
+
+/// `access list`: the recipients of the environment in use, as a JSON array.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct Recipients(pub Vec<RecipientView>);
+
+impl Render for Recipients {
+    fn human(&self, out: &Output) -> Result<()> {
+        let rows = self
+            .0
+            .iter()
+            .map(|v| {
+                vec![
+                    format!("{}{}", v.recipient, if v.you { " (you)" } else { "" }),
+                    // Not a slice of `added_at`: a stored time out of range prints as a
+                    // number, which has no 19th byte.
+                    fmt_time(v.added_ms),
+                    or_dash(v.added_by.as_deref().map(short_recipient)),
+                ]
+            })
+            .collect();
+        out.table(&["RECIPIENT", "ADDED", "ADDED BY"], rows)
+    }
+}
+
+pub fn list(ctx: &Context) -> Result<Recipients> {
+    let db = ctx.open_env()?;
+    let me = ctx.identity()?.recipient.clone();
+    let views = db
+        .recipients()?
+        .into_iter()
+        .map(|r| RecipientView {
+            you: r.recipient == me,
+            added_at: fmt_time_ms(r.added_at),
+            added_ms: r.added_at,
+            added_by: r.added_by,
+            recipient: r.recipient,
+        })
+        .collect();
+    Ok(Recipients(views))
+}
+
+/// What a grant or revoke did.
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Change {
+    Granted,
+    AlreadyGranted,
+    Revoked,
+}
+
+/// The outcome of `access grant` / `access revoke`: a message for the person at the
+/// terminal (stderr).
+#[derive(Serialize)]
+pub struct AccessChanged {
+    pub env: EnvName,
+    pub recipient: RecipientString,
+    pub change: Change,
+    #[serde(skip)]
+    at: i64,
+}
+
+impl Render for AccessChanged {
+    fn human(&self, out: &Output) -> Result<()> {
+        let (r, env) = (self.recipient.short(), &self.env);
+        out.note(&match self.change {
+            Change::AlreadyGranted => format!("{r} can already decrypt `{env}`"),
+            Change::Granted => format!("granted {r} access to `{env}` at {}", fmt_time(self.at)),
+            Change::Revoked => format!(
+                "revoked {r}'s access to `{env}`; keys they already read still work until rotated (`keyward offboard` does both)"
+            ),
+        });
+        Ok(())
+    }
+}
+
+/// Let `recipient` decrypt the environment in use (nothing changes if it already can).
+pub fn grant(ctx: &Context, recipient: RecipientString) -> Result<AccessChanged> {
+    let now = ctx.now();
+    let mut db = ctx.write_env()?;
+    let actor = ctx.actor()?;
+    let added = db.batch(|tx| {
+        let added = tx.add_recipient(&recipient, &actor, now)?;
+        if added {
+            tx.record(
+                &actor,
+                Action::AccessGrant,
+                None,
+                None,
+                Some(recipient.as_str()),
+                now,
+            )?;
+        }
+        Ok(added)
+    })?;
+    if added {
+        db.commit()?;
+    }
+    Ok(AccessChanged {
+        env: db.env.clone(),
+        recipient,
+        change: if added {
+            Change::Granted
+        } else {
+            Change::AlreadyGranted
+        },
+        at: now,
+    })
+}
+
+/// `access revoke`: the recipient to remove; `force` allows removing yourself.
+pub struct Revoke {
+    pub recipient: RecipientString,
+    pub force: bool,
+}
+
+/// Stop `recipient` from decrypting future versions of the environment in use.
+pub fn revoke(ctx: &Context, req: Revoke) -> Result<AccessChanged> {
+    let now = ctx.now();
+    let mut db = ctx.write_env()?;
+    let actor = ctx.actor()?;
+    check_removable(&db, &req.recipient, &actor.recipient, req.force)?;
+    db.batch(|tx| {
+        tx.remove_recipient(&req.recipient)?;
+        tx.record(
+            &actor,
+            Action::AccessRevoke,
+            None,
+            None,
+            Some(req.recipient.as_str()),
+            now,
+        )
+    })?;
+    db.commit()?;
+    Ok(AccessChanged {
+        env: db.env.clone(),
+        recipient: req.recipient,
+        change: Change::Revoked,
+        at: now,
+    })
+}
+
+/// Whether `recipient` may be removed from `db` by `me`: it is a recipient, not the
+/// last one, and not `me` unless `force`.
+pub fn check_removable(
+    db: &EnvDb,
+    recipient: &RecipientString,
+    me: &str,
+    force: bool,
+) -> Result<()> {
+    if !db.has_recipient(recipient)? {
+        return Err(Error::NoSuchRecipient {
+            recipient: recipient.short(),
+            env: db.env.clone(),
+        });
+    }
+    if db.recipients()?.len() <= 1 {
+        return Err(Error::LastRecipient {
+            env: db.env.clone(),
+        });
+    }
+    if recipient.as_str() == me && !force {
+        return Err(Error::RevokingYourself {
+            env: db.env.clone(),
+            recipient: recipient.as_str().to_owned(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::error::Error;
+
+    #[test]
+    fn refusals_name_the_environment_and_the_command_that_follows() {
+        let env: crate::names::EnvName = "prod".parse().unwrap();
+        let last = Error::LastRecipient { env: env.clone() }.to_string();
+        assert!(last.contains("`prod`"), "{last}");
+        assert!(
+            last.contains("\nhint: ") && last.contains("keyward access grant <recipient> -e prod"),
+            "{last}"
+        );
+        let me = Error::RevokingYourself {
+            env: env.clone(),
+            recipient: "age1me".into(),
+        }
+        .to_string();
+        assert!(
+            me.contains("keyward access revoke age1me -e prod --force"),
+            "{me}"
+        );
+        let none = Error::NoSuchRecipient {
+            recipient: "age1x…y".into(),
+            env,
+        }
+        .to_string();
+        assert!(none.contains("keyward access list -e prod"), "{none}");
+        for e in [last, me, none] {
+            assert_eq!(e.lines().count(), 2, "one message line and one hint: {e}");
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! The audit trail (DESIGN §5): lifecycle events (in each environment) and access events
+//! (in its journal), read, filtered, exported and verified. Reading a chain checks it:
+//! a break is an error naming the event (exit 6).
+
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::audit::{Action, ChainReport, Event, Filter, GENESIS};
+use crate::error::{Error, Result};
+use crate::names::{When, fmt_time, fmt_time_ms};
+use crate::ops::Context;
+use crate::ops::inspect::{SkippedEnv, open_envs, open_envs_noting, require_coverage};
+use crate::output::{OutFile, Output, Render, or_dash, stdout_error};
+use crate::vault::EnvDb;
+use crate::vault::journal::Journal;
+
+/// The access events of `db`'s environment, unsealed and chain-checked.
+pub fn access_events(ctx: &Context, db: &EnvDb) -> Result<Vec<Event>> {
+    match Journal::open_existing(&ctx.paths, &db.env)? {
+        None => Ok(Vec::new()),
+        Some(j) => j.events(&*db.audit_key()?),
+    }
+}
+
+/// Which events to read: the environment in use or all of them, narrowed by key,
+/// action and time (relative times count back from the command's `now`).
+#[derive(Clone, Debug, Default)]
+pub struct EventQuery {
+    pub key: Option<String>,
+    pub action: Option<Action>,
+    pub since: Option<When>,
+    pub until: Option<When>,
+    pub all_envs: bool,
+}
+
+impl EventQuery {
+    fn filter(&self, now: i64) -> Filter {
+        Filter {
+            key: self.key.clone(),
+            action: self.action,
+            since: self.since.map(|w| w.before(now)),
+            until: self.until.map(|w| w.before(now)),
+        }
+    }
+}
+
+/// Both chains of every environment asked for, filtered and merged in time order.
+fn collect(ctx: &Context, q: &EventQuery) -> Result<Vec<Event>> {
+    let filter = q.filter(ctx.now());
+    let mut events = Vec::new();
+    for db in open_envs_noting(ctx, q.all_envs)? {
+        events.extend(
+            db.lifecycle_events()?
+                .into_iter()
+                .filter(|e| filter.matches(e)),
+        );
+        events.extend(
+            access_events(ctx, &db)?
+                .into_iter()
+                .filter(|e| filter.matches(e)),
+        );
+    }
+    events.sort_by(|a, b| (a.time, &a.env, a.chain, a.seq).cmp(&(b.time, &b.env, b.chain, b.seq)));
+    Ok(events)
+}
+
+/// `audit`: the events, as a JSON array.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct EventLog(pub Vec<Event>);
+
+impl Render for EventLog {
+    fn human(&self, out: &Output) -> Result<()> {
+        if self.0.is_empty() {
+            out.note("no events");
+            return Ok(());
+        }
+        let rows = self
+            .0
+            .iter()
+            .map(|e| {
+                vec![
+                    fmt_time(e.time),
+                    e.env.clone(),
+                    e.action.to_string(),
+                    or_dash(e.key.clone()),
+                    or_dash(e.version.map(|v| v.to_string())),
+                    format!(
+                        "{}@{} ({})",
+                        e.actor.os_user,
+                        e.actor.host,
+                        crate::crypto::short_recipient(&e.actor.recipient)
+                    ),
+                    or_dash(
+                        e.reason
+                            .clone()
+                            .or_else(|| e.outcome.clone().filter(|o| o != "ok")),
+                    ),
+                ]
+            })
+            .collect();
+        out.table(
+            &["TIME", "ENV", "ACTION", "KEY", "VER", "ACTOR", "REASON"],
+            rows,
+        )
+    }
+}
+
+/// The events `q` selects; with `limit`, only the newest `limit`.
+pub fn events(ctx: &Context, q: &EventQuery, limit: Option<usize>) -> Result<EventLog> {
+    let mut events = collect(ctx, q)?;
+    if let Some(n) = limit {
+        let skip = events.len().saturating_sub(n);
+        events.drain(..skip);
+    }
+    Ok(EventLog(events))
+}
+
+// ---------------------------------------------------------------- export
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Jsonl,
+    Csv,
+}
+
+/// `audit export`: the events `query` selects, in `format`, to `out` (created 0600,
+/// atomically; an existing file only with `force`) or stdout.
+pub struct Export {
+    pub query: EventQuery,
+    pub format: ExportFormat,
+    pub out: Option<PathBuf>,
+    pub force: bool,
+}
+
+/// Write the events. The format is chosen by `--format`, not `--json`, so this is data
+/// on stdout (or in the file), never a rendered report; a file written is noted.
+pub fn export(ctx: &Context, req: Export) -> Result<()> {
+    let events = collect(ctx, &req.query)?;
+    match &req.out {
+        Some(p) => {
+            let mut file = OutFile::create(p, req.force)?;
+            write_events(&mut file, req.format, &events, &|e| {
+                Error::io("cannot write", p.clone(), e)
+            })?;
+            file.commit()?;
+            ctx.out.note(&format!(
+                "wrote {} event(s) to `{}`",
+                events.len(),
+                p.display()
+            ));
+        }
+        None => {
+            let mut w = BufWriter::new(std::io::stdout().lock());
+            write_events(&mut w, req.format, &events, &stdout_error)?;
+        }
+    }
+    Ok(())
+}
+
+const CSV_HEADER: &str = "env,chain,seq,time,action,key,version,actor_recipient,actor_user,actor_host,actor_via,reason,outcome,prev_hash,hash";
+
+fn write_events(
+    w: &mut dyn Write,
+    format: ExportFormat,
+    events: &[Event],
+    io: &dyn Fn(std::io::Error) -> Error,
+) -> Result<()> {
+    // Events serialize without fail: a JSON error here is the writer's I/O error.
+    let json = |e: serde_json::Error| io(e.into());
+    match format {
+        ExportFormat::Json => {
+            serde_json::to_writer_pretty(&mut *w, events).map_err(json)?;
+            w.write_all(b"\n").map_err(io)?;
+        }
+        ExportFormat::Jsonl => {
+            for e in events {
+                serde_json::to_writer(&mut *w, e).map_err(json)?;
+                w.write_all(b"\n").map_err(io)?;
+            }
+        }
+        ExportFormat::Csv => {
+            writeln!(w, "{CSV_HEADER}").map_err(io)?;
+            for e in events {
+                let fields = [
+                    e.env.clone(),
+                    e.chain.to_owned(),
+                    e.seq.to_string(),
+                    fmt_time_ms(e.time),
+                    e.action.to_string(),
+                    e.key.clone().unwrap_or_default(),
+                    e.version.map(|v| v.to_string()).unwrap_or_default(),
+                    e.actor.recipient.clone(),
+                    e.actor.os_user.clone(),
+                    e.actor.host.clone(),
+                    e.actor.via.clone(),
+                    e.reason.clone().unwrap_or_default(),
+                    e.outcome.clone().unwrap_or_default(),
+                    hex::encode(e.prev_hash),
+                    hex::encode(e.hash),
+                ];
+                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                w.write_all(line.join(",").as_bytes())
+                    .and_then(|_| w.write_all(b"\r\n"))
+                    .map_err(io)?;
+            }
+        }
+    }
+    w.flush().map_err(io)
+}
+
+/// RFC 4180: quote a field holding a comma, quote, CR or LF; double inner quotes.
+/// Fields are otherwise exact, so another system can recompute the hashes.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+// ---------------------------------------------------------------- verify
+
+/// `audit verify`: the environment in use or all; `skip_unreadable` accepts a partial
+/// check.
+pub struct VerifyChains {
+    pub all_envs: bool,
+    pub skip_unreadable: bool,
+}
+
+/// What `audit verify --json` prints: every chain checked, and every environment that
+/// was not (the same `skipped` shape as `list --json`).
+#[derive(Serialize)]
+pub struct Verified {
+    pub chains: Vec<ChainReport>,
+    pub skipped: Vec<SkippedEnv>,
+    #[serde(skip)]
+    accept_gap: bool,
+}
+
+impl Verified {
+    /// A check that did not check everything is not a clean pass (exit 5), unless
+    /// `--skip-unreadable`.
+    pub fn verdict(&self) -> Result<()> {
+        require_coverage("audit verify --all-envs", &self.skipped, self.accept_gap)
+    }
+}
+
+impl Render for Verified {
+    fn human(&self, out: &Output) -> Result<()> {
+        let rows = self
+            .chains
+            .iter()
+            .map(|r| {
+                vec![
+                    r.env.clone(),
+                    r.chain.to_owned(),
+                    r.events.to_string(),
+                    r.head.clone(),
+                ]
+            })
+            .collect();
+        out.table(&["ENV", "CHAIN", "EVENTS", "HEAD HASH"], rows)?;
+        if self.skipped.is_empty() {
+            out.note("all chains intact");
+        } else if self.accept_gap {
+            out.note(&format!(
+                "all chains checked are intact; {} environment(s) not checked",
+                self.skipped.len()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Check every chain asked for; a break is an error naming the event (exit 6).
+pub fn verify(ctx: &Context, req: VerifyChains) -> Result<Verified> {
+    let (open, skipped) = open_envs(ctx, req.all_envs)?;
+    let mut chains = Vec::new();
+    for db in &open {
+        // Reading each chain checks it.
+        chains.push(chain_report(db, "lifecycle", &db.lifecycle_events()?));
+        chains.push(chain_report(db, "access", &access_events(ctx, db)?));
+    }
+    // Named on stderr even with -q: what was not checked must not go unnoticed.
+    for s in &skipped {
+        ctx.out.warn(&format!(
+            "not checked `{}`: this identity is not a recipient",
+            s.env
+        ));
+    }
+    Ok(Verified {
+        chains,
+        skipped,
+        accept_gap: req.skip_unreadable,
+    })
+}
+
+/// A verified chain's length and head hash (the genesis hash when it is empty).
+fn chain_report(db: &EnvDb, chain: &'static str, events: &[Event]) -> ChainReport {
+    ChainReport {
+        env: db.env.to_string(),
+        chain,
+        events: events.len() as u64,
+        head: hex::encode(events.last().map_or(GENESIS, |e| e.hash)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_quotes_per_rfc4180() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    }
+}

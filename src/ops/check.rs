@@ -1,0 +1,212 @@
+//! What needs attention: keys expired, expiring, past their rotation period, or unused.
+//! Revoked keys are not reported. A check over every environment that skipped some is
+//! never a clean pass (`Error::Unreadable`, exit 5) unless the gap is accepted; any
+//! finding is exit 8 (`CheckReport::verdict`).
+
+use std::collections::HashMap;
+
+use serde::{Serialize, Serializer};
+
+use crate::error::{Error, Result};
+use crate::names::{Dur, EnvName, fmt_time, fmt_time_ms};
+use crate::ops::Context;
+use crate::ops::audit::access_events;
+use crate::ops::inspect::{SkippedEnv, env_list, open_envs, require_coverage};
+use crate::output::{Output, Render};
+use crate::vault::{EnvDb, Status};
+
+/// `check`: where to look and what counts as a problem.
+pub struct Check {
+    pub all_envs: bool,
+    /// Report keys expiring within this.
+    pub within: Dur,
+    /// Report keys not read (get, run, export) for this long.
+    pub unused_for: Option<Dur>,
+    /// Accept environments that cannot be opened (they are still named).
+    pub skip_unreadable: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Finding {
+    pub env: String,
+    pub name: String,
+    pub version: u32,
+    pub problem: &'static str,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+}
+
+/// The findings and what could not be checked. `check --json` prints the findings as
+/// an array; with --all-envs, `{"findings": [...], "skipped": [...]}`.
+pub struct CheckReport {
+    pub findings: Vec<Finding>,
+    pub skipped: Vec<SkippedEnv>,
+    all_envs: bool,
+    accept_gap: bool,
+}
+
+impl Serialize for CheckReport {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct AllEnvs<'a> {
+            findings: &'a [Finding],
+            skipped: &'a [SkippedEnv],
+        }
+        if self.all_envs {
+            AllEnvs {
+                findings: &self.findings,
+                skipped: &self.skipped,
+            }
+            .serialize(s)
+        } else {
+            self.findings.serialize(s)
+        }
+    }
+}
+
+impl CheckReport {
+    /// Exit 5 if environments went unchecked (unless accepted), else 8 on findings.
+    pub fn verdict(&self) -> Result<()> {
+        require_coverage("check", &self.skipped, self.accept_gap)?;
+        if self.findings.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Findings(format!(
+                "{} finding(s)",
+                self.findings.len()
+            )))
+        }
+    }
+}
+
+impl Render for CheckReport {
+    fn human(&self, out: &Output) -> Result<()> {
+        if self.findings.is_empty() {
+            out.note(if self.skipped.is_empty() {
+                "all keys are in order"
+            } else {
+                "all keys are in order in the environments checked"
+            });
+            return Ok(());
+        }
+        let rows = self
+            .findings
+            .iter()
+            .map(|f| {
+                vec![
+                    f.env.clone(),
+                    f.name.clone(),
+                    f.version.to_string(),
+                    f.problem.to_owned(),
+                    f.detail.clone(),
+                ]
+            })
+            .collect();
+        out.table(&["ENV", "NAME", "VER", "PROBLEM", "DETAIL"], rows)
+    }
+}
+
+pub fn check(ctx: &Context, req: Check) -> Result<CheckReport> {
+    let now = ctx.now();
+    let (envs, skipped) = open_envs(ctx, req.all_envs)?;
+    let mut findings = Vec::new();
+    for db in &envs {
+        check_env(ctx, db, &req, now, &mut findings)?;
+    }
+    if !skipped.is_empty() && req.skip_unreadable {
+        let names: Vec<EnvName> = skipped.iter().map(|s| s.env.clone()).collect();
+        ctx.out.warn(&format!(
+            "not checked: {} (this identity is not a recipient)",
+            env_list(&names)
+        ));
+    }
+    Ok(CheckReport {
+        findings,
+        skipped,
+        all_envs: req.all_envs,
+        accept_gap: req.skip_unreadable,
+    })
+}
+
+fn check_env(
+    ctx: &Context,
+    db: &EnvDb,
+    req: &Check,
+    now: i64,
+    out: &mut Vec<Finding>,
+) -> Result<()> {
+    let last_use = match req.unused_for {
+        Some(_) => last_access(ctx, db)?,
+        None => HashMap::new(),
+    };
+    for k in db.keys()? {
+        let v = &k.current;
+        let status = v.status(now);
+        if status == Status::Revoked {
+            continue;
+        }
+        let name = k.meta.name.to_string();
+        let mut push = |problem, detail: String, since: Option<i64>| {
+            out.push(Finding {
+                env: db.env.to_string(),
+                name: name.clone(),
+                version: v.version,
+                problem,
+                detail,
+                since: since.map(fmt_time_ms),
+            })
+        };
+        match v.expires {
+            Some(e) if e <= now => push("expired", format!("expired {}", fmt_time(e)), Some(e)),
+            Some(e) if e <= now + req.within.millis() => {
+                push("expiring", format!("expires {}", fmt_time(e)), Some(e))
+            }
+            _ => {}
+        }
+        if let Some(every) = k.meta.rotate_every {
+            let due = v.created + every * 1000;
+            if due <= now {
+                push(
+                    "rotation-due",
+                    format!(
+                        "rotate every {}; due since {}",
+                        Dur::from_secs(every),
+                        fmt_time(due)
+                    ),
+                    Some(due),
+                );
+            }
+        }
+        if let Some(unused) = req.unused_for {
+            let last = last_use
+                .get(k.meta.name.as_str())
+                .copied()
+                .unwrap_or(k.meta.created)
+                .max(k.meta.created);
+            if last <= now - unused.millis() {
+                let what = if last_use.contains_key(k.meta.name.as_str()) {
+                    format!("last read {}", fmt_time(last))
+                } else {
+                    format!("never read since {}", fmt_time(last))
+                };
+                push("unused", what, Some(last));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The last time each key was handed out (get, run, export), from the access journal.
+fn last_access(ctx: &Context, db: &EnvDb) -> Result<HashMap<String, i64>> {
+    let mut last = HashMap::new();
+    for e in access_events(ctx, db)? {
+        if e.action.releases_value()
+            && let Some(k) = e.key
+        {
+            let t = last.entry(k).or_insert(e.time);
+            *t = (*t).max(e.time);
+        }
+    }
+    Ok(last)
+}

@@ -1,0 +1,374 @@
+//! Read-only reports on the vault: the environments (`env list`), the keys (`list`) and
+//! one key's history (`show`); never a value. Also what every report over several
+//! environments shares: which ones it opens, and how it names the ones it could not
+//! (a report that did not cover everything never passes as clean: `require_coverage`).
+
+use serde::Serialize;
+
+use crate::crypto::{Format, short_recipient};
+use crate::error::{Error, Result};
+use crate::names::{Dur, EnvName, KeyName, fmt_time, fmt_time_ms};
+use crate::ops::{Context, Skipped};
+use crate::output::{Output, Render, or_dash};
+use crate::vault::{EnvDb, KeyState, Status};
+
+// ---------------------------------------------------------------- several environments
+
+/// An environment a report could not open, as `skipped` in `--json` output.
+#[derive(Serialize)]
+pub struct SkippedEnv {
+    pub env: EnvName,
+    pub reason: String,
+}
+
+/// The environment in use, or (`all`) every environment: those the identity opens and,
+/// named, those it cannot.
+pub fn open_envs(ctx: &Context, all: bool) -> Result<(Vec<EnvDb>, Vec<SkippedEnv>)> {
+    let (open, skipped): (Vec<EnvDb>, Skipped) = if all {
+        ctx.open_all_envs()?
+    } else {
+        (vec![ctx.open_env()?], Vec::new())
+    };
+    let skipped = skipped
+        .into_iter()
+        .map(|(env, e)| SkippedEnv {
+            env,
+            reason: e.to_string().lines().next().unwrap_or_default().to_owned(),
+        })
+        .collect();
+    Ok((open, skipped))
+}
+
+/// `` `dev`, `prod` ``: environment names for a message.
+pub fn env_list(envs: &[EnvName]) -> String {
+    envs.iter()
+        .map(|e| format!("`{e}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A check over several environments that skipped some is not a clean pass (exit 5),
+/// unless the user accepted the gap (`--skip-unreadable`).
+pub fn require_coverage(
+    what: &'static str,
+    skipped: &[SkippedEnv],
+    accept_gap: bool,
+) -> Result<()> {
+    if skipped.is_empty() || accept_gap {
+        return Ok(());
+    }
+    let names: Vec<EnvName> = skipped.iter().map(|s| s.env.clone()).collect();
+    Err(Error::Unreadable {
+        what,
+        envs: env_list(&names),
+    })
+}
+
+/// Name each skipped environment on stderr, before the report.
+fn note_skipped(ctx: &Context, skipped: &[SkippedEnv]) {
+    for s in skipped {
+        ctx.out.note(&format!(
+            "skipped `{}`: this identity is not a recipient",
+            s.env
+        ));
+    }
+}
+
+/// Read both chains of each environment (see `ops::audit`) and name the skipped ones.
+pub(crate) fn open_envs_noting(ctx: &Context, all: bool) -> Result<Vec<EnvDb>> {
+    let (open, skipped) = open_envs(ctx, all)?;
+    note_skipped(ctx, &skipped);
+    Ok(open)
+}
+
+// ---------------------------------------------------------------- env list
+
+/// One environment and whether the identity in use can open it.
+#[derive(Serialize)]
+pub struct EnvRow {
+    pub env: EnvName,
+    /// `yes`, `no`, `unreadable`, or `unknown` without a usable identity.
+    pub access: &'static str,
+}
+
+/// `env list`: every environment, as a JSON array.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct EnvList(pub Vec<EnvRow>);
+
+impl Render for EnvList {
+    fn human(&self, out: &Output) -> Result<()> {
+        out.table(
+            &["ENV", "ACCESS"],
+            self.0
+                .iter()
+                .map(|r| vec![r.env.to_string(), r.access.to_owned()])
+                .collect(),
+        )
+    }
+}
+
+pub fn list_envs(ctx: &Context) -> Result<EnvList> {
+    let envs = ctx.paths.env_names()?;
+    // Without any identity we can still list names; access is then unknown.
+    let identity = ctx.identity().ok();
+    let rows = envs
+        .into_iter()
+        .map(|env| {
+            let access = match identity {
+                None => "unknown",
+                Some(id) => match EnvDb::can_open(&ctx.paths, &env, id.as_age()) {
+                    Ok(true) => "yes",
+                    Ok(false) => "no",
+                    Err(_) => "unreadable",
+                },
+            };
+            EnvRow { env, access }
+        })
+        .collect();
+    Ok(EnvList(rows))
+}
+
+// ---------------------------------------------------------------- list
+
+/// `list`: the environment in use or all of them, keys whose newest version has
+/// `status` (every key when `None`).
+pub struct ListKeys {
+    pub all_envs: bool,
+    pub status: Option<Status>,
+}
+
+/// A key as `list --json` prints it: a stable shape for scripts.
+#[derive(Serialize)]
+pub struct KeyView {
+    pub env: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub version: u32,
+    pub status: Status,
+    pub scopes: Vec<String>,
+    pub created: String,
+    pub expires: Option<String>,
+    pub rotate_every: Option<String>,
+    pub note: Option<String>,
+    #[serde(skip)]
+    pub expires_ms: Option<i64>,
+}
+
+impl KeyView {
+    pub fn new(env: &EnvDb, k: &KeyState, now: i64) -> KeyView {
+        KeyView {
+            env: env.env.to_string(),
+            name: k.meta.name.to_string(),
+            kind: k.meta.kind.as_str(),
+            version: k.current.version,
+            status: k.current.status(now),
+            scopes: k.meta.scopes.clone(),
+            created: fmt_time_ms(k.meta.created),
+            expires: k.current.expires.map(fmt_time_ms),
+            rotate_every: k.meta.rotate_every.map(|s| Dur::from_secs(s).to_string()),
+            note: k.meta.note.clone(),
+            expires_ms: k.current.expires,
+        }
+    }
+}
+
+/// What `list --json` prints.
+#[derive(Serialize)]
+pub struct Listing {
+    pub keys: Vec<KeyView>,
+    /// Environments the identity cannot open.
+    pub skipped: Vec<SkippedEnv>,
+}
+
+impl Render for Listing {
+    fn human(&self, out: &Output) -> Result<()> {
+        if self.keys.is_empty() {
+            out.note("no keys");
+            return Ok(());
+        }
+        let rows = self
+            .keys
+            .iter()
+            .map(|k| {
+                vec![
+                    k.env.clone(),
+                    k.name.clone(),
+                    k.kind.to_owned(),
+                    k.version.to_string(),
+                    k.status.as_str().to_owned(),
+                    or_dash(Some(k.scopes.join(","))),
+                    or_dash(k.expires_ms.map(fmt_time)),
+                    or_dash(k.rotate_every.clone()),
+                ]
+            })
+            .collect();
+        out.table(
+            &[
+                "ENV", "NAME", "KIND", "VER", "STATUS", "SCOPES", "EXPIRES", "ROTATE",
+            ],
+            rows,
+        )
+    }
+}
+
+/// `list`: the skipped environments are named on stderr and in `skipped`; listing what
+/// can be read is never an error by itself (DESIGN §3).
+pub fn list_keys(ctx: &Context, req: ListKeys) -> Result<Listing> {
+    let now = ctx.now();
+    let (envs, skipped) = open_envs(ctx, req.all_envs)?;
+    let mut keys = Vec::new();
+    for env in &envs {
+        for k in env.keys()? {
+            if req.status.is_none_or(|s| s == k.current.status(now)) {
+                keys.push(KeyView::new(env, &k, now));
+            }
+        }
+    }
+    note_skipped(ctx, &skipped);
+    Ok(Listing { keys, skipped })
+}
+
+// ---------------------------------------------------------------- show
+
+/// What `show --json` prints: a key's metadata and every version, no value.
+#[derive(Serialize)]
+pub struct KeyDetail {
+    pub env: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub format: Option<&'static str>,
+    pub prefix: Option<String>,
+    pub scopes: Vec<String>,
+    pub note: Option<String>,
+    pub created: String,
+    pub rotate_every: Option<String>,
+    pub status: Status,
+    pub versions: Vec<VersionDetail>,
+    #[serde(skip)]
+    created_ms: i64,
+}
+
+#[derive(Serialize)]
+pub struct VersionDetail {
+    pub version: u32,
+    pub status: Status,
+    pub created: String,
+    pub expires: Option<String>,
+    pub retire_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub revoked_by: Option<String>,
+    pub revoke_reason: Option<String>,
+    #[serde(skip)]
+    ms: VersionTimes,
+}
+
+/// The raw times behind a version's strings, for the human table.
+struct VersionTimes {
+    created: i64,
+    expires: Option<i64>,
+    retire_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+pub fn show_key(ctx: &Context, name: &KeyName) -> Result<KeyDetail> {
+    let env = ctx.open_env()?;
+    let now = ctx.now();
+    let key = env.key(name)?;
+    let versions = env.versions(&key)?;
+    let status = versions
+        .last()
+        .map(|v| v.status(now))
+        .unwrap_or(Status::Retired);
+    Ok(KeyDetail {
+        env: env.env.to_string(),
+        name: key.name.to_string(),
+        kind: key.kind.as_str(),
+        format: key.spec.as_ref().map(|g| g.format.as_str()),
+        prefix: key
+            .spec
+            .as_ref()
+            .filter(|g| g.format == Format::Token)
+            .map(|g| g.prefix.clone()),
+        scopes: key.scopes.clone(),
+        note: key.note.clone(),
+        created: fmt_time_ms(key.created),
+        rotate_every: key.rotate_every.map(|s| Dur::from_secs(s).to_string()),
+        status,
+        versions: versions
+            .iter()
+            .map(|v| VersionDetail {
+                version: v.version,
+                status: v.status(now),
+                created: fmt_time_ms(v.created),
+                expires: v.expires.map(fmt_time_ms),
+                retire_at: v.retire_at.map(fmt_time_ms),
+                revoked_at: v.revoked_at.map(fmt_time_ms),
+                revoked_by: v.revoked_by.clone(),
+                revoke_reason: v.revoke_reason.clone(),
+                ms: VersionTimes {
+                    created: v.created,
+                    expires: v.expires,
+                    retire_at: v.retire_at,
+                    revoked_at: v.revoked_at,
+                },
+            })
+            .collect(),
+        created_ms: key.created,
+    })
+}
+
+impl Render for KeyDetail {
+    fn human(&self, out: &Output) -> Result<()> {
+        let mut lines = vec![
+            format!("name:         {}", self.name),
+            format!("environment:  {}", self.env),
+            format!("status:       {}", self.status.as_str()),
+            format!(
+                "kind:         {}{}",
+                self.kind,
+                self.format.map(|f| format!(" ({f})")).unwrap_or_default()
+            ),
+            format!("scopes:       {}", or_dash(Some(self.scopes.join(", ")))),
+            format!("created:      {}", fmt_time(self.created_ms)),
+            format!("rotate every: {}", or_dash(self.rotate_every.clone())),
+        ];
+        if let Some(n) = &self.note {
+            lines.push(format!("note:         {n}"));
+        }
+        for l in lines {
+            out.line(&l)?;
+        }
+        out.line("")?;
+        let rows = self
+            .versions
+            .iter()
+            .map(|v| {
+                let detail = match v.status {
+                    Status::Revoked => format!(
+                        "revoked {} by {}: {}",
+                        v.ms.revoked_at.map(fmt_time).unwrap_or_default(),
+                        v.revoked_by
+                            .as_deref()
+                            .map(short_recipient)
+                            .unwrap_or_else(|| "?".into()),
+                        v.revoke_reason.clone().unwrap_or_default()
+                    ),
+                    Status::Retiring => format!(
+                        "verifies until {}",
+                        v.ms.retire_at.map(fmt_time).unwrap_or_default()
+                    ),
+                    _ => String::new(),
+                };
+                vec![
+                    v.version.to_string(),
+                    v.status.as_str().to_owned(),
+                    fmt_time(v.ms.created),
+                    or_dash(v.ms.expires.map(fmt_time)),
+                    or_dash(Some(detail)),
+                ]
+            })
+            .collect();
+        out.table(&["VERSION", "STATUS", "CREATED", "EXPIRES", "DETAIL"], rows)
+    }
+}

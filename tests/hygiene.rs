@@ -71,7 +71,12 @@ fn a_known_secret_leaks_nowhere() {
             8,
         ),
         (vec!["access", "revoke", &other_r], None, false, 0),
-        (vec!["revoke", "KNOWN", "--reason", "hygiene"], None, false, 0),
+        (
+            vec!["revoke", "KNOWN", "--reason", "hygiene"],
+            None,
+            false,
+            0,
+        ),
         // refusals must not quote the value either
         (vec!["get", "KNOWN"], None, false, 4),
         (vec!["get", "KNOWN", "--version", "1"], None, false, 4),

@@ -125,7 +125,9 @@ fn redaction_does_not_hold_finished_lines() {
     let status = child.wait().unwrap();
     let rest = reader.join().unwrap();
     assert_eq!(
-        first.expect("first line held back while the child was running").unwrap(),
+        first
+            .expect("first line held back while the child was running")
+            .unwrap(),
         *b"first\n"
     );
     assert_eq!(rest, b"second\n");
@@ -264,8 +266,15 @@ fn sigterm_reaches_the_child_and_its_code_comes_back() {
         libc::kill(keyward.id() as i32, libc::SIGTERM);
     }
     let status = keyward.wait().unwrap();
-    assert_eq!(status.code(), Some(42), "the child's code, not keyward's own");
-    assert_eq!(fs::read_to_string(kw.path("got-term")).unwrap().trim(), "term");
+    assert_eq!(
+        status.code(),
+        Some(42),
+        "the child's code, not keyward's own"
+    );
+    assert_eq!(
+        fs::read_to_string(kw.path("got-term")).unwrap().trim(),
+        "term"
+    );
 }
 
 #[test]
@@ -330,12 +339,19 @@ fn run_records_access_events_and_keeps_values_out_of_argv_and_files() {
         line("parent-exe ")
     );
     let keyward_argv = line("keyward-argv ");
-    assert!(keyward_argv.contains(" run --no-redact -- sh -c "), "{keyward_argv}");
+    assert!(
+        keyward_argv.contains(" run --no-redact -- sh -c "),
+        "{keyward_argv}"
+    );
     assert!(!keyward_argv.contains(&v), "value in keyward's argv");
     let child_argv = line("child-argv ");
     assert!(child_argv.starts_with("sh -c "), "{child_argv}");
     assert!(!child_argv.contains(&v), "value in the child's argv");
-    assert_eq!(line("value "), v, "the check above could not have seen a value");
+    assert_eq!(
+        line("value "),
+        v,
+        "the check above could not have seen a value"
+    );
     // the keyward process holding the value has core dumps off
     assert!(
         stdout

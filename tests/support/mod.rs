@@ -281,7 +281,10 @@ impl Sandbox {
 pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while !done() {
-        assert!(std::time::Instant::now() < deadline, "gave up waiting: {what}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gave up waiting: {what}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }

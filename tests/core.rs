@@ -642,3 +642,34 @@ fn get_json_carries_name_version_and_value() {
     assert_eq!(out["version"], 1);
     assert_eq!(out["env"], "dev");
 }
+
+#[test]
+fn an_x25519_recipient_that_happens_to_start_with_pq_is_accepted() {
+    // About one x25519 recipient in 1024 reads `age1pq…`; only `age1pq1…` (the
+    // separator `1` is not a bech32 data character) is a post-quantum recipient.
+    let id = std::iter::repeat_with(age::x25519::Identity::generate)
+        .find(|id| id.to_public().to_string().starts_with("age1pq"))
+        .unwrap();
+    let mut kw = Sandbox::new();
+    let path = kw.path("pq-looking.key");
+    fs::write(
+        &path,
+        format!(
+            "{}\n",
+            age::secrecy::ExposeSecret::expose_secret(&id.to_string())
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    kw.identity = Some(path);
+    kw.cmd(["init"]).assert().success();
+    let v = kw.generate("K");
+    kw.cmd(["get", "K"])
+        .assert()
+        .success()
+        .stdout(format!("{v}\n"));
+    kw.cmd(["access", "list"])
+        .assert()
+        .success()
+        .stdout(contains(id.to_public().to_string()));
+}

@@ -6,13 +6,11 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
-use std::thread::sleep;
-use std::time::Duration;
 
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::{Sandbox, contains as bytes_contain};
+use crate::support::{Sandbox, contains as bytes_contain, process_gone, wait_for};
 
 const PASS: &str = "agent test passphrase";
 
@@ -115,14 +113,18 @@ fn one_unlock_serves_many_commands_until_lock() {
 fn agent_ends_after_its_idle_time() {
     let guard = protected();
     let kw = &guard.0;
-    kw.cmd(["unlock", "--for", "2s"])
+    // The idle time is a real timer in the agent process: poll for its end (bounded)
+    // instead of sleeping past it.
+    kw.cmd(["unlock", "--for", "5s"])
         .env("KEYWARD_PASSPHRASE", PASS)
         .assert()
         .success();
+    let sock = socket(kw).expect("agent socket");
+    let pid = agent_pid(&sock).expect("agent process");
     kw.cmd(["list"]).assert().success();
-    sleep(Duration::from_millis(3500));
+    wait_for("the agent to end after its idle time", || process_gone(pid));
+    assert!(socket(kw).is_none(), "socket left behind");
     kw.cmd(["list"]).assert().code(5);
-    assert!(socket(kw).is_none());
 }
 
 #[test]
@@ -162,7 +164,7 @@ fn untrusted_and_stale_sockets_are_never_used() {
     unsafe {
         libc::kill(pid, libc::SIGKILL);
     }
-    sleep(Duration::from_millis(200));
+    wait_for("the killed agent to be gone", || process_gone(pid));
     assert!(sock.exists());
     kw.cmd(["list"])
         .assert()

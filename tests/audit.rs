@@ -190,23 +190,17 @@ fn exports_parse_back_and_carry_verifiable_hashes() {
 fn parallel_gets_from_8_processes_give_80_events_and_intact_chain() {
     let kw = Sandbox::with_vault();
     kw.generate("K");
-    let bin = env!("CARGO_BIN_EXE_keyward");
-    let script =
-        format!("for i in 1 2 3 4 5 6 7 8 9 10; do '{bin}' get K >/dev/null || exit 1; done");
+    let script = r#"for i in 1 2 3 4 5 6 7 8 9 10; do "$KW" get K >/dev/null || exit 1; done"#;
     let children: Vec<Child> = (0..8)
-        .map(|_| {
-            std::process::Command::new("sh")
-                .arg("-c")
-                .arg(&script)
-                .env("KEYWARD_VAULT", kw.vault())
-                .env("KEYWARD_IDENTITY", kw.identity.as_ref().unwrap())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .unwrap()
-        })
+        .map(|_| kw.shell(script).stderr(Stdio::piped()).spawn().unwrap())
         .collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success());
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     assert_eq!(events(&kw, &["--action", "get"]).len(), 80);
     kw.cmd(["audit", "verify", "--json"])

@@ -245,7 +245,8 @@ fn list_and_show_never_print_values() {
         serde_json::from_str(&kw.stdout(["show", "NOTED", "--json"])).unwrap();
     assert_eq!(show["note"], "hello");
     assert_eq!(show["versions"][0]["version"], 1);
-    kw.stdout(["show", "NOTED"]).contains("rotate every: 30d");
+    let human = kw.stdout(["show", "NOTED"]);
+    assert!(human.contains("rotate every: 30d"), "{human}");
 }
 
 #[test]
@@ -451,17 +452,30 @@ fn values_never_reach_plaintext_files() {
 }
 
 #[test]
-fn removed_values_do_not_survive_in_free_pages() {
-    // secure_delete: a value overwritten in SQL leaves no trace in the image.
+fn replaced_text_does_not_survive_in_free_pages() {
+    // DESIGN §2, secure_delete: text the vault replaces leaves no trace in the image.
     let kw = Sandbox::with_vault();
-    kw.set("GONE", "value-that-must-vanish-0123456789");
+    let old_note = "note-that-must-vanish-0123456789";
+    kw.cmd(["generate", "K", "--note", old_note])
+        .assert()
+        .success();
+    // A later row sits between K's row and the page's free area, and the new note is
+    // longer than the old one: SQLite writes K's new row elsewhere and leaves the old
+    // one as a free block, which only secure_delete zeroes.
+    kw.generate("LATER");
+    assert!(bytes_contain(&kw.decrypt_env("dev"), old_note.as_bytes()));
+    let new_note = "a replacement note, much longer than the one it replaces. ".repeat(4);
+    kw.cmd(["rotate", "K", "--note", &new_note])
+        .assert()
+        .success();
+    let show: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["show", "K", "--json"])).unwrap();
+    assert_eq!(show["note"], new_note.as_str());
     let image = kw.decrypt_env("dev");
-    let mut conn = open_image(&image);
-    conn.pragma_update(None, "secure_delete", "ON").unwrap();
-    conn.execute("UPDATE versions SET value = X'00'", [])
-        .unwrap();
-    let data = conn.serialize(rusqlite::MAIN_DB).unwrap();
-    assert!(!bytes_contain(&data, b"value-that-must-vanish"));
+    assert!(
+        !bytes_contain(&image, old_note.as_bytes()),
+        "the replaced note survives in the decrypted image"
+    );
 }
 
 fn corrupt_case(mutate: impl Fn(&mut Vec<u8>)) {
@@ -580,13 +594,8 @@ fn list_into_closed_pipe_ends_quietly() {
         kw.set(&format!("K{i}"), "v-value");
     }
     // `true` exits without reading, so list writes into a closed pipe.
-    let bin = env!("CARGO_BIN_EXE_keyward");
-    let script = format!("'{bin}' list | true; exit ${{PIPESTATUS[0]}}");
-    let out = std::process::Command::new("bash")
-        .arg("-c")
-        .arg(&script)
-        .env("KEYWARD_VAULT", kw.vault())
-        .env("KEYWARD_IDENTITY", kw.identity.as_ref().unwrap())
+    let out = kw
+        .shell(r#""$KW" list | true; exit ${PIPESTATUS[0]}"#)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -632,4 +641,35 @@ fn get_json_carries_name_version_and_value() {
     assert_eq!(out["value"], v.as_str());
     assert_eq!(out["version"], 1);
     assert_eq!(out["env"], "dev");
+}
+
+#[test]
+fn an_x25519_recipient_that_happens_to_start_with_pq_is_accepted() {
+    // About one x25519 recipient in 1024 reads `age1pq…`; only `age1pq1…` (the
+    // separator `1` is not a bech32 data character) is a post-quantum recipient.
+    let id = std::iter::repeat_with(age::x25519::Identity::generate)
+        .find(|id| id.to_public().to_string().starts_with("age1pq"))
+        .unwrap();
+    let mut kw = Sandbox::new();
+    let path = kw.path("pq-looking.key");
+    fs::write(
+        &path,
+        format!(
+            "{}\n",
+            age::secrecy::ExposeSecret::expose_secret(&id.to_string())
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    kw.identity = Some(path);
+    kw.cmd(["init"]).assert().success();
+    let v = kw.generate("K");
+    kw.cmd(["get", "K"])
+        .assert()
+        .success()
+        .stdout(format!("{v}\n"));
+    kw.cmd(["access", "list"])
+        .assert()
+        .success()
+        .stdout(contains(id.to_public().to_string()));
 }

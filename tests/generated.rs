@@ -9,6 +9,8 @@ use clap::CommandFactory;
 use clap_complete::Generator;
 use keyward::cmd::completions::{SHELLS, render_completion, render_man_pages};
 
+use crate::support::Sandbox;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -135,15 +137,10 @@ fn every_subcommand_help_has_an_example() {
 
 #[test]
 fn completions_subcommand_prints_the_committed_script() {
-    let out = Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args(["completions", "bash"])
-        .output()
-        .unwrap();
+    let kw = Sandbox::new();
+    let out = kw.cmd(["completions", "bash"]).output().unwrap();
     assert!(out.status.success());
     assert_eq!(out.stdout, render_completion(clap_complete::Shell::Bash));
-    let bad = Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args(["completions", "tcsh"])
-        .output()
-        .unwrap();
+    let bad = kw.cmd(["completions", "tcsh"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }

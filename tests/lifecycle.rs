@@ -1,12 +1,9 @@
 //! Key lifecycle: rotate with grace periods, revoke, expiry, verify, check.
 
-use std::thread::sleep;
-use std::time::Duration;
-
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::Sandbox;
+use crate::support::{DAY, HOUR, MINUTE, SECOND, Sandbox, T0};
 
 fn verify(kw: &Sandbox, env: &str, presented: &str) -> (i32, String) {
     let out = kw
@@ -54,9 +51,10 @@ fn rotate_without_grace_retires_old_version_at_once() {
 
 #[test]
 fn grace_period_keeps_old_version_verifying_until_it_ends() {
-    let kw = Sandbox::with_vault();
+    let mut kw = Sandbox::with_vault_at(T0);
     let v1 = kw.generate("K");
-    let v2 = kw.stdout(["rotate", "K", "--grace", "2s", "--reason", "scheduled"]);
+    let v2 = kw.stdout(["rotate", "K", "--grace", "1h", "--reason", "scheduled"]);
+    kw.at(T0 + HOUR - SECOND);
     let (code, out) = verify(&kw, "dev", &v1);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("\"retiring\""), "{out}");
@@ -67,7 +65,7 @@ fn grace_period_keeps_old_version_verifying_until_it_ends() {
         .stdout("")
         .stderr(contains("retiring"));
     assert_eq!(kw.stdout(["get", "K"]), v2);
-    sleep(Duration::from_millis(2500));
+    kw.at(T0 + HOUR);
     let (code, out) = verify(&kw, "dev", &v1);
     assert_eq!(code, 4, "{out}");
     assert!(out.contains("\"retired\""), "{out}");
@@ -141,13 +139,14 @@ fn revoking_one_version_keeps_the_newer_valid() {
 
 #[test]
 fn expired_key_is_refused_with_when() {
-    let kw = Sandbox::with_vault();
-    kw.cmd(["set", "TEMP", "--expires", "1s"])
+    let mut kw = Sandbox::with_vault_at(T0);
+    kw.cmd(["set", "TEMP", "--expires", "1h"])
         .write_stdin("short-lived-value")
         .assert()
         .success();
+    kw.at(T0 + HOUR - SECOND);
     kw.stdout(["get", "TEMP"]);
-    sleep(Duration::from_millis(1500));
+    kw.at(T0 + HOUR);
     kw.cmd(["get", "TEMP"])
         .assert()
         .code(4)
@@ -242,12 +241,16 @@ fn rotate_all_is_one_batch_and_lists_imported_keys() {
 
 #[test]
 fn rotate_all_due_and_older_than_select_keys() {
-    let kw = Sandbox::with_vault();
-    kw.cmd(["generate", "FAST", "--rotate-every", "1s"])
+    let mut kw = Sandbox::with_vault_at(T0);
+    kw.cmd(["generate", "FAST", "--rotate-every", "1d"])
         .assert()
         .success();
     kw.generate("SLOW");
-    sleep(Duration::from_millis(1200));
+    kw.at(T0 + DAY - SECOND);
+    let rows: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["rotate", "--all", "--due", "--json"])).unwrap();
+    assert_eq!(rows, serde_json::json!([]), "nothing is due yet");
+    kw.at(T0 + DAY);
     let rows: serde_json::Value =
         serde_json::from_str(&kw.stdout(["rotate", "--all", "--due", "--json"])).unwrap();
     let names: Vec<&str> = rows
@@ -257,10 +260,21 @@ fn rotate_all_due_and_older_than_select_keys() {
         .map(|r| r["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["FAST"]);
+    // FAST's current version is new now; SLOW's is a day old
     let rows: serde_json::Value =
-        serde_json::from_str(&kw.stdout(["rotate", "--all", "--older-than", "1h", "--json"]))
+        serde_json::from_str(&kw.stdout(["rotate", "--all", "--older-than", "2d", "--json"]))
             .unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 0);
+    let rows: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["rotate", "--all", "--older-than", "1d", "--json"]))
+            .unwrap();
+    let names: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["SLOW"]);
     kw.cmd(["rotate", "--all", "--due", "--older-than", "1d"])
         .assert()
         .code(2);
@@ -270,16 +284,20 @@ fn rotate_all_due_and_older_than_select_keys() {
 
 #[test]
 fn check_reports_expiring_overdue_and_unused_then_clean() {
-    let kw = Sandbox::with_vault();
+    let mut kw = Sandbox::with_vault_at(T0);
     kw.generate("FINE");
     kw.cmd(["check"]).assert().success();
     kw.cmd(["generate", "SOON", "--expires", "3d"])
         .assert()
         .success();
-    kw.cmd(["generate", "OVERDUE", "--rotate-every", "1s"])
+    kw.cmd(["generate", "OVERDUE", "--rotate-every", "1d"])
         .assert()
         .success();
-    sleep(Duration::from_millis(1200));
+    kw.cmd(["check"])
+        .assert()
+        .code(8)
+        .stdout(contains("OVERDUE").not());
+    kw.at(T0 + DAY);
     let out = kw.cmd(["check", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(8));
     let f: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -301,10 +319,11 @@ fn check_reports_expiring_overdue_and_unused_then_clean() {
         .assert()
         .code(8)
         .stdout(contains("SOON").not());
-    // unused: FINE is read, the others are not
+    // unused: FINE is read a day after it was made, the others never
     kw.stdout(["get", "FINE"]);
+    kw.at(T0 + DAY + MINUTE);
     let out = kw
-        .cmd(["check", "--unused-for", "1s", "--json"])
+        .cmd(["check", "--unused-for", "1h", "--json"])
         .output()
         .unwrap();
     let f: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

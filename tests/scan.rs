@@ -226,6 +226,9 @@ fn staged_scans_what_git_would_commit() {
         let out = Command::new("git")
             .args(args)
             .current_dir(&repo)
+            // the developer's ~/.gitconfig (hooks, templates) stays out of the test
+            .env("HOME", p.kw.dir.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_AUTHOR_NAME", "t")
             .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
             .env("GIT_COMMITTER_NAME", "t")

@@ -13,6 +13,15 @@ use age::secrecy::ExposeSecret;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
+/// A fixed instant the tests run at: 2030-01-01T00:00:00Z in unix ms. Tests that
+/// depend on time set the keyward clock (`Sandbox::at`) to `T0` plus an offset instead
+/// of waiting for real time to pass.
+pub const T0: i64 = 1_893_456_000_000;
+pub const SECOND: i64 = 1_000;
+pub const MINUTE: i64 = 60 * SECOND;
+pub const HOUR: i64 = 60 * MINUTE;
+pub const DAY: i64 = 24 * HOUR;
+
 pub struct Sandbox {
     pub dir: TempDir,
     pub identity: Option<PathBuf>,
@@ -41,6 +50,23 @@ impl Sandbox {
         kw.identity = Some(id);
         kw.cmd(["init"]).assert().success();
         kw
+    }
+
+    /// `with_vault`, with the keyward clock set to `at` from `init` on (see `at`).
+    pub fn with_vault_at(at: i64) -> Sandbox {
+        let mut kw = Sandbox::new();
+        kw.at(at);
+        let id = kw.write_identity("me.key");
+        kw.identity = Some(id);
+        kw.cmd(["init"]).assert().success();
+        kw
+    }
+
+    /// Set the time every later command runs at, in unix ms (`KEYWARD_TEST_NOW`, which
+    /// debug builds honour), so a test moves the clock instead of sleeping.
+    pub fn at(&mut self, ms: i64) -> &mut Sandbox {
+        self.set_env("KEYWARD_TEST_NOW", &ms.to_string());
+        self
     }
 
     /// Write a fresh plain identity file (0600) and return its path.
@@ -97,8 +123,10 @@ impl Sandbox {
         self.vault().join("journal").join(format!("{env}.db"))
     }
 
-    /// Set an extra environment variable on every later command.
+    /// Set an extra environment variable on every later command (replacing an earlier
+    /// value of the same variable).
     pub fn set_env(&mut self, k: &str, v: &str) {
+        self.env.retain(|(name, _)| name != k);
         self.env.push((k.to_owned(), v.to_owned()));
     }
 
@@ -142,6 +170,24 @@ impl Sandbox {
             c.env(k, v);
         }
         c.args(args);
+        c
+    }
+
+    /// `bash -c SCRIPT` with the sandbox environment, for pipelines and loops of
+    /// keyward commands: `$KW` is the keyward binary.
+    pub fn shell(&self, script: &str) -> std::process::Command {
+        let template = self.std_cmd::<[&str; 0], &str>([]);
+        let mut c = std::process::Command::new("bash");
+        for (k, v) in template.get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        c.env("KW", env!("CARGO_BIN_EXE_keyward"))
+            .current_dir(self.dir.path())
+            .arg("-c")
+            .arg(script);
         c
     }
 
@@ -226,6 +272,31 @@ impl Sandbox {
                 p.display()
             );
         }
+    }
+}
+
+/// Poll `done` until it holds, failing with `what` after a generous bound. A guard
+/// against hanging for ever, never a timing assertion: the bound is far above any
+/// expected time, and a test asserts what happened, not how fast.
+pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gave up waiting: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Whether process `pid` is gone (exited, or a zombie nobody has reaped yet).
+pub fn process_gone(pid: i32) -> bool {
+    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        // state is the field after the parenthesised command name
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
     }
 }
 

@@ -9,8 +9,9 @@
 use std::path::PathBuf;
 
 use keyward::audit::{self, Actor};
-use keyward::crypto::{self, Format, GenSpec, IdentitySpec};
+use keyward::identity::IdentitySpec;
 use keyward::names::{EnvName, KeyName, now_ms};
+use keyward::token::{Format, GenSpec};
 use keyward::vault::journal::Journal;
 use keyward::vault::paths::create_private_dir;
 use keyward::vault::{EnvDb, NewKey, VaultPaths};
@@ -22,8 +23,8 @@ fn main() {
         std::process::exit(2);
     }
     let paths = VaultPaths::new(PathBuf::from(&args[0]));
-    let identity =
-        crypto::load_identity(&IdentitySpec::File(PathBuf::from(&args[1]))).expect("identity");
+    let identity = keyward::identity::load_identity(&IdentitySpec::File(PathBuf::from(&args[1])))
+        .expect("identity");
     let env: EnvName = args[2].parse().expect("env name");
     let keys: usize = args[3].parse().expect("key count");
     let journal: u64 = args
@@ -60,7 +61,7 @@ fn main() {
                 rotate_every: Some(90 * 86_400),
             };
             let key = db.insert_key(&name, Some(&spec), &meta, now)?;
-            let value = crypto::generate(&spec, &env);
+            let value = keyward::token::generate(&spec, &env);
             let v = db.add_version(&key, 0, &value, None, now)?;
             db.record(
                 &actor,

@@ -7,8 +7,9 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use keyward::audit::{self, Actor};
-use keyward::crypto::{self, Format, GenSpec, RecipientString};
 use keyward::names::{EnvName, KeyName, now_ms};
+use keyward::recipient::RecipientString;
+use keyward::token::{Format, GenSpec};
 use keyward::vault::journal::Journal;
 use keyward::vault::paths::create_private_dir;
 use keyward::vault::{EnvDb, NewKey, VaultPaths};
@@ -18,7 +19,7 @@ struct Fixture {
     paths: VaultPaths,
     id: age::x25519::Identity,
     env: EnvName,
-    presented: crypto::Secret,
+    presented: keyward::secret::Secret,
 }
 
 fn fixture(keys: usize) -> Fixture {
@@ -48,7 +49,7 @@ fn fixture(keys: usize) -> Fixture {
         for i in 0..keys {
             let name: KeyName = format!("K{i:06}").parse().unwrap();
             let key = db.insert_key(&name, Some(&spec), &NewKey::default(), now)?;
-            let value = crypto::generate(&spec, &env);
+            let value = keyward::token::generate(&spec, &env);
             db.add_version(&key, 0, &value, None, now)?;
             if i == keys / 2 {
                 presented = Some(value);

@@ -13,8 +13,8 @@ use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::crypto::Unlocked;
 use crate::error::Error;
+use crate::identity::Unlocked;
 use crate::names::{EnvName, fmt_time_ms};
 
 /// The previous hash of a chain's first event.
@@ -51,8 +51,7 @@ fn os_user() -> String {
     {
         return u;
     }
-    // SAFETY: getuid cannot fail.
-    format!("uid:{}", unsafe { libc::getuid() })
+    format!("uid:{}", crate::sys::getuid())
 }
 
 /// Every action an event can carry. The discriminant is the code stored in the

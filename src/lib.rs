@@ -7,7 +7,6 @@ pub mod agent;
 pub mod audit;
 pub mod cli;
 pub mod cmd;
-pub mod crypto;
 pub mod dotenv;
 pub mod error;
 pub mod identity;
@@ -36,7 +35,7 @@ pub use error::{Error, Result};
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     // DESIGN §2: no core dumps. A refusal is a warning, not a failure: the command is
     // still safe to run, but the user should know the backstop is missing.
-    for refused in crypto::harden_process() {
+    for refused in sys::harden_process() {
         let _ = writeln!(std::io::stderr(), "warning: {refused}");
     }
     let cli = match cli::Cli::try_parse_from(args) {

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 
-use crate::crypto::Secret;
 use crate::error::{Error, Result};
+use crate::secret::Secret;
 
 /// A report an operation returns. With `--json` it is printed as its `Serialize`
 /// form (the stable shape scripts rely on); otherwise `human` prints it for people.
@@ -251,7 +251,7 @@ impl OutFile {
                 .write(true)
                 .create_new(true)
                 .mode(0o600)
-                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                .custom_flags(crate::sys::O_NOFOLLOW)
                 .open(&tmp)
             {
                 Ok(f) => {
@@ -349,28 +349,6 @@ fn refuse_existing(path: &Path, force: bool) -> Result<()> {
             path.display()
         ))),
     }
-}
-
-/// Whether stdout was closed when keyward started (`keyward get A >&-`). Rust's runtime
-/// reopens a closed fd 0-2 on /dev/null, read-write, before `main`, so that no file
-/// opened later lands on it; writes then succeed and the value would vanish with exit
-/// 0. A shell's `> /dev/null` opens it write-only, so an explicit discard still works.
-pub fn stdout_was_closed() -> bool {
-    use std::os::fd::{AsFd, AsRawFd};
-    use std::os::unix::fs::{FileTypeExt, MetadataExt};
-    let Ok(fd) = io::stdout().as_fd().try_clone_to_owned() else {
-        return true; // EBADF: closed, and not even reopened
-    };
-    let file = std::fs::File::from(fd);
-    let (Ok(meta), Ok(null)) = (file.metadata(), std::fs::metadata("/dev/null")) else {
-        return false;
-    };
-    if !meta.file_type().is_char_device() || meta.rdev() != null.rdev() {
-        return false;
-    }
-    // SAFETY: F_GETFL only reads the status flags of a descriptor we own.
-    let flags = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETFL) };
-    flags >= 0 && flags & libc::O_ACCMODE == libc::O_RDWR
 }
 
 #[cfg(test)]

@@ -149,8 +149,11 @@ pub fn new_session_on_exec(cmd: &mut Command) {
 /// Open without following a symlink at the last component (`O_NOFOLLOW`; std adds
 /// `O_CLOEXEC` itself). A symlink there fails with ELOOP: see [`is_symlink_refusal`].
 pub fn no_follow(opts: &mut OpenOptions) -> &mut OpenOptions {
-    opts.custom_flags(libc::O_NOFOLLOW)
+    opts.custom_flags(O_NOFOLLOW)
 }
+
+/// The flag behind [`no_follow`], for a builder chain's `custom_flags`.
+pub const O_NOFOLLOW: i32 = libc::O_NOFOLLOW;
 
 /// Whether an error from a [`no_follow`] open means the path was a symlink.
 pub fn is_symlink_refusal(e: &io::Error) -> bool {

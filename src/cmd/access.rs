@@ -3,10 +3,10 @@
 use clap::{Args, Subcommand};
 
 use super::Context;
-use crate::crypto::RecipientString;
 use crate::error::Result;
 use crate::ops::{self, access::Revoke};
 use crate::output::Render;
+use crate::recipient::RecipientString;
 
 /// List, grant or revoke the recipients of an environment
 ///

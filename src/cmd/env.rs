@@ -3,10 +3,10 @@
 use clap::{Args, Subcommand};
 
 use super::Context;
-use crate::crypto::RecipientString;
 use crate::error::Result;
 use crate::names::EnvName;
 use crate::ops::{self, create::AddEnv};
+use crate::recipient::RecipientString;
 
 /// List environments, or add one encrypted to you and the recipients you name
 #[derive(Debug, Args)]

@@ -3,10 +3,10 @@
 use clap::Args;
 
 use super::{Context, KeyMetaArgs};
-use crate::crypto::{DEFAULT_BYTES, DEFAULT_PREFIX, Format, GenSpec, MAX_BYTES, MIN_BYTES};
 use crate::error::{Error, Result};
 use crate::names::{KeyName, Prefix};
 use crate::ops::issue;
+use crate::token::{DEFAULT_BYTES, DEFAULT_PREFIX, Format, GenSpec, MAX_BYTES, MIN_BYTES};
 
 /// Generate a new key and print it once
 ///

@@ -33,7 +33,7 @@ pub struct GetArgs {
 
 pub fn run(args: GetArgs, ctx: &Context) -> Result<()> {
     // Checked before the access is journaled: a value nobody can receive is not released.
-    if crate::output::stdout_was_closed() {
+    if crate::sys::stdout_was_closed() {
         return Err(Error::StdoutClosed);
     }
     let released = ops::release(ctx, Release::one(&args.name, args.version))?;

@@ -3,10 +3,10 @@
 use clap::Args;
 
 use super::Context;
-use crate::crypto::RecipientString;
 use crate::error::Result;
 use crate::names::EnvName;
 use crate::ops::{self, create::CreateVault};
+use crate::recipient::RecipientString;
 
 /// Create a vault with its environments, and a passphrase-protected identity
 ///

@@ -4,10 +4,10 @@
 use clap::Args;
 
 use super::Context;
-use crate::crypto::RecipientString;
 use crate::error::Result;
 use crate::names::Dur;
 use crate::ops::offboard::{self, Offboard};
+use crate::recipient::RecipientString;
 
 /// Remove a recipient from every environment and rotate every key they could read
 ///

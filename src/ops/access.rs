@@ -6,11 +6,11 @@
 use serde::Serialize;
 
 use crate::audit::Action;
-use crate::crypto::{RecipientString, short_recipient};
 use crate::error::{Error, Result};
 use crate::names::{EnvName, fmt_time, fmt_time_ms};
 use crate::ops::Context;
 use crate::output::{Output, Render, or_dash};
+use crate::recipient::{RecipientString, short_recipient};
 use crate::vault::EnvDb;
 
 /// A recipient as `access list --json` prints it.

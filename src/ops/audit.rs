@@ -91,7 +91,7 @@ impl Render for EventLog {
                         "{}@{} ({})",
                         e.actor.os_user,
                         e.actor.host,
-                        crate::crypto::short_recipient(&e.actor.recipient)
+                        crate::recipient::short_recipient(&e.actor.recipient)
                     ),
                     or_dash(
                         e.reason

@@ -6,8 +6,8 @@ use std::cell::OnceCell;
 
 use crate::audit::{Action, Actor};
 use crate::cli::Cli;
-use crate::crypto::{IdentitySpec, Unlocked, load_identity};
 use crate::error::{Error, Result};
+use crate::identity::{IdentitySpec, Unlocked, load_identity};
 use crate::names::{EnvName, KeyName};
 use crate::output::Output;
 use crate::vault::journal::Journal;

@@ -5,11 +5,12 @@
 use serde::Serialize;
 
 use crate::audit::{Action, Actor};
-use crate::crypto::{self, IdentitySpec, RecipientString};
 use crate::error::{Error, Result};
+use crate::identity::IdentitySpec;
 use crate::names::EnvName;
 use crate::ops::Context;
 use crate::output::{Output, Render};
+use crate::recipient::RecipientString;
 use crate::vault::{self, Tx};
 
 /// `init`: the environments to create and the recipients besides the identity in use.
@@ -55,10 +56,13 @@ pub fn create_vault(ctx: &Context, req: CreateVault) -> Result<VaultCreated> {
         IdentitySpec::Default(path) if !path.exists() => {
             // The same as `identity new` with a passphrase (see the report of issue 14:
             // both should call one function in the identity module).
-            let pass =
-                crypto::read_passphrase("Passphrase for the new keyward identity: ", true, path)?;
+            let pass = crate::identity::read_passphrase(
+                "Passphrase for the new keyward identity: ",
+                true,
+                path,
+            )?;
             let id = age::x25519::Identity::generate();
-            crypto::write_protected_identity(path, &id, pass)?;
+            crate::identity::write_protected_identity(path, &id, pass)?;
             // Said now, not in the report: the file exists even if the vault fails.
             ctx.out.note(&format!(
                 "created identity `{}` (keep its passphrase safe)",

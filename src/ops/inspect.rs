@@ -5,11 +5,12 @@
 
 use serde::Serialize;
 
-use crate::crypto::{Format, short_recipient};
 use crate::error::{Error, Result};
 use crate::names::{Dur, EnvName, KeyName, fmt_time, fmt_time_ms};
 use crate::ops::{Context, Skipped};
 use crate::output::{Output, Render, or_dash};
+use crate::recipient::short_recipient;
+use crate::token::Format;
 use crate::vault::{EnvDb, KeyState, Status};
 
 // ---------------------------------------------------------------- several environments

@@ -13,11 +13,12 @@ use serde::Serialize;
 use super::Context;
 use super::rotate::earlier_version_with;
 use crate::audit::Action;
-use crate::crypto::{self, GenSpec, Secret};
 use crate::dotenv::parse_dotenv;
 use crate::error::{Error, Result};
 use crate::names::{EnvName, KeyName, loader_warning};
 use crate::output::{Output, Render};
+use crate::secret::Secret;
+use crate::token::GenSpec;
 use crate::vault::NewKey;
 
 /// Where a new key's value comes from.
@@ -89,7 +90,7 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
             Source::Given { value, at } => Ready::Given { value, at },
             Source::Stdin => {
                 ctx.paths.require()?;
-                let value = crypto::read_value(&format!("Value for {}: ", k.name))?;
+                let value = crate::input::read_value(&format!("Value for {}: ", k.name))?;
                 Ready::Given {
                     value,
                     at: String::new(),
@@ -156,7 +157,7 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
         for ((name, ready, meta, expires), exists) in keys.iter().zip(&existing) {
             let (value, spec, generated) = match ready {
                 Ready::Generate(spec) => {
-                    let v = crypto::generate(spec, &env);
+                    let v = crate::token::generate(spec, &env);
                     (v.clone(), Some(spec), Some(v))
                 }
                 Ready::Given { value, .. } => (value.clone(), None, None),
@@ -347,7 +348,7 @@ pub fn import(ctx: &Context, req: Import) -> Result<Imported> {
                 name: name.clone(),
             });
         }
-        crypto::check_value(value).map_err(|e| Error::ImportInvalid {
+        crate::input::check_value(value).map_err(|e| Error::ImportInvalid {
             detail: format!(
                 "{at}: `{name}`: {}",
                 e.to_string().lines().next().unwrap_or_default()

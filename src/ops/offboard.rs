@@ -8,10 +8,10 @@ use serde::Serialize;
 use super::Context;
 use super::rotate::{Old, Outcome, Rotated, Rotation, grace_end, needs_new_values, render_rows};
 use crate::audit::Action;
-use crate::crypto::{self, RecipientString};
 use crate::error::{Error, Result};
 use crate::names::{Dur, EnvName};
 use crate::output::{Output, Render};
+use crate::recipient::RecipientString;
 use crate::vault::{EnvDb, KeyMeta, Status};
 
 /// `offboard RECIPIENT`.
@@ -117,7 +117,7 @@ pub fn offboard(ctx: &Context, req: Offboard) -> Result<Offboarded> {
                 .batch(|db| {
                     for (meta, r) in &plan.keys {
                         let Some(spec) = &meta.spec else { continue };
-                        let value = crypto::generate(spec, &db.env);
+                        let value = crate::token::generate(spec, &db.env);
                         let v = rotation.apply(db, meta, r.old_version, &value)?;
                         debug_assert_eq!(r.new_version, Some(v));
                     }

@@ -6,10 +6,10 @@
 use serde::Serialize;
 
 use crate::audit::Action;
-use crate::crypto::Secret;
 use crate::error::{Error, Result};
 use crate::names::{EnvName, KeyName, is_loader_variable};
 use crate::ops::Context;
+use crate::secret::Secret;
 use crate::vault::{EnvDb, Status, Withheld};
 
 /// Which keys to hand out.

@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use super::Context;
 use crate::audit::{Action, Actor};
-use crate::crypto::{self, Secret};
 use crate::error::{Error, Result};
 use crate::names::{Dur, EnvName, KeyName, fmt_time};
 use crate::output::{Output, Render};
+use crate::secret::Secret;
 use crate::vault::{EnvDb, KeyMeta, Kind, NewKey, Status, Tx};
 
 /// What happens to the versions a rotation replaces.
@@ -137,7 +137,9 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
     let key = peek.key(name)?;
     refuse_revoked(&peek, &key, now)?;
     let provided = match key.kind {
-        Kind::Imported => Some(crypto::read_value(&format!("New value for {name}: "))?),
+        Kind::Imported => Some(crate::input::read_value(&format!(
+            "New value for {name}: "
+        ))?),
         Kind::Generated => None,
     };
     drop(peek);
@@ -147,7 +149,7 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
     refuse_revoked(&db, &key, now)?;
     let value = match (&provided, &key.spec) {
         (Some(v), None) => v.clone(),
-        (None, Some(spec)) => crypto::generate(spec, &db.env),
+        (None, Some(spec)) => crate::token::generate(spec, &db.env),
         _ => {
             return Err(Error::ChangedMeanwhile {
                 name: name.clone(),
@@ -270,7 +272,7 @@ pub fn rotate_all(ctx: &Context, req: RotateAll) -> Result<Batch> {
         for k in &selected {
             let (outcome, new_version) = match &k.meta.spec {
                 Some(spec) => {
-                    let value = crypto::generate(spec, &env);
+                    let value = crate::token::generate(spec, &env);
                     let v = rotation.apply_batched(db, &k.meta, k.current.version, &value)?;
                     (Outcome::Rotated, Some(v))
                 }

@@ -8,7 +8,6 @@ use std::io::{self, IsTerminal};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicI32, Ordering};
 
 use crate::audit::Action;
 use crate::error::{Error, Result};
@@ -16,6 +15,7 @@ use crate::names::KeyName;
 use crate::ops::Context;
 use crate::ops::release::{Pick, Release, release};
 use crate::redact::{MIN_LEN, Redactor};
+use crate::sys;
 
 /// What `run` is asked to do.
 #[derive(Debug)]
@@ -29,106 +29,6 @@ pub struct RunRequest<'a> {
     pub redact: Option<bool>,
     pub pass_keyward_env: bool,
     pub allow_loader: &'a [KeyName],
-}
-
-/// The child's pid, for the signal handlers (0: none yet).
-static CHILD: AtomicI32 = AtomicI32::new(0);
-
-extern "C" fn forward(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
-    let pid = CHILD.load(Ordering::SeqCst);
-    if pid <= 0 {
-        return;
-    }
-    // A Ctrl-C on the terminal already reached the child (same process group); forward
-    // only what was sent to keyward alone (kill, a CI runner's SIGTERM).
-    // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler.
-    let code = unsafe { (*info).si_code };
-    if code == libc::SI_USER || code == libc::SI_QUEUE || code == libc::SI_TKILL {
-        // SAFETY: kill is async-signal-safe.
-        unsafe {
-            libc::kill(pid, sig);
-        }
-    }
-}
-
-/// The signals `run` forwards to its child.
-const FORWARDED: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
-
-fn forwarded_set() -> libc::sigset_t {
-    // SAFETY: sigemptyset initialises the set before sigaddset reads it; both only
-    // write the local set.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        for sig in FORWARDED {
-            libc::sigaddset(&mut set, sig);
-        }
-        set
-    }
-}
-
-/// Block the forwarded signals on this (the only) thread until the child's pid is
-/// recorded: a SIGTERM that arrives in between stays pending and reaches the child
-/// when `unblock` runs, instead of hitting a handler with no child to forward to.
-/// Returns the mask to restore.
-fn block_forwarded() -> libc::sigset_t {
-    let set = forwarded_set();
-    // SAFETY: both sets are valid; pthread_sigmask only changes this thread's mask.
-    unsafe {
-        let mut old: libc::sigset_t = std::mem::zeroed();
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
-        old
-    }
-}
-
-fn restore_mask(old: &libc::sigset_t) {
-    // SAFETY: `old` came from pthread_sigmask.
-    unsafe {
-        libc::pthread_sigmask(libc::SIG_SETMASK, old, std::ptr::null_mut());
-    }
-}
-
-fn install_forwarding() {
-    for sig in FORWARDED {
-        // SAFETY: a zeroed sigaction with our handler and SA_SIGINFO is valid.
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = forward as *const () as usize;
-            sa.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(sig, &sa, std::ptr::null_mut());
-        }
-    }
-}
-
-/// In the forked child, before exec: take the default action for the forwarded
-/// signals again (our handler would find no child there and swallow them), ask for
-/// SIGTERM when keyward dies, and only then unblock what keyward blocked across the
-/// spawn, so a pending signal acts on the child.
-fn prepare_child(parent: libc::pid_t, old_mask: libc::sigset_t) -> io::Result<()> {
-    // SAFETY: signal, prctl, getppid, kill, getpid and sigprocmask are
-    // async-signal-safe, as a pre_exec hook requires; they affect only this process.
-    unsafe {
-        for sig in FORWARDED {
-            libc::signal(sig, libc::SIG_DFL);
-        }
-        #[cfg(target_os = "linux")]
-        {
-            // Linux: if keyward itself is killed (SIGKILL), the child gets SIGTERM.
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
-                return Err(io::Error::last_os_error());
-            }
-            // keyward may have died before the prctl took effect: then no signal comes
-            // (we were re-parented already), so send it ourselves.
-            if libc::getppid() != parent {
-                libc::kill(libc::getpid(), libc::SIGTERM);
-            }
-        }
-        #[cfg(not(target_os = "linux"))]
-        let _ = parent;
-        libc::sigprocmask(libc::SIG_SETMASK, &old_mask, std::ptr::null_mut());
-    }
-    Ok(())
 }
 
 /// Inherited variables whose name starts with `KEYWARD_` that the child keeps: where
@@ -239,24 +139,10 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
         }
     }
 
-    let child = {
-        use std::os::unix::process::CommandExt;
-        let parent = std::process::id() as libc::pid_t;
-        let old_mask = block_forwarded();
-        // SAFETY: prepare_child makes only async-signal-safe calls.
-        unsafe {
-            cmd.pre_exec(move || prepare_child(parent, old_mask));
-        }
-        install_forwarding();
-        let spawned = cmd.spawn();
-        if let Ok(child) = &spawned {
-            CHILD.store(child.id() as i32, Ordering::SeqCst);
-        }
-        // A signal that arrived meanwhile is delivered now, to the child if there is one.
-        restore_mask(&old_mask);
-        spawned
-    }
-    .map_err(|e| Error::Other(format!("cannot start `{}`: {e}", program.to_string_lossy())))?;
+    // Signals sent to keyward reach the child; none is lost around the spawn; the child
+    // gets SIGTERM if keyward dies (sys owns the system calls).
+    let child = sys::spawn_forwarding_signals(&mut cmd)
+        .map_err(|e| Error::Other(format!("cannot start `{}`: {e}", program.to_string_lossy())))?;
     // The command holds copies of the values in its env; drop it now.
     drop(cmd);
     supervise(child, &pairs)
@@ -288,7 +174,7 @@ fn supervise(mut child: std::process::Child, pairs: &[(String, &[u8])]) -> Resul
     let status = child
         .wait()
         .map_err(|e| Error::Other(format!("cannot wait for the command: {e}")))?;
-    CHILD.store(0, Ordering::SeqCst);
+    sys::stop_forwarding();
     for p in pumps {
         // A closed stdout on our side is not the child's failure: keep its code.
         let _ = p.join();

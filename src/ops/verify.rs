@@ -5,11 +5,11 @@
 use serde::Serialize;
 
 use crate::audit::Action;
-use crate::crypto::{self, Secret};
 use crate::error::{Error, Result};
 use crate::names::fmt_time_ms;
 use crate::ops::Context;
 use crate::output::{Output, Render};
+use crate::secret::Secret;
 use crate::vault::{EnvDb, KeyMeta, Status, VersionInfo};
 
 /// The longest value keyward stores; a presented key longer than this (plus a newline)
@@ -104,7 +104,7 @@ pub fn verify(ctx: &Context, presented: &Secret) -> Result<Verdict> {
     }
     // Offline first: a token names its environment and carries a checksum.
     let trimmed = strip_newline(presented).unwrap_or_else(|| presented.clone());
-    let token = crypto::parse_token(trimmed.expose());
+    let token = crate::token::parse_token(trimmed.expose());
     if token.is_none() && crate::token::token_shaped(trimmed.expose()) {
         return reject(
             "unknown",

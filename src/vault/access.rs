@@ -4,8 +4,8 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use crate::audit::Actor;
-use crate::crypto::RecipientString;
 use crate::error::Result;
+use crate::recipient::RecipientString;
 use crate::vault::store::{EnvDb, Tx};
 
 /// A recipient with who added it and when.

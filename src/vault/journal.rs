@@ -49,7 +49,7 @@ impl Journal {
             .append(true)
             .create(true)
             .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
+            .custom_flags(crate::sys::O_NOFOLLOW)
             .open(&path)
             .map_err(|e| nofollow_error("cannot open journal", &path, e))?;
         for suffix in ["-wal", "-shm"] {

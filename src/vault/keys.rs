@@ -3,9 +3,10 @@
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
-use crate::crypto::{Format, GenSpec, Secret};
 use crate::error::{Error, Result};
 use crate::names::KeyName;
+use crate::secret::Secret;
+use crate::token::{Format, GenSpec};
 use crate::vault::journal::Journaled;
 use crate::vault::schema::*;
 use crate::vault::store::{EnvDb, Tx};
@@ -218,10 +219,10 @@ fn key_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<KeyMeta> {
                 )
             })?;
             let bytes = match bytes {
-                None => crate::crypto::DEFAULT_BYTES,
+                None => crate::token::DEFAULT_BYTES,
                 Some(b) => usize::try_from(b)
                     .ok()
-                    .filter(|b| (crate::crypto::MIN_BYTES..=crate::crypto::MAX_BYTES).contains(b))
+                    .filter(|b| (crate::token::MIN_BYTES..=crate::token::MAX_BYTES).contains(b))
                     .ok_or_else(|| {
                         bad(
                             at + 4,
@@ -230,7 +231,7 @@ fn key_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<KeyMeta> {
                     })?,
             };
             let prefix = match prefix {
-                None => crate::crypto::DEFAULT_PREFIX.to_owned(),
+                None => crate::token::DEFAULT_PREFIX.to_owned(),
                 Some(p) => {
                     p.parse::<crate::names::Prefix>()
                         .map_err(|_| bad(at + 5, format!("key `{name}` has an invalid prefix")))?
@@ -510,9 +511,9 @@ impl Tx<'_> {
                 if spec.is_some() { KIND_GENERATED } else { KIND_IMPORTED },
                 spec.map(|g| g.format.code()),
                 // Defaults are stored as NULL: every byte counts at 100,000 keys.
-                spec.filter(|g| g.bytes != crate::crypto::DEFAULT_BYTES)
+                spec.filter(|g| g.bytes != crate::token::DEFAULT_BYTES)
                     .map(|g| g.bytes as i64),
-                spec.filter(|g| g.prefix != crate::crypto::DEFAULT_PREFIX)
+                spec.filter(|g| g.prefix != crate::token::DEFAULT_PREFIX)
                     .map(|g| g.prefix.as_str()),
                 (!scopes.is_empty()).then_some(scopes),
                 meta.note,

@@ -42,7 +42,7 @@ pub fn lock_env(path: &Path, env: &EnvName) -> Result<EnvLock> {
         .create(true)
         .truncate(false)
         .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
+        .custom_flags(crate::sys::O_NOFOLLOW)
         .open(path)
         .map_err(|e| crate::vault::paths::nofollow_error("cannot open lock file", path, e))?;
     let start = Instant::now();

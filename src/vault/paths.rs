@@ -134,7 +134,7 @@ fn check_private_dir(dir: &Path, follow: bool) -> Result<()> {
     if !meta.is_dir() {
         return Err(unsafe_path("is not a directory"));
     }
-    if meta.uid() != current_uid() {
+    if meta.uid() != crate::sys::getuid() {
         return Err(unsafe_path(&format!(
             "belongs to another user (uid {})",
             meta.uid()
@@ -147,11 +147,6 @@ fn check_private_dir(dir: &Path, follow: bool) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-fn current_uid() -> u32 {
-    // SAFETY: getuid has no preconditions and cannot fail.
-    unsafe { libc::getuid() }
 }
 
 /// Refuse a symlink where a vault file should be: opening through it would read or
@@ -168,7 +163,7 @@ pub fn refuse_symlink(path: &Path) -> Result<()> {
 
 /// Map an error from an `O_NOFOLLOW` open: ELOOP means the path was a symlink.
 pub fn nofollow_error(action: &'static str, path: &Path, e: io::Error) -> Error {
-    if e.raw_os_error() == Some(libc::ELOOP) {
+    if crate::sys::is_symlink_refusal(&e) {
         Error::UnsafeVaultPath {
             path: path.to_owned(),
             why: "is a symlink".into(),

@@ -12,9 +12,10 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, MAIN_DB, OptionalExtension};
 
-use crate::crypto::{RecipientString, describe_age};
 use crate::error::{Error, Result};
+use crate::identity::describe_age;
 use crate::names::EnvName;
+use crate::recipient::RecipientString;
 use crate::vault::lock::{EnvLock, lock_env};
 use crate::vault::paths::{VaultPaths, nofollow_error, sync_dir};
 use crate::vault::schema::{self, FORMAT_VERSION};
@@ -411,7 +412,7 @@ impl EnvDb {
 fn open_nofollow(path: &Path) -> io::Result<File> {
     OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NOFOLLOW)
+        .custom_flags(crate::sys::O_NOFOLLOW)
         .open(path)
 }
 
@@ -426,7 +427,7 @@ fn write_encrypted(tmp: &Path, encryptor: age::Encryptor, data: &[u8]) -> io::Re
     let file = OpenOptions::new()
         .write(true)
         .create_new(true)
-        .custom_flags(libc::O_NOFOLLOW)
+        .custom_flags(crate::sys::O_NOFOLLOW)
         .mode(0o600)
         .open(tmp)?;
     let mut w = encryptor.wrap_output(BufWriter::with_capacity(1 << 16, file))?;
@@ -523,7 +524,7 @@ mod tests {
     #[test]
     fn a_real_image_with_a_flipped_page_byte_is_rejected_or_consistent() {
         let (_d, paths, id, env) = setup();
-        let r = crate::crypto::RecipientString::from(&id.to_public());
+        let r = crate::recipient::RecipientString::from(&id.to_public());
         let actor = crate::audit::Actor::named(r.as_str(), "file");
         EnvDb::create(&paths, &env, |db| {
             db.add_recipient(&r, &actor, 0)?;

@@ -3,13 +3,10 @@
 //!
 //! Two chains per environment: lifecycle events inside the encrypted environment
 //! database, committed with the change they describe; and access events in the
-//! append-only journal, each row sealed with XChaCha20-Poly1305 under the environment's
-//! audit key. This module owns the canonical form, the hashing and the sealing; the SQL
-//! lives in `vault`. No event ever holds a value.
+//! append-only journal, each row sealed under the environment's audit key (the sealing
+//! and the SQL live in `vault`). This module owns the actions, the canonical form and
+//! the hashing. No event ever holds a value.
 
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -258,67 +255,6 @@ pub fn chain_hash(prev: &[u8; 32], canonical: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// Associated data of a sealed journal row: the row's clear columns, so a sealed blob
-/// cannot be moved to another row or another environment's journal.
-fn journal_ad(env: &EnvName, seq: i64, hash: &[u8; 32]) -> Vec<u8> {
-    let mut ad = Vec::with_capacity(64 + env.as_str().len());
-    ad.extend_from_slice(b"keyward-journal-v1\0");
-    ad.extend_from_slice(env.as_str().as_bytes());
-    ad.push(0);
-    ad.extend_from_slice(&seq.to_be_bytes());
-    ad.extend_from_slice(hash);
-    ad
-}
-
-/// Seal a canonical event for the journal: `(nonce, ciphertext)`.
-pub fn seal(
-    key: &[u8; 32],
-    env: &EnvName,
-    seq: i64,
-    hash: &[u8; 32],
-    canonical: &[u8],
-) -> ([u8; 24], Vec<u8>) {
-    let cipher = XChaCha20Poly1305::new(key.into());
-    let mut nonce = [0u8; 24];
-    rand::rngs::OsRng.fill_bytes(&mut nonce);
-    let ad = journal_ad(env, seq, hash);
-    let sealed = cipher
-        .encrypt(
-            XNonce::from_slice(&nonce),
-            Payload {
-                msg: canonical,
-                aad: &ad,
-            },
-        )
-        .expect("encryption of a bounded buffer cannot fail");
-    (nonce, sealed)
-}
-
-/// Open a sealed journal row; `None` when it was tampered with or moved.
-pub fn unseal(
-    key: &[u8; 32],
-    env: &EnvName,
-    seq: i64,
-    hash: &[u8; 32],
-    nonce: &[u8],
-    sealed: &[u8],
-) -> Option<Vec<u8>> {
-    if nonce.len() != 24 {
-        return None;
-    }
-    let cipher = XChaCha20Poly1305::new(key.into());
-    let ad = journal_ad(env, seq, hash);
-    cipher
-        .decrypt(
-            XNonce::from_slice(nonce),
-            Payload {
-                msg: sealed,
-                aad: &ad,
-            },
-        )
-        .ok()
-}
-
 /// What `audit verify` reports for one chain.
 #[derive(Clone, Debug, Serialize)]
 pub struct ChainReport {
@@ -388,24 +324,6 @@ pub fn broken(env: &EnvName, chain: &'static str, seq: i64, detail: &str) -> Err
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env() -> EnvName {
-        "dev".parse().unwrap()
-    }
-
-    #[test]
-    fn sealed_rows_cannot_move() {
-        let key = [7u8; 32];
-        let h = [1u8; 32];
-        let (nonce, sealed) = seal(&key, &env(), 5, &h, b"event");
-        assert_eq!(
-            unseal(&key, &env(), 5, &h, &nonce, &sealed).unwrap(),
-            b"event"
-        );
-        assert!(unseal(&key, &env(), 6, &h, &nonce, &sealed).is_none());
-        assert!(unseal(&key, &"prod".parse().unwrap(), 5, &h, &nonce, &sealed).is_none());
-        assert!(unseal(&[8u8; 32], &env(), 5, &h, &nonce, &sealed).is_none());
-    }
 
     /// Stored codes are pinned: renumbering would relabel every stored event.
     #[test]

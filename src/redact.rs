@@ -174,6 +174,7 @@ impl Trie {
         self.nodes[proper as usize].depth as usize
     }
 
+    #[cfg(test)]
     fn bytes_held(&self) -> usize {
         self.nodes.capacity() * std::mem::size_of::<Node>() + std::mem::size_of_val(&self.root_next)
     }
@@ -278,6 +279,7 @@ impl Redactor {
 
     /// Bytes of memory the redactor holds (its own tables, the automaton, the held
     /// output): linear in the total size of the values.
+    #[cfg(test)]
     pub fn bytes_held(&self) -> usize {
         let source: usize = self.shared.source.iter().map(|(_, v)| v.capacity()).sum();
         let built = if self.shared.source.is_empty() {

@@ -42,6 +42,14 @@ pub fn fingerprint(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
+/// 32 fresh bytes from the OS CSPRNG, zeroized on drop: a new key (the per-environment
+/// audit key that seals the journal).
+pub fn random_key() -> zeroize::Zeroizing<[u8; 32]> {
+    let mut key = zeroize::Zeroizing::new([0u8; 32]);
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key[..]);
+    key
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

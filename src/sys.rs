@@ -5,10 +5,8 @@
 //! page locking, the agent's socket primitives and the `O_NOFOLLOW` opening rule. It
 //! holds no policy: callers decide what a refusal means and what to tell the user.
 
-use std::fs::OpenOptions;
 use std::io;
 use std::os::fd::AsFd;
-use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command};
@@ -146,16 +144,12 @@ pub fn new_session_on_exec(cmd: &mut Command) {
 
 // ---------------------------------------------------------------- files
 
-/// Open without following a symlink at the last component (`O_NOFOLLOW`; std adds
-/// `O_CLOEXEC` itself). A symlink there fails with ELOOP: see [`is_symlink_refusal`].
-pub fn no_follow(opts: &mut OpenOptions) -> &mut OpenOptions {
-    opts.custom_flags(O_NOFOLLOW)
-}
-
-/// The flag behind [`no_follow`], for a builder chain's `custom_flags`.
+/// Open without following a symlink at the last component, for a builder chain's
+/// `custom_flags` (std adds `O_CLOEXEC` itself). A symlink there fails with ELOOP: see
+/// [`is_symlink_refusal`].
 pub const O_NOFOLLOW: i32 = libc::O_NOFOLLOW;
 
-/// Whether an error from a [`no_follow`] open means the path was a symlink.
+/// Whether an error from an [`O_NOFOLLOW`] open means the path was a symlink.
 pub fn is_symlink_refusal(e: &io::Error) -> bool {
     e.raw_os_error() == Some(libc::ELOOP)
 }
@@ -323,6 +317,8 @@ pub fn stop_forwarding() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::OpenOptions;
+    use std::os::unix::fs::OpenOptionsExt;
 
     #[test]
     fn hardened_process_is_not_dumpable_and_has_no_core_limit() {
@@ -350,15 +346,14 @@ mod tests {
         std::fs::write(&target, b"x").unwrap();
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(&target, &link).unwrap();
-        let err = no_follow(OpenOptions::new().read(true))
-            .open(&link)
-            .unwrap_err();
+        let nofollow = || {
+            let mut o = OpenOptions::new();
+            o.read(true).custom_flags(O_NOFOLLOW);
+            o
+        };
+        let err = nofollow().open(&link).unwrap_err();
         assert!(is_symlink_refusal(&err), "{err}");
-        assert!(
-            no_follow(OpenOptions::new().read(true))
-                .open(&target)
-                .is_ok()
-        );
+        assert!(nofollow().open(&target).is_ok());
         let missing = OpenOptions::new().read(true).open(dir.path().join("nope"));
         assert!(!is_symlink_refusal(&missing.unwrap_err()));
     }

@@ -15,6 +15,5 @@ pub mod client;
 pub mod protocol;
 pub mod server;
 
-pub use client::{AgentInfo, Started, client_for, extend, hello, spawn, stop};
-pub use protocol::socket_path;
+pub use client::{client_for, extend, hello, spawn, stop};
 pub use server::serve;

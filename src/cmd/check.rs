@@ -7,9 +7,6 @@ use crate::error::Result;
 use crate::names::Dur;
 use crate::ops::{self, check::Check};
 
-/// Kept for `offboard`, which names environments the same way.
-pub use crate::ops::inspect::env_list;
-
 /// List keys needing attention; exit 8 when there are any (for scheduled CI jobs)
 ///
 /// Reports keys that are expired, expire within --within (default 14d), are past their

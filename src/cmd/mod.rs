@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 use crate::names::{Dur, When};
 use crate::vault::NewKey;
 
-pub use crate::ops::context::{Context, Skipped};
+pub use crate::ops::context::Context;
 
 /// Metadata flags shared by `generate`, `set` and `rotate`.
 #[derive(Debug, Clone, Args, Default)]

@@ -19,4 +19,4 @@ pub mod run;
 pub mod verify;
 
 pub use context::{Context, Skipped};
-pub use release::{Release, Released, release};
+pub use release::{Release, release};

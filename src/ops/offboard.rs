@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::Context;
+use super::inspect::env_list;
 use super::rotate::{Old, Outcome, Rotated, Rotation, grace_end, needs_new_values, render_rows};
 use crate::audit::Action;
 use crate::error::{Error, Result};
@@ -193,14 +194,6 @@ fn plan_env(db: &EnvDb, now: i64, dry_run: bool) -> Result<Plan> {
         recipient_removed: false,
         keys,
     })
-}
-
-/// `` `a`, `b` `` for messages.
-pub(crate) fn env_list(envs: &[EnvName]) -> String {
-    envs.iter()
-        .map(|e| format!("`{e}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// One environment as `--json` shows it.

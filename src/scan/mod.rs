@@ -20,7 +20,7 @@ use std::sync::Mutex;
 use crate::error::Result;
 use crate::ops::Context;
 pub use engine::{MIN_VALUE_LEN, Pattern, Scanner};
-pub use report::{Finding, ScanReport};
+pub use report::ScanReport;
 
 /// What to scan.
 #[derive(Debug, Clone)]

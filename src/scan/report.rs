@@ -61,10 +61,6 @@ impl ScanReport {
         ScanReport { findings }
     }
 
-    pub fn findings(&self) -> &[Finding] {
-        &self.findings
-    }
-
     /// The summary on stderr, and exit 8 when anything was found.
     pub fn verdict(&self, out: &Output) -> Result<()> {
         if self.findings.is_empty() {

@@ -1,5 +1,5 @@
 //! The append-only access journal, `journal/<env>.db` (DESIGN §5): an on-disk SQLite
-//! database in WAL mode whose rows are sealed by `audit::seal`. Appends are O(1) (the
+//! database in WAL mode whose rows are sealed by `vault::seal`. Appends are O(1) (the
 //! previous hash is read from the last row's clear column) and serialised by SQLite's
 //! own `BEGIN IMMEDIATE` lock, so any number of processes may append at once.
 
@@ -14,6 +14,7 @@ use crate::audit::{self, Canonical, Event, GENESIS};
 use crate::error::{Error, Result};
 use crate::names::EnvName;
 use crate::vault::paths::{VaultPaths, create_private_dir, nofollow_error, refuse_symlink};
+use crate::vault::seal;
 
 /// Proof that access events were appended durably: the only key that opens a
 /// [`Withheld`](crate::vault::Withheld) value, so no value can leave the vault before its
@@ -155,7 +156,7 @@ impl Journal {
                 seq += 1;
                 let bytes = canon.bytes();
                 let hash = audit::chain_hash(&prev, &bytes);
-                let (nonce, sealed) = audit::seal(key, &self.env, seq, &hash, &bytes);
+                let (nonce, sealed) = seal::seal(key, &self.env, seq, &hash, &bytes);
                 stmt.execute(params![seq, &nonce[..], sealed, &hash[..]])
                     .map_err(wrap)?;
                 prev = hash;
@@ -190,7 +191,7 @@ impl Journal {
             let hash: [u8; 32] = stored
                 .try_into()
                 .map_err(|_| broken(seq, "malformed hash"))?;
-            let plain = audit::unseal(key, &self.env, seq, &hash, &nonce, &sealed)
+            let plain = seal::unseal(key, &self.env, seq, &hash, &nonce, &sealed)
                 .ok_or_else(|| broken(seq, "its seal does not open (edited or moved)"))?;
             if audit::chain_hash(&prev, &plain) != hash {
                 return Err(broken(

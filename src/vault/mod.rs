@@ -12,6 +12,7 @@ pub mod keys;
 pub mod lock;
 pub mod paths;
 pub mod schema;
+mod seal;
 pub mod store;
 
 pub use journal::Journaled;

@@ -270,8 +270,7 @@ impl EnvDb {
                 "environment `{env}` already exists"
             )));
         }
-        let mut audit_key = zeroize::Zeroizing::new([0u8; 32]);
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut audit_key[..]);
+        let audit_key = crate::secret::random_key();
         let conn = Connection::open_in_memory()?;
         conn.pragma_update(None, "secure_delete", "ON")?;
         conn.execute_batch(schema::SCHEMA)?;

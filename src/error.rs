@@ -198,6 +198,46 @@ pub enum Error {
     },
     #[error("{0}")]
     Refused(String),
+    // Values: what `set`, `rotate` and `import` accept (never named in the message).
+    #[error(
+        "refusing an empty value\nhint: pipe the value on stdin, e.g. `printf %s \"$VALUE\" | keyward set NAME`"
+    )]
+    EmptyValue,
+    #[error(
+        "refusing a value with a NUL byte: it could not be injected as an environment variable"
+    )]
+    ValueWithNul,
+    #[error("refusing a value over 64 KiB")]
+    ValueTooLong,
+    // Files keyward writes at a path the user names (`audit export --out`, identities).
+    #[error("refusing to overwrite `{}`: it already exists\nhint: add --force to replace it, or name another file", path.display())]
+    OutputExists { path: PathBuf },
+    #[error("refusing to write `{}`: it is a symbolic link (never followed, even with --force)\nhint: name the real file instead", path.display())]
+    OutputIsSymlink { path: PathBuf },
+    #[error("refusing to write `{}`: it is not a regular file", path.display())]
+    NotAFile { path: PathBuf },
+    #[error(
+        "the passphrases do not match; nothing was written\nhint: run the command again and type the same passphrase twice"
+    )]
+    PassphrasesDiffer,
+    #[error("`{}` is not protected by a passphrase: there is nothing to unlock\nhint: commands use a plain identity directly; `keyward unlock` is for passphrase-protected ones", path.display())]
+    NothingToUnlock { path: PathBuf },
+    #[error(
+        "a literal identity (KEYWARD_IDENTITY holding the key) needs no unlock: there is no passphrase"
+    )]
+    LiteralNeedsNoUnlock,
+    #[error(
+        "environment `{env}` would have no recipients; nothing was changed\nhint: grant another recipient first (`keyward access grant RECIPIENT -e {env}`)"
+    )]
+    NoRecipients { env: EnvName },
+    #[error(
+        "scan incomplete: {unreadable} path(s) could not be read (named above)\nhint: fix their permissions or leave them out; a scan that skipped files is never reported clean"
+    )]
+    ScanIncomplete { unreadable: usize },
+    #[error(
+        "`git {args}` failed: {detail}\nhint: `scan --staged` runs inside a git work tree, with git on PATH"
+    )]
+    GitFailed { args: String, detail: String },
     /// `run`/`export` of a key whose name changes how programs load (DESIGN: whoever can
     /// write an environment must not be able to run code in every teammate's command).
     #[error(
@@ -389,7 +429,19 @@ impl Error {
             | Error::EnvExists { .. }
             | Error::NoSuchRecipient { .. }
             | Error::LastRecipient { .. }
-            | Error::RevokingYourself { .. } => 1,
+            | Error::RevokingYourself { .. }
+            | Error::EmptyValue
+            | Error::ValueWithNul
+            | Error::ValueTooLong
+            | Error::OutputExists { .. }
+            | Error::OutputIsSymlink { .. }
+            | Error::NotAFile { .. }
+            | Error::PassphrasesDiffer
+            | Error::NothingToUnlock { .. }
+            | Error::LiteralNeedsNoUnlock
+            | Error::NoRecipients { .. }
+            | Error::ScanIncomplete { .. }
+            | Error::GitFailed { .. } => 1,
         }
     }
 
@@ -441,5 +493,176 @@ impl From<rusqlite::Error> for Error {
             },
         };
         Error::CorruptDb { detail }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::Action;
+    use crate::vault::Status;
+
+    /// One of each situation the user can meet, with the names it carries.
+    fn samples() -> Vec<Error> {
+        let (k, e, p) = (
+            || "STRIPE_KEY".parse::<KeyName>().unwrap(),
+            || "prod".parse::<EnvName>().unwrap(),
+            || PathBuf::from("/v/envs/prod.db.age"),
+        );
+        vec![
+            Error::VaultNotFound { path: p() },
+            Error::EnvNotFound { env: e() },
+            Error::KeyNotFound {
+                name: k(),
+                env: e(),
+                similar: vec![k()],
+            },
+            Error::VersionNotFound {
+                name: k(),
+                env: e(),
+                version: 3,
+            },
+            Error::UnknownPresentedKey { env: e() },
+            Error::FileNotFound { path: p() },
+            Error::Unusable {
+                name: k(),
+                env: e(),
+                version: 2,
+                status: Status::Expired,
+                at: Some(0),
+                reason: None,
+            },
+            Error::RevokedNotRotated {
+                name: k(),
+                env: e(),
+                version: 1,
+            },
+            Error::WrongPassphrase { path: p() },
+            Error::NoPassphrase { path: p() },
+            Error::IdentityPermissions {
+                path: p(),
+                mode: 0o644,
+            },
+            Error::NotARecipient { env: e() },
+            Error::Corrupt {
+                path: p(),
+                detail: "payload damaged".into(),
+            },
+            Error::CorruptDb {
+                detail: "column `x` holds Text".into(),
+            },
+            Error::UnsafeVaultPath {
+                path: p(),
+                why: "is a symlink".into(),
+            },
+            Error::BrokenChain {
+                env: e(),
+                chain: "lifecycle",
+                seq: 4,
+                detail: "edited".into(),
+            },
+            Error::Busy { env: e(), secs: 10 },
+            Error::EnvExists { env: e() },
+            Error::LastRecipient { env: e() },
+            Error::NewerFormat {
+                path: p(),
+                found: 2,
+                supported: 1,
+            },
+            Error::EmptyValue,
+            Error::ValueWithNul,
+            Error::ValueTooLong,
+            Error::OutputExists { path: p() },
+            Error::OutputIsSymlink { path: p() },
+            Error::NotAFile { path: p() },
+            Error::PassphrasesDiffer,
+            Error::NothingToUnlock { path: p() },
+            Error::LiteralNeedsNoUnlock,
+            Error::NoRecipients { env: e() },
+            Error::ScanIncomplete { unreadable: 2 },
+            Error::GitFailed {
+                args: "diff --cached".into(),
+                detail: "not a git repository".into(),
+            },
+            Error::LoaderVariable {
+                names: vec!["LD_PRELOAD".parse().unwrap()],
+                access: Action::Run,
+            },
+            Error::NotUtf8 { name: k() },
+            Error::StdoutClosed,
+            Error::NotDelivered { name: k() },
+            Error::KeyExists {
+                name: k(),
+                env: e(),
+            },
+            Error::Reissue {
+                at: String::new(),
+                name: k(),
+                env: e(),
+                earlier: 1,
+            },
+        ]
+    }
+
+    /// STYLE: one line, lowercase, names in backticks; an optional second line starting
+    /// `hint:`; the exit code from the type.
+    #[test]
+    fn every_message_is_one_line_plus_an_optional_hint() {
+        for err in samples() {
+            let text = err.to_string();
+            let lines: Vec<&str> = text.lines().collect();
+            assert!(
+                (1..=2).contains(&lines.len()),
+                "{err:?} has {} lines: {text}",
+                lines.len()
+            );
+            let first = lines[0].chars().next().unwrap();
+            assert!(
+                first.is_lowercase() || first == '`' || first == '/',
+                "{err:?} does not start lowercase: {text}"
+            );
+            if let Some(hint) = lines.get(1) {
+                assert!(
+                    hint.starts_with("hint: "),
+                    "{err:?}: second line is not a hint: {text}"
+                );
+            }
+            assert!((1..=8).contains(&err.exit_code()), "{err:?}");
+        }
+    }
+
+    #[test]
+    fn hints_name_the_command_with_the_flags_it_needs() {
+        let e: EnvName = "prod".parse().unwrap();
+        let k: KeyName = "STRIPE_KEY".parse().unwrap();
+        let text = Error::KeyNotFound {
+            name: k.clone(),
+            env: e.clone(),
+            similar: vec![],
+        }
+        .to_string();
+        assert!(text.contains("`keyward list -e prod`"), "{text}");
+        let text = Error::VersionNotFound {
+            name: k.clone(),
+            env: e.clone(),
+            version: 9,
+        }
+        .to_string();
+        assert!(text.contains("`keyward show STRIPE_KEY -e prod`"), "{text}");
+        let text = Error::Unusable {
+            name: k,
+            env: e.clone(),
+            version: 1,
+            status: Status::Expired,
+            at: Some(0),
+            reason: None,
+        }
+        .to_string();
+        assert!(
+            text.contains("`keyward rotate STRIPE_KEY -e prod`"),
+            "{text}"
+        );
+        let text = Error::NoRecipients { env: e }.to_string();
+        assert!(text.contains("-e prod"), "{text}");
     }
 }

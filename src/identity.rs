@@ -66,7 +66,7 @@ pub fn read_passphrase(prompt: &str, confirm: bool, for_path: &Path) -> Result<S
                 .map_err(|e| Error::io("cannot read passphrase from", "/dev/tty", e))?,
         );
         if again.expose_secret() != first.expose_secret() {
-            return Err(Error::Refused("the passphrases do not match".into()));
+            return Err(Error::PassphrasesDiffer);
         }
     }
     non_empty(first, "an empty passphrase is not allowed").map_err(Error::Refused)
@@ -376,10 +376,9 @@ pub fn unlock_protected_file(path: &Path) -> Result<age::x25519::Identity> {
     if !(bytes.starts_with(b"age-encryption.org/")
         || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"))
     {
-        return Err(Error::Refused(format!(
-            "`{}` is not protected by a passphrase: there is nothing to unlock",
-            path.display()
-        )));
+        return Err(Error::NothingToUnlock {
+            path: path.to_owned(),
+        });
     }
     let inner = unlock_protected(path, &bytes)?;
     parse_identity_text(&inner).map_err(|detail| Error::BadIdentity {
@@ -519,10 +518,9 @@ pub fn write_new_private_file(path: &Path, data: &[u8]) -> Result<()> {
         .mode(0o600)
         .open(path)
         .map_err(|e| match e.kind() {
-            io::ErrorKind::AlreadyExists => Error::Refused(format!(
-                "`{}` already exists; refusing to overwrite it",
-                path.display()
-            )),
+            io::ErrorKind::AlreadyExists => Error::OutputExists {
+                path: path.to_owned(),
+            },
             _ => Error::io("cannot create", path, e),
         })?;
     f.write_all(data)

@@ -56,18 +56,13 @@ pub fn read_presented(prompt: &str, limit: usize) -> Result<Secret> {
 /// The rules every stored value obeys, wherever it came from (stdin, a .env file).
 pub fn check_value(value: &Secret) -> Result<()> {
     if value.is_empty() {
-        return Err(Error::Refused(
-            "refusing an empty value\nhint: pipe the value on stdin, e.g. `printf %s \"$VALUE\" | keyward set NAME`".into(),
-        ));
+        return Err(Error::EmptyValue);
     }
     if value.expose().contains(&0) {
-        return Err(Error::Refused(
-            "refusing a value with a NUL byte: it could not be injected as an environment variable"
-                .into(),
-        ));
+        return Err(Error::ValueWithNul);
     }
     if value.len() > MAX_VALUE {
-        return Err(Error::Refused("refusing a value over 64 KiB".into()));
+        return Err(Error::ValueTooLong);
     }
     Ok(())
 }

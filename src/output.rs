@@ -233,10 +233,9 @@ impl OutFile {
     pub fn create(path: &Path, force: bool) -> Result<OutFile> {
         refuse_existing(path, force)?;
         let Some(name) = path.file_name() else {
-            return Err(Error::Refused(format!(
-                "`{}` does not name a file",
-                path.display()
-            )));
+            return Err(Error::NotAFile {
+                path: path.to_owned(),
+            });
         };
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
@@ -293,7 +292,9 @@ impl OutFile {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                     return Err(refuse_existing(&self.path, false).err().unwrap_or(
-                        Error::Refused(format!("`{}` already exists", self.path.display())),
+                        Error::OutputExists {
+                            path: self.path.clone(),
+                        },
                     ));
                 }
                 // A file system without hard links: check, then rename.
@@ -335,19 +336,16 @@ fn refuse_existing(path: &Path, force: bool) -> Result<()> {
     match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(Error::io("cannot write", path, e)),
-        Ok(m) if m.file_type().is_symlink() => Err(Error::Refused(format!(
-            "refusing to write `{}`: it is a symbolic link (never followed, even with --force)\nhint: name the real file instead",
-            path.display()
-        ))),
-        Ok(m) if !m.is_file() => Err(Error::Refused(format!(
-            "refusing to write `{}`: it is not a regular file",
-            path.display()
-        ))),
+        Ok(m) if m.file_type().is_symlink() => Err(Error::OutputIsSymlink {
+            path: path.to_owned(),
+        }),
+        Ok(m) if !m.is_file() => Err(Error::NotAFile {
+            path: path.to_owned(),
+        }),
         Ok(_) if force => Ok(()),
-        Ok(_) => Err(Error::Refused(format!(
-            "refusing to overwrite `{}`: it already exists\nhint: add --force to replace it",
-            path.display()
-        ))),
+        Ok(_) => Err(Error::OutputExists {
+            path: path.to_owned(),
+        }),
     }
 }
 

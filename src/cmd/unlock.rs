@@ -49,9 +49,7 @@ pub struct AgentArgs {
 fn identity_path(ctx: &Context) -> Result<PathBuf> {
     match &ctx.identity_spec {
         IdentitySpec::Default(p) | IdentitySpec::File(p) => Ok(p.clone()),
-        IdentitySpec::Literal(_) => Err(Error::Refused(
-            "a literal identity needs no unlock: there is no passphrase".into(),
-        )),
+        IdentitySpec::Literal(_) => Err(Error::LiteralNeedsNoUnlock),
     }
 }
 

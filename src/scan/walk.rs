@@ -72,10 +72,9 @@ pub fn scan_paths(
     }
     // A scan that could not read everything must not report "clean".
     if !errors.is_empty() && findings.lock().expect("no poisoned lock").is_empty() {
-        return Err(Error::Other(format!(
-            "scan incomplete: {} path(s) could not be read",
-            errors.len()
-        )));
+        return Err(Error::ScanIncomplete {
+            unreadable: errors.len(),
+        });
     }
     Ok(())
 }
@@ -109,13 +108,15 @@ pub fn scan_staged(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<
         let out = Command::new("git")
             .args(args)
             .output()
-            .map_err(|e| Error::Other(format!("cannot run git: {e}")))?;
+            .map_err(|e| Error::GitFailed {
+                args: args.join(" "),
+                detail: e.to_string(),
+            })?;
         if !out.status.success() {
-            return Err(Error::Other(format!(
-                "git {} failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
+            return Err(Error::GitFailed {
+                args: args.join(" "),
+                detail: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            });
         }
         Ok(out.stdout)
     };

@@ -495,10 +495,10 @@ impl Tx<'_> {
     ) -> Result<KeyMeta> {
         self.located((|| -> Result<KeyMeta> {
         if self.has_key(name)? {
-            return Err(Error::Refused(format!(
-                "key `{name}` already exists in `{}`\nhint: `keyward rotate {name}` issues a new value",
-                self.env
-            )));
+            return Err(Error::KeyExists {
+                name: name.clone(),
+                env: self.env.clone(),
+            });
         }
         let scopes = meta.scopes.join(",");
         self.conn

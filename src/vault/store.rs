@@ -266,9 +266,7 @@ impl EnvDb {
         let lock = lock_env(&paths.env_lock(env), env)?;
         let path = paths.env_file(env);
         if path.exists() {
-            return Err(Error::Refused(format!(
-                "environment `{env}` already exists"
-            )));
+            return Err(Error::EnvExists { env: env.clone() });
         }
         let audit_key = crate::secret::random_key();
         let conn = Connection::open_in_memory()?;
@@ -326,10 +324,9 @@ impl EnvDb {
         }
         let recipients = self.recipient_strings()?;
         if recipients.is_empty() {
-            return Err(Error::Refused(format!(
-                "environment `{}` would have no recipients",
-                self.env
-            )));
+            return Err(Error::NoRecipients {
+                env: self.env.clone(),
+            });
         }
         let boxed = recipients
             .iter()

@@ -492,6 +492,21 @@ pub fn write_protected_identity(
 }
 
 /// Write a plain identity file (for CI), 0600, refusing to overwrite.
+/// A fresh X25519 identity written to `path` (0600, never over an existing file):
+/// protected by a passphrase asked twice when `protect` (what `init` makes), plain
+/// otherwise (what `identity new --out` makes, for CI). Returns its recipient. The one
+/// place a new identity file is made.
+pub fn create_identity_file(path: &Path, protect: bool) -> Result<String> {
+    let id = age::x25519::Identity::generate();
+    if protect {
+        let pass = read_passphrase("Passphrase for the new keyward identity: ", true, path)?;
+        write_protected_identity(path, &id, pass)?;
+    } else {
+        write_plain_identity(path, &id)?;
+    }
+    Ok(id.to_public().to_string())
+}
+
 pub fn write_plain_identity(path: &Path, identity: &age::x25519::Identity) -> Result<()> {
     let text = identity_file_text(identity);
     write_new_private_file(path, text.as_bytes())

@@ -51,21 +51,17 @@ struct Shown {
 
 pub fn run(args: IdentityArgs, ctx: &Context) -> Result<()> {
     match args.command {
-        IdentityCommand::New { out } => {
+        IdentityCommand::New { out: Some(path) } => {
+            let recipient = identity::create_identity_file(&path, false)?;
+            ctx.out
+                .note(&format!("wrote identity `{}` (mode 0600)", path.display()));
+            ctx.out.line(&recipient)
+        }
+        IdentityCommand::New { out: None } => {
+            // No file: the secret key goes to stdout, once, for a CI secret variable.
             let id = age::x25519::Identity::generate();
-            let recipient = id.to_public().to_string();
-            match out {
-                Some(path) => {
-                    identity::write_plain_identity(&path, &id)?;
-                    ctx.out
-                        .note(&format!("wrote identity `{}` (mode 0600)", path.display()));
-                    ctx.out.line(&recipient)
-                }
-                None => {
-                    ctx.out.note(&format!("public key: {recipient}"));
-                    ctx.out.line(id.to_string().expose_secret())
-                }
-            }
+            ctx.out.note(&format!("public key: {}", id.to_public()));
+            ctx.out.line(id.to_string().expose_secret())
         }
         IdentityCommand::Show => {
             let id = ctx.identity()?;

@@ -54,21 +54,13 @@ pub fn create_vault(ctx: &Context, req: CreateVault) -> Result<VaultCreated> {
 
     let (recipient, identity_path) = match &ctx.identity_spec {
         IdentitySpec::Default(path) if !path.exists() => {
-            // The same as `identity new` with a passphrase (see the report of issue 14:
-            // both should call one function in the identity module).
-            let pass = crate::identity::read_passphrase(
-                "Passphrase for the new keyward identity: ",
-                true,
-                path,
-            )?;
-            let id = age::x25519::Identity::generate();
-            crate::identity::write_protected_identity(path, &id, pass)?;
+            let recipient = crate::identity::create_identity_file(path, true)?;
             // Said now, not in the report: the file exists even if the vault fails.
             ctx.out.note(&format!(
                 "created identity `{}` (keep its passphrase safe)",
                 path.display()
             ));
-            (id.to_public().to_string(), Some(path.clone()))
+            (recipient, Some(path.clone()))
         }
         IdentitySpec::Default(path) => (ctx.identity()?.recipient.clone(), Some(path.clone())),
         _ => (ctx.identity()?.recipient.clone(), None),

@@ -43,7 +43,7 @@ impl Rotation {
         previous: u32,
         value: &Secret,
     ) -> Result<u32> {
-        let version = db.add_version(key, previous, value, self.expires, self.now)?;
+        let version = self.apply_batched(db, key, previous, value)?;
         match self.old {
             Old::Retire(at) => db.retire_older(key, version, at)?,
             Old::Revoke => {
@@ -56,7 +56,6 @@ impl Rotation {
                 }
             }
         }
-        self.record(db, key, version)?;
         Ok(version)
     }
 

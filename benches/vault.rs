@@ -30,7 +30,7 @@ fn fixture(keys: usize) -> Fixture {
     }
     let id = age::x25519::Identity::generate();
     let me = RecipientString::from(&id.to_public());
-    let actor = Actor::named(me.as_str(), "file");
+    let actor = Actor::named(me.as_str(), audit::Via::File);
     let env: EnvName = "bench".parse().unwrap();
     let now = now_ms();
     EnvDb::create(&paths, &env, |db| {
@@ -82,7 +82,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(db.find_fingerprint(&f.presented.fingerprint()).unwrap()))
     });
     let key = db.audit_key().unwrap();
-    let actor = Actor::named(&f.id.to_public().to_string(), "file");
+    let actor = Actor::named(&f.id.to_public().to_string(), audit::Via::File);
     let mut journal = Journal::open(&f.paths, &f.env).unwrap();
     c.bench_function("journal append (fsync)", |b| {
         b.iter(|| {

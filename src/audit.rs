@@ -14,6 +14,89 @@ use crate::error::Error;
 use crate::identity::Unlocked;
 use crate::names::{EnvName, fmt_time_ms};
 
+/// Which hash chain an event belongs to. Access sorts first: the order `audit` shows
+/// events of the same instant in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Chain {
+    /// `get`, `run`, `export`, `verify`: the append-only journal.
+    Access,
+    /// Everything that changes keys or access: inside the environment database.
+    Lifecycle,
+}
+
+impl Chain {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Chain::Access => "access",
+            Chain::Lifecycle => "lifecycle",
+        }
+    }
+}
+
+impl std::fmt::Display for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Chain {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// How the identity behind an event was unlocked. Stored as its name in the actors
+/// table and hashed into every event, so the names are fixed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Via {
+    /// A plain identity file.
+    File,
+    /// A passphrase-protected identity file.
+    Passphrase,
+    /// An SSH private key.
+    Ssh,
+    /// The secret key itself in `KEYWARD_IDENTITY`.
+    Literal,
+    /// The `keyward unlock` agent.
+    Agent,
+}
+
+impl Via {
+    pub const ALL: [Via; 5] = [
+        Via::File,
+        Via::Passphrase,
+        Via::Ssh,
+        Via::Literal,
+        Via::Agent,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::File => "file",
+            Via::Passphrase => "passphrase",
+            Via::Ssh => "ssh",
+            Via::Literal => "literal",
+            Via::Agent => "agent",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Via> {
+        Via::ALL.into_iter().find(|v| v.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Via {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Via {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// The previous hash of a chain's first event.
 pub const GENESIS: [u8; 32] = [0; 32];
 
@@ -24,7 +107,7 @@ pub struct Actor {
     pub recipient: String,
     pub os_user: String,
     pub host: String,
-    pub via: String,
+    pub via: Via,
 }
 
 impl Actor {
@@ -32,12 +115,12 @@ impl Actor {
         Actor::named(&identity.recipient, identity.via)
     }
 
-    pub fn named(recipient: &str, via: &str) -> Actor {
+    pub fn named(recipient: &str, via: Via) -> Actor {
         Actor {
             recipient: recipient.to_owned(),
             os_user: os_user(),
             host: gethostname::gethostname().to_string_lossy().into_owned(),
-            via: via.to_owned(),
+            via,
         }
     }
 }
@@ -168,7 +251,7 @@ impl std::str::FromStr for Action {
 #[derive(Clone, Debug, Serialize)]
 pub struct Event {
     pub env: String,
-    pub chain: &'static str,
+    pub chain: Chain,
     pub seq: i64,
     #[serde(serialize_with = "ser_time")]
     pub time: i64,
@@ -215,16 +298,17 @@ impl Canonical {
         serde_json::to_vec(self).expect("plain struct serializes")
     }
 
-    /// The event this canonical record describes; `None` when its action is not one
-    /// keyward writes (a forged record).
+    /// The event this canonical record describes; `None` when its action or unlock
+    /// method is not one keyward writes (a forged record).
     pub fn into_event(
         self,
-        chain: &'static str,
+        chain: Chain,
         seq: i64,
         prev: [u8; 32],
         hash: [u8; 32],
     ) -> Option<Event> {
         let action = Action::from_name(&self.action)?;
+        let via = Via::from_name(&self.via)?;
         Some(Event {
             env: self.env,
             chain,
@@ -237,7 +321,7 @@ impl Canonical {
                 recipient: self.recipient,
                 os_user: self.os_user,
                 host: self.host,
-                via: self.via,
+                via,
             },
             reason: self.reason,
             outcome: self.outcome,
@@ -259,7 +343,7 @@ pub fn chain_hash(prev: &[u8; 32], canonical: &[u8]) -> [u8; 32] {
 #[derive(Clone, Debug, Serialize)]
 pub struct ChainReport {
     pub env: String,
-    pub chain: &'static str,
+    pub chain: Chain,
     pub events: u64,
     pub head: String,
 }
@@ -306,13 +390,13 @@ pub fn canonical(
         recipient: actor.recipient.clone(),
         os_user: actor.os_user.clone(),
         host: actor.host.clone(),
-        via: actor.via.clone(),
+        via: actor.via.as_str().to_owned(),
         reason: reason.map(str::to_owned),
         outcome: outcome.map(str::to_owned),
     }
 }
 
-pub fn broken(env: &EnvName, chain: &'static str, seq: i64, detail: &str) -> Error {
+pub fn broken(env: &EnvName, chain: Chain, seq: i64, detail: &str) -> Error {
     Error::BrokenChain {
         env: env.clone(),
         chain,

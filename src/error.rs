@@ -141,7 +141,7 @@ pub enum Error {
     )]
     BrokenChain {
         env: EnvName,
-        chain: &'static str,
+        chain: crate::audit::Chain,
         seq: i64,
         detail: String,
     },
@@ -557,7 +557,7 @@ mod tests {
             },
             Error::BrokenChain {
                 env: e(),
-                chain: "lifecycle",
+                chain: crate::audit::Chain::Lifecycle,
                 seq: 4,
                 detail: "edited".into(),
             },

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use age::secrecy::{ExposeSecret, SecretString};
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::audit::Via;
 use crate::error::{Error, Result};
 use crate::recipient::RecipientString;
 
@@ -249,7 +250,7 @@ pub struct Unlocked {
     /// Public recipient (`age1…` or `ssh-ed25519 …`).
     pub recipient: String,
     /// How it was unlocked: `file`, `literal`, `passphrase`, `ssh`, `agent`.
-    pub via: &'static str,
+    pub via: Via,
 }
 
 impl fmt::Debug for Unlocked {
@@ -265,7 +266,7 @@ impl Unlocked {
     pub fn new(
         identity: Box<dyn age::Identity + Send + Sync>,
         recipient: String,
-        via: &'static str,
+        via: Via,
     ) -> Self {
         Unlocked {
             identity,
@@ -284,7 +285,7 @@ impl Unlocked {
             detail,
         })
     }
-    fn x25519(id: age::x25519::Identity, via: &'static str) -> Self {
+    fn x25519(id: age::x25519::Identity, via: Via) -> Self {
         let recipient = id.to_public().to_string();
         Unlocked::new(Box::new(id), recipient, via)
     }
@@ -318,7 +319,7 @@ pub fn load_identity(spec: &IdentitySpec) -> Result<Unlocked> {
                     what: "from KEYWARD_IDENTITY / --identity".into(),
                     detail,
                 })?;
-            Ok(Unlocked::x25519(id, "literal"))
+            Ok(Unlocked::x25519(id, Via::Literal))
         }
         IdentitySpec::Default(path) if !path.exists() => Err(Error::NoIdentity {
             detail: format!("no default identity at `{}`", path.display()),
@@ -340,7 +341,7 @@ fn load_identity_file(path: &Path) -> Result<Unlocked> {
     {
         let inner = unlock_protected(path, &bytes)?;
         let id = parse_identity_text(&inner).map_err(|d| bad(&d))?;
-        return Ok(Unlocked::x25519(id, "passphrase"));
+        return Ok(Unlocked::x25519(id, Via::Passphrase));
     }
     if bytes.starts_with(b"-----BEGIN OPENSSH PRIVATE KEY-----")
         || bytes.starts_with(b"-----BEGIN RSA PRIVATE KEY-----")
@@ -359,12 +360,12 @@ fn load_identity_file(path: &Path) -> Result<Unlocked> {
         return Ok(Unlocked::new(
             Box::new(ssh.with_callbacks(callbacks)),
             recipient,
-            "ssh",
+            Via::Ssh,
         ));
     }
     let text = std::str::from_utf8(&bytes).map_err(|_| bad("not an age identity file"))?;
     let id = parse_identity_text(text).map_err(|d| bad(&d))?;
-    Ok(Unlocked::x25519(id, "file"))
+    Ok(Unlocked::x25519(id, Via::File))
 }
 
 /// Unlock a passphrase-protected identity file into its X25519 identity (for the agent,

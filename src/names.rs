@@ -168,7 +168,13 @@ impl fmt::Display for EnvName {
 
 /// A token prefix: `[a-z][a-z0-9]*`, at most 16 characters.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Prefix(pub String);
+pub struct Prefix(String);
+
+impl Prefix {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 impl FromStr for Prefix {
     type Err = String;

@@ -14,6 +14,7 @@ use age_core::format::{FileKey, Stanza};
 use zeroize::Zeroizing;
 
 use super::protocol::{Request, WireStanza, call, decode_key, file_digest, socket_path};
+use crate::audit::Via;
 use crate::error::{Error, Result};
 use crate::identity::Unlocked;
 use crate::sys;
@@ -101,7 +102,11 @@ pub fn client_for(identity_path: &Path) -> Result<Option<Unlocked>> {
     let id = AgentIdentity {
         socket: socket_path(identity_path),
     };
-    Ok(Some(Unlocked::new(Box::new(id), info.recipient, "agent")))
+    Ok(Some(Unlocked::new(
+        Box::new(id),
+        info.recipient,
+        Via::Agent,
+    )))
 }
 
 /// Extend a running agent's idle duration.

@@ -66,7 +66,7 @@ impl GenerateArgs {
             prefix: self
                 .prefix
                 .as_ref()
-                .map(|p| p.0.clone())
+                .map(|p| p.as_str().to_owned())
                 .unwrap_or_else(|| DEFAULT_PREFIX.into()),
         })
     }

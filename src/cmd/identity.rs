@@ -72,8 +72,8 @@ pub fn run(args: IdentityArgs, ctx: &Context) -> Result<()> {
             let shown = Shown {
                 recipient: id.recipient.clone(),
                 source,
-                via: id.via.to_owned(),
-                agent: id.via == "agent",
+                via: id.via.as_str().to_owned(),
+                agent: id.via == crate::audit::Via::Agent,
             };
             ctx.out.render(&shown)
         }

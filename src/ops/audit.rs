@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::audit::{Action, ChainReport, Event, Filter, GENESIS};
+use crate::audit::{Action, Chain, ChainReport, Event, Filter, GENESIS};
 use crate::error::{Error, Result};
 use crate::names::{When, fmt_time, fmt_time_ms};
 use crate::ops::Context;
@@ -187,7 +187,7 @@ fn write_events(
             for e in events {
                 let fields = [
                     e.env.clone(),
-                    e.chain.to_owned(),
+                    e.chain.to_string(),
                     e.seq.to_string(),
                     fmt_time_ms(e.time),
                     e.action.to_string(),
@@ -196,7 +196,7 @@ fn write_events(
                     e.actor.recipient.clone(),
                     e.actor.os_user.clone(),
                     e.actor.host.clone(),
-                    e.actor.via.clone(),
+                    e.actor.via.to_string(),
                     e.reason.clone().unwrap_or_default(),
                     e.outcome.clone().unwrap_or_default(),
                     hex::encode(e.prev_hash),
@@ -257,7 +257,7 @@ impl Render for Verified {
             .map(|r| {
                 vec![
                     r.env.clone(),
-                    r.chain.to_owned(),
+                    r.chain.to_string(),
                     r.events.to_string(),
                     r.head.clone(),
                 ]
@@ -282,8 +282,8 @@ pub fn verify(ctx: &Context, req: VerifyChains) -> Result<Verified> {
     let mut chains = Vec::new();
     for db in &open {
         // Reading each chain checks it.
-        chains.push(chain_report(db, "lifecycle", &db.lifecycle_events()?));
-        chains.push(chain_report(db, "access", &access_events(ctx, db)?));
+        chains.push(chain_report(db, Chain::Lifecycle, &db.lifecycle_events()?));
+        chains.push(chain_report(db, Chain::Access, &access_events(ctx, db)?));
     }
     // Named on stderr even with -q: what was not checked must not go unnoticed.
     for s in &skipped {
@@ -300,7 +300,7 @@ pub fn verify(ctx: &Context, req: VerifyChains) -> Result<Verified> {
 }
 
 /// A verified chain's length and head hash (the genesis hash when it is empty).
-fn chain_report(db: &EnvDb, chain: &'static str, events: &[Event]) -> ChainReport {
+fn chain_report(db: &EnvDb, chain: Chain, events: &[Event]) -> ChainReport {
     ChainReport {
         env: db.env.to_string(),
         chain,

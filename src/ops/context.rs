@@ -4,7 +4,7 @@
 
 use std::cell::OnceCell;
 
-use crate::audit::{Action, Actor};
+use crate::audit::{Action, Actor, Via};
 use crate::cli::Cli;
 use crate::error::{Error, Result};
 use crate::identity::{IdentitySpec, Unlocked, load_identity};
@@ -95,7 +95,7 @@ impl Context {
     pub fn actor_for_recipient(&self, recipient: &str) -> Result<Actor> {
         match self.identity.get() {
             Some(id) => Ok(Actor::current(id)),
-            None => Ok(Actor::named(recipient, "passphrase")),
+            None => Ok(Actor::named(recipient, Via::Passphrase)),
         }
     }
 

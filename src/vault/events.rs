@@ -3,7 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use crate::audit::{self, Action, Actor, Canonical, Event, GENESIS};
+use crate::audit::{self, Action, Actor, Canonical, Chain, Event, GENESIS};
 use crate::error::Result;
 use crate::vault::store::{EnvDb, Tx};
 
@@ -26,7 +26,12 @@ impl Tx<'_> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id FROM actors WHERE recipient = ?1 AND os_user = ?2 AND host = ?3 AND via = ?4",
         )?;
-        let p = params![actor.recipient, actor.os_user, actor.host, actor.via];
+        let p = params![
+            actor.recipient,
+            actor.os_user,
+            actor.host,
+            actor.via.as_str()
+        ];
         if let Some(id) = stmt.query_row(p, |r| r.get(0)).optional()? {
             return Ok(id);
         }
@@ -98,7 +103,7 @@ impl EnvDb {
             let Some(recipient) = recipient else {
                 return Err(audit::broken(
                     &self.env,
-                    "lifecycle",
+                    Chain::Lifecycle,
                     seq,
                     "its actor is missing",
                 ));
@@ -106,14 +111,14 @@ impl EnvDb {
             if seq != expect_seq {
                 return Err(audit::broken(
                     &self.env,
-                    "lifecycle",
+                    Chain::Lifecycle,
                     seq,
                     &format!("event {expect_seq} is missing"),
                 ));
             }
             let code: i64 = r.get(2)?;
             let Some(action) = Action::from_code(code).filter(|a| !a.is_access()) else {
-                return Err(audit::broken(&self.env, "lifecycle", seq, "unknown action"));
+                return Err(audit::broken(&self.env, Chain::Lifecycle, seq, "unknown action"));
             };
             let canon = Canonical {
                 v: 1,
@@ -133,14 +138,14 @@ impl EnvDb {
             if stored.as_slice() != hash {
                 return Err(audit::broken(
                     &self.env,
-                    "lifecycle",
+                    Chain::Lifecycle,
                     seq,
                     "its hash does not match its content and the previous event (edited, deleted or reordered)",
                 ));
             }
             let event = canon
-                .into_event("lifecycle", seq, prev, hash)
-                .ok_or_else(|| audit::broken(&self.env, "lifecycle", seq, "unknown action"))?;
+                .into_event(Chain::Lifecycle, seq, prev, hash)
+                .ok_or_else(|| audit::broken(&self.env, Chain::Lifecycle, seq, "unknown action"))?;
             out.push(event);
             prev = hash;
             expect_seq += 1;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-use crate::audit::{self, Canonical, Event, GENESIS};
+use crate::audit::{self, Canonical, Chain, Event, GENESIS};
 use crate::error::{Error, Result};
 use crate::names::EnvName;
 use crate::vault::paths::{VaultPaths, create_private_dir, nofollow_error, refuse_symlink};
@@ -179,7 +179,7 @@ impl Journal {
         let mut prev = GENESIS;
         let mut expect = 1;
         let mut out = Vec::new();
-        let broken = |seq, d: &str| audit::broken(&self.env, "access", seq, d);
+        let broken = |seq, d: &str| audit::broken(&self.env, Chain::Access, seq, d);
         while let Some(r) = rows.next().map_err(wrap)? {
             let seq: i64 = r.get(0).map_err(wrap)?;
             let nonce: Vec<u8> = r.get(1).map_err(wrap)?;
@@ -202,7 +202,7 @@ impl Journal {
             let canon: Canonical = serde_json::from_slice(&plain)
                 .map_err(|_| broken(seq, "its content is malformed"))?;
             let event = canon
-                .into_event("access", seq, prev, hash)
+                .into_event(Chain::Access, seq, prev, hash)
                 .ok_or_else(|| broken(seq, "unknown action"))?;
             out.push(event);
             prev = hash;

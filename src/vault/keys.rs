@@ -232,11 +232,11 @@ fn key_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<KeyMeta> {
             };
             let prefix = match prefix {
                 None => crate::token::DEFAULT_PREFIX.to_owned(),
-                Some(p) => {
-                    p.parse::<crate::names::Prefix>()
-                        .map_err(|_| bad(at + 5, format!("key `{name}` has an invalid prefix")))?
-                        .0
-                }
+                Some(p) => p
+                    .parse::<crate::names::Prefix>()
+                    .map_err(|_| bad(at + 5, format!("key `{name}` has an invalid prefix")))?
+                    .as_str()
+                    .to_owned(),
             };
             Some(GenSpec {
                 format,

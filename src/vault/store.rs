@@ -521,7 +521,7 @@ mod tests {
     fn a_real_image_with_a_flipped_page_byte_is_rejected_or_consistent() {
         let (_d, paths, id, env) = setup();
         let r = crate::recipient::RecipientString::from(&id.to_public());
-        let actor = crate::audit::Actor::named(r.as_str(), "file");
+        let actor = crate::audit::Actor::named(r.as_str(), crate::audit::Via::File);
         EnvDb::create(&paths, &env, |db| {
             db.add_recipient(&r, &actor, 0)?;
             db.record(&actor, crate::audit::Action::Init, None, None, None, 0)

@@ -136,6 +136,41 @@ pub enum Error {
     CorruptDb { detail: String },
     #[error("refusing `{}`: it {why}; keyward refuses vault paths others could change\nhint: check who changed it; make it a real directory or file owned by you, mode 0700 for directories (`chmod 700`)", path.display())]
     UnsafeVaultPath { path: PathBuf, why: String },
+    /// DESIGN §8: the file is not a state of the environment this machine saw (another
+    /// audit key): a forged file, or another vault's.
+    #[error(
+        "`{}` is not the environment `{env}` last seen here: it does not hold the history seen up to event {pinned_seq} ({}) — a replaced or forged file; nothing was read from it\nhint: restore the file from git or a backup; if the replacement is expected, review it and run `keyward trust -e {env} --reason TEXT`",
+        path.display(),
+        crate::names::fmt_time(*pinned_time)
+    )]
+    UnrelatedEnv {
+        env: EnvName,
+        path: PathBuf,
+        pinned_seq: i64,
+        pinned_time: i64,
+    },
+    /// DESIGN §8: an earlier (or diverging) state of the environment seen here: a write
+    /// would throw away what was done since.
+    #[error(
+        "environment `{env}` is behind what was seen here: its history ends at event {file_seq}, but event {pinned_seq} ({}) was seen; refusing to write over a newer state\nhint: {}",
+        crate::names::fmt_time(*pinned_time),
+        if *.in_git {
+            "this vault is in git: merge (or check out) the branch that holds the newer state, or after review `keyward trust -e ENV --reason TEXT`"
+        } else {
+            "restore the newer file from a backup, or after review `keyward trust -e ENV --reason TEXT`"
+        }
+    )]
+    Rewound {
+        env: EnvName,
+        pinned_seq: i64,
+        pinned_time: i64,
+        file_seq: i64,
+        in_git: bool,
+    },
+    #[error("pin `{}` is corrupt: {detail}; it is not reset silently\nhint: if you trust the vault as it is, remove the pin and run `keyward trust -e ENV --reason TEXT`", path.display())]
+    PinCorrupt { path: PathBuf, detail: String },
+    #[error("pin `{}` is not a private file (mode {mode:03o})\nhint: check who changed it; `chmod 600` it", path.display())]
+    PinUnsafe { path: PathBuf, mode: u32 },
     #[error(
         "audit chain of `{env}` ({chain}) is broken at event {seq}: {detail}\nhint: the audit trail was edited; compare the file with its git history or a backup before trusting it"
     )]
@@ -403,6 +438,10 @@ impl Error {
             Error::Corrupt { .. }
             | Error::CorruptDb { .. }
             | Error::UnsafeVaultPath { .. }
+            | Error::UnrelatedEnv { .. }
+            | Error::Rewound { .. }
+            | Error::PinCorrupt { .. }
+            | Error::PinUnsafe { .. }
             | Error::BrokenChain { .. } => 6,
             Error::Busy { .. } => 7,
             Error::Findings(_) => 8,

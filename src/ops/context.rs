@@ -11,8 +11,8 @@ use crate::identity::{IdentitySpec, Unlocked, load_identity};
 use crate::names::{EnvName, KeyName};
 use crate::output::Output;
 use crate::vault::journal::Journal;
-use crate::vault::paths::{default_identity_path, default_vault_dir};
-use crate::vault::{EnvDb, Journaled, VaultPaths};
+use crate::vault::paths::{default_identity_path, default_state_dir, default_vault_dir};
+use crate::vault::{EnvDb, History, Journaled, VaultPaths};
 
 /// Environments the identity cannot open, with why.
 pub type Skipped = Vec<(EnvName, Error)>;
@@ -49,8 +49,9 @@ impl Context {
                 "refusing a secret key on the command line, where every process can read it\nhint: put it in KEYWARD_IDENTITY, or in a 0600 file passed with --identity FILE",
             ));
         }
+        let now = clock()?;
         Ok(Context {
-            paths: VaultPaths::new(root),
+            paths: VaultPaths::pinned(root, &default_state_dir()?, now),
             env: cli
                 .env
                 .clone()
@@ -59,7 +60,7 @@ impl Context {
             identity_spec,
             identity: OnceCell::new(),
             out: Output::new(cli.json, cli.quiet),
-            now: clock()?,
+            now,
         })
     }
 
@@ -106,7 +107,26 @@ impl Context {
 
     pub fn open_env_named(&self, env: &EnvName) -> Result<EnvDb> {
         self.paths.require()?;
-        EnvDb::open_read(&self.paths, env, self.identity()?.as_age())
+        let db = EnvDb::open_read(&self.paths, env, self.identity()?.as_age())?;
+        self.warn_if_behind(&db);
+        Ok(db)
+    }
+
+    /// DESIGN §8: reading an earlier state goes on, but says so, and what to do.
+    fn warn_if_behind(&self, db: &EnvDb) {
+        if let History::Behind {
+            pinned_seq,
+            pinned_time,
+            file_seq,
+        } = db.history()
+        {
+            self.out.warn(&format!(
+                "environment `{}` is behind what was seen here (its history ends at event {file_seq}; event {pinned_seq} was seen at {}): keys this machine saw revoked, retired or expired stay refused; writes are refused until the newer state is back (or `keyward trust -e {} --reason TEXT` after review)",
+                db.env,
+                crate::names::fmt_time(*pinned_time),
+                db.env
+            ));
+        }
     }
 
     /// Open the current environment for a read-modify-write (writer lock held).
@@ -161,7 +181,10 @@ impl Context {
         let identity = self.identity()?;
         for env in self.paths.env_names()? {
             match EnvDb::open_read(&self.paths, &env, identity.as_age()) {
-                Ok(db) => open.push(db),
+                Ok(db) => {
+                    self.warn_if_behind(&db);
+                    open.push(db)
+                }
                 Err(e @ Error::NotARecipient { .. }) => skipped.push((env, e)),
                 Err(e) => return Err(e),
             }

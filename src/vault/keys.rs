@@ -346,7 +346,9 @@ impl EnvDb {
             let mut stmt = self.conn.prepare_cached(&format!(
                 "SELECT {VERSION_COLS} FROM versions v WHERE v.key_id = ?1 ORDER BY v.version"
             ))?;
-            let rows = stmt.query_map([key.id], |r| version_from_row(r, 0))?;
+            let rows = stmt.query_map([key.id], |r| {
+                Ok(self.as_seen(&key.name, version_from_row(r, 0)?))
+            })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })())
     }
@@ -359,7 +361,7 @@ impl EnvDb {
                     "SELECT {VERSION_COLS} FROM versions v WHERE v.key_id = ?1 AND v.version = ?2"
                 ),
                 params![key.id, version],
-                |r| version_from_row(r, 0),
+                |r| Ok(self.as_seen(&key.name, version_from_row(r, 0)?)),
             )
             .optional()?
             .ok_or_else(|| Error::VersionNotFound {
@@ -379,7 +381,7 @@ impl EnvDb {
                     "SELECT {VERSION_COLS} FROM versions v WHERE v.key_id = ?1 ORDER BY v.version DESC LIMIT 1"
                 ),
                 [key.id],
-                |r| version_from_row(r, 0),
+                |r| Ok(self.as_seen(&key.name, version_from_row(r, 0)?)),
             )
             .optional()?
             .ok_or_else(|| Error::Corrupt {
@@ -451,10 +453,9 @@ impl EnvDb {
              ORDER BY k.name"
             ))?;
             let rows = stmt.query_map([], |r| {
-                Ok(KeyState {
-                    meta: key_from_row(r, 0)?,
-                    current: version_from_row(r, 10)?,
-                })
+                let meta = key_from_row(r, 0)?;
+                let current = self.as_seen(&meta.name, version_from_row(r, 10)?);
+                Ok(KeyState { meta, current })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })())
@@ -471,14 +472,24 @@ impl EnvDb {
              WHERE f.fp = ?1"
             ))?;
             let rows = stmt.query_map([&fp[..FP_LEN]], |r| {
-                Ok((
-                    key_from_row(r, 0)?,
-                    version_from_row(r, 10)?,
-                    Withheld(value_at(r, 18)?),
-                ))
+                let key = key_from_row(r, 0)?;
+                let version = self.as_seen(&key.name, version_from_row(r, 10)?);
+                Ok((key, version, Withheld(value_at(r, 18)?)))
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })())
+    }
+}
+
+impl EnvDb {
+    /// DESIGN §8: a version this machine saw revoked, retired or expired stays so,
+    /// whatever an older file says (statuses only move forward, across time too).
+    fn as_seen(&self, name: &KeyName, mut v: VersionInfo) -> VersionInfo {
+        if let Some(seen) = self.pin.as_ref().and_then(|p| p.seen(name.as_str())) {
+            (v.raw_status, v.retire_at, v.expires) =
+                seen.raise(v.version, (v.raw_status, v.retire_at, v.expires));
+        }
+        v
     }
 }
 
@@ -648,12 +659,11 @@ impl EnvDb {
         ))?;
             let rows = stmt.query_map([], |r| {
                 let name: String = r.get(0)?;
-                Ok((
-                    name.parse::<KeyName>()
-                        .map_err(|_| bad(0, "a key name is not a valid name".into()))?,
-                    version_from_row(r, 1)?,
-                    value_at(r, 9)?,
-                ))
+                let name = name
+                    .parse::<KeyName>()
+                    .map_err(|_| bad(0, "a key name is not a valid name".into()))?;
+                let version = self.as_seen(&name, version_from_row(r, 1)?);
+                Ok((name, version, value_at(r, 9)?))
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })())

@@ -12,11 +12,24 @@ use crate::names::EnvName;
 #[derive(Clone, Debug)]
 pub struct VaultPaths {
     pub root: PathBuf,
+    /// Where this machine pins what it saw of the vault (DESIGN §8); `None` for a vault
+    /// being built, which nobody has seen yet.
+    pub pins: Option<crate::vault::pins::PinDir>,
 }
 
 impl VaultPaths {
     pub fn new(root: PathBuf) -> Self {
-        VaultPaths { root }
+        VaultPaths { root, pins: None }
+    }
+
+    /// The vault at `root`, with its pins under `state` (`$XDG_STATE_HOME/keyward`), at
+    /// the time `now` of the command.
+    pub fn pinned(root: PathBuf, state: &Path, now: i64) -> Self {
+        let pins = crate::vault::pins::PinDir::new(state, &root, now);
+        VaultPaths {
+            root,
+            pins: Some(pins),
+        }
     }
     pub fn envs_dir(&self) -> PathBuf {
         self.root.join("envs")
@@ -84,6 +97,15 @@ impl VaultPaths {
 /// The default vault: `$XDG_DATA_HOME/keyward/vault` on Linux.
 pub fn default_vault_dir() -> Result<PathBuf> {
     Ok(project_dirs()?.data_dir().join("vault"))
+}
+
+/// The state directory pins live in: `$XDG_STATE_HOME/keyward` on Linux.
+pub fn default_state_dir() -> Result<PathBuf> {
+    let dirs = project_dirs()?;
+    Ok(dirs
+        .state_dir()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| dirs.data_local_dir().join("state")))
 }
 
 /// The default passphrase-protected identity: `$XDG_CONFIG_HOME/keyward/identity.age`.

@@ -18,6 +18,7 @@ use crate::names::EnvName;
 use crate::recipient::RecipientString;
 use crate::vault::lock::{EnvLock, lock_env};
 use crate::vault::paths::{VaultPaths, nofollow_error, sync_dir};
+use crate::vault::pins::{self, History, Pin};
 use crate::vault::schema::{self, FORMAT_VERSION};
 
 /// An open environment: its decrypted database in memory, and the writer lock when it
@@ -33,6 +34,12 @@ pub struct EnvDb {
     /// the lock.
     pub(in crate::vault) actor_cache: std::cell::RefCell<Option<(crate::audit::Actor, i64)>>,
     pub(in crate::vault) chain_head: std::cell::Cell<Option<[u8; 32]>>,
+    /// How this file relates to what this machine saw before (DESIGN §8).
+    history: History,
+    /// What this machine saw: the versions it saw go out of service stay out.
+    pub(in crate::vault) pin: Option<Pin>,
+    /// `trust`: accept the file as it is and replace the pin on commit.
+    trusting: bool,
 }
 
 impl std::fmt::Debug for EnvDb {
@@ -101,7 +108,7 @@ impl EnvDb {
         env: &EnvName,
         identity: &dyn age::Identity,
     ) -> Result<EnvDb> {
-        Self::open(paths, env, identity, None)
+        Self::open(paths, env, identity, None, false)
     }
 
     /// Open `env` for a read-modify-write: the lock is taken before the read.
@@ -115,7 +122,32 @@ impl EnvDb {
             return Err(Error::EnvNotFound { env: env.clone() });
         }
         let lock = lock_env(&paths.env_lock(env), env)?;
-        Self::open(paths, env, identity, Some(lock))
+        Self::open(paths, env, identity, Some(lock), false)
+    }
+
+    /// Open `env` for writing whatever its pin says (`trust`, after review): the next
+    /// commit replaces the pin. Everything else about the file is checked as usual.
+    pub fn open_trusting(
+        paths: &VaultPaths,
+        env: &EnvName,
+        identity: &dyn age::Identity,
+    ) -> Result<EnvDb> {
+        paths.require()?;
+        if !paths.env_file(env).exists() {
+            return Err(Error::EnvNotFound { env: env.clone() });
+        }
+        let lock = lock_env(&paths.env_lock(env), env)?;
+        Self::open(paths, env, identity, Some(lock), true)
+    }
+
+    /// How the file relates to what this machine saw before.
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// The pin this machine holds for the environment, if any.
+    pub fn pin(&self) -> Option<&Pin> {
+        self.pin.as_ref()
     }
 
     fn open(
@@ -123,6 +155,7 @@ impl EnvDb {
         env: &EnvName,
         identity: &dyn age::Identity,
         lock: Option<EnvLock>,
+        trusting: bool,
     ) -> Result<EnvDb> {
         paths.require()?;
         let path = paths.env_file(env);
@@ -189,12 +222,16 @@ impl EnvDb {
             lock,
             actor_cache: Default::default(),
             chain_head: Default::default(),
+            history: History::Unchecked,
+            pin: None,
+            trusting,
         };
         db.check_meta().map_err(|e| match e {
             Error::Corrupt { detail, .. } | Error::CorruptDb { detail } => corrupt(detail),
             Error::Other(detail) => corrupt(detail),
             other => other,
         })?;
+        db.check_pin()?;
         Ok(db)
     }
 
@@ -218,6 +255,40 @@ impl EnvDb {
                 path,
                 detail: describe_age(&e),
             }),
+        }
+    }
+
+    /// DESIGN §8: compare the file with what this machine saw. An unrelated file is an
+    /// error for every command; an earlier state is an error for writers (reads go on,
+    /// with the statuses seen here). A first open or a later state moves the pin.
+    fn check_pin(&mut self) -> Result<()> {
+        let Some(pins) = self.paths.pins.clone() else {
+            return Ok(());
+        };
+        let pin = pins.load(&self.env)?;
+        if self.trusting {
+            self.pin = pin;
+            return Ok(());
+        }
+        self.history = match &pin {
+            None => History::Fresh,
+            Some(p) => self.located(pins::compare(self, p))?,
+        };
+        self.pin = pin;
+        match self.history {
+            History::Behind {
+                pinned_seq,
+                pinned_time,
+                file_seq,
+            } if self.lock.is_some() => Err(Error::Rewound {
+                env: self.env.clone(),
+                pinned_seq,
+                pinned_time,
+                file_seq,
+                in_git: in_git_work_tree(&self.paths.root),
+            }),
+            History::Fresh | History::Current => self.located(pins.advance(self, false)),
+            _ => Ok(()),
         }
     }
 
@@ -284,6 +355,9 @@ impl EnvDb {
             lock: Some(lock),
             actor_cache: Default::default(),
             chain_head: Default::default(),
+            history: History::Fresh,
+            pin: None,
+            trusting: false,
         };
         db.batch(fill)?;
         db.commit()
@@ -350,6 +424,11 @@ impl EnvDb {
         })?;
         let dir = self.paths.envs_dir();
         sync_dir(&dir).map_err(|e| Error::io("cannot sync", &dir, e))?;
+        // DESIGN §8: this machine now knows the new head (and, after `trust`, nothing
+        // older). The file is already in place: a failure here is reported, not undone.
+        if let Some(pins) = &self.paths.pins {
+            self.located(pins.advance(self, self.trusting))?;
+        }
         Ok(())
     }
 
@@ -431,6 +510,13 @@ fn write_encrypted(tmp: &Path, encryptor: age::Encryptor, data: &[u8]) -> io::Re
     let buffered = w.finish()?;
     let file = buffered.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()
+}
+
+/// Whether `dir` is inside a git work tree (a `.git` in it or above): hints then say
+/// how to get the newer state from git. A file-system check, no subprocess.
+fn in_git_work_tree(dir: &Path) -> bool {
+    let start = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+    start.ancestors().any(|d| d.join(".git").exists())
 }
 
 #[cfg(test)]

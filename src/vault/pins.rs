@@ -1,0 +1,347 @@
+//! Pins (DESIGN §8): what this machine last saw of each environment, kept outside the
+//! vault, so that a replaced or rewound env file is noticed.
+//!
+//! age gives confidentiality, not authenticity: anyone who knows an environment's public
+//! recipients can write a valid env file, and an old file is as valid as a new one. Two
+//! secrets only recipients hold tell them apart: the environment's audit key (random,
+//! made with the environment, never printed) and its lifecycle chain. A pin keeps a
+//! fingerprint of the first and the head of the second. A file is accepted when it has
+//! the same audit key and its chain holds the pinned head at the pinned position; the
+//! pin then advances. Another audit key means an unrelated file (forged, or another
+//! vault's); the same key without the pinned head means an earlier (or diverging) state.
+//!
+//! A pin also remembers the versions this machine has seen go out of service, so that
+//! an older file cannot bring a revoked key back: statuses only move forward.
+//!
+//! Pins live in `$XDG_STATE_HOME/keyward/pins/<vault id>/<env>.json` (the vault id is a
+//! hash of the vault's canonical path): 0600 files in 0700 directories, replaced
+//! atomically under a lock, never moved backwards. An unreadable or corrupt pin is an
+//! error, never a reset.
+
+use std::collections::BTreeMap;
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::names::EnvName;
+use crate::vault::paths::{create_private_dir, sync_dir};
+use crate::vault::schema::*;
+use crate::vault::store::EnvDb;
+
+/// What this machine knows of one environment.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pin {
+    v: u8,
+    /// First 16 bytes of SHA-256 of the environment's audit key, in hex.
+    audit_key: String,
+    /// The lifecycle chain's head when last seen: its sequence number, hash and time.
+    pub seq: i64,
+    pub hash: String,
+    pub time: i64,
+    /// Per key, what was seen out of service (statuses only move forward).
+    #[serde(default)]
+    seen: BTreeMap<String, Seen>,
+}
+
+/// The out-of-service versions of one key seen here.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seen {
+    /// Every version up to this one was seen retired, revoked or expired.
+    dead: u32,
+    /// Whether version `dead` itself was seen revoked (for the message).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    revoked: bool,
+    /// Versions up to `.0` were seen retiring, verifying until `.1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    grace: Option<(u32, i64)>,
+    /// Versions up to `.0` were seen expired, at `.1` at the latest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expired: Option<(u32, i64)>,
+}
+
+impl Seen {
+    /// A version as read from the file — `(status, retire_at, expires)` — raised to
+    /// what was seen here: never less out of service than this machine saw it.
+    pub fn raise(
+        &self,
+        version: u32,
+        (status, retire_at, expires): (i64, Option<i64>, Option<i64>),
+    ) -> (i64, Option<i64>, Option<i64>) {
+        let earlier = |a: Option<i64>, b: i64| Some(a.map_or(b, |a| a.min(b)));
+        let expires = match self.expired {
+            Some((v, at)) if version <= v => earlier(expires, at),
+            _ => expires,
+        };
+        if version < self.dead || (version == self.dead && !self.revoked) {
+            return (status.max(ST_RETIRED), retire_at, expires);
+        }
+        if version == self.dead {
+            return (ST_REVOKED, retire_at, expires);
+        }
+        match self.grace {
+            Some((v, until)) if version <= v && status == ST_ACTIVE => {
+                (ST_RETIRING, earlier(retire_at, until), expires)
+            }
+            _ => (status, retire_at, expires),
+        }
+    }
+
+    fn merge(&mut self, other: &Seen) {
+        if other.dead > self.dead || (other.dead == self.dead && other.revoked) {
+            self.revoked = other.revoked;
+        }
+        self.dead = self.dead.max(other.dead);
+        let widest = |a: Option<(u32, i64)>, b: Option<(u32, i64)>| match (a, b) {
+            (Some(a), Some(b)) => Some((a.0.max(b.0), a.1.min(b.1))),
+            (a, b) => a.or(b),
+        };
+        self.grace = widest(self.grace, other.grace);
+        self.expired = widest(self.expired, other.expired);
+    }
+}
+
+/// How an opened file relates to its pin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum History {
+    /// Never seen here (a first open: trust on first use).
+    Fresh,
+    /// Holds the pinned head: the same state, or a later one.
+    Current,
+    /// Has the pinned audit key but not the pinned head: an earlier state (an older
+    /// branch, a restored backup) or a diverging one. Reads warn; writes are refused.
+    Behind {
+        pinned_seq: i64,
+        pinned_time: i64,
+        file_seq: i64,
+    },
+    /// Not checked (no state directory; `trust`; a vault being created).
+    Unchecked,
+}
+
+/// Where a vault's pins live.
+#[derive(Clone, Debug)]
+pub struct PinDir {
+    dir: PathBuf,
+    /// The time of the command: what counts as expired or past its grace.
+    now: i64,
+}
+
+impl PinDir {
+    /// The pins of the vault at `root`, under `state` (`$XDG_STATE_HOME/keyward`).
+    pub fn new(state: &Path, root: &Path, now: i64) -> PinDir {
+        let canonical = fs::canonicalize(root).unwrap_or_else(|_| {
+            std::env::current_dir()
+                .map(|d| d.join(root))
+                .unwrap_or_else(|_| root.to_owned())
+        });
+        let id = hex::encode(&Sha256::digest(canonical.as_os_str().as_encoded_bytes())[..12]);
+        PinDir {
+            dir: state.join("pins").join(id),
+            now,
+        }
+    }
+
+    fn file(&self, env: &EnvName) -> PathBuf {
+        self.dir.join(format!("{env}.json"))
+    }
+
+    /// The pin of `env`, if this machine has seen it. A pin that cannot be read, is
+    /// readable by others or does not parse is an error: silently starting over would
+    /// turn any replaced file into a first open.
+    pub fn load(&self, env: &EnvName) -> Result<Option<Pin>> {
+        let path = self.file(env);
+        let meta = match fs::symlink_metadata(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io("cannot read pin", &path, e)),
+        };
+        if !meta.is_file() || meta.mode() & 0o077 != 0 {
+            return Err(Error::PinUnsafe {
+                path,
+                mode: meta.mode() & 0o777,
+            });
+        }
+        let bytes = fs::read(&path).map_err(|e| Error::io("cannot read pin", &path, e))?;
+        let pin: Pin = serde_json::from_slice(&bytes).map_err(|e| Error::PinCorrupt {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+        if pin.v != 1 || pin.hash.len() != 64 || pin.audit_key.len() != 32 {
+            return Err(Error::PinCorrupt {
+                path,
+                detail: "unknown version or malformed hash".into(),
+            });
+        }
+        Ok(Some(pin))
+    }
+
+    /// Record what `db` holds now: under the pin's lock, merged with what is stored (a
+    /// concurrent command's advance is never lost, and the head never moves back), then
+    /// replaced atomically. `replace`: take `db`'s head even if it does not extend the
+    /// stored one (`trust`).
+    pub fn advance(&self, db: &EnvDb, replace: bool) -> Result<()> {
+        create_private_dir(self.dir.parent().expect("pins/<id>"))?;
+        create_private_dir(&self.dir)?;
+        let lock_path = self.dir.join(format!("{}.lock", db.env));
+        let lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(crate::sys::O_NOFOLLOW)
+            .open(&lock_path)
+            .map_err(|e| Error::io("cannot open pin lock", &lock_path, e))?;
+        lock.lock()
+            .map_err(|e| Error::io("cannot lock pin", &lock_path, e))?;
+        let mut pin = snapshot(db, self.now)?;
+        if let Some(old) = self.load(&db.env)? {
+            let same_env = old.audit_key == pin.audit_key;
+            if same_env {
+                for (k, s) in &old.seen {
+                    pin.seen.entry(k.clone()).or_default().merge(s);
+                }
+            }
+            if !replace && same_env && old.seq > pin.seq {
+                // Another command saw a later state meanwhile: keep its head.
+                pin.seq = old.seq;
+                pin.hash = old.hash.clone();
+                pin.time = old.time;
+            }
+            if pin == old {
+                return Ok(());
+            }
+        }
+        let path = self.file(&db.env);
+        let tmp = self.dir.join(format!(".{}.json.tmp", db.env));
+        let _ = fs::remove_file(&tmp);
+        let write = || -> std::io::Result<()> {
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .custom_flags(crate::sys::O_NOFOLLOW)
+                .open(&tmp)?;
+            f.write_all(&serde_json::to_vec(&pin).expect("plain struct"))?;
+            f.sync_all()?;
+            fs::rename(&tmp, &path)?;
+            sync_dir(&self.dir)
+        };
+        write().map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            Error::io("cannot write pin", &path, e)
+        })
+    }
+}
+
+/// Compare a freshly opened file with its pin (see the module docs).
+pub fn compare(db: &EnvDb, pin: &Pin) -> Result<History> {
+    if audit_key_fingerprint(db)? != pin.audit_key {
+        return Err(Error::UnrelatedEnv {
+            env: db.env.clone(),
+            path: db.path.clone(),
+            pinned_seq: pin.seq,
+            pinned_time: pin.time,
+        });
+    }
+    let at: Option<Vec<u8>> = db
+        .conn
+        .query_row("SELECT hash FROM events WHERE seq = ?1", [pin.seq], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if at.is_some_and(|h| hex::encode(h) == pin.hash) {
+        return Ok(History::Current);
+    }
+    let (file_seq, _, _) = head(db)?;
+    Ok(History::Behind {
+        pinned_seq: pin.seq,
+        pinned_time: pin.time,
+        file_seq,
+    })
+}
+
+fn audit_key_fingerprint(db: &EnvDb) -> Result<String> {
+    let key = db.audit_key()?;
+    Ok(hex::encode(&Sha256::digest(&key[..])[..16]))
+}
+
+/// The lifecycle chain's head: `(seq, hash, time)`; `(0, [], 0)` for an empty chain.
+fn head(db: &EnvDb) -> Result<(i64, Vec<u8>, i64)> {
+    Ok(db
+        .conn
+        .query_row(
+            "SELECT seq, hash, time FROM events ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?
+        .unwrap_or((0, Vec::new(), 0)))
+}
+
+/// The pin `db` would leave: its audit key, its head, and every version out of service
+/// at `now` (one query over the versions that are not plainly active).
+fn snapshot(db: &EnvDb, now: i64) -> Result<Pin> {
+    let (seq, hash, time) = head(db)?;
+    let mut seen: BTreeMap<String, Seen> = BTreeMap::new();
+    let mut stmt = db.conn.prepare(
+        "SELECT k.name, v.version, v.status, v.retire_at, v.expires FROM versions v
+         JOIN keys k ON k.id = v.key_id
+         WHERE v.status != ?1 OR (v.expires IS NOT NULL AND v.expires <= ?2)",
+    )?;
+    let rows = stmt.query_map(params![ST_ACTIVE, now], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, u32>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, Option<i64>>(3)?,
+            r.get::<_, Option<i64>>(4)?,
+        ))
+    })?;
+    for row in rows {
+        let (name, version, status, retire_at, expires) = row?;
+        let s = seen.entry(name).or_default();
+        let over = retire_at.is_some_and(|t| t <= now);
+        if let Some(at) = expires.filter(|e| *e <= now) {
+            s.merge(&Seen {
+                expired: Some((version, at)),
+                ..Seen::default()
+            });
+        }
+        if status == ST_RETIRED || status == ST_REVOKED || (status == ST_RETIRING && over) {
+            s.merge(&Seen {
+                dead: version,
+                revoked: status == ST_REVOKED,
+                ..Seen::default()
+            });
+        } else if let (ST_RETIRING, Some(until)) = (status, retire_at) {
+            s.merge(&Seen {
+                grace: Some((version, until)),
+                ..Seen::default()
+            });
+        }
+    }
+    Ok(Pin {
+        v: 1,
+        audit_key: audit_key_fingerprint(db)?,
+        seq,
+        hash: hex::encode(hash),
+        time,
+        seen,
+    })
+}
+
+impl Pin {
+    /// What was seen out of service of key `name`.
+    pub fn seen(&self, name: &str) -> Option<&Seen> {
+        self.seen.get(name)
+    }
+}

@@ -82,6 +82,9 @@ _keyward() {
             keyward,show)
                 cmd="keyward__subcmd__show"
                 ;;
+            keyward,trust)
+                cmd="keyward__subcmd__trust"
+                ;;
             keyward,unlock)
                 cmd="keyward__subcmd__unlock"
                 ;;
@@ -214,6 +217,9 @@ _keyward() {
             keyward__subcmd__help,show)
                 cmd="keyward__subcmd__help__subcmd__show"
                 ;;
+            keyward__subcmd__help,trust)
+                cmd="keyward__subcmd__help__subcmd__trust"
+                ;;
             keyward__subcmd__help,unlock)
                 cmd="keyward__subcmd__help__subcmd__unlock"
                 ;;
@@ -272,7 +278,7 @@ _keyward() {
 
     case "${cmd}" in
         keyward)
-            opts="-i -e -q -h -V --vault --identity --env --json --quiet --help --version init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help"
+            opts="-i -e -q -h -V --vault --identity --env --json --quiet --help --version init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard trust scan completions __agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -573,7 +579,7 @@ _keyward() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -635,7 +641,7 @@ _keyward() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -1148,7 +1154,7 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__help)
-            opts="init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard scan completions __agent help"
+            opts="init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard trust scan completions __agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1582,6 +1588,20 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__help__subcmd__trust)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2216,6 +2236,44 @@ _keyward() {
                 return 0
             fi
             case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__trust)
+            opts="-i -e -q -h --reason --yes --vault --identity --env --json --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

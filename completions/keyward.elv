@@ -50,6 +50,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand audit 'Show the audit trail: lifecycle and access events, merged in time order'
             cand access 'List, grant or revoke the recipients of an environment'
             cand offboard 'Remove a recipient from every environment and rotate every key they could read'
+            cand trust 'Accept the environment file as it is now, after review'
             cand scan 'Scan files, directory trees or stdin for leaked keys'
             cand completions 'Print a shell completion script'
             cand __agent 'Runs the agent process (started by `keyward unlock`)'
@@ -531,6 +532,20 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'keyward;trust'= {
+            cand --reason 'Why (required; recorded in the audit trail)'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --yes 'Do not ask (needed without a terminal)'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'keyward;scan'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
@@ -594,6 +609,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand audit 'Show the audit trail: lifecycle and access events, merged in time order'
             cand access 'List, grant or revoke the recipients of an environment'
             cand offboard 'Remove a recipient from every environment and rotate every key they could read'
+            cand trust 'Accept the environment file as it is now, after review'
             cand scan 'Scan files, directory trees or stdin for leaked keys'
             cand completions 'Print a shell completion script'
             cand __agent 'Runs the agent process (started by `keyward unlock`)'
@@ -665,6 +681,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;help;access;revoke'= {
         }
         &'keyward;help;offboard'= {
+        }
+        &'keyward;help;trust'= {
         }
         &'keyward;help;scan'= {
         }

@@ -155,10 +155,11 @@ pub enum Action {
     Run = 12,
     Export = 13,
     Verify = 14,
+    Trust = 15,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::Init,
         Action::EnvAdd,
         Action::Generate,
@@ -174,6 +175,7 @@ impl Action {
         Action::Run,
         Action::Export,
         Action::Verify,
+        Action::Trust,
     ];
 
     /// The name in audit output, filters and the canonical (hashed) form.
@@ -194,6 +196,7 @@ impl Action {
             Action::Run => "run",
             Action::Export => "export",
             Action::Verify => "verify",
+            Action::Trust => "trust",
         }
     }
 
@@ -428,6 +431,7 @@ mod tests {
             (12, "run"),
             (13, "export"),
             (14, "verify"),
+            (15, "trust"),
         ];
         assert_eq!(pinned.len(), Action::ALL.len());
         for (code, name) in pinned {
@@ -435,7 +439,7 @@ mod tests {
             assert_eq!(a.as_str(), name);
             assert_eq!(name.parse::<Action>().unwrap().code(), code);
         }
-        assert!(Action::from_code(15).is_none());
+        assert!(Action::from_code(16).is_none());
         assert!(Action::from_code(-1).is_none());
     }
 

@@ -87,6 +87,7 @@ pub enum Command {
     Audit(cmd::audit::AuditArgs),
     Access(cmd::access::AccessArgs),
     Offboard(cmd::offboard::OffboardArgs),
+    Trust(cmd::trust::TrustArgs),
     Scan(cmd::scan::ScanArgs),
     Completions(cmd::completions::CompletionsArgs),
     /// Runs the agent process (started by `keyward unlock`).

@@ -37,6 +37,12 @@ pub enum Error {
     // ---- 2: usage
     #[error("{0}")]
     Usage(String),
+    #[error(
+        "this changes the vault and there is no terminal to ask on\nhint: add --yes to confirm"
+    )]
+    NeedsYes,
+    #[error("cancelled; nothing was changed")]
+    Cancelled,
 
     // ---- 3: not found
     #[error("no vault at `{}`\nhint: run `keyward init` or point --vault / KEYWARD_VAULT at an existing vault", path.display())]
@@ -417,7 +423,7 @@ impl Error {
     /// The only mapping from errors to exit codes (DESIGN §6).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) => 2,
+            Error::Usage(_) | Error::NeedsYes | Error::Cancelled => 2,
             Error::VaultNotFound { .. }
             | Error::EnvNotFound { .. }
             | Error::KeyNotFound { .. }

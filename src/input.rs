@@ -53,6 +53,21 @@ pub fn read_presented(prompt: &str, limit: usize) -> Result<Secret> {
     Ok(Secret::new(std::mem::take(&mut *buf)))
 }
 
+/// Ask a yes/no question on the terminal; `false` unless the answer is yes. Without a
+/// terminal nothing is asked: the command needs `--yes` (a usage error, exit 2), so a
+/// CI job never hangs and never says yes by accident.
+pub fn confirm(question: &str) -> Result<bool> {
+    if !io::stdin().is_terminal() {
+        return Err(Error::NeedsYes);
+    }
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| Error::io("cannot read the answer from", "stdin", e))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
 /// The rules every stored value obeys, wherever it came from (stdin, a .env file).
 pub fn check_value(value: &Secret) -> Result<()> {
     if value.is_empty() {

@@ -21,6 +21,7 @@ pub mod run;
 pub mod scan;
 pub mod set;
 pub mod show;
+pub mod trust;
 pub mod unlock;
 pub mod verify;
 
@@ -115,5 +116,6 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Offboard(a) => offboard::run(a, &ctx),
         Command::Scan(a) => scan::run(a, &ctx),
         Command::Completions(a) => completions::run(a, &ctx),
+        Command::Trust(a) => trust::run(a, &ctx),
     }
 }

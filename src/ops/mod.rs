@@ -16,6 +16,7 @@ pub mod release;
 pub mod revoke;
 pub mod rotate;
 pub mod run;
+pub mod trust;
 pub mod verify;
 
 pub use context::{Context, Skipped};

@@ -275,7 +275,7 @@ fn audit_key_fingerprint(db: &EnvDb) -> Result<String> {
 }
 
 /// The lifecycle chain's head: `(seq, hash, time)`; `(0, [], 0)` for an empty chain.
-fn head(db: &EnvDb) -> Result<(i64, Vec<u8>, i64)> {
+pub fn head(db: &EnvDb) -> Result<(i64, Vec<u8>, i64)> {
     Ok(db
         .conn
         .query_row(

@@ -1,0 +1,45 @@
+//! `keyward trust`: accept an environment file that does not extend what this machine
+//! saw (a rewound or replaced file), after review.
+
+use clap::Args;
+
+use super::Context;
+use crate::error::Result;
+use crate::ops::trust::{self, Trust};
+
+/// Accept the environment file as it is now, after review
+///
+/// keyward remembers (outside the vault) the history it last saw of each environment. A
+/// file that does not extend it — an older state (an old branch, a restored backup) or
+/// a different file altogether (replaced, forged, another vault's) — is refused for
+/// writing, and a different file for reading too. After you have reviewed the file (its
+/// keys, its recipients, its history: `keyward show`, `access list`, `audit`, or git),
+/// `trust` accepts it: it prints what changed, records a `trust` event with your reason,
+/// and remembers the file's history from now on. Versions this machine saw revoked or
+/// retired stay refused if the file is an earlier state of the same environment.
+///
+/// On a terminal it asks before changing anything; without one it needs --yes.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  keyward trust -e prod --reason 'restored from backup after disk loss'\n  keyward trust -e dev --reason 'reviewed: reset to main' --yes"
+)]
+pub struct TrustArgs {
+    /// Why (required; recorded in the audit trail)
+    #[arg(long, value_name = "TEXT", required = true)]
+    pub reason: String,
+
+    /// Do not ask (needed without a terminal)
+    #[arg(long)]
+    pub yes: bool,
+}
+
+pub fn run(args: TrustArgs, ctx: &Context) -> Result<()> {
+    let trusted = trust::trust(
+        ctx,
+        Trust {
+            reason: args.reason,
+            yes: args.yes,
+        },
+    )?;
+    ctx.out.render(&trusted)
+}

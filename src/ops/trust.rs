@@ -1,0 +1,138 @@
+//! `keyward trust` (DESIGN §8): accept an environment file whose history does not extend
+//! what this machine saw, after review. Shows the difference, asks (or needs `--yes`),
+//! records a `trust` event, and replaces the pin with the file's head on commit.
+
+use serde::Serialize;
+
+use crate::audit::Action;
+use crate::error::{Error, Result};
+use crate::names::{EnvName, fmt_time};
+use crate::ops::Context;
+use crate::output::{Output, Render};
+use crate::vault::EnvDb;
+use crate::vault::pins::{self, History};
+
+/// A request to trust the current environment.
+#[derive(Debug)]
+pub struct Trust {
+    pub reason: String,
+    pub yes: bool,
+}
+
+/// A chain head: where a history ends.
+#[derive(Debug, Serialize)]
+pub struct Head {
+    pub seq: i64,
+    pub time: String,
+    pub hash: String,
+}
+
+/// What was accepted.
+#[derive(Debug, Serialize)]
+pub struct Trusted {
+    pub env: EnvName,
+    /// How the file related to what was seen: `fresh` (nothing pinned), `current`,
+    /// `behind` (an earlier or diverging state), `unrelated` (another audit key).
+    pub relation: &'static str,
+    /// The head this machine had seen, if any.
+    pub pinned: Option<Head>,
+    /// The file's head before the `trust` event.
+    pub file: Head,
+    /// Who can decrypt the file now.
+    pub recipients: Vec<String>,
+}
+
+pub fn trust(ctx: &Context, req: Trust) -> Result<Trusted> {
+    let identity = ctx.identity()?;
+    let mut db = EnvDb::open_trusting(&ctx.paths, &ctx.env, identity.as_age())?;
+    let report = describe(&db)?;
+    // Shown before the question: this is what the person is asked to accept.
+    if !ctx.out.json {
+        report.human(&ctx.out)?;
+    }
+    if !req.yes && !crate::input::confirm(&format!("trust `{}` as it is now?", db.env))? {
+        return Err(Error::Cancelled);
+    }
+    let actor = ctx.actor()?;
+    let now = ctx.now();
+    db.batch(|tx| {
+        tx.record(
+            &actor,
+            Action::Trust,
+            None,
+            None,
+            Some(req.reason.as_str()),
+            now,
+        )
+    })?;
+    db.commit()?;
+    Ok(report)
+}
+
+/// The difference between the pin and the file, for review.
+fn describe(db: &EnvDb) -> Result<Trusted> {
+    let relation = match db.pin() {
+        None => "fresh",
+        Some(pin) => match pins::compare(db, pin) {
+            Ok(History::Current) => "current",
+            Ok(_) => "behind",
+            Err(Error::UnrelatedEnv { .. }) => "unrelated",
+            Err(e) => return Err(e),
+        },
+    };
+    let pinned = db.pin().map(|p| Head {
+        seq: p.seq,
+        time: fmt_time(p.time),
+        hash: p.hash.clone(),
+    });
+    let (seq, hash, time) = pins::head(db)?;
+    Ok(Trusted {
+        env: db.env.clone(),
+        relation,
+        pinned,
+        file: Head {
+            seq,
+            time: fmt_time(time),
+            hash: hex::encode(hash),
+        },
+        recipients: db
+            .recipient_strings()?
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect(),
+    })
+}
+
+impl Render for Trusted {
+    /// Printed before the question (on stderr: the answer is the only data).
+    fn human(&self, out: &Output) -> Result<()> {
+        let what = match self.relation {
+            "fresh" => "this machine has not seen it before",
+            "current" => "it already holds the history seen here",
+            "behind" => "it is an earlier (or diverging) state of the history seen here",
+            _ => {
+                "it is NOT the environment seen here (another audit key): a replaced or forged file, or another vault's"
+            }
+        };
+        out.note(&format!("environment `{}`: {what}", self.env));
+        if let Some(p) = &self.pinned {
+            out.note(&format!(
+                "  seen here: event {} at {} ({}…)",
+                p.seq,
+                p.time,
+                &p.hash[..12]
+            ));
+        }
+        out.note(&format!(
+            "  the file:  event {} at {} ({}…)",
+            self.file.seq,
+            self.file.time,
+            &self.file.hash.get(..12).unwrap_or("")
+        ));
+        out.note(&format!(
+            "  recipients in the file (who can read what you write next): {}",
+            self.recipients.join(", ")
+        ));
+        Ok(())
+    }
+}

@@ -173,6 +173,11 @@ pub enum Error {
         file_seq: i64,
         in_git: bool,
     },
+    /// DESIGN §8: the access journal lost events this machine saw.
+    #[error(
+        "the access journal of `{env}` has lost events: event {seen_seq} was seen here and is gone (the journal was deleted or cut back)\nhint: restore `journal/{env}.db` from a backup; to accept the loss after review, `keyward trust -e {env} --reason TEXT`"
+    )]
+    JournalGap { env: EnvName, seen_seq: i64 },
     #[error("pin `{}` is corrupt: {detail}; it is not reset silently\nhint: if you trust the vault as it is, remove the pin and run `keyward trust -e ENV --reason TEXT`", path.display())]
     PinCorrupt { path: PathBuf, detail: String },
     #[error("pin `{}` is not a private file (mode {mode:03o})\nhint: check who changed it; `chmod 600` it", path.display())]
@@ -447,6 +452,7 @@ impl Error {
             | Error::UnrelatedEnv { .. }
             | Error::Rewound { .. }
             | Error::PinCorrupt { .. }
+            | Error::JournalGap { .. }
             | Error::PinUnsafe { .. }
             | Error::BrokenChain { .. } => 6,
             Error::Busy { .. } => 7,

@@ -339,3 +339,61 @@ fn a_corrupt_or_exposed_pin_is_an_error_not_a_reset() {
     fs::set_permissions(&dev, fs::Permissions::from_mode(0o600)).unwrap();
     kw.cmd(["get", "A"]).assert().success();
 }
+
+#[test]
+fn a_deleted_journal_is_noticed_by_audit_while_reads_go_on_with_a_warning() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    for _ in 0..3 {
+        kw.cmd(["get", "A"]).assert().success();
+    }
+    for f in ["dev.db", "dev.db-wal", "dev.db-shm"] {
+        let _ = fs::remove_file(kw.vault().join("journal").join(f));
+    }
+    // Nothing to read back: audit says what is missing.
+    kw.cmd(["audit"])
+        .assert()
+        .code(6)
+        .stderr(contains("has lost events: event 3 was seen here"));
+    // Reads go on (the history is gone either way), and say so.
+    kw.cmd(["get", "A"])
+        .assert()
+        .success()
+        .stderr(contains("has lost events seen here"));
+    // The gap is remembered: the new journal alone does not pass.
+    kw.cmd(["audit", "verify"])
+        .assert()
+        .code(6)
+        .stderr(contains("lost events"));
+    kw.cmd(["audit"]).assert().code(6);
+    kw.cmd([
+        "trust",
+        "--reason",
+        "journal lost with the old laptop",
+        "--yes",
+    ])
+    .assert()
+    .success();
+    kw.cmd(["audit", "verify"]).assert().success();
+    kw.cmd(["get", "A"])
+        .assert()
+        .success()
+        .stderr(contains("lost").not());
+}
+
+#[test]
+fn a_journal_cut_back_is_noticed_by_audit() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    for _ in 0..5 {
+        kw.cmd(["get", "A"]).assert().success();
+    }
+    let conn = rusqlite::Connection::open(kw.journal_file("dev")).unwrap();
+    conn.execute("DELETE FROM journal WHERE seq > 2", [])
+        .unwrap();
+    drop(conn);
+    kw.cmd(["audit", "verify"])
+        .assert()
+        .code(6)
+        .stderr(contains("event 5 was seen here and is gone"));
+}

@@ -170,7 +170,15 @@ impl Context {
             keys.iter().map(|(k, v)| event(Some(k), Some(*v))).collect()
         };
         let key = db.audit_key()?;
-        Journal::open(&self.paths, &db.env)?.append_all(&key, events)
+        let journaled = Journal::open(&self.paths, &db.env)?.append_all(&key, events)?;
+        if let Some(seen) = journaled.gap() {
+            // The history is gone either way; refusing would not bring it back.
+            self.out.warn(&format!(
+                "the access journal of `{}` has lost events seen here (up to event {seen}); this access is recorded, but `keyward audit` refuses to pass over the gap until `keyward trust -e {} --reason TEXT`",
+                db.env, db.env
+            ));
+        }
+        Ok(journaled)
     }
 
     /// Every environment in the vault: those this identity opens, and the others with

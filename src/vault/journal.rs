@@ -22,6 +22,7 @@ use crate::vault::seal;
 #[derive(Debug)]
 pub struct Journaled {
     events: u64,
+    gap: Option<i64>,
 }
 
 impl Journaled {
@@ -29,12 +30,21 @@ impl Journaled {
     pub fn events(&self) -> u64 {
         self.events
     }
+
+    /// The journal had lost events this machine saw (deleted or cut back): the last
+    /// sequence number seen. The append went on (the history is gone either way);
+    /// `audit` refuses to pass over it.
+    pub fn gap(&self) -> Option<i64> {
+        self.gap
+    }
 }
 
 pub struct Journal {
     conn: Connection,
     env: EnvName,
     path: PathBuf,
+    /// Where this machine pins the journal's head (DESIGN §8).
+    pins: Option<crate::vault::pins::PinDir>,
 }
 
 impl Journal {
@@ -89,12 +99,22 @@ impl Journal {
             conn,
             env: env.clone(),
             path,
+            pins: paths.pins.clone(),
         })
     }
 
     /// Open the journal of `env` if it exists (reading never creates one).
     pub fn open_existing(paths: &VaultPaths, env: &EnvName) -> Result<Option<Journal>> {
         if std::fs::symlink_metadata(paths.journal(env)).is_err() {
+            // A journal this machine appended to is gone: deleted, not never made.
+            if let Some(pins) = &paths.pins
+                && let (Some((seq, _)), _) | (_, Some(seq)) = pins.journal_pin(env)?
+            {
+                return Err(Error::JournalGap {
+                    env: env.clone(),
+                    seen_seq: seq,
+                });
+            }
             return Ok(None);
         }
         Journal::open(paths, env).map(Some)
@@ -137,6 +157,23 @@ impl Journal {
             )
             .optional()
             .map_err(wrap)?;
+        // DESIGN §8: the head this machine saw must still be there.
+        let (pinned, old_gap) = match &self.pins {
+            Some(pins) => pins.journal_pin(&self.env)?,
+            None => (None, None),
+        };
+        let gap = match &pinned {
+            Some((pseq, phash)) => {
+                let at: Option<Vec<u8>> = tx
+                    .query_row("SELECT hash FROM journal WHERE seq = ?1", [pseq], |r| {
+                        r.get(0)
+                    })
+                    .optional()
+                    .map_err(wrap)?;
+                (at.map(hex::encode).as_deref() != Some(phash.as_str())).then_some(*pseq)
+            }
+            None => None,
+        };
         let (mut seq, mut prev) = match last {
             None => (0, GENESIS),
             Some((seq, hash)) => (
@@ -165,7 +202,13 @@ impl Journal {
         }
         tx.commit().map_err(wrap)?;
         self.settle();
-        Ok(Journaled { events: n })
+        if let Some(pins) = &self.pins {
+            pins.advance_journal(&self.env, (seq, hex::encode(prev)), gap)?;
+        }
+        Ok(Journaled {
+            events: n,
+            gap: gap.or(old_gap),
+        })
     }
 
     /// Every access event, oldest first, unsealed and chain-checked.
@@ -207,6 +250,22 @@ impl Journal {
             out.push(event);
             prev = hash;
             expect += 1;
+        }
+        // DESIGN §8: the history this machine saw must still be there.
+        if let Some(pins) = &self.pins {
+            let (pinned, gap) = pins.journal_pin(&self.env)?;
+            let lost = gap.or(pinned.and_then(|(pseq, phash)| {
+                let kept = out
+                    .iter()
+                    .any(|e| e.seq == pseq && hex::encode(e.hash) == phash);
+                (!kept).then_some(pseq)
+            }));
+            if let Some(seen_seq) = lost {
+                return Err(Error::JournalGap {
+                    env: self.env.clone(),
+                    seen_seq,
+                });
+            }
         }
         Ok(out)
     }

@@ -34,6 +34,9 @@ use crate::vault::paths::{create_private_dir, sync_dir};
 use crate::vault::schema::*;
 use crate::vault::store::EnvDb;
 
+/// A journal head as pinned: its sequence number and hash (hex).
+pub type JournalHead = (i64, String);
+
 /// What this machine knows of one environment.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,6 +51,13 @@ pub struct Pin {
     /// Per key, what was seen out of service (statuses only move forward).
     #[serde(default)]
     seen: BTreeMap<String, Seen>,
+    /// The access journal's head when last appended to or read here: `(seq, hash)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    journal: Option<(i64, String)>,
+    /// The journal lost events this machine saw (deleted or cut back): the sequence
+    /// number last seen. Kept until `trust`, so `audit` never passes over the gap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    journal_gap: Option<i64>,
 }
 
 /// The out-of-service versions of one key seen here.
@@ -188,20 +198,7 @@ impl PinDir {
     /// replaced atomically. `replace`: take `db`'s head even if it does not extend the
     /// stored one (`trust`).
     pub fn advance(&self, db: &EnvDb, replace: bool) -> Result<()> {
-        create_private_dir(self.dir.parent().expect("pins/<id>"))?;
-        create_private_dir(&self.dir)?;
-        let lock_path = self.dir.join(format!("{}.lock", db.env));
-        let lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(crate::sys::O_NOFOLLOW)
-            .open(&lock_path)
-            .map_err(|e| Error::io("cannot open pin lock", &lock_path, e))?;
-        lock.lock()
-            .map_err(|e| Error::io("cannot lock pin", &lock_path, e))?;
+        let _lock = self.lock(&db.env)?;
         let mut pin = snapshot(db, self.now)?;
         if let Some(old) = self.load(&db.env)? {
             let same_env = old.audit_key == pin.audit_key;
@@ -209,6 +206,10 @@ impl PinDir {
                 for (k, s) in &old.seen {
                     pin.seen.entry(k.clone()).or_default().merge(s);
                 }
+            }
+            if same_env && !replace {
+                pin.journal = old.journal.clone();
+                pin.journal_gap = old.journal_gap;
             }
             if !replace && same_env && old.seq > pin.seq {
                 // Another command saw a later state meanwhile: keep its head.
@@ -220,8 +221,33 @@ impl PinDir {
                 return Ok(());
             }
         }
-        let path = self.file(&db.env);
-        let tmp = self.dir.join(format!(".{}.json.tmp", db.env));
+        self.store(&db.env, &pin, true)
+    }
+
+    /// Take the pin's lock (held until the returned file is dropped).
+    fn lock(&self, env: &EnvName) -> Result<fs::File> {
+        create_private_dir(self.dir.parent().expect("pins/<id>"))?;
+        create_private_dir(&self.dir)?;
+        let lock_path = self.dir.join(format!("{env}.lock"));
+        let lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(crate::sys::O_NOFOLLOW)
+            .open(&lock_path)
+            .map_err(|e| Error::io("cannot open pin lock", &lock_path, e))?;
+        lock.lock()
+            .map_err(|e| Error::io("cannot lock pin", &lock_path, e))?;
+        Ok(lock)
+    }
+
+    /// Replace the pin atomically (temp file, rename). `durable`: fsync too — for
+    /// lifecycle heads; a journal head lost in a crash only makes the next check laxer.
+    fn store(&self, env: &EnvName, pin: &Pin, durable: bool) -> Result<()> {
+        let path = self.file(env);
+        let tmp = self.dir.join(format!(".{env}.json.tmp"));
         let _ = fs::remove_file(&tmp);
         let write = || -> std::io::Result<()> {
             let mut f = OpenOptions::new()
@@ -230,15 +256,48 @@ impl PinDir {
                 .mode(0o600)
                 .custom_flags(crate::sys::O_NOFOLLOW)
                 .open(&tmp)?;
-            f.write_all(&serde_json::to_vec(&pin).expect("plain struct"))?;
-            f.sync_all()?;
+            f.write_all(&serde_json::to_vec(pin).expect("plain struct"))?;
+            if durable {
+                f.sync_all()?;
+            }
             fs::rename(&tmp, &path)?;
-            sync_dir(&self.dir)
+            if durable { sync_dir(&self.dir) } else { Ok(()) }
         };
         write().map_err(|e| {
             let _ = fs::remove_file(&tmp);
             Error::io("cannot write pin", &path, e)
         })
+    }
+
+    /// The journal head this machine saw, and whether a gap was found before.
+    pub fn journal_pin(&self, env: &EnvName) -> Result<(Option<JournalHead>, Option<i64>)> {
+        Ok(self
+            .load(env)?
+            .map(|p| (p.journal, p.journal_gap))
+            .unwrap_or_default())
+    }
+
+    /// After an append or a full read: the journal's head is `head`; `gap`: it had lost
+    /// events seen here (kept until `trust`). No pin yet: nothing to record.
+    pub fn advance_journal(
+        &self,
+        env: &EnvName,
+        head: (i64, String),
+        gap: Option<i64>,
+    ) -> Result<()> {
+        let _lock = self.lock(env)?;
+        let Some(mut pin) = self.load(env)? else {
+            return Ok(());
+        };
+        let before = pin.clone();
+        if pin.journal.as_ref().is_none_or(|(s, _)| head.0 >= *s) || gap.is_some() {
+            pin.journal = Some(head);
+        }
+        pin.journal_gap = pin.journal_gap.or(gap);
+        if pin == before {
+            return Ok(());
+        }
+        self.store(env, &pin, false)
     }
 }
 
@@ -336,6 +395,8 @@ fn snapshot(db: &EnvDb, now: i64) -> Result<Pin> {
         hash: hex::encode(hash),
         time,
         seen,
+        journal: None,
+        journal_gap: None,
     })
 }
 

@@ -197,6 +197,9 @@ fn a_rewound_env_is_read_with_a_warning_never_written_and_what_was_revoked_stays
         .assert()
         .success();
     kw.cmd(["get", "OPENAI"]).assert().code(4);
+    // The trust wrote the revocation seen here into the file, for every reader.
+    let revoked = kw.stdout(["list", "--json", "--status", "revoked"]);
+    assert!(revoked.contains("\"OPENAI\""), "{revoked}");
     let audit = kw.stdout(["audit", "--action", "trust", "--json"]);
     assert!(audit.contains("restored from backup"), "{audit}");
     kw.at(crate::support::T0); // any later command still reads cleanly

@@ -55,7 +55,12 @@ pub fn trust(ctx: &Context, req: Trust) -> Result<Trusted> {
     }
     let actor = ctx.actor()?;
     let now = ctx.now();
+    let earlier = report.relation == "behind";
     db.batch(|tx| {
+        // DESIGN §8: statuses only move forward, for every reader of the file.
+        if earlier {
+            tx.raise_to_seen(&actor, now)?;
+        }
         tx.record(
             &actor,
             Action::Trust,

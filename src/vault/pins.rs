@@ -48,8 +48,10 @@ pub struct Pin {
     pub seq: i64,
     pub hash: String,
     pub time: i64,
-    /// Per key, what was seen out of service (statuses only move forward).
-    #[serde(default)]
+    /// Per key, what was seen out of service (statuses only move forward). Kept in its
+    /// own file (`<env>.seen.json`, one entry per rotated or revoked key): it matters
+    /// only for an earlier state, so a `get` of a current file never reads it.
+    #[serde(skip)]
     seen: BTreeMap<String, Seen>,
     /// The access journal's head when last appended to or read here: `(seq, hash)`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -163,23 +165,49 @@ impl PinDir {
         self.dir.join(format!("{env}.json"))
     }
 
-    /// The pin of `env`, if this machine has seen it. A pin that cannot be read, is
-    /// readable by others or does not parse is an error: silently starting over would
-    /// turn any replaced file into a first open.
-    pub fn load(&self, env: &EnvName) -> Result<Option<Pin>> {
-        let path = self.file(env);
-        let meta = match fs::symlink_metadata(&path) {
+    fn seen_file(&self, env: &EnvName) -> PathBuf {
+        self.dir.join(format!("{env}.seen.json"))
+    }
+
+    /// A pin file's bytes, if it exists. One that cannot be read or is readable by
+    /// others is an error: silently starting over would turn any replaced file into a
+    /// first open.
+    fn read(path: &Path) -> Result<Option<Vec<u8>>> {
+        let meta = match fs::symlink_metadata(path) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io("cannot read pin", &path, e)),
+            Err(e) => return Err(Error::io("cannot read pin", path, e)),
         };
         if !meta.is_file() || meta.mode() & 0o077 != 0 {
             return Err(Error::PinUnsafe {
-                path,
+                path: path.to_owned(),
                 mode: meta.mode() & 0o777,
             });
         }
-        let bytes = fs::read(&path).map_err(|e| Error::io("cannot read pin", &path, e))?;
+        fs::read(path)
+            .map(Some)
+            .map_err(|e| Error::io("cannot read pin", path, e))
+    }
+
+    /// What was seen out of service of `env`'s keys (empty if nothing was).
+    pub fn load_seen(&self, env: &EnvName) -> Result<BTreeMap<String, Seen>> {
+        let path = self.seen_file(env);
+        match Self::read(&path)? {
+            None => Ok(BTreeMap::new()),
+            Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::PinCorrupt {
+                path,
+                detail: e.to_string(),
+            }),
+        }
+    }
+
+    /// The pin of `env`, if this machine has seen it (without `seen`: see
+    /// [`PinDir::load_seen`]). A corrupt pin is an error, never a reset.
+    pub fn load(&self, env: &EnvName) -> Result<Option<Pin>> {
+        let path = self.file(env);
+        let Some(bytes) = Self::read(&path)? else {
+            return Ok(None);
+        };
         let pin: Pin = serde_json::from_slice(&bytes).map_err(|e| Error::PinCorrupt {
             path: path.clone(),
             detail: e.to_string(),
@@ -199,11 +227,22 @@ impl PinDir {
     /// stored one (`trust`).
     pub fn advance(&self, db: &EnvDb, replace: bool) -> Result<()> {
         let _lock = self.lock(&db.env)?;
+        let old = self.load(&db.env)?;
+        // The common case — a read of a file already pinned at its head — costs two
+        // indexed lookups and writes nothing.
+        if let Some(old) = &old
+            && !replace
+        {
+            let (seq, hash, _) = head(db)?;
+            if old.seq == seq && old.hash == hex::encode(hash) {
+                return Ok(());
+            }
+        }
         let mut pin = snapshot(db, self.now)?;
-        if let Some(old) = self.load(&db.env)? {
+        if let Some(old) = old {
             let same_env = old.audit_key == pin.audit_key;
             if same_env {
-                for (k, s) in &old.seen {
+                for (k, s) in &self.load_seen(&db.env)? {
                     pin.seen.entry(k.clone()).or_default().merge(s);
                 }
             }
@@ -217,10 +256,8 @@ impl PinDir {
                 pin.hash = old.hash.clone();
                 pin.time = old.time;
             }
-            if pin == old {
-                return Ok(());
-            }
         }
+        self.store_seen(&db.env, &pin.seen)?;
         self.store(&db.env, &pin, true)
     }
 
@@ -243,11 +280,23 @@ impl PinDir {
         Ok(lock)
     }
 
+    fn store_seen(&self, env: &EnvName, seen: &BTreeMap<String, Seen>) -> Result<()> {
+        let bytes = serde_json::to_vec(seen).expect("plain map");
+        self.write_atomic(&self.seen_file(env), &bytes, true)
+    }
+
     /// Replace the pin atomically (temp file, rename). `durable`: fsync too — for
     /// lifecycle heads; a journal head lost in a crash only makes the next check laxer.
     fn store(&self, env: &EnvName, pin: &Pin, durable: bool) -> Result<()> {
-        let path = self.file(env);
-        let tmp = self.dir.join(format!(".{env}.json.tmp"));
+        let bytes = serde_json::to_vec(pin).expect("plain struct");
+        self.write_atomic(&self.file(env), &bytes, durable)
+    }
+
+    fn write_atomic(&self, path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
+        let mut name = std::ffi::OsString::from(".");
+        name.push(path.file_name().expect("a pin file"));
+        name.push(".tmp");
+        let tmp = self.dir.join(name);
         let _ = fs::remove_file(&tmp);
         let write = || -> std::io::Result<()> {
             let mut f = OpenOptions::new()
@@ -256,16 +305,16 @@ impl PinDir {
                 .mode(0o600)
                 .custom_flags(crate::sys::O_NOFOLLOW)
                 .open(&tmp)?;
-            f.write_all(&serde_json::to_vec(pin).expect("plain struct"))?;
+            f.write_all(bytes)?;
             if durable {
                 f.sync_all()?;
             }
-            fs::rename(&tmp, &path)?;
+            fs::rename(&tmp, path)?;
             if durable { sync_dir(&self.dir) } else { Ok(()) }
         };
         write().map_err(|e| {
             let _ = fs::remove_file(&tmp);
-            Error::io("cannot write pin", &path, e)
+            Error::io("cannot write pin", path, e)
         })
     }
 
@@ -401,8 +450,64 @@ fn snapshot(db: &EnvDb, now: i64) -> Result<Pin> {
 }
 
 impl Pin {
+    /// Load what was seen out of service into this pin (for an earlier state).
+    pub fn with_seen(mut self, pins: &PinDir, env: &EnvName) -> Result<Pin> {
+        self.seen = pins.load_seen(env)?;
+        Ok(self)
+    }
+
     /// What was seen out of service of key `name`.
     pub fn seen(&self, name: &str) -> Option<&Seen> {
         self.seen.get(name)
+    }
+}
+
+impl crate::vault::Tx<'_> {
+    /// `trust` of an earlier state: write into the file what this machine saw — versions
+    /// it saw revoked, retired, expired or retiring become so here too — so that
+    /// statuses move forward for every reader, not just this machine. Returns how many
+    /// versions changed.
+    pub fn raise_to_seen(&self, actor: &crate::audit::Actor, now: i64) -> Result<usize> {
+        let Some(pin) = self.pin.as_ref() else {
+            return Ok(0);
+        };
+        let actor_id = self.actor_id(actor)?;
+        let mut changed = 0;
+        for (name, seen) in &pin.seen {
+            let Ok(name) = name.parse::<crate::names::KeyName>() else {
+                continue;
+            };
+            let Ok(key) = self.key(&name) else {
+                continue;
+            };
+            for v in self.versions(&key)? {
+                // `versions` reads through the pin: the raised status and times.
+                let stored: (i64, Option<i64>) = self.conn.query_row(
+                    "SELECT status, retire_at FROM versions WHERE key_id = ?1 AND version = ?2",
+                    params![key.id, v.version],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                let raised = seen.raise(v.version, (stored.0, stored.1, v.expires));
+                if (raised.0, raised.1) == stored {
+                    continue;
+                }
+                if raised.0 == ST_REVOKED {
+                    self.revoke(
+                        &key,
+                        Some(v.version),
+                        actor_id,
+                        "revoked on this machine before `trust` accepted an earlier state",
+                        now,
+                    )?;
+                } else {
+                    self.conn.execute(
+                        "UPDATE versions SET status = ?1, retire_at = ?2 WHERE key_id = ?3 AND version = ?4",
+                        params![raised.0, raised.1, key.id, v.version],
+                    )?;
+                }
+                changed += 1;
+            }
+        }
+        Ok(changed)
     }
 }

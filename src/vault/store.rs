@@ -267,14 +267,20 @@ impl EnvDb {
         };
         let pin = pins.load(&self.env)?;
         if self.trusting {
-            self.pin = pin;
+            // `trust` of an earlier state writes what was seen here into the file.
+            self.pin = pin.map(|p| p.with_seen(&pins, &self.env)).transpose()?;
             return Ok(());
         }
         self.history = match &pin {
             None => History::Fresh,
             Some(p) => self.located(pins::compare(self, p))?,
         };
-        self.pin = pin;
+        // What was seen out of service matters only for an earlier state (a current one
+        // has moved at least as far): only then is it read.
+        self.pin = match (&self.history, pin) {
+            (History::Behind { .. }, Some(p)) => Some(p.with_seen(&pins, &self.env)?),
+            (_, pin) => pin,
+        };
         match self.history {
             History::Behind {
                 pinned_seq,

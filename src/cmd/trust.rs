@@ -15,8 +15,9 @@ use crate::ops::trust::{self, Trust};
 /// writing, and a different file for reading too. After you have reviewed the file (its
 /// keys, its recipients, its history: `keyward show`, `access list`, `audit`, or git),
 /// `trust` accepts it: it prints what changed, records a `trust` event with your reason,
-/// and remembers the file's history from now on. Versions this machine saw revoked or
-/// retired stay refused if the file is an earlier state of the same environment.
+/// and remembers the file's history from now on. Trusting an earlier state of the same
+/// environment writes into it what this machine saw: versions revoked, retired or
+/// expired since stay so, for every reader.
 ///
 /// On a terminal it asks before changing anything; without one it needs --yes.
 #[derive(Debug, Args)]

@@ -15,6 +15,7 @@ mod hardening_lifecycle;
 mod hardening_output;
 mod hardening_run;
 mod hardening_vault;
+mod history_git;
 mod hygiene;
 mod lifecycle;
 mod robustness;

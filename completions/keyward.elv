@@ -425,13 +425,15 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --help 'Print help'
         }
         &'keyward;audit;verify'= {
+            cand --pin 'With --git: require this chain head (from `audit verify`, 64 hex digits) to be in the chain of some environment where REVS ends'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
             cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --all-envs 'Every environment the identity can open'
-            cand --skip-unreadable 'With --all-envs: exit 0 even if some environments could not be opened (they are still named)'
+            cand --git 'Check the vault''s history in the git repository around it, instead of the files as they are now'
+            cand --skip-unreadable 'With --all-envs or --git: exit 0 even if some environments could not be opened (they are still named)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'

@@ -296,6 +296,23 @@ pub enum Error {
         names: Vec<KeyName>,
         access: crate::audit::Action,
     },
+    // ---- `audit verify --git` (DESIGN §8): 1 for git itself, 6 for what history shows
+    #[error("`{}` is not inside a git work tree: there is no history to check\nhint: run `keyward audit verify --git` in a clone of the repository that holds the vault (or point --vault at the vault inside it)", path.display())]
+    VaultNotInGit { path: PathBuf },
+    #[error(
+        "`git {args}` failed: {detail}\nhint: REVS is a commit, a branch or a range such as `origin/main..HEAD`; a shallow clone needs its full history (`git fetch --unshallow`, or `fetch-depth: 0` in CI)"
+    )]
+    GitHistory { args: String, detail: String },
+    #[error(
+        "the vault's git history was rewritten: {first}{}\nhint: nothing was changed; review that commit, restore the env file from the commit before it (`git checkout COMMIT~1 -- FILE`) and check who could push it",
+        if *.more > 0 { format!(" (and {more} more, listed above)") } else { String::new() }
+    )]
+    HistoryRewritten { first: String, more: usize },
+    #[error(
+        "pinned head `{pin}` is not in the lifecycle chain of any environment at {at}\nhint: the history checked does not contain the state the pin was taken from: it was replaced or rewound, or the pin is mistyped (copy it from `keyward audit verify`)"
+    )]
+    PinNotFound { pin: String, at: String },
+
     #[error(
         "the value of `{name}` is not UTF-8, which JSON cannot carry\nhint: use --format dotenv or shell"
     )]
@@ -454,7 +471,9 @@ impl Error {
             | Error::PinCorrupt { .. }
             | Error::JournalGap { .. }
             | Error::PinUnsafe { .. }
-            | Error::BrokenChain { .. } => 6,
+            | Error::BrokenChain { .. }
+            | Error::HistoryRewritten { .. }
+            | Error::PinNotFound { .. } => 6,
             Error::Busy { .. } => 7,
             Error::Findings(_) => 8,
             Error::PartlyDone { failed, .. } => failed.exit_code(),
@@ -492,7 +511,9 @@ impl Error {
             | Error::LiteralNeedsNoUnlock
             | Error::NoRecipients { .. }
             | Error::ScanIncomplete { .. }
-            | Error::GitFailed { .. } => 1,
+            | Error::GitFailed { .. }
+            | Error::VaultNotInGit { .. }
+            | Error::GitHistory { .. } => 1,
         }
     }
 
@@ -634,6 +655,20 @@ mod tests {
             Error::GitFailed {
                 args: "diff --cached".into(),
                 detail: "not a git repository".into(),
+            },
+            Error::VaultNotInGit { path: p() },
+            Error::GitHistory {
+                args: "rev-list HEAD".into(),
+                detail: "bad revision".into(),
+            },
+            Error::HistoryRewritten {
+                first: "commit `abc1234` (\"rotate\" by A <a@x>) rewound `prod` from event 9 to 7"
+                    .into(),
+                more: 1,
+            },
+            Error::PinNotFound {
+                pin: "00ff".into(),
+                at: "`abc1234`".into(),
             },
             Error::LoaderVariable {
                 names: vec!["LD_PRELOAD".parse().unwrap()],

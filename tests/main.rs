@@ -16,6 +16,7 @@ mod hardening_output;
 mod hardening_run;
 mod hardening_vault;
 mod history;
+mod history_git;
 mod hygiene;
 mod lifecycle;
 mod robustness;

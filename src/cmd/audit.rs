@@ -11,6 +11,7 @@ use crate::names::When;
 use crate::ops::{
     self,
     audit::{EventQuery, Export, ExportFormat, VerifyChains},
+    history::{HeadHash, VerifyHistory},
 };
 
 /// Show the audit trail: lifecycle and access events, merged in time order
@@ -102,16 +103,37 @@ pub enum AuditCommand {
     /// With --all-envs, an environment the identity cannot open is not checked: it is
     /// named on stderr (and in `skipped` with --json) and the exit code is 5, unless
     /// --skip-unreadable accepts the partial check.
+    ///
+    /// With --git (for CI, where no pins exist), the vault's history in the git
+    /// repository around it is checked instead: every commit in REVS (default: all of
+    /// HEAD's history) that changed an environment file must hold a lifecycle chain that
+    /// extends the chain in each of its parents (a merge: contains each parent's head).
+    /// A file replaced by an unrelated one (a forgery), rewound to an earlier state or
+    /// deleted is exit 6, naming the commit, its author and subject. --pin HASH also
+    /// requires a head printed earlier by `audit verify` to be in a final chain.
     #[command(
-        after_help = "Examples:\n  keyward audit verify\n  keyward audit verify --all-envs --json\n  keyward audit verify --all-envs --skip-unreadable"
+        group(clap::ArgGroup::new("scope").args(["all_envs", "git"]).multiple(false)),
+        after_help = "Examples:\n  keyward audit verify\n  keyward audit verify --all-envs --json\n  keyward audit verify --all-envs --skip-unreadable\n  keyward audit verify --git\n  keyward audit verify --git origin/main..HEAD --pin 3f2a…(64 hex digits)"
     )]
     Verify {
         /// Every environment the identity can open
         #[arg(long)]
         all_envs: bool,
-        /// With --all-envs: exit 0 even if some environments could not be opened (they
-        /// are still named)
-        #[arg(long, requires = "all_envs")]
+        /// Check the vault's history in the git repository around it, instead of the
+        /// files as they are now
+        #[arg(long)]
+        git: bool,
+        /// With --git: the history to walk, as for `git rev-list` (a commit, a branch, a
+        /// range such as `origin/main..HEAD`); default: all of HEAD's
+        #[arg(value_name = "REVS", requires = "git")]
+        revs: Vec<String>,
+        /// With --git: require this chain head (from `audit verify`, 64 hex digits) to
+        /// be in the chain of some environment where REVS ends
+        #[arg(long, value_name = "HASH", requires = "git")]
+        pin: Option<HeadHash>,
+        /// With --all-envs or --git: exit 0 even if some environments could not be
+        /// opened (they are still named)
+        #[arg(long, requires = "scope")]
         skip_unreadable: bool,
     },
 }
@@ -137,8 +159,27 @@ pub fn run(args: AuditArgs, ctx: &Context) -> Result<()> {
             },
         ),
         Some(AuditCommand::Verify {
+            git: true,
+            revs,
+            pin,
+            skip_unreadable,
+            ..
+        }) => {
+            let verified = ops::history::verify_history(
+                ctx,
+                VerifyHistory {
+                    revs,
+                    pin,
+                    skip_unreadable,
+                },
+            )?;
+            ctx.out.render(&verified)?;
+            verified.verdict()
+        }
+        Some(AuditCommand::Verify {
             all_envs,
             skip_unreadable,
+            ..
         }) => {
             let verified = ops::audit::verify(
                 ctx,

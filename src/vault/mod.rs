@@ -1,12 +1,14 @@
 //! The only code that touches vault files or runs SQL; every write is locked and atomic.
 //!
 //! `store` opens and commits environment files, `keys` and `events` are the queries on
-//! an open environment, `journal` is the access journal, `lock` the writer lock,
+//! an open environment, `journal` is the access journal, `history`
+//! the vault's versions in git, `lock` the writer lock,
 //! `schema` the tables and migrations, `paths` the layout on disk.
 
 pub mod access;
 pub mod create;
 pub mod events;
+pub mod history;
 pub mod journal;
 pub mod keys;
 pub mod lock;

@@ -159,21 +159,49 @@ impl EnvDb {
     ) -> Result<EnvDb> {
         paths.require()?;
         let path = paths.env_file(env);
-        let corrupt = |detail: String| Error::Corrupt {
-            path: path.clone(),
-            detail,
-        };
         let file = open_nofollow(&path).map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => Error::EnvNotFound { env: env.clone() },
             _ => nofollow_error("cannot open", &path, e),
         })?;
-        let decryptor =
-            age::Decryptor::new_buffered(BufReader::new(file)).map_err(|e| match e {
-                age::DecryptError::Io(io) if io.kind() != io::ErrorKind::UnexpectedEof => {
-                    Error::io("cannot read", &path, io)
-                }
-                other => corrupt(describe_age(&other)),
-            })?;
+        let mut db = Self::load(BufReader::new(file), paths, env, path, identity, lock)?;
+        db.trusting = trusting;
+        db.check_pin()?;
+        Ok(db)
+    }
+
+    /// Open `env` from its ciphertext in memory (a blob from the vault's git history,
+    /// DESIGN §8): read-only, no lock, no pin (a past state is not what this machine
+    /// sees now); `label` names it in errors (`REV:PATH`).
+    pub fn open_bytes(
+        paths: &VaultPaths,
+        env: &EnvName,
+        label: PathBuf,
+        bytes: &[u8],
+        identity: &dyn age::Identity,
+    ) -> Result<EnvDb> {
+        Self::load(io::Cursor::new(bytes), paths, env, label, identity, None)
+    }
+
+    /// Decrypt `input` (an env file's ciphertext) into an in-memory database and check
+    /// its meta: what `open` and `open_bytes` share once the bytes are at hand.
+    fn load<R: io::BufRead + Seek>(
+        input: R,
+        paths: &VaultPaths,
+        env: &EnvName,
+        path: PathBuf,
+        identity: &dyn age::Identity,
+        lock: Option<EnvLock>,
+    ) -> Result<EnvDb> {
+        let corrupt = |detail: String| Error::Corrupt {
+            path: path.clone(),
+            detail,
+        };
+        let decryptor = age::Decryptor::new_buffered(input).map_err(|e| match e {
+            age::DecryptError::Io(io) if io.kind() != io::ErrorKind::UnexpectedEof => {
+                Error::io("cannot read", &path, io)
+            }
+            other => corrupt(describe_age(&other)),
+        })?;
         if decryptor.is_scrypt() {
             return Err(corrupt(
                 "encrypted to a passphrase; environments are encrypted to recipients".into(),
@@ -224,14 +252,13 @@ impl EnvDb {
             chain_head: Default::default(),
             history: History::Unchecked,
             pin: None,
-            trusting,
+            trusting: false,
         };
         db.check_meta().map_err(|e| match e {
             Error::Corrupt { detail, .. } | Error::CorruptDb { detail } => corrupt(detail),
             Error::Other(detail) => corrupt(detail),
             other => other,
         })?;
-        db.check_pin()?;
         Ok(db)
     }
 

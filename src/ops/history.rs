@@ -1,0 +1,551 @@
+//! `audit verify --git` (DESIGN §8): on a machine with no pins (CI), the vault's git
+//! history is the witness. Every commit that changed an environment file must hold a
+//! lifecycle chain that extends the chain in each parent commit: only someone who could
+//! decrypt the parent's file can produce one. A file replaced by an unrelated one (a
+//! forgery from the public recipients, another vault's file) or rewound to an earlier
+//! state is exit 6, naming the commit, the environment and the author.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::audit::GENESIS;
+use crate::error::{Error, Result};
+use crate::names::EnvName;
+use crate::ops::Context;
+use crate::ops::inspect::{SkippedEnv, require_coverage};
+use crate::output::{Output, Render};
+use crate::vault::history::{CommitInfo, GitHistory, short};
+
+/// A lifecycle chain head as `audit verify` prints it: 64 hex digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeadHash([u8; 32]);
+
+impl FromStr for HeadHash {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut h = [0u8; 32];
+        hex::decode_to_slice(s.trim(), &mut h).map_err(|_| {
+            "expected a chain head as printed by `keyward audit verify`: 64 hex digits".to_owned()
+        })?;
+        Ok(HeadHash(h))
+    }
+}
+
+impl fmt::Display for HeadHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+/// `audit verify --git [REVS] [--pin HASH]`.
+pub struct VerifyHistory {
+    /// What `git rev-list` walks (`HEAD` when empty): a commit, a branch, `A..B`.
+    pub revs: Vec<String>,
+    pub pin: Option<HeadHash>,
+    pub skip_unreadable: bool,
+}
+
+/// What is wrong with one commit's version of one environment file.
+#[derive(Serialize, Debug)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Problem {
+    /// Its chain shares no event with the parent's: a forgery or another vault's file.
+    Unrelated { parent: String },
+    /// Its chain is an earlier state of the parent's.
+    Rewound {
+        parent: String,
+        from: usize,
+        to: usize,
+    },
+    /// Its chain leaves the parent's after event `after` (a fork from an old state).
+    Diverged {
+        parent: String,
+        after: usize,
+        from: usize,
+        to: usize,
+    },
+    /// The file was deleted: re-adding any file later would then pass as "created".
+    Removed { parent: String },
+    /// The file decrypts but is not an intact keyward database (its chain is broken,
+    /// it holds another environment, …).
+    Damaged { detail: String },
+}
+
+/// One commit that rewrote an environment's history.
+#[derive(Serialize, Debug)]
+pub struct Rewrite {
+    pub commit: String,
+    pub env: EnvName,
+    pub author: String,
+    pub subject: String,
+    pub problem: Problem,
+}
+
+impl Rewrite {
+    fn what(&self) -> String {
+        let env = &self.env;
+        match &self.problem {
+            Problem::Unrelated { parent } => format!(
+                "replaced `{env}` with an unrelated file (its chain shares no event with parent `{parent}`'s)"
+            ),
+            Problem::Rewound { parent, from, to } => format!(
+                "rewound `{env}` from event {from} to {to} (an earlier state of parent `{parent}`'s)"
+            ),
+            Problem::Diverged {
+                parent,
+                after,
+                from,
+                to,
+            } => format!(
+                "replaced `{env}` with a chain that leaves parent `{parent}`'s after event {after} (parent at {from}, commit at {to})"
+            ),
+            Problem::Removed { parent } => {
+                format!("removed `{env}` (present in parent `{parent}`)")
+            }
+            Problem::Damaged { detail } => format!("holds a damaged `{env}`: {detail}"),
+        }
+    }
+}
+
+impl fmt::Display for Rewrite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "commit `{}` (\"{}\" by {}) {}",
+            self.commit,
+            self.subject,
+            self.author,
+            self.what()
+        )
+    }
+}
+
+/// An environment's chain at a commit `REVS` ends at.
+#[derive(Serialize)]
+pub struct EnvHead {
+    pub env: EnvName,
+    pub commit: String,
+    pub events: usize,
+    pub head: String,
+}
+
+/// Whether the pinned head was found, and where.
+#[derive(Serialize)]
+pub struct PinCheck {
+    pub head: String,
+    pub found_in: Option<EnvName>,
+}
+
+/// What `audit verify --git --json` prints.
+#[derive(Serialize)]
+pub struct HistoryVerified {
+    /// Commits that changed an environment file, each checked against its parents.
+    pub commits: usize,
+    pub heads: Vec<EnvHead>,
+    pub problems: Vec<Rewrite>,
+    pub pin: Option<PinCheck>,
+    pub skipped: Vec<SkippedEnv>,
+    #[serde(skip)]
+    accept_gap: bool,
+    #[serde(skip)]
+    tips: Vec<String>,
+}
+
+impl HistoryVerified {
+    /// A rewritten history or a missing pin is exit 6; a partial check exit 5 unless
+    /// `--skip-unreadable`.
+    pub fn verdict(&self) -> Result<()> {
+        if let Some(first) = self.problems.first() {
+            return Err(Error::HistoryRewritten {
+                first: first.to_string(),
+                more: self.problems.len() - 1,
+            });
+        }
+        if let Some(pin) = &self.pin
+            && pin.found_in.is_none()
+        {
+            return Err(Error::PinNotFound {
+                pin: pin.head.clone(),
+                at: self
+                    .tips
+                    .iter()
+                    .map(|t| format!("`{}`", short(t)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        require_coverage("audit verify --git", &self.skipped, self.accept_gap)
+    }
+}
+
+impl Render for HistoryVerified {
+    fn human(&self, out: &Output) -> Result<()> {
+        let rows = self
+            .heads
+            .iter()
+            .map(|h| {
+                vec![
+                    h.env.to_string(),
+                    h.commit.clone(),
+                    h.events.to_string(),
+                    h.head.clone(),
+                ]
+            })
+            .collect();
+        out.table(&["ENV", "COMMIT", "EVENTS", "HEAD HASH"], rows)?;
+        if !self.problems.is_empty() {
+            let rows = self
+                .problems
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.commit.clone(),
+                        p.env.to_string(),
+                        p.author.clone(),
+                        p.subject.clone(),
+                        p.what(),
+                    ]
+                })
+                .collect();
+            out.table(&["COMMIT", "ENV", "AUTHOR", "SUBJECT", "PROBLEM"], rows)?;
+            return Ok(());
+        }
+        if let Some(PinCheck {
+            head,
+            found_in: Some(env),
+        }) = &self.pin
+        {
+            out.note(&format!("pinned head {head} is in the chain of `{env}`"));
+        }
+        out.note(&format!(
+            "{} commit(s) changed an environment file; every chain checked extends its parent's{}",
+            self.commits,
+            if self.skipped.is_empty() {
+                ""
+            } else {
+                " (some environments not checked, named above)"
+            }
+        ));
+        Ok(())
+    }
+}
+
+/// A decrypted chain: every event's hash, oldest first (`lifecycle_events` recomputed
+/// each one, so the chain is intact).
+type Hashes = Vec<[u8; 32]>;
+
+/// Why a blob's chain could not be read.
+#[derive(Clone)]
+enum Unread {
+    NotRecipient,
+    Damaged(String),
+}
+
+/// What opening one blob gave.
+#[derive(Clone)]
+enum Opened {
+    /// Events in the chain and the head hash.
+    Head(usize, [u8; 32]),
+    Failed(Unread),
+}
+
+/// Reads env blobs, remembering each blob's head so no blob is decrypted twice on the
+/// common path (a file is the child's version once and the parent's once).
+struct Reader<'a> {
+    ctx: &'a Context,
+    git: GitHistory,
+    heads: HashMap<String, Opened>,
+}
+
+impl Reader<'_> {
+    /// The full chain of `env` in `blob` (committed in `commit`).
+    fn chain(&mut self, commit: &str, env: &EnvName, blob: &str) -> Result<Result<Hashes, Unread>> {
+        let label = self.git.label(commit, env);
+        let identity = self.ctx.identity()?.as_age();
+        let opened = self
+            .git
+            .open_env(&self.ctx.paths, env, blob, label, identity)
+            .and_then(|db| db.lifecycle_events());
+        let result = match opened {
+            Ok(events) => Ok(events.iter().map(|e| e.hash).collect::<Hashes>()),
+            Err(Error::NotARecipient { .. }) => Err(Unread::NotRecipient),
+            Err(e) if e.exit_code() == 6 => Err(Unread::Damaged(
+                e.to_string().lines().next().unwrap_or_default().to_owned(),
+            )),
+            Err(e) => return Err(e),
+        };
+        let head = match &result {
+            Ok(h) => Opened::Head(h.len(), h.last().copied().unwrap_or(GENESIS)),
+            Err(u) => Opened::Failed(u.clone()),
+        };
+        self.heads.insert(blob.to_owned(), head);
+        Ok(result)
+    }
+
+    /// The head of `env` in `blob`, from the cache when it was read before.
+    fn head(&mut self, commit: &str, env: &EnvName, blob: &str) -> Result<Opened> {
+        if let Some(o) = self.heads.get(blob) {
+            return Ok(o.clone());
+        }
+        // Reading the chain caches its head.
+        let _ = self.chain(commit, env, blob)?;
+        Ok(self.heads[blob].clone())
+    }
+}
+
+/// Environments that could not be checked somewhere in the history: first commit and
+/// how many.
+#[derive(Default)]
+struct Unchecked(BTreeMap<EnvName, (String, usize)>);
+
+impl Unchecked {
+    fn add(&mut self, env: &EnvName, commit: &str) {
+        self.0
+            .entry(env.clone())
+            .or_insert_with(|| (short(commit).to_owned(), 0))
+            .1 += 1;
+    }
+}
+
+/// Walk the history of the vault's `envs/` in `req.revs` and check every change.
+pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerified> {
+    for r in &req.revs {
+        // Never an option to git, whatever the argument says.
+        if r.starts_with('-') || r.is_empty() {
+            return Err(Error::usage(format!(
+                "`{r}` is not a revision: REVS is a commit, a branch or a range such as `origin/main..HEAD`"
+            )));
+        }
+    }
+    let git = GitHistory::open(&ctx.paths.root)?;
+    let commits = git.commits_touching_envs(&req.revs)?;
+    let tips = git.tips(&req.revs)?;
+    let mut rd = Reader {
+        ctx,
+        git,
+        heads: HashMap::new(),
+    };
+    let mut problems = Vec::new();
+    let mut flagged = BTreeSet::new();
+    let mut unchecked = Unchecked::default();
+    let mut checked = 0;
+    for id in &commits {
+        let commit = rd.git.commit(id)?;
+        let blobs = rd.git.env_blobs(id)?;
+        let mut parents = Vec::new();
+        for p in &commit.parents {
+            let info = rd.git.commit(p)?;
+            let pblobs = rd.git.env_blobs(p)?;
+            parents.push((info, pblobs));
+        }
+        let mut touched = false;
+        let mut flag = |commit: &CommitInfo, env: &EnvName, problem: Problem| {
+            if flagged.insert((commit.id.clone(), env.clone())) {
+                problems.push(Rewrite {
+                    commit: commit.short().to_owned(),
+                    env: env.clone(),
+                    author: commit.author.clone(),
+                    subject: commit.subject.clone(),
+                    problem,
+                });
+            }
+        };
+        // Deleted files: deleting and re-adding would otherwise pass as a new env.
+        for (parent, pblobs) in &parents {
+            for (env, pblob) in pblobs {
+                if blobs.contains_key(env) {
+                    continue;
+                }
+                touched = true;
+                match rd.head(&parent.id, env, pblob)? {
+                    Opened::Failed(Unread::NotRecipient) => unchecked.add(env, id),
+                    _ => flag(
+                        &commit,
+                        env,
+                        Problem::Removed {
+                            parent: parent.short().to_owned(),
+                        },
+                    ),
+                }
+            }
+        }
+        for (env, blob) in &blobs {
+            let changed: Vec<_> = parents
+                .iter()
+                .filter(|(_, pb)| pb.get(env) != Some(blob))
+                .collect();
+            if !parents.is_empty() && changed.is_empty() {
+                continue; // the same file as in every parent
+            }
+            touched = true;
+            let hashes = match rd.chain(id, env, blob)? {
+                Ok(h) => h,
+                Err(Unread::NotRecipient) => {
+                    unchecked.add(env, id);
+                    continue;
+                }
+                Err(Unread::Damaged(detail)) => {
+                    flag(&commit, env, Problem::Damaged { detail });
+                    continue;
+                }
+            };
+            for (parent, pblobs) in changed {
+                let Some(pblob) = pblobs.get(env) else {
+                    continue; // created in this commit
+                };
+                let (pseq, phead) = match rd.head(&parent.id, env, pblob)? {
+                    Opened::Head(n, h) => (n, h),
+                    Opened::Failed(Unread::NotRecipient) => {
+                        unchecked.add(env, &parent.id);
+                        continue;
+                    }
+                    Opened::Failed(Unread::Damaged(detail)) => {
+                        // Flagged at the parent (once), even when it is outside REVS.
+                        flag(parent, env, Problem::Damaged { detail });
+                        continue;
+                    }
+                };
+                // DESIGN §8: the parent's head, at its place in this chain, means every
+                // event up to it is the parent's (each hash covers the one before).
+                if pseq == 0 || hashes.get(pseq - 1) == Some(&phead) {
+                    continue;
+                }
+                // Only now the parent's whole chain, to say what is wrong.
+                let problem = match rd.chain(&parent.id, env, pblob)? {
+                    Ok(ph) => classify(&hashes, &ph, parent.short()),
+                    Err(_) => Problem::Unrelated {
+                        parent: parent.short().to_owned(),
+                    },
+                };
+                flag(&commit, env, problem);
+            }
+        }
+        if touched {
+            checked += 1;
+        }
+    }
+
+    // The final chains: what the pin must be in, and the heads to print.
+    let mut heads = Vec::new();
+    let mut found_in = None;
+    for tip in &tips {
+        rd.git.commit(tip)?;
+        for (env, blob) in rd.git.env_blobs(tip)? {
+            // The whole chain only for a pin; the cached head otherwise.
+            let opened = match req.pin {
+                Some(pin) => match rd.chain(tip, &env, &blob)? {
+                    Ok(h) => {
+                        if found_in.is_none() && h.contains(&pin.0) {
+                            found_in = Some(env.clone());
+                        }
+                        Opened::Head(h.len(), h.last().copied().unwrap_or(GENESIS))
+                    }
+                    Err(u) => Opened::Failed(u),
+                },
+                None => rd.head(tip, &env, &blob)?,
+            };
+            match opened {
+                Opened::Head(events, head) => heads.push(EnvHead {
+                    env,
+                    commit: short(tip).to_owned(),
+                    events,
+                    head: hex::encode(head),
+                }),
+                Opened::Failed(Unread::NotRecipient) => unchecked.add(&env, tip),
+                // Flagged where it was committed, when that is inside REVS.
+                Opened::Failed(Unread::Damaged(_)) => {}
+            }
+        }
+    }
+    let skipped = unchecked
+        .0
+        .into_iter()
+        .map(|(env, (first, n))| {
+            let reason = format!(
+                "the identity in use is not a recipient in {n} version(s) of it, first in commit {first}"
+            );
+            SkippedEnv { env, reason }
+        })
+        .collect::<Vec<_>>();
+    // Named on stderr even with -q: what was not checked must not go unnoticed.
+    for s in &skipped {
+        ctx.out
+            .warn(&format!("not checked `{}`: {}", s.env, s.reason));
+    }
+    Ok(HistoryVerified {
+        commits: checked,
+        heads,
+        problems,
+        pin: req.pin.map(|p| PinCheck {
+            head: p.to_string(),
+            found_in,
+        }),
+        skipped,
+        accept_gap: req.skip_unreadable,
+        tips,
+    })
+}
+
+/// Why `child` does not extend `parent` (both intact chains).
+fn classify(child: &[[u8; 32]], parent: &[[u8; 32]], parent_id: &str) -> Problem {
+    let common = child.iter().zip(parent).take_while(|(a, b)| a == b).count();
+    let parent_id = parent_id.to_owned();
+    if common == child.len() && child.len() < parent.len() {
+        Problem::Rewound {
+            parent: parent_id,
+            from: parent.len(),
+            to: child.len(),
+        }
+    } else if common == 0 {
+        Problem::Unrelated { parent: parent_id }
+    } else {
+        Problem::Diverged {
+            parent: parent_id,
+            after: common,
+            from: parent.len(),
+            to: child.len(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(n: u8) -> [u8; 32] {
+        [n; 32]
+    }
+
+    #[test]
+    fn a_shorter_prefix_is_a_rewind_a_fork_diverges_nothing_shared_is_unrelated() {
+        let parent = [h(1), h(2), h(3)];
+        assert!(matches!(
+            classify(&[h(1)], &parent, "p"),
+            Problem::Rewound { from: 3, to: 1, .. }
+        ));
+        assert!(matches!(
+            classify(&[h(1), h(9), h(8), h(7)], &parent, "p"),
+            Problem::Diverged {
+                after: 1,
+                from: 3,
+                to: 4,
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify(&[h(7), h(8)], &parent, "p"),
+            Problem::Unrelated { .. }
+        ));
+    }
+
+    #[test]
+    fn a_pin_is_64_hex_digits() {
+        let hex = "ab".repeat(32);
+        assert_eq!(hex.parse::<HeadHash>().unwrap().to_string(), hex);
+        assert!("abcd".parse::<HeadHash>().is_err());
+        assert!("zz".repeat(32).parse::<HeadHash>().is_err());
+    }
+}

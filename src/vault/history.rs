@@ -1,0 +1,422 @@
+//! The vault's history in git (DESIGN §8): which commits changed an environment file,
+//! who made them, and each version of the file as it was committed.
+//!
+//! `git` runs as a subprocess (never through a shell, never libgit2); commits, trees
+//! and blobs are read through one `git cat-file --batch` process. Nothing here decides
+//! whether a history is honest: `ops::history` does.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use crate::error::{Error, Result};
+use crate::names::EnvName;
+use crate::vault::{EnvDb, VaultPaths};
+
+/// A commit as `audit verify --git` names it.
+#[derive(Clone, Debug)]
+pub struct CommitInfo {
+    pub id: String,
+    pub parents: Vec<String>,
+    /// `Name <email>`, as git recorded it.
+    pub author: String,
+    /// The first line of the message.
+    pub subject: String,
+}
+
+impl CommitInfo {
+    /// The abbreviated id used in messages.
+    pub fn short(&self) -> &str {
+        short(&self.id)
+    }
+}
+
+/// The first 10 hex digits of an object id.
+pub fn short(id: &str) -> &str {
+    &id[..id.len().min(10)]
+}
+
+/// Environment files in one commit: env name → blob id.
+pub type EnvBlobs = BTreeMap<EnvName, String>;
+
+/// The git repository holding a vault, with one `cat-file --batch` process open.
+pub struct GitHistory {
+    top: PathBuf,
+    /// The vault's `envs/` directory relative to the top of the work tree (`/`-separated).
+    envs_rel: String,
+    batch: Batch,
+    commits: HashMap<String, CommitInfo>,
+    trees: HashMap<String, EnvBlobs>,
+}
+
+impl GitHistory {
+    /// The repository whose work tree holds `vault`.
+    pub fn open(vault: &Path) -> Result<GitHistory> {
+        let not_in_git = || Error::VaultNotInGit {
+            path: vault.to_path_buf(),
+        };
+        if !vault.is_dir() {
+            return Err(Error::VaultNotFound {
+                path: vault.to_path_buf(),
+            });
+        }
+        let out = Command::new("git")
+            .args(["-c", "core.quotepath=off", "-C"])
+            .arg(vault)
+            .args(["rev-parse", "--show-toplevel"])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| Error::GitHistory {
+                args: "rev-parse --show-toplevel".into(),
+                detail: e.to_string(),
+            })?;
+        if !out.status.success() {
+            return Err(not_in_git());
+        }
+        let top = String::from_utf8(out.stdout)
+            .map_err(|_| not_in_git())?
+            .trim_end_matches('\n')
+            .to_owned();
+        let top = PathBuf::from(top);
+        let canon = |p: &Path| {
+            p.canonicalize()
+                .map_err(|e| Error::io("cannot resolve", p.to_path_buf(), e))
+        };
+        let rel = canon(vault)?
+            .strip_prefix(canon(&top)?)
+            .map_err(|_| not_in_git())?
+            .to_path_buf();
+        let rel = rel.to_str().ok_or_else(not_in_git)?;
+        // One object name per line on cat-file's stdin.
+        if rel.contains('\n') {
+            return Err(not_in_git());
+        }
+        let envs_rel = if rel.is_empty() {
+            "envs".to_owned()
+        } else {
+            format!("{rel}/envs")
+        };
+        let batch = Batch::start(&top)?;
+        Ok(GitHistory {
+            top,
+            envs_rel,
+            batch,
+            commits: HashMap::new(),
+            trees: HashMap::new(),
+        })
+    }
+
+    /// Where an env file lives in a commit, for messages: `COMMIT:PATH`.
+    pub fn label(&self, commit: &str, env: &EnvName) -> PathBuf {
+        PathBuf::from(format!("{}:{}/{env}.db.age", short(commit), self.envs_rel))
+    }
+
+    /// The `envs/` path inside the repository.
+    pub fn envs_path(&self) -> &str {
+        &self.envs_rel
+    }
+
+    /// `git ARGS` in the repository; its stdout.
+    fn git(&self, args: &[&str]) -> Result<String> {
+        let out = Command::new("git")
+            .args(["-c", "core.quotepath=off", "-C"])
+            .arg(&self.top)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| Error::GitHistory {
+                args: args.join(" "),
+                detail: e.to_string(),
+            })?;
+        if !out.status.success() {
+            return Err(Error::GitHistory {
+                args: args.join(" "),
+                detail: first_line(&String::from_utf8_lossy(&out.stderr)),
+            });
+        }
+        String::from_utf8(out.stdout).map_err(|_| Error::GitHistory {
+            args: args.join(" "),
+            detail: "output is not UTF-8".into(),
+        })
+    }
+
+    /// Every commit in `revs` (default `HEAD`) that touched `envs/`, parents before
+    /// children. `--full-history`: a merge that differs from any one parent is listed,
+    /// so a "take theirs" resolution is checked too.
+    pub fn commits_touching_envs(&self, revs: &[String]) -> Result<Vec<String>> {
+        let mut args = vec!["rev-list", "--topo-order", "--reverse", "--full-history"];
+        args.extend(revs_or_head(revs));
+        args.extend(["--", &self.envs_rel]);
+        Ok(self.git(&args)?.lines().map(str::to_owned).collect())
+    }
+
+    /// The commits `revs` end at (`B` of `A..B`; `HEAD` by default): where the final
+    /// chains are read.
+    pub fn tips(&self, revs: &[String]) -> Result<Vec<String>> {
+        let mut args = vec!["rev-parse", "--revs-only"];
+        args.extend(revs_or_head(revs));
+        let out = self.git(&args)?;
+        let mut tips = Vec::new();
+        for line in out.lines().filter(|l| !l.starts_with('^')) {
+            // `A...B` lists a merge base too; commits only.
+            let id = self.git(&[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{line}^{{commit}}"),
+            ])?;
+            let id = id.trim().to_owned();
+            if !tips.contains(&id) {
+                tips.push(id);
+            }
+        }
+        Ok(tips)
+    }
+
+    /// A commit's parents, author and subject.
+    pub fn commit(&mut self, id: &str) -> Result<CommitInfo> {
+        if let Some(c) = self.commits.get(id) {
+            return Ok(c.clone());
+        }
+        let (kind, body) = self.batch.object(id)?.ok_or_else(|| Error::GitHistory {
+            args: format!("cat-file {id}"),
+            detail: "the commit is missing (a shallow clone?)".into(),
+        })?;
+        if kind != "commit" {
+            return Err(Error::GitHistory {
+                args: format!("cat-file {id}"),
+                detail: format!("not a commit but a {kind}"),
+            });
+        }
+        let info = parse_commit(id, &body);
+        self.commits.insert(id.to_owned(), info.clone());
+        Ok(info)
+    }
+
+    /// The environment files in commit `id`'s `envs/` (none when it has no vault).
+    pub fn env_blobs(&mut self, id: &str) -> Result<EnvBlobs> {
+        if let Some(t) = self.trees.get(id) {
+            return Ok(t.clone());
+        }
+        let name = format!("{id}:{}", self.envs_rel);
+        let blobs = match self.batch.object(&name)? {
+            None => EnvBlobs::new(),
+            Some((kind, body)) if kind == "tree" => parse_env_tree(&body, self.batch.raw_len)?,
+            Some(_) => EnvBlobs::new(),
+        };
+        self.trees.insert(id.to_owned(), blobs.clone());
+        Ok(blobs)
+    }
+
+    /// Open the env file stored as blob `blob` (read-only, in memory; `label` names it
+    /// in errors).
+    pub fn open_env(
+        &mut self,
+        paths: &VaultPaths,
+        env: &EnvName,
+        blob: &str,
+        label: PathBuf,
+        identity: &dyn age::Identity,
+    ) -> Result<EnvDb> {
+        let (kind, bytes) = self.batch.object(blob)?.ok_or_else(|| Error::GitHistory {
+            args: format!("cat-file {blob}"),
+            detail: "the blob is missing".into(),
+        })?;
+        if kind != "blob" {
+            return Err(Error::GitHistory {
+                args: format!("cat-file {blob}"),
+                detail: format!("not a blob but a {kind}"),
+            });
+        }
+        EnvDb::open_bytes(paths, env, label, &bytes, identity)
+    }
+}
+
+fn revs_or_head(revs: &[String]) -> Vec<&str> {
+    if revs.is_empty() {
+        vec!["HEAD"]
+    } else {
+        revs.iter().map(String::as_str).collect()
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no message")
+        .trim()
+        .to_owned()
+}
+
+/// `git cat-file --batch`: one object name per line in, `ID TYPE SIZE\nBYTES\n` out
+/// (flushed per object, so a request can wait for its answer).
+struct Batch {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    /// Bytes of a raw object id in a tree (20 for SHA-1, 32 for SHA-256 repositories).
+    raw_len: usize,
+}
+
+impl Batch {
+    fn start(top: &Path) -> Result<Batch> {
+        let fail = |detail: String| Error::GitHistory {
+            args: "cat-file --batch".into(),
+            detail,
+        };
+        let mut child = Command::new("git")
+            .args(["-c", "core.quotepath=off", "-C"])
+            .arg(top)
+            .args(["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| fail(e.to_string()))?;
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = BufReader::with_capacity(1 << 16, child.stdout.take().expect("piped"));
+        Ok(Batch {
+            child,
+            stdin,
+            stdout,
+            raw_len: 20,
+        })
+    }
+
+    /// The object `name` (an id or `REV:PATH`): its type and content, or `None` when it
+    /// does not exist.
+    fn object(&mut self, name: &str) -> Result<Option<(String, Vec<u8>)>> {
+        let fail = |detail: String| Error::GitHistory {
+            args: format!("cat-file --batch ({name})"),
+            detail,
+        };
+        self.stdin
+            .write_all(name.as_bytes())
+            .and_then(|_| self.stdin.write_all(b"\n"))
+            .and_then(|_| self.stdin.flush())
+            .map_err(|e| fail(e.to_string()))?;
+        let mut header = String::new();
+        self.stdout
+            .read_line(&mut header)
+            .map_err(|e| fail(e.to_string()))?;
+        let header = header.trim_end_matches('\n');
+        let mut parts = header.split(' ');
+        let (Some(id), Some(kind), Some(size), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            // `NAME missing`, `NAME ambiguous`, or nothing (git ended).
+            return if header.ends_with(" missing") {
+                Ok(None)
+            } else {
+                Err(fail(format!("unexpected answer `{header}`")))
+            };
+        };
+        let size: usize = size
+            .parse()
+            .map_err(|_| fail(format!("unexpected answer `{header}`")))?;
+        self.raw_len = id.len() / 2;
+        let mut body = vec![0; size + 1];
+        self.stdout
+            .read_exact(&mut body)
+            .map_err(|e| fail(e.to_string()))?;
+        body.pop(); // the newline after each object
+        Ok(Some((kind.to_owned(), body)))
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        // Closing stdin ends cat-file; reap it so no zombie is left.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Parents, author and subject from a raw commit object.
+fn parse_commit(id: &str, body: &[u8]) -> CommitInfo {
+    let text = String::from_utf8_lossy(body);
+    let (headers, message) = text.split_once("\n\n").unwrap_or((&text, ""));
+    let mut parents = Vec::new();
+    let mut author = String::new();
+    for line in headers.lines() {
+        if let Some(p) = line.strip_prefix("parent ") {
+            parents.push(p.trim().to_owned());
+        } else if let Some(a) = line.strip_prefix("author ") {
+            // `Name <email> TIMESTAMP TZ`: keep `Name <email>`.
+            author = match a.rfind('>') {
+                Some(end) => a[..=end].to_owned(),
+                None => a.to_owned(),
+            };
+        }
+    }
+    CommitInfo {
+        id: id.to_owned(),
+        parents,
+        author,
+        subject: message.lines().next().unwrap_or_default().to_owned(),
+    }
+}
+
+/// `MODE NAME\0RAW-ID` entries of a tree: the regular files named `ENV.db.age`.
+fn parse_env_tree(body: &[u8], raw_len: usize) -> Result<EnvBlobs> {
+    let bad = || Error::GitHistory {
+        args: "cat-file --batch".into(),
+        detail: "malformed tree object".into(),
+    };
+    let mut out = EnvBlobs::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        let nul = rest.iter().position(|b| *b == 0).ok_or_else(bad)?;
+        let entry = std::str::from_utf8(&rest[..nul]).ok();
+        let id = rest.get(nul + 1..nul + 1 + raw_len).ok_or_else(bad)?;
+        rest = &rest[nul + 1 + raw_len..];
+        let Some((mode, name)) = entry.and_then(|e| e.split_once(' ')) else {
+            continue;
+        };
+        // Regular files only (a symlink or submodule is not an env file).
+        if !mode.starts_with("100") {
+            continue;
+        }
+        if let Some(env) = name
+            .strip_suffix(".db.age")
+            .and_then(|n| n.parse::<EnvName>().ok())
+        {
+            out.insert(env, hex::encode(id));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_headers_and_subject_are_parsed() {
+        let body = b"tree 1111\nparent aaaa\nparent bbbb\nauthor Ann Example <ann@x.org> 1700000000 +0100\ncommitter C <c@x> 1 +0000\ngpgsig -----BEGIN\n line\n\nrotate STRIPE\n\nbody\n";
+        let c = parse_commit("cccc", body);
+        assert_eq!(c.parents, ["aaaa", "bbbb"]);
+        assert_eq!(c.author, "Ann Example <ann@x.org>");
+        assert_eq!(c.subject, "rotate STRIPE");
+    }
+
+    #[test]
+    fn only_regular_env_files_are_read_from_a_tree() {
+        let mut tree = Vec::new();
+        for (mode, name, byte) in [
+            ("100644", "dev.db.age", 1u8),
+            ("100644", "dev.lock", 2),
+            ("120000", "prod.db.age", 3),
+            ("100755", "test.db.age", 4),
+            ("100644", "-bad.db.age", 5),
+        ] {
+            tree.extend_from_slice(format!("{mode} {name}\0").as_bytes());
+            tree.extend_from_slice(&[byte; 20]);
+        }
+        let blobs = parse_env_tree(&tree, 20).unwrap();
+        let names: Vec<String> = blobs.keys().map(|e| e.to_string()).collect();
+        assert_eq!(names, ["dev", "test"]);
+        assert_eq!(blobs.values().next().unwrap(), &"01".repeat(20));
+    }
+}

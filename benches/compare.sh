@@ -147,6 +147,8 @@ for e in k100 k10k kbig; do
   have age && args+=("age.$e" "age -d -i $W/id.key -o /dev/null $KEYWARD_VAULT/envs/$e.db.age")
 done
 args+=("get.k10k.again" "$KW -e k10k get K000050")   # A/A control: the noise of one ratio
+# show opens the env and reads the key like get, without the journal append (and its fsync)
+for e in k10k kbig; do args+=("show.$e" "$KW -e $e show K000050"); done
 have pass && have gpg && args+=("pass.show" "pass show bench/K000050")
 for e in k100 k10k kbig; do args+=("list.$e" "$KW -e $e list --json"); done
 group --group reads "${args[@]}"

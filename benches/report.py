@@ -106,6 +106,11 @@ if has("get.k10k.again", "get.k10k"):
     x, per = ratio("get.k10k.again", "get.k10k")
     row("control: get, 10,000 keys, timed twice", cell("get.k10k.again"), "itself " + cell("get.k10k"),
         rcell(x, per), "1.00x", "the noise of one ratio")
+for e, n in sizes:
+    if has("show." + e, "age." + e):
+        x, per = ratio("show." + e, "age." + e)
+        row(f"show (get without the journal append), {n:,} keys", cell("show." + e), "age -d " + cell("age." + e),
+            rcell(x, per), "", "for reading only")
 scale = age_speed = None
 if has("get.kbig", "get.k100"):
     scale = ratio("get.kbig", "get.k100")

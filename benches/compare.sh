@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Whole-command benchmarks of keyward next to its peers (DESIGN §7), in one run, as ratios.
 #
-#   bash benches/compare.sh > benches/RESULTS.md   # the whole report; ~10-15 minutes on 2 cores
+#   bash benches/compare.sh > benches/RESULTS.md   # the whole report; ~1.5 minutes on 2 cores (RUNS=25)
 #   QUICK=1 bash benches/compare.sh                # small fixtures, 3 rounds: a smoke test
 #   RUNS=9 WARMUP=1 bash benches/compare.sh        # fewer rounds
 #

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Whole-command benchmarks of keyward next to its peers (DESIGN §7), in one run, as ratios.
 #
-#   bash benches/compare.sh > benches/RESULTS.md   # the whole report; ~1.5 minutes on 2 cores (RUNS=25)
+#   bash benches/compare.sh > benches/RESULTS.md   # the whole report; ~1.5 minutes on 2 cores
 #   QUICK=1 bash benches/compare.sh                # small fixtures, 3 rounds: a smoke test
 #   RUNS=9 WARMUP=1 bash benches/compare.sh        # fewer rounds
 #
@@ -26,7 +26,7 @@ if [ "$QUICK" = 1 ]; then
   BIG=20000; JOURNAL=100000; RUNS=${RUNS:-3}; WARMUP=${WARMUP:-1}; SLOW_RUNS=2; RSS_RUNS=1
   BIGTEXT=15000000; SCAN_MB=30
 else
-  BIG=100000; JOURNAL=1000000; RUNS=${RUNS:-15}; WARMUP=${WARMUP:-2}; SLOW_RUNS=5; RSS_RUNS=3
+  BIG=100000; JOURNAL=1000000; RUNS=${RUNS:-25}; WARMUP=${WARMUP:-2}; SLOW_RUNS=5; RSS_RUNS=3
   BIGTEXT=75000000; SCAN_MB=300
 fi
 

@@ -2,12 +2,17 @@
 # keyward scan next to `rg -F -f patterns` on the same tree (DESIGN §7: ≥ 0.8x rg's throughput).
 #
 #   bash benches/scan.sh              # ~300 MB tree, 10,000 vault values as patterns
-#   SIZE_MB=50 bash benches/scan.sh   # smaller
+#   SIZE_MB=50 RUNS=3 bash benches/scan.sh   # smaller
 #
-# Needs ripgrep (apt-get install ripgrep) and hyperfine (apt-get install hyperfine).
+# The two commands are timed interleaved (benches/interleave.py: rg, keyward, keyward, rg,
+# …); figures are medians with min–max. With BENCH_TIMES / BENCH_SCALARS set (compare.sh
+# does), the raw timings are appended there for benches/report.py as well.
+# Needs ripgrep (apt-get install ripgrep); not hyperfine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE_MB=${SIZE_MB:-300}
+RUNS=${RUNS:-7}
+WARMUP=${WARMUP:-1}
 command -v rg >/dev/null || { echo "ripgrep is not installed: apt-get install ripgrep" >&2; exit 1; }
 cargo build --release --locked --quiet
 cargo build --release --locked --quiet --example bench_fixture
@@ -47,13 +52,22 @@ print(f"tree: {n} files, {total / 1048576:.0f} MiB", file=sys.stderr)
 PY
 cat "$W"/tree/*/* > /dev/null   # warm the page cache for both tools
 BYTES=$(du -sb "$W/tree" | cut -f1)
-hyperfine --warmup 1 --runs 5 -i --export-json "$W/h.json" \
-  "rg -F -f $W/patterns -c $W/tree" \
-  "$KW scan $W/tree -q" >&2
-python3 - "$W/h.json" "$BYTES" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-b = int(sys.argv[2]) / 1048576
-rg, kw = r[0]["mean"], r[1]["mean"]
-print(f"| scan {b:.0f} MiB, 10,000 patterns | keyward {kw*1000:.0f} ms ({b/kw:.0f} MiB/s) | rg -F -f {rg*1000:.0f} ms ({b/rg:.0f} MiB/s) | {rg/kw:.2f}x of rg's throughput ({'met' if rg/kw >= 0.8 else 'NOT met'}, target ≥ 0.8x) |")
+FILES=$(find "$W/tree" -type f | wc -l)
+# the tree holds planted values: keyward scan exits 8 on a find
+python3 benches/interleave.py --out "$W/times.jsonl" --runs "$RUNS" --warmup "$WARMUP" --ok-exit 8 \
+  --group scan scan.rg "rg -F -f $W/patterns -c $W/tree" scan.kw "$KW scan $W/tree -q"
+if [ -n "${BENCH_TIMES:-}" ]; then cat "$W/times.jsonl" >> "$BENCH_TIMES"; fi
+if [ -n "${BENCH_SCALARS:-}" ]; then
+  printf 'scan.bytes\t%s\nscan.files\t%s\nscan.patterns\t%s\n' "$BYTES" "$FILES" "$(wc -l < "$W/patterns")" >> "$BENCH_SCALARS"
+fi
+python3 - "$W/times.jsonl" "$BYTES" <<'PY'
+import json, statistics, sys
+r = {d["name"]: d["wall_ns"] for d in map(json.loads, open(sys.argv[1]))}
+mib = int(sys.argv[2]) / 1048576
+rg, kw = statistics.median(r["scan.rg"]) / 1e9, statistics.median(r["scan.kw"]) / 1e9
+span = lambda k: f"{min(r[k]) / 1e6:.0f}–{max(r[k]) / 1e6:.0f} ms"
+x = rg / kw
+print(f"| scan {mib:.0f} MiB, 10,000 patterns | keyward {kw*1000:.0f} ms ({span('scan.kw')}; {mib/kw:.0f} MiB/s) "
+      f"| rg -F -f {rg*1000:.0f} ms ({span('scan.rg')}; {mib/rg:.0f} MiB/s) "
+      f"| {x:.2f}x of rg's throughput ({'met' if x >= 0.8 else 'not met'}, target ≥ 0.8x) |")
 PY

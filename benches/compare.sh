@@ -50,7 +50,7 @@ cleanup() {
   rm -rf "$W"
 }
 trap cleanup EXIT
-export HOME=$W/home XDG_CONFIG_HOME=$W/config XDG_DATA_HOME=$W/data XDG_RUNTIME_DIR=$W/run
+export HOME=$W/home XDG_CONFIG_HOME=$W/config XDG_DATA_HOME=$W/data XDG_RUNTIME_DIR=$W/run XDG_STATE_HOME=$W/state
 mkdir -p "$HOME" "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 export KEYWARD_VAULT=$W/vault KEYWARD_IDENTITY=$W/id.key
 unset KEYWARD_ENV KEYWARD_PASSPHRASE KEYWARD_PASSPHRASE_FILE NO_COLOR || true
@@ -175,9 +175,12 @@ scalar export.journal_rows "$(jrows jfull)"
 rm -f "$W/export.jsonl"
 
 say "rotate one vs rotate --all (env file restored before every run, untimed)..."
-group --group rotate --prepare "cp '$W/k10k.pristine' '$KEYWARD_VAULT/envs/k10k.db.age'" \
+# Putting the old file back is a rewind (DESIGN §8): this machine's pin of k10k is
+# forgotten with it, as on a machine that never saw the later state.
+group --group rotate --prepare "cp '$W/k10k.pristine' '$KEYWARD_VAULT/envs/k10k.db.age' && rm -f '$W/state'/keyward/pins/*/k10k.*" \
   rotate.one "$KW -e k10k rotate K000001" rotate.all "$KW -e k10k rotate --all"
 cp "$W/k10k.pristine" "$KEYWARD_VAULT/envs/k10k.db.age"
+rm -f "$W/state"/keyward/pins/*/k10k.*
 
 say "run -- true vs get..."
 group --group run run.k100 "$KW -e k100 run --no-redact -- true" get.k100.r "$KW -e k100 get K000050" \

@@ -233,3 +233,33 @@ fn a_lifecycle_audit_log_failure_says_the_change_is_committed() {
     kw.set_env("KEYWARD_AUDIT_LOG", "");
     assert_eq!(events(&kw, &["--action", "trust"]).len(), 1);
 }
+
+#[test]
+fn creation_events_reach_the_audit_log() {
+    let mut kw = Sandbox::new();
+    let id = kw.write_identity("me.key");
+    kw.identity = Some(id);
+    let log = kw.path("ci-audit.jsonl");
+    kw.set_env("KEYWARD_AUDIT_LOG", log.to_str().unwrap());
+    kw.cmd(["init"]).assert().success();
+    kw.cmd(["env", "add", "staging"]).assert().success();
+    let logged = jsonl(&fs::read_to_string(&log).unwrap());
+    let actions: Vec<(&str, &str)> = logged
+        .iter()
+        .map(|e| (e["env"].as_str().unwrap(), e["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("dev", "init"),
+            ("prod", "init"),
+            ("test", "init"),
+            ("staging", "env-add")
+        ]
+    );
+    let mut exported = jsonl(&kw.stdout(["audit", "export", "--format", "jsonl", "--all-envs"]));
+    exported.sort_by_key(|e| e["env"].as_str().unwrap().to_owned());
+    let mut sorted = logged.clone();
+    sorted.sort_by_key(|e| e["env"].as_str().unwrap().to_owned());
+    assert_eq!(sorted, exported);
+}

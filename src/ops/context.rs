@@ -163,6 +163,32 @@ impl Context {
         Ok(())
     }
 
+    /// Call right after an environment is created (`init`, `env add`): with
+    /// `KEYWARD_AUDIT_LOG`, read each new environment back and append its events (all
+    /// of them are this command's). A passphrase identity `init` has just made is
+    /// unlocked for this, so it asks for the passphrase once more.
+    pub fn created(&self, envs: &[EnvName]) -> Result<()> {
+        if self.audit_log.is_none() {
+            return Ok(());
+        }
+        for env in envs {
+            let db = self
+                .open_env_named(env)
+                .map_err(|e| Error::AuditLogAfterCommit {
+                    env: env.clone(),
+                    path: self
+                        .audit_log
+                        .as_ref()
+                        .map(|l| l.path.clone())
+                        .unwrap_or_default(),
+                    detail: e.to_string().lines().next().unwrap_or_default().into(),
+                })?;
+            self.logged.borrow_mut().insert(env.clone(), 0);
+            self.committed(&db)?;
+        }
+        Ok(())
+    }
+
     /// Call right after `db.commit()`: with `KEYWARD_AUDIT_LOG`, append the lifecycle
     /// events the commit recorded (DESIGN §14). The change is committed by then, so a
     /// failure says so (exit 1) rather than pretending nothing happened.

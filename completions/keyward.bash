@@ -568,13 +568,17 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__audit)
-            opts="-i -e -q -h --key --action --since --until --all-envs --limit --vault --identity --env --json --quiet --help export verify help"
+            opts="-i -e -q -h --key --actor --action --since --until --all-envs --limit --vault --identity --env --json --quiet --help export verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -622,7 +626,7 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__audit__subcmd__export)
-            opts="-i -e -q -h --format --out --force --key --action --since --until --all-envs --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --format --out --force --key --actor --action --since --until --all-envs --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -637,6 +641,10 @@ _keyward() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -97,6 +97,13 @@ impl Serialize for Via {
     }
 }
 
+/// The outcome of an event that did what it describes.
+pub const OK: &str = "ok";
+
+/// The outcome of a read refused because the version is revoked, retired or expired
+/// (exit 4); the event's reason is the status.
+pub const REFUSED: &str = "refused";
+
 /// The previous hash of a chain's first event.
 pub const GENESIS: [u8; 32] = [0; 32];
 
@@ -113,6 +120,18 @@ pub struct Actor {
 impl Actor {
     pub fn current(identity: &Unlocked) -> Actor {
         Actor::named(&identity.recipient, identity.via)
+    }
+
+    /// Whether `who` names this actor (`audit --actor`): its recipient in full, as `audit`
+    /// shows it shortened, or a prefix of at least 8 characters; or its OS user or host,
+    /// exactly.
+    pub fn matches(&self, who: &str) -> bool {
+        let r = &self.recipient;
+        r == who
+            || (who.chars().count() >= 8 && r.starts_with(who))
+            || crate::recipient::short_recipient(r) == who
+            || self.os_user == who
+            || self.host == who
     }
 
     pub fn named(recipient: &str, via: Via) -> Actor {
@@ -263,7 +282,10 @@ pub struct Event {
     pub version: Option<u32>,
     pub actor: Actor,
     pub reason: Option<String>,
-    pub outcome: Option<String>,
+    /// `ok`, or why not (`refused`, `unknown`, `retired`, …): every event has one. A
+    /// lifecycle event is recorded only with the change it describes, so it stores none
+    /// and reads back `ok` (its hash covers `outcome: null`, see `Canonical`).
+    pub outcome: String,
     #[serde(serialize_with = "ser_hex")]
     pub prev_hash: [u8; 32],
     #[serde(serialize_with = "ser_hex")]
@@ -280,6 +302,9 @@ fn ser_hex<S: serde::Serializer>(h: &[u8; 32], s: S) -> std::result::Result<S::O
 
 /// The fields a hash covers, in a fixed order. serde_json writes struct fields in
 /// declaration order, so this is canonical; `v` lets a later format change it.
+///
+/// Lifecycle events store no outcome (`null` here): they read back, and export, as
+/// `ok`, and an outside verifier hashes a lifecycle event's `outcome` as `null`.
 #[derive(Serialize, serde::Deserialize)]
 pub struct Canonical {
     pub v: u8,
@@ -327,7 +352,8 @@ impl Canonical {
                 via,
             },
             reason: self.reason,
-            outcome: self.outcome,
+            // Only lifecycle events store none: they are committed with their change.
+            outcome: self.outcome.unwrap_or_else(|| OK.to_owned()),
             prev_hash: prev,
             hash,
         })
@@ -358,13 +384,17 @@ pub struct Filter {
     pub action: Option<Action>,
     pub since: Option<i64>,
     pub until: Option<i64>,
+    /// Who acted (`Actor::matches`).
+    pub actor: Option<String>,
 }
 
 impl Filter {
     pub fn matches(&self, e: &Event) -> bool {
-        self.key
-            .as_deref()
-            .is_none_or(|k| e.key.as_deref() == Some(k))
+        self.actor.as_deref().is_none_or(|a| e.actor.matches(a))
+            && self
+                .key
+                .as_deref()
+                .is_none_or(|k| e.key.as_deref() == Some(k))
             && self.action.is_none_or(|a| e.action == a)
             && self.since.is_none_or(|t| e.time >= t)
             && self.until.is_none_or(|t| e.time <= t)
@@ -441,6 +471,57 @@ mod tests {
         }
         assert!(Action::from_code(16).is_none());
         assert!(Action::from_code(-1).is_none());
+    }
+
+    fn actor() -> Actor {
+        Actor {
+            recipient: "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq".into(),
+            os_user: "bob".into(),
+            host: "ci-runner-7".into(),
+            via: Via::File,
+        }
+    }
+
+    #[test]
+    fn actor_matches_recipient_prefix_user_or_host() {
+        let a = actor();
+        for yes in [
+            a.recipient.as_str(),
+            "age1qyqs",
+            "age1qyqszqgpqyqs",
+            "bob",
+            "ci-runner-7",
+            &crate::recipient::short_recipient(&a.recipient),
+        ] {
+            assert!(a.matches(yes), "{yes}");
+        }
+        // too short a prefix, part of a user or host, another recipient
+        for no in ["age1qyq", "bo", "ci-runner", "age1qyqszqgx", "", "BOB"] {
+            assert!(!a.matches(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn an_event_without_a_stored_outcome_reads_ok_and_keeps_its_hash() {
+        let env: EnvName = "dev".parse().unwrap();
+        let canon = canonical(
+            &env,
+            &actor(),
+            Action::Revoke,
+            Some("K"),
+            Some(1),
+            None,
+            None,
+            7,
+        );
+        let bytes = canon.bytes();
+        assert!(String::from_utf8_lossy(&bytes).ends_with(r#""outcome":null}"#));
+        let hash = chain_hash(&GENESIS, &bytes);
+        let e = canon
+            .into_event(Chain::Lifecycle, 1, GENESIS, hash)
+            .unwrap();
+        assert_eq!(e.outcome, "ok");
+        assert_eq!(e.hash, hash);
     }
 
     #[test]

@@ -396,6 +396,33 @@ pub enum Error {
     /// Stdout was closed (`keyward list | head`): end quietly.
     #[error("")]
     BrokenPipe,
+
+    // ---- refused reads and the audit log (ops::context, DESIGN §14)
+    /// A read refused (exit 4: revoked, retired, expired) whose event could not be
+    /// recorded. Still the refusal's exit code: nothing was handed out, and a script
+    /// branching on 4 must still see "refused"; the message says the trail lacks it.
+    #[error("{}; the refusal could not be recorded: {}\nhint: nothing was handed out; `keyward audit verify -e {env}` checks the access journal", refused.to_string().lines().next().unwrap_or_default(), cause.to_string().lines().next().unwrap_or_default())]
+    RefusalNotRecorded {
+        refused: Box<Error>,
+        cause: Box<Error>,
+        env: EnvName,
+    },
+    /// `KEYWARD_AUDIT_LOG` could not take an access event: fail closed.
+    #[error(
+        "cannot append to the audit log `{}` (KEYWARD_AUDIT_LOG): {detail}; nothing was handed out\nhint: make FILE a writable regular file (not a symbolic link), or unset KEYWARD_AUDIT_LOG, and run the command again",
+        path.display()
+    )]
+    AuditLogFailed { path: PathBuf, detail: String },
+    /// `KEYWARD_AUDIT_LOG` could not take lifecycle events after their change committed.
+    #[error(
+        "the change to `{env}` is committed, but its events could not be appended to the audit log `{}` (KEYWARD_AUDIT_LOG): {detail}\nhint: `keyward audit export -e {env} --format jsonl` prints every event of `{env}` for the log",
+        path.display()
+    )]
+    AuditLogAfterCommit {
+        env: EnvName,
+        path: PathBuf,
+        detail: String,
+    },
 }
 
 /// The rest of an `Unusable` message: since when, why, and what to do.
@@ -477,6 +504,8 @@ impl Error {
             Error::Busy { .. } => 7,
             Error::Findings(_) => 8,
             Error::PartlyDone { failed, .. } => failed.exit_code(),
+            Error::RefusalNotRecorded { refused, .. } => refused.exit_code(),
+            Error::AuditLogFailed { .. } | Error::AuditLogAfterCommit { .. } => 1,
             Error::ChildExit(code) => *code,
             Error::BrokenPipe => 0,
             Error::NewerFormat { .. }
@@ -686,6 +715,27 @@ mod tests {
                 name: k(),
                 env: e(),
                 earlier: 1,
+            },
+            Error::RefusalNotRecorded {
+                refused: Box::new(Error::Unusable {
+                    name: k(),
+                    env: e(),
+                    version: 1,
+                    status: Status::Revoked,
+                    at: Some(0),
+                    reason: None,
+                }),
+                cause: Box::new(Error::Other("disk full".into())),
+                env: e(),
+            },
+            Error::AuditLogFailed {
+                path: p(),
+                detail: "it is a symbolic link".into(),
+            },
+            Error::AuditLogAfterCommit {
+                env: e(),
+                path: p(),
+                detail: "disk full".into(),
             },
         ]
     }

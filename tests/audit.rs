@@ -87,7 +87,9 @@ fn rehash(e: &serde_json::Value) -> String {
         "v": 1, "time": time, "env": e["env"], "action": e["action"], "key": e["key"],
         "version": e["version"], "recipient": e["actor"]["recipient"],
         "os_user": e["actor"]["os_user"], "host": e["actor"]["host"], "via": e["actor"]["via"],
-        "reason": e["reason"], "outcome": e["outcome"],
+        "reason": e["reason"],
+        // Lifecycle events store no outcome: they export as `ok` and hash it as null.
+        "outcome": if e["chain"] == "lifecycle" { serde_json::Value::Null } else { e["outcome"].clone() },
     });
     // serde_json's Map keeps insertion order only with preserve_order; build by hand.
     let order = [

@@ -83,11 +83,14 @@ fn export_skips_unusable_keys_unless_named() {
     kw.cmd(["export", "--format", "yaml"]).assert().code(2);
     let ev: serde_json::Value =
         serde_json::from_str(&kw.stdout(["audit", "--json", "--action", "export"])).unwrap();
-    assert_eq!(
-        ev.as_array().unwrap().len(),
-        2,
-        "one event per exported key"
-    );
+    let outcomes: Vec<&str> = ev
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    // one event per exported key, and the refused `--only PLAIN` (DESIGN §14)
+    assert_eq!(outcomes, ["ok", "ok", "refused"]);
 }
 
 #[test]

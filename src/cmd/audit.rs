@@ -22,7 +22,7 @@ use crate::ops::{
 #[derive(Debug, Args)]
 #[command(
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  keyward audit --key STRIPE_KEY --since 7d\n  keyward audit --all-envs --action revoke\n  keyward audit export --format jsonl --out audit.jsonl\n  keyward audit verify --all-envs"
+    after_help = "Examples:\n  keyward audit --key STRIPE_KEY --since 7d\n  keyward audit --actor bob --action get --all-envs\n  keyward audit --all-envs --action revoke\n  keyward audit export --format jsonl --out audit.jsonl\n  keyward audit verify --all-envs"
 )]
 pub struct AuditArgs {
     #[command(subcommand)]
@@ -41,6 +41,11 @@ pub struct FilterArgs {
     /// Only events about this key
     #[arg(long, value_name = "K")]
     pub key: Option<String>,
+
+    /// Only events by this actor: a recipient (in full, shortened as `audit` shows it,
+    /// or its first 8 characters or more), an OS user or a host (exactly)
+    #[arg(long, value_name = "WHO", value_parser = actor_parser)]
+    pub actor: Option<String>,
 
     /// Only events of this action (init, generate, get, revoke, …)
     #[arg(long, value_name = "A", value_parser = action_parser())]
@@ -66,10 +71,20 @@ fn action_parser() -> impl clap::builder::TypedValueParser<Value = Action> {
         .map(|s: String| Action::from_name(&s).expect("one of the possible values"))
 }
 
+/// `--actor`: anything but an empty string (which would match no one, silently).
+fn actor_parser(s: &str) -> std::result::Result<String, String> {
+    if s.trim().is_empty() {
+        Err("an actor is a recipient, an OS user or a host; it cannot be empty".into())
+    } else {
+        Ok(s.to_owned())
+    }
+}
+
 impl FilterArgs {
     fn query(self) -> EventQuery {
         EventQuery {
             key: self.key,
+            actor: self.actor,
             action: self.action,
             since: self.since,
             until: self.until,

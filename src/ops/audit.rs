@@ -25,10 +25,13 @@ pub fn access_events(ctx: &Context, db: &EnvDb) -> Result<Vec<Event>> {
 }
 
 /// Which events to read: the environment in use or all of them, narrowed by key,
-/// action and time (relative times count back from the command's `now`).
+/// action, actor and time (relative times count back from the command's `now`).
 #[derive(Clone, Debug, Default)]
 pub struct EventQuery {
     pub key: Option<String>,
+    /// Recipient (in full, shortened as `audit` shows it, or a prefix of 8 characters
+    /// or more), OS user or host.
+    pub actor: Option<String>,
     pub action: Option<Action>,
     pub since: Option<When>,
     pub until: Option<When>,
@@ -42,6 +45,7 @@ impl EventQuery {
             action: self.action,
             since: self.since.map(|w| w.before(now)),
             until: self.until.map(|w| w.before(now)),
+            actor: self.actor.clone(),
         }
     }
 }
@@ -93,16 +97,15 @@ impl Render for EventLog {
                         e.actor.host,
                         crate::recipient::short_recipient(&e.actor.recipient)
                     ),
-                    or_dash(
-                        e.reason
-                            .clone()
-                            .or_else(|| e.outcome.clone().filter(|o| o != "ok")),
-                    ),
+                    e.outcome.clone(),
+                    or_dash(e.reason.clone()),
                 ]
             })
             .collect();
         out.table(
-            &["TIME", "ENV", "ACTION", "KEY", "VER", "ACTOR", "REASON"],
+            &[
+                "TIME", "ENV", "ACTION", "KEY", "VER", "ACTOR", "OUTCOME", "REASON",
+            ],
             rows,
         )
     }
@@ -178,8 +181,7 @@ fn write_events(
         }
         ExportFormat::Jsonl => {
             for e in events {
-                serde_json::to_writer(&mut *w, e).map_err(json)?;
-                w.write_all(b"\n").map_err(io)?;
+                write_jsonl(&mut *w, e).map_err(json)?;
             }
         }
         ExportFormat::Csv => {
@@ -198,7 +200,7 @@ fn write_events(
                     e.actor.host.clone(),
                     e.actor.via.to_string(),
                     e.reason.clone().unwrap_or_default(),
-                    e.outcome.clone().unwrap_or_default(),
+                    e.outcome.clone(),
                     hex::encode(e.prev_hash),
                     hex::encode(e.hash),
                 ];
@@ -210,6 +212,61 @@ fn write_events(
         }
     }
     w.flush().map_err(io)
+}
+
+/// One event as a JSON line: the form of `audit export --format jsonl` and of the
+/// `KEYWARD_AUDIT_LOG` file.
+fn write_jsonl(mut w: impl Write, e: &Event) -> serde_json::Result<()> {
+    serde_json::to_writer(&mut w, e)?;
+    w.write_all(b"\n").map_err(serde_json::Error::io)
+}
+
+/// `KEYWARD_AUDIT_LOG=FILE` (DESIGN §14): every event is also appended to FILE as a
+/// JSON line, for machines whose journal is thrown away (CI runners). Created 0600,
+/// never through a symbolic link, written with `O_APPEND` (one `write` per batch, so
+/// concurrent keyward processes do not interleave lines) and synced before returning.
+#[derive(Clone, Debug)]
+pub struct AuditLog {
+    pub path: PathBuf,
+}
+
+impl AuditLog {
+    /// The log `KEYWARD_AUDIT_LOG` names; none when it is unset or empty.
+    pub fn from_env() -> Option<AuditLog> {
+        std::env::var_os("KEYWARD_AUDIT_LOG")
+            .filter(|p| !p.is_empty())
+            .map(|p| AuditLog { path: p.into() })
+    }
+
+    /// Append `events`, durably; the error says why not, for a message.
+    pub fn append(&self, events: &[Event]) -> std::result::Result<(), String> {
+        self.try_append(events).map_err(|e| {
+            if crate::sys::is_symlink_refusal(&e) {
+                "it is a symbolic link".to_owned()
+            } else {
+                e.to_string()
+            }
+        })
+    }
+
+    fn try_append(&self, events: &[Event]) -> std::io::Result<()> {
+        use std::os::unix::fs::OpenOptionsExt;
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .custom_flags(crate::sys::O_NOFOLLOW)
+            .open(&self.path)?;
+        let mut lines = Vec::new();
+        for e in events {
+            write_jsonl(&mut lines, e)?;
+        }
+        f.write_all(&lines)?;
+        f.sync_data()
+    }
 }
 
 /// RFC 4180: quote a field holding a comma, quote, CR or LF; double inner quotes.

@@ -2,13 +2,15 @@
 //! environment are in use, the clock, and how to print. Resolved once from the global
 //! flags; identities are unlocked on first need.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
 
 use crate::audit::{Action, Actor, Via};
 use crate::cli::Cli;
 use crate::error::{Error, Result};
 use crate::identity::{IdentitySpec, Unlocked, load_identity};
 use crate::names::{EnvName, KeyName};
+use crate::ops::audit::AuditLog;
 use crate::output::Output;
 use crate::vault::journal::Journal;
 use crate::vault::paths::{default_identity_path, default_state_dir, default_vault_dir};
@@ -28,6 +30,12 @@ pub struct Context {
     pub out: Output,
     /// The time this command runs at, read once (see `clock`).
     now: i64,
+    /// `KEYWARD_AUDIT_LOG`: where every event is also appended.
+    audit_log: Option<AuditLog>,
+    /// With an audit log: each environment opened for writing, and the last lifecycle
+    /// event of it already in the log (its head when opened), so `committed` appends
+    /// exactly the events this command added.
+    logged: RefCell<HashMap<EnvName, i64>>,
 }
 
 impl Context {
@@ -61,6 +69,8 @@ impl Context {
             identity: OnceCell::new(),
             out: Output::new(cli.json, cli.quiet),
             now,
+            audit_log: AuditLog::from_env(),
+            logged: RefCell::new(HashMap::new()),
         })
     }
 
@@ -137,18 +147,131 @@ impl Context {
     pub fn write_env_named(&self, env: &EnvName) -> Result<EnvDb> {
         self.paths.require()?;
         let identity = self.identity()?;
-        EnvDb::open_write(&self.paths, env, identity.as_age())
+        let db = EnvDb::open_write(&self.paths, env, identity.as_age())?;
+        self.note_head(&db)?;
+        Ok(db)
+    }
+
+    /// With an audit log, remember `db`'s lifecycle head: `committed` appends the
+    /// events after it. `write_env` does this; an operation opening an environment for
+    /// writing another way calls it itself.
+    pub fn note_head(&self, db: &EnvDb) -> Result<()> {
+        if self.audit_log.is_some() {
+            let (seq, _, _) = crate::vault::pins::head(db)?;
+            self.logged.borrow_mut().insert(db.env.clone(), seq);
+        }
+        Ok(())
+    }
+
+    /// Call right after an environment is created (`init`, `env add`): with
+    /// `KEYWARD_AUDIT_LOG`, read each new environment back and append its events (all
+    /// of them are this command's). A passphrase identity `init` has just made is
+    /// unlocked for this, so it asks for the passphrase once more.
+    pub fn created(&self, envs: &[EnvName]) -> Result<()> {
+        if self.audit_log.is_none() {
+            return Ok(());
+        }
+        for env in envs {
+            let db = self
+                .open_env_named(env)
+                .map_err(|e| Error::AuditLogAfterCommit {
+                    env: env.clone(),
+                    path: self
+                        .audit_log
+                        .as_ref()
+                        .map(|l| l.path.clone())
+                        .unwrap_or_default(),
+                    detail: e.to_string().lines().next().unwrap_or_default().into(),
+                })?;
+            self.logged.borrow_mut().insert(env.clone(), 0);
+            self.committed(&db)?;
+        }
+        Ok(())
+    }
+
+    /// Call right after `db.commit()`: with `KEYWARD_AUDIT_LOG`, append the lifecycle
+    /// events the commit recorded (DESIGN §14). The change is committed by then, so a
+    /// failure says so (exit 1) rather than pretending nothing happened.
+    pub fn committed(&self, db: &EnvDb) -> Result<()> {
+        let Some(log) = &self.audit_log else {
+            return Ok(());
+        };
+        let failed = |detail: String| Error::AuditLogAfterCommit {
+            env: db.env.clone(),
+            path: log.path.clone(),
+            detail,
+        };
+        let from = self.logged.borrow().get(&db.env).copied();
+        let Some(from) = from else {
+            return Err(failed(
+                "internal: the environment was not opened through `write_env`".into(),
+            ));
+        };
+        let new: Vec<_> = db
+            .lifecycle_events()
+            .map_err(|e| failed(e.to_string().lines().next().unwrap_or_default().into()))?
+            .into_iter()
+            .filter(|e| e.seq > from)
+            .collect();
+        log.append(&new).map_err(failed)?;
+        if let Some(last) = new.last() {
+            self.logged.borrow_mut().insert(db.env.clone(), last.seq);
+        }
+        Ok(())
     }
 
     /// Record access events — one per `(key, version)`, or one keyless event for an
     /// empty list — durably, in one journal transaction, before anything is handed out
-    /// (DESIGN §5). The receipt is what opens a `Withheld` value.
+    /// (DESIGN §5); with `KEYWARD_AUDIT_LOG`, append them there too before returning
+    /// (DESIGN §14). The receipt is what opens a `Withheld` value.
     pub(crate) fn journal(
         &self,
         db: &EnvDb,
         access: Action,
         keys: &[(&KeyName, u32)],
         outcome: &str,
+    ) -> Result<Journaled> {
+        self.journal_with_reason(db, access, keys, outcome, None)
+    }
+
+    /// A read refused with exit 4 (revoked, retired, expired) is an event too, with
+    /// outcome `refused` and the status as its reason, recorded before the refusal is
+    /// returned. If it cannot be recorded the exit code stays the refusal's (nothing was
+    /// handed out either way) and the message says the trail lacks it.
+    pub(crate) fn refused(&self, db: &EnvDb, access: Action, refusal: Error) -> Error {
+        let Error::Unusable {
+            name,
+            version,
+            status,
+            ..
+        } = &refusal
+        else {
+            return refusal;
+        };
+        let reason = status.as_str();
+        match self.journal_with_reason(
+            db,
+            access,
+            &[(name, *version)],
+            crate::audit::REFUSED,
+            Some(reason),
+        ) {
+            Ok(_) => refusal,
+            Err(cause) => Error::RefusalNotRecorded {
+                refused: Box::new(refusal),
+                cause: Box::new(cause),
+                env: db.env.clone(),
+            },
+        }
+    }
+
+    fn journal_with_reason(
+        &self,
+        db: &EnvDb,
+        access: Action,
+        keys: &[(&KeyName, u32)],
+        outcome: &str,
+        reason: Option<&str>,
     ) -> Result<Journaled> {
         debug_assert!(access.is_access());
         let actor = self.actor()?;
@@ -159,7 +282,7 @@ impl Context {
                 access,
                 key.map(KeyName::as_str),
                 version,
-                None,
+                reason,
                 Some(outcome),
                 self.now,
             )
@@ -177,6 +300,14 @@ impl Context {
                 "the access journal of `{}` has lost events seen here (up to event {seen}); this access is recorded, but `keyward audit` refuses to pass over the gap until `keyward trust -e {} --reason TEXT`",
                 db.env, db.env
             ));
+        }
+        // DESIGN §14: before the value is released; fail closed like the journal.
+        if let Some(log) = &self.audit_log {
+            log.append(journaled.appended())
+                .map_err(|detail| Error::AuditLogFailed {
+                    path: log.path.clone(),
+                    detail,
+                })?;
         }
         Ok(journaled)
     }

@@ -73,6 +73,7 @@ pub fn create_vault(ctx: &Context, req: CreateVault) -> Result<VaultCreated> {
     vault::create::create_vault(&ctx.paths, &envs, |tx| {
         first_rows(tx, &recipients, &actor, Action::Init, now)
     })?;
+    ctx.created(&envs)?;
     Ok(VaultCreated {
         vault: ctx.paths.root.display().to_string(),
         identity: identity_path.map(|p| p.display().to_string()),
@@ -114,6 +115,7 @@ pub fn add_env(ctx: &Context, req: AddEnv) -> Result<EnvAdded> {
     vault::create::create_env(&ctx.paths, &req.name, |tx| {
         first_rows(tx, &recipients, &actor, Action::EnvAdd, now)
     })?;
+    ctx.created(std::slice::from_ref(&req.name))?;
     Ok(EnvAdded {
         env: req.name,
         recipients,

@@ -89,7 +89,8 @@ impl Released {
 pub fn release(ctx: &Context, req: Release<'_>) -> Result<Released> {
     debug_assert!(req.access.releases_value());
     let db = ctx.open_env()?;
-    let picked = pick(&db, req.pick, ctx.now())?;
+    // DESIGN §14: a refused read (exit 4) is an event too, recorded before the refusal.
+    let picked = pick(&db, req.pick, ctx.now()).map_err(|e| ctx.refused(&db, req.access, e))?;
     if req.access != Action::Get {
         refuse_loader_variables(&picked, req.allow_loader, req.access)?;
     }
@@ -123,7 +124,8 @@ pub fn release(ctx: &Context, req: Release<'_>) -> Result<Released> {
 }
 
 /// The usable versions a request names, still withheld. A named key that is not
-/// usable is exit 4 (or 3) before anything is journaled or handed out.
+/// usable is exit 4 (or 3) before anything is handed out (the caller journals the
+/// refusal).
 fn pick(db: &EnvDb, pick: Pick<'_>, now: i64) -> Result<Vec<(KeyName, u32, Withheld)>> {
     let mut out = Vec::new();
     match pick {

@@ -45,6 +45,7 @@ pub struct Trusted {
 pub fn trust(ctx: &Context, req: Trust) -> Result<Trusted> {
     let identity = ctx.identity()?;
     let mut db = EnvDb::open_trusting(&ctx.paths, &ctx.env, identity.as_age())?;
+    ctx.note_head(&db)?;
     let report = describe(&db)?;
     // Shown before the question: this is what the person is asked to accept.
     if !ctx.out.json {
@@ -71,6 +72,7 @@ pub fn trust(ctx: &Context, req: Trust) -> Result<Trusted> {
         )
     })?;
     db.commit()?;
+    ctx.committed(&db)?;
     Ok(report)
 }
 

@@ -23,6 +23,8 @@ use crate::vault::seal;
 pub struct Journaled {
     events: u64,
     gap: Option<i64>,
+    /// The events as appended, with their sequence numbers and hashes.
+    appended: Vec<Event>,
 }
 
 impl Journaled {
@@ -36,6 +38,11 @@ impl Journaled {
     /// `audit` refuses to pass over it.
     pub fn gap(&self) -> Option<i64> {
         self.gap
+    }
+
+    /// The events appended, as `audit` reads them back (for `KEYWARD_AUDIT_LOG`).
+    pub fn appended(&self) -> &[Event] {
+        &self.appended
     }
 }
 
@@ -185,6 +192,7 @@ impl Journal {
             ),
         };
         let mut n = 0;
+        let mut appended = Vec::new();
         {
             let mut stmt = tx
                 .prepare("INSERT INTO journal(seq, nonce, sealed, hash) VALUES (?1, ?2, ?3, ?4)")
@@ -196,6 +204,7 @@ impl Journal {
                 let (nonce, sealed) = seal::seal(key, &self.env, seq, &hash, &bytes);
                 stmt.execute(params![seq, &nonce[..], sealed, &hash[..]])
                     .map_err(wrap)?;
+                appended.extend(canon.into_event(Chain::Access, seq, prev, hash));
                 prev = hash;
                 n += 1;
             }
@@ -208,6 +217,7 @@ impl Journal {
         Ok(Journaled {
             events: n,
             gap: gap.or(old_gap),
+            appended,
         })
     }
 

@@ -40,6 +40,9 @@ pub enum GitCommand {
 /// missing ones added. `keyward` must be on PATH for git to run it (else the absolute
 /// path of this binary is written).
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  keyward git setup                      # once per clone\n  keyward --vault ops/vault git setup    # a vault elsewhere in the repository"
+)]
 pub struct SetupArgs {}
 
 /// Print an env file's keys, versions, recipients and events, never a value (what git
@@ -49,6 +52,9 @@ pub struct SetupArgs {}
 /// identity that can open the file (or with a passphrase and no agent), prints one
 /// `keyward: cannot decrypt (…)` line and succeeds.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  keyward git textconv vault/envs/prod.db.age   # what `git diff` shows for it"
+)]
 pub struct TextconvArgs {
     /// The env file (ciphertext) git hands over
     #[arg(value_name = "FILE")]
@@ -58,6 +64,9 @@ pub struct TextconvArgs {
 /// Merge driver for env files (not supported yet: leaves OURS as it is, so git
 /// reports a conflict)
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  keyward git merge %O %A %B %P   # as git runs it (merge.keyward.driver)"
+)]
 pub struct MergeArgs {
     /// The common ancestor (%O)
     #[arg(value_name = "BASE")]

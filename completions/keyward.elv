@@ -51,6 +51,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand access 'List, grant or revoke the recipients of an environment'
             cand offboard 'Remove a recipient from every environment and rotate every key they could read'
             cand trust 'Accept the environment file as it is now, after review'
+            cand git 'Keep the vault in git: attributes, ignores, readable diffs'
             cand scan 'Scan files, directory trees or stdin for leaked keys'
             cand completions 'Print a shell completion script'
             cand __agent 'Runs the agent process (started by `keyward unlock`)'
@@ -550,6 +551,72 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'keyward;git'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand setup 'Write the vault''s git attributes and ignores, and this clone''s diff and merge config'
+            cand textconv 'Print an env file''s keys, versions, recipients and events, never a value (what git shows in diffs)'
+            cand merge 'Merge driver for env files (not supported yet: leaves OURS as it is, so git reports a conflict)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyward;git;setup'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;git;textconv'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;git;merge'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;git;help'= {
+            cand setup 'Write the vault''s git attributes and ignores, and this clone''s diff and merge config'
+            cand textconv 'Print an env file''s keys, versions, recipients and events, never a value (what git shows in diffs)'
+            cand merge 'Merge driver for env files (not supported yet: leaves OURS as it is, so git reports a conflict)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyward;git;help;setup'= {
+        }
+        &'keyward;git;help;textconv'= {
+        }
+        &'keyward;git;help;merge'= {
+        }
+        &'keyward;git;help;help'= {
+        }
         &'keyward;scan'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
@@ -614,6 +681,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand access 'List, grant or revoke the recipients of an environment'
             cand offboard 'Remove a recipient from every environment and rotate every key they could read'
             cand trust 'Accept the environment file as it is now, after review'
+            cand git 'Keep the vault in git: attributes, ignores, readable diffs'
             cand scan 'Scan files, directory trees or stdin for leaked keys'
             cand completions 'Print a shell completion script'
             cand __agent 'Runs the agent process (started by `keyward unlock`)'
@@ -687,6 +755,17 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;help;offboard'= {
         }
         &'keyward;help;trust'= {
+        }
+        &'keyward;help;git'= {
+            cand setup 'Write the vault''s git attributes and ignores, and this clone''s diff and merge config'
+            cand textconv 'Print an env file''s keys, versions, recipients and events, never a value (what git shows in diffs)'
+            cand merge 'Merge driver for env files (not supported yet: leaves OURS as it is, so git reports a conflict)'
+        }
+        &'keyward;help;git;setup'= {
+        }
+        &'keyward;help;git;textconv'= {
+        }
+        &'keyward;help;git;merge'= {
         }
         &'keyward;help;scan'= {
         }

@@ -88,6 +88,7 @@ pub enum Command {
     Access(cmd::access::AccessArgs),
     Offboard(cmd::offboard::OffboardArgs),
     Trust(cmd::trust::TrustArgs),
+    Git(cmd::git::GitArgs),
     Scan(cmd::scan::ScanArgs),
     Completions(cmd::completions::CompletionsArgs),
     /// Runs the agent process (started by `keyward unlock`).

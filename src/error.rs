@@ -296,6 +296,17 @@ pub enum Error {
         names: Vec<KeyName>,
         access: crate::audit::Action,
     },
+    // ---- `keyward git` (DESIGN §9): 1, a repository to fix or a step not there yet
+    #[error("the vault `{}` is not inside a git work tree\nhint: run `git init` in the directory that should hold the vault (or clone the team's repository and point --vault at the vault in it), then `keyward git setup`", path.display())]
+    GitSetupNotInGit { path: PathBuf },
+    #[error(
+        "`git {args}` failed while setting up the vault for git: {detail}\nhint: check that git is on PATH and the repository's .git is writable, then run `keyward git setup` again"
+    )]
+    GitSetupFailed { args: String, detail: String },
+    #[error(
+        "merging env files by meaning is not supported by this keyward yet: `{path}` was left as it was, so git reports a conflict\nhint: keep one side (`git checkout --theirs -- {path}`), `keyward trust -e {env} --reason TEXT --yes`, redo the other side's change with keyward, then `git add {path}`"
+    )]
+    GitMergeUnsupported { path: String, env: String },
     // ---- `audit verify --git` (DESIGN §8): 1 for git itself, 6 for what history shows
     #[error("`{}` is not inside a git work tree: there is no history to check\nhint: run `keyward audit verify --git` in a clone of the repository that holds the vault (or point --vault at the vault inside it)", path.display())]
     VaultNotInGit { path: PathBuf },
@@ -542,7 +553,10 @@ impl Error {
             | Error::ScanIncomplete { .. }
             | Error::GitFailed { .. }
             | Error::VaultNotInGit { .. }
-            | Error::GitHistory { .. } => 1,
+            | Error::GitHistory { .. }
+            | Error::GitSetupNotInGit { .. }
+            | Error::GitSetupFailed { .. }
+            | Error::GitMergeUnsupported { .. } => 1,
         }
     }
 
@@ -686,6 +700,15 @@ mod tests {
                 detail: "not a git repository".into(),
             },
             Error::VaultNotInGit { path: p() },
+            Error::GitSetupNotInGit { path: p() },
+            Error::GitSetupFailed {
+                args: "config --local diff.keyward.textconv".into(),
+                detail: "could not lock config file".into(),
+            },
+            Error::GitMergeUnsupported {
+                path: "vault/envs/prod.db.age".into(),
+                env: "prod".into(),
+            },
             Error::GitHistory {
                 args: "rev-list HEAD".into(),
                 detail: "bad revision".into(),

@@ -23,3 +23,4 @@ mod lifecycle;
 mod robustness;
 mod run_cmd;
 mod scan;
+mod team_git;

@@ -10,6 +10,7 @@ pub mod env;
 pub mod export;
 pub mod generate;
 pub mod get;
+pub mod git;
 pub mod identity;
 pub mod import;
 pub mod init;
@@ -92,6 +93,19 @@ fn parse_scope(s: &str) -> std::result::Result<String, String> {
 
 pub fn dispatch(cli: Cli) -> Result<()> {
     let ctx = Context::new(&cli)?;
+    // DESIGN §9: a vault in git without `git setup` gets line merges and no diffs.
+    if !matches!(
+        cli.command,
+        Command::Init(_)
+            | Command::Identity(_)
+            | Command::Unlock(_)
+            | Command::Lock(_)
+            | Command::Agent(_)
+            | Command::Completions(_)
+            | Command::Git(_)
+    ) {
+        crate::ops::git::hint_if_not_set_up(&ctx);
+    }
     match cli.command {
         Command::Init(a) => init::run(a, &ctx),
         Command::Identity(a) => identity::run(a, &ctx),
@@ -117,5 +131,6 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Scan(a) => scan::run(a, &ctx),
         Command::Completions(a) => completions::run(a, &ctx),
         Command::Trust(a) => trust::run(a, &ctx),
+        Command::Git(a) => git::run(a, &ctx),
     }
 }

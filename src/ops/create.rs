@@ -26,6 +26,9 @@ pub struct VaultCreated {
     pub identity: Option<String>,
     pub recipient: String,
     pub envs: Vec<EnvName>,
+    /// DESIGN §9: what `git setup` wrote, when the vault was created in a git work tree.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git: Option<crate::ops::git::GitSetUp>,
 }
 
 impl Render for VaultCreated {
@@ -36,6 +39,10 @@ impl Render for VaultCreated {
             self.vault,
             names.join(", ")
         ));
+        if let Some(git) = &self.git {
+            out.note("the vault is inside a git work tree: ran `keyward git setup`");
+            git.human(out)?;
+        }
         out.note("your recipient (share it so others can grant you access):");
         out.line(&self.recipient)
     }
@@ -74,11 +81,24 @@ pub fn create_vault(ctx: &Context, req: CreateVault) -> Result<VaultCreated> {
         first_rows(tx, &recipients, &actor, Action::Init, now)
     })?;
     ctx.created(&envs)?;
+    // The vault exists now whatever git says: a failed setup is a warning with the
+    // command that retries it, not a failed `init`.
+    let git = match crate::ops::git::setup_if_in_git(ctx) {
+        Ok(done) => done,
+        Err(e) => {
+            ctx.out.warn(&format!(
+                "the vault is inside a git work tree but setting git up failed: {}\nhint: run `keyward git setup`",
+                e.to_string().lines().next().unwrap_or("")
+            ));
+            None
+        }
+    };
     Ok(VaultCreated {
         vault: ctx.paths.root.display().to_string(),
         identity: identity_path.map(|p| p.display().to_string()),
         recipient,
         envs,
+        git,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod check;
 pub mod context;
 pub mod create;
 pub mod export;
+pub mod git;
 pub mod history;
 pub mod inspect;
 pub mod issue;

@@ -1,0 +1,97 @@
+//! `keyward git`: keep the vault in a git repository (DESIGN §9).
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::Context;
+use crate::error::Result;
+use crate::ops::git;
+
+/// Keep the vault in git: attributes, ignores, readable diffs
+///
+/// `keyward git setup` prepares the repository that holds the vault: it writes
+/// `.gitattributes` (env files are binary: a conflict, never a line merge of
+/// ciphertext) and `.gitignore` (`journal/`, `*.lock`, `*.tmp`: each machine's own) in
+/// the vault, to be committed; and, local to this clone, `.git/info/attributes` and
+/// `git config --local` entries that send env files through keyward for diffs
+/// (`git textconv`) and merges (`git merge`). Run it once in every clone; `init` runs
+/// it when the vault is created inside a git work tree. It changes only what is
+/// missing, and commits nothing.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  keyward git setup\n  git log -p -- vault/envs/prod.db.age    # key names and events, never a value"
+)]
+pub struct GitArgs {
+    #[command(subcommand)]
+    pub command: GitCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GitCommand {
+    Setup(SetupArgs),
+    Textconv(TextconvArgs),
+    Merge(MergeArgs),
+}
+
+/// Write the vault's git attributes and ignores, and this clone's diff and merge config
+///
+/// Needs the vault inside a git work tree. Idempotent: lines already there are kept,
+/// missing ones added. `keyward` must be on PATH for git to run it (else the absolute
+/// path of this binary is written).
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  keyward git setup                      # once per clone\n  keyward --vault ops/vault git setup    # a vault elsewhere in the repository"
+)]
+pub struct SetupArgs {}
+
+/// Print an env file's keys, versions, recipients and events, never a value (what git
+/// shows in diffs)
+///
+/// Run by git for `git diff` and `git log -p`. Never asks for anything: without an
+/// identity that can open the file (or with a passphrase and no agent), prints one
+/// `keyward: cannot decrypt (…)` line and succeeds.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  keyward git textconv vault/envs/prod.db.age   # what `git diff` shows for it"
+)]
+pub struct TextconvArgs {
+    /// The env file (ciphertext) git hands over
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+/// Merge driver for env files (not supported yet: leaves OURS as it is, so git
+/// reports a conflict)
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  keyward git merge %O %A %B %P   # as git runs it (merge.keyward.driver)"
+)]
+pub struct MergeArgs {
+    /// The common ancestor (%O)
+    #[arg(value_name = "BASE")]
+    pub base: PathBuf,
+    /// Our version (%A); the result would be written here
+    #[arg(value_name = "OURS")]
+    pub ours: PathBuf,
+    /// Their version (%B)
+    #[arg(value_name = "THEIRS")]
+    pub theirs: PathBuf,
+    /// The file's path in the repository (%P)
+    #[arg(value_name = "PATH")]
+    pub path: String,
+}
+
+pub fn run(args: GitArgs, ctx: &Context) -> Result<()> {
+    match args.command {
+        GitCommand::Setup(_) => {
+            let done = git::setup(ctx)?;
+            ctx.out.render(&done)
+        }
+        GitCommand::Textconv(a) => {
+            let text = git::textconv(ctx, &a.file)?;
+            ctx.out.render(&text)
+        }
+        GitCommand::Merge(a) => git::merge(&a.path),
+    }
+}

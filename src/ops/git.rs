@@ -1,0 +1,471 @@
+//! A vault kept in git (DESIGN §9): `git setup` (the attributes, ignores and local
+//! config that make git treat env files right), the hint when it was not run, the
+//! value-free text form git shows in diffs (`git textconv`), and the merge driver's
+//! entry point (`git merge`), which refuses until merging by meaning exists.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::identity::{IdentitySpec, Unlocked};
+use crate::names::{Dur, EnvName, fmt_time, fmt_time_ms};
+use crate::ops::Context;
+use crate::output::{Output, Render, escape};
+use crate::recipient::short_recipient;
+use crate::vault::git::{
+    self as vgit, Change, GitRepo, SetupState, VAULT_ATTRIBUTES, VAULT_IGNORE,
+};
+use crate::vault::{EnvDb, VaultPaths};
+
+/// The one-line hint for a vault in a work tree that `git setup` has not prepared.
+pub const SETUP_HINT: &str = "hint: run `keyward git setup` so merges and diffs of env files work";
+
+/// What `git setup` wrote, as `git setup --json` prints it.
+#[derive(Serialize)]
+pub struct GitSetUp {
+    /// The top of the work tree.
+    pub repository: String,
+    pub files: Vec<FileChange>,
+    pub config: Vec<ConfigChange>,
+}
+
+#[derive(Serialize)]
+pub struct FileChange {
+    pub path: String,
+    /// Committed with the vault, or local to this clone.
+    pub committed: bool,
+    pub change: Change,
+}
+
+#[derive(Serialize)]
+pub struct ConfigChange {
+    pub key: String,
+    pub value: String,
+    pub changed: bool,
+}
+
+impl Render for GitSetUp {
+    fn human(&self, out: &Output) -> Result<()> {
+        for f in &self.files {
+            let kind = if f.committed { "commit it" } else { "local" };
+            out.note(&format!("{} `{}` ({kind})", f.change.as_str(), f.path));
+        }
+        for c in &self.config {
+            let what = if c.changed { "set" } else { "unchanged" };
+            out.note(&format!("{what} git config {} = {}", c.key, c.value));
+        }
+        if self
+            .files
+            .iter()
+            .any(|f| f.committed && f.change != Change::Unchanged)
+        {
+            out.note("commit `.gitattributes` and `.gitignore` with the vault");
+        }
+        Ok(())
+    }
+}
+
+/// `git setup`: idempotent; every line is added only where it is missing.
+pub fn setup(ctx: &Context) -> Result<GitSetUp> {
+    ctx.paths.require()?;
+    let root = &ctx.paths.root;
+    let repo = GitRepo::of(root)?.ok_or_else(|| Error::GitSetupNotInGit { path: root.clone() })?;
+    let mut files = Vec::new();
+    let mut file = |path: PathBuf, committed: bool, lines: &[&str]| -> Result<()> {
+        let change = vgit::ensure_lines(&path, lines)?;
+        files.push(FileChange {
+            path: path.display().to_string(),
+            committed,
+            change,
+        });
+        Ok(())
+    };
+    file(root.join(".gitattributes"), true, VAULT_ATTRIBUTES)?;
+    file(root.join(".gitignore"), true, VAULT_IGNORE)?;
+    file(repo.info_attributes.clone(), false, &[&repo.info_line()])?;
+
+    let kw = keyward_command();
+    let wanted = [
+        (
+            "merge.keyward.name",
+            "keyward: merge env files by meaning".to_owned(),
+        ),
+        (
+            "merge.keyward.driver",
+            format!("{kw} git merge %O %A %B %P"),
+        ),
+        ("diff.keyward.textconv", format!("{kw} git textconv")),
+        // A textconv cache would keep key names in .git, outside any encryption.
+        ("diff.keyward.cachetextconv", "false".to_owned()),
+    ];
+    let have = repo.keyward_config()?;
+    let mut config = Vec::new();
+    for (key, value) in wanted {
+        let changed = have.get(key) != Some(&value);
+        if changed {
+            repo.set_config(key, &value)?;
+        }
+        config.push(ConfigChange {
+            key: key.to_owned(),
+            value,
+            changed,
+        });
+    }
+    Ok(GitSetUp {
+        repository: repo.top.display().to_string(),
+        files,
+        config,
+    })
+}
+
+/// `git setup` when the vault is inside a git work tree (what `init` runs); `None`
+/// outside one.
+pub fn setup_if_in_git(ctx: &Context) -> Result<Option<GitSetUp>> {
+    match vgit::setup_state(&ctx.paths.root) {
+        SetupState::NotInGit => Ok(None),
+        _ => setup(ctx).map(Some),
+    }
+}
+
+/// The hint for a vault in a work tree `git setup` did not prepare: a file-system
+/// check, no subprocess, so every command can afford it.
+pub fn hint_if_not_set_up(ctx: &Context) {
+    if ctx.paths.exists() && vgit::setup_state(&ctx.paths.root) == SetupState::NotSetUp {
+        ctx.out.note(SETUP_HINT);
+    }
+}
+
+/// How git runs keyward: plain `keyward` when that is what PATH finds (an upgrade
+/// keeps working), else the absolute path of this binary, quoted for the shell git
+/// runs drivers through (a build run from its directory, a test).
+fn keyward_command() -> String {
+    let exe = std::env::current_exe().and_then(|p| p.canonicalize()).ok();
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|d| d.join("keyward"))
+            .find(|p| p.is_file())
+            .and_then(|p| p.canonicalize().ok())
+    });
+    match exe {
+        Some(exe) if on_path.as_ref() != Some(&exe) => shell_quote(&exe.to_string_lossy()),
+        _ => "keyward".to_owned(),
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c))
+    {
+        return s.to_owned();
+    }
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// `git merge BASE OURS THEIRS PATH`: not supported yet. OURS is never touched, so git
+/// reports a conflict (DESIGN §9: refuse rather than guess).
+pub fn merge(path: &str) -> Result<()> {
+    let env = Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_suffix(".db.age"))
+        .unwrap_or("ENV")
+        .to_owned();
+    Err(Error::GitMergeUnsupported {
+        path: path.to_owned(),
+        env,
+    })
+}
+
+/// What `git textconv` prints: an environment's state without a value or fingerprint,
+/// one fact per line, in an order that depends on content only, so a diff shows what
+/// changed and nothing else.
+#[derive(Serialize)]
+pub struct EnvText {
+    pub lines: Vec<String>,
+}
+
+impl Render for EnvText {
+    fn human(&self, out: &Output) -> Result<()> {
+        let mut text = String::new();
+        for l in &self.lines {
+            text.push_str(l);
+            text.push('\n');
+        }
+        out.data(text.as_bytes())
+    }
+}
+
+impl EnvText {
+    fn placeholder(why: &str) -> EnvText {
+        let why = why.lines().next().unwrap_or("");
+        EnvText {
+            lines: vec![format!("keyward: cannot decrypt ({})", escape(why))],
+        }
+    }
+}
+
+/// `git textconv FILE`: git runs it non-interactively for `git diff` and `git log -p`,
+/// so it never asks for anything: whatever keeps it from opening the file (no identity,
+/// a passphrase with no agent and none in the environment, not a recipient, not an env
+/// file) is one placeholder line, and success.
+pub fn textconv(ctx: &Context, file: &Path) -> Result<EnvText> {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => return Ok(EnvText::placeholder(&format!("cannot read the file: {e}"))),
+    };
+    let identity = match quiet_identity(ctx) {
+        Ok(id) => id,
+        Err(why) => return Ok(EnvText::placeholder(&why)),
+    };
+    let paths = VaultPaths::new(ctx.paths.root.clone());
+    let db = match open_any_env(&paths, file, &bytes, identity) {
+        Ok(db) => db,
+        Err(e) => return Ok(EnvText::placeholder(&e.to_string())),
+    };
+    // A chain that does not verify is shown as such: the diff must not look clean.
+    match describe(&db) {
+        Ok(lines) => Ok(EnvText { lines }),
+        Err(e) => Ok(EnvText::placeholder(&e.to_string())),
+    }
+}
+
+/// The identity, loaded only where that asks nothing: a literal or plain file, an
+/// agent, or a passphrase from the environment. Else why not.
+fn quiet_identity(ctx: &Context) -> std::result::Result<&Unlocked, String> {
+    let set = |var: &str| std::env::var_os(var).is_some_and(|v| !v.is_empty());
+    let path = match &ctx.identity_spec {
+        IdentitySpec::Literal(_) => None,
+        IdentitySpec::Default(p) if !p.exists() => {
+            return Err(format!(
+                "no identity: no default identity at `{}`",
+                p.display()
+            ));
+        }
+        IdentitySpec::Default(p) | IdentitySpec::File(p) => Some(p),
+    };
+    if let Some(path) = path
+        && needs_passphrase(path)
+        && !set("KEYWARD_PASSPHRASE_FILE")
+        && !set("KEYWARD_PASSPHRASE")
+        && !matches!(crate::agent::client_for(path), Ok(Some(_)))
+    {
+        return Err(format!(
+            "the identity `{}` needs its passphrase and git cannot ask for it; run `keyward unlock` first",
+            path.display()
+        ));
+    }
+    ctx.identity().map_err(|e| e.to_string())
+}
+
+/// Whether loading the identity file would ask for a passphrase: a passphrase-protected
+/// age file or an encrypted SSH key. Unreadable files are left to the loader's error.
+fn needs_passphrase(path: &Path) -> bool {
+    let mut bytes = Zeroizing::new(Vec::new());
+    let Ok(f) = std::fs::File::open(path) else {
+        return false;
+    };
+    if f.take(1 << 20).read_to_end(&mut bytes).is_err() {
+        return false;
+    }
+    if bytes.starts_with(b"age-encryption.org/")
+        || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
+    {
+        return true;
+    }
+    bytes.starts_with(b"-----BEGIN OPENSSH PRIVATE KEY-----")
+        && matches!(
+            age::ssh::Identity::from_buffer(&bytes[..], None),
+            Ok(age::ssh::Identity::Encrypted(_))
+        )
+}
+
+/// Open the ciphertext under the env name its file name gives: git hands over
+/// `ENV.db.age` (a work-tree file, or a blob in a temp dir) or, before git 2.38,
+/// `XXXXXX_ENV.db.age`. Failing that, under the name the database holds.
+fn open_any_env(
+    paths: &VaultPaths,
+    file: &Path,
+    bytes: &[u8],
+    identity: &Unlocked,
+) -> Result<EnvDb> {
+    let stem = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| n.strip_suffix(".db.age").unwrap_or(n))
+        .unwrap_or("");
+    let mut names: Vec<EnvName> = Vec::new();
+    let git_temp = stem
+        .char_indices()
+        .nth(6)
+        .filter(|(_, c)| *c == '_')
+        .map(|(i, _)| &stem[i + 1..]);
+    for n in git_temp.into_iter().chain([stem]) {
+        if let Ok(env) = n.parse::<EnvName>()
+            && !names.contains(&env)
+        {
+            names.push(env);
+        }
+    }
+    let label = PathBuf::from(file);
+    let mut last = None;
+    for env in &names {
+        match EnvDb::open_bytes(paths, env, label.clone(), bytes, identity.as_age()) {
+            Ok(db) => return Ok(db),
+            Err(e) => last = Some(e),
+        }
+    }
+    // The name inside, as the meta check reports a mismatch (`the file holds
+    // environment `X``).
+    let inner = match &last {
+        Some(Error::Corrupt { detail, .. }) => detail
+            .strip_prefix("the file holds environment `")
+            .and_then(|r| r.split_once('`'))
+            .and_then(|(n, _)| n.parse::<EnvName>().ok()),
+        None => {
+            // No usable name in the file name: open under a placeholder to learn it.
+            let probe: EnvName = "env".parse().expect("valid");
+            match EnvDb::open_bytes(paths, &probe, label.clone(), bytes, identity.as_age()) {
+                Ok(db) => return Ok(db),
+                Err(Error::Corrupt { detail, .. }) => detail
+                    .strip_prefix("the file holds environment `")
+                    .and_then(|r| r.split_once('`'))
+                    .and_then(|(n, _)| n.parse::<EnvName>().ok()),
+                Err(e) => return Err(e),
+            }
+        }
+        _ => None,
+    };
+    match inner {
+        Some(env) => EnvDb::open_bytes(paths, &env, label, bytes, identity.as_age()),
+        None => Err(last.unwrap_or_else(|| Error::Other("not an env file".into()))),
+    }
+}
+
+/// Quote free text for one line: escaped control characters, inside `"…"`.
+fn q(s: &str) -> String {
+    format!("\"{}\"", escape(s).replace('"', "\\\""))
+}
+
+fn opt_time(t: Option<i64>) -> String {
+    t.map(fmt_time).unwrap_or_else(|| "-".into())
+}
+
+/// The text form: meta, recipients, keys with their versions, events. Never a value,
+/// never a fingerprint.
+fn describe(db: &EnvDb) -> Result<Vec<String>> {
+    let mut lines = vec![format!("# keyward environment `{}` (no values)", db.env)];
+
+    let mut recipients = db.recipients()?;
+    recipients.sort_by(|a, b| a.recipient.cmp(&b.recipient));
+    for r in &recipients {
+        lines.push(format!(
+            "recipient {} added {} by {}",
+            escape(&r.recipient),
+            fmt_time(r.added_at),
+            r.added_by
+                .as_deref()
+                .map(short_recipient)
+                .unwrap_or_else(|| "-".into())
+        ));
+    }
+
+    for k in db.keys()? {
+        let m = &k.meta;
+        let scopes = if m.scopes.is_empty() {
+            "-".to_owned()
+        } else {
+            let mut s = m.scopes.clone();
+            s.sort();
+            s.join(",")
+        };
+        lines.push(format!(
+            "key {} kind={} scopes={} rotate-every={} created={} note={}",
+            m.name,
+            m.kind.as_str(),
+            escape(&scopes),
+            m.rotate_every
+                .map(|s| Dur::from_secs(s).to_string())
+                .unwrap_or_else(|| "-".into()),
+            fmt_time(m.created),
+            m.note.as_deref().map(q).unwrap_or_else(|| "-".into()),
+        ));
+        let mut versions = db.versions(m)?;
+        versions.sort_by_key(|v| v.version);
+        for v in versions {
+            // The stored status, not one derived from the clock: the text of a commit
+            // must not change with the day it is shown.
+            let status = v.status(i64::MIN);
+            let mut line = format!(
+                "key {} v{} {} created={} expires={}",
+                m.name,
+                v.version,
+                status.as_str(),
+                fmt_time(v.created),
+                opt_time(v.expires)
+            );
+            if v.retire_at.is_some() {
+                line.push_str(&format!(" retire-at={}", opt_time(v.retire_at)));
+            }
+            if v.revoked_at.is_some() {
+                line.push_str(&format!(
+                    " revoked={} by={} reason={}",
+                    opt_time(v.revoked_at),
+                    v.revoked_by
+                        .as_deref()
+                        .map(short_recipient)
+                        .unwrap_or_else(|| "-".into()),
+                    v.revoke_reason
+                        .as_deref()
+                        .map(q)
+                        .unwrap_or_else(|| "-".into())
+                ));
+            }
+            lines.push(line);
+        }
+    }
+
+    let mut events = db.lifecycle_events()?;
+    // By content, not by position: the same events in another order read the same.
+    events.sort_by(|a, b| {
+        (
+            a.time,
+            a.action.as_str(),
+            &a.key,
+            a.version,
+            &a.actor.recipient,
+            &a.reason,
+        )
+            .cmp(&(
+                b.time,
+                b.action.as_str(),
+                &b.key,
+                b.version,
+                &b.actor.recipient,
+                &b.reason,
+            ))
+    });
+    for e in events {
+        let mut line = format!("event {} {}", fmt_time_ms(e.time), e.action.as_str());
+        if let Some(k) = &e.key {
+            line.push(' ');
+            line.push_str(&escape(k));
+        }
+        if let Some(v) = e.version {
+            line.push_str(&format!(" v{v}"));
+        }
+        line.push_str(&format!(
+            " by {} ({})",
+            escape(&e.actor.os_user),
+            short_recipient(&e.actor.recipient)
+        ));
+        if let Some(r) = &e.reason {
+            line.push_str(&format!(" reason={}", q(r)));
+        }
+        lines.push(line);
+    }
+    Ok(lines)
+}

@@ -81,3 +81,108 @@ fn get_json_into_a_closed_pipe_is_still_not_delivered() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not delivered"));
 }
+
+// ---- run: 127 when the command is not found, 126 when it cannot be executed
+
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn run_of_a_missing_command_exits_127_and_says_so() {
+    let kw = Sandbox::with_vault();
+    let value = kw.generate("API_TOKEN");
+    let out = kw.cmd(["run", "--", "./nonexistent.sh"]).output().unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(127), "{err}");
+    assert!(
+        err.contains("cannot run `./nonexistent.sh`: command not found"),
+        "{err}"
+    );
+    assert!(err.contains("the read of 1 key was journaled"), "{err}");
+    assert!(err.contains("hint: no file `./nonexistent.sh`"), "{err}");
+    assert!(!err.contains(&value));
+    // the access was journaled before the spawn, as the message says
+    let audit = kw.stdout(["audit", "--action", "run", "--json"]);
+    assert!(audit.contains("API_TOKEN"), "{audit}");
+
+    // a bare name is looked up on PATH
+    let out = kw
+        .cmd(["-e", "test", "run", "--", "keyward-no-such-program"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(127), "{err}");
+    assert!(
+        err.contains("`keyward-no-such-program` is not on `PATH`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`keyward run -e test -- ./keyward-no-such-program`"),
+        "{err}"
+    );
+    // with no keys nothing was journaled, and the message does not claim it
+    assert!(!err.contains("journaled"), "{err}");
+}
+
+#[test]
+fn run_of_a_script_whose_interpreter_is_missing_exits_127_and_names_the_cause() {
+    let kw = Sandbox::with_vault();
+    std::fs::write(kw.path("bad.sh"), "#!/nonexistent/interpreter\n").unwrap();
+    std::fs::set_permissions(
+        kw.path("bad.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let out = kw.cmd(["run", "--", "./bad.sh"]).output().unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(127), "{err}");
+    assert!(
+        err.contains("its interpreter (the `#!` line) was not found"),
+        "{err}"
+    );
+}
+
+#[test]
+fn run_of_a_file_that_is_not_executable_exits_126() {
+    let kw = Sandbox::with_vault();
+    kw.generate("API_TOKEN");
+    std::fs::write(kw.path("deploy.sh"), "#!/bin/sh\necho deployed\n").unwrap();
+    std::fs::set_permissions(
+        kw.path("deploy.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    let out = kw.cmd(["run", "--", "./deploy.sh"]).output().unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(126), "{err}");
+    assert!(
+        err.contains("cannot run `./deploy.sh`: permission denied"),
+        "{err}"
+    );
+    assert!(err.contains("`chmod +x ./deploy.sh`"), "{err}");
+    assert!(
+        err.contains("`keyward run -e dev -- sh ./deploy.sh`"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+
+    std::fs::create_dir(kw.path("bin")).unwrap();
+    let out = kw.cmd(["run", "--", "./bin"]).output().unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(126), "{err}");
+    assert!(err.contains("`./bin`: it is a directory"), "{err}");
+}
+
+#[test]
+fn run_still_passes_a_child_s_own_126_and_127_through() {
+    let kw = Sandbox::with_vault();
+    for code in ["126", "127", "1"] {
+        let out = kw
+            .cmd(["run", "--", "sh", "-c", &format!("exit {code}")])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(code.parse().unwrap()));
+        assert!(out.stderr.is_empty(), "{}", stderr_of(&out));
+    }
+}

@@ -2,9 +2,44 @@
 //! `run`'s 126/127, an agent never shortened, `export`'s default format and `--json`,
 //! and passphrase tries on a terminal.
 
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
 use std::process::Stdio;
 
+use age::secrecy::{ExposeSecret, SecretString};
+
 use crate::support::Sandbox;
+
+const PASS: &str = "daily small passphrase";
+
+/// A passphrase-protected identity file with a tiny scrypt work factor (an unlock costs
+/// milliseconds, not a second), 0600, in `KEYWARD_IDENTITY`; a vault initialised to it.
+fn cheap_protected_vault() -> Sandbox {
+    let mut kw = Sandbox::new();
+    let id = age::x25519::Identity::generate();
+    let mut r = age::scrypt::Recipient::new(SecretString::from(PASS.to_owned()));
+    r.set_work_factor(10);
+    let e = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).unwrap();
+    let mut out = Vec::new();
+    let armor =
+        age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor).unwrap();
+    let mut w = e.wrap_output(armor).unwrap();
+    w.write_all(format!("{}\n", id.to_string().expose_secret()).as_bytes())
+        .unwrap();
+    w.finish().unwrap().finish().unwrap();
+    let path = kw.path("id.age");
+    fs::write(&path, out).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    kw.set_env("KEYWARD_IDENTITY", path.to_str().unwrap());
+    kw.cmd(["init"])
+        .env("KEYWARD_PASSPHRASE", PASS)
+        .assert()
+        .success();
+    kw
+}
 
 // ---- --json into a closed pipe ends quietly with 0 (DESIGN §14)
 
@@ -185,4 +220,65 @@ fn run_still_passes_a_child_s_own_126_and_127_through() {
         assert_eq!(out.status.code(), Some(code.parse().unwrap()));
         assert!(out.stderr.is_empty(), "{}", stderr_of(&out));
     }
+}
+
+// ---- unlock never shortens a running agent
+
+/// Stops the sandbox's agent on drop, so a failed test leaves no process behind.
+struct AgentGuard<'a>(&'a Sandbox);
+
+impl Drop for AgentGuard<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.cmd(["lock"]).output();
+    }
+}
+
+/// The running agent's idle duration in seconds, as it reports it over its socket.
+fn agent_idle_secs(kw: &Sandbox) -> u64 {
+    let sock: PathBuf = fs::read_dir(kw.path("run/keyward"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "sock"))
+        .expect("an agent socket");
+    let mut s = UnixStream::connect(&sock).unwrap();
+    s.write_all(b"{\"op\":\"hello\"}\n").unwrap();
+    let mut reply = String::new();
+    BufReader::new(&s).read_line(&mut reply).unwrap();
+    let reply: serde_json::Value = serde_json::from_str(&reply).unwrap();
+    reply["idle_secs"].as_u64().expect("idle_secs in hello")
+}
+
+#[test]
+fn a_plain_unlock_never_shortens_a_running_agent() {
+    let kw = cheap_protected_vault();
+    let _guard = AgentGuard(&kw);
+    kw.cmd(["unlock", "--for", "8h"])
+        .env("KEYWARD_PASSPHRASE", PASS)
+        .assert()
+        .success();
+    assert_eq!(agent_idle_secs(&kw), 8 * 3600);
+
+    // the habitual `unlock` (default 15m) keeps the 8h, and asks nothing
+    let out = kw.cmd(["unlock"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("keeps its longer time: it ends after 8h"),
+        "{err}"
+    );
+    assert_eq!(agent_idle_secs(&kw), 8 * 3600);
+
+    // an explicitly shorter --for does not shorten it either
+    kw.cmd(["unlock", "--for", "5m"]).assert().success();
+    assert_eq!(agent_idle_secs(&kw), 8 * 3600);
+
+    // a longer one extends
+    let out = kw.cmd(["unlock", "--for", "1d"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("now ends after 1d without use"), "{err}");
+    assert_eq!(agent_idle_secs(&kw), 24 * 3600);
+
+    // and the agent still serves
+    kw.generate("K");
 }

@@ -428,6 +428,11 @@ pub enum Error {
         /// How many keys' access was journaled before the spawn.
         keys: usize,
     },
+    /// `export --json` with a format that is not JSON: one of the two would be ignored.
+    #[error(
+        "`--json` asks for JSON but `--format {format}` asks for {format}; nothing was exported\nhint: `keyward export -e {env} --format json`, or drop --json for {format}"
+    )]
+    ExportJsonConflict { format: String, env: EnvName },
 }
 
 /// What became of the keys when `run`'s command did not start.
@@ -572,6 +577,7 @@ impl Error {
             Error::BrokenPipe => 0,
             Error::CommandNotFound { .. } => 127,
             Error::CommandNotExecutable { .. } => 126,
+            Error::ExportJsonConflict { .. } => 2,
             Error::NewerFormat { .. }
             | Error::Refused(_)
             | Error::LoaderVariable { .. }
@@ -809,6 +815,10 @@ mod tests {
                 env: e(),
                 reason: NotExecutable::Directory,
                 keys: 3,
+            },
+            Error::ExportJsonConflict {
+                format: "dotenv".into(),
+                env: e(),
             },
         ]
     }

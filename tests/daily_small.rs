@@ -282,3 +282,65 @@ fn a_plain_unlock_never_shortens_a_running_agent() {
     // and the agent still serves
     kw.generate("K");
 }
+
+// ---- export: dotenv by default; --json never silently ignored
+
+#[test]
+fn export_without_format_writes_dotenv() {
+    let kw = Sandbox::with_vault();
+    kw.set("DB_URL", "postgres://u:p@h/db");
+    let out = kw.stdout(["export"]);
+    assert_eq!(out, kw.stdout(["export", "--format", "dotenv"]));
+    assert!(out.starts_with("DB_URL="), "{out}");
+    // and it imports back
+    let other = Sandbox::with_vault();
+    other
+        .cmd(["import", "-", "--format", "dotenv"])
+        .write_stdin(out)
+        .assert()
+        .success();
+    assert_eq!(other.stdout(["get", "DB_URL"]), "postgres://u:p@h/db\n");
+}
+
+#[test]
+fn export_json_with_a_text_format_is_a_usage_error_and_exports_nothing() {
+    let kw = Sandbox::with_vault();
+    let value = kw.generate("API_TOKEN");
+    for format in ["dotenv", "shell"] {
+        let out = kw
+            .cmd(["-e", "dev", "export", "--format", format, "--json"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{format}: {err}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            err.contains(&format!("`--format {format}` asks for {format}")),
+            "{err}"
+        );
+        assert!(
+            err.contains("`keyward export -e dev --format json`"),
+            "{err}"
+        );
+        assert!(!err.contains(&value));
+    }
+    // refused before anything was journaled
+    let audit = kw.stdout(["audit", "--action", "export", "--json"]);
+    let events: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    assert_eq!(events.as_array().unwrap().len(), 0, "{audit}");
+}
+
+#[test]
+fn export_json_with_format_json_or_alone_writes_json() {
+    let kw = Sandbox::with_vault();
+    kw.set("DB_URL", "postgres://u:p@h/db");
+    for args in [
+        &["export", "--format", "json", "--json"][..],
+        &["export", "--json"],
+        &["export", "--format", "json"],
+    ] {
+        let out = kw.stdout(args);
+        let map: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(map["DB_URL"], "postgres://u:p@h/db", "{args:?}");
+    }
+}

@@ -356,7 +356,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'keyward;export'= {
-            cand --format 'Output format'
+            cand --format 'Output format [default: dotenv; json with --json]'
             cand --only 'Only these keys (comma-separated); each must be usable'
             cand --allow-name 'Export this key even though its name changes how programs load (PATH, LD_*, ...); repeatable'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'

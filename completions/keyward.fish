@@ -230,7 +230,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand run" -l pass-keyward-env
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand run" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keyward -n "__fish_keyward_using_subcommand export" -l format -d 'Output format' -r -f -a "dotenv\t''
+complete -c keyward -n "__fish_keyward_using_subcommand export" -l format -d 'Output format [default: dotenv; json with --json]' -r -f -a "dotenv\t''
 json\t''
 shell\t''"
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l only -d 'Only these keys (comma-separated); each must be usable' -r

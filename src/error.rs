@@ -30,6 +30,8 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
         8,
         "findings: check found keys needing attention, scan found leaks",
     ),
+    (126, "run: the command was found but cannot be executed"),
+    (127, "run: the command was not found"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -434,6 +436,99 @@ pub enum Error {
         path: PathBuf,
         detail: String,
     },
+    // ---- issue 22 (daily use): `run` could not start its command; 127 and 126 as
+    // `env`, `sh` and `timeout` exit. The access was journaled before the spawn (values
+    // are only handed to a child that exists), so the message says no value left.
+    #[error(
+        "cannot run `{program}`: {}{}\nhint: {}",
+        if *.interpreter { "its interpreter (the `#!` line) was not found" } else { "command not found" },
+        journaled_note(*.keys),
+        not_found_hint(program, env, *.interpreter)
+    )]
+    CommandNotFound {
+        program: String,
+        env: EnvName,
+        /// The file exists: what is missing is the interpreter its `#!` line names.
+        interpreter: bool,
+        /// How many keys' access was journaled before the spawn.
+        keys: usize,
+    },
+    #[error(
+        "cannot run `{program}`: {reason}{}\nhint: {}",
+        journaled_note(*keys),
+        not_executable_hint(program, env, *reason)
+    )]
+    CommandNotExecutable {
+        program: String,
+        env: EnvName,
+        reason: NotExecutable,
+        /// How many keys' access was journaled before the spawn.
+        keys: usize,
+    },
+    /// `export --json` with a format that is not JSON: one of the two would be ignored.
+    #[error(
+        "`--json` asks for JSON but `--format {format}` asks for {format}; nothing was exported\nhint: `keyward export -e {env} --format json`, or drop --json for {format}"
+    )]
+    ExportJsonConflict { format: String, env: EnvName },
+}
+
+/// What became of the keys when `run`'s command did not start.
+fn journaled_note(keys: usize) -> String {
+    match keys {
+        0 => String::new(),
+        1 => "; the read of 1 key was journaled, its value reached no process".to_owned(),
+        n => format!("; the read of {n} keys was journaled, no value reached any process"),
+    }
+}
+
+/// Why `run` found its command but could not execute it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotExecutable {
+    /// EACCES on a file: no execute permission (or a `noexec` mount).
+    Permission,
+    /// EACCES on a directory.
+    Directory,
+    /// ENOEXEC: no `#!` line the kernel accepts, or a program for another machine.
+    Format,
+}
+
+impl std::fmt::Display for NotExecutable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NotExecutable::Permission => "permission denied",
+            NotExecutable::Directory => "it is a directory",
+            NotExecutable::Format => "exec format error",
+        })
+    }
+}
+
+/// The next step when `run` found `program` but could not execute it.
+fn not_executable_hint(program: &str, env: &EnvName, reason: NotExecutable) -> String {
+    match reason {
+        NotExecutable::Directory => {
+            format!("name the program inside it: `keyward run -e {env} -- {program}/PROGRAM`")
+        }
+        _ => format!(
+            "make it executable (`chmod +x {program}`) or name its interpreter: `keyward run -e {env} -- sh {program}`"
+        ),
+    }
+}
+
+/// The next step when `run` found no command `program`.
+fn not_found_hint(program: &str, env: &EnvName, interpreter: bool) -> String {
+    if interpreter {
+        format!(
+            "install the interpreter named on the first line of `{program}`, or name another: `keyward run -e {env} -- sh {program}`"
+        )
+    } else if program.contains('/') {
+        format!(
+            "no file `{program}`: check the path (relative paths start from the current directory)"
+        )
+    } else {
+        format!(
+            "`{program}` is not on `PATH`: give its path, e.g. `keyward run -e {env} -- ./{program}`"
+        )
+    }
 }
 
 /// The rest of an `Unusable` message: since when, why, and what to do.
@@ -519,6 +614,9 @@ impl Error {
             Error::AuditLogFailed { .. } | Error::AuditLogAfterCommit { .. } => 1,
             Error::ChildExit(code) => *code,
             Error::BrokenPipe => 0,
+            Error::CommandNotFound { .. } => 127,
+            Error::CommandNotExecutable { .. } => 126,
+            Error::ExportJsonConflict { .. } => 2,
             Error::NewerFormat { .. }
             | Error::Refused(_)
             | Error::LoaderVariable { .. }
@@ -760,6 +858,40 @@ mod tests {
                 path: p(),
                 detail: "disk full".into(),
             },
+            Error::CommandNotFound {
+                program: "./deploy.sh".into(),
+                env: e(),
+                interpreter: false,
+                keys: 2,
+            },
+            Error::CommandNotFound {
+                program: "deploy".into(),
+                env: e(),
+                interpreter: false,
+                keys: 2,
+            },
+            Error::CommandNotFound {
+                program: "./deploy.sh".into(),
+                env: e(),
+                interpreter: true,
+                keys: 1,
+            },
+            Error::CommandNotExecutable {
+                program: "./deploy.sh".into(),
+                env: e(),
+                reason: NotExecutable::Permission,
+                keys: 0,
+            },
+            Error::CommandNotExecutable {
+                program: "./deploy".into(),
+                env: e(),
+                reason: NotExecutable::Directory,
+                keys: 3,
+            },
+            Error::ExportJsonConflict {
+                format: "dotenv".into(),
+                env: e(),
+            },
         ]
     }
 
@@ -786,7 +918,10 @@ mod tests {
                     "{err:?}: second line is not a hint: {text}"
                 );
             }
-            assert!((1..=8).contains(&err.exit_code()), "{err:?}");
+            assert!(
+                (1..=8).contains(&err.exit_code()) || [126, 127].contains(&err.exit_code()),
+                "{err:?}"
+            );
         }
     }
 

@@ -30,13 +30,41 @@ pub const SCRYPT_MAX_LOG_N: u8 = 22;
 /// `KEYWARD_PASSPHRASE_FILE=/dev/zero` must end, not read forever).
 pub const MAX_PASSPHRASE_FILE: u64 = 64 * 1024;
 
+/// How many times a person at a terminal may type the passphrase of an identity file
+/// before the command fails (sudo, ssh and gpg give three). A passphrase from the
+/// environment gets one try: it will not change by asking again.
+pub const PASSPHRASE_TRIES: u32 = 3;
+
 /// Where a passphrase comes from, in order: `KEYWARD_PASSPHRASE_FILE`,
 /// `KEYWARD_PASSPHRASE` (weaker: visible to same-user processes), a hidden prompt when
 /// stdin is a terminal. With none of them, fail at once: never hang a CI job.
 ///
 /// Every failure of the environment sources is an unlock failure (exit 5), and no
-/// message ever holds a byte of the passphrase.
+/// message ever holds a byte of the passphrase. A new passphrase (`confirm`) that is
+/// typed empty is refused at once, before it is asked again.
 pub fn read_passphrase(prompt: &str, confirm: bool, for_path: &Path) -> Result<SecretString> {
+    if let Some(given) = passphrase_from_env(for_path)? {
+        return Ok(given);
+    }
+    if !io::stdin().is_terminal() {
+        return Err(Error::NoPassphrase {
+            path: for_path.to_owned(),
+        });
+    }
+    let first = prompt_hidden(prompt)?;
+    let first = non_empty(first, "an empty passphrase is not allowed").map_err(Error::Refused)?;
+    if confirm {
+        let again = prompt_hidden("Repeat passphrase: ")?;
+        if again.expose_secret() != first.expose_secret() {
+            return Err(Error::PassphrasesDiffer);
+        }
+    }
+    Ok(first)
+}
+
+/// The passphrase `KEYWARD_PASSPHRASE_FILE` or `KEYWARD_PASSPHRASE` gives, if either is
+/// set (an empty or unreadable one is an unlock failure, exit 5).
+fn passphrase_from_env(for_path: &Path) -> Result<Option<SecretString>> {
     let unusable = |detail: String| Error::BadIdentity {
         what: format!("`{}`", for_path.display()),
         detail,
@@ -47,30 +75,22 @@ pub fn read_passphrase(prompt: &str, confirm: bool, for_path: &Path) -> Result<S
             text,
             "the passphrase file (KEYWARD_PASSPHRASE_FILE) is empty",
         )
+        .map(Some)
         .map_err(unusable);
     }
     if let Ok(p) = std::env::var("KEYWARD_PASSPHRASE") {
         return non_empty(SecretString::from(p), "KEYWARD_PASSPHRASE is set but empty")
+            .map(Some)
             .map_err(unusable);
     }
-    if !io::stdin().is_terminal() {
-        return Err(Error::NoPassphrase {
-            path: for_path.to_owned(),
-        });
-    }
-    let first = rpassword::prompt_password(prompt)
-        .map_err(|e| Error::io("cannot read passphrase from", "/dev/tty", e))?;
-    let first = SecretString::from(first);
-    if confirm {
-        let again = SecretString::from(
-            rpassword::prompt_password("Repeat passphrase: ")
-                .map_err(|e| Error::io("cannot read passphrase from", "/dev/tty", e))?,
-        );
-        if again.expose_secret() != first.expose_secret() {
-            return Err(Error::PassphrasesDiffer);
-        }
-    }
-    non_empty(first, "an empty passphrase is not allowed").map_err(Error::Refused)
+    Ok(None)
+}
+
+/// A hidden prompt on the terminal (rpassword reads `/dev/tty`).
+fn prompt_hidden(prompt: &str) -> Result<SecretString> {
+    rpassword::prompt_password(prompt)
+        .map(SecretString::from)
+        .map_err(|e| Error::io("cannot read passphrase from", "/dev/tty", e))
 }
 
 /// The passphrase in `KEYWARD_PASSPHRASE_FILE`, without its trailing newline. A regular
@@ -407,21 +427,67 @@ fn parse_identity_text(text: &str) -> std::result::Result<age::x25519::Identity,
     Err("the identity file holds no identity".into())
 }
 
-/// Decrypt a passphrase-protected identity file into its plaintext text.
+/// Decrypt a passphrase-protected identity file into its plaintext text. A passphrase
+/// from the environment gets one try; on a terminal a wrong (or empty) one is asked
+/// again, [`PASSPHRASE_TRIES`] times in all.
 fn unlock_protected(path: &Path, bytes: &[u8]) -> Result<Zeroizing<String>> {
-    let corrupt = |detail: String| Error::Corrupt {
-        path: path.to_owned(),
-        detail,
-    };
-    let reader = age::armor::ArmoredReader::new(bytes);
-    let decryptor = age::Decryptor::new(reader).map_err(|e| corrupt(describe_age(&e)))?;
-    if !decryptor.is_scrypt() {
+    // Refuse a damaged or non-scrypt file before asking anything.
+    if !protected_decryptor(path, bytes)?.is_scrypt() {
         return Err(Error::BadIdentity {
             what: format!("`{}`", path.display()),
             detail: "an encrypted identity file must be protected by a passphrase".into(),
         });
     }
-    let pass = read_passphrase(&format!("Passphrase for {}: ", path.display()), false, path)?;
+    if let Some(given) = passphrase_from_env(path)? {
+        return decrypt_protected(path, bytes, given);
+    }
+    if !io::stdin().is_terminal() {
+        return Err(Error::NoPassphrase {
+            path: path.to_owned(),
+        });
+    }
+    let prompt = format!("Passphrase for {}: ", path.display());
+    let mut attempt = 1;
+    loop {
+        let typed = if attempt == 1 {
+            prompt_hidden(&prompt)?
+        } else {
+            prompt_hidden(&format!(
+                "wrong passphrase, try again ({attempt} of {PASSPHRASE_TRIES})\n{prompt}"
+            ))?
+        };
+        // An empty passphrase is never right (none is ever created): no scrypt for it.
+        let result = if typed.expose_secret().is_empty() {
+            Err(Error::WrongPassphrase {
+                path: path.to_owned(),
+            })
+        } else {
+            decrypt_protected(path, bytes, typed)
+        };
+        match result {
+            Err(Error::WrongPassphrase { .. }) if attempt < PASSPHRASE_TRIES => attempt += 1,
+            done => return done,
+        }
+    }
+}
+
+fn protected_decryptor<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+) -> Result<age::Decryptor<age::armor::ArmoredReader<io::BufReader<&'a [u8]>>>> {
+    age::Decryptor::new(age::armor::ArmoredReader::new(bytes)).map_err(|e| Error::Corrupt {
+        path: path.to_owned(),
+        detail: describe_age(&e),
+    })
+}
+
+/// One try of `pass` on a passphrase-protected identity file.
+fn decrypt_protected(path: &Path, bytes: &[u8], pass: SecretString) -> Result<Zeroizing<String>> {
+    let corrupt = |detail: String| Error::Corrupt {
+        path: path.to_owned(),
+        detail,
+    };
+    let decryptor = protected_decryptor(path, bytes)?;
     let mut scrypt = age::scrypt::Identity::new(pass);
     scrypt.set_max_work_factor(SCRYPT_MAX_LOG_N);
     let mut reader = decryptor

@@ -75,8 +75,7 @@ impl Output {
     /// Print data as pretty JSON on stdout.
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
         let mut out = io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, value)
-            .map_err(|e| Error::Other(format!("cannot write JSON: {e}")))?;
+        serde_json::to_writer_pretty(&mut out, value).map_err(json_error)?;
         out.write_all(b"\n")
             .and_then(|_| out.flush())
             .map_err(stdout_error)
@@ -159,6 +158,18 @@ impl Output {
 
 pub fn stdout_error(e: io::Error) -> Error {
     Error::io("cannot write to", "stdout", e)
+}
+
+/// A serde error while writing JSON to stdout: a closed pipe (`--json | head -1`) ends
+/// quietly like a table does (DESIGN §14); any other write error is an I/O error on
+/// stdout; only a value serde cannot represent is something else.
+fn json_error(e: serde_json::Error) -> Error {
+    if e.is_io() {
+        // serde_json hands the writer's own io::Error back unchanged.
+        stdout_error(io::Error::from(e))
+    } else {
+        Error::Other(format!("cannot write JSON: {e}"))
+    }
 }
 
 /// Text made safe for a terminal: C0 controls (newline and tab included), DEL, C1

@@ -147,8 +147,8 @@ fn exit_code_and_signal_pass_through() {
         .code(128 + 9);
     kw.cmd(["run", "--", "/nonexistent/program"])
         .assert()
-        .code(1)
-        .stderr(contains("cannot start"));
+        .code(127)
+        .stderr(contains("command not found"));
     kw.cmd(["run"]).assert().code(2);
 }
 

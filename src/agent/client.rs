@@ -109,14 +109,16 @@ pub fn client_for(identity_path: &Path) -> Result<Option<Unlocked>> {
     )))
 }
 
-/// Extend a running agent's idle duration.
-pub fn extend(identity_path: &Path, secs: u64) -> Result<bool> {
+/// Ask a running agent to stay at least `secs` without use; it never shortens its idle
+/// duration. Returns the duration it now has, `None` when no agent answered.
+pub fn extend(identity_path: &Path, secs: u64) -> Result<Option<u64>> {
     let Some((_, mut stream)) = connect(identity_path)? else {
-        return Ok(false);
+        return Ok(None);
     };
     Ok(call(&mut stream, &Request::Extend { secs })
-        .map(|r| r.ok)
-        .unwrap_or(false))
+        .ok()
+        .filter(|r| r.ok)
+        .map(|r| r.idle_secs.unwrap_or(secs)))
 }
 
 /// Stop the agent for `identity_path`; `Ok(false)` when none ran.

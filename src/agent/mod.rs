@@ -3,7 +3,8 @@
 //!
 //! The identity never leaves the agent. Clients send the recipient stanzas of the file
 //! they open; the agent answers with the unwrapped file key or "no match". The agent
-//! serves only peers of its own uid (`SO_PEERCRED`), ends after its idle duration, on
+//! serves only peers of its own uid (`SO_PEERCRED`), ends after its idle duration (which
+//! a later `unlock` may lengthen, never shorten), on
 //! `keyward lock` or SIGTERM, and removes its socket. A client refuses a socket (or its
 //! directory) with the wrong owner or mode, and replaces a stale one.
 //!

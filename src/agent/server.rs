@@ -98,10 +98,12 @@ pub fn serve(
             },
             Ok(Request::Unwrap { stanzas }) => unwrap(&identity, &stanzas),
             Ok(Request::Extend { secs }) => {
-                idle = Duration::from_secs(secs.max(1));
+                // Never shortened: a habitual `unlock` (15m) after `unlock --for 8h`
+                // keeps the 8h; a longer duration extends. `lock` is how to end it.
+                idle = idle.max(Duration::from_secs(secs.max(1)));
                 Reply {
                     ok: true,
-                    idle_secs: Some(secs),
+                    idle_secs: Some(idle.as_secs()),
                     ..Reply::default()
                 }
             }

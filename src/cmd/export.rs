@@ -13,18 +13,21 @@ pub use crate::ops::export::ExportFormat;
 /// `keyward import` (dotenv). Each exported key is recorded in the audit trail first.
 /// Prefer `keyward run`: an exported file is plaintext on disk.
 ///
+/// Without --format the output is dotenv (JSON with --json); --json with --format
+/// dotenv or shell is refused (exit 2) rather than ignored.
+///
 /// Keys named like variables that change how programs load or shells start (PATH,
 /// LD_*, DYLD_*, BASH_ENV, NODE_OPTIONS, PYTHONPATH, ...) are refused in every format
 /// (the output is meant to become an environment) and nothing is exported, unless
 /// --allow-name names each one.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  keyward export -e test --format dotenv --only DB_URL,API_KEY > .env.test\n  eval \"$(keyward export --format shell)\"\n  keyward export --format json | jq 'keys'"
+    after_help = "Examples:\n  keyward export -e test --only DB_URL,API_KEY > .env.test\n  eval \"$(keyward export --format shell)\"\n  keyward export --format json | jq 'keys'"
 )]
 pub struct ExportArgs {
-    /// Output format
+    /// Output format [default: dotenv; json with --json]
     #[arg(long, value_enum)]
-    pub format: ExportFormat,
+    pub format: Option<ExportFormat>,
 
     /// Only these keys (comma-separated); each must be usable
     #[arg(long, value_name = "A,B", value_delimiter = ',')]

@@ -15,7 +15,8 @@ use crate::names::Dur;
 /// memory (locked where permitted, not dumpable) behind a 0600 Unix socket in
 /// $XDG_RUNTIME_DIR/keyward/. Every command then uses it instead of asking again. The
 /// agent ends after --for without use, on `keyward lock`, or on SIGTERM. Running
-/// `unlock` again extends a running agent.
+/// `unlock` again extends a running agent: a longer --for lengthens its time, a shorter
+/// one (or the default) never shortens it; `keyward lock` ends it.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  keyward unlock\n  keyward unlock --for 1h\n  KEYWARD_PASSPHRASE_FILE=~/.kw-pass keyward unlock --for 8h"
@@ -56,12 +57,21 @@ fn identity_path(ctx: &Context) -> Result<PathBuf> {
 pub fn run_unlock(args: UnlockArgs, ctx: &Context) -> Result<()> {
     let path = identity_path(ctx)?;
     let secs = args.duration.secs as u64;
-    if crate::agent::hello(&path)?.is_some() && crate::agent::extend(&path, secs)? {
-        ctx.out.note(&format!(
-            "the agent for `{}` now ends after {} without use",
-            path.display(),
-            args.duration
-        ));
+    if crate::agent::hello(&path)?.is_some()
+        && let Some(now) = crate::agent::extend(&path, secs)?
+    {
+        let now = Dur::from_secs(now.min(i64::MAX as u64) as i64);
+        ctx.out.note(&if now.secs > args.duration.secs {
+            format!(
+                "the agent for `{}` keeps its longer time: it ends after {now} without use (`keyward lock` ends it now)",
+                path.display()
+            )
+        } else {
+            format!(
+                "the agent for `{}` now ends after {now} without use",
+                path.display()
+            )
+        });
         return Ok(());
     }
     if !path.exists() {

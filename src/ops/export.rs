@@ -18,14 +18,35 @@ pub enum ExportFormat {
     Shell,
 }
 
-/// Release the keys (`only`, or every active key) and format them. JSON refuses
-/// values that are not UTF-8 before anything is journaled.
+/// The format to write: `--format`, else JSON with `--json`, else dotenv. `--json` with
+/// another `--format` is refused (exit 2): one of the two would be silently ignored.
+pub fn pick_format(
+    requested: Option<ExportFormat>,
+    json: bool,
+    env: &crate::names::EnvName,
+) -> Result<ExportFormat> {
+    match (requested, json) {
+        (None, false) => Ok(ExportFormat::Dotenv),
+        (None, true) | (Some(ExportFormat::Json), _) => Ok(ExportFormat::Json),
+        (Some(f), true) => Err(Error::ExportJsonConflict {
+            format: clap::ValueEnum::to_possible_value(&f)
+                .map(|v| v.get_name().to_owned())
+                .unwrap_or_default(),
+            env: env.clone(),
+        }),
+        (Some(f), false) => Ok(f),
+    }
+}
+
+/// Release the keys (`only`, or every active key) and format them (`pick_format`,
+/// checked first). JSON refuses values that are not UTF-8 before anything is journaled.
 pub fn export(
     ctx: &Context,
-    format: ExportFormat,
+    format: Option<ExportFormat>,
     only: Option<&[KeyName]>,
     allow_loader: &[KeyName],
 ) -> Result<Zeroizing<Vec<u8>>> {
+    let format = pick_format(format, ctx.out.json, &ctx.env)?;
     let released = release(
         ctx,
         Release {

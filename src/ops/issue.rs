@@ -90,6 +90,9 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
             Source::Given { value, at } => Ready::Given { value, at },
             Source::Stdin => {
                 ctx.paths.require()?;
+                // The identity is unlocked before the value is asked for: a wrong
+                // passphrase must never lose a secret someone just typed or pasted.
+                ctx.identity()?;
                 let value = crate::input::read_value(&format!("Value for {}: ", k.name))?;
                 Ready::Given {
                     value,

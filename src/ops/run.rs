@@ -10,7 +10,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 
 use crate::audit::Action;
-use crate::error::{Error, Result};
+use crate::error::{Error, NotExecutable, Result};
 use crate::names::KeyName;
 use crate::ops::Context;
 use crate::ops::release::{Pick, Release, release};
@@ -142,10 +142,46 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
     // Signals sent to keyward reach the child; none is lost around the spawn; the child
     // gets SIGTERM if keyward dies (sys owns the system calls).
     let child = sys::spawn_forwarding_signals(&mut cmd)
-        .map_err(|e| Error::Other(format!("cannot start `{}`: {e}", program.to_string_lossy())))?;
+        .map_err(|e| spawn_error(ctx, program, keys.len(), e))?;
     // The command holds copies of the values in its env; drop it now.
     drop(cmd);
     supervise(child, &pairs)
+}
+
+/// Why the command did not start, with the exit codes `env`, `sh` and `timeout` use:
+/// 127 when it is not found, 126 when it is found but cannot be executed (not
+/// executable, a directory, not an executable format). The access was journaled before
+/// the spawn: values are handed only to a child that starts, so none left keyward.
+fn spawn_error(ctx: &Context, program: &OsStr, keys: usize, e: io::Error) -> Error {
+    let name = program.to_string_lossy().into_owned();
+    let env = ctx.env.clone();
+    match (e.kind(), e.raw_os_error()) {
+        (io::ErrorKind::NotFound, _) => Error::CommandNotFound {
+            // execve says ENOENT for a script whose `#!` interpreter is missing too
+            interpreter: program.as_bytes().contains(&b'/')
+                && std::path::Path::new(program).is_file(),
+            program: name,
+            env,
+            keys,
+        },
+        (io::ErrorKind::PermissionDenied, _) => Error::CommandNotExecutable {
+            reason: if std::path::Path::new(program).is_dir() {
+                NotExecutable::Directory
+            } else {
+                NotExecutable::Permission
+            },
+            program: name,
+            env,
+            keys,
+        },
+        (_, Some(libc::ENOEXEC)) => Error::CommandNotExecutable {
+            reason: NotExecutable::Format,
+            program: name,
+            env,
+            keys,
+        },
+        _ => Error::Other(format!("cannot start `{name}`: {e}")),
+    }
 }
 
 /// Pump the child's redacted output and wait for it; its exit code becomes ours.

@@ -13,7 +13,9 @@ use crate::ops::run::RunRequest;
 ///
 /// Each active key becomes a variable of the same name (overriding an inherited one).
 /// Revoked and expired keys are skipped, unless --only names one: then nothing starts
-/// (exit 4). The child's exit code is passed through (128+N after signal N); SIGINT,
+/// (exit 4). The child's exit code is passed through (128+N after signal N); if the
+/// command cannot start, the exit code is 127 when it is not found and 126 when it
+/// cannot be executed (as `env` and `sh` do). SIGINT,
 /// SIGTERM and SIGHUP sent to keyward reach the child.
 ///
 /// When keyward's stdout or stderr is not a terminal (a CI log, a file, a pipe), that

@@ -194,6 +194,7 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
         Ok(out)
     })?;
     db.commit()?;
+    ctx.committed(&db)?;
     for k in &issued {
         if let Some(w) = loader_warning(&k.name) {
             ctx.out.warn(&w);

@@ -6,6 +6,7 @@ mod access;
 mod agent;
 mod audit;
 mod core;
+mod daily_confirm;
 mod errors;
 mod export_import;
 mod fixture;

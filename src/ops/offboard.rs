@@ -104,13 +104,11 @@ pub fn offboard(ctx: &Context, req: Offboard) -> Result<Offboarded> {
         }
     }
     let mut plans = plan_all(&targets, &req, now, req.dry_run)?;
-    if let Some(asked) = asked {
-        if let Some(env) = changed_env(&asked, &plans) {
-            return Err(Error::ChangedWhileAsked {
-                env,
-                command: req.command(ctx, false),
-            });
-        }
+    if let Some(env) = asked.and_then(|asked| changed_env(&asked, &plans)) {
+        return Err(Error::ChangedWhileAsked {
+            env,
+            command: req.command(ctx, false),
+        });
     }
 
     // 3. Apply, one commit per environment. A failure after the first commit says

@@ -400,10 +400,9 @@ pub fn rotate_all(ctx: &Context, req: RotateAll) -> Result<Batch> {
             command: req.command(&db.env, false),
         });
     }
-    if req.yes && selected.iter().any(|k| k.meta.spec.is_some()) {
-        if let Some(w) = production_without_grace(&db.env, req.grace) {
-            ctx.out.warn(&w);
-        }
+    let rotates = selected.iter().any(|k| k.meta.spec.is_some());
+    if let Some(w) = production_without_grace(&db.env, req.grace).filter(|_| req.yes && rotates) {
+        ctx.out.warn(&w);
     }
     let env = db.env.clone();
     let rows = db.batch(|db| {

@@ -77,7 +77,7 @@ pub fn confirm(question: &str) -> Result<bool> {
 pub struct Confirmation {
     /// What will change, one line each: shown before the question.
     pub lines: Vec<String>,
-    /// Said plainly before the question, and as warnings with `--yes`.
+    /// Said plainly before the question (the caller warns with `--yes`).
     pub warnings: Vec<String>,
     /// The change in a few words with its numbers: "rotate 3 keys in `prod`".
     pub what: String,
@@ -85,17 +85,10 @@ pub struct Confirmation {
     pub command: String,
 }
 
-/// Show what will change and ask on a terminal; `yes` (`--yes`) skips the question but
-/// not the warnings. Without a terminal and without `--yes`: exit 2 naming the command
-/// with `--yes`. A refused question is [`Error::Cancelled`] (exit 2): the caller has
-/// changed nothing yet.
-pub fn confirm_change(out: &Output, yes: bool, c: &Confirmation) -> Result<()> {
-    if yes {
-        for w in &c.warnings {
-            out.warn(w);
-        }
-        return Ok(());
-    }
+/// Show what will change and ask on a terminal (the caller skips this with `--yes`).
+/// Without a terminal: exit 2 naming the command with `--yes`. A refused question is
+/// [`Error::Cancelled`] (exit 2): the caller has changed nothing yet.
+pub fn confirm_change(out: &Output, c: &Confirmation) -> Result<()> {
     if !io::stdin().is_terminal() {
         return Err(Error::ConfirmationNeeded {
             what: c.what.clone(),

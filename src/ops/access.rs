@@ -193,7 +193,7 @@ pub fn revoke(ctx: &Context, req: Revoke) -> Result<AccessChanged> {
         let peek = ctx.open_env()?;
         let me = ctx.identity()?.recipient.clone();
         check_removable(&peek, &req.recipient, &me, req.force)?;
-        crate::input::confirm_change(&ctx.out, false, &req.confirmation(&peek, &me)?)?;
+        crate::input::confirm_change(&ctx.out, &req.confirmation(&peek, &me)?)?;
     }
     let mut db = ctx.write_env()?;
     let actor = ctx.actor()?;

@@ -85,7 +85,7 @@ pub fn offboard(ctx: &Context, req: Offboard) -> Result<Offboarded> {
     if !req.dry_run && !req.yes {
         let plans = plan_all(&targets, &req, now, false)?;
         if !plans.is_empty() {
-            crate::input::confirm_change(&ctx.out, false, &req.confirmation(ctx, &plans, now))?;
+            crate::input::confirm_change(&ctx.out, &req.confirmation(ctx, &plans, now))?;
             asked = Some(plans);
         }
     }

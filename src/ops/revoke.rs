@@ -97,7 +97,7 @@ pub fn revoke(ctx: &Context, req: Revoke) -> Result<Revoked> {
         if !targets.is_empty() {
             let current = peek.current(&key)?.version;
             let confirmation = req.confirmation(&peek.env, &targets, current);
-            crate::input::confirm_change(&ctx.out, false, &confirmation)?;
+            crate::input::confirm_change(&ctx.out, &confirmation)?;
             asked = Some(targets);
         }
     }

@@ -377,11 +377,7 @@ pub fn rotate_all(ctx: &Context, req: RotateAll) -> Result<Batch> {
         let peek = ctx.open_env()?;
         let selected = req.selected(&peek, now)?;
         if selected.iter().any(|k| k.meta.spec.is_some()) {
-            crate::input::confirm_change(
-                &ctx.out,
-                false,
-                &req.confirmation(&peek.env, &selected, now),
-            )?;
+            crate::input::confirm_change(&ctx.out, &req.confirmation(&peek.env, &selected, now))?;
             asked = Some(fingerprint(&selected));
         }
     }

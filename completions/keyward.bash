@@ -573,7 +573,7 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__access__subcmd__revoke)
-            opts="-i -e -q -h --force --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --force --yes --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2271,7 +2271,7 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__offboard)
-            opts="-i -e -q -h --reason --grace --dry-run --skip-unreadable --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --reason --grace --dry-run --skip-unreadable --yes --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2313,7 +2313,7 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__revoke)
-            opts="-i -e -q -h --version --reason --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --version --reason --yes --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2355,7 +2355,7 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__rotate)
-            opts="-i -e -q -h --all --older-than --due --grace --reason --scope --expires --rotate-every --note --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --all --older-than --due --grace --reason --yes --scope --expires --rotate-every --note --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

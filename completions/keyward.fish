@@ -191,6 +191,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s i -l identity
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s e -l env -d 'Environment to act on [default: dev]' -r
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l all -d 'Rotate every key in the environment (one commit)'
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l due -d 'With --all: only keys past their --rotate-every period'
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l yes -d 'With --all: do not ask (required without a terminal)'
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -199,6 +200,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l reason -d 'Wh
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l yes -d 'Do not ask (required without a terminal)'
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -352,9 +354,10 @@ complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s e -l env -d 'Environment to act on [default: dev]' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -l force -d 'Allow removing your own identity (you will lose access)'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -l yes -d 'Do not ask (required without a terminal)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
-complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "list" -d 'Recipients of the environment, with who added each and when'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "grant" -d 'Let a recipient (`age1…` or an SSH public key) decrypt the environment'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Stop a recipient from decrypting future versions of the environment'
@@ -366,6 +369,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s i -l identi
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s e -l env -d 'Environment to act on [default: dev]' -r
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l dry-run -d 'Show the plan and change nothing'
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l skip-unreadable -d 'Go ahead although some environments cannot be opened (they are still named)'
+complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l yes -d 'Do not ask (required without a terminal, unless --dry-run)'
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s h -l help -d 'Print help (see more with \'--help\')'

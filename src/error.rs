@@ -45,6 +45,20 @@ pub enum Error {
     NeedsYes,
     #[error("cancelled; nothing was changed")]
     Cancelled,
+    // ---- confirmations of destructive commands (DESIGN §14)
+    /// A destructive command without a terminal to ask on and without `--yes`.
+    /// `what`: the change, with its numbers; `command`: the same command with `--yes`.
+    #[error(
+        "{what} needs confirmation and there is no terminal to ask on; nothing was changed\nhint: `{command}` confirms it"
+    )]
+    ConfirmationNeeded { what: String, command: String },
+    /// The environment changed between the question and the writer lock: what was
+    /// confirmed is not what would happen. `command`: the same command, to ask again.
+    #[error(
+        "`{env}` changed while you were asked; nothing was changed\nhint: run `{command}` again to see what it would change now"
+    )]
+    ChangedWhileAsked { env: EnvName, command: String },
+    // ---- end of confirmations
 
     // ---- 3: not found
     #[error("no vault at `{}`\nhint: run `keyward init` or point --vault / KEYWARD_VAULT at an existing vault", path.display())]
@@ -579,6 +593,8 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) | Error::NeedsYes | Error::Cancelled => 2,
+            Error::ConfirmationNeeded { .. } => 2,
+            Error::ChangedWhileAsked { .. } => 1,
             Error::VaultNotFound { .. }
             | Error::EnvNotFound { .. }
             | Error::KeyNotFound { .. }
@@ -891,6 +907,14 @@ mod tests {
             Error::ExportJsonConflict {
                 format: "dotenv".into(),
                 env: e(),
+            },
+            Error::ConfirmationNeeded {
+                what: "rotating 3 keys in `prod`".into(),
+                command: "keyward rotate -e prod --all --yes".into(),
+            },
+            Error::ChangedWhileAsked {
+                env: e(),
+                command: "keyward rotate -e prod --all".into(),
             },
         ]
     }

@@ -67,9 +67,9 @@ fn revoking_a_recipient_locks_them_out() {
     kw.generate("K");
     kw.cmd(["access", "grant", &r]).assert().success();
     as_other(&kw, &other, &["get", "K"]).assert().success();
-    kw.cmd(["access", "revoke", &r]).assert().success();
+    kw.cmd(["access", "revoke", "--yes", &r]).assert().success();
     as_other(&kw, &other, &["get", "K"]).assert().code(5);
-    kw.cmd(["access", "revoke", &r])
+    kw.cmd(["access", "revoke", "--yes", &r])
         .assert()
         .code(1)
         .stderr(contains("not a recipient"));
@@ -80,7 +80,7 @@ fn last_recipient_and_self_removal_are_refused() {
     let kw = Sandbox::with_vault();
     let me = kw.my_recipient();
     let before = fs::read(kw.env_file("dev")).unwrap();
-    kw.cmd(["access", "revoke", &me])
+    kw.cmd(["access", "revoke", "--yes", &me])
         .assert()
         .code(1)
         .stderr(contains("last recipient"));
@@ -88,11 +88,11 @@ fn last_recipient_and_self_removal_are_refused() {
     let other = kw.write_identity("other.key");
     let r = kw.recipient_of(&other);
     kw.cmd(["access", "grant", &r]).assert().success();
-    kw.cmd(["access", "revoke", &me])
+    kw.cmd(["access", "revoke", "--yes", &me])
         .assert()
         .code(1)
         .stderr(contains("--force"));
-    kw.cmd(["access", "revoke", &me, "--force"])
+    kw.cmd(["access", "revoke", "--yes", &me, "--force"])
         .assert()
         .success();
     kw.cmd(["list"]).assert().code(5);
@@ -179,7 +179,14 @@ fn offboard_cuts_access_rotates_and_lists_imported_keys() {
     as_other(&kw, &other, &["get", "GEN"]).assert().success();
 
     let out = kw
-        .cmd(["offboard", &r, "--reason", "left the team", "--json"])
+        .cmd([
+            "offboard",
+            "--yes",
+            &r,
+            "--reason",
+            "left the team",
+            "--json",
+        ])
         .output()
         .unwrap();
     assert_eq!(
@@ -233,7 +240,7 @@ fn offboard_cuts_access_rotates_and_lists_imported_keys() {
     assert_eq!(ev.as_array().unwrap().len(), 2);
     assert!(ev[0]["reason"].as_str().unwrap().contains("left the team"));
     // running it again: nothing to do
-    kw.cmd(["offboard", &r, "--reason", "again"])
+    kw.cmd(["offboard", "--yes", &r, "--reason", "again"])
         .assert()
         .success()
         .stderr(contains("not a recipient of any environment"));
@@ -248,6 +255,7 @@ fn offboard_with_grace_keeps_old_values_verifying() {
     let v = kw.generate("GEN");
     kw.cmd([
         "offboard",
+        "--yes",
         &r,
         "--reason",
         "contract ended",
@@ -260,8 +268,8 @@ fn offboard_with_grace_keeps_old_values_verifying() {
         .write_stdin(v.as_str())
         .assert()
         .success();
-    kw.cmd(["offboard", &r]).assert().code(2);
-    kw.cmd(["offboard", &kw.my_recipient(), "--reason", "x"])
+    kw.cmd(["offboard", "--yes", &r]).assert().code(2);
+    kw.cmd(["offboard", "--yes", &kw.my_recipient(), "--reason", "x"])
         .assert()
         .code(1)
         .stderr(contains("identity in use").and(contains("offboard")));

@@ -27,7 +27,7 @@ fn every_action_is_recorded_with_actor_and_reason() {
         .write_stdin("unknown-thing")
         .assert()
         .code(3);
-    kw.cmd(["revoke", "S", "--reason", "provider breach"])
+    kw.cmd(["revoke", "--yes", "S", "--reason", "provider breach"])
         .assert()
         .success();
     let ev = events(&kw, &[]);
@@ -152,6 +152,7 @@ fn exports_parse_back_and_carry_verifiable_hashes() {
     kw.stdout(["get", "K"]);
     kw.cmd([
         "revoke",
+        "--yes",
         "K",
         "--reason",
         "a \"quoted\", comma\nand newline",

@@ -71,7 +71,7 @@ fn dotenv_export_round_trips_through_import() {
 #[test]
 fn export_skips_unusable_keys_unless_named() {
     let (kw, _) = vault_with_tricky();
-    kw.cmd(["revoke", "PLAIN", "--reason", "x"])
+    kw.cmd(["revoke", "--yes", "PLAIN", "--reason", "x"])
         .assert()
         .success();
     let out = kw.stdout(["export", "--format", "dotenv"]);

@@ -49,7 +49,14 @@ fn vault_with_unreadable_env() -> (Sandbox, PathBuf) {
     as_other(
         &kw,
         &other,
-        &["-e", "shared", "access", "revoke", &kw.my_recipient()],
+        &[
+            "-e",
+            "shared",
+            "access",
+            "revoke",
+            "--yes",
+            &kw.my_recipient(),
+        ],
     )
     .assert()
     .success();
@@ -104,9 +111,17 @@ fn rotate_to_the_value_of_a_revoked_version_is_refused() {
         .write_stdin("second-value-still-good")
         .assert()
         .success();
-    kw.cmd(["revoke", "A", "--version", "1", "--reason", "leaked"])
-        .assert()
-        .success();
+    kw.cmd([
+        "revoke",
+        "--yes",
+        "A",
+        "--version",
+        "1",
+        "--reason",
+        "leaked",
+    ])
+    .assert()
+    .success();
     kw.cmd(["rotate", "A"])
         .write_stdin("first-value-revoked-later")
         .assert()
@@ -263,7 +278,7 @@ fn offboard_refuses_environments_it_cannot_open_unless_told_to_skip_them() {
     let value = kw.generate("GEN");
     let before = fs::read(kw.env_file("dev")).unwrap();
 
-    kw.cmd(["offboard", &r, "--reason", "left"])
+    kw.cmd(["offboard", "--yes", &r, "--reason", "left"])
         .assert()
         .code(5)
         .stderr(contains("`shared`").and(contains("--skip-unreadable")));
@@ -273,10 +288,17 @@ fn offboard_refuses_environments_it_cannot_open_unless_told_to_skip_them() {
         .success()
         .stdout(value.clone());
 
-    kw.cmd(["offboard", &r, "--reason", "left", "--skip-unreadable"])
-        .assert()
-        .success()
-        .stderr(contains("`shared`"));
+    kw.cmd([
+        "offboard",
+        "--yes",
+        &r,
+        "--reason",
+        "left",
+        "--skip-unreadable",
+    ])
+    .assert()
+    .success()
+    .stderr(contains("`shared`"));
     as_other(&kw, &leaver, &["get", "GEN"]).assert().code(5);
     kw.cmd(["verify"]).write_stdin(value).assert().code(4);
 }
@@ -312,7 +334,7 @@ fn offboard_refuses_before_changing_any_environment() {
     let prod_before = fs::read(kw.env_file("prod")).unwrap();
 
     let out = kw
-        .cmd(["offboard", &r, "--reason", "left"])
+        .cmd(["offboard", "--yes", &r, "--reason", "left"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -347,7 +369,7 @@ fn offboard_failing_after_a_commit_names_the_environments_changed() {
     let test_before = fs::read(kw.env_file("test")).unwrap();
 
     let out = kw
-        .cmd(["offboard", &r, "--reason", "left"])
+        .cmd(["offboard", "--yes", &r, "--reason", "left"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -366,7 +388,7 @@ fn offboard_failing_after_a_commit_names_the_environments_changed() {
 
     // the same command again finishes the job
     fs::remove_dir(&blocker).unwrap();
-    kw.cmd(["offboard", &r, "--reason", "left"])
+    kw.cmd(["offboard", "--yes", &r, "--reason", "left"])
         .assert()
         .success()
         .stderr(contains("`test`").and(contains("`dev`").not()));
@@ -410,7 +432,7 @@ fn offboard_with_an_explicit_env_changes_only_that_env() {
     assert_eq!(envs, ["dev"]);
 
     let prod_before = fs::read(kw.env_file("prod")).unwrap();
-    kw.cmd(["-e", "dev", "offboard", &r, "--reason", "x"])
+    kw.cmd(["-e", "dev", "offboard", "--yes", &r, "--reason", "x"])
         .assert()
         .success();
     as_other(&kw, &leaver, &["get", "GEN"]).assert().code(5);
@@ -446,16 +468,19 @@ fn a_later_rotation_never_brings_back_a_retired_version() {
     at(t0, &["rotate", "ONE", "--grace", "1h"])
         .assert()
         .success();
-    at(t0, &["rotate", "--all", "--grace", "1h"])
+    at(t0, &["rotate", "--all", "--yes", "--grace", "1h"])
         .assert()
         .success();
     // t0 + 2h: that grace has ended; rotate again with a long one
     at(t0 + 2 * hour, &["rotate", "ONE", "--grace", "30d"])
         .assert()
         .success();
-    at(t0 + 2 * hour, &["rotate", "--all", "--grace", "30d"])
-        .assert()
-        .success();
+    at(
+        t0 + 2 * hour,
+        &["rotate", "--all", "--yes", "--grace", "30d"],
+    )
+    .assert()
+    .success();
     for value in [&one, &all] {
         kw.cmd(["verify"])
             .write_stdin(value.as_str())
@@ -507,7 +532,7 @@ fn issue_and_rotate_refusals_name_the_next_command() {
         .assert()
         .code(4)
         .stderr(contains("version 1").and(contains("`keyward rotate S -e prod`")));
-    kw.cmd(["-e", "prod", "revoke", "S", "--reason", "leaked"])
+    kw.cmd(["-e", "prod", "revoke", "--yes", "S", "--reason", "leaked"])
         .assert()
         .success();
     kw.cmd(["-e", "prod", "rotate", "S"])

@@ -46,7 +46,7 @@ fn show_escapes_control_characters_in_notes_and_revoke_reasons() {
     kw.cmd(["generate", "N", "--note", HOSTILE])
         .assert()
         .success();
-    kw.cmd(["revoke", "K", "--reason", HOSTILE])
+    kw.cmd(["revoke", "--yes", "K", "--reason", HOSTILE])
         .assert()
         .success();
     for name in ["K", "N"] {
@@ -67,7 +67,7 @@ fn audit_escapes_reasons_and_actors_but_json_keeps_them() {
     let mut kw = Sandbox::with_vault();
     kw.generate("K");
     kw.set_env("USER", "ev\x1b]0;owned\x07il");
-    kw.cmd(["revoke", "K", "--reason", HOSTILE])
+    kw.cmd(["revoke", "--yes", "K", "--reason", HOSTILE])
         .assert()
         .success();
     let (code, stdout, stderr) = out(&mut kw.cmd(["audit"]));

@@ -258,11 +258,13 @@ fn durations_beyond_8000_years_are_usage_errors_for_every_flag() {
         vec!["generate", "A", "--rotate-every", huge],
         vec!["generate", "A", "--expires", huge],
         vec!["rotate", "K", "--grace", huge],
-        vec!["rotate", "--all", "--older-than", huge],
+        vec!["rotate", "--all", "--yes", "--older-than", huge],
         vec!["check", "--within", huge],
         vec!["check", "--unused-for", huge],
         vec!["audit", "--since", huge],
-        vec!["offboard", &recipient, "--reason", "r", "--grace", huge],
+        vec![
+            "offboard", "--yes", &recipient, "--reason", "r", "--grace", huge,
+        ],
     ];
     for args in cases {
         kw.cmd(&args)

@@ -31,7 +31,7 @@ fn populated() -> (Sandbox, String) {
     kw.stdout(["generate", "T", "--prefix", "acme"]);
     kw.set("I", "imported-value-1234");
     kw.set("J", "another-value-5678");
-    kw.stdout(["revoke", "J", "--reason", "leaked"]);
+    kw.stdout(["revoke", "--yes", "J", "--reason", "leaked"]);
     let g2 = kw.stdout(["rotate", "G", "--grace", "1d"]);
     assert_ne!(g.trim(), g2.trim());
     (kw, g2.trim().to_owned())
@@ -105,8 +105,8 @@ fn commands(token: &str) -> Vec<(Vec<&'static str>, String)> {
         (vec!["get", "G"], none()),
         (vec!["get", "H"], none()),
         (vec!["rotate", "H"], none()),
-        (vec!["rotate", "--all"], none()),
-        (vec!["revoke", "I", "--reason", "t"], none()),
+        (vec!["rotate", "--all", "--yes"], none()),
+        (vec!["revoke", "--yes", "I", "--reason", "t"], none()),
         (vec!["check"], none()),
         (vec!["audit"], none()),
         (vec!["audit", "verify"], none()),
@@ -191,7 +191,7 @@ fn negative_key_size_is_exit_6_naming_the_file_not_a_panic() {
     let kw = Sandbox::with_vault();
     kw.generate("H");
     tamper(&kw, "UPDATE keys SET bytes = -1");
-    for args in [vec!["rotate", "H"], vec!["rotate", "--all"]] {
+    for args in [vec!["rotate", "H"], vec!["rotate", "--all", "--yes"]] {
         kw.cmd(&args)
             .assert()
             .code(6)

@@ -134,7 +134,7 @@ fn a_rewound_env_is_read_with_a_warning_never_written_and_what_was_revoked_stays
     kw.set("OPENAI", "leaked-openai-key-123");
     kw.set("OTHER", "other-value-12345678");
     let before_revoke = fs::read(kw.env_file("dev")).unwrap();
-    kw.cmd(["revoke", "OPENAI", "--reason", "leaked"])
+    kw.cmd(["revoke", "--yes", "OPENAI", "--reason", "leaked"])
         .assert()
         .success();
     let newer = fs::read(kw.env_file("dev")).unwrap();
@@ -238,7 +238,7 @@ fn a_write_from_another_machine_is_accepted_here() {
         .assert()
         .success();
     there
-        .cmd(["revoke", "A", "--version", "1", "--reason", "old"])
+        .cmd(["revoke", "--yes", "A", "--version", "1", "--reason", "old"])
         .assert()
         .success();
     here.cmd(["get", "A"])

@@ -185,7 +185,7 @@ fn a_fork_from_an_older_state_with_a_rehashed_chain_is_exit_6() {
     commit(&kw, "add STRIPE_KEY");
     // A former recipient kept this image; the victim then revokes the key.
     let old = kw.decrypt_env("dev");
-    kw.stdout(["revoke", "STRIPE_KEY", "--reason", "leaked"]);
+    kw.stdout(["revoke", "--yes", "STRIPE_KEY", "--reason", "leaked"]);
     commit(&kw, "revoke STRIPE_KEY");
     // They append an event to the old chain with a correct hash and put it back.
     let mut conn = open_image(&old);
@@ -242,7 +242,7 @@ fn a_commit_that_rewinds_the_file_is_exit_6() {
     kw.generate("OPENAI");
     commit(&kw, "add OPENAI");
     let before_revoke = fs::read(kw.env_file("dev")).unwrap();
-    kw.stdout(["revoke", "OPENAI", "--reason", "leaked"]);
+    kw.stdout(["revoke", "--yes", "OPENAI", "--reason", "leaked"]);
     commit(&kw, "revoke OPENAI");
     fs::write(kw.env_file("dev"), before_revoke).unwrap();
     let rewind = commit_as(&kw, "restore backup", "Bob Careless");
@@ -263,7 +263,7 @@ fn a_merge_that_drops_one_sides_changes_is_exit_6_naming_the_merge() {
     kw.generate("A");
     commit(&kw, "add A");
     git(&kw, &["checkout", "-q", "-b", "feature"]);
-    kw.stdout(["revoke", "A", "--reason", "leaked"]);
+    kw.stdout(["revoke", "--yes", "A", "--reason", "leaked"]);
     commit(&kw, "revoke A");
     git(&kw, &["checkout", "-q", "main"]);
     // Another developer's machine: this one's pins would refuse to write over the

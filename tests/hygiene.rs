@@ -70,9 +70,9 @@ fn a_known_secret_leaks_nowhere() {
             false,
             8,
         ),
-        (vec!["access", "revoke", &other_r], None, false, 0),
+        (vec!["access", "revoke", "--yes", &other_r], None, false, 0),
         (
-            vec!["revoke", "KNOWN", "--reason", "hygiene"],
+            vec!["revoke", "--yes", "KNOWN", "--reason", "hygiene"],
             None,
             false,
             0,

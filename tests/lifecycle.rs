@@ -94,8 +94,8 @@ fn rotate_imported_key_reads_new_value_from_stdin() {
 fn revoke_requires_reason_and_blocks_every_use() {
     let kw = Sandbox::with_vault();
     let v = kw.generate("K");
-    kw.cmd(["revoke", "K"]).assert().code(2);
-    kw.cmd(["revoke", "K", "--reason", "leaked in build log"])
+    kw.cmd(["revoke", "--yes", "K"]).assert().code(2);
+    kw.cmd(["revoke", "--yes", "K", "--reason", "leaked in build log"])
         .assert()
         .success();
     kw.cmd(["get", "K"])
@@ -126,13 +126,21 @@ fn revoking_one_version_keeps_the_newer_valid() {
     let kw = Sandbox::with_vault();
     let v1 = kw.generate("K");
     let v2 = kw.stdout(["rotate", "K", "--grace", "1h"]);
-    kw.cmd(["revoke", "K", "--version", "1", "--reason", "compromised"])
-        .assert()
-        .success();
+    kw.cmd([
+        "revoke",
+        "--yes",
+        "K",
+        "--version",
+        "1",
+        "--reason",
+        "compromised",
+    ])
+    .assert()
+    .success();
     assert_eq!(verify(&kw, "dev", &v1).0, 4);
     assert_eq!(verify(&kw, "dev", v2.trim_end()).0, 0);
     assert_eq!(kw.stdout(["get", "K"]), v2);
-    kw.cmd(["revoke", "K", "--version", "9", "--reason", "x"])
+    kw.cmd(["revoke", "--yes", "K", "--version", "9", "--reason", "x"])
         .assert()
         .code(3);
 }
@@ -213,11 +221,11 @@ fn rotate_all_is_one_batch_and_lists_imported_keys() {
     let a = kw.generate("A");
     let b = kw.generate("B");
     kw.set("IMP", "imported-1");
-    kw.cmd(["revoke", "B", "--reason", "gone"])
+    kw.cmd(["revoke", "--yes", "B", "--reason", "gone"])
         .assert()
         .success();
     let out = kw
-        .cmd(["rotate", "--all", "--grace", "1h", "--json"])
+        .cmd(["rotate", "--all", "--yes", "--grace", "1h", "--json"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(8));
@@ -236,7 +244,7 @@ fn rotate_all_is_one_batch_and_lists_imported_keys() {
     // only generated keys: exit 0
     let kw2 = Sandbox::with_vault();
     kw2.generate("X");
-    kw2.cmd(["rotate", "--all"]).assert().success();
+    kw2.cmd(["rotate", "--all", "--yes"]).assert().success();
 }
 
 #[test]
@@ -248,11 +256,11 @@ fn rotate_all_due_and_older_than_select_keys() {
     kw.generate("SLOW");
     kw.at(T0 + DAY - SECOND);
     let rows: serde_json::Value =
-        serde_json::from_str(&kw.stdout(["rotate", "--all", "--due", "--json"])).unwrap();
+        serde_json::from_str(&kw.stdout(["rotate", "--all", "--yes", "--due", "--json"])).unwrap();
     assert_eq!(rows, serde_json::json!([]), "nothing is due yet");
     kw.at(T0 + DAY);
     let rows: serde_json::Value =
-        serde_json::from_str(&kw.stdout(["rotate", "--all", "--due", "--json"])).unwrap();
+        serde_json::from_str(&kw.stdout(["rotate", "--all", "--yes", "--due", "--json"])).unwrap();
     let names: Vec<&str> = rows
         .as_array()
         .unwrap()
@@ -261,13 +269,25 @@ fn rotate_all_due_and_older_than_select_keys() {
         .collect();
     assert_eq!(names, ["FAST"]);
     // FAST's current version is new now; SLOW's is a day old
-    let rows: serde_json::Value =
-        serde_json::from_str(&kw.stdout(["rotate", "--all", "--older-than", "2d", "--json"]))
-            .unwrap();
+    let rows: serde_json::Value = serde_json::from_str(&kw.stdout([
+        "rotate",
+        "--all",
+        "--yes",
+        "--older-than",
+        "2d",
+        "--json",
+    ]))
+    .unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 0);
-    let rows: serde_json::Value =
-        serde_json::from_str(&kw.stdout(["rotate", "--all", "--older-than", "1d", "--json"]))
-            .unwrap();
+    let rows: serde_json::Value = serde_json::from_str(&kw.stdout([
+        "rotate",
+        "--all",
+        "--yes",
+        "--older-than",
+        "1d",
+        "--json",
+    ]))
+    .unwrap();
     let names: Vec<&str> = rows
         .as_array()
         .unwrap()
@@ -275,7 +295,7 @@ fn rotate_all_due_and_older_than_select_keys() {
         .map(|r| r["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["SLOW"]);
-    kw.cmd(["rotate", "--all", "--due", "--older-than", "1d"])
+    kw.cmd(["rotate", "--all", "--yes", "--due", "--older-than", "1d"])
         .assert()
         .code(2);
     kw.cmd(["rotate", "--due"]).assert().code(2);

@@ -7,6 +7,7 @@ mod agent;
 mod audit;
 mod core;
 mod daily_audit;
+mod daily_confirm;
 mod daily_small;
 mod errors;
 mod export_import;

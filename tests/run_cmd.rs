@@ -158,7 +158,7 @@ fn only_limits_keys_and_refuses_unusable_before_start() {
     kw.generate("A");
     kw.generate("B");
     kw.generate("DEAD");
-    kw.cmd(["revoke", "DEAD", "--reason", "test"])
+    kw.cmd(["revoke", "--yes", "DEAD", "--reason", "test"])
         .assert()
         .success();
     let out = kw.stdout([

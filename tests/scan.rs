@@ -24,7 +24,7 @@ fn planted() -> Planted {
     let retired = kw.generate("ROTATED");
     let current = kw.stdout(["rotate", "ROTATED"]).trim_end().to_owned();
     let revoked = kw.generate("REVOKED");
-    kw.cmd(["revoke", "REVOKED", "--reason", "test"])
+    kw.cmd(["revoke", "--yes", "REVOKED", "--reason", "test"])
         .assert()
         .success();
     let imported = "sk_live_imported_0123456789abcdef".to_owned();

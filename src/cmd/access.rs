@@ -34,8 +34,12 @@ pub enum AccessCommand {
         recipient: RecipientString,
     },
     /// Stop a recipient from decrypting future versions of the environment
+    ///
+    /// On a terminal it first shows who loses access to which environment, and asks;
+    /// --yes skips the question, and without a terminal --yes is required (exit 2
+    /// otherwise).
     #[command(
-        after_help = "Examples:\n  keyward access revoke age1former… -e prod\n  keyward offboard age1former… --reason 'left the team'   # also rotates"
+        after_help = "Examples:\n  keyward access revoke age1former… -e prod\n  keyward access revoke age1former… -e prod --yes   # no question (CI)\n  keyward offboard age1former… --reason 'left the team'   # also rotates"
     )]
     Revoke {
         /// The recipient to remove
@@ -43,6 +47,9 @@ pub enum AccessCommand {
         /// Allow removing your own identity (you will lose access)
         #[arg(long)]
         force: bool,
+        /// Do not ask (required without a terminal)
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -50,9 +57,18 @@ pub fn run(args: AccessArgs, ctx: &Context) -> Result<()> {
     let changed = match args.command {
         AccessCommand::List => return ctx.out.render(&ops::access::list(ctx)?),
         AccessCommand::Grant { recipient } => ops::access::grant(ctx, recipient)?,
-        AccessCommand::Revoke { recipient, force } => {
-            ops::access::revoke(ctx, Revoke { recipient, force })?
-        }
+        AccessCommand::Revoke {
+            recipient,
+            force,
+            yes,
+        } => ops::access::revoke(
+            ctx,
+            Revoke {
+                recipient,
+                force,
+                yes,
+            },
+        )?,
     };
     // A grant or revoke says what it did on stderr, with or without --json (as it
     // always has): there is no JSON document for it on stdout.

@@ -22,9 +22,13 @@ use crate::recipient::RecipientString;
 /// --skip-unreadable; an explicit -e/KEYWARD_ENV limits the offboarding to that
 /// environment. If writing one environment fails after others were committed, the error
 /// names both; the same command run again carries on with the rest.
+///
+/// On a terminal it first shows, for each environment, the keys that will change and the
+/// grace period, and asks; --yes skips the question, and without a terminal --yes is
+/// required (exit 2 otherwise; --dry-run never asks).
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  keyward offboard age1former… --reason 'left the company' --dry-run\n  keyward offboard age1former… --reason 'left the company' --grace 1h"
+    after_help = "Examples:\n  keyward offboard age1former… --reason 'left the company' --dry-run\n  keyward offboard age1former… --reason 'left the company' --grace 1h\n  keyward offboard age1former… --reason 'left the company' --yes   # no question (CI)"
 )]
 pub struct OffboardArgs {
     /// The recipient to remove (`age1…` or an SSH public key)
@@ -45,6 +49,10 @@ pub struct OffboardArgs {
     /// Go ahead although some environments cannot be opened (they are still named)
     #[arg(long)]
     pub skip_unreadable: bool,
+
+    /// Do not ask (required without a terminal, unless --dry-run)
+    #[arg(long)]
+    pub yes: bool,
 }
 
 pub fn run(args: OffboardArgs, ctx: &Context) -> Result<()> {
@@ -56,6 +64,7 @@ pub fn run(args: OffboardArgs, ctx: &Context) -> Result<()> {
             grace: args.grace,
             dry_run: args.dry_run,
             skip_unreadable: args.skip_unreadable,
+            yes: args.yes,
         },
     )?;
     ctx.out.render(&offboarded)?;

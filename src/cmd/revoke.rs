@@ -11,9 +11,12 @@ use crate::ops::revoke::{self, Revoke};
 ///
 /// Revoking a key revokes every version: `get`, `run` and `export` refuse it (exit 4) and
 /// `verify` rejects it. The time, the actor and the reason are recorded and shown by `show`.
+///
+/// On a terminal it first shows which versions will be revoked, and asks; --yes skips the
+/// question, and without a terminal --yes is required (exit 2 otherwise).
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  keyward revoke STRIPE_KEY --reason 'leaked in build log #4512'\n  keyward revoke -e prod API_TOKEN --version 3 --reason 'superseded early'"
+    after_help = "Examples:\n  keyward revoke STRIPE_KEY --reason 'leaked in build log #4512'\n  keyward revoke -e prod API_TOKEN --version 3 --reason 'superseded early' --yes"
 )]
 pub struct RevokeArgs {
     /// Name of the key
@@ -26,6 +29,10 @@ pub struct RevokeArgs {
     /// Why (required; recorded in the audit trail)
     #[arg(long, value_name = "TEXT", required = true)]
     pub reason: String,
+
+    /// Do not ask (required without a terminal)
+    #[arg(long)]
+    pub yes: bool,
 }
 
 pub fn run(args: RevokeArgs, ctx: &Context) -> Result<()> {
@@ -35,6 +42,7 @@ pub fn run(args: RevokeArgs, ctx: &Context) -> Result<()> {
             name: args.name,
             version: args.version,
             reason: args.reason,
+            yes: args.yes,
         },
     )?;
     ctx.out.render(&revoked)

@@ -17,10 +17,14 @@ use crate::ops::rotate::{self, RotateAll, RotateOne, Select};
 ///
 /// With --all, every key matching --older-than or --due (default: every key) is rotated in
 /// one commit. Imported keys in the batch are not changed: they are listed as needing a
-/// new value from their provider, and the exit code is 8 while any remain.
+/// new value from their provider, and the exit code is 8 while any remain. On a terminal,
+/// --all first shows how many keys will change and the grace period, and asks; --yes
+/// skips the question, and without a terminal --yes is required (exit 2 otherwise). In an
+/// environment named `prod` or `production`, rotating without --grace warns that the old
+/// values stop working at once.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  keyward rotate STRIPE_KEY --grace 1h --reason 'quarterly rotation'\n  printf %s \"$NEW\" | keyward rotate OPENAI_API_KEY\n  keyward rotate --all --due --grace 24h\n  keyward rotate -e prod --all --older-than 90d --json"
+    after_help = "Examples:\n  keyward rotate STRIPE_KEY --grace 1h --reason 'quarterly rotation'\n  printf %s \"$NEW\" | keyward rotate OPENAI_API_KEY\n  keyward rotate --all --due --grace 24h\n  keyward rotate -e prod --all --older-than 90d --grace 24h --yes --json"
 )]
 pub struct RotateArgs {
     /// Name of the key (omit with --all)
@@ -47,6 +51,10 @@ pub struct RotateArgs {
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
 
+    /// With --all: do not ask (required without a terminal)
+    #[arg(long)]
+    pub yes: bool,
+
     #[command(flatten)]
     pub meta: KeyMetaArgs,
 }
@@ -66,6 +74,7 @@ pub fn run(args: RotateArgs, ctx: &Context) -> Result<()> {
                 grace: args.grace,
                 expires,
                 reason: args.reason,
+                yes: args.yes,
             },
         )?;
         ctx.out.render(&batch)?;

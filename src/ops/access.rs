@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::audit::Action;
 use crate::error::{Error, Result};
+use crate::input::Confirmation;
 use crate::names::{EnvName, fmt_time, fmt_time_ms};
 use crate::ops::Context;
 use crate::output::{Output, Render, or_dash};
@@ -137,11 +138,63 @@ pub fn grant(ctx: &Context, recipient: RecipientString) -> Result<AccessChanged>
 pub struct Revoke {
     pub recipient: RecipientString,
     pub force: bool,
+    /// `--yes`: no question (DESIGN §14).
+    pub yes: bool,
+}
+
+impl Revoke {
+    /// This command with its `-e` and `--yes`, for the hint without a terminal.
+    fn command(&self, env: &EnvName) -> String {
+        let mut w = vec![
+            "access",
+            "revoke",
+            self.recipient.as_str(),
+            "-e",
+            env.as_str(),
+        ];
+        if self.force {
+            w.push("--force");
+        }
+        w.push("--yes");
+        crate::input::command_line(&w)
+    }
+
+    /// What will change, for the question (DESIGN §14).
+    fn confirmation(&self, db: &EnvDb, me: &str) -> Result<Confirmation> {
+        let (r, env) = (self.recipient.short(), &db.env);
+        let left = db.recipients()?.len().saturating_sub(1);
+        let mut lines = vec![format!(
+            "{r} loses access to `{env}`: it is re-encrypted to the {left} other recipient(s)"
+        )];
+        if self.recipient.as_str() == me {
+            lines.push(format!(
+                "{r} is you: this identity can no longer open `{env}`"
+            ));
+        }
+        lines.push(format!(
+            "keys {r} already read still work until rotated: `keyward offboard {} --reason TEXT -e {env}` also rotates them",
+            crate::input::shell_word(self.recipient.as_str())
+        ));
+        Ok(Confirmation {
+            lines,
+            warnings: Vec::new(),
+            what: format!("revoke {r}'s access to `{env}`"),
+            command: self.command(env),
+        })
+    }
 }
 
 /// Stop `recipient` from decrypting future versions of the environment in use.
 pub fn revoke(ctx: &Context, req: Revoke) -> Result<AccessChanged> {
     let now = ctx.now();
+    if !req.yes {
+        // DESIGN §14: refusals first, then show what will change and ask, before the
+        // writer lock is taken (the refusals are checked again under it).
+        let peek = ctx.open_env()?;
+        let me = ctx.identity()?.recipient.clone();
+        check_removable(&peek, &req.recipient, &me, req.force)?;
+        crate::input::confirm_change(&ctx.out, &req.confirmation(&peek, &me)?)?;
+    }
     let mut db = ctx.write_env()?;
     let actor = ctx.actor()?;
     check_removable(&db, &req.recipient, &actor.recipient, req.force)?;

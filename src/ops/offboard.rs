@@ -7,9 +7,13 @@ use serde::Serialize;
 
 use super::Context;
 use super::inspect::env_list;
-use super::rotate::{Old, Outcome, Rotated, Rotation, grace_end, needs_new_values, render_rows};
+use super::rotate::{
+    Old, Outcome, Rotated, Rotation, first_few, grace_end, grace_line, needs_new_values,
+    render_rows,
+};
 use crate::audit::Action;
 use crate::error::{Error, Result};
+use crate::input::Confirmation;
 use crate::names::{Dur, EnvName};
 use crate::output::{Output, Render};
 use crate::recipient::RecipientString;
@@ -25,6 +29,8 @@ pub struct Offboard {
     pub dry_run: bool,
     /// Go ahead although some environments cannot be opened (they are still named).
     pub skip_unreadable: bool,
+    /// `--yes`: no question (DESIGN §14).
+    pub yes: bool,
 }
 
 pub fn offboard(ctx: &Context, req: Offboard) -> Result<Offboarded> {
@@ -65,39 +71,43 @@ pub fn offboard(ctx: &Context, req: Offboard) -> Result<Offboarded> {
         ));
     }
 
-    // 1. The environments the recipient can read, each opened for writing (writer locks
-    //    taken in name order, so two offboardings cannot deadlock), or read-only for a
-    //    dry run. Whether it is a recipient is asked again under the lock.
+    // 1. The environments the recipient can read (read-only so far).
     let mut targets: Vec<EnvDb> = Vec::new();
     for peek in readable {
-        if !peek.has_recipient(&req.recipient)? {
-            continue;
-        }
-        let db = if req.dry_run {
-            peek
-        } else {
-            let env = peek.env.clone();
-            drop(peek);
-            ctx.write_env_named(&env)?
-        };
-        if db.has_recipient(&req.recipient)? {
-            targets.push(db);
+        if peek.has_recipient(&req.recipient)? {
+            targets.push(peek);
         }
     }
 
-    // 2. Plan every environment and check every refusal before anything changes.
-    let mut only_recipient = Vec::new();
-    let mut plans = Vec::new();
-    for db in &targets {
-        if db.recipients()?.len() <= 1 {
-            only_recipient.push(db.env.clone());
+    // DESIGN §14: every refusal checked, then show what will change and ask, before any
+    // writer lock is taken; what was confirmed must still be what happens under them.
+    let mut asked = None;
+    if !req.dry_run && !req.yes {
+        let plans = plan_all(&targets, &req, now, false)?;
+        if !plans.is_empty() {
+            crate::input::confirm_change(&ctx.out, &req.confirmation(ctx, &plans, now))?;
+            asked = Some(plans);
         }
-        plans.push(plan_env(db, now, req.dry_run)?);
     }
-    if !only_recipient.is_empty() {
-        return Err(Error::OnlyRecipient {
-            recipient: req.recipient.short(),
-            envs: env_list(&only_recipient),
+
+    // 2. Each environment opened for writing (writer locks taken in name order, so two
+    //    offboardings cannot deadlock); whether it is a recipient is asked again under
+    //    the lock. Then every environment planned and every refusal checked again before
+    //    anything changes.
+    if !req.dry_run {
+        let envs: Vec<EnvName> = targets.drain(..).map(|db| db.env.clone()).collect();
+        for env in envs {
+            let db = ctx.write_env_named(&env)?;
+            if db.has_recipient(&req.recipient)? {
+                targets.push(db);
+            }
+        }
+    }
+    let mut plans = plan_all(&targets, &req, now, req.dry_run)?;
+    if let Some(env) = asked.and_then(|asked| changed_env(&asked, &plans)) {
+        return Err(Error::ChangedWhileAsked {
+            env,
+            command: req.command(ctx, false),
         });
     }
 
@@ -162,6 +172,107 @@ pub fn offboard(ctx: &Context, req: Offboard) -> Result<Offboarded> {
         dry_run: req.dry_run,
         limited_to: ctx.env_explicit.then(|| ctx.env.clone()),
     })
+}
+
+impl Offboard {
+    /// This command again, with its `-e` if one limited it (and `--yes` when `yes`).
+    fn command(&self, ctx: &Context, yes: bool) -> String {
+        let mut w = vec!["offboard".to_owned(), self.recipient.as_str().to_owned()];
+        w.extend(["--reason".into(), self.reason.clone()]);
+        if let Some(g) = self.grace {
+            w.extend(["--grace".into(), g.to_string()]);
+        }
+        if self.skip_unreadable {
+            w.push("--skip-unreadable".into());
+        }
+        if ctx.env_explicit {
+            w.extend(["-e".into(), ctx.env.to_string()]);
+        }
+        if yes {
+            w.push("--yes".into());
+        }
+        crate::input::command_line(&w)
+    }
+
+    /// What will change, for the question (DESIGN §14).
+    fn confirmation(&self, ctx: &Context, plans: &[Plan], now: i64) -> Confirmation {
+        let r = self.recipient.short();
+        let mut lines = Vec::new();
+        for p in plans {
+            let (generated, imported): (Vec<_>, Vec<_>) =
+                p.keys.iter().partition(|(_, k)| k.new_version.is_some());
+            let names = |ks: &[&(KeyMeta, Rotated)]| {
+                first_few(ks.iter().map(|(_, k)| k.name.as_str()).collect())
+            };
+            let mut line = format!(
+                "in `{}`: {r} loses access; {} generated key(s) get a new value",
+                p.env,
+                generated.len()
+            );
+            if !generated.is_empty() {
+                line.push_str(&format!(": {}", names(&generated)));
+            }
+            if !imported.is_empty() {
+                line.push_str(&format!(
+                    "; {} imported key(s) need a new value from their provider: {}",
+                    imported.len(),
+                    names(&imported)
+                ));
+            }
+            lines.push(line);
+        }
+        lines.push(match self.grace {
+            Some(_) => grace_line(self.grace, now),
+            None => "no grace period: old versions are revoked and stop working at once".into(),
+        });
+        lines.push(format!("reason: {}", self.reason));
+        let envs: Vec<String> = plans.iter().map(|p| format!("`{}`", p.env)).collect();
+        Confirmation {
+            lines,
+            warnings: Vec::new(),
+            what: format!("offboard {r} from {}", envs.join(", ")),
+            command: self.command(ctx, true),
+        }
+    }
+}
+
+/// Plan every environment and check every refusal before anything changes.
+fn plan_all(targets: &[EnvDb], req: &Offboard, now: i64, dry_run: bool) -> Result<Vec<Plan>> {
+    let mut only_recipient = Vec::new();
+    let mut plans = Vec::new();
+    for db in targets {
+        if db.recipients()?.len() <= 1 {
+            only_recipient.push(db.env.clone());
+        }
+        plans.push(plan_env(db, now, dry_run)?);
+    }
+    if !only_recipient.is_empty() {
+        return Err(Error::OnlyRecipient {
+            recipient: req.recipient.short(),
+            envs: env_list(&only_recipient),
+        });
+    }
+    Ok(plans)
+}
+
+/// The first environment whose plan differs between the question and the writer locks.
+fn changed_env(asked: &[Plan], now: &[Plan]) -> Option<EnvName> {
+    let keys = |p: &Plan| -> Vec<(String, u32, Option<u32>)> {
+        p.keys
+            .iter()
+            .map(|(_, k)| (k.name.clone(), k.old_version, k.new_version))
+            .collect()
+    };
+    let env_of = |p: &Plan| p.env.parse::<EnvName>().ok();
+    for i in 0..asked.len().max(now.len()) {
+        match (asked.get(i), now.get(i)) {
+            (Some(a), Some(b)) if a.env == b.env && keys(a) == keys(b) => continue,
+            (Some(a), _) => return env_of(a),
+            (None, Some(b)) => return env_of(b),
+            (None, None) => break,
+        }
+    }
+    None
 }
 
 /// What offboarding does (or would do) to one environment, with the keys to rotate.

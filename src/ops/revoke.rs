@@ -6,9 +6,10 @@ use serde::Serialize;
 use super::Context;
 use crate::audit::Action;
 use crate::error::{Error, Result};
+use crate::input::Confirmation;
 use crate::names::{EnvName, KeyName, fmt_time};
 use crate::output::{Output, Render};
-use crate::vault::Status;
+use crate::vault::{EnvDb, KeyMeta, Status};
 
 /// `revoke NAME [--version N] --reason TEXT`.
 pub struct Revoke {
@@ -17,6 +18,68 @@ pub struct Revoke {
     pub version: Option<u32>,
     /// Required and not blank.
     pub reason: String,
+    /// `--yes`: no question (DESIGN §14).
+    pub yes: bool,
+}
+
+impl Revoke {
+    /// This command again, with its `-e` (and `--yes` when `yes`), for a hint.
+    fn command(&self, env: &EnvName, yes: bool) -> String {
+        let mut w = vec!["revoke".to_owned(), "-e".into(), env.to_string()];
+        w.push(self.name.to_string());
+        if let Some(n) = self.version {
+            w.extend(["--version".into(), n.to_string()]);
+        }
+        w.extend(["--reason".into(), self.reason.clone()]);
+        if yes {
+            w.push("--yes".into());
+        }
+        crate::input::command_line(&w)
+    }
+
+    /// The versions this revocation changes (those not revoked yet), oldest first.
+    fn targets(&self, db: &EnvDb, key: &KeyMeta, now: i64) -> Result<Vec<u32>> {
+        if let Some(n) = self.version {
+            db.version(key, n)?;
+        }
+        Ok(db
+            .versions(key)?
+            .into_iter()
+            .filter(|v| self.version.is_none_or(|n| n == v.version))
+            .filter(|v| v.status(now) != Status::Revoked)
+            .map(|v| v.version)
+            .collect())
+    }
+
+    /// What will change, for the question (DESIGN §14).
+    fn confirmation(&self, env: &EnvName, targets: &[u32], current: u32) -> Confirmation {
+        let what = match self.version {
+            Some(n) => format!("revoke version {n} of `{}` in `{env}`", self.name),
+            None => format!("revoke every version of `{}` in `{env}`", self.name),
+        };
+        let listed: Vec<String> = targets.iter().map(|v| v.to_string()).collect();
+        let mut lines = vec![format!(
+            "in `{env}`, {} version(s) of `{}` are revoked at once (version {}): `get`, `run` and `export` refuse them and `verify` rejects them",
+            targets.len(),
+            self.name,
+            listed.join(", ")
+        )];
+        if targets.contains(&current) {
+            lines.push(format!(
+                "`{}` has no usable version afterwards, and a revoked key cannot be rotated",
+                self.name
+            ));
+        } else {
+            lines.push(format!("version {current} stays as it is"));
+        }
+        lines.push(format!("reason: {}", self.reason));
+        Confirmation {
+            lines,
+            warnings: Vec::new(),
+            what,
+            command: self.command(env, true),
+        }
+    }
 }
 
 pub fn revoke(ctx: &Context, req: Revoke) -> Result<Revoked> {
@@ -24,11 +87,29 @@ pub fn revoke(ctx: &Context, req: Revoke) -> Result<Revoked> {
         return Err(Error::usage("--reason must not be empty"));
     }
     let now = ctx.now();
+    // DESIGN §14: show what will change and ask before the writer lock is taken; what
+    // was confirmed must still be what happens once the lock is held.
+    let mut asked = None;
+    if !req.yes {
+        let peek = ctx.open_env()?;
+        let key = peek.key(&req.name)?;
+        let targets = req.targets(&peek, &key, now)?;
+        if !targets.is_empty() {
+            let current = peek.current(&key)?.version;
+            let confirmation = req.confirmation(&peek.env, &targets, current);
+            crate::input::confirm_change(&ctx.out, &confirmation)?;
+            asked = Some(targets);
+        }
+    }
     let mut db = ctx.write_env()?;
     let actor = ctx.actor()?;
     let key = db.key(&req.name)?;
-    if let Some(n) = req.version {
-        db.version(&key, n)?;
+    let targets = req.targets(&db, &key, now)?;
+    if asked.is_some_and(|a| a != targets) {
+        return Err(Error::ChangedWhileAsked {
+            env: db.env.clone(),
+            command: req.command(&db.env, false),
+        });
     }
     let changed = db.batch(|db| {
         let actor_id = db.actor_id(&actor)?;

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::Context;
 use crate::audit::{Action, Actor};
 use crate::error::{Error, Result};
+use crate::input::Confirmation;
 use crate::names::{Dur, EnvName, KeyName, fmt_time};
 use crate::output::{Output, Render};
 use crate::secret::Secret;
@@ -165,6 +166,9 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
         });
     }
     let retire_at = grace_end(req.grace, now);
+    if let Some(w) = production_without_grace(&db.env, req.grace) {
+        ctx.out.warn(&w);
+    }
     let rotation = Rotation {
         old: Old::Retire(retire_at),
         expires: req.expires,
@@ -240,31 +244,162 @@ pub struct RotateAll {
     pub grace: Option<Dur>,
     pub expires: Option<i64>,
     pub reason: Option<String>,
+    /// `--yes`: no question (DESIGN §14).
+    pub yes: bool,
+}
+
+impl RotateAll {
+    /// This command again, with its `-e` (and `--yes` when `yes`), for a hint.
+    fn command(&self, env: &EnvName, yes: bool) -> String {
+        let mut w: Vec<String> = vec![
+            "rotate".into(),
+            "-e".into(),
+            env.to_string(),
+            "--all".into(),
+        ];
+        match self.select {
+            Select::Every => {}
+            Select::OlderThan(age) => w.extend(["--older-than".into(), age.to_string()]),
+            Select::Due => w.push("--due".into()),
+        }
+        if let Some(g) = self.grace {
+            w.extend(["--grace".into(), g.to_string()]);
+        }
+        if let Some(t) = self.expires {
+            w.extend(["--expires".into(), fmt_time(t)]);
+        }
+        if let Some(r) = &self.reason {
+            w.extend(["--reason".into(), r.clone()]);
+        }
+        if yes {
+            w.push("--yes".into());
+        }
+        crate::input::command_line(&w)
+    }
+
+    /// The keys this batch takes from `db`, in name order (revoked ones never).
+    fn selected(&self, db: &EnvDb, now: i64) -> Result<Vec<crate::vault::KeyState>> {
+        Ok(db
+            .keys()?
+            .into_iter()
+            .filter(|k| k.current.status(now) != Status::Revoked)
+            .filter(|k| match self.select {
+                Select::Every => true,
+                Select::OlderThan(age) => k.current.created <= age.before(now),
+                Select::Due => k
+                    .meta
+                    .rotate_every
+                    .is_some_and(|every| Dur::from_secs(every).after(k.current.created) <= now),
+            })
+            .collect())
+    }
+
+    /// What the batch will change, for the question (DESIGN §14).
+    fn confirmation(
+        &self,
+        env: &EnvName,
+        selected: &[crate::vault::KeyState],
+        now: i64,
+    ) -> Confirmation {
+        let (generated, imported): (Vec<_>, Vec<_>) =
+            selected.iter().partition(|k| k.meta.spec.is_some());
+        let names = |ks: &[&crate::vault::KeyState]| {
+            first_few(ks.iter().map(|k| k.meta.name.as_str()).collect())
+        };
+        let mut lines = vec![format!(
+            "in `{env}`, {} generated key(s) get a new value: {}",
+            generated.len(),
+            names(&generated)
+        )];
+        if !imported.is_empty() {
+            lines.push(format!(
+                "{} imported key(s) are not changed (their provider issues new values): {}",
+                imported.len(),
+                names(&imported)
+            ));
+        }
+        lines.push(grace_line(self.grace, now));
+        Confirmation {
+            lines,
+            warnings: production_without_grace(env, self.grace)
+                .into_iter()
+                .collect(),
+            what: format!("rotate {} key(s) in `{env}`", generated.len()),
+            command: self.command(env, true),
+        }
+    }
+}
+
+/// What becomes of the old versions, said plainly.
+pub(crate) fn grace_line(grace: Option<Dur>, now: i64) -> String {
+    match grace {
+        Some(g) => format!(
+            "old versions keep passing `verify` for {g} (until {}), then stop working",
+            fmt_time(g.after(now))
+        ),
+        None => "no grace period: old versions stop working at once".to_owned(),
+    }
+}
+
+/// An environment named `prod` or `production` (any case).
+pub(crate) fn is_production(env: &EnvName) -> bool {
+    ["prod", "production"]
+        .iter()
+        .any(|p| env.as_str().eq_ignore_ascii_case(p))
+}
+
+/// DESIGN §14: rotating in production without a grace period breaks every service still
+/// using the old values; say so plainly.
+pub(crate) fn production_without_grace(env: &EnvName, grace: Option<Dur>) -> Option<String> {
+    (is_production(env) && grace.is_none()).then(|| {
+        format!(
+            "`{env}` is production and there is no --grace: the old values stop working at once, and every service still using them fails (--grace 24h keeps them valid for `verify` meanwhile)"
+        )
+    })
+}
+
+/// "A, B, C" or "A, B, C and 7 more": a long list summarized.
+pub(crate) fn first_few(names: Vec<&str>) -> String {
+    const FEW: usize = 5;
+    if names.len() <= FEW {
+        return names.join(", ");
+    }
+    format!("{} and {} more", names[..FEW].join(", "), names.len() - FEW)
 }
 
 pub fn rotate_all(ctx: &Context, req: RotateAll) -> Result<Batch> {
     let now = ctx.now();
+    // DESIGN §14: show what will change and ask before the writer lock is taken (a
+    // person at a prompt must not block every other writer); what was confirmed must
+    // still be what happens once the lock is held.
+    let mut asked = None;
+    if !req.yes {
+        let peek = ctx.open_env()?;
+        let selected = req.selected(&peek, now)?;
+        if selected.iter().any(|k| k.meta.spec.is_some()) {
+            crate::input::confirm_change(&ctx.out, &req.confirmation(&peek.env, &selected, now))?;
+            asked = Some(fingerprint(&selected));
+        }
+    }
     let mut db = ctx.write_env()?;
     let rotation = Rotation {
         old: Old::Retire(grace_end(req.grace, now)),
         expires: req.expires,
-        reason: req.reason,
+        reason: req.reason.clone(),
         actor: ctx.actor()?,
         now,
     };
-    let selected: Vec<_> = db
-        .keys()?
-        .into_iter()
-        .filter(|k| k.current.status(now) != Status::Revoked)
-        .filter(|k| match req.select {
-            Select::Every => true,
-            Select::OlderThan(age) => k.current.created <= age.before(now),
-            Select::Due => k
-                .meta
-                .rotate_every
-                .is_some_and(|every| Dur::from_secs(every).after(k.current.created) <= now),
-        })
-        .collect();
+    let selected = req.selected(&db, now)?;
+    if asked.is_some_and(|a| a != fingerprint(&selected)) {
+        return Err(Error::ChangedWhileAsked {
+            env: db.env.clone(),
+            command: req.command(&db.env, false),
+        });
+    }
+    let rotates = selected.iter().any(|k| k.meta.spec.is_some());
+    if let Some(w) = production_without_grace(&db.env, req.grace).filter(|_| req.yes && rotates) {
+        ctx.out.warn(&w);
+    }
     let env = db.env.clone();
     let rows = db.batch(|db| {
         let mut out = Vec::with_capacity(selected.len());
@@ -294,6 +429,17 @@ pub fn rotate_all(ctx: &Context, req: RotateAll) -> Result<Batch> {
         db.commit()?;
     }
     Ok(Batch(rows))
+}
+
+/// What a batch would change, to tell whether it changed while a person was asked.
+fn fingerprint(selected: &[crate::vault::KeyState]) -> Vec<(String, u32, bool)> {
+    selected
+        .iter()
+        .map(|k| {
+            let generated = k.meta.spec.is_some();
+            (k.meta.name.to_string(), k.current.version, generated)
+        })
+        .collect()
 }
 
 /// What a batch did to one key.

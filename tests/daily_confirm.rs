@@ -1,0 +1,491 @@
+//! Destructive commands ask first (issue 22, DESIGN §14): `rotate --all`, `revoke`,
+//! `offboard` and `access revoke` show what will change and ask on a terminal; `--yes`
+//! skips the question; without a terminal they need `--yes` (exit 2, the hint is the
+//! whole command); a refused question is exit 2 and changes nothing.
+//!
+//! The terminal is a real pseudo-terminal on stdin (Python's `pty` module): the answer is
+//! typed only once the question has appeared on stderr.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::Command;
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::support::Sandbox;
+
+/// Runs `argv` with a pseudo-terminal as stdin. Waits for `[y/N]` on the child's stderr
+/// (a hang guard of 60 s, never a timing assertion), then, if `between` is given, runs it
+/// to completion, then types `answer`. Prints the child's stdout and stderr as its own
+/// and exits with the child's code.
+const PTY: &str = r#"
+import json, os, select, subprocess, sys, time
+spec = json.loads(os.environ["KW_PTY_SPEC"])
+master, slave = os.openpty()
+child = subprocess.Popen(spec["argv"], stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+os.close(slave)
+err = b""
+deadline = time.monotonic() + 60
+while b"[y/N]" not in err and time.monotonic() < deadline:
+    ready, _, _ = select.select([child.stderr], [], [], 1)
+    if ready:
+        chunk = os.read(child.stderr.fileno(), 4096)
+        if not chunk:
+            break
+        err += chunk
+if b"[y/N]" in err:
+    if spec["between"]:
+        subprocess.run(spec["between"], check=True, stdout=subprocess.DEVNULL)
+    os.write(master, spec["answer"].encode())
+out, rest = child.communicate()
+os.close(master)
+sys.stdout.buffer.write(out)
+sys.stderr.buffer.write(err + rest)
+sys.exit(child.returncode)
+"#;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// `keyward ARGS` on a terminal, answering `answer` (`y` or `n`) to its question.
+fn on_terminal(kw: &Sandbox, args: &[&str], answer: &str) -> Run {
+    on_terminal_with(kw, args, answer, None)
+}
+
+/// The same, running `between` (keyward arguments) while the question is open.
+fn on_terminal_with(kw: &Sandbox, args: &[&str], answer: &str, between: Option<&[&str]>) -> Run {
+    let argv = |a: &[&str]| {
+        let mut v = vec![env!("CARGO_BIN_EXE_keyward").to_owned()];
+        v.extend(a.iter().map(|s| s.to_string()));
+        v
+    };
+    let spec = serde_json::json!({
+        "argv": argv(args),
+        "answer": format!("{answer}\n"),
+        "between": between.map(argv),
+    });
+    let template = kw.std_cmd::<[&str; 0], &str>([]);
+    let mut c = Command::new("python3");
+    for (k, v) in template.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    let out = c
+        .env("KW_PTY_SPEC", spec.to_string())
+        .current_dir(kw.dir.path())
+        .arg("-c")
+        .arg(PTY)
+        .output()
+        .expect("python3 runs");
+    Run {
+        code: out.status.code().expect("exited"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A vault with two generated keys and an imported one in `prod`.
+fn prod_vault() -> Sandbox {
+    let kw = Sandbox::with_vault();
+    for name in ["A", "B"] {
+        kw.cmd(["-e", "prod", "generate", name]).assert().success();
+    }
+    kw.cmd(["-e", "prod", "set", "IMP"])
+        .write_stdin("from-the-provider")
+        .assert()
+        .success();
+    kw
+}
+
+/// A vault where a second identity can read `dev` and `prod`; its recipient and file.
+fn shared_vault() -> (Sandbox, PathBuf, String) {
+    let kw = prod_vault();
+    kw.cmd(["generate", "D"]).assert().success();
+    let other = kw.write_identity("other.key");
+    let r = kw.recipient_of(&other);
+    for env in ["dev", "prod"] {
+        kw.cmd(["-e", env, "access", "grant", &r])
+            .assert()
+            .success();
+    }
+    (kw, other, r)
+}
+
+fn env_files(kw: &Sandbox) -> Vec<Vec<u8>> {
+    ["dev", "test", "prod"]
+        .iter()
+        .map(|e| fs::read(kw.env_file(e)).unwrap())
+        .collect()
+}
+
+fn get(kw: &Sandbox, env: &str, name: &str) -> String {
+    kw.stdout(["-e", env, "get", name])
+}
+
+// ---------------------------------------------------------------- no terminal
+
+#[test]
+fn rotate_all_without_a_terminal_needs_yes_and_names_the_whole_command() {
+    let kw = prod_vault();
+    let before = fs::read(kw.env_file("prod")).unwrap();
+    kw.cmd([
+        "-e",
+        "prod",
+        "rotate",
+        "--all",
+        "--grace",
+        "1h",
+        "--reason",
+        "it's time",
+    ])
+    .write_stdin("")
+    .assert()
+    .code(2)
+    .stderr(
+        contains("rotate 2 key(s) in `prod` needs confirmation")
+            .and(contains("no terminal"))
+            .and(contains(
+                "hint: `keyward rotate -e prod --all --grace 1h --reason 'it'\\''s time' --yes`",
+            )),
+    );
+    assert_eq!(fs::read(kw.env_file("prod")).unwrap(), before);
+
+    let a = get(&kw, "prod", "A");
+    kw.cmd(["-e", "prod", "rotate", "--all", "--grace", "1h", "--yes"])
+        .write_stdin("")
+        .assert()
+        .code(8)
+        .stdout(contains("rotated"));
+    assert_ne!(get(&kw, "prod", "A"), a);
+}
+
+#[test]
+fn rotate_all_with_nothing_to_rotate_does_not_ask() {
+    let kw = Sandbox::with_vault();
+    kw.cmd(["-e", "prod", "rotate", "--all"])
+        .write_stdin("")
+        .assert()
+        .success()
+        .stderr(contains("nothing to rotate"));
+}
+
+#[test]
+fn revoke_without_a_terminal_needs_yes_and_names_the_whole_command() {
+    let kw = prod_vault();
+    let before = fs::read(kw.env_file("prod")).unwrap();
+    kw.cmd([
+        "-e",
+        "prod",
+        "revoke",
+        "A",
+        "--version",
+        "1",
+        "--reason",
+        "leaked",
+    ])
+    .write_stdin("")
+    .assert()
+    .code(2)
+    .stderr(
+        contains("revoke version 1 of `A` in `prod` needs confirmation").and(contains(
+            "hint: `keyward revoke -e prod A --version 1 --reason leaked --yes`",
+        )),
+    );
+    assert_eq!(fs::read(kw.env_file("prod")).unwrap(), before);
+    kw.cmd(["-e", "prod", "get", "A"]).assert().success();
+
+    kw.cmd(["-e", "prod", "revoke", "A", "--reason", "leaked", "--yes"])
+        .write_stdin("")
+        .assert()
+        .success();
+    kw.cmd(["-e", "prod", "get", "A"]).assert().code(4);
+}
+
+#[test]
+fn offboard_without_a_terminal_needs_yes_and_changes_no_environment() {
+    let (kw, other, r) = shared_vault();
+    let before = env_files(&kw);
+    kw.cmd(["offboard", &r, "--reason", "left"])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(
+            contains("from `dev`, `prod` needs confirmation").and(contains(format!(
+                "hint: `keyward offboard {r} --reason left --yes`"
+            ))),
+        );
+    assert_eq!(env_files(&kw), before);
+    // Limited with -e: the hint keeps it.
+    kw.cmd(["-e", "prod", "offboard", &r, "--reason", "left"])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(contains(format!(
+            "hint: `keyward offboard {r} --reason left -e prod --yes`"
+        )));
+    assert_eq!(env_files(&kw), before);
+
+    kw.cmd(["offboard", &r, "--reason", "left", "--yes"])
+        .write_stdin("")
+        .assert()
+        .code(8);
+    let mut c = kw.cmd(["-e", "prod", "get", "A"]);
+    c.env("KEYWARD_IDENTITY", &other).assert().code(5);
+}
+
+#[test]
+fn offboard_dry_run_never_asks() {
+    let (kw, _, r) = shared_vault();
+    let before = env_files(&kw);
+    kw.cmd(["offboard", &r, "--reason", "left", "--dry-run"])
+        .write_stdin("")
+        .assert()
+        .code(8)
+        .stderr(contains("dry run"));
+    assert_eq!(env_files(&kw), before);
+}
+
+#[test]
+fn access_revoke_without_a_terminal_needs_yes_and_names_the_whole_command() {
+    let (kw, other, r) = shared_vault();
+    let before = env_files(&kw);
+    kw.cmd(["access", "revoke", &r])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(
+            contains("access to `dev` needs confirmation").and(contains(format!(
+                "hint: `keyward access revoke {r} -e dev --yes`"
+            ))),
+        );
+    assert_eq!(env_files(&kw), before);
+
+    kw.cmd(["access", "revoke", &r, "--yes"])
+        .write_stdin("")
+        .assert()
+        .success();
+    let mut c = kw.cmd(["get", "D"]);
+    c.env("KEYWARD_IDENTITY", &other).assert().code(5);
+}
+
+#[test]
+fn refusals_come_before_the_question() {
+    // The last recipient cannot go: said at once, not after a question.
+    let kw = Sandbox::with_vault();
+    kw.cmd(["access", "revoke", &kw.my_recipient(), "--force"])
+        .write_stdin("")
+        .assert()
+        .code(1)
+        .stderr(contains("last recipient"));
+    kw.cmd(["revoke", "NOPE", "--reason", "x"])
+        .write_stdin("")
+        .assert()
+        .code(3);
+}
+
+// ---------------------------------------------------------------- production warning
+
+#[test]
+fn rotating_in_prod_without_grace_says_old_values_stop_working_at_once() {
+    let kw = prod_vault();
+    let plainly = "old values stop working at once";
+    kw.cmd(["-e", "prod", "rotate", "--all", "--yes"])
+        .write_stdin("")
+        .assert()
+        .code(8)
+        .stderr(contains(format!(
+            "warning: `prod` is production and there is no --grace: the {plainly}"
+        )));
+    kw.cmd(["-e", "prod", "rotate", "A"])
+        .assert()
+        .success()
+        .stderr(contains(plainly));
+    // With a grace period, or outside production: no warning.
+    kw.cmd(["-e", "prod", "rotate", "--all", "--grace", "1h", "--yes"])
+        .write_stdin("")
+        .assert()
+        .code(8)
+        .stderr(contains(plainly).not());
+    kw.cmd(["generate", "DEVKEY"]).assert().success();
+    kw.cmd(["rotate", "--all", "--yes"])
+        .write_stdin("")
+        .assert()
+        .success()
+        .stderr(contains(plainly).not());
+}
+
+// ---------------------------------------------------------------- on a terminal
+
+#[test]
+fn rotate_all_on_a_terminal_shows_real_numbers_and_yes_rotates() {
+    let kw = prod_vault();
+    let a = get(&kw, "prod", "A");
+    let run = on_terminal(&kw, &["-e", "prod", "rotate", "--all"], "y");
+    assert_eq!(run.code, 8, "{}", run.stderr);
+    for said in [
+        "in `prod`, 2 generated key(s) get a new value: A, B",
+        "1 imported key(s) are not changed",
+        "no grace period: old versions stop working at once",
+        "warning: `prod` is production and there is no --grace",
+        "rotate 2 key(s) in `prod`? [y/N]",
+    ] {
+        assert!(run.stderr.contains(said), "{said:?} in {}", run.stderr);
+    }
+    assert!(run.stdout.contains("rotated"), "{}", run.stdout);
+    assert_ne!(get(&kw, "prod", "A"), a);
+}
+
+#[test]
+fn rotate_all_refused_on_a_terminal_is_exit_2_and_changes_nothing() {
+    let kw = prod_vault();
+    let before = fs::read(kw.env_file("prod")).unwrap();
+    let run = on_terminal(
+        &kw,
+        &["-e", "prod", "rotate", "--all", "--grace", "1d"],
+        "n",
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("old versions keep passing `verify` for 1d"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("cancelled; nothing was changed"));
+    assert_eq!(fs::read(kw.env_file("prod")).unwrap(), before);
+}
+
+#[test]
+fn revoke_on_a_terminal_asks_and_only_yes_revokes() {
+    let kw = prod_vault();
+    let before = fs::read(kw.env_file("prod")).unwrap();
+    let args = ["-e", "prod", "revoke", "A", "--reason", "leaked"];
+    let run = on_terminal(&kw, &args, "n");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("1 version(s) of `A` are revoked at once")
+            && run
+                .stderr
+                .contains("revoke every version of `A` in `prod`? [y/N]"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fs::read(kw.env_file("prod")).unwrap(), before);
+
+    let run = on_terminal(&kw, &args, "y");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    kw.cmd(["-e", "prod", "get", "A"]).assert().code(4);
+}
+
+#[test]
+fn offboard_on_a_terminal_shows_each_environment_and_only_yes_offboards() {
+    let (kw, other, r) = shared_vault();
+    let before = env_files(&kw);
+    let args = ["offboard", r.as_str(), "--reason", "left"];
+    let run = on_terminal(&kw, &args, "n");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for said in [
+        "in `dev`: ",
+        "in `prod`: ",
+        "2 generated key(s) get a new value: A, B; 1 imported key(s) need a new value",
+        "old versions are revoked and stop working at once",
+        "from `dev`, `prod`? [y/N]",
+    ] {
+        assert!(run.stderr.contains(said), "{said:?} in {}", run.stderr);
+    }
+    assert_eq!(env_files(&kw), before);
+
+    let run = on_terminal(&kw, &args, "y");
+    assert_eq!(run.code, 8, "{}", run.stderr);
+    let mut c = kw.cmd(["-e", "prod", "get", "A"]);
+    c.env("KEYWARD_IDENTITY", &other).assert().code(5);
+}
+
+#[test]
+fn access_revoke_on_a_terminal_says_who_loses_access() {
+    let (kw, other, r) = shared_vault();
+    let run = on_terminal(&kw, &["-e", "prod", "access", "revoke", &r], "y");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("loses access to `prod`")
+            && run.stderr.contains("`keyward offboard ")
+            && run.stderr.contains("access to `prod`? [y/N]"),
+        "{}",
+        run.stderr
+    );
+    let mut c = kw.cmd(["-e", "prod", "get", "A"]);
+    c.env("KEYWARD_IDENTITY", &other).assert().code(5);
+}
+
+#[test]
+fn a_change_while_the_question_is_open_is_not_applied() {
+    let kw = prod_vault();
+    let run = on_terminal_with(
+        &kw,
+        &["-e", "prod", "rotate", "--all", "--grace", "1h"],
+        "y",
+        Some(&["-e", "prod", "generate", "C"]),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("`prod` changed while you were asked; nothing was changed")
+            && run
+                .stderr
+                .contains("hint: run `keyward rotate -e prod --all --grace 1h` again"),
+        "{}",
+        run.stderr
+    );
+    // Only the change made meanwhile is there: every key is still at version 1.
+    let keys: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["-e", "prod", "list", "--json"])).unwrap();
+    let versions: Vec<u64> = keys["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(versions, [1, 1, 1, 1], "{keys}");
+}
+
+#[test]
+fn revoke_and_offboard_do_not_apply_what_changed_while_asked() {
+    let (kw, _, r) = shared_vault();
+    let run = on_terminal_with(
+        &kw,
+        &["-e", "prod", "revoke", "A", "--reason", "leaked"],
+        "y",
+        Some(&["-e", "prod", "rotate", "A"]),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("hint: run `keyward revoke -e prod A --reason leaked` again"),
+        "{}",
+        run.stderr
+    );
+    kw.cmd(["-e", "prod", "get", "A"]).assert().success();
+
+    let run = on_terminal_with(
+        &kw,
+        &["offboard", &r, "--reason", "left"],
+        "y",
+        Some(&["-e", "prod", "generate", "C"]),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("`prod` changed while you were asked; nothing was changed"),
+        "{}",
+        run.stderr
+    );
+    let recipients = kw.stdout(["-e", "prod", "access", "list", "--json"]);
+    assert!(recipients.contains(&r), "still a recipient: {recipients}");
+}

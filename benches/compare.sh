@@ -178,7 +178,7 @@ say "rotate one vs rotate --all (env file restored before every run, untimed)...
 # Putting the old file back is a rewind (DESIGN §8): this machine's pin of k10k is
 # forgotten with it, as on a machine that never saw the later state.
 group --group rotate --prepare "cp '$W/k10k.pristine' '$KEYWARD_VAULT/envs/k10k.db.age' && rm -f '$W/state'/keyward/pins/*/k10k.*" \
-  rotate.one "$KW -e k10k rotate K000001" rotate.all "$KW -e k10k rotate --all"
+  rotate.one "$KW -e k10k rotate K000001" rotate.all "$KW -e k10k rotate --all --yes"
 cp "$W/k10k.pristine" "$KEYWARD_VAULT/envs/k10k.db.age"
 rm -f "$W/state"/keyward/pins/*/k10k.*
 

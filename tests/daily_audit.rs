@@ -29,7 +29,7 @@ fn jsonl(text: &str) -> Vec<serde_json::Value> {
 fn with_revoked_key() -> Sandbox {
     let kw = Sandbox::with_vault();
     kw.generate("K");
-    kw.cmd(["revoke", "K", "--reason", "leaked"])
+    kw.cmd(["revoke", "K", "--reason", "leaked", "--yes"])
         .assert()
         .success();
     kw
@@ -152,7 +152,7 @@ fn audit_log_gets_every_access_event_with_the_export_hashes() {
     let mut kw = Sandbox::with_vault();
     kw.generate("K");
     kw.generate("L");
-    kw.cmd(["revoke", "L", "--reason", "old"])
+    kw.cmd(["revoke", "L", "--reason", "old", "--yes"])
         .assert()
         .success();
     let log = kw.path("ci-audit.jsonl");
@@ -262,4 +262,30 @@ fn creation_events_reach_the_audit_log() {
     let mut sorted = logged.clone();
     sorted.sort_by_key(|e| e["env"].as_str().unwrap().to_owned());
     assert_eq!(sorted, exported);
+}
+
+#[test]
+fn key_changes_reach_the_audit_log_after_their_commit() {
+    let mut kw = Sandbox::with_vault();
+    let log = kw.path("ci-audit.jsonl");
+    kw.set_env("KEYWARD_AUDIT_LOG", log.to_str().unwrap());
+    kw.generate("K");
+    kw.cmd(["rotate", "K"]).assert().success();
+    kw.cmd(["revoke", "K", "--reason", "x", "--yes"])
+        .assert()
+        .success();
+    let other = kw.recipient_of(&kw.write_identity("other.key"));
+    kw.cmd(["access", "grant", &other]).assert().success();
+    kw.cmd(["access", "revoke", &other, "--yes"])
+        .assert()
+        .success();
+    kw.generate("J");
+    kw.cmd(["rotate", "--all", "--yes"]).assert().success();
+    let logged = jsonl(&fs::read_to_string(&log).unwrap());
+    let exported: Vec<_> = jsonl(&kw.stdout(["audit", "export", "--format", "jsonl"]))
+        .into_iter()
+        .filter(|e| e["action"] != "init")
+        .collect();
+    assert_eq!(logged, exported);
+    assert!(logged.iter().any(|e| e["action"] == "access-revoke"));
 }

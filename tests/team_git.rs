@@ -357,9 +357,15 @@ fn history_repo() -> (Sandbox, Vec<String>) {
     git(&kw, kw.dir.path(), &["commit", "-qm", "keys"]);
     kw.stdout(["rotate", "STRIPE_KEY", "--reason", "quarterly"]);
     values.push(kw.stdout(["get", "STRIPE_KEY"]).trim_end().to_owned());
-    kw.cmd(["revoke", "DB_PASSWORD", "--reason", "leaked in a log"])
-        .assert()
-        .success();
+    kw.cmd([
+        "revoke",
+        "DB_PASSWORD",
+        "--reason",
+        "leaked in a log",
+        "--yes",
+    ])
+    .assert()
+    .success();
     git(&kw, kw.dir.path(), &["commit", "-qam", "rotate and revoke"]);
     kw.stdout(["generate", "LATE_KEY"]);
     values.push(kw.stdout(["get", "LATE_KEY"]).trim_end().to_owned());

@@ -121,6 +121,7 @@ pub fn grant(ctx: &Context, recipient: RecipientString) -> Result<AccessChanged>
     })?;
     if added {
         db.commit()?;
+        ctx.committed(&db)?;
     }
     Ok(AccessChanged {
         env: db.env.clone(),
@@ -210,6 +211,7 @@ pub fn revoke(ctx: &Context, req: Revoke) -> Result<AccessChanged> {
         )
     })?;
     db.commit()?;
+    ctx.committed(&db)?;
     Ok(AccessChanged {
         env: db.env.clone(),
         recipient: req.recipient,

@@ -143,7 +143,8 @@ pub fn offboard(ctx: &Context, req: Offboard) -> Result<Offboarded> {
                     )?;
                     Ok(())
                 })
-                .and_then(|()| db.commit());
+                .and_then(|()| db.commit())
+                .and_then(|()| ctx.committed(db));
             if let Err(failed) = applied {
                 if done.is_empty() {
                     return Err(failed);

@@ -128,6 +128,7 @@ pub fn revoke(ctx: &Context, req: Revoke) -> Result<Revoked> {
     })?;
     if changed > 0 {
         db.commit()?;
+        ctx.committed(&db)?;
     }
     let current = db.current(&key)?;
     Ok(Revoked {

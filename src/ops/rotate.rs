@@ -183,6 +183,7 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
         Ok(v)
     })?;
     db.commit()?;
+    ctx.committed(&db)?;
     Ok(RotatedOne {
         env: db.env.clone(),
         name: req.name,
@@ -427,6 +428,7 @@ pub fn rotate_all(ctx: &Context, req: RotateAll) -> Result<Batch> {
     })?;
     if rows.iter().any(|r| r.new_version.is_some()) {
         db.commit()?;
+        ctx.committed(&db)?;
     }
     Ok(Batch(rows))
 }

@@ -117,12 +117,7 @@ impl EnvDb {
         env: &EnvName,
         identity: &dyn age::Identity,
     ) -> Result<EnvDb> {
-        paths.require()?;
-        if !paths.env_file(env).exists() {
-            return Err(Error::EnvNotFound { env: env.clone() });
-        }
-        let lock = lock_env(&paths.env_lock(env), env)?;
-        Self::open(paths, env, identity, Some(lock), false)
+        Self::open_locked(paths, env, identity, false)
     }
 
     /// Open `env` for writing whatever its pin says (`trust`, after review): the next
@@ -132,12 +127,22 @@ impl EnvDb {
         env: &EnvName,
         identity: &dyn age::Identity,
     ) -> Result<EnvDb> {
+        Self::open_locked(paths, env, identity, true)
+    }
+
+    /// The writer lock is taken before the read (DESIGN §2).
+    fn open_locked(
+        paths: &VaultPaths,
+        env: &EnvName,
+        identity: &dyn age::Identity,
+        trusting: bool,
+    ) -> Result<EnvDb> {
         paths.require()?;
         if !paths.env_file(env).exists() {
             return Err(Error::EnvNotFound { env: env.clone() });
         }
         let lock = lock_env(&paths.env_lock(env), env)?;
-        Self::open(paths, env, identity, Some(lock), true)
+        Self::open(paths, env, identity, Some(lock), trusting)
     }
 
     /// How the file relates to what this machine saw before.

@@ -93,3 +93,28 @@ fn a_broken_audit_chain_says_to_compare_with_history() {
         .stderr(contains("is broken at event 1"))
         .stderr(contains("compare the file with its git history"));
 }
+
+/// The hint for an untrusted agent socket is `keyward lock`: it must not fail the same
+/// way. A socket others could reach, in our own 0700 directory, is removed unheard.
+#[test]
+fn lock_clears_an_untrusted_agent_socket_that_the_hint_points_at() {
+    use sha2::Digest;
+    use std::os::unix::fs::PermissionsExt;
+    let kw = Sandbox::with_vault();
+    let id = fs::canonicalize(kw.identity.as_ref().unwrap()).unwrap();
+    let digest = sha2::Sha256::digest(id.as_os_str().as_encoded_bytes());
+    let dir = kw.path("run/keyward");
+    fs::create_dir_all(&dir).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+    let sock = dir.join(format!("agent-{}.sock", hex::encode(&digest[..8])));
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    fs::set_permissions(&sock, fs::Permissions::from_mode(0o666)).unwrap();
+    kw.cmd(["list"])
+        .assert()
+        .code(5)
+        .stderr(contains("refusing to trust"))
+        .stderr(contains("`keyward lock`"));
+    kw.cmd(["lock"]).assert().success();
+    assert!(!sock.exists(), "lock left the untrusted socket");
+    kw.cmd(["list"]).assert().success();
+}

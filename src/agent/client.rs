@@ -29,7 +29,9 @@ pub struct AgentInfo {
 fn check_socket(sock: &Path) -> Result<()> {
     let bad = |what: String| Error::BadIdentity {
         what: "agent".into(),
-        detail: format!("{what}; refusing to trust it\nhint: remove it, or run `keyward lock`"),
+        detail: format!(
+            "{what}; refusing to trust it\nhint: `keyward lock` removes an untrusted socket from your own 0700 directory; otherwise remove it yourself after checking who made it"
+        ),
     };
     let uid = sys::getuid();
     let dir = sock.parent().unwrap_or(Path::new("/"));
@@ -124,6 +126,23 @@ pub fn extend(identity_path: &Path, secs: u64) -> Result<Option<u64>> {
 /// Stop the agent for `identity_path`; `Ok(false)` when none ran.
 pub fn stop(identity_path: &Path) -> Result<bool> {
     let sock = socket_path(identity_path);
+    // An untrusted socket is never connected to, but `lock` clears it when it sits in
+    // our own private directory: the hint for an untrusted socket points here, so this
+    // must not fail the same way.
+    if fs::symlink_metadata(&sock).is_ok()
+        && let Err(refused) = check_socket(&sock)
+    {
+        let uid = sys::getuid();
+        let ours = sock
+            .parent()
+            .and_then(|d| fs::symlink_metadata(d).ok())
+            .is_some_and(|m| m.is_dir() && m.uid() == uid && m.mode() & 0o077 == 0);
+        if !ours {
+            return Err(refused);
+        }
+        fs::remove_file(&sock).map_err(|e| Error::io("cannot remove", &sock, e))?;
+        return Ok(true);
+    }
     let Some((_, mut stream)) = connect(identity_path)? else {
         return Ok(false);
     };

@@ -68,7 +68,13 @@ pub enum Error {
     )]
     EnvNotFound { env: EnvName },
     #[error(
-        "no key `{name}` in environment `{env}`\nhint: {}`keyward list -e {env}` shows its keys",
+        "no environment `{env}` in the vault\nhint: did you mean {}? `keyward env list` shows the environments",
+        .similar.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(" or ")
+    )]
+    EnvNotFoundSimilar { env: EnvName, similar: Vec<EnvName> },
+    #[error(
+        "no key `{name}` in environment `{env}`\nhint: {}{}`keyward list -e {env}` shows its keys",
+        found_elsewhere(.name, .elsewhere),
         did_you_mean(.similar)
     )]
     KeyNotFound {
@@ -76,6 +82,8 @@ pub enum Error {
         env: EnvName,
         /// Close names that exist (typos, another case), for the hint.
         similar: Vec<KeyName>,
+        /// Other environments the identity can open that hold this name.
+        elsewhere: Vec<EnvName>,
     },
     #[error(
         "key `{name}` in environment `{env}` has no version {version}\nhint: `keyward show {name} -e {env}` lists its versions"
@@ -570,6 +578,21 @@ fn unusable_detail(
     }
 }
 
+/// "it exists in `prod` (add `-e prod`); " for a hint, or nothing.
+fn found_elsewhere(name: &KeyName, envs: &[EnvName]) -> String {
+    match envs {
+        [] => String::new(),
+        [one] => format!("`{name}` exists in `{one}` (add `-e {one}`); "),
+        many => format!(
+            "`{name}` exists in {} (add `-e ENV`); ",
+            many.iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 /// "did you mean `A` or `B`? " for a hint, or nothing.
 fn did_you_mean(similar: &[KeyName]) -> String {
     match similar {
@@ -597,6 +620,7 @@ impl Error {
             Error::ChangedWhileAsked { .. } => 1,
             Error::VaultNotFound { .. }
             | Error::EnvNotFound { .. }
+            | Error::EnvNotFoundSimilar { .. }
             | Error::KeyNotFound { .. }
             | Error::VersionNotFound { .. }
             | Error::UnknownPresentedKey { .. }
@@ -741,10 +765,15 @@ mod tests {
         vec![
             Error::VaultNotFound { path: p() },
             Error::EnvNotFound { env: e() },
+            Error::EnvNotFoundSimilar {
+                env: e(),
+                similar: vec!["prod-eu".parse().unwrap()],
+            },
             Error::KeyNotFound {
                 name: k(),
                 env: e(),
                 similar: vec![k()],
+                elsewhere: vec!["dev".parse().unwrap()],
             },
             Error::VersionNotFound {
                 name: k(),
@@ -957,6 +986,7 @@ mod tests {
             name: k.clone(),
             env: e.clone(),
             similar: vec![],
+            elsewhere: vec![],
         }
         .to_string();
         assert!(text.contains("`keyward list -e prod`"), "{text}");

@@ -105,17 +105,24 @@ pub fn closeness(typed: &str, known: &str) -> Option<usize> {
         typed.to_ascii_uppercase().chars().collect(),
         known.to_ascii_uppercase().chars().collect(),
     );
-    // Levenshtein distance, one row at a time.
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
+    // Edit distance counting a swap of two neighbours as one edit (typing `prdo` for
+    // `prod`), three rows at a time.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut row: Vec<usize> = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        row[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            row[j] = (prev[j - 1] + cost).min(row[j - 1] + 1).min(prev[j] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(before[j - 2] + 1);
+            }
         }
+        std::mem::swap(&mut before, &mut prev);
+        std::mem::swap(&mut prev, &mut row);
     }
+    let row = prev;
     let d = row[b.len()];
     (d <= (a.len().max(b.len()) / 4).max(1)).then_some(d)
 }
@@ -151,8 +158,14 @@ impl FromStr for EnvName {
             || s.len() > 32
             || !chars.all(|c| c == '-' || c.is_ascii_lowercase() || c.is_ascii_digit())
         {
+            let lower = s.to_ascii_lowercase();
+            let hint = if lower != s && lower.parse::<EnvName>().is_ok() {
+                format!(" (did you mean `{lower}`?)")
+            } else {
+                String::new()
+            };
             return Err(format!(
-                "invalid environment name `{}`: use lowercase letters, digits and `-`, starting with a letter, at most 32 characters",
+                "invalid environment name `{}`{hint}: use lowercase letters, digits and `-`, starting with a letter, at most 32 characters",
                 printable(s)
             ));
         }
@@ -378,7 +391,8 @@ mod tests {
     #[test]
     fn close_names_are_typos_and_other_cases_only() {
         assert_eq!(closeness("stripe_key", "STRIPE_KEY"), Some(0));
-        assert_eq!(closeness("STRIPE_KYE", "STRIPE_KEY"), Some(2));
+        assert_eq!(closeness("STRIPE_KYE", "STRIPE_KEY"), Some(1));
+        assert_eq!(closeness("prdo", "prod"), Some(1));
         assert_eq!(closeness("STRIPE_KE", "STRIPE_KEY"), Some(1));
         assert_eq!(closeness("A", "B"), Some(1));
         assert_eq!(closeness("STRIPE_KEY", "STRIPE_KEY"), None);

@@ -118,3 +118,45 @@ fn lock_clears_an_untrusted_agent_socket_that_the_hint_points_at() {
     assert!(!sock.exists(), "lock left the untrusted socket");
     kw.cmd(["list"]).assert().success();
 }
+
+#[test]
+fn a_key_missing_here_names_the_environments_that_hold_it() {
+    let kw = Sandbox::with_vault();
+    kw.cmd(["generate", "-e", "prod", "API_TOKEN"])
+        .assert()
+        .success();
+    kw.cmd(["get", "API_TOKEN"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `API_TOKEN` in environment `dev`"))
+        .stderr(contains("`API_TOKEN` exists in `prod` (add `-e prod`)"));
+    kw.cmd(["generate", "-e", "test", "API_TOKEN"])
+        .assert()
+        .success();
+    kw.cmd(["show", "API_TOKEN"])
+        .assert()
+        .code(3)
+        .stderr(contains("exists in `prod`, `test` (add `-e ENV`)"));
+}
+
+#[test]
+fn an_environment_name_in_the_wrong_case_or_misspelled_is_corrected() {
+    let kw = Sandbox::with_vault();
+    kw.cmd(["list", "-e", "PROD"])
+        .assert()
+        .code(2)
+        .stderr(contains("did you mean `prod`?"));
+    kw.cmd(["list", "-e", "prdo"])
+        .assert()
+        .code(3)
+        .stderr(contains("did you mean `prod`?"));
+}
+
+#[test]
+fn the_note_after_generate_names_its_environment() {
+    let kw = Sandbox::with_vault();
+    kw.cmd(["generate", "-e", "prod", "API_TOKEN"])
+        .assert()
+        .success()
+        .stderr(contains("`keyward get -e prod API_TOKEN` reads it again"));
+}

@@ -106,7 +106,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     ) {
         crate::ops::git::hint_if_not_set_up(&ctx);
     }
-    match cli.command {
+    let done = match cli.command {
         Command::Init(a) => init::run(a, &ctx),
         Command::Identity(a) => identity::run(a, &ctx),
         Command::Unlock(a) => unlock::run_unlock(a, &ctx),
@@ -132,5 +132,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Completions(a) => completions::run(a, &ctx),
         Command::Trust(a) => trust::run(a, &ctx),
         Command::Git(a) => git::run(a, &ctx),
-    }
+    };
+    // Every command: a missing key or environment says where the name does exist.
+    done.map_err(|e| ctx.explain_not_found(e))
 }

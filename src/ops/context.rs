@@ -312,6 +312,59 @@ impl Context {
         Ok(journaled)
     }
 
+    /// DESIGN §14: a name that is not here may be elsewhere. Completes a "not found"
+    /// error with the environments (that this identity can open) holding the key, or
+    /// with environment names close to a missing one. Only on the error path: it opens
+    /// the other environments.
+    pub fn explain_not_found(&self, e: Error) -> Error {
+        match e {
+            Error::KeyNotFound {
+                name,
+                env,
+                similar,
+                elsewhere,
+            } if elsewhere.is_empty() => {
+                let elsewhere = self.envs_holding(&name, &env);
+                Error::KeyNotFound {
+                    name,
+                    env,
+                    similar,
+                    elsewhere,
+                }
+            }
+            Error::EnvNotFound { env } => {
+                let similar: Vec<EnvName> = self
+                    .paths
+                    .env_names()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|n| crate::names::closeness(env.as_str(), n.as_str()).is_some())
+                    .collect();
+                if similar.is_empty() {
+                    Error::EnvNotFound { env }
+                } else {
+                    Error::EnvNotFoundSimilar { env, similar }
+                }
+            }
+            e => e,
+        }
+    }
+
+    /// The other environments this identity can open that hold `name`.
+    fn envs_holding(&self, name: &KeyName, except: &EnvName) -> Vec<EnvName> {
+        let (Ok(identity), Ok(envs)) = (self.identity(), self.paths.env_names()) else {
+            return Vec::new();
+        };
+        envs.into_iter()
+            .filter(|env| env != except)
+            .filter(|env| {
+                EnvDb::open_read(&self.paths, env, identity.as_age())
+                    .and_then(|db| db.has_key(name))
+                    .unwrap_or(false)
+            })
+            .collect()
+    }
+
     /// Every environment in the vault: those this identity opens, and the others with
     /// why not (never an error by itself: DESIGN §3).
     pub fn open_all_envs(&self) -> Result<(Vec<EnvDb>, Skipped)> {

@@ -248,8 +248,8 @@ pub struct Generated {
 impl Render for Generated {
     fn human(&self, out: &Output) -> Result<()> {
         out.note(&format!(
-            "generated `{}` version {} in `{}` (shown once; `keyward get {}` reads it again)",
-            self.name, self.version, self.env, self.name
+            "generated `{}` version {} in `{}` (shown once; `keyward get -e {} {}` reads it again)",
+            self.name, self.version, self.env, self.env, self.name
         ));
         out.secret(&self.value, false)
     }

@@ -306,6 +306,7 @@ impl EnvDb {
                             name: name.clone(),
                             env: self.env.clone(),
                             similar: self.similar_names(name)?,
+                            elsewhere: Vec::new(),
                         })
                     },
                     Ok,

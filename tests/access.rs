@@ -239,11 +239,11 @@ fn offboard_cuts_access_rotates_and_lists_imported_keys() {
             .unwrap();
     assert_eq!(ev.as_array().unwrap().len(), 2);
     assert!(ev[0]["reason"].as_str().unwrap().contains("left the team"));
-    // running it again: nothing to do
+    // running it again: no longer a recipient, but IMPORTED is still exposed (exit 8)
     kw.cmd(["offboard", "--yes", &r, "--reason", "again"])
         .assert()
-        .success()
-        .stderr(contains("not a recipient of any environment"));
+        .code(8)
+        .stderr(contains("not a recipient of any environment").and(contains("IMPORTED")));
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod audit;
 mod core;
 mod daily_audit;
 mod daily_confirm;
+mod daily_obligations;
 mod daily_small;
 mod errors;
 mod export_import;

@@ -7,13 +7,15 @@ use std::collections::HashMap;
 
 use serde::{Serialize, Serializer};
 
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::names::{Dur, EnvName, fmt_time, fmt_time_ms};
 use crate::ops::Context;
 use crate::ops::audit::access_events;
 use crate::ops::inspect::{SkippedEnv, env_list, open_envs, require_coverage};
 use crate::output::{Output, Render};
-use crate::vault::{EnvDb, Status};
+use crate::recipient::short_recipient;
+use crate::vault::{EnvDb, Status, VersionInfo};
 
 /// `check`: where to look and what counts as a problem.
 pub struct Check {
@@ -140,6 +142,7 @@ fn check_env(
         Some(_) => last_access(ctx, db)?,
         None => HashMap::new(),
     };
+    let exposures = Exposures::of(db)?;
     for k in db.keys()? {
         let v = &k.current;
         let status = v.status(now);
@@ -157,6 +160,14 @@ fn check_env(
                 since: since.map(fmt_time_ms),
             })
         };
+        let exposed = exposures.of_current(v, now);
+        if let Some(first) = exposed.first() {
+            push(
+                "exposed",
+                format!("readable by removed {}", describe_removals(&exposed)),
+                Some(first.at),
+            );
+        }
         match v.expires {
             Some(e) if e <= now => push("expired", format!("expired {}", fmt_time(e)), Some(e)),
             Some(e) if e <= now + req.within.millis() => {
@@ -209,4 +220,97 @@ fn last_access(ctx: &Context, db: &EnvDb) -> Result<HashMap<String, i64>> {
         }
     }
     Ok(last)
+}
+
+// ---------------------------------------------------------------- exposed versions
+
+/// A recipient removed from an environment (`access revoke`, `offboard`): every version
+/// created before then that is still its key's current version could be read by them.
+#[derive(Clone, Debug, Serialize)]
+pub struct Removal {
+    /// The full recipient, as stored.
+    pub recipient: String,
+    #[serde(serialize_with = "ser_time")]
+    pub at: i64,
+    /// `access-revoke` or `offboard`.
+    pub action: &'static str,
+}
+
+fn ser_time<S: Serializer>(t: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&fmt_time_ms(*t))
+}
+
+impl Removal {
+    /// `age1abcd…wxyz (offboarded 2026-01-01 10:00 UTC)`.
+    pub fn describe(&self) -> String {
+        let how = if self.action == "offboard" {
+            "offboarded"
+        } else {
+            "access revoked"
+        };
+        format!(
+            "{} ({how} {})",
+            short_recipient(&self.recipient),
+            fmt_time(self.at)
+        )
+    }
+}
+
+/// The removals of one environment, derived from its lifecycle events (no stored
+/// marking: DESIGN §14). Read once per environment.
+pub struct Exposures(Vec<Removal>);
+
+impl Exposures {
+    pub fn of(db: &EnvDb) -> Result<Exposures> {
+        let mut out = Vec::new();
+        for (at, action, reason) in db.removal_events()? {
+            let Some(reason) = reason else { continue };
+            // `access-revoke`: the recipient; `offboard`: `RECIPIENT: REASON` (a
+            // recipient's text never contains `: `).
+            let recipient = match action {
+                Action::Offboard => reason.split_once(": ").map_or(&*reason, |(r, _)| r),
+                _ => reason.as_str(),
+            };
+            out.push(Removal {
+                recipient: recipient.trim().to_owned(),
+                at,
+                action: action.as_str(),
+            });
+        }
+        Ok(Exposures(out))
+    }
+
+    /// Who was removed after `v` was created, earliest first, if `v` is `key`'s current
+    /// version and not revoked (a replaced or revoked value is no longer an exposure).
+    /// A version created in the same instant as the removal (offboarding's own
+    /// rotations, committed with it) was never readable by the removed recipient.
+    pub fn of_current(&self, v: &VersionInfo, now: i64) -> Vec<&Removal> {
+        if v.status(now) == Status::Revoked {
+            return Vec::new();
+        }
+        self.0.iter().filter(|r| v.created < r.at).collect()
+    }
+
+    /// Only the removals of `recipient`.
+    pub fn of_recipient(self, recipient: &str) -> Exposures {
+        Exposures(
+            self.0
+                .into_iter()
+                .filter(|r| r.recipient == recipient)
+                .collect(),
+        )
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// `age1abcd…wxyz (offboarded …)`, and `+ N more` when several were removed since.
+pub fn describe_removals(rs: &[&Removal]) -> String {
+    match rs {
+        [] => String::new(),
+        [one] => one.describe(),
+        [first, rest @ ..] => format!("{} and {} more", first.describe(), rest.len()),
+    }
 }

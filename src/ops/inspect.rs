@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::names::{Dur, EnvName, KeyName, fmt_time, fmt_time_ms};
+use crate::ops::check::{Exposures, Removal, describe_removals};
 use crate::ops::{Context, Skipped};
 use crate::output::{Output, Render, or_dash};
 use crate::recipient::short_recipient;
@@ -244,6 +245,9 @@ pub struct KeyDetail {
     pub note: Option<String>,
     pub created: String,
     pub rotate_every: Option<String>,
+    /// The expiry policy: each new version expires this long after it is created (the
+    /// current version's lifetime, carried over by rotation).
+    pub lifetime: Option<String>,
     pub status: Status,
     pub versions: Vec<VersionDetail>,
     #[serde(skip)]
@@ -260,6 +264,9 @@ pub struct VersionDetail {
     pub revoked_at: Option<String>,
     pub revoked_by: Option<String>,
     pub revoke_reason: Option<String>,
+    /// Recipients removed since this (current) version was created, who could read it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exposed_to: Vec<Removal>,
     #[serde(skip)]
     ms: VersionTimes,
 }
@@ -281,6 +288,9 @@ pub fn show_key(ctx: &Context, name: &KeyName) -> Result<KeyDetail> {
         .last()
         .map(|v| v.status(now))
         .unwrap_or(Status::Retired);
+    let exposures = Exposures::of(&env)?;
+    let newest = versions.last().map(|v| v.version);
+    let lifetime = versions.last().and_then(|v| v.lifetime());
     Ok(KeyDetail {
         env: env.env.to_string(),
         name: key.name.to_string(),
@@ -295,6 +305,7 @@ pub fn show_key(ctx: &Context, name: &KeyName) -> Result<KeyDetail> {
         note: key.note.clone(),
         created: fmt_time_ms(key.created),
         rotate_every: key.rotate_every.map(|s| Dur::from_secs(s).to_string()),
+        lifetime: lifetime.map(fmt_lifetime),
         status,
         versions: versions
             .iter()
@@ -307,6 +318,11 @@ pub fn show_key(ctx: &Context, name: &KeyName) -> Result<KeyDetail> {
                 revoked_at: v.revoked_at.map(fmt_time_ms),
                 revoked_by: v.revoked_by.clone(),
                 revoke_reason: v.revoke_reason.clone(),
+                exposed_to: if Some(v.version) == newest {
+                    exposures.of_current(v, now).into_iter().cloned().collect()
+                } else {
+                    Vec::new()
+                },
                 ms: VersionTimes {
                     created: v.created,
                     expires: v.expires,
@@ -333,7 +349,24 @@ impl Render for KeyDetail {
             format!("scopes:       {}", or_dash(Some(self.scopes.join(", ")))),
             format!("created:      {}", fmt_time(self.created_ms)),
             format!("rotate every: {}", or_dash(self.rotate_every.clone())),
+            format!(
+                "expiry:       {}",
+                match &self.lifetime {
+                    Some(l) => format!("{l} after each new version is created"),
+                    None => "-".into(),
+                }
+            ),
         ];
+        if let Some(v) = self.versions.last().filter(|v| !v.exposed_to.is_empty()) {
+            let who: Vec<&Removal> = v.exposed_to.iter().collect();
+            lines.push(format!(
+                "exposed:      version {} was readable by removed {}: rotate it (keyward rotate -e {} {})",
+                v.version,
+                describe_removals(&who),
+                self.env,
+                self.name
+            ));
+        }
         if let Some(n) = &self.note {
             lines.push(format!("note:         {n}"));
         }
@@ -359,6 +392,10 @@ impl Render for KeyDetail {
                         "verifies until {}",
                         v.ms.retire_at.map(fmt_time).unwrap_or_default()
                     ),
+                    _ if !v.exposed_to.is_empty() => {
+                        let who: Vec<&Removal> = v.exposed_to.iter().collect();
+                        format!("exposed to {}", describe_removals(&who))
+                    }
                     _ => String::new(),
                 };
                 vec![
@@ -371,5 +408,20 @@ impl Render for KeyDetail {
             })
             .collect();
         out.table(&["VERSION", "STATUS", "CREATED", "EXPIRES", "DETAIL"], rows)
+    }
+}
+
+/// A lifetime in ms as a duration (`90d`), or roughly (`about 89d 23h`) when it is not a
+/// whole number of minutes (an absolute date given at creation).
+fn fmt_lifetime(ms: i64) -> String {
+    let secs = ms / 1000;
+    if ms % 60_000 == 0 {
+        return Dur::from_secs(secs).to_string();
+    }
+    let (d, h, m) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
+    match (d, h) {
+        (0, 0) => format!("about {m}m"),
+        (0, _) => format!("about {h}h {m}m"),
+        _ => format!("about {d}d {h}h"),
     }
 }

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::Context;
+use super::check::Exposures;
 use super::inspect::env_list;
 use super::rotate::{
     Old, Outcome, Rotated, Rotation, first_few, grace_end, grace_line, needs_new_values,
@@ -72,10 +73,15 @@ pub fn offboard(ctx: &Context, req: Offboard) -> Result<Offboarded> {
     }
 
     // 1. The environments the recipient can read (read-only so far).
+    //    Where it is no longer one, the versions it could read that were never replaced
+    //    are still exposed (DESIGN §14): said, and exit 8, until they are rotated.
     let mut targets: Vec<EnvDb> = Vec::new();
+    let mut still_exposed = Vec::new();
     for peek in readable {
         if peek.has_recipient(&req.recipient)? {
             targets.push(peek);
+        } else {
+            still_exposed.extend(exposed_to(&peek, &req.recipient, now)?);
         }
     }
 
@@ -170,6 +176,7 @@ pub fn offboard(ctx: &Context, req: Offboard) -> Result<Offboarded> {
             })
             .collect(),
         recipient: req.recipient.short(),
+        still_exposed,
         dry_run: req.dry_run,
         limited_to: ctx.env_explicit.then(|| ctx.env.clone()),
     })
@@ -308,6 +315,30 @@ fn plan_env(db: &EnvDb, now: i64, dry_run: bool) -> Result<Plan> {
     })
 }
 
+/// The current versions in `db` that `recipient`, removed from it, could read.
+fn exposed_to(db: &EnvDb, recipient: &RecipientString, now: i64) -> Result<Vec<Exposed>> {
+    let removals = Exposures::of(db)?.of_recipient(recipient.as_str());
+    if removals.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for k in db.keys()? {
+        if !removals.of_current(&k.current, now).is_empty() {
+            out.push(Exposed {
+                env: db.env.clone(),
+                name: k.meta.name.to_string(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A key whose current version a recipient no longer in its environment could read.
+pub struct Exposed {
+    pub env: EnvName,
+    pub name: String,
+}
+
 /// One environment as `--json` shows it.
 #[derive(Serialize)]
 pub struct EnvPlan {
@@ -324,6 +355,9 @@ pub struct Offboarded {
     pub envs: Vec<EnvPlan>,
     #[serde(skip)]
     pub recipient: String,
+    /// Keys the recipient could read in environments it was already removed from.
+    #[serde(skip)]
+    pub still_exposed: Vec<Exposed>,
     #[serde(skip)]
     pub dry_run: bool,
     /// The environment given with `-e`, if the offboarding was limited to it.
@@ -340,7 +374,38 @@ impl Offboarded {
             .flat_map(|p| &p.keys)
             .filter(|k| k.new_version.is_none())
             .count();
-        needs_new_values(pending)
+        needs_new_values(pending)?;
+        if !self.still_exposed.is_empty() {
+            return Err(Error::Findings(format!(
+                "{} key(s) {} could read are still exposed",
+                self.still_exposed.len(),
+                self.recipient
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Offboarded {
+    /// The keys still exposed, per environment, each with the command that replaces it.
+    fn note_exposed(&self, out: &Output) {
+        let mut envs: Vec<&EnvName> = self.still_exposed.iter().map(|e| &e.env).collect();
+        envs.dedup();
+        for env in envs {
+            let names: Vec<&str> = self
+                .still_exposed
+                .iter()
+                .filter(|e| &e.env == env)
+                .map(|e| e.name.as_str())
+                .collect();
+            let first = names[0];
+            out.warn(&format!(
+                "{} is no longer a recipient of `{env}`, but could read {} key(s) never rotated since: {}; rotate each (`keyward rotate -e {env} {first}`)",
+                self.recipient,
+                names.len(),
+                first_few(names.clone()),
+            ));
+        }
     }
 }
 
@@ -354,6 +419,7 @@ impl Render for Offboarded {
                     self.recipient
                 ),
             });
+            self.note_exposed(out);
             return Ok(());
         }
         let (did, note) = if self.dry_run {
@@ -365,6 +431,7 @@ impl Render for Offboarded {
             out.note(&format!("{did} `{}`: {} {note}", p.env, self.recipient));
             render_rows(&p.keys, out)?;
         }
+        self.note_exposed(out);
         Ok(())
     }
 }

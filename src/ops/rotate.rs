@@ -27,7 +27,8 @@ pub enum Old {
 /// How to rotate: who, when, why, and what becomes of the old versions.
 pub struct Rotation {
     pub old: Old,
-    /// Expiry of the new version.
+    /// Expiry of the new version (`--expires`); without it the version replaced passes
+    /// on its lifetime (`next_expiry`).
     pub expires: Option<i64>,
     pub reason: Option<String>,
     pub actor: Actor,
@@ -69,7 +70,11 @@ impl Rotation {
         previous: u32,
         value: &Secret,
     ) -> Result<u32> {
-        let version = db.add_version(key, previous, value, self.expires, self.now)?;
+        let expires = match self.expires {
+            Some(e) => Some(e),
+            None => next_expiry(&db.version(key, previous)?, self.now),
+        };
+        let version = db.add_version(key, previous, value, expires, self.now)?;
         self.record(db, key, version)?;
         Ok(version)
     }
@@ -84,6 +89,15 @@ impl Rotation {
             self.now,
         )
     }
+}
+
+/// A key's expiry policy survives rotation (DESIGN §14): the new version gets the
+/// lifetime of the one it replaces (expires − created, so an absolute date given at
+/// creation becomes that lifetime) again from `now`.
+pub(crate) fn next_expiry(replaced: &crate::vault::VersionInfo, now: i64) -> Option<i64> {
+    replaced
+        .lifetime()
+        .map(|l| now.saturating_add(l).min(crate::names::MAX_TIME_MS))
 }
 
 /// The end of a grace period starting now: `None` retires at once.

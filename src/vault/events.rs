@@ -84,6 +84,29 @@ impl Tx<'_> {
 }
 
 impl EnvDb {
+    /// The recipient removals (`access-revoke`, `offboard`), oldest first: time and
+    /// reason only, without reading or checking the rest of the chain (`audit verify`
+    /// does that). For deriving which versions are exposed (DESIGN §14).
+    pub fn removal_events(&self) -> Result<Vec<(i64, Action, Option<String>)>> {
+        self.located((|| -> Result<Vec<(i64, Action, Option<String>)>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT time, action, reason FROM events WHERE action IN (?1, ?2) ORDER BY seq",
+            )?;
+            let rows = stmt.query_map(
+                params![Action::AccessRevoke.code(), Action::Offboard.code()],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?)),
+            )?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (time, code, reason) = row?;
+                if let Some(action) = Action::from_code(code) {
+                    out.push((time, action, reason));
+                }
+            }
+            Ok(out)
+        })())
+    }
+
     /// Every lifecycle event, oldest first, with its chain checked as it is read:
     /// `Err(BrokenChain)` names the first event whose hash does not follow.
     pub fn lifecycle_events(&self) -> Result<Vec<Event>> {

@@ -121,6 +121,14 @@ impl VersionInfo {
         }
     }
 
+    /// The lifetime this version was given (expires − created, ms), if it expires after
+    /// its creation: the expiry policy a rotation carries to the next version.
+    pub fn lifetime(&self) -> Option<i64> {
+        self.expires
+            .map(|e| e.saturating_sub(self.created))
+            .filter(|l| *l > 0)
+    }
+
     /// Still accepted by `verify`: active, or retiring within its grace period.
     pub fn verifies(&self, now: i64) -> bool {
         matches!(self.status(now), Status::Active | Status::Retiring)

@@ -30,6 +30,8 @@ while b"[y/N]" not in err and time.monotonic() < deadline:
             break
         err += chunk
 if b"[y/N]" in err:
+    if spec["between"]:
+        subprocess.run(spec["between"], check=True, stdout=subprocess.DEVNULL)
     os.write(master, spec["answer"].encode())
 out, rest = child.communicate()
 os.close(master)
@@ -40,9 +42,26 @@ sys.exit(child.returncode)
 
 /// `keyward ARGS` on a terminal, answering `answer` to its question: (code, stdout, stderr).
 fn on_terminal(kw: &Sandbox, args: &[&str], answer: &str) -> (i32, String, String) {
-    let mut argv = vec![env!("CARGO_BIN_EXE_keyward").to_owned()];
-    argv.extend(args.iter().map(|s| s.to_string()));
-    let spec = serde_json::json!({ "argv": argv, "answer": format!("{answer}\n") });
+    on_terminal_with(kw, args, answer, None)
+}
+
+/// The same, running `between` (keyward arguments) while the question is open.
+fn on_terminal_with(
+    kw: &Sandbox,
+    args: &[&str],
+    answer: &str,
+    between: Option<&[&str]>,
+) -> (i32, String, String) {
+    let argv = |a: &[&str]| {
+        let mut v = vec![env!("CARGO_BIN_EXE_keyward").to_owned()];
+        v.extend(a.iter().map(|s| s.to_string()));
+        v
+    };
+    let spec = serde_json::json!({
+        "argv": argv(args),
+        "answer": format!("{answer}\n"),
+        "between": between.map(argv),
+    });
     let template = kw.std_cmd::<[&str; 0], &str>([]);
     let mut c = Command::new("python3");
     for (k, v) in template.get_envs() {
@@ -251,4 +270,24 @@ fn delete_on_a_terminal_shows_what_goes_and_asks() {
     let (code, _, err) = on_terminal(&kw, &["delete", "K", "--reason", "unused"], "y");
     assert_eq!(code, 0, "{err}");
     kw.cmd(["get", "K"]).assert().code(3);
+}
+
+#[test]
+fn delete_refuses_when_the_key_changed_while_asked() {
+    let kw = Sandbox::with_vault();
+    rotated_key(&kw);
+    let (code, _, err) = on_terminal_with(
+        &kw,
+        &["delete", "K", "--reason", "unused"],
+        "y",
+        Some(&["rotate", "K"]),
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("`dev` changed while you were asked; nothing was changed"),
+        "{err}"
+    );
+    let show: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["show", "K", "--json"])).unwrap();
+    assert_eq!(show["versions"].as_array().unwrap().len(), 3);
 }

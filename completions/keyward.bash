@@ -31,6 +31,9 @@ _keyward() {
             keyward,completions)
                 cmd="keyward__subcmd__completions"
                 ;;
+            keyward,delete)
+                cmd="keyward__subcmd__delete"
+                ;;
             keyward,env)
                 cmd="keyward__subcmd__env"
                 ;;
@@ -66,6 +69,9 @@ _keyward() {
                 ;;
             keyward,offboard)
                 cmd="keyward__subcmd__offboard"
+                ;;
+            keyward,rename)
+                cmd="keyward__subcmd__rename"
                 ;;
             keyward,revoke)
                 cmd="keyward__subcmd__revoke"
@@ -193,6 +199,9 @@ _keyward() {
             keyward__subcmd__help,completions)
                 cmd="keyward__subcmd__help__subcmd__completions"
                 ;;
+            keyward__subcmd__help,delete)
+                cmd="keyward__subcmd__help__subcmd__delete"
+                ;;
             keyward__subcmd__help,env)
                 cmd="keyward__subcmd__help__subcmd__env"
                 ;;
@@ -228,6 +237,9 @@ _keyward() {
                 ;;
             keyward__subcmd__help,offboard)
                 cmd="keyward__subcmd__help__subcmd__offboard"
+                ;;
+            keyward__subcmd__help,rename)
+                cmd="keyward__subcmd__help__subcmd__rename"
                 ;;
             keyward__subcmd__help,revoke)
                 cmd="keyward__subcmd__help__subcmd__revoke"
@@ -317,7 +329,7 @@ _keyward() {
 
     case "${cmd}" in
         keyward)
-            opts="-i -e -q -h -V --vault --identity --env --json --quiet --help --version init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard trust git scan completions __agent help"
+            opts="-i -e -q -h -V --vault --identity --env --json --quiet --help --version init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions __agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -622,7 +634,7 @@ _keyward() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -688,7 +700,7 @@ _keyward() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -869,6 +881,44 @@ _keyward() {
                 return 0
             fi
             case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__delete)
+            opts="-i -e -q -h --reason --yes --vault --identity --env --json --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1411,7 +1461,7 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__help)
-            opts="init identity unlock lock env generate set get list show rotate revoke verify check run export import audit access offboard trust git scan completions __agent help"
+            opts="init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions __agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1551,6 +1601,20 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__help__subcmd__delete)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1817,6 +1881,20 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__help__subcmd__offboard)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__help__subcmd__rename)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2285,6 +2363,40 @@ _keyward() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__rename)
+            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --vault)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -42,6 +42,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand show 'Show a key''s metadata and version history (no values)'
             cand rotate 'Rotate a key: issue a new version and retire the old one'
             cand revoke 'Revoke a key, or one version of it, at once'
+            cand rename 'Rename a key, keeping every version and its history'
+            cand delete 'Delete a key and every version of it'
             cand verify 'Check a presented key, read from stdin, against the environment'
             cand check 'List keys needing attention; exit 8 when there are any (for scheduled CI jobs)'
             cand run 'Run a command with the environment''s active keys as environment variables'
@@ -298,6 +300,32 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;revoke'= {
             cand --version 'Revoke only this version'
+            cand --reason 'Why (required; recorded in the audit trail)'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --yes 'Do not ask (required without a terminal)'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;rename'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;delete'= {
             cand --reason 'Why (required; recorded in the audit trail)'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
@@ -676,6 +704,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand show 'Show a key''s metadata and version history (no values)'
             cand rotate 'Rotate a key: issue a new version and retire the old one'
             cand revoke 'Revoke a key, or one version of it, at once'
+            cand rename 'Rename a key, keeping every version and its history'
+            cand delete 'Delete a key and every version of it'
             cand verify 'Check a presented key, read from stdin, against the environment'
             cand check 'List keys needing attention; exit 8 when there are any (for scheduled CI jobs)'
             cand run 'Run a command with the environment''s active keys as environment variables'
@@ -726,6 +756,10 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;help;rotate'= {
         }
         &'keyward;help;revoke'= {
+        }
+        &'keyward;help;rename'= {
+        }
+        &'keyward;help;delete'= {
         }
         &'keyward;help;verify'= {
         }

@@ -175,10 +175,12 @@ pub enum Action {
     Export = 13,
     Verify = 14,
     Trust = 15,
+    Rename = 16,
+    Delete = 17,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 18] = [
         Action::Init,
         Action::EnvAdd,
         Action::Generate,
@@ -195,6 +197,8 @@ impl Action {
         Action::Export,
         Action::Verify,
         Action::Trust,
+        Action::Rename,
+        Action::Delete,
     ];
 
     /// The name in audit output, filters and the canonical (hashed) form.
@@ -216,6 +220,8 @@ impl Action {
             Action::Export => "export",
             Action::Verify => "verify",
             Action::Trust => "trust",
+            Action::Rename => "rename",
+            Action::Delete => "delete",
         }
     }
 
@@ -462,6 +468,8 @@ mod tests {
             (13, "export"),
             (14, "verify"),
             (15, "trust"),
+            (16, "rename"),
+            (17, "delete"),
         ];
         assert_eq!(pinned.len(), Action::ALL.len());
         for (code, name) in pinned {
@@ -469,7 +477,7 @@ mod tests {
             assert_eq!(a.as_str(), name);
             assert_eq!(name.parse::<Action>().unwrap().code(), code);
         }
-        assert!(Action::from_code(16).is_none());
+        assert!(Action::from_code(18).is_none());
         assert!(Action::from_code(-1).is_none());
     }
 

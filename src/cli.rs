@@ -79,6 +79,8 @@ pub enum Command {
     Show(cmd::show::ShowArgs),
     Rotate(cmd::rotate::RotateArgs),
     Revoke(cmd::revoke::RevokeArgs),
+    Rename(cmd::rename::RenameArgs),
+    Delete(cmd::delete::DeleteArgs),
     Verify(cmd::verify::VerifyArgs),
     Check(cmd::check::CheckArgs),
     Run(cmd::run::RunArgs),

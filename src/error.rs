@@ -380,6 +380,16 @@ pub enum Error {
         "key `{name}` already exists in `{env}`\nhint: `keyward rotate {name} -e {env}` issues a new value"
     )]
     KeyExists { name: KeyName, env: EnvName },
+    // ---- rename and delete (ops::rename)
+    /// `rename OLD NEW` where NEW is taken: names both, and nothing changed.
+    #[error(
+        "cannot rename `{from}` to `{to}` in `{env}`: key `{to}` already exists; nothing changed\nhint: pick another name, or remove the other key first: `keyward delete -e {env} {to} --reason TEXT`"
+    )]
+    RenameTargetExists {
+        from: KeyName,
+        to: KeyName,
+        env: EnvName,
+    },
     /// A new value equal to an earlier version's (perhaps the leaked one): the rotation
     /// would look done while the old value still works. Exit 4; never names the value.
     /// `at` locates it in an import (`line 3: `), empty otherwise.
@@ -666,6 +676,7 @@ impl Error {
             | Error::Io { .. }
             | Error::Other(_)
             | Error::KeyExists { .. }
+            | Error::RenameTargetExists { .. }
             | Error::ChangedMeanwhile { .. }
             | Error::ImportDuplicate { .. }
             | Error::ImportExists { .. }
@@ -874,6 +885,11 @@ mod tests {
             Error::NotDelivered { name: k() },
             Error::KeyExists {
                 name: k(),
+                env: e(),
+            },
+            Error::RenameTargetExists {
+                from: k(),
+                to: "STRIPE_KEY_OLD".parse().unwrap(),
                 env: e(),
             },
             Error::Reissue {

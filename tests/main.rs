@@ -9,6 +9,7 @@ mod core;
 mod daily_audit;
 mod daily_confirm;
 mod daily_obligations;
+mod daily_rename;
 mod daily_small;
 mod errors;
 mod export_import;

@@ -6,6 +6,7 @@ pub mod access;
 pub mod audit;
 pub mod check;
 pub mod completions;
+pub mod delete;
 pub mod env;
 pub mod export;
 pub mod generate;
@@ -16,6 +17,7 @@ pub mod import;
 pub mod init;
 pub mod list;
 pub mod offboard;
+pub mod rename;
 pub mod revoke;
 pub mod rotate;
 pub mod run;
@@ -120,6 +122,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Show(a) => show::run(a, &ctx),
         Command::Rotate(a) => rotate::run(a, &ctx),
         Command::Revoke(a) => revoke::run(a, &ctx),
+        Command::Rename(a) => rename::run(a, &ctx),
+        Command::Delete(a) => delete::run(a, &ctx),
         Command::Verify(a) => verify::run(a, &ctx),
         Command::Check(a) => check::run(a, &ctx),
         Command::Run(a) => run::run(a, &ctx),

@@ -15,6 +15,7 @@ pub mod inspect;
 pub mod issue;
 pub mod offboard;
 pub mod release;
+pub mod rename;
 pub mod revoke;
 pub mod rotate;
 pub mod run;

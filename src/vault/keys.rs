@@ -656,6 +656,35 @@ impl Tx<'_> {
         )?)
     })())
     }
+
+    /// `rename`: the key row takes the name `to`. Versions and fingerprints refer to the
+    /// key by id, so they (and their statuses) follow unchanged; the caller has checked
+    /// that `to` is free (the unique index refuses it otherwise).
+    pub fn rename_key(&self, key: &KeyMeta, to: &KeyName) -> Result<()> {
+        self.located((|| -> Result<()> {
+            self.conn.execute(
+                "UPDATE keys SET name = ?1 WHERE id = ?2",
+                params![to.as_str(), key.id],
+            )?;
+            Ok(())
+        })())
+    }
+
+    /// `delete`: every version of `key` (its values), their fingerprints and the key row.
+    /// The database runs with `secure_delete`, so the freed pages are zeroed and no value
+    /// survives in the image. Events are not touched. Returns how many versions went.
+    pub fn delete_key(&self, key: &KeyMeta) -> Result<usize> {
+        self.located((|| -> Result<usize> {
+            self.conn
+                .execute("DELETE FROM fingerprints WHERE key_id = ?1", [key.id])?;
+            let n = self
+                .conn
+                .execute("DELETE FROM versions WHERE key_id = ?1", [key.id])?;
+            self.conn
+                .execute("DELETE FROM keys WHERE id = ?1", [key.id])?;
+            Ok(n)
+        })())
+    }
 }
 
 impl EnvDb {

@@ -160,3 +160,18 @@ fn the_note_after_generate_names_its_environment() {
         .success()
         .stderr(contains("`keyward get -e prod API_TOKEN` reads it again"));
 }
+
+#[test]
+fn rotate_all_names_the_full_command_for_imported_keys() {
+    let kw = Sandbox::with_vault();
+    kw.cmd(["set", "-e", "prod", "PARTNER_API_KEY"])
+        .write_stdin("partner-value-12345")
+        .assert()
+        .success();
+    kw.cmd(["rotate", "-e", "prod", "--all", "--yes"])
+        .assert()
+        .code(8)
+        .stderr(contains(
+            "`printf %s \"$NEW\" | keyward rotate -e prod PARTNER_API_KEY`",
+        ));
+}

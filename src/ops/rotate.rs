@@ -563,15 +563,15 @@ pub(crate) fn render_rows(rows: &[Rotated], out: &Output) -> Result<()> {
         })
         .collect();
     out.table(&["ENV", "NAME", "KIND", "RESULT", "OLD", "NEW"], cells)?;
-    let pending: Vec<&str> = rows
-        .iter()
-        .filter(|r| r.new_version.is_none())
-        .map(|r| r.name.as_str())
-        .collect();
-    if !pending.is_empty() {
+    let pending: Vec<&Rotated> = rows.iter().filter(|r| r.new_version.is_none()).collect();
+    if let Some(first) = pending.first() {
+        // A complete, copy-pasteable command (DESIGN §14): with its `-e`.
+        let names: Vec<&str> = pending.iter().map(|r| r.name.as_str()).collect();
         out.note(&format!(
-            "imported keys need a new value from their provider, then `keyward rotate NAME`: {}",
-            pending.join(", ")
+            "imported keys need a new value from their provider, then `printf %s \"$NEW\" | keyward rotate -e {} {}`: {}",
+            first.env,
+            first.name,
+            names.join(", ")
         ));
     }
     Ok(())

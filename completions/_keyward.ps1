@@ -89,7 +89,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Write a fresh plain (unencrypted) identity and print its public recipient')
+            [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Write a fresh identity and print its public recipient')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the public recipient of the identity in use, and whether an agent serves it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -101,6 +101,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--passphrase', '--passphrase', [CompletionResultType]::ParameterName, 'Protect it with a passphrase (default FILE: your default identity)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -122,7 +123,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             break
         }
         'keyward;identity;help' {
-            [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Write a fresh plain (unencrypted) identity and print its public recipient')
+            [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Write a fresh identity and print its public recipient')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the public recipient of the identity in use, and whether an agent serves it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -791,7 +792,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             break
         }
         'keyward;help;identity' {
-            [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Write a fresh plain (unencrypted) identity and print its public recipient')
+            [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Write a fresh identity and print its public recipient')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the public recipient of the identity in use, and whether an agent serves it')
             break
         }

@@ -2125,7 +2125,7 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__identity__subcmd__new)
-            opts="-i -e -q -h --out --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --out --passphrase --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

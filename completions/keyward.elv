@@ -84,7 +84,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand new 'Write a fresh plain (unencrypted) identity and print its public recipient'
+            cand new 'Write a fresh identity and print its public recipient'
             cand show 'Print the public recipient of the identity in use, and whether an agent serves it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -95,6 +95,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --passphrase 'Protect it with a passphrase (default FILE: your default identity)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -114,7 +115,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --help 'Print help'
         }
         &'keyward;identity;help'= {
-            cand new 'Write a fresh plain (unencrypted) identity and print its public recipient'
+            cand new 'Write a fresh identity and print its public recipient'
             cand show 'Print the public recipient of the identity in use, and whether an agent serves it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -724,7 +725,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;help;init'= {
         }
         &'keyward;help;identity'= {
-            cand new 'Write a fresh plain (unencrypted) identity and print its public recipient'
+            cand new 'Write a fresh identity and print its public recipient'
             cand show 'Print the public recipient of the identity in use, and whether an agent serves it'
         }
         &'keyward;help;identity;new'= {

@@ -73,13 +73,14 @@ complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s h -l help -d 'Print help'
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -f -a "new" -d 'Write a fresh plain (unencrypted) identity and print its public recipient'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -f -a "new" -d 'Write a fresh identity and print its public recipient'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -f -a "show" -d 'Print the public recipient of the identity in use, and whether an agent serves it'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l out -d 'Where to write the identity' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l passphrase -d 'Protect it with a passphrase (default FILE: your default identity)'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -89,7 +90,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_see
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from help" -f -a "new" -d 'Write a fresh plain (unencrypted) identity and print its public recipient'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from help" -f -a "new" -d 'Write a fresh identity and print its public recipient'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the public recipient of the identity in use, and whether an agent serves it'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -l for -d 'How long the agent may stay unused before it ends' -r
@@ -485,7 +486,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_see
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions __agent help" -f -a "completions" -d 'Print a shell completion script'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions __agent help" -f -a "__agent" -d 'Runs the agent process (started by `keyward unlock`)'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions __agent help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from identity" -f -a "new" -d 'Write a fresh plain (unencrypted) identity and print its public recipient'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from identity" -f -a "new" -d 'Write a fresh identity and print its public recipient'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from identity" -f -a "show" -d 'Print the public recipient of the identity in use, and whether an agent serves it'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from env" -f -a "list" -d 'Every environment, and whether the identity in use can open it'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from env" -f -a "add" -d 'Create an environment encrypted to the identity in use plus each --recipient'

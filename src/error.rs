@@ -129,7 +129,7 @@ pub enum Error {
 
     // ---- 5: unlock
     #[error(
-        "no identity: {detail}\nhint: run `keyward init`, or set --identity / KEYWARD_IDENTITY"
+        "no identity: {detail}\nhint: run `keyward init` for a new vault, `keyward identity new --passphrase` to join an existing one, or set --identity / KEYWARD_IDENTITY"
     )]
     NoIdentity { detail: String },
     #[error("wrong passphrase for identity `{}`\nhint: the passphrase is the one given when the identity was created (`keyward init`); check KEYWARD_PASSPHRASE_FILE / KEYWARD_PASSPHRASE, which are read before the prompt", path.display())]

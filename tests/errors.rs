@@ -175,3 +175,45 @@ fn rotate_all_names_the_full_command_for_imported_keys() {
             "`printf %s \"$NEW\" | keyward rotate -e prod PARTNER_API_KEY`",
         ));
 }
+
+/// Joining a team: a second person makes a passphrase-protected default identity for
+/// the existing vault, is granted access, and reads.
+#[test]
+fn a_new_person_joins_an_existing_vault_with_identity_new_passphrase() {
+    let alice = Sandbox::with_vault();
+    alice.set("A", "shared-value-12345");
+    let mut bob = Sandbox::new();
+    bob.set_env("KEYWARD_VAULT", alice.vault().to_str().unwrap());
+    bob.cmd(["list"])
+        .assert()
+        .code(5)
+        .stderr(contains("`keyward identity new --passphrase` to join"));
+    bob.set_env("KEYWARD_PASSPHRASE", "bob's long passphrase");
+    let out = bob
+        .cmd(["identity", "new", "--passphrase"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let recipient = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(recipient.starts_with("age1"), "{recipient}");
+    let id = bob.path("config/keyward/identity.age");
+    let text = fs::read(&id).unwrap();
+    assert!(
+        text.starts_with(b"age-encryption.org/")
+            || text.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"),
+        "not passphrase-protected"
+    );
+    assert!(!crate::support::contains(&text, b"AGE-SECRET-KEY"));
+    // Never over an existing identity.
+    bob.cmd(["identity", "new", "--passphrase"])
+        .assert()
+        .code(1);
+    alice
+        .cmd(["access", "grant", &recipient, "-e", "dev"])
+        .assert()
+        .success();
+    bob.cmd(["get", "A"])
+        .assert()
+        .success()
+        .stdout("shared-value-12345\n");
+}

@@ -23,18 +23,27 @@ pub struct IdentityArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum IdentityCommand {
-    /// Write a fresh plain (unencrypted) identity and print its public recipient
+    /// Write a fresh identity and print its public recipient
     ///
     /// With --out, the identity goes to FILE (created 0600, never overwritten) and the
     /// recipient to stdout. Without it, the identity itself is printed on stdout (as
     /// `age-keygen` does), for piping into a CI secret store, and the recipient on stderr.
+    ///
+    /// With --passphrase, the identity is protected by a passphrase (asked twice on the
+    /// terminal, or KEYWARD_PASSPHRASE_FILE / KEYWARD_PASSPHRASE) and written to FILE, or
+    /// by default to your default identity: how a person joins a team's existing vault.
+    /// Send the printed recipient to someone with access, who runs `keyward access grant`.
     #[command(
-        after_help = "Examples:\n  keyward identity new --out ci.key\n  keyward access grant \"$(keyward identity new --out ci.key)\" -e prod"
+        after_help = "Examples:\n  keyward identity new --passphrase          # join a team: your default identity\n  keyward identity new --out ci.key\n  keyward access grant \"$(keyward identity new --out ci.key)\" -e prod"
     )]
     New {
         /// Where to write the identity
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+
+        /// Protect it with a passphrase (default FILE: your default identity)
+        #[arg(long)]
+        passphrase: bool,
     },
     /// Print the public recipient of the identity in use, and whether an agent serves it
     #[command(after_help = "Examples:\n  keyward identity show\n  keyward identity show --json")]
@@ -51,13 +60,34 @@ struct Shown {
 
 pub fn run(args: IdentityArgs, ctx: &Context) -> Result<()> {
     match args.command {
-        IdentityCommand::New { out: Some(path) } => {
+        IdentityCommand::New {
+            out,
+            passphrase: true,
+        } => {
+            let path = match out {
+                Some(p) => p,
+                None => crate::vault::paths::default_identity_path()?,
+            };
+            let recipient = identity::create_identity_file(&path, true)?;
+            ctx.out.note(&format!(
+                "wrote identity `{}` (passphrase-protected, mode 0600); ask someone with access to run `keyward access grant {recipient} -e ENV`",
+                path.display()
+            ));
+            ctx.out.line(&recipient)
+        }
+        IdentityCommand::New {
+            out: Some(path),
+            passphrase: false,
+        } => {
             let recipient = identity::create_identity_file(&path, false)?;
             ctx.out
                 .note(&format!("wrote identity `{}` (mode 0600)", path.display()));
             ctx.out.line(&recipient)
         }
-        IdentityCommand::New { out: None } => {
+        IdentityCommand::New {
+            out: None,
+            passphrase: false,
+        } => {
             // No file: the secret key goes to stdout, once, for a CI secret variable.
             let id = age::x25519::Identity::generate();
             ctx.out.note(&format!("public key: {}", id.to_public()));

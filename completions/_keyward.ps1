@@ -59,7 +59,6 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('git', 'git', [CompletionResultType]::ParameterValue, 'Keep the vault in git: attributes, ignores, readable diffs')
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Scan files, directory trees or stdin for leaked keys')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
-            [CompletionResult]::new('__agent', '__agent', [CompletionResultType]::ParameterValue, 'Runs the agent process (started by `keyward unlock`)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -740,23 +739,6 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
-        'keyward;__agent' {
-            [CompletionResult]::new('--socket', '--socket', [CompletionResultType]::ParameterName, 'socket')
-            [CompletionResult]::new('--identity-path', '--identity-path', [CompletionResultType]::ParameterName, 'identity-path')
-            [CompletionResult]::new('--identity-digest', '--identity-digest', [CompletionResultType]::ParameterName, 'identity-digest')
-            [CompletionResult]::new('--idle-secs', '--idle-secs', [CompletionResultType]::ParameterName, 'idle-secs')
-            [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]')
-            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…')
-            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…')
-            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
-            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            break
-        }
         'keyward;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create a vault with its environments, and a passphrase-protected identity')
             [CompletionResult]::new('identity', 'identity', [CompletionResultType]::ParameterValue, 'Create a plain identity (for CI) or show the recipient of the identity in use')
@@ -784,7 +766,6 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('git', 'git', [CompletionResultType]::ParameterValue, 'Keep the vault in git: attributes, ignores, readable diffs')
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Scan files, directory trees or stdin for leaked keys')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
-            [CompletionResult]::new('__agent', '__agent', [CompletionResultType]::ParameterValue, 'Runs the agent process (started by `keyward unlock`)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -912,9 +893,6 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             break
         }
         'keyward;help;completions' {
-            break
-        }
-        'keyward;help;__agent' {
             break
         }
         'keyward;help;help' {

@@ -16,9 +16,6 @@ _keyward() {
             ",$1")
                 cmd="keyward"
                 ;;
-            keyward,__agent)
-                cmd="keyward__subcmd____agent"
-                ;;
             keyward,access)
                 cmd="keyward__subcmd__access"
                 ;;
@@ -184,9 +181,6 @@ _keyward() {
             keyward__subcmd__git__subcmd__help,textconv)
                 cmd="keyward__subcmd__git__subcmd__help__subcmd__textconv"
                 ;;
-            keyward__subcmd__help,__agent)
-                cmd="keyward__subcmd__help__subcmd____agent"
-                ;;
             keyward__subcmd__help,access)
                 cmd="keyward__subcmd__help__subcmd__access"
                 ;;
@@ -329,62 +323,12 @@ _keyward() {
 
     case "${cmd}" in
         keyward)
-            opts="-i -e -q -h -V --vault --identity --env --json --quiet --help --version init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions __agent help"
+            opts="-i -e -q -h -V --vault --identity --env --json --quiet --help --version init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --vault)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -i)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --env)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -e)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        keyward__subcmd____agent)
-            opts="-i -e -q -h --socket --identity-path --identity-digest --idle-secs --vault --identity --env --json --quiet --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --socket)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --identity-path)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --identity-digest)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --idle-secs)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --vault)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1461,22 +1405,8 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__help)
-            opts="init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions __agent help"
+            opts="init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        keyward__subcmd__help__subcmd____agent)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

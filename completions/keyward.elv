@@ -56,7 +56,6 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand git 'Keep the vault in git: attributes, ignores, readable diffs'
             cand scan 'Scan files, directory trees or stdin for leaked keys'
             cand completions 'Print a shell completion script'
-            cand __agent 'Runs the agent process (started by `keyward unlock`)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyward;init'= {
@@ -676,22 +675,6 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
-        &'keyward;__agent'= {
-            cand --socket 'socket'
-            cand --identity-path 'identity-path'
-            cand --identity-digest 'identity-digest'
-            cand --idle-secs 'idle-secs'
-            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand -e 'Environment to act on [default: dev]'
-            cand --env 'Environment to act on [default: dev]'
-            cand --json 'Print data as JSON'
-            cand -q 'Print no notes on stderr (errors and warnings still show)'
-            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
-            cand -h 'Print help'
-            cand --help 'Print help'
-        }
         &'keyward;help'= {
             cand init 'Create a vault with its environments, and a passphrase-protected identity'
             cand identity 'Create a plain identity (for CI) or show the recipient of the identity in use'
@@ -719,7 +702,6 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand git 'Keep the vault in git: attributes, ignores, readable diffs'
             cand scan 'Scan files, directory trees or stdin for leaked keys'
             cand completions 'Print a shell completion script'
-            cand __agent 'Runs the agent process (started by `keyward unlock`)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyward;help;init'= {
@@ -809,8 +791,6 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;help;scan'= {
         }
         &'keyward;help;completions'= {
-        }
-        &'keyward;help;__agent'= {
         }
         &'keyward;help;help'= {
         }

@@ -93,7 +93,4 @@ pub enum Command {
     Git(cmd::git::GitArgs),
     Scan(cmd::scan::ScanArgs),
     Completions(cmd::completions::CompletionsArgs),
-    /// Runs the agent process (started by `keyward unlock`).
-    #[command(name = "__agent", hide = true)]
-    Agent(cmd::unlock::AgentArgs),
 }

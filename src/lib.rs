@@ -44,6 +44,18 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     for refused in sys::harden_process() {
         let _ = writeln!(std::io::stderr(), "warning: {refused}");
     }
+    let args: Vec<OsString> = args.into_iter().collect();
+    // The agent process (spawned by `unlock`) is not part of the user's command line.
+    if args.get(1).is_some_and(|a| a == "__agent") {
+        let agent_args = std::iter::once(args[0].clone()).chain(args[2..].iter().cloned());
+        return match cmd::unlock::AgentArgs::try_parse_from(agent_args) {
+            Ok(a) => finish(cmd::unlock::run_agent(a)),
+            Err(e) => {
+                let _ = e.print();
+                ExitCode::from(2)
+            }
+        };
+    }
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -52,7 +64,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match cmd::dispatch(cli) {
+    finish(cmd::dispatch(cli))
+}
+
+/// Print an error once (escaped like every other output) and map it to its exit code.
+fn finish(result: Result<()>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if !e.is_silent() {

@@ -285,3 +285,15 @@ const FILES: &[(&str, &str)] = &[
         "The default identity, protected by a passphrase (age scrypt).",
     ),
 ];
+
+/// The agent process (`keyward __agent`) is internal: no completion offers it.
+#[test]
+fn completions_never_offer_the_internal_agent_command() {
+    for shell in SHELLS {
+        let script = String::from_utf8(render_completion(shell)).unwrap();
+        assert!(
+            !script.contains("__agent"),
+            "{shell:?} completion offers __agent"
+        );
+    }
+}

@@ -102,7 +102,6 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             | Command::Identity(_)
             | Command::Unlock(_)
             | Command::Lock(_)
-            | Command::Agent(_)
             | Command::Completions(_)
             | Command::Git(_)
     ) {
@@ -113,7 +112,6 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Identity(a) => identity::run(a, &ctx),
         Command::Unlock(a) => unlock::run_unlock(a, &ctx),
         Command::Lock(a) => unlock::run_lock(a, &ctx),
-        Command::Agent(a) => unlock::run_agent(a, &ctx),
         Command::Env(a) => env::run(a, &ctx),
         Command::Generate(a) => generate::run(a, &ctx),
         Command::Set(a) => set::run(a, &ctx),

@@ -32,8 +32,10 @@ pub struct UnlockArgs {
 #[command(after_help = "Examples:\n  keyward lock")]
 pub struct LockArgs {}
 
-/// The agent process itself (started by `keyward unlock`)
-#[derive(Debug, Args)]
+/// The agent process itself, `keyward __agent` (started by `keyward unlock`). Not a
+/// subcommand of the command line users see: no help, no completion, no man page.
+#[derive(Debug, clap::Parser)]
+#[command(name = "keyward __agent")]
 pub struct AgentArgs {
     #[arg(long)]
     pub socket: PathBuf,
@@ -110,7 +112,7 @@ pub fn run_lock(_args: LockArgs, ctx: &Context) -> Result<()> {
     Ok(())
 }
 
-pub fn run_agent(args: AgentArgs, _ctx: &Context) -> Result<()> {
+pub fn run_agent(args: AgentArgs) -> Result<()> {
     crate::agent::serve(
         &args.socket,
         &args.identity_path,

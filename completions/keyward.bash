@@ -391,12 +391,16 @@ _keyward() {
             return 0
             ;;
         keyward__subcmd__access__subcmd__grant)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --name --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -416,7 +416,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;audit'= {
             cand --key 'Only events about this key'
-            cand --actor 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more), an OS user or a host (exactly)'
+            cand --actor 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more), its label (`access grant --name`), an OS user or a host (exactly)'
             cand --action 'Only events of this action (init, generate, get, revoke, …)'
             cand --since 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)'
             cand --until 'Only events at or before WHEN'
@@ -440,7 +440,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --format 'Output format'
             cand --out 'Write to FILE instead of stdout: created 0600, atomically; an existing FILE is refused (exit 1) unless --force, a symbolic link always'
             cand --key 'Only events about this key'
-            cand --actor 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more), an OS user or a host (exactly)'
+            cand --actor 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more), its label (`access grant --name`), an OS user or a host (exactly)'
             cand --action 'Only events of this action (init, generate, get, revoke, …)'
             cand --since 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)'
             cand --until 'Only events at or before WHEN'
@@ -513,6 +513,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --help 'Print help'
         }
         &'keyward;access;grant'= {
+            cand --name 'A label for the recipient (1-64 printable characters), shown in `access list` and `audit`, and matched by `audit --actor`'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
             cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'

@@ -269,7 +269,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand import" -l json -d 'Prin
 complete -c keyward -n "__fish_keyward_using_subcommand import" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l key -d 'Only events about this key' -r
-complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l actor -d 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more), an OS user or a host (exactly)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l actor -d 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more), its label (`access grant --name`), an OS user or a host (exactly)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l action -d 'Only events of this action (init, generate, get, revoke, …)' -r -f -a "init\t''
 env-add\t''
 generate\t''
@@ -306,7 +306,7 @@ jsonl\t''
 csv\t''"
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l out -d 'Write to FILE instead of stdout: created 0600, atomically; an existing FILE is refused (exit 1) unless --force, a symbolic link always' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l key -d 'Only events about this key' -r
-complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l actor -d 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more), an OS user or a host (exactly)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l actor -d 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more), its label (`access grant --name`), an OS user or a host (exactly)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l action -d 'Only events of this action (init, generate, get, revoke, …)' -r -f -a "init\t''
 env-add\t''
 generate\t''
@@ -364,6 +364,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l name -d 'A label for the recipient (1-64 printable characters), shown in `access list` and `audit`, and matched by `audit --actor`' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s e -l env -d 'Environment to act on [default: dev]' -r

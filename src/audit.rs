@@ -134,6 +134,11 @@ impl Actor {
             || self.host == who
     }
 
+    /// `matches`, or `who` is `label`: the label of this actor's recipient.
+    pub fn matches_labeled(&self, who: &str, label: Option<&str>) -> bool {
+        self.matches(who) || (!who.is_empty() && label == Some(who))
+    }
+
     pub fn named(recipient: &str, via: Via) -> Actor {
         Actor {
             recipient: recipient.to_owned(),
@@ -151,6 +156,46 @@ fn os_user() -> String {
         return u;
     }
     format!("uid:{}", crate::sys::getuid())
+}
+
+/// A recipient's label (`access grant --name`): 1 to 64 printable characters, no
+/// control characters, not only spaces. Shown in `access list` and `audit`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Label(String);
+
+impl Label {
+    pub const MAX_CHARS: usize = 64;
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::str::FromStr for Label {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let n = s.chars().count();
+        if s.trim().is_empty() {
+            return Err("a label has 1 to 64 printable characters; this one is empty".into());
+        }
+        if n > Label::MAX_CHARS {
+            return Err(format!(
+                "a label has at most {} characters; this one has {n}",
+                Label::MAX_CHARS
+            ));
+        }
+        if s.chars().any(char::is_control) {
+            return Err("a label holds printable characters only, no control characters".into());
+        }
+        Ok(Label(s.to_owned()))
+    }
 }
 
 /// Every action an event can carry. The discriminant is the code stored in the
@@ -288,6 +333,14 @@ pub struct Event {
     pub version: Option<u32>,
     pub actor: Actor,
     pub reason: Option<String>,
+    /// The recipient an access change (`access-grant`, `access-revoke`, `offboard`) is
+    /// about, in full; none for other events and for events written before format 2.
+    pub subject: Option<String>,
+    /// The subject's label, when a recipient of the environments read has one.
+    pub subject_label: Option<String>,
+    /// The label of the actor's recipient, when known (human output, `--actor`).
+    #[serde(skip)]
+    pub actor_label: Option<String>,
     /// `ok`, or why not (`refused`, `unknown`, `retired`, …): every event has one. A
     /// lifecycle event is recorded only with the change it describes, so it stores none
     /// and reads back `ok` (its hash covers `outcome: null`, see `Canonical`).
@@ -327,9 +380,33 @@ pub struct Canonical {
     pub outcome: Option<String>,
 }
 
+/// The canonical form of an access change: `Canonical` followed by `subject`. The
+/// subject is hashed only when present (`Canonical::bytes_with`), so every event
+/// without one (all events before format 2, every event but access changes) keeps the
+/// canonical form and hash it had.
+#[derive(Serialize)]
+struct WithSubject<'a> {
+    #[serde(flatten)]
+    canon: &'a Canonical,
+    subject: &'a str,
+}
+
 impl Canonical {
     pub fn bytes(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("plain struct serializes")
+    }
+
+    /// The hashed bytes of an event about `subject` (access changes): `bytes()` with
+    /// `"subject":…` last; exactly `bytes()` without a subject.
+    pub fn bytes_with(&self, subject: Option<&str>) -> Vec<u8> {
+        match subject {
+            None => self.bytes(),
+            Some(subject) => serde_json::to_vec(&WithSubject {
+                canon: self,
+                subject,
+            })
+            .expect("plain struct serializes"),
+        }
     }
 
     /// The event this canonical record describes; `None` when its action or unlock
@@ -358,6 +435,9 @@ impl Canonical {
                 via,
             },
             reason: self.reason,
+            subject: None,
+            subject_label: None,
+            actor_label: None,
             // Only lifecycle events store none: they are committed with their change.
             outcome: self.outcome.unwrap_or_else(|| OK.to_owned()),
             prev_hash: prev,
@@ -390,13 +470,15 @@ pub struct Filter {
     pub action: Option<Action>,
     pub since: Option<i64>,
     pub until: Option<i64>,
-    /// Who acted (`Actor::matches`).
+    /// Who acted (`Actor::matches_labeled`: also the label of its recipient).
     pub actor: Option<String>,
 }
 
 impl Filter {
     pub fn matches(&self, e: &Event) -> bool {
-        self.actor.as_deref().is_none_or(|a| e.actor.matches(a))
+        self.actor
+            .as_deref()
+            .is_none_or(|a| e.actor.matches_labeled(a, e.actor_label.as_deref()))
             && self
                 .key
                 .as_deref()
@@ -530,6 +612,58 @@ mod tests {
             .unwrap();
         assert_eq!(e.outcome, "ok");
         assert_eq!(e.hash, hash);
+    }
+
+    /// Format 2's subject extends the canonical form only when present: events without
+    /// one hash exactly as before.
+    #[test]
+    fn a_subject_is_hashed_last_and_only_when_present() {
+        let env: EnvName = "dev".parse().unwrap();
+        let canon = canonical(
+            &env,
+            &actor(),
+            Action::AccessGrant,
+            None,
+            None,
+            Some("age1x"),
+            None,
+            7,
+        );
+        let plain = canon.bytes();
+        assert_eq!(canon.bytes_with(None), plain);
+        let with = String::from_utf8(canon.bytes_with(Some("age1x"))).unwrap();
+        let plain = String::from_utf8(plain).unwrap();
+        assert_eq!(
+            with,
+            format!("{},\"subject\":\"age1x\"}}", &plain[..plain.len() - 1])
+        );
+    }
+
+    #[test]
+    fn labels_are_1_to_64_printable_characters() {
+        for ok in ["a", "Ana (backend)", &"é".repeat(64), "bob@example.com"] {
+            assert_eq!(ok.parse::<Label>().unwrap().as_str(), ok);
+        }
+        for bad in [
+            "",
+            "  ",
+            &"x".repeat(65),
+            "a\tb",
+            "a\nb",
+            "a\u{7f}b",
+            "\u{1b}[31m",
+        ] {
+            assert!(bad.parse::<Label>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_actor_matches_its_label_exactly() {
+        let a = actor();
+        assert!(a.matches_labeled("Bob B.", Some("Bob B.")));
+        assert!(!a.matches_labeled("Bob", Some("Bob B.")));
+        assert!(!a.matches_labeled("Bob B.", None));
+        assert!(!a.matches_labeled("", Some("")));
     }
 
     #[test]

@@ -178,7 +178,9 @@ fn exports_parse_back_and_carry_verifiable_hashes() {
     let csv = fs::read_to_string(kw.path("audit.csv")).unwrap();
     let rows = parse_csv(&csv);
     assert_eq!(rows[0][0], "env");
-    assert_eq!(rows[0].last().unwrap(), "hash");
+    // Format 2 appended the subject of access changes after the hash.
+    assert_eq!(rows[0][14], "hash");
+    assert_eq!(rows[0][15..], ["subject", "subject_label"]);
     assert_eq!(rows.len(), 5);
     let revoke = rows.iter().find(|r| r[4] == "revoke").unwrap();
     assert_eq!(revoke[11], "a \"quoted\", comma\nand newline");

@@ -8,6 +8,7 @@ mod audit;
 mod core;
 mod daily_audit;
 mod daily_confirm;
+mod daily_labels;
 mod daily_obligations;
 mod daily_rename;
 mod daily_small;

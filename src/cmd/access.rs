@@ -3,6 +3,7 @@
 use clap::{Args, Subcommand};
 
 use super::Context;
+use crate::audit::Label;
 use crate::error::Result;
 use crate::ops::{self, access::Revoke};
 use crate::output::Render;
@@ -15,7 +16,7 @@ use crate::recipient::RecipientString;
 /// Revoking a recipient does not take back what they already decrypted: see `offboard`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  keyward access list -e prod\n  keyward access grant age1teammate… -e dev\n  keyward access grant \"$(cat ~/.ssh/id_ed25519.pub)\" -e test\n  keyward access revoke age1former… -e prod"
+    after_help = "Examples:\n  keyward access list -e prod\n  keyward access grant age1teammate… -e dev --name 'Ana (backend)'\n  keyward access grant \"$(cat ~/.ssh/id_ed25519.pub)\" -e test\n  keyward access revoke age1former… -e prod"
 )]
 pub struct AccessArgs {
     #[command(subcommand)]
@@ -28,10 +29,16 @@ pub enum AccessCommand {
     #[command(after_help = "Examples:\n  keyward access list -e prod --json")]
     List,
     /// Let a recipient (`age1…` or an SSH public key) decrypt the environment
-    #[command(after_help = "Examples:\n  keyward access grant age1teammate… -e dev")]
+    #[command(
+        after_help = "Examples:\n  keyward access grant age1teammate… -e dev --name 'Ana (backend)'"
+    )]
     Grant {
         /// The recipient to add
         recipient: RecipientString,
+        /// A label for the recipient (1-64 printable characters), shown in `access
+        /// list` and `audit`, and matched by `audit --actor`
+        #[arg(long, value_name = "LABEL")]
+        name: Option<Label>,
     },
     /// Stop a recipient from decrypting future versions of the environment
     ///
@@ -56,7 +63,7 @@ pub enum AccessCommand {
 pub fn run(args: AccessArgs, ctx: &Context) -> Result<()> {
     let changed = match args.command {
         AccessCommand::List => return ctx.out.render(&ops::access::list(ctx)?),
-        AccessCommand::Grant { recipient } => ops::access::grant(ctx, recipient)?,
+        AccessCommand::Grant { recipient, name } => ops::access::grant(ctx, recipient, name)?,
         AccessCommand::Revoke {
             recipient,
             force,

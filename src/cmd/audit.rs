@@ -43,7 +43,8 @@ pub struct FilterArgs {
     pub key: Option<String>,
 
     /// Only events by this actor: a recipient (in full, shortened as `audit` shows it,
-    /// or its first 8 characters or more), an OS user or a host (exactly)
+    /// or its first 8 characters or more), its label (`access grant --name`), an OS
+    /// user or a host (exactly)
     #[arg(long, value_name = "WHO", value_parser = actor_parser)]
     pub actor: Option<String>,
 
@@ -74,7 +75,7 @@ fn action_parser() -> impl clap::builder::TypedValueParser<Value = Action> {
 /// `--actor`: anything but an empty string (which would match no one, silently).
 fn actor_parser(s: &str) -> std::result::Result<String, String> {
     if s.trim().is_empty() {
-        Err("an actor is a recipient, an OS user or a host; it cannot be empty".into())
+        Err("an actor is a recipient, a label, an OS user or a host; it cannot be empty".into())
     } else {
         Ok(s.to_owned())
     }

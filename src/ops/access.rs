@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::audit::Action;
+use crate::audit::{Action, Label};
 use crate::error::{Error, Result};
 use crate::input::Confirmation;
 use crate::names::{EnvName, fmt_time, fmt_time_ms};
@@ -18,6 +18,8 @@ use crate::vault::EnvDb;
 #[derive(Serialize)]
 pub struct RecipientView {
     pub recipient: String,
+    /// `access grant --name`; null when none was given.
+    pub label: Option<String>,
     pub added_at: String,
     pub added_by: Option<String>,
     pub you: bool,
@@ -38,6 +40,7 @@ impl Render for Recipients {
             .map(|v| {
                 vec![
                     format!("{}{}", v.recipient, if v.you { " (you)" } else { "" }),
+                    or_dash(v.label.clone()),
                     // Not a slice of `added_at`: a stored time out of range prints as a
                     // number, which has no 19th byte.
                     fmt_time(v.added_ms),
@@ -45,7 +48,7 @@ impl Render for Recipients {
                 ]
             })
             .collect();
-        out.table(&["RECIPIENT", "ADDED", "ADDED BY"], rows)
+        out.table(&["RECIPIENT", "LABEL", "ADDED", "ADDED BY"], rows)
     }
 }
 
@@ -60,6 +63,7 @@ pub fn list(ctx: &Context) -> Result<Recipients> {
             added_at: fmt_time_ms(r.added_at),
             added_ms: r.added_at,
             added_by: r.added_by,
+            label: r.label,
             recipient: r.recipient,
         })
         .collect();
@@ -81,6 +85,8 @@ pub enum Change {
 pub struct AccessChanged {
     pub env: EnvName,
     pub recipient: RecipientString,
+    /// The label given with `--name`.
+    pub label: Option<Label>,
     pub change: Change,
     #[serde(skip)]
     at: i64,
@@ -88,8 +94,15 @@ pub struct AccessChanged {
 
 impl Render for AccessChanged {
     fn human(&self, out: &Output) -> Result<()> {
-        let (r, env) = (self.recipient.short(), &self.env);
+        let r = match &self.label {
+            Some(l) => format!("{l} ({})", self.recipient.short()),
+            None => self.recipient.short(),
+        };
+        let env = &self.env;
         out.note(&match self.change {
+            Change::AlreadyGranted if self.label.is_some() => format!(
+                "{r} can already decrypt `{env}`; its label is unchanged (`keyward access list -e {env}` shows it)"
+            ),
             Change::AlreadyGranted => format!("{r} can already decrypt `{env}`"),
             Change::Granted => format!("granted {r} access to `{env}` at {}", fmt_time(self.at)),
             Change::Revoked => format!(
@@ -100,19 +113,23 @@ impl Render for AccessChanged {
     }
 }
 
-/// Let `recipient` decrypt the environment in use (nothing changes if it already can).
-pub fn grant(ctx: &Context, recipient: RecipientString) -> Result<AccessChanged> {
+/// Let `recipient` decrypt the environment in use, stored with `label` (nothing
+/// changes, the label included, if it already can).
+pub fn grant(
+    ctx: &Context,
+    recipient: RecipientString,
+    label: Option<Label>,
+) -> Result<AccessChanged> {
     let now = ctx.now();
     let mut db = ctx.write_env()?;
     let actor = ctx.actor()?;
     let added = db.batch(|tx| {
-        let added = tx.add_recipient(&recipient, &actor, now)?;
+        let added = tx.add_labeled_recipient(&recipient, label.as_ref(), &actor, now)?;
         if added {
-            tx.record(
+            tx.record_about(
                 &actor,
                 Action::AccessGrant,
-                None,
-                None,
+                recipient.as_str(),
                 Some(recipient.as_str()),
                 now,
             )?;
@@ -126,6 +143,7 @@ pub fn grant(ctx: &Context, recipient: RecipientString) -> Result<AccessChanged>
     Ok(AccessChanged {
         env: db.env.clone(),
         recipient,
+        label,
         change: if added {
             Change::Granted
         } else {
@@ -201,11 +219,11 @@ pub fn revoke(ctx: &Context, req: Revoke) -> Result<AccessChanged> {
     check_removable(&db, &req.recipient, &actor.recipient, req.force)?;
     db.batch(|tx| {
         tx.remove_recipient(&req.recipient)?;
-        tx.record(
+        // The reason stays the recipient: `check` reads removals from it.
+        tx.record_about(
             &actor,
             Action::AccessRevoke,
-            None,
-            None,
+            req.recipient.as_str(),
             Some(req.recipient.as_str()),
             now,
         )
@@ -215,6 +233,7 @@ pub fn revoke(ctx: &Context, req: Revoke) -> Result<AccessChanged> {
     Ok(AccessChanged {
         env: db.env.clone(),
         recipient: req.recipient,
+        label: None,
         change: Change::Revoked,
         at: now,
     })

@@ -2,6 +2,7 @@
 //! (in its journal), read, filtered, exported and verified. Reading a chain checks it:
 //! a break is an error naming the event (exit 6).
 
+use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -30,7 +31,7 @@ pub fn access_events(ctx: &Context, db: &EnvDb) -> Result<Vec<Event>> {
 pub struct EventQuery {
     pub key: Option<String>,
     /// Recipient (in full, shortened as `audit` shows it, or a prefix of 8 characters
-    /// or more), OS user or host.
+    /// or more), its label, OS user or host.
     pub actor: Option<String>,
     pub action: Option<Action>,
     pub since: Option<When>,
@@ -53,21 +54,48 @@ impl EventQuery {
 /// Both chains of every environment asked for, filtered and merged in time order.
 fn collect(ctx: &Context, q: &EventQuery) -> Result<Vec<Event>> {
     let filter = q.filter(ctx.now());
+    let dbs = open_envs_noting(ctx, q.all_envs)?;
+    let labels = labels(&dbs)?;
     let mut events = Vec::new();
-    for db in open_envs_noting(ctx, q.all_envs)? {
-        events.extend(
-            db.lifecycle_events()?
-                .into_iter()
-                .filter(|e| filter.matches(e)),
-        );
-        events.extend(
-            access_events(ctx, &db)?
-                .into_iter()
-                .filter(|e| filter.matches(e)),
-        );
+    for db in &dbs {
+        let mut read = db.lifecycle_events()?;
+        read.extend(access_events(ctx, db)?);
+        events.extend(read.into_iter().filter_map(|mut e| {
+            label(&labels, &mut e);
+            filter.matches(&e).then_some(e)
+        }));
     }
     events.sort_by(|a, b| (a.time, &a.env, a.chain, a.seq).cmp(&(b.time, &b.env, b.chain, b.seq)));
     Ok(events)
+}
+
+/// The labels of the recipients of `dbs` (`access grant --name`), by recipient. A
+/// label given in one environment names the recipient in all of them; a removed
+/// recipient's label is no longer known.
+fn labels(dbs: &[EnvDb]) -> Result<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    for db in dbs {
+        for r in db.recipients()? {
+            if let Some(l) = r.label {
+                out.entry(r.recipient).or_insert(l);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Fill in the labels of `e`'s actor and subject, when known.
+fn label(labels: &HashMap<String, String>, e: &mut Event) {
+    e.actor_label = labels.get(&e.actor.recipient).cloned();
+    e.subject_label = e.subject.as_ref().and_then(|s| labels.get(s)).cloned();
+}
+
+/// A recipient as `audit` shows it: its label if known, else shortened.
+fn who(recipient: &str, label: Option<&str>) -> String {
+    label.map_or_else(
+        || crate::recipient::short_recipient(recipient),
+        str::to_owned,
+    )
 }
 
 /// `audit`: the events, as a JSON array.
@@ -95,7 +123,12 @@ impl Render for EventLog {
                         "{}@{} ({})",
                         e.actor.os_user,
                         e.actor.host,
-                        crate::recipient::short_recipient(&e.actor.recipient)
+                        who(&e.actor.recipient, e.actor_label.as_deref())
+                    ),
+                    or_dash(
+                        e.subject
+                            .as_deref()
+                            .map(|s| who(s, e.subject_label.as_deref())),
                     ),
                     e.outcome.clone(),
                     or_dash(e.reason.clone()),
@@ -104,7 +137,7 @@ impl Render for EventLog {
             .collect();
         out.table(
             &[
-                "TIME", "ENV", "ACTION", "KEY", "VER", "ACTOR", "OUTCOME", "REASON",
+                "TIME", "ENV", "ACTION", "KEY", "VER", "ACTOR", "SUBJECT", "OUTCOME", "REASON",
             ],
             rows,
         )
@@ -164,7 +197,7 @@ pub fn export(ctx: &Context, req: Export) -> Result<()> {
     Ok(())
 }
 
-const CSV_HEADER: &str = "env,chain,seq,time,action,key,version,actor_recipient,actor_user,actor_host,actor_via,reason,outcome,prev_hash,hash";
+const CSV_HEADER: &str = "env,chain,seq,time,action,key,version,actor_recipient,actor_user,actor_host,actor_via,reason,outcome,prev_hash,hash,subject,subject_label";
 
 fn write_events(
     w: &mut dyn Write,
@@ -203,6 +236,8 @@ fn write_events(
                     e.outcome.clone(),
                     hex::encode(e.prev_hash),
                     hex::encode(e.hash),
+                    e.subject.clone().unwrap_or_default(),
+                    e.subject_label.clone().unwrap_or_default(),
                 ];
                 let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
                 w.write_all(line.join(",").as_bytes())

@@ -139,11 +139,11 @@ pub fn offboard(ctx: &Context, req: Offboard) -> Result<Offboarded> {
                         debug_assert_eq!(r.new_version, Some(v));
                     }
                     db.remove_recipient(&req.recipient)?;
-                    db.record(
+                    // The reason keeps its form: `check` reads removals from it.
+                    db.record_about(
                         &rotation.actor,
                         Action::Offboard,
-                        None,
-                        None,
+                        req.recipient.as_str(),
                         Some(&format!("{}: {}", req.recipient, req.reason)),
                         now,
                     )?;

@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use crate::audit::Actor;
+use crate::audit::{Actor, Label};
 use crate::error::Result;
 use crate::recipient::RecipientString;
 use crate::vault::store::{EnvDb, Tx};
@@ -14,20 +14,25 @@ pub struct RecipientInfo {
     pub recipient: String,
     pub added_at: i64,
     pub added_by: Option<String>,
+    /// `access grant --name`; none for recipients added without one.
+    pub label: Option<String>,
 }
 
 impl EnvDb {
     pub fn recipients(&self) -> Result<Vec<RecipientInfo>> {
         self.located((|| -> Result<Vec<RecipientInfo>> {
-            let mut stmt = self.conn.prepare(
-                "SELECT r.recipient, r.added_at, a.recipient FROM recipients r
+            // A format-1 image read without a write has no `label` column.
+            let label = if self.has_labels() { "r.label" } else { "NULL" };
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT r.recipient, r.added_at, a.recipient, {label} FROM recipients r
              LEFT JOIN actors a ON a.id = r.added_by ORDER BY r.added_at, r.recipient",
-            )?;
+            ))?;
             let rows = stmt.query_map([], |r| {
                 Ok(RecipientInfo {
                     recipient: r.get(0)?,
                     added_at: r.get(1)?,
                     added_by: r.get(2)?,
+                    label: r.get(3)?,
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -51,10 +56,22 @@ impl EnvDb {
 impl Tx<'_> {
     /// Add a recipient; returns false when it was already there.
     pub fn add_recipient(&self, r: &RecipientString, actor: &Actor, now: i64) -> Result<bool> {
+        self.add_labeled_recipient(r, None, actor, now)
+    }
+
+    /// Add a recipient with its label (`access grant --name`); returns false, and
+    /// changes nothing, when it was already there.
+    pub fn add_labeled_recipient(
+        &self,
+        r: &RecipientString,
+        label: Option<&Label>,
+        actor: &Actor,
+        now: i64,
+    ) -> Result<bool> {
         let actor_id = self.actor_id(actor)?;
         let n = self.conn.execute(
-            "INSERT OR IGNORE INTO recipients(recipient, added_at, added_by) VALUES (?1, ?2, ?3)",
-            params![r.as_str(), now, actor_id],
+            "INSERT OR IGNORE INTO recipients(recipient, added_at, added_by, label) VALUES (?1, ?2, ?3, ?4)",
+            params![r.as_str(), now, actor_id, label.map(Label::as_str)],
         )?;
         Ok(n == 1)
     }

@@ -52,6 +52,33 @@ impl Tx<'_> {
         reason: Option<&str>,
         now: i64,
     ) -> Result<()> {
+        self.record_event(actor, action, key, version, reason, None, now)
+    }
+
+    /// Record an access change (`access-grant`, `access-revoke`, `offboard`) about
+    /// `subject`, the recipient in full: stored and hashed with the event.
+    pub fn record_about(
+        &self,
+        actor: &Actor,
+        action: Action,
+        subject: &str,
+        reason: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        self.record_event(actor, action, None, None, reason, Some(subject), now)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record_event(
+        &self,
+        actor: &Actor,
+        action: Action,
+        key: Option<&str>,
+        version: Option<u32>,
+        reason: Option<&str>,
+        subject: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
         self.located((|| -> Result<()> {
         let actor_id = self.actor_id(actor)?;
         let prev: [u8; 32] = match self.chain_head.get() {
@@ -71,12 +98,12 @@ impl Tx<'_> {
                 .unwrap_or(GENESIS),
         };
         let canon = audit::canonical(&self.env, actor, action, key, version, reason, None, now);
-        let hash = audit::chain_hash(&prev, &canon.bytes());
+        let hash = audit::chain_hash(&prev, &canon.bytes_with(subject));
         self.conn
             .prepare_cached(
-                "INSERT INTO events(time, action, key, version, actor, reason, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO events(time, action, key, version, actor, reason, hash, subject) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
-            .execute(params![now, action.code(), key, version, actor_id, reason, &hash[..]])?;
+            .execute(params![now, action.code(), key, version, actor_id, reason, &hash[..], subject])?;
         self.chain_head.set(Some(hash));
         Ok(())
     })())
@@ -111,10 +138,12 @@ impl EnvDb {
     /// `Err(BrokenChain)` names the first event whose hash does not follow.
     pub fn lifecycle_events(&self) -> Result<Vec<Event>> {
         self.located((|| -> Result<Vec<Event>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT e.seq, e.time, e.action, e.key, e.version, a.recipient, a.os_user, a.host, a.via, e.reason, e.hash
+        // A format-1 image read without a write has no `subject` column.
+        let subject = if self.has_labels() { "e.subject" } else { "NULL" };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT e.seq, e.time, e.action, e.key, e.version, a.recipient, a.os_user, a.host, a.via, e.reason, e.hash, {subject}
              FROM events e LEFT JOIN actors a ON a.id = e.actor ORDER BY e.seq",
-        )?;
+        ))?;
         let mut rows = stmt.query([])?;
         let mut prev = GENESIS;
         let mut out = Vec::new();
@@ -157,7 +186,8 @@ impl EnvDb {
                 reason: r.get(9)?,
                 outcome: None,
             };
-            let hash = audit::chain_hash(&prev, &canon.bytes());
+            let subject: Option<String> = r.get(11)?;
+            let hash = audit::chain_hash(&prev, &canon.bytes_with(subject.as_deref()));
             if stored.as_slice() != hash {
                 return Err(audit::broken(
                     &self.env,
@@ -166,9 +196,10 @@ impl EnvDb {
                     "its hash does not match its content and the previous event (edited, deleted or reordered)",
                 ));
             }
-            let event = canon
+            let mut event = canon
                 .into_event(Chain::Lifecycle, seq, prev, hash)
                 .ok_or_else(|| audit::broken(&self.env, Chain::Lifecycle, seq, "unknown action"))?;
+            event.subject = subject;
             out.push(event);
             prev = hash;
             expect_seq += 1;

@@ -4,7 +4,16 @@
 //! 200 bytes per key beyond the value). Actors are stored once and referenced by id.
 
 /// The format this build writes and reads; a newer one is refused with a clear error.
-pub const FORMAT_VERSION: i64 = 1;
+/// Format 2 adds `recipients.label` and `events.subject`; a format-1 image is read
+/// as it is (those columns read as NULL) and migrated on its next write (`MIGRATE_2`).
+pub const FORMAT_VERSION: i64 = 2;
+
+/// Format 1 → 2, run inside the writer's transaction before its first change.
+pub const MIGRATE_2: &str = "
+ALTER TABLE recipients ADD COLUMN label TEXT;
+ALTER TABLE events ADD COLUMN subject TEXT;
+UPDATE meta SET v = 2 WHERE k = 'format_version';
+";
 
 /// Version status as stored. `expired` is derived from the clock, and `retiring`
 /// becomes `retired` once its `retire_at` has passed, without a write.
@@ -64,7 +73,8 @@ CREATE TABLE fingerprints(
 CREATE TABLE recipients(
   recipient TEXT PRIMARY KEY,
   added_at INTEGER NOT NULL,
-  added_by INTEGER REFERENCES actors(id)
+  added_by INTEGER REFERENCES actors(id),
+  label TEXT                      -- format 2: `access grant --name`
 ) STRICT;
 
 CREATE TABLE actors(
@@ -85,6 +95,7 @@ CREATE TABLE events(
   version INTEGER,
   actor INTEGER NOT NULL REFERENCES actors(id),
   reason TEXT,
-  hash BLOB NOT NULL
+  hash BLOB NOT NULL,
+  subject TEXT                    -- format 2: the recipient an access change is about
 ) STRICT;
 ";

@@ -40,6 +40,9 @@ pub struct EnvDb {
     pub(in crate::vault) pin: Option<Pin>,
     /// `trust`: accept the file as it is and replace the pin on commit.
     trusting: bool,
+    /// The image's stored format (`meta.format_version`): below `FORMAT_VERSION` it
+    /// lacks the newer columns until the next write migrates it.
+    format: std::cell::Cell<i64>,
 }
 
 impl std::fmt::Debug for EnvDb {
@@ -258,6 +261,7 @@ impl EnvDb {
             history: History::Unchecked,
             pin: None,
             trusting: false,
+            format: std::cell::Cell::new(FORMAT_VERSION),
         };
         db.check_meta().map_err(|e| match e {
             Error::Corrupt { detail, .. } | Error::CorruptDb { detail } => corrupt(detail),
@@ -339,9 +343,8 @@ impl EnvDb {
             .optional()
             .map_err(|e| Error::Other(format!("not a keyward database ({e})")))?;
         let version = version.ok_or_else(|| Error::Other("no format_version".into()))?;
-        // Format 1 is the first and only format: a later one is refused (upgrade
-        // keyward); an earlier one never existed. The next format adds its migration
-        // here, run on write inside the writer's transaction.
+        // A later format is refused (upgrade keyward); an earlier one is read as it is
+        // and migrated by the next write (`batch`), inside the writer's transaction.
         if version < 1 {
             return Err(Error::Other(format!("unknown format version {version}")));
         }
@@ -352,6 +355,7 @@ impl EnvDb {
                 supported: FORMAT_VERSION,
             });
         }
+        self.format.set(version);
         let inside: String = self
             .conn
             .query_row("SELECT v FROM meta WHERE k = 'env'", [], |r| r.get(0))
@@ -396,6 +400,7 @@ impl EnvDb {
             history: History::Fresh,
             pin: None,
             trusting: false,
+            format: std::cell::Cell::new(FORMAT_VERSION),
         };
         db.batch(fill)?;
         db.commit()
@@ -412,18 +417,40 @@ impl EnvDb {
             ));
         }
         self.conn.execute_batch("BEGIN")?;
-        match f(&Tx { db: self }) {
+        let stored = self.format.get();
+        let changed = self.migrate().and_then(|()| f(&Tx { db: self }));
+        match changed {
             Ok(out) => {
                 self.conn.execute_batch("COMMIT")?;
                 Ok(out)
             }
             Err(e) => {
                 let _ = self.conn.execute_batch("ROLLBACK");
+                self.format.set(stored);
                 self.chain_head.set(None);
                 self.actor_cache.replace(None);
                 Err(e)
             }
         }
+    }
+
+    /// Bring a format-1 image to the current format (inside `batch`'s transaction).
+    fn migrate(&self) -> Result<()> {
+        if self.format.get() < 2 {
+            self.located(
+                self.conn
+                    .execute_batch(schema::MIGRATE_2)
+                    .map_err(Into::into),
+            )?;
+            self.format.set(2);
+        }
+        Ok(())
+    }
+
+    /// Whether the image has format 2's columns (`recipients.label`, `events.subject`);
+    /// a format-1 image read without a write has not.
+    pub(in crate::vault) fn has_labels(&self) -> bool {
+        self.format.get() >= 2
     }
 
     /// Encrypt the database to the environment's recipients and replace the file

@@ -271,16 +271,29 @@ fn a_passphrase_identity_without_an_agent_offers_nothing_and_asks_nothing() {
     c.env("PATH", path_with_keyward())
         .env_remove("KEYWARD_PASSPHRASE")
         .env_remove("KEYWARD_PASSPHRASE_FILE");
-    let out = std::process::Command::new("python3")
-        .envs(c.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
-        .current_dir(kw.dir.path())
-        .arg(&driver)
-        .args(["bash", "-c", &script])
-        .output()
-        .unwrap();
-    let shown = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "asked or hung: {shown}");
-    assert_eq!(shown.trim(), "", "nothing offered, nothing said");
+    let bin = env!("CARGO_BIN_EXE_keyward");
+    // the script (which gives keyward no terminal stdin), and keyward itself with the
+    // terminal as its stdin, so the refusal to prompt is keyward's own
+    let runs: [&[&str]; 2] = [
+        &["bash", "-c", &script],
+        &[bin, "completions", "--list", "keys"],
+    ];
+    for argv in runs {
+        let out = std::process::Command::new("python3")
+            .envs(c.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+            .current_dir(kw.dir.path())
+            .arg(&driver)
+            .args(argv)
+            .output()
+            .unwrap();
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "asked or hung: {argv:?} {shown}"
+        );
+        assert_eq!(shown.trim(), "", "nothing offered, nothing said: {argv:?}");
+    }
     // even with a passphrase in the environment (an scrypt unlock per TAB is too slow)
     kw.cmd(["completions", "--list", "keys"])
         .env("KEYWARD_PASSPHRASE", PASS)

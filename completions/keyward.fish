@@ -441,8 +441,6 @@ complete -c keyward -n "__fish_keyward_using_subcommand scan" -l staged -d 'Scan
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
-envs\t'Environments in the vault (file names only: needs no identity)'
-recipients\t'Recipients of the environment'"
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
@@ -492,6 +490,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_su
 # Key names, environments and recipients, from `keyward completions --list`: nothing
 # when the identity would need a passphrase (never a prompt).
 function __fish_keyward_dynamic
+    set -l what $argv[1] # argparse replaces argv
     set -l cmd (commandline -opc)
     set -e cmd[1]
     argparse -i (__fish_keyward_global_optspecs) -- $cmd 2>/dev/null
@@ -499,7 +498,7 @@ function __fish_keyward_dynamic
     set -q _flag_env[1]; and set -a fwd --env $_flag_env[-1]
     set -q _flag_vault[1]; and set -a fwd --vault $_flag_vault[-1]
     set -q _flag_identity[1]; and set -a fwd --identity $_flag_identity[-1]
-    command keyward completions --list $argv[1] $fwd </dev/null 2>/dev/null
+    command keyward completions --list $what $fwd </dev/null 2>/dev/null
 end
 complete -c keyward -n "__fish_keyward_using_subcommand get show rotate revoke rename delete" -f -a "(__fish_keyward_dynamic keys)"
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -f -a "(__fish_keyward_dynamic recipients)"

@@ -126,7 +126,7 @@ fn bash_completes_environments_and_recipients_and_still_flags_and_subcommands() 
     let me = kw.my_recipient();
     assert_eq!(
         complete(&kw, &["keyward", "access", "revoke", ""]),
-        [me.clone()]
+        std::slice::from_ref(&me)
     );
     assert_eq!(
         complete(&kw, &["keyward", "access", "revoke", "-e", "prod", ""]),

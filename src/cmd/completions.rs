@@ -110,7 +110,17 @@ fn hide_list(text: &str) -> String {
             continue;
         }
         if line.contains("For completion scripts: print the candidates") {
-            continue; // elvish, PowerShell
+            // elvish, PowerShell; fish's `-a "…` runs on to the line closing it
+            if line.contains(" -l list ") {
+                let mut l = line;
+                while !l.trim_end().ends_with('"') {
+                    match lines.next() {
+                        Some(next) => l = next,
+                        None => break,
+                    }
+                }
+            }
+            continue;
         }
         if line.trim() == "--list)" {
             // bash: `--list)`, its COMPREPLY, `return 0`, `;;`
@@ -129,15 +139,27 @@ fn hide_list(text: &str) -> String {
 fn mark_dynamic(mut cmd: Command) -> Command {
     cmd = cmd.mut_arg("env", |a| a.value_hint(ValueHint::Url));
     for (sub, arg) in KEY_ARGS {
-        cmd = cmd.mut_subcommand(sub, |c| {
-            c.mut_arg(arg, |a| a.value_hint(ValueHint::Username))
-        });
+        cmd = cmd.mut_subcommand(sub, |c| hint_positional(c, arg, ValueHint::Username));
     }
     cmd.mut_subcommand("access", |c| {
         c.mut_subcommand("revoke", |r| {
-            r.mut_arg("recipient", |a| a.value_hint(ValueHint::Hostname))
+            hint_positional(r, "recipient", ValueHint::Hostname)
         })
     })
+}
+
+/// `mut_arg` moves the argument to the end: move the positionals after it there too,
+/// so they keep their order (`rename OLD NEW`).
+fn hint_positional(cmd: Command, id: &str, hint: ValueHint) -> Command {
+    let ids: Vec<String> = cmd
+        .get_positionals()
+        .map(|a| a.get_id().to_string())
+        .collect();
+    let mut cmd = cmd.mut_arg(id, |a| a.value_hint(hint));
+    for later in ids.iter().skip_while(|i| *i != id).skip(1) {
+        cmd = cmd.mut_arg(later, |a| a);
+    }
+    cmd
 }
 
 fn zsh(text: &str) -> String {
@@ -153,17 +175,21 @@ fn zsh(text: &str) -> String {
 const ZSH_DYNAMIC: &str = r#"
 # Key names, environments and recipients, from `keyward completions --list`: nothing
 # when the identity would need a passphrase (never a prompt).
+# `_arguments` calls it with its `compadd` options first: what to list comes last.
 _keyward_dynamic() {
-    local -a fwd cands
+    local what=${@[-1]}
+    local -a all fwd cands
     local i
-    for (( i = 2; i < CURRENT; i++ )); do
-        case ${words[i]} in
-            -e|--env|--vault|-i|--identity) (( i + 1 < CURRENT )) && fwd+=(${words[i]} ${words[i+1]}) ;;
-            --env=*|--vault=*|--identity=*) fwd+=(${words[i]}) ;;
+    # the whole line up to the cursor (`words` lacks what precedes the subcommand)
+    all=(${(z)LBUFFER})
+    for (( i = 2; i <= $#all; i++ )); do
+        case ${all[i]} in
+            -e|--env|--vault|-i|--identity) (( i < $#all )) && fwd+=(${all[i]} ${(Q)all[i+1]}) ;;
+            --env=*|--vault=*|--identity=*) fwd+=(${(Q)all[i]}) ;;
         esac
     done
-    cands=(${(f)"$(command keyward completions --list $1 $fwd </dev/null 2>/dev/null)"})
-    compadd -a cands
+    cands=(${(f)"$(command keyward completions --list $what $fwd </dev/null 2>/dev/null)"})
+    compadd "${@[1,-2]}" -a cands
 }
 "#;
 
@@ -188,6 +214,7 @@ const FISH_DYNAMIC: &str = r#"
 # Key names, environments and recipients, from `keyward completions --list`: nothing
 # when the identity would need a passphrase (never a prompt).
 function __fish_keyward_dynamic
+    set -l what $argv[1] # argparse replaces argv
     set -l cmd (commandline -opc)
     set -e cmd[1]
     argparse -i (__fish_keyward_global_optspecs) -- $cmd 2>/dev/null
@@ -195,7 +222,7 @@ function __fish_keyward_dynamic
     set -q _flag_env[1]; and set -a fwd --env $_flag_env[-1]
     set -q _flag_vault[1]; and set -a fwd --vault $_flag_vault[-1]
     set -q _flag_identity[1]; and set -a fwd --identity $_flag_identity[-1]
-    command keyward completions --list $argv[1] $fwd </dev/null 2>/dev/null
+    command keyward completions --list $what $fwd </dev/null 2>/dev/null
 end
 "#;
 

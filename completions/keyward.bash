@@ -1,4 +1,4 @@
-_keyward() {
+_keyward_clap() {
     local i cur prev opts cmd
     COMPREPLY=()
     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -2733,6 +2733,68 @@ _keyward() {
             return 0
             ;;
     esac
+}
+
+# Key names, environments and recipients, from `keyward completions --list`: nothing
+# when the identity would need a passphrase (never a prompt). Everything else goes to
+# the static completion above.
+_keyward() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" prev="" word sub="" sub2="" what="" i
+    local valued=" --vault -i --identity -e --env " skip=0 npos=0
+    local -a fwd=()
+    (( COMP_CWORD > 0 )) && prev="${COMP_WORDS[COMP_CWORD-1]}"
+    for (( i = 1; i < COMP_CWORD; i++ )); do
+        word="${COMP_WORDS[i]}"
+        if (( skip > 0 )); then
+            skip=$((skip - 1))
+            continue
+        fi
+        if [[ "$word" == -* ]]; then
+            if [[ "$valued" == *" $word "* ]]; then
+                # bash splits `--env=prod` into `--env`, `=`, `prod`
+                local at=$((i + 1))
+                [[ "${COMP_WORDS[at]}" == "=" ]] && at=$((at + 1))
+                skip=$((at - i))
+                if (( at < COMP_CWORD )); then
+                    case "$word" in
+                        -e|--env|--vault|-i|--identity) fwd+=("$word" "${COMP_WORDS[at]}") ;;
+                    esac
+                fi
+            fi
+            continue
+        fi
+        if [[ -z "$sub" ]]; then
+            sub="$word"
+            case "$sub" in
+                    get) valued=" --version --vault -i --identity -e --env " ;;
+                    show) valued=" --vault -i --identity -e --env " ;;
+                    rotate) valued=" --older-than --grace --reason --scope --expires --rotate-every --note --vault -i --identity -e --env " ;;
+                    revoke) valued=" --version --reason --vault -i --identity -e --env " ;;
+                    rename) valued=" --vault -i --identity -e --env " ;;
+                    delete) valued=" --reason --vault -i --identity -e --env " ;;
+            esac
+        elif [[ "$sub" == access && -z "$sub2" ]]; then
+            sub2="$word"
+            [[ "$sub2" == revoke ]] && valued=" --vault -i --identity -e --env "
+        else
+            npos=$((npos + 1))
+        fi
+    done
+    if [[ "$prev" == -e || "$prev" == --env ]] \
+        || [[ "$prev" == "=" && "${COMP_WORDS[COMP_CWORD-2]}" == --env ]]; then
+        what=envs
+    elif [[ "$cur" != -* && "$prev" != "=" && "$valued" != *" $prev "* && $npos -eq 0 ]]; then
+        case "$sub" in
+            get|show|rotate|revoke|rename|delete) what=keys ;;
+            access) [[ "$sub2" == revoke ]] && what=recipients ;;
+        esac
+    fi
+    if [[ -n "$what" ]]; then
+        local IFS=$'\n'
+        COMPREPLY=( $(compgen -W "$(command "${COMP_WORDS[0]}" completions --list "$what" "${fwd[@]}" </dev/null 2>/dev/null)" -- "$cur") )
+        return 0
+    fi
+    _keyward_clap "${COMP_WORDS[0]}" "$cur" "$prev"
 }
 
 if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then

@@ -26,7 +26,7 @@ end
 
 complete -c keyward -n "__fish_keyward_needs_command" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_needs_command" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_needs_command" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_needs_command" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_needs_command" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_needs_command" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -62,13 +62,13 @@ complete -c keyward -n "__fish_keyward_using_subcommand init" -l envs -d 'Enviro
 complete -c keyward -n "__fish_keyward_using_subcommand init" -l recipient -d 'Another recipient for every environment (repeatable): `age1…` or an SSH public key' -r
 complete -c keyward -n "__fish_keyward_using_subcommand init" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand init" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand init" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand init" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand init" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand init" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s h -l help -d 'Print help'
@@ -78,14 +78,14 @@ complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l out -d 'Where to write the identity' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l passphrase -d 'Protect it with a passphrase (default FILE: your default identity)'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
@@ -95,19 +95,19 @@ complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_see
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -l for -d 'How long the agent may stay unused before it ends' -r
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand lock" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand lock" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -s h -l help -d 'Print help'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s h -l help -d 'Print help'
@@ -116,14 +116,14 @@ complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l recipient -d 'Another recipient (repeatable): `age1…` or an SSH public key' -r
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
@@ -142,7 +142,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand generate" -l rotate-ever
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -l note -d 'A free-form note (never put a secret here: notes are not encrypted separately)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand generate" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand generate" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -152,14 +152,14 @@ complete -c keyward -n "__fish_keyward_using_subcommand set" -l rotate-every -d 
 complete -c keyward -n "__fish_keyward_using_subcommand set" -l note -d 'A free-form note (never put a secret here: notes are not encrypted separately)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand set" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand set" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand set" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand set" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand set" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand set" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand get" -l version -d 'A specific version (it must still be active)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand get" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand get" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand get" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand get" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand get" -s n -l no-newline -d 'Print no trailing newline'
 complete -c keyward -n "__fish_keyward_using_subcommand get" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand get" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -170,14 +170,14 @@ expired\t''
 all\t''"
 complete -c keyward -n "__fish_keyward_using_subcommand list" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand list" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand list" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand list" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand list" -l all-envs -d 'Every environment the identity can open (the others are named on stderr)'
 complete -c keyward -n "__fish_keyward_using_subcommand list" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand list" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand list" -s h -l help -d 'Print help'
 complete -c keyward -n "__fish_keyward_using_subcommand show" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand show" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand show" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand show" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand show" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand show" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand show" -s h -l help -d 'Print help'
@@ -190,7 +190,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l rotate-every 
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l note -d 'A free-form note (never put a secret here: notes are not encrypted separately)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l all -d 'Rotate every key in the environment (one commit)'
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l due -d 'With --all: only keys past their --rotate-every period'
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l yes -d 'With --all: do not ask (required without a terminal)'
@@ -201,28 +201,28 @@ complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l version -d 'R
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l reason -d 'Why (required; recorded in the audit trail)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l yes -d 'Do not ask (required without a terminal)'
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand rename" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand rename" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand rename" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand rename" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand rename" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand rename" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand rename" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -l reason -d 'Why (required; recorded in the audit trail)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand delete" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand delete" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -l yes -d 'Do not ask (required without a terminal)'
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand verify" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand verify" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand verify" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand verify" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand verify" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand verify" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -230,7 +230,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand check" -l within -d 'Rep
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l unused-for -d 'Report keys not read (get, run, export) for DUR' -r
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand check" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand check" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand check" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l all-envs -d 'Every environment the identity can open'
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l skip-unreadable -d 'With --all-envs: do not fail (exit 5) because some environments cannot be opened'
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l json -d 'Print data as JSON'
@@ -240,7 +240,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand run" -l only -d 'Only th
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l allow-name -d 'Inject this key even though its name changes how programs load (PATH, LD_*, ...); repeatable' -r
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand run" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand run" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand run" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l pristine -d 'Give the child only the keys plus PATH, HOME, USER, LANG and TERM'
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l redact -d 'Filter injected values out of the child\'s output, even on a terminal'
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l no-redact -d 'Never filter the child\'s output'
@@ -255,7 +255,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand export" -l only -d 'Only
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l allow-name -d 'Export this key even though its name changes how programs load (PATH, LD_*, ...); repeatable' -r
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand export" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand export" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand export" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand export" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -263,7 +263,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand import" -l format -d 'In
 json\t''"
 complete -c keyward -n "__fish_keyward_using_subcommand import" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand import" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand import" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand import" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand import" -l overwrite -d 'Add a new version to keys that already exist'
 complete -c keyward -n "__fish_keyward_using_subcommand import" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand import" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -293,7 +293,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_se
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l limit -d 'Show only the newest N events' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l all-envs -d 'Every environment the identity can open'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -329,7 +329,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_s
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l until -d 'Only events at or before WHEN' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l force -d 'Replace an existing --out FILE (never a symbolic link)'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l all-envs -d 'Every environment the identity can open'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l json -d 'Print data as JSON'
@@ -338,7 +338,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_s
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l pin -d 'With --git: require this chain head (from `audit verify`, 64 hex digits) to be in the chain of some environment where REVS ends' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l all-envs -d 'Every environment the identity can open'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l git -d 'Check the vault\'s history in the git repository around it, instead of the files as they are now'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l skip-unreadable -d 'With --all-envs or --git: exit 0 even if some environments could not be opened (they are still named)'
@@ -350,7 +350,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_s
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -360,20 +360,20 @@ complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_s
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l name -d 'A label for the recipient (1-64 printable characters), shown in `access list` and `audit`, and matched by `audit --actor`' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s h -l help -d 'Print help'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -l force -d 'Allow removing your own identity (you will lose access)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -l yes -d 'Do not ask (required without a terminal)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -l json -d 'Print data as JSON'
@@ -387,7 +387,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l reason -d '
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l grace -d 'Let old versions pass `verify` for DUR (default: revoked at once)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l dry-run -d 'Show the plan and change nothing'
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l skip-unreadable -d 'Go ahead although some environments cannot be opened (they are still named)'
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l yes -d 'Do not ask (required without a terminal, unless --dry-run)'
@@ -397,14 +397,14 @@ complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s h -l help -
 complete -c keyward -n "__fish_keyward_using_subcommand trust" -l reason -d 'Why (required; recorded in the audit trail)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand trust" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand trust" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand trust" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand trust" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand trust" -l yes -d 'Do not ask (needed without a terminal)'
 complete -c keyward -n "__fish_keyward_using_subcommand trust" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand trust" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand trust" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -414,19 +414,19 @@ complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen
 complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help'
@@ -436,7 +436,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_sub
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand scan" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand scan" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -l no-ignore -d 'Scan files that .gitignore and .ignore exclude'
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -l staged -d 'Scan what is staged for the next commit in the git repository here'
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -l json -d 'Print data as JSON'
@@ -444,7 +444,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand scan" -s q -l quiet -d '
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
-complete -c keyward -n "__fish_keyward_using_subcommand completions" -s e -l env -d 'Environment to act on [default: dev]' -r
+complete -c keyward -n "__fish_keyward_using_subcommand completions" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -487,3 +487,19 @@ complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_su
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from git" -f -a "setup" -d 'Write the vault\'s git attributes and ignores, and this clone\'s diff and merge config'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from git" -f -a "textconv" -d 'Print an env file\'s keys, versions, recipients and events, never a value (what git shows in diffs)'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from git" -f -a "merge" -d 'Merge driver for env files (not supported yet: leaves OURS as it is, so git reports a conflict)'
+
+# Key names, environments and recipients, from `keyward completions --list`: nothing
+# when the identity would need a passphrase (never a prompt).
+function __fish_keyward_dynamic
+    set -l what $argv[1] # argparse replaces argv
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -i (__fish_keyward_global_optspecs) -- $cmd 2>/dev/null
+    set -l fwd
+    set -q _flag_env[1]; and set -a fwd --env $_flag_env[-1]
+    set -q _flag_vault[1]; and set -a fwd --vault $_flag_vault[-1]
+    set -q _flag_identity[1]; and set -a fwd --identity $_flag_identity[-1]
+    command keyward completions --list $what $fwd </dev/null 2>/dev/null
+end
+complete -c keyward -n "__fish_keyward_using_subcommand get show rotate revoke rename delete" -f -a "(__fish_keyward_dynamic keys)"
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -f -a "(__fish_keyward_dynamic recipients)"

@@ -7,6 +7,7 @@ mod agent;
 mod audit;
 mod core;
 mod daily_audit;
+mod daily_complete;
 mod daily_confirm;
 mod daily_labels;
 mod daily_obligations;

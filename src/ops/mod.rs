@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit;
 pub mod check;
+pub mod complete;
 pub mod context;
 pub mod create;
 pub mod export;

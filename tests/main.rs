@@ -11,6 +11,7 @@ mod daily_confirm;
 mod daily_obligations;
 mod daily_rename;
 mod daily_small;
+mod daily_style;
 mod errors;
 mod export_import;
 mod fixture;

@@ -19,8 +19,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
     var completions = [
         &'keyward'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -62,8 +62,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --envs 'Environments to create, comma-separated'
             cand --recipient 'Another recipient for every environment (repeatable): `age1…` or an SSH public key'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -74,8 +74,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;identity'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -90,8 +90,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;identity;new'= {
             cand --out 'Where to write the identity'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --passphrase 'Protect it with a passphrase (default FILE: your default identity)'
@@ -103,8 +103,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;identity;show'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -127,8 +127,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;unlock'= {
             cand --for 'How long the agent may stay unused before it ends'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -139,8 +139,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;lock'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -151,8 +151,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;env'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -166,8 +166,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;env;list'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -179,8 +179,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;env;add'= {
             cand --recipient 'Another recipient (repeatable): `age1…` or an SSH public key'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -209,8 +209,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --rotate-every 'How often the key should be rotated (`check` and `rotate --all --due` use it)'
             cand --note 'A free-form note (never put a secret here: notes are not encrypted separately)'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -225,8 +225,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --rotate-every 'How often the key should be rotated (`check` and `rotate --all --due` use it)'
             cand --note 'A free-form note (never put a secret here: notes are not encrypted separately)'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -238,8 +238,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;get'= {
             cand --version 'A specific version (it must still be active)'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand -n 'Print no trailing newline'
@@ -253,8 +253,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;list'= {
             cand --status 'Which keys to show, by the status of their newest version'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --all-envs 'Every environment the identity can open (the others are named on stderr)'
@@ -266,8 +266,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;show'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -285,8 +285,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --rotate-every 'How often the key should be rotated (`check` and `rotate --all --due` use it)'
             cand --note 'A free-form note (never put a secret here: notes are not encrypted separately)'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --all 'Rotate every key in the environment (one commit)'
@@ -302,8 +302,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --version 'Revoke only this version'
             cand --reason 'Why (required; recorded in the audit trail)'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --yes 'Do not ask (required without a terminal)'
@@ -315,8 +315,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;rename'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -328,8 +328,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;delete'= {
             cand --reason 'Why (required; recorded in the audit trail)'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --yes 'Do not ask (required without a terminal)'
@@ -341,8 +341,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;verify'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -355,8 +355,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --within 'Report keys expiring within DUR'
             cand --unused-for 'Report keys not read (get, run, export) for DUR'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --all-envs 'Every environment the identity can open'
@@ -371,8 +371,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --only 'Only these keys (comma-separated); each must be usable'
             cand --allow-name 'Inject this key even though its name changes how programs load (PATH, LD_*, ...); repeatable'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --pristine 'Give the child only the keys plus PATH, HOME, USER, LANG and TERM'
@@ -390,8 +390,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --only 'Only these keys (comma-separated); each must be usable'
             cand --allow-name 'Export this key even though its name changes how programs load (PATH, LD_*, ...); repeatable'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -403,8 +403,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;import'= {
             cand --format 'Input format'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --overwrite 'Add a new version to keys that already exist'
@@ -422,8 +422,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --until 'Only events at or before WHEN'
             cand --limit 'Show only the newest N events'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --all-envs 'Every environment the identity can open'
@@ -445,8 +445,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --since 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)'
             cand --until 'Only events at or before WHEN'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --force 'Replace an existing --out FILE (never a symbolic link)'
@@ -460,8 +460,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;audit;verify'= {
             cand --pin 'With --git: require this chain head (from `audit verify`, 64 hex digits) to be in the chain of some environment where REVS ends'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --all-envs 'Every environment the identity can open'
@@ -486,8 +486,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;access'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -502,8 +502,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;access;list'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -515,8 +515,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;access;grant'= {
             cand --name 'A label for the recipient (1-64 printable characters), shown in `access list` and `audit`, and matched by `audit --actor`'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -527,8 +527,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;access;revoke'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --force 'Allow removing your own identity (you will lose access)'
@@ -557,8 +557,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --reason 'Why (required; recorded in the audit trail)'
             cand --grace 'Let old versions pass `verify` for DUR (default: revoked at once)'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --dry-run 'Show the plan and change nothing'
@@ -573,8 +573,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;trust'= {
             cand --reason 'Why (required; recorded in the audit trail)'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --yes 'Do not ask (needed without a terminal)'
@@ -586,8 +586,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;git'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -602,8 +602,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;git;setup'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -614,8 +614,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;git;textconv'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -626,8 +626,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;git;merge'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'
@@ -652,8 +652,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;scan'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --no-ignore 'Scan files that .gitignore and .ignore exclude'
@@ -666,8 +666,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;completions'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
-            cand -i 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
-            cand --identity 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --json 'Print data as JSON'

@@ -25,7 +25,7 @@ function __fish_keyward_using_subcommand
 end
 
 complete -c keyward -n "__fish_keyward_needs_command" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_needs_command" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_needs_command" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_needs_command" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_needs_command" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_needs_command" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -61,13 +61,13 @@ complete -c keyward -n "__fish_keyward_needs_command" -f -a "help" -d 'Print thi
 complete -c keyward -n "__fish_keyward_using_subcommand init" -l envs -d 'Environments to create, comma-separated' -r
 complete -c keyward -n "__fish_keyward_using_subcommand init" -l recipient -d 'Another recipient for every environment (repeatable): `age1…` or an SSH public key' -r
 complete -c keyward -n "__fish_keyward_using_subcommand init" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand init" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand init" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand init" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand init" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand init" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -77,14 +77,14 @@ complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l out -d 'Where to write the identity' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l passphrase -d 'Protect it with a passphrase (default FILE: your default identity)'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -94,19 +94,19 @@ complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_see
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -l for -d 'How long the agent may stay unused before it ends' -r
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand lock" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand lock" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -s h -l help -d 'Print help'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -115,14 +115,14 @@ complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -f -a "add" -d 'Create an environment encrypted to the identity in use plus each --recipient'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l recipient -d 'Another recipient (repeatable): `age1…` or an SSH public key' -r
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -141,7 +141,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand generate" -l expires -d 
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -l rotate-every -d 'How often the key should be rotated (`check` and `rotate --all --due` use it)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -l note -d 'A free-form note (never put a secret here: notes are not encrypted separately)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand generate" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand generate" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -151,14 +151,14 @@ complete -c keyward -n "__fish_keyward_using_subcommand set" -l expires -d 'When
 complete -c keyward -n "__fish_keyward_using_subcommand set" -l rotate-every -d 'How often the key should be rotated (`check` and `rotate --all --due` use it)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand set" -l note -d 'A free-form note (never put a secret here: notes are not encrypted separately)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand set" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand set" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand set" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand set" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand set" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand set" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand get" -l version -d 'A specific version (it must still be active)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand get" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand get" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand get" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand get" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand get" -s n -l no-newline -d 'Print no trailing newline'
 complete -c keyward -n "__fish_keyward_using_subcommand get" -l json -d 'Print data as JSON'
@@ -169,14 +169,14 @@ revoked\t''
 expired\t''
 all\t''"
 complete -c keyward -n "__fish_keyward_using_subcommand list" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand list" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand list" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand list" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand list" -l all-envs -d 'Every environment the identity can open (the others are named on stderr)'
 complete -c keyward -n "__fish_keyward_using_subcommand list" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand list" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand list" -s h -l help -d 'Print help'
 complete -c keyward -n "__fish_keyward_using_subcommand show" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand show" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand show" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand show" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand show" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand show" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -189,7 +189,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l expires -d 'W
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l rotate-every -d 'How often the key should be rotated (`check` and `rotate --all --due` use it)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l note -d 'A free-form note (never put a secret here: notes are not encrypted separately)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l all -d 'Rotate every key in the environment (one commit)'
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l due -d 'With --all: only keys past their --rotate-every period'
@@ -200,28 +200,28 @@ complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s h -l help -d 
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l version -d 'Revoke only this version' -r
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l reason -d 'Why (required; recorded in the audit trail)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l yes -d 'Do not ask (required without a terminal)'
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand rename" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand rename" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand rename" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand rename" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand rename" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand rename" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand rename" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -l reason -d 'Why (required; recorded in the audit trail)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand delete" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand delete" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -l yes -d 'Do not ask (required without a terminal)'
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand verify" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand verify" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand verify" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand verify" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand verify" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand verify" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -229,7 +229,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand verify" -s h -l help -d 
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l within -d 'Report keys expiring within DUR' -r
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l unused-for -d 'Report keys not read (get, run, export) for DUR' -r
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand check" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand check" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand check" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l all-envs -d 'Every environment the identity can open'
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l skip-unreadable -d 'With --all-envs: do not fail (exit 5) because some environments cannot be opened'
@@ -239,7 +239,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand check" -s h -l help -d '
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l only -d 'Only these keys (comma-separated); each must be usable' -r
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l allow-name -d 'Inject this key even though its name changes how programs load (PATH, LD_*, ...); repeatable' -r
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand run" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand run" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand run" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l pristine -d 'Give the child only the keys plus PATH, HOME, USER, LANG and TERM'
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l redact -d 'Filter injected values out of the child\'s output, even on a terminal'
@@ -254,7 +254,7 @@ shell\t''"
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l only -d 'Only these keys (comma-separated); each must be usable' -r
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l allow-name -d 'Export this key even though its name changes how programs load (PATH, LD_*, ...); repeatable' -r
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand export" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand export" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand export" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand export" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -262,7 +262,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand export" -s h -l help -d 
 complete -c keyward -n "__fish_keyward_using_subcommand import" -l format -d 'Input format' -r -f -a "dotenv\t''
 json\t''"
 complete -c keyward -n "__fish_keyward_using_subcommand import" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand import" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand import" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand import" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand import" -l overwrite -d 'Add a new version to keys that already exist'
 complete -c keyward -n "__fish_keyward_using_subcommand import" -l json -d 'Print data as JSON'
@@ -292,7 +292,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_se
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l until -d 'Only events at or before WHEN' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l limit -d 'Show only the newest N events' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l all-envs -d 'Every environment the identity can open'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l json -d 'Print data as JSON'
@@ -328,7 +328,7 @@ delete\t''"
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l since -d 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l until -d 'Only events at or before WHEN' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l force -d 'Replace an existing --out FILE (never a symbolic link)'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l all-envs -d 'Every environment the identity can open'
@@ -337,7 +337,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_s
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l pin -d 'With --git: require this chain head (from `audit verify`, 64 hex digits) to be in the chain of some environment where REVS ends' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l all-envs -d 'Every environment the identity can open'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l git -d 'Check the vault\'s history in the git repository around it, instead of the files as they are now'
@@ -349,7 +349,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_s
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check every hash chain; print each chain\'s head hash; exit 6 if anything was changed'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -359,20 +359,20 @@ complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_s
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -f -a "revoke" -d 'Stop a recipient from decrypting future versions of the environment'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l name -d 'A label for the recipient (1-64 printable characters), shown in `access list` and `audit`, and matched by `audit --actor`' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s h -l help -d 'Print help'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -l force -d 'Allow removing your own identity (you will lose access)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -l yes -d 'Do not ask (required without a terminal)'
@@ -386,7 +386,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l reason -d 'Why (required; recorded in the audit trail)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l grace -d 'Let old versions pass `verify` for DUR (default: revoked at once)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l dry-run -d 'Show the plan and change nothing'
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l skip-unreadable -d 'Go ahead although some environments cannot be opened (they are still named)'
@@ -396,14 +396,14 @@ complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s q -l quiet 
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand trust" -l reason -d 'Why (required; recorded in the audit trail)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand trust" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand trust" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand trust" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand trust" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand trust" -l yes -d 'Do not ask (needed without a terminal)'
 complete -c keyward -n "__fish_keyward_using_subcommand trust" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand trust" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand trust" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -413,19 +413,19 @@ complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen
 complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -f -a "merge" -d 'Merge driver for env files (not supported yet: leaves OURS as it is, so git reports a conflict)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -435,7 +435,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_sub
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Merge driver for env files (not supported yet: leaves OURS as it is, so git reports a conflict)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand scan" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand scan" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -l no-ignore -d 'Scan files that .gitignore and .ignore exclude'
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -l staged -d 'Scan what is staged for the next commit in the git repository here'
@@ -443,7 +443,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand scan" -l json -d 'Print 
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand completions" -s i -l identity -d 'Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…' -r
+complete -c keyward -n "__fish_keyward_using_subcommand completions" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'

@@ -31,7 +31,7 @@ pub struct Cli {
     )]
     pub vault: Option<PathBuf>,
 
-    /// Identity: a file (plain or passphrase-protected age identity, or SSH private key) or a literal AGE-SECRET-KEY-1…
+    /// Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead
     #[arg(
         short = 'i',
         long,

@@ -14,7 +14,7 @@ use std::io::{self, IsTerminal, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{Color, ContentArrangement, Table, presets};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -103,16 +103,58 @@ impl Output {
         let _ = writeln!(io::stderr(), "warning: {}", escape_lines(s));
     }
 
+    /// A status (`revoked`, `retiring`, a `check` problem) as a table cell or line
+    /// part, highlighted on a terminal by how urgent it is (see [`Tone::of`]). The text
+    /// is escaped like any other; the colour is added after, by [`Output::table`] and
+    /// [`Output::styled_line`], and only when `color` (stdout a terminal, no `NO_COLOR`,
+    /// not `--json`).
+    pub fn status(&self, s: &str) -> Cell {
+        Cell {
+            text: s.to_owned(),
+            tone: Tone::of(s),
+        }
+    }
+
+    /// One line on stdout made of parts, each escaped, coloured by its tone on a
+    /// terminal (`status:       revoked`, with `revoked` in red).
+    pub fn styled_line(&self, parts: &[Cell]) -> Result<()> {
+        let mut line = String::new();
+        for p in parts {
+            line.push_str(&self.paint(&escape(&p.text), p.tone));
+        }
+        let mut out = io::stdout().lock();
+        out.write_all(line.as_bytes())
+            .and_then(|_| out.write_all(b"\n"))
+            .and_then(|_| out.flush())
+            .map_err(stdout_error)
+    }
+
+    /// Already escaped text wrapped in the SGR colour of `tone` when colour is on.
+    fn paint(&self, escaped: &str, tone: Tone) -> String {
+        match (self.color && !self.json, tone.ansi()) {
+            (true, Some(code)) => format!("\x1b[{code}m{escaped}\x1b[0m"),
+            _ => escaped.to_owned(),
+        }
+    }
+
     /// A table on stdout: boxed on a terminal, plain aligned columns otherwise (cheap
-    /// enough for the 10,000-row result of a batch rotation in a CI log).
-    pub fn table(&self, header: &[&str], rows: Vec<Vec<String>>) -> Result<()> {
-        let rows: Vec<Vec<String>> = rows
+    /// enough for the 10,000-row result of a batch rotation in a CI log). Cells are
+    /// strings or [`Output::status`] cells; only the latter are coloured, and only on a
+    /// terminal.
+    pub fn table<C: Into<Cell>>(&self, header: &[&str], rows: Vec<Vec<C>>) -> Result<()> {
+        let rows: Vec<Vec<Cell>> = rows
             .into_iter()
             .map(|r| {
                 r.into_iter()
-                    .map(|c| match escape(&c) {
-                        Cow::Borrowed(_) => c,
-                        Cow::Owned(e) => e,
+                    .map(|c| {
+                        let c: Cell = c.into();
+                        Cell {
+                            text: match escape(&c.text) {
+                                Cow::Borrowed(_) => c.text,
+                                Cow::Owned(e) => e,
+                            },
+                            tone: c.tone,
+                        }
                     })
                     .collect()
             })
@@ -122,13 +164,25 @@ impl Output {
             let mut t = Table::new();
             t.load_preset(presets::UTF8_FULL_CONDENSED);
             t.set_content_arrangement(ContentArrangement::Dynamic);
+            t.enforce_styling();
             t.set_header(header.iter().map(|h| escape(h)));
             for r in rows {
-                t.add_row(r);
+                t.add_row(r.into_iter().map(|c| {
+                    let cell = comfy_table::Cell::new(c.text);
+                    match c.tone {
+                        Tone::Plain => cell,
+                        Tone::Bad => cell.fg(Color::Red),
+                        Tone::Warn => cell.fg(Color::Yellow),
+                    }
+                }));
             }
             writeln!(out, "{t}").map_err(stdout_error)?;
             return out.flush().map_err(stdout_error);
         }
+        let rows: Vec<Vec<String>> = rows
+            .into_iter()
+            .map(|r| r.into_iter().map(|c| c.text).collect())
+            .collect();
         let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
         for r in &rows {
             for (w, cell) in widths.iter_mut().zip(r) {
@@ -154,6 +208,82 @@ impl Output {
         }
         out.flush().map_err(stdout_error)
     }
+}
+
+/// A table cell or part of a line: text (escaped when printed) and how it is coloured
+/// on a terminal. Plain strings convert into plain cells.
+#[derive(Clone, Debug)]
+pub struct Cell {
+    text: String,
+    tone: Tone,
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Cell {
+        Cell {
+            text,
+            tone: Tone::Plain,
+        }
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(text: &str) -> Cell {
+        Cell::from(text.to_owned())
+    }
+}
+
+/// How urgent a status reads: red for a value that no longer works or must not be
+/// trusted, yellow for one that soon will not or needs doing, plain otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Plain,
+    Bad,
+    Warn,
+}
+
+impl Tone {
+    /// The tone of a key status (`list`, `show`) or a `check` problem.
+    pub fn of(status: &str) -> Tone {
+        match status {
+            "revoked" | "expired" | "exposed" => Tone::Bad,
+            "retiring" | "expiring" | "rotation-due" => Tone::Warn,
+            _ => Tone::Plain,
+        }
+    }
+
+    /// The SGR foreground code.
+    fn ansi(self) -> Option<&'static str> {
+        match self {
+            Tone::Plain => None,
+            Tone::Bad => Some("31"),
+            Tone::Warn => Some("33"),
+        }
+    }
+}
+
+/// How many names a one-line list shows before "and N more".
+pub const FEW: usize = 5;
+
+/// Names for a one-line message, long lists cut short: `A, B, C` or
+/// `A, B, C, D, E and 15 more`.
+pub fn first_few<S: std::fmt::Display>(names: &[S]) -> String {
+    let shown: Vec<String> = names.iter().take(FEW).map(|n| n.to_string()).collect();
+    if names.len() <= FEW {
+        return shown.join(", ");
+    }
+    format!("{} and {} more", shown.join(", "), names.len() - FEW)
+}
+
+/// Names for a one-line message that may be long (20,000 imported keys), after the
+/// message has said how many: all of them when there are few, else the first [`FEW`],
+/// "and N more" and where the whole list is (`all_in`, e.g. "`--json` lists all"):
+/// `K1, K2, K3, K4, K5 and 15 more (--json lists all)`.
+pub fn summarize<S: std::fmt::Display>(names: &[S], all_in: &str) -> String {
+    if names.len() <= FEW {
+        return first_few(names);
+    }
+    format!("{} ({all_in})", first_few(names))
 }
 
 pub fn stdout_error(e: io::Error) -> Error {
@@ -388,6 +518,26 @@ mod tests {
             "bad `a\\x1bb`\nhint: do\\tit"
         );
         assert!(matches!(escape_lines("one\ntwo"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn long_lists_are_summarized() {
+        assert_eq!(summarize(&["A", "B"], "x"), "A, B");
+        let many: Vec<String> = (1..=20).map(|i| format!("K{i}")).collect();
+        assert_eq!(
+            summarize(&many, "`--json` lists all"),
+            "K1, K2, K3, K4, K5 and 15 more (`--json` lists all)"
+        );
+        assert_eq!(first_few(&many[..6]), "K1, K2, K3, K4, K5 and 1 more");
+    }
+
+    #[test]
+    fn statuses_have_tones() {
+        assert_eq!(Tone::of("revoked"), Tone::Bad);
+        assert_eq!(Tone::of("expired"), Tone::Bad);
+        assert_eq!(Tone::of("retiring"), Tone::Warn);
+        assert_eq!(Tone::of("expiring"), Tone::Warn);
+        assert_eq!(Tone::of("active"), Tone::Plain);
     }
 
     proptest! {

@@ -13,6 +13,7 @@ mod daily_labels;
 mod daily_obligations;
 mod daily_rename;
 mod daily_small;
+mod daily_style;
 mod errors;
 mod export_import;
 mod fixture;

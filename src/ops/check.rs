@@ -97,11 +97,11 @@ impl Render for CheckReport {
             .iter()
             .map(|f| {
                 vec![
-                    f.env.clone(),
-                    f.name.clone(),
-                    f.version.to_string(),
-                    f.problem.to_owned(),
-                    f.detail.clone(),
+                    f.env.clone().into(),
+                    f.name.clone().into(),
+                    f.version.to_string().into(),
+                    out.status(f.problem),
+                    f.detail.clone().into(),
                 ]
             })
             .collect();

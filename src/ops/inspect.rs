@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::names::{Dur, EnvName, KeyName, fmt_time, fmt_time_ms};
 use crate::ops::check::{Exposures, Removal, describe_removals};
 use crate::ops::{Context, Skipped};
-use crate::output::{Output, Render, or_dash};
+use crate::output::{FEW, Output, Render, or_dash, summarize};
 use crate::recipient::short_recipient;
 use crate::token::Format;
 use crate::vault::{EnvDb, KeyState, Status};
@@ -66,8 +66,18 @@ pub fn require_coverage(
     })
 }
 
-/// Name each skipped environment on stderr, before the report.
+/// Name the skipped environments on stderr, before the report: one line each when
+/// there are few, one summarized line when there are many (`--json` has them all).
 fn note_skipped(ctx: &Context, skipped: &[SkippedEnv]) {
+    if skipped.len() > FEW {
+        let names: Vec<String> = skipped.iter().map(|s| format!("`{}`", s.env)).collect();
+        ctx.out.note(&format!(
+            "skipped {} environments this identity is not a recipient of: {}",
+            skipped.len(),
+            summarize(&names, "`--json` lists all, as `skipped`")
+        ));
+        return;
+    }
     for s in skipped {
         ctx.out.note(&format!(
             "skipped `{}`: this identity is not a recipient",
@@ -194,14 +204,14 @@ impl Render for Listing {
             .iter()
             .map(|k| {
                 vec![
-                    k.env.clone(),
-                    k.name.clone(),
-                    k.kind.to_owned(),
-                    k.version.to_string(),
-                    k.status.as_str().to_owned(),
-                    or_dash(Some(k.scopes.join(","))),
-                    or_dash(k.expires_ms.map(fmt_time)),
-                    or_dash(k.rotate_every.clone()),
+                    k.env.clone().into(),
+                    k.name.clone().into(),
+                    k.kind.into(),
+                    k.version.to_string().into(),
+                    out.status(k.status.as_str()),
+                    or_dash(Some(k.scopes.join(","))).into(),
+                    or_dash(k.expires_ms.map(fmt_time)).into(),
+                    or_dash(k.rotate_every.clone()).into(),
                 ]
             })
             .collect();
@@ -337,10 +347,10 @@ pub fn show_key(ctx: &Context, name: &KeyName) -> Result<KeyDetail> {
 
 impl Render for KeyDetail {
     fn human(&self, out: &Output) -> Result<()> {
+        out.line(&format!("name:         {}", self.name))?;
+        out.line(&format!("environment:  {}", self.env))?;
+        out.styled_line(&["status:       ".into(), out.status(self.status.as_str())])?;
         let mut lines = vec![
-            format!("name:         {}", self.name),
-            format!("environment:  {}", self.env),
-            format!("status:       {}", self.status.as_str()),
             format!(
                 "kind:         {}{}",
                 self.kind,
@@ -399,11 +409,11 @@ impl Render for KeyDetail {
                     _ => String::new(),
                 };
                 vec![
-                    v.version.to_string(),
-                    v.status.as_str().to_owned(),
-                    fmt_time(v.ms.created),
-                    or_dash(v.ms.expires.map(fmt_time)),
-                    or_dash(Some(detail)),
+                    v.version.to_string().into(),
+                    out.status(v.status.as_str()),
+                    fmt_time(v.ms.created).into(),
+                    or_dash(v.ms.expires.map(fmt_time)).into(),
+                    or_dash(Some(detail)).into(),
                 ]
             })
             .collect();

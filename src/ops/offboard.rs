@@ -9,14 +9,13 @@ use super::Context;
 use super::check::Exposures;
 use super::inspect::env_list;
 use super::rotate::{
-    Old, Outcome, Rotated, Rotation, first_few, grace_end, grace_line, needs_new_values,
-    render_rows,
+    Old, Outcome, Rotated, Rotation, grace_end, grace_line, needs_new_values, render_rows,
 };
 use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::input::Confirmation;
 use crate::names::{Dur, EnvName};
-use crate::output::{Output, Render};
+use crate::output::{Output, Render, first_few, summarize};
 use crate::recipient::RecipientString;
 use crate::vault::{EnvDb, KeyMeta, Status};
 
@@ -210,7 +209,7 @@ impl Offboard {
             let (generated, imported): (Vec<_>, Vec<_>) =
                 p.keys.iter().partition(|(_, k)| k.new_version.is_some());
             let names = |ks: &[&(KeyMeta, Rotated)]| {
-                first_few(ks.iter().map(|(_, k)| k.name.as_str()).collect())
+                first_few(&ks.iter().map(|(_, k)| k.name.as_str()).collect::<Vec<_>>())
             };
             let mut line = format!(
                 "in `{}`: {r} loses access; {} generated key(s) get a new value",
@@ -403,7 +402,10 @@ impl Offboarded {
                 "{} is no longer a recipient of `{env}`, but could read {} key(s) never rotated since: {}; rotate each (`keyward rotate -e {env} {first}`)",
                 self.recipient,
                 names.len(),
-                first_few(names.clone()),
+                summarize(
+                    &names,
+                    &format!("`keyward check -e {env} --json` lists all")
+                ),
             ));
         }
     }

@@ -11,7 +11,7 @@ use crate::audit::{Action, Actor};
 use crate::error::{Error, Result};
 use crate::input::Confirmation;
 use crate::names::{Dur, EnvName, KeyName, fmt_time};
-use crate::output::{Output, Render};
+use crate::output::{Output, Render, first_few, summarize};
 use crate::secret::Secret;
 use crate::vault::{EnvDb, KeyMeta, Kind, NewKey, Status, Tx};
 
@@ -145,8 +145,11 @@ pub struct RotateOne {
 pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
     let now = ctx.now();
     let name = &req.name;
-    // Ask for an imported key's new value before taking the writer lock: a person at
-    // a prompt must not block every other writer.
+    // Unlock the identity (its passphrase prompt, three tries) before anything asks for
+    // the new value, so a wrong passphrase never throws away a value just typed; then ask
+    // for an imported key's new value before taking the writer lock: a person at a
+    // prompt must not block every other writer.
+    ctx.identity()?;
     let peek = ctx.open_env()?;
     let key = peek.key(name)?;
     refuse_revoked(&peek, &key, now)?;
@@ -319,7 +322,7 @@ impl RotateAll {
         let (generated, imported): (Vec<_>, Vec<_>) =
             selected.iter().partition(|k| k.meta.spec.is_some());
         let names = |ks: &[&crate::vault::KeyState]| {
-            first_few(ks.iter().map(|k| k.meta.name.as_str()).collect())
+            first_few(&ks.iter().map(|k| k.meta.name.as_str()).collect::<Vec<_>>())
         };
         let mut lines = vec![format!(
             "in `{env}`, {} generated key(s) get a new value: {}",
@@ -371,15 +374,6 @@ pub(crate) fn production_without_grace(env: &EnvName, grace: Option<Dur>) -> Opt
             "`{env}` is production and there is no --grace: the old values stop working at once, and every service still using them fails (--grace 24h keeps them valid for `verify` meanwhile)"
         )
     })
-}
-
-/// "A, B, C" or "A, B, C and 7 more": a long list summarized.
-pub(crate) fn first_few(names: Vec<&str>) -> String {
-    const FEW: usize = 5;
-    if names.len() <= FEW {
-        return names.join(", ");
-    }
-    format!("{} and {} more", names[..FEW].join(", "), names.len() - FEW)
 }
 
 pub fn rotate_all(ctx: &Context, req: RotateAll) -> Result<Batch> {
@@ -568,10 +562,11 @@ pub(crate) fn render_rows(rows: &[Rotated], out: &Output) -> Result<()> {
         // A complete, copy-pasteable command (DESIGN §14): with its `-e`.
         let names: Vec<&str> = pending.iter().map(|r| r.name.as_str()).collect();
         out.note(&format!(
-            "imported keys need a new value from their provider, then `printf %s \"$NEW\" | keyward rotate -e {} {}`: {}",
+            "{} imported key(s) need a new value from their provider, then `printf %s \"$NEW\" | keyward rotate -e {} {}`: {}",
+            names.len(),
             first.env,
             first.name,
-            names.join(", ")
+            summarize(&names, "the table and `--json` list all")
         ));
     }
     Ok(())

@@ -4,11 +4,7 @@
 //! never an error, never a value, never a journal entry.
 
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-
-use age::secrecy::{ExposeSecret, SecretString};
 
 use crate::support::Sandbox;
 
@@ -204,31 +200,13 @@ fn completions_list_is_a_usage_error_when_misused() {
     assert!(!help.contains("--list"), "hidden: {help}");
 }
 
-/// A passphrase-protected identity file with a tiny scrypt work factor, 0600, in
-/// `KEYWARD_IDENTITY`; a vault initialised to it with one key.
+/// A passphrase-protected vault (cheap scrypt) with one key.
 fn protected_vault() -> Sandbox {
-    let mut kw = Sandbox::new();
-    let id = age::x25519::Identity::generate();
-    let mut r = age::scrypt::Recipient::new(SecretString::from(PASS.to_owned()));
-    r.set_work_factor(10);
-    let e = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).unwrap();
-    let mut out = Vec::new();
-    let armor =
-        age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor).unwrap();
-    let mut w = e.wrap_output(armor).unwrap();
-    w.write_all(format!("{}\n", id.to_string().expose_secret()).as_bytes())
-        .unwrap();
-    w.finish().unwrap().finish().unwrap();
-    let path = kw.path("id.age");
-    fs::write(&path, out).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-    kw.set_env("KEYWARD_IDENTITY", path.to_str().unwrap());
-    for args in [&["init"][..], &["generate", "API_TOKEN"][..]] {
-        kw.cmd(args)
-            .env("KEYWARD_PASSPHRASE", PASS)
-            .assert()
-            .success();
-    }
+    let kw = crate::support::pty::cheap_protected_vault(PASS);
+    kw.cmd(["generate", "API_TOKEN"])
+        .env("KEYWARD_PASSPHRASE", PASS)
+        .assert()
+        .success();
     kw
 }
 

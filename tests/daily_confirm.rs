@@ -8,87 +8,14 @@
 
 use std::fs;
 use std::path::PathBuf;
-use std::process::Command;
 
 use predicates::prelude::*;
 use predicates::str::contains;
 
 use crate::support::Sandbox;
-
-/// Runs `argv` with a pseudo-terminal as stdin. Waits for `[y/N]` on the child's stderr
-/// (a hang guard of 60 s, never a timing assertion), then, if `between` is given, runs it
-/// to completion, then types `answer`. Prints the child's stdout and stderr as its own
-/// and exits with the child's code.
-const PTY: &str = r#"
-import json, os, select, subprocess, sys, time
-spec = json.loads(os.environ["KW_PTY_SPEC"])
-master, slave = os.openpty()
-child = subprocess.Popen(spec["argv"], stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-os.close(slave)
-err = b""
-deadline = time.monotonic() + 60
-while b"[y/N]" not in err and time.monotonic() < deadline:
-    ready, _, _ = select.select([child.stderr], [], [], 1)
-    if ready:
-        chunk = os.read(child.stderr.fileno(), 4096)
-        if not chunk:
-            break
-        err += chunk
-if b"[y/N]" in err:
-    if spec["between"]:
-        subprocess.run(spec["between"], check=True, stdout=subprocess.DEVNULL)
-    os.write(master, spec["answer"].encode())
-out, rest = child.communicate()
-os.close(master)
-sys.stdout.buffer.write(out)
-sys.stderr.buffer.write(err + rest)
-sys.exit(child.returncode)
-"#;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// `keyward ARGS` on a terminal, answering `answer` (`y` or `n`) to its question.
-fn on_terminal(kw: &Sandbox, args: &[&str], answer: &str) -> Run {
-    on_terminal_with(kw, args, answer, None)
-}
-
-/// The same, running `between` (keyward arguments) while the question is open.
-fn on_terminal_with(kw: &Sandbox, args: &[&str], answer: &str, between: Option<&[&str]>) -> Run {
-    let argv = |a: &[&str]| {
-        let mut v = vec![env!("CARGO_BIN_EXE_keyward").to_owned()];
-        v.extend(a.iter().map(|s| s.to_string()));
-        v
-    };
-    let spec = serde_json::json!({
-        "argv": argv(args),
-        "answer": format!("{answer}\n"),
-        "between": between.map(argv),
-    });
-    let template = kw.std_cmd::<[&str; 0], &str>([]);
-    let mut c = Command::new("python3");
-    for (k, v) in template.get_envs() {
-        match v {
-            Some(v) => c.env(k, v),
-            None => c.env_remove(k),
-        };
-    }
-    let out = c
-        .env("KW_PTY_SPEC", spec.to_string())
-        .current_dir(kw.dir.path())
-        .arg("-c")
-        .arg(PTY)
-        .output()
-        .expect("python3 runs");
-    Run {
-        code: out.status.code().expect("exited"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use crate::support::pty::{
+    answer_on_terminal as on_terminal, answer_on_terminal_with as on_terminal_with,
+};
 
 /// A vault with two generated keys and an imported one in `prod`.
 fn prod_vault() -> Sandbox {

@@ -4,41 +4,11 @@
 //! commands (terminal, `--yes`, no terminal: exit 2; cancelled: exit 2, nothing changed).
 
 use std::fs;
-use std::process::Command;
 
 use predicates::prelude::*;
 use predicates::str::contains;
 
 use crate::support::{self, Sandbox};
-
-/// Runs `argv` with a pseudo-terminal as stdin, types `answer` once `[y/N]` appeared on
-/// stderr (a hang guard of 60 s, never a timing assertion); prints the child's output
-/// as its own and exits with its code. (As in `daily_confirm`.)
-const PTY: &str = r#"
-import json, os, select, subprocess, sys, time
-spec = json.loads(os.environ["KW_PTY_SPEC"])
-master, slave = os.openpty()
-child = subprocess.Popen(spec["argv"], stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-os.close(slave)
-err = b""
-deadline = time.monotonic() + 60
-while b"[y/N]" not in err and time.monotonic() < deadline:
-    ready, _, _ = select.select([child.stderr], [], [], 1)
-    if ready:
-        chunk = os.read(child.stderr.fileno(), 4096)
-        if not chunk:
-            break
-        err += chunk
-if b"[y/N]" in err:
-    if spec["between"]:
-        subprocess.run(spec["between"], check=True, stdout=subprocess.DEVNULL)
-    os.write(master, spec["answer"].encode())
-out, rest = child.communicate()
-os.close(master)
-sys.stdout.buffer.write(out)
-sys.stderr.buffer.write(err + rest)
-sys.exit(child.returncode)
-"#;
 
 /// `keyward ARGS` on a terminal, answering `answer` to its question: (code, stdout, stderr).
 fn on_terminal(kw: &Sandbox, args: &[&str], answer: &str) -> (i32, String, String) {
@@ -52,36 +22,8 @@ fn on_terminal_with(
     answer: &str,
     between: Option<&[&str]>,
 ) -> (i32, String, String) {
-    let argv = |a: &[&str]| {
-        let mut v = vec![env!("CARGO_BIN_EXE_keyward").to_owned()];
-        v.extend(a.iter().map(|s| s.to_string()));
-        v
-    };
-    let spec = serde_json::json!({
-        "argv": argv(args),
-        "answer": format!("{answer}\n"),
-        "between": between.map(argv),
-    });
-    let template = kw.std_cmd::<[&str; 0], &str>([]);
-    let mut c = Command::new("python3");
-    for (k, v) in template.get_envs() {
-        match v {
-            Some(v) => c.env(k, v),
-            None => c.env_remove(k),
-        };
-    }
-    let out = c
-        .env("KW_PTY_SPEC", spec.to_string())
-        .current_dir(kw.dir.path())
-        .arg("-c")
-        .arg(PTY)
-        .output()
-        .expect("python3 runs");
-    (
-        out.status.code().expect("exited"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let run = crate::support::pty::answer_on_terminal_with(kw, args, answer, between);
+    (run.code, run.stdout, run.stderr)
 }
 
 fn events(kw: &Sandbox, args: &[&str]) -> Vec<serde_json::Value> {

@@ -263,18 +263,23 @@ pub struct Exposures(Vec<Removal>);
 impl Exposures {
     pub fn of(db: &EnvDb) -> Result<Exposures> {
         let mut out = Vec::new();
-        for (at, action, reason) in db.removal_events()? {
-            let Some(reason) = reason else { continue };
-            // `access-revoke`: the recipient; `offboard`: `RECIPIENT: REASON` (a
-            // recipient's text never contains `: `).
-            let recipient = match action {
-                Action::Offboard => reason.split_once(": ").map_or(&*reason, |(r, _)| r),
-                _ => reason.as_str(),
+        for removed in db.removal_events()? {
+            // The subject names the removed recipient. Events written before format 2
+            // have none: then the reason does (`access-revoke`: the recipient;
+            // `offboard`: `RECIPIENT: REASON`; a recipient never contains `: `).
+            let recipient = match (removed.subject, removed.reason, removed.action) {
+                (Some(subject), _, _) => subject,
+                (None, Some(reason), Action::Offboard) => reason
+                    .split_once(": ")
+                    .map_or(reason.as_str(), |(r, _)| r)
+                    .to_owned(),
+                (None, Some(reason), _) => reason,
+                (None, None, _) => continue,
             };
             out.push(Removal {
                 recipient: recipient.trim().to_owned(),
-                at,
-                action: action.as_str(),
+                at: removed.time,
+                action: removed.action.as_str(),
             });
         }
         Ok(Exposures(out))

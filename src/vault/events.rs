@@ -110,24 +110,42 @@ impl Tx<'_> {
     }
 }
 
+/// A recipient removal as recorded (see `EnvDb::removal_events`).
+#[derive(Debug)]
+pub struct Removed {
+    pub time: i64,
+    pub action: Action,
+    /// The removed recipient, stored since format 2.
+    pub subject: Option<String>,
+    pub reason: Option<String>,
+}
+
 impl EnvDb {
-    /// The recipient removals (`access-revoke`, `offboard`), oldest first: time and
-    /// reason only, without reading or checking the rest of the chain (`audit verify`
-    /// does that). For deriving which versions are exposed (DESIGN §14).
-    pub fn removal_events(&self) -> Result<Vec<(i64, Action, Option<String>)>> {
-        self.located((|| -> Result<Vec<(i64, Action, Option<String>)>> {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT time, action, reason FROM events WHERE action IN (?1, ?2) ORDER BY seq",
-            )?;
+    /// The recipient removals (`access-revoke`, `offboard`), oldest first: time, action,
+    /// subject (the removed recipient; format 2) and reason, without reading or checking
+    /// the rest of the chain (`audit verify` does that). For deriving which versions are
+    /// exposed (DESIGN §14).
+    pub fn removal_events(&self) -> Result<Vec<Removed>> {
+        self.located((|| -> Result<Vec<Removed>> {
+            // A format-1 image read without a write has no `subject` column.
+            let subject = if self.has_labels() { "subject" } else { "NULL" };
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT time, action, {subject}, reason FROM events WHERE action IN (?1, ?2) ORDER BY seq"
+            ))?;
             let rows = stmt.query_map(
                 params![Action::AccessRevoke.code(), Action::Offboard.code()],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?)),
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?)),
             )?;
             let mut out = Vec::new();
             for row in rows {
-                let (time, code, reason) = row?;
+                let (time, code, subject, reason) = row?;
                 if let Some(action) = Action::from_code(code) {
-                    out.push((time, action, reason));
+                    out.push(Removed {
+                        time,
+                        action,
+                        subject,
+                        reason,
+                    });
                 }
             }
             Ok(out)

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::identity::{IdentitySpec, Unlocked};
-use crate::names::{Dur, EnvName, fmt_time, fmt_time_ms};
+use crate::names::{Dur, fmt_time, fmt_time_ms};
 use crate::ops::Context;
 use crate::output::{Output, Render, escape};
 use crate::recipient::short_recipient;
@@ -283,66 +283,15 @@ fn needs_passphrase(path: &Path) -> bool {
         )
 }
 
-/// Open the ciphertext under the env name its file name gives: git hands over
-/// `ENV.db.age` (a work-tree file, or a blob in a temp dir) or, before git 2.38,
-/// `XXXXXX_ENV.db.age`. Failing that, under the name the database holds.
+/// Open the ciphertext as the environment it holds: git hands over `ENV.db.age`, a temp
+/// file (`XXXXXX_ENV.db.age` before git 2.38), or a blob whose name says nothing.
 fn open_any_env(
     paths: &VaultPaths,
     file: &Path,
     bytes: &[u8],
     identity: &Unlocked,
 ) -> Result<EnvDb> {
-    let stem = file
-        .file_name()
-        .and_then(|n| n.to_str())
-        .map(|n| n.strip_suffix(".db.age").unwrap_or(n))
-        .unwrap_or("");
-    let mut names: Vec<EnvName> = Vec::new();
-    let git_temp = stem
-        .char_indices()
-        .nth(6)
-        .filter(|(_, c)| *c == '_')
-        .map(|(i, _)| &stem[i + 1..]);
-    for n in git_temp.into_iter().chain([stem]) {
-        if let Ok(env) = n.parse::<EnvName>()
-            && !names.contains(&env)
-        {
-            names.push(env);
-        }
-    }
-    let label = PathBuf::from(file);
-    let mut last = None;
-    for env in &names {
-        match EnvDb::open_bytes(paths, env, label.clone(), bytes, identity.as_age()) {
-            Ok(db) => return Ok(db),
-            Err(e) => last = Some(e),
-        }
-    }
-    // The name inside, as the meta check reports a mismatch (`the file holds
-    // environment `X``).
-    let inner = match &last {
-        Some(Error::Corrupt { detail, .. }) => detail
-            .strip_prefix("the file holds environment `")
-            .and_then(|r| r.split_once('`'))
-            .and_then(|(n, _)| n.parse::<EnvName>().ok()),
-        None => {
-            // No usable name in the file name: open under a placeholder to learn it.
-            let probe: EnvName = "env".parse().expect("valid");
-            match EnvDb::open_bytes(paths, &probe, label.clone(), bytes, identity.as_age()) {
-                Ok(db) => return Ok(db),
-                Err(Error::Corrupt { detail, .. }) => detail
-                    .strip_prefix("the file holds environment `")
-                    .and_then(|r| r.split_once('`'))
-                    .and_then(|(n, _)| n.parse::<EnvName>().ok()),
-                Err(e) => return Err(e),
-            }
-        }
-        _ => None,
-    };
-    match inner {
-        Some(env) => EnvDb::open_bytes(paths, &env, label, bytes, identity.as_age()),
-        None => Err(last.unwrap_or_else(|| Error::Other("not an env file".into()))),
-    }
+    EnvDb::open_bytes_any_env(paths, PathBuf::from(file), bytes, identity.as_age())
 }
 
 /// Quote free text for one line: escaped control characters, inside `"…"`.

@@ -171,7 +171,15 @@ impl EnvDb {
             io::ErrorKind::NotFound => Error::EnvNotFound { env: env.clone() },
             _ => nofollow_error("cannot open", &path, e),
         })?;
-        let mut db = Self::load(BufReader::new(file), paths, env, path, identity, lock)?;
+        let mut db = Self::load(
+            BufReader::new(file),
+            paths,
+            env,
+            path,
+            identity,
+            lock,
+            false,
+        )?;
         db.trusting = trusting;
         db.check_pin()?;
         Ok(db)
@@ -187,7 +195,35 @@ impl EnvDb {
         bytes: &[u8],
         identity: &dyn age::Identity,
     ) -> Result<EnvDb> {
-        Self::load(io::Cursor::new(bytes), paths, env, label, identity, None)
+        Self::load(
+            io::Cursor::new(bytes),
+            paths,
+            env,
+            label,
+            identity,
+            None,
+            false,
+        )
+    }
+
+    /// The same for a blob whose name says nothing (`git textconv`): the environment is
+    /// the one the database holds.
+    pub fn open_bytes_any_env(
+        paths: &VaultPaths,
+        label: PathBuf,
+        bytes: &[u8],
+        identity: &dyn age::Identity,
+    ) -> Result<EnvDb> {
+        let placeholder: EnvName = "env".parse().expect("a valid name");
+        Self::load(
+            io::Cursor::new(bytes),
+            paths,
+            &placeholder,
+            label,
+            identity,
+            None,
+            true,
+        )
     }
 
     /// Decrypt `input` (an env file's ciphertext) into an in-memory database and check
@@ -199,6 +235,7 @@ impl EnvDb {
         path: PathBuf,
         identity: &dyn age::Identity,
         lock: Option<EnvLock>,
+        adopt_env: bool,
     ) -> Result<EnvDb> {
         let corrupt = |detail: String| Error::Corrupt {
             path: path.clone(),
@@ -263,7 +300,7 @@ impl EnvDb {
             trusting: false,
             format: std::cell::Cell::new(FORMAT_VERSION),
         };
-        db.check_meta().map_err(|e| match e {
+        db.check_meta(adopt_env).map_err(|e| match e {
             Error::Corrupt { detail, .. } | Error::CorruptDb { detail } => corrupt(detail),
             Error::Other(detail) => corrupt(detail),
             other => other,
@@ -334,7 +371,10 @@ impl EnvDb {
         }
     }
 
-    fn check_meta(&mut self) -> Result<()> {
+    /// Check the stored format and environment name. `adopt_env`: take the name the
+    /// file holds (a blob whose file name says nothing, for `git textconv`) instead of
+    /// requiring the one it was opened as.
+    fn check_meta(&mut self, adopt_env: bool) -> Result<()> {
         let version: Option<i64> = self
             .conn
             .query_row("SELECT v FROM meta WHERE k = 'format_version'", [], |r| {
@@ -360,6 +400,12 @@ impl EnvDb {
             .conn
             .query_row("SELECT v FROM meta WHERE k = 'env'", [], |r| r.get(0))
             .map_err(|e| Error::Other(format!("no environment name ({e})")))?;
+        if adopt_env {
+            self.env = inside
+                .parse()
+                .map_err(|_| Error::Other("the stored environment name is invalid".into()))?;
+            return Ok(());
+        }
         if inside != self.env.as_str() {
             return Err(Error::Other(format!(
                 "the file holds environment `{inside}`, not `{}` (was it copied over?)",

@@ -230,13 +230,8 @@ impl PinDir {
         let old = self.load(&db.env)?;
         // The common case — a read of a file already pinned at its head — costs two
         // indexed lookups and writes nothing.
-        if let Some(old) = &old
-            && !replace
-        {
-            let (seq, hash, _) = head(db)?;
-            if old.seq == seq && old.hash == hex::encode(hash) {
-                return Ok(());
-            }
+        if !replace && at_head(db, old.as_ref())? {
+            return Ok(());
         }
         let mut pin = snapshot(db, self.now)?;
         if let Some(old) = old {
@@ -348,6 +343,15 @@ impl PinDir {
         }
         self.store(env, &pin, false)
     }
+}
+
+/// Whether `db`'s chain ends where `pin` says (two indexed lookups).
+pub fn at_head(db: &EnvDb, pin: Option<&Pin>) -> Result<bool> {
+    let Some(pin) = pin else {
+        return Ok(false);
+    };
+    let (seq, hash, _) = head(db)?;
+    Ok(pin.seq == seq && pin.hash == hex::encode(hash))
 }
 
 /// Compare a freshly opened file with its pin (see the module docs).

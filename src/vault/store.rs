@@ -366,6 +366,9 @@ impl EnvDb {
                 file_seq,
                 in_git: in_git_work_tree(&self.paths.root),
             }),
+            // A read of a file already pinned at its head (the common `get`) takes no
+            // lock and writes nothing.
+            History::Current if self.located(pins::at_head(self, self.pin.as_ref()))? => Ok(()),
             History::Fresh | History::Current => self.located(pins.advance(self, false)),
             _ => Ok(()),
         }

@@ -217,3 +217,30 @@ fn a_new_person_joins_an_existing_vault_with_identity_new_passphrase() {
         .success()
         .stdout("shared-value-12345\n");
 }
+
+/// A scan that cannot read an environment's values says so even with `-q` (it is never
+/// an error by itself: a pre-commit hook must work without prod access).
+#[test]
+fn scan_names_the_environments_it_could_not_read_even_when_quiet() {
+    let kw = Sandbox::with_vault();
+    let other = kw.recipient_of(&kw.write_identity("other.key"));
+    kw.cmd(["env", "add", "secret", "--recipient", &other])
+        .assert()
+        .success();
+    kw.cmd([
+        "access",
+        "revoke",
+        &kw.my_recipient(),
+        "-e",
+        "secret",
+        "--force",
+        "--yes",
+    ])
+    .assert()
+    .success();
+    fs::write(kw.path("clean.txt"), "nothing here\n").unwrap();
+    kw.cmd(["-q", "scan", "clean.txt"])
+        .assert()
+        .success()
+        .stderr(contains("warning: not scanning for keys of `secret`"));
+}

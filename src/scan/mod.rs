@@ -71,9 +71,11 @@ fn patterns(ctx: &Context) -> Result<Vec<Pattern>> {
         vec![ctx.open_env()?]
     } else {
         let (open, skipped) = ctx.open_all_envs()?;
+        // DESIGN §3: never an error by itself (a developer's pre-commit hook must work
+        // without prod access), but never silent either: a warning, shown even with -q.
         for (env, _) in skipped {
-            ctx.out.note(&format!(
-                "not scanning for keys of `{env}`: this identity is not a recipient (its tokens are still recognised)"
+            ctx.out.warn(&format!(
+                "not scanning for keys of `{env}`: this identity is not a recipient (its tokens are still recognised; its imported values are not)"
             ));
         }
         open

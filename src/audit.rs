@@ -222,10 +222,18 @@ pub enum Action {
     Trust = 15,
     Rename = 16,
     Delete = 17,
+    /// DESIGN §9: the merge driver joined two chains (the event has two parents).
+    Merge = 18,
+    /// Both sides of a merge gave a key a new value: both kept, `check` reports it.
+    MergeConflict = 19,
+    /// A merge kept a version a removed recipient could read from the other side.
+    Exposed = 20,
+    /// `git resolve`: one value of a merge conflict picked.
+    Resolve = 21,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 22] = [
         Action::Init,
         Action::EnvAdd,
         Action::Generate,
@@ -244,6 +252,10 @@ impl Action {
         Action::Trust,
         Action::Rename,
         Action::Delete,
+        Action::Merge,
+        Action::MergeConflict,
+        Action::Exposed,
+        Action::Resolve,
     ];
 
     /// The name in audit output, filters and the canonical (hashed) form.
@@ -267,6 +279,10 @@ impl Action {
             Action::Trust => "trust",
             Action::Rename => "rename",
             Action::Delete => "delete",
+            Action::Merge => "merge",
+            Action::MergeConflict => "merge-conflict",
+            Action::Exposed => "exposed",
+            Action::Resolve => "resolve",
         }
     }
 
@@ -349,6 +365,23 @@ pub struct Event {
     pub prev_hash: [u8; 32],
     #[serde(serialize_with = "ser_hex")]
     pub hash: [u8; 32],
+    /// A `merge` event's second parent, the head of the chain it joined (DESIGN §9):
+    /// its hash is `SHA-256(prev_hash || joined_hash || canonical event)`.
+    #[serde(
+        serialize_with = "ser_hex_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub joined_hash: Option<[u8; 32]>,
+}
+
+fn ser_hex_opt<S: serde::Serializer>(
+    h: &Option<[u8; 32]>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match h {
+        Some(h) => s.serialize_str(&hex::encode(h)),
+        None => s.serialize_none(),
+    }
 }
 
 fn ser_time<S: serde::Serializer>(t: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -442,6 +475,7 @@ impl Canonical {
             outcome: self.outcome.unwrap_or_else(|| OK.to_owned()),
             prev_hash: prev,
             hash,
+            joined_hash: None,
         })
     }
 }
@@ -450,6 +484,16 @@ impl Canonical {
 pub fn chain_hash(prev: &[u8; 32], canonical: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(prev);
+    h.update(canonical);
+    h.finalize().into()
+}
+
+/// The hash of an event with two parents (a `merge`): `SHA-256(first || second ||
+/// canonical event)`, so it covers both heads it joins.
+pub fn join_hash(first: &[u8; 32], second: &[u8; 32], canonical: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(first);
+    h.update(second);
     h.update(canonical);
     h.finalize().into()
 }
@@ -552,6 +596,10 @@ mod tests {
             (15, "trust"),
             (16, "rename"),
             (17, "delete"),
+            (18, "merge"),
+            (19, "merge-conflict"),
+            (20, "exposed"),
+            (21, "resolve"),
         ];
         assert_eq!(pinned.len(), Action::ALL.len());
         for (code, name) in pinned {
@@ -559,7 +607,7 @@ mod tests {
             assert_eq!(a.as_str(), name);
             assert_eq!(name.parse::<Action>().unwrap().code(), code);
         }
-        assert!(Action::from_code(18).is_none());
+        assert!(Action::from_code(22).is_none());
         assert!(Action::from_code(-1).is_none());
     }
 

@@ -328,9 +328,22 @@ pub enum Error {
     )]
     GitSetupFailed { args: String, detail: String },
     #[error(
-        "merging env files by meaning is not supported by this keyward yet: `{path}` was left as it was, so git reports a conflict\nhint: keep one side (`git checkout --theirs -- {path}`), `keyward trust -e {env} --reason TEXT --yes`, redo the other side's change with keyward, then `git add {path}`"
+        "cannot merge `{env}` by meaning: {why}; the file was left as it was, so git reports a conflict\nhint: review both sides (`git log -p --merge -- vault/envs/{env}.db.age`), keep the right one (`git checkout --ours` or `--theirs`), and if keyward then refuses it, `keyward trust -e {env} --reason TEXT` after review"
     )]
-    GitMergeUnsupported { path: String, env: String },
+    GitMergeRefused { env: EnvName, why: String },
+    #[error(
+        "`{name}` in `{env}` has no merge conflict to resolve\nhint: `keyward check -e {env}` lists the keys a merge left with two values"
+    )]
+    NoMergeConflict { name: KeyName, env: EnvName },
+    #[error(
+        "version {version} is not one of the values a merge kept for `{name}` in `{env}` ({kept})\nhint: pick one of them: `keyward git resolve -e {env} {name} --keep N`"
+    )]
+    NotAConflictVersion {
+        name: KeyName,
+        env: EnvName,
+        version: u32,
+        kept: String,
+    },
     // ---- `audit verify --git` (DESIGN §8): 1 for git itself, 6 for what history shows
     #[error("`{}` is not inside a git work tree: there is no history to check\nhint: run `keyward audit verify --git` in a clone of the repository that holds the vault (or point --vault at the vault inside it)", path.display())]
     VaultNotInGit { path: PathBuf },
@@ -627,6 +640,7 @@ impl Error {
         match self {
             Error::Usage(_) | Error::NeedsYes | Error::Cancelled => 2,
             Error::ConfirmationNeeded { .. } => 2,
+            Error::NotAConflictVersion { .. } => 2,
             Error::ChangedWhileAsked { .. } => 1,
             Error::VaultNotFound { .. }
             | Error::EnvNotFound { .. }
@@ -634,7 +648,8 @@ impl Error {
             | Error::KeyNotFound { .. }
             | Error::VersionNotFound { .. }
             | Error::UnknownPresentedKey { .. }
-            | Error::FileNotFound { .. } => 3,
+            | Error::FileNotFound { .. }
+            | Error::NoMergeConflict { .. } => 3,
             Error::Unusable { .. }
             | Error::Rejected(_)
             | Error::RevokedNotRotated { .. }
@@ -656,7 +671,8 @@ impl Error {
             | Error::PinUnsafe { .. }
             | Error::BrokenChain { .. }
             | Error::HistoryRewritten { .. }
-            | Error::PinNotFound { .. } => 6,
+            | Error::PinNotFound { .. }
+            | Error::GitMergeRefused { .. } => 6,
             Error::Busy { .. } => 7,
             Error::Findings(_) => 8,
             Error::PartlyDone { failed, .. } => failed.exit_code(),
@@ -704,8 +720,7 @@ impl Error {
             | Error::VaultNotInGit { .. }
             | Error::GitHistory { .. }
             | Error::GitSetupNotInGit { .. }
-            | Error::GitSetupFailed { .. }
-            | Error::GitMergeUnsupported { .. } => 1,
+            | Error::GitSetupFailed { .. } => 1,
         }
     }
 
@@ -859,9 +874,19 @@ mod tests {
                 args: "config --local diff.keyward.textconv".into(),
                 detail: "could not lock config file".into(),
             },
-            Error::GitMergeUnsupported {
-                path: "vault/envs/prod.db.age".into(),
-                env: "prod".into(),
+            Error::GitMergeRefused {
+                env: e(),
+                why: "THEIRS's history does not contain BASE's".into(),
+            },
+            Error::NoMergeConflict {
+                name: k(),
+                env: e(),
+            },
+            Error::NotAConflictVersion {
+                name: k(),
+                env: e(),
+                version: 3,
+                kept: "v4, v5".into(),
             },
             Error::GitHistory {
                 args: "rev-list HEAD".into(),

@@ -422,6 +422,8 @@ fn env_file_decrypts_with_plain_age_and_opens_as_sqlite() {
     // The no-lock-in promise: standard age, standard SQLite.
     let kw = Sandbox::with_vault();
     let v = kw.generate("DISTINCTIVE_KEY_NAME");
+    // Small images are stored gzip-compressed (DESIGN §9: small history in git).
+    assert_eq!(&kw.decrypt_env_payload("dev")[..2], &[0x1f, 0x8b]);
     let image = kw.decrypt_env("dev");
     assert_eq!(&image[..16], b"SQLite format 3\0");
     let conn = open_image(&image);

@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 
 use super::Context;
 use crate::error::Result;
+use crate::names::{Dur, KeyName};
 use crate::ops::git;
 
 /// Keep the vault in git: attributes, ignores, readable diffs
@@ -32,6 +33,7 @@ pub enum GitCommand {
     Setup(SetupArgs),
     Textconv(TextconvArgs),
     Merge(MergeArgs),
+    Resolve(ResolveArgs),
 }
 
 /// Write the vault's git attributes and ignores, and this clone's diff and merge config
@@ -61,8 +63,14 @@ pub struct TextconvArgs {
     pub file: PathBuf,
 }
 
-/// Merge driver for env files (not supported yet: leaves OURS as it is, so git
-/// reports a conflict)
+/// Merge driver for env files: merges by meaning (git runs it)
+///
+/// Decrypts BASE, OURS and THEIRS in memory, merges keys, versions, recipients and
+/// events, and writes the result into OURS encrypted to the merged recipients; never
+/// plaintext on disk. When both sides gave a key a new value, both are kept (the later
+/// active) until `keyward git resolve`. When it cannot merge (a side that does not
+/// extend BASE's history, an env file it cannot open), it leaves OURS as it is and
+/// exits non-zero, so git reports a conflict.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  keyward git merge %O %A %B %P   # as git runs it (merge.keyward.driver)"
@@ -82,6 +90,27 @@ pub struct MergeArgs {
     pub path: String,
 }
 
+/// Pick one of the values a merge kept for KEY (when both sides gave it a new value)
+///
+/// The kept value becomes the key's newest, active version; the other values a merge
+/// kept side by side retire at once, or after `--grace` (deploy the kept value first).
+/// `check` reports such a key until it is resolved or rotated.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  keyward git resolve -e prod STRIPE_KEY              # keep the active (newest) value\n  keyward git resolve -e prod STRIPE_KEY --keep 4 --grace 1d"
+)]
+pub struct ResolveArgs {
+    /// The key a merge left with two values
+    #[arg(value_name = "KEY")]
+    pub name: KeyName,
+    /// The version to keep (default: the active one)
+    #[arg(long, value_name = "N")]
+    pub keep: Option<u32>,
+    /// How long the other values still verify (default: they retire at once)
+    #[arg(long, value_name = "DUR")]
+    pub grace: Option<Dur>,
+}
+
 pub fn run(args: GitArgs, ctx: &Context) -> Result<()> {
     match args.command {
         GitCommand::Setup(_) => {
@@ -92,6 +121,28 @@ pub fn run(args: GitArgs, ctx: &Context) -> Result<()> {
             let text = git::textconv(ctx, &a.file)?;
             ctx.out.render(&text)
         }
-        GitCommand::Merge(a) => git::merge(&a.path),
+        GitCommand::Merge(a) => {
+            let merged = git::merge(
+                ctx,
+                git::Merge {
+                    base: a.base,
+                    ours: a.ours,
+                    theirs: a.theirs,
+                    path: a.path,
+                },
+            )?;
+            ctx.out.render(&merged)
+        }
+        GitCommand::Resolve(a) => {
+            let resolved = git::resolve(
+                ctx,
+                git::Resolve {
+                    name: a.name,
+                    keep: a.keep,
+                    grace: a.grace,
+                },
+            )?;
+            ctx.out.render(&resolved)
+        }
     }
 }

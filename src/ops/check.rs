@@ -143,6 +143,7 @@ fn check_env(
         None => HashMap::new(),
     };
     let exposures = Exposures::of(db)?;
+    let conflicts = db.open_merge_conflicts()?;
     for k in db.keys()? {
         let v = &k.current;
         let status = v.status(now);
@@ -160,7 +161,17 @@ fn check_env(
                 since: since.map(fmt_time_ms),
             })
         };
-        let exposed = exposures.of_current(v, now);
+        if let Some((_, active)) = conflicts.iter().find(|(k, _)| *k == name) {
+            push(
+                "merge-conflict",
+                format!(
+                    "a merge kept two values (v{active} active): pick one with `keyward git resolve -e {} {name}`",
+                    db.env
+                ),
+                None,
+            );
+        }
+        let exposed = exposures.of_current(&name, v, now);
         if let Some(first) = exposed.first() {
             push(
                 "exposed",
@@ -243,10 +254,10 @@ fn ser_time<S: Serializer>(t: &i64, s: S) -> std::result::Result<S::Ok, S::Error
 impl Removal {
     /// `age1abcd…wxyz (offboarded 2026-01-01 10:00 UTC)`.
     pub fn describe(&self) -> String {
-        let how = if self.action == "offboard" {
-            "offboarded"
-        } else {
-            "access revoked"
+        let how = match self.action {
+            "offboard" => "offboarded",
+            "exposed" => "removed on another branch; merged",
+            _ => "access revoked",
         };
         format!(
             "{} ({how} {})",
@@ -258,7 +269,11 @@ impl Removal {
 
 /// The removals of one environment, derived from its lifecycle events (no stored
 /// marking: DESIGN §14). Read once per environment.
-pub struct Exposures(Vec<Removal>);
+pub struct Exposures {
+    removals: Vec<Removal>,
+    /// Versions a merge marked exposed (DESIGN §9): `(key, version, removal)`.
+    marked: Vec<(String, u32, Removal)>,
+}
 
 impl Exposures {
     pub fn of(db: &EnvDb) -> Result<Exposures> {
@@ -282,32 +297,70 @@ impl Exposures {
                 action: removed.action.as_str(),
             });
         }
-        Ok(Exposures(out))
+        let marked = db
+            .merge_exposures()?
+            .into_iter()
+            .map(|(key, version, recipient, at)| {
+                (
+                    key,
+                    version,
+                    Removal {
+                        recipient,
+                        at,
+                        action: "exposed",
+                    },
+                )
+            })
+            .collect();
+        Ok(Exposures {
+            removals: out,
+            marked,
+        })
     }
 
     /// Who was removed after `v` was created, earliest first, if `v` is `key`'s current
     /// version and not revoked (a replaced or revoked value is no longer an exposure).
     /// A version created in the same instant as the removal (offboarding's own
     /// rotations, committed with it) was never readable by the removed recipient.
-    pub fn of_current(&self, v: &VersionInfo, now: i64) -> Vec<&Removal> {
+    /// A merge may also have marked `v` exposed: a value created on a branch that still
+    /// encrypted to someone removed on the other (DESIGN §9).
+    pub fn of_current(&self, key: &str, v: &VersionInfo, now: i64) -> Vec<&Removal> {
         if v.status(now) == Status::Revoked {
             return Vec::new();
         }
-        self.0.iter().filter(|r| v.created < r.at).collect()
+        let by_time = self.removals.iter().filter(|r| v.created < r.at);
+        let by_merge = self
+            .marked
+            .iter()
+            .filter(|(k, n, _)| k == key && *n == v.version)
+            .map(|(_, _, r)| r);
+        let mut out: Vec<&Removal> = Vec::new();
+        for r in by_time.chain(by_merge) {
+            if !out.iter().any(|o| o.recipient == r.recipient) {
+                out.push(r);
+            }
+        }
+        out
     }
 
     /// Only the removals of `recipient`.
     pub fn of_recipient(self, recipient: &str) -> Exposures {
-        Exposures(
-            self.0
+        Exposures {
+            removals: self
+                .removals
                 .into_iter()
                 .filter(|r| r.recipient == recipient)
                 .collect(),
-        )
+            marked: self
+                .marked
+                .into_iter()
+                .filter(|(_, _, r)| r.recipient == recipient)
+                .collect(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.removals.is_empty() && self.marked.is_empty()
     }
 }
 

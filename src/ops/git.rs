@@ -1,7 +1,8 @@
 //! A vault kept in git (DESIGN §9): `git setup` (the attributes, ignores and local
 //! config that make git treat env files right), the hint when it was not run, the
-//! value-free text form git shows in diffs (`git textconv`), and the merge driver's
-//! entry point (`git merge`), which refuses until merging by meaning exists.
+//! value-free text form git shows in diffs (`git textconv`), the merge driver
+//! (`git merge`, by meaning: `vault::merge`), and `git resolve`, which picks one of the
+//! values a merge kept when both sides gave a key a new value.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -9,16 +10,18 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use crate::audit::{Action, Actor};
 use crate::error::{Error, Result};
 use crate::identity::{IdentitySpec, Unlocked};
-use crate::names::{Dur, fmt_time, fmt_time_ms};
+use crate::names::{Dur, EnvName, KeyName, fmt_time, fmt_time_ms};
 use crate::ops::Context;
 use crate::output::{Output, Render, escape};
 use crate::recipient::short_recipient;
 use crate::vault::git::{
     self as vgit, Change, GitRepo, SetupState, VAULT_ATTRIBUTES, VAULT_IGNORE,
 };
-use crate::vault::{EnvDb, VaultPaths};
+use crate::vault::merge::{Merged, Outcome, merge_files};
+use crate::vault::{EnvDb, Status, VaultPaths};
 
 /// The one-line hint for a vault in a work tree that `git setup` has not prepared.
 pub const SETUP_HINT: &str = "hint: run `keyward git setup` so merges and diffs of env files work";
@@ -165,18 +168,210 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
-/// `git merge BASE OURS THEIRS PATH`: not supported yet. OURS is never touched, so git
-/// reports a conflict (DESIGN §9: refuse rather than guess).
-pub fn merge(path: &str) -> Result<()> {
-    let env = Path::new(path)
+/// `git merge BASE OURS THEIRS PATH` as git runs it (DESIGN §9).
+pub struct Merge {
+    pub base: PathBuf,
+    pub ours: PathBuf,
+    pub theirs: PathBuf,
+    /// The file's path in the repository, for messages.
+    pub path: String,
+}
+
+/// Merge by meaning into OURS; on any error OURS is left as git gave it, so git
+/// reports a conflict and the error says why.
+pub fn merge(ctx: &Context, req: Merge) -> Result<Merged> {
+    let read = |p: &Path| std::fs::read(p).map_err(|e| Error::io("cannot read", p, e));
+    // An absent BASE (both sides created the file) reads as empty: refused below.
+    let base = read(&req.base)?;
+    let theirs = read(&req.theirs)?;
+    let identity = ctx.identity()?;
+    let actor = Actor::current(identity);
+    let paths = VaultPaths::new(ctx.paths.root.clone());
+    if base.is_empty() {
+        return Err(Error::GitMergeRefused {
+            env: env_of_path(&req.path),
+            why: "both sides created it (no common version): they are two different environments"
+                .into(),
+        });
+    }
+    merge_files(
+        &paths,
+        &base,
+        &req.ours,
+        &theirs,
+        identity.as_age(),
+        &actor,
+        ctx.now(),
+    )
+}
+
+/// The environment a repository path names (`…/envs/ENV.db.age`), for messages.
+fn env_of_path(path: &str) -> EnvName {
+    Path::new(path)
         .file_name()
         .and_then(|n| n.to_str())
         .and_then(|n| n.strip_suffix(".db.age"))
-        .unwrap_or("ENV")
-        .to_owned();
-    Err(Error::GitMergeUnsupported {
-        path: path.to_owned(),
-        env,
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| "env".parse().expect("a valid name"))
+}
+
+impl Render for Merged {
+    fn human(&self, out: &Output) -> Result<()> {
+        // git shows a driver's output during `git merge`/`git pull`: stderr, short.
+        match self.outcome {
+            Outcome::OursHasTheirs => {}
+            Outcome::TookTheirs => out.note(&format!(
+                "keyward: `{}` taken from the other side (it extends this one)",
+                self.env
+            )),
+            Outcome::Merged => out.note(&format!("keyward: merged `{}` by meaning", self.env)),
+        }
+        for c in &self.conflicts {
+            let vs: Vec<String> = c.versions.iter().map(|v| format!("v{v}")).collect();
+            out.warn(&format!(
+                "`{}` in `{}` got a new value on both sides: kept {} (the last active, the others still verify); pick one: keyward git resolve -e {} {}",
+                c.key,
+                self.env,
+                vs.join(", "),
+                self.env,
+                c.key
+            ));
+        }
+        for x in &self.exposed {
+            out.warn(&format!(
+                "`{}` v{} in `{}` was readable by removed {}: rotate it (keyward rotate -e {} {})",
+                x.key,
+                x.version,
+                self.env,
+                short_recipient(&x.recipient),
+                self.env,
+                x.key
+            ));
+        }
+        for n in &self.notes {
+            out.warn(&format!("`{}`: {}", self.env, escape(n)));
+        }
+        Ok(())
+    }
+}
+
+/// `git resolve KEY [--keep N] [--grace DUR]`: pick one of the values a merge kept.
+pub struct Resolve {
+    pub name: KeyName,
+    /// The version to keep; the active (newest) one when not given.
+    pub keep: Option<u32>,
+    /// How long the other values keep verifying; at once without.
+    pub grace: Option<Dur>,
+}
+
+#[derive(Serialize)]
+pub struct Resolved {
+    pub env: EnvName,
+    pub name: KeyName,
+    /// The kept value's version (the key's newest, active).
+    pub version: u32,
+    /// The versions that retire.
+    pub retiring: Vec<u32>,
+    #[serde(skip)]
+    pub retire_at: Option<i64>,
+}
+
+impl Render for Resolved {
+    fn human(&self, out: &Output) -> Result<()> {
+        let others: Vec<String> = self.retiring.iter().map(|v| format!("v{v}")).collect();
+        let when = match self.retire_at {
+            Some(t) => format!("retire at {}", fmt_time(t)),
+            None => "are retired".into(),
+        };
+        out.note(&format!(
+            "resolved `{}` in `{}`: v{} is the active value; {} {when}",
+            self.name,
+            self.env,
+            self.version,
+            if others.is_empty() {
+                "no other value".into()
+            } else {
+                others.join(", ")
+            }
+        ));
+        Ok(())
+    }
+}
+
+pub fn resolve(ctx: &Context, req: Resolve) -> Result<Resolved> {
+    let now = ctx.now();
+    let mut db = ctx.write_env()?;
+    let actor = ctx.actor()?;
+    let key = db.key(&req.name)?;
+    let open = db.open_merge_conflicts()?;
+    if !open.iter().any(|(k, _)| k == req.name.as_str()) {
+        return Err(Error::NoMergeConflict {
+            name: req.name,
+            env: db.env.clone(),
+        });
+    }
+    let versions = db.versions(&key)?;
+    let newest = versions.last().map(|v| v.version).unwrap_or(0);
+    // The values side by side: active, or retiring with no end (what a merge leaves).
+    let tied: Vec<u32> = versions
+        .iter()
+        .filter(|v| match v.status(now) {
+            Status::Active => true,
+            Status::Retiring => v.retire_at.is_none(),
+            _ => false,
+        })
+        .map(|v| v.version)
+        .collect();
+    let keep = req.keep.unwrap_or(newest);
+    if !tied.contains(&keep) {
+        let kept: Vec<String> = tied.iter().map(|v| format!("v{v}")).collect();
+        return Err(Error::NotAConflictVersion {
+            name: req.name,
+            env: db.env.clone(),
+            version: keep,
+            kept: kept.join(", "),
+        });
+    }
+    let retire_at = req.grace.map(|g| g.after(now));
+    let retiring: Vec<u32> = tied
+        .iter()
+        .filter(|v| **v != keep)
+        .map(|v| if *v == newest { keep } else { *v })
+        .collect();
+    let reason = format!(
+        "kept the value of v{keep} as v{newest}; {} retire{}",
+        if retiring.is_empty() {
+            "nothing else to".to_owned()
+        } else {
+            retiring
+                .iter()
+                .map(|v| format!("v{v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        retire_at
+            .map(|t| format!(" at {}", fmt_time(t)))
+            .unwrap_or_else(|| " now".into())
+    );
+    db.batch(|db| {
+        db.resolve_conflict(&key, keep, newest, retire_at)?;
+        db.record(
+            &actor,
+            Action::Resolve,
+            Some(req.name.as_str()),
+            Some(newest),
+            Some(&reason),
+            now,
+        )
+    })?;
+    db.commit()?;
+    ctx.committed(&db)?;
+    Ok(Resolved {
+        env: db.env.clone(),
+        name: req.name,
+        version: newest,
+        retiring,
+        retire_at,
     })
 }
 

@@ -408,9 +408,10 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
                         continue;
                     }
                 };
-                // DESIGN §8: the parent's head, at its place in this chain, means every
-                // event up to it is the parent's (each hash covers the one before).
-                if pseq == 0 || hashes.get(pseq - 1) == Some(&phead) {
+                // DESIGN §8: the parent's head in this chain means every event up to it
+                // is the parent's (each hash covers the ones before). Usually at the
+                // same place; a merge (DESIGN §9) may have moved it.
+                if pseq == 0 || hashes.get(pseq - 1) == Some(&phead) || hashes.contains(&phead) {
                     continue;
                 }
                 // Only now the parent's whole chain, to say what is wrong.

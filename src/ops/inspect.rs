@@ -329,7 +329,11 @@ pub fn show_key(ctx: &Context, name: &KeyName) -> Result<KeyDetail> {
                 revoked_by: v.revoked_by.clone(),
                 revoke_reason: v.revoke_reason.clone(),
                 exposed_to: if Some(v.version) == newest {
-                    exposures.of_current(v, now).into_iter().cloned().collect()
+                    exposures
+                        .of_current(key.name.as_str(), v, now)
+                        .into_iter()
+                        .cloned()
+                        .collect()
                 } else {
                     Vec::new()
                 },

@@ -322,7 +322,10 @@ fn exposed_to(db: &EnvDb, recipient: &RecipientString, now: i64) -> Result<Vec<E
     }
     let mut out = Vec::new();
     for k in db.keys()? {
-        if !removals.of_current(&k.current, now).is_empty() {
+        if !removals
+            .of_current(k.meta.name.as_str(), &k.current, now)
+            .is_empty()
+        {
             out.push(Exposed {
                 env: db.env.clone(),
                 name: k.meta.name.to_string(),

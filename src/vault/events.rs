@@ -152,19 +152,73 @@ impl EnvDb {
         })())
     }
 
+    /// Keys a merge left with several values (DESIGN §9) that nobody has resolved
+    /// since: a `merge-conflict` event with no later rotation, new value, resolve,
+    /// revocation or delete of that key. `(key, the conflict's active version)`.
+    pub fn open_merge_conflicts(&self) -> Result<Vec<(String, u32)>> {
+        self.located((|| -> Result<Vec<(String, u32)>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT c.key, c.version FROM events c
+                 WHERE c.action = ?1 AND c.key IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM events l WHERE l.key = c.key AND l.action = ?1 AND l.seq > c.seq)
+                   AND NOT EXISTS (SELECT 1 FROM events f WHERE f.key = c.key AND f.seq > c.seq
+                                   AND f.action IN (?2, ?3, ?4, ?5, ?6, ?7, ?8))
+                 ORDER BY c.key",
+            )?;
+            let rows = stmt.query_map(
+                params![
+                    Action::MergeConflict.code(),
+                    Action::Rotate.code(),
+                    Action::Resolve.code(),
+                    Action::Revoke.code(),
+                    Action::Delete.code(),
+                    Action::Set.code(),
+                    Action::Import.code(),
+                    Action::Generate.code()
+                ],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<u32>>(1)?.unwrap_or(0))),
+            )?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })())
+    }
+
+    /// Versions a merge recorded as exposed (DESIGN §9): `(key, version, recipient,
+    /// time)`, from `exposed` events.
+    pub fn merge_exposures(&self) -> Result<Vec<(String, u32, String, i64)>> {
+        self.located((|| -> Result<Vec<(String, u32, String, i64)>> {
+            if !self.has_labels() {
+                return Ok(Vec::new());
+            }
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT key, version, subject, time FROM events
+                 WHERE action = ?1 AND key IS NOT NULL AND version IS NOT NULL AND subject IS NOT NULL
+                 ORDER BY seq",
+            )?;
+            let rows = stmt.query_map([Action::Exposed.code()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })())
+    }
+
     /// Every lifecycle event, oldest first, with its chain checked as it is read:
     /// `Err(BrokenChain)` names the first event whose hash does not follow.
     pub fn lifecycle_events(&self) -> Result<Vec<Event>> {
         self.located((|| -> Result<Vec<Event>> {
-        // A format-1 image read without a write has no `subject` column.
+        // A format-1 image read without a write has no `subject` column, and one
+        // before format 3 no `parents`.
         let subject = if self.has_labels() { "e.subject" } else { "NULL" };
+        let parents = if self.has_parents() { "e.parents" } else { "NULL" };
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT e.seq, e.time, e.action, e.key, e.version, a.recipient, a.os_user, a.host, a.via, e.reason, e.hash, {subject}
+            "SELECT e.seq, e.time, e.action, e.key, e.version, a.recipient, a.os_user, a.host, a.via, e.reason, e.hash, {subject}, {parents}
              FROM events e LEFT JOIN actors a ON a.id = e.actor ORDER BY e.seq",
         ))?;
         let mut rows = stmt.query([])?;
         let mut prev = GENESIS;
         let mut out = Vec::new();
+        // Every hash so far: an explicit parent must be an earlier event (DESIGN §9: a
+        // merged chain is a DAG, stored in an order where parents come first).
+        let mut earlier: std::collections::HashSet<[u8; 32]> = std::collections::HashSet::new();
         let mut expect_seq = 1;
         while let Some(r) = rows.next()? {
             let seq: i64 = r.get(0)?;
@@ -205,7 +259,30 @@ impl EnvDb {
                 outcome: None,
             };
             let subject: Option<String> = r.get(11)?;
-            let hash = audit::chain_hash(&prev, &canon.bytes_with(subject.as_deref()));
+            let explicit: Option<Vec<u8>> = r.get(12)?;
+            let bytes = canon.bytes_with(subject.as_deref());
+            let broken = |why: &str| audit::broken(&self.env, Chain::Lifecycle, seq, why);
+            let (first, joined) = match explicit.as_deref() {
+                None => (prev, None),
+                Some(p) => {
+                    let hashes: Vec<[u8; 32]> = p
+                        .chunks(32)
+                        .map(|c| c.try_into().map_err(|_| broken("its parents are malformed")))
+                        .collect::<Result<_>>()?;
+                    if hashes.iter().any(|h| !earlier.contains(h)) {
+                        return Err(broken("a parent it names is not an earlier event"));
+                    }
+                    match (hashes.as_slice(), action) {
+                        ([one], _) => (*one, None),
+                        ([a, b], Action::Merge) if a != b => (*a, Some(*b)),
+                        _ => return Err(broken("its parents are malformed")),
+                    }
+                }
+            };
+            let hash = match &joined {
+                None => audit::chain_hash(&first, &bytes),
+                Some(second) => audit::join_hash(&first, second, &bytes),
+            };
             if stored.as_slice() != hash {
                 return Err(audit::broken(
                     &self.env,
@@ -215,10 +292,12 @@ impl EnvDb {
                 ));
             }
             let mut event = canon
-                .into_event(Chain::Lifecycle, seq, prev, hash)
+                .into_event(Chain::Lifecycle, seq, first, hash)
                 .ok_or_else(|| audit::broken(&self.env, Chain::Lifecycle, seq, "unknown action"))?;
             event.subject = subject;
+            event.joined_hash = joined;
             out.push(event);
+            earlier.insert(hash);
             prev = hash;
             expect_seq += 1;
         }

@@ -657,6 +657,53 @@ impl Tx<'_> {
     })())
     }
 
+    /// `git resolve` (DESIGN §9): of the values a merge kept side by side, `keep`
+    /// becomes the key's newest, active version (numbers swapped with the newest when
+    /// it is not); the others retire at `retire_at` (`None`: at once). A grace already
+    /// running is never lengthened.
+    pub fn resolve_conflict(
+        &self,
+        key: &KeyMeta,
+        keep: u32,
+        newest: u32,
+        retire_at: Option<i64>,
+    ) -> Result<()> {
+        self.located((|| -> Result<()> {
+            if keep != newest {
+                // A swap through 0 (no version has it): the primary key holds at
+                // every step.
+                for table in ["versions", "fingerprints"] {
+                    for (from, to) in [(keep, 0), (newest, keep), (0, newest)] {
+                        self.conn.execute(
+                            &format!(
+                                "UPDATE {table} SET version = ?3 WHERE key_id = ?1 AND version = ?2"
+                            ),
+                            params![key.id, from, to],
+                        )?;
+                    }
+                }
+            }
+            self.conn.execute(
+                "UPDATE versions SET status = ?1, retire_at = NULL
+                 WHERE key_id = ?2 AND version = ?3 AND status IN (?1, ?4)",
+                params![ST_ACTIVE, key.id, newest, ST_RETIRING],
+            )?;
+            let status = if retire_at.is_some() {
+                ST_RETIRING
+            } else {
+                ST_RETIRED
+            };
+            self.conn.execute(
+                "UPDATE versions SET status = ?1,
+                   retire_at = CASE WHEN status = ?5 AND retire_at IS NOT NULL AND retire_at < ?2 THEN retire_at ELSE ?2 END
+                 WHERE key_id = ?3 AND version != ?4
+                   AND (status = ?6 OR (status = ?5 AND retire_at IS NULL))",
+                params![status, retire_at, key.id, newest, ST_RETIRING, ST_ACTIVE],
+            )?;
+            Ok(())
+        })())
+    }
+
     /// `rename`: the key row takes the name `to`. Versions and fingerprints refer to the
     /// key by id, so they (and their statuses) follow unchanged; the caller has checked
     /// that `to` is free (the unique index refuses it otherwise).

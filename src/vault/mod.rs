@@ -13,12 +13,14 @@ pub mod history;
 pub mod journal;
 pub mod keys;
 pub mod lock;
+pub mod merge;
 pub mod paths;
 pub mod pins;
 pub mod schema;
 mod seal;
 pub mod store;
 
+pub use access::RecipientInfo;
 pub use journal::Journaled;
 pub use keys::{KeyMeta, KeyState, Kind, NewKey, Status, VersionInfo, Withheld};
 pub use paths::VaultPaths;

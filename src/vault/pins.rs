@@ -373,6 +373,19 @@ pub fn compare(db: &EnvDb, pin: &Pin) -> Result<History> {
     if at.is_some_and(|h| hex::encode(h) == pin.hash) {
         return Ok(History::Current);
     }
+    // A merge (DESIGN §9) may have moved the pinned event to another place in the
+    // chain: it still holds it if the hash is anywhere (each hash covers its parents,
+    // so everything before it is there too). Only then a scan.
+    if let Ok(pinned) = hex::decode(&pin.hash) {
+        let held: bool = db.conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM events WHERE hash = ?1)",
+            [pinned],
+            |r| r.get(0),
+        )?;
+        if held {
+            return Ok(History::Current);
+        }
+    }
     let (file_seq, _, _) = head(db)?;
     Ok(History::Behind {
         pinned_seq: pin.seq,

@@ -6,13 +6,21 @@
 /// The format this build writes and reads; a newer one is refused with a clear error.
 /// Format 2 adds `recipients.label` and `events.subject`; a format-1 image is read
 /// as it is (those columns read as NULL) and migrated on its next write (`MIGRATE_2`).
-pub const FORMAT_VERSION: i64 = 2;
+/// Format 3 adds `events.parents` (a lifecycle chain joined by a merge is a DAG,
+/// DESIGN §9); a format-2 image reads as it is and migrates on its next write.
+pub const FORMAT_VERSION: i64 = 3;
 
 /// Format 1 → 2, run inside the writer's transaction before its first change.
 pub const MIGRATE_2: &str = "
 ALTER TABLE recipients ADD COLUMN label TEXT;
 ALTER TABLE events ADD COLUMN subject TEXT;
 UPDATE meta SET v = 2 WHERE k = 'format_version';
+";
+
+/// Format 2 → 3, run inside the writer's transaction before its first change.
+pub const MIGRATE_3: &str = "
+ALTER TABLE events ADD COLUMN parents BLOB;
+UPDATE meta SET v = 3 WHERE k = 'format_version';
 ";
 
 /// Version status as stored. `expired` is derived from the clock, and `retiring`
@@ -96,6 +104,8 @@ CREATE TABLE events(
   actor INTEGER NOT NULL REFERENCES actors(id),
   reason TEXT,
   hash BLOB NOT NULL,
-  subject TEXT                    -- format 2: the recipient an access change is about
+  subject TEXT,                   -- format 2: the recipient an access change is about
+  parents BLOB                    -- format 3: NULL, the previous event; else the
+                                  -- 32-byte hashes of its parents (a merged chain)
 ) STRICT;
 ";

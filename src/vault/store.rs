@@ -263,12 +263,29 @@ impl EnvDb {
             .seek(SeekFrom::End(0))
             .and_then(|len| reader.seek(SeekFrom::Start(0)).map(|_| len))
             .map_err(|e| corrupt(format!("payload damaged or truncated ({})", e.kind())))?;
-        if len < 512 {
+        if len < 64 {
             return Err(corrupt("payload too short to be a database".into()));
         }
         let len = usize::try_from(len).map_err(|_| corrupt("payload too large".into()))?;
+        // A small image is stored gzip-compressed (see `replace_encrypted`): inflate it in
+        // memory (zeroized on drop); a large one streams straight into SQLite.
+        let mut magic = [0u8; 2];
+        reader
+            .read_exact(&mut magic)
+            .and_then(|()| reader.seek(SeekFrom::Start(0)).map(drop))
+            .map_err(|e| corrupt(format!("payload damaged ({})", e.kind())))?;
+        let (source, len): (Box<dyn Read + '_>, usize) = if magic == GZIP_MAGIC {
+            let inflated = inflate(reader).map_err(corrupt)?;
+            let n = inflated.len();
+            (Box::new(io::Cursor::new(inflated)), n)
+        } else {
+            (Box::new(reader), len)
+        };
+        if len < 512 {
+            return Err(corrupt("payload too short to be a database".into()));
+        }
         let mut image = ImageReader {
-            inner: reader,
+            inner: source,
             pos: 0,
             header: [0; 20],
             error: None,
@@ -483,17 +500,32 @@ impl EnvDb {
         }
     }
 
-    /// Bring a format-1 image to the current format (inside `batch`'s transaction).
-    fn migrate(&self) -> Result<()> {
-        if self.format.get() < 2 {
-            self.located(
-                self.conn
-                    .execute_batch(schema::MIGRATE_2)
-                    .map_err(Into::into),
-            )?;
-            self.format.set(2);
+    /// Bring an older image to the current format (inside `batch`'s transaction).
+    pub(in crate::vault) fn migrate(&self) -> Result<()> {
+        for (to, sql) in [(2, schema::MIGRATE_2), (3, schema::MIGRATE_3)] {
+            if self.format.get() < to {
+                self.located(self.conn.execute_batch(sql).map_err(Into::into))?;
+                self.format.set(to);
+            }
         }
         Ok(())
+    }
+
+    /// The same migration on another connection holding a copy of this image (the
+    /// merge driver builds its result in one).
+    pub(in crate::vault) fn migrate_conn(&self, conn: &Connection) -> Result<()> {
+        for (to, sql) in [(2, schema::MIGRATE_2), (3, schema::MIGRATE_3)] {
+            if self.format.get() < to {
+                conn.execute_batch(sql)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the image has format 3's `events.parents` (a format-2 image read without
+    /// a write has not, and its chain is linear).
+    pub(in crate::vault) fn has_parents(&self) -> bool {
+        self.format.get() >= 3
     }
 
     /// Whether the image has format 2's columns (`recipients.label`, `events.subject`);
@@ -526,18 +558,8 @@ impl EnvDb {
         .map_err(|e| Error::Other(format!("cannot encrypt to the recipients: {e}")))?;
         let tmp = self.paths.env_tmp(&self.env);
         let data = self.conn.serialize(MAIN_DB)?;
-        let written = write_encrypted(&tmp, encryptor, &data);
+        replace_encrypted(&tmp, &self.path, encryptor, &data)?;
         drop(data);
-        if let Err(e) = written {
-            let _ = fs::remove_file(&tmp);
-            return Err(Error::io("cannot write", &tmp, e));
-        }
-        fs::rename(&tmp, &self.path).map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            Error::io("cannot replace", &self.path, e)
-        })?;
-        let dir = self.paths.envs_dir();
-        sync_dir(&dir).map_err(|e| Error::io("cannot sync", &dir, e))?;
         // DESIGN §8: this machine now knows the new head (and, after `trust`, nothing
         // older). The file is already in place: a failure here is reported, not undone.
         if let Some(pins) = &self.paths.pins {
@@ -603,6 +625,70 @@ fn open_nofollow(path: &Path) -> io::Result<File> {
         .read(true)
         .custom_flags(crate::sys::O_NOFOLLOW)
         .open(path)
+}
+
+/// The first bytes of a gzip stream: a compressed image (an SQLite image starts with
+/// `SQLite format 3`).
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Images up to this size are gzip-compressed before encryption (DESIGN §9: a small
+/// history in git — ciphertext never deltas, so every commit stores the whole file;
+/// compression takes an empty env from ~45 KB to ~2 KB). Larger ones stay raw, so a
+/// read can stream (or seek) through them; their size in git is dominated by values.
+pub(in crate::vault) const COMPRESS_UP_TO: usize = 1 << 20;
+
+/// No compressed image keyward writes inflates beyond `COMPRESS_UP_TO`; this bound
+/// (with room for a later threshold) keeps a hostile file from exhausting memory.
+const MAX_INFLATED: u64 = 64 << 20;
+
+/// Inflate a compressed image into zeroizing memory, bounded by `MAX_INFLATED`.
+fn inflate(reader: impl Read) -> std::result::Result<zeroize::Zeroizing<Vec<u8>>, String> {
+    let mut out = zeroize::Zeroizing::new(Vec::new());
+    let mut gz = flate2::read::GzDecoder::new(reader).take(MAX_INFLATED + 1);
+    gz.read_to_end(&mut out)
+        .map_err(|e| format!("compressed payload damaged ({e})"))?;
+    if out.len() as u64 > MAX_INFLATED {
+        return Err("compressed payload inflates beyond any image keyward writes".into());
+    }
+    Ok(out)
+}
+
+/// Write `data` (a database image) encrypted to `tmp` and rename it over `dest`, then
+/// sync the directory: the one atomic write of an env file (commits and merges). A
+/// failure removes the temp file and leaves `dest` as it was.
+pub(in crate::vault) fn replace_encrypted(
+    tmp: &Path,
+    dest: &Path,
+    encryptor: age::Encryptor,
+    data: &[u8],
+) -> Result<()> {
+    let written = if data.len() <= COMPRESS_UP_TO {
+        // Compressed in memory that is zeroized on drop; the gzip header carries no
+        // name and a zero mtime, so it says nothing about the file.
+        // Room for deflate's worst case up front, so the buffer never reallocates
+        // (a reallocation would leave an unzeroized copy behind).
+        let mut packed = zeroize::Zeroizing::new(Vec::with_capacity(data.len() + 4096));
+        let mut gz = flate2::write::GzEncoder::new(&mut *packed, flate2::Compression::best());
+        gz.write_all(data)
+            .and_then(|()| gz.finish().map(drop))
+            .and_then(|()| write_encrypted(tmp, encryptor, &packed))
+    } else {
+        write_encrypted(tmp, encryptor, data)
+    };
+    if let Err(e) = written {
+        let _ = fs::remove_file(tmp);
+        return Err(Error::io("cannot write", tmp, e));
+    }
+    fs::rename(tmp, dest).map_err(|e| {
+        let _ = fs::remove_file(tmp);
+        Error::io("cannot replace", dest, e)
+    })?;
+    // git hands the merge driver a bare file name (`.merge_file_XXXXXX`).
+    let dir = match dest.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    sync_dir(dir).map_err(|e| Error::io("cannot sync", dir, e))
 }
 
 fn write_encrypted(tmp: &Path, encryptor: age::Encryptor, data: &[u8]) -> io::Result<()> {

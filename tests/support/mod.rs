@@ -222,8 +222,22 @@ impl Sandbox {
             .success();
     }
 
-    /// Decrypt an env file with the plain age API and return the SQLite image.
+    /// Decrypt an env file with the plain age API and return the SQLite image: a small
+    /// image is stored gzip-compressed (`gzip -dcf` in the README's recovery), a large
+    /// one raw.
     pub fn decrypt_env(&self, env: &str) -> Vec<u8> {
+        let payload = self.decrypt_env_payload(env);
+        if payload.starts_with(&[0x1f, 0x8b]) {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&payload[..]), &mut out)
+                .unwrap();
+            return out;
+        }
+        payload
+    }
+
+    /// Decrypt an env file with the plain age API: the payload as stored.
+    pub fn decrypt_env_payload(&self, env: &str) -> Vec<u8> {
         let id: age::x25519::Identity = self.literal_identity().parse().unwrap();
         let file = fs::read(self.env_file(env)).unwrap();
         let d = age::Decryptor::new(&file[..]).unwrap();

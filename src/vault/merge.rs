@@ -1,0 +1,881 @@
+//! The merge driver's engine (DESIGN §9): three versions of one env file — BASE, OURS,
+//! THEIRS — decrypted in memory and merged by meaning into a new image encrypted to
+//! the merged recipients. Plaintext never leaves memory: values live in `Secret`s, the
+//! image is built in an in-memory database, and the result replaces OURS atomically
+//! (temp file and rename, like every commit).
+//!
+//! The rules, so that the same logical result comes out whichever side merges:
+//! - keys match by name, versions by value, actors by value, recipients as a set;
+//! - a version's status only moves forward (active → retiring → retired → revoked);
+//!   expiry and end of grace take the earlier time, revocation the earlier one;
+//! - new values on both sides for one key (both rotated it, or both added the name):
+//!   all kept, numbered after BASE's newest in a deterministic order (creation time,
+//!   then fingerprint); the newest is active, the other new ones retiring with no end
+//!   until someone picks (`git resolve`, or a rotation); a `merge-conflict` event
+//!   makes `check` report the key until then;
+//! - metadata changed on one side wins; changed on both: the shorter rotation period,
+//!   the earlier creation, else ours (reported);
+//! - a key deleted on one side: its BASE values are gone; values the other side added
+//!   since are kept (nothing new is lost);
+//! - recipients: BASE ∪ added − removed (a removal on either side wins); a value the
+//!   other side created while it still encrypted to a removed recipient is recorded
+//!   `exposed` to that recipient, and `check` demands its rotation;
+//! - events: every event of both sides once, the two chains joined by a `merge` event
+//!   whose hash covers both heads (the chain is a DAG; both sides' heads stay in it).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::Path;
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use crate::audit::{self, Action, Actor, Event};
+use crate::error::{Error, Result};
+use crate::names::EnvName;
+use crate::recipient::RecipientString;
+use crate::secret::Secret;
+use crate::vault::VaultPaths;
+use crate::vault::keys::FP_LEN;
+use crate::vault::schema::{ST_ACTIVE, ST_RETIRING, ST_REVOKED};
+use crate::vault::store::{EnvDb, replace_encrypted};
+
+/// What a merge did, for the driver's report.
+#[derive(Debug, Serialize)]
+pub struct Merged {
+    pub env: EnvName,
+    pub outcome: Outcome,
+    /// Keys both sides gave new values: both kept, `git resolve` picks one.
+    pub conflicts: Vec<KeyConflict>,
+    /// Versions a recipient removed on the other side could read.
+    pub exposed: Vec<ExposedVersion>,
+    /// Metadata changed differently on both sides, and what was kept.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// OURS already held everything THEIRS has: left as it is.
+    OursHasTheirs,
+    /// THEIRS extended OURS: THEIRS taken as it is (a fast-forward).
+    TookTheirs,
+    /// Both sides changed: a merged image was written.
+    Merged,
+}
+
+#[derive(Debug, Serialize)]
+pub struct KeyConflict {
+    pub key: String,
+    /// The versions kept side by side; the last one is active.
+    pub versions: Vec<u32>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExposedVersion {
+    pub key: String,
+    pub version: u32,
+    pub recipient: String,
+}
+
+/// One side opened: its database and verified lifecycle events.
+struct Side {
+    db: EnvDb,
+    events: Vec<Event>,
+    hashes: HashSet<[u8; 32]>,
+}
+
+impl Side {
+    fn open(paths: &VaultPaths, label: &str, bytes: &[u8], id: &dyn age::Identity) -> Result<Side> {
+        let db = EnvDb::open_bytes_any_env(paths, label.into(), bytes, id)?;
+        let events = db.lifecycle_events()?;
+        let hashes = events.iter().map(|e| e.hash).collect();
+        Ok(Side { db, events, hashes })
+    }
+
+    fn head(&self) -> [u8; 32] {
+        self.events.last().map_or(audit::GENESIS, |e| e.hash)
+    }
+}
+
+/// A version as merged: the value and its lifecycle columns.
+#[derive(Clone)]
+struct Ver {
+    version: u32,
+    value: Secret,
+    created: i64,
+    expires: Option<i64>,
+    status: i64,
+    retire_at: Option<i64>,
+    revoked_at: Option<i64>,
+    revoked_by: Option<Actor>,
+    revoke_reason: Option<String>,
+}
+
+/// A key as merged: its metadata columns by name (whatever the schema holds, so a
+/// column added later merges by the generic rule) and its versions by value.
+#[derive(Clone)]
+struct Key {
+    cols: BTreeMap<String, Value>,
+    versions: BTreeMap<Vec<u8>, Ver>,
+}
+
+type Keys = BTreeMap<String, Key>;
+
+/// Merge `base` and `theirs` into the env file at `ours` (git's `%O %B %A`). On any
+/// error `ours` is untouched (git then reports a conflict).
+pub fn merge_files(
+    paths: &VaultPaths,
+    base: &[u8],
+    ours: &Path,
+    theirs: &[u8],
+    identity: &dyn age::Identity,
+    actor: &Actor,
+    now: i64,
+) -> Result<Merged> {
+    let ours_bytes = std::fs::read(ours).map_err(|e| Error::io("cannot read", ours, e))?;
+    let b = Side::open(paths, "BASE", base, identity)?;
+    let mut o = Side::open(paths, "OURS", &ours_bytes, identity)?;
+    let t = Side::open(paths, "THEIRS", theirs, identity)?;
+    let env = o.db.env.clone();
+    for (side, label) in [(&b, "BASE"), (&t, "THEIRS")] {
+        if side.db.env != env {
+            return Err(refused(
+                &env,
+                format!("{label} holds environment `{}`", side.db.env),
+            ));
+        }
+        if *side.db.audit_key()? != *o.db.audit_key()? {
+            return Err(refused(
+                &env,
+                format!(
+                    "{label} is another environment of the same name (another vault, or re-created)"
+                ),
+            ));
+        }
+    }
+    // DESIGN §8: both sides must extend BASE's history.
+    for (side, label) in [(&o, "OURS"), (&t, "THEIRS")] {
+        if !side.hashes.contains(&b.head()) {
+            return Err(refused(
+                &env,
+                format!("{label}'s history does not contain BASE's (rewritten, rewound or forged)"),
+            ));
+        }
+    }
+    let report = |outcome| Merged {
+        env: env.clone(),
+        outcome,
+        conflicts: Vec::new(),
+        exposed: Vec::new(),
+        notes: Vec::new(),
+    };
+    if o.hashes.contains(&t.head()) {
+        return Ok(report(Outcome::OursHasTheirs));
+    }
+    if t.hashes.contains(&o.head()) {
+        write_atomically(ours, theirs)?;
+        return Ok(report(Outcome::TookTheirs));
+    }
+
+    let mut merged = report(Outcome::Merged);
+    let bk = load_keys(&b.db)?;
+    let ok = load_keys(&o.db)?;
+    let tk = load_keys(&t.db)?;
+    let (keys, conflicts) = merge_keys(&bk, &ok, &tk, &mut merged.notes);
+    let (recipients, removed_by_ours, removed_by_theirs) = merge_recipients(&b.db, &o.db, &t.db)?;
+    if recipients.is_empty() {
+        return Err(refused(&env, "no recipient would be left".into()));
+    }
+
+    // The result: OURS's image (schema, meta, actors, events) with the merged rows.
+    let mut conn = Connection::open_in_memory()?;
+    {
+        let image = o.db.conn.serialize(rusqlite::MAIN_DB)?;
+        let image: &[u8] = &image;
+        conn.deserialize_read_exact(rusqlite::MAIN_DB, image, image.len(), false)?;
+    }
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    let tx = conn.transaction()?;
+    migrate(&tx, &o.db)?;
+    let mut actors = ActorIds::default();
+    append_events(&tx, &o, &t, &mut actors)?;
+    write_rows(&tx, &keys, &recipients, &mut actors)?;
+    // The join: one event whose hash covers both heads; what follows chains after it.
+    let canon = audit::canonical(&env, actor, Action::Merge, None, None, None, None, now);
+    insert_event(&tx, &mut actors, &canon, None, Some([o.head(), t.head()]))?;
+    for c in &conflicts {
+        let versions: Vec<String> = c.versions.iter().map(|v| format!("v{v}")).collect();
+        let reason = format!(
+            "both sides gave it a new value: {} kept, v{} active; pick one with `keyward git resolve -e {env} {}`",
+            versions.join(", "),
+            c.versions.last().copied().unwrap_or_default(),
+            c.key
+        );
+        let canon = audit::canonical(
+            &env,
+            actor,
+            Action::MergeConflict,
+            Some(&c.key),
+            c.versions.last().copied(),
+            Some(&reason),
+            None,
+            now,
+        );
+        insert_event(&tx, &mut actors, &canon, None, None)?;
+    }
+    // Values created on one side while it still encrypted to someone the other removed.
+    for (removed, new_on) in [(&removed_by_ours, &tk), (&removed_by_theirs, &ok)] {
+        for r in removed {
+            for (name, k) in new_on {
+                let base_vals = bk.get(name).map(|k| &k.versions);
+                let Some(mk) = keys.get(name) else { continue };
+                for value in k.versions.keys() {
+                    if base_vals.is_some_and(|b| b.contains_key(value)) {
+                        continue;
+                    }
+                    let Some(mv) = mk.versions.get(value) else {
+                        continue;
+                    };
+                    if mv.status == ST_REVOKED {
+                        continue;
+                    }
+                    let reason = format!(
+                        "created on a side that still encrypted to {r}, removed on the other: rotate it (keyward rotate -e {env} {name})"
+                    );
+                    let canon = audit::canonical(
+                        &env,
+                        actor,
+                        Action::Exposed,
+                        Some(name),
+                        Some(mv.version),
+                        Some(&reason),
+                        None,
+                        now,
+                    );
+                    insert_event(&tx, &mut actors, &canon, Some(r), None)?;
+                    merged.exposed.push(ExposedVersion {
+                        key: name.clone(),
+                        version: mv.version,
+                        recipient: r.clone(),
+                    });
+                }
+            }
+        }
+    }
+    tx.commit()?;
+    merged.conflicts = conflicts;
+
+    // Encrypted to the merged recipients; never plaintext on disk.
+    let parsed = recipients
+        .keys()
+        .map(|r| {
+            r.parse::<RecipientString>()
+                .map_err(|_| Error::CorruptDb {
+                    detail: "a stored recipient is not a valid recipient".into(),
+                })
+                .and_then(|r| r.to_age())
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let encryptor =
+        age::Encryptor::with_recipients(parsed.iter().map(|r| r.as_ref() as &dyn age::Recipient))
+            .map_err(|e| Error::Other(format!("cannot encrypt to the recipients: {e}")))?;
+    let data = conn.serialize(rusqlite::MAIN_DB)?;
+    replace_encrypted(&tmp_beside(ours), ours, encryptor, &data)?;
+    Ok(merged)
+}
+
+fn refused(env: &EnvName, why: String) -> Error {
+    Error::GitMergeRefused {
+        env: env.clone(),
+        why,
+    }
+}
+
+/// A temp file next to `path` (same directory, so the rename is atomic).
+fn tmp_beside(path: &Path) -> std::path::PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".keyward-merge.tmp");
+    path.with_file_name(name)
+}
+
+/// Replace `dest` with `bytes` (already ciphertext: THEIRS taken as it is).
+fn write_atomically(dest: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = tmp_beside(dest);
+    let _ = std::fs::remove_file(&tmp);
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(crate::sys::O_NOFOLLOW)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()));
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, dest)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io("cannot write", dest, e));
+    }
+    Ok(())
+}
+
+/// Bring the result (a copy of OURS) to this build's format, as a write would.
+fn migrate(conn: &Connection, ours: &EnvDb) -> Result<()> {
+    ours.migrate_conn(conn)
+}
+
+fn load_keys(db: &EnvDb) -> Result<Keys> {
+    db.located((|| -> Result<Keys> {
+        let mut out = Keys::new();
+        let mut by_id = HashMap::new();
+        {
+            let mut stmt = db.conn.prepare("SELECT * FROM keys")?;
+            let names: Vec<String> = stmt.column_names().into_iter().map(|s| s.to_string()).collect();
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let mut cols = BTreeMap::new();
+                for (i, n) in names.iter().enumerate() {
+                    cols.insert(n.clone(), r.get::<_, Value>(i)?);
+                }
+                let id = match cols.remove("id") {
+                    Some(Value::Integer(id)) => id,
+                    _ => return Err(bad("a key has no id")),
+                };
+                let name = match cols.remove("name") {
+                    Some(Value::Text(n)) => n,
+                    _ => return Err(bad("a key has no name")),
+                };
+                by_id.insert(id, name.clone());
+                out.insert(
+                    name,
+                    Key {
+                        cols,
+                        versions: BTreeMap::new(),
+                    },
+                );
+            }
+        }
+        let mut stmt = db.conn.prepare(
+            "SELECT v.key_id, v.version, v.value, v.created, v.expires, v.status, v.retire_at, v.revoked_at,
+                    a.recipient, a.os_user, a.host, a.via, v.revoke_reason
+             FROM versions v LEFT JOIN actors a ON a.id = v.revoked_by",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let key_id: i64 = r.get(0)?;
+            let name = by_id.get(&key_id).ok_or_else(|| bad("a version of no key"))?;
+            let value = Secret::new(r.get::<_, Vec<u8>>(2)?);
+            let revoked_by = match r.get::<_, Option<String>>(8)? {
+                None => None,
+                Some(recipient) => Some(actor_from(
+                    recipient,
+                    r.get(9)?,
+                    r.get(10)?,
+                    r.get::<_, String>(11)?,
+                )?),
+            };
+            let v = Ver {
+                version: r.get(1)?,
+                value: value.clone(),
+                created: r.get(3)?,
+                expires: r.get(4)?,
+                status: r.get(5)?,
+                retire_at: r.get(6)?,
+                revoked_at: r.get(7)?,
+                revoked_by,
+                revoke_reason: r.get(12)?,
+            };
+            if !(ST_ACTIVE..=ST_REVOKED).contains(&v.status) {
+                return Err(bad("a version has an unknown status"));
+            }
+            let key = out.get_mut(name).expect("indexed above");
+            key.versions.insert(value.expose().to_vec(), v);
+        }
+        Ok(out)
+    })())
+}
+
+fn bad(detail: &str) -> Error {
+    Error::CorruptDb {
+        detail: detail.into(),
+    }
+}
+
+fn actor_from(recipient: String, os_user: String, host: String, via: String) -> Result<Actor> {
+    Ok(Actor {
+        recipient,
+        os_user,
+        host,
+        via: audit::Via::from_name(&via)
+            .ok_or_else(|| bad("an actor has an unknown unlock method"))?,
+    })
+}
+
+/// Keys merged by name (see the module docs); and the keys both sides gave new values.
+fn merge_keys(b: &Keys, o: &Keys, t: &Keys, notes: &mut Vec<String>) -> (Keys, Vec<KeyConflict>) {
+    let mut out = Keys::new();
+    let mut conflicts = Vec::new();
+    let names: BTreeSet<&String> = b.keys().chain(o.keys()).chain(t.keys()).collect();
+    for name in names {
+        let (bk, ok, tk) = (b.get(name), o.get(name), t.get(name));
+        let merged = match (ok, tk) {
+            (None, None) => None,
+            // Deleted on one side: BASE's values go; what the other side added stays.
+            (Some(k), None) | (None, Some(k)) if bk.is_some() => {
+                let base = &bk.expect("checked").versions;
+                let mut k = k.clone();
+                k.versions.retain(|v, _| !base.contains_key(v));
+                (!k.versions.is_empty()).then_some(k)
+            }
+            (Some(k), None) | (None, Some(k)) => Some(k.clone()),
+            (Some(ok), Some(tk)) => {
+                let cols = merge_cols(name, bk.map(|k| &k.cols), &ok.cols, &tk.cols, notes);
+                let (versions, conflict) =
+                    merge_versions(bk.map(|k| &k.versions), &ok.versions, &tk.versions);
+                if let Some(c) = conflict {
+                    conflicts.push(KeyConflict {
+                        key: name.clone(),
+                        versions: c,
+                    });
+                }
+                Some(Key { cols, versions })
+            }
+        };
+        if let Some(k) = merged {
+            out.insert(name.clone(), k);
+        }
+    }
+    (out, conflicts)
+}
+
+/// Metadata columns, three-way: the side that changed wins; both changed: the safer
+/// or earlier value where there is one, else ours (and a note).
+fn merge_cols(
+    name: &str,
+    b: Option<&BTreeMap<String, Value>>,
+    o: &BTreeMap<String, Value>,
+    t: &BTreeMap<String, Value>,
+    notes: &mut Vec<String>,
+) -> BTreeMap<String, Value> {
+    let mut out = o.clone();
+    for (col, tv) in t {
+        let ov = o.get(col).unwrap_or(&Value::Null);
+        let bv = b.and_then(|b| b.get(col));
+        if ov == tv || bv == Some(tv) {
+            continue; // the same, or only ours changed it
+        }
+        if bv == Some(ov) {
+            out.insert(col.clone(), tv.clone()); // only theirs changed it
+            continue;
+        }
+        let pick = match col.as_str() {
+            // Shorter rotation period, earlier creation: the safer, the truer.
+            "rotate_every" | "created" => min_value(ov, tv),
+            _ => {
+                notes.push(format!(
+                    "`{name}`: {col} changed on both sides; ours kept, theirs was {}",
+                    describe(tv)
+                ));
+                ov.clone()
+            }
+        };
+        out.insert(col.clone(), pick);
+    }
+    out
+}
+
+fn min_value(a: &Value, b: &Value) -> Value {
+    match (a, b) {
+        (Value::Integer(x), Value::Integer(y)) => Value::Integer(*x.min(y)),
+        (Value::Null, v) | (v, Value::Null) => v.clone(),
+        (a, _) => a.clone(),
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "unset".into(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(r) => r.to_string(),
+        Value::Text(s) => format!("\"{}\"", crate::output::escape(s)),
+        Value::Blob(_) => "binary".into(),
+    }
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// Three-way on an optional time: the side that changed wins; both: the earlier.
+fn merge_time(b: Option<Option<i64>>, o: Option<i64>, t: Option<i64>) -> Option<i64> {
+    match b {
+        Some(b) if b == o => t,
+        Some(b) if b == t => o,
+        _ => min_opt(o, t),
+    }
+}
+
+/// Versions of one key merged by value. Returns the versions and, when both sides
+/// added values, their merged numbers (a conflict to resolve).
+fn merge_versions(
+    b: Option<&BTreeMap<Vec<u8>, Ver>>,
+    o: &BTreeMap<Vec<u8>, Ver>,
+    t: &BTreeMap<Vec<u8>, Ver>,
+) -> (BTreeMap<Vec<u8>, Ver>, Option<Vec<u32>>) {
+    let empty = BTreeMap::new();
+    let b = b.unwrap_or(&empty);
+    let mut out = BTreeMap::new();
+    for (value, ov) in o {
+        let Some(tv) = t.get(value) else {
+            // Only ours has it: new on ours, or (a BASE value) gone from theirs with
+            // the key deleted and re-made there — then its deletion holds.
+            if !b.contains_key(value) {
+                out.insert(value.clone(), ov.clone());
+            }
+            continue;
+        };
+        let bv = b.get(value);
+        // Status moves forward only; the earlier revocation is the one recorded.
+        let status = ov.status.max(tv.status);
+        let first_revoked = match (ov.revoked_at, tv.revoked_at) {
+            (Some(x), Some(y)) if y < x => tv,
+            (Some(_), _) => ov,
+            (None, Some(_)) => tv,
+            (None, None) => ov,
+        };
+        out.insert(
+            value.clone(),
+            Ver {
+                version: bv.map_or(ov.version, |b| b.version),
+                value: ov.value.clone(),
+                created: ov.created.min(tv.created),
+                expires: merge_time(bv.map(|b| b.expires), ov.expires, tv.expires),
+                status,
+                retire_at: if status == ST_RETIRING || status > ST_RETIRING {
+                    min_opt(ov.retire_at, tv.retire_at)
+                } else {
+                    None
+                },
+                revoked_at: first_revoked.revoked_at,
+                revoked_by: first_revoked.revoked_by.clone(),
+                revoke_reason: first_revoked.revoke_reason.clone(),
+            },
+        );
+    }
+    for (value, tv) in t {
+        if !o.contains_key(value) && !b.contains_key(value) {
+            out.insert(value.clone(), tv.clone());
+        }
+    }
+    // New values from both sides: renumber after BASE's newest, deterministically.
+    let new_o = o.keys().filter(|v| !b.contains_key(*v)).count();
+    let new_t = t
+        .keys()
+        .filter(|v| !b.contains_key(*v) && !o.contains_key(*v))
+        .count();
+    if new_o == 0 || new_t == 0 {
+        return (out, None);
+    }
+    let base_max = b.values().map(|v| v.version).max().unwrap_or(0);
+    let mut fresh: Vec<&mut Ver> = out
+        .values_mut()
+        .filter(|v| !b.contains_key(v.value.expose()))
+        .collect();
+    fresh.sort_by_key(|v| (v.created, v.value.fingerprint()));
+    let n = fresh.len();
+    let mut numbers = Vec::with_capacity(n);
+    for (i, v) in fresh.into_iter().enumerate() {
+        v.version = base_max + 1 + i as u32;
+        numbers.push(v.version);
+        // Either may be deployed: the newest active, the others verify until resolved.
+        if i + 1 < n && v.status == ST_ACTIVE {
+            v.status = ST_RETIRING;
+            v.retire_at = None;
+        }
+    }
+    (out, Some(numbers))
+}
+
+/// Recipients: BASE ∪ added − removed. Returns the merged rows by recipient, and the
+/// recipients each side removed that the other still had.
+#[allow(clippy::type_complexity)]
+fn merge_recipients(
+    b: &EnvDb,
+    o: &EnvDb,
+    t: &EnvDb,
+) -> Result<(
+    BTreeMap<String, crate::vault::RecipientInfo>,
+    Vec<String>,
+    Vec<String>,
+)> {
+    let set = |db: &EnvDb| -> Result<BTreeMap<String, crate::vault::RecipientInfo>> {
+        Ok(db
+            .recipients()?
+            .into_iter()
+            .map(|r| (r.recipient.clone(), r))
+            .collect())
+    };
+    let (bs, os, ts) = (set(b)?, set(o)?, set(t)?);
+    let mut out = BTreeMap::new();
+    for (r, info) in os.iter().chain(ts.iter()) {
+        let in_b = bs.contains_key(r);
+        let kept = if in_b {
+            os.contains_key(r) && ts.contains_key(r)
+        } else {
+            true
+        };
+        if kept && !out.contains_key(r) {
+            // Ours first (chain order): its label and who added it.
+            out.insert(r.clone(), os.get(r).unwrap_or(info).clone());
+        }
+    }
+    let removed_by_ours = bs
+        .keys()
+        .filter(|r| !os.contains_key(*r) && ts.contains_key(*r))
+        .cloned()
+        .collect();
+    let removed_by_theirs = bs
+        .keys()
+        .filter(|r| !ts.contains_key(*r) && os.contains_key(*r))
+        .cloned()
+        .collect();
+    Ok((out, removed_by_ours, removed_by_theirs))
+}
+
+/// Actor row ids in the result, inserted on first use (actors match by value).
+#[derive(Default)]
+struct ActorIds(HashMap<(String, String, String, String), i64>);
+
+impl ActorIds {
+    fn id(&mut self, conn: &Connection, a: &Actor) -> Result<i64> {
+        let k = (
+            a.recipient.clone(),
+            a.os_user.clone(),
+            a.host.clone(),
+            a.via.as_str().to_owned(),
+        );
+        if let Some(id) = self.0.get(&k) {
+            return Ok(*id);
+        }
+        let p = params![k.0, k.1, k.2, k.3];
+        let found: Option<i64> = rusqlite::OptionalExtension::optional(conn.query_row(
+            "SELECT id FROM actors WHERE recipient = ?1 AND os_user = ?2 AND host = ?3 AND via = ?4",
+            p,
+            |r| r.get(0),
+        ))?;
+        let id = match found {
+            Some(id) => id,
+            None => {
+                conn.execute(
+                    "INSERT INTO actors(recipient, os_user, host, via) VALUES (?1, ?2, ?3, ?4)",
+                    p,
+                )?;
+                conn.last_insert_rowid()
+            }
+        };
+        self.0.insert(k, id);
+        Ok(id)
+    }
+}
+
+/// Replace keys, versions, fingerprints and recipients with the merged rows.
+fn write_rows(
+    conn: &Connection,
+    keys: &Keys,
+    recipients: &BTreeMap<String, crate::vault::RecipientInfo>,
+    actors: &mut ActorIds,
+) -> Result<()> {
+    // Ours' ids stay with ours' keys (by name); the others get new ones.
+    let mut ids: HashMap<String, i64> = HashMap::new();
+    {
+        let mut stmt = conn.prepare("SELECT name, id FROM keys")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        for r in rows {
+            let (n, id) = r?;
+            ids.insert(n, id);
+        }
+    }
+    conn.execute_batch(
+        "DELETE FROM fingerprints; DELETE FROM versions; DELETE FROM keys; DELETE FROM recipients;",
+    )?;
+    let cols: Vec<String> = {
+        let stmt = conn.prepare("SELECT * FROM keys")?;
+        stmt.column_names()
+            .into_iter()
+            .map(|s| s.to_string())
+            .filter(|c| c != "id" && c != "name")
+            .collect()
+    };
+    let sql = format!(
+        "INSERT INTO keys(id, name{}) VALUES (?1, ?2{})",
+        cols.iter().map(|c| format!(", {c}")).collect::<String>(),
+        (0..cols.len())
+            .map(|i| format!(", ?{}", i + 3))
+            .collect::<String>()
+    );
+    let mut next_id = ids.values().copied().max().unwrap_or(0) + 1;
+    for (name, k) in keys {
+        let id = match ids.get(name) {
+            Some(id) => *id,
+            None => {
+                next_id += 1;
+                next_id - 1
+            }
+        };
+        let mut vals: Vec<Value> = vec![Value::Integer(id), Value::Text(name.clone())];
+        vals.extend(
+            cols.iter()
+                .map(|c| k.cols.get(c).cloned().unwrap_or(Value::Null)),
+        );
+        conn.execute(&sql, rusqlite::params_from_iter(vals))?;
+        for v in k.versions.values() {
+            let revoked_by = v
+                .revoked_by
+                .as_ref()
+                .map(|a| actors.id(conn, a))
+                .transpose()?;
+            conn.prepare_cached(
+                "INSERT INTO versions(key_id, version, value, created, expires, status, retire_at, revoked_at, revoked_by, revoke_reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                id,
+                v.version,
+                v.value.expose(),
+                v.created,
+                v.expires,
+                v.status,
+                v.retire_at,
+                v.revoked_at,
+                revoked_by,
+                v.revoke_reason
+            ])?;
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO fingerprints(fp, key_id, version) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![&v.value.fingerprint()[..FP_LEN], id, v.version])?;
+        }
+    }
+    for r in recipients.values() {
+        let added_by = match &r.added_by {
+            // The adding actor by recipient: the first row of that recipient.
+            Some(rec) => conn
+                .query_row(
+                    "SELECT id FROM actors WHERE recipient = ?1 ORDER BY id LIMIT 1",
+                    [rec],
+                    |r| r.get::<_, i64>(0),
+                )
+                .ok(),
+            None => None,
+        };
+        conn.execute(
+            "INSERT INTO recipients(recipient, added_at, added_by, label) VALUES (?1, ?2, ?3, ?4)",
+            params![r.recipient, r.added_at, added_by, r.label],
+        )?;
+    }
+    Ok(())
+}
+
+/// Theirs' events that ours lacks, in theirs' order, after ours' (whose rows stay as
+/// they are). A row whose parent is not the row before it names its parents.
+fn append_events(conn: &Connection, o: &Side, t: &Side, actors: &mut ActorIds) -> Result<()> {
+    let mut last = o.head();
+    for e in t.events.iter().filter(|e| !o.hashes.contains(&e.hash)) {
+        let canon = audit::canonical(
+            &crate::names::EnvName::clone(&o.db.env),
+            &e.actor,
+            e.action,
+            e.key.as_deref(),
+            e.version,
+            e.reason.as_deref(),
+            None,
+            e.time,
+        );
+        let parents = match e.joined_hash {
+            Some(j) => Some([e.prev_hash, j]),
+            None => None,
+        };
+        let explicit_one = (parents.is_none() && e.prev_hash != last).then_some(e.prev_hash);
+        let hash = insert_event_raw(
+            conn,
+            actors,
+            &canon,
+            e.subject.as_deref(),
+            explicit_one,
+            parents,
+        )?;
+        if hash != e.hash {
+            return Err(bad("an event of THEIRS does not hash the same when merged"));
+        }
+        last = hash;
+    }
+    // The merge event follows; its parents are explicit, so `last` need not be ours'.
+    Ok(())
+}
+
+/// Insert a new event: after the row before it, or joining two heads.
+fn insert_event(
+    conn: &Connection,
+    actors: &mut ActorIds,
+    canon: &audit::Canonical,
+    subject: Option<&str>,
+    join: Option<[[u8; 32]; 2]>,
+) -> Result<[u8; 32]> {
+    insert_event_raw(conn, actors, canon, subject, None, join)
+}
+
+/// Insert one event row; `one`: an explicit single parent; `two`: a join.
+fn insert_event_raw(
+    conn: &Connection,
+    actors: &mut ActorIds,
+    canon: &audit::Canonical,
+    subject: Option<&str>,
+    one: Option<[u8; 32]>,
+    two: Option<[[u8; 32]; 2]>,
+) -> Result<[u8; 32]> {
+    let actor = Actor {
+        recipient: canon.recipient.clone(),
+        os_user: canon.os_user.clone(),
+        host: canon.host.clone(),
+        via: audit::Via::from_name(&canon.via).ok_or_else(|| bad("unknown unlock method"))?,
+    };
+    let actor_id = actors.id(conn, &actor)?;
+    let bytes = canon.bytes_with(subject);
+    let prev_row: Option<Vec<u8>> = rusqlite::OptionalExtension::optional(conn.query_row(
+        "SELECT hash FROM events ORDER BY seq DESC LIMIT 1",
+        [],
+        |r| r.get(0),
+    ))?;
+    let (hash, parents): ([u8; 32], Option<Vec<u8>>) = match (one, two) {
+        (_, Some([a, b])) => (audit::join_hash(&a, &b, &bytes), Some([a, b].concat())),
+        (Some(p), None) => (audit::chain_hash(&p, &bytes), Some(p.to_vec())),
+        (None, None) => {
+            let prev: [u8; 32] = prev_row
+                .as_deref()
+                .map(|p| p.try_into().map_err(|_| bad("malformed event hash")))
+                .transpose()?
+                .unwrap_or(audit::GENESIS);
+            (audit::chain_hash(&prev, &bytes), None)
+        }
+    };
+    let action = Action::from_name(&canon.action).ok_or_else(|| bad("unknown action"))?;
+    conn.prepare_cached(
+        "INSERT INTO events(time, action, key, version, actor, reason, hash, subject, parents)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        canon.time,
+        action.code(),
+        canon.key,
+        canon.version,
+        actor_id,
+        canon.reason,
+        &hash[..],
+        subject,
+        parents
+    ])?;
+    Ok(hash)
+}

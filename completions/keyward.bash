@@ -163,6 +163,9 @@ _keyward_clap() {
             keyward__subcmd__git,merge)
                 cmd="keyward__subcmd__git__subcmd__merge"
                 ;;
+            keyward__subcmd__git,resolve)
+                cmd="keyward__subcmd__git__subcmd__resolve"
+                ;;
             keyward__subcmd__git,setup)
                 cmd="keyward__subcmd__git__subcmd__setup"
                 ;;
@@ -174,6 +177,9 @@ _keyward_clap() {
                 ;;
             keyward__subcmd__git__subcmd__help,merge)
                 cmd="keyward__subcmd__git__subcmd__help__subcmd__merge"
+                ;;
+            keyward__subcmd__git__subcmd__help,resolve)
+                cmd="keyward__subcmd__git__subcmd__help__subcmd__resolve"
                 ;;
             keyward__subcmd__git__subcmd__help,setup)
                 cmd="keyward__subcmd__git__subcmd__help__subcmd__setup"
@@ -285,6 +291,9 @@ _keyward_clap() {
                 ;;
             keyward__subcmd__help__subcmd__git,merge)
                 cmd="keyward__subcmd__help__subcmd__git__subcmd__merge"
+                ;;
+            keyward__subcmd__help__subcmd__git,resolve)
+                cmd="keyward__subcmd__help__subcmd__git__subcmd__resolve"
                 ;;
             keyward__subcmd__help__subcmd__git,setup)
                 cmd="keyward__subcmd__help__subcmd__git__subcmd__setup"
@@ -582,7 +591,7 @@ _keyward_clap() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete merge merge-conflict exposed resolve" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -648,7 +657,7 @@ _keyward_clap() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete merge merge-conflict exposed resolve" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -1203,7 +1212,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__git)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help setup textconv merge help"
+            opts="-i -e -q -h --vault --identity --env --json --quiet --help setup textconv merge resolve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1237,7 +1246,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__git__subcmd__help)
-            opts="setup textconv merge help"
+            opts="setup textconv merge resolve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1265,6 +1274,20 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__git__subcmd__help__subcmd__merge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__git__subcmd__help__subcmd__resolve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1313,6 +1336,48 @@ _keyward_clap() {
                 return 0
             fi
             case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__git__subcmd__resolve)
+            opts="-i -e -q -h --keep --grace --vault --identity --env --json --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --keep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1647,7 +1712,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__help__subcmd__git)
-            opts="setup textconv merge"
+            opts="setup textconv merge resolve"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1661,6 +1726,20 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__help__subcmd__git__subcmd__merge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__help__subcmd__git__subcmd__resolve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

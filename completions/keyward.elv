@@ -597,7 +597,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand setup 'Write the vault''s git attributes and ignores, and this clone''s diff and merge config'
             cand textconv 'Print an env file''s keys, versions, recipients and events, never a value (what git shows in diffs)'
-            cand merge 'Merge driver for env files (not supported yet: leaves OURS as it is, so git reports a conflict)'
+            cand merge 'Merge driver for env files: merges by meaning (git runs it)'
+            cand resolve 'Pick one of the values a merge kept for KEY (when both sides gave it a new value)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyward;git;setup'= {
@@ -633,13 +634,28 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;git;resolve'= {
+            cand --keep 'The version to keep (default: the active one)'
+            cand --grace 'How long the other values still verify (default: they retire at once)'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keyward;git;help'= {
             cand setup 'Write the vault''s git attributes and ignores, and this clone''s diff and merge config'
             cand textconv 'Print an env file''s keys, versions, recipients and events, never a value (what git shows in diffs)'
-            cand merge 'Merge driver for env files (not supported yet: leaves OURS as it is, so git reports a conflict)'
+            cand merge 'Merge driver for env files: merges by meaning (git runs it)'
+            cand resolve 'Pick one of the values a merge kept for KEY (when both sides gave it a new value)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyward;git;help;setup'= {
@@ -647,6 +663,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;git;help;textconv'= {
         }
         &'keyward;git;help;merge'= {
+        }
+        &'keyward;git;help;resolve'= {
         }
         &'keyward;git;help;help'= {
         }
@@ -781,13 +799,16 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;help;git'= {
             cand setup 'Write the vault''s git attributes and ignores, and this clone''s diff and merge config'
             cand textconv 'Print an env file''s keys, versions, recipients and events, never a value (what git shows in diffs)'
-            cand merge 'Merge driver for env files (not supported yet: leaves OURS as it is, so git reports a conflict)'
+            cand merge 'Merge driver for env files: merges by meaning (git runs it)'
+            cand resolve 'Pick one of the values a merge kept for KEY (when both sides gave it a new value)'
         }
         &'keyward;help;git;setup'= {
         }
         &'keyward;help;git;textconv'= {
         }
         &'keyward;help;git;merge'= {
+        }
+        &'keyward;help;git;resolve'= {
         }
         &'keyward;help;scan'= {
         }

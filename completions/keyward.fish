@@ -287,7 +287,11 @@ export\t''
 verify\t''
 trust\t''
 rename\t''
-delete\t''"
+delete\t''
+merge\t''
+merge-conflict\t''
+exposed\t''
+resolve\t''"
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l since -d 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l until -d 'Only events at or before WHEN' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify help" -l limit -d 'Show only the newest N events' -r
@@ -324,7 +328,11 @@ export\t''
 verify\t''
 trust\t''
 rename\t''
-delete\t''"
+delete\t''
+merge\t''
+merge-conflict\t''
+exposed\t''
+resolve\t''"
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l since -d 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l until -d 'Only events at or before WHEN' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
@@ -402,16 +410,17 @@ complete -c keyward -n "__fish_keyward_using_subcommand trust" -l yes -d 'Do not
 complete -c keyward -n "__fish_keyward_using_subcommand trust" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand trust" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand trust" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
-complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
-complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -l json -d 'Print data as JSON'
-complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
-complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -f -a "setup" -d 'Write the vault\'s git attributes and ignores, and this clone\'s diff and merge config'
-complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -f -a "textconv" -d 'Print an env file\'s keys, versions, recipients and events, never a value (what git shows in diffs)'
-complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -f -a "merge" -d 'Merge driver for env files (not supported yet: leaves OURS as it is, so git reports a conflict)'
-complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge resolve help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge resolve help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
+complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge resolve help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge resolve help" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge resolve help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge resolve help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge resolve help" -f -a "setup" -d 'Write the vault\'s git attributes and ignores, and this clone\'s diff and merge config'
+complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge resolve help" -f -a "textconv" -d 'Print an env file\'s keys, versions, recipients and events, never a value (what git shows in diffs)'
+complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge resolve help" -f -a "merge" -d 'Merge driver for env files: merges by meaning (git runs it)'
+complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge resolve help" -f -a "resolve" -d 'Pick one of the values a merge kept for KEY (when both sides gave it a new value)'
+complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge resolve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
@@ -429,10 +438,19 @@ complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_sub
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
-complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -l keep -d 'The version to keep (default: the active one)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -l grace -d 'How long the other values still verify (default: they retire at once)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from help" -f -a "setup" -d 'Write the vault\'s git attributes and ignores, and this clone\'s diff and merge config'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from help" -f -a "textconv" -d 'Print an env file\'s keys, versions, recipients and events, never a value (what git shows in diffs)'
-complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Merge driver for env files (not supported yet: leaves OURS as it is, so git reports a conflict)'
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Merge driver for env files: merges by meaning (git runs it)'
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from help" -f -a "resolve" -d 'Pick one of the values a merge kept for KEY (when both sides gave it a new value)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
@@ -486,7 +504,8 @@ complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_su
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "revoke" -d 'Stop a recipient from decrypting future versions of the environment'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from git" -f -a "setup" -d 'Write the vault\'s git attributes and ignores, and this clone\'s diff and merge config'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from git" -f -a "textconv" -d 'Print an env file\'s keys, versions, recipients and events, never a value (what git shows in diffs)'
-complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from git" -f -a "merge" -d 'Merge driver for env files (not supported yet: leaves OURS as it is, so git reports a conflict)'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from git" -f -a "merge" -d 'Merge driver for env files: merges by meaning (git runs it)'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from git" -f -a "resolve" -d 'Pick one of the values a merge kept for KEY (when both sides gave it a new value)'
 
 # Key names, environments and recipients, from `keyward completions --list`: nothing
 # when the identity would need a passphrase (never a prompt).

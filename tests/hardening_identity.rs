@@ -284,12 +284,20 @@ fn an_empty_passphrase_variable_exits_5_with_a_clear_message() {
 fn a_write_past_the_file_size_limit_fails_cleanly_instead_of_killing_keyward() {
     let kw = Sandbox::with_vault();
     kw.set("OLD_KEY", "old-value-that-must-survive-0123");
-    // 8 values of 32 KiB: the env file is over 256 KiB, well past `ulimit -f 100`
-    // (100 blocks: 51,200 bytes in dash's 512-byte blocks, 102,400 in 1 KiB ones).
+    // 8 values of 32 KiB of pseudo-random letters (small images are compressed, so
+    // they must not compress much): the env file is well over 100 KiB, past
+    // `ulimit -f 100` (100 blocks: 51,200 bytes in dash's 512-byte blocks, 102,400 in
+    // 1 KiB ones).
     let mut dotenv = String::new();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
     for i in 0..8 {
         let value: String = (0..32 * 1024)
-            .map(|j| (b'a' + ((i * 7 + j * 13) % 26) as u8) as char)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (b'a' + ((x >> 33) % 26) as u8) as char
+            })
             .collect();
         dotenv.push_str(&format!("BIG_{i}={value}\n"));
     }

@@ -1,6 +1,6 @@
 //! A vault kept in git (DESIGN §9): `git setup` and what it writes, `init` running it,
 //! the hint when it was not run, what `git add -A` leaves out, binary conflicts in
-//! clones without the driver, the value-free textconv, and the merge driver's refusal.
+//! clones without the driver (and the driver once set up), and the value-free textconv.
 //! Real git in the sandbox, isolated from the developer's configuration.
 
 use std::fs;
@@ -315,21 +315,39 @@ fn clones_without_the_driver_get_a_binary_conflict_never_a_line_merge() {
         assert!(!listed.contains(v.as_str()));
     }
 
+    git(&kw, &c, &["push", "-q", "origin", "main"]);
+
     // A clone with the driver configured (init ran `git setup` in `a`): git runs
-    // `keyward git merge`, which refuses and leaves our side as it was, so the pull
-    // stops with a conflict rather than taking a side.
+    // `keyward git merge`, which merges by meaning: no conflict, both sides' keys.
     kw.set_env("KEYWARD_VAULT", a.join("vault").to_str().unwrap());
     kw.stdout(["generate", "-e", "prod", "ALICE_KEY"]);
     git(&kw, &a, &["commit", "-qam", "alice adds a key"]);
-    let ours = fs::read(a.join("vault/envs/prod.db.age")).unwrap();
     let pull = git_out(&kw, &a, &["pull", "--no-rebase", "origin", "main"]);
-    assert!(!pull.status.success(), "the pull merged: {pull:?}");
-    let said =
-        String::from_utf8_lossy(&pull.stderr).into_owned() + &String::from_utf8_lossy(&pull.stdout);
-    assert!(said.contains("not supported"), "{said}");
-    assert_eq!(fs::read(a.join("vault/envs/prod.db.age")).unwrap(), ours);
-    let conflicted = git(&kw, &a, &["diff", "--name-only", "--diff-filter=U"]);
-    assert_eq!(conflicted.trim(), "vault/envs/prod.db.age");
+    assert!(pull.status.success(), "the pull did not merge: {pull:?}");
+    let listed = kw.stdout(["list", "-e", "prod"]);
+    for k in ["ALICE_KEY", "BOB_KEY", "CAROL_KEY"] {
+        assert!(listed.contains(k), "{k} missing: {listed}");
+    }
+
+    // Clone `b` has no driver: the same situation there is a binary conflict until
+    // `git setup`, after which the merge completes.
+    kw.set_env("KEYWARD_VAULT", b.join("vault").to_str().unwrap());
+    kw.stdout(["generate", "-e", "prod", "BOB_TWO"]);
+    git(&kw, &b, &["commit", "-qam", "bob adds another"]);
+    git(&kw, &a, &["push", "-q", "origin", "main"]);
+    let pull = git_out(&kw, &b, &["pull", "--no-rebase", "origin", "main"]);
+    assert!(!pull.status.success(), "merged without a driver: {pull:?}");
+    git(&kw, &b, &["merge", "--abort"]);
+    kw.cmd(["git", "setup"]).assert().success();
+    let pull = git_out(&kw, &b, &["pull", "--no-rebase", "origin", "main"]);
+    assert!(
+        pull.status.success(),
+        "the pull did not merge after setup: {pull:?}"
+    );
+    let listed = kw.stdout(["list", "-e", "prod"]);
+    for k in ["ALICE_KEY", "BOB_KEY", "BOB_TWO", "CAROL_KEY"] {
+        assert!(listed.contains(k), "{k} missing: {listed}");
+    }
 }
 
 /// A repository with history: keys generated, set, rotated and revoked over two
@@ -485,26 +503,4 @@ fn textconv_of_a_passphrase_identity_without_agent_never_asks() {
         "{text}"
     );
     assert_eq!(text.lines().count(), 1, "{text}");
-}
-
-#[test]
-fn git_merge_is_refused_and_leaves_ours_byte_identical() {
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
-    let env = fs::read(kw.env_file("dev")).unwrap();
-    for (name, bytes) in [("base", &env), ("ours", &env), ("theirs", &env)] {
-        fs::write(kw.path(name), bytes).unwrap();
-    }
-    kw.cmd([
-        "git",
-        "merge",
-        "base",
-        "ours",
-        "theirs",
-        "vault/envs/dev.db.age",
-    ])
-    .assert()
-    .code(1)
-    .stderr(contains("not supported").and(contains("-e dev")));
-    assert_eq!(fs::read(kw.path("ours")).unwrap(), env);
 }

@@ -330,7 +330,7 @@ fn load_keys(db: &EnvDb) -> Result<Keys> {
         let mut by_id = HashMap::new();
         {
             let mut stmt = db.conn.prepare("SELECT * FROM keys")?;
-            let names: Vec<String> = stmt.column_names().into_iter().map(|s| s.to_string()).collect();
+            let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 let mut cols = BTreeMap::new();
@@ -554,7 +554,7 @@ fn merge_versions(
                 created: ov.created.min(tv.created),
                 expires: merge_time(bv.map(|b| b.expires), ov.expires, tv.expires),
                 status,
-                retire_at: if status == ST_RETIRING || status > ST_RETIRING {
+                retire_at: if status >= ST_RETIRING {
                     min_opt(ov.retire_at, tv.retire_at)
                 } else {
                     None
@@ -704,7 +704,6 @@ fn write_rows(
     let cols: Vec<String> = {
         let stmt = conn.prepare("SELECT * FROM keys")?;
         stmt.column_names()
-            .into_iter()
             .map(|s| s.to_string())
             .filter(|c| c != "id" && c != "name")
             .collect()
@@ -794,10 +793,7 @@ fn append_events(conn: &Connection, o: &Side, t: &Side, actors: &mut ActorIds) -
             None,
             e.time,
         );
-        let parents = match e.joined_hash {
-            Some(j) => Some([e.prev_hash, j]),
-            None => None,
-        };
+        let parents = e.joined_hash.map(|j| [e.prev_hash, j]);
         let explicit_one = (parents.is_none() && e.prev_hash != last).then_some(e.prev_hash);
         let hash = insert_event_raw(
             conn,

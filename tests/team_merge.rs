@@ -1,0 +1,744 @@
+//! The merge driver (DESIGN §9) with real git: a bare repository and clones with their
+//! own identities, state (pins) and clocks, merging concurrent changes by meaning.
+//! The randomised team test prints its seed; `KEYWARD_TEST_SEED=N` replays one.
+
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::support::{MINUTE, Sandbox, T0, contains as bytes_contain};
+
+/// One clone: its work tree, identity and state directory (its own pins).
+struct Member {
+    dir: PathBuf,
+    identity: PathBuf,
+    recipient: String,
+    state: PathBuf,
+}
+
+/// A team sharing a vault through a bare repository.
+struct Team {
+    kw: Sandbox,
+    origin: PathBuf,
+    members: Vec<Member>,
+    /// Every command runs one minute after the one before (the keyward clock).
+    clock: Cell<i64>,
+}
+
+impl Team {
+    /// `names` clones; the first creates the vault encrypted to everyone in `names`
+    /// and `extra` recipients, and pushes it; the others clone it and run `git setup`.
+    fn new(names: &[&str], extra: &[&str]) -> Team {
+        let kw = Sandbox::new();
+        let root = kw.dir.path().to_path_buf();
+        let origin = root.join("origin.git");
+        let mut members = Vec::new();
+        for n in names {
+            let identity = kw.write_identity(&format!("{n}.key"));
+            members.push(Member {
+                dir: root.join(n),
+                recipient: kw.recipient_of(&identity),
+                identity,
+                state: root.join(format!("state-{n}")),
+            });
+        }
+        let team = Team {
+            kw,
+            origin,
+            members,
+            clock: Cell::new(T0),
+        };
+        team.plain_git(&root, &["init", "-q", "--bare", "-b", "main", "origin.git"]);
+        let mut init = vec!["init".to_owned()];
+        let others = team.members[1..].iter().map(|m| m.recipient.clone());
+        let extra = extra.iter().map(|n| {
+            let id = team.kw.write_identity(&format!("{n}.key"));
+            team.kw.recipient_of(&id)
+        });
+        for r in others.chain(extra) {
+            init.push("--recipient".into());
+            init.push(r);
+        }
+        for (i, m) in team.members.iter().enumerate() {
+            team.plain_git(
+                &root,
+                &["clone", "-q", "origin.git", m.dir.to_str().unwrap()],
+            );
+            team.git(i, &["config", "user.name", names[i]]);
+            team.git(
+                i,
+                &["config", "user.email", &format!("{}@example.org", names[i])],
+            );
+            if i == 0 {
+                team.kw(0, &init).assert().success();
+                team.git(0, &["add", "-A"]);
+                team.git(0, &["commit", "-q", "-m", "vault"]);
+                team.git(0, &["push", "-q", "origin", "main"]);
+            } else {
+                team.kw(i, &["git", "setup"]).assert().success();
+            }
+        }
+        team
+    }
+
+    /// The recipient of an extra identity made by `new`.
+    fn extra_recipient(&self, name: &str) -> String {
+        self.kw.recipient_of(&self.kw.path(&format!("{name}.key")))
+    }
+
+    fn tick(&self) -> String {
+        self.clock.set(self.clock.get() + MINUTE);
+        self.clock.get().to_string()
+    }
+
+    /// `keyward ARGS` as member `m`.
+    fn kw<S: AsRef<std::ffi::OsStr>>(&self, m: usize, args: &[S]) -> assert_cmd::Command {
+        let mut c = self.kw.std_cmd(args);
+        self.as_member(m, &mut c);
+        assert_cmd::Command::from_std(c)
+    }
+
+    fn out<S: AsRef<std::ffi::OsStr>>(&self, m: usize, args: &[S]) -> String {
+        let out = self.kw(m, args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "keyward {:?} as member {m} failed: {}",
+            args.iter()
+                .map(|a| a.as_ref().to_string_lossy().into_owned())
+                .collect::<Vec<_>>(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn as_member(&self, m: usize, c: &mut std::process::Command) {
+        let member = &self.members[m];
+        c.env("KEYWARD_IDENTITY", &member.identity)
+            .env("XDG_STATE_HOME", &member.state)
+            .env("KEYWARD_VAULT", member.dir.join("vault"))
+            .env("KEYWARD_TEST_NOW", self.tick())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_PAGER", "cat")
+            .current_dir(&member.dir);
+    }
+
+    /// `git ARGS` in member `m`'s clone, as that member (the merge driver git runs
+    /// is keyward with the member's identity and pins).
+    fn git_out(&self, m: usize, args: &[&str]) -> Output {
+        let template = self.kw.std_cmd::<[&str; 0], &str>([]);
+        let mut c = std::process::Command::new("git");
+        for (k, v) in template.get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        self.as_member(m, &mut c);
+        c.args(args).output().unwrap()
+    }
+
+    fn git(&self, m: usize, args: &[&str]) -> String {
+        let out = self.git_out(m, args);
+        assert!(
+            out.status.success(),
+            "git {args:?} in member {m} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn plain_git(&self, dir: &Path, args: &[&str]) {
+        let template = self.kw.std_cmd::<[&str; 0], &str>([]);
+        let mut c = std::process::Command::new("git");
+        for (k, v) in template.get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        let out = c
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Commit whatever changed, pull (merging) and push. The pull must merge cleanly.
+    fn sync(&self, m: usize, what: &str) {
+        self.git(m, &["add", "-A"]);
+        if !self.git(m, &["status", "--porcelain"]).trim().is_empty() {
+            self.git(m, &["commit", "-q", "-m", what]);
+        }
+        let pull = self.git_out(m, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        assert!(
+            pull.status.success(),
+            "member {m}'s pull did not merge: {}{}",
+            String::from_utf8_lossy(&pull.stdout),
+            String::from_utf8_lossy(&pull.stderr)
+        );
+        self.git(m, &["push", "-q", "origin", "main"]);
+    }
+
+    fn env_file(&self, m: usize, env: &str) -> PathBuf {
+        self.members[m].dir.join(format!("vault/envs/{env}.db.age"))
+    }
+
+    /// Every lifecycle event hash of `env` as member `m` sees it.
+    fn hashes(&self, m: usize, env: &str) -> BTreeSet<String> {
+        self.out(m, &["audit", "export", "-e", env, "--format", "jsonl"])
+            .lines()
+            .filter_map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (v["chain"] == "lifecycle").then(|| v["hash"].as_str().unwrap().to_owned())
+            })
+            .collect()
+    }
+
+    /// The lifecycle head of `env` as member `m` sees it.
+    fn head(&self, m: usize, env: &str) -> String {
+        let v: serde_json::Value =
+            serde_json::from_str(&self.out(m, &["audit", "verify", "-e", env, "--json"])).unwrap();
+        v.as_array()
+            .or_else(|| v["chains"].as_array())
+            .unwrap()
+            .iter()
+            .find(|c| c["chain"] == "lifecycle")
+            .map(|c| c["head"].as_str().unwrap().to_owned())
+            .unwrap()
+    }
+
+    /// `show NAME --json` as member `m`.
+    fn show(&self, m: usize, env: &str, name: &str) -> serde_json::Value {
+        serde_json::from_str(&self.out(m, &["show", "-e", env, name, "--json"])).unwrap()
+    }
+}
+
+/// The statuses of a key's versions, by number.
+fn statuses(show: &serde_json::Value) -> BTreeMap<u64, String> {
+    show["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["version"].as_u64().unwrap(),
+                v["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Value-free text of an env without the events a merger writes (its actor differs
+/// with who merged): the logical state.
+fn logical(team: &Team, m: usize, file: &Path) -> String {
+    team.out(m, &["git", "textconv", file.to_str().unwrap()])
+        .lines()
+        .filter(|l| {
+            !(l.contains(" merge by ") || l.contains(" merge-conflict ") || l.contains(" exposed "))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn concurrent_changes_merge_on_pull_and_every_side_keeps_its_work() {
+    let t = Team::new(&["alice", "bob"], &[]);
+    let a_old = t.out(0, &["generate", "-e", "prod", "A"]).trim().to_owned();
+    t.sync(0, "A");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    // Alice rotates A; Bob adds B; neither knows of the other.
+    let a_new = t.out(0, &["rotate", "-e", "prod", "A"]).trim().to_owned();
+    t.sync(0, "rotate A");
+    let b = t.out(1, &["generate", "-e", "prod", "B"]).trim().to_owned();
+    let pull = t.git_out(1, &["add", "-A"]);
+    assert!(pull.status.success());
+    t.git(1, &["commit", "-q", "-m", "add B"]);
+    let pull = t.git_out(1, &["pull", "--no-rebase", "origin", "main"]);
+    let said = String::from_utf8_lossy(&pull.stderr).into_owned();
+    assert!(pull.status.success(), "{said}");
+    assert!(said.contains("merged `prod` by meaning"), "{said}");
+    // Both changes are there, and A's old value, retired by Alice, stays retired.
+    let listed = t.out(1, &["list", "-e", "prod", "--json"]);
+    assert!(
+        listed.contains("\"B\"") && listed.contains("\"A\""),
+        "{listed}"
+    );
+    assert_eq!(t.out(1, &["get", "-e", "prod", "A"]).trim(), a_new);
+    assert_eq!(t.out(1, &["get", "-e", "prod", "B"]).trim(), b);
+    t.kw(1, &["verify", "-e", "prod"])
+        .write_stdin(a_old.clone())
+        .assert()
+        .code(4);
+    t.kw(1, &["audit", "verify", "-e", "prod"])
+        .assert()
+        .success();
+    // Both heads are in the merged chain: neither side's pin is broken.
+    t.git(1, &["push", "-q", "origin", "main"]);
+    t.git(0, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.out(0, &["generate", "-e", "prod", "C"]);
+    t.out(1, &["generate", "-e", "prod", "D"]);
+    // No merge leaves a value in the repository or the work tree in plaintext.
+    for v in [&a_old, &a_new, &b] {
+        for m in &t.members {
+            assert_no_plaintext(&m.dir, v);
+        }
+        assert_no_plaintext(&t.origin, v);
+        assert_no_plaintext(&t.kw.path("tmp"), v);
+    }
+}
+
+#[test]
+fn the_same_concurrent_pair_merged_either_way_gives_the_same_state() {
+    let t = Team::new(&["alice", "bob"], &["dana"]);
+    let dana = t.extra_recipient("dana");
+    t.out(0, &["generate", "-e", "dev", "SHARED"]);
+    t.out(0, &["generate", "-e", "dev", "OLD"]);
+    t.sync(0, "base");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    let base = fs::read(t.env_file(0, "dev")).unwrap();
+    // Alice: rotate SHARED, revoke OLD, remove dana. Bob: rotate SHARED, add NEW.
+    t.out(0, &["rotate", "-e", "dev", "SHARED"]);
+    t.out(
+        0,
+        &["revoke", "-e", "dev", "OLD", "--reason", "leaked", "--yes"],
+    );
+    t.out(0, &["access", "revoke", "-e", "dev", &dana, "--yes"]);
+    t.out(1, &["rotate", "-e", "dev", "SHARED"]);
+    t.out(1, &["generate", "-e", "dev", "NEW"]);
+    let (alice, bob) = (
+        fs::read(t.env_file(0, "dev")).unwrap(),
+        fs::read(t.env_file(1, "dev")).unwrap(),
+    );
+    let dir = t.kw.path("pair");
+    fs::create_dir_all(&dir).unwrap();
+    let put = |name: &str, bytes: &[u8]| {
+        let p = dir.join(name);
+        fs::write(&p, bytes).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let (o, a1, b1) = (
+        put("base", &base),
+        put("a-ours", &alice),
+        put("a-theirs", &bob),
+    );
+    t.kw(0, &["git", "merge", &o, &a1, &b1, "vault/envs/dev.db.age"])
+        .assert()
+        .success();
+    let (b2, a2) = (put("b-ours", &bob), put("b-theirs", &alice));
+    t.kw(1, &["git", "merge", &o, &b2, &a2, "vault/envs/dev.db.age"])
+        .assert()
+        .success();
+    let one = logical(&t, 0, Path::new(&a1));
+    let two = logical(&t, 1, Path::new(&b2));
+    assert_eq!(one, two, "the merged states differ with the direction");
+    // And that state is right: both SHARED values kept (v2, v3), OLD revoked, dana gone.
+    assert!(one.contains("key SHARED v2 retiring"), "{one}");
+    assert!(one.contains("key SHARED v3 active"), "{one}");
+    assert!(one.contains("key OLD v1 revoked"), "{one}");
+    assert!(one.contains("key NEW v1 active"), "{one}");
+    assert!(!one.contains(&format!("recipient {dana}")), "{one}");
+    // The merged file is encrypted to the merged recipients only.
+    let merged = fs::read(&a1).unwrap();
+    let dana_id: age::x25519::Identity = Sandbox::secret_key_of(&t.kw.path("dana.key"))
+        .parse()
+        .unwrap();
+    let d = age::Decryptor::new(&merged[..]).unwrap();
+    assert!(
+        d.decrypt(std::iter::once(&dana_id as &dyn age::Identity))
+            .is_err()
+    );
+}
+
+#[test]
+fn both_sides_rotating_a_key_keep_both_values_until_resolved() {
+    let t = Team::new(&["alice", "bob"], &[]);
+    t.out(0, &["generate", "-e", "prod", "K"]);
+    t.sync(0, "K");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    let from_alice = t.out(0, &["rotate", "-e", "prod", "K"]).trim().to_owned();
+    t.sync(0, "alice rotates K");
+    let from_bob = t.out(1, &["rotate", "-e", "prod", "K"]).trim().to_owned();
+    t.sync(1, "bob rotates K");
+    // Both values verify (either may be deployed); the later one is active.
+    for v in [&from_alice, &from_bob] {
+        t.kw(1, &["verify", "-e", "prod"])
+            .write_stdin(v.clone())
+            .assert()
+            .success();
+    }
+    let st = statuses(&t.show(1, "prod", "K"));
+    assert_eq!(st.len(), 3, "{st:?}");
+    assert_eq!(st[&3], "active");
+    assert_eq!(st[&2], "retiring");
+    assert_eq!(st[&1], "retired");
+    let active = t.out(1, &["get", "-e", "prod", "K"]).trim().to_owned();
+    // `check` reports the key until someone picks.
+    t.kw(1, &["check", "-e", "prod"])
+        .assert()
+        .code(8)
+        .stdout(contains("merge-conflict").and(contains("git resolve -e prod K")));
+    // Bad picks: a version that was not kept side by side, a key without a conflict.
+    t.kw(1, &["git", "resolve", "-e", "prod", "K", "--keep", "1"])
+        .assert()
+        .code(2)
+        .stderr(contains("v2, v3"));
+    t.out(1, &["generate", "-e", "prod", "OTHER"]);
+    t.kw(1, &["git", "resolve", "-e", "prod", "OTHER"])
+        .assert()
+        .code(3);
+    // Keep the older value (v2) with a day of grace for the other.
+    let other = if active == from_alice {
+        &from_bob
+    } else {
+        &from_alice
+    };
+    t.kw(
+        1,
+        &[
+            "git", "resolve", "-e", "prod", "K", "--keep", "2", "--grace", "1d",
+        ],
+    )
+    .assert()
+    .success()
+    .stderr(contains("v3 is the active value"));
+    assert_eq!(t.out(1, &["get", "-e", "prod", "K"]).trim(), other.as_str());
+    let st = statuses(&t.show(1, "prod", "K"));
+    assert_eq!((st[&3].as_str(), st[&2].as_str()), ("active", "retiring"));
+    t.kw(1, &["verify", "-e", "prod"])
+        .write_stdin(active.clone())
+        .assert()
+        .success();
+    t.kw(1, &["check", "-e", "prod"]).assert().success();
+    t.kw(1, &["audit", "-e", "prod", "--action", "resolve"])
+        .assert()
+        .success()
+        .stdout(contains("resolve"));
+}
+
+#[test]
+fn offboarding_on_one_side_marks_what_the_other_side_added_as_exposed() {
+    let t = Team::new(&["alice", "bob"], &["mallory"]);
+    let mallory = t.extra_recipient("mallory");
+    t.out(0, &["generate", "-e", "dev", "KEEP"]);
+    t.sync(0, "KEEP");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.out(0, &["offboard", &mallory, "--reason", "left", "--yes"]);
+    t.sync(0, "offboard mallory");
+    // Bob, not yet knowing, adds a key: his commit is encrypted to mallory.
+    let added = t
+        .out(1, &["generate", "-e", "dev", "ADDED"])
+        .trim()
+        .to_owned();
+    t.sync(1, "ADDED");
+    let access = t.out(1, &["access", "list", "-e", "dev"]);
+    assert!(!access.contains(&mallory), "{access}");
+    t.kw(1, &["check", "-e", "dev"])
+        .assert()
+        .code(8)
+        .stdout(contains("ADDED").and(contains("exposed")))
+        .stdout(contains("KEEP").not());
+    // Mallory can read ADDED from Bob's commit in history: rotating it is what helps.
+    t.out(1, &["rotate", "-e", "dev", "ADDED"]);
+    t.kw(1, &["check", "-e", "dev"]).assert().success();
+    t.kw(1, &["verify", "-e", "dev"])
+        .write_stdin(added)
+        .assert()
+        .code(4);
+}
+
+#[test]
+fn the_driver_refuses_what_does_not_extend_base_and_leaves_ours_untouched() {
+    let t = Team::new(&["alice"], &[]);
+    t.out(0, &["generate", "-e", "dev", "K"]);
+    let older = fs::read(t.env_file(0, "dev")).unwrap();
+    t.out(0, &["rotate", "-e", "dev", "K"]);
+    let newer = fs::read(t.env_file(0, "dev")).unwrap();
+    let dir = t.kw.path("refuse");
+    fs::create_dir_all(&dir).unwrap();
+    let put = |name: &str, bytes: &[u8]| {
+        let p = dir.join(name);
+        fs::write(&p, bytes).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    // THEIRS older than BASE: a rewound side.
+    let (o, a, b) = (
+        put("base", &newer),
+        put("ours", &newer),
+        put("theirs", &older),
+    );
+    t.kw(0, &["git", "merge", &o, &a, &b, "vault/envs/dev.db.age"])
+        .assert()
+        .code(6)
+        .stderr(contains("THEIRS").and(contains("-e dev")));
+    assert_eq!(fs::read(&a).unwrap(), newer);
+    // THEIRS from another vault (a forgery with the public recipients).
+    let other = Sandbox::with_vault();
+    let forged = fs::read(other.env_file("dev")).unwrap();
+    let b = put("theirs", &forged);
+    let out = t
+        .kw(0, &["git", "merge", &o, &a, &b, "vault/envs/dev.db.age"])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(fs::read(&a).unwrap(), newer);
+    // THEIRS not decryptable, BASE empty (both sides created the env), damaged OURS.
+    let b = put("theirs", b"age-encryption.org/v1\ngarbage");
+    t.kw(0, &["git", "merge", &o, &a, &b, "vault/envs/dev.db.age"])
+        .assert()
+        .code(6);
+    let empty = put("empty", b"");
+    let b = put("theirs", &newer);
+    t.kw(
+        0,
+        &["git", "merge", &empty, &a, &b, "vault/envs/dev.db.age"],
+    )
+    .assert()
+    .code(6)
+    .stderr(contains("both sides created it"));
+    assert_eq!(fs::read(&a).unwrap(), newer);
+    // No temp file is left beside OURS.
+    let left: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        left.iter().all(|n| !n.to_string_lossy().contains(".tmp")),
+        "{left:?}"
+    );
+}
+
+/// A small deterministic generator (xorshift): the schedule is a function of the seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[test]
+fn three_clones_with_random_concurrent_changes_always_merge_and_agree() {
+    let seed: u64 = std::env::var("KEYWARD_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        });
+    eprintln!("team merge schedule seed: {seed} (replay with KEYWARD_TEST_SEED={seed})");
+    let t = Team::new(&["alice", "bob", "carol"], &["dave", "erin"]);
+    let (dave, erin) = (t.extra_recipient("dave"), t.extra_recipient("erin"));
+    let pool = ["S1", "S2", "S3"];
+    for s in pool {
+        t.out(0, &["generate", "-e", "dev", s]);
+    }
+    t.out(0, &["generate", "-e", "prod", "P1"]);
+    t.sync(0, "pool");
+    for m in 1..3 {
+        t.git(m, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    }
+
+    let mut rng = Rng(seed);
+    let mut values: Vec<String> = Vec::new();
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    let mut revoked: BTreeSet<String> = BTreeSet::new();
+    let mut rotations: BTreeMap<&str, usize> = pool.iter().map(|s| (*s, 0)).collect();
+    let mut heads: Vec<(String, String)> = Vec::new();
+    let mut offboarded = false;
+    let mut n = 0;
+    for round in 0..5 {
+        for m in 0..3 {
+            for _ in 0..1 + rng.below(3) {
+                n += 1;
+                match rng.below(7) {
+                    0 | 1 => {
+                        let name = format!("G{n}");
+                        values.push(
+                            t.out(m, &["generate", "-e", "dev", &name])
+                                .trim()
+                                .to_owned(),
+                        );
+                        names.insert(name);
+                    }
+                    2 => {
+                        let name = format!("I{n}");
+                        let value = format!("imported-value-{seed}-{n}");
+                        t.kw(m, &["set", "-e", "dev", &name])
+                            .write_stdin(value.clone())
+                            .assert()
+                            .success();
+                        values.push(value);
+                        names.insert(name);
+                    }
+                    3 | 4 => {
+                        let s = pool[rng.below(pool.len())];
+                        values.push(t.out(m, &["rotate", "-e", "dev", s]).trim().to_owned());
+                        *rotations.get_mut(s).unwrap() += 1;
+                    }
+                    5 => {
+                        // Revoke a key this clone made and can see.
+                        let mine: Vec<&String> =
+                            names.iter().filter(|k| !revoked.contains(*k)).collect();
+                        let listed = t.out(m, &["list", "-e", "dev", "--json"]);
+                        if let Some(k) = mine.iter().find(|k| listed.contains(&format!("\"{k}\"")))
+                        {
+                            let k = (*k).clone();
+                            t.out(m, &["revoke", "-e", "dev", &k, "--reason", "test", "--yes"]);
+                            revoked.insert(k);
+                        }
+                    }
+                    _ => {
+                        if !offboarded && round >= 2 {
+                            t.out(m, &["offboard", &dave, "--reason", "left", "--yes"]);
+                            offboarded = true;
+                        } else {
+                            let listed = t.out(m, &["access", "list", "-e", "prod"]);
+                            if listed.contains(&erin) {
+                                t.out(m, &["access", "revoke", "-e", "prod", &erin, "--yes"]);
+                            } else {
+                                t.out(m, &["access", "grant", "-e", "prod", &erin]);
+                            }
+                        }
+                    }
+                }
+            }
+            t.sync(m, &format!("round {round} member {m}"));
+            heads.push(("dev".into(), t.head(m, "dev")));
+            heads.push(("prod".into(), t.head(m, "prod")));
+        }
+    }
+    for m in 0..3 {
+        t.git(m, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    }
+    // Every clone holds the same files.
+    for env in ["dev", "test", "prod"] {
+        let first = fs::read(t.env_file(0, env)).unwrap();
+        for m in 1..3 {
+            assert_eq!(
+                fs::read(t.env_file(m, env)).unwrap(),
+                first,
+                "seed {seed}: {env} differs"
+            );
+        }
+    }
+    // Every operation is there: each key, each rotation as a version; nothing revoked is
+    // active again.
+    let listed = t.out(2, &["list", "-e", "dev", "--json"]);
+    for k in &names {
+        assert!(
+            listed.contains(&format!("\"{k}\"")),
+            "seed {seed}: {k} lost"
+        );
+    }
+    for (s, r) in &rotations {
+        let st = statuses(&t.show(1, "dev", s));
+        // offboarding rotates generated keys too: at least every rotation is there.
+        assert!(
+            st.len() > *r,
+            "seed {seed}: {s} has {} versions for {r} rotations",
+            st.len()
+        );
+    }
+    for k in &revoked {
+        let st = statuses(&t.show(0, "dev", k));
+        assert!(
+            st.values().all(|s| s == "revoked"),
+            "seed {seed}: {k} un-revoked: {st:?}"
+        );
+    }
+    if offboarded {
+        for env in ["dev", "test", "prod"] {
+            let access = t.out(0, &["access", "list", "-e", env]);
+            assert!(
+                !access.contains(&dave),
+                "seed {seed}: dave still reads {env}"
+            );
+        }
+    }
+    // The chains verify, in the files and across git history, and hold every head
+    // any clone saw.
+    t.kw(0, &["audit", "verify", "--all-envs"])
+        .assert()
+        .success();
+    t.kw(1, &["audit", "verify", "--git"]).assert().success();
+    let all: BTreeMap<&str, BTreeSet<String>> = ["dev", "prod"]
+        .into_iter()
+        .map(|e| (e, t.hashes(0, e)))
+        .collect();
+    for (env, head) in &heads {
+        assert!(
+            all[env.as_str()].contains(head),
+            "seed {seed}: head {head} of {env} lost"
+        );
+    }
+    // No value in plaintext anywhere: work trees, .git, the origin, temp.
+    for v in &values {
+        for m in &t.members {
+            assert_no_plaintext(&m.dir, v);
+        }
+        assert_no_plaintext(&t.origin, v);
+        assert_no_plaintext(&t.kw.path("tmp"), v);
+    }
+}
+
+/// `value` in no file under `dir` (git objects are zlib-compressed: an object holding a
+/// plaintext value would be found by `git grep`/inflating; env files are ciphertext).
+fn assert_no_plaintext(dir: &Path, value: &str) {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let bytes = fs::read(&p).unwrap_or_default();
+            assert!(
+                !bytes_contain(&bytes, value.as_bytes()),
+                "value in {}",
+                p.display()
+            );
+            // Loose git objects are zlib streams: look inside them too.
+            if p.to_string_lossy().contains("/objects/") && !p.to_string_lossy().contains("/pack/")
+            {
+                let mut inflated = Vec::new();
+                if std::io::Read::read_to_end(
+                    &mut flate2::read::ZlibDecoder::new(&bytes[..]),
+                    &mut inflated,
+                )
+                .is_ok()
+                {
+                    assert!(
+                        !bytes_contain(&inflated, value.as_bytes()),
+                        "value in object {}",
+                        p.display()
+                    );
+                }
+            }
+        }
+    }
+}

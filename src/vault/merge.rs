@@ -198,6 +198,15 @@ pub fn merge_files(
     conn.pragma_update(None, "secure_delete", "ON")?;
     let tx = conn.transaction()?;
     migrate(&tx, &o.db)?;
+    // Meta rows only theirs has (a setting made on their side) join ours'.
+    {
+        let mut stmt = t.db.conn.prepare("SELECT k, v FROM meta")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Value>(1)?)))?;
+        for row in rows {
+            let (k, v) = row?;
+            tx.execute("INSERT OR IGNORE INTO meta(k, v) VALUES (?1, ?2)", params![k, v])?;
+        }
+    }
     let mut actors = ActorIds::default();
     append_events(&tx, &o, &t, &mut actors)?;
     write_rows(&tx, &keys, &recipients, &mut actors)?;

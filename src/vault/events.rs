@@ -201,9 +201,74 @@ impl EnvDb {
         })())
     }
 
+    /// The hash of the last lifecycle event, without checking the chain.
+    pub fn lifecycle_head(&self) -> Result<Option<[u8; 32]>> {
+        self.located((|| -> Result<Option<[u8; 32]>> {
+            let h: Option<Vec<u8>> = self
+                .conn
+                .query_row(
+                    "SELECT hash FROM events ORDER BY seq DESC LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            h.map(|h| {
+                h.try_into().map_err(|_| crate::error::Error::CorruptDb {
+                    detail: "the last lifecycle event has a malformed hash".into(),
+                })
+            })
+            .transpose()
+        })())
+    }
+
+    /// Whether a lifecycle event with hash `h` is stored (one scan in SQLite).
+    pub fn has_lifecycle_event(&self, h: &[u8; 32]) -> Result<bool> {
+        self.located((|| -> Result<bool> {
+            Ok(self.conn.query_row(
+                "SELECT EXISTS(SELECT 1 FROM events WHERE hash = ?1)",
+                [&h[..]],
+                |r| r.get(0),
+            )?)
+        })())
+    }
+
+    /// The hash of every lifecycle event, as stored (unchecked).
+    pub fn lifecycle_hashes(&self) -> Result<std::collections::HashSet<[u8; 32]>> {
+        self.located((|| -> Result<std::collections::HashSet<[u8; 32]>> {
+            let mut stmt = self.conn.prepare("SELECT hash FROM events")?;
+            let mut rows = stmt.query([])?;
+            let mut out = std::collections::HashSet::new();
+            while let Some(r) = rows.next()? {
+                let h: Vec<u8> = r.get(0)?;
+                let h: [u8; 32] = h.try_into().map_err(|_| crate::error::Error::CorruptDb {
+                    detail: "a lifecycle event has a malformed hash".into(),
+                })?;
+                out.insert(h);
+            }
+            Ok(out)
+        })())
+    }
+
     /// Every lifecycle event, oldest first, with its chain checked as it is read:
     /// `Err(BrokenChain)` names the first event whose hash does not follow.
     pub fn lifecycle_events(&self) -> Result<Vec<Event>> {
+        self.lifecycle_walk(None)
+    }
+
+    /// The lifecycle events whose hashes are not in `known`, each checked against its
+    /// content and its parents as stored (the merge driver: what the other side adds
+    /// to a chain this clone already holds).
+    pub fn lifecycle_events_not_in(
+        &self,
+        known: &std::collections::HashSet<[u8; 32]>,
+    ) -> Result<Vec<Event>> {
+        self.lifecycle_walk(Some(known))
+    }
+
+    fn lifecycle_walk(
+        &self,
+        known: Option<&std::collections::HashSet<[u8; 32]>>,
+    ) -> Result<Vec<Event>> {
         self.located((|| -> Result<Vec<Event>> {
         // A format-1 image read without a write has no `subject` column, and one
         // before format 3 no `parents`.
@@ -239,6 +304,15 @@ impl EnvDb {
                     seq,
                     &format!("event {expect_seq} is missing"),
                 ));
+            }
+            if let Some(known) = known
+                && let Ok(h) = <[u8; 32]>::try_from(stored.as_slice())
+                && known.contains(&h)
+            {
+                earlier.insert(h);
+                prev = h;
+                expect_seq += 1;
+                continue;
             }
             let code: i64 = r.get(2)?;
             let Some(action) = Action::from_code(code).filter(|a| !a.is_access()) else {

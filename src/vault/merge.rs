@@ -25,6 +25,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
+use std::rc::Rc;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, params};
@@ -78,23 +79,43 @@ pub struct ExposedVersion {
     pub recipient: String,
 }
 
-/// One side opened: its database and verified lifecycle events.
+/// One side opened: its database and the hashes of its lifecycle events.
 struct Side {
     db: EnvDb,
-    events: Vec<Event>,
     hashes: HashSet<[u8; 32]>,
+    head: [u8; 32],
 }
 
 impl Side {
-    fn open(paths: &VaultPaths, label: &str, bytes: &[u8], id: &dyn age::Identity) -> Result<Side> {
+    /// `all_hashes`: collect every event hash (ours: to tell which of theirs' events
+    /// are new); otherwise `holds` asks the database.
+    fn open(
+        paths: &VaultPaths,
+        label: &str,
+        bytes: &[u8],
+        id: &dyn age::Identity,
+        all_hashes: bool,
+    ) -> Result<Side> {
         let db = EnvDb::open_bytes_any_env(paths, label.into(), bytes, id)?;
-        let events = db.lifecycle_events()?;
-        let hashes = events.iter().map(|e| e.hash).collect();
-        Ok(Side { db, events, hashes })
+        let hashes = if all_hashes {
+            db.lifecycle_hashes()?
+        } else {
+            HashSet::new()
+        };
+        let head = db.lifecycle_head()?.unwrap_or(audit::GENESIS);
+        Ok(Side { db, hashes, head })
     }
 
     fn head(&self) -> [u8; 32] {
-        self.events.last().map_or(audit::GENESIS, |e| e.hash)
+        self.head
+    }
+
+    /// Whether this side's chain holds an event with hash `h`.
+    fn holds(&self, h: &[u8; 32]) -> Result<bool> {
+        if !self.hashes.is_empty() || *h == self.head {
+            return Ok(*h == self.head || self.hashes.contains(h));
+        }
+        self.db.has_lifecycle_event(h)
     }
 }
 
@@ -116,11 +137,16 @@ struct Ver {
 /// column added later merges by the generic rule) and its versions by value.
 #[derive(Clone)]
 struct Key {
-    cols: BTreeMap<String, Value>,
-    versions: BTreeMap<Vec<u8>, Ver>,
+    cols: BTreeMap<Rc<str>, Value>,
+    /// By the value's SHA-256: versions match by value (DESIGN §9).
+    versions: BTreeMap<[u8; 32], Ver>,
 }
 
 type Keys = BTreeMap<String, Key>;
+
+/// What the merge changes in ours, by key name: `Some` writes that key, `None` drops it;
+/// a name not here stays as ours has it.
+type Changes = BTreeMap<String, Option<Key>>;
 
 /// Merge `base` and `theirs` into the env file at `ours` (git's `%O %B %A`). On any
 /// error `ours` is untouched (git then reports a conflict).
@@ -134,9 +160,9 @@ pub fn merge_files(
     now: i64,
 ) -> Result<Merged> {
     let ours_bytes = std::fs::read(ours).map_err(|e| Error::io("cannot read", ours, e))?;
-    let b = Side::open(paths, "BASE", base, identity)?;
-    let mut o = Side::open(paths, "OURS", &ours_bytes, identity)?;
-    let t = Side::open(paths, "THEIRS", theirs, identity)?;
+    let b = Side::open(paths, "BASE", base, identity, false)?;
+    let mut o = Side::open(paths, "OURS", &ours_bytes, identity, true)?;
+    let t = Side::open(paths, "THEIRS", theirs, identity, false)?;
     let env = o.db.env.clone();
     for (side, label) in [(&b, "BASE"), (&t, "THEIRS")] {
         if side.db.env != env {
@@ -156,7 +182,7 @@ pub fn merge_files(
     }
     // DESIGN §8: both sides must extend BASE's history.
     for (side, label) in [(&o, "OURS"), (&t, "THEIRS")] {
-        if !side.hashes.contains(&b.head()) {
+        if !side.holds(&b.head())? {
             return Err(refused(
                 &env,
                 format!("{label}'s history does not contain BASE's (rewritten, rewound or forged)"),
@@ -170,20 +196,54 @@ pub fn merge_files(
         exposed: Vec::new(),
         notes: Vec::new(),
     };
-    if o.hashes.contains(&t.head()) {
+    if o.holds(&t.head())? {
         return Ok(report(Outcome::OursHasTheirs));
     }
-    if t.hashes.contains(&o.head()) {
+    if t.holds(&o.head())? {
         write_atomically(ours, theirs)?;
         return Ok(report(Outcome::TookTheirs));
     }
 
+    // The events theirs adds, each checked against its content and its parents (the
+    // rest of both chains is what this clone already holds; `audit verify` walks it).
+    let theirs_new = t.db.lifecycle_events_not_in(&o.hashes)?;
     let mut merged = report(Outcome::Merged);
-    let bk = load_keys(&b.db)?;
-    let ok = load_keys(&o.db)?;
-    let tk = load_keys(&t.db)?;
-    let (keys, conflicts) = merge_keys(&bk, &ok, &tk, &mut merged.notes);
+    // Only keys whose rows differ are loaded and merged: a cheap signature per key
+    // first (most keys of a large environment are the same on all three sides).
+    let hasher = std::collections::hash_map::RandomState::new();
+    let (bs, os, ts) = (
+        signatures(&b.db, &hasher)?,
+        signatures(&o.db, &hasher)?,
+        signatures(&t.db, &hasher)?,
+    );
+    let differ: BTreeSet<String> = os
+        .keys()
+        .chain(ts.keys())
+        .filter(|n| ts.get(*n) != bs.get(*n) && ts.get(*n) != os.get(*n))
+        .cloned()
+        .collect();
     let (recipients, removed_by_ours, removed_by_theirs) = merge_recipients(&b.db, &o.db, &t.db)?;
+    // A side that kept encrypting to someone the other removed: its changed keys are
+    // needed too, to find the values it added (exposed).
+    let changed_on = |side: &HashMap<String, u64>| -> BTreeSet<String> {
+        side.iter()
+            .filter(|(n, sig)| bs.get(*n) != Some(*sig))
+            .map(|(n, _)| n.clone())
+            .collect()
+    };
+    let mut load_o = differ.clone();
+    if !removed_by_theirs.is_empty() {
+        load_o.extend(changed_on(&os));
+    }
+    let mut load_t = differ.clone();
+    if !removed_by_ours.is_empty() {
+        load_t.extend(changed_on(&ts));
+    }
+    let load_b: BTreeSet<String> = load_o.union(&load_t).cloned().collect();
+    let bk = load_keys(&b.db, &load_b)?;
+    let ok = load_keys(&o.db, &load_o)?;
+    let tk = load_keys(&t.db, &load_t)?;
+    let (keys, conflicts) = merge_keys(&differ, &bk, &ok, &tk, &mut merged.notes);
     if recipients.is_empty() {
         return Err(refused(&env, "no recipient would be left".into()));
     }
@@ -204,11 +264,14 @@ pub fn merge_files(
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Value>(1)?)))?;
         for row in rows {
             let (k, v) = row?;
-            tx.execute("INSERT OR IGNORE INTO meta(k, v) VALUES (?1, ?2)", params![k, v])?;
+            tx.execute(
+                "INSERT OR IGNORE INTO meta(k, v) VALUES (?1, ?2)",
+                params![k, v],
+            )?;
         }
     }
     let mut actors = ActorIds::default();
-    append_events(&tx, &o, &t, &mut actors)?;
+    append_events(&tx, &o, &theirs_new, &mut actors)?;
     write_rows(&tx, &keys, &recipients, &mut actors)?;
     // The join: one event whose hash covers both heads; what follows chains after it.
     let canon = audit::canonical(&env, actor, Action::Merge, None, None, None, None, now);
@@ -238,7 +301,14 @@ pub fn merge_files(
         for r in removed {
             for (name, k) in new_on {
                 let base_vals = bk.get(name).map(|k| &k.versions);
-                let Some(mk) = keys.get(name) else { continue };
+                let mk = match keys.get(name) {
+                    Some(Some(k)) => k,
+                    Some(None) => continue,
+                    None => match ok.get(name) {
+                        Some(k) => k,
+                        None => continue,
+                    },
+                };
                 for value in k.versions.keys() {
                     if base_vals.is_some_and(|b| b.contains_key(value)) {
                         continue;
@@ -333,75 +403,151 @@ fn migrate(conn: &Connection, ours: &EnvDb) -> Result<()> {
     ours.migrate_conn(conn)
 }
 
-fn load_keys(db: &EnvDb) -> Result<Keys> {
-    db.located((|| -> Result<Keys> {
-        let mut out = Keys::new();
-        let mut by_id = HashMap::new();
-        {
-            let mut stmt = db.conn.prepare("SELECT * FROM keys")?;
-            let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                let mut cols = BTreeMap::new();
-                for (i, n) in names.iter().enumerate() {
-                    cols.insert(n.clone(), r.get::<_, Value>(i)?);
-                }
-                let id = match cols.remove("id") {
-                    Some(Value::Integer(id)) => id,
-                    _ => return Err(bad("a key has no id")),
-                };
-                let name = match cols.remove("name") {
-                    Some(Value::Text(n)) => n,
-                    _ => return Err(bad("a key has no name")),
-                };
-                by_id.insert(id, name.clone());
-                out.insert(
-                    name,
-                    Key {
-                        cols,
-                        versions: BTreeMap::new(),
-                    },
-                );
-            }
-        }
+/// A signature of each key (its row but the id, and its versions' rows with the
+/// revoking actor by value): equal signatures, equal keys. Keyed by a per-process
+/// random SipHash key, so no file can be made to collide with another on purpose.
+fn signatures(
+    db: &EnvDb,
+    hasher: &std::collections::hash_map::RandomState,
+) -> Result<HashMap<String, u64>> {
+    use rusqlite::types::ValueRef;
+    use std::hash::{BuildHasher, Hasher};
+    db.located((|| -> Result<HashMap<String, u64>> {
         let mut stmt = db.conn.prepare(
-            "SELECT v.key_id, v.version, v.value, v.created, v.expires, v.status, v.retire_at, v.revoked_at,
+            "SELECT k.*, v.version, v.value, v.created, v.expires, v.status, v.retire_at, v.revoked_at,
                     a.recipient, a.os_user, a.host, a.via, v.revoke_reason
-             FROM versions v LEFT JOIN actors a ON a.id = v.revoked_by",
+             FROM keys k LEFT JOIN versions v ON v.key_id = k.id
+             LEFT JOIN actors a ON a.id = v.revoked_by ORDER BY k.id, v.version",
         )?;
+        let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+        let id_at = names.iter().position(|n| n == "id").ok_or_else(|| bad("keys has no id"))?;
+        let name_at = names
+            .iter()
+            .position(|n| n == "name")
+            .ok_or_else(|| bad("keys has no name"))?;
+        let mut out = HashMap::new();
+        let mut current: Option<(i64, String, std::hash::DefaultHasher)> = None;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let key_id: i64 = r.get(0)?;
-            let name = by_id.get(&key_id).ok_or_else(|| bad("a version of no key"))?;
-            let value = Secret::new(r.get::<_, Vec<u8>>(2)?);
-            let revoked_by = match r.get::<_, Option<String>>(8)? {
-                None => None,
-                Some(recipient) => Some(actor_from(
-                    recipient,
-                    r.get(9)?,
-                    r.get(10)?,
-                    r.get::<_, String>(11)?,
-                )?),
-            };
-            let v = Ver {
-                version: r.get(1)?,
-                value: value.clone(),
-                created: r.get(3)?,
-                expires: r.get(4)?,
-                status: r.get(5)?,
-                retire_at: r.get(6)?,
-                revoked_at: r.get(7)?,
-                revoked_by,
-                revoke_reason: r.get(12)?,
-            };
-            if !(ST_ACTIVE..=ST_REVOKED).contains(&v.status) {
-                return Err(bad("a version has an unknown status"));
+            let id: i64 = r.get(id_at)?;
+            if current.as_ref().is_none_or(|(c, _, _)| *c != id) {
+                if let Some((_, name, h)) = current.take() {
+                    out.insert(name, h.finish());
+                }
+                current = Some((id, r.get(name_at)?, hasher.build_hasher()));
             }
-            let key = out.get_mut(name).expect("indexed above");
-            key.versions.insert(value.expose().to_vec(), v);
+            let (_, _, h) = current.as_mut().expect("set above");
+            for i in (0..names.len()).filter(|i| *i != id_at) {
+                match r.get_ref(i)? {
+                    ValueRef::Null => h.write_u8(0),
+                    ValueRef::Integer(x) => {
+                        h.write_u8(1);
+                        h.write_i64(x)
+                    }
+                    ValueRef::Real(x) => {
+                        h.write_u8(2);
+                        h.write_u64(x.to_bits())
+                    }
+                    ValueRef::Text(b) | ValueRef::Blob(b) => {
+                        h.write_u8(3);
+                        h.write_usize(b.len());
+                        h.write(b)
+                    }
+                }
+            }
+        }
+        if let Some((_, name, h)) = current.take() {
+            out.insert(name, h.finish());
         }
         Ok(out)
     })())
+}
+
+/// The keys named in `only`, with their versions (indexed lookups, one key at a time).
+fn load_keys(db: &EnvDb, only: &BTreeSet<String>) -> Result<Keys> {
+    db.located((|| -> Result<Keys> {
+        let mut out = Keys::new();
+        let mut key_stmt = db.conn.prepare("SELECT * FROM keys WHERE name = ?1")?;
+        let names: Vec<Rc<str>> = key_stmt.column_names().map(Rc::from).collect();
+        let mut ver_stmt = db.conn.prepare(
+            "SELECT v.version, v.value, v.created, v.expires, v.status, v.retire_at, v.revoked_at,
+                    a.recipient, a.os_user, a.host, a.via, v.revoke_reason
+             FROM versions v LEFT JOIN actors a ON a.id = v.revoked_by WHERE v.key_id = ?1",
+        )?;
+        for wanted in only {
+            let mut rows = key_stmt.query([wanted])?;
+            let Some(r) = rows.next()? else { continue };
+            let mut cols = BTreeMap::new();
+            for (i, n) in names.iter().enumerate() {
+                cols.insert(n.clone(), r.get::<_, Value>(i)?);
+            }
+            let id = match cols.remove("id" as &str) {
+                Some(Value::Integer(id)) => id,
+                _ => return Err(bad("a key has no id")),
+            };
+            cols.remove("name" as &str);
+            let mut versions = BTreeMap::new();
+            let mut vrows = ver_stmt.query([id])?;
+            while let Some(r) = vrows.next()? {
+                let value = Secret::new(r.get::<_, Vec<u8>>(1)?);
+                let revoked_by = match r.get::<_, Option<String>>(7)? {
+                    None => None,
+                    Some(recipient) => Some(actor_from(
+                        recipient,
+                        r.get(8)?,
+                        r.get(9)?,
+                        r.get::<_, String>(10)?,
+                    )?),
+                };
+                let v = Ver {
+                    version: r.get(0)?,
+                    created: r.get(2)?,
+                    expires: r.get(3)?,
+                    status: r.get(4)?,
+                    retire_at: r.get(5)?,
+                    revoked_at: r.get(6)?,
+                    revoked_by,
+                    revoke_reason: r.get(11)?,
+                    value,
+                };
+                if !(ST_ACTIVE..=ST_REVOKED).contains(&v.status) {
+                    return Err(bad("a version has an unknown status"));
+                }
+                versions.insert(v.value.fingerprint(), v);
+            }
+            out.insert(wanted.clone(), Key { cols, versions });
+        }
+        Ok(out)
+    })())
+}
+
+/// Whether two keys hold the same metadata and the same versions, field by field.
+fn same_key(a: &Key, b: &Key) -> bool {
+    a.cols == b.cols
+        && a.versions.len() == b.versions.len()
+        && a.versions
+            .iter()
+            .zip(&b.versions)
+            .all(|((va, x), (vb, y))| {
+                va == vb
+                    && (
+                        x.version,
+                        x.created,
+                        x.expires,
+                        x.status,
+                        x.retire_at,
+                        x.revoked_at,
+                    ) == (
+                        y.version,
+                        y.created,
+                        y.expires,
+                        y.status,
+                        y.retire_at,
+                        y.revoked_at,
+                    )
+                    && x.revoked_by == y.revoked_by
+                    && x.revoke_reason == y.revoke_reason
+            })
 }
 
 fn bad(detail: &str) -> Error {
@@ -420,15 +566,34 @@ fn actor_from(recipient: String, os_user: String, host: String, via: String) -> 
     })
 }
 
-/// Keys merged by name (see the module docs); and the keys both sides gave new values.
-fn merge_keys(b: &Keys, o: &Keys, t: &Keys, notes: &mut Vec<String>) -> (Keys, Vec<KeyConflict>) {
-    let mut out = Keys::new();
+/// Keys merged by name (see the module docs), as changes to ours; and the keys both
+/// sides gave new values. A key one side left as BASE had it is the other side's,
+/// without a field-by-field merge (most keys, in a large environment).
+fn merge_keys(
+    names: &BTreeSet<String>,
+    b: &Keys,
+    o: &Keys,
+    t: &Keys,
+    notes: &mut Vec<String>,
+) -> (Changes, Vec<KeyConflict>) {
+    let mut out = Changes::new();
     let mut conflicts = Vec::new();
-    let names: BTreeSet<&String> = b.keys().chain(o.keys()).chain(t.keys()).collect();
+    let unchanged = |side: Option<&Key>, base: Option<&Key>| match (side, base) {
+        (Some(s), Some(b)) => same_key(s, b),
+        (None, None) => true,
+        _ => false,
+    };
     for name in names {
         let (bk, ok, tk) = (b.get(name), o.get(name), t.get(name));
+        if unchanged(tk, bk) || matches!((ok, tk), (Some(x), Some(y)) if same_key(x, y)) {
+            continue; // ours is the result
+        }
+        if unchanged(ok, bk) {
+            out.insert(name.clone(), tk.cloned());
+            continue; // theirs is the result
+        }
         let merged = match (ok, tk) {
-            (None, None) => None,
+            (None, None) => continue,
             // Deleted on one side: BASE's values go; what the other side added stays.
             (Some(k), None) | (None, Some(k)) if bk.is_some() => {
                 let base = &bk.expect("checked").versions;
@@ -450,9 +615,7 @@ fn merge_keys(b: &Keys, o: &Keys, t: &Keys, notes: &mut Vec<String>) -> (Keys, V
                 Some(Key { cols, versions })
             }
         };
-        if let Some(k) = merged {
-            out.insert(name.clone(), k);
-        }
+        out.insert(name.clone(), merged);
     }
     (out, conflicts)
 }
@@ -461,11 +624,11 @@ fn merge_keys(b: &Keys, o: &Keys, t: &Keys, notes: &mut Vec<String>) -> (Keys, V
 /// or earlier value where there is one, else ours (and a note).
 fn merge_cols(
     name: &str,
-    b: Option<&BTreeMap<String, Value>>,
-    o: &BTreeMap<String, Value>,
-    t: &BTreeMap<String, Value>,
+    b: Option<&BTreeMap<Rc<str>, Value>>,
+    o: &BTreeMap<Rc<str>, Value>,
+    t: &BTreeMap<Rc<str>, Value>,
     notes: &mut Vec<String>,
-) -> BTreeMap<String, Value> {
+) -> BTreeMap<Rc<str>, Value> {
     let mut out = o.clone();
     for (col, tv) in t {
         let ov = o.get(col).unwrap_or(&Value::Null);
@@ -477,7 +640,7 @@ fn merge_cols(
             out.insert(col.clone(), tv.clone()); // only theirs changed it
             continue;
         }
-        let pick = match col.as_str() {
+        let pick = match &**col {
             // Shorter rotation period, earlier creation: the safer, the truer.
             "rotate_every" | "created" => min_value(ov, tv),
             _ => {
@@ -530,10 +693,10 @@ fn merge_time(b: Option<Option<i64>>, o: Option<i64>, t: Option<i64>) -> Option<
 /// Versions of one key merged by value. Returns the versions and, when both sides
 /// added values, their merged numbers (a conflict to resolve).
 fn merge_versions(
-    b: Option<&BTreeMap<Vec<u8>, Ver>>,
-    o: &BTreeMap<Vec<u8>, Ver>,
-    t: &BTreeMap<Vec<u8>, Ver>,
-) -> (BTreeMap<Vec<u8>, Ver>, Option<Vec<u32>>) {
+    b: Option<&BTreeMap<[u8; 32], Ver>>,
+    o: &BTreeMap<[u8; 32], Ver>,
+    t: &BTreeMap<[u8; 32], Ver>,
+) -> (BTreeMap<[u8; 32], Ver>, Option<Vec<u32>>) {
     let empty = BTreeMap::new();
     let b = b.unwrap_or(&empty);
     let mut out = BTreeMap::new();
@@ -542,7 +705,7 @@ fn merge_versions(
             // Only ours has it: new on ours, or (a BASE value) gone from theirs with
             // the key deleted and re-made there — then its deletion holds.
             if !b.contains_key(value) {
-                out.insert(value.clone(), ov.clone());
+                out.insert(*value, ov.clone());
             }
             continue;
         };
@@ -556,7 +719,7 @@ fn merge_versions(
             (None, None) => ov,
         };
         out.insert(
-            value.clone(),
+            *value,
             Ver {
                 version: bv.map_or(ov.version, |b| b.version),
                 value: ov.value.clone(),
@@ -576,7 +739,7 @@ fn merge_versions(
     }
     for (value, tv) in t {
         if !o.contains_key(value) && !b.contains_key(value) {
-            out.insert(value.clone(), tv.clone());
+            out.insert(*value, tv.clone());
         }
     }
     // New values from both sides: renumber after BASE's newest, deterministically.
@@ -589,14 +752,14 @@ fn merge_versions(
         return (out, None);
     }
     let base_max = b.values().map(|v| v.version).max().unwrap_or(0);
-    let mut fresh: Vec<&mut Ver> = out
-        .values_mut()
-        .filter(|v| !b.contains_key(v.value.expose()))
+    let mut fresh: Vec<(&[u8; 32], &mut Ver)> = out
+        .iter_mut()
+        .filter(|(fp, _)| !b.contains_key(*fp))
         .collect();
-    fresh.sort_by_key(|v| (v.created, v.value.fingerprint()));
+    fresh.sort_by_key(|(fp, v)| (v.created, **fp));
     let n = fresh.len();
     let mut numbers = Vec::with_capacity(n);
-    for (i, v) in fresh.into_iter().enumerate() {
+    for (i, (_, v)) in fresh.into_iter().enumerate() {
         v.version = base_max + 1 + i as u32;
         numbers.push(v.version);
         // Either may be deployed: the newest active, the others verify until resolved.
@@ -690,10 +853,12 @@ impl ActorIds {
     }
 }
 
-/// Replace keys, versions, fingerprints and recipients with the merged rows.
+/// Make the result's keys, versions, fingerprints and recipients the merged ones. The
+/// result starts as a copy of ours: only keys that differ from ours are rewritten (a
+/// merge of two large environments that each changed a few keys touches a few rows).
 fn write_rows(
     conn: &Connection,
-    keys: &Keys,
+    keys: &Changes,
     recipients: &BTreeMap<String, crate::vault::RecipientInfo>,
     actors: &mut ActorIds,
 ) -> Result<()> {
@@ -707,9 +872,22 @@ fn write_rows(
             ids.insert(n, id);
         }
     }
-    conn.execute_batch(
-        "DELETE FROM fingerprints; DELETE FROM versions; DELETE FROM keys; DELETE FROM recipients;",
-    )?;
+    let drop_key = |id: i64| -> Result<()> {
+        for sql in [
+            "DELETE FROM fingerprints WHERE key_id = ?1",
+            "DELETE FROM versions WHERE key_id = ?1",
+            "DELETE FROM keys WHERE id = ?1",
+        ] {
+            conn.prepare_cached(sql)?.execute([id])?;
+        }
+        Ok(())
+    };
+    for (name, change) in keys {
+        if let (None, Some(id)) = (change, ids.get(name)) {
+            drop_key(*id)?;
+        }
+    }
+    conn.execute_batch("DELETE FROM recipients;")?;
     let cols: Vec<String> = {
         let stmt = conn.prepare("SELECT * FROM keys")?;
         stmt.column_names()
@@ -725,9 +903,12 @@ fn write_rows(
             .collect::<String>()
     );
     let mut next_id = ids.values().copied().max().unwrap_or(0) + 1;
-    for (name, k) in keys {
+    for (name, k) in keys.iter().filter_map(|(n, c)| c.as_ref().map(|k| (n, k))) {
         let id = match ids.get(name) {
-            Some(id) => *id,
+            Some(id) => {
+                drop_key(*id)?;
+                *id
+            }
             None => {
                 next_id += 1;
                 next_id - 1
@@ -736,9 +917,10 @@ fn write_rows(
         let mut vals: Vec<Value> = vec![Value::Integer(id), Value::Text(name.clone())];
         vals.extend(
             cols.iter()
-                .map(|c| k.cols.get(c).cloned().unwrap_or(Value::Null)),
+                .map(|c| k.cols.get(c.as_str()).cloned().unwrap_or(Value::Null)),
         );
-        conn.execute(&sql, rusqlite::params_from_iter(vals))?;
+        conn.prepare_cached(&sql)?
+            .execute(rusqlite::params_from_iter(vals))?;
         for v in k.versions.values() {
             let revoked_by = v
                 .revoked_by
@@ -789,9 +971,14 @@ fn write_rows(
 
 /// Theirs' events that ours lacks, in theirs' order, after ours' (whose rows stay as
 /// they are). A row whose parent is not the row before it names its parents.
-fn append_events(conn: &Connection, o: &Side, t: &Side, actors: &mut ActorIds) -> Result<()> {
+fn append_events(
+    conn: &Connection,
+    o: &Side,
+    theirs_new: &[Event],
+    actors: &mut ActorIds,
+) -> Result<()> {
     let mut last = o.head();
-    for e in t.events.iter().filter(|e| !o.hashes.contains(&e.hash)) {
+    for e in theirs_new {
         let canon = audit::canonical(
             &crate::names::EnvName::clone(&o.db.env),
             &e.actor,

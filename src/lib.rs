@@ -22,6 +22,7 @@ mod dotenv;
 mod input;
 mod ops;
 mod output;
+mod plugin;
 mod redact;
 mod scan;
 mod sys;

@@ -407,7 +407,7 @@ mod tests {
         let id = age::plugin::Identity::default_for_plugin("kwtest")
             .unwrap()
             .to_string();
-        let r = "age1kwtest1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqsgz8y6h";
+        let r = &kwtest_recipient();
         let forms = [
             format!("# created: now\n# recipient: {r}\n{id}\n"),
             format!("#       Serial: 1, Slot: 1\n#    Recipient: {r}\n{id}\n"),
@@ -430,6 +430,35 @@ mod tests {
             .unwrap();
         assert!(!broken.contains("KWTEST-1QQQQ"), "{broken}");
         assert!(parse_identity("AGE-SECRET-KEY-1…").is_none());
+    }
+
+    fn kwtest_recipient() -> String {
+        bech32::encode::<bech32::Bech32>(bech32::Hrp::parse("age1kwtest").unwrap(), &[7u8; 32])
+            .unwrap()
+    }
+
+    #[test]
+    fn plugin_recipients_are_recipients_that_name_their_plugin() {
+        let r = kwtest_recipient();
+        let parsed: RecipientString = r.to_uppercase().parse().unwrap();
+        assert_eq!(parsed.as_str(), r, "stored canonical, in lower case");
+        assert_eq!(parsed.plugin().as_deref(), Some("kwtest"));
+        assert!(
+            parsed.short().starts_with("age1kwtest1"),
+            "{}",
+            parsed.short()
+        );
+        let x25519: RecipientString = age::x25519::Identity::generate()
+            .to_public()
+            .to_string()
+            .parse()
+            .unwrap();
+        assert_eq!(x25519.plugin(), None);
+        assert!(
+            format!("{}x", &r[..r.len() - 1])
+                .parse::<RecipientString>()
+                .is_err()
+        );
     }
 
     #[test]

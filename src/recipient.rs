@@ -19,6 +19,15 @@ impl std::str::FromStr for RecipientString {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         let s = s.trim();
+        // bech32 may be written all in upper case (as some plugins print recipients);
+        // the stored form is lower case. Mixed case stays invalid.
+        let lowered;
+        let s = if s.starts_with("AGE1") && !s.bytes().any(|b| b.is_ascii_lowercase()) {
+            lowered = s.to_ascii_lowercase();
+            lowered.as_str()
+        } else {
+            s
+        };
         // Go age's post-quantum recipients have the HRP `age1pq` (`age1pq1…`). An X25519
         // recipient's data may itself start with `pq` (about 1 in 1024 keys), but never
         // with `pq1`: `1` is not a bech32 data character.
@@ -31,9 +40,8 @@ impl std::str::FromStr for RecipientString {
             }
             // DESIGN §10: `age1<name>1…`, a recipient of plugin `age-plugin-<name>`
             // (a YubiKey, a TPM…); bech32 is case-insensitive, stored in lower case.
-            let lower = s.to_ascii_lowercase();
-            if lower.parse::<age::plugin::Recipient>().is_ok() {
-                return Ok(RecipientString(lower));
+            if s.parse::<age::plugin::Recipient>().is_ok() {
+                return Ok(RecipientString(s.to_owned()));
             }
             return Err(format!("invalid age recipient `{}`", truncate(s)));
         }

@@ -119,7 +119,7 @@ fn a_granted_token_reads_with_its_pin_typed_on_a_terminal() {
         .find_map(|l| l.strip_prefix("# recipient: "))
         .unwrap();
     assert!(audit.contains(recipient), "{audit}");
-    assert!(audit.contains("\"plugin\""), "{audit}");
+    assert!(audit.contains("\"via\": \"plugin\""), "{audit}");
 }
 
 #[test]

@@ -416,3 +416,22 @@ fn go_age_decrypts_an_env_file_with_the_token_and_the_same_plugin() {
     assert!(out.stdout.starts_with(b"SQLite format 3\0"));
     assert!(crate::support::contains(&out.stdout, value.as_bytes()));
 }
+
+#[test]
+fn completion_never_asks_a_token() {
+    let (kw, token, _) = vault_with_token();
+    // with the token's PIN at hand the plugin would answer: completion must not ask it
+    let out = as_holder(&kw, &token, &["completions", "--list", "keys"])
+        .env("AGE_PLUGIN_KWTEST_PIN", PIN)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "",
+        "the plugin said something"
+    );
+    // while the plain identity completes the same env
+    assert_eq!(kw.stdout(["completions", "--list", "keys"]), "A\n");
+}

@@ -415,9 +415,23 @@ fn load_identity_file(path: &Path) -> Result<Unlocked> {
     Ok(Unlocked::x25519(id, Via::File))
 }
 
-/// The plugin binary of the identity in `path` when it is a plugin identity file
-/// (`unlock` then has nothing to hold: the key never leaves the token).
-pub fn plugin_of_file(path: &Path) -> Result<Option<String>> {
+/// The plugin binary of the identity `spec` names when it is a plugin identity (a file
+/// as the plugin wrote it, or its text in `KEYWARD_IDENTITY`): `unlock` then has
+/// nothing to hold, the key never leaves the token. Runs no plugin.
+pub fn plugin_of(spec: &IdentitySpec) -> Result<Option<String>> {
+    match spec {
+        IdentitySpec::Literal(s) => Ok(match crate::plugin::parse_identity(s.expose_secret()) {
+            Some(Ok((id, _))) => Some(crate::plugin::binary_name(id.plugin())),
+            _ => None,
+        }),
+        IdentitySpec::File(path) | IdentitySpec::Default(path) if path.exists() => {
+            plugin_of_file(path)
+        }
+        _ => Ok(None),
+    }
+}
+
+fn plugin_of_file(path: &Path) -> Result<Option<String>> {
     check_permissions(path)?;
     let bytes =
         Zeroizing::new(fs::read(path).map_err(|e| Error::io("cannot read identity", path, e))?);

@@ -344,6 +344,12 @@ fn identity_show_env_list_and_unlock_name_the_plugin() {
         .success()
         .stderr(contains("plugin identity (`age-plugin-kwtest`)"))
         .stderr(contains("no agent is started"));
+    // the same for the identity's text in KEYWARD_IDENTITY
+    kw.cmd(["unlock"])
+        .env("KEYWARD_IDENTITY", fs::read_to_string(&token).unwrap())
+        .assert()
+        .success()
+        .stderr(contains("no agent is started"));
     as_holder(&kw, &token, &["lock"])
         .assert()
         .success()

@@ -16,7 +16,7 @@
 //! from age's error. Never prints an identity: the `AGE-PLUGIN-…` string of some
 //! plugins is the key itself.
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, BufRead, IsTerminal};
 use std::sync::Mutex;
 
 use age::secrecy::{ExposeSecret, SecretString};
@@ -84,18 +84,12 @@ fn clean(text: &str) -> String {
     out
 }
 
-/// A line typed on the terminal, visibly (a confirmation, a public value).
+/// A line typed on the terminal, visibly (a confirmation, a public value): read from
+/// stdin, which the caller checked is a terminal, as keyward's own questions are.
 fn ask_visible(prompt: &str) -> Option<String> {
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .ok()?;
-    let mut writer = &tty;
-    writer.write_all(prompt.as_bytes()).ok()?;
-    writer.flush().ok()?;
+    eprint!("{prompt}");
     let mut line = String::new();
-    io::BufReader::new(&tty).read_line(&mut line).ok()?;
+    io::stdin().lock().read_line(&mut line).ok()?;
     Some(line.trim_end_matches(['\n', '\r']).to_owned())
 }
 
@@ -112,21 +106,14 @@ impl age::Callbacks for Prompts {
         if !io::stdin().is_terminal() {
             return None;
         }
-        let no = no.unwrap_or("no");
+        // Asked like keyward's own questions: `y` picks the plugin's yes-choice.
+        let no = no.map(clean).unwrap_or_else(|| "no".into());
         let answer = ask_visible(&format!(
-            "{} [{}/{}]: ",
+            "{} (y: {}, n: {no}) [y/N] ",
             clean(message),
-            clean(yes),
-            clean(no)
+            clean(yes)
         ))?;
-        let answer = answer.trim();
-        if answer.eq_ignore_ascii_case(yes) || answer.eq_ignore_ascii_case("y") {
-            Some(true)
-        } else if answer.eq_ignore_ascii_case(no) || answer.eq_ignore_ascii_case("n") {
-            Some(false)
-        } else {
-            None
-        }
+        Some(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
     }
 
     fn request_public_string(&self, description: &str) -> Option<String> {

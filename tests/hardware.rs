@@ -13,7 +13,7 @@ use std::time::Duration;
 use predicates::str::contains;
 
 use crate::support::Sandbox;
-use crate::support::pty::on_terminal;
+use crate::support::pty::{answer_on_terminal, on_terminal};
 
 const PIN: &str = "24680";
 const PROMPT: &str = "Enter the PIN of the kwtest token";
@@ -440,4 +440,31 @@ fn completion_never_asks_a_token() {
     );
     // while the plain identity completes the same env
     assert_eq!(kw.stdout(["completions", "--list", "keys"]), "A\n");
+}
+
+#[test]
+fn a_plugin_confirmation_is_asked_on_the_terminal() {
+    let (mut kw, token, value) = vault_with_token();
+    kw.identity = Some(token.clone());
+    kw.set_env("AGE_PLUGIN_KWTEST_PIN", PIN);
+    kw.set_env("AGE_PLUGIN_KWTEST_CONFIRM", "1");
+    let yes = answer_on_terminal(&kw, &["get", "A"], "y");
+    assert_eq!(yes.code, 0, "{}", yes.stderr);
+    assert!(
+        yes.stderr
+            .contains("Is the kwtest token plugged in? (y: use it, n: skip it) [y/N]"),
+        "{}",
+        yes.stderr
+    );
+    assert_eq!(yes.stdout, format!("{value}\n"));
+    // "skip it": the token is not used, so nothing opens the environment
+    let no = answer_on_terminal(&kw, &["get", "A"], "n");
+    assert_eq!(no.code, 5, "{}", no.stderr);
+    assert!(no.stdout.is_empty());
+    // without a terminal the question is not asked and the token is skipped
+    as_holder(&kw, &token, &["get", "A"])
+        .write_stdin("")
+        .assert()
+        .code(5)
+        .stdout("");
 }

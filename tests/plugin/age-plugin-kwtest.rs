@@ -18,7 +18,10 @@
 //! - `AGE_PLUGIN_KWTEST_PIN`: the PIN to use instead of asking (as a token whose PIN
 //!   policy is "once" and was already given), for clients without a terminal, such as
 //!   Go `age` in a test;
-//! - `AGE_PLUGIN_KWTEST_CRASH=wrap|unwrap`: exit abruptly in the middle of the protocol.
+//! - `AGE_PLUGIN_KWTEST_CRASH=wrap|unwrap`: exit abruptly in the middle of the protocol;
+//! - `AGE_PLUGIN_KWTEST_CONFIRM=1`: first ask "Is the kwtest token plugged in?" through
+//!   the protocol's `confirm` (as age-plugin-yubikey does), and skip the file unless the
+//!   answer is yes.
 
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -184,6 +187,16 @@ impl IdentityPluginV1 for Unwrapper {
                 continue;
             }
             crash_at("unwrap");
+            if std::env::var_os("AGE_PLUGIN_KWTEST_CONFIRM").is_some() {
+                let answer = callbacks.confirm(
+                    "Is the kwtest token plugged in?",
+                    "use it",
+                    Some("skip it"),
+                )?;
+                if !matches!(answer, Ok(true)) {
+                    continue;
+                }
+            }
             let pin = match std::env::var("AGE_PLUGIN_KWTEST_PIN") {
                 Ok(pin) => Ok(pin),
                 Err(_) => callbacks

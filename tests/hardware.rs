@@ -468,3 +468,24 @@ fn a_plugin_confirmation_is_asked_on_the_terminal() {
         .code(5)
         .stdout("");
 }
+
+#[test]
+fn a_pin_typed_once_serves_every_environment_of_one_command() {
+    let (mut kw, token, _) = vault_with_token();
+    let recipient = kw.stdout(["-i", token.to_str().unwrap(), "identity", "show"]);
+    kw.cmd(["access", "grant", recipient.trim(), "-e", "prod"])
+        .assert()
+        .success();
+    kw.cmd(["generate", "-e", "prod", "P"]).assert().success();
+    kw.identity = Some(token);
+    // one answer only: a second PIN prompt would find none and fail the run
+    let (shown, code) = on_terminal(&kw, &["list", "--all-envs"], &[(PROMPT, &[PIN])]);
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("A") && shown.contains("P"), "{shown}");
+    assert_eq!(shown.matches(PROMPT).count(), 1, "{shown}");
+    assert_eq!(
+        shown.matches("touch your kwtest token").count(),
+        2,
+        "{shown}"
+    );
+}

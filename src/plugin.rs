@@ -6,7 +6,7 @@
 //! YubiKey") go to stderr, a PIN is read by a hidden prompt on the terminal and never
 //! from anywhere else, a confirmation is asked on the terminal. With no terminal a PIN
 //! request fails at once, so a CI job never hangs on a token. A PIN given once is kept
-//! in memory (zeroized on exit) for the rest of the command, so a command that opens
+//! in memory for the rest of the command (zeroized when it ends), so a command that opens
 //! several environments asks for it once; each opening still talks to the plugin (and
 //! the token asks for a touch as its policy says).
 //!
@@ -51,6 +51,13 @@ fn state() -> std::sync::MutexGuard<'static, State> {
     // A panic while holding the lock cannot leave it half-written: every field is
     // replaced whole.
     STATE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Zeroize and forget the PINs given in this command (`lib::run` calls it when the
+/// command ends: statics are never dropped, so their secrets would not be zeroized).
+pub fn forget_pins() {
+    // SecretString zeroizes its buffer when dropped.
+    state().pins.clear();
 }
 
 /// Remember why a plugin failed, for [`take_failure`].

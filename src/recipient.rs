@@ -2,15 +2,16 @@
 //!
 //! A [`RecipientString`] can only be built by parsing (`"…".parse()`), which validates
 //! and canonicalises it (`age1…`, `ssh-ed25519 AAAA…`, `ssh-rsa AAAA…`, comment
-//! dropped), or from an age public key that is valid by type. No caller can hold an
-//! unvalidated one. Never touches identities or secret material.
+//! dropped, or a plugin recipient `age1<name>1…` in lower case), or from an age public
+//! key that is valid by type. No caller can hold an unvalidated one. Never touches
+//! identities or secret material.
 
 use std::fmt;
 
 use crate::error::{Error, Result};
 
 /// A validated, canonical recipient string: `age1…`, `ssh-ed25519 AAAA…` or `ssh-rsa AAAA…`
-/// (the comment is dropped).
+/// (the comment is dropped), or `age1<name>1…` of an age plugin (DESIGN §10).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(transparent)]
 pub struct RecipientString(String);

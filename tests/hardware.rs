@@ -339,6 +339,13 @@ fn identity_show_env_list_and_unlock_name_the_plugin() {
             assert!(row.get("plugin").is_none(), "{row}");
         }
     }
+    // without its PIN the plugin says why: not every environment listed as unreadable
+    as_holder(&kw, &token, &["env", "list"])
+        .write_stdin("")
+        .assert()
+        .code(5)
+        .stdout("")
+        .stderr(contains("asks for a PIN and there is no terminal"));
     as_holder(&kw, &token, &["unlock"])
         .assert()
         .success()

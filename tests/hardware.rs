@@ -496,3 +496,29 @@ fn a_pin_typed_once_serves_every_environment_of_one_command() {
         "{shown}"
     );
 }
+
+#[test]
+fn set_asks_the_token_before_the_value_so_a_wrong_pin_loses_nothing_typed() {
+    let (mut kw, token, _) = vault_with_token();
+    kw.identity = Some(token);
+    // a wrong PIN: the value is never asked for (a value prompt would find no answer)
+    let (shown, code) = on_terminal(&kw, &["set", "B"], &[(PROMPT, &["13579"])]);
+    assert_eq!(code, 5, "{shown}");
+    assert!(!shown.contains("Value for B"), "{shown}");
+    // the right PIN, once, then the value
+    let (shown, code) = on_terminal(
+        &kw,
+        &["set", "B"],
+        &[
+            (PROMPT, &[PIN]),
+            ("Value for B", &["value-of-b-0123456789"]),
+        ],
+    );
+    assert_eq!(code, 0, "{shown}");
+    assert_eq!(shown.matches(PROMPT).count(), 1, "{shown}");
+    kw.cmd(["get", "B"])
+        .env("KEYWARD_IDENTITY", kw.path("me.key"))
+        .assert()
+        .success()
+        .stdout("value-of-b-0123456789\n");
+}

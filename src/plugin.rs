@@ -16,7 +16,7 @@
 //! from age's error. Never prints an identity: the `AGE-PLUGIN-…` string of some
 //! plugins is the key itself.
 
-use std::io::{self, BufRead, IsTerminal};
+use std::io::{self, BufRead, IsTerminal, Write};
 use std::sync::Mutex;
 
 use age::secrecy::{ExposeSecret, SecretString};
@@ -94,7 +94,9 @@ fn clean(text: &str) -> String {
 /// A line typed on the terminal, visibly (a confirmation, a public value): read from
 /// stdin, which the caller checked is a terminal, as keyward's own questions are.
 fn ask_visible(prompt: &str) -> Option<String> {
-    eprint!("{prompt}");
+    let mut err = io::stderr();
+    err.write_all(prompt.as_bytes()).ok()?;
+    err.flush().ok()?;
     let mut line = String::new();
     io::stdin().lock().read_line(&mut line).ok()?;
     Some(line.trim_end_matches(['\n', '\r']).to_owned())
@@ -106,7 +108,8 @@ pub struct Prompts;
 
 impl age::Callbacks for Prompts {
     fn display_message(&self, message: &str) {
-        eprintln!("{}", clean(message));
+        // Not `eprintln!`, which panics when stderr is closed.
+        let _ = writeln!(io::stderr(), "{}", clean(message));
     }
 
     fn confirm(&self, message: &str, yes: &str, no: Option<&str>) -> Option<bool> {
@@ -153,9 +156,9 @@ impl age::Callbacks for Prompts {
 
 // ---------------------------------------------------------------- identities
 
-/// A plugin identity: `AGE-PLUGIN-<NAME>-1…` and the recipient its file names. The
-/// plugin binary is looked up when the identity is first used, so `identity show`
-/// works without it.
+/// A plugin identity, `AGE-PLUGIN-<NAME>-1…`, as age's decryptor uses it. The plugin
+/// binary is looked up when the identity is first used (an environment is opened), so
+/// `identity show` works without it. Never printed: no `Debug`, no `Display`.
 pub struct PluginIdentity {
     identity: age::plugin::Identity,
 }

@@ -522,3 +522,25 @@ fn set_asks_the_token_before_the_value_so_a_wrong_pin_loses_nothing_typed() {
         .success()
         .stdout("value-of-b-0123456789\n");
 }
+
+#[test]
+fn git_textconv_never_asks_a_token() {
+    let (kw, token, _) = vault_with_token();
+    let file = kw.env_file("dev");
+    let out = as_holder(&kw, &token, &["git", "textconv", file.to_str().unwrap()])
+        .env("AGE_PLUGIN_KWTEST_PIN", PIN)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("keyward: cannot decrypt ("), "{text}");
+    assert!(
+        text.contains("hardware key (`age-plugin-kwtest`)"),
+        "{text}"
+    );
+    // the token was not asked: the plugin's message never appeared
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("touch your kwtest token"));
+    // the plain identity still shows the environment
+    let plain = kw.stdout(["git", "textconv", file.to_str().unwrap()]);
+    assert!(!plain.starts_with("keyward: cannot decrypt"), "{plain}");
+}

@@ -59,15 +59,18 @@ pub enum Via {
     Literal,
     /// The `keyward unlock` agent.
     Agent,
+    /// A plugin identity (DESIGN §10): a hardware key through `age-plugin-<name>`.
+    Plugin,
 }
 
 impl Via {
-    pub const ALL: [Via; 5] = [
+    pub const ALL: [Via; 6] = [
         Via::File,
         Via::Passphrase,
         Via::Ssh,
         Via::Literal,
         Via::Agent,
+        Via::Plugin,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +80,7 @@ impl Via {
             Via::Ssh => "ssh",
             Via::Literal => "literal",
             Via::Agent => "agent",
+            Via::Plugin => "plugin",
         }
     }
 

@@ -269,8 +269,11 @@ pub struct Unlocked {
     identity: Box<dyn age::Identity + Send + Sync>,
     /// Public recipient (`age1…` or `ssh-ed25519 …`).
     pub recipient: String,
-    /// How it was unlocked: `file`, `literal`, `passphrase`, `ssh`, `agent`.
+    /// How it was unlocked: `file`, `literal`, `passphrase`, `ssh`, `agent`, `plugin`.
     pub via: Via,
+    /// For a plugin identity (DESIGN §10), the binary that serves it
+    /// (`age-plugin-yubikey`): every decryption goes through it.
+    pub plugin: Option<String>,
 }
 
 impl fmt::Debug for Unlocked {
@@ -292,6 +295,7 @@ impl Unlocked {
             identity,
             recipient,
             via,
+            plugin: None,
         }
     }
     pub fn as_age(&self) -> &dyn age::Identity {
@@ -304,6 +308,15 @@ impl Unlocked {
             what: format!("recipient `{}`", self.recipient),
             detail,
         })
+    }
+    fn plugin(id: crate::plugin::PluginIdentity, recipient: RecipientString) -> Self {
+        let binary = crate::plugin::binary_name(id.plugin());
+        Unlocked {
+            identity: Box::new(id),
+            recipient: recipient.to_string(),
+            via: Via::Plugin,
+            plugin: Some(binary),
+        }
     }
     fn x25519(id: age::x25519::Identity, via: Via) -> Self {
         let recipient = id.to_public().to_string();
@@ -334,6 +347,14 @@ fn check_permissions(path: &Path) -> Result<()> {
 pub fn load_identity(spec: &IdentitySpec) -> Result<Unlocked> {
     match spec {
         IdentitySpec::Literal(s) => {
+            // DESIGN §10: a plugin identity (and the recipient comment pasted with it).
+            if let Some(parsed) = crate::plugin::parse_identity(s.expose_secret()) {
+                let (id, recipient) = parsed.map_err(|detail| Error::BadIdentity {
+                    what: "from KEYWARD_IDENTITY / --identity".into(),
+                    detail,
+                })?;
+                return Ok(Unlocked::plugin(id, recipient));
+            }
             let id =
                 parse_literal_identity(s.expose_secret()).map_err(|detail| Error::BadIdentity {
                     what: "from KEYWARD_IDENTITY / --identity".into(),
@@ -384,8 +405,43 @@ fn load_identity_file(path: &Path) -> Result<Unlocked> {
         ));
     }
     let text = std::str::from_utf8(&bytes).map_err(|_| bad("not an age identity file"))?;
+    // DESIGN §10: an identity file as a plugin writes it (`age-plugin-yubikey
+    // --generate > yubikey.txt`): the key stays in the token, the file names it.
+    if let Some(parsed) = crate::plugin::parse_identity(text) {
+        let (id, recipient) = parsed.map_err(|d| bad(&d))?;
+        return Ok(Unlocked::plugin(id, recipient));
+    }
     let id = parse_identity_text(text).map_err(|d| bad(&d))?;
     Ok(Unlocked::x25519(id, Via::File))
+}
+
+/// The plugin binary of the identity `spec` names when it is a plugin identity (a file
+/// as the plugin wrote it, or its text in `KEYWARD_IDENTITY`): `unlock` then has
+/// nothing to hold, the key never leaves the token. Runs no plugin.
+pub fn plugin_of(spec: &IdentitySpec) -> Result<Option<String>> {
+    match spec {
+        IdentitySpec::Literal(s) => Ok(match crate::plugin::parse_identity(s.expose_secret()) {
+            Some(Ok((id, _))) => Some(crate::plugin::binary_name(id.plugin())),
+            _ => None,
+        }),
+        IdentitySpec::File(path) | IdentitySpec::Default(path) if path.exists() => {
+            plugin_of_file(path)
+        }
+        _ => Ok(None),
+    }
+}
+
+fn plugin_of_file(path: &Path) -> Result<Option<String>> {
+    check_permissions(path)?;
+    let bytes =
+        Zeroizing::new(fs::read(path).map_err(|e| Error::io("cannot read identity", path, e))?);
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Ok(None);
+    };
+    Ok(match crate::plugin::parse_identity(text) {
+        Some(Ok((id, _))) => Some(crate::plugin::binary_name(id.plugin())),
+        _ => None,
+    })
 }
 
 /// Unlock a passphrase-protected identity file into its X25519 identity (for the agent,

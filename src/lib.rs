@@ -22,6 +22,7 @@ mod dotenv;
 mod input;
 mod ops;
 mod output;
+mod plugin;
 mod redact;
 mod scan;
 mod sys;
@@ -64,7 +65,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    finish(cmd::dispatch(cli))
+    let result = cmd::dispatch(cli);
+    // DESIGN §10: a PIN given to a plugin lives no longer than its command.
+    plugin::forget_pins();
+    finish(result)
 }
 
 /// Print an error once (escaped like every other output) and map it to its exit code.

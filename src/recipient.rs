@@ -2,15 +2,16 @@
 //!
 //! A [`RecipientString`] can only be built by parsing (`"…".parse()`), which validates
 //! and canonicalises it (`age1…`, `ssh-ed25519 AAAA…`, `ssh-rsa AAAA…`, comment
-//! dropped), or from an age public key that is valid by type. No caller can hold an
-//! unvalidated one. Never touches identities or secret material.
+//! dropped, or a plugin recipient `age1<name>1…` in lower case), or from an age public
+//! key that is valid by type. No caller can hold an unvalidated one. Never touches
+//! identities or secret material.
 
 use std::fmt;
 
 use crate::error::{Error, Result};
 
 /// A validated, canonical recipient string: `age1…`, `ssh-ed25519 AAAA…` or `ssh-rsa AAAA…`
-/// (the comment is dropped).
+/// (the comment is dropped), or `age1<name>1…` of an age plugin (DESIGN §10).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(transparent)]
 pub struct RecipientString(String);
@@ -19,6 +20,15 @@ impl std::str::FromStr for RecipientString {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         let s = s.trim();
+        // bech32 may be written all in upper case (as some plugins print recipients);
+        // the stored form is lower case. Mixed case stays invalid.
+        let lowered;
+        let s = if s.starts_with("AGE1") && !s.bytes().any(|b| b.is_ascii_lowercase()) {
+            lowered = s.to_ascii_lowercase();
+            lowered.as_str()
+        } else {
+            s
+        };
         // Go age's post-quantum recipients have the HRP `age1pq` (`age1pq1…`). An X25519
         // recipient's data may itself start with `pq` (about 1 in 1024 keys), but never
         // with `pq1`: `1` is not a bech32 data character.
@@ -26,10 +36,15 @@ impl std::str::FromStr for RecipientString {
             return Err("post-quantum age recipients are not supported yet".into());
         }
         if s.starts_with("age1") {
-            let r: age::x25519::Recipient = s
-                .parse()
-                .map_err(|_| format!("invalid age recipient `{}`", truncate(s)))?;
-            return Ok(RecipientString::from(&r));
+            if let Ok(r) = s.parse::<age::x25519::Recipient>() {
+                return Ok(RecipientString::from(&r));
+            }
+            // DESIGN §10: `age1<name>1…`, a recipient of plugin `age-plugin-<name>`
+            // (a YubiKey, a TPM…); bech32 is case-insensitive, stored in lower case.
+            if s.parse::<age::plugin::Recipient>().is_ok() {
+                return Ok(RecipientString(s.to_owned()));
+            }
+            return Err(format!("invalid age recipient `{}`", truncate(s)));
         }
         if s.starts_with("ssh-") {
             let r: age::ssh::Recipient = s.parse().map_err(|e| match e {
@@ -69,7 +84,14 @@ impl RecipientString {
         &self.0
     }
 
-    /// Parse into the age recipient that encrypts to it.
+    /// The plugin that encrypts to this recipient (`age1yubikey1…` → `yubikey`), or
+    /// `None` for an X25519 or SSH recipient: a hardware-backed recipient.
+    pub fn plugin(&self) -> Option<String> {
+        crate::plugin::recipient_plugin(self)
+    }
+
+    /// Parse into the age recipient that encrypts to it (X25519 and SSH; plugin
+    /// recipients go through [`encryptors`], one plugin session for all of a plugin's).
     pub fn to_age(&self) -> Result<Box<dyn age::Recipient + Send>> {
         let invalid = || Error::Other(format!("stored recipient `{}` is invalid", self.0));
         if self.0.starts_with("age1") {
@@ -87,9 +109,31 @@ impl RecipientString {
     }
 }
 
+/// What encrypts to `recipients`: X25519 and SSH recipients directly, plugin recipients
+/// through their plugins (a missing plugin is refused here, before anything is written).
+pub fn encryptors(recipients: &[RecipientString]) -> Result<Vec<Box<dyn age::Recipient + Send>>> {
+    let (plugins, native): (Vec<RecipientString>, Vec<RecipientString>) = recipients
+        .iter()
+        .cloned()
+        .partition(|r| r.plugin().is_some());
+    let mut out = native
+        .iter()
+        .map(RecipientString::to_age)
+        .collect::<Result<Vec<_>>>()?;
+    out.extend(crate::plugin::encryptors(&plugins)?);
+    Ok(out)
+}
+
 /// A short form of a recipient's text for tables: `age1abcd…wxyz`, `ssh-ed25519 …tail`.
 pub fn short_recipient(r: &str) -> String {
-    if r.starts_with("age1") && r.len() > 20 {
+    // A plugin recipient keeps its whole prefix (`age1yubikey1qx…wxyz`): it says what
+    // kind of key it is.
+    let plugin_hrp = r
+        .rfind('1')
+        .filter(|&at| r.starts_with("age1") && at > 3 && r.is_ascii() && r.len() > at + 12);
+    if let Some(at) = plugin_hrp {
+        format!("{}…{}", &r[..at + 5], &r[r.len() - 6..])
+    } else if r.starts_with("age1") && r.len() > 20 && r.is_ascii() {
         format!("{}…{}", &r[..10], &r[r.len() - 6..])
     } else if let Some((kind, rest)) = r.split_once(' ') {
         let rest = rest.split(' ').next().unwrap_or("");

@@ -112,7 +112,7 @@ fn a_plugin_identity_or_ssh_key_text_is_refused_without_echoing_it() {
     let plugin = "AGE-PLUGIN-YUBIKEY-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGP";
     let ssh = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n";
     for (value, says, secret) in [
-        (plugin, "plugin identities", &plugin[11..50]),
+        (plugin, "plugin identity", &plugin[11..50]),
         (ssh, "private key's text", &ssh[40..80]),
     ] {
         let out = kw

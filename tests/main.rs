@@ -23,6 +23,7 @@ mod hardening_lifecycle;
 mod hardening_output;
 mod hardening_run;
 mod hardening_vault;
+mod hardware;
 mod history;
 mod history_git;
 mod hygiene;

@@ -56,6 +56,9 @@ struct Shown {
     source: String,
     via: String,
     agent: bool,
+    /// The plugin binary of a plugin identity (`age-plugin-yubikey`), DESIGN §10.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plugin: Option<String>,
 }
 
 pub fn run(args: IdentityArgs, ctx: &Context) -> Result<()> {
@@ -104,6 +107,7 @@ pub fn run(args: IdentityArgs, ctx: &Context) -> Result<()> {
                 source,
                 via: id.via.as_str().to_owned(),
                 agent: id.via == crate::audit::Via::Agent,
+                plugin: id.plugin.clone(),
             };
             ctx.out.render(&shown)
         }
@@ -115,7 +119,11 @@ impl Render for Shown {
     fn human(&self, out: &Output) -> Result<()> {
         out.line(&self.recipient)?;
         out.note(&format!("identity: {}", self.source));
-        if self.agent {
+        if let Some(plugin) = &self.plugin {
+            out.note(&format!(
+                "unlocked by: plugin `{plugin}` (a hardware-backed identity: every decryption asks the plugin, and the token its PIN or touch)"
+            ));
+        } else if self.agent {
             out.note("unlocked by: the keyward agent (`keyward lock` ends it)");
         } else {
             out.note(&format!("unlocked by: {}", self.via));

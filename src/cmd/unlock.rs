@@ -57,6 +57,16 @@ fn identity_path(ctx: &Context) -> Result<PathBuf> {
 }
 
 pub fn run_unlock(args: UnlockArgs, ctx: &Context) -> Result<()> {
+    // DESIGN §10: a plugin identity's key never leaves its token, so there is nothing
+    // for an agent to hold, and a plugin session cannot outlive one command. Say so
+    // and succeed: every command asks the plugin, and the token applies its own PIN
+    // and touch policy (a PIN policy of "once" asks once per plugin session).
+    if let Some(plugin) = identity::plugin_of(&ctx.identity_spec)? {
+        ctx.out.note(&format!(
+            "the identity in use is a plugin identity (`{plugin}`): its key stays in the token, so no agent is started; each command asks `{plugin}`, which asks for the PIN or a touch as the token's policy says (a PIN given once is reused within one command)"
+        ));
+        return Ok(());
+    }
     let path = identity_path(ctx)?;
     let secs = args.duration.secs as u64;
     if crate::agent::hello(&path)?.is_some()

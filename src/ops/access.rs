@@ -23,6 +23,9 @@ pub struct RecipientView {
     pub added_at: String,
     pub added_by: Option<String>,
     pub you: bool,
+    /// DESIGN §10: the plugin that encrypts to a hardware-backed recipient
+    /// (`age-plugin-yubikey`); null for X25519 and SSH recipients.
+    pub plugin: Option<String>,
     #[serde(skip)]
     added_ms: i64,
 }
@@ -45,10 +48,17 @@ impl Render for Recipients {
                     // number, which has no 19th byte.
                     fmt_time(v.added_ms),
                     or_dash(v.added_by.as_deref().map(short_recipient)),
+                    match &v.plugin {
+                        Some(p) => format!("yes ({p})"),
+                        None => "no".to_owned(),
+                    },
                 ]
             })
             .collect();
-        out.table(&["RECIPIENT", "LABEL", "ADDED", "ADDED BY"], rows)
+        out.table(
+            &["RECIPIENT", "LABEL", "ADDED", "ADDED BY", "HARDWARE"],
+            rows,
+        )
     }
 }
 
@@ -60,6 +70,12 @@ pub fn list(ctx: &Context) -> Result<Recipients> {
         .into_iter()
         .map(|r| RecipientView {
             you: r.recipient == me,
+            plugin: r
+                .recipient
+                .parse::<RecipientString>()
+                .ok()
+                .and_then(|p| p.plugin())
+                .map(|name| crate::plugin::binary_name(&name)),
             added_at: fmt_time_ms(r.added_at),
             added_ms: r.added_at,
             added_by: r.added_by,
@@ -121,6 +137,9 @@ pub fn grant(
     label: Option<Label>,
 ) -> Result<AccessChanged> {
     let now = ctx.now();
+    // DESIGN §10: age encrypts to a plugin recipient through its plugin; without it
+    // nothing could be written, so refuse before anything is opened.
+    crate::plugin::require_plugins(std::slice::from_ref(&recipient))?;
     let mut db = ctx.write_env()?;
     let actor = ctx.actor()?;
     let added = db.batch(|tx| {
@@ -139,6 +158,7 @@ pub fn grant(
     if added {
         db.commit()?;
         ctx.committed(&db)?;
+        warn_hardware(ctx, &db.env, std::slice::from_ref(&recipient));
     }
     Ok(AccessChanged {
         env: db.env.clone(),
@@ -151,6 +171,20 @@ pub fn grant(
         },
         at: now,
     })
+}
+
+/// DESIGN §10: a hardware-backed recipient binds every writer of `env` to its plugin,
+/// and a lost token loses the environment unless another recipient remains: say both.
+pub(crate) fn warn_hardware(ctx: &Context, env: &EnvName, added: &[RecipientString]) {
+    for r in added {
+        if let Some(name) = r.plugin() {
+            let binary = crate::plugin::binary_name(&name);
+            ctx.out.warn(&format!(
+                "{} is a hardware-backed recipient: every writer of `{env}` now needs `{binary}` on PATH (age encrypts to it through the plugin); keep an offline backup recipient too (`keyward access grant BACKUP_RECIPIENT -e {env}`), or losing the token loses `{env}`",
+                r.short()
+            ));
+        }
+    }
 }
 
 /// `access revoke`: the recipient to remove; `force` allows removing yourself.

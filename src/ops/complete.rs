@@ -60,10 +60,13 @@ pub fn candidates(ctx: &Context, what: Candidates) -> Vec<String> {
 /// The identity in use if it opens without a prompt: a running agent for the identity
 /// file, a plain identity file, or a literal `KEYWARD_IDENTITY`. A passphrase-protected
 /// file (even with `KEYWARD_PASSPHRASE*` set: an scrypt unlock per TAB is ~1 s) and an
-/// SSH key (which may ask for its passphrase) give `None`.
+/// SSH key (which may ask for its passphrase) and a plugin identity give `None`.
 fn identity_without_prompt(spec: &IdentitySpec) -> Option<Unlocked> {
+    // A plugin identity (DESIGN §10) asks its token for a PIN or a touch on every
+    // opening: never on a TAB.
+    let quiet = |id: Unlocked| id.plugin.is_none().then_some(id);
     match spec {
-        IdentitySpec::Literal(_) => load_identity(spec).ok(),
+        IdentitySpec::Literal(_) => load_identity(spec).ok().and_then(quiet),
         IdentitySpec::Default(path) | IdentitySpec::File(path) => {
             if let Ok(Some(agent)) = crate::agent::client_for(path) {
                 return Some(agent);
@@ -76,7 +79,7 @@ fn identity_without_prompt(spec: &IdentitySpec) -> Option<Unlocked> {
             if may_ask {
                 None
             } else {
-                load_identity(spec).ok()
+                load_identity(spec).ok().and_then(quiet)
             }
         }
     }

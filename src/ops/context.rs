@@ -355,6 +355,11 @@ impl Context {
         let (Ok(identity), Ok(envs)) = (self.identity(), self.paths.env_names()) else {
             return Vec::new();
         };
+        // DESIGN §10: with a hardware identity every opening asks the token (a touch):
+        // a hint is not worth one per environment.
+        if identity.plugin.is_some() {
+            return Vec::new();
+        }
         envs.into_iter()
             .filter(|env| env != except)
             .filter(|env| {

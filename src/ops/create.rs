@@ -52,6 +52,8 @@ impl Render for VaultCreated {
 /// had, nothing is created), then every environment, moved into place at once.
 pub fn create_vault(ctx: &Context, req: CreateVault) -> Result<VaultCreated> {
     vault::create::ensure_no_vault(&ctx.paths)?;
+    // DESIGN §10: refused before anything (the default identity included) is made.
+    crate::plugin::require_plugins(&req.recipients)?;
     let mut envs = req.envs;
     envs.sort();
     envs.dedup();
@@ -128,6 +130,7 @@ impl Render for EnvAdded {
 
 pub fn add_env(ctx: &Context, req: AddEnv) -> Result<EnvAdded> {
     vault::create::ensure_new_env(&ctx.paths, &req.name)?;
+    crate::plugin::require_plugins(&req.recipients)?;
     let identity = ctx.identity()?;
     let actor = ctx.actor()?;
     let recipients = with_extra(identity.recipient_string()?, req.recipients);
@@ -136,6 +139,7 @@ pub fn add_env(ctx: &Context, req: AddEnv) -> Result<EnvAdded> {
         first_rows(tx, &recipients, &actor, Action::EnvAdd, now)
     })?;
     ctx.created(std::slice::from_ref(&req.name))?;
+    crate::ops::access::warn_hardware(ctx, &req.name, &recipients);
     Ok(EnvAdded {
         env: req.name,
         recipients,

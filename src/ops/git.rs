@@ -453,7 +453,15 @@ fn quiet_identity(ctx: &Context) -> std::result::Result<&Unlocked, String> {
             path.display()
         ));
     }
-    ctx.identity().map_err(|e| e.to_string())
+    let identity = ctx.identity().map_err(|e| e.to_string())?;
+    // DESIGN §10: a hardware identity asks its token (a PIN, a touch) for every file
+    // git shows, and `git log -p` shows many: never asked from a diff.
+    if let Some(plugin) = &identity.plugin {
+        return Err(format!(
+            "the identity in use is a hardware key (`{plugin}`); git diff does not ask it for every file"
+        ));
+    }
+    Ok(identity)
 }
 
 /// Whether loading the identity file would ask for a passphrase: a passphrase-protected

@@ -101,6 +101,9 @@ pub struct EnvRow {
     pub env: EnvName,
     /// `yes`, `no`, `unreadable`, or `unknown` without a usable identity.
     pub access: &'static str,
+    /// DESIGN §10: the plugin binary that opened it, for a plugin identity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
 }
 
 /// `env list`: every environment, as a JSON array.
@@ -114,7 +117,13 @@ impl Render for EnvList {
             &["ENV", "ACCESS"],
             self.0
                 .iter()
-                .map(|r| vec![r.env.to_string(), r.access.to_owned()])
+                .map(|r| {
+                    let access = match &r.plugin {
+                        Some(p) => format!("{} (through {p})", r.access),
+                        None => r.access.to_owned(),
+                    };
+                    vec![r.env.to_string(), access]
+                })
                 .collect(),
         )
     }
@@ -124,20 +133,35 @@ pub fn list_envs(ctx: &Context) -> Result<EnvList> {
     let envs = ctx.paths.env_names()?;
     // Without any identity we can still list names; access is then unknown.
     let identity = ctx.identity().ok();
-    let rows = envs
-        .into_iter()
-        .map(|env| {
-            let access = match identity {
-                None => "unknown",
-                Some(id) => match EnvDb::can_open(&ctx.paths, &env, id.as_age()) {
-                    Ok(true) => "yes",
-                    Ok(false) => "no",
-                    Err(_) => "unreadable",
-                },
-            };
-            EnvRow { env, access }
-        })
-        .collect();
+    let mut rows = Vec::new();
+    for env in envs {
+        let access = match identity {
+            None => "unknown",
+            Some(id) => match EnvDb::can_open(&ctx.paths, &env, id.as_age()) {
+                Ok(true) => "yes",
+                Ok(false) => "no",
+                // A plugin that cannot unlock (no terminal for its PIN, a wrong PIN,
+                // not installed) says nothing about this environment: the command
+                // fails with the plugin's reason rather than list every env as
+                // unreadable.
+                Err(
+                    e @ (Error::PluginMissing { .. }
+                    | Error::PluginNoTerminal { .. }
+                    | Error::PluginRefused { .. }
+                    | Error::PluginFailed { .. }),
+                ) => return Err(e),
+                Err(_) => "unreadable",
+            },
+        };
+        let plugin = identity
+            .and_then(|id| id.plugin.clone())
+            .filter(|_| access == "yes");
+        rows.push(EnvRow {
+            env,
+            access,
+            plugin,
+        });
+    }
     Ok(EnvList(rows))
 }
 

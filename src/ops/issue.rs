@@ -5,7 +5,7 @@
 //! import is all or nothing, and a loader variable is stored with a warning.
 
 use std::collections::HashSet;
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -92,7 +92,12 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
                 ctx.paths.require()?;
                 // The identity is unlocked before the value is asked for: a wrong
                 // passphrase must never lose a secret someone just typed or pasted.
-                ctx.identity()?;
+                // A plugin identity (DESIGN §10) is unlocked by its token only when an
+                // environment is opened: open it now (its PIN, a touch), so a wrong PIN
+                // never loses a value typed at the terminal. The write reuses the PIN.
+                if ctx.identity()?.plugin.is_some() && std::io::stdin().is_terminal() {
+                    ctx.open_env()?;
+                }
                 let value = crate::input::read_value(&format!("Value for {}: ", k.name))?;
                 Ready::Given {
                     value,

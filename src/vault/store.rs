@@ -252,12 +252,17 @@ impl EnvDb {
                 "encrypted to a passphrase; environments are encrypted to recipients".into(),
             ));
         }
-        let mut reader = decryptor
-            .decrypt(std::iter::once(identity))
-            .map_err(|e| match e {
-                age::DecryptError::NoMatchingKeys => Error::NotARecipient { env: env.clone() },
-                other => corrupt(describe_age(&other)),
-            })?;
+        let mut reader = decryptor.decrypt(std::iter::once(identity)).map_err(|e| {
+            match (crate::plugin::take_failure(), e) {
+                // A plugin identity that failed (no terminal, wrong PIN, plugin gone):
+                // an unlock failure, never mistaken for a damaged file.
+                (Some(plugin), _) => plugin,
+                (None, age::DecryptError::NoMatchingKeys) => {
+                    Error::NotARecipient { env: env.clone() }
+                }
+                (None, other) => corrupt(describe_age(&other)),
+            }
+        })?;
         // Seeking to the end authenticates the last chunk and gives the plaintext length.
         let len = reader
             .seek(SeekFrom::End(0))
@@ -340,11 +345,14 @@ impl EnvDb {
             })?;
         match decryptor.decrypt(std::iter::once(identity)) {
             Ok(_) => Ok(true),
-            Err(age::DecryptError::NoMatchingKeys) => Ok(false),
-            Err(e) => Err(Error::Corrupt {
-                path,
-                detail: describe_age(&e),
-            }),
+            Err(e) => match (crate::plugin::take_failure(), e) {
+                (Some(plugin), _) => Err(plugin),
+                (None, age::DecryptError::NoMatchingKeys) => Ok(false),
+                (None, e) => Err(Error::Corrupt {
+                    path,
+                    detail: describe_age(&e),
+                }),
+            },
         }
     }
 
@@ -548,14 +556,16 @@ impl EnvDb {
                 env: self.env.clone(),
             });
         }
-        let boxed = recipients
-            .iter()
-            .map(RecipientString::to_age)
-            .collect::<Result<Vec<_>>>()?;
+        // Plugin recipients run their plugin here, before the temp file exists: a
+        // missing or failing plugin leaves the old file as it was (DESIGN §10).
+        let boxed = crate::recipient::encryptors(&recipients)?;
         let encryptor = age::Encryptor::with_recipients(
             boxed.iter().map(|r| r.as_ref() as &dyn age::Recipient),
         )
-        .map_err(|e| Error::Other(format!("cannot encrypt to the recipients: {e}")))?;
+        .map_err(|e| {
+            crate::plugin::take_failure()
+                .unwrap_or_else(|| Error::Other(format!("cannot encrypt to the recipients: {e}")))
+        })?;
         let tmp = self.paths.env_tmp(&self.env);
         let data = self.conn.serialize(MAIN_DB)?;
         replace_encrypted(&tmp, &self.path, encryptor, &data)?;

@@ -502,6 +502,15 @@ pub enum Error {
         "`--json` asks for JSON but `--format {format}` asks for {format}; nothing was exported\nhint: `keyward export -e {env} --format json`, or drop --json for {format}"
     )]
     ExportJsonConflict { format: String, env: EnvName },
+    // ---- issue 18 (keys as files, templates, rotation hooks: DESIGN §11)
+    /// `run --file`: the base directory is on a disk, where a key would outlive the run.
+    #[error(
+        "refusing to write key files in `{}`: it is not a memory-backed file system (tmpfs), so the keys could reach the disk; nothing was read\nhint: point XDG_RUNTIME_DIR at a tmpfs directory (or unset it to use /dev/shm), or add --allow-disk to accept a file on disk",
+        dir.display()
+    )]
+    KeyFilesOnDisk { dir: PathBuf },
+    #[error("refusing `{}` for key files: it {why}\nhint: remove it (or `chmod 700` it if it is yours) and run the command again", path.display())]
+    KeyFilesDirUnsafe { path: PathBuf, why: String },
 }
 
 /// What became of the keys when `run`'s command did not start.
@@ -667,6 +676,7 @@ impl Error {
             Error::CommandNotFound { .. } => 127,
             Error::CommandNotExecutable { .. } => 126,
             Error::ExportJsonConflict { .. } => 2,
+            Error::KeyFilesOnDisk { .. } | Error::KeyFilesDirUnsafe { .. } => 1,
             Error::NewerFormat { .. }
             | Error::Refused(_)
             | Error::LoaderVariable { .. }
@@ -960,6 +970,11 @@ mod tests {
             Error::ChangedWhileAsked {
                 env: e(),
                 command: "keyward rotate -e prod --all".into(),
+            },
+            Error::KeyFilesOnDisk { dir: p() },
+            Error::KeyFilesDirUnsafe {
+                path: p(),
+                why: "belongs to another user (uid 0)".into(),
             },
         ]
     }

@@ -26,6 +26,7 @@ mod hardening_vault;
 mod history;
 mod history_git;
 mod hygiene;
+mod keys_as_files;
 mod lifecycle;
 mod robustness;
 mod run_cmd;

@@ -95,6 +95,8 @@ fn parse_scope(s: &str) -> std::result::Result<String, String> {
 
 pub fn dispatch(cli: Cli) -> Result<()> {
     let ctx = Context::new(&cli)?;
+    // DESIGN §11: key files a `kill -9`ed `run --file` left behind (one readdir).
+    crate::ops::files::sweep();
     // DESIGN §9: a vault in git without `git setup` gets line merges and no diffs.
     if !matches!(
         cli.command,

@@ -10,6 +10,7 @@ pub mod complete;
 pub mod context;
 pub mod create;
 pub mod export;
+pub mod files;
 pub mod git;
 pub mod history;
 pub mod inspect;

@@ -70,6 +70,9 @@ _keyward_clap() {
             keyward,rename)
                 cmd="keyward__subcmd__rename"
                 ;;
+            keyward,render)
+                cmd="keyward__subcmd__render"
+                ;;
             keyward,revoke)
                 cmd="keyward__subcmd__revoke"
                 ;;
@@ -235,6 +238,9 @@ _keyward_clap() {
             keyward__subcmd__help,rename)
                 cmd="keyward__subcmd__help__subcmd__rename"
                 ;;
+            keyward__subcmd__help,render)
+                cmd="keyward__subcmd__help__subcmd__render"
+                ;;
             keyward__subcmd__help,revoke)
                 cmd="keyward__subcmd__help__subcmd__revoke"
                 ;;
@@ -323,7 +329,7 @@ _keyward_clap() {
 
     case "${cmd}" in
         keyward)
-            opts="-i -e -q -h -V --vault --identity --env --json --quiet --help --version init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions help"
+            opts="-i -e -q -h -V --vault --identity --env --json --quiet --help --version init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -582,7 +588,7 @@ _keyward_clap() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete render" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -648,7 +654,7 @@ _keyward_clap() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete render" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -1409,7 +1415,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__help)
-            opts="init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions help"
+            opts="init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1829,6 +1835,20 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__help__subcmd__rename)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__help__subcmd__render)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2358,6 +2378,48 @@ _keyward_clap() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyward__subcmd__render)
+            opts="-o -i -e -q -h --out --force --vault --identity --env --json --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyward__subcmd__revoke)
             opts="-i -e -q -h --version --reason --yes --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2463,7 +2525,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__run)
-            opts="-i -e -q -h --only --pristine --redact --no-redact --pass-keyward-env --allow-name --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --only --pristine --redact --no-redact --pass-keyward-env --allow-name --file --allow-disk --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2474,6 +2536,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 --allow-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

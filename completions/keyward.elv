@@ -56,6 +56,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand git 'Keep the vault in git: attributes, ignores, readable diffs'
             cand scan 'Scan files, directory trees or stdin for leaked keys'
             cand completions 'Print a shell completion script'
+            cand render 'Fill a template''s {{ NAME }} placeholders with the environment''s keys'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyward;init'= {
@@ -370,6 +371,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;run'= {
             cand --only 'Only these keys (comma-separated); each must be usable'
             cand --allow-name 'Inject this key even though its name changes how programs load (PATH, LD_*, ...); repeatable'
+            cand --file 'Give this key to the command as a file: a 0600 file in a fresh 0700 directory on tmpfs, its path in NAME_FILE (instead of NAME); repeatable. The directory is removed when the command ends'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
@@ -379,6 +381,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --redact 'Filter injected values out of the child''s output, even on a terminal'
             cand --no-redact 'Never filter the child''s output'
             cand --pass-keyward-env 'Pass keyward''s own KEYWARD_* variables (identity, passphrase) to the child'
+            cand --allow-disk 'With --file: accept a directory that is not memory-backed (tmpfs) for the files'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -676,6 +679,21 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'keyward;render'= {
+            cand -o 'Write the result to FILE (mode 0600) instead of stdout (`-`)'
+            cand --out 'Write the result to FILE (mode 0600) instead of stdout (`-`)'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --force 'Replace FILE if it exists (a symbolic link is refused even so)'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'keyward;help'= {
             cand init 'Create a vault with its environments, and a passphrase-protected identity'
             cand identity 'Create a plain identity (for CI) or show the recipient of the identity in use'
@@ -703,6 +721,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand git 'Keep the vault in git: attributes, ignores, readable diffs'
             cand scan 'Scan files, directory trees or stdin for leaked keys'
             cand completions 'Print a shell completion script'
+            cand render 'Fill a template''s {{ NAME }} placeholders with the environment''s keys'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyward;help;init'= {
@@ -792,6 +811,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;help;scan'= {
         }
         &'keyward;help;completions'= {
+        }
+        &'keyward;help;render'= {
         }
         &'keyward;help;help'= {
         }

@@ -222,10 +222,12 @@ pub enum Action {
     Trust = 15,
     Rename = 16,
     Delete = 17,
+    /// `render`: a key's value written into a rendered template (access).
+    Render = 18,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::Init,
         Action::EnvAdd,
         Action::Generate,
@@ -244,6 +246,7 @@ impl Action {
         Action::Trust,
         Action::Rename,
         Action::Delete,
+        Action::Render,
     ];
 
     /// The name in audit output, filters and the canonical (hashed) form.
@@ -267,6 +270,7 @@ impl Action {
             Action::Trust => "trust",
             Action::Rename => "rename",
             Action::Delete => "delete",
+            Action::Render => "render",
         }
     }
 
@@ -288,13 +292,16 @@ impl Action {
     pub fn is_access(self) -> bool {
         matches!(
             self,
-            Action::Get | Action::Run | Action::Export | Action::Verify
+            Action::Get | Action::Run | Action::Export | Action::Verify | Action::Render
         )
     }
 
     /// Handing a value out (`check --unused-for` counts these).
     pub fn releases_value(self) -> bool {
-        matches!(self, Action::Get | Action::Run | Action::Export)
+        matches!(
+            self,
+            Action::Get | Action::Run | Action::Export | Action::Render
+        )
     }
 }
 
@@ -552,6 +559,7 @@ mod tests {
             (15, "trust"),
             (16, "rename"),
             (17, "delete"),
+            (18, "render"),
         ];
         assert_eq!(pinned.len(), Action::ALL.len());
         for (code, name) in pinned {
@@ -559,7 +567,7 @@ mod tests {
             assert_eq!(a.as_str(), name);
             assert_eq!(name.parse::<Action>().unwrap().code(), code);
         }
-        assert!(Action::from_code(18).is_none());
+        assert!(Action::from_code(19).is_none());
         assert!(Action::from_code(-1).is_none());
     }
 

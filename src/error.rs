@@ -511,6 +511,36 @@ pub enum Error {
     KeyFilesOnDisk { dir: PathBuf },
     #[error("refusing `{}` for key files: it {why}\nhint: remove it (or `chmod 700` it if it is yours) and run the command again", path.display())]
     KeyFilesDirUnsafe { path: PathBuf, why: String },
+    /// `render`: a placeholder whose key cannot be handed out; the exit code is the
+    /// cause's (3 not found, 4 not usable). Nothing was written.
+    #[error("{}", in_template(template, *line, placeholder, source))]
+    InTemplate {
+        template: String,
+        line: usize,
+        placeholder: String,
+        source: Box<Error>,
+    },
+    #[error(
+        "template `{template}` line {line}: {detail}; nothing was written\nhint: a placeholder is `{{{{ NAME }}}}` with a key name; write `{{{{ \"{{{{\" }}}}` for a literal `{{{{`"
+    )]
+    TemplateInvalid {
+        template: String,
+        line: usize,
+        detail: String,
+    },
+}
+
+/// "template `t` line 3, `{{ NOPE }}`: <cause>; nothing was written", with the
+/// cause's hint kept as the second line.
+fn in_template(template: &str, line: usize, placeholder: &str, source: &Error) -> String {
+    let text = source.to_string();
+    let (first, hint) = match text.split_once('\n') {
+        Some((first, hint)) => (first, format!("\n{hint}")),
+        None => (text.as_str(), String::new()),
+    };
+    format!(
+        "template `{template}` line {line}, `{placeholder}`: {first}; nothing was written{hint}"
+    )
 }
 
 /// What became of the keys when `run`'s command did not start.
@@ -677,6 +707,8 @@ impl Error {
             Error::CommandNotExecutable { .. } => 126,
             Error::ExportJsonConflict { .. } => 2,
             Error::KeyFilesOnDisk { .. } | Error::KeyFilesDirUnsafe { .. } => 1,
+            Error::InTemplate { source, .. } => source.exit_code(),
+            Error::TemplateInvalid { .. } => 1,
             Error::NewerFormat { .. }
             | Error::Refused(_)
             | Error::LoaderVariable { .. }
@@ -975,6 +1007,22 @@ mod tests {
             Error::KeyFilesDirUnsafe {
                 path: p(),
                 why: "belongs to another user (uid 0)".into(),
+            },
+            Error::InTemplate {
+                template: "config.tmpl".into(),
+                line: 3,
+                placeholder: "{{ STRIPE_KEY }}".into(),
+                source: Box::new(Error::KeyNotFound {
+                    name: k(),
+                    env: e(),
+                    similar: vec![],
+                    elsewhere: vec![],
+                }),
+            },
+            Error::TemplateInvalid {
+                template: "config.tmpl".into(),
+                line: 3,
+                detail: "`{{ a-b }}` is not a key name".into(),
             },
         ]
     }

@@ -193,7 +193,10 @@ pub fn is_memory_backed(path: &std::path::Path) -> io::Result<bool> {
     const RAMFS_MAGIC: i64 = 0x8584_58f6;
     let st = rustix::fs::statfs(path)?;
     let magic = st.f_type as i64;
-    Ok(magic == libc::TMPFS_MAGIC as i64 || magic == RAMFS_MAGIC)
+    // `c_long` is i32 on 32-bit targets: the cast is needed there.
+    #[allow(clippy::unnecessary_cast)]
+    let tmpfs = libc::TMPFS_MAGIC as i64;
+    Ok(magic == tmpfs || magic == RAMFS_MAGIC)
 }
 
 /// Elsewhere there is no portable answer: treat it as a disk (refused without

@@ -10,7 +10,8 @@ use predicates::str::contains;
 use crate::support::{Sandbox, process_gone, wait_for};
 
 /// A service-account file: quotes, newlines, backslashes, no trailing newline.
-const SA_JSON: &str = "{\n  \"type\": \"service_account\",\n  \"private_key\": \"-----BEGIN KEY-----\\nMIIEv\\n\"\n}";
+const SA_JSON: &str =
+    "{\n  \"type\": \"service_account\",\n  \"private_key\": \"-----BEGIN KEY-----\\nMIIEv\\n\"\n}";
 
 /// A 0700 directory on tmpfs (`/dev/shm`) for `XDG_RUNTIME_DIR`, as a login session has.
 fn tmpfs_runtime() -> tempfile::TempDir {
@@ -46,8 +47,17 @@ fn sandbox_with_sa() -> (Sandbox, tempfile::TempDir) {
 fn run_dirs(runtime: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for user in fs::read_dir(runtime).unwrap().flatten() {
-        if user.file_name().to_string_lossy().starts_with("keyward-files-") {
-            out.extend(fs::read_dir(user.path()).unwrap().flatten().map(|e| e.path()));
+        if user
+            .file_name()
+            .to_string_lossy()
+            .starts_with("keyward-files-")
+        {
+            out.extend(
+                fs::read_dir(user.path())
+                    .unwrap()
+                    .flatten()
+                    .map(|e| e.path()),
+            );
         }
     }
     out
@@ -75,7 +85,16 @@ fn the_child_reads_the_file_twice_and_gets_the_exact_bytes_from_a_private_tmpfs_
         info.display()
     );
     let out = kw
-        .cmd(["run", "--no-redact", "--file", "SA", "--", "sh", "-c", &script])
+        .cmd([
+            "run",
+            "--no-redact",
+            "--file",
+            "SA",
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ])
         .env("SA", "inherited")
         .output()
         .unwrap();
@@ -230,7 +249,15 @@ fn after_kill_9_the_next_command_sweeps_the_files_left_behind() {
     let (user_dir, live) = {
         let dir = file.parent().unwrap().parent().unwrap().to_owned();
         let start = fs::read_to_string("/proc/self/stat").unwrap();
-        let start: u64 = start.rsplit_once(')').unwrap().1.split_whitespace().nth(19).unwrap().parse().unwrap();
+        let start: u64 = start
+            .rsplit_once(')')
+            .unwrap()
+            .1
+            .split_whitespace()
+            .nth(19)
+            .unwrap()
+            .parse()
+            .unwrap();
         let live = dir.join(format!("run-{}-{start}-0000abcd", std::process::id()));
         (dir, live)
     };

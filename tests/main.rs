@@ -32,3 +32,4 @@ mod robustness;
 mod run_cmd;
 mod scan;
 mod team_git;
+mod templates;

@@ -18,6 +18,7 @@ pub mod init;
 pub mod list;
 pub mod offboard;
 pub mod rename;
+pub mod render;
 pub mod revoke;
 pub mod rotate;
 pub mod run;
@@ -136,6 +137,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Completions(a) => completions::run(a, &ctx),
         Command::Trust(a) => trust::run(a, &ctx),
         Command::Git(a) => git::run(a, &ctx),
+        Command::Render(a) => render::run(a, &ctx),
     };
     // Every command: a missing key or environment says where the name does exist.
     done.map_err(|e| ctx.explain_not_found(e))

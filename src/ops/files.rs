@@ -53,9 +53,8 @@ impl Location {
     /// base is not memory-backed, unless `allow_disk`.
     pub fn choose(allow_disk: bool) -> Result<Location> {
         let base = base();
-        let memory = sys::is_memory_backed(&base).map_err(|e| {
-            Error::io("cannot check the file system of", base.clone(), e)
-        })?;
+        let memory = sys::is_memory_backed(&base)
+            .map_err(|e| Error::io("cannot check the file system of", base.clone(), e))?;
         if !memory && !allow_disk {
             return Err(Error::KeyFilesOnDisk { dir: base });
         }
@@ -69,10 +68,9 @@ impl Location {
         private_dir(&self.user_dir)?;
         let (pid, start) = sys::process_identity();
         for _ in 0..16 {
-            let dir = self.user_dir.join(format!(
-                "run-{pid}-{start}-{:08x}",
-                rand::random::<u32>()
-            ));
+            let dir = self
+                .user_dir
+                .join(format!("run-{pid}-{start}-{:08x}", rand::random::<u32>()));
             match DirBuilder::new().mode(0o700).create(&dir) {
                 Ok(()) => {
                     return Ok(KeyFiles { dir });
@@ -191,8 +189,7 @@ fn owner_of(name: &str) -> Option<(u32, u64)> {
     let pid = parts.next()?.parse().ok()?;
     let start = parts.next()?.parse().ok()?;
     let tag = parts.next()?;
-    if parts.next().is_some() || tag.len() != 8 || !tag.bytes().all(|b| b.is_ascii_hexdigit())
-    {
+    if parts.next().is_some() || tag.len() != 8 || !tag.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     Some((pid, start))

@@ -18,6 +18,7 @@ pub mod issue;
 pub mod offboard;
 pub mod release;
 pub mod rename;
+pub mod render;
 pub mod revoke;
 pub mod rotate;
 pub mod run;

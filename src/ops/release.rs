@@ -94,7 +94,8 @@ pub fn release(ctx: &Context, req: Release<'_>) -> Result<Released> {
     let db = ctx.open_env()?;
     // DESIGN §14: a refused read (exit 4) is an event too, recorded before the refusal.
     let picked = pick(&db, req.pick, ctx.now()).map_err(|e| ctx.refused(&db, req.access, e))?;
-    if req.access != Action::Get {
+    // `get` and `render` set no variable: a loader name is harmless there.
+    if !matches!(req.access, Action::Get | Action::Render) {
         refuse_loader_variables(&picked, req.allow_loader, req.access)?;
     }
     if req.utf8_only

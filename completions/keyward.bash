@@ -49,6 +49,9 @@ _keyward_clap() {
             keyward,help)
                 cmd="keyward__subcmd__help"
                 ;;
+            keyward,hook)
+                cmd="keyward__subcmd__hook"
+                ;;
             keyward,identity)
                 cmd="keyward__subcmd__identity"
                 ;;
@@ -217,6 +220,9 @@ _keyward_clap() {
             keyward__subcmd__help,help)
                 cmd="keyward__subcmd__help__subcmd__help"
                 ;;
+            keyward__subcmd__help,hook)
+                cmd="keyward__subcmd__help__subcmd__hook"
+                ;;
             keyward__subcmd__help,identity)
                 cmd="keyward__subcmd__help__subcmd__identity"
                 ;;
@@ -298,11 +304,53 @@ _keyward_clap() {
             keyward__subcmd__help__subcmd__git,textconv)
                 cmd="keyward__subcmd__help__subcmd__git__subcmd__textconv"
                 ;;
+            keyward__subcmd__help__subcmd__hook,allow)
+                cmd="keyward__subcmd__help__subcmd__hook__subcmd__allow"
+                ;;
+            keyward__subcmd__help__subcmd__hook,clear)
+                cmd="keyward__subcmd__help__subcmd__hook__subcmd__clear"
+                ;;
+            keyward__subcmd__help__subcmd__hook,list)
+                cmd="keyward__subcmd__help__subcmd__hook__subcmd__list"
+                ;;
+            keyward__subcmd__help__subcmd__hook,set)
+                cmd="keyward__subcmd__help__subcmd__hook__subcmd__set"
+                ;;
             keyward__subcmd__help__subcmd__identity,new)
                 cmd="keyward__subcmd__help__subcmd__identity__subcmd__new"
                 ;;
             keyward__subcmd__help__subcmd__identity,show)
                 cmd="keyward__subcmd__help__subcmd__identity__subcmd__show"
+                ;;
+            keyward__subcmd__hook,allow)
+                cmd="keyward__subcmd__hook__subcmd__allow"
+                ;;
+            keyward__subcmd__hook,clear)
+                cmd="keyward__subcmd__hook__subcmd__clear"
+                ;;
+            keyward__subcmd__hook,help)
+                cmd="keyward__subcmd__hook__subcmd__help"
+                ;;
+            keyward__subcmd__hook,list)
+                cmd="keyward__subcmd__hook__subcmd__list"
+                ;;
+            keyward__subcmd__hook,set)
+                cmd="keyward__subcmd__hook__subcmd__set"
+                ;;
+            keyward__subcmd__hook__subcmd__help,allow)
+                cmd="keyward__subcmd__hook__subcmd__help__subcmd__allow"
+                ;;
+            keyward__subcmd__hook__subcmd__help,clear)
+                cmd="keyward__subcmd__hook__subcmd__help__subcmd__clear"
+                ;;
+            keyward__subcmd__hook__subcmd__help,help)
+                cmd="keyward__subcmd__hook__subcmd__help__subcmd__help"
+                ;;
+            keyward__subcmd__hook__subcmd__help,list)
+                cmd="keyward__subcmd__hook__subcmd__help__subcmd__list"
+                ;;
+            keyward__subcmd__hook__subcmd__help,set)
+                cmd="keyward__subcmd__hook__subcmd__help__subcmd__set"
                 ;;
             keyward__subcmd__identity,help)
                 cmd="keyward__subcmd__identity__subcmd__help"
@@ -329,7 +377,7 @@ _keyward_clap() {
 
     case "${cmd}" in
         keyward)
-            opts="-i -e -q -h -V --vault --identity --env --json --quiet --help --version init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render help"
+            opts="-i -e -q -h -V --vault --identity --env --json --quiet --help --version init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -588,7 +636,7 @@ _keyward_clap() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete render" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete render hook" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -654,7 +702,7 @@ _keyward_clap() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete render" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete render hook" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -1415,7 +1463,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__help)
-            opts="init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render help"
+            opts="init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render hook help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1722,6 +1770,76 @@ _keyward_clap() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyward__subcmd__help__subcmd__hook)
+            opts="set clear allow list"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__help__subcmd__hook__subcmd__allow)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__help__subcmd__hook__subcmd__clear)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__help__subcmd__hook__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__help__subcmd__hook__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyward__subcmd__help__subcmd__identity)
             opts="new show"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1988,6 +2106,264 @@ _keyward_clap() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyward__subcmd__hook)
+            opts="-i -e -q -h --vault --identity --env --json --quiet --help set clear allow list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__hook__subcmd__allow)
+            opts="-i -e -q -h --yes --vault --identity --env --json --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__hook__subcmd__clear)
+            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__hook__subcmd__help)
+            opts="set clear allow list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__hook__subcmd__help__subcmd__allow)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__hook__subcmd__help__subcmd__clear)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__hook__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__hook__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__hook__subcmd__help__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__hook__subcmd__list)
+            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__hook__subcmd__set)
+            opts="-i -e -q -h --timeout --vault --identity --env --json --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyward__subcmd__identity)
             opts="-i -e -q -h --vault --identity --env --json --quiet --help new show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2151,7 +2527,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__import)
-            opts="-i -e -q -h --format --overwrite --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --format --overwrite --rotate-with --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2159,6 +2535,10 @@ _keyward_clap() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "dotenv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --rotate-with)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --vault)
@@ -2303,7 +2683,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__offboard)
-            opts="-i -e -q -h --reason --grace --dry-run --skip-unreadable --yes --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --reason --grace --dry-run --skip-unreadable --yes --allow-hook --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2314,6 +2694,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 --grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-hook)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2463,7 +2847,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__rotate)
-            opts="-i -e -q -h --all --older-than --due --grace --reason --yes --scope --expires --rotate-every --note --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --all --older-than --due --grace --reason --yes --allow-hook --no-hook --scope --expires --rotate-every --note --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2478,6 +2862,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-hook)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2605,12 +2993,20 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__set)
-            opts="-i -e -q -h --scope --expires --rotate-every --note --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --rotate-with --hook-timeout --scope --expires --rotate-every --note --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --rotate-with)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hook-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --scope)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2834,7 +3230,7 @@ _keyward() {
             case "$sub" in
                     get) valued=" --version --vault -i --identity -e --env " ;;
                     show) valued=" --vault -i --identity -e --env " ;;
-                    rotate) valued=" --older-than --grace --reason --scope --expires --rotate-every --note --vault -i --identity -e --env " ;;
+                    rotate) valued=" --older-than --grace --reason --allow-hook --scope --expires --rotate-every --note --vault -i --identity -e --env " ;;
                     revoke) valued=" --version --reason --vault -i --identity -e --env " ;;
                     rename) valued=" --vault -i --identity -e --env " ;;
                     delete) valued=" --reason --vault -i --identity -e --env " ;;

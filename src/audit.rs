@@ -224,10 +224,13 @@ pub enum Action {
     Delete = 17,
     /// `render`: a key's value written into a rendered template (access).
     Render = 18,
+    /// A key's rotation hook set, changed or cleared (lifecycle; the reason says which,
+    /// with the hash of the new command).
+    Hook = 19,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::Init,
         Action::EnvAdd,
         Action::Generate,
@@ -247,6 +250,7 @@ impl Action {
         Action::Rename,
         Action::Delete,
         Action::Render,
+        Action::Hook,
     ];
 
     /// The name in audit output, filters and the canonical (hashed) form.
@@ -271,6 +275,7 @@ impl Action {
             Action::Rename => "rename",
             Action::Delete => "delete",
             Action::Render => "render",
+            Action::Hook => "hook",
         }
     }
 
@@ -560,6 +565,7 @@ mod tests {
             (16, "rename"),
             (17, "delete"),
             (18, "render"),
+            (19, "hook"),
         ];
         assert_eq!(pinned.len(), Action::ALL.len());
         for (code, name) in pinned {
@@ -567,7 +573,7 @@ mod tests {
             assert_eq!(a.as_str(), name);
             assert_eq!(name.parse::<Action>().unwrap().code(), code);
         }
-        assert!(Action::from_code(19).is_none());
+        assert!(Action::from_code(20).is_none());
         assert!(Action::from_code(-1).is_none());
     }
 

@@ -94,4 +94,5 @@ pub enum Command {
     Scan(cmd::scan::ScanArgs),
     Completions(cmd::completions::CompletionsArgs),
     Render(cmd::render::RenderArgs),
+    Hook(cmd::hook::HookArgs),
 }

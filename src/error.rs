@@ -528,6 +528,39 @@ pub enum Error {
         line: usize,
         detail: String,
     },
+    // Rotation hooks (DESIGN §11). Never the hook's output: it may hold a value.
+    #[error(
+        "the rotation hook of `{name}` in `{env}` is not approved on this machine (new, or changed since it was approved); it did not run and `{name}` was not changed\nhint: review it with `keyward hook allow {name} -e {env}`, or pass `--allow-hook {name}=HASH` with the hash `keyward hook list -e {env}` shows"
+    )]
+    HookNotApproved { name: KeyName, env: EnvName },
+    #[error(
+        "the rotation hook of `{name}` in `{env}` {why}; `{name}` was not changed (its output is not shown)\nhint: run the hook by hand to see what it does, or rotate with a value on stdin: `printf %s \"$NEW\" | keyward rotate -e {env} {name} --no-hook`"
+    )]
+    HookFailed {
+        name: KeyName,
+        env: EnvName,
+        why: String,
+    },
+    #[error(
+        "refusing --allow-hook `{name}`: the hook of `{name}` in `{env}` has hash `{actual}`, not the one given; nothing was run or changed\nhint: someone changed the hook since the hash was taken: review it with `keyward hook list -e {env}`"
+    )]
+    HookHashMismatch {
+        name: KeyName,
+        env: EnvName,
+        actual: String,
+    },
+    #[error(
+        "`{name}` in `{env}` has no rotation hook\nhint: `keyward hook set {name} -e {env} -- COMMAND` sets one"
+    )]
+    NoHook { name: KeyName, env: EnvName },
+    #[error(
+        "`{name}` in `{env}` is a generated key: keyward itself issues its new values, so it takes no rotation hook"
+    )]
+    HookOnGenerated { name: KeyName, env: EnvName },
+    #[error("hook approvals `{}` are corrupt: {detail}; they are not reset silently\nhint: remove the file and approve each hook again with `keyward hook allow NAME`", path.display())]
+    ApprovalsCorrupt { path: PathBuf, detail: String },
+    #[error("hook approvals `{}` are not a private file (mode {mode:03o})\nhint: check who changed them; remove the file and approve each hook again", path.display())]
+    ApprovalsUnsafe { path: PathBuf, mode: u32 },
 }
 
 /// "template `t` line 3, `{{ NOPE }}`: <cause>; nothing was written", with the
@@ -709,6 +742,10 @@ impl Error {
             Error::KeyFilesOnDisk { .. } | Error::KeyFilesDirUnsafe { .. } => 1,
             Error::InTemplate { source, .. } => source.exit_code(),
             Error::TemplateInvalid { .. } => 1,
+            Error::HookNotApproved { .. } | Error::HookFailed { .. } => 8,
+            Error::HookHashMismatch { .. } | Error::HookOnGenerated { .. } => 1,
+            Error::NoHook { .. } => 3,
+            Error::ApprovalsCorrupt { .. } | Error::ApprovalsUnsafe { .. } => 6,
             Error::NewerFormat { .. }
             | Error::Refused(_)
             | Error::LoaderVariable { .. }
@@ -1023,6 +1060,36 @@ mod tests {
                 template: "config.tmpl".into(),
                 line: 3,
                 detail: "`{{ a-b }}` is not a key name".into(),
+            },
+            Error::HookNotApproved {
+                name: k(),
+                env: e(),
+            },
+            Error::HookFailed {
+                name: k(),
+                env: e(),
+                why: "exited with status 3".into(),
+            },
+            Error::HookHashMismatch {
+                name: k(),
+                env: e(),
+                actual: "ab".repeat(32),
+            },
+            Error::NoHook {
+                name: k(),
+                env: e(),
+            },
+            Error::HookOnGenerated {
+                name: k(),
+                env: e(),
+            },
+            Error::ApprovalsCorrupt {
+                path: p(),
+                detail: "expected value".into(),
+            },
+            Error::ApprovalsUnsafe {
+                path: p(),
+                mode: 0o644,
             },
         ]
     }

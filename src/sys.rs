@@ -241,6 +241,15 @@ fn process_start(pid: u32) -> Option<u64> {
     rest.split_whitespace().nth(19)?.parse().ok()
 }
 
+/// Send SIGKILL to the process group `pgid` (a rotation hook started as a session
+/// leader with [`new_session_on_exec`], and whatever it started: `curl`, a subshell).
+/// A group that is already gone is not an error.
+pub fn kill_group(pgid: u32) {
+    if let Some(pid) = rustix::process::Pid::from_raw(pgid as i32) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+}
+
 // ---------------------------------------------------------------- `run`'s child
 
 /// The signals `run` forwards to its child.

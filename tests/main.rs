@@ -29,6 +29,7 @@ mod hygiene;
 mod keys_as_files;
 mod lifecycle;
 mod robustness;
+mod rotation_hooks;
 mod run_cmd;
 mod scan;
 mod team_git;

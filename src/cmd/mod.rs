@@ -12,6 +12,7 @@ pub mod export;
 pub mod generate;
 pub mod get;
 pub mod git;
+pub mod hook;
 pub mod identity;
 pub mod import;
 pub mod init;
@@ -138,6 +139,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Trust(a) => trust::run(a, &ctx),
         Command::Git(a) => git::run(a, &ctx),
         Command::Render(a) => render::run(a, &ctx),
+        Command::Hook(a) => hook::run(a, &ctx),
     };
     // Every command: a missing key or environment says where the name does exist.
     done.map_err(|e| ctx.explain_not_found(e))

@@ -13,6 +13,7 @@ pub mod export;
 pub mod files;
 pub mod git;
 pub mod history;
+pub mod hooks;
 pub mod inspect;
 pub mod issue;
 pub mod offboard;

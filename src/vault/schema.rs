@@ -6,13 +6,26 @@
 /// The format this build writes and reads; a newer one is refused with a clear error.
 /// Format 2 adds `recipients.label` and `events.subject`; a format-1 image is read
 /// as it is (those columns read as NULL) and migrated on its next write (`MIGRATE_2`).
-pub const FORMAT_VERSION: i64 = 2;
+/// Format 3 adds the `hooks` table (rotation hooks, DESIGN §11); an older image reads
+/// as having no hooks and gains the table on its next write (`MIGRATE_3`).
+pub const FORMAT_VERSION: i64 = 3;
 
 /// Format 1 → 2, run inside the writer's transaction before its first change.
 pub const MIGRATE_2: &str = "
 ALTER TABLE recipients ADD COLUMN label TEXT;
 ALTER TABLE events ADD COLUMN subject TEXT;
 UPDATE meta SET v = 2 WHERE k = 'format_version';
+";
+
+/// Format 2 → 3, run inside the writer's transaction (after `MIGRATE_2` if needed).
+pub const MIGRATE_3: &str = "
+CREATE TABLE hooks(
+  key_id INTEGER PRIMARY KEY REFERENCES keys(id),
+  command TEXT NOT NULL,
+  timeout INTEGER,
+  set_at INTEGER NOT NULL
+) STRICT;
+UPDATE meta SET v = 3 WHERE k = 'format_version';
 ";
 
 /// Version status as stored. `expired` is derived from the clock, and `retiring`
@@ -97,5 +110,14 @@ CREATE TABLE events(
   reason TEXT,
   hash BLOB NOT NULL,
   subject TEXT                    -- format 2: the recipient an access change is about
+) STRICT;
+
+-- Format 3: a command that rolls an imported key at its provider (`--rotate-with`).
+-- Run only on machines where a person approved its exact text (approvals are local).
+CREATE TABLE hooks(
+  key_id INTEGER PRIMARY KEY REFERENCES keys(id),
+  command TEXT NOT NULL,          -- run by /bin/sh -c
+  timeout INTEGER,                -- seconds; NULL: the default (60 s)
+  set_at INTEGER NOT NULL         -- unix ms, UTC
 ) STRICT;
 ";

@@ -483,7 +483,7 @@ impl EnvDb {
         }
     }
 
-    /// Bring a format-1 image to the current format (inside `batch`'s transaction).
+    /// Bring an older image to the current format (inside `batch`'s transaction).
     fn migrate(&self) -> Result<()> {
         if self.format.get() < 2 {
             self.located(
@@ -493,7 +493,21 @@ impl EnvDb {
             )?;
             self.format.set(2);
         }
+        if self.format.get() < 3 {
+            self.located(
+                self.conn
+                    .execute_batch(schema::MIGRATE_3)
+                    .map_err(Into::into),
+            )?;
+            self.format.set(3);
+        }
         Ok(())
+    }
+
+    /// Whether the image has format 3's `hooks` table; an older one read without a
+    /// write has no hooks.
+    pub(in crate::vault) fn has_hooks_table(&self) -> bool {
+        self.format.get() >= 3
     }
 
     /// Whether the image has format 2's columns (`recipients.label`, `events.subject`);

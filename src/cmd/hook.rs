@@ -23,7 +23,7 @@ use crate::ops::hooks;
 /// `rotate` or `offboard`. A changed hook does not run until approved again.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  keyward hook set -e prod STRIPE_KEY -- ./ops/roll-stripe-key.sh\n  keyward hook set OPENAI_API_KEY --timeout 2m -- 'curl -sf -X POST https://api.example.com/keys/roll -H \"Authorization: Bearer $(cat)\" | jq -r .key'\n  keyward hook allow -e prod STRIPE_KEY\n  keyward hook list -e prod --json\n  keyward hook clear STRIPE_KEY"
+    after_help = "Examples:\n  keyward hook set -e prod STRIPE_KEY -- ./ops/roll-stripe-key.sh\n  keyward hook set OPENAI_API_KEY --timeout 2m -- 'sed \"s/^/Authorization: Bearer /\" | curl -sf -X POST -H @- https://api.example.com/keys/roll | jq -r .key'\n  keyward hook allow -e prod STRIPE_KEY\n  keyward hook list -e prod --json\n  keyward hook clear STRIPE_KEY"
 )]
 pub struct HookArgs {
     #[command(subcommand)]
@@ -36,6 +36,9 @@ pub enum HookCommand {
     ///
     /// One argument is a shell command line (`'curl … | jq -r .key'`); several are
     /// words, quoted so the shell reads them back unchanged. Replaces an earlier hook.
+    #[command(
+        after_help = "Examples:\n  keyward hook set -e prod STRIPE_KEY -- ./ops/roll-stripe-key.sh\n  keyward hook set API_TOKEN --timeout 2m -- 'sed \"s/^/Authorization: Bearer /\" | curl -sf -X POST -H @- https://api.example.com/v1/keys/roll | jq -r .key'"
+    )]
     Set {
         /// The imported key
         name: KeyName,
@@ -52,11 +55,15 @@ pub enum HookCommand {
         command: Vec<String>,
     },
     /// Remove a key's rotation hook
+    #[command(after_help = "Examples:\n  keyward hook clear -e prod STRIPE_KEY")]
     Clear { name: KeyName },
     /// Show a key's rotation hook and approve it on this machine
     ///
     /// On a terminal it shows the command and asks; --yes skips the question, and
     /// without a terminal --yes is required (exit 2 otherwise).
+    #[command(
+        after_help = "Examples:\n  keyward hook allow -e prod STRIPE_KEY\n  keyward hook allow -e prod STRIPE_KEY --yes   # after reading it in `hook list`"
+    )]
     Allow {
         name: KeyName,
         /// Do not ask (required without a terminal)
@@ -64,6 +71,9 @@ pub enum HookCommand {
         yes: bool,
     },
     /// Every rotation hook of the environment, its hash, and whether it may run here
+    #[command(
+        after_help = "Examples:\n  keyward hook list -e prod\n  keyward hook list -e prod --json | jq -r '.[] | \"\\(.name)=\\(.hash)\"'   # for --allow-hook"
+    )]
     List,
 }
 

@@ -233,34 +233,37 @@ impl Offboard {
         let r = self.recipient.short();
         let mut lines = Vec::new();
         for p in plans {
-            let (generated, imported): (Vec<_>, Vec<_>) =
-                p.keys.iter().partition(|(_, k)| k.new_version.is_some());
-            let hooked = p
-                .sources
-                .iter()
-                .filter(|s| matches!(s, Source::Hook(_)))
-                .count();
-            let names = |ks: &[&(KeyMeta, Rotated)]| {
-                first_few(&ks.iter().map(|(_, k)| k.name.as_str()).collect::<Vec<_>>())
+            let pick = |want: &dyn Fn(&KeyMeta, &Source) -> bool| -> Vec<&str> {
+                p.keys
+                    .iter()
+                    .zip(&p.sources)
+                    .filter(|((m, _), s)| want(m, s))
+                    .map(|((_, k), _)| k.name.as_str())
+                    .collect()
             };
+            let generated = pick(&|m, _| m.spec.is_some());
+            let hooked = pick(&|m, s| m.spec.is_none() && s.rotates());
+            let imported = pick(&|_, s| !s.rotates());
             let mut line = format!(
-                "in `{}`: {r} loses access; {} key(s) get a new value",
+                "in `{}`: {r} loses access; {} generated key(s) get a new value",
                 p.env,
                 generated.len()
             );
-            if hooked > 0 {
-                line.push_str(&format!(
-                    " ({hooked} of them imported, from their rotation hook)"
-                ));
-            }
             if !generated.is_empty() {
-                line.push_str(&format!(": {}", names(&generated)));
+                line.push_str(&format!(": {}", first_few(&generated)));
+            }
+            if !hooked.is_empty() {
+                line.push_str(&format!(
+                    "; {} imported key(s) get a new value from their rotation hook: {}",
+                    hooked.len(),
+                    first_few(&hooked)
+                ));
             }
             if !imported.is_empty() {
                 line.push_str(&format!(
                     "; {} imported key(s) need a new value from their provider: {}",
                     imported.len(),
-                    names(&imported)
+                    first_few(&imported)
                 ));
             }
             lines.push(line);

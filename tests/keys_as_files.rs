@@ -80,9 +80,11 @@ fn the_child_reads_the_file_twice_and_gets_the_exact_bytes_from_a_private_tmpfs_
     let tok = kw.generate("TOK");
     let info = kw.path("info");
     // The file's path and modes go to `info`; the value itself only to stdout, twice.
+    // keyward's own command line (its parent's) goes to `argv`.
     let script = format!(
-        "cat \"$SA_FILE\"; cat \"$SA_FILE\"; {{ echo \"$SA_FILE\"; stat -c %a \"$SA_FILE\"; stat -c %a \"$(dirname \"$SA_FILE\")\"; stat -f -c %T \"$SA_FILE\"; echo \"SA=${{SA-unset}}\"; echo \"TOK=${{#TOK}}\"; }} > '{}'",
-        info.display()
+        "cat \"$SA_FILE\"; cat \"$SA_FILE\"; {{ echo \"$SA_FILE\"; stat -c %a \"$SA_FILE\"; stat -c %a \"$(dirname \"$SA_FILE\")\"; stat -f -c %T \"$SA_FILE\"; echo \"SA=${{SA-unset}}\"; echo \"TOK=${{#TOK}}\"; }} > '{}'; tr '\\0' ' ' < /proc/$PPID/cmdline > '{}'",
+        info.display(),
+        kw.path("argv").display()
     );
     let out = kw
         .cmd([
@@ -118,6 +120,9 @@ fn the_child_reads_the_file_twice_and_gets_the_exact_bytes_from_a_private_tmpfs_
     assert_eq!(run_dirs(run.path()), Vec::<PathBuf>::new());
     // The value was in no other file, nor on stderr; the access is in the journal.
     assert!(!String::from_utf8_lossy(&out.stderr).contains("service_account"));
+    let argv = fs::read_to_string(kw.path("argv")).unwrap();
+    assert!(argv.contains("--file SA"), "{argv}");
+    assert!(!argv.contains("service_account"), "{argv}");
     kw.assert_nowhere_in_files(SA_JSON);
     assert_eq!(audit_keys(&kw, "run"), ["SA", "TOK"]);
 }

@@ -208,7 +208,11 @@ fn default_timeout() -> Duration {
 
 /// What a hook's run gave: its stdout (if it was read to the end), its stderr (cut at
 /// 64 KiB), and why it failed, if it did.
-type Ran = (Option<Zeroizing<Vec<u8>>>, Vec<u8>, Option<String>);
+type Ran = (
+    Option<Zeroizing<Vec<u8>>>,
+    Zeroizing<Vec<u8>>,
+    Option<String>,
+);
 
 /// Run `sh -c command` with `value` on stdin; `Err` when it cannot start.
 fn run_command(
@@ -254,7 +258,8 @@ fn run_command(
         read.map(|_| buf)
     });
     let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
+        // It may echo a value: zeroed like one.
+        let mut buf = Zeroizing::new(Vec::new());
         let _ = (&mut stderr).take(MAX_STDERR as u64).read_to_end(&mut buf);
         let _ = std::io::copy(&mut stderr, &mut std::io::sink());
         buf

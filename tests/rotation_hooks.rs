@@ -393,3 +393,26 @@ fn hooks_are_only_for_imported_keys_and_clear_brings_back_stdin() {
     assert!(reasons[0].starts_with("set "));
     assert_eq!(reasons[1], "cleared");
 }
+
+#[test]
+fn hook_allow_on_a_terminal_shows_the_command_and_only_yes_approves() {
+    use crate::support::pty::answer_on_terminal;
+    let kw = Sandbox::with_vault();
+    let hook = script(&kw, "roll.sh", "cat > /dev/null; echo rolled-value-0010");
+    // Set on another machine (another state dir): not approved here.
+    kw.cmd(["set", "API", "--rotate-with", &hook])
+        .env("XDG_STATE_HOME", kw.path("other-machine"))
+        .write_stdin(OLD)
+        .assert()
+        .success();
+    let h = hash_of(&kw, "API");
+    let no = answer_on_terminal(&kw, &["hook", "allow", "API"], "n");
+    assert_eq!(no.code, 2, "{}", no.stderr);
+    assert!(no.stderr.contains("roll.sh"), "{}", no.stderr);
+    assert!(no.stderr.contains(&h), "{}", no.stderr);
+    kw.cmd(["rotate", "API"]).assert().code(8);
+    let yes = answer_on_terminal(&kw, &["hook", "allow", "API"], "y");
+    assert_eq!(yes.code, 0, "{}", yes.stderr);
+    kw.cmd(["rotate", "API"]).assert().success();
+    assert_eq!(get(&kw, "API"), "rolled-value-0010");
+}

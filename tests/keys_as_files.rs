@@ -284,3 +284,35 @@ fn after_kill_9_the_next_command_sweeps_the_files_left_behind() {
         "the live dir and the symlink stay"
     );
 }
+
+#[test]
+fn a_sigterm_to_keyward_ends_the_child_and_removes_the_files() {
+    let (kw, run) = sandbox_with_sa();
+    let pathfile = kw.path("path");
+    let script = format!(
+        "trap 'exit 42' TERM; echo \"$SA_FILE\" > '{p}.tmp'; mv '{p}.tmp' '{p}'; while :; do sleep 0.05; done",
+        p = pathfile.display()
+    );
+    let mut keyward = kw
+        .std_cmd(["run", "--file", "SA", "--", "sh", "-c", &script])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::panic::catch_unwind(|| wait_for("the child to start", || pathfile.exists()));
+    if let Err(e) = started {
+        let _ = keyward.kill();
+        let _ = keyward.wait();
+        std::panic::resume_unwind(e);
+    }
+    let file = PathBuf::from(fs::read_to_string(&pathfile).unwrap().trim());
+    assert!(file.exists());
+    // SAFETY: signalling a process this test started.
+    unsafe {
+        libc::kill(keyward.id() as i32, libc::SIGTERM);
+    }
+    let status = keyward.wait().unwrap();
+    assert_eq!(status.code(), Some(42), "the child's code comes back");
+    assert!(!file.exists(), "removed by keyward itself, not by a sweep");
+    assert_eq!(run_dirs(run.path()), Vec::<PathBuf>::new());
+}

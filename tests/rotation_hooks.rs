@@ -225,6 +225,12 @@ fn a_hook_changed_by_another_identity_does_not_run_until_approved_here() {
     assert_eq!(batch[0]["result"], "hook-not-approved");
     let list = json(&kw, &["hook", "list", "--json"]);
     assert_eq!(list[0]["approved"], false);
+    let show = json(&kw, &["show", "API", "--json"]);
+    assert_eq!(show["rotation_hook"]["approved"], false);
+    assert_eq!(show["rotation_hook"]["hash"], list[0]["hash"]);
+    kw.cmd(["show", "API"]).assert().success().stdout(contains(
+        "not approved on this machine: `keyward hook allow -e dev API`",
+    ));
     assert!(list[0]["command"].as_str().unwrap().ends_with("theirs.sh"));
     // A wrong hash for --allow-hook is refused, and nothing runs.
     let right = hash_of(&kw, "API");

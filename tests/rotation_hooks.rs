@@ -368,9 +368,15 @@ fn hooks_are_only_for_imported_keys_and_clear_brings_back_stdin() {
         .assert()
         .code(3)
         .stderr(contains("no rotation hook"));
-    kw.cmd(["hook", "set", "API", "--", "exit", "1"])
+    kw.cmd(["hook", "set", "API", "--timeout", "0s", "--", "true"])
+        .assert()
+        .code(2);
+    kw.cmd(["hook", "set", "API", "--timeout", "2m", "--", "exit", "1"])
         .assert()
         .success();
+    let hooks = json(&kw, &["hook", "list", "--json"]);
+    assert_eq!(hooks[0]["timeout_secs"], 120);
+    assert_eq!(hooks[0]["command"], "exit 1");
     kw.cmd(["rotate", "API"])
         .write_stdin("typed-value-000001")
         .assert()

@@ -56,6 +56,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand git 'Keep the vault in git: attributes, ignores, readable diffs'
             cand scan 'Scan files, directory trees or stdin for leaked keys'
             cand completions 'Print a shell completion script'
+            cand render 'Fill a template''s {{ NAME }} placeholders with the environment''s keys'
+            cand hook 'Set, clear, approve or list the rotation hooks of imported keys'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyward;init'= {
@@ -220,6 +222,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'keyward;set'= {
+            cand --rotate-with 'A rotation hook: a shell command that rolls the key at its provider (current value on stdin, new value on stdout), run by `rotate` and `offboard`; approved on this machine. See `keyward hook --help`'
+            cand --hook-timeout 'How long the rotation hook may run before it is killed [default: 60s]'
             cand --scope 'A scope the key grants (repeatable), e.g. `payments:write`'
             cand --expires 'When the key expires: RFC 3339, YYYY-MM-DD, or a duration from now (90d)'
             cand --rotate-every 'How often the key should be rotated (`check` and `rotate --all --due` use it)'
@@ -280,6 +284,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --older-than 'With --all: only keys whose current version is older than DUR'
             cand --grace 'How long the old version still passes `verify` (default: retired at once)'
             cand --reason 'Why (recorded in the audit trail)'
+            cand --allow-hook 'Run NAME''s rotation hook in this command if its hash is HASH (what `keyward hook list` shows), without an approval recorded on this machine (CI); repeatable. A wrong hash is refused and nothing runs'
             cand --scope 'A scope the key grants (repeatable), e.g. `payments:write`'
             cand --expires 'When the key expires: RFC 3339, YYYY-MM-DD, or a duration from now (90d)'
             cand --rotate-every 'How often the key should be rotated (`check` and `rotate --all --due` use it)'
@@ -292,6 +297,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --all 'Rotate every key in the environment (one commit)'
             cand --due 'With --all: only keys past their --rotate-every period'
             cand --yes 'With --all: do not ask (required without a terminal)'
+            cand --no-hook 'Read an imported key''s new value from stdin even if it has a rotation hook'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -370,6 +376,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;run'= {
             cand --only 'Only these keys (comma-separated); each must be usable'
             cand --allow-name 'Inject this key even though its name changes how programs load (PATH, LD_*, ...); repeatable'
+            cand --file 'Give this key to the command as a file: a 0600 file in a fresh 0700 directory on tmpfs, its path in NAME_FILE (instead of NAME); repeatable. The directory is removed when the command ends'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
@@ -379,6 +386,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --redact 'Filter injected values out of the child''s output, even on a terminal'
             cand --no-redact 'Never filter the child''s output'
             cand --pass-keyward-env 'Pass keyward''s own KEYWARD_* variables (identity, passphrase) to the child'
+            cand --allow-disk 'With --file: accept a directory that is not memory-backed (tmpfs) for the files'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -402,6 +410,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;import'= {
             cand --format 'Input format'
+            cand --rotate-with 'Give the key NAME of the file a rotation hook (a shell command; see `keyward hook --help`), approved on this machine; repeatable'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
@@ -556,6 +565,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;offboard'= {
             cand --reason 'Why (required; recorded in the audit trail)'
             cand --grace 'Let old versions pass `verify` for DUR (default: revoked at once)'
+            cand --allow-hook 'Run NAME''s rotation hook in this command if its hash is HASH (what `keyward hook list` shows), without an approval recorded on this machine (CI); repeatable'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
@@ -694,6 +704,105 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'keyward;render'= {
+            cand -o 'Write the result to FILE (mode 0600) instead of stdout (`-`)'
+            cand --out 'Write the result to FILE (mode 0600) instead of stdout (`-`)'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --force 'Replace FILE if it exists (a symbolic link is refused even so)'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;hook'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand set 'Give an imported key a rotation hook (approved on this machine)'
+            cand clear 'Remove a key''s rotation hook'
+            cand allow 'Show a key''s rotation hook and approve it on this machine'
+            cand list 'Every rotation hook of the environment, its hash, and whether it may run here'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyward;hook;set'= {
+            cand --timeout 'How long the hook may run before it is killed [default: 60s]'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;hook;clear'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;hook;allow'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --yes 'Do not ask (required without a terminal)'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;hook;list'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;hook;help'= {
+            cand set 'Give an imported key a rotation hook (approved on this machine)'
+            cand clear 'Remove a key''s rotation hook'
+            cand allow 'Show a key''s rotation hook and approve it on this machine'
+            cand list 'Every rotation hook of the environment, its hash, and whether it may run here'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyward;hook;help;set'= {
+        }
+        &'keyward;hook;help;clear'= {
+        }
+        &'keyward;hook;help;allow'= {
+        }
+        &'keyward;hook;help;list'= {
+        }
+        &'keyward;hook;help;help'= {
+        }
         &'keyward;help'= {
             cand init 'Create a vault with its environments, and a passphrase-protected identity'
             cand identity 'Create a plain identity (for CI) or show the recipient of the identity in use'
@@ -721,6 +830,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand git 'Keep the vault in git: attributes, ignores, readable diffs'
             cand scan 'Scan files, directory trees or stdin for leaked keys'
             cand completions 'Print a shell completion script'
+            cand render 'Fill a template''s {{ NAME }} placeholders with the environment''s keys'
+            cand hook 'Set, clear, approve or list the rotation hooks of imported keys'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyward;help;init'= {
@@ -813,6 +924,22 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;help;scan'= {
         }
         &'keyward;help;completions'= {
+        }
+        &'keyward;help;render'= {
+        }
+        &'keyward;help;hook'= {
+            cand set 'Give an imported key a rotation hook (approved on this machine)'
+            cand clear 'Remove a key''s rotation hook'
+            cand allow 'Show a key''s rotation hook and approve it on this machine'
+            cand list 'Every rotation hook of the environment, its hash, and whether it may run here'
+        }
+        &'keyward;help;hook;set'= {
+        }
+        &'keyward;help;hook;clear'= {
+        }
+        &'keyward;help;hook;allow'= {
+        }
+        &'keyward;help;hook;list'= {
         }
         &'keyward;help;help'= {
         }

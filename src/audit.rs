@@ -234,10 +234,15 @@ pub enum Action {
     Exposed = 20,
     /// `git resolve`: one value of a merge conflict picked.
     Resolve = 21,
+    /// `render`: a key's value written into a rendered template (access).
+    Render = 22,
+    /// A key's rotation hook set, changed or cleared (lifecycle; the reason says which,
+    /// with the hash of the new command).
+    Hook = 23,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 24] = [
         Action::Init,
         Action::EnvAdd,
         Action::Generate,
@@ -260,6 +265,8 @@ impl Action {
         Action::MergeConflict,
         Action::Exposed,
         Action::Resolve,
+        Action::Render,
+        Action::Hook,
     ];
 
     /// The name in audit output, filters and the canonical (hashed) form.
@@ -287,6 +294,8 @@ impl Action {
             Action::MergeConflict => "merge-conflict",
             Action::Exposed => "exposed",
             Action::Resolve => "resolve",
+            Action::Render => "render",
+            Action::Hook => "hook",
         }
     }
 
@@ -308,13 +317,16 @@ impl Action {
     pub fn is_access(self) -> bool {
         matches!(
             self,
-            Action::Get | Action::Run | Action::Export | Action::Verify
+            Action::Get | Action::Run | Action::Export | Action::Verify | Action::Render
         )
     }
 
     /// Handing a value out (`check --unused-for` counts these).
     pub fn releases_value(self) -> bool {
-        matches!(self, Action::Get | Action::Run | Action::Export)
+        matches!(
+            self,
+            Action::Get | Action::Run | Action::Export | Action::Render
+        )
     }
 }
 
@@ -604,6 +616,8 @@ mod tests {
             (19, "merge-conflict"),
             (20, "exposed"),
             (21, "resolve"),
+            (22, "render"),
+            (23, "hook"),
         ];
         assert_eq!(pinned.len(), Action::ALL.len());
         for (code, name) in pinned {
@@ -611,7 +625,7 @@ mod tests {
             assert_eq!(a.as_str(), name);
             assert_eq!(name.parse::<Action>().unwrap().code(), code);
         }
-        assert!(Action::from_code(22).is_none());
+        assert!(Action::from_code(24).is_none());
         assert!(Action::from_code(-1).is_none());
     }
 

@@ -93,4 +93,6 @@ pub enum Command {
     Git(cmd::git::GitArgs),
     Scan(cmd::scan::ScanArgs),
     Completions(cmd::completions::CompletionsArgs),
+    Render(cmd::render::RenderArgs),
+    Hook(cmd::hook::HookArgs),
 }

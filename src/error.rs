@@ -545,6 +545,78 @@ pub enum Error {
         "`{binary}` failed while encrypting: {detail}; nothing was written\nhint: run it again; `AGEDEBUG=plugin` shows what the plugin says"
     )]
     PluginEncryptFailed { binary: String, detail: String },
+    // ---- issue 18 (keys as files, templates, rotation hooks: DESIGN §11)
+    /// `run --file`: the base directory is on a disk, where a key would outlive the run.
+    #[error(
+        "refusing to write key files in `{}`: it is not a memory-backed file system (tmpfs), so the keys could reach the disk; nothing was read\nhint: point XDG_RUNTIME_DIR at a tmpfs directory (or unset it to use /dev/shm), or add --allow-disk to accept a file on disk",
+        dir.display()
+    )]
+    KeyFilesOnDisk { dir: PathBuf },
+    #[error("refusing `{}` for key files: it {why}\nhint: remove it (or `chmod 700` it if it is yours) and run the command again", path.display())]
+    KeyFilesDirUnsafe { path: PathBuf, why: String },
+    /// `render`: a placeholder whose key cannot be handed out; the exit code is the
+    /// cause's (3 not found, 4 not usable). Nothing was written.
+    #[error("{}", in_template(template, *line, placeholder, source))]
+    InTemplate {
+        template: String,
+        line: usize,
+        placeholder: String,
+        source: Box<Error>,
+    },
+    #[error(
+        "template `{template}` line {line}: {detail}; nothing was written\nhint: a placeholder is `{{{{ NAME }}}}` with a key name; write `{{{{ \"{{{{\" }}}}` for a literal `{{{{`"
+    )]
+    TemplateInvalid {
+        template: String,
+        line: usize,
+        detail: String,
+    },
+    // Rotation hooks (DESIGN §11). Never the hook's output: it may hold a value.
+    #[error(
+        "the rotation hook of `{name}` in `{env}` is not approved on this machine (new, or changed since it was approved); it did not run and `{name}` was not changed\nhint: review it with `keyward hook allow {name} -e {env}`, or pass `--allow-hook {name}=HASH` with the hash `keyward hook list -e {env}` shows"
+    )]
+    HookNotApproved { name: KeyName, env: EnvName },
+    #[error(
+        "the rotation hook of `{name}` in `{env}` {why}; `{name}` was not changed (its output is not shown)\nhint: run the hook by hand to see what it does, or rotate with a value on stdin: `printf %s \"$NEW\" | keyward rotate -e {env} {name} --no-hook`"
+    )]
+    HookFailed {
+        name: KeyName,
+        env: EnvName,
+        why: String,
+    },
+    #[error(
+        "refusing --allow-hook `{name}`: the hook of `{name}` in `{env}` has hash `{actual}`, not the one given; nothing was run or changed\nhint: someone changed the hook since the hash was taken: review it with `keyward hook list -e {env}`"
+    )]
+    HookHashMismatch {
+        name: KeyName,
+        env: EnvName,
+        actual: String,
+    },
+    #[error(
+        "`{name}` in `{env}` has no rotation hook\nhint: `keyward hook set {name} -e {env} -- COMMAND` sets one"
+    )]
+    NoHook { name: KeyName, env: EnvName },
+    #[error(
+        "`{name}` in `{env}` is a generated key: keyward itself issues its new values, so it takes no rotation hook"
+    )]
+    HookOnGenerated { name: KeyName, env: EnvName },
+    #[error("hook approvals `{}` are corrupt: {detail}; they are not reset silently\nhint: remove the file and approve each hook again with `keyward hook allow NAME`", path.display())]
+    ApprovalsCorrupt { path: PathBuf, detail: String },
+    #[error("hook approvals `{}` are not a private file (mode {mode:03o})\nhint: check who changed them; remove the file and approve each hook again", path.display())]
+    ApprovalsUnsafe { path: PathBuf, mode: u32 },
+}
+
+/// "template `t` line 3, `{{ NOPE }}`: <cause>; nothing was written", with the
+/// cause's hint kept as the second line.
+fn in_template(template: &str, line: usize, placeholder: &str, source: &Error) -> String {
+    let text = source.to_string();
+    let (first, hint) = match text.split_once('\n') {
+        Some((first, hint)) => (first, format!("\n{hint}")),
+        None => (text.as_str(), String::new()),
+    };
+    format!(
+        "template `{template}` line {line}, `{placeholder}`: {first}; nothing was written{hint}"
+    )
 }
 
 /// What became of the keys when `run`'s command did not start.
@@ -718,6 +790,13 @@ impl Error {
             Error::CommandNotFound { .. } => 127,
             Error::CommandNotExecutable { .. } => 126,
             Error::ExportJsonConflict { .. } => 2,
+            Error::KeyFilesOnDisk { .. } | Error::KeyFilesDirUnsafe { .. } => 1,
+            Error::InTemplate { source, .. } => source.exit_code(),
+            Error::TemplateInvalid { .. } => 1,
+            Error::HookNotApproved { .. } | Error::HookFailed { .. } => 8,
+            Error::HookHashMismatch { .. } | Error::HookOnGenerated { .. } => 1,
+            Error::NoHook { .. } => 3,
+            Error::ApprovalsCorrupt { .. } | Error::ApprovalsUnsafe { .. } => 6,
             Error::NewerFormat { .. }
             | Error::Refused(_)
             | Error::LoaderVariable { .. }
@@ -1041,6 +1120,57 @@ mod tests {
             Error::PluginEncryptFailed {
                 binary: "age-plugin-yubikey".into(),
                 detail: "it stopped in the middle of the protocol".into(),
+            },
+            Error::KeyFilesOnDisk { dir: p() },
+            Error::KeyFilesDirUnsafe {
+                path: p(),
+                why: "belongs to another user (uid 0)".into(),
+            },
+            Error::InTemplate {
+                template: "config.tmpl".into(),
+                line: 3,
+                placeholder: "{{ STRIPE_KEY }}".into(),
+                source: Box::new(Error::KeyNotFound {
+                    name: k(),
+                    env: e(),
+                    similar: vec![],
+                    elsewhere: vec![],
+                }),
+            },
+            Error::TemplateInvalid {
+                template: "config.tmpl".into(),
+                line: 3,
+                detail: "`{{ a-b }}` is not a key name".into(),
+            },
+            Error::HookNotApproved {
+                name: k(),
+                env: e(),
+            },
+            Error::HookFailed {
+                name: k(),
+                env: e(),
+                why: "exited with status 3".into(),
+            },
+            Error::HookHashMismatch {
+                name: k(),
+                env: e(),
+                actual: "ab".repeat(32),
+            },
+            Error::NoHook {
+                name: k(),
+                env: e(),
+            },
+            Error::HookOnGenerated {
+                name: k(),
+                env: e(),
+            },
+            Error::ApprovalsCorrupt {
+                path: p(),
+                detail: "expected value".into(),
+            },
+            Error::ApprovalsUnsafe {
+                path: p(),
+                mode: 0o644,
             },
         ]
     }

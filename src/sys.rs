@@ -182,6 +182,74 @@ fn is_runtime_dev_null(fd: impl AsFd) -> bool {
         .is_ok_and(|flags| flags & rustix::fs::OFlags::RWMODE == rustix::fs::OFlags::RDWR)
 }
 
+// ---------------------------------------------------------------- keys as files
+
+/// Whether the file system holding `path` keeps its files in memory only (tmpfs or
+/// ramfs), so a key written there never reaches a disk. `statfs(2)`'s magic number is
+/// the only reliable answer: a mount point's name says nothing.
+#[cfg(target_os = "linux")]
+pub fn is_memory_backed(path: &std::path::Path) -> io::Result<bool> {
+    // linux/magic.h; libc has no RAMFS_MAGIC.
+    const RAMFS_MAGIC: i64 = 0x8584_58f6;
+    let st = rustix::fs::statfs(path)?;
+    let magic = st.f_type as i64;
+    // `c_long` is i32 on 32-bit targets: the cast is needed there.
+    #[allow(clippy::unnecessary_cast)]
+    let tmpfs = libc::TMPFS_MAGIC as i64;
+    Ok(magic == tmpfs || magic == RAMFS_MAGIC)
+}
+
+/// Elsewhere there is no portable answer: treat it as a disk (refused without
+/// `--allow-disk`).
+#[cfg(not(target_os = "linux"))]
+pub fn is_memory_backed(_path: &std::path::Path) -> io::Result<bool> {
+    Ok(false)
+}
+
+/// This process's id and start time (clock ticks since boot, from `/proc/self/stat`),
+/// which together name a process even after its pid is reused.
+pub fn process_identity() -> (u32, u64) {
+    let pid = std::process::id();
+    (pid, process_start(pid).unwrap_or(0))
+}
+
+/// Whether the process `pid` that started at `start` (0: unknown) still runs. A pid that
+/// exists with another start time is another process that reused it: gone.
+pub fn process_alive(pid: u32, start: u64) -> bool {
+    let Some(pid_t) = rustix::process::Pid::from_raw(pid as i32) else {
+        return false;
+    };
+    match rustix::process::test_kill_process(pid_t) {
+        // EPERM: it exists, as another user's process (so not ours: a reused pid).
+        Err(rustix::io::Errno::SRCH) => return false,
+        Err(rustix::io::Errno::PERM) => return false,
+        _ => {}
+    }
+    match process_start(pid) {
+        Some(s) => start == 0 || s == start,
+        // No /proc (not Linux): the pid alone answers.
+        None => !std::path::Path::new("/proc/self/stat").exists(),
+    }
+}
+
+/// Field 22 of `/proc/PID/stat`, the start time. The command name (field 2) may hold
+/// spaces and parentheses, so fields are counted after its last `)`.
+fn process_start(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    // rest: " S ppid ..." — field 3 is the first; start time is field 22.
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Send SIGKILL to the process group `pgid` (a rotation hook started as a session
+/// leader with [`new_session_on_exec`], and whatever it started: `curl`, a subshell).
+/// A group that is already gone is not an error.
+pub fn kill_group(pgid: u32) {
+    if let Some(pid) = rustix::process::Pid::from_raw(pgid as i32) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+}
+
 // ---------------------------------------------------------------- `run`'s child
 
 /// The signals `run` forwards to its child.

@@ -754,3 +754,49 @@ fn assert_no_plaintext(dir: &Path, value: &str) {
         }
     }
 }
+
+#[test]
+fn rotation_hooks_merge_with_their_keys_and_the_later_change_wins() {
+    let t = Team::new(&["alice", "bob"], &[]);
+    for name in ["ONE", "TWO", "BOTH"] {
+        t.kw(0, &["set", "-e", "dev", name])
+            .write_stdin(format!("imported-{name}-value"))
+            .assert()
+            .success();
+        t.out(0, &["hook", "set", "-e", "dev", name, "--", "echo", "base"]);
+    }
+    t.sync(0, "imported keys with hooks");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    // Alice changes ONE's hook and BOTH's; Bob clears TWO's and changes BOTH's later.
+    t.out(
+        0,
+        &["hook", "set", "-e", "dev", "ONE", "--", "echo", "alice-one"],
+    );
+    t.out(
+        0,
+        &[
+            "hook",
+            "set",
+            "-e",
+            "dev",
+            "BOTH",
+            "--",
+            "echo",
+            "alice-both",
+        ],
+    );
+    t.sync(0, "alice's hooks");
+    t.out(1, &["hook", "clear", "-e", "dev", "TWO"]);
+    t.out(
+        1,
+        &["hook", "set", "-e", "dev", "BOTH", "--", "echo", "bob-both"],
+    );
+    t.sync(1, "bob's hooks");
+    let hook = |name: &str| {
+        let v = t.show(1, "dev", name);
+        serde_json::to_string(&v["rotation_hook"]).unwrap()
+    };
+    assert!(hook("ONE").contains("alice-one"), "{}", hook("ONE"));
+    assert_eq!(hook("TWO"), "null", "a clear on one side is a change");
+    assert!(hook("BOTH").contains("bob-both"), "{}", hook("BOTH"));
+}

@@ -6,6 +6,8 @@ use clap::Args;
 
 use super::Context;
 use crate::error::Result;
+use crate::names::KeyName;
+use crate::ops::hooks;
 use crate::ops::issue::{self, Import, ImportFormat};
 
 /// Import keys from a dotenv or JSON file (or `-` for stdin), all or nothing
@@ -32,6 +34,18 @@ pub struct ImportArgs {
     /// Add a new version to keys that already exist
     #[arg(long)]
     pub overwrite: bool,
+
+    /// Give the key NAME of the file a rotation hook (a shell command; see `keyward hook
+    /// --help`), approved on this machine; repeatable
+    #[arg(long = "rotate-with", value_name = "NAME=CMD", value_parser = parse_hook)]
+    pub rotate_with: Vec<(KeyName, String)>,
+}
+
+fn parse_hook(s: &str) -> std::result::Result<(KeyName, String), String> {
+    let (name, cmd) = s
+        .split_once('=')
+        .ok_or("expected NAME=CMD, e.g. STRIPE_KEY=./roll-stripe.sh")?;
+    Ok((name.parse()?, cmd.to_owned()))
 }
 
 pub fn run(args: ImportArgs, ctx: &Context) -> Result<()> {
@@ -41,6 +55,11 @@ pub fn run(args: ImportArgs, ctx: &Context) -> Result<()> {
             file: args.file,
             format: args.format,
             overwrite: args.overwrite,
+            hooks: args
+                .rotate_with
+                .into_iter()
+                .map(|(name, cmd)| Ok((name, hooks::new_hook(cmd, None, ctx.now())?)))
+                .collect::<Result<_>>()?,
         },
     )?;
     ctx.out.render(&imported)

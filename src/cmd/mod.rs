@@ -12,12 +12,14 @@ pub mod export;
 pub mod generate;
 pub mod get;
 pub mod git;
+pub mod hook;
 pub mod identity;
 pub mod import;
 pub mod init;
 pub mod list;
 pub mod offboard;
 pub mod rename;
+pub mod render;
 pub mod revoke;
 pub mod rotate;
 pub mod run;
@@ -95,6 +97,8 @@ fn parse_scope(s: &str) -> std::result::Result<String, String> {
 
 pub fn dispatch(cli: Cli) -> Result<()> {
     let ctx = Context::new(&cli)?;
+    // DESIGN §11: key files a `kill -9`ed `run --file` left behind (one readdir).
+    crate::ops::files::sweep();
     // DESIGN §9: a vault in git without `git setup` gets line merges and no diffs.
     if !matches!(
         cli.command,
@@ -134,6 +138,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Completions(a) => completions::run(a, &ctx),
         Command::Trust(a) => trust::run(a, &ctx),
         Command::Git(a) => git::run(a, &ctx),
+        Command::Render(a) => render::run(a, &ctx),
+        Command::Hook(a) => hook::run(a, &ctx),
     };
     // Every command: a missing key or environment says where the name does exist.
     done.map_err(|e| ctx.explain_not_found(e))

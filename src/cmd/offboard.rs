@@ -6,6 +6,7 @@ use clap::Args;
 use super::Context;
 use crate::error::Result;
 use crate::names::Dur;
+use crate::ops::hooks::AllowHook;
 use crate::ops::offboard::{self, Offboard};
 use crate::recipient::RecipientString;
 
@@ -15,7 +16,9 @@ use crate::recipient::RecipientString;
 /// (old versions revoked at once, or retiring for --grace), and list the imported keys R
 /// could read, which need a new value from their provider (exit 8 while any remain).
 /// Removing a recipient alone cannot take back values already decrypted (old copies,
-/// backups, git history): rotation is what makes them worthless.
+/// backups, git history): rotation is what makes them worthless. Imported keys with a
+/// rotation hook approved on this machine (or by --allow-hook) are rotated by their hook;
+/// with a hook on every imported key, offboarding leaves nothing to do by hand.
 ///
 /// Every environment is planned and checked before any is changed. An environment the
 /// identity cannot open is refused (exit 5, naming it; --dry-run too) unless
@@ -53,6 +56,11 @@ pub struct OffboardArgs {
     /// Do not ask (required without a terminal, unless --dry-run)
     #[arg(long)]
     pub yes: bool,
+
+    /// Run NAME's rotation hook in this command if its hash is HASH (what `keyward hook
+    /// list` shows), without an approval recorded on this machine (CI); repeatable
+    #[arg(long = "allow-hook", value_name = "NAME=HASH")]
+    pub allow_hooks: Vec<AllowHook>,
 }
 
 pub fn run(args: OffboardArgs, ctx: &Context) -> Result<()> {
@@ -65,6 +73,7 @@ pub fn run(args: OffboardArgs, ctx: &Context) -> Result<()> {
             dry_run: args.dry_run,
             skip_unreadable: args.skip_unreadable,
             yes: args.yes,
+            allow_hooks: args.allow_hooks,
         },
     )?;
     ctx.out.render(&offboarded)?;

@@ -5,6 +5,7 @@ use clap::Args;
 use super::{Context, KeyMetaArgs};
 use crate::error::Result;
 use crate::names::{Dur, KeyName};
+use crate::ops::hooks::AllowHook;
 use crate::ops::rotate::{self, RotateAll, RotateOne, Select};
 
 /// Rotate a key: issue a new version and retire the old one
@@ -22,6 +23,13 @@ use crate::ops::rotate::{self, RotateAll, RotateOne, Select};
 /// skips the question, and without a terminal --yes is required (exit 2 otherwise). In an
 /// environment named `prod` or `production`, rotating without --grace warns that the old
 /// values stop working at once.
+///
+/// An imported key with a rotation hook (`keyward hook`) gets its new value from the
+/// hook, if the hook is approved on this machine (or by --allow-hook): it runs with the
+/// current value on stdin and prints the new one. A hook that fails, times out, prints
+/// nothing or an invalid or earlier value changes nothing: the key is listed as
+/// needs-new-value (exit 8); a hook not approved here does not run (hook-not-approved,
+/// exit 8).
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  keyward rotate STRIPE_KEY --grace 1h --reason 'quarterly rotation'\n  printf %s \"$NEW\" | keyward rotate OPENAI_API_KEY\n  keyward rotate --all --due --grace 24h\n  keyward rotate -e prod --all --older-than 90d --grace 24h --yes --json"
@@ -55,6 +63,16 @@ pub struct RotateArgs {
     #[arg(long)]
     pub yes: bool,
 
+    /// Run NAME's rotation hook in this command if its hash is HASH (what `keyward hook
+    /// list` shows), without an approval recorded on this machine (CI); repeatable. A
+    /// wrong hash is refused and nothing runs
+    #[arg(long = "allow-hook", value_name = "NAME=HASH")]
+    pub allow_hooks: Vec<AllowHook>,
+
+    /// Read an imported key's new value from stdin even if it has a rotation hook
+    #[arg(long, conflicts_with = "all")]
+    pub no_hook: bool,
+
     #[command(flatten)]
     pub meta: KeyMetaArgs,
 }
@@ -75,6 +93,7 @@ pub fn run(args: RotateArgs, ctx: &Context) -> Result<()> {
                 expires,
                 reason: args.reason,
                 yes: args.yes,
+                allow_hooks: args.allow_hooks,
             },
         )?;
         ctx.out.render(&batch)?;
@@ -88,6 +107,8 @@ pub fn run(args: RotateArgs, ctx: &Context) -> Result<()> {
             expires,
             reason: args.reason,
             meta: args.meta.new_key(),
+            no_hook: args.no_hook,
+            allow_hooks: args.allow_hooks,
         },
     )?;
     ctx.out.render(&rotated)

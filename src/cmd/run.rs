@@ -33,9 +33,16 @@ use crate::ops::run::RunRequest;
 /// Keys named like variables that change how programs load or shells start (PATH,
 /// LD_*, DYLD_*, BASH_ENV, NODE_OPTIONS, PYTHONPATH, ...) are refused and nothing
 /// starts, unless --allow-name names each one.
+///
+/// --file NAME writes the key to its own 0600 file in a fresh 0700 directory under
+/// $XDG_RUNTIME_DIR (else /dev/shm), which must be a memory-backed file system (tmpfs)
+/// unless --allow-disk, and gives the child NAME_FILE=PATH instead of NAME. The files
+/// are regular files (read them as often as needed); the directory is removed when the
+/// command ends or keyward is signalled, and after a `kill -9` by the next keyward
+/// command. Writing a file is an access event, journaled first.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  keyward run -- ./server\n  keyward run -e prod --only STRIPE_KEY,DB_URL -- ./deploy.sh\n  keyward run --pristine -- env\n  keyward run -e test --redact -- make integration-test 2>&1 | tee build.log"
+    after_help = "Examples:\n  keyward run -- ./server\n  keyward run -e prod --only STRIPE_KEY,DB_URL -- ./deploy.sh\n  keyward run --pristine -- env\n  keyward run -e prod --file GCP_SA_JSON -- sh -c 'gcloud auth activate-service-account --key-file \"$GCP_SA_JSON_FILE\"'\n  keyward run -e test --redact -- make integration-test 2>&1 | tee build.log"
 )]
 pub struct RunArgs {
     /// Only these keys (comma-separated); each must be usable
@@ -63,6 +70,16 @@ pub struct RunArgs {
     #[arg(long = "allow-name", value_name = "NAME")]
     pub allow_names: Vec<KeyName>,
 
+    /// Give this key to the command as a file: a 0600 file in a fresh 0700 directory on
+    /// tmpfs, its path in NAME_FILE (instead of NAME); repeatable. The directory is
+    /// removed when the command ends
+    #[arg(long = "file", value_name = "NAME")]
+    pub files: Vec<KeyName>,
+
+    /// With --file: accept a directory that is not memory-backed (tmpfs) for the files
+    #[arg(long, requires = "files")]
+    pub allow_disk: bool,
+
     /// The command and its arguments
     #[arg(
         required = true,
@@ -88,6 +105,8 @@ pub fn run(args: RunArgs, ctx: &Context) -> Result<()> {
             redact,
             pass_keyward_env: args.pass_keyward_env,
             allow_loader: &args.allow_names,
+            files: &args.files,
+            allow_disk: args.allow_disk,
         },
     )
 }

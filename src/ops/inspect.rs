@@ -284,8 +284,19 @@ pub struct KeyDetail {
     pub lifetime: Option<String>,
     pub status: Status,
     pub versions: Vec<VersionDetail>,
+    /// The key's rotation hook (DESIGN §11), if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_hook: Option<HookDetail>,
     #[serde(skip)]
     created_ms: i64,
+}
+
+/// A rotation hook as `show` gives it: the command, its hash, whether it may run here.
+#[derive(Serialize)]
+pub struct HookDetail {
+    pub command: String,
+    pub hash: String,
+    pub approved: bool,
 }
 
 #[derive(Serialize)]
@@ -325,7 +336,23 @@ pub fn show_key(ctx: &Context, name: &KeyName) -> Result<KeyDetail> {
     let exposures = Exposures::of(&env)?;
     let newest = versions.last().map(|v| v.version);
     let lifetime = versions.last().and_then(|v| v.lifetime());
+    let rotation_hook = match env.hook(&key)? {
+        None => None,
+        Some(h) => {
+            let hash = crate::ops::hooks::hash(&h.command);
+            let approved = crate::vault::approvals::Approvals::of(&ctx.paths, &env.env)?
+                .approved(&key.name)?
+                .as_deref()
+                == Some(hash.as_str());
+            Some(HookDetail {
+                command: h.command,
+                hash,
+                approved,
+            })
+        }
+    };
     Ok(KeyDetail {
+        rotation_hook,
         env: env.env.to_string(),
         name: key.name.to_string(),
         kind: key.kind.as_str(),
@@ -407,6 +434,20 @@ impl Render for KeyDetail {
         }
         if let Some(n) = &self.note {
             lines.push(format!("note:         {n}"));
+        }
+        if let Some(h) = &self.rotation_hook {
+            lines.push(format!(
+                "rotation hook: {} ({})",
+                h.command,
+                if h.approved {
+                    "approved on this machine".to_owned()
+                } else {
+                    format!(
+                        "not approved on this machine: `keyward hook allow -e {} {}`",
+                        self.env, self.name
+                    )
+                }
+            ));
         }
         for l in lines {
             out.line(&l)?;

@@ -20,6 +20,7 @@ use crate::output::{Output, Render};
 use crate::secret::Secret;
 use crate::token::GenSpec;
 use crate::vault::NewKey;
+use crate::vault::hooks::StoredHook;
 
 /// Where a new key's value comes from.
 pub enum Source {
@@ -38,6 +39,9 @@ pub struct NewIssue {
     pub meta: NewKey,
     /// Absolute expiry (unix ms), already checked to be in the future.
     pub expires: Option<i64>,
+    /// `--rotate-with`: a rotation hook stored with the key (DESIGN §11), in the same
+    /// commit, and approved on this machine (the person typed it).
+    pub hook: Option<StoredHook>,
 }
 
 /// A request to issue keys, in one commit.
@@ -105,7 +109,7 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
                 }
             }
         };
-        keys.push((k.name, ready, k.meta, k.expires));
+        keys.push((k.name, ready, k.meta, k.expires, k.hook));
     }
     let now = ctx.now();
     let mut db = ctx.write_env()?;
@@ -113,7 +117,7 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
 
     // Every refusal before anything is written: all or nothing.
     let mut existing = Vec::with_capacity(keys.len());
-    for (name, ready, _, _) in &keys {
+    for (name, ready, _, _, _) in &keys {
         let exists = db.has_key(name)?;
         if exists {
             let at = match ready {
@@ -141,7 +145,7 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
         }
         existing.push(exists);
     }
-    for ((name, ready, _, _), exists) in keys.iter().zip(&existing) {
+    for ((name, ready, _, _, _), exists) in keys.iter().zip(&existing) {
         if let (true, Ready::Given { value, at }) = (exists, ready) {
             let key = db.key(name)?;
             if let Some(earlier) = earlier_version_with(&db, &key, value)? {
@@ -162,7 +166,7 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
     let env = db.env.clone();
     let issued = db.batch(|db| {
         let mut out = Vec::with_capacity(keys.len());
-        for ((name, ready, meta, expires), exists) in keys.iter().zip(&existing) {
+        for ((name, ready, meta, expires, hook), exists) in keys.iter().zip(&existing) {
             let (value, spec, generated) = match ready {
                 Ready::Generate(spec) => {
                     let v = crate::token::generate(spec, &env);
@@ -189,6 +193,9 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
                 None,
                 now,
             )?;
+            if let Some(hook) = hook {
+                crate::ops::hooks::record_change(db, ctx, &key, Some(hook))?;
+            }
             out.push(IssuedKey {
                 name: name.clone(),
                 version,
@@ -200,6 +207,12 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
     })?;
     db.commit()?;
     ctx.committed(&db)?;
+    let approvals = crate::vault::approvals::Approvals::of(&ctx.paths, &env)?;
+    for (name, _, _, _, hook) in &keys {
+        if let Some(h) = hook {
+            approvals.approve(name, &crate::ops::hooks::hash(&h.command))?;
+        }
+    }
     for k in &issued {
         if let Some(w) = loader_warning(&k.name) {
             ctx.out.warn(&w);
@@ -226,6 +239,7 @@ pub fn generate(
                 source: Source::Generate(spec),
                 meta,
                 expires,
+                hook: None,
             }],
             action: Action::Generate,
             existing: Existing::Refuse,
@@ -281,7 +295,13 @@ pub(crate) fn lossy_opt<S: serde::Serializer>(
 // ---------------------------------------------------------------- set
 
 /// `set`: a key issued elsewhere, its value read from stdin.
-pub fn set(ctx: &Context, name: KeyName, meta: NewKey, expires: Option<i64>) -> Result<Stored> {
+pub fn set(
+    ctx: &Context,
+    name: KeyName,
+    meta: NewKey,
+    expires: Option<i64>,
+    hook: Option<StoredHook>,
+) -> Result<Stored> {
     let mut issued = issue(
         ctx,
         Issue {
@@ -290,6 +310,7 @@ pub fn set(ctx: &Context, name: KeyName, meta: NewKey, expires: Option<i64>) -> 
                 source: Source::Stdin,
                 meta,
                 expires,
+                hook,
             }],
             action: Action::Set,
             existing: Existing::Refuse,
@@ -343,6 +364,8 @@ pub struct Import {
     pub file: PathBuf,
     pub format: ImportFormat,
     pub overwrite: bool,
+    /// `--rotate-with NAME=CMD`: rotation hooks for keys of the file.
+    pub hooks: Vec<(KeyName, StoredHook)>,
 }
 
 pub fn import(ctx: &Context, req: Import) -> Result<Imported> {
@@ -364,6 +387,15 @@ pub fn import(ctx: &Context, req: Import) -> Result<Imported> {
             ),
         })?;
     }
+    if let Some((name, _)) = req
+        .hooks
+        .iter()
+        .find(|(n, _)| !entries.iter().any(|(_, e, _)| e == n))
+    {
+        return Err(Error::usage(format!(
+            "--rotate-with names `{name}`, which is not in the file; nothing was imported"
+        )));
+    }
     let existing = if req.overwrite {
         Existing::NewVersion
     } else {
@@ -378,6 +410,11 @@ pub fn import(ctx: &Context, req: Import) -> Result<Imported> {
             keys: entries
                 .into_iter()
                 .map(|(at, name, value)| NewIssue {
+                    hook: req
+                        .hooks
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map(|(_, h)| h.clone()),
                     name,
                     source: Source::Given { value, at },
                     meta: NewKey::default(),

@@ -7,9 +7,11 @@ use serde::Serialize;
 
 use super::Context;
 use super::check::Exposures;
+use super::hooks::{AllowHook, Rolled};
 use super::inspect::env_list;
 use super::rotate::{
-    Old, Outcome, Rotated, Rotation, grace_end, grace_line, needs_new_values, render_rows,
+    Old, Outcome, Rotated, Rotation, Source, grace_end, grace_line, needs_new_values, render_rows,
+    roll_all, source_of, take_rolled,
 };
 use crate::audit::Action;
 use crate::error::{Error, Result};
@@ -31,6 +33,8 @@ pub struct Offboard {
     pub skip_unreadable: bool,
     /// `--yes`: no question (DESIGN §14).
     pub yes: bool,
+    /// `--allow-hook NAME=HASH`: rotation hooks approved for this command.
+    pub allow_hooks: Vec<AllowHook>,
 }
 
 pub fn offboard(ctx: &Context, req: Offboard) -> Result<Offboarded> {
@@ -88,7 +92,7 @@ pub fn offboard(ctx: &Context, req: Offboard) -> Result<Offboarded> {
     // writer lock is taken; what was confirmed must still be what happens under them.
     let mut asked = None;
     if !req.dry_run && !req.yes {
-        let plans = plan_all(&targets, &req, now, false)?;
+        let plans = plan_all(ctx, &targets, &req, now, false)?;
         if !plans.is_empty() {
             crate::input::confirm_change(&ctx.out, &req.confirmation(ctx, &plans, now))?;
             asked = Some(plans);
@@ -108,7 +112,7 @@ pub fn offboard(ctx: &Context, req: Offboard) -> Result<Offboarded> {
             }
         }
     }
-    let mut plans = plan_all(&targets, &req, now, req.dry_run)?;
+    let mut plans = plan_all(ctx, &targets, &req, now, req.dry_run)?;
     if let Some(env) = asked.and_then(|asked| changed_env(&asked, &plans)) {
         return Err(Error::ChangedWhileAsked {
             env,
@@ -129,11 +133,34 @@ pub fn offboard(ctx: &Context, req: Offboard) -> Result<Offboarded> {
         let names: Vec<EnvName> = targets.iter().map(|db| db.env.clone()).collect();
         let mut done: Vec<EnvName> = Vec::new();
         for (i, (db, plan)) in targets.iter_mut().zip(plans.iter_mut()).enumerate() {
+            // DESIGN §11: approved hooks run under the writer lock, before the change.
+            let mut rolled = roll_all(
+                ctx,
+                db,
+                plan.keys
+                    .iter()
+                    .zip(&plan.sources)
+                    .map(|((m, _), s)| (m, s)),
+            );
             let applied = db
                 .batch(|db| {
-                    for (meta, r) in &plan.keys {
-                        let Some(spec) = &meta.spec else { continue };
-                        let value = crate::token::generate(spec, &db.env);
+                    for ((meta, r), source) in plan.keys.iter_mut().zip(&plan.sources) {
+                        let value = match (&meta.spec, source) {
+                            (Some(spec), _) => crate::token::generate(spec, &db.env),
+                            (None, Source::Hook(_)) => match take_rolled(&mut rolled, meta.id) {
+                                Rolled::New(v) => {
+                                    r.hook = Some("new value from its rotation hook".into());
+                                    v
+                                }
+                                Rolled::Failed(why) => {
+                                    r.hook = Some(format!("hook {why}"));
+                                    r.result = Outcome::NeedsNewValue;
+                                    r.new_version = None;
+                                    continue;
+                                }
+                            },
+                            _ => continue,
+                        };
                         let v = rotation.apply(db, meta, r.old_version, &value)?;
                         debug_assert_eq!(r.new_version, Some(v));
                     }
@@ -206,24 +233,37 @@ impl Offboard {
         let r = self.recipient.short();
         let mut lines = Vec::new();
         for p in plans {
-            let (generated, imported): (Vec<_>, Vec<_>) =
-                p.keys.iter().partition(|(_, k)| k.new_version.is_some());
-            let names = |ks: &[&(KeyMeta, Rotated)]| {
-                first_few(&ks.iter().map(|(_, k)| k.name.as_str()).collect::<Vec<_>>())
+            let pick = |want: &dyn Fn(&KeyMeta, &Source) -> bool| -> Vec<&str> {
+                p.keys
+                    .iter()
+                    .zip(&p.sources)
+                    .filter(|((m, _), s)| want(m, s))
+                    .map(|((_, k), _)| k.name.as_str())
+                    .collect()
             };
+            let generated = pick(&|m, _| m.spec.is_some());
+            let hooked = pick(&|m, s| m.spec.is_none() && s.rotates());
+            let imported = pick(&|_, s| !s.rotates());
             let mut line = format!(
                 "in `{}`: {r} loses access; {} generated key(s) get a new value",
                 p.env,
                 generated.len()
             );
             if !generated.is_empty() {
-                line.push_str(&format!(": {}", names(&generated)));
+                line.push_str(&format!(": {}", first_few(&generated)));
+            }
+            if !hooked.is_empty() {
+                line.push_str(&format!(
+                    "; {} imported key(s) get a new value from their rotation hook: {}",
+                    hooked.len(),
+                    first_few(&hooked)
+                ));
             }
             if !imported.is_empty() {
                 line.push_str(&format!(
                     "; {} imported key(s) need a new value from their provider: {}",
                     imported.len(),
-                    names(&imported)
+                    first_few(&imported)
                 ));
             }
             lines.push(line);
@@ -244,14 +284,20 @@ impl Offboard {
 }
 
 /// Plan every environment and check every refusal before anything changes.
-fn plan_all(targets: &[EnvDb], req: &Offboard, now: i64, dry_run: bool) -> Result<Vec<Plan>> {
+fn plan_all(
+    ctx: &Context,
+    targets: &[EnvDb],
+    req: &Offboard,
+    now: i64,
+    dry_run: bool,
+) -> Result<Vec<Plan>> {
     let mut only_recipient = Vec::new();
     let mut plans = Vec::new();
     for db in targets {
         if db.recipients()?.len() <= 1 {
             only_recipient.push(db.env.clone());
         }
-        plans.push(plan_env(db, now, dry_run)?);
+        plans.push(plan_env(ctx, db, now, dry_run, &req.allow_hooks)?);
     }
     if !only_recipient.is_empty() {
         return Err(Error::OnlyRecipient {
@@ -287,30 +333,44 @@ struct Plan {
     env: String,
     recipient_removed: bool,
     keys: Vec<(KeyMeta, Rotated)>,
+    /// Where each key's new value comes from (same order as `keys`).
+    sources: Vec<Source>,
 }
 
 /// Every key that is not revoked: a generated one rotated (its planned new version), an
-/// imported one listed as needing a new value.
-fn plan_env(db: &EnvDb, now: i64, dry_run: bool) -> Result<Plan> {
+/// imported one with an approved rotation hook too; other imported ones listed as
+/// needing a new value (or a hook approval).
+fn plan_env(
+    ctx: &Context,
+    db: &EnvDb,
+    now: i64,
+    dry_run: bool,
+    allow: &[AllowHook],
+) -> Result<Plan> {
     let mut keys = Vec::new();
+    let mut sources = Vec::new();
     for k in db.keys()? {
         if k.current.status(now) == Status::Revoked {
             continue;
         }
-        let rotates = k.meta.spec.is_some();
-        let outcome = match (rotates, dry_run) {
-            (true, true) => Outcome::WouldRotate,
-            (true, false) => Outcome::Rotated,
-            (false, _) => Outcome::NeedsNewValue,
+        let source = source_of(ctx, db, &k.meta, allow)?;
+        let rotates = source.rotates();
+        let outcome = match (rotates, dry_run, &source) {
+            (true, true, _) => Outcome::WouldRotate,
+            (true, false, _) => Outcome::Rotated,
+            (false, _, Source::NotApproved) => Outcome::HookNotApproved,
+            (false, _, _) => Outcome::NeedsNewValue,
         };
         let next = rotates.then_some(k.current.version + 1);
         let r = Rotated::new(&db.env, &k.meta, k.current.version, outcome, next);
         keys.push((k.meta, r));
+        sources.push(source);
     }
     Ok(Plan {
         env: db.env.to_string(),
         recipient_removed: false,
         keys,
+        sources,
     })
 }
 

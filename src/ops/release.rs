@@ -23,6 +23,9 @@ pub enum Pick<'a> {
     /// Each key named (every one must be usable, else nothing is handed out), or every
     /// active key when `None`.
     Keys(Option<&'a [KeyName]>),
+    /// Every active key, and each of `required`, which must be usable (`run --file NAME`
+    /// without `--only`: a file the command expects must not silently be missing).
+    Every { required: &'a [KeyName] },
 }
 
 /// A request to hand values out.
@@ -91,7 +94,8 @@ pub fn release(ctx: &Context, req: Release<'_>) -> Result<Released> {
     let db = ctx.open_env()?;
     // DESIGN §14: a refused read (exit 4) is an event too, recorded before the refusal.
     let picked = pick(&db, req.pick, ctx.now()).map_err(|e| ctx.refused(&db, req.access, e))?;
-    if req.access != Action::Get {
+    // `get` and `render` set no variable: a loader name is harmless there.
+    if !matches!(req.access, Action::Get | Action::Render) {
         refuse_loader_variables(&picked, req.allow_loader, req.access)?;
     }
     if req.utf8_only
@@ -139,16 +143,26 @@ fn pick(db: &EnvDb, pick: Pick<'_>, now: i64) -> Result<Vec<(KeyName, u32, Withh
                 out.push((name.clone(), v.version, value));
             }
         }
-        Pick::Keys(None) => {
-            for k in db.keys()? {
-                if k.current.status(now) == Status::Active {
-                    let value = db.value(&k.meta, k.current.version)?;
-                    out.push((k.meta.name.clone(), k.current.version, value));
-                }
+        Pick::Keys(None) => every_active(db, now, &mut out)?,
+        Pick::Every { required } => {
+            for name in required {
+                db.usable_value(name, None, now)?;
             }
+            every_active(db, now, &mut out)?;
         }
     }
     Ok(out)
+}
+
+/// Every active key of `db`, withheld.
+fn every_active(db: &EnvDb, now: i64, out: &mut Vec<(KeyName, u32, Withheld)>) -> Result<()> {
+    for k in db.keys()? {
+        if k.current.status(now) == Status::Active {
+            let value = db.value(&k.meta, k.current.version)?;
+            out.push((k.meta.name.clone(), k.current.version, value));
+        }
+    }
+    Ok(())
 }
 
 /// Anyone who can write an environment could otherwise make every teammate's `run`

@@ -11,8 +11,10 @@ use crate::audit::{Action, Actor};
 use crate::error::{Error, Result};
 use crate::input::Confirmation;
 use crate::names::{Dur, EnvName, KeyName, fmt_time};
+use crate::ops::hooks::{self, AllowHook, Rolled};
 use crate::output::{Output, Render, first_few, summarize};
 use crate::secret::Secret;
+use crate::vault::hooks::StoredHook;
 use crate::vault::{EnvDb, KeyMeta, Kind, NewKey, Status, Tx};
 
 /// What happens to the versions a rotation replaces.
@@ -140,6 +142,10 @@ pub struct RotateOne {
     pub reason: Option<String>,
     /// Metadata flags given (only those change).
     pub meta: NewKey,
+    /// `--no-hook`: an imported key's new value comes from stdin even if it has a hook.
+    pub no_hook: bool,
+    /// `--allow-hook NAME=HASH`: hooks approved for this command.
+    pub allow_hooks: Vec<AllowHook>,
 }
 
 pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
@@ -153,26 +159,55 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
     let peek = ctx.open_env()?;
     let key = peek.key(name)?;
     refuse_revoked(&peek, &key, now)?;
-    let provided = match key.kind {
-        Kind::Imported => Some(crate::input::read_value(&format!(
+    // DESIGN §11: an imported key with a hook gets its value from the hook, if a person
+    // on this machine approved that exact command.
+    let hook = match key.kind {
+        Kind::Imported if !req.no_hook => peek.hook(&key)?,
+        _ => None,
+    };
+    if let Some(h) = &hook
+        && !hooks::approved(ctx, &peek.env, name, h, &req.allow_hooks)?
+    {
+        return Err(Error::HookNotApproved {
+            name: name.clone(),
+            env: peek.env.clone(),
+        });
+    }
+    let provided = match (key.kind, &hook) {
+        (Kind::Imported, None) => Some(crate::input::read_value(&format!(
             "New value for {name}: "
         ))?),
-        Kind::Generated => None,
+        _ => None,
     };
     drop(peek);
 
     let mut db = ctx.write_env()?;
     let key = db.key(name)?;
     refuse_revoked(&db, &key, now)?;
-    let value = match (&provided, &key.spec) {
-        (Some(v), None) => v.clone(),
-        (None, Some(spec)) => crate::token::generate(spec, &db.env),
-        _ => {
-            return Err(Error::ChangedMeanwhile {
-                name: name.clone(),
-                env: db.env.clone(),
-            });
+    let changed = || Error::ChangedMeanwhile {
+        name: name.clone(),
+        env: db.env.clone(),
+    };
+    let value = match (&provided, &key.spec, &hook) {
+        (Some(v), None, None) => v.clone(),
+        (None, Some(spec), None) => crate::token::generate(spec, &db.env),
+        (None, None, Some(h)) => {
+            // The command approved must be the one stored now (under the lock).
+            if db.hook(&key)?.as_ref() != Some(h) {
+                return Err(changed());
+            }
+            match hooks::roll(ctx, &db, &key, h)? {
+                Rolled::New(v) => v,
+                Rolled::Failed(why) => {
+                    return Err(Error::HookFailed {
+                        name: name.clone(),
+                        env: db.env.clone(),
+                        why,
+                    });
+                }
+            }
         }
+        _ => return Err(changed()),
     };
     if let Some(earlier) = earlier_version_with(&db, &key, &value)? {
         return Err(Error::Reissue {
@@ -204,9 +239,10 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
     Ok(RotatedOne {
         env: db.env.clone(),
         name: req.name,
-        value: provided.is_none().then_some(value),
+        value: (provided.is_none() && hook.is_none()).then_some(value),
         version,
         retire_at,
+        by_hook: hook.is_some(),
     })
 }
 
@@ -224,6 +260,9 @@ pub struct RotatedOne {
     pub version: u32,
     #[serde(skip)]
     pub retire_at: Option<i64>,
+    /// The new value came from the key's rotation hook (and is not printed).
+    #[serde(skip)]
+    pub by_hook: bool,
 }
 
 impl Render for RotatedOne {
@@ -233,8 +272,13 @@ impl Render for RotatedOne {
             Some(at) => format!("; version {old} verifies until {}", fmt_time(at)),
             None => format!("; version {old} is retired"),
         };
+        let hook = if self.by_hook {
+            " (new value from its rotation hook)"
+        } else {
+            ""
+        };
         out.note(&format!(
-            "rotated `{}` in `{}` to version {}{grace}",
+            "rotated `{}` in `{}` to version {}{hook}{grace}",
             self.name, self.env, self.version
         ));
         match &self.value {
@@ -264,6 +308,84 @@ pub struct RotateAll {
     pub reason: Option<String>,
     /// `--yes`: no question (DESIGN §14).
     pub yes: bool,
+    /// `--allow-hook NAME=HASH`: hooks approved for this command.
+    pub allow_hooks: Vec<AllowHook>,
+}
+
+/// Where a key's new value comes from in a batch (`rotate --all`, `offboard`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// keyward generates it.
+    Generate,
+    /// The key's rotation hook, approved here.
+    Hook(StoredHook),
+    /// The key has a hook that is not approved here: it does not run.
+    NotApproved,
+    /// Its provider, by hand (an imported key without a hook).
+    Provider,
+}
+
+impl Source {
+    /// Whether the batch gives the key a new version.
+    pub(crate) fn rotates(&self) -> bool {
+        matches!(self, Source::Generate | Source::Hook(_))
+    }
+
+    fn tag(&self) -> u8 {
+        match self {
+            Source::Generate => 0,
+            Source::Hook(_) => 1,
+            Source::NotApproved => 2,
+            Source::Provider => 3,
+        }
+    }
+}
+
+/// Where `key`'s new value would come from. An `--allow-hook` with a wrong hash is
+/// refused here, before anything runs or changes.
+pub(crate) fn source_of(
+    ctx: &Context,
+    db: &EnvDb,
+    key: &KeyMeta,
+    allow: &[AllowHook],
+) -> Result<Source> {
+    if key.spec.is_some() {
+        return Ok(Source::Generate);
+    }
+    Ok(match db.hook(key)? {
+        None => Source::Provider,
+        Some(h) if hooks::approved(ctx, &db.env, &key.name, &h, allow)? => Source::Hook(h),
+        Some(_) => Source::NotApproved,
+    })
+}
+
+/// Run the approved hooks of a batch (under the writer lock): per key, what it gave. A
+/// hook that cannot even be started because its access could not be journaled counts as
+/// failed; the keys rolled before it are still stored.
+pub(crate) fn roll_all<'k>(
+    ctx: &Context,
+    db: &EnvDb,
+    keys: impl Iterator<Item = (&'k KeyMeta, &'k Source)>,
+) -> Vec<(i64, Rolled)> {
+    let mut out = Vec::new();
+    for (meta, source) in keys {
+        if let Source::Hook(h) = source {
+            let rolled = hooks::roll(ctx, db, meta, h).unwrap_or_else(|e| {
+                Rolled::Failed(format!(
+                    "did not run: {}",
+                    e.to_string().lines().next().unwrap_or_default()
+                ))
+            });
+            if let Rolled::Failed(why) = &rolled {
+                ctx.out.warn(&format!(
+                    "the rotation hook of `{}` in `{}` {why}; `{}` was not changed (its output is not shown)",
+                    meta.name, db.env, meta.name
+                ));
+            }
+            out.push((meta.id, rolled));
+        }
+    }
+    out
 }
 
 impl RotateAll {
@@ -316,24 +438,36 @@ impl RotateAll {
     fn confirmation(
         &self,
         env: &EnvName,
-        selected: &[crate::vault::KeyState],
+        selected: &[(crate::vault::KeyState, Source)],
         now: i64,
     ) -> Confirmation {
-        let (generated, imported): (Vec<_>, Vec<_>) =
-            selected.iter().partition(|k| k.meta.spec.is_some());
-        let names = |ks: &[&crate::vault::KeyState]| {
-            first_few(&ks.iter().map(|k| k.meta.name.as_str()).collect::<Vec<_>>())
+        let of = |want: &dyn Fn(&Source) -> bool| -> Vec<&str> {
+            selected
+                .iter()
+                .filter(|(_, s)| want(s))
+                .map(|(k, _)| k.meta.name.as_str())
+                .collect()
         };
+        let generated = of(&|s| *s == Source::Generate);
+        let hooked = of(&|s| matches!(s, Source::Hook(_)));
+        let imported = of(&|s| !s.rotates());
         let mut lines = vec![format!(
             "in `{env}`, {} generated key(s) get a new value: {}",
             generated.len(),
-            names(&generated)
+            first_few(&generated)
         )];
+        if !hooked.is_empty() {
+            lines.push(format!(
+                "{} imported key(s) get a new value from their rotation hook (run now, with the current value on stdin): {}",
+                hooked.len(),
+                first_few(&hooked)
+            ));
+        }
         if !imported.is_empty() {
             lines.push(format!(
                 "{} imported key(s) are not changed (their provider issues new values): {}",
                 imported.len(),
-                names(&imported)
+                first_few(&imported)
             ));
         }
         lines.push(grace_line(self.grace, now));
@@ -342,9 +476,28 @@ impl RotateAll {
             warnings: production_without_grace(env, self.grace)
                 .into_iter()
                 .collect(),
-            what: format!("rotate {} key(s) in `{env}`", generated.len()),
+            what: format!(
+                "rotate {} key(s) in `{env}`",
+                generated.len() + hooked.len()
+            ),
             command: self.command(env, true),
         }
+    }
+
+    /// The selected keys with where each one's new value comes from.
+    fn planned(
+        &self,
+        ctx: &Context,
+        db: &EnvDb,
+        now: i64,
+    ) -> Result<Vec<(crate::vault::KeyState, Source)>> {
+        self.selected(db, now)?
+            .into_iter()
+            .map(|k| {
+                let source = source_of(ctx, db, &k.meta, &self.allow_hooks)?;
+                Ok((k, source))
+            })
+            .collect()
     }
 }
 
@@ -384,8 +537,8 @@ pub fn rotate_all(ctx: &Context, req: RotateAll) -> Result<Batch> {
     let mut asked = None;
     if !req.yes {
         let peek = ctx.open_env()?;
-        let selected = req.selected(&peek, now)?;
-        if selected.iter().any(|k| k.meta.spec.is_some()) {
+        let selected = req.planned(ctx, &peek, now)?;
+        if selected.iter().any(|(_, s)| s.rotates()) {
             crate::input::confirm_change(&ctx.out, &req.confirmation(&peek.env, &selected, now))?;
             asked = Some(fingerprint(&selected));
         }
@@ -398,36 +551,48 @@ pub fn rotate_all(ctx: &Context, req: RotateAll) -> Result<Batch> {
         actor: ctx.actor()?,
         now,
     };
-    let selected = req.selected(&db, now)?;
+    let selected = req.planned(ctx, &db, now)?;
     if asked.is_some_and(|a| a != fingerprint(&selected)) {
         return Err(Error::ChangedWhileAsked {
             env: db.env.clone(),
             command: req.command(&db.env, false),
         });
     }
-    let rotates = selected.iter().any(|k| k.meta.spec.is_some());
+    let rotates = selected.iter().any(|(_, s)| s.rotates());
     if let Some(w) = production_without_grace(&db.env, req.grace).filter(|_| req.yes && rotates) {
         ctx.out.warn(&w);
     }
+    // DESIGN §11: hooks run under the writer lock, so what a provider has just issued is
+    // stored by this commit and never lost to a concurrent writer.
+    let mut rolled = roll_all(ctx, &db, selected.iter().map(|(k, s)| (&k.meta, s)));
     let env = db.env.clone();
     let rows = db.batch(|db| {
         let mut out = Vec::with_capacity(selected.len());
-        for k in &selected {
-            let (outcome, new_version) = match &k.meta.spec {
-                Some(spec) => {
+        for (k, source) in &selected {
+            let mut hook = None;
+            let (outcome, new_version) = match (&k.meta.spec, source) {
+                (Some(spec), _) => {
                     let value = crate::token::generate(spec, &env);
                     let v = rotation.apply_batched(db, &k.meta, k.current.version, &value)?;
                     (Outcome::Rotated, Some(v))
                 }
-                None => (Outcome::NeedsNewValue, None),
+                (None, Source::Hook(_)) => match take_rolled(&mut rolled, k.meta.id) {
+                    Rolled::New(value) => {
+                        let v = rotation.apply_batched(db, &k.meta, k.current.version, &value)?;
+                        hook = Some("new value from its rotation hook".to_owned());
+                        (Outcome::Rotated, Some(v))
+                    }
+                    Rolled::Failed(why) => {
+                        hook = Some(format!("hook {why}"));
+                        (Outcome::NeedsNewValue, None)
+                    }
+                },
+                (None, Source::NotApproved) => (Outcome::HookNotApproved, None),
+                (None, _) => (Outcome::NeedsNewValue, None),
             };
-            out.push(Rotated::new(
-                &env,
-                &k.meta,
-                k.current.version,
-                outcome,
-                new_version,
-            ));
+            let mut row = Rotated::new(&env, &k.meta, k.current.version, outcome, new_version);
+            row.hook = hook;
+            out.push(row);
         }
         if let Old::Retire(at) = rotation.old {
             db.retire_superseded(now, at)?;
@@ -441,14 +606,19 @@ pub fn rotate_all(ctx: &Context, req: RotateAll) -> Result<Batch> {
     Ok(Batch(rows))
 }
 
+/// What a hook gave for key `id` (every approved hook of the batch ran).
+pub(crate) fn take_rolled(rolled: &mut Vec<(i64, Rolled)>, id: i64) -> Rolled {
+    match rolled.iter().position(|(k, _)| *k == id) {
+        Some(i) => rolled.swap_remove(i).1,
+        None => Rolled::Failed("did not run".into()),
+    }
+}
+
 /// What a batch would change, to tell whether it changed while a person was asked.
-fn fingerprint(selected: &[crate::vault::KeyState]) -> Vec<(String, u32, bool)> {
+fn fingerprint(selected: &[(crate::vault::KeyState, Source)]) -> Vec<(String, u32, u8)> {
     selected
         .iter()
-        .map(|k| {
-            let generated = k.meta.spec.is_some();
-            (k.meta.name.to_string(), k.current.version, generated)
-        })
+        .map(|(k, s)| (k.meta.name.to_string(), k.current.version, s.tag()))
         .collect()
 }
 
@@ -459,8 +629,10 @@ pub enum Outcome {
     Rotated,
     /// `offboard --dry-run`.
     WouldRotate,
-    /// An imported key: its provider issues the new value.
+    /// An imported key: its provider issues the new value (or its hook failed).
     NeedsNewValue,
+    /// An imported key whose rotation hook is not approved on this machine: not run.
+    HookNotApproved,
 }
 
 impl Outcome {
@@ -469,6 +641,7 @@ impl Outcome {
             Outcome::Rotated => "rotated",
             Outcome::WouldRotate => "would-rotate",
             Outcome::NeedsNewValue => "needs-new-value",
+            Outcome::HookNotApproved => "hook-not-approved",
         }
     }
 }
@@ -482,6 +655,9 @@ pub struct Rotated {
     pub result: Outcome,
     pub old_version: u32,
     pub new_version: Option<u32>,
+    /// What the key's rotation hook did, when it has one that ran (never its output).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hook: Option<String>,
 }
 
 impl Rotated {
@@ -499,6 +675,7 @@ impl Rotated {
             result,
             old_version,
             new_version,
+            hook: None,
         }
     }
 }
@@ -557,7 +734,24 @@ pub(crate) fn render_rows(rows: &[Rotated], out: &Output) -> Result<()> {
         })
         .collect();
     out.table(&["ENV", "NAME", "KIND", "RESULT", "OLD", "NEW"], cells)?;
-    let pending: Vec<&Rotated> = rows.iter().filter(|r| r.new_version.is_none()).collect();
+    let unapproved: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.result == Outcome::HookNotApproved)
+        .map(|r| r.name.as_str())
+        .collect();
+    if let Some(first) = rows.iter().find(|r| r.result == Outcome::HookNotApproved) {
+        out.note(&format!(
+            "{} key(s) have a rotation hook not approved on this machine (new, or changed since): review each with `keyward hook allow -e {} {}`: {}",
+            unapproved.len(),
+            first.env,
+            first.name,
+            summarize(&unapproved, "the table and `--json` list all")
+        ));
+    }
+    let pending: Vec<&Rotated> = rows
+        .iter()
+        .filter(|r| r.new_version.is_none() && r.result != Outcome::HookNotApproved)
+        .collect();
     if let Some(first) = pending.first() {
         // A complete, copy-pasteable command (DESIGN §14): with its `-e`.
         let names: Vec<&str> = pending.iter().map(|r| r.name.as_str()).collect();

@@ -13,6 +13,7 @@ use crate::audit::Action;
 use crate::error::{Error, NotExecutable, Result};
 use crate::names::KeyName;
 use crate::ops::Context;
+use crate::ops::files;
 use crate::ops::release::{Pick, Release, release};
 use crate::redact::{MIN_LEN, Redactor};
 use crate::sys;
@@ -29,6 +30,11 @@ pub struct RunRequest<'a> {
     pub redact: Option<bool>,
     pub pass_keyward_env: bool,
     pub allow_loader: &'a [KeyName],
+    /// `--file NAME`: these keys reach the child as files (`NAME_FILE=path`), not as
+    /// variables (DESIGN §11).
+    pub files: &'a [KeyName],
+    /// `--allow-disk`: key files may be written where they could reach a disk.
+    pub allow_disk: bool,
 }
 
 /// Inherited variables whose name starts with `KEYWARD_` that the child keeps: where
@@ -58,13 +64,30 @@ fn redact_stream(req: &RunRequest<'_>, is_terminal: bool) -> Result<bool> {
 pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
     let redact_out = redact_stream(&req, io::stdout().is_terminal())?;
     let redact_err = redact_stream(&req, io::stderr().is_terminal())?;
-    // Every key named by --only must be usable, and loader variables allowed, before
-    // anything is journaled or started; then the access is journaled (DESIGN §5).
+    // Where key files would go is checked before anything is read or journaled.
+    let location = if req.files.is_empty() {
+        None
+    } else {
+        Some(files::Location::choose(req.allow_disk)?)
+    };
+    // --only with --file: the files are among the keys asked for.
+    let only: Option<Vec<KeyName>> = req.only.map(|only| {
+        let mut names = only.to_vec();
+        names.extend(req.files.iter().filter(|f| !only.contains(f)).cloned());
+        names
+    });
+    let pick = match (&only, req.files) {
+        (Some(names), _) => Pick::Keys(Some(names)),
+        (None, []) => Pick::Keys(None),
+        (None, required) => Pick::Every { required },
+    };
+    // Every key named by --only or --file must be usable, and loader variables allowed,
+    // before anything is journaled or started; then the access is journaled (DESIGN §5).
     let released = release(
         ctx,
         Release {
             access: Action::Run,
-            pick: Pick::Keys(req.only),
+            pick,
             allow_loader: req.allow_loader,
             utf8_only: false,
         },
@@ -74,6 +97,16 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
         .iter()
         .map(|k| (&k.name, k.value.expose()))
         .collect();
+    // DESIGN §11: journaled above, written now; the directory goes when this returns.
+    let mut key_files = None;
+    let mut file_vars = Vec::new();
+    if let Some(location) = &location {
+        let written = key_files.insert(location.create()?);
+        for (name, value) in keys.iter().filter(|(n, _)| req.files.contains(n)) {
+            let path = written.write(name, value)?;
+            file_vars.push((format!("{name}_FILE"), path));
+        }
+    }
 
     let (program, rest) = req
         .command
@@ -99,7 +132,21 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
         }
     }
     for (name, value) in &keys {
-        cmd.env(name.as_str(), OsStr::from_bytes(value));
+        if req.files.contains(name) {
+            // The key comes as a file; an inherited variable of its name is not it.
+            cmd.env_remove(name.as_str());
+        } else {
+            cmd.env(name.as_str(), OsStr::from_bytes(value));
+        }
+    }
+    for (var, path) in &file_vars {
+        if keys.iter().any(|(n, _)| n.as_str() == var) {
+            ctx.out.warn(&format!(
+                "`{var}` names the file of `--file {}`, not the key `{var}` of the same name",
+                &var[..var.len() - "_FILE".len()]
+            ));
+        }
+        cmd.env(var, path);
     }
     cmd.stdout(if redact_out {
         Stdio::piped()
@@ -145,7 +192,10 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
         .map_err(|e| spawn_error(ctx, program, keys.len(), e))?;
     // The command holds copies of the values in its env; drop it now.
     drop(cmd);
-    supervise(child, &pairs)
+    let done = supervise(child, &pairs);
+    // The child has exited (after a forwarded signal too): its key files go now.
+    drop(key_files);
+    done
 }
 
 /// Why the command did not start, with the exit codes `env`, `sh` and `timeout` use:

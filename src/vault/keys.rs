@@ -724,6 +724,9 @@ impl Tx<'_> {
         self.located((|| -> Result<usize> {
             self.conn
                 .execute("DELETE FROM fingerprints WHERE key_id = ?1", [key.id])?;
+            // Inside a change the image is migrated: format 3's table is there.
+            self.conn
+                .execute("DELETE FROM hooks WHERE key_id = ?1", [key.id])?;
             let n = self
                 .conn
                 .execute("DELETE FROM versions WHERE key_id = ?1", [key.id])?;

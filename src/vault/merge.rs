@@ -463,6 +463,36 @@ fn signatures(
     })())
 }
 
+/// The pseudo-column holding a key's rotation hook (DESIGN §11) as one value, so its
+/// command, timeout and time merge together: `[command, timeout, set_at]` as JSON, or
+/// NULL for none.
+const HOOK: &str = "(hook)";
+
+fn hook_of(db: &EnvDb, key_id: i64) -> Result<Value> {
+    if !db.has_hooks_table() {
+        return Ok(Value::Null);
+    }
+    let row: Option<(String, Option<i64>, i64)> = rusqlite::OptionalExtension::optional(
+        db.conn
+            .prepare_cached("SELECT command, timeout, set_at FROM hooks WHERE key_id = ?1")?
+            .query_row([key_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))),
+    )?;
+    Ok(match row {
+        None => Value::Null,
+        Some(h) => Value::Text(serde_json::to_string(&h).expect("plain tuple")),
+    })
+}
+
+/// A hook value's `set_at` and command, to pick the later of two.
+fn hook_order(v: &Value) -> (i64, Vec<u8>) {
+    match v {
+        Value::Text(t) => serde_json::from_str::<(String, Option<i64>, i64)>(t)
+            .map(|(c, _, at)| (at, c.into_bytes()))
+            .unwrap_or_default(),
+        _ => (i64::MIN, Vec::new()),
+    }
+}
+
 /// The keys named in `only`, with their versions (indexed lookups, one key at a time).
 fn load_keys(db: &EnvDb, only: &BTreeSet<String>) -> Result<Keys> {
     db.located((|| -> Result<Keys> {
@@ -486,6 +516,7 @@ fn load_keys(db: &EnvDb, only: &BTreeSet<String>) -> Result<Keys> {
                 _ => return Err(bad("a key has no id")),
             };
             cols.remove("name" as &str);
+            cols.insert(Rc::from(HOOK), hook_of(db, id)?);
             let mut versions = BTreeMap::new();
             let mut vrows = ver_stmt.query([id])?;
             while let Some(r) = vrows.next()? {
@@ -643,6 +674,14 @@ fn merge_cols(
         let pick = match &**col {
             // Shorter rotation period, earlier creation: the safer, the truer.
             "rotate_every" | "created" => min_value(ov, tv),
+            // Hooks: the later one (a changed command needs approval again anyway).
+            HOOK => {
+                if hook_order(tv) > hook_order(ov) {
+                    tv.clone()
+                } else {
+                    ov.clone()
+                }
+            }
             _ => {
                 notes.push(format!(
                     "`{name}`: {col} changed on both sides; ours kept, theirs was {}",
@@ -874,6 +913,7 @@ fn write_rows(
     }
     let drop_key = |id: i64| -> Result<()> {
         for sql in [
+            "DELETE FROM hooks WHERE key_id = ?1",
             "DELETE FROM fingerprints WHERE key_id = ?1",
             "DELETE FROM versions WHERE key_id = ?1",
             "DELETE FROM keys WHERE id = ?1",
@@ -895,6 +935,7 @@ fn write_rows(
             .filter(|c| c != "id" && c != "name")
             .collect()
     };
+    debug_assert!(!cols.iter().any(|c| c == HOOK));
     let sql = format!(
         "INSERT INTO keys(id, name{}) VALUES (?1, ?2{})",
         cols.iter().map(|c| format!(", {c}")).collect::<String>(),
@@ -921,6 +962,14 @@ fn write_rows(
         );
         conn.prepare_cached(&sql)?
             .execute(rusqlite::params_from_iter(vals))?;
+        if let Some(Value::Text(h)) = k.cols.get(HOOK) {
+            let (command, timeout, set_at): (String, Option<i64>, i64) =
+                serde_json::from_str(h).map_err(|_| bad("a hook does not read back"))?;
+            conn.prepare_cached(
+                "INSERT INTO hooks(key_id, command, timeout, set_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![id, command, timeout, set_at])?;
+        }
         for v in k.versions.values() {
             let revoked_by = v
                 .revoked_by

@@ -6,10 +6,12 @@
 //! `schema` the tables and migrations, `paths` the layout on disk.
 
 pub mod access;
+pub mod approvals;
 pub mod create;
 pub mod events;
 pub mod git;
 pub mod history;
+pub mod hooks;
 pub mod journal;
 pub mod keys;
 pub mod lock;

@@ -161,6 +161,11 @@ impl PinDir {
         }
     }
 
+    /// This vault's pin directory (hook approvals live beside the pins: `approvals`).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     fn file(&self, env: &EnvName) -> PathBuf {
         self.dir.join(format!("{env}.json"))
     }

@@ -7,7 +7,8 @@
 /// Format 2 adds `recipients.label` and `events.subject`; a format-1 image is read
 /// as it is (those columns read as NULL) and migrated on its next write (`MIGRATE_2`).
 /// Format 3 adds `events.parents` (a lifecycle chain joined by a merge is a DAG,
-/// DESIGN §9); a format-2 image reads as it is and migrates on its next write.
+/// DESIGN §9) and the `hooks` table (rotation hooks, DESIGN §11); a format-2 image
+/// reads as it is (a linear chain, no hooks) and migrates on its next write.
 pub const FORMAT_VERSION: i64 = 3;
 
 /// Format 1 → 2, run inside the writer's transaction before its first change.
@@ -20,6 +21,12 @@ UPDATE meta SET v = 2 WHERE k = 'format_version';
 /// Format 2 → 3, run inside the writer's transaction before its first change.
 pub const MIGRATE_3: &str = "
 ALTER TABLE events ADD COLUMN parents BLOB;
+CREATE TABLE hooks(
+  key_id INTEGER PRIMARY KEY REFERENCES keys(id),
+  command TEXT NOT NULL,
+  timeout INTEGER,
+  set_at INTEGER NOT NULL
+) STRICT;
 UPDATE meta SET v = 3 WHERE k = 'format_version';
 ";
 
@@ -107,5 +114,14 @@ CREATE TABLE events(
   subject TEXT,                   -- format 2: the recipient an access change is about
   parents BLOB                    -- format 3: NULL, the previous event; else the
                                   -- 32-byte hashes of its parents (a merged chain)
+) STRICT;
+
+-- Format 3: a command that rolls an imported key at its provider (`--rotate-with`).
+-- Run only on machines where a person approved its exact text (approvals are local).
+CREATE TABLE hooks(
+  key_id INTEGER PRIMARY KEY REFERENCES keys(id),
+  command TEXT NOT NULL,          -- run by /bin/sh -c
+  timeout INTEGER,                -- seconds; NULL: the default (60 s)
+  set_at INTEGER NOT NULL         -- unix ms, UTC
 ) STRICT;
 ";

@@ -536,6 +536,12 @@ impl EnvDb {
         self.format.get() >= 3
     }
 
+    /// Whether the image has format 3's `hooks` table; an older one read without a
+    /// write has no hooks.
+    pub(in crate::vault) fn has_hooks_table(&self) -> bool {
+        self.format.get() >= 3
+    }
+
     /// Whether the image has format 2's columns (`recipients.label`, `events.subject`);
     /// a format-1 image read without a write has not.
     pub(in crate::vault) fn has_labels(&self) -> bool {

@@ -1,0 +1,571 @@
+//! Rotation hooks (DESIGN §11): a command stored with an imported key that rolls it at
+//! its provider. `rotate`, `rotate --all` and `offboard` run it: the current value on
+//! its stdin, `KEYWARD_KEY` and `KEYWARD_ENV` in its environment, the new value on its
+//! stdout, validated like `set` (and never an earlier version's value).
+//!
+//! Hooks are code execution, and anyone who can write an environment can change one, so
+//! a hook runs on a machine only after a person there approved its exact text: the
+//! SHA-256 of the command, recorded locally (`vault::approvals`) by `hook set` (the
+//! person typing it) or `hook allow` (after reading it), or given for one command with
+//! `--allow-hook NAME=HASH` (a CI job). A changed hook has another hash: it does not run
+//! until approved again.
+//!
+//! How a hook runs: `/bin/sh -c COMMAND`, in keyward's working directory, as its own
+//! process group (a timeout kills the hook and whatever it started), with keyward's own
+//! `KEYWARD_*` variables (its identity, its passphrase) removed. Its stdout is the new
+//! value and is never shown; its stderr is shown once it has ended, with the old and
+//! the new value redacted. The old value handed to it is an access event (`run`, reason
+//! "rotation hook"), journaled before the hook starts (DESIGN §5).
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use super::Context;
+use super::rotate::earlier_version_with;
+use crate::audit::Action;
+use crate::error::{Error, Result};
+use crate::input::Confirmation;
+use crate::names::{Dur, EnvName, KeyName};
+use crate::output::{Output, Render};
+use crate::redact::Redactor;
+use crate::secret::Secret;
+use crate::vault::approvals::Approvals;
+use crate::vault::hooks::{MAX_COMMAND, MAX_TIMEOUT_SECS, StoredHook};
+use crate::vault::{EnvDb, KeyMeta, Kind};
+
+/// How long a hook may run when it says nothing else (`KEYWARD_HOOK_TIMEOUT` changes it).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How much of a hook's stderr is kept for showing.
+const MAX_STDERR: usize = 64 * 1024;
+
+/// The hash a hook is approved by: SHA-256 of its exact command text, in hex.
+pub fn hash(command: &str) -> String {
+    hex::encode(Sha256::digest(command.as_bytes()))
+}
+
+/// `--allow-hook NAME=HASH`: run NAME's hook in this command if its hash is HASH.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AllowHook {
+    pub name: KeyName,
+    pub hash: String,
+}
+
+impl std::str::FromStr for AllowHook {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let (name, hash) = s
+            .split_once('=')
+            .ok_or("expected NAME=HASH (the hash `keyward hook list` shows)")?;
+        let name: KeyName = name.parse()?;
+        let hash = hash.to_ascii_lowercase();
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err("the hash is 64 hex digits (the SHA-256 `keyward hook list` shows)".into());
+        }
+        Ok(AllowHook { name, hash })
+    }
+}
+
+/// A hook command as given on the command line: one argument is a shell command line;
+/// several are words, each quoted so the shell reads it back unchanged.
+pub fn command_from_words(words: &[String]) -> Result<String> {
+    let command = match words {
+        [one] => one.clone(),
+        many => many
+            .iter()
+            .map(|w| crate::input::shell_word(w).into_owned())
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    check_command(&command)?;
+    Ok(command)
+}
+
+fn check_command(command: &str) -> Result<()> {
+    if command.trim().is_empty() {
+        return Err(Error::usage("the hook command is empty"));
+    }
+    if command.len() > MAX_COMMAND || command.contains('\0') {
+        return Err(Error::usage(
+            "the hook command must be at most 8 KiB, without NUL bytes",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `hook` may run here: an `--allow-hook` for the key decides (a wrong hash is
+/// refused outright), else the approval recorded on this machine.
+pub fn approved(
+    ctx: &Context,
+    env: &EnvName,
+    name: &KeyName,
+    hook: &StoredHook,
+    allow: &[AllowHook],
+) -> Result<bool> {
+    let h = hash(&hook.command);
+    if let Some(a) = allow.iter().find(|a| &a.name == name) {
+        if a.hash != h {
+            return Err(Error::HookHashMismatch {
+                name: name.clone(),
+                env: env.clone(),
+                actual: h,
+            });
+        }
+        return Ok(true);
+    }
+    Ok(Approvals::of(&ctx.paths, env)?.approved(name)?.as_deref() == Some(h.as_str()))
+}
+
+/// What a hook gave.
+pub enum Rolled {
+    New(Secret),
+    /// It failed; why, without its output (which may hold a value).
+    Failed(String),
+}
+
+/// Run `key`'s hook. `db` is open for writing (the hook runs under the writer lock, so a
+/// value the provider has just issued is stored, never lost to a concurrent writer).
+/// `Err` only for keyward's own failures (the journal); the hook's are `Rolled::Failed`.
+pub fn roll(ctx: &Context, db: &EnvDb, key: &KeyMeta, hook: &StoredHook) -> Result<Rolled> {
+    let current = db.current(key)?;
+    let withheld = db.value(key, current.version)?;
+    // DESIGN §5: the old value goes to the hook only once its access is recorded.
+    let receipt = ctx.journal_with_reason(
+        db,
+        Action::Run,
+        &[(&key.name, current.version)],
+        crate::audit::OK,
+        Some("rotation hook"),
+    )?;
+    let old = withheld.release(&receipt);
+    let timeout = hook
+        .timeout
+        .map(Duration::from_secs)
+        .unwrap_or_else(default_timeout);
+    let ran = run_command(&hook.command, &key.name, &db.env, &old, timeout);
+    let (new, stderr, failure) = match ran {
+        Ok(r) => r,
+        Err(why) => return Ok(Rolled::Failed(why)),
+    };
+    // Its stderr reaches the terminal, with both values redacted.
+    if !stderr.is_empty() {
+        let name = key.name.to_string();
+        let mut pairs = vec![(name.clone(), old.expose())];
+        if let Some(v) = &new {
+            pairs.push((name, v.as_slice()));
+        }
+        let _ = Redactor::new(&pairs).pump(&stderr[..], std::io::stderr().lock());
+    }
+    if let Some(why) = failure {
+        return Ok(Rolled::Failed(why));
+    }
+    let mut bytes = new.expect("no failure: the output was read");
+    // `echo` and `jq -r` end with a newline; a value never does (`set` would keep it).
+    if bytes.ends_with(b"\n") {
+        bytes.pop();
+        if bytes.ends_with(b"\r") {
+            bytes.pop();
+        }
+    }
+    if bytes.is_empty() {
+        return Ok(Rolled::Failed("printed nothing".into()));
+    }
+    let value = Secret::new(std::mem::take(&mut *bytes));
+    if let Err(e) = crate::input::check_value(&value) {
+        let why = match e {
+            Error::ValueWithNul => "printed a value with a NUL byte",
+            Error::ValueTooLong => "printed more than 64 KiB",
+            _ => "printed an invalid value",
+        };
+        return Ok(Rolled::Failed(why.into()));
+    }
+    if let Some(earlier) = earlier_version_with(db, key, &value)? {
+        return Ok(Rolled::Failed(format!(
+            "printed the value of version {earlier} again (an earlier version is never reissued; did the provider roll the key?)"
+        )));
+    }
+    Ok(Rolled::New(value))
+}
+
+/// `KEYWARD_HOOK_TIMEOUT` (seconds or a duration), else 60 s.
+fn default_timeout() -> Duration {
+    std::env::var("KEYWARD_HOOK_TIMEOUT")
+        .ok()
+        .and_then(|v| {
+            v.parse::<u64>()
+                .ok()
+                .or_else(|| v.parse::<Dur>().ok().map(|d| d.secs.max(0) as u64))
+        })
+        .filter(|s| (1..=MAX_TIMEOUT_SECS).contains(s))
+        .map(Duration::from_secs)
+        .unwrap_or(DEFAULT_TIMEOUT)
+}
+
+/// What a hook's run gave: its stdout (if it was read to the end), its stderr (cut at
+/// 64 KiB), and why it failed, if it did.
+type Ran = (
+    Option<Zeroizing<Vec<u8>>>,
+    Zeroizing<Vec<u8>>,
+    Option<String>,
+);
+
+/// Run `sh -c command` with `value` on stdin; `Err` when it cannot start.
+fn run_command(
+    command: &str,
+    name: &KeyName,
+    env: &EnvName,
+    value: &Secret,
+    timeout: Duration,
+) -> std::result::Result<Ran, String> {
+    let mut cmd = Command::new("/bin/sh");
+    cmd.arg("-c").arg(command);
+    // keyward's credentials would let the hook open every key.
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("KEYWARD_") {
+            cmd.env_remove(&k);
+        }
+    }
+    cmd.env("KEYWARD_KEY", name.as_str())
+        .env("KEYWARD_ENV", env.as_str())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // Its own process group: a timeout ends the hook and everything it started.
+    crate::sys::new_session_on_exec(&mut cmd);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("could not be started (`/bin/sh`: {e})"))?;
+    let pid = child.id();
+    let mut stdin = child.stdin.take().expect("piped");
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let input = Zeroizing::new(value.expose().to_vec());
+    let writer = std::thread::spawn(move || {
+        // A hook that does not read its stdin closes the pipe: not an error.
+        let _ = stdin.write_all(&input);
+    });
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Zeroizing::new(Vec::new());
+        let limit = crate::input::MAX_VALUE as u64 + 2;
+        let read = (&mut stdout).take(limit).read_to_end(&mut buf);
+        // Drain the rest so the hook never blocks on a full pipe.
+        let _ = std::io::copy(&mut stdout, &mut std::io::sink());
+        read.map(|_| buf)
+    });
+    let err_reader = std::thread::spawn(move || {
+        // It may echo a value: zeroed like one.
+        let mut buf = Zeroizing::new(Vec::new());
+        let _ = (&mut stderr).take(MAX_STDERR as u64).read_to_end(&mut buf);
+        let _ = std::io::copy(&mut stderr, &mut std::io::sink());
+        buf
+    });
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if Instant::now() >= deadline => break None,
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(_) => break None,
+        }
+    };
+    // Whatever the hook left running (a background `sleep`, a stuck `curl`) goes too,
+    // so its pipes close and the readers end.
+    crate::sys::kill_group(pid);
+    let status = match status {
+        Some(s) => Ok(s),
+        None => {
+            let _ = child.wait();
+            Err(format!(
+                "did not finish within {}s and was killed",
+                timeout.as_secs()
+            ))
+        }
+    };
+    let _ = writer.join();
+    let out = out_reader.join().ok().and_then(|r| r.ok());
+    let err = err_reader.join().unwrap_or_default();
+    let failure = match status {
+        Err(why) => Some(why),
+        Ok(s) if s.success() => None,
+        Ok(s) => Some(
+            match (s.code(), std::os::unix::process::ExitStatusExt::signal(&s)) {
+                (Some(c), _) => format!("exited with status {c}"),
+                (None, Some(sig)) => format!("was killed by signal {sig}"),
+                _ => "failed".to_owned(),
+            },
+        ),
+    };
+    let failure = failure.or_else(|| out.is_none().then(|| "its output could not be read".into()));
+    Ok((out, err, failure))
+}
+
+// ---------------------------------------------------------------- hook set / clear
+
+/// `hook set` and `set --rotate-with`: a key's hook as it will be stored.
+pub fn new_hook(command: String, timeout: Option<Dur>, now: i64) -> Result<StoredHook> {
+    check_command(&command)?;
+    let timeout = match timeout {
+        None => None,
+        Some(d) if (1..=MAX_TIMEOUT_SECS as i64).contains(&d.secs) => Some(d.secs as u64),
+        Some(_) => {
+            return Err(Error::usage("--timeout must be between 1 second and 1 day"));
+        }
+    };
+    Ok(StoredHook {
+        command,
+        timeout,
+        set_at: now,
+    })
+}
+
+/// Record a change to `key`'s hook (inside the caller's change) as a `hook` event.
+pub(crate) fn record_change(
+    db: &crate::vault::Tx<'_>,
+    ctx: &Context,
+    key: &KeyMeta,
+    hook: Option<&StoredHook>,
+) -> Result<()> {
+    if key.kind != Kind::Imported {
+        return Err(Error::HookOnGenerated {
+            name: key.name.clone(),
+            env: db.env.clone(),
+        });
+    }
+    let reason = match hook {
+        Some(h) => {
+            db.set_hook(key, h)?;
+            format!("set {}", &hash(&h.command)[..16])
+        }
+        None => {
+            db.clear_hook(key)?;
+            "cleared".to_owned()
+        }
+    };
+    db.record(
+        &ctx.actor()?,
+        Action::Hook,
+        Some(key.name.as_str()),
+        None,
+        Some(&reason),
+        ctx.now(),
+    )
+}
+
+/// A hook set, cleared or approved.
+#[derive(Serialize)]
+pub struct HookChanged {
+    pub env: EnvName,
+    pub name: KeyName,
+    /// `set`, `cleared` or `approved`.
+    pub change: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+}
+
+impl Render for HookChanged {
+    fn human(&self, out: &Output) -> Result<()> {
+        out.note(&match (self.change, &self.hash) {
+            ("set", Some(h)) => format!(
+                "set the rotation hook of `{}` in `{}` (hash {h}); approved on this machine — elsewhere it runs after `keyward hook allow {} -e {}`",
+                self.name, self.env, self.name, self.env
+            ),
+            ("approved", Some(h)) => format!(
+                "approved the rotation hook of `{}` in `{}` on this machine (hash {h})",
+                self.name, self.env
+            ),
+            _ => format!(
+                "cleared the rotation hook of `{}` in `{}`",
+                self.name, self.env
+            ),
+        });
+        Ok(())
+    }
+}
+
+/// `hook set NAME -- COMMAND`: store the hook (a `hook` event) and approve it here, as
+/// the person who typed it.
+pub fn set(ctx: &Context, name: &KeyName, hook: StoredHook) -> Result<HookChanged> {
+    let mut db = ctx.write_env()?;
+    let key = db.key(name)?;
+    db.batch(|tx| record_change(tx, ctx, &key, Some(&hook)))?;
+    db.commit()?;
+    ctx.committed(&db)?;
+    let h = hash(&hook.command);
+    Approvals::of(&ctx.paths, &db.env)?.approve(name, &h)?;
+    Ok(HookChanged {
+        env: db.env.clone(),
+        name: name.clone(),
+        change: "set",
+        hash: Some(h),
+    })
+}
+
+/// `hook clear NAME`.
+pub fn clear(ctx: &Context, name: &KeyName) -> Result<HookChanged> {
+    let mut db = ctx.write_env()?;
+    let key = db.key(name)?;
+    if db.hook(&key)?.is_none() {
+        return Err(Error::NoHook {
+            name: name.clone(),
+            env: db.env.clone(),
+        });
+    }
+    db.batch(|tx| record_change(tx, ctx, &key, None))?;
+    db.commit()?;
+    ctx.committed(&db)?;
+    Approvals::of(&ctx.paths, &db.env)?.forget(name)?;
+    Ok(HookChanged {
+        env: db.env.clone(),
+        name: name.clone(),
+        change: "cleared",
+        hash: None,
+    })
+}
+
+/// `hook allow NAME`: show the command, ask (on a terminal; `--yes` otherwise), and
+/// record its hash here.
+pub fn allow(ctx: &Context, name: &KeyName, yes: bool) -> Result<HookChanged> {
+    let db = ctx.open_env()?;
+    let key = db.key(name)?;
+    let hook = db.hook(&key)?.ok_or_else(|| Error::NoHook {
+        name: name.clone(),
+        env: db.env.clone(),
+    })?;
+    let h = hash(&hook.command);
+    let env = db.env.clone();
+    let shown = vec![
+        format!(
+            "the rotation hook of `{name}` in `{env}` runs `/bin/sh -c` with the current value on stdin:"
+        ),
+        format!("  {}", hook.command),
+        format!("hash: {h}"),
+    ];
+    if yes {
+        for line in &shown {
+            ctx.out.note(line);
+        }
+    } else {
+        crate::input::confirm_change(
+            &ctx.out,
+            &Confirmation {
+                lines: shown,
+                warnings: Vec::new(),
+                what: format!("approve the rotation hook of `{name}` in `{env}`"),
+                command: crate::input::command_line(&[
+                    "hook",
+                    "allow",
+                    name.as_str(),
+                    "-e",
+                    env.as_str(),
+                    "--yes",
+                ]),
+            },
+        )?;
+    }
+    Approvals::of(&ctx.paths, &env)?.approve(name, &h)?;
+    Ok(HookChanged {
+        env,
+        name: name.clone(),
+        change: "approved",
+        hash: Some(h),
+    })
+}
+
+/// One hook, as `hook list` shows it.
+#[derive(Serialize)]
+pub struct HookInfo {
+    pub name: KeyName,
+    pub command: String,
+    pub hash: String,
+    pub timeout_secs: u64,
+    /// Approved on this machine (by `hook set` or `hook allow` here).
+    pub approved: bool,
+}
+
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct HookList(pub Vec<HookInfo>);
+
+impl Render for HookList {
+    fn human(&self, out: &Output) -> Result<()> {
+        if self.0.is_empty() {
+            out.note("no rotation hooks");
+            return Ok(());
+        }
+        let rows = self
+            .0
+            .iter()
+            .map(|h| {
+                vec![
+                    h.name.to_string(),
+                    if h.approved {
+                        "approved"
+                    } else {
+                        "not-approved"
+                    }
+                    .to_owned(),
+                    format!("{}s", h.timeout_secs),
+                    h.hash.clone(),
+                    h.command.clone(),
+                ]
+            })
+            .collect();
+        out.table(&["NAME", "HERE", "TIMEOUT", "HASH", "COMMAND"], rows)
+    }
+}
+
+/// `hook list`: every hook of the environment, with whether it may run here.
+pub fn list(ctx: &Context) -> Result<HookList> {
+    let db = ctx.open_env()?;
+    let approvals = Approvals::of(&ctx.paths, &db.env)?;
+    let mut out = Vec::new();
+    for (name, hook) in db.hooks()? {
+        let h = hash(&hook.command);
+        out.push(HookInfo {
+            approved: approvals.approved(&name)?.as_deref() == Some(h.as_str()),
+            timeout_secs: hook
+                .timeout
+                .map(Duration::from_secs)
+                .unwrap_or_else(default_timeout)
+                .as_secs(),
+            name,
+            command: hook.command,
+            hash: h,
+        });
+    }
+    Ok(HookList(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_hook_takes_a_name_and_a_full_hash() {
+        let h = hash("echo new");
+        let a: AllowHook = format!("K={}", h.to_uppercase()).parse().unwrap();
+        assert_eq!(a.hash, h);
+        assert!("K".parse::<AllowHook>().is_err());
+        assert!("K=abc".parse::<AllowHook>().is_err());
+        assert!(format!("1K={h}").parse::<AllowHook>().is_err());
+    }
+
+    #[test]
+    fn words_are_quoted_and_one_argument_is_a_command_line() {
+        let w = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            command_from_words(&w(&["./roll", "a b", "$X"])).unwrap(),
+            "./roll 'a b' '$X'"
+        );
+        assert_eq!(
+            command_from_words(&w(&["curl -s x | jq -r .key"])).unwrap(),
+            "curl -s x | jq -r .key"
+        );
+        assert!(command_from_words(&w(&["  "])).is_err());
+    }
+}

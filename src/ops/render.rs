@@ -1,0 +1,325 @@
+//! Templates (`keyward render`, DESIGN §11): a file with `{{ NAME }}` placeholders,
+//! filled from the environment's keys.
+//!
+//! The grammar: `{{`, optional spaces or tabs, a key name, optional spaces or tabs, `}}`,
+//! on one line. `{{ "{{" }}` writes a literal `{{`; any other `{{` is an error naming its
+//! line, so a typo never passes through unfilled. Values are inserted byte for byte and
+//! never parsed again (a value holding `{{` stays as it is).
+//!
+//! Every check — the template's grammar, the output path, each key found and usable — is
+//! done before anything is written; each rendered key is an access event, journaled
+//! before the output is written (DESIGN §5). A file output is 0600, written through a temp
+//! file and a rename, never over an existing file without `--force`, never through a
+//! symlink (`output::OutFile`).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::audit::Action;
+use crate::error::{Error, Result};
+use crate::names::{EnvName, KeyName};
+use crate::ops::Context;
+use crate::ops::release::{Pick, Release, release};
+use crate::output::{OutFile, Output, Render};
+
+/// Templates larger than this are refused (a template is a config file, not a data set).
+const MAX_TEMPLATE: u64 = 16 << 20;
+
+/// What `render` is asked to do.
+pub struct RenderRequest<'a> {
+    /// The template file, or `-` for stdin.
+    pub template: &'a Path,
+    /// The output file; `None` (or `-`) for stdout.
+    pub out: Option<&'a Path>,
+    pub force: bool,
+}
+
+/// One piece of a parsed template.
+#[derive(Debug, PartialEq, Eq)]
+enum Piece {
+    /// Bytes copied as they are (`start..end` of the template).
+    Text(usize, usize),
+    /// A literal `{{`.
+    OpenBraces,
+    /// A key's value.
+    Key {
+        name: KeyName,
+        line: usize,
+        /// The placeholder as written, for messages.
+        written: String,
+    },
+}
+
+/// Split `tpl` into pieces; `label` names the template in errors.
+fn parse(tpl: &[u8], label: &str) -> Result<Vec<Piece>> {
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    let mut text_start = 0;
+    let mut line = 1;
+    while at < tpl.len() {
+        if tpl[at] == b'\n' {
+            line += 1;
+            at += 1;
+            continue;
+        }
+        if !tpl[at..].starts_with(b"{{") {
+            at += 1;
+            continue;
+        }
+        let invalid = |detail: String| Error::TemplateInvalid {
+            template: label.to_owned(),
+            line,
+            detail,
+        };
+        let rest = &tpl[at + 2..];
+        let end_of_line = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        let Some(close) = memchr::memmem::find(&rest[..end_of_line], b"}}") else {
+            return Err(invalid(
+                "`{{` is not closed by `}}` on the same line".into(),
+            ));
+        };
+        let inner = &rest[..close];
+        let written = format!("{{{{{}}}}}", String::from_utf8_lossy(inner));
+        let trimmed = inner.trim_ascii();
+        if text_start < at {
+            pieces.push(Piece::Text(text_start, at));
+        }
+        if trimmed == b"\"{{\"" {
+            pieces.push(Piece::OpenBraces);
+        } else {
+            let name = std::str::from_utf8(trimmed)
+                .ok()
+                .and_then(|s| s.parse::<KeyName>().ok())
+                .ok_or_else(|| invalid(format!("`{written}` is not a key name")))?;
+            pieces.push(Piece::Key {
+                name,
+                line,
+                written,
+            });
+        }
+        at += 2 + close + 2;
+        text_start = at;
+    }
+    if text_start < tpl.len() {
+        pieces.push(Piece::Text(text_start, tpl.len()));
+    }
+    Ok(pieces)
+}
+
+/// What was rendered (printed as a note with `-o FILE`, as JSON with `--json`).
+#[derive(Serialize)]
+pub struct Rendered {
+    pub env: EnvName,
+    /// The output file; `None`: stdout.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub out: Option<PathBuf>,
+    /// Each key rendered, once, in the order of its first placeholder.
+    pub keys: Vec<KeyName>,
+}
+
+impl Render for Rendered {
+    fn human(&self, out: &Output) -> Result<()> {
+        if let Some(path) = &self.out {
+            out.note(&format!(
+                "rendered {} key(s) from `{}` into `{}` (mode 0600)",
+                self.keys.len(),
+                self.env,
+                path.display()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Fill the template and write it out; nothing is written unless every placeholder can
+/// be filled.
+pub fn render(ctx: &Context, req: RenderRequest<'_>) -> Result<Rendered> {
+    let label = req.template.display().to_string();
+    let template = read_template(req.template)?;
+    let pieces = parse(&template, &label)?;
+    let mut names: Vec<KeyName> = Vec::new();
+    for p in &pieces {
+        if let Piece::Key { name, .. } = p
+            && !names.contains(name)
+        {
+            names.push(name.clone());
+        }
+    }
+    // The output path is checked (and its temp file made) before anything is read.
+    let out_path = req.out.filter(|p| *p != Path::new("-"));
+    let mut out_file = out_path
+        .map(|p| OutFile::create(p, req.force))
+        .transpose()?;
+    // DESIGN §5: every key usable, then journaled, before a byte of output exists.
+    let released = if names.is_empty() {
+        None
+    } else {
+        Some(
+            release(
+                ctx,
+                Release {
+                    access: Action::Render,
+                    pick: Pick::Keys(Some(&names)),
+                    allow_loader: &[],
+                    utf8_only: false,
+                },
+            )
+            .map_err(|e| at_placeholder(e, &pieces, &label))?,
+        )
+    };
+    let env = released
+        .as_ref()
+        .map(|r| r.env.clone())
+        .unwrap_or_else(|| ctx.env.clone());
+    let value_of = |name: &KeyName| -> &[u8] {
+        released
+            .as_ref()
+            .and_then(|r| r.keys.iter().find(|k| &k.name == name))
+            .map(|k| k.value.expose())
+            .expect("every placeholder's key was released")
+    };
+    let mut rendered = Zeroizing::new(Vec::with_capacity(template.len()));
+    for p in &pieces {
+        match p {
+            Piece::Text(a, b) => rendered.extend_from_slice(&template[*a..*b]),
+            Piece::OpenBraces => rendered.extend_from_slice(b"{{"),
+            Piece::Key { name, .. } => rendered.extend_from_slice(value_of(name)),
+        }
+    }
+    match (&mut out_file, out_path) {
+        (Some(file), Some(path)) => {
+            file.write_all(&rendered)
+                .map_err(|e| Error::io("cannot write", path, e))?;
+            out_file.take().expect("just matched").commit()?;
+        }
+        _ => ctx.out.data(&rendered)?,
+    }
+    Ok(Rendered {
+        env,
+        out: out_path.map(Path::to_path_buf),
+        keys: names,
+    })
+}
+
+/// A key that cannot be handed out, said with the line and placeholder that asked for it.
+fn at_placeholder(e: Error, pieces: &[Piece], label: &str) -> Error {
+    let name = match &e {
+        Error::KeyNotFound { name, .. } | Error::Unusable { name, .. } => name.clone(),
+        Error::RefusalNotRecorded { refused, .. } => match refused.as_ref() {
+            Error::Unusable { name, .. } => name.clone(),
+            _ => return e,
+        },
+        _ => return e,
+    };
+    match pieces.iter().find_map(|p| match p {
+        Piece::Key {
+            name: n,
+            line,
+            written,
+        } if *n == name => Some((*line, written.clone())),
+        _ => None,
+    }) {
+        Some((line, placeholder)) => Error::InTemplate {
+            template: label.to_owned(),
+            line,
+            placeholder,
+            source: Box::new(e),
+        },
+        None => e,
+    }
+}
+
+/// The template's bytes: a file (at most 16 MiB), or stdin for `-`.
+fn read_template(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    use std::io::Read;
+    let mut buf = Zeroizing::new(Vec::new());
+    if path == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(MAX_TEMPLATE + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::io("cannot read", "<stdin>", e))?;
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::FileNotFound {
+                path: path.to_owned(),
+            },
+            _ => Error::io("cannot read", path, e),
+        })?;
+        file.take(MAX_TEMPLATE + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::io("cannot read", path, e))?;
+    }
+    if buf.len() as u64 > MAX_TEMPLATE {
+        return Err(Error::TemplateInvalid {
+            template: path.display().to_string(),
+            line: 1,
+            detail: "the template is larger than 16 MiB".into(),
+        });
+    }
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(pieces: &[Piece]) -> Vec<(String, usize)> {
+        pieces
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Key { name, line, .. } => Some((name.to_string(), *line)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn placeholders_with_or_without_spaces_and_their_lines() {
+        let t = b"a={{A}}\nb={{ B }} c={{\tA\t}}\n";
+        let p = parse(t, "t").unwrap();
+        assert_eq!(
+            keys(&p),
+            [("A".into(), 1), ("B".into(), 2), ("A".into(), 2)]
+        );
+        assert_eq!(p.first(), Some(&Piece::Text(0, 2)));
+        assert_eq!(p.last(), Some(&Piece::Text(t.len() - 1, t.len())));
+    }
+
+    #[test]
+    fn a_quoted_open_brace_pair_is_literal_and_lone_closing_braces_are_text() {
+        let p = parse(b"x {{ \"{{\" }} y }} z", "t").unwrap();
+        assert_eq!(
+            p,
+            [Piece::Text(0, 2), Piece::OpenBraces, Piece::Text(12, 19)]
+        );
+    }
+
+    #[test]
+    fn bad_placeholders_name_their_line() {
+        for (t, want) in [
+            (
+                &b"ok\n{{ a-b }}"[..],
+                "line 2: `{{ a-b }}` is not a key name",
+            ),
+            (b"{{ A\n}}", "line 1: `{{` is not closed"),
+            (b"\n\n{{}}", "line 3: `{{}}` is not a key name"),
+            (b"{{ .Values.x }}", "line 1: `{{ .Values.x }}`"),
+        ] {
+            let e = parse(t, "t").unwrap_err().to_string();
+            assert!(e.contains(want), "{e}");
+            assert_eq!(
+                Error::TemplateInvalid {
+                    template: "t".into(),
+                    line: 1,
+                    detail: String::new()
+                }
+                .exit_code(),
+                1
+            );
+        }
+    }
+}

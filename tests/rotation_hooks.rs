@@ -1,0 +1,430 @@
+//! Rotation hooks (DESIGN §11): `set --rotate-with`, `hook set|clear|allow|list`, and
+//! `rotate`, `rotate --all` and `offboard` running them, with consent per machine.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+use predicates::str::contains;
+
+use crate::support::{HOUR, MINUTE, Sandbox, T0};
+
+const OLD: &str = "old-provider-key-0001";
+/// What a hook prints on stdout when it fails: never shown by keyward.
+const MARKER: &str = "hook-stdout-never-shown";
+
+/// Write an executable hook script `name` into the sandbox and return its path.
+fn script(kw: &Sandbox, name: &str, body: &str) -> String {
+    let path = kw.path(name);
+    fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o700)).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// A hook that checks it got the current value on stdin (`$HOOK_EXPECT`), records what
+/// it saw of its environment, and prints `new` (with a newline, as `echo` does). The
+/// script's text holds `new` cut in two, so a search of the files for `new` only finds
+/// a copy keyward made.
+fn rolling_hook(kw: &Sandbox, file: &str, new: &str) -> String {
+    let (a, b) = new.split_at(new.len() / 2);
+    let seen = kw.path(&format!("{file}.seen"));
+    script(
+        kw,
+        file,
+        &format!(
+            "old=$(cat)\n[ \"$old\" = \"$HOOK_EXPECT\" ] || {{ echo 'wrong stdin' >&2; exit 9; }}\necho \"key=$KEYWARD_KEY env=$KEYWARD_ENV identity=${{KEYWARD_IDENTITY:-none}}\" > '{}'\necho \"provider rolled $old\" >&2\necho '{a}''{b}'",
+            seen.display()
+        ),
+    )
+}
+
+fn json(kw: &Sandbox, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&kw.stdout(args)).unwrap()
+}
+
+fn get(kw: &Sandbox, name: &str) -> String {
+    kw.stdout(["get", "-n", name])
+}
+
+fn hash_of(kw: &Sandbox, name: &str) -> String {
+    let list = json(kw, &["hook", "list", "--json"]);
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == name)
+        .unwrap()["hash"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn approvals_file(kw: &Sandbox) -> PathBuf {
+    let pins = kw.path("state/keyward/pins");
+    let id = fs::read_dir(&pins).unwrap().next().unwrap().unwrap().path();
+    id.join("dev.hooks.json")
+}
+
+#[test]
+fn a_hook_rotates_an_imported_key_and_the_old_value_verifies_only_during_the_grace() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    let hook = rolling_hook(&kw, "roll.sh", "rolled-value-0002");
+    kw.cmd(["set", "API", "--rotate-with", &hook])
+        .write_stdin(OLD)
+        .assert()
+        .success();
+    kw.set_env("HOOK_EXPECT", OLD);
+    let out = kw.cmd(["rotate", "API", "--grace", "1h"]).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // The new value is stored, not printed; the hook's stderr is shown, redacted.
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr.contains("provider rolled [redacted:API]"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(OLD));
+    assert_eq!(get(&kw, "API"), "rolled-value-0002");
+    // KEYWARD_KEY and KEYWARD_ENV given; keyward's own identity not.
+    assert_eq!(
+        fs::read_to_string(kw.path("roll.sh.seen")).unwrap().trim(),
+        "key=API env=dev identity=none"
+    );
+    // The old version passes `verify` during the grace, and not after.
+    kw.at(T0 + 30 * MINUTE);
+    kw.cmd(["verify"]).write_stdin(OLD).assert().code(0);
+    kw.at(T0 + 2 * HOUR);
+    kw.cmd(["verify"]).write_stdin(OLD).assert().code(4);
+    kw.cmd(["verify"])
+        .write_stdin("rolled-value-0002")
+        .assert()
+        .code(0);
+    // The old value handed to the hook is an access event, with why.
+    let audit = json(&kw, &["audit", "--key", "API", "--json"]);
+    let events = audit.as_array().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["action"] == "run" && e["version"] == 1 && e["reason"] == "rotation hook"),
+        "{audit}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["action"] == "rotate" && e["version"] == 2)
+    );
+    assert!(events.iter().any(|e| e["action"] == "hook"));
+    kw.assert_nowhere_in_files("rolled-value-0002");
+}
+
+#[test]
+fn failing_hanging_and_empty_hooks_change_nothing_exit_8_and_never_show_their_output() {
+    let mut kw = Sandbox::with_vault();
+    kw.set("API", OLD);
+    // Each hook's output goes to stdout only, where keyward never shows it.
+    let cases = [
+        (
+            "fails.sh",
+            format!("echo {MARKER}; exit 3"),
+            "exited with status 3",
+        ),
+        (
+            "hangs.sh",
+            format!("echo {MARKER}; sleep 30; echo late"),
+            "did not finish within 1s",
+        ),
+        ("empty.sh", "cat > /dev/null".to_owned(), "printed nothing"),
+        ("nul.sh", "printf 'a\\000b'".to_owned(), "NUL byte"),
+        (
+            "old.sh",
+            "cat".to_owned(),
+            "printed the value of version 1 again",
+        ),
+    ];
+    kw.set_env("KEYWARD_HOOK_TIMEOUT", "1");
+    for (file, body, why) in &cases {
+        let hook = script(&kw, file, body);
+        kw.cmd(["hook", "set", "API", "--", &hook])
+            .assert()
+            .success();
+        for args in [&["rotate", "API"][..], &["rotate", "--all", "--yes"][..]] {
+            let out = kw.cmd(args).output().unwrap();
+            let (stdout, stderr) = (
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr),
+            );
+            assert_eq!(out.status.code(), Some(8), "{file} {args:?}: {stderr}");
+            assert!(stderr.contains(why), "{file} {args:?}: {stderr}");
+            assert!(
+                !stdout.contains(MARKER) && !stderr.contains(MARKER),
+                "{file}"
+            );
+            assert!(!stdout.contains(OLD) && !stderr.contains(OLD), "{file}");
+            if args[1] == "--all" {
+                assert!(stdout.contains("needs-new-value"), "{stdout}");
+            }
+        }
+        assert_eq!(get(&kw, "API"), OLD, "{file}: the key is as it was");
+    }
+    let out = kw
+        .cmd(["rotate", "--all", "--yes", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(8));
+    let batch: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = &batch[0];
+    assert_eq!(row["result"], "needs-new-value");
+    assert!(row["new_version"].is_null());
+    assert!(
+        row["hook"]
+            .as_str()
+            .unwrap()
+            .contains("printed the value of version 1")
+    );
+}
+
+#[test]
+fn a_hook_changed_by_another_identity_does_not_run_until_approved_here() {
+    let kw = Sandbox::with_vault();
+    let bob_key = kw.write_identity("bob.key");
+    let bob = kw.recipient_of(&bob_key);
+    kw.cmd(["access", "grant", &bob]).assert().success();
+    let mine = rolling_hook(&kw, "mine.sh", "from-my-hook-0003");
+    kw.cmd(["set", "API", "--rotate-with", &mine])
+        .write_stdin(OLD)
+        .assert()
+        .success();
+    // Each run prints a new value: from-their-hook-0001, -0002, …
+    let theirs = script(
+        &kw,
+        "theirs.sh",
+        &format!(
+            "cat > /dev/null; touch '{ran}'; n=$(cat '{count}' 2>/dev/null || echo 0); n=$((n+1)); echo $n > '{count}'; echo from-their-hook-000$n",
+            ran = kw.path("theirs-ran").display(),
+            count = kw.path("theirs-count").display()
+        ),
+    );
+    // Bob, on his own machine (his own state dir), changes the hook.
+    let bob_state = kw.path("bob-state");
+    kw.cmd(["hook", "set", "API", "--", &theirs])
+        .env("KEYWARD_IDENTITY", &bob_key)
+        .env("XDG_STATE_HOME", &bob_state)
+        .assert()
+        .success();
+
+    kw.cmd(["rotate", "API"])
+        .assert()
+        .code(8)
+        .stderr(contains("not approved on this machine"))
+        .stderr(contains("keyward hook allow API -e dev"));
+    let batch = kw
+        .cmd(["rotate", "--all", "--yes", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(batch.status.code(), Some(8));
+    let batch: serde_json::Value = serde_json::from_slice(&batch.stdout).unwrap();
+    assert_eq!(batch[0]["result"], "hook-not-approved");
+    let list = json(&kw, &["hook", "list", "--json"]);
+    assert_eq!(list[0]["approved"], false);
+    let show = json(&kw, &["show", "API", "--json"]);
+    assert_eq!(show["rotation_hook"]["approved"], false);
+    assert_eq!(show["rotation_hook"]["hash"], list[0]["hash"]);
+    kw.cmd(["show", "API"]).assert().success().stdout(contains(
+        "not approved on this machine: `keyward hook allow -e dev API`",
+    ));
+    assert!(list[0]["command"].as_str().unwrap().ends_with("theirs.sh"));
+    // A wrong hash for --allow-hook is refused, and nothing runs.
+    let right = hash_of(&kw, "API");
+    let wrong = format!("API={}", "0".repeat(64));
+    kw.cmd(["rotate", "API", "--allow-hook", &wrong])
+        .assert()
+        .code(1)
+        .stderr(contains(right.as_str()));
+    kw.cmd(["rotate", "--all", "--yes", "--allow-hook", &wrong])
+        .assert()
+        .code(1);
+    assert!(
+        !kw.path("theirs-ran").exists(),
+        "an unapproved hook never runs"
+    );
+    assert_eq!(get(&kw, "API"), OLD);
+    // Approving needs a person: no terminal and no --yes is exit 2.
+    kw.cmd(["hook", "allow", "API"]).assert().code(2);
+    assert!(!kw.path("theirs-ran").exists());
+    // The right hash runs it for this command only…
+    kw.cmd(["rotate", "API", "--allow-hook", &format!("API={right}")])
+        .assert()
+        .success();
+    assert!(kw.path("theirs-ran").exists());
+    assert_eq!(get(&kw, "API"), "from-their-hook-0001");
+    kw.cmd(["rotate", "API"]).assert().code(8);
+    // …and `hook allow` records it here.
+    kw.cmd(["hook", "allow", "API", "--yes"])
+        .assert()
+        .success()
+        .stderr(contains("theirs.sh"))
+        .stderr(contains(right.as_str()));
+    kw.cmd(["rotate", "API"]).assert().success();
+    assert_eq!(get(&kw, "API"), "from-their-hook-0002");
+}
+
+#[test]
+fn offboarding_with_a_hook_on_every_imported_key_exits_0_with_nothing_left() {
+    let kw = Sandbox::with_vault();
+    let bob_key = kw.write_identity("bob.key");
+    let bob = kw.recipient_of(&bob_key);
+    kw.cmd(["access", "grant", &bob]).assert().success();
+    let generated = kw.generate("GEN");
+    let a = script(&kw, "a.sh", "cat > /dev/null; echo a-rolled-000000001");
+    let b = script(&kw, "b.sh", "cat > /dev/null; echo b-rolled-000000001");
+    kw.cmd([
+        "import",
+        "-",
+        "--format",
+        "dotenv",
+        "--rotate-with",
+        &format!("A={a}"),
+    ])
+    .write_stdin(format!("A={OLD}\nB=other-provider-key-01\n"))
+    .assert()
+    .success();
+    kw.cmd(["hook", "set", "B", "--", &b]).assert().success();
+    let plan = kw
+        .cmd(["offboard", &bob, "--reason", "left", "--dry-run", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(plan.status.code(), Some(0));
+    let out = kw
+        .cmd(["offboard", &bob, "--reason", "left", "--yes", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let envs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dev = envs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["env"] == "dev")
+        .unwrap();
+    for row in dev["keys"].as_array().unwrap() {
+        assert_eq!(row["result"], "rotated", "{row}");
+        assert_eq!(row["new_version"], 2, "{row}");
+    }
+    assert_eq!(get(&kw, "A"), "a-rolled-000000001");
+    assert_eq!(get(&kw, "B"), "b-rolled-000000001");
+    assert_ne!(get(&kw, "GEN"), generated);
+    // Bob can no longer open dev.
+    kw.cmd(["list"])
+        .env("KEYWARD_IDENTITY", &bob_key)
+        .env("XDG_STATE_HOME", kw.path("bob-state"))
+        .assert()
+        .code(5);
+}
+
+#[test]
+fn approvals_are_a_private_file_and_an_unsafe_or_corrupt_one_is_refused() {
+    let kw = Sandbox::with_vault();
+    let hook = script(&kw, "roll.sh", "cat > /dev/null; echo rolled-value-0009");
+    kw.cmd(["set", "API", "--rotate-with", &hook])
+        .write_stdin(OLD)
+        .assert()
+        .success();
+    let file = approvals_file(&kw);
+    assert_eq!(
+        fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let text = fs::read_to_string(&file).unwrap();
+    assert!(text.contains(&hash_of(&kw, "API")), "{text}");
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
+    kw.cmd(["rotate", "API"])
+        .assert()
+        .code(6)
+        .stderr(contains("not a private file"));
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
+    fs::write(&file, "{not json").unwrap();
+    kw.cmd(["rotate", "API"])
+        .assert()
+        .code(6)
+        .stderr(contains("corrupt"));
+    assert_eq!(get(&kw, "API"), OLD);
+}
+
+#[test]
+fn hooks_are_only_for_imported_keys_and_clear_brings_back_stdin() {
+    let kw = Sandbox::with_vault();
+    kw.generate("GEN");
+    kw.cmd(["hook", "set", "GEN", "--", "echo x"])
+        .assert()
+        .code(1)
+        .stderr(contains("generated key"));
+    kw.cmd(["hook", "clear", "NOPE"]).assert().code(3);
+    kw.set("API", OLD);
+    kw.cmd(["hook", "clear", "API"])
+        .assert()
+        .code(3)
+        .stderr(contains("no rotation hook"));
+    kw.cmd(["hook", "set", "API", "--timeout", "0s", "--", "true"])
+        .assert()
+        .code(2);
+    kw.cmd(["hook", "set", "API", "--timeout", "2m", "--", "exit", "1"])
+        .assert()
+        .success();
+    let hooks = json(&kw, &["hook", "list", "--json"]);
+    assert_eq!(hooks[0]["timeout_secs"], 120);
+    assert_eq!(hooks[0]["command"], "exit 1");
+    kw.cmd(["rotate", "API"])
+        .write_stdin("typed-value-000001")
+        .assert()
+        .code(8);
+    // --no-hook reads stdin as before.
+    kw.cmd(["rotate", "API", "--no-hook"])
+        .write_stdin("typed-value-000001")
+        .assert()
+        .success();
+    kw.cmd(["hook", "clear", "API"]).assert().success();
+    kw.cmd(["rotate", "API"])
+        .write_stdin("typed-value-000002")
+        .assert()
+        .success();
+    assert_eq!(get(&kw, "API"), "typed-value-000002");
+    let hooks = json(&kw, &["hook", "list", "--json"]);
+    assert_eq!(hooks, serde_json::json!([]));
+    let events = json(&kw, &["audit", "--action", "hook", "--json"]);
+    let reasons: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons.len(), 2);
+    assert!(reasons[0].starts_with("set "));
+    assert_eq!(reasons[1], "cleared");
+}
+
+#[test]
+fn hook_allow_on_a_terminal_shows_the_command_and_only_yes_approves() {
+    use crate::support::pty::answer_on_terminal;
+    let kw = Sandbox::with_vault();
+    let hook = script(&kw, "roll.sh", "cat > /dev/null; echo rolled-value-0010");
+    // Set on another machine (another state dir): not approved here.
+    kw.cmd(["set", "API", "--rotate-with", &hook])
+        .env("XDG_STATE_HOME", kw.path("other-machine"))
+        .write_stdin(OLD)
+        .assert()
+        .success();
+    let h = hash_of(&kw, "API");
+    let no = answer_on_terminal(&kw, &["hook", "allow", "API"], "n");
+    assert_eq!(no.code, 2, "{}", no.stderr);
+    assert!(no.stderr.contains("roll.sh"), "{}", no.stderr);
+    assert!(no.stderr.contains(&h), "{}", no.stderr);
+    kw.cmd(["rotate", "API"]).assert().code(8);
+    let yes = answer_on_terminal(&kw, &["hook", "allow", "API"], "y");
+    assert_eq!(yes.code, 0, "{}", yes.stderr);
+    kw.cmd(["rotate", "API"]).assert().success();
+    assert_eq!(get(&kw, "API"), "rolled-value-0010");
+}

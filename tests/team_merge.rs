@@ -767,30 +767,16 @@ fn rotation_hooks_merge_with_their_keys_and_the_later_change_wins() {
     }
     t.sync(0, "imported keys with hooks");
     t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
-    // Alice changes ONE's hook and BOTH's; Bob clears TWO's and changes BOTH's later.
-    t.out(
-        0,
-        &["hook", "set", "-e", "dev", "ONE", "--", "echo", "alice-one"],
-    );
-    t.out(
-        0,
-        &[
-            "hook",
-            "set",
-            "-e",
-            "dev",
-            "BOTH",
-            "--",
-            "echo",
-            "alice-both",
-        ],
-    );
-    t.sync(0, "alice's hooks");
+    // Bob changes BOTH's hook first and clears TWO's; Alice changes ONE's, and BOTH's
+    // later than Bob. Bob merges: the later change (theirs) wins.
+    let set = |m: usize, name: &str, cmd: &str| {
+        t.out(m, &["hook", "set", "-e", "dev", name, "--", "echo", cmd]);
+    };
+    set(1, "BOTH", "bob-both");
     t.out(1, &["hook", "clear", "-e", "dev", "TWO"]);
-    t.out(
-        1,
-        &["hook", "set", "-e", "dev", "BOTH", "--", "echo", "bob-both"],
-    );
+    set(0, "ONE", "alice-one");
+    set(0, "BOTH", "alice-both");
+    t.sync(0, "alice's hooks");
     t.sync(1, "bob's hooks");
     let hook = |name: &str| {
         let v = t.show(1, "dev", name);
@@ -798,5 +784,5 @@ fn rotation_hooks_merge_with_their_keys_and_the_later_change_wins() {
     };
     assert!(hook("ONE").contains("alice-one"), "{}", hook("ONE"));
     assert_eq!(hook("TWO"), "null", "a clear on one side is a change");
-    assert!(hook("BOTH").contains("bob-both"), "{}", hook("BOTH"));
+    assert!(hook("BOTH").contains("alice-both"), "{}", hook("BOTH"));
 }

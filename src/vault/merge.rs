@@ -413,12 +413,21 @@ fn signatures(
     use rusqlite::types::ValueRef;
     use std::hash::{BuildHasher, Hasher};
     db.located((|| -> Result<HashMap<String, u64>> {
-        let mut stmt = db.conn.prepare(
+        // A rotation hook (format 3) is part of its key.
+        let (hook_cols, hook_join) = if db.has_hooks_table() {
+            (
+                "h.command, h.timeout, h.set_at",
+                "LEFT JOIN hooks h ON h.key_id = k.id",
+            )
+        } else {
+            ("NULL, NULL, NULL", "")
+        };
+        let mut stmt = db.conn.prepare(&format!(
             "SELECT k.*, v.version, v.value, v.created, v.expires, v.status, v.retire_at, v.revoked_at,
-                    a.recipient, a.os_user, a.host, a.via, v.revoke_reason
+                    a.recipient, a.os_user, a.host, a.via, v.revoke_reason, {hook_cols}
              FROM keys k LEFT JOIN versions v ON v.key_id = k.id
-             LEFT JOIN actors a ON a.id = v.revoked_by ORDER BY k.id, v.version",
-        )?;
+             LEFT JOIN actors a ON a.id = v.revoked_by {hook_join} ORDER BY k.id, v.version"
+        ))?;
         let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
         let id_at = names.iter().position(|n| n == "id").ok_or_else(|| bad("keys has no id"))?;
         let name_at = names

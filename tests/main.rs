@@ -5,6 +5,7 @@ mod support;
 mod access;
 mod agent;
 mod audit;
+mod audit_anomalies;
 mod core;
 mod daily_audit;
 mod daily_complete;

@@ -4,6 +4,7 @@
 //! reports, and `vault` only stores.
 
 pub mod access;
+pub mod anomalies;
 pub mod audit;
 pub mod check;
 pub mod complete;

@@ -502,6 +502,20 @@ pub enum Error {
         "`--json` asks for JSON but `--format {format}` asks for {format}; nothing was exported\nhint: `keyward export -e {env} --format json`, or drop --json for {format}"
     )]
     ExportJsonConflict { format: String, env: EnvName },
+
+    // ---- `audit follow` (DESIGN §12)
+    /// The cursor names an event its chain no longer holds: resuming there could lose
+    /// or repeat events, so `follow` stops.
+    #[error(
+        "cannot resume at event {seq} of the {chain} chain of `{env}`: that chain no longer holds it (cut back, replaced or rewritten)\nhint: check the chain with `keyward audit verify -e {env}`; to start over, move the cursor file away (events are then delivered again from the start)"
+    )]
+    FollowCursorLost {
+        env: EnvName,
+        chain: crate::audit::Chain,
+        seq: i64,
+    },
+    #[error("cursor `{}` is corrupt: {detail}; it is not reset silently\nhint: move it away to start over (events are then delivered again from the start)", path.display())]
+    CursorCorrupt { path: PathBuf, detail: String },
 }
 
 /// What became of the keys when `run`'s command did not start.
@@ -656,7 +670,9 @@ impl Error {
             | Error::PinUnsafe { .. }
             | Error::BrokenChain { .. }
             | Error::HistoryRewritten { .. }
-            | Error::PinNotFound { .. } => 6,
+            | Error::PinNotFound { .. }
+            | Error::FollowCursorLost { .. }
+            | Error::CursorCorrupt { .. } => 6,
             Error::Busy { .. } => 7,
             Error::Findings(_) => 8,
             Error::PartlyDone { failed, .. } => failed.exit_code(),
@@ -960,6 +976,15 @@ mod tests {
             Error::ChangedWhileAsked {
                 env: e(),
                 command: "keyward rotate -e prod --all".into(),
+            },
+            Error::FollowCursorLost {
+                env: e(),
+                chain: crate::audit::Chain::Access,
+                seq: 12,
+            },
+            Error::CursorCorrupt {
+                path: p(),
+                detail: "not JSON".into(),
             },
         ]
     }

@@ -6,6 +6,7 @@ mod access;
 mod agent;
 mod audit;
 mod audit_anomalies;
+mod audit_follow;
 mod core;
 mod daily_audit;
 mod daily_complete;

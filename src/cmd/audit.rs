@@ -12,6 +12,7 @@ use crate::ops::{
     self,
     anomalies::Anomalies,
     audit::{EventQuery, Export, ExportFormat, VerifyChains},
+    follow::{Follow, FollowFormat},
     history::{HeadHash, VerifyHistory},
 };
 
@@ -181,6 +182,39 @@ pub enum AuditCommand {
         after_help = "Examples:\n  keyward audit anomalies -e prod\n  keyward audit anomalies --all-envs --since 7d --json\n  keyward audit anomalies -e prod --guess-threshold 5 --unused-for 30d"
     )]
     Anomalies(AnomaliesArgs),
+    /// Print each new event as a JSON line as soon as it is committed, until interrupted
+    ///
+    /// Lifecycle and access events, with the fields and hashes of `audit export --format
+    /// jsonl`, in chain order per environment, for a log shipper reading stdin (Vector,
+    /// Fluent Bit) to send on to a SIEM. Ends on SIGINT, SIGTERM, SIGHUP or when stdout
+    /// is closed, with exit 0.
+    ///
+    /// Without --cursor it starts with what is committed from now on. With --cursor FILE
+    /// it records after each batch how far it got (0600, replaced atomically) and a
+    /// restart resumes there: nothing lost, nothing repeated. A new FILE starts at the
+    /// first event of every chain. Environments that appear later (--all-envs) start at
+    /// their first event. A position the chain no longer holds is exit 6.
+    ///
+    /// Waits on file-change notification (inotify) and uses no CPU while idle; --poll
+    /// DUR looks every DUR instead (network filesystems, where notification misses
+    /// other machines' writes).
+    #[command(
+        after_help = "Examples:\n  keyward audit follow -e prod\n  keyward audit follow --all-envs --cursor /var/lib/keyward/follow.cursor | vector --config siem.toml"
+    )]
+    Follow {
+        /// Every environment the identity can open (and those created later)
+        #[arg(long)]
+        all_envs: bool,
+        /// Output format
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: FollowFormat,
+        /// Record the position in FILE and resume from it
+        #[arg(long, value_name = "FILE")]
+        cursor: Option<PathBuf>,
+        /// Look for new events every DUR instead of waiting for change notification
+        #[arg(long, value_name = "DUR")]
+        poll: Option<Dur>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -289,5 +323,19 @@ pub fn run(args: AuditArgs, ctx: &Context) -> Result<()> {
             ctx.out.render(&report)?;
             report.verdict()
         }
+        // JSON lines on stdout, not a report.
+        Some(AuditCommand::Follow {
+            all_envs,
+            format: FollowFormat::Jsonl,
+            cursor,
+            poll,
+        }) => ops::follow::follow(
+            ctx,
+            Follow {
+                all_envs,
+                cursor,
+                poll,
+            },
+        ),
     }
 }

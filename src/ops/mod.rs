@@ -11,6 +11,7 @@ pub mod complete;
 pub mod context;
 pub mod create;
 pub mod export;
+pub mod follow;
 pub mod git;
 pub mod history;
 pub mod inspect;

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod create;
 pub mod events;
+pub mod follow;
 pub mod git;
 pub mod history;
 pub mod journal;

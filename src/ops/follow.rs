@@ -497,3 +497,63 @@ fn after<'a>(events: &'a [Event], pos: &Pos) -> Option<&'a [Event]> {
         .position(|e| hex::encode(e.hash) == pos.hash)?;
     Some(&events[i + 1..])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{Action, Actor, Via, canonical, chain_hash};
+
+    fn chain(n: i64) -> Vec<Event> {
+        let env: EnvName = "dev".parse().unwrap();
+        let actor = Actor {
+            recipient: "age1x".into(),
+            os_user: "u".into(),
+            host: "h".into(),
+            via: Via::File,
+        };
+        let mut prev = GENESIS;
+        (1..=n)
+            .map(|seq| {
+                let c = canonical(
+                    &env,
+                    &actor,
+                    Action::Set,
+                    Some("K"),
+                    Some(1),
+                    None,
+                    None,
+                    seq,
+                );
+                let hash = chain_hash(&prev, &c.bytes());
+                let e = c.into_event(Chain::Lifecycle, seq, prev, hash).unwrap();
+                prev = hash;
+                e
+            })
+            .collect()
+    }
+
+    #[test]
+    fn after_resumes_by_seq_then_by_hash_and_refuses_the_unknown() {
+        let events = chain(5);
+        assert_eq!(after(&events, &Pos::start()).unwrap().len(), 5);
+        assert_eq!(after(&events, &Pos::at(&events[1])).unwrap()[0].seq, 3);
+        assert!(after(&events, &Pos::at(&events[4])).unwrap().is_empty());
+        // The same event at another position (a merge renumbered the chain).
+        let moved = Pos {
+            seq: 1,
+            hash: hex::encode(events[2].hash),
+        };
+        assert_eq!(after(&events, &moved).unwrap()[0].seq, 4);
+        let unknown = Pos {
+            seq: 2,
+            hash: "ab".repeat(32),
+        };
+        assert!(after(&events, &unknown).is_none());
+        // Past the end (an earlier state of the file): nothing to resume from yet.
+        let ahead = Pos {
+            seq: 9,
+            hash: "cd".repeat(32),
+        };
+        assert!(after(&events, &ahead).is_none());
+    }
+}

@@ -47,12 +47,15 @@ def main():
         latencies = []
         for _ in range(rounds):
             time.sleep(0.3)
-            subprocess.run(
+            r = subprocess.run(
                 [kw, "-e", env, "get", key],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                check=True,
+                # a pipe: `get` refuses a read-write /dev/null (what a closed stdout
+                # becomes), which is what DEVNULL opens
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
             )
+            if r.returncode != 0:
+                sys.exit(f"get failed ({r.returncode}): {r.stderr.decode()}")
             line = follow.stdout.readline()
             arrived = time.time()
             ev = json.loads(line)

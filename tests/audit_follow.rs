@@ -145,7 +145,7 @@ fn concurrently(kw: &Sandbox, n: usize, script: &str) {
 #[test]
 fn events_from_concurrent_processes_arrive_once_in_chain_order() {
     let kw = Sandbox::with_vault();
-    kw.generate("A");
+    let a = kw.generate("A");
     kw.cmd(["-e", "prod", "generate", "P"]).assert().success();
     let cursor = kw.path("follow.cursor");
     let mut f = Follower::start_with_cursor(&kw, &cursor, &["--all-envs"]);
@@ -169,6 +169,9 @@ fn events_from_concurrent_processes_arrive_once_in_chain_order() {
     assert_eq!(v["prev_hash"].as_str().unwrap().len(), 64);
     let st = f.signal(libc::SIGTERM);
     assert_eq!(st.code(), Some(0), "{st:?}");
+    // Never a value: not in the feed, not in the cursor.
+    assert!(f.lines().iter().all(|l| !l.contains(&a)));
+    kw.assert_nowhere_in_files(&a);
 }
 
 #[test]

@@ -478,6 +478,8 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write events as JSON, JSON Lines or CSV, with their hashes for re-verification')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check every hash chain; print each chain''s head hash; exit 6 if anything was changed')
+            [CompletionResult]::new('anomalies', 'anomalies', [CompletionResultType]::ParameterValue, 'Look for misuse: dead keys in use, guessing, new readers, read bursts, unused keys')
+            [CompletionResult]::new('follow', 'follow', [CompletionResultType]::ParameterValue, 'Print each new event as a JSON line as soon as it is committed, until interrupted')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -520,9 +522,51 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'keyward;audit;anomalies' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Start of the window examined (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)')
+            [CompletionResult]::new('--baseline', '--baseline', [CompletionResultType]::ParameterName, 'How far the baseline reaches back before the window')
+            [CompletionResult]::new('--guess-threshold', '--guess-threshold', [CompletionResultType]::ParameterName, 'Failed verify attempts by one actor within --guess-window that count as guessing')
+            [CompletionResult]::new('--guess-window', '--guess-window', [CompletionResultType]::ParameterName, 'The span --guess-threshold is counted in')
+            [CompletionResult]::new('--burst-window', '--burst-window', [CompletionResultType]::ParameterName, 'The span reads of one key are counted in for a burst')
+            [CompletionResult]::new('--burst-factor', '--burst-factor', [CompletionResultType]::ParameterName, 'How many times its usual rate a key must be read to be a burst')
+            [CompletionResult]::new('--burst-min', '--burst-min', [CompletionResultType]::ParameterName, 'The fewest reads within --burst-window that can be a burst')
+            [CompletionResult]::new('--unused-for', '--unused-for', [CompletionResultType]::ParameterName, 'Report keys not read (get, run, export) for DUR')
+            [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--all-envs', '--all-envs', [CompletionResultType]::ParameterName, 'Every environment the identity can open')
+            [CompletionResult]::new('--skip-unreadable', '--skip-unreadable', [CompletionResultType]::ParameterName, 'With --all-envs: do not fail (exit 5) because some environments cannot be opened')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'keyward;audit;follow' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--cursor', '--cursor', [CompletionResultType]::ParameterName, 'Record the position in FILE and resume from it')
+            [CompletionResult]::new('--poll', '--poll', [CompletionResultType]::ParameterName, 'Look for new events every DUR instead of waiting for change notification')
+            [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--all-envs', '--all-envs', [CompletionResultType]::ParameterName, 'Every environment the identity can open (and those created later)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'keyward;audit;help' {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write events as JSON, JSON Lines or CSV, with their hashes for re-verification')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check every hash chain; print each chain''s head hash; exit 6 if anything was changed')
+            [CompletionResult]::new('anomalies', 'anomalies', [CompletionResultType]::ParameterValue, 'Look for misuse: dead keys in use, guessing, new readers, read bursts, unused keys')
+            [CompletionResult]::new('follow', 'follow', [CompletionResultType]::ParameterValue, 'Print each new event as a JSON line as soon as it is committed, until interrupted')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -530,6 +574,12 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             break
         }
         'keyward;audit;help;verify' {
+            break
+        }
+        'keyward;audit;help;anomalies' {
+            break
+        }
+        'keyward;audit;help;follow' {
             break
         }
         'keyward;audit;help;help' {
@@ -989,12 +1039,20 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
         'keyward;help;audit' {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write events as JSON, JSON Lines or CSV, with their hashes for re-verification')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check every hash chain; print each chain''s head hash; exit 6 if anything was changed')
+            [CompletionResult]::new('anomalies', 'anomalies', [CompletionResultType]::ParameterValue, 'Look for misuse: dead keys in use, guessing, new readers, read bursts, unused keys')
+            [CompletionResult]::new('follow', 'follow', [CompletionResultType]::ParameterValue, 'Print each new event as a JSON line as soon as it is committed, until interrupted')
             break
         }
         'keyward;help;audit;export' {
             break
         }
         'keyward;help;audit;verify' {
+            break
+        }
+        'keyward;help;audit;anomalies' {
+            break
+        }
+        'keyward;help;audit;follow' {
             break
         }
         'keyward;help;access' {

@@ -443,6 +443,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand export 'Write events as JSON, JSON Lines or CSV, with their hashes for re-verification'
             cand verify 'Check every hash chain; print each chain''s head hash; exit 6 if anything was changed'
+            cand anomalies 'Look for misuse: dead keys in use, guessing, new readers, read bursts, unused keys'
+            cand follow 'Print each new event as a JSON line as soon as it is committed, until interrupted'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyward;audit;export'= {
@@ -482,14 +484,58 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'keyward;audit;anomalies'= {
+            cand --since 'Start of the window examined (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)'
+            cand --baseline 'How far the baseline reaches back before the window'
+            cand --guess-threshold 'Failed verify attempts by one actor within --guess-window that count as guessing'
+            cand --guess-window 'The span --guess-threshold is counted in'
+            cand --burst-window 'The span reads of one key are counted in for a burst'
+            cand --burst-factor 'How many times its usual rate a key must be read to be a burst'
+            cand --burst-min 'The fewest reads within --burst-window that can be a burst'
+            cand --unused-for 'Report keys not read (get, run, export) for DUR'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --all-envs 'Every environment the identity can open'
+            cand --skip-unreadable 'With --all-envs: do not fail (exit 5) because some environments cannot be opened'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;audit;follow'= {
+            cand --format 'Output format'
+            cand --cursor 'Record the position in FILE and resume from it'
+            cand --poll 'Look for new events every DUR instead of waiting for change notification'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --all-envs 'Every environment the identity can open (and those created later)'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'keyward;audit;help'= {
             cand export 'Write events as JSON, JSON Lines or CSV, with their hashes for re-verification'
             cand verify 'Check every hash chain; print each chain''s head hash; exit 6 if anything was changed'
+            cand anomalies 'Look for misuse: dead keys in use, guessing, new readers, read bursts, unused keys'
+            cand follow 'Print each new event as a JSON line as soon as it is committed, until interrupted'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyward;audit;help;export'= {
         }
         &'keyward;audit;help;verify'= {
+        }
+        &'keyward;audit;help;anomalies'= {
+        }
+        &'keyward;audit;help;follow'= {
         }
         &'keyward;audit;help;help'= {
         }
@@ -887,10 +933,16 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;help;audit'= {
             cand export 'Write events as JSON, JSON Lines or CSV, with their hashes for re-verification'
             cand verify 'Check every hash chain; print each chain''s head hash; exit 6 if anything was changed'
+            cand anomalies 'Look for misuse: dead keys in use, guessing, new readers, read bursts, unused keys'
+            cand follow 'Print each new event as a JSON line as soon as it is committed, until interrupted'
         }
         &'keyward;help;audit;export'= {
         }
         &'keyward;help;audit;verify'= {
+        }
+        &'keyward;help;audit;anomalies'= {
+        }
+        &'keyward;help;audit;follow'= {
         }
         &'keyward;help;access'= {
             cand list 'Recipients of the environment, with who added each and when'

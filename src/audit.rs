@@ -113,7 +113,7 @@ pub const GENESIS: [u8; 32] = [0; 32];
 
 /// Who is acting: the public recipient of the identity in use, the OS user and host,
 /// and how the identity was unlocked (`file`, `passphrase`, `agent`, …).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Actor {
     pub recipient: String,
     pub os_user: String,

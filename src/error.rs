@@ -604,6 +604,19 @@ pub enum Error {
     ApprovalsCorrupt { path: PathBuf, detail: String },
     #[error("hook approvals `{}` are not a private file (mode {mode:03o})\nhint: check who changed them; remove the file and approve each hook again", path.display())]
     ApprovalsUnsafe { path: PathBuf, mode: u32 },
+    // ---- `audit follow` (DESIGN §12)
+    /// The cursor names an event its chain no longer holds: resuming there could lose
+    /// or repeat events, so `follow` stops.
+    #[error(
+        "cannot resume at event {seq} of the {chain} chain of `{env}`: that chain no longer holds it (cut back, replaced or rewritten)\nhint: check the chain with `keyward audit verify -e {env}`; to start over, move the cursor file away (events are then delivered again from the start)"
+    )]
+    FollowCursorLost {
+        env: EnvName,
+        chain: crate::audit::Chain,
+        seq: i64,
+    },
+    #[error("cursor `{}` is corrupt: {detail}; it is not reset silently\nhint: move it away to start over (events are then delivered again from the start)", path.display())]
+    CursorCorrupt { path: PathBuf, detail: String },
 }
 
 /// "template `t` line 3, `{{ NOPE }}`: <cause>; nothing was written", with the
@@ -779,7 +792,9 @@ impl Error {
             | Error::BrokenChain { .. }
             | Error::HistoryRewritten { .. }
             | Error::PinNotFound { .. }
-            | Error::GitMergeRefused { .. } => 6,
+            | Error::GitMergeRefused { .. }
+            | Error::FollowCursorLost { .. }
+            | Error::CursorCorrupt { .. } => 6,
             Error::Busy { .. } => 7,
             Error::Findings(_) => 8,
             Error::PartlyDone { failed, .. } => failed.exit_code(),
@@ -1171,6 +1186,15 @@ mod tests {
             Error::ApprovalsUnsafe {
                 path: p(),
                 mode: 0o644,
+            },
+            Error::FollowCursorLost {
+                env: e(),
+                chain: crate::audit::Chain::Access,
+                seq: 12,
+            },
+            Error::CursorCorrupt {
+                path: p(),
+                detail: "not JSON".into(),
             },
         ]
     }

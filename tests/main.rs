@@ -5,6 +5,8 @@ mod support;
 mod access;
 mod agent;
 mod audit;
+mod audit_anomalies;
+mod audit_follow;
 mod core;
 mod daily_audit;
 mod daily_complete;

@@ -7,10 +7,12 @@ use clap::{Args, Subcommand};
 use super::Context;
 use crate::audit::Action;
 use crate::error::Result;
-use crate::names::When;
+use crate::names::{Dur, When};
 use crate::ops::{
     self,
+    anomalies::Anomalies,
     audit::{EventQuery, Export, ExportFormat, VerifyChains},
+    follow::{Follow, FollowFormat},
     history::{HeadHash, VerifyHistory},
 };
 
@@ -152,6 +154,101 @@ pub enum AuditCommand {
         #[arg(long, requires = "scope")]
         skip_unreadable: bool,
     },
+    /// Look for misuse: dead keys in use, guessing, new readers, read bursts, unused keys
+    ///
+    /// Examines the events from --since (default: the last day) to now, against a
+    /// baseline: the --baseline period (default 30d) before that. Reports, never a value:
+    ///
+    /// dead-key-in-use: get, run or export refused on a revoked, retired or expired
+    /// version, or verify matching one (the key is still presented somewhere: rotate
+    /// whatever uses it, and find out how it got there).
+    ///
+    /// guessing: at least --guess-threshold verify attempts by one actor, within
+    /// --guess-window, with keys the environment does not hold.
+    ///
+    /// new-reader: an actor (recipient, OS user, host, unlock method) reading in the
+    /// window whom no event of the baseline names. An environment with no event in the
+    /// baseline has no baseline: nobody is new there.
+    ///
+    /// read-burst: a key read at least --burst-min times within --burst-window, and at
+    /// least --burst-factor times its usual rate in the baseline.
+    ///
+    /// unused: keys not read (get, run, export) for --unused-for (as `check`).
+    ///
+    /// Exit 8 when anything is found, 0 when nothing is. With --all-envs, environments
+    /// the identity cannot open are named on stderr and the exit code is 5 unless
+    /// --skip-unreadable (as `check`).
+    #[command(
+        after_help = "Examples:\n  keyward audit anomalies -e prod\n  keyward audit anomalies --all-envs --since 7d --json\n  keyward audit anomalies -e prod --guess-threshold 5 --unused-for 30d"
+    )]
+    Anomalies(AnomaliesArgs),
+    /// Print each new event as a JSON line as soon as it is committed, until interrupted
+    ///
+    /// Lifecycle and access events, with the fields and hashes of `audit export --format
+    /// jsonl`, in chain order per environment, for a log shipper reading stdin (Vector,
+    /// Fluent Bit) to send on to a SIEM. Ends on SIGINT, SIGTERM, SIGHUP or when stdout
+    /// is closed, with exit 0.
+    ///
+    /// Without --cursor it starts with what is committed from now on. With --cursor FILE
+    /// it records after each batch how far it got (0600, replaced atomically) and a
+    /// restart resumes there: nothing lost, nothing repeated. A new FILE starts at the
+    /// first event of every chain. Environments that appear later (--all-envs) start at
+    /// their first event. A position the chain no longer holds is exit 6.
+    ///
+    /// Waits on file-change notification (inotify) and uses no CPU while idle; --poll
+    /// DUR looks every DUR instead (network filesystems, where notification misses
+    /// other machines' writes).
+    #[command(
+        after_help = "Examples:\n  keyward audit follow -e prod\n  keyward audit follow --all-envs --cursor /var/lib/keyward/follow.cursor | vector --config siem.toml"
+    )]
+    Follow {
+        /// Every environment the identity can open (and those created later)
+        #[arg(long)]
+        all_envs: bool,
+        /// Output format
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: FollowFormat,
+        /// Record the position in FILE and resume from it
+        #[arg(long, value_name = "FILE")]
+        cursor: Option<PathBuf>,
+        /// Look for new events every DUR instead of waiting for change notification
+        #[arg(long, value_name = "DUR")]
+        poll: Option<Dur>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AnomaliesArgs {
+    /// Every environment the identity can open
+    #[arg(long)]
+    pub all_envs: bool,
+    /// Start of the window examined (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)
+    #[arg(long, value_name = "WHEN", default_value = "1d")]
+    pub since: When,
+    /// How far the baseline reaches back before the window
+    #[arg(long, value_name = "DUR", default_value = "30d")]
+    pub baseline: Dur,
+    /// Failed verify attempts by one actor within --guess-window that count as guessing
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub guess_threshold: u32,
+    /// The span --guess-threshold is counted in
+    #[arg(long, value_name = "DUR", default_value = "1h")]
+    pub guess_window: Dur,
+    /// The span reads of one key are counted in for a burst
+    #[arg(long, value_name = "DUR", default_value = "1h")]
+    pub burst_window: Dur,
+    /// How many times its usual rate a key must be read to be a burst
+    #[arg(long, value_name = "F", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub burst_factor: u32,
+    /// The fewest reads within --burst-window that can be a burst
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub burst_min: u32,
+    /// Report keys not read (get, run, export) for DUR
+    #[arg(long, value_name = "DUR", default_value = "90d")]
+    pub unused_for: Dur,
+    /// With --all-envs: do not fail (exit 5) because some environments cannot be opened
+    #[arg(long, requires = "all_envs")]
+    pub skip_unreadable: bool,
 }
 
 pub fn run(args: AuditArgs, ctx: &Context) -> Result<()> {
@@ -207,5 +304,38 @@ pub fn run(args: AuditArgs, ctx: &Context) -> Result<()> {
             ctx.out.render(&verified)?;
             verified.verdict()
         }
+        Some(AuditCommand::Anomalies(a)) => {
+            let report = ops::anomalies::anomalies(
+                ctx,
+                Anomalies {
+                    all_envs: a.all_envs,
+                    since: a.since,
+                    baseline: a.baseline,
+                    guess_threshold: a.guess_threshold as usize,
+                    guess_window: a.guess_window,
+                    burst_window: a.burst_window,
+                    burst_factor: a.burst_factor,
+                    burst_min: a.burst_min as usize,
+                    unused_for: a.unused_for,
+                    skip_unreadable: a.skip_unreadable,
+                },
+            )?;
+            ctx.out.render(&report)?;
+            report.verdict()
+        }
+        // JSON lines on stdout, not a report.
+        Some(AuditCommand::Follow {
+            all_envs,
+            format: FollowFormat::Jsonl,
+            cursor,
+            poll,
+        }) => ops::follow::follow(
+            ctx,
+            Follow {
+                all_envs,
+                cursor,
+                poll,
+            },
+        ),
     }
 }

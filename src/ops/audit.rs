@@ -72,7 +72,7 @@ fn collect(ctx: &Context, q: &EventQuery) -> Result<Vec<Event>> {
 /// The labels of the recipients of `dbs` (`access grant --name`), by recipient. A
 /// label given in one environment names the recipient in all of them; a removed
 /// recipient's label is no longer known.
-fn labels(dbs: &[EnvDb]) -> Result<HashMap<String, String>> {
+pub(crate) fn labels(dbs: &[EnvDb]) -> Result<HashMap<String, String>> {
     let mut out = HashMap::new();
     for db in dbs {
         for r in db.recipients()? {
@@ -251,7 +251,7 @@ fn write_events(
 
 /// One event as a JSON line: the form of `audit export --format jsonl` and of the
 /// `KEYWARD_AUDIT_LOG` file.
-fn write_jsonl(mut w: impl Write, e: &Event) -> serde_json::Result<()> {
+pub(crate) fn write_jsonl(mut w: impl Write, e: &Event) -> serde_json::Result<()> {
     serde_json::to_writer(&mut w, e)?;
     w.write_all(b"\n").map_err(serde_json::Error::io)
 }

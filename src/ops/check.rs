@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use serde::{Serialize, Serializer};
 
-use crate::audit::Action;
+use crate::audit::{Action, Event};
 use crate::error::{Error, Result};
 use crate::names::{Dur, EnvName, fmt_time, fmt_time_ms};
 use crate::ops::Context;
@@ -15,7 +15,7 @@ use crate::ops::audit::access_events;
 use crate::ops::inspect::{SkippedEnv, env_list, open_envs, require_coverage};
 use crate::output::{Output, Render};
 use crate::recipient::short_recipient;
-use crate::vault::{EnvDb, Status, VersionInfo};
+use crate::vault::{EnvDb, KeyState, Status, VersionInfo};
 
 /// `check`: where to look and what counts as a problem.
 pub struct Check {
@@ -139,8 +139,8 @@ fn check_env(
     out: &mut Vec<Finding>,
 ) -> Result<()> {
     let last_use = match req.unused_for {
-        Some(_) => last_access(ctx, db)?,
-        None => HashMap::new(),
+        Some(_) => LastReads::of(&access_events(ctx, db)?),
+        None => LastReads::default(),
     };
     let exposures = Exposures::of(db)?;
     let conflicts = db.open_merge_conflicts()?;
@@ -200,37 +200,73 @@ fn check_env(
                 );
             }
         }
-        if let Some(unused) = req.unused_for {
-            let last = last_use
-                .get(k.meta.name.as_str())
-                .copied()
-                .unwrap_or(k.meta.created)
-                .max(k.meta.created);
-            if last <= now - unused.millis() {
-                let what = if last_use.contains_key(k.meta.name.as_str()) {
-                    format!("last read {}", fmt_time(last))
-                } else {
-                    format!("never read since {}", fmt_time(last))
-                };
-                push("unused", what, Some(last));
-            }
+        if let Some(unused) = req.unused_for
+            && let Some(u) = last_use.unused(&k, unused, now)
+        {
+            push("unused", u.describe(), Some(u.since));
         }
     }
     Ok(())
 }
 
-/// The last time each key was handed out (get, run, export), from the access journal.
-fn last_access(ctx: &Context, db: &EnvDb) -> Result<HashMap<String, i64>> {
-    let mut last = HashMap::new();
-    for e in access_events(ctx, db)? {
-        if e.action.releases_value()
-            && let Some(k) = e.key
-        {
-            let t = last.entry(k).or_insert(e.time);
-            *t = (*t).max(e.time);
+// ---------------------------------------------------------------- unused keys
+
+/// The last time each key was handed out (get, run, export), from the access journal:
+/// the one rule for "unused", shared by `check --unused-for` and `audit anomalies`.
+#[derive(Debug, Default)]
+pub struct LastReads(HashMap<String, i64>);
+
+/// A key not read for the period asked: since when, and whether it was ever read.
+#[derive(Debug, Clone, Copy)]
+pub struct Unused {
+    /// The last read, or the key's creation if it was never read.
+    pub since: i64,
+    pub ever_read: bool,
+}
+
+impl Unused {
+    /// `last read …` or `never read since …`.
+    pub fn describe(&self) -> String {
+        if self.ever_read {
+            format!("last read {}", fmt_time(self.since))
+        } else {
+            format!("never read since {}", fmt_time(self.since))
         }
     }
-    Ok(last)
+}
+
+impl LastReads {
+    pub fn of(events: &[Event]) -> LastReads {
+        let mut last: HashMap<String, i64> = HashMap::new();
+        for e in events {
+            if e.action.releases_value()
+                && let Some(k) = &e.key
+            {
+                match last.get_mut(k.as_str()) {
+                    Some(t) => *t = (*t).max(e.time),
+                    None => {
+                        last.insert(k.clone(), e.time);
+                    }
+                }
+            }
+        }
+        LastReads(last)
+    }
+
+    /// Whether `k` has not been read for `unused_for` at `now`. A key created (or
+    /// re-created) after its last read counts from its creation.
+    /// A revoked key is never reported (it is not meant to be read).
+    pub fn unused(&self, k: &KeyState, unused_for: Dur, now: i64) -> Option<Unused> {
+        if k.current.status(now) == Status::Revoked {
+            return None;
+        }
+        let read = self.0.get(k.meta.name.as_str()).copied();
+        let since = read.unwrap_or(k.meta.created).max(k.meta.created);
+        (since <= now - unused_for.millis()).then_some(Unused {
+            since,
+            ever_read: read.is_some(),
+        })
+    }
 }
 
 // ---------------------------------------------------------------- exposed versions

@@ -4,6 +4,7 @@
 //! reports, and `vault` only stores.
 
 pub mod access;
+pub mod anomalies;
 pub mod audit;
 pub mod check;
 pub mod complete;
@@ -11,6 +12,7 @@ pub mod context;
 pub mod create;
 pub mod export;
 pub mod files;
+pub mod follow;
 pub mod git;
 pub mod history;
 pub mod hooks;

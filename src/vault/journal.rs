@@ -223,14 +223,88 @@ impl Journal {
 
     /// Every access event, oldest first, unsealed and chain-checked.
     pub fn events(&self, key: &[u8; 32]) -> Result<Vec<Event>> {
+        let out = self
+            .events_after(key, 0, GENESIS, usize::MAX)?
+            .expect("the start of a chain is always there");
+        // DESIGN §8: the history this machine saw must still be there.
+        if let Some(pins) = &self.pins {
+            let (pinned, gap) = pins.journal_pin(&self.env)?;
+            let lost = gap.or(pinned.and_then(|(pseq, phash)| {
+                let kept = out
+                    .iter()
+                    .any(|e| e.seq == pseq && hex::encode(e.hash) == phash);
+                (!kept).then_some(pseq)
+            }));
+            if let Some(seen_seq) = lost {
+                return Err(Error::JournalGap {
+                    env: self.env.clone(),
+                    seen_seq,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Reading the journal from a position on (`audit follow`): O(events read), never the
+/// whole chain again.
+impl Journal {
+    /// The last event's sequence number and hash (the clear column): where a reader that
+    /// wants only new events starts.
+    pub fn head(&self) -> Result<Option<(i64, [u8; 32])>> {
         let wrap = |e: rusqlite::Error| journal_error(&self.path, e);
+        let last: Option<(i64, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(wrap)?;
+        last.map(|(seq, h)| {
+            h.try_into()
+                .map(|h| (seq, h))
+                .map_err(|_| audit::broken(&self.env, Chain::Access, seq, "malformed hash"))
+        })
+        .transpose()
+    }
+
+    /// Up to `limit` events after event `after` (0: from the start), unsealed and
+    /// chain-checked from `prev`, the hash of event `after`. `Ok(None)` when the journal
+    /// no longer holds event `after` with that hash (cut back, replaced or rewritten):
+    /// the caller cannot resume there.
+    pub fn events_after(
+        &self,
+        key: &[u8; 32],
+        after: i64,
+        prev: [u8; 32],
+        limit: usize,
+    ) -> Result<Option<Vec<Event>>> {
+        let wrap = |e: rusqlite::Error| journal_error(&self.path, e);
+        if after > 0 {
+            let at: Option<Vec<u8>> = self
+                .conn
+                .query_row("SELECT hash FROM journal WHERE seq = ?1", [after], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(wrap)?;
+            if at.as_deref() != Some(&prev[..]) {
+                return Ok(None);
+            }
+        }
         let mut stmt = self
             .conn
-            .prepare("SELECT seq, nonce, sealed, hash FROM journal ORDER BY seq")
+            .prepare_cached(
+                "SELECT seq, nonce, sealed, hash FROM journal WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )
             .map_err(wrap)?;
-        let mut rows = stmt.query([]).map_err(wrap)?;
-        let mut prev = GENESIS;
-        let mut expect = 1;
+        let mut rows = stmt
+            .query(params![after, i64::try_from(limit).unwrap_or(-1)])
+            .map_err(wrap)?;
+        let mut prev = prev;
+        let mut expect = after + 1;
         let mut out = Vec::new();
         let broken = |seq, d: &str| audit::broken(&self.env, Chain::Access, seq, d);
         while let Some(r) = rows.next().map_err(wrap)? {
@@ -254,30 +328,15 @@ impl Journal {
             }
             let canon: Canonical = serde_json::from_slice(&plain)
                 .map_err(|_| broken(seq, "its content is malformed"))?;
-            let event = canon
-                .into_event(Chain::Access, seq, prev, hash)
-                .ok_or_else(|| broken(seq, "unknown action"))?;
-            out.push(event);
+            out.push(
+                canon
+                    .into_event(Chain::Access, seq, prev, hash)
+                    .ok_or_else(|| broken(seq, "unknown action"))?,
+            );
             prev = hash;
             expect += 1;
         }
-        // DESIGN §8: the history this machine saw must still be there.
-        if let Some(pins) = &self.pins {
-            let (pinned, gap) = pins.journal_pin(&self.env)?;
-            let lost = gap.or(pinned.and_then(|(pseq, phash)| {
-                let kept = out
-                    .iter()
-                    .any(|e| e.seq == pseq && hex::encode(e.hash) == phash);
-                (!kept).then_some(pseq)
-            }));
-            if let Some(seen_seq) = lost {
-                return Err(Error::JournalGap {
-                    env: self.env.clone(),
-                    seen_seq,
-                });
-            }
-        }
-        Ok(out)
+        Ok(Some(out))
     }
 }
 

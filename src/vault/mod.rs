@@ -9,6 +9,7 @@ pub mod access;
 pub mod approvals;
 pub mod create;
 pub mod events;
+pub mod follow;
 pub mod git;
 pub mod history;
 pub mod hooks;

@@ -1,0 +1,371 @@
+//! `audit follow` (DESIGN §12): every event from other processes arrives once, in chain
+//! order per environment, with the fields and hashes of `audit export`; a restart with
+//! `--cursor` loses and repeats nothing (across journal WAL truncation, new
+//! environments and an environment file replaced as `git pull` does); it ends promptly
+//! on SIGINT, SIGTERM and a closed stdout. No sleeping against the clock: every wait
+//! polls the output with a bound (`wait_for`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+
+use predicates::prelude::*;
+use predicates::str::contains;
+use serde_json::Value;
+
+use crate::support::{Sandbox, process_gone, wait_for};
+
+/// A guard against a follower that should have ended and did not: never reached when
+/// the feature works (the commands end at once), so not a timing assertion.
+const BOUND: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A running `audit follow` whose stdout lines are collected by a thread.
+struct Follower {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Follower {
+    fn start(kw: &Sandbox, args: &[&str]) -> Follower {
+        let mut a = vec!["audit", "follow"];
+        a.extend_from_slice(args);
+        let mut child = kw
+            .std_cmd(&a)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for l in BufReader::new(out).lines() {
+                match l {
+                    Ok(l) => sink.lock().unwrap().push(l),
+                    Err(_) => break,
+                }
+            }
+        });
+        Follower { child, lines }
+    }
+
+    /// Started with `--cursor FILE`: ready (signal handlers in place, first look done)
+    /// once the cursor file exists.
+    fn start_with_cursor(kw: &Sandbox, cursor: &Path, args: &[&str]) -> Follower {
+        let mut a = vec!["--cursor", cursor.to_str().unwrap()];
+        a.extend_from_slice(args);
+        let mut f = Follower::start(kw, &a);
+        wait_for("the cursor file", || {
+            cursor.exists() || f.child.try_wait().unwrap().is_some()
+        });
+        assert!(f.child.try_wait().unwrap().is_none(), "follow ended early");
+        f
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+
+    fn wait_for_lines(&self, n: usize) {
+        wait_for(&format!("{n} lines from follow"), || {
+            self.lines.lock().unwrap().len() >= n
+        });
+    }
+
+    fn signal(&mut self, sig: i32) -> std::process::ExitStatus {
+        // SAFETY (test): signals a child this test started and has not reaped.
+        unsafe {
+            libc::kill(self.child.id() as i32, sig);
+        }
+        self.wait()
+    }
+
+    fn wait(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id() as i32;
+        wait_for("follow to exit", || process_gone(pid));
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every event of the vault, as `audit export --format jsonl --all-envs` prints them.
+fn exported(kw: &Sandbox) -> Vec<String> {
+    kw.stdout(["audit", "export", "--format", "jsonl", "--all-envs"])
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The same lines as `expected`, each once, and in chain order per environment.
+fn assert_exactly_once_in_order(got: &[String], expected: &[String]) {
+    let set: BTreeSet<&String> = got.iter().collect();
+    assert_eq!(set.len(), got.len(), "a line was delivered twice");
+    let want: BTreeSet<&String> = expected.iter().collect();
+    assert_eq!(set, want, "delivered and exported events differ");
+    let mut next: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for l in got {
+        let v: Value = serde_json::from_str(l).unwrap();
+        let chain = (
+            v["env"].as_str().unwrap().to_owned(),
+            v["chain"].as_str().unwrap().to_owned(),
+        );
+        let seq = v["seq"].as_i64().unwrap();
+        let expect = next.entry(chain.clone()).or_insert(1);
+        assert_eq!(seq, *expect, "out of chain order in {chain:?}");
+        *expect += 1;
+    }
+}
+
+/// `n` processes at once, each running `script` (with `$W` its number).
+fn concurrently(kw: &Sandbox, n: usize, script: &str) {
+    let children: Vec<Child> = (0..n)
+        .map(|w| {
+            kw.shell(script)
+                .env("W", w.to_string())
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success(), "a writer failed");
+    }
+}
+
+#[test]
+fn events_from_concurrent_processes_arrive_once_in_chain_order() {
+    let kw = Sandbox::with_vault();
+    let a = kw.generate("A");
+    kw.cmd(["-e", "prod", "generate", "P"]).assert().success();
+    let cursor = kw.path("follow.cursor");
+    let mut f = Follower::start_with_cursor(&kw, &cursor, &["--all-envs"]);
+    // Readers and writers in other processes, at once: gets (each truncates the
+    // journal's WAL), verifies, and lifecycle changes.
+    concurrently(
+        &kw,
+        4,
+        r#"for i in 1 2 3 4 5; do
+            "$KW" get A >/dev/null || exit 1
+            echo nope | "$KW" -e prod verify 2>/dev/null; [ $? = 3 ] || exit 1
+        done
+        "$KW" -e test generate "T$W" >/dev/null || exit 1
+        "$KW" -e prod get P >/dev/null || exit 1"#,
+    );
+    let expected = exported(&kw);
+    f.wait_for_lines(expected.len());
+    assert_exactly_once_in_order(&f.lines(), &expected);
+    // `follow` output is `audit export` output: same fields, same hashes.
+    let v: Value = serde_json::from_str(&f.lines()[0]).unwrap();
+    assert_eq!(v["prev_hash"].as_str().unwrap().len(), 64);
+    let st = f.signal(libc::SIGTERM);
+    assert_eq!(st.code(), Some(0), "{st:?}");
+    // Never a value: not in the feed, not in the cursor.
+    assert!(f.lines().iter().all(|l| !l.contains(&a)));
+    kw.assert_nowhere_in_files(&a);
+}
+
+#[test]
+fn a_restart_with_the_cursor_loses_and_repeats_nothing() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    let cursor = kw.path("follow.cursor");
+    let mut first = Follower::start_with_cursor(&kw, &cursor, &["--all-envs"]);
+    for _ in 0..3 {
+        kw.stdout(["get", "A"]);
+    }
+    let so_far = exported(&kw);
+    first.wait_for_lines(so_far.len());
+    assert_eq!(first.signal(libc::SIGINT).code(), Some(0));
+    let mode = fs::metadata(&cursor).unwrap();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777,
+        0o600
+    );
+
+    // While it is down: reads (the WAL truncated each time), a new environment, and
+    // `dev` replaced the way `git pull` does it, by a state made on another machine.
+    for _ in 0..5 {
+        kw.stdout(["get", "A"]);
+    }
+    kw.cmd(["env", "add", "staging"]).assert().success();
+    kw.cmd(["-e", "staging", "generate", "S"])
+        .assert()
+        .success();
+    kw.stdout(["-e", "staging", "get", "S"]);
+    pull_a_change_made_elsewhere(&kw, "dev");
+
+    let mut second = Follower::start_with_cursor(&kw, &cursor, &["--all-envs"]);
+    // And more while it runs.
+    kw.stdout(["-e", "staging", "get", "S"]);
+    pull_a_change_made_elsewhere(&kw, "dev");
+    let all = exported(&kw);
+    let before = first.lines();
+    second.wait_for_lines(all.len() - before.len());
+    let mut got = before;
+    got.extend(second.lines());
+    assert_exactly_once_in_order(&got, &all);
+    assert!(got.iter().any(|l| l.contains(r#""env":"staging""#)));
+    assert!(got.iter().any(|l| l.contains(r#""key":"ELSEWHERE2""#)));
+    assert_eq!(second.signal(libc::SIGTERM).code(), Some(0));
+
+    // A third run has nothing to repeat.
+    let third = Follower::start_with_cursor(&kw, &cursor, &["--all-envs"]);
+    kw.stdout(["get", "A"]);
+    third.wait_for_lines(1);
+    let lines = third.lines();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains(r#""action":"get""#));
+}
+
+/// Make a lifecycle change to `env` in a copy of the vault with its own state (another
+/// clone, another machine), then put the new file in place as git does on a pull:
+/// remove it and write the new one.
+fn pull_a_change_made_elsewhere(kw: &Sandbox, env: &str) {
+    let other = kw.path("other-clone");
+    let _ = fs::remove_dir_all(&other);
+    copy_dir(&kw.vault(), &other);
+    let n = fs::read_dir(kw.path("."))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("state-")
+        })
+        .count();
+    let name = format!("ELSEWHERE{}", n + 1);
+    kw.cmd(["-e", env, "generate", &name])
+        .env("KEYWARD_VAULT", &other)
+        .env("XDG_STATE_HOME", kw.path(&format!("state-{n}")))
+        .assert()
+        .success();
+    let new = fs::read(other.join("envs").join(format!("{env}.db.age"))).unwrap();
+    let target = kw.env_file(env);
+    fs::remove_file(&target).unwrap();
+    fs::write(&target, new).unwrap();
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest: PathBuf = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn without_a_cursor_it_starts_at_now_and_polling_works_too() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    kw.stdout(["get", "A"]);
+    let f = Follower::start(&kw, &["--poll", "1s"]);
+    // No readiness signal without a cursor: keep reading until one arrives.
+    wait_for("a get delivered by polling", || {
+        kw.stdout(["get", "A"]);
+        !f.lines().is_empty()
+    });
+    let lines = f.lines();
+    for l in &lines {
+        let v: Value = serde_json::from_str(l).unwrap();
+        assert_eq!(v["action"], "get");
+        // The get before follow started is not delivered.
+        assert!(v["seq"].as_i64().unwrap() >= 2, "{l}");
+    }
+}
+
+#[test]
+fn it_exits_promptly_on_sigint_sigterm_and_a_closed_stdout() {
+    let kw = Sandbox::with_vault();
+    for (i, sig) in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP]
+        .into_iter()
+        .enumerate()
+    {
+        let cursor = kw.path(&format!("c{i}"));
+        let mut f = Follower::start_with_cursor(&kw, &cursor, &[]);
+        assert_eq!(f.signal(sig).code(), Some(0), "signal {sig}");
+    }
+    // The reader of its stdout goes away while it is idle.
+    let cursor = kw.path("c-pipe");
+    let mut child = kw
+        .std_cmd(["audit", "follow", "--cursor", cursor.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the cursor file", || cursor.exists());
+    drop(child.stdout.take());
+    let pid = child.id() as i32;
+    wait_for("follow to notice its stdout closed", || process_gone(pid));
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn bad_cursors_are_refused_and_left_alone() {
+    let kw = Sandbox::with_vault();
+    let cursor = kw.path("c");
+    fs::write(&cursor, "{not json").unwrap();
+    kw.cmd(["audit", "follow", "--cursor", "c"])
+        .timeout(BOUND)
+        .assert()
+        .code(6)
+        .stderr(contains("cursor `c` is corrupt"));
+    assert_eq!(fs::read_to_string(&cursor).unwrap(), "{not json");
+
+    // A position the chain does not hold (the journal cut back, or another vault's).
+    let mut f = Follower::start_with_cursor(&kw, &cursor.with_extension("ok"), &[]);
+    f.signal(libc::SIGTERM);
+    let good = fs::read_to_string(cursor.with_extension("ok")).unwrap();
+    let mut v: Value = serde_json::from_str(&good).unwrap();
+    v["envs"]["dev"]["access"] = serde_json::json!({"seq": 7, "hash": "ab".repeat(32)});
+    fs::write(&cursor, v.to_string()).unwrap();
+    kw.generate("A");
+    kw.stdout(["get", "A"]);
+    kw.cmd(["audit", "follow", "--cursor", "c"])
+        .timeout(BOUND)
+        .assert()
+        .code(6)
+        .stdout(contains(r#""chain":"access""#).not())
+        .stderr(contains(
+            "cannot resume at event 7 of the access chain of `dev`",
+        ));
+
+    // Another vault's cursor.
+    v["vault"] = "/somewhere/else".into();
+    fs::write(&cursor, v.to_string()).unwrap();
+    kw.cmd(["audit", "follow", "--cursor", "c"])
+        .timeout(BOUND)
+        .assert()
+        .code(2)
+        .stderr(contains("not `"));
+
+    // A symbolic link.
+    std::os::unix::fs::symlink(kw.path("elsewhere"), kw.path("link")).unwrap();
+    kw.cmd(["audit", "follow", "--cursor", "link"])
+        .timeout(BOUND)
+        .assert()
+        .code(1)
+        .stderr(contains("symbolic link"));
+    assert!(!kw.path("elsewhere").exists());
+
+    kw.cmd(["audit", "follow", "--poll", "0s"]).assert().code(2);
+    kw.cmd(["audit", "follow", "--format", "csv"])
+        .assert()
+        .code(2);
+    kw.cmd(["-e", "nope", "audit", "follow"]).assert().code(3);
+}

@@ -222,10 +222,14 @@ pub enum Action {
     Trust = 15,
     Rename = 16,
     Delete = 17,
+    /// `verifier export` created the environment's verifier key (lifecycle).
+    VerifierKey = 18,
+    /// `verifier export` wrote a verifier set derived from the values (access).
+    VerifierExport = 19,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 20] = [
         Action::Init,
         Action::EnvAdd,
         Action::Generate,
@@ -244,6 +248,8 @@ impl Action {
         Action::Trust,
         Action::Rename,
         Action::Delete,
+        Action::VerifierKey,
+        Action::VerifierExport,
     ];
 
     /// The name in audit output, filters and the canonical (hashed) form.
@@ -267,6 +273,8 @@ impl Action {
             Action::Trust => "trust",
             Action::Rename => "rename",
             Action::Delete => "delete",
+            Action::VerifierKey => "verifier-key",
+            Action::VerifierExport => "verifier-export",
         }
     }
 
@@ -288,7 +296,7 @@ impl Action {
     pub fn is_access(self) -> bool {
         matches!(
             self,
-            Action::Get | Action::Run | Action::Export | Action::Verify
+            Action::Get | Action::Run | Action::Export | Action::Verify | Action::VerifierExport
         )
     }
 

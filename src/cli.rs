@@ -93,4 +93,5 @@ pub enum Command {
     Git(cmd::git::GitArgs),
     Scan(cmd::scan::ScanArgs),
     Completions(cmd::completions::CompletionsArgs),
+    Verifier(cmd::verifier::VerifierArgs),
 }

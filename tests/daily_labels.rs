@@ -233,7 +233,10 @@ fn a_format_1_vault_reads_as_before_and_is_migrated_by_its_next_write() {
     kw.cmd(["access", "grant", &r, "--name", "Ana"])
         .assert()
         .success();
-    assert_eq!(format_version(&kw, "dev"), 2);
+    assert_eq!(
+        format_version(&kw, "dev"),
+        keyward::vault::schema::FORMAT_VERSION
+    );
     assert_eq!(
         format_version(&kw, "prod"),
         1,

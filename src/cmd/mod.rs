@@ -26,6 +26,7 @@ pub mod set;
 pub mod show;
 pub mod trust;
 pub mod unlock;
+pub mod verifier;
 pub mod verify;
 
 use clap::Args;
@@ -134,6 +135,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Completions(a) => completions::run(a, &ctx),
         Command::Trust(a) => trust::run(a, &ctx),
         Command::Git(a) => git::run(a, &ctx),
+        Command::Verifier(a) => verifier::run(a, &ctx),
     };
     // Every command: a missing key or environment says where the name does exist.
     done.map_err(|e| ctx.explain_not_found(e))

@@ -265,7 +265,7 @@ impl Context {
         }
     }
 
-    fn journal_with_reason(
+    pub(crate) fn journal_with_reason(
         &self,
         db: &EnvDb,
         access: Action,

@@ -18,6 +18,7 @@ pub mod pins;
 pub mod schema;
 mod seal;
 pub mod store;
+pub mod verifier;
 
 pub use journal::Journaled;
 pub use keys::{KeyMeta, KeyState, Kind, NewKey, Status, VersionInfo, Withheld};

@@ -6,13 +6,25 @@
 /// The format this build writes and reads; a newer one is refused with a clear error.
 /// Format 2 adds `recipients.label` and `events.subject`; a format-1 image is read
 /// as it is (those columns read as NULL) and migrated on its next write (`MIGRATE_2`).
-pub const FORMAT_VERSION: i64 = 2;
+/// Format 3 adds the `verifier_key` table (DESIGN §13); a format-2 image reads as having
+/// no verifier key and gains the table on its next write (`MIGRATE_3`).
+pub const FORMAT_VERSION: i64 = 3;
 
 /// Format 1 → 2, run inside the writer's transaction before its first change.
 pub const MIGRATE_2: &str = "
 ALTER TABLE recipients ADD COLUMN label TEXT;
 ALTER TABLE events ADD COLUMN subject TEXT;
 UPDATE meta SET v = 2 WHERE k = 'format_version';
+";
+
+/// Format 2 → 3: the table holding the environment's Ed25519 verifier key.
+pub const MIGRATE_3: &str = "
+CREATE TABLE verifier_key(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seed BLOB NOT NULL,
+  created INTEGER NOT NULL
+) STRICT;
+UPDATE meta SET v = 3 WHERE k = 'format_version';
 ";
 
 /// Version status as stored. `expired` is derived from the clock, and `retiring`
@@ -97,5 +109,13 @@ CREATE TABLE events(
   reason TEXT,
   hash BLOB NOT NULL,
   subject TEXT                    -- format 2: the recipient an access change is about
+) STRICT;
+
+-- Format 3: the Ed25519 key that signs verifier sets (DESIGN §13); one row at most,
+-- created by the first `verifier export`. `seed` is the 32-byte secret key.
+CREATE TABLE verifier_key(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seed BLOB NOT NULL,
+  created INTEGER NOT NULL
 ) STRICT;
 ";

@@ -483,7 +483,7 @@ impl EnvDb {
         }
     }
 
-    /// Bring a format-1 image to the current format (inside `batch`'s transaction).
+    /// Bring an older image to the current format (inside `batch`'s transaction).
     fn migrate(&self) -> Result<()> {
         if self.format.get() < 2 {
             self.located(
@@ -493,6 +493,14 @@ impl EnvDb {
             )?;
             self.format.set(2);
         }
+        if self.format.get() < 3 {
+            self.located(
+                self.conn
+                    .execute_batch(schema::MIGRATE_3)
+                    .map_err(Into::into),
+            )?;
+            self.format.set(3);
+        }
         Ok(())
     }
 
@@ -500,6 +508,11 @@ impl EnvDb {
     /// a format-1 image read without a write has not.
     pub(in crate::vault) fn has_labels(&self) -> bool {
         self.format.get() >= 2
+    }
+
+    /// Whether the image has format 3's `verifier_key` table.
+    pub(in crate::vault) fn has_verifier_table(&self) -> bool {
+        self.format.get() >= 3
     }
 
     /// Encrypt the database to the environment's recipients and replace the file

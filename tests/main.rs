@@ -31,3 +31,4 @@ mod robustness;
 mod run_cmd;
 mod scan;
 mod team_git;
+mod verifier;

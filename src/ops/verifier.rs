@@ -89,6 +89,12 @@ pub fn export(ctx: &Context, req: Export) -> Result<Exported> {
         )));
     }
     let now = ctx.now();
+    // A refused export (imported keys without an HMAC key) makes no key either.
+    let peek = ctx.open_env()?;
+    if peek.verifier_seed()?.is_none() {
+        entries(&peek, now, req.hmac_key.as_ref())?;
+    }
+    drop(peek);
     let (db, seed) = verifier_key(ctx)?;
     let key = SecretKey::from_seed(&seed);
     let entries = entries(&db, now, req.hmac_key.as_ref())?;
@@ -230,9 +236,10 @@ fn entries(db: &EnvDb, now: i64, hmac: Option<&HmacKey>) -> Result<Vec<Entry>> {
     }
     if !imported.is_empty() {
         imported.sort();
+        let named: Vec<String> = imported.iter().map(|n| format!("`{n}`")).collect();
         return Err(Error::VerifierNeedsHmac {
             env: db.env.clone(),
-            names: first_few(&imported),
+            names: first_few(&named),
         });
     }
     Ok(out)

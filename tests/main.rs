@@ -32,3 +32,4 @@ mod run_cmd;
 mod scan;
 mod team_git;
 mod verifier;
+mod verifier_servers;

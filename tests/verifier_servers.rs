@@ -14,9 +14,15 @@ use crate::support::{HOUR, MINUTE, SECOND, Sandbox, T0, wait_for};
 
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 
-fn sha256_hex(b: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(b))
+/// The HMAC key the Redis test's sets are keyed with (its environment holds imported
+/// fillers), and the hash a service computes with it.
+const REDIS_HMAC: &str = "redis-test-hmac-key-0123456789abcdef0123";
+
+fn redis_hash(b: &[u8]) -> String {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(REDIS_HMAC.as_bytes()).unwrap();
+    mac.update(b);
+    hex::encode(mac.finalize().into_bytes())
 }
 
 // ------------------------------------------------------------------ PostgreSQL
@@ -492,7 +498,7 @@ impl Resp {
     fn lookup(&mut self, env: &str, value: &str) -> Option<serde_json::Value> {
         let script = "local ns = redis.call('GET', KEYS[1] .. ':current') if not ns then return nil end return redis.call('GET', KEYS[1] .. ':' .. ns .. ':' .. ARGV[1])";
         let base = format!("keyward:verifier:{env}");
-        match self.call(&["EVAL", script, "1", &base, &sha256_hex(value.as_bytes())]) {
+        match self.call(&["EVAL", script, "1", &base, &redis_hash(value.as_bytes())]) {
             Reply::Nil => None,
             Reply::Bulk(json) => Some(serde_json::from_str(&json).unwrap()),
             other => panic!("lookup: {other:?}"),
@@ -509,7 +515,7 @@ impl Resp {
             "PEXPIRETIME",
             &format!(
                 "keyward:verifier:{env}:{ns}:{}",
-                sha256_hex(value.as_bytes())
+                redis_hash(value.as_bytes())
             ),
         ])
     }
@@ -529,6 +535,16 @@ fn redis_answers_by_hash_expires_entries_at_not_after_and_switches_sets_atomical
     let start = real_now_ms();
     let mut kw = Sandbox::with_vault_at(start - 2 * HOUR);
     let [a, b1, b2, c, d] = fleet(&mut kw);
+    // Padding, so that writing a set takes long enough for a reader to catch a switch
+    // made too early; imported, so the set is keyed with HMAC.
+    let filler: String = (0..2000)
+        .map(|i| format!("FILLER_{i:04}={}\n", filler_value(i)))
+        .collect();
+    std::fs::write(kw.path("filler.env"), filler).unwrap();
+    kw.cmd(["import", "filler.env", "--format", "dotenv"])
+        .assert()
+        .success();
+    std::fs::write(kw.path("hmac.key"), REDIS_HMAC).unwrap();
     let now = real_now_ms();
     kw.at(now);
     // E ends a few seconds from now: its entry must go then, by itself.
@@ -537,9 +553,18 @@ fn redis_answers_by_hash_expires_entries_at_not_after_and_switches_sets_atomical
         .trim()
         .to_owned();
     let e_end = now + 5 * SECOND;
-    kw.cmd(["verifier", "export", "--format", "redis", "-o", "v1.redis"])
-        .assert()
-        .success();
+    kw.cmd([
+        "verifier",
+        "export",
+        "--hmac-key-file",
+        "hmac.key",
+        "--format",
+        "redis",
+        "-o",
+        "v1.redis",
+    ])
+    .assert()
+    .success();
     let out = redis.pipe(&kw.path("v1.redis"));
     assert!(
         out.status.success(),
@@ -596,9 +621,18 @@ fn redis_answers_by_hash_expires_entries_at_not_after_and_switches_sets_atomical
             .trim()
             .to_owned();
         let file = format!("round{round}.redis");
-        kw.cmd(["verifier", "export", "--format", "redis", "-o", &file])
-            .assert()
-            .success();
+        kw.cmd([
+            "verifier",
+            "export",
+            "--hmac-key-file",
+            "hmac.key",
+            "--format",
+            "redis",
+            "-o",
+            &file,
+        ])
+        .assert()
+        .success();
         let out = redis.pipe(&kw.path(&file));
         assert!(String::from_utf8_lossy(&out.stdout).contains("errors: 0"));
     }

@@ -560,6 +560,8 @@ mod tests {
             (15, "trust"),
             (16, "rename"),
             (17, "delete"),
+            (18, "verifier-key"),
+            (19, "verifier-export"),
         ];
         assert_eq!(pinned.len(), Action::ALL.len());
         for (code, name) in pinned {
@@ -567,7 +569,7 @@ mod tests {
             assert_eq!(a.as_str(), name);
             assert_eq!(name.parse::<Action>().unwrap().code(), code);
         }
-        assert!(Action::from_code(18).is_none());
+        assert!(Action::from_code(20).is_none());
         assert!(Action::from_code(-1).is_none());
     }
 

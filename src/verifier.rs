@@ -159,11 +159,17 @@ pub fn entry_hash(value: &[u8], key: Option<&HmacKey>) -> [u8; 32] {
 /// The public half of an environment's verifier key, as `verifier pubkey` prints it
 /// and `verifier check --pubkey` takes it: `ed25519:` and 64 hex digits.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct PublicKey(VerifyingKey);
+pub struct PublicKey([u8; 32]);
+
+impl PublicKey {
+    fn verifying(&self) -> VerifyingKey {
+        VerifyingKey::from_bytes(&self.0).expect("checked when parsed")
+    }
+}
 
 impl fmt::Display for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ed25519:{}", hex::encode(self.0.as_bytes()))
+        write!(f, "ed25519:{}", hex::encode(self.0))
     }
 }
 
@@ -186,7 +192,7 @@ impl std::str::FromStr for PublicKey {
             .and_then(|b| b.try_into().ok())
             .ok_or_else(bad)?;
         VerifyingKey::from_bytes(&bytes)
-            .map(PublicKey)
+            .map(|_| PublicKey(bytes))
             .map_err(|_| bad())
     }
 }
@@ -200,7 +206,7 @@ impl SecretKey {
     }
 
     pub(crate) fn public(&self) -> PublicKey {
-        PublicKey(self.0.verifying_key())
+        PublicKey(self.0.verifying_key().to_bytes())
     }
 
     fn sign(&self, digest: &[u8; 32]) -> Signature {
@@ -804,7 +810,7 @@ impl VerifierSet {
         }
         let message = signed_message(&digest(&info, &entries));
         info.pubkey
-            .0
+            .verifying()
             .verify(&message, &signature)
             .map_err(|_| invalid("its signature does not match its contents".into()))?;
         if let Some(min) = pinned.min_serial
@@ -838,10 +844,7 @@ impl VerifierSet {
         Ok(VerifierSet {
             info,
             by_hash,
-            hmac_key: match pinned.hmac_key.as_ref() {
-                Some(k) => Some(HmacKey(k.0.clone())),
-                None => None,
-            },
+            hmac_key: pinned.hmac_key.as_ref().map(|k| HmacKey(k.0.clone())),
             authenticated: pinned.pubkey.is_some(),
         })
     }

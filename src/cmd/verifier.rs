@@ -62,7 +62,7 @@ pub enum VerifierCommand {
     /// or expired when the set was made); 6 when the set is damaged, edited, signed by
     /// another key or older than --min-serial.
     #[command(
-        after_help = "Examples:\n  printf %s \"$PRESENTED\" | keyward verifier check --set prod.kwset --pubkey ed25519:… --json"
+        after_help = "Examples:\n  keyward verifier check --set prod.kwset --pubkey ed25519:… --json < presented.txt\n  printf %s \"$PRESENTED\" | keyward verifier check --set prod.kwset --min-serial 40"
     )]
     Check {
         /// The set file (sqlite or jsonl)

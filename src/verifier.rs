@@ -791,14 +791,8 @@ impl VerifierSet {
         for e in &entries {
             e.check(&info.env).map_err(invalid)?;
         }
-        let sorted = {
-            let mut s = entries.clone();
-            sort_entries(&mut s);
-            s == entries
-        };
-        if !sorted {
-            sort_entries(&mut entries);
-        }
+        // The signature covers the canonical order, whatever order the file lists.
+        sort_entries(&mut entries);
         if let Some(want) = &pinned.pubkey
             && *want != info.pubkey
         {

@@ -25,7 +25,7 @@
 //!     .duration_since(std::time::UNIX_EPOCH)
 //!     .map(|d| d.as_millis() as i64)
 //!     .unwrap_or(0);
-//! match set.lookup(b"kw_prod_presented-by-a-client", now_ms) {
+//! match set.lookup(b"kw_prod_presented-by-a-client", now_ms)? {
 //!     Answer::Valid(found) => println!("ok: {} v{} {:?}", found.name, found.version, found.scopes),
 //!     other => println!("refused: {}", other.reason()),
 //! }
@@ -369,16 +369,32 @@ impl SetInfo {
     }
 }
 
-/// The SHA-256 of the canonical form: the header, then the entries in order (by hash,
-/// name, version).
-fn digest(info: &SetInfo, entries: &[Entry]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(info.canonical_header().as_bytes());
+/// Entries are signed in 256 buckets, by the first byte of their hash: the signature
+/// covers the header and each bucket's digest (the SHA-256 of its entries' canonical
+/// lines, in canonical order). A lookup then checks only the bucket its hash falls in —
+/// all of it, so a removed, added or edited entry there shows — and a one-shot check
+/// reads 1/256 of a set instead of all of it.
+pub const BUCKETS: usize = 256;
+
+/// The digest of every bucket of `entries` (in canonical order).
+fn bucket_digests(entries: &[Entry]) -> Vec<[u8; 32]> {
+    let mut hashers: Vec<Sha256> = (0..BUCKETS).map(|_| Sha256::new()).collect();
     let mut line = Vec::with_capacity(256);
     for e in entries {
         line.clear();
         e.canonical(&mut line);
-        h.update(&line);
+        hashers[usize::from(e.hash[0])].update(&line);
+    }
+    hashers.into_iter().map(|h| h.finalize().into()).collect()
+}
+
+/// What the signature covers: the SHA-256 of the header's canonical form and the
+/// bucket digests.
+fn signed_digest(info: &SetInfo, buckets: &[[u8; 32]]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(info.canonical_header().as_bytes());
+    for b in buckets {
+        h.update(b);
     }
     h.finalize().into()
 }
@@ -392,16 +408,19 @@ pub(crate) fn sort_entries(entries: &mut [Entry]) {
 pub(crate) struct SignedSet {
     pub info: SetInfo,
     pub entries: Vec<Entry>,
+    buckets: Vec<[u8; 32]>,
     signature: Signature,
 }
 
 impl SignedSet {
     pub(crate) fn sign(info: SetInfo, mut entries: Vec<Entry>, key: &SecretKey) -> SignedSet {
         sort_entries(&mut entries);
-        let signature = key.sign(&digest(&info, &entries));
+        let buckets = bucket_digests(&entries);
+        let signature = key.sign(&signed_digest(&info, &buckets));
         SignedSet {
             info,
             entries,
+            buckets,
             signature,
         }
     }
@@ -425,6 +444,7 @@ impl SignedSet {
             put.execute(params!["entries", i.entries as i64])?;
             put.execute(params!["pubkey", i.pubkey.to_string()])?;
             put.execute(params!["signature", hex::encode(self.signature.to_bytes())])?;
+            put.execute(params!["buckets", self.buckets.concat()])?;
         }
         conn.execute_batch("BEGIN")?;
         {
@@ -733,6 +753,11 @@ pub struct Pinned {
 pub struct VerifierSet {
     info: SetInfo,
     store: Store,
+    /// The signed digest of each bucket, and whether it was checked against the
+    /// entries yet (a JSON-lines set: all at open; an SQLite one: on first use).
+    buckets: Vec<[u8; 32]>,
+    verified: Vec<std::cell::Cell<bool>>,
+    label: std::path::PathBuf,
     hmac_key: Option<HmacKey>,
     /// Whether the signature was checked against a pinned key.
     authenticated: bool,
@@ -788,14 +813,18 @@ enum Store {
     Memory(HashMap<[u8; 32], Vec<Entry>>),
 }
 
-/// What a reader hands back: the set's info, its signature, the loaded entries, how
-/// many there are, and the digest of their canonical form.
+enum Kind {
+    Sqlite,
+    Memory,
+}
+
+/// What a reader hands back: the set's info, its signature, the loaded entries and the
+/// bucket digests (stored in an SQLite set, computed from a JSON-lines one).
 struct Loaded {
     info: SetInfo,
     signature: Signature,
     store: Store,
-    count: usize,
-    digest: [u8; 32],
+    buckets: Vec<[u8; 32]>,
 }
 
 impl fmt::Debug for VerifierSet {
@@ -831,8 +860,7 @@ impl VerifierSet {
             info,
             signature,
             store,
-            count,
-            digest,
+            buckets,
         } = if bytes.starts_with(b"SQLite format 3\0") {
             read_sqlite(bytes).map_err(invalid)?
         } else if bytes.first() == Some(&b'{') {
@@ -848,12 +876,6 @@ impl VerifierSet {
                 info.format
             )));
         }
-        if info.entries != count {
-            return Err(invalid(format!(
-                "it says {} entries and holds {count}",
-                info.entries
-            )));
-        }
         if let Some(want) = &pinned.pubkey
             && *want != info.pubkey
         {
@@ -863,7 +885,7 @@ impl VerifierSet {
                 pinned: want.to_string(),
             });
         }
-        let message = signed_message(&digest);
+        let message = signed_message(&signed_digest(&info, &buckets));
         info.pubkey
             .verifying()
             .verify(&message, &signature)
@@ -892,11 +914,20 @@ impl VerifierSet {
                 }
             }
         }
+        let store_kind = match &store {
+            Store::Sqlite(_) => Kind::Sqlite,
+            Store::Memory(_) => Kind::Memory,
+        };
         Ok(VerifierSet {
             info,
             store,
             hmac_key: pinned.hmac_key.as_ref().map(|k| HmacKey(k.0.clone())),
             authenticated: pinned.pubkey.is_some(),
+            verified: (0..BUCKETS)
+                .map(|_| std::cell::Cell::new(matches!(store_kind, Kind::Memory)))
+                .collect(),
+            buckets,
+            label: label.to_owned(),
         })
     }
 
@@ -913,18 +944,21 @@ impl VerifierSet {
     /// Answer for `presented` at `now_ms` (unix ms), as `keyward verify` would: one
     /// trailing newline is ignored; a keyward token of another environment is refused
     /// by its name; then the hash is looked up and `not_after` compared with `now_ms`.
-    pub fn lookup(&self, presented: &[u8], now_ms: i64) -> Answer {
+    /// The bucket the hash falls in is checked against the signature first (once per
+    /// bucket): an error means the set was changed after it was signed.
+    pub fn lookup(&self, presented: &[u8], now_ms: i64) -> Result<Answer> {
         let trimmed = strip_newline(presented);
         if let Some(why) = crate::ops::verify::malformed_bytes(trimmed) {
-            return Answer::Malformed(why);
+            return Ok(Answer::Malformed(why));
         }
         if let Some(token) = crate::token::parse_token(trimmed)
             && token.env != self.info.env
         {
-            return Answer::OtherEnvironment(token.env.to_owned());
+            return Ok(Answer::OtherEnvironment(token.env.to_owned()));
         }
         for candidate in [presented, trimmed] {
             let hash = entry_hash(candidate, self.hmac_key.as_ref());
+            self.check_bucket(hash[0])?;
             let entries = self.entries_for(&hash);
             if !entries.is_empty() {
                 // The first entry still within its `not_after`; else the first one.
@@ -940,17 +974,61 @@ impl VerifierSet {
                     scopes: e.scopes.clone(),
                     not_after: e.not_after,
                 };
-                return if live.is_some() {
+                return Ok(if live.is_some() {
                     Answer::Valid(found)
                 } else {
                     Answer::Expired(found)
-                };
+                });
             }
             if candidate.len() == trimmed.len() {
                 break;
             }
         }
-        Answer::Unknown
+        Ok(Answer::Unknown)
+    }
+
+    /// Check every bucket (and the number of entries) now, rather than each on first
+    /// use: a service reloading a set can refuse a damaged one at once.
+    pub fn verify_all(&self) -> Result<()> {
+        for b in 0..BUCKETS {
+            self.check_bucket(b as u8)?;
+        }
+        if let Store::Sqlite(conn) = &self.store {
+            let n: i64 = conn
+                .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
+                .map_err(|e| self.invalid(format!("cannot read it as a set ({e})")))?;
+            if usize::try_from(n).ok() != Some(self.info.entries) {
+                return Err(self.invalid(format!(
+                    "it says {} entries and holds {n}",
+                    self.info.entries
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn invalid(&self, detail: String) -> Error {
+        Error::VerifierSetInvalid {
+            path: self.label.clone(),
+            detail,
+        }
+    }
+
+    /// Recompute bucket `b`'s digest from the entries and compare it with the signed one.
+    fn check_bucket(&self, b: u8) -> Result<()> {
+        let i = usize::from(b);
+        if self.verified[i].get() {
+            return Ok(());
+        }
+        let Store::Sqlite(conn) = &self.store else {
+            return Ok(());
+        };
+        let digest = sqlite_bucket_digest(conn, &self.info.env, b).map_err(|d| self.invalid(d))?;
+        if digest != self.buckets[i] {
+            return Err(self.invalid("its signature does not match its contents".into()));
+        }
+        self.verified[i].set(true);
+        Ok(())
     }
 
     /// The entries with this hash (usually none or one), by name and version.
@@ -1082,51 +1160,70 @@ fn read_sqlite(bytes: &[u8]) -> std::result::Result<Loaded, String> {
         pubkey: text("pubkey")?.parse()?,
     };
     let signature = parse_signature(&text("signature")?)?;
-    // One pass in index order — the canonical order: BLOB and TEXT compare bytewise in
-    // SQLite as in Rust — feeding the digest; nothing is kept but the connection.
-    let mut h = Sha256::new();
-    h.update(info.canonical_header().as_bytes());
-    let mut count = 0usize;
-    {
-        let mut stmt = conn
-            .prepare(
-                "SELECT hash, env, name, version, status, scopes, not_after FROM entries
-                 ORDER BY hash, name, version",
-            )
-            .map_err(fail)?;
-        let mut rows = stmt.query([]).map_err(fail)?;
-        let mut line = Vec::with_capacity(256);
-        while let Some(r) = rows.next().map_err(fail)? {
-            let hash: &[u8; 32] = r
-                .get_ref(0)
-                .and_then(|v| v.as_blob().map_err(Into::into))
-                .map_err(fail)?
-                .try_into()
-                .map_err(|_| "an entry's hash is not 32 bytes".to_owned())?;
-            let text = |i: usize| -> std::result::Result<&str, String> {
-                r.get_ref(i)
-                    .and_then(|v| v.as_str().map_err(Into::into))
-                    .map_err(fail)
-            };
-            let (env, name, status, scopes) = (text(1)?, text(2)?, text(4)?, text(5)?);
-            let version: u32 = r.get(3).map_err(fail)?;
-            let not_after: Option<i64> = r.get(6).map_err(fail)?;
-            check_fields(&info.env, env, name, version, status, scopes)?;
-            line.clear();
-            canonical_line(
-                &mut line, hash, env, name, version, status, scopes, not_after,
-            );
-            h.update(&line);
-            count += 1;
-        }
-    }
+    let buckets: Vec<[u8; 32]> = match get("buckets")? {
+        Some(Value::Blob(b)) if b.len() == 32 * BUCKETS => b
+            .chunks_exact(32)
+            .map(|c| c.try_into().expect("32-byte chunks"))
+            .collect(),
+        _ => return Err("`buckets` is missing".into()),
+    };
     Ok(Loaded {
         info,
         signature,
         store: Store::Sqlite(conn),
-        count,
-        digest: h.finalize().into(),
+        buckets,
     })
+}
+
+/// The digest of bucket `b` of an SQLite set: one pass over the index range of hashes
+/// starting with `b`, in canonical order (BLOB and TEXT compare bytewise in SQLite as
+/// in Rust), with every field checked, and nothing allocated per entry.
+fn sqlite_bucket_digest(
+    conn: &Connection,
+    set_env: &str,
+    b: u8,
+) -> std::result::Result<[u8; 32], String> {
+    let fail = |e: rusqlite::Error| format!("cannot read it as a set ({e})");
+    let low = [b; 1];
+    // Above every 32-byte hash starting with `b`: the next byte, or (for 0xff) a longer
+    // run of 0xff, since a shorter blob with the same prefix sorts first.
+    let high: Vec<u8> = if b == u8::MAX {
+        vec![u8::MAX; 33]
+    } else {
+        vec![b + 1]
+    };
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT hash, env, name, version, status, scopes, not_after FROM entries
+             WHERE hash >= ?1 AND hash < ?2 ORDER BY hash, name, version",
+        )
+        .map_err(fail)?;
+    let mut rows = stmt.query(params![&low[..], &high[..]]).map_err(fail)?;
+    let mut h = Sha256::new();
+    let mut line = Vec::with_capacity(256);
+    while let Some(r) = rows.next().map_err(fail)? {
+        let hash: &[u8; 32] = r
+            .get_ref(0)
+            .and_then(|v| v.as_blob().map_err(Into::into))
+            .map_err(fail)?
+            .try_into()
+            .map_err(|_| "an entry's hash is not 32 bytes".to_owned())?;
+        let text = |i: usize| -> std::result::Result<&str, String> {
+            r.get_ref(i)
+                .and_then(|v| v.as_str().map_err(Into::into))
+                .map_err(fail)
+        };
+        let (env, name, status, scopes) = (text(1)?, text(2)?, text(4)?, text(5)?);
+        let version: u32 = r.get(3).map_err(fail)?;
+        let not_after: Option<i64> = r.get(6).map_err(fail)?;
+        check_fields(set_env, env, name, version, status, scopes)?;
+        line.clear();
+        canonical_line(
+            &mut line, hash, env, name, version, status, scopes, not_after,
+        );
+        h.update(&line);
+    }
+    Ok(h.finalize().into())
 }
 
 fn read_jsonl(bytes: &[u8]) -> std::result::Result<Loaded, String> {
@@ -1177,11 +1274,17 @@ fn read_jsonl(bytes: &[u8]) -> std::result::Result<Loaded, String> {
             return Err("an entry has an invalid scope".into());
         }
     }
+    if info.entries != entries.len() {
+        return Err(format!(
+            "it says {} entries and holds {}",
+            info.entries,
+            entries.len()
+        ));
+    }
     // The signature covers the canonical order, whatever order the file lists.
     sort_entries(&mut entries);
-    let digest = digest(&info, &entries);
-    let count = entries.len();
-    let mut map: HashMap<[u8; 32], Vec<Entry>> = HashMap::with_capacity(count);
+    let buckets = bucket_digests(&entries);
+    let mut map: HashMap<[u8; 32], Vec<Entry>> = HashMap::with_capacity(entries.len());
     for e in entries {
         map.entry(e.hash).or_default().push(e);
     }
@@ -1189,8 +1292,7 @@ fn read_jsonl(bytes: &[u8]) -> std::result::Result<Loaded, String> {
         info,
         signature,
         store: Store::Memory(map),
-        count,
-        digest,
+        buckets,
     })
 }
 
@@ -1243,14 +1345,56 @@ mod tests {
             };
             let s = VerifierSet::from_bytes(&bytes, Path::new("x"), &pinned).unwrap();
             assert_eq!(s.info(), &set.info);
-            assert!(matches!(s.lookup(b"kw_dev_one\n", 1_500), Answer::Valid(f) if f.name == "A"));
             assert!(
-                matches!(s.lookup(b"kw_dev_two", 1_500), Answer::Valid(f) if f.status == "retiring")
+                matches!(s.lookup(b"kw_dev_one\n", 1_500).unwrap(), Answer::Valid(f) if f.name == "A")
             );
-            assert!(matches!(s.lookup(b"kw_dev_two", 2_000), Answer::Expired(_)));
-            assert_eq!(s.lookup(b"nope", 0), Answer::Unknown);
-            assert!(matches!(s.lookup(b"", 0), Answer::Malformed(_)));
+            assert!(
+                matches!(s.lookup(b"kw_dev_two", 1_500).unwrap(), Answer::Valid(f) if f.status == "retiring")
+            );
+            assert!(matches!(
+                s.lookup(b"kw_dev_two", 2_000).unwrap(),
+                Answer::Expired(_)
+            ));
+            assert_eq!(s.lookup(b"nope", 0).unwrap(), Answer::Unknown);
+            assert!(matches!(s.lookup(b"", 0).unwrap(), Answer::Malformed(_)));
         }
+    }
+
+    #[test]
+    fn an_edited_sqlite_bucket_is_caught_on_use_and_by_verify_all() {
+        let key = SecretKey::from_seed(&[7; 32]);
+        let set = sample(&key);
+        let bytes = set.to_sqlite().unwrap();
+        let pinned = Pinned {
+            pubkey: Some(key.public()),
+            ..Default::default()
+        };
+        let good = VerifierSet::from_bytes(&bytes, Path::new("x"), &pinned).unwrap();
+        good.verify_all().unwrap();
+        // The retiring B made active, in the image itself.
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.deserialize_read_exact(MAIN_DB, std::io::Cursor::new(&bytes), bytes.len(), false)
+            .unwrap();
+        conn.execute(
+            "UPDATE entries SET status = 'active', not_after = NULL WHERE name = 'B'",
+            [],
+        )
+        .unwrap();
+        let edited = conn.serialize(MAIN_DB).unwrap().to_vec();
+        let s = VerifierSet::from_bytes(&edited, Path::new("x"), &pinned).unwrap();
+        assert!(matches!(
+            s.lookup(b"kw_dev_two", 5_000),
+            Err(Error::VerifierSetInvalid { .. })
+        ));
+        assert!(matches!(
+            s.verify_all(),
+            Err(Error::VerifierSetInvalid { .. })
+        ));
+        // A bucket nobody touched is not read: A still answers.
+        assert!(matches!(
+            s.lookup(b"kw_dev_one", 0).unwrap(),
+            Answer::Valid(_)
+        ));
     }
 
     #[test]

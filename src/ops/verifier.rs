@@ -348,7 +348,7 @@ pub fn check(ctx: &Context, req: Check, presented: &[u8]) -> Result<Checked> {
         path: req.set.clone(),
         detail: "its environment name is not valid".into(),
     })?;
-    let answer = set.lookup(presented, ctx.now());
+    let answer = set.lookup(presented, ctx.now())?;
     let found = match &answer {
         Answer::Valid(f) | Answer::Expired(f) => Some(f.clone()),
         _ => None,

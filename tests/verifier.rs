@@ -274,18 +274,24 @@ fn a_tampered_set_is_exit_6_and_so_is_a_wrong_key() {
             [&fp[..]],
         )
         .unwrap();
-        conn.execute("UPDATE set_info SET v = v + 1 WHERE k = 'entries'", [])
-            .unwrap();
+        // The retiring B1 made active with no end.
+        conn.execute(
+            "UPDATE entries SET status = 'active', not_after = NULL WHERE name = 'B' AND version = 1",
+            [],
+        )
+        .unwrap();
     }
     for args in [vec!["--pubkey", pubkey.as_str()], vec![]] {
-        let out = check(kw, &set, &args, &f.c);
-        assert_eq!(
-            out.status.code(),
-            Some(6),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(String::from_utf8_lossy(&out.stderr).contains("signature does not match"));
+        for presented in [&f.c, &f.b1] {
+            let out = check(kw, &set, &args, presented);
+            assert_eq!(
+                out.status.code(),
+                Some(6),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(String::from_utf8_lossy(&out.stderr).contains("signature does not match"));
+        }
     }
     // A retiring version made active in the JSON lines.
     let jsonl = kw.path("dev.jsonl");

@@ -222,10 +222,12 @@ pub enum Action {
     Trust = 15,
     Rename = 16,
     Delete = 17,
+    // 18–21 are taken on main by the merge driver's actions (merge, merge-conflict,
+    // exposed, resolve): these follow them, so the branches join without renumbering.
     /// `verifier export` created the environment's verifier key (lifecycle).
-    VerifierKey = 18,
+    VerifierKey = 22,
     /// `verifier export` wrote a verifier set derived from the values (access).
-    VerifierExport = 19,
+    VerifierExport = 23,
 }
 
 impl Action {
@@ -560,8 +562,8 @@ mod tests {
             (15, "trust"),
             (16, "rename"),
             (17, "delete"),
-            (18, "verifier-key"),
-            (19, "verifier-export"),
+            (22, "verifier-key"),
+            (23, "verifier-export"),
         ];
         assert_eq!(pinned.len(), Action::ALL.len());
         for (code, name) in pinned {
@@ -569,7 +571,7 @@ mod tests {
             assert_eq!(a.as_str(), name);
             assert_eq!(name.parse::<Action>().unwrap().code(), code);
         }
-        assert!(Action::from_code(20).is_none());
+        assert!(Action::from_code(24).is_none());
         assert!(Action::from_code(-1).is_none());
     }
 

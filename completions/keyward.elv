@@ -58,6 +58,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand completions 'Print a shell completion script'
             cand render 'Fill a template''s {{ NAME }} placeholders with the environment''s keys'
             cand hook 'Set, clear, approve or list the rotation hooks of imported keys'
+            cand verifier 'Export hash-only verifier sets, so services check presented keys without the vault'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyward;init'= {
@@ -849,6 +850,80 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;hook;help;help'= {
         }
+        &'keyward;verifier'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand export 'Write the environment''s verifier set (sqlite, sql, redis or jsonl)'
+            cand pubkey 'Print the environment''s verifier public key, for services to pin'
+            cand check 'Check a presented key (stdin) against a set file alone: no identity, no vault'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyward;verifier;export'= {
+            cand --format 'Output format'
+            cand -o 'Write to FILE (replaced atomically) instead of stdout; `-` is stdout'
+            cand --out 'Write to FILE (replaced atomically) instead of stdout; `-` is stdout'
+            cand --hmac-key-file 'Hash with HMAC-SHA-256 under the key in FILE (at least 32 bytes); required when the set would hold imported keys, whose values may be guessable'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;verifier;pubkey'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'keyward;verifier;check'= {
+            cand --set 'The set file (sqlite or jsonl)'
+            cand --pubkey 'The public key the set must be signed by (`keyward verifier pubkey`)'
+            cand --min-serial 'Refuse a set with a lower serial (one older than a set already seen)'
+            cand --hmac-key-file 'The HMAC key an hmac-sha256 set was exported with'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;verifier;help'= {
+            cand export 'Write the environment''s verifier set (sqlite, sql, redis or jsonl)'
+            cand pubkey 'Print the environment''s verifier public key, for services to pin'
+            cand check 'Check a presented key (stdin) against a set file alone: no identity, no vault'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyward;verifier;help;export'= {
+        }
+        &'keyward;verifier;help;pubkey'= {
+        }
+        &'keyward;verifier;help;check'= {
+        }
+        &'keyward;verifier;help;help'= {
+        }
         &'keyward;help'= {
             cand init 'Create a vault with its environments, and a passphrase-protected identity'
             cand identity 'Create a plain identity (for CI) or show the recipient of the identity in use'
@@ -878,6 +953,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand completions 'Print a shell completion script'
             cand render 'Fill a template''s {{ NAME }} placeholders with the environment''s keys'
             cand hook 'Set, clear, approve or list the rotation hooks of imported keys'
+            cand verifier 'Export hash-only verifier sets, so services check presented keys without the vault'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyward;help;init'= {
@@ -992,6 +1068,17 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;help;hook;allow'= {
         }
         &'keyward;help;hook;list'= {
+        }
+        &'keyward;help;verifier'= {
+            cand export 'Write the environment''s verifier set (sqlite, sql, redis or jsonl)'
+            cand pubkey 'Print the environment''s verifier public key, for services to pin'
+            cand check 'Check a presented key (stdin) against a set file alone: no identity, no vault'
+        }
+        &'keyward;help;verifier;export'= {
+        }
+        &'keyward;help;verifier;pubkey'= {
+        }
+        &'keyward;help;verifier;check'= {
         }
         &'keyward;help;help'= {
         }

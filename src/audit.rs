@@ -239,10 +239,14 @@ pub enum Action {
     /// A key's rotation hook set, changed or cleared (lifecycle; the reason says which,
     /// with the hash of the new command).
     Hook = 23,
+    /// `verifier export` created the environment's verifier key (lifecycle).
+    VerifierKey = 24,
+    /// `verifier export` wrote a verifier set derived from the values (access).
+    VerifierExport = 25,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 26] = [
         Action::Init,
         Action::EnvAdd,
         Action::Generate,
@@ -267,6 +271,8 @@ impl Action {
         Action::Resolve,
         Action::Render,
         Action::Hook,
+        Action::VerifierKey,
+        Action::VerifierExport,
     ];
 
     /// The name in audit output, filters and the canonical (hashed) form.
@@ -296,6 +302,8 @@ impl Action {
             Action::Resolve => "resolve",
             Action::Render => "render",
             Action::Hook => "hook",
+            Action::VerifierKey => "verifier-key",
+            Action::VerifierExport => "verifier-export",
         }
     }
 
@@ -317,7 +325,12 @@ impl Action {
     pub fn is_access(self) -> bool {
         matches!(
             self,
-            Action::Get | Action::Run | Action::Export | Action::Verify | Action::Render
+            Action::Get
+                | Action::Run
+                | Action::Export
+                | Action::Verify
+                | Action::Render
+                | Action::VerifierExport
         )
     }
 
@@ -618,6 +631,8 @@ mod tests {
             (21, "resolve"),
             (22, "render"),
             (23, "hook"),
+            (24, "verifier-key"),
+            (25, "verifier-export"),
         ];
         assert_eq!(pinned.len(), Action::ALL.len());
         for (code, name) in pinned {
@@ -625,7 +640,7 @@ mod tests {
             assert_eq!(a.as_str(), name);
             assert_eq!(name.parse::<Action>().unwrap().code(), code);
         }
-        assert!(Action::from_code(24).is_none());
+        assert!(Action::from_code(26).is_none());
         assert!(Action::from_code(-1).is_none());
     }
 

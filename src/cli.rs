@@ -95,4 +95,5 @@ pub enum Command {
     Completions(cmd::completions::CompletionsArgs),
     Render(cmd::render::RenderArgs),
     Hook(cmd::hook::HookArgs),
+    Verifier(cmd::verifier::VerifierArgs),
 }

@@ -617,6 +617,49 @@ pub enum Error {
     },
     #[error("cursor `{}` is corrupt: {detail}; it is not reset silently\nhint: move it away to start over (events are then delivered again from the start)", path.display())]
     CursorCorrupt { path: PathBuf, detail: String },
+    /// DESIGN §13: a bare hash of an imported value may be guessed back.
+    #[error(
+        "`{env}` holds imported keys ({names}): their values may be guessable, so a set of bare SHA-256 hashes could give them away; nothing was exported\nhint: `keyward verifier export -e {env} --hmac-key-file FILE` (32 random bytes your services also hold: `head -c 32 /dev/urandom > FILE`)"
+    )]
+    VerifierNeedsHmac { env: EnvName, names: String },
+    /// A verifier set that is damaged, edited or not a set at all.
+    #[error(
+        "verifier set `{path}` cannot be trusted: {detail}\nhint: use the file `keyward verifier export` wrote, unchanged"
+    )]
+    VerifierSetInvalid { path: PathBuf, detail: String },
+    /// Signed by another key than the one pinned.
+    #[error(
+        "verifier set `{path}` is signed by {signer}, not by the pinned {pinned}\nhint: `keyward verifier pubkey -e ENV` prints the key of the environment the set should come from"
+    )]
+    VerifierWrongKey {
+        path: PathBuf,
+        signer: String,
+        pinned: String,
+    },
+    /// A set older than the service requires (an earlier state of the environment).
+    #[error(
+        "verifier set `{path}` has serial {serial}, older than the {required} required\nhint: export a current set: `keyward verifier export`"
+    )]
+    VerifierSetStale {
+        path: PathBuf,
+        serial: i64,
+        required: i64,
+    },
+    /// An HMAC set checked without its key.
+    #[error(
+        "verifier set `{path}` holds HMAC-SHA-256 hashes\nhint: give the key it was exported with: --hmac-key-file FILE"
+    )]
+    VerifierHmacKeyNeeded { path: PathBuf },
+    /// An HMAC set checked with another key.
+    #[error(
+        "verifier set `{path}` was exported with another HMAC key than the one given\nhint: give the key file it was exported with"
+    )]
+    VerifierHmacKeyMismatch { path: PathBuf },
+    /// `verifier pubkey` before the first export made the key.
+    #[error(
+        "`{env}` has no verifier key yet\nhint: the first `keyward verifier export -e {env}` creates it"
+    )]
+    VerifierNoKey { env: EnvName },
 }
 
 /// "template `t` line 3, `{{ NOPE }}`: <cause>; nothing was written", with the
@@ -812,6 +855,13 @@ impl Error {
             Error::HookHashMismatch { .. } | Error::HookOnGenerated { .. } => 1,
             Error::NoHook { .. } => 3,
             Error::ApprovalsCorrupt { .. } | Error::ApprovalsUnsafe { .. } => 6,
+            Error::VerifierNeedsHmac { .. }
+            | Error::VerifierHmacKeyNeeded { .. }
+            | Error::VerifierHmacKeyMismatch { .. } => 2,
+            Error::VerifierNoKey { .. } => 3,
+            Error::VerifierSetInvalid { .. }
+            | Error::VerifierWrongKey { .. }
+            | Error::VerifierSetStale { .. } => 6,
             Error::NewerFormat { .. }
             | Error::Refused(_)
             | Error::LoaderVariable { .. }
@@ -1196,6 +1246,27 @@ mod tests {
                 path: p(),
                 detail: "not JSON".into(),
             },
+            Error::VerifierNeedsHmac {
+                env: e(),
+                names: "`STRIPE_KEY`".into(),
+            },
+            Error::VerifierSetInvalid {
+                path: p(),
+                detail: "its signature does not match its contents".into(),
+            },
+            Error::VerifierWrongKey {
+                path: p(),
+                signer: "ed25519:00".into(),
+                pinned: "ed25519:11".into(),
+            },
+            Error::VerifierSetStale {
+                path: p(),
+                serial: 3,
+                required: 4,
+            },
+            Error::VerifierHmacKeyNeeded { path: p() },
+            Error::VerifierHmacKeyMismatch { path: p() },
+            Error::VerifierNoKey { env: e() },
         ]
     }
 

@@ -15,6 +15,7 @@ pub mod recipient;
 pub mod secret;
 pub mod token;
 pub mod vault;
+pub mod verifier;
 
 mod agent;
 mod cmd;

@@ -233,7 +233,6 @@ fn a_format_1_vault_reads_as_before_and_is_migrated_by_its_next_write() {
     kw.cmd(["access", "grant", &r, "--name", "Ana"])
         .assert()
         .success();
-    // (to the newest format: 3 since rotation hooks)
     assert_eq!(
         format_version(&kw, "dev"),
         keyward::vault::schema::FORMAT_VERSION

@@ -38,3 +38,5 @@ mod scan;
 mod team_git;
 mod team_merge;
 mod templates;
+mod verifier;
+mod verifier_servers;

@@ -786,3 +786,40 @@ fn rotation_hooks_merge_with_their_keys_and_the_later_change_wins() {
     assert_eq!(hook("TWO"), "null", "a clear on one side is a change");
     assert!(hook("BOTH").contains("alice-both"), "{}", hook("BOTH"));
 }
+
+#[test]
+fn a_verifier_key_made_on_both_sides_merges_to_the_older_one() {
+    let t = Team::new(&["alice", "bob"], &[]);
+    t.out(0, &["generate", "-e", "dev", "K"]);
+    t.sync(0, "K");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    // Both make the environment's verifier key with their first export; Alice first.
+    let set = |m: usize| {
+        let f = t.kw.path(&format!("set-{m}.db"));
+        t.out(
+            m,
+            &["verifier", "export", "-e", "dev", "-o", f.to_str().unwrap()],
+        );
+        t.out(m, &["verifier", "pubkey", "-e", "dev"])
+            .trim()
+            .to_owned()
+    };
+    let alice = set(0);
+    let bob = set(1);
+    assert_ne!(alice, bob);
+    t.sync(0, "alice's verifier key");
+    t.git(1, &["add", "-A"]);
+    t.git(1, &["commit", "-q", "-m", "bob's verifier key"]);
+    let pull = t.git_out(1, &["pull", "--no-rebase", "origin", "main"]);
+    assert!(pull.status.success());
+    assert!(
+        String::from_utf8_lossy(&pull.stderr).contains("verifier key"),
+        "the merge says the key changed: {}",
+        String::from_utf8_lossy(&pull.stderr)
+    );
+    assert_eq!(t.out(1, &["verifier", "pubkey", "-e", "dev"]).trim(), alice);
+    // Only one side made one: it stays.
+    t.git(1, &["push", "-q", "origin", "main"]);
+    t.git(0, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    assert_eq!(t.out(0, &["verifier", "pubkey", "-e", "dev"]).trim(), alice);
+}

@@ -28,6 +28,7 @@ pub mod set;
 pub mod show;
 pub mod trust;
 pub mod unlock;
+pub mod verifier;
 pub mod verify;
 
 use clap::Args;
@@ -140,6 +141,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Git(a) => git::run(a, &ctx),
         Command::Render(a) => render::run(a, &ctx),
         Command::Hook(a) => hook::run(a, &ctx),
+        Command::Verifier(a) => verifier::run(a, &ctx),
     };
     // Every command: a missing key or environment says where the name does exist.
     done.map_err(|e| ctx.explain_not_found(e))

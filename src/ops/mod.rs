@@ -26,6 +26,7 @@ pub mod revoke;
 pub mod rotate;
 pub mod run;
 pub mod trust;
+pub mod verifier;
 pub mod verify;
 
 pub use context::{Context, Skipped};

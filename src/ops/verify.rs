@@ -201,7 +201,12 @@ pub fn read_presented() -> Result<Secret> {
 /// Why a presented key cannot be a stored value, if it cannot.
 fn malformed(presented: &Secret) -> Option<&'static str> {
     let trimmed = strip_newline(presented);
-    let v = trimmed.as_ref().unwrap_or(presented).expose();
+    malformed_bytes(trimmed.as_ref().unwrap_or(presented).expose())
+}
+
+/// The same rule for a key already stripped of its newline (`verifier check` reads a
+/// set, not the vault, and answers alike).
+pub(crate) fn malformed_bytes(v: &[u8]) -> Option<&'static str> {
     if v.is_empty() {
         Some("the presented key is empty")
     } else if v.contains(&0) {

@@ -270,6 +270,7 @@ pub fn merge_files(
             )?;
         }
     }
+    merge_verifier_key(&tx, &o.db, &t.db, &mut merged.notes)?;
     let mut actors = ActorIds::default();
     append_events(&tx, &o, &theirs_new, &mut actors)?;
     write_rows(&tx, &keys, &recipients, &mut actors)?;
@@ -369,6 +370,47 @@ fn refused(env: &EnvName, why: String) -> Error {
         env: env.clone(),
         why,
     }
+}
+
+/// The verifier key (DESIGN §13), one per environment: the side that has one gives
+/// it; two different ones (both sides made their first export) keep the older (then
+/// the lower seed), and the merge says so: services that pinned the other public key
+/// must pin this one.
+fn merge_verifier_key(
+    conn: &Connection,
+    o: &EnvDb,
+    t: &EnvDb,
+    notes: &mut Vec<String>,
+) -> Result<()> {
+    let read = |db: &EnvDb| -> Result<Option<(i64, Secret)>> {
+        if !db.has_verifier_table() {
+            return Ok(None);
+        }
+        Ok(rusqlite::OptionalExtension::optional(db.conn.query_row(
+            "SELECT created, seed FROM verifier_key WHERE id = 1",
+            [],
+            |r| Ok((r.get::<_, i64>(0)?, Secret::new(r.get::<_, Vec<u8>>(1)?))),
+        ))?)
+    };
+    let (ours, theirs) = (read(o)?, read(t)?);
+    let take = match (&ours, &theirs) {
+        (_, None) => None,
+        (None, Some(t)) => Some(t),
+        (Some(o), Some(t)) if o.1 == t.1 => None,
+        (Some(o), Some(t)) => {
+            notes.push(
+                "both sides made a verifier key: the older is kept; services that pinned the other must pin `keyward verifier pubkey` again".into(),
+            );
+            ((t.0, t.1.expose()) < (o.0, o.1.expose())).then_some(t)
+        }
+    };
+    if let Some((created, seed)) = take {
+        conn.execute(
+            "INSERT OR REPLACE INTO verifier_key(id, seed, created) VALUES (1, ?1, ?2)",
+            params![seed.expose(), created],
+        )?;
+    }
+    Ok(())
 }
 
 /// A temp file next to `path` (same directory, so the rename is atomic).

@@ -22,6 +22,7 @@ pub mod pins;
 pub mod schema;
 mod seal;
 pub mod store;
+pub mod verifier;
 
 pub use access::RecipientInfo;
 pub use journal::Journaled;

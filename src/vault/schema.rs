@@ -7,8 +7,9 @@
 /// Format 2 adds `recipients.label` and `events.subject`; a format-1 image is read
 /// as it is (those columns read as NULL) and migrated on its next write (`MIGRATE_2`).
 /// Format 3 adds `events.parents` (a lifecycle chain joined by a merge is a DAG,
-/// DESIGN §9) and the `hooks` table (rotation hooks, DESIGN §11); a format-2 image
-/// reads as it is (a linear chain, no hooks) and migrates on its next write.
+/// DESIGN §9), the `hooks` table (rotation hooks, DESIGN §11) and the `verifier_key`
+/// table (DESIGN §13); a format-2 image reads as it is (a linear chain, no hooks, no
+/// verifier key) and migrates on its next write.
 pub const FORMAT_VERSION: i64 = 3;
 
 /// Format 1 → 2, run inside the writer's transaction before its first change.
@@ -26,6 +27,11 @@ CREATE TABLE hooks(
   command TEXT NOT NULL,
   timeout INTEGER,
   set_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE verifier_key(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seed BLOB NOT NULL,
+  created INTEGER NOT NULL
 ) STRICT;
 UPDATE meta SET v = 3 WHERE k = 'format_version';
 ";
@@ -123,5 +129,13 @@ CREATE TABLE hooks(
   command TEXT NOT NULL,          -- run by /bin/sh -c
   timeout INTEGER,                -- seconds; NULL: the default (60 s)
   set_at INTEGER NOT NULL         -- unix ms, UTC
+) STRICT;
+
+-- Format 3: the Ed25519 key that signs verifier sets (DESIGN §13); one row at most,
+-- created by the first `verifier export`. `seed` is the 32-byte secret key.
+CREATE TABLE verifier_key(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seed BLOB NOT NULL,
+  created INTEGER NOT NULL
 ) STRICT;
 ";

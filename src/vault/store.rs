@@ -548,6 +548,11 @@ impl EnvDb {
         self.format.get() >= 2
     }
 
+    /// Whether the image has format 3's `verifier_key` table.
+    pub(in crate::vault) fn has_verifier_table(&self) -> bool {
+        self.format.get() >= 3
+    }
+
     /// Encrypt the database to the environment's recipients and replace the file
     /// atomically: temp file, `finish()`, fsync, rename, fsync the directory.
     pub fn commit(&mut self) -> Result<()> {

@@ -1,0 +1,396 @@
+//! `keyward verifier` (DESIGN §13): export what a fleet needs to check presented keys
+//! without the vault, print the public key a service pins, and answer from a set alone.
+//!
+//! The set holds exactly the versions `verify` accepts now: the rule is
+//! `VersionInfo::verifies`, read through the same pins (`as_seen`), never re-derived
+//! here. The format itself (canonical form, signature, files) is `crate::verifier`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::audit::Action;
+use crate::error::{Error, Result};
+use crate::names::fmt_time_ms;
+use crate::ops::Context;
+use crate::output::{OutFile, Output, Render, first_few};
+use crate::vault::{EnvDb, Kind, Status};
+use crate::verifier::{
+    Alg, Answer, Entry, HmacKey, Pinned, PublicKey, SET_FORMAT, SecretKey, SetInfo, SignedSet,
+    VerifierSet, entry_hash,
+};
+
+/// The engines a set is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SetFormat {
+    /// An SQLite file, signed: open it read-only and query by hash
+    Sqlite,
+    /// One PostgreSQL transaction for `psql -v ON_ERROR_STOP=1 -f FILE`
+    Sql,
+    /// Commands for `redis-cli --pipe`
+    Redis,
+    /// JSON lines, signed: a header, then one object per version
+    Jsonl,
+}
+
+/// `verifier export`.
+pub struct Export {
+    pub format: SetFormat,
+    /// `None` or `-`: stdout.
+    pub out: Option<PathBuf>,
+    pub hmac_key: Option<HmacKey>,
+}
+
+/// What was exported (never a value, never a hash).
+#[derive(Serialize)]
+pub struct Exported {
+    pub env: String,
+    pub format: SetFormat,
+    pub serial: i64,
+    pub generated: String,
+    pub entries: usize,
+    pub alg: Alg,
+    pub pubkey: String,
+    pub out: Option<PathBuf>,
+}
+
+impl Render for Exported {
+    fn human(&self, out: &Output) -> Result<()> {
+        out.note(&format!(
+            "wrote {} version(s) of `{}` ({}, serial {}, {}){}; signed by {}",
+            self.entries,
+            self.env,
+            clap::ValueEnum::to_possible_value(&self.format)
+                .map(|v| v.get_name().to_owned())
+                .unwrap_or_default(),
+            self.serial,
+            self.alg.as_str(),
+            self.out
+                .as_ref()
+                .map(|p| format!(" to `{}`", p.display()))
+                .unwrap_or_default(),
+            self.pubkey
+        ));
+        Ok(())
+    }
+}
+
+/// Build the set of `ctx.env` and write it. The verifier key is created on the first
+/// export (a lifecycle event, in its own commit); the export itself is an access event,
+/// journaled before anything is written (DESIGN §5: the set is derived from values).
+pub fn export(ctx: &Context, req: Export) -> Result<Exported> {
+    let to_stdout = req.out.as_deref().is_none_or(|p| p.as_os_str() == "-");
+    if to_stdout && req.format == SetFormat::Sqlite && std::io::stdout().is_terminal() {
+        return Err(Error::usage(format!(
+            "an SQLite set is binary: write it to a file\nhint: `keyward verifier export -e {} -o {}.kwset`",
+            ctx.env, ctx.env
+        )));
+    }
+    let now = ctx.now();
+    // A refused export (imported keys without an HMAC key) makes no key either.
+    let peek = ctx.open_env()?;
+    if peek.verifier_seed()?.is_none() {
+        entries(&peek, now, req.hmac_key.as_ref())?;
+    }
+    drop(peek);
+    let (db, seed) = verifier_key(ctx)?;
+    let key = SecretKey::from_seed(&seed);
+    let entries = entries(&db, now, req.hmac_key.as_ref())?;
+    let (serial, _, _) = crate::vault::pins::head(&db)?;
+    let info = SetInfo {
+        format: SET_FORMAT.into(),
+        env: db.env.to_string(),
+        serial,
+        generated: now,
+        alg: if req.hmac_key.is_some() {
+            Alg::HmacSha256
+        } else {
+            Alg::Sha256
+        },
+        hmac_key_id: req.hmac_key.as_ref().map(HmacKey::id),
+        entries: entries.len(),
+        pubkey: key.public(),
+    };
+    let set = SignedSet::sign(info, entries, &key);
+    let bytes = match req.format {
+        SetFormat::Sqlite => set.to_sqlite()?,
+        SetFormat::Jsonl => set.to_jsonl()?,
+        SetFormat::Sql => set.to_sql(),
+        SetFormat::Redis => set.to_redis()?,
+    };
+    let format_name = clap::ValueEnum::to_possible_value(&req.format)
+        .map(|v| v.get_name().to_owned())
+        .unwrap_or_default();
+    ctx.journal_with_reason(
+        &db,
+        Action::VerifierExport,
+        &[],
+        crate::audit::OK,
+        Some(&format!(
+            "{format_name} set, {} version(s), serial {serial}, {}",
+            set.info.entries,
+            set.info.alg.as_str()
+        )),
+    )?;
+    let out = if to_stdout {
+        ctx.out.data(&bytes)?;
+        None
+    } else {
+        let path = req.out.clone().unwrap_or_default();
+        // A service reopening the file sees the old set or the new one (temp + rename).
+        let mut file = OutFile::create(&path, true)?;
+        file.write_all(&bytes)
+            .map_err(|e| Error::io("cannot write", path.clone(), e))?;
+        file.commit()?;
+        Some(path)
+    };
+    Ok(Exported {
+        env: set.info.env.clone(),
+        format: req.format,
+        serial,
+        generated: fmt_time_ms(now),
+        entries: set.info.entries,
+        alg: set.info.alg,
+        pubkey: set.info.pubkey.to_string(),
+        out,
+    })
+}
+
+/// The environment (open) and its verifier key, created first if it has none: a write
+/// with a `verifier-key` event naming the public key.
+fn verifier_key(ctx: &Context) -> Result<(EnvDb, zeroize::Zeroizing<[u8; 32]>)> {
+    let db = ctx.open_env()?;
+    if let Some(seed) = db.verifier_seed()? {
+        return Ok((db, seed));
+    }
+    drop(db);
+    let mut db = ctx.write_env()?;
+    // Another export may have created it while this one waited for the lock.
+    if let Some(seed) = db.verifier_seed()? {
+        return Ok((db, seed));
+    }
+    let seed = crate::secret::random_key();
+    let public = SecretKey::from_seed(&seed).public();
+    let actor = ctx.actor()?;
+    let now = ctx.now();
+    db.batch(|tx| {
+        tx.create_verifier_key(&seed, now)?;
+        tx.record(
+            &actor,
+            Action::VerifierKey,
+            None,
+            None,
+            Some(&format!("verifier key {public}")),
+            now,
+        )
+    })?;
+    db.commit()?;
+    ctx.committed(&db)?;
+    ctx.out.note(&format!(
+        "created the verifier key of `{}`: {public} (pin it in your services)",
+        db.env
+    ));
+    Ok((db, seed))
+}
+
+/// One entry per version `verify` accepts at `now`. Imported values need an HMAC key.
+fn entries(db: &EnvDb, now: i64, hmac: Option<&HmacKey>) -> Result<Vec<Entry>> {
+    let keys: std::collections::HashMap<String, crate::vault::KeyMeta> = db
+        .keys()?
+        .into_iter()
+        .map(|k| (k.meta.name.to_string(), k.meta))
+        .collect();
+    let mut imported = Vec::new();
+    let mut out = Vec::new();
+    for (name, version, value) in db.every_version()? {
+        // DESIGN §13: the same rule as `verify`, written once.
+        if !version.verifies(now) {
+            continue;
+        }
+        let Some(meta) = keys.get(name.as_str()) else {
+            continue;
+        };
+        if meta.kind == Kind::Imported && hmac.is_none() {
+            if !imported.contains(&name) {
+                imported.push(name.clone());
+            }
+            continue;
+        }
+        let status = version.status(now);
+        let grace_end = version.retire_at.filter(|_| status == Status::Retiring);
+        let not_after = match (version.expires, grace_end) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        out.push(Entry {
+            hash: entry_hash(value.expose(), hmac),
+            env: db.env.to_string(),
+            name: name.to_string(),
+            version: version.version,
+            status: status.as_str().to_owned(),
+            scopes: meta.scopes.clone(),
+            not_after,
+        });
+    }
+    if !imported.is_empty() {
+        imported.sort();
+        let named: Vec<String> = imported.iter().map(|n| format!("`{n}`")).collect();
+        return Err(Error::VerifierNeedsHmac {
+            env: db.env.clone(),
+            names: first_few(&named),
+        });
+    }
+    Ok(out)
+}
+
+/// `verifier pubkey`: the public key services pin. An environment that has none yet
+/// says how to make one (the first export), rather than writing here.
+pub fn pubkey(ctx: &Context) -> Result<PubKey> {
+    let db = ctx.open_env()?;
+    match db.verifier_seed()? {
+        Some(seed) => Ok(PubKey {
+            env: db.env.to_string(),
+            pubkey: SecretKey::from_seed(&seed).public().to_string(),
+        }),
+        None => Err(Error::VerifierNoKey {
+            env: db.env.clone(),
+        }),
+    }
+}
+
+#[derive(Serialize)]
+pub struct PubKey {
+    pub env: String,
+    pub pubkey: String,
+}
+
+impl Render for PubKey {
+    fn human(&self, out: &Output) -> Result<()> {
+        out.line(&self.pubkey)
+    }
+}
+
+/// `verifier check`.
+pub struct Check {
+    pub set: PathBuf,
+    pub pinned: Pinned,
+}
+
+/// The answer as `--json` prints it: `verify`'s fields, plus the set it came from.
+#[derive(Serialize)]
+pub struct Checked {
+    pub valid: bool,
+    pub env: String,
+    pub name: Option<String>,
+    pub version: Option<u32>,
+    pub status: Option<String>,
+    pub scopes: Vec<String>,
+    pub not_after: Option<String>,
+    pub reason: Option<String>,
+    pub serial: i64,
+    pub generated: String,
+    pub signed_by: String,
+    /// Whether the signer was checked against `--pubkey`.
+    pub pinned: bool,
+    #[serde(skip)]
+    rejection: Option<Error>,
+}
+
+impl Checked {
+    /// `Ok` when valid; otherwise `verify`'s exit: 4 rejected, 3 unknown.
+    pub fn into_result(self) -> Result<()> {
+        match self.rejection {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Render for Checked {
+    fn human(&self, out: &Output) -> Result<()> {
+        if !self.pinned {
+            out.warn(&format!(
+                "the set's signature was checked against the key it names ({}), not a pinned one: pass --pubkey to know who made it",
+                self.signed_by
+            ));
+        }
+        if !self.valid {
+            return Ok(());
+        }
+        out.line(&format!(
+            "valid: `{}` version {} in `{}` ({}){}{} [set serial {}]",
+            self.name.as_deref().unwrap_or("?"),
+            self.version.unwrap_or(0),
+            self.env,
+            self.status.as_deref().unwrap_or("?"),
+            if self.scopes.is_empty() {
+                String::new()
+            } else {
+                format!(", scopes: {}", self.scopes.join(","))
+            },
+            self.not_after
+                .as_deref()
+                .map(|e| format!(", until {e}"))
+                .unwrap_or_default(),
+            self.serial
+        ))
+    }
+}
+
+/// Answer for `presented` from the set alone: no identity, no vault, no journal (the
+/// service that holds the set is the one to log its lookups).
+pub fn check(ctx: &Context, req: Check, presented: &[u8]) -> Result<Checked> {
+    let set = VerifierSet::open(&req.set, &req.pinned)?;
+    let info = set.info();
+    let env: crate::names::EnvName = info.env.parse().map_err(|_| Error::VerifierSetInvalid {
+        path: req.set.clone(),
+        detail: "its environment name is not valid".into(),
+    })?;
+    let answer = set.lookup(presented, ctx.now())?;
+    let found = match &answer {
+        Answer::Valid(f) | Answer::Expired(f) => Some(f.clone()),
+        _ => None,
+    };
+    let rejection = match &answer {
+        Answer::Valid(_) => None,
+        Answer::Unknown => Some(Error::UnknownPresentedKey { env: env.clone() }),
+        Answer::Expired(f) => Some(Error::Rejected(format!(
+            "rejected: `{}` version {} in `{env}` ended at {} (the set was made before)",
+            f.name,
+            f.version,
+            f.not_after.map(fmt_time_ms).unwrap_or_default()
+        ))),
+        Answer::OtherEnvironment(other) => Some(Error::Rejected(format!(
+            "rejected: this is a token of environment `{other}`, not `{env}`"
+        ))),
+        Answer::Malformed(why) => Some(Error::Rejected(format!("rejected: {why}"))),
+    };
+    Ok(Checked {
+        valid: rejection.is_none(),
+        env: info.env.clone(),
+        name: found.as_ref().map(|f| f.name.clone()),
+        version: found.as_ref().map(|f| f.version),
+        status: found.as_ref().map(|f| {
+            if matches!(answer, Answer::Expired(_)) {
+                "expired".to_owned()
+            } else {
+                f.status.clone()
+            }
+        }),
+        scopes: found.as_ref().map(|f| f.scopes.clone()).unwrap_or_default(),
+        not_after: found.as_ref().and_then(|f| f.not_after).map(fmt_time_ms),
+        reason: (!matches!(answer, Answer::Valid(_))).then(|| answer.reason()),
+        serial: info.serial,
+        generated: fmt_time_ms(info.generated),
+        signed_by: info.pubkey.to_string(),
+        pinned: set.authenticated(),
+        rejection,
+    })
+}
+
+/// Parse `--pubkey` (clap value parser).
+pub fn parse_pubkey(s: &str) -> std::result::Result<PublicKey, String> {
+    s.parse()
+}

@@ -1,0 +1,664 @@
+//! Verifier sets loaded into real servers (DESIGN §13): PostgreSQL 15 through `psql`,
+//! Redis through `redis-cli --pipe`. Each test starts its server on a Unix socket in a
+//! temp dir (no TCP) and stops it when done, also on a failure (a guard's `Drop`).
+//! `.ci/run` installs the server packages when they are missing.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::support::{HOUR, MINUTE, SECOND, Sandbox, T0, wait_for};
+
+const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+
+/// The HMAC key the Redis test's sets are keyed with (its environment holds imported
+/// fillers), and the hash a service computes with it.
+const REDIS_HMAC: &str = "redis-test-hmac-key-0123456789abcdef0123";
+
+fn redis_hash(b: &[u8]) -> String {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(REDIS_HMAC.as_bytes()).unwrap();
+    mac.update(b);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+// ------------------------------------------------------------------ PostgreSQL
+
+/// A PostgreSQL server in a temp dir, listening on a Unix socket only. `initdb`
+/// refuses to run as root, so as root the server runs as the `postgres` user.
+struct Postgres {
+    dir: tempfile::TempDir,
+    as_postgres: bool,
+}
+
+impl Postgres {
+    fn start() -> Postgres {
+        assert!(
+            Path::new(PG_BIN).join("initdb").exists(),
+            "PostgreSQL 15 is missing: `apt-get install -y postgresql-15` (.ci/run does it)"
+        );
+        let dir = tempfile::Builder::new().prefix("kw-pg").tempdir().unwrap();
+        let as_postgres = is_root();
+        let (data, sock) = (dir.path().join("data"), dir.path().join("sock"));
+        std::fs::create_dir(&data).unwrap();
+        std::fs::create_dir(&sock).unwrap();
+        if as_postgres {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+            for d in [&data, &sock] {
+                let ok = Command::new("chown")
+                    .arg("postgres")
+                    .arg(d)
+                    .status()
+                    .unwrap();
+                assert!(ok.success());
+            }
+        }
+        let pg = Postgres { dir, as_postgres };
+        pg.run_as(
+            "initdb",
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+            ],
+        );
+        let opts = format!("-k {} -c listen_addresses='' -c fsync=off", sock.display());
+        let log = sock.join("log");
+        pg.run_as(
+            "pg_ctl",
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-o",
+                &opts,
+                "-w",
+                "-l",
+                log.to_str().unwrap(),
+                "start",
+            ],
+        );
+        pg
+    }
+
+    fn run_as(&self, tool: &str, args: &[&str]) {
+        let bin = Path::new(PG_BIN).join(tool);
+        let out = if self.as_postgres {
+            Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(bin)
+                .args(args)
+                .output()
+        } else {
+            Command::new(bin).args(args).output()
+        }
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "{tool} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn psql(&self) -> Command {
+        let mut c = Command::new(Path::new(PG_BIN).join("psql"));
+        c.args([
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-h",
+        ])
+        .arg(self.dir.path().join("sock"));
+        c
+    }
+
+    /// Run `sql` file through `psql -f`; the exit status.
+    fn load(&self, file: &Path) -> std::process::Output {
+        self.psql().arg("-f").arg(file).output().unwrap()
+    }
+
+    /// One query's output, trimmed.
+    fn query(&self, sql: &str) -> String {
+        let out = self.psql().args(["-c", sql]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data");
+        let bin = Path::new(PG_BIN).join("pg_ctl");
+        let args = [
+            "-D",
+            data.to_str().unwrap_or_default(),
+            "-m",
+            "immediate",
+            "stop",
+        ];
+        let _ = if self.as_postgres {
+            Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(bin)
+                .args(args)
+                .output()
+        } else {
+            Command::new(bin).args(args).output()
+        };
+    }
+}
+
+fn is_root() -> bool {
+    // Our real uid, from /proc (no libc call in a test).
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(|u| u == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// The query a service runs, with the hash made by PostgreSQL itself.
+fn pg_lookup(pg: &Postgres, value: &str) -> String {
+    pg.query(&format!(
+        "SELECT name || ' ' || version || ' ' || status || ' ' || array_to_string(scopes, ',')
+         FROM keyward_verifier_keys
+         WHERE env = 'dev' AND hash = sha256(convert_to('{value}', 'UTF8'))
+           AND (not_after IS NULL OR not_after > now())"
+    ))
+}
+
+/// A dev environment at T0+2h: A active (scope read), B1 retiring until T0+3h, B2
+/// active, C revoked, D expired.
+fn fleet(kw: &mut Sandbox) -> [String; 5] {
+    let a = kw
+        .stdout(["generate", "A", "--scope", "read"])
+        .trim()
+        .to_owned();
+    let b1 = kw.generate("B");
+    let b2 = kw
+        .stdout(["rotate", "B", "--grace", "3h", "--reason", "r"])
+        .trim()
+        .to_owned();
+    let c = kw.generate("C");
+    kw.cmd(["revoke", "C", "--reason", "x", "--yes"])
+        .assert()
+        .success();
+    let d = kw
+        .stdout(["generate", "D", "--expires", "1h"])
+        .trim()
+        .to_owned();
+    [a, b1, b2, c, d]
+}
+
+#[test]
+fn postgres_answers_by_hash_and_a_reload_is_atomic_under_a_reading_loop() {
+    let pg = Postgres::start();
+    let mut kw = Sandbox::with_vault_at(T0);
+    let [a, b1, b2, c, d] = fleet(&mut kw);
+    // Padding, so that a reload takes long enough to be caught half-done if it were not
+    // one transaction; imported, so the set is keyed with HMAC.
+    let filler: String = (0..3000)
+        .map(|i| format!("FILLER_{i:04}={}\n", filler_value(i)))
+        .collect();
+    std::fs::write(kw.path("filler.env"), filler).unwrap();
+    kw.cmd(["import", "filler.env", "--format", "dotenv"])
+        .assert()
+        .success();
+    kw.at(T0 + 2 * HOUR);
+
+    // First without the fillers' HMAC: refused. A plain SHA-256 set of the generated
+    // keys comes from an environment without imports: `test`.
+    let out = kw
+        .cmd(["verifier", "export", "--format", "sql"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    // An HMAC set: the hash of a presented key is HMAC-SHA-256 under the shared key.
+    let hmac_key = "0123456789abcdef0123456789abcdef-shared-with-services";
+    std::fs::write(kw.path("hmac.key"), hmac_key).unwrap();
+    let export = |kw: &Sandbox, file: &str| {
+        let out = kw
+            .cmd([
+                "verifier",
+                "export",
+                "--format",
+                "sql",
+                "--hmac-key-file",
+                "hmac.key",
+                "-o",
+                file,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        kw.path(file)
+    };
+    let first = export(&kw, "v1.sql");
+    let out = pg.load(&first);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Idempotent: the same file again changes nothing and is no error.
+    assert!(pg.load(&first).status.success());
+    pg.query("CREATE EXTENSION IF NOT EXISTS pgcrypto");
+    let lookup = |value: &str| {
+        pg.query(&format!(
+            "SELECT name || ' ' || version || ' ' || status || ' ' || array_to_string(scopes, ',')
+             FROM keyward_verifier_keys
+             WHERE env = 'dev' AND hash = hmac('{value}', '{hmac_key}', 'sha256')
+               AND (not_after IS NULL OR not_after > now())"
+        ))
+    };
+    assert_eq!(lookup(&a), "A 1 active read");
+    assert_eq!(lookup(&b1), "B 1 retiring");
+    assert_eq!(lookup(&b2), "B 2 active");
+    assert_eq!(lookup(&c), "", "revoked: absent");
+    assert_eq!(lookup(&d), "", "expired: absent");
+    assert_eq!(lookup("kw_dev_not_a_key_we_ever_issued"), "");
+    assert_eq!(lookup(&filler_value(2999)), "FILLER_2999 1 active");
+    assert_eq!(
+        pg.query("SELECT count(*) FROM keyward_verifier_keys WHERE env = 'dev'"),
+        "3003"
+    );
+    assert!(!crate::support::contains(
+        &std::fs::read(&first).unwrap(),
+        a.as_bytes()
+    ));
+
+    // Reload after each rotation while a reader queries continuously: A and B (rotated
+    // with a grace period) stay valid throughout, so no read may find none of them.
+    let hash_of = |v: &str| -> String {
+        pg.query(&format!(
+            "SELECT encode(hmac('{v}', '{hmac_key}', 'sha256'), 'hex')"
+        ))
+    };
+    let watched: Vec<String> = [a.clone(), b2.clone(), filler_value(0)]
+        .iter()
+        .map(|v| hash_of(v))
+        .collect();
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut reader = pg
+        .psql()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut to_psql = reader.stdin.take().unwrap();
+    let mut from_psql = BufReader::new(reader.stdout.take().unwrap());
+    let stop_reader = stop.clone();
+    let reads = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        while !stop_reader.load(Ordering::Relaxed) {
+            for h in &watched {
+                writeln!(
+                    to_psql,
+                    "SELECT count(*) FROM keyward_verifier_keys WHERE env = 'dev' AND hash = decode('{h}', 'hex') AND (not_after IS NULL OR not_after > now());"
+                )
+                .unwrap();
+                to_psql.flush().unwrap();
+                let mut line = String::new();
+                from_psql.read_line(&mut line).unwrap();
+                seen.push(line.trim().to_owned());
+            }
+        }
+        drop(to_psql);
+        seen
+    });
+    let mut b_now = b2.clone();
+    for round in 1..=4 {
+        kw.at(T0 + 2 * HOUR + round * MINUTE);
+        b_now = kw
+            .stdout(["rotate", "B", "--grace", "1h", "--reason", "r"])
+            .trim()
+            .to_owned();
+        let file = export(&kw, &format!("round{round}.sql"));
+        let out = pg.load(&file);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    stop.store(true, Ordering::Relaxed);
+    let seen = reads.join().unwrap();
+    let _ = reader.wait();
+    assert!(!seen.is_empty());
+    let missing = seen.iter().filter(|s| *s != "1").count();
+    assert_eq!(
+        missing,
+        0,
+        "{missing} of {} reads found no row for a valid key",
+        seen.len()
+    );
+    assert_eq!(lookup(&b_now), "B 6 active", "the last reload is in place");
+
+    // An older set is refused, and the newer one stays whole.
+    let out = pg.load(&first);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a newer verifier set of dev"));
+    assert_eq!(lookup(&b_now), "B 6 active");
+}
+
+fn filler_value(i: usize) -> String {
+    format!("filler-value-{i:04}-{}", "x".repeat(24))
+}
+
+#[test]
+fn postgres_plain_sha256_set_is_queried_with_postgres_own_hash() {
+    let pg = Postgres::start();
+    let mut kw = Sandbox::with_vault_at(T0);
+    let [a, b1, b2, c, d] = fleet(&mut kw);
+    kw.at(T0 + 2 * HOUR);
+    kw.cmd(["verifier", "export", "--format", "sql", "-o", "dev.sql"])
+        .assert()
+        .success();
+    let out = pg.load(&kw.path("dev.sql"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(pg_lookup(&pg, &a), "A 1 active read");
+    assert_eq!(pg_lookup(&pg, &b1), "B 1 retiring");
+    assert_eq!(pg_lookup(&pg, &b2), "B 2 active");
+    assert_eq!(pg_lookup(&pg, &c), "");
+    assert_eq!(pg_lookup(&pg, &d), "");
+    assert_eq!(pg_lookup(&pg, "unknown"), "");
+    assert_eq!(
+        pg.query("SELECT serial > 0, entries, alg FROM keyward_verifier_sets WHERE env = 'dev'"),
+        "t|3|sha256"
+    );
+}
+
+// ------------------------------------------------------------------ Redis
+
+/// A Redis server in a temp dir on a Unix socket (`--port 0`: no TCP), no persistence.
+struct Redis {
+    dir: tempfile::TempDir,
+    child: Child,
+}
+
+impl Redis {
+    fn start() -> Redis {
+        let dir = tempfile::Builder::new()
+            .prefix("kw-redis")
+            .tempdir()
+            .unwrap();
+        let sock = dir.path().join("redis.sock");
+        let child = Command::new("redis-server")
+            .args(["--port", "0", "--save", "", "--appendonly", "no", "--unixsocket"])
+            .arg(&sock)
+            .args(["--unixsocketperm", "700", "--dir"])
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server is missing: `apt-get install -y redis-server redis-tools` (.ci/run does it)");
+        let r = Redis { dir, child };
+        wait_for("redis-server to listen", || {
+            UnixStream::connect(r.sock()).is_ok()
+        });
+        r
+    }
+
+    fn sock(&self) -> PathBuf {
+        self.dir.path().join("redis.sock")
+    }
+
+    fn pipe(&self, file: &Path) -> std::process::Output {
+        Command::new("redis-cli")
+            .arg("-s")
+            .arg(self.sock())
+            .arg("--pipe")
+            .stdin(std::fs::File::open(file).unwrap())
+            .output()
+            .unwrap()
+    }
+
+    fn connect(&self) -> Resp {
+        Resp(BufReader::new(UnixStream::connect(self.sock()).unwrap()))
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Just enough of the Redis protocol for a test: commands out, replies in.
+struct Resp(BufReader<UnixStream>);
+
+#[derive(Debug, PartialEq)]
+enum Reply {
+    Nil,
+    Int(i64),
+    Bulk(String),
+    Simple(String),
+    Error(String),
+}
+
+impl Resp {
+    fn call(&mut self, args: &[&str]) -> Reply {
+        let mut out = format!("*{}\r\n", args.len());
+        for a in args {
+            out.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+        }
+        self.0.get_mut().write_all(out.as_bytes()).unwrap();
+        let mut line = String::new();
+        self.0.read_line(&mut line).unwrap();
+        let (kind, rest) = line.trim_end().split_at(1);
+        match kind {
+            "+" => Reply::Simple(rest.into()),
+            "-" => Reply::Error(rest.into()),
+            ":" => Reply::Int(rest.parse().unwrap()),
+            "$" if rest == "-1" => Reply::Nil,
+            "$" => {
+                let n: usize = rest.parse().unwrap();
+                let mut buf = vec![0; n + 2];
+                self.0.read_exact(&mut buf).unwrap();
+                buf.truncate(n);
+                Reply::Bulk(String::from_utf8(buf).unwrap())
+            }
+            other => panic!("unexpected reply {other}{rest}"),
+        }
+    }
+
+    /// The lookup a service runs: one script, so the pointer and the entry are read
+    /// together.
+    fn lookup(&mut self, env: &str, value: &str) -> Option<serde_json::Value> {
+        let script = "local ns = redis.call('GET', KEYS[1] .. ':current') if not ns then return nil end return redis.call('GET', KEYS[1] .. ':' .. ns .. ':' .. ARGV[1])";
+        let base = format!("keyward:verifier:{env}");
+        match self.call(&["EVAL", script, "1", &base, &redis_hash(value.as_bytes())]) {
+            Reply::Nil => None,
+            Reply::Bulk(json) => Some(serde_json::from_str(&json).unwrap()),
+            other => panic!("lookup: {other:?}"),
+        }
+    }
+
+    /// The absolute expiry (unix ms) of the entry for `value` in the current set.
+    fn expiry_of(&mut self, env: &str, value: &str) -> Reply {
+        let Reply::Bulk(ns) = self.call(&["GET", &format!("keyward:verifier:{env}:current")])
+        else {
+            panic!("no current set");
+        };
+        self.call(&[
+            "PEXPIRETIME",
+            &format!(
+                "keyward:verifier:{env}:{ns}:{}",
+                redis_hash(value.as_bytes())
+            ),
+        ])
+    }
+}
+
+fn real_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+#[test]
+fn redis_answers_by_hash_expires_entries_at_not_after_and_switches_sets_atomically() {
+    let redis = Redis::start();
+    // Redis expires keys by the real clock, so this environment lives in real time.
+    let start = real_now_ms();
+    let mut kw = Sandbox::with_vault_at(start - 2 * HOUR);
+    let [a, b1, b2, c, d] = fleet(&mut kw);
+    // Padding, so that writing a set takes long enough for a reader to catch a switch
+    // made too early; imported, so the set is keyed with HMAC.
+    let filler: String = (0..2000)
+        .map(|i| format!("FILLER_{i:04}={}\n", filler_value(i)))
+        .collect();
+    std::fs::write(kw.path("filler.env"), filler).unwrap();
+    kw.cmd(["import", "filler.env", "--format", "dotenv"])
+        .assert()
+        .success();
+    std::fs::write(kw.path("hmac.key"), REDIS_HMAC).unwrap();
+    let now = real_now_ms();
+    kw.at(now);
+    // E ends a few seconds from now: its entry must go then, by itself.
+    let e = kw
+        .stdout(["generate", "E", "--expires", "5s"])
+        .trim()
+        .to_owned();
+    let e_end = now + 5 * SECOND;
+    kw.cmd([
+        "verifier",
+        "export",
+        "--hmac-key-file",
+        "hmac.key",
+        "--format",
+        "redis",
+        "-o",
+        "v1.redis",
+    ])
+    .assert()
+    .success();
+    let out = redis.pipe(&kw.path("v1.redis"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("errors: 0"));
+    assert!(!crate::support::contains(
+        &std::fs::read(kw.path("v1.redis")).unwrap(),
+        a.as_bytes()
+    ));
+
+    let mut r = redis.connect();
+    let found = r.lookup("dev", &a).expect("A is in the set");
+    assert_eq!(
+        (found["name"].as_str(), found["status"].as_str()),
+        (Some("A"), Some("active"))
+    );
+    assert_eq!(found["scopes"], serde_json::json!(["read"]));
+    assert_eq!(r.lookup("dev", &b1).unwrap()["status"], "retiring");
+    assert_eq!(r.lookup("dev", &b2).unwrap()["version"], 2);
+    assert_eq!(r.lookup("dev", &c), None, "revoked: absent");
+    assert_eq!(r.lookup("dev", &d), None, "expired: absent");
+    assert_eq!(r.lookup("dev", "kw_dev_never_issued"), None);
+    // Each entry expires exactly at its not_after: B1 at its end of grace, E at its
+    // expiry; A has none.
+    assert_eq!(r.expiry_of("dev", &b1), Reply::Int(start + HOUR));
+    assert_eq!(r.expiry_of("dev", &e), Reply::Int(e_end));
+    assert_eq!(r.expiry_of("dev", &a), Reply::Int(-1));
+
+    // Reload after a rotation while a reader looks A and B up continuously.
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop_reader = stop.clone();
+    let mut reader_conn = redis.connect();
+    let (ra, rb) = (a.clone(), b2.clone());
+    let reads = std::thread::spawn(move || {
+        let mut misses = 0;
+        let mut n = 0;
+        while !stop_reader.load(Ordering::Relaxed) {
+            for v in [&ra, &rb] {
+                n += 1;
+                if reader_conn.lookup("dev", v).is_none() {
+                    misses += 1;
+                }
+            }
+        }
+        (n, misses)
+    });
+    let mut newest = String::new();
+    for round in 1..=3 {
+        kw.at(real_now_ms());
+        newest = kw
+            .stdout(["rotate", "B", "--grace", "1h", "--reason", "r"])
+            .trim()
+            .to_owned();
+        let file = format!("round{round}.redis");
+        kw.cmd([
+            "verifier",
+            "export",
+            "--hmac-key-file",
+            "hmac.key",
+            "--format",
+            "redis",
+            "-o",
+            &file,
+        ])
+        .assert()
+        .success();
+        let out = redis.pipe(&kw.path(&file));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("errors: 0"));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let (n, misses) = reads.join().unwrap();
+    assert!(n > 0);
+    assert_eq!(
+        misses, 0,
+        "{misses} of {n} lookups found nothing for a valid key"
+    );
+    assert_eq!(r.lookup("dev", &newest).unwrap()["version"], 5);
+
+    // An older set is refused by the switch; the newer one stays current.
+    let out = redis.pipe(&kw.path("v1.redis"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("errors: 1"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(r.lookup("dev", &newest).unwrap()["version"], 5);
+
+    // E disappears by itself at its not_after (Redis's clock), never before.
+    wait_for("E's entry to expire", || r.lookup("dev", &e).is_none());
+    assert!(
+        real_now_ms() >= e_end,
+        "E's entry went before its not_after"
+    );
+    assert!(r.lookup("dev", &a).is_some(), "A has no end and stays");
+}

@@ -6,6 +6,7 @@
 //! `schema` the tables and migrations, `paths` the layout on disk.
 
 pub mod access;
+mod chunks;
 pub mod create;
 pub mod events;
 pub mod git;
@@ -18,6 +19,7 @@ pub mod pins;
 pub mod schema;
 mod seal;
 pub mod store;
+mod vfs;
 
 pub use journal::Journaled;
 pub use keys::{KeyMeta, KeyState, Kind, NewKey, Status, VersionInfo, Withheld};

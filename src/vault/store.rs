@@ -10,16 +10,20 @@ use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use rusqlite::{Connection, MAIN_DB, OptionalExtension};
 
 use crate::error::{Error, Result};
 use crate::identity::describe_age;
 use crate::names::EnvName;
 use crate::recipient::RecipientString;
+use crate::vault::chunks::Chunks;
 use crate::vault::lock::{EnvLock, lock_env};
 use crate::vault::paths::{VaultPaths, nofollow_error, sync_dir};
 use crate::vault::pins::{self, History, Pin};
 use crate::vault::schema::{self, FORMAT_VERSION};
+use crate::vault::vfs;
 
 /// An open environment: its decrypted database in memory, and the writer lock when it
 /// was opened for writing.
@@ -43,6 +47,9 @@ pub struct EnvDb {
     /// The image's stored format (`meta.format_version`): below `FORMAT_VERSION` it
     /// lacks the newer columns until the next write migrates it.
     format: std::cell::Cell<i64>,
+    /// The file's chunks when it is read page by page (a read without the lock), for
+    /// `authenticate_all` and the reason behind a failed read.
+    chunks: Option<Arc<Chunks>>,
 }
 
 impl std::fmt::Debug for EnvDb {
@@ -171,15 +178,21 @@ impl EnvDb {
             io::ErrorKind::NotFound => Error::EnvNotFound { env: env.clone() },
             _ => nofollow_error("cannot open", &path, e),
         })?;
-        let mut db = Self::load(
-            BufReader::new(file),
-            paths,
-            env,
-            path,
-            identity,
-            lock,
-            false,
-        )?;
+        let mut db = if lock.is_none() {
+            // DESIGN §7 round 2: a read decrypts only the chunks its queries visit.
+            Self::load_lazy(BufReader::new(file), paths, env, path, identity)?
+        } else {
+            // A writer reads (and so authenticates) the whole file: it re-encrypts it.
+            Self::load(
+                BufReader::new(file),
+                paths,
+                env,
+                path,
+                identity,
+                lock,
+                false,
+            )?
+        };
         db.trusting = trusting;
         db.check_pin()?;
         Ok(db)
@@ -237,36 +250,56 @@ impl EnvDb {
         lock: Option<EnvLock>,
         adopt_env: bool,
     ) -> Result<EnvDb> {
+        let (reader, len) = decrypt(input, env, &path, identity)?;
+        let conn = Self::load_whole(reader, len, &path, lock.is_none())?;
+        Self::finish(conn, None, paths, env, path, lock, adopt_env)
+    }
+
+    /// The read path (DESIGN §7 round 2): SQLite reads the image page by page through a
+    /// read-only VFS over the age stream (`vfs`, `chunks`), so only the chunks holding
+    /// the pages a query visits are decrypted, each authenticated as it is. A payload
+    /// that is not a raw SQLite image (a compressed one) takes the whole-file path.
+    fn load_lazy(
+        input: BufReader<File>,
+        paths: &VaultPaths,
+        env: &EnvName,
+        path: PathBuf,
+        identity: &dyn age::Identity,
+    ) -> Result<EnvDb> {
         let corrupt = |detail: String| Error::Corrupt {
             path: path.clone(),
             detail,
         };
-        let decryptor = age::Decryptor::new_buffered(input).map_err(|e| match e {
-            age::DecryptError::Io(io) if io.kind() != io::ErrorKind::UnexpectedEof => {
-                Error::io("cannot read", &path, io)
-            }
-            other => corrupt(describe_age(&other)),
+        let (mut reader, len) = decrypt(input, env, &path, identity)?;
+        let mut magic = [0u8; 16];
+        reader
+            .read_exact(&mut magic)
+            .and_then(|()| reader.seek(SeekFrom::Start(0)))
+            .map_err(|e| corrupt(format!("payload damaged ({})", e.kind())))?;
+        if &magic != SQLITE_MAGIC {
+            let conn = Self::load_whole(reader, len, &path, true)?;
+            return Self::finish(conn, None, paths, env, path, None, false);
+        }
+        let chunks = Arc::new(Chunks::new(Box::new(reader), len as u64));
+        let conn = vfs::open(chunks.clone()).map_err(|e| match chunks.damage() {
+            Some(why) => corrupt(why),
+            None => corrupt(format!("cannot load database ({e})")),
         })?;
-        if decryptor.is_scrypt() {
-            return Err(corrupt(
-                "encrypted to a passphrase; environments are encrypted to recipients".into(),
-            ));
-        }
-        let mut reader = decryptor
-            .decrypt(std::iter::once(identity))
-            .map_err(|e| match e {
-                age::DecryptError::NoMatchingKeys => Error::NotARecipient { env: env.clone() },
-                other => corrupt(describe_age(&other)),
-            })?;
-        // Seeking to the end authenticates the last chunk and gives the plaintext length.
-        let len = reader
-            .seek(SeekFrom::End(0))
-            .and_then(|len| reader.seek(SeekFrom::Start(0)).map(|_| len))
-            .map_err(|e| corrupt(format!("payload damaged or truncated ({})", e.kind())))?;
-        if len < 512 {
-            return Err(corrupt("payload too short to be a database".into()));
-        }
-        let len = usize::try_from(len).map_err(|_| corrupt("payload too large".into()))?;
+        Self::finish(conn, Some(chunks), paths, env, path, None, false)
+    }
+
+    /// The whole-file path: stream the plaintext into an in-memory SQLite database
+    /// (writers, git blobs, and payloads that are not a raw image).
+    fn load_whole<R: Read>(
+        reader: R,
+        len: usize,
+        path: &Path,
+        read_only: bool,
+    ) -> Result<Connection> {
+        let corrupt = |detail: String| Error::Corrupt {
+            path: path.to_owned(),
+            detail,
+        };
         let mut image = ImageReader {
             inner: reader,
             pos: 0,
@@ -274,16 +307,32 @@ impl EnvDb {
             error: None,
         };
         let mut conn = Connection::open_in_memory()?;
-        let read_only = lock.is_none();
         if let Err(e) = conn.deserialize_read_exact(MAIN_DB, &mut image, len, read_only) {
             return Err(match image.error.take() {
                 Some(io) => corrupt(format!("payload damaged ({})", io.kind())),
                 None => corrupt(format!("cannot load database ({e})")),
             });
         }
-        if &image.header[..16] != b"SQLite format 3\0" {
+        if &image.header[..16] != SQLITE_MAGIC {
             return Err(corrupt("payload is not an SQLite database".into()));
         }
+        Ok(conn)
+    }
+
+    /// What every path shares once the database is open: its settings and meta checks.
+    fn finish(
+        conn: Connection,
+        chunks: Option<Arc<Chunks>>,
+        paths: &VaultPaths,
+        env: &EnvName,
+        path: PathBuf,
+        lock: Option<EnvLock>,
+        adopt_env: bool,
+    ) -> Result<EnvDb> {
+        let corrupt = |detail: String| Error::Corrupt {
+            path: path.clone(),
+            detail,
+        };
         // DESIGN §2: without this, removed values survive in free pages of the image.
         conn.pragma_update(None, "secure_delete", "ON")
             .map_err(|e| corrupt(e.to_string()))?;
@@ -299,6 +348,7 @@ impl EnvDb {
             pin: None,
             trusting: false,
             format: std::cell::Cell::new(FORMAT_VERSION),
+            chunks,
         };
         db.check_meta(adopt_env).map_err(|e| match e {
             Error::Corrupt { detail, .. } | Error::CorruptDb { detail } => corrupt(detail),
@@ -450,6 +500,7 @@ impl EnvDb {
             pin: None,
             trusting: false,
             format: std::cell::Cell::new(FORMAT_VERSION),
+            chunks: None,
         };
         db.batch(fill)?;
         db.commit()
@@ -579,13 +630,27 @@ impl EnvDb {
         })())
     }
 
+    /// Authenticate every chunk of the file, not only those the queries so far touched
+    /// (`audit verify`: a tampered chunk anywhere is exit 6). A file read whole was
+    /// authenticated when it was opened.
+    pub fn authenticate_all(&self) -> Result<()> {
+        match &self.chunks {
+            Some(chunks) => chunks.authenticate_all().map_err(|e| Error::Corrupt {
+                path: self.path.clone(),
+                detail: e.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Name this file in an integrity error raised by a query on it (exit 6 with the
     /// path, so the user knows which file to restore).
     pub(crate) fn located<T>(&self, r: Result<T>) -> Result<T> {
         r.map_err(|e| match e {
             Error::CorruptDb { detail } => Error::Corrupt {
                 path: self.path.clone(),
-                detail,
+                // A page read failed: say which chunk, not SQLite's "disk I/O error".
+                detail: self.chunks.as_ref().and_then(|c| c.damage()).unwrap_or(detail),
             },
             e => e,
         })
@@ -594,6 +659,50 @@ impl EnvDb {
     pub fn paths(&self) -> &VaultPaths {
         &self.paths
     }
+}
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Decrypt an env file's header with `identity`: the payload's reader at its start, and
+/// the plaintext length (seeking to the end authenticates the last chunk, so a
+/// truncated file is refused here).
+fn decrypt<R: io::BufRead + Seek>(
+    input: R,
+    env: &EnvName,
+    path: &Path,
+    identity: &dyn age::Identity,
+) -> Result<(age::stream::StreamReader<R>, usize)> {
+    let corrupt = |detail: String| Error::Corrupt {
+        path: path.to_owned(),
+        detail,
+    };
+    let decryptor = age::Decryptor::new_buffered(input).map_err(|e| match e {
+        age::DecryptError::Io(io) if io.kind() != io::ErrorKind::UnexpectedEof => {
+            Error::io("cannot read", path, io)
+        }
+        other => corrupt(describe_age(&other)),
+    })?;
+    if decryptor.is_scrypt() {
+        return Err(corrupt(
+            "encrypted to a passphrase; environments are encrypted to recipients".into(),
+        ));
+    }
+    let mut reader = decryptor
+        .decrypt(std::iter::once(identity))
+        .map_err(|e| match e {
+            age::DecryptError::NoMatchingKeys => Error::NotARecipient { env: env.clone() },
+            other => corrupt(describe_age(&other)),
+        })?;
+    // Seeking to the end authenticates the last chunk and gives the plaintext length.
+    let len = reader
+        .seek(SeekFrom::End(0))
+        .and_then(|len| reader.seek(SeekFrom::Start(0)).map(|_| len))
+        .map_err(|e| corrupt(format!("payload damaged or truncated ({})", e.kind())))?;
+    if len < 512 {
+        return Err(corrupt("payload too short to be a database".into()));
+    }
+    let len = usize::try_from(len).map_err(|_| corrupt("payload too large".into()))?;
+    Ok((reader, len))
 }
 
 /// Open a vault file for reading without following a symlink (DESIGN: none inside

@@ -1,0 +1,165 @@
+//! Random access to an env file's plaintext, one authenticated 64 KiB chunk at a time
+//! (DESIGN §7 round 2): what the read-only SQLite VFS (`vfs`) reads pages from.
+//!
+//! age encrypts its payload as a STREAM of 64 KiB chunks, each with its own tag and a
+//! nonce that counts chunks (the last one flagged), so one chunk can be decrypted and
+//! authenticated without the others, and none can be moved, dropped or truncated
+//! unnoticed. `age`'s `StreamReader` seeks: a seek to a chunk's start followed by a read
+//! of the whole chunk decrypts exactly that chunk. A chunk that fails authentication is
+//! an error for the read that touched it, remembered, and never served.
+//!
+//! Plaintext held here lives in `Zeroizing` buffers (a few chunks, reused as they are
+//! evicted), so it is wiped when the environment is closed. SQLite's own page cache is
+//! SQLite's (see DESIGN §2's trap about its buffers).
+
+use std::io::{self, Read, Seek, SeekFrom};
+use std::sync::Mutex;
+
+use zeroize::Zeroizing;
+
+/// age's plaintext chunk size (the STREAM construction's, fixed by the format).
+pub(in crate::vault) const CHUNK: u64 = 64 * 1024;
+
+/// How many decrypted chunks are kept: a point query visits a handful of pages spread
+/// over a few chunks (4 of 341 at 100,000 keys), revisiting the root pages between
+/// tables; a scan moves forward. Eight is 512 KiB of plaintext at most.
+const CACHED: usize = 8;
+
+/// A decrypting reader that seeks: `age::stream::StreamReader` over the file.
+pub(in crate::vault) trait Source: Read + Seek + Send {}
+impl<T: Read + Seek + Send> Source for T {}
+
+/// The plaintext of one env file, read chunk by chunk on demand.
+pub(in crate::vault) struct Chunks {
+    state: Mutex<State>,
+    len: u64,
+}
+
+struct State {
+    source: Box<dyn Source>,
+    cache: Vec<Cached>,
+    tick: u64,
+    /// The first authentication (or I/O) failure, kept for the error the user sees.
+    damaged: Option<String>,
+}
+
+struct Cached {
+    index: u64,
+    used: u64,
+    data: Zeroizing<Vec<u8>>,
+}
+
+impl Chunks {
+    /// `len` is the plaintext length, already authenticated (seeking the age stream to
+    /// its end decrypts the last chunk as the last one).
+    pub(in crate::vault) fn new(source: Box<dyn Source>, len: u64) -> Chunks {
+        Chunks {
+            state: Mutex::new(State {
+                source,
+                cache: Vec::with_capacity(CACHED),
+                tick: 0,
+                damaged: None,
+            }),
+            len,
+        }
+    }
+
+    pub(in crate::vault) fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Copy plaintext at `offset` into `buf`: the number of bytes copied, less than
+    /// `buf.len()` only at the end of the payload.
+    pub(in crate::vault) fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let mut state = self.lock()?;
+        let mut done = 0;
+        while done < buf.len() {
+            let at = offset + done as u64;
+            if at >= self.len {
+                break;
+            }
+            let index = at / CHUNK;
+            let chunk = state.chunk(index, self.len)?;
+            let from = (at % CHUNK) as usize;
+            let n = (chunk.len() - from).min(buf.len() - done);
+            buf[done..done + n].copy_from_slice(&chunk[from..from + n]);
+            done += n;
+        }
+        Ok(done)
+    }
+
+    /// Decrypt and authenticate every chunk (`audit verify`: the whole file is checked,
+    /// not only the pages its queries visit). Nothing is kept beyond the cache.
+    pub(in crate::vault) fn authenticate_all(&self) -> io::Result<()> {
+        let mut state = self.lock()?;
+        for index in 0..self.len.div_ceil(CHUNK) {
+            state.chunk(index, self.len)?;
+        }
+        Ok(())
+    }
+
+    /// Why a read failed, if one did: a tampered or truncated chunk.
+    pub(in crate::vault) fn damage(&self) -> Option<String> {
+        self.state.lock().ok().and_then(|s| s.damaged.clone())
+    }
+
+    fn lock(&self) -> io::Result<std::sync::MutexGuard<'_, State>> {
+        // A poisoned lock means a panic mid-read: nothing read since can be trusted.
+        self.state
+            .lock()
+            .map_err(|_| io::Error::other("chunk reader poisoned"))
+    }
+}
+
+impl State {
+    /// Chunk `index`, decrypted (and authenticated) once while it stays cached.
+    fn chunk(&mut self, index: u64, len: u64) -> io::Result<&[u8]> {
+        if let Some(e) = &self.damaged {
+            // Fail closed: after one bad chunk the stream is not read again.
+            return Err(io::Error::new(io::ErrorKind::InvalidData, e.clone()));
+        }
+        self.tick += 1;
+        let tick = self.tick;
+        if let Some(at) = self.cache.iter().position(|c| c.index == index) {
+            self.cache[at].used = tick;
+            return Ok(&self.cache[at].data);
+        }
+        let size = (len - index * CHUNK).min(CHUNK) as usize;
+        let slot = if self.cache.len() < CACHED {
+            self.cache.push(Cached {
+                index,
+                used: tick,
+                data: Zeroizing::new(Vec::with_capacity(CHUNK as usize)),
+            });
+            self.cache.len() - 1
+        } else {
+            let (at, _) = self
+                .cache
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, c)| c.used)
+                .expect("a full cache is not empty");
+            at
+        };
+        let cached = &mut self.cache[slot];
+        cached.index = index;
+        cached.used = tick;
+        // Zeroizing<Vec>: resize within the capacity reserved once; the old plaintext is
+        // overwritten by the new chunk or cleared below on failure.
+        cached.data.resize(size, 0);
+        let read = self
+            .source
+            .seek(SeekFrom::Start(index * CHUNK))
+            .and_then(|_| self.source.read_exact(&mut cached.data[..]));
+        if let Err(e) = read {
+            use zeroize::Zeroize;
+            cached.data.zeroize();
+            // An unusable slot: never matched again.
+            cached.index = u64::MAX;
+            let why = format!("chunk {index} of the payload failed authentication ({e})");
+            self.damaged = Some(why.clone());
+            return Err(io::Error::new(io::ErrorKind::InvalidData, why));
+        }
+        Ok(&self.cache[slot].data)
+    }
+}

@@ -27,6 +27,7 @@ mod history;
 mod history_git;
 mod hygiene;
 mod lifecycle;
+mod random_access;
 mod robustness;
 mod run_cmd;
 mod scan;

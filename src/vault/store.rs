@@ -650,7 +650,11 @@ impl EnvDb {
             Error::CorruptDb { detail } => Error::Corrupt {
                 path: self.path.clone(),
                 // A page read failed: say which chunk, not SQLite's "disk I/O error".
-                detail: self.chunks.as_ref().and_then(|c| c.damage()).unwrap_or(detail),
+                detail: self
+                    .chunks
+                    .as_ref()
+                    .and_then(|c| c.damage())
+                    .unwrap_or(detail),
             },
             e => e,
         })

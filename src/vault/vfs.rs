@@ -175,7 +175,9 @@ unsafe extern "C" fn x_open(
         (*file).base.pMethods = std::ptr::null();
         (*file).chunks = std::ptr::null();
     }
-    if name.is_null() || flags & ffi::SQLITE_OPEN_MAIN_DB == 0 || flags & ffi::SQLITE_OPEN_READONLY == 0
+    if name.is_null()
+        || flags & ffi::SQLITE_OPEN_MAIN_DB == 0
+        || flags & ffi::SQLITE_OPEN_READONLY == 0
     {
         // Journals, WALs, temp files, and any write: never through this VFS.
         return ffi::SQLITE_CANTOPEN;
@@ -282,11 +284,7 @@ unsafe extern "C" fn x_current_time_int64(
     }
 }
 
-unsafe extern "C" fn x_get_last_error(
-    _: *mut ffi::sqlite3_vfs,
-    _: c_int,
-    _: *mut c_char,
-) -> c_int {
+unsafe extern "C" fn x_get_last_error(_: *mut ffi::sqlite3_vfs, _: c_int, _: *mut c_char) -> c_int {
     0
 }
 
@@ -402,4 +400,80 @@ unsafe extern "C" fn x_sector_size(_: *mut ffi::sqlite3_file) -> c_int {
 unsafe extern "C" fn x_device_characteristics(_: *mut ffi::sqlite3_file) -> c_int {
     // Immutable: SQLite skips hot-journal checks and change detection.
     ffi::SQLITE_IOCAP_IMMUTABLE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Seek, SeekFrom, Write};
+
+    /// An SQLite image of `rows` rows, encrypted, opened through the VFS.
+    fn opened(rows: i64) -> (Connection, Arc<Chunks>) {
+        let mut db = Connection::open_in_memory().unwrap();
+        db.execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
+            .unwrap();
+        db.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+             INSERT INTO t SELECT i, printf('value-%08d', i) FROM n",
+            [rows],
+        )
+        .unwrap();
+        let image = db.serialize(rusqlite::MAIN_DB).unwrap().to_vec();
+        let id = age::x25519::Identity::generate();
+        let r = id.to_public();
+        let e =
+            age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).unwrap();
+        let mut file = Vec::new();
+        let mut w = e.wrap_output(&mut file).unwrap();
+        w.write_all(&image).unwrap();
+        w.finish().unwrap();
+        let d = age::Decryptor::new_buffered(std::io::Cursor::new(file)).unwrap();
+        let mut s = d
+            .decrypt(std::iter::once(&id as &dyn age::Identity))
+            .unwrap();
+        let len = s.seek(SeekFrom::End(0)).unwrap();
+        let chunks = Arc::new(Chunks::new(Box::new(s), len));
+        (open(chunks.clone()).unwrap(), chunks)
+    }
+
+    #[test]
+    fn queries_read_through_the_chunks() {
+        let (conn, _) = opened(20_000);
+        let v: String = conn
+            .query_row("SELECT v FROM t WHERE id = 12345", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, "value-00012345");
+        // A sort larger than nothing stays in memory (no temp file: refused here).
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM (SELECT v FROM t ORDER BY v DESC)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 20_000);
+        let store: i64 = conn
+            .query_row("PRAGMA temp_store", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(store, 2);
+    }
+
+    #[test]
+    fn writes_and_other_files_are_refused() {
+        let (conn, _) = opened(10);
+        assert!(conn.execute("DELETE FROM t", []).is_err());
+        // Another file through this VFS (an attached database) cannot be opened.
+        assert!(
+            conn.execute_batch("ATTACH '/keyward-env-other' AS other")
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn closing_the_connection_releases_the_chunks() {
+        let (conn, chunks) = opened(10);
+        assert_eq!(Arc::strong_count(&chunks), 2);
+        drop(conn);
+        assert_eq!(Arc::strong_count(&chunks), 1);
+    }
 }

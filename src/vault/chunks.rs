@@ -8,9 +8,12 @@
 //! of the whole chunk decrypts exactly that chunk. A chunk that fails authentication is
 //! an error for the read that touched it, remembered, and never served.
 //!
-//! Plaintext held here lives in `Zeroizing` buffers (a few chunks, reused as they are
-//! evicted), so it is wiped when the environment is closed. SQLite's own page cache is
-//! SQLite's (see DESIGN §2's trap about its buffers).
+//! Each chunk is decrypted at most once and kept: a point query keeps the few it visits
+//! (4 of 341 at 100,000 keys), a command that reads everything ends up holding the
+//! plaintext once, as the whole-file path does, but never decrypts a chunk twice
+//! however its queries jump around. Kept chunks are `Zeroizing`, wiped when the
+//! environment is closed. SQLite's own page cache is SQLite's (DESIGN §2's trap about
+//! its buffers).
 
 use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::Mutex;
@@ -19,11 +22,6 @@ use zeroize::Zeroizing;
 
 /// age's plaintext chunk size (the STREAM construction's, fixed by the format).
 pub(in crate::vault) const CHUNK: u64 = 64 * 1024;
-
-/// How many decrypted chunks are kept: a point query visits a handful of pages spread
-/// over a few chunks (4 of 341 at 100,000 keys), revisiting the root pages between
-/// tables; a scan moves forward. Eight is 512 KiB of plaintext at most.
-const CACHED: usize = 8;
 
 /// A decrypting reader that seeks: `age::stream::StreamReader` over the file.
 pub(in crate::vault) trait Source: Read + Seek + Send {}
@@ -37,16 +35,10 @@ pub(in crate::vault) struct Chunks {
 
 struct State {
     source: Box<dyn Source>,
-    cache: Vec<Cached>,
-    tick: u64,
+    /// Decrypted chunks by index, filled as they are first read.
+    kept: Vec<Option<Zeroizing<Vec<u8>>>>,
     /// The first authentication (or I/O) failure, kept for the error the user sees.
     damaged: Option<String>,
-}
-
-struct Cached {
-    index: u64,
-    used: u64,
-    data: Zeroizing<Vec<u8>>,
 }
 
 impl Chunks {
@@ -56,8 +48,9 @@ impl Chunks {
         Chunks {
             state: Mutex::new(State {
                 source,
-                cache: Vec::with_capacity(CACHED),
-                tick: 0,
+                kept: std::iter::repeat_with(|| None)
+                    .take(len.div_ceil(CHUNK) as usize)
+                    .collect(),
                 damaged: None,
             }),
             len,
@@ -89,7 +82,7 @@ impl Chunks {
     }
 
     /// Decrypt and authenticate every chunk (`audit verify`: the whole file is checked,
-    /// not only the pages its queries visit). Nothing is kept beyond the cache.
+    /// not only the pages its queries visit).
     pub(in crate::vault) fn authenticate_all(&self) -> io::Result<()> {
         let mut state = self.lock()?;
         for index in 0..self.len.div_ceil(CHUNK) {
@@ -112,55 +105,29 @@ impl Chunks {
 }
 
 impl State {
-    /// Chunk `index`, decrypted (and authenticated) once while it stays cached.
+    /// Chunk `index`, decrypted (and authenticated) on its first read.
     fn chunk(&mut self, index: u64, len: u64) -> io::Result<&[u8]> {
         if let Some(e) = &self.damaged {
-            // Fail closed: after one bad chunk the stream is not read again.
+            // Fail closed: after one bad chunk nothing more is served.
             return Err(io::Error::new(io::ErrorKind::InvalidData, e.clone()));
         }
-        self.tick += 1;
-        let tick = self.tick;
-        if let Some(at) = self.cache.iter().position(|c| c.index == index) {
-            self.cache[at].used = tick;
-            return Ok(&self.cache[at].data);
+        let at = index as usize;
+        if self.kept[at].is_none() {
+            let size = (len - index * CHUNK).min(CHUNK) as usize;
+            let mut data = Zeroizing::new(vec![0; size]);
+            let read = self
+                .source
+                .seek(SeekFrom::Start(index * CHUNK))
+                .and_then(|_| self.source.read_exact(&mut data[..]));
+            if let Err(e) = read {
+                // `data` (partly filled, perhaps) is wiped as it drops.
+                let why = format!("chunk {index} of the payload failed authentication ({e})");
+                self.damaged = Some(why.clone());
+                return Err(io::Error::new(io::ErrorKind::InvalidData, why));
+            }
+            self.kept[at] = Some(data);
         }
-        let size = (len - index * CHUNK).min(CHUNK) as usize;
-        let slot = if self.cache.len() < CACHED {
-            self.cache.push(Cached {
-                index,
-                used: tick,
-                data: Zeroizing::new(Vec::with_capacity(CHUNK as usize)),
-            });
-            self.cache.len() - 1
-        } else {
-            let (at, _) = self
-                .cache
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, c)| c.used)
-                .expect("a full cache is not empty");
-            at
-        };
-        let cached = &mut self.cache[slot];
-        cached.index = index;
-        cached.used = tick;
-        // Zeroizing<Vec>: resize within the capacity reserved once; the old plaintext is
-        // overwritten by the new chunk or cleared below on failure.
-        cached.data.resize(size, 0);
-        let read = self
-            .source
-            .seek(SeekFrom::Start(index * CHUNK))
-            .and_then(|_| self.source.read_exact(&mut cached.data[..]));
-        if let Err(e) = read {
-            use zeroize::Zeroize;
-            cached.data.zeroize();
-            // An unusable slot: never matched again.
-            cached.index = u64::MAX;
-            let why = format!("chunk {index} of the payload failed authentication ({e})");
-            self.damaged = Some(why.clone());
-            return Err(io::Error::new(io::ErrorKind::InvalidData, why));
-        }
-        Ok(&self.cache[slot].data)
+        Ok(self.kept[at].as_deref().map_or(&[], |v| &v[..]))
     }
 }
 

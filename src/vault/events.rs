@@ -129,13 +129,16 @@ impl EnvDb {
         self.located((|| -> Result<Vec<Removed>> {
             // A format-1 image read without a write has no `subject` column.
             let subject = if self.has_labels() { "subject" } else { "NULL" };
+            // The codes as literals, the very term of the partial index
+            // `schema::INDEX_REMOVALS` (SQLite uses it only for a query that repeats it).
             let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT time, action, {subject}, reason FROM events WHERE action IN (?1, ?2) ORDER BY seq"
+                "SELECT time, action, {subject}, reason FROM events WHERE action IN ({}, {}) ORDER BY seq",
+                Action::AccessRevoke.code(),
+                Action::Offboard.code()
             ))?;
-            let rows = stmt.query_map(
-                params![Action::AccessRevoke.code(), Action::Offboard.code()],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?)),
-            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?))
+            })?;
             let mut out = Vec::new();
             for row in rows {
                 let (time, code, subject, reason) = row?;
@@ -224,5 +227,34 @@ impl EnvDb {
         }
         Ok(out)
     })())
+    }
+}
+
+#[cfg(test)]
+mod removal_index_tests {
+    use crate::audit::Action;
+    use crate::vault::schema;
+
+    /// The partial index and the query repeat one term: SQLite uses a partial index only
+    /// for a query whose WHERE clause contains it.
+    #[test]
+    fn removals_are_read_through_their_partial_index() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(schema::SCHEMA).unwrap();
+        conn.execute_batch(schema::INDEX_REMOVALS).unwrap();
+        let term = format!(
+            "action IN ({}, {})",
+            Action::AccessRevoke.code(),
+            Action::Offboard.code()
+        );
+        assert!(schema::INDEX_REMOVALS.contains(&term));
+        let plan: String = conn
+            .query_row(
+                &format!("EXPLAIN QUERY PLAN SELECT time FROM events WHERE {term} ORDER BY seq"),
+                [],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("events_removals"), "{plan}");
     }
 }

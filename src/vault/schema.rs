@@ -15,6 +15,14 @@ ALTER TABLE events ADD COLUMN subject TEXT;
 UPDATE meta SET v = 2 WHERE k = 'format_version';
 ";
 
+/// Access removals (`access-revoke` = 9, `offboard` = 10), which `show` and `check`
+/// read to find exposed versions: a partial index of only those rows, so a read that
+/// decrypts only the pages it visits (DESIGN §7 round 2) does not scan every event.
+/// Not a format change (an older build reads and writes an image with it as it is):
+/// `create` makes it, and every write adds it where it is missing.
+pub const INDEX_REMOVALS: &str =
+    "CREATE INDEX IF NOT EXISTS events_removals ON events(seq) WHERE action IN (9, 10);";
+
 /// Version status as stored. `expired` is derived from the clock, and `retiring`
 /// becomes `retired` once its `retire_at` has passed, without a write.
 pub const ST_ACTIVE: i64 = 0;

@@ -484,6 +484,7 @@ impl EnvDb {
         let conn = Connection::open_in_memory()?;
         conn.pragma_update(None, "secure_delete", "ON")?;
         conn.execute_batch(schema::SCHEMA)?;
+        conn.execute_batch(schema::INDEX_REMOVALS)?;
         conn.execute(
             "INSERT INTO meta(k, v) VALUES ('format_version', ?1), ('env', ?2), ('audit_key', ?3), ('created', ?4)",
             rusqlite::params![FORMAT_VERSION, env.as_str(), &audit_key[..], crate::names::now_ms()],
@@ -544,6 +545,13 @@ impl EnvDb {
             )?;
             self.format.set(2);
         }
+        // Not a format change: any image may lack it (written before it, or by an older
+        // build); `IF NOT EXISTS` makes this a schema lookup when it is there.
+        self.located(
+            self.conn
+                .execute_batch(schema::INDEX_REMOVALS)
+                .map_err(Into::into),
+        )?;
         Ok(())
     }
 

@@ -58,6 +58,15 @@ args+=("list.kbig" "$KW -e kbig list --json")
 echo "== timing (interleaved, $RUNS rounds)..." >&2
 python3 "$ROOT/benches/interleave.py" --out "$TIMES" --runs "$RUNS" --warmup "$WARMUP" --group reads "${args[@]}" >&2
 
+echo "== rotate one vs rotate --all, 10,000 keys (env file restored before every run, untimed)..." >&2
+cp "$KEYWARD_VAULT/envs/k10k.db.age" "$W/k10k.pristine"
+# Putting the old file back is a rewind (DESIGN §8): the pin goes with it.
+rargs=(rotate.one "$KW -e k10k rotate K000001" rotate.all "$KW -e k10k rotate --all --yes")
+[ -n "$OLD_KW" ] && rargs+=(old.rotate.one "$OLD_KW -e k10k rotate K000001" old.rotate.all "$OLD_KW -e k10k rotate --all --yes")
+python3 "$ROOT/benches/interleave.py" --out "$TIMES" --runs "$(( RUNS < 11 ? RUNS : 11 ))" --warmup 1 --group rotate \
+  --prepare "cp '$W/k10k.pristine' '$KEYWARD_VAULT/envs/k10k.db.age' && rm -f '$W/state'/keyward/pins/*/k10k.*" \
+  "${rargs[@]}" >&2
+
 RSS=$W/rss.tsv
 : > "$RSS"
 for e in k100 kbig; do
@@ -119,7 +128,9 @@ print(f"| journal append: get vs show, {bign} keys | {cell('get.kbig')} | show {
 print(f"| age -d / get, {bign} keys | {cell('age.kbig')} | get {cell('get.kbig')} | {rcell('age.kbig', 'get.kbig')} | ≥ 3x | {status('age.kbig', 'get.kbig', 3.0, False)} |")
 print(f"| age -d / verify, {bign} keys | {cell('age.kbig')} | verify {cell('verify.kbig')} | {rcell('age.kbig', 'verify.kbig')} | ≥ 3x | {status('age.kbig', 'verify.kbig', 3.0, False)} |")
 print(f"| list --json, {bign} keys | {cell('list.kbig')} | get {cell('get.kbig')} | {rcell('list.kbig', 'get.kbig')} | ≤ 2x | {status('list.kbig', 'get.kbig', 2.0)} |")
+print(f"| rotate --all, 10,000 keys | {cell('rotate.all')} | one rotate {cell('rotate.one')} | {rcell('rotate.all', 'rotate.one')} | ≤ 3x | {status('rotate.all', 'rotate.one', 3.0)} |")
 if old:
+    print(f"| rotate --all, 10,000 keys, before | {cell('old.rotate.all')} | one rotate {cell('old.rotate.one')} | {rcell('old.rotate.all', 'old.rotate.one')} | ≤ 3x | {status('old.rotate.all', 'old.rotate.one', 3.0)} |")
     for e, n in [("k100", "100"), ("k10k", "10,000"), ("kbig", bign)]:
         print(f"| get, {n} keys: VFS vs whole-file read (before) | {cell('get.'+e)} | before {cell('old.get.'+e)} | {rcell('get.'+e, 'old.get.'+e)} | | |")
     print(f"| list --json, {bign} keys: now vs before | {cell('list.kbig')} | before {cell('old.list.kbig')} | {rcell('list.kbig', 'old.list.kbig')} | | |")

@@ -4,12 +4,17 @@
 //! Plaintext never touches disk and never passes through an intermediate `Vec`: the age
 //! reader streams straight into SQLite's own buffer, and `serialize` hands SQLite's
 //! buffer straight to the age writer.
+//!
+//! A read without the writer lock does not decrypt the whole file (DESIGN §7 round 2):
+//! SQLite reads the image page by page through a read-only VFS (`vfs`) over the age
+//! stream's authenticated 64 KiB chunks (`chunks`), decrypting only those its queries
+//! visit. Writers, git blobs and payloads that are not a raw SQLite image take the
+//! whole-file path.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-
 use std::sync::Arc;
 
 use rusqlite::{Connection, MAIN_DB, OptionalExtension};

@@ -185,6 +185,21 @@ mod tests {
         assert_eq!(c.damage(), None);
     }
 
+    /// SQLite images are whole pages, so a payload of whole chunks is common: its last
+    /// chunk is full and still authenticated as the last.
+    #[test]
+    fn a_payload_of_whole_chunks_reads_to_its_end() {
+        let id = age::x25519::Identity::generate();
+        let plain: Vec<u8> = (0..2 * CHUNK as usize).map(|i| (i % 253) as u8).collect();
+        let c = chunks(&id, encrypt(&id, &plain));
+        let mut buf = vec![0; 8192];
+        assert_eq!(c.read_at(&mut buf, 2 * CHUNK - 4096).unwrap(), 4096);
+        assert_eq!(&buf[..4096], &plain[plain.len() - 4096..]);
+        assert_eq!(c.read_at(&mut buf, 0).unwrap(), 8192);
+        assert_eq!(&buf[..], &plain[..8192]);
+        c.authenticate_all().unwrap();
+    }
+
     #[test]
     fn a_tampered_chunk_is_refused_when_read_and_then_everything_is() {
         let id = age::x25519::Identity::generate();

@@ -72,9 +72,11 @@ impl Output {
             .map_err(stdout_error)
     }
 
-    /// Print data as pretty JSON on stdout.
+    /// Print data as pretty JSON on stdout, streamed through a wiped buffer: stdout's
+    /// own line buffering would make one write per line (`list --json` at 100,000 keys
+    /// is 1.5 million lines).
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
-        let mut out = io::stdout().lock();
+        let mut out = WipedBuf::new(io::stdout().lock());
         serde_json::to_writer_pretty(&mut out, value).map_err(json_error)?;
         out.write_all(b"\n")
             .and_then(|_| out.flush())
@@ -284,6 +286,49 @@ pub fn summarize<S: std::fmt::Display>(names: &[S], all_in: &str) -> String {
         return first_few(names);
     }
     format!("{} ({all_in})", first_few(names))
+}
+
+/// A write buffer whose bytes are zeroed after each flush and on drop: JSON output may
+/// hold values (`get --json`, `export`), which must not linger in freed memory.
+struct WipedBuf<W: Write> {
+    inner: W,
+    buf: zeroize::Zeroizing<Vec<u8>>,
+}
+
+impl<W: Write> WipedBuf<W> {
+    const SIZE: usize = 64 * 1024;
+
+    fn new(inner: W) -> Self {
+        WipedBuf {
+            inner,
+            buf: zeroize::Zeroizing::new(Vec::with_capacity(Self::SIZE)),
+        }
+    }
+
+    fn drain(&mut self) -> io::Result<()> {
+        let written = self.inner.write_all(&self.buf);
+        // Zeroes the bytes and clears; the capacity is kept for the next round.
+        zeroize::Zeroize::zeroize(&mut *self.buf);
+        written
+    }
+}
+
+impl<W: Write> Write for WipedBuf<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.buf.len() + data.len() > Self::SIZE {
+            self.drain()?;
+        }
+        if data.len() >= Self::SIZE {
+            return self.inner.write(data);
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.drain()?;
+        self.inner.flush()
+    }
 }
 
 pub fn stdout_error(e: io::Error) -> Error {

@@ -31,6 +31,7 @@ mod history_git;
 mod hygiene;
 mod keys_as_files;
 mod lifecycle;
+mod random_access;
 mod robustness;
 mod rotation_hooks;
 mod run_cmd;

@@ -373,6 +373,9 @@ pub fn verify(ctx: &Context, req: VerifyChains) -> Result<Verified> {
     let (open, skipped) = open_envs(ctx, req.all_envs)?;
     let mut chains = Vec::new();
     for db in &open {
+        // DESIGN §7 round 2: a read decrypts only the chunks it visits; a verification
+        // authenticates the whole file, so a tampered chunk anywhere is exit 6.
+        db.authenticate_all()?;
         // Reading each chain checks it.
         chains.push(chain_report(db, Chain::Lifecycle, &db.lifecycle_events()?));
         chains.push(chain_report(db, Chain::Access, &access_events(ctx, db)?));

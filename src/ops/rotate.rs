@@ -72,11 +72,23 @@ impl Rotation {
         previous: u32,
         value: &Secret,
     ) -> Result<u32> {
+        self.issue(db, key, &db.version(key, previous)?, value)
+    }
+
+    /// The same, given the version it replaces: `rotate --all` read every key's newest
+    /// version in its selection already (no second lookup per key).
+    fn issue(
+        &self,
+        db: &Tx<'_>,
+        key: &KeyMeta,
+        replaced: &crate::vault::VersionInfo,
+        value: &Secret,
+    ) -> Result<u32> {
         let expires = match self.expires {
             Some(e) => Some(e),
-            None => next_expiry(&db.version(key, previous)?, self.now),
+            None => next_expiry(replaced, self.now),
         };
-        let version = db.add_version(key, previous, value, expires, self.now)?;
+        let version = db.add_version(key, replaced.version, value, expires, self.now)?;
         self.record(db, key, version)?;
         Ok(version)
     }
@@ -573,7 +585,7 @@ pub fn rotate_all(ctx: &Context, req: RotateAll) -> Result<Batch> {
             let (outcome, new_version) = match (&k.meta.spec, source) {
                 (Some(spec), _) => {
                     let value = crate::token::generate(spec, &env);
-                    let v = rotation.apply_batched(db, &k.meta, k.current.version, &value)?;
+                    let v = rotation.issue(db, &k.meta, &k.current, &value)?;
                     (Outcome::Rotated, Some(v))
                 }
                 (None, Source::Hook(_)) => match take_rolled(&mut rolled, k.meta.id) {

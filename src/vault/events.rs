@@ -129,13 +129,16 @@ impl EnvDb {
         self.located((|| -> Result<Vec<Removed>> {
             // A format-1 image read without a write has no `subject` column.
             let subject = if self.has_labels() { "subject" } else { "NULL" };
+            // The codes as literals, the very term of the partial index
+            // `schema::INDEX_REMOVALS` (SQLite uses it only for a query that repeats it).
             let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT time, action, {subject}, reason FROM events WHERE action IN (?1, ?2) ORDER BY seq"
+                "SELECT time, action, {subject}, reason FROM events WHERE action IN ({}, {}) ORDER BY seq",
+                Action::AccessRevoke.code(),
+                Action::Offboard.code()
             ))?;
-            let rows = stmt.query_map(
-                params![Action::AccessRevoke.code(), Action::Offboard.code()],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?)),
-            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?))
+            })?;
             let mut out = Vec::new();
             for row in rows {
                 let (time, code, subject, reason) = row?;
@@ -157,14 +160,23 @@ impl EnvDb {
     /// revocation or delete of that key. `(key, the conflict's active version)`.
     pub fn open_merge_conflicts(&self) -> Result<Vec<(String, u32)>> {
         self.located((|| -> Result<Vec<(String, u32)>> {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT c.key, c.version FROM events c
+            // The marks are read through the partial index `events_merge_marks`
+            // (`schema::INDEX_REMOVALS`): its very term, codes as literals. Only a key
+            // with a mark has its later events looked at.
+            let marks = format!(
+                "action IN ({}, {})",
+                Action::MergeConflict.code(),
+                Action::Exposed.code()
+            );
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "WITH m AS (SELECT seq, action, key, version FROM events WHERE {marks})
+                 SELECT c.key, c.version FROM m c
                  WHERE c.action = ?1 AND c.key IS NOT NULL
-                   AND NOT EXISTS (SELECT 1 FROM events l WHERE l.key = c.key AND l.action = ?1 AND l.seq > c.seq)
-                   AND NOT EXISTS (SELECT 1 FROM events f WHERE f.key = c.key AND f.seq > c.seq
+                   AND NOT EXISTS (SELECT 1 FROM m l WHERE l.key = c.key AND l.action = ?1 AND l.seq > c.seq)
+                   AND NOT EXISTS (SELECT 1 FROM events f WHERE f.seq > c.seq AND f.key = c.key
                                    AND f.action IN (?2, ?3, ?4, ?5, ?6, ?7, ?8))
-                 ORDER BY c.key",
-            )?;
+                 ORDER BY c.key"
+            ))?;
             let rows = stmt.query_map(
                 params![
                     Action::MergeConflict.code(),
@@ -189,11 +201,14 @@ impl EnvDb {
             if !self.has_labels() {
                 return Ok(Vec::new());
             }
-            let mut stmt = self.conn.prepare_cached(
+            let mut stmt = self.conn.prepare_cached(&format!(
                 "SELECT key, version, subject, time FROM events
-                 WHERE action = ?1 AND key IS NOT NULL AND version IS NOT NULL AND subject IS NOT NULL
+                 WHERE action IN ({}, {}) AND action = ?1
+                   AND key IS NOT NULL AND version IS NOT NULL AND subject IS NOT NULL
                  ORDER BY seq",
-            )?;
+                Action::MergeConflict.code(),
+                Action::Exposed.code()
+            ))?;
             let rows = stmt.query_map([Action::Exposed.code()], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })?;
@@ -377,5 +392,34 @@ impl EnvDb {
         }
         Ok(out)
     })())
+    }
+}
+
+#[cfg(test)]
+mod removal_index_tests {
+    use crate::audit::Action;
+    use crate::vault::schema;
+
+    /// The partial index and the query repeat one term: SQLite uses a partial index only
+    /// for a query whose WHERE clause contains it.
+    #[test]
+    fn removals_are_read_through_their_partial_index() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(schema::SCHEMA).unwrap();
+        conn.execute_batch(schema::INDEX_REMOVALS).unwrap();
+        let term = format!(
+            "action IN ({}, {})",
+            Action::AccessRevoke.code(),
+            Action::Offboard.code()
+        );
+        assert!(schema::INDEX_REMOVALS.contains(&term));
+        let plan: String = conn
+            .query_row(
+                &format!("EXPLAIN QUERY PLAN SELECT time FROM events WHERE {term} ORDER BY seq"),
+                [],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("events_removals"), "{plan}");
     }
 }

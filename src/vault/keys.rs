@@ -364,20 +364,21 @@ impl EnvDb {
 
     pub fn version(&self, key: &KeyMeta, version: u32) -> Result<VersionInfo> {
         self.located((|| -> Result<VersionInfo> {
+            // Cached: `rotate --all` asks once per key (a fresh prepare each time was
+            // most of a 10,000-key rotation's SQL time).
             self.conn
-            .query_row(
-                &format!(
+                .prepare_cached(&format!(
                     "SELECT {VERSION_COLS} FROM versions v WHERE v.key_id = ?1 AND v.version = ?2"
-                ),
-                params![key.id, version],
-                |r| Ok(self.as_seen(&key.name, version_from_row(r, 0)?)),
-            )
-            .optional()?
-            .ok_or_else(|| Error::VersionNotFound {
-                name: key.name.clone(),
-                env: self.env.clone(),
-                version,
-            })
+                ))?
+                .query_row(params![key.id, version], |r| {
+                    Ok(self.as_seen(&key.name, version_from_row(r, 0)?))
+                })
+                .optional()?
+                .ok_or_else(|| Error::VersionNotFound {
+                    name: key.name.clone(),
+                    env: self.env.clone(),
+                    version,
+                })
         })())
     }
 
@@ -385,10 +386,10 @@ impl EnvDb {
     pub fn current(&self, key: &KeyMeta) -> Result<VersionInfo> {
         self.located((|| -> Result<VersionInfo> {
         self.conn
+            .prepare_cached(&format!(
+                "SELECT {VERSION_COLS} FROM versions v WHERE v.key_id = ?1 ORDER BY v.version DESC LIMIT 1"
+            ))?
             .query_row(
-                &format!(
-                    "SELECT {VERSION_COLS} FROM versions v WHERE v.key_id = ?1 ORDER BY v.version DESC LIMIT 1"
-                ),
                 [key.id],
                 |r| Ok(self.as_seen(&key.name, version_from_row(r, 0)?)),
             )

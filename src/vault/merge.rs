@@ -442,7 +442,9 @@ fn write_atomically(dest: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Bring the result (a copy of OURS) to this build's format, as a write would.
 fn migrate(conn: &Connection, ours: &EnvDb) -> Result<()> {
-    ours.migrate_conn(conn)
+    ours.migrate_conn(conn)?;
+    conn.execute_batch(crate::vault::schema::INDEX_REMOVALS)?;
+    Ok(())
 }
 
 /// A signature of each key (its row but the id, and its versions' rows with the

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod approvals;
+mod chunks;
 pub mod create;
 pub mod events;
 pub mod follow;
@@ -23,6 +24,7 @@ pub mod schema;
 mod seal;
 pub mod store;
 pub mod verifier;
+mod vfs;
 
 pub use access::RecipientInfo;
 pub use journal::Journaled;

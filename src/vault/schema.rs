@@ -35,6 +35,16 @@ CREATE TABLE verifier_key(
 ) STRICT;
 UPDATE meta SET v = 3 WHERE k = 'format_version';
 ";
+/// Access removals (`access-revoke` = 9, `offboard` = 10), which `show` and `check`
+/// read to find exposed versions: a partial index of only those rows, so a read that
+/// decrypts only the pages it visits (DESIGN §7 round 2) does not scan every event.
+/// Not a format change (an older build reads and writes an image with it as it is):
+/// `create` makes it, and every write adds it where it is missing.
+/// The same for the marks a merge leaves (`merge-conflict` = 19, `exposed` = 20,
+/// DESIGN §9), which `check` and `show` read too.
+pub const INDEX_REMOVALS: &str =
+    "CREATE INDEX IF NOT EXISTS events_removals ON events(seq) WHERE action IN (9, 10);
+CREATE INDEX IF NOT EXISTS events_merge_marks ON events(seq) WHERE action IN (19, 20);";
 
 /// Version status as stored. `expired` is derived from the clock, and `retiring`
 /// becomes `retired` once its `retire_at` has passed, without a write.

@@ -4,11 +4,18 @@
 //! Plaintext never touches disk and never passes through an intermediate `Vec`: the age
 //! reader streams straight into SQLite's own buffer, and `serialize` hands SQLite's
 //! buffer straight to the age writer.
+//!
+//! A read without the writer lock does not decrypt the whole file (DESIGN §7 round 2):
+//! SQLite reads the image page by page through a read-only VFS (`vfs`) over the age
+//! stream's authenticated 64 KiB chunks (`chunks`), decrypting only those its queries
+//! visit. Writers, git blobs and payloads that are not a raw SQLite image take the
+//! whole-file path.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rusqlite::{Connection, MAIN_DB, OptionalExtension};
 
@@ -16,10 +23,12 @@ use crate::error::{Error, Result};
 use crate::identity::describe_age;
 use crate::names::EnvName;
 use crate::recipient::RecipientString;
+use crate::vault::chunks::Chunks;
 use crate::vault::lock::{EnvLock, lock_env};
 use crate::vault::paths::{VaultPaths, nofollow_error, sync_dir};
 use crate::vault::pins::{self, History, Pin};
 use crate::vault::schema::{self, FORMAT_VERSION};
+use crate::vault::vfs;
 
 /// An open environment: its decrypted database in memory, and the writer lock when it
 /// was opened for writing.
@@ -43,6 +52,9 @@ pub struct EnvDb {
     /// The image's stored format (`meta.format_version`): below `FORMAT_VERSION` it
     /// lacks the newer columns until the next write migrates it.
     format: std::cell::Cell<i64>,
+    /// The file's chunks when it is read page by page (a read without the lock), for
+    /// `authenticate_all` and the reason behind a failed read.
+    chunks: Option<Arc<Chunks>>,
 }
 
 impl std::fmt::Debug for EnvDb {
@@ -171,15 +183,21 @@ impl EnvDb {
             io::ErrorKind::NotFound => Error::EnvNotFound { env: env.clone() },
             _ => nofollow_error("cannot open", &path, e),
         })?;
-        let mut db = Self::load(
-            BufReader::new(file),
-            paths,
-            env,
-            path,
-            identity,
-            lock,
-            false,
-        )?;
+        let mut db = if lock.is_none() {
+            // DESIGN §7 round 2: a read decrypts only the chunks its queries visit.
+            Self::load_lazy(BufReader::new(file), paths, env, path, identity)?
+        } else {
+            // A writer reads (and so authenticates) the whole file: it re-encrypts it.
+            Self::load(
+                BufReader::new(file),
+                paths,
+                env,
+                path,
+                identity,
+                lock,
+                false,
+            )?
+        };
         db.trusting = trusting;
         db.check_pin()?;
         Ok(db)
@@ -237,41 +255,56 @@ impl EnvDb {
         lock: Option<EnvLock>,
         adopt_env: bool,
     ) -> Result<EnvDb> {
+        let (reader, len) = decrypt(input, env, &path, identity)?;
+        let conn = Self::load_whole(reader, len, &path, lock.is_none())?;
+        Self::finish(conn, None, paths, env, path, lock, adopt_env)
+    }
+
+    /// The read path (DESIGN §7 round 2): SQLite reads the image page by page through a
+    /// read-only VFS over the age stream (`vfs`, `chunks`), so only the chunks holding
+    /// the pages a query visits are decrypted, each authenticated as it is. A payload
+    /// that is not a raw SQLite image (a compressed one) takes the whole-file path.
+    fn load_lazy(
+        input: BufReader<File>,
+        paths: &VaultPaths,
+        env: &EnvName,
+        path: PathBuf,
+        identity: &dyn age::Identity,
+    ) -> Result<EnvDb> {
         let corrupt = |detail: String| Error::Corrupt {
             path: path.clone(),
             detail,
         };
-        let decryptor = age::Decryptor::new_buffered(input).map_err(|e| match e {
-            age::DecryptError::Io(io) if io.kind() != io::ErrorKind::UnexpectedEof => {
-                Error::io("cannot read", &path, io)
-            }
-            other => corrupt(describe_age(&other)),
-        })?;
-        if decryptor.is_scrypt() {
-            return Err(corrupt(
-                "encrypted to a passphrase; environments are encrypted to recipients".into(),
-            ));
+        let (mut reader, len) = decrypt(input, env, &path, identity)?;
+        let mut magic = [0u8; 16];
+        reader
+            .read_exact(&mut magic)
+            .and_then(|()| reader.seek(SeekFrom::Start(0)))
+            .map_err(|e| corrupt(format!("payload damaged ({})", e.kind())))?;
+        if &magic != SQLITE_MAGIC {
+            let conn = Self::load_whole(reader, len, &path, true)?;
+            return Self::finish(conn, None, paths, env, path, None, false);
         }
-        let mut reader = decryptor.decrypt(std::iter::once(identity)).map_err(|e| {
-            match (crate::plugin::take_failure(), e) {
-                // A plugin identity that failed (no terminal, wrong PIN, plugin gone):
-                // an unlock failure, never mistaken for a damaged file.
-                (Some(plugin), _) => plugin,
-                (None, age::DecryptError::NoMatchingKeys) => {
-                    Error::NotARecipient { env: env.clone() }
-                }
-                (None, other) => corrupt(describe_age(&other)),
-            }
+        let chunks = Arc::new(Chunks::new(Box::new(reader), len as u64));
+        let conn = vfs::open(chunks.clone()).map_err(|e| match chunks.damage() {
+            Some(why) => corrupt(why),
+            None => corrupt(format!("cannot load database ({e})")),
         })?;
-        // Seeking to the end authenticates the last chunk and gives the plaintext length.
-        let len = reader
-            .seek(SeekFrom::End(0))
-            .and_then(|len| reader.seek(SeekFrom::Start(0)).map(|_| len))
-            .map_err(|e| corrupt(format!("payload damaged or truncated ({})", e.kind())))?;
-        if len < 64 {
-            return Err(corrupt("payload too short to be a database".into()));
-        }
-        let len = usize::try_from(len).map_err(|_| corrupt("payload too large".into()))?;
+        Self::finish(conn, Some(chunks), paths, env, path, None, false)
+    }
+
+    /// The whole-file path: stream the plaintext into an in-memory SQLite database
+    /// (writers, git blobs, and payloads that are not a raw image).
+    fn load_whole<R: Read + Seek>(
+        mut reader: R,
+        len: usize,
+        path: &Path,
+        read_only: bool,
+    ) -> Result<Connection> {
+        let corrupt = |detail: String| Error::Corrupt {
+            path: path.to_owned(),
+            detail,
+        };
         // A small image is stored gzip-compressed (see `replace_encrypted`): inflate it in
         // memory (zeroized on drop); a large one streams straight into SQLite.
         let mut magic = [0u8; 2];
@@ -296,16 +329,32 @@ impl EnvDb {
             error: None,
         };
         let mut conn = Connection::open_in_memory()?;
-        let read_only = lock.is_none();
         if let Err(e) = conn.deserialize_read_exact(MAIN_DB, &mut image, len, read_only) {
             return Err(match image.error.take() {
                 Some(io) => corrupt(format!("payload damaged ({})", io.kind())),
                 None => corrupt(format!("cannot load database ({e})")),
             });
         }
-        if &image.header[..16] != b"SQLite format 3\0" {
+        if &image.header[..16] != SQLITE_MAGIC {
             return Err(corrupt("payload is not an SQLite database".into()));
         }
+        Ok(conn)
+    }
+
+    /// What every path shares once the database is open: its settings and meta checks.
+    fn finish(
+        conn: Connection,
+        chunks: Option<Arc<Chunks>>,
+        paths: &VaultPaths,
+        env: &EnvName,
+        path: PathBuf,
+        lock: Option<EnvLock>,
+        adopt_env: bool,
+    ) -> Result<EnvDb> {
+        let corrupt = |detail: String| Error::Corrupt {
+            path: path.clone(),
+            detail,
+        };
         // DESIGN §2: without this, removed values survive in free pages of the image.
         conn.pragma_update(None, "secure_delete", "ON")
             .map_err(|e| corrupt(e.to_string()))?;
@@ -321,6 +370,7 @@ impl EnvDb {
             pin: None,
             trusting: false,
             format: std::cell::Cell::new(FORMAT_VERSION),
+            chunks,
         };
         db.check_meta(adopt_env).map_err(|e| match e {
             Error::Corrupt { detail, .. } | Error::CorruptDb { detail } => corrupt(detail),
@@ -459,6 +509,7 @@ impl EnvDb {
         let conn = Connection::open_in_memory()?;
         conn.pragma_update(None, "secure_delete", "ON")?;
         conn.execute_batch(schema::SCHEMA)?;
+        conn.execute_batch(schema::INDEX_REMOVALS)?;
         conn.execute(
             "INSERT INTO meta(k, v) VALUES ('format_version', ?1), ('env', ?2), ('audit_key', ?3), ('created', ?4)",
             rusqlite::params![FORMAT_VERSION, env.as_str(), &audit_key[..], crate::names::now_ms()],
@@ -475,6 +526,7 @@ impl EnvDb {
             pin: None,
             trusting: false,
             format: std::cell::Cell::new(FORMAT_VERSION),
+            chunks: None,
         };
         db.batch(fill)?;
         db.commit()
@@ -516,6 +568,13 @@ impl EnvDb {
                 self.format.set(to);
             }
         }
+        // Not a format change: any image may lack it (written before it, or by an older
+        // build); `IF NOT EXISTS` makes this a schema lookup when it is there.
+        self.located(
+            self.conn
+                .execute_batch(schema::INDEX_REMOVALS)
+                .map_err(Into::into),
+        )?;
         Ok(())
     }
 
@@ -622,13 +681,31 @@ impl EnvDb {
         })())
     }
 
+    /// Authenticate every chunk of the file, not only those the queries so far touched
+    /// (`audit verify`: a tampered chunk anywhere is exit 6). A file read whole was
+    /// authenticated when it was opened.
+    pub fn authenticate_all(&self) -> Result<()> {
+        match &self.chunks {
+            Some(chunks) => chunks.authenticate_all().map_err(|e| Error::Corrupt {
+                path: self.path.clone(),
+                detail: e.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Name this file in an integrity error raised by a query on it (exit 6 with the
     /// path, so the user knows which file to restore).
     pub(crate) fn located<T>(&self, r: Result<T>) -> Result<T> {
         r.map_err(|e| match e {
             Error::CorruptDb { detail } => Error::Corrupt {
                 path: self.path.clone(),
-                detail,
+                // A page read failed: say which chunk, not SQLite's "disk I/O error".
+                detail: self
+                    .chunks
+                    .as_ref()
+                    .and_then(|c| c.damage())
+                    .unwrap_or(detail),
             },
             e => e,
         })
@@ -637,6 +714,54 @@ impl EnvDb {
     pub fn paths(&self) -> &VaultPaths {
         &self.paths
     }
+}
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Decrypt an env file's header with `identity`: the payload's reader at its start, and
+/// the plaintext length (seeking to the end authenticates the last chunk, so a
+/// truncated file is refused here).
+fn decrypt<R: io::BufRead + Seek>(
+    input: R,
+    env: &EnvName,
+    path: &Path,
+    identity: &dyn age::Identity,
+) -> Result<(age::stream::StreamReader<R>, usize)> {
+    let corrupt = |detail: String| Error::Corrupt {
+        path: path.to_owned(),
+        detail,
+    };
+    let decryptor = age::Decryptor::new_buffered(input).map_err(|e| match e {
+        age::DecryptError::Io(io) if io.kind() != io::ErrorKind::UnexpectedEof => {
+            Error::io("cannot read", path, io)
+        }
+        other => corrupt(describe_age(&other)),
+    })?;
+    if decryptor.is_scrypt() {
+        return Err(corrupt(
+            "encrypted to a passphrase; environments are encrypted to recipients".into(),
+        ));
+    }
+    let mut reader = decryptor.decrypt(std::iter::once(identity)).map_err(|e| {
+        match (crate::plugin::take_failure(), e) {
+            // A plugin identity that failed (no terminal, wrong PIN, plugin gone): an
+            // unlock failure, never mistaken for a damaged file.
+            (Some(plugin), _) => plugin,
+            (None, age::DecryptError::NoMatchingKeys) => Error::NotARecipient { env: env.clone() },
+            (None, other) => corrupt(describe_age(&other)),
+        }
+    })?;
+    // Seeking to the end authenticates the last chunk and gives the plaintext length.
+    let len = reader
+        .seek(SeekFrom::End(0))
+        .and_then(|len| reader.seek(SeekFrom::Start(0)).map(|_| len))
+        .map_err(|e| corrupt(format!("payload damaged or truncated ({})", e.kind())))?;
+    // (A compressed image is short; `load_whole` checks the inflated length.)
+    if len < 64 {
+        return Err(corrupt("payload too short to be a database".into()));
+    }
+    let len = usize::try_from(len).map_err(|_| corrupt("payload too large".into()))?;
+    Ok((reader, len))
 }
 
 /// Open a vault file for reading without following a symlink (DESIGN: none inside
@@ -822,6 +947,30 @@ mod tests {
                 let _ = j.events(&[0u8; 32]);
             }
         }
+    }
+
+    #[test]
+    fn a_compressed_payload_is_inflated_only_up_to_its_bound() {
+        // A "gzip bomb": 65 MiB of zeros in ~64 KiB; refused, never inflated whole.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..65 {
+            gz.write_all(&zeros).unwrap();
+        }
+        let bomb = gz.finish().unwrap();
+        let err = inflate(&bomb[..]).unwrap_err();
+        assert!(err.contains("inflates beyond"), "{err}");
+        // A small one inflates exactly; damage is an error, not a panic.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(b"SQLite format 3\0 and the rest").unwrap();
+        let ok = gz.finish().unwrap();
+        assert_eq!(
+            &inflate(&ok[..]).unwrap()[..],
+            b"SQLite format 3\0 and the rest"
+        );
+        let mut cut = ok.clone();
+        cut.truncate(ok.len() - 5);
+        assert!(inflate(&cut[..]).is_err());
     }
 
     #[test]

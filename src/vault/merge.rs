@@ -39,7 +39,7 @@ use crate::secret::Secret;
 use crate::vault::VaultPaths;
 use crate::vault::keys::FP_LEN;
 use crate::vault::schema::{ST_ACTIVE, ST_RETIRING, ST_REVOKED};
-use crate::vault::store::{EnvDb, replace_encrypted};
+use crate::vault::store::{EnvDb, replace_encrypted, settle_fingerprints};
 
 /// What a merge did, for the driver's report.
 #[derive(Debug, Serialize)]
@@ -360,6 +360,9 @@ pub fn merge_files(
     let encryptor =
         age::Encryptor::with_recipients(parsed.iter().map(|r| r.as_ref() as &dyn age::Recipient))
             .map_err(|e| Error::Other(format!("cannot encrypt to the recipients: {e}")))?;
+    // The index in ours' image is empty when ours was compressed: rebuilt if the
+    // result is too large to be.
+    settle_fingerprints(&conn, o.db.packed)?;
     let data = conn.serialize(rusqlite::MAIN_DB)?;
     replace_encrypted(&tmp_beside(ours), ours, encryptor, &data)?;
     Ok(merged)

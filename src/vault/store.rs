@@ -55,6 +55,9 @@ pub struct EnvDb {
     /// The file's chunks when it is read page by page (a read without the lock), for
     /// `authenticate_all` and the reason behind a failed read.
     chunks: Option<Arc<Chunks>>,
+    /// Read from a compressed image: the fingerprint index is a TEMP table
+    /// (`index_packed`).
+    pub(in crate::vault) packed: bool,
 }
 
 impl std::fmt::Debug for EnvDb {
@@ -256,8 +259,9 @@ impl EnvDb {
         adopt_env: bool,
     ) -> Result<EnvDb> {
         let (reader, len) = decrypt(input, env, &path, identity)?;
-        let conn = Self::load_whole(reader, len, &path, lock.is_none())?;
-        Self::finish(conn, None, paths, env, path, lock, adopt_env)
+        let (conn, packed) = Self::load_whole(reader, len, &path, lock.is_none())?;
+        let db = Self::finish(conn, None, paths, env, path, lock, adopt_env)?;
+        db.index_packed(packed)
     }
 
     /// The read path (DESIGN §7 round 2): SQLite reads the image page by page through a
@@ -281,9 +285,12 @@ impl EnvDb {
             .read_exact(&mut magic)
             .and_then(|()| reader.seek(SeekFrom::Start(0)))
             .map_err(|e| corrupt(format!("payload damaged ({})", e.kind())))?;
-        if &magic != SQLITE_MAGIC {
-            let conn = Self::load_whole(reader, len, &path, true)?;
-            return Self::finish(conn, None, paths, env, path, None, false);
+        // Small images (compressed, or raw from an older build or a hand-made copy)
+        // are read whole, with their fingerprint index derived (`index_packed`).
+        if &magic != SQLITE_MAGIC || len <= COMPRESS_UP_TO {
+            let (conn, packed) = Self::load_whole(reader, len, &path, true)?;
+            let db = Self::finish(conn, None, paths, env, path, None, false)?;
+            return db.index_packed(packed);
         }
         let chunks = Arc::new(Chunks::new(Box::new(reader), len as u64));
         let conn = vfs::open(chunks.clone()).map_err(|e| match chunks.damage() {
@@ -300,7 +307,7 @@ impl EnvDb {
         len: usize,
         path: &Path,
         read_only: bool,
-    ) -> Result<Connection> {
+    ) -> Result<(Connection, bool)> {
         let corrupt = |detail: String| Error::Corrupt {
             path: path.to_owned(),
             detail,
@@ -312,7 +319,8 @@ impl EnvDb {
             .read_exact(&mut magic)
             .and_then(|()| reader.seek(SeekFrom::Start(0)).map(drop))
             .map_err(|e| corrupt(format!("payload damaged ({})", e.kind())))?;
-        let (source, len): (Box<dyn Read + '_>, usize) = if magic == GZIP_MAGIC {
+        let packed = magic == GZIP_MAGIC;
+        let (source, len): (Box<dyn Read + '_>, usize) = if packed {
             let inflated = inflate(reader).map_err(corrupt)?;
             let n = inflated.len();
             (Box::new(io::Cursor::new(inflated)), n)
@@ -338,7 +346,55 @@ impl EnvDb {
         if &image.header[..16] != SQLITE_MAGIC {
             return Err(corrupt("payload is not an SQLite database".into()));
         }
-        Ok(conn)
+        // Every image that would be compressed when written derives its index.
+        Ok((conn, packed || len <= COMPRESS_UP_TO))
+    }
+
+    /// A small image (compressed when written, DESIGN §9: small history) stores no
+    /// fingerprint index: 16 random bytes a version, a fifth of what a rotation adds to
+    /// git. It is built here from the values (whatever rows the image holds),
+    /// in a TEMP table of the same name, which every query then uses (SQLite resolves
+    /// an unqualified name to `temp` first); `commit` writes it back only into an image
+    /// too large to be compressed (`settle_fingerprints`).
+    fn index_packed(mut self, packed: bool) -> Result<EnvDb> {
+        if !packed {
+            return Ok(self);
+        }
+        self.located((|| -> Result<()> {
+            self.conn.execute_batch(
+                "CREATE TEMP TABLE fingerprints(
+                   fp BLOB NOT NULL, key_id INTEGER NOT NULL, version INTEGER NOT NULL,
+                   PRIMARY KEY(fp, key_id, version)
+                 ) STRICT, WITHOUT ROWID;",
+            )?;
+            let mut read = self
+                .conn
+                .prepare("SELECT key_id, version, value FROM main.versions")?;
+            let mut insert = self.conn.prepare(
+                "INSERT OR IGNORE INTO temp.fingerprints(fp, key_id, version) VALUES (?1, ?2, ?3)",
+            )?;
+            let mut rows = read.query([])?;
+            while let Some(r) = rows.next()? {
+                let fp = match r.get_ref(2)? {
+                    rusqlite::types::ValueRef::Blob(b) | rusqlite::types::ValueRef::Text(b) => {
+                        crate::secret::fingerprint(b)
+                    }
+                    _ => {
+                        return Err(Error::CorruptDb {
+                            detail: "a version has no value".into(),
+                        });
+                    }
+                };
+                insert.execute(rusqlite::params![
+                    &fp[..crate::vault::keys::FP_LEN],
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?
+                ])?;
+            }
+            Ok(())
+        })())?;
+        self.packed = true;
+        Ok(self)
     }
 
     /// What every path shares once the database is open: its settings and meta checks.
@@ -371,6 +427,7 @@ impl EnvDb {
             trusting: false,
             format: std::cell::Cell::new(FORMAT_VERSION),
             chunks,
+            packed: false,
         };
         db.check_meta(adopt_env).map_err(|e| match e {
             Error::Corrupt { detail, .. } | Error::CorruptDb { detail } => corrupt(detail),
@@ -527,6 +584,7 @@ impl EnvDb {
             trusting: false,
             format: std::cell::Cell::new(FORMAT_VERSION),
             chunks: None,
+            packed: false,
         };
         db.batch(fill)?;
         db.commit()
@@ -637,6 +695,7 @@ impl EnvDb {
                 .unwrap_or_else(|| Error::Other(format!("cannot encrypt to the recipients: {e}")))
         })?;
         let tmp = self.paths.env_tmp(&self.env);
+        self.located(settle_fingerprints(&self.conn, self.packed))?;
         let data = self.conn.serialize(MAIN_DB)?;
         replace_encrypted(&tmp, &self.path, encryptor, &data)?;
         drop(data);
@@ -797,6 +856,39 @@ fn inflate(reader: impl Read) -> std::result::Result<zeroize::Zeroizing<Vec<u8>>
         return Err("compressed payload inflates beyond any image keyward writes".into());
     }
     Ok(out)
+}
+
+/// Before an image is serialized: one that will be compressed keeps no fingerprint
+/// rows (they are derived from the values, and rebuilt on load: `index_packed`); one
+/// too large to be compressed keeps a complete index, rebuilt from the values when the
+/// rows in `main` may be stale (`rebuild`: they were not the index in use).
+pub(in crate::vault) fn settle_fingerprints(conn: &Connection, rebuild: bool) -> Result<()> {
+    let size: i64 = conn.query_row(
+        "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+        [],
+        |r| r.get(0),
+    )?;
+    if usize::try_from(size).is_ok_and(|s| s <= COMPRESS_UP_TO) {
+        conn.execute("DELETE FROM main.fingerprints", [])?;
+        return Ok(());
+    }
+    if rebuild {
+        conn.execute("DELETE FROM main.fingerprints", [])?;
+        let mut read = conn.prepare("SELECT key_id, version, value FROM main.versions")?;
+        let mut insert = conn.prepare(
+            "INSERT OR IGNORE INTO main.fingerprints(fp, key_id, version) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut rows = read.query([])?;
+        while let Some(r) = rows.next()? {
+            let fp = crate::secret::fingerprint(r.get_ref(2)?.as_bytes().unwrap_or_default());
+            insert.execute(rusqlite::params![
+                &fp[..crate::vault::keys::FP_LEN],
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?
+            ])?;
+        }
+    }
+    Ok(())
 }
 
 /// Write `data` (a database image) encrypted to `tmp` and rename it over `dest`, then

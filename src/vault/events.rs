@@ -289,17 +289,35 @@ impl EnvDb {
         // before format 3 no `parents`.
         let subject = if self.has_labels() { "e.subject" } else { "NULL" };
         let parents = if self.has_parents() { "e.parents" } else { "NULL" };
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT e.seq, e.time, e.action, e.key, e.version, a.recipient, a.os_user, a.host, a.via, e.reason, e.hash, {subject}, {parents}
-             FROM events e LEFT JOIN actors a ON a.id = e.actor ORDER BY e.seq",
-        ))?;
-        let mut rows = stmt.query([])?;
         let mut prev = GENESIS;
         let mut out = Vec::new();
         // Every hash so far: an explicit parent must be an earlier event (DESIGN §9: a
         // merged chain is a DAG, stored in an order where parents come first).
         let mut earlier: std::collections::HashSet<[u8; 32]> = std::collections::HashSet::new();
         let mut expect_seq = 1;
+        // With `known`, the leading run of known events is skipped on their hashes alone
+        // (no join, no canonical form): the merge driver reads only what is new.
+        if let Some(known) = known {
+            let mut stmt = self.conn.prepare("SELECT seq, hash FROM events ORDER BY seq")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let seq: i64 = r.get(0)?;
+                let stored: Vec<u8> = r.get(1)?;
+                match <[u8; 32]>::try_from(stored.as_slice()) {
+                    Ok(h) if seq == expect_seq && known.contains(&h) => {
+                        earlier.insert(h);
+                        prev = h;
+                        expect_seq += 1;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT e.seq, e.time, e.action, e.key, e.version, a.recipient, a.os_user, a.host, a.via, e.reason, e.hash, {subject}, {parents}
+             FROM events e LEFT JOIN actors a ON a.id = e.actor WHERE e.seq >= ?1 ORDER BY e.seq",
+        ))?;
+        let mut rows = stmt.query([expect_seq])?;
         while let Some(r) = rows.next()? {
             let seq: i64 = r.get(0)?;
             let stored: Vec<u8> = r.get(10)?;

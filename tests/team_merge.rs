@@ -823,3 +823,71 @@ fn a_verifier_key_made_on_both_sides_merges_to_the_older_one() {
     t.git(0, &["pull", "-q", "--no-rebase", "origin", "main"]);
     assert_eq!(t.out(0, &["verifier", "pubkey", "-e", "dev"]).trim(), alice);
 }
+
+#[test]
+fn a_removed_recipients_branch_cannot_grant_itself_access_back_through_a_merge() {
+    // Mallory could read the vault before she was offboarded: she still holds that
+    // state (and its audit key), so she can write a branch from it. What that branch
+    // grants, deletes or un-revokes must not survive Alice's merge.
+    let t = Team::new(&["alice", "mallory"], &[]);
+    let fresh_id = t.kw.write_identity("mallory2.key");
+    let fresh = t.kw.recipient_of(&fresh_id);
+    t.out(0, &["generate", "-e", "prod", "STRIPE_KEY"]);
+    t.out(0, &["generate", "-e", "prod", "OLD"]);
+    t.out(
+        0,
+        &["revoke", "-e", "prod", "OLD", "--reason", "leaked", "--yes"],
+    );
+    t.sync(0, "keys");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    let mallory = t.members[1].recipient.clone();
+    t.out(0, &["offboard", &mallory, "--reason", "left", "--yes"]);
+    t.out(0, &["generate", "-e", "prod", "AFTER"]);
+    t.sync(0, "offboard mallory");
+    // Mallory, from the state before: grants a fresh key, deletes STRIPE_KEY.
+    t.out(1, &["access", "grant", "-e", "prod", &fresh]);
+    t.out(
+        1,
+        &[
+            "delete",
+            "-e",
+            "prod",
+            "STRIPE_KEY",
+            "--reason",
+            "x",
+            "--yes",
+        ],
+    );
+    t.git(1, &["commit", "-qam", "docs typo"]);
+    t.git(1, &["push", "-q", "origin", "main:typo"]);
+    t.git(0, &["fetch", "-q", "origin", "typo"]);
+    let merge = t.git_out(0, &["merge", "--no-edit", "FETCH_HEAD"]);
+    let said = String::from_utf8_lossy(&merge.stderr).into_owned();
+    assert!(merge.status.success(), "{said}");
+    assert!(
+        said.contains("not granted"),
+        "the merge says what it left out: {said}"
+    );
+    let access = t.out(0, &["access", "list", "-e", "prod"]);
+    assert!(
+        !access.contains(&fresh) && !access.contains(&mallory),
+        "{access}"
+    );
+    let listed = t.out(0, &["list", "-e", "prod", "--json"]);
+    assert!(
+        listed.contains("\"STRIPE_KEY\"") && listed.contains("\"AFTER\""),
+        "{listed}"
+    );
+    let st = statuses(&t.show(0, "prod", "OLD"));
+    assert!(st.values().all(|s| s == "revoked"), "{st:?}");
+    // The merged file is not encrypted to the key she tried to add.
+    let merged = fs::read(t.env_file(0, "prod")).unwrap();
+    let id: age::x25519::Identity = Sandbox::secret_key_of(&t.kw.path("mallory2.key"))
+        .parse()
+        .unwrap();
+    let d = age::Decryptor::new(&merged[..]).unwrap();
+    assert!(
+        d.decrypt(std::iter::once(&id as &dyn age::Identity))
+            .is_err()
+    );
+}

@@ -226,6 +226,18 @@ impl Render for Merged {
             )),
             Outcome::Merged => out.note(&format!("keyward: merged `{}` by meaning", self.env)),
         }
+        if !self.added_recipients.is_empty() {
+            let who: Vec<String> = self
+                .added_recipients
+                .iter()
+                .map(|r| short_recipient(r))
+                .collect();
+            out.note(&format!(
+                "keyward: `{}` is now also encrypted to {} (granted on one side): they can read what is written next",
+                self.env,
+                who.join(", ")
+            ));
+        }
         for c in &self.conflicts {
             let vs: Vec<String> = c.versions.iter().map(|v| format!("v{v}")).collect();
             out.warn(&format!(

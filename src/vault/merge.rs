@@ -52,6 +52,8 @@ pub struct Merged {
     pub exposed: Vec<ExposedVersion>,
     /// Metadata changed differently on both sides, and what was kept.
     pub notes: Vec<String>,
+    /// Recipients the merge adds since BASE (the driver names them: who can read next).
+    pub added_recipients: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -195,6 +197,7 @@ pub fn merge_files(
         conflicts: Vec::new(),
         exposed: Vec::new(),
         notes: Vec::new(),
+        added_recipients: Vec::new(),
     };
     if o.holds(&t.head())? {
         return Ok(report(Outcome::OursHasTheirs));
@@ -216,34 +219,41 @@ pub fn merge_files(
         signatures(&o.db, &hasher)?,
         signatures(&t.db, &hasher)?,
     );
+    let rs = merge_recipients(&b.db, &o.db, &t.db)?;
+    let (removed_by_ours, removed_by_theirs) = (&rs.removed_by_ours, &rs.removed_by_theirs);
+    // DESIGN §9, and a removed recipient's way back: a side that still encrypted to
+    // someone the other side removed may have been written by that person (they hold
+    // BASE and its audit key). Such a side is not trusted with what would hurt:
+    // granting access, deleting keys, choosing the verifier key, or moving a status
+    // back — every key either side changed is then merged field by field.
+    let trust = Trust {
+        ours: removed_by_theirs.is_empty(),
+        theirs: removed_by_ours.is_empty(),
+    };
     let differ: BTreeSet<String> = os
         .keys()
         .chain(ts.keys())
-        .filter(|n| ts.get(*n) != bs.get(*n) && ts.get(*n) != os.get(*n))
+        .filter(|n| {
+            let (b, o, t) = (bs.get(*n), os.get(*n), ts.get(*n));
+            if trust.ours && trust.theirs {
+                t != b && t != o
+            } else {
+                t != b || o != b
+            }
+        })
         .cloned()
         .collect();
-    let (recipients, removed_by_ours, removed_by_theirs) = merge_recipients(&b.db, &o.db, &t.db)?;
-    // A side that kept encrypting to someone the other removed: its changed keys are
-    // needed too, to find the values it added (exposed).
-    let changed_on = |side: &HashMap<String, u64>| -> BTreeSet<String> {
-        side.iter()
-            .filter(|(n, sig)| bs.get(*n) != Some(*sig))
-            .map(|(n, _)| n.clone())
-            .collect()
-    };
-    let mut load_o = differ.clone();
-    if !removed_by_theirs.is_empty() {
-        load_o.extend(changed_on(&os));
+    let bk = load_keys(&b.db, &differ)?;
+    let ok = load_keys(&o.db, &differ)?;
+    let tk = load_keys(&t.db, &differ)?;
+    let (keys, conflicts) = merge_keys(&differ, &bk, &ok, &tk, trust, &mut merged.notes);
+    let recipients = rs.merged;
+    for (r, side) in &rs.withheld {
+        merged.notes.push(format!(
+            "{side} granted access to {r}, but {side} still encrypted to someone the other side removed, so it may be their work: not granted; review, then `keyward access grant -e {env} {r}` if it is right"
+        ));
     }
-    let mut load_t = differ.clone();
-    if !removed_by_ours.is_empty() {
-        load_t.extend(changed_on(&ts));
-    }
-    let load_b: BTreeSet<String> = load_o.union(&load_t).cloned().collect();
-    let bk = load_keys(&b.db, &load_b)?;
-    let ok = load_keys(&o.db, &load_o)?;
-    let tk = load_keys(&t.db, &load_t)?;
-    let (keys, conflicts) = merge_keys(&differ, &bk, &ok, &tk, &mut merged.notes);
+    merged.added_recipients = rs.added.clone();
     if recipients.is_empty() {
         return Err(refused(&env, "no recipient would be left".into()));
     }
@@ -259,7 +269,7 @@ pub fn merge_files(
     let tx = conn.transaction()?;
     migrate(&tx, &o.db)?;
     // Meta rows only theirs has (a setting made on their side) join ours'.
-    {
+    if trust.theirs {
         let mut stmt = t.db.conn.prepare("SELECT k, v FROM meta")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Value>(1)?)))?;
         for row in rows {
@@ -270,7 +280,7 @@ pub fn merge_files(
             )?;
         }
     }
-    merge_verifier_key(&tx, &o.db, &t.db, &mut merged.notes)?;
+    merge_verifier_key(&tx, &o.db, &t.db, trust, &mut merged.notes)?;
     let mut actors = ActorIds::default();
     append_events(&tx, &o, &theirs_new, &mut actors)?;
     write_rows(&tx, &keys, &recipients, &mut actors)?;
@@ -298,7 +308,7 @@ pub fn merge_files(
         insert_event(&tx, &mut actors, &canon, None, None)?;
     }
     // Values created on one side while it still encrypted to someone the other removed.
-    for (removed, new_on) in [(&removed_by_ours, &tk), (&removed_by_theirs, &ok)] {
+    for (removed, new_on) in [(removed_by_ours, &tk), (removed_by_theirs, &ok)] {
         for r in removed {
             for (name, k) in new_on {
                 let base_vals = bk.get(name).map(|k| &k.versions);
@@ -383,6 +393,7 @@ fn merge_verifier_key(
     conn: &Connection,
     o: &EnvDb,
     t: &EnvDb,
+    trust: Trust,
     notes: &mut Vec<String>,
 ) -> Result<()> {
     let read = |db: &EnvDb| -> Result<Option<(i64, Secret)>> {
@@ -398,8 +409,11 @@ fn merge_verifier_key(
     let (ours, theirs) = (read(o)?, read(t)?);
     let take = match (&ours, &theirs) {
         (_, None) => None,
-        (None, Some(t)) => Some(t),
         (Some(o), Some(t)) if o.1 == t.1 => None,
+        // An untrusted side never chooses the key services pin.
+        (_, Some(_)) if !trust.theirs => None,
+        (Some(_), Some(t)) if !trust.ours => Some(t),
+        (None, Some(t)) => Some(t),
         (Some(o), Some(t)) => {
             notes.push(
                 "both sides made a verifier key: the older is kept; services that pinned the other must pin `keyward verifier pubkey` again".into(),
@@ -661,6 +675,7 @@ fn merge_keys(
     b: &Keys,
     o: &Keys,
     t: &Keys,
+    trust: Trust,
     notes: &mut Vec<String>,
 ) -> (Changes, Vec<KeyConflict>) {
     let mut out = Changes::new();
@@ -675,12 +690,15 @@ fn merge_keys(
         if unchanged(tk, bk) || matches!((ok, tk), (Some(x), Some(y)) if same_key(x, y)) {
             continue; // ours is the result
         }
-        if unchanged(ok, bk) {
+        if unchanged(ok, bk) && trust.theirs {
             out.insert(name.clone(), tk.cloned());
             continue; // theirs is the result
         }
         let merged = match (ok, tk) {
             (None, None) => continue,
+            // A delete by a side not trusted with one: the key stays as the other has it.
+            (Some(_), None) if bk.is_some() && !trust.theirs => continue,
+            (None, Some(k)) if bk.is_some() && !trust.ours => Some(k.clone()),
             // Deleted on one side: BASE's values go; what the other side added stays.
             (Some(k), None) | (None, Some(k)) if bk.is_some() => {
                 let base = &bk.expect("checked").versions;
@@ -852,13 +870,15 @@ fn merge_versions(
         .filter(|(fp, _)| !b.contains_key(*fp))
         .collect();
     fresh.sort_by_key(|(fp, v)| (v.created, **fp));
-    let n = fresh.len();
-    let mut numbers = Vec::with_capacity(n);
+    // Either may be deployed: the newest value still active stays active, the other
+    // active ones verify (retiring, no end) until someone picks. A value a side already
+    // retired or revoked keeps its status.
+    let keep_active = fresh.iter().rposition(|(_, v)| v.status == ST_ACTIVE);
+    let mut numbers = Vec::with_capacity(fresh.len());
     for (i, (_, v)) in fresh.into_iter().enumerate() {
         v.version = base_max + 1 + i as u32;
         numbers.push(v.version);
-        // Either may be deployed: the newest active, the others verify until resolved.
-        if i + 1 < n && v.status == ST_ACTIVE {
+        if Some(i) != keep_active && v.status == ST_ACTIVE {
             v.status = ST_RETIRING;
             v.retire_at = None;
         }
@@ -869,15 +889,29 @@ fn merge_versions(
 /// Recipients: BASE ∪ added − removed. Returns the merged rows by recipient, and the
 /// recipients each side removed that the other still had.
 #[allow(clippy::type_complexity)]
-fn merge_recipients(
-    b: &EnvDb,
-    o: &EnvDb,
-    t: &EnvDb,
-) -> Result<(
-    BTreeMap<String, crate::vault::RecipientInfo>,
-    Vec<String>,
-    Vec<String>,
-)> {
+/// Which sides may grant access, delete keys and pick the verifier key: a side that
+/// still encrypted to someone the other side removed may have been written by them.
+#[derive(Clone, Copy)]
+struct Trust {
+    ours: bool,
+    theirs: bool,
+}
+
+/// The merged recipients and what the merge did to them.
+struct Recipients {
+    merged: BTreeMap<String, crate::vault::RecipientInfo>,
+    /// Recipients BASE had that each side removed while the other kept them.
+    removed_by_ours: Vec<String>,
+    removed_by_theirs: Vec<String>,
+    /// Added since BASE and in the result (the driver names them).
+    added: Vec<String>,
+    /// Added by a side not trusted with it, and left out: `(recipient, "ours"|"theirs")`.
+    withheld: Vec<(String, &'static str)>,
+}
+
+/// Recipients: BASE ∪ added − removed, a removal on either side winning; additions by
+/// a side that still had someone the other side removed are withheld.
+fn merge_recipients(b: &EnvDb, o: &EnvDb, t: &EnvDb) -> Result<Recipients> {
     let set = |db: &EnvDb| -> Result<BTreeMap<String, crate::vault::RecipientInfo>> {
         Ok(db
             .recipients()?
@@ -886,30 +920,49 @@ fn merge_recipients(
             .collect())
     };
     let (bs, os, ts) = (set(b)?, set(o)?, set(t)?);
-    let mut out = BTreeMap::new();
-    for (r, info) in os.iter().chain(ts.iter()) {
-        let in_b = bs.contains_key(r);
-        let kept = if in_b {
-            os.contains_key(r) && ts.contains_key(r)
-        } else {
-            true
-        };
-        if kept && !out.contains_key(r) {
-            // Ours first (chain order): its label and who added it.
-            out.insert(r.clone(), os.get(r).unwrap_or(info).clone());
-        }
-    }
-    let removed_by_ours = bs
+    let removed_by_ours: Vec<String> = bs
         .keys()
         .filter(|r| !os.contains_key(*r) && ts.contains_key(*r))
         .cloned()
         .collect();
-    let removed_by_theirs = bs
+    let removed_by_theirs: Vec<String> = bs
         .keys()
         .filter(|r| !ts.contains_key(*r) && os.contains_key(*r))
         .cloned()
         .collect();
-    Ok((out, removed_by_ours, removed_by_theirs))
+    let (trust_ours, trust_theirs) = (removed_by_theirs.is_empty(), removed_by_ours.is_empty());
+    let mut out = BTreeMap::new();
+    let (mut added, mut withheld) = (Vec::new(), Vec::new());
+    for (r, info) in os.iter().chain(ts.iter()) {
+        if out.contains_key(r) || withheld.iter().any(|(w, _)| w == r) {
+            continue;
+        }
+        let kept = if bs.contains_key(r) {
+            os.contains_key(r) && ts.contains_key(r)
+        } else {
+            // New: granted by whichever side has it, if that side may grant.
+            let by_ours = os.contains_key(r) && trust_ours;
+            let by_theirs = ts.contains_key(r) && trust_theirs;
+            if !(by_ours || by_theirs) {
+                let side = if os.contains_key(r) { "ours" } else { "theirs" };
+                withheld.push((r.clone(), side));
+                continue;
+            }
+            added.push(r.clone());
+            true
+        };
+        if kept {
+            // Ours first (chain order): its label and who added it.
+            out.insert(r.clone(), os.get(r).unwrap_or(info).clone());
+        }
+    }
+    Ok(Recipients {
+        merged: out,
+        removed_by_ours,
+        removed_by_theirs,
+        added,
+        withheld,
+    })
 }
 
 /// Actor row ids in the result, inserted on first use (actors match by value).

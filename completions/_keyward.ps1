@@ -756,7 +756,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             break
         }
         'keyward;git;resolve' {
-            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'The version to keep (default: the active one)')
+            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Resolve only if this is the active version (what you reviewed); an older value cannot be kept: versions are never renumbered (pins name values by number)')
             [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long the other values still verify (default: they retire at once)')
             [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')

@@ -695,7 +695,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'keyward;git;resolve'= {
-            cand --keep 'The version to keep (default: the active one)'
+            cand --keep 'Resolve only if this is the active version (what you reviewed); an older value cannot be kept: versions are never renumbered (pins name values by number)'
             cand --grace 'How long the other values still verify (default: they retire at once)'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'

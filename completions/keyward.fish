@@ -488,7 +488,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_sub
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -l keep -d 'The version to keep (default: the active one)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -l keep -d 'Resolve only if this is the active version (what you reviewed); an older value cannot be kept: versions are never renumbered (pins name values by number)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -l grace -d 'How long the other values still verify (default: they retire at once)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r

@@ -336,6 +336,15 @@ pub enum Error {
     )]
     NoMergeConflict { name: KeyName, env: EnvName },
     #[error(
+        "`{name}` in `{env}`: keeping v{version} would move it above v{newest}, and every machine's pins name values by version\nhint: keep the active value (`keyward git resolve -e {env} {name}`); to use another value, give the key a new version (`keyward rotate -e {env} {name}`)"
+    )]
+    ResolveKeepsNewest {
+        name: KeyName,
+        env: EnvName,
+        version: u32,
+        newest: u32,
+    },
+    #[error(
         "version {version} is not one of the values a merge kept for `{name}` in `{env}` ({kept})\nhint: pick one of them: `keyward git resolve -e {env} {name} --keep N`"
     )]
     NotAConflictVersion {
@@ -798,7 +807,7 @@ impl Error {
         match self {
             Error::Usage(_) | Error::NeedsYes | Error::Cancelled => 2,
             Error::ConfirmationNeeded { .. } => 2,
-            Error::NotAConflictVersion { .. } => 2,
+            Error::NotAConflictVersion { .. } | Error::ResolveKeepsNewest { .. } => 2,
             Error::ChangedWhileAsked { .. } => 1,
             Error::VaultNotFound { .. }
             | Error::EnvNotFound { .. }
@@ -1060,6 +1069,12 @@ mod tests {
             Error::NoMergeConflict {
                 name: k(),
                 env: e(),
+            },
+            Error::ResolveKeepsNewest {
+                name: k(),
+                env: e(),
+                version: 4,
+                newest: 5,
             },
             Error::NotAConflictVersion {
                 name: k(),

@@ -480,3 +480,34 @@ fn forged_fingerprint_rows_in_a_small_image_change_nothing() {
         .success()
         .stdout(predicates::str::contains("`G` version 2"));
 }
+
+#[test]
+fn sql_hidden_in_an_image_schema_is_refused_not_run() {
+    // A view over an endless recursive query in place of `meta` (or a trigger) would
+    // run inside keyward's own queries: every command, `git diff` and the merge driver
+    // would hang. The image is refused before any query touches it.
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let image = kw.decrypt_env("dev");
+    let mut conn = loosen(&image);
+    conn.execute_batch(
+        "DROP TABLE meta;
+         CREATE VIEW meta AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)
+           SELECT 'format_version' AS k, x AS v FROM c WHERE x < 0;",
+    )
+    .unwrap();
+    kw.encrypt_env("dev", &conn.serialize(rusqlite::MAIN_DB).unwrap());
+    for args in [vec!["list"], vec!["get", "K"], vec!["audit", "verify"]] {
+        kw.cmd(&args)
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .code(6)
+            .stderr(predicates::str::contains("views or triggers"));
+    }
+    let file = kw.env_file("dev");
+    kw.cmd(["git", "textconv", file.to_str().unwrap()])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("cannot decrypt"));
+}

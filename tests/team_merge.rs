@@ -398,7 +398,12 @@ fn both_sides_rotating_a_key_keep_both_values_until_resolved() {
     t.kw(1, &["git", "resolve", "-e", "prod", "OTHER"])
         .assert()
         .code(3);
-    // Keep the older value (v2) with a day of grace for the other.
+    // Keeping the older value would renumber versions that pins name: refused.
+    t.kw(1, &["git", "resolve", "-e", "prod", "K", "--keep", "2"])
+        .assert()
+        .code(2)
+        .stderr(contains("pins"));
+    // Keep the active one, with a day of grace for the other.
     let other = if active == from_alice {
         &from_bob
     } else {
@@ -407,17 +412,20 @@ fn both_sides_rotating_a_key_keep_both_values_until_resolved() {
     t.kw(
         1,
         &[
-            "git", "resolve", "-e", "prod", "K", "--keep", "2", "--grace", "1d",
+            "git", "resolve", "-e", "prod", "K", "--keep", "3", "--grace", "1d",
         ],
     )
     .assert()
     .success()
     .stderr(contains("v3 is the active value"));
-    assert_eq!(t.out(1, &["get", "-e", "prod", "K"]).trim(), other.as_str());
+    assert_eq!(
+        t.out(1, &["get", "-e", "prod", "K"]).trim(),
+        active.as_str()
+    );
     let st = statuses(&t.show(1, "prod", "K"));
     assert_eq!((st[&3].as_str(), st[&2].as_str()), ("active", "retiring"));
     t.kw(1, &["verify", "-e", "prod"])
-        .write_stdin(active.clone())
+        .write_stdin(other.clone())
         .assert()
         .success();
     t.kw(1, &["check", "-e", "prod"]).assert().success();

@@ -92,18 +92,20 @@ pub struct MergeArgs {
 
 /// Pick one of the values a merge kept for KEY (when both sides gave it a new value)
 ///
-/// The kept value becomes the key's newest, active version; the other values a merge
-/// kept side by side retire at once, or after `--grace` (deploy the kept value first).
+/// The active (newest) value stays; the other values a merge kept side by side retire
+/// at once, or after `--grace` (time to deploy the kept value). To use another value,
+/// rotate the key instead.
 /// `check` reports such a key until it is resolved or rotated.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  keyward git resolve -e prod STRIPE_KEY              # keep the active (newest) value\n  keyward git resolve -e prod STRIPE_KEY --keep 4 --grace 1d"
+    after_help = "Examples:\n  keyward git resolve -e prod STRIPE_KEY                # keep the active (newest) value\n  keyward git resolve -e prod STRIPE_KEY --keep 5 --grace 1d   # only if v5 is it; v4 verifies a day more"
 )]
 pub struct ResolveArgs {
     /// The key a merge left with two values
     #[arg(value_name = "KEY")]
     pub name: KeyName,
-    /// The version to keep (default: the active one)
+    /// Resolve only if this is the active version (what you reviewed); an older value
+    /// cannot be kept: versions are never renumbered (pins name values by number)
     #[arg(long, value_name = "N")]
     pub keep: Option<u32>,
     /// How long the other values still verify (default: they retire at once)

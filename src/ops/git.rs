@@ -335,6 +335,16 @@ pub fn resolve(ctx: &Context, req: Resolve) -> Result<Resolved> {
         .map(|v| v.version)
         .collect();
     let keep = req.keep.unwrap_or(newest);
+    if tied.contains(&keep) && keep != newest {
+        // Moving an older value to the top would renumber versions, and pins and
+        // exposure marks on every machine name values by their numbers.
+        return Err(Error::ResolveKeepsNewest {
+            name: req.name,
+            env: db.env.clone(),
+            version: keep,
+            newest,
+        });
+    }
     if !tied.contains(&keep) {
         let kept: Vec<String> = tied.iter().map(|v| format!("v{v}")).collect();
         return Err(Error::NotAConflictVersion {
@@ -345,13 +355,9 @@ pub fn resolve(ctx: &Context, req: Resolve) -> Result<Resolved> {
         });
     }
     let retire_at = req.grace.map(|g| g.after(now));
-    let retiring: Vec<u32> = tied
-        .iter()
-        .filter(|v| **v != keep)
-        .map(|v| if *v == newest { keep } else { *v })
-        .collect();
+    let retiring: Vec<u32> = tied.iter().filter(|v| **v != keep).copied().collect();
     let reason = format!(
-        "kept the value of v{keep} as v{newest}; {} retire{}",
+        "kept v{newest}; {} retire{}",
         if retiring.is_empty() {
             "nothing else to".to_owned()
         } else {
@@ -366,7 +372,7 @@ pub fn resolve(ctx: &Context, req: Resolve) -> Result<Resolved> {
             .unwrap_or_else(|| " now".into())
     );
     db.batch(|db| {
-        db.resolve_conflict(&key, keep, newest, retire_at)?;
+        db.resolve_conflict(&key, newest, retire_at)?;
         db.record(
             &actor,
             Action::Resolve,

@@ -658,32 +658,17 @@ impl Tx<'_> {
     })())
     }
 
-    /// `git resolve` (DESIGN §9): of the values a merge kept side by side, `keep`
-    /// becomes the key's newest, active version (numbers swapped with the newest when
-    /// it is not); the others retire at `retire_at` (`None`: at once). A grace already
-    /// running is never lengthened.
+    /// `git resolve` (DESIGN §9): of the values a merge kept side by side, the newest
+    /// (`newest`, the active one) stays; the others retire at `retire_at` (`None`: at
+    /// once). Version numbers never move: pins and exposure marks name values by them.
+    /// A grace already running is never lengthened.
     pub fn resolve_conflict(
         &self,
         key: &KeyMeta,
-        keep: u32,
         newest: u32,
         retire_at: Option<i64>,
     ) -> Result<()> {
         self.located((|| -> Result<()> {
-            if keep != newest {
-                // A swap through 0 (no version has it): the primary key holds at
-                // every step.
-                for table in ["versions", "fingerprints"] {
-                    for (from, to) in [(keep, 0), (newest, keep), (0, newest)] {
-                        self.conn.execute(
-                            &format!(
-                                "UPDATE {table} SET version = ?3 WHERE key_id = ?1 AND version = ?2"
-                            ),
-                            params![key.id, from, to],
-                        )?;
-                    }
-                }
-            }
             self.conn.execute(
                 "UPDATE versions SET status = ?1, retire_at = NULL
                  WHERE key_id = ?2 AND version = ?3 AND status IN (?1, ?4)",

@@ -203,6 +203,8 @@ pub fn merge_files(
         return Ok(report(Outcome::OursHasTheirs));
     }
     if t.holds(&o.head())? {
+        // Every event theirs adds is checked against its content and parents first.
+        t.db.lifecycle_events_not_in(&o.hashes)?;
         write_atomically(ours, theirs)?;
         return Ok(report(Outcome::TookTheirs));
     }

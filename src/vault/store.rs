@@ -411,6 +411,24 @@ impl EnvDb {
             path: path.clone(),
             detail,
         };
+        // Anyone with the public recipients can write an image: SQL in its schema (a
+        // view over an endless recursive query, a trigger) would run inside keyward's
+        // own queries and could hang every command, `git diff` and the merge driver.
+        // keyward writes tables and indexes only, and trusts no function in the schema.
+        conn.pragma_update(None, "trusted_schema", "OFF")
+            .map_err(|e| corrupt(e.to_string()))?;
+        let foreign: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM main.sqlite_schema WHERE type NOT IN ('table', 'index')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| corrupt(format!("cannot read the schema ({e})")))?;
+        if foreign > 0 {
+            return Err(corrupt(
+                "the image holds views or triggers, which keyward never writes".into(),
+            ));
+        }
         // DESIGN §2: without this, removed values survive in free pages of the image.
         conn.pragma_update(None, "secure_delete", "ON")
             .map_err(|e| corrupt(e.to_string()))?;
@@ -846,10 +864,23 @@ pub(in crate::vault) const COMPRESS_UP_TO: usize = 1 << 20;
 /// (with room for a later threshold) keeps a hostile file from exhausting memory.
 const MAX_INFLATED: u64 = 64 << 20;
 
-/// Inflate a compressed image into zeroizing memory, bounded by `MAX_INFLATED`.
-fn inflate(reader: impl Read) -> std::result::Result<zeroize::Zeroizing<Vec<u8>>, String> {
-    let mut out = zeroize::Zeroizing::new(Vec::new());
-    let mut gz = flate2::read::GzDecoder::new(reader).take(MAX_INFLATED + 1);
+/// Inflate a compressed image into zeroizing memory, bounded by `MAX_INFLATED`. Both
+/// buffers are sized before they are filled (the compressed one from its length, the
+/// image from gzip's stated size), so no reallocation leaves an unzeroized copy.
+fn inflate(mut reader: impl Read) -> std::result::Result<zeroize::Zeroizing<Vec<u8>>, String> {
+    let mut packed = zeroize::Zeroizing::new(Vec::with_capacity(COMPRESS_UP_TO + 4096));
+    (&mut reader)
+        .take(MAX_INFLATED)
+        .read_to_end(&mut packed)
+        .map_err(|e| format!("compressed payload damaged ({e})"))?;
+    let stated = packed
+        .len()
+        .checked_sub(4)
+        .map(|at| u32::from_le_bytes(packed[at..].try_into().expect("4 bytes")) as u64)
+        .unwrap_or(0)
+        .min(MAX_INFLATED);
+    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(stated as usize + 1));
+    let mut gz = flate2::read::GzDecoder::new(&packed[..]).take(MAX_INFLATED + 1);
     gz.read_to_end(&mut out)
         .map_err(|e| format!("compressed payload damaged ({e})"))?;
     if out.len() as u64 > MAX_INFLATED {

@@ -20,12 +20,13 @@ use std::collections::{HashMap, HashSet};
 use serde::{Serialize, Serializer};
 
 use crate::audit::{Action, Actor, Chain, Event};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::names::{Dur, When, fmt_time, fmt_time_ms};
 use crate::ops::Context;
 use crate::ops::audit::access_events;
+use crate::ops::check::Findings;
 use crate::ops::check::LastReads;
-use crate::ops::inspect::{SkippedEnv, env_list, open_envs, require_coverage};
+use crate::ops::inspect::{env_list, open_envs};
 use crate::output::{Output, Render, or_dash};
 use crate::recipient::short_recipient;
 use crate::vault::EnvDb;
@@ -99,47 +100,23 @@ fn ser_time<S: Serializer>(t: &i64, s: S) -> std::result::Result<S::Ok, S::Error
     s.serialize_str(&fmt_time_ms(*t))
 }
 
-/// The findings and what could not be examined. `--json` prints the findings as an
-/// array; with --all-envs `{"findings": [...], "skipped": [...]}` (as `check`).
+/// The findings and what could not be examined (`Findings`, as `check` reports them),
+/// and where the window starts.
 pub struct AnomalyReport {
-    pub findings: Vec<Anomaly>,
-    pub skipped: Vec<SkippedEnv>,
-    all_envs: bool,
-    accept_gap: bool,
+    pub report: Findings<Anomaly>,
     since: i64,
 }
 
 impl Serialize for AnomalyReport {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct AllEnvs<'a> {
-            findings: &'a [Anomaly],
-            skipped: &'a [SkippedEnv],
-        }
-        if self.all_envs {
-            AllEnvs {
-                findings: &self.findings,
-                skipped: &self.skipped,
-            }
-            .serialize(s)
-        } else {
-            self.findings.serialize(s)
-        }
+        self.report.serialize(s)
     }
 }
 
 impl AnomalyReport {
     /// Exit 5 if environments went unexamined (unless accepted), else 8 on findings.
     pub fn verdict(&self) -> Result<()> {
-        require_coverage("audit anomalies", &self.skipped, self.accept_gap)?;
-        if self.findings.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::Findings(format!(
-                "{} anomalies",
-                self.findings.len()
-            )))
-        }
+        self.report.verdict_of("audit anomalies", "anomalies")
     }
 }
 
@@ -156,11 +133,12 @@ fn who(a: &Actor) -> String {
 
 impl Render for AnomalyReport {
     fn human(&self, out: &Output) -> Result<()> {
-        if self.findings.is_empty() {
+        if self.report.findings.is_empty() {
             out.note(&format!("no anomalies since {}", fmt_time(self.since)));
             return Ok(());
         }
         let rows = self
+            .report
             .findings
             .iter()
             .map(|f| {
@@ -209,10 +187,12 @@ pub fn anomalies(ctx: &Context, req: Anomalies) -> Result<AnomalyReport> {
         ));
     }
     Ok(AnomalyReport {
-        findings,
-        skipped,
-        all_envs: req.all_envs,
-        accept_gap: req.skip_unreadable,
+        report: Findings {
+            findings,
+            skipped,
+            all_envs: req.all_envs,
+            accept_gap: req.skip_unreadable,
+        },
         since,
     })
 }

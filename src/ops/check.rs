@@ -39,20 +39,22 @@ pub struct Finding {
     pub since: Option<String>,
 }
 
-/// The findings and what could not be checked. `check --json` prints the findings as
-/// an array; with --all-envs, `{"findings": [...], "skipped": [...]}`.
-pub struct CheckReport {
-    pub findings: Vec<Finding>,
+/// Findings over one environment or all, and the environments that could not be
+/// looked at: what `check` and `audit anomalies` report, and how they end. `--json`
+/// prints the findings as an array; with --all-envs, `{"findings": [...], "skipped":
+/// [...]}`.
+pub struct Findings<T> {
+    pub findings: Vec<T>,
     pub skipped: Vec<SkippedEnv>,
-    all_envs: bool,
-    accept_gap: bool,
+    pub(crate) all_envs: bool,
+    pub(crate) accept_gap: bool,
 }
 
-impl Serialize for CheckReport {
+impl<T: Serialize> Serialize for Findings<T> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         #[derive(Serialize)]
-        struct AllEnvs<'a> {
-            findings: &'a [Finding],
+        struct AllEnvs<'a, T> {
+            findings: &'a [T],
             skipped: &'a [SkippedEnv],
         }
         if self.all_envs {
@@ -67,18 +69,26 @@ impl Serialize for CheckReport {
     }
 }
 
-impl CheckReport {
-    /// Exit 5 if environments went unchecked (unless accepted), else 8 on findings.
-    pub fn verdict(&self) -> Result<()> {
-        require_coverage("check", &self.skipped, self.accept_gap)?;
+impl<T> Findings<T> {
+    /// Exit 5 if environments went unexamined (unless accepted), else 8 on findings:
+    /// `command` names the command in the message, `what` the findings.
+    pub fn verdict_of(&self, command: &'static str, what: &str) -> Result<()> {
+        require_coverage(command, &self.skipped, self.accept_gap)?;
         if self.findings.is_empty() {
             Ok(())
         } else {
-            Err(Error::Findings(format!(
-                "{} finding(s)",
-                self.findings.len()
-            )))
+            Err(Error::Findings(format!("{} {what}", self.findings.len())))
         }
+    }
+}
+
+/// What `check` reports.
+pub type CheckReport = Findings<Finding>;
+
+impl CheckReport {
+    /// Exit 5 if environments went unchecked (unless accepted), else 8 on findings.
+    pub fn verdict(&self) -> Result<()> {
+        self.verdict_of("check", "finding(s)")
     }
 }
 

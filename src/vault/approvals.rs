@@ -9,7 +9,6 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, OpenOptions};
-use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -18,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::names::{EnvName, KeyName};
 use crate::vault::VaultPaths;
-use crate::vault::paths::{create_private_dir, sync_dir};
+use crate::vault::paths::create_private_dir;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -124,26 +123,7 @@ impl Approvals {
     }
 }
 
-fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name().expect("a file").to_string_lossy()
-    ));
-    let _ = fs::remove_file(&tmp);
-    let write = || -> std::io::Result<()> {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(crate::sys::O_NOFOLLOW)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        sync_dir(dir)
-    };
-    write().map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::io("cannot write", path, e)
-    })
+fn write_atomic(_dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
+    crate::vault::paths::replace_file(path, bytes, 0o600, true)
+        .map_err(|e| Error::io("cannot write", path, e))
 }

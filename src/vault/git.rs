@@ -8,8 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -240,24 +239,9 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
     }
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(".keyward.tmp");
-    let tmp = path.with_file_name(tmp_name);
-    let _ = fs::remove_file(&tmp);
-    let write = || -> io::Result<()> {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .custom_flags(crate::sys::O_NOFOLLOW)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    };
-    write().map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::io("cannot write", path, e)
-    })
+    // Committed files: readable as the umask allows, like any file in the repository.
+    crate::vault::paths::replace_file(path, bytes, 0o666, true)
+        .map_err(|e| Error::io("cannot write", path, e))
 }
 
 /// Whether the vault at `vault` sits in a git work tree, and whether `git setup` wrote

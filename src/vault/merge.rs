@@ -441,22 +441,8 @@ fn tmp_beside(path: &Path) -> std::path::PathBuf {
 
 /// Replace `dest` with `bytes` (already ciphertext: THEIRS taken as it is).
 fn write_atomically(dest: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = tmp_beside(dest);
-    let _ = std::fs::remove_file(&tmp);
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(crate::sys::O_NOFOLLOW)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()));
-    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, dest)) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io("cannot write", dest, e));
-    }
-    Ok(())
+    crate::vault::paths::replace_file(dest, bytes, 0o600, true)
+        .map_err(|e| Error::io("cannot write", dest, e))
 }
 
 /// Bring the result (a copy of OURS) to this build's format, as a write would.

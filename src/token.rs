@@ -86,61 +86,18 @@ pub fn generate(spec: &GenSpec, env: &EnvName) -> Secret {
 
 /// Values for many keys at once (`rotate --all`): the same as [`generate`], with the OS
 /// CSPRNG's output drawn in 16 KiB blocks instead of one system call per value (at
-/// 10,000 keys those calls were 7% of the rotation). The block is zeroized when used
-/// and when the generator is dropped.
-pub struct Batch {
-    pool: Zeroizing<Vec<u8>>,
-    used: usize,
-}
+/// 10,000 keys those calls were 7% of the rotation).
+pub struct Batch(crate::secret::RandomPool);
 
 impl Default for Batch {
     fn default() -> Batch {
-        Batch {
-            pool: Zeroizing::new(vec![0u8; 16 * 1024]),
-            used: 16 * 1024,
-        }
+        Batch(crate::secret::RandomPool::new(16 * 1024))
     }
 }
 
 impl Batch {
     pub fn generate(&mut self, spec: &GenSpec, env: &EnvName) -> Secret {
-        generate_from(spec, env, self)
-    }
-}
-
-impl RngCore for Batch {
-    fn next_u32(&mut self) -> u32 {
-        let mut b = [0u8; 4];
-        self.fill_bytes(&mut b);
-        u32::from_le_bytes(b)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        let mut b = [0u8; 8];
-        self.fill_bytes(&mut b);
-        u64::from_le_bytes(b)
-    }
-
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        let mut at = 0;
-        while at < dest.len() {
-            if self.used == self.pool.len() {
-                OsRng.fill_bytes(&mut self.pool);
-                self.used = 0;
-            }
-            let n = (dest.len() - at).min(self.pool.len() - self.used);
-            let from = &mut self.pool[self.used..self.used + n];
-            dest[at..at + n].copy_from_slice(from);
-            // Each random byte is handed out once, and not kept.
-            from.zeroize();
-            self.used += n;
-            at += n;
-        }
-    }
-
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand::Error> {
-        self.fill_bytes(dest);
-        Ok(())
+        generate_from(spec, env, &mut self.0)
     }
 }
 

@@ -9,8 +9,8 @@
 #
 # Method: benches/interleave.py (each round runs every command of a group once, in
 # alternating order; medians with min–max; a ratio is the ratio of the medians with the
-# min–max of the per-round ratios). CPU time (user + sys, children included, from GNU
-# time) is recorded too, so the fsync waits of a shared disk can be told apart from the
+# min–max of the per-round ratios). CPU time (user + sys, children included, from
+# wait4's rusage) is recorded too, so the fsync waits of a shared disk can be told apart from the
 # work itself. Needs age (apt-get install age).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,24 +65,35 @@ args=(list "$KW -e kbig list --json" get.big "$KW -e kbig get K000050" show.big 
 command -v age >/dev/null || { echo "age is not installed (apt-get install age)" >&2; exit 1; }
 python3 "$ROOT/benches/interleave.py" --out "$TIMES" --runs "$(( RUNS < 11 ? RUNS : 11 ))" --warmup 1 --group list "${args[@]}" >&2
 
-# CPU time (user+sys, children included), median of 5 runs: the work without the disk.
+# CPU time (user+sys of the command and its children, from wait4's rusage in µs),
+# median of 5 runs: the work without the waits for the disk.
 CPU=$W/cpu.tsv
 : > "$CPU"
 cpu() { # NAME PREPARE COMMAND…
   local name=$1 prep=$2; shift 2
-  local vals=""
-  for _ in 1 2 3 4 5; do
-    [ -n "$prep" ] && sh -c "$prep"
-    /usr/bin/time -f '%U %S' -o "$W/cpu" "$@" >/dev/null 2>&1
-    vals="$vals${vals:+,}$(awk '{printf "%.1f", ($1+$2)*1000}' "$W/cpu")"
-  done
-  printf '%s\t%s\n' "$name" "$vals" >> "$CPU"
+  python3 - "$name" "$prep" "$@" >> "$CPU" <<'PYCPU'
+import os, subprocess, sys
+name, prep, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
+vals = []
+for _ in range(5):
+    if prep:
+        subprocess.run(["sh", "-c", prep], check=True)
+    with open(os.devnull, "wb") as null:
+        p = subprocess.Popen(cmd, stdout=null, stderr=null)
+        _, status, ru = os.wait4(p.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"cpu: {cmd} failed")
+    vals.append((ru.ru_utime + ru.ru_stime) * 1000)
+print(name + "\t" + ",".join(f"{v:.2f}" for v in vals))
+PYCPU
 }
 for kw in "$KW" ${OLD_KW:+"$OLD_KW"}; do
   tag=new; [ "$kw" = "$KW" ] || tag=old
   cpu "$tag.rotate.one" "$RESTORE" "$kw" -e k10k rotate K000001
   cpu "$tag.rotate.all" "$RESTORE" "$kw" -e k10k rotate --all --yes
   cpu "$tag.list" "" "$kw" -e kbig list --json
+  cpu "$tag.run" "" "$kw" -e k100 run --no-redact -- true
+  cpu "$tag.get" "" "$kw" -e k100 get K000050
 done
 sh -c "$RESTORE"
 
@@ -120,7 +131,7 @@ print("# The §7 targets left by issue 21: rotate --all, run -- true, list --jso
 print(f"Recorded by `bash benches/targets.sh` at {commit}; wall times interleaved ({runs} rounds for run, "
       f"up to 15 for rotate, up to 11 for list); load average (1/5/15 min) {load0} at the start, {load1} at the end.")
 print("The machine (2 vCPUs) is shared with other engineers' builds: figures are noisy; ratios "
-      "of the same round are the thing to read. CPU times (user + sys, from GNU time, median of 5) "
+      "of the same round are the thing to read. CPU times (user + sys of the process and its children, from wait4, median of 5) "
       "leave out the waits for the disk.\n")
 print("| measurement | keyward | compared with | ratio (per-round min–max) | target | status |")
 print("|---|---|---|---|---|---|")
@@ -134,8 +145,10 @@ if old:
 print(f"| run --no-redact -- true, 100 keys | {cell('run')} | get {cell('get')} | {rcell('run', 'get')} | ≤ 1.2x | {status('run', 'get', 1.2)} |")
 print(f"| run -- true vs export (the same 100 keys, 100 journal rows) | {cell('run')} | export {cell('export')} | {rcell('run', 'export')} | | |")
 print(f"| `true` alone | {cell('true')} | | | | |")
+print(f"| CPU: run -- true vs get, 100 keys | {ccell('new.run')} | get {ccell('new.get')} | {cratio('new.run', 'new.get')} | | |")
 if old:
     print(f"| run --no-redact -- true, 100 keys, before | {cell('old.run')} | get {cell('old.get')} | {rcell('old.run', 'old.get')} | ≤ 1.2x | {status('old.run', 'old.get', 1.2)} |")
+    print(f"| CPU: run -- true vs get, 100 keys, before | {ccell('old.run')} | get {ccell('old.get')} | {cratio('old.run', 'old.get')} | | |")
 print(f"| list --json, {bign} keys | {cell('list')} | get {cell('get.big')} | {rcell('list', 'get.big')} | ≤ 2x | {status('list', 'get.big', 2.0)} |")
 print(f"| list --json vs age -d of the same file, {bign} keys | {cell('list')} | age -d {cell('age')} | {rcell('list', 'age')} | | |")
 if old:

@@ -368,10 +368,36 @@ pub fn fmt_time(ms: i64) -> String {
 
 /// RFC 3339 in UTC, millisecond precision, for JSON and audit records.
 pub fn fmt_time_ms(ms: i64) -> String {
+    if (0..=MAX_TIME_MS).contains(&ms) {
+        return fmt_time_ms_fast(ms);
+    }
     match Utc.timestamp_millis_opt(ms).single() {
         Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
         None => ms.to_string(),
     }
+}
+
+/// `fmt_time_ms` for every time keyward stores (1970 to 9999), without chrono's format
+/// parser: `list --json` prints one per key (at 100,000 keys it was an eighth of the
+/// command). Days to a civil date by Howard Hinnant's `civil_from_days`.
+fn fmt_time_ms_fast(ms: i64) -> String {
+    let (days, in_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (secs, milli) = (in_day / 1000, in_day % 1000);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{milli:03}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 /// Echo user input into an error without letting control characters reach the terminal.
@@ -387,6 +413,35 @@ fn printable(s: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn chrono_ms(ms: i64) -> String {
+        Utc.timestamp_millis_opt(ms)
+            .single()
+            .unwrap()
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string()
+    }
+
+    #[test]
+    fn the_fast_time_format_is_chronos_at_the_edges() {
+        for ms in [
+            0,
+            1,
+            86_399_999,
+            951_782_400_000,   // 2000-02-29
+            4_107_542_400_000, // 2100-03-01
+            MAX_TIME_MS,
+        ] {
+            assert_eq!(fmt_time_ms_fast(ms), chrono_ms(ms), "{ms}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_fast_time_format_is_chronos(ms in 0..=MAX_TIME_MS) {
+            prop_assert_eq!(fmt_time_ms_fast(ms), chrono_ms(ms));
+        }
+    }
 
     #[test]
     fn close_names_are_typos_and_other_cases_only() {

@@ -325,6 +325,22 @@ impl<W: Write> Write for WipedBuf<W> {
         Ok(data.len())
     }
 
+    /// serde_json writes every token with `write_all`: the common case (room in the
+    /// buffer) is one copy, without the default's loop over `write`.
+    #[inline]
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        if self.buf.len() + data.len() <= Self::SIZE {
+            self.buf.extend_from_slice(data);
+            return Ok(());
+        }
+        self.drain()?;
+        if data.len() >= Self::SIZE {
+            return self.inner.write_all(data);
+        }
+        self.buf.extend_from_slice(data);
+        Ok(())
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.drain()?;
         self.inner.flush()

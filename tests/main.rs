@@ -7,6 +7,7 @@ mod agent;
 mod audit;
 mod audit_anomalies;
 mod audit_follow;
+mod batch_rotation;
 mod core;
 mod daily_audit;
 mod daily_complete;

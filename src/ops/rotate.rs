@@ -15,6 +15,7 @@ use crate::ops::hooks::{self, AllowHook, Rolled};
 use crate::output::{Output, Render, first_few, summarize};
 use crate::secret::Secret;
 use crate::vault::hooks::StoredHook;
+use crate::vault::keys::NewVersion;
 use crate::vault::{EnvDb, KeyMeta, Kind, NewKey, Status, Tx};
 
 /// What happens to the versions a rotation replaces.
@@ -63,8 +64,7 @@ impl Rotation {
         Ok(version)
     }
 
-    /// A new version only; the caller retires the older ones of the whole batch in one
-    /// statement afterwards (`Tx::retire_superseded`).
+    /// A new version only; the caller moves the older ones out of service.
     fn apply_batched(
         &self,
         db: &Tx<'_>,
@@ -91,6 +91,36 @@ impl Rotation {
         let version = db.add_version(key, replaced.version, value, expires, self.now)?;
         self.record(db, key, version)?;
         Ok(version)
+    }
+
+    /// `issue` for a whole batch (`rotate --all`): each key's next version with its
+    /// value, and the `rotate` events in the same order, written together
+    /// (`Tx::add_versions`, `Tx::record_each`). The caller retires the older versions.
+    fn issue_all(&self, db: &Tx<'_>, issued: &[(&crate::vault::KeyState, Secret)]) -> Result<()> {
+        let rows: Vec<NewVersion<'_>> = issued
+            .iter()
+            .map(|(k, value)| NewVersion {
+                key: &k.meta,
+                previous: k.current.version,
+                value,
+                expires: match self.expires {
+                    Some(e) => Some(e),
+                    None => next_expiry(&k.current, self.now),
+                },
+            })
+            .collect();
+        db.add_versions(&rows, self.now)?;
+        let events: Vec<(&str, u32)> = issued
+            .iter()
+            .map(|(k, _)| (k.meta.name.as_str(), k.current.version + 1))
+            .collect();
+        db.record_each(
+            &self.actor,
+            Action::Rotate,
+            &events,
+            self.reason.as_deref(),
+            self.now,
+        )
     }
 
     fn record(&self, db: &Tx<'_>, key: &KeyMeta, version: u32) -> Result<()> {
@@ -580,35 +610,43 @@ pub fn rotate_all(ctx: &Context, req: RotateAll) -> Result<Batch> {
     let env = db.env.clone();
     let rows = db.batch(|db| {
         let mut out = Vec::with_capacity(selected.len());
+        // The new values of the batch, in name order: written together below.
+        let mut issued: Vec<(&crate::vault::KeyState, Secret)> = Vec::new();
+        let mut values = crate::token::Batch::default();
         for (k, source) in &selected {
             let mut hook = None;
-            let (outcome, new_version) = match (&k.meta.spec, source) {
-                (Some(spec), _) => {
-                    let value = crate::token::generate(spec, &env);
-                    let v = rotation.issue(db, &k.meta, &k.current, &value)?;
-                    (Outcome::Rotated, Some(v))
-                }
+            let value = match (&k.meta.spec, source) {
+                (Some(spec), _) => Some(values.generate(spec, &env)),
                 (None, Source::Hook(_)) => match take_rolled(&mut rolled, k.meta.id) {
                     Rolled::New(value) => {
-                        let v = rotation.apply_batched(db, &k.meta, k.current.version, &value)?;
                         hook = Some("new value from its rotation hook".to_owned());
-                        (Outcome::Rotated, Some(v))
+                        Some(value)
                     }
                     Rolled::Failed(why) => {
                         hook = Some(format!("hook {why}"));
-                        (Outcome::NeedsNewValue, None)
+                        None
                     }
                 },
+                _ => None,
+            };
+            let (outcome, new_version) = match (&value, source) {
+                (Some(_), _) => (Outcome::Rotated, Some(k.current.version + 1)),
                 (None, Source::NotApproved) => (Outcome::HookNotApproved, None),
                 (None, _) => (Outcome::NeedsNewValue, None),
             };
             let mut row = Rotated::new(&env, &k.meta, k.current.version, outcome, new_version);
             row.hook = hook;
             out.push(row);
+            if let Some(value) = value {
+                issued.push((k, value));
+            }
         }
+        // Every still valid version of these keys is older than the one it gets now.
         if let Old::Retire(at) = rotation.old {
-            db.retire_superseded(now, at)?;
+            let ids: Vec<i64> = issued.iter().map(|(k, _)| k.meta.id).collect();
+            db.retire_versions_of(&ids, at)?;
         }
+        rotation.issue_all(db, &issued)?;
         Ok(out)
     })?;
     if rows.iter().any(|r| r.new_version.is_some()) {

@@ -5,6 +5,7 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::audit::{self, Action, Actor, Canonical, Chain, Event, GENESIS};
 use crate::error::Result;
+use crate::vault::keys::{ROWS_PER_INSERT, multi_row_insert};
 use crate::vault::store::{EnvDb, Tx};
 
 /// Actors and lifecycle events are written only inside a change (`EnvDb::batch`), so an
@@ -68,20 +69,10 @@ impl Tx<'_> {
         self.record_event(actor, action, None, None, reason, Some(subject), now)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn record_event(
-        &self,
-        actor: &Actor,
-        action: Action,
-        key: Option<&str>,
-        version: Option<u32>,
-        reason: Option<&str>,
-        subject: Option<&str>,
-        now: i64,
-    ) -> Result<()> {
-        self.located((|| -> Result<()> {
-        let actor_id = self.actor_id(actor)?;
-        let prev: [u8; 32] = match self.chain_head.get() {
+    /// The hash the next lifecycle event chains to: this writer's cached head, else the
+    /// last stored event's.
+    fn chain_tip(&self) -> Result<[u8; 32]> {
+        Ok(match self.chain_head.get() {
             Some(h) => h,
             None => self
                 .conn
@@ -96,7 +87,73 @@ impl Tx<'_> {
                 })
                 .transpose()?
                 .unwrap_or(GENESIS),
-        };
+        })
+    }
+
+    /// One event per `(key, version)`, in that order, as `record` would append them one
+    /// by one (`rotate --all`): the chain is hashed in memory and the rows go in through
+    /// multi-row INSERTs, one statement per chunk size (DESIGN §7).
+    pub fn record_each(
+        &self,
+        actor: &Actor,
+        action: Action,
+        keys: &[(&str, u32)],
+        reason: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        self.located((|| -> Result<()> {
+            let actor_id = self.actor_id(actor)?;
+            let mut prev = self.chain_tip()?;
+            for chunk in keys.chunks(ROWS_PER_INSERT) {
+                let mut stmt = self.conn.prepare_cached(&multi_row_insert(
+                    "events(time, action, key, version, actor, reason, hash)",
+                    7,
+                    chunk.len(),
+                ))?;
+                for (i, (key, version)) in chunk.iter().enumerate() {
+                    let canon = audit::canonical(
+                        &self.env,
+                        actor,
+                        action,
+                        Some(key),
+                        Some(*version),
+                        reason,
+                        None,
+                        now,
+                    );
+                    let hash = audit::chain_hash(&prev, &canon.bytes_with(None));
+                    let at = i * 7;
+                    stmt.raw_bind_parameter(at + 1, now)?;
+                    stmt.raw_bind_parameter(at + 2, action.code())?;
+                    stmt.raw_bind_parameter(at + 3, *key)?;
+                    stmt.raw_bind_parameter(at + 4, *version)?;
+                    stmt.raw_bind_parameter(at + 5, actor_id)?;
+                    stmt.raw_bind_parameter(at + 6, reason)?;
+                    stmt.raw_bind_parameter(at + 7, &hash[..])?;
+                    prev = hash;
+                }
+                stmt.raw_execute()?;
+            }
+            // Only once every row is in (a failed batch rolls back and forgets it).
+            self.chain_head.set(Some(prev));
+            Ok(())
+        })())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record_event(
+        &self,
+        actor: &Actor,
+        action: Action,
+        key: Option<&str>,
+        version: Option<u32>,
+        reason: Option<&str>,
+        subject: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        self.located((|| -> Result<()> {
+        let actor_id = self.actor_id(actor)?;
+        let prev = self.chain_tip()?;
         let canon = audit::canonical(&self.env, actor, action, key, version, reason, None, now);
         let hash = audit::chain_hash(&prev, &canon.bytes_with(subject));
         self.conn

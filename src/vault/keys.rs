@@ -150,6 +150,37 @@ pub struct NewKey {
     pub rotate_every: Option<i64>,
 }
 
+/// A version `Tx::add_versions` adds: version `previous + 1` of `key`.
+pub struct NewVersion<'a> {
+    pub key: &'a KeyMeta,
+    pub previous: u32,
+    pub value: &'a Secret,
+    pub expires: Option<i64>,
+}
+
+/// Rows per multi-row INSERT of a batch: 64 rows of at most 8 columns stay far below
+/// SQLite's limit of 32,766 bound parameters.
+pub(in crate::vault) const ROWS_PER_INSERT: usize = 64;
+
+/// `INSERT INTO {into} VALUES (?, …), …`: `rows` rows of `cols` parameters each.
+pub(in crate::vault) fn multi_row_insert(into: &str, cols: usize, rows: usize) -> String {
+    let mut sql = String::with_capacity(into.len() + 24 + rows * (cols * 3 + 2));
+    match into.strip_prefix("OR IGNORE INTO ") {
+        Some(_) => sql.push_str("INSERT OR IGNORE INTO "),
+        None => sql.push_str("INSERT INTO "),
+    }
+    sql.push_str(into.trim_start_matches("OR IGNORE INTO "));
+    sql.push_str(" VALUES ");
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            sql.push_str(if c == 0 { "?" } else { ", ?" });
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 /// Bytes of SHA-256 kept in the fingerprint index: enough to find the candidates (the
 /// value itself is then compared in constant time), half the index of a full hash.
 pub const FP_LEN: usize = 16;
@@ -454,20 +485,68 @@ impl EnvDb {
         })
     }
 
-    /// Every key with its newest version, by name.
+    /// Every key with its newest version, by name (a key without versions is left out).
+    ///
+    /// Two sequential scans merged here, instead of a join that seeks into `versions`
+    /// twice per key (its `max(version)`, then the row): `keys` and `versions` both
+    /// backwards in primary-key order, so a key's first `versions` row is its newest
+    /// (the only one decoded; the older ones are passed over on their key id). Every
+    /// page is read once, in order (DESIGN §7: `list --json` and `rotate --all` at
+    /// 100,000 keys were mostly those seeks).
     pub fn keys(&self) -> Result<Vec<KeyState>> {
         self.located((|| -> Result<Vec<KeyState>> {
-            let mut stmt = self.conn.prepare(&format!(
-                "SELECT {KEY_COLS}, {VERSION_COLS} FROM keys k JOIN versions v ON v.key_id = k.id
-             AND v.version = (SELECT max(version) FROM versions WHERE key_id = k.id)
-             ORDER BY k.name"
+            let mut keys = self
+                .conn
+                .prepare(&format!("SELECT {KEY_COLS} FROM keys k ORDER BY k.id DESC"))?;
+            let mut versions = self.conn.prepare(&format!(
+                "SELECT v.key_id, {VERSION_COLS} FROM versions v ORDER BY v.key_id DESC, v.version DESC"
             ))?;
-            let rows = stmt.query_map([], |r| {
-                let meta = key_from_row(r, 0)?;
-                let current = self.as_seen(&meta.name, version_from_row(r, 10)?);
-                Ok(KeyState { meta, current })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let mut keys = keys.query([])?;
+            let mut versions = versions.query([])?;
+            let mut out = Vec::new();
+            // Each key id's newest version, read ahead of its key row when needed.
+            let mut ahead: Option<(i64, VersionInfo)> = None;
+            let mut last_id = None;
+            while let Some(k) = keys.next()? {
+                let meta = key_from_row(k, 0)?;
+                let mut newest = None;
+                loop {
+                    let next = match ahead.take() {
+                        Some(row) => Some(row),
+                        None => loop {
+                            let Some(r) = versions.next()? else { break None };
+                            let id: i64 = r.get(0)?;
+                            // Older versions of a key already read.
+                            if last_id == Some(id) {
+                                continue;
+                            }
+                            last_id = Some(id);
+                            break Some((id, version_from_row(r, 1)?));
+                        },
+                    };
+                    match next {
+                        // An orphan version (no key row): left out, as the join did.
+                        Some((id, _)) if id > meta.id => continue,
+                        Some((id, v)) if id == meta.id => {
+                            newest = Some(v);
+                            break;
+                        }
+                        Some(row) => {
+                            ahead = Some(row);
+                            break;
+                        }
+                        None => break,
+                    }
+                }
+                if let Some(v) = newest {
+                    let current = self.as_seen(&meta.name, v);
+                    out.push(KeyState { meta, current });
+                }
+            }
+            // Names are unique; ids mostly follow names (keys are added in order), so this
+            // sort mostly reverses one run.
+            out.sort_unstable_by(|a, b| a.meta.name.as_str().cmp(b.meta.name.as_str()));
+            Ok(out)
         })())
     }
 
@@ -596,6 +675,61 @@ impl Tx<'_> {
     })())
     }
 
+    /// Append many versions at once (`rotate --all`): each `NewVersion` is version
+    /// `previous + 1` of its key, as `add_version` would add it. The rows go in through
+    /// multi-row INSERTs of `ROWS_PER_INSERT` rows, one statement per kind of row
+    /// prepared once per chunk size: per row, only its values are bound (one statement
+    /// per row was most of a 10,000-key rotation, DESIGN §7).
+    pub fn add_versions(&self, rows: &[NewVersion<'_>], now: i64) -> Result<()> {
+        self.located((|| -> Result<()> {
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                let mut versions = self.conn.prepare_cached(&multi_row_insert(
+                    "versions(key_id, version, value, created, expires, status)",
+                    6,
+                    chunk.len(),
+                ))?;
+                for (i, row) in chunk.iter().enumerate() {
+                    let at = i * 6;
+                    versions.raw_bind_parameter(at + 1, row.key.id)?;
+                    versions.raw_bind_parameter(at + 2, row.previous + 1)?;
+                    versions.raw_bind_parameter(at + 3, row.value.expose())?;
+                    versions.raw_bind_parameter(at + 4, now)?;
+                    versions.raw_bind_parameter(at + 5, row.expires)?;
+                    versions.raw_bind_parameter(at + 6, ST_ACTIVE)?;
+                }
+                // (A cached statement's bindings, values included, are cleared as it
+                // goes back to rusqlite's cache.)
+                versions.raw_execute()?;
+            }
+            // The fingerprint index in its own order: one pass through its B-tree instead
+            // of a page split wherever a random hash lands.
+            let mut fps: Vec<([u8; FP_LEN], i64, u32)> = rows
+                .iter()
+                .map(|row| {
+                    let fp = row.value.fingerprint();
+                    let mut short = [0u8; FP_LEN];
+                    short.copy_from_slice(&fp[..FP_LEN]);
+                    (short, row.key.id, row.previous + 1)
+                })
+                .collect();
+            fps.sort_unstable();
+            for chunk in fps.chunks(ROWS_PER_INSERT) {
+                let mut stmt = self.conn.prepare_cached(&multi_row_insert(
+                    "OR IGNORE INTO fingerprints(fp, key_id, version)",
+                    3,
+                    chunk.len(),
+                ))?;
+                for (i, (fp, key_id, version)) in chunk.iter().enumerate() {
+                    stmt.raw_bind_parameter(i * 3 + 1, &fp[..])?;
+                    stmt.raw_bind_parameter(i * 3 + 2, key_id)?;
+                    stmt.raw_bind_parameter(i * 3 + 3, version)?;
+                }
+                stmt.raw_execute()?;
+            }
+            Ok(())
+        })())
+    }
+
     /// Move every still-valid older version of `key` out of service: `retiring` until
     /// `retire_at` when a grace period is given, `retired` at once otherwise.
     pub fn retire_older(&self, key: &KeyMeta, below: u32, retire_at: Option<i64>) -> Result<()> {
@@ -636,26 +770,36 @@ impl Tx<'_> {
         })())
     }
 
-    /// After a batch that issued new versions at `batch_time`: retire (or mark retiring
-    /// until `retire_at`) every older, still valid version of those keys, in one
-    /// statement instead of one per key.
-    pub fn retire_superseded(&self, batch_time: i64, retire_at: Option<i64>) -> Result<usize> {
-        self.located((|| -> Result<usize> {
-        let status = if retire_at.is_some() {
-            ST_RETIRING
-        } else {
-            ST_RETIRED
-        };
-        Ok(self.conn.execute(
-            // As in `retire_older`: a grace already running is never lengthened.
-            "UPDATE versions SET status = ?1,
-               retire_at = CASE WHEN status = ?4 AND retire_at < ?2 THEN retire_at ELSE ?2 END
-             WHERE status IN (?3, ?4) AND EXISTS (
-               SELECT 1 FROM versions n
-               WHERE n.key_id = versions.key_id AND n.version > versions.version AND n.created = ?5)",
-            params![status, retire_at, ST_ACTIVE, ST_RETIRING, batch_time],
-        )?)
-    })())
+    /// Before a batch adds new versions of `keys` (`rotate --all`): retire (or mark
+    /// retiring until `retire_at`) every still valid version they have — all of which
+    /// the new ones supersede. One statement per `ROWS_PER_INSERT` keys, each a seek to
+    /// the key's rows, instead of a scan of every version with a probe per row.
+    pub fn retire_versions_of(&self, keys: &[i64], retire_at: Option<i64>) -> Result<()> {
+        self.located((|| -> Result<()> {
+            let status = if retire_at.is_some() {
+                ST_RETIRING
+            } else {
+                ST_RETIRED
+            };
+            for chunk in keys.chunks(ROWS_PER_INSERT) {
+                let ids = vec!["?"; chunk.len()].join(", ");
+                let mut stmt = self.conn.prepare_cached(&format!(
+                    // As in `retire_older`: a grace already running is never lengthened.
+                    "UPDATE versions SET status = ?1,
+                       retire_at = CASE WHEN status = ?4 AND retire_at < ?2 THEN retire_at ELSE ?2 END
+                     WHERE status IN (?3, ?4) AND key_id IN ({ids})"
+                ))?;
+                stmt.raw_bind_parameter(1, status)?;
+                stmt.raw_bind_parameter(2, retire_at)?;
+                stmt.raw_bind_parameter(3, ST_ACTIVE)?;
+                stmt.raw_bind_parameter(4, ST_RETIRING)?;
+                for (i, id) in chunk.iter().enumerate() {
+                    stmt.raw_bind_parameter(5 + i, id)?;
+                }
+                stmt.raw_execute()?;
+            }
+            Ok(())
+        })())
     }
 
     /// `git resolve` (DESIGN §9): of the values a merge kept side by side, the newest
@@ -741,5 +885,20 @@ impl EnvDb {
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })())
+    }
+}
+
+#[cfg(test)]
+mod batch_tests {
+    #[test]
+    fn a_multi_row_insert_has_one_parameter_per_row_and_column() {
+        assert_eq!(
+            super::multi_row_insert("t(a, b)", 2, 3),
+            "INSERT INTO t(a, b) VALUES (?, ?), (?, ?), (?, ?)"
+        );
+        assert_eq!(
+            super::multi_row_insert("OR IGNORE INTO t(a)", 1, 2),
+            "INSERT OR IGNORE INTO t(a) VALUES (?), (?)"
+        );
     }
 }

@@ -28,10 +28,11 @@ pub(in crate::vault) fn seal(
     seq: i64,
     hash: &[u8; 32],
     canonical: &[u8],
+    random: &mut impl RngCore,
 ) -> ([u8; 24], Vec<u8>) {
     let cipher = XChaCha20Poly1305::new(key.into());
     let mut nonce = [0u8; 24];
-    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    random.fill_bytes(&mut nonce);
     let ad = journal_ad(env, seq, hash);
     let sealed = cipher
         .encrypt(
@@ -82,7 +83,7 @@ mod tests {
     fn sealed_rows_cannot_move() {
         let key = [7u8; 32];
         let h = [1u8; 32];
-        let (nonce, sealed) = seal(&key, &env(), 5, &h, b"event");
+        let (nonce, sealed) = seal(&key, &env(), 5, &h, b"event", &mut rand::rngs::OsRng);
         assert_eq!(
             unseal(&key, &env(), 5, &h, &nonce, &sealed).unwrap(),
             b"event"

@@ -460,64 +460,97 @@ fn signatures(
     hasher: &std::collections::hash_map::RandomState,
 ) -> Result<HashMap<String, u64>> {
     use rusqlite::types::ValueRef;
-    use std::hash::{BuildHasher, Hasher};
+    use std::hash::{BuildHasher, DefaultHasher, Hasher};
+    fn feed(h: &mut DefaultHasher, v: ValueRef<'_>) {
+        match v {
+            ValueRef::Null => h.write_u8(0),
+            ValueRef::Integer(x) => {
+                h.write_u8(1);
+                h.write_i64(x)
+            }
+            ValueRef::Real(x) => {
+                h.write_u8(2);
+                h.write_u64(x.to_bits())
+            }
+            ValueRef::Text(b) | ValueRef::Blob(b) => {
+                h.write_u8(3);
+                h.write_usize(b.len());
+                h.write(b)
+            }
+        }
+    }
     db.located((|| -> Result<HashMap<String, u64>> {
-        // A rotation hook (format 3) is part of its key.
-        let (hook_cols, hook_join) = if db.has_hooks_table() {
-            (
-                "h.command, h.timeout, h.set_at",
-                "LEFT JOIN hooks h ON h.key_id = k.id",
-            )
-        } else {
-            ("NULL, NULL, NULL", "")
+        // Sequential scans in each table's own order (keys by id, versions and hooks by
+        // key id), walked in step: no per-key lookups.
+        let mut keys: Vec<(i64, String, DefaultHasher)> = Vec::new();
+        {
+            let mut stmt = db.conn.prepare("SELECT * FROM keys ORDER BY id")?;
+            let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+            let id_at = names.iter().position(|n| n == "id").ok_or_else(|| bad("keys has no id"))?;
+            let name_at = names
+                .iter()
+                .position(|n| n == "name")
+                .ok_or_else(|| bad("keys has no name"))?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let mut h = hasher.build_hasher();
+                for i in (0..names.len()).filter(|i| *i != id_at) {
+                    feed(&mut h, r.get_ref(i)?);
+                }
+                keys.push((r.get(id_at)?, r.get(name_at)?, h));
+            }
+        }
+        // Revoking actors by value (ids differ between files).
+        let mut actors: HashMap<i64, DefaultHasher> = HashMap::new();
+        {
+            let mut stmt = db.conn.prepare("SELECT id, recipient, os_user, host, via FROM actors")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let mut h = hasher.build_hasher();
+                for i in 1..5 {
+                    feed(&mut h, r.get_ref(i)?);
+                }
+                actors.insert(r.get(0)?, h);
+            }
+        }
+        let mut walk = |sql: &str, with_actor: Option<usize>| -> Result<()> {
+            let mut stmt = db.conn.prepare(sql)?;
+            let n = stmt.column_count();
+            let mut rows = stmt.query([])?;
+            let mut at = 0;
+            while let Some(r) = rows.next()? {
+                let key_id: i64 = r.get(0)?;
+                while at < keys.len() && keys[at].0 < key_id {
+                    at += 1;
+                }
+                let Some((id, _, h)) = keys.get_mut(at) else { break };
+                if *id != key_id {
+                    continue; // a row of no key: not a state keyward writes; differs anyway
+                }
+                for i in 1..n {
+                    match (with_actor, r.get_ref(i)?) {
+                        (Some(a), ValueRef::Integer(x)) if a == i => {
+                            h.write_u64(actors.get(&x).map_or(0, |ah| ah.finish()))
+                        }
+                        (_, v) => feed(h, v),
+                    }
+                }
+            }
+            Ok(())
         };
-        let mut stmt = db.conn.prepare(&format!(
-            "SELECT k.*, v.version, v.value, v.created, v.expires, v.status, v.retire_at, v.revoked_at,
-                    a.recipient, a.os_user, a.host, a.via, v.revoke_reason, {hook_cols}
-             FROM keys k LEFT JOIN versions v ON v.key_id = k.id
-             LEFT JOIN actors a ON a.id = v.revoked_by {hook_join} ORDER BY k.id, v.version"
-        ))?;
-        let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
-        let id_at = names.iter().position(|n| n == "id").ok_or_else(|| bad("keys has no id"))?;
-        let name_at = names
-            .iter()
-            .position(|n| n == "name")
-            .ok_or_else(|| bad("keys has no name"))?;
-        let mut out = HashMap::new();
-        let mut current: Option<(i64, String, std::hash::DefaultHasher)> = None;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(id_at)?;
-            if current.as_ref().is_none_or(|(c, _, _)| *c != id) {
-                if let Some((_, name, h)) = current.take() {
-                    out.insert(name, h.finish());
-                }
-                current = Some((id, r.get(name_at)?, hasher.build_hasher()));
-            }
-            let (_, _, h) = current.as_mut().expect("set above");
-            for i in (0..names.len()).filter(|i| *i != id_at) {
-                match r.get_ref(i)? {
-                    ValueRef::Null => h.write_u8(0),
-                    ValueRef::Integer(x) => {
-                        h.write_u8(1);
-                        h.write_i64(x)
-                    }
-                    ValueRef::Real(x) => {
-                        h.write_u8(2);
-                        h.write_u64(x.to_bits())
-                    }
-                    ValueRef::Text(b) | ValueRef::Blob(b) => {
-                        h.write_u8(3);
-                        h.write_usize(b.len());
-                        h.write(b)
-                    }
-                }
-            }
+        walk(
+            "SELECT key_id, version, value, created, expires, status, retire_at, revoked_at, revoked_by, revoke_reason
+             FROM versions ORDER BY key_id, version",
+            Some(8),
+        )?;
+        // A rotation hook (format 3) is part of its key.
+        if db.has_hooks_table() {
+            walk(
+                "SELECT key_id, 'hook', command, timeout, set_at FROM hooks ORDER BY key_id",
+                None,
+            )?;
         }
-        if let Some((_, name, h)) = current.take() {
-            out.insert(name, h.finish());
-        }
-        Ok(out)
+        Ok(keys.into_iter().map(|(_, name, h)| (name, h.finish())).collect())
     })())
 }
 
@@ -1009,9 +1042,23 @@ fn write_rows(
         }
     }
     let drop_key = |id: i64| -> Result<()> {
+        // Fingerprint rows by their primary key (`fp` first): a `WHERE key_id = ?`
+        // would scan the whole index once per key.
+        {
+            let mut versions =
+                conn.prepare_cached("SELECT version, value FROM versions WHERE key_id = ?1")?;
+            let mut rows = versions.query([id])?;
+            while let Some(r) = rows.next()? {
+                let version: i64 = r.get(0)?;
+                let fp = crate::secret::fingerprint(r.get_ref(1)?.as_bytes().unwrap_or_default());
+                conn.prepare_cached(
+                    "DELETE FROM fingerprints WHERE fp = ?1 AND key_id = ?2 AND version = ?3",
+                )?
+                .execute(params![&fp[..FP_LEN], id, version])?;
+            }
+        }
         for sql in [
             "DELETE FROM hooks WHERE key_id = ?1",
-            "DELETE FROM fingerprints WHERE key_id = ?1",
             "DELETE FROM versions WHERE key_id = ?1",
             "DELETE FROM keys WHERE id = ?1",
         ] {

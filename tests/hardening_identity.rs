@@ -372,7 +372,6 @@ fn under_shell(
     drop_ipc_lock: bool,
     args: &str,
 ) -> std::process::Output {
-    let template = kw.std_cmd(Vec::<&str>::new());
     let mut c = if drop_ipc_lock && is_root() {
         let mut c = std::process::Command::new("setpriv");
         c.args(["--bounding-set=-ipc_lock", "--inh-caps=-ipc_lock", "sh"]);
@@ -380,12 +379,7 @@ fn under_shell(
     } else {
         std::process::Command::new("sh")
     };
-    for (k, v) in template.get_envs() {
-        match v {
-            Some(v) => c.env(k, v),
-            None => c.env_remove(k),
-        };
-    }
+    kw.apply_env(&mut c);
     c.current_dir(kw.dir.path())
         .arg("-c")
         .arg(format!("{prefix}; exec \"$0\" {args}"))

@@ -5,7 +5,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use predicates::prelude::*;
 use predicates::str::contains;
@@ -17,14 +17,7 @@ const HINT: &str = "hint: run `keyward git setup` so merges and diffs of env fil
 /// `git ARGS` in `dir` with the sandbox environment (so the textconv git runs sees the
 /// sandbox identity and vault), no system or user config beyond the sandbox's.
 fn git_out(kw: &Sandbox, dir: &Path, args: &[&str]) -> Output {
-    let template = kw.std_cmd::<[&str; 0], &str>([]);
-    let mut c = Command::new("git");
-    for (k, v) in template.get_envs() {
-        match v {
-            Some(v) => c.env(k, v),
-            None => c.env_remove(k),
-        };
-    }
+    let mut c = kw.program("git");
     c.env("GIT_CONFIG_NOSYSTEM", "1")
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE")

@@ -130,14 +130,7 @@ impl Team {
     /// `git ARGS` in member `m`'s clone, as that member (the merge driver git runs
     /// is keyward with the member's identity and pins).
     fn git_out(&self, m: usize, args: &[&str]) -> Output {
-        let template = self.kw.std_cmd::<[&str; 0], &str>([]);
-        let mut c = std::process::Command::new("git");
-        for (k, v) in template.get_envs() {
-            match v {
-                Some(v) => c.env(k, v),
-                None => c.env_remove(k),
-            };
-        }
+        let mut c = self.kw.program("git");
         self.as_member(m, &mut c);
         c.args(args).output().unwrap()
     }
@@ -154,14 +147,7 @@ impl Team {
     }
 
     fn plain_git(&self, dir: &Path, args: &[&str]) {
-        let template = self.kw.std_cmd::<[&str; 0], &str>([]);
-        let mut c = std::process::Command::new("git");
-        for (k, v) in template.get_envs() {
-            match v {
-                Some(v) => c.env(k, v),
-                None => c.env_remove(k),
-            };
-        }
+        let mut c = self.kw.program("git");
         let out = c
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .current_dir(dir)
@@ -223,6 +209,13 @@ impl Team {
     fn show(&self, m: usize, env: &str, name: &str) -> serde_json::Value {
         serde_json::from_str(&self.out(m, &["show", "-e", env, name, "--json"])).unwrap()
     }
+}
+
+/// Write `bytes` to `dir/name` (a version of an env file handed to the driver); its path.
+fn put_file(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let p = dir.join(name);
+    fs::write(&p, bytes).unwrap();
+    p.to_str().unwrap().to_owned()
 }
 
 /// The statuses of a key's versions, by number.
@@ -323,11 +316,7 @@ fn the_same_concurrent_pair_merged_either_way_gives_the_same_state() {
     );
     let dir = t.kw.path("pair");
     fs::create_dir_all(&dir).unwrap();
-    let put = |name: &str, bytes: &[u8]| {
-        let p = dir.join(name);
-        fs::write(&p, bytes).unwrap();
-        p.to_str().unwrap().to_owned()
-    };
+    let put = |name: &str, bytes: &[u8]| put_file(&dir, name, bytes);
     let (o, a1, b1) = (
         put("base", &base),
         put("a-ours", &alice),
@@ -475,11 +464,7 @@ fn the_driver_refuses_what_does_not_extend_base_and_leaves_ours_untouched() {
     let newer = fs::read(t.env_file(0, "dev")).unwrap();
     let dir = t.kw.path("refuse");
     fs::create_dir_all(&dir).unwrap();
-    let put = |name: &str, bytes: &[u8]| {
-        let p = dir.join(name);
-        fs::write(&p, bytes).unwrap();
-        p.to_str().unwrap().to_owned()
-    };
+    let put = |name: &str, bytes: &[u8]| put_file(&dir, name, bytes);
     // THEIRS older than BASE: a rewound side.
     let (o, a, b) = (
         put("base", &newer),

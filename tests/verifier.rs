@@ -21,6 +21,21 @@ struct Fleet {
 
 fn fleet() -> Fleet {
     let mut kw = Sandbox::with_vault_at(T0);
+    let [a, b1, b2, c, d] = make_fleet(&mut kw);
+    kw.at(T0 + 2 * HOUR);
+    Fleet {
+        kw,
+        a,
+        b1,
+        b2,
+        c,
+        d,
+    }
+}
+
+/// The keys of a fleet in `dev` (made at the sandbox clock, T0): A active (scope read),
+/// B1 retiring for 3h after B2 replaced it, C revoked, D expiring after 1h. Their values.
+pub(crate) fn make_fleet(kw: &mut Sandbox) -> [String; 5] {
     let a = kw
         .stdout(["generate", "A", "--scope", "read"])
         .trim()
@@ -38,15 +53,7 @@ fn fleet() -> Fleet {
         .stdout(["generate", "D", "--expires", "1h"])
         .trim()
         .to_owned();
-    kw.at(T0 + 2 * HOUR);
-    Fleet {
-        kw,
-        a,
-        b1,
-        b2,
-        c,
-        d,
-    }
+    [a, b1, b2, c, d]
 }
 
 /// `verifier check` with no identity and no vault: the set alone.

@@ -192,24 +192,7 @@ fn pg_lookup(pg: &Postgres, value: &str) -> String {
 /// A dev environment at T0+2h: A active (scope read), B1 retiring until T0+3h, B2
 /// active, C revoked, D expired.
 fn fleet(kw: &mut Sandbox) -> [String; 5] {
-    let a = kw
-        .stdout(["generate", "A", "--scope", "read"])
-        .trim()
-        .to_owned();
-    let b1 = kw.generate("B");
-    let b2 = kw
-        .stdout(["rotate", "B", "--grace", "3h", "--reason", "r"])
-        .trim()
-        .to_owned();
-    let c = kw.generate("C");
-    kw.cmd(["revoke", "C", "--reason", "x", "--yes"])
-        .assert()
-        .success();
-    let d = kw
-        .stdout(["generate", "D", "--expires", "1h"])
-        .trim()
-        .to_owned();
-    [a, b1, b2, c, d]
+    crate::verifier::make_fleet(kw)
 }
 
 #[test]

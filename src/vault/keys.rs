@@ -851,20 +851,65 @@ impl Tx<'_> {
     /// The database runs with `secure_delete`, so the freed pages are zeroed and no value
     /// survives in the image. Events are not touched. Returns how many versions went.
     pub fn delete_key(&self, key: &KeyMeta) -> Result<usize> {
-        self.located((|| -> Result<usize> {
-            self.conn
-                .execute("DELETE FROM fingerprints WHERE key_id = ?1", [key.id])?;
-            // Inside a change the image is migrated: format 3's table is there.
-            self.conn
-                .execute("DELETE FROM hooks WHERE key_id = ?1", [key.id])?;
-            let n = self
-                .conn
-                .execute("DELETE FROM versions WHERE key_id = ?1", [key.id])?;
-            self.conn
-                .execute("DELETE FROM keys WHERE id = ?1", [key.id])?;
-            Ok(n)
-        })())
+        // Inside a change the image is migrated: format 3's `hooks` table is there.
+        self.located(purge_key(&self.conn, key.id))
     }
+}
+
+/// Remove a key and everything that hangs off it (its fingerprint rows, hook, versions
+/// and row) from a database being written: `delete`, and the merge driver rewriting a
+/// key. Fingerprint rows go by their primary key (`fp` first): a `WHERE key_id = ?`
+/// would scan the whole index. Returns how many versions went.
+pub(in crate::vault) fn purge_key(conn: &rusqlite::Connection, key_id: i64) -> Result<usize> {
+    {
+        let mut versions =
+            conn.prepare_cached("SELECT version, value FROM versions WHERE key_id = ?1")?;
+        let mut rows = versions.query([key_id])?;
+        while let Some(r) = rows.next()? {
+            let version: i64 = r.get(0)?;
+            let fp = crate::secret::fingerprint(r.get_ref(1)?.as_bytes().unwrap_or_default());
+            conn.prepare_cached(
+                "DELETE FROM fingerprints WHERE fp = ?1 AND key_id = ?2 AND version = ?3",
+            )?
+            .execute(params![&fp[..FP_LEN], key_id, version])?;
+        }
+    }
+    conn.prepare_cached("DELETE FROM hooks WHERE key_id = ?1")?
+        .execute([key_id])?;
+    let n = conn
+        .prepare_cached("DELETE FROM versions WHERE key_id = ?1")?
+        .execute([key_id])?;
+    conn.prepare_cached("DELETE FROM keys WHERE id = ?1")?
+        .execute([key_id])?;
+    Ok(n)
+}
+
+/// Fill `{schema}.fingerprints` (`main`, or the `temp` index of a small image) from the
+/// values in `main.versions`: the index is derived data.
+pub(in crate::vault) fn fill_fingerprints(conn: &rusqlite::Connection, schema: &str) -> Result<()> {
+    let mut read = conn.prepare("SELECT key_id, version, value FROM main.versions")?;
+    let mut insert = conn.prepare(&format!(
+        "INSERT OR IGNORE INTO {schema}.fingerprints(fp, key_id, version) VALUES (?1, ?2, ?3)"
+    ))?;
+    let mut rows = read.query([])?;
+    while let Some(r) = rows.next()? {
+        let fp = match r.get_ref(2)? {
+            rusqlite::types::ValueRef::Blob(b) | rusqlite::types::ValueRef::Text(b) => {
+                crate::secret::fingerprint(b)
+            }
+            _ => {
+                return Err(Error::CorruptDb {
+                    detail: "a version has no value".into(),
+                });
+            }
+        };
+        insert.execute(params![
+            &fp[..FP_LEN],
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?
+        ])?;
+    }
+    Ok(())
 }
 
 impl EnvDb {

@@ -37,7 +37,7 @@ use crate::names::EnvName;
 use crate::recipient::RecipientString;
 use crate::secret::Secret;
 use crate::vault::VaultPaths;
-use crate::vault::keys::FP_LEN;
+use crate::vault::keys::{FP_LEN, purge_key};
 use crate::vault::schema::{ST_ACTIVE, ST_RETIRING, ST_REVOKED};
 use crate::vault::store::{EnvDb, replace_encrypted, settle_fingerprints};
 
@@ -1041,31 +1041,7 @@ fn write_rows(
             ids.insert(n, id);
         }
     }
-    let drop_key = |id: i64| -> Result<()> {
-        // Fingerprint rows by their primary key (`fp` first): a `WHERE key_id = ?`
-        // would scan the whole index once per key.
-        {
-            let mut versions =
-                conn.prepare_cached("SELECT version, value FROM versions WHERE key_id = ?1")?;
-            let mut rows = versions.query([id])?;
-            while let Some(r) = rows.next()? {
-                let version: i64 = r.get(0)?;
-                let fp = crate::secret::fingerprint(r.get_ref(1)?.as_bytes().unwrap_or_default());
-                conn.prepare_cached(
-                    "DELETE FROM fingerprints WHERE fp = ?1 AND key_id = ?2 AND version = ?3",
-                )?
-                .execute(params![&fp[..FP_LEN], id, version])?;
-            }
-        }
-        for sql in [
-            "DELETE FROM hooks WHERE key_id = ?1",
-            "DELETE FROM versions WHERE key_id = ?1",
-            "DELETE FROM keys WHERE id = ?1",
-        ] {
-            conn.prepare_cached(sql)?.execute([id])?;
-        }
-        Ok(())
-    };
+    let drop_key = |id: i64| -> Result<()> { purge_key(conn, id).map(drop) };
     for (name, change) in keys {
         if let (None, Some(id)) = (change, ids.get(name)) {
             drop_key(*id)?;

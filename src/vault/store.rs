@@ -367,30 +367,7 @@ impl EnvDb {
                    PRIMARY KEY(fp, key_id, version)
                  ) STRICT, WITHOUT ROWID;",
             )?;
-            let mut read = self
-                .conn
-                .prepare("SELECT key_id, version, value FROM main.versions")?;
-            let mut insert = self.conn.prepare(
-                "INSERT OR IGNORE INTO temp.fingerprints(fp, key_id, version) VALUES (?1, ?2, ?3)",
-            )?;
-            let mut rows = read.query([])?;
-            while let Some(r) = rows.next()? {
-                let fp = match r.get_ref(2)? {
-                    rusqlite::types::ValueRef::Blob(b) | rusqlite::types::ValueRef::Text(b) => {
-                        crate::secret::fingerprint(b)
-                    }
-                    _ => {
-                        return Err(Error::CorruptDb {
-                            detail: "a version has no value".into(),
-                        });
-                    }
-                };
-                insert.execute(rusqlite::params![
-                    &fp[..crate::vault::keys::FP_LEN],
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?
-                ])?;
-            }
+            crate::vault::keys::fill_fingerprints(&self.conn, "temp")?;
             Ok(())
         })())?;
         self.packed = true;
@@ -905,19 +882,7 @@ pub(in crate::vault) fn settle_fingerprints(conn: &Connection, rebuild: bool) ->
     }
     if rebuild {
         conn.execute("DELETE FROM main.fingerprints", [])?;
-        let mut read = conn.prepare("SELECT key_id, version, value FROM main.versions")?;
-        let mut insert = conn.prepare(
-            "INSERT OR IGNORE INTO main.fingerprints(fp, key_id, version) VALUES (?1, ?2, ?3)",
-        )?;
-        let mut rows = read.query([])?;
-        while let Some(r) = rows.next()? {
-            let fp = crate::secret::fingerprint(r.get_ref(2)?.as_bytes().unwrap_or_default());
-            insert.execute(rusqlite::params![
-                &fp[..crate::vault::keys::FP_LEN],
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?
-            ])?;
-        }
+        crate::vault::keys::fill_fingerprints(conn, "main")?;
     }
     Ok(())
 }

@@ -175,17 +175,29 @@ impl Sandbox {
         c
     }
 
-    /// `bash -c SCRIPT` with the sandbox environment, for pipelines and loops of
-    /// keyward commands: `$KW` is the keyward binary.
-    pub fn shell(&self, script: &str) -> std::process::Command {
+    /// Give another program (git, a shell, a pty driver) the environment every keyward
+    /// command of this sandbox runs with.
+    pub fn apply_env(&self, c: &mut std::process::Command) {
         let template = self.std_cmd::<[&str; 0], &str>([]);
-        let mut c = std::process::Command::new("bash");
         for (k, v) in template.get_envs() {
             match v {
                 Some(v) => c.env(k, v),
                 None => c.env_remove(k),
             };
         }
+    }
+
+    /// `program` with the sandbox environment (`apply_env`).
+    pub fn program(&self, program: &str) -> std::process::Command {
+        let mut c = std::process::Command::new(program);
+        self.apply_env(&mut c);
+        c
+    }
+
+    /// `bash -c SCRIPT` with the sandbox environment, for pipelines and loops of
+    /// keyward commands: `$KW` is the keyward binary.
+    pub fn shell(&self, script: &str) -> std::process::Command {
+        let mut c = self.program("bash");
         c.env("KW", env!("CARGO_BIN_EXE_keyward"))
             .current_dir(self.dir.path())
             .arg("-c")

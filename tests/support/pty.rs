@@ -4,7 +4,6 @@
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
 
 use age::secrecy::{ExposeSecret, SecretString};
 
@@ -76,13 +75,7 @@ pub fn on_terminal(kw: &Sandbox, args: &[&str], rules: &[(&str, &[&str])]) -> (S
             .map(|a| a.to_string_lossy().into_owned()),
     );
     let spec = serde_json::json!({ "argv": argv, "rules": rules });
-    let mut c = std::process::Command::new("python3");
-    for (k, v) in template.get_envs() {
-        match v {
-            Some(v) => c.env(k, v),
-            None => c.env_remove(k),
-        };
-    }
+    let mut c = kw.program("python3");
     let out = c
         .current_dir(kw.dir.path())
         .arg(&driver)
@@ -185,14 +178,7 @@ pub fn answer_on_terminal_with(
         "answer": format!("{answer}\n"),
         "between": between.map(argv),
     });
-    let template = kw.std_cmd::<[&str; 0], &str>([]);
-    let mut c = Command::new("python3");
-    for (k, v) in template.get_envs() {
-        match v {
-            Some(v) => c.env(k, v),
-            None => c.env_remove(k),
-        };
-    }
+    let mut c = kw.program("python3");
     let out = c
         .env("KW_PTY_SPEC", spec.to_string())
         .current_dir(kw.dir.path())

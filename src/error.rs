@@ -179,6 +179,26 @@ pub enum Error {
         pinned_seq: i64,
         pinned_time: i64,
     },
+    /// DESIGN §8 round 3: the file carries an audit key this machine saw replaced when
+    /// a recipient was removed: a state from before that removal, which the removed
+    /// recipient could read and so could have written.
+    #[error(
+        "`{}` is a state of `{env}` from before a recipient was removed (its audit key was replaced since, as seen here at event {pinned_seq}, {}): the removed recipient could have written it; nothing was read from it\nhint: {}",
+        path.display(),
+        crate::names::fmt_time(*pinned_time),
+        if *.in_git {
+            "merge (or check out) the branch that holds the newer state; if this state is expected, review it and run `keyward trust -e ENV --reason TEXT`"
+        } else {
+            "restore the newer file from a backup; if this state is expected, review it and run `keyward trust -e ENV --reason TEXT`"
+        }
+    )]
+    FromBeforeRemoval {
+        env: EnvName,
+        path: PathBuf,
+        pinned_seq: i64,
+        pinned_time: i64,
+        in_git: bool,
+    },
     /// DESIGN §8: an earlier (or diverging) state of the environment seen here: a write
     /// would throw away what was done since.
     #[error(
@@ -837,6 +857,7 @@ impl Error {
             | Error::CorruptDb { .. }
             | Error::UnsafeVaultPath { .. }
             | Error::UnrelatedEnv { .. }
+            | Error::FromBeforeRemoval { .. }
             | Error::Rewound { .. }
             | Error::PinCorrupt { .. }
             | Error::JournalGap { .. }

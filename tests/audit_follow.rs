@@ -342,7 +342,7 @@ fn bad_cursors_are_refused_and_left_alone() {
         .code(6)
         .stdout(contains(r#""chain":"access""#).not())
         .stderr(contains(
-            "cannot resume at event 7 of the access chain of `dev`",
+            "cursor `c` is corrupt: its access position for `dev` names event 7",
         ));
 
     // Another vault's cursor.
@@ -368,4 +368,55 @@ fn bad_cursors_are_refused_and_left_alone() {
         .assert()
         .code(2);
     kw.cmd(["-e", "nope", "audit", "follow"]).assert().code(3);
+}
+
+#[test]
+fn a_cursor_is_checked_against_the_recomputed_chains_before_anything_is_delivered() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    kw.stdout(["get", "A"]);
+    let cursor = kw.path("c");
+    let mut f = Follower::start_with_cursor(&kw, &cursor, &[]);
+    f.signal(libc::SIGTERM);
+    let good: Value = serde_json::from_str(&fs::read_to_string(&cursor).unwrap()).unwrap();
+    let refuse = |v: &Value, says: &str| {
+        fs::write(&cursor, v.to_string()).unwrap();
+        kw.cmd(["audit", "follow", "--cursor", "c"])
+            .timeout(BOUND)
+            .assert()
+            .code(6)
+            .stdout("")
+            .stderr(contains("cursor `c` is corrupt").and(contains(says)));
+        // Left as it was: never rewritten to another position.
+        assert_eq!(fs::read_to_string(&cursor).unwrap(), v.to_string());
+    };
+    // A position past the end of the lifecycle chain (it waited silently before).
+    let mut past = good.clone();
+    past["envs"]["dev"]["lifecycle"] = serde_json::json!({"seq": 99, "hash": "cd".repeat(32)});
+    refuse(&past, "lifecycle position for `dev` names event 99");
+    // The right number with another hash (a forged chain would rewind to it).
+    let mut forged = good.clone();
+    let seq = good["envs"]["dev"]["lifecycle"]["seq"].as_i64().unwrap();
+    forged["envs"]["dev"]["lifecycle"] = serde_json::json!({"seq": seq, "hash": "ef".repeat(32)});
+    refuse(&forged, "lifecycle position");
+    // Past the end of the journal.
+    let mut ahead = good.clone();
+    ahead["envs"]["dev"]["access"] = serde_json::json!({"seq": 50, "hash": "ab".repeat(32)});
+    refuse(&ahead, "access position for `dev` names event 50");
+    // Bytes that are not text: corrupt (exit 6), not any other error.
+    fs::write(&cursor, [0xff, 0xfe, 0x00, 0x7b]).unwrap();
+    kw.cmd(["audit", "follow", "--cursor", "c"])
+        .timeout(BOUND)
+        .assert()
+        .code(6)
+        .stderr(contains("cursor `c` is corrupt"));
+    // The good cursor still resumes: nothing new, nothing delivered again.
+    fs::write(&cursor, good.to_string()).unwrap();
+    let mut f = Follower::start(&kw, &["--cursor", "c"]);
+    kw.generate("B");
+    f.wait_for_lines(1);
+    f.signal(libc::SIGTERM);
+    let lines = f.lines();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("\"B\""), "{lines:?}");
 }

@@ -400,3 +400,106 @@ fn a_journal_cut_back_is_noticed_by_audit() {
         .code(6)
         .stderr(contains("event 5 was seen here and is gone"));
 }
+
+/// Copy a directory tree as `cp -a` does (a vault made elsewhere, checked out here).
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    let ok = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "cp -a failed");
+}
+
+#[test]
+fn a_new_vault_at_a_reused_path_is_a_first_use_said_as_such_and_inherits_no_approval() {
+    let kw = Sandbox::with_vault();
+    let ran = kw.path("ran");
+    let hook = kw.path("hook.sh");
+    fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\ncat >/dev/null; touch '{}'; echo rolled-by-hook-0002\n",
+            ran.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o700)).unwrap();
+    let hook = hook.to_str().unwrap();
+    // Set here, so approved on this machine for this vault.
+    kw.cmd(["set", "API", "--rotate-with", hook])
+        .write_stdin("imported-value-0001")
+        .assert()
+        .success();
+    kw.stdout(["get", "API"]);
+    // Another vault, made on another machine with the same hook command…
+    let other = kw.path("other-vault");
+    let other_state = kw.path("other-state");
+    let elsewhere = [("KEYWARD_VAULT", &other), ("XDG_STATE_HOME", &other_state)];
+    kw.cmd(["init"]).envs(elsewhere).assert().success();
+    kw.cmd(["set", "API", "--rotate-with", hook])
+        .envs(elsewhere)
+        .write_stdin("imported-value-0001")
+        .assert()
+        .success();
+    // …checked out where the first one was (a reused CI workspace).
+    fs::remove_dir_all(kw.vault()).unwrap();
+    copy_tree(&other, &kw.vault());
+    kw.cmd(["get", "API"])
+        .assert()
+        .success()
+        .stdout(contains("imported-value-0001"))
+        .stderr(contains("is not the one this machine saw there before"));
+    // Said once: the next command is an ordinary read.
+    kw.cmd(["get", "API"]).assert().success().stderr("");
+    // The approval was for the old vault's hook: this one's is not approved here.
+    kw.cmd(["rotate", "API"])
+        .assert()
+        .code(8)
+        .stderr(contains("not approved on this machine"));
+    assert!(
+        !ran.exists(),
+        "a hook ran on an approval made for another vault"
+    );
+}
+
+#[test]
+fn one_environment_replaced_in_the_same_vault_is_still_refused() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    kw.stdout(["get", "K"]);
+    let other = kw.path("other-vault");
+    kw.cmd(["init"])
+        .env("KEYWARD_VAULT", &other)
+        .env("XDG_STATE_HOME", kw.path("other-state"))
+        .assert()
+        .success();
+    fs::copy(other.join("envs/dev.db.age"), kw.env_file("dev")).unwrap();
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(6)
+        .stderr(contains("is not the environment `dev` last seen here"));
+}
+
+#[test]
+fn a_pinned_head_is_accepted_only_when_recomputed_from_its_rows() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    kw.stdout(["get", "K"]);
+    // The last event edited, its stored hash kept: the head "is there" as stored.
+    let edited = crate::support::edit_image(&kw.decrypt_env("dev"), |c| {
+        c.execute(
+            "UPDATE events SET reason = 'nothing to see' WHERE seq = (SELECT max(seq) FROM events)",
+            [],
+        )
+        .unwrap();
+    });
+    kw.encrypt_env("dev", &edited);
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(contains("its hash does not match its content"));
+}

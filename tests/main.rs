@@ -33,6 +33,7 @@ mod hygiene;
 mod keys_as_files;
 mod lifecycle;
 mod random_access;
+mod removed_member;
 mod robustness;
 mod rotation_hooks;
 mod run_cmd;

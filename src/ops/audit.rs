@@ -21,7 +21,7 @@ use crate::vault::journal::Journal;
 pub fn access_events(ctx: &Context, db: &EnvDb) -> Result<Vec<Event>> {
     match Journal::open_existing(&ctx.paths, &db.env)? {
         None => Ok(Vec::new()),
-        Some(j) => j.events(&*db.audit_key()?),
+        Some(j) => j.events(&db.audit_keys()?),
     }
 }
 

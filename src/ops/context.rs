@@ -122,8 +122,17 @@ impl Context {
         Ok(db)
     }
 
-    /// DESIGN §8: reading an earlier state goes on, but says so, and what to do.
+    /// DESIGN §8: reading an earlier state goes on, but says so, and what to do. A new
+    /// vault at a path where another was pinned is trusted on first use, said once.
     fn warn_if_behind(&self, db: &EnvDb) {
+        if let History::NewVault { set_aside } = db.history() {
+            self.out.warn(&format!(
+                "the vault at `{}` is not the one this machine saw there before (another directory, none of its environments known here): trusting `{}` on first use; the pins and hook approvals of the old vault were set aside in `{}`",
+                self.paths.root.display(),
+                db.env,
+                set_aside.display()
+            ));
+        }
         if let History::Behind {
             pinned_seq,
             pinned_time,
@@ -148,6 +157,7 @@ impl Context {
         self.paths.require()?;
         let identity = self.identity()?;
         let db = EnvDb::open_write(&self.paths, env, identity.as_age())?;
+        self.warn_if_behind(&db);
         self.note_head(&db)?;
         Ok(db)
     }

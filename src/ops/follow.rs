@@ -21,7 +21,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
 
 use crate::audit::{Chain, Event, GENESIS};
 use crate::error::{Error, Result};
@@ -143,6 +142,12 @@ impl Cursor {
             Err(e) if sys::is_symlink_refusal(&e) => {
                 return Err(Error::OutputIsSymlink { path: p });
             }
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(Error::CursorCorrupt {
+                    path: p,
+                    detail: "not a cursor (not UTF-8 text)".into(),
+                });
+            }
             Err(e) => return Err(Error::io("cannot read", p, e)),
         };
         let corrupt = |detail: String| Error::CursorCorrupt {
@@ -175,6 +180,74 @@ impl Cursor {
         })
     }
 
+    /// Check every position against the chains as they are now, recomputed (DESIGN §8
+    /// round 3): a position must name an event there, with that hash. A cursor past the
+    /// end of a chain is refused — unless the environment file is an earlier state this
+    /// machine knows of (a branch checked out), whose newer state will come back.
+    fn validate(&self, ctx: &Context) -> Result<()> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let invalid = |env: &str, chain: Chain, detail: String| Error::CursorCorrupt {
+            path: path.clone(),
+            detail: format!("its {chain} position for `{env}` {detail}"),
+        };
+        for (env, pos) in &self.file.envs {
+            let Ok(name) = env.parse::<EnvName>() else {
+                return Err(invalid(
+                    env,
+                    Chain::Lifecycle,
+                    "names no environment".into(),
+                ));
+            };
+            let db = match ctx.open_env_named(&name) {
+                Ok(db) => db,
+                // Not readable here (any more): nothing to check, nothing to deliver.
+                Err(Error::NotARecipient { .. } | Error::EnvNotFound { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            let events = db.lifecycle_events()?;
+            let l = &pos.lifecycle;
+            let behind = matches!(db.history(), crate::vault::History::Behind { .. });
+            if l.seq > 0
+                && !events.iter().any(|e| hex::encode(e.hash) == l.hash)
+                && !(behind && l.seq as usize > events.len())
+            {
+                return Err(invalid(
+                    env,
+                    Chain::Lifecycle,
+                    format!(
+                        "names event {} with a hash the chain does not hold (the chain has {} events)",
+                        l.seq,
+                        events.len()
+                    ),
+                ));
+            }
+            let a = &pos.access;
+            if a.seq == 0 {
+                continue;
+            }
+            let keys = db.audit_keys()?;
+            let held = match Journal::open_existing(&ctx.paths, &name)? {
+                None => None,
+                Some(j) => j
+                    .events_after(&keys, 0, GENESIS, a.seq as usize)?
+                    .and_then(|evs| evs.last().map(|e| (e.seq, hex::encode(e.hash)))),
+            };
+            if held != Some((a.seq, a.hash.clone())) {
+                return Err(invalid(
+                    env,
+                    Chain::Access,
+                    format!(
+                        "names event {} that the journal does not hold as recorded",
+                        a.seq
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn resumes(&self) -> bool {
         self.path.is_some()
     }
@@ -189,6 +262,11 @@ impl Cursor {
             Chain::Lifecycle => &mut p.lifecycle,
             Chain::Access => &mut p.access,
         };
+        // A cursor never moves back (DESIGN §12 round 3): delivering again what was
+        // delivered is as wrong as skipping.
+        if pos.seq < slot.seq {
+            return;
+        }
         if *slot != pos {
             *slot = pos;
             self.dirty = true;
@@ -231,7 +309,7 @@ fn read_nofollow(p: &std::path::Path) -> std::io::Result<String> {
 struct EnvState {
     /// The environment file as last read.
     stamp: Option<FileStamp>,
-    key: Option<Zeroizing<[u8; 32]>>,
+    key: Option<std::rc::Rc<crate::vault::keyring::AuditKeys>>,
     journal: Option<(Journal, Option<FileStamp>)>,
     noted: bool,
     /// The file as it was when it last failed to open: a file being written in place
@@ -270,10 +348,12 @@ pub fn follow(ctx: &Context, req: Follow) -> Result<()> {
         .unwrap_or_else(|_| ctx.paths.root.clone())
         .to_string_lossy()
         .into_owned();
+    let cursor = Cursor::load(req.cursor, vault)?;
+    cursor.validate(ctx)?;
     let mut f = Follower {
         ctx,
         all_envs: req.all_envs,
-        cursor: Cursor::load(req.cursor, vault)?,
+        cursor,
         states: HashMap::new(),
         labels: HashMap::new(),
         signals: &signals,
@@ -374,7 +454,7 @@ impl Follower<'_> {
         };
         state.failed = None;
         state.stamp = stamp;
-        state.key = Some(db.audit_key()?);
+        state.key = Some(std::rc::Rc::new(db.audit_keys()?));
         self.labels.extend(labels(std::slice::from_ref(&db))?);
         let events = db.lifecycle_events()?;
         drop(db);

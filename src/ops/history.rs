@@ -18,6 +18,7 @@ use crate::ops::Context;
 use crate::ops::inspect::{SkippedEnv, require_coverage};
 use crate::output::{Output, Render};
 use crate::vault::history::{CommitInfo, GitHistory, short};
+use crate::vault::transition;
 
 /// A lifecycle chain head as `audit verify` prints it: 64 hex digits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +73,14 @@ pub enum Problem {
     /// The file decrypts but is not an intact keyward database (its chain is broken,
     /// it holds another environment, …).
     Damaged { detail: String },
+    /// Its chain extends the parent's, but its rows do not follow from the parent's by
+    /// the events it adds (DESIGN §8 round 3): a status moved back, a value changed, a
+    /// version dropped, a recipient added without its event.
+    Rows {
+        parent: String,
+        key: Option<String>,
+        detail: String,
+    },
 }
 
 /// One commit that rewrote an environment's history.
@@ -106,6 +115,9 @@ impl Rewrite {
                 format!("removed `{env}` (present in parent `{parent}`)")
             }
             Problem::Damaged { detail } => format!("holds a damaged `{env}`: {detail}"),
+            Problem::Rows { parent, detail, .. } => format!(
+                "changed rows of `{env}` without the events that make such a change (against parent `{parent}`): {detail}"
+            ),
         }
     }
 }
@@ -252,17 +264,71 @@ enum Opened {
     Failed(Unread),
 }
 
+/// One blob read whole: its recomputed events and its rows (`transition`).
+struct Read {
+    events: Vec<crate::audit::Event>,
+    rows: transition::Rows,
+}
+
 /// Reads env blobs, remembering each blob's head so no blob is decrypted twice on the
 /// common path (a file is the child's version once and the parent's once).
 struct Reader<'a> {
     ctx: &'a Context,
     git: GitHistory,
     heads: HashMap<String, Opened>,
+    /// The last blobs read whole (a child is usually the next commit's parent).
+    read: HashMap<String, std::rc::Rc<Read>>,
 }
 
 impl Reader<'_> {
+    /// `env` in `blob` read whole: its events (recomputed) and its rows.
+    fn read(
+        &mut self,
+        commit: &str,
+        env: &EnvName,
+        blob: &str,
+    ) -> Result<Result<std::rc::Rc<Read>, Unread>> {
+        if let Some(r) = self.read.get(blob) {
+            return Ok(Ok(r.clone()));
+        }
+        let label = self.git.label(commit, env);
+        let identity = self.ctx.identity()?.as_age();
+        let opened = self
+            .git
+            .open_env(&self.ctx.paths, env, blob, label, identity)
+            .and_then(|db| {
+                Ok(Read {
+                    events: db.lifecycle_events()?,
+                    rows: transition::rows(&db)?,
+                })
+            });
+        let result = match opened {
+            Ok(read) => Ok(std::rc::Rc::new(read)),
+            Err(Error::NotARecipient { .. }) => Err(Unread::NotRecipient),
+            Err(e) if e.exit_code() == 6 => Err(Unread::Damaged(
+                e.to_string().lines().next().unwrap_or_default().to_owned(),
+            )),
+            Err(e) => return Err(e),
+        };
+        let head = match &result {
+            Ok(r) => Opened::Head(r.events.len(), r.events.last().map_or(GENESIS, |e| e.hash)),
+            Err(u) => Opened::Failed(u.clone()),
+        };
+        self.heads.insert(blob.to_owned(), head);
+        if let Ok(r) = &result {
+            if self.read.len() >= 8 {
+                self.read.clear();
+            }
+            self.read.insert(blob.to_owned(), r.clone());
+        }
+        Ok(result)
+    }
+
     /// The full chain of `env` in `blob` (committed in `commit`).
     fn chain(&mut self, commit: &str, env: &EnvName, blob: &str) -> Result<Result<Hashes, Unread>> {
+        if let Some(r) = self.read.get(blob) {
+            return Ok(Ok(r.events.iter().map(|e| e.hash).collect()));
+        }
         let label = self.git.label(commit, env);
         let identity = self.ctx.identity()?.as_age();
         let opened = self
@@ -327,6 +393,7 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
         ctx,
         git,
         heads: HashMap::new(),
+        read: HashMap::new(),
     };
     let mut problems = Vec::new();
     let mut flagged = BTreeSet::new();
@@ -381,8 +448,8 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
                 continue; // the same file as in every parent
             }
             touched = true;
-            let hashes = match rd.chain(id, env, blob)? {
-                Ok(h) => h,
+            let child = match rd.read(id, env, blob)? {
+                Ok(r) => r,
                 Err(Unread::NotRecipient) => {
                     unchecked.add(env, id);
                     continue;
@@ -392,6 +459,7 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
                     continue;
                 }
             };
+            let hashes: Hashes = child.events.iter().map(|e| e.hash).collect();
             for (parent, pblobs) in changed {
                 let Some(pblob) = pblobs.get(env) else {
                     continue; // created in this commit
@@ -412,6 +480,32 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
                 // is the parent's (each hash covers the ones before). Usually at the
                 // same place; a merge (DESIGN §9) may have moved it.
                 if pseq == 0 || hashes.get(pseq - 1) == Some(&phead) || hashes.contains(&phead) {
+                    // Round 3: and the rows follow from the parent's by the new events.
+                    if pseq > 0
+                        && let Ok(parent_read) = rd.read(&parent.id, env, pblob)?
+                    {
+                        let known: std::collections::HashSet<[u8; 32]> =
+                            parent_read.events.iter().map(|e| e.hash).collect();
+                        let added: Vec<crate::audit::Event> = child
+                            .events
+                            .iter()
+                            .filter(|e| !known.contains(&e.hash))
+                            .cloned()
+                            .collect();
+                        if let Some(b) =
+                            transition::check(&parent_read.rows, &child.rows, &added).first()
+                        {
+                            flag(
+                                &commit,
+                                env,
+                                Problem::Rows {
+                                    parent: parent.short().to_owned(),
+                                    key: b.key.clone(),
+                                    detail: b.to_string(),
+                                },
+                            );
+                        }
+                    }
                     continue;
                 }
                 // Only now the parent's whole chain, to say what is wrong.

@@ -56,7 +56,7 @@ pub fn trust(ctx: &Context, req: Trust) -> Result<Trusted> {
     }
     let actor = ctx.actor()?;
     let now = ctx.now();
-    let earlier = report.relation == "behind";
+    let earlier = matches!(report.relation, "behind" | "before-removal");
     db.batch(|tx| {
         // DESIGN §8: statuses only move forward, for every reader of the file.
         if earlier {
@@ -80,12 +80,17 @@ pub fn trust(ctx: &Context, req: Trust) -> Result<Trusted> {
 fn describe(db: &EnvDb) -> Result<Trusted> {
     let relation = match db.pin() {
         None => "fresh",
-        Some(pin) => match pins::compare(db, pin) {
-            Ok(History::Current) => "current",
-            Ok(_) => "behind",
-            Err(Error::UnrelatedEnv { .. }) => "unrelated",
-            Err(e) => return Err(e),
-        },
+        Some(pin) => {
+            // Recomputed from the rows, as every open does (DESIGN §8 round 3).
+            let chain = || Ok(db.lifecycle_events()?.into_iter().map(|e| e.hash).collect());
+            match pins::compare(db, pin, &db.audit_keys()?, chain) {
+                Ok(History::Current) => "current",
+                Ok(_) => "behind",
+                Err(Error::FromBeforeRemoval { .. }) => "before-removal",
+                Err(Error::UnrelatedEnv { .. }) => "unrelated",
+                Err(e) => return Err(e),
+            }
+        }
     };
     let pinned = db.pin().map(|p| Head {
         seq: p.seq,
@@ -117,6 +122,9 @@ impl Render for Trusted {
             "fresh" => "this machine has not seen it before",
             "current" => "it already holds the history seen here",
             "behind" => "it is an earlier (or diverging) state of the history seen here",
+            "before-removal" => {
+                "it is a state from before a recipient was removed (its audit key was replaced since): the removed recipient could have written it"
+            }
             _ => {
                 "it is NOT the environment seen here (another audit key): a replaced or forged file, or another vault's"
             }

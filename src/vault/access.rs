@@ -76,11 +76,16 @@ impl Tx<'_> {
         Ok(n == 1)
     }
 
-    /// Remove a recipient; returns false when it was not there.
+    /// Remove a recipient; returns false when it was not there. A removal replaces
+    /// the audit key (DESIGN §8 round 3), by construction: the removed recipient holds
+    /// the old one, and must not seal journal rows or pass a file off as current.
     pub fn remove_recipient(&self, r: &RecipientString) -> Result<bool> {
         let n = self
             .conn
             .execute("DELETE FROM recipients WHERE recipient = ?1", [r.as_str()])?;
+        if n == 1 {
+            self.replace_audit_key()?;
+        }
         Ok(n == 1)
     }
 }

@@ -293,54 +293,15 @@ impl EnvDb {
         })())
     }
 
-    /// Whether a lifecycle event with hash `h` is stored (one scan in SQLite).
-    pub fn has_lifecycle_event(&self, h: &[u8; 32]) -> Result<bool> {
-        self.located((|| -> Result<bool> {
-            Ok(self.conn.query_row(
-                "SELECT EXISTS(SELECT 1 FROM events WHERE hash = ?1)",
-                [&h[..]],
-                |r| r.get(0),
-            )?)
-        })())
-    }
-
-    /// The hash of every lifecycle event, as stored (unchecked).
-    pub fn lifecycle_hashes(&self) -> Result<std::collections::HashSet<[u8; 32]>> {
-        self.located((|| -> Result<std::collections::HashSet<[u8; 32]>> {
-            let mut stmt = self.conn.prepare("SELECT hash FROM events")?;
-            let mut rows = stmt.query([])?;
-            let mut out = std::collections::HashSet::new();
-            while let Some(r) = rows.next()? {
-                let h: Vec<u8> = r.get(0)?;
-                let h: [u8; 32] = h.try_into().map_err(|_| crate::error::Error::CorruptDb {
-                    detail: "a lifecycle event has a malformed hash".into(),
-                })?;
-                out.insert(h);
-            }
-            Ok(out)
-        })())
-    }
-
     /// Every lifecycle event, oldest first, with its chain checked as it is read:
     /// `Err(BrokenChain)` names the first event whose hash does not follow.
     pub fn lifecycle_events(&self) -> Result<Vec<Event>> {
-        self.lifecycle_walk(None)
+        self.lifecycle_walk()
     }
 
-    /// The lifecycle events whose hashes are not in `known`, each checked against its
-    /// content and its parents as stored (the merge driver: what the other side adds
-    /// to a chain this clone already holds).
-    pub fn lifecycle_events_not_in(
-        &self,
-        known: &std::collections::HashSet<[u8; 32]>,
-    ) -> Result<Vec<Event>> {
-        self.lifecycle_walk(Some(known))
-    }
-
-    fn lifecycle_walk(
-        &self,
-        known: Option<&std::collections::HashSet<[u8; 32]>>,
-    ) -> Result<Vec<Event>> {
+    /// Every event is recomputed from its row: no row is taken as known because it
+    /// stores a known hash (DESIGN §8 round 3).
+    fn lifecycle_walk(&self) -> Result<Vec<Event>> {
         self.located((|| -> Result<Vec<Event>> {
         // A format-1 image read without a write has no `subject` column, and one
         // before format 3 no `parents`.
@@ -352,24 +313,6 @@ impl EnvDb {
         // merged chain is a DAG, stored in an order where parents come first).
         let mut earlier: std::collections::HashSet<[u8; 32]> = std::collections::HashSet::new();
         let mut expect_seq = 1;
-        // With `known`, the leading run of known events is skipped on their hashes alone
-        // (no join, no canonical form): the merge driver reads only what is new.
-        if let Some(known) = known {
-            let mut stmt = self.conn.prepare("SELECT seq, hash FROM events ORDER BY seq")?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                let seq: i64 = r.get(0)?;
-                let stored: Vec<u8> = r.get(1)?;
-                match <[u8; 32]>::try_from(stored.as_slice()) {
-                    Ok(h) if seq == expect_seq && known.contains(&h) => {
-                        earlier.insert(h);
-                        prev = h;
-                        expect_seq += 1;
-                    }
-                    _ => break,
-                }
-            }
-        }
         let mut stmt = self.conn.prepare(&format!(
             "SELECT e.seq, e.time, e.action, e.key, e.version, a.recipient, a.os_user, a.host, a.via, e.reason, e.hash, {subject}, {parents}
              FROM events e LEFT JOIN actors a ON a.id = e.actor WHERE e.seq >= ?1 ORDER BY e.seq",
@@ -394,15 +337,6 @@ impl EnvDb {
                     seq,
                     &format!("event {expect_seq} is missing"),
                 ));
-            }
-            if let Some(known) = known
-                && let Ok(h) = <[u8; 32]>::try_from(stored.as_slice())
-                && known.contains(&h)
-            {
-                earlier.insert(h);
-                prev = h;
-                expect_seq += 1;
-                continue;
             }
             let code: i64 = r.get(2)?;
             let Some(action) = Action::from_code(code).filter(|a| !a.is_access()) else {

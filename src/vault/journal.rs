@@ -13,6 +13,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use crate::audit::{self, Canonical, Chain, Event, GENESIS};
 use crate::error::{Error, Result};
 use crate::names::EnvName;
+use crate::vault::keyring::AuditKeys;
 use crate::vault::paths::{VaultPaths, create_private_dir, nofollow_error, refuse_symlink};
 use crate::vault::seal;
 
@@ -226,9 +227,9 @@ impl Journal {
     }
 
     /// Every access event, oldest first, unsealed and chain-checked.
-    pub fn events(&self, key: &[u8; 32]) -> Result<Vec<Event>> {
+    pub fn events(&self, keys: &AuditKeys) -> Result<Vec<Event>> {
         let out = self
-            .events_after(key, 0, GENESIS, usize::MAX)?
+            .events_after(keys, 0, GENESIS, usize::MAX)?
             .expect("the start of a chain is always there");
         // DESIGN §8: the history this machine saw must still be there.
         if let Some(pins) = &self.pins {
@@ -278,9 +279,14 @@ impl Journal {
     /// chain-checked from `prev`, the hash of event `after`. `Ok(None)` when the journal
     /// no longer holds event `after` with that hash (cut back, replaced or rewritten):
     /// the caller cannot resume there.
+    ///
+    /// Rows are sealed with the audit key in force when they were appended: each one
+    /// opens with a key of the ring no older than the one that opened the row before
+    /// (DESIGN §8 round 3), so a row sealed with a replaced key after its replacement
+    /// was seen here is refused.
     pub fn events_after(
         &self,
-        key: &[u8; 32],
+        keys: &AuditKeys,
         after: i64,
         prev: [u8; 32],
         limit: usize,
@@ -309,6 +315,7 @@ impl Journal {
             .map_err(wrap)?;
         let mut prev = prev;
         let mut expect = after + 1;
+        let mut key_at = 0;
         let mut out = Vec::new();
         let broken = |seq, d: &str| audit::broken(&self.env, Chain::Access, seq, d);
         while let Some(r) = rows.next().map_err(wrap)? {
@@ -322,8 +329,17 @@ impl Journal {
             let hash: [u8; 32] = stored
                 .try_into()
                 .map_err(|_| broken(seq, "malformed hash"))?;
-            let plain = seal::unseal(key, &self.env, seq, &hash, &nonce, &sealed)
-                .ok_or_else(|| broken(seq, "its seal does not open (edited or moved)"))?;
+            let opened = (key_at..keys.len()).find_map(|i| {
+                let key = keys.get(i).expect("in range");
+                seal::unseal(key, &self.env, seq, &hash, &nonce, &sealed).map(|p| (i, p))
+            });
+            let (at, plain) = opened.ok_or_else(|| {
+                broken(
+                    seq,
+                    "its seal does not open (edited, moved, or sealed with an audit key replaced before it)",
+                )
+            })?;
+            key_at = at;
             if audit::chain_hash(&prev, &plain) != hash {
                 return Err(broken(
                     seq,

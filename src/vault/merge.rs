@@ -40,6 +40,7 @@ use crate::vault::VaultPaths;
 use crate::vault::keys::{FP_LEN, purge_key};
 use crate::vault::schema::{ST_ACTIVE, ST_RETIRING, ST_REVOKED};
 use crate::vault::store::{EnvDb, replace_encrypted, settle_fingerprints};
+use crate::vault::transition;
 
 /// What a merge did, for the driver's report.
 #[derive(Debug, Serialize)]
@@ -81,43 +82,47 @@ pub struct ExposedVersion {
     pub recipient: String,
 }
 
-/// One side opened: its database and the hashes of its lifecycle events.
+/// One side opened: its database and its lifecycle events, every hash recomputed from
+/// its rows (DESIGN §8 round 3: no row is "known" because it stores a known hash).
 struct Side {
     db: EnvDb,
+    events: Vec<Event>,
     hashes: HashSet<[u8; 32]>,
     head: [u8; 32],
 }
 
 impl Side {
-    /// `all_hashes`: collect every event hash (ours: to tell which of theirs' events
-    /// are new); otherwise `holds` asks the database.
-    fn open(
-        paths: &VaultPaths,
-        label: &str,
-        bytes: &[u8],
-        id: &dyn age::Identity,
-        all_hashes: bool,
-    ) -> Result<Side> {
+    fn open(paths: &VaultPaths, label: &str, bytes: &[u8], id: &dyn age::Identity) -> Result<Side> {
         let db = EnvDb::open_bytes_any_env(paths, label.into(), bytes, id)?;
-        let hashes = if all_hashes {
-            db.lifecycle_hashes()?
-        } else {
-            HashSet::new()
-        };
-        let head = db.lifecycle_head()?.unwrap_or(audit::GENESIS);
-        Ok(Side { db, hashes, head })
+        // A chain that does not recompute is refused here (exit 6): nothing is taken
+        // from a side whose history was edited.
+        let events = db.lifecycle_events()?;
+        let hashes = events.iter().map(|e| e.hash).collect();
+        let head = events.last().map_or(audit::GENESIS, |e| e.hash);
+        Ok(Side {
+            db,
+            events,
+            hashes,
+            head,
+        })
     }
 
     fn head(&self) -> [u8; 32] {
         self.head
     }
 
-    /// Whether this side's chain holds an event with hash `h`.
-    fn holds(&self, h: &[u8; 32]) -> Result<bool> {
-        if !self.hashes.is_empty() || *h == self.head {
-            return Ok(*h == self.head || self.hashes.contains(h));
-        }
-        self.db.has_lifecycle_event(h)
+    /// Whether this side's recomputed chain holds an event with hash `h`.
+    fn holds(&self, h: &[u8; 32]) -> bool {
+        *h == audit::GENESIS || self.hashes.contains(h)
+    }
+
+    /// This side's events that `other` does not hold, in this side's order.
+    fn events_not_in(&self, other: &Side) -> Vec<Event> {
+        self.events
+            .iter()
+            .filter(|e| !other.hashes.contains(&e.hash))
+            .cloned()
+            .collect()
     }
 }
 
@@ -152,6 +157,7 @@ type Changes = BTreeMap<String, Option<Key>>;
 
 /// Merge `base` and `theirs` into the env file at `ours` (git's `%O %B %A`). On any
 /// error `ours` is untouched (git then reports a conflict).
+#[allow(clippy::too_many_arguments)]
 pub fn merge_files(
     paths: &VaultPaths,
     base: &[u8],
@@ -160,12 +166,14 @@ pub fn merge_files(
     identity: &dyn age::Identity,
     actor: &Actor,
     now: i64,
+    ours_verified_here: &dyn Fn(&Path) -> bool,
 ) -> Result<Merged> {
     let ours_bytes = std::fs::read(ours).map_err(|e| Error::io("cannot read", ours, e))?;
-    let b = Side::open(paths, "BASE", base, identity, false)?;
-    let mut o = Side::open(paths, "OURS", &ours_bytes, identity, true)?;
-    let t = Side::open(paths, "THEIRS", theirs, identity, false)?;
+    let b = Side::open(paths, "BASE", base, identity)?;
+    let mut o = Side::open(paths, "OURS", &ours_bytes, identity)?;
+    let t = Side::open(paths, "THEIRS", theirs, identity)?;
     let env = o.db.env.clone();
+    let ours_id = o.db.audit_keys()?.env_id();
     for (side, label) in [(&b, "BASE"), (&t, "THEIRS")] {
         if side.db.env != env {
             return Err(refused(
@@ -173,7 +181,9 @@ pub fn merge_files(
                 format!("{label} holds environment `{}`", side.db.env),
             ));
         }
-        if *side.db.audit_key()? != *o.db.audit_key()? {
+        // The same environment: the same first audit key (later ones replace it on
+        // every removal of a recipient).
+        if side.db.audit_keys()?.env_id() != ours_id {
             return Err(refused(
                 &env,
                 format!(
@@ -184,7 +194,7 @@ pub fn merge_files(
     }
     // DESIGN §8: both sides must extend BASE's history.
     for (side, label) in [(&o, "OURS"), (&t, "THEIRS")] {
-        if !side.holds(&b.head())? {
+        if !side.holds(&b.head()) {
             return Err(refused(
                 &env,
                 format!("{label}'s history does not contain BASE's (rewritten, rewound or forged)"),
@@ -199,45 +209,48 @@ pub fn merge_files(
         notes: Vec::new(),
         added_recipients: Vec::new(),
     };
-    if o.holds(&t.head())? {
-        return Ok(report(Outcome::OursHasTheirs));
-    }
-    if t.holds(&o.head())? {
-        // Every event theirs adds is checked against its content and parents first.
-        t.db.lifecycle_events_not_in(&o.hashes)?;
-        write_atomically(ours, theirs)?;
-        return Ok(report(Outcome::TookTheirs));
-    }
-
-    // The events theirs adds, each checked against its content and its parents (the
-    // rest of both chains is what this clone already holds; `audit verify` walks it).
-    let theirs_new = t.db.lifecycle_events_not_in(&o.hashes)?;
-    let mut merged = report(Outcome::Merged);
-    // Only keys whose rows differ are loaded and merged: a cheap signature per key
-    // first (most keys of a large environment are the same on all three sides).
+    // Only keys whose rows differ are looked at: a cheap signature per key first (most
+    // keys of a large environment are the same on all three sides).
     let hasher = std::collections::hash_map::RandomState::new();
     let (bs, os, ts) = (
         signatures(&b.db, &hasher)?,
         signatures(&o.db, &hasher)?,
         signatures(&t.db, &hasher)?,
     );
-    let rs = merge_recipients(&b.db, &o.db, &t.db)?;
+    if o.holds(&t.head()) {
+        return Ok(report(Outcome::OursHasTheirs));
+    }
+    if t.holds(&o.head()) {
+        // A fast-forward takes THEIRS as it is: only if its rows follow from ours' by
+        // the events it adds (DESIGN §8 round 3).
+        follows(&env, "THEIRS", &o, &os, &t, &ts)?;
+        write_atomically(ours, theirs)?;
+        return Ok(report(Outcome::TookTheirs));
+    }
+    // Each side's rows must follow from BASE's by the events it added: a status edited
+    // back, a value changed or a version dropped by hand is refused, never merged.
+    follows(&env, "OURS", &b, &bs, &o, &os)?;
+    follows(&env, "THEIRS", &b, &bs, &t, &ts)?;
+
+    // The events theirs adds (recomputed when the side was opened).
+    let theirs_new = t.events_not_in(&o);
+    let mut merged = report(Outcome::Merged);
+    let rs = merge_recipients(&b.db, &o.db, &t.db, ours_verified_here(ours))?;
     let (removed_by_ours, removed_by_theirs) = (&rs.removed_by_ours, &rs.removed_by_theirs);
-    // DESIGN §9, and a removed recipient's way back: a side that still encrypted to
-    // someone the other side removed may have been written by that person (they hold
-    // BASE and its audit key). Such a side is not trusted with what would hurt:
-    // granting access, deleting keys, choosing the verifier key, or moving a status
-    // back — every key either side changed is then merged field by field.
-    let trust = Trust {
-        ours: removed_by_theirs.is_empty(),
-        theirs: removed_by_ours.is_empty(),
-    };
+    // DESIGN §9 round 3, and a removed recipient's way back: when one side removed a
+    // recipient of BASE, the other side may be that person's work (they hold BASE) —
+    // whatever it lists now: removing themselves there costs them nothing. Such a side
+    // is not trusted with what would hurt: granting access, deleting keys, choosing the
+    // verifier key — and every key either side changed is merged field by field.
+    let trust = rs.trust;
     let differ: BTreeSet<String> = os
         .keys()
         .chain(ts.keys())
         .filter(|n| {
             let (b, o, t) = (bs.get(*n), os.get(*n), ts.get(*n));
-            if trust.ours && trust.theirs {
+            // With a removal on either side, every key either side changed is looked
+            // at: its new values may be exposed, its side may not be trusted.
+            if removed_by_ours.is_empty() && removed_by_theirs.is_empty() {
                 t != b && t != o
             } else {
                 t != b || o != b
@@ -252,7 +265,7 @@ pub fn merge_files(
     let recipients = rs.merged;
     for (r, side) in &rs.withheld {
         merged.notes.push(format!(
-            "{side} granted access to {r}, but {side} still encrypted to someone the other side removed, so it may be their work: not granted; review, then `keyward access grant -e {env} {r}` if it is right"
+            "{side} granted access to {r}, but the other side removed someone who could have written {side}: not granted; review, then `keyward access grant -e {env} {r}` if it is right"
         ));
     }
     merged.added_recipients = rs.added.clone();
@@ -283,11 +296,29 @@ pub fn merge_files(
         }
     }
     merge_verifier_key(&tx, &o.db, &t.db, trust, &mut merged.notes)?;
+    merge_audit_keys(&tx, &o.db, &t.db, &recipients)?;
     let mut actors = ActorIds::default();
     append_events(&tx, &o, &theirs_new, &mut actors)?;
     write_rows(&tx, &keys, &recipients, &mut actors)?;
     // The join: one event whose hash covers both heads; what follows chains after it.
-    let canon = audit::canonical(&env, actor, Action::Merge, None, None, None, None, now);
+    // Grants left out are named in it (the recipients' rows differ from that side's).
+    let withheld = (!rs.withheld.is_empty()).then(|| {
+        let who: Vec<&str> = rs.withheld.iter().map(|(r, _)| r.as_str()).collect();
+        format!(
+            "withheld access granted on a side not trusted with it: {}",
+            who.join(", ")
+        )
+    });
+    let canon = audit::canonical(
+        &env,
+        actor,
+        Action::Merge,
+        None,
+        None,
+        withheld.as_deref(),
+        None,
+        now,
+    );
     insert_event(&tx, &mut actors, &canon, None, Some([o.head(), t.head()]))?;
     for c in &conflicts {
         let versions: Vec<String> = c.versions.iter().map(|v| format!("v{v}")).collect();
@@ -309,9 +340,18 @@ pub fn merge_files(
         );
         insert_event(&tx, &mut actors, &canon, None, None)?;
     }
-    // Values created on one side while it still encrypted to someone the other removed.
-    for (removed, new_on) in [(removed_by_ours, &tk), (removed_by_theirs, &ok)] {
-        for r in removed {
+    // Values created on a side that still encrypted to someone the other side removed,
+    // or on a side not trusted (it may be that person's work, whatever it lists now).
+    let (o_has, t_has) = (o.db.recipients()?, t.db.recipients()?);
+    let listed = |rs: &[crate::vault::RecipientInfo], r: &str| rs.iter().any(|x| x.recipient == r);
+    for (removed, new_on, trusted, side_has) in [
+        (removed_by_ours, &tk, trust.theirs, &t_has),
+        (removed_by_theirs, &ok, trust.ours, &o_has),
+    ] {
+        for r in removed
+            .iter()
+            .filter(|r| !trusted || listed(side_has, r.as_str()))
+        {
             for (name, k) in new_on {
                 let base_vals = bk.get(name).map(|k| &k.versions);
                 let mk = match keys.get(name) {
@@ -430,6 +470,67 @@ fn merge_verifier_key(
         )?;
     }
     Ok(())
+}
+
+/// Refuse `child` (`label`) unless its rows follow from `parent`'s by the events it
+/// adds (`transition`); only keys whose signatures differ are read.
+fn follows(
+    env: &EnvName,
+    label: &str,
+    parent: &Side,
+    psig: &HashMap<String, u64>,
+    child: &Side,
+    csig: &HashMap<String, u64>,
+) -> Result<()> {
+    let differ: BTreeSet<String> = psig
+        .keys()
+        .chain(csig.keys())
+        .filter(|n| psig.get(*n) != csig.get(*n))
+        .cloned()
+        .collect();
+    let p = transition::rows_of(&parent.db, Some(&differ))?;
+    let c = transition::rows_of(&child.db, Some(&differ))?;
+    let added = child.events_not_in(parent);
+    match transition::check(&p, &c, &added).first() {
+        None => Ok(()),
+        Some(broken) => Err(refused(
+            env,
+            format!(
+                "{label} changed rows without the events that make such a change ({broken}): edited outside keyward"
+            ),
+        )),
+    }
+}
+
+/// The audit key of the result (DESIGN §8 round 3): ours' when both sides have the same
+/// one and every recipient of either side is still a recipient; otherwise a fresh one
+/// (a recipient left out may hold the old one). The replaced keys of both sides are
+/// kept, ours' first, so each side's journal rows still open.
+fn merge_audit_keys(
+    conn: &Connection,
+    o: &EnvDb,
+    t: &EnvDb,
+    merged: &BTreeMap<String, crate::vault::RecipientInfo>,
+) -> Result<()> {
+    let (ok, tk) = (o.audit_keys()?, t.audit_keys()?);
+    let dropped = o
+        .recipients()?
+        .into_iter()
+        .chain(t.recipients()?)
+        .any(|r| !merged.contains_key(&r.recipient));
+    if ok.current() == tk.current() && !dropped {
+        return Ok(());
+    }
+    let mut prev = zeroize::Zeroizing::new(Vec::new());
+    for k in ok.all() {
+        prev.extend_from_slice(k);
+    }
+    for k in tk.all() {
+        if !ok.all().any(|o| o == k) {
+            prev.extend_from_slice(k);
+        }
+    }
+    crate::vault::keyring::store_ring(conn, &prev, &crate::secret::random_key())
 }
 
 /// A temp file next to `path` (same directory, so the rename is atomic).
@@ -731,7 +832,7 @@ fn merge_keys(
             (Some(ok), Some(tk)) => {
                 let cols = merge_cols(name, bk.map(|k| &k.cols), &ok.cols, &tk.cols, notes);
                 let (versions, conflict) =
-                    merge_versions(bk.map(|k| &k.versions), &ok.versions, &tk.versions);
+                    merge_versions(bk.map(|k| &k.versions), &ok.versions, &tk.versions, trust);
                 if let Some(c) = conflict {
                     conflicts.push(KeyConflict {
                         key: name.clone(),
@@ -830,6 +931,7 @@ fn merge_versions(
     b: Option<&BTreeMap<[u8; 32], Ver>>,
     o: &BTreeMap<[u8; 32], Ver>,
     t: &BTreeMap<[u8; 32], Ver>,
+    trust: Trust,
 ) -> (BTreeMap<[u8; 32], Ver>, Option<Vec<u32>>) {
     let empty = BTreeMap::new();
     let b = b.unwrap_or(&empty);
@@ -837,8 +939,9 @@ fn merge_versions(
     for (value, ov) in o {
         let Some(tv) = t.get(value) else {
             // Only ours has it: new on ours, or (a BASE value) gone from theirs with
-            // the key deleted and re-made there — then its deletion holds.
-            if !b.contains_key(value) {
+            // the key deleted and re-made there — then its deletion holds, if theirs
+            // may delete.
+            if !b.contains_key(value) || !trust.theirs {
                 out.insert(*value, ov.clone());
             }
             continue;
@@ -872,7 +975,7 @@ fn merge_versions(
         );
     }
     for (value, tv) in t {
-        if !o.contains_key(value) && !b.contains_key(value) {
+        if !o.contains_key(value) && (!b.contains_key(value) || !trust.ours) {
             out.insert(*value, tv.clone());
         }
     }
@@ -928,11 +1031,20 @@ struct Recipients {
     added: Vec<String>,
     /// Added by a side not trusted with it, and left out: `(recipient, "ours"|"theirs")`.
     withheld: Vec<(String, &'static str)>,
+    /// Which sides may grant, delete and pick the verifier key.
+    trust: Trust,
 }
 
 /// Recipients: BASE ∪ added − removed, a removal on either side winning; additions by
-/// a side that still had someone the other side removed are withheld.
-fn merge_recipients(b: &EnvDb, o: &EnvDb, t: &EnvDb) -> Result<Recipients> {
+/// a side not trusted (the other side removed someone of BASE) are withheld.
+/// `ours_verified_here`: OURS is the file this machine verified or wrote itself (its
+/// pin holds it): this machine's own state is trusted whatever the other side did.
+fn merge_recipients(
+    b: &EnvDb,
+    o: &EnvDb,
+    t: &EnvDb,
+    ours_verified_here: bool,
+) -> Result<Recipients> {
     let set = |db: &EnvDb| -> Result<BTreeMap<String, crate::vault::RecipientInfo>> {
         Ok(db
             .recipients()?
@@ -941,17 +1053,22 @@ fn merge_recipients(b: &EnvDb, o: &EnvDb, t: &EnvDb) -> Result<Recipients> {
             .collect())
     };
     let (bs, os, ts) = (set(b)?, set(o)?, set(t)?);
+    // Any recipient of BASE a side no longer lists, whatever the other side lists: a
+    // removed member's branch may remove them too, to look like the other side.
     let removed_by_ours: Vec<String> = bs
         .keys()
-        .filter(|r| !os.contains_key(*r) && ts.contains_key(*r))
+        .filter(|r| !os.contains_key(*r))
         .cloned()
         .collect();
     let removed_by_theirs: Vec<String> = bs
         .keys()
-        .filter(|r| !ts.contains_key(*r) && os.contains_key(*r))
+        .filter(|r| !ts.contains_key(*r))
         .cloned()
         .collect();
-    let (trust_ours, trust_theirs) = (removed_by_theirs.is_empty(), removed_by_ours.is_empty());
+    let (trust_ours, trust_theirs) = (
+        removed_by_theirs.is_empty() || ours_verified_here,
+        removed_by_ours.is_empty(),
+    );
     let mut out = BTreeMap::new();
     let (mut added, mut withheld) = (Vec::new(), Vec::new());
     for (r, info) in os.iter().chain(ts.iter()) {
@@ -983,6 +1100,10 @@ fn merge_recipients(b: &EnvDb, o: &EnvDb, t: &EnvDb) -> Result<Recipients> {
         removed_by_theirs,
         added,
         withheld,
+        trust: Trust {
+            ours: trust_ours,
+            theirs: trust_theirs,
+        },
     })
 }
 

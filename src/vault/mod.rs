@@ -15,6 +15,7 @@ pub mod git;
 pub mod history;
 pub mod hooks;
 pub mod journal;
+pub mod keyring;
 pub mod keys;
 pub mod lock;
 pub mod merge;
@@ -23,6 +24,7 @@ pub mod pins;
 pub mod schema;
 mod seal;
 pub mod store;
+pub mod transition;
 pub mod verifier;
 mod vfs;
 

@@ -29,9 +29,15 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::names::EnvName;
+use crate::vault::keyring::AuditKeys;
 use crate::vault::paths::create_private_dir;
 use crate::vault::schema::*;
 use crate::vault::store::EnvDb;
+use std::collections::HashSet;
+
+/// The pin format this build writes (1: before audit keys were replaced on removal;
+/// read as it is, its next advance writes 2).
+const PIN_VERSION: u8 = 2;
 
 /// A journal head as pinned: its sequence number and hash (hex).
 pub type JournalHead = (i64, String);
@@ -41,12 +47,27 @@ pub type JournalHead = (i64, String);
 #[serde(deny_unknown_fields)]
 pub struct Pin {
     v: u8,
-    /// First 16 bytes of SHA-256 of the environment's audit key, in hex.
+    /// First 16 bytes of SHA-256 of the environment's audit key in force, in hex.
     audit_key: String,
+    /// The same for every audit key of the environment seen here, oldest first (each
+    /// removal of a recipient replaces the key: DESIGN §8 round 3). A file whose key is
+    /// one of the older ones is a state from before a removal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    ring: Vec<String>,
+    /// The environment's identity (`AuditKeys::env_id`): the same in every clone,
+    /// unchanged by key replacements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    env_id: Option<String>,
     /// The lifecycle chain's head when last seen: its sequence number, hash and time.
     pub seq: i64,
     pub hash: String,
     pub time: i64,
+    /// SHA-256 of the age header of the file verified (or written) here at that head.
+    /// The header's MAC is keyed by the file key and the payload is authenticated under
+    /// it, so the same header means the same file: it is read without checking its
+    /// chain again. Any other file is verified from its rows before it is accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    header: Option<String>,
     /// Per key, what was seen out of service (statuses only move forward). Kept in its
     /// own file (`<env>.seen.json`, one entry per rotated or revoked key): it matters
     /// only for an earlier state, so a `get` of a current file never reads it.
@@ -133,6 +154,11 @@ pub enum History {
         pinned_time: i64,
         file_seq: i64,
     },
+    /// Never seen here, and neither is the vault: another vault now sits at a path
+    /// where this machine pinned one before (a reused CI workspace). Trusted on first
+    /// use; what was kept for the old vault (pins, hook approvals) was set aside to the
+    /// directory named here.
+    NewVault { set_aside: PathBuf },
     /// Not checked (no state directory; `trust`; a vault being created).
     Unchecked,
 }
@@ -141,6 +167,8 @@ pub enum History {
 #[derive(Clone, Debug)]
 pub struct PinDir {
     dir: PathBuf,
+    /// The vault's directory (to tell a new directory at the same path).
+    root: Option<PathBuf>,
     /// The time of the command: what counts as expired or past its grace.
     now: i64,
 }
@@ -156,6 +184,7 @@ impl PinDir {
         let id = hex::encode(&Sha256::digest(canonical.as_os_str().as_encoded_bytes())[..12]);
         PinDir {
             dir: state.join("pins").join(id),
+            root: Some(root.to_owned()),
             now,
         }
     }
@@ -216,7 +245,8 @@ impl PinDir {
             path: path.clone(),
             detail: e.to_string(),
         })?;
-        if pin.v != 1 || pin.hash.len() != 64 || pin.audit_key.len() != 32 {
+        if !(1..=PIN_VERSION).contains(&pin.v) || pin.hash.len() != 64 || pin.audit_key.len() != 32
+        {
             return Err(Error::PinCorrupt {
                 path,
                 detail: "unknown version or malformed hash".into(),
@@ -225,21 +255,21 @@ impl PinDir {
         Ok(Some(pin))
     }
 
-    /// Record what `db` holds now: under the pin's lock, merged with what is stored (a
-    /// concurrent command's advance is never lost, and the head never moves back), then
-    /// replaced atomically. `replace`: take `db`'s head even if it does not extend the
-    /// stored one (`trust`).
-    pub fn advance(&self, db: &EnvDb, replace: bool) -> Result<()> {
+    /// Record what `db` holds now (a file verified from its rows, or written here, whose
+    /// age header digests to `header`): under the pin's lock, merged with what is stored
+    /// (a concurrent command's advance is never lost, and the head never moves back),
+    /// then replaced atomically. `replace`: take `db`'s head even if it does not extend
+    /// the stored one (`trust`).
+    pub fn advance(&self, db: &EnvDb, replace: bool, header: Option<&[u8; 32]>) -> Result<()> {
         let _lock = self.lock(&db.env)?;
         let old = self.load(&db.env)?;
-        // The common case — a read of a file already pinned at its head — costs two
-        // indexed lookups and writes nothing.
-        if !replace && at_head(db, old.as_ref())? {
-            return Ok(());
-        }
+        let header = header.map(hex::encode);
         let mut pin = snapshot(db, self.now)?;
+        pin.header = header;
         if let Some(old) = old {
-            let same_env = old.audit_key == pin.audit_key;
+            let same_env = old.audit_key == pin.audit_key
+                || pin.ring.contains(&old.audit_key)
+                || old.env_id.is_some() && old.env_id == pin.env_id;
             if same_env {
                 for (k, s) in &self.load_seen(&db.env)? {
                     pin.seen.entry(k.clone()).or_default().merge(s);
@@ -249,15 +279,139 @@ impl PinDir {
                 pin.journal = old.journal.clone();
                 pin.journal_gap = old.journal_gap;
             }
-            if !replace && same_env && old.seq > pin.seq {
-                // Another command saw a later state meanwhile: keep its head.
+            if !replace && same_env && old.seq > pin.seq && old.audit_key == pin.audit_key {
+                // Another command saw a later state meanwhile: keep its head (the file it
+                // verified is another one, so this one is checked again next time).
                 pin.seq = old.seq;
                 pin.hash = old.hash.clone();
                 pin.time = old.time;
+                pin.header = old.header.clone();
             }
         }
         self.store_seen(&db.env, &pin.seen)?;
         self.store(&db.env, &pin, true)
+    }
+
+    /// Whether a file whose age header digests to `header` is the one this machine
+    /// verified (or wrote) at the pinned head: then it is read as it is.
+    pub fn is_verified(pin: &Pin, header: &[u8; 32]) -> bool {
+        pin.header.as_deref() == Some(hex::encode(header).as_str())
+    }
+
+    /// Whether the vault at `root` is another vault than the one pinned here (DESIGN
+    /// §8 round 3: machine state is keyed by the vault's path and its own identity).
+    /// Called when `env`'s file is unrelated to its pin; true only when the vault's
+    /// directory is not the one seen here (a new directory at the same path) and no
+    /// other environment pinned here is still there as it was seen. Fails closed:
+    /// anything that cannot be checked counts as the same vault.
+    pub fn vault_replaced(
+        &self,
+        paths: &crate::vault::VaultPaths,
+        env: &EnvName,
+        identity: &dyn age::Identity,
+    ) -> Result<bool> {
+        let Some(seen_root) = self.load_root()? else {
+            return Ok(false);
+        };
+        if root_stamp(&paths.root).as_ref() == Some(&seen_root) {
+            return Ok(false);
+        }
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(_) => return Ok(false),
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(other) = name
+                .to_str()
+                .and_then(|n| n.strip_suffix(".json"))
+                .filter(|n| !n.contains('.'))
+                .and_then(|n| n.parse::<EnvName>().ok())
+            else {
+                continue;
+            };
+            if &other == env {
+                continue;
+            }
+            let Some(pin) = self.load(&other)? else {
+                continue;
+            };
+            let file = paths.env_file(&other);
+            if !file.exists() {
+                continue;
+            }
+            if let Some(h) = crate::vault::store::header_digest_of(&file)
+                && Self::is_verified(&pin, &h)
+            {
+                return Ok(false);
+            }
+            let Ok(bytes) = fs::read(&file) else {
+                return Ok(false);
+            };
+            match EnvDb::open_bytes(paths, &other, file.clone(), &bytes, identity)
+                .and_then(|db| db.audit_keys())
+            {
+                Ok(keys) => {
+                    let fps = keys.fingerprints();
+                    if fps.contains(&pin.audit_key) || pin.env_id.as_deref() == Some(&keys.env_id())
+                    {
+                        return Ok(false);
+                    }
+                }
+                Err(_) => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+
+    /// Move everything kept for the vault pinned here (pins, seen versions, hook
+    /// approvals) aside, for a new vault at the same path; returns where it went.
+    pub fn set_aside(&self) -> Result<PathBuf> {
+        let mut to = self.dir.clone().into_os_string();
+        to.push(format!(".replaced-{}", self.now));
+        let to = PathBuf::from(to);
+        fs::rename(&self.dir, &to).map_err(|e| Error::io("cannot set aside", &self.dir, e))?;
+        Ok(to)
+    }
+
+    /// Remember which directory the vault is (`root_stamp`), the first time a pin is
+    /// written for it: a new directory at the same path is another vault.
+    fn note_root(&self, root: &Path) -> Result<()> {
+        let path = self.dir.join("vault.mark");
+        if path.exists() {
+            return Ok(());
+        }
+        let stamp = match root_stamp(root) {
+            Some(s) => s,
+            None => {
+                let dir = root.join("journal");
+                if !dir.is_dir() {
+                    create_private_dir(&dir)?;
+                }
+                let mark = hex::encode(&crate::secret::random_key()[..16]);
+                let file = dir.join(ROOT_MARK);
+                crate::vault::paths::replace_file(&file, mark.as_bytes(), 0o600, true)
+                    .map_err(|e| Error::io("cannot write", &file, e))?;
+                mark
+            }
+        };
+        let bytes = serde_json::to_vec(&stamp).expect("a string");
+        self.write_atomic(&path, &bytes, true)
+    }
+
+    fn load_root(&self) -> Result<Option<String>> {
+        let path = self.dir.join("vault.mark");
+        match Self::read(&path)? {
+            None => Ok(None),
+            Some(bytes) => {
+                serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|e| Error::PinCorrupt {
+                        path,
+                        detail: e.to_string(),
+                    })
+            }
+        }
     }
 
     /// Take the pin's lock (held until the returned file is dropped).
@@ -287,6 +441,9 @@ impl PinDir {
     /// Replace the pin atomically (temp file, rename). `durable`: fsync too — for
     /// lifecycle heads; a journal head lost in a crash only makes the next check laxer.
     fn store(&self, env: &EnvName, pin: &Pin, durable: bool) -> Result<()> {
+        if let Some(root) = &self.root {
+            self.note_root(root)?;
+        }
         let bytes = serde_json::to_vec(pin).expect("plain struct");
         self.write_atomic(&self.file(env), &bytes, durable)
     }
@@ -328,46 +485,46 @@ impl PinDir {
     }
 }
 
-/// Whether `db`'s chain ends where `pin` says (two indexed lookups).
-pub fn at_head(db: &EnvDb, pin: Option<&Pin>) -> Result<bool> {
-    let Some(pin) = pin else {
-        return Ok(false);
-    };
-    let (seq, hash, _) = head(db)?;
-    Ok(pin.seq == seq && pin.hash == hex::encode(hash))
-}
-
-/// Compare a freshly opened file with its pin (see the module docs).
-pub fn compare(db: &EnvDb, pin: &Pin) -> Result<History> {
-    if audit_key_fingerprint(db)? != pin.audit_key {
-        return Err(Error::UnrelatedEnv {
-            env: db.env.clone(),
-            path: db.path.clone(),
-            pinned_seq: pin.seq,
-            pinned_time: pin.time,
-        });
-    }
-    let at: Option<Vec<u8>> = db
-        .conn
-        .query_row("SELECT hash FROM events WHERE seq = ?1", [pin.seq], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    if at.is_some_and(|h| hex::encode(h) == pin.hash) {
-        return Ok(History::Current);
+/// Compare a file with its pin (see the module docs). `keys`: the file's audit keys;
+/// `chain`: every lifecycle hash of the file, recomputed from its rows (DESIGN §8 round
+/// 3: a head is accepted only when it is recomputed, never because a row stores it),
+/// asked for only once the file is known to be a state of the pinned environment.
+pub fn compare(
+    db: &EnvDb,
+    pin: &Pin,
+    keys: &AuditKeys,
+    chain: impl FnOnce() -> Result<HashSet<[u8; 32]>>,
+) -> Result<History> {
+    let fps = keys.fingerprints();
+    let current = fps.last().expect("a ring holds at least one key");
+    if *current != pin.audit_key {
+        if pin.ring.contains(current) {
+            // A key this machine saw replaced: a state from before a removal.
+            return Err(Error::FromBeforeRemoval {
+                env: db.env.clone(),
+                path: db.path.clone(),
+                pinned_seq: pin.seq,
+                pinned_time: pin.time,
+                in_git: crate::vault::store::in_git_work_tree(&db.paths().root),
+            });
+        }
+        let later = fps.contains(&pin.audit_key) || pin.ring.iter().any(|f| fps.contains(f));
+        if !later {
+            return Err(Error::UnrelatedEnv {
+                env: db.env.clone(),
+                path: db.path.clone(),
+                pinned_seq: pin.seq,
+                pinned_time: pin.time,
+            });
+        }
     }
     // A merge (DESIGN §9) may have moved the pinned event to another place in the
-    // chain: it still holds it if the hash is anywhere (each hash covers its parents,
-    // so everything before it is there too). Only then a scan.
-    if let Ok(pinned) = hex::decode(&pin.hash) {
-        let held: bool = db.conn.query_row(
-            "SELECT EXISTS(SELECT 1 FROM events WHERE hash = ?1)",
-            [pinned],
-            |r| r.get(0),
-        )?;
-        if held {
-            return Ok(History::Current);
-        }
+    // chain: any recomputed hash will do (each covers its parents).
+    // Only a related file has its chain recomputed (the relation needs no walk).
+    let chain = chain()?;
+    let pinned: Option<[u8; 32]> = hex::decode(&pin.hash).ok().and_then(|h| h.try_into().ok());
+    if pinned.is_some_and(|h| chain.contains(&h)) {
+        return Ok(History::Current);
     }
     let (file_seq, _, _) = head(db)?;
     Ok(History::Behind {
@@ -377,10 +534,18 @@ pub fn compare(db: &EnvDb, pin: &Pin) -> Result<History> {
     })
 }
 
-fn audit_key_fingerprint(db: &EnvDb) -> Result<String> {
-    let key = db.audit_key()?;
-    Ok(hex::encode(&Sha256::digest(&key[..])[..16]))
+/// Which directory sits at the vault's path: a random mark this machine keeps in the
+/// vault's `journal/` (local, never in git: `git setup` ignores it, and a pull never
+/// overwrites an untracked file), made when the first pin is written. An inode would
+/// not do: a directory removed and made again often gets the same number.
+fn root_stamp(root: &Path) -> Option<String> {
+    let bytes = fs::read(root.join("journal").join(ROOT_MARK)).ok()?;
+    let mark = String::from_utf8(bytes).ok()?;
+    (mark.len() == 32 && mark.bytes().all(|b| b.is_ascii_hexdigit())).then_some(mark)
 }
+
+/// The mark's file name in `journal/`.
+const ROOT_MARK: &str = ".vault-mark";
 
 /// The lifecycle chain's head: `(seq, hash, time)`; `(0, [], 0)` for an empty chain.
 pub fn head(db: &EnvDb) -> Result<(i64, Vec<u8>, i64)> {
@@ -437,9 +602,15 @@ fn snapshot(db: &EnvDb, now: i64) -> Result<Pin> {
             });
         }
     }
+    let keys = db.audit_keys()?;
+    let mut ring = keys.fingerprints();
+    let audit_key = ring.pop().expect("a ring holds at least one key");
     Ok(Pin {
-        v: 1,
-        audit_key: audit_key_fingerprint(db)?,
+        v: PIN_VERSION,
+        audit_key,
+        ring,
+        env_id: Some(keys.env_id()),
+        header: None,
         seq,
         hash: hex::encode(hash),
         time,

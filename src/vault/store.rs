@@ -26,7 +26,7 @@ use crate::recipient::RecipientString;
 use crate::vault::chunks::Chunks;
 use crate::vault::lock::{EnvLock, lock_env};
 use crate::vault::paths::{VaultPaths, nofollow_error, sync_dir};
-use crate::vault::pins::{self, History, Pin};
+use crate::vault::pins::{self, History, Pin, PinDir};
 use crate::vault::schema::{self, FORMAT_VERSION};
 use crate::vault::vfs;
 
@@ -186,6 +186,8 @@ impl EnvDb {
             io::ErrorKind::NotFound => Error::EnvNotFound { env: env.clone() },
             _ => nofollow_error("cannot open", &path, e),
         })?;
+        // Which file this is (DESIGN §15: a file verified here is read as it is).
+        let header = header_digest(&file);
         let mut db = if lock.is_none() {
             // DESIGN §7 round 2: a read decrypts only the chunks its queries visit.
             Self::load_lazy(BufReader::new(file), paths, env, path, identity)?
@@ -202,7 +204,7 @@ impl EnvDb {
             )?
         };
         db.trusting = trusting;
-        db.check_pin()?;
+        db.check_pin(header, identity)?;
         Ok(db)
     }
 
@@ -461,7 +463,12 @@ impl EnvDb {
     /// DESIGN §8: compare the file with what this machine saw. An unrelated file is an
     /// error for every command; an earlier state is an error for writers (reads go on,
     /// with the statuses seen here). A first open or a later state moves the pin.
-    fn check_pin(&mut self) -> Result<()> {
+    ///
+    /// Round 3: the file this machine verified (or wrote) at its pinned head — the same
+    /// age header — is read as it is. Any other file is verified from its rows first:
+    /// its whole lifecycle chain is recomputed, and only a recomputed hash can hold the
+    /// pinned head (a row that merely stores a published head proves nothing).
+    fn check_pin(&mut self, header: Option<[u8; 32]>, identity: &dyn age::Identity) -> Result<()> {
         let Some(pins) = self.paths.pins.clone() else {
             return Ok(());
         };
@@ -471,9 +478,41 @@ impl EnvDb {
             self.pin = pin.map(|p| p.with_seen(&pins, &self.env)).transpose()?;
             return Ok(());
         }
+        if let (Some(p), Some(h)) = (&pin, &header)
+            && PinDir::is_verified(p, h)
+        {
+            self.history = History::Current;
+            self.pin = pin;
+            return Ok(());
+        }
+        let keys = self.audit_keys()?;
+        let chain = || -> Result<std::collections::HashSet<[u8; 32]>> {
+            Ok(self
+                .lifecycle_events()?
+                .into_iter()
+                .map(|e| e.hash)
+                .collect())
+        };
         self.history = match &pin {
-            None => History::Fresh,
-            Some(p) => self.located(pins::compare(self, p))?,
+            None => {
+                // Trust on first use, of a chain that recomputes.
+                chain()?;
+                History::Fresh
+            }
+            Some(p) => match pins::compare(self, p, &keys, chain) {
+                Err(Error::UnrelatedEnv { .. })
+                    if self.located(pins.vault_replaced(&self.paths, &self.env, identity))? =>
+                {
+                    History::NewVault {
+                        set_aside: pins.set_aside()?,
+                    }
+                }
+                other => self.located(other)?,
+            },
+        };
+        let pin = match &self.history {
+            History::NewVault { .. } => None,
+            _ => pin,
         };
         // What was seen out of service matters only for an earlier state (a current one
         // has moved at least as far): only then is it read.
@@ -493,10 +532,9 @@ impl EnvDb {
                 file_seq,
                 in_git: in_git_work_tree(&self.paths.root),
             }),
-            // A read of a file already pinned at its head (the common `get`) takes no
-            // lock and writes nothing.
-            History::Current if self.located(pins::at_head(self, self.pin.as_ref()))? => Ok(()),
-            History::Fresh | History::Current => self.located(pins.advance(self, false)),
+            History::Fresh | History::Current | History::NewVault { .. } => {
+                self.located(pins.advance(self, false, header.as_ref()))
+            }
             _ => Ok(()),
         }
     }
@@ -697,7 +735,8 @@ impl EnvDb {
         // DESIGN §8: this machine now knows the new head (and, after `trust`, nothing
         // older). The file is already in place: a failure here is reported, not undone.
         if let Some(pins) = &self.paths.pins {
-            self.located(pins.advance(self, self.trusting))?;
+            let header = header_digest_of(&self.path);
+            self.located(pins.advance(self, self.trusting, header.as_ref()))?;
         }
         Ok(())
     }
@@ -946,9 +985,40 @@ fn write_encrypted(tmp: &Path, encryptor: age::Encryptor, data: &[u8]) -> io::Re
     file.sync_all()
 }
 
+/// SHA-256 of an age file's header (up to and including its MAC line), read from the
+/// start of `file`; `None` when no header ends within the first MiB. The header's MAC
+/// is keyed by the file key and every payload chunk is authenticated under it: the same
+/// header is the same file for anyone who does not hold that file key.
+pub(crate) fn header_digest(file: &File) -> Option<[u8; 32]> {
+    use sha2::{Digest, Sha256};
+    use std::os::unix::fs::FileExt;
+    let mut buf = Vec::with_capacity(8192);
+    let mut chunk = [0u8; 8192];
+    while buf.len() < 1 << 20 {
+        let n = file.read_at(&mut chunk, buf.len() as u64).ok()?;
+        if n == 0 {
+            return None;
+        }
+        let from = buf.len().saturating_sub(4);
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(at) = memchr::memmem::find(&buf[from..], b"\n--- ") {
+            let mac = from + at + 5;
+            if let Some(end) = memchr::memchr(b'\n', &buf[mac..]) {
+                return Some(Sha256::digest(&buf[..mac + end + 1]).into());
+            }
+        }
+    }
+    None
+}
+
+/// `header_digest` of the file at `path` (not following a symlink).
+pub(crate) fn header_digest_of(path: &Path) -> Option<[u8; 32]> {
+    open_nofollow(path).ok().as_ref().and_then(header_digest)
+}
+
 /// Whether `dir` is inside a git work tree (a `.git` in it or above): hints then say
 /// how to get the newer state from git. A file-system check, no subprocess.
-fn in_git_work_tree(dir: &Path) -> bool {
+pub(crate) fn in_git_work_tree(dir: &Path) -> bool {
     let start = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
     start.ancestors().any(|d| d.join(".git").exists())
 }
@@ -1032,7 +1102,7 @@ mod tests {
             fs::create_dir_all(paths.journal_dir()).unwrap();
             fs::write(paths.journal(&env), &bytes).unwrap();
             if let Ok(j) = crate::vault::journal::Journal::open(&paths, &env) {
-                let _ = j.events(&[0u8; 32]);
+                let _ = j.events(&crate::vault::keyring::AuditKeys::single(zeroize::Zeroizing::new([0u8; 32])));
             }
         }
     }

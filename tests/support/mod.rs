@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod pty;
+pub mod team;
 
 use std::ffi::OsStr;
 use std::fs;
@@ -338,4 +339,53 @@ pub fn open_image(image: &[u8]) -> rusqlite::Connection {
     conn.deserialize_read_exact(rusqlite::MAIN_DB, image, image.len(), false)
         .unwrap();
     conn
+}
+
+/// The SQLite image of the env file `file`, decrypted with the identity file `identity`
+/// (inflated when stored compressed): what anyone holding that identity can read.
+pub fn decrypt_file(file: &Path, identity: &Path) -> Vec<u8> {
+    let id: age::x25519::Identity = Sandbox::secret_key_of(identity).parse().unwrap();
+    let bytes = fs::read(file).unwrap();
+    let d = age::Decryptor::new(&bytes[..]).unwrap();
+    let mut r = d
+        .decrypt(std::iter::once(&id as &dyn age::Identity))
+        .unwrap();
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut r, &mut out).unwrap();
+    if out.starts_with(&[0x1f, 0x8b]) {
+        let mut image = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&out[..]), &mut image)
+            .unwrap();
+        return image;
+    }
+    out
+}
+
+/// Whether the identity file `identity` can decrypt the env file `file` at all.
+pub fn can_decrypt(file: &Path, identity: &Path) -> bool {
+    let id: age::x25519::Identity = Sandbox::secret_key_of(identity).parse().unwrap();
+    let bytes = fs::read(file).unwrap();
+    age::Decryptor::new(&bytes[..])
+        .unwrap()
+        .decrypt(std::iter::once(&id as &dyn age::Identity))
+        .is_ok()
+}
+
+/// An SQLite image (stored raw) encrypted to `recipients`: an env file anyone who knows
+/// the public recipients can write.
+pub fn encrypt_image(image: &[u8], recipients: &[&str]) -> Vec<u8> {
+    let rs: Vec<age::x25519::Recipient> = recipients.iter().map(|r| r.parse().unwrap()).collect();
+    let e = age::Encryptor::with_recipients(rs.iter().map(|r| r as &dyn age::Recipient)).unwrap();
+    let mut out = Vec::new();
+    let mut w = e.wrap_output(&mut out).unwrap();
+    std::io::Write::write_all(&mut w, image).unwrap();
+    w.finish().unwrap();
+    out
+}
+
+/// `image` changed by `edit` (SQL by hand, as an attacker holding the image would).
+pub fn edit_image(image: &[u8], edit: impl FnOnce(&rusqlite::Connection)) -> Vec<u8> {
+    let mut conn = open_image(image);
+    edit(&conn);
+    conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec()
 }

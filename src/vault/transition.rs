@@ -1,0 +1,393 @@
+//! What may change between two states of one environment (DESIGN §8 round 3): the rows
+//! of a child state checked against a parent's and the events the child added.
+//!
+//! A chain that extends its parent's proves only that the writer could read the parent:
+//! it says nothing about rows changed without an event. So between a state and its
+//! parent (a commit and each of its parents in `audit verify --git`; a side and BASE in
+//! the merge driver; OURS and THEIRS on a fast-forward):
+//! - a version's status only moves forward (active → retiring → retired → revoked); the
+//!   one way back is `git resolve` confirming a value a merge left retiring with no end;
+//! - a version's value never changes, and versions are never renumbered (but by a merge
+//!   that kept two new values, which it records) or dropped (but with their key, by a
+//!   recorded `delete`, or under a new name, by a recorded `rename`);
+//! - recipients come only with an access event naming them, and go only with one;
+//! - every key whose rows differ has an event naming it (or one that changes many keys
+//!   at once: `merge`, `offboard`, `trust`).
+//!
+//! The rules are plain functions over plain data (`Rows`), tested beside them; `rows`
+//! reads them from an open environment.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sha2::{Digest, Sha256};
+
+use crate::audit::{Action, Event};
+use crate::error::Result;
+use crate::vault::schema::{ST_ACTIVE, ST_RETIRING};
+use crate::vault::store::EnvDb;
+
+/// One version as the rules see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerRow {
+    /// SHA-256 of the value (recomputed, never read from the fingerprint index).
+    pub fp: [u8; 32],
+    pub status: i64,
+    pub retire_at: Option<i64>,
+}
+
+/// The rows of one state: keys by name, their versions by number, and the recipients.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rows {
+    pub keys: BTreeMap<String, BTreeMap<u32, VerRow>>,
+    pub recipients: BTreeSet<String>,
+}
+
+/// A rule a child state breaks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Broken {
+    /// The key concerned (`None`: the recipients).
+    pub key: Option<String>,
+    pub what: String,
+}
+
+impl std::fmt::Display for Broken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.key {
+            Some(k) => write!(f, "`{k}` {}", self.what),
+            None => f.write_str(&self.what),
+        }
+    }
+}
+
+/// Read the rows of `db`.
+pub fn rows(db: &EnvDb) -> Result<Rows> {
+    rows_of(db, None)
+}
+
+/// Read the rows of `db`, only of the keys named in `only` when given (keys the caller
+/// knows to be the same on both sides need no look); the recipients always.
+pub fn rows_of(db: &EnvDb, only: Option<&BTreeSet<String>>) -> Result<Rows> {
+    db.located((|| -> Result<Rows> {
+        let mut out = Rows::default();
+        let mut stmt = db.conn.prepare(
+            "SELECT k.name, v.version, v.value, v.status, v.retire_at FROM versions v
+             JOIN keys k ON k.id = v.key_id",
+        )?;
+        let mut rs = stmt.query([])?;
+        while let Some(r) = rs.next()? {
+            let name: String = r.get(0)?;
+            if only.is_some_and(|o| !o.contains(&name)) {
+                continue;
+            }
+            let value = zeroize::Zeroizing::new(r.get::<_, Vec<u8>>(2)?);
+            out.keys.entry(name).or_default().insert(
+                r.get(1)?,
+                VerRow {
+                    fp: Sha256::digest(&value[..]).into(),
+                    status: r.get(3)?,
+                    retire_at: r.get(4)?,
+                },
+            );
+        }
+        // A key with no version yet still exists.
+        let mut stmt = db.conn.prepare("SELECT name FROM keys")?;
+        let mut rs = stmt.query([])?;
+        while let Some(r) = rs.next()? {
+            let name: String = r.get(0)?;
+            if only.is_none_or(|o| o.contains(&name)) {
+                out.keys.entry(name).or_default();
+            }
+        }
+        let mut stmt = db.conn.prepare("SELECT recipient FROM recipients")?;
+        let mut rs = stmt.query([])?;
+        while let Some(r) = rs.next()? {
+            out.recipients.insert(r.get(0)?);
+        }
+        Ok(out)
+    })())
+}
+
+/// Whether a version's status may move from `from` to `to`, with `resolved`: a
+/// `resolve` of its key among the new events.
+pub fn status_may_move(from: &VerRow, to: i64, resolved: bool) -> bool {
+    to >= from.status
+        // `git resolve` confirms a value a merge left retiring with no end (DESIGN §9):
+        // it was never retired by anyone, only held until someone picks.
+        || (resolved && from.status == ST_RETIRING && from.retire_at.is_none() && to == ST_ACTIVE)
+}
+
+/// Every rule `child` breaks against `parent`, given the events the child adds.
+pub fn check(parent: &Rows, child: &Rows, new_events: &[Event]) -> Vec<Broken> {
+    let mut out = Vec::new();
+    let named = |k: &str, actions: &[Action]| {
+        new_events
+            .iter()
+            .any(|e| e.key.as_deref() == Some(k) && actions.contains(&e.action))
+    };
+    let any_named = |k: &str| new_events.iter().any(|e| e.key.as_deref() == Some(k));
+    let bulk = new_events
+        .iter()
+        .any(|e| matches!(e.action, Action::Merge | Action::Offboard | Action::Trust));
+    let renamed_to = |from: &str| {
+        let reason = format!("renamed from {from}");
+        new_events
+            .iter()
+            .find(|e| e.action == Action::Rename && e.reason.as_deref() == Some(reason.as_str()))
+            .and_then(|e| e.key.clone())
+    };
+    let mut explained_new: BTreeSet<String> = BTreeSet::new();
+    let fail = |out: &mut Vec<Broken>, k: &str, what: String| {
+        out.push(Broken {
+            key: Some(k.to_owned()),
+            what,
+        })
+    };
+    for (name, pvers) in &parent.keys {
+        let (cname, cvers) = match child.keys.get(name) {
+            Some(c) => (name.clone(), c),
+            None => {
+                if named(name, &[Action::Delete]) {
+                    continue;
+                }
+                match renamed_to(name).and_then(|to| child.keys.get(&to).map(|c| (to, c))) {
+                    Some((to, c)) => {
+                        explained_new.insert(to.clone());
+                        (to, c)
+                    }
+                    None => {
+                        fail(
+                            &mut out,
+                            name,
+                            "is gone with no `delete` or `rename` event".into(),
+                        );
+                        continue;
+                    }
+                }
+            }
+        };
+        // Deleted and made again under the same name: its old versions went with it.
+        if named(name, &[Action::Delete]) {
+            continue;
+        }
+        let resolved = named(&cname, &[Action::Resolve]);
+        let renumbered = named(&cname, &[Action::MergeConflict]);
+        let mut differs = false;
+        for (n, pv) in pvers {
+            match cvers.get(n) {
+                Some(cv) if cv.fp == pv.fp => {
+                    if !status_may_move(pv, cv.status, resolved) {
+                        fail(
+                            &mut out,
+                            &cname,
+                            format!(
+                                "v{n} moved back from {} to {}",
+                                status_name(pv.status),
+                                status_name(cv.status)
+                            ),
+                        );
+                    }
+                    differs |= cv != pv;
+                }
+                _ if renumbered && cvers.values().any(|cv| cv.fp == pv.fp) => {
+                    // A merge that kept two new values numbered them after BASE's.
+                    let cv = cvers.values().find(|cv| cv.fp == pv.fp).expect("found");
+                    if !status_may_move(pv, cv.status, resolved) {
+                        fail(&mut out, &cname, format!("v{n} moved back when renumbered"));
+                    }
+                    differs = true;
+                }
+                Some(_) => fail(&mut out, &cname, format!("v{n} holds another value")),
+                None => fail(
+                    &mut out,
+                    &cname,
+                    format!("v{n} is gone with no `delete` event"),
+                ),
+            }
+        }
+        differs |= cvers.len() != pvers.len();
+        if differs && !bulk && !any_named(&cname) && !any_named(name) {
+            fail(&mut out, &cname, "changed with no event naming it".into());
+        }
+    }
+    for name in child.keys.keys() {
+        if parent.keys.contains_key(name) || explained_new.contains(name) {
+            continue;
+        }
+        if !any_named(name) && !new_events.iter().any(|e| e.action == Action::Merge) {
+            fail(&mut out, name, "appeared with no event naming it".into());
+        }
+    }
+    let access = |r: &str, actions: &[Action]| {
+        new_events
+            .iter()
+            .any(|e| actions.contains(&e.action) && e.subject.as_deref().is_none_or(|s| s == r))
+    };
+    for r in child.recipients.difference(&parent.recipients) {
+        if !access(r, &[Action::AccessGrant, Action::Init, Action::EnvAdd]) {
+            out.push(Broken {
+                key: None,
+                what: format!(
+                    "recipient {} was added with no `access-grant` event",
+                    short(r)
+                ),
+            });
+        }
+    }
+    // A merge may leave out a recipient one side had (a removal on the other side wins;
+    // a grant by a side not trusted with it is withheld): fewer readers, never more.
+    let merged = new_events.iter().any(|e| e.action == Action::Merge);
+    for r in parent.recipients.difference(&child.recipients) {
+        if !merged && !access(r, &[Action::AccessRevoke, Action::Offboard]) {
+            out.push(Broken {
+                key: None,
+                what: format!(
+                    "recipient {} was removed with no `access-revoke` event",
+                    short(r)
+                ),
+            });
+        }
+    }
+    out
+}
+
+fn short(r: &str) -> String {
+    crate::recipient::short_recipient(r)
+}
+
+fn status_name(s: i64) -> &'static str {
+    match s {
+        ST_ACTIVE => "active",
+        ST_RETIRING => "retiring",
+        2 => "retired",
+        3 => "revoked",
+        _ => "unknown",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{Actor, Chain, Via};
+
+    fn ver(fp: u8, status: i64) -> VerRow {
+        VerRow {
+            fp: [fp; 32],
+            status,
+            retire_at: None,
+        }
+    }
+
+    fn state(keys: &[(&str, &[(u32, VerRow)])], recipients: &[&str]) -> Rows {
+        Rows {
+            keys: keys
+                .iter()
+                .map(|(k, vs)| (k.to_string(), vs.iter().cloned().collect()))
+                .collect(),
+            recipients: recipients.iter().map(|r| r.to_string()).collect(),
+        }
+    }
+
+    fn ev(action: Action, key: Option<&str>, subject: Option<&str>) -> Event {
+        let mut e = crate::audit::canonical(
+            &"prod".parse().unwrap(),
+            &Actor {
+                recipient: "age1x".into(),
+                os_user: "u".into(),
+                host: "h".into(),
+                via: Via::File,
+            },
+            action,
+            key,
+            None,
+            None,
+            None,
+            0,
+        )
+        .into_event(Chain::Lifecycle, 1, [0; 32], [1; 32])
+        .unwrap();
+        e.subject = subject.map(str::to_owned);
+        e
+    }
+
+    #[test]
+    fn a_status_moved_back_is_refused_even_with_an_event() {
+        let p = state(&[("API", &[(1, ver(1, 3))])], &["a"]);
+        let c = state(&[("API", &[(1, ver(1, ST_ACTIVE))])], &["a"]);
+        let e = [ev(Action::Rotate, Some("API"), None)];
+        let broken = check(&p, &c, &e);
+        assert_eq!(broken.len(), 1, "{broken:?}");
+        assert!(
+            broken[0].what.contains("moved back from revoked"),
+            "{broken:?}"
+        );
+    }
+
+    #[test]
+    fn a_changed_value_or_a_dropped_version_is_refused() {
+        let p = state(&[("K", &[(1, ver(1, 2)), (2, ver(2, 0))])], &[]);
+        let changed = state(&[("K", &[(1, ver(9, 2)), (2, ver(2, 0))])], &[]);
+        let dropped = state(&[("K", &[(2, ver(2, 0))])], &[]);
+        let e = [ev(Action::Rotate, Some("K"), None)];
+        assert!(check(&p, &changed, &e)[0].what.contains("another value"));
+        assert!(check(&p, &dropped, &e)[0].what.contains("v1 is gone"));
+        // Deleted with its event: fine.
+        let gone = state(&[], &[]);
+        assert!(check(&p, &gone, &[ev(Action::Delete, Some("K"), None)]).is_empty());
+        assert!(!check(&p, &gone, &e).is_empty());
+    }
+
+    #[test]
+    fn every_row_difference_needs_an_event_naming_its_key() {
+        let p = state(&[("K", &[(1, ver(1, 0))])], &[]);
+        let c = state(&[("K", &[(1, ver(1, 0)), (2, ver(2, 0))])], &[]);
+        assert!(
+            check(&p, &c, &[])
+                .iter()
+                .any(|b| b.what.contains("no event"))
+        );
+        assert!(check(&p, &c, &[ev(Action::Rotate, Some("K"), None)]).is_empty());
+        let n = state(&[("K", &[(1, ver(1, 0))]), ("NEW", &[(1, ver(3, 0))])], &[]);
+        assert!(!check(&p, &n, &[]).is_empty());
+        assert!(check(&p, &n, &[ev(Action::Generate, Some("NEW"), None)]).is_empty());
+    }
+
+    #[test]
+    fn recipients_change_only_with_their_access_events() {
+        let p = state(&[], &["a", "r"]);
+        let added = state(&[], &["a", "r", "x"]);
+        let removed = state(&[], &["a"]);
+        assert!(!check(&p, &added, &[]).is_empty());
+        assert!(!check(&p, &added, &[ev(Action::AccessGrant, None, Some("y"))]).is_empty());
+        assert!(check(&p, &added, &[ev(Action::AccessGrant, None, Some("x"))]).is_empty());
+        assert!(!check(&p, &removed, &[]).is_empty());
+        assert!(check(&p, &removed, &[ev(Action::AccessRevoke, None, Some("r"))]).is_empty());
+    }
+
+    #[test]
+    fn resolve_may_confirm_a_value_a_merge_held_and_nothing_else() {
+        let held = VerRow {
+            fp: [1; 32],
+            status: ST_RETIRING,
+            retire_at: None,
+        };
+        let graced = VerRow {
+            retire_at: Some(5),
+            ..held.clone()
+        };
+        assert!(status_may_move(&held, ST_ACTIVE, true));
+        assert!(!status_may_move(&held, ST_ACTIVE, false));
+        assert!(!status_may_move(&graced, ST_ACTIVE, true));
+        assert!(!status_may_move(&ver(1, 3), ST_ACTIVE, true));
+    }
+
+    #[test]
+    fn a_rename_carries_the_versions_to_the_new_name() {
+        let p = state(&[("OLD", &[(1, ver(1, 3))])], &[]);
+        let c = state(&[("NEW", &[(1, ver(1, 3))])], &[]);
+        let mut e = ev(Action::Rename, Some("NEW"), None);
+        e.reason = Some("renamed from OLD".into());
+        assert!(check(&p, &c, std::slice::from_ref(&e)).is_empty());
+        let back = state(&[("NEW", &[(1, ver(1, 0))])], &[]);
+        assert!(!check(&p, &back, &[e]).is_empty());
+    }
+}

@@ -648,7 +648,7 @@ pub fn identity_file_text(identity: &age::x25519::Identity) -> Zeroizing<String>
 /// Create `path` with mode 0600 (parent 0700), failing if it exists.
 pub fn write_new_private_file(path: &Path, data: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        crate::vault::paths::create_private_dir(dir)?;
+        crate::vault::paths::ensure_dir(dir)?;
     }
     let mut f = fs::OpenOptions::new()
         .write(true)

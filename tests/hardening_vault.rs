@@ -511,3 +511,33 @@ fn sql_hidden_in_an_image_schema_is_refused_not_run() {
         .success()
         .stdout(predicates::str::contains("cannot decrypt"));
 }
+
+#[test]
+fn directories_keyward_did_not_make_keep_their_mode() {
+    // A shared directory as the parent of a new identity file or vault: `/tmp`-like.
+    let kw = Sandbox::new();
+    let shared = kw.path("shared");
+    fs::create_dir(&shared).unwrap();
+    fs::set_permissions(&shared, fs::Permissions::from_mode(0o1777)).unwrap();
+    kw.cmd(["identity", "new", "--out", "shared/ci.key"])
+        .assert()
+        .success();
+    let id = kw.path("shared/ci.key");
+    kw.cmd(["init"])
+        .env("KEYWARD_IDENTITY", &id)
+        .env("KEYWARD_VAULT", shared.join("vault"))
+        .assert()
+        .success();
+    let mode = fs::metadata(&shared).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(
+        mode, 0o1777,
+        "keyward changed the mode of a directory it did not make"
+    );
+    // Its own directories are private.
+    let vault = fs::metadata(shared.join("vault"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(vault, 0o700);
+}

@@ -397,3 +397,31 @@ fn every_removal_replaces_the_audit_key_and_the_journal_goes_on_under_the_new_on
         .assert()
         .success();
 }
+
+#[test]
+fn a_removed_members_commit_rolling_the_file_back_is_refused_where_it_lands_and_named() {
+    let mut t = team_before_removal();
+    remove_mallory(&t);
+    // Mallory brings main into her clone and commits her old file over it: for
+    // everyone else, a fast-forward.
+    let stale = t.git(1, &["rev-parse", "HEAD"]).trim().to_owned();
+    t.git(1, &["fetch", "-q", "origin"]);
+    t.git(1, &["merge", "-q", "--ff-only", "origin/main"]);
+    t.git(1, &["checkout", &stale, "--", "vault/envs/prod.db.age"]);
+    t.git(1, &["commit", "-qam", "fix formatting"]);
+    t.git(1, &["push", "-q", "origin", "HEAD:main"]);
+    t.git(0, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    // Alice's machine saw the audit key replaced: the old state is not read, not even
+    // with a warning (it was readable, so writable, by Mallory).
+    t.kw(0, &["get", "-e", "prod", "DB_PASSWORD"])
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(contains("from before a recipient was removed"));
+    // A fresh runner names the commit and its author.
+    let fresh = t.fresh_machine(0, "runner");
+    t.kw(fresh, &["audit", "verify", "--git"])
+        .assert()
+        .code(6)
+        .stderr(contains("fix formatting").and(contains("mallory <mallory@example.org>")));
+}

@@ -319,17 +319,24 @@ fn three_clones_with_random_concurrent_changes_always_merge_and_agree() {
                 | 1
         });
     eprintln!("team merge schedule seed: {seed} (replay with KEYWARD_TEST_SEED={seed})");
-    let t = Team::new(&["alice", "bob", "carol"], &["dave", "erin"]);
+    // Mallory (3) is removed after round 1 and keeps pushing what she can build from
+    // the state she held: her own keyward on her stale clone, and images edited by hand.
+    let t = Team::new(&["alice", "bob", "carol", "mallory"], &["dave", "erin"]);
     let (dave, erin) = (t.extra_recipient("dave"), t.extra_recipient("erin"));
+    const MALLORY: usize = 3;
+    let mallory = t.members[MALLORY].recipient.clone();
+    let m2_key = t.kw.write_identity("mallory2.key");
+    let m2 = t.kw.recipient_of(&m2_key);
     let pool = ["S1", "S2", "S3"];
     for s in pool {
         t.out(0, &["generate", "-e", "dev", s]);
     }
     t.out(0, &["generate", "-e", "prod", "P1"]);
     t.sync(0, "pool");
-    for m in 1..3 {
+    for m in 1..4 {
         t.git(m, &["pull", "-q", "--no-rebase", "origin", "main"]);
     }
+    let mut hostile_merged: Vec<String> = Vec::new();
 
     let mut rng = Rng(seed);
     let mut values: Vec<String> = Vec::new();
@@ -341,6 +348,24 @@ fn three_clones_with_random_concurrent_changes_always_merge_and_agree() {
     let mut offboarded = false;
     let mut n = 0;
     for round in 0..8 {
+        if round == 2 {
+            // Mallory's clone holds the state before her removal, and stays there.
+            t.git(MALLORY, &["pull", "-q", "--no-rebase", "origin", "main"]);
+            t.git(MALLORY, &["branch", "-f", "stale"]);
+            let out = t
+                .kw(0, &["offboard", &mallory, "--reason", "left", "--yes"])
+                .output()
+                .unwrap();
+            assert!(
+                matches!(out.status.code(), Some(0 | 8)),
+                "seed {seed}: offboard mallory: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            t.sync(0, "offboard mallory");
+        }
+        if round >= 2 {
+            hostile_round(&t, &mut rng, seed, round, &m2, &mut hostile_merged);
+        }
         for m in 0..3 {
             for _ in 0..1 + rng.below(3) {
                 n += 1;
@@ -414,6 +439,28 @@ fn three_clones_with_random_concurrent_changes_always_merge_and_agree() {
     for m in 0..3 {
         t.git(m, &["pull", "-q", "--no-rebase", "origin", "main"]);
     }
+    // Nothing written since her removal reads with Mallory's key or the one she tried
+    // to grant herself; what her branches added is named for rotation.
+    for env in ["dev", "test", "prod"] {
+        for key in [&t.members[MALLORY].identity, &m2_key] {
+            assert!(
+                !crate::support::can_decrypt(&t.env_file(0, env), key),
+                "seed {seed}: a key of mallory's reads {env}"
+            );
+        }
+    }
+    let check = t.kw(0, &["check", "-e", "dev"]).output().unwrap();
+    let check = String::from_utf8_lossy(&check.stdout);
+    for k in &hostile_merged {
+        // Flagged until a newer version replaces hers (an offboarding rotates it).
+        let rotated = statuses(&t.show(0, "dev", k)).len() > 1;
+        assert!(
+            rotated || check.contains(k.as_str()),
+            "seed {seed}: {k} not flagged: {check}\n{}\n{}",
+            t.out(0, &["show", "-e", "dev", k]),
+            t.out(0, &["audit", "-e", "dev", "--key", k])
+        );
+    }
     // Every clone holds the same files.
     for env in ["dev", "test", "prod"] {
         let first = fs::read(t.env_file(0, env)).unwrap();
@@ -465,7 +512,9 @@ fn three_clones_with_random_concurrent_changes_always_merge_and_agree() {
     t.kw(0, &["audit", "verify", "--all-envs"])
         .assert()
         .success();
-    t.kw(1, &["audit", "verify", "--git"]).assert().success();
+    for m in 0..3 {
+        t.kw(m, &["audit", "verify", "--git"]).assert().success();
+    }
     let all: BTreeMap<&str, BTreeSet<String>> = ["dev", "prod"]
         .into_iter()
         .map(|e| (e, t.hashes(0, e)))
@@ -484,6 +533,98 @@ fn three_clones_with_random_concurrent_changes_always_merge_and_agree() {
         assert_no_plaintext(&t.origin, v);
         assert_no_plaintext(&t.kw.path("tmp"), v);
     }
+}
+
+/// One move of Mallory's after her removal, from her stale clone, pushed as a branch
+/// that an honest member merges: what she built with keyward merges with its grants
+/// withheld and its values marked exposed; a hand-edited image is refused (the merge
+/// is aborted, nothing taken).
+fn hostile_round(
+    t: &Team,
+    rng: &mut Rng,
+    seed: u64,
+    round: usize,
+    m2: &str,
+    merged: &mut Vec<String>,
+) {
+    const MALLORY: usize = 3;
+    let mallory = t.members[MALLORY].recipient.clone();
+    t.git(
+        MALLORY,
+        &["checkout", "-q", "-B", &format!("h{round}"), "stale"],
+    );
+    // Her machine is hers: no pins stand in her way.
+    let _ = fs::remove_dir_all(&t.members[MALLORY].state);
+    let by_hand = match rng.below(4) {
+        0 => {
+            let name = format!("MAL{round}");
+            t.out(MALLORY, &["generate", "-e", "dev", &name]);
+            t.out(MALLORY, &["access", "grant", "-e", "dev", m2]);
+            t.out(
+                MALLORY,
+                &[
+                    "access", "revoke", "-e", "dev", &mallory, "--force", "--yes",
+                ],
+            );
+            merged.push(name);
+            false
+        }
+        1 => {
+            t.out(MALLORY, &["rotate", "-e", "dev", "S1"]);
+            false
+        }
+        n => {
+            let file = t.env_file(MALLORY, "dev");
+            let image = crate::support::decrypt_file(&file, &t.members[MALLORY].identity);
+            let sql = if n == 2 {
+                "UPDATE versions SET status = 0 WHERE status IN (2, 3)"
+            } else {
+                "UPDATE versions SET value = CAST('mallory-value-0000000' AS BLOB) WHERE version = 1"
+            };
+            let edited = crate::support::edit_image(&image, |c| {
+                c.execute(sql, []).unwrap();
+            });
+            let recipients: Vec<String> = crate::support::open_image(&image)
+                .prepare("SELECT recipient FROM recipients")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let rs: Vec<&str> = recipients.iter().map(String::as_str).collect();
+            fs::write(&file, crate::support::encrypt_image(&edited, &rs)).unwrap();
+            // Nothing to edit (no retired version yet): the value change instead.
+            true
+        }
+    };
+    t.git(MALLORY, &["add", "-A"]);
+    t.git(MALLORY, &["commit", "-qm", &format!("cleanup {round}")]);
+    t.git(
+        MALLORY,
+        &["push", "-q", "-f", "origin", &format!("h{round}:h{round}")],
+    );
+    let m = rng.below(3);
+    t.git(m, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.git(m, &["fetch", "-q", "origin", &format!("h{round}")]);
+    let out = t.git_out(m, &["merge", "--no-edit", "FETCH_HEAD"]);
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    if by_hand {
+        // An un-revoke with nothing retired is no change at all: then it merges.
+        if out.status.success() {
+            assert!(
+                !said.contains("mallory-value"),
+                "seed {seed}: round {round}: {said}"
+            );
+        } else {
+            t.git(m, &["merge", "--abort"]);
+        }
+    } else {
+        assert!(
+            out.status.success(),
+            "seed {seed}: round {round}: a merge of mallory's keyward branch failed: {said}"
+        );
+    }
+    t.sync(m, &format!("merge h{round}"));
 }
 
 /// `value` in no file under `dir` (git objects are zlib-compressed: an object holding a

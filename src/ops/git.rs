@@ -21,8 +21,6 @@ use crate::vault::git::{
     self as vgit, Change, GitRepo, SetupState, VAULT_ATTRIBUTES, VAULT_IGNORE,
 };
 use crate::vault::merge::{Merged, Outcome, merge_files};
-use crate::vault::pins::PinDir;
-use crate::vault::store::header_digest_of;
 use crate::vault::{EnvDb, Status, VaultPaths};
 
 /// The one-line hint for a vault in a work tree that `git setup` has not prepared.
@@ -196,17 +194,11 @@ pub fn merge(ctx: &Context, req: Merge) -> Result<Merged> {
                 .into(),
         });
     }
-    // OURS as this machine verified or wrote it (its pin holds that very file): this
-    // machine's own state, trusted whatever the other side removed.
+    // What this machine pinned of the environment: OURS as it would accept it is trusted.
     let env = env_of_path(&req.path);
-    let pinned = ctx
-        .paths
-        .pins
-        .as_ref()
-        .and_then(|p| p.load(&env).ok().flatten());
-    let ours_verified_here = |file: &Path| match (&pinned, header_digest_of(file)) {
-        (Some(pin), Some(h)) => PinDir::is_verified(pin, &h),
-        _ => false,
+    let pinned = match &ctx.paths.pins {
+        Some(p) => p.load(&env)?,
+        None => None,
     };
     merge_files(
         &paths,
@@ -216,7 +208,7 @@ pub fn merge(ctx: &Context, req: Merge) -> Result<Merged> {
         identity.as_age(),
         &actor,
         ctx.now(),
-        &ours_verified_here,
+        pinned.as_ref(),
     )
 }
 

@@ -37,7 +37,7 @@ pub fn create_vault(
         .filter(|p| !p.as_os_str().is_empty())
         .map(|p| p.to_path_buf())
         .unwrap_or_else(|| ".".into());
-    create_private_dir(&parent)?;
+    crate::vault::paths::ensure_dir(&parent)?;
     let staging_dir = parent.join(format!(
         ".{}.init-{}",
         paths

@@ -38,7 +38,9 @@ use crate::recipient::RecipientString;
 use crate::secret::Secret;
 use crate::vault::VaultPaths;
 use crate::vault::keys::{FP_LEN, purge_key};
+use crate::vault::pins::{self, History, Pin, PinDir};
 use crate::vault::schema::{ST_ACTIVE, ST_RETIRING, ST_REVOKED};
+use crate::vault::store::header_digest_of;
 use crate::vault::store::{EnvDb, replace_encrypted, settle_fingerprints};
 use crate::vault::transition;
 
@@ -166,7 +168,7 @@ pub fn merge_files(
     identity: &dyn age::Identity,
     actor: &Actor,
     now: i64,
-    ours_verified_here: &dyn Fn(&Path) -> bool,
+    pin: Option<&Pin>,
 ) -> Result<Merged> {
     let ours_bytes = std::fs::read(ours).map_err(|e| Error::io("cannot read", ours, e))?;
     let b = Side::open(paths, "BASE", base, identity)?;
@@ -218,6 +220,9 @@ pub fn merge_files(
         signatures(&t.db, &hasher)?,
     );
     if o.holds(&t.head()) {
+        // Ours is kept as it is; a THEIRS whose rows were edited after its last event is
+        // still refused, so the edit never enters the merged history.
+        follows(&env, "THEIRS", &b, &bs, &t, &ts)?;
         return Ok(report(Outcome::OursHasTheirs));
     }
     if t.holds(&o.head()) {
@@ -235,7 +240,20 @@ pub fn merge_files(
     // The events theirs adds (recomputed when the side was opened).
     let theirs_new = t.events_not_in(&o);
     let mut merged = report(Outcome::Merged);
-    let rs = merge_recipients(&b.db, &o.db, &t.db, ours_verified_here(ours))?;
+    // OURS as this machine would accept it (the file its pin verified, or one whose
+    // recomputed chain holds the pinned head): this machine's own state, trusted
+    // whatever the other side removed.
+    let ours_here = match pin {
+        None => false,
+        Some(p) => {
+            header_digest_of(ours).is_some_and(|h| PinDir::is_verified(p, &h))
+                || matches!(
+                    pins::compare(&o.db, p, &o.db.audit_keys()?, || Ok(o.hashes.clone())),
+                    Ok(History::Current)
+                )
+        }
+    };
+    let rs = merge_recipients(&b.db, &o.db, &t.db, ours_here)?;
     let (removed_by_ours, removed_by_theirs) = (&rs.removed_by_ours, &rs.removed_by_theirs);
     // DESIGN §9 round 3, and a removed recipient's way back: when one side removed a
     // recipient of BASE, the other side may be that person's work (they hold BASE) —

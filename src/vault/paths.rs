@@ -119,7 +119,23 @@ fn project_dirs() -> Result<directories::ProjectDirs> {
     })
 }
 
-/// Create `dir` and its missing parents; the leaf is made (and kept) 0700.
+/// Create `dir` and its missing parents (0700), leaving a directory that is already
+/// there as it is: for the parent of a file the user named (`identity new --out
+/// /tmp/k`, a vault at `/srv/vault`), whose mode is not keyward's to change — tightening
+/// `/tmp` or `/` would break every other user of it.
+pub fn ensure_dir(dir: &Path) -> Result<()> {
+    if !dir.exists() {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| Error::io("cannot create directory", dir, e))?;
+    }
+    Ok(())
+}
+
+/// Create `dir` and its missing parents; the leaf is made (and kept) 0700. Only for
+/// keyward's own directories (the vault's, the state and agent directories).
 pub fn create_private_dir(dir: &Path) -> Result<()> {
     if !dir.exists() {
         fs::DirBuilder::new()

@@ -52,6 +52,27 @@ pub fn harden_process() -> Vec<String> {
 }
 
 /// The real user id of this process.
+/// Which directory sits at `path`: its device, inode and birth time (statx), so a
+/// directory removed and made again at the same path (which often reuses the inode
+/// number) is told apart. `None` where the file system keeps no birth time.
+pub fn dir_identity(path: &std::path::Path) -> Option<String> {
+    use rustix::fs::{AtFlags, CWD, StatxFlags, statx};
+    let st = statx(
+        CWD,
+        path,
+        AtFlags::empty(),
+        StatxFlags::BTIME | StatxFlags::INO,
+    )
+    .ok()?;
+    if st.stx_mask & StatxFlags::BTIME.bits() == 0 {
+        return None;
+    }
+    Some(format!(
+        "{}:{}:{}:{}.{:09}",
+        st.stx_dev_major, st.stx_dev_minor, st.stx_ino, st.stx_btime.tv_sec, st.stx_btime.tv_nsec
+    ))
+}
+
 pub fn getuid() -> u32 {
     rustix::process::getuid().as_raw()
 }

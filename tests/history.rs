@@ -503,3 +503,42 @@ fn a_pinned_head_is_accepted_only_when_recomputed_from_its_rows() {
         .stdout("")
         .stderr(contains("its hash does not match its content"));
 }
+
+#[test]
+fn a_payload_rewritten_under_a_header_verified_here_is_refused_chunk_by_chunk() {
+    // Bob is a recipient, so he holds the file key of Alice's file: he can write another
+    // payload under the very same header (and nonce).
+    let kw = Sandbox::with_vault();
+    let bob_key = kw.write_identity("bob.key");
+    kw.cmd(["access", "grant", &kw.recipient_of(&bob_key)])
+        .assert()
+        .success();
+    kw.generate("K");
+    kw.cmd(["revoke", "K", "--reason", "leaked", "--yes"])
+        .assert()
+        .success();
+    kw.cmd(["get", "K"]).assert().code(4);
+    let file = fs::read(kw.env_file("dev")).unwrap();
+    let image = crate::support::decrypt_file(&kw.env_file("dev"), &bob_key);
+    let unrevoked = crate::support::edit_image(&image, |c| {
+        c.execute("UPDATE versions SET status = 0, revoked_at = NULL", [])
+            .unwrap();
+    });
+    for keep_nonce in [true, false] {
+        let forged =
+            crate::support::reencrypt_under_header(&file, &bob_key, &unrevoked, keep_nonce);
+        assert_eq!(forged[..100], file[..100], "the same header");
+        fs::write(kw.env_file("dev"), &forged).unwrap();
+        kw.cmd(["get", "K"])
+            .assert()
+            .code(6)
+            .stdout("")
+            .stderr(if keep_nonce {
+                contains("differs from the file verified here under the same header")
+            } else {
+                contains("`K` v1 was seen revoked on this machine")
+            });
+    }
+    fs::write(kw.env_file("dev"), &file).unwrap();
+    kw.cmd(["get", "K"]).assert().code(4);
+}

@@ -178,3 +178,32 @@ fn audit_verify_authenticates_even_the_chunks_no_query_of_it_reads() {
     // The chunks a point read never touched are exactly what the check adds.
     assert!(served >= 1, "no chunk untouched by a point read");
 }
+
+#[test]
+fn a_large_payload_rewritten_under_its_own_header_is_refused_at_the_chunk_read() {
+    // A recipient holds the file key: under the same header and nonce they can write
+    // other chunks, each authenticating. A point read checks each chunk it decrypts
+    // against the seal this machine made when it verified the file.
+    let kw = Sandbox::with_vault();
+    big_env(&kw, 3000);
+    kw.stdout(["get", "K00000"]);
+    let file = fs::read(kw.env_file("dev")).unwrap();
+    let image = kw.decrypt_env("dev");
+    let edited = crate::support::edit_image(&image, |c| {
+        c.execute(
+            "UPDATE versions SET value = CAST('attacker-value-00000000' AS BLOB)
+             WHERE key_id = (SELECT id FROM keys WHERE name = 'K00000')",
+            [],
+        )
+        .unwrap();
+    });
+    let forged = crate::support::reencrypt_under_header(&file, &kw.path("me.key"), &edited, true);
+    fs::write(kw.env_file("dev"), &forged).unwrap();
+    kw.cmd(["get", "K00000"])
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(contains(
+            "differs from the file verified here under the same header",
+        ));
+}

@@ -425,3 +425,174 @@ fn a_removed_members_commit_rolling_the_file_back_is_refused_where_it_lands_and_
         .code(6)
         .stderr(contains("fix formatting").and(contains("mallory <mallory@example.org>")));
 }
+
+#[test]
+fn a_member_updating_a_removed_members_branch_with_main_grants_nothing() {
+    // Bob read prod before Mallory's removal; he reviews her branch and brings main into
+    // it. His side is hers: what she granted is withheld, whoever merges.
+    let mut t = Team::new(&["alice", "mallory"], &[]);
+    let bob = t.fresh_machine(0, "bob");
+    t.out(0, &["generate", "-e", "prod", "DB_PASSWORD"]);
+    t.sync(0, "keys");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.git(bob, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.out(bob, &["list", "-e", "prod"]);
+    remove_mallory_only(&t);
+    let m2_key = t.kw.write_identity("mallory2.key");
+    t.out(
+        1,
+        &["access", "grant", "-e", "prod", &t.kw.recipient_of(&m2_key)],
+    );
+    push_branch(&t, "pr");
+    t.git(bob, &["fetch", "-q", "origin"]);
+    t.git(bob, &["checkout", "-q", "-b", "review", "origin/pr"]);
+    t.out(bob, &["list", "-e", "prod"]);
+    let merge = t.git_out(bob, &["merge", "--no-edit", "origin/main"]);
+    let said = String::from_utf8_lossy(&merge.stderr).into_owned();
+    assert!(merge.status.success(), "{said}");
+    assert!(said.contains("not granted"), "{said}");
+    assert!(!can_decrypt(&t.env_file(bob, "prod"), &m2_key));
+}
+
+/// Alice removes Mallory from `prod` and rotates `DB_PASSWORD`; pushed.
+fn remove_mallory_only(t: &Team) {
+    let mallory = t.members[1].recipient.clone();
+    t.out(0, &["access", "revoke", "-e", "prod", &mallory, "--yes"]);
+    t.out(0, &["rotate", "-e", "prod", "DB_PASSWORD"]);
+    t.sync(0, "remove mallory");
+}
+
+#[test]
+fn a_forged_file_claiming_a_newer_audit_key_over_an_old_one_is_from_before_the_removal() {
+    let t = team_before_removal();
+    let stale = decrypt_file(&t.env_file(1, "prod"), &t.members[1].identity);
+    remove_mallory(&t);
+    t.out(0, &["get", "-e", "prod", "DB_PASSWORD"]);
+    let (alice, mallory) = (
+        t.members[0].recipient.clone(),
+        t.members[1].recipient.clone(),
+    );
+    // Her old key moved into the replaced ones, a fresh key "in force", a value of hers.
+    let forged = edit_image(&stale, |c| {
+        let old: Vec<u8> = c
+            .query_row("SELECT v FROM meta WHERE k = 'audit_key'", [], |r| r.get(0))
+            .unwrap();
+        c.execute(
+            "INSERT OR REPLACE INTO meta(k, v) VALUES ('audit_key_prev', ?1), ('audit_key', ?2)",
+            rusqlite::params![old, vec![9u8; 32]],
+        )
+        .unwrap();
+        c.execute(
+            "UPDATE versions SET value = CAST('attacker-chosen-password' AS BLOB)
+             WHERE key_id = (SELECT id FROM keys WHERE name = 'DB_PASSWORD')",
+            [],
+        )
+        .unwrap();
+    });
+    fs::write(
+        t.env_file(0, "prod"),
+        encrypt_image(&forged, &[&alice, &mallory]),
+    )
+    .unwrap();
+    for args in [
+        &["get", "-e", "prod", "DB_PASSWORD"][..],
+        &["run", "-e", "prod", "--", "true"],
+    ] {
+        t.kw(0, args)
+            .assert()
+            .code(6)
+            .stdout(contains("attacker-chosen").not())
+            .stderr(contains("from before a recipient was removed"));
+    }
+}
+
+#[test]
+fn journal_rows_sealed_with_a_replaced_key_after_its_replacement_are_refused() {
+    let t = team_before_removal();
+    t.out(0, &["get", "-e", "prod", "DB_PASSWORD"]);
+    let before = fs::read(t.env_file(0, "prod")).unwrap();
+    remove_mallory(&t);
+    let after = fs::read(t.env_file(0, "prod")).unwrap();
+    // Someone who can write Alice's vault puts the old file back for a moment and reads
+    // with Mallory's identity and state: a row sealed with the key Mallory holds.
+    fs::write(t.env_file(0, "prod"), &before).unwrap();
+    let mut c = t.kw.std_cmd(["get", "-e", "prod", "DB_PASSWORD"]);
+    c.env("KEYWARD_IDENTITY", &t.members[1].identity)
+        .env("XDG_STATE_HOME", t.kw.path("state-intruder"))
+        .env("KEYWARD_VAULT", t.members[0].dir.join("vault"));
+    assert!(c.output().unwrap().status.success());
+    fs::write(t.env_file(0, "prod"), &after).unwrap();
+    t.kw(0, &["audit", "-e", "prod"])
+        .assert()
+        .code(6)
+        .stderr(contains("sealed with an audit key replaced before it"));
+}
+
+#[test]
+fn a_status_moved_back_by_a_current_member_is_refused_where_it_was_seen() {
+    let t = Team::new(&["alice", "bob"], &[]);
+    t.out(0, &["generate", "-e", "prod", "API_TOKEN"]);
+    t.out(
+        0,
+        &[
+            "revoke",
+            "-e",
+            "prod",
+            "API_TOKEN",
+            "--reason",
+            "leaked",
+            "--yes",
+        ],
+    );
+    t.sync(0, "revoke");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.out(1, &["generate", "-e", "prod", "COVER"]);
+    let (alice, bob) = (
+        t.members[0].recipient.clone(),
+        t.members[1].recipient.clone(),
+    );
+    let file = t.env_file(1, "prod");
+    let edited = edit_image(&decrypt_file(&file, &t.members[1].identity), |c| {
+        c.execute("UPDATE versions SET status = 0, revoked_at = NULL", [])
+            .unwrap();
+    });
+    fs::write(&file, encrypt_image(&edited, &[&alice, &bob])).unwrap();
+    t.sync(1, "COVER");
+    // A fast-forward for Alice: no merge driver, her pin is what stands.
+    t.git(0, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.kw(0, &["get", "-e", "prod", "API_TOKEN"])
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(contains("`API_TOKEN` v1 was seen revoked on this machine"));
+}
+
+#[test]
+fn an_unreadable_commit_does_not_hide_the_forged_one_after_it() {
+    let mut t = team_before_removal();
+    let stale = decrypt_file(&t.env_file(1, "prod"), &t.members[1].identity);
+    remove_mallory(&t);
+    let mallory = t.members[1].recipient.clone();
+    let alice = t.members[0].recipient.clone();
+    t.git(1, &["fetch", "-q", "origin"]);
+    t.git(1, &["reset", "-q", "--hard", "origin/main"]);
+    // F1: prod encrypted to her alone; F2: her state from before, readable by Alice.
+    fs::write(t.env_file(1, "prod"), encrypt_image(&stale, &[&mallory])).unwrap();
+    t.git(1, &["commit", "-qam", "chore: a"]);
+    fs::write(
+        t.env_file(1, "prod"),
+        encrypt_image(&stale, &[&alice, &mallory]),
+    )
+    .unwrap();
+    t.git(1, &["commit", "-qam", "chore: b"]);
+    t.git(1, &["push", "-q", "origin", "HEAD:main"]);
+    let fresh = t.fresh_machine(0, "runner");
+    for extra in [&[][..], &["--skip-unreadable"]] {
+        let mut args = vec!["audit", "verify", "--git"];
+        args.extend_from_slice(extra);
+        t.kw(fresh, &args)
+            .assert()
+            .code(6)
+            .stderr(contains("chore: b").and(contains("mallory <mallory@example.org>")));
+    }
+}

@@ -491,12 +491,16 @@ fn three_clones_with_random_concurrent_changes_always_merge_and_agree() {
         );
     }
     // A concurrent rotation (an offboarding) may add a fresh value to a key revoked
-    // elsewhere; every version a revocation covered stays revoked.
+    // elsewhere; every value a revocation covered stays revoked. Values are counted,
+    // not numbered: a merge that kept two new values renumbers them after BASE's.
     for (k, seen) in &revoked {
         let st = statuses(&t.show(0, "dev", k));
-        for v in seen {
-            assert_eq!(st[v], "revoked", "seed {seed}: {k} v{v} un-revoked: {st:?}");
-        }
+        let now = st.values().filter(|s| *s == "revoked").count();
+        assert!(
+            now >= seen.len(),
+            "seed {seed}: {k}: {} values revoked, {now} now: {st:?}",
+            seen.len()
+        );
     }
     if offboarded {
         for env in ["dev", "test", "prod"] {
@@ -812,4 +816,63 @@ fn a_removed_recipients_branch_cannot_grant_itself_access_back_through_a_merge()
         d.decrypt(std::iter::once(&id as &dyn age::Identity))
             .is_err()
     );
+}
+
+#[test]
+fn renames_deletes_and_rotations_on_two_sides_merge_and_their_history_checks() {
+    let t = Team::new(&["alice", "bob"], &[]);
+    for k in ["A", "B", "C", "D", "E"] {
+        t.out(0, &["generate", "-e", "prod", k]);
+    }
+    t.sync(0, "keys");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    // Alice: renames twice, renames then deletes, renames away and reuses the name,
+    // renames one Bob rotates.
+    t.out(0, &["rename", "-e", "prod", "A", "A1"]);
+    t.out(0, &["rename", "-e", "prod", "A1", "A2"]);
+    t.out(0, &["rename", "-e", "prod", "B", "B1"]);
+    t.out(
+        0,
+        &["delete", "-e", "prod", "B1", "--reason", "gone", "--yes"],
+    );
+    t.out(0, &["rename", "-e", "prod", "C", "C_OLD"]);
+    t.out(0, &["generate", "-e", "prod", "C"]);
+    t.out(0, &["rename", "-e", "prod", "E", "E2"]);
+    t.sync(0, "alice renames");
+    for k in ["D", "E"] {
+        t.out(1, &["rotate", "-e", "prod", k]);
+    }
+    t.sync(1, "bob rotates");
+    t.git(0, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    for m in 0..2 {
+        t.kw(m, &["audit", "verify", "--git"]).assert().success();
+    }
+    // The value Bob retired is not active again under Alice's new name.
+    let e2 = statuses(&t.show(0, "prod", "E2"));
+    assert_ne!(e2[&1], "active", "{e2:?}");
+}
+
+#[test]
+fn a_branch_that_merged_main_after_a_removal_reads_main_again_with_a_warning() {
+    let t = Team::new(&["alice", "bob"], &["carol"]);
+    let carol = t.extra_recipient("carol");
+    t.out(0, &["generate", "-e", "prod", "K"]);
+    t.sync(0, "K");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.git(1, &["checkout", "-qb", "feature"]);
+    t.out(1, &["generate", "-e", "prod", "FEATURE"]);
+    t.git(1, &["commit", "-qam", "feature"]);
+    t.out(0, &["access", "revoke", "-e", "prod", &carol, "--yes"]);
+    t.sync(0, "remove carol");
+    t.git(1, &["fetch", "-q", "origin"]);
+    t.git(1, &["merge", "-q", "--no-edit", "origin/main"]);
+    t.out(1, &["list", "-e", "prod"]);
+    // Main, written by Alice after the removal, is an earlier state here — not one from
+    // before the removal.
+    t.git(1, &["checkout", "-q", "main"]);
+    t.git(1, &["merge", "-q", "--ff-only", "origin/main"]);
+    t.kw(1, &["get", "-e", "prod", "K"])
+        .assert()
+        .success()
+        .stderr(contains("is behind what was seen here"));
 }

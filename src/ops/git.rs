@@ -194,12 +194,6 @@ pub fn merge(ctx: &Context, req: Merge) -> Result<Merged> {
                 .into(),
         });
     }
-    // What this machine pinned of the environment: OURS as it would accept it is trusted.
-    let env = env_of_path(&req.path);
-    let pinned = match &ctx.paths.pins {
-        Some(p) => p.load(&env)?,
-        None => None,
-    };
     merge_files(
         &paths,
         &base,
@@ -208,7 +202,6 @@ pub fn merge(ctx: &Context, req: Merge) -> Result<Merged> {
         identity.as_age(),
         &actor,
         ctx.now(),
-        pinned.as_ref(),
     )
 }
 

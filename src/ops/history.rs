@@ -464,15 +464,24 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
                 let Some(pblob) = pblobs.get(env) else {
                     continue; // created in this commit
                 };
-                let (pseq, phead) = match rd.head(&parent.id, env, pblob)? {
+                let (mut parent, mut pblob) = (parent.clone(), pblob.clone());
+                let (pseq, phead) = match rd.head(&parent.id, env, &pblob)? {
                     Opened::Head(n, h) => (n, h),
                     Opened::Failed(Unread::NotRecipient) => {
                         unchecked.add(env, &parent.id);
-                        continue;
+                        // Round 3: an unreadable commit must not hide the one after it:
+                        // compare with the nearest ancestor this identity can read.
+                        match nearest_readable(&mut rd, &parent.id, env)? {
+                            Some((a, ablob, n, h)) => {
+                                (parent, pblob) = (a, ablob);
+                                (n, h)
+                            }
+                            None => continue,
+                        }
                     }
                     Opened::Failed(Unread::Damaged(detail)) => {
                         // Flagged at the parent (once), even when it is outside REVS.
-                        flag(parent, env, Problem::Damaged { detail });
+                        flag(&parent, env, Problem::Damaged { detail });
                         continue;
                     }
                 };
@@ -482,7 +491,7 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
                 if pseq == 0 || hashes.get(pseq - 1) == Some(&phead) || hashes.contains(&phead) {
                     // Round 3: and the rows follow from the parent's by the new events.
                     if pseq > 0
-                        && let Ok(parent_read) = rd.read(&parent.id, env, pblob)?
+                        && let Ok(parent_read) = rd.read(&parent.id, env, &pblob)?
                     {
                         let known: std::collections::HashSet<[u8; 32]> =
                             parent_read.events.iter().map(|e| e.hash).collect();
@@ -509,7 +518,7 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
                     continue;
                 }
                 // Only now the parent's whole chain, to say what is wrong.
-                let problem = match rd.chain(&parent.id, env, pblob)? {
+                let problem = match rd.chain(&parent.id, env, &pblob)? {
                     Ok(ph) => classify(&hashes, &ph, parent.short()),
                     Err(_) => Problem::Unrelated {
                         parent: parent.short().to_owned(),
@@ -582,6 +591,32 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
         accept_gap: req.skip_unreadable,
         tips,
     })
+}
+
+/// A readable version of an env file: its commit, blob, and chain length and head.
+type Readable = (CommitInfo, String, usize, [u8; 32]);
+
+/// The nearest ancestor of `start` (itself unreadable) whose `env` this identity can
+/// read: its commit, blob, and chain length and head. Breadth first along parents; none
+/// when the environment did not exist further back, or nothing readable is found.
+fn nearest_readable(rd: &mut Reader<'_>, start: &str, env: &EnvName) -> Result<Option<Readable>> {
+    let mut queue: std::collections::VecDeque<String> =
+        rd.git.commit(start)?.parents.into_iter().collect();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    while let Some(id) = queue.pop_front() {
+        if !seen.insert(id.clone()) || seen.len() > 100_000 {
+            continue;
+        }
+        let info = rd.git.commit(&id)?;
+        let Some(blob) = rd.git.env_blobs(&id)?.get(env).cloned() else {
+            continue;
+        };
+        match rd.head(&id, env, &blob)? {
+            Opened::Head(n, h) => return Ok(Some((info, blob, n, h))),
+            Opened::Failed(_) => queue.extend(info.parents.iter().cloned()),
+        }
+    }
+    Ok(None)
 }
 
 /// Why `child` does not extend `parent` (both intact chains).

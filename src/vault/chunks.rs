@@ -35,6 +35,9 @@ pub(in crate::vault) struct Chunks {
 
 struct State {
     source: Box<dyn Source>,
+    /// The chunks this machine sealed for this file (`fileseal`): each one is checked
+    /// against its hash as it is first decrypted.
+    expected: Option<crate::vault::fileseal::Expected>,
     /// Decrypted chunks by index, filled as they are first read.
     kept: Vec<Option<Zeroizing<Vec<u8>>>>,
     /// The first authentication (or I/O) failure, kept for the error the user sees.
@@ -44,10 +47,15 @@ struct State {
 impl Chunks {
     /// `len` is the plaintext length, already authenticated (seeking the age stream to
     /// its end decrypts the last chunk as the last one).
-    pub(in crate::vault) fn new(source: Box<dyn Source>, len: u64) -> Chunks {
+    pub(in crate::vault) fn new(
+        source: Box<dyn Source>,
+        len: u64,
+        expected: Option<crate::vault::fileseal::Expected>,
+    ) -> Chunks {
         Chunks {
             state: Mutex::new(State {
                 source,
+                expected,
                 kept: std::iter::repeat_with(|| None)
                     .take(len.div_ceil(CHUNK) as usize)
                     .collect(),
@@ -118,7 +126,11 @@ impl State {
             let read = self
                 .source
                 .seek(SeekFrom::Start(index * CHUNK))
-                .and_then(|_| self.source.read_exact(&mut data[..]));
+                .and_then(|_| self.source.read_exact(&mut data[..]))
+                .and_then(|_| match &self.expected {
+                    Some(e) => e.check(index),
+                    None => Ok(()),
+                });
             if let Err(e) = read {
                 // `data` (partly filled, perhaps) is wiped as it drops.
                 let why = format!("chunk {index} of the payload failed authentication ({e})");
@@ -153,7 +165,7 @@ mod tests {
             .decrypt(std::iter::once(id as &dyn age::Identity))
             .unwrap();
         let len = r.seek(SeekFrom::End(0)).unwrap();
-        Chunks::new(Box::new(r), len)
+        Chunks::new(Box::new(r), len, None)
     }
 
     fn plaintext() -> Vec<u8> {

@@ -316,6 +316,10 @@ impl Journal {
         let mut prev = prev;
         let mut expect = after + 1;
         let mut key_at = 0;
+        let floor = match &self.pins {
+            Some(p) => p.journal_floor(&self.env)?,
+            None => None,
+        };
         let mut out = Vec::new();
         let broken = |seq, d: &str| audit::broken(&self.env, Chain::Access, seq, d);
         while let Some(r) = rows.next().map_err(wrap)? {
@@ -329,6 +333,11 @@ impl Journal {
             let hash: [u8; 32] = stored
                 .try_into()
                 .map_err(|_| broken(seq, "malformed hash"))?;
+            if let Some((after_seq, at_least)) = floor
+                && seq > after_seq
+            {
+                key_at = key_at.max(at_least);
+            }
             let opened = (key_at..keys.len()).find_map(|i| {
                 let key = keys.get(i).expect("in range");
                 seal::unseal(key, &self.env, seq, &hash, &nonce, &sealed).map(|p| (i, p))

@@ -38,9 +38,7 @@ use crate::recipient::RecipientString;
 use crate::secret::Secret;
 use crate::vault::VaultPaths;
 use crate::vault::keys::{FP_LEN, purge_key};
-use crate::vault::pins::{self, History, Pin, PinDir};
 use crate::vault::schema::{ST_ACTIVE, ST_RETIRING, ST_REVOKED};
-use crate::vault::store::header_digest_of;
 use crate::vault::store::{EnvDb, replace_encrypted, settle_fingerprints};
 use crate::vault::transition;
 
@@ -168,7 +166,6 @@ pub fn merge_files(
     identity: &dyn age::Identity,
     actor: &Actor,
     now: i64,
-    pin: Option<&Pin>,
 ) -> Result<Merged> {
     let ours_bytes = std::fs::read(ours).map_err(|e| Error::io("cannot read", ours, e))?;
     let b = Side::open(paths, "BASE", base, identity)?;
@@ -240,20 +237,7 @@ pub fn merge_files(
     // The events theirs adds (recomputed when the side was opened).
     let theirs_new = t.events_not_in(&o);
     let mut merged = report(Outcome::Merged);
-    // OURS as this machine would accept it (the file its pin verified, or one whose
-    // recomputed chain holds the pinned head): this machine's own state, trusted
-    // whatever the other side removed.
-    let ours_here = match pin {
-        None => false,
-        Some(p) => {
-            header_digest_of(ours).is_some_and(|h| PinDir::is_verified(p, &h))
-                || matches!(
-                    pins::compare(&o.db, p, &o.db.audit_keys()?, || Ok(o.hashes.clone())),
-                    Ok(History::Current)
-                )
-        }
-    };
-    let rs = merge_recipients(&b.db, &o.db, &t.db, ours_here)?;
+    let rs = merge_recipients(&b.db, &o.db, &t.db)?;
     let (removed_by_ours, removed_by_theirs) = (&rs.removed_by_ours, &rs.removed_by_theirs);
     // DESIGN §9 round 3, and a removed recipient's way back: when one side removed a
     // recipient of BASE, the other side may be that person's work (they hold BASE) —
@@ -279,7 +263,8 @@ pub fn merge_files(
     let bk = load_keys(&b.db, &differ)?;
     let ok = load_keys(&o.db, &differ)?;
     let tk = load_keys(&t.db, &differ)?;
-    let (keys, conflicts) = merge_keys(&differ, &bk, &ok, &tk, trust, &mut merged.notes);
+    let (mut keys, conflicts) = merge_keys(&differ, &bk, &ok, &tk, trust, &mut merged.notes);
+    floor_by_value(&mut keys, [&bk, &ok, &tk]);
     let recipients = rs.merged;
     for (r, side) in &rs.withheld {
         merged.notes.push(format!(
@@ -520,10 +505,14 @@ fn follows(
     }
 }
 
-/// The audit key of the result (DESIGN §8 round 3): ours' when both sides have the same
-/// one and every recipient of either side is still a recipient; otherwise a fresh one
-/// (a recipient left out may hold the old one). The replaced keys of both sides are
-/// kept, ours' first, so each side's journal rows still open.
+/// The audit key of the result (DESIGN §8 round 3): nobody the merge leaves out may
+/// hold it. Whoever read a state carrying a key holds it, so a side's key may be kept
+/// only when the other side never carried it (it is not in the other side's ring) and
+/// nobody of that side is left out; then its holders are all still recipients. When
+/// both sides' keys qualify, the one with the lower fingerprint is kept — the same
+/// whichever side merges, so two merges of one pair agree. Otherwise a fresh key. The
+/// replaced keys of both sides are kept, each side's in its own order, so every
+/// machine's journal rows still open in order.
 fn merge_audit_keys(
     conn: &Connection,
     o: &EnvDb,
@@ -531,24 +520,45 @@ fn merge_audit_keys(
     merged: &BTreeMap<String, crate::vault::RecipientInfo>,
 ) -> Result<()> {
     let (ok, tk) = (o.audit_keys()?, t.audit_keys()?);
-    let dropped = o
-        .recipients()?
-        .into_iter()
-        .chain(t.recipients()?)
-        .any(|r| !merged.contains_key(&r.recipient));
-    if ok.current() == tk.current() && !dropped {
+    let keeps_all = |db: &EnvDb| -> Result<bool> {
+        Ok(db
+            .recipients()?
+            .iter()
+            .all(|r| merged.contains_key(&r.recipient)))
+    };
+    let (o_all, t_all) = (keeps_all(o)?, keeps_all(t)?);
+    // One key, nobody left out: the result is ours as it is.
+    if ok.current() == tk.current() && o_all && t_all {
         return Ok(());
     }
-    let mut prev = zeroize::Zeroizing::new(Vec::new());
-    for k in ok.all() {
-        prev.extend_from_slice(k);
+    let never_carried =
+        |k: &[u8; 32], other: &crate::vault::keyring::AuditKeys| !other.all().any(|x| x == k);
+    let mut candidates: Vec<&[u8; 32]> = Vec::new();
+    if ok.current() != tk.current() {
+        if o_all && never_carried(ok.current(), &tk) {
+            candidates.push(ok.current());
+        }
+        if t_all && never_carried(tk.current(), &ok) {
+            candidates.push(tk.current());
+        }
     }
-    for k in tk.all() {
-        if !ok.all().any(|o| o == k) {
+    let current: zeroize::Zeroizing<[u8; 32]> = match candidates
+        .into_iter()
+        .min_by_key(|k| crate::vault::keyring::fingerprint(k))
+    {
+        Some(k) => zeroize::Zeroizing::new(*k),
+        None => crate::secret::random_key(),
+    };
+    let mut prev = zeroize::Zeroizing::new(Vec::new());
+    let mut seen: Vec<[u8; 32]> = Vec::new();
+    for k in ok.all().chain(tk.all()) {
+        if *k != *current && !seen.contains(k) {
+            seen.push(*k);
             prev.extend_from_slice(k);
         }
     }
-    crate::vault::keyring::store_ring(conn, &prev, &crate::secret::random_key())
+    seen.iter_mut().for_each(zeroize::Zeroize::zeroize);
+    crate::vault::keyring::store_ring(conn, &prev, &current)
 }
 
 /// A temp file next to `path` (same directory, so the rename is atomic).
@@ -865,6 +875,36 @@ fn merge_keys(
     (out, conflicts)
 }
 
+/// No merged value is less out of service than any side has it, under any name (DESIGN
+/// §9 round 3: a key renamed on one side and rotated on the other must not bring the
+/// retired value back as active under its new name). Values match by SHA-256.
+fn floor_by_value(changes: &mut Changes, sides: [&Keys; 3]) {
+    let mut most: HashMap<[u8; 32], &Ver> = HashMap::new();
+    for side in sides {
+        for k in side.values() {
+            for (fp, v) in &k.versions {
+                let e = most.entry(*fp).or_insert(v);
+                if v.status > e.status {
+                    *e = v;
+                }
+            }
+        }
+    }
+    for k in changes.values_mut().flatten() {
+        for (fp, v) in k.versions.iter_mut() {
+            if let Some(m) = most.get(fp)
+                && m.status > v.status
+            {
+                v.status = m.status;
+                v.retire_at = m.retire_at.or(v.retire_at);
+                v.revoked_at = m.revoked_at;
+                v.revoked_by = m.revoked_by.clone();
+                v.revoke_reason = m.revoke_reason.clone();
+            }
+        }
+    }
+}
+
 /// Metadata columns, three-way: the side that changed wins; both changed: the safer
 /// or earlier value where there is one, else ours (and a note).
 fn merge_cols(
@@ -1054,15 +1094,10 @@ struct Recipients {
 }
 
 /// Recipients: BASE ∪ added − removed, a removal on either side winning; additions by
-/// a side not trusted (the other side removed someone of BASE) are withheld.
-/// `ours_verified_here`: OURS is the file this machine verified or wrote itself (its
-/// pin holds it): this machine's own state is trusted whatever the other side did.
-fn merge_recipients(
-    b: &EnvDb,
-    o: &EnvDb,
-    t: &EnvDb,
-    ours_verified_here: bool,
-) -> Result<Recipients> {
+/// a side not trusted (the other side removed someone of BASE) are withheld. Neither
+/// side is an exception, not even this machine's: that it read or pinned a state only
+/// says the state extends one the removed person could read.
+fn merge_recipients(b: &EnvDb, o: &EnvDb, t: &EnvDb) -> Result<Recipients> {
     let set = |db: &EnvDb| -> Result<BTreeMap<String, crate::vault::RecipientInfo>> {
         Ok(db
             .recipients()?
@@ -1083,10 +1118,7 @@ fn merge_recipients(
         .filter(|r| !ts.contains_key(*r))
         .cloned()
         .collect();
-    let (trust_ours, trust_theirs) = (
-        removed_by_theirs.is_empty() || ours_verified_here,
-        removed_by_ours.is_empty(),
-    );
+    let (trust_ours, trust_theirs) = (removed_by_theirs.is_empty(), removed_by_ours.is_empty());
     let mut out = BTreeMap::new();
     let (mut added, mut withheld) = (Vec::new(), Vec::new());
     for (r, info) in os.iter().chain(ts.iter()) {

@@ -10,6 +10,7 @@ pub mod approvals;
 mod chunks;
 pub mod create;
 pub mod events;
+pub(crate) mod fileseal;
 pub mod follow;
 pub mod git;
 pub mod history;

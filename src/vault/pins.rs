@@ -62,12 +62,12 @@ pub struct Pin {
     pub seq: i64,
     pub hash: String,
     pub time: i64,
-    /// SHA-256 of the age header of the file verified (or written) here at that head.
-    /// The header's MAC is keyed by the file key and the payload is authenticated under
-    /// it, so the same header means the same file: it is read without checking its
-    /// chain again. Any other file is verified from its rows before it is accepted.
+    /// The seal (`fileseal`) of the file verified (or written) here at that head; the
+    /// hashes of its chunks are in `<env>.chunks`. A file with the same header and nonce
+    /// is read without checking its chain again, each chunk it reads checked against
+    /// its hash. Any other file is verified from its rows before it is accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    header: Option<String>,
+    seal: Option<String>,
     /// Per key, what was seen out of service (statuses only move forward). Kept in its
     /// own file (`<env>.seen.json`, one entry per rotated or revoked key): it matters
     /// only for an earlier state, so a `get` of a current file never reads it.
@@ -80,6 +80,11 @@ pub struct Pin {
     /// number last seen. Kept until `trust`, so `audit` never passes over the gap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     journal_gap: Option<i64>,
+    /// When this machine first saw the audit key in force: the journal's head then and
+    /// the key's place in the ring. Rows after that head must open with that key or a
+    /// newer one: a removed recipient's key seals nothing here after its removal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    journal_floor: Option<(i64, usize)>,
 }
 
 /// The out-of-service versions of one key seen here.
@@ -260,12 +265,20 @@ impl PinDir {
     /// (a concurrent command's advance is never lost, and the head never moves back),
     /// then replaced atomically. `replace`: take `db`'s head even if it does not extend
     /// the stored one (`trust`).
-    pub fn advance(&self, db: &EnvDb, replace: bool, header: Option<&[u8; 32]>) -> Result<()> {
+    pub(crate) fn advance(
+        &self,
+        db: &EnvDb,
+        replace: bool,
+        sealed: Option<&crate::vault::fileseal::Sealed>,
+    ) -> Result<()> {
         let _lock = self.lock(&db.env)?;
         let old = self.load(&db.env)?;
-        let header = header.map(hex::encode);
         let mut pin = snapshot(db, self.now)?;
-        pin.header = header;
+        if let Some(s) = sealed {
+            let bytes: Vec<u8> = s.chunks.iter().flatten().copied().collect();
+            self.write_atomic(&self.chunks_file(&db.env), &bytes, true)?;
+            pin.seal = Some(hex::encode(s.seal));
+        }
         if let Some(old) = old {
             let same_env = old.audit_key == pin.audit_key
                 || pin.ring.contains(&old.audit_key)
@@ -279,23 +292,63 @@ impl PinDir {
                 pin.journal = old.journal.clone();
                 pin.journal_gap = old.journal_gap;
             }
+            if same_env {
+                pin.journal_floor = old.journal_floor;
+            }
+            if same_env && pin.audit_key != old.audit_key && pin.ring.contains(&old.audit_key) {
+                // A newer key, first seen here: the journal's rows from now on.
+                let head = crate::vault::journal::Journal::open_existing(db.paths(), &db.env)?
+                    .map(|j| j.head())
+                    .transpose()?
+                    .flatten()
+                    .map_or(0, |(seq, _)| seq);
+                pin.journal_floor = Some((head, pin.ring.len()));
+            }
             if !replace && same_env && old.seq > pin.seq && old.audit_key == pin.audit_key {
                 // Another command saw a later state meanwhile: keep its head (the file it
                 // verified is another one, so this one is checked again next time).
                 pin.seq = old.seq;
                 pin.hash = old.hash.clone();
                 pin.time = old.time;
-                pin.header = old.header.clone();
+                pin.seal = old.seal.clone();
             }
         }
         self.store_seen(&db.env, &pin.seen)?;
         self.store(&db.env, &pin, true)
     }
 
-    /// Whether a file whose age header digests to `header` is the one this machine
-    /// verified (or wrote) at the pinned head: then it is read as it is.
-    pub fn is_verified(pin: &Pin, header: &[u8; 32]) -> bool {
-        pin.header.as_deref() == Some(hex::encode(header).as_str())
+    fn chunks_file(&self, env: &EnvName) -> PathBuf {
+        self.dir.join(format!("{env}.chunks"))
+    }
+
+    /// The chunks `file` must hold if it is the file this machine verified (or wrote)
+    /// at the pinned head: its header and nonce (`layout`) and the sealed chunk hashes
+    /// make the pinned seal. `None`: another file, to be verified from its rows.
+    pub(in crate::vault) fn expected(
+        &self,
+        env: &EnvName,
+        file: &std::fs::File,
+        layout: crate::vault::fileseal::Layout,
+    ) -> Result<Option<crate::vault::fileseal::Expected>> {
+        let Some(pin) = self.load(env)? else {
+            return Ok(None);
+        };
+        let Some(seal) = pin.seal.as_deref().and_then(|s| {
+            let mut h = [0u8; 32];
+            hex::decode_to_slice(s, &mut h).ok().map(|()| h)
+        }) else {
+            return Ok(None);
+        };
+        let Some(bytes) = Self::read(&self.chunks_file(env))? else {
+            return Ok(None);
+        };
+        let chunks = bytes
+            .chunks(32)
+            .filter_map(|c| <[u8; 32]>::try_from(c).ok())
+            .collect();
+        Ok(crate::vault::fileseal::Expected::new(
+            file, layout, chunks, &seal,
+        ))
     }
 
     /// Whether the vault at `root` is another vault than the one pinned here (DESIGN
@@ -337,11 +390,12 @@ impl PinDir {
                 continue;
             };
             let file = paths.env_file(&other);
+            // Gone counts as known: deleting the others must not make a forgery "new".
             if !file.exists() {
-                continue;
+                return Ok(false);
             }
-            if let Some(h) = crate::vault::store::header_digest_of(&file)
-                && Self::is_verified(&pin, &h)
+            if let Some(s) = crate::vault::store::seal_path(&file)
+                && pin.seal.as_deref() == Some(hex::encode(s.seal).as_str())
             {
                 return Ok(false);
             }
@@ -381,19 +435,8 @@ impl PinDir {
         if path.exists() {
             return Ok(());
         }
-        let stamp = match root_stamp(root) {
-            Some(s) => s,
-            None => {
-                let dir = root.join("journal");
-                if !dir.is_dir() {
-                    create_private_dir(&dir)?;
-                }
-                let mark = hex::encode(&crate::secret::random_key()[..16]);
-                let file = dir.join(ROOT_MARK);
-                crate::vault::paths::replace_file(&file, mark.as_bytes(), 0o600, true)
-                    .map_err(|e| Error::io("cannot write", &file, e))?;
-                mark
-            }
+        let Some(stamp) = root_stamp(root) else {
+            return Ok(());
         };
         let bytes = serde_json::to_vec(&stamp).expect("a string");
         self.write_atomic(&path, &bytes, true)
@@ -453,6 +496,11 @@ impl PinDir {
             .map_err(|e| Error::io("cannot write pin", path, e))
     }
 
+    /// From which journal row on, which key of the ring at least (see `Pin`).
+    pub fn journal_floor(&self, env: &EnvName) -> Result<Option<(i64, usize)>> {
+        Ok(self.load(env)?.and_then(|p| p.journal_floor))
+    }
+
     /// The journal head this machine saw, and whether a gap was found before.
     pub fn journal_pin(&self, env: &EnvName) -> Result<(Option<JournalHead>, Option<i64>)> {
         Ok(self
@@ -508,7 +556,19 @@ pub fn compare(
                 in_git: crate::vault::store::in_git_work_tree(&db.paths().root),
             });
         }
-        let later = fps.contains(&pin.audit_key) || pin.ring.iter().any(|f| fps.contains(f));
+        // A later state carries the pinned key among its replaced ones. A file that
+        // shares only keys older than the pinned one branched off before a removal
+        // this machine saw (whatever key it claims now: anyone can write a fresh one).
+        let later = fps.contains(&pin.audit_key);
+        if !later && pin.ring.iter().any(|f| fps.contains(f)) {
+            return Err(Error::FromBeforeRemoval {
+                env: db.env.clone(),
+                path: db.path.clone(),
+                pinned_seq: pin.seq,
+                pinned_time: pin.time,
+                in_git: crate::vault::store::in_git_work_tree(&db.paths().root),
+            });
+        }
         if !later {
             return Err(Error::UnrelatedEnv {
                 env: db.env.clone(),
@@ -534,18 +594,99 @@ pub fn compare(
     })
 }
 
-/// Which directory sits at the vault's path: a random mark this machine keeps in the
-/// vault's `journal/` (local, never in git: `git setup` ignores it, and a pull never
-/// overwrites an untracked file), made when the first pin is written. An inode would
-/// not do: a directory removed and made again often gets the same number.
-fn root_stamp(root: &Path) -> Option<String> {
-    let bytes = fs::read(root.join("journal").join(ROOT_MARK)).ok()?;
-    let mark = String::from_utf8(bytes).ok()?;
-    (mark.len() == 32 && mark.bytes().all(|b| b.is_ascii_hexdigit())).then_some(mark)
+/// A file that extends the pinned state must keep every version this machine saw out of
+/// service out of it: a status moved back, or an expiry moved later with no event on
+/// its key since the pinned head (`since`), is a row edited outside keyward (exit 6).
+/// Versions a merge renumbered (a `merge-conflict` on the key since) are not compared
+/// by number.
+pub fn check_seen(
+    db: &EnvDb,
+    seen: &BTreeMap<String, Seen>,
+    since: &[crate::audit::Event],
+) -> Result<()> {
+    use crate::audit::Action;
+    let mut stmt = db.conn.prepare(
+        "SELECT v.version, v.status, v.retire_at, v.expires FROM versions v
+         JOIN keys k ON k.id = v.key_id WHERE k.name = ?1 ORDER BY v.version",
+    )?;
+    for (name, s) in seen {
+        let on_key: Vec<&crate::audit::Event> = since
+            .iter()
+            .filter(|e| e.key.as_deref() == Some(name.as_str()))
+            .collect();
+        // Renumbered by a merge, or another key under this name now (deleted and made
+        // again, renamed away): the numbers seen are not this key's.
+        let renamed_away = since.iter().any(|e| {
+            e.action == Action::Rename
+                && e.reason.as_deref() == Some(format!("renamed from {name}").as_str())
+        });
+        if renamed_away
+            || on_key.iter().any(|e| {
+                matches!(
+                    e.action,
+                    Action::MergeConflict | Action::Delete | Action::Rename
+                )
+            })
+        {
+            continue;
+        }
+        let rows = stmt.query_map([name], |r| {
+            Ok((
+                r.get::<_, u32>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                r.get::<_, Option<i64>>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (version, status, retire_at, expires) = row?;
+            let (raised, _, raised_expires) = s.raise(version, (status, retire_at, expires));
+            // What is kept here is a summary (the newest version seen out of service,
+            // and whether it was revoked): exact for that version only — a merge may
+            // keep an older value active below it. So: the version seen revoked is
+            // revoked still. (Every row is checked by `audit verify --git`.)
+            let back = version == s.dead && s.revoked && status != ST_REVOKED;
+            let detail = if back {
+                Some(format!(
+                    "`{name}` v{version} was seen {} on this machine; this file has it {}",
+                    status_word(raised.max(ST_REVOKED)),
+                    status_word(status)
+                ))
+            } else if raised_expires != expires && on_key.is_empty() {
+                Some(format!(
+                    "`{name}` v{version} was seen expired on this machine; this file moves its expiry later with no event on the key"
+                ))
+            } else {
+                None
+            };
+            if let Some(detail) = detail {
+                return Err(Error::Corrupt {
+                    path: db.path.clone(),
+                    detail: format!(
+                        "{detail}: a row edited outside keyward; nothing was read from it"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
-/// The mark's file name in `journal/`.
-const ROOT_MARK: &str = ".vault-mark";
+fn status_word(s: i64) -> &'static str {
+    match s {
+        ST_ACTIVE => "active",
+        ST_RETIRING => "retiring",
+        ST_RETIRED => "retired",
+        _ => "revoked",
+    }
+}
+
+/// Which directory sits at the vault's path (device, inode, birth time), kept in this
+/// machine's state directory: nothing anyone can write into the vault (or push through
+/// git) changes it.
+fn root_stamp(root: &Path) -> Option<String> {
+    crate::sys::dir_identity(root)
+}
 
 /// The lifecycle chain's head: `(seq, hash, time)`; `(0, [], 0)` for an empty chain.
 pub fn head(db: &EnvDb) -> Result<(i64, Vec<u8>, i64)> {
@@ -610,7 +751,8 @@ fn snapshot(db: &EnvDb, now: i64) -> Result<Pin> {
         audit_key,
         ring,
         env_id: Some(keys.env_id()),
-        header: None,
+        seal: None,
+        journal_floor: None,
         seq,
         hash: hex::encode(hash),
         time,

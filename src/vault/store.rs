@@ -24,9 +24,10 @@ use crate::identity::describe_age;
 use crate::names::EnvName;
 use crate::recipient::RecipientString;
 use crate::vault::chunks::Chunks;
+use crate::vault::fileseal;
 use crate::vault::lock::{EnvLock, lock_env};
 use crate::vault::paths::{VaultPaths, nofollow_error, sync_dir};
-use crate::vault::pins::{self, History, Pin, PinDir};
+use crate::vault::pins::{self, History, Pin};
 use crate::vault::schema::{self, FORMAT_VERSION};
 use crate::vault::vfs;
 
@@ -186,13 +187,24 @@ impl EnvDb {
             io::ErrorKind::NotFound => Error::EnvNotFound { env: env.clone() },
             _ => nofollow_error("cannot open", &path, e),
         })?;
-        // Which file this is (DESIGN §15: a file verified here is read as it is).
-        let header = header_digest(&file);
+        // Which file this is (DESIGN §15: a file verified here is read as it is, each
+        // chunk it reads checked against the seal made when it was verified).
+        let expected = match (&paths.pins, fileseal::Layout::read(&file)) {
+            (Some(pins), Some(layout)) if !trusting => pins.expected(env, &file, layout)?,
+            _ => None,
+        };
+        let sealed = expected.is_some();
         let mut db = if lock.is_none() {
             // DESIGN §7 round 2: a read decrypts only the chunks its queries visit.
-            Self::load_lazy(BufReader::new(file), paths, env, path, identity)?
+            Self::load_lazy(BufReader::new(file), paths, env, path, identity, expected)?
         } else {
             // A writer reads (and so authenticates) the whole file: it re-encrypts it.
+            if let Some(e) = &expected {
+                e.check_all().map_err(|e| Error::Corrupt {
+                    path: path.clone(),
+                    detail: e.to_string(),
+                })?;
+            }
             Self::load(
                 BufReader::new(file),
                 paths,
@@ -204,7 +216,7 @@ impl EnvDb {
             )?
         };
         db.trusting = trusting;
-        db.check_pin(header, identity)?;
+        db.check_pin(sealed, identity)?;
         Ok(db)
     }
 
@@ -276,6 +288,7 @@ impl EnvDb {
         env: &EnvName,
         path: PathBuf,
         identity: &dyn age::Identity,
+        expected: Option<fileseal::Expected>,
     ) -> Result<EnvDb> {
         let corrupt = |detail: String| Error::Corrupt {
             path: path.clone(),
@@ -290,11 +303,14 @@ impl EnvDb {
         // Small images (compressed, or raw from an older build or a hand-made copy)
         // are read whole, with their fingerprint index derived (`index_packed`).
         if &magic != SQLITE_MAGIC || len <= COMPRESS_UP_TO {
+            if let Some(e) = &expected {
+                e.check_all().map_err(|e| corrupt(e.to_string()))?;
+            }
             let (conn, packed) = Self::load_whole(reader, len, &path, true)?;
             let db = Self::finish(conn, None, paths, env, path, None, false)?;
             return db.index_packed(packed);
         }
-        let chunks = Arc::new(Chunks::new(Box::new(reader), len as u64));
+        let chunks = Arc::new(Chunks::new(Box::new(reader), len as u64, expected));
         let conn = vfs::open(chunks.clone()).map_err(|e| match chunks.damage() {
             Some(why) => corrupt(why),
             None => corrupt(format!("cannot load database ({e})")),
@@ -468,7 +484,7 @@ impl EnvDb {
     /// age header — is read as it is. Any other file is verified from its rows first:
     /// its whole lifecycle chain is recomputed, and only a recomputed hash can hold the
     /// pinned head (a row that merely stores a published head proves nothing).
-    fn check_pin(&mut self, header: Option<[u8; 32]>, identity: &dyn age::Identity) -> Result<()> {
+    fn check_pin(&mut self, sealed: bool, identity: &dyn age::Identity) -> Result<()> {
         let Some(pins) = self.paths.pins.clone() else {
             return Ok(());
         };
@@ -478,20 +494,17 @@ impl EnvDb {
             self.pin = pin.map(|p| p.with_seen(&pins, &self.env)).transpose()?;
             return Ok(());
         }
-        if let (Some(p), Some(h)) = (&pin, &header)
-            && PinDir::is_verified(p, h)
-        {
+        if sealed && pin.is_some() {
+            // The very file verified here: every chunk read is checked against its seal.
             self.history = History::Current;
             self.pin = pin;
             return Ok(());
         }
         let keys = self.audit_keys()?;
-        let chain = || -> Result<std::collections::HashSet<[u8; 32]>> {
-            Ok(self
-                .lifecycle_events()?
-                .into_iter()
-                .map(|e| e.hash)
-                .collect())
+        let mut events: Vec<crate::audit::Event> = Vec::new();
+        let mut chain = || -> Result<std::collections::HashSet<[u8; 32]>> {
+            events = self.lifecycle_events()?;
+            Ok(events.iter().map(|e| e.hash).collect())
         };
         self.history = match &pin {
             None => {
@@ -514,6 +527,18 @@ impl EnvDb {
             History::NewVault { .. } => None,
             _ => pin,
         };
+        // A changed file that extends the pinned state: what this machine saw go out of
+        // service must still be (DESIGN §8 round 3), whatever the new rows say.
+        if let (History::Current, Some(p)) = (&self.history, &pin) {
+            let seen = pins.load_seen(&self.env)?;
+            if !seen.is_empty() {
+                let since = events
+                    .iter()
+                    .position(|e| hex::encode(e.hash) == p.hash)
+                    .map_or(&events[..], |at| &events[at + 1..]);
+                self.located(pins::check_seen(self, &seen, since))?;
+            }
+        }
         // What was seen out of service matters only for an earlier state (a current one
         // has moved at least as far): only then is it read.
         self.pin = match (&self.history, pin) {
@@ -533,7 +558,8 @@ impl EnvDb {
                 in_git: in_git_work_tree(&self.paths.root),
             }),
             History::Fresh | History::Current | History::NewVault { .. } => {
-                self.located(pins.advance(self, false, header.as_ref()))
+                let seal = seal_path(&self.path);
+                self.located(pins.advance(self, false, seal.as_ref()))
             }
             _ => Ok(()),
         }
@@ -735,8 +761,8 @@ impl EnvDb {
         // DESIGN §8: this machine now knows the new head (and, after `trust`, nothing
         // older). The file is already in place: a failure here is reported, not undone.
         if let Some(pins) = &self.paths.pins {
-            let header = header_digest_of(&self.path);
-            self.located(pins.advance(self, self.trusting, header.as_ref()))?;
+            let seal = seal_path(&self.path);
+            self.located(pins.advance(self, self.trusting, seal.as_ref()))?;
         }
         Ok(())
     }
@@ -985,35 +1011,12 @@ fn write_encrypted(tmp: &Path, encryptor: age::Encryptor, data: &[u8]) -> io::Re
     file.sync_all()
 }
 
-/// SHA-256 of an age file's header (up to and including its MAC line), read from the
-/// start of `file`; `None` when no header ends within the first MiB. The header's MAC
-/// is keyed by the file key and every payload chunk is authenticated under it: the same
-/// header is the same file for anyone who does not hold that file key.
-pub(crate) fn header_digest(file: &File) -> Option<[u8; 32]> {
-    use sha2::{Digest, Sha256};
-    use std::os::unix::fs::FileExt;
-    let mut buf = Vec::with_capacity(8192);
-    let mut chunk = [0u8; 8192];
-    while buf.len() < 1 << 20 {
-        let n = file.read_at(&mut chunk, buf.len() as u64).ok()?;
-        if n == 0 {
-            return None;
-        }
-        let from = buf.len().saturating_sub(4);
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(at) = memchr::memmem::find(&buf[from..], b"\n--- ") {
-            let mac = from + at + 5;
-            if let Some(end) = memchr::memchr(b'\n', &buf[mac..]) {
-                return Some(Sha256::digest(&buf[..mac + end + 1]).into());
-            }
-        }
-    }
-    None
-}
-
-/// `header_digest` of the file at `path` (not following a symlink).
-pub(crate) fn header_digest_of(path: &Path) -> Option<[u8; 32]> {
-    open_nofollow(path).ok().as_ref().and_then(header_digest)
+/// The seal of the env file at `path` as it is now (`fileseal`), not following a symlink.
+pub(crate) fn seal_path(path: &Path) -> Option<fileseal::Sealed> {
+    open_nofollow(path)
+        .ok()
+        .as_ref()
+        .and_then(fileseal::seal_file)
 }
 
 /// Whether `dir` is inside a git work tree (a `.git` in it or above): hints then say

@@ -33,6 +33,7 @@ pub struct VerRow {
     pub fp: [u8; 32],
     pub status: i64,
     pub retire_at: Option<i64>,
+    pub expires: Option<i64>,
 }
 
 /// The rows of one state: keys by name, their versions by number, and the recipients.
@@ -70,7 +71,7 @@ pub fn rows_of(db: &EnvDb, only: Option<&BTreeSet<String>>) -> Result<Rows> {
     db.located((|| -> Result<Rows> {
         let mut out = Rows::default();
         let mut stmt = db.conn.prepare(
-            "SELECT k.name, v.version, v.value, v.status, v.retire_at FROM versions v
+            "SELECT k.name, v.version, v.value, v.status, v.retire_at, v.expires FROM versions v
              JOIN keys k ON k.id = v.key_id",
         )?;
         let mut rs = stmt.query([])?;
@@ -86,6 +87,7 @@ pub fn rows_of(db: &EnvDb, only: Option<&BTreeSet<String>>) -> Result<Rows> {
                     fp: Sha256::digest(&value[..]).into(),
                     status: r.get(3)?,
                     retire_at: r.get(4)?,
+                    expires: r.get(5)?,
                 },
             );
         }
@@ -116,6 +118,33 @@ pub fn status_may_move(from: &VerRow, to: i64, resolved: bool) -> bool {
         || (resolved && from.status == ST_RETIRING && from.retire_at.is_none() && to == ST_ACTIVE)
 }
 
+/// What the new events did to a key of the parent, in their order: renamed (perhaps
+/// more than once), deleted, or neither.
+enum Fate {
+    Kept(String),
+    Deleted,
+}
+
+fn fate(name: &str, new_events: &[Event]) -> Fate {
+    let mut cur = name.to_owned();
+    for e in new_events {
+        let names_cur = e.key.as_deref() == Some(cur.as_str());
+        match e.action {
+            Action::Rename
+                if e.reason.as_deref() == Some(format!("renamed from {cur}").as_str()) =>
+            {
+                match &e.key {
+                    Some(to) => cur = to.clone(),
+                    None => return Fate::Deleted,
+                }
+            }
+            Action::Delete if names_cur => return Fate::Deleted,
+            _ => {}
+        }
+    }
+    Fate::Kept(cur)
+}
+
 /// Every rule `child` breaks against `parent`, given the events the child adds.
 pub fn check(parent: &Rows, child: &Rows, new_events: &[Event]) -> Vec<Broken> {
     let mut out = Vec::new();
@@ -125,97 +154,126 @@ pub fn check(parent: &Rows, child: &Rows, new_events: &[Event]) -> Vec<Broken> {
             .any(|e| e.key.as_deref() == Some(k) && actions.contains(&e.action))
     };
     let any_named = |k: &str| new_events.iter().any(|e| e.key.as_deref() == Some(k));
+    let merged = new_events.iter().any(|e| e.action == Action::Merge);
     let bulk = new_events
         .iter()
         .any(|e| matches!(e.action, Action::Merge | Action::Offboard | Action::Trust));
-    let renamed_to = |from: &str| {
-        let reason = format!("renamed from {from}");
-        new_events
-            .iter()
-            .find(|e| e.action == Action::Rename && e.reason.as_deref() == Some(reason.as_str()))
-            .and_then(|e| e.key.clone())
-    };
-    let mut explained_new: BTreeSet<String> = BTreeSet::new();
     let fail = |out: &mut Vec<Broken>, k: &str, what: String| {
         out.push(Broken {
             key: Some(k.to_owned()),
             what,
         })
     };
+    // Child keys some parent key became (by name, or under a new name).
+    let mut matched: BTreeSet<String> = BTreeSet::new();
     for (name, pvers) in &parent.keys {
-        let (cname, cvers) = match child.keys.get(name) {
-            Some(c) => (name.clone(), c),
-            None => {
-                if named(name, &[Action::Delete]) {
-                    continue;
-                }
-                match renamed_to(name).and_then(|to| child.keys.get(&to).map(|c| (to, c))) {
-                    Some((to, c)) => {
-                        explained_new.insert(to.clone());
-                        (to, c)
-                    }
-                    None => {
-                        fail(
-                            &mut out,
-                            name,
-                            "is gone with no `delete` or `rename` event".into(),
-                        );
-                        continue;
-                    }
-                }
-            }
+        let shares =
+            |c: &BTreeMap<u32, VerRow>| pvers.values().any(|p| c.values().any(|v| v.fp == p.fp));
+        let deleted = matches!(fate(name, new_events), Fate::Deleted);
+        let target = match fate(name, new_events) {
+            Fate::Kept(to) => match child.keys.get(&to) {
+                Some(c) => Some((to, c)),
+                // A rename the merge did not take: the key is still under its old name.
+                None => child
+                    .keys
+                    .get(name)
+                    .filter(|c| shares(c))
+                    .map(|c| (name.clone(), c)),
+            },
+            // Deleted — unless the key is still there with its values (a merge that
+            // did not take a delete by a side not trusted with one): then it is checked.
+            Fate::Deleted => match child.keys.get(name) {
+                Some(c) if shares(c) => Some((name.clone(), c)),
+                _ => continue,
+            },
         };
-        // Deleted and made again under the same name: its old versions went with it.
-        if named(name, &[Action::Delete]) {
+        let Some((cname, cvers)) = target else {
+            fail(
+                &mut out,
+                name,
+                "is gone with no `delete` or `rename` event".into(),
+            );
             continue;
-        }
+        };
+        matched.insert(cname.clone());
         let resolved = named(&cname, &[Action::Resolve]);
         let renumbered = named(&cname, &[Action::MergeConflict]);
+        let explained = bulk || any_named(&cname) || any_named(name);
         let mut differs = false;
         for (n, pv) in pvers {
-            match cvers.get(n) {
-                Some(cv) if cv.fp == pv.fp => {
-                    if !status_may_move(pv, cv.status, resolved) {
-                        fail(
-                            &mut out,
-                            &cname,
-                            format!(
-                                "v{n} moved back from {} to {}",
-                                status_name(pv.status),
-                                status_name(cv.status)
-                            ),
-                        );
-                    }
-                    differs |= cv != pv;
-                }
+            let cv = match cvers.get(n) {
+                Some(cv) if cv.fp == pv.fp => cv,
+                // A merge that kept two new values numbered them after BASE's.
                 _ if renumbered && cvers.values().any(|cv| cv.fp == pv.fp) => {
-                    // A merge that kept two new values numbered them after BASE's.
-                    let cv = cvers.values().find(|cv| cv.fp == pv.fp).expect("found");
-                    if !status_may_move(pv, cv.status, resolved) {
-                        fail(&mut out, &cname, format!("v{n} moved back when renumbered"));
-                    }
                     differs = true;
+                    cvers.values().find(|cv| cv.fp == pv.fp).expect("found")
                 }
-                Some(_) => fail(&mut out, &cname, format!("v{n} holds another value")),
-                None => fail(
+                Some(_) => {
+                    fail(&mut out, &cname, format!("v{n} holds another value"));
+                    continue;
+                }
+                // A delete that a merge met with the other side's new values: the old
+                // ones go, the new ones stay.
+                None if deleted => {
+                    differs = true;
+                    continue;
+                }
+                // A merge of a rename with a change on the other side keeps a value
+                // under the name each side gave it: still there, under the other name.
+                None if merged
+                    && child
+                        .keys
+                        .values()
+                        .any(|k| k.values().any(|v| v.fp == pv.fp && v.status >= pv.status)) =>
+                {
+                    differs = true;
+                    continue;
+                }
+                None => {
+                    fail(
+                        &mut out,
+                        &cname,
+                        format!("v{n} is gone with no `delete` event"),
+                    );
+                    continue;
+                }
+            };
+            if !status_may_move(pv, cv.status, resolved) {
+                fail(
                     &mut out,
                     &cname,
-                    format!("v{n} is gone with no `delete` event"),
-                ),
+                    format!(
+                        "v{n} moved back from {} to {}",
+                        status_name(pv.status),
+                        status_name(cv.status)
+                    ),
+                );
             }
+            // An expiry may come earlier; later (or none) only by an event on the key.
+            let later = match (pv.expires, cv.expires) {
+                (Some(p), Some(c)) => c > p,
+                (Some(_), None) => true,
+                _ => false,
+            };
+            if later && !any_named(&cname) && !any_named(name) {
+                fail(
+                    &mut out,
+                    &cname,
+                    format!("v{n} expires later with no event naming it"),
+                );
+            }
+            differs |= cv != pv;
         }
-        differs |= cvers.len() != pvers.len();
-        if differs && !bulk && !any_named(&cname) && !any_named(name) {
+        differs |= cvers.len() != pvers.len() || cname != *name;
+        if differs && !explained {
             fail(&mut out, &cname, "changed with no event naming it".into());
         }
     }
     for name in child.keys.keys() {
-        if parent.keys.contains_key(name) || explained_new.contains(name) {
+        if matched.contains(name) || merged || any_named(name) {
             continue;
         }
-        if !any_named(name) && !new_events.iter().any(|e| e.action == Action::Merge) {
-            fail(&mut out, name, "appeared with no event naming it".into());
-        }
+        fail(&mut out, name, "appeared with no event naming it".into());
     }
     let access = |r: &str, actions: &[Action]| {
         new_events
@@ -235,7 +293,6 @@ pub fn check(parent: &Rows, child: &Rows, new_events: &[Event]) -> Vec<Broken> {
     }
     // A merge may leave out a recipient one side had (a removal on the other side wins;
     // a grant by a side not trusted with it is withheld): fewer readers, never more.
-    let merged = new_events.iter().any(|e| e.action == Action::Merge);
     for r in parent.recipients.difference(&child.recipients) {
         if !merged && !access(r, &[Action::AccessRevoke, Action::Offboard]) {
             out.push(Broken {
@@ -274,6 +331,7 @@ mod tests {
             fp: [fp; 32],
             status,
             retire_at: None,
+            expires: None,
         }
     }
 
@@ -369,6 +427,7 @@ mod tests {
             fp: [1; 32],
             status: ST_RETIRING,
             retire_at: None,
+            expires: None,
         };
         let graced = VerRow {
             retire_at: Some(5),
@@ -378,6 +437,52 @@ mod tests {
         assert!(!status_may_move(&held, ST_ACTIVE, false));
         assert!(!status_may_move(&graced, ST_ACTIVE, true));
         assert!(!status_may_move(&ver(1, 3), ST_ACTIVE, true));
+    }
+
+    fn renamed(to: &str, from: &str) -> Event {
+        let mut e = ev(Action::Rename, Some(to), None);
+        e.reason = Some(format!("renamed from {from}"));
+        e
+    }
+
+    #[test]
+    fn renames_are_followed_through_a_chain_a_delete_and_a_new_key_under_the_old_name() {
+        let p = state(&[("K", &[(1, ver(1, 3))])], &[]);
+        // Renamed twice.
+        let c = state(&[("K2", &[(1, ver(1, 3))])], &[]);
+        assert!(check(&p, &c, &[renamed("K1", "K"), renamed("K2", "K1")]).is_empty());
+        // Renamed, then deleted.
+        let gone = state(&[], &[]);
+        let e = [renamed("K1", "K"), ev(Action::Delete, Some("K1"), None)];
+        assert!(check(&p, &gone, &e).is_empty());
+        // Renamed away, and a new key made under the old name.
+        let c = state(
+            &[("K_OLD", &[(1, ver(1, 3))]), ("K", &[(1, ver(2, 0))])],
+            &[],
+        );
+        let e = [renamed("K_OLD", "K"), ev(Action::Generate, Some("K"), None)];
+        assert!(check(&p, &c, &e).is_empty(), "{:?}", check(&p, &c, &e));
+        // …but the renamed key's versions still follow.
+        let c = state(
+            &[("K_OLD", &[(1, ver(1, 0))]), ("K", &[(1, ver(2, 0))])],
+            &[],
+        );
+        assert!(!check(&p, &c, &e).is_empty());
+    }
+
+    #[test]
+    fn an_expiry_moves_later_only_with_an_event_on_its_key() {
+        let mut pv = ver(1, 0);
+        pv.expires = Some(10);
+        let mut cv = pv.clone();
+        cv.expires = Some(20);
+        let p = state(&[("K", &[(1, pv)])], &[]);
+        let c = state(&[("K", &[(1, cv.clone())])], &[]);
+        assert!(!check(&p, &c, &[]).is_empty());
+        assert!(check(&p, &c, &[ev(Action::Set, Some("K"), None)]).is_empty());
+        cv.expires = Some(5);
+        let sooner = state(&[("K", &[(1, cv)])], &[]);
+        assert!(check(&p, &sooner, &[ev(Action::Rotate, Some("K"), None)]).is_empty());
     }
 
     #[test]

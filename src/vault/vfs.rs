@@ -432,7 +432,7 @@ mod tests {
             .decrypt(std::iter::once(&id as &dyn age::Identity))
             .unwrap();
         let len = s.seek(SeekFrom::End(0)).unwrap();
-        let chunks = Arc::new(Chunks::new(Box::new(s), len));
+        let chunks = Arc::new(Chunks::new(Box::new(s), len, None));
         (open(chunks.clone()).unwrap(), chunks)
     }
 

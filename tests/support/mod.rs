@@ -389,3 +389,72 @@ pub fn edit_image(image: &[u8], edit: impl FnOnce(&rusqlite::Connection)) -> Vec
     edit(&conn);
     conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec()
 }
+
+/// `plaintext` encrypted under the file key and header of the age file `file` —
+/// unwrapped with the X25519 identity file `identity` — as someone holding that file
+/// key can: the header byte for byte, and with `keep_nonce` the payload nonce too (so
+/// the payload key is the same and only the chunks differ).
+pub fn reencrypt_under_header(
+    file: &[u8],
+    identity: &Path,
+    plaintext: &[u8],
+    keep_nonce: bool,
+) -> Vec<u8> {
+    use base64::Engine;
+    use chacha20poly1305::aead::{Aead, KeyInit};
+    let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
+    let hkdf = |ikm: &[u8], salt: &[u8], info: &[u8]| {
+        let mut out = [0u8; 32];
+        hkdf::Hkdf::<sha2::Sha256>::new(Some(salt), ikm)
+            .expand(info, &mut out)
+            .unwrap();
+        out
+    };
+    let end = file.windows(5).position(|w| w == b"\n--- ").unwrap() + 5;
+    let end = end + file[end..].iter().position(|b| *b == b'\n').unwrap() + 1;
+    let header = &file[..end];
+    let (_, data) = bech32::decode(&Sandbox::secret_key_of(identity)).unwrap();
+    let secret = x25519_dalek::StaticSecret::from(<[u8; 32]>::try_from(&data[..]).unwrap());
+    let public = x25519_dalek::PublicKey::from(&secret);
+    let text = std::str::from_utf8(header).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut file_key = None;
+    for (i, l) in lines.iter().enumerate() {
+        let Some(eph) = l.strip_prefix("-> X25519 ") else {
+            continue;
+        };
+        let eph: [u8; 32] = b64.decode(eph.trim()).unwrap().try_into().unwrap();
+        let mut body = String::new();
+        for b in &lines[i + 1..] {
+            body.push_str(b);
+            if b.len() < 64 {
+                break;
+            }
+        }
+        let shared = secret.diffie_hellman(&x25519_dalek::PublicKey::from(eph));
+        let salt = [&eph[..], public.as_bytes()].concat();
+        let wrap = hkdf(shared.as_bytes(), &salt, b"age-encryption.org/v1/X25519");
+        let cipher = chacha20poly1305::ChaCha20Poly1305::new((&wrap).into());
+        if let Ok(k) = cipher.decrypt(&[0u8; 12].into(), &b64.decode(&body).unwrap()[..]) {
+            file_key = Some(k);
+            break;
+        }
+    }
+    let file_key = file_key.expect("the identity is a recipient of the file");
+    let nonce: [u8; 16] = if keep_nonce {
+        file[end..end + 16].try_into().unwrap()
+    } else {
+        rand::random()
+    };
+    let key = hkdf(&file_key, &nonce, b"payload");
+    let cipher = chacha20poly1305::ChaCha20Poly1305::new((&key).into());
+    let mut out = [header, &nonce[..]].concat();
+    let chunks: Vec<&[u8]> = plaintext.chunks(64 * 1024).collect();
+    for (n, c) in chunks.iter().enumerate() {
+        let mut nonce = [0u8; 12];
+        nonce[3..11].copy_from_slice(&(n as u64).to_be_bytes());
+        nonce[11] = u8::from(n + 1 == chunks.len());
+        out.extend(cipher.encrypt(&nonce.into(), *c).unwrap());
+    }
+    out
+}

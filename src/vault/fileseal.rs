@@ -1,0 +1,224 @@
+//! What ties a file this machine verified to its bytes (DESIGN §15: a file verified once
+//! is read as it is; round 3's review: by its bytes, not only its header).
+//!
+//! An age file's header names the file key, and every payload chunk is authenticated
+//! under a key derived from it — but only against someone who does not hold the file
+//! key. Every recipient who read the file holds it, and could write another payload
+//! under the very same header. So a file is known here by its **seal**: SHA-256 over its
+//! header, the payload nonce, and the SHA-256 of each of its raw payload chunks. The pin
+//! keeps the seal and the chunk hashes (`<env>.chunks` beside it). A read that finds the
+//! same header and nonce checks every chunk it decrypts against its hash: a point query
+//! touches a few chunks and hashes only those (DESIGN §7: a `get` stays independent of
+//! the environment's size). Anything else is verified from its rows, and sealed anew.
+
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+
+use sha2::{Digest, Sha256};
+
+use crate::vault::chunks::CHUNK;
+
+/// A raw payload chunk: 64 KiB of plaintext and its 16-byte tag.
+const RAW_CHUNK: u64 = CHUNK + 16;
+
+/// Where an age file's payload chunks lie.
+#[derive(Clone, Debug)]
+pub(crate) struct Layout {
+    /// The header (through its MAC line) and the 16-byte payload nonce.
+    head: Vec<u8>,
+    file_len: u64,
+}
+
+impl Layout {
+    /// Read the header and nonce of `file`; `None` when no age header ends within the
+    /// first MiB (the file is then not sealed: it is verified every time, and fails).
+    pub(crate) fn read(file: &File) -> Option<Layout> {
+        let file_len = file.metadata().ok()?.len();
+        let mut buf = Vec::with_capacity(8192);
+        let mut chunk = [0u8; 8192];
+        while buf.len() < 1 << 20 {
+            let n = file.read_at(&mut chunk, buf.len() as u64).ok()?;
+            if n == 0 {
+                return None;
+            }
+            let from = buf.len().saturating_sub(4);
+            buf.extend_from_slice(&chunk[..n]);
+            if let Some(at) = memchr::memmem::find(&buf[from..], b"\n--- ") {
+                let mac = from + at + 5;
+                if let Some(end) = memchr::memchr(b'\n', &buf[mac..]) {
+                    let head_len = mac + end + 1 + 16;
+                    if (head_len as u64) > file_len {
+                        return None;
+                    }
+                    if buf.len() < head_len {
+                        let mut rest = vec![0; head_len - buf.len()];
+                        file.read_exact_at(&mut rest, buf.len() as u64).ok()?;
+                        buf.extend_from_slice(&rest);
+                    }
+                    buf.truncate(head_len);
+                    return Some(Layout {
+                        head: buf,
+                        file_len,
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// How many payload chunks the file holds.
+    pub(crate) fn chunks(&self) -> u64 {
+        (self.file_len - self.head.len() as u64).div_ceil(RAW_CHUNK)
+    }
+
+    /// The raw bytes of chunk `i`: offset and length.
+    fn span(&self, i: u64) -> (u64, usize) {
+        let start = self.head.len() as u64 + i * RAW_CHUNK;
+        (start, (self.file_len - start).min(RAW_CHUNK) as usize)
+    }
+
+    /// The seal of a file with this header and nonce and these chunk hashes.
+    pub(crate) fn seal(&self, chunks: &[[u8; 32]]) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(b"keyward-file-seal-v1\0");
+        h.update((self.head.len() as u64).to_be_bytes());
+        h.update(&self.head);
+        for c in chunks {
+            h.update(c);
+        }
+        h.finalize().into()
+    }
+
+    /// Hash of raw chunk `i` of `file`.
+    fn chunk_hash(&self, file: &File, i: u64, buf: &mut Vec<u8>) -> io::Result<[u8; 32]> {
+        let (at, len) = self.span(i);
+        buf.resize(len, 0);
+        file.read_exact_at(&mut buf[..len], at)?;
+        Ok(Sha256::digest(&buf[..len]).into())
+    }
+}
+
+/// A file's seal and the hashes it covers.
+pub(crate) struct Sealed {
+    pub seal: [u8; 32],
+    pub chunks: Vec<[u8; 32]>,
+}
+
+/// Seal `file` as it is: one sequential pass over its bytes (ciphertext only).
+pub(crate) fn seal_file(file: &File) -> Option<Sealed> {
+    let layout = Layout::read(file)?;
+    let mut buf = Vec::with_capacity(RAW_CHUNK as usize);
+    let chunks = (0..layout.chunks())
+        .map(|i| layout.chunk_hash(file, i, &mut buf))
+        .collect::<io::Result<Vec<_>>>()
+        .ok()?;
+    Some(Sealed {
+        seal: layout.seal(&chunks),
+        chunks,
+    })
+}
+
+/// The chunks a sealed file must hold, checked as they are read.
+pub(crate) struct Expected {
+    file: File,
+    layout: Layout,
+    chunks: Vec<[u8; 32]>,
+}
+
+impl Expected {
+    /// `chunks` (from the pin's side file) for `file`, whose header and nonce are
+    /// `layout`, if together they make `seal`.
+    pub(crate) fn new(
+        file: &File,
+        layout: Layout,
+        chunks: Vec<[u8; 32]>,
+        seal: &[u8; 32],
+    ) -> Option<Expected> {
+        if chunks.len() as u64 != layout.chunks() || layout.seal(&chunks) != *seal {
+            return None;
+        }
+        Some(Expected {
+            file: file.try_clone().ok()?,
+            layout,
+            chunks,
+        })
+    }
+
+    /// Whether raw chunk `i` is the one sealed.
+    pub(crate) fn check(&self, i: u64) -> io::Result<()> {
+        let mut buf = Vec::new();
+        let want = self.chunks.get(i as usize).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "a chunk the sealed file does not hold",
+            )
+        })?;
+        if self.layout.chunk_hash(&self.file, i, &mut buf)? != *want {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "chunk {i} differs from the file verified here under the same header: rewritten by someone holding its file key"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Check every chunk (a whole-file read).
+    pub(crate) fn check_all(&self) -> io::Result<()> {
+        (0..self.layout.chunks()).try_for_each(|i| self.check(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn file_of(bytes: &[u8]) -> (tempfile::NamedTempFile, File) {
+        let mut t = tempfile::NamedTempFile::new().unwrap();
+        t.write_all(bytes).unwrap();
+        let f = File::open(t.path()).unwrap();
+        (t, f)
+    }
+
+    fn encrypted(plain: &[u8]) -> Vec<u8> {
+        let id = age::x25519::Identity::generate();
+        let r = id.to_public();
+        let e =
+            age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).unwrap();
+        let mut out = Vec::new();
+        let mut w = e.wrap_output(&mut out).unwrap();
+        w.write_all(plain).unwrap();
+        w.finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn a_changed_chunk_under_the_same_header_is_caught_and_only_the_chunks_read_are_hashed() {
+        let plain = vec![7u8; 3 * CHUNK as usize + 100];
+        let bytes = encrypted(&plain);
+        let (_t, f) = file_of(&bytes);
+        let sealed = seal_file(&f).unwrap();
+        assert_eq!(sealed.chunks.len(), 4);
+        let layout = Layout::read(&f).unwrap();
+        let ok = Expected::new(&f, layout.clone(), sealed.chunks.clone(), &sealed.seal).unwrap();
+        ok.check_all().unwrap();
+        // The same header and nonce, one byte of chunk 2 changed.
+        let mut forged = bytes.clone();
+        let at = layout.head.len() + 2 * RAW_CHUNK as usize + 5;
+        forged[at] ^= 1;
+        let (_t2, g) = file_of(&forged);
+        let l2 = Layout::read(&g).unwrap();
+        let e = Expected::new(&g, l2, sealed.chunks.clone(), &sealed.seal).unwrap();
+        e.check(0).unwrap();
+        e.check(1).unwrap();
+        assert!(e.check(2).is_err());
+        assert_ne!(seal_file(&g).unwrap().seal, sealed.seal);
+        // Another header: not the sealed file at all.
+        let (_t3, h) = file_of(&encrypted(&plain));
+        let l3 = Layout::read(&h).unwrap();
+        assert!(Expected::new(&h, l3, sealed.chunks, &sealed.seal).is_none());
+    }
+}

@@ -8,12 +8,12 @@
 
 use std::path::PathBuf;
 
-use keyward::audit::{self, Actor};
+use keyward::audit;
 use keyward::identity::IdentitySpec;
 use keyward::names::{EnvName, KeyName, now_ms};
 use keyward::token::{Format, GenSpec};
 use keyward::vault::journal::Journal;
-use keyward::vault::paths::create_private_dir;
+use keyward::fsutil::create_private_dir;
 use keyward::vault::{EnvDb, NewKey, VaultPaths};
 
 fn main() {
@@ -31,7 +31,7 @@ fn main() {
         .get(4)
         .map(|s| s.parse().expect("event count"))
         .unwrap_or(0);
-    let actor = Actor::current(&identity);
+    let actor = identity.actor();
     let now = now_ms();
 
     for dir in [paths.root.clone(), paths.envs_dir(), paths.journal_dir()] {

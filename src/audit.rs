@@ -11,95 +11,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
-use crate::identity::Unlocked;
+pub use crate::codes::{Action, Chain, Via};
 use crate::names::{EnvName, fmt_time_ms};
-
-/// Which hash chain an event belongs to. Access sorts first: the order `audit` shows
-/// events of the same instant in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Chain {
-    /// `get`, `run`, `export`, `verify`: the append-only journal.
-    Access,
-    /// Everything that changes keys or access: inside the environment database.
-    Lifecycle,
-}
-
-impl Chain {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Chain::Access => "access",
-            Chain::Lifecycle => "lifecycle",
-        }
-    }
-}
-
-impl std::fmt::Display for Chain {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for Chain {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-/// How the identity behind an event was unlocked. Stored as its name in the actors
-/// table and hashed into every event, so the names are fixed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Via {
-    /// A plain identity file.
-    File,
-    /// A passphrase-protected identity file.
-    Passphrase,
-    /// An SSH private key.
-    Ssh,
-    /// The secret key itself in `KEYWARD_IDENTITY`.
-    Literal,
-    /// The `keyward unlock` agent.
-    Agent,
-    /// A plugin identity (DESIGN §10): a hardware key through `age-plugin-<name>`.
-    Plugin,
-}
-
-impl Via {
-    pub const ALL: [Via; 6] = [
-        Via::File,
-        Via::Passphrase,
-        Via::Ssh,
-        Via::Literal,
-        Via::Agent,
-        Via::Plugin,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Via::File => "file",
-            Via::Passphrase => "passphrase",
-            Via::Ssh => "ssh",
-            Via::Literal => "literal",
-            Via::Agent => "agent",
-            Via::Plugin => "plugin",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Via> {
-        Via::ALL.into_iter().find(|v| v.as_str() == name)
-    }
-}
-
-impl std::fmt::Display for Via {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for Via {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
 
 /// The outcome of an event that did what it describes.
 pub const OK: &str = "ok";
@@ -122,10 +35,6 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub fn current(identity: &Unlocked) -> Actor {
-        Actor::named(&identity.recipient, identity.via)
-    }
-
     /// Whether `who` names this actor (`audit --actor`): its recipient in full, as `audit`
     /// shows it shortened, or a prefix of at least 8 characters; or its OS user or host,
     /// exactly.
@@ -147,7 +56,7 @@ impl Actor {
         Actor {
             recipient: recipient.to_owned(),
             os_user: os_user(),
-            host: gethostname::gethostname().to_string_lossy().into_owned(),
+            host: crate::sys::hostname(),
             via,
         }
     }
@@ -199,169 +108,6 @@ impl std::str::FromStr for Label {
             return Err("a label holds printable characters only, no control characters".into());
         }
         Ok(Label(s.to_owned()))
-    }
-}
-
-/// Every action an event can carry. The discriminant is the code stored in the
-/// lifecycle table's `action` column, so it is pinned: a new action takes a new number,
-/// and no number is ever reused (the committed format-1 fixture checks the codes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(u8)]
-pub enum Action {
-    Init = 0,
-    EnvAdd = 1,
-    Generate = 2,
-    Set = 3,
-    Import = 4,
-    Rotate = 5,
-    Revoke = 6,
-    Expire = 7,
-    AccessGrant = 8,
-    AccessRevoke = 9,
-    Offboard = 10,
-    Get = 11,
-    Run = 12,
-    Export = 13,
-    Verify = 14,
-    Trust = 15,
-    Rename = 16,
-    Delete = 17,
-    /// DESIGN §9: the merge driver joined two chains (the event has two parents).
-    Merge = 18,
-    /// Both sides of a merge gave a key a new value: both kept, `check` reports it.
-    MergeConflict = 19,
-    /// A merge kept a version a removed recipient could read from the other side.
-    Exposed = 20,
-    /// `git resolve`: one value of a merge conflict picked.
-    Resolve = 21,
-    /// `render`: a key's value written into a rendered template (access).
-    Render = 22,
-    /// A key's rotation hook set, changed or cleared (lifecycle; the reason says which,
-    /// with the hash of the new command).
-    Hook = 23,
-    /// `verifier export` created the environment's verifier key (lifecycle).
-    VerifierKey = 24,
-    /// `verifier export` wrote a verifier set derived from the values (access).
-    VerifierExport = 25,
-}
-
-impl Action {
-    pub const ALL: [Action; 26] = [
-        Action::Init,
-        Action::EnvAdd,
-        Action::Generate,
-        Action::Set,
-        Action::Import,
-        Action::Rotate,
-        Action::Revoke,
-        Action::Expire,
-        Action::AccessGrant,
-        Action::AccessRevoke,
-        Action::Offboard,
-        Action::Get,
-        Action::Run,
-        Action::Export,
-        Action::Verify,
-        Action::Trust,
-        Action::Rename,
-        Action::Delete,
-        Action::Merge,
-        Action::MergeConflict,
-        Action::Exposed,
-        Action::Resolve,
-        Action::Render,
-        Action::Hook,
-        Action::VerifierKey,
-        Action::VerifierExport,
-    ];
-
-    /// The name in audit output, filters and the canonical (hashed) form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Init => "init",
-            Action::EnvAdd => "env-add",
-            Action::Generate => "generate",
-            Action::Set => "set",
-            Action::Import => "import",
-            Action::Rotate => "rotate",
-            Action::Revoke => "revoke",
-            Action::Expire => "expire",
-            Action::AccessGrant => "access-grant",
-            Action::AccessRevoke => "access-revoke",
-            Action::Offboard => "offboard",
-            Action::Get => "get",
-            Action::Run => "run",
-            Action::Export => "export",
-            Action::Verify => "verify",
-            Action::Trust => "trust",
-            Action::Rename => "rename",
-            Action::Delete => "delete",
-            Action::Merge => "merge",
-            Action::MergeConflict => "merge-conflict",
-            Action::Exposed => "exposed",
-            Action::Resolve => "resolve",
-            Action::Render => "render",
-            Action::Hook => "hook",
-            Action::VerifierKey => "verifier-key",
-            Action::VerifierExport => "verifier-export",
-        }
-    }
-
-    /// The stored code (schema: `events.action`).
-    pub fn code(self) -> i64 {
-        self as u8 as i64
-    }
-
-    pub fn from_code(code: i64) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.code() == code)
-    }
-
-    pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.as_str() == name)
-    }
-
-    /// Access events go to the journal; the others are lifecycle events committed with
-    /// the change they describe (DESIGN §5).
-    pub fn is_access(self) -> bool {
-        matches!(
-            self,
-            Action::Get
-                | Action::Run
-                | Action::Export
-                | Action::Verify
-                | Action::Render
-                | Action::VerifierExport
-        )
-    }
-
-    /// Handing a value out (`check --unused-for` counts these).
-    pub fn releases_value(self) -> bool {
-        matches!(
-            self,
-            Action::Get | Action::Run | Action::Export | Action::Render
-        )
-    }
-}
-
-impl std::fmt::Display for Action {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for Action {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Action {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        Action::from_name(s).ok_or_else(|| {
-            let names: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
-            format!("unknown action `{s}`; one of: {}", names.join(", "))
-        })
     }
 }
 

@@ -110,7 +110,7 @@ pub enum Error {
         name: KeyName,
         env: EnvName,
         version: u32,
-        status: crate::vault::Status,
+        status: crate::codes::Status,
         /// When it was revoked, expired, or stops verifying (retiring).
         at: Option<i64>,
         /// Why it was revoked.
@@ -231,7 +231,7 @@ pub enum Error {
     )]
     BrokenChain {
         env: EnvName,
-        chain: crate::audit::Chain,
+        chain: crate::codes::Chain,
         seq: i64,
         detail: String,
     },
@@ -332,13 +332,13 @@ pub enum Error {
     /// write an environment must not be able to run code in every teammate's command).
     #[error(
         "refusing to {} {}: such a variable changes how programs are loaded or shells start, so whoever can write this environment could run code here; nothing was done\nhint: if the key is meant to set it, pass {}",
-        if *.access == crate::audit::Action::Export { "export" } else { "inject" },
+        if *.access == crate::codes::Action::Export { "export" } else { "inject" },
         backticked(.names),
         .names.iter().map(|n| format!("--allow-name {n}")).collect::<Vec<_>>().join(" ")
     )]
     LoaderVariable {
         names: Vec<KeyName>,
-        access: crate::audit::Action,
+        access: crate::codes::Action,
     },
     // ---- `keyward git` (DESIGN §9): 1, a repository to fix or a step not there yet
     #[error("the vault `{}` is not inside a git work tree\nhint: run `git init` in the directory that should hold the vault (or clone the team's repository and point --vault at the vault in it), then `keyward git setup`", path.display())]
@@ -641,7 +641,7 @@ pub enum Error {
     )]
     FollowCursorLost {
         env: EnvName,
-        chain: crate::audit::Chain,
+        chain: crate::codes::Chain,
         seq: i64,
     },
     #[error("cursor `{}` is corrupt: {detail}; it is not reset silently\nhint: move it away to start over (events are then delivered again from the start)", path.display())]
@@ -767,11 +767,11 @@ fn not_found_hint(program: &str, env: &EnvName, interpreter: bool) -> String {
 fn unusable_detail(
     name: &KeyName,
     env: &EnvName,
-    status: crate::vault::Status,
+    status: crate::codes::Status,
     at: Option<i64>,
     reason: Option<&str>,
 ) -> String {
-    use crate::vault::Status;
+    use crate::codes::Status;
     let t = at.map(crate::names::fmt_time).unwrap_or_default();
     match status {
         Status::Revoked => format!(
@@ -984,11 +984,28 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+/// Age's own messages contain Unicode isolation marks; describe errors by variant.
+pub fn describe_age(e: &age::DecryptError) -> String {
+    match e {
+        age::DecryptError::DecryptionFailed => "decryption failed (payload damaged)".into(),
+        age::DecryptError::ExcessiveWork { required, .. } => {
+            format!("excessive scrypt work factor {required}")
+        }
+        age::DecryptError::InvalidHeader => "not a valid age file (bad header)".into(),
+        age::DecryptError::InvalidMac => "age header MAC does not match".into(),
+        age::DecryptError::Io(io) => format!("not a complete age file ({})", io.kind()),
+        age::DecryptError::KeyDecryptionFailed => "key decryption failed".into(),
+        age::DecryptError::NoMatchingKeys => "no matching identity".into(),
+        age::DecryptError::UnknownFormat => "unknown age format version".into(),
+        _ => "age decryption error".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::Action;
-    use crate::vault::Status;
+    use crate::codes::Action;
+    use crate::codes::Status;
 
     /// One of each situation the user can meet, with the names it carries.
     fn samples() -> Vec<Error> {
@@ -1050,7 +1067,7 @@ mod tests {
             },
             Error::BrokenChain {
                 env: e(),
-                chain: crate::audit::Chain::Lifecycle,
+                chain: crate::codes::Chain::Lifecycle,
                 seq: 4,
                 detail: "edited".into(),
             },
@@ -1275,7 +1292,7 @@ mod tests {
             },
             Error::FollowCursorLost {
                 env: e(),
-                chain: crate::audit::Chain::Access,
+                chain: crate::codes::Chain::Access,
                 seq: 12,
             },
             Error::CursorCorrupt {

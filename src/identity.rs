@@ -286,6 +286,12 @@ impl fmt::Debug for Unlocked {
 }
 
 impl Unlocked {
+    /// Who is acting with this identity: its recipient, the OS user and host, and how it
+    /// was unlocked.
+    pub fn actor(&self) -> crate::audit::Actor {
+        crate::audit::Actor::named(&self.recipient, self.via)
+    }
+
     pub fn new(
         identity: Box<dyn age::Identity + Send + Sync>,
         recipient: String,
@@ -533,7 +539,7 @@ fn protected_decryptor<'a>(
 ) -> Result<age::Decryptor<age::armor::ArmoredReader<io::BufReader<&'a [u8]>>>> {
     age::Decryptor::new(age::armor::ArmoredReader::new(bytes)).map_err(|e| Error::Corrupt {
         path: path.to_owned(),
-        detail: describe_age(&e),
+        detail: crate::error::describe_age(&e),
     })
 }
 
@@ -560,30 +566,13 @@ fn decrypt_protected(path: &Path, bytes: &[u8], pass: SecretString) -> Result<Ze
                     "scrypt work factor {required} is above the accepted maximum {SCRYPT_MAX_LOG_N}"
                 ),
             },
-            other => corrupt(describe_age(&other)),
+            other => corrupt(crate::error::describe_age(&other)),
         })?;
     let mut out = Zeroizing::new(String::new());
     reader
         .read_to_string(&mut out)
         .map_err(|e| corrupt(e.to_string()))?;
     Ok(out)
-}
-
-/// Age's own messages contain Unicode isolation marks; describe errors by variant.
-pub fn describe_age(e: &age::DecryptError) -> String {
-    match e {
-        age::DecryptError::DecryptionFailed => "decryption failed (payload damaged)".into(),
-        age::DecryptError::ExcessiveWork { required, .. } => {
-            format!("excessive scrypt work factor {required}")
-        }
-        age::DecryptError::InvalidHeader => "not a valid age file (bad header)".into(),
-        age::DecryptError::InvalidMac => "age header MAC does not match".into(),
-        age::DecryptError::Io(io) => format!("not a complete age file ({})", io.kind()),
-        age::DecryptError::KeyDecryptionFailed => "key decryption failed".into(),
-        age::DecryptError::NoMatchingKeys => "no matching identity".into(),
-        age::DecryptError::UnknownFormat => "unknown age format version".into(),
-        _ => "age decryption error".into(),
-    }
 }
 
 /// Write a new passphrase-protected identity (armored age scrypt file, work factor 18).
@@ -648,7 +637,7 @@ pub fn identity_file_text(identity: &age::x25519::Identity) -> Zeroizing<String>
 /// Create `path` with mode 0600 (parent 0700), failing if it exists.
 pub fn write_new_private_file(path: &Path, data: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        crate::vault::paths::ensure_dir(dir)?;
+        crate::fsutil::ensure_dir(dir)?;
     }
     let mut f = fs::OpenOptions::new()
         .write(true)

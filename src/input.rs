@@ -6,13 +6,11 @@
 //! 64 KiB). Never echoes what it reads and never reads a passphrase (that is
 //! `identity`'s, with its own sources).
 
-use std::borrow::Cow;
 use std::io::{self, IsTerminal, Read};
 
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::output::{Output, escape_lines};
 use crate::secret::Secret;
 
 /// The longest value keyward stores (values become environment variables).
@@ -71,68 +69,6 @@ pub fn confirm(question: &str) -> Result<bool> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
-/// A destructive change about to be made (DESIGN §14), described before anything is
-/// changed so the question shows real numbers. Built by `ops`, which owns the rules.
-#[derive(Debug, Default)]
-pub struct Confirmation {
-    /// What will change, one line each: shown before the question.
-    pub lines: Vec<String>,
-    /// Said plainly before the question (the caller warns with `--yes`).
-    pub warnings: Vec<String>,
-    /// The change in a few words with its numbers: "rotate 3 keys in `prod`".
-    pub what: String,
-    /// The same command with `--yes` and its `-e` (the hint without a terminal).
-    pub command: String,
-}
-
-/// Show what will change and ask on a terminal (the caller skips this with `--yes`).
-/// Without a terminal: exit 2 naming the command with `--yes`. A refused question is
-/// [`Error::Cancelled`] (exit 2): the caller has changed nothing yet.
-pub fn confirm_change(out: &Output, c: &Confirmation) -> Result<()> {
-    if !io::stdin().is_terminal() {
-        return Err(Error::ConfirmationNeeded {
-            what: c.what.clone(),
-            command: c.command.clone(),
-        });
-    }
-    // Shown even with -q: a question without what it is about cannot be answered.
-    for line in &c.lines {
-        eprintln!("{}", escape_lines(line));
-    }
-    for w in &c.warnings {
-        out.warn(w);
-    }
-    match confirm(&format!("{}?", c.what)) {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(Error::Cancelled),
-        Err(Error::NeedsYes) => Err(Error::ConfirmationNeeded {
-            what: c.what.clone(),
-            command: c.command.clone(),
-        }),
-        Err(e) => Err(e),
-    }
-}
-
-/// `keyward` and `words` as one copy-pasteable shell command: words a shell would
-/// change are single-quoted.
-pub fn command_line<S: AsRef<str>>(words: &[S]) -> String {
-    let mut line = String::from("keyward");
-    for w in words {
-        line.push(' ');
-        line.push_str(&shell_word(w.as_ref()));
-    }
-    line
-}
-
-/// One word as a shell reads it back unchanged: single-quoted when needed.
-pub fn shell_word(w: &str) -> Cow<'_, str> {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:=,@%+".contains(c);
-    if !w.is_empty() && w.chars().all(plain) {
-        Cow::Borrowed(w)
-    } else {
-        Cow::Owned(format!("'{}'", w.replace('\'', "'\\''")))
-    }
-}
 
 /// The rules every stored value obeys, wherever it came from (stdin, a .env file).
 pub fn check_value(value: &Secret) -> Result<()> {
@@ -160,15 +96,4 @@ mod tests {
         assert!(check_value(&Secret::new(vec![b'a'; MAX_VALUE])).is_ok());
     }
 
-    #[test]
-    fn command_lines_quote_what_a_shell_would_change() {
-        assert_eq!(
-            command_line(&["rotate", "-e", "prod", "--all", "--yes"]),
-            "keyward rotate -e prod --all --yes"
-        );
-        assert_eq!(
-            command_line(&["--reason", "it's gone", ""]),
-            "keyward --reason 'it'\\''s gone' ''"
-        );
-    }
 }

@@ -8,7 +8,9 @@
 // rustc reports code nothing calls.
 pub mod audit;
 pub mod cli;
+pub mod codes;
 pub mod error;
+pub mod fsutil;
 pub mod identity;
 pub mod names;
 pub mod recipient;
@@ -20,6 +22,7 @@ pub mod verifier;
 mod agent;
 mod cmd;
 mod dotenv;
+
 mod input;
 mod ops;
 mod output;
@@ -27,6 +30,7 @@ mod plugin;
 mod redact;
 mod scan;
 mod sys;
+mod text;
 
 pub use cmd::completions::{SHELLS, render_completion};
 

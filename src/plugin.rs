@@ -263,7 +263,7 @@ fn unlock_error(binary: &str, e: &age::DecryptError) -> Error {
         },
         other => Error::PluginFailed {
             binary: binary.to_owned(),
-            detail: crate::identity::describe_age(other),
+            detail: crate::error::describe_age(other),
         },
     }
 }
@@ -308,23 +308,11 @@ fn io_detail(e: &io::Error) -> String {
 
 // ---------------------------------------------------------------- recipients
 
-/// The plugin name of a plugin recipient (`age1kwtest1…` → `kwtest`), or `None` for an
-/// X25519 or SSH recipient.
-pub fn recipient_plugin(r: &RecipientString) -> Option<String> {
-    let s = r.as_str();
-    if !s.starts_with("age1") || s.parse::<age::x25519::Recipient>().is_ok() {
-        return None;
-    }
-    s.parse::<age::plugin::Recipient>()
-        .ok()
-        .map(|p| p.plugin().to_owned())
-}
-
 /// Refuse, before anything is written, recipients whose plugin binary is not on `PATH`:
 /// age encrypts to a plugin recipient through its plugin.
 pub fn require_plugins(recipients: &[RecipientString]) -> Result<()> {
     for r in recipients {
-        if let Some(name) = recipient_plugin(r)
+        if let Some(name) = r.plugin()
             && age::plugin::RecipientPluginV1::new(&name, &[], &[], Prompts).is_err()
         {
             return Err(Error::PluginMissingToEncrypt {
@@ -392,6 +380,21 @@ pub fn encryptors(
             })?;
         out.push(Box::new(PluginRecipients { binary, inner }));
     }
+    Ok(out)
+}
+
+/// What encrypts to `recipients`: X25519 and SSH recipients directly, plugin recipients
+/// through their plugins (a missing plugin is refused here, before anything is written).
+pub fn encrypt_to(recipients: &[RecipientString]) -> Result<Vec<Box<dyn age::Recipient + Send>>> {
+    let (plugins, native): (Vec<RecipientString>, Vec<RecipientString>) = recipients
+        .iter()
+        .cloned()
+        .partition(|r| r.plugin().is_some());
+    let mut out = native
+        .iter()
+        .map(RecipientString::to_age)
+        .collect::<Result<Vec<_>>>()?;
+    out.extend(encryptors(&plugins)?);
     Ok(out)
 }
 

@@ -87,11 +87,17 @@ impl RecipientString {
     /// The plugin that encrypts to this recipient (`age1yubikey1…` → `yubikey`), or
     /// `None` for an X25519 or SSH recipient: a hardware-backed recipient.
     pub fn plugin(&self) -> Option<String> {
-        crate::plugin::recipient_plugin(self)
+        let s = self.as_str();
+        if !s.starts_with("age1") || s.parse::<age::x25519::Recipient>().is_ok() {
+            return None;
+        }
+        s.parse::<age::plugin::Recipient>()
+            .ok()
+            .map(|p| p.plugin().to_owned())
     }
 
     /// Parse into the age recipient that encrypts to it (X25519 and SSH; plugin
-    /// recipients go through [`encryptors`], one plugin session for all of a plugin's).
+    /// recipients go through `plugin::encrypt_to`, one plugin session for all of a plugin's).
     pub fn to_age(&self) -> Result<Box<dyn age::Recipient + Send>> {
         let invalid = || Error::Other(format!("stored recipient `{}` is invalid", self.0));
         if self.0.starts_with("age1") {
@@ -107,21 +113,6 @@ impl RecipientString {
     pub fn short(&self) -> String {
         short_recipient(&self.0)
     }
-}
-
-/// What encrypts to `recipients`: X25519 and SSH recipients directly, plugin recipients
-/// through their plugins (a missing plugin is refused here, before anything is written).
-pub fn encryptors(recipients: &[RecipientString]) -> Result<Vec<Box<dyn age::Recipient + Send>>> {
-    let (plugins, native): (Vec<RecipientString>, Vec<RecipientString>) = recipients
-        .iter()
-        .cloned()
-        .partition(|r| r.plugin().is_some());
-    let mut out = native
-        .iter()
-        .map(RecipientString::to_age)
-        .collect::<Result<Vec<_>>>()?;
-    out.extend(crate::plugin::encryptors(&plugins)?);
-    Ok(out)
 }
 
 /// A short form of a recipient's text for tables: `age1abcd…wxyz`, `ssh-ed25519 …tail`.

@@ -73,6 +73,14 @@ pub fn dir_identity(path: &std::path::Path) -> Option<String> {
     ))
 }
 
+/// This machine's host name (for the actor of an event).
+pub fn hostname() -> String {
+    rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned()
+}
+
 pub fn getuid() -> u32 {
     rustix::process::getuid().as_raw()
 }

@@ -78,7 +78,7 @@ fn rotate_all_without_a_terminal_needs_yes_and_names_the_whole_command() {
         contains("rotate 2 key(s) in `prod` needs confirmation")
             .and(contains("no terminal"))
             .and(contains(
-                "hint: `keyward rotate -e prod --all --grace 1h --reason 'it'\\''s time' --yes`",
+                "hint: `keyward rotate -e prod --all --grace 1h --reason \"it's time\" --yes`",
             )),
     );
     assert_eq!(fs::read(kw.env_file("prod")).unwrap(), before);

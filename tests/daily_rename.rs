@@ -177,7 +177,7 @@ fn delete_without_a_terminal_needs_yes_and_a_reason() {
         .code(2)
         .stderr(
             contains("delete `K` and its 2 version(s) in `dev` needs confirmation").and(contains(
-                "hint: `keyward delete -e dev K --reason 'it'\\''s unused' --yes`",
+                "hint: `keyward delete -e dev K --reason \"it's unused\" --yes`",
             )),
         );
     kw.cmd(["delete", "K", "--yes"]).assert().code(2);

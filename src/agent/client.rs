@@ -214,7 +214,7 @@ pub fn spawn(
 ) -> Result<Started> {
     let sock = socket_path(identity_path);
     let dir = sock.parent().expect("socket has a directory").to_owned();
-    crate::vault::paths::create_private_dir(&dir)?;
+    crate::fsutil::create_private_dir(&dir)?;
     let exe =
         std::env::current_exe().map_err(|e| Error::Other(format!("cannot find keyward: {e}")))?;
     let mut cmd = std::process::Command::new(exe);

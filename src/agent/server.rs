@@ -46,7 +46,7 @@ pub fn serve(
     sys::stop_on_termination(&stop).map_err(|e| Error::Other(format!("agent: {e}")))?;
 
     let dir = socket.parent().expect("socket has a directory");
-    crate::vault::paths::create_private_dir(dir)?;
+    crate::fsutil::create_private_dir(dir)?;
     let _ = fs::remove_file(socket);
     // The socket is created 0600 (no window where another user could connect).
     let listener = sys::with_umask(0o177, || UnixListener::bind(socket))

@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 
-use super::Context;
+use super::Ui;
 use crate::audit::Label;
 use crate::error::Result;
 use crate::ops::{self, access::Revoke};
@@ -60,7 +60,7 @@ pub enum AccessCommand {
     },
 }
 
-pub fn run(args: AccessArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: AccessArgs, ctx: &Ui) -> Result<()> {
     let changed = match args.command {
         AccessCommand::List => return ctx.out.render(&ops::access::list(ctx)?),
         AccessCommand::Grant { recipient, name } => ops::access::grant(ctx, recipient, name)?,
@@ -68,13 +68,10 @@ pub fn run(args: AccessArgs, ctx: &Context) -> Result<()> {
             recipient,
             force,
             yes,
-        } => ops::access::revoke(
+        } => super::confirm::confirm_and_apply(
             ctx,
-            Revoke {
-                recipient,
-                force,
-                yes,
-            },
+            ops::access::plan_revoke(Revoke { recipient, force }),
+            yes,
         )?,
     };
     // A grant or revoke says what it did on stderr, with or without --json (as it

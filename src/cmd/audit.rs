@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::Context;
+use super::Ui;
 use crate::audit::Action;
 use crate::error::Result;
 use crate::names::{Dur, When};
@@ -251,7 +251,7 @@ pub struct AnomaliesArgs {
     pub skip_unreadable: bool,
 }
 
-pub fn run(args: AuditArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: AuditArgs, ctx: &Ui) -> Result<()> {
     match args.command {
         None => ctx
             .out

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
 use crate::names::Dur;
 use crate::ops::{self, check::Check};
@@ -40,7 +40,7 @@ pub struct CheckArgs {
     pub skip_unreadable: bool,
 }
 
-pub fn run(args: CheckArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: CheckArgs, ctx: &Ui) -> Result<()> {
     let report = ops::check::check(
         ctx,
         Check {

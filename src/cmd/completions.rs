@@ -14,7 +14,7 @@ use std::io::Write;
 use clap::{Args, Command, CommandFactory, ValueHint};
 use clap_complete::Shell;
 
-use super::Context;
+use super::Ui;
 use crate::cli::Cli;
 use crate::error::Result;
 use crate::ops::complete::{Candidates, candidates};
@@ -40,7 +40,7 @@ pub struct CompletionsArgs {
     pub list: Option<Candidates>,
 }
 
-pub fn run(args: CompletionsArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: CompletionsArgs, ctx: &Ui) -> Result<()> {
     if let Some(what) = args.list {
         // Quiet by contract: a closed pipe or anything else ends it without a word.
         let mut out = std::io::stdout().lock();

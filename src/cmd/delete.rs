@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
 use crate::names::KeyName;
 use crate::ops::rename::{self, Delete};
@@ -32,14 +32,11 @@ pub struct DeleteArgs {
     pub yes: bool,
 }
 
-pub fn run(args: DeleteArgs, ctx: &Context) -> Result<()> {
-    let deleted = rename::delete(
-        ctx,
-        Delete {
-            name: args.name,
-            reason: args.reason,
-            yes: args.yes,
-        },
-    )?;
+pub fn run(args: DeleteArgs, ctx: &Ui) -> Result<()> {
+    let plan = rename::plan_delete(Delete {
+        name: args.name,
+        reason: args.reason,
+    })?;
+    let deleted = super::confirm::confirm_and_apply(ctx, plan, args.yes)?;
     ctx.out.render(&deleted)
 }

@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
 use crate::names::EnvName;
 use crate::ops::{self, create::AddEnv};
@@ -36,7 +36,7 @@ pub enum EnvCommand {
     },
 }
 
-pub fn run(args: EnvArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: EnvArgs, ctx: &Ui) -> Result<()> {
     match args.command {
         EnvCommand::List => ctx.out.render(&ops::inspect::list_envs(ctx)?),
         EnvCommand::Add { name, recipients } => ctx

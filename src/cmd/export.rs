@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
 use crate::names::KeyName;
 pub use crate::ops::export::ExportFormat;
@@ -39,7 +39,7 @@ pub struct ExportArgs {
     pub allow_names: Vec<KeyName>,
 }
 
-pub fn run(args: ExportArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: ExportArgs, ctx: &Ui) -> Result<()> {
     let out =
         crate::ops::export::export(ctx, args.format, args.only.as_deref(), &args.allow_names)?;
     ctx.out.data(&out)

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::{Context, KeyMetaArgs};
+use super::{KeyMetaArgs, Ui};
 use crate::error::{Error, Result};
 use crate::names::{KeyName, Prefix};
 use crate::ops::issue;
@@ -72,7 +72,7 @@ impl GenerateArgs {
     }
 }
 
-pub fn run(args: GenerateArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: GenerateArgs, ctx: &Ui) -> Result<()> {
     let spec = args.spec()?;
     let expires = args.meta.expires_at(ctx.now())?;
     let generated = issue::generate(ctx, args.name, spec, args.meta.new_key(), expires)?;

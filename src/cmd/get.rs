@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::Context;
+use super::Ui;
 use crate::error::{Error, Result};
 use crate::names::KeyName;
 use crate::ops::{self, Release};
@@ -31,7 +31,7 @@ pub struct GetArgs {
     pub no_newline: bool,
 }
 
-pub fn run(args: GetArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: GetArgs, ctx: &Ui) -> Result<()> {
     // Checked before the access is journaled: a value nobody can receive is not released.
     if crate::sys::stdout_was_closed() {
         return Err(Error::StdoutClosed);

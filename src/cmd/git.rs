@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
 use crate::names::{Dur, KeyName};
 use crate::ops::git;
@@ -113,7 +113,7 @@ pub struct ResolveArgs {
     pub grace: Option<Dur>,
 }
 
-pub fn run(args: GitArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: GitArgs, ctx: &Ui) -> Result<()> {
     match args.command {
         GitCommand::Setup(_) => {
             let done = git::setup(ctx)?;

@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
 use crate::names::{Dur, KeyName};
 use crate::ops::hooks;
@@ -77,7 +77,7 @@ pub enum HookCommand {
     List,
 }
 
-pub fn run(args: HookArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: HookArgs, ctx: &Ui) -> Result<()> {
     match args.command {
         HookCommand::Set {
             name,
@@ -88,7 +88,11 @@ pub fn run(args: HookArgs, ctx: &Context) -> Result<()> {
             ctx.out.render(&hooks::set(ctx, &name, hook)?)
         }
         HookCommand::Clear { name } => ctx.out.render(&hooks::clear(ctx, &name)?),
-        HookCommand::Allow { name, yes } => ctx.out.render(&hooks::allow(ctx, &name, yes)?),
+        HookCommand::Allow { name, yes } => {
+            let plan = hooks::plan_allow(ctx, &name)?;
+            ctx.out
+                .render(&super::confirm::confirm_and_apply(ctx, plan, yes)?)
+        }
         HookCommand::List => ctx.out.render(&hooks::list(ctx)?),
     }
 }

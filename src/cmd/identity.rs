@@ -6,7 +6,7 @@ use age::secrecy::ExposeSecret;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
 use crate::identity::{self, IdentitySpec};
 use crate::output::{Output, Render};
@@ -61,7 +61,7 @@ struct Shown {
     plugin: Option<String>,
 }
 
-pub fn run(args: IdentityArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: IdentityArgs, ctx: &Ui) -> Result<()> {
     match args.command {
         IdentityCommand::New {
             out,
@@ -69,7 +69,7 @@ pub fn run(args: IdentityArgs, ctx: &Context) -> Result<()> {
         } => {
             let path = match out {
                 Some(p) => p,
-                None => crate::vault::paths::default_identity_path()?,
+                None => crate::fsutil::default_identity_path()?,
             };
             let recipient = identity::create_identity_file(&path, true)?;
             ctx.out.note(&format!(

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
 use crate::names::KeyName;
 use crate::ops::hooks;
@@ -48,7 +48,7 @@ fn parse_hook(s: &str) -> std::result::Result<(KeyName, String), String> {
     Ok((name.parse()?, cmd.to_owned()))
 }
 
-pub fn run(args: ImportArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: ImportArgs, ctx: &Ui) -> Result<()> {
     let imported = issue::import(
         ctx,
         Import {

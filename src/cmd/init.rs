@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
 use crate::names::EnvName;
 use crate::ops::{self, create::CreateVault};
@@ -34,7 +34,7 @@ pub struct InitArgs {
     pub recipients: Vec<RecipientString>,
 }
 
-pub fn run(args: InitArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: InitArgs, ctx: &Ui) -> Result<()> {
     let created = ops::create::create_vault(
         ctx,
         CreateVault {

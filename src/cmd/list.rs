@@ -2,7 +2,7 @@
 
 use clap::{Args, ValueEnum};
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
 use crate::ops::{self, inspect::ListKeys};
 use crate::vault::Status;
@@ -42,7 +42,7 @@ impl StatusFilter {
     }
 }
 
-pub fn run(args: ListArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: ListArgs, ctx: &Ui) -> Result<()> {
     let listing = ops::inspect::list_keys(
         ctx,
         ListKeys {

@@ -6,6 +6,7 @@ pub mod access;
 pub mod audit;
 pub mod check;
 pub mod completions;
+pub mod confirm;
 pub mod delete;
 pub mod env;
 pub mod export;
@@ -34,6 +35,7 @@ pub mod verify;
 use clap::Args;
 
 use crate::cli::{Cli, Command};
+use crate::output::Output;
 use crate::error::{Error, Result};
 use crate::names::{Dur, When};
 use crate::vault::NewKey;
@@ -96,8 +98,32 @@ fn parse_scope(s: &str) -> std::result::Result<String, String> {
     Ok(s.to_owned())
 }
 
+/// What a command runs with: the operations' context, and the output it renders its
+/// report to (the context's notes go there too). Derefs to the context, so a command
+/// hands `ctx` to an operation as it is.
+pub struct Ui {
+    ctx: Context,
+    pub out: Output,
+}
+
+impl std::ops::Deref for Ui {
+    type Target = Context;
+    fn deref(&self) -> &Context {
+        &self.ctx
+    }
+}
+
 pub fn dispatch(cli: Cli) -> Result<()> {
-    let ctx = Context::new(&cli)?;
+    let out = Output::new(cli.json, cli.quiet);
+    let globals = crate::ops::Globals {
+        vault: cli.vault.clone(),
+        identity: cli.identity.clone(),
+        env: cli.env.clone(),
+    };
+    let ctx = Ui {
+        ctx: Context::new(globals, Box::new(out.clone()))?,
+        out,
+    };
     // DESIGN §11: key files a `kill -9`ed `run --file` left behind (one readdir).
     crate::ops::files::sweep();
     // DESIGN §9: a vault in git without `git setup` gets line merges and no diffs.

@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
 use crate::names::Dur;
 use crate::ops::hooks::AllowHook;
@@ -63,8 +63,8 @@ pub struct OffboardArgs {
     pub allow_hooks: Vec<AllowHook>,
 }
 
-pub fn run(args: OffboardArgs, ctx: &Context) -> Result<()> {
-    let offboarded = offboard::offboard(
+pub fn run(args: OffboardArgs, ctx: &Ui) -> Result<()> {
+    let plan = offboard::plan(
         ctx,
         Offboard {
             recipient: args.recipient,
@@ -72,10 +72,10 @@ pub fn run(args: OffboardArgs, ctx: &Context) -> Result<()> {
             grace: args.grace,
             dry_run: args.dry_run,
             skip_unreadable: args.skip_unreadable,
-            yes: args.yes,
             allow_hooks: args.allow_hooks,
         },
     )?;
+    let offboarded = super::confirm::confirm_and_apply(ctx, plan, args.yes)?;
     ctx.out.render(&offboarded)?;
     offboarded.outcome()
 }

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::Context;
+use super::Ui;
 use crate::error::{Error, Result};
 use crate::names::KeyName;
 use crate::ops::rename::{self, Rename};
@@ -24,7 +24,7 @@ pub struct RenameArgs {
     pub new: String,
 }
 
-pub fn run(args: RenameArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: RenameArgs, ctx: &Ui) -> Result<()> {
     let to = args.new.parse::<KeyName>().map_err(|why| {
         Error::usage(format!(
             "cannot rename `{}` to the new name given: {why}",

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
 use crate::ops::render::RenderRequest;
 
@@ -37,7 +37,7 @@ pub struct RenderArgs {
     pub force: bool,
 }
 
-pub fn run(args: RenderArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: RenderArgs, ctx: &Ui) -> Result<()> {
     let rendered = crate::ops::render::render(
         ctx,
         RenderRequest {

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
 use crate::names::KeyName;
 use crate::ops::revoke::{self, Revoke};
@@ -35,15 +35,12 @@ pub struct RevokeArgs {
     pub yes: bool,
 }
 
-pub fn run(args: RevokeArgs, ctx: &Context) -> Result<()> {
-    let revoked = revoke::revoke(
-        ctx,
-        Revoke {
-            name: args.name,
-            version: args.version,
-            reason: args.reason,
-            yes: args.yes,
-        },
-    )?;
+pub fn run(args: RevokeArgs, ctx: &Ui) -> Result<()> {
+    let plan = revoke::plan(Revoke {
+        name: args.name,
+        version: args.version,
+        reason: args.reason,
+    })?;
+    let revoked = super::confirm::confirm_and_apply(ctx, plan, args.yes)?;
     ctx.out.render(&revoked)
 }

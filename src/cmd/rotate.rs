@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::{Context, KeyMetaArgs};
+use super::{KeyMetaArgs, Ui};
 use crate::error::Result;
 use crate::names::{Dur, KeyName};
 use crate::ops::hooks::AllowHook;
@@ -77,7 +77,7 @@ pub struct RotateArgs {
     pub meta: KeyMetaArgs,
 }
 
-pub fn run(args: RotateArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: RotateArgs, ctx: &Ui) -> Result<()> {
     let expires = args.meta.expires_at(ctx.now())?;
     let Some(name) = args.name else {
         let select = match (args.older_than, args.due) {
@@ -85,17 +85,14 @@ pub fn run(args: RotateArgs, ctx: &Context) -> Result<()> {
             (None, true) => Select::Due,
             (None, false) => Select::Every,
         };
-        let batch = rotate::rotate_all(
-            ctx,
-            RotateAll {
-                select,
-                grace: args.grace,
-                expires,
-                reason: args.reason,
-                yes: args.yes,
-                allow_hooks: args.allow_hooks,
-            },
-        )?;
+        let plan = rotate::plan_all(RotateAll {
+            select,
+            grace: args.grace,
+            expires,
+            reason: args.reason,
+            allow_hooks: args.allow_hooks,
+        });
+        let batch = super::confirm::confirm_and_apply(ctx, plan, args.yes)?;
         ctx.out.render(&batch)?;
         return batch.outcome();
     };

@@ -4,7 +4,7 @@ use std::ffi::OsString;
 
 use clap::Args;
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
 use crate::names::KeyName;
 use crate::ops::run::RunRequest;
@@ -90,7 +90,7 @@ pub struct RunArgs {
     pub command: Vec<OsString>,
 }
 
-pub fn run(args: RunArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: RunArgs, ctx: &Ui) -> Result<()> {
     let redact = match (args.redact, args.no_redact) {
         (true, _) => Some(true),
         (_, true) => Some(false),

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
-use crate::scan::{self, Source};
+use crate::scan::Source;
 
 /// Scan files, directory trees or stdin for leaked keys
 ///
@@ -35,7 +35,7 @@ pub struct ScanArgs {
     pub staged: bool,
 }
 
-pub fn run(args: ScanArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: ScanArgs, ctx: &Ui) -> Result<()> {
     let source = if args.staged {
         Source::Staged
     } else {
@@ -44,7 +44,7 @@ pub fn run(args: ScanArgs, ctx: &Context) -> Result<()> {
             no_ignore: args.no_ignore,
         }
     };
-    let report = scan::run(ctx, source)?;
+    let report = crate::ops::scan::run(ctx, source)?;
     ctx.out.render(&report)?;
     report.verdict(&ctx.out)
 }

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::{Context, KeyMetaArgs};
+use super::{KeyMetaArgs, Ui};
 use crate::error::Result;
 use crate::names::{Dur, KeyName};
 use crate::ops::issue;
@@ -34,7 +34,7 @@ pub struct SetArgs {
     pub meta: KeyMetaArgs,
 }
 
-pub fn run(args: SetArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: SetArgs, ctx: &Ui) -> Result<()> {
     let expires = args.meta.expires_at(ctx.now())?;
     let hook = args
         .rotate_with

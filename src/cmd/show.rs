@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
 use crate::names::KeyName;
 use crate::ops;
@@ -17,6 +17,6 @@ pub struct ShowArgs {
     pub name: KeyName,
 }
 
-pub fn run(args: ShowArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: ShowArgs, ctx: &Ui) -> Result<()> {
     ctx.out.render(&ops::inspect::show_key(ctx, &args.name)?)
 }

@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
 use crate::ops::trust::{self, Trust};
 
@@ -34,13 +34,23 @@ pub struct TrustArgs {
     pub yes: bool,
 }
 
-pub fn run(args: TrustArgs, ctx: &Context) -> Result<()> {
-    let trusted = trust::trust(
+pub fn run(args: TrustArgs, ctx: &Ui) -> Result<()> {
+    let plan = trust::plan(
         ctx,
         Trust {
             reason: args.reason,
-            yes: args.yes,
         },
     )?;
+    let trusted = super::confirm::confirm_and_apply(ctx, plan, args.yes)?;
     ctx.out.render(&trusted)
+}
+
+impl crate::output::Render for trust::Trusted {
+    /// What was found and accepted (on stderr: the answer is the only data).
+    fn human(&self, out: &crate::output::Output) -> Result<()> {
+        for line in self.lines() {
+            out.note(&line);
+        }
+        Ok(())
+    }
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::Context;
+use super::Ui;
 use crate::error::{Error, Result};
 use crate::identity::{self, IdentitySpec};
 use crate::names::Dur;
@@ -49,14 +49,14 @@ pub struct AgentArgs {
 
 /// The identity file an agent can serve: the default identity, or a file given with
 /// --identity (a literal key needs no unlock).
-fn identity_path(ctx: &Context) -> Result<PathBuf> {
+fn identity_path(ctx: &Ui) -> Result<PathBuf> {
     match &ctx.identity_spec {
         IdentitySpec::Default(p) | IdentitySpec::File(p) => Ok(p.clone()),
         IdentitySpec::Literal(_) => Err(Error::LiteralNeedsNoUnlock),
     }
 }
 
-pub fn run_unlock(args: UnlockArgs, ctx: &Context) -> Result<()> {
+pub fn run_unlock(args: UnlockArgs, ctx: &Ui) -> Result<()> {
     // DESIGN §10: a plugin identity's key never leaves its token, so there is nothing
     // for an agent to hold, and a plugin session cannot outlive one command. Say so
     // and succeed: every command asks the plugin, and the token applies its own PIN
@@ -109,7 +109,7 @@ pub fn run_unlock(args: UnlockArgs, ctx: &Context) -> Result<()> {
     Ok(())
 }
 
-pub fn run_lock(_args: LockArgs, ctx: &Context) -> Result<()> {
+pub fn run_lock(_args: LockArgs, ctx: &Ui) -> Result<()> {
     let path = match identity_path(ctx) {
         Ok(p) => p,
         Err(_) => return Ok(()),

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
 use crate::ops::verifier::{Check, Export, SetFormat, parse_pubkey};
 use crate::verifier::{HmacKey, Pinned, PublicKey};
@@ -80,7 +80,7 @@ pub enum VerifierCommand {
     },
 }
 
-pub fn run(args: VerifierArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: VerifierArgs, ctx: &Ui) -> Result<()> {
     match args.command {
         VerifierCommand::Export {
             format,

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::Context;
+use super::Ui;
 use crate::error::Result;
 use crate::ops::verify::{read_presented, verify};
 
@@ -20,7 +20,7 @@ use crate::ops::verify::{read_presented, verify};
 )]
 pub struct VerifyArgs {}
 
-pub fn run(_args: VerifyArgs, ctx: &Context) -> Result<()> {
+pub fn run(_args: VerifyArgs, ctx: &Ui) -> Result<()> {
     let presented = read_presented()?;
     let verdict = verify(ctx, &presented)?;
     ctx.out.render(&verdict)?;

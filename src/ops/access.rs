@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::audit::{Action, Label};
 use crate::error::{Error, Result};
-use crate::input::Confirmation;
+use crate::ops::Confirmation;
 use crate::names::{EnvName, fmt_time, fmt_time_ms};
 use crate::ops::Context;
 use crate::output::{Output, Render, or_dash};
@@ -191,8 +191,6 @@ pub(crate) fn warn_hardware(ctx: &Context, env: &EnvName, added: &[RecipientStri
 pub struct Revoke {
     pub recipient: RecipientString,
     pub force: bool,
-    /// `--yes`: no question (DESIGN §14).
-    pub yes: bool,
 }
 
 impl Revoke {
@@ -209,7 +207,7 @@ impl Revoke {
             w.push("--force");
         }
         w.push("--yes");
-        crate::input::command_line(&w)
+        crate::ops::plan::command_line(&w)
     }
 
     /// What will change, for the question (DESIGN §14).
@@ -226,7 +224,7 @@ impl Revoke {
         }
         lines.push(format!(
             "keys {r} already read still work until rotated: `keyward offboard {} --reason TEXT -e {env}` also rotates them",
-            crate::input::shell_word(self.recipient.as_str())
+            crate::ops::plan::shell_word(self.recipient.as_str())
         ));
         Ok(Confirmation {
             lines,
@@ -237,17 +235,33 @@ impl Revoke {
     }
 }
 
-/// Stop `recipient` from decrypting future versions of the environment in use.
-pub fn revoke(ctx: &Context, req: Revoke) -> Result<AccessChanged> {
-    let now = ctx.now();
-    if !req.yes {
-        // DESIGN §14: refusals first, then show what will change and ask, before the
-        // writer lock is taken (the refusals are checked again under it).
+/// Plan to stop `recipient` from decrypting future versions of the environment in use.
+pub fn plan_revoke(req: Revoke) -> RevokePlan {
+    RevokePlan(req)
+}
+
+/// An access revocation about to be made (see `plan_revoke`).
+pub struct RevokePlan(Revoke);
+
+impl super::Destructive for RevokePlan {
+    type Done = AccessChanged;
+
+    fn ask(&mut self, ctx: &Context) -> Result<Option<Confirmation>> {
+        // DESIGN §14: refusals first, then what will change, before the writer lock is
+        // taken (the refusals are checked again under it).
         let peek = ctx.open_env()?;
         let me = ctx.identity()?.recipient.clone();
-        check_removable(&peek, &req.recipient, &me, req.force)?;
-        crate::input::confirm_change(&ctx.out, &req.confirmation(&peek, &me)?)?;
+        check_removable(&peek, &self.0.recipient, &me, self.0.force)?;
+        Ok(Some(self.0.confirmation(&peek, &me)?))
     }
+
+    fn apply(self, ctx: &Context) -> Result<AccessChanged> {
+        revoke(ctx, self.0)
+    }
+}
+
+fn revoke(ctx: &Context, req: Revoke) -> Result<AccessChanged> {
+    let now = ctx.now();
     let mut db = ctx.write_env()?;
     let actor = ctx.actor()?;
     check_removable(&db, &req.recipient, &actor.recipient, req.force)?;

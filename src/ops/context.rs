@@ -6,18 +6,36 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 
 use crate::audit::{Action, Actor, Via};
-use crate::cli::Cli;
 use crate::error::{Error, Result};
 use crate::identity::{IdentitySpec, Unlocked, load_identity};
 use crate::names::{EnvName, KeyName};
 use crate::ops::audit::AuditLog;
-use crate::output::Output;
 use crate::vault::journal::Journal;
-use crate::vault::paths::{default_identity_path, default_state_dir, default_vault_dir};
+use crate::fsutil::{default_identity_path, default_state_dir, default_vault_dir};
 use crate::vault::{EnvDb, History, Journaled, VaultPaths};
 
 /// Environments the identity cannot open, with why.
 pub type Skipped = Vec<(EnvName, Error)>;
+
+/// The global flags, as plain options (`cmd` turns the command line into these).
+#[derive(Clone, Debug, Default)]
+pub struct Globals {
+    pub vault: Option<std::path::PathBuf>,
+    pub identity: Option<String>,
+    pub env: Option<EnvName>,
+}
+
+/// What operations say besides their reports: notes and warnings for people (stderr),
+/// data for stdout, and whether JSON was asked for. Implemented by the command's output
+/// (`crate::output::Output`); operations never see a terminal or a table.
+pub trait Say {
+    fn note(&self, s: &str);
+    fn warn(&self, s: &str);
+    /// Bytes for stdout, exactly (a rendered template, a set on stdout).
+    fn data(&self, bytes: &[u8]) -> Result<()>;
+    /// `--json`: reports are printed as JSON, so nothing else goes to stdout.
+    fn json(&self) -> bool;
+}
 
 /// What every command needs: resolved once from the global flags.
 pub struct Context {
@@ -27,7 +45,8 @@ pub struct Context {
     pub env_explicit: bool,
     pub identity_spec: IdentitySpec,
     identity: OnceCell<Unlocked>,
-    pub out: Output,
+    /// Where notes and warnings go (the command's output; never a table from here).
+    pub out: Box<dyn Say>,
     /// The time this command runs at, read once (see `clock`).
     now: i64,
     /// `KEYWARD_AUDIT_LOG`: where every event is also appended.
@@ -39,7 +58,7 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(cli: &Cli) -> Result<Context> {
+    pub fn new(cli: Globals, out: Box<dyn Say>) -> Result<Context> {
         let root = match &cli.vault {
             Some(p) if !p.as_os_str().is_empty() => p.clone(),
             _ => default_vault_dir()?,
@@ -67,7 +86,7 @@ impl Context {
             env_explicit: cli.env.is_some(),
             identity_spec,
             identity: OnceCell::new(),
-            out: Output::new(cli.json, cli.quiet),
+            out,
             now,
             audit_log: AuditLog::from_env(),
             logged: RefCell::new(HashMap::new()),
@@ -99,13 +118,13 @@ impl Context {
     }
 
     pub fn actor(&self) -> Result<Actor> {
-        Ok(Actor::current(self.identity()?))
+        Ok(self.identity()?.actor())
     }
 
     /// The actor for `init` when it has just created the identity (not unlocked it).
     pub fn actor_for_recipient(&self, recipient: &str) -> Result<Actor> {
         match self.identity.get() {
-            Some(id) => Ok(Actor::current(id)),
+            Some(id) => Ok(id.actor()),
             None => Ok(Actor::named(recipient, Via::Passphrase)),
         }
     }

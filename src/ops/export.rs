@@ -46,7 +46,7 @@ pub fn export(
     only: Option<&[KeyName]>,
     allow_loader: &[KeyName],
 ) -> Result<Zeroizing<Vec<u8>>> {
-    let format = pick_format(format, ctx.out.json, &ctx.env)?;
+    let format = pick_format(format, ctx.out.json(), &ctx.env)?;
     let released = release(
         ctx,
         Release {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::audit::{Action, Actor};
+use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::identity::{IdentitySpec, Unlocked};
 use crate::names::{Dur, EnvName, KeyName, fmt_time, fmt_time_ms};
@@ -153,20 +153,13 @@ fn keyward_command() -> String {
             .and_then(|p| p.canonicalize().ok())
     });
     match exe {
-        Some(exe) if on_path.as_ref() != Some(&exe) => shell_quote(&exe.to_string_lossy()),
+        Some(exe) if on_path.as_ref() != Some(&exe) => {
+            crate::ops::plan::shell_word(&exe.to_string_lossy()).into_owned()
+        }
         _ => "keyward".to_owned(),
     }
 }
 
-fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c))
-    {
-        return s.to_owned();
-    }
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
 
 /// `git merge BASE OURS THEIRS PATH` as git runs it (DESIGN §9).
 pub struct Merge {
@@ -185,7 +178,7 @@ pub fn merge(ctx: &Context, req: Merge) -> Result<Merged> {
     let base = read(&req.base)?;
     let theirs = read(&req.theirs)?;
     let identity = ctx.identity()?;
-    let actor = Actor::current(identity);
+    let actor = identity.actor();
     let paths = VaultPaths::new(ctx.paths.root.clone());
     if base.is_empty() {
         return Err(Error::GitMergeRefused {

@@ -29,7 +29,7 @@ use super::Context;
 use super::rotate::earlier_version_with;
 use crate::audit::Action;
 use crate::error::{Error, Result};
-use crate::input::Confirmation;
+use crate::ops::Confirmation;
 use crate::names::{Dur, EnvName, KeyName};
 use crate::output::{Output, Render};
 use crate::redact::Redactor;
@@ -78,7 +78,7 @@ pub fn command_from_words(words: &[String]) -> Result<String> {
         [one] => one.clone(),
         many => many
             .iter()
-            .map(|w| crate::input::shell_word(w).into_owned())
+            .map(|w| crate::ops::plan::shell_word(w).into_owned())
             .collect::<Vec<_>>()
             .join(" "),
     };
@@ -427,53 +427,79 @@ pub fn clear(ctx: &Context, name: &KeyName) -> Result<HookChanged> {
     })
 }
 
-/// `hook allow NAME`: show the command, ask (on a terminal; `--yes` otherwise), and
-/// record its hash here.
-pub fn allow(ctx: &Context, name: &KeyName, yes: bool) -> Result<HookChanged> {
+/// Plan `hook allow NAME`: the hook read, its exact command and hash, to be shown and
+/// (once a person said yes, or with `--yes`) recorded here.
+pub fn plan_allow(ctx: &Context, name: &KeyName) -> Result<AllowPlan> {
     let db = ctx.open_env()?;
     let key = db.key(name)?;
     let hook = db.hook(&key)?.ok_or_else(|| Error::NoHook {
         name: name.clone(),
         env: db.env.clone(),
     })?;
-    let h = hash(&hook.command);
+    let hash = hash(&hook.command);
     let env = db.env.clone();
     let shown = vec![
         format!(
             "the rotation hook of `{name}` in `{env}` runs `/bin/sh -c` with the current value on stdin:"
         ),
         format!("  {}", hook.command),
-        format!("hash: {h}"),
+        format!("hash: {hash}"),
     ];
-    if yes {
-        for line in &shown {
-            ctx.out.note(line);
-        }
-    } else {
-        crate::input::confirm_change(
-            &ctx.out,
-            &Confirmation {
-                lines: shown,
-                warnings: Vec::new(),
-                what: format!("approve the rotation hook of `{name}` in `{env}`"),
-                command: crate::input::command_line(&[
-                    "hook",
-                    "allow",
-                    name.as_str(),
-                    "-e",
-                    env.as_str(),
-                    "--yes",
-                ]),
-            },
-        )?;
-    }
-    Approvals::of(&ctx.paths, &env)?.approve(name, &h)?;
-    Ok(HookChanged {
-        env,
+    Ok(AllowPlan {
         name: name.clone(),
-        change: "approved",
-        hash: Some(h),
+        env,
+        hash,
+        shown,
+        asked: false,
     })
+}
+
+/// An approval about to be recorded (see `plan_allow`): the hash approved is the one
+/// shown, whatever the file holds by then.
+pub struct AllowPlan {
+    name: KeyName,
+    env: EnvName,
+    hash: String,
+    shown: Vec<String>,
+    asked: bool,
+}
+
+impl super::Destructive for AllowPlan {
+    type Done = HookChanged;
+
+    fn ask(&mut self, _ctx: &Context) -> Result<Option<Confirmation>> {
+        self.asked = true;
+        let (name, env) = (&self.name, &self.env);
+        Ok(Some(Confirmation {
+            lines: self.shown.clone(),
+            warnings: Vec::new(),
+            what: format!("approve the rotation hook of `{name}` in `{env}`"),
+            command: crate::ops::plan::command_line(&[
+                "hook",
+                "allow",
+                name.as_str(),
+                "-e",
+                env.as_str(),
+                "--yes",
+            ]),
+        }))
+    }
+
+    fn apply(self, ctx: &Context) -> Result<HookChanged> {
+        // With `--yes` the command is still said: what was approved, exactly.
+        if !self.asked {
+            for line in &self.shown {
+                ctx.out.note(line);
+            }
+        }
+        Approvals::of(&ctx.paths, &self.env)?.approve(&self.name, &self.hash)?;
+        Ok(HookChanged {
+            env: self.env,
+            name: self.name,
+            change: "approved",
+            hash: Some(self.hash),
+        })
+    }
 }
 
 /// One hook, as `hook list` shows it.

@@ -15,7 +15,7 @@ use super::rotate::{
 };
 use crate::audit::Action;
 use crate::error::{Error, Result};
-use crate::input::Confirmation;
+use crate::ops::Confirmation;
 use crate::names::{Dur, EnvName};
 use crate::output::{Output, Render, first_few, summarize};
 use crate::recipient::RecipientString;
@@ -31,13 +31,13 @@ pub struct Offboard {
     pub dry_run: bool,
     /// Go ahead although some environments cannot be opened (they are still named).
     pub skip_unreadable: bool,
-    /// `--yes`: no question (DESIGN §14).
-    pub yes: bool,
     /// `--allow-hook NAME=HASH`: rotation hooks approved for this command.
     pub allow_hooks: Vec<AllowHook>,
 }
 
-pub fn offboard(ctx: &Context, req: Offboard) -> Result<Offboarded> {
+/// Plan an offboarding: every refusal checked and the environments the recipient can
+/// read found (read-only), nothing changed.
+pub fn plan(ctx: &Context, req: Offboard) -> Result<OffboardPlan> {
     if req.reason.trim().is_empty() {
         return Err(Error::usage("--reason must not be empty"));
     }
@@ -88,17 +88,61 @@ pub fn offboard(ctx: &Context, req: Offboard) -> Result<Offboarded> {
         }
     }
 
-    // DESIGN §14: every refusal checked, then show what will change and ask, before any
-    // writer lock is taken; what was confirmed must still be what happens under them.
-    let mut asked = None;
-    if !req.dry_run && !req.yes {
-        let plans = plan_all(ctx, &targets, &req, now, false)?;
-        if !plans.is_empty() {
-            crate::input::confirm_change(&ctx.out, &req.confirmation(ctx, &plans, now))?;
-            asked = Some(plans);
+    Ok(OffboardPlan {
+        req,
+        targets,
+        still_exposed,
+        old,
+        now,
+        asked: None,
+    })
+}
+
+/// An offboarding about to be made (see `plan`).
+pub struct OffboardPlan {
+    req: Offboard,
+    /// The environments the recipient can read, opened read-only.
+    targets: Vec<EnvDb>,
+    still_exposed: Vec<Exposed>,
+    old: Old,
+    now: i64,
+    /// What the question showed, checked again under the writer locks.
+    asked: Option<Vec<Plan>>,
+}
+
+impl super::Destructive for OffboardPlan {
+    type Done = Offboarded;
+
+    fn ask(&mut self, ctx: &Context) -> Result<Option<Confirmation>> {
+        // DESIGN §14: every refusal checked, then show what will change and ask, before
+        // any writer lock is taken; what was confirmed must still be what happens under
+        // them.
+        if self.req.dry_run {
+            return Ok(None);
         }
+        let plans = plan_all(ctx, &self.targets, &self.req, self.now, false)?;
+        if plans.is_empty() {
+            return Ok(None);
+        }
+        let c = self.req.confirmation(ctx, &plans, self.now);
+        self.asked = Some(plans);
+        Ok(Some(c))
     }
 
+    fn apply(self, ctx: &Context) -> Result<Offboarded> {
+        apply(ctx, self)
+    }
+}
+
+fn apply(ctx: &Context, plan: OffboardPlan) -> Result<Offboarded> {
+    let OffboardPlan {
+        req,
+        mut targets,
+        still_exposed,
+        old,
+        now,
+        asked,
+    } = plan;
     // 2. Each environment opened for writing (writer locks taken in name order, so two
     //    offboardings cannot deadlock); whether it is a recipient is asked again under
     //    the lock. Then every environment planned and every refusal checked again before
@@ -225,7 +269,7 @@ impl Offboard {
         if yes {
             w.push("--yes".into());
         }
-        crate::input::command_line(&w)
+        crate::ops::plan::command_line(&w)
     }
 
     /// What will change, for the question (DESIGN §14).

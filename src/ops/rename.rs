@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::Context;
 use crate::audit::Action;
 use crate::error::{Error, Result};
-use crate::input::Confirmation;
+use crate::ops::Confirmation;
 use crate::names::{EnvName, KeyName, fmt_time, loader_warning};
 use crate::output::{Output, Render};
 use crate::vault::{EnvDb, KeyMeta};
@@ -98,8 +98,6 @@ pub struct Delete {
     pub name: KeyName,
     /// Required and not blank.
     pub reason: String,
-    /// `--yes`: no question (DESIGN §14).
-    pub yes: bool,
 }
 
 impl Delete {
@@ -111,7 +109,7 @@ impl Delete {
         if yes {
             w.push("--yes".into());
         }
-        crate::input::command_line(&w)
+        crate::ops::plan::command_line(&w)
     }
 
     /// Every version with its status now, oldest first: what the delete removes.
@@ -152,21 +150,42 @@ impl Delete {
     }
 }
 
-pub fn delete(ctx: &Context, req: Delete) -> Result<Deleted> {
+/// Plan a delete: the request checked, nothing read yet.
+pub fn plan_delete(req: Delete) -> Result<DeletePlan> {
     if req.reason.trim().is_empty() {
         return Err(Error::usage("--reason must not be empty"));
     }
-    let now = ctx.now();
-    // As `revoke`: ask before the writer lock is taken; what was confirmed must still be
-    // what happens once the lock is held.
-    let mut asked = None;
-    if !req.yes {
+    Ok(DeletePlan { req, asked: None })
+}
+
+/// A delete about to be made (see `plan_delete`).
+pub struct DeletePlan {
+    req: Delete,
+    /// The versions the question showed, checked again under the lock.
+    asked: Option<Vec<(u32, &'static str)>>,
+}
+
+impl super::Destructive for DeletePlan {
+    type Done = Deleted;
+
+    fn ask(&mut self, ctx: &Context) -> Result<Option<Confirmation>> {
+        // As `revoke`: ask before the writer lock is taken; what was confirmed must
+        // still be what happens once the lock is held.
         let peek = ctx.open_env()?;
-        let key = peek.key(&req.name)?;
-        let targets = Delete::targets(&peek, &key, now)?;
-        crate::input::confirm_change(&ctx.out, &req.confirmation(&peek.env, &targets))?;
-        asked = Some(targets);
+        let key = peek.key(&self.req.name)?;
+        let targets = Delete::targets(&peek, &key, ctx.now())?;
+        let c = self.req.confirmation(&peek.env, &targets);
+        self.asked = Some(targets);
+        Ok(Some(c))
     }
+
+    fn apply(self, ctx: &Context) -> Result<Deleted> {
+        delete(ctx, self.req, self.asked)
+    }
+}
+
+fn delete(ctx: &Context, req: Delete, asked: Option<Vec<(u32, &'static str)>>) -> Result<Deleted> {
+    let now = ctx.now();
     let mut db = ctx.write_env()?;
     let actor = ctx.actor()?;
     let key = db.key(&req.name)?;

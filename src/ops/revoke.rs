@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::Context;
 use crate::audit::Action;
 use crate::error::{Error, Result};
-use crate::input::Confirmation;
+use crate::ops::Confirmation;
 use crate::names::{EnvName, KeyName, fmt_time};
 use crate::output::{Output, Render};
 use crate::vault::{EnvDb, KeyMeta, Status};
@@ -18,8 +18,6 @@ pub struct Revoke {
     pub version: Option<u32>,
     /// Required and not blank.
     pub reason: String,
-    /// `--yes`: no question (DESIGN §14).
-    pub yes: bool,
 }
 
 impl Revoke {
@@ -34,7 +32,7 @@ impl Revoke {
         if yes {
             w.push("--yes".into());
         }
-        crate::input::command_line(&w)
+        crate::ops::plan::command_line(&w)
     }
 
     /// The versions this revocation changes (those not revoked yet), oldest first.
@@ -82,25 +80,45 @@ impl Revoke {
     }
 }
 
-pub fn revoke(ctx: &Context, req: Revoke) -> Result<Revoked> {
+/// Plan a revocation: the request checked, nothing read yet.
+pub fn plan(req: Revoke) -> Result<RevokePlan> {
     if req.reason.trim().is_empty() {
         return Err(Error::usage("--reason must not be empty"));
     }
-    let now = ctx.now();
-    // DESIGN §14: show what will change and ask before the writer lock is taken; what
-    // was confirmed must still be what happens once the lock is held.
-    let mut asked = None;
-    if !req.yes {
+    Ok(RevokePlan { req, asked: None })
+}
+
+/// A revocation about to be made (see `plan`).
+pub struct RevokePlan {
+    req: Revoke,
+    /// The versions shown in the question: what must still be revoked under the lock.
+    asked: Option<Vec<u32>>,
+}
+
+impl super::Destructive for RevokePlan {
+    type Done = Revoked;
+
+    fn ask(&mut self, ctx: &Context) -> Result<Option<Confirmation>> {
+        let req = &self.req;
         let peek = ctx.open_env()?;
         let key = peek.key(&req.name)?;
-        let targets = req.targets(&peek, &key, now)?;
-        if !targets.is_empty() {
-            let current = peek.current(&key)?.version;
-            let confirmation = req.confirmation(&peek.env, &targets, current);
-            crate::input::confirm_change(&ctx.out, &confirmation)?;
-            asked = Some(targets);
+        let targets = req.targets(&peek, &key, ctx.now())?;
+        if targets.is_empty() {
+            return Ok(None);
         }
+        let current = peek.current(&key)?.version;
+        let confirmation = req.confirmation(&peek.env, &targets, current);
+        self.asked = Some(targets);
+        Ok(Some(confirmation))
     }
+
+    fn apply(self, ctx: &Context) -> Result<Revoked> {
+        apply(ctx, self.req, self.asked)
+    }
+}
+
+fn apply(ctx: &Context, req: Revoke, asked: Option<Vec<u32>>) -> Result<Revoked> {
+    let now = ctx.now();
     let mut db = ctx.write_env()?;
     let actor = ctx.actor()?;
     let key = db.key(&req.name)?;

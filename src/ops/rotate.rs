@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::Context;
 use crate::audit::{Action, Actor};
 use crate::error::{Error, Result};
-use crate::input::Confirmation;
+use crate::ops::Confirmation;
 use crate::names::{Dur, EnvName, KeyName, fmt_time};
 use crate::ops::hooks::{self, AllowHook, Rolled};
 use crate::output::{Output, Render, first_few, summarize};
@@ -348,8 +348,6 @@ pub struct RotateAll {
     pub grace: Option<Dur>,
     pub expires: Option<i64>,
     pub reason: Option<String>,
-    /// `--yes`: no question (DESIGN §14).
-    pub yes: bool,
     /// `--allow-hook NAME=HASH`: hooks approved for this command.
     pub allow_hooks: Vec<AllowHook>,
 }
@@ -456,7 +454,7 @@ impl RotateAll {
         if yes {
             w.push("--yes".into());
         }
-        crate::input::command_line(&w)
+        crate::ops::plan::command_line(&w)
     }
 
     /// The keys this batch takes from `db`, in name order (revoked ones never).
@@ -571,20 +569,49 @@ pub(crate) fn production_without_grace(env: &EnvName, grace: Option<Dur>) -> Opt
     })
 }
 
-pub fn rotate_all(ctx: &Context, req: RotateAll) -> Result<Batch> {
-    let now = ctx.now();
-    // DESIGN §14: show what will change and ask before the writer lock is taken (a
-    // person at a prompt must not block every other writer); what was confirmed must
-    // still be what happens once the lock is held.
-    let mut asked = None;
-    if !req.yes {
+/// Plan `rotate --all`: nothing read yet.
+pub fn plan_all(req: RotateAll) -> RotateAllPlan {
+    RotateAllPlan { req, asked: None }
+}
+
+/// A `rotate --all` about to be made (see `plan_all`).
+pub struct RotateAllPlan {
+    req: RotateAll,
+    /// What the question showed, checked again under the lock.
+    asked: Option<Vec<(String, u32, u8)>>,
+}
+
+impl super::Destructive for RotateAllPlan {
+    type Done = Batch;
+
+    fn ask(&mut self, ctx: &Context) -> Result<Option<Confirmation>> {
+        // DESIGN §14: show what will change and ask before the writer lock is taken (a
+        // person at a prompt must not block every other writer); what was confirmed
+        // must still be what happens once the lock is held.
+        let now = ctx.now();
         let peek = ctx.open_env()?;
-        let selected = req.planned(ctx, &peek, now)?;
-        if selected.iter().any(|(_, s)| s.rotates()) {
-            crate::input::confirm_change(&ctx.out, &req.confirmation(&peek.env, &selected, now))?;
-            asked = Some(fingerprint(&selected));
+        let selected = self.req.planned(ctx, &peek, now)?;
+        if !selected.iter().any(|(_, s)| s.rotates()) {
+            return Ok(None);
         }
+        let c = self.req.confirmation(&peek.env, &selected, now);
+        self.asked = Some(fingerprint(&selected));
+        Ok(Some(c))
     }
+
+    fn apply(self, ctx: &Context) -> Result<Batch> {
+        rotate_all(ctx, self.req, self.asked)
+    }
+}
+
+fn rotate_all(
+    ctx: &Context,
+    req: RotateAll,
+    asked: Option<Vec<(String, u32, u8)>>,
+) -> Result<Batch> {
+    let now = ctx.now();
+    // Not asked (`--yes`, or nothing to ask about): what a question would have said.
+    let yes = asked.is_none();
     let mut db = ctx.write_env()?;
     let rotation = Rotation {
         old: Old::Retire(grace_end(req.grace, now)),
@@ -601,7 +628,7 @@ pub fn rotate_all(ctx: &Context, req: RotateAll) -> Result<Batch> {
         });
     }
     let rotates = selected.iter().any(|(_, s)| s.rotates());
-    if let Some(w) = production_without_grace(&db.env, req.grace).filter(|_| req.yes && rotates) {
+    if let Some(w) = production_without_grace(&db.env, req.grace).filter(|_| yes && rotates) {
         ctx.out.warn(&w);
     }
     // DESIGN §11: hooks run under the writer lock, so what a provider has just issued is

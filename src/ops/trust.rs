@@ -8,7 +8,7 @@ use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::names::{EnvName, fmt_time};
 use crate::ops::Context;
-use crate::output::{Output, Render};
+use crate::ops::Confirmation;
 use crate::vault::EnvDb;
 use crate::vault::pins::{self, History};
 
@@ -16,7 +16,6 @@ use crate::vault::pins::{self, History};
 #[derive(Debug)]
 pub struct Trust {
     pub reason: String,
-    pub yes: bool,
 }
 
 /// A chain head: where a history ends.
@@ -42,18 +41,54 @@ pub struct Trusted {
     pub recipients: Vec<String>,
 }
 
-pub fn trust(ctx: &Context, req: Trust) -> Result<Trusted> {
+/// Plan `trust`: the file opened for writing whatever its pin says, and what it is
+/// compared with what this machine saw, for review.
+pub fn plan(ctx: &Context, req: Trust) -> Result<TrustPlan> {
     let identity = ctx.identity()?;
-    let mut db = EnvDb::open_trusting(&ctx.paths, &ctx.env, identity.as_age())?;
+    let db = EnvDb::open_trusting(&ctx.paths, &ctx.env, identity.as_age())?;
     ctx.note_head(&db)?;
     let report = describe(&db)?;
-    // Shown before the question: this is what the person is asked to accept.
-    if !ctx.out.json {
-        report.human(&ctx.out)?;
+    Ok(TrustPlan { req, db, report })
+}
+
+/// A `trust` about to be recorded (see `plan`).
+pub struct TrustPlan {
+    req: Trust,
+    db: EnvDb,
+    report: Trusted,
+}
+
+impl super::Destructive for TrustPlan {
+    type Done = Trusted;
+
+    fn ask(&mut self, _ctx: &Context) -> Result<Option<Confirmation>> {
+        Ok(Some(Confirmation {
+            // Shown before the question: this is what the person is asked to accept.
+            lines: self.report.lines(),
+            warnings: Vec::new(),
+            what: format!("trust `{}` as it is now", self.db.env),
+            command: crate::ops::plan::command_line(&[
+                "trust",
+                "-e",
+                self.db.env.as_str(),
+                "--reason",
+                self.req.reason.as_str(),
+                "--yes",
+            ]),
+        }))
     }
-    if !req.yes && !crate::input::confirm(&format!("trust `{}` as it is now?", db.env))? {
-        return Err(Error::Cancelled);
+
+    fn apply(self, ctx: &Context) -> Result<Trusted> {
+        trust(ctx, self)
     }
+}
+
+fn trust(ctx: &Context, plan: TrustPlan) -> Result<Trusted> {
+    let TrustPlan {
+        req,
+        mut db,
+        report,
+    } = plan;
     let actor = ctx.actor()?;
     let now = ctx.now();
     let earlier = matches!(report.relation, "behind" | "before-removal");
@@ -115,9 +150,9 @@ fn describe(db: &EnvDb) -> Result<Trusted> {
     })
 }
 
-impl Render for Trusted {
-    /// Printed before the question (on stderr: the answer is the only data).
-    fn human(&self, out: &Output) -> Result<()> {
+impl Trusted {
+    /// What was found, for people: shown before the question and after the change.
+    pub fn lines(&self) -> Vec<String> {
         let what = match self.relation {
             "fresh" => "this machine has not seen it before",
             "current" => "it already holds the history seen here",
@@ -129,25 +164,25 @@ impl Render for Trusted {
                 "it is NOT the environment seen here (another audit key): a replaced or forged file, or another vault's"
             }
         };
-        out.note(&format!("environment `{}`: {what}", self.env));
+        let mut lines = vec![format!("environment `{}`: {what}", self.env)];
         if let Some(p) = &self.pinned {
-            out.note(&format!(
+            lines.push(format!(
                 "  seen here: event {} at {} ({}…)",
                 p.seq,
                 p.time,
                 &p.hash[..12]
             ));
         }
-        out.note(&format!(
+        lines.push(format!(
             "  the file:  event {} at {} ({}…)",
             self.file.seq,
             self.file.time,
             &self.file.hash.get(..12).unwrap_or("")
         ));
-        out.note(&format!(
+        lines.push(format!(
             "  recipients in the file (who can read what you write next): {}",
             self.recipients.join(", ")
         ));
-        Ok(())
+        lines
     }
 }

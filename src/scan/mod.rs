@@ -8,17 +8,15 @@
 //! - [`walk`]: trees, stdin and git's index;
 //! - [`report`]: findings and how they are shown.
 //!
-//! Only reads the vault; never writes it, and never shows a value unmasked.
+//! Knows nothing of vaults: `ops::scan` gives it the values to look for.
+//! Never shows a value unmasked.
 
 pub mod engine;
 pub mod report;
 pub mod walk;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 
-use crate::error::Result;
-use crate::ops::Context;
 pub use engine::{MIN_VALUE_LEN, Pattern, Scanner};
 pub use report::ScanReport;
 
@@ -34,73 +32,3 @@ pub enum Source {
     Staged,
 }
 
-/// Scan `source` for every version of every key this identity can open (only `-e ENV`'s
-/// when given) and for unknown valid tokens.
-pub fn run(ctx: &Context, source: Source) -> Result<ScanReport> {
-    let scanner = Scanner::new(patterns(ctx)?)?;
-    let findings = Mutex::new(Vec::new());
-    match source {
-        Source::Staged => walk::scan_staged(&scanner, &findings)?,
-        Source::Paths {
-            mut paths,
-            no_ignore,
-        } => {
-            if paths.is_empty() {
-                paths.push(PathBuf::from("."));
-            }
-            let (stdin, files): (Vec<_>, Vec<_>) =
-                paths.into_iter().partition(|p| p.as_os_str() == "-");
-            if !stdin.is_empty() {
-                walk::scan_stdin(&scanner, &findings)?;
-            }
-            if !files.is_empty() {
-                walk::scan_paths(&ctx.out, &scanner, &files, no_ignore, &findings)?;
-            }
-        }
-    }
-    Ok(ScanReport::new(
-        findings.into_inner().expect("no poisoned lock"),
-    ))
-}
-
-/// The values to look for: every version of every key in the environments this
-/// identity opens. Values shorter than [`MIN_VALUE_LEN`] are left out (with a warning).
-fn patterns(ctx: &Context) -> Result<Vec<Pattern>> {
-    let now = ctx.now();
-    let envs = if ctx.env_explicit {
-        vec![ctx.open_env()?]
-    } else {
-        let (open, skipped) = ctx.open_all_envs()?;
-        // DESIGN §3: never an error by itself (a developer's pre-commit hook must work
-        // without prod access), but never silent either: a warning, shown even with -q.
-        for (env, _) in skipped {
-            ctx.out.warn(&format!(
-                "not scanning for keys of `{env}`: this identity is not a recipient (its tokens are still recognised; its imported values are not)"
-            ));
-        }
-        open
-    };
-    let mut patterns = Vec::new();
-    let mut short = 0;
-    for db in &envs {
-        for (name, version, value) in db.every_version()? {
-            if value.len() < MIN_VALUE_LEN {
-                short += 1;
-                continue;
-            }
-            patterns.push(Pattern {
-                env: db.env.to_string(),
-                name: name.to_string(),
-                version: version.version,
-                status: version.status(now),
-                value,
-            });
-        }
-    }
-    if short > 0 {
-        ctx.out.warn(&format!(
-            "{short} value(s) shorter than {MIN_VALUE_LEN} bytes are not searched for: they would match by chance"
-        ));
-    }
-    Ok(patterns)
-}

@@ -10,7 +10,6 @@ use std::sync::Mutex;
 use super::engine::Scanner;
 use super::report::Finding;
 use crate::error::{Error, Result};
-use crate::output::Output;
 
 /// Scan everything stdin holds, named `<stdin>` in findings.
 pub fn scan_stdin(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<()> {
@@ -22,16 +21,15 @@ pub fn scan_stdin(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<(
     Ok(())
 }
 
-/// Walk `paths` (each must exist) and scan every file. Unreadable entries are warned
-/// about; if any was unreadable and nothing was found, the scan fails rather than
-/// report "clean".
+/// Walk `paths` (each must exist) and scan every file. Returns what could not be read
+/// (the caller warns); if anything was unreadable and nothing was found, the scan fails
+/// rather than report "clean".
 pub fn scan_paths(
-    out: &Output,
     scanner: &Scanner,
     paths: &[PathBuf],
     no_ignore: bool,
     findings: &Mutex<Vec<Finding>>,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     for p in paths {
         if !p.exists() {
             return Err(Error::FileNotFound { path: p.clone() });
@@ -67,16 +65,13 @@ pub fn scan_paths(
         })
     });
     let errors = errors.into_inner().expect("no poisoned lock");
-    for e in &errors {
-        out.warn(e);
-    }
     // A scan that could not read everything must not report "clean".
     if !errors.is_empty() && findings.lock().expect("no poisoned lock").is_empty() {
         return Err(Error::ScanIncomplete {
             unreadable: errors.len(),
         });
     }
-    Ok(())
+    Ok(errors)
 }
 
 fn scan_file(

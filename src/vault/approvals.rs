@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::names::{EnvName, KeyName};
 use crate::vault::VaultPaths;
-use crate::vault::paths::create_private_dir;
+use crate::fsutil::create_private_dir;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -124,6 +124,6 @@ impl Approvals {
 }
 
 fn write_atomic(_dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
-    crate::vault::paths::replace_file(path, bytes, 0o600, true)
+    crate::fsutil::replace_file(path, bytes, 0o600, true)
         .map_err(|e| Error::io("cannot write", path, e))
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 use crate::names::EnvName;
-use crate::vault::paths::{create_private_dir, sync_dir};
+use crate::fsutil::{create_private_dir, sync_dir};
 use crate::vault::{EnvDb, Tx, VaultPaths};
 
 /// Refuse to create a vault where one exists (before anything else is made, e.g. an
@@ -37,7 +37,7 @@ pub fn create_vault(
         .filter(|p| !p.as_os_str().is_empty())
         .map(|p| p.to_path_buf())
         .unwrap_or_else(|| ".".into());
-    crate::vault::paths::ensure_dir(&parent)?;
+    crate::fsutil::ensure_dir(&parent)?;
     let staging_dir = parent.join(format!(
         ".{}.init-{}",
         paths

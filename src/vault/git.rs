@@ -240,7 +240,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
     }
     // Committed files: readable as the umask allows, like any file in the repository.
-    crate::vault::paths::replace_file(path, bytes, 0o666, true)
+    crate::fsutil::replace_file(path, bytes, 0o666, true)
         .map_err(|e| Error::io("cannot write", path, e))
 }
 

@@ -14,7 +14,8 @@ use crate::audit::{self, Canonical, Chain, Event, GENESIS};
 use crate::error::{Error, Result};
 use crate::names::EnvName;
 use crate::vault::keyring::AuditKeys;
-use crate::vault::paths::{VaultPaths, create_private_dir, nofollow_error, refuse_symlink};
+use crate::fsutil::{create_private_dir, nofollow_error, refuse_symlink};
+use crate::vault::paths::VaultPaths;
 use crate::vault::seal;
 
 /// Proof that access events were appended durably: the only key that opens a

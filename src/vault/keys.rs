@@ -42,28 +42,7 @@ impl std::fmt::Debug for Withheld {
     }
 }
 
-/// A version's status at a given moment. Only `active` is ever handed out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Active,
-    Retiring,
-    Retired,
-    Revoked,
-    Expired,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Active => "active",
-            Status::Retiring => "retiring",
-            Status::Retired => "retired",
-            Status::Revoked => "revoked",
-            Status::Expired => "expired",
-        }
-    }
-}
+pub use crate::codes::Status;
 
 /// `generated` keys get new values from keyward; `imported` ones from their provider.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

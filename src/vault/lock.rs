@@ -44,7 +44,7 @@ pub fn lock_env(path: &Path, env: &EnvName) -> Result<EnvLock> {
         .mode(0o600)
         .custom_flags(crate::sys::O_NOFOLLOW)
         .open(path)
-        .map_err(|e| crate::vault::paths::nofollow_error("cannot open lock file", path, e))?;
+        .map_err(|e| crate::fsutil::nofollow_error("cannot open lock file", path, e))?;
     let start = Instant::now();
     let mut pause = Duration::from_millis(2);
     loop {

@@ -1,8 +1,7 @@
 //! Where things live on disk (DESIGN §2) and how private directories are made.
 
 use std::fs;
-use std::io;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -94,64 +93,6 @@ impl VaultPaths {
     }
 }
 
-/// The default vault: `$XDG_DATA_HOME/keyward/vault` on Linux.
-pub fn default_vault_dir() -> Result<PathBuf> {
-    Ok(project_dirs()?.data_dir().join("vault"))
-}
-
-/// The state directory pins live in: `$XDG_STATE_HOME/keyward` on Linux.
-pub fn default_state_dir() -> Result<PathBuf> {
-    let dirs = project_dirs()?;
-    Ok(dirs
-        .state_dir()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| dirs.data_local_dir().join("state")))
-}
-
-/// The default passphrase-protected identity: `$XDG_CONFIG_HOME/keyward/identity.age`.
-pub fn default_identity_path() -> Result<PathBuf> {
-    Ok(project_dirs()?.config_dir().join("identity.age"))
-}
-
-fn project_dirs() -> Result<directories::ProjectDirs> {
-    directories::ProjectDirs::from("", "", "keyward").ok_or_else(|| {
-        Error::Other("cannot find a home directory\nhint: set HOME, or pass --vault".into())
-    })
-}
-
-/// Create `dir` and its missing parents (0700), leaving a directory that is already
-/// there as it is: for the parent of a file the user named (`identity new --out
-/// /tmp/k`, a vault at `/srv/vault`), whose mode is not keyward's to change — tightening
-/// `/tmp` or `/` would break every other user of it.
-pub fn ensure_dir(dir: &Path) -> Result<()> {
-    if !dir.exists() {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|e| Error::io("cannot create directory", dir, e))?;
-    }
-    Ok(())
-}
-
-/// Create `dir` and its missing parents; the leaf is made (and kept) 0700. Only for
-/// keyward's own directories (the vault's, the state and agent directories).
-pub fn create_private_dir(dir: &Path) -> Result<()> {
-    if !dir.exists() {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|e| Error::io("cannot create directory", dir, e))?;
-    }
-    let meta = fs::metadata(dir).map_err(|e| Error::io("cannot read", dir, e))?;
-    if meta.permissions().mode() & 0o077 != 0 {
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-            .map_err(|e| Error::io("cannot set permissions on", dir, e))?;
-    }
-    Ok(())
-}
-
 /// Refuse a vault directory that someone else could write into. `follow`: whether the
 /// path itself may be a symlink (the vault root may; `envs/` and `journal/` may not).
 fn check_private_dir(dir: &Path, follow: bool) -> Result<()> {
@@ -187,67 +128,6 @@ fn check_private_dir(dir: &Path, follow: bool) -> Result<()> {
     Ok(())
 }
 
-/// Refuse a symlink where a vault file should be: opening through it would read or
-/// write wherever an attacker with access to the directory pointed it.
-pub fn refuse_symlink(path: &Path) -> Result<()> {
-    match fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => Err(Error::UnsafeVaultPath {
-            path: path.to_owned(),
-            why: "is a symlink".into(),
-        }),
-        _ => Ok(()),
-    }
-}
-
-/// Map an error from an `O_NOFOLLOW` open: ELOOP means the path was a symlink.
-pub fn nofollow_error(action: &'static str, path: &Path, e: io::Error) -> Error {
-    if crate::sys::is_symlink_refusal(&e) {
-        Error::UnsafeVaultPath {
-            path: path.to_owned(),
-            why: "is a symlink".into(),
-        }
-    } else {
-        Error::io(action, path, e)
-    }
-}
-
-/// fsync a directory so a rename inside it survives a crash.
-/// Replace `path` with `bytes` atomically: a temp file beside it (`.NAME.tmp`, created
-/// afresh with `mode`, never through a symlink), written, renamed over `path`; with
-/// `durable`, the file and then the directory are synced. A failure removes the temp
-/// file and leaves `path` as it was. The one way keyward's small files (pins, hook
-/// approvals, git attributes, a merge's result) are written.
-pub fn replace_file(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut name = std::ffi::OsString::from(".");
-    name.push(path.file_name().unwrap_or_default());
-    name.push(".tmp");
-    let tmp = path.with_file_name(name);
-    let _ = std::fs::remove_file(&tmp);
-    let write = || -> io::Result<()> {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .custom_flags(crate::sys::O_NOFOLLOW)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        if durable {
-            f.sync_all()?;
-        }
-        std::fs::rename(&tmp, path)?;
-        match path.parent() {
-            Some(dir) if durable && !dir.as_os_str().is_empty() => sync_dir(dir),
-            Some(_) if durable => sync_dir(Path::new(".")),
-            _ => Ok(()),
-        }
-    };
-    write().inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
-}
-
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    fs::File::open(dir)?.sync_all()
-}
+// Until every branch of this refactor has landed: the old paths of what moved to
+// `fsutil`.
+pub use crate::fsutil::replace_file;

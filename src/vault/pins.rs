@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::names::EnvName;
 use crate::vault::keyring::AuditKeys;
-use crate::vault::paths::create_private_dir;
+use crate::fsutil::create_private_dir;
 use crate::vault::schema::*;
 use crate::vault::store::EnvDb;
 use std::collections::HashSet;
@@ -492,7 +492,7 @@ impl PinDir {
     }
 
     fn write_atomic(&self, path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
-        crate::vault::paths::replace_file(path, bytes, 0o600, durable)
+        crate::fsutil::replace_file(path, bytes, 0o600, durable)
             .map_err(|e| Error::io("cannot write pin", path, e))
     }
 

@@ -10,6 +10,8 @@
 /// DESIGN §9), the `hooks` table (rotation hooks, DESIGN §11) and the `verifier_key`
 /// table (DESIGN §13); a format-2 image reads as it is (a linear chain, no hooks, no
 /// verifier key) and migrates on its next write.
+use crate::codes::Status;
+
 pub const FORMAT_VERSION: i64 = 3;
 
 /// Format 1 → 2, run inside the writer's transaction before its first change.
@@ -48,10 +50,10 @@ CREATE INDEX IF NOT EXISTS events_merge_marks ON events(seq) WHERE action IN (19
 
 /// Version status as stored. `expired` is derived from the clock, and `retiring`
 /// becomes `retired` once its `retire_at` has passed, without a write.
-pub const ST_ACTIVE: i64 = 0;
-pub const ST_RETIRING: i64 = 1;
-pub const ST_RETIRED: i64 = 2;
-pub const ST_REVOKED: i64 = 3;
+pub const ST_ACTIVE: i64 = Status::Active.code();
+pub const ST_RETIRING: i64 = Status::Retiring.code();
+pub const ST_RETIRED: i64 = Status::Retired.code();
+pub const ST_REVOKED: i64 = Status::Revoked.code();
 
 /// The latest instant a stored time may hold: the end of year 9999, in unix ms. Input
 /// beyond it is refused, so a later (or negative) time marks a hostile image.

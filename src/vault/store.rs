@@ -20,13 +20,14 @@ use std::sync::Arc;
 use rusqlite::{Connection, MAIN_DB, OptionalExtension};
 
 use crate::error::{Error, Result};
-use crate::identity::describe_age;
+use crate::error::describe_age;
 use crate::names::EnvName;
 use crate::recipient::RecipientString;
 use crate::vault::chunks::Chunks;
 use crate::vault::fileseal;
 use crate::vault::lock::{EnvLock, lock_env};
-use crate::vault::paths::{VaultPaths, nofollow_error, sync_dir};
+use crate::fsutil::{nofollow_error, sync_dir};
+use crate::vault::paths::VaultPaths;
 use crate::vault::pins::{self, History, Pin};
 use crate::vault::schema::{self, FORMAT_VERSION};
 use crate::vault::vfs;
@@ -745,7 +746,7 @@ impl EnvDb {
         }
         // Plugin recipients run their plugin here, before the temp file exists: a
         // missing or failing plugin leaves the old file as it was (DESIGN §10).
-        let boxed = crate::recipient::encryptors(&recipients)?;
+        let boxed = crate::plugin::encrypt_to(&recipients)?;
         let encryptor = age::Encryptor::with_recipients(
             boxed.iter().map(|r| r.as_ref() as &dyn age::Recipient),
         )

@@ -112,10 +112,9 @@ pub fn rows_of(db: &EnvDb, only: Option<&BTreeSet<String>>) -> Result<Rows> {
 /// Whether a version's status may move from `from` to `to`, with `resolved`: a
 /// `resolve` of its key among the new events.
 pub fn status_may_move(from: &VerRow, to: i64, resolved: bool) -> bool {
-    to >= from.status
-        // `git resolve` confirms a value a merge left retiring with no end (DESIGN §9):
-        // it was never retired by anyone, only held until someone picks.
-        || (resolved && from.status == ST_RETIRING && from.retire_at.is_none() && to == ST_ACTIVE)
+    // A value a merge left retiring with no end is held, not retired (DESIGN §9).
+    let held = from.status == ST_RETIRING && from.retire_at.is_none();
+    crate::codes::Status::may_move(from.status, held, to, resolved)
 }
 
 /// What the new events did to a key of the parent, in their order: renamed (perhaps

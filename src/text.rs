@@ -1,0 +1,135 @@
+//! Text for people: escaping what a terminal would obey, short lists. The bottom of the
+//! stack (DESIGN §14: every table cell, line, note, warning and error is escaped by the
+//! one function here), used by output, errors and the merge driver's notes alike.
+
+use std::borrow::Cow;
+
+/// Text made safe for a terminal: C0 controls (newline and tab included), DEL, C1
+/// controls and the Unicode bidirectional and line-separator controls that reorder or
+/// break what is shown (U+061C, U+200E/F, U+2028/9, U+202A-E, U+2066-9) are written as
+/// escapes: `\t`, `\n`, `\r`, `\x1b` (other ASCII controls as `\xNN`), `\u{202e}` (the
+/// rest). A backslash is left as it is, so ordinary text (Windows paths) reads as before;
+/// an escape shown can therefore also be literal text, never a control.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !needs_escape(c) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`escape`] for a message that may span lines on purpose (`…\nhint: …`): each line is
+/// escaped and the line breaks kept.
+pub fn escape_lines(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c != '\n' && needs_escape(c)) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(s.split('\n').map(escape).collect::<Vec<_>>().join("\n"))
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `-` for absent values in tables.
+pub fn or_dash(s: Option<String>) -> String {
+    s.filter(|s| !s.is_empty()).unwrap_or_else(|| "-".into())
+}
+
+/// How many names a one-line list shows before "and N more".
+pub const FEW: usize = 5;
+
+/// Names for a one-line message, long lists cut short: `A, B, C` or
+/// `A, B, C, D, E and 15 more`.
+pub fn first_few<S: std::fmt::Display>(names: &[S]) -> String {
+    let shown: Vec<String> = names.iter().take(FEW).map(|n| n.to_string()).collect();
+    if names.len() <= FEW {
+        return shown.join(", ");
+    }
+    format!("{} and {} more", shown.join(", "), names.len() - FEW)
+}
+
+/// Names for a one-line message that may be long (20,000 imported keys), after the
+/// message has said how many: all of them when there are few, else the first [`FEW`],
+/// "and N more" and where the whole list is (`all_in`, e.g. "`--json` lists all"):
+/// `K1, K2, K3, K4, K5 and 15 more (--json lists all)`.
+pub fn summarize<S: std::fmt::Display>(names: &[S], all_in: &str) -> String {
+    if names.len() <= FEW {
+        return first_few(names);
+    }
+    format!("{} ({all_in})", first_few(names))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn controls_are_escaped_and_plain_text_is_borrowed() {
+        assert!(matches!(
+            escape("plain – ünïcode \\ text"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(escape("a\x1b[31mb"), r"a\x1b[31mb");
+        assert_eq!(escape("\x07\x00\x7f"), r"\x07\x00\x7f");
+        assert_eq!(escape("\t\n\r"), r"\t\n\r");
+        assert_eq!(escape("\u{9b}2J"), r"\u{9b}2J");
+        assert_eq!(
+            escape("\u{202e}\u{2066}\u{2069}\u{200f}\u{61c}\u{2028}"),
+            r"\u{202e}\u{2066}\u{2069}\u{200f}\u{61c}\u{2028}"
+        );
+    }
+
+    #[test]
+    fn escape_lines_keeps_line_breaks_only() {
+        assert_eq!(
+            escape_lines("bad `a\x1bb`\nhint: do\tit"),
+            "bad `a\\x1bb`\nhint: do\\tit"
+        );
+        assert!(matches!(escape_lines("one\ntwo"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn long_lists_are_summarized() {
+        assert_eq!(summarize(&["A", "B"], "x"), "A, B");
+        let many: Vec<String> = (1..=20).map(|i| format!("K{i}")).collect();
+        assert_eq!(
+            summarize(&many, "`--json` lists all"),
+            "K1, K2, K3, K4, K5 and 15 more (`--json` lists all)"
+        );
+        assert_eq!(first_few(&many[..6]), "K1, K2, K3, K4, K5 and 1 more");
+    }
+
+    proptest! {
+        #[test]
+        fn escaped_text_holds_no_control(s in any::<String>()) {
+            let e = escape(&s);
+            prop_assert!(!e.chars().any(needs_escape));
+            prop_assert!(!escape_lines(&s).chars().any(|c| c != '\n' && needs_escape(c)));
+        }
+    }
+}

@@ -17,6 +17,7 @@ mod daily_obligations;
 mod daily_rename;
 mod daily_small;
 mod daily_style;
+mod docs;
 mod errors;
 mod export_import;
 mod fixture;

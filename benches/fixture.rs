@@ -9,11 +9,11 @@
 use std::path::PathBuf;
 
 use keyward::audit;
+use keyward::fsutil::create_private_dir;
 use keyward::identity::IdentitySpec;
 use keyward::names::{EnvName, KeyName, now_ms};
 use keyward::token::{Format, GenSpec};
 use keyward::vault::journal::Journal;
-use keyward::fsutil::create_private_dir;
 use keyward::vault::{EnvDb, NewKey, VaultPaths};
 
 fn main() {

@@ -11,7 +11,7 @@ use keyward::names::{EnvName, KeyName, now_ms};
 use keyward::recipient::RecipientString;
 use keyward::token::{Format, GenSpec};
 use keyward::vault::journal::Journal;
-use keyward::vault::paths::create_private_dir;
+use keyward::fsutil::create_private_dir;
 use keyward::vault::{EnvDb, NewKey, VaultPaths};
 
 struct Fixture {

@@ -10,8 +10,8 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::error::Error;
 pub use crate::codes::{Action, Chain, Via};
+use crate::error::Error;
 use crate::names::{EnvName, fmt_time_ms};
 
 /// The outcome of an event that did what it describes.

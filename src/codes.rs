@@ -256,7 +256,6 @@ impl std::str::FromStr for Action {
     }
 }
 
-
 /// A version's status. The first four are stored (their numbers are the stored codes);
 /// `Expired` is derived from the clock and never stored. Only `Active` is ever handed
 /// out. A stored status moves forward only (`may_move`): the order of the variants is

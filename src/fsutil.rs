@@ -265,4 +265,3 @@ fn refuse_existing(path: &Path, force: bool) -> Result<()> {
         }),
     }
 }
-

@@ -69,7 +69,6 @@ pub fn confirm(question: &str) -> Result<bool> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
-
 /// The rules every stored value obeys, wherever it came from (stdin, a .env file).
 pub fn check_value(value: &Secret) -> Result<()> {
     if value.is_empty() {
@@ -95,5 +94,4 @@ mod tests {
         assert!(check_value(&Secret::new(vec![b'a'; MAX_VALUE + 1])).is_err());
         assert!(check_value(&Secret::new(vec![b'a'; MAX_VALUE])).is_ok());
     }
-
 }

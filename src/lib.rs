@@ -21,6 +21,7 @@ pub mod verifier;
 
 mod agent;
 mod cmd;
+mod completion;
 mod dotenv;
 
 mod input;
@@ -32,7 +33,7 @@ mod scan;
 mod sys;
 mod text;
 
-pub use cmd::completions::{SHELLS, render_completion};
+pub use completion::{SHELLS, render_completion};
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -70,7 +71,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let result = cmd::dispatch(cli);
+    let result = dispatch(cli);
     // DESIGN §10: a PIN given to a plugin lives no longer than its command.
     plugin::forget_pins();
     finish(result)
@@ -92,4 +93,67 @@ fn finish(result: Result<()>) -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Run the command `cli` names: the context and output built once, then the command.
+fn dispatch(cli: cli::Cli) -> Result<()> {
+    use cli::Command;
+    use cmd::*;
+    let out = output::Output::new(cli.json, cli.quiet);
+    let globals = crate::ops::Globals {
+        vault: cli.vault.clone(),
+        identity: cli.identity.clone(),
+        env: cli.env.clone(),
+    };
+    let ctx = Ui {
+        ctx: ops::Context::new(globals, Box::new(out.clone()))?,
+        out,
+    };
+    // DESIGN §11: key files a `kill -9`ed `run --file` left behind (one readdir).
+    crate::ops::files::sweep();
+    // DESIGN §9: a vault in git without `git setup` gets line merges and no diffs.
+    if !matches!(
+        cli.command,
+        Command::Init(_)
+            | Command::Identity(_)
+            | Command::Unlock(_)
+            | Command::Lock(_)
+            | Command::Completions(_)
+            | Command::Git(_)
+    ) {
+        crate::ops::git::hint_if_not_set_up(&ctx);
+    }
+    let done = match cli.command {
+        Command::Init(a) => init::run(a, &ctx),
+        Command::Identity(a) => identity::run(a, &ctx),
+        Command::Unlock(a) => unlock::run_unlock(a, &ctx),
+        Command::Lock(a) => unlock::run_lock(a, &ctx),
+        Command::Env(a) => env::run(a, &ctx),
+        Command::Generate(a) => generate::run(a, &ctx),
+        Command::Set(a) => set::run(a, &ctx),
+        Command::Get(a) => get::run(a, &ctx),
+        Command::List(a) => list::run(a, &ctx),
+        Command::Show(a) => show::run(a, &ctx),
+        Command::Rotate(a) => rotate::run(a, &ctx),
+        Command::Revoke(a) => revoke::run(a, &ctx),
+        Command::Rename(a) => rename::run(a, &ctx),
+        Command::Delete(a) => delete::run(a, &ctx),
+        Command::Verify(a) => verify::run(a, &ctx),
+        Command::Check(a) => check::run(a, &ctx),
+        Command::Run(a) => run::run(a, &ctx),
+        Command::Export(a) => export::run(a, &ctx),
+        Command::Import(a) => import::run(a, &ctx),
+        Command::Audit(a) => audit::run(a, &ctx),
+        Command::Access(a) => access::run(a, &ctx),
+        Command::Offboard(a) => offboard::run(a, &ctx),
+        Command::Scan(a) => scan::run(a, &ctx),
+        Command::Completions(a) => crate::completion::run(a, &ctx),
+        Command::Trust(a) => trust::run(a, &ctx),
+        Command::Git(a) => git::run(a, &ctx),
+        Command::Render(a) => render::run(a, &ctx),
+        Command::Hook(a) => hook::run(a, &ctx),
+        Command::Verifier(a) => verifier::run(a, &ctx),
+    };
+    // Every command: a missing key or environment says where the name does exist.
+    done.map_err(|e| ctx.explain_not_found(e))
 }

@@ -21,6 +21,7 @@ pub mod list;
 pub mod offboard;
 pub mod rename;
 pub mod render;
+mod report;
 pub mod revoke;
 pub mod rotate;
 pub mod run;
@@ -34,10 +35,9 @@ pub mod verify;
 
 use clap::Args;
 
-use crate::cli::{Cli, Command};
-use crate::output::Output;
 use crate::error::{Error, Result};
 use crate::names::{Dur, When};
+use crate::output::Output;
 use crate::vault::NewKey;
 
 pub use crate::ops::context::Context;
@@ -102,7 +102,7 @@ fn parse_scope(s: &str) -> std::result::Result<String, String> {
 /// report to (the context's notes go there too). Derefs to the context, so a command
 /// hands `ctx` to an operation as it is.
 pub struct Ui {
-    ctx: Context,
+    pub(crate) ctx: Context,
     pub out: Output,
 }
 
@@ -111,64 +111,4 @@ impl std::ops::Deref for Ui {
     fn deref(&self) -> &Context {
         &self.ctx
     }
-}
-
-pub fn dispatch(cli: Cli) -> Result<()> {
-    let out = Output::new(cli.json, cli.quiet);
-    let globals = crate::ops::Globals {
-        vault: cli.vault.clone(),
-        identity: cli.identity.clone(),
-        env: cli.env.clone(),
-    };
-    let ctx = Ui {
-        ctx: Context::new(globals, Box::new(out.clone()))?,
-        out,
-    };
-    // DESIGN §11: key files a `kill -9`ed `run --file` left behind (one readdir).
-    crate::ops::files::sweep();
-    // DESIGN §9: a vault in git without `git setup` gets line merges and no diffs.
-    if !matches!(
-        cli.command,
-        Command::Init(_)
-            | Command::Identity(_)
-            | Command::Unlock(_)
-            | Command::Lock(_)
-            | Command::Completions(_)
-            | Command::Git(_)
-    ) {
-        crate::ops::git::hint_if_not_set_up(&ctx);
-    }
-    let done = match cli.command {
-        Command::Init(a) => init::run(a, &ctx),
-        Command::Identity(a) => identity::run(a, &ctx),
-        Command::Unlock(a) => unlock::run_unlock(a, &ctx),
-        Command::Lock(a) => unlock::run_lock(a, &ctx),
-        Command::Env(a) => env::run(a, &ctx),
-        Command::Generate(a) => generate::run(a, &ctx),
-        Command::Set(a) => set::run(a, &ctx),
-        Command::Get(a) => get::run(a, &ctx),
-        Command::List(a) => list::run(a, &ctx),
-        Command::Show(a) => show::run(a, &ctx),
-        Command::Rotate(a) => rotate::run(a, &ctx),
-        Command::Revoke(a) => revoke::run(a, &ctx),
-        Command::Rename(a) => rename::run(a, &ctx),
-        Command::Delete(a) => delete::run(a, &ctx),
-        Command::Verify(a) => verify::run(a, &ctx),
-        Command::Check(a) => check::run(a, &ctx),
-        Command::Run(a) => run::run(a, &ctx),
-        Command::Export(a) => export::run(a, &ctx),
-        Command::Import(a) => import::run(a, &ctx),
-        Command::Audit(a) => audit::run(a, &ctx),
-        Command::Access(a) => access::run(a, &ctx),
-        Command::Offboard(a) => offboard::run(a, &ctx),
-        Command::Scan(a) => scan::run(a, &ctx),
-        Command::Completions(a) => completions::run(a, &ctx),
-        Command::Trust(a) => trust::run(a, &ctx),
-        Command::Git(a) => git::run(a, &ctx),
-        Command::Render(a) => render::run(a, &ctx),
-        Command::Hook(a) => hook::run(a, &ctx),
-        Command::Verifier(a) => verifier::run(a, &ctx),
-    };
-    // Every command: a missing key or environment says where the name does exist.
-    done.map_err(|e| ctx.explain_not_found(e))
 }

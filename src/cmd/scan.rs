@@ -46,5 +46,6 @@ pub fn run(args: ScanArgs, ctx: &Ui) -> Result<()> {
     };
     let report = crate::ops::scan::run(ctx, source)?;
     ctx.out.render(&report)?;
-    report.verdict(&ctx.out)
+    ctx.out.note(&report.summary());
+    report.outcome()
 }

@@ -7,11 +7,10 @@ use serde::Serialize;
 
 use crate::audit::{Action, Label};
 use crate::error::{Error, Result};
+use crate::names::{EnvName, fmt_time_ms};
 use crate::ops::Confirmation;
-use crate::names::{EnvName, fmt_time, fmt_time_ms};
 use crate::ops::Context;
-use crate::output::{Output, Render, or_dash};
-use crate::recipient::{RecipientString, short_recipient};
+use crate::recipient::RecipientString;
 use crate::vault::EnvDb;
 
 /// A recipient as `access list --json` prints it.
@@ -27,40 +26,13 @@ pub struct RecipientView {
     /// (`age-plugin-yubikey`); null for X25519 and SSH recipients.
     pub plugin: Option<String>,
     #[serde(skip)]
-    added_ms: i64,
+    pub(crate) added_ms: i64,
 }
 
 /// `access list`: the recipients of the environment in use, as a JSON array.
 #[derive(Serialize)]
 #[serde(transparent)]
 pub struct Recipients(pub Vec<RecipientView>);
-
-impl Render for Recipients {
-    fn human(&self, out: &Output) -> Result<()> {
-        let rows = self
-            .0
-            .iter()
-            .map(|v| {
-                vec![
-                    format!("{}{}", v.recipient, if v.you { " (you)" } else { "" }),
-                    or_dash(v.label.clone()),
-                    // Not a slice of `added_at`: a stored time out of range prints as a
-                    // number, which has no 19th byte.
-                    fmt_time(v.added_ms),
-                    or_dash(v.added_by.as_deref().map(short_recipient)),
-                    match &v.plugin {
-                        Some(p) => format!("yes ({p})"),
-                        None => "no".to_owned(),
-                    },
-                ]
-            })
-            .collect();
-        out.table(
-            &["RECIPIENT", "LABEL", "ADDED", "ADDED BY", "HARDWARE"],
-            rows,
-        )
-    }
-}
 
 pub fn list(ctx: &Context) -> Result<Recipients> {
     let db = ctx.open_env()?;
@@ -105,28 +77,7 @@ pub struct AccessChanged {
     pub label: Option<Label>,
     pub change: Change,
     #[serde(skip)]
-    at: i64,
-}
-
-impl Render for AccessChanged {
-    fn human(&self, out: &Output) -> Result<()> {
-        let r = match &self.label {
-            Some(l) => format!("{l} ({})", self.recipient.short()),
-            None => self.recipient.short(),
-        };
-        let env = &self.env;
-        out.note(&match self.change {
-            Change::AlreadyGranted if self.label.is_some() => format!(
-                "{r} can already decrypt `{env}`; its label is unchanged (`keyward access list -e {env}` shows it)"
-            ),
-            Change::AlreadyGranted => format!("{r} can already decrypt `{env}`"),
-            Change::Granted => format!("granted {r} access to `{env}` at {}", fmt_time(self.at)),
-            Change::Revoked => format!(
-                "revoked {r}'s access to `{env}`; keys they already read still work until rotated (`keyward offboard` does both)"
-            ),
-        });
-        Ok(())
-    }
+    pub(crate) at: i64,
 }
 
 /// Let `recipient` decrypt the environment in use, stored with `label` (nothing

@@ -21,13 +21,12 @@ use serde::{Serialize, Serializer};
 
 use crate::audit::{Action, Actor, Chain, Event};
 use crate::error::Result;
-use crate::names::{Dur, When, fmt_time, fmt_time_ms};
+use crate::names::{Dur, When, fmt_time_ms};
 use crate::ops::Context;
 use crate::ops::audit::access_events;
 use crate::ops::check::Findings;
 use crate::ops::check::LastReads;
 use crate::ops::inspect::{env_list, open_envs};
-use crate::output::{Output, Render, or_dash};
 use crate::recipient::short_recipient;
 use crate::vault::EnvDb;
 
@@ -104,7 +103,7 @@ fn ser_time<S: Serializer>(t: &i64, s: S) -> std::result::Result<S::Ok, S::Error
 /// and where the window starts.
 pub struct AnomalyReport {
     pub report: Findings<Anomaly>,
-    since: i64,
+    pub(crate) since: i64,
 }
 
 impl Serialize for AnomalyReport {
@@ -121,7 +120,7 @@ impl AnomalyReport {
 }
 
 /// `user@host (age1abc…xyz, via)`: an actor in one cell.
-fn who(a: &Actor) -> String {
+pub(crate) fn who(a: &Actor) -> String {
     format!(
         "{}@{} ({}, {})",
         a.os_user,
@@ -129,40 +128,6 @@ fn who(a: &Actor) -> String {
         short_recipient(&a.recipient),
         a.via
     )
-}
-
-impl Render for AnomalyReport {
-    fn human(&self, out: &Output) -> Result<()> {
-        if self.report.findings.is_empty() {
-            out.note(&format!("no anomalies since {}", fmt_time(self.since)));
-            return Ok(());
-        }
-        let rows = self
-            .report
-            .findings
-            .iter()
-            .map(|f| {
-                let when = if f.from == f.to {
-                    fmt_time(f.from)
-                } else {
-                    format!("{} – {}", fmt_time(f.from), fmt_time(f.to))
-                };
-                vec![
-                    f.env.clone().into(),
-                    out.status(f.kind.as_str()),
-                    or_dash(f.key.clone()).into(),
-                    or_dash(f.version.map(|v| v.to_string())).into(),
-                    or_dash(f.actor.as_ref().map(who)).into(),
-                    when.into(),
-                    f.reason.clone().into(),
-                ]
-            })
-            .collect();
-        out.table(
-            &["ENV", "KIND", "KEY", "VER", "ACTOR", "WHEN", "REASON"],
-            rows,
-        )
-    }
 }
 
 /// Examine every environment asked for.

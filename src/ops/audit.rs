@@ -10,10 +10,10 @@ use serde::Serialize;
 
 use crate::audit::{Action, Chain, ChainReport, Event, Filter, GENESIS};
 use crate::error::{Error, Result};
-use crate::names::{When, fmt_time, fmt_time_ms};
+use crate::fsutil::{OutFile, stdout_error};
+use crate::names::{When, fmt_time_ms};
 use crate::ops::Context;
 use crate::ops::inspect::{SkippedEnv, open_envs, open_envs_noting, require_coverage};
-use crate::output::{OutFile, Output, Render, or_dash, stdout_error};
 use crate::vault::EnvDb;
 use crate::vault::journal::Journal;
 
@@ -91,7 +91,7 @@ fn label(labels: &HashMap<String, String>, e: &mut Event) {
 }
 
 /// A recipient as `audit` shows it: its label if known, else shortened.
-fn who(recipient: &str, label: Option<&str>) -> String {
+pub(crate) fn who(recipient: &str, label: Option<&str>) -> String {
     label.map_or_else(
         || crate::recipient::short_recipient(recipient),
         str::to_owned,
@@ -102,47 +102,6 @@ fn who(recipient: &str, label: Option<&str>) -> String {
 #[derive(Serialize)]
 #[serde(transparent)]
 pub struct EventLog(pub Vec<Event>);
-
-impl Render for EventLog {
-    fn human(&self, out: &Output) -> Result<()> {
-        if self.0.is_empty() {
-            out.note("no events");
-            return Ok(());
-        }
-        let rows = self
-            .0
-            .iter()
-            .map(|e| {
-                vec![
-                    fmt_time(e.time),
-                    e.env.clone(),
-                    e.action.to_string(),
-                    or_dash(e.key.clone()),
-                    or_dash(e.version.map(|v| v.to_string())),
-                    format!(
-                        "{}@{} ({})",
-                        e.actor.os_user,
-                        e.actor.host,
-                        who(&e.actor.recipient, e.actor_label.as_deref())
-                    ),
-                    or_dash(
-                        e.subject
-                            .as_deref()
-                            .map(|s| who(s, e.subject_label.as_deref())),
-                    ),
-                    e.outcome.clone(),
-                    or_dash(e.reason.clone()),
-                ]
-            })
-            .collect();
-        out.table(
-            &[
-                "TIME", "ENV", "ACTION", "KEY", "VER", "ACTOR", "SUBJECT", "OUTCOME", "REASON",
-            ],
-            rows,
-        )
-    }
-}
 
 /// The events `q` selects; with `limit`, only the newest `limit`.
 pub fn events(ctx: &Context, q: &EventQuery, limit: Option<usize>) -> Result<EventLog> {
@@ -330,7 +289,7 @@ pub struct Verified {
     pub chains: Vec<ChainReport>,
     pub skipped: Vec<SkippedEnv>,
     #[serde(skip)]
-    accept_gap: bool,
+    pub(crate) accept_gap: bool,
 }
 
 impl Verified {
@@ -338,33 +297,6 @@ impl Verified {
     /// `--skip-unreadable`.
     pub fn verdict(&self) -> Result<()> {
         require_coverage("audit verify --all-envs", &self.skipped, self.accept_gap)
-    }
-}
-
-impl Render for Verified {
-    fn human(&self, out: &Output) -> Result<()> {
-        let rows = self
-            .chains
-            .iter()
-            .map(|r| {
-                vec![
-                    r.env.clone(),
-                    r.chain.to_string(),
-                    r.events.to_string(),
-                    r.head.clone(),
-                ]
-            })
-            .collect();
-        out.table(&["ENV", "CHAIN", "EVENTS", "HEAD HASH"], rows)?;
-        if self.skipped.is_empty() {
-            out.note("all chains intact");
-        } else if self.accept_gap {
-            out.note(&format!(
-                "all chains checked are intact; {} environment(s) not checked",
-                self.skipped.len()
-            ));
-        }
-        Ok(())
     }
 }
 

@@ -13,7 +13,6 @@ use crate::names::{Dur, EnvName, fmt_time, fmt_time_ms};
 use crate::ops::Context;
 use crate::ops::audit::access_events;
 use crate::ops::inspect::{SkippedEnv, env_list, open_envs, require_coverage};
-use crate::output::{Output, Render};
 use crate::recipient::short_recipient;
 use crate::vault::{EnvDb, KeyState, Status, VersionInfo};
 
@@ -89,33 +88,6 @@ impl CheckReport {
     /// Exit 5 if environments went unchecked (unless accepted), else 8 on findings.
     pub fn verdict(&self) -> Result<()> {
         self.verdict_of("check", "finding(s)")
-    }
-}
-
-impl Render for CheckReport {
-    fn human(&self, out: &Output) -> Result<()> {
-        if self.findings.is_empty() {
-            out.note(if self.skipped.is_empty() {
-                "all keys are in order"
-            } else {
-                "all keys are in order in the environments checked"
-            });
-            return Ok(());
-        }
-        let rows = self
-            .findings
-            .iter()
-            .map(|f| {
-                vec![
-                    f.env.clone().into(),
-                    f.name.clone().into(),
-                    f.version.to_string().into(),
-                    out.status(f.problem),
-                    f.detail.clone().into(),
-                ]
-            })
-            .collect();
-        out.table(&["ENV", "NAME", "VER", "PROBLEM", "DETAIL"], rows)
     }
 }
 

@@ -7,11 +7,11 @@ use std::collections::HashMap;
 
 use crate::audit::{Action, Actor, Via};
 use crate::error::{Error, Result};
+use crate::fsutil::{default_identity_path, default_state_dir, default_vault_dir};
 use crate::identity::{IdentitySpec, Unlocked, load_identity};
 use crate::names::{EnvName, KeyName};
 use crate::ops::audit::AuditLog;
 use crate::vault::journal::Journal;
-use crate::fsutil::{default_identity_path, default_state_dir, default_vault_dir};
 use crate::vault::{EnvDb, History, Journaled, VaultPaths};
 
 /// Environments the identity cannot open, with why.
@@ -27,7 +27,7 @@ pub struct Globals {
 
 /// What operations say besides their reports: notes and warnings for people (stderr),
 /// data for stdout, and whether JSON was asked for. Implemented by the command's output
-/// (`crate::output::Output`); operations never see a terminal or a table.
+/// (the `Output` of `cmd`); operations never see a terminal or a table.
 pub trait Say {
     fn note(&self, s: &str);
     fn warn(&self, s: &str);

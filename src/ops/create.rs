@@ -9,7 +9,6 @@ use crate::error::{Error, Result};
 use crate::identity::IdentitySpec;
 use crate::names::EnvName;
 use crate::ops::Context;
-use crate::output::{Output, Render};
 use crate::recipient::RecipientString;
 use crate::vault::{self, Tx};
 
@@ -29,23 +28,6 @@ pub struct VaultCreated {
     /// DESIGN §9: what `git setup` wrote, when the vault was created in a git work tree.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub git: Option<crate::ops::git::GitSetUp>,
-}
-
-impl Render for VaultCreated {
-    fn human(&self, out: &Output) -> Result<()> {
-        let names: Vec<&str> = self.envs.iter().map(EnvName::as_str).collect();
-        out.note(&format!(
-            "created vault `{}` with environments {}",
-            self.vault,
-            names.join(", ")
-        ));
-        if let Some(git) = &self.git {
-            out.note("the vault is inside a git work tree: ran `keyward git setup`");
-            git.human(out)?;
-        }
-        out.note("your recipient (share it so others can grant you access):");
-        out.line(&self.recipient)
-    }
 }
 
 /// Create the vault: the default identity first when there is none (if it cannot be
@@ -115,17 +97,6 @@ pub struct AddEnv {
 pub struct EnvAdded {
     pub env: EnvName,
     pub recipients: Vec<RecipientString>,
-}
-
-impl Render for EnvAdded {
-    fn human(&self, out: &Output) -> Result<()> {
-        out.note(&format!(
-            "created environment `{}` encrypted to {} recipient(s)",
-            self.env,
-            self.recipients.len()
-        ));
-        Ok(())
-    }
 }
 
 pub fn add_env(ctx: &Context, req: AddEnv) -> Result<EnvAdded> {

@@ -24,10 +24,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{Chain, Event, GENESIS};
 use crate::error::{Error, Result};
+use crate::fsutil::{OutFile, stdout_error};
 use crate::names::{Dur, EnvName};
 use crate::ops::Context;
 use crate::ops::audit::{labels, write_jsonl};
-use crate::output::{OutFile, stdout_error};
 use crate::sys::{self, Wake};
 use crate::vault::follow::FileStamp;
 use crate::vault::journal::Journal;

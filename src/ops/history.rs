@@ -16,7 +16,6 @@ use crate::error::{Error, Result};
 use crate::names::EnvName;
 use crate::ops::Context;
 use crate::ops::inspect::{SkippedEnv, require_coverage};
-use crate::output::{Output, Render};
 use crate::vault::history::{CommitInfo, GitHistory, short};
 use crate::vault::transition;
 
@@ -94,7 +93,7 @@ pub struct Rewrite {
 }
 
 impl Rewrite {
-    fn what(&self) -> String {
+    pub(crate) fn what(&self) -> String {
         let env = &self.env;
         match &self.problem {
             Problem::Unrelated { parent } => format!(
@@ -190,58 +189,6 @@ impl HistoryVerified {
             });
         }
         require_coverage("audit verify --git", &self.skipped, self.accept_gap)
-    }
-}
-
-impl Render for HistoryVerified {
-    fn human(&self, out: &Output) -> Result<()> {
-        let rows = self
-            .heads
-            .iter()
-            .map(|h| {
-                vec![
-                    h.env.to_string(),
-                    h.commit.clone(),
-                    h.events.to_string(),
-                    h.head.clone(),
-                ]
-            })
-            .collect();
-        out.table(&["ENV", "COMMIT", "EVENTS", "HEAD HASH"], rows)?;
-        if !self.problems.is_empty() {
-            let rows = self
-                .problems
-                .iter()
-                .map(|p| {
-                    vec![
-                        p.commit.clone(),
-                        p.env.to_string(),
-                        p.author.clone(),
-                        p.subject.clone(),
-                        p.what(),
-                    ]
-                })
-                .collect();
-            out.table(&["COMMIT", "ENV", "AUTHOR", "SUBJECT", "PROBLEM"], rows)?;
-            return Ok(());
-        }
-        if let Some(PinCheck {
-            head,
-            found_in: Some(env),
-        }) = &self.pin
-        {
-            out.note(&format!("pinned head {head} is in the chain of `{env}`"));
-        }
-        out.note(&format!(
-            "{} commit(s) changed an environment file; every chain checked extends its parent's{}",
-            self.commits,
-            if self.skipped.is_empty() {
-                ""
-            } else {
-                " (some environments not checked, named above)"
-            }
-        ));
-        Ok(())
     }
 }
 

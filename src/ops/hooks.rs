@@ -29,9 +29,8 @@ use super::Context;
 use super::rotate::earlier_version_with;
 use crate::audit::Action;
 use crate::error::{Error, Result};
-use crate::ops::Confirmation;
 use crate::names::{Dur, EnvName, KeyName};
-use crate::output::{Output, Render};
+use crate::ops::Confirmation;
 use crate::redact::Redactor;
 use crate::secret::Secret;
 use crate::vault::approvals::Approvals;
@@ -367,26 +366,6 @@ pub struct HookChanged {
     pub hash: Option<String>,
 }
 
-impl Render for HookChanged {
-    fn human(&self, out: &Output) -> Result<()> {
-        out.note(&match (self.change, &self.hash) {
-            ("set", Some(h)) => format!(
-                "set the rotation hook of `{}` in `{}` (hash {h}); approved on this machine — elsewhere it runs after `keyward hook allow {} -e {}`",
-                self.name, self.env, self.name, self.env
-            ),
-            ("approved", Some(h)) => format!(
-                "approved the rotation hook of `{}` in `{}` on this machine (hash {h})",
-                self.name, self.env
-            ),
-            _ => format!(
-                "cleared the rotation hook of `{}` in `{}`",
-                self.name, self.env
-            ),
-        });
-        Ok(())
-    }
-}
-
 /// `hook set NAME -- COMMAND`: store the hook (a `hook` event) and approve it here, as
 /// the person who typed it.
 pub fn set(ctx: &Context, name: &KeyName, hook: StoredHook) -> Result<HookChanged> {
@@ -516,34 +495,6 @@ pub struct HookInfo {
 #[derive(Serialize)]
 #[serde(transparent)]
 pub struct HookList(pub Vec<HookInfo>);
-
-impl Render for HookList {
-    fn human(&self, out: &Output) -> Result<()> {
-        if self.0.is_empty() {
-            out.note("no rotation hooks");
-            return Ok(());
-        }
-        let rows = self
-            .0
-            .iter()
-            .map(|h| {
-                vec![
-                    h.name.to_string(),
-                    if h.approved {
-                        "approved"
-                    } else {
-                        "not-approved"
-                    }
-                    .to_owned(),
-                    format!("{}s", h.timeout_secs),
-                    h.hash.clone(),
-                    h.command.clone(),
-                ]
-            })
-            .collect();
-        out.table(&["NAME", "HERE", "TIMEOUT", "HASH", "COMMAND"], rows)
-    }
-}
 
 /// `hook list`: every hook of the environment, with whether it may run here.
 pub fn list(ctx: &Context) -> Result<HookList> {

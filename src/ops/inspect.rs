@@ -6,11 +6,10 @@
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::names::{Dur, EnvName, KeyName, fmt_time, fmt_time_ms};
-use crate::ops::check::{Exposures, Removal, describe_removals};
+use crate::names::{Dur, EnvName, KeyName, fmt_time_ms};
+use crate::ops::check::{Exposures, Removal};
 use crate::ops::{Context, Skipped};
-use crate::output::{FEW, Output, Render, or_dash, summarize};
-use crate::recipient::short_recipient;
+use crate::text::{FEW, summarize};
 use crate::token::Format;
 use crate::vault::{EnvDb, KeyState, Status};
 
@@ -111,24 +110,6 @@ pub struct EnvRow {
 #[serde(transparent)]
 pub struct EnvList(pub Vec<EnvRow>);
 
-impl Render for EnvList {
-    fn human(&self, out: &Output) -> Result<()> {
-        out.table(
-            &["ENV", "ACCESS"],
-            self.0
-                .iter()
-                .map(|r| {
-                    let access = match &r.plugin {
-                        Some(p) => format!("{} (through {p})", r.access),
-                        None => r.access.to_owned(),
-                    };
-                    vec![r.env.to_string(), access]
-                })
-                .collect(),
-        )
-    }
-}
-
 pub fn list_envs(ctx: &Context) -> Result<EnvList> {
     let envs = ctx.paths.env_names()?;
     // Without any identity we can still list names; access is then unknown.
@@ -217,37 +198,6 @@ pub struct Listing {
     pub skipped: Vec<SkippedEnv>,
 }
 
-impl Render for Listing {
-    fn human(&self, out: &Output) -> Result<()> {
-        if self.keys.is_empty() {
-            out.note("no keys");
-            return Ok(());
-        }
-        let rows = self
-            .keys
-            .iter()
-            .map(|k| {
-                vec![
-                    k.env.clone().into(),
-                    k.name.clone().into(),
-                    k.kind.into(),
-                    k.version.to_string().into(),
-                    out.status(k.status.as_str()),
-                    or_dash(Some(k.scopes.join(","))).into(),
-                    or_dash(k.expires_ms.map(fmt_time)).into(),
-                    or_dash(k.rotate_every.clone()).into(),
-                ]
-            })
-            .collect();
-        out.table(
-            &[
-                "ENV", "NAME", "KIND", "VER", "STATUS", "SCOPES", "EXPIRES", "ROTATE",
-            ],
-            rows,
-        )
-    }
-}
-
 /// `list`: the skipped environments are named on stderr and in `skipped`; listing what
 /// can be read is never an error by itself (DESIGN §3).
 pub fn list_keys(ctx: &Context, req: ListKeys) -> Result<Listing> {
@@ -288,7 +238,7 @@ pub struct KeyDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rotation_hook: Option<HookDetail>,
     #[serde(skip)]
-    created_ms: i64,
+    pub(crate) created_ms: i64,
 }
 
 /// A rotation hook as `show` gives it: the command, its hash, whether it may run here.
@@ -313,15 +263,15 @@ pub struct VersionDetail {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exposed_to: Vec<Removal>,
     #[serde(skip)]
-    ms: VersionTimes,
+    pub(crate) ms: VersionTimes,
 }
 
 /// The raw times behind a version's strings, for the human table.
-struct VersionTimes {
-    created: i64,
-    expires: Option<i64>,
-    retire_at: Option<i64>,
-    revoked_at: Option<i64>,
+pub(crate) struct VersionTimes {
+    pub(crate) created: i64,
+    pub(crate) expires: Option<i64>,
+    pub(crate) retire_at: Option<i64>,
+    pub(crate) revoked_at: Option<i64>,
 }
 
 pub fn show_key(ctx: &Context, name: &KeyName) -> Result<KeyDetail> {
@@ -398,96 +348,6 @@ pub fn show_key(ctx: &Context, name: &KeyName) -> Result<KeyDetail> {
             .collect(),
         created_ms: key.created,
     })
-}
-
-impl Render for KeyDetail {
-    fn human(&self, out: &Output) -> Result<()> {
-        out.line(&format!("name:         {}", self.name))?;
-        out.line(&format!("environment:  {}", self.env))?;
-        out.styled_line(&["status:       ".into(), out.status(self.status.as_str())])?;
-        let mut lines = vec![
-            format!(
-                "kind:         {}{}",
-                self.kind,
-                self.format.map(|f| format!(" ({f})")).unwrap_or_default()
-            ),
-            format!("scopes:       {}", or_dash(Some(self.scopes.join(", ")))),
-            format!("created:      {}", fmt_time(self.created_ms)),
-            format!("rotate every: {}", or_dash(self.rotate_every.clone())),
-            format!(
-                "expiry:       {}",
-                match &self.lifetime {
-                    Some(l) => format!("{l} after each new version is created"),
-                    None => "-".into(),
-                }
-            ),
-        ];
-        if let Some(v) = self.versions.last().filter(|v| !v.exposed_to.is_empty()) {
-            let who: Vec<&Removal> = v.exposed_to.iter().collect();
-            lines.push(format!(
-                "exposed:      version {} was readable by removed {}: rotate it (keyward rotate -e {} {})",
-                v.version,
-                describe_removals(&who),
-                self.env,
-                self.name
-            ));
-        }
-        if let Some(n) = &self.note {
-            lines.push(format!("note:         {n}"));
-        }
-        if let Some(h) = &self.rotation_hook {
-            lines.push(format!(
-                "rotation hook: {} ({})",
-                h.command,
-                if h.approved {
-                    "approved on this machine".to_owned()
-                } else {
-                    format!(
-                        "not approved on this machine: `keyward hook allow -e {} {}`",
-                        self.env, self.name
-                    )
-                }
-            ));
-        }
-        for l in lines {
-            out.line(&l)?;
-        }
-        out.line("")?;
-        let rows = self
-            .versions
-            .iter()
-            .map(|v| {
-                let detail = match v.status {
-                    Status::Revoked => format!(
-                        "revoked {} by {}: {}",
-                        v.ms.revoked_at.map(fmt_time).unwrap_or_default(),
-                        v.revoked_by
-                            .as_deref()
-                            .map(short_recipient)
-                            .unwrap_or_else(|| "?".into()),
-                        v.revoke_reason.clone().unwrap_or_default()
-                    ),
-                    Status::Retiring => format!(
-                        "verifies until {}",
-                        v.ms.retire_at.map(fmt_time).unwrap_or_default()
-                    ),
-                    _ if !v.exposed_to.is_empty() => {
-                        let who: Vec<&Removal> = v.exposed_to.iter().collect();
-                        format!("exposed to {}", describe_removals(&who))
-                    }
-                    _ => String::new(),
-                };
-                vec![
-                    v.version.to_string().into(),
-                    out.status(v.status.as_str()),
-                    fmt_time(v.ms.created).into(),
-                    or_dash(v.ms.expires.map(fmt_time)).into(),
-                    or_dash(Some(detail)).into(),
-                ]
-            })
-            .collect();
-        out.table(&["VERSION", "STATUS", "CREATED", "EXPIRES", "DETAIL"], rows)
-    }
 }
 
 /// A lifetime in ms as a duration (`90d`), or roughly (`about 89d 23h`) when it is not a

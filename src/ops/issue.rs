@@ -16,7 +16,6 @@ use crate::audit::Action;
 use crate::dotenv::parse_dotenv;
 use crate::error::{Error, Result};
 use crate::names::{EnvName, KeyName, loader_warning};
-use crate::output::{Output, Render};
 use crate::secret::Secret;
 use crate::token::GenSpec;
 use crate::vault::NewKey;
@@ -264,16 +263,6 @@ pub struct Generated {
     pub value: Secret,
 }
 
-impl Render for Generated {
-    fn human(&self, out: &Output) -> Result<()> {
-        out.note(&format!(
-            "generated `{}` version {} in `{}` (shown once; `keyward get -e {} {}` reads it again)",
-            self.name, self.version, self.env, self.env, self.name
-        ));
-        out.secret(&self.value, false)
-    }
-}
-
 /// A value in a JSON report: text, invalid UTF-8 replaced (generated values are ASCII).
 pub(crate) fn lossy<S: serde::Serializer>(
     v: &Secret,
@@ -329,16 +318,6 @@ pub struct Stored {
     pub env: EnvName,
     pub name: KeyName,
     pub version: u32,
-}
-
-impl Render for Stored {
-    fn human(&self, out: &Output) -> Result<()> {
-        out.note(&format!(
-            "stored `{}` version {} in `{}`",
-            self.name, self.version, self.env
-        ));
-        Ok(())
-    }
 }
 
 // ---------------------------------------------------------------- import
@@ -439,19 +418,6 @@ pub struct Imported {
     pub added: usize,
     pub env: EnvName,
     pub updated: usize,
-}
-
-impl Render for Imported {
-    fn human(&self, out: &Output) -> Result<()> {
-        out.note(&format!(
-            "imported {} key(s) into `{}`: {} new, {} new version(s)",
-            self.added + self.updated,
-            self.env,
-            self.added,
-            self.updated
-        ));
-        Ok(())
-    }
 }
 
 fn read_input(file: &PathBuf) -> Result<Vec<u8>> {

@@ -10,15 +10,15 @@ use super::check::Exposures;
 use super::hooks::{AllowHook, Rolled};
 use super::inspect::env_list;
 use super::rotate::{
-    Old, Outcome, Rotated, Rotation, Source, grace_end, grace_line, needs_new_values, render_rows,
-    roll_all, source_of, take_rolled,
+    Old, Outcome, Rotated, Rotation, Source, grace_end, grace_line, needs_new_values, roll_all,
+    source_of, take_rolled,
 };
 use crate::audit::Action;
 use crate::error::{Error, Result};
-use crate::ops::Confirmation;
 use crate::names::{Dur, EnvName};
-use crate::output::{Output, Render, first_few, summarize};
+use crate::ops::Confirmation;
 use crate::recipient::RecipientString;
+use crate::text::first_few;
 use crate::vault::{EnvDb, KeyMeta, Status};
 
 /// `offboard RECIPIENT`.
@@ -488,59 +488,6 @@ impl Offboarded {
                 self.recipient
             )));
         }
-        Ok(())
-    }
-}
-
-impl Offboarded {
-    /// The keys still exposed, per environment, each with the command that replaces it.
-    fn note_exposed(&self, out: &Output) {
-        let mut envs: Vec<&EnvName> = self.still_exposed.iter().map(|e| &e.env).collect();
-        envs.dedup();
-        for env in envs {
-            let names: Vec<&str> = self
-                .still_exposed
-                .iter()
-                .filter(|e| &e.env == env)
-                .map(|e| e.name.as_str())
-                .collect();
-            let first = names[0];
-            out.warn(&format!(
-                "{} is no longer a recipient of `{env}`, but could read {} key(s) never rotated since: {}; rotate each (`keyward rotate -e {env} {first}`)",
-                self.recipient,
-                names.len(),
-                summarize(
-                    &names,
-                    &format!("`keyward check -e {env} --json` lists all")
-                ),
-            ));
-        }
-    }
-}
-
-impl Render for Offboarded {
-    fn human(&self, out: &Output) -> Result<()> {
-        if self.envs.is_empty() {
-            out.note(&match &self.limited_to {
-                Some(env) => format!("{} is not a recipient of `{env}`", self.recipient),
-                None => format!(
-                    "{} is not a recipient of any environment you can open",
-                    self.recipient
-                ),
-            });
-            self.note_exposed(out);
-            return Ok(());
-        }
-        let (did, note) = if self.dry_run {
-            ("would offboard from", "(dry run: nothing changed)")
-        } else {
-            ("offboarded from", "")
-        };
-        for p in &self.envs {
-            out.note(&format!("{did} `{}`: {} {note}", p.env, self.recipient));
-            render_rows(&p.keys, out)?;
-        }
-        self.note_exposed(out);
         Ok(())
     }
 }

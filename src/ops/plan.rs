@@ -48,7 +48,8 @@ pub fn command_line<S: AsRef<str>>(words: &[S]) -> String {
 pub fn shell_word(w: &str) -> std::borrow::Cow<'_, str> {
     // A word holding a NUL cannot be quoted; keyward never builds one (names are
     // validated), so show it escaped rather than fail.
-    shlex::try_quote(w).unwrap_or_else(|_| std::borrow::Cow::Owned(crate::text::escape(w).into_owned()))
+    shlex::try_quote(w)
+        .unwrap_or_else(|_| std::borrow::Cow::Owned(crate::text::escape(w).into_owned()))
 }
 
 #[cfg(test)]

@@ -8,9 +8,8 @@ use serde::Serialize;
 use super::Context;
 use crate::audit::Action;
 use crate::error::{Error, Result};
+use crate::names::{EnvName, KeyName, loader_warning};
 use crate::ops::Confirmation;
-use crate::names::{EnvName, KeyName, fmt_time, loader_warning};
-use crate::output::{Output, Render};
 use crate::vault::{EnvDb, KeyMeta};
 
 // ---------------------------------------------------------------- rename
@@ -75,20 +74,6 @@ pub struct Renamed {
     pub versions: usize,
     #[serde(skip)]
     pub at: i64,
-}
-
-impl Render for Renamed {
-    fn human(&self, out: &Output) -> Result<()> {
-        out.note(&format!(
-            "renamed `{}` to `{}` in `{}` at {} ({} version(s), with their history)",
-            self.from,
-            self.to,
-            self.env,
-            fmt_time(self.at),
-            self.versions
-        ));
-        Ok(())
-    }
 }
 
 // ---------------------------------------------------------------- delete
@@ -228,17 +213,4 @@ pub struct Deleted {
     pub deleted: usize,
     #[serde(skip)]
     pub at: i64,
-}
-
-impl Render for Deleted {
-    fn human(&self, out: &Output) -> Result<()> {
-        out.note(&format!(
-            "deleted `{}` and its {} version(s) in `{}` at {}; its audit events are kept",
-            self.name,
-            self.deleted,
-            self.env,
-            fmt_time(self.at)
-        ));
-        Ok(())
-    }
 }

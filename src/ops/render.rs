@@ -20,10 +20,10 @@ use zeroize::Zeroizing;
 
 use crate::audit::Action;
 use crate::error::{Error, Result};
+use crate::fsutil::OutFile;
 use crate::names::{EnvName, KeyName};
 use crate::ops::Context;
 use crate::ops::release::{Pick, Release, release};
-use crate::output::{OutFile, Output, Render};
 
 /// Templates larger than this are refused (a template is a config file, not a data set).
 const MAX_TEMPLATE: u64 = 16 << 20;
@@ -118,20 +118,6 @@ pub struct Rendered {
     pub out: Option<PathBuf>,
     /// Each key rendered, once, in the order of its first placeholder.
     pub keys: Vec<KeyName>,
-}
-
-impl Render for Rendered {
-    fn human(&self, out: &Output) -> Result<()> {
-        if let Some(path) = &self.out {
-            out.note(&format!(
-                "rendered {} key(s) from `{}` into `{}` (mode 0600)",
-                self.keys.len(),
-                self.env,
-                path.display()
-            ));
-        }
-        Ok(())
-    }
 }
 
 /// Fill the template and write it out; nothing is written unless every placeholder can

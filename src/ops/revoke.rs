@@ -6,9 +6,8 @@ use serde::Serialize;
 use super::Context;
 use crate::audit::Action;
 use crate::error::{Error, Result};
+use crate::names::{EnvName, KeyName};
 use crate::ops::Confirmation;
-use crate::names::{EnvName, KeyName, fmt_time};
-use crate::output::{Output, Render};
 use crate::vault::{EnvDb, KeyMeta, Status};
 
 /// `revoke NAME [--version N] --reason TEXT`.
@@ -174,26 +173,4 @@ pub struct Revoked {
     /// The current version, if it is still active (a single older version was revoked).
     #[serde(skip)]
     pub still_active: Option<u32>,
-}
-
-impl Render for Revoked {
-    fn human(&self, out: &Output) -> Result<()> {
-        let what = match self.version {
-            Some(n) => format!("version {n} of `{}`", self.name),
-            None => format!("every version of `{}`", self.name),
-        };
-        if self.revoked == 0 {
-            out.note(&format!("{what} in `{}` was already revoked", self.env));
-            return Ok(());
-        }
-        out.note(&format!(
-            "revoked {what} in `{}` at {}",
-            self.env,
-            fmt_time(self.at)
-        ));
-        if let Some(v) = self.still_active {
-            out.note(&format!("version {v} is still active"));
-        }
-        Ok(())
-    }
 }

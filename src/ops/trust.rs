@@ -7,8 +7,8 @@ use serde::Serialize;
 use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::names::{EnvName, fmt_time};
-use crate::ops::Context;
 use crate::ops::Confirmation;
+use crate::ops::Context;
 use crate::vault::EnvDb;
 use crate::vault::pins::{self, History};
 

@@ -31,4 +31,3 @@ pub enum Source {
     /// What is staged for the next commit in the git repository here.
     Staged,
 }
-

@@ -4,7 +4,6 @@
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::output::{Output, Render};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Finding {
@@ -51,7 +50,7 @@ impl Finding {
 #[derive(Debug, Serialize)]
 #[serde(transparent)]
 pub struct ScanReport {
-    findings: Vec<Finding>,
+    pub(crate) findings: Vec<Finding>,
 }
 
 impl ScanReport {
@@ -61,37 +60,19 @@ impl ScanReport {
         ScanReport { findings }
     }
 
-    /// The summary on stderr, and exit 8 when anything was found.
-    pub fn verdict(&self, out: &Output) -> Result<()> {
-        if self.findings.is_empty() {
-            out.note("no keys found");
-            Ok(())
-        } else {
-            let n = self.findings.len();
-            out.note(&format!("{n} leaked key(s) found"));
-            Err(Error::Findings(format!("{n} finding(s)")))
+    /// The summary for stderr.
+    pub fn summary(&self) -> String {
+        match self.findings.len() {
+            0 => "no keys found".into(),
+            n => format!("{n} leaked key(s) found"),
         }
     }
-}
 
-impl Render for ScanReport {
-    fn human(&self, out: &Output) -> Result<()> {
-        for f in &self.findings {
-            let what = match (&f.name, f.version) {
-                (Some(n), Some(v)) => format!("{}/{n} v{v} ({})", f.env, f.status),
-                _ => format!("unknown keyward token of environment `{}`", f.env),
-            };
-            // `line` escapes control characters: a file name holding a newline or an
-            // escape sequence cannot forge or hide a finding (JSON keeps it exact).
-            let encoding = f
-                .encoding
-                .map(|e| format!(" (as {} text)", e.to_uppercase()))
-                .unwrap_or_default();
-            out.line(&format!(
-                "{}:{}:{}: {what} {}{encoding}",
-                f.path, f.line, f.column, f.masked
-            ))?;
+    /// Exit 8 when anything was found.
+    pub fn outcome(&self) -> Result<()> {
+        match self.findings.len() {
+            0 => Ok(()),
+            n => Err(Error::Findings(format!("{n} finding(s)"))),
         }
-        Ok(())
     }
 }

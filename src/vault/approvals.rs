@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::fsutil::create_private_dir;
 use crate::names::{EnvName, KeyName};
 use crate::vault::VaultPaths;
-use crate::fsutil::create_private_dir;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -7,8 +7,8 @@ use std::fs;
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
-use crate::names::EnvName;
 use crate::fsutil::{create_private_dir, sync_dir};
+use crate::names::EnvName;
 use crate::vault::{EnvDb, Tx, VaultPaths};
 
 /// Refuse to create a vault where one exists (before anything else is made, e.g. an

@@ -12,9 +12,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::audit::{self, Canonical, Chain, Event, GENESIS};
 use crate::error::{Error, Result};
+use crate::fsutil::{create_private_dir, nofollow_error, refuse_symlink};
 use crate::names::EnvName;
 use crate::vault::keyring::AuditKeys;
-use crate::fsutil::{create_private_dir, nofollow_error, refuse_symlink};
 use crate::vault::paths::VaultPaths;
 use crate::vault::seal;
 

@@ -28,9 +28,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::fsutil::create_private_dir;
 use crate::names::EnvName;
 use crate::vault::keyring::AuditKeys;
-use crate::fsutil::create_private_dir;
 use crate::vault::schema::*;
 use crate::vault::store::EnvDb;
 use std::collections::HashSet;

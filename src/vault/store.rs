@@ -19,14 +19,14 @@ use std::sync::Arc;
 
 use rusqlite::{Connection, MAIN_DB, OptionalExtension};
 
-use crate::error::{Error, Result};
 use crate::error::describe_age;
+use crate::error::{Error, Result};
+use crate::fsutil::{nofollow_error, sync_dir};
 use crate::names::EnvName;
 use crate::recipient::RecipientString;
 use crate::vault::chunks::Chunks;
 use crate::vault::fileseal;
 use crate::vault::lock::{EnvLock, lock_env};
-use crate::fsutil::{nofollow_error, sync_dir};
 use crate::vault::paths::VaultPaths;
 use crate::vault::pins::{self, History, Pin};
 use crate::vault::schema::{self, FORMAT_VERSION};

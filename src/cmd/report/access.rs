@@ -1,0 +1,55 @@
+//! How the reports of `ops::access` are shown to people (`--json` prints their serde form).
+
+use crate::error::Result;
+use crate::names::fmt_time;
+use crate::ops::access::*;
+use crate::output::{Output, Render, or_dash};
+use crate::recipient::short_recipient;
+
+impl Render for Recipients {
+    fn human(&self, out: &Output) -> Result<()> {
+        let rows = self
+            .0
+            .iter()
+            .map(|v| {
+                vec![
+                    format!("{}{}", v.recipient, if v.you { " (you)" } else { "" }),
+                    or_dash(v.label.clone()),
+                    // Not a slice of `added_at`: a stored time out of range prints as a
+                    // number, which has no 19th byte.
+                    fmt_time(v.added_ms),
+                    or_dash(v.added_by.as_deref().map(short_recipient)),
+                    match &v.plugin {
+                        Some(p) => format!("yes ({p})"),
+                        None => "no".to_owned(),
+                    },
+                ]
+            })
+            .collect();
+        out.table(
+            &["RECIPIENT", "LABEL", "ADDED", "ADDED BY", "HARDWARE"],
+            rows,
+        )
+    }
+}
+
+impl Render for AccessChanged {
+    fn human(&self, out: &Output) -> Result<()> {
+        let r = match &self.label {
+            Some(l) => format!("{l} ({})", self.recipient.short()),
+            None => self.recipient.short(),
+        };
+        let env = &self.env;
+        out.note(&match self.change {
+            Change::AlreadyGranted if self.label.is_some() => format!(
+                "{r} can already decrypt `{env}`; its label is unchanged (`keyward access list -e {env}` shows it)"
+            ),
+            Change::AlreadyGranted => format!("{r} can already decrypt `{env}`"),
+            Change::Granted => format!("granted {r} access to `{env}` at {}", fmt_time(self.at)),
+            Change::Revoked => format!(
+                "revoked {r}'s access to `{env}`; keys they already read still work until rotated (`keyward offboard` does both)"
+            ),
+        });
+        Ok(())
+    }
+}

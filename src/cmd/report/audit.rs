@@ -1,0 +1,74 @@
+//! How the reports of `ops::audit` are shown to people (`--json` prints their serde form).
+
+use crate::error::Result;
+use crate::names::fmt_time;
+use crate::ops::audit::*;
+use crate::output::{Output, Render, or_dash};
+
+impl Render for EventLog {
+    fn human(&self, out: &Output) -> Result<()> {
+        if self.0.is_empty() {
+            out.note("no events");
+            return Ok(());
+        }
+        let rows = self
+            .0
+            .iter()
+            .map(|e| {
+                vec![
+                    fmt_time(e.time),
+                    e.env.clone(),
+                    e.action.to_string(),
+                    or_dash(e.key.clone()),
+                    or_dash(e.version.map(|v| v.to_string())),
+                    format!(
+                        "{}@{} ({})",
+                        e.actor.os_user,
+                        e.actor.host,
+                        who(&e.actor.recipient, e.actor_label.as_deref())
+                    ),
+                    or_dash(
+                        e.subject
+                            .as_deref()
+                            .map(|s| who(s, e.subject_label.as_deref())),
+                    ),
+                    e.outcome.clone(),
+                    or_dash(e.reason.clone()),
+                ]
+            })
+            .collect();
+        out.table(
+            &[
+                "TIME", "ENV", "ACTION", "KEY", "VER", "ACTOR", "SUBJECT", "OUTCOME", "REASON",
+            ],
+            rows,
+        )
+    }
+}
+
+impl Render for Verified {
+    fn human(&self, out: &Output) -> Result<()> {
+        let rows = self
+            .chains
+            .iter()
+            .map(|r| {
+                vec![
+                    r.env.clone(),
+                    r.chain.to_string(),
+                    r.events.to_string(),
+                    r.head.clone(),
+                ]
+            })
+            .collect();
+        out.table(&["ENV", "CHAIN", "EVENTS", "HEAD HASH"], rows)?;
+        if self.skipped.is_empty() {
+            out.note("all chains intact");
+        } else if self.accept_gap {
+            out.note(&format!(
+                "all chains checked are intact; {} environment(s) not checked",
+                self.skipped.len()
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,38 @@
+//! How the reports of `ops::issue` are shown to people (`--json` prints their serde form).
+
+use crate::error::Result;
+use crate::ops::issue::*;
+use crate::output::{Output, Render};
+
+impl Render for Generated {
+    fn human(&self, out: &Output) -> Result<()> {
+        out.note(&format!(
+            "generated `{}` version {} in `{}` (shown once; `keyward get -e {} {}` reads it again)",
+            self.name, self.version, self.env, self.env, self.name
+        ));
+        out.secret(&self.value, false)
+    }
+}
+
+impl Render for Stored {
+    fn human(&self, out: &Output) -> Result<()> {
+        out.note(&format!(
+            "stored `{}` version {} in `{}`",
+            self.name, self.version, self.env
+        ));
+        Ok(())
+    }
+}
+
+impl Render for Imported {
+    fn human(&self, out: &Output) -> Result<()> {
+        out.note(&format!(
+            "imported {} key(s) into `{}`: {} new, {} new version(s)",
+            self.added + self.updated,
+            self.env,
+            self.added,
+            self.updated
+        ));
+        Ok(())
+    }
+}

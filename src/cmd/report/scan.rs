@@ -1,0 +1,27 @@
+//! How the reports of `scan::report` are shown to people (`--json` prints their serde form).
+
+use crate::error::Result;
+use crate::output::{Output, Render};
+use crate::scan::report::*;
+
+impl Render for ScanReport {
+    fn human(&self, out: &Output) -> Result<()> {
+        for f in &self.findings {
+            let what = match (&f.name, f.version) {
+                (Some(n), Some(v)) => format!("{}/{n} v{v} ({})", f.env, f.status),
+                _ => format!("unknown keyward token of environment `{}`", f.env),
+            };
+            // `line` escapes control characters: a file name holding a newline or an
+            // escape sequence cannot forge or hide a finding (JSON keeps it exact).
+            let encoding = f
+                .encoding
+                .map(|e| format!(" (as {} text)", e.to_uppercase()))
+                .unwrap_or_default();
+            out.line(&format!(
+                "{}:{}:{}: {what} {}{encoding}",
+                f.path, f.line, f.column, f.masked
+            ))?;
+        }
+        Ok(())
+    }
+}

@@ -1,6 +1,7 @@
 //! In-process lookups through the library function a service uses
-//! (`keyward::verifier::VerifierSet::lookup`), on a set file written by
-//! `keyward verifier export`.
+//! (`keyward_verifier::VerifierSet::lookup`, the crate a service links; the CLI's
+//! `keyward::verifier` re-exports it), on a set file written by `keyward verifier export`.
+//! Only the verifier crate is used here, as in a service.
 //!
 //! cargo run --release --example verifier_lookups -- SET_FILE PUBKEY KEYS_FILE [ROUNDS] [LOOKUPS]
 //!
@@ -11,7 +12,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use keyward::verifier::{Answer, Pinned, VerifierSet};
+use keyward_verifier::{Answer, Pinned, VerifierSet};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,7 +30,10 @@ fn main() {
         .map(|l| l.as_bytes().to_vec())
         .collect();
     assert!(!keys.is_empty(), "no keys to present");
-    let now = keyward::names::now_ms();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_millis() as i64;
 
     let mut open_ms = Vec::new();
     let mut per_sec = Vec::new();

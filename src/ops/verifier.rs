@@ -3,7 +3,9 @@
 //!
 //! The set holds exactly the versions `verify` accepts now: the rule is
 //! `VersionInfo::verifies`, read through the same pins (`as_seen`), never re-derived
-//! here. The format itself (canonical form, signature, files) is `crate::verifier`.
+//! here. The format itself (canonical form, signature, files) is the `keyward-verifier`
+//! crate, through `crate::verifier`; `check` answers with that crate's lookup, the one a
+//! service links.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -17,7 +19,7 @@ use crate::ops::Context;
 use crate::output::{OutFile, Output, Render, first_few};
 use crate::vault::{EnvDb, Kind, Status};
 use crate::verifier::{
-    Alg, Answer, Entry, HmacKey, Pinned, PublicKey, SET_FORMAT, SecretKey, SetInfo, SignedSet,
+    Alg, Answer, Entry, HmacKey, Pinned, PublicKey, SET_FORMAT, SetInfo, SignedSet, SigningKey,
     VerifierSet, entry_hash,
 };
 
@@ -96,7 +98,7 @@ pub fn export(ctx: &Context, req: Export) -> Result<Exported> {
     }
     drop(peek);
     let (db, seed) = verifier_key(ctx)?;
-    let key = SecretKey::from_seed(&seed);
+    let key = SigningKey::from_seed(&seed);
     let entries = entries(&db, now, req.hmac_key.as_ref())?;
     let (serial, _, _) = crate::vault::pins::head(&db)?;
     let info = SetInfo {
@@ -117,8 +119,8 @@ pub fn export(ctx: &Context, req: Export) -> Result<Exported> {
     let bytes = match req.format {
         SetFormat::Sqlite => set.to_sqlite()?,
         SetFormat::Jsonl => set.to_jsonl()?,
-        SetFormat::Sql => set.to_sql(),
-        SetFormat::Redis => set.to_redis()?,
+        SetFormat::Sql => crate::verifier::sql_script(&set),
+        SetFormat::Redis => crate::verifier::redis_commands(&set)?,
     };
     let format_name = clap::ValueEnum::to_possible_value(&req.format)
         .map(|v| v.get_name().to_owned())
@@ -172,7 +174,7 @@ fn verifier_key(ctx: &Context) -> Result<(EnvDb, zeroize::Zeroizing<[u8; 32]>)> 
         return Ok((db, seed));
     }
     let seed = crate::secret::random_key();
-    let public = SecretKey::from_seed(&seed).public();
+    let public = SigningKey::from_seed(&seed).public();
     let actor = ctx.actor()?;
     let now = ctx.now();
     db.batch(|tx| {
@@ -252,7 +254,7 @@ pub fn pubkey(ctx: &Context) -> Result<PubKey> {
     match db.verifier_seed()? {
         Some(seed) => Ok(PubKey {
             env: db.env.to_string(),
-            pubkey: SecretKey::from_seed(&seed).public().to_string(),
+            pubkey: SigningKey::from_seed(&seed).public().to_string(),
         }),
         None => Err(Error::VerifierNoKey {
             env: db.env.clone(),
@@ -393,4 +395,5 @@ pub fn check(ctx: &Context, req: Check, presented: &[u8]) -> Result<Checked> {
 /// Parse `--pubkey` (clap value parser).
 pub fn parse_pubkey(s: &str) -> std::result::Result<PublicKey, String> {
     s.parse()
+        .map_err(|e: keyward_verifier::Error| e.to_string())
 }

@@ -12,9 +12,9 @@ use crate::output::{Output, Render};
 use crate::secret::Secret;
 use crate::vault::{EnvDb, KeyMeta, Status, VersionInfo};
 
-/// The longest value keyward stores; a presented key longer than this (plus a newline)
-/// cannot match, and reading stops there so hostile input cannot exhaust memory.
-pub const MAX_PRESENTED: usize = 64 * 1024;
+/// The longest value keyward stores (the rule is the verifier crate's, so `verify` and a
+/// verifier set refuse the same input).
+pub use keyward_verifier::MAX_PRESENTED;
 
 /// The answer, as `--json` prints it. `rejection` is the error (exit 4 or 3) a
 /// rejected key ends the command with.
@@ -201,19 +201,6 @@ pub fn read_presented() -> Result<Secret> {
 /// Why a presented key cannot be a stored value, if it cannot.
 fn malformed(presented: &Secret) -> Option<&'static str> {
     let trimmed = strip_newline(presented);
-    malformed_bytes(trimmed.as_ref().unwrap_or(presented).expose())
-}
-
-/// The same rule for a key already stripped of its newline (`verifier check` reads a
-/// set, not the vault, and answers alike).
-pub(crate) fn malformed_bytes(v: &[u8]) -> Option<&'static str> {
-    if v.is_empty() {
-        Some("the presented key is empty")
-    } else if v.contains(&0) {
-        Some("the presented key contains a NUL byte")
-    } else if v.len() > MAX_PRESENTED {
-        Some("the presented key is longer than 64 KiB")
-    } else {
-        None
-    }
+    // One rule for `verify` and for a verifier set's lookup (`verifier check`, services).
+    keyward_verifier::malformed(trimmed.as_ref().unwrap_or(presented).expose())
 }

@@ -7,11 +7,11 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use keyward::audit::{self, Actor};
+use keyward::fsutil::create_private_dir;
 use keyward::names::{EnvName, KeyName, now_ms};
 use keyward::recipient::RecipientString;
 use keyward::token::{Format, GenSpec};
 use keyward::vault::journal::Journal;
-use keyward::fsutil::create_private_dir;
 use keyward::vault::{EnvDb, NewKey, VaultPaths};
 
 struct Fixture {

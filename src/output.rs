@@ -16,9 +16,9 @@ use comfy_table::{Color, ContentArrangement, Table, presets};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-pub use crate::fsutil::{OutFile, stdout_error};
+pub use crate::fsutil::stdout_error;
 use crate::secret::Secret;
-pub use crate::text::{escape, escape_lines, first_few, or_dash};
+pub use crate::text::{escape, escape_lines, or_dash};
 
 /// A report an operation returns. With `--json` it is printed as its `Serialize`
 /// form (the stable shape scripts rely on); otherwise `human` prints it for people.

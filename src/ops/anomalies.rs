@@ -26,7 +26,7 @@ use crate::ops::Context;
 use crate::ops::audit::access_events;
 use crate::ops::check::Findings;
 use crate::ops::check::LastReads;
-use crate::ops::inspect::{env_list, open_envs};
+use crate::ops::envs::{env_list, open_envs};
 use crate::recipient::short_recipient;
 use crate::vault::EnvDb;
 

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::fsutil::{OutFile, stdout_error};
 use crate::names::{When, fmt_time_ms};
 use crate::ops::Context;
-use crate::ops::inspect::{SkippedEnv, open_envs, open_envs_noting, require_coverage};
+use crate::ops::envs::{SkippedEnv, open_envs, open_envs_noting, require_coverage};
 use crate::vault::EnvDb;
 use crate::vault::journal::Journal;
 

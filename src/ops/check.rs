@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::names::{Dur, EnvName, fmt_time, fmt_time_ms};
 use crate::ops::Context;
 use crate::ops::audit::access_events;
-use crate::ops::inspect::{SkippedEnv, env_list, open_envs, require_coverage};
+use crate::ops::envs::{SkippedEnv, env_list, open_envs, require_coverage};
 use crate::recipient::short_recipient;
 use crate::vault::{EnvDb, KeyState, Status, VersionInfo};
 

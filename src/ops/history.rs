@@ -15,7 +15,7 @@ use crate::audit::GENESIS;
 use crate::error::{Error, Result};
 use crate::names::EnvName;
 use crate::ops::Context;
-use crate::ops::inspect::{SkippedEnv, require_coverage};
+use crate::ops::envs::{SkippedEnv, require_coverage};
 use crate::vault::history::{CommitInfo, GitHistory, short};
 use crate::vault::transition;
 

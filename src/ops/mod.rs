@@ -10,6 +10,7 @@ pub mod check;
 pub mod complete;
 pub mod context;
 pub mod create;
+pub mod envs;
 pub mod export;
 pub mod files;
 pub mod follow;

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::Context;
 use super::check::Exposures;
+use super::envs::env_list;
 use super::hooks::{AllowHook, Rolled};
-use super::inspect::env_list;
 use super::rotate::{
     Old, Outcome, Rotated, Rotation, Source, grace_end, grace_line, needs_new_values, roll_all,
     source_of, take_rolled,

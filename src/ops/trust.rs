@@ -10,7 +10,8 @@ use crate::names::{EnvName, fmt_time};
 use crate::ops::Confirmation;
 use crate::ops::Context;
 use crate::vault::EnvDb;
-use crate::vault::pins::{self, History};
+use crate::vault::relate;
+use crate::vault::seen::History;
 
 /// A request to trust the current environment.
 #[derive(Debug)]
@@ -118,7 +119,7 @@ fn describe(db: &EnvDb) -> Result<Trusted> {
         Some(pin) => {
             // Recomputed from the rows, as every open does (DESIGN §8 round 3).
             let chain = || Ok(db.lifecycle_events()?.into_iter().map(|e| e.hash).collect());
-            match pins::compare(db, pin, &db.audit_keys()?, chain) {
+            match relate::compare(db, pin, &db.audit_keys()?, chain) {
                 Ok(History::Current) => "current",
                 Ok(_) => "behind",
                 Err(Error::FromBeforeRemoval { .. }) => "before-removal",
@@ -132,7 +133,7 @@ fn describe(db: &EnvDb) -> Result<Trusted> {
         time: fmt_time(p.time),
         hash: p.hash.clone(),
     });
-    let (seq, hash, time) = pins::head(db)?;
+    let (seq, hash, time) = relate::head(db)?;
     Ok(Trusted {
         env: db.env.clone(),
         relation,

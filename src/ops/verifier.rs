@@ -14,9 +14,10 @@ use serde::Serialize;
 
 use crate::audit::Action;
 use crate::error::{Error, Result};
+use crate::fsutil::OutFile;
 use crate::names::fmt_time_ms;
 use crate::ops::Context;
-use crate::output::{OutFile, Output, Render, first_few};
+use crate::text::first_few;
 use crate::vault::{EnvDb, Kind, Status};
 use crate::verifier::{
     Alg, Answer, Entry, HmacKey, Pinned, PublicKey, SET_FORMAT, SetInfo, SignedSet, SigningKey,
@@ -58,27 +59,6 @@ pub struct Exported {
     pub out: Option<PathBuf>,
 }
 
-impl Render for Exported {
-    fn human(&self, out: &Output) -> Result<()> {
-        out.note(&format!(
-            "wrote {} version(s) of `{}` ({}, serial {}, {}){}; signed by {}",
-            self.entries,
-            self.env,
-            clap::ValueEnum::to_possible_value(&self.format)
-                .map(|v| v.get_name().to_owned())
-                .unwrap_or_default(),
-            self.serial,
-            self.alg.as_str(),
-            self.out
-                .as_ref()
-                .map(|p| format!(" to `{}`", p.display()))
-                .unwrap_or_default(),
-            self.pubkey
-        ));
-        Ok(())
-    }
-}
-
 /// Build the set of `ctx.env` and write it. The verifier key is created on the first
 /// export (a lifecycle event, in its own commit); the export itself is an access event,
 /// journaled before anything is written (DESIGN §5: the set is derived from values).
@@ -100,7 +80,7 @@ pub fn export(ctx: &Context, req: Export) -> Result<Exported> {
     let (db, seed) = verifier_key(ctx)?;
     let key = SigningKey::from_seed(&seed);
     let entries = entries(&db, now, req.hmac_key.as_ref())?;
-    let (serial, _, _) = crate::vault::pins::head(&db)?;
+    let (serial, _, _) = crate::vault::relate::head(&db)?;
     let info = SetInfo {
         format: SET_FORMAT.into(),
         env: db.env.to_string(),
@@ -268,12 +248,6 @@ pub struct PubKey {
     pub pubkey: String,
 }
 
-impl Render for PubKey {
-    fn human(&self, out: &Output) -> Result<()> {
-        out.line(&self.pubkey)
-    }
-}
-
 /// `verifier check`.
 pub struct Check {
     pub set: PathBuf,
@@ -307,37 +281,6 @@ impl Checked {
             Some(e) => Err(e),
             None => Ok(()),
         }
-    }
-}
-
-impl Render for Checked {
-    fn human(&self, out: &Output) -> Result<()> {
-        if !self.pinned {
-            out.warn(&format!(
-                "the set's signature was checked against the key it names ({}), not a pinned one: pass --pubkey to know who made it",
-                self.signed_by
-            ));
-        }
-        if !self.valid {
-            return Ok(());
-        }
-        out.line(&format!(
-            "valid: `{}` version {} in `{}` ({}){}{} [set serial {}]",
-            self.name.as_deref().unwrap_or("?"),
-            self.version.unwrap_or(0),
-            self.env,
-            self.status.as_deref().unwrap_or("?"),
-            if self.scopes.is_empty() {
-                String::new()
-            } else {
-                format!(", scopes: {}", self.scopes.join(","))
-            },
-            self.not_after
-                .as_deref()
-                .map(|e| format!(", until {e}"))
-                .unwrap_or_default(),
-            self.serial
-        ))
     }
 }
 

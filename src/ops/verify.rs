@@ -8,7 +8,6 @@ use crate::audit::Action;
 use crate::error::{Error, Result};
 use crate::names::fmt_time_ms;
 use crate::ops::Context;
-use crate::output::{Output, Render};
 use crate::secret::Secret;
 use crate::vault::{EnvDb, KeyMeta, Status, VersionInfo};
 
@@ -55,31 +54,6 @@ impl Verdict {
             Some(e) => Err(e),
             None => Ok(()),
         }
-    }
-}
-
-impl Render for Verdict {
-    /// One line for a valid key; a rejection is said by the error, on stderr.
-    fn human(&self, out: &Output) -> Result<()> {
-        if !self.valid {
-            return Ok(());
-        }
-        out.line(&format!(
-            "valid: `{}` version {} in `{}` ({}){}{}",
-            self.name.as_deref().unwrap_or("?"),
-            self.version.unwrap_or(0),
-            self.env,
-            self.status.map(Status::as_str).unwrap_or("?"),
-            if self.scopes.is_empty() {
-                String::new()
-            } else {
-                format!(", scopes: {}", self.scopes.join(","))
-            },
-            self.expires
-                .as_deref()
-                .map(|e| format!(", expires {e}"))
-                .unwrap_or_default(),
-        ))
     }
 }
 

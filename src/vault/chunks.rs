@@ -20,8 +20,7 @@ use std::sync::Mutex;
 
 use zeroize::Zeroizing;
 
-/// age's plaintext chunk size (the STREAM construction's, fixed by the format).
-pub(in crate::vault) const CHUNK: u64 = 64 * 1024;
+pub(in crate::vault) use crate::vault::fileseal::CHUNK;
 
 /// A decrypting reader that seeks: `age::stream::StreamReader` over the file.
 pub(in crate::vault) trait Source: Read + Seek + Send {}

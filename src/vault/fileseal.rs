@@ -17,7 +17,8 @@ use std::os::unix::fs::FileExt;
 
 use sha2::{Digest, Sha256};
 
-use crate::vault::chunks::CHUNK;
+/// age's plaintext chunk size (the STREAM construction's, fixed by the format).
+pub(in crate::vault) const CHUNK: u64 = 64 * 1024;
 
 /// A raw payload chunk: 64 KiB of plaintext and its 16-byte tag.
 const RAW_CHUNK: u64 = CHUNK + 16;

@@ -53,7 +53,7 @@ pub struct Journal {
     env: EnvName,
     path: PathBuf,
     /// Where this machine pins the journal's head (DESIGN §8).
-    pins: Option<crate::vault::pins::PinDir>,
+    pins: Option<crate::vault::paths::PinDir>,
 }
 
 impl Journal {

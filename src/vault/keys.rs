@@ -160,9 +160,7 @@ pub(in crate::vault) fn multi_row_insert(into: &str, cols: usize, rows: usize) -
     sql
 }
 
-/// Bytes of SHA-256 kept in the fingerprint index: enough to find the candidates (the
-/// value itself is then compared in constant time), half the index of a full hash.
-pub const FP_LEN: usize = 16;
+pub use crate::vault::schema::FP_LEN;
 
 const KEY_COLS: &str = "k.id, k.name, k.kind, k.format, k.bytes, k.prefix, k.scopes, k.note, k.created, k.rotate_every";
 const VERSION_COLS: &str = "v.version, v.created, v.expires, v.status, v.retire_at, v.revoked_at, (SELECT recipient FROM actors WHERE id = v.revoked_by), v.revoke_reason";
@@ -861,34 +859,6 @@ pub(in crate::vault) fn purge_key(conn: &rusqlite::Connection, key_id: i64) -> R
     conn.prepare_cached("DELETE FROM keys WHERE id = ?1")?
         .execute([key_id])?;
     Ok(n)
-}
-
-/// Fill `{schema}.fingerprints` (`main`, or the `temp` index of a small image) from the
-/// values in `main.versions`: the index is derived data.
-pub(in crate::vault) fn fill_fingerprints(conn: &rusqlite::Connection, schema: &str) -> Result<()> {
-    let mut read = conn.prepare("SELECT key_id, version, value FROM main.versions")?;
-    let mut insert = conn.prepare(&format!(
-        "INSERT OR IGNORE INTO {schema}.fingerprints(fp, key_id, version) VALUES (?1, ?2, ?3)"
-    ))?;
-    let mut rows = read.query([])?;
-    while let Some(r) = rows.next()? {
-        let fp = match r.get_ref(2)? {
-            rusqlite::types::ValueRef::Blob(b) | rusqlite::types::ValueRef::Text(b) => {
-                crate::secret::fingerprint(b)
-            }
-            _ => {
-                return Err(Error::CorruptDb {
-                    detail: "a version has no value".into(),
-                });
-            }
-        };
-        insert.execute(params![
-            &fp[..FP_LEN],
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?
-        ])?;
-    }
-    Ok(())
 }
 
 impl EnvDb {

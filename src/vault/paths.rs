@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::names::EnvName;
+use sha2::{Digest, Sha256};
 
 /// The vault directory and the paths inside it.
 #[derive(Clone, Debug)]
@@ -13,7 +14,7 @@ pub struct VaultPaths {
     pub root: PathBuf,
     /// Where this machine pins what it saw of the vault (DESIGN §8); `None` for a vault
     /// being built, which nobody has seen yet.
-    pub pins: Option<crate::vault::pins::PinDir>,
+    pub pins: Option<PinDir>,
 }
 
 impl VaultPaths {
@@ -24,7 +25,7 @@ impl VaultPaths {
     /// The vault at `root`, with its pins under `state` (`$XDG_STATE_HOME/keyward`), at
     /// the time `now` of the command.
     pub fn pinned(root: PathBuf, state: &Path, now: i64) -> Self {
-        let pins = crate::vault::pins::PinDir::new(state, &root, now);
+        let pins = PinDir::new(state, &root, now);
         VaultPaths {
             root,
             pins: Some(pins),
@@ -131,3 +132,35 @@ fn check_private_dir(dir: &Path, follow: bool) -> Result<()> {
 // Until every branch of this refactor has landed: the old paths of what moved to
 // `fsutil`.
 pub use crate::fsutil::replace_file;
+
+/// Where a vault's pins live.
+#[derive(Clone, Debug)]
+pub struct PinDir {
+    pub(in crate::vault) dir: PathBuf,
+    /// The vault's directory (to tell a new directory at the same path).
+    pub(in crate::vault) root: Option<PathBuf>,
+    /// The time of the command: what counts as expired or past its grace.
+    pub(in crate::vault) now: i64,
+}
+
+impl PinDir {
+    /// The pins of the vault at `root`, under `state` (`$XDG_STATE_HOME/keyward`).
+    pub fn new(state: &Path, root: &Path, now: i64) -> PinDir {
+        let canonical = fs::canonicalize(root).unwrap_or_else(|_| {
+            std::env::current_dir()
+                .map(|d| d.join(root))
+                .unwrap_or_else(|_| root.to_owned())
+        });
+        let id = hex::encode(&Sha256::digest(canonical.as_os_str().as_encoded_bytes())[..12]);
+        PinDir {
+            dir: state.join("pins").join(id),
+            root: Some(root.to_owned()),
+            now,
+        }
+    }
+
+    /// This vault's pin directory (hook approvals live beside the pins: `approvals`).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}

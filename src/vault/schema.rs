@@ -59,6 +59,10 @@ pub const ST_REVOKED: i64 = Status::Revoked.code();
 /// beyond it is refused, so a later (or negative) time marks a hostile image.
 pub const MAX_TIME_MS: i64 = 253_402_300_799_999;
 
+/// Bytes of SHA-256 kept in the fingerprint index: enough to find the candidates (the
+/// value itself is then compared in constant time), half the index of a full hash.
+pub const FP_LEN: usize = 16;
+
 pub const KIND_GENERATED: i64 = 0;
 pub const KIND_IMPORTED: i64 = 1;
 

@@ -21,15 +21,15 @@ use rusqlite::{Connection, MAIN_DB, OptionalExtension};
 
 use crate::error::describe_age;
 use crate::error::{Error, Result};
-use crate::fsutil::{nofollow_error, sync_dir};
+use crate::fsutil::sync_dir;
 use crate::names::EnvName;
 use crate::recipient::RecipientString;
 use crate::vault::chunks::Chunks;
 use crate::vault::fileseal;
-use crate::vault::lock::{EnvLock, lock_env};
+use crate::vault::lock::EnvLock;
 use crate::vault::paths::VaultPaths;
-use crate::vault::pins::{self, History, Pin};
-use crate::vault::schema::{self, FORMAT_VERSION};
+use crate::vault::schema::{self, FORMAT_VERSION, FP_LEN};
+use crate::vault::seen::{History, Pin};
 use crate::vault::vfs;
 
 /// An open environment: its decrypted database in memory, and the writer lock when it
@@ -38,25 +38,25 @@ pub struct EnvDb {
     pub env: EnvName,
     pub path: PathBuf,
     pub(in crate::vault) conn: Connection,
-    paths: VaultPaths,
-    lock: Option<EnvLock>,
+    pub(in crate::vault) paths: VaultPaths,
+    pub(in crate::vault) lock: Option<EnvLock>,
     /// Per-process caches for batches (rotate --all, import): the last actor's row id
     /// and the lifecycle chain's head. Only this writer changes either while it holds
     /// the lock.
     pub(in crate::vault) actor_cache: std::cell::RefCell<Option<(crate::audit::Actor, i64)>>,
     pub(in crate::vault) chain_head: std::cell::Cell<Option<[u8; 32]>>,
     /// How this file relates to what this machine saw before (DESIGN §8).
-    history: History,
+    pub(in crate::vault) history: History,
     /// What this machine saw: the versions it saw go out of service stay out.
     pub(in crate::vault) pin: Option<Pin>,
     /// `trust`: accept the file as it is and replace the pin on commit.
-    trusting: bool,
+    pub(in crate::vault) trusting: bool,
     /// The image's stored format (`meta.format_version`): below `FORMAT_VERSION` it
     /// lacks the newer columns until the next write migrates it.
-    format: std::cell::Cell<i64>,
+    pub(in crate::vault) format: std::cell::Cell<i64>,
     /// The file's chunks when it is read page by page (a read without the lock), for
     /// `authenticate_all` and the reason behind a failed read.
-    chunks: Option<Arc<Chunks>>,
+    pub(in crate::vault) chunks: Option<Arc<Chunks>>,
     /// Read from a compressed image: the fingerprint index is a TEMP table
     /// (`index_packed`).
     pub(in crate::vault) packed: bool,
@@ -122,105 +122,6 @@ impl<R: Read> Read for ImageReader<R> {
 }
 
 impl EnvDb {
-    /// Open `env` for reading: no lock, a read-only database.
-    pub fn open_read(
-        paths: &VaultPaths,
-        env: &EnvName,
-        identity: &dyn age::Identity,
-    ) -> Result<EnvDb> {
-        Self::open(paths, env, identity, None, false)
-    }
-
-    /// Open `env` for a read-modify-write: the lock is taken before the read.
-    pub fn open_write(
-        paths: &VaultPaths,
-        env: &EnvName,
-        identity: &dyn age::Identity,
-    ) -> Result<EnvDb> {
-        Self::open_locked(paths, env, identity, false)
-    }
-
-    /// Open `env` for writing whatever its pin says (`trust`, after review): the next
-    /// commit replaces the pin. Everything else about the file is checked as usual.
-    pub fn open_trusting(
-        paths: &VaultPaths,
-        env: &EnvName,
-        identity: &dyn age::Identity,
-    ) -> Result<EnvDb> {
-        Self::open_locked(paths, env, identity, true)
-    }
-
-    /// The writer lock is taken before the read (DESIGN §2).
-    fn open_locked(
-        paths: &VaultPaths,
-        env: &EnvName,
-        identity: &dyn age::Identity,
-        trusting: bool,
-    ) -> Result<EnvDb> {
-        paths.require()?;
-        if !paths.env_file(env).exists() {
-            return Err(Error::EnvNotFound { env: env.clone() });
-        }
-        let lock = lock_env(&paths.env_lock(env), env)?;
-        Self::open(paths, env, identity, Some(lock), trusting)
-    }
-
-    /// How the file relates to what this machine saw before.
-    pub fn history(&self) -> &History {
-        &self.history
-    }
-
-    /// The pin this machine holds for the environment, if any.
-    pub fn pin(&self) -> Option<&Pin> {
-        self.pin.as_ref()
-    }
-
-    fn open(
-        paths: &VaultPaths,
-        env: &EnvName,
-        identity: &dyn age::Identity,
-        lock: Option<EnvLock>,
-        trusting: bool,
-    ) -> Result<EnvDb> {
-        paths.require()?;
-        let path = paths.env_file(env);
-        let file = open_nofollow(&path).map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => Error::EnvNotFound { env: env.clone() },
-            _ => nofollow_error("cannot open", &path, e),
-        })?;
-        // Which file this is (DESIGN §15: a file verified here is read as it is, each
-        // chunk it reads checked against the seal made when it was verified).
-        let expected = match (&paths.pins, fileseal::Layout::read(&file)) {
-            (Some(pins), Some(layout)) if !trusting => pins.expected(env, &file, layout)?,
-            _ => None,
-        };
-        let sealed = expected.is_some();
-        let mut db = if lock.is_none() {
-            // DESIGN §7 round 2: a read decrypts only the chunks its queries visit.
-            Self::load_lazy(BufReader::new(file), paths, env, path, identity, expected)?
-        } else {
-            // A writer reads (and so authenticates) the whole file: it re-encrypts it.
-            if let Some(e) = &expected {
-                e.check_all().map_err(|e| Error::Corrupt {
-                    path: path.clone(),
-                    detail: e.to_string(),
-                })?;
-            }
-            Self::load(
-                BufReader::new(file),
-                paths,
-                env,
-                path,
-                identity,
-                lock,
-                false,
-            )?
-        };
-        db.trusting = trusting;
-        db.check_pin(sealed, identity)?;
-        Ok(db)
-    }
-
     /// Open `env` from its ciphertext in memory (a blob from the vault's git history,
     /// DESIGN §8): read-only, no lock, no pin (a past state is not what this machine
     /// sees now); `label` names it in errors (`REV:PATH`).
@@ -264,7 +165,7 @@ impl EnvDb {
 
     /// Decrypt `input` (an env file's ciphertext) into an in-memory database and check
     /// its meta: what `open` and `open_bytes` share once the bytes are at hand.
-    fn load<R: io::BufRead + Seek>(
+    pub(in crate::vault) fn load<R: io::BufRead + Seek>(
         input: R,
         paths: &VaultPaths,
         env: &EnvName,
@@ -283,7 +184,7 @@ impl EnvDb {
     /// read-only VFS over the age stream (`vfs`, `chunks`), so only the chunks holding
     /// the pages a query visits are decrypted, each authenticated as it is. A payload
     /// that is not a raw SQLite image (a compressed one) takes the whole-file path.
-    fn load_lazy(
+    pub(in crate::vault) fn load_lazy(
         input: BufReader<File>,
         paths: &VaultPaths,
         env: &EnvName,
@@ -386,7 +287,7 @@ impl EnvDb {
                    PRIMARY KEY(fp, key_id, version)
                  ) STRICT, WITHOUT ROWID;",
             )?;
-            crate::vault::keys::fill_fingerprints(&self.conn, "temp")?;
+            fill_fingerprints(&self.conn, "temp")?;
             Ok(())
         })())?;
         self.packed = true;
@@ -394,7 +295,7 @@ impl EnvDb {
     }
 
     /// What every path shares once the database is open: its settings and meta checks.
-    fn finish(
+    pub(in crate::vault) fn finish(
         conn: Connection,
         chunks: Option<Arc<Chunks>>,
         paths: &VaultPaths,
@@ -451,125 +352,10 @@ impl EnvDb {
         Ok(db)
     }
 
-    /// Whether `identity` unwraps this environment's file key (reads the header only).
-    pub fn can_open(
-        paths: &VaultPaths,
-        env: &EnvName,
-        identity: &dyn age::Identity,
-    ) -> Result<bool> {
-        let path = paths.env_file(env);
-        let file = open_nofollow(&path).map_err(|e| nofollow_error("cannot open", &path, e))?;
-        let decryptor =
-            age::Decryptor::new_buffered(BufReader::new(file)).map_err(|e| Error::Corrupt {
-                path: path.clone(),
-                detail: describe_age(&e),
-            })?;
-        match decryptor.decrypt(std::iter::once(identity)) {
-            Ok(_) => Ok(true),
-            Err(e) => match (crate::plugin::take_failure(), e) {
-                (Some(plugin), _) => Err(plugin),
-                (None, age::DecryptError::NoMatchingKeys) => Ok(false),
-                (None, e) => Err(Error::Corrupt {
-                    path,
-                    detail: describe_age(&e),
-                }),
-            },
-        }
-    }
-
-    /// DESIGN §8: compare the file with what this machine saw. An unrelated file is an
-    /// error for every command; an earlier state is an error for writers (reads go on,
-    /// with the statuses seen here). A first open or a later state moves the pin.
-    ///
-    /// Round 3: the file this machine verified (or wrote) at its pinned head — the same
-    /// age header — is read as it is. Any other file is verified from its rows first:
-    /// its whole lifecycle chain is recomputed, and only a recomputed hash can hold the
-    /// pinned head (a row that merely stores a published head proves nothing).
-    fn check_pin(&mut self, sealed: bool, identity: &dyn age::Identity) -> Result<()> {
-        let Some(pins) = self.paths.pins.clone() else {
-            return Ok(());
-        };
-        let pin = pins.load(&self.env)?;
-        if self.trusting {
-            // `trust` of an earlier state writes what was seen here into the file.
-            self.pin = pin.map(|p| p.with_seen(&pins, &self.env)).transpose()?;
-            return Ok(());
-        }
-        if sealed && pin.is_some() {
-            // The very file verified here: every chunk read is checked against its seal.
-            self.history = History::Current;
-            self.pin = pin;
-            return Ok(());
-        }
-        let keys = self.audit_keys()?;
-        let mut events: Vec<crate::audit::Event> = Vec::new();
-        let mut chain = || -> Result<std::collections::HashSet<[u8; 32]>> {
-            events = self.lifecycle_events()?;
-            Ok(events.iter().map(|e| e.hash).collect())
-        };
-        self.history = match &pin {
-            None => {
-                // Trust on first use, of a chain that recomputes.
-                chain()?;
-                History::Fresh
-            }
-            Some(p) => match pins::compare(self, p, &keys, chain) {
-                Err(Error::UnrelatedEnv { .. })
-                    if self.located(pins.vault_replaced(&self.paths, &self.env, identity))? =>
-                {
-                    History::NewVault {
-                        set_aside: pins.set_aside()?,
-                    }
-                }
-                other => self.located(other)?,
-            },
-        };
-        let pin = match &self.history {
-            History::NewVault { .. } => None,
-            _ => pin,
-        };
-        // A changed file that extends the pinned state: what this machine saw go out of
-        // service must still be (DESIGN §8 round 3), whatever the new rows say.
-        if let (History::Current, Some(p)) = (&self.history, &pin) {
-            let seen = pins.load_seen(&self.env)?;
-            if !seen.is_empty() {
-                let since = events
-                    .iter()
-                    .position(|e| hex::encode(e.hash) == p.hash)
-                    .map_or(&events[..], |at| &events[at + 1..]);
-                self.located(pins::check_seen(self, &seen, since))?;
-            }
-        }
-        // What was seen out of service matters only for an earlier state (a current one
-        // has moved at least as far): only then is it read.
-        self.pin = match (&self.history, pin) {
-            (History::Behind { .. }, Some(p)) => Some(p.with_seen(&pins, &self.env)?),
-            (_, pin) => pin,
-        };
-        match self.history {
-            History::Behind {
-                pinned_seq,
-                pinned_time,
-                file_seq,
-            } if self.lock.is_some() => Err(Error::Rewound {
-                env: self.env.clone(),
-                pinned_seq,
-                pinned_time,
-                file_seq,
-                in_git: in_git_work_tree(&self.paths.root),
-            }),
-            History::Fresh | History::Current | History::NewVault { .. } => {
-                let seal = seal_path(&self.path);
-                self.located(pins.advance(self, false, seal.as_ref()))
-            }
-            _ => Ok(()),
-        }
-    }
-
     /// Check the stored format and environment name. `adopt_env`: take the name the
     /// file holds (a blob whose file name says nothing, for `git textconv`) instead of
     /// requiring the one it was opened as.
-    fn check_meta(&mut self, adopt_env: bool) -> Result<()> {
+    pub(in crate::vault) fn check_meta(&mut self, adopt_env: bool) -> Result<()> {
         let version: Option<i64> = self
             .conn
             .query_row("SELECT v FROM meta WHERE k = 'format_version'", [], |r| {
@@ -610,44 +396,36 @@ impl EnvDb {
         Ok(())
     }
 
-    /// Create a new environment file encrypted to `recipients`; `fill` writes the first
-    /// rows (recipients, the `init`/`env-add` event) before the first commit.
-    pub fn create(
-        paths: &VaultPaths,
-        env: &EnvName,
-        fill: impl FnOnce(&Tx<'_>) -> Result<()>,
-    ) -> Result<()> {
-        let lock = lock_env(&paths.env_lock(env), env)?;
-        let path = paths.env_file(env);
-        if path.exists() {
-            return Err(Error::EnvExists { env: env.clone() });
+    /// Encrypt the database to the environment's recipients and replace the file
+    /// atomically: temp file, `finish()`, fsync, rename, fsync the directory. What this
+    /// machine pins of it is `open`'s business (`EnvDb::commit`).
+    pub(in crate::vault) fn write_file(&mut self) -> Result<()> {
+        if self.lock.is_none() {
+            return Err(Error::Other(
+                "internal: commit of an environment opened read-only".into(),
+            ));
         }
-        let audit_key = crate::secret::random_key();
-        let conn = Connection::open_in_memory()?;
-        conn.pragma_update(None, "secure_delete", "ON")?;
-        conn.execute_batch(schema::SCHEMA)?;
-        conn.execute_batch(schema::INDEX_REMOVALS)?;
-        conn.execute(
-            "INSERT INTO meta(k, v) VALUES ('format_version', ?1), ('env', ?2), ('audit_key', ?3), ('created', ?4)",
-            rusqlite::params![FORMAT_VERSION, env.as_str(), &audit_key[..], crate::names::now_ms()],
-        )?;
-        let mut db = EnvDb {
-            env: env.clone(),
-            path,
-            conn,
-            paths: paths.clone(),
-            lock: Some(lock),
-            actor_cache: Default::default(),
-            chain_head: Default::default(),
-            history: History::Fresh,
-            pin: None,
-            trusting: false,
-            format: std::cell::Cell::new(FORMAT_VERSION),
-            chunks: None,
-            packed: false,
-        };
-        db.batch(fill)?;
-        db.commit()
+        let recipients = self.recipient_strings()?;
+        if recipients.is_empty() {
+            return Err(Error::NoRecipients {
+                env: self.env.clone(),
+            });
+        }
+        // Plugin recipients run their plugin here, before the temp file exists: a
+        // missing or failing plugin leaves the old file as it was (DESIGN §10).
+        let boxed = crate::plugin::encrypt_to(&recipients)?;
+        let encryptor = age::Encryptor::with_recipients(
+            boxed.iter().map(|r| r.as_ref() as &dyn age::Recipient),
+        )
+        .map_err(|e| {
+            crate::plugin::take_failure()
+                .unwrap_or_else(|| Error::Other(format!("cannot encrypt to the recipients: {e}")))
+        })?;
+        let tmp = self.paths.env_tmp(&self.env);
+        self.located(settle_fingerprints(&self.conn, self.packed))?;
+        let data = self.conn.serialize(MAIN_DB)?;
+        replace_encrypted(&tmp, &self.path, encryptor, &data)?;
+        Ok(())
     }
 
     /// Run `f` in one SQL transaction: the only way to write rows (`Tx` carries the
@@ -730,44 +508,6 @@ impl EnvDb {
         self.format.get() >= 3
     }
 
-    /// Encrypt the database to the environment's recipients and replace the file
-    /// atomically: temp file, `finish()`, fsync, rename, fsync the directory.
-    pub fn commit(&mut self) -> Result<()> {
-        if self.lock.is_none() {
-            return Err(Error::Other(
-                "internal: commit of an environment opened read-only".into(),
-            ));
-        }
-        let recipients = self.recipient_strings()?;
-        if recipients.is_empty() {
-            return Err(Error::NoRecipients {
-                env: self.env.clone(),
-            });
-        }
-        // Plugin recipients run their plugin here, before the temp file exists: a
-        // missing or failing plugin leaves the old file as it was (DESIGN §10).
-        let boxed = crate::plugin::encrypt_to(&recipients)?;
-        let encryptor = age::Encryptor::with_recipients(
-            boxed.iter().map(|r| r.as_ref() as &dyn age::Recipient),
-        )
-        .map_err(|e| {
-            crate::plugin::take_failure()
-                .unwrap_or_else(|| Error::Other(format!("cannot encrypt to the recipients: {e}")))
-        })?;
-        let tmp = self.paths.env_tmp(&self.env);
-        self.located(settle_fingerprints(&self.conn, self.packed))?;
-        let data = self.conn.serialize(MAIN_DB)?;
-        replace_encrypted(&tmp, &self.path, encryptor, &data)?;
-        drop(data);
-        // DESIGN §8: this machine now knows the new head (and, after `trust`, nothing
-        // older). The file is already in place: a failure here is reported, not undone.
-        if let Some(pins) = &self.paths.pins {
-            let seal = seal_path(&self.path);
-            self.located(pins.advance(self, self.trusting, seal.as_ref()))?;
-        }
-        Ok(())
-    }
-
     pub fn recipient_strings(&self) -> Result<Vec<RecipientString>> {
         self.located((|| -> Result<Vec<RecipientString>> {
             let mut stmt = self
@@ -841,7 +581,7 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// Decrypt an env file's header with `identity`: the payload's reader at its start, and
 /// the plaintext length (seeking to the end authenticates the last chunk, so a
 /// truncated file is refused here).
-fn decrypt<R: io::BufRead + Seek>(
+pub(in crate::vault) fn decrypt<R: io::BufRead + Seek>(
     input: R,
     env: &EnvName,
     path: &Path,
@@ -886,7 +626,7 @@ fn decrypt<R: io::BufRead + Seek>(
 
 /// Open a vault file for reading without following a symlink (DESIGN: none inside
 /// the vault).
-fn open_nofollow(path: &Path) -> io::Result<File> {
+pub(in crate::vault) fn open_nofollow(path: &Path) -> io::Result<File> {
     OpenOptions::new()
         .read(true)
         .custom_flags(crate::sys::O_NOFOLLOW)
@@ -932,6 +672,34 @@ fn inflate(mut reader: impl Read) -> std::result::Result<zeroize::Zeroizing<Vec<
     Ok(out)
 }
 
+/// Fill `{schema}.fingerprints` (`main`, or the `temp` index of a small image) from the
+/// values in `main.versions`: the index is derived data.
+pub(in crate::vault) fn fill_fingerprints(conn: &rusqlite::Connection, schema: &str) -> Result<()> {
+    let mut read = conn.prepare("SELECT key_id, version, value FROM main.versions")?;
+    let mut insert = conn.prepare(&format!(
+        "INSERT OR IGNORE INTO {schema}.fingerprints(fp, key_id, version) VALUES (?1, ?2, ?3)"
+    ))?;
+    let mut rows = read.query([])?;
+    while let Some(r) = rows.next()? {
+        let fp = match r.get_ref(2)? {
+            rusqlite::types::ValueRef::Blob(b) | rusqlite::types::ValueRef::Text(b) => {
+                crate::secret::fingerprint(b)
+            }
+            _ => {
+                return Err(Error::CorruptDb {
+                    detail: "a version has no value".into(),
+                });
+            }
+        };
+        insert.execute(rusqlite::params![
+            &fp[..FP_LEN],
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?
+        ])?;
+    }
+    Ok(())
+}
+
 /// Before an image is serialized: one that will be compressed keeps no fingerprint
 /// rows (they are derived from the values, and rebuilt on load: `index_packed`); one
 /// too large to be compressed keeps a complete index, rebuilt from the values when the
@@ -948,7 +716,7 @@ pub(in crate::vault) fn settle_fingerprints(conn: &Connection, rebuild: bool) ->
     }
     if rebuild {
         conn.execute("DELETE FROM main.fingerprints", [])?;
-        crate::vault::keys::fill_fingerprints(conn, "main")?;
+        fill_fingerprints(conn, "main")?;
     }
     Ok(())
 }

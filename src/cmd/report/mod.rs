@@ -17,3 +17,5 @@ mod render;
 mod revoke;
 pub(crate) mod rotate;
 mod scan;
+mod verifier;
+mod verify;

@@ -1,0 +1,299 @@
+//! Opening an environment as this machine knows it (DESIGN §8, §15): the file checked
+//! against its pin before anything is read from it, and the pin moved when a write
+//! commits. `store` loads and writes the bytes; this module decides whether they are
+//! accepted.
+
+use std::io::{self, BufReader};
+
+use rusqlite::Connection;
+
+use crate::error::{Error, Result, describe_age};
+use crate::fsutil::nofollow_error;
+use crate::names::EnvName;
+use crate::vault::fileseal;
+use crate::vault::lock::{EnvLock, lock_env};
+use crate::vault::paths::VaultPaths;
+use crate::vault::relate;
+use crate::vault::schema::{self, FORMAT_VERSION};
+use crate::vault::seen::{History, Pin};
+use crate::vault::store::{EnvDb, Tx, in_git_work_tree, open_nofollow, seal_path};
+
+impl EnvDb {
+    /// Open `env` for reading: no lock, a read-only database.
+    pub fn open_read(
+        paths: &VaultPaths,
+        env: &EnvName,
+        identity: &dyn age::Identity,
+    ) -> Result<EnvDb> {
+        Self::open(paths, env, identity, None, false)
+    }
+
+    /// Open `env` for a read-modify-write: the lock is taken before the read.
+    pub fn open_write(
+        paths: &VaultPaths,
+        env: &EnvName,
+        identity: &dyn age::Identity,
+    ) -> Result<EnvDb> {
+        Self::open_locked(paths, env, identity, false)
+    }
+
+    /// Open `env` for writing whatever its pin says (`trust`, after review): the next
+    /// commit replaces the pin. Everything else about the file is checked as usual.
+    pub fn open_trusting(
+        paths: &VaultPaths,
+        env: &EnvName,
+        identity: &dyn age::Identity,
+    ) -> Result<EnvDb> {
+        Self::open_locked(paths, env, identity, true)
+    }
+
+    /// The writer lock is taken before the read (DESIGN §2).
+    fn open_locked(
+        paths: &VaultPaths,
+        env: &EnvName,
+        identity: &dyn age::Identity,
+        trusting: bool,
+    ) -> Result<EnvDb> {
+        paths.require()?;
+        if !paths.env_file(env).exists() {
+            return Err(Error::EnvNotFound { env: env.clone() });
+        }
+        let lock = lock_env(&paths.env_lock(env), env)?;
+        Self::open(paths, env, identity, Some(lock), trusting)
+    }
+
+    /// How the file relates to what this machine saw before.
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// The pin this machine holds for the environment, if any.
+    pub fn pin(&self) -> Option<&Pin> {
+        self.pin.as_ref()
+    }
+
+    fn open(
+        paths: &VaultPaths,
+        env: &EnvName,
+        identity: &dyn age::Identity,
+        lock: Option<EnvLock>,
+        trusting: bool,
+    ) -> Result<EnvDb> {
+        paths.require()?;
+        let path = paths.env_file(env);
+        let file = open_nofollow(&path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => Error::EnvNotFound { env: env.clone() },
+            _ => nofollow_error("cannot open", &path, e),
+        })?;
+        // Which file this is (DESIGN §15: a file verified here is read as it is, each
+        // chunk it reads checked against the seal made when it was verified).
+        let expected = match (&paths.pins, fileseal::Layout::read(&file)) {
+            (Some(pins), Some(layout)) if !trusting => pins.expected(env, &file, layout)?,
+            _ => None,
+        };
+        let sealed = expected.is_some();
+        let mut db = if lock.is_none() {
+            // DESIGN §7 round 2: a read decrypts only the chunks its queries visit.
+            Self::load_lazy(BufReader::new(file), paths, env, path, identity, expected)?
+        } else {
+            // A writer reads (and so authenticates) the whole file: it re-encrypts it.
+            if let Some(e) = &expected {
+                e.check_all().map_err(|e| Error::Corrupt {
+                    path: path.clone(),
+                    detail: e.to_string(),
+                })?;
+            }
+            Self::load(
+                BufReader::new(file),
+                paths,
+                env,
+                path,
+                identity,
+                lock,
+                false,
+            )?
+        };
+        db.trusting = trusting;
+        db.check_pin(sealed, identity)?;
+        Ok(db)
+    }
+
+    /// Whether `identity` unwraps this environment's file key (reads the header only).
+    pub fn can_open(
+        paths: &VaultPaths,
+        env: &EnvName,
+        identity: &dyn age::Identity,
+    ) -> Result<bool> {
+        let path = paths.env_file(env);
+        let file = open_nofollow(&path).map_err(|e| nofollow_error("cannot open", &path, e))?;
+        let decryptor =
+            age::Decryptor::new_buffered(BufReader::new(file)).map_err(|e| Error::Corrupt {
+                path: path.clone(),
+                detail: describe_age(&e),
+            })?;
+        match decryptor.decrypt(std::iter::once(identity)) {
+            Ok(_) => Ok(true),
+            Err(e) => match (crate::plugin::take_failure(), e) {
+                (Some(plugin), _) => Err(plugin),
+                (None, age::DecryptError::NoMatchingKeys) => Ok(false),
+                (None, e) => Err(Error::Corrupt {
+                    path,
+                    detail: describe_age(&e),
+                }),
+            },
+        }
+    }
+
+    /// DESIGN §8: compare the file with what this machine saw. An unrelated file is an
+    /// error for every command; an earlier state is an error for writers (reads go on,
+    /// with the statuses seen here). A first open or a later state moves the pin.
+    ///
+    /// Round 3: the file this machine verified (or wrote) at its pinned head — the same
+    /// age header — is read as it is. Any other file is verified from its rows first:
+    /// its whole lifecycle chain is recomputed, and only a recomputed hash can hold the
+    /// pinned head (a row that merely stores a published head proves nothing).
+    fn check_pin(&mut self, sealed: bool, identity: &dyn age::Identity) -> Result<()> {
+        let Some(pins) = self.paths.pins.clone() else {
+            return Ok(());
+        };
+        let pin = pins.load(&self.env)?;
+        if self.trusting {
+            // `trust` of an earlier state writes what was seen here into the file.
+            self.pin = pin.map(|p| p.with_seen(&pins, &self.env)).transpose()?;
+            return Ok(());
+        }
+        if sealed && pin.is_some() {
+            // The very file verified here: every chunk read is checked against its seal.
+            self.history = History::Current;
+            self.pin = pin;
+            return Ok(());
+        }
+        let keys = self.audit_keys()?;
+        let mut events: Vec<crate::audit::Event> = Vec::new();
+        let mut chain = || -> Result<std::collections::HashSet<[u8; 32]>> {
+            events = self.lifecycle_events()?;
+            Ok(events.iter().map(|e| e.hash).collect())
+        };
+        self.history = match &pin {
+            None => {
+                // Trust on first use, of a chain that recomputes.
+                chain()?;
+                History::Fresh
+            }
+            Some(p) => match relate::compare(self, p, &keys, chain) {
+                Err(Error::UnrelatedEnv { .. })
+                    if self.located(pins.vault_replaced(&self.paths, &self.env, identity))? =>
+                {
+                    History::NewVault {
+                        set_aside: pins.set_aside()?,
+                    }
+                }
+                other => self.located(other)?,
+            },
+        };
+        let pin = match &self.history {
+            History::NewVault { .. } => None,
+            _ => pin,
+        };
+        // A changed file that extends the pinned state: what this machine saw go out of
+        // service must still be (DESIGN §8 round 3), whatever the new rows say.
+        if let (History::Current, Some(p)) = (&self.history, &pin) {
+            let seen = pins.load_seen(&self.env)?;
+            if !seen.is_empty() {
+                let since = events
+                    .iter()
+                    .position(|e| hex::encode(e.hash) == p.hash)
+                    .map_or(&events[..], |at| &events[at + 1..]);
+                self.located(relate::check_seen(self, &seen, since))?;
+            }
+        }
+        // What was seen out of service matters only for an earlier state (a current one
+        // has moved at least as far): only then is it read.
+        self.pin = match (&self.history, pin) {
+            (History::Behind { .. }, Some(p)) => Some(p.with_seen(&pins, &self.env)?),
+            (_, pin) => pin,
+        };
+        match self.history {
+            History::Behind {
+                pinned_seq,
+                pinned_time,
+                file_seq,
+            } if self.lock.is_some() => Err(Error::Rewound {
+                env: self.env.clone(),
+                pinned_seq,
+                pinned_time,
+                file_seq,
+                in_git: in_git_work_tree(&self.paths.root),
+            }),
+            History::Fresh | History::Current | History::NewVault { .. } => {
+                let seal = seal_path(&self.path);
+                self.located(pins.advance(self, false, seal.as_ref(), &|| journal_head(self)))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Create a new environment file encrypted to `recipients`; `fill` writes the first
+    /// rows (recipients, the `init`/`env-add` event) before the first commit.
+    pub fn create(
+        paths: &VaultPaths,
+        env: &EnvName,
+        fill: impl FnOnce(&Tx<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let lock = lock_env(&paths.env_lock(env), env)?;
+        let path = paths.env_file(env);
+        if path.exists() {
+            return Err(Error::EnvExists { env: env.clone() });
+        }
+        let audit_key = crate::secret::random_key();
+        let conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "secure_delete", "ON")?;
+        conn.execute_batch(schema::SCHEMA)?;
+        conn.execute_batch(schema::INDEX_REMOVALS)?;
+        conn.execute(
+            "INSERT INTO meta(k, v) VALUES ('format_version', ?1), ('env', ?2), ('audit_key', ?3), ('created', ?4)",
+            rusqlite::params![FORMAT_VERSION, env.as_str(), &audit_key[..], crate::names::now_ms()],
+        )?;
+        let mut db = EnvDb {
+            env: env.clone(),
+            path,
+            conn,
+            paths: paths.clone(),
+            lock: Some(lock),
+            actor_cache: Default::default(),
+            chain_head: Default::default(),
+            history: History::Fresh,
+            pin: None,
+            trusting: false,
+            format: std::cell::Cell::new(FORMAT_VERSION),
+            chunks: None,
+            packed: false,
+        };
+        db.batch(fill)?;
+        db.commit()
+    }
+
+    /// Encrypt the database to the environment's recipients and replace the file
+    /// atomically: temp file, `finish()`, fsync, rename, fsync the directory.
+    pub fn commit(&mut self) -> Result<()> {
+        self.write_file()?;
+        // DESIGN §8: this machine now knows the new head (and, after `trust`, nothing
+        // older). The file is already in place: a failure here is reported, not undone.
+        if let Some(pins) = &self.paths.pins {
+            let seal = seal_path(&self.path);
+            self.located(pins.advance(self, self.trusting, seal.as_ref(), &|| journal_head(self)))?;
+        }
+        Ok(())
+    }
+}
+
+/// The access journal's last sequence number (0 when there is none yet).
+fn journal_head(db: &EnvDb) -> Result<i64> {
+    Ok(
+        crate::vault::journal::Journal::open_existing(db.paths(), &db.env)?
+            .map(|j| j.head())
+            .transpose()?
+            .flatten()
+            .map_or(0, |(seq, _)| seq),
+    )
+}

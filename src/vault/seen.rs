@@ -1,0 +1,150 @@
+//! What this machine knows of one environment (DESIGN §8), as data: the pin (audit key
+//! fingerprints, head, seal), what it saw go out of service (`Seen`), and how a file
+//! relates to it (`History`). Read and written by `pins`; no file or SQL here.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::vault::schema::*;
+
+/// The pin format this build writes (1: before audit keys were replaced on removal;
+/// read as it is, its next advance writes 2).
+pub(in crate::vault) const PIN_VERSION: u8 = 2;
+
+/// A journal head as pinned: its sequence number and hash (hex).
+pub type JournalHead = (i64, String);
+
+/// What this machine knows of one environment.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pin {
+    pub(in crate::vault) v: u8,
+    /// First 16 bytes of SHA-256 of the environment's audit key in force, in hex.
+    pub(in crate::vault) audit_key: String,
+    /// The same for every audit key of the environment seen here, oldest first (each
+    /// removal of a recipient replaces the key: DESIGN §8 round 3). A file whose key is
+    /// one of the older ones is a state from before a removal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(in crate::vault) ring: Vec<String>,
+    /// The environment's identity (`AuditKeys::env_id`): the same in every clone,
+    /// unchanged by key replacements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(in crate::vault) env_id: Option<String>,
+    /// The lifecycle chain's head when last seen: its sequence number, hash and time.
+    pub seq: i64,
+    pub hash: String,
+    pub time: i64,
+    /// The seal (`fileseal`) of the file verified (or written) here at that head; the
+    /// hashes of its chunks are in `<env>.chunks`. A file with the same header and nonce
+    /// is read without checking its chain again, each chunk it reads checked against
+    /// its hash. Any other file is verified from its rows before it is accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(in crate::vault) seal: Option<String>,
+    /// Per key, what was seen out of service (statuses only move forward). Kept in its
+    /// own file (`<env>.seen.json`, one entry per rotated or revoked key): it matters
+    /// only for an earlier state, so a `get` of a current file never reads it.
+    #[serde(skip)]
+    pub(in crate::vault) seen: BTreeMap<String, Seen>,
+    /// The access journal's head when last appended to or read here: `(seq, hash)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(in crate::vault) journal: Option<(i64, String)>,
+    /// The journal lost events this machine saw (deleted or cut back): the sequence
+    /// number last seen. Kept until `trust`, so `audit` never passes over the gap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(in crate::vault) journal_gap: Option<i64>,
+    /// When this machine first saw the audit key in force: the journal's head then and
+    /// the key's place in the ring. Rows after that head must open with that key or a
+    /// newer one: a removed recipient's key seals nothing here after its removal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(in crate::vault) journal_floor: Option<(i64, usize)>,
+}
+
+/// The out-of-service versions of one key seen here.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seen {
+    /// Every version up to this one was seen retired, revoked or expired.
+    pub(in crate::vault) dead: u32,
+    /// Whether version `dead` itself was seen revoked (for the message).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(in crate::vault) revoked: bool,
+    /// Versions up to `.0` were seen retiring, verifying until `.1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(in crate::vault) grace: Option<(u32, i64)>,
+    /// Versions up to `.0` were seen expired, at `.1` at the latest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(in crate::vault) expired: Option<(u32, i64)>,
+}
+
+impl Seen {
+    /// A version as read from the file — `(status, retire_at, expires)` — raised to
+    /// what was seen here: never less out of service than this machine saw it.
+    pub fn raise(
+        &self,
+        version: u32,
+        (status, retire_at, expires): (i64, Option<i64>, Option<i64>),
+    ) -> (i64, Option<i64>, Option<i64>) {
+        let earlier = |a: Option<i64>, b: i64| Some(a.map_or(b, |a| a.min(b)));
+        let expires = match self.expired {
+            Some((v, at)) if version <= v => earlier(expires, at),
+            _ => expires,
+        };
+        if version < self.dead || (version == self.dead && !self.revoked) {
+            return (status.max(ST_RETIRED), retire_at, expires);
+        }
+        if version == self.dead {
+            return (ST_REVOKED, retire_at, expires);
+        }
+        match self.grace {
+            Some((v, until)) if version <= v && status == ST_ACTIVE => {
+                (ST_RETIRING, earlier(retire_at, until), expires)
+            }
+            _ => (status, retire_at, expires),
+        }
+    }
+
+    pub(in crate::vault) fn merge(&mut self, other: &Seen) {
+        if other.dead > self.dead || (other.dead == self.dead && other.revoked) {
+            self.revoked = other.revoked;
+        }
+        self.dead = self.dead.max(other.dead);
+        let widest = |a: Option<(u32, i64)>, b: Option<(u32, i64)>| match (a, b) {
+            (Some(a), Some(b)) => Some((a.0.max(b.0), a.1.min(b.1))),
+            (a, b) => a.or(b),
+        };
+        self.grace = widest(self.grace, other.grace);
+        self.expired = widest(self.expired, other.expired);
+    }
+}
+
+/// How an opened file relates to its pin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum History {
+    /// Never seen here (a first open: trust on first use).
+    Fresh,
+    /// Holds the pinned head: the same state, or a later one.
+    Current,
+    /// Has the pinned audit key but not the pinned head: an earlier state (an older
+    /// branch, a restored backup) or a diverging one. Reads warn; writes are refused.
+    Behind {
+        pinned_seq: i64,
+        pinned_time: i64,
+        file_seq: i64,
+    },
+    /// Never seen here, and neither is the vault: another vault now sits at a path
+    /// where this machine pinned one before (a reused CI workspace). Trusted on first
+    /// use; what was kept for the old vault (pins, hook approvals) was set aside to the
+    /// directory named here.
+    NewVault { set_aside: PathBuf },
+    /// Not checked (no state directory; `trust`; a vault being created).
+    Unchecked,
+}
+
+impl Pin {
+    /// What was seen out of service of key `name`.
+    pub fn seen(&self, name: &str) -> Option<&Seen> {
+        self.seen.get(name)
+    }
+}

@@ -233,7 +233,7 @@ impl age::Identity for PluginIdentity {
         ) {
             Ok(p) => p,
             Err(e) => {
-                record(Error::PluginMissing { binary });
+                record(Error::Plugin(crate::error::PluginError::PluginMissing { binary }));
                 return Some(Err(age::DecryptError::PluginResolve(e)));
             }
         };
@@ -250,21 +250,21 @@ impl age::Identity for PluginIdentity {
 /// identity could not be unlocked).
 fn unlock_error(binary: &str, e: &age::DecryptError) -> Error {
     match e {
-        age::DecryptError::Plugin(_) if state().no_terminal => Error::PluginNoTerminal {
+        age::DecryptError::Plugin(_) if state().no_terminal => Error::Plugin(crate::error::PluginError::PluginNoTerminal {
             binary: binary.to_owned(),
-        },
-        age::DecryptError::Plugin(errors) => Error::PluginRefused {
+        }),
+        age::DecryptError::Plugin(errors) => Error::Plugin(crate::error::PluginError::PluginRefused {
             binary: binary.to_owned(),
             detail: describe(errors),
-        },
-        age::DecryptError::Io(io) => Error::PluginFailed {
+        }),
+        age::DecryptError::Io(io) => Error::Plugin(crate::error::PluginError::PluginFailed {
             binary: binary.to_owned(),
             detail: io_detail(io),
-        },
-        other => Error::PluginFailed {
+        }),
+        other => Error::Plugin(crate::error::PluginError::PluginFailed {
             binary: binary.to_owned(),
             detail: crate::error::describe_age(other),
-        },
+        }),
     }
 }
 
@@ -315,9 +315,9 @@ pub fn require_plugins(recipients: &[RecipientString]) -> Result<()> {
         if let Some(name) = r.plugin()
             && age::plugin::RecipientPluginV1::new(&name, &[], &[], Prompts).is_err()
         {
-            return Err(Error::PluginMissingToEncrypt {
+            return Err(Error::Plugin(crate::error::PluginError::PluginMissingToEncrypt {
                 binary: binary_name(&name),
-            });
+            }));
         }
     }
     Ok(())
@@ -343,10 +343,10 @@ impl age::Recipient for PluginRecipients {
                 age::EncryptError::Io(io) => io_detail(io),
                 _ => "it could not encrypt".into(),
             };
-            record(Error::PluginEncryptFailed {
+            record(Error::Plugin(crate::error::PluginError::PluginEncryptFailed {
                 binary: self.binary.clone(),
                 detail,
-            });
+            }));
         }
         result
     }
@@ -374,9 +374,9 @@ pub fn encryptors(
         let binary = binary_name(&name);
         let inner =
             age::plugin::RecipientPluginV1::new(&name, &list, &[], Prompts).map_err(|_| {
-                Error::PluginMissingToEncrypt {
+                Error::Plugin(crate::error::PluginError::PluginMissingToEncrypt {
                     binary: binary.clone(),
-                }
+                })
             })?;
         out.push(Box::new(PluginRecipients { binary, inner }));
     }

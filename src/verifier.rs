@@ -28,27 +28,27 @@ impl From<keyward_verifier::Error> for Error {
         match e {
             V::NotFound { path } => Error::FileNotFound { path },
             V::Io { path, source } => Error::io("cannot read", path, source),
-            V::SetInvalid { path, detail } => Error::VerifierSetInvalid { path, detail },
+            V::SetInvalid { path, detail } => Error::Verifier(crate::error::VerifierError::VerifierSetInvalid { path, detail }),
             V::WrongKey {
                 path,
                 signer,
                 pinned,
-            } => Error::VerifierWrongKey {
+            } => Error::Verifier(crate::error::VerifierError::VerifierWrongKey {
                 path,
                 signer: signer.to_string(),
                 pinned: pinned.to_string(),
-            },
+            }),
             V::SetStale {
                 path,
                 serial,
                 required,
-            } => Error::VerifierSetStale {
+            } => Error::Verifier(crate::error::VerifierError::VerifierSetStale {
                 path,
                 serial,
                 required,
-            },
-            V::HmacKeyNeeded { path } => Error::VerifierHmacKeyNeeded { path },
-            V::HmacKeyMismatch { path } => Error::VerifierHmacKeyMismatch { path },
+            }),
+            V::HmacKeyNeeded { path } => Error::Verifier(crate::error::VerifierError::VerifierHmacKeyNeeded { path }),
+            V::HmacKeyMismatch { path } => Error::Verifier(crate::error::VerifierError::VerifierHmacKeyMismatch { path }),
             V::HmacKeyTooShort | V::HmacKeyFileTooLong { .. } | V::BadPublicKey => {
                 Error::usage(e.to_string())
             }

@@ -54,7 +54,7 @@ pub struct ConfigChange {
 pub fn setup(ctx: &Context) -> Result<GitSetUp> {
     ctx.paths.require()?;
     let root = &ctx.paths.root;
-    let repo = GitRepo::of(root)?.ok_or_else(|| Error::GitSetupNotInGit { path: root.clone() })?;
+    let repo = GitRepo::of(root)?.ok_or_else(|| Error::Git(crate::error::GitError::GitSetupNotInGit { path: root.clone() }))?;
     let mut files = Vec::new();
     let mut file = |path: PathBuf, committed: bool, lines: &[&str]| -> Result<()> {
         let change = vgit::ensure_lines(&path, lines)?;
@@ -159,11 +159,11 @@ pub fn merge(ctx: &Context, req: Merge) -> Result<Merged> {
     let actor = identity.actor();
     let paths = VaultPaths::new(ctx.paths.root.clone());
     if base.is_empty() {
-        return Err(Error::GitMergeRefused {
+        return Err(Error::Git(crate::error::GitError::GitMergeRefused {
             env: env_of_path(&req.path),
             why: "both sides created it (no common version): they are two different environments"
                 .into(),
-        });
+        }));
     }
     merge_files(
         &paths,
@@ -214,10 +214,10 @@ pub fn resolve(ctx: &Context, req: Resolve) -> Result<Resolved> {
     let key = db.key(&req.name)?;
     let open = db.open_merge_conflicts()?;
     if !open.iter().any(|(k, _)| k == req.name.as_str()) {
-        return Err(Error::NoMergeConflict {
+        return Err(Error::Git(crate::error::GitError::NoMergeConflict {
             name: req.name,
             env: db.env.clone(),
-        });
+        }));
     }
     let versions = db.versions(&key)?;
     let newest = versions.last().map(|v| v.version).unwrap_or(0);
@@ -235,21 +235,21 @@ pub fn resolve(ctx: &Context, req: Resolve) -> Result<Resolved> {
     if tied.contains(&keep) && keep != newest {
         // Moving an older value to the top would renumber versions, and pins and
         // exposure marks on every machine name values by their numbers.
-        return Err(Error::ResolveKeepsNewest {
+        return Err(Error::Git(crate::error::GitError::ResolveKeepsNewest {
             name: req.name,
             env: db.env.clone(),
             version: keep,
             newest,
-        });
+        }));
     }
     if !tied.contains(&keep) {
         let kept: Vec<String> = tied.iter().map(|v| format!("v{v}")).collect();
-        return Err(Error::NotAConflictVersion {
+        return Err(Error::Git(crate::error::GitError::NotAConflictVersion {
             name: req.name,
             env: db.env.clone(),
             version: keep,
             kept: kept.join(", "),
-        });
+        }));
     }
     let retire_at = req.grace.map(|g| g.after(now));
     let retiring: Vec<u32> = tied.iter().filter(|v| **v != keep).copied().collect();

@@ -170,15 +170,15 @@ impl HistoryVerified {
     /// `--skip-unreadable`.
     pub fn verdict(&self) -> Result<()> {
         if let Some(first) = self.problems.first() {
-            return Err(Error::HistoryRewritten {
+            return Err(Error::Git(crate::error::GitError::HistoryRewritten {
                 first: first.to_string(),
                 more: self.problems.len() - 1,
-            });
+            }));
         }
         if let Some(pin) = &self.pin
             && pin.found_in.is_none()
         {
-            return Err(Error::PinNotFound {
+            return Err(Error::Git(crate::error::GitError::PinNotFound {
                 pin: pin.head.clone(),
                 at: self
                     .tips
@@ -186,7 +186,7 @@ impl HistoryVerified {
                     .map(|t| format!("`{}`", short(t)))
                     .collect::<Vec<_>>()
                     .join(", "),
-            });
+            }));
         }
         require_coverage("audit verify --git", &self.skipped, self.accept_gap)
     }

@@ -109,11 +109,11 @@ pub fn approved(
     let h = hash(&hook.command);
     if let Some(a) = allow.iter().find(|a| &a.name == name) {
         if a.hash != h {
-            return Err(Error::HookHashMismatch {
+            return Err(Error::Hook(crate::error::HookError::HookHashMismatch {
                 name: name.clone(),
                 env: env.clone(),
                 actual: h,
-            });
+            }));
         }
         return Ok(true);
     }
@@ -330,10 +330,10 @@ pub(crate) fn record_change(
     hook: Option<&StoredHook>,
 ) -> Result<()> {
     if key.kind != Kind::Imported {
-        return Err(Error::HookOnGenerated {
+        return Err(Error::Hook(crate::error::HookError::HookOnGenerated {
             name: key.name.clone(),
             env: db.env.clone(),
-        });
+        }));
     }
     let reason = match hook {
         Some(h) => {
@@ -389,10 +389,10 @@ pub fn clear(ctx: &Context, name: &KeyName) -> Result<HookChanged> {
     let mut db = ctx.write_env()?;
     let key = db.key(name)?;
     if db.hook(&key)?.is_none() {
-        return Err(Error::NoHook {
+        return Err(Error::Hook(crate::error::HookError::NoHook {
             name: name.clone(),
             env: db.env.clone(),
-        });
+        }));
     }
     db.batch(|tx| record_change(tx, ctx, &key, None))?;
     db.commit()?;
@@ -411,10 +411,10 @@ pub fn clear(ctx: &Context, name: &KeyName) -> Result<HookChanged> {
 pub fn plan_allow(ctx: &Context, name: &KeyName) -> Result<AllowPlan> {
     let db = ctx.open_env()?;
     let key = db.key(name)?;
-    let hook = db.hook(&key)?.ok_or_else(|| Error::NoHook {
+    let hook = db.hook(&key)?.ok_or_else(|| Error::Hook(crate::error::HookError::NoHook {
         name: name.clone(),
         env: db.env.clone(),
-    })?;
+    }))?;
     let hash = hash(&hook.command);
     let env = db.env.clone();
     let shown = vec![

@@ -45,10 +45,10 @@ pub fn list_envs(ctx: &Context) -> Result<EnvList> {
                 // fails with the plugin's reason rather than list every env as
                 // unreadable.
                 Err(
-                    e @ (Error::PluginMissing { .. }
-                    | Error::PluginNoTerminal { .. }
-                    | Error::PluginRefused { .. }
-                    | Error::PluginFailed { .. }),
+                    e @ (Error::Plugin(crate::error::PluginError::PluginMissing { .. })
+                    | Error::Plugin(crate::error::PluginError::PluginNoTerminal { .. })
+                    | Error::Plugin(crate::error::PluginError::PluginRefused { .. })
+                    | Error::Plugin(crate::error::PluginError::PluginFailed { .. })),
                 ) => return Err(e),
                 Err(_) => "unreadable",
             },

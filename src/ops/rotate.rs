@@ -210,10 +210,10 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
     if let Some(h) = &hook
         && !hooks::approved(ctx, &peek.env, name, h, &req.allow_hooks)?
     {
-        return Err(Error::HookNotApproved {
+        return Err(Error::Hook(crate::error::HookError::HookNotApproved {
             name: name.clone(),
             env: peek.env.clone(),
-        });
+        }));
     }
     let provided = match (key.kind, &hook) {
         (Kind::Imported, None) => Some(crate::input::read_value(&format!(
@@ -241,11 +241,11 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
             match hooks::roll(ctx, &db, &key, h)? {
                 Rolled::New(v) => v,
                 Rolled::Failed(why) => {
-                    return Err(Error::HookFailed {
+                    return Err(Error::Hook(crate::error::HookError::HookFailed {
                         name: name.clone(),
                         env: db.env.clone(),
                         why,
-                    });
+                    }));
                 }
             }
         }

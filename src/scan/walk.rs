@@ -103,15 +103,15 @@ pub fn scan_staged(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<
         let out = Command::new("git")
             .args(args)
             .output()
-            .map_err(|e| Error::GitFailed {
+            .map_err(|e| Error::Git(crate::error::GitError::GitFailed {
                 args: args.join(" "),
                 detail: e.to_string(),
-            })?;
+            }))?;
         if !out.status.success() {
-            return Err(Error::GitFailed {
+            return Err(Error::Git(crate::error::GitError::GitFailed {
                 args: args.join(" "),
                 detail: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-            });
+            }));
         }
         Ok(out.stdout)
     };

@@ -56,26 +56,26 @@ impl Approvals {
             Err(e) => return Err(Error::io("cannot read", path, e)),
         };
         if !meta.is_file() || meta.mode() & 0o077 != 0 {
-            return Err(Error::ApprovalsUnsafe {
+            return Err(Error::Hook(crate::error::HookError::ApprovalsUnsafe {
                 path,
                 mode: meta.mode() & 0o777,
-            });
+            }));
         }
         let bytes = fs::read(&path).map_err(|e| Error::io("cannot read", path.clone(), e))?;
-        let file: File = serde_json::from_slice(&bytes).map_err(|e| Error::ApprovalsCorrupt {
+        let file: File = serde_json::from_slice(&bytes).map_err(|e| Error::Hook(crate::error::HookError::ApprovalsCorrupt {
             path: path.clone(),
             detail: e.to_string(),
-        })?;
+        }))?;
         if file.v != 1
             || file
                 .approved
                 .values()
                 .any(|h| h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()))
         {
-            return Err(Error::ApprovalsCorrupt {
+            return Err(Error::Hook(crate::error::HookError::ApprovalsCorrupt {
                 path,
                 detail: "unknown version or malformed hash".into(),
-            });
+            }));
         }
         Ok(file)
     }

@@ -63,10 +63,10 @@ impl GitRepo {
         if !out.status.success() {
             return Ok(None);
         }
-        let text = String::from_utf8(out.stdout).map_err(|_| Error::GitSetupFailed {
+        let text = String::from_utf8(out.stdout).map_err(|_| Error::Git(crate::error::GitError::GitSetupFailed {
             args: args.join(" "),
             detail: "output is not UTF-8".into(),
-        })?;
+        }))?;
         let mut lines = text.lines();
         let (Some(top), Some(attrs)) = (lines.next(), lines.next()) else {
             return Ok(None);
@@ -94,10 +94,10 @@ impl GitRepo {
         };
         let vault_rel = rel
             .to_str()
-            .ok_or_else(|| Error::GitSetupFailed {
+            .ok_or_else(|| Error::Git(crate::error::GitError::GitSetupFailed {
                 args: args.join(" "),
                 detail: "the vault's path is not UTF-8".into(),
-            })?
+            }))?
             .to_owned();
         Ok(Some(GitRepo {
             top,
@@ -299,18 +299,18 @@ fn git_in(dir: &Path, args: &[&str]) -> Result<std::process::Output> {
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| Error::GitSetupFailed {
+        .map_err(|e| Error::Git(crate::error::GitError::GitSetupFailed {
             args: args.join(" "),
             detail: e.to_string(),
-        })
+        }))
 }
 
 fn failed(args: &[&str], stderr: &[u8]) -> Error {
     let text = String::from_utf8_lossy(stderr);
-    Error::GitSetupFailed {
+    Error::Git(crate::error::GitError::GitSetupFailed {
         args: args.join(" "),
         detail: text.lines().next().unwrap_or("no message").to_owned(),
-    }
+    })
 }
 
 #[cfg(test)]

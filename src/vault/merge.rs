@@ -424,10 +424,10 @@ pub fn merge_files(
 }
 
 fn refused(env: &EnvName, why: String) -> Error {
-    Error::GitMergeRefused {
+    Error::Git(crate::error::GitError::GitMergeRefused {
         env: env.clone(),
         why,
-    }
+    })
 }
 
 /// The verifier key (DESIGN §13), one per environment: the side that has one gives

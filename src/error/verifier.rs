@@ -1,0 +1,67 @@
+//! Errors of verifier, a group of [`Error`](super::Error) (each with its exit code).
+
+use std::path::PathBuf;
+
+use crate::names::EnvName;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifierError {
+    /// DESIGN §13: a bare hash of an imported value may be guessed back.
+    #[error(
+        "`{env}` holds imported keys ({names}): their values may be guessable, so a set of bare SHA-256 hashes could give them away; nothing was exported\nhint: `keyward verifier export -e {env} --hmac-key-file FILE` (32 random bytes your services also hold: `head -c 32 /dev/urandom > FILE`)"
+    )]
+    VerifierNeedsHmac { env: EnvName, names: String },
+    /// A verifier set that is damaged, edited or not a set at all.
+    #[error(
+        "verifier set `{path}` cannot be trusted: {detail}\nhint: use the file `keyward verifier export` wrote, unchanged"
+    )]
+    VerifierSetInvalid { path: PathBuf, detail: String },
+    /// Signed by another key than the one pinned.
+    #[error(
+        "verifier set `{path}` is signed by {signer}, not by the pinned {pinned}\nhint: `keyward verifier pubkey -e ENV` prints the key of the environment the set should come from"
+    )]
+    VerifierWrongKey {
+        path: PathBuf,
+        signer: String,
+        pinned: String,
+    },
+    /// A set older than the service requires (an earlier state of the environment).
+    #[error(
+        "verifier set `{path}` has serial {serial}, older than the {required} required\nhint: export a current set: `keyward verifier export`"
+    )]
+    VerifierSetStale {
+        path: PathBuf,
+        serial: i64,
+        required: i64,
+    },
+    /// An HMAC set checked without its key.
+    #[error(
+        "verifier set `{path}` holds HMAC-SHA-256 hashes\nhint: give the key it was exported with: --hmac-key-file FILE"
+    )]
+    VerifierHmacKeyNeeded { path: PathBuf },
+    /// An HMAC set checked with another key.
+    #[error(
+        "verifier set `{path}` was exported with another HMAC key than the one given\nhint: give the key file it was exported with"
+    )]
+    VerifierHmacKeyMismatch { path: PathBuf },
+    /// `verifier pubkey` before the first export made the key.
+    #[error(
+        "`{env}` has no verifier key yet\nhint: the first `keyward verifier export -e {env}` creates it"
+    )]
+    VerifierNoKey { env: EnvName },
+}
+
+impl VerifierError {
+    /// This group's part of the one mapping from errors to exit codes (DESIGN §6).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            VerifierError::VerifierNeedsHmac { .. }
+            | VerifierError::VerifierHmacKeyNeeded { .. }
+            | VerifierError::VerifierHmacKeyMismatch { .. } => 2,
+            VerifierError::VerifierNoKey { .. } => 3,
+            VerifierError::VerifierSetInvalid { .. }
+            | VerifierError::VerifierWrongKey { .. }
+            | VerifierError::VerifierSetStale { .. } => 6,
+        }
+    }
+}

@@ -233,7 +233,9 @@ impl age::Identity for PluginIdentity {
         ) {
             Ok(p) => p,
             Err(e) => {
-                record(Error::Plugin(crate::error::PluginError::PluginMissing { binary }));
+                record(Error::Plugin(crate::error::PluginError::PluginMissing {
+                    binary,
+                }));
                 return Some(Err(age::DecryptError::PluginResolve(e)));
             }
         };
@@ -250,13 +252,17 @@ impl age::Identity for PluginIdentity {
 /// identity could not be unlocked).
 fn unlock_error(binary: &str, e: &age::DecryptError) -> Error {
     match e {
-        age::DecryptError::Plugin(_) if state().no_terminal => Error::Plugin(crate::error::PluginError::PluginNoTerminal {
-            binary: binary.to_owned(),
-        }),
-        age::DecryptError::Plugin(errors) => Error::Plugin(crate::error::PluginError::PluginRefused {
-            binary: binary.to_owned(),
-            detail: describe(errors),
-        }),
+        age::DecryptError::Plugin(_) if state().no_terminal => {
+            Error::Plugin(crate::error::PluginError::PluginNoTerminal {
+                binary: binary.to_owned(),
+            })
+        }
+        age::DecryptError::Plugin(errors) => {
+            Error::Plugin(crate::error::PluginError::PluginRefused {
+                binary: binary.to_owned(),
+                detail: describe(errors),
+            })
+        }
         age::DecryptError::Io(io) => Error::Plugin(crate::error::PluginError::PluginFailed {
             binary: binary.to_owned(),
             detail: io_detail(io),
@@ -315,9 +321,11 @@ pub fn require_plugins(recipients: &[RecipientString]) -> Result<()> {
         if let Some(name) = r.plugin()
             && age::plugin::RecipientPluginV1::new(&name, &[], &[], Prompts).is_err()
         {
-            return Err(Error::Plugin(crate::error::PluginError::PluginMissingToEncrypt {
-                binary: binary_name(&name),
-            }));
+            return Err(Error::Plugin(
+                crate::error::PluginError::PluginMissingToEncrypt {
+                    binary: binary_name(&name),
+                },
+            ));
         }
     }
     Ok(())
@@ -343,10 +351,12 @@ impl age::Recipient for PluginRecipients {
                 age::EncryptError::Io(io) => io_detail(io),
                 _ => "it could not encrypt".into(),
             };
-            record(Error::Plugin(crate::error::PluginError::PluginEncryptFailed {
-                binary: self.binary.clone(),
-                detail,
-            }));
+            record(Error::Plugin(
+                crate::error::PluginError::PluginEncryptFailed {
+                    binary: self.binary.clone(),
+                    detail,
+                },
+            ));
         }
         result
     }

@@ -28,7 +28,9 @@ impl From<keyward_verifier::Error> for Error {
         match e {
             V::NotFound { path } => Error::FileNotFound { path },
             V::Io { path, source } => Error::io("cannot read", path, source),
-            V::SetInvalid { path, detail } => Error::Verifier(crate::error::VerifierError::VerifierSetInvalid { path, detail }),
+            V::SetInvalid { path, detail } => {
+                Error::Verifier(crate::error::VerifierError::VerifierSetInvalid { path, detail })
+            }
             V::WrongKey {
                 path,
                 signer,
@@ -47,8 +49,12 @@ impl From<keyward_verifier::Error> for Error {
                 serial,
                 required,
             }),
-            V::HmacKeyNeeded { path } => Error::Verifier(crate::error::VerifierError::VerifierHmacKeyNeeded { path }),
-            V::HmacKeyMismatch { path } => Error::Verifier(crate::error::VerifierError::VerifierHmacKeyMismatch { path }),
+            V::HmacKeyNeeded { path } => {
+                Error::Verifier(crate::error::VerifierError::VerifierHmacKeyNeeded { path })
+            }
+            V::HmacKeyMismatch { path } => {
+                Error::Verifier(crate::error::VerifierError::VerifierHmacKeyMismatch { path })
+            }
             V::HmacKeyTooShort | V::HmacKeyFileTooLong { .. } | V::BadPublicKey => {
                 Error::usage(e.to_string())
             }

@@ -53,9 +53,7 @@ impl Error {
     /// The only mapping from errors to exit codes (DESIGN §6).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_)
-            | Error::NeedsYes
-            | Error::Cancelled => 2,
+            Error::Usage(_) | Error::NeedsYes | Error::Cancelled => 2,
             Error::ConfirmationNeeded { .. } => 2,
             Error::ChangedWhileAsked { .. } => 1,
             Error::VaultNotFound { .. }
@@ -92,15 +90,13 @@ impl Error {
             Error::Findings(_) => 8,
             Error::PartlyDone { failed, .. } => failed.exit_code(),
             Error::RefusalNotRecorded { refused, .. } => refused.exit_code(),
-            Error::AuditLogFailed { .. }
-            | Error::AuditLogAfterCommit { .. } => 1,
+            Error::AuditLogFailed { .. } | Error::AuditLogAfterCommit { .. } => 1,
             Error::ChildExit(code) => *code,
             Error::BrokenPipe => 0,
             Error::CommandNotFound { .. } => 127,
             Error::CommandNotExecutable { .. } => 126,
             Error::ExportJsonConflict { .. } => 2,
-            Error::KeyFilesOnDisk { .. }
-            | Error::KeyFilesDirUnsafe { .. } => 1,
+            Error::KeyFilesOnDisk { .. } | Error::KeyFilesDirUnsafe { .. } => 1,
             Error::InTemplate { source, .. } => source.exit_code(),
             Error::TemplateInvalid { .. } => 1,
             Error::NewerFormat { .. }

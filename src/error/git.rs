@@ -65,8 +65,7 @@ impl GitError {
     /// This group's part of the one mapping from errors to exit codes (DESIGN §6).
     pub fn exit_code(&self) -> u8 {
         match self {
-            GitError::NotAConflictVersion { .. }
-            | GitError::ResolveKeepsNewest { .. } => 2,
+            GitError::NotAConflictVersion { .. } | GitError::ResolveKeepsNewest { .. } => 2,
             GitError::NoMergeConflict { .. } => 3,
             GitError::HistoryRewritten { .. }
             | GitError::PinNotFound { .. }

@@ -6,7 +6,12 @@ use super::Error;
 
 /// "template `t` line 3, `{{ NOPE }}`: <cause>; nothing was written", with the
 /// cause's hint kept as the second line.
-pub(super) fn in_template(template: &str, line: usize, placeholder: &str, source: &Error) -> String {
+pub(super) fn in_template(
+    template: &str,
+    line: usize,
+    placeholder: &str,
+    source: &Error,
+) -> String {
     let text = source.to_string();
     let (first, hint) = match text.split_once('\n') {
         Some((first, hint)) => (first, format!("\n{hint}")),
@@ -133,5 +138,3 @@ pub(super) fn backticked(names: &[KeyName]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
-
-

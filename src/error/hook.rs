@@ -45,13 +45,10 @@ impl HookError {
     /// This group's part of the one mapping from errors to exit codes (DESIGN §6).
     pub fn exit_code(&self) -> u8 {
         match self {
-            HookError::HookNotApproved { .. }
-            | HookError::HookFailed { .. } => 8,
-            HookError::HookHashMismatch { .. }
-            | HookError::HookOnGenerated { .. } => 1,
+            HookError::HookNotApproved { .. } | HookError::HookFailed { .. } => 8,
+            HookError::HookHashMismatch { .. } | HookError::HookOnGenerated { .. } => 1,
             HookError::NoHook { .. } => 3,
-            HookError::ApprovalsCorrupt { .. }
-            | HookError::ApprovalsUnsafe { .. } => 6,
+            HookError::ApprovalsCorrupt { .. } | HookError::ApprovalsUnsafe { .. } => 6,
         }
     }
 }

@@ -554,6 +554,5 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
-
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,5 @@
 //! Errors of plugin, a group of [`Error`](super::Error) (each with its exit code).
 
-
-
 #[derive(Debug, thiserror::Error)]
 pub enum PluginError {
     // ---- age plugins: hardware-backed identities and recipients (DESIGN §10)

@@ -54,7 +54,9 @@ pub struct ConfigChange {
 pub fn setup(ctx: &Context) -> Result<GitSetUp> {
     ctx.paths.require()?;
     let root = &ctx.paths.root;
-    let repo = GitRepo::of(root)?.ok_or_else(|| Error::Git(crate::error::GitError::GitSetupNotInGit { path: root.clone() }))?;
+    let repo = GitRepo::of(root)?.ok_or_else(|| {
+        Error::Git(crate::error::GitError::GitSetupNotInGit { path: root.clone() })
+    })?;
     let mut files = Vec::new();
     let mut file = |path: PathBuf, committed: bool, lines: &[&str]| -> Result<()> {
         let change = vgit::ensure_lines(&path, lines)?;

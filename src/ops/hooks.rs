@@ -411,10 +411,12 @@ pub fn clear(ctx: &Context, name: &KeyName) -> Result<HookChanged> {
 pub fn plan_allow(ctx: &Context, name: &KeyName) -> Result<AllowPlan> {
     let db = ctx.open_env()?;
     let key = db.key(name)?;
-    let hook = db.hook(&key)?.ok_or_else(|| Error::Hook(crate::error::HookError::NoHook {
-        name: name.clone(),
-        env: db.env.clone(),
-    }))?;
+    let hook = db.hook(&key)?.ok_or_else(|| {
+        Error::Hook(crate::error::HookError::NoHook {
+            name: name.clone(),
+            env: db.env.clone(),
+        })
+    })?;
     let hash = hash(&hook.command);
     let env = db.env.clone();
     let shown = vec![

@@ -219,10 +219,12 @@ fn entries(db: &EnvDb, now: i64, hmac: Option<&HmacKey>) -> Result<Vec<Entry>> {
     if !imported.is_empty() {
         imported.sort();
         let named: Vec<String> = imported.iter().map(|n| format!("`{n}`")).collect();
-        return Err(Error::Verifier(crate::error::VerifierError::VerifierNeedsHmac {
-            env: db.env.clone(),
-            names: first_few(&named),
-        }));
+        return Err(Error::Verifier(
+            crate::error::VerifierError::VerifierNeedsHmac {
+                env: db.env.clone(),
+                names: first_few(&named),
+            },
+        ));
     }
     Ok(out)
 }
@@ -236,9 +238,11 @@ pub fn pubkey(ctx: &Context) -> Result<PubKey> {
             env: db.env.to_string(),
             pubkey: SigningKey::from_seed(&seed).public().to_string(),
         }),
-        None => Err(Error::Verifier(crate::error::VerifierError::VerifierNoKey {
-            env: db.env.clone(),
-        })),
+        None => Err(Error::Verifier(
+            crate::error::VerifierError::VerifierNoKey {
+                env: db.env.clone(),
+            },
+        )),
     }
 }
 
@@ -289,10 +293,12 @@ impl Checked {
 pub fn check(ctx: &Context, req: Check, presented: &[u8]) -> Result<Checked> {
     let set = VerifierSet::open(&req.set, &req.pinned)?;
     let info = set.info();
-    let env: crate::names::EnvName = info.env.parse().map_err(|_| Error::Verifier(crate::error::VerifierError::VerifierSetInvalid {
-        path: req.set.clone(),
-        detail: "its environment name is not valid".into(),
-    }))?;
+    let env: crate::names::EnvName = info.env.parse().map_err(|_| {
+        Error::Verifier(crate::error::VerifierError::VerifierSetInvalid {
+            path: req.set.clone(),
+            detail: "its environment name is not valid".into(),
+        })
+    })?;
     let answer = set.lookup(presented, ctx.now())?;
     let found = match &answer {
         Answer::Valid(f) | Answer::Expired(f) => Some(f.clone()),

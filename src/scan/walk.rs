@@ -100,13 +100,12 @@ fn scan_file(
 /// hook): each added, copied, modified or renamed file as it is in the index.
 pub fn scan_staged(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<()> {
     let git = |args: &[&str]| -> Result<Vec<u8>> {
-        let out = Command::new("git")
-            .args(args)
-            .output()
-            .map_err(|e| Error::Git(crate::error::GitError::GitFailed {
+        let out = Command::new("git").args(args).output().map_err(|e| {
+            Error::Git(crate::error::GitError::GitFailed {
                 args: args.join(" "),
                 detail: e.to_string(),
-            }))?;
+            })
+        })?;
         if !out.status.success() {
             return Err(Error::Git(crate::error::GitError::GitFailed {
                 args: args.join(" "),

@@ -62,10 +62,12 @@ impl Approvals {
             }));
         }
         let bytes = fs::read(&path).map_err(|e| Error::io("cannot read", path.clone(), e))?;
-        let file: File = serde_json::from_slice(&bytes).map_err(|e| Error::Hook(crate::error::HookError::ApprovalsCorrupt {
-            path: path.clone(),
-            detail: e.to_string(),
-        }))?;
+        let file: File = serde_json::from_slice(&bytes).map_err(|e| {
+            Error::Hook(crate::error::HookError::ApprovalsCorrupt {
+                path: path.clone(),
+                detail: e.to_string(),
+            })
+        })?;
         if file.v != 1
             || file
                 .approved

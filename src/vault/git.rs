@@ -63,10 +63,12 @@ impl GitRepo {
         if !out.status.success() {
             return Ok(None);
         }
-        let text = String::from_utf8(out.stdout).map_err(|_| Error::Git(crate::error::GitError::GitSetupFailed {
-            args: args.join(" "),
-            detail: "output is not UTF-8".into(),
-        }))?;
+        let text = String::from_utf8(out.stdout).map_err(|_| {
+            Error::Git(crate::error::GitError::GitSetupFailed {
+                args: args.join(" "),
+                detail: "output is not UTF-8".into(),
+            })
+        })?;
         let mut lines = text.lines();
         let (Some(top), Some(attrs)) = (lines.next(), lines.next()) else {
             return Ok(None);
@@ -94,10 +96,12 @@ impl GitRepo {
         };
         let vault_rel = rel
             .to_str()
-            .ok_or_else(|| Error::Git(crate::error::GitError::GitSetupFailed {
-                args: args.join(" "),
-                detail: "the vault's path is not UTF-8".into(),
-            }))?
+            .ok_or_else(|| {
+                Error::Git(crate::error::GitError::GitSetupFailed {
+                    args: args.join(" "),
+                    detail: "the vault's path is not UTF-8".into(),
+                })
+            })?
             .to_owned();
         Ok(Some(GitRepo {
             top,
@@ -299,10 +303,12 @@ fn git_in(dir: &Path, args: &[&str]) -> Result<std::process::Output> {
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| Error::Git(crate::error::GitError::GitSetupFailed {
-            args: args.join(" "),
-            detail: e.to_string(),
-        }))
+        .map_err(|e| {
+            Error::Git(crate::error::GitError::GitSetupFailed {
+                args: args.join(" "),
+                detail: e.to_string(),
+            })
+        })
 }
 
 fn failed(args: &[&str], stderr: &[u8]) -> Error {

@@ -53,9 +53,11 @@ pub struct GitHistory {
 impl GitHistory {
     /// The repository whose work tree holds `vault`.
     pub fn open(vault: &Path) -> Result<GitHistory> {
-        let not_in_git = || Error::Git(crate::error::GitError::VaultNotInGit {
-            path: vault.to_path_buf(),
-        });
+        let not_in_git = || {
+            Error::Git(crate::error::GitError::VaultNotInGit {
+                path: vault.to_path_buf(),
+            })
+        };
         if !vault.is_dir() {
             return Err(Error::VaultNotFound {
                 path: vault.to_path_buf(),
@@ -67,10 +69,12 @@ impl GitHistory {
             .args(["rev-parse", "--show-toplevel"])
             .stdin(Stdio::null())
             .output()
-            .map_err(|e| Error::Git(crate::error::GitError::GitHistory {
-                args: "rev-parse --show-toplevel".into(),
-                detail: e.to_string(),
-            }))?;
+            .map_err(|e| {
+                Error::Git(crate::error::GitError::GitHistory {
+                    args: "rev-parse --show-toplevel".into(),
+                    detail: e.to_string(),
+                })
+            })?;
         if !out.status.success() {
             return Err(not_in_git());
         }
@@ -125,20 +129,24 @@ impl GitHistory {
             .args(args)
             .stdin(Stdio::null())
             .output()
-            .map_err(|e| Error::Git(crate::error::GitError::GitHistory {
-                args: args.join(" "),
-                detail: e.to_string(),
-            }))?;
+            .map_err(|e| {
+                Error::Git(crate::error::GitError::GitHistory {
+                    args: args.join(" "),
+                    detail: e.to_string(),
+                })
+            })?;
         if !out.status.success() {
             return Err(Error::Git(crate::error::GitError::GitHistory {
                 args: args.join(" "),
                 detail: first_line(&String::from_utf8_lossy(&out.stderr)),
             }));
         }
-        String::from_utf8(out.stdout).map_err(|_| Error::Git(crate::error::GitError::GitHistory {
-            args: args.join(" "),
-            detail: "output is not UTF-8".into(),
-        }))
+        String::from_utf8(out.stdout).map_err(|_| {
+            Error::Git(crate::error::GitError::GitHistory {
+                args: args.join(" "),
+                detail: "output is not UTF-8".into(),
+            })
+        })
     }
 
     /// Every commit in `revs` (default `HEAD`) that touched `envs/`, parents before
@@ -179,10 +187,12 @@ impl GitHistory {
         if let Some(c) = self.commits.get(id) {
             return Ok(c.clone());
         }
-        let (kind, body) = self.batch.object(id)?.ok_or_else(|| Error::Git(crate::error::GitError::GitHistory {
-            args: format!("cat-file {id}"),
-            detail: "the commit is missing (a shallow clone?)".into(),
-        }))?;
+        let (kind, body) = self.batch.object(id)?.ok_or_else(|| {
+            Error::Git(crate::error::GitError::GitHistory {
+                args: format!("cat-file {id}"),
+                detail: "the commit is missing (a shallow clone?)".into(),
+            })
+        })?;
         if kind != "commit" {
             return Err(Error::Git(crate::error::GitError::GitHistory {
                 args: format!("cat-file {id}"),
@@ -219,10 +229,12 @@ impl GitHistory {
         label: PathBuf,
         identity: &dyn age::Identity,
     ) -> Result<EnvDb> {
-        let (kind, bytes) = self.batch.object(blob)?.ok_or_else(|| Error::Git(crate::error::GitError::GitHistory {
-            args: format!("cat-file {blob}"),
-            detail: "the blob is missing".into(),
-        }))?;
+        let (kind, bytes) = self.batch.object(blob)?.ok_or_else(|| {
+            Error::Git(crate::error::GitError::GitHistory {
+                args: format!("cat-file {blob}"),
+                detail: "the blob is missing".into(),
+            })
+        })?;
         if kind != "blob" {
             return Err(Error::Git(crate::error::GitError::GitHistory {
                 args: format!("cat-file {blob}"),
@@ -261,10 +273,12 @@ struct Batch {
 
 impl Batch {
     fn start(top: &Path) -> Result<Batch> {
-        let fail = |detail: String| Error::Git(crate::error::GitError::GitHistory {
-            args: "cat-file --batch".into(),
-            detail,
-        });
+        let fail = |detail: String| {
+            Error::Git(crate::error::GitError::GitHistory {
+                args: "cat-file --batch".into(),
+                detail,
+            })
+        };
         let mut child = Command::new("git")
             .args(["-c", "core.quotepath=off", "-C"])
             .arg(top)
@@ -287,10 +301,12 @@ impl Batch {
     /// The object `name` (an id or `REV:PATH`): its type and content, or `None` when it
     /// does not exist.
     fn object(&mut self, name: &str) -> Result<Option<(String, Vec<u8>)>> {
-        let fail = |detail: String| Error::Git(crate::error::GitError::GitHistory {
-            args: format!("cat-file --batch ({name})"),
-            detail,
-        });
+        let fail = |detail: String| {
+            Error::Git(crate::error::GitError::GitHistory {
+                args: format!("cat-file --batch ({name})"),
+                detail,
+            })
+        };
         self.stdin
             .write_all(name.as_bytes())
             .and_then(|_| self.stdin.write_all(b"\n"))
@@ -360,10 +376,12 @@ fn parse_commit(id: &str, body: &[u8]) -> CommitInfo {
 
 /// `MODE NAME\0RAW-ID` entries of a tree: the regular files named `ENV.db.age`.
 fn parse_env_tree(body: &[u8], raw_len: usize) -> Result<EnvBlobs> {
-    let bad = || Error::Git(crate::error::GitError::GitHistory {
-        args: "cat-file --batch".into(),
-        detail: "malformed tree object".into(),
-    });
+    let bad = || {
+        Error::Git(crate::error::GitError::GitHistory {
+            args: "cat-file --batch".into(),
+            detail: "malformed tree object".into(),
+        })
+    };
     let mut out = EnvBlobs::new();
     let mut rest = body;
     while !rest.is_empty() {

@@ -18,6 +18,9 @@ use crate::ops::Context;
 use crate::ops::envs::{SkippedEnv, require_coverage};
 use crate::vault::history::{CommitInfo, GitHistory, short};
 use crate::vault::transition;
+mod report;
+#[allow(unused_imports)]
+pub use report::*;
 
 /// A lifecycle chain head as `audit verify` prints it: 64 hex digits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,150 +49,6 @@ pub struct VerifyHistory {
     pub revs: Vec<String>,
     pub pin: Option<HeadHash>,
     pub skip_unreadable: bool,
-}
-
-/// What is wrong with one commit's version of one environment file.
-#[derive(Serialize, Debug)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Problem {
-    /// Its chain shares no event with the parent's: a forgery or another vault's file.
-    Unrelated { parent: String },
-    /// Its chain is an earlier state of the parent's.
-    Rewound {
-        parent: String,
-        from: usize,
-        to: usize,
-    },
-    /// Its chain leaves the parent's after event `after` (a fork from an old state).
-    Diverged {
-        parent: String,
-        after: usize,
-        from: usize,
-        to: usize,
-    },
-    /// The file was deleted: re-adding any file later would then pass as "created".
-    Removed { parent: String },
-    /// The file decrypts but is not an intact keyward database (its chain is broken,
-    /// it holds another environment, …).
-    Damaged { detail: String },
-    /// Its chain extends the parent's, but its rows do not follow from the parent's by
-    /// the events it adds (DESIGN §8 round 3): a status moved back, a value changed, a
-    /// version dropped, a recipient added without its event.
-    Rows {
-        parent: String,
-        key: Option<String>,
-        detail: String,
-    },
-}
-
-/// One commit that rewrote an environment's history.
-#[derive(Serialize, Debug)]
-pub struct Rewrite {
-    pub commit: String,
-    pub env: EnvName,
-    pub author: String,
-    pub subject: String,
-    pub problem: Problem,
-}
-
-impl Rewrite {
-    pub(crate) fn what(&self) -> String {
-        let env = &self.env;
-        match &self.problem {
-            Problem::Unrelated { parent } => format!(
-                "replaced `{env}` with an unrelated file (its chain shares no event with parent `{parent}`'s)"
-            ),
-            Problem::Rewound { parent, from, to } => format!(
-                "rewound `{env}` from event {from} to {to} (an earlier state of parent `{parent}`'s)"
-            ),
-            Problem::Diverged {
-                parent,
-                after,
-                from,
-                to,
-            } => format!(
-                "replaced `{env}` with a chain that leaves parent `{parent}`'s after event {after} (parent at {from}, commit at {to})"
-            ),
-            Problem::Removed { parent } => {
-                format!("removed `{env}` (present in parent `{parent}`)")
-            }
-            Problem::Damaged { detail } => format!("holds a damaged `{env}`: {detail}"),
-            Problem::Rows { parent, detail, .. } => format!(
-                "changed rows of `{env}` without the events that make such a change (against parent `{parent}`): {detail}"
-            ),
-        }
-    }
-}
-
-impl fmt::Display for Rewrite {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "commit `{}` (\"{}\" by {}) {}",
-            self.commit,
-            self.subject,
-            self.author,
-            self.what()
-        )
-    }
-}
-
-/// An environment's chain at a commit `REVS` ends at.
-#[derive(Serialize)]
-pub struct EnvHead {
-    pub env: EnvName,
-    pub commit: String,
-    pub events: usize,
-    pub head: String,
-}
-
-/// Whether the pinned head was found, and where.
-#[derive(Serialize)]
-pub struct PinCheck {
-    pub head: String,
-    pub found_in: Option<EnvName>,
-}
-
-/// What `audit verify --git --json` prints.
-#[derive(Serialize)]
-pub struct HistoryVerified {
-    /// Commits that changed an environment file, each checked against its parents.
-    pub commits: usize,
-    pub heads: Vec<EnvHead>,
-    pub problems: Vec<Rewrite>,
-    pub pin: Option<PinCheck>,
-    pub skipped: Vec<SkippedEnv>,
-    #[serde(skip)]
-    accept_gap: bool,
-    #[serde(skip)]
-    tips: Vec<String>,
-}
-
-impl HistoryVerified {
-    /// A rewritten history or a missing pin is exit 6; a partial check exit 5 unless
-    /// `--skip-unreadable`.
-    pub fn verdict(&self) -> Result<()> {
-        if let Some(first) = self.problems.first() {
-            return Err(Error::Git(crate::error::GitError::HistoryRewritten {
-                first: first.to_string(),
-                more: self.problems.len() - 1,
-            }));
-        }
-        if let Some(pin) = &self.pin
-            && pin.found_in.is_none()
-        {
-            return Err(Error::Git(crate::error::GitError::PinNotFound {
-                pin: pin.head.clone(),
-                at: self
-                    .tips
-                    .iter()
-                    .map(|t| format!("`{}`", short(t)))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }));
-        }
-        require_coverage("audit verify --git", &self.skipped, self.accept_gap)
-    }
 }
 
 /// A decrypted chain: every event's hash, oldest first (`lifecycle_events` recomputed

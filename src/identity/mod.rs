@@ -18,148 +18,17 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::audit::Via;
 use crate::error::{Error, Result};
 use crate::recipient::RecipientString;
+mod passphrase;
+mod write;
+#[allow(unused_imports)]
+pub use passphrase::*;
+#[allow(unused_imports)]
+pub use write::*;
 
 /// Work factor written into new passphrase-protected identities (DESIGN §3: as Go `age -p`).
 pub const SCRYPT_WRITE_LOG_N: u8 = 18;
 /// Highest work factor accepted when reading, so a slower CI box never refuses the file.
 pub const SCRYPT_MAX_LOG_N: u8 = 22;
-
-// ---------------------------------------------------------------- passphrases
-
-/// Longest passphrase file read: anything longer is not a passphrase (and
-/// `KEYWARD_PASSPHRASE_FILE=/dev/zero` must end, not read forever).
-pub const MAX_PASSPHRASE_FILE: u64 = 64 * 1024;
-
-/// How many times a person at a terminal may type the passphrase of an identity file
-/// before the command fails (sudo, ssh and gpg give three). A passphrase from the
-/// environment gets one try: it will not change by asking again.
-pub const PASSPHRASE_TRIES: u32 = 3;
-
-/// Where a passphrase comes from, in order: `KEYWARD_PASSPHRASE_FILE`,
-/// `KEYWARD_PASSPHRASE` (weaker: visible to same-user processes), a hidden prompt when
-/// stdin is a terminal. With none of them, fail at once: never hang a CI job.
-///
-/// Every failure of the environment sources is an unlock failure (exit 5), and no
-/// message ever holds a byte of the passphrase. A new passphrase (`confirm`) that is
-/// typed empty is refused at once, before it is asked again.
-pub fn read_passphrase(prompt: &str, confirm: bool, for_path: &Path) -> Result<SecretString> {
-    if let Some(given) = passphrase_from_env(for_path)? {
-        return Ok(given);
-    }
-    if !io::stdin().is_terminal() {
-        return Err(Error::NoPassphrase {
-            path: for_path.to_owned(),
-        });
-    }
-    let first = prompt_hidden(prompt)?;
-    let first = non_empty(first, "an empty passphrase is not allowed").map_err(Error::Refused)?;
-    if confirm {
-        let again = prompt_hidden("Repeat passphrase: ")?;
-        if again.expose_secret() != first.expose_secret() {
-            return Err(Error::PassphrasesDiffer);
-        }
-    }
-    Ok(first)
-}
-
-/// The passphrase `KEYWARD_PASSPHRASE_FILE` or `KEYWARD_PASSPHRASE` gives, if either is
-/// set (an empty or unreadable one is an unlock failure, exit 5).
-fn passphrase_from_env(for_path: &Path) -> Result<Option<SecretString>> {
-    let unusable = |detail: String| Error::BadIdentity {
-        what: format!("`{}`", for_path.display()),
-        detail,
-    };
-    if let Some(file) = std::env::var_os("KEYWARD_PASSPHRASE_FILE") {
-        let text = read_passphrase_file(Path::new(&file)).map_err(unusable)?;
-        return non_empty(
-            text,
-            "the passphrase file (KEYWARD_PASSPHRASE_FILE) is empty",
-        )
-        .map(Some)
-        .map_err(unusable);
-    }
-    if let Ok(p) = std::env::var("KEYWARD_PASSPHRASE") {
-        return non_empty(SecretString::from(p), "KEYWARD_PASSPHRASE is set but empty")
-            .map(Some)
-            .map_err(unusable);
-    }
-    Ok(None)
-}
-
-/// A hidden prompt on the terminal (rpassword reads `/dev/tty`).
-fn prompt_hidden(prompt: &str) -> Result<SecretString> {
-    rpassword::prompt_password(prompt)
-        .map(SecretString::from)
-        .map_err(|e| Error::io("cannot read passphrase from", "/dev/tty", e))
-}
-
-/// The passphrase in `KEYWARD_PASSPHRASE_FILE`, without its trailing newline. A regular
-/// file readable by group or others is refused, as identity files are; a pipe or device
-/// (`<(pass show kw)`) has no such mode to check. At most 64 KiB is read.
-fn read_passphrase_file(path: &Path) -> std::result::Result<SecretString, String> {
-    let named = format!(
-        "passphrase file `{}` (KEYWARD_PASSPHRASE_FILE)",
-        path.display()
-    );
-    let file = fs::File::open(path).map_err(|e| format!("cannot read the {named}: {e}"))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| format!("cannot read the {named}: {e}"))?;
-    let mode = meta.permissions().mode() & 0o777;
-    if meta.is_file() && mode & 0o077 != 0 {
-        return Err(format!(
-            "the {named} is readable by group or others (mode {mode:03o})\nhint: chmod 600 {}",
-            path.display()
-        ));
-    }
-    // Allocated once at full size: a growing Vec would free copies it never zeroized.
-    let mut raw = Zeroizing::new(Vec::with_capacity(MAX_PASSPHRASE_FILE as usize + 1));
-    file.take(MAX_PASSPHRASE_FILE + 1)
-        .read_to_end(&mut raw)
-        .map_err(|e| format!("cannot read the {named}: {e}"))?;
-    if raw.len() as u64 > MAX_PASSPHRASE_FILE {
-        return Err(format!(
-            "the {named} is longer than 64 KiB: it does not hold a passphrase"
-        ));
-    }
-    while raw.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-        raw.pop();
-    }
-    let text = String::from_utf8(raw.to_vec()).map_err(|e| {
-        e.into_bytes().zeroize();
-        format!("the {named} is not UTF-8")
-    })?;
-    Ok(SecretString::from(text))
-}
-
-fn non_empty(p: SecretString, why: &str) -> std::result::Result<SecretString, String> {
-    if p.expose_secret().is_empty() {
-        return Err(why.to_owned());
-    }
-    Ok(p)
-}
-
-/// Lets age ask for an SSH key's passphrase through our own passphrase sources.
-#[derive(Clone)]
-struct PassphraseCallbacks {
-    path: PathBuf,
-}
-
-impl age::Callbacks for PassphraseCallbacks {
-    fn display_message(&self, message: &str) {
-        eprintln!("{message}");
-    }
-    fn confirm(&self, _: &str, _: &str, _: Option<&str>) -> Option<bool> {
-        None
-    }
-    fn request_public_string(&self, _: &str) -> Option<String> {
-        None
-    }
-    fn request_passphrase(&self, _description: &str) -> Option<SecretString> {
-        let prompt = format!("Passphrase for {}: ", self.path.display());
-        read_passphrase(&prompt, false, &self.path).ok()
-    }
-}
 
 // ---------------------------------------------------------------- identities
 
@@ -573,86 +442,6 @@ fn decrypt_protected(path: &Path, bytes: &[u8], pass: SecretString) -> Result<Ze
         .read_to_string(&mut out)
         .map_err(|e| corrupt(e.to_string()))?;
     Ok(out)
-}
-
-/// Write a new passphrase-protected identity (armored age scrypt file, work factor 18).
-pub fn write_protected_identity(
-    path: &Path,
-    identity: &age::x25519::Identity,
-    passphrase: SecretString,
-) -> Result<()> {
-    let mut recipient = age::scrypt::Recipient::new(passphrase);
-    recipient.set_work_factor(SCRYPT_WRITE_LOG_N);
-    let encryptor =
-        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-            .map_err(|e| Error::Other(format!("cannot encrypt identity: {e}")))?;
-    let text = identity_file_text(identity);
-    let mut out = Vec::new();
-    {
-        let armor =
-            age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor)
-                .map_err(|e| Error::io("cannot write identity", path, e))?;
-        let mut w = encryptor
-            .wrap_output(armor)
-            .map_err(|e| Error::io("cannot write identity", path, e))?;
-        w.write_all(text.as_bytes())
-            .and_then(|_| w.finish())
-            .and_then(|armor| armor.finish())
-            .map_err(|e| Error::io("cannot write identity", path, e))?;
-    }
-    write_new_private_file(path, &out)
-}
-
-/// Write a plain identity file (for CI), 0600, refusing to overwrite.
-/// A fresh X25519 identity written to `path` (0600, never over an existing file):
-/// protected by a passphrase asked twice when `protect` (what `init` makes), plain
-/// otherwise (what `identity new --out` makes, for CI). Returns its recipient. The one
-/// place a new identity file is made.
-pub fn create_identity_file(path: &Path, protect: bool) -> Result<String> {
-    let id = age::x25519::Identity::generate();
-    if protect {
-        let pass = read_passphrase("Passphrase for the new keyward identity: ", true, path)?;
-        write_protected_identity(path, &id, pass)?;
-    } else {
-        write_plain_identity(path, &id)?;
-    }
-    Ok(id.to_public().to_string())
-}
-
-pub fn write_plain_identity(path: &Path, identity: &age::x25519::Identity) -> Result<()> {
-    let text = identity_file_text(identity);
-    write_new_private_file(path, text.as_bytes())
-}
-
-/// The text of an identity file as `age-keygen` writes it.
-pub fn identity_file_text(identity: &age::x25519::Identity) -> Zeroizing<String> {
-    Zeroizing::new(format!(
-        "# created: {}\n# public key: {}\n{}\n",
-        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"),
-        identity.to_public(),
-        identity.to_string().expose_secret()
-    ))
-}
-
-/// Create `path` with mode 0600 (parent 0700), failing if it exists.
-pub fn write_new_private_file(path: &Path, data: &[u8]) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        crate::fsutil::ensure_dir(dir)?;
-    }
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| match e.kind() {
-            io::ErrorKind::AlreadyExists => Error::OutputExists {
-                path: path.to_owned(),
-            },
-            _ => Error::io("cannot create", path, e),
-        })?;
-    f.write_all(data)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| Error::io("cannot write", path, e))
 }
 
 #[cfg(test)]

@@ -1,0 +1,229 @@
+//! The bytes of an env file: age decryption (the real I/O error kept), inflating a compressed image, the fingerprint index, and the one atomic encrypted write.
+
+#[allow(unused_imports)]
+use super::*;
+
+pub(super) const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Decrypt an env file's header with `identity`: the payload's reader at its start, and
+/// the plaintext length (seeking to the end authenticates the last chunk, so a
+/// truncated file is refused here).
+pub(in crate::vault) fn decrypt<R: io::BufRead + Seek>(
+    input: R,
+    env: &EnvName,
+    path: &Path,
+    identity: &dyn age::Identity,
+) -> Result<(age::stream::StreamReader<R>, usize)> {
+    let corrupt = |detail: String| Error::Corrupt {
+        path: path.to_owned(),
+        detail,
+    };
+    let decryptor = age::Decryptor::new_buffered(input).map_err(|e| match e {
+        age::DecryptError::Io(io) if io.kind() != io::ErrorKind::UnexpectedEof => {
+            Error::io("cannot read", path, io)
+        }
+        other => corrupt(describe_age(&other)),
+    })?;
+    if decryptor.is_scrypt() {
+        return Err(corrupt(
+            "encrypted to a passphrase; environments are encrypted to recipients".into(),
+        ));
+    }
+    let mut reader = decryptor.decrypt(std::iter::once(identity)).map_err(|e| {
+        match (crate::plugin::take_failure(), e) {
+            // A plugin identity that failed (no terminal, wrong PIN, plugin gone): an
+            // unlock failure, never mistaken for a damaged file.
+            (Some(plugin), _) => plugin,
+            (None, age::DecryptError::NoMatchingKeys) => Error::NotARecipient { env: env.clone() },
+            (None, other) => corrupt(describe_age(&other)),
+        }
+    })?;
+    // Seeking to the end authenticates the last chunk and gives the plaintext length.
+    let len = reader
+        .seek(SeekFrom::End(0))
+        .and_then(|len| reader.seek(SeekFrom::Start(0)).map(|_| len))
+        .map_err(|e| corrupt(format!("payload damaged or truncated ({})", e.kind())))?;
+    // (A compressed image is short; `load_whole` checks the inflated length.)
+    if len < 64 {
+        return Err(corrupt("payload too short to be a database".into()));
+    }
+    let len = usize::try_from(len).map_err(|_| corrupt("payload too large".into()))?;
+    Ok((reader, len))
+}
+
+/// Open a vault file for reading without following a symlink (DESIGN: none inside
+/// the vault).
+pub(in crate::vault) fn open_nofollow(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(crate::sys::O_NOFOLLOW)
+        .open(path)
+}
+
+/// The first bytes of a gzip stream: a compressed image (an SQLite image starts with
+/// `SQLite format 3`).
+pub(super) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Images up to this size are gzip-compressed before encryption (DESIGN §9: a small
+/// history in git — ciphertext never deltas, so every commit stores the whole file;
+/// compression takes an empty env from ~45 KB to ~2 KB). Larger ones stay raw, so a
+/// read can stream (or seek) through them; their size in git is dominated by values.
+pub(in crate::vault) const COMPRESS_UP_TO: usize = 1 << 20;
+
+/// No compressed image keyward writes inflates beyond `COMPRESS_UP_TO`; this bound
+/// (with room for a later threshold) keeps a hostile file from exhausting memory.
+pub(super) const MAX_INFLATED: u64 = 64 << 20;
+
+/// Inflate a compressed image into zeroizing memory, bounded by `MAX_INFLATED`. Both
+/// buffers are sized before they are filled (the compressed one from its length, the
+/// image from gzip's stated size), so no reallocation leaves an unzeroized copy.
+pub(super) fn inflate(
+    mut reader: impl Read,
+) -> std::result::Result<zeroize::Zeroizing<Vec<u8>>, String> {
+    let mut packed = zeroize::Zeroizing::new(Vec::with_capacity(COMPRESS_UP_TO + 4096));
+    (&mut reader)
+        .take(MAX_INFLATED)
+        .read_to_end(&mut packed)
+        .map_err(|e| format!("compressed payload damaged ({e})"))?;
+    let stated = packed
+        .len()
+        .checked_sub(4)
+        .map(|at| u32::from_le_bytes(packed[at..].try_into().expect("4 bytes")) as u64)
+        .unwrap_or(0)
+        .min(MAX_INFLATED);
+    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(stated as usize + 1));
+    let mut gz = flate2::read::GzDecoder::new(&packed[..]).take(MAX_INFLATED + 1);
+    gz.read_to_end(&mut out)
+        .map_err(|e| format!("compressed payload damaged ({e})"))?;
+    if out.len() as u64 > MAX_INFLATED {
+        return Err("compressed payload inflates beyond any image keyward writes".into());
+    }
+    Ok(out)
+}
+
+/// Fill `{schema}.fingerprints` (`main`, or the `temp` index of a small image) from the
+/// values in `main.versions`: the index is derived data.
+pub(in crate::vault) fn fill_fingerprints(conn: &rusqlite::Connection, schema: &str) -> Result<()> {
+    let mut read = conn.prepare("SELECT key_id, version, value FROM main.versions")?;
+    let mut insert = conn.prepare(&format!(
+        "INSERT OR IGNORE INTO {schema}.fingerprints(fp, key_id, version) VALUES (?1, ?2, ?3)"
+    ))?;
+    let mut rows = read.query([])?;
+    while let Some(r) = rows.next()? {
+        let fp = match r.get_ref(2)? {
+            rusqlite::types::ValueRef::Blob(b) | rusqlite::types::ValueRef::Text(b) => {
+                crate::secret::fingerprint(b)
+            }
+            _ => {
+                return Err(Error::CorruptDb {
+                    detail: "a version has no value".into(),
+                });
+            }
+        };
+        insert.execute(rusqlite::params![
+            &fp[..FP_LEN],
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?
+        ])?;
+    }
+    Ok(())
+}
+
+/// Before an image is serialized: one that will be compressed keeps no fingerprint
+/// rows (they are derived from the values, and rebuilt on load: `index_packed`); one
+/// too large to be compressed keeps a complete index, rebuilt from the values when the
+/// rows in `main` may be stale (`rebuild`: they were not the index in use).
+pub(in crate::vault) fn settle_fingerprints(conn: &Connection, rebuild: bool) -> Result<()> {
+    let size: i64 = conn.query_row(
+        "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+        [],
+        |r| r.get(0),
+    )?;
+    if usize::try_from(size).is_ok_and(|s| s <= COMPRESS_UP_TO) {
+        conn.execute("DELETE FROM main.fingerprints", [])?;
+        return Ok(());
+    }
+    if rebuild {
+        conn.execute("DELETE FROM main.fingerprints", [])?;
+        fill_fingerprints(conn, "main")?;
+    }
+    Ok(())
+}
+
+/// Write `data` (a database image) encrypted to `tmp` and rename it over `dest`, then
+/// sync the directory: the one atomic write of an env file (commits and merges). A
+/// failure removes the temp file and leaves `dest` as it was.
+pub(in crate::vault) fn replace_encrypted(
+    tmp: &Path,
+    dest: &Path,
+    encryptor: age::Encryptor,
+    data: &[u8],
+) -> Result<()> {
+    let written = if data.len() <= COMPRESS_UP_TO {
+        // Compressed in memory that is zeroized on drop; the gzip header carries no
+        // name and a zero mtime, so it says nothing about the file.
+        // Room for deflate's worst case up front, so the buffer never reallocates
+        // (a reallocation would leave an unzeroized copy behind).
+        let mut packed = zeroize::Zeroizing::new(Vec::with_capacity(data.len() + 4096));
+        let mut gz = flate2::write::GzEncoder::new(&mut *packed, flate2::Compression::best());
+        gz.write_all(data)
+            .and_then(|()| gz.finish().map(drop))
+            .and_then(|()| write_encrypted(tmp, encryptor, &packed))
+    } else {
+        write_encrypted(tmp, encryptor, data)
+    };
+    if let Err(e) = written {
+        let _ = fs::remove_file(tmp);
+        return Err(Error::io("cannot write", tmp, e));
+    }
+    fs::rename(tmp, dest).map_err(|e| {
+        let _ = fs::remove_file(tmp);
+        Error::io("cannot replace", dest, e)
+    })?;
+    // git hands the merge driver a bare file name (`.merge_file_XXXXXX`).
+    let dir = match dest.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    sync_dir(dir).map_err(|e| Error::io("cannot sync", dir, e))
+}
+
+pub(super) fn write_encrypted(
+    tmp: &Path,
+    encryptor: age::Encryptor,
+    data: &[u8],
+) -> io::Result<()> {
+    // A leftover temp file (a crash) is ours to replace; whatever sits there, even a
+    // symlink planted by someone else, is removed, and the new file is created afresh
+    // (O_EXCL never follows a symlink).
+    match fs::remove_file(tmp) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(crate::sys::O_NOFOLLOW)
+        .mode(0o600)
+        .open(tmp)?;
+    let mut w = encryptor.wrap_output(BufWriter::with_capacity(1 << 16, file))?;
+    w.write_all(data)?;
+    let buffered = w.finish()?;
+    let file = buffered.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()
+}
+
+/// The seal of the env file at `path` as it is now (`fileseal`), not following a symlink.
+pub(crate) fn seal_path(path: &Path) -> Option<fileseal::Sealed> {
+    open_nofollow(path)
+        .ok()
+        .as_ref()
+        .and_then(fileseal::seal_file)
+}
+
+/// Whether `dir` is inside a git work tree (a `.git` in it or above): hints then say
+/// how to get the newer state from git. A file-system check, no subprocess.
+pub(crate) fn in_git_work_tree(dir: &Path) -> bool {
+    let start = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+    start.ancestors().any(|d| d.join(".git").exists())
+}

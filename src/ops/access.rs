@@ -107,8 +107,7 @@ pub fn grant(
         Ok(added)
     })?;
     if added {
-        db.commit()?;
-        ctx.committed(&db)?;
+        ctx.commit(&mut db)?;
         warn_hardware(ctx, &db.env, std::slice::from_ref(&recipient));
     }
     Ok(AccessChanged {
@@ -227,8 +226,7 @@ fn revoke(ctx: &Context, req: Revoke) -> Result<AccessChanged> {
             now,
         )
     })?;
-    db.commit()?;
-    ctx.committed(&db)?;
+    ctx.commit(&mut db)?;
     Ok(AccessChanged {
         env: db.env.clone(),
         recipient: req.recipient,

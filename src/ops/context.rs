@@ -218,10 +218,18 @@ impl Context {
         Ok(())
     }
 
-    /// Call right after `db.commit()`: with `KEYWARD_AUDIT_LOG`, append the lifecycle
-    /// events the commit recorded (DESIGN §14). The change is committed by then, so a
-    /// failure says so (exit 1) rather than pretending nothing happened.
-    pub fn committed(&self, db: &EnvDb) -> Result<()> {
+    /// Commit a change: the file written atomically and pinned, then (with
+    /// `KEYWARD_AUDIT_LOG`) the lifecycle events it recorded appended to the log (DESIGN
+    /// §14). The one way an operation commits, so no commit can skip the log.
+    pub fn commit(&self, db: &mut EnvDb) -> Result<()> {
+        db.commit()?;
+        self.committed(db)
+    }
+
+    /// After `db.commit()`: with `KEYWARD_AUDIT_LOG`, append the lifecycle events the
+    /// commit recorded. The change is committed by then, so a failure says so (exit 1)
+    /// rather than pretending nothing happened.
+    fn committed(&self, db: &EnvDb) -> Result<()> {
         let Some(log) = &self.audit_log else {
             return Ok(());
         };
@@ -438,4 +446,38 @@ fn clock() -> Result<i64> {
         };
     }
     Ok(crate::names::now_ms())
+}
+
+#[cfg(test)]
+mod commit_tests {
+    /// An operation commits only through `Context::commit`, which feeds
+    /// `KEYWARD_AUDIT_LOG`: no file under `src/ops/` calls `EnvDb::commit` itself.
+    #[test]
+    fn operations_commit_only_through_the_context() {
+        let mut stack = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/ops"
+        ))];
+        let mut seen = 0;
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                seen += 1;
+                if p.ends_with("context.rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&p).unwrap();
+                assert!(
+                    !text.contains("db.commit()"),
+                    "{} commits without `ctx.commit`",
+                    p.display()
+                );
+            }
+        }
+        assert!(seen > 20, "the walk found the operations");
+    }
 }

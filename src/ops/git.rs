@@ -281,8 +281,7 @@ pub fn resolve(ctx: &Context, req: Resolve) -> Result<Resolved> {
             now,
         )
     })?;
-    db.commit()?;
-    ctx.committed(&db)?;
+    ctx.commit(&mut db)?;
     Ok(Resolved {
         env: db.env.clone(),
         name: req.name,

@@ -97,15 +97,28 @@ fn check_command(command: &str) -> Result<()> {
     Ok(())
 }
 
-/// Whether `hook` may run here: an `--allow-hook` for the key decides (a wrong hash is
-/// refused outright), else the approval recorded on this machine.
-pub fn approved(
+/// A rotation hook a person approved on this machine (or whose hash `--allow-hook`
+/// gave for this command). Running a hook takes one (`roll`), and `approve` is the only
+/// way to make one: no caller can forget to ask (DESIGN §11).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApprovedHook(StoredHook);
+
+impl ApprovedHook {
+    /// The hook as stored.
+    pub fn hook(&self) -> &StoredHook {
+        &self.0
+    }
+}
+
+/// `hook` if it may run here: an `--allow-hook` for the key decides (a wrong hash is
+/// refused outright), else the approval recorded on this machine. `None`: not approved.
+pub fn approve(
     ctx: &Context,
     env: &EnvName,
     name: &KeyName,
-    hook: &StoredHook,
+    hook: StoredHook,
     allow: &[AllowHook],
-) -> Result<bool> {
+) -> Result<Option<ApprovedHook>> {
     let h = hash(&hook.command);
     if let Some(a) = allow.iter().find(|a| &a.name == name) {
         if a.hash != h {
@@ -115,9 +128,10 @@ pub fn approved(
                 actual: h,
             }));
         }
-        return Ok(true);
+        return Ok(Some(ApprovedHook(hook)));
     }
-    Ok(Approvals::of(&ctx.paths, env)?.approved(name)?.as_deref() == Some(h.as_str()))
+    let approved = Approvals::of(&ctx.paths, env)?.approved(name)?.as_deref() == Some(h.as_str());
+    Ok(approved.then_some(ApprovedHook(hook)))
 }
 
 /// What a hook gave.
@@ -130,7 +144,8 @@ pub enum Rolled {
 /// Run `key`'s hook. `db` is open for writing (the hook runs under the writer lock, so a
 /// value the provider has just issued is stored, never lost to a concurrent writer).
 /// `Err` only for keyward's own failures (the journal); the hook's are `Rolled::Failed`.
-pub fn roll(ctx: &Context, db: &EnvDb, key: &KeyMeta, hook: &StoredHook) -> Result<Rolled> {
+pub fn roll(ctx: &Context, db: &EnvDb, key: &KeyMeta, hook: &ApprovedHook) -> Result<Rolled> {
+    let hook = hook.hook();
     let current = db.current(key)?;
     let withheld = db.value(key, current.version)?;
     // DESIGN §5: the old value goes to the hook only once its access is recorded.
@@ -372,8 +387,7 @@ pub fn set(ctx: &Context, name: &KeyName, hook: StoredHook) -> Result<HookChange
     let mut db = ctx.write_env()?;
     let key = db.key(name)?;
     db.batch(|tx| record_change(tx, ctx, &key, Some(&hook)))?;
-    db.commit()?;
-    ctx.committed(&db)?;
+    ctx.commit(&mut db)?;
     let h = hash(&hook.command);
     Approvals::of(&ctx.paths, &db.env)?.approve(name, &h)?;
     Ok(HookChanged {
@@ -395,8 +409,7 @@ pub fn clear(ctx: &Context, name: &KeyName) -> Result<HookChanged> {
         }));
     }
     db.batch(|tx| record_change(tx, ctx, &key, None))?;
-    db.commit()?;
-    ctx.committed(&db)?;
+    ctx.commit(&mut db)?;
     Approvals::of(&ctx.paths, &db.env)?.forget(name)?;
     Ok(HookChanged {
         env: db.env.clone(),

@@ -204,8 +204,7 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
         }
         Ok(out)
     })?;
-    db.commit()?;
-    ctx.committed(&db)?;
+    ctx.commit(&mut db)?;
     let approvals = crate::vault::approvals::Approvals::of(&ctx.paths, &env)?;
     for (name, _, _, _, hook) in &keys {
         if let Some(h) = hook {

@@ -219,8 +219,7 @@ fn apply(ctx: &Context, plan: OffboardPlan) -> Result<Offboarded> {
                     )?;
                     Ok(())
                 })
-                .and_then(|()| db.commit())
-                .and_then(|()| ctx.committed(db));
+                .and_then(|()| ctx.commit(db));
             if let Err(failed) = applied {
                 if done.is_empty() {
                     return Err(failed);

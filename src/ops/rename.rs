@@ -51,8 +51,7 @@ pub fn rename(ctx: &Context, req: Rename) -> Result<Renamed> {
             now,
         )
     })?;
-    db.commit()?;
-    ctx.committed(&db)?;
+    ctx.commit(&mut db)?;
     if let Some(w) = loader_warning(&req.to) {
         ctx.out.warn(&w);
     }
@@ -193,8 +192,7 @@ fn delete(ctx: &Context, req: Delete, asked: Option<Vec<(u32, &'static str)>>) -
         )?;
         Ok(n)
     })?;
-    db.commit()?;
-    ctx.committed(&db)?;
+    ctx.commit(&mut db)?;
     Ok(Deleted {
         env: db.env.clone(),
         name: req.name,

@@ -144,8 +144,7 @@ fn apply(ctx: &Context, req: Revoke, asked: Option<Vec<u32>>) -> Result<Revoked>
         Ok(n)
     })?;
     if changed > 0 {
-        db.commit()?;
-        ctx.committed(&db)?;
+        ctx.commit(&mut db)?;
     }
     let current = db.current(&key)?;
     Ok(Revoked {

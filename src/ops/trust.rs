@@ -107,8 +107,7 @@ fn trust(ctx: &Context, plan: TrustPlan) -> Result<Trusted> {
             now,
         )
     })?;
-    db.commit()?;
-    ctx.committed(&db)?;
+    ctx.commit(&mut db)?;
     Ok(report)
 }
 

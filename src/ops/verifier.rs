@@ -168,8 +168,7 @@ fn verifier_key(ctx: &Context) -> Result<(EnvDb, zeroize::Zeroizing<[u8; 32]>)> 
             now,
         )
     })?;
-    db.commit()?;
-    ctx.committed(&db)?;
+    ctx.commit(&mut db)?;
     ctx.out.note(&format!(
         "created the verifier key of `{}`: {public} (pin it in your services)",
         db.env

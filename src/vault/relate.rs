@@ -284,10 +284,7 @@ impl crate::vault::Tx<'_> {
                         now,
                     )?;
                 } else {
-                    self.conn.execute(
-                        "UPDATE versions SET status = ?1, retire_at = ?2 WHERE key_id = ?3 AND version = ?4",
-                        params![raised.0, raised.1, key.id, v.version],
-                    )?;
+                    self.raise_status(key.id, v.version, raised.0, raised.1)?;
                 }
                 changed += 1;
             }

@@ -31,7 +31,7 @@ pub(crate) enum Source {
     /// keyward generates it.
     Generate,
     /// The key's rotation hook, approved here.
-    Hook(StoredHook),
+    Hook(hooks::ApprovedHook),
     /// The key has a hook that is not approved here: it does not run.
     NotApproved,
     /// Its provider, by hand (an imported key without a hook).
@@ -67,8 +67,10 @@ pub(crate) fn source_of(
     }
     Ok(match db.hook(key)? {
         None => Source::Provider,
-        Some(h) if hooks::approved(ctx, &db.env, &key.name, &h, allow)? => Source::Hook(h),
-        Some(_) => Source::NotApproved,
+        Some(h) => match hooks::approve(ctx, &db.env, &key.name, h, allow)? {
+            Some(approved) => Source::Hook(approved),
+            None => Source::NotApproved,
+        },
     })
 }
 
@@ -350,8 +352,7 @@ pub(super) fn rotate_all(
         Ok(out)
     })?;
     if rows.iter().any(|r| r.new_version.is_some()) {
-        db.commit()?;
-        ctx.committed(&db)?;
+        ctx.commit(&mut db)?;
     }
     Ok(Batch(rows))
 }

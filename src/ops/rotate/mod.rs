@@ -14,7 +14,6 @@ use crate::ops::Confirmation;
 use crate::ops::hooks::{self, AllowHook, Rolled};
 use crate::secret::Secret;
 use crate::text::first_few;
-use crate::vault::hooks::StoredHook;
 use crate::vault::keys::NewVersion;
 use crate::vault::{EnvDb, KeyMeta, Kind, NewKey, Status, Tx};
 mod all;
@@ -207,17 +206,19 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
     // DESIGN §11: an imported key with a hook gets its value from the hook, if a person
     // on this machine approved that exact command.
     let hook = match key.kind {
-        Kind::Imported if !req.no_hook => peek.hook(&key)?,
+        Kind::Imported if !req.no_hook => match peek.hook(&key)? {
+            None => None,
+            Some(h) => Some(
+                hooks::approve(ctx, &peek.env, name, h, &req.allow_hooks)?.ok_or_else(|| {
+                    Error::Hook(crate::error::HookError::HookNotApproved {
+                        name: name.clone(),
+                        env: peek.env.clone(),
+                    })
+                })?,
+            ),
+        },
         _ => None,
     };
-    if let Some(h) = &hook
-        && !hooks::approved(ctx, &peek.env, name, h, &req.allow_hooks)?
-    {
-        return Err(Error::Hook(crate::error::HookError::HookNotApproved {
-            name: name.clone(),
-            env: peek.env.clone(),
-        }));
-    }
     let provided = match (key.kind, &hook) {
         (Kind::Imported, None) => Some(crate::input::read_value(&format!(
             "New value for {name}: "
@@ -238,7 +239,7 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
         (None, Some(spec), None) => crate::token::generate(spec, &db.env),
         (None, None, Some(h)) => {
             // The command approved must be the one stored now (under the lock).
-            if db.hook(&key)?.as_ref() != Some(h) {
+            if db.hook(&key)?.as_ref() != Some(h.hook()) {
                 return Err(changed());
             }
             match hooks::roll(ctx, &db, &key, h)? {
@@ -279,8 +280,7 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
         db.update_meta(&key, &req.meta)?;
         Ok(v)
     })?;
-    db.commit()?;
-    ctx.committed(&db)?;
+    ctx.commit(&mut db)?;
     Ok(RotatedOne {
         env: db.env.clone(),
         name: req.name,

@@ -11,6 +11,7 @@ use crate::vault::journal::Journaled;
 use crate::vault::schema::*;
 use crate::vault::store::{EnvDb, Tx};
 mod rows;
+mod status;
 mod write;
 #[allow(unused_imports)]
 use rows::*;

@@ -33,9 +33,7 @@ pub fn default_identity_path() -> Result<PathBuf> {
 }
 
 fn project_dirs() -> Result<directories::ProjectDirs> {
-    directories::ProjectDirs::from("", "", "keyward").ok_or_else(|| {
-        Error::Other("cannot find a home directory\nhint: set HOME, or pass --vault".into())
-    })
+    directories::ProjectDirs::from("", "", "keyward").ok_or(Error::NoHomeDir)
 }
 
 /// Create `dir` and its missing parents (0700), leaving a directory that is already
@@ -183,10 +181,10 @@ impl OutFile {
                 Err(e) => return Err(Error::io("cannot create a file in", dir, e)),
             }
         }
-        Err(Error::Other(format!(
-            "cannot create a temporary file in `{}`",
-            dir.display()
-        )))
+        Err(Error::Failed {
+            what: "create a temporary file",
+            detail: format!("no free name in `{}`", dir.display()),
+        })
     }
 
     /// fsync the data, move it to the path (without `force`: only if nothing appeared

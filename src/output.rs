@@ -346,7 +346,10 @@ fn json_error(e: serde_json::Error) -> Error {
         // serde_json hands the writer's own io::Error back unchanged.
         stdout_error(io::Error::from(e))
     } else {
-        Error::Other(format!("cannot write JSON: {e}"))
+        Error::Failed {
+            what: "write JSON",
+            detail: e.to_string(),
+        }
     }
 }
 

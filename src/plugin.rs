@@ -369,10 +369,12 @@ pub fn encryptors(
 ) -> Result<Vec<Box<dyn age::Recipient + Send>>> {
     let mut by_plugin: Vec<(String, Vec<age::plugin::Recipient>)> = Vec::new();
     for r in plugin_recipients {
-        let parsed: age::plugin::Recipient = r
-            .as_str()
-            .parse()
-            .map_err(|_| Error::Other(format!("stored recipient `{}` is invalid", r.short())))?;
+        let parsed: age::plugin::Recipient =
+            r.as_str()
+                .parse()
+                .map_err(|_| Error::InvalidStoredRecipient {
+                    recipient: r.short(),
+                })?;
         let name = parsed.plugin().to_owned();
         match by_plugin.iter_mut().find(|(n, _)| *n == name) {
             Some((_, list)) => list.push(parsed),

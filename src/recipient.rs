@@ -99,7 +99,9 @@ impl RecipientString {
     /// Parse into the age recipient that encrypts to it (X25519 and SSH; plugin
     /// recipients go through `plugin::encrypt_to`, one plugin session for all of a plugin's).
     pub fn to_age(&self) -> Result<Box<dyn age::Recipient + Send>> {
-        let invalid = || Error::Other(format!("stored recipient `{}` is invalid", self.0));
+        let invalid = || Error::InvalidStoredRecipient {
+            recipient: self.0.clone(),
+        };
         if self.0.starts_with("age1") {
             let r: age::x25519::Recipient = self.0.parse().map_err(|_| invalid())?;
             Ok(Box::new(r))

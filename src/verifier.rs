@@ -64,7 +64,10 @@ impl From<keyward_verifier::Error> for Error {
                 path.display()
             )),
             V::Sqlite(e) => Error::from(e),
-            V::Json(e) => Error::Other(format!("cannot write JSON: {e}")),
+            V::Json(e) => Error::Failed {
+                what: "write JSON",
+                detail: e.to_string(),
+            },
         }
     }
 }
@@ -145,7 +148,10 @@ pub(crate) fn redis_commands(set: &SignedSet) -> Result<Vec<u8>> {
     let base = format!("keyward:verifier:{}", i.env);
     let ns = format!("{}-{}", i.serial, i.generated);
     let mut out = Vec::new();
-    let json_err = |e: serde_json::Error| Error::Other(format!("cannot write JSON: {e}"));
+    let json_err = |e: serde_json::Error| Error::Failed {
+        what: "write JSON",
+        detail: e.to_string(),
+    };
     for e in &set.entries {
         // The same JSON object as a line of a jsonl set.
         let value = keyward_verifier::entry_json(e)?;

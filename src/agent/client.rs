@@ -80,8 +80,9 @@ pub fn hello(identity_path: &Path) -> Result<Option<AgentInfo>> {
     let Some((_, mut stream)) = connect(identity_path)? else {
         return Ok(None);
     };
-    let reply =
-        call(&mut stream, &Request::Hello).map_err(|e| Error::Other(format!("agent: {e}")))?;
+    let reply = call(&mut stream, &Request::Hello).map_err(|e| Error::Agent {
+        why: format!("did not answer ({e})"),
+    })?;
     let ours = fs::canonicalize(identity_path).unwrap_or_else(|_| identity_path.to_owned());
     // An agent unlocked from an older version of the file (the identity was replaced,
     // or its passphrase changed) is not used.
@@ -215,8 +216,10 @@ pub fn spawn(
     let sock = socket_path(identity_path);
     let dir = sock.parent().expect("socket has a directory").to_owned();
     crate::fsutil::create_private_dir(&dir)?;
-    let exe =
-        std::env::current_exe().map_err(|e| Error::Other(format!("cannot find keyward: {e}")))?;
+    let exe = std::env::current_exe().map_err(|e| Error::Failed {
+        what: "find keyward's own program",
+        detail: e.to_string(),
+    })?;
     let mut cmd = std::process::Command::new(exe);
     cmd.env_clear()
         .arg("__agent")
@@ -233,16 +236,18 @@ pub fn spawn(
         .stderr(std::process::Stdio::null());
     // Detached from the terminal's session: a Ctrl-C there must not end the agent.
     sys::new_session_on_exec(&mut cmd);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| Error::Other(format!("cannot start the agent: {e}")))?;
+    let mut child = cmd.spawn().map_err(|e| Error::Agent {
+        why: format!("cannot start ({e})"),
+    })?;
     {
         let mut stdin = child.stdin.take().expect("piped");
         let secret = identity.to_string();
         stdin
             .write_all(secret.expose_secret().as_bytes())
             .and_then(|_| stdin.write_all(b"\n"))
-            .map_err(|e| Error::Other(format!("cannot hand the identity to the agent: {e}")))?;
+            .map_err(|e| Error::Agent {
+                why: format!("cannot take the identity ({e})"),
+            })?;
     }
     // Wait until it answers. Probe without `connect`'s stale-socket cleanup: a socket
     // that refuses now may belong to the agent that is still starting.
@@ -259,14 +264,16 @@ pub fn spawn(
             }
         }
         if let Ok(Some(status)) = child.try_wait() {
-            return Err(Error::Other(format!(
-                "the agent exited at start ({status})"
-            )));
+            return Err(Error::Agent {
+                why: format!("exited at start ({status})"),
+            });
         }
         if start.elapsed() > Duration::from_secs(30) {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(Error::Other("the agent did not answer within 30 s".into()));
+            return Err(Error::Agent {
+                why: "did not answer within 30 s".into(),
+            });
         }
         std::thread::sleep(Duration::from_millis(10));
     }

@@ -32,18 +32,23 @@ pub fn serve(
     // the agent still runs, not dumpable, and `unlock` tells the user.
     let mut line = Zeroizing::new(vec![0u8; 256]);
     let mut memory_locked = sys::lock_in_memory(line.as_slice()).is_ok();
-    let n = sys::read_stdin_line_unbuffered(&mut line)
-        .map_err(|e| Error::Other(format!("agent: cannot read the identity: {e}")))?;
+    let n = sys::read_stdin_line_unbuffered(&mut line).map_err(|e| Error::Agent {
+        why: format!("cannot read the identity ({e})"),
+    })?;
     let identity: Box<age::x25519::Identity> = std::str::from_utf8(&line[..n])
         .ok()
         .and_then(|text| text.trim().parse().ok())
         .map(Box::new)
-        .ok_or_else(|| Error::Other("agent: not an identity on stdin".into()))?;
+        .ok_or_else(|| Error::Agent {
+            why: "got no identity on stdin".into(),
+        })?;
     drop(line);
     memory_locked &= sys::lock_in_memory(identity.as_ref()).is_ok();
     let recipient = identity.to_public().to_string();
     let stop = Arc::new(AtomicBool::new(false));
-    sys::stop_on_termination(&stop).map_err(|e| Error::Other(format!("agent: {e}")))?;
+    sys::stop_on_termination(&stop).map_err(|e| Error::Agent {
+        why: format!("cannot watch for termination signals ({e})"),
+    })?;
 
     let dir = socket.parent().expect("socket has a directory");
     crate::fsutil::create_private_dir(dir)?;

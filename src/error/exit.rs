@@ -106,7 +106,11 @@ impl Error {
             | Error::StdoutClosed
             | Error::NotDelivered { .. }
             | Error::Io { .. }
-            | Error::Other(_)
+            | Error::Failed { .. }
+            | Error::Internal(_)
+            | Error::NoHomeDir
+            | Error::InvalidStoredRecipient { .. }
+            | Error::Agent { .. }
             | Error::KeyExists { .. }
             | Error::RenameTargetExists { .. }
             | Error::ChangedMeanwhile { .. }

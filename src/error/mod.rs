@@ -342,8 +342,21 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("{0}")]
-    Other(String),
+    /// What failed underneath keyward (the system, SQLite, a crate) with no more to say
+    /// than its own message: `what` keyward was doing.
+    #[error("cannot {what}: {detail}")]
+    Failed { what: &'static str, detail: String },
+    /// A program error: a state keyward's own code should never reach.
+    #[error(
+        "internal error: {0}\nhint: this is a bug in keyward; please report it with the command that led to it"
+    )]
+    Internal(&'static str),
+    #[error("cannot find a home directory\nhint: set HOME, or pass --vault")]
+    NoHomeDir,
+    #[error("stored recipient `{recipient}` is invalid")]
+    InvalidStoredRecipient { recipient: String },
+    #[error("the agent {why}")]
+    Agent { why: String },
     /// A change over several environments failed after some were committed: says which
     /// (`done`, `left`: lists of names in backticks); exits with the failure's own code.
     #[error("{}; already changed and committed: {done}; not changed: {left}\nhint: fix the cause and run the same command again: it carries on with the environments left", failed.to_string().lines().next().unwrap_or_default())]
@@ -542,10 +555,16 @@ impl From<rusqlite::Error> for Error {
             E::IntegralValueOutOfRange(_, v) => format!("a stored number is out of range ({v})"),
             _ => match e.sqlite_error_code() {
                 Some(DatabaseBusy | DatabaseLocked) => {
-                    return Error::Other(format!("database busy: {e}"));
+                    return Error::Failed {
+                        what: "use the database (busy)",
+                        detail: e.to_string(),
+                    };
                 }
                 Some(OutOfMemory | DiskFull | ReadOnly | ApiMisuse) => {
-                    return Error::Other(format!("database error: {e}"));
+                    return Error::Failed {
+                        what: "use the database",
+                        detail: e.to_string(),
+                    };
                 }
                 _ => e.to_string(),
             },

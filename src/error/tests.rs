@@ -160,7 +160,10 @@ fn samples() -> Vec<Error> {
                 at: Some(0),
                 reason: None,
             }),
-            cause: Box::new(Error::Other("disk full".into())),
+            cause: Box::new(Error::Failed {
+                what: "write",
+                detail: "disk full".into(),
+            }),
             env: e(),
         },
         Error::AuditLogFailed {

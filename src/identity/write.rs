@@ -13,7 +13,10 @@ pub fn write_protected_identity(
     recipient.set_work_factor(SCRYPT_WRITE_LOG_N);
     let encryptor =
         age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-            .map_err(|e| Error::Other(format!("cannot encrypt identity: {e}")))?;
+            .map_err(|e| Error::Failed {
+                what: "encrypt the identity",
+                detail: e.to_string(),
+            })?;
     let text = identity_file_text(identity);
     let mut out = Vec::new();
     {

@@ -240,8 +240,8 @@ impl Context {
         };
         let from = self.logged.borrow().get(&db.env).copied();
         let Some(from) = from else {
-            return Err(failed(
-                "internal: the environment was not opened through `write_env`".into(),
+            return Err(Error::Internal(
+                "an environment committed without being opened through `write_env`",
             ));
         };
         let new: Vec<_> = db

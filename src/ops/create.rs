@@ -58,7 +58,11 @@ pub fn create_vault(ctx: &Context, req: CreateVault) -> Result<VaultCreated> {
     };
     let actor = ctx.actor_for_recipient(&recipient)?;
     // Our own recipient, parsed like any other: it may come from an agent's answer.
-    let me: RecipientString = recipient.parse().map_err(Error::Other)?;
+    let me: RecipientString = recipient
+        .parse()
+        .map_err(|_| Error::InvalidStoredRecipient {
+            recipient: recipient.clone(),
+        })?;
     let recipients = with_extra(me, req.recipients);
     let now = ctx.now();
     vault::create::create_vault(&ctx.paths, &envs, |tx| {

@@ -81,8 +81,10 @@ pub fn export(
                     )
                 })
                 .collect();
-            serde_json::to_writer_pretty(&mut *out, &map)
-                .map_err(|e| Error::Other(format!("cannot write JSON: {e}")))?;
+            serde_json::to_writer_pretty(&mut *out, &map).map_err(|e| Error::Failed {
+                what: "write JSON",
+                detail: e.to_string(),
+            })?;
             out.push(b'\n');
         }
     }

@@ -79,10 +79,10 @@ impl Location {
                 Err(e) => return Err(Error::io("cannot create directory", dir, e)),
             }
         }
-        Err(Error::Other(format!(
-            "cannot create a directory in `{}`",
-            self.user_dir.display()
-        )))
+        Err(Error::Failed {
+            what: "create a directory for key files",
+            detail: format!("no free name in `{}`", self.user_dir.display()),
+        })
     }
 }
 

@@ -230,7 +230,10 @@ fn spawn_error(ctx: &Context, program: &OsStr, keys: usize, e: io::Error) -> Err
             env,
             keys,
         },
-        _ => Error::Other(format!("cannot start `{name}`: {e}")),
+        _ => Error::Failed {
+            what: "start the command",
+            detail: format!("`{name}`: {e}"),
+        },
     }
 }
 
@@ -257,9 +260,10 @@ fn supervise(mut child: std::process::Child, pairs: &[(String, &[u8])]) -> Resul
             )
         }));
     }
-    let status = child
-        .wait()
-        .map_err(|e| Error::Other(format!("cannot wait for the command: {e}")))?;
+    let status = child.wait().map_err(|e| Error::Failed {
+        what: "wait for the command",
+        detail: e.to_string(),
+    })?;
     sys::stop_forwarding();
     for p in pumps {
         // A closed stdout on our side is not the child's failure: keep its code.

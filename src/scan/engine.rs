@@ -68,7 +68,10 @@ impl Scanner {
                     .match_kind(MatchKind::LeftmostLongest)
                     .kind(kind)
                     .build(pats)
-                    .map_err(|e| Error::Other(format!("cannot build the scanner: {e}")))?,
+                    .map_err(|e| Error::Failed {
+                        what: "build the scanner",
+                        detail: e.to_string(),
+                    })?,
             )
         };
         Ok(Scanner {

@@ -35,9 +35,9 @@ pub struct Approvals {
 
 impl Approvals {
     pub fn of(paths: &VaultPaths, env: &EnvName) -> Result<Approvals> {
-        let pins = paths.pins.as_ref().ok_or_else(|| {
-            Error::Other("internal: hook approvals of a vault without pins".into())
-        })?;
+        let pins = paths.pins.as_ref().ok_or(Error::Internal(
+            "hook approvals of a vault without a state directory",
+        ))?;
         Ok(Approvals {
             dir: pins.dir().to_owned(),
             env: env.clone(),

@@ -391,8 +391,8 @@ fn journal_error(path: &std::path::Path, e: rusqlite::Error) -> Error {
             detail: format!("the access journal is damaged ({e})"),
         };
     }
-    Error::Other(format!(
-        "cannot write the access journal `{}`: {e}",
-        path.display()
-    ))
+    Error::Failed {
+        what: "write the access journal",
+        detail: format!("`{}`: {e}", path.display()),
+    }
 }

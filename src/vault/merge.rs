@@ -414,7 +414,10 @@ pub fn merge_files(
         .collect::<Result<Vec<_>>>()?;
     let encryptor =
         age::Encryptor::with_recipients(parsed.iter().map(|r| r.as_ref() as &dyn age::Recipient))
-            .map_err(|e| Error::Other(format!("cannot encrypt to the recipients: {e}")))?;
+            .map_err(|e| Error::Failed {
+            what: "encrypt to the recipients",
+            detail: e.to_string(),
+        })?;
     // The index in ours' image is empty when ours was compressed: rebuilt if the
     // result is too large to be.
     settle_fingerprints(&conn, o.db.packed)?;

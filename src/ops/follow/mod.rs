@@ -81,7 +81,10 @@ pub fn follow(ctx: &Context, req: Follow) -> Result<()> {
         // A missing environment is exit 3 now, not a silent wait.
         drop(ctx.open_env()?);
     }
-    let signals = sys::termination_signals().map_err(|e| Error::Other(e.to_string()))?;
+    let signals = sys::termination_signals().map_err(|e| Error::Failed {
+        what: "watch for termination signals",
+        detail: e.to_string(),
+    })?;
     let watch = match req.poll {
         Some(_) => None,
         None => match sys::DirWatch::new() {
@@ -134,9 +137,12 @@ pub fn follow(ctx: &Context, req: Follow) -> Result<()> {
             break;
         }
         let timeout = if settle { SETTLE_LOOK } else { idle };
-        match sys::wait_for_change(watch.as_ref(), &signals, timeout)
-            .map_err(|e| Error::Other(format!("cannot wait for changes: {e}")))?
-        {
+        match sys::wait_for_change(watch.as_ref(), &signals, timeout).map_err(|e| {
+            Error::Failed {
+                what: "wait for changes",
+                detail: e.to_string(),
+            }
+        })? {
             Wake::Stop | Wake::StdoutClosed => break,
             Wake::Changed => {
                 if let Some(w) = &watch {

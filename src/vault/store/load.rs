@@ -228,7 +228,6 @@ impl EnvDb {
         };
         db.check_meta(adopt_env).map_err(|e| match e {
             Error::Corrupt { detail, .. } | Error::CorruptDb { detail } => corrupt(detail),
-            Error::Other(detail) => corrupt(detail),
             other => other,
         })?;
         Ok(db)
@@ -244,12 +243,18 @@ impl EnvDb {
                 r.get(0)
             })
             .optional()
-            .map_err(|e| Error::Other(format!("not a keyward database ({e})")))?;
-        let version = version.ok_or_else(|| Error::Other("no format_version".into()))?;
+            .map_err(|e| Error::CorruptDb {
+                detail: format!("not a keyward database ({e})"),
+            })?;
+        let version = version.ok_or_else(|| Error::CorruptDb {
+            detail: "no format_version".into(),
+        })?;
         // A later format is refused (upgrade keyward); an earlier one is read as it is
         // and migrated by the next write (`batch`), inside the writer's transaction.
         if version < 1 {
-            return Err(Error::Other(format!("unknown format version {version}")));
+            return Err(Error::CorruptDb {
+                detail: format!("unknown format version {version}"),
+            });
         }
         if version > FORMAT_VERSION {
             return Err(Error::NewerFormat {
@@ -262,18 +267,22 @@ impl EnvDb {
         let inside: String = self
             .conn
             .query_row("SELECT v FROM meta WHERE k = 'env'", [], |r| r.get(0))
-            .map_err(|e| Error::Other(format!("no environment name ({e})")))?;
+            .map_err(|e| Error::CorruptDb {
+                detail: format!("no environment name ({e})"),
+            })?;
         if adopt_env {
-            self.env = inside
-                .parse()
-                .map_err(|_| Error::Other("the stored environment name is invalid".into()))?;
+            self.env = inside.parse().map_err(|_| Error::CorruptDb {
+                detail: "the stored environment name is invalid".into(),
+            })?;
             return Ok(());
         }
         if inside != self.env.as_str() {
-            return Err(Error::Other(format!(
-                "the file holds environment `{inside}`, not `{}` (was it copied over?)",
-                self.env
-            )));
+            return Err(Error::CorruptDb {
+                detail: format!(
+                    "the file holds environment `{inside}`, not `{}` (was it copied over?)",
+                    self.env
+                ),
+            });
         }
         Ok(())
     }

@@ -137,9 +137,7 @@ impl EnvDb {
     /// machine pins of it is `open`'s business (`EnvDb::commit`).
     pub(in crate::vault) fn write_file(&mut self) -> Result<()> {
         if self.lock.is_none() {
-            return Err(Error::Other(
-                "internal: commit of an environment opened read-only".into(),
-            ));
+            return Err(Error::Internal("commit of an environment opened read-only"));
         }
         let recipients = self.recipient_strings()?;
         if recipients.is_empty() {
@@ -154,8 +152,10 @@ impl EnvDb {
             boxed.iter().map(|r| r.as_ref() as &dyn age::Recipient),
         )
         .map_err(|e| {
-            crate::plugin::take_failure()
-                .unwrap_or_else(|| Error::Other(format!("cannot encrypt to the recipients: {e}")))
+            crate::plugin::take_failure().unwrap_or_else(|| Error::Failed {
+                what: "encrypt to the recipients",
+                detail: e.to_string(),
+            })
         })?;
         let tmp = self.paths.env_tmp(&self.env);
         self.located(settle_fingerprints(&self.conn, self.packed))?;
@@ -170,9 +170,7 @@ impl EnvDb {
     /// its rows behind in memory.
     pub fn batch<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
         if self.lock.is_none() {
-            return Err(Error::Other(
-                "internal: change to an environment opened read-only".into(),
-            ));
+            return Err(Error::Internal("change to an environment opened read-only"));
         }
         self.conn.execute_batch("BEGIN")?;
         let stored = self.format.get();

@@ -1,24 +1,43 @@
-//! A key's metadata columns merged three-way (DESIGN §9), over plain data: the side
-//! that changed wins; both changed: the shorter rotation period, the earlier creation,
-//! the later hook, else ours with a note. No SQL, no files.
+//! A key's metadata columns and its rotation hook merged three-way (DESIGN §9), over
+//! plain data: the side that changed wins; both changed: the shorter rotation period,
+//! the earlier creation, the later hook, else ours with a note. No SQL, no files.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use rusqlite::types::Value;
 
-/// The pseudo-column holding a key's rotation hook (DESIGN §11) as one value, so its
-/// command, timeout and time merge together: `[command, timeout, set_at]` as JSON, or
-/// NULL for none.
-pub(super) const HOOK: &str = "(hook)";
+/// A key's rotation hook (DESIGN §11): command, timeout and time merge together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Hook {
+    pub(super) command: String,
+    pub(super) timeout: Option<i64>,
+    pub(super) set_at: i64,
+}
 
-/// A hook value's `set_at` and command, to pick the later of two.
-pub(super) fn hook_order(v: &Value) -> (i64, Vec<u8>) {
-    match v {
-        Value::Text(t) => serde_json::from_str::<(String, Option<i64>, i64)>(t)
-            .map(|(c, _, at)| (at, c.into_bytes()))
-            .unwrap_or_default(),
-        _ => (i64::MIN, Vec::new()),
+/// A key's hook three-way (`b`: `None` when BASE has no such key): the side that
+/// changed it wins; both changed it: the later one by `set_at` (then command), so the
+/// same whichever side merges — a changed command needs approval again anyway. No
+/// hook counts as the earliest.
+pub(super) fn merge_hook(
+    b: Option<&Option<Hook>>,
+    o: &Option<Hook>,
+    t: &Option<Hook>,
+) -> Option<Hook> {
+    if o == t || b == Some(t) {
+        return o.clone(); // the same, or only ours changed it
+    }
+    if b == Some(o) {
+        return t.clone(); // only theirs changed it
+    }
+    let order = |h: &Option<Hook>| match h {
+        Some(h) => (h.set_at, h.command.as_bytes().to_vec()),
+        None => (i64::MIN, Vec::new()),
+    };
+    if order(t) > order(o) {
+        t.clone()
+    } else {
+        o.clone()
     }
 }
 
@@ -45,14 +64,6 @@ pub(super) fn merge_cols(
         let pick = match &**col {
             // Shorter rotation period, earlier creation: the safer, the truer.
             "rotate_every" | "created" => min_value(ov, tv),
-            // Hooks: the later one (a changed command needs approval again anyway).
-            HOOK => {
-                if hook_order(tv) > hook_order(ov) {
-                    tv.clone()
-                } else {
-                    ov.clone()
-                }
-            }
             _ => {
                 notes.push(format!(
                     "`{name}`: {col} changed on both sides; ours kept, theirs was {}",
@@ -66,7 +77,7 @@ pub(super) fn merge_cols(
     out
 }
 
-pub(super) fn min_value(a: &Value, b: &Value) -> Value {
+fn min_value(a: &Value, b: &Value) -> Value {
     match (a, b) {
         (Value::Integer(x), Value::Integer(y)) => Value::Integer(*x.min(y)),
         (Value::Null, v) | (v, Value::Null) => v.clone(),
@@ -74,7 +85,8 @@ pub(super) fn min_value(a: &Value, b: &Value) -> Value {
     }
 }
 
-pub(super) fn describe(v: &Value) -> String {
+/// A column's value as a note shows it (text escaped: it may hold control characters).
+fn describe(v: &Value) -> String {
     match v {
         Value::Null => "unset".into(),
         Value::Integer(i) => i.to_string(),

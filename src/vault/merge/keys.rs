@@ -2,21 +2,23 @@
 //! it is the other side's; a key changed on both is merged column by column and value
 //! by value; deletes by a side not trusted with one are ignored. No SQL, no files.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
 use rusqlite::types::Value;
 
-use super::KeyConflict;
-use super::columns::merge_cols;
+use super::columns::{Hook, merge_cols, merge_hook};
 use super::recipients::Trust;
+use super::report::KeyConflict;
 use super::versions::{Ver, merge_versions};
 
 /// A key as merged: its metadata columns by name (whatever the schema holds, so a
-/// column added later merges by the generic rule) and its versions by value.
-#[derive(Clone)]
+/// column added later merges by the generic rule), its rotation hook and its versions
+/// by value.
+#[derive(Clone, Debug)]
 pub(super) struct Key {
     pub(super) cols: BTreeMap<Rc<str>, Value>,
+    pub(super) hook: Option<Hook>,
     /// By the value's SHA-256: versions match by value (DESIGN §9).
     pub(super) versions: BTreeMap<[u8; 32], Ver>,
 }
@@ -27,9 +29,33 @@ pub(super) type Keys = BTreeMap<String, Key>;
 /// a name not here stays as ours has it.
 pub(super) type Changes = BTreeMap<String, Option<Key>>;
 
+/// The keys to merge, by their signatures on each side (equal signatures, equal
+/// keys): with no removal, those theirs changed and ours does not already have as
+/// theirs has them (the others stay as ours has them); with a removal on either side,
+/// every key either side changed — its new values may be exposed, its side may not be
+/// trusted.
+pub(super) fn keys_to_merge(
+    [bs, os, ts]: [&HashMap<String, u64>; 3],
+    any_removed: bool,
+) -> BTreeSet<String> {
+    os.keys()
+        .chain(ts.keys())
+        .filter(|n| {
+            let (b, o, t) = (bs.get(*n), os.get(*n), ts.get(*n));
+            if any_removed {
+                t != b || o != b
+            } else {
+                t != b && t != o
+            }
+        })
+        .cloned()
+        .collect()
+}
+
 /// Whether two keys hold the same metadata and the same versions, field by field.
 pub(super) fn same_key(a: &Key, b: &Key) -> bool {
     a.cols == b.cols
+        && a.hook == b.hook
         && a.versions.len() == b.versions.len()
         && a.versions
             .iter()
@@ -98,6 +124,7 @@ pub(super) fn merge_keys(
             (Some(k), None) | (None, Some(k)) => Some(k.clone()),
             (Some(ok), Some(tk)) => {
                 let cols = merge_cols(name, bk.map(|k| &k.cols), &ok.cols, &tk.cols, notes);
+                let hook = merge_hook(bk.map(|k| &k.hook), &ok.hook, &tk.hook);
                 let (versions, conflict) =
                     merge_versions(bk.map(|k| &k.versions), &ok.versions, &tk.versions, trust);
                 if let Some(c) = conflict {
@@ -106,7 +133,11 @@ pub(super) fn merge_keys(
                         versions: c,
                     });
                 }
-                Some(Key { cols, versions })
+                Some(Key {
+                    cols,
+                    hook,
+                    versions,
+                })
             }
         };
         out.insert(name.clone(), merged);

@@ -1,4 +1,5 @@
-//! A side's keys read into plain data (`Key`, `Ver`): the rows the rules merge.
+//! A side read into plain data: its keys (`Key`, `Ver`), its recipients and its
+//! verifier key — what the rules merge. Reads only.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -11,24 +12,55 @@ use crate::secret::Secret;
 use crate::vault::schema::{ST_ACTIVE, ST_REVOKED};
 use crate::vault::store::EnvDb;
 
-use super::bad;
-use super::columns::HOOK;
+use super::columns::Hook;
+use super::env_secrets::VerifierKey;
 use super::keys::{Key, Keys};
+use super::recipients::RecipientSet;
+use super::report::bad;
 use super::versions::Ver;
 
-pub(super) fn hook_of(db: &EnvDb, key_id: i64) -> Result<Value> {
-    if !db.has_hooks_table() {
-        return Ok(Value::Null);
+/// The recipients a side lists.
+pub(super) fn recipients_of(db: &EnvDb) -> Result<RecipientSet> {
+    Ok(db
+        .recipients()?
+        .into_iter()
+        .map(|r| (r.recipient.clone(), r))
+        .collect())
+}
+
+/// A side's verifier key, if it has made one.
+pub(super) fn verifier_key_of(db: &EnvDb) -> Result<Option<VerifierKey>> {
+    if !db.has_verifier_table() {
+        return Ok(None);
     }
-    let row: Option<(String, Option<i64>, i64)> = rusqlite::OptionalExtension::optional(
+    Ok(rusqlite::OptionalExtension::optional(db.conn.query_row(
+        "SELECT created, seed FROM verifier_key WHERE id = 1",
+        [],
+        |r| {
+            Ok(VerifierKey {
+                created: r.get::<_, i64>(0)?,
+                seed: Secret::new(r.get::<_, Vec<u8>>(1)?),
+            })
+        },
+    ))?)
+}
+
+/// A key's rotation hook, if it has one (format 3 on).
+fn hook_of(db: &EnvDb, key_id: i64) -> Result<Option<Hook>> {
+    if !db.has_hooks_table() {
+        return Ok(None);
+    }
+    Ok(rusqlite::OptionalExtension::optional(
         db.conn
             .prepare_cached("SELECT command, timeout, set_at FROM hooks WHERE key_id = ?1")?
-            .query_row([key_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))),
-    )?;
-    Ok(match row {
-        None => Value::Null,
-        Some(h) => Value::Text(serde_json::to_string(&h).expect("plain tuple")),
-    })
+            .query_row([key_id], |r| {
+                Ok(Hook {
+                    command: r.get(0)?,
+                    timeout: r.get(1)?,
+                    set_at: r.get(2)?,
+                })
+            }),
+    )?)
 }
 
 /// The keys named in `only`, with their versions (indexed lookups, one key at a time).
@@ -54,7 +86,7 @@ pub(super) fn load_keys(db: &EnvDb, only: &BTreeSet<String>) -> Result<Keys> {
                 _ => return Err(bad("a key has no id")),
             };
             cols.remove("name" as &str);
-            cols.insert(Rc::from(HOOK), hook_of(db, id)?);
+            let hook = hook_of(db, id)?;
             let mut versions = BTreeMap::new();
             let mut vrows = ver_stmt.query([id])?;
             while let Some(r) = vrows.next()? {
@@ -84,18 +116,20 @@ pub(super) fn load_keys(db: &EnvDb, only: &BTreeSet<String>) -> Result<Keys> {
                 }
                 versions.insert(v.value.fingerprint(), v);
             }
-            out.insert(wanted.clone(), Key { cols, versions });
+            out.insert(
+                wanted.clone(),
+                Key {
+                    cols,
+                    hook,
+                    versions,
+                },
+            );
         }
         Ok(out)
     })())
 }
 
-pub(super) fn actor_from(
-    recipient: String,
-    os_user: String,
-    host: String,
-    via: String,
-) -> Result<Actor> {
+fn actor_from(recipient: String, os_user: String, host: String, via: String) -> Result<Actor> {
     Ok(Actor {
         recipient,
         os_user,

@@ -4,12 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::Result;
-use crate::vault::store::EnvDb;
+use crate::vault::RecipientInfo;
 
-/// Which sides may grant access, delete keys and pick the verifier key: a side that
-/// still encrypted to someone the other side removed may have been written by them.
-#[derive(Clone, Copy)]
+/// A side's recipients by recipient string.
+pub(super) type RecipientSet = BTreeMap<String, RecipientInfo>;
+
+/// Which sides may grant access, delete keys and pick the verifier key: a side is not
+/// trusted when the other side removed anyone of BASE, since it may be that person's
+/// work (they hold BASE), whatever it lists now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Trust {
     pub(super) ours: bool,
     pub(super) theirs: bool,
@@ -17,8 +20,8 @@ pub(super) struct Trust {
 
 /// The merged recipients and what the merge did to them.
 pub(super) struct Recipients {
-    pub(super) merged: BTreeMap<String, crate::vault::RecipientInfo>,
-    /// Recipients BASE had that each side removed while the other kept them.
+    pub(super) merged: RecipientSet,
+    /// Recipients BASE had that each side no longer lists (whatever the other lists).
     pub(super) removed_by_ours: Vec<String>,
     pub(super) removed_by_theirs: Vec<String>,
     /// Added since BASE and in the result (the driver names them).
@@ -29,19 +32,22 @@ pub(super) struct Recipients {
     pub(super) trust: Trust,
 }
 
+impl Recipients {
+    /// Whether either side removed anyone of BASE.
+    pub(super) fn any_removed(&self) -> bool {
+        !self.removed_by_ours.is_empty() || !self.removed_by_theirs.is_empty()
+    }
+}
+
 /// Recipients: BASE ∪ added − removed, a removal on either side winning; additions by
 /// a side not trusted (the other side removed someone of BASE) are withheld. Neither
 /// side is an exception, not even this machine's: that it read or pinned a state only
 /// says the state extends one the removed person could read.
-pub(super) fn merge_recipients(b: &EnvDb, o: &EnvDb, t: &EnvDb) -> Result<Recipients> {
-    let set = |db: &EnvDb| -> Result<BTreeMap<String, crate::vault::RecipientInfo>> {
-        Ok(db
-            .recipients()?
-            .into_iter()
-            .map(|r| (r.recipient.clone(), r))
-            .collect())
-    };
-    let (bs, os, ts) = (set(b)?, set(o)?, set(t)?);
+pub(super) fn merge_recipients(
+    bs: &RecipientSet,
+    os: &RecipientSet,
+    ts: &RecipientSet,
+) -> Recipients {
     // Any recipient of BASE a side no longer lists, whatever the other side lists: a
     // removed member's branch may remove them too, to look like the other side.
     let removed_by_ours: Vec<String> = bs
@@ -80,7 +86,7 @@ pub(super) fn merge_recipients(b: &EnvDb, o: &EnvDb, t: &EnvDb) -> Result<Recipi
             out.insert(r.clone(), os.get(r).unwrap_or(info).clone());
         }
     }
-    Ok(Recipients {
+    Recipients {
         merged: out,
         removed_by_ours,
         removed_by_theirs,
@@ -90,5 +96,5 @@ pub(super) fn merge_recipients(b: &EnvDb, o: &EnvDb, t: &EnvDb) -> Result<Recipi
             ours: trust_ours,
             theirs: trust_theirs,
         },
-    })
+    }
 }

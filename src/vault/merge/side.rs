@@ -12,7 +12,7 @@ use crate::vault::VaultPaths;
 use crate::vault::store::EnvDb;
 use crate::vault::transition;
 
-use super::{bad, refused};
+use super::report::{bad, refused};
 
 /// One side opened: its database and its lifecycle events, every hash recomputed from
 /// its rows (DESIGN §8 round 3: no row is "known" because it stores a known hash).
@@ -61,6 +61,41 @@ impl Side {
             .cloned()
             .collect()
     }
+}
+
+/// Refuse the merge unless BASE and THEIRS hold OURS's environment (the same name and
+/// the same first audit key) and both OURS and THEIRS extend BASE's history.
+pub(super) fn check_sides(b: &Side, o: &Side, t: &Side) -> Result<()> {
+    let env = &o.db.env;
+    let ours_id = o.db.audit_keys()?.env_id();
+    for (side, label) in [(b, "BASE"), (t, "THEIRS")] {
+        if side.db.env != *env {
+            return Err(refused(
+                env,
+                format!("{label} holds environment `{}`", side.db.env),
+            ));
+        }
+        // The same environment: the same first audit key (later ones replace it on
+        // every removal of a recipient).
+        if side.db.audit_keys()?.env_id() != ours_id {
+            return Err(refused(
+                env,
+                format!(
+                    "{label} is another environment of the same name (another vault, or re-created)"
+                ),
+            ));
+        }
+    }
+    // DESIGN §8: both sides must extend BASE's history.
+    for (side, label) in [(o, "OURS"), (t, "THEIRS")] {
+        if !side.holds(&b.head()) {
+            return Err(refused(
+                env,
+                format!("{label}'s history does not contain BASE's (rewritten, rewound or forged)"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Refuse `child` (`label`) unless its rows follow from `parent`'s by the events it

@@ -11,7 +11,7 @@ use crate::vault::schema::{ST_ACTIVE, ST_RETIRING};
 use super::recipients::Trust;
 
 /// A version as merged: the value and its lifecycle columns.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub(super) struct Ver {
     pub(super) version: u32,
     pub(super) value: Secret,
@@ -24,7 +24,7 @@ pub(super) struct Ver {
     pub(super) revoke_reason: Option<String>,
 }
 
-pub(super) fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.min(y)),
         (x, y) => x.or(y),
@@ -32,7 +32,7 @@ pub(super) fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 }
 
 /// Three-way on an optional time: the side that changed wins; both: the earlier.
-pub(super) fn merge_time(b: Option<Option<i64>>, o: Option<i64>, t: Option<i64>) -> Option<i64> {
+fn merge_time(b: Option<Option<i64>>, o: Option<i64>, t: Option<i64>) -> Option<i64> {
     match b {
         Some(b) if b == o => t,
         Some(b) if b == t => o,

@@ -1,24 +1,108 @@
-//! Building the merged image: rows written, events appended and chained, the result
-//! replacing OURS atomically. Writes what the rules decided; decides nothing itself.
+//! Building the merged image: a copy of OURS's image brought to this build's format,
+//! the merged rows, meta, verifier key and audit keys written into it, and the result
+//! encrypted to the merged recipients, replacing OURS atomically (never plaintext on
+//! disk). Writes what the rules decided; decides nothing itself.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, params};
 
-use crate::audit::{self, Action, Actor, Event};
+use crate::audit::Actor;
 use crate::error::{Error, Result};
+use crate::recipient::RecipientString;
 use crate::vault::keys::{FP_LEN, purge_key};
-use crate::vault::store::EnvDb;
+use crate::vault::store::{EnvDb, replace_encrypted, settle_fingerprints};
 
-use super::bad;
-use super::columns::HOOK;
+use super::env_secrets::{AuditKey, AuditSide, VerifierKey, replaced_keys};
 use super::keys::Changes;
-use super::side::Side;
+use super::recipients::RecipientSet;
+
+/// A copy of OURS's image (schema, meta, actors, events) in memory, to write the
+/// merged rows into.
+pub(super) fn image_of(ours: &mut EnvDb) -> Result<Connection> {
+    let mut conn = Connection::open_in_memory()?;
+    {
+        let image = ours.conn.serialize(rusqlite::MAIN_DB)?;
+        let image: &[u8] = &image;
+        conn.deserialize_read_exact(rusqlite::MAIN_DB, image, image.len(), false)?;
+    }
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    Ok(conn)
+}
+
+/// Meta rows only theirs has (a setting made on their side) join ours'.
+pub(super) fn copy_meta(conn: &Connection, theirs: &EnvDb) -> Result<()> {
+    let mut stmt = theirs.conn.prepare("SELECT k, v FROM meta")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Value>(1)?)))?;
+    for row in rows {
+        let (k, v) = row?;
+        conn.execute(
+            "INSERT OR IGNORE INTO meta(k, v) VALUES (?1, ?2)",
+            params![k, v],
+        )?;
+    }
+    Ok(())
+}
+
+/// Make `key` the result's verifier key.
+pub(super) fn store_verifier_key(conn: &Connection, key: &VerifierKey) -> Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO verifier_key(id, seed, created) VALUES (1, ?1, ?2)",
+        params![key.seed.expose(), key.created],
+    )?;
+    Ok(())
+}
+
+/// Store the audit key `choice` in force, and both sides' replaced keys beside it.
+pub(super) fn store_audit_key(
+    conn: &Connection,
+    choice: AuditKey<'_>,
+    ours: &AuditSide<'_>,
+    theirs: &AuditSide<'_>,
+) -> Result<()> {
+    let current: zeroize::Zeroizing<[u8; 32]> = match choice {
+        AuditKey::Unchanged => return Ok(()),
+        AuditKey::Kept(k) => zeroize::Zeroizing::new(*k),
+        AuditKey::Fresh => crate::secret::random_key(),
+    };
+    let mut prev = zeroize::Zeroizing::new(Vec::new());
+    for k in replaced_keys(ours, theirs, &current) {
+        prev.extend_from_slice(k);
+    }
+    crate::vault::keyring::store_ring(conn, &prev, &current)
+}
+
+/// Encrypt the result to the merged recipients and replace `ours` with it.
+pub(super) fn encrypt_over(
+    ours: &Path,
+    conn: &mut Connection,
+    recipients: &RecipientSet,
+    packed: bool,
+) -> Result<()> {
+    let parsed = recipients
+        .keys()
+        .map(|r| {
+            r.parse::<RecipientString>()
+                .map_err(|_| Error::CorruptDb {
+                    detail: "a stored recipient is not a valid recipient".into(),
+                })
+                .and_then(|r| r.to_age())
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let encryptor =
+        age::Encryptor::with_recipients(parsed.iter().map(|r| r.as_ref() as &dyn age::Recipient))
+            .map_err(|e| Error::Other(format!("cannot encrypt to the recipients: {e}")))?;
+    // The index in ours' image is empty when ours was compressed: rebuilt if the
+    // result is too large to be.
+    settle_fingerprints(conn, packed)?;
+    let data = conn.serialize(rusqlite::MAIN_DB)?;
+    replace_encrypted(&tmp_beside(ours), ours, encryptor, &data)
+}
 
 /// A temp file next to `path` (same directory, so the rename is atomic).
-pub(super) fn tmp_beside(path: &Path) -> std::path::PathBuf {
+fn tmp_beside(path: &Path) -> std::path::PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".keyward-merge.tmp");
     path.with_file_name(name)
@@ -42,7 +126,7 @@ pub(super) fn migrate(conn: &Connection, ours: &EnvDb) -> Result<()> {
 pub(super) struct ActorIds(HashMap<(String, String, String, String), i64>);
 
 impl ActorIds {
-    fn id(&mut self, conn: &Connection, a: &Actor) -> Result<i64> {
+    pub(super) fn id(&mut self, conn: &Connection, a: &Actor) -> Result<i64> {
         let k = (
             a.recipient.clone(),
             a.os_user.clone(),
@@ -79,7 +163,7 @@ impl ActorIds {
 pub(super) fn write_rows(
     conn: &Connection,
     keys: &Changes,
-    recipients: &BTreeMap<String, crate::vault::RecipientInfo>,
+    recipients: &RecipientSet,
     actors: &mut ActorIds,
 ) -> Result<()> {
     // Ours' ids stay with ours' keys (by name); the others get new ones.
@@ -106,7 +190,6 @@ pub(super) fn write_rows(
             .filter(|c| c != "id" && c != "name")
             .collect()
     };
-    debug_assert!(!cols.iter().any(|c| c == HOOK));
     let sql = format!(
         "INSERT INTO keys(id, name{}) VALUES (?1, ?2{})",
         cols.iter().map(|c| format!(", {c}")).collect::<String>(),
@@ -133,13 +216,11 @@ pub(super) fn write_rows(
         );
         conn.prepare_cached(&sql)?
             .execute(rusqlite::params_from_iter(vals))?;
-        if let Some(Value::Text(h)) = k.cols.get(HOOK) {
-            let (command, timeout, set_at): (String, Option<i64>, i64) =
-                serde_json::from_str(h).map_err(|_| bad("a hook does not read back"))?;
+        if let Some(h) = &k.hook {
             conn.prepare_cached(
                 "INSERT INTO hooks(key_id, command, timeout, set_at) VALUES (?1, ?2, ?3, ?4)",
             )?
-            .execute(params![id, command, timeout, set_at])?;
+            .execute(params![id, h.command, h.timeout, h.set_at])?;
         }
         for v in k.versions.values() {
             let revoked_by = v
@@ -187,107 +268,4 @@ pub(super) fn write_rows(
         )?;
     }
     Ok(())
-}
-
-/// Theirs' events that ours lacks, in theirs' order, after ours' (whose rows stay as
-/// they are). A row whose parent is not the row before it names its parents.
-pub(super) fn append_events(
-    conn: &Connection,
-    o: &Side,
-    theirs_new: &[Event],
-    actors: &mut ActorIds,
-) -> Result<()> {
-    let mut last = o.head();
-    for e in theirs_new {
-        let canon = audit::canonical(
-            &crate::names::EnvName::clone(&o.db.env),
-            &e.actor,
-            e.action,
-            e.key.as_deref(),
-            e.version,
-            e.reason.as_deref(),
-            None,
-            e.time,
-        );
-        let parents = e.joined_hash.map(|j| [e.prev_hash, j]);
-        let explicit_one = (parents.is_none() && e.prev_hash != last).then_some(e.prev_hash);
-        let hash = insert_event_raw(
-            conn,
-            actors,
-            &canon,
-            e.subject.as_deref(),
-            explicit_one,
-            parents,
-        )?;
-        if hash != e.hash {
-            return Err(bad("an event of THEIRS does not hash the same when merged"));
-        }
-        last = hash;
-    }
-    // The merge event follows; its parents are explicit, so `last` need not be ours'.
-    Ok(())
-}
-
-/// Insert a new event: after the row before it, or joining two heads.
-pub(super) fn insert_event(
-    conn: &Connection,
-    actors: &mut ActorIds,
-    canon: &audit::Canonical,
-    subject: Option<&str>,
-    join: Option<[[u8; 32]; 2]>,
-) -> Result<[u8; 32]> {
-    insert_event_raw(conn, actors, canon, subject, None, join)
-}
-
-/// Insert one event row; `one`: an explicit single parent; `two`: a join.
-pub(super) fn insert_event_raw(
-    conn: &Connection,
-    actors: &mut ActorIds,
-    canon: &audit::Canonical,
-    subject: Option<&str>,
-    one: Option<[u8; 32]>,
-    two: Option<[[u8; 32]; 2]>,
-) -> Result<[u8; 32]> {
-    let actor = Actor {
-        recipient: canon.recipient.clone(),
-        os_user: canon.os_user.clone(),
-        host: canon.host.clone(),
-        via: audit::Via::from_name(&canon.via).ok_or_else(|| bad("unknown unlock method"))?,
-    };
-    let actor_id = actors.id(conn, &actor)?;
-    let bytes = canon.bytes_with(subject);
-    let prev_row: Option<Vec<u8>> = rusqlite::OptionalExtension::optional(conn.query_row(
-        "SELECT hash FROM events ORDER BY seq DESC LIMIT 1",
-        [],
-        |r| r.get(0),
-    ))?;
-    let (hash, parents): ([u8; 32], Option<Vec<u8>>) = match (one, two) {
-        (_, Some([a, b])) => (audit::join_hash(&a, &b, &bytes), Some([a, b].concat())),
-        (Some(p), None) => (audit::chain_hash(&p, &bytes), Some(p.to_vec())),
-        (None, None) => {
-            let prev: [u8; 32] = prev_row
-                .as_deref()
-                .map(|p| p.try_into().map_err(|_| bad("malformed event hash")))
-                .transpose()?
-                .unwrap_or(audit::GENESIS);
-            (audit::chain_hash(&prev, &bytes), None)
-        }
-    };
-    let action = Action::from_name(&canon.action).ok_or_else(|| bad("unknown action"))?;
-    conn.prepare_cached(
-        "INSERT INTO events(time, action, key, version, actor, reason, hash, subject, parents)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
-        canon.time,
-        action.code(),
-        canon.key,
-        canon.version,
-        actor_id,
-        canon.reason,
-        &hash[..],
-        subject,
-        parents
-    ])?;
-    Ok(hash)
 }

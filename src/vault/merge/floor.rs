@@ -35,3 +35,52 @@ pub(super) fn floor_by_value(changes: &mut Changes, sides: [&Keys; 3]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::merge::testkit::{actor, fp, key, keys, ver};
+    use crate::vault::schema::{ST_ACTIVE, ST_RETIRED, ST_RETIRING, ST_REVOKED};
+
+    #[test]
+    fn a_value_out_of_service_under_one_name_is_out_of_service_under_another() {
+        // Ours renamed E to E2; theirs rotated E, retiring value 1.
+        let b = keys([("E", key([ver(1, 1, ST_ACTIVE, 10)]))]);
+        let o = keys([("E2", key([ver(1, 1, ST_ACTIVE, 10)]))]);
+        let mut retired = ver(1, 1, ST_RETIRED, 10);
+        retired.retire_at = Some(70);
+        let t = keys([("E", key([retired, ver(2, 2, ST_ACTIVE, 60)]))]);
+        let mut changes: Changes = [("E2".to_owned(), Some(o["E2"].clone()))].into();
+        floor_by_value(&mut changes, [&b, &o, &t]);
+        let v = &changes["E2"].as_ref().unwrap().versions[&fp(1)];
+        assert_eq!((v.status, v.retire_at), (ST_RETIRED, Some(70)));
+    }
+
+    #[test]
+    fn a_revocation_comes_with_its_time_actor_and_reason() {
+        let b = keys([("K", key([ver(1, 1, ST_RETIRING, 10)]))]);
+        let mut revoked = ver(1, 1, ST_REVOKED, 10);
+        revoked.revoked_by = Some(actor("theirs"));
+        let t = keys([("OTHER", key([revoked.clone()]))]);
+        let mut changes: Changes = [("K".to_owned(), Some(b["K"].clone()))].into();
+        floor_by_value(&mut changes, [&b, &b, &t]);
+        let v = &changes["K"].as_ref().unwrap().versions[&fp(1)];
+        assert_eq!(v.status, ST_REVOKED);
+        assert_eq!(v.revoked_at, revoked.revoked_at);
+        assert_eq!(v.revoked_by, Some(actor("theirs")));
+        assert_eq!(v.revoke_reason, revoked.revoke_reason);
+        assert_eq!(v.retire_at, Some(15), "its own end of grace kept");
+    }
+
+    #[test]
+    fn the_floor_never_lowers_a_status() {
+        let b = keys([("K", key([ver(1, 1, ST_ACTIVE, 10)]))]);
+        let mut changes: Changes =
+            [("K".to_owned(), Some(key([ver(1, 1, ST_REVOKED, 10)])))].into();
+        floor_by_value(&mut changes, [&b, &b, &b]);
+        assert_eq!(
+            changes["K"].as_ref().unwrap().versions[&fp(1)].status,
+            ST_REVOKED
+        );
+    }
+}

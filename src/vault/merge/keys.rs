@@ -144,3 +144,147 @@ pub(super) fn merge_keys(
     }
     (out, conflicts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::merge::testkit::{BOTH, col, fp, key, keys, ver};
+    use crate::vault::schema::{ST_ACTIVE, ST_RETIRED, ST_RETIRING};
+
+    const NOT_THEIRS: Trust = Trust {
+        ours: true,
+        theirs: false,
+    };
+
+    fn names(b: &Keys, o: &Keys, t: &Keys) -> BTreeSet<String> {
+        b.keys().chain(o.keys()).chain(t.keys()).cloned().collect()
+    }
+
+    fn merge(b: &Keys, o: &Keys, t: &Keys, trust: Trust) -> (Changes, Vec<KeyConflict>) {
+        merge_keys(&names(b, o, t), b, o, t, trust, &mut Vec::new())
+    }
+
+    fn rotated() -> Key {
+        key([ver(1, 1, ST_RETIRING, 10), ver(2, 2, ST_ACTIVE, 100)])
+    }
+
+    #[test]
+    fn a_key_only_theirs_changed_is_theirs_and_one_only_ours_changed_stays() {
+        let b = keys([("K", key([ver(1, 1, ST_ACTIVE, 10)]))]);
+        let changed = keys([("K", rotated())]);
+        let (changes, conflicts) = merge(&b, &b, &changed, BOTH);
+        assert!(same_key(changes["K"].as_ref().unwrap(), &changed["K"]));
+        assert!(conflicts.is_empty());
+        let (changes, _) = merge(&b, &changed, &b, BOTH);
+        assert!(changes.is_empty(), "ours is the result as it is");
+    }
+
+    #[test]
+    fn a_key_deleted_on_one_side_keeps_only_what_the_other_side_added() {
+        let b = keys([("K", key([ver(1, 1, ST_ACTIVE, 10)]))]);
+        let deleted = keys([]);
+        let (changes, _) = merge(&b, &deleted, &keys([("K", rotated())]), BOTH);
+        let k = changes["K"].as_ref().unwrap();
+        assert_eq!(k.versions.keys().collect::<Vec<_>>(), vec![&fp(2)]);
+        // Nothing new on the other side: the key goes.
+        let (changes, _) = merge(&b, &b, &deleted, BOTH);
+        assert!(changes["K"].is_none());
+    }
+
+    #[test]
+    fn a_delete_by_a_side_not_trusted_with_one_is_ignored() {
+        let b = keys([("K", key([ver(1, 1, ST_ACTIVE, 10)]))]);
+        let deleted = keys([]);
+        let (changes, _) = merge(&b, &b, &deleted, NOT_THEIRS);
+        assert!(!changes.contains_key("K"), "the key stays as ours has it");
+        // And a key the trusted side changed keeps its BASE values too.
+        let (changes, _) = merge(&b, &keys([("K", rotated())]), &deleted, NOT_THEIRS);
+        assert!(!changes.contains_key("K"));
+        let flip = Trust {
+            ours: false,
+            theirs: true,
+        };
+        let (changes, _) = merge(&b, &deleted, &keys([("K", rotated())]), flip);
+        assert!(same_key(changes["K"].as_ref().unwrap(), &rotated()));
+    }
+
+    #[test]
+    fn a_key_both_sides_changed_merges_column_by_column_and_value_by_value() {
+        let mut base = key([ver(1, 1, ST_ACTIVE, 10)]);
+        base.cols.insert(col("rotate_every"), Value::Integer(30));
+        let b = keys([("K", base.clone())]);
+        let mut o = base.clone();
+        o.cols.insert(col("rotate_every"), Value::Integer(7));
+        o.versions.get_mut(&fp(1)).unwrap().status = ST_RETIRED;
+        let mut t = rotated();
+        t.cols = base.cols.clone();
+        t.cols.insert(col("note"), Value::Text("theirs".into()));
+        let (changes, conflicts) = merge(&b, &keys([("K", o)]), &keys([("K", t)]), BOTH);
+        let k = changes["K"].as_ref().unwrap();
+        assert_eq!(k.cols[&col("rotate_every")], Value::Integer(7));
+        assert_eq!(k.cols[&col("note")], Value::Text("theirs".into()));
+        assert_eq!(k.versions[&fp(1)].status, ST_RETIRED);
+        assert_eq!(k.versions[&fp(2)].status, ST_ACTIVE);
+        assert!(conflicts.is_empty());
+    }
+
+    #[test]
+    fn new_values_on_both_sides_are_a_conflict_named_with_its_versions() {
+        let b = keys([("K", key([ver(1, 1, ST_ACTIVE, 10)]))]);
+        let o = keys([("K", rotated())]);
+        let t = keys([(
+            "K",
+            key([ver(1, 1, ST_RETIRING, 10), ver(3, 2, ST_ACTIVE, 90)]),
+        )]);
+        let (_, conflicts) = merge(&b, &o, &t, BOTH);
+        assert_eq!(
+            conflicts,
+            vec![KeyConflict {
+                key: "K".into(),
+                versions: vec![2, 3]
+            }]
+        );
+        // The same name added on both sides.
+        let (o, t) = (
+            keys([("N", key([ver(4, 1, ST_ACTIVE, 90)]))]),
+            keys([("N", key([ver(5, 1, ST_ACTIVE, 91)]))]),
+        );
+        let (changes, conflicts) = merge(&keys([]), &o, &t, BOTH);
+        assert_eq!(conflicts[0].versions, vec![1, 2]);
+        assert_eq!(changes["N"].as_ref().unwrap().versions.len(), 2);
+    }
+
+    #[test]
+    fn the_keys_to_merge_are_those_theirs_changed_or_with_a_removal_either_side() {
+        let sig = |pairs: &[(&str, u64)]| -> HashMap<String, u64> {
+            pairs.iter().map(|(n, s)| ((*n).to_owned(), *s)).collect()
+        };
+        let b = sig(&[
+            ("SAME", 1),
+            ("OURS", 1),
+            ("THEIRS", 1),
+            ("BOTH", 1),
+            ("GONE", 1),
+        ]);
+        let o = sig(&[
+            ("SAME", 1),
+            ("OURS", 2),
+            ("THEIRS", 1),
+            ("BOTH", 2),
+            ("GONE", 1),
+            ("NEW", 1),
+        ]);
+        let t = sig(&[("SAME", 1), ("OURS", 1), ("THEIRS", 2), ("BOTH", 2)]);
+        let set = |names: &[&str]| {
+            names
+                .iter()
+                .map(|n| (*n).to_owned())
+                .collect::<BTreeSet<_>>()
+        };
+        assert_eq!(keys_to_merge([&b, &o, &t], false), set(&["GONE", "THEIRS"]));
+        assert_eq!(
+            keys_to_merge([&b, &o, &t], true),
+            set(&["BOTH", "GONE", "NEW", "OURS", "THEIRS"])
+        );
+    }
+}

@@ -47,6 +47,8 @@ mod load;
 mod recipients;
 mod report;
 mod side;
+#[cfg(test)]
+mod testkit;
 mod versions;
 mod write;
 

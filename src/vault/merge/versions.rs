@@ -124,3 +124,246 @@ pub(super) fn merge_versions(
     }
     (out, Some(numbers))
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::vault::merge::recipients::merge_recipients;
+    use crate::vault::merge::testkit::{BOTH, actor, fp, sides, ver, versions};
+    use crate::vault::schema::{ST_RETIRED, ST_REVOKED};
+
+    const NOT_THEIRS: Trust = Trust {
+        ours: true,
+        theirs: false,
+    };
+
+    #[test]
+    fn a_status_only_moves_forward_whichever_side_moved_it() {
+        let b = versions([ver(1, 1, ST_ACTIVE, 10)]);
+        let o = versions([ver(1, 1, ST_RETIRED, 10)]);
+        let t = versions([ver(1, 1, ST_RETIRING, 10)]);
+        for (o, t) in [(&o, &t), (&t, &o)] {
+            let (out, conflict) = merge_versions(Some(&b), o, t, BOTH);
+            assert_eq!(out[&fp(1)].status, ST_RETIRED);
+            assert!(conflict.is_none());
+        }
+    }
+
+    #[test]
+    fn the_earlier_revocation_is_the_one_recorded() {
+        let b = versions([ver(1, 1, ST_ACTIVE, 10)]);
+        let revoked = |at: i64, who: &str| {
+            let mut v = ver(1, 1, ST_REVOKED, 10);
+            v.revoked_at = Some(at);
+            v.revoked_by = Some(actor(who));
+            v.revoke_reason = Some(format!("{who} saw it leak"));
+            versions([v])
+        };
+        let (o, t) = (revoked(40, "ours"), revoked(30, "theirs"));
+        for (o, t) in [(&o, &t), (&t, &o)] {
+            let v = &merge_versions(Some(&b), o, t, BOTH).0[&fp(1)];
+            assert_eq!(v.revoked_at, Some(30));
+            assert_eq!(v.revoked_by, Some(actor("theirs")));
+            assert_eq!(v.revoke_reason.as_deref(), Some("theirs saw it leak"));
+        }
+    }
+
+    #[test]
+    fn an_expiry_changed_on_one_side_wins_and_on_both_the_earlier() {
+        let at = |b: Option<i64>, o: Option<i64>, t: Option<i64>| {
+            let side = |e| {
+                let mut v = ver(1, 1, ST_ACTIVE, 10);
+                v.expires = e;
+                versions([v])
+            };
+            merge_versions(Some(&side(b)), &side(o), &side(t), BOTH).0[&fp(1)].expires
+        };
+        // One side changed it: that side's, even when later or removed.
+        assert_eq!(at(Some(30), Some(30), Some(60)), Some(60));
+        assert_eq!(at(Some(30), None, Some(30)), None);
+        // Both changed it: the earlier.
+        assert_eq!(at(Some(30), Some(50), Some(40)), Some(40));
+        assert_eq!(at(None, Some(50), Some(40)), Some(40));
+        assert_eq!(at(Some(30), None, Some(40)), Some(40));
+    }
+
+    #[test]
+    fn grace_ends_at_the_earlier_time_and_only_for_a_value_out_of_service() {
+        let b = versions([ver(1, 1, ST_ACTIVE, 10)]);
+        let retiring = |at: i64| {
+            let mut v = ver(1, 1, ST_RETIRING, 10);
+            v.retire_at = Some(at);
+            versions([v])
+        };
+        let (o, t) = (retiring(70), retiring(50));
+        assert_eq!(
+            merge_versions(Some(&b), &o, &t, BOTH).0[&fp(1)].retire_at,
+            Some(50)
+        );
+        let mut active = ver(1, 1, ST_ACTIVE, 10);
+        active.retire_at = Some(99); // not a state keyward writes: dropped
+        let a = versions([active]);
+        assert_eq!(
+            merge_versions(Some(&b), &a, &a, BOTH).0[&fp(1)].retire_at,
+            None
+        );
+    }
+
+    #[test]
+    fn new_values_on_both_sides_follow_bases_newest_and_the_newest_stays_active() {
+        let b = versions([ver(1, 1, ST_RETIRED, 10), ver(2, 2, ST_ACTIVE, 20)]);
+        let o = versions([
+            ver(1, 1, ST_RETIRED, 10),
+            ver(2, 2, ST_RETIRING, 20),
+            ver(3, 3, ST_ACTIVE, 101),
+        ]);
+        let t = versions([
+            ver(1, 1, ST_RETIRED, 10),
+            ver(2, 2, ST_RETIRING, 20),
+            ver(4, 3, ST_ACTIVE, 100),
+        ]);
+        for (o, t) in [(&o, &t), (&t, &o)] {
+            let (out, conflict) = merge_versions(Some(&b), o, t, BOTH);
+            assert_eq!(conflict, Some(vec![3, 4]));
+            // Value 4 was made first: v3, retiring with no end until someone picks.
+            let (v3, v4) = (&out[&fp(4)], &out[&fp(3)]);
+            assert_eq!(
+                (v3.version, v3.status, v3.retire_at),
+                (3, ST_RETIRING, None)
+            );
+            assert_eq!((v4.version, v4.status), (4, ST_ACTIVE));
+            assert_eq!(out[&fp(2)].version, 2);
+        }
+    }
+
+    #[test]
+    fn values_made_at_the_same_time_are_numbered_by_fingerprint() {
+        let o = versions([ver(1, 1, ST_ACTIVE, 100)]);
+        let t = versions([ver(2, 1, ST_ACTIVE, 100)]);
+        let (out, conflict) = merge_versions(None, &o, &t, BOTH);
+        assert_eq!(conflict, Some(vec![1, 2]));
+        let (first, second) = if fp(1) < fp(2) { (1, 2) } else { (2, 1) };
+        assert_eq!(out[&fp(first)].version, 1);
+        assert_eq!(out[&fp(second)].version, 2);
+        assert_eq!(out[&fp(second)].status, ST_ACTIVE);
+    }
+
+    #[test]
+    fn a_new_value_a_side_took_out_of_service_keeps_its_status() {
+        // Theirs rotated twice and revoked its newest; ours rotated once.
+        let b = versions([ver(1, 1, ST_ACTIVE, 10)]);
+        let o = versions([ver(1, 1, ST_RETIRING, 10), ver(2, 2, ST_ACTIVE, 100)]);
+        let t = versions([
+            ver(1, 1, ST_RETIRED, 10),
+            ver(3, 2, ST_RETIRED, 101),
+            ver(4, 3, ST_REVOKED, 102),
+        ]);
+        let (out, conflict) = merge_versions(Some(&b), &o, &t, BOTH);
+        assert_eq!(conflict, Some(vec![2, 3, 4]));
+        // The newest still active is ours' value: it stays active.
+        assert_eq!((out[&fp(2)].version, out[&fp(2)].status), (2, ST_ACTIVE));
+        assert_eq!((out[&fp(3)].version, out[&fp(3)].status), (3, ST_RETIRED));
+        assert_eq!((out[&fp(4)].version, out[&fp(4)].status), (4, ST_REVOKED));
+    }
+
+    #[test]
+    fn new_values_on_one_side_only_keep_their_numbers() {
+        let b = versions([ver(1, 1, ST_ACTIVE, 10)]);
+        let o = versions([ver(1, 1, ST_RETIRING, 10), ver(2, 2, ST_ACTIVE, 100)]);
+        let (out, conflict) = merge_versions(Some(&b), &o, &b, BOTH);
+        assert!(conflict.is_none());
+        assert_eq!((out[&fp(2)].version, out[&fp(2)].status), (2, ST_ACTIVE));
+        assert_eq!(out[&fp(1)].status, ST_RETIRING);
+    }
+
+    #[test]
+    fn a_base_value_a_side_dropped_goes_only_if_that_side_may_delete() {
+        // Theirs deleted the key and made it again: value 1 is gone there.
+        let b = versions([ver(1, 1, ST_ACTIVE, 10)]);
+        let t = versions([ver(2, 1, ST_ACTIVE, 100)]);
+        let (out, _) = merge_versions(Some(&b), &b, &t, BOTH);
+        assert!(!out.contains_key(&fp(1)));
+        let (out, _) = merge_versions(Some(&b), &b, &t, NOT_THEIRS);
+        assert!(out.contains_key(&fp(1)), "an untrusted side's delete holds");
+        // The same from ours' end.
+        let flip = Trust {
+            ours: false,
+            theirs: true,
+        };
+        assert!(
+            merge_versions(Some(&b), &t, &b, flip)
+                .0
+                .contains_key(&fp(1))
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// DESIGN §9: no merged version is less out of service than BASE or either side
+        /// has it.
+        #[test]
+        fn no_merged_version_has_a_lower_status_than_base_or_either_side(s in sides()) {
+            let trust = merge_recipients(&s.br, &s.or, &s.tr).trust;
+            for (name, o) in &s.o {
+                let Some(t) = s.t.get(name) else { continue };
+                let b = s.b.get(name).map(|k| &k.versions);
+                let (out, _) = merge_versions(b, &o.versions, &t.versions, trust);
+                for (f, v) in &out {
+                    for side in [b, Some(&o.versions), Some(&t.versions)].into_iter().flatten() {
+                        if let Some(was) = side.get(f) {
+                            prop_assert!(v.status >= was.status, "`{}` v{}", name, v.version);
+                        }
+                    }
+                }
+            }
+        }
+
+        /// DESIGN §9: new values on both sides are numbered after BASE's newest, in
+        /// order, no gaps; at most one of them active.
+        #[test]
+        fn new_values_from_both_sides_are_numbered_after_bases_newest(s in sides()) {
+            let trust = merge_recipients(&s.br, &s.or, &s.tr).trust;
+            for (name, o) in &s.o {
+                let Some(t) = s.t.get(name) else { continue };
+                let b = s.b.get(name).map(|k| &k.versions);
+                let (out, conflict) = merge_versions(b, &o.versions, &t.versions, trust);
+                let Some(numbers) = conflict else { continue };
+                let top = b.into_iter().flat_map(|b| b.values()).map(|v| v.version).max().unwrap_or(0);
+                let want: Vec<u32> = (top + 1..=top + numbers.len() as u32).collect();
+                prop_assert_eq!(&numbers, &want);
+                let fresh: Vec<&Ver> = out.values().filter(|v| v.version > top).collect();
+                prop_assert_eq!(fresh.len(), numbers.len());
+                prop_assert!(fresh.iter().filter(|v| v.status == ST_ACTIVE).count() <= 1);
+                let mut by_number = fresh.clone();
+                by_number.sort_by_key(|v| v.version);
+                let order: Vec<(i64, [u8; 32])> = by_number.iter().map(|v| (v.created, v.value.fingerprint())).collect();
+                prop_assert!(order.windows(2).all(|w| w[0] < w[1]), "not in creation order");
+            }
+        }
+
+        /// DESIGN §9: one key's versions merge to the same values, numbers, statuses
+        /// and times whichever side merges (who revoked is the earlier revocation's;
+        /// on the same second, ours').
+        #[test]
+        fn one_keys_versions_merge_the_same_whichever_side_merges(s in sides()) {
+            let trust = merge_recipients(&s.br, &s.or, &s.tr).trust;
+            let flip = Trust { ours: trust.theirs, theirs: trust.ours };
+            for (name, o) in &s.o {
+                let Some(t) = s.t.get(name) else { continue };
+                let b = s.b.get(name).map(|k| &k.versions);
+                let (one, c1) = merge_versions(b, &o.versions, &t.versions, trust);
+                let (other, c2) = merge_versions(b, &t.versions, &o.versions, flip);
+                prop_assert_eq!(c1, c2);
+                let view = |m: &BTreeMap<[u8; 32], Ver>| -> Vec<_> {
+                    m.iter()
+                        .map(|(f, v)| (*f, v.version, v.status, v.created, v.expires, v.retire_at, v.revoked_at))
+                        .collect()
+                };
+                prop_assert_eq!(view(&one), view(&other), "`{}`", name);
+            }
+        }
+    }
+}

@@ -30,23 +30,16 @@ pub(super) type Keys = BTreeMap<String, Key>;
 pub(super) type Changes = BTreeMap<String, Option<Key>>;
 
 /// The keys to merge, by their signatures on each side (equal signatures, equal
-/// keys): with no removal, those theirs changed and ours does not already have as
-/// theirs has them (the others stay as ours has them); with a removal on either side,
-/// every key either side changed — its new values may be exposed, its side may not be
-/// trusted.
-pub(super) fn keys_to_merge(
-    [bs, os, ts]: [&HashMap<String, u64>; 3],
-    any_removed: bool,
-) -> BTreeSet<String> {
+/// keys): every key either side changed. A key only ours changed is looked at too:
+/// the other side may have taken one of its values out of service under another name
+/// (the floor), or may not be trusted with what ours did to it. Keys neither side
+/// changed stay as ours has them.
+pub(super) fn keys_to_merge([bs, os, ts]: [&HashMap<String, u64>; 3]) -> BTreeSet<String> {
     os.keys()
         .chain(ts.keys())
         .filter(|n| {
             let (b, o, t) = (bs.get(*n), os.get(*n), ts.get(*n));
-            if any_removed {
-                t != b || o != b
-            } else {
-                t != b && t != o
-            }
+            t != b || o != b
         })
         .cloned()
         .collect()
@@ -255,7 +248,7 @@ mod tests {
     }
 
     #[test]
-    fn the_keys_to_merge_are_those_theirs_changed_or_with_a_removal_either_side() {
+    fn the_keys_to_merge_are_those_either_side_changed() {
         let sig = |pairs: &[(&str, u64)]| -> HashMap<String, u64> {
             pairs.iter().map(|(n, s)| ((*n).to_owned(), *s)).collect()
         };
@@ -281,9 +274,8 @@ mod tests {
                 .map(|n| (*n).to_owned())
                 .collect::<BTreeSet<_>>()
         };
-        assert_eq!(keys_to_merge([&b, &o, &t], false), set(&["GONE", "THEIRS"]));
         assert_eq!(
-            keys_to_merge([&b, &o, &t], true),
+            keys_to_merge([&b, &o, &t]),
             set(&["BOTH", "GONE", "NEW", "OURS", "THEIRS"])
         );
     }

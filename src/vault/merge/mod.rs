@@ -44,6 +44,8 @@ mod exposed;
 mod floor;
 mod keys;
 mod load;
+#[cfg(test)]
+mod props;
 mod recipients;
 mod report;
 mod side;
@@ -133,7 +135,7 @@ pub fn merge_files(
     // verifier key — and every key either side changed is merged field by field.
     let rs = merge_recipients(&b_rs, &o_rs, &t_rs);
     let trust = rs.trust;
-    let differ = keys_to_merge([&bs, &os, &ts], rs.any_removed());
+    let differ = keys_to_merge([&bs, &os, &ts]);
     let bk = load_keys(&b.db, &differ)?;
     let ok = load_keys(&o.db, &differ)?;
     let tk = load_keys(&t.db, &differ)?;

@@ -32,13 +32,6 @@ pub(super) struct Recipients {
     pub(super) trust: Trust,
 }
 
-impl Recipients {
-    /// Whether either side removed anyone of BASE.
-    pub(super) fn any_removed(&self) -> bool {
-        !self.removed_by_ours.is_empty() || !self.removed_by_theirs.is_empty()
-    }
-}
-
 /// Recipients: BASE ∪ added − removed, a removal on either side winning; additions by
 /// a side not trusted (the other side removed someone of BASE) are withheld. Neither
 /// side is an exception, not even this machine's: that it read or pinned a state only

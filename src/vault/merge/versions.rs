@@ -94,13 +94,13 @@ pub(super) fn merge_versions(
             out.insert(*value, tv.clone());
         }
     }
-    // New values from both sides: renumber after BASE's newest, deterministically.
-    let new_o = o.keys().filter(|v| !b.contains_key(*v)).count();
-    let new_t = t
-        .keys()
-        .filter(|v| !b.contains_key(*v) && !o.contains_key(*v))
-        .count();
-    if new_o == 0 || new_t == 0 {
+    // New values from both sides — each side has one neither BASE nor the other side
+    // has (a value both made the same way, as both renaming one key, is no conflict):
+    // renumber after BASE's newest, deterministically.
+    let new_on = |x: &BTreeMap<[u8; 32], Ver>, y: &BTreeMap<[u8; 32], Ver>| {
+        x.keys().any(|v| !b.contains_key(v) && !y.contains_key(v))
+    };
+    if !new_on(o, t) || !new_on(t, o) {
         return (out, None);
     }
     let base_max = b.values().map(|v| v.version).max().unwrap_or(0);
@@ -266,6 +266,19 @@ mod tests {
         assert_eq!((out[&fp(2)].version, out[&fp(2)].status), (2, ST_ACTIVE));
         assert_eq!((out[&fp(3)].version, out[&fp(3)].status), (3, ST_RETIRED));
         assert_eq!((out[&fp(4)].version, out[&fp(4)].status), (4, ST_REVOKED));
+    }
+
+    #[test]
+    fn a_new_value_both_sides_have_is_no_conflict_whichever_side_merges() {
+        // Both renamed a key to C (no C in BASE); theirs also rotated C.
+        let o = versions([ver(1, 1, ST_ACTIVE, 10)]);
+        let t = versions([ver(1, 1, ST_RETIRING, 10), ver(2, 2, ST_ACTIVE, 100)]);
+        for (o, t) in [(&o, &t), (&t, &o)] {
+            let (out, conflict) = merge_versions(None, o, t, BOTH);
+            assert!(conflict.is_none());
+            assert_eq!((out[&fp(1)].version, out[&fp(1)].status), (1, ST_RETIRING));
+            assert_eq!((out[&fp(2)].version, out[&fp(2)].status), (2, ST_ACTIVE));
+        }
     }
 
     #[test]

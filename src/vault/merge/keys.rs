@@ -95,7 +95,12 @@ pub(super) fn merge_keys(
     };
     for name in names {
         let (bk, ok, tk) = (b.get(name), o.get(name), t.get(name));
-        if unchanged(tk, bk) || matches!((ok, tk), (Some(x), Some(y)) if same_key(x, y)) {
+        if matches!((ok, tk), (Some(x), Some(y)) if same_key(x, y)) {
+            continue; // ours is the result
+        }
+        // A side left as BASE had it gives way to the other — if that other side is
+        // trusted with what it did (its deletes), whichever side this is.
+        if unchanged(tk, bk) && trust.ours {
             continue; // ours is the result
         }
         if unchanged(ok, bk) && trust.theirs {
@@ -199,6 +204,10 @@ mod tests {
         };
         let (changes, _) = merge(&b, &deleted, &keys([("K", rotated())]), flip);
         assert!(same_key(changes["K"].as_ref().unwrap(), &rotated()));
+        // Ours not trusted, theirs as BASE had it: ours' delete is ignored all the
+        // same — the result does not depend on which side runs the merge.
+        let (changes, _) = merge(&b, &deleted, &b, flip);
+        assert!(same_key(changes["K"].as_ref().expect("kept"), &b["K"]));
     }
 
     #[test]

@@ -24,7 +24,9 @@ pub(super) enum Pick {
 /// The verifier key (DESIGN §13), one per environment: the side that has one gives
 /// it; two different ones (both sides made their first export) keep the older (then
 /// the lower seed), and the merge says so: services that pinned the other public key
-/// must pin this one.
+/// must pin this one. An untrusted THEIRS never gives its key. Not yet symmetric: an
+/// untrusted OURS keeps the key it made when THEIRS has none, or when neither side is
+/// trusted (making it so means dropping a key from the result: not decided here).
 pub(super) fn merge_verifier_key(
     ours: Option<&VerifierKey>,
     theirs: Option<&VerifierKey>,

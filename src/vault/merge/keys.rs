@@ -1,6 +1,7 @@
 //! Keys merged by name (DESIGN §9), over plain data: a key one side left as BASE had
-//! it is the other side's; a key changed on both is merged column by column and value
-//! by value; deletes by a side not trusted with one are ignored. No SQL, no files.
+//! it is the other side's when that side is trusted; otherwise, or when both changed
+//! it, it is merged column by column and value by value; deletes by a side not
+//! trusted with one are ignored, whichever side runs the merge. No SQL, no files.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
@@ -77,7 +78,8 @@ pub(super) fn same_key(a: &Key, b: &Key) -> bool {
 
 /// Keys merged by name (see the module docs), as changes to ours; and the keys both
 /// sides gave new values. A key one side left as BASE had it is the other side's,
-/// without a field-by-field merge (most keys, in a large environment).
+/// without a field-by-field merge (most keys, in a large environment), if the other
+/// side is trusted.
 pub(super) fn merge_keys(
     names: &BTreeSet<String>,
     b: &Keys,

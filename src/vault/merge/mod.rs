@@ -8,10 +8,11 @@
 //! - keys match by name, versions by value, actors by value, recipients as a set;
 //! - a version's status only moves forward (active → retiring → retired → revoked);
 //!   expiry and end of grace take the earlier time, revocation the earlier one;
-//! - new values on both sides for one key (both rotated it, or both added the name):
-//!   all kept, numbered after BASE's newest in a deterministic order (creation time,
-//!   then fingerprint); the newest is active, the other new ones retiring with no end
-//!   until someone picks (`git resolve`, or a rotation); a `merge-conflict` event
+//! - new values on both sides for one key (each side has a value neither BASE nor the
+//!   other side has: both rotated it, or both added the name): all kept, numbered
+//!   after BASE's newest in a deterministic order (creation time, then fingerprint);
+//!   the newest still active stays active, the other active new ones retire with no
+//!   end until someone picks (`git resolve`, or a rotation); a `merge-conflict` event
 //!   makes `check` report the key until then;
 //! - metadata changed on one side wins; changed on both: the shorter rotation period,
 //!   the earlier creation, the later hook, else ours (reported);
@@ -25,17 +26,20 @@
 //! - trust between sides (round 3): a side is untrusted when the other side removed
 //!   anyone of BASE, whatever it lists now; its grants are withheld and named, its
 //!   deletes ignored, its new values marked exposed, and it never picks the verifier
-//!   key. No merged value is less out of service than BASE or either side has it.
+//!   key (but see `env_secrets::merge_verifier_key`). No merged value, in any key, is
+//!   less out of service than BASE or either side has it, under any name.
 //!
 //! What lives where. The rules are pure functions over plain data (no SQL, no files):
 //! `versions` (one key's versions by value), `columns` (metadata and hooks,
 //! three-way), `keys` (keys by name), `floor` (statuses by value across names),
 //! `recipients` (the set, and trust between sides), `exposed` (values a removed
-//! recipient could read), `env_secrets` (the verifier key and the audit key). The rest
-//! reads and writes: `side` opens a side and checks that its rows follow from its
-//! events, `load` reads a side into plain data, `write` builds and encrypts the merged
-//! image, `chain` appends the events, `report` is what a merge returns. This file runs
-//! a merge in that order and decides no rule itself.
+//! recipient could read), `env_secrets` (the verifier key and the audit key) — each
+//! with its unit and property tests beside it; `props` (tests only) holds the
+//! properties that span them, `testkit` (tests only) the builders and the generator
+//! of sides. The rest reads and writes: `side` opens a side and checks that its rows
+//! follow from its events, `load` reads a side into plain data, `write` builds and
+//! encrypts the merged image, `chain` appends the events, `report` is what a merge
+//! returns. This file runs a merge in that order and decides no rule itself.
 
 mod chain;
 mod columns;

@@ -129,10 +129,6 @@ fn check_private_dir(dir: &Path, follow: bool) -> Result<()> {
     Ok(())
 }
 
-// Until every branch of this refactor has landed: the old paths of what moved to
-// `fsutil`.
-pub use crate::fsutil::replace_file;
-
 /// Where a vault's pins live.
 #[derive(Clone, Debug)]
 pub struct PinDir {

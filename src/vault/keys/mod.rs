@@ -167,7 +167,7 @@ pub(in crate::vault) fn multi_row_insert(into: &str, cols: usize, rows: usize) -
     sql
 }
 
-pub use crate::vault::schema::FP_LEN;
+use crate::vault::schema::FP_LEN;
 
 const KEY_COLS: &str = "k.id, k.name, k.kind, k.format, k.bytes, k.prefix, k.scopes, k.note, k.created, k.rotate_every";
 const VERSION_COLS: &str = "v.version, v.created, v.expires, v.status, v.retire_at, v.revoked_at, (SELECT recipient FROM actors WHERE id = v.revoked_by), v.revoke_reason";

@@ -1,15 +1,18 @@
-//! The unlock agent: one passphrase, many commands; lock, expiry, stale and untrusted
-//! sockets; the identity never leaves the agent.
+//! The unlock agent (DESIGN §3): one passphrase, many commands; `unlock` never shortens
+//! a running agent; `lock`, the idle time, stale and untrusted sockets; the identity
+//! never leaves the agent, whose memory lock covers only the identity's pages.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 
-use predicates::prelude::*;
+use age::secrecy::{ExposeSecret, SecretString};
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
+use crate::support::pty::cheap_protected_vault;
 use crate::support::{Sandbox, contains as bytes_contain, process_gone, wait_for};
 
 const PASS: &str = "agent test passphrase";
@@ -224,4 +227,260 @@ fn agent_is_not_used_once_the_identity_file_changes() {
         .assert()
         .success();
     kw.cmd(["list"]).assert().success();
+}
+
+/// Stops the sandbox's agent on drop, so a failed test leaves no process behind.
+struct AgentGuard<'a>(&'a Sandbox);
+
+impl Drop for AgentGuard<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.cmd(["lock"]).output();
+    }
+}
+
+/// The running agent's idle duration in seconds, as it reports it over its socket.
+fn agent_idle_secs(kw: &Sandbox) -> u64 {
+    let sock: PathBuf = fs::read_dir(kw.path("run/keyward"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "sock"))
+        .expect("an agent socket");
+    let mut s = UnixStream::connect(&sock).unwrap();
+    s.write_all(b"{\"op\":\"hello\"}\n").unwrap();
+    let mut reply = String::new();
+    BufReader::new(&s).read_line(&mut reply).unwrap();
+    let reply: serde_json::Value = serde_json::from_str(&reply).unwrap();
+    reply["idle_secs"].as_u64().expect("idle_secs in hello")
+}
+
+#[test]
+fn a_plain_unlock_never_shortens_a_running_agent() {
+    let kw = cheap_protected_vault(PASS);
+    let _guard = AgentGuard(&kw);
+    kw.cmd(["unlock", "--for", "8h"])
+        .env("KEYWARD_PASSPHRASE", PASS)
+        .assert()
+        .success();
+    assert_eq!(agent_idle_secs(&kw), 8 * 3600);
+
+    // the habitual `unlock` (default 15m) keeps the 8h, and asks nothing
+    let out = kw.cmd(["unlock"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("keeps its longer time: it ends after 8h"),
+        "{err}"
+    );
+    assert_eq!(agent_idle_secs(&kw), 8 * 3600);
+
+    // an explicitly shorter --for does not shorten it either
+    kw.cmd(["unlock", "--for", "5m"]).assert().success();
+    assert_eq!(agent_idle_secs(&kw), 8 * 3600);
+
+    // a longer one extends
+    let out = kw.cmd(["unlock", "--for", "1d"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("now ends after 1d without use"), "{err}");
+    assert_eq!(agent_idle_secs(&kw), 24 * 3600);
+
+    // and the agent still serves
+    kw.generate("K");
+}
+
+/// The hint for an untrusted agent socket is `keyward lock`: it must not fail the same
+/// way. A socket others could reach, in our own 0700 directory, is removed unheard.
+#[test]
+fn lock_clears_an_untrusted_agent_socket_that_the_hint_points_at() {
+    use sha2::Digest;
+    use std::os::unix::fs::PermissionsExt;
+    let kw = Sandbox::with_vault();
+    let id = fs::canonicalize(kw.identity.as_ref().unwrap()).unwrap();
+    let digest = sha2::Sha256::digest(id.as_os_str().as_encoded_bytes());
+    let dir = kw.path("run/keyward");
+    fs::create_dir_all(&dir).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+    let sock = dir.join(format!("agent-{}.sock", hex::encode(&digest[..8])));
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    fs::set_permissions(&sock, fs::Permissions::from_mode(0o666)).unwrap();
+    kw.cmd(["list"])
+        .assert()
+        .code(5)
+        .stderr(contains("refusing to trust"))
+        .stderr(contains("`keyward lock`"));
+    kw.cmd(["lock"]).assert().success();
+    assert!(!sock.exists(), "lock left the untrusted socket");
+    kw.cmd(["list"]).assert().success();
+}
+
+/// A passphrase-protected identity with a tiny scrypt work factor (so the tests that do
+/// unlock cost milliseconds, not a second), 0600. Returns its path and recipient.
+fn cheap_protected_identity(kw: &Sandbox, name: &str) -> (PathBuf, String) {
+    let id = age::x25519::Identity::generate();
+    let mut r = age::scrypt::Recipient::new(SecretString::from(PASS.to_owned()));
+    r.set_work_factor(10);
+    let e = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).unwrap();
+    let mut out = Vec::new();
+    let armor =
+        age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor).unwrap();
+    let mut w = e.wrap_output(armor).unwrap();
+    std::io::Write::write_all(
+        &mut w,
+        format!("{}\n", id.to_string().expose_secret()).as_bytes(),
+    )
+    .unwrap();
+    w.finish().unwrap().finish().unwrap();
+    let path = kw.path(name);
+    fs::write(&path, out).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    (path, id.to_public().to_string())
+}
+
+/// A sandbox whose vault is encrypted to a cheap passphrase-protected identity in
+/// `KEYWARD_IDENTITY`, with a passphrase file for `unlock`; stops its agent on drop.
+struct AgentBox {
+    kw: Sandbox,
+    pass_file: PathBuf,
+}
+
+impl Drop for AgentBox {
+    fn drop(&mut self) {
+        let _ = self.kw.cmd(["lock"]).output();
+    }
+}
+
+fn agent_box() -> AgentBox {
+    let mut kw = Sandbox::new();
+    let (id, _) = cheap_protected_identity(&kw, "id.age");
+    let pass_file = kw.path("pass.txt");
+    fs::write(&pass_file, format!("{PASS}\n")).unwrap();
+    fs::set_permissions(&pass_file, fs::Permissions::from_mode(0o600)).unwrap();
+    kw.set_env("KEYWARD_IDENTITY", id.to_str().unwrap());
+    kw.cmd(["init"])
+        .env("KEYWARD_PASSPHRASE_FILE", &pass_file)
+        .assert()
+        .success();
+    AgentBox { kw, pass_file }
+}
+
+/// `keyward ARGS` run by `sh -c "PREFIX; exec keyward ARGS"` with the sandbox
+/// environment, optionally wrapped in `setpriv` to drop CAP_IPC_LOCK (root ignores
+/// RLIMIT_MEMLOCK otherwise).
+fn under_shell(
+    kw: &Sandbox,
+    prefix: &str,
+    drop_ipc_lock: bool,
+    args: &str,
+) -> std::process::Output {
+    let mut c = if drop_ipc_lock && is_root() {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--bounding-set=-ipc_lock", "--inh-caps=-ipc_lock", "sh"]);
+        c
+    } else {
+        std::process::Command::new("sh")
+    };
+    kw.apply_env(&mut c);
+    c.current_dir(kw.dir.path())
+        .arg("-c")
+        .arg(format!("{prefix}; exec \"$0\" {args}"))
+        .arg(env!("CARGO_BIN_EXE_keyward"))
+        .output()
+        .unwrap()
+}
+
+fn is_root() -> bool {
+    fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .is_some_and(|l| l.split_whitespace().nth(1) == Some("0"))
+}
+
+fn agent_status(kw: &Sandbox) -> String {
+    let dir = kw.path("run/keyward");
+    let sock = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "sock"))
+        .expect("an agent socket");
+    for e in fs::read_dir("/proc").unwrap() {
+        let e = e.unwrap();
+        if e.file_name().to_string_lossy().parse::<u32>().is_err() {
+            continue;
+        }
+        if let Ok(cmdline) = fs::read(e.path().join("cmdline"))
+            && bytes_contain(&cmdline, b"__agent")
+            && bytes_contain(&cmdline, sock.to_string_lossy().as_bytes())
+        {
+            let mut s = String::new();
+            fs::File::open(e.path().join("status"))
+                .unwrap()
+                .read_to_string(&mut s)
+                .unwrap();
+            return s;
+        }
+    }
+    panic!("no agent process for {}", sock.display());
+}
+
+fn status_kb(status: &str, field: &str) -> u64 {
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in status"))
+}
+
+#[test]
+fn the_agent_locks_only_its_identity_pages() {
+    let ab = agent_box();
+    let kw = &ab.kw;
+    kw.cmd(["unlock"])
+        .env("KEYWARD_PASSPHRASE_FILE", &ab.pass_file)
+        .assert()
+        .success()
+        .stderr(contains("could not lock").not());
+    let status = agent_status(kw);
+    let locked = status_kb(&status, "VmLck:");
+    // the key's buffer and the identity: a page or two, not the whole process
+    // (mlockall locked every mapping: megabytes)
+    assert!(locked > 0, "the identity's pages are locked: {status}");
+    assert!(
+        locked <= 64,
+        "only the identity's pages are locked: {locked} kB"
+    );
+    // and it serves
+    let v = kw.generate("K");
+    assert_eq!(kw.stdout(["get", "K"]).trim_end(), v);
+}
+
+#[test]
+fn an_agent_that_may_not_lock_memory_still_runs_and_says_so() {
+    let ab = agent_box();
+    let kw = &ab.kw;
+    let out = under_shell(
+        kw,
+        &format!(
+            "ulimit -l 0; export KEYWARD_PASSPHRASE_FILE='{}'",
+            ab.pass_file.display()
+        ),
+        true,
+        "unlock",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: the agent could not lock the identity's memory"),
+        "{stderr}"
+    );
+    let status = agent_status(kw);
+    assert_eq!(status_kb(&status, "VmLck:"), 0);
+    // it serves every command without a passphrase
+    let v = kw.generate("K");
+    assert_eq!(kw.stdout(["get", "K"]).trim_end(), v);
+    kw.cmd(["identity", "show"])
+        .assert()
+        .success()
+        .stderr(contains("agent"));
 }

@@ -1,7 +1,7 @@
-//! `rename` and `delete` (issue 22, DESIGN §14): a misspelled or unused key can be
-//! renamed with its history, or deleted — values erased from the image, lifecycle
-//! events kept and the chain still verifying. `delete` asks like the other destructive
-//! commands (terminal, `--yes`, no terminal: exit 2; cancelled: exit 2, nothing changed).
+//! `rename` and `delete` (DESIGN §14): a misspelled or unused key can be renamed with its
+//! history, or deleted — values erased from the image, lifecycle events kept and the
+//! chain still verifying. `delete` asks like the other destructive commands (terminal,
+//! `--yes`, no terminal: exit 2; cancelled: exit 2, nothing changed).
 
 use std::fs;
 

@@ -1,19 +1,163 @@
-//! Daily use, the look of it (issue 22): statuses highlighted on a terminal and only
-//! there (revoked/expired/exposed red, retiring/expiring/rotation-due yellow; never with
-//! `NO_COLOR`, off a terminal or with `--json`); long lists of names in one message
-//! summarized (a count, the first five, "and N more", where the whole list is); `rotate`
-//! of an imported key unlocks the identity before it asks for the new value; `-i`'s help
-//! does not offer a literal secret key.
-//!
-//! The terminal is a real pseudo-terminal (Python's `pty`) on stdin, stdout and stderr.
+//! What reaches the terminal: control characters in stored text are escaped (never
+//! raw), `--json` keeps them exact; statuses are coloured on a terminal and only there
+//! (never with `NO_COLOR`, off a terminal or with `--json`); long lists of names in one
+//! message are summarized (a count, the first five, "and N more", where the whole list is).
+
+use std::fs;
+use std::path::Path;
 
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::pty::{cheap_protected_vault, on_terminal};
-use crate::support::{DAY, Sandbox, T0};
+use crate::support::pty::on_terminal;
+use crate::support::{DAY, Sandbox, T0, open_image};
 
-const PASS: &str = "daily small passphrase";
+/// ESC (a colour sequence), BEL, CR, RIGHT-TO-LEFT OVERRIDE, C1 CSI, LEFT-TO-RIGHT ISOLATE.
+const HOSTILE: &str = "a\x1b[31mred\x07\rb\u{202e}c\u{9b}2J\u{2066}d";
+
+/// `HOSTILE` as `output::escape` shows it.
+const SHOWN: &str = r"a\x1b[31mred\x07\rb\u{202e}c\u{9b}2J\u{2066}d";
+
+/// No raw control character (other than line breaks) and no bidi control in `s`.
+fn assert_no_controls(s: &str) {
+    for c in s.chars() {
+        assert!(
+            c == '\n' || !(c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "raw control {c:?} in output:\n{s:?}"
+        );
+    }
+    assert!(!s.contains('\u{2066}'), "raw isolate in {s:?}");
+}
+
+fn out(c: &mut assert_cmd::Command) -> (i32, String, String) {
+    let o = c.output().unwrap();
+    (
+        o.status.code().unwrap(),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn show_escapes_control_characters_in_notes_and_revoke_reasons() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    kw.cmd(["generate", "N", "--note", HOSTILE])
+        .assert()
+        .success();
+    kw.cmd(["revoke", "--yes", "K", "--reason", HOSTILE])
+        .assert()
+        .success();
+    for name in ["K", "N"] {
+        let (code, stdout, stderr) = out(&mut kw.cmd(["show", name]));
+        assert_eq!(code, 0, "{stderr}");
+        assert_no_controls(&stdout);
+        assert!(stdout.contains(SHOWN), "{stdout}");
+    }
+    // --json stays exact
+    let v: serde_json::Value = serde_json::from_str(&kw.stdout(["show", "N", "--json"])).unwrap();
+    assert_eq!(v["note"], HOSTILE);
+    let v: serde_json::Value = serde_json::from_str(&kw.stdout(["show", "K", "--json"])).unwrap();
+    assert_eq!(v["versions"][0]["revoke_reason"], HOSTILE);
+}
+
+#[test]
+fn audit_escapes_reasons_and_actors_but_json_keeps_them() {
+    let mut kw = Sandbox::with_vault();
+    kw.generate("K");
+    kw.set_env("USER", "ev\x1b]0;owned\x07il");
+    kw.cmd(["revoke", "--yes", "K", "--reason", HOSTILE])
+        .assert()
+        .success();
+    let (code, stdout, stderr) = out(&mut kw.cmd(["audit"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_no_controls(&stdout);
+    assert!(stdout.contains(SHOWN), "{stdout}");
+    assert!(stdout.contains(r"ev\x1b]0;owned\x07il@"), "{stdout}");
+    let events: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["audit", "--json", "--action", "revoke"])).unwrap();
+    assert_eq!(events[0]["reason"], HOSTILE);
+    assert_eq!(events[0]["actor"]["os_user"], "ev\x1b]0;owned\x07il");
+}
+
+/// Rewrite the dev env's image with `sql` (a hostile fellow recipient can write any
+/// image encrypted to the env's recipients).
+fn forge(kw: &Sandbox, sql: &str, params: &[&dyn rusqlite::ToSql]) {
+    let image = kw.decrypt_env("dev");
+    let mut conn = open_image(&image);
+    conn.execute(sql, params).unwrap();
+    let data = conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec();
+    kw.encrypt_env("dev", &data);
+}
+
+/// A forged text column shown by `args`: refused as corrupt (exit 6, if validated on
+/// read) or shown escaped, never raw.
+fn forged_text_is_never_raw(kw: &Sandbox, args: &[&str], shown: &str) {
+    let (code, stdout, stderr) = out(&mut kw.cmd(args));
+    assert_no_controls(&stdout);
+    assert_no_controls(&stderr);
+    match code {
+        0 => assert!(stdout.contains(shown), "{stdout}"),
+        6 => {}
+        _ => panic!("exit {code}: {stderr}"),
+    }
+}
+
+#[test]
+fn list_escapes_a_forged_scope() {
+    let kw = Sandbox::with_vault();
+    kw.cmd(["generate", "K", "--scope", "read"])
+        .assert()
+        .success();
+    let image = kw.decrypt_env("dev");
+    let scopes: String = open_image(&image)
+        .query_row("SELECT scopes FROM keys WHERE name = 'K'", [], |r| r.get(0))
+        .unwrap();
+    let forged = scopes.replace("read", "re\x1b[2Jad\u{202e}");
+    assert_ne!(forged, scopes, "scopes stored as {scopes}");
+    forge(
+        &kw,
+        "UPDATE keys SET scopes = ?1 WHERE name = 'K'",
+        &[&forged],
+    );
+    forged_text_is_never_raw(&kw, &["list"], r"re\x1b[2Jad\u{202e}");
+}
+
+#[test]
+fn access_list_escapes_a_forged_recipient() {
+    let kw = Sandbox::with_vault();
+    let forged = format!("{}\x1b[8m\u{202e}", kw.my_recipient());
+    forge(
+        &kw,
+        "INSERT INTO recipients(recipient, added_at, added_by) VALUES (?1, 0, NULL)",
+        &[&forged],
+    );
+    forged_text_is_never_raw(
+        &kw,
+        &["access", "list"],
+        &format!(r"{}\x1b[8m\u{{202e}}", kw.my_recipient()),
+    );
+}
+
+fn export_to(kw: &Sandbox, path: &Path, force: bool) -> assert_cmd::Command {
+    let mut c = kw.cmd(["audit", "export", "--format", "jsonl", "--out"]);
+    c.arg(path);
+    if force {
+        c.arg("--force");
+    }
+    c
+}
+
+#[test]
+fn errors_escape_the_paths_they_echo() {
+    let kw = Sandbox::with_vault();
+    let f = kw.path("a\x1b[31mb\u{202e}.jsonl");
+    fs::write(&f, "x").unwrap();
+    let (code, _, stderr) = out(&mut export_to(&kw, &f, false));
+    assert_eq!(code, 1);
+    assert_no_controls(&stderr);
+    assert!(stderr.contains(r"a\x1b[31mb\u{202e}.jsonl"), "{stderr}");
+}
 
 /// A vault in `dev` at `T0 + 2d` holding one key of each look: `REV` revoked, `OLD`
 /// expired, `SOON` expiring within `check`'s 14 days, `ROT` rotated with a grace (its
@@ -157,8 +301,6 @@ fn a_status_colour_never_lets_a_stored_escape_through() {
     assert!(!shown.contains("\x1b[2J"), "{shown:?}");
 }
 
-// ---- long lists summarized
-
 /// 20 imported keys (`IMP_01` … `IMP_20`) in `dev`.
 fn twenty_imported() -> Sandbox {
     let kw = Sandbox::with_vault();
@@ -268,56 +410,4 @@ fn list_summarizes_many_skipped_environments() {
     for i in 1..=8 {
         assert!(json.contains(&format!("team{i}")), "{json}");
     }
-}
-
-// ---- rotate unlocks first; -i's help
-
-#[test]
-fn rotate_of_an_imported_key_unlocks_before_it_asks_for_the_value() {
-    let kw = cheap_protected_vault(PASS);
-    kw.cmd(["set", "PARTNER_KEY"])
-        .env("KEYWARD_PASSPHRASE", PASS)
-        .write_stdin("first-value")
-        .assert()
-        .success();
-    let value = "partner_value_typed_by_hand_0123";
-    let (shown, code) = on_terminal(
-        &kw,
-        &["rotate", "PARTNER_KEY"],
-        &[
-            ("Passphrase for", &[PASS]),
-            ("New value for PARTNER_KEY", &[value]),
-        ],
-    );
-    assert_eq!(code, 0, "{shown}");
-    let asked_pass = shown.find("Passphrase for").expect("passphrase asked");
-    let asked_value = shown.find("New value for").expect("value asked");
-    assert!(asked_pass < asked_value, "{shown}");
-    assert!(!shown.contains(value), "the value was echoed: {shown}");
-
-    // three wrong passphrases: the value is never asked for
-    let (shown, code) = on_terminal(
-        &kw,
-        &["rotate", "PARTNER_KEY"],
-        &[
-            ("Passphrase for", &["a", "b", "c"]),
-            ("New value for", &[value]),
-        ],
-    );
-    assert_eq!(code, 5, "{shown}");
-    assert!(!shown.contains("New value for"), "{shown}");
-}
-
-#[test]
-fn identity_help_sends_a_literal_key_to_keyward_identity() {
-    let kw = Sandbox::new();
-    let help = kw.stdout(["--help"]);
-    assert!(!help.contains("or a literal AGE-SECRET-KEY"), "{help}");
-    assert!(help.contains("KEYWARD_IDENTITY"), "{help}");
-    // and it is refused there, as the help says
-    let key = Sandbox::secret_key_of(&kw.write_identity("k.key"));
-    kw.cmd(["-i", &key, "list"])
-        .assert()
-        .code(2)
-        .stderr(contains("put it in KEYWARD_IDENTITY"));
 }

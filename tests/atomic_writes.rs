@@ -1,6 +1,9 @@
-//! Proof of DESIGN §1.5–1.6: nothing lost under concurrency, crashes and a full disk.
+//! Every write is locked and atomic (DESIGN §1.5–1.6): concurrent writers lose no update,
+//! a writer that cannot get the lock is busy (exit 7), and a SIGKILL at a random moment,
+//! a full disk or a file-size limit leaves the old state or the new one, never a mix.
 
-use std::fs::{self, OpenOptions};
+use std::fs;
+use std::fs::OpenOptions;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
@@ -229,4 +232,91 @@ fn full_disk_during_commit_leaves_file_intact_and_next_write_works() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(kw.stdout(["get", "KEEP"]).trim_end(), v);
     kw.cmd(["generate", "NEW"]).assert().success();
+}
+
+#[test]
+fn a_write_past_the_file_size_limit_fails_cleanly_instead_of_killing_keyward() {
+    let kw = Sandbox::with_vault();
+    kw.set("OLD_KEY", "old-value-that-must-survive-0123");
+    // 8 values of 32 KiB of pseudo-random letters (small images are compressed, so
+    // they must not compress much): the env file is well over 100 KiB, past
+    // `ulimit -f 100` (100 blocks: 51,200 bytes in dash's 512-byte blocks, 102,400 in
+    // 1 KiB ones).
+    let mut dotenv = String::new();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in 0..8 {
+        let value: String = (0..32 * 1024)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (b'a' + ((x >> 33) % 26) as u8) as char
+            })
+            .collect();
+        dotenv.push_str(&format!("BIG_{i}={value}\n"));
+    }
+    let file = kw.path("big.env");
+    fs::write(&file, dotenv).unwrap();
+    let before = fs::read(kw.env_file("dev")).unwrap();
+    assert!((before.len() as u64) < 51_200, "the old env fits the limit");
+
+    let out = under_shell(
+        &kw,
+        "ulimit -f 100",
+        false,
+        "import big.env --format dotenv",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a write error, not SIGXFSZ (exit 153 / signal): {:?} {stderr}",
+        out.status
+    );
+    assert!(stderr.contains("error:"), "{stderr}");
+    assert!(
+        !kw.path("vault/envs/dev.db.age.tmp").exists(),
+        "the temp file is removed"
+    );
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+    let list = kw.stdout(["list"]);
+    assert!(list.contains("OLD_KEY"), "{list}");
+    assert!(!list.contains("BIG_0"), "{list}");
+    assert_eq!(
+        kw.stdout(["get", "OLD_KEY"]).trim_end(),
+        "old-value-that-must-survive-0123"
+    );
+}
+
+/// `keyward ARGS` run by `sh -c "PREFIX; exec keyward ARGS"` with the sandbox
+/// environment, optionally wrapped in `setpriv` to drop CAP_IPC_LOCK (root ignores
+/// RLIMIT_MEMLOCK otherwise).
+fn under_shell(
+    kw: &Sandbox,
+    prefix: &str,
+    drop_ipc_lock: bool,
+    args: &str,
+) -> std::process::Output {
+    let mut c = if drop_ipc_lock && is_root() {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--bounding-set=-ipc_lock", "--inh-caps=-ipc_lock", "sh"]);
+        c
+    } else {
+        std::process::Command::new("sh")
+    };
+    kw.apply_env(&mut c);
+    c.current_dir(kw.dir.path())
+        .arg("-c")
+        .arg(format!("{prefix}; exec \"$0\" {args}"))
+        .arg(env!("CARGO_BIN_EXE_keyward"))
+        .output()
+        .unwrap()
+}
+
+fn is_root() -> bool {
+    fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .is_some_and(|l| l.split_whitespace().nth(1) == Some("0"))
 }

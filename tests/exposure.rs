@@ -1,11 +1,11 @@
-//! Obligations that are remembered (DESIGN §14): versions a removed recipient could read
-//! stay **exposed** until replaced, and a key's expiry policy survives rotation.
+//! Exposure (DESIGN §14): the versions a removed recipient could read stay **exposed**
+//! — in `check`, `show` and a repeated `offboard` — until they are replaced.
 
 use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::Value;
 
-use crate::support::{DAY, HOUR, MINUTE, Sandbox, T0};
+use crate::support::{HOUR, MINUTE, Sandbox, T0};
 
 fn json(kw: &Sandbox, args: &[&str]) -> Value {
     serde_json::from_str(&kw.stdout(args)).unwrap()
@@ -197,87 +197,4 @@ fn access_revoke_exposes_every_current_version_created_before_it() {
         .assert()
         .success()
         .stdout("value-after");
-}
-
-#[test]
-fn expiry_lifetime_survives_rotation() {
-    let mut kw = Sandbox::with_vault_at(T0);
-    kw.cmd(["-e", "prod", "generate", "API_TOKEN", "--expires", "90d"])
-        .assert()
-        .success();
-    kw.cmd(["-e", "prod", "generate", "OTHER", "--expires", "30d"])
-        .assert()
-        .success();
-    kw.cmd(["-e", "prod", "generate", "FOREVER"])
-        .assert()
-        .success();
-    kw.cmd(["-e", "prod", "show", "API_TOKEN"])
-        .assert()
-        .success()
-        .stdout(contains("expiry:       90d after each new version"));
-
-    // rotate one key 10 days later: 90 days again from the new version's creation
-    kw.at(T0 + 10 * DAY);
-    kw.cmd(["-e", "prod", "rotate", "API_TOKEN"])
-        .assert()
-        .success();
-    let show = json(&kw, &["-e", "prod", "show", "API_TOKEN", "--json"]);
-    assert_eq!(show["lifetime"], "90d");
-    assert_eq!(show["versions"][1]["expires"], "2030-04-11T00:00:00.000Z");
-
-    // rotate --all 20 days later: each key keeps its own lifetime; none is added
-    kw.at(T0 + 20 * DAY);
-    kw.cmd(["-e", "prod", "rotate", "--all", "--yes"])
-        .assert()
-        .success();
-    let show = json(&kw, &["-e", "prod", "show", "API_TOKEN", "--json"]);
-    assert_eq!(show["versions"][2]["expires"], "2030-04-21T00:00:00.000Z");
-    let other = json(&kw, &["-e", "prod", "show", "OTHER", "--json"]); // day 20 + 30d
-    assert_eq!(other["versions"][1]["expires"], "2030-02-20T00:00:00.000Z");
-    let forever = json(&kw, &["-e", "prod", "show", "FOREVER", "--json"]);
-    assert_eq!(forever["versions"][1]["expires"], Value::Null);
-    assert_eq!(forever["lifetime"], Value::Null);
-    kw.cmd(["-e", "prod", "show", "FOREVER"])
-        .assert()
-        .success()
-        .stdout(contains("expiry:       -"));
-
-    // check still sees it coming
-    kw.at(T0 + 105 * DAY);
-    kw.cmd(["-e", "prod", "check"])
-        .assert()
-        .code(8)
-        .stdout(contains("API_TOKEN").and(contains("expiring")));
-
-    // an explicit --expires on rotate wins, and becomes the policy
-    kw.cmd(["-e", "prod", "rotate", "API_TOKEN", "--expires", "7d"])
-        .assert()
-        .success();
-    let show = json(&kw, &["-e", "prod", "show", "API_TOKEN", "--json"]);
-    assert_eq!(show["lifetime"], "1w");
-    assert_eq!(show["versions"][3]["expires"], "2030-04-23T00:00:00.000Z");
-}
-
-#[test]
-fn an_absolute_expiry_date_becomes_a_lifetime() {
-    let mut kw = Sandbox::with_vault_at(T0 + 12 * HOUR);
-    kw.cmd(["set", "CERT_KEY", "--expires", "2030-01-31"])
-        .write_stdin("cert-v1")
-        .assert()
-        .success();
-    // 30 days minus 12 hours, given as a date: kept as that lifetime
-    let show = json(&kw, &["show", "CERT_KEY", "--json"]);
-    assert_eq!(show["lifetime"], "708h");
-    kw.at(T0 + 40 * DAY);
-    kw.cmd(["rotate", "CERT_KEY"])
-        .write_stdin("cert-v2")
-        .assert()
-        .success();
-    let show = json(&kw, &["show", "CERT_KEY", "--json"]);
-    assert_eq!(show["versions"][1]["expires"], "2030-03-11T12:00:00.000Z");
-    // bad input: a rotation expiry in the past is still refused
-    kw.cmd(["rotate", "CERT_KEY", "--expires", "2029-01-01"])
-        .write_stdin("cert-v3")
-        .assert()
-        .code(2);
 }

@@ -1,7 +1,7 @@
-//! Shell completion of names (issue 22): the committed bash completion, sourced in a
-//! real bash, offers key names, environments and recipients from the vault when the
-//! identity opens without a prompt, and quietly nothing otherwise — never a prompt,
-//! never an error, never a value, never a journal entry.
+//! Shell completion of names: the committed bash completion, sourced in a real bash,
+//! offers key names, environments and recipients from the vault when the identity opens
+//! without a prompt, and quietly nothing otherwise — never a prompt, never an error,
+//! never a value, never a journal entry.
 
 use std::fs;
 use std::path::Path;

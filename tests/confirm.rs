@@ -1,10 +1,8 @@
-//! Destructive commands ask first (issue 22, DESIGN §14): `rotate --all`, `revoke`,
-//! `offboard` and `access revoke` show what will change and ask on a terminal; `--yes`
-//! skips the question; without a terminal they need `--yes` (exit 2, the hint is the
-//! whole command); a refused question is exit 2 and changes nothing.
-//!
-//! The terminal is a real pseudo-terminal on stdin (Python's `pty` module): the answer is
-//! typed only once the question has appeared on stderr.
+//! Destructive commands ask first (DESIGN §14): `rotate --all`, `revoke`, `offboard` and
+//! `access revoke` show what will change and ask on a terminal; `--yes` skips the
+//! question; without a terminal they need `--yes` (exit 2, the hint is the whole
+//! command); a refused question is exit 2 and changes nothing; a change made while the
+//! question was open is not applied.
 
 use std::fs;
 use std::path::PathBuf;

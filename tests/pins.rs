@@ -1,6 +1,6 @@
-//! DESIGN §8: pins. A forged env file (anyone with the public recipients can write one)
+//! Pins (DESIGN §8): a forged env file (anyone with the public recipients can write one)
 //! and a rewound one (an older copy) are noticed; `trust` accepts a file after review;
-//! legitimate flows never trip.
+//! legitimate flows (another machine's write, concurrent writers) never trip.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

@@ -3,18 +3,10 @@
 //! the audit trail.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
 
 use predicates::str::contains;
 
-use crate::support::Sandbox;
-
-fn as_other(kw: &Sandbox, other: &PathBuf, args: &[&str]) -> assert_cmd::Command {
-    let mut c = kw.cmd(args);
-    c.env("KEYWARD_IDENTITY", other);
-    c
-}
+use crate::support::{Sandbox, audit_events, ssh_identity};
 
 #[test]
 fn grant_on_dev_only_keeps_prod_closed() {
@@ -23,13 +15,13 @@ fn grant_on_dev_only_keeps_prod_closed() {
     let r = kw.recipient_of(&other);
     let v = kw.generate("K");
     kw.cmd(["-e", "prod", "generate", "P"]).assert().success();
-    as_other(&kw, &other, &["get", "K"]).assert().code(5);
+    kw.cmd_as(&other, ["get", "K"]).assert().code(5);
     kw.cmd(["access", "grant", &r]).assert().success();
-    as_other(&kw, &other, &["get", "K"])
+    kw.cmd_as(&other, ["get", "K"])
         .assert()
         .success()
         .stdout(format!("{v}\n"));
-    as_other(&kw, &other, &["-e", "prod", "get", "P"])
+    kw.cmd_as(&other, ["-e", "prod", "get", "P"])
         .assert()
         .code(5)
         .stderr(contains("not a recipient"));
@@ -45,7 +37,7 @@ fn grant_on_dev_only_keeps_prod_closed() {
     assert_eq!(ev[0]["reason"], r.as_str());
     // env list shows what the other identity can open
     let envs: serde_json::Value = serde_json::from_str(
-        &as_other(&kw, &other, &["env", "list", "--json"])
+        &kw.cmd_as(&other, ["env", "list", "--json"])
             .output()
             .map(|o| String::from_utf8(o.stdout).unwrap())
             .unwrap(),
@@ -67,9 +59,9 @@ fn revoking_a_recipient_locks_them_out() {
     let r = kw.recipient_of(&other);
     kw.generate("K");
     kw.cmd(["access", "grant", &r]).assert().success();
-    as_other(&kw, &other, &["get", "K"]).assert().success();
+    kw.cmd_as(&other, ["get", "K"]).assert().success();
     kw.cmd(["access", "revoke", "--yes", &r]).assert().success();
-    as_other(&kw, &other, &["get", "K"]).assert().code(5);
+    kw.cmd_as(&other, ["get", "K"]).assert().code(5);
     kw.cmd(["access", "revoke", "--yes", &r])
         .assert()
         .code(1)
@@ -97,7 +89,7 @@ fn last_recipient_and_self_removal_are_refused() {
         .assert()
         .success();
     kw.cmd(["list"]).assert().code(5);
-    as_other(&kw, &other, &["list"]).assert().success();
+    kw.cmd_as(&other, ["list"]).assert().success();
 }
 
 #[test]
@@ -113,46 +105,22 @@ fn invalid_recipients_are_usage_errors() {
     }
 }
 
-fn ssh_key() -> (PathBuf, String) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let private = dir.join("test_ed25519");
-    let public = fs::read_to_string(dir.join("test_ed25519.pub")).unwrap();
-    (private, public.trim().to_owned())
-}
-
 #[test]
 fn ssh_ed25519_key_can_be_granted_and_unlocks() {
     let kw = Sandbox::with_vault();
     let v = kw.generate("K");
-    let (private, public) = ssh_key();
-    // git does not keep modes: copy with 0600
-    let key = kw.path("id_ed25519");
-    fs::copy(&private, &key).unwrap();
-    fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
+    let (key, public) = ssh_identity(&kw);
     kw.cmd(["access", "grant", &public]).assert().success();
-    as_other(&kw, &key, &["get", "K"])
+    kw.cmd_as(&key, ["get", "K"])
         .assert()
         .success()
         .stdout(format!("{v}\n"));
-    let shown = as_other(&kw, &key, &["identity", "show"]).output().unwrap();
+    let shown = kw.cmd_as(&key, ["identity", "show"]).output().unwrap();
     assert!(String::from_utf8_lossy(&shown.stdout).starts_with("ssh-ed25519 "));
-    as_other(&kw, &key, &["-e", "prod", "list"])
-        .assert()
-        .code(5);
+    kw.cmd_as(&key, ["-e", "prod", "list"]).assert().code(5);
     // the comment is dropped: the stored recipient is canonical
     let list = kw.stdout(["access", "list", "--json"]);
     assert!(!list.contains("keyward-test-only"));
-}
-
-fn json(kw: &Sandbox, args: &[&str]) -> serde_json::Value {
-    serde_json::from_str(&kw.stdout(args)).unwrap()
-}
-
-fn lifecycle(kw: &Sandbox, action: &str) -> Vec<serde_json::Value> {
-    json(kw, &["audit", "--json", "--action", action])
-        .as_array()
-        .unwrap()
-        .clone()
 }
 
 #[test]
@@ -165,7 +133,7 @@ fn grant_name_is_listed_and_names_the_subject_in_audit() {
         .success()
         .stderr(contains("Ana (backend)"));
 
-    let list = json(&kw, &["access", "list", "--json"]);
+    let list = kw.json(["access", "list", "--json"]);
     let ana = list
         .as_array()
         .unwrap()
@@ -188,13 +156,13 @@ fn grant_name_is_listed_and_names_the_subject_in_audit() {
         "{table}"
     );
 
-    let grants = lifecycle(&kw, "access-grant");
+    let grants = audit_events(&kw, &["--action", "access-grant"]);
     assert_eq!(grants.len(), 1);
     assert_eq!(grants[0]["subject"], r.as_str());
     assert_eq!(grants[0]["subject_label"], "Ana (backend)");
     assert_eq!(grants[0]["reason"], r.as_str(), "the reason keeps its form");
     // Other events carry no subject.
-    let init = lifecycle(&kw, "init");
+    let init = audit_events(&kw, &["--action", "init"]);
     assert_eq!(init[0]["subject"], serde_json::Value::Null);
 
     let human = kw.stdout(["audit", "--action", "access-grant"]);
@@ -240,7 +208,7 @@ fn revoke_and_offboard_carry_their_subject_and_check_still_sees_exposure() {
     kw.cmd(["access", "revoke", &ra, "--yes"])
         .assert()
         .success();
-    let revokes = lifecycle(&kw, "access-revoke");
+    let revokes = audit_events(&kw, &["--action", "access-revoke"]);
     assert_eq!(revokes[0]["subject"], ra.as_str());
     // ana is no longer a recipient: her label is not known any more.
     assert_eq!(revokes[0]["subject_label"], serde_json::Value::Null);
@@ -249,7 +217,7 @@ fn revoke_and_offboard_carry_their_subject_and_check_still_sees_exposure() {
     kw.cmd(["offboard", "--yes", &rb, "--reason", "left the team"])
         .assert()
         .code(8);
-    let off = lifecycle(&kw, "offboard");
+    let off = audit_events(&kw, &["--action", "offboard"]);
     assert_eq!(off.len(), 1);
     assert_eq!(off[0]["subject"], rb.as_str());
     assert_eq!(off[0]["reason"], format!("{rb}: left the team"));
@@ -279,7 +247,7 @@ fn bad_labels_are_refused_before_anything_changes() {
     kw.cmd(["access", "grant", &r, "--name", &max])
         .assert()
         .success();
-    let list = json(&kw, &["access", "list", "--json"]);
+    let list = kw.json(["access", "list", "--json"]);
     assert!(
         list.as_array()
             .unwrap()

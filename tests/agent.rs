@@ -3,38 +3,48 @@
 //! never leaves the agent, whose memory lock covers only the identity's pages.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 
-use age::secrecy::{ExposeSecret, SecretString};
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
-use crate::support::pty::cheap_protected_vault;
-use crate::support::{Sandbox, contains as bytes_contain, process_gone, wait_for};
+use crate::support::{
+    Sandbox, cheap_protected_vault, contains as bytes_contain, process_gone, under_shell, wait_for,
+};
 
 const PASS: &str = "agent test passphrase";
 
-/// A sandbox with a passphrase-protected default identity; stops its agent on drop.
-struct Locked(Sandbox);
+/// Stops the sandbox's agent on drop, so a failed test leaves no process behind.
+struct AgentGuard<'a>(&'a Sandbox);
 
-impl Drop for Locked {
+impl Drop for AgentGuard<'_> {
     fn drop(&mut self) {
         let _ = self.0.cmd(["lock"]).output();
     }
 }
 
-fn protected() -> Locked {
+/// A sandbox with a passphrase-protected default identity (made by `init`).
+fn protected() -> Sandbox {
     let kw = Sandbox::new();
     kw.cmd(["init"])
         .env("KEYWARD_PASSPHRASE", PASS)
         .assert()
         .success();
-    Locked(kw)
+    kw
 }
 
+/// A 0600 file holding `PASS`, for `KEYWARD_PASSPHRASE_FILE`.
+fn pass_file(kw: &Sandbox) -> PathBuf {
+    let path = kw.path("pass.txt");
+    fs::write(&path, format!("{PASS}\n")).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    path
+}
+
+/// The agent's socket, if one is there.
 fn socket(kw: &Sandbox) -> Option<PathBuf> {
     let dir = kw.path("run/keyward");
     fs::read_dir(dir)
@@ -43,6 +53,7 @@ fn socket(kw: &Sandbox) -> Option<PathBuf> {
         .find(|p| p.extension().is_some_and(|e| e == "sock"))
 }
 
+/// The pid of the agent listening on `sock`.
 fn agent_pid(sock: &std::path::Path) -> Option<i32> {
     for e in fs::read_dir("/proc").ok()? {
         let e = e.ok()?;
@@ -61,8 +72,8 @@ fn agent_pid(sock: &std::path::Path) -> Option<i32> {
 
 #[test]
 fn one_unlock_serves_many_commands_until_lock() {
-    let guard = protected();
-    let kw = &guard.0;
+    let kw = &protected();
+    let _agent = AgentGuard(kw);
     // without an agent and without a passphrase: exit 5 at once
     kw.cmd(["list"]).assert().code(5);
     kw.cmd(["unlock", "--for", "10m"])
@@ -114,8 +125,8 @@ fn one_unlock_serves_many_commands_until_lock() {
 
 #[test]
 fn agent_ends_after_its_idle_time() {
-    let guard = protected();
-    let kw = &guard.0;
+    let kw = &protected();
+    let _agent = AgentGuard(kw);
     // The idle time is a real timer in the agent process: poll for its end (bounded)
     // instead of sleeping past it.
     kw.cmd(["unlock", "--for", "5s"])
@@ -132,8 +143,8 @@ fn agent_ends_after_its_idle_time() {
 
 #[test]
 fn untrusted_and_stale_sockets_are_never_used() {
-    let guard = protected();
-    let kw = &guard.0;
+    let kw = &protected();
+    let _agent = AgentGuard(kw);
     kw.cmd(["unlock"])
         .env("KEYWARD_PASSPHRASE", PASS)
         .assert()
@@ -196,8 +207,8 @@ fn unlock_needs_a_protected_identity_and_a_passphrase() {
 
 #[test]
 fn wrong_passphrase_starts_no_agent() {
-    let guard = protected();
-    let kw = &guard.0;
+    let kw = &protected();
+    let _agent = AgentGuard(kw);
     kw.cmd(["unlock"])
         .env("KEYWARD_PASSPHRASE", "not it")
         .assert()
@@ -208,8 +219,8 @@ fn wrong_passphrase_starts_no_agent() {
 
 #[test]
 fn agent_is_not_used_once_the_identity_file_changes() {
-    let guard = protected();
-    let kw = &guard.0;
+    let kw = &protected();
+    let _agent = AgentGuard(kw);
     kw.cmd(["unlock"])
         .env("KEYWARD_PASSPHRASE", PASS)
         .assert()
@@ -229,22 +240,9 @@ fn agent_is_not_used_once_the_identity_file_changes() {
     kw.cmd(["list"]).assert().success();
 }
 
-/// Stops the sandbox's agent on drop, so a failed test leaves no process behind.
-struct AgentGuard<'a>(&'a Sandbox);
-
-impl Drop for AgentGuard<'_> {
-    fn drop(&mut self) {
-        let _ = self.0.cmd(["lock"]).output();
-    }
-}
-
 /// The running agent's idle duration in seconds, as it reports it over its socket.
 fn agent_idle_secs(kw: &Sandbox) -> u64 {
-    let sock: PathBuf = fs::read_dir(kw.path("run/keyward"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "sock"))
-        .expect("an agent socket");
+    let sock = socket(kw).expect("an agent socket");
     let mut s = UnixStream::connect(&sock).unwrap();
     s.write_all(b"{\"op\":\"hello\"}\n").unwrap();
     let mut reply = String::new();
@@ -256,7 +254,7 @@ fn agent_idle_secs(kw: &Sandbox) -> u64 {
 #[test]
 fn a_plain_unlock_never_shortens_a_running_agent() {
     let kw = cheap_protected_vault(PASS);
-    let _guard = AgentGuard(&kw);
+    let _agent = AgentGuard(&kw);
     kw.cmd(["unlock", "--for", "8h"])
         .env("KEYWARD_PASSPHRASE", PASS)
         .assert()
@@ -313,114 +311,11 @@ fn lock_clears_an_untrusted_agent_socket_that_the_hint_points_at() {
     kw.cmd(["list"]).assert().success();
 }
 
-/// A passphrase-protected identity with a tiny scrypt work factor (so the tests that do
-/// unlock cost milliseconds, not a second), 0600. Returns its path and recipient.
-fn cheap_protected_identity(kw: &Sandbox, name: &str) -> (PathBuf, String) {
-    let id = age::x25519::Identity::generate();
-    let mut r = age::scrypt::Recipient::new(SecretString::from(PASS.to_owned()));
-    r.set_work_factor(10);
-    let e = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).unwrap();
-    let mut out = Vec::new();
-    let armor =
-        age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor).unwrap();
-    let mut w = e.wrap_output(armor).unwrap();
-    std::io::Write::write_all(
-        &mut w,
-        format!("{}\n", id.to_string().expose_secret()).as_bytes(),
-    )
-    .unwrap();
-    w.finish().unwrap().finish().unwrap();
-    let path = kw.path(name);
-    fs::write(&path, out).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-    (path, id.to_public().to_string())
-}
-
-/// A sandbox whose vault is encrypted to a cheap passphrase-protected identity in
-/// `KEYWARD_IDENTITY`, with a passphrase file for `unlock`; stops its agent on drop.
-struct AgentBox {
-    kw: Sandbox,
-    pass_file: PathBuf,
-}
-
-impl Drop for AgentBox {
-    fn drop(&mut self) {
-        let _ = self.kw.cmd(["lock"]).output();
-    }
-}
-
-fn agent_box() -> AgentBox {
-    let mut kw = Sandbox::new();
-    let (id, _) = cheap_protected_identity(&kw, "id.age");
-    let pass_file = kw.path("pass.txt");
-    fs::write(&pass_file, format!("{PASS}\n")).unwrap();
-    fs::set_permissions(&pass_file, fs::Permissions::from_mode(0o600)).unwrap();
-    kw.set_env("KEYWARD_IDENTITY", id.to_str().unwrap());
-    kw.cmd(["init"])
-        .env("KEYWARD_PASSPHRASE_FILE", &pass_file)
-        .assert()
-        .success();
-    AgentBox { kw, pass_file }
-}
-
-/// `keyward ARGS` run by `sh -c "PREFIX; exec keyward ARGS"` with the sandbox
-/// environment, optionally wrapped in `setpriv` to drop CAP_IPC_LOCK (root ignores
-/// RLIMIT_MEMLOCK otherwise).
-fn under_shell(
-    kw: &Sandbox,
-    prefix: &str,
-    drop_ipc_lock: bool,
-    args: &str,
-) -> std::process::Output {
-    let mut c = if drop_ipc_lock && is_root() {
-        let mut c = std::process::Command::new("setpriv");
-        c.args(["--bounding-set=-ipc_lock", "--inh-caps=-ipc_lock", "sh"]);
-        c
-    } else {
-        std::process::Command::new("sh")
-    };
-    kw.apply_env(&mut c);
-    c.current_dir(kw.dir.path())
-        .arg("-c")
-        .arg(format!("{prefix}; exec \"$0\" {args}"))
-        .arg(env!("CARGO_BIN_EXE_keyward"))
-        .output()
-        .unwrap()
-}
-
-fn is_root() -> bool {
-    fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find(|l| l.starts_with("Uid:"))
-        .is_some_and(|l| l.split_whitespace().nth(1) == Some("0"))
-}
-
+/// `/proc/PID/status` of the running agent.
 fn agent_status(kw: &Sandbox) -> String {
-    let dir = kw.path("run/keyward");
-    let sock = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "sock"))
-        .expect("an agent socket");
-    for e in fs::read_dir("/proc").unwrap() {
-        let e = e.unwrap();
-        if e.file_name().to_string_lossy().parse::<u32>().is_err() {
-            continue;
-        }
-        if let Ok(cmdline) = fs::read(e.path().join("cmdline"))
-            && bytes_contain(&cmdline, b"__agent")
-            && bytes_contain(&cmdline, sock.to_string_lossy().as_bytes())
-        {
-            let mut s = String::new();
-            fs::File::open(e.path().join("status"))
-                .unwrap()
-                .read_to_string(&mut s)
-                .unwrap();
-            return s;
-        }
-    }
-    panic!("no agent process for {}", sock.display());
+    let sock = socket(kw).expect("an agent socket");
+    let pid = agent_pid(&sock).unwrap_or_else(|| panic!("no agent process for {}", sock.display()));
+    fs::read_to_string(format!("/proc/{pid}/status")).unwrap()
 }
 
 fn status_kb(status: &str, field: &str) -> u64 {
@@ -434,10 +329,10 @@ fn status_kb(status: &str, field: &str) -> u64 {
 
 #[test]
 fn the_agent_locks_only_its_identity_pages() {
-    let ab = agent_box();
-    let kw = &ab.kw;
+    let kw = &cheap_protected_vault(PASS);
+    let _agent = AgentGuard(kw);
     kw.cmd(["unlock"])
-        .env("KEYWARD_PASSPHRASE_FILE", &ab.pass_file)
+        .env("KEYWARD_PASSPHRASE_FILE", pass_file(kw))
         .assert()
         .success()
         .stderr(contains("could not lock").not());
@@ -457,13 +352,13 @@ fn the_agent_locks_only_its_identity_pages() {
 
 #[test]
 fn an_agent_that_may_not_lock_memory_still_runs_and_says_so() {
-    let ab = agent_box();
-    let kw = &ab.kw;
+    let kw = &cheap_protected_vault(PASS);
+    let _agent = AgentGuard(kw);
     let out = under_shell(
         kw,
         &format!(
             "ulimit -l 0; export KEYWARD_PASSPHRASE_FILE='{}'",
-            ab.pass_file.display()
+            pass_file(kw).display()
         ),
         true,
         "unlock",

@@ -5,7 +5,7 @@
 use std::fs;
 use std::fs::OpenOptions;
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ use predicates::str::contains;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::support::Sandbox;
+use crate::support::{Sandbox, concurrently, under_shell};
 
 /// keyward in the sandbox, with a long lock timeout, its output captured.
 fn raw(kw: &Sandbox, args: &[&str]) -> Command {
@@ -28,27 +28,12 @@ fn raw(kw: &Sandbox, args: &[&str]) -> Command {
 fn concurrent_writers_lose_no_update() {
     let kw = Sandbox::with_vault();
     kw.generate("SHARED");
-    let children: Vec<Child> = (0..6)
-        .map(|p| {
-            let script = format!(
-                r#"for i in 1 2 3 4; do "$KW" generate P{p}_K$i || exit 1; "$KW" rotate SHARED || exit 1; done"#
-            );
-            kw.shell(&script)
-                .env("KEYWARD_LOCK_TIMEOUT", "60")
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for c in children {
-        let out = c.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    concurrently(
+        &kw,
+        6,
+        r#"export KEYWARD_LOCK_TIMEOUT=60
+        for i in 1 2 3 4; do "$KW" generate "P${W}_K$i" || exit 1; "$KW" rotate SHARED || exit 1; done"#,
+    );
     let list: serde_json::Value = serde_json::from_str(&kw.stdout(["list", "--json"])).unwrap();
     assert_eq!(list["keys"].as_array().unwrap().len(), 1 + 6 * 4);
     let show: serde_json::Value =
@@ -286,37 +271,4 @@ fn a_write_past_the_file_size_limit_fails_cleanly_instead_of_killing_keyward() {
         kw.stdout(["get", "OLD_KEY"]).trim_end(),
         "old-value-that-must-survive-0123"
     );
-}
-
-/// `keyward ARGS` run by `sh -c "PREFIX; exec keyward ARGS"` with the sandbox
-/// environment, optionally wrapped in `setpriv` to drop CAP_IPC_LOCK (root ignores
-/// RLIMIT_MEMLOCK otherwise).
-fn under_shell(
-    kw: &Sandbox,
-    prefix: &str,
-    drop_ipc_lock: bool,
-    args: &str,
-) -> std::process::Output {
-    let mut c = if drop_ipc_lock && is_root() {
-        let mut c = std::process::Command::new("setpriv");
-        c.args(["--bounding-set=-ipc_lock", "--inh-caps=-ipc_lock", "sh"]);
-        c
-    } else {
-        std::process::Command::new("sh")
-    };
-    kw.apply_env(&mut c);
-    c.current_dir(kw.dir.path())
-        .arg("-c")
-        .arg(format!("{prefix}; exec \"$0\" {args}"))
-        .arg(env!("CARGO_BIN_EXE_keyward"))
-        .output()
-        .unwrap()
-}
-
-fn is_root() -> bool {
-    fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find(|l| l.starts_with("Uid:"))
-        .is_some_and(|l| l.split_whitespace().nth(1) == Some("0"))
 }

@@ -10,14 +10,7 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use sha2::{Digest, Sha256};
 
-use crate::support::Sandbox;
-
-fn events(kw: &Sandbox, args: &[&str]) -> Vec<serde_json::Value> {
-    let mut a = vec!["audit", "--json"];
-    a.extend_from_slice(args);
-    let v: serde_json::Value = serde_json::from_str(&kw.stdout(&a)).unwrap();
-    v.as_array().unwrap().clone()
-}
+use crate::support::{Sandbox, audit_events, jsonl, vault_with_revoked_key};
 
 #[test]
 fn every_action_is_recorded_with_actor_and_reason() {
@@ -34,7 +27,7 @@ fn every_action_is_recorded_with_actor_and_reason() {
     kw.cmd(["revoke", "--yes", "S", "--reason", "provider breach"])
         .assert()
         .success();
-    let ev = events(&kw, &[]);
+    let ev = audit_events(&kw, &[]);
     let actions: Vec<&str> = ev.iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(
         actions,
@@ -68,18 +61,24 @@ fn filters_select_by_key_action_time_and_limit() {
     kw.generate("B");
     kw.stdout(["get", "A"]);
     kw.stdout(["get", "A"]);
-    assert_eq!(events(&kw, &["--key", "A"]).len(), 3);
-    assert_eq!(events(&kw, &["--action", "get"]).len(), 2);
-    assert_eq!(events(&kw, &["--since", "1h"]).len(), 5);
-    assert_eq!(events(&kw, &["--until", "2001-01-01"]).len(), 0);
-    assert_eq!(events(&kw, &["--since", "2001-01-01T00:00:00Z"]).len(), 5);
-    let last = events(&kw, &["--limit", "1"]);
+    assert_eq!(audit_events(&kw, &["--key", "A"]).len(), 3);
+    assert_eq!(audit_events(&kw, &["--action", "get"]).len(), 2);
+    assert_eq!(audit_events(&kw, &["--since", "1h"]).len(), 5);
+    assert_eq!(audit_events(&kw, &["--until", "2001-01-01"]).len(), 0);
+    assert_eq!(
+        audit_events(&kw, &["--since", "2001-01-01T00:00:00Z"]).len(),
+        5
+    );
+    let last = audit_events(&kw, &["--limit", "1"]);
     assert_eq!(last.len(), 1);
     assert_eq!(last[0]["action"], "get");
     kw.cmd(["audit", "--action", "frobnicate"]).assert().code(2);
     kw.cmd(["audit", "--since", "yesterday"]).assert().code(2);
     kw.cmd(["-e", "prod", "generate", "P"]).assert().success();
-    assert_eq!(events(&kw, &["--all-envs", "--action", "init"]).len(), 3);
+    assert_eq!(
+        audit_events(&kw, &["--all-envs", "--action", "init"]).len(),
+        3
+    );
 }
 
 /// Recompute an exported event's hash from its fields, as an outside system would.
@@ -195,25 +194,9 @@ fn exports_parse_back_and_carry_verifiable_hashes() {
         .code(2);
 }
 
-fn jsonl(text: &str) -> Vec<serde_json::Value> {
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-/// A vault with `K` generated and then revoked.
-fn with_revoked_key() -> Sandbox {
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
-    kw.cmd(["revoke", "K", "--reason", "leaked", "--yes"])
-        .assert()
-        .success();
-    kw
-}
-
 #[test]
 fn refused_reads_of_a_revoked_key_are_events_with_outcome_refused() {
-    let kw = with_revoked_key();
+    let kw = vault_with_revoked_key();
     kw.cmd(["get", "K"]).assert().code(4).stdout("");
     kw.cmd(["export", "--format", "dotenv", "--only", "K"])
         .assert()
@@ -222,7 +205,7 @@ fn refused_reads_of_a_revoked_key_are_events_with_outcome_refused() {
     kw.cmd(["run", "--only", "K", "--", "true"])
         .assert()
         .code(4);
-    let ev = events(&kw, &["--key", "K"]);
+    let ev = audit_events(&kw, &["--key", "K"]);
     let refused: Vec<_> = ev.iter().filter(|e| e["outcome"] == "refused").collect();
     let actions: Vec<&str> = refused
         .iter()
@@ -245,7 +228,7 @@ fn a_refused_read_of_an_expired_version_names_expired() {
         .success();
     kw.at(crate::support::T0 + 2 * crate::support::DAY);
     kw.cmd(["get", "K"]).assert().code(4);
-    let last = events(&kw, &["--limit", "1"]).remove(0);
+    let last = audit_events(&kw, &["--limit", "1"]).remove(0);
     assert_eq!(last["outcome"], "refused");
     assert_eq!(last["reason"], "expired");
 }
@@ -255,7 +238,7 @@ fn lifecycle_events_read_back_with_outcome_ok_in_every_form() {
     let kw = Sandbox::with_vault();
     kw.generate("K");
     kw.stdout(["get", "K"]);
-    for e in events(&kw, &[]) {
+    for e in audit_events(&kw, &[]) {
         assert_eq!(e["outcome"], "ok", "{e}");
     }
     let table = kw.stdout(["audit"]);
@@ -284,22 +267,22 @@ fn actor_filter_matches_recipient_prefix_os_user_or_host() {
     kw.stdout(["get", "K"]);
     kw.stdout(["get", "K"]);
 
-    let by_bob = events(&kw, &["--actor", "bob"]);
+    let by_bob = audit_events(&kw, &["--actor", "bob"]);
     assert_eq!(by_bob.len(), 2);
     assert!(by_bob.iter().all(|e| e["actor"]["os_user"] == "bob"));
-    assert_eq!(events(&kw, &["--actor", "alice"]).len(), 1);
-    assert_eq!(events(&kw, &["--actor", "bo"]).len(), 0);
+    assert_eq!(audit_events(&kw, &["--actor", "alice"]).len(), 1);
+    assert_eq!(audit_events(&kw, &["--actor", "bo"]).len(), 0);
 
     let me = kw.my_recipient();
-    let all = events(&kw, &[]).len();
-    assert_eq!(events(&kw, &["--actor", &me]).len(), all);
-    assert_eq!(events(&kw, &["--actor", &me[..8]]).len(), all);
-    assert_eq!(events(&kw, &["--actor", &me[..7]]).len(), 0);
-    let host = events(&kw, &[])[0]["actor"]["host"]
+    let all = audit_events(&kw, &[]).len();
+    assert_eq!(audit_events(&kw, &["--actor", &me]).len(), all);
+    assert_eq!(audit_events(&kw, &["--actor", &me[..8]]).len(), all);
+    assert_eq!(audit_events(&kw, &["--actor", &me[..7]]).len(), 0);
+    let host = audit_events(&kw, &[])[0]["actor"]["host"]
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(events(&kw, &["--actor", &host]).len(), all);
+    assert_eq!(audit_events(&kw, &["--actor", &host]).len(), all);
 
     let exported = jsonl(&kw.stdout(["audit", "export", "--format", "jsonl", "--actor", "bob"]));
     assert_eq!(exported, by_bob);
@@ -308,16 +291,6 @@ fn actor_filter_matches_recipient_prefix_os_user_or_host() {
         .assert()
         .code(2)
         .stderr(contains("cannot be empty"));
-}
-
-fn as_other(kw: &Sandbox, other: &PathBuf, args: &[&str]) -> assert_cmd::Command {
-    let mut c = kw.cmd(args);
-    c.env("KEYWARD_IDENTITY", other);
-    c
-}
-
-fn json(kw: &Sandbox, args: &[&str]) -> serde_json::Value {
-    serde_json::from_str(&kw.stdout(args)).unwrap()
 }
 
 #[test]
@@ -329,14 +302,14 @@ fn audit_actor_matches_a_label() {
     kw.cmd(["access", "grant", &ra, "--name", "Ana"])
         .assert()
         .success();
-    as_other(&kw, &ana, &["get", "K"]).assert().success();
-    let got = json(&kw, &["audit", "--json", "--actor", "Ana"]);
+    kw.cmd_as(&ana, ["get", "K"]).assert().success();
+    let got = kw.json(["audit", "--json", "--actor", "Ana"]);
     let got = got.as_array().unwrap();
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0]["action"], "get");
     assert_eq!(got[0]["actor"]["recipient"], ra.as_str());
     // The label is exact: a part of it matches no one.
-    let none = json(&kw, &["audit", "--json", "--actor", "An"]);
+    let none = kw.json(["audit", "--json", "--actor", "An"]);
     assert_eq!(none.as_array().unwrap().len(), 0);
     // Human output names the actor by its label.
     let human = kw.stdout(["audit", "--actor", "Ana"]);

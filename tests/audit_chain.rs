@@ -4,37 +4,19 @@
 //! `audit verify --all-envs` never passes over an environment it could not open.
 
 use std::fs;
-use std::process::{Child, Stdio};
 
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::{Sandbox, contains as bytes_contain, open_image};
-
-fn events(kw: &Sandbox, args: &[&str]) -> Vec<serde_json::Value> {
-    let mut a = vec!["audit", "--json"];
-    a.extend_from_slice(args);
-    let v: serde_json::Value = serde_json::from_str(&kw.stdout(&a)).unwrap();
-    v.as_array().unwrap().clone()
-}
+use crate::support::{Sandbox, audit_events, concurrently, contains as bytes_contain, outcome};
 
 #[test]
 fn parallel_gets_from_8_processes_give_80_events_and_intact_chain() {
     let kw = Sandbox::with_vault();
     kw.generate("K");
     let script = r#"for i in 1 2 3 4 5 6 7 8 9 10; do "$KW" get K >/dev/null || exit 1; done"#;
-    let children: Vec<Child> = (0..8)
-        .map(|_| kw.shell(script).stderr(Stdio::piped()).spawn().unwrap())
-        .collect();
-    for c in children {
-        let out = c.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    assert_eq!(events(&kw, &["--action", "get"]).len(), 80);
+    concurrently(&kw, 8, script);
+    assert_eq!(audit_events(&kw, &["--action", "get"]).len(), 80);
     kw.cmd(["audit", "verify", "--json"])
         .assert()
         .success()
@@ -87,11 +69,7 @@ fn tamper_lifecycle(sql: &str) {
     kw.generate("B");
     kw.stdout(["rotate", "A"]);
     kw.cmd(["audit", "verify"]).assert().success();
-    let image = kw.decrypt_env("dev");
-    let mut conn = open_image(&image);
-    conn.execute_batch(sql).unwrap();
-    let data = conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec();
-    kw.encrypt_env("dev", &data);
+    kw.edit_env("dev", |conn| conn.execute_batch(sql).unwrap());
     kw.cmd(["audit", "verify"])
         .assert()
         .code(6)
@@ -182,11 +160,10 @@ fn garbage_journal_is_an_integrity_error() {
 fn a_broken_audit_chain_says_to_compare_with_history() {
     let kw = Sandbox::with_vault();
     kw.generate("A");
-    let conn = crate::support::open_image(&kw.decrypt_env("dev"));
-    conn.execute("UPDATE events SET reason = 'edited' WHERE seq = 1", [])
-        .unwrap();
-    let mut conn = conn;
-    kw.encrypt_env("dev", &conn.serialize(rusqlite::MAIN_DB).unwrap());
+    kw.edit_env("dev", |conn| {
+        conn.execute("UPDATE events SET reason = 'edited' WHERE seq = 1", [])
+            .unwrap();
+    });
     kw.cmd(["audit", "verify"])
         .assert()
         .code(6)
@@ -221,15 +198,6 @@ fn a_truncated_journal_is_exit_6() {
         .stdout(predicates::str::is_empty());
 }
 
-fn out(c: &mut assert_cmd::Command) -> (i32, String, String) {
-    let o = c.output().unwrap();
-    (
-        o.status.code().unwrap(),
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-    )
-}
-
 /// A vault where `ops` is encrypted to another identity only.
 fn vault_with_foreign_env() -> Sandbox {
     let kw = Sandbox::with_vault();
@@ -256,7 +224,7 @@ fn audit_verify_all_envs_fails_with_5_naming_what_it_skipped() {
         .assert()
         .code(5)
         .stderr(contains("not checked `ops`"));
-    let (code, stdout, _) = out(&mut kw.cmd(["audit", "verify", "--all-envs", "--json"]));
+    let (code, stdout, _) = outcome(&mut kw.cmd(["audit", "verify", "--all-envs", "--json"]));
     assert_eq!(code, 5);
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["skipped"][0]["env"], "ops");
@@ -277,7 +245,7 @@ fn audit_verify_skip_unreadable_passes_but_still_names_the_env() {
         .assert()
         .success()
         .stderr(contains("not checked `ops`"));
-    let (code, stdout, _) = out(&mut kw.cmd([
+    let (code, stdout, _) = outcome(&mut kw.cmd([
         "audit",
         "verify",
         "--all-envs",

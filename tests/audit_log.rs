@@ -8,37 +8,11 @@ use std::os::unix::fs::PermissionsExt;
 
 use predicates::str::contains;
 
-use crate::support::Sandbox;
-
-fn events(kw: &Sandbox, args: &[&str]) -> Vec<serde_json::Value> {
-    let mut a = vec!["audit", "--json"];
-    a.extend_from_slice(args);
-    serde_json::from_str::<serde_json::Value>(&kw.stdout(&a))
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-fn jsonl(text: &str) -> Vec<serde_json::Value> {
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-/// A vault with `K` generated and then revoked.
-fn with_revoked_key() -> Sandbox {
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
-    kw.cmd(["revoke", "K", "--reason", "leaked", "--yes"])
-        .assert()
-        .success();
-    kw
-}
+use crate::support::{Sandbox, audit_events, jsonl, vault_with_revoked_key};
 
 #[test]
 fn a_refusal_that_cannot_be_recorded_stays_exit_4_and_says_so() {
-    let mut kw = with_revoked_key();
+    let mut kw = vault_with_revoked_key();
     // An audit log that cannot be appended to (a directory): the event is not recorded.
     kw.set_env("KEYWARD_AUDIT_LOG", kw.path("").to_str().unwrap());
     kw.cmd(["get", "K"])
@@ -133,7 +107,7 @@ fn a_lifecycle_audit_log_failure_says_the_change_is_committed() {
         .stderr(contains("is committed"))
         .stderr(contains("keyward audit export -e dev"));
     kw.set_env("KEYWARD_AUDIT_LOG", "");
-    assert_eq!(events(&kw, &["--action", "trust"]).len(), 1);
+    assert_eq!(audit_events(&kw, &["--action", "trust"]).len(), 1);
 }
 
 #[test]

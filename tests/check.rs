@@ -1,12 +1,10 @@
 //! `check`: expiring, rotation-due and unused keys (exit 8), over one environment or all;
 //! a check that skipped environments it could not open never passes as clean.
 
-use std::path::PathBuf;
-
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::{DAY, MINUTE, Sandbox, T0};
+use crate::support::{DAY, MINUTE, Sandbox, T0, vault_with_unreadable_env};
 
 #[test]
 fn check_reports_expiring_overdue_and_unused_then_clean() {
@@ -76,39 +74,6 @@ fn check_all_envs_covers_every_environment() {
         .assert()
         .code(8)
         .stdout(contains("prod"));
-}
-
-fn as_other(kw: &Sandbox, other: &PathBuf, args: &[&str]) -> assert_cmd::Command {
-    let mut c = kw.cmd(args);
-    c.env("KEYWARD_IDENTITY", other);
-    c
-}
-
-/// A vault with an environment `shared` that only `other` can open (the sandbox identity
-/// created it, then was removed by `other`). Returns `other`'s identity file.
-fn vault_with_unreadable_env() -> (Sandbox, PathBuf) {
-    let kw = Sandbox::with_vault();
-    let other = kw.write_identity("other.key");
-    let other_r = kw.recipient_of(&other);
-    kw.cmd(["env", "add", "shared", "--recipient", &other_r])
-        .assert()
-        .success();
-    as_other(
-        &kw,
-        &other,
-        &[
-            "-e",
-            "shared",
-            "access",
-            "revoke",
-            "--yes",
-            &kw.my_recipient(),
-        ],
-    )
-    .assert()
-    .success();
-    kw.cmd(["-e", "shared", "list"]).assert().code(5);
-    (kw, other)
 }
 
 #[test]

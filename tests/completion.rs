@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::support::Sandbox;
+use crate::support::{Sandbox, cheap_protected_vault};
 
 const PASS: &str = "completion passphrase";
 
@@ -202,7 +202,7 @@ fn completions_list_is_a_usage_error_when_misused() {
 
 /// A passphrase-protected vault (cheap scrypt) with one key.
 fn protected_vault() -> Sandbox {
-    let kw = crate::support::pty::cheap_protected_vault(PASS);
+    let kw = cheap_protected_vault(PASS);
     kw.cmd(["generate", "API_TOKEN"])
         .env("KEYWARD_PASSPHRASE", PASS)
         .assert()

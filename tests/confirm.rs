@@ -10,10 +10,10 @@ use std::path::PathBuf;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::Sandbox;
 use crate::support::pty::{
     answer_on_terminal as on_terminal, answer_on_terminal_with as on_terminal_with,
 };
+use crate::support::{Sandbox, get};
 
 /// A vault with two generated keys and an imported one in `prod`.
 fn prod_vault() -> Sandbox {
@@ -47,10 +47,6 @@ fn env_files(kw: &Sandbox) -> Vec<Vec<u8>> {
         .iter()
         .map(|e| fs::read(kw.env_file(e)).unwrap())
         .collect()
-}
-
-fn get(kw: &Sandbox, env: &str, name: &str) -> String {
-    kw.stdout(["-e", env, "get", name])
 }
 
 // ---------------------------------------------------------------- no terminal

@@ -5,19 +5,7 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::Value;
 
-use crate::support::{DAY, HOUR, SECOND, Sandbox, T0};
-
-fn verify(kw: &Sandbox, env: &str, presented: &str) -> (i32, String) {
-    let out = kw
-        .cmd(["-e", env, "verify", "--json"])
-        .write_stdin(presented)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(!stdout.contains(presented), "verify printed the key");
-    assert!(!String::from_utf8_lossy(&out.stderr).contains(presented));
-    (out.status.code().unwrap(), stdout)
-}
+use crate::support::{DAY, HOUR, SECOND, Sandbox, T0, verify};
 
 #[test]
 fn expired_key_is_refused_with_when() {
@@ -49,10 +37,6 @@ fn expired_key_is_refused_with_when() {
     assert_eq!(kw.stdout(["get", "TEMP", "-n"]), "renewed-value");
 }
 
-fn json(kw: &Sandbox, args: &[&str]) -> Value {
-    serde_json::from_str(&kw.stdout(args)).unwrap()
-}
-
 #[test]
 fn expiry_lifetime_survives_rotation() {
     let mut kw = Sandbox::with_vault_at(T0);
@@ -75,7 +59,7 @@ fn expiry_lifetime_survives_rotation() {
     kw.cmd(["-e", "prod", "rotate", "API_TOKEN"])
         .assert()
         .success();
-    let show = json(&kw, &["-e", "prod", "show", "API_TOKEN", "--json"]);
+    let show = kw.json(["-e", "prod", "show", "API_TOKEN", "--json"]);
     assert_eq!(show["lifetime"], "90d");
     assert_eq!(show["versions"][1]["expires"], "2030-04-11T00:00:00.000Z");
 
@@ -84,11 +68,11 @@ fn expiry_lifetime_survives_rotation() {
     kw.cmd(["-e", "prod", "rotate", "--all", "--yes"])
         .assert()
         .success();
-    let show = json(&kw, &["-e", "prod", "show", "API_TOKEN", "--json"]);
+    let show = kw.json(["-e", "prod", "show", "API_TOKEN", "--json"]);
     assert_eq!(show["versions"][2]["expires"], "2030-04-21T00:00:00.000Z");
-    let other = json(&kw, &["-e", "prod", "show", "OTHER", "--json"]); // day 20 + 30d
+    let other = kw.json(["-e", "prod", "show", "OTHER", "--json"]); // day 20 + 30d
     assert_eq!(other["versions"][1]["expires"], "2030-02-20T00:00:00.000Z");
-    let forever = json(&kw, &["-e", "prod", "show", "FOREVER", "--json"]);
+    let forever = kw.json(["-e", "prod", "show", "FOREVER", "--json"]);
     assert_eq!(forever["versions"][1]["expires"], Value::Null);
     assert_eq!(forever["lifetime"], Value::Null);
     kw.cmd(["-e", "prod", "show", "FOREVER"])
@@ -107,7 +91,7 @@ fn expiry_lifetime_survives_rotation() {
     kw.cmd(["-e", "prod", "rotate", "API_TOKEN", "--expires", "7d"])
         .assert()
         .success();
-    let show = json(&kw, &["-e", "prod", "show", "API_TOKEN", "--json"]);
+    let show = kw.json(["-e", "prod", "show", "API_TOKEN", "--json"]);
     assert_eq!(show["lifetime"], "1w");
     assert_eq!(show["versions"][3]["expires"], "2030-04-23T00:00:00.000Z");
 }
@@ -120,14 +104,14 @@ fn an_absolute_expiry_date_becomes_a_lifetime() {
         .assert()
         .success();
     // 30 days minus 12 hours, given as a date: kept as that lifetime
-    let show = json(&kw, &["show", "CERT_KEY", "--json"]);
+    let show = kw.json(["show", "CERT_KEY", "--json"]);
     assert_eq!(show["lifetime"], "708h");
     kw.at(T0 + 40 * DAY);
     kw.cmd(["rotate", "CERT_KEY"])
         .write_stdin("cert-v2")
         .assert()
         .success();
-    let show = json(&kw, &["show", "CERT_KEY", "--json"]);
+    let show = kw.json(["show", "CERT_KEY", "--json"]);
     assert_eq!(show["versions"][1]["expires"], "2030-03-11T12:00:00.000Z");
     // bad input: a rotation expiry in the past is still refused
     kw.cmd(["rotate", "CERT_KEY", "--expires", "2029-01-01"])

@@ -7,9 +7,7 @@ use std::fs;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::Sandbox;
-
-const TRICKY: &str = "it's \"quoted\" $HOME `tick` \\ back\nsecond\tline # not a comment";
+use crate::support::{Sandbox, TRICKY, get, versions};
 
 fn vault_with_tricky() -> (Sandbox, String) {
     let kw = Sandbox::with_vault();
@@ -279,27 +277,6 @@ fn export_refuses_loader_variables_in_shell_and_dotenv_unless_allowed() {
     .assert()
     .success()
     .stdout(contains("/tmp/evil.sh"));
-}
-
-/// The versions `show --json` lists for `name`: (version, status).
-fn versions(kw: &Sandbox, env: &str, name: &str) -> Vec<(u64, String)> {
-    let v: serde_json::Value =
-        serde_json::from_str(&kw.stdout(["-e", env, "show", name, "--json"])).unwrap();
-    v["versions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| {
-            (
-                x["version"].as_u64().unwrap(),
-                x["status"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn get(kw: &Sandbox, env: &str, name: &str) -> String {
-    kw.stdout(["-e", env, "get", "-n", name])
 }
 
 #[test]

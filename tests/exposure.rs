@@ -7,10 +7,6 @@ use serde_json::Value;
 
 use crate::support::{HOUR, MINUTE, Sandbox, T0};
 
-fn json(kw: &Sandbox, args: &[&str]) -> Value {
-    serde_json::from_str(&kw.stdout(args)).unwrap()
-}
-
 /// `age1abcd…wxyz`, as tables show a recipient.
 fn short(r: &str) -> String {
     format!("{}…{}", &r[..10], &r[r.len() - 6..])
@@ -101,13 +97,13 @@ fn offboarding_leaves_imported_keys_exposed_until_rotated() {
                 .and(contains(short(&r)))
                 .and(contains("keyward rotate -e prod PARTNER_API_KEY")),
         );
-    let show = json(&kw, &["-e", "prod", "show", "PARTNER_API_KEY", "--json"]);
+    let show = kw.json(["-e", "prod", "show", "PARTNER_API_KEY", "--json"]);
     assert_eq!(
         show["versions"][0]["exposed_to"][0]["recipient"],
         r.as_str()
     );
     assert_eq!(show["versions"][0]["exposed_to"][0]["action"], "offboard");
-    let fresh = json(&kw, &["-e", "prod", "show", "SESSION_SECRET", "--json"]);
+    let fresh = kw.json(["-e", "prod", "show", "SESSION_SECRET", "--json"]);
     assert!(fresh["versions"][1].get("exposed_to").is_none());
     kw.cmd(["-e", "prod", "show", "SESSION_SECRET"])
         .assert()

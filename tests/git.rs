@@ -5,39 +5,14 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use predicates::prelude::*;
 use predicates::str::contains;
 
+use crate::support::git::{git, git_out};
 use crate::support::{Sandbox, contains as bytes_contain};
 
 const HINT: &str = "hint: run `keyward git setup` so merges and diffs of env files work";
-
-/// `git ARGS` in `dir` with the sandbox environment (so the textconv git runs sees the
-/// sandbox identity and vault), no system or user config beyond the sandbox's.
-fn git_out(kw: &Sandbox, dir: &Path, args: &[&str]) -> Output {
-    let mut c = kw.program("git");
-    c.env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE")
-        .env("GIT_PAGER", "cat")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn git(kw: &Sandbox, dir: &Path, args: &[&str]) -> String {
-    let out = git_out(kw, dir, args);
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// `git init` in `dir` with a committer.
 fn git_init(kw: &Sandbox, dir: &Path) {

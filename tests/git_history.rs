@@ -4,12 +4,17 @@
 //! one side, a deleted file; and `--pin`.
 
 use std::fs;
-use std::process::Command;
 
 use predicates::prelude::*;
 use predicates::str::contains;
 
 use crate::support::{Sandbox, open_image};
+
+/// `git ARGS` in the sandbox directory, isolated from the developer's configuration; its
+/// stdout.
+fn git(kw: &Sandbox, args: &[&str]) -> String {
+    crate::support::git::git(kw, kw.dir.path(), args)
+}
 
 /// A sandbox whose directory is a git work tree holding the vault (journal, locks and
 /// temp files ignored, as `git setup` will write).
@@ -24,31 +29,9 @@ fn repo() -> Sandbox {
     kw
 }
 
-/// `git ARGS` in the sandbox, isolated from the developer's configuration; its stdout.
 /// Forget what this machine saw (its pins): the next command runs as on a new machine.
 fn fresh_machine(kw: &Sandbox) {
     let _ = fs::remove_dir_all(kw.path("state/keyward/pins"));
-}
-
-fn git(kw: &Sandbox, args: &[&str]) -> String {
-    let root = kw.dir.path();
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(root)
-        .env("HOME", root)
-        .env("XDG_CONFIG_HOME", root.join("config"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// Commit everything in the vault; the new commit's short id (as keyward prints it).

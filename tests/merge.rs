@@ -7,8 +7,8 @@ use std::path::Path;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::team::{Team, put_file, statuses};
-use crate::support::{Sandbox, contains as bytes_contain};
+use crate::support::team::{Team, assert_no_plaintext, put_file};
+use crate::support::{Sandbox, statuses};
 
 /// Value-free text of an env without the events a merger writes (its actor differs
 /// with who merged): the logical state.
@@ -287,47 +287,6 @@ fn the_driver_refuses_what_does_not_extend_base_and_leaves_ours_untouched() {
         left.iter().all(|n| !n.to_string_lossy().contains(".tmp")),
         "{left:?}"
     );
-}
-
-/// `value` in no file under `dir` (git objects are zlib-compressed: an object holding a
-/// plaintext value would be found by `git grep`/inflating; env files are ciphertext).
-fn assert_no_plaintext(dir: &Path, value: &str) {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-                continue;
-            }
-            let bytes = fs::read(&p).unwrap_or_default();
-            assert!(
-                !bytes_contain(&bytes, value.as_bytes()),
-                "value in {}",
-                p.display()
-            );
-            // Loose git objects are zlib streams: look inside them too.
-            if p.to_string_lossy().contains("/objects/") && !p.to_string_lossy().contains("/pack/")
-            {
-                let mut inflated = Vec::new();
-                if std::io::Read::read_to_end(
-                    &mut flate2::read::ZlibDecoder::new(&bytes[..]),
-                    &mut inflated,
-                )
-                .is_ok()
-                {
-                    assert!(
-                        !bytes_contain(&inflated, value.as_bytes()),
-                        "value in object {}",
-                        p.display()
-                    );
-                }
-            }
-        }
-    }
 }
 
 #[test]

@@ -4,10 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
 
-use crate::support::contains as bytes_contain;
-use crate::support::team::{Team, statuses};
+use crate::support::statuses;
+use crate::support::team::{Team, assert_no_plaintext};
 
 /// A small deterministic generator (xorshift): the schedule is a function of the seed.
 struct Rng(u64);
@@ -347,45 +346,4 @@ fn hostile_round(
         );
     }
     t.sync(m, &format!("merge h{round}"));
-}
-
-/// `value` in no file under `dir` (git objects are zlib-compressed: an object holding a
-/// plaintext value would be found by `git grep`/inflating; env files are ciphertext).
-fn assert_no_plaintext(dir: &Path, value: &str) {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-                continue;
-            }
-            let bytes = fs::read(&p).unwrap_or_default();
-            assert!(
-                !bytes_contain(&bytes, value.as_bytes()),
-                "value in {}",
-                p.display()
-            );
-            // Loose git objects are zlib streams: look inside them too.
-            if p.to_string_lossy().contains("/objects/") && !p.to_string_lossy().contains("/pack/")
-            {
-                let mut inflated = Vec::new();
-                if std::io::Read::read_to_end(
-                    &mut flate2::read::ZlibDecoder::new(&bytes[..]),
-                    &mut inflated,
-                )
-                .is_ok()
-                {
-                    assert!(
-                        !bytes_contain(&inflated, value.as_bytes()),
-                        "value in object {}",
-                        p.display()
-                    );
-                }
-            }
-        }
-    }
 }

@@ -3,18 +3,11 @@
 //! unless skipped; a failure after a commit names what changed.
 
 use std::fs;
-use std::path::PathBuf;
 
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::Sandbox;
-
-fn as_other(kw: &Sandbox, other: &PathBuf, args: &[&str]) -> assert_cmd::Command {
-    let mut c = kw.cmd(args);
-    c.env("KEYWARD_IDENTITY", other);
-    c
-}
+use crate::support::{Sandbox, vault_with_unreadable_env};
 
 #[test]
 fn offboard_cuts_access_rotates_and_lists_imported_keys() {
@@ -49,7 +42,7 @@ fn offboard_cuts_access_rotates_and_lists_imported_keys() {
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan.as_array().unwrap().len(), 2);
     assert_eq!(fs::read(kw.env_file("dev")).unwrap(), dev_before);
-    as_other(&kw, &other, &["get", "GEN"]).assert().success();
+    kw.cmd_as(&other, ["get", "GEN"]).assert().success();
 
     let out = kw
         .cmd([
@@ -85,8 +78,8 @@ fn offboard_cuts_access_rotates_and_lists_imported_keys() {
             .any(|k| k["name"] == "IMPORTED" && k["result"] == "needs-new-value")
     );
     // access gone everywhere
-    as_other(&kw, &other, &["get", "GEN"]).assert().code(5);
-    as_other(&kw, &other, &["-e", "prod", "get", "GEN"])
+    kw.cmd_as(&other, ["get", "GEN"]).assert().code(5);
+    kw.cmd_as(&other, ["-e", "prod", "get", "GEN"])
         .assert()
         .code(5);
     // old values no longer verify; new ones do
@@ -148,33 +141,6 @@ fn offboard_with_grace_keeps_old_values_verifying() {
         .stderr(contains("identity in use").and(contains("offboard")));
 }
 
-/// A vault with an environment `shared` that only `other` can open (the sandbox identity
-/// created it, then was removed by `other`). Returns `other`'s identity file.
-fn vault_with_unreadable_env() -> (Sandbox, PathBuf) {
-    let kw = Sandbox::with_vault();
-    let other = kw.write_identity("other.key");
-    let other_r = kw.recipient_of(&other);
-    kw.cmd(["env", "add", "shared", "--recipient", &other_r])
-        .assert()
-        .success();
-    as_other(
-        &kw,
-        &other,
-        &[
-            "-e",
-            "shared",
-            "access",
-            "revoke",
-            "--yes",
-            &kw.my_recipient(),
-        ],
-    )
-    .assert()
-    .success();
-    kw.cmd(["-e", "shared", "list"]).assert().code(5);
-    (kw, other)
-}
-
 #[test]
 fn offboard_refuses_environments_it_cannot_open_unless_told_to_skip_them() {
     let (kw, _other) = vault_with_unreadable_env();
@@ -189,7 +155,7 @@ fn offboard_refuses_environments_it_cannot_open_unless_told_to_skip_them() {
         .code(5)
         .stderr(contains("`shared`").and(contains("--skip-unreadable")));
     assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
-    as_other(&kw, &leaver, &["get", "-n", "GEN"])
+    kw.cmd_as(&leaver, ["get", "-n", "GEN"])
         .assert()
         .success()
         .stdout(value.clone());
@@ -205,21 +171,19 @@ fn offboard_refuses_environments_it_cannot_open_unless_told_to_skip_them() {
     .assert()
     .success()
     .stderr(contains("`shared`"));
-    as_other(&kw, &leaver, &["get", "GEN"]).assert().code(5);
+    kw.cmd_as(&leaver, ["get", "GEN"]).assert().code(5);
     kw.cmd(["verify"]).write_stdin(value).assert().code(4);
 }
 
 /// Remove every recipient of `env` but `keep` from its recipients table, behind
 /// keyward's back (the file stays encrypted to the sandbox identity).
 fn leave_only_recipient(kw: &Sandbox, env: &str, keep: &str) {
-    let image = kw.decrypt_env(env);
-    let mut conn = crate::support::open_image(&image);
-    let n = conn
-        .execute("DELETE FROM recipients WHERE recipient != ?1", [keep])
-        .unwrap();
-    assert!(n >= 1);
-    let out = conn.serialize(rusqlite::MAIN_DB).unwrap();
-    kw.encrypt_env(env, &out);
+    kw.edit_env(env, |conn| {
+        let n = conn
+            .execute("DELETE FROM recipients WHERE recipient != ?1", [keep])
+            .unwrap();
+        assert!(n >= 1);
+    });
 }
 
 #[test]
@@ -255,7 +219,7 @@ fn offboard_refuses_before_changing_any_environment() {
         .write_stdin(dev_value.as_str())
         .assert()
         .success();
-    as_other(&kw, &leaver, &["get", "GEN"]).assert().success();
+    kw.cmd_as(&leaver, ["get", "GEN"]).assert().success();
 }
 
 #[test]
@@ -287,8 +251,8 @@ fn offboard_failing_after_a_commit_names_the_environments_changed() {
     );
     assert_eq!(stderr.lines().count(), 2, "{stderr}");
     assert_eq!(fs::read(kw.env_file("test")).unwrap(), test_before);
-    as_other(&kw, &leaver, &["get", "GEN"]).assert().code(5);
-    as_other(&kw, &leaver, &["-e", "test", "get", "GEN"])
+    kw.cmd_as(&leaver, ["get", "GEN"]).assert().code(5);
+    kw.cmd_as(&leaver, ["-e", "test", "get", "GEN"])
         .assert()
         .success();
 
@@ -298,7 +262,7 @@ fn offboard_failing_after_a_commit_names_the_environments_changed() {
         .assert()
         .success()
         .stderr(contains("`test`").and(contains("`dev`").not()));
-    as_other(&kw, &leaver, &["-e", "test", "get", "GEN"])
+    kw.cmd_as(&leaver, ["-e", "test", "get", "GEN"])
         .assert()
         .code(5);
 }
@@ -341,9 +305,9 @@ fn offboard_with_an_explicit_env_changes_only_that_env() {
     kw.cmd(["-e", "dev", "offboard", "--yes", &r, "--reason", "x"])
         .assert()
         .success();
-    as_other(&kw, &leaver, &["get", "GEN"]).assert().code(5);
+    kw.cmd_as(&leaver, ["get", "GEN"]).assert().code(5);
     assert_eq!(fs::read(kw.env_file("prod")).unwrap(), prod_before);
-    as_other(&kw, &leaver, &["-e", "prod", "get", "GEN"])
+    kw.cmd_as(&leaver, ["-e", "prod", "get", "GEN"])
         .assert()
         .success();
 }

@@ -4,39 +4,18 @@
 //! message are summarized (a count, the first five, "and N more", where the whole list is).
 
 use std::fs;
-use std::path::Path;
 
 use predicates::prelude::*;
 use predicates::str::contains;
 
 use crate::support::pty::on_terminal;
-use crate::support::{DAY, Sandbox, T0, open_image};
+use crate::support::{DAY, Sandbox, T0, assert_no_controls, open_image, outcome};
 
 /// ESC (a colour sequence), BEL, CR, RIGHT-TO-LEFT OVERRIDE, C1 CSI, LEFT-TO-RIGHT ISOLATE.
 const HOSTILE: &str = "a\x1b[31mred\x07\rb\u{202e}c\u{9b}2J\u{2066}d";
 
 /// `HOSTILE` as `output::escape` shows it.
 const SHOWN: &str = r"a\x1b[31mred\x07\rb\u{202e}c\u{9b}2J\u{2066}d";
-
-/// No raw control character (other than line breaks) and no bidi control in `s`.
-fn assert_no_controls(s: &str) {
-    for c in s.chars() {
-        assert!(
-            c == '\n' || !(c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
-            "raw control {c:?} in output:\n{s:?}"
-        );
-    }
-    assert!(!s.contains('\u{2066}'), "raw isolate in {s:?}");
-}
-
-fn out(c: &mut assert_cmd::Command) -> (i32, String, String) {
-    let o = c.output().unwrap();
-    (
-        o.status.code().unwrap(),
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-    )
-}
 
 #[test]
 fn show_escapes_control_characters_in_notes_and_revoke_reasons() {
@@ -49,7 +28,7 @@ fn show_escapes_control_characters_in_notes_and_revoke_reasons() {
         .assert()
         .success();
     for name in ["K", "N"] {
-        let (code, stdout, stderr) = out(&mut kw.cmd(["show", name]));
+        let (code, stdout, stderr) = outcome(&mut kw.cmd(["show", name]));
         assert_eq!(code, 0, "{stderr}");
         assert_no_controls(&stdout);
         assert!(stdout.contains(SHOWN), "{stdout}");
@@ -69,7 +48,7 @@ fn audit_escapes_reasons_and_actors_but_json_keeps_them() {
     kw.cmd(["revoke", "--yes", "K", "--reason", HOSTILE])
         .assert()
         .success();
-    let (code, stdout, stderr) = out(&mut kw.cmd(["audit"]));
+    let (code, stdout, stderr) = outcome(&mut kw.cmd(["audit"]));
     assert_eq!(code, 0, "{stderr}");
     assert_no_controls(&stdout);
     assert!(stdout.contains(SHOWN), "{stdout}");
@@ -83,17 +62,15 @@ fn audit_escapes_reasons_and_actors_but_json_keeps_them() {
 /// Rewrite the dev env's image with `sql` (a hostile fellow recipient can write any
 /// image encrypted to the env's recipients).
 fn forge(kw: &Sandbox, sql: &str, params: &[&dyn rusqlite::ToSql]) {
-    let image = kw.decrypt_env("dev");
-    let mut conn = open_image(&image);
-    conn.execute(sql, params).unwrap();
-    let data = conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec();
-    kw.encrypt_env("dev", &data);
+    kw.edit_env("dev", |conn| {
+        conn.execute(sql, params).unwrap();
+    });
 }
 
 /// A forged text column shown by `args`: refused as corrupt (exit 6, if validated on
 /// read) or shown escaped, never raw.
 fn forged_text_is_never_raw(kw: &Sandbox, args: &[&str], shown: &str) {
-    let (code, stdout, stderr) = out(&mut kw.cmd(args));
+    let (code, stdout, stderr) = outcome(&mut kw.cmd(args));
     assert_no_controls(&stdout);
     assert_no_controls(&stderr);
     match code {
@@ -139,21 +116,15 @@ fn access_list_escapes_a_forged_recipient() {
     );
 }
 
-fn export_to(kw: &Sandbox, path: &Path, force: bool) -> assert_cmd::Command {
-    let mut c = kw.cmd(["audit", "export", "--format", "jsonl", "--out"]);
-    c.arg(path);
-    if force {
-        c.arg("--force");
-    }
-    c
-}
-
 #[test]
 fn errors_escape_the_paths_they_echo() {
     let kw = Sandbox::with_vault();
     let f = kw.path("a\x1b[31mb\u{202e}.jsonl");
     fs::write(&f, "x").unwrap();
-    let (code, _, stderr) = out(&mut export_to(&kw, &f, false));
+    let (code, _, stderr) = outcome(
+        kw.cmd(["audit", "export", "--format", "jsonl", "--out"])
+            .arg(&f),
+    );
     assert_eq!(code, 1);
     assert_no_controls(&stderr);
     assert!(stderr.contains(r"a\x1b[31mb\u{202e}.jsonl"), "{stderr}");

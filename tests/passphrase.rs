@@ -5,15 +5,14 @@
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use age::secrecy::{ExposeSecret, SecretString};
 use predicates::str::contains;
 
-use crate::support::pty::{cheap_protected_vault, on_terminal};
-use crate::support::{Sandbox, wait_for};
+use crate::support::pty::on_terminal;
+use crate::support::{Sandbox, cheap_protected_identity, cheap_protected_vault, wait_for};
 
 #[test]
 fn passphrase_identity_init_and_unlock() {
@@ -94,29 +93,6 @@ fn run_never_waits_for_a_passphrase_on_a_stdin_that_is_not_a_terminal() {
 
 const PASS: &str = "hardening passphrase 7d1c";
 
-/// A passphrase-protected identity with a tiny scrypt work factor (so the tests that do
-/// unlock cost milliseconds, not a second), 0600. Returns its path and recipient.
-fn cheap_protected_identity(kw: &Sandbox, name: &str) -> (PathBuf, String) {
-    let id = age::x25519::Identity::generate();
-    let mut r = age::scrypt::Recipient::new(SecretString::from(PASS.to_owned()));
-    r.set_work_factor(10);
-    let e = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).unwrap();
-    let mut out = Vec::new();
-    let armor =
-        age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor).unwrap();
-    let mut w = e.wrap_output(armor).unwrap();
-    std::io::Write::write_all(
-        &mut w,
-        format!("{}\n", id.to_string().expose_secret()).as_bytes(),
-    )
-    .unwrap();
-    w.finish().unwrap().finish().unwrap();
-    let path = kw.path(name);
-    fs::write(&path, out).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-    (path, id.to_public().to_string())
-}
-
 /// `identity show` with `identity` and no passphrase variable set.
 fn show_with(kw: &Sandbox, identity: &Path) -> assert_cmd::Command {
     let mut c = kw.cmd(["identity", "show"]);
@@ -130,7 +106,7 @@ fn show_with(kw: &Sandbox, identity: &Path) -> assert_cmd::Command {
 #[test]
 fn a_0600_passphrase_file_unlocks() {
     let kw = Sandbox::new();
-    let (id, recipient) = cheap_protected_identity(&kw, "id.age");
+    let (id, recipient) = cheap_protected_identity(&kw, "id.age", PASS);
     let pf = kw.path("pass.txt");
     fs::write(&pf, format!("{PASS}\n")).unwrap();
     fs::set_permissions(&pf, fs::Permissions::from_mode(0o600)).unwrap();
@@ -144,7 +120,7 @@ fn a_0600_passphrase_file_unlocks() {
 #[test]
 fn an_endless_passphrase_file_is_capped_at_64_kib_and_exits_5() {
     let kw = Sandbox::new();
-    let (id, _) = cheap_protected_identity(&kw, "id.age");
+    let (id, _) = cheap_protected_identity(&kw, "id.age", PASS);
     show_with(&kw, &id)
         .env("KEYWARD_PASSPHRASE_FILE", "/dev/zero")
         .assert()
@@ -164,7 +140,7 @@ fn an_endless_passphrase_file_is_capped_at_64_kib_and_exits_5() {
 #[test]
 fn a_passphrase_file_readable_by_others_is_refused_with_exit_5() {
     let kw = Sandbox::new();
-    let (id, _) = cheap_protected_identity(&kw, "id.age");
+    let (id, _) = cheap_protected_identity(&kw, "id.age", PASS);
     let pf = kw.path("pass.txt");
     fs::write(&pf, format!("{PASS}\n")).unwrap();
     for mode in [0o644, 0o640, 0o604] {
@@ -185,7 +161,7 @@ fn a_passphrase_file_readable_by_others_is_refused_with_exit_5() {
 #[test]
 fn a_missing_or_unreadable_passphrase_file_exits_5() {
     let kw = Sandbox::new();
-    let (id, _) = cheap_protected_identity(&kw, "id.age");
+    let (id, _) = cheap_protected_identity(&kw, "id.age", PASS);
     show_with(&kw, &id)
         .env("KEYWARD_PASSPHRASE_FILE", kw.path("no-such-file"))
         .assert()
@@ -202,7 +178,7 @@ fn a_missing_or_unreadable_passphrase_file_exits_5() {
 #[test]
 fn an_empty_passphrase_variable_exits_5_with_a_clear_message() {
     let kw = Sandbox::new();
-    let (id, _) = cheap_protected_identity(&kw, "id.age");
+    let (id, _) = cheap_protected_identity(&kw, "id.age", PASS);
     show_with(&kw, &id)
         .env("KEYWARD_PASSPHRASE", "")
         .assert()

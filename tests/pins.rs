@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::{Sandbox, contains as bytes_contain};
+use crate::support::{Sandbox, concurrently, contains as bytes_contain};
 
 const FORGED: &str = "attacker-chosen-value-4242";
 
@@ -259,23 +259,7 @@ fn concurrent_writers_never_trip_the_pin_nor_lose_its_advance() {
     for i in 0..6 {
         kw.generate(&format!("K{i}"));
     }
-    let children: Vec<_> = (0..6)
-        .map(|i| {
-            kw.std_cmd(["rotate", &format!("K{i}")])
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for c in children {
-        let out = c.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    concurrently(&kw, 6, r#""$KW" rotate "K$W""#);
     // The pin holds the final head: 3 init events + 6 generate + 6 rotate.
     let pins = pin_files(&kw);
     let dev = pins.iter().find(|p| p.ends_with("dev.json")).unwrap();

@@ -4,7 +4,7 @@
 
 use std::process::Stdio;
 
-use crate::support::Sandbox;
+use crate::support::{KW, Sandbox};
 
 #[test]
 fn list_into_closed_pipe_ends_quietly() {
@@ -97,26 +97,11 @@ fn get_json_into_a_closed_pipe_is_still_not_delivered() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not delivered"));
 }
 
-const KW: &str = env!("CARGO_BIN_EXE_keyward");
-
-/// `sh -c SCRIPT` with the sandbox's environment, for redirections keyward cannot make.
-fn sh(kw: &Sandbox, script: &str) -> std::process::Command {
-    let mut sh = std::process::Command::new("sh");
-    for (k, v) in kw.std_cmd(Vec::<String>::new()).get_envs() {
-        match v {
-            Some(v) => sh.env(k, v),
-            None => sh.env_remove(k),
-        };
-    }
-    sh.current_dir(kw.dir.path()).args(["-c", script]);
-    sh
-}
-
 #[test]
 fn get_with_stdout_closed_fails_and_releases_nothing() {
     let kw = Sandbox::with_vault();
     kw.generate("A");
-    let out = sh(&kw, &format!("'{KW}' get A >&-")).output().unwrap();
+    let out = kw.sh(&format!("'{KW}' get A >&-")).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("stdout is closed"), "{stderr}");
@@ -124,7 +109,8 @@ fn get_with_stdout_closed_fails_and_releases_nothing() {
         serde_json::from_str(&kw.stdout(["audit", "--json", "--action", "get"])).unwrap();
     assert_eq!(ev.as_array().unwrap().len(), 0, "released: {ev}");
     // an explicit discard is not an error
-    let out = sh(&kw, &format!("'{KW}' get A > /dev/null"))
+    let out = kw
+        .sh(&format!("'{KW}' get A > /dev/null"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));

@@ -6,9 +6,7 @@ use std::fs;
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::support::Sandbox;
-
-const TRICKY: &str = "it's \"quoted\" $HOME `tick` \\ back\nsecond line";
+use crate::support::{KW, Sandbox, TRICKY};
 
 #[test]
 fn captured_output_is_redacted_by_default_on_both_streams() {
@@ -134,21 +132,6 @@ fn literal_identity_and_passphrase_are_redacted_from_the_child_output() {
     assert!(stdout.contains("[redacted:KEYWARD_IDENTITY]"));
 }
 
-const KW: &str = env!("CARGO_BIN_EXE_keyward");
-
-/// `sh -c SCRIPT` with the sandbox's environment, for redirections keyward cannot make.
-fn sh(kw: &Sandbox, script: &str) -> std::process::Command {
-    let mut sh = std::process::Command::new("sh");
-    for (k, v) in kw.std_cmd(Vec::<String>::new()).get_envs() {
-        match v {
-            Some(v) => sh.env(k, v),
-            None => sh.env_remove(k),
-        };
-    }
-    sh.current_dir(kw.dir.path()).args(["-c", script]);
-    sh
-}
-
 #[test]
 fn run_redacts_a_64_kib_value_in_bounded_memory() {
     let kw = Sandbox::with_vault();
@@ -160,7 +143,7 @@ fn run_redacts_a_64_kib_value_in_bounded_memory() {
     let script = format!(
         "ulimit -v 1048576; exec '{KW}' run --redact -- sh -c 'printf \"<%s>\" \"$BIG\"; printf \"[%s]\" \"$BIG\" >&2'"
     );
-    let out = sh(&kw, &script).output().unwrap();
+    let out = kw.sh(&script).output().unwrap();
     assert_eq!(
         out.status.code(),
         Some(0),

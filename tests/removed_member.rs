@@ -10,8 +10,8 @@ use std::fs;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::team::{Team, statuses};
-use crate::support::{can_decrypt, decrypt_file, edit_image, encrypt_image};
+use crate::support::team::Team;
+use crate::support::{can_decrypt, decrypt_file, edit_image, encrypt_image, statuses};
 
 /// Alice (0) and Mallory (1) share `prod` with `DB_PASSWORD`, an `OLD` key revoked
 /// before Mallory leaves, and `API_TOKEN`; Mallory holds that state in her clone.

@@ -8,7 +8,7 @@ use std::fs;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::{self, Sandbox};
+use crate::support::{self, Sandbox, audit_events, get};
 
 /// `keyward ARGS` on a terminal, answering `answer` to its question: (code, stdout, stderr).
 fn on_terminal(kw: &Sandbox, args: &[&str], answer: &str) -> (i32, String, String) {
@@ -26,22 +26,11 @@ fn on_terminal_with(
     (run.code, run.stdout, run.stderr)
 }
 
-fn events(kw: &Sandbox, args: &[&str]) -> Vec<serde_json::Value> {
-    let mut a = vec!["audit", "--json"];
-    a.extend_from_slice(args);
-    let v: serde_json::Value = serde_json::from_str(&kw.stdout(&a)).unwrap();
-    v.as_array().unwrap().clone()
-}
-
-fn get(kw: &Sandbox, name: &str) -> String {
-    kw.stdout(["get", name]).trim_end().to_owned()
-}
-
 /// A key `K` with two versions: version 1 retired, version 2 active. Their values.
 fn rotated_key(kw: &Sandbox) -> (String, String) {
     let v1 = kw.generate("K");
     kw.stdout(["rotate", "K", "--reason", "scheduled"]);
-    let v2 = get(kw, "K");
+    let v2 = get(kw, "dev", "K");
     assert_ne!(v1, v2);
     (v1, v2)
 }
@@ -57,7 +46,7 @@ fn rename_keeps_every_version_and_records_an_event() {
         .success()
         .stderr(contains("renamed `K` to `NEW_K` in `dev`").and(contains("2 version(s)")));
 
-    assert_eq!(get(&kw, "NEW_K"), v2);
+    assert_eq!(get(&kw, "dev", "NEW_K"), v2);
     kw.cmd(["get", "K"]).assert().code(3);
     let show: serde_json::Value =
         serde_json::from_str(&kw.stdout(["show", "NEW_K", "--json"])).unwrap();
@@ -70,13 +59,16 @@ fn rename_keeps_every_version_and_records_an_event() {
         .code(4)
         .stderr(contains("NEW_K"));
 
-    let renamed = events(&kw, &["--action", "rename"]);
+    let renamed = audit_events(&kw, &["--action", "rename"]);
     assert_eq!(renamed.len(), 1, "{renamed:?}");
     assert_eq!(renamed[0]["key"], "NEW_K");
     assert_eq!(renamed[0]["reason"], "renamed from K");
     assert_eq!(renamed[0]["chain"], "lifecycle");
     // Earlier events keep the old name; the chain still verifies.
-    assert_eq!(events(&kw, &["--key", "K", "--action", "rotate"]).len(), 1);
+    assert_eq!(
+        audit_events(&kw, &["--key", "K", "--action", "rotate"]).len(),
+        1
+    );
     kw.cmd(["audit", "verify"]).assert().success();
     // The old name is free again.
     kw.generate("K");
@@ -141,7 +133,7 @@ fn delete_erases_every_value_and_keeps_the_events() {
         .stderr(contains("deleted `K` and its 2 version(s) in `dev`"));
 
     kw.cmd(["get", "K"]).assert().code(3);
-    assert_eq!(get(&kw, "OTHER"), other);
+    assert_eq!(get(&kw, "dev", "OTHER"), other);
     let image = kw.decrypt_env("dev");
     for v in [&v1, &v2] {
         assert!(
@@ -152,7 +144,7 @@ fn delete_erases_every_value_and_keeps_the_events() {
     }
     assert!(support::contains(&image, other.as_bytes()));
 
-    let trail = events(&kw, &["--key", "K"]);
+    let trail = audit_events(&kw, &["--key", "K"]);
     let actions: Vec<&str> = trail
         .iter()
         .filter(|e| e["chain"] == "lifecycle")
@@ -207,7 +199,7 @@ fn delete_on_a_terminal_shows_what_goes_and_asks() {
     );
     assert!(err.contains("reason: unused"), "{err}");
     assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
-    assert_eq!(get(&kw, "K"), v2);
+    assert_eq!(get(&kw, "dev", "K"), v2);
 
     let (code, _, err) = on_terminal(&kw, &["delete", "K", "--reason", "unused"], "y");
     assert_eq!(code, 0, "{err}");

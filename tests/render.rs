@@ -5,22 +5,11 @@ use std::os::unix::fs::PermissionsExt;
 
 use predicates::str::contains;
 
-use crate::support::Sandbox;
+use crate::support::{Sandbox, audit_keys};
 
 /// Everything a naive template engine gets wrong: quotes, newlines, `{{`, `}}`, `$`,
 /// backslashes, a placeholder-looking text.
 const NASTY: &str = "it's \"q\" $HOME ${X} `t` \\n \\\\ {{ OTHER }} }}\nline 2\n";
-
-fn audit_render_keys(kw: &Sandbox) -> Vec<String> {
-    let out = kw.stdout(["audit", "--action", "render", "--json"]);
-    let events: serde_json::Value = serde_json::from_str(&out).unwrap();
-    events
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["key"].as_str().unwrap_or("-").to_owned())
-        .collect()
-}
 
 fn sandbox() -> (Sandbox, String) {
     let kw = Sandbox::with_vault();
@@ -59,7 +48,7 @@ fn values_are_rendered_exactly_into_a_0600_file() {
         .collect();
     assert_eq!(names, ["app.conf"]);
     // Each key once in the journal (not OTHER, which appears only inside a value).
-    assert_eq!(audit_render_keys(&kw), ["NASTY", "TOK"]);
+    assert_eq!(audit_keys(&kw, "render"), ["NASTY", "TOK"]);
     // To stdout by default, from stdin with `-`.
     let out = kw
         .cmd(["render", "-"])
@@ -89,7 +78,7 @@ fn an_unknown_or_revoked_key_names_the_line_and_writes_nothing() {
     assert_eq!(out.status.code(), Some(3));
     assert!(out.stdout.is_empty());
     assert!(!String::from_utf8_lossy(&out.stderr).contains(&tok));
-    assert_eq!(audit_render_keys(&kw), Vec::<String>::new());
+    assert_eq!(audit_keys(&kw, "render"), Vec::<String>::new());
 
     kw.cmd(["revoke", "TOK", "--reason", "leaked", "--yes"])
         .assert()
@@ -152,6 +141,6 @@ fn an_existing_output_needs_force_and_a_symlink_is_always_refused() {
             .is_symlink()
     );
     // Only the successful render journaled the key.
-    assert_eq!(audit_render_keys(&kw), ["TOK"]);
+    assert_eq!(audit_keys(&kw, "render"), ["TOK"]);
     kw.cmd(["render", "t.tmpl", "--force"]).assert().code(2);
 }

@@ -4,19 +4,7 @@
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::Sandbox;
-
-fn verify(kw: &Sandbox, env: &str, presented: &str) -> (i32, String) {
-    let out = kw
-        .cmd(["-e", env, "verify", "--json"])
-        .write_stdin(presented)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(!stdout.contains(presented), "verify printed the key");
-    assert!(!String::from_utf8_lossy(&out.stderr).contains(presented));
-    (out.status.code().unwrap(), stdout)
-}
+use crate::support::{Sandbox, verify};
 
 #[test]
 fn revoke_requires_reason_and_blocks_every_use() {

@@ -8,19 +8,7 @@ use std::fs;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::{DAY, HOUR, SECOND, Sandbox, T0};
-
-fn verify(kw: &Sandbox, env: &str, presented: &str) -> (i32, String) {
-    let out = kw
-        .cmd(["-e", env, "verify", "--json"])
-        .write_stdin(presented)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(!stdout.contains(presented), "verify printed the key");
-    assert!(!String::from_utf8_lossy(&out.stderr).contains(presented));
-    (out.status.code().unwrap(), stdout)
-}
+use crate::support::{DAY, HOUR, SECOND, Sandbox, T0, get, verify, versions};
 
 #[test]
 fn rotate_generated_key_prints_new_value_in_same_format() {
@@ -182,16 +170,6 @@ fn rotate_all_due_and_older_than_select_keys() {
     kw.cmd(["rotate", "K", "--grace", "1y"]).assert().code(2);
 }
 
-fn verify_code(kw: &Sandbox, presented: &str) -> i32 {
-    kw.cmd(["verify"])
-        .write_stdin(presented)
-        .output()
-        .unwrap()
-        .status
-        .code()
-        .unwrap()
-}
-
 #[test]
 fn a_batch_beyond_one_chunk_rotates_every_key_as_one_rotation_would() {
     let mut kw = Sandbox::with_vault_at(T0);
@@ -214,9 +192,9 @@ fn a_batch_beyond_one_chunk_rotates_every_key_as_one_rotation_would() {
     for (i, name) in names.iter().enumerate() {
         let new = kw.stdout(["get", name]).trim_end().to_owned();
         assert_ne!(new, old[i]);
-        assert_eq!(verify_code(&kw, &new), 0, "new value of {name}");
+        assert_eq!(verify(&kw, "dev", &new).0, 0, "new value of {name}");
         assert_eq!(
-            verify_code(&kw, &old[i]),
+            verify(&kw, "dev", &old[i]).0,
             0,
             "old value of {name} in its grace"
         );
@@ -249,9 +227,9 @@ fn a_batch_beyond_one_chunk_rotates_every_key_as_one_rotation_would() {
 
     // After the grace the old values stop verifying; the new ones do not.
     kw.at(T0 + 2 * HOUR + SECOND);
-    assert_eq!(verify_code(&kw, &old[65]), 4);
+    assert_eq!(verify(&kw, "dev", &old[65]).0, 4);
     let new = kw.stdout(["get", &names[65]]).trim_end().to_owned();
-    assert_eq!(verify_code(&kw, &new), 0);
+    assert_eq!(verify(&kw, "dev", &new).0, 0);
 }
 
 #[test]
@@ -267,27 +245,6 @@ fn rotate_all_names_the_full_command_for_imported_keys() {
         .stderr(contains(
             "`printf %s \"$NEW\" | keyward rotate -e prod PARTNER_API_KEY`",
         ));
-}
-
-/// The versions `show --json` lists for `name`: (version, status).
-fn versions(kw: &Sandbox, env: &str, name: &str) -> Vec<(u64, String)> {
-    let v: serde_json::Value =
-        serde_json::from_str(&kw.stdout(["-e", env, "show", name, "--json"])).unwrap();
-    v["versions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| {
-            (
-                x["version"].as_u64().unwrap(),
-                x["status"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn get(kw: &Sandbox, env: &str, name: &str) -> String {
-    kw.stdout(["-e", env, "get", "-n", name])
 }
 
 #[test]

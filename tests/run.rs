@@ -11,9 +11,7 @@ use std::time::{Duration, Instant};
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::{Sandbox, process_gone, wait_for};
-
-const TRICKY: &str = "it's \"quoted\" $HOME `tick` \\ back\nsecond line";
+use crate::support::{KW, Sandbox, TRICKY, process_gone, wait_for};
 
 #[test]
 fn injects_values_exactly_with_no_redact() {
@@ -375,8 +373,6 @@ fn run_still_passes_a_child_s_own_126_and_127_through() {
         assert!(out.stderr.is_empty(), "{}", stderr_of(&out));
     }
 }
-
-const KW: &str = env!("CARGO_BIN_EXE_keyward");
 
 /// Poll (bounded) until `cond` holds.
 fn wait_for_within(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {

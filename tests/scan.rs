@@ -4,12 +4,12 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::Sandbox;
+use crate::support::git::git;
+use crate::support::{Sandbox, assert_no_controls, outcome};
 
 struct Planted {
     kw: Sandbox,
@@ -225,25 +225,7 @@ fn staged_scans_what_git_would_commit() {
     let p = planted();
     let repo = p.kw.path("gitrepo");
     fs::create_dir_all(&repo).unwrap();
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(&repo)
-            // the developer's ~/.gitconfig (hooks, templates) stays out of the test
-            .env("HOME", p.kw.dir.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let git = |args: &[&str]| git(&p.kw, &repo, args);
     git(&["init", "-q"]);
     fs::write(repo.join("ok.txt"), "fine\n").unwrap();
     git(&["add", "ok.txt"]);
@@ -274,26 +256,6 @@ fn short_values_are_skipped_with_a_warning() {
         .stderr(contains("shorter than 8 bytes"));
 }
 
-/// No raw control character (other than line breaks) and no bidi control in `s`.
-fn assert_no_controls(s: &str) {
-    for c in s.chars() {
-        assert!(
-            c == '\n' || !(c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
-            "raw control {c:?} in output:\n{s:?}"
-        );
-    }
-    assert!(!s.contains('\u{2066}'), "raw isolate in {s:?}");
-}
-
-fn out(c: &mut assert_cmd::Command) -> (i32, String, String) {
-    let o = c.output().unwrap();
-    (
-        o.status.code().unwrap(),
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-    )
-}
-
 const IMPORTED: &str = "sk_live_imported_0123456789abcdef";
 
 /// A vault holding a generated token `TOK` and an imported value `IMP`.
@@ -306,7 +268,7 @@ fn scan_vault() -> (Sandbox, String) {
 }
 
 fn scan_file_json(kw: &Sandbox, file: &Path) -> (i32, Vec<serde_json::Value>) {
-    let (code, stdout, stderr) = out(kw.cmd(["scan", "--json"]).arg(file));
+    let (code, stdout, stderr) = outcome(kw.cmd(["scan", "--json"]).arg(file));
     assert!(!stdout.contains(IMPORTED) && !stderr.contains(IMPORTED));
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     (code, v.as_array().unwrap().clone())
@@ -391,7 +353,7 @@ fn scan_escapes_control_characters_in_file_names() {
     let dir = kw.path("scan");
     let name = "evil\n\x1b[2Kok.txt:1:1: clean\u{202e}.txt";
     fs::write(dir.join(name), format!("{tok}\n{IMPORTED}\n")).unwrap();
-    let (code, stdout, _) = out(kw.cmd(["scan"]).current_dir(&dir).arg("."));
+    let (code, stdout, _) = outcome(kw.cmd(["scan"]).current_dir(&dir).arg("."));
     assert_eq!(code, 8);
     assert_no_controls(&stdout);
     let lines: Vec<&str> = stdout.lines().collect();
@@ -403,7 +365,7 @@ fn scan_escapes_control_characters_in_file_names() {
         );
     }
     // JSON keeps the name exact
-    let (code, stdout, _) = out(kw.cmd(["scan", "--json"]).current_dir(&dir).arg("."));
+    let (code, stdout, _) = outcome(kw.cmd(["scan", "--json"]).current_dir(&dir).arg("."));
     assert_eq!(code, 8);
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert!(
@@ -417,18 +379,7 @@ fn scan_staged_finds_a_key_in_a_binary_file() {
     let (kw, tok) = scan_vault();
     let repo = kw.path("repo");
     fs::create_dir_all(&repo).unwrap();
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .args(args)
-            .current_dir(&repo)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let git = |args: &[&str]| git(&kw, &repo, args);
     git(&["init", "-q"]);
     fs::write(repo.join("leak.bin"), format!("\0\0{tok}\0")).unwrap();
     fs::write(repo.join("leak16.txt"), utf16(IMPORTED, true, false)).unwrap();

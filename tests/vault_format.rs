@@ -10,7 +10,7 @@ use std::path::Path;
 
 use predicates::str::contains;
 
-use crate::support::{Sandbox, contains as bytes_contain, open_image};
+use crate::support::{Sandbox, audit_events, contains as bytes_contain, copy_dir, open_image};
 
 #[test]
 fn env_file_decrypts_with_plain_age_and_opens_as_sqlite() {
@@ -68,12 +68,10 @@ fn replaced_text_does_not_survive_in_free_pages() {
 fn newer_format_is_refused_clearly() {
     let kw = Sandbox::with_vault();
     kw.generate("K");
-    let image = kw.decrypt_env("dev");
-    let mut conn = open_image(&image);
-    conn.execute("UPDATE meta SET v = 99 WHERE k = 'format_version'", [])
-        .unwrap();
-    let data = conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec();
-    kw.encrypt_env("dev", &data);
+    kw.edit_env("dev", |conn| {
+        conn.execute("UPDATE meta SET v = 99 WHERE k = 'format_version'", [])
+            .unwrap();
+    });
     let before = fs::read(kw.env_file("dev")).unwrap();
     kw.cmd(["get", "K"])
         .assert()
@@ -106,19 +104,7 @@ const IMPORTED: &str = "imported-fixture-value \"quoted\" $x";
 
 const PRODKEY: &str = "d7c8d3a54d6c1e4482bf2bb6af032e2a";
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
+/// A sandbox holding a copy of the committed format-1 vault and its identity.
 fn fixture_sandbox() -> Sandbox {
     let mut kw = Sandbox::new();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
@@ -171,17 +157,6 @@ fn format_1_vault_accepts_new_writes() {
     assert_eq!(kw.stdout(["get", "IMPORTED", "-n"]), IMPORTED);
 }
 
-fn json(kw: &Sandbox, args: &[&str]) -> serde_json::Value {
-    serde_json::from_str(&kw.stdout(args)).unwrap()
-}
-
-fn lifecycle(kw: &Sandbox, action: &str) -> Vec<serde_json::Value> {
-    json(kw, &["audit", "--json", "--action", action])
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
 fn format_version(kw: &Sandbox, env: &str) -> i64 {
     let conn = open_image(&kw.decrypt_env(env));
     conn.query_row("SELECT v FROM meta WHERE k = 'format_version'", [], |r| {
@@ -192,17 +167,11 @@ fn format_version(kw: &Sandbox, env: &str) -> i64 {
 
 #[test]
 fn a_format_1_vault_reads_as_before_and_is_migrated_by_its_next_write() {
-    let mut kw = Sandbox::new();
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    copy_dir(&fixtures.join("vault-v1"), &kw.vault());
-    let id = kw.path("identity-v1.key");
-    fs::copy(fixtures.join("identity-v1.key"), &id).unwrap();
-    fs::set_permissions(&id, fs::Permissions::from_mode(0o600)).unwrap();
-    kw.identity = Some(id);
+    let kw = fixture_sandbox();
 
     // Reads leave format 1 as it is, without the new columns.
-    let before = json(&kw, &["audit", "--json"]);
-    let list = json(&kw, &["access", "list", "--json"]);
+    let before = kw.json(["audit", "--json"]);
+    let list = kw.json(["access", "list", "--json"]);
     assert_eq!(list[0]["label"], serde_json::Value::Null);
     assert!(
         before
@@ -229,7 +198,7 @@ fn a_format_1_vault_reads_as_before_and_is_migrated_by_its_next_write() {
         "an environment not written stays"
     );
     kw.cmd(["audit", "verify", "--all-envs"]).assert().success();
-    let after = json(&kw, &["audit", "--json"]);
+    let after = kw.json(["audit", "--json"]);
     let hashes = |v: &serde_json::Value| -> Vec<String> {
         v.as_array()
             .unwrap()
@@ -241,9 +210,9 @@ fn a_format_1_vault_reads_as_before_and_is_migrated_by_its_next_write() {
     let (old, new) = (hashes(&before), hashes(&after));
     assert_eq!(new.len(), old.len() + 1);
     assert_eq!(&new[..old.len()], &old[..]);
-    let grant = lifecycle(&kw, "access-grant");
+    let grant = audit_events(&kw, &["--action", "access-grant"]);
     assert_eq!(grant[0]["subject"], r.as_str());
     assert_eq!(grant[0]["subject_label"], "Ana");
-    let list = json(&kw, &["access", "list", "--json"]);
+    let list = kw.json(["access", "list", "--json"]);
     assert!(list.as_array().unwrap().iter().any(|x| x["label"] == "Ana"));
 }

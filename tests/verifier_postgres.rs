@@ -8,7 +8,9 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::support::{HOUR, MINUTE, Sandbox, T0};
+use crate::support::{
+    HOUR, MINUTE, Sandbox, T0, filler_value, import_fillers, is_root, make_fleet,
+};
 
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 
@@ -152,18 +154,6 @@ impl Drop for Postgres {
     }
 }
 
-fn is_root() -> bool {
-    // Our real uid, from /proc (no libc call in a test).
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(1).map(|u| u == "0"))
-        })
-        .unwrap_or(false)
-}
-
 /// The query a service runs, with the hash made by PostgreSQL itself.
 fn pg_lookup(pg: &Postgres, value: &str) -> String {
     pg.query(&format!(
@@ -174,26 +164,14 @@ fn pg_lookup(pg: &Postgres, value: &str) -> String {
     ))
 }
 
-/// A dev environment at T0+2h: A active (scope read), B1 retiring until T0+3h, B2
-/// active, C revoked, D expired.
-fn fleet(kw: &mut Sandbox) -> [String; 5] {
-    crate::verifier::make_fleet(kw)
-}
-
 #[test]
 fn postgres_answers_by_hash_and_a_reload_is_atomic_under_a_reading_loop() {
     let pg = Postgres::start();
     let mut kw = Sandbox::with_vault_at(T0);
-    let [a, b1, b2, c, d] = fleet(&mut kw);
+    let [a, b1, b2, c, d] = make_fleet(&mut kw);
     // Padding, so that a reload takes long enough to be caught half-done if it were not
     // one transaction; imported, so the set is keyed with HMAC.
-    let filler: String = (0..3000)
-        .map(|i| format!("FILLER_{i:04}={}\n", filler_value(i)))
-        .collect();
-    std::fs::write(kw.path("filler.env"), filler).unwrap();
-    kw.cmd(["import", "filler.env", "--format", "dotenv"])
-        .assert()
-        .success();
+    import_fillers(&kw, 3000);
     kw.at(T0 + 2 * HOUR);
 
     // First without the fillers' HMAC: refused. A plain SHA-256 set of the generated
@@ -336,15 +314,11 @@ fn postgres_answers_by_hash_and_a_reload_is_atomic_under_a_reading_loop() {
     assert_eq!(lookup(&b_now), "B 6 active");
 }
 
-fn filler_value(i: usize) -> String {
-    format!("filler-value-{i:04}-{}", "x".repeat(24))
-}
-
 #[test]
 fn postgres_plain_sha256_set_is_queried_with_postgres_own_hash() {
     let pg = Postgres::start();
     let mut kw = Sandbox::with_vault_at(T0);
-    let [a, b1, b2, c, d] = fleet(&mut kw);
+    let [a, b1, b2, c, d] = make_fleet(&mut kw);
     kw.at(T0 + 2 * HOUR);
     kw.cmd(["verifier", "export", "--format", "sql", "-o", "dev.sql"])
         .assert()

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::support::{HOUR, SECOND, Sandbox, wait_for};
+use crate::support::{HOUR, SECOND, Sandbox, import_fillers, make_fleet, wait_for};
 
 /// The HMAC key the Redis test's sets are keyed with (its environment holds imported
 /// fillers), and the hash a service computes with it.
@@ -19,16 +19,6 @@ fn redis_hash(b: &[u8]) -> String {
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(REDIS_HMAC.as_bytes()).unwrap();
     mac.update(b);
     hex::encode(mac.finalize().into_bytes())
-}
-
-/// A dev environment at T0+2h: A active (scope read), B1 retiring until T0+3h, B2
-/// active, C revoked, D expired.
-fn fleet(kw: &mut Sandbox) -> [String; 5] {
-    crate::verifier::make_fleet(kw)
-}
-
-fn filler_value(i: usize) -> String {
-    format!("filler-value-{i:04}-{}", "x".repeat(24))
 }
 
 /// A Redis server in a temp dir on a Unix socket (`--port 0`: no TCP), no persistence.
@@ -164,16 +154,10 @@ fn redis_answers_by_hash_expires_entries_at_not_after_and_switches_sets_atomical
     // Redis expires keys by the real clock, so this environment lives in real time.
     let start = real_now_ms();
     let mut kw = Sandbox::with_vault_at(start - 2 * HOUR);
-    let [a, b1, b2, c, d] = fleet(&mut kw);
+    let [a, b1, b2, c, d] = make_fleet(&mut kw);
     // Padding, so that writing a set takes long enough for a reader to catch a switch
     // made too early; imported, so the set is keyed with HMAC.
-    let filler: String = (0..2000)
-        .map(|i| format!("FILLER_{i:04}={}\n", filler_value(i)))
-        .collect();
-    std::fs::write(kw.path("filler.env"), filler).unwrap();
-    kw.cmd(["import", "filler.env", "--format", "dotenv"])
-        .assert()
-        .success();
+    import_fillers(&kw, 2000);
     std::fs::write(kw.path("hmac.key"), REDIS_HMAC).unwrap();
     let now = real_now_ms();
     kw.at(now);

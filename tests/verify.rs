@@ -3,19 +3,7 @@
 
 use predicates::str::contains;
 
-use crate::support::Sandbox;
-
-fn verify(kw: &Sandbox, env: &str, presented: &str) -> (i32, String) {
-    let out = kw
-        .cmd(["-e", env, "verify", "--json"])
-        .write_stdin(presented)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(!stdout.contains(presented), "verify printed the key");
-    assert!(!String::from_utf8_lossy(&out.stderr).contains(presented));
-    (out.status.code().unwrap(), stdout)
-}
+use crate::support::{Sandbox, verify};
 
 #[test]
 fn verify_tells_unknown_from_unusable_and_other_environment() {

@@ -1,11 +1,7 @@
 //! A pseudo-terminal for tests of what keyward does on a terminal (prompts, questions,
-//! colour), and a passphrase identity cheap enough to unlock in every test.
+//! colour).
 
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
-
-use age::secrecy::{ExposeSecret, SecretString};
 
 use super::Sandbox;
 
@@ -91,32 +87,6 @@ pub fn on_terminal(kw: &Sandbox, args: &[&str], rules: &[(&str, &[&str])]) -> (S
         String::from_utf8_lossy(&out.stderr)
     );
     (shown, code)
-}
-
-/// A passphrase-protected identity file with a tiny scrypt work factor (an unlock costs
-/// milliseconds, not a second), 0600, in `KEYWARD_IDENTITY`; a vault initialised to it.
-pub fn cheap_protected_vault(pass: &str) -> Sandbox {
-    let mut kw = Sandbox::new();
-    let id = age::x25519::Identity::generate();
-    let mut r = age::scrypt::Recipient::new(SecretString::from(pass.to_owned()));
-    r.set_work_factor(10);
-    let e = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).unwrap();
-    let mut out = Vec::new();
-    let armor =
-        age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor).unwrap();
-    let mut w = e.wrap_output(armor).unwrap();
-    w.write_all(format!("{}\n", id.to_string().expose_secret()).as_bytes())
-        .unwrap();
-    w.finish().unwrap().finish().unwrap();
-    let path = kw.path("id.age");
-    fs::write(&path, out).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-    kw.set_env("KEYWARD_IDENTITY", path.to_str().unwrap());
-    kw.cmd(["init"])
-        .env("KEYWARD_PASSPHRASE", pass)
-        .assert()
-        .success();
-    kw
 }
 
 /// Runs `argv` with a pseudo-terminal as stdin. Waits for `[y/N]` on the child's stderr

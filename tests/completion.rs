@@ -3,10 +3,10 @@
 //! without a prompt, and quietly nothing otherwise — never a prompt, never an error,
 //! never a value, never a journal entry.
 
-use std::fs;
 use std::path::Path;
 
-use crate::support::{Sandbox, cheap_protected_vault};
+use crate::support::pty::run_on_terminal;
+use crate::support::{KW, Sandbox, cheap_protected_vault};
 
 const PASS: &str = "completion passphrase";
 
@@ -210,67 +210,35 @@ fn protected_vault() -> Sandbox {
     kw
 }
 
-/// Runs `argv` on a pseudo-terminal (so a prompt would have a terminal to wait on) and
-/// kills it if it shows a passphrase prompt or outlives a generous deadline (exit 124).
-const PTY_WATCH: &str = r#"
-import os, pty, select, signal, sys, time
-argv = sys.argv[1:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(argv[0], argv)
-buf, code = b"", None
-deadline = time.monotonic() + 60
-while True:
-    if b"assphrase" in buf or time.monotonic() > deadline:
-        os.kill(pid, signal.SIGKILL); code = 124; break
-    r, _, _ = select.select([fd], [], [], 0.2)
-    if not r:
-        continue
-    try:
-        data = os.read(fd, 4096)
-    except OSError:
-        break
-    if not data:
-        break
-    buf += data
-_, status = os.waitpid(pid, 0)
-sys.stdout.buffer.write(buf)
-sys.exit(code if code is not None else os.waitstatus_to_exitcode(status))
-"#;
-
 #[test]
 fn a_passphrase_identity_without_an_agent_offers_nothing_and_asks_nothing() {
     let kw = protected_vault();
-    // on a terminal, where a prompt would wait for an answer
-    let driver = kw.path("pty_watch.py");
-    fs::write(&driver, PTY_WATCH).unwrap();
-    let mut c = kw.shell("");
+    // on a terminal, where a prompt would wait for an answer: a prompt kills the run
     let script = completion_script(&["keyward", "get", ""]);
-    c.env("PATH", path_with_keyward())
-        .env_remove("KEYWARD_PASSPHRASE")
-        .env_remove("KEYWARD_PASSPHRASE_FILE");
-    let bin = env!("CARGO_BIN_EXE_keyward");
     // the script (which gives keyward no terminal stdin), and keyward itself with the
     // terminal as its stdin, so the refusal to prompt is keyward's own
     let runs: [&[&str]; 2] = [
         &["bash", "-c", &script],
-        &[bin, "completions", "--list", "keys"],
+        &[KW, "completions", "--list", "keys"],
     ];
     for argv in runs {
-        let out = std::process::Command::new("python3")
-            .envs(c.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
-            .current_dir(kw.dir.path())
-            .arg(&driver)
-            .args(argv)
-            .output()
-            .unwrap();
-        let shown = String::from_utf8_lossy(&out.stdout);
+        let mut c = kw.program(argv[0]);
+        c.args(&argv[1..])
+            .env("PATH", path_with_keyward())
+            .env_remove("KEYWARD_PASSPHRASE")
+            .env_remove("KEYWARD_PASSPHRASE_FILE")
+            .current_dir(kw.dir.path());
+        let t = run_on_terminal(c, &[("assphrase", &[])]);
         assert_eq!(
-            out.status.code(),
-            Some(0),
-            "asked or hung: {argv:?} {shown}"
+            t.code, 0,
+            "asked or hung: {argv:?} {:?} {}",
+            t.killed, t.shown
         );
-        assert_eq!(shown.trim(), "", "nothing offered, nothing said: {argv:?}");
+        assert_eq!(
+            t.shown.trim(),
+            "",
+            "nothing offered, nothing said: {argv:?}"
+        );
     }
     // even with a passphrase in the environment (an scrypt unlock per TAB is too slow)
     kw.cmd(["completions", "--list", "keys"])

@@ -10,9 +10,7 @@ use std::path::PathBuf;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::pty::{
-    answer_on_terminal as on_terminal, answer_on_terminal_with as on_terminal_with,
-};
+use crate::support::pty::{answer_on_terminal, answer_on_terminal_with};
 use crate::support::{Sandbox, get};
 
 /// A vault with two generated keys and an imported one in `prod`.
@@ -247,7 +245,7 @@ fn rotating_in_prod_without_grace_says_old_values_stop_working_at_once() {
 fn rotate_all_on_a_terminal_shows_real_numbers_and_yes_rotates() {
     let kw = prod_vault();
     let a = get(&kw, "prod", "A");
-    let run = on_terminal(&kw, &["-e", "prod", "rotate", "--all"], "y");
+    let run = answer_on_terminal(&kw, &["-e", "prod", "rotate", "--all"], "y");
     assert_eq!(run.code, 8, "{}", run.stderr);
     for said in [
         "in `prod`, 2 generated key(s) get a new value: A, B",
@@ -266,7 +264,7 @@ fn rotate_all_on_a_terminal_shows_real_numbers_and_yes_rotates() {
 fn rotate_all_refused_on_a_terminal_is_exit_2_and_changes_nothing() {
     let kw = prod_vault();
     let before = fs::read(kw.env_file("prod")).unwrap();
-    let run = on_terminal(
+    let run = answer_on_terminal(
         &kw,
         &["-e", "prod", "rotate", "--all", "--grace", "1d"],
         "n",
@@ -287,7 +285,7 @@ fn revoke_on_a_terminal_asks_and_only_yes_revokes() {
     let kw = prod_vault();
     let before = fs::read(kw.env_file("prod")).unwrap();
     let args = ["-e", "prod", "revoke", "A", "--reason", "leaked"];
-    let run = on_terminal(&kw, &args, "n");
+    let run = answer_on_terminal(&kw, &args, "n");
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr
@@ -300,7 +298,7 @@ fn revoke_on_a_terminal_asks_and_only_yes_revokes() {
     );
     assert_eq!(fs::read(kw.env_file("prod")).unwrap(), before);
 
-    let run = on_terminal(&kw, &args, "y");
+    let run = answer_on_terminal(&kw, &args, "y");
     assert_eq!(run.code, 0, "{}", run.stderr);
     kw.cmd(["-e", "prod", "get", "A"]).assert().code(4);
 }
@@ -310,7 +308,7 @@ fn offboard_on_a_terminal_shows_each_environment_and_only_yes_offboards() {
     let (kw, other, r) = shared_vault();
     let before = env_files(&kw);
     let args = ["offboard", r.as_str(), "--reason", "left"];
-    let run = on_terminal(&kw, &args, "n");
+    let run = answer_on_terminal(&kw, &args, "n");
     assert_eq!(run.code, 2, "{}", run.stderr);
     for said in [
         "in `dev`: ",
@@ -323,7 +321,7 @@ fn offboard_on_a_terminal_shows_each_environment_and_only_yes_offboards() {
     }
     assert_eq!(env_files(&kw), before);
 
-    let run = on_terminal(&kw, &args, "y");
+    let run = answer_on_terminal(&kw, &args, "y");
     assert_eq!(run.code, 8, "{}", run.stderr);
     let mut c = kw.cmd(["-e", "prod", "get", "A"]);
     c.env("KEYWARD_IDENTITY", &other).assert().code(5);
@@ -332,7 +330,7 @@ fn offboard_on_a_terminal_shows_each_environment_and_only_yes_offboards() {
 #[test]
 fn access_revoke_on_a_terminal_says_who_loses_access() {
     let (kw, other, r) = shared_vault();
-    let run = on_terminal(&kw, &["-e", "prod", "access", "revoke", &r], "y");
+    let run = answer_on_terminal(&kw, &["-e", "prod", "access", "revoke", &r], "y");
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains("loses access to `prod`")
@@ -348,7 +346,7 @@ fn access_revoke_on_a_terminal_says_who_loses_access() {
 #[test]
 fn a_change_while_the_question_is_open_is_not_applied() {
     let kw = prod_vault();
-    let run = on_terminal_with(
+    let run = answer_on_terminal_with(
         &kw,
         &["-e", "prod", "rotate", "--all", "--grace", "1h"],
         "y",
@@ -379,7 +377,7 @@ fn a_change_while_the_question_is_open_is_not_applied() {
 #[test]
 fn revoke_and_offboard_do_not_apply_what_changed_while_asked() {
     let (kw, _, r) = shared_vault();
-    let run = on_terminal_with(
+    let run = answer_on_terminal_with(
         &kw,
         &["-e", "prod", "revoke", "A", "--reason", "leaked"],
         "y",
@@ -394,7 +392,7 @@ fn revoke_and_offboard_do_not_apply_what_changed_while_asked() {
     );
     kw.cmd(["-e", "prod", "get", "A"]).assert().success();
 
-    let run = on_terminal_with(
+    let run = answer_on_terminal_with(
         &kw,
         &["offboard", &r, "--reason", "left"],
         "y",

@@ -8,23 +8,8 @@ use std::fs;
 use predicates::prelude::*;
 use predicates::str::contains;
 
+use crate::support::pty::{Run, answer_on_terminal, answer_on_terminal_with};
 use crate::support::{self, Sandbox, audit_events, get};
-
-/// `keyward ARGS` on a terminal, answering `answer` to its question: (code, stdout, stderr).
-fn on_terminal(kw: &Sandbox, args: &[&str], answer: &str) -> (i32, String, String) {
-    on_terminal_with(kw, args, answer, None)
-}
-
-/// The same, running `between` (keyward arguments) while the question is open.
-fn on_terminal_with(
-    kw: &Sandbox,
-    args: &[&str],
-    answer: &str,
-    between: Option<&[&str]>,
-) -> (i32, String, String) {
-    let run = crate::support::pty::answer_on_terminal_with(kw, args, answer, between);
-    (run.code, run.stdout, run.stderr)
-}
 
 /// A key `K` with two versions: version 1 retired, version 2 active. Their values.
 fn rotated_key(kw: &Sandbox) -> (String, String) {
@@ -189,7 +174,9 @@ fn delete_on_a_terminal_shows_what_goes_and_asks() {
     let (_, v2) = rotated_key(&kw);
     let before = fs::read(kw.env_file("dev")).unwrap();
 
-    let (code, _, err) = on_terminal(&kw, &["delete", "K", "--reason", "unused"], "n");
+    let Run {
+        code, stderr: err, ..
+    } = answer_on_terminal(&kw, &["delete", "K", "--reason", "unused"], "n");
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains(
@@ -201,7 +188,9 @@ fn delete_on_a_terminal_shows_what_goes_and_asks() {
     assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
     assert_eq!(get(&kw, "dev", "K"), v2);
 
-    let (code, _, err) = on_terminal(&kw, &["delete", "K", "--reason", "unused"], "y");
+    let Run {
+        code, stderr: err, ..
+    } = answer_on_terminal(&kw, &["delete", "K", "--reason", "unused"], "y");
     assert_eq!(code, 0, "{err}");
     kw.cmd(["get", "K"]).assert().code(3);
 }
@@ -210,7 +199,9 @@ fn delete_on_a_terminal_shows_what_goes_and_asks() {
 fn delete_refuses_when_the_key_changed_while_asked() {
     let kw = Sandbox::with_vault();
     rotated_key(&kw);
-    let (code, _, err) = on_terminal_with(
+    let Run {
+        code, stderr: err, ..
+    } = answer_on_terminal_with(
         &kw,
         &["delete", "K", "--reason", "unused"],
         "y",

@@ -215,6 +215,7 @@ fn full_disk_during_commit_leaves_file_intact_and_next_write_works() {
     assert!(!kw.vault().join("envs/dev.db.age.tmp").exists());
     let out = with_fsize_limit(&kw, &["rotate", "KEEP"], limit);
     assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write"));
     assert_eq!(kw.stdout(["get", "KEEP"]).trim_end(), v);
     kw.cmd(["generate", "NEW"]).assert().success();
 }

@@ -412,7 +412,10 @@ fn export_out_never_follows_a_symlink_even_with_force() {
     let dangling = dir.join("dangling.jsonl");
     symlink(&missing, &dangling).unwrap();
     for force in [false, true] {
-        export_to(&kw, &dangling, force).assert().code(1);
+        export_to(&kw, &dangling, force)
+            .assert()
+            .code(1)
+            .stderr(contains("symbolic link"));
         assert!(!missing.exists());
     }
     assert_eq!(

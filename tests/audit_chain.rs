@@ -133,12 +133,14 @@ fn unwritable_journal_fails_closed_with_nothing_on_stdout() {
     let dir = kw.vault().join("journal");
     fs::remove_dir_all(&dir).unwrap();
     fs::write(&dir, "not a directory").unwrap();
-    kw.cmd(["get", "K"]).assert().failure().stdout("");
-    kw.cmd(["verify"])
-        .write_stdin("x")
-        .assert()
-        .failure()
-        .stdout("");
+    for (args, stdin) in [(&["get", "K"][..], ""), (&["verify"], "x")] {
+        kw.cmd(args)
+            .write_stdin(stdin)
+            .assert()
+            .code(6)
+            .stdout("")
+            .stderr(contains("journal`: it is not a directory"));
+    }
 }
 
 #[test]

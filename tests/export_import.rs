@@ -130,7 +130,10 @@ fn import_json_object_of_strings() {
     kw.cmd(["import", "-", "--format", "json"])
         .write_stdin(r#"["a"]"#)
         .assert()
-        .code(1);
+        .code(1)
+        .stderr(contains(
+            "expected a JSON object of strings; nothing imported",
+        ));
     kw.cmd(["import", "-", "--format", "json"])
         .write_stdin("{not json")
         .assert()
@@ -344,7 +347,7 @@ fn json_import_with_a_duplicate_key_is_refused_like_dotenv() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&json.stderr);
-    assert_ne!(json.status.code(), Some(0), "{stderr}");
+    assert_eq!(json.status.code(), Some(1), "{stderr}");
     assert_eq!(json.status.code(), dotenv.status.code(), "{stderr}");
     assert!(
         stderr.contains("`A`") && stderr.contains("twice"),
@@ -386,5 +389,7 @@ fn import_of_a_loader_variable_warns_when_it_is_stored() {
         .stderr(contains("--allow-name LD_PRELOAD"))
         .stderr(contains("SAFE_KEY").not());
     // Stored, but never injected without the explicit allowance.
-    kw.cmd(["run", "--", "true"]).assert().code(1);
+    kw.cmd(["run", "--", "true"]).assert().code(1).stderr(
+        contains("refusing to inject `LD_PRELOAD`").and(contains("--allow-name LD_PRELOAD")),
+    );
 }

@@ -325,7 +325,8 @@ fn a_new_person_joins_an_existing_vault_with_identity_new_passphrase() {
     // Never over an existing identity.
     bob.cmd(["identity", "new", "--passphrase"])
         .assert()
-        .code(1);
+        .code(1)
+        .stderr(contains("identity.age`: it already exists"));
     alice
         .cmd(["access", "grant", &recipient, "-e", "dev"])
         .assert()

@@ -5,6 +5,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
+use predicates::prelude::*;
 use predicates::str::contains;
 
 use crate::support::{HOUR, MINUTE, Sandbox, T0, get};
@@ -233,7 +234,8 @@ fn a_hook_changed_by_another_identity_does_not_run_until_approved_here() {
         .stderr(contains(right.as_str()));
     kw.cmd(["rotate", "--all", "--yes", "--allow-hook", &wrong])
         .assert()
-        .code(1);
+        .code(1)
+        .stderr(contains(right.as_str()).and(contains("nothing was run or changed")));
     assert!(
         !kw.path("theirs-ran").exists(),
         "an unapproved hook never runs"

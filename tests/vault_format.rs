@@ -77,7 +77,10 @@ fn newer_format_is_refused_clearly() {
         .assert()
         .code(1)
         .stderr(contains("newer keyward"));
-    kw.cmd(["generate", "X"]).assert().code(1);
+    kw.cmd(["generate", "X"])
+        .assert()
+        .code(1)
+        .stderr(contains("newer keyward"));
     assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
 }
 

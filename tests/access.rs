@@ -15,7 +15,12 @@ fn grant_on_dev_only_keeps_prod_closed() {
     let r = kw.recipient_of(&other);
     let v = kw.generate("K");
     kw.cmd(["-e", "prod", "generate", "P"]).assert().success();
-    kw.cmd_as(&other, ["get", "K"]).assert().code(5);
+    kw.cmd_as(&other, ["get", "K"])
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `dev`",
+        ));
     kw.cmd(["access", "grant", &r]).assert().success();
     kw.cmd_as(&other, ["get", "K"])
         .assert()
@@ -61,7 +66,12 @@ fn revoking_a_recipient_locks_them_out() {
     kw.cmd(["access", "grant", &r]).assert().success();
     kw.cmd_as(&other, ["get", "K"]).assert().success();
     kw.cmd(["access", "revoke", "--yes", &r]).assert().success();
-    kw.cmd_as(&other, ["get", "K"]).assert().code(5);
+    kw.cmd_as(&other, ["get", "K"])
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `dev`",
+        ));
     kw.cmd(["access", "revoke", "--yes", &r])
         .assert()
         .code(1)
@@ -88,7 +98,9 @@ fn last_recipient_and_self_removal_are_refused() {
     kw.cmd(["access", "revoke", "--yes", &me, "--force"])
         .assert()
         .success();
-    kw.cmd(["list"]).assert().code(5);
+    kw.cmd(["list"]).assert().code(5).stderr(contains(
+        "the identity in use is not a recipient of environment `dev`",
+    ));
     kw.cmd_as(&other, ["list"]).assert().success();
 }
 
@@ -101,7 +113,10 @@ fn invalid_recipients_are_usage_errors() {
         "bob@example.com",
         "age1pq1abc",
     ] {
-        kw.cmd(["access", "grant", bad]).assert().code(2);
+        kw.cmd(["access", "grant", bad])
+            .assert()
+            .code(2)
+            .stderr(contains(format!("invalid value '{bad}' for '<RECIPIENT>'")));
     }
 }
 
@@ -117,7 +132,12 @@ fn ssh_ed25519_key_can_be_granted_and_unlocks() {
         .stdout(format!("{v}\n"));
     let shown = kw.cmd_as(&key, ["identity", "show"]).output().unwrap();
     assert!(String::from_utf8_lossy(&shown.stdout).starts_with("ssh-ed25519 "));
-    kw.cmd_as(&key, ["-e", "prod", "list"]).assert().code(5);
+    kw.cmd_as(&key, ["-e", "prod", "list"])
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `prod`",
+        ));
     // the comment is dropped: the stored recipient is canonical
     let list = kw.stdout(["access", "list", "--json"]);
     assert!(!list.contains("keyward-test-only"));
@@ -216,7 +236,8 @@ fn revoke_and_offboard_carry_their_subject_and_check_still_sees_exposure() {
 
     kw.cmd(["offboard", "--yes", &rb, "--reason", "left the team"])
         .assert()
-        .code(8);
+        .code(8)
+        .stderr(contains("offboarded from `dev`"));
     let off = audit_events(&kw, &["--action", "offboard"]);
     assert_eq!(off.len(), 1);
     assert_eq!(off[0]["subject"], rb.as_str());

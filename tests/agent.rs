@@ -75,7 +75,10 @@ fn one_unlock_serves_many_commands_until_lock() {
     let kw = &protected();
     let _agent = AgentGuard(kw);
     // without an agent and without a passphrase: exit 5 at once
-    kw.cmd(["list"]).assert().code(5);
+    kw.cmd(["list"])
+        .assert()
+        .code(5)
+        .stderr(contains("a passphrase is needed to unlock"));
     kw.cmd(["unlock", "--for", "10m"])
         .env("KEYWARD_PASSPHRASE", PASS)
         .assert()
@@ -119,7 +122,11 @@ fn one_unlock_serves_many_commands_until_lock() {
         .success()
         .stderr(contains("stopped"));
     assert!(socket(kw).is_none(), "socket left behind");
-    kw.cmd(["get", "K"]).assert().code(5).stdout("");
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(5)
+        .stderr(contains("a passphrase is needed to unlock"))
+        .stdout("");
     kw.cmd(["lock"]).assert().success();
 }
 
@@ -138,7 +145,10 @@ fn agent_ends_after_its_idle_time() {
     kw.cmd(["list"]).assert().success();
     wait_for("the agent to end after its idle time", || process_gone(pid));
     assert!(socket(kw).is_none(), "socket left behind");
-    kw.cmd(["list"]).assert().code(5);
+    kw.cmd(["list"])
+        .assert()
+        .code(5)
+        .stderr(contains("a passphrase is needed to unlock"));
 }
 
 #[test]
@@ -201,8 +211,18 @@ fn unlock_needs_a_protected_identity_and_a_passphrase() {
         .stderr(contains("nothing to unlock"));
     kw.cmd(["lock"]).assert().success();
     let fresh = Sandbox::new();
-    fresh.cmd(["unlock"]).assert().code(5);
-    fresh.cmd(["unlock", "--for", "forever"]).assert().code(2);
+    fresh
+        .cmd(["unlock"])
+        .assert()
+        .code(5)
+        .stderr(contains("no identity: no identity at"));
+    fresh
+        .cmd(["unlock", "--for", "forever"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "invalid value 'forever' for '--for <DUR>': invalid duration `forever`",
+        ));
 }
 
 #[test]
@@ -231,7 +251,10 @@ fn agent_is_not_used_once_the_identity_file_changes() {
     let mut bytes = fs::read(&id).unwrap();
     bytes.push(b'\n');
     fs::write(&id, bytes).unwrap();
-    kw.cmd(["list"]).assert().code(5);
+    kw.cmd(["list"])
+        .assert()
+        .code(5)
+        .stderr(contains("a passphrase is needed to unlock"));
     // unlocking again replaces the old agent
     kw.cmd(["unlock"])
         .env("KEYWARD_PASSPHRASE", PASS)

@@ -66,13 +66,15 @@ fn lock_timeout_is_configurable_and_busy_is_exit_7() {
     kw.cmd(["rotate", "K"])
         .env("KEYWARD_LOCK_TIMEOUT", "0")
         .assert()
-        .code(7);
+        .code(7)
+        .stderr(contains("environment `dev` is locked by another writer"));
     // readers take no lock
     kw.cmd(["get", "K"]).assert().success();
     kw.cmd(["generate", "X"])
         .env("KEYWARD_LOCK_TIMEOUT", "soon")
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(contains("KEYWARD_LOCK_TIMEOUT: invalid duration `soon`"));
     assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
     lock.unlock().unwrap();
     kw.cmd(["generate", "OTHER"])

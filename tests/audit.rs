@@ -19,11 +19,18 @@ fn every_action_is_recorded_with_actor_and_reason() {
     kw.set("S", "imported-value");
     kw.stdout(["get", "K"]);
     kw.stdout(["rotate", "K", "--reason", "scheduled"]);
-    kw.cmd(["verify"]).write_stdin(v.as_str()).assert().code(4);
+    kw.cmd(["verify"])
+        .write_stdin(v.as_str())
+        .assert()
+        .code(4)
+        .stderr(contains("rejected: `K` version 1 in `dev` is retired"));
     kw.cmd(["verify"])
         .write_stdin("unknown-thing")
         .assert()
-        .code(3);
+        .code(3)
+        .stderr(contains(
+            "key not found: the presented key is not in environment `dev`",
+        ));
     kw.cmd(["revoke", "--yes", "S", "--reason", "provider breach"])
         .assert()
         .success();
@@ -72,8 +79,16 @@ fn filters_select_by_key_action_time_and_limit() {
     let last = audit_events(&kw, &["--limit", "1"]);
     assert_eq!(last.len(), 1);
     assert_eq!(last[0]["action"], "get");
-    kw.cmd(["audit", "--action", "frobnicate"]).assert().code(2);
-    kw.cmd(["audit", "--since", "yesterday"]).assert().code(2);
+    kw.cmd(["audit", "--action", "frobnicate"])
+        .assert()
+        .code(2)
+        .stderr(contains("invalid value 'frobnicate' for '--action <A>'"));
+    kw.cmd(["audit", "--since", "yesterday"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "invalid value 'yesterday' for '--since <WHEN>': invalid date",
+        ));
     kw.cmd(["-e", "prod", "generate", "P"]).assert().success();
     assert_eq!(
         audit_events(&kw, &["--all-envs", "--action", "init"]).len(),
@@ -191,20 +206,27 @@ fn exports_parse_back_and_carry_verifiable_hashes() {
     assert_eq!(revoke[14], json_revoke["hash"].as_str().unwrap());
     kw.cmd(["audit", "export", "--format", "xml"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(contains("invalid value 'xml' for '--format <FORMAT>'"));
 }
 
 #[test]
 fn refused_reads_of_a_revoked_key_are_events_with_outcome_refused() {
     let kw = vault_with_revoked_key();
-    kw.cmd(["get", "K"]).assert().code(4).stdout("");
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(4)
+        .stderr(contains("key `K` version 1 in `dev` is revoked since"))
+        .stdout("");
     kw.cmd(["export", "--format", "dotenv", "--only", "K"])
         .assert()
         .code(4)
+        .stderr(contains("key `K` version 1 in `dev` is revoked since"))
         .stdout("");
     kw.cmd(["run", "--only", "K", "--", "true"])
         .assert()
-        .code(4);
+        .code(4)
+        .stderr(contains("key `K` version 1 in `dev` is revoked since"));
     let ev = audit_events(&kw, &["--key", "K"]);
     let refused: Vec<_> = ev.iter().filter(|e| e["outcome"] == "refused").collect();
     let actions: Vec<&str> = refused
@@ -227,7 +249,9 @@ fn a_refused_read_of_an_expired_version_names_expired() {
         .assert()
         .success();
     kw.at(crate::support::T0 + 2 * crate::support::DAY);
-    kw.cmd(["get", "K"]).assert().code(4);
+    kw.cmd(["get", "K"]).assert().code(4).stderr(contains(
+        "key `K` version 1 in `dev` is expired: it expired at",
+    ));
     let last = audit_events(&kw, &["--limit", "1"]).remove(0);
     assert_eq!(last["outcome"], "refused");
     assert_eq!(last["reason"], "expired");

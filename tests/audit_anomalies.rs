@@ -71,9 +71,16 @@ fn a_revoked_key_presented_to_verify_is_a_dead_key_in_use() {
     kw.at(T0 + 2 * DAY);
     // Presented twice to verify, and asked for once with get: both refused.
     for _ in 0..2 {
-        kw.cmd(["verify"]).write_stdin(a.clone()).assert().code(4);
+        kw.cmd(["verify"])
+            .write_stdin(a.clone())
+            .assert()
+            .code(4)
+            .stderr(contains("rejected: `A` version 1 in `dev` is revoked"));
     }
-    kw.cmd(["get", "A"]).assert().code(4);
+    kw.cmd(["get", "A"])
+        .assert()
+        .code(4)
+        .stderr(contains("key `A` version 1 in `dev` is revoked since"));
     let (findings, code, text) = anomalies(&kw, &[]);
     assert_eq!(code, 8, "{text}");
     let dead = of_kind(&findings, "dead-key-in-use");
@@ -126,8 +133,16 @@ fn retired_and_expired_versions_presented_are_dead_keys_in_use() {
     assert!(of_kind(&findings, "dead-key-in-use").is_empty(), "{text}");
 
     kw.at(T0 + 3 * DAY);
-    kw.cmd(["verify"]).write_stdin(a.clone()).assert().code(4);
-    kw.cmd(["verify"]).write_stdin(e.clone()).assert().code(4);
+    kw.cmd(["verify"])
+        .write_stdin(a.clone())
+        .assert()
+        .code(4)
+        .stderr(contains("rejected: `A` version 1 in `dev` is retired"));
+    kw.cmd(["verify"])
+        .write_stdin(e.clone())
+        .assert()
+        .code(4)
+        .stderr(contains("rejected: `E` version 1 in `dev` is expired"));
     let (findings, code, text) = anomalies(&kw, &[]);
     assert_eq!(code, 8);
     let mut dead: Vec<(String, String)> = of_kind(&findings, "dead-key-in-use")
@@ -161,7 +176,10 @@ fn twenty_wrong_keys_are_guessing_and_five_are_not() {
         kw.cmd(["verify"])
             .write_stdin(format!("not-a-key-{i}"))
             .assert()
-            .code(3);
+            .code(3)
+            .stderr(contains(
+                "key not found: the presented key is not in environment `dev`",
+            ));
     }
     let (findings, _, text) = anomalies(&kw, &[]);
     assert!(of_kind(&findings, "guessing").is_empty(), "{text}");

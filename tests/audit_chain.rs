@@ -121,8 +121,15 @@ fn editing_or_deleting_a_journal_row_breaks_the_chain() {
     )
     .unwrap();
     drop(conn);
-    kw.cmd(["audit", "verify"]).assert().code(6);
-    kw.cmd(["audit"]).assert().code(6);
+    kw.cmd(["audit", "verify"])
+        .assert()
+        .code(6)
+        .stderr(contains(
+            "audit chain of `dev` (access) is broken at event 2",
+        ));
+    kw.cmd(["audit"]).assert().code(6).stderr(contains(
+        "audit chain of `dev` (access) is broken at event 2",
+    ));
 }
 
 #[test]
@@ -154,8 +161,19 @@ fn garbage_journal_is_an_integrity_error() {
         p.push(ext);
         let _ = fs::remove_file(p);
     }
-    kw.cmd(["get", "K"]).assert().code(6).stdout("");
-    kw.cmd(["audit", "verify"]).assert().code(6);
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(6)
+        .stderr(contains(
+            "is corrupt or has been tampered with: the access journal is damaged",
+        ))
+        .stdout("");
+    kw.cmd(["audit", "verify"])
+        .assert()
+        .code(6)
+        .stderr(contains(
+            "is corrupt or has been tampered with: the access journal is damaged",
+        ));
 }
 
 #[test]
@@ -197,6 +215,9 @@ fn a_truncated_journal_is_exit_6() {
     kw.cmd(["get", "A"])
         .assert()
         .code(6)
+        .stderr(contains(
+            "is corrupt or has been tampered with: the access journal is damaged",
+        ))
         .stdout(predicates::str::is_empty());
 }
 
@@ -209,7 +230,12 @@ fn vault_with_foreign_env() -> Sandbox {
         .env("KEYWARD_IDENTITY", &other)
         .assert()
         .success();
-    kw.cmd(["-e", "ops", "list"]).assert().code(5);
+    kw.cmd(["-e", "ops", "list"])
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `ops`",
+        ));
     kw
 }
 

@@ -334,11 +334,18 @@ fn bad_cursors_are_refused_and_left_alone() {
         .stderr(contains("symbolic link"));
     assert!(!kw.path("elsewhere").exists());
 
-    kw.cmd(["audit", "follow", "--poll", "0s"]).assert().code(2);
+    kw.cmd(["audit", "follow", "--poll", "0s"])
+        .assert()
+        .code(2)
+        .stderr(contains("invalid duration `0s`: must be greater than zero"));
     kw.cmd(["audit", "follow", "--format", "csv"])
         .assert()
-        .code(2);
-    kw.cmd(["-e", "nope", "audit", "follow"]).assert().code(3);
+        .code(2)
+        .stderr(contains("invalid value 'csv' for '--format <FORMAT>'"));
+    kw.cmd(["-e", "nope", "audit", "follow"])
+        .assert()
+        .code(3)
+        .stderr(contains("no environment `nope` in the vault"));
 }
 
 #[test]

@@ -35,8 +35,17 @@ fn audit_log_gets_every_access_event_with_the_export_hashes() {
     kw.set_env("KEYWARD_AUDIT_LOG", log.to_str().unwrap());
     kw.stdout(["get", "K"]);
     kw.stdout(["run", "--only", "K", "--", "true"]);
-    kw.cmd(["get", "L"]).assert().code(4);
-    kw.cmd(["verify"]).write_stdin("nope").assert().code(3);
+    kw.cmd(["get", "L"])
+        .assert()
+        .code(4)
+        .stderr(contains("key `L` version 1 in `dev` is revoked since"));
+    kw.cmd(["verify"])
+        .write_stdin("nope")
+        .assert()
+        .code(3)
+        .stderr(contains(
+            "key not found: the presented key is not in environment `dev`",
+        ));
 
     let mode = fs::metadata(&log).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);

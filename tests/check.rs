@@ -60,7 +60,12 @@ fn check_reports_expiring_overdue_and_unused_then_clean() {
         .collect();
     assert!(unused.contains(&"OVERDUE"));
     assert!(!unused.contains(&"FINE"), "{unused:?}");
-    kw.cmd(["check", "--within", "soon"]).assert().code(2);
+    kw.cmd(["check", "--within", "soon"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "invalid value 'soon' for '--within <DUR>': invalid duration `soon`",
+        ));
 }
 
 #[test]
@@ -114,5 +119,8 @@ fn check_all_envs_fails_while_it_skips_environments() {
     kw.cmd(["check", "--all-envs"])
         .assert()
         .code(5)
+        .stderr(contains(
+            "check did not cover `shared`: the identity in use is not a recipient",
+        ))
         .stdout(contains("prod"));
 }

@@ -3,6 +3,7 @@
 //! without a prompt, and quietly nothing otherwise — never a prompt, never an error,
 //! never a value, never a journal entry.
 
+use predicates::str::contains;
 use std::path::Path;
 
 use crate::support::pty::run_on_terminal;
@@ -188,11 +189,19 @@ fn listing_candidates_is_quiet_when_there_is_nothing_to_offer() {
 #[test]
 fn completions_list_is_a_usage_error_when_misused() {
     let kw = Sandbox::with_vault();
-    kw.cmd(["completions", "--list", "values"]).assert().code(2);
+    kw.cmd(["completions", "--list", "values"])
+        .assert()
+        .code(2)
+        .stderr(contains("invalid value 'values' for '--list <LIST>'"));
     kw.cmd(["completions", "bash", "--list", "keys"])
         .assert()
-        .code(2);
-    kw.cmd(["completions"]).assert().code(2);
+        .code(2)
+        .stderr(contains(
+            "the argument '[SHELL]' cannot be used with '--list <LIST>'",
+        ));
+    kw.cmd(["completions"]).assert().code(2).stderr(contains(
+        "the following required arguments were not provided:\n  <SHELL>",
+    ));
     // and the scripts are still printed, with their dynamic part
     let bash = kw.stdout(["completions", "bash"]);
     assert!(bash.contains("completions --list"), "dynamic part");

@@ -80,6 +80,9 @@ fn rotate_all_without_a_terminal_needs_yes_and_names_the_whole_command() {
         .write_stdin("")
         .assert()
         .code(8)
+        .stderr(contains(
+            "1 imported key(s) need a new value from their provider",
+        ))
         .stdout(contains("rotated"));
     assert_ne!(get(&kw, "prod", "A"), a);
 }
@@ -123,7 +126,10 @@ fn revoke_without_a_terminal_needs_yes_and_names_the_whole_command() {
         .write_stdin("")
         .assert()
         .success();
-    kw.cmd(["-e", "prod", "get", "A"]).assert().code(4);
+    kw.cmd(["-e", "prod", "get", "A"])
+        .assert()
+        .code(4)
+        .stderr(contains("key `A` version 1 in `prod` is revoked since"));
 }
 
 #[test]
@@ -153,9 +159,15 @@ fn offboard_without_a_terminal_needs_yes_and_changes_no_environment() {
     kw.cmd(["offboard", &r, "--reason", "left", "--yes"])
         .write_stdin("")
         .assert()
-        .code(8);
+        .code(8)
+        .stderr(contains("offboarded from `dev`"));
     let mut c = kw.cmd(["-e", "prod", "get", "A"]);
-    c.env("KEYWARD_IDENTITY", &other).assert().code(5);
+    c.env("KEYWARD_IDENTITY", &other)
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `prod`",
+        ));
 }
 
 #[test]
@@ -190,7 +202,12 @@ fn access_revoke_without_a_terminal_needs_yes_and_names_the_whole_command() {
         .assert()
         .success();
     let mut c = kw.cmd(["get", "D"]);
-    c.env("KEYWARD_IDENTITY", &other).assert().code(5);
+    c.env("KEYWARD_IDENTITY", &other)
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `dev`",
+        ));
 }
 
 #[test]
@@ -205,7 +222,8 @@ fn refusals_come_before_the_question() {
     kw.cmd(["revoke", "NOPE", "--reason", "x"])
         .write_stdin("")
         .assert()
-        .code(3);
+        .code(3)
+        .stderr(contains("no key `NOPE` in environment `dev`"));
 }
 
 // ---------------------------------------------------------------- production warning
@@ -300,7 +318,10 @@ fn revoke_on_a_terminal_asks_and_only_yes_revokes() {
 
     let run = answer_on_terminal(&kw, &args, "y");
     assert_eq!(run.code, 0, "{}", run.stderr);
-    kw.cmd(["-e", "prod", "get", "A"]).assert().code(4);
+    kw.cmd(["-e", "prod", "get", "A"])
+        .assert()
+        .code(4)
+        .stderr(contains("key `A` version 1 in `prod` is revoked since"));
 }
 
 #[test]
@@ -324,7 +345,12 @@ fn offboard_on_a_terminal_shows_each_environment_and_only_yes_offboards() {
     let run = answer_on_terminal(&kw, &args, "y");
     assert_eq!(run.code, 8, "{}", run.stderr);
     let mut c = kw.cmd(["-e", "prod", "get", "A"]);
-    c.env("KEYWARD_IDENTITY", &other).assert().code(5);
+    c.env("KEYWARD_IDENTITY", &other)
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `prod`",
+        ));
 }
 
 #[test]
@@ -340,7 +366,12 @@ fn access_revoke_on_a_terminal_says_who_loses_access() {
         run.stderr
     );
     let mut c = kw.cmd(["-e", "prod", "get", "A"]);
-    c.env("KEYWARD_IDENTITY", &other).assert().code(5);
+    c.env("KEYWARD_IDENTITY", &other)
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `prod`",
+        ));
 }
 
 #[test]

@@ -22,8 +22,14 @@ fn corrupt_case(mutate: impl Fn(&mut Vec<u8>)) {
         .stdout("")
         .stderr(contains("corrupt"));
     // A writer must not "repair" it by starting over.
-    kw.cmd(["generate", "NEW"]).assert().code(6);
-    kw.cmd(["list"]).assert().code(6);
+    kw.cmd(["generate", "NEW"])
+        .assert()
+        .code(6)
+        .stderr(contains("is corrupt or has been tampered with"));
+    kw.cmd(["list"])
+        .assert()
+        .code(6)
+        .stderr(contains("is corrupt or has been tampered with"));
     assert_eq!(fs::read(&path).unwrap(), bytes, "file changed");
 }
 

@@ -79,8 +79,12 @@ fn export_skips_unusable_keys_unless_named() {
     kw.cmd(["export", "--format", "dotenv", "--only", "PLAIN"])
         .assert()
         .code(4)
+        .stderr(contains("key `PLAIN` version 1 in `dev` is revoked since"))
         .stdout("");
-    kw.cmd(["export", "--format", "yaml"]).assert().code(2);
+    kw.cmd(["export", "--format", "yaml"])
+        .assert()
+        .code(2)
+        .stderr(contains("invalid value 'yaml' for '--format <FORMAT>'"));
     let ev: serde_json::Value =
         serde_json::from_str(&kw.stdout(["audit", "--json", "--action", "export"])).unwrap();
     let outcomes: Vec<&str> = ev
@@ -164,10 +168,14 @@ fn one_bad_line_imports_nothing_and_names_the_line() {
             );
         assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before, "{input:?}");
     }
-    kw.cmd(["get", "GOOD"]).assert().code(3);
+    kw.cmd(["get", "GOOD"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `GOOD` in environment `dev`"));
     kw.cmd(["import", "missing.env", "--format", "dotenv"])
         .assert()
-        .code(3);
+        .code(3)
+        .stderr(contains("no file `missing.env`"));
 }
 
 #[test]
@@ -309,7 +317,10 @@ fn import_overwrite_with_an_earlier_value_is_refused_and_imports_nothing() {
     assert!(!stderr.contains("value-from-provider"), "{stderr}");
     assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
     assert_eq!(versions(&kw, "dev", "A"), [(1, "active".to_owned())]);
-    kw.cmd(["get", "NEW"]).assert().code(3);
+    kw.cmd(["get", "NEW"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `NEW` in environment `dev`"));
     // JSON too
     fs::write(kw.path("again.json"), r#"{"A":"value-from-provider-1"}"#).unwrap();
     kw.cmd(["import", "again.json", "--format", "json", "--overwrite"])
@@ -354,8 +365,14 @@ fn json_import_with_a_duplicate_key_is_refused_like_dotenv() {
         "{stderr}"
     );
     assert!(!stderr.contains("dup-value"), "{stderr}");
-    kw.cmd(["get", "A"]).assert().code(3);
-    kw.cmd(["get", "B"]).assert().code(3);
+    kw.cmd(["get", "A"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `A` in environment `dev`"));
+    kw.cmd(["get", "B"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `B` in environment `dev`"));
 }
 
 #[test]

@@ -55,7 +55,8 @@ fn offboarding_leaves_imported_keys_exposed_until_rotated() {
     kw.at(T0 + HOUR);
     kw.cmd(["offboard", "--yes", &r, "--reason", "left the team"])
         .assert()
-        .code(8);
+        .code(8)
+        .stderr(contains("offboarded from `dev`"));
 
     // generated keys were rotated with the offboarding: not exposed; imported ones are.
     kw.at(T0 + 2 * HOUR);

@@ -37,13 +37,22 @@ fn generate_formats_and_entropy_floor() {
         .assert()
         .code(2)
         .stderr(contains("at least 16"));
-    kw.cmd(["generate", "W", "--bytes", "32"]).assert().code(2);
+    kw.cmd(["generate", "W", "--bytes", "32"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "--bytes applies to --format hex, base64url or alnum",
+        ));
     kw.cmd(["generate", "W", "--format", "hex", "--prefix", "x"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(contains("--prefix applies to --format token only"));
     kw.cmd(["generate", "W", "--prefix", "Bad_Prefix"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(contains(
+            "invalid value 'Bad_Prefix' for '--prefix <P>': invalid prefix",
+        ));
 }
 
 #[test]

@@ -133,7 +133,10 @@ fn a_commit_that_swaps_in_a_forged_file_is_exit_6_naming_it() {
     kw.encrypt_env("dev", &attacker.decrypt_env("dev"));
     // A machine that has seen the real file refuses the forged one (tests/history.rs);
     // a fresh one (a CI runner) has nothing to compare with: git history is the witness.
-    kw.cmd(["get", "STRIPE_KEY"]).assert().code(6);
+    kw.cmd(["get", "STRIPE_KEY"])
+        .assert()
+        .code(6)
+        .stderr(contains("is not the environment `dev` last seen here"));
     fresh_machine(&kw);
     kw.cmd(["get", "STRIPE_KEY"])
         .assert()
@@ -312,7 +315,10 @@ fn pin_must_be_in_a_final_chain() {
     let other = Sandbox::with_vault();
     kw.cmd(["audit", "verify", "--git", "--pin", &head_of(&other, "dev")])
         .assert()
-        .code(6);
+        .code(6)
+        .stderr(contains(
+            "is not in the lifecycle chain of any environment at",
+        ));
     kw.cmd(["audit", "verify", "--git", "--pin", "abc"])
         .assert()
         .code(2)

@@ -299,7 +299,10 @@ fn a_plugin_crashing_mid_protocol_fails_and_leaves_the_env_untouched() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains(&value));
     assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
-    kw.cmd(["get", "B"]).assert().code(3);
+    kw.cmd(["get", "B"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `B` in environment `dev`"));
 }
 
 #[test]
@@ -474,6 +477,9 @@ fn a_plugin_confirmation_is_asked_on_the_terminal() {
         .write_stdin("")
         .assert()
         .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `dev`",
+        ))
         .stdout("");
 }
 

@@ -55,7 +55,8 @@ fn missing_or_garbage_identity_file_is_exit_5() {
     let kw = Sandbox::with_vault();
     kw.cmd(["-i", kw.path("absent.key").to_str().unwrap(), "list"])
         .assert()
-        .code(5);
+        .code(5)
+        .stderr(contains("absent.key` does not exist"));
     let junk = kw.path("junk.key");
     fs::write(&junk, "hello world\n").unwrap();
     fs::set_permissions(&junk, fs::Permissions::from_mode(0o600)).unwrap();
@@ -70,7 +71,7 @@ fn no_identity_at_all_is_exit_5_with_hint() {
     let kw = Sandbox::new();
     let mut c = kw.cmd(["list"]);
     c.env_remove("KEYWARD_IDENTITY");
-    c.assert().code(3);
+    c.assert().code(3).stderr(contains("no vault at"));
     let kw = Sandbox::with_vault();
     let mut c = kw.cmd(["list"]);
     c.env_remove("KEYWARD_IDENTITY");

@@ -71,7 +71,12 @@ fn env_add_and_refusals() {
         .assert()
         .code(1)
         .stderr(contains("already exists"));
-    kw.cmd(["env", "add", "Bad_Env"]).assert().code(2);
+    kw.cmd(["env", "add", "Bad_Env"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "invalid value 'Bad_Env' for '<NAME>': invalid environment name",
+        ));
     kw.cmd(["env", "add", "x", "--recipient", "age1notvalid"])
         .assert()
         .code(2)

@@ -177,7 +177,10 @@ fn a_runtime_dir_on_disk_is_refused_without_allow_disk_and_nothing_is_read() {
     // --allow-disk without --file is a usage error.
     kw.cmd(["run", "--allow-disk", "--", "true"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(contains(
+            "the following required arguments were not provided:\n  --file <NAME>",
+        ));
 }
 
 #[test]

@@ -50,7 +50,8 @@ fn concurrent_changes_merge_on_pull_and_every_side_keeps_its_work() {
     t.kw(1, &["verify", "-e", "prod"])
         .write_stdin(a_old.clone())
         .assert()
-        .code(4);
+        .code(4)
+        .stderr(contains("rejected: `A` version 1 in `prod` is retired"));
     t.kw(1, &["audit", "verify", "-e", "prod"])
         .assert()
         .success();
@@ -163,7 +164,10 @@ fn both_sides_rotating_a_key_keep_both_values_until_resolved() {
     t.out(1, &["generate", "-e", "prod", "OTHER"]);
     t.kw(1, &["git", "resolve", "-e", "prod", "OTHER"])
         .assert()
-        .code(3);
+        .code(3)
+        .stderr(contains(
+            "`OTHER` in `prod` has no merge conflict to resolve",
+        ));
     // Keeping the older value would renumber versions that pins name: refused.
     t.kw(1, &["git", "resolve", "-e", "prod", "K", "--keep", "2"])
         .assert()
@@ -229,7 +233,8 @@ fn offboarding_on_one_side_marks_what_the_other_side_added_as_exposed() {
     t.kw(1, &["verify", "-e", "dev"])
         .write_stdin(added)
         .assert()
-        .code(4);
+        .code(4)
+        .stderr(contains("rejected: `ADDED` version 1 in `dev` is retired"));
 }
 
 #[test]
@@ -267,7 +272,10 @@ fn the_driver_refuses_what_does_not_extend_base_and_leaves_ours_untouched() {
     let b = put("theirs", b"age-encryption.org/v1\ngarbage");
     t.kw(0, &["git", "merge", &o, &a, &b, "vault/envs/dev.db.age"])
         .assert()
-        .code(6);
+        .code(6)
+        .stderr(contains(
+            "`THEIRS` is corrupt or has been tampered with: unknown age format",
+        ));
     let empty = put("empty", b"");
     let b = put("theirs", &newer);
     t.kw(

@@ -78,19 +78,29 @@ fn offboard_cuts_access_rotates_and_lists_imported_keys() {
             .any(|k| k["name"] == "IMPORTED" && k["result"] == "needs-new-value")
     );
     // access gone everywhere
-    kw.cmd_as(&other, ["get", "GEN"]).assert().code(5);
+    kw.cmd_as(&other, ["get", "GEN"])
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `dev`",
+        ));
     kw.cmd_as(&other, ["-e", "prod", "get", "GEN"])
         .assert()
-        .code(5);
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `prod`",
+        ));
     // old values no longer verify; new ones do
     kw.cmd(["verify"])
         .write_stdin(dev_gen.as_str())
         .assert()
-        .code(4);
+        .code(4)
+        .stderr(contains("rejected: `GEN` version 1 in `dev` is revoked"));
     kw.cmd(["-e", "prod", "verify"])
         .write_stdin(prod_gen.trim_end())
         .assert()
-        .code(4);
+        .code(4)
+        .stderr(contains("rejected: `GEN` version 1 in `prod` is revoked"));
     let new_dev = kw.stdout(["get", "GEN"]);
     assert_ne!(new_dev.trim_end(), dev_gen);
     // untouched env is byte-identical and its key still good
@@ -134,7 +144,12 @@ fn offboard_with_grace_keeps_old_values_verifying() {
         .write_stdin(v.as_str())
         .assert()
         .success();
-    kw.cmd(["offboard", "--yes", &r]).assert().code(2);
+    kw.cmd(["offboard", "--yes", &r])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "the following required arguments were not provided:\n  --reason <TEXT>",
+        ));
     kw.cmd(["offboard", "--yes", &kw.my_recipient(), "--reason", "x"])
         .assert()
         .code(1)
@@ -171,8 +186,17 @@ fn offboard_refuses_environments_it_cannot_open_unless_told_to_skip_them() {
     .assert()
     .success()
     .stderr(contains("`shared`"));
-    kw.cmd_as(&leaver, ["get", "GEN"]).assert().code(5);
-    kw.cmd(["verify"]).write_stdin(value).assert().code(4);
+    kw.cmd_as(&leaver, ["get", "GEN"])
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `dev`",
+        ));
+    kw.cmd(["verify"])
+        .write_stdin(value)
+        .assert()
+        .code(4)
+        .stderr(contains("rejected: `GEN` version 1 in `dev` is revoked"));
 }
 
 /// Remove every recipient of `env` but `keep` from its recipients table, behind
@@ -251,7 +275,12 @@ fn offboard_failing_after_a_commit_names_the_environments_changed() {
     );
     assert_eq!(stderr.lines().count(), 2, "{stderr}");
     assert_eq!(fs::read(kw.env_file("test")).unwrap(), test_before);
-    kw.cmd_as(&leaver, ["get", "GEN"]).assert().code(5);
+    kw.cmd_as(&leaver, ["get", "GEN"])
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `dev`",
+        ));
     kw.cmd_as(&leaver, ["-e", "test", "get", "GEN"])
         .assert()
         .success();
@@ -264,7 +293,10 @@ fn offboard_failing_after_a_commit_names_the_environments_changed() {
         .stderr(contains("`test`").and(contains("`dev`").not()));
     kw.cmd_as(&leaver, ["-e", "test", "get", "GEN"])
         .assert()
-        .code(5);
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `test`",
+        ));
 }
 
 #[test]
@@ -305,7 +337,12 @@ fn offboard_with_an_explicit_env_changes_only_that_env() {
     kw.cmd(["-e", "dev", "offboard", "--yes", &r, "--reason", "x"])
         .assert()
         .success();
-    kw.cmd_as(&leaver, ["get", "GEN"]).assert().code(5);
+    kw.cmd_as(&leaver, ["get", "GEN"])
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `dev`",
+        ));
     assert_eq!(fs::read(kw.env_file("prod")).unwrap(), prod_before);
     kw.cmd_as(&leaver, ["-e", "prod", "get", "GEN"])
         .assert()

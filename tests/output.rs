@@ -329,7 +329,8 @@ fn offboard_summarizes_twenty_keys_still_exposed() {
     kw.cmd(["access", "grant", &r]).assert().success();
     kw.cmd(["offboard", &r, "--reason", "left", "--yes"])
         .assert()
-        .code(8);
+        .code(8)
+        .stderr(contains("offboarded from `dev`"));
     // the second offboard: no longer a recipient, the 20 keys it could read remain
     let out = kw
         .cmd(["offboard", &r, "--reason", "left", "--yes"])

@@ -196,7 +196,9 @@ fn a_rewound_env_is_read_with_a_warning_never_written_and_what_was_revoked_stays
         .write_stdin("new-value-123456")
         .assert()
         .success();
-    kw.cmd(["get", "OPENAI"]).assert().code(4);
+    kw.cmd(["get", "OPENAI"]).assert().code(4).stderr(contains(
+        "revoked on this machine before `trust` accepted an earlier state",
+    ));
     // The trust wrote the revocation seen here into the file, for every reader.
     let revoked = kw.stdout(["list", "--json", "--status", "revoked"]);
     assert!(revoked.contains("\"OPENAI\""), "{revoked}");
@@ -352,7 +354,9 @@ fn a_deleted_journal_is_noticed_by_audit_while_reads_go_on_with_a_warning() {
         .assert()
         .code(6)
         .stderr(contains("lost events"));
-    kw.cmd(["audit"]).assert().code(6);
+    kw.cmd(["audit"]).assert().code(6).stderr(contains(
+        "the access journal of `dev` has lost events: event 3 was seen here",
+    ));
     kw.cmd([
         "trust",
         "--reason",
@@ -501,7 +505,10 @@ fn a_payload_rewritten_under_a_header_verified_here_is_refused_chunk_by_chunk() 
     kw.cmd(["revoke", "K", "--reason", "leaked", "--yes"])
         .assert()
         .success();
-    kw.cmd(["get", "K"]).assert().code(4);
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(4)
+        .stderr(contains("key `K` version 1 in `dev` is revoked since"));
     let file = fs::read(kw.env_file("dev")).unwrap();
     let image = crate::support::decrypt_file(&kw.env_file("dev"), &bob_key);
     let unrevoked = crate::support::edit_image(&image, |c| {
@@ -524,5 +531,8 @@ fn a_payload_rewritten_under_a_header_verified_here_is_refused_chunk_by_chunk() 
             });
     }
     fs::write(kw.env_file("dev"), &file).unwrap();
-    kw.cmd(["get", "K"]).assert().code(4);
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(4)
+        .stderr(contains("key `K` version 1 in `dev` is revoked since"));
 }

@@ -2,6 +2,7 @@
 //! across writes, finished lines never held back, keyward's own credentials, a 64 KiB
 //! value in bounded memory, values too short to redact named once.
 
+use predicates::str::contains;
 use std::fs;
 use std::process::Stdio;
 use std::time::Duration;
@@ -44,7 +45,10 @@ fn captured_output_is_redacted_by_default_on_both_streams() {
     assert_eq!(String::from_utf8(out.stdout).unwrap(), "[redacted:TOK]");
     kw.cmd(["run", "--redact", "--no-redact", "--", "true"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(contains(
+            "the argument '--redact' cannot be used with '--no-redact'",
+        ));
 }
 
 #[test]

@@ -32,7 +32,10 @@ fn rename_keeps_every_version_and_records_an_event() {
         .stderr(contains("renamed `K` to `NEW_K` in `dev`").and(contains("2 version(s)")));
 
     assert_eq!(get(&kw, "dev", "NEW_K"), v2);
-    kw.cmd(["get", "K"]).assert().code(3);
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `K` in environment `dev`"));
     let show: serde_json::Value =
         serde_json::from_str(&kw.stdout(["show", "NEW_K", "--json"])).unwrap();
     assert_eq!(show["versions"][0]["status"], "retired");
@@ -86,7 +89,10 @@ fn rename_to_an_invalid_name_or_itself_is_a_usage_error() {
         .assert()
         .code(2)
         .stderr(contains("cannot rename `A` to itself"));
-    kw.cmd(["rename", "NOPE", "OTHER"]).assert().code(3);
+    kw.cmd(["rename", "NOPE", "OTHER"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `NOPE` in environment `dev`"));
     assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
 }
 
@@ -117,7 +123,10 @@ fn delete_erases_every_value_and_keeps_the_events() {
         .success()
         .stderr(contains("deleted `K` and its 2 version(s) in `dev`"));
 
-    kw.cmd(["get", "K"]).assert().code(3);
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `K` in environment `dev`"));
     assert_eq!(get(&kw, "dev", "OTHER"), other);
     let image = kw.decrypt_env("dev");
     for v in [&v1, &v2] {
@@ -157,14 +166,20 @@ fn delete_without_a_terminal_needs_yes_and_a_reason() {
                 "hint: `keyward delete -e dev K --reason 'it'\\''s unused' --yes`",
             )),
         );
-    kw.cmd(["delete", "K", "--yes"]).assert().code(2);
+    kw.cmd(["delete", "K", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "the following required arguments were not provided:\n  --reason <TEXT>",
+        ));
     kw.cmd(["delete", "K", "--reason", " ", "--yes"])
         .assert()
         .code(2)
         .stderr(contains("--reason must not be empty"));
     kw.cmd(["delete", "NOPE", "--reason", "x", "--yes"])
         .assert()
-        .code(3);
+        .code(3)
+        .stderr(contains("no key `NOPE` in environment `dev`"));
     assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
 }
 
@@ -192,7 +207,10 @@ fn delete_on_a_terminal_shows_what_goes_and_asks() {
         code, stderr: err, ..
     } = answer_on_terminal(&kw, &["delete", "K", "--reason", "unused"], "y");
     assert_eq!(code, 0, "{err}");
-    kw.cmd(["get", "K"]).assert().code(3);
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `K` in environment `dev`"));
 }
 
 #[test]

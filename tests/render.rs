@@ -96,7 +96,10 @@ fn an_unknown_or_revoked_key_names_the_line_and_writes_nothing() {
         .code(1)
         .stderr(contains("line 2: `{{ .Values.key }}` is not a key name"));
     assert!(!kw.path("out.conf").exists());
-    kw.cmd(["render", "missing.tmpl"]).assert().code(3);
+    kw.cmd(["render", "missing.tmpl"])
+        .assert()
+        .code(3)
+        .stderr(contains("no file `missing.tmpl`"));
 }
 
 #[test]
@@ -142,5 +145,10 @@ fn an_existing_output_needs_force_and_a_symlink_is_always_refused() {
     );
     // Only the successful render journaled the key.
     assert_eq!(audit_keys(&kw, "render"), ["TOK"]);
-    kw.cmd(["render", "t.tmpl", "--force"]).assert().code(2);
+    kw.cmd(["render", "t.tmpl", "--force"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "the following required arguments were not provided:\n  --out <FILE>",
+        ));
 }

@@ -10,7 +10,12 @@ use crate::support::{Sandbox, verify};
 fn revoke_requires_reason_and_blocks_every_use() {
     let kw = Sandbox::with_vault();
     let v = kw.generate("K");
-    kw.cmd(["revoke", "--yes", "K"]).assert().code(2);
+    kw.cmd(["revoke", "--yes", "K"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "the following required arguments were not provided:\n  --reason <TEXT>",
+        ));
     kw.cmd(["revoke", "--yes", "K", "--reason", "leaked in build log"])
         .assert()
         .success();
@@ -58,5 +63,6 @@ fn revoking_one_version_keeps_the_newer_valid() {
     assert_eq!(kw.stdout(["get", "K"]), v2);
     kw.cmd(["revoke", "--yes", "K", "--version", "9", "--reason", "x"])
         .assert()
-        .code(3);
+        .code(3)
+        .stderr(contains("key `K` in environment `dev` has no version 9"));
 }

@@ -39,6 +39,9 @@ fn rotate_without_grace_retires_old_version_at_once() {
     kw.cmd(["get", "K", "--version", "1"])
         .assert()
         .code(4)
+        .stderr(contains(
+            "key `K` version 1 in `dev` is retired: replaced by a newer version",
+        ))
         .stdout("");
 }
 
@@ -165,9 +168,22 @@ fn rotate_all_due_and_older_than_select_keys() {
     assert_eq!(names, ["SLOW"]);
     kw.cmd(["rotate", "--all", "--yes", "--due", "--older-than", "1d"])
         .assert()
-        .code(2);
-    kw.cmd(["rotate", "--due"]).assert().code(2);
-    kw.cmd(["rotate", "K", "--grace", "1y"]).assert().code(2);
+        .code(2)
+        .stderr(contains(
+            "the argument '--due' cannot be used with '--older-than <DUR>'",
+        ));
+    kw.cmd(["rotate", "--due"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "the following required arguments were not provided:\n  --all\n  <NAME>",
+        ));
+    kw.cmd(["rotate", "K", "--grace", "1y"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "invalid value '1y' for '--grace <DUR>': invalid duration `1y`",
+        ));
 }
 
 #[test]
@@ -352,7 +368,8 @@ fn a_later_rotation_never_brings_back_a_retired_version() {
         kw.cmd(["verify"])
             .write_stdin(value.as_str())
             .assert()
-            .code(4);
+            .code(4)
+            .stderr(contains("version 1 in `dev` is retired"));
     }
     let statuses = |name: &str| -> Vec<String> {
         versions(&kw, "dev", name)

@@ -86,7 +86,11 @@ fn a_hook_rotates_an_imported_key_and_the_old_value_verifies_only_during_the_gra
     kw.at(T0 + 30 * MINUTE);
     kw.cmd(["verify"]).write_stdin(OLD).assert().code(0);
     kw.at(T0 + 2 * HOUR);
-    kw.cmd(["verify"]).write_stdin(OLD).assert().code(4);
+    kw.cmd(["verify"])
+        .write_stdin(OLD)
+        .assert()
+        .code(4)
+        .stderr(contains("rejected: `API` version 1 in `dev` is retired"));
     kw.cmd(["verify"])
         .write_stdin("rolled-value-0002")
         .assert()
@@ -242,7 +246,12 @@ fn a_hook_changed_by_another_identity_does_not_run_until_approved_here() {
     );
     assert_eq!(get(&kw, "dev", "API"), OLD);
     // Approving needs a person: no terminal and no --yes is exit 2.
-    kw.cmd(["hook", "allow", "API"]).assert().code(2);
+    kw.cmd(["hook", "allow", "API"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "needs confirmation and there is no terminal to ask on",
+        ));
     assert!(!kw.path("theirs-ran").exists());
     // The right hash runs it for this command only…
     kw.cmd(["rotate", "API", "--allow-hook", &format!("API={right}")])
@@ -250,7 +259,9 @@ fn a_hook_changed_by_another_identity_does_not_run_until_approved_here() {
         .success();
     assert!(kw.path("theirs-ran").exists());
     assert_eq!(get(&kw, "dev", "API"), "from-their-hook-0001");
-    kw.cmd(["rotate", "API"]).assert().code(8);
+    kw.cmd(["rotate", "API"]).assert().code(8).stderr(contains(
+        "the rotation hook of `API` in `dev` is not approved on this machine",
+    ));
     // …and `hook allow` records it here.
     kw.cmd(["hook", "allow", "API", "--yes"])
         .assert()
@@ -316,7 +327,10 @@ fn offboarding_with_a_hook_on_every_imported_key_exits_0_with_nothing_left() {
         .env("KEYWARD_IDENTITY", &bob_key)
         .env("XDG_STATE_HOME", kw.path("bob-state"))
         .assert()
-        .code(5);
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `dev`",
+        ));
 }
 
 #[test]
@@ -356,7 +370,10 @@ fn hooks_are_only_for_imported_keys_and_clear_brings_back_stdin() {
         .assert()
         .code(1)
         .stderr(contains("generated key"));
-    kw.cmd(["hook", "clear", "NOPE"]).assert().code(3);
+    kw.cmd(["hook", "clear", "NOPE"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `NOPE` in environment `dev`"));
     kw.set("API", OLD);
     kw.cmd(["hook", "clear", "API"])
         .assert()
@@ -364,7 +381,8 @@ fn hooks_are_only_for_imported_keys_and_clear_brings_back_stdin() {
         .stderr(contains("no rotation hook"));
     kw.cmd(["hook", "set", "API", "--timeout", "0s", "--", "true"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(contains("invalid duration `0s`: must be greater than zero"));
     kw.cmd(["hook", "set", "API", "--timeout", "2m", "--", "exit", "1"])
         .assert()
         .success();
@@ -374,7 +392,10 @@ fn hooks_are_only_for_imported_keys_and_clear_brings_back_stdin() {
     kw.cmd(["rotate", "API"])
         .write_stdin("typed-value-000001")
         .assert()
-        .code(8);
+        .code(8)
+        .stderr(contains(
+            "the rotation hook of `API` in `dev` exited with status 1",
+        ));
     // --no-hook reads stdin as before.
     kw.cmd(["rotate", "API", "--no-hook"])
         .write_stdin("typed-value-000001")
@@ -416,7 +437,9 @@ fn hook_allow_on_a_terminal_shows_the_command_and_only_yes_approves() {
     assert_eq!(no.code, 2, "{}", no.stderr);
     assert!(no.stderr.contains("roll.sh"), "{}", no.stderr);
     assert!(no.stderr.contains(&h), "{}", no.stderr);
-    kw.cmd(["rotate", "API"]).assert().code(8);
+    kw.cmd(["rotate", "API"]).assert().code(8).stderr(contains(
+        "the rotation hook of `API` in `dev` is not approved on this machine",
+    ));
     let yes = answer_on_terminal(&kw, &["hook", "allow", "API"], "y");
     assert_eq!(yes.code, 0, "{}", yes.stderr);
     kw.cmd(["rotate", "API"]).assert().success();

@@ -50,7 +50,9 @@ fn exit_code_and_signal_pass_through() {
         .assert()
         .code(127)
         .stderr(contains("command not found"));
-    kw.cmd(["run"]).assert().code(2);
+    kw.cmd(["run"]).assert().code(2).stderr(contains(
+        "the following required arguments were not provided:\n  <CMD>...",
+    ));
 }
 
 #[test]
@@ -90,10 +92,14 @@ fn only_limits_keys_and_refuses_unusable_before_start() {
     assert!(!marker.exists(), "the command started");
     kw.cmd(["run", "--only", "NOPE", "--", "true"])
         .assert()
-        .code(3);
+        .code(3)
+        .stderr(contains("no key `NOPE` in environment `dev`"));
     kw.cmd(["run", "--only", "1bad", "--", "true"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(contains(
+            "invalid value '1bad' for '--only <A,B>': invalid key name `1bad`",
+        ));
 }
 
 #[test]

@@ -207,6 +207,7 @@ fn stdin_and_clean_trees() {
         .write_stdin(format!("line one\nthe key: {}\n", p.current))
         .assert()
         .code(8)
+        .stderr(contains("1 leaked key(s) found"))
         .stdout(
             contains("<stdin>:2:10: dev/ROTATED v2 (active)")
                 .and(contains(p.current.as_str()).not()),
@@ -217,7 +218,10 @@ fn stdin_and_clean_trees() {
     p.kw.cmd(["scan", clean.to_str().unwrap()])
         .assert()
         .success();
-    p.kw.cmd(["scan", "no/such/path"]).assert().code(3);
+    p.kw.cmd(["scan", "no/such/path"])
+        .assert()
+        .code(3)
+        .stderr(contains("no file `no/such/path`"));
 }
 
 #[test]
@@ -241,6 +245,7 @@ fn staged_scans_what_git_would_commit() {
         .current_dir(&repo)
         .assert()
         .code(8)
+        .stderr(contains("1 leaked key(s) found"))
         .stdout(contains("leak.txt:1:7"));
 }
 
@@ -301,6 +306,7 @@ fn scan_finds_keys_in_a_file_with_a_nul_byte() {
     kw.cmd(["scan", "scan"])
         .assert()
         .code(8)
+        .stderr(contains("2 leaked key(s) found"))
         .stdout(contains("scan/blob.bin:2:1: dev/TOK v1"));
 }
 
@@ -343,6 +349,7 @@ fn scan_finds_keys_in_utf16_text_with_or_without_bom() {
             .arg(&f)
             .assert()
             .code(8)
+            .stderr(contains("2 leaked key(s) found"))
             .stdout(contains(":2:7: dev/TOK v1").and(contains("(as UTF-16 text)")));
     }
 }
@@ -388,6 +395,7 @@ fn scan_staged_finds_a_key_in_a_binary_file() {
         .current_dir(&repo)
         .assert()
         .code(8)
+        .stderr(contains("2 leaked key(s) found"))
         .stdout(contains("leak.bin:1:3: dev/TOK").and(contains("leak16.txt:1:2: dev/IMP")));
 }
 

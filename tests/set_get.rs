@@ -30,14 +30,23 @@ fn set_refuses_empty_value_and_nul() {
         .assert()
         .code(1)
         .stderr(contains("NUL"));
-    kw.cmd(["get", "E"]).assert().code(3);
+    kw.cmd(["get", "E"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `E` in environment `dev`"));
 }
 
 #[test]
 fn set_has_no_value_flag() {
     let kw = Sandbox::with_vault();
-    kw.cmd(["set", "K", "--value", "x"]).assert().code(2);
-    kw.cmd(["set", "K", "secretvalue"]).assert().code(2);
+    kw.cmd(["set", "K", "--value", "x"])
+        .assert()
+        .code(2)
+        .stderr(contains("unexpected argument '--value' found"));
+    kw.cmd(["set", "K", "secretvalue"])
+        .assert()
+        .code(2)
+        .stderr(contains("unexpected argument 'secretvalue' found"));
 }
 
 #[test]

@@ -199,7 +199,10 @@ fn negative_key_size_is_exit_6_naming_the_file_not_a_panic() {
             .stderr(contains("out-of-range size"));
     }
     tamper(&kw, "UPDATE keys SET bytes = 5000000000");
-    kw.cmd(["rotate", "H"]).assert().code(6);
+    kw.cmd(["rotate", "H"])
+        .assert()
+        .code(6)
+        .stderr(contains("key `H` has an out-of-range size"));
 }
 
 #[test]
@@ -242,7 +245,9 @@ fn a_malformed_chain_head_is_refused_rather_than_restarting_the_chain() {
         "UPDATE events SET hash = X'00ff' WHERE seq = (SELECT max(seq) FROM events)",
     );
     let before = fs::read(kw.env_file("dev")).unwrap();
-    kw.cmd(["rotate", "A"]).assert().code(6);
+    kw.cmd(["rotate", "A"]).assert().code(6).stderr(contains(
+        "audit chain of `dev` (lifecycle) is broken at event 2",
+    ));
     assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
 }
 

@@ -20,16 +20,33 @@ fn bad_names_durations_and_flags_are_usage_errors() {
         .stderr(contains("invalid duration"));
     kw.cmd(["generate", "K", "--expires", "tomorrow"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(contains(
+            "invalid value 'tomorrow' for '--expires <WHEN>': invalid date",
+        ));
     kw.cmd(["generate", "K", "--expires", "2001-01-01"])
         .assert()
         .code(2)
         .stderr(contains("past"));
-    kw.cmd(["list", "--frobnicate"]).assert().code(2);
-    kw.cmd(["-e", "Prod", "list"]).assert().code(2);
-    kw.cmd(["frobnicate"]).assert().code(2);
+    kw.cmd(["list", "--frobnicate"])
+        .assert()
+        .code(2)
+        .stderr(contains("unexpected argument '--frobnicate' found"));
+    kw.cmd(["-e", "Prod", "list"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "invalid value 'Prod' for '--env <ENV>': invalid environment name",
+        ));
+    kw.cmd(["frobnicate"])
+        .assert()
+        .code(2)
+        .stderr(contains("unrecognized subcommand 'frobnicate'"));
     // Nothing was created by any of them.
-    kw.cmd(["get", "K"]).assert().code(3);
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `K` in environment `dev`"));
 }
 
 #[test]
@@ -59,9 +76,16 @@ fn durations_beyond_8000_years_are_usage_errors_for_every_flag() {
     kw.cmd(["set", "B", "--expires", huge])
         .write_stdin("some-value-1234")
         .assert()
-        .code(2);
-    kw.cmd(["get", "A"]).assert().code(3);
-    kw.cmd(["get", "B"]).assert().code(3);
+        .code(2)
+        .stderr(contains("longer than 8000 years"));
+    kw.cmd(["get", "A"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `A` in environment `dev`"));
+    kw.cmd(["get", "B"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `B` in environment `dev`"));
     // K was not rotated
     let show: serde_json::Value =
         serde_json::from_str(&kw.stdout(["show", "K", "--json"])).unwrap();

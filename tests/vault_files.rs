@@ -26,10 +26,14 @@ fn a_vault_directory_writable_by_others_is_refused() {
         kw.cmd(["set", "B"])
             .write_stdin("value-b-123")
             .assert()
-            .code(6);
+            .code(6)
+            .stderr(contains("it is writable by group or others (mode 777)"));
         fs::set_permissions(&path, fs::Permissions::from_mode(0o700)).unwrap();
         kw.cmd(["get", "A"]).assert().success();
-        kw.cmd(["get", "B"]).assert().code(3);
+        kw.cmd(["get", "B"])
+            .assert()
+            .code(3)
+            .stderr(contains("no key `B` in environment `dev`"));
     }
 }
 

@@ -125,7 +125,10 @@ fn format_1_vault_reads_as_written() {
     assert_eq!(kw.stdout(["get", "GEN", "-n"]), GEN_V2);
     assert_eq!(kw.stdout(["get", "IMPORTED", "-n"]), IMPORTED);
     assert_eq!(kw.stdout(["-e", "prod", "get", "PRODKEY", "-n"]), PRODKEY);
-    kw.cmd(["get", "DEAD"]).assert().code(4);
+    kw.cmd(["get", "DEAD"])
+        .assert()
+        .code(4)
+        .stderr(contains("key `DEAD` version 1 in `dev` is revoked since"));
     kw.cmd(["verify"]).write_stdin(GEN_V1).assert().success();
     kw.cmd(["verify"]).write_stdin(GEN_V2).assert().success();
     let show: serde_json::Value =

@@ -40,9 +40,16 @@ fn verify_reads_stdin_never_argv() {
     let kw = Sandbox::with_vault();
     kw.cmd(["verify", "kw_dev_somethingsomething"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(contains(
+            "unexpected argument 'kw_dev_somethingsomething' found",
+        ));
     // Empty input is a rejected key (exit 4), not an internal error.
-    kw.cmd(["verify"]).write_stdin("").assert().code(4);
+    kw.cmd(["verify"])
+        .write_stdin("")
+        .assert()
+        .code(4)
+        .stderr(contains("rejected: the presented key is empty"));
 }
 
 #[test]

@@ -5,7 +5,7 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::Value;
 
-use crate::support::{DAY, HOUR, MINUTE, Sandbox, T0};
+use crate::support::{DAY, HOUR, MINUTE, Sandbox, T0, vault_with_unreadable_env};
 
 /// `audit anomalies ARGS --json` at the sandbox clock: the findings and the exit code.
 fn anomalies(kw: &Sandbox, args: &[&str]) -> (Vec<Value>, i32, String) {
@@ -353,18 +353,7 @@ fn unused_keys_are_found_by_the_same_rule_as_check() {
 
 #[test]
 fn environments_it_cannot_open_are_exit_5_unless_skipped() {
-    let kw = Sandbox::with_vault();
-    let other = kw.write_identity("other.key");
-    let other_r = kw.recipient_of(&other);
-    kw.cmd(["env", "add", "shared", "--recipient", &other_r])
-        .assert()
-        .success();
-    // `other` removes this identity from `shared`.
-    let me = kw.my_recipient();
-    kw.cmd(["-e", "shared", "access", "revoke", "--yes", &me])
-        .env("KEYWARD_IDENTITY", &other)
-        .assert()
-        .success();
+    let (kw, _other) = vault_with_unreadable_env();
     let (_, code, text) = anomalies(&kw, &["--all-envs"]);
     assert_eq!(code, 5, "{text}");
     assert!(text.contains("`shared`"));

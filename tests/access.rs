@@ -1,19 +1,12 @@
-//! Per-environment access: grant / revoke recipients, SSH keys, offboarding.
+//! `access list|grant|revoke`: per-environment recipients (age and SSH keys), their
+//! labels, the last recipient and self-removal refused, the subject of each change in
+//! the audit trail.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
 
-use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::Sandbox;
-
-fn as_other(kw: &Sandbox, other: &PathBuf, args: &[&str]) -> assert_cmd::Command {
-    let mut c = kw.cmd(args);
-    c.env("KEYWARD_IDENTITY", other);
-    c
-}
+use crate::support::{Sandbox, audit_events, ssh_identity};
 
 #[test]
 fn grant_on_dev_only_keeps_prod_closed() {
@@ -22,13 +15,18 @@ fn grant_on_dev_only_keeps_prod_closed() {
     let r = kw.recipient_of(&other);
     let v = kw.generate("K");
     kw.cmd(["-e", "prod", "generate", "P"]).assert().success();
-    as_other(&kw, &other, &["get", "K"]).assert().code(5);
+    kw.cmd_as(&other, ["get", "K"])
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `dev`",
+        ));
     kw.cmd(["access", "grant", &r]).assert().success();
-    as_other(&kw, &other, &["get", "K"])
+    kw.cmd_as(&other, ["get", "K"])
         .assert()
         .success()
         .stdout(format!("{v}\n"));
-    as_other(&kw, &other, &["-e", "prod", "get", "P"])
+    kw.cmd_as(&other, ["-e", "prod", "get", "P"])
         .assert()
         .code(5)
         .stderr(contains("not a recipient"));
@@ -44,7 +42,7 @@ fn grant_on_dev_only_keeps_prod_closed() {
     assert_eq!(ev[0]["reason"], r.as_str());
     // env list shows what the other identity can open
     let envs: serde_json::Value = serde_json::from_str(
-        &as_other(&kw, &other, &["env", "list", "--json"])
+        &kw.cmd_as(&other, ["env", "list", "--json"])
             .output()
             .map(|o| String::from_utf8(o.stdout).unwrap())
             .unwrap(),
@@ -66,9 +64,14 @@ fn revoking_a_recipient_locks_them_out() {
     let r = kw.recipient_of(&other);
     kw.generate("K");
     kw.cmd(["access", "grant", &r]).assert().success();
-    as_other(&kw, &other, &["get", "K"]).assert().success();
+    kw.cmd_as(&other, ["get", "K"]).assert().success();
     kw.cmd(["access", "revoke", "--yes", &r]).assert().success();
-    as_other(&kw, &other, &["get", "K"]).assert().code(5);
+    kw.cmd_as(&other, ["get", "K"])
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `dev`",
+        ));
     kw.cmd(["access", "revoke", "--yes", &r])
         .assert()
         .code(1)
@@ -95,8 +98,10 @@ fn last_recipient_and_self_removal_are_refused() {
     kw.cmd(["access", "revoke", "--yes", &me, "--force"])
         .assert()
         .success();
-    kw.cmd(["list"]).assert().code(5);
-    as_other(&kw, &other, &["list"]).assert().success();
+    kw.cmd(["list"]).assert().code(5).stderr(contains(
+        "the identity in use is not a recipient of environment `dev`",
+    ));
+    kw.cmd_as(&other, ["list"]).assert().success();
 }
 
 #[test]
@@ -108,169 +113,166 @@ fn invalid_recipients_are_usage_errors() {
         "bob@example.com",
         "age1pq1abc",
     ] {
-        kw.cmd(["access", "grant", bad]).assert().code(2);
+        kw.cmd(["access", "grant", bad])
+            .assert()
+            .code(2)
+            .stderr(contains(format!("invalid value '{bad}' for '<RECIPIENT>'")));
     }
-}
-
-fn ssh_key() -> (PathBuf, String) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let private = dir.join("test_ed25519");
-    let public = fs::read_to_string(dir.join("test_ed25519.pub")).unwrap();
-    (private, public.trim().to_owned())
 }
 
 #[test]
 fn ssh_ed25519_key_can_be_granted_and_unlocks() {
     let kw = Sandbox::with_vault();
     let v = kw.generate("K");
-    let (private, public) = ssh_key();
-    // git does not keep modes: copy with 0600
-    let key = kw.path("id_ed25519");
-    fs::copy(&private, &key).unwrap();
-    fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
+    let (key, public) = ssh_identity(&kw);
     kw.cmd(["access", "grant", &public]).assert().success();
-    as_other(&kw, &key, &["get", "K"])
+    kw.cmd_as(&key, ["get", "K"])
         .assert()
         .success()
         .stdout(format!("{v}\n"));
-    let shown = as_other(&kw, &key, &["identity", "show"]).output().unwrap();
+    let shown = kw.cmd_as(&key, ["identity", "show"]).output().unwrap();
     assert!(String::from_utf8_lossy(&shown.stdout).starts_with("ssh-ed25519 "));
-    as_other(&kw, &key, &["-e", "prod", "list"])
+    kw.cmd_as(&key, ["-e", "prod", "list"])
         .assert()
-        .code(5);
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `prod`",
+        ));
     // the comment is dropped: the stored recipient is canonical
     let list = kw.stdout(["access", "list", "--json"]);
     assert!(!list.contains("keyward-test-only"));
 }
 
 #[test]
-fn offboard_cuts_access_rotates_and_lists_imported_keys() {
+fn grant_name_is_listed_and_names_the_subject_in_audit() {
     let kw = Sandbox::with_vault();
-    let other = kw.write_identity("leaver.key");
+    let other = kw.write_identity("ana.key");
     let r = kw.recipient_of(&other);
-    for env in ["dev", "prod"] {
-        kw.cmd(["-e", env, "access", "grant", &r])
-            .assert()
-            .success();
-    }
-    let dev_gen = kw.generate("GEN");
-    let prod_gen = kw.stdout(["-e", "prod", "generate", "GEN"]);
-    kw.set("IMPORTED", "provider-issued");
-    let test_key = kw.stdout(["-e", "test", "generate", "UNTOUCHED"]);
-    let test_before = fs::read(kw.env_file("test")).unwrap();
+    kw.cmd(["access", "grant", &r, "--name", "Ana (backend)"])
+        .assert()
+        .success()
+        .stderr(contains("Ana (backend)"));
 
-    // dry run: the plan, nothing changed
-    let dev_before = fs::read(kw.env_file("dev")).unwrap();
-    let out = kw
-        .cmd([
-            "offboard",
-            &r,
-            "--reason",
-            "left the team",
-            "--dry-run",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(8));
-    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(plan.as_array().unwrap().len(), 2);
-    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), dev_before);
-    as_other(&kw, &other, &["get", "GEN"]).assert().success();
-
-    let out = kw
-        .cmd([
-            "offboard",
-            "--yes",
-            &r,
-            "--reason",
-            "left the team",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(8),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let done: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let dev = done
+    let list = kw.json(["access", "list", "--json"]);
+    let ana = list
         .as_array()
         .unwrap()
         .iter()
-        .find(|p| p["env"] == "dev")
-        .unwrap();
-    let keys = dev["keys"].as_array().unwrap();
+        .find(|x| x["recipient"] == r.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(ana["label"], "Ana (backend)");
+    let me = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["recipient"] == kw.my_recipient().as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(me["label"], serde_json::Value::Null, "init leaves it empty");
+    let table = kw.stdout(["access", "list"]);
     assert!(
-        keys.iter()
-            .any(|k| k["name"] == "GEN" && k["result"] == "rotated")
+        table.contains("LABEL") && table.contains("Ana (backend)"),
+        "{table}"
     );
+
+    let grants = audit_events(&kw, &["--action", "access-grant"]);
+    assert_eq!(grants.len(), 1);
+    assert_eq!(grants[0]["subject"], r.as_str());
+    assert_eq!(grants[0]["subject_label"], "Ana (backend)");
+    assert_eq!(grants[0]["reason"], r.as_str(), "the reason keeps its form");
+    // Other events carry no subject.
+    let init = audit_events(&kw, &["--action", "init"]);
+    assert_eq!(init[0]["subject"], serde_json::Value::Null);
+
+    let human = kw.stdout(["audit", "--action", "access-grant"]);
     assert!(
-        keys.iter()
-            .any(|k| k["name"] == "IMPORTED" && k["result"] == "needs-new-value")
+        human.contains("SUBJECT") && human.contains("Ana (backend)"),
+        "{human}"
     );
-    // access gone everywhere
-    as_other(&kw, &other, &["get", "GEN"]).assert().code(5);
-    as_other(&kw, &other, &["-e", "prod", "get", "GEN"])
-        .assert()
-        .code(5);
-    // old values no longer verify; new ones do
-    kw.cmd(["verify"])
-        .write_stdin(dev_gen.as_str())
-        .assert()
-        .code(4);
-    kw.cmd(["-e", "prod", "verify"])
-        .write_stdin(prod_gen.trim_end())
-        .assert()
-        .code(4);
-    let new_dev = kw.stdout(["get", "GEN"]);
-    assert_ne!(new_dev.trim_end(), dev_gen);
-    // untouched env is byte-identical and its key still good
-    assert_eq!(fs::read(kw.env_file("test")).unwrap(), test_before);
-    kw.cmd(["-e", "test", "verify"])
-        .write_stdin(test_key.trim_end())
-        .assert()
-        .success();
-    // recorded with its reason
-    let ev: serde_json::Value =
-        serde_json::from_str(&kw.stdout(["audit", "--json", "--all-envs", "--action", "offboard"]))
-            .unwrap();
-    assert_eq!(ev.as_array().unwrap().len(), 2);
-    assert!(ev[0]["reason"].as_str().unwrap().contains("left the team"));
-    // running it again: no longer a recipient, but IMPORTED is still exposed (exit 8)
-    kw.cmd(["offboard", "--yes", &r, "--reason", "again"])
-        .assert()
-        .code(8)
-        .stderr(contains("not a recipient of any environment").and(contains("IMPORTED")));
+    kw.cmd(["audit", "verify"]).assert().success();
+
+    let csv = kw.stdout([
+        "audit",
+        "export",
+        "--format",
+        "csv",
+        "--action",
+        "access-grant",
+    ]);
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().ends_with(",subject,subject_label"));
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .ends_with(&format!(",{r},Ana (backend)")),
+        "{csv}"
+    );
 }
 
 #[test]
-fn offboard_with_grace_keeps_old_values_verifying() {
+fn revoke_and_offboard_carry_their_subject_and_check_still_sees_exposure() {
     let kw = Sandbox::with_vault();
-    let other = kw.write_identity("leaver.key");
-    let r = kw.recipient_of(&other);
-    kw.cmd(["access", "grant", &r]).assert().success();
-    let v = kw.generate("GEN");
-    kw.cmd([
-        "offboard",
-        "--yes",
-        &r,
-        "--reason",
-        "contract ended",
-        "--grace",
-        "1h",
-    ])
-    .assert()
-    .success();
-    kw.cmd(["verify"])
-        .write_stdin(v.as_str())
+    let ana = kw.write_identity("ana.key");
+    let ra = kw.recipient_of(&ana);
+    let bob = kw.write_identity("bob.key");
+    let rb = kw.recipient_of(&bob);
+    kw.set("IMPORTED", "imported-value-1");
+    kw.cmd(["access", "grant", &ra, "--name", "ana"])
         .assert()
         .success();
-    kw.cmd(["offboard", "--yes", &r]).assert().code(2);
-    kw.cmd(["offboard", "--yes", &kw.my_recipient(), "--reason", "x"])
+    kw.cmd(["access", "grant", &rb, "--name", "bob"])
         .assert()
-        .code(1)
-        .stderr(contains("identity in use").and(contains("offboard")));
+        .success();
+    kw.cmd(["access", "revoke", &ra, "--yes"])
+        .assert()
+        .success();
+    let revokes = audit_events(&kw, &["--action", "access-revoke"]);
+    assert_eq!(revokes[0]["subject"], ra.as_str());
+    // ana is no longer a recipient: her label is not known any more.
+    assert_eq!(revokes[0]["subject_label"], serde_json::Value::Null);
+    assert_eq!(revokes[0]["reason"], ra.as_str());
+
+    kw.cmd(["offboard", "--yes", &rb, "--reason", "left the team"])
+        .assert()
+        .code(8)
+        .stderr(contains("offboarded from `dev`"));
+    let off = audit_events(&kw, &["--action", "offboard"]);
+    assert_eq!(off.len(), 1);
+    assert_eq!(off[0]["subject"], rb.as_str());
+    assert_eq!(off[0]["reason"], format!("{rb}: left the team"));
+    kw.cmd(["audit", "verify"]).assert().success();
+    // The imported key both could read is still exposed.
+    kw.cmd(["check"])
+        .assert()
+        .code(8)
+        .stdout(contains("IMPORTED"));
+}
+
+#[test]
+fn bad_labels_are_refused_before_anything_changes() {
+    let kw = Sandbox::with_vault();
+    let other = kw.write_identity("other.key");
+    let r = kw.recipient_of(&other);
+    let before = fs::read(kw.env_file("dev")).unwrap();
+    let long = "x".repeat(65);
+    for bad in ["", "   ", "tab\there", "new\nline", long.as_str()] {
+        kw.cmd(["access", "grant", &r, "--name", bad])
+            .assert()
+            .code(2)
+            .stderr(contains("label"));
+    }
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+    let max = "é".repeat(64);
+    kw.cmd(["access", "grant", &r, "--name", &max])
+        .assert()
+        .success();
+    let list = kw.json(["access", "list", "--json"]);
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["label"] == max.as_str())
+    );
 }

@@ -1,5 +1,6 @@
-//! The unlock agent: one passphrase, many commands; lock, expiry, stale and untrusted
-//! sockets; the identity never leaves the agent.
+//! The unlock agent (DESIGN §3): one passphrase, many commands; `unlock` never shortens
+//! a running agent; `lock`, the idle time, stale and untrusted sockets; the identity
+//! never leaves the agent, whose memory lock covers only the identity's pages.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -7,31 +8,43 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 
-use predicates::prelude::*;
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
-use crate::support::{Sandbox, contains as bytes_contain, process_gone, wait_for};
+use crate::support::{
+    Sandbox, cheap_protected_vault, contains as bytes_contain, process_gone, under_shell, wait_for,
+};
 
 const PASS: &str = "agent test passphrase";
 
-/// A sandbox with a passphrase-protected default identity; stops its agent on drop.
-struct Locked(Sandbox);
+/// Stops the sandbox's agent on drop, so a failed test leaves no process behind.
+struct AgentGuard<'a>(&'a Sandbox);
 
-impl Drop for Locked {
+impl Drop for AgentGuard<'_> {
     fn drop(&mut self) {
         let _ = self.0.cmd(["lock"]).output();
     }
 }
 
-fn protected() -> Locked {
+/// A sandbox with a passphrase-protected default identity (made by `init`).
+fn protected() -> Sandbox {
     let kw = Sandbox::new();
     kw.cmd(["init"])
         .env("KEYWARD_PASSPHRASE", PASS)
         .assert()
         .success();
-    Locked(kw)
+    kw
 }
 
+/// A 0600 file holding `PASS`, for `KEYWARD_PASSPHRASE_FILE`.
+fn pass_file(kw: &Sandbox) -> PathBuf {
+    let path = kw.path("pass.txt");
+    fs::write(&path, format!("{PASS}\n")).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    path
+}
+
+/// The agent's socket, if one is there.
 fn socket(kw: &Sandbox) -> Option<PathBuf> {
     let dir = kw.path("run/keyward");
     fs::read_dir(dir)
@@ -40,6 +53,7 @@ fn socket(kw: &Sandbox) -> Option<PathBuf> {
         .find(|p| p.extension().is_some_and(|e| e == "sock"))
 }
 
+/// The pid of the agent listening on `sock`.
 fn agent_pid(sock: &std::path::Path) -> Option<i32> {
     for e in fs::read_dir("/proc").ok()? {
         let e = e.ok()?;
@@ -58,10 +72,13 @@ fn agent_pid(sock: &std::path::Path) -> Option<i32> {
 
 #[test]
 fn one_unlock_serves_many_commands_until_lock() {
-    let guard = protected();
-    let kw = &guard.0;
+    let kw = &protected();
+    let _agent = AgentGuard(kw);
     // without an agent and without a passphrase: exit 5 at once
-    kw.cmd(["list"]).assert().code(5);
+    kw.cmd(["list"])
+        .assert()
+        .code(5)
+        .stderr(contains("a passphrase is needed to unlock"));
     kw.cmd(["unlock", "--for", "10m"])
         .env("KEYWARD_PASSPHRASE", PASS)
         .assert()
@@ -105,14 +122,18 @@ fn one_unlock_serves_many_commands_until_lock() {
         .success()
         .stderr(contains("stopped"));
     assert!(socket(kw).is_none(), "socket left behind");
-    kw.cmd(["get", "K"]).assert().code(5).stdout("");
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(5)
+        .stderr(contains("a passphrase is needed to unlock"))
+        .stdout("");
     kw.cmd(["lock"]).assert().success();
 }
 
 #[test]
 fn agent_ends_after_its_idle_time() {
-    let guard = protected();
-    let kw = &guard.0;
+    let kw = &protected();
+    let _agent = AgentGuard(kw);
     // The idle time is a real timer in the agent process: poll for its end (bounded)
     // instead of sleeping past it.
     kw.cmd(["unlock", "--for", "5s"])
@@ -124,13 +145,16 @@ fn agent_ends_after_its_idle_time() {
     kw.cmd(["list"]).assert().success();
     wait_for("the agent to end after its idle time", || process_gone(pid));
     assert!(socket(kw).is_none(), "socket left behind");
-    kw.cmd(["list"]).assert().code(5);
+    kw.cmd(["list"])
+        .assert()
+        .code(5)
+        .stderr(contains("a passphrase is needed to unlock"));
 }
 
 #[test]
 fn untrusted_and_stale_sockets_are_never_used() {
-    let guard = protected();
-    let kw = &guard.0;
+    let kw = &protected();
+    let _agent = AgentGuard(kw);
     kw.cmd(["unlock"])
         .env("KEYWARD_PASSPHRASE", PASS)
         .assert()
@@ -187,14 +211,24 @@ fn unlock_needs_a_protected_identity_and_a_passphrase() {
         .stderr(contains("nothing to unlock"));
     kw.cmd(["lock"]).assert().success();
     let fresh = Sandbox::new();
-    fresh.cmd(["unlock"]).assert().code(5);
-    fresh.cmd(["unlock", "--for", "forever"]).assert().code(2);
+    fresh
+        .cmd(["unlock"])
+        .assert()
+        .code(5)
+        .stderr(contains("no identity: no identity at"));
+    fresh
+        .cmd(["unlock", "--for", "forever"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "invalid value 'forever' for '--for <DUR>': invalid duration `forever`",
+        ));
 }
 
 #[test]
 fn wrong_passphrase_starts_no_agent() {
-    let guard = protected();
-    let kw = &guard.0;
+    let kw = &protected();
+    let _agent = AgentGuard(kw);
     kw.cmd(["unlock"])
         .env("KEYWARD_PASSPHRASE", "not it")
         .assert()
@@ -205,8 +239,8 @@ fn wrong_passphrase_starts_no_agent() {
 
 #[test]
 fn agent_is_not_used_once_the_identity_file_changes() {
-    let guard = protected();
-    let kw = &guard.0;
+    let kw = &protected();
+    let _agent = AgentGuard(kw);
     kw.cmd(["unlock"])
         .env("KEYWARD_PASSPHRASE", PASS)
         .assert()
@@ -217,11 +251,154 @@ fn agent_is_not_used_once_the_identity_file_changes() {
     let mut bytes = fs::read(&id).unwrap();
     bytes.push(b'\n');
     fs::write(&id, bytes).unwrap();
-    kw.cmd(["list"]).assert().code(5);
+    kw.cmd(["list"])
+        .assert()
+        .code(5)
+        .stderr(contains("a passphrase is needed to unlock"));
     // unlocking again replaces the old agent
     kw.cmd(["unlock"])
         .env("KEYWARD_PASSPHRASE", PASS)
         .assert()
         .success();
     kw.cmd(["list"]).assert().success();
+}
+
+/// The running agent's idle duration in seconds, as it reports it over its socket.
+fn agent_idle_secs(kw: &Sandbox) -> u64 {
+    let sock = socket(kw).expect("an agent socket");
+    let mut s = UnixStream::connect(&sock).unwrap();
+    s.write_all(b"{\"op\":\"hello\"}\n").unwrap();
+    let mut reply = String::new();
+    BufReader::new(&s).read_line(&mut reply).unwrap();
+    let reply: serde_json::Value = serde_json::from_str(&reply).unwrap();
+    reply["idle_secs"].as_u64().expect("idle_secs in hello")
+}
+
+#[test]
+fn a_plain_unlock_never_shortens_a_running_agent() {
+    let kw = cheap_protected_vault(PASS);
+    let _agent = AgentGuard(&kw);
+    kw.cmd(["unlock", "--for", "8h"])
+        .env("KEYWARD_PASSPHRASE", PASS)
+        .assert()
+        .success();
+    assert_eq!(agent_idle_secs(&kw), 8 * 3600);
+
+    // the habitual `unlock` (default 15m) keeps the 8h, and asks nothing
+    let out = kw.cmd(["unlock"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("keeps its longer time: it ends after 8h"),
+        "{err}"
+    );
+    assert_eq!(agent_idle_secs(&kw), 8 * 3600);
+
+    // an explicitly shorter --for does not shorten it either
+    kw.cmd(["unlock", "--for", "5m"]).assert().success();
+    assert_eq!(agent_idle_secs(&kw), 8 * 3600);
+
+    // a longer one extends
+    let out = kw.cmd(["unlock", "--for", "1d"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("now ends after 1d without use"), "{err}");
+    assert_eq!(agent_idle_secs(&kw), 24 * 3600);
+
+    // and the agent still serves
+    kw.generate("K");
+}
+
+/// The hint for an untrusted agent socket is `keyward lock`: it must not fail the same
+/// way. A socket others could reach, in our own 0700 directory, is removed unheard.
+#[test]
+fn lock_clears_an_untrusted_agent_socket_that_the_hint_points_at() {
+    use sha2::Digest;
+    use std::os::unix::fs::PermissionsExt;
+    let kw = Sandbox::with_vault();
+    let id = fs::canonicalize(kw.identity.as_ref().unwrap()).unwrap();
+    let digest = sha2::Sha256::digest(id.as_os_str().as_encoded_bytes());
+    let dir = kw.path("run/keyward");
+    fs::create_dir_all(&dir).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+    let sock = dir.join(format!("agent-{}.sock", hex::encode(&digest[..8])));
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    fs::set_permissions(&sock, fs::Permissions::from_mode(0o666)).unwrap();
+    kw.cmd(["list"])
+        .assert()
+        .code(5)
+        .stderr(contains("refusing to trust"))
+        .stderr(contains("`keyward lock`"));
+    kw.cmd(["lock"]).assert().success();
+    assert!(!sock.exists(), "lock left the untrusted socket");
+    kw.cmd(["list"]).assert().success();
+}
+
+/// `/proc/PID/status` of the running agent.
+fn agent_status(kw: &Sandbox) -> String {
+    let sock = socket(kw).expect("an agent socket");
+    let pid = agent_pid(&sock).unwrap_or_else(|| panic!("no agent process for {}", sock.display()));
+    fs::read_to_string(format!("/proc/{pid}/status")).unwrap()
+}
+
+fn status_kb(status: &str, field: &str) -> u64 {
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in status"))
+}
+
+#[test]
+fn the_agent_locks_only_its_identity_pages() {
+    let kw = &cheap_protected_vault(PASS);
+    let _agent = AgentGuard(kw);
+    kw.cmd(["unlock"])
+        .env("KEYWARD_PASSPHRASE_FILE", pass_file(kw))
+        .assert()
+        .success()
+        .stderr(contains("could not lock").not());
+    let status = agent_status(kw);
+    let locked = status_kb(&status, "VmLck:");
+    // the key's buffer and the identity: a page or two, not the whole process
+    // (mlockall locked every mapping: megabytes)
+    assert!(locked > 0, "the identity's pages are locked: {status}");
+    assert!(
+        locked <= 64,
+        "only the identity's pages are locked: {locked} kB"
+    );
+    // and it serves
+    let v = kw.generate("K");
+    assert_eq!(kw.stdout(["get", "K"]).trim_end(), v);
+}
+
+#[test]
+fn an_agent_that_may_not_lock_memory_still_runs_and_says_so() {
+    let kw = &cheap_protected_vault(PASS);
+    let _agent = AgentGuard(kw);
+    let out = under_shell(
+        kw,
+        &format!(
+            "ulimit -l 0; export KEYWARD_PASSPHRASE_FILE='{}'",
+            pass_file(kw).display()
+        ),
+        true,
+        "unlock",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: the agent could not lock the identity's memory"),
+        "{stderr}"
+    );
+    let status = agent_status(kw);
+    assert_eq!(status_kb(&status, "VmLck:"), 0);
+    // it serves every command without a passphrase
+    let v = kw.generate("K");
+    assert_eq!(kw.stdout(["get", "K"]).trim_end(), v);
+    kw.cmd(["identity", "show"])
+        .assert()
+        .success()
+        .stderr(contains("agent"));
 }

@@ -1,19 +1,16 @@
-//! Audit trail: events for every action, filters, exports, tamper detection, fail-closed.
+//! `audit` and `audit export`: every action recorded with its actor, outcome and reason;
+//! filters (key, action, time, actor or label); exports that parse back and carry
+//! verifiable hashes; `--out` never clobbers or follows a link.
 
 use std::fs;
-use std::process::{Child, Stdio};
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
 
+use predicates::prelude::*;
 use predicates::str::contains;
 use sha2::{Digest, Sha256};
 
-use crate::support::{Sandbox, contains as bytes_contain, open_image};
-
-fn events(kw: &Sandbox, args: &[&str]) -> Vec<serde_json::Value> {
-    let mut a = vec!["audit", "--json"];
-    a.extend_from_slice(args);
-    let v: serde_json::Value = serde_json::from_str(&kw.stdout(&a)).unwrap();
-    v.as_array().unwrap().clone()
-}
+use crate::support::{Sandbox, audit_events, jsonl, vault_with_revoked_key};
 
 #[test]
 fn every_action_is_recorded_with_actor_and_reason() {
@@ -22,15 +19,22 @@ fn every_action_is_recorded_with_actor_and_reason() {
     kw.set("S", "imported-value");
     kw.stdout(["get", "K"]);
     kw.stdout(["rotate", "K", "--reason", "scheduled"]);
-    kw.cmd(["verify"]).write_stdin(v.as_str()).assert().code(4);
+    kw.cmd(["verify"])
+        .write_stdin(v.as_str())
+        .assert()
+        .code(4)
+        .stderr(contains("rejected: `K` version 1 in `dev` is retired"));
     kw.cmd(["verify"])
         .write_stdin("unknown-thing")
         .assert()
-        .code(3);
+        .code(3)
+        .stderr(contains(
+            "key not found: the presented key is not in environment `dev`",
+        ));
     kw.cmd(["revoke", "--yes", "S", "--reason", "provider breach"])
         .assert()
         .success();
-    let ev = events(&kw, &[]);
+    let ev = audit_events(&kw, &[]);
     let actions: Vec<&str> = ev.iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(
         actions,
@@ -64,18 +68,32 @@ fn filters_select_by_key_action_time_and_limit() {
     kw.generate("B");
     kw.stdout(["get", "A"]);
     kw.stdout(["get", "A"]);
-    assert_eq!(events(&kw, &["--key", "A"]).len(), 3);
-    assert_eq!(events(&kw, &["--action", "get"]).len(), 2);
-    assert_eq!(events(&kw, &["--since", "1h"]).len(), 5);
-    assert_eq!(events(&kw, &["--until", "2001-01-01"]).len(), 0);
-    assert_eq!(events(&kw, &["--since", "2001-01-01T00:00:00Z"]).len(), 5);
-    let last = events(&kw, &["--limit", "1"]);
+    assert_eq!(audit_events(&kw, &["--key", "A"]).len(), 3);
+    assert_eq!(audit_events(&kw, &["--action", "get"]).len(), 2);
+    assert_eq!(audit_events(&kw, &["--since", "1h"]).len(), 5);
+    assert_eq!(audit_events(&kw, &["--until", "2001-01-01"]).len(), 0);
+    assert_eq!(
+        audit_events(&kw, &["--since", "2001-01-01T00:00:00Z"]).len(),
+        5
+    );
+    let last = audit_events(&kw, &["--limit", "1"]);
     assert_eq!(last.len(), 1);
     assert_eq!(last[0]["action"], "get");
-    kw.cmd(["audit", "--action", "frobnicate"]).assert().code(2);
-    kw.cmd(["audit", "--since", "yesterday"]).assert().code(2);
+    kw.cmd(["audit", "--action", "frobnicate"])
+        .assert()
+        .code(2)
+        .stderr(contains("invalid value 'frobnicate' for '--action <A>'"));
+    kw.cmd(["audit", "--since", "yesterday"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "invalid value 'yesterday' for '--since <WHEN>': invalid date",
+        ));
     kw.cmd(["-e", "prod", "generate", "P"]).assert().success();
-    assert_eq!(events(&kw, &["--all-envs", "--action", "init"]).len(), 3);
+    assert_eq!(
+        audit_events(&kw, &["--all-envs", "--action", "init"]).len(),
+        3
+    );
 }
 
 /// Recompute an exported event's hash from its fields, as an outside system would.
@@ -188,165 +206,244 @@ fn exports_parse_back_and_carry_verifiable_hashes() {
     assert_eq!(revoke[14], json_revoke["hash"].as_str().unwrap());
     kw.cmd(["audit", "export", "--format", "xml"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(contains("invalid value 'xml' for '--format <FORMAT>'"));
 }
 
 #[test]
-fn parallel_gets_from_8_processes_give_80_events_and_intact_chain() {
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
-    let script = r#"for i in 1 2 3 4 5 6 7 8 9 10; do "$KW" get K >/dev/null || exit 1; done"#;
-    let children: Vec<Child> = (0..8)
-        .map(|_| kw.shell(script).stderr(Stdio::piped()).spawn().unwrap())
-        .collect();
-    for c in children {
-        let out = c.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    assert_eq!(events(&kw, &["--action", "get"]).len(), 80);
-    kw.cmd(["audit", "verify", "--json"])
+fn refused_reads_of_a_revoked_key_are_events_with_outcome_refused() {
+    let kw = vault_with_revoked_key();
+    kw.cmd(["get", "K"])
         .assert()
-        .success()
-        .stdout(contains("\"events\": 80"));
+        .code(4)
+        .stderr(contains("key `K` version 1 in `dev` is revoked since"))
+        .stdout("");
+    kw.cmd(["export", "--format", "dotenv", "--only", "K"])
+        .assert()
+        .code(4)
+        .stderr(contains("key `K` version 1 in `dev` is revoked since"))
+        .stdout("");
+    kw.cmd(["run", "--only", "K", "--", "true"])
+        .assert()
+        .code(4)
+        .stderr(contains("key `K` version 1 in `dev` is revoked since"));
+    let ev = audit_events(&kw, &["--key", "K"]);
+    let refused: Vec<_> = ev.iter().filter(|e| e["outcome"] == "refused").collect();
+    let actions: Vec<&str> = refused
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["get", "export", "run"]);
+    for e in refused {
+        assert_eq!(e["reason"], "revoked");
+        assert_eq!(e["version"], 1);
+        assert_eq!(e["chain"], "access");
+    }
+    kw.cmd(["audit", "verify"]).assert().success();
 }
 
 #[test]
-fn reads_never_rewrite_the_env_file() {
-    let kw = Sandbox::with_vault();
-    let v = kw.generate("K");
-    let before = fs::read(kw.env_file("dev")).unwrap();
-    kw.stdout(["get", "K"]);
-    kw.cmd(["verify"])
-        .write_stdin(v.as_str())
+fn a_refused_read_of_an_expired_version_names_expired() {
+    let mut kw = Sandbox::with_vault_at(crate::support::T0);
+    kw.cmd(["generate", "K", "--expires", "1d"])
         .assert()
         .success();
-    kw.stdout(["list"]);
-    kw.stdout(["audit"]);
-    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+    kw.at(crate::support::T0 + 2 * crate::support::DAY);
+    kw.cmd(["get", "K"]).assert().code(4).stderr(contains(
+        "key `K` version 1 in `dev` is expired: it expired at",
+    ));
+    let last = audit_events(&kw, &["--limit", "1"]).remove(0);
+    assert_eq!(last["outcome"], "refused");
+    assert_eq!(last["reason"], "expired");
 }
 
 #[test]
-fn journal_reveals_no_key_names_or_values() {
-    let kw = Sandbox::with_vault();
-    let v = kw.generate("VERY_DISTINCTIVE_NAME");
-    for _ in 0..3 {
-        kw.stdout(["get", "VERY_DISTINCTIVE_NAME"]);
-    }
-    let journal = kw.journal_file("dev");
-    let mut all = fs::read(&journal).unwrap();
-    for ext in ["-wal", "-shm"] {
-        let mut p = journal.clone().into_os_string();
-        p.push(ext);
-        all.extend(fs::read(p).unwrap_or_default());
-    }
-    assert!(!all.is_empty());
-    assert!(!bytes_contain(&all, b"VERY_DISTINCTIVE_NAME"));
-    assert!(!bytes_contain(&all, v.as_bytes()));
-    assert!(!bytes_contain(&all, kw.my_recipient().as_bytes()));
-    use std::os::unix::fs::PermissionsExt;
-    assert_eq!(
-        fs::metadata(&journal).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
-}
-
-fn tamper_lifecycle(sql: &str) {
-    let kw = Sandbox::with_vault();
-    kw.generate("A");
-    kw.generate("B");
-    kw.stdout(["rotate", "A"]);
-    kw.cmd(["audit", "verify"]).assert().success();
-    let image = kw.decrypt_env("dev");
-    let mut conn = open_image(&image);
-    conn.execute_batch(sql).unwrap();
-    let data = conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec();
-    kw.encrypt_env("dev", &data);
-    kw.cmd(["audit", "verify"])
-        .assert()
-        .code(6)
-        .stderr(contains("broken at event"));
-}
-
-#[test]
-fn editing_a_lifecycle_event_breaks_the_chain() {
-    tamper_lifecycle("UPDATE events SET key = 'B' WHERE seq = 2;");
-}
-
-#[test]
-fn deleting_a_lifecycle_event_breaks_the_chain() {
-    tamper_lifecycle("DELETE FROM events WHERE seq = 3;");
-}
-
-#[test]
-fn reordering_lifecycle_events_breaks_the_chain() {
-    tamper_lifecycle(
-        "UPDATE events SET seq = 100 WHERE seq = 2; UPDATE events SET seq = 2 WHERE seq = 3; UPDATE events SET seq = 3 WHERE seq = 100;",
-    );
-}
-
-#[test]
-fn editing_or_deleting_a_journal_row_breaks_the_chain() {
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
-    for _ in 0..3 {
-        kw.stdout(["get", "K"]);
-    }
-    let conn = rusqlite::Connection::open(kw.journal_file("dev")).unwrap();
-    conn.execute("DELETE FROM journal WHERE seq = 2", [])
-        .unwrap();
-    drop(conn);
-    kw.cmd(["audit", "verify"])
-        .assert()
-        .code(6)
-        .stderr(contains("access"));
-
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
-    for _ in 0..3 {
-        kw.stdout(["get", "K"]);
-    }
-    let conn = rusqlite::Connection::open(kw.journal_file("dev")).unwrap();
-    // swap two sealed blobs: each is bound to its own row
-    conn.execute_batch(
-        "UPDATE journal SET sealed = (SELECT sealed FROM journal WHERE seq = 1), nonce = (SELECT nonce FROM journal WHERE seq = 1) WHERE seq = 2;",
-    )
-    .unwrap();
-    drop(conn);
-    kw.cmd(["audit", "verify"]).assert().code(6);
-    kw.cmd(["audit"]).assert().code(6);
-}
-
-#[test]
-fn unwritable_journal_fails_closed_with_nothing_on_stdout() {
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
-    // Replace the journal directory by a file: no journal can be written (works as root).
-    let dir = kw.vault().join("journal");
-    fs::remove_dir_all(&dir).unwrap();
-    fs::write(&dir, "not a directory").unwrap();
-    kw.cmd(["get", "K"]).assert().failure().stdout("");
-    kw.cmd(["verify"])
-        .write_stdin("x")
-        .assert()
-        .failure()
-        .stdout("");
-}
-
-#[test]
-fn garbage_journal_is_an_integrity_error() {
+fn lifecycle_events_read_back_with_outcome_ok_in_every_form() {
     let kw = Sandbox::with_vault();
     kw.generate("K");
     kw.stdout(["get", "K"]);
-    fs::write(kw.journal_file("dev"), vec![0x5a; 8192]).unwrap();
-    for ext in ["-wal", "-shm"] {
-        let mut p = kw.journal_file("dev").into_os_string();
-        p.push(ext);
-        let _ = fs::remove_file(p);
+    for e in audit_events(&kw, &[]) {
+        assert_eq!(e["outcome"], "ok", "{e}");
     }
-    kw.cmd(["get", "K"]).assert().code(6).stdout("");
-    kw.cmd(["audit", "verify"]).assert().code(6);
+    let table = kw.stdout(["audit"]);
+    assert!(table.lines().next().unwrap().contains("OUTCOME"), "{table}");
+    let init_row = table.lines().find(|l| l.contains("init")).unwrap();
+    assert!(init_row.contains(" ok"), "{init_row}");
+    let lines = jsonl(&kw.stdout(["audit", "export", "--format", "jsonl"]));
+    assert!(lines.iter().all(|e| e["outcome"] == "ok"));
+    let csv = kw.stdout(["audit", "export", "--format", "csv"]);
+    let mut rows = csv.lines();
+    let header: Vec<&str> = rows.next().unwrap().split(',').collect();
+    let at = header.iter().position(|h| *h == "outcome").unwrap();
+    for row in rows {
+        assert_eq!(row.split(',').nth(at), Some("ok"), "{row}");
+    }
+    // The stored (hashed) form is unchanged: the chains still verify.
+    kw.cmd(["audit", "verify"]).assert().success();
+}
+
+#[test]
+fn actor_filter_matches_recipient_prefix_os_user_or_host() {
+    let mut kw = Sandbox::with_vault();
+    kw.set_env("USER", "alice");
+    kw.generate("K");
+    kw.set_env("USER", "bob");
+    kw.stdout(["get", "K"]);
+    kw.stdout(["get", "K"]);
+
+    let by_bob = audit_events(&kw, &["--actor", "bob"]);
+    assert_eq!(by_bob.len(), 2);
+    assert!(by_bob.iter().all(|e| e["actor"]["os_user"] == "bob"));
+    assert_eq!(audit_events(&kw, &["--actor", "alice"]).len(), 1);
+    assert_eq!(audit_events(&kw, &["--actor", "bo"]).len(), 0);
+
+    let me = kw.my_recipient();
+    let all = audit_events(&kw, &[]).len();
+    assert_eq!(audit_events(&kw, &["--actor", &me]).len(), all);
+    assert_eq!(audit_events(&kw, &["--actor", &me[..8]]).len(), all);
+    assert_eq!(audit_events(&kw, &["--actor", &me[..7]]).len(), 0);
+    let host = audit_events(&kw, &[])[0]["actor"]["host"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(audit_events(&kw, &["--actor", &host]).len(), all);
+
+    let exported = jsonl(&kw.stdout(["audit", "export", "--format", "jsonl", "--actor", "bob"]));
+    assert_eq!(exported, by_bob);
+
+    kw.cmd(["audit", "--actor", ""])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot be empty"));
+}
+
+#[test]
+fn audit_actor_matches_a_label() {
+    let kw = Sandbox::with_vault();
+    let ana = kw.write_identity("ana.key");
+    let ra = kw.recipient_of(&ana);
+    kw.generate("K");
+    kw.cmd(["access", "grant", &ra, "--name", "Ana"])
+        .assert()
+        .success();
+    kw.cmd_as(&ana, ["get", "K"]).assert().success();
+    let got = kw.json(["audit", "--json", "--actor", "Ana"]);
+    let got = got.as_array().unwrap();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["action"], "get");
+    assert_eq!(got[0]["actor"]["recipient"], ra.as_str());
+    // The label is exact: a part of it matches no one.
+    let none = kw.json(["audit", "--json", "--actor", "An"]);
+    assert_eq!(none.as_array().unwrap().len(), 0);
+    // Human output names the actor by its label.
+    let human = kw.stdout(["audit", "--actor", "Ana"]);
+    assert!(human.contains("(Ana)"), "{human}");
+}
+
+fn export_to(kw: &Sandbox, path: &Path, force: bool) -> assert_cmd::Command {
+    let mut c = kw.cmd(["audit", "export", "--format", "jsonl", "--out"]);
+    c.arg(path);
+    if force {
+        c.arg("--force");
+    }
+    c
+}
+
+/// Names in `dir` other than `keep`: temp files left behind.
+fn leftovers(dir: &Path, keep: &[&str]) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !keep.contains(&n.as_str()))
+        .collect()
+}
+
+fn export_dir(kw: &Sandbox) -> PathBuf {
+    let dir = kw.path("exports");
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn export_out_writes_a_new_file_0600_and_no_temp_file() {
+    let kw = Sandbox::with_vault();
+    let dir = export_dir(&kw);
+    let f = dir.join("audit.jsonl");
+    export_to(&kw, &f, false).assert().success();
+    let text = fs::read_to_string(&f).unwrap();
+    assert!(text.lines().count() >= 1 && text.contains("\"action\":\"init\""));
+    assert_eq!(
+        fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(leftovers(&dir, &["audit.jsonl"]), Vec::<String>::new());
+}
+
+#[test]
+fn export_out_refuses_an_existing_file_without_force() {
+    let kw = Sandbox::with_vault();
+    let dir = export_dir(&kw);
+    let f = dir.join("audit.jsonl");
+    fs::write(&f, "precious\n").unwrap();
+    export_to(&kw, &f, false)
+        .assert()
+        .code(1)
+        .stderr(contains("already exists").and(contains("--force")));
+    assert_eq!(fs::read_to_string(&f).unwrap(), "precious\n");
+    assert_eq!(leftovers(&dir, &["audit.jsonl"]), Vec::<String>::new());
+}
+
+#[test]
+fn export_out_force_replaces_a_file_and_makes_it_0600() {
+    let kw = Sandbox::with_vault();
+    let dir = export_dir(&kw);
+    let f = dir.join("audit.jsonl");
+    fs::write(&f, "old\n").unwrap();
+    fs::set_permissions(&f, fs::Permissions::from_mode(0o644)).unwrap();
+    export_to(&kw, &f, true).assert().success();
+    let text = fs::read_to_string(&f).unwrap();
+    assert!(!text.contains("old") && text.contains("\"action\":\"init\""));
+    assert_eq!(
+        fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(leftovers(&dir, &["audit.jsonl"]), Vec::<String>::new());
+}
+
+#[test]
+fn export_out_never_follows_a_symlink_even_with_force() {
+    let kw = Sandbox::with_vault();
+    let dir = export_dir(&kw);
+    let victim = kw.path("victim.txt");
+    fs::write(&victim, "precious\n").unwrap();
+    let link = dir.join("audit.jsonl");
+    symlink(&victim, &link).unwrap();
+    for force in [false, true] {
+        export_to(&kw, &link, force)
+            .assert()
+            .code(1)
+            .stderr(contains("symbolic link"));
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious\n");
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+    }
+    // a dangling link: its target is not created
+    let missing = kw.path("created-through-link.txt");
+    let dangling = dir.join("dangling.jsonl");
+    symlink(&missing, &dangling).unwrap();
+    for force in [false, true] {
+        export_to(&kw, &dangling, force)
+            .assert()
+            .code(1)
+            .stderr(contains("symbolic link"));
+        assert!(!missing.exists());
+    }
+    assert_eq!(
+        leftovers(&dir, &["audit.jsonl", "dangling.jsonl"]),
+        Vec::<String>::new()
+    );
 }

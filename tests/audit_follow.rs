@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 
@@ -16,7 +16,7 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::Value;
 
-use crate::support::{Sandbox, process_gone, wait_for};
+use crate::support::{Sandbox, concurrently, copy_dir, process_gone, wait_for};
 
 /// A guard against a follower that should have ended and did not: never reached when
 /// the feature works (the commands end at once), so not a timing assertion.
@@ -123,22 +123,6 @@ fn assert_exactly_once_in_order(got: &[String], expected: &[String]) {
         let expect = next.entry(chain.clone()).or_insert(1);
         assert_eq!(seq, *expect, "out of chain order in {chain:?}");
         *expect += 1;
-    }
-}
-
-/// `n` processes at once, each running `script` (with `$W` its number).
-fn concurrently(kw: &Sandbox, n: usize, script: &str) {
-    let children: Vec<Child> = (0..n)
-        .map(|w| {
-            kw.shell(script)
-                .env("W", w.to_string())
-                .stdout(Stdio::null())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success(), "a writer failed");
     }
 }
 
@@ -256,19 +240,6 @@ fn pull_a_change_made_elsewhere(kw: &Sandbox, env: &str) {
     fs::write(&target, new).unwrap();
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest: PathBuf = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 #[test]
 fn without_a_cursor_it_starts_at_now_and_polling_works_too() {
     let kw = Sandbox::with_vault();
@@ -363,11 +334,18 @@ fn bad_cursors_are_refused_and_left_alone() {
         .stderr(contains("symbolic link"));
     assert!(!kw.path("elsewhere").exists());
 
-    kw.cmd(["audit", "follow", "--poll", "0s"]).assert().code(2);
+    kw.cmd(["audit", "follow", "--poll", "0s"])
+        .assert()
+        .code(2)
+        .stderr(contains("invalid duration `0s`: must be greater than zero"));
     kw.cmd(["audit", "follow", "--format", "csv"])
         .assert()
-        .code(2);
-    kw.cmd(["-e", "nope", "audit", "follow"]).assert().code(3);
+        .code(2)
+        .stderr(contains("invalid value 'csv' for '--format <FORMAT>'"));
+    kw.cmd(["-e", "nope", "audit", "follow"])
+        .assert()
+        .code(3)
+        .stderr(contains("no environment `nope` in the vault"));
 }
 
 #[test]

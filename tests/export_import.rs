@@ -1,13 +1,13 @@
-//! `keyward export` and `import`: exact round trips, all-or-nothing imports.
+//! `export` and `import`: exact round trips (dotenv by default, shell, JSON), imports all
+//! or nothing with the bad line named, never back to an earlier value, and loader
+//! variables refused on export unless allowed.
 
 use std::fs;
 
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::Sandbox;
-
-const TRICKY: &str = "it's \"quoted\" $HOME `tick` \\ back\nsecond\tline # not a comment";
+use crate::support::{Sandbox, TRICKY, get, versions};
 
 fn vault_with_tricky() -> (Sandbox, String) {
     let kw = Sandbox::with_vault();
@@ -79,8 +79,12 @@ fn export_skips_unusable_keys_unless_named() {
     kw.cmd(["export", "--format", "dotenv", "--only", "PLAIN"])
         .assert()
         .code(4)
+        .stderr(contains("key `PLAIN` version 1 in `dev` is revoked since"))
         .stdout("");
-    kw.cmd(["export", "--format", "yaml"]).assert().code(2);
+    kw.cmd(["export", "--format", "yaml"])
+        .assert()
+        .code(2)
+        .stderr(contains("invalid value 'yaml' for '--format <FORMAT>'"));
     let ev: serde_json::Value =
         serde_json::from_str(&kw.stdout(["audit", "--json", "--action", "export"])).unwrap();
     let outcomes: Vec<&str> = ev
@@ -130,7 +134,10 @@ fn import_json_object_of_strings() {
     kw.cmd(["import", "-", "--format", "json"])
         .write_stdin(r#"["a"]"#)
         .assert()
-        .code(1);
+        .code(1)
+        .stderr(contains(
+            "expected a JSON object of strings; nothing imported",
+        ));
     kw.cmd(["import", "-", "--format", "json"])
         .write_stdin("{not json")
         .assert()
@@ -161,10 +168,14 @@ fn one_bad_line_imports_nothing_and_names_the_line() {
             );
         assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before, "{input:?}");
     }
-    kw.cmd(["get", "GOOD"]).assert().code(3);
+    kw.cmd(["get", "GOOD"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `GOOD` in environment `dev`"));
     kw.cmd(["import", "missing.env", "--format", "dotenv"])
         .assert()
-        .code(3);
+        .code(3)
+        .stderr(contains("no file `missing.env`"));
 }
 
 #[test]
@@ -180,4 +191,222 @@ fn overwrite_adds_a_new_version() {
         serde_json::from_str(&kw.stdout(["show", "K", "--json"])).unwrap();
     assert_eq!(show["versions"][0]["status"], "retired");
     assert_eq!(show["versions"][1]["status"], "active");
+}
+
+#[test]
+fn export_without_format_writes_dotenv() {
+    let kw = Sandbox::with_vault();
+    kw.set("DB_URL", "postgres://u:p@h/db");
+    let out = kw.stdout(["export"]);
+    assert_eq!(out, kw.stdout(["export", "--format", "dotenv"]));
+    assert!(out.starts_with("DB_URL="), "{out}");
+    // and it imports back
+    let other = Sandbox::with_vault();
+    other
+        .cmd(["import", "-", "--format", "dotenv"])
+        .write_stdin(out)
+        .assert()
+        .success();
+    assert_eq!(other.stdout(["get", "DB_URL"]), "postgres://u:p@h/db\n");
+}
+
+#[test]
+fn export_json_with_a_text_format_is_a_usage_error_and_exports_nothing() {
+    let kw = Sandbox::with_vault();
+    let value = kw.generate("API_TOKEN");
+    for format in ["dotenv", "shell"] {
+        let out = kw
+            .cmd(["-e", "dev", "export", "--format", format, "--json"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{format}: {err}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            err.contains(&format!("`--format {format}` asks for {format}")),
+            "{err}"
+        );
+        assert!(
+            err.contains("`keyward export -e dev --format json`"),
+            "{err}"
+        );
+        assert!(!err.contains(&value));
+    }
+    // refused before anything was journaled
+    let audit = kw.stdout(["audit", "--action", "export", "--json"]);
+    let events: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    assert_eq!(events.as_array().unwrap().len(), 0, "{audit}");
+}
+
+#[test]
+fn export_json_with_format_json_or_alone_writes_json() {
+    let kw = Sandbox::with_vault();
+    kw.set("DB_URL", "postgres://u:p@h/db");
+    for args in [
+        &["export", "--format", "json", "--json"][..],
+        &["export", "--json"],
+        &["export", "--format", "json"],
+    ] {
+        let out = kw.stdout(args);
+        let map: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(map["DB_URL"], "postgres://u:p@h/db", "{args:?}");
+    }
+}
+
+#[test]
+fn export_refuses_loader_variables_in_shell_and_dotenv_unless_allowed() {
+    let kw = Sandbox::with_vault();
+    kw.cmd(["generate", "LD_PRELOAD"])
+        .assert()
+        .success()
+        .stderr(contains("warning:").and(contains("`LD_PRELOAD`")));
+    kw.set("BASH_ENV", "/tmp/evil.sh");
+    for format in ["shell", "dotenv", "json"] {
+        kw.cmd(["export", "--format", format])
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(
+                contains("`LD_PRELOAD`")
+                    .and(contains("`BASH_ENV`"))
+                    .and(contains("--allow-name BASH_ENV --allow-name LD_PRELOAD")),
+            );
+    }
+    kw.cmd(["export", "--format", "shell", "--allow-name", "LD_PRELOAD"])
+        .assert()
+        .code(1)
+        .stderr(contains("`BASH_ENV`").and(contains("`LD_PRELOAD`").not()));
+    kw.cmd([
+        "export",
+        "--format",
+        "shell",
+        "--allow-name",
+        "LD_PRELOAD",
+        "--allow-name",
+        "BASH_ENV",
+    ])
+    .assert()
+    .success()
+    .stdout(contains("/tmp/evil.sh"));
+}
+
+#[test]
+fn import_overwrite_with_an_earlier_value_is_refused_and_imports_nothing() {
+    let kw = Sandbox::with_vault();
+    fs::write(kw.path("first.env"), "A=value-from-provider-1\n").unwrap();
+    kw.cmd(["import", "first.env", "--format", "dotenv"])
+        .assert()
+        .success();
+    let before = fs::read(kw.env_file("dev")).unwrap();
+    // the same value again, next to a new key: nothing at all is imported
+    fs::write(
+        kw.path("again.env"),
+        "NEW=brand-new-value-9\nA=value-from-provider-1\n",
+    )
+    .unwrap();
+    let out = kw
+        .cmd(["import", "again.env", "--format", "dotenv", "--overwrite"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("line 2") && stderr.contains("`A`") && stderr.contains("version 1"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("value-from-provider"), "{stderr}");
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+    assert_eq!(versions(&kw, "dev", "A"), [(1, "active".to_owned())]);
+    kw.cmd(["get", "NEW"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `NEW` in environment `dev`"));
+    // JSON too
+    fs::write(kw.path("again.json"), r#"{"A":"value-from-provider-1"}"#).unwrap();
+    kw.cmd(["import", "again.json", "--format", "json", "--overwrite"])
+        .assert()
+        .code(4)
+        .stderr(contains("`A`"));
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+    // a new value is fine
+    fs::write(kw.path("new.env"), "A=value-from-provider-2\n").unwrap();
+    kw.cmd(["import", "new.env", "--format", "dotenv", "--overwrite"])
+        .assert()
+        .success();
+    assert_eq!(get(&kw, "dev", "A"), "value-from-provider-2");
+}
+
+#[test]
+fn json_import_with_a_duplicate_key_is_refused_like_dotenv() {
+    let kw = Sandbox::with_vault();
+    fs::write(
+        kw.path("dup.env"),
+        "A=first-dup-value\nA=second-dup-value\n",
+    )
+    .unwrap();
+    let dotenv = kw
+        .cmd(["import", "dup.env", "--format", "dotenv"])
+        .output()
+        .unwrap();
+    fs::write(
+        kw.path("dup.json"),
+        r#"{"A":"first-dup-value","B":"other-value","A":"second-dup-value"}"#,
+    )
+    .unwrap();
+    let json = kw
+        .cmd(["import", "dup.json", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&json.stderr);
+    assert_eq!(json.status.code(), Some(1), "{stderr}");
+    assert_eq!(json.status.code(), dotenv.status.code(), "{stderr}");
+    assert!(
+        stderr.contains("`A`") && stderr.contains("twice"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("dup-value"), "{stderr}");
+    kw.cmd(["get", "A"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `A` in environment `dev`"));
+    kw.cmd(["get", "B"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `B` in environment `dev`"));
+}
+
+#[test]
+fn dotenv_import_accepts_a_byte_order_mark_and_crlf_line_endings() {
+    let kw = Sandbox::with_vault();
+    fs::write(
+        kw.path("windows.env"),
+        "\u{FEFF}A=plain-value\r\n# comment\r\nexport B=\"quoted value\"\r\nC='two\r\nlines'\r\n",
+    )
+    .unwrap();
+    kw.cmd(["import", "windows.env", "--format", "dotenv"])
+        .assert()
+        .success();
+    assert_eq!(get(&kw, "dev", "A"), "plain-value");
+    assert_eq!(get(&kw, "dev", "B"), "quoted value");
+    assert_eq!(get(&kw, "dev", "C"), "two\nlines");
+}
+
+#[test]
+fn import_of_a_loader_variable_warns_when_it_is_stored() {
+    let kw = Sandbox::with_vault();
+    fs::write(
+        kw.path("in.env"),
+        "LD_PRELOAD=/tmp/evil.so\nSAFE_KEY=value-1234\n",
+    )
+    .unwrap();
+    kw.cmd(["import", "in.env", "--format", "dotenv"])
+        .assert()
+        .success()
+        .stderr(contains("warning: `LD_PRELOAD`"))
+        .stderr(contains("--allow-name LD_PRELOAD"))
+        .stderr(contains("SAFE_KEY").not());
+    // Stored, but never injected without the explicit allowance.
+    kw.cmd(["run", "--", "true"]).assert().code(1).stderr(
+        contains("refusing to inject `LD_PRELOAD`").and(contains("--allow-name LD_PRELOAD")),
+    );
 }

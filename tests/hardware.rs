@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use predicates::str::contains;
 
-use crate::support::Sandbox;
 use crate::support::pty::{answer_on_terminal, on_terminal};
+use crate::support::{Sandbox, ssh_identity};
 
 const PIN: &str = "24680";
 const PROMPT: &str = "Enter the PIN of the kwtest token";
@@ -79,8 +79,8 @@ fn identity_line(path: &Path) -> String {
 
 /// `keyward ARGS` as the holder of `identity`.
 fn as_holder(kw: &Sandbox, identity: &Path, args: &[&str]) -> assert_cmd::Command {
-    let mut c = kw.cmd(args);
-    c.env("KEYWARD_IDENTITY", identity).timeout(NO_HANG);
+    let mut c = kw.cmd_as(identity, args);
+    c.timeout(NO_HANG);
     c
 }
 
@@ -210,14 +210,8 @@ fn init_and_env_add_encrypt_to_a_token_and_both_members_read_and_write() {
 #[test]
 fn a_mixed_env_of_x25519_ssh_and_a_token_opens_for_each() {
     let (mut kw, token, value) = vault_with_token();
-    let ssh_private = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/test_ed25519");
-    let ssh_public = fs::read_to_string(ssh_private.with_extension("pub")).unwrap();
-    let ssh = kw.path("id_ed25519");
-    fs::copy(&ssh_private, &ssh).unwrap();
-    fs::set_permissions(&ssh, fs::Permissions::from_mode(0o600)).unwrap();
-    kw.cmd(["access", "grant", ssh_public.trim()])
-        .assert()
-        .success();
+    let (ssh, ssh_public) = ssh_identity(&kw);
+    kw.cmd(["access", "grant", &ssh_public]).assert().success();
     kw.set("B", "value-of-b-0123456789");
     kw.set_env("AGE_PLUGIN_KWTEST_PIN", PIN);
     for who in [kw.identity.clone().unwrap(), ssh, token] {
@@ -305,7 +299,10 @@ fn a_plugin_crashing_mid_protocol_fails_and_leaves_the_env_untouched() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains(&value));
     assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
-    kw.cmd(["get", "B"]).assert().code(3);
+    kw.cmd(["get", "B"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `B` in environment `dev`"));
 }
 
 #[test]
@@ -480,6 +477,9 @@ fn a_plugin_confirmation_is_asked_on_the_terminal() {
         .write_stdin("")
         .assert()
         .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `dev`",
+        ))
         .stdout("");
 }
 

@@ -8,6 +8,7 @@ use std::fs;
 use crate::support::{Sandbox, contains};
 
 const SECRET: &str = "hygiene-known-secret-0123456789";
+
 const ROTATED: &str = "hygiene-rotated-secret-9876543210";
 
 #[test]
@@ -126,4 +127,15 @@ fn a_known_secret_leaks_nowhere() {
             );
         }
     }
+}
+
+#[test]
+fn values_never_reach_plaintext_files() {
+    let kw = Sandbox::with_vault();
+    let v = kw.generate("K");
+    kw.set("S", "plain-imported-secret");
+    kw.stdout(["get", "K"]);
+    kw.stdout(["get", "S"]);
+    kw.assert_nowhere_in_files(&v);
+    kw.assert_nowhere_in_files("plain-imported-secret");
 }

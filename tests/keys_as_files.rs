@@ -7,7 +7,7 @@ use std::process::Stdio;
 
 use predicates::str::contains;
 
-use crate::support::{Sandbox, process_gone, wait_for};
+use crate::support::{Sandbox, audit_keys, process_gone, wait_for};
 
 /// A service-account file: quotes, newlines, backslashes, no trailing newline.
 const SA_JSON: &str =
@@ -61,17 +61,6 @@ fn run_dirs(runtime: &Path) -> Vec<PathBuf> {
         }
     }
     out
-}
-
-fn audit_keys(kw: &Sandbox, action: &str) -> Vec<String> {
-    let out = kw.stdout(["audit", "--action", action, "--json"]);
-    let events: serde_json::Value = serde_json::from_str(&out).unwrap();
-    events
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["key"].as_str().unwrap_or("-").to_owned())
-        .collect()
 }
 
 #[test]
@@ -188,7 +177,10 @@ fn a_runtime_dir_on_disk_is_refused_without_allow_disk_and_nothing_is_read() {
     // --allow-disk without --file is a usage error.
     kw.cmd(["run", "--allow-disk", "--", "true"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(contains(
+            "the following required arguments were not provided:\n  --file <NAME>",
+        ));
 }
 
 #[test]

@@ -80,8 +80,14 @@ fn a_tampered_chunk_fails_the_reads_that_touch_it_and_every_whole_file_check() {
         kw.cmd(["export", "--format", "dotenv"])
             .assert()
             .code(6)
+            .stderr(contains("is corrupt or has been tampered with"))
             .stdout("");
-        kw.cmd(["generate", "NEW"]).assert().code(6);
+        kw.cmd(["generate", "NEW"])
+            .assert()
+            .code(6)
+            .stderr(contains(
+                "differs from the file verified here under the same header",
+            ));
         assert_eq!(
             fs::read(kw.env_file("dev")).unwrap(),
             bad,

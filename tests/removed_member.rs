@@ -10,8 +10,8 @@ use std::fs;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::team::{Team, statuses};
-use crate::support::{can_decrypt, decrypt_file, edit_image, encrypt_image};
+use crate::support::team::Team;
+use crate::support::{can_decrypt, decrypt_file, edit_image, encrypt_image, statuses};
 
 /// Alice (0) and Mallory (1) share `prod` with `DB_PASSWORD`, an `OLD` key revoked
 /// before Mallory leaves, and `API_TOKEN`; Mallory holds that state in her clone.
@@ -119,7 +119,10 @@ fn a_self_removing_branch_of_a_removed_member_grants_nothing_and_is_marked_expos
     let fresh = t.fresh_machine(0, "runner");
     t.kw(fresh, &["get", "-e", "prod", "API_TOKEN"])
         .assert()
-        .code(4);
+        .code(4)
+        .stderr(contains(
+            "key `API_TOKEN` version 1 in `prod` is revoked since",
+        ));
     t.kw(fresh, &["audit", "verify", "--git"])
         .assert()
         .success();

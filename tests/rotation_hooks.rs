@@ -5,9 +5,10 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
+use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::{HOUR, MINUTE, Sandbox, T0};
+use crate::support::{HOUR, MINUTE, Sandbox, T0, get};
 
 const OLD: &str = "old-provider-key-0001";
 /// What a hook prints on stdout when it fails: never shown by keyward.
@@ -38,16 +39,8 @@ fn rolling_hook(kw: &Sandbox, file: &str, new: &str) -> String {
     )
 }
 
-fn json(kw: &Sandbox, args: &[&str]) -> serde_json::Value {
-    serde_json::from_str(&kw.stdout(args)).unwrap()
-}
-
-fn get(kw: &Sandbox, name: &str) -> String {
-    kw.stdout(["get", "-n", name])
-}
-
 fn hash_of(kw: &Sandbox, name: &str) -> String {
-    let list = json(kw, &["hook", "list", "--json"]);
+    let list = kw.json(["hook", "list", "--json"]);
     list.as_array()
         .unwrap()
         .iter()
@@ -83,7 +76,7 @@ fn a_hook_rotates_an_imported_key_and_the_old_value_verifies_only_during_the_gra
         "{stderr}"
     );
     assert!(!stderr.contains(OLD));
-    assert_eq!(get(&kw, "API"), "rolled-value-0002");
+    assert_eq!(get(&kw, "dev", "API"), "rolled-value-0002");
     // KEYWARD_KEY and KEYWARD_ENV given; keyward's own identity not.
     assert_eq!(
         fs::read_to_string(kw.path("roll.sh.seen")).unwrap().trim(),
@@ -93,13 +86,17 @@ fn a_hook_rotates_an_imported_key_and_the_old_value_verifies_only_during_the_gra
     kw.at(T0 + 30 * MINUTE);
     kw.cmd(["verify"]).write_stdin(OLD).assert().code(0);
     kw.at(T0 + 2 * HOUR);
-    kw.cmd(["verify"]).write_stdin(OLD).assert().code(4);
+    kw.cmd(["verify"])
+        .write_stdin(OLD)
+        .assert()
+        .code(4)
+        .stderr(contains("rejected: `API` version 1 in `dev` is retired"));
     kw.cmd(["verify"])
         .write_stdin("rolled-value-0002")
         .assert()
         .code(0);
     // The old value handed to the hook is an access event, with why.
-    let audit = json(&kw, &["audit", "--key", "API", "--json"]);
+    let audit = kw.json(["audit", "--key", "API", "--json"]);
     let events = audit.as_array().unwrap();
     assert!(
         events
@@ -163,7 +160,7 @@ fn failing_hanging_and_empty_hooks_change_nothing_exit_8_and_never_show_their_ou
                 assert!(stdout.contains("needs-new-value"), "{stdout}");
             }
         }
-        assert_eq!(get(&kw, "API"), OLD, "{file}: the key is as it was");
+        assert_eq!(get(&kw, "dev", "API"), OLD, "{file}: the key is as it was");
     }
     let out = kw
         .cmd(["rotate", "--all", "--yes", "--json"])
@@ -223,9 +220,9 @@ fn a_hook_changed_by_another_identity_does_not_run_until_approved_here() {
     assert_eq!(batch.status.code(), Some(8));
     let batch: serde_json::Value = serde_json::from_slice(&batch.stdout).unwrap();
     assert_eq!(batch[0]["result"], "hook-not-approved");
-    let list = json(&kw, &["hook", "list", "--json"]);
+    let list = kw.json(["hook", "list", "--json"]);
     assert_eq!(list[0]["approved"], false);
-    let show = json(&kw, &["show", "API", "--json"]);
+    let show = kw.json(["show", "API", "--json"]);
     assert_eq!(show["rotation_hook"]["approved"], false);
     assert_eq!(show["rotation_hook"]["hash"], list[0]["hash"]);
     kw.cmd(["show", "API"]).assert().success().stdout(contains(
@@ -241,22 +238,30 @@ fn a_hook_changed_by_another_identity_does_not_run_until_approved_here() {
         .stderr(contains(right.as_str()));
     kw.cmd(["rotate", "--all", "--yes", "--allow-hook", &wrong])
         .assert()
-        .code(1);
+        .code(1)
+        .stderr(contains(right.as_str()).and(contains("nothing was run or changed")));
     assert!(
         !kw.path("theirs-ran").exists(),
         "an unapproved hook never runs"
     );
-    assert_eq!(get(&kw, "API"), OLD);
+    assert_eq!(get(&kw, "dev", "API"), OLD);
     // Approving needs a person: no terminal and no --yes is exit 2.
-    kw.cmd(["hook", "allow", "API"]).assert().code(2);
+    kw.cmd(["hook", "allow", "API"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "needs confirmation and there is no terminal to ask on",
+        ));
     assert!(!kw.path("theirs-ran").exists());
     // The right hash runs it for this command only…
     kw.cmd(["rotate", "API", "--allow-hook", &format!("API={right}")])
         .assert()
         .success();
     assert!(kw.path("theirs-ran").exists());
-    assert_eq!(get(&kw, "API"), "from-their-hook-0001");
-    kw.cmd(["rotate", "API"]).assert().code(8);
+    assert_eq!(get(&kw, "dev", "API"), "from-their-hook-0001");
+    kw.cmd(["rotate", "API"]).assert().code(8).stderr(contains(
+        "the rotation hook of `API` in `dev` is not approved on this machine",
+    ));
     // …and `hook allow` records it here.
     kw.cmd(["hook", "allow", "API", "--yes"])
         .assert()
@@ -264,7 +269,7 @@ fn a_hook_changed_by_another_identity_does_not_run_until_approved_here() {
         .stderr(contains("theirs.sh"))
         .stderr(contains(right.as_str()));
     kw.cmd(["rotate", "API"]).assert().success();
-    assert_eq!(get(&kw, "API"), "from-their-hook-0002");
+    assert_eq!(get(&kw, "dev", "API"), "from-their-hook-0002");
 }
 
 #[test]
@@ -314,15 +319,18 @@ fn offboarding_with_a_hook_on_every_imported_key_exits_0_with_nothing_left() {
         assert_eq!(row["result"], "rotated", "{row}");
         assert_eq!(row["new_version"], 2, "{row}");
     }
-    assert_eq!(get(&kw, "A"), "a-rolled-000000001");
-    assert_eq!(get(&kw, "B"), "b-rolled-000000001");
-    assert_ne!(get(&kw, "GEN"), generated);
+    assert_eq!(get(&kw, "dev", "A"), "a-rolled-000000001");
+    assert_eq!(get(&kw, "dev", "B"), "b-rolled-000000001");
+    assert_ne!(get(&kw, "dev", "GEN"), generated);
     // Bob can no longer open dev.
     kw.cmd(["list"])
         .env("KEYWARD_IDENTITY", &bob_key)
         .env("XDG_STATE_HOME", kw.path("bob-state"))
         .assert()
-        .code(5);
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `dev`",
+        ));
 }
 
 #[test]
@@ -351,7 +359,7 @@ fn approvals_are_a_private_file_and_an_unsafe_or_corrupt_one_is_refused() {
         .assert()
         .code(6)
         .stderr(contains("corrupt"));
-    assert_eq!(get(&kw, "API"), OLD);
+    assert_eq!(get(&kw, "dev", "API"), OLD);
 }
 
 #[test]
@@ -362,7 +370,10 @@ fn hooks_are_only_for_imported_keys_and_clear_brings_back_stdin() {
         .assert()
         .code(1)
         .stderr(contains("generated key"));
-    kw.cmd(["hook", "clear", "NOPE"]).assert().code(3);
+    kw.cmd(["hook", "clear", "NOPE"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `NOPE` in environment `dev`"));
     kw.set("API", OLD);
     kw.cmd(["hook", "clear", "API"])
         .assert()
@@ -370,17 +381,21 @@ fn hooks_are_only_for_imported_keys_and_clear_brings_back_stdin() {
         .stderr(contains("no rotation hook"));
     kw.cmd(["hook", "set", "API", "--timeout", "0s", "--", "true"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(contains("invalid duration `0s`: must be greater than zero"));
     kw.cmd(["hook", "set", "API", "--timeout", "2m", "--", "exit", "1"])
         .assert()
         .success();
-    let hooks = json(&kw, &["hook", "list", "--json"]);
+    let hooks = kw.json(["hook", "list", "--json"]);
     assert_eq!(hooks[0]["timeout_secs"], 120);
     assert_eq!(hooks[0]["command"], "exit 1");
     kw.cmd(["rotate", "API"])
         .write_stdin("typed-value-000001")
         .assert()
-        .code(8);
+        .code(8)
+        .stderr(contains(
+            "the rotation hook of `API` in `dev` exited with status 1",
+        ));
     // --no-hook reads stdin as before.
     kw.cmd(["rotate", "API", "--no-hook"])
         .write_stdin("typed-value-000001")
@@ -391,10 +406,10 @@ fn hooks_are_only_for_imported_keys_and_clear_brings_back_stdin() {
         .write_stdin("typed-value-000002")
         .assert()
         .success();
-    assert_eq!(get(&kw, "API"), "typed-value-000002");
-    let hooks = json(&kw, &["hook", "list", "--json"]);
+    assert_eq!(get(&kw, "dev", "API"), "typed-value-000002");
+    let hooks = kw.json(["hook", "list", "--json"]);
     assert_eq!(hooks, serde_json::json!([]));
-    let events = json(&kw, &["audit", "--action", "hook", "--json"]);
+    let events = kw.json(["audit", "--action", "hook", "--json"]);
     let reasons: Vec<&str> = events
         .as_array()
         .unwrap()
@@ -422,9 +437,11 @@ fn hook_allow_on_a_terminal_shows_the_command_and_only_yes_approves() {
     assert_eq!(no.code, 2, "{}", no.stderr);
     assert!(no.stderr.contains("roll.sh"), "{}", no.stderr);
     assert!(no.stderr.contains(&h), "{}", no.stderr);
-    kw.cmd(["rotate", "API"]).assert().code(8);
+    kw.cmd(["rotate", "API"]).assert().code(8).stderr(contains(
+        "the rotation hook of `API` in `dev` is not approved on this machine",
+    ));
     let yes = answer_on_terminal(&kw, &["hook", "allow", "API"], "y");
     assert_eq!(yes.code, 0, "{}", yes.stderr);
     kw.cmd(["rotate", "API"]).assert().success();
-    assert_eq!(get(&kw, "API"), "rolled-value-0010");
+    assert_eq!(get(&kw, "dev", "API"), "rolled-value-0010");
 }

@@ -1,12 +1,15 @@
-//! `keyward scan`: every vault value, any status, and foreign tokens; nothing else.
+//! `keyward scan`: every vault value, any status, and foreign tokens, in trees, stdin and
+//! what git would commit; binary files and UTF-16 text; hostile file names escaped;
+//! environments it could not read named even with `-q`.
 
 use std::fs;
-use std::process::Command;
+use std::path::Path;
 
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::Sandbox;
+use crate::support::git::git;
+use crate::support::{Sandbox, assert_no_controls, outcome};
 
 struct Planted {
     kw: Sandbox,
@@ -204,6 +207,7 @@ fn stdin_and_clean_trees() {
         .write_stdin(format!("line one\nthe key: {}\n", p.current))
         .assert()
         .code(8)
+        .stderr(contains("1 leaked key(s) found"))
         .stdout(
             contains("<stdin>:2:10: dev/ROTATED v2 (active)")
                 .and(contains(p.current.as_str()).not()),
@@ -214,7 +218,10 @@ fn stdin_and_clean_trees() {
     p.kw.cmd(["scan", clean.to_str().unwrap()])
         .assert()
         .success();
-    p.kw.cmd(["scan", "no/such/path"]).assert().code(3);
+    p.kw.cmd(["scan", "no/such/path"])
+        .assert()
+        .code(3)
+        .stderr(contains("no file `no/such/path`"));
 }
 
 #[test]
@@ -222,25 +229,7 @@ fn staged_scans_what_git_would_commit() {
     let p = planted();
     let repo = p.kw.path("gitrepo");
     fs::create_dir_all(&repo).unwrap();
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(&repo)
-            // the developer's ~/.gitconfig (hooks, templates) stays out of the test
-            .env("HOME", p.kw.dir.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let git = |args: &[&str]| git(&p.kw, &repo, args);
     git(&["init", "-q"]);
     fs::write(repo.join("ok.txt"), "fine\n").unwrap();
     git(&["add", "ok.txt"]);
@@ -256,6 +245,7 @@ fn staged_scans_what_git_would_commit() {
         .current_dir(&repo)
         .assert()
         .code(8)
+        .stderr(contains("1 leaked key(s) found"))
         .stdout(contains("leak.txt:1:7"));
 }
 
@@ -269,4 +259,169 @@ fn short_values_are_skipped_with_a_warning() {
         .assert()
         .success()
         .stderr(contains("shorter than 8 bytes"));
+}
+
+const IMPORTED: &str = "sk_live_imported_0123456789abcdef";
+
+/// A vault holding a generated token `TOK` and an imported value `IMP`.
+fn scan_vault() -> (Sandbox, String) {
+    let kw = Sandbox::with_vault();
+    let tok = kw.generate("TOK");
+    kw.set("IMP", IMPORTED);
+    fs::create_dir_all(kw.path("scan")).unwrap();
+    (kw, tok)
+}
+
+fn scan_file_json(kw: &Sandbox, file: &Path) -> (i32, Vec<serde_json::Value>) {
+    let (code, stdout, stderr) = outcome(kw.cmd(["scan", "--json"]).arg(file));
+    assert!(!stdout.contains(IMPORTED) && !stderr.contains(IMPORTED));
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    (code, v.as_array().unwrap().clone())
+}
+
+fn names_lines(f: &[serde_json::Value]) -> Vec<(String, u64)> {
+    f.iter()
+        .map(|x| {
+            (
+                x["name"].as_str().unwrap().to_owned(),
+                x["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn scan_finds_keys_in_a_file_with_a_nul_byte() {
+    let (kw, tok) = scan_vault();
+    let f = kw.path("scan/blob.bin");
+    fs::write(&f, format!("x\0y\n{tok}\n\0\x01{IMPORTED}\n")).unwrap();
+    let (code, found) = scan_file_json(&kw, &f);
+    assert_eq!(code, 8);
+    assert_eq!(
+        names_lines(&found),
+        vec![("TOK".into(), 2), ("IMP".into(), 3)]
+    );
+    assert_eq!(found[1]["column"], 3);
+    // walked as part of a tree too
+    kw.cmd(["scan", "scan"])
+        .assert()
+        .code(8)
+        .stderr(contains("2 leaked key(s) found"))
+        .stdout(contains("scan/blob.bin:2:1: dev/TOK v1"));
+}
+
+fn utf16(text: &str, bom: bool, big_endian: bool) -> Vec<u8> {
+    let bom = if bom { "\u{feff}" } else { "" };
+    format!("{bom}{text}")
+        .encode_utf16()
+        .flat_map(|u| {
+            if big_endian {
+                u.to_be_bytes()
+            } else {
+                u.to_le_bytes()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn scan_finds_keys_in_utf16_text_with_or_without_bom() {
+    let (kw, tok) = scan_vault();
+    let text = format!("# réglages\r\nTOKEN={tok}\r\nIMP=\"{IMPORTED}\"");
+    for (name, bom, be) in [
+        ("le-bom.env", true, false),
+        ("le.env", false, false),
+        ("be-bom.env", true, true),
+        ("be.env", false, true),
+    ] {
+        let f = kw.path(&format!("scan/{name}"));
+        fs::write(&f, utf16(&text, bom, be)).unwrap();
+        let (code, found) = scan_file_json(&kw, &f);
+        assert_eq!(code, 8, "{name}");
+        assert_eq!(
+            names_lines(&found),
+            vec![("TOK".into(), 2), ("IMP".into(), 3)],
+            "{name}"
+        );
+        assert!(found.iter().all(|x| x["encoding"] == "utf-16"), "{found:?}");
+        assert_eq!(found[0]["column"], 7, "{name}: columns count UTF-16 units");
+        kw.cmd(["scan"])
+            .arg(&f)
+            .assert()
+            .code(8)
+            .stderr(contains("2 leaked key(s) found"))
+            .stdout(contains(":2:7: dev/TOK v1").and(contains("(as UTF-16 text)")));
+    }
+}
+
+#[test]
+fn scan_escapes_control_characters_in_file_names() {
+    let (kw, tok) = scan_vault();
+    let dir = kw.path("scan");
+    let name = "evil\n\x1b[2Kok.txt:1:1: clean\u{202e}.txt";
+    fs::write(dir.join(name), format!("{tok}\n{IMPORTED}\n")).unwrap();
+    let (code, stdout, _) = outcome(kw.cmd(["scan"]).current_dir(&dir).arg("."));
+    assert_eq!(code, 8);
+    assert_no_controls(&stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "one line per finding: {stdout:?}");
+    for l in lines {
+        assert!(
+            l.starts_with(r"evil\n\x1b[2Kok.txt:1:1: clean\u{202e}.txt:"),
+            "{l}"
+        );
+    }
+    // JSON keeps the name exact
+    let (code, stdout, _) = outcome(kw.cmd(["scan", "--json"]).current_dir(&dir).arg("."));
+    assert_eq!(code, 8);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(
+        v.as_array().unwrap().iter().all(|f| f["path"] == name),
+        "{v}"
+    );
+}
+
+#[test]
+fn scan_staged_finds_a_key_in_a_binary_file() {
+    let (kw, tok) = scan_vault();
+    let repo = kw.path("repo");
+    fs::create_dir_all(&repo).unwrap();
+    let git = |args: &[&str]| git(&kw, &repo, args);
+    git(&["init", "-q"]);
+    fs::write(repo.join("leak.bin"), format!("\0\0{tok}\0")).unwrap();
+    fs::write(repo.join("leak16.txt"), utf16(IMPORTED, true, false)).unwrap();
+    git(&["add", "leak.bin", "leak16.txt"]);
+    kw.cmd(["scan", "--staged"])
+        .current_dir(&repo)
+        .assert()
+        .code(8)
+        .stderr(contains("2 leaked key(s) found"))
+        .stdout(contains("leak.bin:1:3: dev/TOK").and(contains("leak16.txt:1:2: dev/IMP")));
+}
+
+/// A scan that cannot read an environment's values says so even with `-q` (it is never
+/// an error by itself: a pre-commit hook must work without prod access).
+#[test]
+fn scan_names_the_environments_it_could_not_read_even_when_quiet() {
+    let kw = Sandbox::with_vault();
+    let other = kw.recipient_of(&kw.write_identity("other.key"));
+    kw.cmd(["env", "add", "secret", "--recipient", &other])
+        .assert()
+        .success();
+    kw.cmd([
+        "access",
+        "revoke",
+        &kw.my_recipient(),
+        "-e",
+        "secret",
+        "--force",
+        "--yes",
+    ])
+    .assert()
+    .success();
+    fs::write(kw.path("clean.txt"), "nothing here\n").unwrap();
+    kw.cmd(["-q", "scan", "clean.txt"])
+        .assert()
+        .success()
+        .stderr(contains("warning: not scanning for keys of `secret`"));
 }

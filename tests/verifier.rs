@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::support::{DAY, HOUR, Sandbox, T0};
+use crate::support::{DAY, HOUR, Sandbox, T0, contains, make_fleet};
 
 /// A dev environment with one version of each kind, at T0 + 2h:
 /// A active (scope `read`), B1 retiring until T0+3h, B2 active, C revoked, D expired at
@@ -31,29 +31,6 @@ fn fleet() -> Fleet {
         c,
         d,
     }
-}
-
-/// The keys of a fleet in `dev` (made at the sandbox clock, T0): A active (scope read),
-/// B1 retiring for 3h after B2 replaced it, C revoked, D expiring after 1h. Their values.
-pub(crate) fn make_fleet(kw: &mut Sandbox) -> [String; 5] {
-    let a = kw
-        .stdout(["generate", "A", "--scope", "read"])
-        .trim()
-        .to_owned();
-    let b1 = kw.generate("B");
-    let b2 = kw
-        .stdout(["rotate", "B", "--grace", "3h", "--reason", "r"])
-        .trim()
-        .to_owned();
-    let c = kw.generate("C");
-    kw.cmd(["revoke", "C", "--reason", "leaked", "--yes"])
-        .assert()
-        .success();
-    let d = kw
-        .stdout(["generate", "D", "--expires", "1h"])
-        .trim()
-        .to_owned();
-    [a, b1, b2, c, d]
 }
 
 /// `verifier check` with no identity and no vault: the set alone.
@@ -106,10 +83,10 @@ fn a_set_holds_exactly_what_verify_accepts_and_check_answers_alike_without_the_v
         let bytes = fs::read(&set).unwrap();
         for v in [&f.a, &f.b1, &f.b2, &f.c, &f.d] {
             assert!(
-                !support_contains(&bytes, v.as_bytes()),
+                !contains(&bytes, v.as_bytes()),
                 "a value is in the {format} set"
             );
-            assert!(!support_contains(&out.stderr, v.as_bytes()));
+            assert!(!contains(&out.stderr, v.as_bytes()));
         }
         let unknown = "kw_dev_this_is_not_a_key_of_ours";
         // Same clock, same answer as `verify` (which reads the vault), for every kind.
@@ -182,10 +159,6 @@ fn a_set_holds_exactly_what_verify_accepts_and_check_answers_alike_without_the_v
         assert_eq!(out.status.code(), Some(4));
         assert!(String::from_utf8_lossy(&out.stderr).contains("environment `prod`"));
     }
-}
-
-fn support_contains(hay: &[u8], needle: &[u8]) -> bool {
-    crate::support::contains(hay, needle)
 }
 
 fn check_at(
@@ -443,7 +416,7 @@ fn imported_keys_need_an_hmac_key_and_its_set_needs_the_same_key() {
         .arg(&set)
         .assert()
         .success();
-        assert!(!support_contains(
+        assert!(!contains(
             &fs::read(&set).unwrap(),
             &sha256(b"short-and-guessable")
         ));

@@ -1,11 +1,22 @@
 //! `Sandbox`: an isolated home for one test. Every path keyward may touch (`HOME`,
 //! `XDG_*`, the vault) points inside a temp dir, and inherited `KEYWARD_*` variables are
 //! removed, so tests never see the developer's real vault or each other's.
+//!
+//! The one copy of each helper the test modules share: `image` (env files as age and
+//! SQLite see them), `read` (what keyward printed, parsed), `setup` (identities and
+//! vaults in a given state), `git` (real git, isolated), `team` (clones sharing a vault),
+//! `pty` (a pseudo-terminal driven from Rust).
 
-#![allow(dead_code)]
-
+pub mod git;
+mod image;
 pub mod pty;
+mod read;
+mod setup;
 pub mod team;
+
+pub use image::*;
+pub use read::*;
+pub use setup::*;
 
 use std::ffi::OsStr;
 use std::fs;
@@ -24,6 +35,9 @@ pub const SECOND: i64 = 1_000;
 pub const MINUTE: i64 = 60 * SECOND;
 pub const HOUR: i64 = 60 * MINUTE;
 pub const DAY: i64 = 24 * HOUR;
+
+/// The keyward binary under test.
+pub const KW: &str = env!("CARGO_BIN_EXE_keyward");
 
 pub struct Sandbox {
     pub dir: TempDir,
@@ -142,13 +156,24 @@ impl Sandbox {
         Command::from_std(self.std_cmd(args))
     }
 
+    /// `keyward ARGS` as the holder of `identity` (another member of the vault).
+    pub fn cmd_as<I, S>(&self, identity: &Path, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut c = self.cmd(args);
+        c.env("KEYWARD_IDENTITY", identity);
+        c
+    }
+
     /// The same as a plain `std::process::Command` (for spawning and signalling).
     pub fn std_cmd<I, S>(&self, args: I) -> std::process::Command
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_keyward"));
+        let mut c = std::process::Command::new(KW);
         for (k, _) in std::env::vars_os() {
             let k = k.to_string_lossy().into_owned();
             if k.starts_with("KEYWARD_") || k == "NO_COLOR" {
@@ -199,10 +224,18 @@ impl Sandbox {
     /// keyward commands: `$KW` is the keyward binary.
     pub fn shell(&self, script: &str) -> std::process::Command {
         let mut c = self.program("bash");
-        c.env("KW", env!("CARGO_BIN_EXE_keyward"))
+        c.env("KW", KW)
             .current_dir(self.dir.path())
             .arg("-c")
             .arg(script);
+        c
+    }
+
+    /// `sh -c SCRIPT` with the sandbox environment, in the sandbox: for redirections and
+    /// limits (`ulimit`) keyward cannot set itself.
+    pub fn sh(&self, script: &str) -> std::process::Command {
+        let mut c = self.program("sh");
+        c.current_dir(self.dir.path()).args(["-c", script]);
         c
     }
 
@@ -222,6 +255,15 @@ impl Sandbox {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Run a command that must succeed and parse its stdout as JSON.
+    pub fn json<I, S>(&self, args: I) -> serde_json::Value
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        serde_json::from_str(&self.stdout(args)).unwrap()
+    }
+
     /// `generate NAME` and return the value.
     pub fn generate(&self, name: &str) -> String {
         self.stdout(["generate", name]).trim_end().to_owned()
@@ -233,45 +275,6 @@ impl Sandbox {
             .write_stdin(value)
             .assert()
             .success();
-    }
-
-    /// Decrypt an env file with the plain age API and return the SQLite image: a small
-    /// image is stored gzip-compressed (`gzip -dcf` in the README's recovery), a large
-    /// one raw.
-    pub fn decrypt_env(&self, env: &str) -> Vec<u8> {
-        let payload = self.decrypt_env_payload(env);
-        if payload.starts_with(&[0x1f, 0x8b]) {
-            let mut out = Vec::new();
-            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&payload[..]), &mut out)
-                .unwrap();
-            return out;
-        }
-        payload
-    }
-
-    /// Decrypt an env file with the plain age API: the payload as stored.
-    pub fn decrypt_env_payload(&self, env: &str) -> Vec<u8> {
-        let id: age::x25519::Identity = self.literal_identity().parse().unwrap();
-        let file = fs::read(self.env_file(env)).unwrap();
-        let d = age::Decryptor::new(&file[..]).unwrap();
-        let mut r = d
-            .decrypt(std::iter::once(&id as &dyn age::Identity))
-            .unwrap();
-        let mut out = Vec::new();
-        std::io::Read::read_to_end(&mut r, &mut out).unwrap();
-        out
-    }
-
-    /// Re-encrypt an SQLite image as `env`'s file, to the sandbox identity.
-    pub fn encrypt_env(&self, env: &str, image: &[u8]) {
-        let r: age::x25519::Recipient = self.my_recipient().parse().unwrap();
-        let e =
-            age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).unwrap();
-        let mut out = Vec::new();
-        let mut w = e.wrap_output(&mut out).unwrap();
-        std::io::Write::write_all(&mut w, image).unwrap();
-        w.finish().unwrap();
-        fs::write(self.env_file(env), out).unwrap();
     }
 
     /// Every file under the sandbox that is not an encrypted env file, as bytes, for
@@ -329,132 +332,89 @@ pub fn process_gone(pid: i32) -> bool {
     }
 }
 
+/// Whether `needle` occurs in `hay` (an empty needle never does).
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Open an SQLite image in memory (for checking what is inside an env file).
-pub fn open_image(image: &[u8]) -> rusqlite::Connection {
-    let mut conn = rusqlite::Connection::open_in_memory().unwrap();
-    conn.deserialize_read_exact(rusqlite::MAIN_DB, image, image.len(), false)
-        .unwrap();
-    conn
-}
-
-/// The SQLite image of the env file `file`, decrypted with the identity file `identity`
-/// (inflated when stored compressed): what anyone holding that identity can read.
-pub fn decrypt_file(file: &Path, identity: &Path) -> Vec<u8> {
-    let id: age::x25519::Identity = Sandbox::secret_key_of(identity).parse().unwrap();
-    let bytes = fs::read(file).unwrap();
-    let d = age::Decryptor::new(&bytes[..]).unwrap();
-    let mut r = d
-        .decrypt(std::iter::once(&id as &dyn age::Identity))
-        .unwrap();
-    let mut out = Vec::new();
-    std::io::Read::read_to_end(&mut r, &mut out).unwrap();
-    if out.starts_with(&[0x1f, 0x8b]) {
-        let mut image = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&out[..]), &mut image)
-            .unwrap();
-        return image;
+/// `n` processes at once, each running the bash `script` (`$KW` is keyward, `$W` the
+/// process's number); every one must succeed.
+pub fn concurrently(kw: &Sandbox, n: usize, script: &str) {
+    let children: Vec<std::process::Child> = (0..n)
+        .map(|w| {
+            kw.shell(script)
+                .env("W", w.to_string())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "a process failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    out
 }
 
-/// Whether the identity file `identity` can decrypt the env file `file` at all.
-pub fn can_decrypt(file: &Path, identity: &Path) -> bool {
-    let id: age::x25519::Identity = Sandbox::secret_key_of(identity).parse().unwrap();
-    let bytes = fs::read(file).unwrap();
-    age::Decryptor::new(&bytes[..])
+/// Run `c` whatever it exits with: its exit code, stdout and stderr.
+pub fn outcome(c: &mut Command) -> (i32, String, String) {
+    let o = c.output().unwrap();
+    (
+        o.status.code().unwrap(),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+/// No raw control character (other than line breaks) and no bidi control in `s`.
+pub fn assert_no_controls(s: &str) {
+    for c in s.chars() {
+        assert!(
+            c == '\n' || !(c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "raw control {c:?} in output:\n{s:?}"
+        );
+    }
+    assert!(!s.contains('\u{2066}'), "raw isolate in {s:?}");
+}
+
+/// Whether the tests run as root (who ignores file modes and some resource limits).
+pub fn is_root() -> bool {
+    fs::read_to_string("/proc/self/status")
         .unwrap()
-        .decrypt(std::iter::once(&id as &dyn age::Identity))
-        .is_ok()
+        .lines()
+        .find(|l| l.starts_with("Uid:"))
+        .is_some_and(|l| l.split_whitespace().nth(1) == Some("0"))
 }
 
-/// An SQLite image (stored raw) encrypted to `recipients`: an env file anyone who knows
-/// the public recipients can write.
-pub fn encrypt_image(image: &[u8], recipients: &[&str]) -> Vec<u8> {
-    let rs: Vec<age::x25519::Recipient> = recipients.iter().map(|r| r.parse().unwrap()).collect();
-    let e = age::Encryptor::with_recipients(rs.iter().map(|r| r as &dyn age::Recipient)).unwrap();
-    let mut out = Vec::new();
-    let mut w = e.wrap_output(&mut out).unwrap();
-    std::io::Write::write_all(&mut w, image).unwrap();
-    w.finish().unwrap();
-    out
-}
-
-/// `image` changed by `edit` (SQL by hand, as an attacker holding the image would).
-pub fn edit_image(image: &[u8], edit: impl FnOnce(&rusqlite::Connection)) -> Vec<u8> {
-    let mut conn = open_image(image);
-    edit(&conn);
-    conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec()
-}
-
-/// `plaintext` encrypted under the file key and header of the age file `file` —
-/// unwrapped with the X25519 identity file `identity` — as someone holding that file
-/// key can: the header byte for byte, and with `keep_nonce` the payload nonce too (so
-/// the payload key is the same and only the chunks differ).
-pub fn reencrypt_under_header(
-    file: &[u8],
-    identity: &Path,
-    plaintext: &[u8],
-    keep_nonce: bool,
-) -> Vec<u8> {
-    use base64::Engine;
-    use chacha20poly1305::aead::{Aead, KeyInit};
-    let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
-    let hkdf = |ikm: &[u8], salt: &[u8], info: &[u8]| {
-        let mut out = [0u8; 32];
-        hkdf::Hkdf::<sha2::Sha256>::new(Some(salt), ikm)
-            .expand(info, &mut out)
-            .unwrap();
-        out
-    };
-    let end = file.windows(5).position(|w| w == b"\n--- ").unwrap() + 5;
-    let end = end + file[end..].iter().position(|b| *b == b'\n').unwrap() + 1;
-    let header = &file[..end];
-    let (_, data) = bech32::decode(&Sandbox::secret_key_of(identity)).unwrap();
-    let secret = x25519_dalek::StaticSecret::from(<[u8; 32]>::try_from(&data[..]).unwrap());
-    let public = x25519_dalek::PublicKey::from(&secret);
-    let text = std::str::from_utf8(header).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    let mut file_key = None;
-    for (i, l) in lines.iter().enumerate() {
-        let Some(eph) = l.strip_prefix("-> X25519 ") else {
-            continue;
-        };
-        let eph: [u8; 32] = b64.decode(eph.trim()).unwrap().try_into().unwrap();
-        let mut body = String::new();
-        for b in &lines[i + 1..] {
-            body.push_str(b);
-            if b.len() < 64 {
-                break;
-            }
-        }
-        let shared = secret.diffie_hellman(&x25519_dalek::PublicKey::from(eph));
-        let salt = [&eph[..], public.as_bytes()].concat();
-        let wrap = hkdf(shared.as_bytes(), &salt, b"age-encryption.org/v1/X25519");
-        let cipher = chacha20poly1305::ChaCha20Poly1305::new((&wrap).into());
-        if let Ok(k) = cipher.decrypt(&[0u8; 12].into(), &b64.decode(&body).unwrap()[..]) {
-            file_key = Some(k);
-            break;
-        }
-    }
-    let file_key = file_key.expect("the identity is a recipient of the file");
-    let nonce: [u8; 16] = if keep_nonce {
-        file[end..end + 16].try_into().unwrap()
+/// `keyward ARGS` run by `sh -c "PREFIX; exec keyward ARGS"` with the sandbox
+/// environment (for `ulimit`), optionally wrapped in `setpriv` to drop CAP_IPC_LOCK (root
+/// ignores RLIMIT_MEMLOCK otherwise).
+pub fn under_shell(
+    kw: &Sandbox,
+    prefix: &str,
+    drop_ipc_lock: bool,
+    args: &str,
+) -> std::process::Output {
+    let mut c = if drop_ipc_lock && is_root() {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--bounding-set=-ipc_lock", "--inh-caps=-ipc_lock", "sh"]);
+        c
     } else {
-        rand::random()
+        std::process::Command::new("sh")
     };
-    let key = hkdf(&file_key, &nonce, b"payload");
-    let cipher = chacha20poly1305::ChaCha20Poly1305::new((&key).into());
-    let mut out = [header, &nonce[..]].concat();
-    let chunks: Vec<&[u8]> = plaintext.chunks(64 * 1024).collect();
-    for (n, c) in chunks.iter().enumerate() {
-        let mut nonce = [0u8; 12];
-        nonce[3..11].copy_from_slice(&(n as u64).to_be_bytes());
-        nonce[11] = u8::from(n + 1 == chunks.len());
-        out.extend(cipher.encrypt(&nonce.into(), *c).unwrap());
-    }
-    out
+    kw.apply_env(&mut c);
+    c.current_dir(kw.dir.path())
+        .arg("-c")
+        .arg(format!("{prefix}; exec \"$0\" {args}"))
+        .arg(KW)
+        .output()
+        .unwrap()
 }
+
+/// A value that breaks naive quoting: quotes, `$`, backticks, a backslash, a newline, a
+/// tab and a `#`.
+pub const TRICKY: &str = "it's \"quoted\" $HOME `tick` \\ back\nsecond\tline # not a comment";

@@ -1,194 +1,282 @@
-//! A pseudo-terminal for tests of what keyward does on a terminal (prompts, questions,
-//! colour), and a passphrase identity cheap enough to unlock in every test.
+//! A pseudo-terminal driven from Rust, for tests of what keyward does on a terminal
+//! (prompts, questions, colour); `cargo test` needs nothing but cargo.
+//!
+//! Two shapes, as keyward meets them:
+//! - `on_terminal` (and `run_on_terminal` for any program): the terminal is the
+//!   command's stdin, stdout, stderr and controlling terminal; prompts are answered by
+//!   rules, each answer typed only once the terminal's echo is off (rpassword turns it
+//!   off after printing its prompt);
+//! - `answer_on_terminal`: the terminal is stdin only (stdout and stderr are pipes, kept
+//!   apart); the answer to a `[y/N]` question is typed once the question is on stderr,
+//!   optionally after running another command while it is open.
+//!
+//! Waits are bounded by `DEADLINE`, a guard against a hang, never a timing assertion:
+//! a command still running then is killed and reported as exit 124.
 
-use std::fs;
-use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
 
-use age::secrecy::{ExposeSecret, SecretString};
+use rustix::fs::{Mode, OFlags};
+use rustix::pty::OpenptFlags;
+use rustix::termios::{LocalModes, Winsize};
 
-use super::Sandbox;
+use super::{Sandbox, contains};
 
-/// Runs a command on a pseudo-terminal (its stdin, stdout and stderr, and its controlling
-/// terminal) and answers prompts: `rules` maps a prompt's text to the answers to give,
-/// in order, each time it appears. Waits until the terminal's echo is off before
-/// typing (rpassword turns it off after printing its prompt). A prompt with no answer
-/// left, or a run past the deadline, kills the command (exit 124). Prints everything
-/// the terminal showed, then exits with the command's code.
-const PTY_DRIVER: &str = r#"
-import fcntl, json, os, pty, select, signal, struct, sys, termios, time
-spec = json.loads(sys.argv[1])
-rules = [[p.encode(), list(a)] for p, a in spec["rules"]]
-pid, fd = pty.fork()
-if pid == 0:
-    # a terminal of a real size (a new pty is 0x0, and tables wrap to one column)
-    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
-    os.execv(spec["argv"][0], spec["argv"])
-buf, pos, code = b"", 0, None
-deadline = time.monotonic() + 60
-def kill(why):
-    global code
-    sys.stderr.write(why + "\n")
-    os.kill(pid, signal.SIGKILL)
-    code = 124
-while True:
-    if time.monotonic() > deadline:
-        kill("deadline passed"); break
-    r, _, _ = select.select([fd], [], [], 1)
-    if not r:
-        continue
-    try:
-        data = os.read(fd, 4096)
-    except OSError:
-        break
-    if not data:
-        break
-    buf += data
-    while True:
-        hits = [(buf.find(p, pos), p, a) for p, a in rules if buf.find(p, pos) >= 0]
-        if not hits:
-            break
-        at, p, answers = min(hits, key=lambda h: h[0])
-        pos = at + len(p)
-        if not answers:
-            kill("no answer left for " + p.decode()); break
-        while termios.tcgetattr(fd)[3] & termios.ECHO:
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.005)
-        os.write(fd, answers.pop(0).encode() + b"\n")
-_, status = os.waitpid(pid, 0)
-sys.stdout.buffer.write(buf)
-sys.exit(code if code is not None else os.waitstatus_to_exitcode(status))
-"#;
+/// How long a command may run on the terminal before it counts as hung.
+const DEADLINE: Duration = Duration::from_secs(60);
 
-/// `keyward ARGS` on a pseudo-terminal in the sandbox environment, answering prompts
-/// (see `PTY_DRIVER`); returns what the terminal showed and the exit code.
+/// The exit code reported for a command killed by the driver (as `timeout(1)` does).
+pub const KILLED: i32 = 124;
+
+/// A new pseudo-terminal pair of a real size (a new one is 0x0, and tables would wrap to
+/// one column): (master, slave), both close-on-exec.
+fn open_pty() -> (File, OwnedFd) {
+    let master =
+        rustix::pty::openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
+            .expect("a pseudo-terminal");
+    rustix::pty::grantpt(&master).unwrap();
+    rustix::pty::unlockpt(&master).unwrap();
+    let name = rustix::pty::ptsname(&master, Vec::new()).unwrap();
+    let slave = rustix::fs::open(
+        name.as_c_str(),
+        OFlags::RDWR | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .unwrap();
+    let size = Winsize {
+        ws_row: 50,
+        ws_col: 200,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    rustix::termios::tcsetwinsize(&slave, size).unwrap();
+    (File::from(master), slave)
+}
+
+/// Read `from` to its end (or an error: EIO once every slave end is closed) on a thread,
+/// sending each chunk read.
+fn read_chunks(mut from: impl Read + Send + 'static) -> Receiver<Vec<u8>> {
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n) = from.read(&mut chunk) {
+            if n == 0 || tx.send(chunk[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// The exit code as a shell would see it: the code, or minus the signal that ended it.
+fn exit_code(status: ExitStatus) -> i32 {
+    status
+        .code()
+        .unwrap_or_else(|| -status.signal().unwrap_or(0))
+}
+
+/// Where `needle` first occurs in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// What a command run by `run_on_terminal` showed.
+pub struct Terminal {
+    /// Everything the terminal showed (the command's stdout and stderr, interleaved).
+    pub shown: String,
+    /// The command's exit code (minus the signal if one ended it), or `KILLED`.
+    pub code: i32,
+    /// Why the driver killed the command, if it did.
+    pub killed: Option<String>,
+}
+
+/// Run `cmd` with a pseudo-terminal as its stdin, stdout, stderr and controlling
+/// terminal, answering prompts: `rules` maps a prompt's text to the answers to type, in
+/// order, one each time the prompt appears (followed by a newline). Before typing, waits
+/// until the terminal's echo is off. A prompt with no answer left, or a run past
+/// `DEADLINE`, kills the command (`KILLED`).
+pub fn run_on_terminal(mut cmd: Command, rules: &[(&str, &[&str])]) -> Terminal {
+    let (mut master, slave) = open_pty();
+    let controlling = slave.try_clone().unwrap();
+    cmd.stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::from(slave.try_clone().unwrap()))
+        .stderr(Stdio::from(slave));
+    // SAFETY: runs in the forked child before exec, and only makes two system calls
+    // (setsid, ioctl TIOCSCTTY), which are async-signal-safe; it allocates nothing and
+    // takes no lock. `controlling` is a close-on-exec copy of the slave, owned by the
+    // closure, so it is valid there and gone after exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            rustix::process::setsid()?;
+            rustix::process::ioctl_tiocsctty(&controlling)?;
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("the command starts on the terminal");
+    // The parent's copies of the slave: once the command's are closed too, reads of the
+    // master end (EIO), and the reader thread with them.
+    drop(cmd);
+
+    let chunks = read_chunks(master.try_clone().unwrap());
+    let mut rules: Vec<(&[u8], std::slice::Iter<&str>)> = rules
+        .iter()
+        .map(|(prompt, answers)| (prompt.as_bytes(), answers.iter()))
+        .collect();
+    let deadline = Instant::now() + DEADLINE;
+    let (mut buf, mut pos, mut killed) = (Vec::new(), 0, None);
+    'reading: while killed.is_none() {
+        let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+            killed = Some("deadline passed".to_owned());
+            break;
+        };
+        match chunks.recv_timeout(left.min(Duration::from_secs(1))) {
+            Ok(chunk) => buf.extend(chunk),
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        // Every prompt shown since the last one answered, in the order shown.
+        while let Some((at, rule)) = rules
+            .iter()
+            .enumerate()
+            .filter_map(|(r, (prompt, _))| find(&buf[pos..], prompt).map(|at| (pos + at, r)))
+            .min()
+        {
+            let (prompt, answers) = &mut rules[rule];
+            pos = at + prompt.len();
+            let Some(answer) = answers.next() else {
+                killed = Some(format!(
+                    "no answer left for {}",
+                    String::from_utf8_lossy(prompt)
+                ));
+                break 'reading;
+            };
+            while echo_on(&master) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            master.write_all(format!("{answer}\n").as_bytes()).unwrap();
+        }
+    }
+    if killed.is_some() {
+        let _ = child.kill();
+    }
+    let status = child.wait().unwrap();
+    // After a kill, whatever was already read (a process the command started may still
+    // hold the terminal open: do not wait for it).
+    buf.extend(chunks.try_iter().flatten());
+    Terminal {
+        shown: String::from_utf8_lossy(&buf).into_owned(),
+        code: if killed.is_some() {
+            KILLED
+        } else {
+            exit_code(status)
+        },
+        killed,
+    }
+}
+
+/// Whether the terminal (its slave end, as the master sees it) echoes what is typed.
+fn echo_on(master: &File) -> bool {
+    rustix::termios::tcgetattr(master)
+        .map(|t| t.local_modes.contains(LocalModes::ECHO))
+        .unwrap_or(false)
+}
+
+/// `keyward ARGS` on a pseudo-terminal in the sandbox environment, answering prompts by
+/// `rules` (see `run_on_terminal`); what the terminal showed and the exit code. Fails
+/// the test if the command hung or asked something with no answer left.
 pub fn on_terminal(kw: &Sandbox, args: &[&str], rules: &[(&str, &[&str])]) -> (String, i32) {
-    let driver = kw.path("pty_driver.py");
-    fs::write(&driver, PTY_DRIVER).unwrap();
-    let template = kw.std_cmd(args);
-    let mut argv = vec![template.get_program().to_string_lossy().into_owned()];
-    argv.extend(
-        template
-            .get_args()
-            .map(|a| a.to_string_lossy().into_owned()),
-    );
-    let spec = serde_json::json!({ "argv": argv, "rules": rules });
-    let mut c = kw.program("python3");
-    let out = c
-        .current_dir(kw.dir.path())
-        .arg(&driver)
-        .arg(spec.to_string())
-        .output()
-        .expect("python3 runs the pseudo-terminal driver");
-    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
-    let code = out.status.code().unwrap_or(-1);
+    let t = run_on_terminal(kw.std_cmd(args), rules);
     assert_ne!(
-        code,
-        124,
-        "the command hung or asked something unexpected: {}\n{shown}",
-        String::from_utf8_lossy(&out.stderr)
+        t.code,
+        KILLED,
+        "the command hung or asked something unexpected: {}\n{}",
+        t.killed.unwrap_or_default(),
+        t.shown
     );
-    (shown, code)
+    (t.shown, t.code)
 }
 
-/// A passphrase-protected identity file with a tiny scrypt work factor (an unlock costs
-/// milliseconds, not a second), 0600, in `KEYWARD_IDENTITY`; a vault initialised to it.
-pub fn cheap_protected_vault(pass: &str) -> Sandbox {
-    let mut kw = Sandbox::new();
-    let id = age::x25519::Identity::generate();
-    let mut r = age::scrypt::Recipient::new(SecretString::from(pass.to_owned()));
-    r.set_work_factor(10);
-    let e = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient)).unwrap();
-    let mut out = Vec::new();
-    let armor =
-        age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor).unwrap();
-    let mut w = e.wrap_output(armor).unwrap();
-    w.write_all(format!("{}\n", id.to_string().expose_secret()).as_bytes())
-        .unwrap();
-    w.finish().unwrap().finish().unwrap();
-    let path = kw.path("id.age");
-    fs::write(&path, out).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-    kw.set_env("KEYWARD_IDENTITY", path.to_str().unwrap());
-    kw.cmd(["init"])
-        .env("KEYWARD_PASSPHRASE", pass)
-        .assert()
-        .success();
-    kw
-}
-
-/// Runs `argv` with a pseudo-terminal as stdin. Waits for `[y/N]` on the child's stderr
-/// (a hang guard of 60 s, never a timing assertion), then, if `between` is given, runs it
-/// to completion, then types `answer`. Prints the child's stdout and stderr as its own
-/// and exits with the child's code.
-const ASK_PTY: &str = r#"
-import json, os, select, subprocess, sys, time
-spec = json.loads(os.environ["KW_PTY_SPEC"])
-master, slave = os.openpty()
-child = subprocess.Popen(spec["argv"], stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-os.close(slave)
-err = b""
-deadline = time.monotonic() + 60
-while b"[y/N]" not in err and time.monotonic() < deadline:
-    ready, _, _ = select.select([child.stderr], [], [], 1)
-    if ready:
-        chunk = os.read(child.stderr.fileno(), 4096)
-        if not chunk:
-            break
-        err += chunk
-if b"[y/N]" in err:
-    if spec["between"]:
-        subprocess.run(spec["between"], check=True, stdout=subprocess.DEVNULL)
-    os.write(master, spec["answer"].encode())
-out, rest = child.communicate()
-os.close(master)
-sys.stdout.buffer.write(out)
-sys.stderr.buffer.write(err + rest)
-sys.exit(child.returncode)
-"#;
-
-/// What a command answered on a terminal showed.
+/// What a command answered on a terminal printed.
 pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
 }
 
-/// `keyward ARGS` on a terminal, answering `answer` (`y` or `n`) to its question.
+/// `keyward ARGS` with a terminal as stdin, answering `answer` (`y` or `n`) to its
+/// question.
 pub fn answer_on_terminal(kw: &Sandbox, args: &[&str], answer: &str) -> Run {
     answer_on_terminal_with(kw, args, answer, None)
 }
 
-/// The same, running `between` (keyward arguments) while the question is open.
+/// `keyward ARGS` with a pseudo-terminal as stdin (stdout and stderr are pipes). Once
+/// `[y/N]` is on its stderr, runs `between` (keyward arguments, which must succeed) if
+/// given, then types `answer`. A command that has not asked by the time its stderr ends
+/// is not answered.
 pub fn answer_on_terminal_with(
     kw: &Sandbox,
     args: &[&str],
     answer: &str,
     between: Option<&[&str]>,
 ) -> Run {
-    let argv = |a: &[&str]| {
-        let mut v = vec![env!("CARGO_BIN_EXE_keyward").to_owned()];
-        v.extend(a.iter().map(|s| s.to_string()));
-        v
-    };
-    let spec = serde_json::json!({
-        "argv": argv(args),
-        "answer": format!("{answer}\n"),
-        "between": between.map(argv),
+    let (mut master, slave) = open_pty();
+    let mut cmd = kw.std_cmd(args);
+    cmd.stdin(Stdio::from(slave))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    drop(cmd);
+    let stdout = child.stdout.take().unwrap();
+    let stdout = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = { stdout }.read_to_end(&mut out);
+        out
     });
-    let mut c = kw.program("python3");
-    let out = c
-        .env("KW_PTY_SPEC", spec.to_string())
-        .current_dir(kw.dir.path())
-        .arg("-c")
-        .arg(ASK_PTY)
-        .output()
-        .expect("python3 runs");
-    Run {
-        code: out.status.code().expect("exited"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    let errs = read_chunks(child.stderr.take().unwrap());
+    let deadline = Instant::now() + DEADLINE;
+    let mut err = Vec::new();
+    let mut asked = false;
+    let mut ended = false;
+    while !asked && !ended && Instant::now() < deadline {
+        match errs.recv_timeout(Duration::from_secs(1)) {
+            Ok(chunk) => {
+                err.extend(chunk);
+                asked = contains(&err, b"[y/N]");
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => ended = true,
+        }
     }
+    if asked {
+        if let Some(between) = between {
+            let st = kw.std_cmd(between).stdout(Stdio::null()).status().unwrap();
+            assert!(st.success(), "`keyward {}` failed: {st}", between.join(" "));
+        }
+        master.write_all(format!("{answer}\n").as_bytes()).unwrap();
+    }
+    let code = finish(&mut child, deadline);
+    err.extend(errs.iter().flatten());
+    Run {
+        code,
+        stdout: String::from_utf8_lossy(&stdout.join().unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&err).into_owned(),
+    }
+}
+
+/// Wait for `child` until `deadline`, then kill it: its exit code, or `KILLED`.
+fn finish(child: &mut Child, deadline: Instant) -> i32 {
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return exit_code(status);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    KILLED
 }

@@ -3,12 +3,13 @@
 //! tests.
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::support::{MINUTE, Sandbox, T0};
+use crate::support::git::{git, git_cmd};
+use crate::support::{MINUTE, Sandbox, T0, contains};
 
 /// One clone: its work tree, identity and state directory (its own pins).
 pub struct Member {
@@ -147,9 +148,9 @@ impl Team {
     /// `git ARGS` in member `m`'s clone, as that member (the merge driver git runs
     /// is keyward with the member's identity and pins).
     pub fn git_out(&self, m: usize, args: &[&str]) -> Output {
-        let mut c = self.kw.program("git");
+        let mut c = git_cmd(&self.kw, &self.members[m].dir, args);
         self.as_member(m, &mut c);
-        c.args(args).output().unwrap()
+        c.output().unwrap()
     }
 
     pub fn git(&self, m: usize, args: &[&str]) -> String {
@@ -164,18 +165,7 @@ impl Team {
     }
 
     pub fn plain_git(&self, dir: &Path, args: &[&str]) {
-        let mut c = self.kw.program("git");
-        let out = c
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .current_dir(dir)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        git(&self.kw, dir, args);
     }
 
     /// Commit whatever changed, pull (merging) and push. The pull must merge cleanly.
@@ -235,17 +225,43 @@ pub fn put_file(dir: &Path, name: &str, bytes: &[u8]) -> String {
     p.to_str().unwrap().to_owned()
 }
 
-/// The statuses of a key's versions, by number.
-pub fn statuses(show: &serde_json::Value) -> BTreeMap<u64, String> {
-    show["versions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| {
-            (
-                v["version"].as_u64().unwrap(),
-                v["status"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
+/// `value` in no file under `dir` (git objects are zlib-compressed: an object holding a
+/// plaintext value would be found by `git grep`/inflating; env files are ciphertext).
+pub fn assert_no_plaintext(dir: &Path, value: &str) {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let bytes = fs::read(&p).unwrap_or_default();
+            assert!(
+                !contains(&bytes, value.as_bytes()),
+                "value in {}",
+                p.display()
+            );
+            // Loose git objects are zlib streams: look inside them too.
+            if p.to_string_lossy().contains("/objects/") && !p.to_string_lossy().contains("/pack/")
+            {
+                let mut inflated = Vec::new();
+                if std::io::Read::read_to_end(
+                    &mut flate2::read::ZlibDecoder::new(&bytes[..]),
+                    &mut inflated,
+                )
+                .is_ok()
+                {
+                    assert!(
+                        !contains(&inflated, value.as_bytes()),
+                        "value in object {}",
+                        p.display()
+                    );
+                }
+            }
+        }
+    }
 }

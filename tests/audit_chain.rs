@@ -1,0 +1,292 @@
+//! The audit chains and the journal (DESIGN §5): an edited, deleted or reordered event
+//! breaks its chain (exit 6); a damaged or unwritable journal fails closed; the journal
+//! reveals no names or values; reads append to the journal, never rewrite the env file;
+//! `audit verify --all-envs` never passes over an environment it could not open.
+
+use std::fs;
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::support::{Sandbox, audit_events, concurrently, contains as bytes_contain, outcome};
+
+#[test]
+fn parallel_gets_from_8_processes_give_80_events_and_intact_chain() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let script = r#"for i in 1 2 3 4 5 6 7 8 9 10; do "$KW" get K >/dev/null || exit 1; done"#;
+    concurrently(&kw, 8, script);
+    assert_eq!(audit_events(&kw, &["--action", "get"]).len(), 80);
+    kw.cmd(["audit", "verify", "--json"])
+        .assert()
+        .success()
+        .stdout(contains("\"events\": 80"));
+}
+
+#[test]
+fn reads_never_rewrite_the_env_file() {
+    let kw = Sandbox::with_vault();
+    let v = kw.generate("K");
+    let before = fs::read(kw.env_file("dev")).unwrap();
+    kw.stdout(["get", "K"]);
+    kw.cmd(["verify"])
+        .write_stdin(v.as_str())
+        .assert()
+        .success();
+    kw.stdout(["list"]);
+    kw.stdout(["audit"]);
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+}
+
+#[test]
+fn journal_reveals_no_key_names_or_values() {
+    let kw = Sandbox::with_vault();
+    let v = kw.generate("VERY_DISTINCTIVE_NAME");
+    for _ in 0..3 {
+        kw.stdout(["get", "VERY_DISTINCTIVE_NAME"]);
+    }
+    let journal = kw.journal_file("dev");
+    let mut all = fs::read(&journal).unwrap();
+    for ext in ["-wal", "-shm"] {
+        let mut p = journal.clone().into_os_string();
+        p.push(ext);
+        all.extend(fs::read(p).unwrap_or_default());
+    }
+    assert!(!all.is_empty());
+    assert!(!bytes_contain(&all, b"VERY_DISTINCTIVE_NAME"));
+    assert!(!bytes_contain(&all, v.as_bytes()));
+    assert!(!bytes_contain(&all, kw.my_recipient().as_bytes()));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        fs::metadata(&journal).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+fn tamper_lifecycle(sql: &str) {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    kw.generate("B");
+    kw.stdout(["rotate", "A"]);
+    kw.cmd(["audit", "verify"]).assert().success();
+    kw.edit_env("dev", |conn| conn.execute_batch(sql).unwrap());
+    kw.cmd(["audit", "verify"])
+        .assert()
+        .code(6)
+        .stderr(contains("broken at event"));
+}
+
+#[test]
+fn editing_a_lifecycle_event_breaks_the_chain() {
+    tamper_lifecycle("UPDATE events SET key = 'B' WHERE seq = 2;");
+}
+
+#[test]
+fn deleting_a_lifecycle_event_breaks_the_chain() {
+    tamper_lifecycle("DELETE FROM events WHERE seq = 3;");
+}
+
+#[test]
+fn reordering_lifecycle_events_breaks_the_chain() {
+    tamper_lifecycle(
+        "UPDATE events SET seq = 100 WHERE seq = 2; UPDATE events SET seq = 2 WHERE seq = 3; UPDATE events SET seq = 3 WHERE seq = 100;",
+    );
+}
+
+#[test]
+fn editing_or_deleting_a_journal_row_breaks_the_chain() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    for _ in 0..3 {
+        kw.stdout(["get", "K"]);
+    }
+    let conn = rusqlite::Connection::open(kw.journal_file("dev")).unwrap();
+    conn.execute("DELETE FROM journal WHERE seq = 2", [])
+        .unwrap();
+    drop(conn);
+    kw.cmd(["audit", "verify"])
+        .assert()
+        .code(6)
+        .stderr(contains("access"));
+
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    for _ in 0..3 {
+        kw.stdout(["get", "K"]);
+    }
+    let conn = rusqlite::Connection::open(kw.journal_file("dev")).unwrap();
+    // swap two sealed blobs: each is bound to its own row
+    conn.execute_batch(
+        "UPDATE journal SET sealed = (SELECT sealed FROM journal WHERE seq = 1), nonce = (SELECT nonce FROM journal WHERE seq = 1) WHERE seq = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    kw.cmd(["audit", "verify"])
+        .assert()
+        .code(6)
+        .stderr(contains(
+            "audit chain of `dev` (access) is broken at event 2",
+        ));
+    kw.cmd(["audit"]).assert().code(6).stderr(contains(
+        "audit chain of `dev` (access) is broken at event 2",
+    ));
+}
+
+#[test]
+fn unwritable_journal_fails_closed_with_nothing_on_stdout() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    // Replace the journal directory by a file: no journal can be written (works as root).
+    let dir = kw.vault().join("journal");
+    fs::remove_dir_all(&dir).unwrap();
+    fs::write(&dir, "not a directory").unwrap();
+    for (args, stdin) in [(&["get", "K"][..], ""), (&["verify"], "x")] {
+        kw.cmd(args)
+            .write_stdin(stdin)
+            .assert()
+            .code(6)
+            .stdout("")
+            .stderr(contains("journal`: it is not a directory"));
+    }
+}
+
+#[test]
+fn garbage_journal_is_an_integrity_error() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    kw.stdout(["get", "K"]);
+    fs::write(kw.journal_file("dev"), vec![0x5a; 8192]).unwrap();
+    for ext in ["-wal", "-shm"] {
+        let mut p = kw.journal_file("dev").into_os_string();
+        p.push(ext);
+        let _ = fs::remove_file(p);
+    }
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(6)
+        .stderr(contains(
+            "is corrupt or has been tampered with: the access journal is damaged",
+        ))
+        .stdout("");
+    kw.cmd(["audit", "verify"])
+        .assert()
+        .code(6)
+        .stderr(contains(
+            "is corrupt or has been tampered with: the access journal is damaged",
+        ));
+}
+
+#[test]
+fn a_broken_audit_chain_says_to_compare_with_history() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    kw.edit_env("dev", |conn| {
+        conn.execute("UPDATE events SET reason = 'edited' WHERE seq = 1", [])
+            .unwrap();
+    });
+    kw.cmd(["audit", "verify"])
+        .assert()
+        .code(6)
+        .stderr(contains("is broken at event 1"))
+        .stderr(contains("compare the file with its git history"));
+}
+
+#[test]
+fn a_truncated_journal_is_exit_6() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    for _ in 0..40 {
+        kw.cmd(["get", "A"]).assert().success();
+    }
+    let journal = kw.journal_file("dev");
+    let len = fs::metadata(&journal).unwrap().len();
+    assert!(len > 5000, "journal too small to truncate: {len}");
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&journal)
+        .unwrap()
+        .set_len(5000)
+        .unwrap();
+    kw.cmd(["audit"])
+        .assert()
+        .code(6)
+        .stderr(contains("journal"));
+    // Fail closed: no value is handed out when its access cannot be recorded.
+    kw.cmd(["get", "A"])
+        .assert()
+        .code(6)
+        .stderr(contains(
+            "is corrupt or has been tampered with: the access journal is damaged",
+        ))
+        .stdout(predicates::str::is_empty());
+}
+
+/// A vault where `ops` is encrypted to another identity only.
+fn vault_with_foreign_env() -> Sandbox {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let other = kw.write_identity("other.key");
+    kw.cmd(["env", "add", "ops"])
+        .env("KEYWARD_IDENTITY", &other)
+        .assert()
+        .success();
+    kw.cmd(["-e", "ops", "list"])
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `ops`",
+        ));
+    kw
+}
+
+#[test]
+fn audit_verify_all_envs_fails_with_5_naming_what_it_skipped() {
+    let kw = vault_with_foreign_env();
+    kw.cmd(["audit", "verify", "--all-envs"])
+        .assert()
+        .code(5)
+        .stderr(contains("`ops`").and(contains("--skip-unreadable")))
+        .stderr(contains("all chains intact").not());
+    // -q does not hide it
+    kw.cmd(["-q", "audit", "verify", "--all-envs"])
+        .assert()
+        .code(5)
+        .stderr(contains("not checked `ops`"));
+    let (code, stdout, _) = outcome(&mut kw.cmd(["audit", "verify", "--all-envs", "--json"]));
+    assert_eq!(code, 5);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["skipped"][0]["env"], "ops");
+    assert_eq!(v["skipped"].as_array().unwrap().len(), 1);
+    let envs: Vec<&str> = v["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["env"].as_str().unwrap())
+        .collect();
+    assert!(envs.contains(&"dev") && !envs.contains(&"ops"), "{envs:?}");
+}
+
+#[test]
+fn audit_verify_skip_unreadable_passes_but_still_names_the_env() {
+    let kw = vault_with_foreign_env();
+    kw.cmd(["audit", "verify", "--all-envs", "--skip-unreadable"])
+        .assert()
+        .success()
+        .stderr(contains("not checked `ops`"));
+    let (code, stdout, _) = outcome(&mut kw.cmd([
+        "audit",
+        "verify",
+        "--all-envs",
+        "--skip-unreadable",
+        "--json",
+    ]));
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["skipped"][0]["env"], "ops");
+    // nothing skipped: a clean pass, an empty list
+    let kw = Sandbox::with_vault();
+    let v: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["audit", "verify", "--all-envs", "--json"])).unwrap();
+    assert_eq!(v["skipped"], serde_json::json!([]));
+    assert_eq!(v["chains"].as_array().unwrap().len(), 6);
+}

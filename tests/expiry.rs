@@ -1,0 +1,143 @@
+//! Expiry: an expired version is refused with when it expired; a key's expiry is a
+//! lifetime that each new version gets again; the longest and shortest expiries allowed.
+
+use predicates::prelude::*;
+use predicates::str::contains;
+use serde_json::Value;
+
+use crate::support::{DAY, HOUR, SECOND, Sandbox, T0, verify};
+
+#[test]
+fn expired_key_is_refused_with_when() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    kw.cmd(["set", "TEMP", "--expires", "1h"])
+        .write_stdin("short-lived-value")
+        .assert()
+        .success();
+    kw.at(T0 + HOUR - SECOND);
+    kw.stdout(["get", "TEMP"]);
+    kw.at(T0 + HOUR);
+    kw.cmd(["get", "TEMP"])
+        .assert()
+        .code(4)
+        .stdout("")
+        .stderr(contains("expired at"));
+    let list: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["list", "--json", "--status", "expired"])).unwrap();
+    assert_eq!(list["keys"][0]["status"], "expired");
+    let active: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["list", "--json", "--status", "active"])).unwrap();
+    assert_eq!(active["keys"].as_array().unwrap().len(), 0);
+    assert_eq!(verify(&kw, "dev", "short-lived-value").0, 4);
+    // rotating gives it a fresh, unexpired version
+    kw.cmd(["rotate", "TEMP", "--expires", "30d"])
+        .write_stdin("renewed-value")
+        .assert()
+        .success();
+    assert_eq!(kw.stdout(["get", "TEMP", "-n"]), "renewed-value");
+}
+
+#[test]
+fn expiry_lifetime_survives_rotation() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    kw.cmd(["-e", "prod", "generate", "API_TOKEN", "--expires", "90d"])
+        .assert()
+        .success();
+    kw.cmd(["-e", "prod", "generate", "OTHER", "--expires", "30d"])
+        .assert()
+        .success();
+    kw.cmd(["-e", "prod", "generate", "FOREVER"])
+        .assert()
+        .success();
+    kw.cmd(["-e", "prod", "show", "API_TOKEN"])
+        .assert()
+        .success()
+        .stdout(contains("expiry:       90d after each new version"));
+
+    // rotate one key 10 days later: 90 days again from the new version's creation
+    kw.at(T0 + 10 * DAY);
+    kw.cmd(["-e", "prod", "rotate", "API_TOKEN"])
+        .assert()
+        .success();
+    let show = kw.json(["-e", "prod", "show", "API_TOKEN", "--json"]);
+    assert_eq!(show["lifetime"], "90d");
+    assert_eq!(show["versions"][1]["expires"], "2030-04-11T00:00:00.000Z");
+
+    // rotate --all 20 days later: each key keeps its own lifetime; none is added
+    kw.at(T0 + 20 * DAY);
+    kw.cmd(["-e", "prod", "rotate", "--all", "--yes"])
+        .assert()
+        .success();
+    let show = kw.json(["-e", "prod", "show", "API_TOKEN", "--json"]);
+    assert_eq!(show["versions"][2]["expires"], "2030-04-21T00:00:00.000Z");
+    let other = kw.json(["-e", "prod", "show", "OTHER", "--json"]); // day 20 + 30d
+    assert_eq!(other["versions"][1]["expires"], "2030-02-20T00:00:00.000Z");
+    let forever = kw.json(["-e", "prod", "show", "FOREVER", "--json"]);
+    assert_eq!(forever["versions"][1]["expires"], Value::Null);
+    assert_eq!(forever["lifetime"], Value::Null);
+    kw.cmd(["-e", "prod", "show", "FOREVER"])
+        .assert()
+        .success()
+        .stdout(contains("expiry:       -"));
+
+    // check still sees it coming
+    kw.at(T0 + 105 * DAY);
+    kw.cmd(["-e", "prod", "check"])
+        .assert()
+        .code(8)
+        .stdout(contains("API_TOKEN").and(contains("expiring")));
+
+    // an explicit --expires on rotate wins, and becomes the policy
+    kw.cmd(["-e", "prod", "rotate", "API_TOKEN", "--expires", "7d"])
+        .assert()
+        .success();
+    let show = kw.json(["-e", "prod", "show", "API_TOKEN", "--json"]);
+    assert_eq!(show["lifetime"], "1w");
+    assert_eq!(show["versions"][3]["expires"], "2030-04-23T00:00:00.000Z");
+}
+
+#[test]
+fn an_absolute_expiry_date_becomes_a_lifetime() {
+    let mut kw = Sandbox::with_vault_at(T0 + 12 * HOUR);
+    kw.cmd(["set", "CERT_KEY", "--expires", "2030-01-31"])
+        .write_stdin("cert-v1")
+        .assert()
+        .success();
+    // 30 days minus 12 hours, given as a date: kept as that lifetime
+    let show = kw.json(["show", "CERT_KEY", "--json"]);
+    assert_eq!(show["lifetime"], "708h");
+    kw.at(T0 + 40 * DAY);
+    kw.cmd(["rotate", "CERT_KEY"])
+        .write_stdin("cert-v2")
+        .assert()
+        .success();
+    let show = kw.json(["show", "CERT_KEY", "--json"]);
+    assert_eq!(show["versions"][1]["expires"], "2030-03-11T12:00:00.000Z");
+    // bad input: a rotation expiry in the past is still refused
+    kw.cmd(["rotate", "CERT_KEY", "--expires", "2029-01-01"])
+        .write_stdin("cert-v3")
+        .assert()
+        .code(2)
+        .stderr(contains("--expires is in the past"));
+}
+
+#[test]
+fn the_longest_allowed_expiry_is_stored_and_shown_as_a_date() {
+    let kw = Sandbox::with_vault();
+    kw.cmd(["generate", "A", "--expires", "417420w"])
+        .assert()
+        .success();
+    kw.stdout(["show", "A"]);
+    let show = kw.stdout(["show", "A", "--json"]);
+    assert!(show.contains("9999-12-31T23:59:59"), "{show}");
+    assert!(!show.contains("9223372036854775807"), "{show}");
+}
+
+#[test]
+fn expires_0s_says_what_is_wrong() {
+    let kw = Sandbox::with_vault();
+    kw.cmd(["generate", "A", "--expires", "0s"])
+        .assert()
+        .code(2)
+        .stderr(contains("greater than zero").and(contains("invalid date").not()));
+}

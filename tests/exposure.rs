@@ -1,0 +1,197 @@
+//! Exposure (DESIGN §14): the versions a removed recipient could read stay **exposed**
+//! — in `check`, `show` and a repeated `offboard` — until they are replaced.
+
+use predicates::prelude::*;
+use predicates::str::contains;
+use serde_json::Value;
+
+use crate::support::{HOUR, MINUTE, Sandbox, T0};
+
+/// `age1abcd…wxyz`, as tables show a recipient.
+fn short(r: &str) -> String {
+    format!("{}…{}", &r[..10], &r[r.len() - 6..])
+}
+
+fn exposed(check: &Value) -> Vec<(String, String)> {
+    let findings = check.get("findings").unwrap_or(check).as_array().unwrap();
+    findings
+        .iter()
+        .filter(|f| f["problem"] == "exposed")
+        .map(|f| {
+            (
+                f["env"].as_str().unwrap().to_owned(),
+                f["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn check_json(kw: &Sandbox, args: &[&str]) -> (i32, Value) {
+    let out = kw.cmd(args).output().unwrap();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.code().unwrap(), v)
+}
+
+#[test]
+fn offboarding_leaves_imported_keys_exposed_until_rotated() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    let leaver = kw.write_identity("leaver.key");
+    let r = kw.recipient_of(&leaver);
+    for env in ["dev", "prod"] {
+        kw.cmd(["-e", env, "access", "grant", &r])
+            .assert()
+            .success();
+    }
+    kw.cmd(["-e", "prod", "set", "PARTNER_API_KEY"])
+        .write_stdin("partner-issued-1")
+        .assert()
+        .success();
+    kw.cmd(["-e", "prod", "generate", "SESSION_SECRET"])
+        .assert()
+        .success();
+    kw.set("DEV_IMPORTED", "dev-provider-value");
+    kw.cmd(["check", "--all-envs"]).assert().success();
+
+    kw.at(T0 + HOUR);
+    kw.cmd(["offboard", "--yes", &r, "--reason", "left the team"])
+        .assert()
+        .code(8)
+        .stderr(contains("offboarded from `dev`"));
+
+    // generated keys were rotated with the offboarding: not exposed; imported ones are.
+    kw.at(T0 + 2 * HOUR);
+    let (code, v) = check_json(&kw, &["check", "--all-envs", "--json"]);
+    assert_eq!(code, 8);
+    let mut found = exposed(&v);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("dev".to_owned(), "DEV_IMPORTED".to_owned()),
+            ("prod".to_owned(), "PARTNER_API_KEY".to_owned())
+        ]
+    );
+    let f = &v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "PARTNER_API_KEY")
+        .unwrap()
+        .clone();
+    let detail = f["detail"].as_str().unwrap();
+    assert!(detail.contains(&short(&r)), "{detail}");
+    assert!(
+        detail.contains("offboarded 2030-01-01T01:00:00Z"),
+        "{detail}"
+    );
+    kw.cmd(["-e", "prod", "check"])
+        .assert()
+        .code(8)
+        .stdout(contains("exposed").and(contains("PARTNER_API_KEY")));
+
+    // show says so, and by whom
+    kw.cmd(["-e", "prod", "show", "PARTNER_API_KEY"])
+        .assert()
+        .success()
+        .stdout(
+            contains("exposed")
+                .and(contains(short(&r)))
+                .and(contains("keyward rotate -e prod PARTNER_API_KEY")),
+        );
+    let show = kw.json(["-e", "prod", "show", "PARTNER_API_KEY", "--json"]);
+    assert_eq!(
+        show["versions"][0]["exposed_to"][0]["recipient"],
+        r.as_str()
+    );
+    assert_eq!(show["versions"][0]["exposed_to"][0]["action"], "offboard");
+    let fresh = kw.json(["-e", "prod", "show", "SESSION_SECRET", "--json"]);
+    assert!(fresh["versions"][1].get("exposed_to").is_none());
+    kw.cmd(["-e", "prod", "show", "SESSION_SECRET"])
+        .assert()
+        .success()
+        .stdout(contains("exposed").not());
+
+    // a second offboarding says they are gone, and that keys remain exposed: exit 8
+    kw.cmd(["offboard", "--yes", &r, "--reason", "again"])
+        .assert()
+        .code(8)
+        .stderr(
+            contains("not a recipient of any environment")
+                .and(contains("PARTNER_API_KEY"))
+                .and(contains("keyward rotate -e prod PARTNER_API_KEY")),
+        );
+
+    // rotating replaces the exposed version: prod is in order; dev still is not
+    kw.cmd(["-e", "prod", "rotate", "PARTNER_API_KEY"])
+        .write_stdin("partner-issued-2")
+        .assert()
+        .success();
+    kw.cmd(["-e", "prod", "check"])
+        .assert()
+        .success()
+        .stderr(contains("all keys are in order"));
+    kw.cmd(["-e", "prod", "show", "PARTNER_API_KEY"])
+        .assert()
+        .success()
+        .stdout(contains("exposed").not());
+    kw.cmd(["offboard", "--yes", &r, "--reason", "again"])
+        .assert()
+        .code(8)
+        .stderr(contains("DEV_IMPORTED").and(contains("PARTNER_API_KEY").not()));
+    kw.cmd(["rotate", "DEV_IMPORTED"])
+        .write_stdin("dev-provider-value-2")
+        .assert()
+        .success();
+    kw.cmd(["check", "--all-envs"]).assert().success();
+    kw.cmd(["offboard", "--yes", &r, "--reason", "again"])
+        .assert()
+        .success()
+        .stderr(contains("not a recipient of any environment"));
+}
+
+#[test]
+fn access_revoke_exposes_every_current_version_created_before_it() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    let other = kw.write_identity("other.key");
+    let r = kw.recipient_of(&other);
+    kw.cmd(["access", "grant", &r]).assert().success();
+    kw.generate("OLD_GEN");
+    kw.set("OLD_SET", "value-before");
+    kw.generate("REVOKED");
+    kw.cmd(["revoke", "--yes", "REVOKED", "--reason", "unused"])
+        .assert()
+        .success();
+
+    kw.at(T0 + MINUTE);
+    kw.cmd(["access", "revoke", "--yes", &r]).assert().success();
+    kw.at(T0 + 2 * MINUTE);
+    kw.generate("AFTER"); // created after the removal: never readable by them
+
+    let (code, v) = check_json(&kw, &["check", "--json"]);
+    assert_eq!(code, 8);
+    let mut names: Vec<String> = exposed(&v).into_iter().map(|(_, n)| n).collect();
+    names.sort();
+    assert_eq!(names, ["OLD_GEN", "OLD_SET"]);
+    let detail = v[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&short(&r)) && detail.contains("access revoked"),
+        "{detail}"
+    );
+    kw.cmd(["show", "OLD_GEN"])
+        .assert()
+        .success()
+        .stdout(contains("exposed").and(contains(short(&r))));
+
+    // the other key holder (dev is still readable by this identity) rotates both
+    kw.cmd(["rotate", "OLD_GEN"]).assert().success();
+    kw.cmd(["rotate", "OLD_SET"])
+        .write_stdin("value-after")
+        .assert()
+        .success();
+    kw.cmd(["check"]).assert().success();
+    // get pays nothing for this and is unaffected by it
+    kw.cmd(["get", "OLD_SET", "-n"])
+        .assert()
+        .success()
+        .stdout("value-after");
+}

@@ -1,0 +1,350 @@
+//! `offboard`: access cut everywhere, generated keys rotated, imported ones listed; a
+//! grace period; planned before anything changes; environments it cannot open refused
+//! unless skipped; a failure after a commit names what changed.
+
+use std::fs;
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::support::{Sandbox, vault_with_unreadable_env};
+
+#[test]
+fn offboard_cuts_access_rotates_and_lists_imported_keys() {
+    let kw = Sandbox::with_vault();
+    let other = kw.write_identity("leaver.key");
+    let r = kw.recipient_of(&other);
+    for env in ["dev", "prod"] {
+        kw.cmd(["-e", env, "access", "grant", &r])
+            .assert()
+            .success();
+    }
+    let dev_gen = kw.generate("GEN");
+    let prod_gen = kw.stdout(["-e", "prod", "generate", "GEN"]);
+    kw.set("IMPORTED", "provider-issued");
+    let test_key = kw.stdout(["-e", "test", "generate", "UNTOUCHED"]);
+    let test_before = fs::read(kw.env_file("test")).unwrap();
+
+    // dry run: the plan, nothing changed
+    let dev_before = fs::read(kw.env_file("dev")).unwrap();
+    let out = kw
+        .cmd([
+            "offboard",
+            &r,
+            "--reason",
+            "left the team",
+            "--dry-run",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(8));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan.as_array().unwrap().len(), 2);
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), dev_before);
+    kw.cmd_as(&other, ["get", "GEN"]).assert().success();
+
+    let out = kw
+        .cmd([
+            "offboard",
+            "--yes",
+            &r,
+            "--reason",
+            "left the team",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(8),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let done: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dev = done
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["env"] == "dev")
+        .unwrap();
+    let keys = dev["keys"].as_array().unwrap();
+    assert!(
+        keys.iter()
+            .any(|k| k["name"] == "GEN" && k["result"] == "rotated")
+    );
+    assert!(
+        keys.iter()
+            .any(|k| k["name"] == "IMPORTED" && k["result"] == "needs-new-value")
+    );
+    // access gone everywhere
+    kw.cmd_as(&other, ["get", "GEN"])
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `dev`",
+        ));
+    kw.cmd_as(&other, ["-e", "prod", "get", "GEN"])
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `prod`",
+        ));
+    // old values no longer verify; new ones do
+    kw.cmd(["verify"])
+        .write_stdin(dev_gen.as_str())
+        .assert()
+        .code(4)
+        .stderr(contains("rejected: `GEN` version 1 in `dev` is revoked"));
+    kw.cmd(["-e", "prod", "verify"])
+        .write_stdin(prod_gen.trim_end())
+        .assert()
+        .code(4)
+        .stderr(contains("rejected: `GEN` version 1 in `prod` is revoked"));
+    let new_dev = kw.stdout(["get", "GEN"]);
+    assert_ne!(new_dev.trim_end(), dev_gen);
+    // untouched env is byte-identical and its key still good
+    assert_eq!(fs::read(kw.env_file("test")).unwrap(), test_before);
+    kw.cmd(["-e", "test", "verify"])
+        .write_stdin(test_key.trim_end())
+        .assert()
+        .success();
+    // recorded with its reason
+    let ev: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["audit", "--json", "--all-envs", "--action", "offboard"]))
+            .unwrap();
+    assert_eq!(ev.as_array().unwrap().len(), 2);
+    assert!(ev[0]["reason"].as_str().unwrap().contains("left the team"));
+    // running it again: no longer a recipient, but IMPORTED is still exposed (exit 8)
+    kw.cmd(["offboard", "--yes", &r, "--reason", "again"])
+        .assert()
+        .code(8)
+        .stderr(contains("not a recipient of any environment").and(contains("IMPORTED")));
+}
+
+#[test]
+fn offboard_with_grace_keeps_old_values_verifying() {
+    let kw = Sandbox::with_vault();
+    let other = kw.write_identity("leaver.key");
+    let r = kw.recipient_of(&other);
+    kw.cmd(["access", "grant", &r]).assert().success();
+    let v = kw.generate("GEN");
+    kw.cmd([
+        "offboard",
+        "--yes",
+        &r,
+        "--reason",
+        "contract ended",
+        "--grace",
+        "1h",
+    ])
+    .assert()
+    .success();
+    kw.cmd(["verify"])
+        .write_stdin(v.as_str())
+        .assert()
+        .success();
+    kw.cmd(["offboard", "--yes", &r])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "the following required arguments were not provided:\n  --reason <TEXT>",
+        ));
+    kw.cmd(["offboard", "--yes", &kw.my_recipient(), "--reason", "x"])
+        .assert()
+        .code(1)
+        .stderr(contains("identity in use").and(contains("offboard")));
+}
+
+#[test]
+fn offboard_refuses_environments_it_cannot_open_unless_told_to_skip_them() {
+    let (kw, _other) = vault_with_unreadable_env();
+    let leaver = kw.write_identity("leaver.key");
+    let r = kw.recipient_of(&leaver);
+    kw.cmd(["access", "grant", &r]).assert().success();
+    let value = kw.generate("GEN");
+    let before = fs::read(kw.env_file("dev")).unwrap();
+
+    kw.cmd(["offboard", "--yes", &r, "--reason", "left"])
+        .assert()
+        .code(5)
+        .stderr(contains("`shared`").and(contains("--skip-unreadable")));
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+    kw.cmd_as(&leaver, ["get", "-n", "GEN"])
+        .assert()
+        .success()
+        .stdout(value.clone());
+
+    kw.cmd([
+        "offboard",
+        "--yes",
+        &r,
+        "--reason",
+        "left",
+        "--skip-unreadable",
+    ])
+    .assert()
+    .success()
+    .stderr(contains("`shared`"));
+    kw.cmd_as(&leaver, ["get", "GEN"])
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `dev`",
+        ));
+    kw.cmd(["verify"])
+        .write_stdin(value)
+        .assert()
+        .code(4)
+        .stderr(contains("rejected: `GEN` version 1 in `dev` is revoked"));
+}
+
+/// Remove every recipient of `env` but `keep` from its recipients table, behind
+/// keyward's back (the file stays encrypted to the sandbox identity).
+fn leave_only_recipient(kw: &Sandbox, env: &str, keep: &str) {
+    kw.edit_env(env, |conn| {
+        let n = conn
+            .execute("DELETE FROM recipients WHERE recipient != ?1", [keep])
+            .unwrap();
+        assert!(n >= 1);
+    });
+}
+
+#[test]
+fn offboard_refuses_before_changing_any_environment() {
+    let kw = Sandbox::with_vault();
+    let leaver = kw.write_identity("leaver.key");
+    let r = kw.recipient_of(&leaver);
+    for env in ["dev", "prod"] {
+        kw.cmd(["-e", env, "access", "grant", &r])
+            .assert()
+            .success();
+    }
+    let dev_value = kw.generate("GEN");
+    kw.cmd(["-e", "prod", "generate", "P"]).assert().success();
+    // `prod` (planned after `dev`) lists the leaver as its only recipient
+    leave_only_recipient(&kw, "prod", &r);
+    let dev_before = fs::read(kw.env_file("dev")).unwrap();
+    let prod_before = fs::read(kw.env_file("prod")).unwrap();
+
+    let out = kw
+        .cmd(["offboard", "--yes", &r, "--reason", "left"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("only recipient of `prod`") && stderr.contains("nothing changed"),
+        "{stderr}"
+    );
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), dev_before);
+    assert_eq!(fs::read(kw.env_file("prod")).unwrap(), prod_before);
+    kw.cmd(["verify"])
+        .write_stdin(dev_value.as_str())
+        .assert()
+        .success();
+    kw.cmd_as(&leaver, ["get", "GEN"]).assert().success();
+}
+
+#[test]
+fn offboard_failing_after_a_commit_names_the_environments_changed() {
+    let kw = Sandbox::with_vault();
+    let leaver = kw.write_identity("leaver.key");
+    let r = kw.recipient_of(&leaver);
+    for env in ["dev", "prod", "test"] {
+        kw.cmd(["-e", env, "access", "grant", &r])
+            .assert()
+            .success();
+        kw.cmd(["-e", env, "generate", "GEN"]).assert().success();
+    }
+    // `test` (the last in name order) cannot be written
+    let blocker = kw.vault().join("envs").join("test.db.age.tmp");
+    fs::create_dir(&blocker).unwrap();
+    let test_before = fs::read(kw.env_file("test")).unwrap();
+
+    let out = kw
+        .cmd(["offboard", "--yes", &r, "--reason", "left"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("already changed and committed: `dev`, `prod`")
+            && stderr.contains("not changed: `test`"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    assert_eq!(fs::read(kw.env_file("test")).unwrap(), test_before);
+    kw.cmd_as(&leaver, ["get", "GEN"])
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `dev`",
+        ));
+    kw.cmd_as(&leaver, ["-e", "test", "get", "GEN"])
+        .assert()
+        .success();
+
+    // the same command again finishes the job
+    fs::remove_dir(&blocker).unwrap();
+    kw.cmd(["offboard", "--yes", &r, "--reason", "left"])
+        .assert()
+        .success()
+        .stderr(contains("`test`").and(contains("`dev`").not()));
+    kw.cmd_as(&leaver, ["-e", "test", "get", "GEN"])
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `test`",
+        ));
+}
+
+#[test]
+fn offboard_with_an_explicit_env_changes_only_that_env() {
+    let kw = Sandbox::with_vault();
+    let leaver = kw.write_identity("leaver.key");
+    let r = kw.recipient_of(&leaver);
+    for env in ["dev", "prod"] {
+        kw.cmd(["-e", env, "access", "grant", &r])
+            .assert()
+            .success();
+        kw.cmd(["-e", env, "generate", "GEN"]).assert().success();
+    }
+    let out = kw
+        .cmd([
+            "-e",
+            "dev",
+            "offboard",
+            &r,
+            "--reason",
+            "x",
+            "--dry-run",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let envs: Vec<&str> = plan
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["env"].as_str().unwrap())
+        .collect();
+    assert_eq!(envs, ["dev"]);
+
+    let prod_before = fs::read(kw.env_file("prod")).unwrap();
+    kw.cmd(["-e", "dev", "offboard", "--yes", &r, "--reason", "x"])
+        .assert()
+        .success();
+    kw.cmd_as(&leaver, ["get", "GEN"])
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "the identity in use is not a recipient of environment `dev`",
+        ));
+    assert_eq!(fs::read(kw.env_file("prod")).unwrap(), prod_before);
+    kw.cmd_as(&leaver, ["-e", "prod", "get", "GEN"])
+        .assert()
+        .success();
+}

@@ -1,0 +1,141 @@
+//! A closed stdout (DESIGN §14): a listing into a pipe whose reader has gone ends quietly
+//! with 0, even in a `pipefail` job; a value that cannot be delivered is a failure, and
+//! nothing is released (no access event) when stdout is closed before the read.
+
+use std::process::Stdio;
+
+use crate::support::{KW, Sandbox};
+
+#[test]
+fn list_into_closed_pipe_ends_quietly() {
+    let kw = Sandbox::with_vault();
+    for i in 0..20 {
+        kw.set(&format!("K{i}"), "v-value");
+    }
+    // `true` exits without reading, so list writes into a closed pipe.
+    let out = kw
+        .shell(r#""$KW" list | true; exit ${PIPESTATUS[0]}"#)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+/// Run `args` with stdout a pipe whose reader is already gone: every write fails with
+/// EPIPE, deterministically (what `| head -1` does once it has its line).
+fn into_closed_pipe(kw: &Sandbox, args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    kw.std_cmd(args)
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn json_into_a_closed_pipe_ends_quietly_with_0() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    for args in [
+        &["audit", "--json"][..],
+        &["list", "--json"],
+        &["list", "--json", "--all-envs"],
+        &["show", "A", "--json"],
+        &["check", "--json"],
+    ] {
+        let out = into_closed_pipe(&kw, args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn json_into_a_closed_pipe_keeps_a_pipefail_job_green() {
+    let kw = Sandbox::with_vault();
+    // enough output that `head -1` has gone before keyward's last write
+    let dotenv: String = (0..2000).map(|i| format!("KEY_{i}=v\n")).collect();
+    kw.cmd(["import", "-", "--format", "dotenv"])
+        .write_stdin(dotenv)
+        .assert()
+        .success();
+    let out = kw
+        .shell(r#"set -o pipefail; "$KW" list --json | head -1 >/dev/null && "$KW" audit --json | head -1 >/dev/null"#)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn get_json_into_a_closed_pipe_is_still_not_delivered() {
+    // a value is get's only product: a closed pipe is a failure there, never quiet
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    let out = into_closed_pipe(&kw, &["get", "A", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not delivered"));
+}
+
+#[test]
+fn get_with_stdout_closed_fails_and_releases_nothing() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    let out = kw.sh(&format!("'{KW}' get A >&-")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("stdout is closed"), "{stderr}");
+    let ev: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["audit", "--json", "--action", "get"])).unwrap();
+    assert_eq!(ev.as_array().unwrap().len(), 0, "released: {ev}");
+    // an explicit discard is not an error
+    let out = kw
+        .sh(&format!("'{KW}' get A > /dev/null"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn get_into_a_pipe_nobody_reads_fails_but_list_ends_quietly() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = kw
+        .std_cmd(["get", "A"])
+        .stdout(Stdio::from(writer.try_clone().unwrap()))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not delivered"));
+    let out = kw
+        .std_cmd(["list"])
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty());
+}

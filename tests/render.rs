@@ -1,0 +1,154 @@
+//! `keyward render TEMPLATE [-o FILE] [--force]` (DESIGN §11).
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+
+use predicates::str::contains;
+
+use crate::support::{Sandbox, audit_keys};
+
+/// Everything a naive template engine gets wrong: quotes, newlines, `{{`, `}}`, `$`,
+/// backslashes, a placeholder-looking text.
+const NASTY: &str = "it's \"q\" $HOME ${X} `t` \\n \\\\ {{ OTHER }} }}\nline 2\n";
+
+fn sandbox() -> (Sandbox, String) {
+    let kw = Sandbox::with_vault();
+    kw.set("NASTY", NASTY);
+    kw.set("OTHER", "other-value-1");
+    let tok = kw.generate("TOK");
+    (kw, tok)
+}
+
+#[test]
+fn values_are_rendered_exactly_into_a_0600_file() {
+    let (kw, tok) = sandbox();
+    fs::write(
+        kw.path("app.tmpl"),
+        "a: {{ NASTY }}|\nb: {{TOK}} {{\tTOK }}\nlit: {{ \"{{\" }} not }} a placeholder\n",
+    )
+    .unwrap();
+    kw.cmd(["render", "app.tmpl", "-o", "app.conf"])
+        .assert()
+        .success()
+        .stderr(contains("rendered 2 key(s)"));
+    let out = kw.path("app.conf");
+    assert_eq!(
+        fs::read_to_string(&out).unwrap(),
+        format!("a: {NASTY}|\nb: {tok} {tok}\nlit: {{{{ not }}}} a placeholder\n")
+    );
+    assert_eq!(
+        fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // No temp file left beside it.
+    let names: Vec<String> = fs::read_dir(kw.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("app.conf"))
+        .collect();
+    assert_eq!(names, ["app.conf"]);
+    // Each key once in the journal (not OTHER, which appears only inside a value).
+    assert_eq!(audit_keys(&kw, "render"), ["NASTY", "TOK"]);
+    // To stdout by default, from stdin with `-`.
+    let out = kw
+        .cmd(["render", "-"])
+        .write_stdin("[{{ NASTY }}]")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), format!("[{NASTY}]"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("line 2"));
+}
+
+#[test]
+fn an_unknown_or_revoked_key_names_the_line_and_writes_nothing() {
+    let (kw, tok) = sandbox();
+    fs::write(kw.path("t.tmpl"), "ok {{ TOK }}\nbad {{ NOPE }}\n").unwrap();
+    let out = kw
+        .cmd(["render", "t.tmpl", "-o", "out.conf"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("line 2, `{{ NOPE }}`"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(!kw.path("out.conf").exists());
+    // Nothing on stdout either, when that is the output.
+    let out = kw.cmd(["render", "t.tmpl"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(&tok));
+    assert_eq!(audit_keys(&kw, "render"), Vec::<String>::new());
+
+    kw.cmd(["revoke", "TOK", "--reason", "leaked", "--yes"])
+        .assert()
+        .success();
+    fs::write(kw.path("t.tmpl"), "\n\n{{ TOK }}\n").unwrap();
+    kw.cmd(["render", "t.tmpl", "-o", "out.conf"])
+        .assert()
+        .code(4)
+        .stderr(contains("line 3, `{{ TOK }}`"));
+    assert!(!kw.path("out.conf").exists());
+    // A malformed placeholder: exit 1, its line, nothing written.
+    fs::write(kw.path("t.tmpl"), "a\n{{ .Values.key }}\n").unwrap();
+    kw.cmd(["render", "t.tmpl", "-o", "out.conf"])
+        .assert()
+        .code(1)
+        .stderr(contains("line 2: `{{ .Values.key }}` is not a key name"));
+    assert!(!kw.path("out.conf").exists());
+    kw.cmd(["render", "missing.tmpl"])
+        .assert()
+        .code(3)
+        .stderr(contains("no file `missing.tmpl`"));
+}
+
+#[test]
+fn an_existing_output_needs_force_and_a_symlink_is_always_refused() {
+    let (kw, tok) = sandbox();
+    fs::write(kw.path("t.tmpl"), "{{ TOK }}").unwrap();
+    fs::write(kw.path("out.conf"), "keep me").unwrap();
+    kw.cmd(["render", "t.tmpl", "-o", "out.conf"])
+        .assert()
+        .code(1)
+        .stderr(contains("already exists"));
+    assert_eq!(fs::read_to_string(kw.path("out.conf")).unwrap(), "keep me");
+    kw.cmd(["render", "t.tmpl", "-o", "out.conf", "--force"])
+        .assert()
+        .success();
+    assert_eq!(fs::read_to_string(kw.path("out.conf")).unwrap(), tok);
+    assert_eq!(
+        fs::metadata(kw.path("out.conf"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+
+    let target = kw.path("target.conf");
+    fs::write(&target, "target").unwrap();
+    std::os::unix::fs::symlink(&target, kw.path("link.conf")).unwrap();
+    for extra in [&[][..], &["--force"][..]] {
+        let mut args = vec!["render", "t.tmpl", "-o", "link.conf"];
+        args.extend_from_slice(extra);
+        kw.cmd(args)
+            .assert()
+            .code(1)
+            .stderr(contains("symbolic link"));
+    }
+    assert_eq!(fs::read_to_string(&target).unwrap(), "target");
+    assert!(
+        fs::symlink_metadata(kw.path("link.conf"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    // Only the successful render journaled the key.
+    assert_eq!(audit_keys(&kw, "render"), ["TOK"]);
+    kw.cmd(["render", "t.tmpl", "--force"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "the following required arguments were not provided:\n  --out <FILE>",
+        ));
+}

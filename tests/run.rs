@@ -1,0 +1,502 @@
+//! `keyward run`: values injected exactly, `--only` and `--pristine`, keyward's own
+//! credentials and loader variables kept from the child, exit codes passed through
+//! (126/127 when the command cannot start), signals forwarded and no orphan after
+//! keyward is killed, values never in argv or files.
+
+use std::fs;
+use std::process::{Command, Stdio};
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::support::{KW, Sandbox, TRICKY, process_gone, wait_for};
+
+#[test]
+fn injects_values_exactly_with_no_redact() {
+    let kw = Sandbox::with_vault();
+    kw.set("TRICKY", TRICKY);
+    let tok = kw.generate("TOK");
+    let out = kw
+        .cmd([
+            "run",
+            "--no-redact",
+            "--",
+            "sh",
+            "-c",
+            "printf '%s|%s' \"$TRICKY\" \"$TOK\"",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{TRICKY}|{tok}")
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(&tok));
+}
+
+#[test]
+fn exit_code_and_signal_pass_through() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    kw.cmd(["run", "--", "sh", "-c", "exit 7"]).assert().code(7);
+    kw.cmd(["run", "--", "sh", "-c", "exit 0"])
+        .assert()
+        .success();
+    kw.cmd(["run", "--", "sh", "-c", "kill -KILL $$"])
+        .assert()
+        .code(128 + 9);
+    kw.cmd(["run", "--", "/nonexistent/program"])
+        .assert()
+        .code(127)
+        .stderr(contains("command not found"));
+    kw.cmd(["run"]).assert().code(2).stderr(contains(
+        "the following required arguments were not provided:\n  <CMD>...",
+    ));
+}
+
+#[test]
+fn only_limits_keys_and_refuses_unusable_before_start() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    kw.generate("B");
+    kw.generate("DEAD");
+    kw.cmd(["revoke", "--yes", "DEAD", "--reason", "test"])
+        .assert()
+        .success();
+    let out = kw.stdout([
+        "run",
+        "--only",
+        "A",
+        "--",
+        "sh",
+        "-c",
+        "echo ${A:+a}${B:+b}${DEAD:+d}",
+    ]);
+    assert_eq!(out, "a\n");
+    // unnamed revoked keys are skipped silently
+    let out = kw.stdout(["run", "--", "sh", "-c", "echo ${A:+a}${B:+b}${DEAD:+d}"]);
+    assert_eq!(out, "ab\n");
+    let marker = kw.path("started");
+    kw.cmd([
+        "run",
+        "--only",
+        "A,DEAD",
+        "--",
+        "touch",
+        marker.to_str().unwrap(),
+    ])
+    .assert()
+    .code(4)
+    .stderr(contains("revoked"));
+    assert!(!marker.exists(), "the command started");
+    kw.cmd(["run", "--only", "NOPE", "--", "true"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `NOPE` in environment `dev`"));
+    kw.cmd(["run", "--only", "1bad", "--", "true"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "invalid value '1bad' for '--only <A,B>': invalid key name `1bad`",
+        ));
+}
+
+#[test]
+fn vault_key_overrides_inherited_variable_and_pristine_drops_the_rest() {
+    let kw = Sandbox::with_vault();
+    kw.set("HOMEISH", "from-vault");
+    let out = kw
+        .cmd([
+            "run",
+            "--no-redact",
+            "--",
+            "sh",
+            "-c",
+            "echo $HOMEISH $INHERITED",
+        ])
+        .env("HOMEISH", "inherited")
+        .env("INHERITED", "yes")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "from-vault yes\n");
+    let out = kw
+        .cmd(["run", "--no-redact", "--pristine", "--", "/usr/bin/env"])
+        .env("INHERITED", "yes")
+        .output()
+        .unwrap();
+    let env = String::from_utf8(out.stdout).unwrap();
+    assert!(env.contains("HOMEISH=from-vault"));
+    assert!(env.contains("PATH="));
+    assert!(!env.contains("INHERITED"));
+    assert!(!env.contains("KEYWARD_IDENTITY"));
+}
+
+/// Start `keyward run FLAGS` on a shell that writes its pid to `child.pid` and, on
+/// SIGTERM, writes `got-term` and exits 42. Returns keyward and the shell's pid.
+fn run_trapping_child(kw: &Sandbox, flags: &[&str]) -> (std::process::Child, i32) {
+    let marker = kw.path("got-term");
+    let pidfile = kw.path("child.pid");
+    // the pid file appears whole (mv), after the trap is set
+    let script = format!(
+        "trap 'echo term > \"{marker}\"; exit 42' TERM; echo $$ > '{pid}.tmp'; mv '{pid}.tmp' '{pid}'; while :; do sleep 0.05; done",
+        marker = marker.display(),
+        pid = pidfile.display()
+    );
+    let mut args = vec!["run"];
+    args.extend_from_slice(flags);
+    args.extend(["--", "sh", "-c", &script]);
+    let mut c: Command = kw.std_cmd(args);
+    let mut child = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::panic::catch_unwind(|| wait_for("the child to start", || pidfile.exists()));
+    if let Err(e) = started {
+        let _ = child.kill();
+        let _ = child.wait();
+        std::panic::resume_unwind(e);
+    }
+    let child_pid: i32 = fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    (child, child_pid)
+}
+
+#[test]
+fn sigterm_reaches_the_child_and_its_code_comes_back() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let (mut keyward, _) = run_trapping_child(&kw, &[]);
+    // SAFETY: signalling a process we started.
+    unsafe {
+        libc::kill(keyward.id() as i32, libc::SIGTERM);
+    }
+    let status = keyward.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(42),
+        "the child's code, not keyward's own"
+    );
+    assert_eq!(
+        fs::read_to_string(kw.path("got-term")).unwrap().trim(),
+        "term"
+    );
+}
+
+#[test]
+fn sigkill_of_keyward_leaves_no_orphan_with_or_without_redaction() {
+    // SIGKILL cannot be forwarded: the child learns of keyward's death only through
+    // PR_SET_PDEATHSIG, and must get SIGTERM instead of running on, orphaned — whether
+    // keyward reads its output (redaction) or the child writes to keyward's own stdout.
+    for flags in [&[][..], &["--no-redact"]] {
+        let kw = Sandbox::with_vault();
+        kw.generate("K");
+        let (mut keyward, child_pid) = run_trapping_child(&kw, flags);
+        keyward.kill().unwrap(); // SIGKILL: no handler of keyward's runs
+        keyward.wait().unwrap();
+        let marker = kw.path("got-term");
+        let got_term = std::panic::catch_unwind(|| {
+            wait_for("the orphaned child to get SIGTERM", || {
+                marker.exists() && process_gone(child_pid)
+            })
+        });
+        if got_term.is_err() {
+            // SAFETY: ending the loop this test started, so it does not outlive the test.
+            unsafe {
+                libc::kill(child_pid, libc::SIGKILL);
+            }
+            panic!("{flags:?}: child {child_pid} kept running after keyward was killed");
+        }
+        assert_eq!(
+            fs::read_to_string(&marker).unwrap().trim(),
+            "term",
+            "{flags:?}"
+        );
+    }
+}
+
+#[test]
+fn run_records_access_events_and_keeps_values_out_of_argv_and_files() {
+    let kw = Sandbox::with_vault();
+    let v = kw.generate("K");
+    // Redaction off, so a value in keyward's argv (or the child's) would show as is;
+    // the `value` line proves that it would.
+    let out = kw
+        .cmd([
+            "run",
+            "--no-redact",
+            "--",
+            "sh",
+            "-c",
+            "printf 'parent-exe %s\\n' \"$(readlink /proc/$PPID/exe)\"; \
+             printf 'keyward-argv '; tr '\\0' ' ' < /proc/$PPID/cmdline; echo; \
+             printf 'child-argv '; tr '\\0' ' ' < /proc/$$/cmdline; echo; \
+             printf 'value %s\\n' \"$K\"; \
+             grep -i 'core file' /proc/$PPID/limits",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = |tag: &str| -> String {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(tag))
+            .unwrap_or_else(|| panic!("no `{tag}` line in {stdout}"))
+            .to_owned()
+    };
+    // $PPID is keyward itself, which holds the value while the child runs
+    assert!(
+        line("parent-exe ").ends_with("/keyward"),
+        "{}",
+        line("parent-exe ")
+    );
+    let keyward_argv = line("keyward-argv ");
+    assert!(
+        keyward_argv.contains(" run --no-redact -- sh -c "),
+        "{keyward_argv}"
+    );
+    assert!(!keyward_argv.contains(&v), "value in keyward's argv");
+    let child_argv = line("child-argv ");
+    assert!(child_argv.starts_with("sh -c "), "{child_argv}");
+    assert!(!child_argv.contains(&v), "value in the child's argv");
+    assert_eq!(
+        line("value "),
+        v,
+        "the check above could not have seen a value"
+    );
+    // the keyward process holding the value has core dumps off
+    assert!(
+        stdout
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .windows(5)
+            .any(|w| w == ["core", "file", "size", "0", "0"]),
+        "{stdout}"
+    );
+    kw.assert_nowhere_in_files(&v);
+    let ev: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["audit", "--json", "--action", "run"])).unwrap();
+    assert_eq!(ev[0]["key"], "K");
+    assert_eq!(ev[0]["version"], 1);
+}
+
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn run_of_a_missing_command_exits_127_and_says_so() {
+    let kw = Sandbox::with_vault();
+    let value = kw.generate("API_TOKEN");
+    let out = kw.cmd(["run", "--", "./nonexistent.sh"]).output().unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(127), "{err}");
+    assert!(
+        err.contains("cannot run `./nonexistent.sh`: command not found"),
+        "{err}"
+    );
+    assert!(err.contains("the read of 1 key was journaled"), "{err}");
+    assert!(err.contains("hint: no file `./nonexistent.sh`"), "{err}");
+    assert!(!err.contains(&value));
+    // the access was journaled before the spawn, as the message says
+    let audit = kw.stdout(["audit", "--action", "run", "--json"]);
+    assert!(audit.contains("API_TOKEN"), "{audit}");
+
+    // a bare name is looked up on PATH
+    let out = kw
+        .cmd(["-e", "test", "run", "--", "keyward-no-such-program"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(127), "{err}");
+    assert!(
+        err.contains("`keyward-no-such-program` is not on `PATH`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`keyward run -e test -- ./keyward-no-such-program`"),
+        "{err}"
+    );
+    // with no keys nothing was journaled, and the message does not claim it
+    assert!(!err.contains("journaled"), "{err}");
+}
+
+#[test]
+fn run_of_a_script_whose_interpreter_is_missing_exits_127_and_names_the_cause() {
+    let kw = Sandbox::with_vault();
+    std::fs::write(kw.path("bad.sh"), "#!/nonexistent/interpreter\n").unwrap();
+    std::fs::set_permissions(
+        kw.path("bad.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let out = kw.cmd(["run", "--", "./bad.sh"]).output().unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(127), "{err}");
+    assert!(
+        err.contains("its interpreter (the `#!` line) was not found"),
+        "{err}"
+    );
+}
+
+#[test]
+fn run_of_a_file_that_is_not_executable_exits_126() {
+    let kw = Sandbox::with_vault();
+    kw.generate("API_TOKEN");
+    std::fs::write(kw.path("deploy.sh"), "#!/bin/sh\necho deployed\n").unwrap();
+    std::fs::set_permissions(
+        kw.path("deploy.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    let out = kw.cmd(["run", "--", "./deploy.sh"]).output().unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(126), "{err}");
+    assert!(
+        err.contains("cannot run `./deploy.sh`: permission denied"),
+        "{err}"
+    );
+    assert!(err.contains("`chmod +x ./deploy.sh`"), "{err}");
+    assert!(
+        err.contains("`keyward run -e dev -- sh ./deploy.sh`"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+
+    std::fs::create_dir(kw.path("bin")).unwrap();
+    let out = kw.cmd(["run", "--", "./bin"]).output().unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(126), "{err}");
+    assert!(err.contains("`./bin`: it is a directory"), "{err}");
+}
+
+#[test]
+fn run_still_passes_a_child_s_own_126_and_127_through() {
+    let kw = Sandbox::with_vault();
+    for code in ["126", "127", "1"] {
+        let out = kw
+            .cmd(["run", "--", "sh", "-c", &format!("exit {code}")])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(code.parse().unwrap()));
+        assert!(out.stderr.is_empty(), "{}", stderr_of(&out));
+    }
+}
+
+fn env_lines(out: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn run_keeps_keyward_credentials_from_the_child_unless_passed_through() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let id = kw.identity.clone().unwrap();
+    let out = kw
+        .cmd(["run", "--no-redact", "--", "env"])
+        .env("KEYWARD_PASSPHRASE", "a-passphrase-here")
+        .env("KEYWARD_PASSPHRASE_FILE", kw.path("pw.txt"))
+        .env("KEYWARD_FUTURE_SECRET", "x")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lines = env_lines(&out.stdout);
+    for gone in [
+        "KEYWARD_IDENTITY=",
+        "KEYWARD_PASSPHRASE=",
+        "KEYWARD_PASSPHRASE_FILE=",
+        "KEYWARD_FUTURE_SECRET=",
+    ] {
+        assert!(
+            !lines.iter().any(|l| l.starts_with(gone)),
+            "{gone} reached the child"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| *l == format!("KEYWARD_VAULT={}", kw.vault().display()))
+    );
+    assert!(lines.iter().any(|l| l.starts_with("K=")));
+
+    let out = kw
+        .cmd(["run", "--no-redact", "--pass-keyward-env", "--", "env"])
+        .env("KEYWARD_PASSPHRASE", "a-passphrase-here")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lines = env_lines(&out.stdout);
+    assert!(
+        lines
+            .iter()
+            .any(|l| *l == format!("KEYWARD_IDENTITY={}", id.display()))
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "KEYWARD_PASSPHRASE=a-passphrase-here")
+    );
+}
+
+#[test]
+fn a_child_cannot_read_keys_that_only_left_out() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    let b = kw.generate("B");
+    let script = format!("'{KW}' get B");
+    let out = kw
+        .cmd(["run", "--only", "A", "--", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&b));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(&b));
+    // The inner keyward had no identity: unlock failed (5), passed through.
+    assert_eq!(out.status.code(), Some(5));
+}
+
+#[test]
+fn run_refuses_a_loader_variable_and_starts_nothing_unless_allowed() {
+    let kw = Sandbox::with_vault();
+    kw.cmd(["set", "PATH"])
+        .write_stdin("/tmp/evil-bin")
+        .assert()
+        .success()
+        .stderr(contains("warning:").and(contains("`PATH`")));
+    kw.generate("K");
+    let marker = kw.path("started");
+    let script = format!("echo \"$PATH\" > '{}'", marker.display());
+    kw.cmd(["run", "--", "/bin/sh", "-c", &script])
+        .assert()
+        .code(1)
+        .stderr(contains("`PATH`").and(contains("--allow-name PATH")));
+    assert!(!marker.exists(), "the command ran");
+    // nothing was released: no run event in the journal
+    let ev: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["audit", "--json", "--action", "run"])).unwrap();
+    assert_eq!(ev.as_array().unwrap().len(), 0, "{ev}");
+    // --only without it is fine; --allow-name lets it through
+    kw.cmd(["run", "--only", "K", "--", "/bin/sh", "-c", "true"])
+        .assert()
+        .success();
+    kw.cmd([
+        "run",
+        "--allow-name",
+        "PATH",
+        "--",
+        "/bin/sh",
+        "-c",
+        &script,
+    ])
+    .assert()
+    .success();
+    assert_eq!(fs::read_to_string(&marker).unwrap(), "/tmp/evil-bin\n");
+}

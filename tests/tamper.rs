@@ -1,0 +1,305 @@
+//! A hostile image inside a valid env file (anyone among the recipients can write one):
+//! tampered columns, out-of-range values, forged fingerprint rows, SQL hidden in the
+//! schema. Each is an integrity error (exit 6) or changes nothing — never a panic,
+//! never SQL of the attacker's run.
+
+use std::fs;
+
+use predicates::str::contains;
+
+use crate::support::{Sandbox, open_image};
+
+/// A vault whose `dev` holds every kind of row: generated keys (token and hex with a
+/// non-default size and prefix), an imported key, a rotated key with a retiring
+/// version, a revoked key, scopes, notes, expiry and a rotation period.
+fn populated() -> (Sandbox, String) {
+    let kw = Sandbox::with_vault();
+    let g = kw.stdout([
+        "generate",
+        "G",
+        "--scope",
+        "read",
+        "--note",
+        "n",
+        "--rotate-every",
+        "30d",
+        "--expires",
+        "90d",
+    ]);
+    kw.stdout(["generate", "H", "--format", "hex", "--bytes", "24"]);
+    kw.stdout(["generate", "T", "--prefix", "acme"]);
+    kw.set("I", "imported-value-1234");
+    kw.set("J", "another-value-5678");
+    kw.stdout(["revoke", "--yes", "J", "--reason", "leaked"]);
+    let g2 = kw.stdout(["rotate", "G", "--grace", "1d"]);
+    assert_ne!(g.trim(), g2.trim());
+    (kw, g2.trim().to_owned())
+}
+
+/// Strip `STRICT` and `NOT NULL` from every table so a mutation can store a value of any type, as
+/// an attacker writing the image from scratch could.
+fn loosen(image: &[u8]) -> rusqlite::Connection {
+    let mut conn = open_image(image);
+    conn.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA writable_schema = ON;")
+        .unwrap();
+    conn.execute(
+        "UPDATE sqlite_schema SET sql = replace(replace(sql, ') STRICT', ')'), ' NOT NULL', '')
+         WHERE type = 'table'",
+        [],
+    )
+    .unwrap();
+    conn.execute_batch("PRAGMA writable_schema = OFF;").unwrap();
+    // Reopen so SQLite reparses the schema without STRICT.
+    let bytes = conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec();
+    let conn = open_image(&bytes);
+    conn.execute_batch("PRAGMA foreign_keys = OFF;").unwrap();
+    conn
+}
+
+const HOSTILE: &[&str] = &["-1", "5000000000", "NULL", "'x'", "X'00ff'"];
+
+/// `table.column` with the rows to change (`1` for all).
+const COLUMNS: &[(&str, &str, &str)] = &[
+    ("keys", "name", "name = 'G'"),
+    ("keys", "kind", "1"),
+    ("keys", "format", "1"),
+    ("keys", "bytes", "1"),
+    ("keys", "prefix", "1"),
+    ("keys", "scopes", "1"),
+    ("keys", "created", "1"),
+    ("keys", "rotate_every", "1"),
+    (
+        "versions",
+        "version",
+        "version = 1 AND key_id = (SELECT id FROM keys WHERE name = 'G')",
+    ),
+    ("versions", "value", "1"),
+    ("versions", "created", "1"),
+    ("versions", "expires", "1"),
+    ("versions", "status", "1"),
+    ("versions", "retire_at", "1"),
+    ("versions", "revoked_at", "1"),
+    ("versions", "revoked_by", "1"),
+    // (`fingerprints`: a small image's rows are not read, the index is derived from the
+    // values on load: `forged_fingerprint_rows_in_a_small_image_change_nothing`.)
+    ("recipients", "recipient", "1"),
+    ("recipients", "added_at", "1"),
+    ("actors", "recipient", "1"),
+    ("actors", "via", "1"),
+    ("events", "time", "seq = 2"),
+    ("events", "action", "seq = 2"),
+    ("events", "version", "1"),
+    ("events", "actor", "1"),
+    ("events", "hash", "seq = (SELECT max(seq) FROM events)"),
+    ("meta", "v", "k = 'audit_key'"),
+    ("meta", "v", "k = 'env'"),
+    ("meta", "v", "k = 'format_version'"),
+];
+
+/// Every command that reads or rewrites `dev`, with the stdin it needs.
+fn commands(token: &str) -> Vec<(Vec<&'static str>, String)> {
+    let none = String::new;
+    vec![
+        (vec!["list", "--json"], none()),
+        (vec!["show", "G"], none()),
+        (vec!["get", "G"], none()),
+        (vec!["get", "H"], none()),
+        (vec!["rotate", "H"], none()),
+        (vec!["rotate", "--all", "--yes"], none()),
+        (vec!["revoke", "--yes", "I", "--reason", "t"], none()),
+        (vec!["check"], none()),
+        (vec!["audit"], none()),
+        (vec!["audit", "verify"], none()),
+        (vec!["verify"], token.to_owned()),
+        (vec!["export", "--format", "json"], none()),
+        (vec!["access", "list"], none()),
+        (vec!["set", "NEWKEY"], "new-value-9999".to_owned()),
+    ]
+}
+
+fn run_mutations(columns: &[(&str, &str, &str)]) {
+    let (kw, token) = populated();
+    let original = fs::read(kw.env_file("dev")).unwrap();
+    let image = kw.decrypt_env("dev");
+    let cmds = commands(&token);
+    let mut checked = 0;
+    let mut skipped = 0;
+    for (table, column, filter) in columns {
+        for value in HOSTILE {
+            let mut conn = loosen(&image);
+            let sql = format!("UPDATE {table} SET {column} = {value} WHERE {filter}");
+            let changed = match conn.execute(&sql, []) {
+                Ok(n) => n,
+                // A primary key cannot hold NULL or a duplicate even without STRICT.
+                Err(e)
+                    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) =>
+                {
+                    skipped += 1;
+                    continue;
+                }
+                Err(e) => panic!("{sql}: {e}"),
+            };
+            assert!(changed > 0, "mutation changed nothing: {sql}");
+            let mutated = conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec();
+            for (args, stdin) in &cmds {
+                kw.encrypt_env("dev", &mutated);
+                let out = kw.cmd(args).write_stdin(stdin.as_str()).output().unwrap();
+                let code = out.status.code();
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                let newer = *column == "v" && stderr.contains("newer keyward");
+                assert!(
+                    matches!(code, Some(0 | 3 | 4 | 5 | 6 | 8)) || (code == Some(1) && newer),
+                    "`{sql}` then `keyward {}` exited {code:?}; stderr: {stderr}",
+                    args.join(" ")
+                );
+                assert!(!stderr.contains("panicked"), "{sql}: {stderr}");
+                checked += 1;
+            }
+        }
+    }
+    fs::write(kw.env_file("dev"), original).unwrap();
+    assert!(
+        skipped <= 2 && checked >= (columns.len() * HOSTILE.len() - skipped) * cmds.len(),
+        "checked {checked}, skipped {skipped}"
+    );
+}
+
+#[test]
+fn tampered_key_columns_are_integrity_errors_never_panics() {
+    run_mutations(&COLUMNS[..8]);
+}
+
+#[test]
+fn tampered_version_columns_are_integrity_errors_never_panics() {
+    run_mutations(&COLUMNS[8..17]);
+}
+
+#[test]
+fn tampered_recipient_actor_event_and_meta_columns_are_integrity_errors() {
+    run_mutations(&COLUMNS[17..]);
+}
+
+/// Run one mutation on `dev`'s image and write it back, encrypted as before.
+fn tamper(kw: &Sandbox, sql: &str) {
+    let mut conn = loosen(&kw.decrypt_env("dev"));
+    assert!(conn.execute(sql, []).unwrap() > 0);
+    kw.encrypt_env("dev", &conn.serialize(rusqlite::MAIN_DB).unwrap());
+}
+
+#[test]
+fn negative_key_size_is_exit_6_naming_the_file_not_a_panic() {
+    let kw = Sandbox::with_vault();
+    kw.generate("H");
+    tamper(&kw, "UPDATE keys SET bytes = -1");
+    for args in [vec!["rotate", "H"], vec!["rotate", "--all", "--yes"]] {
+        kw.cmd(&args)
+            .assert()
+            .code(6)
+            .stderr(contains("dev.db.age"))
+            .stderr(contains("out-of-range size"));
+    }
+    tamper(&kw, "UPDATE keys SET bytes = 5000000000");
+    kw.cmd(["rotate", "H"])
+        .assert()
+        .code(6)
+        .stderr(contains("key `H` has an out-of-range size"));
+}
+
+#[test]
+fn out_of_range_status_and_times_are_exit_6() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    tamper(&kw, "UPDATE versions SET status = 7");
+    kw.cmd(["get", "A"])
+        .assert()
+        .code(6)
+        .stderr(contains("unknown status"));
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    tamper(&kw, "UPDATE versions SET expires = -5");
+    kw.cmd(["list"]).assert().code(6).stderr(contains("expiry"));
+}
+
+#[test]
+fn an_invalid_stored_recipient_is_exit_6_before_anything_is_written() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    tamper(
+        &kw,
+        "INSERT INTO recipients(recipient, added_at) VALUES ('age1notarecipient', 0)",
+    );
+    let before = fs::read(kw.env_file("dev")).unwrap();
+    kw.cmd(["rotate", "A"])
+        .assert()
+        .code(6)
+        .stderr(contains("not a valid recipient"));
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+}
+
+#[test]
+fn a_malformed_chain_head_is_refused_rather_than_restarting_the_chain() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    tamper(
+        &kw,
+        "UPDATE events SET hash = X'00ff' WHERE seq = (SELECT max(seq) FROM events)",
+    );
+    let before = fs::read(kw.env_file("dev")).unwrap();
+    kw.cmd(["rotate", "A"]).assert().code(6).stderr(contains(
+        "audit chain of `dev` (lifecycle) is broken at event 2",
+    ));
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+}
+
+#[test]
+fn forged_fingerprint_rows_in_a_small_image_change_nothing() {
+    // A small image's fingerprint index is derived from its values when it is read, so
+    // rows written into the file (pointing the token at another key, or at nothing) are
+    // never what `verify` looks up.
+    let (kw, token) = populated();
+    let image = kw.decrypt_env("dev");
+    let mut conn = loosen(&image);
+    let fp = &<sha2::Sha256 as sha2::Digest>::digest(token.as_bytes())[..16];
+    conn.execute(
+        "INSERT INTO fingerprints(fp, key_id, version) VALUES (?1, (SELECT id FROM keys WHERE name = 'H'), 1), (?1, 999, 7)",
+        [fp],
+    )
+    .unwrap();
+    kw.encrypt_env("dev", &conn.serialize(rusqlite::MAIN_DB).unwrap());
+    kw.cmd(["verify"])
+        .write_stdin(token)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("`G` version 2"));
+}
+
+#[test]
+fn sql_hidden_in_an_image_schema_is_refused_not_run() {
+    // A view over an endless recursive query in place of `meta` (or a trigger) would
+    // run inside keyward's own queries: every command, `git diff` and the merge driver
+    // would hang. The image is refused before any query touches it.
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let image = kw.decrypt_env("dev");
+    let mut conn = loosen(&image);
+    conn.execute_batch(
+        "DROP TABLE meta;
+         CREATE VIEW meta AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)
+           SELECT 'format_version' AS k, x AS v FROM c WHERE x < 0;",
+    )
+    .unwrap();
+    kw.encrypt_env("dev", &conn.serialize(rusqlite::MAIN_DB).unwrap());
+    for args in [vec!["list"], vec!["get", "K"], vec!["audit", "verify"]] {
+        kw.cmd(&args)
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .code(6)
+            .stderr(predicates::str::contains("views or triggers"));
+    }
+    let file = kw.env_file("dev");
+    kw.cmd(["git", "textconv", file.to_str().unwrap()])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("cannot decrypt"));
+}

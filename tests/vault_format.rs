@@ -1,0 +1,224 @@
+//! What an env file is (DESIGN §2): plain age around plain SQLite (gzip-compressed when
+//! small), replaced text gone from free pages, a newer format refused, a recovery
+//! session's WAL-mode image still read; and the committed format-1 vault in
+//! `tests/fixtures/vault-v1`: a change that cannot read old vaults, or reads them
+//! differently, fails here.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use predicates::str::contains;
+
+use crate::support::{Sandbox, audit_events, contains as bytes_contain, copy_dir, open_image};
+
+#[test]
+fn env_file_decrypts_with_plain_age_and_opens_as_sqlite() {
+    // The no-lock-in promise: standard age, standard SQLite.
+    let kw = Sandbox::with_vault();
+    let v = kw.generate("DISTINCTIVE_KEY_NAME");
+    // Small images are stored gzip-compressed (DESIGN §9: small history in git).
+    assert_eq!(&kw.decrypt_env_payload("dev")[..2], &[0x1f, 0x8b]);
+    let image = kw.decrypt_env("dev");
+    assert_eq!(&image[..16], b"SQLite format 3\0");
+    let conn = open_image(&image);
+    let name: String = conn
+        .query_row("SELECT name FROM keys", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(name, "DISTINCTIVE_KEY_NAME");
+    let value: Vec<u8> = conn
+        .query_row("SELECT value FROM versions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(value, v.as_bytes());
+    // The file on disk reveals neither.
+    let raw = fs::read(kw.env_file("dev")).unwrap();
+    assert!(!bytes_contain(&raw, b"DISTINCTIVE_KEY_NAME"));
+    assert!(!bytes_contain(&raw, v.as_bytes()));
+    assert!(!bytes_contain(&raw, b"SQLite"));
+}
+
+#[test]
+fn replaced_text_does_not_survive_in_free_pages() {
+    // DESIGN §2, secure_delete: text the vault replaces leaves no trace in the image.
+    let kw = Sandbox::with_vault();
+    let old_note = "note-that-must-vanish-0123456789";
+    kw.cmd(["generate", "K", "--note", old_note])
+        .assert()
+        .success();
+    // A later row sits between K's row and the page's free area, and the new note is
+    // longer than the old one: SQLite writes K's new row elsewhere and leaves the old
+    // one as a free block, which only secure_delete zeroes.
+    kw.generate("LATER");
+    assert!(bytes_contain(&kw.decrypt_env("dev"), old_note.as_bytes()));
+    let new_note = "a replacement note, much longer than the one it replaces. ".repeat(4);
+    kw.cmd(["rotate", "K", "--note", &new_note])
+        .assert()
+        .success();
+    let show: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["show", "K", "--json"])).unwrap();
+    assert_eq!(show["note"], new_note.as_str());
+    let image = kw.decrypt_env("dev");
+    assert!(
+        !bytes_contain(&image, old_note.as_bytes()),
+        "the replaced note survives in the decrypted image"
+    );
+}
+
+#[test]
+fn newer_format_is_refused_clearly() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    kw.edit_env("dev", |conn| {
+        conn.execute("UPDATE meta SET v = 99 WHERE k = 'format_version'", [])
+            .unwrap();
+    });
+    let before = fs::read(kw.env_file("dev")).unwrap();
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(1)
+        .stderr(contains("newer keyward"));
+    kw.cmd(["generate", "X"])
+        .assert()
+        .code(1)
+        .stderr(contains("newer keyward"));
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+}
+
+#[test]
+fn wal_mode_image_from_a_recovery_session_still_opens() {
+    let kw = Sandbox::with_vault();
+    let v = kw.generate("K");
+    let mut image = kw.decrypt_env("dev");
+    image[18] = 2;
+    image[19] = 2;
+    kw.encrypt_env("dev", &image);
+    kw.cmd(["get", "K"])
+        .assert()
+        .success()
+        .stdout(format!("{v}\n"));
+    kw.cmd(["generate", "K2"]).assert().success();
+}
+
+const GEN_V1: &str = "kw_dev_LxgfJUSBqhWOVHcY1Hh4xjQwrAhXu22sys3T";
+
+const GEN_V2: &str = "kw_dev_FBCDD03SCOBCKNDsV60X4YTaeTKO4E1B0gqE";
+
+const IMPORTED: &str = "imported-fixture-value \"quoted\" $x";
+
+const PRODKEY: &str = "d7c8d3a54d6c1e4482bf2bb6af032e2a";
+
+/// A sandbox holding a copy of the committed format-1 vault and its identity.
+fn fixture_sandbox() -> Sandbox {
+    let mut kw = Sandbox::new();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    copy_dir(&fixtures.join("vault-v1"), &kw.vault());
+    let id = kw.path("identity-v1.key");
+    fs::copy(fixtures.join("identity-v1.key"), &id).unwrap();
+    fs::set_permissions(&id, fs::Permissions::from_mode(0o600)).unwrap();
+    kw.identity = Some(id);
+    kw
+}
+
+#[test]
+fn format_1_vault_reads_as_written() {
+    let kw = fixture_sandbox();
+    assert_eq!(kw.stdout(["get", "GEN", "-n"]), GEN_V2);
+    assert_eq!(kw.stdout(["get", "IMPORTED", "-n"]), IMPORTED);
+    assert_eq!(kw.stdout(["-e", "prod", "get", "PRODKEY", "-n"]), PRODKEY);
+    kw.cmd(["get", "DEAD"])
+        .assert()
+        .code(4)
+        .stderr(contains("key `DEAD` version 1 in `dev` is revoked since"));
+    kw.cmd(["verify"]).write_stdin(GEN_V1).assert().success();
+    kw.cmd(["verify"]).write_stdin(GEN_V2).assert().success();
+    let show: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["show", "GEN", "--json"])).unwrap();
+    assert_eq!(show["scopes"], serde_json::json!(["read"]));
+    assert_eq!(show["rotate_every"], "90d");
+    assert_eq!(show["versions"][0]["status"], "retiring");
+    let dead: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["show", "DEAD", "--json"])).unwrap();
+    assert_eq!(dead["versions"][0]["revoke_reason"], "fixture revoke");
+    kw.cmd(["audit", "verify", "--all-envs"]).assert().success();
+    let events: serde_json::Value = serde_json::from_str(&kw.stdout(["audit", "--json"])).unwrap();
+    let actions: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["chain"] == "lifecycle")
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["init", "generate", "set", "rotate", "generate", "revoke"]
+    );
+}
+
+#[test]
+fn format_1_vault_accepts_new_writes() {
+    let kw = fixture_sandbox();
+    kw.generate("NEW");
+    kw.stdout(["rotate", "GEN"]);
+    kw.cmd(["audit", "verify"]).assert().success();
+    assert_eq!(kw.stdout(["get", "IMPORTED", "-n"]), IMPORTED);
+}
+
+fn format_version(kw: &Sandbox, env: &str) -> i64 {
+    let conn = open_image(&kw.decrypt_env(env));
+    conn.query_row("SELECT v FROM meta WHERE k = 'format_version'", [], |r| {
+        r.get(0)
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_format_1_vault_reads_as_before_and_is_migrated_by_its_next_write() {
+    let kw = fixture_sandbox();
+
+    // Reads leave format 1 as it is, without the new columns.
+    let before = kw.json(["audit", "--json"]);
+    let list = kw.json(["access", "list", "--json"]);
+    assert_eq!(list[0]["label"], serde_json::Value::Null);
+    assert!(
+        before
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["subject"].is_null())
+    );
+    assert_eq!(format_version(&kw, "dev"), 1);
+
+    // The next write migrates, in the same commit; old events keep their hashes.
+    let other = kw.write_identity("ana.key");
+    let r = kw.recipient_of(&other);
+    kw.cmd(["access", "grant", &r, "--name", "Ana"])
+        .assert()
+        .success();
+    assert_eq!(
+        format_version(&kw, "dev"),
+        keyward::vault::schema::FORMAT_VERSION
+    );
+    assert_eq!(
+        format_version(&kw, "prod"),
+        1,
+        "an environment not written stays"
+    );
+    kw.cmd(["audit", "verify", "--all-envs"]).assert().success();
+    let after = kw.json(["audit", "--json"]);
+    let hashes = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["chain"] == "lifecycle")
+            .map(|e| e["hash"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (old, new) = (hashes(&before), hashes(&after));
+    assert_eq!(new.len(), old.len() + 1);
+    assert_eq!(&new[..old.len()], &old[..]);
+    let grant = audit_events(&kw, &["--action", "access-grant"]);
+    assert_eq!(grant[0]["subject"], r.as_str());
+    assert_eq!(grant[0]["subject_label"], "Ana");
+    let list = kw.json(["access", "list", "--json"]);
+    assert!(list.as_array().unwrap().iter().any(|x| x["label"] == "Ana"));
+}

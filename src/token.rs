@@ -29,7 +29,7 @@ pub const DEFAULT_PREFIX: &str = "kw";
 pub const DEFAULT_BYTES: usize = 32;
 
 /// The value format of a generated key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// `<prefix>_<env>_<30 random base62><6 base62 CRC32>`: recognisable offline.

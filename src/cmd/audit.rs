@@ -13,7 +13,7 @@ use crate::ops::{
     anomalies::Anomalies,
     audit::{EventQuery, Export, ExportFormat, VerifyChains},
     follow::{Follow, FollowFormat},
-    history::{HeadHash, VerifyHistory},
+    verify_git::{HeadHash, VerifyHistory},
 };
 
 /// Show the audit trail: lifecycle and access events, merged in time order
@@ -278,7 +278,7 @@ pub fn run(args: AuditArgs, ctx: &Ui) -> Result<()> {
             skip_unreadable,
             ..
         }) => {
-            let verified = ops::history::verify_history(
+            let verified = ops::verify_git::verify_history(
                 ctx,
                 VerifyHistory {
                     revs,

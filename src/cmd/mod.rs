@@ -30,6 +30,7 @@ pub mod set;
 pub mod show;
 pub mod trust;
 pub mod unlock;
+mod values;
 pub mod verifier;
 pub mod verify;
 

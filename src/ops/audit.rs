@@ -115,7 +115,7 @@ pub fn events(ctx: &Context, q: &EventQuery, limit: Option<usize>) -> Result<Eve
 
 // ---------------------------------------------------------------- export
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy)]
 pub enum ExportFormat {
     Json,
     Jsonl,

@@ -9,7 +9,7 @@ use crate::ops::Context;
 use crate::vault::EnvDb;
 
 /// What a completion script asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Candidates {
     /// Key names in the environment (`-e`, default dev)
     Keys,

@@ -12,7 +12,7 @@ use crate::identity::{IdentitySpec, Unlocked, load_identity};
 use crate::names::{EnvName, KeyName};
 use crate::ops::audit::AuditLog;
 use crate::vault::journal::Journal;
-use crate::vault::{EnvDb, History, Journaled, VaultPaths};
+use crate::vault::{EnvDb, Journaled, Relation, VaultPaths};
 
 /// Environments the identity cannot open, with why.
 pub type Skipped = Vec<(EnvName, Error)>;
@@ -144,7 +144,7 @@ impl Context {
     /// DESIGN §8: reading an earlier state goes on, but says so, and what to do. A new
     /// vault at a path where another was pinned is trusted on first use, said once.
     fn warn_if_behind(&self, db: &EnvDb) {
-        if let History::NewVault { set_aside } = db.history() {
+        if let Relation::NewVault { set_aside } = db.history() {
             self.out.warn(&format!(
                 "the vault at `{}` is not the one this machine saw there before (another directory, none of its environments known here): trusting `{}` on first use; the pins and hook approvals of the old vault were set aside in `{}`",
                 self.paths.root.display(),
@@ -152,7 +152,7 @@ impl Context {
                 set_aside.display()
             ));
         }
-        if let History::Behind {
+        if let Relation::Behind {
             pinned_seq,
             pinned_time,
             file_seq,

@@ -11,11 +11,22 @@ use crate::ops::Context;
 use crate::ops::release::{Pick, Release, release};
 
 /// How exported keys are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
     Dotenv,
     Json,
     Shell,
+}
+
+impl ExportFormat {
+    /// Its name on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Dotenv => "dotenv",
+            ExportFormat::Json => "json",
+            ExportFormat::Shell => "shell",
+        }
+    }
 }
 
 /// The format to write: `--format`, else JSON with `--json`, else dotenv. `--json` with
@@ -29,9 +40,7 @@ pub fn pick_format(
         (None, false) => Ok(ExportFormat::Dotenv),
         (None, true) | (Some(ExportFormat::Json), _) => Ok(ExportFormat::Json),
         (Some(f), true) => Err(Error::ExportJsonConflict {
-            format: clap::ValueEnum::to_possible_value(&f)
-                .map(|v| v.get_name().to_owned())
-                .unwrap_or_default(),
+            format: f.as_str().to_owned(),
             env: env.clone(),
         }),
         (Some(f), false) => Ok(f),

@@ -322,14 +322,15 @@ pub struct Stored {
 // ---------------------------------------------------------------- import
 
 /// The formats `import` reads.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy)]
 pub enum ImportFormat {
     Dotenv,
     Json,
 }
 
 impl ImportFormat {
-    fn as_str(self) -> &'static str {
+    /// Its name on the command line.
+    pub fn as_str(self) -> &'static str {
         match self {
             ImportFormat::Dotenv => "dotenv",
             ImportFormat::Json => "json",

@@ -15,7 +15,6 @@ pub mod export;
 pub mod files;
 pub mod follow;
 pub mod git;
-pub mod history;
 pub mod hooks;
 pub mod inspect;
 pub mod issue;
@@ -31,6 +30,7 @@ pub mod scan;
 pub mod trust;
 pub mod verifier;
 pub mod verify;
+pub mod verify_git;
 
 pub use context::{Context, Globals, Say, Skipped};
 pub use plan::{Confirmation, Destructive};

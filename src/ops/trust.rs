@@ -11,7 +11,7 @@ use crate::ops::Confirmation;
 use crate::ops::Context;
 use crate::vault::EnvDb;
 use crate::vault::relate;
-use crate::vault::seen::History;
+use crate::vault::seen::Relation;
 
 /// A request to trust the current environment.
 #[derive(Debug)]
@@ -119,7 +119,7 @@ fn describe(db: &EnvDb) -> Result<Trusted> {
             // Recomputed from the rows, as every open does (DESIGN §8 round 3).
             let chain = || Ok(db.lifecycle_events()?.into_iter().map(|e| e.hash).collect());
             match relate::compare(db, pin, &db.audit_keys()?, chain) {
-                Ok(History::Current) => "current",
+                Ok(Relation::Current) => "current",
                 Ok(_) => "behind",
                 Err(Error::FromBeforeRemoval { .. }) => "before-removal",
                 Err(Error::UnrelatedEnv { .. }) => "unrelated",

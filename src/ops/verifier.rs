@@ -25,7 +25,7 @@ use crate::verifier::{
 };
 
 /// The engines a set is written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SetFormat {
     /// An SQLite file, signed: open it read-only and query by hash
@@ -36,6 +36,18 @@ pub enum SetFormat {
     Redis,
     /// JSON lines, signed: a header, then one object per version
     Jsonl,
+}
+
+impl SetFormat {
+    /// Its name on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SetFormat::Sqlite => "sqlite",
+            SetFormat::Sql => "sql",
+            SetFormat::Redis => "redis",
+            SetFormat::Jsonl => "jsonl",
+        }
+    }
 }
 
 /// `verifier export`.
@@ -102,9 +114,7 @@ pub fn export(ctx: &Context, req: Export) -> Result<Exported> {
         SetFormat::Sql => crate::verifier::sql_script(&set),
         SetFormat::Redis => crate::verifier::redis_commands(&set)?,
     };
-    let format_name = clap::ValueEnum::to_possible_value(&req.format)
-        .map(|v| v.get_name().to_owned())
-        .unwrap_or_default();
+    let format_name = req.format.as_str();
     ctx.journal_with_reason(
         &db,
         Action::VerifierExport,

@@ -15,7 +15,7 @@ use crate::vault::lock::{EnvLock, lock_env};
 use crate::vault::paths::VaultPaths;
 use crate::vault::relate;
 use crate::vault::schema::{self, FORMAT_VERSION};
-use crate::vault::seen::{History, Pin};
+use crate::vault::seen::{Pin, Relation};
 use crate::vault::store::{EnvDb, Tx, in_git_work_tree, open_nofollow, seal_path};
 
 impl EnvDb {
@@ -63,7 +63,7 @@ impl EnvDb {
     }
 
     /// How the file relates to what this machine saw before.
-    pub fn history(&self) -> &History {
+    pub fn history(&self) -> &Relation {
         &self.history
     }
 
@@ -164,7 +164,7 @@ impl EnvDb {
         }
         if sealed && pin.is_some() {
             // The very file verified here: every chunk read is checked against its seal.
-            self.history = History::Current;
+            self.history = Relation::Current;
             self.pin = pin;
             return Ok(());
         }
@@ -178,13 +178,13 @@ impl EnvDb {
             None => {
                 // Trust on first use, of a chain that recomputes.
                 chain()?;
-                History::Fresh
+                Relation::Fresh
             }
             Some(p) => match relate::compare(self, p, &keys, chain) {
                 Err(Error::UnrelatedEnv { .. })
                     if self.located(pins.vault_replaced(&self.paths, &self.env, identity))? =>
                 {
-                    History::NewVault {
+                    Relation::NewVault {
                         set_aside: pins.set_aside()?,
                     }
                 }
@@ -192,12 +192,12 @@ impl EnvDb {
             },
         };
         let pin = match &self.history {
-            History::NewVault { .. } => None,
+            Relation::NewVault { .. } => None,
             _ => pin,
         };
         // A changed file that extends the pinned state: what this machine saw go out of
         // service must still be (DESIGN §8 round 3), whatever the new rows say.
-        if let (History::Current, Some(p)) = (&self.history, &pin) {
+        if let (Relation::Current, Some(p)) = (&self.history, &pin) {
             let seen = pins.load_seen(&self.env)?;
             if !seen.is_empty() {
                 let since = events
@@ -210,11 +210,11 @@ impl EnvDb {
         // What was seen out of service matters only for an earlier state (a current one
         // has moved at least as far): only then is it read.
         self.pin = match (&self.history, pin) {
-            (History::Behind { .. }, Some(p)) => Some(p.with_seen(&pins, &self.env)?),
+            (Relation::Behind { .. }, Some(p)) => Some(p.with_seen(&pins, &self.env)?),
             (_, pin) => pin,
         };
         match self.history {
-            History::Behind {
+            Relation::Behind {
                 pinned_seq,
                 pinned_time,
                 file_seq,
@@ -225,7 +225,7 @@ impl EnvDb {
                 file_seq,
                 in_git: in_git_work_tree(&self.paths.root),
             }),
-            History::Fresh | History::Current | History::NewVault { .. } => {
+            Relation::Fresh | Relation::Current | Relation::NewVault { .. } => {
                 let seal = seal_path(&self.path);
                 self.located(pins.advance(self, false, seal.as_ref(), &|| journal_head(self)))
             }
@@ -262,7 +262,7 @@ impl EnvDb {
             lock: Some(lock),
             actor_cache: Default::default(),
             chain_head: Default::default(),
-            history: History::Fresh,
+            history: Relation::Fresh,
             pin: None,
             trusting: false,
             format: std::cell::Cell::new(FORMAT_VERSION),

@@ -14,7 +14,7 @@ use crate::names::EnvName;
 use crate::vault::keyring::AuditKeys;
 use crate::vault::paths::PinDir;
 use crate::vault::schema::*;
-use crate::vault::seen::{History, PIN_VERSION, Pin, Seen};
+use crate::vault::seen::{PIN_VERSION, Pin, Relation, Seen};
 use crate::vault::store::EnvDb;
 
 /// Compare a file with its pin (see the module docs). `keys`: the file's audit keys;
@@ -26,7 +26,7 @@ pub fn compare(
     pin: &Pin,
     keys: &AuditKeys,
     chain: impl FnOnce() -> Result<HashSet<[u8; 32]>>,
-) -> Result<History> {
+) -> Result<Relation> {
     let fps = keys.fingerprints();
     let current = fps.last().expect("a ring holds at least one key");
     if *current != pin.audit_key {
@@ -68,10 +68,10 @@ pub fn compare(
     let chain = chain()?;
     let pinned: Option<[u8; 32]> = hex::decode(&pin.hash).ok().and_then(|h| h.try_into().ok());
     if pinned.is_some_and(|h| chain.contains(&h)) {
-        return Ok(History::Current);
+        return Ok(Relation::Current);
     }
     let (file_seq, _, _) = head(db)?;
-    Ok(History::Behind {
+    Ok(Relation::Behind {
         pinned_seq: pin.seq,
         pinned_time: pin.time,
         file_seq,

@@ -1,6 +1,6 @@
 //! What this machine knows of one environment (DESIGN §8), as data: the pin (audit key
 //! fingerprints, head, seal), what it saw go out of service (`Seen`), and how a file
-//! relates to it (`History`). Read and written by `pins`; no file or SQL here.
+//! relates to it (`Relation`). Read and written by `pins`; no file or SQL here.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -121,7 +121,7 @@ impl Seen {
 
 /// How an opened file relates to its pin.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum History {
+pub enum Relation {
     /// Never seen here (a first open: trust on first use).
     Fresh,
     /// Holds the pinned head: the same state, or a later one.

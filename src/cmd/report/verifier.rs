@@ -10,9 +10,7 @@ impl Render for Exported {
             "wrote {} version(s) of `{}` ({}, serial {}, {}){}; signed by {}",
             self.entries,
             self.env,
-            clap::ValueEnum::to_possible_value(&self.format)
-                .map(|v| v.get_name().to_owned())
-                .unwrap_or_default(),
+            self.format.as_str(),
             self.serial,
             self.alg.as_str(),
             self.out

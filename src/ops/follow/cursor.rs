@@ -155,7 +155,7 @@ impl Cursor {
             };
             let events = db.lifecycle_events()?;
             let l = &pos.lifecycle;
-            let behind = matches!(db.history(), crate::vault::History::Behind { .. });
+            let behind = matches!(db.history(), crate::vault::Relation::Behind { .. });
             if l.seq > 0
                 && !events.iter().any(|e| hex::encode(e.hash) == l.hash)
                 && !(behind && l.seq as usize > events.len())

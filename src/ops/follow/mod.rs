@@ -46,7 +46,7 @@ const DEFAULT_POLL: Duration = Duration::from_secs(1);
 /// on a first run over a large journal; a stop request is honoured between pages).
 const PAGE: usize = 10_000;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy)]
 pub enum FollowFormat {
     Jsonl,
 }

@@ -219,7 +219,7 @@ impl EnvDb {
             lock,
             actor_cache: Default::default(),
             chain_head: Default::default(),
-            history: History::Unchecked,
+            history: Relation::Unchecked,
             pin: None,
             trusting: false,
             format: std::cell::Cell::new(FORMAT_VERSION),

@@ -29,7 +29,7 @@ use crate::vault::fileseal;
 use crate::vault::lock::EnvLock;
 use crate::vault::paths::VaultPaths;
 use crate::vault::schema::{self, FORMAT_VERSION, FP_LEN};
-use crate::vault::seen::{History, Pin};
+use crate::vault::seen::{Pin, Relation};
 use crate::vault::vfs;
 
 mod image;
@@ -56,7 +56,7 @@ pub struct EnvDb {
     pub(in crate::vault) actor_cache: std::cell::RefCell<Option<(crate::audit::Actor, i64)>>,
     pub(in crate::vault) chain_head: std::cell::Cell<Option<[u8; 32]>>,
     /// How this file relates to what this machine saw before (DESIGN §8).
-    pub(in crate::vault) history: History,
+    pub(in crate::vault) history: Relation,
     /// What this machine saw: the versions it saw go out of service stay out.
     pub(in crate::vault) pin: Option<Pin>,
     /// `trust`: accept the file as it is and replace the pin on commit.

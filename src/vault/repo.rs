@@ -3,7 +3,7 @@
 //!
 //! `git` runs as a subprocess (never through a shell, never libgit2); commits, trees
 //! and blobs are read through one `git cat-file --batch` process. Nothing here decides
-//! whether a history is honest: `ops::history` does.
+//! whether a history is honest: `ops::verify_git` does.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};

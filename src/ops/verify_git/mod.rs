@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::names::EnvName;
 use crate::ops::Context;
 use crate::ops::envs::{SkippedEnv, require_coverage};
-use crate::vault::history::{CommitInfo, GitHistory, short};
+use crate::vault::repo::{CommitInfo, GitHistory, short};
 use crate::vault::transition;
 mod report;
 #[allow(unused_imports)]

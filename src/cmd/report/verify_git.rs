@@ -1,7 +1,7 @@
-//! How the reports of `ops::history` are shown to people (`--json` prints their serde form).
+//! How the reports of `ops::verify_git` are shown to people (`--json` prints their serde form).
 
 use crate::error::Result;
-use crate::ops::history::*;
+use crate::ops::verify_git::*;
 use crate::output::{Output, Render};
 
 impl Render for HistoryVerified {

@@ -8,18 +8,15 @@ use std::fs;
 use crate::support::statuses;
 use crate::support::team::{Team, assert_no_plaintext};
 
-/// A small deterministic generator (xorshift): the schedule is a function of the seed.
-struct Rng(u64);
+/// The schedule's generator, seeded: the schedule is a function of the seed.
+struct Rng(rand::rngs::StdRng);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
+    fn seeded(seed: u64) -> Rng {
+        Rng(rand::SeedableRng::seed_from_u64(seed))
     }
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        rand::Rng::gen_range(&mut self.0, 0..n)
     }
 }
 
@@ -55,7 +52,7 @@ fn three_clones_with_random_concurrent_changes_always_merge_and_agree() {
     }
     let mut hostile_merged: Vec<String> = Vec::new();
 
-    let mut rng = Rng(seed);
+    let mut rng = Rng::seeded(seed);
     let mut values: Vec<String> = Vec::new();
     let mut names: BTreeSet<String> = BTreeSet::new();
     // Each revocation: the key and the versions its clone saw (and so revoked).

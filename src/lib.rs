@@ -15,6 +15,7 @@ pub mod identity;
 pub mod names;
 pub mod recipient;
 pub mod secret;
+pub mod signing;
 pub mod token;
 pub mod vault;
 pub mod verifier;

@@ -355,6 +355,12 @@ _keyward_clap() {
             keyward__subcmd__help__subcmd__identity,show)
                 cmd="keyward__subcmd__help__subcmd__identity__subcmd__show"
                 ;;
+            keyward__subcmd__help__subcmd__identity,signing-key)
+                cmd="keyward__subcmd__help__subcmd__identity__subcmd__signing__subcmd__key"
+                ;;
+            keyward__subcmd__help__subcmd__trust,root)
+                cmd="keyward__subcmd__help__subcmd__trust__subcmd__root"
+                ;;
             keyward__subcmd__help__subcmd__verifier,check)
                 cmd="keyward__subcmd__help__subcmd__verifier__subcmd__check"
                 ;;
@@ -403,6 +409,9 @@ _keyward_clap() {
             keyward__subcmd__identity,show)
                 cmd="keyward__subcmd__identity__subcmd__show"
                 ;;
+            keyward__subcmd__identity,signing-key)
+                cmd="keyward__subcmd__identity__subcmd__signing__subcmd__key"
+                ;;
             keyward__subcmd__identity__subcmd__help,help)
                 cmd="keyward__subcmd__identity__subcmd__help__subcmd__help"
                 ;;
@@ -411,6 +420,21 @@ _keyward_clap() {
                 ;;
             keyward__subcmd__identity__subcmd__help,show)
                 cmd="keyward__subcmd__identity__subcmd__help__subcmd__show"
+                ;;
+            keyward__subcmd__identity__subcmd__help,signing-key)
+                cmd="keyward__subcmd__identity__subcmd__help__subcmd__signing__subcmd__key"
+                ;;
+            keyward__subcmd__trust,help)
+                cmd="keyward__subcmd__trust__subcmd__help"
+                ;;
+            keyward__subcmd__trust,root)
+                cmd="keyward__subcmd__trust__subcmd__root"
+                ;;
+            keyward__subcmd__trust__subcmd__help,help)
+                cmd="keyward__subcmd__trust__subcmd__help__subcmd__help"
+                ;;
+            keyward__subcmd__trust__subcmd__help,root)
+                cmd="keyward__subcmd__trust__subcmd__help__subcmd__root"
                 ;;
             keyward__subcmd__verifier,check)
                 cmd="keyward__subcmd__verifier__subcmd__check"
@@ -443,7 +467,7 @@ _keyward_clap() {
 
     case "${cmd}" in
         keyward)
-            opts="-i -e -q -h -V --vault --identity --env --json --quiet --help --version init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render hook verifier help"
+            opts="-i -e -q -h -V --vault --identity --env --trust-root --json --quiet --help --version init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render hook verifier help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,6 +493,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -477,7 +505,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__access)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help list grant revoke help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help list grant revoke help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -503,6 +531,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -511,13 +543,17 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__access__subcmd__grant)
-            opts="-i -e -q -h --name --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --name --role --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -538,6 +574,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -619,7 +659,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__access__subcmd__list)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -642,6 +682,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -653,7 +697,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__access__subcmd__revoke)
-            opts="-i -e -q -h --force --yes --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --force --yes --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -679,6 +723,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -687,7 +735,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__audit)
-            opts="-i -e -q -h --key --actor --action --since --until --all-envs --limit --vault --identity --env --json --quiet --help export verify anomalies follow help"
+            opts="-i -e -q -h --key --actor --action --since --until --all-envs --limit --vault --identity --env --trust-root --json --quiet --help export verify anomalies follow help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -702,7 +750,7 @@ _keyward_clap() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete merge merge-conflict exposed resolve render hook verifier-key verifier-export" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete merge merge-conflict exposed resolve render hook verifier-key verifier-export checkpoint role" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -737,6 +785,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -745,7 +797,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__audit__subcmd__anomalies)
-            opts="-i -e -q -h --all-envs --since --baseline --guess-threshold --guess-window --burst-window --burst-factor --burst-min --unused-for --skip-unreadable --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --all-envs --since --baseline --guess-threshold --guess-window --burst-window --burst-factor --burst-min --unused-for --skip-unreadable --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -803,6 +855,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -811,7 +867,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__audit__subcmd__export)
-            opts="-i -e -q -h --format --out --force --key --actor --action --since --until --all-envs --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --format --out --force --key --actor --action --since --until --all-envs --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -834,7 +890,7 @@ _keyward_clap() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete merge merge-conflict exposed resolve render hook verifier-key verifier-export" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete merge merge-conflict exposed resolve render hook verifier-key verifier-export checkpoint role" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -865,6 +921,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -873,7 +933,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__audit__subcmd__follow)
-            opts="-i -e -q -h --all-envs --format --cursor --poll --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --all-envs --format --cursor --poll --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -908,6 +968,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1003,7 +1067,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__audit__subcmd__verify)
-            opts="-i -e -q -h --all-envs --git --pin --skip-unreadable --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --all-envs --git --pin --skip-unreadable --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1033,6 +1097,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1041,7 +1109,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__check)
-            opts="-i -e -q -h --all-envs --within --unused-for --skip-unreadable --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --all-envs --within --unused-for --skip-unreadable --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1075,6 +1143,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1083,7 +1155,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__completions)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help bash elvish fish powershell zsh"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1109,6 +1181,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1117,7 +1193,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__delete)
-            opts="-i -e -q -h --reason --yes --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --reason --yes --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1147,6 +1223,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1155,7 +1235,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__env)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help list add help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help list add help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1181,6 +1261,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1189,13 +1273,17 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__env__subcmd__add)
-            opts="-i -e -q -h --recipient --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --recipient --admin --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --recipient)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --admin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1216,6 +1304,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1283,7 +1375,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__env__subcmd__list)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1309,6 +1401,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1317,7 +1413,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__export)
-            opts="-i -e -q -h --format --only --allow-name --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --format --only --allow-name --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1355,6 +1451,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1363,7 +1463,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__generate)
-            opts="-i -e -q -h --format --bytes --prefix --scope --expires --rotate-every --note --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --format --bytes --prefix --scope --expires --rotate-every --note --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1417,6 +1517,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1425,7 +1529,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__get)
-            opts="-n -i -e -q -h --version --no-newline --vault --identity --env --json --quiet --help"
+            opts="-n -i -e -q -h --version --no-newline --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1455,6 +1559,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1463,7 +1571,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__git)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help setup textconv merge resolve help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help setup textconv merge resolve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1486,6 +1594,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1581,7 +1693,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__git__subcmd__merge)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1607,6 +1719,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1615,7 +1731,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__git__subcmd__resolve)
-            opts="-i -e -q -h --keep --grace --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --keep --grace --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1649,6 +1765,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1657,7 +1777,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__git__subcmd__setup)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1680,6 +1800,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1691,7 +1815,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__git__subcmd__textconv)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1714,6 +1838,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2145,7 +2273,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__help__subcmd__identity)
-            opts="new show"
+            opts="new show signing-key"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2173,6 +2301,20 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__help__subcmd__identity__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__help__subcmd__identity__subcmd__signing__subcmd__key)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2369,8 +2511,22 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__help__subcmd__trust)
-            opts=""
+            opts="root"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__help__subcmd__trust__subcmd__root)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2467,7 +2623,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__hook)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help set clear allow list help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help set clear allow list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2493,6 +2649,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2501,7 +2661,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__hook__subcmd__allow)
-            opts="-i -e -q -h --yes --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --yes --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2524,6 +2684,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2535,7 +2699,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__hook__subcmd__clear)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2558,6 +2722,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2653,7 +2821,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__hook__subcmd__list)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2679,6 +2847,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2687,7 +2859,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__hook__subcmd__set)
-            opts="-i -e -q -h --timeout --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --timeout --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2717,6 +2889,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2725,7 +2901,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__identity)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help new show help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help new show signing-key help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2751,6 +2927,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2759,7 +2939,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__identity__subcmd__help)
-            opts="new show help"
+            opts="new show signing-key help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2814,8 +2994,22 @@ _keyward_clap() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyward__subcmd__identity__subcmd__help__subcmd__signing__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyward__subcmd__identity__subcmd__new)
-            opts="-i -e -q -h --out --passphrase --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --out --passphrase --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2845,6 +3039,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2853,7 +3051,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__identity__subcmd__show)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --recipient --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2879,6 +3077,52 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__identity__subcmd__signing__subcmd__key)
+            opts="-i -e -q -h --out --vault --identity --env --trust-root --json --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2887,7 +3131,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__import)
-            opts="-i -e -q -h --format --overwrite --rotate-with --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --format --overwrite --rotate-with --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2921,6 +3165,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2929,7 +3177,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__init)
-            opts="-i -e -q -h --envs --recipient --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --envs --recipient --admin --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2940,6 +3188,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 --recipient)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --admin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2963,6 +3215,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2971,7 +3227,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__list)
-            opts="-i -e -q -h --all-envs --status --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --all-envs --status --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3001,6 +3257,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3009,7 +3269,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__lock)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3035,6 +3295,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3043,7 +3307,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__offboard)
-            opts="-i -e -q -h --reason --grace --dry-run --skip-unreadable --yes --allow-hook --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --reason --grace --dry-run --skip-unreadable --yes --allow-hook --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3081,6 +3345,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3089,7 +3357,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__rename)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3115,6 +3383,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3123,7 +3395,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__render)
-            opts="-o -i -e -q -h --out --force --vault --identity --env --json --quiet --help"
+            opts="-o -i -e -q -h --out --force --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3157,6 +3429,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3165,7 +3441,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__revoke)
-            opts="-i -e -q -h --version --reason --yes --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --version --reason --yes --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3199,6 +3475,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3207,7 +3487,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__rotate)
-            opts="-i -e -q -h --all --older-than --due --grace --reason --yes --allow-hook --no-hook --scope --expires --rotate-every --note --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --all --older-than --due --grace --reason --yes --allow-hook --no-hook --scope --expires --rotate-every --note --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3265,6 +3545,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3273,7 +3557,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__run)
-            opts="-i -e -q -h --only --pristine --redact --no-redact --pass-keyward-env --allow-name --file --allow-disk --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --only --pristine --redact --no-redact --pass-keyward-env --allow-name --file --allow-disk --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3311,6 +3595,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3319,7 +3607,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__scan)
-            opts="-i -e -q -h --no-ignore --staged --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --no-ignore --staged --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3345,6 +3633,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3353,7 +3645,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__set)
-            opts="-i -e -q -h --rotate-with --hook-timeout --scope --expires --rotate-every --note --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --rotate-with --hook-timeout --scope --expires --rotate-every --note --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3403,6 +3695,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3411,7 +3707,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__show)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3437,6 +3733,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3445,7 +3745,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__trust)
-            opts="-i -e -q -h --reason --yes --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --reason --yes --vault --identity --env --trust-root --json --quiet --help root help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3475,6 +3775,90 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__trust__subcmd__help)
+            opts="root help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__trust__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__trust__subcmd__help__subcmd__root)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__trust__subcmd__root)
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3483,7 +3867,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__unlock)
-            opts="-i -e -q -h --for --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --for --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3513,6 +3897,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3521,7 +3909,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__verifier)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help export pubkey check help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help export pubkey check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3547,6 +3935,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3555,7 +3947,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__verifier__subcmd__check)
-            opts="-i -e -q -h --set --pubkey --min-serial --hmac-key-file --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --set --pubkey --min-serial --hmac-key-file --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3597,6 +3989,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3605,7 +4001,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__verifier__subcmd__export)
-            opts="-o -i -e -q -h --format --out --hmac-key-file --vault --identity --env --json --quiet --help"
+            opts="-o -i -e -q -h --format --out --hmac-key-file --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3644,6 +4040,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3725,7 +4125,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__verifier__subcmd__pubkey)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3751,6 +4151,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3759,7 +4163,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__verify)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3785,6 +4189,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3800,7 +4208,7 @@ _keyward_clap() {
 # the static completion above.
 _keyward() {
     local cur="${COMP_WORDS[COMP_CWORD]}" prev="" word sub="" sub2="" what="" i
-    local valued=" --vault -i --identity -e --env " skip=0 npos=0
+    local valued=" --vault -i --identity -e --env --trust-root " skip=0 npos=0
     local -a fwd=()
     (( COMP_CWORD > 0 )) && prev="${COMP_WORDS[COMP_CWORD-1]}"
     for (( i = 1; i < COMP_CWORD; i++ )); do
@@ -3826,16 +4234,16 @@ _keyward() {
         if [[ -z "$sub" ]]; then
             sub="$word"
             case "$sub" in
-                    get) valued=" --version --vault -i --identity -e --env " ;;
-                    show) valued=" --vault -i --identity -e --env " ;;
-                    rotate) valued=" --older-than --grace --reason --allow-hook --scope --expires --rotate-every --note --vault -i --identity -e --env " ;;
-                    revoke) valued=" --version --reason --vault -i --identity -e --env " ;;
-                    rename) valued=" --vault -i --identity -e --env " ;;
-                    delete) valued=" --reason --vault -i --identity -e --env " ;;
+                    get) valued=" --version --vault -i --identity -e --env --trust-root " ;;
+                    show) valued=" --vault -i --identity -e --env --trust-root " ;;
+                    rotate) valued=" --older-than --grace --reason --allow-hook --scope --expires --rotate-every --note --vault -i --identity -e --env --trust-root " ;;
+                    revoke) valued=" --version --reason --vault -i --identity -e --env --trust-root " ;;
+                    rename) valued=" --vault -i --identity -e --env --trust-root " ;;
+                    delete) valued=" --reason --vault -i --identity -e --env --trust-root " ;;
             esac
         elif [[ "$sub" == access && -z "$sub2" ]]; then
             sub2="$word"
-            [[ "$sub2" == revoke ]] && valued=" --vault -i --identity -e --env "
+            [[ "$sub2" == revoke ]] && valued=" --vault -i --identity -e --env --trust-root "
         else
             npos=$((npos + 1))
         fi

@@ -10,6 +10,7 @@ mod git;
 mod hints;
 mod hook;
 mod plugin;
+mod signed;
 mod verifier;
 
 pub use exit::{EXIT_CODES, describe_age};
@@ -18,6 +19,7 @@ pub use hints::NotExecutable;
 use hints::*;
 pub use hook::HookError;
 pub use plugin::PluginError;
+pub use signed::SignedError;
 pub use verifier::VerifierError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -539,6 +541,8 @@ pub enum Error {
     Hook(#[from] HookError),
     #[error(transparent)]
     Verifier(#[from] VerifierError),
+    #[error(transparent)]
+    Signed(#[from] SignedError),
 }
 
 impl From<rusqlite::Error> for Error {

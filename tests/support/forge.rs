@@ -180,7 +180,7 @@ pub fn resign_claiming(
     let Ok(state) = state_digest(conn) else {
         return;
     };
-    let mut sig = Signature {
+    let sig = Signature {
         head: head.clone().try_into().unwrap(),
         prev,
         state,
@@ -190,7 +190,67 @@ pub fn resign_claiming(
         proof: Some(proof),
         sig: [0; 64],
     };
-    sig.sig = key.sign(&sig.message(&env)).to_bytes();
+    sign_and_insert(conn, &key, &env, sig);
+}
+
+/// Found the image's history anew as `identity`: every signature deleted, the signer
+/// made its only admin, a checkpoint appended in its name and one signature over it
+/// with nothing before it — a history that checks on its own, under a trust root of
+/// the forger's making, whose chain still holds every head it held.
+pub fn reroot(conn: &rusqlite::Connection, identity: &Path) {
+    let (key, me, proof) = signer_of(identity);
+    conn.execute("DELETE FROM signatures", []).unwrap();
+    conn.execute(
+        "UPDATE recipients SET role = ?1 WHERE role = ?2",
+        [
+            keyward::codes::Role::Write.code(),
+            keyward::codes::Role::Admin.code(),
+        ],
+    )
+    .unwrap();
+    // A checkpoint by the forger: the events before it read as unsigned history, as in
+    // a vault from before signed writes.
+    append_event(conn, &me, keyward::audit::Action::Checkpoint, None, None);
+    let head: [u8; 32] = conn
+        .query_row(
+            "SELECT hash FROM events ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get::<_, Vec<u8>>(0),
+        )
+        .unwrap()
+        .try_into()
+        .unwrap();
+    conn.execute(
+        "UPDATE recipients SET role = ?1, signing_key = ?2 WHERE recipient = ?3",
+        rusqlite::params![
+            keyward::codes::Role::Admin.code(),
+            &key.verifying_key().to_bytes()[..],
+            me
+        ],
+    )
+    .unwrap();
+    let env = env_of(conn);
+    let sig = Signature {
+        head,
+        prev: Vec::new(),
+        state: state_digest(conn).unwrap(),
+        members: members_of(conn),
+        signer: me,
+        key: key.verifying_key().to_bytes(),
+        proof: Some(proof),
+        sig: [0; 64],
+    };
+    sign_and_insert(conn, &key, &env, sig);
+}
+
+/// Sign `sig` with `key` and store it.
+fn sign_and_insert(
+    conn: &rusqlite::Connection,
+    key: &ed25519_dalek::SigningKey,
+    env: &keyward::names::EnvName,
+    mut sig: Signature,
+) {
+    sig.sig = key.sign(&sig.message(env)).to_bytes();
     conn.execute(
         "INSERT INTO signatures(head, prev, state, members, signer, key, proof, sig)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -201,7 +261,7 @@ pub fn resign_claiming(
             sig.members.encode(),
             sig.signer,
             &sig.key[..],
-            &proof[..],
+            sig.proof.as_ref().map(|p| &p[..]),
             &sig.sig[..]
         ],
     )

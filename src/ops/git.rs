@@ -350,7 +350,7 @@ fn quiet_identity(ctx: &Context) -> std::result::Result<&Unlocked, String> {
         && needs_passphrase(path)
         && !set("KEYWARD_PASSPHRASE_FILE")
         && !set("KEYWARD_PASSPHRASE")
-        && !matches!(crate::agent::client_for(path), Ok(Some(_)))
+        && !matches!(crate::agent::client_for(path, None), Ok(Some(_)))
     {
         return Err(format!(
             "the identity `{}` needs its passphrase and git cannot ask for it; run `keyward unlock` first",

@@ -1,0 +1,208 @@
+//! Touch once per change (DESIGN §18): with a hardware identity served by an agent, a
+//! token is asked once per version of an environment file, not once per command.
+//!
+//! - After an environment is opened ([`opened`]): the key the token opened (if it was
+//!   asked: the agent kept none for this file) goes to the agent — unless the
+//!   environment's policy is `touch = every-command`, which keeps nothing (and drops what
+//!   was kept of it). A kept key serves at most the policy's `max-age`.
+//! - After a write ([`committed`]): the new file's key, which this process made, goes to
+//!   the agent the same way, so the writer's next command asks nothing.
+//! - The policy ([`set`], [`show`]): a signed `touch` event, an admin's change.
+//!
+//! Handing a key over is a convenience: when the agent cannot take it, the command says
+//! so and goes on (the next command asks the token again).
+
+use serde::Serialize;
+
+use crate::audit::Action;
+use crate::error::Result;
+use crate::identity::filekey::Held;
+use crate::names::{EnvName, TouchPolicy};
+use crate::ops::Context;
+use crate::vault::EnvDb;
+
+/// What the agent files an environment's keys under: the vault and the environment.
+pub fn label(ctx: &Context, env: &EnvName) -> String {
+    format!("{}\t{env}", ctx.paths.root.display())
+}
+
+/// The environment of a label, when it is of this command's vault.
+pub fn env_of_label<'a>(ctx: &Context, label: &'a str) -> Option<&'a str> {
+    let (root, env) = label.split_once('\t')?;
+    (root == ctx.paths.root.display().to_string()).then_some(env)
+}
+
+/// Hand `keys` of `db`'s file to the agent as `db`'s policy says.
+fn keep(ctx: &Context, db: &EnvDb, keys: Vec<Held>) -> Result<()> {
+    let identity = ctx.identity()?;
+    let Some(store) = identity.file_keys() else {
+        return Ok(());
+    };
+    let policy = db.touch_policy()?;
+    note(ctx, db, &policy);
+    let label = label(ctx, &db.env);
+    let handed = if policy.keeps() {
+        let until = policy.max_age.map(|d| d.after(ctx.now()));
+        store.keep(&label, keys, until, ctx.now())
+    } else {
+        // Nothing is kept for it, and nothing kept before it was every-command stays.
+        store.forget(&label)
+    };
+    if let Err(e) = handed {
+        ctx.out.warn(&format!(
+            "the agent {}; the next command on `{}` asks the token again",
+            e.to_string().trim_start_matches("agent "),
+            db.env
+        ));
+    }
+    Ok(())
+}
+
+/// After `db` was opened: the key the token opened for it, if it was asked. Without an
+/// agent the token is asked every time; the policy is remembered then too, so a later
+/// `unlock` can name the environments that will keep asking.
+pub(crate) fn opened(ctx: &Context, db: &EnvDb) -> Result<()> {
+    let identity = ctx.identity()?;
+    if identity.plugin.is_none() {
+        return Ok(());
+    }
+    match identity.file_keys() {
+        Some(store) => match store.take_unwrapped() {
+            Some(held) => keep(ctx, db, vec![held]),
+            None => Ok(()),
+        },
+        None => {
+            note(ctx, db, &db.touch_policy()?);
+            Ok(())
+        }
+    }
+}
+
+/// Remember `db`'s policy for `unlock` (a failure only warns: nothing depends on it).
+fn note(ctx: &Context, db: &EnvDb, policy: &TouchPolicy) {
+    if let Some(pins) = &ctx.paths.pins
+        && let Err(e) = pins.note_touch(&db.env, policy)
+    {
+        ctx.out.warn(&format!(
+            "cannot remember `{}`'s touch policy for `keyward unlock`: {e}",
+            db.env
+        ));
+    }
+}
+
+/// After `db` was committed: the new file's key, made by this process.
+pub(crate) fn committed(ctx: &Context, db: &EnvDb) -> Result<()> {
+    if ctx.identity()?.file_keys().is_none() {
+        return Ok(());
+    }
+    match db.written_file_key() {
+        Some(held) => keep(ctx, db, vec![held]),
+        None => Ok(()),
+    }
+}
+
+/// The policies this machine last saw in the vault in use (for `unlock`).
+pub fn policies_seen(ctx: &Context) -> Result<Vec<(EnvName, TouchPolicy)>> {
+    match &ctx.paths.pins {
+        Some(pins) => Ok(pins.touch_seen()?.into_iter().collect()),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// An environment's touch policy, as `env touch` shows or set it.
+#[derive(Serialize)]
+pub struct TouchShown {
+    pub env: EnvName,
+    pub touch: &'static str,
+    /// Seconds; null: kept for the agent's lifetime.
+    pub max_age_secs: Option<i64>,
+    #[serde(skip)]
+    pub policy: TouchPolicy,
+    /// Whether this command changed it.
+    pub changed: bool,
+}
+
+impl TouchShown {
+    fn of(env: EnvName, policy: TouchPolicy, changed: bool) -> TouchShown {
+        TouchShown {
+            env,
+            touch: policy.touch.as_str(),
+            max_age_secs: policy.max_age.map(|d| d.secs),
+            policy,
+            changed,
+        }
+    }
+}
+
+/// `env touch`: the policy of the current environment.
+pub fn show(ctx: &Context) -> Result<TouchShown> {
+    let db = ctx.open_env()?;
+    Ok(TouchShown::of(db.env.clone(), db.touch_policy()?, false))
+}
+
+/// `env touch POLICY`: record a new policy (an admin's signed change, DESIGN §15).
+pub fn set(ctx: &Context, policy: TouchPolicy) -> Result<TouchShown> {
+    let mut db = ctx.write_env()?;
+    let identity = ctx.identity()?;
+    // Refused before anything is asked of a signing key: the rules refuse it again
+    // when the change is signed.
+    if let Some(role) = db.role_of(&identity.recipient)?
+        && role < crate::codes::Role::Admin
+    {
+        return Err(crate::error::SignedError::NotAllowed {
+            env: db.env.clone(),
+            who: ctx.who(&db, &identity.recipient),
+            has: format!("a `{role}` member"),
+            what: "set the touch policy".into(),
+            needs: crate::codes::Role::Admin,
+        }
+        .into());
+    }
+    if db.touch_policy()? == policy {
+        return Ok(TouchShown::of(db.env.clone(), policy, false));
+    }
+    let actor = ctx.actor()?;
+    let stored = policy.stored();
+    db.batch(|tx| tx.record(&actor, Action::Touch, None, None, Some(&stored), ctx.now()))?;
+    ctx.commit(&mut db)?;
+    Ok(TouchShown::of(db.env.clone(), policy, true))
+}
+
+/// What a hardware identity's agent holds (`identity show`): counts, never keys.
+#[derive(Serialize)]
+pub struct AgentHolds {
+    /// File keys kept per environment of the vault in use.
+    pub file_keys: std::collections::BTreeMap<String, u32>,
+    /// File keys kept for other vaults.
+    pub elsewhere: u32,
+    /// Whether it holds the identity's signing key.
+    pub signing_key: bool,
+}
+
+/// What the agent serving the identity in use holds, when it is a hardware identity's.
+pub fn agent_holds(ctx: &Context) -> Result<Option<AgentHolds>> {
+    let path = match &ctx.identity_spec {
+        crate::identity::IdentitySpec::File(p) | crate::identity::IdentitySpec::Default(p) => p,
+        crate::identity::IdentitySpec::Literal(_) => return Ok(None),
+    };
+    let Some(info) = crate::agent::hello(path, Some(ctx.now()))? else {
+        return Ok(None);
+    };
+    let Some(counts) = info.file_keys else {
+        return Ok(None);
+    };
+    let mut holds = AgentHolds {
+        file_keys: Default::default(),
+        elsewhere: 0,
+        signing_key: info.signing.is_some(),
+    };
+    for (label, n) in counts {
+        match env_of_label(ctx, &label) {
+            Some(env) => {
+                holds.file_keys.insert(env.to_owned(), n);
+            }
+            None => holds.elsewhere += n,
+        }
+    }
+    Ok(Some(holds))
+}

@@ -106,8 +106,10 @@ fn agent_pid(sock: &Path) -> Option<i32> {
     None
 }
 
-#[test]
-fn a_day_on_one_env_after_one_pull_asks_once_and_own_writes_ask_nothing_more() {
+/// A team: an admin (plain identity) who grants a token on `dev` and stores `A`, `B`;
+/// the token's holder with a clone of their own. The team, the holder's index, the
+/// token, its ask log.
+fn team_with_token() -> (Team, usize, PathBuf, PathBuf) {
     let mut t = Team::new(&["admin"], &[]);
     install_plugin(&mut t.kw);
     let log = t.kw.path("token.log");
@@ -121,7 +123,6 @@ fn a_day_on_one_env_after_one_pull_asks_once_and_own_writes_ask_nothing_more() {
         t.kw(0, &["set", k]).write_stdin(v).assert().success();
     }
     t.sync(0, "keys");
-    // The token's holder clones the vault on their machine.
     let root = t.kw.dir.path().to_path_buf();
     t.members.push(Member {
         dir: root.join("tok"),
@@ -134,6 +135,12 @@ fn a_day_on_one_env_after_one_pull_asks_once_and_own_writes_ask_nothing_more() {
     t.git(tok, &["config", "user.name", "tok"]);
     t.git(tok, &["config", "user.email", "tok@example.org"]);
     t.kw(tok, &["git", "setup"]).assert().success();
+    (t, tok, token, log)
+}
+
+#[test]
+fn a_day_on_one_env_after_one_pull_asks_once_and_own_writes_ask_nothing_more() {
+    let (t, tok, token, log) = team_with_token();
     let _agent = locked(&t.kw, &token);
     t.kw(tok, &["unlock", "--for", "8h"])
         .assert()
@@ -185,10 +192,11 @@ fn a_day_on_one_env_after_one_pull_asks_once_and_own_writes_ask_nothing_more() {
         t.out(tok, args);
     }
     assert_eq!(asked(&log), 2, "a pulled change asks once");
-    // The agent holds counts, never keys: one file key for `dev` (the pulled file).
+    // `identity show` names what the agent holds, in counts: a key per version of `dev`
+    // opened or written here (the first pull's, each write's, the second pull's).
     let shown: serde_json::Value =
         serde_json::from_str(&t.out(tok, &["identity", "show", "--json"])).unwrap();
-    assert_eq!(shown["agent_holds"]["file_keys"]["dev"], 1, "{shown}");
+    assert_eq!(shown["agent_holds"]["file_keys"]["dev"], 5, "{shown}");
     assert_eq!(shown["agent_holds"]["signing_key"], true, "{shown}");
 }
 
@@ -484,4 +492,37 @@ fn process_memory(pid: i32) -> Vec<u8> {
         }
     }
     out
+}
+
+#[test]
+fn a_pull_that_merges_asks_once_for_the_other_side() {
+    let (t, tok, token, log) = team_with_token();
+    let _agent = locked(&t.kw, &token);
+    t.kw(tok, &["unlock", "--for", "8h"]).assert().success();
+    assert_eq!(t.out(tok, &["get", "A"]), "a-0123456789abcdef\n");
+    // Both change `dev`: the token's holder commits, the admin pushes first.
+    t.kw(tok, &["set", "MINE"])
+        .write_stdin("mine-0123456789abcdef")
+        .assert()
+        .success();
+    t.git(tok, &["add", "-A"]);
+    t.git(tok, &["commit", "-q", "-m", "mine"]);
+    t.kw(0, &["set", "THEIRS"])
+        .write_stdin("theirs-0123456789abcdef")
+        .assert()
+        .success();
+    t.sync(0, "theirs");
+    assert_eq!(asked(&log), 1);
+    // The merge driver opens BASE and OURS with kept keys, asks the token for THEIRS,
+    // and hands the merged file's key over.
+    t.git(tok, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    assert_eq!(asked(&log), 2, "the pull asked once, for the other side");
+    assert_eq!(t.out(tok, &["get", "THEIRS"]), "theirs-0123456789abcdef\n");
+    assert_eq!(t.out(tok, &["get", "MINE"]), "mine-0123456789abcdef\n");
+    t.out(tok, &["list"]);
+    assert_eq!(
+        asked(&log),
+        2,
+        "the merged file was written here: nothing more"
+    );
 }

@@ -1,9 +1,10 @@
 //! A hardware identity served by its agent (DESIGN §18), on the command's side: every
 //! header is first asked of the agent (`recall`); only when it keeps no key for it is
 //! the token asked — by this process, so its PIN prompt and touch message appear in the
-//! terminal of the command that needed them. The key the token opened is held here
-//! until the command knows the environment's touch policy, which decides whether the
-//! agent keeps it (`FileKeys::keep`) or not.
+//! terminal of the command that needed them. The keys the token opened are held here
+//! (by header) until the command has opened the environment and knows its touch
+//! policy, which decides whether the agent keeps its key (`FileKeys::keep`) or not; a
+//! key no environment claimed is zeroized when the command ends.
 
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
@@ -26,8 +27,8 @@ struct ThroughAgent {
     socket: PathBuf,
     /// The identity itself (its plugin): asked only for a header the agent has no key for.
     token: Box<dyn age::Identity + Send + Sync>,
-    /// The key the token opened in the last decryption, until the command decides.
-    unwrapped: Mutex<Option<Held>>,
+    /// The keys the token opened in this process, until the command decides.
+    unwrapped: Mutex<Vec<Held>>,
     /// The command's clock (unix ms).
     now: i64,
 }
@@ -66,16 +67,17 @@ impl age::Identity for ThroughAgent {
         stanzas: &[Stanza],
     ) -> Option<std::result::Result<FileKey, age::DecryptError>> {
         let header = header_id(stanzas);
-        // Only the file being opened now may be kept for the environment being opened.
-        let mut unwrapped = self.unwrapped.lock().unwrap_or_else(|p| p.into_inner());
-        *unwrapped = None;
         if let Some(key) = self.recall(&header) {
             // age checks the header's MAC with it before anything is read.
             return Some(Ok(key));
         }
         let result = self.token.unwrap_stanzas(stanzas);
-        if let Some(Ok(key)) = &result {
-            *unwrapped = Held::new(header, key.expose_secret());
+        if let Some(Ok(key)) = &result
+            && let Some(held) = Held::new(header, key.expose_secret())
+        {
+            let mut unwrapped = self.unwrapped.lock().unwrap_or_else(|p| p.into_inner());
+            unwrapped.retain(|h| h.header != header);
+            unwrapped.push(held);
         }
         result
     }
@@ -101,11 +103,18 @@ impl age::Identity for Shared {
 }
 
 impl FileKeys for ThroughAgent {
-    fn take_unwrapped(&self) -> Option<Held> {
-        self.unwrapped
+    fn any_unwrapped(&self) -> bool {
+        !self
+            .unwrapped
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .take()
+            .is_empty()
+    }
+
+    fn take_unwrapped(&self, header: &[u8; 32]) -> Option<Held> {
+        let mut unwrapped = self.unwrapped.lock().unwrap_or_else(|p| p.into_inner());
+        let at = unwrapped.iter().position(|h| h.header == *header)?;
+        Some(unwrapped.swap_remove(at))
     }
 
     fn keep(&self, label: &str, keys: Vec<Held>, until: Option<i64>, now: i64) -> Result<()> {
@@ -157,7 +166,7 @@ pub(super) fn through_agent(base: Unlocked, socket: PathBuf, now: i64) -> Unlock
         let shared = Arc::new(ThroughAgent {
             socket,
             token,
-            unwrapped: Mutex::new(None),
+            unwrapped: Mutex::new(Vec::new()),
             now,
         });
         let keys: Arc<dyn FileKeys> = shared.clone();

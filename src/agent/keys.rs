@@ -1,7 +1,8 @@
 //! The file keys an agent keeps for a hardware identity (DESIGN §18), each bound to the
 //! header it opens (`identity::filekey::header_id`) and labelled with the vault and
-//! environment it belongs to: one key per label, the version last opened or written
-//! (keeping a newer one drops the older), counted and forgotten by label.
+//! environment it belongs to (counted and forgotten by label). Every version opened or
+//! written here is kept — a merge reads its base and both sides, a checkout goes back —
+//! for the agent's lifetime, up to [`SLOTS`] keys, the least recently used giving way.
 //!
 //! The keys live in one buffer allocated once, at full size, and locked in RAM where the
 //! system permits; a slot is zeroized when its key is dropped, expired or replaced, and
@@ -101,16 +102,6 @@ impl KeyCache {
         agent_now: i64,
     ) {
         self.sweep(Some(client_now), agent_now);
-        // One key per label: the version of the environment last opened or written here
-        // (an older version's key would only open an older file).
-        for i in 0..SLOTS {
-            if self.entries[i]
-                .as_ref()
-                .is_some_and(|e| e.label == label && e.header != header)
-            {
-                self.drop_slot(i);
-            }
-        }
         if until.is_some_and(|u| u <= client_now) {
             return;
         }
@@ -193,12 +184,14 @@ mod tests {
         // a deadline already past is not kept
         c.keep(b, &[8; 16], "v\tprod", Some(900), 1_000, 50_000);
         assert!(c.recall(&b, None, 50_000).is_none());
-        // a newer version of an environment replaces the older one's key
+        // every version of an environment is kept
         c.keep(b, &[8; 16], "v\tdev", None, 1_000, 50_000);
-        assert!(c.recall(&a, None, 50_000).is_none());
+        assert_eq!(*c.recall(&a, None, 50_000).unwrap(), [7; 16]);
         assert_eq!(*c.recall(&b, None, 50_000).unwrap(), [8; 16]);
+        assert_eq!(c.counts(None, 50_000)["v\tdev"], 2);
         // forgetting a label zeroizes its slots
         c.forget("v\tdev");
+        assert!(c.recall(&a, None, 50_000).is_none());
         assert!(c.recall(&b, None, 50_000).is_none());
         assert!(c.keys.iter().all(|k| k == &[0; 16]));
         // full: the least recently used gives way

@@ -63,6 +63,14 @@ impl std::fmt::Debug for Held {
 }
 
 impl Held {
+    /// A copy (both zeroized on drop).
+    pub fn copy(&self) -> Held {
+        Held {
+            header: self.header,
+            key: Zeroizing::new(*self.key),
+        }
+    }
+
     /// `key` must be a file key's 16 bytes; anything else is `None`.
     pub fn new(header: HeaderId, key: &[u8]) -> Option<Held> {
         let key: [u8; 16] = key.try_into().ok()?;
@@ -98,14 +106,33 @@ impl age::Identity for KnownKey {
     }
 }
 
+/// A file key's bytes as a writer captured them (zeroized on drop, never in `Debug`).
+pub struct KeyBytes(Zeroizing<[u8; 16]>);
+
+impl KeyBytes {
+    pub fn bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for KeyBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
 /// Where [`capturing`] leaves the key age wrapped.
 #[derive(Clone, Default)]
 pub struct Captured(Arc<Mutex<Option<Zeroizing<[u8; 16]>>>>);
 
 impl Captured {
     /// The key captured, once.
-    pub fn take(&self) -> Option<Zeroizing<[u8; 16]>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    pub fn take(&self) -> Option<KeyBytes> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .map(KeyBytes)
     }
 }
 
@@ -186,13 +213,40 @@ pub fn bind(input: impl BufRead, key: &[u8; 16]) -> Option<Held> {
     Held::new(header, key)
 }
 
+/// The header of the age file `input` starts with (`None`: not an age file).
+pub fn header_of(input: impl BufRead) -> Option<HeaderId> {
+    struct See(Mutex<Option<HeaderId>>);
+    impl age::Identity for See {
+        fn unwrap_stanza(
+            &self,
+            _: &Stanza,
+        ) -> Option<std::result::Result<FileKey, age::DecryptError>> {
+            None
+        }
+        fn unwrap_stanzas(
+            &self,
+            s: &[Stanza],
+        ) -> Option<std::result::Result<FileKey, age::DecryptError>> {
+            *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(header_id(s));
+            None
+        }
+    }
+    let see = See(Mutex::new(None));
+    let _ = age::Decryptor::new_buffered(input)
+        .ok()?
+        .decrypt(std::iter::once(&see as &dyn age::Identity));
+    see.0.into_inner().ok()?
+}
+
 /// The file keys a command's identity unwrapped and where they may be kept: the agent of
 /// a hardware identity (DESIGN §18). Implemented by the agent's client; an identity
 /// without one has none.
 pub trait FileKeys: Send + Sync {
-    /// The key the token opened in the last decryption, if the token was asked (taken:
-    /// the file just opened is the only one it may be kept for).
-    fn take_unwrapped(&self) -> Option<Held>;
+    /// Whether the token opened any file in this process whose key was not taken yet.
+    fn any_unwrapped(&self) -> bool;
+    /// The key the token opened for `header` in this process, if it did (taken: a key is
+    /// kept only for the environment whose file has that header).
+    fn take_unwrapped(&self, header: &HeaderId) -> Option<Held>;
     /// Keep `keys` under `label` (vault and environment), until `until` (unix ms) if
     /// given, as of `now`.
     fn keep(&self, label: &str, keys: Vec<Held>, until: Option<i64>, now: i64) -> Result<()>;
@@ -274,30 +328,8 @@ mod tests {
         &m.iter().find(|(key, _)| key == k).unwrap().1
     }
 
-    /// The stanzas of an age file, as age parses them (through an identity that sees
-    /// them and unwraps nothing).
     fn header_of(file: &[u8]) -> HeaderId {
-        struct See(Mutex<Option<HeaderId>>);
-        impl age::Identity for See {
-            fn unwrap_stanza(
-                &self,
-                _: &Stanza,
-            ) -> Option<std::result::Result<FileKey, age::DecryptError>> {
-                None
-            }
-            fn unwrap_stanzas(
-                &self,
-                s: &[Stanza],
-            ) -> Option<std::result::Result<FileKey, age::DecryptError>> {
-                *self.0.lock().unwrap() = Some(header_id(s));
-                None
-            }
-        }
-        let see = See(Mutex::new(None));
-        let _ = age::Decryptor::new_buffered(file)
-            .unwrap()
-            .decrypt(std::iter::once(&see as &dyn age::Identity));
-        see.0.into_inner().unwrap().unwrap()
+        super::header_of(file).unwrap()
     }
 
     fn open_with(held: Held, file: &[u8]) -> std::result::Result<Vec<u8>, String> {
@@ -368,17 +400,17 @@ mod tests {
         let mut w = e.wrap_output(&mut file).unwrap();
         w.write_all(b"the payload").unwrap();
         w.finish().unwrap();
-        let key = captured.take().expect("the key was captured");
+        let key = *captured.take().expect("the key was captured").bytes();
         assert!(captured.take().is_none(), "taken once");
         let held = bind(&file[..], &key).expect("it is the file's key");
         assert_eq!(held.header, header_of(&file));
         assert_eq!(open_with(held, &file).unwrap(), b"the payload");
         // Not the key of another file.
-        let mut wrong = *key;
+        let mut wrong = key;
         wrong[0] ^= 1;
         assert!(bind(&file[..], &wrong).is_none());
         let (_, testkit) = vector("x25519");
         assert!(bind(&testkit[..], &key).is_none());
-        assert!(!format!("{:?}", bind(&file[..], &key).unwrap()).contains(&hex::encode(*key)));
+        assert!(!format!("{:?}", bind(&file[..], &key).unwrap()).contains(&hex::encode(key)));
     }
 }

@@ -167,14 +167,17 @@ pub fn merge(ctx: &Context, req: Merge) -> Result<Merged> {
                 .into(),
         }));
     }
-    merge_files(
+    let merged = merge_files(
         &paths,
         &base,
         &req.ours,
         &theirs,
         identity.as_age(),
         &ctx.signing(&actor)?,
-    )
+    )?;
+    // DESIGN §18: the result's key to a hardware identity's agent.
+    crate::ops::touch::merged(ctx, &req.ours, merged.written.as_ref());
+    Ok(merged)
 }
 
 /// The environment a repository path names (`…/envs/ENV.db.age`), for messages.

@@ -67,10 +67,16 @@ pub(crate) fn opened(ctx: &Context, db: &EnvDb) -> Result<()> {
         return Ok(());
     }
     match identity.file_keys() {
-        Some(store) => match store.take_unwrapped() {
-            Some(held) => keep(ctx, db, vec![held]),
-            None => Ok(()),
-        },
+        // The key of the file this environment was read from, if the token opened it
+        // (rather than the agent's kept key): by its header, so no other file's key is
+        // ever kept under this environment's policy.
+        Some(store) if store.any_unwrapped() => {
+            match db.file_header().and_then(|h| store.take_unwrapped(&h)) {
+                Some(held) => keep(ctx, db, vec![held]),
+                None => Ok(()),
+            }
+        }
+        Some(_) => Ok(()),
         None => {
             note(ctx, db, &db.touch_policy()?);
             Ok(())
@@ -205,4 +211,48 @@ pub fn agent_holds(ctx: &Context) -> Result<Option<AgentHolds>> {
         }
     }
     Ok(Some(holds))
+}
+
+/// After the merge driver replaced `ours` (git's file for the result): the key of the
+/// file now there — the one the merge wrote, or the one the token opened for the side
+/// taken as it was — goes to the agent as the merged environment's policy says. A
+/// failure only warns: the merge itself is done.
+pub(crate) fn merged(
+    ctx: &Context,
+    ours: &std::path::Path,
+    written: Option<&crate::identity::filekey::KeyBytes>,
+) {
+    if let Err(e) = hand_over_merged(ctx, ours, written) {
+        ctx.out.warn(&format!(
+            "the merged file's key was not handed to the agent ({}); the next command asks the token",
+            e.to_string().lines().next().unwrap_or_default()
+        ));
+    }
+}
+
+fn hand_over_merged(
+    ctx: &Context,
+    ours: &std::path::Path,
+    written: Option<&crate::identity::filekey::KeyBytes>,
+) -> Result<()> {
+    use crate::identity::filekey::{KnownKey, bind, header_of};
+    let identity = ctx.identity()?;
+    let Some(store) = identity.file_keys() else {
+        return Ok(());
+    };
+    let bytes = std::fs::read(ours).map_err(|e| crate::error::Error::io("cannot read", ours, e))?;
+    let Some(header) = header_of(&bytes[..]) else {
+        return Ok(());
+    };
+    let held = match written.and_then(|k| bind(&bytes[..], k.bytes())) {
+        Some(h) => h,
+        None => match store.take_unwrapped(&header) {
+            Some(h) => h,
+            None => return Ok(()),
+        },
+    };
+    // The merged environment's policy, read from the result with the key just bound.
+    let paths = crate::vault::VaultPaths::new(ctx.paths.root.clone());
+    let db = EnvDb::open_bytes_any_env(&paths, ours.to_owned(), &bytes, &KnownKey(held.copy()))?;
+    keep(ctx, &db, vec![held])
 }

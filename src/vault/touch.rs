@@ -89,12 +89,19 @@ impl PinDir {
 }
 
 impl EnvDb {
+    /// The header of this environment's file as it is on disk now (`None` when it is not
+    /// an age file, or cannot be read).
+    pub fn file_header(&self) -> Option<crate::identity::filekey::HeaderId> {
+        let file = crate::vault::store::open_nofollow(&self.path).ok()?;
+        crate::identity::filekey::header_of(std::io::BufReader::new(file))
+    }
+
     /// The file key of the file this process just committed, bound to that file's header
     /// (its MAC checked with it): what a writer hands its agent (DESIGN §18). `None`
     /// when nothing was written, or the file was replaced since.
     pub fn written_file_key(&self) -> Option<crate::identity::filekey::Held> {
         let key = self.written.as_ref()?;
         let file = crate::vault::store::open_nofollow(&self.path).ok()?;
-        crate::identity::filekey::bind(std::io::BufReader::new(file), key)
+        crate::identity::filekey::bind(std::io::BufReader::new(file), key.bytes())
     }
 }

@@ -77,7 +77,7 @@ pub struct EnvDb {
     /// for an unsigned history or one not verified by this process.
     pub(in crate::vault) root: Option<String>,
     /// DESIGN §18: the file key of the file this process last wrote (`written_file_key`).
-    pub(in crate::vault) written: Option<zeroize::Zeroizing<[u8; 16]>>,
+    pub(in crate::vault) written: Option<crate::identity::filekey::KeyBytes>,
 }
 
 impl std::fmt::Debug for EnvDb {

@@ -122,6 +122,10 @@ fn team_with_token() -> (Team, usize, PathBuf, PathBuf) {
     for (k, v) in [("A", "a-0123456789abcdef"), ("B", "b-0123456789abcdef")] {
         t.kw(0, &["set", k]).write_stdin(v).assert().success();
     }
+    // A policy set by the admin travels with the environment.
+    t.kw(0, &["env", "touch", "once-per-change", "--max-age", "1d"])
+        .assert()
+        .success();
     t.sync(0, "keys");
     let root = t.kw.dir.path().to_path_buf();
     t.members.push(Member {
@@ -198,6 +202,14 @@ fn a_day_on_one_env_after_one_pull_asks_once_and_own_writes_ask_nothing_more() {
         serde_json::from_str(&t.out(tok, &["identity", "show", "--json"])).unwrap();
     assert_eq!(shown["agent_holds"]["file_keys"]["dev"], 5, "{shown}");
     assert_eq!(shown["agent_holds"]["signing_key"], true, "{shown}");
+    // The policy came with the pull; the history with its `touch` event verifies in git.
+    assert_eq!(
+        t.out(tok, &["env", "touch"]),
+        "once-per-change (a kept key serves at most 1d)\n"
+    );
+    t.sync(tok, "day");
+    t.sync(0, "day");
+    t.out(0, &["audit", "verify", "--git"]);
 }
 
 #[test]

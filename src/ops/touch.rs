@@ -38,7 +38,18 @@ fn keep(ctx: &Context, db: &EnvDb, keys: Vec<Held>) -> Result<()> {
     let Some(store) = identity.file_keys() else {
         return Ok(());
     };
-    let policy = db.touch_policy()?;
+    // A policy that cannot be read keeps nothing (the next command asks the token).
+    let policy = match db.touch_policy() {
+        Ok(p) => p,
+        Err(e) => {
+            ctx.out.warn(&format!(
+                "cannot read `{}`'s touch policy, so its key is not kept: {}",
+                db.env,
+                e.to_string().lines().next().unwrap_or_default()
+            ));
+            return Ok(());
+        }
+    };
     note(ctx, db, &policy);
     let label = label(ctx, &db.env);
     let handed = if policy.keeps() {
@@ -78,7 +89,9 @@ pub(crate) fn opened(ctx: &Context, db: &EnvDb) -> Result<()> {
         }
         Some(_) => Ok(()),
         None => {
-            note(ctx, db, &db.touch_policy()?);
+            if let Ok(policy) = db.touch_policy() {
+                note(ctx, db, &policy);
+            }
             Ok(())
         }
     }

@@ -24,11 +24,16 @@ use crate::vault::store::EnvDb;
 impl EnvDb {
     /// The touch policy in force (see the module doc).
     pub fn touch_policy(&self) -> Result<TouchPolicy> {
+        // The code as a literal, the very term of the partial index `events_touch`
+        // (`schema::INDEX_REMOVALS`): a read of a large file does not scan every event.
         let stored: Option<Option<String>> = self.located(
             self.conn
                 .query_row(
-                    "SELECT reason FROM events WHERE action = ?1 ORDER BY time DESC, hash DESC LIMIT 1",
-                    [Action::Touch.code()],
+                    &format!(
+                        "SELECT reason FROM events WHERE action = {} ORDER BY time DESC, hash DESC LIMIT 1",
+                        Action::Touch.code()
+                    ),
+                    [],
                     |r| r.get(0),
                 )
                 .optional()
@@ -103,5 +108,31 @@ impl EnvDb {
         let key = self.written.as_ref()?;
         let file = crate::vault::store::open_nofollow(&self.path).ok()?;
         crate::identity::filekey::bind(std::io::BufReader::new(file), key.bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::codes::Action;
+    use crate::vault::schema;
+
+    /// The query repeats the partial index's term, so SQLite reads only `touch` events.
+    #[test]
+    fn the_policy_is_read_through_its_partial_index() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(schema::SCHEMA).unwrap();
+        conn.execute_batch(schema::INDEX_REMOVALS).unwrap();
+        let term = format!("action = {}", Action::Touch.code());
+        assert!(schema::INDEX_REMOVALS.contains(&format!("WHERE {term};")));
+        let plan: String = conn
+            .query_row(
+                &format!(
+                    "EXPLAIN QUERY PLAN SELECT reason FROM events WHERE {term} ORDER BY time DESC, hash DESC LIMIT 1"
+                ),
+                [],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("events_touch"), "{plan}");
     }
 }

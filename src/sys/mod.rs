@@ -140,6 +140,8 @@ fn read_unbuffered(fd: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub fn suspended_ms() -> Option<i64> {
     use rustix::time::{ClockId, Timespec, clock_gettime};
+    // `tv_nsec` is a C long: i64 here, i32 on 32-bit targets.
+    #[allow(clippy::unnecessary_cast)]
     let ms = |t: Timespec| t.tv_sec.saturating_mul(1000) + t.tv_nsec as i64 / 1_000_000;
     Some(ms(clock_gettime(ClockId::Boottime)) - ms(clock_gettime(ClockId::Monotonic)))
 }

@@ -22,6 +22,12 @@ macro_rules! value_enum {
 }
 
 value_enum!(crate::ops::issue::ImportFormat { Dotenv => "dotenv", Json => "json" });
+value_enum!(crate::ops::import::Peer {
+    Sops => "sops": "A sops-encrypted dotenv, JSON or YAML file, decrypted by the sops binary",
+    Pass => "pass": "A pass store: one entry per key, decrypted by gpg",
+    Passage => "passage": "A passage store: one age file per key, decrypted with the identity in use",
+});
+value_enum!(crate::ops::import::SopsType { Dotenv => "dotenv", Json => "json", Yaml => "yaml" });
 value_enum!(crate::ops::complete::Candidates {
     Keys => "keys": "Key names in the environment (`-e`, default dev)",
     Envs => "envs": "Environments in the vault (file names only: needs no identity)",

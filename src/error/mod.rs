@@ -9,6 +9,7 @@ mod exit;
 mod git;
 mod hints;
 mod hook;
+mod import;
 mod plugin;
 mod verifier;
 
@@ -17,6 +18,7 @@ pub use git::GitError;
 pub use hints::NotExecutable;
 use hints::*;
 pub use hook::HookError;
+pub use import::ImportError;
 pub use plugin::PluginError;
 pub use verifier::VerifierError;
 
@@ -539,6 +541,8 @@ pub enum Error {
     Hook(#[from] HookError),
     #[error(transparent)]
     Verifier(#[from] VerifierError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
 }
 
 impl From<rusqlite::Error> for Error {

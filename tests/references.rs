@@ -159,7 +159,8 @@ fn an_unknown_reference_is_exit_3_naming_the_line_and_nothing_starts() {
     let kw = two_envs();
     fs::write(
         kw.path("refs.env"),
-        "DB=kw://prod/DB_PASSWORD\nAPI=kw://API_KEY\n\nX=kw://prod/NOPE\n",
+        // dev's reference is good and checked first: it must not be journaled either.
+        "API=kw://API_KEY\n\n\nX=kw://prod/NOPE\n",
     )
     .unwrap();
     let marker = kw.path("started");

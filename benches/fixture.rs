@@ -37,9 +37,16 @@ fn main() {
     for dir in [paths.root.clone(), paths.envs_dir(), paths.journal_dir()] {
         create_private_dir(&dir).expect("vault dir");
     }
+    // Signed like every write (DESIGN §15), by the identity given.
+    let signing = keyward::vault::signed::Signing {
+        signer: identity.signer().expect("a signing identity"),
+        recipient: &identity.recipient,
+        actor: &actor,
+        now,
+    };
     if !paths.env_file(&env).exists() {
         let me = identity.recipient_string().expect("recipient");
-        EnvDb::create(&paths, &env, |db| {
+        EnvDb::create(&paths, &env, &signing, |db| {
             db.add_recipient(&me, &actor, now)?;
             db.record(&actor, audit::Action::Init, None, None, None, now)
         })
@@ -75,6 +82,7 @@ fn main() {
         Ok(())
     })
     .expect("insert keys");
+    db.sign_change(&signing).expect("sign");
     db.commit().expect("commit");
 
     if journal > 0 {

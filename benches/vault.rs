@@ -33,7 +33,15 @@ fn fixture(keys: usize) -> Fixture {
     let actor = Actor::named(me.as_str(), audit::Via::File);
     let env: EnvName = "bench".parse().unwrap();
     let now = now_ms();
-    EnvDb::create(&paths, &env, |db| {
+    // Signed like every write (DESIGN §15).
+    let signer = keyward::identity::KeySigner::of_x25519(&id).unwrap();
+    let signing = keyward::vault::signed::Signing {
+        signer: &signer,
+        recipient: me.as_str(),
+        actor: &actor,
+        now,
+    };
+    EnvDb::create(&paths, &env, &signing, |db| {
         db.add_recipient(&me, &actor, now)?;
         db.record(&actor, audit::Action::Init, None, None, None, now)
     })
@@ -45,9 +53,10 @@ fn fixture(keys: usize) -> Fixture {
     };
     let mut db = EnvDb::open_write(&paths, &env, &id).unwrap();
     let mut presented = None;
+    let names: Vec<String> = (0..keys).map(|i| format!("K{i:06}")).collect();
     db.batch(|db| {
-        for i in 0..keys {
-            let name: KeyName = format!("K{i:06}").parse().unwrap();
+        for (i, n) in names.iter().enumerate() {
+            let name: KeyName = n.parse().unwrap();
             let key = db.insert_key(&name, Some(&spec), &NewKey::default(), now)?;
             let value = keyward::token::generate(&spec, &env);
             db.add_version(&key, 0, &value, None, now)?;
@@ -55,9 +64,11 @@ fn fixture(keys: usize) -> Fixture {
                 presented = Some(value);
             }
         }
-        Ok(())
+        let each: Vec<(&str, u32)> = names.iter().map(|n| (n.as_str(), 1)).collect();
+        db.record_each(&actor, audit::Action::Generate, &each, None, now)
     })
     .unwrap();
+    db.sign_change(&signing).unwrap();
     db.commit().unwrap();
     Fixture {
         _dir: dir,

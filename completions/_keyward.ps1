@@ -26,6 +26,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -68,11 +69,13 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
         'keyward;init' {
             [CompletionResult]::new('--envs', '--envs', [CompletionResultType]::ParameterName, 'Environments to create, comma-separated')
             [CompletionResult]::new('--recipient', '--recipient', [CompletionResultType]::ParameterName, 'Another recipient for every environment (repeatable): `age1…` or an SSH public key')
+            [CompletionResult]::new('--admin', '--admin', [CompletionResultType]::ParameterName, 'A co-founding admin for every environment (repeatable): their member card (`keyward identity show`) or recipient. With you, they make the trust root')
             [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -86,13 +89,15 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Write a fresh identity and print its public recipient')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the public recipient of the identity in use, and whether an agent serves it')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print your member card: the public recipient and signing key of the identity in use, which an admin grants (`access grant CARD`)')
+            [CompletionResult]::new('signing-key', 'signing-key', [CompletionResultType]::ParameterValue, 'Create the signing key of a hardware (plugin) identity, beside it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -103,6 +108,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--passphrase', '--passphrase', [CompletionResultType]::ParameterName, 'Protect it with a passphrase (default FILE: your default identity)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -117,16 +123,34 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
+            [CompletionResult]::new('--recipient', '--recipient', [CompletionResultType]::ParameterName, 'Print only the recipient')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'keyward;identity;signing-key' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write it [default: beside the identity file]')
+            [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'keyward;identity;help' {
             [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Write a fresh identity and print its public recipient')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the public recipient of the identity in use, and whether an agent serves it')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print your member card: the public recipient and signing key of the identity in use, which an admin grants (`access grant CARD`)')
+            [CompletionResult]::new('signing-key', 'signing-key', [CompletionResultType]::ParameterValue, 'Create the signing key of a hardware (plugin) identity, beside it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -134,6 +158,9 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             break
         }
         'keyward;identity;help;show' {
+            break
+        }
+        'keyward;identity;help;signing-key' {
             break
         }
         'keyward;identity;help;help' {
@@ -146,6 +173,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -159,6 +187,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -172,6 +201,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -188,6 +218,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -197,11 +228,13 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
         }
         'keyward;env;add' {
             [CompletionResult]::new('--recipient', '--recipient', [CompletionResultType]::ParameterName, 'Another recipient (repeatable): `age1…` or an SSH public key')
+            [CompletionResult]::new('--admin', '--admin', [CompletionResultType]::ParameterName, 'Another admin (repeatable): their member card or recipient (DESIGN §15)')
             [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -237,6 +270,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -256,6 +290,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -270,6 +305,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print no trailing newline')
             [CompletionResult]::new('--no-newline', '--no-newline', [CompletionResultType]::ParameterName, 'Print no trailing newline')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
@@ -286,6 +322,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--all-envs', '--all-envs', [CompletionResultType]::ParameterName, 'Every environment the identity can open (the others are named on stderr)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -300,6 +337,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -321,6 +359,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Rotate every key in the environment (one commit)')
             [CompletionResult]::new('--due', '--due', [CompletionResultType]::ParameterName, 'With --all: only keys past their --rotate-every period')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'With --all: do not ask (required without a terminal)')
@@ -340,6 +379,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask (required without a terminal)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -354,6 +394,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -368,6 +409,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask (required without a terminal)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -382,6 +424,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -397,6 +440,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--all-envs', '--all-envs', [CompletionResultType]::ParameterName, 'Every environment the identity can open')
             [CompletionResult]::new('--skip-unreadable', '--skip-unreadable', [CompletionResultType]::ParameterName, 'With --all-envs: do not fail (exit 5) because some environments cannot be opened')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
@@ -416,6 +460,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--pristine', '--pristine', [CompletionResultType]::ParameterName, 'Give the child only the keys plus PATH, HOME, USER, LANG and TERM')
             [CompletionResult]::new('--redact', '--redact', [CompletionResultType]::ParameterName, 'Filter injected values out of the child''s output, even on a terminal')
             [CompletionResult]::new('--no-redact', '--no-redact', [CompletionResultType]::ParameterName, 'Never filter the child''s output')
@@ -441,6 +486,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace FILE if it exists (a symbolic link is refused even so)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -459,6 +505,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--env-from-path', '--env-from-path', [CompletionResultType]::ParameterName, 'With --from pass|passage: each entry''s first folder names its environment')
             [CompletionResult]::new('--whole-entry', '--whole-entry', [CompletionResultType]::ParameterName, 'With --from pass|passage: the whole entry is the value, not only its first line')
             [CompletionResult]::new('--rename-invalid', '--rename-invalid', [CompletionResultType]::ParameterName, 'Import entries that are not valid key names under the names they would get')
@@ -483,6 +530,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--all-envs', '--all-envs', [CompletionResultType]::ParameterName, 'Every environment the identity can open')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -509,6 +557,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing --out FILE (never a symbolic link)')
             [CompletionResult]::new('--all-envs', '--all-envs', [CompletionResultType]::ParameterName, 'Every environment the identity can open')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
@@ -525,6 +574,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--all-envs', '--all-envs', [CompletionResultType]::ParameterName, 'Every environment the identity can open')
             [CompletionResult]::new('--git', '--git', [CompletionResultType]::ParameterName, 'Check the vault''s history in the git repository around it, instead of the files as they are now')
             [CompletionResult]::new('--skip-unreadable', '--skip-unreadable', [CompletionResultType]::ParameterName, 'With --all-envs or --git: exit 0 even if some environments could not be opened (they are still named)')
@@ -549,6 +599,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--all-envs', '--all-envs', [CompletionResultType]::ParameterName, 'Every environment the identity can open')
             [CompletionResult]::new('--skip-unreadable', '--skip-unreadable', [CompletionResultType]::ParameterName, 'With --all-envs: do not fail (exit 5) because some environments cannot be opened')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
@@ -567,6 +618,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--all-envs', '--all-envs', [CompletionResultType]::ParameterName, 'Every environment the identity can open (and those created later)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -604,13 +656,14 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Recipients of the environment, with who added each and when')
-            [CompletionResult]::new('grant', 'grant', [CompletionResultType]::ParameterValue, 'Let a recipient (`age1…` or an SSH public key) decrypt the environment')
+            [CompletionResult]::new('grant', 'grant', [CompletionResultType]::ParameterValue, 'Let a member (their card) or a recipient (`age1…`, an SSH public key) decrypt the environment, with a role; or change a member''s role')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Stop a recipient from decrypting future versions of the environment')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -621,6 +674,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -630,16 +684,18 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
         }
         'keyward;access;grant' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A label for the recipient (1-64 printable characters), shown in `access list` and `audit`, and matched by `audit --actor`')
+            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'What they may do: read (decrypt only: CI that injects keys), write (keys and values; the default for someone new), admin (also access, roles, hooks). For a member already there, changes their role')
             [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'keyward;access;revoke' {
@@ -648,6 +704,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Allow removing your own identity (you will lose access)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask (required without a terminal)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
@@ -659,7 +716,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
         }
         'keyward;access;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Recipients of the environment, with who added each and when')
-            [CompletionResult]::new('grant', 'grant', [CompletionResultType]::ParameterValue, 'Let a recipient (`age1…` or an SSH public key) decrypt the environment')
+            [CompletionResult]::new('grant', 'grant', [CompletionResultType]::ParameterValue, 'Let a member (their card) or a recipient (`age1…`, an SSH public key) decrypt the environment, with a role; or change a member''s role')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Stop a recipient from decrypting future versions of the environment')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -685,6 +742,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the plan and change nothing')
             [CompletionResult]::new('--skip-unreadable', '--skip-unreadable', [CompletionResultType]::ParameterName, 'Go ahead although some environments cannot be opened (they are still named)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask (required without a terminal, unless --dry-run)')
@@ -702,12 +760,40 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask (needed without a terminal)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('root', 'root', [CompletionResultType]::ParameterValue, 'Print the trust root of an environment: its first admins'' signing keys')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'keyward;trust;root' {
+            [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'keyward;trust;help' {
+            [CompletionResult]::new('root', 'root', [CompletionResultType]::ParameterValue, 'Print the trust root of an environment: its first admins'' signing keys')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'keyward;trust;help;root' {
+            break
+        }
+        'keyward;trust;help;help' {
             break
         }
         'keyward;git' {
@@ -716,6 +802,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -734,6 +821,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -747,6 +835,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -760,6 +849,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -775,6 +865,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -811,6 +902,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--no-ignore', '--no-ignore', [CompletionResultType]::ParameterName, 'Scan files that .gitignore and .ignore exclude')
             [CompletionResult]::new('--staged', '--staged', [CompletionResultType]::ParameterName, 'Scan what is staged for the next commit in the git repository here')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
@@ -826,6 +918,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -841,6 +934,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace FILE if it exists (a symbolic link is refused even so)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -855,6 +949,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -874,6 +969,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -887,6 +983,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -900,6 +997,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask (required without a terminal)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -914,6 +1012,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -950,6 +1049,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -971,6 +1071,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -984,6 +1085,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -1001,6 +1103,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -1065,13 +1168,17 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
         }
         'keyward;help;identity' {
             [CompletionResult]::new('new', 'new', [CompletionResultType]::ParameterValue, 'Write a fresh identity and print its public recipient')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the public recipient of the identity in use, and whether an agent serves it')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print your member card: the public recipient and signing key of the identity in use, which an admin grants (`access grant CARD`)')
+            [CompletionResult]::new('signing-key', 'signing-key', [CompletionResultType]::ParameterValue, 'Create the signing key of a hardware (plugin) identity, beside it')
             break
         }
         'keyward;help;identity;new' {
             break
         }
         'keyward;help;identity;show' {
+            break
+        }
+        'keyward;help;identity;signing-key' {
             break
         }
         'keyward;help;unlock' {
@@ -1154,7 +1261,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
         }
         'keyward;help;access' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Recipients of the environment, with who added each and when')
-            [CompletionResult]::new('grant', 'grant', [CompletionResultType]::ParameterValue, 'Let a recipient (`age1…` or an SSH public key) decrypt the environment')
+            [CompletionResult]::new('grant', 'grant', [CompletionResultType]::ParameterValue, 'Let a member (their card) or a recipient (`age1…`, an SSH public key) decrypt the environment, with a role; or change a member''s role')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Stop a recipient from decrypting future versions of the environment')
             break
         }
@@ -1171,6 +1278,10 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             break
         }
         'keyward;help;trust' {
+            [CompletionResult]::new('root', 'root', [CompletionResultType]::ParameterValue, 'Print the trust root of an environment: its first admins'' signing keys')
+            break
+        }
+        'keyward;help;trust;root' {
             break
         }
         'keyward;help;git' {

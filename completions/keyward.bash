@@ -355,6 +355,12 @@ _keyward_clap() {
             keyward__subcmd__help__subcmd__identity,show)
                 cmd="keyward__subcmd__help__subcmd__identity__subcmd__show"
                 ;;
+            keyward__subcmd__help__subcmd__identity,signing-key)
+                cmd="keyward__subcmd__help__subcmd__identity__subcmd__signing__subcmd__key"
+                ;;
+            keyward__subcmd__help__subcmd__trust,root)
+                cmd="keyward__subcmd__help__subcmd__trust__subcmd__root"
+                ;;
             keyward__subcmd__help__subcmd__verifier,check)
                 cmd="keyward__subcmd__help__subcmd__verifier__subcmd__check"
                 ;;
@@ -403,6 +409,9 @@ _keyward_clap() {
             keyward__subcmd__identity,show)
                 cmd="keyward__subcmd__identity__subcmd__show"
                 ;;
+            keyward__subcmd__identity,signing-key)
+                cmd="keyward__subcmd__identity__subcmd__signing__subcmd__key"
+                ;;
             keyward__subcmd__identity__subcmd__help,help)
                 cmd="keyward__subcmd__identity__subcmd__help__subcmd__help"
                 ;;
@@ -411,6 +420,21 @@ _keyward_clap() {
                 ;;
             keyward__subcmd__identity__subcmd__help,show)
                 cmd="keyward__subcmd__identity__subcmd__help__subcmd__show"
+                ;;
+            keyward__subcmd__identity__subcmd__help,signing-key)
+                cmd="keyward__subcmd__identity__subcmd__help__subcmd__signing__subcmd__key"
+                ;;
+            keyward__subcmd__trust,help)
+                cmd="keyward__subcmd__trust__subcmd__help"
+                ;;
+            keyward__subcmd__trust,root)
+                cmd="keyward__subcmd__trust__subcmd__root"
+                ;;
+            keyward__subcmd__trust__subcmd__help,help)
+                cmd="keyward__subcmd__trust__subcmd__help__subcmd__help"
+                ;;
+            keyward__subcmd__trust__subcmd__help,root)
+                cmd="keyward__subcmd__trust__subcmd__help__subcmd__root"
                 ;;
             keyward__subcmd__verifier,check)
                 cmd="keyward__subcmd__verifier__subcmd__check"
@@ -443,7 +467,7 @@ _keyward_clap() {
 
     case "${cmd}" in
         keyward)
-            opts="-i -e -q -h -V --vault --identity --env --json --quiet --help --version init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render hook verifier help"
+            opts="-i -e -q -h -V --vault --identity --env --trust-root --json --quiet --help --version init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render hook verifier help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,6 +493,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -477,7 +505,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__access)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help list grant revoke help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help list grant revoke help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -503,6 +531,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -511,13 +543,17 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__access__subcmd__grant)
-            opts="-i -e -q -h --name --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --name --role --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -538,6 +574,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -619,7 +659,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__access__subcmd__list)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -642,6 +682,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -653,7 +697,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__access__subcmd__revoke)
-            opts="-i -e -q -h --force --yes --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --force --yes --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -679,6 +723,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -687,7 +735,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__audit)
-            opts="-i -e -q -h --key --actor --action --since --until --all-envs --limit --vault --identity --env --json --quiet --help export verify anomalies follow help"
+            opts="-i -e -q -h --key --actor --action --since --until --all-envs --limit --vault --identity --env --trust-root --json --quiet --help export verify anomalies follow help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -702,7 +750,7 @@ _keyward_clap() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete merge merge-conflict exposed resolve render hook verifier-key verifier-export" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete merge merge-conflict exposed resolve render hook verifier-key verifier-export checkpoint role" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -737,6 +785,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -745,7 +797,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__audit__subcmd__anomalies)
-            opts="-i -e -q -h --all-envs --since --baseline --guess-threshold --guess-window --burst-window --burst-factor --burst-min --unused-for --skip-unreadable --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --all-envs --since --baseline --guess-threshold --guess-window --burst-window --burst-factor --burst-min --unused-for --skip-unreadable --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -803,6 +855,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -811,7 +867,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__audit__subcmd__export)
-            opts="-i -e -q -h --format --out --force --key --actor --action --since --until --all-envs --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --format --out --force --key --actor --action --since --until --all-envs --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -834,7 +890,7 @@ _keyward_clap() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete merge merge-conflict exposed resolve render hook verifier-key verifier-export" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete merge merge-conflict exposed resolve render hook verifier-key verifier-export checkpoint role" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -865,6 +921,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -873,7 +933,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__audit__subcmd__follow)
-            opts="-i -e -q -h --all-envs --format --cursor --poll --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --all-envs --format --cursor --poll --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -908,6 +968,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1003,7 +1067,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__audit__subcmd__verify)
-            opts="-i -e -q -h --all-envs --git --pin --skip-unreadable --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --all-envs --git --pin --skip-unreadable --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1033,6 +1097,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1041,7 +1109,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__check)
-            opts="-i -e -q -h --all-envs --within --unused-for --skip-unreadable --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --all-envs --within --unused-for --skip-unreadable --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1075,6 +1143,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1083,7 +1155,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__completions)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help bash elvish fish powershell zsh"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1109,6 +1181,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1117,7 +1193,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__delete)
-            opts="-i -e -q -h --reason --yes --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --reason --yes --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1147,6 +1223,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1155,7 +1235,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__env)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help list add help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help list add help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1181,6 +1261,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1189,13 +1273,17 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__env__subcmd__add)
-            opts="-i -e -q -h --recipient --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --recipient --admin --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --recipient)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --admin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1216,6 +1304,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1283,7 +1375,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__env__subcmd__list)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1309,6 +1401,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1317,7 +1413,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__export)
-            opts="-o -i -e -q -h --format --only --allow-name --out --force --name --namespace --vault --identity --env --json --quiet --help"
+            opts="-o -i -e -q -h --format --only --allow-name --out --force --name --namespace --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1371,6 +1467,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1379,7 +1479,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__generate)
-            opts="-i -e -q -h --format --bytes --prefix --scope --expires --rotate-every --note --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --format --bytes --prefix --scope --expires --rotate-every --note --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1433,6 +1533,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1441,7 +1545,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__get)
-            opts="-n -i -e -q -h --version --no-newline --vault --identity --env --json --quiet --help"
+            opts="-n -i -e -q -h --version --no-newline --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1471,6 +1575,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1479,7 +1587,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__git)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help setup textconv merge resolve help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help setup textconv merge resolve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1502,6 +1610,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1597,7 +1709,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__git__subcmd__merge)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1623,6 +1735,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1631,7 +1747,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__git__subcmd__resolve)
-            opts="-i -e -q -h --keep --grace --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --keep --grace --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1665,6 +1781,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1673,7 +1793,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__git__subcmd__setup)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1696,6 +1816,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1707,7 +1831,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__git__subcmd__textconv)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1730,6 +1854,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2161,7 +2289,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__help__subcmd__identity)
-            opts="new show"
+            opts="new show signing-key"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2189,6 +2317,20 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__help__subcmd__identity__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__help__subcmd__identity__subcmd__signing__subcmd__key)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2385,8 +2527,22 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__help__subcmd__trust)
-            opts=""
+            opts="root"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__help__subcmd__trust__subcmd__root)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2483,7 +2639,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__hook)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help set clear allow list help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help set clear allow list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2509,6 +2665,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2517,7 +2677,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__hook__subcmd__allow)
-            opts="-i -e -q -h --yes --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --yes --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2540,6 +2700,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2551,7 +2715,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__hook__subcmd__clear)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2574,6 +2738,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2669,7 +2837,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__hook__subcmd__list)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2695,6 +2863,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2703,7 +2875,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__hook__subcmd__set)
-            opts="-i -e -q -h --timeout --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --timeout --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2733,6 +2905,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2741,7 +2917,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__identity)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help new show help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help new show signing-key help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2767,6 +2943,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2775,7 +2955,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__identity__subcmd__help)
-            opts="new show help"
+            opts="new show signing-key help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2830,8 +3010,22 @@ _keyward_clap() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyward__subcmd__identity__subcmd__help__subcmd__signing__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyward__subcmd__identity__subcmd__new)
-            opts="-i -e -q -h --out --passphrase --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --out --passphrase --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2861,6 +3055,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2869,7 +3067,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__identity__subcmd__show)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --recipient --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2895,6 +3093,52 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__identity__subcmd__signing__subcmd__key)
+            opts="-i -e -q -h --out --vault --identity --env --trust-root --json --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2903,7 +3147,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__import)
-            opts="-i -e -q -h --format --from --input-type --env-from-path --whole-entry --rename-invalid --dry-run --overwrite --rotate-with --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --format --from --input-type --env-from-path --whole-entry --rename-invalid --dry-run --overwrite --rotate-with --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2945,6 +3189,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2953,7 +3201,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__init)
-            opts="-i -e -q -h --envs --recipient --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --envs --recipient --admin --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2964,6 +3212,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 --recipient)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --admin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2987,6 +3239,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2995,7 +3251,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__list)
-            opts="-i -e -q -h --all-envs --status --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --all-envs --status --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3025,6 +3281,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3033,7 +3293,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__lock)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3059,6 +3319,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3067,7 +3331,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__offboard)
-            opts="-i -e -q -h --reason --grace --dry-run --skip-unreadable --yes --allow-hook --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --reason --grace --dry-run --skip-unreadable --yes --allow-hook --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3105,6 +3369,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3113,7 +3381,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__rename)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3139,6 +3407,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3147,7 +3419,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__render)
-            opts="-o -i -e -q -h --out --force --vault --identity --env --json --quiet --help"
+            opts="-o -i -e -q -h --out --force --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3181,6 +3453,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3189,7 +3465,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__revoke)
-            opts="-i -e -q -h --version --reason --yes --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --version --reason --yes --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3223,6 +3499,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3231,7 +3511,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__rotate)
-            opts="-i -e -q -h --all --older-than --due --grace --reason --yes --allow-hook --no-hook --scope --expires --rotate-every --note --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --all --older-than --due --grace --reason --yes --allow-hook --no-hook --scope --expires --rotate-every --note --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3289,6 +3569,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3297,7 +3581,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__run)
-            opts="-i -e -q -h --only --pristine --redact --no-redact --pass-keyward-env --allow-name --file --allow-disk --env-file --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --only --pristine --redact --no-redact --pass-keyward-env --allow-name --file --allow-disk --env-file --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3339,6 +3623,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3347,7 +3635,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__scan)
-            opts="-i -e -q -h --no-ignore --staged --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --no-ignore --staged --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3373,6 +3661,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3381,7 +3673,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__set)
-            opts="-i -e -q -h --rotate-with --hook-timeout --scope --expires --rotate-every --note --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --rotate-with --hook-timeout --scope --expires --rotate-every --note --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3431,6 +3723,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3439,7 +3735,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__show)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3465,6 +3761,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3473,7 +3773,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__trust)
-            opts="-i -e -q -h --reason --yes --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --reason --yes --vault --identity --env --trust-root --json --quiet --help root help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3503,6 +3803,90 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__trust__subcmd__help)
+            opts="root help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__trust__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__trust__subcmd__help__subcmd__root)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__trust__subcmd__root)
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3511,7 +3895,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__unlock)
-            opts="-i -e -q -h --for --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --for --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3541,6 +3925,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3549,7 +3937,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__verifier)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help export pubkey check help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help export pubkey check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3575,6 +3963,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3583,7 +3975,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__verifier__subcmd__check)
-            opts="-i -e -q -h --set --pubkey --min-serial --hmac-key-file --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --set --pubkey --min-serial --hmac-key-file --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3625,6 +4017,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3633,7 +4029,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__verifier__subcmd__export)
-            opts="-o -i -e -q -h --format --out --hmac-key-file --vault --identity --env --json --quiet --help"
+            opts="-o -i -e -q -h --format --out --hmac-key-file --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3672,6 +4068,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3753,7 +4153,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__verifier__subcmd__pubkey)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3779,6 +4179,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3787,7 +4191,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__verify)
-            opts="-i -e -q -h --vault --identity --env --json --quiet --help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3813,6 +4217,10 @@ _keyward_clap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3828,7 +4236,7 @@ _keyward_clap() {
 # the static completion above.
 _keyward() {
     local cur="${COMP_WORDS[COMP_CWORD]}" prev="" word sub="" sub2="" what="" i
-    local valued=" --vault -i --identity -e --env " skip=0 npos=0
+    local valued=" --vault -i --identity -e --env --trust-root " skip=0 npos=0
     local -a fwd=()
     (( COMP_CWORD > 0 )) && prev="${COMP_WORDS[COMP_CWORD-1]}"
     for (( i = 1; i < COMP_CWORD; i++ )); do
@@ -3854,16 +4262,16 @@ _keyward() {
         if [[ -z "$sub" ]]; then
             sub="$word"
             case "$sub" in
-                    get) valued=" --version --vault -i --identity -e --env " ;;
-                    show) valued=" --vault -i --identity -e --env " ;;
-                    rotate) valued=" --older-than --grace --reason --allow-hook --scope --expires --rotate-every --note --vault -i --identity -e --env " ;;
-                    revoke) valued=" --version --reason --vault -i --identity -e --env " ;;
-                    rename) valued=" --vault -i --identity -e --env " ;;
-                    delete) valued=" --reason --vault -i --identity -e --env " ;;
+                    get) valued=" --version --vault -i --identity -e --env --trust-root " ;;
+                    show) valued=" --vault -i --identity -e --env --trust-root " ;;
+                    rotate) valued=" --older-than --grace --reason --allow-hook --scope --expires --rotate-every --note --vault -i --identity -e --env --trust-root " ;;
+                    revoke) valued=" --version --reason --vault -i --identity -e --env --trust-root " ;;
+                    rename) valued=" --vault -i --identity -e --env --trust-root " ;;
+                    delete) valued=" --reason --vault -i --identity -e --env --trust-root " ;;
             esac
         elif [[ "$sub" == access && -z "$sub2" ]]; then
             sub2="$word"
-            [[ "$sub2" == revoke ]] && valued=" --vault -i --identity -e --env "
+            [[ "$sub2" == revoke ]] && valued=" --vault -i --identity -e --env --trust-root "
         else
             npos=$((npos + 1))
         fi

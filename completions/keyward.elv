@@ -23,6 +23,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -64,11 +65,13 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;init'= {
             cand --envs 'Environments to create, comma-separated'
             cand --recipient 'Another recipient for every environment (repeatable): `age1…` or an SSH public key'
+            cand --admin 'A co-founding admin for every environment (repeatable): their member card (`keyward identity show`) or recipient. With you, they make the trust root'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -81,13 +84,15 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand new 'Write a fresh identity and print its public recipient'
-            cand show 'Print the public recipient of the identity in use, and whether an agent serves it'
+            cand show 'Print your member card: the public recipient and signing key of the identity in use, which an admin grants (`access grant CARD`)'
+            cand signing-key 'Create the signing key of a hardware (plugin) identity, beside it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyward;identity;new'= {
@@ -97,6 +102,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --passphrase 'Protect it with a passphrase (default FILE: your default identity)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
@@ -110,20 +116,39 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
+            cand --recipient 'Print only the recipient'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;identity;signing-key'= {
+            cand --out 'Where to write it [default: beside the identity file]'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keyward;identity;help'= {
             cand new 'Write a fresh identity and print its public recipient'
-            cand show 'Print the public recipient of the identity in use, and whether an agent serves it'
+            cand show 'Print your member card: the public recipient and signing key of the identity in use, which an admin grants (`access grant CARD`)'
+            cand signing-key 'Create the signing key of a hardware (plugin) identity, beside it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyward;identity;help;new'= {
         }
         &'keyward;identity;help;show'= {
+        }
+        &'keyward;identity;help;signing-key'= {
         }
         &'keyward;identity;help;help'= {
         }
@@ -134,6 +159,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -146,6 +172,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -158,6 +185,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -173,6 +201,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -181,11 +210,13 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;env;add'= {
             cand --recipient 'Another recipient (repeatable): `age1…` or an SSH public key'
+            cand --admin 'Another admin (repeatable): their member card or recipient (DESIGN §15)'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -216,6 +247,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -234,6 +266,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -247,6 +280,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand -n 'Print no trailing newline'
             cand --no-newline 'Print no trailing newline'
             cand --json 'Print data as JSON'
@@ -262,6 +296,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --all-envs 'Every environment the identity can open (the others are named on stderr)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
@@ -275,6 +310,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -295,6 +331,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --all 'Rotate every key in the environment (one commit)'
             cand --due 'With --all: only keys past their --rotate-every period'
             cand --yes 'With --all: do not ask (required without a terminal)'
@@ -313,6 +350,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --yes 'Do not ask (required without a terminal)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
@@ -326,6 +364,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -339,6 +378,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --yes 'Do not ask (required without a terminal)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
@@ -352,6 +392,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -366,6 +407,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --all-envs 'Every environment the identity can open'
             cand --skip-unreadable 'With --all-envs: do not fail (exit 5) because some environments cannot be opened'
             cand --json 'Print data as JSON'
@@ -384,6 +426,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --pristine 'Give the child only the keys plus PATH, HOME, USER, LANG and TERM'
             cand --redact 'Filter injected values out of the child''s output, even on a terminal'
             cand --no-redact 'Never filter the child''s output'
@@ -408,6 +451,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --force 'Replace FILE if it exists (a symbolic link is refused even so)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
@@ -425,6 +469,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --env-from-path 'With --from pass|passage: each entry''s first folder names its environment'
             cand --whole-entry 'With --from pass|passage: the whole entry is the value, not only its first line'
             cand --rename-invalid 'Import entries that are not valid key names under the names they would get'
@@ -448,6 +493,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --all-envs 'Every environment the identity can open'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
@@ -473,6 +519,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --force 'Replace an existing --out FILE (never a symbolic link)'
             cand --all-envs 'Every environment the identity can open'
             cand --json 'Print data as JSON'
@@ -488,6 +535,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --all-envs 'Every environment the identity can open'
             cand --git 'Check the vault''s history in the git repository around it, instead of the files as they are now'
             cand --skip-unreadable 'With --all-envs or --git: exit 0 even if some environments could not be opened (they are still named)'
@@ -511,6 +559,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --all-envs 'Every environment the identity can open'
             cand --skip-unreadable 'With --all-envs: do not fail (exit 5) because some environments cannot be opened'
             cand --json 'Print data as JSON'
@@ -528,6 +577,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --all-envs 'Every environment the identity can open (and those created later)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
@@ -558,13 +608,14 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand list 'Recipients of the environment, with who added each and when'
-            cand grant 'Let a recipient (`age1…` or an SSH public key) decrypt the environment'
+            cand grant 'Let a member (their card) or a recipient (`age1…`, an SSH public key) decrypt the environment, with a role; or change a member''s role'
             cand revoke 'Stop a recipient from decrypting future versions of the environment'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -574,6 +625,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -582,16 +634,18 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;access;grant'= {
             cand --name 'A label for the recipient (1-64 printable characters), shown in `access list` and `audit`, and matched by `audit --actor`'
+            cand --role 'What they may do: read (decrypt only: CI that injects keys), write (keys and values; the default for someone new), admin (also access, roles, hooks). For a member already there, changes their role'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keyward;access;revoke'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
@@ -599,6 +653,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --force 'Allow removing your own identity (you will lose access)'
             cand --yes 'Do not ask (required without a terminal)'
             cand --json 'Print data as JSON'
@@ -609,7 +664,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;access;help'= {
             cand list 'Recipients of the environment, with who added each and when'
-            cand grant 'Let a recipient (`age1…` or an SSH public key) decrypt the environment'
+            cand grant 'Let a member (their card) or a recipient (`age1…`, an SSH public key) decrypt the environment, with a role; or change a member''s role'
             cand revoke 'Stop a recipient from decrypting future versions of the environment'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -630,6 +685,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --dry-run 'Show the plan and change nothing'
             cand --skip-unreadable 'Go ahead although some environments cannot be opened (they are still named)'
             cand --yes 'Do not ask (required without a terminal, unless --dry-run)'
@@ -646,12 +702,36 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --yes 'Do not ask (needed without a terminal)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand root 'Print the trust root of an environment: its first admins'' signing keys'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyward;trust;root'= {
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'keyward;trust;help'= {
+            cand root 'Print the trust root of an environment: its first admins'' signing keys'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyward;trust;help;root'= {
+        }
+        &'keyward;trust;help;help'= {
         }
         &'keyward;git'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
@@ -659,6 +739,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -676,6 +757,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -688,6 +770,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -700,6 +783,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -714,6 +798,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -743,6 +828,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --no-ignore 'Scan files that .gitignore and .ignore exclude'
             cand --staged 'Scan what is staged for the next commit in the git repository here'
             cand --json 'Print data as JSON'
@@ -757,6 +843,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -771,6 +858,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --force 'Replace FILE if it exists (a symbolic link is refused even so)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
@@ -784,6 +872,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -802,6 +891,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -814,6 +904,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -826,6 +917,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --yes 'Do not ask (required without a terminal)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
@@ -839,6 +931,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -868,6 +961,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -888,6 +982,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -900,6 +995,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -916,6 +1012,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -972,11 +1069,14 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;help;identity'= {
             cand new 'Write a fresh identity and print its public recipient'
-            cand show 'Print the public recipient of the identity in use, and whether an agent serves it'
+            cand show 'Print your member card: the public recipient and signing key of the identity in use, which an admin grants (`access grant CARD`)'
+            cand signing-key 'Create the signing key of a hardware (plugin) identity, beside it'
         }
         &'keyward;help;identity;new'= {
         }
         &'keyward;help;identity;show'= {
+        }
+        &'keyward;help;identity;signing-key'= {
         }
         &'keyward;help;unlock'= {
         }
@@ -1034,7 +1134,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;help;access'= {
             cand list 'Recipients of the environment, with who added each and when'
-            cand grant 'Let a recipient (`age1…` or an SSH public key) decrypt the environment'
+            cand grant 'Let a member (their card) or a recipient (`age1…`, an SSH public key) decrypt the environment, with a role; or change a member''s role'
             cand revoke 'Stop a recipient from decrypting future versions of the environment'
         }
         &'keyward;help;access;list'= {
@@ -1046,6 +1146,9 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;help;offboard'= {
         }
         &'keyward;help;trust'= {
+            cand root 'Print the trust root of an environment: its first admins'' signing keys'
+        }
+        &'keyward;help;trust;root'= {
         }
         &'keyward;help;git'= {
             cand setup 'Write the vault''s git attributes and ignores, and this clone''s diff and merge config'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_keyward_global_optspecs
-    string join \n vault= i/identity= e/env= json q/quiet h/help V/version
+    string join \n vault= i/identity= e/env= trust-root= json q/quiet h/help V/version
 end
 
 function __fish_keyward_needs_command
@@ -27,6 +27,7 @@ end
 complete -c keyward -n "__fish_keyward_needs_command" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_needs_command" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_needs_command" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_needs_command" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_needs_command" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_needs_command" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -63,25 +64,30 @@ complete -c keyward -n "__fish_keyward_needs_command" -f -a "verifier" -d 'Expor
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand init" -l envs -d 'Environments to create, comma-separated' -r
 complete -c keyward -n "__fish_keyward_using_subcommand init" -l recipient -d 'Another recipient for every environment (repeatable): `age1…` or an SSH public key' -r
+complete -c keyward -n "__fish_keyward_using_subcommand init" -l admin -d 'A co-founding admin for every environment (repeatable): their member card (`keyward identity show`) or recipient. With you, they make the trust root' -r
 complete -c keyward -n "__fish_keyward_using_subcommand init" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand init" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand init" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand init" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand init" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand init" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -l json -d 'Print data as JSON'
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -s h -l help -d 'Print help'
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -f -a "new" -d 'Write a fresh identity and print its public recipient'
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -f -a "show" -d 'Print the public recipient of the identity in use, and whether an agent serves it'
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show signing-key help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show signing-key help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show signing-key help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show signing-key help" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show signing-key help" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show signing-key help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show signing-key help" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show signing-key help" -f -a "new" -d 'Write a fresh identity and print its public recipient'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show signing-key help" -f -a "show" -d 'Print your member card: the public recipient and signing key of the identity in use, which an admin grants (`access grant CARD`)'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show signing-key help" -f -a "signing-key" -d 'Create the signing key of a hardware (plugin) identity, beside it'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and not __fish_seen_subcommand_from new show signing-key help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l out -d 'Where to write the identity' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l passphrase -d 'Protect it with a passphrase (default FILE: your default identity)'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from new" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -89,28 +95,42 @@ complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_see
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -l recipient -d 'Print only the recipient'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from signing-key" -l out -d 'Where to write it [default: beside the identity file]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from signing-key" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from signing-key" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from signing-key" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from signing-key" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from signing-key" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from signing-key" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from signing-key" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from help" -f -a "new" -d 'Write a fresh identity and print its public recipient'
-complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the public recipient of the identity in use, and whether an agent serves it'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print your member card: the public recipient and signing key of the identity in use, which an admin grants (`access grant CARD`)'
+complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from help" -f -a "signing-key" -d 'Create the signing key of a hardware (plugin) identity, beside it'
 complete -c keyward -n "__fish_keyward_using_subcommand identity; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -l for -d 'How long the agent may stay unused before it ends' -r
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand unlock" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand unlock" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand lock" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -s h -l help -d 'Print help'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s h -l help -d 'Print help'
@@ -120,13 +140,16 @@ complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l recipient -d 'Another recipient (repeatable): `age1…` or an SSH public key' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l admin -d 'Another admin (repeatable): their member card or recipient (DESIGN §15)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
@@ -146,6 +169,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand generate" -l note -d 'A 
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand generate" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -158,6 +182,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand set" -l note -d 'A free-
 complete -c keyward -n "__fish_keyward_using_subcommand set" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand set" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand set" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand set" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand set" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand set" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand set" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -165,6 +190,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand get" -l version -d 'A sp
 complete -c keyward -n "__fish_keyward_using_subcommand get" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand get" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand get" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand get" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand get" -s n -l no-newline -d 'Print no trailing newline'
 complete -c keyward -n "__fish_keyward_using_subcommand get" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand get" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -176,6 +202,7 @@ all\t''"
 complete -c keyward -n "__fish_keyward_using_subcommand list" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand list" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand list" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand list" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand list" -l all-envs -d 'Every environment the identity can open (the others are named on stderr)'
 complete -c keyward -n "__fish_keyward_using_subcommand list" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand list" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -183,6 +210,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand list" -s h -l help -d 'P
 complete -c keyward -n "__fish_keyward_using_subcommand show" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand show" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand show" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand show" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand show" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand show" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand show" -s h -l help -d 'Print help'
@@ -197,6 +225,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l note -d 'A fr
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l all -d 'Rotate every key in the environment (one commit)'
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l due -d 'With --all: only keys past their --rotate-every period'
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l yes -d 'With --all: do not ask (required without a terminal)'
@@ -209,6 +238,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l reason -d 'Wh
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l yes -d 'Do not ask (required without a terminal)'
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -216,6 +246,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand revoke" -s h -l help -d 
 complete -c keyward -n "__fish_keyward_using_subcommand rename" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand rename" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand rename" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand rename" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand rename" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand rename" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand rename" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -223,6 +254,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand delete" -l reason -d 'Wh
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand delete" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -l yes -d 'Do not ask (required without a terminal)'
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand delete" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -230,6 +262,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand delete" -s h -l help -d 
 complete -c keyward -n "__fish_keyward_using_subcommand verify" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand verify" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand verify" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand verify" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand verify" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand verify" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -238,6 +271,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand check" -l unused-for -d 
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand check" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand check" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand check" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l all-envs -d 'Every environment the identity can open'
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l skip-unreadable -d 'With --all-envs: do not fail (exit 5) because some environments cannot be opened'
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l json -d 'Print data as JSON'
@@ -250,6 +284,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand run" -l env-file -d 'Giv
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand run" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand run" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand run" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l pristine -d 'Give the child only the keys plus PATH, HOME, USER, LANG and TERM'
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l redact -d 'Filter injected values out of the child\'s output, even on a terminal'
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l no-redact -d 'Never filter the child\'s output'
@@ -271,6 +306,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand export" -l namespace -d 
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand export" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand export" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand export" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l force -d 'Replace FILE if it exists (a symbolic link is refused even so)'
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand export" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -287,6 +323,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand import" -l rotate-with -
 complete -c keyward -n "__fish_keyward_using_subcommand import" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand import" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand import" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand import" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand import" -l env-from-path -d 'With --from pass|passage: each entry\'s first folder names its environment'
 complete -c keyward -n "__fish_keyward_using_subcommand import" -l whole-entry -d 'With --from pass|passage: the whole entry is the value, not only its first line'
 complete -c keyward -n "__fish_keyward_using_subcommand import" -l rename-invalid -d 'Import entries that are not valid key names under the names they would get'
@@ -322,13 +359,16 @@ resolve\t''
 render\t''
 hook\t''
 verifier-key\t''
-verifier-export\t''"
+verifier-export\t''
+checkpoint\t''
+role\t''"
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l since -d 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l until -d 'Only events at or before WHEN' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l limit -d 'Show only the newest N events' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l all-envs -d 'Every environment the identity can open'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -369,12 +409,15 @@ resolve\t''
 render\t''
 hook\t''
 verifier-key\t''
-verifier-export\t''"
+verifier-export\t''
+checkpoint\t''
+role\t''"
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l since -d 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l until -d 'Only events at or before WHEN' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l force -d 'Replace an existing --out FILE (never a symbolic link)'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l all-envs -d 'Every environment the identity can open'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l json -d 'Print data as JSON'
@@ -384,6 +427,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_s
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l all-envs -d 'Every environment the identity can open'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l git -d 'Check the vault\'s history in the git repository around it, instead of the files as they are now'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l skip-unreadable -d 'With --all-envs or --git: exit 0 even if some environments could not be opened (they are still named)'
@@ -401,6 +445,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_s
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from anomalies" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from anomalies" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from anomalies" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from anomalies" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from anomalies" -l all-envs -d 'Every environment the identity can open'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from anomalies" -l skip-unreadable -d 'With --all-envs: do not fail (exit 5) because some environments cannot be opened'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from anomalies" -l json -d 'Print data as JSON'
@@ -412,6 +457,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_s
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from follow" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from follow" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from follow" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from follow" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from follow" -l all-envs -d 'Every environment the identity can open (and those created later)'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from follow" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from follow" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -424,36 +470,41 @@ complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_s
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -f -a "list" -d 'Recipients of the environment, with who added each and when'
-complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -f -a "grant" -d 'Let a recipient (`age1…` or an SSH public key) decrypt the environment'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -f -a "grant" -d 'Let a member (their card) or a recipient (`age1…`, an SSH public key) decrypt the environment, with a role; or change a member\'s role'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -f -a "revoke" -d 'Stop a recipient from decrypting future versions of the environment'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and not __fish_seen_subcommand_from list grant revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l name -d 'A label for the recipient (1-64 printable characters), shown in `access list` and `audit`, and matched by `audit --actor`' -r
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l role -d 'What they may do: read (decrypt only: CI that injects keys), write (keys and values; the default for someone new), admin (also access, roles, hooks). For a member already there, changes their role' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
-complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -l force -d 'Allow removing your own identity (you will lose access)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -l yes -d 'Do not ask (required without a terminal)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "list" -d 'Recipients of the environment, with who added each and when'
-complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "grant" -d 'Let a recipient (`age1…` or an SSH public key) decrypt the environment'
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "grant" -d 'Let a member (their card) or a recipient (`age1…`, an SSH public key) decrypt the environment, with a role; or change a member\'s role'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Stop a recipient from decrypting future versions of the environment'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l reason -d 'Why (required; recorded in the audit trail)' -r
@@ -462,23 +513,37 @@ complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l allow-hook 
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l dry-run -d 'Show the plan and change nothing'
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l skip-unreadable -d 'Go ahead although some environments cannot be opened (they are still named)'
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l yes -d 'Do not ask (required without a terminal, unless --dry-run)'
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand offboard" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keyward -n "__fish_keyward_using_subcommand trust" -l reason -d 'Why (required; recorded in the audit trail)' -r
-complete -c keyward -n "__fish_keyward_using_subcommand trust" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand trust" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
-complete -c keyward -n "__fish_keyward_using_subcommand trust" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
-complete -c keyward -n "__fish_keyward_using_subcommand trust" -l yes -d 'Do not ask (needed without a terminal)'
-complete -c keyward -n "__fish_keyward_using_subcommand trust" -l json -d 'Print data as JSON'
-complete -c keyward -n "__fish_keyward_using_subcommand trust" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
-complete -c keyward -n "__fish_keyward_using_subcommand trust" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and not __fish_seen_subcommand_from root help" -l reason -d 'Why (required; recorded in the audit trail)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and not __fish_seen_subcommand_from root help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and not __fish_seen_subcommand_from root help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and not __fish_seen_subcommand_from root help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and not __fish_seen_subcommand_from root help" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and not __fish_seen_subcommand_from root help" -l yes -d 'Do not ask (needed without a terminal)'
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and not __fish_seen_subcommand_from root help" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and not __fish_seen_subcommand_from root help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and not __fish_seen_subcommand_from root help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and not __fish_seen_subcommand_from root help" -f -a "root" -d 'Print the trust root of an environment: its first admins\' signing keys'
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and not __fish_seen_subcommand_from root help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and __fish_seen_subcommand_from root" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and __fish_seen_subcommand_from root" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and __fish_seen_subcommand_from root" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and __fish_seen_subcommand_from root" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and __fish_seen_subcommand_from root" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and __fish_seen_subcommand_from root" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and __fish_seen_subcommand_from root" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "root" -d 'Print the trust root of an environment: its first admins\' signing keys'
+complete -c keyward -n "__fish_keyward_using_subcommand trust; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge resolve help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge resolve help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge resolve help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge resolve help" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge resolve help" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge resolve help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen_subcommand_from setup textconv merge resolve help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -490,18 +555,21 @@ complete -c keyward -n "__fish_keyward_using_subcommand git; and not __fish_seen
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from setup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from textconv" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -510,6 +578,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_sub
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -521,6 +590,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_sub
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand scan" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -l no-ignore -d 'Scan files that .gitignore and .ignore exclude'
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -l staged -d 'Scan what is staged for the next commit in the git repository here'
 complete -c keyward -n "__fish_keyward_using_subcommand scan" -l json -d 'Print data as JSON'
@@ -529,6 +599,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand scan" -s h -l help -d 'P
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand completions" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -536,6 +607,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand render" -s o -l out -d '
 complete -c keyward -n "__fish_keyward_using_subcommand render" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand render" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand render" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand render" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand render" -l force -d 'Replace FILE if it exists (a symbolic link is refused even so)'
 complete -c keyward -n "__fish_keyward_using_subcommand render" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand render" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -543,6 +615,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand render" -s h -l help -d 
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and not __fish_seen_subcommand_from set clear allow list help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and not __fish_seen_subcommand_from set clear allow list help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and not __fish_seen_subcommand_from set clear allow list help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand hook; and not __fish_seen_subcommand_from set clear allow list help" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and not __fish_seen_subcommand_from set clear allow list help" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and not __fish_seen_subcommand_from set clear allow list help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and not __fish_seen_subcommand_from set clear allow list help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -555,18 +628,21 @@ complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_su
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from set" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from set" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from set" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from set" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from set" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from clear" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from clear" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from clear" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from clear" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from clear" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from clear" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help'
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from allow" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from allow" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from allow" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from allow" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from allow" -l yes -d 'Do not ask (required without a terminal)'
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from allow" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from allow" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -574,6 +650,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_su
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from list" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from list" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from list" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from list" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from list" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
@@ -585,6 +662,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand hook; and __fish_seen_su
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and not __fish_seen_subcommand_from export pubkey check help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and not __fish_seen_subcommand_from export pubkey check help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and not __fish_seen_subcommand_from export pubkey check help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand verifier; and not __fish_seen_subcommand_from export pubkey check help" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and not __fish_seen_subcommand_from export pubkey check help" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and not __fish_seen_subcommand_from export pubkey check help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and not __fish_seen_subcommand_from export pubkey check help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -601,12 +679,14 @@ complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_see
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from export" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from export" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from export" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from export" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from export" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from pubkey" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from pubkey" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from pubkey" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from pubkey" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from pubkey" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from pubkey" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from pubkey" -s h -l help -d 'Print help'
@@ -617,6 +697,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_see
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from check" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from check" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from check" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from check" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from check" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -655,7 +736,8 @@ complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_see
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render hook verifier help" -f -a "verifier" -d 'Export hash-only verifier sets, so services check presented keys without the vault'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render hook verifier help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from identity" -f -a "new" -d 'Write a fresh identity and print its public recipient'
-complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from identity" -f -a "show" -d 'Print the public recipient of the identity in use, and whether an agent serves it'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from identity" -f -a "show" -d 'Print your member card: the public recipient and signing key of the identity in use, which an admin grants (`access grant CARD`)'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from identity" -f -a "signing-key" -d 'Create the signing key of a hardware (plugin) identity, beside it'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from env" -f -a "list" -d 'Every environment, and whether the identity in use can open it'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from env" -f -a "add" -d 'Create an environment encrypted to the identity in use plus each --recipient'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "export" -d 'Write events as JSON, JSON Lines or CSV, with their hashes for re-verification'
@@ -663,8 +745,9 @@ complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_su
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "anomalies" -d 'Look for misuse: dead keys in use, guessing, new readers, read bursts, unused keys'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "follow" -d 'Print each new event as a JSON line as soon as it is committed, until interrupted'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "list" -d 'Recipients of the environment, with who added each and when'
-complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "grant" -d 'Let a recipient (`age1…` or an SSH public key) decrypt the environment'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "grant" -d 'Let a member (their card) or a recipient (`age1…`, an SSH public key) decrypt the environment, with a role; or change a member\'s role'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "revoke" -d 'Stop a recipient from decrypting future versions of the environment'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from trust" -f -a "root" -d 'Print the trust root of an environment: its first admins\' signing keys'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from git" -f -a "setup" -d 'Write the vault\'s git attributes and ignores, and this clone\'s diff and merge config'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from git" -f -a "textconv" -d 'Print an env file\'s keys, versions, recipients and events, never a value (what git shows in diffs)'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from git" -f -a "merge" -d 'Merge driver for env files: merges by meaning (git runs it)'

@@ -16,7 +16,7 @@ from collections import defaultdict
 SRC = sys.argv[1] if len(sys.argv) > 1 else "src"
 # Lowest first; a module may use those at its layer or below.
 LAYERS = [
-    {"sys", "fsutil", "secret", "names", "error", "token", "redact", "dotenv", "shell"},
+    {"sys", "fsutil", "secret", "signing", "codes", "text", "names", "error", "token", "redact", "dotenv", "shell"},
     {"audit", "recipient", "identity", "plugin", "input"},
     {"vault", "agent", "scan", "verifier"},
     {"ops"},

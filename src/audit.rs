@@ -379,6 +379,8 @@ mod tests {
             (23, "hook"),
             (24, "verifier-key"),
             (25, "verifier-export"),
+            (26, "checkpoint"),
+            (27, "role"),
         ];
         assert_eq!(pinned.len(), Action::ALL.len());
         for (code, name) in pinned {
@@ -386,7 +388,7 @@ mod tests {
             assert_eq!(a.as_str(), name);
             assert_eq!(name.parse::<Action>().unwrap().code(), code);
         }
-        assert!(Action::from_code(26).is_none());
+        assert!(Action::from_code(28).is_none());
         assert!(Action::from_code(-1).is_none());
     }
 

@@ -53,6 +53,18 @@ pub struct Cli {
     )]
     pub env: Option<EnvName>,
 
+    /// The trust root every environment's signed history must have (`keyward trust root`
+    /// prints it): a fingerprint, or several separated by commas. Pin it in CI: a
+    /// repository rewritten from another start is then refused (exit 6)
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_TRUST_ROOT",
+        value_name = "FINGERPRINT",
+        hide_env_values = true
+    )]
+    pub trust_root: Option<String>,
+
     /// Print data as JSON
     #[arg(long, global = true)]
     pub json: bool,

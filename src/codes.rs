@@ -134,10 +134,16 @@ pub enum Action {
     VerifierKey = 24,
     /// `verifier export` wrote a verifier set derived from the values (access).
     VerifierExport = 25,
+    /// DESIGN §15: the first signed write of an environment with unsigned history: its
+    /// writer signs the state as it is and becomes its first admin.
+    Checkpoint = 26,
+    /// DESIGN §15: a member's role changed, or their signing key bound by an admin
+    /// (the reason says which; the subject is the member).
+    Role = 27,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 28] = [
         Action::Init,
         Action::EnvAdd,
         Action::Generate,
@@ -164,6 +170,8 @@ impl Action {
         Action::Hook,
         Action::VerifierKey,
         Action::VerifierExport,
+        Action::Checkpoint,
+        Action::Role,
     ];
 
     /// The name in audit output, filters and the canonical (hashed) form.
@@ -195,6 +203,8 @@ impl Action {
             Action::Hook => "hook",
             Action::VerifierKey => "verifier-key",
             Action::VerifierExport => "verifier-export",
+            Action::Checkpoint => "checkpoint",
+            Action::Role => "role",
         }
     }
 
@@ -222,6 +232,20 @@ impl Action {
                 | Action::Verify
                 | Action::Render
                 | Action::VerifierExport
+        )
+    }
+
+    /// DESIGN §15: changes only an `admin` may sign: who can decrypt and write, hooks
+    /// (commands other machines run), the start of signed history.
+    pub fn needs_admin(self) -> bool {
+        matches!(
+            self,
+            Action::AccessGrant
+                | Action::AccessRevoke
+                | Action::Offboard
+                | Action::Hook
+                | Action::Checkpoint
+                | Action::Role
         )
     }
 
@@ -253,6 +277,55 @@ impl std::str::FromStr for Action {
             let names: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
             format!("unknown action `{s}`; one of: {}", names.join(", "))
         })
+    }
+}
+
+/// A member's role in an environment (DESIGN §15), stored as its code in
+/// `recipients.role`. Ordered: each role may do what the ones below it may.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Decrypts; never writes (a CI identity that only injects keys).
+    Read = 0,
+    /// Keys and values.
+    Write = 1,
+    /// Also access, roles, hooks and policy.
+    Admin = 2,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Read, Role::Write, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Read => "read",
+            Role::Write => "write",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub const fn code(self) -> i64 {
+        self as i64
+    }
+
+    pub fn from_code(code: i64) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown role `{s}`; one of: read, write, admin"))
     }
 }
 

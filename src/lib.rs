@@ -15,6 +15,7 @@ pub mod identity;
 pub mod names;
 pub mod recipient;
 pub mod secret;
+pub mod signing;
 pub mod token;
 pub mod vault;
 pub mod verifier;
@@ -104,6 +105,7 @@ fn dispatch(cli: cli::Cli) -> Result<()> {
         vault: cli.vault.clone(),
         identity: cli.identity.clone(),
         env: cli.env.clone(),
+        trust_root: cli.trust_root.clone(),
     };
     let ctx = Ui {
         ctx: ops::Context::new(globals, Box::new(out.clone()))?,

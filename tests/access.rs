@@ -95,6 +95,16 @@ fn last_recipient_and_self_removal_are_refused() {
         .assert()
         .code(1)
         .stderr(contains("--force"));
+    // DESIGN §15: the only admin cannot leave the environment without one.
+    let granted = fs::read(kw.env_file("dev")).unwrap();
+    kw.cmd(["access", "revoke", "--yes", &me, "--force"])
+        .assert()
+        .code(2)
+        .stderr(contains("without an admin"));
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), granted);
+    kw.cmd(["access", "grant", &r, "--role", "admin"])
+        .assert()
+        .success();
     kw.cmd(["access", "revoke", "--yes", &me, "--force"])
         .assert()
         .success();
@@ -116,7 +126,9 @@ fn invalid_recipients_are_usage_errors() {
         kw.cmd(["access", "grant", bad])
             .assert()
             .code(2)
-            .stderr(contains(format!("invalid value '{bad}' for '<RECIPIENT>'")));
+            .stderr(contains(format!(
+                "invalid value '{bad}' for '<CARD|RECIPIENT>'"
+            )));
     }
 }
 
@@ -131,7 +143,16 @@ fn ssh_ed25519_key_can_be_granted_and_unlocks() {
         .success()
         .stdout(format!("{v}\n"));
     let shown = kw.cmd_as(&key, ["identity", "show"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&shown.stdout).starts_with("ssh-ed25519 "));
+    // Its member card: the key is its own binding, so the card carries no proof.
+    let card = String::from_utf8_lossy(&shown.stdout);
+    assert!(card.starts_with("kw-member1:ssh-ed25519 "), "{card}");
+    assert!(card.trim_end().ends_with(":-"), "{card}");
+    // It signs its writes with that key (DESIGN §15).
+    kw.cmd_as(&key, ["set", "S"])
+        .write_stdin("from-ssh")
+        .assert()
+        .success();
+    kw.cmd(["audit", "verify"]).assert().success();
     kw.cmd_as(&key, ["-e", "prod", "list"])
         .assert()
         .code(5)

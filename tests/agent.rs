@@ -91,6 +91,21 @@ fn one_unlock_serves_many_commands_until_lock() {
         .assert()
         .success()
         .stderr(contains("agent"));
+    // DESIGN §15: the agent signs the writes with the key derived from the identity it
+    // holds (the key never leaves it): the card it gives is the key bound here, and
+    // the history checks.
+    let card = kw.stdout(["identity", "show"]);
+    let list: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["access", "list", "--json", "-e", "prod"])).unwrap();
+    let mine = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["you"] == true)
+        .unwrap();
+    let key = mine["signing_key"].as_str().unwrap();
+    assert!(card.contains(&format!(":{key}:")), "{card} {key}");
+    kw.cmd(["audit", "verify", "--all-envs"]).assert().success();
     let ev: serde_json::Value =
         serde_json::from_str(&kw.stdout(["audit", "--json", "--action", "get"])).unwrap();
     assert_eq!(ev[0]["actor"]["via"], "agent");

@@ -441,6 +441,14 @@ fn ellipsis_value(w: String) -> String {
         w if !w.contains('…') => w,
         w if w.starts_with("age1") => RECIPIENT.into(),
         w if w.starts_with("ed25519:") => PUBKEY.into(),
+        // A member card (DESIGN §15): recipient, signing key, proof.
+        w if w.starts_with("kw-member1:") => {
+            format!(
+                "kw-member1:{RECIPIENT}:{}:{}",
+                "ab".repeat(32),
+                "cd".repeat(64)
+            )
+        }
         w => w.replace('…', ""),
     }
 }

@@ -126,24 +126,35 @@ fn a_commit_that_swaps_in_a_forged_file_is_exit_6_naming_it() {
     let kw = repo();
     kw.generate("STRIPE_KEY");
     commit(&kw, "add STRIPE_KEY");
+    let root = kw.stdout(["trust", "root"]).trim().to_owned();
     // The attacker knows only the public recipient: an env of their own making,
     // encrypted to the victim with the age crate (never keyward's writer).
     let attacker = Sandbox::with_vault();
     attacker.set("STRIPE_KEY", "sk_attacker_chosen_value");
     kw.encrypt_env("dev", &attacker.decrypt_env("dev"));
     // A machine that has seen the real file refuses the forged one (tests/history.rs);
-    // a fresh one (a CI runner) has nothing to compare with: git history is the witness.
+    // a fresh one (a CI runner) pinning the trust root refuses it too (DESIGN §15).
     kw.cmd(["get", "STRIPE_KEY"])
         .assert()
         .code(6)
         .stderr(contains("is not the environment `dev` last seen here"));
     fresh_machine(&kw);
     kw.cmd(["get", "STRIPE_KEY"])
+        .env("KEYWARD_TRUST_ROOT", &root)
         .assert()
-        .stdout(contains("sk_attacker_chosen_value"));
+        .code(6)
+        .stderr(contains("the trust root of `dev` is"));
+    // Without the root it is trusted on first use, and says whose root that is.
+    kw.cmd(["get", "STRIPE_KEY"])
+        .assert()
+        .stdout(contains("sk_attacker_chosen_value"))
+        .stderr(contains("trusting its signed history on first use"));
     let forged = commit_as(&kw, "bump deps", "Mallory Evil");
-    kw.generate("LATER");
-    commit(&kw, "add LATER");
+    // The forged file lists only its maker: the victim may not write to it.
+    kw.cmd(["generate", "LATER"])
+        .assert()
+        .code(5)
+        .stderr(contains("not a member"));
 
     kw.cmd(["audit", "verify", "--git"])
         .assert()
@@ -210,8 +221,13 @@ fn a_fork_from_an_older_state_with_a_rehashed_chain_is_exit_6() {
     )
     .unwrap();
     kw.encrypt_env("dev", &conn.serialize(rusqlite::MAIN_DB).unwrap());
-    // The forged chain is intact on its own.
-    kw.cmd(["audit", "verify"]).assert().success();
+    // The forged chain recomputes on its own, but nobody signed its new event (DESIGN
+    // §15): refused even where nothing else is known.
+    kw.cmd(["audit", "verify"])
+        .assert()
+        .code(6)
+        .stderr(contains("event 3 (set"))
+        .stderr(contains("is not covered by any signature"));
     let fork = commit_as(&kw, "fix typo", "Mallory Evil");
 
     kw.cmd(["audit", "verify", "--git"])

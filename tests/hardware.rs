@@ -45,6 +45,17 @@ fn install_plugin(kw: &mut Sandbox) {
     }
     let path = std::env::var("PATH").unwrap_or_default();
     kw.set_env("PATH", &format!("{}:{path}", dir.display()));
+    // A token signs its writes with a separate, passphrase-protected key (DESIGN §15).
+    kw.set_env("KEYWARD_PASSPHRASE", SIGNING_PASS);
+}
+
+/// The passphrase of every token's signing key here.
+const SIGNING_PASS: &str = "signing-key-passphrase";
+
+/// The member card of a token (`new_token` made its signing key): what an admin grants
+/// so that its writes are signed by a key bound to it.
+fn card(token: &Path) -> String {
+    fs::read_to_string(token.with_extension("card")).unwrap()
 }
 
 /// A new kwtest "token": its identity file as the plugin prints it (0600), and its
@@ -64,6 +75,28 @@ fn new_token(kw: &Sandbox, name: &str) -> (PathBuf, String) {
     let path = kw.path(name);
     fs::write(&path, &text).unwrap();
     fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    // Its signing key beside it (no token touch: the key is a file), and its card.
+    let card = kw
+        .cmd_as(&path, ["identity", "signing-key"])
+        .env("KEYWARD_PASSPHRASE", SIGNING_PASS)
+        .output()
+        .unwrap();
+    assert!(
+        card.status.success(),
+        "{}",
+        String::from_utf8_lossy(&card.stderr)
+    );
+    let card = String::from_utf8(card.stdout).unwrap();
+    assert!(
+        card.starts_with(&format!("kw-member1:{recipient}:")),
+        "{card}"
+    );
+    assert!(
+        card.trim_end().ends_with(":-"),
+        "a token's card carries no proof: {card}"
+    );
+    assert!(path.with_file_name(format!("{name}.signing")).exists());
+    fs::write(path.with_extension("card"), card.trim()).unwrap();
     (path, recipient)
 }
 
@@ -89,13 +122,14 @@ fn as_holder(kw: &Sandbox, identity: &Path, args: &[&str]) -> assert_cmd::Comman
 fn vault_with_token() -> (Sandbox, PathBuf, String) {
     let mut kw = Sandbox::with_vault();
     install_plugin(&mut kw);
-    let (token, recipient) = new_token(&kw, "token.txt");
-    kw.cmd(["access", "grant", &recipient])
+    let (token, _) = new_token(&kw, "token.txt");
+    kw.cmd(["access", "grant", &card(&token)])
         .assert()
         .success()
         .stderr(contains("hardware-backed recipient"))
         .stderr(contains("age-plugin-kwtest"))
-        .stderr(contains("backup recipient"));
+        .stderr(contains("backup recipient"))
+        .stderr(contains("bound on your word"));
     kw.set("A", "value-of-a-0123456789");
     (kw, token, "value-of-a-0123456789".to_owned())
 }
@@ -159,6 +193,20 @@ fn init_and_env_add_encrypt_to_a_token_and_both_members_read_and_write() {
         .assert()
         .success()
         .stderr(contains("hardware-backed recipient"));
+    // Granted as bare recipients: unbound. A token cannot prove its signing key itself,
+    // so an admin binds its card (DESIGN §15); until then its writes are refused.
+    as_holder(&kw, &token, &["set", "-e", "staging", "EARLY"])
+        .env("AGE_PLUGIN_KWTEST_PIN", PIN)
+        .write_stdin("too-early")
+        .assert()
+        .code(5)
+        .stderr(contains("gave no proof"));
+    for env in ["prod", "staging"] {
+        kw.cmd(["access", "grant", &card(&token), "-e", env])
+            .assert()
+            .success()
+            .stderr(contains("signing key bound"));
+    }
     for env in ["prod", "staging"] {
         let list = kw.stdout(["access", "list", "--json", "-e", env]);
         let rows: serde_json::Value = serde_json::from_str(&list).unwrap();

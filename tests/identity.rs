@@ -93,10 +93,18 @@ fn identity_new_writes_private_file_and_prints_recipient() {
     let printed = kw.stdout(["identity", "new"]);
     assert!(printed.starts_with("AGE-SECRET-KEY-1"));
     let shown = kw
-        .cmd(["-i", "ci.key", "identity", "show"])
+        .cmd(["-i", "ci.key", "identity", "show", "--recipient"])
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&shown.stdout), out);
+    // Without --recipient: the member card (DESIGN §15), recipient first, with the
+    // signing key and the proof that binds them.
+    let card = kw.stdout(["-i", "ci.key", "identity", "show"]);
+    assert!(
+        card.starts_with(&format!("kw-member1:{}:", out.trim_end())),
+        "{card}"
+    );
+    assert_eq!(card.trim_end().split(':').count(), 4, "{card}");
 }
 
 #[test]
@@ -180,7 +188,7 @@ fn a_secret_key_is_accepted_in_every_form_it_is_pasted_in_and_never_echoed() {
     ];
     for (what, value) in forms {
         let out = kw
-            .cmd(["identity", "show"])
+            .cmd(["identity", "show", "--recipient"])
             .env("KEYWARD_IDENTITY", &value)
             .output()
             .unwrap();

@@ -54,6 +54,7 @@ mod rotation_hooks;
 mod run;
 mod scan;
 mod set_get;
+mod signed;
 mod tamper;
 mod usage;
 mod vault_files;

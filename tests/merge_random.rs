@@ -163,16 +163,13 @@ fn three_clones_with_random_concurrent_changes_always_merge_and_agree() {
             );
         }
     }
-    let check = t.kw(0, &["check", "-e", "dev"]).output().unwrap();
-    let check = String::from_utf8_lossy(&check.stdout);
+    let listed = t.out(0, &["list", "-e", "dev", "--json"]);
     for k in &hostile_merged {
-        // Flagged until a newer version replaces hers (an offboarding rotates it).
-        let rotated = statuses(&t.show(0, "dev", k)).len() > 1;
+        // DESIGN §15: every change her branches made is signed by her, whom main
+        // removed: left out of every merge, never in main.
         assert!(
-            rotated || check.contains(k.as_str()),
-            "seed {seed}: {k} not flagged: {check}\n{}\n{}",
-            t.out(0, &["show", "-e", "dev", k]),
-            t.out(0, &["audit", "-e", "dev", "--key", k])
+            !listed.contains(&format!("\"{k}\"")),
+            "seed {seed}: mallory's {k} was merged: {listed}"
         );
     }
     // Every clone holds the same files.
@@ -254,9 +251,9 @@ fn three_clones_with_random_concurrent_changes_always_merge_and_agree() {
 }
 
 /// One move of Mallory's after her removal, from her stale clone, pushed as a branch
-/// that an honest member merges: what she built with keyward merges with its grants
-/// withheld and its values marked exposed; a hand-edited image is refused (the merge
-/// is aborted, nothing taken).
+/// that an honest member merges: what she built with keyward is signed by her and left
+/// out of the merge, named (DESIGN §15); a hand-edited image is refused or left out
+/// (the merge is aborted, or nothing taken).
 fn hostile_round(
     t: &Team,
     rng: &mut Rng,
@@ -340,6 +337,12 @@ fn hostile_round(
         assert!(
             out.status.success(),
             "seed {seed}: round {round}: a merge of mallory's keyward branch failed: {said}"
+        );
+        // DESIGN §15: all of it is signed by her, whom main removed: left out, named.
+        assert!(
+            said.contains("left out")
+                && said.contains(&keyward::recipient::short_recipient(&mallory)),
+            "seed {seed}: round {round}: {said}"
         );
     }
     t.sync(m, &format!("merge h{round}"));

@@ -207,6 +207,12 @@ fn leave_only_recipient(kw: &Sandbox, env: &str, keep: &str) {
             .execute("DELETE FROM recipients WHERE recipient != ?1", [keep])
             .unwrap();
         assert!(n >= 1);
+        // Its admin now, so the state signed by hand holds (DESIGN §15).
+        conn.execute(
+            "UPDATE recipients SET role = 2 WHERE recipient = ?1",
+            [keep],
+        )
+        .unwrap();
     });
 }
 

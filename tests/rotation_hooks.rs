@@ -184,7 +184,10 @@ fn a_hook_changed_by_another_identity_does_not_run_until_approved_here() {
     let kw = Sandbox::with_vault();
     let bob_key = kw.write_identity("bob.key");
     let bob = kw.recipient_of(&bob_key);
-    kw.cmd(["access", "grant", &bob]).assert().success();
+    // Hooks are an admin's to set (DESIGN §15).
+    kw.cmd(["access", "grant", &bob, "--role", "admin"])
+        .assert()
+        .success();
     let mine = rolling_hook(&kw, "mine.sh", "from-my-hook-0003");
     kw.cmd(["set", "API", "--rotate-with", &mine])
         .write_stdin(OLD)

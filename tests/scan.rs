@@ -405,7 +405,7 @@ fn scan_staged_finds_a_key_in_a_binary_file() {
 fn scan_names_the_environments_it_could_not_read_even_when_quiet() {
     let kw = Sandbox::with_vault();
     let other = kw.recipient_of(&kw.write_identity("other.key"));
-    kw.cmd(["env", "add", "secret", "--recipient", &other])
+    kw.cmd(["env", "add", "secret", "--admin", &other])
         .assert()
         .success();
     kw.cmd([

@@ -140,6 +140,8 @@ fn run_mutations(columns: &[(&str, &str, &str)]) {
                 Err(e) => panic!("{sql}: {e}"),
             };
             assert!(changed > 0, "mutation changed nothing: {sql}");
+            // Signed by a member (DESIGN §15): the parsers themselves meet the value.
+            crate::support::forge::resign(&conn, kw.identity.as_ref().unwrap());
             let mutated = conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec();
             for (args, stdin) in &cmds {
                 kw.encrypt_env("dev", &mutated);
@@ -179,10 +181,13 @@ fn tampered_recipient_actor_event_and_meta_columns_are_integrity_errors() {
     run_mutations(&COLUMNS[17..]);
 }
 
-/// Run one mutation on `dev`'s image and write it back, encrypted as before.
+/// Run one mutation on `dev`'s image and write it back, encrypted as before and signed
+/// by the sandbox identity (a member editing by hand: DESIGN §15), so that what reads
+/// the rows meets the hostile value.
 fn tamper(kw: &Sandbox, sql: &str) {
     let mut conn = loosen(&kw.decrypt_env("dev"));
     assert!(conn.execute(sql, []).unwrap() > 0);
+    crate::support::forge::resign(&conn, kw.identity.as_ref().unwrap());
     kw.encrypt_env("dev", &conn.serialize(rusqlite::MAIN_DB).unwrap());
 }
 
@@ -265,6 +270,7 @@ fn forged_fingerprint_rows_in_a_small_image_change_nothing() {
         [fp],
     )
     .unwrap();
+    crate::support::forge::resign(&conn, kw.identity.as_ref().unwrap());
     kw.encrypt_env("dev", &conn.serialize(rusqlite::MAIN_DB).unwrap());
     kw.cmd(["verify"])
         .write_stdin(token)

@@ -214,11 +214,139 @@ fn a_format_1_vault_reads_as_before_and_is_migrated_by_its_next_write() {
             .collect()
     };
     let (old, new) = (hashes(&before), hashes(&after));
-    assert_eq!(new.len(), old.len() + 1);
+    // The grant, and the checkpoint that starts its signed history (DESIGN §15).
+    assert_eq!(new.len(), old.len() + 2);
     assert_eq!(&new[..old.len()], &old[..]);
+    let checkpoint = audit_events(&kw, &["--action", "checkpoint"]);
+    assert_eq!(checkpoint.len(), 1, "{checkpoint:?}");
     let grant = audit_events(&kw, &["--action", "access-grant"]);
     assert_eq!(grant[0]["subject"], r.as_str());
     assert_eq!(grant[0]["subject_label"], "Ana");
     let list = kw.json(["access", "list", "--json"]);
     assert!(list.as_array().unwrap().iter().any(|x| x["label"] == "Ana"));
+}
+
+/// The committed format-3 vault (written by round 2's keyward: rotations, a revocation,
+/// a labelled second member, a hook, a verifier key; `prod` with one key) and its
+/// founder's identity (the format-1 fixture's).
+fn fixture_v3() -> Sandbox {
+    let mut kw = Sandbox::new();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    copy_dir(&fixtures.join("vault-v3"), &kw.vault());
+    for (name, file) in [
+        ("identity-v1.key", "identity-v1.key"),
+        ("ana.key", "ana-v3.key"),
+    ] {
+        let id = kw.path(name);
+        fs::copy(fixtures.join(file), &id).unwrap();
+        fs::set_permissions(&id, fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    kw.identity = Some(kw.path("identity-v1.key"));
+    kw
+}
+
+#[test]
+fn a_format_3_vault_with_history_reads_as_it_is_and_its_first_write_signs_it() {
+    let kw = fixture_v3();
+    // Read as it is: values, statuses, history; said to be unsigned, never refused.
+    assert_eq!(
+        kw.stdout(["get", "IMPORTED", "-n"]),
+        "imported-value-v3-0123456789"
+    );
+    kw.cmd(["get", "DEAD"]).assert().code(4);
+    kw.cmd(["audit", "verify", "--all-envs"])
+        .assert()
+        .success()
+        .stderr(contains("not signed yet"));
+    kw.cmd(["check"])
+        .assert()
+        .code(8)
+        .stdout(contains("unsigned-history"));
+    kw.cmd(["trust", "root"])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(contains("no signed history yet"));
+    assert_eq!(format_version(&kw, "dev"), 3);
+    let lifecycle = |kw: &Sandbox| -> Vec<String> {
+        kw.json(["audit", "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["chain"] == "lifecycle")
+            .map(|e| e["hash"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let before = lifecycle(&kw);
+
+    // The first write signs the state as it stands: its writer is the first admin.
+    kw.cmd(["generate", "NEW"])
+        .assert()
+        .success()
+        .stderr(contains(
+            "had no signed history: this write signs it as it stands, with you as its first admin",
+        ));
+    assert_eq!(
+        format_version(&kw, "dev"),
+        keyward::vault::schema::FORMAT_VERSION
+    );
+    let after = lifecycle(&kw);
+    assert_eq!(
+        &after[..before.len()],
+        &before[..],
+        "old events keep their hashes"
+    );
+    assert_eq!(
+        audit_events(&kw, &["--action", "checkpoint"]).len(),
+        1,
+        "one checkpoint"
+    );
+    let root = kw.stdout(["trust", "root"]).trim().to_owned();
+    assert_eq!(root.len(), 64, "{root}");
+    kw.cmd(["audit", "verify"])
+        .assert()
+        .success()
+        .stderr(contains("signature(s) check"));
+    let check = kw.cmd(["check"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&check.stdout).contains("unsigned-history"));
+    // The members from before: the writer is admin, Ana a writer not bound yet; her
+    // first write binds her key with the proof her identity makes.
+    let list = kw.json(["access", "list", "--json"]);
+    let ana_row = |list: &serde_json::Value| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["label"] == "Ana")
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(ana_row(&list)["role"], "write");
+    assert!(ana_row(&list)["signing_key"].is_null());
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["role"] == "admin" && r["you"] == true)
+    );
+    kw.cmd_as(&kw.path("ana.key"), ["set", "FROM_ANA"])
+        .write_stdin("ana's value")
+        .assert()
+        .success();
+    let list = kw.json(["access", "list", "--json"]);
+    assert!(ana_row(&list)["signing_key"].is_string());
+    // `prod`, never written since, stays as it was; a runner pinning the root reads the
+    // signed `dev` and refuses the unsigned `prod`.
+    assert_eq!(format_version(&kw, "prod"), 3);
+    let runner = kw.path("runner-state");
+    kw.cmd(["get", "NEW"])
+        .env("XDG_STATE_HOME", &runner)
+        .env("KEYWARD_TRUST_ROOT", &root)
+        .assert()
+        .success();
+    kw.cmd(["-e", "prod", "list"])
+        .env("XDG_STATE_HOME", &runner)
+        .env("KEYWARD_TRUST_ROOT", &root)
+        .assert()
+        .code(6)
+        .stderr(contains("has no signed history"));
 }

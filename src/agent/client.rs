@@ -16,13 +16,16 @@ use zeroize::Zeroizing;
 use super::protocol::{Request, WireStanza, call, decode_key, file_digest, socket_path};
 use crate::audit::Via;
 use crate::error::{Error, Result};
-use crate::identity::Unlocked;
+use crate::identity::{Sign, Unlocked};
 use crate::sys;
 
 /// What a running agent says about itself.
 #[derive(Debug, Clone)]
 pub struct AgentInfo {
     pub recipient: String,
+    /// The identity's signing key and binding proof (DESIGN §15); none from an agent
+    /// started by an older build (which then cannot sign: restart it).
+    pub signing: Option<([u8; 32], Option<[u8; 64]>)>,
 }
 
 /// Refuse a socket or directory another user could have planted or could reach.
@@ -88,9 +91,20 @@ pub fn hello(identity_path: &Path) -> Result<Option<AgentInfo>> {
     // or its passphrase changed) is not used.
     let same_file =
         reply.identity_digest.is_some() && reply.identity_digest == file_digest(identity_path);
+    let signing = reply
+        .signing_key
+        .as_deref()
+        .and_then(|k| hex::decode(k).ok()?.try_into().ok())
+        .map(|k: [u8; 32]| {
+            let proof = reply
+                .signing_proof
+                .as_deref()
+                .and_then(|p| hex::decode(p).ok()?.try_into().ok());
+            (k, proof)
+        });
     match (reply.recipient, reply.identity_path) {
         (Some(recipient), Some(p)) if Path::new(&p) == ours && same_file => {
-            Ok(Some(AgentInfo { recipient }))
+            Ok(Some(AgentInfo { recipient, signing }))
         }
         // An agent for another identity: never use it.
         _ => Ok(None),
@@ -105,11 +119,57 @@ pub fn client_for(identity_path: &Path) -> Result<Option<Unlocked>> {
     let id = AgentIdentity {
         socket: socket_path(identity_path),
     };
+    let signer: std::result::Result<Box<dyn Sign>, String> = match info.signing {
+        Some((key, proof)) => Ok(Box::new(AgentSigner {
+            socket: socket_path(identity_path),
+            key,
+            proof,
+        })),
+        None => Err("the running agent was started by an older keyward and cannot sign: `keyward lock`, then `keyward unlock`".into()),
+    };
     Ok(Some(Unlocked::new(
         Box::new(id),
         info.recipient,
         Via::Agent,
+        signer,
     )))
+}
+
+/// Signs through the agent, which holds the identity (DESIGN §15).
+struct AgentSigner {
+    socket: PathBuf,
+    key: [u8; 32],
+    proof: Option<[u8; 64]>,
+}
+
+impl Sign for AgentSigner {
+    fn public(&self) -> Result<[u8; 32]> {
+        Ok(self.key)
+    }
+    fn proof(&self) -> Result<Option<[u8; 64]>> {
+        Ok(self.proof)
+    }
+    fn sign(&self, msg: &[u8]) -> Result<[u8; 64]> {
+        use base64::Engine;
+        let failed = |why: String| Error::Agent { why };
+        let mut stream = UnixStream::connect(&self.socket)
+            .map_err(|e| failed(format!("cannot be reached to sign ({e})")))?;
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        let req = Request::Sign {
+            message: base64::engine::general_purpose::STANDARD.encode(msg),
+        };
+        let reply = call(&mut stream, &req).map_err(|e| failed(format!("did not sign ({e})")))?;
+        let sig: [u8; 64] = reply
+            .signature
+            .as_deref()
+            .and_then(|s| hex::decode(s).ok()?.try_into().ok())
+            .ok_or_else(|| failed("did not sign".into()))?;
+        // Never take the agent's word: the signature must check under its key.
+        if !crate::signing::verify(&self.key, msg, &sig) {
+            return Err(failed("returned a signature that does not check".into()));
+        }
+        Ok(sig)
+    }
 }
 
 /// Ask a running agent to stay at least `secs` without use; it never shortens its idle

@@ -46,8 +46,16 @@ impl WireStanza {
 #[serde(tag = "op", rename_all = "lowercase")]
 pub enum Request {
     Hello,
-    Unwrap { stanzas: Vec<WireStanza> },
-    Extend { secs: u64 },
+    Unwrap {
+        stanzas: Vec<WireStanza>,
+    },
+    Extend {
+        secs: u64,
+    },
+    /// DESIGN §15: sign a message with the identity's signing key (base64).
+    Sign {
+        message: String,
+    },
     Stop,
 }
 
@@ -70,6 +78,14 @@ pub struct Reply {
     /// Whether the pages holding the identity are locked in RAM (Hello only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_locked: Option<bool>,
+    /// The identity's signing key and its binding proof, hex (Hello only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_proof: Option<String>,
+    /// A signature, hex (Sign only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 impl Reply {

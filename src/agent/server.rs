@@ -45,6 +45,17 @@ pub fn serve(
     drop(line);
     memory_locked &= sys::lock_in_memory(identity.as_ref()).is_ok();
     let recipient = identity.to_public().to_string();
+    // DESIGN §15: the signing key derived from the identity, held as the identity is.
+    let signer = crate::identity::KeySigner::of_x25519(&identity).ok_or_else(|| Error::Agent {
+        why: "the identity has no usable secret form".into(),
+    })?;
+    let (signing_key, signing_proof) = {
+        use crate::identity::Sign;
+        (
+            signer.public().map(hex::encode).ok(),
+            signer.proof().ok().flatten().map(hex::encode),
+        )
+    };
     let stop = Arc::new(AtomicBool::new(false));
     sys::stop_on_termination(&stop).map_err(|e| Error::Agent {
         why: format!("cannot watch for termination signals ({e})"),
@@ -99,8 +110,11 @@ pub fn serve(
                 identity_digest: Some(identity_digest.to_owned()),
                 idle_secs: Some(idle.as_secs()),
                 memory_locked: Some(memory_locked),
+                signing_key: signing_key.clone(),
+                signing_proof: signing_proof.clone(),
                 ..Reply::default()
             },
+            Ok(Request::Sign { message }) => sign(&signer, &message),
             Ok(Request::Unwrap { stanzas }) => unwrap(&identity, &stanzas),
             Ok(Request::Extend { secs }) => {
                 // Never shortened: a habitual `unlock` (15m) after `unlock --for 8h`
@@ -129,6 +143,22 @@ pub fn serve(
     let _ = fs::remove_file(socket);
     drop(identity); // x25519 secret zeroized on drop
     Ok(())
+}
+
+fn sign(signer: &crate::identity::KeySigner, message: &str) -> Reply {
+    use crate::identity::Sign;
+    use base64::Engine;
+    let Ok(msg) = base64::engine::general_purpose::STANDARD.decode(message) else {
+        return Reply::failed("bad message");
+    };
+    match signer.sign(&msg) {
+        Ok(sig) => Reply {
+            ok: true,
+            signature: Some(hex::encode(sig)),
+            ..Reply::default()
+        },
+        Err(_) => Reply::failed("cannot sign"),
+    }
 }
 
 fn unwrap(identity: &age::x25519::Identity, stanzas: &[WireStanza]) -> Reply {

@@ -4,8 +4,12 @@ use clap::{Args, Subcommand};
 
 use super::Ui;
 use crate::audit::Label;
+use crate::codes::Role;
 use crate::error::Result;
-use crate::ops::{self, access::Revoke};
+use crate::ops::{
+    self,
+    access::{Grant, Grantee, Revoke},
+};
 use crate::output::Render;
 use crate::recipient::RecipientString;
 
@@ -28,17 +32,29 @@ pub enum AccessCommand {
     /// Recipients of the environment, with who added each and when
     #[command(after_help = "Examples:\n  keyward access list -e prod --json")]
     List,
-    /// Let a recipient (`age1…` or an SSH public key) decrypt the environment
+    /// Let a member (their card) or a recipient (`age1…`, an SSH public key) decrypt
+    /// the environment, with a role; or change a member's role
+    ///
+    /// A member card (`keyward identity show`) carries the signing key their writes are
+    /// signed with (DESIGN §15); a bare recipient is unbound until their first signed
+    /// write proves it. Granting, changing roles and binding keys need the `admin` role.
     #[command(
-        after_help = "Examples:\n  keyward access grant age1teammate… -e dev --name 'Ana (backend)'"
+        after_help = "Examples:\n  keyward access grant kw-member1:age1teammate…:… -e dev --name 'Ana (backend)'\n  keyward access grant \"$(keyward -i ci.key identity show)\" -e prod --role read --name CI\n  keyward access grant age1teammate… -e prod --role admin   # promote a member"
     )]
     Grant {
-        /// The recipient to add
-        recipient: RecipientString,
+        /// The member card (`keyward identity show` on their machine) or the bare
+        /// recipient to add; a card also binds their signing key
+        #[arg(value_name = "CARD|RECIPIENT")]
+        recipient: Grantee,
         /// A label for the recipient (1-64 printable characters), shown in `access
         /// list` and `audit`, and matched by `audit --actor`
         #[arg(long, value_name = "LABEL")]
         name: Option<Label>,
+        /// What they may do: read (decrypt only: CI that injects keys), write (keys and
+        /// values; the default for someone new), admin (also access, roles, hooks).
+        /// For a member already there, changes their role
+        #[arg(long, value_name = "ROLE")]
+        role: Option<Role>,
     },
     /// Stop a recipient from decrypting future versions of the environment
     ///
@@ -63,7 +79,18 @@ pub enum AccessCommand {
 pub fn run(args: AccessArgs, ctx: &Ui) -> Result<()> {
     let changed = match args.command {
         AccessCommand::List => return ctx.out.render(&ops::access::list(ctx)?),
-        AccessCommand::Grant { recipient, name } => ops::access::grant(ctx, recipient, name)?,
+        AccessCommand::Grant {
+            recipient,
+            name,
+            role,
+        } => ops::access::grant(
+            ctx,
+            Grant {
+                who: recipient,
+                label: name,
+                role,
+            },
+        )?,
         AccessCommand::Revoke {
             recipient,
             force,

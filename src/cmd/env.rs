@@ -33,14 +33,26 @@ pub enum EnvCommand {
         /// Another recipient (repeatable): `age1…` or an SSH public key
         #[arg(long = "recipient", value_name = "R")]
         recipients: Vec<RecipientString>,
+        /// Another admin (repeatable): their member card or recipient (DESIGN §15)
+        #[arg(long = "admin", value_name = "CARD|R")]
+        admins: Vec<crate::ops::access::Grantee>,
     },
 }
 
 pub fn run(args: EnvArgs, ctx: &Ui) -> Result<()> {
     match args.command {
         EnvCommand::List => ctx.out.render(&ops::inspect::list_envs(ctx)?),
-        EnvCommand::Add { name, recipients } => ctx
-            .out
-            .render(&ops::create::add_env(ctx, AddEnv { name, recipients })?),
+        EnvCommand::Add {
+            name,
+            recipients,
+            admins,
+        } => ctx.out.render(&ops::create::add_env(
+            ctx,
+            AddEnv {
+                name,
+                recipients,
+                admins,
+            },
+        )?),
     }
 }

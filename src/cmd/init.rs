@@ -32,6 +32,11 @@ pub struct InitArgs {
     /// Another recipient for every environment (repeatable): `age1…` or an SSH public key
     #[arg(long = "recipient", value_name = "R")]
     pub recipients: Vec<RecipientString>,
+
+    /// A co-founding admin for every environment (repeatable): their member card
+    /// (`keyward identity show`) or recipient. With you, they make the trust root
+    #[arg(long = "admin", value_name = "CARD|R")]
+    pub admins: Vec<crate::ops::access::Grantee>,
 }
 
 pub fn run(args: InitArgs, ctx: &Ui) -> Result<()> {
@@ -40,6 +45,7 @@ pub fn run(args: InitArgs, ctx: &Ui) -> Result<()> {
         CreateVault {
             envs: args.envs,
             recipients: args.recipients,
+            admins: args.admins,
         },
     )?;
     ctx.out.render(&created)

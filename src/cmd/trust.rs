@@ -24,23 +24,43 @@ use crate::ops::trust::{self, Trust};
 #[command(
     after_help = "Examples:\n  keyward trust -e prod --reason 'restored from backup after disk loss'\n  keyward trust -e dev --reason 'reviewed: reset to main' --yes"
 )]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct TrustArgs {
+    #[command(subcommand)]
+    pub command: Option<TrustCommand>,
+
     /// Why (required; recorded in the audit trail)
     #[arg(long, value_name = "TEXT", required = true)]
-    pub reason: String,
+    pub reason: Option<String>,
 
     /// Do not ask (needed without a terminal)
     #[arg(long)]
     pub yes: bool,
 }
 
+#[derive(Debug, clap::Subcommand)]
+pub enum TrustCommand {
+    /// Print the trust root of an environment: its first admins' signing keys
+    ///
+    /// Every change is signed by its writer (DESIGN §15), and every signature checks
+    /// back to the admins who started the environment's signed history: its root. A
+    /// machine with nothing pinned trusts it on first use and says so; CI pins it with
+    /// KEYWARD_TRUST_ROOT=FINGERPRINT (or --trust-root), and a repository rewritten from
+    /// another start is then refused (exit 6). The fingerprint goes to stdout.
+    #[command(
+        after_help = "Examples:\n  keyward trust root -e prod\n  KEYWARD_TRUST_ROOT=$(keyward trust root -e prod) keyward run -e prod -- ./deploy.sh\n  keyward trust root --json"
+    )]
+    Root,
+}
+
 pub fn run(args: TrustArgs, ctx: &Ui) -> Result<()> {
-    let plan = trust::plan(
-        ctx,
-        Trust {
-            reason: args.reason,
-        },
-    )?;
+    if let Some(TrustCommand::Root) = args.command {
+        return ctx.out.render(&trust::root(ctx)?);
+    }
+    let reason = args
+        .reason
+        .ok_or_else(|| crate::error::Error::usage("`trust` needs --reason TEXT"))?;
+    let plan = trust::plan(ctx, Trust { reason })?;
     let trusted = super::confirm::confirm_and_apply(ctx, plan, args.yes)?;
     ctx.out.render(&trusted)
 }
@@ -51,6 +71,39 @@ impl crate::output::Render for trust::Trusted {
         for line in self.lines() {
             out.note(&line);
         }
+        Ok(())
+    }
+}
+
+impl crate::output::Render for trust::TrustRoot {
+    /// The fingerprint on stdout (for `KEYWARD_TRUST_ROOT=$(…)`), who it is on stderr.
+    fn human(&self, out: &crate::output::Output) -> Result<()> {
+        let Some(root) = &self.root else {
+            out.note(&format!(
+                "`{}` has no signed history yet (written before signed writes): an admin's next write signs it, and its root is then printed here",
+                self.env
+            ));
+            return Ok(());
+        };
+        out.line(root)?;
+        let who: Vec<String> = self
+            .admins
+            .iter()
+            .zip(&self.labels)
+            .map(|(a, l)| {
+                let short = crate::recipient::short_recipient(a);
+                match l {
+                    Some(l) => format!("{l} ({short})"),
+                    None => short,
+                }
+            })
+            .collect();
+        out.note(&format!(
+            "trust root of `{}`: the signing keys of its first admins, {}; {} signed change(s) check back to it",
+            self.env,
+            who.join(", "),
+            self.signatures
+        ));
         Ok(())
     }
 }

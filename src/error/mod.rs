@@ -11,6 +11,7 @@ mod hints;
 mod hook;
 mod import;
 mod plugin;
+mod signed;
 mod verifier;
 
 pub use exit::{EXIT_CODES, describe_age};
@@ -20,6 +21,7 @@ use hints::*;
 pub use hook::HookError;
 pub use import::ImportError;
 pub use plugin::PluginError;
+pub use signed::SignedError;
 pub use verifier::VerifierError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -543,6 +545,8 @@ pub enum Error {
     Verifier(#[from] VerifierError),
     #[error(transparent)]
     Import(#[from] ImportError),
+    #[error(transparent)]
+    Signed(#[from] SignedError),
 }
 
 impl From<rusqlite::Error> for Error {

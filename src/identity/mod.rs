@@ -19,9 +19,12 @@ use crate::audit::Via;
 use crate::error::{Error, Result};
 use crate::recipient::RecipientString;
 mod passphrase;
+mod signer;
+mod ssh;
 mod write;
 #[allow(unused_imports)]
 pub use passphrase::*;
+pub use signer::{FileSigner, KeySigner, Sign, create_signing_key_file, plugin_signing_key_path};
 #[allow(unused_imports)]
 pub use write::*;
 
@@ -143,6 +146,8 @@ pub struct Unlocked {
     /// For a plugin identity (DESIGN §10), the binary that serves it
     /// (`age-plugin-yubikey`): every decryption goes through it.
     pub plugin: Option<String>,
+    /// What signs this identity's writes (DESIGN §15), or why it cannot.
+    signer: std::result::Result<Box<dyn Sign>, String>,
 }
 
 impl fmt::Debug for Unlocked {
@@ -165,13 +170,35 @@ impl Unlocked {
         identity: Box<dyn age::Identity + Send + Sync>,
         recipient: String,
         via: Via,
+        signer: std::result::Result<Box<dyn Sign>, String>,
     ) -> Self {
         Unlocked {
             identity,
             recipient,
             via,
             plugin: None,
+            signer,
         }
+    }
+
+    /// What signs this identity's writes; an error (exit 5) saying why when it cannot
+    /// (an `ssh-rsa` key, a plugin identity without its signing key file).
+    pub fn signer(&self) -> Result<&dyn Sign> {
+        match &self.signer {
+            Ok(s) => Ok(s.as_ref()),
+            Err(why) => Err(crate::error::SignedError::CannotSign { why: why.clone() }.into()),
+        }
+    }
+
+    /// The member card of this identity (DESIGN §15): its recipient, signing key and,
+    /// for an X25519 identity, the proof binding them.
+    pub fn card(&self) -> Result<crate::signing::Card> {
+        let signer = self.signer()?;
+        Ok(crate::signing::Card {
+            recipient: self.recipient_string()?.to_string(),
+            key: signer.public()?,
+            proof: signer.proof()?,
+        })
     }
     pub fn as_age(&self) -> &dyn age::Identity {
         self.identity.as_ref()
@@ -184,18 +211,31 @@ impl Unlocked {
             detail,
         })
     }
-    fn plugin(id: crate::plugin::PluginIdentity, recipient: RecipientString) -> Self {
+    fn plugin(
+        id: crate::plugin::PluginIdentity,
+        recipient: RecipientString,
+        file: Option<&Path>,
+    ) -> Self {
         let binary = crate::plugin::binary_name(id.plugin());
+        let signer: std::result::Result<Box<dyn Sign>, String> =
+            match plugin_signing_key_path(file) {
+                Some(p) => Ok(Box::new(FileSigner::new(p))),
+                None => Err("a plugin identity given as text signs with a separate key: set KEYWARD_SIGNING_KEY to its file (`keyward identity signing-key --out FILE` makes one)".into()),
+            };
         Unlocked {
             identity: Box::new(id),
             recipient: recipient.to_string(),
             via: Via::Plugin,
             plugin: Some(binary),
+            signer,
         }
     }
     fn x25519(id: age::x25519::Identity, via: Via) -> Self {
         let recipient = id.to_public().to_string();
-        Unlocked::new(Box::new(id), recipient, via)
+        let signer: std::result::Result<Box<dyn Sign>, String> = KeySigner::of_x25519(&id)
+            .map(|s| Box::new(s) as Box<dyn Sign>)
+            .ok_or_else(|| "this X25519 identity has no usable secret form".to_owned());
+        Unlocked::new(Box::new(id), recipient, via, signer)
     }
 }
 
@@ -228,7 +268,7 @@ pub fn load_identity(spec: &IdentitySpec) -> Result<Unlocked> {
                     what: "from KEYWARD_IDENTITY / --identity".into(),
                     detail,
                 })?;
-                return Ok(Unlocked::plugin(id, recipient));
+                return Ok(Unlocked::plugin(id, recipient, None));
             }
             let id =
                 parse_literal_identity(s.expose_secret()).map_err(|detail| Error::BadIdentity {
@@ -270,13 +310,29 @@ fn load_identity_file(path: &Path) -> Result<Unlocked> {
         let recipient = age::ssh::Recipient::try_from(ssh.clone())
             .map_err(|_| bad("cannot derive the SSH public key"))?
             .to_string();
+        // DESIGN §15: an ed25519 key signs too. An encrypted one is unlocked here, once
+        // (every command using an identity decrypts with it anyway), and age is handed
+        // the same passphrase.
+        let mut given = None;
+        let signer: std::result::Result<Box<dyn Sign>, String> =
+            match ssh_seed(path, &bytes, &mut given)? {
+                ssh::SshSeed::Seed(seed) => Ok(Box::new(KeySigner::of_ssh_ed25519(&seed))),
+                ssh::SshSeed::CannotSign(why) => Err(format!("`{}`: {why}", path.display())),
+                ssh::SshSeed::WrongPassphrase => {
+                    return Err(Error::WrongPassphrase {
+                        path: path.to_owned(),
+                    });
+                }
+            };
         let callbacks = PassphraseCallbacks {
             path: path.to_owned(),
+            given,
         };
         return Ok(Unlocked::new(
             Box::new(ssh.with_callbacks(callbacks)),
             recipient,
             Via::Ssh,
+            signer,
         ));
     }
     let text = std::str::from_utf8(&bytes).map_err(|_| bad("not an age identity file"))?;
@@ -284,10 +340,37 @@ fn load_identity_file(path: &Path) -> Result<Unlocked> {
     // --generate > yubikey.txt`): the key stays in the token, the file names it.
     if let Some(parsed) = crate::plugin::parse_identity(text) {
         let (id, recipient) = parsed.map_err(|d| bad(&d))?;
-        return Ok(Unlocked::plugin(id, recipient));
+        return Ok(Unlocked::plugin(id, recipient, Some(path)));
     }
     let id = parse_identity_text(text).map_err(|d| bad(&d))?;
     Ok(Unlocked::x25519(id, Via::File))
+}
+
+/// The Ed25519 seed of an SSH key file for signing, asking an encrypted key's
+/// passphrase (environment, or up to three times on a terminal); the passphrase that
+/// opened it is left in `given` for age to decrypt with.
+fn ssh_seed(path: &Path, bytes: &[u8], given: &mut Option<SecretString>) -> Result<ssh::SshSeed> {
+    let prompt = format!("Passphrase for {}: ", path.display());
+    let from_env = passphrase_from_env(path)?.is_some();
+    let tries = if from_env || !io::stdin().is_terminal() {
+        1
+    } else {
+        PASSPHRASE_TRIES
+    };
+    let mut seed = ssh::SshSeed::WrongPassphrase;
+    for _ in 0..tries {
+        let mut asked = None;
+        seed = ssh::ed25519_seed(bytes, || {
+            let p = read_passphrase(&prompt, false, path)?;
+            asked = Some(p.clone());
+            Ok(p)
+        })?;
+        if !matches!(seed, ssh::SshSeed::WrongPassphrase) {
+            *given = asked;
+            break;
+        }
+    }
+    Ok(seed)
 }
 
 /// The plugin binary of the identity `spec` names when it is a plugin identity (a file

@@ -122,6 +122,9 @@ pub(super) fn non_empty(p: SecretString, why: &str) -> std::result::Result<Secre
 #[derive(Clone)]
 pub(super) struct PassphraseCallbacks {
     pub(super) path: PathBuf,
+    /// The passphrase that already opened the key (to read its signing key): given to
+    /// age rather than asked again.
+    pub(super) given: Option<SecretString>,
 }
 
 impl age::Callbacks for PassphraseCallbacks {
@@ -135,6 +138,9 @@ impl age::Callbacks for PassphraseCallbacks {
         None
     }
     fn request_passphrase(&self, _description: &str) -> Option<SecretString> {
+        if let Some(p) = &self.given {
+            return Some(p.clone());
+        }
         let prompt = format!("Passphrase for {}: ", self.path.display());
         read_passphrase(&prompt, false, &self.path).ok()
     }

@@ -38,8 +38,9 @@ pub fn write_protected_identity(
 /// A fresh X25519 identity written to `path` (0600, never over an existing file):
 /// protected by a passphrase asked twice when `protect` (what `init` makes), plain
 /// otherwise (what `identity new --out` makes, for CI). Returns its recipient. The one
-/// place a new identity file is made.
-pub fn create_identity_file(path: &Path, protect: bool) -> Result<String> {
+/// place a new identity file is made. Also returns the identity, so `init` can sign
+/// (DESIGN §15) and pin the environments it creates without unlocking the file again.
+pub fn create_identity_file(path: &Path, protect: bool) -> Result<(String, age::x25519::Identity)> {
     let id = age::x25519::Identity::generate();
     if protect {
         let pass = read_passphrase("Passphrase for the new keyward identity: ", true, path)?;
@@ -47,7 +48,7 @@ pub fn create_identity_file(path: &Path, protect: bool) -> Result<String> {
     } else {
         write_plain_identity(path, &id)?;
     }
-    Ok(id.to_public().to_string())
+    Ok((id.to_public().to_string(), id))
 }
 
 pub fn write_plain_identity(path: &Path, identity: &age::x25519::Identity) -> Result<()> {

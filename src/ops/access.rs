@@ -25,6 +25,11 @@ pub struct RecipientView {
     /// DESIGN §10: the plugin that encrypts to a hardware-backed recipient
     /// (`age-plugin-yubikey`); null for X25519 and SSH recipients.
     pub plugin: Option<String>,
+    /// DESIGN §15: `read`, `write` or `admin`.
+    pub role: crate::codes::Role,
+    /// Their signing key (hex) once bound; null while unbound (their first signed
+    /// write binds it, or an admin's grant of their member card).
+    pub signing_key: Option<String>,
     #[serde(skip)]
     pub(crate) added_ms: i64,
 }
@@ -50,6 +55,8 @@ pub fn list(ctx: &Context) -> Result<Recipients> {
                 .map(|name| crate::plugin::binary_name(&name)),
             added_at: fmt_time_ms(r.added_at),
             added_ms: r.added_at,
+            role: r.role,
+            signing_key: r.signing_key.map(hex::encode),
             added_by: r.added_by,
             label: r.label,
             recipient: r.recipient,
@@ -64,6 +71,8 @@ pub fn list(ctx: &Context) -> Result<Recipients> {
 pub enum Change {
     Granted,
     AlreadyGranted,
+    /// A member's role changed, or their signing key was bound (DESIGN §15).
+    Updated,
     Revoked,
 }
 
@@ -76,26 +85,98 @@ pub struct AccessChanged {
     /// The label given with `--name`.
     pub label: Option<Label>,
     pub change: Change,
+    /// DESIGN §15: their role after the change (none for a revocation).
+    pub role: Option<crate::codes::Role>,
+    /// What changed about an existing member (`Updated`), in words.
+    pub updated: Vec<String>,
+    /// The signing key a card bound on the granting admin's word alone (a plugin
+    /// identity's card carries no proof): said, so the admin knows they vouched.
+    pub vouched: bool,
     #[serde(skip)]
     pub(crate) at: i64,
 }
 
-/// Let `recipient` decrypt the environment in use, stored with `label` (nothing
-/// changes, the label included, if it already can).
-pub fn grant(
-    ctx: &Context,
-    recipient: RecipientString,
-    label: Option<Label>,
-) -> Result<AccessChanged> {
+/// Someone to grant: a member card (`keyward identity show`: recipient, signing key,
+/// proof) or a bare recipient.
+#[derive(Debug, Clone)]
+pub struct Grantee {
+    pub recipient: RecipientString,
+    pub card: Option<crate::signing::Card>,
+}
+
+impl std::str::FromStr for Grantee {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Grantee, String> {
+        if crate::signing::Card::looks_like(s) {
+            let card: crate::signing::Card = s.parse()?;
+            let recipient: RecipientString = card.recipient.parse()?;
+            return Ok(Grantee {
+                recipient,
+                card: Some(card),
+            });
+        }
+        Ok(Grantee {
+            recipient: s.parse()?,
+            card: None,
+        })
+    }
+}
+
+impl Grantee {
+    /// The signing key a card binds, and whether only the granting admin vouches for it
+    /// (a plugin identity's card, which carries no proof). A card whose proof does not
+    /// check is someone else's key under this recipient: refused.
+    pub fn key(&self) -> Result<(Option<crate::signing::PublicKey>, bool)> {
+        let Some(card) = &self.card else {
+            return Ok((None, false));
+        };
+        match (card.binding(), &card.proof) {
+            (Some(_), _) => Ok((Some(card.key), false)),
+            (None, Some(_)) => Err(Error::usage(format!(
+                "the member card for {} carries a proof that does not check: its signing key is not that identity's; ask its owner for `keyward identity show` again",
+                self.recipient.short()
+            ))),
+            (None, None) if self.recipient.plugin().is_some() => Ok((Some(card.key), true)),
+            (None, None) => Err(Error::usage(format!(
+                "the member card for {} carries no proof, and only a hardware (plugin) identity's card may: ask its owner for `keyward identity show` again",
+                self.recipient.short()
+            ))),
+        }
+    }
+}
+
+/// `access grant`: who (a recipient, or a member card carrying their signing key),
+/// with which label and role.
+pub struct Grant {
+    pub who: Grantee,
+    pub label: Option<Label>,
+    /// `--role`; default `write` for someone new, unchanged for a member.
+    pub role: Option<crate::codes::Role>,
+}
+
+/// Let `recipient` decrypt the environment in use, with `label` and `role`; for a
+/// member already there, change their role or bind the key their card carries (an
+/// admin's change, DESIGN §15). Nothing changes, the label included, if nothing asked
+/// for differs.
+pub fn grant(ctx: &Context, req: Grant) -> Result<AccessChanged> {
+    use crate::codes::Role;
     let now = ctx.now();
+    let (key, vouched) = req.who.key()?;
+    let recipient = req.who.recipient;
     // DESIGN §10: age encrypts to a plugin recipient through its plugin; without it
     // nothing could be written, so refuse before anything is opened.
     crate::plugin::require_plugins(std::slice::from_ref(&recipient))?;
     let mut db = ctx.write_env()?;
     let actor = ctx.actor()?;
-    let added = db.batch(|tx| {
-        let added = tx.add_labeled_recipient(&recipient, label.as_ref(), &actor, now)?;
-        if added {
+    let member = db.members()?.get(recipient.as_str()).cloned();
+    let (change, role, updated) = db.batch(|tx| match &member {
+        None => {
+            let role = req.role.unwrap_or(Role::Write);
+            tx.add_labeled_recipient(&recipient, req.label.as_ref(), &actor, now)?;
+            tx.set_role(recipient.as_str(), role)?;
+            if let Some(k) = &key {
+                tx.bind_key(recipient.as_str(), k)?;
+            }
             tx.record_about(
                 &actor,
                 Action::AccessGrant,
@@ -103,22 +184,55 @@ pub fn grant(
                 Some(recipient.as_str()),
                 now,
             )?;
+            Ok((Change::Granted, role, Vec::new()))
         }
-        Ok(added)
+        Some(m) => {
+            let mut updated = Vec::new();
+            let role = req.role.unwrap_or(m.role);
+            if role != m.role {
+                tx.set_role(recipient.as_str(), role)?;
+                updated.push(format!("role {} → {role}", m.role));
+            }
+            match (m.key, key) {
+                (Some(bound), Some(k)) if bound != k => {
+                    return Err(Error::usage(format!(
+                        "{} is bound to another signing key than this card's; to bind a new one, revoke their access and grant the new card",
+                        recipient.short()
+                    )));
+                }
+                (None, Some(k)) => {
+                    tx.bind_key(recipient.as_str(), &k)?;
+                    updated.push("signing key bound".to_owned());
+                }
+                _ => {}
+            }
+            if updated.is_empty() {
+                return Ok((Change::AlreadyGranted, role, updated));
+            }
+            tx.record_about(
+                &actor,
+                Action::Role,
+                recipient.as_str(),
+                Some(&updated.join("; ")),
+                now,
+            )?;
+            Ok((Change::Updated, role, updated))
+        }
     })?;
-    if added {
+    if !matches!(change, Change::AlreadyGranted) {
         ctx.commit(&mut db)?;
+    }
+    if matches!(change, Change::Granted) {
         warn_hardware(ctx, &db.env, std::slice::from_ref(&recipient));
     }
     Ok(AccessChanged {
         env: db.env.clone(),
         recipient,
-        label,
-        change: if added {
-            Change::Granted
-        } else {
-            Change::AlreadyGranted
-        },
+        label: req.label,
+        change,
+        role: Some(role),
+        updated,
+        vouched: vouched && key.is_some() && member.as_ref().is_none_or(|m| m.key.is_none()),
         at: now,
     })
 }
@@ -232,6 +346,9 @@ fn revoke(ctx: &Context, req: Revoke) -> Result<AccessChanged> {
         recipient: req.recipient,
         label: None,
         change: Change::Revoked,
+        role: None,
+        updated: Vec::new(),
+        vouched: false,
         at: now,
     })
 }

@@ -287,6 +287,8 @@ pub struct VerifyChains {
 #[derive(Serialize)]
 pub struct Verified {
     pub chains: Vec<ChainReport>,
+    /// DESIGN §15: each environment's signed history, checked from its first signature.
+    pub signed: Vec<SignedReport>,
     pub skipped: Vec<SkippedEnv>,
     #[serde(skip)]
     pub(crate) accept_gap: bool,
@@ -302,14 +304,25 @@ impl Verified {
 
 /// Check every chain asked for; a break is an error naming the event (exit 6).
 pub fn verify(ctx: &Context, req: VerifyChains) -> Result<Verified> {
-    let (open, skipped) = open_envs(ctx, req.all_envs)?;
+    let (mut open, skipped) = open_envs(ctx, req.all_envs)?;
     let mut chains = Vec::new();
-    for db in &open {
+    let mut signed = Vec::new();
+    for db in &mut open {
         // DESIGN §7 round 2: a read decrypts only the chunks it visits; a verification
         // authenticates the whole file, so a tampered chunk anywhere is exit 6.
         db.authenticate_all()?;
         // Reading each chain checks it.
-        chains.push(chain_report(db, Chain::Lifecycle, &db.lifecycle_events()?));
+        let events = db.lifecycle_events()?;
+        // Every signature against the roles in force where it was made, and the rows
+        // against the state last signed, whatever this machine verified before.
+        let pinned = db.pin().and_then(|p| p.root()).map(str::to_owned);
+        let v = db.verify_signed(&events, pinned.as_deref())?;
+        signed.push(SignedReport {
+            env: db.env.to_string(),
+            root: v.root,
+            signatures: v.signatures,
+        });
+        chains.push(chain_report(db, Chain::Lifecycle, &events));
         chains.push(chain_report(db, Chain::Access, &access_events(ctx, db)?));
     }
     // Named on stderr even with -q: what was not checked must not go unnoticed.
@@ -321,9 +334,19 @@ pub fn verify(ctx: &Context, req: VerifyChains) -> Result<Verified> {
     }
     Ok(Verified {
         chains,
+        signed,
         skipped,
         accept_gap: req.skip_unreadable,
     })
+}
+
+/// An environment's signed history as `audit verify` checked it.
+#[derive(Serialize)]
+pub struct SignedReport {
+    pub env: String,
+    /// Its trust root; null for a history not signed yet.
+    pub root: Option<String>,
+    pub signatures: usize,
 }
 
 /// A verified chain's length and head hash (the genesis hash when it is empty).

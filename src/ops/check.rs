@@ -124,6 +124,21 @@ fn check_env(
         Some(_) => LastReads::of(&access_events(ctx, db)?),
         None => LastReads::default(),
     };
+    // DESIGN §15: an environment whose history is not signed yet (written before
+    // signed writes) can be written by anyone who decrypts it, under any name.
+    if !db.is_signed()? {
+        out.push(Finding {
+            env: db.env.to_string(),
+            name: "-".into(),
+            version: 0,
+            problem: "unsigned-history",
+            detail: format!(
+                "its history is not signed yet: anyone who can decrypt it can write it under any name; an admin's next write signs it (e.g. `keyward access grant -e {} --role admin YOUR_RECIPIENT`, or any change)",
+                db.env
+            ),
+            since: None,
+        });
+    }
     let exposures = Exposures::of(db)?;
     let conflicts = db.open_merge_conflicts()?;
     for k in db.keys()? {

@@ -23,6 +23,8 @@ pub struct Globals {
     pub vault: Option<std::path::PathBuf>,
     pub identity: Option<String>,
     pub env: Option<EnvName>,
+    /// `--trust-root` / `KEYWARD_TRUST_ROOT` (DESIGN §15).
+    pub trust_root: Option<String>,
 }
 
 /// What operations say besides their reports: notes and warnings for people (stderr),
@@ -77,8 +79,10 @@ impl Context {
             ));
         }
         let now = clock()?;
+        let mut paths = VaultPaths::pinned(root, &default_state_dir()?, now);
+        paths.trust_roots = trust_roots(cli.trust_root.as_deref())?;
         Ok(Context {
-            paths: VaultPaths::pinned(root, &default_state_dir()?, now),
+            paths,
             env: cli
                 .env
                 .clone()
@@ -144,6 +148,19 @@ impl Context {
     /// DESIGN §8: reading an earlier state goes on, but says so, and what to do. A new
     /// vault at a path where another was pinned is trusted on first use, said once.
     fn warn_if_behind(&self, db: &EnvDb) {
+        // DESIGN §15: trust on first use of a signed history is said, with its root.
+        if matches!(db.history(), Relation::Fresh) && self.paths.trust_roots.is_empty() {
+            match db.root() {
+                Some(root) => self.out.note(&format!(
+                    "`{}` is new to this machine: trusting its signed history on first use, trust root {root} (pin it with KEYWARD_TRUST_ROOT to refuse any other)",
+                    db.env
+                )),
+                None => self.out.note(&format!(
+                    "`{}` is new to this machine and its history is not signed yet (written before signed writes): an admin's next write signs it",
+                    db.env
+                )),
+            }
+        }
         if let Relation::NewVault { set_aside } = db.history() {
             self.out.warn(&format!(
                 "the vault at `{}` is not the one this machine saw there before (another directory, none of its environments known here): trusting `{}` on first use; the pins and hook approvals of the old vault were set aside in `{}`",
@@ -175,10 +192,58 @@ impl Context {
     pub fn write_env_named(&self, env: &EnvName) -> Result<EnvDb> {
         self.paths.require()?;
         let identity = self.identity()?;
+        // DESIGN §15: an identity that cannot sign is refused before anything is asked
+        // of a token (a hardware identity's signing key is unlocked here, once).
+        identity.signer()?.public()?;
         let db = EnvDb::open_write(&self.paths, env, identity.as_age())?;
         self.warn_if_behind(&db);
+        self.may_write(&db)?;
         self.note_head(&db)?;
         Ok(db)
+    }
+
+    /// DESIGN §15: refuse at once (before any work, exit 5) a write this identity could
+    /// not sign: no signing key, or a `read` member. The rules themselves run again when
+    /// the change is signed (`commit`).
+    pub fn may_write(&self, db: &EnvDb) -> Result<()> {
+        let identity = self.identity()?;
+        identity.signer()?;
+        if let Some(crate::codes::Role::Read) = db.role_of(&identity.recipient)? {
+            return Err(crate::error::SignedError::NotAllowed {
+                env: db.env.clone(),
+                who: self.who(db, &identity.recipient),
+                has: "a `read` member".into(),
+                what: "write".into(),
+                needs: crate::codes::Role::Write,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// A recipient as messages name a person: `Label (age1…short)`, or the short form.
+    pub fn who(&self, db: &EnvDb, recipient: &str) -> String {
+        let short = crate::recipient::short_recipient(recipient);
+        match db
+            .recipients()
+            .ok()
+            .and_then(|rs| rs.into_iter().find(|r| r.recipient == recipient))
+            .and_then(|r| r.label)
+        {
+            Some(label) => format!("{label} ({short})"),
+            None => short,
+        }
+    }
+
+    /// What signs this command's writes (DESIGN §15).
+    pub fn signing<'a>(&'a self, actor: &'a Actor) -> Result<crate::vault::signed::Signing<'a>> {
+        let identity = self.identity()?;
+        Ok(crate::vault::signed::Signing {
+            signer: identity.signer()?,
+            recipient: &identity.recipient,
+            actor,
+            now: self.now,
+        })
     }
 
     /// With an audit log, remember `db`'s lifecycle head: `committed` appends the
@@ -222,6 +287,15 @@ impl Context {
     /// `KEYWARD_AUDIT_LOG`) the lifecycle events it recorded appended to the log (DESIGN
     /// §14). The one way an operation commits, so no commit can skip the log.
     pub fn commit(&self, db: &mut EnvDb) -> Result<()> {
+        let actor = self.actor()?;
+        let signed = db.sign_change(&self.signing(&actor)?)?;
+        if signed == crate::vault::signed::Signed::Checkpoint {
+            self.out.note(&format!(
+                "`{}` had no signed history: this write signs it as it stands, with you as its first admin (trust root {})",
+                db.env,
+                db.root().unwrap_or("?")
+            ));
+        }
         db.commit()?;
         self.committed(db)
     }
@@ -425,6 +499,32 @@ impl Context {
         }
         Ok((open, skipped))
     }
+}
+
+/// `--trust-root` / `KEYWARD_TRUST_ROOT`: fingerprints (or prefixes of at least 32 hex
+/// digits) separated by commas; empty means trust on first use.
+fn trust_roots(given: Option<&str>) -> Result<Vec<String>> {
+    let Some(given) = given else {
+        return Ok(Vec::new());
+    };
+    given
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let ok = (crate::signing::ROOT_PREFIX_MIN..=64).contains(&s.len())
+                && s.bytes().all(|b| b.is_ascii_hexdigit());
+            if ok {
+                Ok(s.to_ascii_lowercase())
+            } else {
+                Err(crate::error::SignedError::BadTrustRoot {
+                    given: crate::text::escape(&s.chars().take(80).collect::<String>())
+                        .into_owned(),
+                }
+                .into())
+            }
+        })
+        .collect()
 }
 
 /// The clock. Test builds (debug assertions on, which is what `cargo test` runs) honour

@@ -16,6 +16,9 @@ use crate::vault::{self, Tx};
 pub struct CreateVault {
     pub envs: Vec<EnvName>,
     pub recipients: Vec<RecipientString>,
+    /// DESIGN §15: co-founders who are admins from the start (and part of the trust
+    /// root when their card binds their signing key).
+    pub admins: Vec<crate::ops::access::Grantee>,
 }
 
 /// What `init` made, as `init --json` prints it.
@@ -43,9 +46,11 @@ pub fn create_vault(ctx: &Context, req: CreateVault) -> Result<VaultCreated> {
         return Err(Error::usage("--envs needs at least one environment"));
     }
 
+    let mut fresh = None;
     let (recipient, identity_path) = match &ctx.identity_spec {
         IdentitySpec::Default(path) if !path.exists() => {
-            let recipient = crate::identity::create_identity_file(path, true)?;
+            let (recipient, identity) = crate::identity::create_identity_file(path, true)?;
+            fresh = Some(identity);
             // Said now, not in the report: the file exists even if the vault fails.
             ctx.out.note(&format!(
                 "created identity `{}` (keep its passphrase safe)",
@@ -64,10 +69,42 @@ pub fn create_vault(ctx: &Context, req: CreateVault) -> Result<VaultCreated> {
             recipient: recipient.clone(),
         })?;
     let recipients = with_extra(me, req.recipients);
+    let admins = admin_keys(&req.admins)?;
     let now = ctx.now();
-    vault::create::create_vault(&ctx.paths, &envs, |tx| {
-        first_rows(tx, &recipients, &actor, Action::Init, now)
+    // DESIGN §15: the founder signs each new environment as its first admin.
+    let fresh_signer = fresh
+        .as_ref()
+        .map(|id| {
+            crate::identity::KeySigner::of_x25519(id)
+                .ok_or(Error::Internal("a new identity without its secret form"))
+        })
+        .transpose()?;
+    let signing = match &fresh_signer {
+        Some(signer) => crate::vault::signed::Signing {
+            signer,
+            recipient: &recipient,
+            actor: &actor,
+            now,
+        },
+        None => ctx.signing(&actor)?,
+    };
+    vault::create::create_vault(&ctx.paths, &envs, &signing, |tx| {
+        first_rows(tx, &recipients, &admins, &actor, Action::Init, now)
     })?;
+    // Built aside and moved into place, the environments are pinned now: this machine
+    // made them, nothing here is a first use. (Not with a hardware identity: a touch
+    // per environment is not worth it; its first read pins, saying so.)
+    for env in &envs {
+        match &fresh {
+            Some(id) => drop(vault::EnvDb::open_read(&ctx.paths, env, id)?),
+            None if ctx.identity()?.plugin.is_none() => drop(vault::EnvDb::open_read(
+                &ctx.paths,
+                env,
+                ctx.identity()?.as_age(),
+            )?),
+            None => {}
+        }
+    }
     ctx.created(&envs)?;
     // The vault exists now whatever git says: a failed setup is a warning with the
     // command that retries it, not a failed `init`.
@@ -94,6 +131,8 @@ pub fn create_vault(ctx: &Context, req: CreateVault) -> Result<VaultCreated> {
 pub struct AddEnv {
     pub name: EnvName,
     pub recipients: Vec<RecipientString>,
+    /// Admins besides you (DESIGN §15).
+    pub admins: Vec<crate::ops::access::Grantee>,
 }
 
 /// What `env add` made, as `env add --json` prints it.
@@ -109,9 +148,10 @@ pub fn add_env(ctx: &Context, req: AddEnv) -> Result<EnvAdded> {
     let identity = ctx.identity()?;
     let actor = ctx.actor()?;
     let recipients = with_extra(identity.recipient_string()?, req.recipients);
+    let admins = admin_keys(&req.admins)?;
     let now = ctx.now();
-    vault::create::create_env(&ctx.paths, &req.name, |tx| {
-        first_rows(tx, &recipients, &actor, Action::EnvAdd, now)
+    vault::create::create_env(&ctx.paths, &req.name, &ctx.signing(&actor)?, |tx| {
+        first_rows(tx, &recipients, &admins, &actor, Action::EnvAdd, now)
     })?;
     ctx.created(std::slice::from_ref(&req.name))?;
     crate::ops::access::warn_hardware(ctx, &req.name, &recipients);
@@ -132,16 +172,36 @@ fn with_extra(mine: RecipientString, extra: Vec<RecipientString>) -> Vec<Recipie
     all
 }
 
-/// The rows a new environment starts with: its recipients and its creation event.
+/// `--admin` co-founders with the signing key each card binds (checked: a card whose
+/// proof fails is refused before anything is made).
+fn admin_keys(
+    admins: &[crate::ops::access::Grantee],
+) -> Result<Vec<(RecipientString, Option<crate::signing::PublicKey>)>> {
+    admins
+        .iter()
+        .map(|a| Ok((a.recipient.clone(), a.key()?.0)))
+        .collect()
+}
+
+/// The rows a new environment starts with: its recipients (the co-founding admins
+/// with their roles and keys) and its creation event.
 fn first_rows(
     tx: &Tx<'_>,
     recipients: &[RecipientString],
+    admins: &[(RecipientString, Option<crate::signing::PublicKey>)],
     actor: &Actor,
     action: Action,
     now: i64,
 ) -> Result<()> {
     for r in recipients {
         tx.add_recipient(r, actor, now)?;
+    }
+    for (r, key) in admins {
+        tx.add_recipient(r, actor, now)?;
+        tx.set_role(r.as_str(), crate::codes::Role::Admin)?;
+        if let Some(k) = key {
+            tx.bind_key(r.as_str(), k)?;
+        }
     }
     tx.record(actor, action, None, None, None, now)
 }

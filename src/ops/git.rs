@@ -173,8 +173,7 @@ pub fn merge(ctx: &Context, req: Merge) -> Result<Merged> {
         &req.ours,
         &theirs,
         identity.as_age(),
-        &actor,
-        ctx.now(),
+        &ctx.signing(&actor)?,
     )
 }
 

@@ -47,6 +47,7 @@ pub struct Trusted {
 pub fn plan(ctx: &Context, req: Trust) -> Result<TrustPlan> {
     let identity = ctx.identity()?;
     let db = EnvDb::open_trusting(&ctx.paths, &ctx.env, identity.as_age())?;
+    ctx.may_write(&db)?;
     ctx.note_head(&db)?;
     let report = describe(&db)?;
     Ok(TrustPlan { req, db, report })
@@ -185,4 +186,50 @@ impl Trusted {
         ));
         lines
     }
+}
+
+/// `trust root`: the trust root of the environment in use (DESIGN §15) — the signing
+/// keys of its first admins — as verified here, with who they are.
+#[derive(Debug, Serialize)]
+pub struct TrustRoot {
+    pub env: EnvName,
+    /// The fingerprint (64 hex digits); null while the history is unsigned.
+    pub root: Option<String>,
+    /// The first admins (recipients) the root is made of.
+    pub admins: Vec<String>,
+    /// Their labels, where the environment has one for them.
+    #[serde(skip)]
+    pub labels: Vec<Option<String>>,
+    /// How many signatures the history holds.
+    pub signatures: usize,
+}
+
+pub fn root(ctx: &Context) -> Result<TrustRoot> {
+    let db = ctx.open_env()?;
+    let sigs = db.signatures()?;
+    let first = sigs.iter().find(|s| s.prev.is_empty());
+    let labels: std::collections::HashMap<String, Option<String>> = db
+        .recipients()?
+        .into_iter()
+        .map(|r| (r.recipient, r.label))
+        .collect();
+    let admins: Vec<String> = first
+        .map(|s| {
+            s.members
+                .admins()
+                .filter(|m| m.key.is_some())
+                .map(|m| m.recipient.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(TrustRoot {
+        env: db.env.clone(),
+        root: db.root().map(str::to_owned),
+        labels: admins
+            .iter()
+            .map(|a| labels.get(a).cloned().flatten())
+            .collect(),
+        admins,
+        signatures: sigs.len(),
+    })
 }

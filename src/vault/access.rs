@@ -16,6 +16,21 @@ pub struct RecipientInfo {
     pub added_by: Option<String>,
     /// `access grant --name`; none for recipients added without one.
     pub label: Option<String>,
+    /// DESIGN §15: what they may do (before format 4: everyone `write`).
+    pub role: crate::codes::Role,
+    /// Their signing key, once bound (hex in JSON); `None`: unbound.
+    #[serde(serialize_with = "ser_key")]
+    pub signing_key: Option<[u8; 32]>,
+}
+
+fn ser_key<S: serde::Serializer>(
+    k: &Option<[u8; 32]>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match k {
+        Some(k) => s.serialize_str(&hex::encode(k)),
+        None => s.serialize_none(),
+    }
 }
 
 impl EnvDb {
@@ -23,19 +38,42 @@ impl EnvDb {
         self.located((|| -> Result<Vec<RecipientInfo>> {
             // A format-1 image read without a write has no `label` column.
             let label = if self.has_labels() { "r.label" } else { "NULL" };
+            let (role, key) = if self.has_signatures() {
+                ("r.role", "r.signing_key")
+            } else {
+                ("1", "NULL")
+            };
             let mut stmt = self.conn.prepare(&format!(
-                "SELECT r.recipient, r.added_at, a.recipient, {label} FROM recipients r
+                "SELECT r.recipient, r.added_at, a.recipient, {label}, {role}, {key} FROM recipients r
              LEFT JOIN actors a ON a.id = r.added_by ORDER BY r.added_at, r.recipient",
             ))?;
             let rows = stmt.query_map([], |r| {
-                Ok(RecipientInfo {
-                    recipient: r.get(0)?,
-                    added_at: r.get(1)?,
-                    added_by: r.get(2)?,
-                    label: r.get(3)?,
-                })
+                Ok((
+                    RecipientInfo {
+                        recipient: r.get(0)?,
+                        added_at: r.get(1)?,
+                        added_by: r.get(2)?,
+                        label: r.get(3)?,
+                        role: crate::codes::Role::Write,
+                        signing_key: None,
+                    },
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, Option<Vec<u8>>>(5)?,
+                ))
             })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let mut out = Vec::new();
+            for row in rows {
+                let (mut info, role, key) = row?;
+                let bad = |what: &str| crate::error::Error::CorruptDb {
+                    detail: format!("recipient {} has {what}", info.recipient),
+                };
+                info.role = crate::codes::Role::from_code(role).ok_or_else(|| bad("an unknown role"))?;
+                info.signing_key = key
+                    .map(|k| k.try_into().map_err(|_| bad("a malformed signing key")))
+                    .transpose()?;
+                out.push(info);
+            }
+            Ok(out)
         })())
     }
 

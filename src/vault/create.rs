@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use crate::error::{Error, Result};
 use crate::fsutil::{create_private_dir, sync_dir};
 use crate::names::EnvName;
+use crate::vault::signed::Signing;
 use crate::vault::{EnvDb, Tx, VaultPaths};
 
 /// Refuse to create a vault where one exists (before anything else is made, e.g. an
@@ -28,6 +29,7 @@ pub fn ensure_no_vault(paths: &VaultPaths) -> Result<()> {
 pub fn create_vault(
     paths: &VaultPaths,
     envs: &[EnvName],
+    signing: &Signing<'_>,
     fill: impl Fn(&Tx<'_>) -> Result<()>,
 ) -> Result<()> {
     ensure_no_vault(paths)?;
@@ -52,7 +54,7 @@ pub fn create_vault(
         let _ = fs::remove_dir_all(&staging_dir);
         e
     };
-    build(&staging, envs, &fill).map_err(discard)?;
+    build(&staging, envs, signing, &fill).map_err(discard)?;
     if paths.root.exists() {
         // An empty directory someone made for us is fine; anything else is not ours.
         let empty = fs::read_dir(&paths.root)
@@ -73,13 +75,14 @@ pub fn create_vault(
 fn build(
     staging: &VaultPaths,
     envs: &[EnvName],
+    signing: &Signing<'_>,
     fill: &impl Fn(&Tx<'_>) -> Result<()>,
 ) -> Result<()> {
     create_private_dir(&staging.root)?;
     create_private_dir(&staging.envs_dir())?;
     create_private_dir(&staging.journal_dir())?;
     for env in envs {
-        EnvDb::create(staging, env, fill)?;
+        EnvDb::create(staging, env, signing, fill)?;
     }
     Ok(())
 }
@@ -97,8 +100,9 @@ pub fn ensure_new_env(paths: &VaultPaths, env: &EnvName) -> Result<()> {
 pub fn create_env(
     paths: &VaultPaths,
     env: &EnvName,
+    signing: &Signing<'_>,
     fill: impl FnOnce(&Tx<'_>) -> Result<()>,
 ) -> Result<()> {
     ensure_new_env(paths, env)?;
-    EnvDb::create(paths, env, fill)
+    EnvDb::create(paths, env, signing, fill)
 }

@@ -27,6 +27,7 @@ pub mod repo;
 pub mod schema;
 mod seal;
 pub mod seen;
+pub mod signed;
 pub mod store;
 pub mod transition;
 pub mod verifier;

@@ -7,7 +7,7 @@ use std::io::{self, BufReader};
 
 use rusqlite::Connection;
 
-use crate::error::{Error, Result, describe_age};
+use crate::error::{Error, Result, SignedError, describe_age};
 use crate::fsutil::nofollow_error;
 use crate::names::EnvName;
 use crate::vault::fileseal;
@@ -158,13 +158,19 @@ impl EnvDb {
         };
         let pin = pins.load(&self.env)?;
         if self.trusting {
+            // `trust` accepts a state the pin does not, never a history whose
+            // signatures fail (DESIGN §15).
+            let events = self.lifecycle_events()?;
+            self.verify_signed(&events, None)?;
             // `trust` of an earlier state writes what was seen here into the file.
             self.pin = pin.map(|p| p.with_seen(&pins, &self.env)).transpose()?;
             return Ok(());
         }
-        if sealed && pin.is_some() {
+        if sealed && let Some(p) = &pin {
             // The very file verified here: every chunk read is checked against its seal.
             self.history = Relation::Current;
+            self.root = p.root.clone();
+            self.check_trust_root(self.root.clone().as_deref())?;
             self.pin = pin;
             return Ok(());
         }
@@ -207,6 +213,13 @@ impl EnvDb {
                 self.located(relate::check_seen(self, &seen, since))?;
             }
         }
+        // DESIGN §15: a file not verified here before has every signature of its history
+        // checked, and its rows compared with the state its last writer signed (after the
+        // check above, whose message names the key when a status went back).
+        if events.is_empty() {
+            events = self.lifecycle_events()?;
+        }
+        self.verify_signed(&events, pin.as_ref().and_then(|p| p.root.as_deref()))?;
         // What was seen out of service matters only for an earlier state (a current one
         // has moved at least as far): only then is it read.
         self.pin = match (&self.history, pin) {
@@ -233,11 +246,77 @@ impl EnvDb {
         }
     }
 
+    /// Verify the signed history (DESIGN §15) of this file, whose chain is `events`:
+    /// under the root pinned here when there is one, and under `KEYWARD_TRUST_ROOT`.
+    pub(crate) fn verify_signed(
+        &mut self,
+        events: &[crate::audit::Event],
+        pinned_root: Option<&str>,
+    ) -> Result<crate::vault::signed::Verified> {
+        let sigs = self.signatures()?;
+        let members = self.members()?;
+        let conn = &self.conn;
+        let verified = self.located(crate::vault::signed::verify_history(
+            &self.env,
+            events,
+            &sigs,
+            &members,
+            || crate::vault::signed::state_digest(conn),
+        ))?;
+        match (pinned_root, verified.root.as_deref()) {
+            (Some(_), None) => {
+                return Err(SignedError::BadSignature {
+                    env: self.env.clone(),
+                    detail: "its history was signed when this machine last saw it, and this file's is not (signatures stripped, or an older copy rewritten)".into(),
+                }
+                .into());
+            }
+            (Some(pinned), Some(found)) if pinned != found => {
+                return Err(SignedError::TrustRootMismatch {
+                    env: self.env.clone(),
+                    expected: format!("{pinned} (pinned here)"),
+                    found: found.to_owned(),
+                }
+                .into());
+            }
+            _ => {}
+        }
+        self.check_trust_root(verified.root.as_deref())?;
+        self.root = verified.root.clone();
+        Ok(verified)
+    }
+
+    /// `KEYWARD_TRUST_ROOT` / `--trust-root`: the history must be signed under one of
+    /// the roots given.
+    fn check_trust_root(&self, root: Option<&str>) -> Result<()> {
+        let wanted = &self.paths.trust_roots;
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let Some(root) = root else {
+            return Err(SignedError::Unsigned {
+                env: self.env.clone(),
+                expected: wanted.join(", "),
+            }
+            .into());
+        };
+        if wanted.iter().any(|w| root.starts_with(w.as_str())) {
+            return Ok(());
+        }
+        Err(SignedError::TrustRootMismatch {
+            env: self.env.clone(),
+            expected: wanted.join(" or "),
+            found: root.to_owned(),
+        }
+        .into())
+    }
+
     /// Create a new environment file encrypted to `recipients`; `fill` writes the first
     /// rows (recipients, the `init`/`env-add` event) before the first commit.
     pub fn create(
         paths: &VaultPaths,
         env: &EnvName,
+        signing: &crate::vault::signed::Signing<'_>,
         fill: impl FnOnce(&Tx<'_>) -> Result<()>,
     ) -> Result<()> {
         let lock = lock_env(&paths.env_lock(env), env)?;
@@ -268,8 +347,12 @@ impl EnvDb {
             format: std::cell::Cell::new(FORMAT_VERSION),
             chunks: None,
             packed: false,
+            opened: None,
+            root: None,
         };
         db.batch(fill)?;
+        // DESIGN §15: the founder signs the first state, as its first admin.
+        db.sign_change(signing)?;
         db.commit()
     }
 

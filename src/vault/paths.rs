@@ -15,11 +15,19 @@ pub struct VaultPaths {
     /// Where this machine pins what it saw of the vault (DESIGN §8); `None` for a vault
     /// being built, which nobody has seen yet.
     pub pins: Option<PinDir>,
+    /// DESIGN §15: the trust roots a history must have (`KEYWARD_TRUST_ROOT`,
+    /// `--trust-root`: fingerprints or prefixes of at least 32 hex digits); empty:
+    /// trust on first use.
+    pub trust_roots: Vec<String>,
 }
 
 impl VaultPaths {
     pub fn new(root: PathBuf) -> Self {
-        VaultPaths { root, pins: None }
+        VaultPaths {
+            root,
+            pins: None,
+            trust_roots: Vec::new(),
+        }
     }
 
     /// The vault at `root`, with its pins under `state` (`$XDG_STATE_HOME/keyward`), at
@@ -29,6 +37,7 @@ impl VaultPaths {
         VaultPaths {
             root,
             pins: Some(pins),
+            trust_roots: Vec::new(),
         }
     }
     pub fn envs_dir(&self) -> PathBuf {

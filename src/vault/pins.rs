@@ -129,6 +129,8 @@ impl PinDir {
             }
             if same_env {
                 pin.journal_floor = old.journal_floor;
+                // Never forgotten: a signed history stays signed under its root.
+                pin.root = pin.root.take().or(old.root.clone());
             }
             if same_env && pin.audit_key != old.audit_key && pin.ring.contains(&old.audit_key) {
                 // A newer key, first seen here: the journal's rows from now on.

@@ -243,6 +243,7 @@ pub(in crate::vault) fn snapshot(db: &EnvDb, now: i64) -> Result<Pin> {
         seen,
         journal: None,
         journal_gap: None,
+        root: db.root.clone(),
     })
 }
 

@@ -159,6 +159,14 @@ impl GitHistory {
         Ok(self.git(&args)?.lines().map(str::to_owned).collect())
     }
 
+    /// The best common ancestor of two commits, if they have one.
+    pub fn merge_base(&self, a: &str, b: &str) -> Result<Option<String>> {
+        Ok(self
+            .git(&["merge-base", a, b])
+            .ok()
+            .and_then(|out| out.lines().next().map(str::to_owned)))
+    }
+
     /// The commits `revs` end at (`B` of `A..B`; `HEAD` by default): where the final
     /// chains are read.
     pub fn tips(&self, revs: &[String]) -> Result<Vec<String>> {

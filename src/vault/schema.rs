@@ -10,9 +10,12 @@
 /// DESIGN §9), the `hooks` table (rotation hooks, DESIGN §11) and the `verifier_key`
 /// table (DESIGN §13); a format-2 image reads as it is (a linear chain, no hooks, no
 /// verifier key) and migrates on its next write.
+/// Format 4 (DESIGN §15) adds members' roles and signing keys (`recipients.role`,
+/// `recipients.signing_key`) and the `signatures` table; a format-3 image reads as it
+/// is (unsigned history, everyone `write`) and its next write signs a checkpoint.
 use crate::codes::Status;
 
-pub const FORMAT_VERSION: i64 = 3;
+pub const FORMAT_VERSION: i64 = 4;
 
 /// Format 1 → 2, run inside the writer's transaction before its first change.
 pub const MIGRATE_2: &str = "
@@ -36,6 +39,24 @@ CREATE TABLE verifier_key(
   created INTEGER NOT NULL
 ) STRICT;
 UPDATE meta SET v = 3 WHERE k = 'format_version';
+";
+/// Format 3 → 4, run inside the writer's transaction before its first change. Every
+/// existing recipient could write before, so each starts as `write`; the write that
+/// follows signs a checkpoint and makes its writer the first admin.
+pub const MIGRATE_4: &str = "
+ALTER TABLE recipients ADD COLUMN role INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE recipients ADD COLUMN signing_key BLOB;
+CREATE TABLE signatures(
+  head BLOB PRIMARY KEY,
+  prev BLOB NOT NULL,
+  state BLOB NOT NULL,
+  members BLOB NOT NULL,
+  signer TEXT NOT NULL,
+  key BLOB NOT NULL,
+  proof BLOB,
+  sig BLOB NOT NULL
+) STRICT, WITHOUT ROWID;
+UPDATE meta SET v = 4 WHERE k = 'format_version';
 ";
 /// Access removals (`access-revoke` = 9, `offboard` = 10), which `show` and `check`
 /// read to find exposed versions: a partial index of only those rows, so a read that
@@ -111,7 +132,9 @@ CREATE TABLE recipients(
   recipient TEXT PRIMARY KEY,
   added_at INTEGER NOT NULL,
   added_by INTEGER REFERENCES actors(id),
-  label TEXT                      -- format 2: `access grant --name`
+  label TEXT,                     -- format 2: `access grant --name`
+  role INTEGER NOT NULL DEFAULT 1, -- format 4: 0 read, 1 write, 2 admin
+  signing_key BLOB                -- format 4: Ed25519 key; NULL until bound
 ) STRICT;
 
 CREATE TABLE actors(
@@ -154,4 +177,20 @@ CREATE TABLE verifier_key(
   seed BLOB NOT NULL,
   created INTEGER NOT NULL
 ) STRICT;
+
+-- Format 4: every write ends with its new head signed by its writer (DESIGN §15).
+-- `prev`: the signed heads it builds on (32 bytes each: none for the first, two for a
+-- merge); `state`: the digest of the logical state at `head`; `members`: who could
+-- decrypt and write, with roles and keys, at `head`; `proof`: the XEdDSA proof binding
+-- `key` to `signer` when nothing before did.
+CREATE TABLE signatures(
+  head BLOB PRIMARY KEY,
+  prev BLOB NOT NULL,
+  state BLOB NOT NULL,
+  members BLOB NOT NULL,
+  signer TEXT NOT NULL,
+  key BLOB NOT NULL,
+  proof BLOB,
+  sig BLOB NOT NULL
+) STRICT, WITHOUT ROWID;
 ";

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::vault::schema::*;
 
 /// The pin format this build writes (1: before audit keys were replaced on removal;
-/// read as it is, its next advance writes 2).
-pub(in crate::vault) const PIN_VERSION: u8 = 2;
+/// 2: before signed histories; each read as it is, its next advance writes 3).
+pub(in crate::vault) const PIN_VERSION: u8 = 3;
 
 /// A journal head as pinned: its sequence number and hash (hex).
 pub type JournalHead = (i64, String);
@@ -59,6 +59,18 @@ pub struct Pin {
     /// newer one: a removed recipient's key seals nothing here after its removal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(in crate::vault) journal_floor: Option<(i64, usize)>,
+    /// The trust root of the environment's signed history (DESIGN §15) as verified
+    /// here. Once set, a file must be signed under the same root: a history rewritten
+    /// from another start, or stripped of its signatures, is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(in crate::vault) root: Option<String>,
+}
+
+impl Pin {
+    /// The trust root pinned here (DESIGN §15).
+    pub fn root(&self) -> Option<&str> {
+        self.root.as_deref()
+    }
 }
 
 /// The out-of-service versions of one key seen here.

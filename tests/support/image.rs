@@ -46,10 +46,18 @@ impl Sandbox {
         fs::write(self.env_file(env), out).unwrap();
     }
 
-    /// Rewrite `env`'s image with `edit` (SQL by hand, as any recipient can) and encrypt
-    /// it again to the sandbox identity.
+    /// Rewrite `env`'s image with `edit` (SQL by hand, as any recipient can), sign its
+    /// head again with the sandbox identity (as a member who edits by hand can: DESIGN
+    /// §15), and encrypt it again to the sandbox identity.
     pub fn edit_env(&self, env: &str, edit: impl FnOnce(&rusqlite::Connection)) {
-        self.encrypt_env(env, &edit_image(&self.decrypt_env(env), edit));
+        let me = self.identity.clone().expect("sandbox has an identity");
+        self.encrypt_env(
+            env,
+            &edit_image(&self.decrypt_env(env), |c| {
+                edit(c);
+                super::forge::resign(c, &me);
+            }),
+        );
     }
 }
 

@@ -7,6 +7,7 @@
 //! vaults in a given state), `git` (real git, isolated), `team` (clones sharing a vault),
 //! `pty` (a pseudo-terminal driven from Rust).
 
+pub mod forge;
 pub mod git;
 mod image;
 pub mod pty;

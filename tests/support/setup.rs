@@ -63,6 +63,12 @@ pub fn vault_with_unreadable_env() -> (Sandbox, PathBuf) {
     kw.cmd(["env", "add", "shared", "--recipient", &other_r])
         .assert()
         .success();
+    // DESIGN §15: only an admin removes someone, and never the last admin.
+    kw.cmd([
+        "-e", "shared", "access", "grant", &other_r, "--role", "admin",
+    ])
+    .assert()
+    .success();
     kw.cmd_as(
         &other,
         [

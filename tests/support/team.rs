@@ -53,14 +53,19 @@ impl Team {
         };
         team.plain_git(&root, &["init", "-q", "--bare", "-b", "main", "origin.git"]);
         let mut init = vec!["init".to_owned()];
-        let others = team.members[1..].iter().map(|m| m.recipient.clone());
-        let extra = extra.iter().map(|n| {
+        // Every member an admin from the start (DESIGN §15), by their member card; the
+        // extra recipients are plain writers.
+        for m in &team.members[1..] {
+            let card = team
+                .kw
+                .stdout(["-i", m.identity.to_str().unwrap(), "identity", "show"]);
+            init.push("--admin".into());
+            init.push(card.trim().to_owned());
+        }
+        for n in extra {
             let id = team.kw.write_identity(&format!("{n}.key"));
-            team.kw.recipient_of(&id)
-        });
-        for r in others.chain(extra) {
             init.push("--recipient".into());
-            init.push(r);
+            init.push(team.kw.recipient_of(&id));
         }
         for (i, m) in team.members.iter().enumerate() {
             team.plain_git(

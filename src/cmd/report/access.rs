@@ -19,6 +19,13 @@ impl Render for Recipients {
                     // number, which has no 19th byte.
                     fmt_time(v.added_ms),
                     or_dash(v.added_by.as_deref().map(short_recipient)),
+                    v.role.to_string(),
+                    if v.signing_key.is_some() {
+                        "bound"
+                    } else {
+                        "unbound"
+                    }
+                    .to_owned(),
                     match &v.plugin {
                         Some(p) => format!("yes ({p})"),
                         None => "no".to_owned(),
@@ -27,7 +34,15 @@ impl Render for Recipients {
             })
             .collect();
         out.table(
-            &["RECIPIENT", "LABEL", "ADDED", "ADDED BY", "HARDWARE"],
+            &[
+                "RECIPIENT",
+                "LABEL",
+                "ADDED",
+                "ADDED BY",
+                "ROLE",
+                "SIGNING KEY",
+                "HARDWARE",
+            ],
             rows,
         )
     }
@@ -45,11 +60,21 @@ impl Render for AccessChanged {
                 "{r} can already decrypt `{env}`; its label is unchanged (`keyward access list -e {env}` shows it)"
             ),
             Change::AlreadyGranted => format!("{r} can already decrypt `{env}`"),
-            Change::Granted => format!("granted {r} access to `{env}` at {}", fmt_time(self.at)),
+            Change::Granted => format!(
+                "granted {r} access to `{env}` as `{}` at {}",
+                self.role.unwrap_or(crate::codes::Role::Write),
+                fmt_time(self.at)
+            ),
+            Change::Updated => format!("{r} in `{env}`: {}", self.updated.join("; ")),
             Change::Revoked => format!(
                 "revoked {r}'s access to `{env}`; keys they already read still work until rotated (`keyward offboard` does both)"
             ),
         });
+        if self.vouched {
+            out.note(&format!(
+                "{r}'s signing key is bound on your word: a hardware identity's card carries no proof, so make sure it came from them"
+            ));
+        }
         Ok(())
     }
 }

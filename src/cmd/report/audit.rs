@@ -61,6 +61,18 @@ impl Render for Verified {
             })
             .collect();
         out.table(&["ENV", "CHAIN", "EVENTS", "HEAD HASH"], rows)?;
+        for s in &self.signed {
+            match &s.root {
+                Some(root) => out.note(&format!(
+                    "`{}`: {} signature(s) check, each by a member whose role allowed it; trust root {root}",
+                    s.env, s.signatures
+                )),
+                None => out.warn(&format!(
+                    "`{}`: its history is not signed yet (written before signed writes); an admin's next write signs it",
+                    s.env
+                )),
+            }
+        }
         if self.skipped.is_empty() {
             out.note("all chains intact");
         } else if self.accept_gap {

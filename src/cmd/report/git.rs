@@ -39,6 +39,14 @@ impl Render for Merged {
                 self.env
             )),
             Outcome::Merged => out.note(&format!("keyward: merged `{}` by meaning", self.env)),
+            Outcome::DroppedTheirs => out.warn(&format!(
+                "keyward: the other side's changes to `{}` were left out (see below)",
+                self.env
+            )),
+            Outcome::DroppedOurs => out.warn(&format!(
+                "keyward: this side's changes to `{}` were left out, the other side taken (see below)",
+                self.env
+            )),
         }
         if !self.added_recipients.is_empty() {
             let who: Vec<String> = self

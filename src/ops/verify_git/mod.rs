@@ -74,6 +74,14 @@ enum Opened {
 struct Read {
     events: Vec<crate::audit::Event>,
     rows: transition::Rows,
+    /// DESIGN §15: its trust root, every signature of its history checked against the
+    /// roles in force where it was made (`None` for an unsigned history); or why its
+    /// signed history does not verify (reported after the rows check, which names the
+    /// key when rows changed without their events).
+    signed: std::result::Result<Option<String>, String>,
+    /// Its signatures and members, for a merge that left a side out (DESIGN §15).
+    sigs: Vec<crate::vault::signed::Signature>,
+    members: crate::vault::signed::Members,
 }
 
 /// Reads env blobs, remembering each blob's head so no blob is decrypted twice on the
@@ -102,10 +110,21 @@ impl Reader<'_> {
         let opened = self
             .git
             .open_env(&self.ctx.paths, env, blob, label, identity)
-            .and_then(|db| {
+            .and_then(|mut db| {
+                let events = db.lifecycle_events()?;
+                let signed = match db.verify_signed(&events, None) {
+                    Ok(v) => Ok(v.root),
+                    Err(e) if e.exit_code() == 6 => {
+                        Err(e.to_string().lines().next().unwrap_or_default().to_owned())
+                    }
+                    Err(e) => return Err(e),
+                };
                 Ok(Read {
-                    events: db.lifecycle_events()?,
                     rows: transition::rows(&db)?,
+                    sigs: db.signatures()?,
+                    members: db.members()?,
+                    events,
+                    signed,
                 })
             });
         let result = match opened {
@@ -307,6 +326,30 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
                             .filter(|e| !known.contains(&e.hash))
                             .cloned()
                             .collect();
+                        // DESIGN §15: a signed history stays signed, under the same root.
+                        if let (Ok(Some(_)), Ok(child_root)) = (&parent_read.signed, &child.signed)
+                            && child_root.as_ref()
+                                != parent_read.signed.as_ref().ok().and_then(|r| r.as_ref())
+                        {
+                            flag(
+                                &commit,
+                                env,
+                                Problem::Damaged {
+                                    detail: if child_root.is_none() {
+                                        format!(
+                                            "its history is not signed and its parent {}'s is (signatures stripped)",
+                                            parent.short()
+                                        )
+                                    } else {
+                                        format!(
+                                            "its history is signed under another trust root than its parent {}'s (rewritten outside the chain of signed changes)",
+                                            parent.short()
+                                        )
+                                    },
+                                },
+                            );
+                            continue;
+                        }
                         if let Some(b) =
                             transition::check(&parent_read.rows, &child.rows, &added).first()
                         {
@@ -323,6 +366,13 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
                     }
                     continue;
                 }
+                // DESIGN §15: a merge that left this side out, as the merge driver does
+                // when all its changes are signed by someone the other side removed.
+                if commit.parents.len() == 2
+                    && left_out(&mut rd, &commit, env, &parent.id, &pblob, &hashes)?
+                {
+                    continue;
+                }
                 // Only now the parent's whole chain, to say what is wrong.
                 let problem = match rd.chain(&parent.id, env, &pblob)? {
                     Ok(ph) => classify(&hashes, &ph, parent.short()),
@@ -331,6 +381,16 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
                     },
                 };
                 flag(&commit, env, problem);
+            }
+            // DESIGN §15: after the rows (whose message names the key), the signatures.
+            if let Err(detail) = &child.signed {
+                flag(
+                    &commit,
+                    env,
+                    Problem::Damaged {
+                        detail: detail.clone(),
+                    },
+                );
             }
         }
         if touched {
@@ -397,6 +457,48 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
         accept_gap: req.skip_unreadable,
         tips,
     })
+}
+
+/// Whether merge `commit` is the state of its other parent with the side of `parent`
+/// left out by the merge rule (every change it added since the merge base is signed by
+/// someone the other parent removed, or who could not write there).
+fn left_out(
+    rd: &mut Reader<'_>,
+    commit: &CommitInfo,
+    env: &EnvName,
+    parent: &str,
+    pblob: &str,
+    child: &[[u8; 32]],
+) -> Result<bool> {
+    let Some(other) = commit
+        .parents
+        .iter()
+        .find(|p| p.as_str() != parent)
+        .cloned()
+    else {
+        return Ok(false);
+    };
+    let Some(oblob) = rd.git.env_blobs(&other)?.get(env).cloned() else {
+        return Ok(false);
+    };
+    let Ok(o) = rd.read(&other, env, &oblob)? else {
+        return Ok(false);
+    };
+    // The result holds the other parent's history, whole.
+    if !o.events.last().is_some_and(|e| child.contains(&e.hash)) {
+        return Ok(false);
+    }
+    let Some(base) = rd.git.merge_base(parent, &other)? else {
+        return Ok(false);
+    };
+    let Some(bblob) = rd.git.env_blobs(&base)?.get(env).cloned() else {
+        return Ok(false);
+    };
+    let (Ok(b), Ok(p)) = (rd.read(&base, env, &bblob)?, rd.read(parent, env, pblob)?) else {
+        return Ok(false);
+    };
+    let in_base: std::collections::HashSet<[u8; 32]> = b.events.iter().map(|e| e.hash).collect();
+    Ok(crate::vault::merge::barred(&b.members, |h| in_base.contains(h), &p.sigs, &o.members).all)
 }
 
 /// A readable version of an env file: its commit, blob, and chain length and head.

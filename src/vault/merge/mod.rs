@@ -53,6 +53,7 @@ mod props;
 mod recipients;
 mod report;
 mod side;
+mod signers;
 #[cfg(test)]
 mod testkit;
 mod versions;
@@ -60,12 +61,13 @@ mod write;
 
 use std::path::Path;
 
-use crate::audit::Actor;
 use crate::error::{Error, Result};
 use crate::vault::VaultPaths;
 
 pub use report::{ExposedVersion, KeyConflict, Merged, Outcome};
+pub use signers::{Barred, barred};
 
+use crate::vault::signed::Signing;
 use chain::{append_events, record_merge};
 use env_secrets::{AuditSide, Pick, merge_audit_keys, merge_verifier_key};
 use exposed::exposed_versions;
@@ -75,6 +77,7 @@ use load::{load_keys, recipients_of, verifier_key_of};
 use recipients::merge_recipients;
 use report::refused;
 use side::{Side, check_sides, follows, signatures};
+use signers::{Judged, judge, sign_merge};
 use write::{
     ActorIds, copy_meta, encrypt_over, image_of, migrate, store_audit_key, store_verifier_key,
     write_atomically, write_rows,
@@ -89,9 +92,9 @@ pub fn merge_files(
     ours: &Path,
     theirs: &[u8],
     identity: &dyn age::Identity,
-    actor: &Actor,
-    now: i64,
+    signing: &Signing<'_>,
 ) -> Result<Merged> {
+    let (actor, now) = (signing.actor, signing.now);
     let ours_bytes = std::fs::read(ours).map_err(|e| Error::io("cannot read", ours, e))?;
     let b = Side::open(paths, "BASE", base, identity)?;
     let mut o = Side::open(paths, "OURS", &ours_bytes, identity)?;
@@ -114,8 +117,17 @@ pub fn merge_files(
     }
     if t.holds(&o.head()) {
         // A fast-forward takes THEIRS as it is: only if its rows follow from ours' by
-        // the events it adds (DESIGN §8 round 3).
+        // the events it adds (DESIGN §8 round 3), and its signatures hold (§15).
         follows(&env, "THEIRS", &o, &os, &t, &ts)?;
+        if let Err(e) = &t.verified {
+            return Err(refused(
+                &env,
+                format!(
+                    "THEIRS's signed history does not verify ({})",
+                    e.to_string().lines().next().unwrap_or_default()
+                ),
+            ));
+        }
         write_atomically(ours, theirs)?;
         return Ok(Merged::new(&env, Outcome::TookTheirs));
     }
@@ -123,6 +135,29 @@ pub fn merge_files(
     // back, a value changed or a version dropped by hand is refused, never merged.
     follows(&env, "OURS", &b, &bs, &o, &os)?;
     follows(&env, "THEIRS", &b, &bs, &t, &ts)?;
+    // DESIGN §15: changes signed by someone the other side removed (or who could not
+    // write) are dropped and named.
+    let signed = match judge(&env, &b, &o, &t)? {
+        Judged::Both { signed } => signed,
+        Judged::Drop { side, signers } => {
+            let mut m = Merged::new(
+                &env,
+                if side == "THEIRS" {
+                    Outcome::DroppedTheirs
+                } else {
+                    Outcome::DroppedOurs
+                },
+            );
+            m.notes.push(format!(
+                "{side}'s changes are all signed by {}, removed on the other side or not allowed to write: left out",
+                signers.join(", ")
+            ));
+            if side == "OURS" {
+                write_atomically(ours, theirs)?;
+            }
+            return Ok(m);
+        }
+    };
 
     // The events theirs adds (recomputed when the side was opened).
     let theirs_new = t.events_not_in(&o);
@@ -203,6 +238,9 @@ pub fn merge_files(
         &conflicts,
         &exposed,
     )?;
+    if signed {
+        sign_merge(&tx, &env, &b, &o, &t, signing)?;
+    }
     tx.commit()?;
     merged.conflicts = conflicts;
     merged.exposed = exposed;

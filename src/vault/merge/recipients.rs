@@ -76,7 +76,20 @@ pub(super) fn merge_recipients(
         };
         if kept {
             // Ours first (chain order): its label and who added it.
-            out.insert(r.clone(), os.get(r).unwrap_or(info).clone());
+            let mut merged = os.get(r).unwrap_or(info).clone();
+            // DESIGN §15: role and signing key as the side that changed them has them
+            // (ours when both did); each is a change signed on that side.
+            if let (Some(o), Some(t)) = (os.get(r), ts.get(r)) {
+                let unchanged = |x: &RecipientInfo| {
+                    bs.get(r)
+                        .is_some_and(|b| (b.role, b.signing_key) == (x.role, x.signing_key))
+                };
+                if unchanged(o) && !unchanged(t) {
+                    merged.role = t.role;
+                    merged.signing_key = t.signing_key;
+                }
+            }
+            out.insert(r.clone(), merged);
         }
     }
     Recipients {

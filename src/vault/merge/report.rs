@@ -44,6 +44,11 @@ pub enum Outcome {
     TookTheirs,
     /// Both sides changed: a merged image was written.
     Merged,
+    /// DESIGN §15: THEIRS's changes were all signed by someone OURS removed (or who
+    /// could not write): left out, OURS kept as it is.
+    DroppedTheirs,
+    /// The same for OURS's changes: THEIRS taken as it is.
+    DroppedOurs,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

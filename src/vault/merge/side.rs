@@ -21,6 +21,11 @@ pub(super) struct Side {
     events: Vec<Event>,
     hashes: HashSet<[u8; 32]>,
     head: [u8; 32],
+    /// Its signed history checked (DESIGN §15); the error is kept, not raised: a side
+    /// whose changes are all by signers it may not have is left out, not refused.
+    pub(super) verified: Result<crate::vault::signed::Verified>,
+    /// Its stored signatures (trusted only as far as `verified` says).
+    pub(super) sigs: Vec<crate::vault::signed::Signature>,
 }
 
 impl Side {
@@ -30,17 +35,21 @@ impl Side {
         bytes: &[u8],
         id: &dyn age::Identity,
     ) -> Result<Side> {
-        let db = EnvDb::open_bytes_any_env(paths, label.into(), bytes, id)?;
+        let mut db = EnvDb::open_bytes_any_env(paths, label.into(), bytes, id)?;
         // A chain that does not recompute is refused here (exit 6): nothing is taken
         // from a side whose history was edited.
         let events = db.lifecycle_events()?;
         let hashes = events.iter().map(|e| e.hash).collect();
         let head = events.last().map_or(audit::GENESIS, |e| e.hash);
+        let verified = db.verify_signed(&events, None);
+        let sigs = db.signatures()?;
         Ok(Side {
             db,
             events,
             hashes,
             head,
+            verified,
+            sigs,
         })
     }
 
@@ -51,6 +60,16 @@ impl Side {
     /// Whether this side's recomputed chain holds an event with hash `h`.
     pub(super) fn holds(&self, h: &[u8; 32]) -> bool {
         *h == audit::GENESIS || self.hashes.contains(h)
+    }
+
+    /// Whether its history is signed (and verifies).
+    pub(super) fn is_signed(&self) -> bool {
+        !self.sigs.is_empty()
+    }
+
+    /// Whether it holds events `base` does not.
+    pub(super) fn adds_to(&self, base: &Side) -> bool {
+        self.events.iter().any(|e| !base.hashes.contains(&e.hash))
     }
 
     /// This side's events that `other` does not hold, in this side's order.

@@ -90,6 +90,8 @@ pub(super) fn recipients(names: &[&str]) -> RecipientSet {
                 added_at: 0,
                 added_by: None,
                 label: None,
+                role: crate::codes::Role::Write,
+                signing_key: None,
             };
             ((*r).to_owned(), info)
         })

@@ -267,8 +267,15 @@ pub(super) fn write_rows(
             None => None,
         };
         conn.execute(
-            "INSERT INTO recipients(recipient, added_at, added_by, label) VALUES (?1, ?2, ?3, ?4)",
-            params![r.recipient, r.added_at, added_by, r.label],
+            "INSERT INTO recipients(recipient, added_at, added_by, label, role, signing_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                r.recipient,
+                r.added_at,
+                added_by,
+                r.label,
+                r.role.code(),
+                r.signing_key.as_ref().map(|k| &k[..])
+            ],
         )?;
     }
     Ok(())

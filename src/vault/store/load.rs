@@ -225,11 +225,17 @@ impl EnvDb {
             format: std::cell::Cell::new(FORMAT_VERSION),
             chunks,
             packed: false,
+            opened: None,
+            root: None,
         };
         db.check_meta(adopt_env).map_err(|e| match e {
             Error::Corrupt { detail, .. } | Error::CorruptDb { detail } => corrupt(detail),
             other => other,
         })?;
+        db.opened = crate::vault::relate::head(&db)
+            .ok()
+            .filter(|(seq, _, _)| *seq > 0)
+            .and_then(|(seq, hash, _)| Some((hash.try_into().ok()?, seq)));
         Ok(db)
     }
 

@@ -70,6 +70,12 @@ pub struct EnvDb {
     /// Read from a compressed image: the fingerprint index is a TEMP table
     /// (`index_packed`).
     pub(in crate::vault) packed: bool,
+    /// The lifecycle head (hash, sequence number) when the file was opened: the signed
+    /// state a write builds on (DESIGN §15). `None` for a new environment.
+    pub(in crate::vault) opened: Option<([u8; 32], i64)>,
+    /// The trust root of the history (DESIGN §15), once verified here or pinned; `None`
+    /// for an unsigned history or one not verified by this process.
+    pub(in crate::vault) root: Option<String>,
 }
 
 impl std::fmt::Debug for EnvDb {
@@ -192,7 +198,11 @@ impl EnvDb {
 
     /// Bring an older image to the current format (inside `batch`'s transaction).
     pub(in crate::vault) fn migrate(&self) -> Result<()> {
-        for (to, sql) in [(2, schema::MIGRATE_2), (3, schema::MIGRATE_3)] {
+        for (to, sql) in [
+            (2, schema::MIGRATE_2),
+            (3, schema::MIGRATE_3),
+            (4, schema::MIGRATE_4),
+        ] {
             if self.format.get() < to {
                 self.located(self.conn.execute_batch(sql).map_err(Into::into))?;
                 self.format.set(to);
@@ -211,7 +221,11 @@ impl EnvDb {
     /// The same migration on another connection holding a copy of this image (the
     /// merge driver builds its result in one).
     pub(in crate::vault) fn migrate_conn(&self, conn: &Connection) -> Result<()> {
-        for (to, sql) in [(2, schema::MIGRATE_2), (3, schema::MIGRATE_3)] {
+        for (to, sql) in [
+            (2, schema::MIGRATE_2),
+            (3, schema::MIGRATE_3),
+            (4, schema::MIGRATE_4),
+        ] {
             if self.format.get() < to {
                 conn.execute_batch(sql)?;
             }
@@ -235,6 +249,11 @@ impl EnvDb {
     /// a format-1 image read without a write has not.
     pub(in crate::vault) fn has_labels(&self) -> bool {
         self.format.get() >= 2
+    }
+
+    /// Whether the image has format 4's roles, signing keys and signatures (DESIGN §15).
+    pub(in crate::vault) fn has_signatures(&self) -> bool {
+        self.format.get() >= 4
     }
 
     /// Whether the image has format 3's `verifier_key` table.
@@ -424,7 +443,14 @@ mod tests {
         let (_d, paths, id, env) = setup();
         let r = crate::recipient::RecipientString::from(&id.to_public());
         let actor = crate::audit::Actor::named(r.as_str(), crate::audit::Via::File);
-        EnvDb::create(&paths, &env, |db| {
+        let signer = crate::identity::KeySigner::of_x25519(&id).unwrap();
+        let signing = crate::vault::signed::Signing {
+            signer: &signer,
+            recipient: r.as_str(),
+            actor: &actor,
+            now: 0,
+        };
+        EnvDb::create(&paths, &env, &signing, |db| {
             db.add_recipient(&r, &actor, 0)?;
             db.record(&actor, crate::audit::Action::Init, None, None, None, 0)
         })

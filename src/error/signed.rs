@@ -1,0 +1,67 @@
+//! Errors of signed writes (DESIGN §15), a group of [`Error`](super::Error) (each with
+//! its exit code): who may write, whether a history's signatures hold, the trust root.
+
+use crate::codes::Role;
+use crate::names::EnvName;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignedError {
+    /// The identity in use has no signing key (an `ssh-rsa` key, a plugin identity
+    /// without its signing key file): it may read, not write.
+    #[error("this identity cannot sign a change: {why}")]
+    CannotSign { why: String },
+    /// A signature, a binding or a role does not hold somewhere in the history, or the
+    /// rows are not the state the last writer signed.
+    #[error(
+        "the signed history of `{env}` does not verify: {detail}\nhint: nothing was changed; restore the file from git (the last commit `keyward audit verify --git -e {env}` accepts), and tell the environment's admins"
+    )]
+    BadSignature { env: EnvName, detail: String },
+    /// The writer's role does not allow the change.
+    #[error(
+        "{who} may not {what} in `{env}`: {has}; that needs the `{needs}` role\nhint: ask an admin of `{env}` (`keyward access list -e {env}` shows the roles)"
+    )]
+    NotAllowed {
+        env: EnvName,
+        who: String,
+        has: String,
+        what: String,
+        needs: Role,
+    },
+    /// The change would leave no admin (nobody could grant or remove access again).
+    #[error(
+        "this change would leave `{env}` without an admin\nhint: make another member an admin first: `keyward access grant -e {env} --role admin WHO`"
+    )]
+    NoAdminLeft { env: EnvName },
+    /// The history's trust root is not the one this machine was told to expect.
+    #[error(
+        "the trust root of `{env}` is {found}, not the expected {expected}: its history was not started by the admins you pinned (a rewritten or foreign repository)\nhint: nothing was read or changed; compare with `keyward trust root -e {env}` on a machine you trust"
+    )]
+    TrustRootMismatch {
+        env: EnvName,
+        expected: String,
+        found: String,
+    },
+    /// A trust root is required but the environment's history is not signed yet.
+    #[error(
+        "`{env}` has no signed history, so it cannot match the trust root {expected}\nhint: an admin's next write signs it (`keyward check -e {env}` reports `unsigned-history` until then)"
+    )]
+    Unsigned { env: EnvName, expected: String },
+    /// `KEYWARD_TRUST_ROOT` / `--trust-root` that is no fingerprint.
+    #[error(
+        "`{given}` is not a trust root fingerprint (at least 32 hex digits, as `keyward trust root` prints it)"
+    )]
+    BadTrustRoot { given: String },
+}
+
+impl SignedError {
+    /// This group's part of the one mapping from errors to exit codes (DESIGN §6).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            SignedError::CannotSign { .. } | SignedError::NotAllowed { .. } => 5,
+            SignedError::BadSignature { .. }
+            | SignedError::TrustRootMismatch { .. }
+            | SignedError::Unsigned { .. } => 6,
+            SignedError::NoAdminLeft { .. } | SignedError::BadTrustRoot { .. } => 2,
+        }
+    }
+}

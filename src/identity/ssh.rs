@@ -1,0 +1,149 @@
+//! The Ed25519 key inside an OpenSSH private key file, for signing (DESIGN §15). The
+//! age crate decrypts with SSH keys but does not hand their key out, so the file is
+//! read here too: `openssh-key-v1`, unencrypted or protected the way `ssh-keygen`
+//! protects keys (bcrypt KDF, AES-256-CTR). Anything else cannot sign, and says so.
+
+use age::secrecy::{ExposeSecret, SecretString};
+use base64::Engine;
+use zeroize::Zeroizing;
+
+/// What reading the key for signing gave.
+pub(super) enum SshSeed {
+    /// The 32-byte Ed25519 seed.
+    Seed(Zeroizing<[u8; 32]>),
+    /// The passphrase does not open it.
+    WrongPassphrase,
+    /// Not a key that can sign here, and why.
+    CannotSign(String),
+}
+
+/// A reader over SSH wire-format fields.
+struct Wire<'a>(&'a [u8]);
+
+impl<'a> Wire<'a> {
+    fn u32(&mut self) -> Option<u32> {
+        let (head, rest) = self.0.split_at_checked(4)?;
+        self.0 = rest;
+        Some(u32::from_be_bytes(head.try_into().ok()?))
+    }
+    fn string(&mut self) -> Option<&'a [u8]> {
+        let len = self.u32()? as usize;
+        let (head, rest) = self.0.split_at_checked(len)?;
+        self.0 = rest;
+        Some(head)
+    }
+}
+
+/// The decoded body of a `-----BEGIN OPENSSH PRIVATE KEY-----` file.
+fn pem_body(text: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    let text = std::str::from_utf8(text).ok()?;
+    let b64: Zeroizing<String> = Zeroizing::new(
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with("-----") && !l.is_empty())
+            .collect(),
+    );
+    base64::engine::general_purpose::STANDARD
+        .decode(b64.as_bytes())
+        .ok()
+        .map(Zeroizing::new)
+}
+
+/// The Ed25519 seed of the OpenSSH key in `file`; `passphrase` is asked only when the
+/// key is encrypted.
+pub(super) fn ed25519_seed(
+    file: &[u8],
+    passphrase: impl FnOnce() -> crate::error::Result<SecretString>,
+) -> crate::error::Result<SshSeed> {
+    let cannot = |why: &str| Ok(SshSeed::CannotSign(why.to_owned()));
+    let Some(body) = pem_body(file) else {
+        return cannot("its OpenSSH key text does not decode");
+    };
+    let Some(rest) = body.strip_prefix(b"openssh-key-v1\0") else {
+        return cannot("it is not an openssh-key-v1 key (convert it with `ssh-keygen -p`)");
+    };
+    let mut w = Wire(rest);
+    let (Some(cipher), Some(kdf), Some(kdf_opts), Some(1), Some(_public), Some(private)) = (
+        w.string(),
+        w.string(),
+        w.string(),
+        w.u32(),
+        w.string(),
+        w.string(),
+    ) else {
+        return cannot("its OpenSSH key structure is not one key");
+    };
+    let plain: Zeroizing<Vec<u8>> = match (cipher, kdf) {
+        (b"none", b"none") => Zeroizing::new(private.to_vec()),
+        (b"aes256-ctr", b"bcrypt") => {
+            let mut o = Wire(kdf_opts);
+            let (Some(salt), Some(rounds)) = (o.string(), o.u32()) else {
+                return cannot("its key derivation options are malformed");
+            };
+            let pass = passphrase()?;
+            let mut km = Zeroizing::new([0u8; 48]);
+            if bcrypt_pbkdf::bcrypt_pbkdf(
+                pass.expose_secret().as_bytes(),
+                salt,
+                rounds,
+                &mut km[..],
+            )
+            .is_err()
+            {
+                return cannot("its key derivation options are not usable");
+            }
+            use aes::cipher::{KeyIvInit, StreamCipher};
+            let mut c = ctr::Ctr128BE::<aes::Aes256>::new(km[..32].into(), km[32..].into());
+            let mut buf = Zeroizing::new(private.to_vec());
+            c.apply_keystream(&mut buf);
+            buf
+        }
+        _ => {
+            return cannot(
+                "its key is encrypted with a cipher keyward does not read (ssh-keygen's default, aes256-ctr, is)",
+            );
+        }
+    };
+    let mut p = Wire(&plain);
+    let (Some(c1), Some(c2)) = (p.u32(), p.u32()) else {
+        return cannot("its private section is malformed");
+    };
+    if c1 != c2 {
+        return Ok(SshSeed::WrongPassphrase);
+    }
+    let (Some(b"ssh-ed25519"), Some(_), Some(secret)) = (p.string(), p.string(), p.string()) else {
+        return cannot("it is not an ssh-ed25519 key (an ssh-rsa key can read but not sign)");
+    };
+    let Some(seed) = secret.get(..32) else {
+        return cannot("its private key is malformed");
+    };
+    let mut out = Zeroizing::new([0u8; 32]);
+    out.copy_from_slice(seed);
+    Ok(SshSeed::Seed(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_test_key_gives_the_key_its_recipient_names() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let key = std::fs::read(dir.join("test_ed25519")).unwrap();
+        let public = std::fs::read_to_string(dir.join("test_ed25519.pub")).unwrap();
+        let SshSeed::Seed(seed) = ed25519_seed(&key, || panic!("not encrypted")).unwrap() else {
+            panic!("no seed");
+        };
+        let derived = ed25519_dalek::SigningKey::from_bytes(&seed)
+            .verifying_key()
+            .to_bytes();
+        assert_eq!(
+            crate::signing::ssh_ed25519_key(public.trim()),
+            Some(derived)
+        );
+        assert!(matches!(
+            ed25519_seed(b"-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n", || panic!()).unwrap(),
+            SshSeed::CannotSign(_)
+        ));
+    }
+}

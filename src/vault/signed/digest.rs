@@ -1,0 +1,134 @@
+//! The digest of an environment's whole logical state (DESIGN §15), which every signed
+//! head commits to: keys, versions with their values, statuses and times, recipients
+//! with roles and keys, hooks, the verifier key, meta (the audit key, policy), actors —
+//! every row of every table but three, and the schema itself (a trigger or a table
+//! someone added shows). Left out: the events (their hash chain ends in the signed
+//! head), the signatures (they sign this), and the fingerprint index (derived from
+//! the values, rebuilt at will).
+//!
+//! Recomputed from the rows by every reader that verifies, never read from a stored
+//! field: a row changed without a signed event no longer matches.
+
+use rusqlite::Connection;
+use rusqlite::types::ValueRef;
+use sha2::{Digest, Sha256};
+
+use crate::error::Result;
+
+/// Tables whose rows the digest does not cover (see the module's comment).
+const LEFT_OUT: [&str; 3] = ["events", "signatures", "fingerprints"];
+
+fn feed(h: &mut Sha256, v: ValueRef<'_>) {
+    let (tag, bytes): (u8, std::borrow::Cow<'_, [u8]>) = match v {
+        ValueRef::Null => (0, (&[][..]).into()),
+        ValueRef::Integer(i) => (1, i.to_be_bytes().to_vec().into()),
+        ValueRef::Real(f) => (2, f.to_bits().to_be_bytes().to_vec().into()),
+        ValueRef::Text(t) => (3, t.into()),
+        ValueRef::Blob(b) => (4, b.into()),
+    };
+    h.update([tag]);
+    h.update((bytes.len() as u64).to_be_bytes());
+    h.update(&bytes);
+}
+
+/// SHA-256 over the schema and the rows of every covered table, in primary-key order.
+pub fn state_digest(conn: &Connection) -> Result<[u8; 32]> {
+    let mut h = Sha256::new();
+    h.update(b"keyward-state-v1");
+    let mut tables = Vec::new();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT type, name, tbl_name, sql FROM main.sqlite_master ORDER BY type, name",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            for i in 0..4 {
+                feed(&mut h, r.get_ref(i)?);
+            }
+            let (kind, name): (String, String) = (r.get(0)?, r.get(1)?);
+            if kind == "table" && !LEFT_OUT.contains(&name.as_str()) {
+                tables.push(name);
+            }
+        }
+    }
+    for table in tables {
+        // Rows in primary-key order: the table's own order, no sort.
+        let pk: Vec<String> = {
+            let mut stmt =
+                conn.prepare("SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk")?;
+            stmt.query_map([&table], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let quote = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
+        let order = if pk.is_empty() {
+            "rowid".to_owned()
+        } else {
+            pk.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ")
+        };
+        let mut stmt = conn.prepare(&format!(
+            "SELECT * FROM main.{} ORDER BY {order}",
+            quote(&table)
+        ))?;
+        let cols = stmt.column_count();
+        h.update(b"\0table\0");
+        h.update(table.as_bytes());
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            h.update([0xa5]);
+            for i in 0..cols {
+                feed(&mut h, r.get_ref(i)?);
+            }
+        }
+    }
+    Ok(h.finalize().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_covered_row_or_schema_change_moves_the_digest_and_the_rest_do_not() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(crate::vault::schema::SCHEMA).unwrap();
+        conn.execute_batch(
+            "INSERT INTO meta(k, v) VALUES ('env', 'dev');
+             INSERT INTO actors(id, recipient, os_user, host, via) VALUES (1, 'age1x', 'u', 'h', 'file');
+             INSERT INTO keys(id, name, kind, created) VALUES (1, 'K', 0, 5);
+             INSERT INTO versions(key_id, version, value, created, status) VALUES (1, 1, x'01', 5, 0);",
+        )
+        .unwrap();
+        let d0 = state_digest(&conn).unwrap();
+        assert_eq!(d0, state_digest(&conn).unwrap());
+        for (change, undo) in [
+            (
+                "UPDATE versions SET status = 3",
+                "UPDATE versions SET status = 0",
+            ),
+            (
+                "UPDATE versions SET value = x'02'",
+                "UPDATE versions SET value = x'01'",
+            ),
+            (
+                "UPDATE actors SET host = 'x'",
+                "UPDATE actors SET host = 'h'",
+            ),
+            ("UPDATE meta SET v = 'prod'", "UPDATE meta SET v = 'dev'"),
+            (
+                "CREATE TRIGGER t AFTER INSERT ON keys BEGIN SELECT 1; END",
+                "DROP TRIGGER t",
+            ),
+        ] {
+            conn.execute_batch(change).unwrap();
+            assert_ne!(state_digest(&conn).unwrap(), d0, "{change}");
+            conn.execute_batch(undo).unwrap();
+            assert_eq!(state_digest(&conn).unwrap(), d0, "{undo}");
+        }
+        conn.execute_batch(
+            "INSERT INTO fingerprints(fp, key_id, version) VALUES (x'00', 1, 1);
+             INSERT INTO events(seq, time, action, actor, hash) VALUES (1, 0, 0, 1, x'00');",
+        )
+        .unwrap();
+        assert_eq!(state_digest(&conn).unwrap(), d0);
+    }
+}

@@ -1,0 +1,466 @@
+//! Who may sign what (DESIGN §15), written once: the writer checks its own change with
+//! these rules before it signs, and every reader checks every signature of a history
+//! with the same ones. Pure functions over plain data.
+//!
+//! - The first signature of a history (a new environment, or the checkpoint that
+//!   starts signing an older one) is made by an admin of the members it signs.
+//! - Every later one is made by a member of the state it builds on, with a role of
+//!   `write` or more, with the key bound to them there — or, unbound, with a proof
+//!   made by their identity.
+//! - Changes to who can decrypt or write (members, roles, keys other than the
+//!   signer's own binding), hooks, and the checkpoint need `admin`.
+//! - Every event a signature covers is its signer's (the actor is the signer).
+//! - No state is left without an admin.
+//! - A merge's signature covers only the join (and the marks it leaves); its members
+//!   are those of the sides, where a removal on either side wins.
+
+use crate::codes::{Action, Role};
+use crate::signing::PublicKey;
+
+use super::members::Members;
+
+/// Why a signature (or a write about to be signed) is not allowed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The signer is not a member of the state the change builds on.
+    NotMember,
+    /// The signer's role does not allow `what`.
+    Role {
+        has: Role,
+        what: String,
+        needs: Role,
+    },
+    /// Signed with another key than the one bound to the signer.
+    KeyMismatch,
+    /// An unbound signer whose signature carries no proof of the binding.
+    Unproven,
+    /// The signed state does not bind the signer to the key that signed.
+    NotBound,
+    /// An event the signature covers names another actor.
+    OtherActor { actor: String, action: Action },
+    /// The state would have no admin.
+    NoAdmin,
+    /// An event where it cannot be (a checkpoint after the start, a merge's marks in a
+    /// plain write).
+    Misplaced(Action),
+    /// A merge keeps a member one side removed, or one neither side has.
+    MergedMembers { recipient: String },
+}
+
+impl Refusal {
+    /// In words, for a message naming the signer before it.
+    pub fn describe(&self) -> String {
+        match self {
+            Refusal::NotMember => "is not a member of the state the change builds on".into(),
+            Refusal::Role { has, what, needs } => {
+                format!("is a `{has}` member and may not {what} (that needs `{needs}`)")
+            }
+            Refusal::KeyMismatch => "signed with another key than the one bound to them".into(),
+            Refusal::Unproven => {
+                "is not bound to a signing key and gave no proof made with their identity".into()
+            }
+            Refusal::NotBound => "signed a state that does not bind them to their key".into(),
+            Refusal::OtherActor { actor, action } => format!(
+                "signed a `{action}` event that names another actor ({})",
+                crate::recipient::short_recipient(actor)
+            ),
+            Refusal::NoAdmin => "would leave no admin".into(),
+            Refusal::Misplaced(a) => format!("signed a `{a}` event where none can be"),
+            Refusal::MergedMembers { recipient } => format!(
+                "merged in {} where a side removed them or neither side has them",
+                crate::recipient::short_recipient(recipient)
+            ),
+        }
+    }
+
+    /// The role this refusal is about, for the writer's error (`NotAllowed`).
+    pub fn needs(&self) -> Option<(Role, Role, &str)> {
+        match self {
+            Refusal::Role { has, what, needs } => Some((*has, *needs, what)),
+            _ => None,
+        }
+    }
+}
+
+/// One signature of a plain write (or the first of a history), as data.
+pub struct Write<'a> {
+    pub signer: &'a str,
+    pub key: PublicKey,
+    /// Whether the signature's own proof binds `key` to `signer` (or the signer's
+    /// recipient is that key).
+    pub proven: bool,
+    /// The members of the state it builds on; `None` for the first signature.
+    pub before: Option<&'a Members>,
+    pub after: &'a Members,
+    /// The events it covers, oldest first: action and actor recipient.
+    pub events: &'a [(Action, &'a str)],
+}
+
+/// The events a signature vouches for as its own: after the last checkpoint among
+/// them (those before one are unsigned history the checkpoint signs as it found it).
+fn own<'a>(events: &'a [(Action, &'a str)]) -> &'a [(Action, &'a str)] {
+    match events.iter().rposition(|(a, _)| *a == Action::Checkpoint) {
+        Some(i) => &events[i..],
+        None => events,
+    }
+}
+
+fn by_signer(signer: &str, events: &[(Action, &str)]) -> Result<(), Refusal> {
+    for (action, actor) in events {
+        if *actor != signer {
+            return Err(Refusal::OtherActor {
+                actor: (*actor).to_owned(),
+                action: *action,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whether the signer is bound to `key` in the state signed (or left it).
+fn bound_after(w_signer: &str, key: &PublicKey, after: &Members) -> Result<(), Refusal> {
+    match after.get(w_signer) {
+        None => Ok(()),
+        Some(m) if m.key == Some(*key) => Ok(()),
+        Some(_) => Err(Refusal::NotBound),
+    }
+}
+
+pub fn check_write(w: &Write<'_>) -> Result<(), Refusal> {
+    let own = own(w.events);
+    by_signer(w.signer, own)?;
+    for (action, _) in own {
+        match action {
+            Action::Merge | Action::MergeConflict | Action::Exposed => {
+                return Err(Refusal::Misplaced(*action));
+            }
+            Action::Checkpoint if w.before.is_some() => {
+                return Err(Refusal::Misplaced(*action));
+            }
+            _ => {}
+        }
+    }
+    if w.after.admins().next().is_none() {
+        return Err(Refusal::NoAdmin);
+    }
+    let Some(before) = w.before else {
+        // The first signature: its signer founds the members it signs, as their admin.
+        // Nothing before it binds them: the trust root (its admins' keys) is what a
+        // machine pins, on first use or from `KEYWARD_TRUST_ROOT`.
+        let me = w.after.get(w.signer).ok_or(Refusal::NotMember)?;
+        if me.role != Role::Admin {
+            return Err(Refusal::Role {
+                has: me.role,
+                what: "start the signed history".into(),
+                needs: Role::Admin,
+            });
+        }
+        return bound_after(w.signer, &w.key, w.after);
+    };
+    let me = before.get(w.signer).ok_or(Refusal::NotMember)?;
+    if me.role < Role::Write {
+        return Err(Refusal::Role {
+            has: me.role,
+            what: "write".into(),
+            needs: Role::Write,
+        });
+    }
+    match me.key {
+        Some(k) if k == w.key => {}
+        Some(_) => return Err(Refusal::KeyMismatch),
+        None if w.proven => {}
+        None => return Err(Refusal::Unproven),
+    }
+    bound_after(w.signer, &w.key, w.after)?;
+    if me.role < Role::Admin {
+        if before.with_binding(w.signer, w.key) != *w.after {
+            return Err(Refusal::Role {
+                has: me.role,
+                what: "change who can decrypt or write, or their roles".into(),
+                needs: Role::Admin,
+            });
+        }
+        if let Some((action, _)) = own.iter().find(|(a, _)| a.needs_admin()) {
+            return Err(Refusal::Role {
+                has: me.role,
+                what: format!("record `{action}`"),
+                needs: Role::Admin,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// One signature of a merge, as data.
+pub struct Merge<'a> {
+    pub signer: &'a str,
+    pub key: PublicKey,
+    pub proven: bool,
+    /// The members at each side's signed head.
+    pub sides: [&'a Members; 2],
+    /// The members at the last signed state both sides share.
+    pub base: &'a Members,
+    pub after: &'a Members,
+    pub events: &'a [(Action, &'a str)],
+}
+
+pub fn check_merge(m: &Merge<'_>) -> Result<(), Refusal> {
+    by_signer(m.signer, m.events)?;
+    for (i, (action, _)) in m.events.iter().enumerate() {
+        let fits = match i {
+            0 => *action == Action::Merge,
+            _ => matches!(action, Action::MergeConflict | Action::Exposed),
+        };
+        if !fits {
+            return Err(Refusal::Misplaced(*action));
+        }
+    }
+    if m.after.admins().next().is_none() {
+        return Err(Refusal::NoAdmin);
+    }
+    bound_after(m.signer, &m.key, m.after)?;
+    // The merger: a writer on either side, with the key bound there (or proven).
+    let mut allowed = None;
+    for side in m.sides {
+        if let Some(me) = side.get(m.signer) {
+            let key_ok = match me.key {
+                Some(k) => k == m.key,
+                None => m.proven,
+            };
+            let r = if me.role < Role::Write {
+                Err(Refusal::Role {
+                    has: me.role,
+                    what: "write".into(),
+                    needs: Role::Write,
+                })
+            } else if key_ok {
+                Ok(())
+            } else if me.key.is_some() {
+                Err(Refusal::KeyMismatch)
+            } else {
+                Err(Refusal::Unproven)
+            };
+            allowed = match (allowed, r) {
+                (Some(Ok(())), _) | (_, Ok(())) => Some(Ok(())),
+                (_, r) => Some(r),
+            };
+        }
+    }
+    allowed.unwrap_or(Err(Refusal::NotMember))?;
+    // Members: each as one side has it (the merger may bind themselves); anyone of the
+    // base a side removed stays removed.
+    let bound: [Members; 2] = m.sides.map(|s| s.with_binding(m.signer, m.key));
+    for member in m.after.iter() {
+        let from_a_side = bound
+            .iter()
+            .any(|s| s.get(&member.recipient) == Some(member));
+        let removed = m.base.get(&member.recipient).is_some()
+            && m.sides.iter().any(|s| s.get(&member.recipient).is_none());
+        if !from_a_side || removed {
+            return Err(Refusal::MergedMembers {
+                recipient: member.recipient.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::members::Member;
+    use super::*;
+
+    fn members(list: &[(&str, Role, Option<u8>)]) -> Members {
+        Members::new(
+            list.iter()
+                .map(|(r, role, key)| Member {
+                    recipient: (*r).into(),
+                    role: *role,
+                    key: key.map(|k| [k; 32]),
+                })
+                .collect(),
+        )
+    }
+
+    fn write<'a>(
+        signer: &'a str,
+        key: u8,
+        before: Option<&'a Members>,
+        after: &'a Members,
+        events: &'a [(Action, &'a str)],
+    ) -> Write<'a> {
+        Write {
+            signer,
+            key: [key; 32],
+            proven: false,
+            before,
+            after,
+            events,
+        }
+    }
+
+    #[test]
+    fn a_writer_writes_keys_only_an_admin_changes_access() {
+        let before = members(&[
+            ("adm", Role::Admin, Some(1)),
+            ("dev", Role::Write, Some(2)),
+            ("ci", Role::Read, Some(3)),
+        ]);
+        let set = [(Action::Set, "dev")];
+        assert_eq!(
+            check_write(&write("dev", 2, Some(&before), &before, &set)),
+            Ok(())
+        );
+        // A read member writes: refused.
+        let ci_set = [(Action::Set, "ci")];
+        assert!(matches!(
+            check_write(&write("ci", 3, Some(&before), &before, &ci_set)),
+            Err(Refusal::Role {
+                needs: Role::Write,
+                ..
+            })
+        ));
+        // A writer grants someone, or makes themselves admin: refused.
+        let grant = [(Action::AccessGrant, "dev")];
+        let more = members(&[
+            ("adm", Role::Admin, Some(1)),
+            ("dev", Role::Write, Some(2)),
+            ("ci", Role::Read, Some(3)),
+            ("eve", Role::Write, None),
+        ]);
+        assert!(matches!(
+            check_write(&write("dev", 2, Some(&before), &more, &grant)),
+            Err(Refusal::Role {
+                needs: Role::Admin,
+                ..
+            })
+        ));
+        let promoted = members(&[
+            ("adm", Role::Admin, Some(1)),
+            ("dev", Role::Admin, Some(2)),
+            ("ci", Role::Read, Some(3)),
+        ]);
+        assert!(check_write(&write("dev", 2, Some(&before), &promoted, &set)).is_err());
+        // The admin may.
+        let adm_grant = [(Action::AccessGrant, "adm")];
+        assert_eq!(
+            check_write(&write("adm", 1, Some(&before), &more, &adm_grant)),
+            Ok(())
+        );
+        // A hook is an admin's.
+        let hook = [(Action::Hook, "dev")];
+        assert!(check_write(&write("dev", 2, Some(&before), &before, &hook)).is_err());
+    }
+
+    #[test]
+    fn every_event_is_its_signers_and_keys_must_match() {
+        let before = members(&[("adm", Role::Admin, Some(1)), ("dev", Role::Write, Some(2))]);
+        let forged = [(Action::Revoke, "adm")];
+        assert!(matches!(
+            check_write(&write("dev", 2, Some(&before), &before, &forged)),
+            Err(Refusal::OtherActor { .. })
+        ));
+        let set = [(Action::Set, "dev")];
+        assert_eq!(
+            check_write(&write("dev", 9, Some(&before), &before, &set)),
+            Err(Refusal::KeyMismatch)
+        );
+        assert_eq!(
+            check_write(&write(
+                "out",
+                9,
+                Some(&before),
+                &before,
+                &[(Action::Set, "out")]
+            )),
+            Err(Refusal::NotMember)
+        );
+    }
+
+    #[test]
+    fn an_unbound_member_binds_themselves_with_a_proof_only() {
+        let before = members(&[("adm", Role::Admin, Some(1)), ("new", Role::Write, None)]);
+        let after = before.with_binding("new", [5; 32]);
+        let set = [(Action::Set, "new")];
+        let mut w = write("new", 5, Some(&before), &after, &set);
+        assert_eq!(check_write(&w), Err(Refusal::Unproven));
+        w.proven = true;
+        assert_eq!(check_write(&w), Ok(()));
+        // Not binding themselves in the state they sign: refused.
+        w.after = &before;
+        assert_eq!(check_write(&w), Err(Refusal::NotBound));
+    }
+
+    #[test]
+    fn the_first_signature_is_an_admins_and_no_state_lacks_one() {
+        let founded = members(&[("adm", Role::Admin, Some(1)), ("dev", Role::Write, None)]);
+        let init = [(Action::Init, "adm")];
+        assert_eq!(check_write(&write("adm", 1, None, &founded, &init)), Ok(()));
+        assert!(check_write(&write("dev", 7, None, &founded, &[(Action::Init, "dev")])).is_err());
+        // A checkpoint signs older events by others as it found them.
+        let history = [
+            (Action::Init, "someone"),
+            (Action::Set, "else"),
+            (Action::Checkpoint, "adm"),
+            (Action::Set, "adm"),
+        ];
+        assert_eq!(
+            check_write(&write("adm", 1, None, &founded, &history)),
+            Ok(())
+        );
+        // ... but never later in a history.
+        let before = founded.clone();
+        let late = [(Action::Checkpoint, "adm")];
+        assert_eq!(
+            check_write(&write("adm", 1, Some(&before), &before, &late)),
+            Err(Refusal::Misplaced(Action::Checkpoint))
+        );
+        let headless = members(&[("dev", Role::Write, Some(2))]);
+        let revoke = [(Action::AccessRevoke, "adm")];
+        assert_eq!(
+            check_write(&write("adm", 1, Some(&founded), &headless, &revoke)),
+            Err(Refusal::NoAdmin)
+        );
+    }
+
+    #[test]
+    fn a_merge_keeps_removals_and_takes_members_as_a_side_has_them() {
+        let base = members(&[
+            ("adm", Role::Admin, Some(1)),
+            ("dev", Role::Write, Some(2)),
+            ("old", Role::Write, Some(3)),
+        ]);
+        let ours = members(&[("adm", Role::Admin, Some(1)), ("dev", Role::Write, Some(2))]);
+        let theirs = base.clone();
+        let events = [(Action::Merge, "dev")];
+        let ok = Merge {
+            signer: "dev",
+            key: [2; 32],
+            proven: false,
+            sides: [&ours, &theirs],
+            base: &base,
+            after: &ours,
+            events: &events,
+        };
+        assert_eq!(check_merge(&ok), Ok(()));
+        // Keeping `old`, whom ours removed: refused.
+        let kept = Merge {
+            after: &theirs,
+            ..ok
+        };
+        assert!(matches!(
+            check_merge(&kept),
+            Err(Refusal::MergedMembers { .. })
+        ));
+        // Promoting oneself in the merge: no side has it.
+        let promoted = members(&[("adm", Role::Admin, Some(1)), ("dev", Role::Admin, Some(2))]);
+        let bad = Merge {
+            after: &promoted,
+            ..ok
+        };
+        assert!(check_merge(&bad).is_err());
+        // A plain write's event in a merge's segment: misplaced.
+        let set = [(Action::Merge, "dev"), (Action::Set, "dev")];
+        assert!(check_merge(&Merge { events: &set, ..ok }).is_err());
+    }
+}

@@ -1,0 +1,306 @@
+//! Checking a whole signed history (DESIGN §15): every signature against its key, every
+//! event covered by exactly one signature and written by its signer, each signer's
+//! role taken from the members of the signed state the change builds on, and the rows
+//! as they are now equal to the state the last signature signed.
+//!
+//! Segments: a signature covers the events its head reaches that the signed heads it
+//! builds on (`prev`) do not. Walking back from its head stops exactly at those heads;
+//! any other signed event on the way, or the start of the chain reached by a
+//! signature that claims to build on something, is a forged history.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::audit::{Event, GENESIS};
+use crate::codes::Action;
+use crate::error::{Error, Result, SignedError};
+use crate::names::EnvName;
+
+use super::Signature;
+use super::members::Members;
+use super::rules::{self, Merge, Write};
+
+/// What verifying a history found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+    /// The trust root's fingerprint: the signing keys of the first signed state's
+    /// admins. `None`: the history is not signed (older than format 4, never written
+    /// since).
+    pub root: Option<String>,
+    /// How many signatures were checked.
+    pub signatures: usize,
+}
+
+fn bad(env: &EnvName, detail: String) -> Error {
+    SignedError::BadSignature {
+        env: env.clone(),
+        detail,
+    }
+    .into()
+}
+
+/// The parents of event `i`: its previous event and, for a merge, the head it joined.
+fn parents(events: &[Event], at: &HashMap<[u8; 32], usize>, i: usize) -> Vec<usize> {
+    let e = &events[i];
+    let mut out = Vec::with_capacity(2);
+    if e.prev_hash != GENESIS
+        && let Some(p) = at.get(&e.prev_hash)
+    {
+        out.push(*p);
+    }
+    if let Some(j) = e.joined_hash.and_then(|j| at.get(&j)) {
+        out.push(*j);
+    }
+    out
+}
+
+/// Verify the history `events` (as `lifecycle_events` recomputed them) under `sigs`;
+/// `members` and `digest` are the state the rows hold now.
+pub fn verify_history(
+    env: &EnvName,
+    events: &[Event],
+    sigs: &[Signature],
+    members: &Members,
+    digest: impl FnOnce() -> Result<[u8; 32]>,
+) -> Result<Verified> {
+    if sigs.is_empty() {
+        return Ok(Verified {
+            root: None,
+            signatures: 0,
+        });
+    }
+    let at: HashMap<[u8; 32], usize> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.hash, i))
+        .collect();
+    // Signatures in the order of their heads (parents come first in a stored chain).
+    let mut order: Vec<(usize, &Signature)> = Vec::with_capacity(sigs.len());
+    for s in sigs {
+        let i = *at.get(&s.head).ok_or_else(|| {
+            bad(
+                env,
+                format!(
+                    "a signature by {} signs an event the history does not hold",
+                    crate::recipient::short_recipient(&s.signer)
+                ),
+            )
+        })?;
+        order.push((i, s));
+    }
+    order.sort_by_key(|(i, _)| *i);
+    let sig_at: HashMap<[u8; 32], usize> = order
+        .iter()
+        .enumerate()
+        .map(|(k, (_, s))| (s.head, k))
+        .collect();
+    // Which signature covers each event.
+    let mut owner: Vec<Option<usize>> = vec![None; events.len()];
+    for (k, (head, s)) in order.iter().enumerate() {
+        let seq = events[*head].seq;
+        let who = crate::recipient::short_recipient(&s.signer);
+        if !s.checks(env) {
+            return Err(bad(
+                env,
+                format!("the signature at event {seq} by {who} does not check (forged or altered)"),
+            ));
+        }
+        let prev: Vec<usize> = s
+            .prev
+            .iter()
+            .map(|p| {
+                sig_at.get(p).copied().filter(|&j| j < k).ok_or_else(|| {
+                    bad(
+                        env,
+                        format!("the signature at event {seq} builds on a state that is not signed before it"),
+                    )
+                })
+            })
+            .collect::<Result<_>>()?;
+        // Walk back from the head to the heads it builds on.
+        let mut segment = Vec::new();
+        let mut hit: HashSet<usize> = HashSet::new();
+        let mut stack = vec![*head];
+        while let Some(i) = stack.pop() {
+            match owner[i] {
+                Some(o) if o == k => {}
+                Some(o) => {
+                    if !prev.contains(&o) || order[o].0 != i {
+                        return Err(bad(
+                            env,
+                            format!(
+                                "the change signed at event {seq} reaches into another signed change"
+                            ),
+                        ));
+                    }
+                    hit.insert(o);
+                }
+                None => {
+                    owner[i] = Some(k);
+                    segment.push(i);
+                    let ps = parents(events, &at, i);
+                    if ps.is_empty() && !prev.is_empty() {
+                        return Err(bad(
+                            env,
+                            format!("the change signed at event {seq} restarts the history"),
+                        ));
+                    }
+                    stack.extend(ps);
+                }
+            }
+        }
+        if hit.len() != prev.len() {
+            return Err(bad(
+                env,
+                format!("the change signed at event {seq} does not build on the states it names"),
+            ));
+        }
+        segment.sort_unstable();
+        let evs: Vec<(Action, &str)> = segment
+            .iter()
+            .map(|&i| (events[i].action, events[i].actor.recipient.as_str()))
+            .collect();
+        let refused = match prev.as_slice() {
+            [] | [_] => rules::check_write(&Write {
+                signer: &s.signer,
+                key: s.key,
+                proven: s.proven(),
+                before: prev.first().map(|&p| &order[p].1.members),
+                after: &s.members,
+                events: &evs,
+            }),
+            [a, b] => {
+                let base = common_base(&order, *a, *b).ok_or_else(|| {
+                    bad(
+                        env,
+                        format!("the merge signed at event {seq} joins histories with no signed state in common"),
+                    )
+                })?;
+                for (side, other) in [(*a, *b), (*b, *a)] {
+                    removed_signer(env, &order, base, side, other, seq)?;
+                }
+                rules::check_merge(&Merge {
+                    signer: &s.signer,
+                    key: s.key,
+                    proven: s.proven(),
+                    sides: [&order[*a].1.members, &order[*b].1.members],
+                    base: &order[base].1.members,
+                    after: &s.members,
+                    events: &evs,
+                })
+            }
+            _ => unreachable!("at most two heads are stored"),
+        };
+        if let Err(r) = refused {
+            return Err(bad(
+                env,
+                format!("the change signed at event {seq}: {who} {}", r.describe()),
+            ));
+        }
+    }
+    if let Some(i) = owner.iter().position(Option::is_none) {
+        let e = &events[i];
+        return Err(bad(
+            env,
+            format!(
+                "event {} ({}, by {}) is not covered by any signature",
+                e.seq,
+                e.action,
+                crate::recipient::short_recipient(&e.actor.recipient)
+            ),
+        ));
+    }
+    // The last event is a signed head (nothing else covers it), and the rows are the
+    // state signed there.
+    let last = &events[events.len() - 1];
+    let (_, top) = order[owner[events.len() - 1].expect("every event is covered")];
+    if top.head != last.hash {
+        return Err(bad(
+            env,
+            format!("the head (event {}) is not signed", last.seq),
+        ));
+    }
+    if top.members != *members || top.state != digest()? {
+        return Err(bad(
+            env,
+            format!(
+                "the rows are not the state {} signed at event {} (changed without a signed event)",
+                crate::recipient::short_recipient(&top.signer),
+                last.seq
+            ),
+        ));
+    }
+    let (_, first) = order[0];
+    let admins: Vec<[u8; 32]> = first.members.admins().filter_map(|m| m.key).collect();
+    Ok(Verified {
+        root: Some(crate::signing::root_fingerprint(&admins)),
+        signatures: order.len(),
+    })
+}
+
+/// The signed ancestors of signature `k` (itself included).
+fn ancestors(
+    order: &[(usize, &Signature)],
+    sig_at: impl Fn(&[u8; 32]) -> Option<usize>,
+    k: usize,
+) -> HashSet<usize> {
+    let mut seen = HashSet::new();
+    let mut stack = vec![k];
+    while let Some(s) = stack.pop() {
+        if seen.insert(s) {
+            stack.extend(order[s].1.prev.iter().filter_map(&sig_at));
+        }
+    }
+    seen
+}
+
+fn index(order: &[(usize, &Signature)]) -> HashMap<[u8; 32], usize> {
+    order
+        .iter()
+        .enumerate()
+        .map(|(k, (_, s))| (s.head, k))
+        .collect()
+}
+
+/// The latest signed state both `a` and `b` build on.
+fn common_base(order: &[(usize, &Signature)], a: usize, b: usize) -> Option<usize> {
+    let idx = index(order);
+    let at = |h: &[u8; 32]| idx.get(h).copied();
+    let of_a = ancestors(order, at, a);
+    ancestors(order, at, b)
+        .into_iter()
+        .filter(|s| of_a.contains(s))
+        .max()
+}
+
+/// DESIGN §15: a merge drops changes signed by someone the other side removed. A
+/// merged history holding one (signed on `side` since `base` by a member of `base`
+/// whom `other` no longer lists) was not merged by these rules.
+fn removed_signer(
+    env: &EnvName,
+    order: &[(usize, &Signature)],
+    base: usize,
+    side: usize,
+    other: usize,
+    seq: i64,
+) -> Result<()> {
+    let idx = index(order);
+    let at = |h: &[u8; 32]| idx.get(h).copied();
+    let before = ancestors(order, at, base);
+    let (base_members, other_members) = (&order[base].1.members, &order[other].1.members);
+    for s in ancestors(order, at, side) {
+        let signer = &order[s].1.signer;
+        if !before.contains(&s)
+            && base_members.get(signer).is_some()
+            && other_members.get(signer).is_none()
+        {
+            return Err(bad(
+                env,
+                format!(
+                    "the merge at event {seq} keeps changes signed by {}, whom the other side removed",
+                    crate::recipient::short_recipient(signer)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

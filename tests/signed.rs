@@ -1,0 +1,502 @@
+//! Every change signed by its writer (DESIGN §15): member cards, roles, the trust root,
+//! and what each attacker who can write the repository can and cannot do — a current
+//! member forging another's change, a `read` member writing, a removed admin writing on
+//! an old state, an outsider (or a member) rewriting the repository from another start.
+//! Real repositories and clones; forged images made by hand as those attackers can.
+
+use std::fs;
+
+use keyward::audit::Action;
+use keyward::recipient::short_recipient;
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::support::forge::{append_event, reroot, resign, resign_claiming};
+use crate::support::team::Team;
+use crate::support::{Sandbox, decrypt_file, edit_image, encrypt_image, open_image};
+
+/// A member's card, as `identity show` prints it.
+fn card_of(kw: &Sandbox, key: &std::path::Path) -> String {
+    kw.stdout(["-i", key.to_str().unwrap(), "identity", "show"])
+        .trim()
+        .to_owned()
+}
+
+/// The signing key (hex) `access list --json` shows for `recipient`.
+fn bound_key(kw: &Sandbox, recipient: &str) -> Option<String> {
+    let list: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["access", "list", "--json"])).unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["recipient"] == recipient)
+        .and_then(|r| r["signing_key"].as_str().map(str::to_owned))
+}
+
+#[test]
+fn roles_decide_who_writes_and_who_changes_access() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    kw.set("IMPORTED", "an-imported-value-0123456789");
+    let dev_key = kw.write_identity("dev.key");
+    let ci_key = kw.write_identity("ci.key");
+    let dev = kw.recipient_of(&dev_key);
+    let ci = kw.recipient_of(&ci_key);
+    // A card binds the signing key at once; a bare recipient binds at its first write.
+    kw.cmd(["access", "grant", &card_of(&kw, &dev_key), "--name", "Dev"])
+        .assert()
+        .success()
+        .stderr(contains("as `write`"));
+    assert!(bound_key(&kw, &dev).is_some());
+    kw.cmd(["access", "grant", &ci, "--role", "read", "--name", "CI"])
+        .assert()
+        .success()
+        .stderr(contains("as `read`"));
+    assert_eq!(bound_key(&kw, &ci), None);
+    let table = kw.stdout(["access", "list"]);
+    assert!(table.contains("admin") && table.contains("read"), "{table}");
+
+    // `read`: decrypts, never writes (refused before anything is asked or written).
+    kw.cmd_as(&ci_key, ["get", "K"]).assert().success();
+    let before = fs::read(kw.env_file("dev")).unwrap();
+    kw.cmd_as(&ci_key, ["set", "X"])
+        .write_stdin("v")
+        .assert()
+        .code(5)
+        .stderr(contains("CI (").and(contains("a `read` member")));
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+
+    // `write`: keys and values, not access, roles or hooks.
+    kw.cmd_as(&dev_key, ["set", "FROM_DEV"])
+        .write_stdin("v")
+        .assert()
+        .success();
+    let other = kw.recipient_of(&kw.write_identity("other.key"));
+    for args in [
+        vec!["access", "grant", other.as_str()],
+        vec!["access", "grant", ci.as_str(), "--role", "write"],
+        vec!["access", "revoke", ci.as_str(), "--yes"],
+        vec!["hook", "set", "IMPORTED", "--", "true"],
+    ] {
+        kw.cmd_as(&dev_key, &args)
+            .assert()
+            .code(5)
+            .stderr(contains("that needs the `admin` role"));
+    }
+    // An admin promotes; the last admin cannot leave the environment without one.
+    kw.cmd(["access", "grant", &dev, "--role", "admin"])
+        .assert()
+        .success()
+        .stderr(contains("role write → admin"));
+    kw.cmd_as(&dev_key, ["access", "grant", &ci, "--role", "write"])
+        .assert()
+        .success();
+    kw.cmd_as(&dev_key, ["access", "grant", &dev, "--role", "read"])
+        .assert()
+        .success();
+    kw.cmd(["access", "grant", &kw.my_recipient(), "--role", "write"])
+        .assert()
+        .code(2)
+        .stderr(contains("without an admin"));
+    // Everyone's history checks, and each event names its signer.
+    kw.cmd(["audit", "verify"])
+        .assert()
+        .success()
+        .stderr(contains("signature(s) check"));
+    let roles = kw.json(["audit", "--json", "--action", "role"]);
+    assert_eq!(roles.as_array().unwrap().len(), 3, "{roles}");
+}
+
+#[test]
+fn a_card_with_a_proof_that_does_not_check_is_refused() {
+    let kw = Sandbox::with_vault();
+    let a = kw.write_identity("a.key");
+    let b = kw.write_identity("b.key");
+    // B's key and proof under A's recipient: a card someone made up.
+    let card_a = card_of(&kw, &a);
+    let card_b = card_of(&kw, &b);
+    let (_, rest_b) = card_b
+        .strip_prefix("kw-member1:")
+        .unwrap()
+        .split_once(':')
+        .unwrap();
+    let forged = format!("kw-member1:{}:{rest_b}", kw.recipient_of(&a));
+    assert_ne!(forged, card_a);
+    kw.cmd(["access", "grant", &forged])
+        .assert()
+        .code(2)
+        .stderr(contains("proof that does not check"));
+    // Without a proof, only a hardware identity's card is taken.
+    let (key, _) = rest_b.split_once(':').unwrap();
+    let unproven = format!("kw-member1:{}:{key}:-", kw.recipient_of(&a));
+    kw.cmd(["access", "grant", &unproven])
+        .assert()
+        .code(2)
+        .stderr(contains("carries no proof"));
+    kw.cmd(["access", "list", "--json"])
+        .assert()
+        .stdout(contains(kw.recipient_of(&a)).not());
+}
+
+#[test]
+fn a_member_forging_another_members_change_is_refused_by_its_signature() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let bob_key = kw.write_identity("bob.key");
+    let bob = kw.recipient_of(&bob_key);
+    kw.cmd(["access", "grant", &card_of(&kw, &bob_key)])
+        .assert()
+        .success();
+    let alice = kw.my_recipient();
+    let alice_key = hex::decode(bound_key(&kw, &alice).unwrap()).unwrap();
+    let file = kw.env_file("dev");
+    let image = decrypt_file(&file, &bob_key);
+    let recipients = [alice.as_str(), bob.as_str()];
+
+    // Bob, a current member, records a revocation under Alice's name and signs it with
+    // his own key while claiming to be Alice.
+    let forged = edit_image(&image, |c| {
+        c.execute("UPDATE versions SET status = 3", []).unwrap();
+        append_event(c, &alice, Action::Revoke, Some("K"), Some(1));
+        resign_claiming(
+            c,
+            &bob_key,
+            Some((alice.clone(), alice_key.clone().try_into().unwrap())),
+        );
+    });
+    fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
+    for args in [vec!["get", "K"], vec!["audit", "verify"]] {
+        kw.cmd(&args)
+            .assert()
+            .code(6)
+            .stderr(contains("does not check (forged or altered)"));
+    }
+    // The same change signed as himself: the event still names Alice.
+    let forged = edit_image(&image, |c| {
+        c.execute("UPDATE versions SET status = 3", []).unwrap();
+        append_event(c, &alice, Action::Revoke, Some("K"), Some(1));
+        resign(c, &bob_key);
+    });
+    fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
+    let fresh = kw.path("fresh-state");
+    kw.cmd(["get", "K"])
+        .env("XDG_STATE_HOME", &fresh)
+        .assert()
+        .code(6)
+        .stderr(contains("names another actor"));
+    // And the rows changed under Alice's last signature, signed by nobody: refused too.
+    let edited = edit_image(&image, |c| {
+        c.execute("UPDATE versions SET status = 3", []).unwrap();
+    });
+    fs::write(&file, encrypt_image(&edited, &recipients)).unwrap();
+    kw.cmd(["get", "K"])
+        .env("XDG_STATE_HOME", kw.path("fresh-2"))
+        .assert()
+        .code(6)
+        .stderr(contains("changed without a signed event"));
+}
+
+#[test]
+fn a_read_members_write_is_refused_everywhere_and_named() {
+    let mut t = Team::new(&["alice", "bob"], &["ci"]);
+    let ci_key = t.kw.path("ci.key");
+    let ci = t.extra_recipient("ci");
+    t.out(0, &["generate", "-e", "prod", "DB"]);
+    t.out(0, &["access", "grant", "-e", "prod", &ci, "--role", "read"]);
+    t.sync(0, "ci reads prod");
+    // CI's own keyward refuses.
+    t.kw(0, &["set", "-e", "prod", "FROM_CI"])
+        .env("KEYWARD_IDENTITY", &ci_key)
+        .write_stdin("x")
+        .assert()
+        .code(5)
+        .stderr(contains("a `read` member"));
+    // A modified one writes anyway, and signs: on a branch.
+    t.git(0, &["checkout", "-q", "-b", "ci-write"]);
+    let file = t.env_file(0, "prod");
+    let image = decrypt_file(&file, &ci_key);
+    let recipients: Vec<String> = open_image(&image)
+        .prepare("SELECT recipient FROM recipients")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let rs: Vec<&str> = recipients.iter().map(String::as_str).collect();
+    let forged = edit_image(&image, |c| {
+        c.execute(
+            "UPDATE recipients SET signing_key = NULL WHERE recipient = ?1",
+            [&ci],
+        )
+        .unwrap();
+        c.execute("UPDATE versions SET status = 3", []).unwrap();
+        append_event(c, &ci, Action::Revoke, Some("DB"), Some(1));
+        resign(c, &ci_key);
+    });
+    fs::write(&file, encrypt_image(&forged, &rs)).unwrap();
+    t.git(0, &["commit", "-qam", "rotate creds"]);
+    let branch = t.git(0, &["rev-parse", "HEAD"]).trim().to_owned();
+    // Read on any machine: refused, naming the role.
+    t.kw(0, &["get", "-e", "prod", "DB"])
+        .assert()
+        .code(6)
+        .stderr(contains("is a `read` member and may not write"));
+    let fresh = t.fresh_machine(1, "runner");
+    t.git(fresh, &["fetch", "-q", "origin"]);
+    t.git(0, &["push", "-q", "origin", "ci-write"]);
+    t.git(fresh, &["fetch", "-q", "origin", "ci-write"]);
+    t.kw(fresh, &["audit", "verify", "--git", "FETCH_HEAD"])
+        .assert()
+        .code(6)
+        .stderr(contains("rotate creds").and(contains("a `read` member")));
+    // Merged into main by an admin: left out, and named.
+    t.git(0, &["checkout", "-q", "main"]);
+    let main_before = fs::read(t.env_file(0, "prod")).unwrap();
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.out(1, &["generate", "-e", "prod", "MAIN_CHANGE"]);
+    t.sync(1, "main moves on");
+    t.git(0, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    assert_ne!(fs::read(t.env_file(0, "prod")).unwrap(), main_before);
+    let merge = t.git_out(0, &["merge", "--no-edit", &branch]);
+    let said = String::from_utf8_lossy(&merge.stderr).into_owned();
+    assert!(merge.status.success(), "{said}");
+    assert!(
+        said.contains("left out") && said.contains(&short_recipient(&ci)),
+        "{said}"
+    );
+    let show = t.show(0, "prod", "DB");
+    assert!(show.to_string().contains("active"), "{show}");
+    t.kw(0, &["audit", "verify", "-e", "prod"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_removed_admins_later_writes_are_refused_and_named() {
+    let t = Team::new(&["alice", "bob", "carol"], &[]);
+    t.out(0, &["generate", "-e", "prod", "DB"]);
+    t.sync(0, "keys");
+    for m in [1, 2] {
+        t.git(m, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    }
+    let bob = t.members[1].recipient.clone();
+    t.out(0, &["offboard", &bob, "--reason", "left", "--yes"]);
+    t.sync(0, "offboard bob");
+    // Bob, an admin on his stale state: his signatures are valid there, and grant his
+    // other key admin.
+    let b2 = t.kw.write_identity("bob2.key");
+    t.out(
+        1,
+        &[
+            "access",
+            "grant",
+            "-e",
+            "prod",
+            &t.kw.recipient_of(&b2),
+            "--role",
+            "admin",
+        ],
+    );
+    t.out(1, &["generate", "-e", "prod", "FROM_BOB"]);
+    t.git(1, &["commit", "-qam", "deps"]);
+    t.git(1, &["push", "-q", "origin", "main:bob"]);
+    // Carol, still a member, adds to Bob's branch: mixed with his changes, a merge is
+    // refused (nothing can be taken without his) and names him.
+    t.git(2, &["fetch", "-q", "origin", "bob"]);
+    t.git(2, &["checkout", "-q", "-b", "mixed", "FETCH_HEAD"]);
+    let _ = fs::remove_dir_all(&t.members[2].state);
+    t.out(2, &["generate", "-e", "prod", "FROM_CAROL"]);
+    t.git(2, &["commit", "-qam", "carol too"]);
+    t.git(2, &["push", "-q", "origin", "mixed"]);
+    t.git(0, &["fetch", "-q", "origin", "mixed"]);
+    let merge = t.git_out(0, &["merge", "--no-edit", "FETCH_HEAD"]);
+    let said = String::from_utf8_lossy(&merge.stdout).into_owned()
+        + &String::from_utf8_lossy(&merge.stderr);
+    assert!(!merge.status.success(), "{said}");
+    assert!(
+        said.contains("mixed with others' changes") && said.contains(&short_recipient(&bob)),
+        "{said}"
+    );
+    t.git(0, &["merge", "--abort"]);
+    // Bob's branch alone: left out as a whole, and he is named.
+    t.git(0, &["fetch", "-q", "origin", "bob"]);
+    let merge = t.git_out(0, &["merge", "--no-edit", "FETCH_HEAD"]);
+    let said = String::from_utf8_lossy(&merge.stderr).into_owned();
+    assert!(merge.status.success(), "{said}");
+    assert!(
+        said.contains("left out") && said.contains(&short_recipient(&bob)),
+        "{said}"
+    );
+    let listed = t.out(0, &["list", "-e", "prod", "--json"]);
+    assert!(!listed.contains("FROM_BOB"), "{listed}");
+    assert!(!crate::support::can_decrypt(&t.env_file(0, "prod"), &b2));
+    // The merge commit that left his side out passes `audit verify --git`.
+    t.kw(0, &["audit", "verify", "--git"]).assert().success();
+}
+
+#[test]
+fn a_fresh_runner_pinning_the_trust_root_refuses_a_rewritten_repository() {
+    let mut t = Team::new(&["alice", "bob"], &[]);
+    t.out(0, &["generate", "-e", "prod", "DB"]);
+    t.sync(0, "keys");
+    let root = t.out(0, &["trust", "root", "-e", "prod"]).trim().to_owned();
+    assert_eq!(root.len(), 64, "{root}");
+    let info = t.kw(0, &["trust", "root", "-e", "prod"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&info.stderr).contains("first admins"));
+    // The real repository, on a runner that pins the root: read, and nothing said about
+    // trusting on first use. A prefix of 32 digits will do.
+    let runner = t.fresh_machine(0, "runner");
+    t.kw(runner, &["get", "-e", "prod", "DB"])
+        .env("KEYWARD_TRUST_ROOT", &root[..32])
+        .assert()
+        .success()
+        .stderr(contains("first use").not());
+    // Without the pin, a first use says so, with the root.
+    let other = t.fresh_machine(0, "other");
+    t.kw(other, &["get", "-e", "prod", "DB"])
+        .assert()
+        .success()
+        .stderr(contains(format!("trust root {root}")));
+    // Bob (a member!) rewrites prod from another start — a new environment of his own
+    // making, encrypted to the same people — and force-pushes.
+    let scratch = t.kw.path("bob-scratch");
+    let alice = t.members[0].recipient.clone();
+    t.kw(1, &["init", "--envs", "prod", "--recipient", &alice])
+        .env("KEYWARD_VAULT", &scratch)
+        .env("XDG_STATE_HOME", t.kw.path("bob-scratch-state"))
+        .assert()
+        .success();
+    t.kw(1, &["generate", "-e", "prod", "DB"])
+        .env("KEYWARD_VAULT", &scratch)
+        .env("XDG_STATE_HOME", t.kw.path("bob-scratch-state"))
+        .assert()
+        .success();
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    fs::copy(scratch.join("envs/prod.db.age"), t.env_file(1, "prod")).unwrap();
+    t.git(1, &["commit", "-qam", "reformat"]);
+    t.git(1, &["push", "-q", "-f", "origin", "main"]);
+    let fresh = t.fresh_machine(0, "runner2");
+    t.kw(fresh, &["list", "-e", "prod"])
+        .env("KEYWARD_TRUST_ROOT", &root)
+        .assert()
+        .code(6)
+        .stderr(contains("the trust root of `prod` is").and(contains(&root)));
+    // The runner that pinned the real root refuses it without being told.
+    t.git(runner, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.kw(runner, &["list", "-e", "prod"]).assert().code(6);
+    // A malformed root is a usage error.
+    t.kw(fresh, &["list", "-e", "prod"])
+        .env("KEYWARD_TRUST_ROOT", "abc")
+        .assert()
+        .code(2)
+        .stderr(contains("not a trust root fingerprint"));
+}
+
+#[test]
+fn a_writer_promoting_themselves_by_hand_is_refused_even_signed() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let dev_key = kw.write_identity("dev.key");
+    let dev = kw.recipient_of(&dev_key);
+    kw.cmd(["access", "grant", &card_of(&kw, &dev_key)])
+        .assert()
+        .success();
+    // The writer makes themselves admin in the rows, records an ordinary event of their
+    // own and signs the result with their own key: a valid signature, by a member.
+    let file = kw.env_file("dev");
+    let image = decrypt_file(&file, &dev_key);
+    let forged = edit_image(&image, |c| {
+        c.execute(
+            "UPDATE recipients SET role = 2 WHERE recipient = ?1",
+            [&dev],
+        )
+        .unwrap();
+        append_event(c, &dev, Action::Set, Some("K"), Some(1));
+        resign(c, &dev_key);
+    });
+    fs::write(
+        &file,
+        encrypt_image(&forged, &[kw.my_recipient().as_str(), dev.as_str()]),
+    )
+    .unwrap();
+    kw.cmd(["list"])
+        .env("XDG_STATE_HOME", kw.path("fresh"))
+        .assert()
+        .code(6)
+        .stderr(contains("may not change who can decrypt or write"));
+}
+
+#[test]
+fn signatures_stripped_from_a_signed_history_are_refused_where_it_was_seen_signed() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let root = kw.stdout(["trust", "root"]).trim().to_owned();
+    // A member deletes every signature: the history reads as unsigned (as before
+    // signed writes), the chain and the audit key as they were.
+    kw.edit_env("dev", |c| {
+        c.execute("DELETE FROM signatures", []).unwrap();
+    });
+    // This machine saw it signed: refused.
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(6)
+        .stderr(contains("signatures stripped"));
+    // A runner pinning the root: refused.
+    kw.cmd(["get", "K"])
+        .env("XDG_STATE_HOME", kw.path("runner"))
+        .env("KEYWARD_TRUST_ROOT", &root)
+        .assert()
+        .code(6)
+        .stderr(contains("has no signed history"));
+    // A machine with nothing pinned reads it, and says it is not signed.
+    kw.cmd(["get", "K"])
+        .env("XDG_STATE_HOME", kw.path("fresh"))
+        .assert()
+        .success()
+        .stderr(contains("not signed yet"));
+}
+
+#[test]
+fn a_member_founding_the_history_anew_is_refused_where_the_root_was_pinned() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let root = kw.stdout(["trust", "root"]).trim().to_owned();
+    let bob_key = kw.write_identity("bob.key");
+    let bob = kw.recipient_of(&bob_key);
+    kw.cmd(["access", "grant", &card_of(&kw, &bob_key)])
+        .assert()
+        .success();
+    let alice = kw.my_recipient();
+    let file = kw.env_file("dev");
+    let image = decrypt_file(&file, &bob_key);
+    // Bob, a writer, keeps the chain of events as it is (so this machine's pin of the
+    // head still holds), deletes every signature and signs the whole history again as
+    // its founder and only admin: a history that checks on its own.
+    let forged = edit_image(&image, |c| reroot(c, &bob_key));
+    fs::write(
+        &file,
+        encrypt_image(&forged, &[alice.as_str(), bob.as_str()]),
+    )
+    .unwrap();
+    // The machine that pinned Alice's root refuses it, naming both roots.
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(6)
+        .stderr(contains("pinned here").and(contains(&root)));
+    // A runner told the root refuses it too.
+    kw.cmd(["get", "K"])
+        .env("XDG_STATE_HOME", kw.path("runner"))
+        .env("KEYWARD_TRUST_ROOT", &root)
+        .assert()
+        .code(6);
+    // A machine with nothing pinned can only trust it on first use — and says which
+    // root it trusted, which is not Alice's.
+    let other = kw
+        .cmd(["get", "K"])
+        .env("XDG_STATE_HOME", kw.path("fresh"))
+        .output()
+        .unwrap();
+    assert!(other.status.success());
+    let err = String::from_utf8_lossy(&other.stderr);
+    assert!(err.contains("trust root") && !err.contains(&root), "{err}");
+}

@@ -119,7 +119,11 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
     let now = ctx.now();
     let env = req.env.clone().unwrap_or_else(|| ctx.env.clone());
     let mut db = if req.dry_run {
-        ctx.open_env_named(&env)?
+        let db = ctx.open_env_named(&env)?;
+        // DESIGN §15: a dry run refuses what the write would refuse (a `read` member),
+        // so an import across environments never writes one before another refuses.
+        ctx.may_write(&db)?;
+        db
     } else {
         ctx.write_env_named(&env)?
     };

@@ -6,6 +6,7 @@ use crate::support::*;
 
 mod pass;
 mod passage;
+mod signed;
 mod sops;
 
 /// The keys of `env`, by name (`list --json`).

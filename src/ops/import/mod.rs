@@ -135,6 +135,11 @@ pub struct Planned {
 pub fn import(ctx: &Context, req: ImportRequest) -> Result<ImportReport> {
     check_flags(&req)?;
     ctx.paths.require()?;
+    // DESIGN §15: an import is a signed write; where the environment is known already, a
+    // `read` member is refused before any peer is asked to decrypt anything.
+    if !req.env_from_path || ctx.env_explicit {
+        ctx.may_write(&ctx.open_env()?)?;
+    }
     let found = read_source(ctx, &req)?;
 
     // Names: none fixed silently.

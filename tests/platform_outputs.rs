@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use base64::Engine;
 
-use crate::peers::*;
+use crate::support::peers::*;
 use crate::support::*;
 
 /// Values that break naive YAML and naive heredocs.
@@ -101,7 +101,7 @@ fn a_k8s_secret_carries_every_value_exactly() {
         values.len()
     );
     // kubectl, where installed, reads it as the API server would be sent it.
-    if let Some(obj) = kubectl_dry_run(&out.stdout) {
+    if let Some(obj) = kubectl_dry_run(&kw, &out.stdout) {
         assert_eq!(obj["kind"], "Secret");
         assert_eq!(obj["metadata"]["name"], "api-keys");
         assert_eq!(obj["metadata"]["namespace"], "shop");
@@ -250,7 +250,8 @@ fn read_github_env(text: &[u8]) -> Vec<(String, Vec<u8>, String)> {
 #[test]
 fn github_env_appends_blocks_no_value_line_can_end_early_and_masks_every_line() {
     let (kw, mut values) = tricky_vault();
-    values.retain(|(n, _)| *n != "ON");
+    // Text only: the runner reads the file as UTF-8 (a binary key is refused, below).
+    values.retain(|(n, _)| *n != "ON" && *n != "BINARY");
     // Lines that would end a block written with a fixed delimiter.
     let enders = b"first\nEOF\nKEYWARD_EOF\nghadelimiter\nlast".to_vec();
     kw.cmd(["set", "ENDERS"])
@@ -360,5 +361,38 @@ fn github_env_refuses_a_symbolic_link() {
     assert!(err.contains("symbolic link"), "{err}");
     assert!(out.is_empty());
     assert_eq!(fs::read(kw.path("target")).unwrap(), b"");
+    assert_eq!(export_events(&kw), 0);
+}
+
+#[test]
+fn github_env_refuses_a_value_the_runner_would_change_and_stdout_as_the_file() {
+    let (kw, _) = tricky_vault();
+    let env_file = kw.path("github_env");
+    fs::write(&env_file, "EARLIER=kept\n").unwrap();
+    let mut cmd = kw.cmd(["export", "--format", "github-env", "--only", "PLAIN,BINARY"]);
+    cmd.env("GITHUB_ENV", &env_file);
+    let (code, out, err) = outcome(&mut cmd);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("the value of `BINARY` is not UTF-8") && err.contains("--only"),
+        "{err}"
+    );
+    assert!(out.is_empty(), "no mask printed: {out}");
+    assert_eq!(fs::read(&env_file).unwrap(), b"EARLIER=kept\n");
+    assert_eq!(export_events(&kw), 0);
+    // `-o -` would be stdout, where the masks go: a usage error, before any read.
+    let (code, out, err) = outcome(&mut kw.cmd([
+        "export",
+        "--format",
+        "github-env",
+        "--only",
+        "PLAIN",
+        "-o",
+        "-",
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("-o FILE"), "{err}");
+    assert!(out.is_empty());
+    assert!(!kw.path("-").exists());
     assert_eq!(export_events(&kw), 0);
 }

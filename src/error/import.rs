@@ -122,6 +122,10 @@ pub enum ImportError {
         "--format github-env appends to the file named by GITHUB_ENV, which is not set; nothing was exported\nhint: run it in a GitHub Actions step, or name the file with -o FILE"
     )]
     GithubEnvUnset,
+    #[error(
+        "the value of `{name}` is not UTF-8, and the runner reads $GITHUB_ENV as UTF-8 text (it would change the value); nothing was exported\nhint: leave it out with --only, or give it to the step that needs it with `keyward run --file {name}`"
+    )]
+    GithubEnvNotText { name: KeyName },
 }
 
 /// The cause of an unresolved reference, its hint kept.
@@ -155,7 +159,8 @@ impl ImportError {
             | ImportError::NotText { .. }
             | ImportError::NoEnvFolder { .. }
             | ImportError::PeerExists { .. }
-            | ImportError::EnvFileInvalid { .. } => 1,
+            | ImportError::EnvFileInvalid { .. }
+            | ImportError::GithubEnvNotText { .. } => 1,
         }
     }
 }
@@ -239,6 +244,9 @@ mod tests {
                 detail: "line 2: bad quoting".into(),
             },
             ImportError::GithubEnvUnset,
+            ImportError::GithubEnvNotText {
+                name: "CERT".parse().unwrap(),
+            },
         ]
     }
 

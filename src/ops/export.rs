@@ -121,6 +121,11 @@ pub fn export(ctx: &Context, req: ExportRequest<'_>) -> Result<Exported> {
     let target = match (format, req.out) {
         (ExportFormat::GithubEnv, out) => {
             let path = match out {
+                Some(p) if p == Path::new("-") => {
+                    return Err(Error::usage(
+                        "--format github-env appends to a file (stdout carries the ::add-mask:: commands): name it with -o FILE, or leave -o out to use $GITHUB_ENV; nothing was exported",
+                    ));
+                }
                 Some(p) => p.to_owned(),
                 None => std::env::var_os("GITHUB_ENV")
                     .filter(|v| !v.is_empty())
@@ -140,9 +145,17 @@ pub fn export(ctx: &Context, req: ExportRequest<'_>) -> Result<Exported> {
             access: Action::Export,
             pick: Pick::Keys(req.only),
             allow_loader: req.allow_loader,
-            utf8_only: format == ExportFormat::Json,
+            // The runner reads $GITHUB_ENV as UTF-8 text: a value that is not would
+            // reach later steps changed.
+            utf8_only: matches!(format, ExportFormat::Json | ExportFormat::GithubEnv),
         },
-    )?;
+    )
+    .map_err(|e| match (format, e) {
+        (ExportFormat::GithubEnv, Error::NotUtf8 { name }) => {
+            ImportError::GithubEnvNotText { name }.into()
+        }
+        (_, e) => e,
+    })?;
     let keys: Vec<(&KeyName, &[u8])> = released
         .keys
         .iter()

@@ -1,9 +1,6 @@
 //! Integration tests: one binary, one module per command or concern; each drives the
 //! real `keyward` binary inside a `Sandbox` (`support`).
 
-/// The real peers (sops, gpg and pass, age, kubectl) for the migration and platform tests.
-#[path = "support/peers.rs"]
-mod peers;
 mod support;
 
 mod access;

@@ -3,10 +3,13 @@
 use std::fs;
 
 use super::*;
-use crate::peers::*;
+use crate::support::peers::*;
 
 #[test]
 fn a_pass_store_round_trips_through_gpg_with_environments_from_paths() {
+    if !have(&["gpg", "gpgconf", "pass"]) {
+        return;
+    }
     let mut kw = Sandbox::with_vault();
     let store = PassStore::new(&mut kw);
     store.insert(
@@ -50,6 +53,9 @@ fn a_pass_store_round_trips_through_gpg_with_environments_from_paths() {
 
 #[test]
 fn whole_entry_keeps_every_line_and_env_selects_one_folder() {
+    if !have(&["gpg", "gpgconf", "pass"]) {
+        return;
+    }
     let mut kw = Sandbox::with_vault();
     let store = PassStore::new(&mut kw);
     store.insert(&kw, "prod/cert", "line-one-of-cert\nline-two-of-cert\n");
@@ -84,6 +90,9 @@ fn whole_entry_keeps_every_line_and_env_selects_one_folder() {
 
 #[test]
 fn invalid_pass_names_are_listed_and_nothing_is_imported_without_rename_invalid() {
+    if !have(&["gpg", "gpgconf", "pass"]) {
+        return;
+    }
     let mut kw = Sandbox::with_vault();
     let store = PassStore::new(&mut kw);
     store.insert(&kw, "2fa/github", "two-fa-value-123\n");
@@ -125,6 +134,9 @@ fn invalid_pass_names_are_listed_and_nothing_is_imported_without_rename_invalid(
 
 #[test]
 fn two_pass_entries_giving_one_name_are_refused_naming_both() {
+    if !have(&["gpg", "gpgconf", "pass"]) {
+        return;
+    }
     let mut kw = Sandbox::with_vault();
     let store = PassStore::new(&mut kw);
     store.insert(&kw, "stripe/api-key", "value-with-dash\n");
@@ -146,6 +158,9 @@ fn two_pass_entries_giving_one_name_are_refused_naming_both() {
 
 #[test]
 fn an_entry_outside_an_environment_folder_is_refused_with_env_from_path() {
+    if !have(&["gpg", "gpgconf", "pass"]) {
+        return;
+    }
     let mut kw = Sandbox::with_vault();
     let store = PassStore::new(&mut kw);
     store.insert(&kw, "prod/ok", "fine-prod-value\n");
@@ -163,6 +178,9 @@ fn an_entry_outside_an_environment_folder_is_refused_with_env_from_path() {
 
 #[test]
 fn an_empty_first_line_is_refused_naming_the_entry() {
+    if !have(&["gpg", "gpgconf", "pass"]) {
+        return;
+    }
     let mut kw = Sandbox::with_vault();
     let store = PassStore::new(&mut kw);
     store.insert(&kw, "a", "value-of-a-entry\n");
@@ -180,6 +198,9 @@ fn an_empty_first_line_is_refused_naming_the_entry() {
 
 #[test]
 fn without_gpg_a_pass_import_says_what_is_missing() {
+    if !have(&["gpg", "gpgconf", "pass"]) {
+        return;
+    }
     let mut kw = Sandbox::with_vault();
     let store = PassStore::new(&mut kw);
     store.insert(&kw, "a", "value-a-entry\n");
@@ -199,6 +220,9 @@ fn without_gpg_a_pass_import_says_what_is_missing() {
 
 #[test]
 fn a_pass_store_whose_key_is_not_in_gnupghome_is_exit_5() {
+    if !have(&["gpg", "gpgconf", "pass"]) {
+        return;
+    }
     let mut kw = Sandbox::with_vault();
     let store = PassStore::new(&mut kw);
     store.insert(&kw, "a", "value-a-entry\n");

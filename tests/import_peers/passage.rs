@@ -5,10 +5,13 @@ use std::fs;
 use predicates::str::contains;
 
 use super::*;
-use crate::peers::*;
+use crate::support::peers::*;
 
 #[test]
 fn a_passage_store_is_read_natively_and_round_trips_with_go_age() {
+    if !have(&["age"]) {
+        return;
+    }
     let kw = Sandbox::with_vault();
     let me = kw.my_recipient();
     let store = kw.path("passage-store");
@@ -61,6 +64,9 @@ fn a_passage_store_is_read_natively_and_round_trips_with_go_age() {
 
 #[test]
 fn a_passage_entry_not_for_the_identity_is_exit_5_and_stores_nothing() {
+    if !have(&["age"]) {
+        return;
+    }
     let kw = Sandbox::with_vault();
     let other = kw.write_identity("other.key");
     let store = kw.path("passage-store");

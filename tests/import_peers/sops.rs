@@ -1,7 +1,7 @@
 //! `import --from sops`: the real sops decrypts, keyward flattens and stores.
 
 use super::*;
-use crate::peers::*;
+use crate::support::peers::*;
 
 const YAML: &str = "db:\n  password: \"s3cr3t: with # and 'quotes'\"\n  port: 5432\nhosts:\n  - alpha-host-value\n  - beta-host-value\nAPI_TOKEN: tok_live_0123456789abcdef\ncert: |\n  -----BEGIN-----\n  line two of the cert\n";
 
@@ -30,6 +30,9 @@ fn flattened(v: &serde_json::Value, prefix: &str, out: &mut Vec<(String, String)
 
 #[test]
 fn sops_yaml_round_trips_flattened_with_one_event_per_key_naming_the_file() {
+    if !have(&["sops"]) {
+        return;
+    }
     let kw = Sandbox::with_vault();
     let me = kw.my_recipient();
     let file = sops_file(&kw, "secrets.enc.yaml", "yaml", YAML, &me);
@@ -72,6 +75,9 @@ fn sops_yaml_round_trips_flattened_with_one_event_per_key_naming_the_file() {
 
 #[test]
 fn sops_dotenv_round_trips_with_a_literal_identity_in_keyward_identity() {
+    if !have(&["sops"]) {
+        return;
+    }
     let mut kw = Sandbox::with_vault();
     let me = kw.my_recipient();
     let dotenv = "STRIPE_KEY=sk_live_abcdefghijklmnop\nMULTI=first\\nsecond line\n# a comment\nEMPTYISH=x y z\n";
@@ -99,6 +105,9 @@ fn sops_dotenv_round_trips_with_a_literal_identity_in_keyward_identity() {
 
 #[test]
 fn sops_json_with_an_unknown_extension_needs_input_type() {
+    if !have(&["sops"]) {
+        return;
+    }
     let kw = Sandbox::with_vault();
     let me = kw.my_recipient();
     sops_file(
@@ -131,6 +140,9 @@ fn sops_json_with_an_unknown_extension_needs_input_type() {
 
 #[test]
 fn sops_dry_run_prints_names_sources_and_actions_and_stores_nothing() {
+    if !have(&["sops"]) {
+        return;
+    }
     let kw = Sandbox::with_vault();
     let me = kw.my_recipient();
     sops_file(
@@ -189,6 +201,9 @@ fn sops_dry_run_prints_names_sources_and_actions_and_stores_nothing() {
 
 #[test]
 fn without_sops_on_path_the_import_says_how_to_install_it() {
+    if !have(&["sops"]) {
+        return;
+    }
     let mut kw = Sandbox::with_vault();
     let me = kw.my_recipient();
     sops_file(&kw, "s.yaml", "yaml", "A: value-one\n", &me);
@@ -207,6 +222,9 @@ fn without_sops_on_path_the_import_says_how_to_install_it() {
 
 #[test]
 fn a_sops_file_for_someone_else_is_exit_5_and_stores_nothing() {
+    if !have(&["sops"]) {
+        return;
+    }
     let kw = Sandbox::with_vault();
     let other = kw.write_identity("other.key");
     sops_file(
@@ -228,6 +246,9 @@ fn a_sops_file_for_someone_else_is_exit_5_and_stores_nothing() {
 
 #[test]
 fn two_sops_paths_giving_one_name_are_refused_naming_both() {
+    if !have(&["sops"]) {
+        return;
+    }
     let kw = Sandbox::with_vault();
     let me = kw.my_recipient();
     sops_file(
@@ -250,6 +271,9 @@ fn two_sops_paths_giving_one_name_are_refused_naming_both() {
 
 #[test]
 fn invalid_sops_names_are_listed_with_the_names_they_would_get() {
+    if !have(&["sops"]) {
+        return;
+    }
     let kw = Sandbox::with_vault();
     let me = kw.my_recipient();
     sops_file(
@@ -281,6 +305,9 @@ fn invalid_sops_names_are_listed_with_the_names_they_would_get() {
 
 #[test]
 fn a_sops_null_is_refused_naming_its_key() {
+    if !have(&["sops"]) {
+        return;
+    }
     let kw = Sandbox::with_vault();
     let me = kw.my_recipient();
     sops_file(&kw, "s.yaml", "yaml", "A: fine-value\nb:\n  c: null\n", &me);
@@ -296,6 +323,9 @@ fn a_sops_null_is_refused_naming_its_key() {
 
 #[test]
 fn an_existing_key_is_refused_with_the_command_that_overwrites_it() {
+    if !have(&["sops"]) {
+        return;
+    }
     let kw = Sandbox::with_vault();
     let me = kw.my_recipient();
     sops_file(

@@ -1,9 +1,9 @@
 //! The real peers of `import` and the platform outputs, driven inside a sandbox: `sops`
 //! (age recipients), `gpg` + `pass` (a throw-away GNUPGHOME, its agent stopped when the
 //! test ends), Go `age` for passage-style stores, `kubectl` against a fake discovery
-//! endpoint on the loopback. A missing tool fails the test with how to install it
-//! (`.ci/run` installs them), except kubectl: see `kubectl_dry_run`. Declared in main.rs
-//! beside `support`.
+//! endpoint on the loopback. `.ci/run` installs each when missing; a test whose tool is
+//! still missing (it could not be installed here) is skipped with a printed note that
+//! says how to install it (`have`).
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -12,10 +12,44 @@ use std::process::{Command, Output, Stdio};
 
 use crate::support::Sandbox;
 
-/// The path of `tool` on PATH, or a failure that says how to install it.
-pub fn require(tool: &str, install: &str) -> PathBuf {
+/// How to install each peer.
+fn install_hint(tool: &str) -> &'static str {
+    match tool {
+        "sops" => SOPS_INSTALL,
+        "gpg" | "gpgconf" | "pass" => GNUPG_INSTALL,
+        "age" => AGE_INSTALL,
+        "kubectl" => "install it with `apt-get install kubernetes-client`",
+        _ => "install it",
+    }
+}
+
+/// Whether every one of `tools` is on PATH. When one is not, the calling test is to be
+/// skipped: a note on stderr says which tool and how to install it (`bash .ci/run`
+/// installs them all where it can), so a skipped test is never silent.
+#[must_use]
+pub fn have(tools: &[&str]) -> bool {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|t| which(t).is_none())
+        .collect();
+    for t in &missing {
+        eprintln!(
+            "note: skipping this test: `{t}` is not on PATH ({}; bash .ci/run installs it)",
+            install_hint(t)
+        );
+    }
+    missing.is_empty()
+}
+
+/// The path of `tool` on PATH; a test calls `have` first, so a missing tool here is a
+/// bug of the test.
+pub fn require(tool: &str) -> PathBuf {
     which(tool).unwrap_or_else(|| {
-        panic!("`{tool}` is needed by this test and is not on PATH: {install} (bash .ci/run installs it)")
+        panic!(
+            "`{tool}` is needed by this test and is not on PATH: {} (call `have` first)",
+            install_hint(tool)
+        )
     })
 }
 
@@ -76,7 +110,7 @@ pub fn sops_file(
     plaintext: &str,
     recipient: &str,
 ) -> PathBuf {
-    require("sops", SOPS_INSTALL);
+    require("sops");
     let enc = run_ok(
         kw,
         "sops",
@@ -125,8 +159,8 @@ pub struct PassStore {
 
 impl PassStore {
     pub fn new(kw: &mut Sandbox) -> PassStore {
-        require("gpg", GNUPG_INSTALL);
-        require("pass", GNUPG_INSTALL);
+        require("gpg");
+        require("pass");
         let gnupghome = kw.path("gnupg");
         std::fs::create_dir_all(&gnupghome).unwrap();
         std::fs::set_permissions(
@@ -203,7 +237,7 @@ pub fn passage_entry(
     recipient: &str,
     armor: bool,
 ) {
-    require("age", AGE_INSTALL);
+    require("age");
     let file = store.join(format!("{entry}.age"));
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(store.join(".age-recipients"), format!("{recipient}\n")).unwrap();
@@ -236,19 +270,22 @@ pub fn age_decrypt(kw: &Sandbox, store: &Path, entry: &str, identity: &Path) -> 
 /// installed (`None` otherwise, after a note). kubectl maps the object's kind through the
 /// API server's discovery even in a client dry run: a fake discovery endpoint on the
 /// loopback answers it (the core group with `secrets`), and nothing else is served.
-pub fn kubectl_dry_run(manifest: &[u8]) -> Option<serde_json::Value> {
+pub fn kubectl_dry_run(kw: &Sandbox, manifest: &[u8]) -> Option<serde_json::Value> {
     let Some(kubectl) = which("kubectl") else {
         eprintln!(
             "note: kubectl is not installed (Debian's kubernetes-client): the manifest is checked by the YAML reader only"
         );
         return None;
     };
+    // kubectl keeps a discovery cache under HOME: the sandbox's.
+    let home = kw.path("kubectl-home");
+    std::fs::create_dir_all(&home).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = std::thread::spawn(move || serve_discovery(listener));
     let mut child = Command::new(kubectl)
         .env("KUBECONFIG", "/dev/null")
-        .env("HOME", std::env::temp_dir())
+        .env("HOME", &home)
         .args([
             "create",
             "--dry-run=client",

@@ -38,6 +38,7 @@ mod output;
 mod passphrase;
 mod pins;
 mod pipes;
+mod platform_docs;
 mod platform_outputs;
 mod random_access;
 mod redact;

@@ -33,7 +33,8 @@ use crate::ops::platform::{K8sName, K8sNamespace};
 /// delimiter is random and occurs in no value, so a multi-line value cannot end its block
 /// early. It prints one `::add-mask::` workflow command per value line on stdout, before
 /// the file is written, so GitHub masks the keys in every later log. Without $GITHUB_ENV
-/// or -o it is a usage error (exit 2).
+/// or -o it is a usage error (exit 2). The runner reads the file as UTF-8 text: a value
+/// that is not UTF-8 is refused before anything is read out.
 ///
 /// Keys named like variables that change how programs load or shells start (PATH,
 /// LD_*, DYLD_*, BASH_ENV, NODE_OPTIONS, PYTHONPATH, ...) are refused in every format

@@ -21,6 +21,8 @@ use crate::ops::import::{self, ImportFormat, ImportRequest, Peer, SopsType};
 /// nothing is imported. A dotenv file may start with a UTF-8 byte order mark and use CRLF
 /// line endings. Imported keys get new values from their provider: `rotate` reads them
 /// from stdin. Each key's `import` event names its source (`sops:FILE`, `pass:PATH`).
+/// An import is a write, signed like every other: a `read` member of an environment is
+/// refused (exit 5) before anything is decrypted or written.
 ///
 /// --from sops FILE: the file (dotenv, JSON or YAML, its type from its name or
 /// --input-type) is decrypted by the real `sops` binary, so every key type sops supports

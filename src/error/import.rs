@@ -119,7 +119,7 @@ pub enum ImportError {
     EnvFileInvalid { file: PathBuf, detail: String },
     // ---- platform outputs
     #[error(
-        "--format github-env appends to the file named by GITHUB_ENV, which is not set; nothing was exported\nhint: run it in a GitHub Actions step, or name the file with -o FILE"
+        "`--format github-env` appends to the file named by GITHUB_ENV, which is not set; nothing was exported\nhint: run it in a GitHub Actions step, or name the file with -o FILE"
     )]
     GithubEnvUnset,
     #[error(

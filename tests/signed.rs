@@ -500,3 +500,51 @@ fn a_member_founding_the_history_anew_is_refused_where_the_root_was_pinned() {
     let err = String::from_utf8_lossy(&other.stderr);
     assert!(err.contains("trust root") && !err.contains(&root), "{err}");
 }
+
+#[test]
+fn an_admin_binding_someone_elses_recipient_to_a_key_of_their_own_is_refused() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    // Bob is granted by his bare recipient: unbound until his first signed write.
+    let bob_key = kw.write_identity("bob.key");
+    let bob = kw.recipient_of(&bob_key);
+    kw.cmd(["access", "grant", &bob]).assert().success();
+    assert_eq!(bound_key(&kw, &bob), None);
+    let alice = kw.my_recipient();
+    let alice_key = kw.identity.clone().unwrap();
+    // Alice, an admin, binds Bob's recipient to a signing key she holds (her second
+    // identity's) — an access change she may sign — and then writes as "Bob" with it.
+    let spare = kw.write_identity("alice-spare.key");
+    let spare_pub = {
+        let id: age::x25519::Identity = Sandbox::secret_key_of(&spare).parse().unwrap();
+        let secret = keyward::signing::x25519_secret(&id).unwrap();
+        keyward::signing::derive_from_x25519(&secret)
+            .verifying_key()
+            .to_bytes()
+    };
+    let file = kw.env_file("dev");
+    let image = decrypt_file(&file, &alice_key);
+    let forged = edit_image(&image, |c| {
+        c.execute(
+            "UPDATE recipients SET signing_key = ?1 WHERE recipient = ?2",
+            rusqlite::params![&spare_pub[..], bob],
+        )
+        .unwrap();
+        resign(c, &alice_key);
+        c.execute("UPDATE versions SET status = 3", []).unwrap();
+        append_event(c, &bob, Action::Revoke, Some("K"), Some(1));
+        resign_claiming(c, &spare, Some((bob.clone(), spare_pub)));
+    });
+    fs::write(
+        &file,
+        encrypt_image(&forged, &[alice.as_str(), bob.as_str()]),
+    )
+    .unwrap();
+    for state in ["fresh-1", "fresh-2"] {
+        kw.cmd(["audit", "verify"])
+            .env("XDG_STATE_HOME", kw.path(state))
+            .assert()
+            .code(6)
+            .stderr(contains("without a proof"));
+    }
+}

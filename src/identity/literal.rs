@@ -26,7 +26,9 @@ pub(super) fn holds_secret_marker(value: &str) -> bool {
 /// a whole identity file with its comments). Bech32 is case-insensitive but must be all
 /// one case, so a key written all in lower case is read as its upper-case form and a
 /// mixed-case one is invalid. Errors describe the value; they never contain any of it.
-pub(super) fn parse_literal_identity(value: &str) -> std::result::Result<age::x25519::Identity, String> {
+pub(super) fn parse_literal_identity(
+    value: &str,
+) -> std::result::Result<age::x25519::Identity, String> {
     const PREFIX: &[u8] = b"AGE-SECRET-KEY-";
     let bytes = value.as_bytes();
     let mut post_quantum = false;

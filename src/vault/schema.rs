@@ -55,7 +55,8 @@ CREATE TABLE signatures(
   signer TEXT NOT NULL,
   key BLOB NOT NULL,
   proof BLOB,
-  sig BLOB NOT NULL
+  sig BLOB NOT NULL,
+  settings BLOB NOT NULL
 ) STRICT, WITHOUT ROWID;
 UPDATE meta SET v = 4 WHERE k = 'format_version';
 ";
@@ -184,7 +185,8 @@ CREATE TABLE verifier_key(
 -- `prev`: the signed heads it builds on (32 bytes each: none for the first, two for a
 -- merge); `state`: the digest of the logical state at `head`; `members`: who could
 -- decrypt and write, with roles and keys, at `head`; `proof`: the XEdDSA proof binding
--- `key` to `signer` when nothing before did.
+-- `key` to `signer` when nothing before did; `settings`: the digest of the tables only
+-- an admin changes (meta, hooks, verifier_key) at `head`.
 CREATE TABLE signatures(
   head BLOB PRIMARY KEY,
   prev BLOB NOT NULL,
@@ -193,6 +195,7 @@ CREATE TABLE signatures(
   signer TEXT NOT NULL,
   key BLOB NOT NULL,
   proof BLOB,
-  sig BLOB NOT NULL
+  sig BLOB NOT NULL,
+  settings BLOB NOT NULL
 ) STRICT, WITHOUT ROWID;
 ";

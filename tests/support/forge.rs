@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use ed25519_dalek::Signer;
-use keyward::vault::signed::{Member, Members, Signature, state_digest};
+use keyward::vault::signed::{Member, Members, Signature, settings_digest, state_digest};
 
 use super::Sandbox;
 
@@ -134,6 +134,21 @@ pub fn resign_claiming(
     identity: &Path,
     claim: Option<(String, [u8; 32])>,
 ) {
+    resign_as(conn, identity, claim, false)
+}
+
+/// `resign`, the signature claiming the settings digest of the state it builds on
+/// whatever the settings rows now hold: a writer hiding a change only an admin may make.
+pub fn resign_hiding_settings(conn: &rusqlite::Connection, identity: &Path) {
+    resign_as(conn, identity, None, true)
+}
+
+fn resign_as(
+    conn: &rusqlite::Connection,
+    identity: &Path,
+    claim: Option<(String, [u8; 32])>,
+    hide_settings: bool,
+) {
     if !has_signatures(conn) {
         return;
     }
@@ -176,6 +191,18 @@ pub fn resign_claiming(
             vec![last]
         }
     };
+    let settings = match prev.first() {
+        Some(p) if hide_settings => conn
+            .query_row(
+                "SELECT settings FROM signatures WHERE head = ?1",
+                [&p[..]],
+                |r| r.get::<_, Vec<u8>>(0),
+            )
+            .unwrap()
+            .try_into()
+            .unwrap(),
+        _ => settings_digest(conn).unwrap(),
+    };
     let (key, me, proof) = signer_of(identity);
     let (signer, public) = claim.unwrap_or((me, key.verifying_key().to_bytes()));
     let env = env_of(conn);
@@ -188,6 +215,7 @@ pub fn resign_claiming(
         head: head.clone().try_into().unwrap(),
         prev,
         state,
+        settings,
         members: members_of(conn),
         signer,
         key: public,
@@ -238,6 +266,7 @@ pub fn reroot(conn: &rusqlite::Connection, identity: &Path) {
         head,
         prev: Vec::new(),
         state: state_digest(conn).unwrap(),
+        settings: settings_digest(conn).unwrap(),
         members: members_of(conn),
         signer: me,
         key: key.verifying_key().to_bytes(),
@@ -256,8 +285,8 @@ fn sign_and_insert(
 ) {
     sig.sig = key.sign(&sig.message(env)).to_bytes();
     conn.execute(
-        "INSERT INTO signatures(head, prev, state, members, signer, key, proof, sig)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO signatures(head, prev, state, members, signer, key, proof, sig, settings)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         rusqlite::params![
             &sig.head[..],
             sig.prev.concat(),
@@ -266,7 +295,8 @@ fn sign_and_insert(
             sig.signer,
             &sig.key[..],
             sig.proof.as_ref().map(|p| &p[..]),
-            &sig.sig[..]
+            &sig.sig[..],
+            &sig.settings[..]
         ],
     )
     .unwrap();

@@ -20,7 +20,8 @@ use crate::names::EnvName;
 use crate::recipient::short_recipient;
 use crate::vault::signed::rules::{self, Merge};
 use crate::vault::signed::{
-    Members, Signature, Signing, insert_signature, load_members, load_signatures, state_digest,
+    Members, Signature, Signing, insert_signature, load_members, load_signatures, settings_digest,
+    state_digest,
 };
 
 use super::report::refused;
@@ -203,11 +204,15 @@ pub(super) fn sign_merge(
     let proven =
         crate::signing::binding_holds(signing.recipient, &key, proof.as_ref().map(|p| &p[..]))
             .is_some();
+    let settings = settings_digest(conn)?;
+    let settings_new =
+        settings != settings_digest(&o.db.conn)? && settings != settings_digest(&t.db.conn)?;
     rules::check_merge(&Merge {
         signer: signing.recipient,
         key,
         proven,
         proof,
+        settings_new,
         sides: [&om, &tm],
         base: &bm,
         after: &after,
@@ -227,6 +232,7 @@ pub(super) fn sign_merge(
         head,
         prev: vec![o.head(), t.head()],
         state: state_digest(conn)?,
+        settings,
         members: after,
         signer: signing.recipient.to_owned(),
         key,

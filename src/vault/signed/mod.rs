@@ -14,7 +14,7 @@ pub mod rules;
 mod sign;
 mod verify;
 
-pub use digest::state_digest;
+pub use digest::{SETTINGS_TABLES, settings_digest, state_digest};
 pub use members::{Member, Members};
 pub use sign::{Signed, Signing};
 pub use verify::{Verified, verify_history};
@@ -39,6 +39,8 @@ pub struct Signature {
     pub prev: Vec<[u8; 32]>,
     /// The digest of the whole logical state at `head`.
     pub state: [u8; 32],
+    /// The digest of the settings only admins change (`SETTINGS_TABLES`) at `head`.
+    pub settings: [u8; 32],
     pub members: Members,
     /// The signer's recipient.
     pub signer: String,
@@ -56,6 +58,7 @@ impl Signature {
             &self.head,
             &self.prev,
             &self.state,
+            &self.settings,
             &self.members,
             &self.signer,
             &self.key,
@@ -80,6 +83,7 @@ fn message(
     head: &[u8; 32],
     prev: &[[u8; 32]],
     state: &[u8; 32],
+    settings: &[u8; 32],
     members: &Members,
     signer: &str,
     key: &PublicKey,
@@ -95,6 +99,7 @@ fn message(
         m.extend_from_slice(p);
     }
     m.extend_from_slice(state);
+    m.extend_from_slice(settings);
     m.extend_from_slice(&members.hash());
     m.extend_from_slice(signer.as_bytes());
     m.push(0);
@@ -116,8 +121,9 @@ pub(in crate::vault) fn load_signatures(
     conn: &Connection,
     env: &EnvName,
 ) -> Result<Vec<Signature>> {
-    let mut stmt =
-        conn.prepare("SELECT head, prev, state, members, signer, key, proof, sig FROM signatures")?;
+    let mut stmt = conn.prepare(
+        "SELECT head, prev, state, members, signer, key, proof, sig, settings FROM signatures",
+    )?;
     let mut rows = stmt.query([])?;
     let mut out = Vec::new();
     let fixed = |b: Vec<u8>, what: &str| -> Result<[u8; 32]> {
@@ -138,6 +144,7 @@ pub(in crate::vault) fn load_signatures(
                 .map(|c| c.try_into().expect("32-byte chunks"))
                 .collect(),
             state: fixed(r.get(2)?, "its state digest")?,
+            settings: fixed(r.get(8)?, "its settings digest")?,
             members: Members::decode(&members).ok_or_else(|| malformed(env, "its members"))?,
             signer: r.get(4)?,
             key: fixed(r.get(5)?, "its key")?,
@@ -190,8 +197,8 @@ pub(in crate::vault) fn load_members(conn: &Connection, signed: bool) -> Result<
 
 pub(in crate::vault) fn insert_signature(conn: &Connection, s: &Signature) -> Result<()> {
     conn.execute(
-        "INSERT INTO signatures(head, prev, state, members, signer, key, proof, sig)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO signatures(head, prev, state, members, signer, key, proof, sig, settings)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             &s.head[..],
             s.prev.concat(),
@@ -200,7 +207,8 @@ pub(in crate::vault) fn insert_signature(conn: &Connection, s: &Signature) -> Re
             s.signer,
             &s.key[..],
             s.proof.as_ref().map(|p| &p[..]),
-            &s.sig[..]
+            &s.sig[..],
+            &s.settings[..]
         ],
     )?;
     Ok(())

@@ -98,6 +98,9 @@ pub struct Write<'a> {
     pub proven: bool,
     /// That proof, as the signer's binding keeps it.
     pub proof: Option<Sig>,
+    /// Whether the settings only admins change (`SETTINGS_TABLES`) differ from the
+    /// state it builds on.
+    pub settings_changed: bool,
     /// The members of the state it builds on; `None` for the first signature.
     pub before: Option<&'a Members>,
     pub after: &'a Members,
@@ -156,6 +159,9 @@ fn bindings_proven(before: Option<&Members>, after: &Members) -> Result<(), Refu
     Ok(())
 }
 
+/// What a change of the settings tables is, in a refusal.
+const SETTINGS_WHAT: &str = "change rotation hooks, the verifier key or the environment's settings";
+
 pub fn check_write(w: &Write<'_>) -> Result<(), Refusal> {
     let own = own(w.events);
     bindings_proven(w.before, w.after)?;
@@ -211,6 +217,13 @@ pub fn check_write(w: &Write<'_>) -> Result<(), Refusal> {
                 needs: Role::Admin,
             });
         }
+        if w.settings_changed {
+            return Err(Refusal::Role {
+                has: me.role,
+                what: SETTINGS_WHAT.into(),
+                needs: Role::Admin,
+            });
+        }
         if let Some((action, _)) = own.iter().find(|(a, _)| a.needs_admin()) {
             return Err(Refusal::Role {
                 has: me.role,
@@ -228,6 +241,8 @@ pub struct Merge<'a> {
     pub key: PublicKey,
     pub proven: bool,
     pub proof: Option<Sig>,
+    /// Whether the merged settings are neither side's (both changed them).
+    pub settings_new: bool,
     /// The members at each side's signed head.
     pub sides: [&'a Members; 2],
     /// The members at the last signed state both sides share.
@@ -279,6 +294,24 @@ pub fn check_merge(m: &Merge<'_>) -> Result<(), Refusal> {
         }
     }
     allowed.unwrap_or(Err(Refusal::NotMember))?;
+    // Settings both sides changed join into something neither signed: an admin's call.
+    let admin = m
+        .sides
+        .iter()
+        .any(|s| s.get(m.signer).is_some_and(|me| me.role == Role::Admin));
+    if m.settings_new && !admin {
+        let has = m
+            .sides
+            .iter()
+            .filter_map(|s| s.get(m.signer).map(|me| me.role))
+            .max()
+            .unwrap_or(Role::Read);
+        return Err(Refusal::Role {
+            has,
+            what: format!("{SETTINGS_WHAT} (both sides changed them)"),
+            needs: Role::Admin,
+        });
+    }
     // Members: each as one side has it (the merger may bind themselves); anyone of the
     // base a side removed stays removed.
     let bound: [Members; 2] = m.sides.map(|s| s.with_binding(m.signer, m.key, m.proof));
@@ -327,6 +360,7 @@ mod tests {
             key: [key; 32],
             proven: false,
             proof: None,
+            settings_changed: false,
             before,
             after,
             events,
@@ -518,6 +552,7 @@ mod tests {
             key: [2; 32],
             proven: false,
             proof: None,
+            settings_new: false,
             sides: [&ours, &theirs],
             base: &base,
             after: &ours,

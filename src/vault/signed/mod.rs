@@ -50,19 +50,26 @@ pub struct Signature {
 }
 
 impl Signature {
-    /// What the signer signs: the environment, the head, what it builds on, the state,
-    /// the members, and who signs with which key.
+    /// What the signer signs: the environment, the head, what it builds on, the state
+    /// and its settings, the members, and who signs with which key.
     pub fn message(&self, env: &EnvName) -> Vec<u8> {
-        message(
-            env,
-            &self.head,
-            &self.prev,
-            &self.state,
-            &self.settings,
-            &self.members,
-            &self.signer,
-            &self.key,
-        )
+        let mut m = Vec::with_capacity(256);
+        m.extend_from_slice(HEAD_DOMAIN);
+        m.push(0);
+        m.extend_from_slice(env.as_str().as_bytes());
+        m.push(0);
+        m.extend_from_slice(&self.head);
+        m.push(self.prev.len() as u8);
+        for p in &self.prev {
+            m.extend_from_slice(p);
+        }
+        m.extend_from_slice(&self.state);
+        m.extend_from_slice(&self.settings);
+        m.extend_from_slice(&self.members.hash());
+        m.extend_from_slice(self.signer.as_bytes());
+        m.push(0);
+        m.extend_from_slice(&self.key);
+        m
     }
 
     /// Whether the signature checks under its key.
@@ -76,35 +83,6 @@ impl Signature {
         crate::signing::binding_holds(&self.signer, &self.key, self.proof.as_ref().map(|p| &p[..]))
             .is_some()
     }
-}
-
-fn message(
-    env: &EnvName,
-    head: &[u8; 32],
-    prev: &[[u8; 32]],
-    state: &[u8; 32],
-    settings: &[u8; 32],
-    members: &Members,
-    signer: &str,
-    key: &PublicKey,
-) -> Vec<u8> {
-    let mut m = Vec::with_capacity(256);
-    m.extend_from_slice(HEAD_DOMAIN);
-    m.push(0);
-    m.extend_from_slice(env.as_str().as_bytes());
-    m.push(0);
-    m.extend_from_slice(head);
-    m.push(prev.len() as u8);
-    for p in prev {
-        m.extend_from_slice(p);
-    }
-    m.extend_from_slice(state);
-    m.extend_from_slice(settings);
-    m.extend_from_slice(&members.hash());
-    m.extend_from_slice(signer.as_bytes());
-    m.push(0);
-    m.extend_from_slice(key);
-    m
 }
 
 /// A malformed signature row: the history cannot be verified.

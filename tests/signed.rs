@@ -35,6 +35,19 @@ fn bound_key(kw: &Sandbox, recipient: &str) -> Option<String> {
         .and_then(|r| r["signing_key"].as_str().map(str::to_owned))
 }
 
+/// A vault holding `K`, and a `write` member granted by their card: their identity
+/// file and recipient.
+fn with_writer(name: &str) -> (Sandbox, std::path::PathBuf, String) {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let key = kw.write_identity(&format!("{name}.key"));
+    let recipient = kw.recipient_of(&key);
+    kw.cmd(["access", "grant", &card_of(&kw, &key)])
+        .assert()
+        .success();
+    (kw, key, recipient)
+}
+
 #[test]
 fn roles_decide_who_writes_and_who_changes_access() {
     let kw = Sandbox::with_vault();
@@ -142,13 +155,7 @@ fn a_card_with_a_proof_that_does_not_check_is_refused() {
 
 #[test]
 fn a_member_forging_another_members_change_is_refused_by_its_signature() {
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
-    let bob_key = kw.write_identity("bob.key");
-    let bob = kw.recipient_of(&bob_key);
-    kw.cmd(["access", "grant", &card_of(&kw, &bob_key)])
-        .assert()
-        .success();
+    let (kw, bob_key, bob) = with_writer("bob");
     let alice = kw.my_recipient();
     let alice_key = hex::decode(bound_key(&kw, &alice).unwrap()).unwrap();
     let file = kw.env_file("dev");
@@ -396,13 +403,7 @@ fn a_fresh_runner_pinning_the_trust_root_refuses_a_rewritten_repository() {
 
 #[test]
 fn a_writer_promoting_themselves_by_hand_is_refused_even_signed() {
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
-    let dev_key = kw.write_identity("dev.key");
-    let dev = kw.recipient_of(&dev_key);
-    kw.cmd(["access", "grant", &card_of(&kw, &dev_key)])
-        .assert()
-        .success();
+    let (kw, dev_key, dev) = with_writer("dev");
     // The writer makes themselves admin in the rows, records an ordinary event of their
     // own and signs the result with their own key: a valid signature, by a member.
     let file = kw.env_file("dev");
@@ -460,14 +461,8 @@ fn signatures_stripped_from_a_signed_history_are_refused_where_it_was_seen_signe
 
 #[test]
 fn a_member_founding_the_history_anew_is_refused_where_the_root_was_pinned() {
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
+    let (kw, bob_key, bob) = with_writer("bob");
     let root = kw.stdout(["trust", "root"]).trim().to_owned();
-    let bob_key = kw.write_identity("bob.key");
-    let bob = kw.recipient_of(&bob_key);
-    kw.cmd(["access", "grant", &card_of(&kw, &bob_key)])
-        .assert()
-        .success();
     let alice = kw.my_recipient();
     let file = kw.env_file("dev");
     let image = decrypt_file(&file, &bob_key);
@@ -553,14 +548,9 @@ fn an_admin_binding_someone_elses_recipient_to_a_key_of_their_own_is_refused() {
 
 #[test]
 fn a_writer_changing_a_hook_or_the_verifier_key_under_another_event_is_refused() {
-    let kw = Sandbox::with_vault();
+    let (kw, bob_key, bob) = with_writer("bob");
     kw.set("IMPORTED", "an-imported-value-0123456789");
     kw.cmd(["hook", "set", "IMPORTED", "--", "echo rolled"])
-        .assert()
-        .success();
-    let bob_key = kw.write_identity("bob.key");
-    let bob = kw.recipient_of(&bob_key);
-    kw.cmd(["access", "grant", &card_of(&kw, &bob_key)])
         .assert()
         .success();
     let alice = kw.my_recipient();

@@ -7,7 +7,9 @@
 use std::path::Path;
 
 use ed25519_dalek::Signer;
-use keyward::vault::signed::{Member, Members, Signature, settings_digest, state_digest};
+use keyward::vault::signed::{
+    Member, Members, Signature, insert_signature, settings_digest, state_digest,
+};
 
 use super::Sandbox;
 
@@ -284,20 +286,5 @@ fn sign_and_insert(
     mut sig: Signature,
 ) {
     sig.sig = key.sign(&sig.message(env)).to_bytes();
-    conn.execute(
-        "INSERT INTO signatures(head, prev, state, members, signer, key, proof, sig, settings)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        rusqlite::params![
-            &sig.head[..],
-            sig.prev.concat(),
-            &sig.state[..],
-            sig.members.encode(),
-            sig.signer,
-            &sig.key[..],
-            sig.proof.as_ref().map(|p| &p[..]),
-            &sig.sig[..],
-            &sig.settings[..]
-        ],
-    )
-    .unwrap();
+    insert_signature(conn, &sig).unwrap();
 }

@@ -173,7 +173,8 @@ pub(in crate::vault) fn load_members(conn: &Connection, signed: bool) -> Result<
     Ok(Members::new(list))
 }
 
-pub(in crate::vault) fn insert_signature(conn: &Connection, s: &Signature) -> Result<()> {
+/// Store a signature (the tests' forgers use it too: a row is a row).
+pub fn insert_signature(conn: &Connection, s: &Signature) -> Result<()> {
     conn.execute(
         "INSERT INTO signatures(head, prev, state, members, signer, key, proof, sig, settings)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",

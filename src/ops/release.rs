@@ -109,6 +109,12 @@ pub struct Pending {
 pub fn withhold(ctx: &Context, env: &EnvName, req: Release<'_>) -> Result<Pending> {
     debug_assert!(req.access.releases_value());
     let db = ctx.open_env_named(env)?;
+    // An export hands out the environment in bulk, to a file or another system: the
+    // whole file is authenticated first (as `audit verify` does), not only the chunks
+    // its queries visit, so a tampered chunk anywhere is exit 6 before anything leaves.
+    if req.access == Action::Export {
+        db.authenticate_all()?;
+    }
     // DESIGN §14: a refused read (exit 4) is an event too, recorded before the refusal.
     let picked = pick(&db, req.pick, ctx.now()).map_err(|e| ctx.refused(&db, req.access, e))?;
     // `get` and `render` set no variable: a loader name is harmless there.

@@ -9,7 +9,6 @@ mod branches;
 mod commits;
 mod files;
 
-
 use crate::support::team::Team;
 use crate::support::{edit_image, encrypt_image};
 

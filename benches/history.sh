@@ -69,7 +69,8 @@ python3 "$ROOT/benches/interleave.py" --out "$TIMES" --runs "$RUNS" --warmup 1 -
   --prepare "cp $W/memory.before $MEM" \
   history.again "$KW audit verify --git" \
   history.one "$KW audit verify --git --full HEAD^!" >&2
-# what the timed run did: one commit checked, the rest remembered
+# what a timed run did: one commit checked, the rest remembered
+cp "$W/memory.before" "$MEM"
 "$KW" audit verify --git --json > "$W/again.json" 2>/dev/null
 scalar history.again_checked "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["commits"])' "$W/again.json")"
 

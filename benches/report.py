@@ -364,3 +364,5 @@ print("| target | figure | status |")
 print("|---|---|---|")
 for t, f, s in targets:
     print(f"| {t} | {f} | {s} |")
+print("\nWhere the time goes, and why each target not met is not: "
+      "[docs/reference/performance.md](../docs/reference/performance.md).")

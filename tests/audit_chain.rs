@@ -331,7 +331,10 @@ fn the_journal_log_is_folded_in_past_its_bound_not_after_every_append() {
     // Folded in and truncated when past 128 KiB (a few times in 80 appends, never after
     // each one): never much more than that.
     assert!(largest <= 144 * 1024, "log grew to {largest} bytes");
-    assert!((1..=5).contains(&folded), "the log was folded in {folded} times");
+    assert!(
+        (1..=5).contains(&folded),
+        "the log was folded in {folded} times"
+    );
     assert_eq!(audit_events(&kw, &["--action", "get"]).len(), 82);
     kw.cmd(["audit", "verify"]).assert().success();
 }

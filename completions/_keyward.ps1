@@ -577,6 +577,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--all-envs', '--all-envs', [CompletionResultType]::ParameterName, 'Every environment the identity can open')
             [CompletionResult]::new('--git', '--git', [CompletionResultType]::ParameterName, 'Check the vault''s history in the git repository around it, instead of the files as they are now')
+            [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'With --git: check every commit again, including those whose history this machine verified before (remembered per vault and identity)')
             [CompletionResult]::new('--skip-unreadable', '--skip-unreadable', [CompletionResultType]::ParameterName, 'With --all-envs or --git: exit 0 even if some environments could not be opened (they are still named)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')

@@ -1067,7 +1067,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__audit__subcmd__verify)
-            opts="-i -e -q -h --all-envs --git --pin --skip-unreadable --vault --identity --env --trust-root --json --quiet --help"
+            opts="-i -e -q -h --all-envs --git --pin --full --skip-unreadable --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -538,6 +538,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --all-envs 'Every environment the identity can open'
             cand --git 'Check the vault''s history in the git repository around it, instead of the files as they are now'
+            cand --full 'With --git: check every commit again, including those whose history this machine verified before (remembered per vault and identity)'
             cand --skip-unreadable 'With --all-envs or --git: exit 0 even if some environments could not be opened (they are still named)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'

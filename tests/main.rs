@@ -57,6 +57,7 @@ mod tamper;
 mod usage;
 mod vault_files;
 mod vault_format;
+mod verified_commits;
 mod verifier;
 mod verifier_postgres;
 mod verifier_redis;

@@ -30,6 +30,7 @@ pub mod seen;
 pub mod signed;
 pub mod store;
 pub mod transition;
+pub mod verified;
 pub mod verifier;
 mod vfs;
 

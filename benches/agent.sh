@@ -62,20 +62,11 @@ run --group get \
   get-token "env KEYWARD_IDENTITY=$W/token-no-agent.txt AGE_PLUGIN_KWTEST_PIN=24680 $KW -q get -e dev K00500"
 KEYWARD_IDENTITY=$W/token.txt "$KW" identity show >/dev/null 2>"$W/shown"
 
-python3 - "$T" "$KEYS" "$RUNS" "$(nproc)" "$(HOME=$ORIG_HOME rustc --version 2>/dev/null || echo unknown)" "$W/shown" <<'EOF'
-import json, statistics, sys
+PYTHONPATH="$ROOT/benches" python3 - "$T" "$KEYS" "$RUNS" "$(nproc)" "$(HOME=$ORIG_HOME rustc --version 2>/dev/null || echo unknown)" "$W/shown" <<'EOF'
+import datetime, platform, sys
+from benchlib import Table, Times
 path, keys, runs, cores, rustc, shown = sys.argv[1:7]
-t = {}
-for line in open(path):
-    d = json.loads(line)
-    t[d["name"]] = [ns / 1e6 for ns in d["wall_ns"]]
-def fig(name):
-    v = t[name]
-    return f"{statistics.median(v):.1f} ms ({min(v):.1f}–{max(v):.1f})"
-def ratio(a, b):
-    per = [x / y for x, y in zip(t[a], t[b])]
-    return f"{statistics.median(t[a]) / statistics.median(t[b]):.2f}x ({min(per):.2f}–{max(per):.2f})"
-import datetime, platform
+T = Times(path)
 print("# Touch once per change: `get` through the agent with a hardware identity\n")
 print(f"Run by `bash benches/agent.sh` on {datetime.date.today()}, {platform.machine()}, "
       f"{cores} vCPUs shared with other builds (figures are noisy: compare the ratios, "
@@ -85,11 +76,13 @@ print("The hardware identity is the test-only `age-plugin-kwtest`. Through the a
       "the file key kept after one touch, the plugin is not run at all (the runs get no PIN: "
       "one that asked the token would fail), so a real token costs the same there. Without "
       "an agent every `get` runs the plugin (a real token adds its own latency and a touch).\n")
-print("| what | time | ratio |")
-print("|---|---|---|")
-print(f"| `get` with a plain identity | {fig('get-plain')} | |")
-print(f"| `get` with the hardware identity, through the agent | {fig('get-agent')} | {ratio('get-agent', 'get-plain')} of plain |")
-print(f"| `get` with the hardware identity, no agent (the plugin asked) | {fig('get-token')} | {ratio('get-token', 'get-plain')} of plain |")
+Table(["what", "time", "ratio", "target (1.2x)"]) \
+    .row("`get` with a plain identity", T.cell("get-plain")) \
+    .row("`get` with the hardware identity, through the agent", T.cell("get-agent"),
+         T.rcell("get-agent", "get-plain") + " of plain", T.status("get-agent", "get-plain", 1.2)) \
+    .row("`get` with the hardware identity, no agent (the plugin asked)", T.cell("get-token"),
+         T.rcell("get-token", "get-plain") + " of plain") \
+    .print()
 print()
 print("`keyward identity show` after the runs: " + next(
     (l for l in open(shown).read().splitlines() if "unlocked by" in l), "?"))

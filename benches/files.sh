@@ -54,18 +54,15 @@ python3 benches/interleave.py --out "$OUT" --runs "$RUNS" --warmup "$WARMUP" --g
   list_100_live "env XDG_RUNTIME_DIR=$SHM $KW list -q" >&2
 LEFT=$(find "$USERDIR" -mindepth 1 -maxdepth 1 | wc -l)
 
-python3 - "$OUT" "$LEFT" "$RUNS" <<'PY'
-import json, statistics, sys
-t = {}
-for line in open(sys.argv[1]):
-    d = json.loads(line); t[d["name"]] = d["wall_ns"]
-ms = lambda ns: ns / 1e6
+PYTHONPATH="$PWD/benches" python3 - "$OUT" "$LEFT" "$RUNS" <<'PY'
+import sys
+from benchlib import Times, spread
+T = Times(sys.argv[1])
 def fig(name):
-    v = t[name]
-    return f"{ms(statistics.median(v)):.2f} ms ({ms(min(v)):.2f}–{ms(max(v)):.2f})"
+    return spread(T.w(name), 1e6, fmt=lambda x: f"{x:.2f}", suffix=" ms")
 def ratio(a, b):
-    r = [x / y for x, y in zip(t[a], t[b])]
-    return f"{statistics.median(t[a]) / statistics.median(t[b]):.2f}x (per round {min(r):.2f}–{max(r):.2f})"
+    x, per = T.ratio(a, b)
+    return f"{x:.2f}x (per round {min(per):.2f}–{max(per):.2f})"
 import datetime, os, platform
 print("# Keys as files: measured costs\n")
 print(f"Run {datetime.date.today()} on {platform.machine()}, {os.cpu_count()} vCPUs shared with other")

@@ -52,17 +52,14 @@ FINDINGS=$("$KW" -e jfull audit anomalies --json 2>/dev/null | python3 -c 'impor
 say "follow latency ($ROUNDS rounds) and idle CPU..."
 python3 "$ROOT/benches/follow_latency.py" "$KW" live K000001 "$ROUNDS" "$W/follow.json"
 
-python3 - "$TIMES" "$W/follow.json" "$EVENTS" "$RUNS" "$FINDINGS" <<'PY'
-import json, statistics, sys, subprocess, os
+PYTHONPATH="$ROOT/benches" python3 - "$TIMES" "$W/follow.json" "$EVENTS" "$RUNS" "$FINDINGS" <<'PY'
+import json, os, sys
+from benchlib import Times, spread
 times, follow, events, runs, findings = sys.argv[1:6]
-t = {}
-for line in open(times):
-    r = json.loads(line)
-    t[r["name"]] = [x / 1e6 for x in r["wall_ns"]]
-exp, ano = t["export"], t["anomalies"]
-ratios = [a / e for a, e in zip(ano, exp)]
+T = Times(times)
+exp, ano = T.w("export"), T.w("anomalies")
 f = json.load(open(follow))
-def fmt(xs): return f"{statistics.median(xs):.0f} ms ({min(xs):.0f}–{max(xs):.0f})"
+def fmt(ns): return spread(ns, 1e6, fmt=lambda x: f"{x:.0f}", suffix=" ms")
 load = open("/proc/loadavg").read().split()[:3]
 print("# Monitoring benchmarks (issue 19)\n")
 print("Made by `bash benches/monitoring.sh > benches/RESULTS-monitoring.md`.")
@@ -74,7 +71,8 @@ print(f"Interleaved, {runs} rounds, medians with min–max. Both read, unseal an
 print("| command | wall time |\n|---|---|")
 print(f"| `audit export --format jsonl > /dev/null` | {fmt(exp)} |")
 print(f"| `audit anomalies --json > /dev/null` | {fmt(ano)} |")
-print(f"\n**anomalies / export: {statistics.median(ano)/statistics.median(exp):.2f}x** "
+x, ratios = T.ratio("anomalies", "export")
+print(f"\n**anomalies / export: {x:.2f}x** "
       f"(per-round {min(ratios):.2f}–{max(ratios):.2f}); target ≤ 1.5x.\n")
 print("## `audit follow`: delivery latency and idle cost\n")
 print(f"{f['rounds']} events, each produced by `get` while the follower was idle; latency from the event's "

@@ -64,19 +64,14 @@ run --group write \
   rotate-no-plugin "env KEYWARD_IDENTITY=$W/id.key $KW rotate -e test ROT -q" \
   rotate-plugin-recipient "env KEYWARD_IDENTITY=$W/id.key $KW rotate -e dev ROT -q"
 
-python3 - "$T" "$KEYS" "$RUNS" "$(nproc)" "$(HOME=$ORIG_HOME rustc --version 2>/dev/null || echo unknown)" <<'EOF'
-import json, statistics, sys
+PYTHONPATH="$ROOT/benches" python3 - "$T" "$KEYS" "$RUNS" "$(nproc)" "$(HOME=$ORIG_HOME rustc --version 2>/dev/null || echo unknown)" <<'EOF'
+import sys
+from benchlib import Times, spread
 path, keys, runs, cores, rustc = sys.argv[1:6]
-t = {}
-for line in open(path):
-    d = json.loads(line)
-    t[d["name"]] = [ns / 1e6 for ns in d["wall_ns"]]
+T = Times(path)
 def fig(name):
-    v = t[name]
-    return f"{statistics.median(v):.1f} ms ({min(v):.1f}–{max(v):.1f})"
-def ratio(a, b):
-    per = [x / y for x, y in zip(t[a], t[b])]
-    return f"{statistics.median(t[a]) / statistics.median(t[b]):.2f}x ({min(per):.2f}–{max(per):.2f})"
+    return spread(T.w(name), 1e6, fmt=lambda x: f"{x:.1f}", suffix=" ms")
+ratio = T.rcell
 import datetime, platform
 print("# Plugin identities and recipients: what the protocol costs\n")
 print(f"Run by `bash benches/plugin.sh` on {datetime.date.today()}, {platform.machine()}, "

@@ -81,31 +81,17 @@ for e in k100 kbig; do
   done
 done
 
-python3 - "$TIMES" "$RSS" "$BIG" "$RUNS" "$WARMUP" "$LOAD_START" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+PYTHONPATH="$ROOT/benches" python3 - "$TIMES" "$RSS" "$BIG" "$RUNS" "$WARMUP" "$LOAD_START" "$(cut -d' ' -f1-3 /proc/loadavg)" \
   "$(git -C "$ROOT" rev-parse --short HEAD)" "$(stat -c %s "$KEYWARD_VAULT/envs/kbig.db.age")" \
   "${OLD_KW:+yes}" <<'PY'
-import json, statistics, sys
+import statistics, sys
+from benchlib import Times, read_list_tsv, spread
 times_f, rss_f, big, runs, warmup, load0, load1, commit, size, old = sys.argv[1:11]
-t = {}
-for line in open(times_f):
-    d = json.loads(line)
-    t[d["name"]] = d["wall_ns"]
-rss = {}
-for line in open(rss_f):
-    k, v = line.rstrip("\n").split("\t")
-    rss[k] = [int(x) for x in v.split(",")]
-ms = lambda ns: ns / 1e6
-def cell(n):
-    w = t[n]
-    return f"{ms(statistics.median(w)):.1f} ms ({ms(min(w)):.1f}–{ms(max(w)):.1f})"
-def ratio(a, b):
-    per = [x / y for x, y in zip(t[a], t[b])]
-    return statistics.median(t[a]) / statistics.median(t[b]), min(per), max(per)
-def rcell(a, b):
-    r, lo, hi = ratio(a, b)
-    return f"{r:.2f}x ({lo:.2f}–{hi:.2f})"
+T = Times(times_f)
+rss = read_list_tsv(rss_f)
+cell, rcell = T.cell, T.rcell
 def status(a, b, limit, at_most=True):
-    r = ratio(a, b)[0]
+    r = T.ratio(a, b)[0]
     return "met" if (r <= limit if at_most else r >= limit) else "**not met**"
 bign = f"{int(big):,}"
 print("# Random-access reads: a read's cost independent of the environment's size\n")
@@ -135,8 +121,7 @@ if old:
         print(f"| get, {n} keys: VFS vs whole-file read (before) | {cell('get.'+e)} | before {cell('old.get.'+e)} | {rcell('get.'+e, 'old.get.'+e)} | | |")
     print(f"| list --json, {bign} keys: now vs before | {cell('list.kbig')} | before {cell('old.list.kbig')} | {rcell('list.kbig', 'old.list.kbig')} | | |")
 def rsscell(k):
-    v = rss[k]
-    return f"{statistics.median(v)/1024:.1f} MiB ({min(v)/1024:.1f}–{max(v)/1024:.1f})"
+    return spread(rss[k], 1024, fmt=lambda x: f"{x:.1f}", suffix=" MiB")
 for e, n in [("k100", "100"), ("kbig", bign)]:
     extra = f" | before {rsscell('rss.old.'+e)}" if old else " | "
     print(f"| peak RSS, get, {n} keys | {rsscell('rss.new.'+e)}{extra} | | | |")

@@ -14,15 +14,17 @@ SIZE_MB=${SIZE_MB:-300}
 RUNS=${RUNS:-7}
 WARMUP=${WARMUP:-1}
 command -v rg >/dev/null || { echo "ripgrep is not installed: apt-get install ripgrep" >&2; exit 1; }
-cargo build --release --locked --quiet
-cargo build --release --locked --quiet --example bench_fixture
-KW=$PWD/target/release/keyward
+if [ -z "${KW:-}" ]; then
+  CARGO_INCREMENTAL=0 cargo build --release --locked --offline --quiet --bin keyward --example bench_fixture
+  KW=$PWD/target/release/keyward
+fi
+FIX=${FIX:-$(dirname "$KW")/examples/bench_fixture}
 W=$(mktemp -d /tmp/keyward-scan.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 export HOME=$W/home XDG_CONFIG_HOME=$W/config XDG_DATA_HOME=$W/data KEYWARD_VAULT=$W/vault KEYWARD_IDENTITY=$W/id.key
 mkdir -p "$HOME"
 "$KW" identity new --out "$W/id.key" >/dev/null 2>&1
-target/release/examples/bench_fixture "$KEYWARD_VAULT" "$W/id.key" dev 10000
+"$FIX" "$KEYWARD_VAULT" "$W/id.key" dev 10000
 "$KW" export --format shell 2>/dev/null | sed -E "s/^export [A-Z0-9_]+='(.*)'$/\1/" > "$W/patterns"
 echo "patterns: $(wc -l < "$W/patterns")" >&2
 
@@ -60,12 +62,13 @@ if [ -n "${BENCH_TIMES:-}" ]; then cat "$W/times.jsonl" >> "$BENCH_TIMES"; fi
 if [ -n "${BENCH_SCALARS:-}" ]; then
   printf 'scan.bytes\t%s\nscan.files\t%s\nscan.patterns\t%s\n' "$BYTES" "$FILES" "$(wc -l < "$W/patterns")" >> "$BENCH_SCALARS"
 fi
-python3 - "$W/times.jsonl" "$BYTES" <<'PY'
-import json, statistics, sys
-r = {d["name"]: d["wall_ns"] for d in map(json.loads, open(sys.argv[1]))}
+PYTHONPATH="$PWD/benches" python3 - "$W/times.jsonl" "$BYTES" <<'PY'
+import sys
+from benchlib import Times
+T = Times(sys.argv[1])
 mib = int(sys.argv[2]) / 1048576
-rg, kw = statistics.median(r["scan.rg"]) / 1e9, statistics.median(r["scan.kw"]) / 1e9
-span = lambda k: f"{min(r[k]) / 1e6:.0f}–{max(r[k]) / 1e6:.0f} ms"
+rg, kw = T.med("scan.rg") / 1e3, T.med("scan.kw") / 1e3
+span = lambda k: f"{min(T.w(k)) / 1e6:.0f}–{max(T.w(k)) / 1e6:.0f} ms"
 x = rg / kw
 print(f"| scan {mib:.0f} MiB, 10,000 patterns | keyward {kw*1000:.0f} ms ({span('scan.kw')}; {mib/kw:.0f} MiB/s) "
       f"| rg -F -f {rg*1000:.0f} ms ({span('scan.rg')}; {mib/rg:.0f} MiB/s) "

@@ -97,33 +97,18 @@ for kw in "$KW" ${OLD_KW:+"$OLD_KW"}; do
 done
 sh -c "$RESTORE"
 
-python3 - "$TIMES" "$CPU" "$BIG" "$RUNS" "$LOAD_START" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+PYTHONPATH="$ROOT/benches" python3 - "$TIMES" "$CPU" "$BIG" "$RUNS" "$LOAD_START" "$(cut -d' ' -f1-3 /proc/loadavg)" \
   "$(git -C "$ROOT" rev-parse --short HEAD)" "${OLD_KW:+yes}" "$("$KW" -e kbig list --json | wc -c)" <<'PY'
-import json, statistics, sys
+import statistics, sys
+from benchlib import Times, read_list_tsv, spread
 times_f, cpu_f, big, runs, load0, load1, commit, old, jsonsize = sys.argv[1:10]
-t = {}
-for line in open(times_f):
-    d = json.loads(line)
-    t[d["name"]] = d["wall_ns"]
-cpu = {}
-for line in open(cpu_f):
-    k, v = line.rstrip("\n").split("\t")
-    cpu[k] = [float(x) for x in v.split(",")]
-ms = lambda ns: ns / 1e6
-def cell(n):
-    w = t[n]
-    return f"{ms(statistics.median(w)):.1f} ms ({ms(min(w)):.1f}–{ms(max(w)):.1f})"
-def ratio(a, b):
-    per = [x / y for x, y in zip(t[a], t[b])]
-    return statistics.median(t[a]) / statistics.median(t[b]), min(per), max(per)
-def rcell(a, b):
-    r, lo, hi = ratio(a, b)
-    return f"{r:.2f}x ({lo:.2f}–{hi:.2f})"
+T = Times(times_f)
+cpu = read_list_tsv(cpu_f)
+cell, rcell = T.cell, T.rcell
 def status(a, b, limit):
-    return "met" if ratio(a, b)[0] <= limit else "**not met**"
+    return "met" if T.ratio(a, b)[0] <= limit else "**not met**"
 def ccell(k):
-    v = cpu[k]
-    return f"{statistics.median(v):.1f} ms ({min(v):.1f}–{max(v):.1f})"
+    return spread(cpu[k], fmt=lambda x: f"{x:.1f}", suffix=" ms")
 def cratio(a, b):
     return f"{statistics.median(cpu[a]) / statistics.median(cpu[b]):.2f}x"
 bign = f"{int(big):,}"

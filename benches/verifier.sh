@@ -62,12 +62,10 @@ for N in $SIZES; do
     "check_$N" "$KW verifier check --set $W/$ENV.kwset --pubkey $PK < $W/$ENV.key"
 done
 
-python3 - "$TIMES" "$W/lookups.jsonl" "$RUNS" <<'PY'
+PYTHONPATH="$ROOT/benches" python3 - "$TIMES" "$W/lookups.jsonl" "$RUNS" <<'PY'
 import json, statistics, sys, platform, os, datetime
-times = {}
-for line in open(sys.argv[1]):
-    d = json.loads(line)
-    times[d["name"]] = d["wall_ns"]
+from benchlib import Times
+times = {n: d["wall_ns"] for n, d in Times(sys.argv[1]).t.items()}
 looks = [json.loads(l) for l in open(sys.argv[2])]
 runs = sys.argv[3]
 def ms(v): return statistics.median(v) / 1e6

@@ -1076,7 +1076,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__audit__subcmd__verify)
-            opts="-i -e -q -h --all-envs --git --pin --skip-unreadable --vault --identity --env --trust-root --json --quiet --help"
+            opts="-i -e -q -h --all-envs --git --pin --full --skip-unreadable --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1478,14 +1478,14 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__export)
-            opts="-i -e -q -h --format --only --allow-name --vault --identity --env --trust-root --json --quiet --help"
+            opts="-o -i -e -q -h --format --only --allow-name --out --force --name --namespace --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "dotenv json shell" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "dotenv json shell k8s-secret github-env" -- "${cur}"))
                     return 0
                     ;;
                 --only)
@@ -1493,6 +1493,22 @@ _keyward_clap() {
                     return 0
                     ;;
                 --allow-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3210,7 +3226,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__import)
-            opts="-i -e -q -h --format --overwrite --rotate-with --vault --identity --env --trust-root --json --quiet --help"
+            opts="-i -e -q -h --format --from --input-type --env-from-path --whole-entry --rename-invalid --dry-run --overwrite --rotate-with --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3218,6 +3234,14 @@ _keyward_clap() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "dotenv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=($(compgen -W "sops pass passage" -- "${cur}"))
+                    return 0
+                    ;;
+                --input-type)
+                    COMPREPLY=($(compgen -W "dotenv json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --rotate-with)
@@ -3636,7 +3660,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__run)
-            opts="-i -e -q -h --only --pristine --redact --no-redact --pass-keyward-env --allow-name --file --allow-disk --vault --identity --env --trust-root --json --quiet --help"
+            opts="-i -e -q -h --only --pristine --redact --no-redact --pass-keyward-env --allow-name --file --allow-disk --env-file --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3651,6 +3675,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -49,8 +49,8 @@ complete -c keyward -n "__fish_keyward_needs_command" -f -a "delete" -d 'Delete 
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "verify" -d 'Check a presented key, read from stdin, against the environment'
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "check" -d 'List keys needing attention; exit 8 when there are any (for scheduled CI jobs)'
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "run" -d 'Run a command with the environment\'s active keys as environment variables'
-complete -c keyward -n "__fish_keyward_needs_command" -f -a "export" -d 'Print the active keys as dotenv, JSON or shell `export` lines'
-complete -c keyward -n "__fish_keyward_needs_command" -f -a "import" -d 'Import keys from a dotenv or JSON file (or `-` for stdin), all or nothing'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "export" -d 'Print the active keys as dotenv, JSON, shell `export` lines, a Kubernetes Secret, or GitHub Actions environment blocks'
+complete -c keyward -n "__fish_keyward_needs_command" -f -a "import" -d 'Import keys from a dotenv or JSON file, a sops file, or a pass or passage store, all or nothing'
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "audit" -d 'Show the audit trail: lifecycle and access events, merged in time order'
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "access" -d 'List, grant or revoke the recipients of an environment'
 complete -c keyward -n "__fish_keyward_needs_command" -f -a "offboard" -d 'Remove a recipient from every environment and rotate every key they could read'
@@ -290,6 +290,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand check" -s h -l help -d '
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l only -d 'Only these keys (comma-separated); each must be usable' -r
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l allow-name -d 'Inject this key even though its name changes how programs load (PATH, LD_*, ...); repeatable' -r
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l file -d 'Give this key to the command as a file: a 0600 file in a fresh 0700 directory on tmpfs, its path in NAME_FILE (instead of NAME); repeatable. The directory is removed when the command ends' -r
+complete -c keyward -n "__fish_keyward_using_subcommand run" -l env-file -d 'Give the command the variables of this dotenv file, `kw://ENV/NAME` references resolved (and of -e\'s keys only those --only and --file name)' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand run" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand run" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
@@ -304,23 +305,39 @@ complete -c keyward -n "__fish_keyward_using_subcommand run" -s q -l quiet -d 'P
 complete -c keyward -n "__fish_keyward_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l format -d 'Output format [default: dotenv; json with --json]' -r -f -a "dotenv\t''
 json\t''
-shell\t''"
+shell\t''
+k8s-secret\t'A Kubernetes Secret manifest (--name, --namespace)'
+github-env\t'Blocks appended to $GITHUB_ENV (or -o), ::add-mask:: lines on stdout'"
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l only -d 'Only these keys (comma-separated); each must be usable' -r
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l allow-name -d 'Export this key even though its name changes how programs load (PATH, LD_*, ...); repeatable' -r
+complete -c keyward -n "__fish_keyward_using_subcommand export" -s o -l out -d 'Write to FILE (mode 0600) instead of stdout; github-env appends to it' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand export" -l name -d 'With --format k8s-secret: the Secret\'s name' -r
+complete -c keyward -n "__fish_keyward_using_subcommand export" -l namespace -d 'With --format k8s-secret: the Secret\'s namespace' -r
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand export" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand export" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand export" -l force -d 'Replace FILE if it exists (a symbolic link is refused even so)'
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand export" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keyward -n "__fish_keyward_using_subcommand import" -l format -d 'Input format' -r -f -a "dotenv\t''
+complete -c keyward -n "__fish_keyward_using_subcommand import" -l format -d 'Input format of a plain file' -r -f -a "dotenv\t''
 json\t''"
+complete -c keyward -n "__fish_keyward_using_subcommand import" -l from -d 'Read from a peer: a sops-encrypted file, or a pass or passage store' -r -f -a "sops\t'A sops-encrypted dotenv, JSON or YAML file, decrypted by the sops binary'
+pass\t'A pass store: one entry per key, decrypted by gpg'
+passage\t'A passage store: one age file per key, decrypted with the identity in use'"
+complete -c keyward -n "__fish_keyward_using_subcommand import" -l input-type -d 'With --from sops: the file\'s type, when its name does not end in .env, .json or .yaml' -r -f -a "dotenv\t''
+json\t''
+yaml\t''"
 complete -c keyward -n "__fish_keyward_using_subcommand import" -l rotate-with -d 'Give the key NAME of the file a rotation hook (a shell command; see `keyward hook --help`), approved on this machine; repeatable' -r
 complete -c keyward -n "__fish_keyward_using_subcommand import" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand import" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand import" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand import" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand import" -l env-from-path -d 'With --from pass|passage: each entry\'s first folder names its environment'
+complete -c keyward -n "__fish_keyward_using_subcommand import" -l whole-entry -d 'With --from pass|passage: the whole entry is the value, not only its first line'
+complete -c keyward -n "__fish_keyward_using_subcommand import" -l rename-invalid -d 'Import entries that are not valid key names under the names they would get'
+complete -c keyward -n "__fish_keyward_using_subcommand import" -l dry-run -d 'Check everything and print what would be imported; change nothing'
 complete -c keyward -n "__fish_keyward_using_subcommand import" -l overwrite -d 'Add a new version to keys that already exist'
 complete -c keyward -n "__fish_keyward_using_subcommand import" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand import" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -425,6 +442,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_s
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l all-envs -d 'Every environment the identity can open'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l git -d 'Check the vault\'s history in the git repository around it, instead of the files as they are now'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l full -d 'With --git: check every commit again, including those whose history this machine verified before (remembered per vault and identity)'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l skip-unreadable -d 'With --all-envs or --git: exit 0 even if some environments could not be opened (they are still named)'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -717,8 +735,8 @@ complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_see
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render hook verifier help" -f -a "verify" -d 'Check a presented key, read from stdin, against the environment'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render hook verifier help" -f -a "check" -d 'List keys needing attention; exit 8 when there are any (for scheduled CI jobs)'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render hook verifier help" -f -a "run" -d 'Run a command with the environment\'s active keys as environment variables'
-complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render hook verifier help" -f -a "export" -d 'Print the active keys as dotenv, JSON or shell `export` lines'
-complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render hook verifier help" -f -a "import" -d 'Import keys from a dotenv or JSON file (or `-` for stdin), all or nothing'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render hook verifier help" -f -a "export" -d 'Print the active keys as dotenv, JSON, shell `export` lines, a Kubernetes Secret, or GitHub Actions environment blocks'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render hook verifier help" -f -a "import" -d 'Import keys from a dotenv or JSON file, a sops file, or a pass or passage store, all or nothing'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render hook verifier help" -f -a "audit" -d 'Show the audit trail: lifecycle and access events, merged in time order'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render hook verifier help" -f -a "access" -d 'List, grant or revoke the recipients of an environment'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and not __fish_seen_subcommand_from init identity unlock lock env generate set get list show rotate revoke rename delete verify check run export import audit access offboard trust git scan completions render hook verifier help" -f -a "offboard" -d 'Remove a recipient from every environment and rotate every key they could read'

@@ -129,6 +129,10 @@ pub enum AuditCommand {
     /// A file replaced by an unrelated one (a forgery), rewound to an earlier state or
     /// deleted is exit 6, naming the commit, its author and subject. --pin HASH also
     /// requires a head printed earlier by `audit verify` to be in a final chain.
+    ///
+    /// A history found good whole is remembered on this machine (per vault and
+    /// identity, under a key only that identity can make): the next run checks only
+    /// the commits after it. --full checks everything again.
     #[command(
         group(clap::ArgGroup::new("scope").args(["all_envs", "git"]).multiple(false)),
         after_help = "Examples:\n  keyward audit verify\n  keyward audit verify --all-envs --json\n  keyward audit verify --all-envs --skip-unreadable\n  keyward audit verify --git\n  keyward audit verify --git origin/main..HEAD --pin 3f2a…(64 hex digits)"
@@ -149,6 +153,10 @@ pub enum AuditCommand {
         /// be in the chain of some environment where REVS ends
         #[arg(long, value_name = "HASH", requires = "git")]
         pin: Option<HeadHash>,
+        /// With --git: check every commit again, including those whose history this
+        /// machine verified before (remembered per vault and identity)
+        #[arg(long, requires = "git")]
+        full: bool,
         /// With --all-envs or --git: exit 0 even if some environments could not be
         /// opened (they are still named)
         #[arg(long, requires = "scope")]
@@ -276,6 +284,7 @@ pub fn run(args: AuditArgs, ctx: &Ui) -> Result<()> {
             revs,
             pin,
             skip_unreadable,
+            full,
             ..
         }) => {
             let verified = ops::verify_git::verify_history(
@@ -284,6 +293,7 @@ pub fn run(args: AuditArgs, ctx: &Ui) -> Result<()> {
                     revs,
                     pin,
                     skip_unreadable,
+                    full,
                 },
             )?;
             ctx.out.render(&verified)?;

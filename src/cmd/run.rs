@@ -1,6 +1,7 @@
 //! `keyward run`: start a command with the environment's keys in its environment.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 
 use clap::Args;
 
@@ -40,9 +41,19 @@ use crate::ops::run::RunRequest;
 /// are regular files (read them as often as needed); the directory is removed when the
 /// command ends or keyward is signalled, and after a `kill -9` by the next keyward
 /// command. Writing a file is an access event, journaled first.
+///
+/// References: a value `kw://ENV/NAME` (or `kw://NAME`, the environment of -e) stands for
+/// that key's value. --env-file FILE reads a dotenv file (one to commit: it holds no
+/// value) whose references are resolved and whose other values are passed through as
+/// they are; the command then gets the file's variables and, of -e's keys, only those
+/// --only and --file name. Variables already set to a reference when `run` starts are
+/// resolved too (as `op run` does with `op://`). Every environment named must be one the
+/// identity can open (exit 5) and hold the key, usable (exit 3, 4), or nothing starts;
+/// each read is journaled in its environment's journal, and resolved values are redacted
+/// like the others.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  keyward run -- ./server\n  keyward run -e prod --only STRIPE_KEY,DB_URL -- ./deploy.sh\n  keyward run --pristine -- env\n  keyward run -e prod --file GCP_SA_JSON -- sh -c 'gcloud auth activate-service-account --key-file \"$GCP_SA_JSON_FILE\"'\n  keyward run -e test --redact -- make integration-test 2>&1 | tee build.log"
+    after_help = "Examples:\n  keyward run -- ./server\n  keyward run -e prod --only STRIPE_KEY,DB_URL -- ./deploy.sh\n  keyward run --pristine -- env\n  keyward run -e prod --file GCP_SA_JSON -- sh -c 'gcloud auth activate-service-account --key-file \"$GCP_SA_JSON_FILE\"'\n  keyward run -e test --redact -- make integration-test 2>&1 | tee build.log\n  keyward run --env-file .env.keyward -- ./server\n  DB_PASSWORD=kw://prod/DB_PASSWORD keyward run -- ./migrate"
 )]
 pub struct RunArgs {
     /// Only these keys (comma-separated); each must be usable
@@ -80,6 +91,11 @@ pub struct RunArgs {
     #[arg(long, requires = "files")]
     pub allow_disk: bool,
 
+    /// Give the command the variables of this dotenv file, `kw://ENV/NAME` references
+    /// resolved (and of -e's keys only those --only and --file name)
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+
     /// The command and its arguments
     #[arg(
         required = true,
@@ -107,6 +123,7 @@ pub fn run(args: RunArgs, ctx: &Ui) -> Result<()> {
             allow_loader: &args.allow_names,
             files: &args.files,
             allow_disk: args.allow_disk,
+            env_file: args.env_file.as_deref(),
         },
     )
 }

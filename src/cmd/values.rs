@@ -22,6 +22,12 @@ macro_rules! value_enum {
 }
 
 value_enum!(crate::ops::issue::ImportFormat { Dotenv => "dotenv", Json => "json" });
+value_enum!(crate::ops::import::Peer {
+    Sops => "sops": "A sops-encrypted dotenv, JSON or YAML file, decrypted by the sops binary",
+    Pass => "pass": "A pass store: one entry per key, decrypted by gpg",
+    Passage => "passage": "A passage store: one age file per key, decrypted with the identity in use",
+});
+value_enum!(crate::ops::import::SopsType { Dotenv => "dotenv", Json => "json", Yaml => "yaml" });
 value_enum!(crate::ops::complete::Candidates {
     Keys => "keys": "Key names in the environment (`-e`, default dev)",
     Envs => "envs": "Environments in the vault (file names only: needs no identity)",
@@ -29,7 +35,13 @@ value_enum!(crate::ops::complete::Candidates {
 });
 value_enum!(crate::ops::follow::FollowFormat { Jsonl => "jsonl" });
 value_enum!(crate::ops::audit::ExportFormat { Json => "json", Jsonl => "jsonl", Csv => "csv" });
-value_enum!(crate::ops::export::ExportFormat { Dotenv => "dotenv", Json => "json", Shell => "shell" });
+value_enum!(crate::ops::export::ExportFormat {
+    Dotenv => "dotenv",
+    Json => "json",
+    Shell => "shell",
+    K8sSecret => "k8s-secret": "A Kubernetes Secret manifest (--name, --namespace)",
+    GithubEnv => "github-env": "Blocks appended to $GITHUB_ENV (or -o), ::add-mask:: lines on stdout",
+});
 value_enum!(crate::ops::verifier::SetFormat {
     Sqlite => "sqlite": "An SQLite file, signed: open it read-only and query by hash",
     Sql => "sql": "One PostgreSQL transaction for `psql -v ON_ERROR_STOP=1 -f FILE`",

@@ -140,6 +140,7 @@ impl Error {
             Error::Plugin(e) => e.exit_code(),
             Error::Hook(e) => e.exit_code(),
             Error::Verifier(e) => e.exit_code(),
+            Error::Import(e) => e.exit_code(),
             Error::Signed(e) => e.exit_code(),
         }
     }

@@ -9,6 +9,7 @@ mod exit;
 mod git;
 mod hints;
 mod hook;
+mod import;
 mod plugin;
 mod signed;
 mod verifier;
@@ -18,6 +19,7 @@ pub use git::GitError;
 pub use hints::NotExecutable;
 use hints::*;
 pub use hook::HookError;
+pub use import::ImportError;
 pub use plugin::PluginError;
 pub use signed::SignedError;
 pub use verifier::VerifierError;
@@ -541,6 +543,8 @@ pub enum Error {
     Hook(#[from] HookError),
     #[error(transparent)]
     Verifier(#[from] VerifierError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
     #[error(transparent)]
     Signed(#[from] SignedError),
 }

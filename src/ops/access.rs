@@ -122,21 +122,41 @@ impl std::str::FromStr for Grantee {
     }
 }
 
+/// The signing key a member card binds, with the proof its owner's identity made of it
+/// (kept with the member, so every reader can check the binding later).
+#[derive(Clone, Copy)]
+pub struct CardKey {
+    pub key: crate::signing::PublicKey,
+    pub proof: Option<crate::signing::Sig>,
+}
+
 impl Grantee {
     /// The signing key a card binds, and whether only the granting admin vouches for it
     /// (a plugin identity's card, which carries no proof). A card whose proof does not
     /// check is someone else's key under this recipient: refused.
-    pub fn key(&self) -> Result<(Option<crate::signing::PublicKey>, bool)> {
+    pub fn key(&self) -> Result<(Option<CardKey>, bool)> {
         let Some(card) = &self.card else {
             return Ok((None, false));
         };
         match (card.binding(), &card.proof) {
-            (Some(_), _) => Ok((Some(card.key), false)),
+            (Some(_), proof) => Ok((
+                Some(CardKey {
+                    key: card.key,
+                    proof: *proof,
+                }),
+                false,
+            )),
             (None, Some(_)) => Err(Error::usage(format!(
                 "the member card for {} carries a proof that does not check: its signing key is not that identity's; ask its owner for `keyward identity show` again",
                 self.recipient.short()
             ))),
-            (None, None) if self.recipient.plugin().is_some() => Ok((Some(card.key), true)),
+            (None, None) if self.recipient.plugin().is_some() => Ok((
+                Some(CardKey {
+                    key: card.key,
+                    proof: None,
+                }),
+                true,
+            )),
             (None, None) => Err(Error::usage(format!(
                 "the member card for {} carries no proof, and only a hardware (plugin) identity's card may: ask its owner for `keyward identity show` again",
                 self.recipient.short()
@@ -175,7 +195,7 @@ pub fn grant(ctx: &Context, req: Grant) -> Result<AccessChanged> {
             tx.add_labeled_recipient(&recipient, req.label.as_ref(), &actor, now)?;
             tx.set_role(recipient.as_str(), role)?;
             if let Some(k) = &key {
-                tx.bind_key(recipient.as_str(), k)?;
+                tx.bind_key(recipient.as_str(), &k.key, k.proof.as_ref())?;
             }
             tx.record_about(
                 &actor,
@@ -194,14 +214,14 @@ pub fn grant(ctx: &Context, req: Grant) -> Result<AccessChanged> {
                 updated.push(format!("role {} → {role}", m.role));
             }
             match (m.key, key) {
-                (Some(bound), Some(k)) if bound != k => {
+                (Some(bound), Some(k)) if bound != k.key => {
                     return Err(Error::usage(format!(
                         "{} is bound to another signing key than this card's; to bind a new one, revoke their access and grant the new card",
                         recipient.short()
                     )));
                 }
                 (None, Some(k)) => {
-                    tx.bind_key(recipient.as_str(), &k)?;
+                    tx.bind_key(recipient.as_str(), &k.key, k.proof.as_ref())?;
                     updated.push("signing key bound".to_owned());
                 }
                 _ => {}

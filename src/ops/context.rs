@@ -253,7 +253,7 @@ impl Context {
     /// writing another way calls it itself.
     pub fn note_head(&self, db: &EnvDb) -> Result<()> {
         if self.audit_log.is_some() {
-            let (seq, _, _) = crate::vault::relate::head(db)?;
+            let (seq, _, _) = db.last_event()?;
             self.logged.borrow_mut().insert(db.env.clone(), seq);
         }
         Ok(())

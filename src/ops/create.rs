@@ -176,7 +176,7 @@ fn with_extra(mine: RecipientString, extra: Vec<RecipientString>) -> Vec<Recipie
 /// proof fails is refused before anything is made).
 fn admin_keys(
     admins: &[crate::ops::access::Grantee],
-) -> Result<Vec<(RecipientString, Option<crate::signing::PublicKey>)>> {
+) -> Result<Vec<(RecipientString, Option<crate::ops::access::CardKey>)>> {
     admins
         .iter()
         .map(|a| Ok((a.recipient.clone(), a.key()?.0)))
@@ -188,7 +188,7 @@ fn admin_keys(
 fn first_rows(
     tx: &Tx<'_>,
     recipients: &[RecipientString],
-    admins: &[(RecipientString, Option<crate::signing::PublicKey>)],
+    admins: &[(RecipientString, Option<crate::ops::access::CardKey>)],
     actor: &Actor,
     action: Action,
     now: i64,
@@ -200,7 +200,7 @@ fn first_rows(
         tx.add_recipient(r, actor, now)?;
         tx.set_role(r.as_str(), crate::codes::Role::Admin)?;
         if let Some(k) = key {
-            tx.bind_key(r.as_str(), k)?;
+            tx.bind_key(r.as_str(), &k.key, k.proof.as_ref())?;
         }
     }
     tx.record(actor, action, None, None, None, now)

@@ -1,13 +1,21 @@
-//! `keyward export`: released keys written as dotenv, JSON or shell lines, in a
-//! zeroizing buffer, so the values never sit in an ordinary `String`.
+//! `keyward export`: released keys written as dotenv, JSON or shell lines, a Kubernetes
+//! `Secret` or `$GITHUB_ENV` blocks (`ops::platform`), in a zeroizing buffer, so the
+//! values never sit in an ordinary `String`. Where the output goes (`-o FILE`,
+//! `$GITHUB_ENV`) is checked before anything is read or journaled.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::audit::Action;
 use crate::dotenv::{dotenv_line, shell_line};
-use crate::error::{Error, Result};
-use crate::names::KeyName;
+use crate::error::{Error, ImportError, Result};
+use crate::fsutil::OutFile;
+use crate::names::{EnvName, KeyName};
 use crate::ops::Context;
+use crate::ops::platform::{self, K8sName, K8sNamespace};
 use crate::ops::release::{Pick, Release, release};
 
 /// How exported keys are written.
@@ -16,6 +24,10 @@ pub enum ExportFormat {
     Dotenv,
     Json,
     Shell,
+    /// A Kubernetes `Secret` manifest (DESIGN §17).
+    K8sSecret,
+    /// Blocks appended to `$GITHUB_ENV`, `::add-mask::` commands on stdout.
+    GithubEnv,
 }
 
 impl ExportFormat {
@@ -25,6 +37,8 @@ impl ExportFormat {
             ExportFormat::Dotenv => "dotenv",
             ExportFormat::Json => "json",
             ExportFormat::Shell => "shell",
+            ExportFormat::K8sSecret => "k8s-secret",
+            ExportFormat::GithubEnv => "github-env",
         }
     }
 }
@@ -47,46 +61,136 @@ pub fn pick_format(
     }
 }
 
+/// What `export` is asked to do.
+pub struct ExportRequest<'a> {
+    pub format: Option<ExportFormat>,
+    /// Only these keys (each must be usable), or every active key.
+    pub only: Option<&'a [KeyName]>,
+    pub allow_loader: &'a [KeyName],
+    /// `-o FILE`: a new 0600 file (appended to for github-env); `None`: stdout.
+    pub out: Option<&'a Path>,
+    pub force: bool,
+    /// k8s-secret: the Secret's name (required) and namespace.
+    pub name: Option<&'a K8sName>,
+    pub namespace: Option<&'a K8sNamespace>,
+}
+
+/// What `export` produced: bytes for stdout, and the file written, if any.
+pub struct Exported {
+    pub stdout: Zeroizing<Vec<u8>>,
+    pub written: Option<Written>,
+}
+
+/// A file `export` wrote (`-o`, `$GITHUB_ENV`), reported on stderr.
+#[derive(Serialize)]
+pub struct Written {
+    pub env: EnvName,
+    pub path: PathBuf,
+    pub keys: usize,
+    /// Appended to (github-env), rather than created.
+    pub appended: bool,
+}
+
+/// Where the keys go: checked (and the file opened) before anything is read.
+enum Target {
+    Stdout,
+    New(OutFile, PathBuf),
+    Append(std::fs::File, PathBuf),
+}
+
 /// Release the keys (`only`, or every active key) and format them (`pick_format`,
-/// checked first). JSON refuses values that are not UTF-8 before anything is journaled.
-pub fn export(
-    ctx: &Context,
-    format: Option<ExportFormat>,
-    only: Option<&[KeyName]>,
-    allow_loader: &[KeyName],
-) -> Result<Zeroizing<Vec<u8>>> {
-    let format = pick_format(format, ctx.out.json(), &ctx.env)?;
+/// checked first, and the output's place). JSON refuses values that are not UTF-8 before
+/// anything is journaled.
+pub fn export(ctx: &Context, req: ExportRequest<'_>) -> Result<Exported> {
+    let format = pick_format(req.format, ctx.out.json(), &ctx.env)?;
+    match (format, req.name) {
+        (ExportFormat::K8sSecret, None) => {
+            return Err(Error::usage(
+                "--format k8s-secret needs --name NAME, the Secret's name; nothing was exported",
+            ));
+        }
+        (ExportFormat::K8sSecret, Some(_)) => {}
+        (f, Some(_)) => {
+            return Err(Error::usage(format!(
+                "--name and --namespace name a Kubernetes Secret, not `--format {}` output; nothing was exported",
+                f.as_str()
+            )));
+        }
+        _ => {}
+    }
+    let target = match (format, req.out) {
+        (ExportFormat::GithubEnv, out) => {
+            let path = match out {
+                Some(p) if p == Path::new("-") => {
+                    return Err(Error::usage(
+                        "--format github-env appends to a file (stdout carries the ::add-mask:: commands): name it with -o FILE, or leave -o out to use $GITHUB_ENV; nothing was exported",
+                    ));
+                }
+                Some(p) => p.to_owned(),
+                None => std::env::var_os("GITHUB_ENV")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+                    .ok_or(ImportError::GithubEnvUnset)?,
+            };
+            Target::Append(open_append(&path)?, path)
+        }
+        (_, Some(p)) if p != Path::new("-") => {
+            Target::New(OutFile::create(p, req.force)?, p.to_owned())
+        }
+        _ => Target::Stdout,
+    };
     let released = release(
         ctx,
         Release {
             access: Action::Export,
-            pick: Pick::Keys(only),
-            allow_loader,
-            utf8_only: format == ExportFormat::Json,
+            pick: Pick::Keys(req.only),
+            allow_loader: req.allow_loader,
+            // The runner reads $GITHUB_ENV as UTF-8 text: a value that is not would
+            // reach later steps changed.
+            utf8_only: matches!(format, ExportFormat::Json | ExportFormat::GithubEnv),
         },
-    )?;
+    )
+    .map_err(|e| match (format, e) {
+        (ExportFormat::GithubEnv, Error::NotUtf8 { name }) => {
+            ImportError::GithubEnvNotText { name }.into()
+        }
+        (_, e) => e,
+    })?;
+    let keys: Vec<(&KeyName, &[u8])> = released
+        .keys
+        .iter()
+        .map(|k| (&k.name, k.value.expose()))
+        .collect();
     let mut out = Zeroizing::new(Vec::new());
     match format {
         ExportFormat::Dotenv => {
-            for k in &released.keys {
-                out.extend_from_slice(&dotenv_line(k.name.as_str(), k.value.expose()));
+            for (name, value) in &keys {
+                out.extend_from_slice(&dotenv_line(name.as_str(), value));
             }
         }
         ExportFormat::Shell => {
-            for k in &released.keys {
-                out.extend_from_slice(&shell_line(k.name.as_str(), k.value.expose()));
+            for (name, value) in &keys {
+                out.extend_from_slice(&shell_line(name.as_str(), value));
             }
         }
+        ExportFormat::K8sSecret => {
+            let name = req.name.expect("checked above");
+            out = platform::k8s_secret(name, req.namespace, &keys);
+        }
+        ExportFormat::GithubEnv => {
+            let blocks = platform::github_env(&keys);
+            // The masks first: a later step must never log a value GitHub was not told
+            // to mask.
+            ctx.out.data(&blocks.masks)?;
+            out = blocks.file;
+        }
         ExportFormat::Json => {
-            let map: serde_json::Map<String, serde_json::Value> = released
-                .keys
+            let map: serde_json::Map<String, serde_json::Value> = keys
                 .iter()
-                .map(|k| {
+                .map(|(name, value)| {
                     (
-                        k.name.to_string(),
-                        serde_json::Value::String(
-                            String::from_utf8_lossy(k.value.expose()).into_owned(),
-                        ),
+                        name.to_string(),
+                        serde_json::Value::String(String::from_utf8_lossy(value).into_owned()),
                     )
                 })
                 .collect();
@@ -97,5 +201,52 @@ pub fn export(
             out.push(b'\n');
         }
     }
-    Ok(out)
+    let written = |path: PathBuf, appended| Written {
+        env: released.env.clone(),
+        path,
+        keys: keys.len(),
+        appended,
+    };
+    match target {
+        Target::Stdout => Ok(Exported {
+            stdout: out,
+            written: None,
+        }),
+        Target::New(mut file, path) => {
+            file.write_all(&out)
+                .map_err(|e| Error::io("cannot write", &path, e))?;
+            file.commit()?;
+            Ok(Exported {
+                stdout: Zeroizing::new(Vec::new()),
+                written: Some(written(path, false)),
+            })
+        }
+        Target::Append(mut file, path) => {
+            file.write_all(&out)
+                .and_then(|_| file.sync_all())
+                .map_err(|e| Error::io("cannot append to", &path, e))?;
+            Ok(Exported {
+                stdout: Zeroizing::new(Vec::new()),
+                written: Some(written(path, true)),
+            })
+        }
+    }
+}
+
+/// `$GITHUB_ENV` (or `-o FILE`) for appending: created 0600 when missing, never through
+/// a symbolic link.
+fn open_append(path: &Path) -> Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(crate::sys::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| match crate::sys::is_symlink_refusal(&e) {
+            true => Error::OutputIsSymlink {
+                path: path.to_owned(),
+            },
+            false => Error::io("cannot append to", path, e),
+        })
 }

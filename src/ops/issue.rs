@@ -4,7 +4,6 @@
 //! version that retires the old one), a new value never reissues an earlier one, an
 //! import is all or nothing, and a loader variable is stored with a warning.
 
-use std::collections::HashSet;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
@@ -41,6 +40,8 @@ pub struct NewIssue {
     /// `--rotate-with`: a rotation hook stored with the key (DESIGN §11), in the same
     /// commit, and approved on this machine (the person typed it).
     pub hook: Option<StoredHook>,
+    /// The reason of its event: where an imported value came from (`sops:FILE`).
+    pub reason: Option<String>,
 }
 
 /// A request to issue keys, in one commit.
@@ -50,6 +51,11 @@ pub struct Issue {
     pub action: Action,
     /// What happens to a key that already exists.
     pub existing: Existing,
+    /// The environment to issue in; `None`: the one of `-e`.
+    pub env: Option<EnvName>,
+    /// Check everything a real issue checks, then stop: nothing written, no writer lock
+    /// (`import --dry-run`); the report says what each key would become.
+    pub dry_run: bool,
 }
 
 /// What happens to a key that already exists.
@@ -108,15 +114,24 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
                 }
             }
         };
-        keys.push((k.name, ready, k.meta, k.expires, k.hook));
+        keys.push((k.name, ready, k.meta, k.expires, k.hook, k.reason));
     }
     let now = ctx.now();
-    let mut db = ctx.write_env()?;
+    let env = req.env.clone().unwrap_or_else(|| ctx.env.clone());
+    let mut db = if req.dry_run {
+        let db = ctx.open_env_named(&env)?;
+        // DESIGN §15: a dry run refuses what the write would refuse (a `read` member),
+        // so an import across environments never writes one before another refuses.
+        ctx.may_write(&db)?;
+        db
+    } else {
+        ctx.write_env_named(&env)?
+    };
     let actor = ctx.actor()?;
 
     // Every refusal before anything is written: all or nothing.
     let mut existing = Vec::with_capacity(keys.len());
-    for (name, ready, _, _, _) in &keys {
+    for (name, ready, _, _, _, _) in &keys {
         let exists = db.has_key(name)?;
         if exists {
             let at = match ready {
@@ -144,7 +159,7 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
         }
         existing.push(exists);
     }
-    for ((name, ready, _, _, _), exists) in keys.iter().zip(&existing) {
+    for ((name, ready, _, _, _, _), exists) in keys.iter().zip(&existing) {
         if let (true, Ready::Given { value, at }) = (exists, ready) {
             let key = db.key(name)?;
             if let Some(earlier) = earlier_version_with(&db, &key, value)? {
@@ -163,9 +178,25 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
     }
 
     let env = db.env.clone();
+    if req.dry_run {
+        let mut planned = Vec::with_capacity(keys.len());
+        for ((name, _, _, _, _, _), exists) in keys.iter().zip(&existing) {
+            let version = match exists {
+                true => db.current(&db.key(name)?)?.version + 1,
+                false => 1,
+            };
+            planned.push(IssuedKey {
+                name: name.clone(),
+                version,
+                new_key: !exists,
+                generated: None,
+            });
+        }
+        return Ok(Issued { env, keys: planned });
+    }
     let issued = db.batch(|db| {
         let mut out = Vec::with_capacity(keys.len());
-        for ((name, ready, meta, expires, hook), exists) in keys.iter().zip(&existing) {
+        for ((name, ready, meta, expires, hook, reason), exists) in keys.iter().zip(&existing) {
             let (value, spec, generated) = match ready {
                 Ready::Generate(spec) => {
                     let v = crate::token::generate(spec, &env);
@@ -189,7 +220,7 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
                 req.action,
                 Some(name.as_str()),
                 Some(version),
-                None,
+                reason.as_deref(),
                 now,
             )?;
             if let Some(hook) = hook {
@@ -206,7 +237,7 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
     })?;
     ctx.commit(&mut db)?;
     let approvals = crate::vault::approvals::Approvals::of(&ctx.paths, &env)?;
-    for (name, _, _, _, hook) in &keys {
+    for (name, _, _, _, hook, _) in &keys {
         if let Some(h) = hook {
             approvals.approve(name, &crate::ops::hooks::hash(&h.command))?;
         }
@@ -238,9 +269,12 @@ pub fn generate(
                 meta,
                 expires,
                 hook: None,
+                reason: None,
             }],
             action: Action::Generate,
             existing: Existing::Refuse,
+            env: None,
+            dry_run: false,
         },
     )?;
     let k = issued.keys.pop().expect("one key issued");
@@ -299,9 +333,12 @@ pub fn set(
                 meta,
                 expires,
                 hook,
+                reason: None,
             }],
             action: Action::Set,
             existing: Existing::Refuse,
+            env: None,
+            dry_run: false,
         },
     )?;
     let k = issued.keys.pop().expect("one key issued");
@@ -338,89 +375,8 @@ impl ImportFormat {
     }
 }
 
-/// `import`: every key of a dotenv or JSON file (`-`: stdin), all or nothing.
-pub struct Import {
-    pub file: PathBuf,
-    pub format: ImportFormat,
-    pub overwrite: bool,
-    /// `--rotate-with NAME=CMD`: rotation hooks for keys of the file.
-    pub hooks: Vec<(KeyName, StoredHook)>,
-}
-
-pub fn import(ctx: &Context, req: Import) -> Result<Imported> {
-    ctx.paths.require()?;
-    let raw = zeroize::Zeroizing::new(read_input(&req.file)?);
-    let entries = parse(&raw, req.format)?;
-    let mut seen = HashSet::new();
-    for (at, name, value) in &entries {
-        if !seen.insert(name.clone()) {
-            return Err(Error::ImportDuplicate {
-                at: at.clone(),
-                name: name.clone(),
-            });
-        }
-        crate::input::check_value(value).map_err(|e| Error::ImportInvalid {
-            detail: format!(
-                "{at}: `{name}`: {}",
-                e.to_string().lines().next().unwrap_or_default()
-            ),
-        })?;
-    }
-    if let Some((name, _)) = req
-        .hooks
-        .iter()
-        .find(|(n, _)| !entries.iter().any(|(_, e, _)| e == n))
-    {
-        return Err(Error::usage(format!(
-            "--rotate-with names `{name}`, which is not in the file; nothing was imported"
-        )));
-    }
-    let existing = if req.overwrite {
-        Existing::NewVersion
-    } else {
-        Existing::RefuseImport {
-            file: req.file.display().to_string(),
-            format: req.format.as_str(),
-        }
-    };
-    let issued = issue(
-        ctx,
-        Issue {
-            keys: entries
-                .into_iter()
-                .map(|(at, name, value)| NewIssue {
-                    hook: req
-                        .hooks
-                        .iter()
-                        .find(|(n, _)| *n == name)
-                        .map(|(_, h)| h.clone()),
-                    name,
-                    source: Source::Given { value, at },
-                    meta: NewKey::default(),
-                    expires: None,
-                })
-                .collect(),
-            action: Action::Import,
-            existing,
-        },
-    )?;
-    let added = issued.keys.iter().filter(|k| k.new_key).count();
-    Ok(Imported {
-        added,
-        env: issued.env,
-        updated: issued.keys.len() - added,
-    })
-}
-
-/// Field order as the `--json` object has always printed it.
-#[derive(Serialize)]
-pub struct Imported {
-    pub added: usize,
-    pub env: EnvName,
-    pub updated: usize,
-}
-
-fn read_input(file: &PathBuf) -> Result<Vec<u8>> {
+/// The bytes of an import file, or of stdin for `-`.
+pub(crate) fn read_input(file: &PathBuf) -> Result<Vec<u8>> {
     if file.as_os_str() == "-" {
         let mut buf = Vec::new();
         std::io::stdin()
@@ -435,7 +391,7 @@ fn read_input(file: &PathBuf) -> Result<Vec<u8>> {
 }
 
 /// `(where, name, value)` for each entry; `where` is `line N` or `key "NAME"`.
-fn parse(raw: &[u8], format: ImportFormat) -> Result<Vec<(String, KeyName, Secret)>> {
+pub(crate) fn parse(raw: &[u8], format: ImportFormat) -> Result<Vec<(String, KeyName, Secret)>> {
     let invalid = |detail: String| Error::ImportInvalid { detail };
     match format {
         ImportFormat::Dotenv => Ok(parse_dotenv(raw)

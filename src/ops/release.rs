@@ -90,8 +90,31 @@ impl Released {
 
 /// Hand values out: the rules of DESIGN §5 and §6 in one place.
 pub fn release(ctx: &Context, req: Release<'_>) -> Result<Released> {
+    let pending = withhold(ctx, &ctx.env, req)?;
+    hand_out(ctx, pending)
+}
+
+/// Values picked and checked in one environment, still withheld: nothing is journaled
+/// yet. A command that reads several environments (`kw://ENV/NAME` references) checks
+/// them all with [`withhold`] before [`hand_out`] journals each in its own journal, so a
+/// reference that fails leaves no access recorded for values never handed out.
+pub struct Pending {
+    db: EnvDb,
+    access: Action,
+    picked: Vec<(KeyName, u32, Withheld)>,
+}
+
+/// The first half of [`release`] in environment `env`: open it, pick the usable values
+/// and refuse what must not be handed out (a refused read is recorded, as always).
+pub fn withhold(ctx: &Context, env: &EnvName, req: Release<'_>) -> Result<Pending> {
     debug_assert!(req.access.releases_value());
-    let db = ctx.open_env()?;
+    let db = ctx.open_env_named(env)?;
+    // An export hands out the environment in bulk, to a file or another system: the
+    // whole file is authenticated first (as `audit verify` does), not only the chunks
+    // its queries visit, so a tampered chunk anywhere is exit 6 before anything leaves.
+    if req.access == Action::Export {
+        db.authenticate_all()?;
+    }
     // DESIGN §14: a refused read (exit 4) is an event too, recorded before the refusal.
     let picked = pick(&db, req.pick, ctx.now()).map_err(|e| ctx.refused(&db, req.access, e))?;
     // `get` and `render` set no variable: a loader name is harmless there.
@@ -103,12 +126,23 @@ pub fn release(ctx: &Context, req: Release<'_>) -> Result<Released> {
     {
         return Err(Error::NotUtf8 { name: name.clone() });
     }
+    Ok(Pending {
+        db,
+        access: req.access,
+        picked,
+    })
+}
+
+/// The second half of [`release`]: journal the access in the environment's own journal,
+/// then release the values.
+pub fn hand_out(ctx: &Context, pending: Pending) -> Result<Released> {
+    let Pending { db, access, picked } = pending;
     // DESIGN §5: the access is recorded, durably, before any value is handed out.
     let receipt = if picked.is_empty() {
         None
     } else {
         let events: Vec<(&KeyName, u32)> = picked.iter().map(|(n, v, _)| (n, *v)).collect();
-        Some(ctx.journal(&db, req.access, &events, "ok")?)
+        Some(ctx.journal(&db, access, &events, "ok")?)
     };
     let keys = match &receipt {
         None => Vec::new(),

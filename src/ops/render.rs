@@ -4,7 +4,9 @@
 //! The grammar: `{{`, optional spaces or tabs, a key name, optional spaces or tabs, `}}`,
 //! on one line. `{{ "{{" }}` writes a literal `{{`; any other `{{` is an error naming its
 //! line, so a typo never passes through unfilled. Values are inserted byte for byte and
-//! never parsed again (a value holding `{{` stays as it is).
+//! never parsed again (a value holding `{{` stays as it is). A placeholder may hold a
+//! reference instead of a name (DESIGN §17): `{{ kw://prod/DB_PASSWORD }}` draws from
+//! another environment the identity can open, `{{ kw://NAME }}` is `{{ NAME }}`.
 //!
 //! Every check — the template's grammar, the output path, each key found and usable — is
 //! done before anything is written; each rendered key is an access event, journaled
@@ -23,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::fsutil::OutFile;
 use crate::names::{EnvName, KeyName};
 use crate::ops::Context;
-use crate::ops::release::{Pick, Release, release};
+use crate::ops::reference::{self, Reference, Resolve, Wanted};
 
 /// Templates larger than this are refused (a template is a config file, not a data set).
 const MAX_TEMPLATE: u64 = 16 << 20;
@@ -44,8 +46,9 @@ enum Piece {
     Text(usize, usize),
     /// A literal `{{`.
     OpenBraces,
-    /// A key's value.
+    /// A key's value; `env` is `None` for the environment of `-e`.
     Key {
+        env: Option<EnvName>,
         name: KeyName,
         line: usize,
         /// The placeholder as written, for messages.
@@ -89,12 +92,23 @@ fn parse(tpl: &[u8], label: &str) -> Result<Vec<Piece>> {
         }
         if trimmed == b"\"{{\"" {
             pieces.push(Piece::OpenBraces);
+        } else if trimmed.starts_with(crate::ops::reference::SCHEME) {
+            let r = crate::ops::reference::Reference::parse(trimmed)
+                .map_err(invalid)?
+                .expect("starts with the scheme");
+            pieces.push(Piece::Key {
+                env: r.env,
+                name: r.name,
+                line,
+                written,
+            });
         } else {
             let name = std::str::from_utf8(trimmed)
                 .ok()
                 .and_then(|s| s.parse::<KeyName>().ok())
                 .ok_or_else(|| invalid(format!("`{written}` is not a key name")))?;
             pieces.push(Piece::Key {
+                env: None,
                 name,
                 line,
                 written,
@@ -116,8 +130,11 @@ pub struct Rendered {
     /// The output file; `None`: stdout.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub out: Option<PathBuf>,
-    /// Each key rendered, once, in the order of its first placeholder.
+    /// Each key of `env` rendered, once, in the order of its first placeholder.
     pub keys: Vec<KeyName>,
+    /// Keys of other environments rendered (`kw://ENV/NAME`), once each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
 }
 
 /// Fill the template and write it out; nothing is written unless every placeholder can
@@ -126,12 +143,27 @@ pub fn render(ctx: &Context, req: RenderRequest<'_>) -> Result<Rendered> {
     let label = req.template.display().to_string();
     let template = read_template(req.template)?;
     let pieces = parse(&template, &label)?;
-    let mut names: Vec<KeyName> = Vec::new();
+    // Each key once, as a reference: `{{ NAME }}` is `kw://NAME`.
+    let mut wanted: Vec<Wanted> = Vec::new();
     for p in &pieces {
-        if let Piece::Key { name, .. } = p
-            && !names.contains(name)
+        if let Piece::Key {
+            env, name, written, ..
+        } = p
         {
-            names.push(name.clone());
+            let reference = Reference {
+                env: env.clone(),
+                name: name.clone(),
+            };
+            let same = |w: &Wanted| {
+                w.reference.env_in(ctx) == reference.env_in(ctx) && w.reference.name == *name
+            };
+            if !wanted.iter().any(same) {
+                wanted.push(Wanted {
+                    at: String::new(),
+                    written: written.clone(),
+                    reference,
+                });
+            }
         }
     }
     // The output path is checked (and its temp file made) before anything is read.
@@ -139,32 +171,21 @@ pub fn render(ctx: &Context, req: RenderRequest<'_>) -> Result<Rendered> {
     let mut out_file = out_path
         .map(|p| OutFile::create(p, req.force))
         .transpose()?;
-    // DESIGN §5: every key usable, then journaled, before a byte of output exists.
-    let released = if names.is_empty() {
-        None
-    } else {
-        Some(
-            release(
-                ctx,
-                Release {
-                    access: Action::Render,
-                    pick: Pick::Keys(Some(&names)),
-                    allow_loader: &[],
-                    utf8_only: false,
-                },
-            )
-            .map_err(|e| at_placeholder(e, &pieces, &label))?,
-        )
-    };
-    let env = released
-        .as_ref()
-        .map(|r| r.env.clone())
-        .unwrap_or_else(|| ctx.env.clone());
-    let value_of = |name: &KeyName| -> &[u8] {
-        released
-            .as_ref()
-            .and_then(|r| r.keys.iter().find(|k| &k.name == name))
-            .map(|k| k.value.expose())
+    // DESIGN §5: every key usable, in every environment, then each journaled, before a
+    // byte of output exists.
+    let resolved = reference::resolve(
+        ctx,
+        Resolve {
+            access: Action::Render,
+            wanted: &wanted,
+            own: None,
+            allow_loader: &[],
+        },
+        &|w, e| at_placeholder(ctx, e, w, &pieces, &label),
+    )?;
+    let value_of = |env: &Option<EnvName>, name: &KeyName| -> &[u8] {
+        resolved
+            .value(env.as_ref().unwrap_or(&ctx.env), name)
             .expect("every placeholder's key was released")
     };
     let mut rendered = Zeroizing::new(Vec::with_capacity(template.len()));
@@ -172,7 +193,7 @@ pub fn render(ctx: &Context, req: RenderRequest<'_>) -> Result<Rendered> {
         match p {
             Piece::Text(a, b) => rendered.extend_from_slice(&template[*a..*b]),
             Piece::OpenBraces => rendered.extend_from_slice(b"{{"),
-            Piece::Key { name, .. } => rendered.extend_from_slice(value_of(name)),
+            Piece::Key { env, name, .. } => rendered.extend_from_slice(value_of(env, name)),
         }
     }
     match (&mut out_file, out_path) {
@@ -183,29 +204,42 @@ pub fn render(ctx: &Context, req: RenderRequest<'_>) -> Result<Rendered> {
         }
         _ => ctx.out.data(&rendered)?,
     }
+    let (mine, others): (Vec<&Wanted>, Vec<&Wanted>) = wanted
+        .iter()
+        .partition(|w| *w.reference.env_in(ctx) == ctx.env);
     Ok(Rendered {
-        env,
+        env: ctx.env.clone(),
         out: out_path.map(Path::to_path_buf),
-        keys: names,
+        keys: mine.iter().map(|w| w.reference.name.clone()).collect(),
+        references: others
+            .iter()
+            .map(|w| format!("kw://{}/{}", w.reference.env_in(ctx), w.reference.name))
+            .collect(),
     })
 }
 
-/// A key that cannot be handed out, said with the line and placeholder that asked for it.
-fn at_placeholder(e: Error, pieces: &[Piece], label: &str) -> Error {
-    let name = match &e {
-        Error::KeyNotFound { name, .. } | Error::Unusable { name, .. } => name.clone(),
-        Error::RefusalNotRecorded { refused, .. } => match refused.as_ref() {
-            Error::Unusable { name, .. } => name.clone(),
-            _ => return e,
-        },
-        _ => return e,
-    };
+/// A key that cannot be handed out (or an environment that cannot be opened), said with
+/// the line and placeholder that asked for it.
+fn at_placeholder(ctx: &Context, e: Error, w: &Wanted, pieces: &[Piece], label: &str) -> Error {
+    let env = w.reference.env_in(ctx);
+    // -e's own environment failing to open is said as every command says it; another
+    // environment is named with the placeholder that drew from it.
+    let about_the_key = matches!(
+        e,
+        Error::KeyNotFound { .. } | Error::Unusable { .. } | Error::RefusalNotRecorded { .. }
+    );
+    if !about_the_key && *env == ctx.env {
+        return e;
+    }
     match pieces.iter().find_map(|p| match p {
         Piece::Key {
-            name: n,
+            env: e,
+            name,
             line,
             written,
-        } if *n == name => Some((*line, written.clone())),
+        } if e.as_ref().unwrap_or(&ctx.env) == env && *name == w.reference.name => {
+            Some((*line, written.clone()))
+        }
         _ => None,
     }) {
         Some((line, placeholder)) => Error::InTemplate {

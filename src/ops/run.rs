@@ -7,14 +7,16 @@ use std::ffi::{OsStr, OsString};
 use std::io::{self, IsTerminal};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::audit::Action;
-use crate::error::{Error, NotExecutable, Result};
+use crate::error::{Error, ImportError, NotExecutable, Result};
 use crate::names::KeyName;
 use crate::ops::Context;
 use crate::ops::files;
-use crate::ops::release::{Pick, Release, release};
+use crate::ops::reference::{self, Resolve, Wanted};
+use crate::ops::release::Pick;
 use crate::redact::{MIN_LEN, Redactor};
 use crate::sys;
 
@@ -35,6 +37,10 @@ pub struct RunRequest<'a> {
     pub files: &'a [KeyName],
     /// `--allow-disk`: key files may be written where they could reach a disk.
     pub allow_disk: bool,
+    /// `--env-file FILE`: a dotenv file whose values may be references (DESIGN §17);
+    /// the command then gets the file's variables, and of `-e`'s keys only those named
+    /// by `--only` and `--file`.
+    pub env_file: Option<&'a Path>,
 }
 
 /// Inherited variables whose name starts with `KEYWARD_` that the child keeps: where
@@ -76,27 +82,118 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
         names.extend(req.files.iter().filter(|f| !only.contains(f)).cloned());
         names
     });
-    let pick = match (&only, req.files) {
-        (Some(names), _) => Pick::Keys(Some(names)),
-        (None, []) => Pick::Keys(None),
-        (None, required) => Pick::Every { required },
+    // With --env-file the file says what the command gets: of `-e`'s keys only those
+    // --only and --file name.
+    let declared: Vec<KeyName> = union(req.only.unwrap_or_default(), req.files);
+    let pick = match (&only, req.files, req.env_file) {
+        (_, _, Some(_)) if declared.is_empty() => None,
+        (_, _, Some(_)) => Some(Pick::Keys(Some(&declared))),
+        (Some(names), _, None) => Some(Pick::Keys(Some(names))),
+        (None, [], None) => Some(Pick::Keys(None)),
+        (None, required, None) => Some(Pick::Every { required }),
     };
-    // Every key named by --only or --file must be usable, and loader variables allowed,
-    // before anything is journaled or started; then the access is journaled (DESIGN §5).
-    let released = release(
+    // DESIGN §17: the env file's variables, and variables already set to a reference.
+    let vars = match req.env_file {
+        Some(file) => env_file(file)?,
+        None => Vec::new(),
+    };
+    let mut wanted = Vec::new();
+    let mut literal: Vec<(KeyName, &[u8])> = Vec::new();
+    for v in &vars {
+        match reference::Reference::parse(v.value.expose()) {
+            Ok(Some(r)) => wanted.push((
+                v.name.to_string(),
+                Wanted {
+                    at: format!(
+                        "line {} of `{}`",
+                        v.line,
+                        req.env_file.expect("read").display()
+                    ),
+                    written: String::from_utf8_lossy(v.value.expose()).into_owned(),
+                    reference: r,
+                },
+            )),
+            Ok(None) => literal.push((v.name.clone(), v.value.expose())),
+            Err(detail) => {
+                return Err(ImportError::ReferenceInvalid {
+                    at: format!(
+                        "line {} of `{}`",
+                        v.line,
+                        req.env_file.expect("read").display()
+                    ),
+                    detail,
+                }
+                .into());
+            }
+        }
+    }
+    if !req.pristine {
+        for (var, value) in std::env::vars_os() {
+            let name = var.to_string_lossy().into_owned();
+            let set_by_file = vars.iter().any(|v| v.name.as_str() == name);
+            if name.starts_with("KEYWARD_") || set_by_file {
+                continue;
+            }
+            let at = format!("variable `{name}`");
+            match reference::Reference::parse(value.as_bytes()) {
+                Ok(Some(r)) => wanted.push((
+                    name,
+                    Wanted {
+                        at,
+                        written: value.to_string_lossy().into_owned(),
+                        reference: r,
+                    },
+                )),
+                Ok(None) => {}
+                Err(detail) => return Err(ImportError::ReferenceInvalid { at, detail }.into()),
+            }
+        }
+    }
+    let refs: Vec<Wanted> = wanted.iter().map(|(_, w)| w.clone()).collect();
+    // Every key named by --only, --file or a reference must be usable, and loader
+    // variables allowed, in every environment, before anything is journaled or
+    // started; then each access is journaled in its environment's journal (DESIGN §5).
+    let resolved = reference::resolve(
         ctx,
-        Release {
+        Resolve {
             access: Action::Run,
-            pick,
+            wanted: &refs,
+            own: pick,
             allow_loader: req.allow_loader,
-            utf8_only: false,
+        },
+        &|w, e| {
+            ImportError::InReference {
+                at: w.at.clone(),
+                reference: w.written.clone(),
+                source: Box::new(e),
+            }
+            .into()
         },
     )?;
-    let keys: Vec<(&KeyName, &[u8])> = released
-        .keys
+    // Keys set by their own names: -e's own pick (with --env-file, only those named).
+    let keys: Vec<(&KeyName, &[u8])> = match (pick, resolved.of(&ctx.env)) {
+        (Some(pick), Some(released)) => released
+            .keys
+            .iter()
+            .filter(|k| match pick {
+                Pick::Keys(Some(names)) => names.contains(&k.name),
+                _ => true,
+            })
+            .map(|k| (&k.name, k.value.expose()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    // Variables set to a referenced key's value.
+    let referenced: Vec<(&str, &[u8])> = wanted
         .iter()
-        .map(|k| (&k.name, k.value.expose()))
+        .map(|(var, w)| {
+            let value = resolved
+                .value(w.reference.env_in(ctx), &w.reference.name)
+                .expect("every reference was released");
+            (var.as_str(), value)
+        })
         .collect();
+    let handed_out: usize = resolved.released.iter().map(|r| r.keys.len()).sum();
     // DESIGN §11: journaled above, written now; the directory goes when this returns.
     let mut key_files = None;
     let mut file_vars = Vec::new();
@@ -139,6 +236,13 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
             cmd.env(name.as_str(), OsStr::from_bytes(value));
         }
     }
+    // The env file's variables and the references win over keys of the same name.
+    for (name, value) in &literal {
+        cmd.env(name.as_str(), OsStr::from_bytes(value));
+    }
+    for (var, value) in &referenced {
+        cmd.env(var, OsStr::from_bytes(value));
+    }
     for (var, path) in &file_vars {
         if keys.iter().any(|(n, _)| n.as_str() == var) {
             ctx.out.warn(&format!(
@@ -160,6 +264,7 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
     });
 
     let mut pairs: Vec<(String, &[u8])> = keys.iter().map(|(n, v)| (n.to_string(), *v)).collect();
+    pairs.extend(referenced.iter().map(|(var, v)| (var.to_string(), *v)));
     // Passed through on request: keep them out of the child's logs too.
     let inherited: Vec<(String, zeroize::Zeroizing<Vec<u8>>)> = if req.pass_keyward_env
         && !req.pristine
@@ -189,7 +294,7 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
     // Signals sent to keyward reach the child; none is lost around the spawn; the child
     // gets SIGTERM if keyward dies (sys owns the system calls).
     let child = sys::spawn_forwarding_signals(&mut cmd)
-        .map_err(|e| spawn_error(ctx, program, keys.len(), e))?;
+        .map_err(|e| spawn_error(ctx, program, handed_out, e))?;
     // The command holds copies of the values in its env; drop it now.
     drop(cmd);
     let done = supervise(child, &pairs);
@@ -279,6 +384,30 @@ fn supervise(mut child: std::process::Child, pairs: &[(String, &[u8])]) -> Resul
     } else {
         Err(Error::ChildExit(code.clamp(1, 255) as u8))
     }
+}
+
+/// `a ∪ b`, in order.
+fn union(a: &[KeyName], b: &[KeyName]) -> Vec<KeyName> {
+    let mut out = a.to_vec();
+    out.extend(b.iter().filter(|n| !a.contains(n)).cloned());
+    out
+}
+
+/// The entries of `--env-file FILE` (dotenv), errors naming the line, never a value.
+fn env_file(file: &Path) -> Result<Vec<crate::dotenv::Entry>> {
+    let raw = zeroize::Zeroizing::new(std::fs::read(file).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => Error::FileNotFound {
+            path: file.to_owned(),
+        },
+        _ => Error::io("cannot read", file, e),
+    })?);
+    crate::dotenv::parse_dotenv(&raw).map_err(|detail| {
+        ImportError::EnvFileInvalid {
+            file: file.to_owned(),
+            detail,
+        }
+        .into()
+    })
 }
 
 /// Whether a KEYWARD_IDENTITY value holds a key itself (not a path), in any case.

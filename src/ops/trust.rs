@@ -133,7 +133,7 @@ fn describe(db: &EnvDb) -> Result<Trusted> {
         time: fmt_time(p.time),
         hash: p.hash.clone(),
     });
-    let (seq, hash, time) = relate::head(db)?;
+    let (seq, hash, time) = db.last_event()?;
     Ok(Trusted {
         env: db.env.clone(),
         relation,

@@ -92,7 +92,7 @@ pub fn export(ctx: &Context, req: Export) -> Result<Exported> {
     let (db, seed) = verifier_key(ctx)?;
     let key = SigningKey::from_seed(&seed);
     let entries = entries(&db, now, req.hmac_key.as_ref())?;
-    let (serial, _, _) = crate::vault::relate::head(&db)?;
+    let (serial, _, _) = db.last_event()?;
     let info = SetInfo {
         format: SET_FORMAT.into(),
         env: db.env.to_string(),

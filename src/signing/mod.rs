@@ -124,6 +124,13 @@ pub fn binding_holds(recipient: &str, key: &PublicKey, proof: Option<&[u8]>) -> 
     xeddsa::verify(&u, &bind_message(recipient, key), proof).then_some(Binding::Proven)
 }
 
+/// Whether `recipient` can prove a binding itself: an X25519 recipient (an XEdDSA
+/// proof) or an `ssh-ed25519` one (it is its key). Plugin and `ssh-rsa` recipients
+/// cannot.
+pub fn can_prove(recipient: &str) -> bool {
+    x25519_public(recipient).is_some() || ssh_ed25519_key(recipient).is_some()
+}
+
 /// Whether `sig` is `key`'s signature of `msg` (strict: no malleable encodings, no
 /// small-order keys).
 pub fn verify(key: &PublicKey, msg: &[u8], sig: &[u8]) -> bool {

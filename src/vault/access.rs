@@ -21,6 +21,9 @@ pub struct RecipientInfo {
     /// Their signing key, once bound (hex in JSON); `None`: unbound.
     #[serde(serialize_with = "ser_key")]
     pub signing_key: Option<[u8; 32]>,
+    /// The proof binding `signing_key` to the recipient, made with their identity.
+    #[serde(skip)]
+    pub key_proof: Option<[u8; 64]>,
 }
 
 fn ser_key<S: serde::Serializer>(
@@ -38,13 +41,13 @@ impl EnvDb {
         self.located((|| -> Result<Vec<RecipientInfo>> {
             // A format-1 image read without a write has no `label` column.
             let label = if self.has_labels() { "r.label" } else { "NULL" };
-            let (role, key) = if self.has_signatures() {
-                ("r.role", "r.signing_key")
+            let (role, key, proof) = if self.has_signatures() {
+                ("r.role", "r.signing_key", "r.key_proof")
             } else {
-                ("1", "NULL")
+                ("1", "NULL", "NULL")
             };
             let mut stmt = self.conn.prepare(&format!(
-                "SELECT r.recipient, r.added_at, a.recipient, {label}, {role}, {key} FROM recipients r
+                "SELECT r.recipient, r.added_at, a.recipient, {label}, {role}, {key}, {proof} FROM recipients r
              LEFT JOIN actors a ON a.id = r.added_by ORDER BY r.added_at, r.recipient",
             ))?;
             let rows = stmt.query_map([], |r| {
@@ -56,20 +59,25 @@ impl EnvDb {
                         label: r.get(3)?,
                         role: crate::codes::Role::Write,
                         signing_key: None,
+                        key_proof: None,
                     },
                     r.get::<_, i64>(4)?,
                     r.get::<_, Option<Vec<u8>>>(5)?,
+                    r.get::<_, Option<Vec<u8>>>(6)?,
                 ))
             })?;
             let mut out = Vec::new();
             for row in rows {
-                let (mut info, role, key) = row?;
+                let (mut info, role, key, proof) = row?;
                 let bad = |what: &str| crate::error::Error::CorruptDb {
                     detail: format!("recipient {} has {what}", info.recipient),
                 };
                 info.role = crate::codes::Role::from_code(role).ok_or_else(|| bad("an unknown role"))?;
                 info.signing_key = key
                     .map(|k| k.try_into().map_err(|_| bad("a malformed signing key")))
+                    .transpose()?;
+                info.key_proof = proof
+                    .map(|p| p.try_into().map_err(|_| bad("a malformed binding proof")))
                     .transpose()?;
                 out.push(info);
             }

@@ -31,6 +31,7 @@ pub mod signed;
 pub mod store;
 pub mod touch;
 pub mod transition;
+pub mod verified;
 pub mod verifier;
 mod vfs;
 

@@ -261,7 +261,12 @@ impl EnvDb {
             events,
             &sigs,
             &members,
-            || crate::vault::signed::state_digest(conn),
+            || {
+                Ok((
+                    crate::vault::signed::state_digest(conn)?,
+                    crate::vault::signed::settings_digest(conn)?,
+                ))
+            },
         ))?;
         match (pinned_root, verified.root.as_deref()) {
             (Some(_), None) => {

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use crate::error::{Error, Result};
 use crate::names::EnvName;
@@ -70,7 +70,7 @@ pub fn compare(
     if pinned.is_some_and(|h| chain.contains(&h)) {
         return Ok(Relation::Current);
     }
-    let (file_seq, _, _) = head(db)?;
+    let (file_seq, _, _) = db.last_event()?;
     Ok(Relation::Behind {
         pinned_seq: pin.seq,
         pinned_time: pin.time,
@@ -172,23 +172,10 @@ pub(in crate::vault) fn root_stamp(root: &Path) -> Option<String> {
     crate::sys::dir_identity(root)
 }
 
-/// The lifecycle chain's head: `(seq, hash, time)`; `(0, [], 0)` for an empty chain.
-pub fn head(db: &EnvDb) -> Result<(i64, Vec<u8>, i64)> {
-    Ok(db
-        .conn
-        .query_row(
-            "SELECT seq, hash, time FROM events ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?
-        .unwrap_or((0, Vec::new(), 0)))
-}
-
 /// The pin `db` would leave: its audit key, its head, and every version out of service
 /// at `now` (one query over the versions that are not plainly active).
 pub(in crate::vault) fn snapshot(db: &EnvDb, now: i64) -> Result<Pin> {
-    let (seq, hash, time) = head(db)?;
+    let (seq, hash, time) = db.last_event()?;
     let mut seen: BTreeMap<String, Seen> = BTreeMap::new();
     let mut stmt = db.conn.prepare(
         "SELECT k.name, v.version, v.status, v.retire_at, v.expires FROM versions v

@@ -14,6 +14,11 @@ use crate::error::{Error, Result};
 use crate::names::EnvName;
 use crate::vault::{EnvDb, VaultPaths};
 
+/// Options of every git command here: replace objects off (`refs/replace/` would let a
+/// commit id stand for other content, and a verdict remembered for a commit id must mean
+/// that commit's own content), paths unquoted.
+const GIT_OPTS: [&str; 4] = ["--no-replace-objects", "-c", "core.quotepath=off", "-C"];
+
 /// A commit as `audit verify --git` names it.
 #[derive(Clone, Debug)]
 pub struct CommitInfo {
@@ -64,7 +69,7 @@ impl GitHistory {
             });
         }
         let out = Command::new("git")
-            .args(["-c", "core.quotepath=off", "-C"])
+            .args(GIT_OPTS)
             .arg(vault)
             .args(["rev-parse", "--show-toplevel"])
             .stdin(Stdio::null())
@@ -124,7 +129,7 @@ impl GitHistory {
     /// `git ARGS` in the repository; its stdout.
     fn git(&self, args: &[&str]) -> Result<String> {
         let out = Command::new("git")
-            .args(["-c", "core.quotepath=off", "-C"])
+            .args(GIT_OPTS)
             .arg(&self.top)
             .args(args)
             .stdin(Stdio::null())
@@ -152,11 +157,26 @@ impl GitHistory {
     /// Every commit in `revs` (default `HEAD`) that touched `envs/`, parents before
     /// children. `--full-history`: a merge that differs from any one parent is listed,
     /// so a "take theirs" resolution is checked too.
-    pub fn commits_touching_envs(&self, revs: &[String]) -> Result<Vec<String>> {
+    /// `exclude`: commits whose histories are left out (`^C`: verified before).
+    pub fn commits_touching_envs(
+        &self,
+        revs: &[String],
+        exclude: &[String],
+    ) -> Result<Vec<String>> {
+        let not: Vec<String> = exclude.iter().map(|c| format!("^{c}")).collect();
         let mut args = vec!["rev-list", "--topo-order", "--reverse", "--full-history"];
         args.extend(revs_or_head(revs));
+        args.extend(not.iter().map(String::as_str));
         args.extend(["--", &self.envs_rel]);
         Ok(self.git(&args)?.lines().map(str::to_owned).collect())
+    }
+
+    /// Whether `revs` name whole histories (no `A..B`, `^A` or `A...B`): then checking
+    /// them checks everything before their tips.
+    pub fn whole_history(&self, revs: &[String]) -> Result<bool> {
+        let mut args = vec!["rev-parse", "--revs-only"];
+        args.extend(revs_or_head(revs));
+        Ok(!self.git(&args)?.lines().any(|l| l.starts_with('^')))
     }
 
     /// The best common ancestor of two commits, if they have one.
@@ -288,7 +308,7 @@ impl Batch {
             })
         };
         let mut child = Command::new("git")
-            .args(["-c", "core.quotepath=off", "-C"])
+            .args(GIT_OPTS)
             .arg(top)
             .args(["cat-file", "--batch"])
             .stdin(Stdio::piped())

@@ -46,6 +46,7 @@ UPDATE meta SET v = 3 WHERE k = 'format_version';
 pub const MIGRATE_4: &str = "
 ALTER TABLE recipients ADD COLUMN role INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE recipients ADD COLUMN signing_key BLOB;
+ALTER TABLE recipients ADD COLUMN key_proof BLOB;
 CREATE TABLE signatures(
   head BLOB PRIMARY KEY,
   prev BLOB NOT NULL,
@@ -54,7 +55,8 @@ CREATE TABLE signatures(
   signer TEXT NOT NULL,
   key BLOB NOT NULL,
   proof BLOB,
-  sig BLOB NOT NULL
+  sig BLOB NOT NULL,
+  settings BLOB NOT NULL
 ) STRICT, WITHOUT ROWID;
 UPDATE meta SET v = 4 WHERE k = 'format_version';
 ";
@@ -136,7 +138,8 @@ CREATE TABLE recipients(
   added_by INTEGER REFERENCES actors(id),
   label TEXT,                     -- format 2: `access grant --name`
   role INTEGER NOT NULL DEFAULT 1, -- format 4: 0 read, 1 write, 2 admin
-  signing_key BLOB                -- format 4: Ed25519 key; NULL until bound
+  signing_key BLOB,               -- format 4: Ed25519 key; NULL until bound
+  key_proof BLOB                  -- format 4: the XEdDSA proof binding it (X25519 recipients)
 ) STRICT;
 
 CREATE TABLE actors(
@@ -184,7 +187,8 @@ CREATE TABLE verifier_key(
 -- `prev`: the signed heads it builds on (32 bytes each: none for the first, two for a
 -- merge); `state`: the digest of the logical state at `head`; `members`: who could
 -- decrypt and write, with roles and keys, at `head`; `proof`: the XEdDSA proof binding
--- `key` to `signer` when nothing before did.
+-- `key` to `signer` when nothing before did; `settings`: the digest of the tables only
+-- an admin changes (meta, hooks, verifier_key) at `head`.
 CREATE TABLE signatures(
   head BLOB PRIMARY KEY,
   prev BLOB NOT NULL,
@@ -193,6 +197,7 @@ CREATE TABLE signatures(
   signer TEXT NOT NULL,
   key BLOB NOT NULL,
   proof BLOB,
-  sig BLOB NOT NULL
+  sig BLOB NOT NULL,
+  settings BLOB NOT NULL
 ) STRICT, WITHOUT ROWID;
 ";

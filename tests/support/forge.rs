@@ -7,14 +7,16 @@
 use std::path::Path;
 
 use ed25519_dalek::Signer;
-use keyward::vault::signed::{Member, Members, Signature, state_digest};
+use keyward::vault::signed::{
+    Member, Members, Signature, insert_signature, settings_digest, state_digest,
+};
 
 use super::Sandbox;
 
 /// The member list the image's rows hold.
 fn members_of(conn: &rusqlite::Connection) -> Members {
     let mut stmt = conn
-        .prepare("SELECT recipient, role, signing_key FROM recipients")
+        .prepare("SELECT recipient, role, signing_key, key_proof FROM recipients")
         .unwrap();
     // Rows that do not read as a member are left out (the reader refuses them anyway).
     let list = stmt
@@ -25,6 +27,10 @@ fn members_of(conn: &rusqlite::Connection) -> Members {
                     .ok_or(rusqlite::Error::InvalidQuery)?,
                 key: match r.get::<_, Option<Vec<u8>>>(2)? {
                     Some(k) => Some(k.try_into().map_err(|_| rusqlite::Error::InvalidQuery)?),
+                    None => None,
+                },
+                proof: match r.get::<_, Option<Vec<u8>>>(3)? {
+                    Some(p) => Some(p.try_into().map_err(|_| rusqlite::Error::InvalidQuery)?),
                     None => None,
                 },
             })
@@ -151,6 +157,21 @@ pub fn resign_claiming(
     identity: &Path,
     claim: Option<(String, [u8; 32])>,
 ) {
+    resign_as(conn, identity, claim, false)
+}
+
+/// `resign`, the signature claiming the settings digest of the state it builds on
+/// whatever the settings rows now hold: a writer hiding a change only an admin may make.
+pub fn resign_hiding_settings(conn: &rusqlite::Connection, identity: &Path) {
+    resign_as(conn, identity, None, true)
+}
+
+fn resign_as(
+    conn: &rusqlite::Connection,
+    identity: &Path,
+    claim: Option<(String, [u8; 32])>,
+    hide_settings: bool,
+) {
     if !has_signatures(conn) {
         return;
     }
@@ -193,6 +214,18 @@ pub fn resign_claiming(
             vec![last]
         }
     };
+    let settings = match prev.first() {
+        Some(p) if hide_settings => conn
+            .query_row(
+                "SELECT settings FROM signatures WHERE head = ?1",
+                [&p[..]],
+                |r| r.get::<_, Vec<u8>>(0),
+            )
+            .unwrap()
+            .try_into()
+            .unwrap(),
+        _ => settings_digest(conn).unwrap(),
+    };
     let (key, me, proof) = signer_of(identity);
     let (signer, public) = claim.unwrap_or((me, key.verifying_key().to_bytes()));
     let env = env_of(conn);
@@ -205,6 +238,7 @@ pub fn resign_claiming(
         head: head.clone().try_into().unwrap(),
         prev,
         state,
+        settings,
         members: members_of(conn),
         signer,
         key: public,
@@ -255,6 +289,7 @@ pub fn reroot(conn: &rusqlite::Connection, identity: &Path) {
         head,
         prev: Vec::new(),
         state: state_digest(conn).unwrap(),
+        settings: settings_digest(conn).unwrap(),
         members: members_of(conn),
         signer: me,
         key: key.verifying_key().to_bytes(),
@@ -272,19 +307,5 @@ fn sign_and_insert(
     mut sig: Signature,
 ) {
     sig.sig = key.sign(&sig.message(env)).to_bytes();
-    conn.execute(
-        "INSERT INTO signatures(head, prev, state, members, signer, key, proof, sig)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        rusqlite::params![
-            &sig.head[..],
-            sig.prev.concat(),
-            &sig.state[..],
-            sig.members.encode(),
-            sig.signer,
-            &sig.key[..],
-            sig.proof.as_ref().map(|p| &p[..]),
-            &sig.sig[..]
-        ],
-    )
-    .unwrap();
+    insert_signature(conn, &sig).unwrap();
 }

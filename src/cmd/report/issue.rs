@@ -23,16 +23,3 @@ impl Render for Stored {
         Ok(())
     }
 }
-
-impl Render for Imported {
-    fn human(&self, out: &Output) -> Result<()> {
-        out.note(&format!(
-            "imported {} key(s) into `{}`: {} new, {} new version(s)",
-            self.added + self.updated,
-            self.env,
-            self.added,
-            self.updated
-        ));
-        Ok(())
-    }
-}

@@ -43,6 +43,16 @@ impl Render for HistoryVerified {
         {
             out.note(&format!("pinned head {head} is in the chain of `{env}`"));
         }
+        if !self.remembered.is_empty() {
+            out.note(&format!(
+                "the history up to {} was verified before on this machine: not checked again (`--full` checks it)",
+                self.remembered
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         out.note(&format!(
             "{} commit(s) changed an environment file; every chain checked extends its parent's{}",
             self.commits,

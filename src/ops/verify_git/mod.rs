@@ -18,6 +18,7 @@ use crate::ops::Context;
 use crate::ops::envs::{SkippedEnv, require_coverage};
 use crate::vault::repo::{CommitInfo, GitHistory, short};
 use crate::vault::transition;
+mod memo;
 mod report;
 #[allow(unused_imports)]
 pub use report::*;
@@ -49,6 +50,8 @@ pub struct VerifyHistory {
     pub revs: Vec<String>,
     pub pin: Option<HeadHash>,
     pub skip_unreadable: bool,
+    /// Check every commit again, ignoring the commits remembered as verified here.
+    pub full: bool,
 }
 
 /// A decrypted chain: every event's hash, oldest first (`lifecycle_events` recomputed
@@ -211,8 +214,16 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
             )));
         }
     }
-    let git = GitHistory::open(&ctx.paths.root)?;
-    let commits = git.commits_touching_envs(&req.revs)?;
+    let mut git = GitHistory::open(&ctx.paths.root)?;
+    // DESIGN §7 round 3: the histories of commits verified whole before on this machine
+    // are not walked again (`memo` says why a remembered verdict cannot be forged).
+    let roots = &ctx.paths.trust_roots;
+    let mut memory = memo::open(ctx)?;
+    let remembered = match (&memory, req.full) {
+        (Some(m), false) => memo::valid(m, &mut git, roots),
+        _ => Vec::new(),
+    };
+    let commits = git.commits_touching_envs(&req.revs, &remembered)?;
     let tips = git.tips(&req.revs)?;
     let mut rd = Reader {
         ctx,
@@ -445,7 +456,16 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
         ctx.out
             .warn(&format!("not checked `{}`: {}", s.env, s.reason));
     }
+    // Remember the tips of a history checked whole and found good.
+    if let Some(memory) = &mut memory
+        && problems.is_empty()
+        && skipped.is_empty()
+        && req.pin.is_none_or(|_| found_in.is_some())
+    {
+        memo::remember(ctx, memory, &mut rd.git, &req.revs, &tips, &remembered)?;
+    }
     Ok(HistoryVerified {
+        remembered: remembered.iter().map(|c| short(c).to_owned()).collect(),
         commits: checked,
         heads,
         problems,
@@ -525,65 +545,4 @@ fn nearest_readable(rd: &mut Reader<'_>, start: &str, env: &EnvName) -> Result<O
         }
     }
     Ok(None)
-}
-
-/// Why `child` does not extend `parent` (both intact chains).
-fn classify(child: &[[u8; 32]], parent: &[[u8; 32]], parent_id: &str) -> Problem {
-    let common = child.iter().zip(parent).take_while(|(a, b)| a == b).count();
-    let parent_id = parent_id.to_owned();
-    if common == child.len() && child.len() < parent.len() {
-        Problem::Rewound {
-            parent: parent_id,
-            from: parent.len(),
-            to: child.len(),
-        }
-    } else if common == 0 {
-        Problem::Unrelated { parent: parent_id }
-    } else {
-        Problem::Diverged {
-            parent: parent_id,
-            after: common,
-            from: parent.len(),
-            to: child.len(),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn h(n: u8) -> [u8; 32] {
-        [n; 32]
-    }
-
-    #[test]
-    fn a_shorter_prefix_is_a_rewind_a_fork_diverges_nothing_shared_is_unrelated() {
-        let parent = [h(1), h(2), h(3)];
-        assert!(matches!(
-            classify(&[h(1)], &parent, "p"),
-            Problem::Rewound { from: 3, to: 1, .. }
-        ));
-        assert!(matches!(
-            classify(&[h(1), h(9), h(8), h(7)], &parent, "p"),
-            Problem::Diverged {
-                after: 1,
-                from: 3,
-                to: 4,
-                ..
-            }
-        ));
-        assert!(matches!(
-            classify(&[h(7), h(8)], &parent, "p"),
-            Problem::Unrelated { .. }
-        ));
-    }
-
-    #[test]
-    fn a_pin_is_64_hex_digits() {
-        let hex = "ab".repeat(32);
-        assert_eq!(hex.parse::<HeadHash>().unwrap().to_string(), hex);
-        assert!("abcd".parse::<HeadHash>().is_err());
-        assert!("zz".repeat(32).parse::<HeadHash>().is_err());
-    }
 }

@@ -110,6 +110,9 @@ pub struct PinCheck {
 pub struct HistoryVerified {
     /// Commits that changed an environment file, each checked against its parents.
     pub commits: usize,
+    /// Commits whose whole history was verified before on this machine and not walked
+    /// again (`--full` walks it).
+    pub remembered: Vec<String>,
     pub heads: Vec<EnvHead>,
     pub problems: Vec<Rewrite>,
     pub pin: Option<PinCheck>,
@@ -144,5 +147,66 @@ impl HistoryVerified {
             }));
         }
         require_coverage("audit verify --git", &self.skipped, self.accept_gap)
+    }
+}
+
+/// Why `child` does not extend `parent` (both intact chains).
+pub(super) fn classify(child: &[[u8; 32]], parent: &[[u8; 32]], parent_id: &str) -> Problem {
+    let common = child.iter().zip(parent).take_while(|(a, b)| a == b).count();
+    let parent_id = parent_id.to_owned();
+    if common == child.len() && child.len() < parent.len() {
+        Problem::Rewound {
+            parent: parent_id,
+            from: parent.len(),
+            to: child.len(),
+        }
+    } else if common == 0 {
+        Problem::Unrelated { parent: parent_id }
+    } else {
+        Problem::Diverged {
+            parent: parent_id,
+            after: common,
+            from: parent.len(),
+            to: child.len(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(n: u8) -> [u8; 32] {
+        [n; 32]
+    }
+
+    #[test]
+    fn a_shorter_prefix_is_a_rewind_a_fork_diverges_nothing_shared_is_unrelated() {
+        let parent = [h(1), h(2), h(3)];
+        assert!(matches!(
+            classify(&[h(1)], &parent, "p"),
+            Problem::Rewound { from: 3, to: 1, .. }
+        ));
+        assert!(matches!(
+            classify(&[h(1), h(9), h(8), h(7)], &parent, "p"),
+            Problem::Diverged {
+                after: 1,
+                from: 3,
+                to: 4,
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify(&[h(7), h(8)], &parent, "p"),
+            Problem::Unrelated { .. }
+        ));
+    }
+
+    #[test]
+    fn a_pin_is_64_hex_digits() {
+        let hex = "ab".repeat(32);
+        assert_eq!(hex.parse::<HeadHash>().unwrap().to_string(), hex);
+        assert!("abcd".parse::<HeadHash>().is_err());
+        assert!("zz".repeat(32).parse::<HeadHash>().is_err());
     }
 }

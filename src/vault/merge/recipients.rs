@@ -81,12 +81,14 @@ pub(super) fn merge_recipients(
             // (ours when both did); each is a change signed on that side.
             if let (Some(o), Some(t)) = (os.get(r), ts.get(r)) {
                 let unchanged = |x: &RecipientInfo| {
-                    bs.get(r)
-                        .is_some_and(|b| (b.role, b.signing_key) == (x.role, x.signing_key))
+                    bs.get(r).is_some_and(|b| {
+                        (b.role, b.signing_key, b.key_proof) == (x.role, x.signing_key, x.key_proof)
+                    })
                 };
                 if unchanged(o) && !unchanged(t) {
                     merged.role = t.role;
                     merged.signing_key = t.signing_key;
+                    merged.key_proof = t.key_proof;
                 }
             }
             out.insert(r.clone(), merged);

@@ -20,7 +20,8 @@ use crate::names::EnvName;
 use crate::recipient::short_recipient;
 use crate::vault::signed::rules::{self, Merge};
 use crate::vault::signed::{
-    Members, Signature, Signing, insert_signature, load_members, load_signatures, state_digest,
+    Members, Signature, Signing, insert_signature, load_members, load_signatures, settings_digest,
+    state_digest,
 };
 
 use super::report::refused;
@@ -172,8 +173,8 @@ pub(super) fn sign_merge(
         .is_some_and(|m| m.key.is_none())
     {
         conn.execute(
-            "UPDATE recipients SET signing_key = ?2 WHERE recipient = ?1",
-            rusqlite::params![signing.recipient, &key[..]],
+            "UPDATE recipients SET signing_key = ?2, key_proof = ?3 WHERE recipient = ?1",
+            rusqlite::params![signing.recipient, &key[..], proof.as_ref().map(|p| &p[..])],
         )?;
     }
     let after = load_members(conn, true)?;
@@ -200,13 +201,18 @@ pub(super) fn sign_merge(
         .ok_or(Error::Internal("a merge without its event"))?;
     let side_members = |s: &Side| -> Result<Members> { s.db.members() };
     let (om, tm, bm) = (side_members(o)?, side_members(t)?, side_members(b)?);
-    let proven = proof.is_some_and(|p| {
-        crate::signing::binding_holds(signing.recipient, &key, Some(&p)).is_some()
-    }) || crate::signing::ssh_ed25519_key(signing.recipient) == Some(key);
+    let proven =
+        crate::signing::binding_holds(signing.recipient, &key, proof.as_ref().map(|p| &p[..]))
+            .is_some();
+    let settings = settings_digest(conn)?;
+    let settings_new =
+        settings != settings_digest(&o.db.conn)? && settings != settings_digest(&t.db.conn)?;
     rules::check_merge(&Merge {
         signer: signing.recipient,
         key,
         proven,
+        proof,
+        settings_new,
         sides: [&om, &tm],
         base: &bm,
         after: &after,
@@ -226,6 +232,7 @@ pub(super) fn sign_merge(
         head,
         prev: vec![o.head(), t.head()],
         state: state_digest(conn)?,
+        settings,
         members: after,
         signer: signing.recipient.to_owned(),
         key,

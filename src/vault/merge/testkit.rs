@@ -92,6 +92,7 @@ pub(super) fn recipients(names: &[&str]) -> RecipientSet {
                 label: None,
                 role: crate::codes::Role::Write,
                 signing_key: None,
+                key_proof: None,
             };
             ((*r).to_owned(), info)
         })

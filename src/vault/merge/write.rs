@@ -273,14 +273,15 @@ pub(super) fn write_rows(
             None => None,
         };
         conn.execute(
-            "INSERT INTO recipients(recipient, added_at, added_by, label, role, signing_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO recipients(recipient, added_at, added_by, label, role, signing_key, key_proof) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 r.recipient,
                 r.added_at,
                 added_by,
                 r.label,
                 r.role.code(),
-                r.signing_key.as_ref().map(|k| &k[..])
+                r.signing_key.as_ref().map(|k| &k[..]),
+                r.key_proof.as_ref().map(|p| &p[..])
             ],
         )?;
     }

@@ -52,32 +52,78 @@ pub fn state_digest(conn: &Connection) -> Result<[u8; 32]> {
         }
     }
     for table in tables {
-        // Rows in primary-key order: the table's own order, no sort.
-        let pk: Vec<String> = {
-            let mut stmt =
-                conn.prepare("SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk")?;
-            stmt.query_map([&table], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<_>>()?
-        };
-        let quote = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
-        let order = if pk.is_empty() {
-            "rowid".to_owned()
-        } else {
-            pk.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ")
-        };
-        let mut stmt = conn.prepare(&format!(
-            "SELECT * FROM main.{} ORDER BY {order}",
-            quote(&table)
-        ))?;
-        let cols = stmt.column_count();
-        h.update(b"\0table\0");
-        h.update(table.as_bytes());
+        feed_table(&mut h, conn, &table)?;
+    }
+    Ok(h.finalize().into())
+}
+
+/// Feed `table`'s rows to `h`, in primary-key order.
+fn feed_table(h: &mut Sha256, conn: &Connection, table: &str) -> Result<()> {
+    // Rows in primary-key order: the table's own order, no sort.
+    let pk: Vec<String> = {
+        let mut stmt =
+            conn.prepare("SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk")?;
+        stmt.query_map([table], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let quote = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
+    let order = if pk.is_empty() {
+        "rowid".to_owned()
+    } else {
+        pk.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ")
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT * FROM main.{} ORDER BY {order}",
+        quote(table)
+    ))?;
+    let cols = stmt.column_count();
+    h.update(b"\0table\0");
+    h.update(table.as_bytes());
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        h.update([0xa5]);
+        for i in 0..cols {
+            feed(h, r.get_ref(i)?);
+        }
+    }
+    Ok(())
+}
+
+/// The tables only an admin changes (DESIGN §15): `meta` (the audit key, the format,
+/// the environment's settings), rotation hooks, the verifier key, and the labels of
+/// removed members (DESIGN §16). A writer's signature must leave their digest as the
+/// state it builds on had it. Tables an image does not have yet are skipped.
+pub const SETTINGS_TABLES: [&str; 4] = ["former_labels", "hooks", "meta", "verifier_key"];
+
+/// SHA-256 over the rows of the settings tables and the members' labels (a label
+/// names who `access revoke Bob` removes: an admin's to give), nothing else.
+pub fn settings_digest(conn: &Connection) -> Result<[u8; 32]> {
+    let mut h = Sha256::new();
+    h.update(b"keyward-settings-v1");
+    for table in SETTINGS_TABLES {
+        let exists: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM main.sqlite_master WHERE type = 'table' AND name = ?1",
+            [table],
+            |r| r.get(0),
+        )?;
+        if exists {
+            feed_table(&mut h, conn, table)?;
+        }
+    }
+    let labels: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('recipients') WHERE name = 'label'",
+        [],
+        |r| r.get(0),
+    )?;
+    if labels {
+        h.update(b"\0labels\0");
+        let mut stmt =
+            conn.prepare("SELECT recipient, label FROM recipients ORDER BY recipient")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             h.update([0xa5]);
-            for i in 0..cols {
-                feed(&mut h, r.get_ref(i)?);
-            }
+            feed(&mut h, r.get_ref(0)?);
+            feed(&mut h, r.get_ref(1)?);
         }
     }
     Ok(h.finalize().into())

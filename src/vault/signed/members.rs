@@ -5,7 +5,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::codes::Role;
-use crate::signing::PublicKey;
+use crate::signing::{PublicKey, Sig};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
@@ -14,6 +14,22 @@ pub struct Member {
     /// The member's signing key; `None` until their first signed write (or an admin's
     /// grant of their card) binds it.
     pub key: Option<PublicKey>,
+    /// The proof, made with the member's own identity, that `key` is theirs (an X25519
+    /// recipient's XEdDSA signature; `None` for `ssh-ed25519` recipients, which are
+    /// their key, and for plugin recipients, which can prove nothing).
+    pub proof: Option<Sig>,
+}
+
+impl Member {
+    /// Whether this member's key is provably theirs, by its stored proof or because
+    /// the recipient is the key; `false` for an unbound member or a key an admin only
+    /// vouches for.
+    pub fn proven(&self) -> bool {
+        self.key.is_some_and(|k| {
+            crate::signing::binding_holds(&self.recipient, &k, self.proof.as_ref().map(|p| &p[..]))
+                .is_some()
+        })
+    }
 }
 
 /// The members of an environment, sorted by recipient (one canonical order).
@@ -42,9 +58,9 @@ impl Members {
         self.0.iter().filter(|m| m.role == Role::Admin)
     }
 
-    /// The same members, with `recipient` bound to `key` (a signer's own binding, which
-    /// needs no admin).
-    pub fn with_binding(&self, recipient: &str, key: PublicKey) -> Members {
+    /// The same members, with `recipient` bound to `key` by `proof` (a signer's own
+    /// binding, which needs no admin).
+    pub fn with_binding(&self, recipient: &str, key: PublicKey, proof: Option<Sig>) -> Members {
         Members(
             self.0
                 .iter()
@@ -52,6 +68,7 @@ impl Members {
                     let mut m = m.clone();
                     if m.recipient == recipient && m.key.is_none() {
                         m.key = Some(key);
+                        m.proof = proof;
                     }
                     m
                 })
@@ -60,7 +77,8 @@ impl Members {
     }
 
     /// The canonical bytes: per member, the recipient's length (u16 BE) and bytes, the
-    /// role code, and 0 or 1 followed by the 32-byte key.
+    /// role code, and 0 (unbound), 1 followed by the 32-byte key, or 2 followed by the
+    /// key and its 64-byte proof.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.0.len() * 100);
         for m in &self.0 {
@@ -68,11 +86,16 @@ impl Members {
             out.extend_from_slice(&(r.len() as u16).to_be_bytes());
             out.extend_from_slice(r);
             out.push(m.role.code() as u8);
-            match &m.key {
-                None => out.push(0),
-                Some(k) => {
+            match (&m.key, &m.proof) {
+                (None, _) => out.push(0),
+                (Some(k), None) => {
                     out.push(1);
                     out.extend_from_slice(k);
+                }
+                (Some(k), Some(p)) => {
+                    out.push(2);
+                    out.extend_from_slice(k);
+                    out.extend_from_slice(p);
                 }
             }
         }
@@ -88,11 +111,16 @@ impl Members {
             let (r, rest) = rest.split_at_checked(len)?;
             let (&[role, flag], rest) = rest.split_first_chunk::<2>()?;
             let role = Role::from_code(role as i64)?;
-            let (key, rest) = match flag {
-                0 => (None, rest),
-                1 => {
+            let (key, proof, rest) = match flag {
+                0 => (None, None, rest),
+                1 | 2 => {
                     let (k, rest) = rest.split_first_chunk::<32>()?;
-                    (Some(*k), rest)
+                    if flag == 1 {
+                        (Some(*k), None, rest)
+                    } else {
+                        let (p, rest) = rest.split_first_chunk::<64>()?;
+                        (Some(*k), Some(*p), rest)
+                    }
                 }
                 _ => return None,
             };
@@ -100,6 +128,7 @@ impl Members {
                 recipient: String::from_utf8(r.to_vec()).ok()?,
                 role,
                 key,
+                proof,
             });
             bytes = rest;
         }
@@ -124,11 +153,13 @@ mod tests {
                 recipient: "b".into(),
                 role: Role::Admin,
                 key: Some([9; 32]),
+                proof: None,
             },
             Member {
                 recipient: "a".into(),
                 role: Role::Read,
                 key: None,
+                proof: None,
             },
         ]);
         let bytes = m.encode();
@@ -143,7 +174,7 @@ mod tests {
         bad[3] = 7;
         assert_eq!(Members::decode(&bad), None);
         assert_eq!(
-            m.with_binding("a", [1; 32]).get("a").unwrap().key,
+            m.with_binding("a", [1; 32], None).get("a").unwrap().key,
             Some([1; 32])
         );
     }

@@ -14,7 +14,7 @@ pub mod rules;
 mod sign;
 mod verify;
 
-pub use digest::state_digest;
+pub use digest::{SETTINGS_TABLES, settings_digest, state_digest};
 pub use members::{Member, Members};
 pub use sign::{Signed, Signing};
 pub use verify::{Verified, verify_history};
@@ -39,6 +39,8 @@ pub struct Signature {
     pub prev: Vec<[u8; 32]>,
     /// The digest of the whole logical state at `head`.
     pub state: [u8; 32],
+    /// The digest of the settings only admins change (`SETTINGS_TABLES`) at `head`.
+    pub settings: [u8; 32],
     pub members: Members,
     /// The signer's recipient.
     pub signer: String,
@@ -48,18 +50,26 @@ pub struct Signature {
 }
 
 impl Signature {
-    /// What the signer signs: the environment, the head, what it builds on, the state,
-    /// the members, and who signs with which key.
+    /// What the signer signs: the environment, the head, what it builds on, the state
+    /// and its settings, the members, and who signs with which key.
     pub fn message(&self, env: &EnvName) -> Vec<u8> {
-        message(
-            env,
-            &self.head,
-            &self.prev,
-            &self.state,
-            &self.members,
-            &self.signer,
-            &self.key,
-        )
+        let mut m = Vec::with_capacity(256);
+        m.extend_from_slice(HEAD_DOMAIN);
+        m.push(0);
+        m.extend_from_slice(env.as_str().as_bytes());
+        m.push(0);
+        m.extend_from_slice(&self.head);
+        m.push(self.prev.len() as u8);
+        for p in &self.prev {
+            m.extend_from_slice(p);
+        }
+        m.extend_from_slice(&self.state);
+        m.extend_from_slice(&self.settings);
+        m.extend_from_slice(&self.members.hash());
+        m.extend_from_slice(self.signer.as_bytes());
+        m.push(0);
+        m.extend_from_slice(&self.key);
+        m
     }
 
     /// Whether the signature checks under its key.
@@ -73,33 +83,6 @@ impl Signature {
         crate::signing::binding_holds(&self.signer, &self.key, self.proof.as_ref().map(|p| &p[..]))
             .is_some()
     }
-}
-
-fn message(
-    env: &EnvName,
-    head: &[u8; 32],
-    prev: &[[u8; 32]],
-    state: &[u8; 32],
-    members: &Members,
-    signer: &str,
-    key: &PublicKey,
-) -> Vec<u8> {
-    let mut m = Vec::with_capacity(256);
-    m.extend_from_slice(HEAD_DOMAIN);
-    m.push(0);
-    m.extend_from_slice(env.as_str().as_bytes());
-    m.push(0);
-    m.extend_from_slice(head);
-    m.push(prev.len() as u8);
-    for p in prev {
-        m.extend_from_slice(p);
-    }
-    m.extend_from_slice(state);
-    m.extend_from_slice(&members.hash());
-    m.extend_from_slice(signer.as_bytes());
-    m.push(0);
-    m.extend_from_slice(key);
-    m
 }
 
 /// A malformed signature row: the history cannot be verified.
@@ -116,8 +99,9 @@ pub(in crate::vault) fn load_signatures(
     conn: &Connection,
     env: &EnvName,
 ) -> Result<Vec<Signature>> {
-    let mut stmt =
-        conn.prepare("SELECT head, prev, state, members, signer, key, proof, sig FROM signatures")?;
+    let mut stmt = conn.prepare(
+        "SELECT head, prev, state, members, signer, key, proof, sig, settings FROM signatures",
+    )?;
     let mut rows = stmt.query([])?;
     let mut out = Vec::new();
     let fixed = |b: Vec<u8>, what: &str| -> Result<[u8; 32]> {
@@ -138,6 +122,7 @@ pub(in crate::vault) fn load_signatures(
                 .map(|c| c.try_into().expect("32-byte chunks"))
                 .collect(),
             state: fixed(r.get(2)?, "its state digest")?,
+            settings: fixed(r.get(8)?, "its settings digest")?,
             members: Members::decode(&members).ok_or_else(|| malformed(env, "its members"))?,
             signer: r.get(4)?,
             key: fixed(r.get(5)?, "its key")?,
@@ -155,9 +140,9 @@ pub(in crate::vault) fn load_signatures(
 /// The members as the rows hold them (before format 4: everyone `write`, unbound).
 pub(in crate::vault) fn load_members(conn: &Connection, signed: bool) -> Result<Members> {
     let sql = if signed {
-        "SELECT recipient, role, signing_key FROM recipients"
+        "SELECT recipient, role, signing_key, key_proof FROM recipients"
     } else {
-        "SELECT recipient, 1, NULL FROM recipients"
+        "SELECT recipient, 1, NULL, NULL FROM recipients"
     };
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map([], |r| {
@@ -165,11 +150,12 @@ pub(in crate::vault) fn load_members(conn: &Connection, signed: bool) -> Result<
             r.get::<_, String>(0)?,
             r.get::<_, i64>(1)?,
             r.get::<_, Option<Vec<u8>>>(2)?,
+            r.get::<_, Option<Vec<u8>>>(3)?,
         ))
     })?;
     let mut list = Vec::new();
     for row in rows {
-        let (recipient, role, key) = row?;
+        let (recipient, role, key, proof) = row?;
         let bad = |what: &str| Error::CorruptDb {
             detail: format!("recipient {recipient} has {what}"),
         };
@@ -178,16 +164,20 @@ pub(in crate::vault) fn load_members(conn: &Connection, signed: bool) -> Result<
             key: key
                 .map(|k| k.try_into().map_err(|_| bad("a malformed signing key")))
                 .transpose()?,
+            proof: proof
+                .map(|p| p.try_into().map_err(|_| bad("a malformed binding proof")))
+                .transpose()?,
             recipient,
         });
     }
     Ok(Members::new(list))
 }
 
-pub(in crate::vault) fn insert_signature(conn: &Connection, s: &Signature) -> Result<()> {
+/// Store a signature (the tests' forgers use it too: a row is a row).
+pub fn insert_signature(conn: &Connection, s: &Signature) -> Result<()> {
     conn.execute(
-        "INSERT INTO signatures(head, prev, state, members, signer, key, proof, sig)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO signatures(head, prev, state, members, signer, key, proof, sig, settings)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             &s.head[..],
             s.prev.concat(),
@@ -196,7 +186,8 @@ pub(in crate::vault) fn insert_signature(conn: &Connection, s: &Signature) -> Re
             s.signer,
             &s.key[..],
             s.proof.as_ref().map(|p| &p[..]),
-            &s.sig[..]
+            &s.sig[..],
+            &s.settings[..]
         ],
     )?;
     Ok(())
@@ -252,12 +243,13 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Bind a member's signing key (their own first signed write, or an admin's grant
-    /// of their card).
-    pub fn bind_key(&self, recipient: &str, key: &PublicKey) -> Result<()> {
+    /// Bind a member's signing key with the proof their identity made of it (their own
+    /// first signed write, or an admin's grant of their card; `None` where the
+    /// recipient is the key, or for a plugin card an admin vouches for).
+    pub fn bind_key(&self, recipient: &str, key: &PublicKey, proof: Option<&Sig>) -> Result<()> {
         self.conn.execute(
-            "UPDATE recipients SET signing_key = ?2 WHERE recipient = ?1",
-            params![recipient, &key[..]],
+            "UPDATE recipients SET signing_key = ?2, key_proof = ?3 WHERE recipient = ?1",
+            params![recipient, &key[..], proof.map(|p| &p[..])],
         )?;
         Ok(())
     }

@@ -15,7 +15,7 @@
 //!   are those of the sides, where a removal on either side wins.
 
 use crate::codes::{Action, Role};
-use crate::signing::PublicKey;
+use crate::signing::{PublicKey, Sig};
 
 use super::members::Members;
 
@@ -45,6 +45,9 @@ pub enum Refusal {
     Misplaced(Action),
     /// A merge keeps a member one side removed, or one neither side has.
     MergedMembers { recipient: String },
+    /// A member's signing key bound (by an admin) without the proof their identity
+    /// made of it, where their identity could have made one.
+    UnprovenBinding { recipient: String },
 }
 
 impl Refusal {
@@ -66,6 +69,10 @@ impl Refusal {
             ),
             Refusal::NoAdmin => "would leave no admin".into(),
             Refusal::Misplaced(a) => format!("signed a `{a}` event where none can be"),
+            Refusal::UnprovenBinding { recipient } => format!(
+                "bound {}'s signing key without a proof made by that identity (only a member card carries one)",
+                crate::recipient::short_recipient(recipient)
+            ),
             Refusal::MergedMembers { recipient } => format!(
                 "merged in {} where a side removed them or neither side has them",
                 crate::recipient::short_recipient(recipient)
@@ -89,6 +96,11 @@ pub struct Write<'a> {
     /// Whether the signature's own proof binds `key` to `signer` (or the signer's
     /// recipient is that key).
     pub proven: bool,
+    /// That proof, as the signer's binding keeps it.
+    pub proof: Option<Sig>,
+    /// Whether the settings only admins change (`SETTINGS_TABLES`) differ from the
+    /// state it builds on.
+    pub settings_changed: bool,
     /// The members of the state it builds on; `None` for the first signature.
     pub before: Option<&'a Members>,
     pub after: &'a Members,
@@ -126,8 +138,33 @@ fn bound_after(w_signer: &str, key: &PublicKey, after: &Members) -> Result<(), R
     }
 }
 
+/// Every signing key `after` binds that `before` did not is proven by the member's
+/// own identity (its proof kept with the member, or a recipient that is its key) —
+/// an admin may grant people and roles, but never choose someone else's key, which
+/// would let them sign as that person. Only recipients that can prove nothing (plugin
+/// identities: their token cannot sign) are bound on an admin's word.
+fn bindings_proven(before: Option<&Members>, after: &Members) -> Result<(), Refusal> {
+    for m in after.iter() {
+        let Some(key) = m.key else { continue };
+        let kept = before
+            .and_then(|b| b.get(&m.recipient))
+            .is_some_and(|b| b.key == Some(key) && b.proof == m.proof);
+        if kept || m.proven() || !crate::signing::can_prove(&m.recipient) {
+            continue;
+        }
+        return Err(Refusal::UnprovenBinding {
+            recipient: m.recipient.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// What a change of the settings tables is, in a refusal.
+const SETTINGS_WHAT: &str = "change rotation hooks, the verifier key or the environment's settings";
+
 pub fn check_write(w: &Write<'_>) -> Result<(), Refusal> {
     let own = own(w.events);
+    bindings_proven(w.before, w.after)?;
     by_signer(w.signer, own)?;
     for (action, _) in own {
         match action {
@@ -173,10 +210,17 @@ pub fn check_write(w: &Write<'_>) -> Result<(), Refusal> {
     }
     bound_after(w.signer, &w.key, w.after)?;
     if me.role < Role::Admin {
-        if before.with_binding(w.signer, w.key) != *w.after {
+        if before.with_binding(w.signer, w.key, w.proof) != *w.after {
             return Err(Refusal::Role {
                 has: me.role,
                 what: "change who can decrypt or write, or their roles".into(),
+                needs: Role::Admin,
+            });
+        }
+        if w.settings_changed {
+            return Err(Refusal::Role {
+                has: me.role,
+                what: SETTINGS_WHAT.into(),
                 needs: Role::Admin,
             });
         }
@@ -196,6 +240,9 @@ pub struct Merge<'a> {
     pub signer: &'a str,
     pub key: PublicKey,
     pub proven: bool,
+    pub proof: Option<Sig>,
+    /// Whether the merged settings are neither side's (both changed them).
+    pub settings_new: bool,
     /// The members at each side's signed head.
     pub sides: [&'a Members; 2],
     /// The members at the last signed state both sides share.
@@ -247,9 +294,27 @@ pub fn check_merge(m: &Merge<'_>) -> Result<(), Refusal> {
         }
     }
     allowed.unwrap_or(Err(Refusal::NotMember))?;
+    // Settings both sides changed join into something neither signed: an admin's call.
+    let admin = m
+        .sides
+        .iter()
+        .any(|s| s.get(m.signer).is_some_and(|me| me.role == Role::Admin));
+    if m.settings_new && !admin {
+        let has = m
+            .sides
+            .iter()
+            .filter_map(|s| s.get(m.signer).map(|me| me.role))
+            .max()
+            .unwrap_or(Role::Read);
+        return Err(Refusal::Role {
+            has,
+            what: format!("{SETTINGS_WHAT} (both sides changed them)"),
+            needs: Role::Admin,
+        });
+    }
     // Members: each as one side has it (the merger may bind themselves); anyone of the
     // base a side removed stays removed.
-    let bound: [Members; 2] = m.sides.map(|s| s.with_binding(m.signer, m.key));
+    let bound: [Members; 2] = m.sides.map(|s| s.with_binding(m.signer, m.key, m.proof));
     for member in m.after.iter() {
         let from_a_side = bound
             .iter()
@@ -277,6 +342,7 @@ mod tests {
                     recipient: (*r).into(),
                     role: *role,
                     key: key.map(|k| [k; 32]),
+                    proof: None,
                 })
                 .collect(),
         )
@@ -293,6 +359,8 @@ mod tests {
             signer,
             key: [key; 32],
             proven: false,
+            proof: None,
+            settings_changed: false,
             before,
             after,
             events,
@@ -378,9 +446,55 @@ mod tests {
     }
 
     #[test]
+    fn an_admin_binds_someone_elses_key_only_with_their_proof() {
+        let id = age::x25519::Identity::generate();
+        let bob = id.to_public().to_string();
+        let secret = crate::signing::x25519_secret(&id).unwrap();
+        let real = crate::signing::derive_from_x25519(&secret)
+            .verifying_key()
+            .to_bytes();
+        let before = members(&[("adm", Role::Admin, Some(1))]);
+        let granted = |key: PublicKey, proof: Option<Sig>| {
+            let mut list: Vec<Member> = before.iter().cloned().collect();
+            list.push(Member {
+                recipient: bob.clone(),
+                role: Role::Write,
+                key: Some(key),
+                proof,
+            });
+            Members::new(list)
+        };
+        let ev = [(Action::AccessGrant, "adm")];
+        // The admin's own key under Bob's recipient, with no proof or with a proof of
+        // another key: refused.
+        let chosen = granted([1; 32], None);
+        let w = write("adm", 1, Some(&before), &chosen, &ev);
+        assert_eq!(
+            check_write(&w),
+            Err(Refusal::UnprovenBinding {
+                recipient: bob.clone()
+            })
+        );
+        let proof = crate::signing::prove_binding(&secret, &bob, &real);
+        let borrowed = granted([1; 32], Some(proof));
+        let w = write("adm", 1, Some(&before), &borrowed, &ev);
+        assert!(matches!(
+            check_write(&w),
+            Err(Refusal::UnprovenBinding { .. })
+        ));
+        // Bob's card: his key with his proof.
+        let card = granted(real, Some(proof));
+        let w = write("adm", 1, Some(&before), &card, &ev);
+        assert_eq!(check_write(&w), Ok(()));
+        // Kept as it was bound: no proof asked again.
+        let w = write("adm", 1, Some(&card), &card, &ev);
+        assert_eq!(check_write(&w), Ok(()));
+    }
+
+    #[test]
     fn an_unbound_member_binds_themselves_with_a_proof_only() {
         let before = members(&[("adm", Role::Admin, Some(1)), ("new", Role::Write, None)]);
-        let after = before.with_binding("new", [5; 32]);
+        let after = before.with_binding("new", [5; 32], None);
         let set = [(Action::Set, "new")];
         let mut w = write("new", 5, Some(&before), &after, &set);
         assert_eq!(check_write(&w), Err(Refusal::Unproven));
@@ -437,6 +551,8 @@ mod tests {
             signer: "dev",
             key: [2; 32],
             proven: false,
+            proof: None,
+            settings_new: false,
             sides: [&ours, &theirs],
             base: &base,
             after: &ours,

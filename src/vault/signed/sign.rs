@@ -13,7 +13,9 @@ use crate::identity::Sign;
 use crate::vault::store::{EnvDb, Tx};
 
 use super::rules::{self, Refusal};
-use super::{Signature, insert_signature, load_members, load_signatures, state_digest};
+use super::{
+    Signature, insert_signature, load_members, load_signatures, settings_digest, state_digest,
+};
 
 /// Who signs a write, and as whom its events are recorded.
 pub struct Signing<'a> {
@@ -114,7 +116,7 @@ fn sign(tx: &Tx<'_>, s: &Signing<'_>, opened: Option<([u8; 32], i64)>) -> Result
     }
     let members = load_members(conn, true)?;
     if members.get(s.recipient).is_some_and(|m| m.key.is_none()) {
-        tx.bind_key(s.recipient, &key)?;
+        tx.bind_key(s.recipient, &key, proof.as_ref())?;
     }
     let after = load_members(conn, true)?;
     let events: Vec<(Action, String)> = {
@@ -136,13 +138,15 @@ fn sign(tx: &Tx<'_>, s: &Signing<'_>, opened: Option<([u8; 32], i64)>) -> Result
         .collect::<Result<_>>()?
     };
     let evs: Vec<(Action, &str)> = events.iter().map(|(a, r)| (*a, r.as_str())).collect();
-    let proven = proof
-        .is_some_and(|p| crate::signing::binding_holds(s.recipient, &key, Some(&p)).is_some())
-        || crate::signing::ssh_ed25519_key(s.recipient) == Some(key);
+    let settings = settings_digest(conn)?;
+    let proven =
+        crate::signing::binding_holds(s.recipient, &key, proof.as_ref().map(|p| &p[..])).is_some();
     rules::check_write(&rules::Write {
         signer: s.recipient,
         key,
         proven,
+        proof,
+        settings_changed: built_on.is_some_and(|p| p.settings != settings),
         before: before.as_ref(),
         after: &after,
         events: &evs,
@@ -152,6 +156,7 @@ fn sign(tx: &Tx<'_>, s: &Signing<'_>, opened: Option<([u8; 32], i64)>) -> Result
         head,
         prev,
         state: state_digest(conn)?,
+        settings,
         members: after,
         signer: s.recipient.to_owned(),
         key,

@@ -60,7 +60,7 @@ pub fn verify_history(
     events: &[Event],
     sigs: &[Signature],
     members: &Members,
-    digest: impl FnOnce() -> Result<[u8; 32]>,
+    digest: impl FnOnce() -> Result<([u8; 32], [u8; 32])>,
 ) -> Result<Verified> {
     if sigs.is_empty() {
         return Ok(Verified {
@@ -164,6 +164,10 @@ pub fn verify_history(
                 signer: &s.signer,
                 key: s.key,
                 proven: s.proven(),
+                proof: s.proof,
+                settings_changed: prev
+                    .first()
+                    .is_some_and(|&p| order[p].1.settings != s.settings),
                 before: prev.first().map(|&p| &order[p].1.members),
                 after: &s.members,
                 events: &evs,
@@ -182,6 +186,9 @@ pub fn verify_history(
                     signer: &s.signer,
                     key: s.key,
                     proven: s.proven(),
+                    proof: s.proof,
+                    settings_new: s.settings != order[*a].1.settings
+                        && s.settings != order[*b].1.settings,
                     sides: [&order[*a].1.members, &order[*b].1.members],
                     base: &order[base].1.members,
                     after: &s.members,
@@ -219,7 +226,7 @@ pub fn verify_history(
             format!("the head (event {}) is not signed", last.seq),
         ));
     }
-    if top.members != *members || top.state != digest()? {
+    if top.members != *members || (top.state, top.settings) != digest()? {
         return Err(bad(
             env,
             format!(

@@ -233,7 +233,8 @@ impl EnvDb {
             Error::Corrupt { detail, .. } | Error::CorruptDb { detail } => corrupt(detail),
             other => other,
         })?;
-        db.opened = crate::vault::relate::head(&db)
+        db.opened = db
+            .last_event()
             .ok()
             .filter(|(seq, _, _)| *seq > 0)
             .and_then(|(seq, hash, _)| Some((hash.try_into().ok()?, seq)));

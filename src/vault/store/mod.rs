@@ -140,6 +140,19 @@ impl<R: Read> Read for ImageReader<R> {
 }
 
 impl EnvDb {
+    /// The lifecycle chain's head: `(seq, hash, time)`; `(0, [], 0)` for an empty chain.
+    pub fn last_event(&self) -> Result<(i64, Vec<u8>, i64)> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT seq, hash, time FROM events ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?
+            .unwrap_or((0, Vec::new(), 0)))
+    }
+
     /// Encrypt the database to the environment's recipients and replace the file
     /// atomically: temp file, `finish()`, fsync, rename, fsync the directory. What this
     /// machine pins of it is `open`'s business (`EnvDb::commit`).

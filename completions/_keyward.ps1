@@ -209,6 +209,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Every environment, and whether the identity in use can open it')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Create an environment encrypted to the identity in use plus each --recipient')
+            [CompletionResult]::new('touch', 'touch', [CompletionResultType]::ParameterValue, 'Show or set how often a hardware key is asked to open the environment')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -242,9 +243,25 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'keyward;env;touch' {
+            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'With once-per-change: the longest a kept file key serves (DUR)')
+            [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
+            [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'keyward;env;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Every environment, and whether the identity in use can open it')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Create an environment encrypted to the identity in use plus each --recipient')
+            [CompletionResult]::new('touch', 'touch', [CompletionResultType]::ParameterValue, 'Show or set how often a hardware key is asked to open the environment')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -252,6 +269,9 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             break
         }
         'keyward;env;help;add' {
+            break
+        }
+        'keyward;env;help;touch' {
             break
         }
         'keyward;env;help;help' {
@@ -1191,12 +1211,16 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
         'keyward;help;env' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Every environment, and whether the identity in use can open it')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Create an environment encrypted to the identity in use plus each --recipient')
+            [CompletionResult]::new('touch', 'touch', [CompletionResultType]::ParameterValue, 'Show or set how often a hardware key is asked to open the environment')
             break
         }
         'keyward;help;env;list' {
             break
         }
         'keyward;help;env;add' {
+            break
+        }
+        'keyward;help;env;touch' {
             break
         }
         'keyward;help;generate' {

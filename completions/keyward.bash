@@ -169,6 +169,9 @@ _keyward_clap() {
             keyward__subcmd__env,list)
                 cmd="keyward__subcmd__env__subcmd__list"
                 ;;
+            keyward__subcmd__env,touch)
+                cmd="keyward__subcmd__env__subcmd__touch"
+                ;;
             keyward__subcmd__env__subcmd__help,add)
                 cmd="keyward__subcmd__env__subcmd__help__subcmd__add"
                 ;;
@@ -177,6 +180,9 @@ _keyward_clap() {
                 ;;
             keyward__subcmd__env__subcmd__help,list)
                 cmd="keyward__subcmd__env__subcmd__help__subcmd__list"
+                ;;
+            keyward__subcmd__env__subcmd__help,touch)
+                cmd="keyward__subcmd__env__subcmd__help__subcmd__touch"
                 ;;
             keyward__subcmd__git,help)
                 cmd="keyward__subcmd__git__subcmd__help"
@@ -324,6 +330,9 @@ _keyward_clap() {
                 ;;
             keyward__subcmd__help__subcmd__env,list)
                 cmd="keyward__subcmd__help__subcmd__env__subcmd__list"
+                ;;
+            keyward__subcmd__help__subcmd__env,touch)
+                cmd="keyward__subcmd__help__subcmd__env__subcmd__touch"
                 ;;
             keyward__subcmd__help__subcmd__git,merge)
                 cmd="keyward__subcmd__help__subcmd__git__subcmd__merge"
@@ -750,7 +759,7 @@ _keyward_clap() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete merge merge-conflict exposed resolve render hook verifier-key verifier-export checkpoint role" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete merge merge-conflict exposed resolve render hook verifier-key verifier-export checkpoint role touch" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -890,7 +899,7 @@ _keyward_clap() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete merge merge-conflict exposed resolve render hook verifier-key verifier-export checkpoint role" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "init env-add generate set import rotate revoke expire access-grant access-revoke offboard get run export verify trust rename delete merge merge-conflict exposed resolve render hook verifier-key verifier-export checkpoint role touch" -- "${cur}"))
                     return 0
                     ;;
                 --since)
@@ -1235,7 +1244,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__env)
-            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help list add help"
+            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help list add touch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1319,7 +1328,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__env__subcmd__help)
-            opts="list add help"
+            opts="list add touch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1374,6 +1383,20 @@ _keyward_clap() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyward__subcmd__env__subcmd__help__subcmd__touch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyward__subcmd__env__subcmd__list)
             opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1381,6 +1404,48 @@ _keyward_clap() {
                 return 0
             fi
             case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__env__subcmd__touch)
+            opts="-i -e -q -h --max-age --vault --identity --env --trust-root --json --quiet --help once-per-change every-command"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --vault)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2051,7 +2116,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__help__subcmd__env)
-            opts="list add"
+            opts="list add touch"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2079,6 +2144,20 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__help__subcmd__env__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyward__subcmd__help__subcmd__env__subcmd__touch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

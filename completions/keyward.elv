@@ -193,6 +193,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --help 'Print help'
             cand list 'Every environment, and whether the identity in use can open it'
             cand add 'Create an environment encrypted to the identity in use plus each --recipient'
+            cand touch 'Show or set how often a hardware key is asked to open the environment'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyward;env;list'= {
@@ -223,14 +224,31 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'keyward;env;touch'= {
+            cand --max-age 'With once-per-change: the longest a kept file key serves (DUR)'
+            cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
+            cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
+            cand -e 'Environment to act on [default: dev]'
+            cand --env 'Environment to act on [default: dev]'
+            cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
+            cand --json 'Print data as JSON'
+            cand -q 'Print no notes on stderr (errors and warnings still show)'
+            cand --quiet 'Print no notes on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'keyward;env;help'= {
             cand list 'Every environment, and whether the identity in use can open it'
             cand add 'Create an environment encrypted to the identity in use plus each --recipient'
+            cand touch 'Show or set how often a hardware key is asked to open the environment'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyward;env;help;list'= {
         }
         &'keyward;env;help;add'= {
+        }
+        &'keyward;env;help;touch'= {
         }
         &'keyward;env;help;help'= {
         }
@@ -1086,10 +1104,13 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;help;env'= {
             cand list 'Every environment, and whether the identity in use can open it'
             cand add 'Create an environment encrypted to the identity in use plus each --recipient'
+            cand touch 'Show or set how often a hardware key is asked to open the environment'
         }
         &'keyward;help;env;list'= {
         }
         &'keyward;help;env;add'= {
+        }
+        &'keyward;help;env;touch'= {
         }
         &'keyward;help;generate'= {
         }

@@ -127,16 +127,17 @@ complete -c keyward -n "__fish_keyward_using_subcommand lock" -l trust-root -d '
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -s h -l help -d 'Print help'
-complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
-complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
-complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
-complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -l json -d 'Print data as JSON'
-complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
-complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -s h -l help -d 'Print help'
-complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -f -a "list" -d 'Every environment, and whether the identity in use can open it'
-complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -f -a "add" -d 'Create an environment encrypted to the identity in use plus each --recipient'
-complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add touch help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add touch help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add touch help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add touch help" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add touch help" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add touch help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add touch help" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add touch help" -f -a "list" -d 'Every environment, and whether the identity in use can open it'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add touch help" -f -a "add" -d 'Create an environment encrypted to the identity in use plus each --recipient'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add touch help" -f -a "touch" -d 'Show or set how often a hardware key is asked to open the environment'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add touch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
@@ -153,8 +154,17 @@ complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_sub
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from touch" -l max-age -d 'With once-per-change: the longest a kept file key serves (DUR)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from touch" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from touch" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from touch" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from touch" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from touch" -l json -d 'Print data as JSON'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from touch" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from touch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from help" -f -a "list" -d 'Every environment, and whether the identity in use can open it'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from help" -f -a "add" -d 'Create an environment encrypted to the identity in use plus each --recipient'
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from help" -f -a "touch" -d 'Show or set how often a hardware key is asked to open the environment'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyward -n "__fish_keyward_using_subcommand generate" -l format -d 'Value format' -r -f -a "token\t'`<prefix>_<env>_<30 random base62><6 base62 CRC32>`: recognisable offline'
 hex\t'Lowercase hex of N random bytes'
@@ -361,7 +371,8 @@ hook\t''
 verifier-key\t''
 verifier-export\t''
 checkpoint\t''
-role\t''"
+role\t''
+touch\t''"
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l since -d 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l until -d 'Only events at or before WHEN' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l limit -d 'Show only the newest N events' -r
@@ -411,7 +422,8 @@ hook\t''
 verifier-key\t''
 verifier-export\t''
 checkpoint\t''
-role\t''"
+role\t''
+touch\t''"
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l since -d 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l until -d 'Only events at or before WHEN' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
@@ -741,6 +753,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_su
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from identity" -f -a "signing-key" -d 'Create the signing key of a hardware (plugin) identity, beside it'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from env" -f -a "list" -d 'Every environment, and whether the identity in use can open it'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from env" -f -a "add" -d 'Create an environment encrypted to the identity in use plus each --recipient'
+complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from env" -f -a "touch" -d 'Show or set how often a hardware key is asked to open the environment'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "export" -d 'Write events as JSON, JSON Lines or CSV, with their hashes for re-verification'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Check every hash chain; print each chain\'s head hash; exit 6 if anything was changed'
 complete -c keyward -n "__fish_keyward_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "anomalies" -d 'Look for misuse: dead keys in use, guessing, new readers, read bursts, unused keys'

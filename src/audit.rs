@@ -381,6 +381,7 @@ mod tests {
             (25, "verifier-export"),
             (26, "checkpoint"),
             (27, "role"),
+            (28, "touch"),
         ];
         assert_eq!(pinned.len(), Action::ALL.len());
         for (code, name) in pinned {
@@ -388,7 +389,7 @@ mod tests {
             assert_eq!(a.as_str(), name);
             assert_eq!(name.parse::<Action>().unwrap().code(), code);
         }
-        assert!(Action::from_code(28).is_none());
+        assert!(Action::from_code(29).is_none());
         assert!(Action::from_code(-1).is_none());
     }
 

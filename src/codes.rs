@@ -140,10 +140,12 @@ pub enum Action {
     /// DESIGN §15: a member's role changed, or their signing key bound by an admin
     /// (the reason says which; the subject is the member).
     Role = 27,
+    /// DESIGN §18: an environment's touch policy set (the reason holds it); an admin's.
+    Touch = 28,
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 29] = [
         Action::Init,
         Action::EnvAdd,
         Action::Generate,
@@ -172,6 +174,7 @@ impl Action {
         Action::VerifierExport,
         Action::Checkpoint,
         Action::Role,
+        Action::Touch,
     ];
 
     /// The name in audit output, filters and the canonical (hashed) form.
@@ -205,6 +208,7 @@ impl Action {
             Action::VerifierExport => "verifier-export",
             Action::Checkpoint => "checkpoint",
             Action::Role => "role",
+            Action::Touch => "touch",
         }
     }
 
@@ -236,7 +240,8 @@ impl Action {
     }
 
     /// DESIGN §15: changes only an `admin` may sign: who can decrypt and write, hooks
-    /// (commands other machines run), the start of signed history.
+    /// (commands other machines run), the start of signed history, and (DESIGN §18)
+    /// how often a token is asked.
     pub fn needs_admin(self) -> bool {
         matches!(
             self,
@@ -246,6 +251,7 @@ impl Action {
                 | Action::Hook
                 | Action::Checkpoint
                 | Action::Role
+                | Action::Touch
         )
     }
 

@@ -417,3 +417,74 @@ fn an_agent_that_may_not_lock_memory_still_runs_and_says_so() {
         .success()
         .stderr(contains("agent"));
 }
+
+/// DESIGN §18: an SSH key with a passphrase joins the passphrase-protected identities —
+/// `unlock` asks it once and the agent holds the key (not its passphrase).
+#[test]
+fn an_ssh_key_with_a_passphrase_is_unlocked_once_and_held_by_the_agent() {
+    const SSH_PASS: &str = "kw-ssh-test-pass";
+    let mut kw = Sandbox::new();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let key = kw.path("id_protected");
+    fs::copy(fixtures.join("test_ed25519_protected"), &key).unwrap();
+    fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
+    kw.identity = Some(key.clone());
+    let _agent = AgentGuard(&kw);
+    kw.cmd(["init", "--envs", "dev"])
+        .env("KEYWARD_PASSPHRASE", SSH_PASS)
+        .assert()
+        .success();
+    kw.cmd(["list"])
+        .assert()
+        .code(5)
+        .stderr(contains("passphrase"));
+    kw.cmd(["unlock"])
+        .env("KEYWARD_PASSPHRASE", "not it")
+        .assert()
+        .code(5)
+        .stderr(contains("wrong passphrase"));
+    assert!(socket(&kw).is_none());
+    kw.cmd(["unlock"])
+        .env("KEYWARD_PASSPHRASE", SSH_PASS)
+        .assert()
+        .success()
+        .stderr(contains("unlocked"));
+    // Reads and signed writes, with no passphrase and no terminal.
+    let v = kw.generate("K");
+    assert_eq!(kw.stdout(["get", "K"]).trim_end(), v);
+    kw.cmd(["set", "S"])
+        .write_stdin("s-0123456789abcdef")
+        .assert()
+        .success();
+    kw.cmd(["audit", "verify"]).assert().success();
+    let ev: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["audit", "--json", "--action", "get"])).unwrap();
+    assert_eq!(ev[0]["actor"]["via"], "agent");
+    kw.cmd(["identity", "show"])
+        .assert()
+        .success()
+        .stdout(contains("ssh-ed25519"))
+        .stderr(contains("the keyward agent"));
+    // The key it holds is in no file, and no reply gives it out.
+    for (p, bytes) in kw.plaintext_files() {
+        assert!(
+            !bytes_contain(&bytes, b"BEGIN OPENSSH PRIVATE KEY") || p == key,
+            "{}",
+            p.display()
+        );
+    }
+    let sock = socket(&kw).unwrap();
+    let mut s = UnixStream::connect(&sock).unwrap();
+    s.write_all(b"{\"op\":\"hello\"}\n").unwrap();
+    let mut reply = String::new();
+    BufReader::new(&s).read_line(&mut reply).unwrap();
+    assert!(!reply.contains("OPENSSH"), "{reply}");
+    kw.cmd(["lock"]).assert().success();
+    kw.cmd(["get", "K"]).assert().code(5).stdout("");
+    // An SSH key without a passphrase has nothing to unlock.
+    let (plain, _) = crate::support::ssh_identity(&kw);
+    kw.cmd_as(&plain, ["unlock"])
+        .assert()
+        .code(1)
+        .stderr(contains("nothing to unlock"));
+}

@@ -24,6 +24,7 @@ mod generated;
 mod git;
 mod git_history;
 mod hardware;
+mod hardware_agent;
 mod hygiene;
 mod identity;
 mod import_peers;

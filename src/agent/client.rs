@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 use super::protocol::{Request, WireStanza, call, decode_key, file_digest, socket_path};
 use crate::audit::Via;
 use crate::error::{Error, Result};
-use crate::identity::{Sign, Unlocked};
+use crate::identity::{AgentLoad, ForAgent, Sign, Unlocked};
 use crate::sys;
 
 /// What a running agent says about itself.
@@ -24,8 +24,13 @@ use crate::sys;
 pub struct AgentInfo {
     pub recipient: String,
     /// The identity's signing key and binding proof (DESIGN §15); none from an agent
-    /// started by an older build (which then cannot sign: restart it).
+    /// started by an older build (which then cannot sign: restart it), or from a
+    /// hardware identity's agent started without its signing key.
     pub signing: Option<([u8; 32], Option<[u8; 64]>)>,
+    /// The signing key file a hardware identity's agent unlocked.
+    pub signing_path: Option<PathBuf>,
+    /// DESIGN §18: it keeps a hardware identity's file keys (and holds no identity).
+    pub file_keys: Option<std::collections::BTreeMap<String, u32>>,
 }
 
 /// Refuse a socket or directory another user could have planted or could reach.
@@ -78,14 +83,21 @@ fn connect(identity_path: &Path) -> Result<Option<(PathBuf, UnixStream)>> {
     }
 }
 
-/// Ask the running agent for `identity_path` who it is.
-pub fn hello(identity_path: &Path) -> Result<Option<AgentInfo>> {
-    let Some((_, mut stream)) = connect(identity_path)? else {
+/// Ask the running agent for `identity_path` who it is, at client time `now` (an agent
+/// idle past its time by that clock ends instead: `None`).
+pub fn hello(identity_path: &Path, now: Option<i64>) -> Result<Option<AgentInfo>> {
+    let Some((sock, mut stream)) = connect(identity_path)? else {
         return Ok(None);
     };
-    let reply = call(&mut stream, &Request::Hello).map_err(|e| Error::Agent {
+    let reply = call(&mut stream, &Request::Hello { now }).map_err(|e| Error::Agent {
         why: format!("did not answer ({e})"),
     })?;
+    if !reply.ok {
+        // It ended (idle by the client's clock): wait briefly for its socket to go, so
+        // the next command does not find it half gone.
+        wait_gone(&sock);
+        return Ok(None);
+    }
     let ours = fs::canonicalize(identity_path).unwrap_or_else(|_| identity_path.to_owned());
     // An agent unlocked from an older version of the file (the identity was replaced,
     // or its passphrase changed) is not used.
@@ -102,20 +114,50 @@ pub fn hello(identity_path: &Path) -> Result<Option<AgentInfo>> {
                 .and_then(|p| hex::decode(p).ok()?.try_into().ok());
             (k, proof)
         });
+    let file_keys = match reply.holds.as_deref() {
+        Some("file-keys") => Some(reply.file_keys.unwrap_or_default()),
+        _ => None,
+    };
     match (reply.recipient, reply.identity_path) {
-        (Some(recipient), Some(p)) if Path::new(&p) == ours && same_file => {
-            Ok(Some(AgentInfo { recipient, signing }))
-        }
+        (Some(recipient), Some(p)) if Path::new(&p) == ours && same_file => Ok(Some(AgentInfo {
+            recipient,
+            signing,
+            signing_path: reply.signing_path.map(PathBuf::from),
+            file_keys,
+        })),
         // An agent for another identity: never use it.
         _ => Ok(None),
     }
 }
 
-/// The identity served by a running agent for `identity_path`, if one runs.
-pub fn client_for(identity_path: &Path) -> Result<Option<Unlocked>> {
-    let Some(info) = hello(identity_path)? else {
+/// The identity served by a running agent for `identity_path`, if one runs, at client
+/// time `now`. A hardware identity's agent serves the identity read from its file,
+/// decrypting with the file keys the agent keeps and keeping those its token opens
+/// (DESIGN §18), and signs through the agent when it holds the signing key.
+pub fn client_for(identity_path: &Path, now: Option<i64>) -> Result<Option<Unlocked>> {
+    let Some(info) = hello(identity_path, now)? else {
         return Ok(None);
     };
+    if info.file_keys.is_some() {
+        let socket = socket_path(identity_path);
+        let base = crate::identity::load_identity(&crate::identity::IdentitySpec::File(
+            identity_path.to_owned(),
+        ))?;
+        if base.plugin.is_none() || base.recipient != info.recipient {
+            return Ok(None);
+        }
+        let now = now.unwrap_or_else(crate::names::now_ms);
+        let cached = super::filekeys::through_agent(base, socket.clone(), now);
+        // The agent's signing key, when it is the one this command would unlock.
+        let wanted = crate::identity::plugin_signing_key_path(Some(identity_path))
+            .map(|p| fs::canonicalize(&p).unwrap_or(p));
+        return Ok(Some(match (info.signing, info.signing_path) {
+            (Some((key, proof)), Some(held)) if Some(&held) == wanted.as_ref() => {
+                cached.signing_with(Box::new(AgentSigner { socket, key, proof }))
+            }
+            _ => cached,
+        }));
+    }
     let id = AgentIdentity {
         socket: socket_path(identity_path),
     };
@@ -135,8 +177,8 @@ pub fn client_for(identity_path: &Path) -> Result<Option<Unlocked>> {
     )))
 }
 
-/// Signs through the agent, which holds the identity (DESIGN §15).
-struct AgentSigner {
+/// Signs through the agent, which holds the signing key (DESIGN §15).
+pub(super) struct AgentSigner {
     socket: PathBuf,
     key: [u8; 32],
     proof: Option<[u8; 64]>,
@@ -208,12 +250,16 @@ pub fn stop(identity_path: &Path) -> Result<bool> {
         return Ok(false);
     };
     let _ = call(&mut stream, &Request::Stop);
-    // Wait briefly for it to remove its socket.
+    wait_gone(&sock);
+    Ok(true)
+}
+
+/// Wait briefly for an ending agent to remove its socket.
+fn wait_gone(sock: &Path) {
     let start = Instant::now();
     while sock.exists() && start.elapsed() < Duration::from_secs(2) {
         std::thread::sleep(Duration::from_millis(10));
     }
-    Ok(true)
 }
 
 /// Decrypts through the agent: forwards stanzas, receives file keys.
@@ -266,13 +312,55 @@ pub struct Started {
     pub memory_locked: bool,
 }
 
-/// Start a detached agent for `identity_path` holding `identity`, idle timeout `idle`.
-/// The identity goes to the child over a pipe, never argv, environment or a file.
-pub fn spawn(
-    identity_path: &Path,
-    identity: &age::x25519::Identity,
-    idle: Duration,
-) -> Result<Started> {
+/// What the agent is started with, as it reads it from stdin (`held`).
+fn payload(load: &ForAgent) -> Result<Zeroizing<Vec<u8>>> {
+    // Sized once: no reallocation leaves a copy of a secret behind.
+    let mut p = Zeroizing::new(Vec::with_capacity(20 * 1024));
+    p.extend_from_slice(super::held::PAYLOAD_MAGIC.as_bytes());
+    p.push(b'\n');
+    match &load.load {
+        AgentLoad::X25519(_) => p.extend_from_slice(b"kind:x25519\n"),
+        AgentLoad::Ssh(_) => p.extend_from_slice(b"kind:ssh\n"),
+        AgentLoad::Plugin { recipient, .. } => {
+            p.extend_from_slice(b"kind:plugin\nrecipient:");
+            p.extend_from_slice(recipient.as_bytes());
+            p.push(b'\n');
+        }
+    }
+    if let Some((path, _)) = &load.signing {
+        let path = fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        let text = path.to_string_lossy();
+        if text.contains('\n') {
+            return Err(Error::Agent {
+                why: "cannot hold a signing key whose path has a line break".into(),
+            });
+        }
+        p.extend_from_slice(b"signing-path:");
+        p.extend_from_slice(text.as_bytes());
+        p.push(b'\n');
+    }
+    p.push(b'\n');
+    match &load.load {
+        AgentLoad::X25519(id) => {
+            p.extend_from_slice(id.to_string().expose_secret().as_bytes());
+            p.push(b'\n');
+        }
+        AgentLoad::Ssh(pem) => p.extend_from_slice(pem.as_bytes()),
+        // DESIGN §18: nothing of a hardware identity; its key never leaves the token.
+        AgentLoad::Plugin { .. } => {}
+    }
+    if let Some((_, key)) = &load.signing {
+        p.push(0);
+        p.extend_from_slice(key.to_string().expose_secret().as_bytes());
+        p.push(b'\n');
+    }
+    Ok(p)
+}
+
+/// Start a detached agent for `identity_path` holding `load`, idle timeout `idle`, at
+/// client time `now`. What it holds goes to the child over a pipe, never argv,
+/// environment or a file.
+pub fn spawn(identity_path: &Path, load: &ForAgent, idle: Duration, now: i64) -> Result<Started> {
     let sock = socket_path(identity_path);
     let dir = sock.parent().expect("socket has a directory").to_owned();
     crate::fsutil::create_private_dir(&dir)?;
@@ -280,6 +368,7 @@ pub fn spawn(
         what: "find keyward's own program",
         detail: e.to_string(),
     })?;
+    let payload = payload(load)?;
     let mut cmd = std::process::Command::new(exe);
     cmd.env_clear()
         .arg("__agent")
@@ -301,21 +390,18 @@ pub fn spawn(
     })?;
     {
         let mut stdin = child.stdin.take().expect("piped");
-        let secret = identity.to_string();
-        stdin
-            .write_all(secret.expose_secret().as_bytes())
-            .and_then(|_| stdin.write_all(b"\n"))
-            .map_err(|e| Error::Agent {
-                why: format!("cannot take the identity ({e})"),
-            })?;
+        stdin.write_all(&payload).map_err(|e| Error::Agent {
+            why: format!("cannot take the identity ({e})"),
+        })?;
     }
+    drop(payload);
     // Wait until it answers. Probe without `connect`'s stale-socket cleanup: a socket
     // that refuses now may belong to the agent that is still starting.
     let start = Instant::now();
     loop {
         if let Ok(mut stream) = UnixStream::connect(&sock) {
             let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-            if let Ok(reply) = call(&mut stream, &Request::Hello)
+            if let Ok(reply) = call(&mut stream, &Request::Hello { now: Some(now) })
                 && reply.ok
             {
                 return Ok(Started {

@@ -1,8 +1,12 @@
-//! The keyward agent (DESIGN §3): holds one decrypted identity in memory behind a 0600
-//! Unix socket, so interactive commands stop paying a ~1 s scrypt unlock each.
+//! The keyward agent (DESIGN §3, §18): holds one decrypted identity in memory behind a
+//! 0600 Unix socket, so interactive commands stop paying a ~1 s scrypt unlock each —
+//! or, for a hardware (plugin) identity, the file keys its token opened, so a token is
+//! asked once per version of an environment file rather than once per command.
 //!
 //! The identity never leaves the agent. Clients send the recipient stanzas of the file
-//! they open; the agent answers with the unwrapped file key or "no match". The agent
+//! they open; the agent answers with the unwrapped file key or "no match". A hardware
+//! identity's agent holds no identity: it answers with a key it keeps for that header,
+//! and keeps the keys a client's token opened or its writes made. The agent
 //! serves only peers of its own uid (`SO_PEERCRED`), ends after its idle duration (which
 //! a later `unlock` may lengthen, never shorten), on
 //! `keyward lock` or SIGTERM, and removes its socket. A client refuses a socket (or its
@@ -10,9 +14,14 @@
 //!
 //! - [`protocol`]: where the socket is and what travels over it (one JSON line each way);
 //! - [`client`]: what commands use: find, start, ask, extend and stop an agent;
-//! - [`server`]: the agent process itself (`keyward __agent`).
+//! - [`filekeys`]: a hardware identity decrypting through its agent;
+//! - [`server`]: the agent process itself (`keyward __agent`), with what it holds
+//!   ([`held`]) and the file keys it keeps ([`keys`]).
 
 pub mod client;
+pub mod filekeys;
+mod held;
+mod keys;
 pub mod protocol;
 pub mod server;
 

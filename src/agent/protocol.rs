@@ -42,10 +42,16 @@ impl WireStanza {
     }
 }
 
+/// A request. `now` is the client's clock (unix ms, `KEYWARD_TEST_NOW` in tests): the
+/// agent ends when it says the agent has been idle longer than its duration, and kept
+/// file keys expire by it as well as by the agent's own clock (either only shortens).
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "lowercase")]
 pub enum Request {
-    Hello,
+    Hello {
+        #[serde(default)]
+        now: Option<i64>,
+    },
     Unwrap {
         stanzas: Vec<WireStanza>,
     },
@@ -55,6 +61,25 @@ pub enum Request {
     /// DESIGN §15: sign a message with the identity's signing key (base64).
     Sign {
         message: String,
+    },
+    /// DESIGN §18: the file key kept for a header (hex `filekey::header_id`), if any.
+    Recall {
+        header: String,
+        now: i64,
+    },
+    /// DESIGN §18: keep a file key (base64) for a header, under `label` (vault and
+    /// environment), until `until` (client clock) if given.
+    Keep {
+        header: String,
+        file_key: String,
+        label: String,
+        #[serde(default)]
+        until: Option<i64>,
+        now: i64,
+    },
+    /// DESIGN §18: forget every file key kept under `label`.
+    Forget {
+        label: String,
     },
     Stop,
 }
@@ -86,6 +111,16 @@ pub struct Reply {
     /// A signature, hex (Sign only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
+    /// What the agent holds (Hello only): `identity` (it unwraps file keys itself) or
+    /// `file-keys` (a hardware identity: only the keys its token opened).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holds: Option<String>,
+    /// How many file keys it keeps, per label (Hello only; counts, never keys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_keys: Option<std::collections::BTreeMap<String, u32>>,
+    /// The signing key file it unlocked (Hello only; a hardware identity's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_path: Option<String>,
 }
 
 impl Reply {
@@ -108,11 +143,14 @@ pub fn decode_key(encoded: &str) -> Option<Vec<u8>> {
 }
 
 /// Send one request line and read one reply line.
+/// Both lines may carry a file key: each is zeroized when dropped.
 pub fn call(stream: &mut UnixStream, req: &Request) -> std::io::Result<Reply> {
-    let mut line = serde_json::to_vec(req).map_err(std::io::Error::other)?;
+    // Sized up front: no reallocation leaves a copy behind.
+    let mut line = zeroize::Zeroizing::new(Vec::with_capacity(4096));
+    serde_json::to_writer(&mut *line, req).map_err(std::io::Error::other)?;
     line.push(b'\n');
     stream.write_all(&line)?;
-    let mut reply = String::new();
+    let mut reply = zeroize::Zeroizing::new(String::with_capacity(4096));
     BufReader::new(stream.try_clone()?).read_line(&mut reply)?;
     serde_json::from_str(&reply).map_err(std::io::Error::other)
 }

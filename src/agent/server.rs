@@ -1,7 +1,8 @@
-//! The agent process (`keyward __agent`): reads one identity from stdin, keeps it in
-//! locked memory where permitted, and answers unwrap requests from peers of its own uid
-//! until idle, `keyward lock` or a termination signal. The identity never leaves this
-//! process: only file keys go out, and only to our own uid.
+//! The agent process (`keyward __agent`): reads what it holds from stdin (`held`), keeps
+//! it in locked memory where permitted, and answers peers of its own uid until idle,
+//! `keyward lock`, a termination signal, or the machine's suspend (DESIGN §18: the kernel
+//! says it slept). The identity never leaves this process: only file keys go out, and
+//! only to our own uid. Everything it holds is zeroized when it ends.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -12,50 +13,54 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use age::secrecy::ExposeSecret;
-use age_core::format::Stanza;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
-use super::protocol::{Reply, Request, WireStanza, encode_key};
+use super::held::Held;
+use super::protocol::{Reply, Request};
 use crate::error::{Error, Result};
 use crate::sys;
 
-/// The agent's main loop (`keyward __agent`). Reads the identity from stdin.
+/// More suspended time than this since the last look: the machine slept.
+const SLEPT_MS: i64 = 2_000;
+
+/// Whether the machine slept between two readings of [`sys::suspended_ms`].
+fn slept(before: Option<i64>, now: Option<i64>) -> bool {
+    matches!((before, now), (Some(b), Some(n)) if n - b > SLEPT_MS)
+}
+
+/// When the agent ends without use: its own timer, and the clock its clients report
+/// (DESIGN §18: a test moves that clock instead of waiting). Either only shortens.
+struct Idle {
+    idle: Duration,
+    last_use: Instant,
+    last_client: Option<i64>,
+}
+
+impl Idle {
+    /// A request at client time `now` (if it says): `false` when the agent had been idle
+    /// longer than its duration by that clock.
+    fn used_at(&mut self, now: Option<i64>) -> bool {
+        if let (Some(now), Some(last)) = (now, self.last_client)
+            && now.saturating_sub(last) >= self.idle.as_millis() as i64
+        {
+            return false;
+        }
+        self.last_use = Instant::now();
+        if let Some(now) = now {
+            self.last_client = Some(self.last_client.map_or(now, |l| l.max(now)));
+        }
+        true
+    }
+}
+
+/// The agent's main loop (`keyward __agent`). Reads what it holds from stdin.
 pub fn serve(
     socket: &Path,
     identity_path: &str,
     identity_digest: &str,
     idle_secs: u64,
 ) -> Result<()> {
-    // The key's text and the parsed identity live in heap buffers locked in RAM where
-    // the system permits; where it refuses (EPERM/ENOMEM under a low RLIMIT_MEMLOCK)
-    // the agent still runs, not dumpable, and `unlock` tells the user.
-    let mut line = Zeroizing::new(vec![0u8; 256]);
-    let mut memory_locked = sys::lock_in_memory(line.as_slice()).is_ok();
-    let n = sys::read_stdin_line_unbuffered(&mut line).map_err(|e| Error::Agent {
-        why: format!("cannot read the identity ({e})"),
-    })?;
-    let identity: Box<age::x25519::Identity> = std::str::from_utf8(&line[..n])
-        .ok()
-        .and_then(|text| text.trim().parse().ok())
-        .map(Box::new)
-        .ok_or_else(|| Error::Agent {
-            why: "got no identity on stdin".into(),
-        })?;
-    drop(line);
-    memory_locked &= sys::lock_in_memory(identity.as_ref()).is_ok();
-    let recipient = identity.to_public().to_string();
-    // DESIGN §15: the signing key derived from the identity, held as the identity is.
-    let signer = crate::identity::KeySigner::of_x25519(&identity).ok_or_else(|| Error::Agent {
-        why: "the identity has no usable secret form".into(),
-    })?;
-    let (signing_key, signing_proof) = {
-        use crate::identity::Sign;
-        (
-            signer.public().map(hex::encode).ok(),
-            signer.proof().ok().flatten().map(hex::encode),
-        )
-    };
+    let mut held = Held::from_stdin()?;
     let stop = Arc::new(AtomicBool::new(false));
     sys::stop_on_termination(&stop).map_err(|e| Error::Agent {
         why: format!("cannot watch for termination signals ({e})"),
@@ -70,21 +75,31 @@ pub fn serve(
     fs::set_permissions(socket, fs::Permissions::from_mode(0o600))
         .map_err(|e| Error::io("cannot set permissions on", socket, e))?;
 
-    let mut idle = Duration::from_secs(idle_secs.max(1));
-    let mut last_use = Instant::now();
+    let mut idle = Idle {
+        idle: Duration::from_secs(idle_secs.max(1)),
+        last_use: Instant::now(),
+        last_client: None,
+    };
+    let mut suspended = sys::suspended_ms();
     loop {
         if stop.load(Ordering::SeqCst) {
             break;
         }
-        let left = idle.saturating_sub(last_use.elapsed());
+        // DESIGN §18: lock on suspend — checked before anything is answered.
+        let now_suspended = sys::suspended_ms();
+        if slept(suspended, now_suspended) {
+            break;
+        }
+        suspended = now_suspended;
+        let left = idle.idle.saturating_sub(idle.last_use.elapsed());
         if left.is_zero() {
             break;
         }
         let wait = left
-            .min(Duration::from_secs(60))
+            .min(Duration::from_secs(10))
             .max(Duration::from_millis(1));
         if !sys::wait_readable(&listener, wait) {
-            continue; // timeout or EINTR: re-check the stop flag and the idle time
+            continue; // timeout or EINTR: re-check the stop flag, sleep and idle time
         }
         let Ok((mut stream, _)) = listener.accept() else {
             continue;
@@ -101,28 +116,57 @@ pub fn serve(
         {
             continue;
         }
-        last_use = Instant::now();
-        let reply = match serde_json::from_str::<Request>(&req_line) {
-            Ok(Request::Hello) => Reply {
+        if slept(suspended, sys::suspended_ms()) {
+            break;
+        }
+        let request = serde_json::from_str::<Request>(&req_line);
+        let client_now = match &request {
+            Ok(Request::Hello { now }) => *now,
+            Ok(Request::Recall { now, .. } | Request::Keep { now, .. }) => Some(*now),
+            _ => None,
+        };
+        if !idle.used_at(client_now) {
+            // Idle past its time by the client's clock: ends now, as its own timer would.
+            let _ = write_reply(&mut stream, Reply::failed("locked: idle past its time"));
+            break;
+        }
+        let reply = match request {
+            Ok(Request::Hello { now }) => Reply {
                 ok: true,
-                recipient: Some(recipient.clone()),
+                recipient: Some(held.recipient.clone()),
                 identity_path: Some(identity_path.to_owned()),
                 identity_digest: Some(identity_digest.to_owned()),
-                idle_secs: Some(idle.as_secs()),
-                memory_locked: Some(memory_locked),
-                signing_key: signing_key.clone(),
-                signing_proof: signing_proof.clone(),
+                idle_secs: Some(idle.idle.as_secs()),
+                memory_locked: Some(held.memory_locked),
+                signing_key: held.signing_key.clone(),
+                signing_proof: held.signing_proof.clone(),
+                signing_path: held.signing_path.clone(),
+                holds: Some(held.holds().to_owned()),
+                file_keys: held.counts(now),
                 ..Reply::default()
             },
-            Ok(Request::Sign { message }) => sign(&signer, &message),
-            Ok(Request::Unwrap { stanzas }) => unwrap(&identity, &stanzas),
+            Ok(Request::Sign { message }) => held.sign(&message),
+            Ok(Request::Unwrap { stanzas }) => held.unwrap(&stanzas),
+            Ok(Request::Recall { header, now }) => held.recall(&header, now),
+            Ok(Request::Keep {
+                header,
+                mut file_key,
+                label,
+                until,
+                now,
+            }) => {
+                let r = held.keep(&header, &file_key, &label, until, now);
+                file_key.zeroize();
+                r
+            }
+            Ok(Request::Forget { label }) => held.forget(&label),
             Ok(Request::Extend { secs }) => {
                 // Never shortened: a habitual `unlock` (15m) after `unlock --for 8h`
                 // keeps the 8h; a longer duration extends. `lock` is how to end it.
-                idle = idle.max(Duration::from_secs(secs.max(1)));
+                idle.idle = idle.idle.max(Duration::from_secs(secs.max(1)));
                 Reply {
                     ok: true,
-                    idle_secs: Some(idle.as_secs()),
+                    idle_secs: Some(idle.idle.as_secs()),
                     ..Reply::default()
                 }
             }
@@ -135,43 +179,51 @@ pub fn serve(
             }
             Err(_) => Reply::failed("bad request"),
         };
-        if let Ok(mut out) = serde_json::to_vec(&reply) {
-            out.push(b'\n');
-            let _ = stream.write_all(&out);
-        }
+        let _ = write_reply(&mut stream, reply);
     }
     let _ = fs::remove_file(socket);
-    drop(identity); // x25519 secret zeroized on drop
+    drop(held); // identity and kept keys zeroized on drop
     Ok(())
 }
 
-fn sign(signer: &crate::identity::KeySigner, message: &str) -> Reply {
-    use crate::identity::Sign;
-    use base64::Engine;
-    let Ok(msg) = base64::engine::general_purpose::STANDARD.decode(message) else {
-        return Reply::failed("bad message");
-    };
-    match signer.sign(&msg) {
-        Ok(sig) => Reply {
-            ok: true,
-            signature: Some(hex::encode(sig)),
-            ..Reply::default()
-        },
-        Err(_) => Reply::failed("cannot sign"),
+/// Send one reply line; a file key in it is zeroized with the line.
+fn write_reply(stream: &mut impl Write, mut reply: Reply) -> std::io::Result<()> {
+    // Sized up front: no reallocation leaves a copy of a key behind.
+    let mut out = Zeroizing::new(Vec::with_capacity(4096));
+    let written = serde_json::to_writer(&mut *out, &reply).map_err(std::io::Error::other);
+    if let Some(k) = reply.file_key.as_mut() {
+        k.zeroize();
     }
+    written?;
+    out.push(b'\n');
+    stream.write_all(&out)
 }
 
-fn unwrap(identity: &age::x25519::Identity, stanzas: &[WireStanza]) -> Reply {
-    let parsed: Option<Vec<Stanza>> = stanzas.iter().map(WireStanza::to_stanza).collect();
-    let Some(parsed) = parsed else {
-        return Reply::failed("bad stanza");
-    };
-    match age::Identity::unwrap_stanzas(identity, &parsed) {
-        Some(Ok(key)) => Reply {
-            ok: true,
-            file_key: Some(encode_key(key.expose_secret())),
-            ..Reply::default()
-        },
-        _ => Reply::failed("no matching identity"),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_growth_of_suspended_time_is_a_sleep() {
+        assert!(!slept(Some(100), Some(100)));
+        assert!(!slept(Some(100), Some(100 + SLEPT_MS)));
+        assert!(slept(Some(100), Some(101 + SLEPT_MS)));
+        assert!(!slept(None, Some(1_000_000)));
+    }
+
+    #[test]
+    fn a_client_clock_past_the_idle_time_ends_the_agent_and_never_extends_it() {
+        let mut idle = Idle {
+            idle: Duration::from_secs(900),
+            last_use: Instant::now(),
+            last_client: None,
+        };
+        assert!(idle.used_at(None));
+        assert!(idle.used_at(Some(1_000)));
+        assert!(idle.used_at(Some(1_000 + 899_999)));
+        // an earlier clock (another test's) neither ends nor rewinds it
+        assert!(idle.used_at(Some(5)));
+        assert_eq!(idle.last_client, Some(1_000 + 899_999));
+        assert!(!idle.used_at(Some(1_000 + 899_999 + 900_000)));
     }
 }

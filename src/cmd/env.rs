@@ -1,4 +1,5 @@
-//! `keyward env list | env add`: the environments of the vault.
+//! `keyward env list | env add | env touch`: the environments of the vault, and how
+//! often a hardware identity's token is asked to open one (DESIGN §18).
 
 use clap::{Args, Subcommand};
 
@@ -37,10 +38,39 @@ pub enum EnvCommand {
         #[arg(long = "admin", value_name = "CARD|R")]
         admins: Vec<crate::ops::access::Grantee>,
     },
+    /// Show or set how often a hardware key is asked to open the environment
+    ///
+    /// With a hardware identity (an age plugin: YubiKey, TPM) and `keyward unlock`, the
+    /// agent keeps the file key the token opened, so the token is asked once per version
+    /// of the environment's file: `once-per-change` (the default), optionally with
+    /// --max-age, the longest a kept key serves. `every-command` keeps nothing: every
+    /// command asks the token (for prod-like environments). The policy is part of the
+    /// environment, shared by everyone who pulls it; only an admin sets it (a signed
+    /// `touch` event). Without a policy, it prints the one in force.
+    #[command(
+        after_help = "Examples:\n  keyward env touch -e prod\n  keyward env touch every-command -e prod\n  keyward env touch once-per-change --max-age 8h -e staging"
+    )]
+    Touch {
+        /// The policy to set
+        #[arg(value_enum, value_name = "POLICY")]
+        touch: Option<crate::names::Touch>,
+        /// With once-per-change: the longest a kept file key serves (DUR)
+        #[arg(long, value_name = "DUR", requires = "touch")]
+        max_age: Option<crate::names::Dur>,
+    },
 }
 
 pub fn run(args: EnvArgs, ctx: &Ui) -> Result<()> {
     match args.command {
+        EnvCommand::Touch { touch: None, .. } => ctx.out.render(&ops::touch::show(ctx)?),
+        EnvCommand::Touch {
+            touch: Some(touch),
+            max_age,
+        } => {
+            let policy = crate::names::TouchPolicy::new(touch, max_age)
+                .map_err(crate::error::Error::usage)?;
+            ctx.out.render(&ops::touch::set(ctx, policy)?)
+        }
         EnvCommand::List => ctx.out.render(&ops::inspect::list_envs(ctx)?),
         EnvCommand::Add {
             name,
@@ -54,5 +84,21 @@ pub fn run(args: EnvArgs, ctx: &Ui) -> Result<()> {
                 admins,
             },
         )?),
+    }
+}
+
+impl crate::output::Render for ops::touch::TouchShown {
+    fn human(&self, out: &crate::output::Output) -> Result<()> {
+        if self.changed {
+            out.note(&format!(
+                "`{}` now asks a hardware key {}",
+                self.env,
+                match self.policy.touch {
+                    crate::names::Touch::EveryCommand => "on every command",
+                    crate::names::Touch::OncePerChange => "once per change of its file",
+                }
+            ));
+        }
+        out.line(&self.policy.to_string())
     }
 }

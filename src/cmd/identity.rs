@@ -97,6 +97,9 @@ struct Shown {
     /// The plugin binary of a plugin identity (`age-plugin-yubikey`), DESIGN §10.
     #[serde(skip_serializing_if = "Option::is_none")]
     plugin: Option<String>,
+    /// DESIGN §18: what a hardware identity's agent holds (counts, never keys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agent_holds: Option<crate::ops::touch::AgentHolds>,
 }
 
 pub fn run(args: IdentityArgs, ctx: &Ui) -> Result<()> {
@@ -184,8 +187,12 @@ pub fn run(args: IdentityArgs, ctx: &Ui) -> Result<()> {
                 recipient: id.recipient.clone(),
                 source,
                 via: id.via.as_str().to_owned(),
-                agent: id.via == crate::audit::Via::Agent,
+                agent: id.via == crate::audit::Via::Agent || id.file_keys().is_some(),
                 plugin: id.plugin.clone(),
+                agent_holds: match id.file_keys() {
+                    Some(_) => crate::ops::touch::agent_holds(ctx)?,
+                    None => None,
+                },
             };
             ctx.out.render(&shown)
         }
@@ -209,7 +216,21 @@ impl Render for Shown {
             ));
         }
         out.note(&format!("identity: {}", self.source));
-        if let Some(plugin) = &self.plugin {
+        if let (Some(plugin), Some(holds)) = (&self.plugin, &self.agent_holds) {
+            let per_env: Vec<String> = holds
+                .file_keys
+                .iter()
+                .map(|(env, n)| format!("{env}: {n}"))
+                .collect();
+            let total: u32 = holds.file_keys.values().sum::<u32>() + holds.elsewhere;
+            out.note(&format!(
+                "unlocked by: plugin `{plugin}` through the keyward agent, which holds {total} file key{} ({}{}) and {} signing key, never the key in the token (`keyward lock` drops them)",
+                if total == 1 { "" } else { "s" },
+                if per_env.is_empty() { "none for this vault".to_owned() } else { per_env.join(", ") },
+                if holds.elsewhere > 0 { format!("; {} for other vaults", holds.elsewhere) } else { String::new() },
+                if holds.signing_key { "your" } else { "no" },
+            ));
+        } else if let Some(plugin) = &self.plugin {
             out.note(&format!(
                 "unlocked by: plugin `{plugin}` (a hardware-backed identity: every decryption asks the plugin, and the token its PIN or touch)"
             ));

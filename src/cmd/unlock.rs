@@ -1,4 +1,5 @@
-//! `keyward unlock | lock`: the agent that unlocks a passphrase-protected identity once.
+//! `keyward unlock | lock`: the agent that unlocks a passphrase-protected identity (or an
+//! SSH key with a passphrase) once, or keeps a hardware identity's file keys (DESIGN §18).
 
 use std::path::PathBuf;
 
@@ -11,15 +12,25 @@ use crate::names::Dur;
 
 /// Unlock the identity once and keep it in a background agent
 ///
-/// Asks the passphrase once and starts an agent that holds the decrypted identity in
-/// memory (locked where permitted, not dumpable) behind a 0600 Unix socket in
-/// $XDG_RUNTIME_DIR/keyward/. Every command then uses it instead of asking again. The
-/// agent ends after --for without use, on `keyward lock`, or on SIGTERM. Running
-/// `unlock` again extends a running agent: a longer --for lengthens its time, a shorter
-/// one (or the default) never shortens it; `keyward lock` ends it.
+/// Asks the passphrase once and starts an agent that holds the decrypted identity (a
+/// passphrase-protected age identity, or an SSH key with a passphrase) in memory
+/// (locked where permitted, not dumpable) behind a 0600 Unix socket in
+/// $XDG_RUNTIME_DIR/keyward/. Every command then uses it instead of asking again.
+///
+/// With a hardware identity (YubiKey, TPM: an age plugin) the key never leaves the
+/// token: the agent keeps the file keys the token opens instead, each bound to one
+/// version of one environment file, so the token is asked once per version (a pull
+/// that changed the file asks once; your own writes hand their new key over) — unless
+/// the environment's policy is `touch = every-command` (`keyward env touch`). It also
+/// holds the identity's signing key, asking its passphrase here once.
+///
+/// The agent ends after --for without use, on `keyward lock`, on SIGTERM, or (a
+/// hardware identity's too) when the machine sleeps. Running `unlock` again extends a
+/// running agent: a longer --for lengthens its time, a shorter one (or the default)
+/// never shortens it; `keyward lock` ends it.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  keyward unlock\n  keyward unlock --for 1h\n  KEYWARD_PASSPHRASE_FILE=~/.kw-pass keyward unlock --for 8h"
+    after_help = "Examples:\n  keyward unlock\n  keyward unlock --for 1h\n  keyward -i ~/.config/keyward/yubikey.txt unlock --for 8h\n  KEYWARD_PASSPHRASE_FILE=~/.kw-pass keyward unlock --for 8h"
 )]
 pub struct UnlockArgs {
     /// How long the agent may stay unused before it ends
@@ -57,19 +68,21 @@ fn identity_path(ctx: &Ui) -> Result<PathBuf> {
 }
 
 pub fn run_unlock(args: UnlockArgs, ctx: &Ui) -> Result<()> {
-    // DESIGN §10: a plugin identity's key never leaves its token, so there is nothing
-    // for an agent to hold, and a plugin session cannot outlive one command. Say so
-    // and succeed: every command asks the plugin, and the token applies its own PIN
-    // and touch policy (a PIN policy of "once" asks once per plugin session).
-    if let Some(plugin) = identity::plugin_of(&ctx.identity_spec)? {
-        ctx.out.note(&format!(
-            "the identity in use is a plugin identity (`{plugin}`): its key stays in the token, so no agent is started; each command asks `{plugin}`, which asks for the PIN or a touch as the token's policy says (a PIN given once is reused within one command)"
-        ));
-        return Ok(());
-    }
-    let path = identity_path(ctx)?;
+    let path = match identity_path(ctx) {
+        Ok(p) => p,
+        // DESIGN §18: an agent is found by its identity file; a hardware identity given
+        // as text has none.
+        Err(e) => {
+            return match identity::plugin_of(&ctx.identity_spec)? {
+                Some(plugin) => Err(Error::usage(format!(
+                    "the agent serves a hardware identity (`{plugin}`) given as a file: save the identity text to a 0600 file and set KEYWARD_IDENTITY (or --identity) to its path"
+                ))),
+                None => Err(e),
+            };
+        }
+    };
     let secs = args.duration.secs as u64;
-    if crate::agent::hello(&path)?.is_some()
+    if crate::agent::hello(&path, Some(ctx.now()))?.is_some()
         && let Some(now) = crate::agent::extend(&path, secs)?
     {
         let now = Dur::from_secs(now.min(i64::MAX as u64) as i64);
@@ -91,21 +104,52 @@ pub fn run_unlock(args: UnlockArgs, ctx: &Ui) -> Result<()> {
             detail: format!("no identity at `{}`", path.display()),
         });
     }
-    let identity = identity::unlock_protected_file(&path)?;
+    let load = identity::for_agent(&path)?;
     // An agent still holding an older version of this identity file gives way.
     crate::agent::stop(&path)?;
-    let started = crate::agent::spawn(&path, &identity, std::time::Duration::from_secs(secs))?;
-    drop(identity);
+    let started = crate::agent::spawn(
+        &path,
+        &load,
+        std::time::Duration::from_secs(secs),
+        ctx.now(),
+    )?;
     if !started.memory_locked {
         ctx.out.warn(
             "the agent could not lock the identity's memory (RLIMIT_MEMLOCK too low?): it is not dumpable, but the key could be written to swap",
         );
     }
-    ctx.out.note(&format!(
-        "unlocked `{}`; the agent ends after {} without use, or on `keyward lock`",
-        path.display(),
-        args.duration
-    ));
+    match &load.load {
+        identity::AgentLoad::Plugin { plugin, .. } => {
+            // DESIGN §18: the key stays in the token; the agent keeps file keys.
+            ctx.out.note(&format!(
+                "unlocked `{}`: the agent keeps the file keys `{plugin}` opens, never the key in the token, so each version of an environment asks the token once; it ends after {} without use, on `keyward lock`, or when the machine sleeps",
+                path.display(),
+                args.duration
+            ));
+            match &load.signing {
+                Some((p, _)) => ctx.out.note(&format!(
+                    "it holds your signing key `{}` too: writes do not ask its passphrase again",
+                    p.display()
+                )),
+                None => ctx.out.note(
+                    "no signing key was found beside the identity: reads only (`keyward identity signing-key` makes one)",
+                ),
+            }
+            for (env, policy) in crate::ops::touch::policies_seen(ctx)? {
+                if !policy.keeps() {
+                    ctx.out.note(&format!(
+                        "`{env}` asks the token on every command (touch = every-command): the agent keeps nothing for it"
+                    ));
+                }
+            }
+        }
+        _ => ctx.out.note(&format!(
+            "unlocked `{}`; the agent ends after {} without use, or on `keyward lock`",
+            path.display(),
+            args.duration
+        )),
+    }
+    drop(load);
     Ok(())
 }
 

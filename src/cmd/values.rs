@@ -54,3 +54,7 @@ value_enum!(crate::token::Format {
     Base64url => "base64url": "URL-safe base64 (no padding) of N random bytes",
     Alnum => "alnum": "Letters and digits carrying N bytes of entropy",
 });
+value_enum!(crate::names::Touch {
+    OncePerChange => "once-per-change": "A hardware key is asked once per version of the file (the default)",
+    EveryCommand => "every-command": "Every command asks the hardware key; the agent keeps nothing",
+});

@@ -46,6 +46,11 @@ impl KeySigner {
         })
     }
 
+    /// A signer holding `key` (a hardware identity's separate key, in the agent).
+    pub fn from_key(key: ed25519_dalek::SigningKey, proof: Option<Sig>) -> KeySigner {
+        KeySigner { key, proof }
+    }
+
     /// The signer of an `ssh-ed25519` identity: its own key (seed = first 32 bytes of
     /// OpenSSH's 64-byte private key).
     pub fn of_ssh_ed25519(seed: &[u8; 32]) -> KeySigner {

@@ -122,6 +122,100 @@ pub(super) fn ed25519_seed(
     Ok(SshSeed::Seed(out))
 }
 
+/// What unlocking an OpenSSH key for the agent gave (DESIGN §18: SSH keys with a
+/// passphrase are held by the agent like passphrase-protected identities).
+pub(super) enum SshUnlock {
+    /// The same key as unencrypted OpenSSH text, which age reads as it reads any key.
+    Pem(Zeroizing<String>),
+    /// The key is not encrypted: there is nothing to unlock.
+    NotEncrypted,
+    WrongPassphrase,
+    /// Not a key keyward can decrypt, and why.
+    Cannot(String),
+}
+
+/// Decrypt the OpenSSH key in `file` (`passphrase` asked only when it is encrypted) and
+/// write it back unencrypted: the private section as decrypted (check integers, keys,
+/// comment, padding 1, 2, 3…), under cipher and KDF `none`.
+pub(super) fn unlocked_pem(
+    file: &[u8],
+    passphrase: impl FnOnce() -> crate::error::Result<SecretString>,
+) -> crate::error::Result<SshUnlock> {
+    let cannot = |why: &str| Ok(SshUnlock::Cannot(why.to_owned()));
+    let Some(body) = pem_body(file) else {
+        return cannot("its OpenSSH key text does not decode");
+    };
+    let Some(rest) = body.strip_prefix(b"openssh-key-v1\0") else {
+        return cannot("it is not an openssh-key-v1 key (convert it with `ssh-keygen -p`)");
+    };
+    let mut w = Wire(rest);
+    let (Some(cipher), Some(kdf), Some(kdf_opts), Some(1), Some(public), Some(private)) = (
+        w.string(),
+        w.string(),
+        w.string(),
+        w.u32(),
+        w.string(),
+        w.string(),
+    ) else {
+        return cannot("its OpenSSH key structure is not one key");
+    };
+    let plain = match (cipher, kdf) {
+        (b"none", b"none") => return Ok(SshUnlock::NotEncrypted),
+        (b"aes256-ctr", b"bcrypt") => {
+            let mut o = Wire(kdf_opts);
+            let (Some(salt), Some(rounds)) = (o.string(), o.u32()) else {
+                return cannot("its key derivation options are malformed");
+            };
+            let pass = passphrase()?;
+            let mut km = Zeroizing::new([0u8; 48]);
+            if bcrypt_pbkdf::bcrypt_pbkdf(
+                pass.expose_secret().as_bytes(),
+                salt,
+                rounds,
+                &mut km[..],
+            )
+            .is_err()
+            {
+                return cannot("its key derivation options are not usable");
+            }
+            use aes::cipher::{KeyIvInit, StreamCipher};
+            let mut c = ctr::Ctr128BE::<aes::Aes256>::new(km[..32].into(), km[32..].into());
+            let mut buf = Zeroizing::new(private.to_vec());
+            c.apply_keystream(&mut buf);
+            buf
+        }
+        _ => {
+            return cannot(
+                "its key is encrypted with a cipher keyward does not read (ssh-keygen's default, aes256-ctr, is)",
+            );
+        }
+    };
+    if plain.len() < 8 || plain[..4] != plain[4..8] {
+        return Ok(SshUnlock::WrongPassphrase);
+    }
+    // Sized once: no reallocation leaves an unzeroized copy behind.
+    let mut raw = Zeroizing::new(Vec::with_capacity(64 + public.len() + plain.len()));
+    raw.extend_from_slice(b"openssh-key-v1\0");
+    for field in [&b"none"[..], b"none", b""] {
+        raw.extend_from_slice(&(field.len() as u32).to_be_bytes());
+        raw.extend_from_slice(field);
+    }
+    raw.extend_from_slice(&1u32.to_be_bytes());
+    for field in [public, &plain[..]] {
+        raw.extend_from_slice(&(field.len() as u32).to_be_bytes());
+        raw.extend_from_slice(field);
+    }
+    let b64 = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(&raw[..]));
+    let mut pem = Zeroizing::new(String::with_capacity(b64.len() + b64.len() / 70 + 80));
+    pem.push_str("-----BEGIN OPENSSH PRIVATE KEY-----\n");
+    for line in b64.as_bytes().chunks(70) {
+        pem.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+        pem.push('\n');
+    }
+    pem.push_str("-----END OPENSSH PRIVATE KEY-----\n");
+    Ok(SshUnlock::Pem(pem))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +238,39 @@ mod tests {
         assert!(matches!(
             ed25519_seed(b"-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n", || panic!()).unwrap(),
             SshSeed::CannotSign(_)
+        ));
+        assert!(matches!(
+            unlocked_pem(&key, || panic!("not encrypted")).unwrap(),
+            SshUnlock::NotEncrypted
+        ));
+    }
+
+    /// `tests/fixtures/test_ed25519_protected` is the same key with passphrase
+    /// `kw-ssh-test-pass` (`ssh-keygen -p`): unlocked for the agent it is that key,
+    /// unencrypted, as age reads it.
+    #[test]
+    fn a_protected_key_unlocks_to_the_same_key_unencrypted() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let key = std::fs::read(dir.join("test_ed25519_protected")).unwrap();
+        let public = std::fs::read_to_string(dir.join("test_ed25519.pub")).unwrap();
+        let SshUnlock::Pem(pem) =
+            unlocked_pem(&key, || Ok(SecretString::from("kw-ssh-test-pass"))).unwrap()
+        else {
+            panic!("not unlocked");
+        };
+        let id = age::ssh::Identity::from_buffer(pem.as_bytes(), None).unwrap();
+        assert!(matches!(id, age::ssh::Identity::Unencrypted(_)));
+        let recipient = age::ssh::Recipient::try_from(id).unwrap().to_string();
+        let mut words = public.split_whitespace();
+        let (kind, blob) = (words.next().unwrap(), words.next().unwrap());
+        assert_eq!(recipient, format!("{kind} {blob}"));
+        assert!(matches!(
+            ed25519_seed(pem.as_bytes(), || panic!("unencrypted")).unwrap(),
+            SshSeed::Seed(_)
+        ));
+        assert!(matches!(
+            unlocked_pem(&key, || Ok(SecretString::from("not it"))).unwrap(),
+            SshUnlock::WrongPassphrase
         ));
     }
 }

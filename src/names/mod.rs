@@ -10,6 +10,8 @@ use serde::Serialize;
 mod time;
 #[allow(unused_imports)]
 pub use time::*;
+mod touch;
+pub use touch::{Touch, TouchPolicy};
 
 /// A key name: `[A-Za-z_][A-Za-z0-9_]*`, so it is also an environment variable name.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

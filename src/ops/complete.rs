@@ -68,8 +68,10 @@ fn identity_without_prompt(spec: &IdentitySpec) -> Option<Unlocked> {
     match spec {
         IdentitySpec::Literal(_) => load_identity(spec).ok().and_then(quiet),
         IdentitySpec::Default(path) | IdentitySpec::File(path) => {
-            if let Ok(Some(agent)) = crate::agent::client_for(path) {
-                return Some(agent);
+            // A hardware identity's agent (DESIGN §18) may still ask its token: never
+            // on a TAB.
+            if let Ok(Some(agent)) = crate::agent::client_for(path, None) {
+                return quiet(agent);
             }
             let head = read_head(path)?;
             // Encrypted (`age-encryption.org/`, `-----BEGIN AGE ENCRYPTED FILE-----`)

@@ -111,7 +111,7 @@ impl Context {
         }
         let id = match &self.identity_spec {
             IdentitySpec::Default(path) | IdentitySpec::File(path) => {
-                match crate::agent::client_for(path)? {
+                match crate::agent::client_for(path, Some(self.now))? {
                     Some(agent) => agent,
                     None => load_identity(&self.identity_spec)?,
                 }
@@ -141,6 +141,7 @@ impl Context {
     pub fn open_env_named(&self, env: &EnvName) -> Result<EnvDb> {
         self.paths.require()?;
         let db = EnvDb::open_read(&self.paths, env, self.identity()?.as_age())?;
+        crate::ops::touch::opened(self, &db)?; // DESIGN §18
         self.warn_if_behind(&db);
         Ok(db)
     }
@@ -196,6 +197,7 @@ impl Context {
         // of a token (a hardware identity's signing key is unlocked here, once).
         identity.signer()?.public()?;
         let db = EnvDb::open_write(&self.paths, env, identity.as_age())?;
+        crate::ops::touch::opened(self, &db)?; // DESIGN §18
         self.warn_if_behind(&db);
         self.may_write(&db)?;
         self.note_head(&db)?;
@@ -297,6 +299,7 @@ impl Context {
             ));
         }
         db.commit()?;
+        crate::ops::touch::committed(self, db)?; // DESIGN §18
         self.committed(db)
     }
 
@@ -490,6 +493,7 @@ impl Context {
         for env in self.paths.env_names()? {
             match EnvDb::open_read(&self.paths, &env, identity.as_age()) {
                 Ok(db) => {
+                    crate::ops::touch::opened(self, &db)?; // DESIGN §18
                     self.warn_if_behind(&db);
                     open.push(db)
                 }

@@ -167,14 +167,17 @@ pub fn merge(ctx: &Context, req: Merge) -> Result<Merged> {
                 .into(),
         }));
     }
-    merge_files(
+    let merged = merge_files(
         &paths,
         &base,
         &req.ours,
         &theirs,
         identity.as_age(),
         &ctx.signing(&actor)?,
-    )
+    )?;
+    // DESIGN §18: the result's key to a hardware identity's agent.
+    crate::ops::touch::merged(ctx, &req.ours, merged.written.as_ref());
+    Ok(merged)
 }
 
 /// The environment a repository path names (`…/envs/ENV.db.age`), for messages.
@@ -350,7 +353,7 @@ fn quiet_identity(ctx: &Context) -> std::result::Result<&Unlocked, String> {
         && needs_passphrase(path)
         && !set("KEYWARD_PASSPHRASE_FILE")
         && !set("KEYWARD_PASSPHRASE")
-        && !matches!(crate::agent::client_for(path), Ok(Some(_)))
+        && !matches!(crate::agent::client_for(path, None), Ok(Some(_)))
     {
         return Err(format!(
             "the identity `{}` needs its passphrase and git cannot ask for it; run `keyward unlock` first",

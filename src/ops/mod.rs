@@ -30,6 +30,7 @@ pub mod revoke;
 pub mod rotate;
 pub mod run;
 pub mod scan;
+pub mod touch;
 pub mod trust;
 pub mod verifier;
 pub mod verify;

@@ -115,15 +115,15 @@ pub fn lock_in_memory<T: ?Sized>(value: &T) -> io::Result<()> {
     unsafe { rustix::mm::mlock((value as *const T).cast_mut().cast(), len) }.map_err(Into::into)
 }
 
-/// Read from stdin straight into `buf` until a newline or `buf` is full, with no
+/// Read from stdin straight into `buf` until end of input or `buf` is full, with no
 /// buffering layer (std's stdin buffer would keep a copy nothing zeroizes).
-pub fn read_stdin_line_unbuffered(buf: &mut [u8]) -> io::Result<usize> {
-    read_line_unbuffered(io::stdin().as_fd(), buf)
+pub fn read_stdin_unbuffered(buf: &mut [u8]) -> io::Result<usize> {
+    read_unbuffered(io::stdin().as_fd(), buf)
 }
 
-fn read_line_unbuffered(fd: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
+fn read_unbuffered(fd: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
-    while n < buf.len() && !buf[..n].contains(&b'\n') {
+    while n < buf.len() {
         match rustix::io::read(&fd, &mut buf[n..]) {
             Ok(0) => break,
             Ok(k) => n += k,
@@ -132,6 +132,23 @@ fn read_line_unbuffered(fd: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(n)
+}
+
+/// How long the machine has been suspended since it booted, in ms: `CLOCK_BOOTTIME`
+/// counts suspended time and `CLOCK_MONOTONIC` does not, so a growth of the difference
+/// is the kernel saying the machine slept. `None` where the platform has no such clock.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub fn suspended_ms() -> Option<i64> {
+    use rustix::time::{ClockId, Timespec, clock_gettime};
+    // `tv_nsec` is a C long: i64 here, i32 on 32-bit targets.
+    #[allow(clippy::unnecessary_cast)]
+    let ms = |t: Timespec| t.tv_sec.saturating_mul(1000) + t.tv_nsec as i64 / 1_000_000;
+    Some(ms(clock_gettime(ClockId::Boottime)) - ms(clock_gettime(ClockId::Monotonic)))
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn suspended_ms() -> Option<i64> {
+    None
 }
 
 /// Run `f` with the process umask set to `mask` (0o177: a socket created 0600, with no
@@ -473,16 +490,17 @@ mod tests {
     }
 
     #[test]
-    fn unbuffered_read_stops_at_the_newline_or_the_buffer_end() {
+    fn unbuffered_read_takes_everything_up_to_the_end_or_the_buffer_end() {
         let (mut w, r) = UnixStream::pair().unwrap();
-        io::Write::write_all(&mut w, b"key\nrest").unwrap();
+        io::Write::write_all(&mut w, b"key\nrest\0more").unwrap();
+        drop(w);
         let mut buf = [0u8; 64];
-        let n = read_line_unbuffered(&r, &mut buf).unwrap();
-        // one read may return "rest" too: what matters is that it stops once a newline is in
-        assert!(buf[..n].starts_with(b"key\n"), "{:?}", &buf[..n]);
-        let mut small = [0u8; 2];
+        let n = read_unbuffered(&r, &mut buf).unwrap();
+        assert_eq!(&buf[..n], b"key\nrest\0more");
+        let (mut w, r) = UnixStream::pair().unwrap();
         io::Write::write_all(&mut w, b"abc").unwrap();
-        assert_eq!(read_line_unbuffered(&r, &mut small).unwrap(), 2);
+        let mut small = [0u8; 2];
+        assert_eq!(read_unbuffered(&r, &mut small).unwrap(), 2);
     }
 
     #[test]

@@ -29,6 +29,7 @@ mod seal;
 pub mod seen;
 pub mod signed;
 pub mod store;
+pub mod touch;
 pub mod transition;
 pub mod verified;
 pub mod verifier;

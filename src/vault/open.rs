@@ -354,6 +354,7 @@ impl EnvDb {
             packed: false,
             opened: None,
             root: None,
+            written: None,
         };
         db.batch(fill)?;
         // DESIGN §15: the founder signs the first state, as its first admin.

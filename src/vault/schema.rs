@@ -66,10 +66,12 @@ UPDATE meta SET v = 4 WHERE k = 'format_version';
 /// Not a format change (an older build reads and writes an image with it as it is):
 /// `create` makes it, and every write adds it where it is missing.
 /// The same for the marks a merge leaves (`merge-conflict` = 19, `exposed` = 20,
-/// DESIGN §9), which `check` and `show` read too.
+/// DESIGN §9), which `check` and `show` read too, and for the touch policy (`touch` =
+/// 28, DESIGN §18), read after a hardware key opened the file.
 pub const INDEX_REMOVALS: &str =
     "CREATE INDEX IF NOT EXISTS events_removals ON events(seq) WHERE action IN (9, 10);
-CREATE INDEX IF NOT EXISTS events_merge_marks ON events(seq) WHERE action IN (19, 20);";
+CREATE INDEX IF NOT EXISTS events_merge_marks ON events(seq) WHERE action IN (19, 20);
+CREATE INDEX IF NOT EXISTS events_touch ON events(time, hash) WHERE action = 28;";
 
 /// Version status as stored. `expired` is derived from the clock, and `retiring`
 /// becomes `retired` once its `retire_at` has passed, without a write.

@@ -21,7 +21,9 @@
 //! - `AGE_PLUGIN_KWTEST_CRASH=wrap|unwrap`: exit abruptly in the middle of the protocol;
 //! - `AGE_PLUGIN_KWTEST_CONFIRM=1`: first ask "Is the kwtest token plugged in?" through
 //!   the protocol's `confirm` (as age-plugin-yubikey does), and skip the file unless the
-//!   answer is yes.
+//!   answer is yes;
+//! - `AGE_PLUGIN_KWTEST_LOG=FILE`: append one line to FILE each time the token is asked
+//!   to open a file (a PIN and a touch), so tests count them.
 
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -187,6 +189,14 @@ impl IdentityPluginV1 for Unwrapper {
                 continue;
             }
             crash_at("unwrap");
+            if let Some(log) = std::env::var_os("AGE_PLUGIN_KWTEST_LOG") {
+                use std::io::Write;
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(log)
+                    .and_then(|mut f| f.write_all(b"asked\n"))?;
+            }
             if std::env::var_os("AGE_PLUGIN_KWTEST_CONFIRM").is_some() {
                 let answer = callbacks.confirm(
                     "Is the kwtest token plugged in?",

@@ -80,6 +80,27 @@ pub fn append_event(
     key: Option<&str>,
     version: Option<u32>,
 ) {
+    append(conn, recipient, action, key, version, None)
+}
+
+/// `append_event` of a keyless event with a reason (a `touch` event's policy).
+pub fn append_event_with_reason(
+    conn: &rusqlite::Connection,
+    recipient: &str,
+    action: keyward::audit::Action,
+    reason: Option<&str>,
+) {
+    append(conn, recipient, action, None, None, reason)
+}
+
+fn append(
+    conn: &rusqlite::Connection,
+    recipient: &str,
+    action: keyward::audit::Action,
+    key: Option<&str>,
+    version: Option<u32>,
+    reason: Option<&str>,
+) {
     let (prev, time): (Vec<u8>, i64) = conn
         .query_row(
             "SELECT hash, time FROM events ORDER BY seq DESC LIMIT 1",
@@ -110,13 +131,13 @@ pub fn append_event(
         os_user: "u".into(),
         host: "h".into(),
         via: "file".into(),
-        reason: None,
+        reason: reason.map(Into::into),
         outcome: None,
     };
     let hash = keyward::audit::chain_hash(&prev.try_into().unwrap(), &canon.bytes());
     conn.execute(
-        "INSERT INTO events(time, action, key, version, actor, reason, hash) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)",
-        rusqlite::params![time + 1, action.code(), key, version, actor, &hash[..]],
+        "INSERT INTO events(time, action, key, version, actor, reason, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        rusqlite::params![time + 1, action.code(), key, version, actor, reason, &hash[..]],
     )
     .unwrap();
 }

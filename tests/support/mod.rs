@@ -5,7 +5,8 @@
 //! The one copy of each helper the test modules share: `image` (env files as age and
 //! SQLite see them), `read` (what keyward printed, parsed), `setup` (identities and
 //! vaults in a given state), `git` (real git, isolated), `team` (clones sharing a vault),
-//! `pty` (a pseudo-terminal driven from Rust), `peers` (sops, gpg and pass, age, kubectl).
+//! `pty` (a pseudo-terminal driven from Rust), `peers` (sops, gpg and pass, age, kubectl),
+//! `token` (the test hardware token).
 
 pub mod forge;
 pub mod git;
@@ -15,6 +16,7 @@ pub mod pty;
 mod read;
 mod setup;
 pub mod team;
+pub mod token;
 
 pub use image::*;
 pub use read::*;

@@ -246,6 +246,6 @@ pub fn merge_files(
     merged.exposed = exposed;
 
     // Encrypted to the merged recipients; never plaintext on disk.
-    encrypt_over(ours, &mut conn, &rs.merged, o.db.packed)?;
+    merged.written = encrypt_over(ours, &mut conn, &rs.merged, o.db.packed)?;
     Ok(merged)
 }

@@ -19,6 +19,9 @@ pub struct Merged {
     pub notes: Vec<String>,
     /// Recipients the merge adds since BASE (the driver names them: who can read next).
     pub added_recipients: Vec<String>,
+    /// DESIGN §18: the key of the file the merge wrote (none when it kept a side).
+    #[serde(skip)]
+    pub written: Option<crate::identity::filekey::KeyBytes>,
 }
 
 impl Merged {
@@ -31,6 +34,7 @@ impl Merged {
             exposed: Vec::new(),
             notes: Vec::new(),
             added_recipients: Vec::new(),
+            written: None,
         }
     }
 }

@@ -75,34 +75,40 @@ pub(super) fn store_audit_key(
     crate::vault::keyring::store_ring(conn, &prev, &current)
 }
 
-/// Encrypt the result to the merged recipients and replace `ours` with it.
+/// Encrypt the result to the merged recipients and replace `ours` with it. Returns the
+/// new file's key (DESIGN §18: the merger's agent keeps it, so the next command does
+/// not ask a hardware key for the file this machine just wrote).
 pub(super) fn encrypt_over(
     ours: &Path,
     conn: &mut Connection,
     recipients: &RecipientSet,
     packed: bool,
-) -> Result<()> {
+) -> Result<Option<crate::identity::filekey::KeyBytes>> {
     let parsed = recipients
         .keys()
         .map(|r| {
-            r.parse::<RecipientString>()
-                .map_err(|_| Error::CorruptDb {
-                    detail: "a stored recipient is not a valid recipient".into(),
-                })
-                .and_then(|r| r.to_age())
+            r.parse::<RecipientString>().map_err(|_| Error::CorruptDb {
+                detail: "a stored recipient is not a valid recipient".into(),
+            })
         })
         .collect::<Result<Vec<_>>>()?;
+    // Hardware (plugin) recipients through their plugin, as every write (DESIGN §10).
+    let (boxed, captured) =
+        crate::identity::filekey::capturing(crate::plugin::encrypt_to(&parsed)?);
     let encryptor =
-        age::Encryptor::with_recipients(parsed.iter().map(|r| r.as_ref() as &dyn age::Recipient))
-            .map_err(|e| Error::Failed {
-            what: "encrypt to the recipients",
-            detail: e.to_string(),
-        })?;
+        age::Encryptor::with_recipients(boxed.iter().map(|r| r.as_ref() as &dyn age::Recipient))
+            .map_err(|e| {
+                crate::plugin::take_failure().unwrap_or_else(|| Error::Failed {
+                    what: "encrypt to the recipients",
+                    detail: e.to_string(),
+                })
+            })?;
     // The index in ours' image is empty when ours was compressed: rebuilt if the
     // result is too large to be.
     settle_fingerprints(conn, packed)?;
     let data = conn.serialize(rusqlite::MAIN_DB)?;
-    replace_encrypted(&tmp_beside(ours), ours, encryptor, &data)
+    replace_encrypted(&tmp_beside(ours), ours, encryptor, &data)?;
+    Ok(captured.take())
 }
 
 /// A temp file next to `path` (same directory, so the rename is atomic).

@@ -227,6 +227,7 @@ impl EnvDb {
             packed: false,
             opened: None,
             root: None,
+            written: None,
         };
         db.check_meta(adopt_env).map_err(|e| match e {
             Error::Corrupt { detail, .. } | Error::CorruptDb { detail } => corrupt(detail),

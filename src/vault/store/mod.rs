@@ -76,6 +76,8 @@ pub struct EnvDb {
     /// The trust root of the history (DESIGN §15), once verified here or pinned; `None`
     /// for an unsigned history or one not verified by this process.
     pub(in crate::vault) root: Option<String>,
+    /// DESIGN §18: the file key of the file this process last wrote (`written_file_key`).
+    pub(in crate::vault) written: Option<crate::identity::filekey::KeyBytes>,
 }
 
 impl std::fmt::Debug for EnvDb {
@@ -166,7 +168,9 @@ impl EnvDb {
         }
         // Plugin recipients run their plugin here, before the temp file exists: a
         // missing or failing plugin leaves the old file as it was (DESIGN §10).
-        let boxed = crate::plugin::encrypt_to(&recipients)?;
+        // DESIGN §18: the new file's key is kept aside (`written_file_key`).
+        let (boxed, captured) =
+            crate::identity::filekey::capturing(crate::plugin::encrypt_to(&recipients)?);
         let encryptor = age::Encryptor::with_recipients(
             boxed.iter().map(|r| r.as_ref() as &dyn age::Recipient),
         )
@@ -180,6 +184,7 @@ impl EnvDb {
         self.located(settle_fingerprints(&self.conn, self.packed))?;
         let data = self.conn.serialize(MAIN_DB)?;
         replace_encrypted(&tmp, &self.path, encryptor, &data)?;
+        self.written = captured.take();
         Ok(())
     }
 

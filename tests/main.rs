@@ -35,6 +35,7 @@ mod not_found;
 mod offboard;
 mod output;
 mod passphrase;
+mod people;
 mod pins;
 mod pipes;
 mod random_access;

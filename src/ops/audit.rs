@@ -71,7 +71,8 @@ fn collect(ctx: &Context, q: &EventQuery) -> Result<Vec<Event>> {
 
 /// The labels of the recipients of `dbs` (`access grant --name`), by recipient. A
 /// label given in one environment names the recipient in all of them; a removed
-/// recipient's label is no longer known.
+/// member's label stays known (DESIGN §16: kept in the signed state), a member's own
+/// label first.
 pub(crate) fn labels(dbs: &[EnvDb]) -> Result<HashMap<String, String>> {
     let mut out = HashMap::new();
     for db in dbs {
@@ -79,6 +80,11 @@ pub(crate) fn labels(dbs: &[EnvDb]) -> Result<HashMap<String, String>> {
             if let Some(l) = r.label {
                 out.entry(r.recipient).or_insert(l);
             }
+        }
+    }
+    for db in dbs {
+        for (r, l) in db.former_labels()? {
+            out.entry(r).or_insert(l);
         }
     }
     Ok(out)
@@ -90,12 +96,9 @@ fn label(labels: &HashMap<String, String>, e: &mut Event) {
     e.subject_label = e.subject.as_ref().and_then(|s| labels.get(s)).cloned();
 }
 
-/// A recipient as `audit` shows it: its label if known, else shortened.
+/// A recipient as `audit` shows it: `Bob (age1chh…)` with a label, else shortened.
 pub(crate) fn who(recipient: &str, label: Option<&str>) -> String {
-    label.map_or_else(
-        || crate::recipient::short_recipient(recipient),
-        str::to_owned,
-    )
+    crate::recipient::person(recipient, label)
 }
 
 /// `audit`: the events, as a JSON array.

@@ -223,16 +223,7 @@ impl Context {
 
     /// A recipient as messages name a person: `Label (age1…short)`, or the short form.
     pub fn who(&self, db: &EnvDb, recipient: &str) -> String {
-        let short = crate::recipient::short_recipient(recipient);
-        match db
-            .recipients()
-            .ok()
-            .and_then(|rs| rs.into_iter().find(|r| r.recipient == recipient))
-            .and_then(|r| r.label)
-        {
-            Some(label) => format!("{label} ({short})"),
-            None => short,
-        }
+        db.person(recipient)
     }
 
     /// What signs this command's writes (DESIGN §15).

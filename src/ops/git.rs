@@ -415,18 +415,25 @@ fn opt_time(t: Option<i64>) -> String {
 fn describe(db: &EnvDb) -> Result<Vec<String>> {
     let mut lines = vec![format!("# keyward environment `{}` (no values)", db.env)];
 
+    // DESIGN §16: people by name, `Bob (age1chh…)`, removed members included.
+    let labels = db.known_labels()?;
+    let who = |r: &str| crate::recipient::person(r, labels.get(r).map(String::as_str));
     let mut recipients = db.recipients()?;
     recipients.sort_by(|a, b| a.recipient.cmp(&b.recipient));
     for r in &recipients {
         lines.push(format!(
-            "recipient {} added {} by {}",
+            "recipient {} added {} by {}{}",
             escape(&r.recipient),
             fmt_time(r.added_at),
-            r.added_by
+            r.added_by.as_deref().map(who).unwrap_or_else(|| "-".into()),
+            r.label
                 .as_deref()
-                .map(short_recipient)
-                .unwrap_or_else(|| "-".into())
+                .map(|l| format!(" label={}", q(l)))
+                .unwrap_or_default()
         ));
+    }
+    for (r, l) in db.former_labels()? {
+        lines.push(format!("former-member {} label={}", escape(&r), q(&l)));
     }
 
     // Hooks by hash only: a command may hold a provider's admin token, and diffs end
@@ -480,10 +487,7 @@ fn describe(db: &EnvDb) -> Result<Vec<String>> {
                 line.push_str(&format!(
                     " revoked={} by={} reason={}",
                     opt_time(v.revoked_at),
-                    v.revoked_by
-                        .as_deref()
-                        .map(short_recipient)
-                        .unwrap_or_else(|| "-".into()),
+                    v.revoked_by.as_deref().map(who).unwrap_or_else(|| "-".into()),
                     v.revoke_reason
                         .as_deref()
                         .map(q)
@@ -523,11 +527,14 @@ fn describe(db: &EnvDb) -> Result<Vec<String>> {
         if let Some(v) = e.version {
             line.push_str(&format!(" v{v}"));
         }
-        line.push_str(&format!(
-            " by {} ({})",
-            escape(&e.actor.os_user),
-            short_recipient(&e.actor.recipient)
-        ));
+        line.push_str(&match labels.get(&e.actor.recipient) {
+            Some(_) => format!(" by {}", who(&e.actor.recipient)),
+            None => format!(
+                " by {} ({})",
+                escape(&e.actor.os_user),
+                short_recipient(&e.actor.recipient)
+            ),
+        });
         if let Some(r) = &e.reason {
             line.push_str(&format!(" reason={}", q(r)));
         }

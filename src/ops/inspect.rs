@@ -177,6 +177,9 @@ pub struct VersionDetail {
     pub retire_at: Option<String>,
     pub revoked_at: Option<String>,
     pub revoked_by: Option<String>,
+    /// The label of who revoked it, when known (DESIGN §16).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_by_label: Option<String>,
     pub revoke_reason: Option<String>,
     /// Recipients removed since this (current) version was created, who could read it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -203,6 +206,7 @@ pub fn show_key(ctx: &Context, name: &KeyName) -> Result<KeyDetail> {
         .map(|v| v.status(now))
         .unwrap_or(Status::Retired);
     let exposures = Exposures::of(&env)?;
+    let labels = env.known_labels()?;
     let newest = versions.last().map(|v| v.version);
     let lifetime = versions.last().and_then(|v| v.lifetime());
     let rotation_hook = match env.hook(&key)? {
@@ -247,6 +251,7 @@ pub fn show_key(ctx: &Context, name: &KeyName) -> Result<KeyDetail> {
                 retire_at: v.retire_at.map(fmt_time_ms),
                 revoked_at: v.revoked_at.map(fmt_time_ms),
                 revoked_by: v.revoked_by.clone(),
+                revoked_by_label: v.revoked_by.as_ref().and_then(|r| labels.get(r)).cloned(),
                 revoke_reason: v.revoke_reason.clone(),
                 exposed_to: if Some(v.version) == newest {
                     exposures

@@ -19,6 +19,7 @@ pub mod hooks;
 pub mod inspect;
 pub mod issue;
 pub mod offboard;
+pub mod people;
 pub mod plan;
 pub mod release;
 pub mod rename;

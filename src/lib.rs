@@ -123,7 +123,12 @@ fn dispatch(cli: cli::Cli) -> Result<()> {
             | Command::Completions(_)
             | Command::Git(_)
     ) {
-        crate::ops::git::hint_if_not_set_up(&ctx);
+        crate::ops::git::hint_if_not_set_up(
+            &ctx,
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        );
+        // DESIGN §16: which vault, when another one is at hand.
+        crate::ops::team::say_vault(&ctx);
     }
     let done = match cli.command {
         Command::Init(a) => init::run(a, &ctx),
@@ -157,5 +162,5 @@ fn dispatch(cli: cli::Cli) -> Result<()> {
         Command::Verifier(a) => verifier::run(a, &ctx),
     };
     // Every command: a missing key or environment says where the name does exist.
-    done.map_err(|e| ctx.explain_not_found(e))
+    done.map_err(|e| crate::ops::team::explain(&ctx, ctx.explain_not_found(e)))
 }

@@ -15,6 +15,7 @@ mod check;
 mod completion;
 mod confirm;
 mod corrupt_file;
+mod discovery;
 mod docs;
 mod expiry;
 mod export_import;

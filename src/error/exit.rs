@@ -141,6 +141,7 @@ impl Error {
             Error::Hook(e) => e.exit_code(),
             Error::Verifier(e) => e.exit_code(),
             Error::Signed(e) => e.exit_code(),
+            Error::Team(e) => e.exit_code(),
         }
     }
 

@@ -11,6 +11,7 @@ mod hints;
 mod hook;
 mod plugin;
 mod signed;
+mod team;
 mod verifier;
 
 pub use exit::{EXIT_CODES, describe_age};
@@ -20,6 +21,7 @@ use hints::*;
 pub use hook::HookError;
 pub use plugin::PluginError;
 pub use signed::SignedError;
+pub use team::TeamError;
 pub use verifier::VerifierError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -543,6 +545,8 @@ pub enum Error {
     Verifier(#[from] VerifierError),
     #[error(transparent)]
     Signed(#[from] SignedError),
+    #[error(transparent)]
+    Team(#[from] TeamError),
 }
 
 impl From<rusqlite::Error> for Error {

@@ -70,6 +70,18 @@ pub fn setup(ctx: &Context) -> Result<GitSetUp> {
     file(root.join(".gitattributes"), true, VAULT_ATTRIBUTES)?;
     file(root.join(".gitignore"), true, VAULT_IGNORE)?;
     file(repo.info_attributes.clone(), false, &[&repo.info_line()])?;
+    // DESIGN §16: commands find `vault/` by walking up; any other place, by a marker
+    // at the top of the work tree (committed, so every clone finds it).
+    if repo.vault_rel != "vault" {
+        let rel = if repo.vault_rel.is_empty() {
+            "."
+        } else {
+            repo.vault_rel.as_str()
+        };
+        let text = crate::vault::discover::marker_text(rel);
+        let lines: Vec<&str> = text.lines().collect();
+        file(repo.top.join(crate::vault::discover::MARKER), true, &lines)?;
+    }
 
     let kw = keyward_command();
     let wanted = [
@@ -115,9 +127,13 @@ pub fn setup_if_in_git(ctx: &Context) -> Result<Option<GitSetUp>> {
 }
 
 /// The hint for a vault in a work tree `git setup` did not prepare: a file-system
-/// check, no subprocess, so every command can afford it.
-pub fn hint_if_not_set_up(ctx: &Context) {
-    if ctx.paths.exists() && vgit::setup_state(&ctx.paths.root) == SetupState::NotSetUp {
+/// check, no subprocess, so every command can afford it. On a terminal every time; in a
+/// log (CI, where a fresh clone is never set up) once per vault on the machine.
+pub fn hint_if_not_set_up(ctx: &Context, on_terminal: bool) {
+    if ctx.paths.exists()
+        && vgit::setup_state(&ctx.paths.root) == SetupState::NotSetUp
+        && (on_terminal || vgit::first_setup_hint(&ctx.paths))
+    {
         ctx.out.note(SETUP_HINT);
     }
 }

@@ -28,6 +28,7 @@ pub mod revoke;
 pub mod rotate;
 pub mod run;
 pub mod scan;
+pub mod team;
 pub mod trust;
 pub mod verifier;
 pub mod verify;

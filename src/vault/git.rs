@@ -258,6 +258,23 @@ pub enum SetupState {
     SetUp,
 }
 
+/// Whether the "run `keyward git setup`" hint is due without a terminal (a CI log): once
+/// per vault on this machine, remembered beside its pins (DESIGN §16). `true` the first
+/// time only; without a state directory, never (a log is not the place to repeat it).
+pub fn first_setup_hint(paths: &crate::vault::VaultPaths) -> bool {
+    let Some(pins) = &paths.pins else {
+        return false;
+    };
+    if crate::fsutil::create_private_dir(pins.dir()).is_err() {
+        return false;
+    }
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(pins.dir().join("git-setup-hinted"))
+        .is_ok()
+}
+
 pub fn setup_state(vault: &Path) -> SetupState {
     let Ok(start) = fs::canonicalize(vault) else {
         return SetupState::NotInGit;

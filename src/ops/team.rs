@@ -1,0 +1,109 @@
+//! A team's day (DESIGN §16), what is said around a command rather than by it: which
+//! vault is in use when another one is at hand, the errors of someone who has not
+//! joined yet (never "run `keyward init`" where a vault exists), and after a change to
+//! a vault kept in git, that it takes effect once committed and pushed.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, TeamError};
+use crate::ops::Context;
+use crate::vault::discover::Source;
+
+/// One line when the vault in use is not the only one at hand: a vault given by
+/// `--vault`/`KEYWARD_VAULT` inside a work tree that has its own, or a work tree's vault
+/// used while a personal vault exists.
+pub fn say_vault(ctx: &Context) {
+    let l = &ctx.located;
+    let same = |a: &Path, b: &Path| canon(a) == canon(b);
+    match (&l.source, &l.tree_vault, &l.personal) {
+        (Source::Flag | Source::Env, Some(tree), _) if !same(&l.root, tree) => {
+            ctx.out.note(&format!(
+                "using the vault `{}` ({}); this work tree's vault `{}` is not used",
+                l.root.display(),
+                from(&l.source),
+                tree.display()
+            ))
+        }
+        (Source::WorkTree, _, Some(personal)) if !same(&l.root, personal) => {
+            ctx.out.note(&format!(
+                "using this work tree's vault `{}`; your personal vault `{}` is not used here (--vault picks another)",
+                shown(&l.root),
+                personal.display()
+            ))
+        }
+        _ => {}
+    }
+}
+
+fn canon(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn from(source: &Source) -> &'static str {
+    match source {
+        Source::Flag => "from --vault",
+        Source::Env => "from KEYWARD_VAULT",
+        Source::WorkTree => "this work tree's",
+        Source::Personal => "your personal vault",
+    }
+}
+
+/// A path as short as it reads from where the command runs (`vault`, `../vault`).
+fn shown(p: &Path) -> String {
+    let here = std::env::current_dir().ok().map(|d| canon(&d));
+    let p = canon(p);
+    match here.as_deref().and_then(|h| p.strip_prefix(h).ok()) {
+        Some(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
+        _ => p.display().to_string(),
+    }
+}
+
+/// Errors said for what they are on a team's day: no identity beside the team's vault
+/// (join it, never `init`), a vault given elsewhere while the work tree has one, and
+/// "not a recipient" with the recipient to grant.
+pub fn explain(ctx: &Context, e: Error) -> Error {
+    let l = &ctx.located;
+    match e {
+        Error::NoIdentity { detail } => match (&l.tree_vault, &ctx.identity_spec) {
+            (Some(vault), crate::identity::IdentitySpec::Default(default)) => {
+                TeamError::NoIdentityForTeam {
+                    default: default.clone(),
+                    vault: PathBuf::from(shown(vault)),
+                }
+                .into()
+            }
+            _ => Error::NoIdentity { detail },
+        },
+        Error::VaultNotFound { path } => match &l.tree_vault {
+            Some(found) if l.source != Source::WorkTree => TeamError::VaultElsewhere {
+                path,
+                from: from(&l.source),
+                found: found.clone(),
+            }
+            .into(),
+            _ => Error::VaultNotFound { path },
+        },
+        Error::NotARecipient { env } => match ctx.identity() {
+            Ok(id) => {
+                let in_git = crate::vault::git::setup_state(&ctx.paths.root)
+                    != crate::vault::git::SetupState::NotInGit;
+                TeamError::NotARecipientYet {
+                    who: crate::recipient::short_recipient(&id.recipient),
+                    recipient: id.recipient.clone(),
+                    next: format!(
+                        "send your member card (`keyward identity show`) to an admin of `{env}`, who runs `keyward access grant CARD -e {env}`{}",
+                        if in_git {
+                            ", commits and pushes; then `git pull`"
+                        } else {
+                            ""
+                        }
+                    ),
+                    env,
+                }
+                .into()
+            }
+            Err(_) => Error::NotARecipient { env },
+        },
+        e => e,
+    }
+}

@@ -40,6 +40,28 @@ pub struct EventQuery {
 }
 
 impl EventQuery {
+    /// DESIGN §16: a filtered look at access events ("what did Bob read?") says what it
+    /// cannot see: reads are journaled on the machine that made them.
+    pub fn scope_note(&self, ctx: &Context) -> Option<String> {
+        let filtered = self.key.is_some()
+            || self.actor.is_some()
+            || self.action.is_some()
+            || self.since.is_some()
+            || self.until.is_some();
+        if !filtered || self.action.is_some_and(|a| !a.is_access()) {
+            return None;
+        }
+        let env = if self.all_envs {
+            "--all-envs".to_owned()
+        } else {
+            format!("-e {}", ctx.env)
+        };
+        let whom = self.actor.as_deref().unwrap_or("someone");
+        Some(format!(
+            "access events from this machine's journal only; reads on other machines are not here; `keyward check {env}` lists what {whom} could decrypt"
+        ))
+    }
+
     fn filter(&self, now: i64) -> Filter {
         Filter {
             key: self.key.clone(),
@@ -109,6 +131,9 @@ pub struct EventLog(pub Vec<Event>);
 /// The events `q` selects; with `limit`, only the newest `limit`.
 pub fn events(ctx: &Context, q: &EventQuery, limit: Option<usize>) -> Result<EventLog> {
     let mut events = collect(ctx, q)?;
+    if let Some(note) = q.scope_note(ctx) {
+        ctx.out.note(&note);
+    }
     if let Some(n) = limit {
         let skip = events.len().saturating_sub(n);
         events.drain(..skip);
@@ -138,6 +163,9 @@ pub struct Export {
 /// on stdout (or in the file), never a rendered report; a file written is noted.
 pub fn export(ctx: &Context, req: Export) -> Result<()> {
     let events = collect(ctx, &req.query)?;
+    if let Some(note) = req.query.scope_note(ctx) {
+        ctx.out.note(&note);
+    }
     match &req.out {
         Some(p) => {
             let mut file = OutFile::create(p, req.force)?;

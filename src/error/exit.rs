@@ -65,7 +65,6 @@ impl Error {
             | Error::FileNotFound { .. } => 3,
             Error::Unusable { .. }
             | Error::Rejected(_)
-            | Error::RevokedNotRotated { .. }
             | Error::Reissue { .. } => 4,
             Error::NoIdentity { .. }
             | Error::WrongPassphrase { .. }

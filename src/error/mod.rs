@@ -110,14 +110,6 @@ pub enum Error {
     },
     #[error("{0}")]
     Rejected(String),
-    #[error(
-        "key `{name}` version {version} in `{env}` is revoked; a revoked key is not rotated\nhint: generate a new key under another name (`keyward generate NEW_NAME -e {env}`)"
-    )]
-    RevokedNotRotated {
-        name: KeyName,
-        env: EnvName,
-        version: u32,
-    },
 
     // ---- 5: unlock
     #[error(

@@ -23,6 +23,10 @@ pub enum TeamError {
         found: PathBuf,
     },
     #[error(
+        "run --strict: key(s) of `{env}` not in service would be left out of the command's environment: {keys}; nothing started\nhint: rotate or remove them (`keyward check -e {env}`), or name the keys the command needs with --only"
+    )]
+    StrictLeftOut { env: EnvName, keys: String },
+    #[error(
         "the identity in use ({who}) is not a recipient of environment `{env}`\nhint: {next}; your recipient is {recipient}"
     )]
     NotARecipientYet {
@@ -37,6 +41,7 @@ impl TeamError {
     pub fn exit_code(&self) -> u8 {
         match self {
             TeamError::VaultElsewhere { .. } => 3,
+            TeamError::StrictLeftOut { .. } => 4,
             TeamError::IdentityEnvEmpty
             | TeamError::IdentityFileMissing { .. }
             | TeamError::NoIdentityForTeam { .. }

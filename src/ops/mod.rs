@@ -27,6 +27,7 @@ pub mod render;
 pub mod revoke;
 pub mod rotate;
 pub mod run;
+pub mod run_guard;
 pub mod scan;
 pub mod team;
 pub mod trust;

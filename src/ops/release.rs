@@ -64,6 +64,9 @@ pub struct ReleasedKey {
 pub struct Released {
     pub env: EnvName,
     pub keys: Vec<ReleasedKey>,
+    /// Every key "every active key" left out, with why (revoked, expired, retired…):
+    /// `run` names them (DESIGN §16). Empty when keys were named.
+    pub left_out: Vec<(KeyName, Status)>,
 }
 
 /// `get --json`: the value with where it came from.
@@ -93,7 +96,9 @@ pub fn release(ctx: &Context, req: Release<'_>) -> Result<Released> {
     debug_assert!(req.access.releases_value());
     let db = ctx.open_env()?;
     // DESIGN §14: a refused read (exit 4) is an event too, recorded before the refusal.
-    let picked = pick(&db, req.pick, ctx.now()).map_err(|e| ctx.refused(&db, req.access, e))?;
+    let mut left_out = Vec::new();
+    let picked = pick(&db, req.pick, ctx.now(), &mut left_out)
+        .map_err(|e| ctx.refused(&db, req.access, e))?;
     // `get` and `render` set no variable: a loader name is harmless there.
     if !matches!(req.access, Action::Get | Action::Render) {
         refuse_loader_variables(&picked, req.allow_loader, req.access)?;
@@ -124,13 +129,19 @@ pub fn release(ctx: &Context, req: Release<'_>) -> Result<Released> {
     Ok(Released {
         env: db.env.clone(),
         keys,
+        left_out,
     })
 }
 
 /// The usable versions a request names, still withheld. A named key that is not
 /// usable is exit 4 (or 3) before anything is handed out (the caller journals the
 /// refusal).
-fn pick(db: &EnvDb, pick: Pick<'_>, now: i64) -> Result<Vec<(KeyName, u32, Withheld)>> {
+fn pick(
+    db: &EnvDb,
+    pick: Pick<'_>,
+    now: i64,
+    left_out: &mut Vec<(KeyName, Status)>,
+) -> Result<Vec<(KeyName, u32, Withheld)>> {
     let mut out = Vec::new();
     match pick {
         Pick::One { name, version } => {
@@ -143,23 +154,31 @@ fn pick(db: &EnvDb, pick: Pick<'_>, now: i64) -> Result<Vec<(KeyName, u32, Withh
                 out.push((name.clone(), v.version, value));
             }
         }
-        Pick::Keys(None) => every_active(db, now, &mut out)?,
+        Pick::Keys(None) => every_active(db, now, &mut out, left_out)?,
         Pick::Every { required } => {
             for name in required {
                 db.usable_value(name, None, now)?;
             }
-            every_active(db, now, &mut out)?;
+            every_active(db, now, &mut out, left_out)?;
         }
     }
     Ok(out)
 }
 
-/// Every active key of `db`, withheld.
-fn every_active(db: &EnvDb, now: i64, out: &mut Vec<(KeyName, u32, Withheld)>) -> Result<()> {
+/// Every active key of `db`, withheld; the others in `left_out`, with their status.
+fn every_active(
+    db: &EnvDb,
+    now: i64,
+    out: &mut Vec<(KeyName, u32, Withheld)>,
+    left_out: &mut Vec<(KeyName, Status)>,
+) -> Result<()> {
     for k in db.keys()? {
-        if k.current.status(now) == Status::Active {
-            let value = db.value(&k.meta, k.current.version)?;
-            out.push((k.meta.name.clone(), k.current.version, value));
+        match k.current.status(now) {
+            Status::Active => {
+                let value = db.value(&k.meta, k.current.version)?;
+                out.push((k.meta.name.clone(), k.current.version, value));
+            }
+            status => left_out.push((k.meta.name.clone(), status)),
         }
     }
     Ok(())

@@ -503,3 +503,32 @@ fn a_branch_that_merged_main_after_a_removal_reads_main_again_with_a_warning() {
         .success()
         .stderr(contains("is behind what was seen here"));
 }
+
+#[test]
+fn resolving_in_production_without_grace_asks_and_offers_one() {
+    let t = Team::new(&["alice", "bob"], &[]);
+    t.out(0, &["generate", "-e", "prod", "K"]);
+    t.sync(0, "K");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.out(0, &["rotate", "-e", "prod", "K", "--grace", "1h"]);
+    t.sync(0, "alice rotates K");
+    t.out(1, &["rotate", "-e", "prod", "K", "--grace", "1h"]);
+    t.sync(1, "bob rotates K");
+    let no = t.answer_on_terminal(1, &["git", "resolve", "-e", "prod", "K"], "n");
+    assert_eq!(no.code, 2, "{}", no.stderr);
+    assert!(
+        no.stderr.contains("`prod` is production and there is no --grace")
+            && no
+                .stderr
+                .contains("keyward git resolve -e prod K --grace 24h"),
+        "{}",
+        no.stderr
+    );
+    t.kw(1, &["check", "-e", "prod"])
+        .assert()
+        .code(8)
+        .stdout(contains("merge-conflict"));
+    let yes = t.answer_on_terminal(1, &["git", "resolve", "-e", "prod", "K"], "y");
+    assert_eq!(yes.code, 0, "{}", yes.stderr);
+    t.kw(1, &["check", "-e", "prod"]).assert().success();
+}

@@ -453,3 +453,45 @@ fn a_shorter_grace_never_cuts_an_older_versions_window() {
     assert_eq!(verify(&kw, "dev", &v1).0, 4);
     kw.cmd(["audit", "verify"]).assert().success();
 }
+
+#[test]
+fn rotating_in_production_without_grace_asks_first_on_a_terminal() {
+    let kw = Sandbox::with_vault();
+    let old = kw.stdout(["-e", "prod", "generate", "K"]).trim().to_owned();
+    let asked = "`prod` is production and there is no --grace: `K` v1 stops passing `verify` at once";
+    let no = crate::support::pty::answer_on_terminal(&kw, &["-e", "prod", "rotate", "K"], "n");
+    assert_eq!(no.code, 2, "{}", no.stderr);
+    assert!(no.stderr.contains(asked), "{}", no.stderr);
+    assert!(
+        no.stderr.contains("keyward rotate K -e prod --grace 24h"),
+        "the question offers the grace: {}",
+        no.stderr
+    );
+    assert_eq!(get(&kw, "prod", "K"), old, "nothing changed");
+    let yes = crate::support::pty::answer_on_terminal(&kw, &["-e", "prod", "rotate", "K"], "y");
+    assert_eq!(yes.code, 0, "{}", yes.stderr);
+    assert_ne!(get(&kw, "prod", "K"), old);
+    assert!(
+        !yes.stderr.contains("every service still using them fails"),
+        "asked, not warned after: {}",
+        yes.stderr
+    );
+    // With a grace, --yes, in dev: nothing to ask.
+    for args in [
+        &["-e", "prod", "rotate", "K", "--grace", "1h"][..],
+        &["-e", "prod", "rotate", "K", "--yes"],
+        &["-e", "dev", "rotate", "K2"],
+    ] {
+        if args.contains(&"K2") {
+            kw.generate("K2");
+        }
+        let r = crate::support::pty::answer_on_terminal(&kw, args, "n");
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(!r.stderr.contains("[y/N]"), "{args:?}: {}", r.stderr);
+    }
+    // Without a terminal (a script): no question; the warning says it.
+    kw.cmd(["-e", "prod", "rotate", "K"])
+        .assert()
+        .success()
+        .stderr(contains("is production and there is no --grace"));
+}

@@ -18,6 +18,7 @@ pub mod git;
 pub mod hooks;
 pub mod inspect;
 pub mod issue;
+pub mod no_grace;
 pub mod offboard;
 pub mod people;
 pub mod plan;

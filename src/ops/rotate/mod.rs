@@ -179,6 +179,8 @@ pub struct RotateOne {
     pub no_hook: bool,
     /// `--allow-hook NAME=HASH`: hooks approved for this command.
     pub allow_hooks: Vec<AllowHook>,
+    /// A person was asked about the missing grace already (`no_grace`): no warning.
+    pub asked: bool,
 }
 
 pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
@@ -253,7 +255,7 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
         });
     }
     let retire_at = grace_end(req.grace, now);
-    if let Some(w) = production_without_grace(&db.env, req.grace) {
+    if let Some(w) = production_without_grace(&db.env, req.grace).filter(|_| !req.asked) {
         ctx.out.warn(&w);
     }
     let rotation = Rotation {

@@ -201,3 +201,57 @@ fn the_git_setup_hint_is_said_once_in_a_log_and_every_time_on_a_terminal() {
         assert!(t.shown.contains(hint), "{}", t.shown);
     }
 }
+
+#[test]
+fn a_change_to_a_vault_in_a_work_tree_says_to_commit_and_push() {
+    let (kw, repo) = repo_with_vault("vault");
+    let bob = kw.write_identity("bob.key");
+    let rb = kw.recipient_of(&bob);
+    let remind = "changed vault/envs/dev.db.age — commit and push to take effect";
+    let removed = "whoever was removed keeps access through the file on the remote until then";
+    kw_in(&kw, &repo, &["access", "grant", &rb])
+        .assert()
+        .success()
+        .stderr(contains(remind))
+        .stderr(contains(removed).not());
+    kw_in(&kw, &repo.join("vault"), &["rotate", "KEY"])
+        .write_stdin("the-teams-second-value")
+        .assert()
+        .success()
+        .stderr(contains(remind));
+    kw_in(&kw, &repo, &["access", "revoke", &rb, "--yes"])
+        .assert()
+        .success()
+        .stderr(contains(remind))
+        .stderr(contains(removed));
+    kw_in(&kw, &repo, &["-e", "prod", "access", "grant", &rb])
+        .assert()
+        .success()
+        .stderr(contains("changed vault/envs/prod.db.age"));
+    // Offboarding commits every environment it covers, even when keys are left to do
+    // (exit 8: what Bob could read in `dev` before his removal there).
+    kw_in(&kw, &repo, &["offboard", &rb, "--reason", "left", "--yes"])
+        .assert()
+        .code(8)
+        .stderr(contains("changed vault/envs/prod.db.age — commit and push"))
+        .stderr(contains(removed));
+    // Nothing changed, or a read: nothing to say.
+    for args in [&["access", "list"][..], &["get", "KEY"], &["offboard", &rb, "--reason", "x", "--dry-run"]] {
+        kw_in(&kw, &repo, args)
+            .assert()
+            .stderr(contains("commit and push").not());
+    }
+    // Outside a work tree there is nothing to push.
+    let personal = Sandbox::with_vault();
+    personal
+        .cmd(["rotate", "KEY2"])
+        .assert()
+        .code(3)
+        .stderr(contains("commit and push").not());
+    personal.generate("KEY2");
+    personal
+        .cmd(["rotate", "KEY2"])
+        .assert()
+        .success()
+        .stderr(contains("commit and push").not());
+}

@@ -530,5 +530,11 @@ fn resolving_in_production_without_grace_asks_and_offers_one() {
         .stdout(contains("merge-conflict"));
     let yes = t.answer_on_terminal(1, &["git", "resolve", "-e", "prod", "K"], "y");
     assert_eq!(yes.code, 0, "{}", yes.stderr);
+    assert!(
+        yes.stderr
+            .contains("changed vault/envs/prod.db.age — commit and push to take effect"),
+        "{}",
+        yes.stderr
+    );
     t.kw(1, &["check", "-e", "prod"]).assert().success();
 }

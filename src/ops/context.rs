@@ -61,6 +61,8 @@ pub struct Context {
     /// event of it already in the log (its head when opened), so `committed` appends
     /// exactly the events this command added.
     logged: RefCell<HashMap<EnvName, i64>>,
+    /// The environments this command committed, in order (DESIGN §16: said after it).
+    pub changed: RefCell<Vec<EnvName>>,
 }
 
 impl Context {
@@ -110,6 +112,7 @@ impl Context {
             now,
             audit_log: AuditLog::from_env(),
             logged: RefCell::new(HashMap::new()),
+            changed: RefCell::new(Vec::new()),
         })
     }
 
@@ -323,6 +326,7 @@ impl Context {
             ));
         }
         db.commit()?;
+        self.changed.borrow_mut().push(db.env.clone());
         self.committed(db)
     }
 

@@ -107,3 +107,35 @@ pub fn explain(ctx: &Context, e: Error) -> Error {
         e => e,
     }
 }
+
+/// After a change to a vault in a git work tree: the files changed, and that the change
+/// takes effect for the team once committed and pushed — until then a removed person
+/// keeps access through the file on the remote (`removal`).
+pub fn say_commit_and_push(ctx: &Context, removal: bool) {
+    let mut envs = ctx.changed.borrow().clone();
+    envs.dedup();
+    if envs.is_empty() {
+        return;
+    }
+    let Some(top) = crate::vault::discover::work_tree_top(&ctx.paths.root) else {
+        return;
+    };
+    let files: Vec<String> = envs
+        .iter()
+        .map(|env| {
+            let f = canon(&ctx.paths.env_file(env));
+            f.strip_prefix(&top)
+                .map(|r| r.display().to_string())
+                .unwrap_or_else(|_| f.display().to_string())
+        })
+        .collect();
+    let until = if removal {
+        " (whoever was removed keeps access through the file on the remote until then)"
+    } else {
+        ""
+    };
+    ctx.out.note(&format!(
+        "changed {} — commit and push to take effect{until}",
+        files.join(", ")
+    ));
+}

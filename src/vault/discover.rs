@@ -80,6 +80,15 @@ pub fn work_tree_vault(cwd: &Path) -> Option<PathBuf> {
     None
 }
 
+/// The top of the git work tree holding `path` (a file-system walk, no subprocess).
+pub fn work_tree_top(path: &Path) -> Option<PathBuf> {
+    let start = path.canonicalize().ok()?;
+    start
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
 /// The vault a marker in `dir` names, if it is inside the work tree at `top`.
 fn marked(dir: &Path, top: &Path) -> Option<PathBuf> {
     let text = std::fs::read_to_string(dir.join(MARKER)).ok()?;

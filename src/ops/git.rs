@@ -191,16 +191,34 @@ pub fn merge(ctx: &Context, req: Merge) -> Result<Merged> {
         identity.as_age(),
         &ctx.signing(&actor)?,
     )
+    .map_err(|e| named(e, Some(env_of_path(&req.path))))
 }
 
 /// The environment a repository path names (`…/envs/ENV.db.age`), for messages.
 fn env_of_path(path: &str) -> EnvName {
-    Path::new(path)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(|n| n.strip_suffix(".db.age"))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| "env".parse().expect("a valid name"))
+    env_from_path(Path::new(path)).unwrap_or_else(|| "env".parse().expect("a valid name"))
+}
+
+/// DESIGN §16: the environment a file's name says — `%P` (`vault/envs/prod.db.age`), or
+/// the temp file git hands textconv (`XXXXXX_prod.db.age` before git 2.38) — so a
+/// message about a file keyward cannot open names it rather than a placeholder.
+fn env_from_path(path: &Path) -> Option<EnvName> {
+    let name = path.file_name()?.to_str()?.strip_suffix(".db.age")?;
+    let name = match name.split_once('_') {
+        Some((tmp, rest)) if tmp.len() == 6 && tmp.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            rest
+        }
+        _ => name,
+    };
+    name.parse().ok()
+}
+
+/// An error about the placeholder a file not yet decrypted has, named after `env`.
+fn named(e: Error, env: Option<EnvName>) -> Error {
+    match (e, env) {
+        (Error::NotARecipient { .. }, Some(env)) => Error::NotARecipient { env },
+        (e, _) => e,
+    }
 }
 
 /// `git resolve KEY [--keep N] [--grace DUR]`: pick one of the values a merge kept.
@@ -339,7 +357,16 @@ pub fn textconv(ctx: &Context, file: &Path) -> Result<EnvText> {
     let paths = VaultPaths::new(ctx.paths.root.clone());
     let db = match open_any_env(&paths, file, &bytes, identity) {
         Ok(db) => db,
-        Err(e) => return Ok(EnvText::placeholder(&e.to_string())),
+        Err(Error::NotARecipient { .. }) if env_from_path(file).is_none() => {
+            return Ok(EnvText::placeholder(
+                "the identity in use is not a recipient of this environment",
+            ));
+        }
+        Err(e) => {
+            return Ok(EnvText::placeholder(
+                &named(e, env_from_path(file)).to_string(),
+            ));
+        }
     };
     // A chain that does not verify is shown as such: the diff must not look clean.
     match describe(&db) {

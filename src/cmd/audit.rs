@@ -128,10 +128,14 @@ pub enum AuditCommand {
     /// extends the chain in each of its parents (a merge: contains each parent's head).
     /// A file replaced by an unrelated one (a forgery), rewound to an earlier state or
     /// deleted is exit 6, naming the commit, its author and subject. --pin HASH also
-    /// requires a head printed earlier by `audit verify` to be in a final chain.
+    /// requires a head printed earlier by `audit verify` to be in a final chain. -e ENV
+    /// checks that environment's file only. An identity granted after an environment
+    /// began (a CI job's) checks it from the first version it can read, and says from
+    /// which commit; a version it cannot read after that is a gap (exit 5 unless
+    /// --skip-unreadable).
     #[command(
         group(clap::ArgGroup::new("scope").args(["all_envs", "git"]).multiple(false)),
-        after_help = "Examples:\n  keyward audit verify\n  keyward audit verify --all-envs --json\n  keyward audit verify --all-envs --skip-unreadable\n  keyward audit verify --git\n  keyward audit verify --git origin/main..HEAD --pin 3f2a…(64 hex digits)"
+        after_help = "Examples:\n  keyward audit verify\n  keyward audit verify --all-envs --json\n  keyward audit verify --all-envs --skip-unreadable\n  keyward audit verify --git\n  keyward audit verify --git origin/main..HEAD --pin 3f2a…(64 hex digits)\n  keyward audit verify --git -e prod origin/main..HEAD   # a CI identity granted prod only"
     )]
     Verify {
         /// Every environment the identity can open

@@ -139,3 +139,24 @@ pub fn say_commit_and_push(ctx: &Context, removal: bool) {
         files.join(", ")
     ));
 }
+
+/// `identity new --out FILE` inside a git work tree, where git does not ignore it: one
+/// `git add -A` away from a commit that hands the identity to everyone with the
+/// repository (DESIGN §16).
+pub fn warn_identity_in_work_tree(ctx: &Context, file: &Path) {
+    let abs = canon(file);
+    let Some(top) = crate::vault::discover::work_tree_top(abs.parent().unwrap_or(&abs)) else {
+        return;
+    };
+    if crate::vault::git::is_ignored(&abs) == Some(true) {
+        return;
+    }
+    let rel = abs
+        .strip_prefix(&top)
+        .map(|r| r.display().to_string())
+        .unwrap_or_else(|_| abs.display().to_string());
+    ctx.out.warn(&format!(
+        "`{rel}` is an identity inside the git work tree `{}` and git does not ignore it: add it to `.gitignore`, or keep it outside the repository (a committed identity opens every environment it is a recipient of)",
+        top.display()
+    ));
+}

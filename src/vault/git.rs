@@ -313,6 +313,28 @@ fn common_dir(dot_git: &Path) -> Option<PathBuf> {
 }
 
 /// `git -C DIR ARGS`, stdin closed, output captured; only a failure to start is an error.
+/// Whether git ignores `file` (in the work tree holding it): `None` when git cannot say
+/// (no git, not a work tree).
+pub fn is_ignored(file: &Path) -> Option<bool> {
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty())?;
+    let name = file.file_name()?;
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["check-ignore", "-q", "--"])
+        .arg(name)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?;
+    match out.code() {
+        Some(0) => Some(true),
+        Some(1) => Some(false),
+        _ => None,
+    }
+}
+
 fn git_in(dir: &Path, args: &[&str]) -> Result<std::process::Output> {
     Command::new("git")
         .arg("-C")

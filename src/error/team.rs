@@ -27,11 +27,10 @@ pub enum TeamError {
     )]
     StrictLeftOut { env: EnvName, keys: String },
     #[error(
-        "the identity in use ({who}) is not a recipient of environment `{env}`\nhint: {next}; your recipient is {recipient}"
+        "the identity in use is not a recipient of environment `{env}`\nhint: {next}; your recipient is {recipient}"
     )]
     NotARecipientYet {
         env: EnvName,
-        who: String,
         recipient: String,
         next: String,
     },

@@ -15,6 +15,7 @@ pub mod export;
 pub mod files;
 pub mod follow;
 pub mod git;
+pub mod hook_dir;
 pub mod hooks;
 pub mod inspect;
 pub mod issue;

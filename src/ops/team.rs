@@ -88,7 +88,6 @@ pub fn explain(ctx: &Context, e: Error) -> Error {
                 let in_git = crate::vault::git::setup_state(&ctx.paths.root)
                     != crate::vault::git::SetupState::NotInGit;
                 TeamError::NotARecipientYet {
-                    who: crate::recipient::short_recipient(&id.recipient),
                     recipient: id.recipient.clone(),
                     next: format!(
                         "send your member card (`keyward identity show`) to an admin of `{env}`, who runs `keyward access grant CARD -e {env}`{}",

@@ -264,7 +264,7 @@ impl Tone {
     pub fn of(status: &str) -> Tone {
         match status {
             "revoked" | "expired" | "exposed" => Tone::Bad,
-            "retiring" | "expiring" | "rotation-due" => Tone::Warn,
+            "retiring" | "expiring" | "rotation-due" | "merge-conflict" => Tone::Warn,
             _ => Tone::Plain,
         }
     }

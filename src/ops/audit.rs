@@ -81,6 +81,7 @@ fn collect(ctx: &Context, q: &EventQuery) -> Result<Vec<Event>> {
     let mut events = Vec::new();
     for db in &dbs {
         let mut read = db.lifecycle_events()?;
+        annotate_renumbered(&mut read);
         read.extend(access_events(ctx, db)?);
         events.extend(read.into_iter().filter_map(|mut e| {
             label(&labels, &mut e);
@@ -89,6 +90,56 @@ fn collect(ctx: &Context, q: &EventQuery) -> Result<Vec<Event>> {
     }
     events.sort_by(|a, b| (a.time, &a.env, a.chain, a.seq).cmp(&(b.time, &b.env, b.chain, b.seq)));
     Ok(events)
+}
+
+/// DESIGN §16: so history and values agree, mark each value-issuing event whose version
+/// a later merge renumbered. A merge that kept both sides' new values of a key numbers
+/// them after BASE's newest, by creation time (`vault::merge::versions`); the events
+/// that issued them carry that time and the number their own side gave. Each
+/// `merge-conflict` event lists the versions kept: the issuing events of that key
+/// before it, not yet placed, with a version among them, taken in time order, get
+/// those numbers.
+fn annotate_renumbered(events: &mut [Event]) {
+    let issues = |a: Action| matches!(a, Action::Generate | Action::Set | Action::Import | Action::Rotate);
+    let mut placed = std::collections::HashSet::new();
+    for m in 0..events.len() {
+        if events[m].action != Action::MergeConflict {
+            continue;
+        }
+        let (Some(key), Some(reason)) = (events[m].key.clone(), events[m].reason.clone()) else {
+            continue;
+        };
+        // "both sides gave it a new value: v2, v3 kept, …"
+        let kept: Vec<u32> = reason
+            .split_once(": ")
+            .and_then(|(_, rest)| rest.split_once(" kept"))
+            .map(|(list, _)| {
+                list.split(", ")
+                    .filter_map(|v| v.strip_prefix('v')?.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let Some(&first) = kept.first() else { continue };
+        let mut issued: Vec<usize> = (0..m)
+            .filter(|&i| {
+                let e = &events[i];
+                issues(e.action)
+                    && e.key.as_deref() == Some(key.as_str())
+                    && e.version.is_some_and(|v| v >= first)
+                    && !placed.contains(&i)
+            })
+            .collect();
+        if issued.len() != kept.len() {
+            continue; // not the shape a merge leaves: nothing said rather than a guess
+        }
+        issued.sort_by_key(|&i| (events[i].time, events[i].seq));
+        for (i, v) in issued.into_iter().zip(kept) {
+            placed.insert(i);
+            if events[i].version != Some(v) {
+                events[i].renumbered = Some(v);
+            }
+        }
+    }
 }
 
 /// The labels of the recipients of `dbs` (`access grant --name`), by recipient. A

@@ -20,7 +20,11 @@ impl Render for EventLog {
                     e.env.clone(),
                     e.action.to_string(),
                     or_dash(e.key.clone()),
-                    or_dash(e.version.map(|v| v.to_string())),
+                    // DESIGN §16: a value a merge renumbered, under the number it has now.
+                    or_dash(e.version.map(|v| match e.renumbered {
+                        Some(now) => format!("{v} (now v{now}: renumbered by a merge)"),
+                        None => v.to_string(),
+                    })),
                     format!(
                         "{}@{} ({})",
                         e.actor.os_user,

@@ -40,7 +40,7 @@ impl Render for Listing {
                     k.name.clone().into(),
                     k.kind.into(),
                     k.version.to_string().into(),
-                    out.status(k.status.as_str()),
+                    out.status(k.status),
                     or_dash(Some(k.scopes.join(","))).into(),
                     or_dash(k.expires_ms.map(fmt_time)).into(),
                     or_dash(k.rotate_every.clone()).into(),

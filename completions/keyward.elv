@@ -66,6 +66,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --envs 'Environments to create, comma-separated'
             cand --recipient 'Another recipient for every environment (repeatable): `age1…` or an SSH public key'
             cand --admin 'A co-founding admin for every environment (repeatable): their member card (`keyward identity show`) or recipient. With you, they make the trust root'
+            cand --name 'Your label (1-64 printable characters) in every environment: messages and the audit trail name you `LABEL (age1…)`, and others can type it instead of your recipient'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
@@ -209,7 +210,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --help 'Print help'
         }
         &'keyward;env;add'= {
-            cand --recipient 'Another recipient (repeatable): `age1…` or an SSH public key'
+            cand --recipient 'Another recipient (repeatable): `age1…`, an SSH public key, or the label of a member of another environment (their label comes along)'
             cand --admin 'Another admin (repeatable): their member card or recipient (DESIGN §15)'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
@@ -334,7 +335,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --all 'Rotate every key in the environment (one commit)'
             cand --due 'With --all: only keys past their --rotate-every period'
-            cand --yes 'With --all: do not ask (required without a terminal)'
+            cand --yes 'Do not ask: with --all (required without a terminal), and before rotating without --grace in `prod`/`production` on a terminal'
             cand --no-hook 'Read an imported key''s new value from stdin even if it has a rotation hook'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
@@ -431,6 +432,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --no-redact 'Never filter the child''s output'
             cand --pass-keyward-env 'Pass keyward''s own KEYWARD_* variables (identity, passphrase) to the child'
             cand --allow-disk 'With --file: accept a directory that is not memory-backed (tmpfs) for the files'
+            cand --strict 'Refuse to start (exit 4) when a key is left out because it is revoked, expired or retired, instead of naming it on stderr; KEYWARD_RUN_STRICT=1 sets it (for CI)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
@@ -621,7 +623,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --help 'Print help'
         }
         &'keyward;access;grant'= {
-            cand --name 'A label for the recipient (1-64 printable characters), shown in `access list` and `audit`, and matched by `audit --actor`'
+            cand --name 'A label for the recipient (1-64 printable characters, one member each), shown in messages, `access list` and `audit`, and accepted wherever a recipient is (`access revoke Ana`, `offboard Ana`, `audit --actor Ana`). For a member already there, changes their label'
             cand --role 'What they may do: read (decrypt only: CI that injects keys), write (keys and values; the default for someone new), admin (also access, roles, hooks). For a member already there, changes their role'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
@@ -780,13 +782,14 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;git;resolve'= {
             cand --keep 'Resolve only if this is the active version (what you reviewed); an older value cannot be kept: versions are never renumbered (pins name values by number)'
-            cand --grace 'How long the other values still verify (default: they retire at once)'
+            cand --grace 'How long the other values still verify (default: they retire at once; in `prod`/`production` a terminal asks first)'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
+            cand --yes 'Do not ask before retiring the other values at once in production'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'

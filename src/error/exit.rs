@@ -148,7 +148,10 @@ impl Error {
     pub fn is_silent(&self) -> bool {
         matches!(
             self,
-            Error::ChildExit(_) | Error::BrokenPipe | Error::Findings(_)
+            Error::ChildExit(_)
+                | Error::BrokenPipe
+                | Error::Findings(_)
+                | Error::Team(crate::error::TeamError::CompletionLocked)
         )
     }
 

@@ -22,6 +22,10 @@ pub enum TeamError {
         from: &'static str,
         found: PathBuf,
     },
+    /// `completions --list` with a locked identity: exit 5 and no word (the completion
+    /// scripts say why, once).
+    #[error("the identity is locked")]
+    CompletionLocked,
     #[error(
         "run --strict: key(s) of `{env}` not in service would be left out of the command's environment: {keys}; nothing started\nhint: rotate or remove them (`keyward check -e {env}`), or name the keys the command needs with --only"
     )]
@@ -42,6 +46,7 @@ impl TeamError {
             TeamError::VaultElsewhere { .. } => 3,
             TeamError::StrictLeftOut { .. } => 4,
             TeamError::IdentityEnvEmpty
+            | TeamError::CompletionLocked
             | TeamError::IdentityFileMissing { .. }
             | TeamError::NoIdentityForTeam { .. }
             | TeamError::NotARecipientYet { .. } => 5,

@@ -19,8 +19,39 @@ pub enum Candidates {
     Recipients,
 }
 
-/// The candidates, sorted; empty whenever they cannot be had without asking anything.
-pub fn candidates(ctx: &Context, what: Candidates) -> Vec<String> {
+/// Why there are no candidates, when a person could do something about it (DESIGN §16:
+/// the scripts say it once, instead of falling back to file names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// The identity needs its passphrase (or a token) and no agent holds it.
+    Locked,
+}
+
+/// The candidates, sorted; empty whenever they cannot be had without asking anything,
+/// with why when the identity is locked.
+pub fn candidates(ctx: &Context, what: Candidates) -> (Vec<String>, Option<Missing>) {
+    let listed = candidates_of(ctx, what);
+    let locked = listed.is_empty()
+        && what != Candidates::Envs
+        && ctx
+            .paths
+            .env_names()
+            .ok()
+            .is_some_and(|all| all.contains(&ctx.env))
+        && identity_without_prompt(&ctx.identity_spec).is_none()
+        && identity_exists(&ctx.identity_spec);
+    (listed, locked.then_some(Missing::Locked))
+}
+
+/// Whether the identity named is there at all (a missing one is not "locked").
+fn identity_exists(spec: &IdentitySpec) -> bool {
+    match spec {
+        IdentitySpec::Literal(_) => true,
+        IdentitySpec::Default(p) | IdentitySpec::File(p) => p.exists(),
+    }
+}
+
+fn candidates_of(ctx: &Context, what: Candidates) -> Vec<String> {
     let names = || ctx.paths.env_names().ok();
     match what {
         Candidates::Envs => names()

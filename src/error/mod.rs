@@ -291,7 +291,7 @@ pub enum Error {
     #[error("refusing to write `{}`: it is not a regular file", path.display())]
     NotAFile { path: PathBuf },
     #[error(
-        "the passphrases do not match; nothing was written\nhint: run the command again and type the same passphrase twice"
+        "the passphrases did not match in three tries; nothing was written\nhint: run the command again and type the same passphrase twice"
     )]
     PassphrasesDiffer,
     #[error("`{}` is not protected by a passphrase: there is nothing to unlock\nhint: commands use a plain identity directly; `keyward unlock` is for passphrase-protected ones", path.display())]

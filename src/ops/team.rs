@@ -83,6 +83,22 @@ pub fn explain(ctx: &Context, e: Error) -> Error {
             .into(),
             _ => Error::VaultNotFound { path },
         },
+        // DESIGN §16: `-e production` for `prod`: the long and short names of the
+        // usual environments, and one name the start of the other.
+        Error::EnvNotFound { env } => {
+            let similar: Vec<crate::names::EnvName> = ctx
+                .paths
+                .env_names()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|n| same_env(env.as_str(), n.as_str()))
+                .collect();
+            if similar.is_empty() {
+                Error::EnvNotFound { env }
+            } else {
+                Error::EnvNotFoundSimilar { env, similar }
+            }
+        }
         Error::NotARecipient { env } => match ctx.identity() {
             Ok(id) => {
                 let in_git = crate::vault::git::setup_state(&ctx.paths.root)
@@ -105,6 +121,23 @@ pub fn explain(ctx: &Context, e: Error) -> Error {
         },
         e => e,
     }
+}
+
+/// Whether `typed` is another usual name of the environment `known` (`production` and
+/// `prod`, `development` and `dev`, `staging` and `stage`), or one starts the other.
+fn same_env(typed: &str, known: &str) -> bool {
+    const ALIASES: [&[&str]; 4] = [
+        &["prod", "production", "prd", "live"],
+        &["dev", "development", "devel"],
+        &["test", "testing", "tst"],
+        &["staging", "stage", "stg"],
+    ];
+    let (t, k) = (typed.to_ascii_lowercase(), known.to_ascii_lowercase());
+    t != k
+        && (ALIASES
+            .iter()
+            .any(|group| group.contains(&t.as_str()) && group.contains(&k.as_str()))
+            || (t.len() >= 3 && k.len() >= 3 && (t.starts_with(&k) || k.starts_with(&t))))
 }
 
 /// After a change to a vault in a git work tree: the files changed, and that the change

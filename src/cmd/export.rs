@@ -22,7 +22,7 @@ pub use crate::ops::export::ExportFormat;
 /// --allow-name names each one.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  keyward export -e test --only DB_URL,API_KEY > .env.test\n  eval \"$(keyward export --format shell)\"\n  keyward export --format json | jq 'keys'"
+    after_help = "Examples:\n  keyward export -e test --only DB_URL,API_KEY -o .env.test   # 0600\n  eval \"$(keyward export --format shell)\"\n  keyward export --format json | jq 'keys'"
 )]
 pub struct ExportArgs {
     /// Output format [default: dotenv; json with --json]
@@ -37,10 +37,22 @@ pub struct ExportArgs {
     /// ...); repeatable
     #[arg(long = "allow-name", value_name = "NAME")]
     pub allow_names: Vec<KeyName>,
+
+    /// Write to FILE (created 0600 through a temp file and a rename; `-`: stdout)
+    /// instead of stdout
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+
+    /// With -o: replace an existing FILE (never a symbolic link)
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }
 
 pub fn run(args: ExportArgs, ctx: &Ui) -> Result<()> {
-    let out =
-        crate::ops::export::export(ctx, args.format, args.only.as_deref(), &args.allow_names)?;
-    ctx.out.data(&out)
+    let export =
+        || crate::ops::export::export(ctx, args.format, args.only.as_deref(), &args.allow_names);
+    match args.out.as_deref().filter(|p| *p != std::path::Path::new("-")) {
+        Some(path) => crate::ops::export_file::export_to(ctx, path, args.force, export),
+        None => ctx.out.data(&export()?),
+    }
 }

@@ -12,6 +12,7 @@ pub mod context;
 pub mod create;
 pub mod envs;
 pub mod export;
+pub mod export_file;
 pub mod files;
 pub mod follow;
 pub mod git;

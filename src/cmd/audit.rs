@@ -36,6 +36,10 @@ pub struct AuditArgs {
     /// Show only the newest N events
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+
+    /// One JSON object per event, one per line (what `audit export --format jsonl` writes)
+    #[arg(long, conflicts_with = "json")]
+    pub jsonl: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -257,9 +261,14 @@ pub struct AnomaliesArgs {
 
 pub fn run(args: AuditArgs, ctx: &Ui) -> Result<()> {
     match args.command {
-        None => ctx
-            .out
-            .render(&ops::audit::events(ctx, &args.filter.query(), args.limit)?),
+        None => {
+            let log = ops::audit::events(ctx, &args.filter.query(), args.limit)?;
+            if args.jsonl {
+                ctx.out.jsonl(&log.0)
+            } else {
+                ctx.out.render(&log)
+            }
+        }
         // Data in the --format asked for, not a report: nothing to render.
         Some(AuditCommand::Export {
             format,

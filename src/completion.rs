@@ -34,7 +34,9 @@ pub fn run(args: CompletionsArgs, ctx: &Ui) -> Result<()> {
         // DESIGN §16: "locked" is exit 5, said by nothing but the code: the scripts
         // offer nothing (never file names) and say why once.
         return match missing {
-            Some(crate::ops::complete::Missing::Locked) => Err(crate::error::TeamError::CompletionLocked.into()),
+            Some(crate::ops::complete::Missing::Locked) => {
+                Err(crate::error::TeamError::CompletionLocked.into())
+            }
             None => Ok(()),
         };
     }

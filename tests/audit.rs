@@ -453,7 +453,8 @@ fn a_filtered_audit_says_reads_on_other_machines_are_not_in_this_journal() {
     let kw = Sandbox::with_vault();
     kw.generate("K");
     kw.stdout(["get", "K"]);
-    let scope = "access events from this machine's journal only; reads on other machines are not here";
+    let scope =
+        "access events from this machine's journal only; reads on other machines are not here";
     kw.cmd(["audit", "--actor", &kw.my_recipient()])
         .assert()
         .success()

@@ -284,16 +284,23 @@ fn a_locked_identity_gets_no_file_names_and_one_note_per_shell() {
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stdout.contains("compopt +o default +o bashdefault"), "{stdout}");
+    assert!(
+        stdout.contains("compopt +o default +o bashdefault"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("some-file.txt"), "{stdout}");
     assert_eq!(
-        stderr.matches("names are not offered while the identity is locked").count(),
+        stderr
+            .matches("names are not offered while the identity is locked")
+            .count(),
         1,
         "said once: {stderr}"
     );
     // Not locked, just nothing there: no note.
     let open = Sandbox::with_vault();
-    let out = completion_shell(&open, &["keyward", "get", ""]).output().unwrap();
+    let out = completion_shell(&open, &["keyward", "get", ""])
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
 

@@ -120,7 +120,12 @@ fn a_newcomer_in_a_fresh_clone_is_told_how_to_join_never_to_init() {
     git(
         &kw,
         kw.dir.path(),
-        &["clone", "-q", repo.to_str().unwrap(), clone.to_str().unwrap()],
+        &[
+            "clone",
+            "-q",
+            repo.to_str().unwrap(),
+            clone.to_str().unwrap(),
+        ],
     );
     let mut newcomer = kw.cmd(["list"]);
     newcomer
@@ -182,7 +187,12 @@ fn the_git_setup_hint_is_said_once_in_a_log_and_every_time_on_a_terminal() {
     git(
         &kw,
         kw.dir.path(),
-        &["clone", "-q", repo.to_str().unwrap(), clone.to_str().unwrap()],
+        &[
+            "clone",
+            "-q",
+            repo.to_str().unwrap(),
+            clone.to_str().unwrap(),
+        ],
     );
     let hint = "run `keyward git setup`";
     kw_in(&kw, &clone, &["list"])
@@ -236,7 +246,11 @@ fn a_change_to_a_vault_in_a_work_tree_says_to_commit_and_push() {
         .stderr(contains("changed vault/envs/prod.db.age — commit and push"))
         .stderr(contains(removed));
     // Nothing changed, or a read: nothing to say.
-    for args in [&["access", "list"][..], &["get", "KEY"], &["offboard", &rb, "--reason", "x", "--dry-run"]] {
+    for args in [
+        &["access", "list"][..],
+        &["get", "KEY"],
+        &["offboard", &rb, "--reason", "x", "--dry-run"],
+    ] {
         kw_in(&kw, &repo, args)
             .assert()
             .stderr(contains("commit and push").not());

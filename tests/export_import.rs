@@ -424,7 +424,10 @@ fn export_to_a_file_is_0600_and_never_over_an_existing_one_without_force() {
         .stderr(predicates::str::contains("(mode 0600)"));
     let meta = std::fs::metadata(&file).unwrap();
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), format!("API=\"{value}\"\n"));
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        format!("API=\"{value}\"\n")
+    );
     let exports = |kw: &Sandbox| crate::support::audit_events(kw, &["--action", "export"]).len();
     assert_eq!(exports(&kw), 1);
     // An existing file: refused before anything is read or journaled.
@@ -438,7 +441,10 @@ fn export_to_a_file_is_0600_and_never_over_an_existing_one_without_force() {
     kw.cmd(["export", "-o", file.to_str().unwrap(), "--force"])
         .assert()
         .success();
-    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
     // Never through a symbolic link, even with --force.
     let link = kw.path("link.env");
     std::os::unix::fs::symlink(kw.path("elsewhere"), &link).unwrap();

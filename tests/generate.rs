@@ -124,7 +124,9 @@ fn generate_says_where_the_value_is_and_how_to_read_it_again() {
     let out = kw.cmd(["generate", "-e", "test", "K"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("its value is on stdout (`keyward get -e test K` prints it again, as a recorded read)"),
+        err.contains(
+            "its value is on stdout (`keyward get -e test K` prints it again, as a recorded read)"
+        ),
         "{err}"
     );
     assert!(!err.contains("shown once"), "{err}");

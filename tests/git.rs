@@ -490,7 +490,10 @@ fn the_driver_and_textconv_name_the_environment_from_the_path_never_a_temp_file(
         "{text}"
     );
     let text = kw.stdout(["git".as_ref(), "textconv".as_ref(), blob.as_os_str()]);
-    assert!(text.contains("not a recipient of this environment"), "{text}");
+    assert!(
+        text.contains("not a recipient of this environment"),
+        "{text}"
+    );
     assert!(!text.contains("`env`"), "{text}");
     // The driver, as git runs it: temp files, and the path in the repository.
     let b = blob.to_str().unwrap();

@@ -401,13 +401,23 @@ fn a_ci_identity_granted_later_checks_from_the_first_version_it_can_read() {
         let out = as_ci(&["audit", "verify", "--git", "--skip-unreadable", "--json"])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
     assert_eq!(v["from"][0]["env"], "dev");
     assert_eq!(v["from"][0]["commit"], granted.as_str());
     assert_eq!(v["from"][0]["earlier"], 3);
-    assert!(v["skipped"].as_array().unwrap().iter().all(|s| s["env"] != "dev"));
+    assert!(
+        v["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["env"] != "dev")
+    );
     // The range gate of a pull request: only the new commits, all readable.
     let base = git(&kw, &["rev-parse", "HEAD"]).trim().to_owned();
     kw.stdout(["rotate", "K"]);
@@ -432,7 +442,9 @@ fn a_ci_identity_granted_later_checks_from_the_first_version_it_can_read() {
     .success()
     .stderr(contains("1 commit(s) changed an environment file"));
     // A version it could read, then one it cannot (removed from dev): a gap, named.
-    kw.cmd(["access", "revoke", &rc, "--yes"]).assert().success();
+    kw.cmd(["access", "revoke", &rc, "--yes"])
+        .assert()
+        .success();
     let removed = commit(&kw, "CI removed");
     fresh_machine(&kw);
     as_ci(&["audit", "verify", "--git", "-e", "dev"])

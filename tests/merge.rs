@@ -517,7 +517,8 @@ fn resolving_in_production_without_grace_asks_and_offers_one() {
     let no = t.answer_on_terminal(1, &["git", "resolve", "-e", "prod", "K"], "n");
     assert_eq!(no.code, 2, "{}", no.stderr);
     assert!(
-        no.stderr.contains("`prod` is production and there is no --grace")
+        no.stderr
+            .contains("`prod` is production and there is no --grace")
             && no
                 .stderr
                 .contains("keyward git resolve -e prod K --grace 24h"),
@@ -556,24 +557,30 @@ fn a_merge_conflict_shows_in_list_and_show_and_renumbered_events_say_so() {
     assert!(t.out(1, &["list", "-e", "prod"]).contains("merge-conflict"));
     // show: the value kept verifying has no empty end, and says what ends it.
     let show = t.out(1, &["show", "-e", "prod", "K"]);
-    assert!(!show.contains("verifies until \n") && !show.contains("verifies until  "), "{show}");
     assert!(
-        show.contains("kept verifying by a merge until someone picks: `keyward git resolve -e prod K`"),
+        !show.contains("verifies until \n") && !show.contains("verifies until  "),
+        "{show}"
+    );
+    assert!(
+        show.contains(
+            "kept verifying by a merge until someone picks: `keyward git resolve -e prod K`"
+        ),
         "{show}"
     );
     // audit: both sides' rotations said `v2`; the one now v3 says so.
-    let events: Vec<serde_json::Value> = serde_json::from_str(&t.out(
-        1,
-        &["audit", "-e", "prod", "--action", "rotate", "--json"],
-    ))
-    .unwrap();
+    let events: Vec<serde_json::Value> =
+        serde_json::from_str(&t.out(1, &["audit", "-e", "prod", "--action", "rotate", "--json"]))
+            .unwrap();
     assert_eq!(events.len(), 2, "{events:?}");
     assert!(events.iter().all(|e| e["version"] == 2));
     let renumbered: Vec<_> = events.iter().filter(|e| e["renumbered"] == 3).collect();
     assert_eq!(renumbered.len(), 1, "{events:?}");
     assert!(events.iter().any(|e| e.get("renumbered").is_none()));
     let human = t.out(1, &["audit", "-e", "prod", "--action", "rotate"]);
-    assert!(human.contains("2 (now v3: renumbered by a merge)"), "{human}");
+    assert!(
+        human.contains("2 (now v3: renumbered by a merge)"),
+        "{human}"
+    );
     // The value the later rotation made is v3's (the active one).
     t.git(0, &["pull", "-q", "--no-rebase", "origin", "main"]);
     let later = events

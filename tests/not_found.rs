@@ -122,7 +122,11 @@ fn an_environment_name_in_the_wrong_case_or_misspelled_is_corrected() {
 #[test]
 fn a_long_or_short_environment_name_suggests_the_one_there() {
     let kw = Sandbox::with_vault();
-    for (typed, meant) in [("production", "prod"), ("development", "dev"), ("testing", "test")] {
+    for (typed, meant) in [
+        ("production", "prod"),
+        ("development", "dev"),
+        ("testing", "test"),
+    ] {
         kw.cmd(["-e", typed, "list"])
             .assert()
             .code(3)

@@ -404,7 +404,10 @@ fn jsonl_prints_one_object_per_line_for_list_audit_and_check() {
     };
     let keys = lines(&["list", "--jsonl"], 0);
     assert_eq!(keys.len(), 3);
-    assert!(keys.iter().all(|k| k["name"].is_string() && k["status"].is_string()));
+    assert!(
+        keys.iter()
+            .all(|k| k["name"].is_string() && k["status"].is_string())
+    );
     let events = lines(&["audit", "--jsonl"], 0);
     assert!(events.len() >= 4, "{events:?}");
     assert!(events.iter().all(|e| e["hash"].is_string()));

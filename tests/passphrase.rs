@@ -346,13 +346,18 @@ fn init_asks_again_when_the_repetition_does_not_match_three_times_at_most() {
         &kw,
         &["init"],
         &[
-            ("Passphrase for the new keyward identity", &["first try", "second try"]),
+            (
+                "Passphrase for the new keyward identity",
+                &["first try", "second try"],
+            ),
             ("Repeat passphrase", &["first tyr", "second try"]),
         ],
     );
     assert_eq!(code, 0, "{shown}");
     assert_eq!(
-        shown.matches("the passphrases do not match; type it again").count(),
+        shown
+            .matches("the passphrases do not match; type it again")
+            .count(),
         1,
         "{shown}"
     );
@@ -367,7 +372,10 @@ fn init_asks_again_when_the_repetition_does_not_match_three_times_at_most() {
         &again,
         &["init"],
         &[
-            ("Passphrase for the new keyward identity", &["one", "two", "three"]),
+            (
+                "Passphrase for the new keyward identity",
+                &["one", "two", "three"],
+            ),
             ("Repeat passphrase", &["uno", "dos", "tres"]),
         ],
     );

@@ -49,7 +49,9 @@ fn init_name_labels_the_founder_and_grant_name_relabels_yourself() {
     };
     assert_eq!(mine(&list), "Me");
     assert_eq!(
-        kw.json(["access", "list", "-e", "prod", "--json"]).as_array().unwrap()[0]["label"],
+        kw.json(["access", "list", "-e", "prod", "--json"])
+            .as_array()
+            .unwrap()[0]["label"],
         "Me",
         "in every environment init made"
     );
@@ -81,7 +83,7 @@ fn unknown_and_ambiguous_labels_are_usage_errors_with_the_candidates() {
     kw.cmd(["access", "revoke", "Bobb", "--yes"])
         .assert()
         .code(2)
-        .stderr(contains(format!("no member labelled `Bobb` in `dev`")))
+        .stderr(contains("no member labelled `Bobb` in `dev`"))
         .stderr(contains(format!("did you mean Bob ({}", short(&rb))));
     kw.cmd(["offboard", "Zed", "--reason", "x", "--yes"])
         .assert()
@@ -152,8 +154,14 @@ fn a_removed_members_label_still_names_them_in_audit_check_show_and_textconv() {
     assert!(show.contains("by Me ("), "{show}");
     // textconv: members, former members and actors by name.
     let text = kw.stdout(["git", "textconv", kw.env_file("dev").to_str().unwrap()]);
-    assert!(text.contains(&format!("former-member {rb} label=\"Bob\"")), "{text}");
-    assert!(text.contains(&format!("label=\"Ana\"")) && text.contains(&ra), "{text}");
+    assert!(
+        text.contains(&format!("former-member {rb} label=\"Bob\"")),
+        "{text}"
+    );
+    assert!(
+        text.contains("label=\"Ana\"") && text.contains(&ra),
+        "{text}"
+    );
     assert!(text.contains(&format!("by Bob ({}", short(&rb))), "{text}");
     kw.cmd(["audit", "verify"]).assert().success();
 }
@@ -179,7 +187,10 @@ fn a_label_grants_someone_another_environment_knows_with_their_label_and_key() {
         .cloned()
         .unwrap();
     assert_eq!(row["label"], "Ana");
-    assert!(row["signing_key"].is_string(), "her key bound in dev comes along");
+    assert!(
+        row["signing_key"].is_string(),
+        "her key bound in dev comes along"
+    );
     kw.cmd(["env", "add", "staging", "--recipient", "Ana"])
         .assert()
         .success();
@@ -217,7 +228,8 @@ fn a_merge_carries_the_label_of_a_member_the_other_side_removed() {
         .assert()
         .success();
     let mut c = team.kw(0, &["set", "BOBS_KEY"]);
-    c.env("KEYWARD_IDENTITY", &bob).write_stdin("bob-wrote-this-value");
+    c.env("KEYWARD_IDENTITY", &bob)
+        .write_stdin("bob-wrote-this-value");
     c.assert().success();
     team.sync(0, "bob joined and wrote");
     team.sync(1, "pull");

@@ -395,7 +395,10 @@ fn rotating_a_revoked_key_issues_a_new_active_version_and_the_revoked_one_stays_
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("version 1 stays revoked"), "{err}");
-    assert!(!err.contains("generate"), "never pointed at generate: {err}");
+    assert!(
+        !err.contains("generate"),
+        "never pointed at generate: {err}"
+    );
     let fresh = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     assert_ne!(fresh, leaked);
     assert_eq!(get(&kw, "dev", "K"), fresh);
@@ -403,7 +406,11 @@ fn rotating_a_revoked_key_issues_a_new_active_version_and_the_revoked_one_stays_
         versions(&kw, "dev", "K"),
         vec![(1, "revoked".to_owned()), (2, "active".to_owned())]
     );
-    assert_eq!(verify(&kw, "dev", &leaked).0, 4, "the leaked value stays refused");
+    assert_eq!(
+        verify(&kw, "dev", &leaked).0,
+        4,
+        "the leaked value stays refused"
+    );
     assert_eq!(verify(&kw, "dev", &fresh).0, 0);
     // An imported key: a new value from stdin; the revoked one may not come back.
     kw.set("S", "first-provider-value");
@@ -430,7 +437,10 @@ fn rotating_a_revoked_key_issues_a_new_active_version_and_the_revoked_one_stays_
 fn a_shorter_grace_never_cuts_an_older_versions_window() {
     let mut kw = Sandbox::with_vault_at(T0);
     let v1 = kw.generate("K");
-    let v2 = kw.stdout(["rotate", "K", "--grace", "7d"]).trim().to_owned();
+    let v2 = kw
+        .stdout(["rotate", "K", "--grace", "7d"])
+        .trim()
+        .to_owned();
     kw.at(T0 + HOUR);
     let out = kw.cmd(["rotate", "K", "--grace", "1h"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -458,7 +468,8 @@ fn a_shorter_grace_never_cuts_an_older_versions_window() {
 fn rotating_in_production_without_grace_asks_first_on_a_terminal() {
     let kw = Sandbox::with_vault();
     let old = kw.stdout(["-e", "prod", "generate", "K"]).trim().to_owned();
-    let asked = "`prod` is production and there is no --grace: `K` v1 stops passing `verify` at once";
+    let asked =
+        "`prod` is production and there is no --grace: `K` v1 stops passing `verify` at once";
     let no = crate::support::pty::answer_on_terminal(&kw, &["-e", "prod", "rotate", "K"], "n");
     assert_eq!(no.code, 2, "{}", no.stderr);
     assert!(no.stderr.contains(asked), "{}", no.stderr);

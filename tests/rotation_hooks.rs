@@ -458,7 +458,11 @@ fn a_hook_runs_from_the_work_trees_top_or_the_directory_it_was_set_in() {
     fs::create_dir_all(repo.join("src")).unwrap();
     crate::support::git::git(&kw, &repo, &["init", "-q"]);
     let roll = repo.join("scripts/roll.sh");
-    fs::write(&roll, "#!/bin/sh\ncat >/dev/null\necho \"rolled-in-$(basename \"$PWD\")-$$\"\n").unwrap();
+    fs::write(
+        &roll,
+        "#!/bin/sh\ncat >/dev/null\necho \"rolled-in-$(basename \"$PWD\")-$$\"\n",
+    )
+    .unwrap();
     fs::set_permissions(&roll, fs::Permissions::from_mode(0o700)).unwrap();
     let id = kw.write_identity("me.key");
     let run = |dir: &std::path::Path, args: &[&str]| {
@@ -469,13 +473,17 @@ fn a_hook_runs_from_the_work_trees_top_or_the_directory_it_was_set_in() {
         c
     };
     run(&repo, &["init"]).assert().success();
-    run(&repo, &["set", "API"]).write_stdin("first-provider-value").assert().success();
+    run(&repo, &["set", "API"])
+        .write_stdin("first-provider-value")
+        .assert()
+        .success();
     run(&repo, &["hook", "set", "API", "--", "./scripts/roll.sh"])
         .assert()
         .success();
     for dir in [repo.join("vault"), repo.join("src")] {
         run(&dir, &["rotate", "API"]).assert().success();
-        let v = String::from_utf8(run(&dir, &["get", "API", "-n"]).output().unwrap().stdout).unwrap();
+        let v =
+            String::from_utf8(run(&dir, &["get", "API", "-n"]).output().unwrap().stdout).unwrap();
         assert!(v.starts_with("rolled-in-repo-"), "ran from the top: {v}");
     }
 
@@ -484,7 +492,11 @@ fn a_hook_runs_from_the_work_trees_top_or_the_directory_it_was_set_in() {
     let tools = kw.path("tools");
     fs::create_dir_all(&tools).unwrap();
     let roll = tools.join("roll.sh");
-    fs::write(&roll, "#!/bin/sh\ncat >/dev/null\necho \"rolled-in-$(basename \"$PWD\")-$$\"\n").unwrap();
+    fs::write(
+        &roll,
+        "#!/bin/sh\ncat >/dev/null\necho \"rolled-in-$(basename \"$PWD\")-$$\"\n",
+    )
+    .unwrap();
     fs::set_permissions(&roll, fs::Permissions::from_mode(0o700)).unwrap();
     kw.set("API", "first-provider-value");
     kw.cmd(["hook", "set", "API", "--", "./roll.sh"])

@@ -513,7 +513,8 @@ fn run_names_the_keys_it_leaves_out_and_strict_refuses_before_the_child_starts()
         .assert()
         .success();
     kw.at(T0 + 2 * HOUR);
-    let left = "left out of the command's environment (not in service): BURNT (revoked), SHORT (expired)";
+    let left =
+        "left out of the command's environment (not in service): BURNT (revoked), SHORT (expired)";
     kw.cmd(["run", "--", "true"])
         .assert()
         .success()
@@ -524,7 +525,9 @@ fn run_names_the_keys_it_leaves_out_and_strict_refuses_before_the_child_starts()
         .assert()
         .code(4)
         .stderr(contains("run --strict"))
-        .stderr(contains("BURNT (revoked), SHORT (expired); nothing started"));
+        .stderr(contains(
+            "BURNT (revoked), SHORT (expired); nothing started",
+        ));
     assert!(!started.exists(), "the child never started");
     kw.cmd(["run", "--", "sh", "-c", &touch])
         .env("KEYWARD_RUN_STRICT", "1")
@@ -541,13 +544,17 @@ fn run_names_the_keys_it_leaves_out_and_strict_refuses_before_the_child_starts()
         .assert()
         .success();
     // Keys named by --only are all there: nothing left out to refuse.
-    kw.cmd(["run", "--strict", "--only", "ALIVE", "--", "sh", "-c", &touch])
-        .assert()
-        .success()
-        .stderr(contains("left out").not());
+    kw.cmd([
+        "run", "--strict", "--only", "ALIVE", "--", "sh", "-c", &touch,
+    ])
+    .assert()
+    .success()
+    .stderr(contains("left out").not());
     assert!(started.exists());
     // An environment with every key in service says nothing.
-    kw.cmd(["-e", "test", "generate", "FINE"]).assert().success();
+    kw.cmd(["-e", "test", "generate", "FINE"])
+        .assert()
+        .success();
     kw.cmd(["-e", "test", "run", "--strict", "--", "true"])
         .assert()
         .success()
@@ -559,14 +566,7 @@ fn redacted_values_are_named_once_when_a_person_watches_stderr() {
     let kw = Sandbox::with_vault();
     kw.set("STRIPE_KEY", "sk-live-value-0123456789");
     kw.set("OTHER_KEY", "other-value-0123456789");
-    let mut c = kw.std_cmd([
-        "run",
-        "--redact",
-        "--",
-        "sh",
-        "-c",
-        "echo \"$STRIPE_KEY\"",
-    ]);
+    let mut c = kw.std_cmd(["run", "--redact", "--", "sh", "-c", "echo \"$STRIPE_KEY\""]);
     c.current_dir(kw.dir.path());
     let t = crate::support::pty::run_on_terminal(c, &[]);
     assert_eq!(t.code, 0, "{}", t.shown);

@@ -435,17 +435,30 @@ fn scan_finds_age_identities_and_knows_this_vaults_own() {
     let stranger = kw.write_identity("stranger.key");
     let theirs = Sandbox::secret_key_of(&stranger);
     fs::write(dir.join("ci.key"), format!("# created: today\n{mine}\n")).unwrap();
-    fs::write(dir.join("notes.md"), format!("export K={theirs}\nsee AGE-SECRET-KEY-1… in the docs\n")).unwrap();
+    fs::write(
+        dir.join("notes.md"),
+        format!("export K={theirs}\nsee AGE-SECRET-KEY-1… in the docs\n"),
+    )
+    .unwrap();
     let out = kw.cmd(["scan", "--json", "tree"]).output().unwrap();
     assert_eq!(out.status.code(), Some(8));
     let stdout = String::from_utf8(out.stdout).unwrap();
     for secret in [&mine, &theirs] {
-        assert!(!stdout.contains(secret.as_str()), "never the identity itself");
+        assert!(
+            !stdout.contains(secret.as_str()),
+            "never the identity itself"
+        );
         assert!(!String::from_utf8_lossy(&out.stderr).contains(secret.as_str()));
     }
     let found: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
     assert_eq!(found.len(), 2, "{found:?}");
-    let by = |p: &str| found.iter().find(|f| f["path"].as_str().unwrap().ends_with(p)).unwrap().clone();
+    let by = |p: &str| {
+        found
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(p))
+            .unwrap()
+            .clone()
+    };
     assert_eq!(by("ci.key")["status"], "vault-identity");
     assert_eq!(by("ci.key")["env"], "dev,prod,test");
     assert_eq!(by("ci.key")["line"], 2);
@@ -454,7 +467,9 @@ fn scan_finds_age_identities_and_knows_this_vaults_own() {
     kw.cmd(["scan", "tree"])
         .assert()
         .code(8)
-        .stdout(contains("an identity of this vault: it decrypts `dev`, `prod`, `test`"))
+        .stdout(contains(
+            "an identity of this vault: it decrypts `dev`, `prod`, `test`",
+        ))
         .stdout(contains(format!("of {}", &kw.my_recipient()[..10])))
         .stdout(contains("an age identity (not a recipient"));
 }

@@ -51,7 +51,11 @@ pub struct ExportArgs {
 pub fn run(args: ExportArgs, ctx: &Ui) -> Result<()> {
     let export =
         || crate::ops::export::export(ctx, args.format, args.only.as_deref(), &args.allow_names);
-    match args.out.as_deref().filter(|p| *p != std::path::Path::new("-")) {
+    match args
+        .out
+        .as_deref()
+        .filter(|p| *p != std::path::Path::new("-"))
+    {
         Some(path) => crate::ops::export_file::export_to(ctx, path, args.force, export),
         None => ctx.out.data(&export()?),
     }

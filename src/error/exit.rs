@@ -63,9 +63,7 @@ impl Error {
             | Error::VersionNotFound { .. }
             | Error::UnknownPresentedKey { .. }
             | Error::FileNotFound { .. } => 3,
-            Error::Unusable { .. }
-            | Error::Rejected(_)
-            | Error::Reissue { .. } => 4,
+            Error::Unusable { .. } | Error::Rejected(_) | Error::Reissue { .. } => 4,
             Error::NoIdentity { .. }
             | Error::WrongPassphrase { .. }
             | Error::NoPassphrase { .. }

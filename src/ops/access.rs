@@ -199,7 +199,11 @@ fn whom(ctx: &Context, who: Option<GrantTarget>) -> Result<Whom> {
         Some(GrantTarget::Label(l)) => {
             let person = crate::ops::people::Person::Label(l);
             let here = ctx.open_env()?;
-            let found = if here.known_labels()?.values().any(|v| v == person.as_typed()) {
+            let found = if here
+                .known_labels()?
+                .values()
+                .any(|v| v == person.as_typed())
+            {
                 person.resolve_among(std::slice::from_ref(&here))?
             } else {
                 let (all, _) = ctx.open_all_envs()?;

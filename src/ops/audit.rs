@@ -100,7 +100,12 @@ fn collect(ctx: &Context, q: &EventQuery) -> Result<Vec<Event>> {
 /// before it, not yet placed, with a version among them, taken in time order, get
 /// those numbers.
 fn annotate_renumbered(events: &mut [Event]) {
-    let issues = |a: Action| matches!(a, Action::Generate | Action::Set | Action::Import | Action::Rotate);
+    let issues = |a: Action| {
+        matches!(
+            a,
+            Action::Generate | Action::Set | Action::Import | Action::Rotate
+        )
+    };
     let mut placed = std::collections::HashSet::new();
     for m in 0..events.len() {
         if events[m].action != Action::MergeConflict {

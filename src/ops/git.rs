@@ -530,7 +530,10 @@ fn describe(db: &EnvDb) -> Result<Vec<String>> {
                 line.push_str(&format!(
                     " revoked={} by={} reason={}",
                     opt_time(v.revoked_at),
-                    v.revoked_by.as_deref().map(who).unwrap_or_else(|| "-".into()),
+                    v.revoked_by
+                        .as_deref()
+                        .map(who)
+                        .unwrap_or_else(|| "-".into()),
                     v.revoke_reason
                         .as_deref()
                         .map(q)

@@ -39,7 +39,13 @@ pub fn rotate_question(
         ],
         warnings: Vec::new(),
         what: format!("rotate `{name}` in `{env}` with no grace"),
-        command: crate::ops::plan::command_line(&["rotate", name.as_str(), "-e", env.as_str(), "--yes"]),
+        command: crate::ops::plan::command_line(&[
+            "rotate",
+            name.as_str(),
+            "-e",
+            env.as_str(),
+            "--yes",
+        ]),
     }))
 }
 
@@ -73,6 +79,13 @@ pub fn resolve_question(
         ],
         warnings: Vec::new(),
         what: format!("resolve `{name}` in `{env}`, retiring the other value(s) at once"),
-        command: crate::ops::plan::command_line(&["git", "resolve", "-e", env.as_str(), name.as_str(), "--yes"]),
+        command: crate::ops::plan::command_line(&[
+            "git",
+            "resolve",
+            "-e",
+            env.as_str(),
+            name.as_str(),
+            "--yes",
+        ]),
     }))
 }

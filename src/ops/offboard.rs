@@ -110,7 +110,10 @@ pub fn plan(ctx: &Context, mut req: Offboard) -> Result<OffboardPlan> {
 
 /// Whom `offboard PERSON` is about: a recipient as it is, or the one member of the
 /// environments it covers (`-e`, else every one this identity opens) with that label.
-pub fn whom(ctx: &Context, person: &crate::ops::people::Person) -> Result<(RecipientString, Option<String>)> {
+pub fn whom(
+    ctx: &Context,
+    person: &crate::ops::people::Person,
+) -> Result<(RecipientString, Option<String>)> {
     if let Some(r) = person.recipient() {
         return Ok((r.clone(), None));
     }

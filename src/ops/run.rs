@@ -253,21 +253,27 @@ fn supervise(mut child: std::process::Child, pairs: &[(String, &[u8])]) -> (Resu
     let redactor = (child.stdout.is_some() || child.stderr.is_some()).then(|| Redactor::new(pairs));
     if let Some(out) = child.stdout.take() {
         let r = redactor.clone().expect("built when a stream is piped");
-        pumps.push(("stdout", std::thread::spawn(move || {
-            r.pump_named(
-                out,
-                io::BufWriter::with_capacity(1 << 16, io::stdout().lock()),
-            )
-        })));
+        pumps.push((
+            "stdout",
+            std::thread::spawn(move || {
+                r.pump_named(
+                    out,
+                    io::BufWriter::with_capacity(1 << 16, io::stdout().lock()),
+                )
+            }),
+        ));
     }
     if let Some(err) = child.stderr.take() {
         let r = redactor.clone().expect("built when a stream is piped");
-        pumps.push(("stderr", std::thread::spawn(move || {
-            r.pump_named(
-                err,
-                io::BufWriter::with_capacity(1 << 16, io::stderr().lock()),
-            )
-        })));
+        pumps.push((
+            "stderr",
+            std::thread::spawn(move || {
+                r.pump_named(
+                    err,
+                    io::BufWriter::with_capacity(1 << 16, io::stderr().lock()),
+                )
+            }),
+        ));
     }
     let status = match child.wait() {
         Ok(s) => s,

@@ -63,7 +63,10 @@ fn patterns(ctx: &Context) -> Result<(Vec<Pattern>, crate::scan::identities::Kno
     let mut known = crate::scan::identities::Known::new();
     for db in &envs {
         for r in db.recipients()? {
-            known.entry(r.recipient).or_default().push(db.env.to_string());
+            known
+                .entry(r.recipient)
+                .or_default()
+                .push(db.env.to_string());
         }
         for (name, version, value) in db.every_version()? {
             if value.len() < MIN_VALUE_LEN {

@@ -41,8 +41,16 @@ pub type Known = HashMap<String, Vec<String>>;
 pub fn describe(recipient: &str, known: &Known) -> (String, &'static str, String) {
     let short = crate::recipient::short_recipient(recipient);
     match known.get(recipient) {
-        Some(envs) => (envs.join(","), "vault-identity", format!("AGE-SECRET-KEY-1… of {short}")),
-        None => ("-".to_owned(), "age-identity", format!("AGE-SECRET-KEY-1… of {short}")),
+        Some(envs) => (
+            envs.join(","),
+            "vault-identity",
+            format!("AGE-SECRET-KEY-1… of {short}"),
+        ),
+        None => (
+            "-".to_owned(),
+            "age-identity",
+            format!("AGE-SECRET-KEY-1… of {short}"),
+        ),
     }
 }
 

@@ -128,7 +128,12 @@ impl Team {
 
     /// `keyward ARGS` as member `m` with a terminal as stdin, answering `answer` to its
     /// `[y/N]` question (see `pty::answer_command_on_terminal`).
-    pub fn answer_on_terminal(&self, m: usize, args: &[&str], answer: &str) -> crate::support::pty::Run {
+    pub fn answer_on_terminal(
+        &self,
+        m: usize,
+        args: &[&str],
+        answer: &str,
+    ) -> crate::support::pty::Run {
         let mut c = self.kw.std_cmd(args);
         self.as_member(m, &mut c);
         crate::support::pty::answer_command_on_terminal(c, answer, || {})

@@ -18,7 +18,11 @@ impl Render for RotatedOne {
             }
         };
         // DESIGN §16: a shorter grace cuts no older promise; each keeps its own end.
-        for (v, _, until) in self.older.iter().filter(|(v, s, _)| *v != old && *s == Status::Retiring) {
+        for (v, _, until) in self
+            .older
+            .iter()
+            .filter(|(v, s, _)| *v != old && *s == Status::Retiring)
+        {
             if let Some(t) = until {
                 grace.push_str(&format!(
                     "; version {v} keeps verifying until {} (its own grace)",

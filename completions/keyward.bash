@@ -735,7 +735,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__audit)
-            opts="-i -e -q -h --key --actor --action --since --until --all-envs --limit --vault --identity --env --trust-root --json --quiet --help export verify anomalies follow help"
+            opts="-i -e -q -h --key --actor --action --since --until --all-envs --limit --jsonl --vault --identity --env --trust-root --json --quiet --help export verify anomalies follow help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1109,7 +1109,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__check)
-            opts="-i -e -q -h --all-envs --within --unused-for --skip-unreadable --vault --identity --env --trust-root --json --quiet --help"
+            opts="-i -e -q -h --all-envs --within --unused-for --skip-unreadable --jsonl --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1413,7 +1413,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__export)
-            opts="-i -e -q -h --format --only --allow-name --vault --identity --env --trust-root --json --quiet --help"
+            opts="-o -i -e -q -h --format --only --allow-name --out --force --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1428,6 +1428,14 @@ _keyward_clap() {
                     return 0
                     ;;
                 --allow-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3231,7 +3239,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__list)
-            opts="-i -e -q -h --all-envs --status --vault --identity --env --trust-root --json --quiet --help"
+            opts="-i -e -q -h --all-envs --status --jsonl --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -335,9 +335,9 @@ fn audit_actor_matches_a_label() {
     // The label is exact: a part of it matches no one.
     let none = kw.json(["audit", "--json", "--actor", "An"]);
     assert_eq!(none.as_array().unwrap().len(), 0);
-    // Human output names the actor by its label.
+    // Human output names the actor by its label, with the recipient (DESIGN §16).
     let human = kw.stdout(["audit", "--actor", "Ana"]);
-    assert!(human.contains("(Ana)"), "{human}");
+    assert!(human.contains(&format!("Ana ({}", &ra[..10])), "{human}");
 }
 
 fn export_to(kw: &Sandbox, path: &Path, force: bool) -> assert_cmd::Command {

@@ -13,7 +13,7 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     (3, "not found: vault, environment, key or version"),
     (
         4,
-        "key not usable: revoked or expired; verify rejected the key",
+        "key not usable: revoked or expired; verify rejected the key; run --strict would leave a key out",
     ),
     (
         5,

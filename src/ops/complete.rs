@@ -38,17 +38,26 @@ pub fn candidates(ctx: &Context, what: Candidates) -> (Vec<String>, Option<Missi
             .env_names()
             .ok()
             .is_some_and(|all| all.contains(&ctx.env))
-        && identity_without_prompt(&ctx.identity_spec).is_none()
-        && identity_exists(&ctx.identity_spec);
+        && is_locked(&ctx.identity_spec);
     (listed, locked.then_some(Missing::Locked))
 }
 
-/// Whether the identity named is there at all (a missing one is not "locked").
-fn identity_exists(spec: &IdentitySpec) -> bool {
+/// Whether the identity file would ask for a passphrase and no agent holds it (a
+/// hardware identity is not "locked": it asks its token, which completion never does).
+fn is_locked(spec: &IdentitySpec) -> bool {
     match spec {
-        IdentitySpec::Literal(_) => true,
-        IdentitySpec::Default(p) | IdentitySpec::File(p) => p.exists(),
+        IdentitySpec::Literal(_) => false,
+        IdentitySpec::Default(path) | IdentitySpec::File(path) => {
+            !matches!(crate::agent::client_for(path), Ok(Some(_)))
+                && read_head(path).is_some_and(|h| may_ask(&h))
+        }
     }
+}
+
+/// An encrypted identity (`age-encryption.org/`, `-----BEGIN AGE ENCRYPTED FILE-----`)
+/// or an SSH key (`-----BEGIN …`): either may ask for a passphrase.
+fn may_ask(head: &[u8]) -> bool {
+    head.starts_with(b"age-encryption.org/") || head.starts_with(b"-----BEGIN")
 }
 
 fn candidates_of(ctx: &Context, what: Candidates) -> Vec<String> {
@@ -102,12 +111,7 @@ fn identity_without_prompt(spec: &IdentitySpec) -> Option<Unlocked> {
             if let Ok(Some(agent)) = crate::agent::client_for(path) {
                 return Some(agent);
             }
-            let head = read_head(path)?;
-            // Encrypted (`age-encryption.org/`, `-----BEGIN AGE ENCRYPTED FILE-----`)
-            // or an SSH key (`-----BEGIN …`): either may ask.
-            let may_ask =
-                head.starts_with(b"age-encryption.org/") || head.starts_with(b"-----BEGIN");
-            if may_ask {
+            if may_ask(&read_head(path)?) {
                 None
             } else {
                 load_identity(spec).ok().and_then(quiet)

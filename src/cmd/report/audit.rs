@@ -25,12 +25,21 @@ impl Render for EventLog {
                         Some(now) => format!("{v} (now v{now}: renumbered by a merge)"),
                         None => v.to_string(),
                     })),
-                    format!(
-                        "{}@{} ({})",
-                        e.actor.os_user,
-                        e.actor.host,
-                        who(&e.actor.recipient, e.actor_label.as_deref())
-                    ),
+                    // `uid@host (age1…)`, or `uid@host Ana (age1…)` with a label.
+                    match e.actor_label.as_deref() {
+                        Some(label) => format!(
+                            "{}@{} {}",
+                            e.actor.os_user,
+                            e.actor.host,
+                            who(&e.actor.recipient, Some(label))
+                        ),
+                        None => format!(
+                            "{}@{} ({})",
+                            e.actor.os_user,
+                            e.actor.host,
+                            who(&e.actor.recipient, None)
+                        ),
+                    },
                     or_dash(
                         e.subject
                             .as_deref()

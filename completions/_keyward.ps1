@@ -70,6 +70,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--envs', '--envs', [CompletionResultType]::ParameterName, 'Environments to create, comma-separated')
             [CompletionResult]::new('--recipient', '--recipient', [CompletionResultType]::ParameterName, 'Another recipient for every environment (repeatable): `age1…` or an SSH public key')
             [CompletionResult]::new('--admin', '--admin', [CompletionResultType]::ParameterName, 'A co-founding admin for every environment (repeatable): their member card (`keyward identity show`) or recipient. With you, they make the trust root')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Your label (1-64 printable characters) in every environment: messages and the audit trail name you `LABEL (age1…)`, and others can type it instead of your recipient')
             [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
@@ -228,7 +229,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             break
         }
         'keyward;env;add' {
-            [CompletionResult]::new('--recipient', '--recipient', [CompletionResultType]::ParameterName, 'Another recipient (repeatable): `age1…` or an SSH public key')
+            [CompletionResult]::new('--recipient', '--recipient', [CompletionResultType]::ParameterName, 'Another recipient (repeatable): `age1…`, an SSH public key, or the label of a member of another environment (their label comes along)')
             [CompletionResult]::new('--admin', '--admin', [CompletionResultType]::ParameterName, 'Another admin (repeatable): their member card or recipient (DESIGN §15)')
             [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
@@ -344,6 +345,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--all-envs', '--all-envs', [CompletionResultType]::ParameterName, 'Every environment the identity can open (the others are named on stderr)')
+            [CompletionResult]::new('--jsonl', '--jsonl', [CompletionResultType]::ParameterName, 'One JSON object per key, one per line (the environments skipped are on stderr)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -382,7 +384,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Rotate every key in the environment (one commit)')
             [CompletionResult]::new('--due', '--due', [CompletionResultType]::ParameterName, 'With --all: only keys past their --rotate-every period')
-            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'With --all: do not ask (required without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask: with --all (required without a terminal), and before rotating without --grace in `prod`/`production` on a terminal')
             [CompletionResult]::new('--no-hook', '--no-hook', [CompletionResultType]::ParameterName, 'Read an imported key''s new value from stdin even if it has a rotation hook')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -463,6 +465,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--all-envs', '--all-envs', [CompletionResultType]::ParameterName, 'Every environment the identity can open')
             [CompletionResult]::new('--skip-unreadable', '--skip-unreadable', [CompletionResultType]::ParameterName, 'With --all-envs: do not fail (exit 5) because some environments cannot be opened')
+            [CompletionResult]::new('--jsonl', '--jsonl', [CompletionResultType]::ParameterName, 'One JSON object per finding, one per line (the environments skipped are on stderr)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -486,6 +489,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--no-redact', '--no-redact', [CompletionResultType]::ParameterName, 'Never filter the child''s output')
             [CompletionResult]::new('--pass-keyward-env', '--pass-keyward-env', [CompletionResultType]::ParameterName, 'Pass keyward''s own KEYWARD_* variables (identity, passphrase) to the child')
             [CompletionResult]::new('--allow-disk', '--allow-disk', [CompletionResultType]::ParameterName, 'With --file: accept a directory that is not memory-backed (tmpfs) for the files')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Refuse to start (exit 4) when a key is left out because it is revoked, expired or retired, instead of naming it on stderr; KEYWARD_RUN_STRICT=1 sets it (for CI)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -497,8 +501,8 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: dotenv; json with --json]')
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Only these keys (comma-separated); each must be usable')
             [CompletionResult]::new('--allow-name', '--allow-name', [CompletionResultType]::ParameterName, 'Export this key even though its name changes how programs load (PATH, LD_*, ...); repeatable')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to FILE (mode 0600) instead of stdout; github-env appends to it')
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write to FILE (mode 0600) instead of stdout; github-env appends to it')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to FILE (mode 0600; `-`: stdout) instead of stdout; github-env appends to it')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write to FILE (mode 0600; `-`: stdout) instead of stdout; github-env appends to it')
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'With --format k8s-secret: the Secret''s name')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'With --format k8s-secret: the Secret''s namespace')
             [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]')
@@ -552,6 +556,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
             [CompletionResult]::new('--all-envs', '--all-envs', [CompletionResultType]::ParameterName, 'Every environment the identity can open')
+            [CompletionResult]::new('--jsonl', '--jsonl', [CompletionResultType]::ParameterName, 'One JSON object per event, one per line (what `audit export --format jsonl` writes)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
@@ -704,7 +709,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             break
         }
         'keyward;access;grant' {
-            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A label for the recipient (1-64 printable characters), shown in `access list` and `audit`, and matched by `audit --actor`')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A label for the recipient (1-64 printable characters, one member each), shown in messages, `access list` and `audit`, and accepted wherever a recipient is (`access revoke Ana`, `offboard Ana`, `audit --actor Ana`). For a member already there, changes their label')
             [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'What they may do: read (decrypt only: CI that injects keys), write (keys and values; the default for someone new), admin (also access, roles, hooks). For a member already there, changes their role')
             [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
@@ -880,13 +885,14 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
         }
         'keyward;git;resolve' {
             [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Resolve only if this is the active version (what you reviewed); an older value cannot be kept: versions are never renumbered (pins name values by number)')
-            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long the other values still verify (default: they retire at once)')
+            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long the other values still verify (default: they retire at once; in `prod`/`production` a terminal asks first)')
             [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment to act on [default: dev]')
             [CompletionResult]::new('--trust-root', '--trust-root', [CompletionResultType]::ParameterName, 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask before retiring the other values at once in production')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notes on stderr (errors and warnings still show)')

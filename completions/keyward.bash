@@ -744,7 +744,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__audit)
-            opts="-i -e -q -h --key --actor --action --since --until --all-envs --limit --vault --identity --env --trust-root --json --quiet --help export verify anomalies follow help"
+            opts="-i -e -q -h --key --actor --action --since --until --all-envs --limit --jsonl --vault --identity --env --trust-root --json --quiet --help export verify anomalies follow help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1118,7 +1118,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__check)
-            opts="-i -e -q -h --all-envs --within --unused-for --skip-unreadable --vault --identity --env --trust-root --json --quiet --help"
+            opts="-i -e -q -h --all-envs --within --unused-for --skip-unreadable --jsonl --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1812,7 +1812,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__git__subcmd__resolve)
-            opts="-i -e -q -h --keep --grace --vault --identity --env --trust-root --json --quiet --help"
+            opts="-i -e -q -h --keep --grace --yes --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3280,7 +3280,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__init)
-            opts="-i -e -q -h --envs --recipient --admin --vault --identity --env --trust-root --json --quiet --help"
+            opts="-i -e -q -h --envs --recipient --admin --name --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3295,6 +3295,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 --admin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3330,7 +3334,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__list)
-            opts="-i -e -q -h --all-envs --status --vault --identity --env --trust-root --json --quiet --help"
+            opts="-i -e -q -h --all-envs --status --jsonl --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3660,7 +3664,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__run)
-            opts="-i -e -q -h --only --pristine --redact --no-redact --pass-keyward-env --allow-name --file --allow-disk --env-file --vault --identity --env --trust-root --json --quiet --help"
+            opts="-i -e -q -h --only --pristine --redact --no-redact --pass-keyward-env --allow-name --file --allow-disk --env-file --strict --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4365,8 +4369,18 @@ _keyward() {
         esac
     fi
     if [[ -n "$what" ]]; then
-        local IFS=$'\n'
-        COMPREPLY=( $(compgen -W "$(command "${COMP_WORDS[0]}" completions --list "$what" "${fwd[@]}" </dev/null 2>/dev/null)" -- "$cur") )
+        local IFS=$'\n' listed rc
+        listed="$(command "${COMP_WORDS[0]}" completions --list "$what" "${fwd[@]}" </dev/null 2>/dev/null)"
+        rc=$?
+        COMPREPLY=( $(compgen -W "$listed" -- "$cur") )
+        if (( ${#COMPREPLY[@]} == 0 )); then
+            # Names, not files: nothing to offer is nothing (never bash's file names).
+            compopt +o default +o bashdefault 2>/dev/null
+            if (( rc == 5 )) && [[ -z "${_KEYWARD_LOCKED_SAID:-}" ]]; then
+                _KEYWARD_LOCKED_SAID=1
+                printf '\nkeyward: names are not offered while the identity is locked (`keyward unlock` keeps it open)\n' >&2
+            fi
+        fi
         return 0
     fi
     _keyward_clap "${COMP_WORDS[0]}" "$cur" "$prev"

@@ -65,6 +65,7 @@ complete -c keyward -n "__fish_keyward_needs_command" -f -a "help" -d 'Print thi
 complete -c keyward -n "__fish_keyward_using_subcommand init" -l envs -d 'Environments to create, comma-separated' -r
 complete -c keyward -n "__fish_keyward_using_subcommand init" -l recipient -d 'Another recipient for every environment (repeatable): `age1…` or an SSH public key' -r
 complete -c keyward -n "__fish_keyward_using_subcommand init" -l admin -d 'A co-founding admin for every environment (repeatable): their member card (`keyward identity show`) or recipient. With you, they make the trust root' -r
+complete -c keyward -n "__fish_keyward_using_subcommand init" -l name -d 'Your label (1-64 printable characters) in every environment: messages and the audit trail name you `LABEL (age1…)`, and others can type it instead of your recipient' -r
 complete -c keyward -n "__fish_keyward_using_subcommand init" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand init" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand init" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
@@ -145,7 +146,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_sub
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l recipient -d 'Another recipient (repeatable): `age1…` or an SSH public key' -r
+complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l recipient -d 'Another recipient (repeatable): `age1…`, an SSH public key, or the label of a member of another environment (their label comes along)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l admin -d 'Another admin (repeatable): their member card or recipient (DESIGN §15)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand env; and __fish_seen_subcommand_from add" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
@@ -214,6 +215,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand list" -s i -l identity -
 complete -c keyward -n "__fish_keyward_using_subcommand list" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand list" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand list" -l all-envs -d 'Every environment the identity can open (the others are named on stderr)'
+complete -c keyward -n "__fish_keyward_using_subcommand list" -l jsonl -d 'One JSON object per key, one per line (the environments skipped are on stderr)'
 complete -c keyward -n "__fish_keyward_using_subcommand list" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand list" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand list" -s h -l help -d 'Print help'
@@ -238,7 +240,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s e -l env -d '
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l all -d 'Rotate every key in the environment (one commit)'
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l due -d 'With --all: only keys past their --rotate-every period'
-complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l yes -d 'With --all: do not ask (required without a terminal)'
+complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l yes -d 'Do not ask: with --all (required without a terminal), and before rotating without --grace in `prod`/`production` on a terminal'
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l no-hook -d 'Read an imported key\'s new value from stdin even if it has a rotation hook'
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand rotate" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
@@ -284,6 +286,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand check" -s e -l env -d 'E
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l all-envs -d 'Every environment the identity can open'
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l skip-unreadable -d 'With --all-envs: do not fail (exit 5) because some environments cannot be opened'
+complete -c keyward -n "__fish_keyward_using_subcommand check" -l jsonl -d 'One JSON object per finding, one per line (the environments skipped are on stderr)'
 complete -c keyward -n "__fish_keyward_using_subcommand check" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand check" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -300,6 +303,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand run" -l redact -d 'Filte
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l no-redact -d 'Never filter the child\'s output'
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l pass-keyward-env -d 'Pass keyward\'s own KEYWARD_* variables (identity, passphrase) to the child'
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l allow-disk -d 'With --file: accept a directory that is not memory-backed (tmpfs) for the files'
+complete -c keyward -n "__fish_keyward_using_subcommand run" -l strict -d 'Refuse to start (exit 4) when a key is left out because it is revoked, expired or retired, instead of naming it on stderr; KEYWARD_RUN_STRICT=1 sets it (for CI)'
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand run" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -310,7 +314,7 @@ k8s-secret\t'A Kubernetes Secret manifest (--name, --namespace)'
 github-env\t'Blocks appended to $GITHUB_ENV (or -o), ::add-mask:: lines on stdout'"
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l only -d 'Only these keys (comma-separated); each must be usable' -r
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l allow-name -d 'Export this key even though its name changes how programs load (PATH, LD_*, ...); repeatable' -r
-complete -c keyward -n "__fish_keyward_using_subcommand export" -s o -l out -d 'Write to FILE (mode 0600) instead of stdout; github-env appends to it' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand export" -s o -l out -d 'Write to FILE (mode 0600; `-`: stdout) instead of stdout; github-env appends to it' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l name -d 'With --format k8s-secret: the Secret\'s name' -r
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l namespace -d 'With --format k8s-secret: the Secret\'s namespace' -r
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
@@ -381,6 +385,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_se
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l all-envs -d 'Every environment the identity can open'
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l jsonl -d 'One JSON object per event, one per line (what `audit export --format jsonl` writes)'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -498,7 +503,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l name -d 'A label for the recipient (1-64 printable characters), shown in `access list` and `audit`, and matched by `audit --actor`' -r
+complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l name -d 'A label for the recipient (1-64 printable characters, one member each), shown in messages, `access list` and `audit`, and accepted wherever a recipient is (`access revoke Ana`, `offboard Ana`, `audit --actor Ana`). For a member already there, changes their label' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l role -d 'What they may do: read (decrypt only: CI that injects keys), write (keys and values; the default for someone new), admin (also access, roles, hooks). For a member already there, changes their role' -r
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from grant" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
@@ -587,11 +592,12 @@ complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_sub
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -l keep -d 'Resolve only if this is the active version (what you reviewed); an older value cannot be kept: versions are never renumbered (pins name values by number)' -r
-complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -l grace -d 'How long the other values still verify (default: they retire at once)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -l grace -d 'How long the other values still verify (default: they retire at once; in `prod`/`production` a terminal asks first)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -l yes -d 'Do not ask before retiring the other values at once in production'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand git; and __fish_seen_subcommand_from resolve" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -786,6 +792,10 @@ function __fish_keyward_dynamic
     set -q _flag_vault[1]; and set -a fwd --vault $_flag_vault[-1]
     set -q _flag_identity[1]; and set -a fwd --identity $_flag_identity[-1]
     command keyward completions --list $what $fwd </dev/null 2>/dev/null
+    if test $status -eq 5; and not set -q __keyward_locked_said
+        set -g __keyward_locked_said 1
+        echo \n"keyward: names are not offered while the identity is locked (`keyward unlock` keeps it open)" >&2
+    end
 end
 complete -c keyward -n "__fish_keyward_using_subcommand get show rotate revoke rename delete" -f -a "(__fish_keyward_dynamic keys)"
 complete -c keyward -n "__fish_keyward_using_subcommand access; and __fish_seen_subcommand_from revoke" -f -a "(__fish_keyward_dynamic recipients)"

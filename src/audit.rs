@@ -147,6 +147,10 @@ pub struct Event {
         skip_serializing_if = "Option::is_none"
     )]
     pub joined_hash: Option<[u8; 32]>,
+    /// DESIGN §16: the version this event's value has now, when a later merge that kept
+    /// both sides' new values renumbered it (derived when read, never stored or hashed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renumbered: Option<u32>,
 }
 
 fn ser_hex_opt<S: serde::Serializer>(
@@ -251,6 +255,7 @@ impl Canonical {
             prev_hash: prev,
             hash,
             joined_hash: None,
+            renumbered: None,
         })
     }
 }

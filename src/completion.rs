@@ -25,12 +25,20 @@ pub fn run(args: CompletionsArgs, ctx: &Ui) -> Result<()> {
     if let Some(what) = args.list {
         // Quiet by contract: a closed pipe or anything else ends it without a word.
         let mut out = std::io::stdout().lock();
-        for c in candidates(ctx, what) {
+        let (listed, missing) = candidates(ctx, what);
+        for c in listed {
             if writeln!(out, "{c}").is_err() {
                 break;
             }
         }
-        return Ok(());
+        // DESIGN §16: "locked" is exit 5, said by nothing but the code: the scripts
+        // offer nothing (never file names) and say why once.
+        return match missing {
+            Some(crate::ops::complete::Missing::Locked) => {
+                Err(crate::error::TeamError::CompletionLocked.into())
+            }
+            None => Ok(()),
+        };
     }
     let shell = args.shell.expect("clap requires a shell without --list");
     std::io::stdout()
@@ -170,6 +178,11 @@ _keyward_dynamic() {
         esac
     done
     cands=(${(f)"$(command keyward completions --list $what $fwd </dev/null 2>/dev/null)"})
+    local rc=$?
+    if (( rc == 5 && $#cands == 0 )); then
+        _message 'keyward: names are not offered while the identity is locked (`keyward unlock` keeps it open)'
+        return 1
+    fi
     compadd "${@[1,-2]}" -a cands
 }
 "#;
@@ -204,6 +217,10 @@ function __fish_keyward_dynamic
     set -q _flag_vault[1]; and set -a fwd --vault $_flag_vault[-1]
     set -q _flag_identity[1]; and set -a fwd --identity $_flag_identity[-1]
     command keyward completions --list $what $fwd </dev/null 2>/dev/null
+    if test $status -eq 5; and not set -q __keyward_locked_said
+        set -g __keyward_locked_said 1
+        echo \n"keyward: names are not offered while the identity is locked (`keyward unlock` keeps it open)" >&2
+    end
 end
 "#;
 
@@ -304,8 +321,18 @@ _keyward() {
         esac
     fi
     if [[ -n "$what" ]]; then
-        local IFS=$'\n'
-        COMPREPLY=( $(compgen -W "$(command "${COMP_WORDS[0]}" completions --list "$what" "${fwd[@]}" </dev/null 2>/dev/null)" -- "$cur") )
+        local IFS=$'\n' listed rc
+        listed="$(command "${COMP_WORDS[0]}" completions --list "$what" "${fwd[@]}" </dev/null 2>/dev/null)"
+        rc=$?
+        COMPREPLY=( $(compgen -W "$listed" -- "$cur") )
+        if (( ${#COMPREPLY[@]} == 0 )); then
+            # Names, not files: nothing to offer is nothing (never bash's file names).
+            compopt +o default +o bashdefault 2>/dev/null
+            if (( rc == 5 )) && [[ -z "${_KEYWARD_LOCKED_SAID:-}" ]]; then
+                _KEYWARD_LOCKED_SAID=1
+                printf '\nkeyward: names are not offered while the identity is locked (`keyward unlock` keeps it open)\n' >&2
+            fi
+        fi
         return 0
     fi
     _keyward_clap "${COMP_WORDS[0]}" "$cur" "$prev"

@@ -123,8 +123,25 @@ fn dispatch(cli: cli::Cli) -> Result<()> {
             | Command::Completions(_)
             | Command::Git(_)
     ) {
-        crate::ops::git::hint_if_not_set_up(&ctx);
+        crate::ops::git::hint_if_not_set_up(
+            &ctx,
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        );
+        // DESIGN §16: which vault, when another one is at hand.
+        crate::ops::team::say_vault(&ctx);
     }
+    // DESIGN §16: changes others only see once committed and pushed.
+    let reminder = match &cli.command {
+        Command::Offboard(a) => (!a.dry_run).then_some(true),
+        Command::Access(a) => match a.command {
+            cmd::access::AccessCommand::List => None,
+            cmd::access::AccessCommand::Revoke { .. } => Some(true),
+            cmd::access::AccessCommand::Grant { .. } => Some(false),
+        },
+        Command::Rotate(_) | Command::Trust(_) => Some(false),
+        Command::Git(a) => matches!(a.command, cmd::git::GitCommand::Resolve(_)).then_some(false),
+        _ => None,
+    };
     let done = match cli.command {
         Command::Init(a) => init::run(a, &ctx),
         Command::Identity(a) => identity::run(a, &ctx),
@@ -156,6 +173,11 @@ fn dispatch(cli: cli::Cli) -> Result<()> {
         Command::Hook(a) => hook::run(a, &ctx),
         Command::Verifier(a) => verifier::run(a, &ctx),
     };
+    // Also after a partial success (exit 8, a later environment failing): what was
+    // committed is committed.
+    if let Some(removal) = reminder {
+        crate::ops::team::say_commit_and_push(&ctx, removal);
+    }
     // Every command: a missing key or environment says where the name does exist.
-    done.map_err(|e| ctx.explain_not_found(e))
+    done.map_err(|e| crate::ops::team::explain(&ctx, ctx.explain_not_found(e)))
 }

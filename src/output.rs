@@ -98,6 +98,17 @@ impl Output {
             .map_err(stdout_error)
     }
 
+    /// `--jsonl` (DESIGN §16): one compact JSON object per line on stdout, through a
+    /// wiped buffer (as `json`), for `jq -c` and line-by-line readers.
+    pub fn jsonl<T: Serialize>(&self, items: impl IntoIterator<Item = T>) -> Result<()> {
+        let mut out = WipedBuf::new(io::stdout().lock());
+        for item in items {
+            serde_json::to_writer(&mut out, &item).map_err(json_error)?;
+            out.write_all(b"\n").map_err(stdout_error)?;
+        }
+        out.flush().map_err(stdout_error)
+    }
+
     /// Print a line of data on stdout, control characters escaped (a newline inside
     /// `s` too: one call is one line).
     pub fn line(&self, s: &str) -> Result<()> {
@@ -264,7 +275,7 @@ impl Tone {
     pub fn of(status: &str) -> Tone {
         match status {
             "revoked" | "expired" | "exposed" => Tone::Bad,
-            "retiring" | "expiring" | "rotation-due" => Tone::Warn,
+            "retiring" | "expiring" | "rotation-due" | "merge-conflict" => Tone::Warn,
             _ => Tone::Plain,
         }
     }

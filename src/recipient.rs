@@ -117,6 +117,17 @@ impl RecipientString {
     }
 }
 
+/// A person as messages name them (DESIGN §16): `Bob (age1chh…wxyz)` with a label,
+/// else the short recipient. A label is printable by construction (`audit::Label`);
+/// one read from a file is escaped all the same.
+pub fn person(recipient: &str, label: Option<&str>) -> String {
+    let short = short_recipient(recipient);
+    match label {
+        Some(l) if !l.is_empty() => format!("{} ({short})", crate::text::escape(l)),
+        _ => short,
+    }
+}
+
 /// A short form of a recipient's text for tables: `age1abcd…wxyz`, `ssh-ed25519 …tail`.
 pub fn short_recipient(r: &str) -> String {
     // A plugin recipient keeps its whole prefix (`age1yubikey1qx…wxyz`): it says what

@@ -237,6 +237,8 @@ pub struct Redactor {
     /// Bytes read but not yet written: only ever grown by `append`, which moves them to
     /// a new zeroized buffer instead of letting `Vec` free an old one unzeroed.
     pending: Zeroizing<Vec<u8>>,
+    /// Which values this stream redacted (by index), for the note that names them.
+    hit: Vec<bool>,
 }
 
 impl Clone for Redactor {
@@ -245,6 +247,7 @@ impl Clone for Redactor {
         Redactor {
             shared: Arc::clone(&self.shared),
             pending: Zeroizing::new(Vec::with_capacity(self.pending.capacity())),
+            hit: Vec::new(),
         }
     }
 }
@@ -265,7 +268,26 @@ impl Redactor {
                 built: OnceLock::new(),
             }),
             pending: Zeroizing::new(Vec::with_capacity(READ_SIZE + max_len)),
+            hit: Vec::new(),
         }
+    }
+
+    /// Remember that value `i` was redacted.
+    fn mark(&mut self, i: usize) {
+        if self.hit.len() <= i {
+            self.hit.resize(self.shared.source.len().max(i + 1), false);
+        }
+        self.hit[i] = true;
+    }
+
+    /// The names of the values this stream redacted so far (never a value).
+    pub fn redacted(&self) -> Vec<String> {
+        self.hit
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| **h)
+            .map(|(i, _)| self.shared.source[i].0.clone())
+            .collect()
     }
 
     /// The names whose values are too short to redact (never the values).
@@ -319,12 +341,14 @@ impl Redactor {
         let hold = len - values.trie.held_tail(&self.pending[len - window..]);
         let mut pos = 0;
         let mut emitted_upto = 0;
+        let mut hits = Vec::new();
         for m in ac.find_iter(&self.pending[..]) {
             if m.start() >= hold {
                 break;
             }
             out.write_all(&self.pending[emitted_upto..m.start()])?;
             out.write_all(&values.replacements[m.pattern().as_usize()])?;
+            hits.push(m.pattern().as_usize());
             emitted_upto = m.end();
             pos = m.end();
         }
@@ -335,6 +359,9 @@ impl Redactor {
         let keep = len - flush_to;
         self.pending[keep..].zeroize();
         self.pending.truncate(keep);
+        for i in hits {
+            self.mark(i);
+        }
         Ok(())
     }
 
@@ -343,20 +370,37 @@ impl Redactor {
         let rest = std::mem::take(&mut *self.pending);
         let rest = Zeroizing::new(rest);
         let mut last = 0;
+        let mut hits = Vec::new();
         if !rest.is_empty() && !self.shared.source.is_empty() {
-            let values = self.shared.values();
+            let shared = Arc::clone(&self.shared);
+            let values = shared.values();
             for m in values.ac.find_iter(&rest[..]) {
                 out.write_all(&rest[last..m.start()])?;
                 out.write_all(&values.replacements[m.pattern().as_usize()])?;
+                hits.push(m.pattern().as_usize());
                 last = m.end();
             }
+        }
+        for i in hits {
+            self.mark(i);
         }
         out.write_all(&rest[last..])?;
         out.flush()
     }
 
+    /// `pump`, then the names of the values it redacted (DESIGN §16: a note names them).
+    pub fn pump_named(mut self, input: impl Read, output: impl Write) -> Vec<String> {
+        // A closed output on our side is not the child's failure: the names so far.
+        let _ = self.pump_inner(input, output);
+        self.redacted()
+    }
+
     /// Copy `input` to `output` through the filter until EOF, flushing after each read.
-    pub fn pump(mut self, mut input: impl Read, mut output: impl Write) -> io::Result<()> {
+    pub fn pump(mut self, input: impl Read, output: impl Write) -> io::Result<()> {
+        self.pump_inner(input, output)
+    }
+
+    fn pump_inner(&mut self, mut input: impl Read, mut output: impl Write) -> io::Result<()> {
         let mut buf = Zeroizing::new(vec![0u8; READ_SIZE]);
         loop {
             let n = match input.read(&mut buf) {

@@ -117,19 +117,19 @@ fn last_recipient_and_self_removal_are_refused() {
 #[test]
 fn invalid_recipients_are_usage_errors() {
     let kw = Sandbox::with_vault();
-    for bad in [
-        "age1xyz",
-        "ssh-ed25519 AAAAnotbase64",
-        "bob@example.com",
-        "age1pq1abc",
-    ] {
+    for bad in ["age1xyz", "ssh-ed25519 AAAAnotbase64", "age1pq1abc"] {
         kw.cmd(["access", "grant", bad])
             .assert()
             .code(2)
             .stderr(contains(format!(
-                "invalid value '{bad}' for '<CARD|RECIPIENT>'"
+                "invalid value '{bad}' for '[CARD|RECIPIENT|LABEL]'"
             )));
     }
+    // Not a recipient: a label, which names nobody here (DESIGN §16).
+    kw.cmd(["access", "grant", "bob@example.com"])
+        .assert()
+        .code(2)
+        .stderr(contains("no member labelled `bob@example.com`"));
 }
 
 #[test]
@@ -251,8 +251,8 @@ fn revoke_and_offboard_carry_their_subject_and_check_still_sees_exposure() {
         .success();
     let revokes = audit_events(&kw, &["--action", "access-revoke"]);
     assert_eq!(revokes[0]["subject"], ra.as_str());
-    // ana is no longer a recipient: her label is not known any more.
-    assert_eq!(revokes[0]["subject_label"], serde_json::Value::Null);
+    // ana is no longer a recipient: her label stays known (DESIGN §16).
+    assert_eq!(revokes[0]["subject_label"], "ana");
     assert_eq!(revokes[0]["reason"], ra.as_str());
 
     kw.cmd(["offboard", "--yes", &rb, "--reason", "left the team"])

@@ -335,9 +335,9 @@ fn audit_actor_matches_a_label() {
     // The label is exact: a part of it matches no one.
     let none = kw.json(["audit", "--json", "--actor", "An"]);
     assert_eq!(none.as_array().unwrap().len(), 0);
-    // Human output names the actor by its label.
+    // Human output names the actor by its label, with the recipient (DESIGN §16).
     let human = kw.stdout(["audit", "--actor", "Ana"]);
-    assert!(human.contains("(Ana)"), "{human}");
+    assert!(human.contains(&format!("Ana ({}", &ra[..10])), "{human}");
 }
 
 fn export_to(kw: &Sandbox, path: &Path, force: bool) -> assert_cmd::Command {
@@ -446,4 +446,38 @@ fn export_out_never_follows_a_symlink_even_with_force() {
         leftovers(&dir, &["audit.jsonl", "dangling.jsonl"]),
         Vec::<String>::new()
     );
+}
+
+#[test]
+fn a_filtered_audit_says_reads_on_other_machines_are_not_in_this_journal() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    kw.stdout(["get", "K"]);
+    let scope =
+        "access events from this machine's journal only; reads on other machines are not here";
+    kw.cmd(["audit", "--actor", &kw.my_recipient()])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(scope))
+        .stderr(predicates::str::contains(format!(
+            "`keyward check -e dev` lists what {} could decrypt",
+            kw.my_recipient()
+        )));
+    kw.cmd(["audit", "--action", "get", "--all-envs"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(scope))
+        .stderr(predicates::str::contains("`keyward check --all-envs`"));
+    let out = kw
+        .cmd(["audit", "export", "--format", "jsonl", "--key", "K"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains(scope));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+    // Not filtered, or filtered on lifecycle events only: nothing to say.
+    for args in [&["audit"][..], &["audit", "--action", "generate"]] {
+        let out = kw.cmd(args).output().unwrap();
+        assert!(out.status.success());
+        assert!(!String::from_utf8_lossy(&out.stderr).contains(scope));
+    }
 }

@@ -222,15 +222,17 @@ fn protected_vault() -> Sandbox {
 #[test]
 fn a_passphrase_identity_without_an_agent_offers_nothing_and_asks_nothing() {
     let kw = protected_vault();
+    let locked = "keyward: names are not offered while the identity is locked";
     // on a terminal, where a prompt would wait for an answer: a prompt kills the run
     let script = completion_script(&["keyward", "get", ""]);
     // the script (which gives keyward no terminal stdin), and keyward itself with the
     // terminal as its stdin, so the refusal to prompt is keyward's own
-    let runs: [&[&str]; 2] = [
-        &["bash", "-c", &script],
-        &[KW, "completions", "--list", "keys"],
+    let runs: [(&[&str], i32, &str); 2] = [
+        (&["bash", "-c", &script], 0, locked),
+        // exit 5 and not a word: the script says why
+        (&[KW, "completions", "--list", "keys"], 5, ""),
     ];
-    for argv in runs {
+    for (argv, code, said) in runs {
         let mut c = kw.program(argv[0]);
         c.args(&argv[1..])
             .env("PATH", path_with_keyward())
@@ -239,21 +241,21 @@ fn a_passphrase_identity_without_an_agent_offers_nothing_and_asks_nothing() {
             .current_dir(kw.dir.path());
         let t = run_on_terminal(c, &[("assphrase", &[])]);
         assert_eq!(
-            t.code, 0,
+            t.code, code,
             "asked or hung: {argv:?} {:?} {}",
             t.killed, t.shown
         );
-        assert_eq!(
-            t.shown.trim(),
-            "",
-            "nothing offered, nothing said: {argv:?}"
+        assert!(
+            t.shown.trim().starts_with(said) && !t.shown.contains("API_TOKEN"),
+            "nothing offered: {argv:?}: {}",
+            t.shown
         );
     }
     // even with a passphrase in the environment (an scrypt unlock per TAB is too slow)
     kw.cmd(["completions", "--list", "keys"])
         .env("KEYWARD_PASSPHRASE", PASS)
         .assert()
-        .success()
+        .code(5)
         .stdout("")
         .stderr("");
     // environments are file names: offered all the same
@@ -261,6 +263,45 @@ fn a_passphrase_identity_without_an_agent_offers_nothing_and_asks_nothing() {
         complete(&kw, &["keyward", "-e", ""]),
         ["dev", "prod", "test"]
     );
+}
+
+#[test]
+fn a_locked_identity_gets_no_file_names_and_one_note_per_shell() {
+    let kw = protected_vault();
+    std::fs::write(kw.path("some-file.txt"), "x").unwrap();
+    // `compopt` (a builtin only inside real completion) recorded; two TABs in one shell.
+    let once = completion_script(&["keyward", "get", ""]);
+    let script = format!(
+        "compopt() {{ local IFS=' '; echo \"compopt $*\"; }}; {once}; {}",
+        once.split_once("; ").unwrap().1
+    );
+    let out = kw
+        .shell(&script)
+        .env("PATH", path_with_keyward())
+        .env_remove("KEYWARD_PASSPHRASE")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stdout.contains("compopt +o default +o bashdefault"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("some-file.txt"), "{stdout}");
+    assert_eq!(
+        stderr
+            .matches("names are not offered while the identity is locked")
+            .count(),
+        1,
+        "said once: {stderr}"
+    );
+    // Not locked, just nothing there: no note.
+    let open = Sandbox::with_vault();
+    let out = completion_shell(&open, &["keyward", "get", ""])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
 
 #[test]

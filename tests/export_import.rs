@@ -410,3 +410,52 @@ fn import_of_a_loader_variable_warns_when_it_is_stored() {
         contains("refusing to inject `LD_PRELOAD`").and(contains("--allow-name LD_PRELOAD")),
     );
 }
+
+#[test]
+fn export_to_a_file_is_0600_and_never_over_an_existing_one_without_force() {
+    use std::os::unix::fs::PermissionsExt;
+    let kw = Sandbox::with_vault();
+    let value = kw.generate("API");
+    let file = kw.path("out.env");
+    kw.cmd(["export", "-o", file.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(predicates::str::contains("(mode 0600)"));
+    let meta = std::fs::metadata(&file).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        format!("API=\"{value}\"\n")
+    );
+    let exports = |kw: &Sandbox| crate::support::audit_events(kw, &["--action", "export"]).len();
+    assert_eq!(exports(&kw), 1);
+    // An existing file: refused before anything is read or journaled.
+    std::fs::write(&file, "keep me\n").unwrap();
+    kw.cmd(["export", "-o", file.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("--force"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me\n");
+    assert_eq!(exports(&kw), 1, "nothing journaled");
+    kw.cmd(["export", "-o", file.to_str().unwrap(), "--force"])
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // Never through a symbolic link, even with --force.
+    let link = kw.path("link.env");
+    std::os::unix::fs::symlink(kw.path("elsewhere"), &link).unwrap();
+    kw.cmd(["export", "-o", link.to_str().unwrap(), "--force"])
+        .assert()
+        .failure();
+    assert!(!kw.path("elsewhere").exists());
+    kw.cmd(["export", "--force"]).assert().code(2);
+    // `-o -` is stdout.
+    kw.cmd(["export", "-o", "-"])
+        .assert()
+        .success()
+        .stdout(format!("API=\"{value}\"\n"));
+}

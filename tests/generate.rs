@@ -72,7 +72,7 @@ fn the_note_after_generate_names_its_environment() {
     kw.cmd(["generate", "-e", "prod", "API_TOKEN"])
         .assert()
         .success()
-        .stderr(contains("`keyward get -e prod API_TOKEN` reads it again"));
+        .stderr(contains("`keyward get -e prod API_TOKEN` prints it again"));
 }
 
 /// Each refusal of issuing or rotating names the next command with the flags it needs.
@@ -110,9 +110,24 @@ fn issue_and_rotate_refusals_name_the_next_command() {
     kw.cmd(["-e", "prod", "revoke", "--yes", "S", "--reason", "leaked"])
         .assert()
         .success();
+    // DESIGN §16: the leaked key replaced under its name (never "use generate").
     kw.cmd(["-e", "prod", "rotate", "S"])
         .write_stdin("fresh-provider-value")
         .assert()
-        .code(4)
-        .stderr(contains("not rotated").and(contains("`keyward generate NEW_NAME -e prod`")));
+        .success()
+        .stderr(contains("generate").not());
+}
+
+#[test]
+fn generate_says_where_the_value_is_and_how_to_read_it_again() {
+    let kw = Sandbox::with_vault();
+    let out = kw.cmd(["generate", "-e", "test", "K"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "its value is on stdout (`keyward get -e test K` prints it again, as a recorded read)"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("shown once"), "{err}");
 }

@@ -147,10 +147,12 @@ fn hint_appears_in_a_work_tree_until_git_setup_is_run() {
         .stderr(contains(HINT).not());
     git_init(&kw, kw.dir.path());
     kw.cmd(["list"]).assert().success().stderr(contains(HINT));
+    // Without a terminal (a CI log) once per vault on the machine; on a terminal every
+    // time (tests/discovery.rs).
     kw.cmd(["show", "NOPE"])
         .assert()
         .code(3)
-        .stderr(contains(HINT));
+        .stderr(contains(HINT).not());
     kw.cmd(["git", "setup"]).assert().success();
     kw.cmd(["list"])
         .assert()
@@ -471,4 +473,35 @@ fn textconv_of_a_passphrase_identity_without_agent_never_asks() {
         "{text}"
     );
     assert_eq!(text.lines().count(), 1, "{text}");
+}
+
+#[test]
+fn the_driver_and_textconv_name_the_environment_from_the_path_never_a_temp_file() {
+    let (mut kw, _) = history_repo();
+    let file = kw.env_file("dev");
+    let tmp = kw.path("tmp/Ab3xYz_dev.db.age");
+    let blob = kw.path("tmp/.merge_file_aBcDeF");
+    for p in [&tmp, &blob] {
+        fs::copy(&file, p).unwrap();
+    }
+    let other = kw.write_identity("other.key");
+    kw.set_env("KEYWARD_IDENTITY", other.to_str().unwrap());
+    let text = kw.stdout(["git".as_ref(), "textconv".as_ref(), tmp.as_os_str()]);
+    assert!(
+        text.contains("not a recipient of environment `dev`"),
+        "{text}"
+    );
+    let text = kw.stdout(["git".as_ref(), "textconv".as_ref(), blob.as_os_str()]);
+    assert!(
+        text.contains("not a recipient of this environment"),
+        "{text}"
+    );
+    assert!(!text.contains("`env`"), "{text}");
+    // The driver, as git runs it: temp files, and the path in the repository.
+    let b = blob.to_str().unwrap();
+    kw.cmd(["git", "merge", b, b, b, "vault/envs/dev.db.age"])
+        .assert()
+        .failure()
+        .stderr(contains("not a recipient of environment `dev`"))
+        .stderr(contains("`env`").not());
 }

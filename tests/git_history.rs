@@ -361,3 +361,98 @@ fn revs_are_never_passed_to_git_as_options() {
         .code(2)
         .stderr(contains("is not a revision"));
 }
+
+#[test]
+fn a_ci_identity_granted_later_checks_from_the_first_version_it_can_read() {
+    let kw = repo();
+    kw.generate("K");
+    commit(&kw, "K");
+    kw.stdout(["rotate", "K"]);
+    commit(&kw, "rotate K");
+    // CI joins `dev` now, read only.
+    let ci = kw.write_identity("ci.key");
+    let rc = kw.recipient_of(&ci);
+    kw.cmd(["access", "grant", &rc, "--role", "read"])
+        .assert()
+        .success();
+    let granted = commit(&kw, "grant CI");
+    kw.stdout(["rotate", "K"]);
+    commit(&kw, "rotate K again");
+    fresh_machine(&kw);
+    // The gate on a fresh runner, as CI: dev from the grant on; prod and test it cannot
+    // read at all (not granted there): named, and a gap without --skip-unreadable.
+    let as_ci = |args: &[&str]| {
+        let mut c = kw.cmd(args);
+        c.env("KEYWARD_IDENTITY", &ci);
+        c
+    };
+    as_ci(&["audit", "verify", "--git"])
+        .assert()
+        .code(5)
+        .stderr(contains(format!(
+            "checked `dev` from commit {granted}, the first version this identity can read (3 earlier version(s) predate its access"
+        )))
+        .stderr(contains("not checked `prod`"));
+    // `-e dev`: the environment it was granted, and nothing else to skip.
+    as_ci(&["audit", "verify", "--git", "-e", "dev"])
+        .assert()
+        .success()
+        .stderr(contains(format!("checked `dev` from commit {granted}")))
+        .stderr(contains("not checked").not());
+    let v = {
+        let out = as_ci(&["audit", "verify", "--git", "--skip-unreadable", "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    assert_eq!(v["from"][0]["env"], "dev");
+    assert_eq!(v["from"][0]["commit"], granted.as_str());
+    assert_eq!(v["from"][0]["earlier"], 3);
+    assert!(
+        v["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["env"] != "dev")
+    );
+    // The range gate of a pull request: only the new commits, all readable.
+    let base = git(&kw, &["rev-parse", "HEAD"]).trim().to_owned();
+    kw.stdout(["rotate", "K"]);
+    commit(&kw, "a PR's rotation");
+    let pin = {
+        let mut c = kw.cmd(["audit", "verify", "--json", "-e", "dev"]);
+        c.env("KEYWARD_IDENTITY", &ci);
+        let v: serde_json::Value = serde_json::from_slice(&c.output().unwrap().stdout).unwrap();
+        v["chains"][0]["head"].as_str().unwrap().to_owned()
+    };
+    as_ci(&[
+        "audit",
+        "verify",
+        "--git",
+        "-e",
+        "dev",
+        &format!("{base}..HEAD"),
+        "--pin",
+        &pin,
+    ])
+    .assert()
+    .success()
+    .stderr(contains("1 commit(s) changed an environment file"));
+    // A version it could read, then one it cannot (removed from dev): a gap, named.
+    kw.cmd(["access", "revoke", &rc, "--yes"])
+        .assert()
+        .success();
+    let removed = commit(&kw, "CI removed");
+    fresh_machine(&kw);
+    as_ci(&["audit", "verify", "--git", "-e", "dev"])
+        .assert()
+        .code(5)
+        .stderr(contains(format!(
+            "not checked `dev`: the identity in use is not a recipient in 1 version(s) of it after it could read it, first in commit {removed}"
+        )));
+}

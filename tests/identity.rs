@@ -56,7 +56,7 @@ fn missing_or_garbage_identity_file_is_exit_5() {
     kw.cmd(["-i", kw.path("absent.key").to_str().unwrap(), "list"])
         .assert()
         .code(5)
-        .stderr(contains("absent.key` does not exist"));
+        .stderr(contains("absent.key` (from --identity) does not exist"));
     let junk = kw.path("junk.key");
     fs::write(&junk, "hello world\n").unwrap();
     fs::set_permissions(&junk, fs::Permissions::from_mode(0o600)).unwrap();
@@ -344,4 +344,27 @@ fn a_new_person_joins_an_existing_vault_with_identity_new_passphrase() {
         .assert()
         .success()
         .stdout("shared-value-12345\n");
+}
+
+#[test]
+fn identity_new_out_inside_a_work_tree_warns_unless_git_ignores_it() {
+    let kw = Sandbox::new();
+    let repo = kw.path("repo");
+    fs::create_dir_all(&repo).unwrap();
+    crate::support::git::git(&kw, &repo, &["init", "-q"]);
+    let warned = "is an identity inside the git work tree";
+    kw.cmd(["identity", "new", "--out", "repo/ci.key"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(warned))
+        .stderr(predicates::str::contains("add it to `.gitignore`"));
+    fs::write(repo.join(".gitignore"), "*.key\n").unwrap();
+    kw.cmd(["identity", "new", "--out", "repo/other.key"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(warned).not());
+    kw.cmd(["identity", "new", "--out", "outside.key"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(warned).not());
 }

@@ -503,3 +503,96 @@ fn a_branch_that_merged_main_after_a_removal_reads_main_again_with_a_warning() {
         .success()
         .stderr(contains("is behind what was seen here"));
 }
+
+#[test]
+fn resolving_in_production_without_grace_asks_and_offers_one() {
+    let t = Team::new(&["alice", "bob"], &[]);
+    t.out(0, &["generate", "-e", "prod", "K"]);
+    t.sync(0, "K");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.out(0, &["rotate", "-e", "prod", "K", "--grace", "1h"]);
+    t.sync(0, "alice rotates K");
+    t.out(1, &["rotate", "-e", "prod", "K", "--grace", "1h"]);
+    t.sync(1, "bob rotates K");
+    let no = t.answer_on_terminal(1, &["git", "resolve", "-e", "prod", "K"], "n");
+    assert_eq!(no.code, 2, "{}", no.stderr);
+    assert!(
+        no.stderr
+            .contains("`prod` is production and there is no --grace")
+            && no
+                .stderr
+                .contains("keyward git resolve -e prod K --grace 24h"),
+        "{}",
+        no.stderr
+    );
+    t.kw(1, &["check", "-e", "prod"])
+        .assert()
+        .code(8)
+        .stdout(contains("merge-conflict"));
+    let yes = t.answer_on_terminal(1, &["git", "resolve", "-e", "prod", "K"], "y");
+    assert_eq!(yes.code, 0, "{}", yes.stderr);
+    assert!(
+        yes.stderr
+            .contains("changed vault/envs/prod.db.age — commit and push to take effect"),
+        "{}",
+        yes.stderr
+    );
+    t.kw(1, &["check", "-e", "prod"]).assert().success();
+}
+
+#[test]
+fn a_merge_conflict_shows_in_list_and_show_and_renumbered_events_say_so() {
+    let t = Team::new(&["alice", "bob"], &[]);
+    t.out(0, &["generate", "-e", "prod", "K"]);
+    t.sync(0, "K");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.out(0, &["rotate", "-e", "prod", "K", "--grace", "1h"]);
+    t.sync(0, "alice rotates K");
+    t.out(1, &["rotate", "-e", "prod", "K", "--grace", "1h"]);
+    t.sync(1, "bob rotates K");
+    // list: the key's state, not a plain `active`.
+    let list = t.out(1, &["list", "-e", "prod", "--json"]);
+    let keys: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(keys["keys"][0]["status"], "merge-conflict", "{list}");
+    assert!(t.out(1, &["list", "-e", "prod"]).contains("merge-conflict"));
+    // show: the value kept verifying has no empty end, and says what ends it.
+    let show = t.out(1, &["show", "-e", "prod", "K"]);
+    assert!(
+        !show.contains("verifies until \n") && !show.contains("verifies until  "),
+        "{show}"
+    );
+    assert!(
+        show.contains(
+            "kept verifying by a merge until someone picks: `keyward git resolve -e prod K`"
+        ),
+        "{show}"
+    );
+    // audit: both sides' rotations said `v2`; the one now v3 says so.
+    let events: Vec<serde_json::Value> =
+        serde_json::from_str(&t.out(1, &["audit", "-e", "prod", "--action", "rotate", "--json"]))
+            .unwrap();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(events.iter().all(|e| e["version"] == 2));
+    let renumbered: Vec<_> = events.iter().filter(|e| e["renumbered"] == 3).collect();
+    assert_eq!(renumbered.len(), 1, "{events:?}");
+    assert!(events.iter().any(|e| e.get("renumbered").is_none()));
+    let human = t.out(1, &["audit", "-e", "prod", "--action", "rotate"]);
+    assert!(
+        human.contains("2 (now v3: renumbered by a merge)"),
+        "{human}"
+    );
+    // The value the later rotation made is v3's (the active one).
+    t.git(0, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    let later = events
+        .iter()
+        .max_by_key(|e| e["time"].as_str().unwrap().to_owned())
+        .unwrap();
+    assert_eq!(later["renumbered"], 3);
+    // After resolving, the list says active again.
+    t.kw(1, &["git", "resolve", "-e", "prod", "K", "--grace", "1h"])
+        .assert()
+        .success();
+    let keys: serde_json::Value =
+        serde_json::from_str(&t.out(1, &["list", "-e", "prod", "--json"])).unwrap();
+    assert_eq!(keys["keys"][0]["status"], "active");
+}

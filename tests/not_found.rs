@@ -118,3 +118,29 @@ fn an_environment_name_in_the_wrong_case_or_misspelled_is_corrected() {
         .code(3)
         .stderr(contains("did you mean `prod`?"));
 }
+
+#[test]
+fn a_long_or_short_environment_name_suggests_the_one_there() {
+    let kw = Sandbox::with_vault();
+    for (typed, meant) in [
+        ("production", "prod"),
+        ("development", "dev"),
+        ("testing", "test"),
+    ] {
+        kw.cmd(["-e", typed, "list"])
+            .assert()
+            .code(3)
+            .stderr(predicates::str::contains(format!(
+                "no environment `{typed}` in the vault\nhint: did you mean `{meant}`?"
+            )));
+    }
+    kw.cmd(["env", "add", "staging"]).assert().success();
+    kw.cmd(["-e", "stage", "list"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("did you mean `staging`?"));
+    kw.cmd(["-e", "qa", "list"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("did you mean").not());
+}

@@ -383,3 +383,38 @@ fn list_summarizes_many_skipped_environments() {
         assert!(json.contains(&format!("team{i}")), "{json}");
     }
 }
+
+#[test]
+fn jsonl_prints_one_object_per_line_for_list_audit_and_check() {
+    let mut kw = Sandbox::with_vault_at(crate::support::T0);
+    kw.generate("A");
+    kw.generate("B");
+    kw.cmd(["generate", "SOON", "--expires", "1d"])
+        .assert()
+        .success();
+    kw.at(crate::support::T0 + 2 * crate::support::DAY);
+    let lines = |args: &[&str], code: i32| -> Vec<serde_json::Value> {
+        let out = kw.cmd(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{args:?}");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("each line is one JSON object"))
+            .collect()
+    };
+    let keys = lines(&["list", "--jsonl"], 0);
+    assert_eq!(keys.len(), 3);
+    assert!(
+        keys.iter()
+            .all(|k| k["name"].is_string() && k["status"].is_string())
+    );
+    let events = lines(&["audit", "--jsonl"], 0);
+    assert!(events.len() >= 4, "{events:?}");
+    assert!(events.iter().all(|e| e["hash"].is_string()));
+    let findings = lines(&["check", "--jsonl"], 8);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["name"], "SOON");
+    for cmd in ["list", "audit", "check"] {
+        kw.cmd([cmd, "--json", "--jsonl"]).assert().code(2);
+    }
+}

@@ -338,3 +338,51 @@ fn rotate_of_an_imported_key_unlocks_before_it_asks_for_the_value() {
     assert_eq!(code, 5, "{shown}");
     assert!(!shown.contains("New value for"), "{shown}");
 }
+
+#[test]
+fn init_asks_again_when_the_repetition_does_not_match_three_times_at_most() {
+    let kw = Sandbox::new();
+    let (shown, code) = on_terminal(
+        &kw,
+        &["init"],
+        &[
+            (
+                "Passphrase for the new keyward identity",
+                &["first try", "second try"],
+            ),
+            ("Repeat passphrase", &["first tyr", "second try"]),
+        ],
+    );
+    assert_eq!(code, 0, "{shown}");
+    assert_eq!(
+        shown
+            .matches("the passphrases do not match; type it again")
+            .count(),
+        1,
+        "{shown}"
+    );
+    assert!(!shown.contains("first t"), "never echoed: {shown}");
+    kw.cmd(["list"])
+        .env("KEYWARD_PASSPHRASE", "second try")
+        .assert()
+        .success();
+
+    let again = Sandbox::new();
+    let (shown, code) = on_terminal(
+        &again,
+        &["init"],
+        &[
+            (
+                "Passphrase for the new keyward identity",
+                &["one", "two", "three"],
+            ),
+            ("Repeat passphrase", &["uno", "dos", "tres"]),
+        ],
+    );
+    assert_eq!(code, 1, "{shown}");
+    assert!(
+        shown.contains("the passphrases did not match in three tries; nothing was written"),
+        "{shown}"
+    );
+    assert!(!again.vault().exists(), "nothing was created");
+}

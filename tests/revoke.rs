@@ -33,13 +33,15 @@ fn revoke_requires_reason_and_blocks_every_use() {
     assert_eq!(ver["revoke_reason"], "leaked in build log");
     assert_eq!(ver["revoked_by"], kw.my_recipient());
     assert!(ver["revoked_at"].is_string());
-    kw.cmd(["rotate", "K"])
-        .assert()
-        .code(4)
-        .stderr(contains("revoked"));
     let list: serde_json::Value =
         serde_json::from_str(&kw.stdout(["list", "--json", "--status", "revoked"])).unwrap();
     assert_eq!(list["keys"][0]["name"], "K");
+    // DESIGN §16: replaced under its name by a rotation; the revoked value stays refused.
+    kw.cmd(["rotate", "K"])
+        .assert()
+        .success()
+        .stderr(contains("version 1 stays revoked"));
+    assert_eq!(verify(&kw, "dev", &v).0, 4);
 }
 
 #[test]

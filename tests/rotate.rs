@@ -383,3 +383,126 @@ fn a_later_rotation_never_brings_back_a_retired_version() {
     );
     assert_eq!(statuses("ALL"), ["retired", "retiring", "active"]);
 }
+
+#[test]
+fn rotating_a_revoked_key_issues_a_new_active_version_and_the_revoked_one_stays_refused() {
+    let kw = Sandbox::with_vault();
+    let leaked = kw.generate("K");
+    kw.cmd(["revoke", "K", "--reason", "leaked", "--yes"])
+        .assert()
+        .success();
+    let out = kw.cmd(["rotate", "K"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("version 1 stays revoked"), "{err}");
+    assert!(
+        !err.contains("generate"),
+        "never pointed at generate: {err}"
+    );
+    let fresh = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert_ne!(fresh, leaked);
+    assert_eq!(get(&kw, "dev", "K"), fresh);
+    assert_eq!(
+        versions(&kw, "dev", "K"),
+        vec![(1, "revoked".to_owned()), (2, "active".to_owned())]
+    );
+    assert_eq!(
+        verify(&kw, "dev", &leaked).0,
+        4,
+        "the leaked value stays refused"
+    );
+    assert_eq!(verify(&kw, "dev", &fresh).0, 0);
+    // An imported key: a new value from stdin; the revoked one may not come back.
+    kw.set("S", "first-provider-value");
+    kw.cmd(["revoke", "S", "--reason", "leaked", "--yes"])
+        .assert()
+        .success();
+    kw.cmd(["rotate", "S"])
+        .write_stdin("first-provider-value")
+        .assert()
+        .code(4);
+    kw.cmd(["rotate", "S"])
+        .write_stdin("second-provider-value")
+        .assert()
+        .success();
+    assert_eq!(get(&kw, "dev", "S"), "second-provider-value");
+    // `generate` of a name in use points at `rotate`, which now always answers.
+    kw.cmd(["generate", "K"])
+        .assert()
+        .failure()
+        .stderr(contains("keyward rotate K"));
+}
+
+#[test]
+fn a_shorter_grace_never_cuts_an_older_versions_window() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    let v1 = kw.generate("K");
+    let v2 = kw
+        .stdout(["rotate", "K", "--grace", "7d"])
+        .trim()
+        .to_owned();
+    kw.at(T0 + HOUR);
+    let out = kw.cmd(["rotate", "K", "--grace", "1h"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("version 1 keeps verifying until 2030-01-08") && err.contains("its own grace"),
+        "{err}"
+    );
+    let show = kw.json(["show", "K", "--json"]);
+    assert_eq!(show["versions"][0]["retire_at"], "2030-01-08T00:00:00.000Z");
+    assert_eq!(show["versions"][1]["retire_at"], "2030-01-01T02:00:00.000Z");
+    // Past v2's grace, within v1's: v1 still verifies as promised, v2 no longer.
+    kw.at(T0 + 3 * HOUR);
+    assert_eq!(verify(&kw, "dev", &v1).0, 0);
+    assert_eq!(verify(&kw, "dev", &v2).0, 4);
+    // Without a grace at all: the older promise still holds.
+    kw.cmd(["rotate", "K"]).assert().success();
+    assert_eq!(verify(&kw, "dev", &v1).0, 0);
+    kw.at(T0 + 8 * DAY);
+    assert_eq!(verify(&kw, "dev", &v1).0, 4);
+    kw.cmd(["audit", "verify"]).assert().success();
+}
+
+#[test]
+fn rotating_in_production_without_grace_asks_first_on_a_terminal() {
+    let kw = Sandbox::with_vault();
+    let old = kw.stdout(["-e", "prod", "generate", "K"]).trim().to_owned();
+    let asked =
+        "`prod` is production and there is no --grace: `K` v1 stops passing `verify` at once";
+    let no = crate::support::pty::answer_on_terminal(&kw, &["-e", "prod", "rotate", "K"], "n");
+    assert_eq!(no.code, 2, "{}", no.stderr);
+    assert!(no.stderr.contains(asked), "{}", no.stderr);
+    assert!(
+        no.stderr.contains("keyward rotate K -e prod --grace 24h"),
+        "the question offers the grace: {}",
+        no.stderr
+    );
+    assert_eq!(get(&kw, "prod", "K"), old, "nothing changed");
+    let yes = crate::support::pty::answer_on_terminal(&kw, &["-e", "prod", "rotate", "K"], "y");
+    assert_eq!(yes.code, 0, "{}", yes.stderr);
+    assert_ne!(get(&kw, "prod", "K"), old);
+    assert!(
+        !yes.stderr.contains("every service still using them fails"),
+        "asked, not warned after: {}",
+        yes.stderr
+    );
+    // With a grace, --yes, in dev: nothing to ask.
+    for args in [
+        &["-e", "prod", "rotate", "K", "--grace", "1h"][..],
+        &["-e", "prod", "rotate", "K", "--yes"],
+        &["-e", "dev", "rotate", "K2"],
+    ] {
+        if args.contains(&"K2") {
+            kw.generate("K2");
+        }
+        let r = crate::support::pty::answer_on_terminal(&kw, args, "n");
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(!r.stderr.contains("[y/N]"), "{args:?}: {}", r.stderr);
+    }
+    // Without a terminal (a script): no question; the warning says it.
+    kw.cmd(["-e", "prod", "rotate", "K"])
+        .assert()
+        .success()
+        .stderr(contains("is production and there is no --grace"));
+}

@@ -448,3 +448,61 @@ fn hook_allow_on_a_terminal_shows_the_command_and_only_yes_approves() {
     kw.cmd(["rotate", "API"]).assert().success();
     assert_eq!(get(&kw, "dev", "API"), "rolled-value-0010");
 }
+
+#[test]
+fn a_hook_runs_from_the_work_trees_top_or_the_directory_it_was_set_in() {
+    // In a git work tree: `./scripts/roll.sh` is the repository's, wherever rotate runs.
+    let kw = Sandbox::new();
+    let repo = kw.path("repo");
+    fs::create_dir_all(repo.join("scripts")).unwrap();
+    fs::create_dir_all(repo.join("src")).unwrap();
+    crate::support::git::git(&kw, &repo, &["init", "-q"]);
+    let roll = repo.join("scripts/roll.sh");
+    fs::write(
+        &roll,
+        "#!/bin/sh\ncat >/dev/null\necho \"rolled-in-$(basename \"$PWD\")-$$\"\n",
+    )
+    .unwrap();
+    fs::set_permissions(&roll, fs::Permissions::from_mode(0o700)).unwrap();
+    let id = kw.write_identity("me.key");
+    let run = |dir: &std::path::Path, args: &[&str]| {
+        let mut c = kw.cmd(args);
+        c.env("KEYWARD_VAULT", repo.join("vault"))
+            .env("KEYWARD_IDENTITY", &id)
+            .current_dir(dir);
+        c
+    };
+    run(&repo, &["init"]).assert().success();
+    run(&repo, &["set", "API"])
+        .write_stdin("first-provider-value")
+        .assert()
+        .success();
+    run(&repo, &["hook", "set", "API", "--", "./scripts/roll.sh"])
+        .assert()
+        .success();
+    for dir in [repo.join("vault"), repo.join("src")] {
+        run(&dir, &["rotate", "API"]).assert().success();
+        let v =
+            String::from_utf8(run(&dir, &["get", "API", "-n"]).output().unwrap().stdout).unwrap();
+        assert!(v.starts_with("rolled-in-repo-"), "ran from the top: {v}");
+    }
+
+    // Outside a work tree: the directory `hook set` ran in, recorded on this machine.
+    let kw = Sandbox::with_vault();
+    let tools = kw.path("tools");
+    fs::create_dir_all(&tools).unwrap();
+    let roll = tools.join("roll.sh");
+    fs::write(
+        &roll,
+        "#!/bin/sh\ncat >/dev/null\necho \"rolled-in-$(basename \"$PWD\")-$$\"\n",
+    )
+    .unwrap();
+    fs::set_permissions(&roll, fs::Permissions::from_mode(0o700)).unwrap();
+    kw.set("API", "first-provider-value");
+    kw.cmd(["hook", "set", "API", "--", "./roll.sh"])
+        .current_dir(&tools)
+        .assert()
+        .success();
+    kw.cmd(["rotate", "API"]).assert().success();
+    assert!(get(&kw, "dev", "API").starts_with("rolled-in-tools-"));
+}

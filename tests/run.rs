@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::{KW, Sandbox, TRICKY, process_gone, wait_for};
+use crate::support::{HOUR, KW, Sandbox, T0, TRICKY, process_gone, wait_for};
 
 #[test]
 fn injects_values_exactly_with_no_redact() {
@@ -499,4 +499,90 @@ fn run_refuses_a_loader_variable_and_starts_nothing_unless_allowed() {
     .assert()
     .success();
     assert_eq!(fs::read_to_string(&marker).unwrap(), "/tmp/evil-bin\n");
+}
+
+#[test]
+fn run_names_the_keys_it_leaves_out_and_strict_refuses_before_the_child_starts() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    kw.generate("ALIVE");
+    kw.generate("BURNT");
+    kw.cmd(["generate", "SHORT", "--expires", "1h"])
+        .assert()
+        .success();
+    kw.cmd(["revoke", "BURNT", "--reason", "leaked", "--yes"])
+        .assert()
+        .success();
+    kw.at(T0 + 2 * HOUR);
+    let left =
+        "left out of the command's environment (not in service): BURNT (revoked), SHORT (expired)";
+    kw.cmd(["run", "--", "true"])
+        .assert()
+        .success()
+        .stderr(contains(left));
+    let started = kw.path("started");
+    let touch = format!("touch {}", started.display());
+    kw.cmd(["run", "--strict", "--", "sh", "-c", &touch])
+        .assert()
+        .code(4)
+        .stderr(contains("run --strict"))
+        .stderr(contains(
+            "BURNT (revoked), SHORT (expired); nothing started",
+        ));
+    assert!(!started.exists(), "the child never started");
+    kw.cmd(["run", "--", "sh", "-c", &touch])
+        .env("KEYWARD_RUN_STRICT", "1")
+        .assert()
+        .code(4);
+    assert!(!started.exists());
+    kw.cmd(["run", "--", "true"])
+        .env("KEYWARD_RUN_STRICT", "yes")
+        .assert()
+        .code(2)
+        .stderr(contains("KEYWARD_RUN_STRICT must be 1 or 0"));
+    kw.cmd(["run", "--", "true"])
+        .env("KEYWARD_RUN_STRICT", "0")
+        .assert()
+        .success();
+    // Keys named by --only are all there: nothing left out to refuse.
+    kw.cmd([
+        "run", "--strict", "--only", "ALIVE", "--", "sh", "-c", &touch,
+    ])
+    .assert()
+    .success()
+    .stderr(contains("left out").not());
+    assert!(started.exists());
+    // An environment with every key in service says nothing.
+    kw.cmd(["-e", "test", "generate", "FINE"])
+        .assert()
+        .success();
+    kw.cmd(["-e", "test", "run", "--strict", "--", "true"])
+        .assert()
+        .success()
+        .stderr(contains("left out").not());
+}
+
+#[test]
+fn redacted_values_are_named_once_when_a_person_watches_stderr() {
+    let kw = Sandbox::with_vault();
+    kw.set("STRIPE_KEY", "sk-live-value-0123456789");
+    kw.set("OTHER_KEY", "other-value-0123456789");
+    let mut c = kw.std_cmd(["run", "--redact", "--", "sh", "-c", "echo \"$STRIPE_KEY\""]);
+    c.current_dir(kw.dir.path());
+    let t = crate::support::pty::run_on_terminal(c, &[]);
+    assert_eq!(t.code, 0, "{}", t.shown);
+    assert!(t.shown.contains("[redacted:STRIPE_KEY]"), "{}", t.shown);
+    assert!(!t.shown.contains("sk-live-value"), "{}", t.shown);
+    assert!(
+        t.shown
+            .contains("redacted STRIPE_KEY in stdout; --no-redact keeps values"),
+        "{}",
+        t.shown
+    );
+    assert!(!t.shown.contains("redacted OTHER_KEY"), "{}", t.shown);
+    // Into a log (stderr not a terminal): the log shows the markers, no note.
+    kw.cmd(["run", "--", "sh", "-c", "echo \"$STRIPE_KEY\" >&2"])
+        .assert()
+        .success()
+        .stderr(contains("[redacted:STRIPE_KEY]"))
+        .stderr(contains("--no-redact keeps values").not());
 }

@@ -425,3 +425,51 @@ fn scan_names_the_environments_it_could_not_read_even_when_quiet() {
         .success()
         .stderr(contains("warning: not scanning for keys of `secret`"));
 }
+
+#[test]
+fn scan_finds_age_identities_and_knows_this_vaults_own() {
+    let kw = Sandbox::with_vault();
+    let dir = kw.path("tree");
+    fs::create_dir_all(&dir).unwrap();
+    let mine = Sandbox::secret_key_of(kw.identity.as_ref().unwrap());
+    let stranger = kw.write_identity("stranger.key");
+    let theirs = Sandbox::secret_key_of(&stranger);
+    fs::write(dir.join("ci.key"), format!("# created: today\n{mine}\n")).unwrap();
+    fs::write(
+        dir.join("notes.md"),
+        format!("export K={theirs}\nsee AGE-SECRET-KEY-1… in the docs\n"),
+    )
+    .unwrap();
+    let out = kw.cmd(["scan", "--json", "tree"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(8));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for secret in [&mine, &theirs] {
+        assert!(
+            !stdout.contains(secret.as_str()),
+            "never the identity itself"
+        );
+        assert!(!String::from_utf8_lossy(&out.stderr).contains(secret.as_str()));
+    }
+    let found: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(found.len(), 2, "{found:?}");
+    let by = |p: &str| {
+        found
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(p))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by("ci.key")["status"], "vault-identity");
+    assert_eq!(by("ci.key")["env"], "dev,prod,test");
+    assert_eq!(by("ci.key")["line"], 2);
+    assert_eq!(by("notes.md")["status"], "age-identity");
+    assert_eq!(by("notes.md")["column"], 10);
+    kw.cmd(["scan", "tree"])
+        .assert()
+        .code(8)
+        .stdout(contains(
+            "an identity of this vault: it decrypts `dev`, `prod`, `test`",
+        ))
+        .stdout(contains(format!("of {}", &kw.my_recipient()[..10])))
+        .stdout(contains("an age identity (not a recipient"));
+}

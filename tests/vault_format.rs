@@ -350,3 +350,54 @@ fn a_format_3_vault_with_history_reads_as_it_is_and_its_first_write_signs_it() {
         .code(6)
         .stderr(contains("has no signed history"));
 }
+
+/// The committed format-4 vault (written by round 3's keyward before DESIGN §16: signed,
+/// `Ana` a labelled writer who wrote `ANAS`; `dev` and `prod`), and its identities.
+fn fixture_v4() -> Sandbox {
+    let mut kw = Sandbox::new();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    copy_dir(&fixtures.join("vault-v4"), &kw.vault());
+    for (name, file) in [
+        ("identity-v1.key", "identity-v1.key"),
+        ("ana.key", "ana-v3.key"),
+    ] {
+        let id = kw.path(name);
+        fs::copy(fixtures.join(file), &id).unwrap();
+        fs::set_permissions(&id, fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    kw.identity = Some(kw.path("identity-v1.key"));
+    kw
+}
+
+#[test]
+fn a_format_4_vault_reads_as_it_is_and_its_next_write_keeps_removed_members_labels() {
+    let kw = fixture_v4();
+    let ana = kw.recipient_of(&kw.path("ana.key"));
+    // (written through a here-string: the newline is part of the value)
+    assert_eq!(kw.stdout(["get", "ANAS", "-n"]), "anas-v4-value-0123\n");
+    kw.cmd(["audit", "verify", "--all-envs"]).assert().success();
+    assert_eq!(format_version(&kw, "dev"), 4);
+    assert_eq!(audit_events(&kw, &["--actor", "Ana"]).len(), 1);
+    // The next write migrates (format 5: `former_labels`), signed like any other.
+    kw.cmd(["access", "revoke", &ana, "--yes"])
+        .assert()
+        .success()
+        .stderr(contains("revoked Ana ("));
+    assert_eq!(
+        format_version(&kw, "dev"),
+        keyward::vault::schema::FORMAT_VERSION
+    );
+    assert_eq!(format_version(&kw, "prod"), 4, "not written, not migrated");
+    kw.cmd(["audit", "verify", "--all-envs"]).assert().success();
+    let hers = audit_events(&kw, &["--actor", "Ana"]);
+    assert!(hers.iter().any(|e| e["key"] == "ANAS"), "{hers:?}");
+    let conn = open_image(&kw.decrypt_env("dev"));
+    let label: String = conn
+        .query_row(
+            "SELECT label FROM former_labels WHERE recipient = ?1",
+            [&ana],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(label, "Ana");
+}

@@ -8,10 +8,10 @@ use crate::codes::Role;
 use crate::error::Result;
 use crate::ops::{
     self,
-    access::{Grant, Grantee, Revoke},
+    access::{Grant, GrantTarget, Revoke},
+    people::Person,
 };
 use crate::output::Render;
-use crate::recipient::RecipientString;
 
 /// List, grant or revoke the recipients of an environment
 ///
@@ -39,15 +39,19 @@ pub enum AccessCommand {
     /// signed with (DESIGN §15); a bare recipient is unbound until their first signed
     /// write proves it. Granting, changing roles and binding keys need the `admin` role.
     #[command(
-        after_help = "Examples:\n  keyward access grant kw-member1:age1teammate…:… -e dev --name 'Ana (backend)'\n  keyward access grant \"$(keyward -i ci.key identity show)\" -e prod --role read --name CI\n  keyward access grant age1teammate… -e prod --role admin   # promote a member"
+        after_help = "Examples:\n  keyward access grant kw-member1:age1teammate…:… -e dev --name 'Ana (backend)'\n  keyward access grant \"$(keyward -i ci.key identity show)\" -e prod --role read --name CI\n  keyward access grant age1teammate… -e prod --role admin   # promote a member\n  keyward access grant Ana -e prod   # Ana, as another environment knows her\n  keyward access grant --name 'Ana (backend)' -e dev   # label yourself"
     )]
     Grant {
         /// The member card (`keyward identity show` on their machine) or the bare
-        /// recipient to add; a card also binds their signing key
-        #[arg(value_name = "CARD|RECIPIENT")]
-        recipient: Grantee,
-        /// A label for the recipient (1-64 printable characters), shown in `access
-        /// list` and `audit`, and matched by `audit --actor`
+        /// recipient to add; a card also binds their signing key. A member's label
+        /// names them (here, or in another environment you open). Omitted: yourself
+        /// (`keyward access grant --name Ana` labels you)
+        #[arg(value_name = "CARD|RECIPIENT|LABEL", required_unless_present = "name")]
+        recipient: Option<GrantTarget>,
+        /// A label for the recipient (1-64 printable characters, one member each),
+        /// shown in messages, `access list` and `audit`, and accepted wherever a
+        /// recipient is (`access revoke Ana`, `offboard Ana`, `audit --actor Ana`). For
+        /// a member already there, changes their label
         #[arg(long, value_name = "LABEL")]
         name: Option<Label>,
         /// What they may do: read (decrypt only: CI that injects keys), write (keys and
@@ -62,11 +66,12 @@ pub enum AccessCommand {
     /// --yes skips the question, and without a terminal --yes is required (exit 2
     /// otherwise).
     #[command(
-        after_help = "Examples:\n  keyward access revoke age1former… -e prod\n  keyward access revoke age1former… -e prod --yes   # no question (CI)\n  keyward offboard age1former… --reason 'left the team'   # also rotates"
+        after_help = "Examples:\n  keyward access revoke age1former… -e prod\n  keyward access revoke Bob -e prod   # by label\n  keyward access revoke age1former… -e prod --yes   # no question (CI)\n  keyward offboard age1former… --reason 'left the team'   # also rotates"
     )]
     Revoke {
-        /// The recipient to remove
-        recipient: RecipientString,
+        /// The recipient to remove, or a member's label
+        #[arg(value_name = "RECIPIENT|LABEL")]
+        recipient: Person,
         /// Allow removing your own identity (you will lose access)
         #[arg(long)]
         force: bool,

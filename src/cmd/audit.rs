@@ -36,6 +36,10 @@ pub struct AuditArgs {
     /// Show only the newest N events
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+
+    /// One JSON object per event, one per line (what `audit export --format jsonl` writes)
+    #[arg(long, conflicts_with = "json")]
+    pub jsonl: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -128,14 +132,18 @@ pub enum AuditCommand {
     /// extends the chain in each of its parents (a merge: contains each parent's head).
     /// A file replaced by an unrelated one (a forgery), rewound to an earlier state or
     /// deleted is exit 6, naming the commit, its author and subject. --pin HASH also
-    /// requires a head printed earlier by `audit verify` to be in a final chain.
+    /// requires a head printed earlier by `audit verify` to be in a final chain. -e ENV
+    /// checks that environment's file only. An identity granted after an environment
+    /// began (a CI job's) checks it from the first version it can read, and says from
+    /// which commit; a version it cannot read after that is a gap (exit 5 unless
+    /// --skip-unreadable).
     ///
     /// A history found good whole is remembered on this machine (per vault and
     /// identity, under a key only that identity can make): the next run checks only
     /// the commits after it. --full checks everything again.
     #[command(
         group(clap::ArgGroup::new("scope").args(["all_envs", "git"]).multiple(false)),
-        after_help = "Examples:\n  keyward audit verify\n  keyward audit verify --all-envs --json\n  keyward audit verify --all-envs --skip-unreadable\n  keyward audit verify --git\n  keyward audit verify --git origin/main..HEAD --pin 3f2a…(64 hex digits)"
+        after_help = "Examples:\n  keyward audit verify\n  keyward audit verify --all-envs --json\n  keyward audit verify --all-envs --skip-unreadable\n  keyward audit verify --git\n  keyward audit verify --git origin/main..HEAD --pin 3f2a…(64 hex digits)\n  keyward audit verify --git -e prod origin/main..HEAD   # a CI identity granted prod only"
     )]
     Verify {
         /// Every environment the identity can open
@@ -261,9 +269,14 @@ pub struct AnomaliesArgs {
 
 pub fn run(args: AuditArgs, ctx: &Ui) -> Result<()> {
     match args.command {
-        None => ctx
-            .out
-            .render(&ops::audit::events(ctx, &args.filter.query(), args.limit)?),
+        None => {
+            let log = ops::audit::events(ctx, &args.filter.query(), args.limit)?;
+            if args.jsonl {
+                ctx.out.jsonl(&log.0)
+            } else {
+                ctx.out.render(&log)
+            }
+        }
         // Data in the --format asked for, not a report: nothing to render.
         Some(AuditCommand::Export {
             format,

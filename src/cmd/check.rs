@@ -38,6 +38,10 @@ pub struct CheckArgs {
     /// With --all-envs: do not fail (exit 5) because some environments cannot be opened
     #[arg(long, requires = "all_envs")]
     pub skip_unreadable: bool,
+
+    /// One JSON object per finding, one per line (the environments skipped are on stderr)
+    #[arg(long, conflicts_with = "json")]
+    pub jsonl: bool,
 }
 
 pub fn run(args: CheckArgs, ctx: &Ui) -> Result<()> {
@@ -50,6 +54,10 @@ pub fn run(args: CheckArgs, ctx: &Ui) -> Result<()> {
             skip_unreadable: args.skip_unreadable,
         },
     )?;
-    ctx.out.render(&report)?;
+    if args.jsonl {
+        ctx.out.jsonl(&report.findings)?;
+    } else {
+        ctx.out.render(&report)?;
+    }
     report.verdict()
 }

@@ -7,7 +7,6 @@ use super::Ui;
 use crate::error::Result;
 use crate::names::EnvName;
 use crate::ops::{self, create::AddEnv};
-use crate::recipient::RecipientString;
 
 /// List environments, or add one encrypted to you and the recipients you name
 #[derive(Debug, Args)]
@@ -26,14 +25,15 @@ pub enum EnvCommand {
     List,
     /// Create an environment encrypted to the identity in use plus each --recipient
     #[command(
-        after_help = "Examples:\n  keyward env add staging\n  keyward env add prod-eu --recipient age1ops… --recipient \"ssh-ed25519 AAAA…\""
+        after_help = "Examples:\n  keyward env add staging\n  keyward env add prod-eu --recipient age1ops… --recipient \"ssh-ed25519 AAAA…\"\n  keyward env add staging --recipient Ana   # by label"
     )]
     Add {
         /// Name of the new environment
         name: EnvName,
-        /// Another recipient (repeatable): `age1…` or an SSH public key
-        #[arg(long = "recipient", value_name = "R")]
-        recipients: Vec<RecipientString>,
+        /// Another recipient (repeatable): `age1…`, an SSH public key, or the label of
+        /// a member of another environment (their label comes along)
+        #[arg(long = "recipient", value_name = "R|LABEL")]
+        recipients: Vec<crate::ops::people::Person>,
         /// Another admin (repeatable): their member card or recipient (DESIGN §15)
         #[arg(long = "admin", value_name = "CARD|R")]
         admins: Vec<crate::ops::access::Grantee>,

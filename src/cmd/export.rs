@@ -58,7 +58,7 @@ pub struct ExportArgs {
     #[arg(long = "allow-name", value_name = "NAME")]
     pub allow_names: Vec<KeyName>,
 
-    /// Write to FILE (mode 0600) instead of stdout; github-env appends to it
+    /// Write to FILE (mode 0600; `-`: stdout) instead of stdout; github-env appends to it
     #[arg(short, long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 

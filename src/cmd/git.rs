@@ -108,9 +108,13 @@ pub struct ResolveArgs {
     /// cannot be kept: versions are never renumbered (pins name values by number)
     #[arg(long, value_name = "N")]
     pub keep: Option<u32>,
-    /// How long the other values still verify (default: they retire at once)
+    /// How long the other values still verify (default: they retire at once; in
+    /// `prod`/`production` a terminal asks first)
     #[arg(long, value_name = "DUR")]
     pub grace: Option<Dur>,
+    /// Do not ask before retiring the other values at once in production
+    #[arg(long)]
+    pub yes: bool,
 }
 
 pub fn run(args: GitArgs, ctx: &Ui) -> Result<()> {
@@ -136,6 +140,13 @@ pub fn run(args: GitArgs, ctx: &Ui) -> Result<()> {
             ctx.out.render(&merged)
         }
         GitCommand::Resolve(a) => {
+            // DESIGN §16: in production, no grace is asked about first, offering one.
+            if !a.yes
+                && std::io::IsTerminal::is_terminal(&std::io::stdin())
+                && let Some(q) = crate::ops::no_grace::resolve_question(ctx, &a.name, a.grace)?
+            {
+                super::confirm::confirm(&ctx.out, &q)?;
+            }
             let resolved = git::resolve(
                 ctx,
                 git::Resolve {

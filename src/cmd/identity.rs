@@ -113,6 +113,7 @@ pub fn run(args: IdentityArgs, ctx: &Ui) -> Result<()> {
                 None => crate::fsutil::default_identity_path()?,
             };
             let (recipient, _) = identity::create_identity_file(&path, true)?;
+            crate::ops::team::warn_identity_in_work_tree(ctx, &path);
             ctx.out.note(&format!(
                 "wrote identity `{}` (passphrase-protected, mode 0600); ask someone with access to run `keyward access grant {recipient} -e ENV`",
                 path.display()
@@ -124,6 +125,7 @@ pub fn run(args: IdentityArgs, ctx: &Ui) -> Result<()> {
             passphrase: false,
         } => {
             let (recipient, _) = identity::create_identity_file(&path, false)?;
+            crate::ops::team::warn_identity_in_work_tree(ctx, &path);
             ctx.out
                 .note(&format!("wrote identity `{}` (mode 0600)", path.display()));
             ctx.out.line(&recipient)

@@ -17,7 +17,7 @@ use crate::recipient::RecipientString;
 /// identity. Refuses to touch an existing vault.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  keyward init\n  keyward init --envs dev,staging,prod\n  KEYWARD_IDENTITY=ci.key keyward init --recipient age1teammate…"
+    after_help = "Examples:\n  keyward init\n  keyward init --envs dev,staging,prod\n  KEYWARD_IDENTITY=ci.key keyward init --recipient age1teammate…\n  keyward init --name 'Ana (backend)'"
 )]
 pub struct InitArgs {
     /// Environments to create, comma-separated
@@ -37,6 +37,12 @@ pub struct InitArgs {
     /// (`keyward identity show`) or recipient. With you, they make the trust root
     #[arg(long = "admin", value_name = "CARD|R")]
     pub admins: Vec<crate::ops::access::Grantee>,
+
+    /// Your label (1-64 printable characters) in every environment: messages and the
+    /// audit trail name you `LABEL (age1…)`, and others can type it instead of your
+    /// recipient
+    #[arg(long, value_name = "LABEL")]
+    pub name: Option<crate::audit::Label>,
 }
 
 pub fn run(args: InitArgs, ctx: &Ui) -> Result<()> {
@@ -46,6 +52,7 @@ pub fn run(args: InitArgs, ctx: &Ui) -> Result<()> {
             envs: args.envs,
             recipients: args.recipients,
             admins: args.admins,
+            name: args.name,
         },
     )?;
     ctx.out.render(&created)

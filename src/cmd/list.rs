@@ -10,7 +10,7 @@ use crate::vault::Status;
 /// List keys with their status, version, scopes and expiry (never values)
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  keyward list\n  keyward list --all-envs --status expired\n  keyward list -e prod --json | jq -r '.keys[].name'"
+    after_help = "Examples:\n  keyward list\n  keyward list --all-envs --status expired\n  keyward list -e prod --json | jq -r '.keys[].name'\n  keyward list --all-envs --jsonl | grep merge-conflict"
 )]
 pub struct ListArgs {
     /// Every environment the identity can open (the others are named on stderr)
@@ -20,6 +20,10 @@ pub struct ListArgs {
     /// Which keys to show, by the status of their newest version
     #[arg(long, value_enum, default_value_t = StatusFilter::All)]
     pub status: StatusFilter,
+
+    /// One JSON object per key, one per line (the environments skipped are on stderr)
+    #[arg(long, conflicts_with = "json")]
+    pub jsonl: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -50,5 +54,8 @@ pub fn run(args: ListArgs, ctx: &Ui) -> Result<()> {
             status: args.status.status(),
         },
     )?;
+    if args.jsonl {
+        return ctx.out.jsonl(&listing.keys);
+    }
     ctx.out.render(&listing)
 }

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::names::Dur;
 use crate::ops::hooks::AllowHook;
 use crate::ops::offboard::{self, Offboard};
-use crate::recipient::RecipientString;
+use crate::ops::people::Person;
 
 /// Remove a recipient from every environment and rotate every key they could read
 ///
@@ -34,8 +34,9 @@ use crate::recipient::RecipientString;
     after_help = "Examples:\n  keyward offboard age1former… --reason 'left the company' --dry-run\n  keyward offboard age1former… --reason 'left the company' --grace 1h\n  keyward offboard age1former… --reason 'left the company' --yes   # no question (CI)"
 )]
 pub struct OffboardArgs {
-    /// The recipient to remove (`age1…` or an SSH public key)
-    pub recipient: RecipientString,
+    /// The recipient to remove (`age1…` or an SSH public key), or a member's label
+    #[arg(value_name = "RECIPIENT|LABEL")]
+    pub recipient: Person,
 
     /// Why (required; recorded in the audit trail)
     #[arg(long, value_name = "TEXT", required = true)]
@@ -64,10 +65,12 @@ pub struct OffboardArgs {
 }
 
 pub fn run(args: OffboardArgs, ctx: &Ui) -> Result<()> {
+    let (recipient, label) = offboard::whom(ctx, &args.recipient)?;
     let plan = offboard::plan(
         ctx,
         Offboard {
-            recipient: args.recipient,
+            recipient,
+            label,
             reason: args.reason,
             grace: args.grace,
             dry_run: args.dry_run,

@@ -21,8 +21,8 @@ use crate::ops::rotate::{self, RotateAll, RotateOne, Select};
 /// new value from their provider, and the exit code is 8 while any remain. On a terminal,
 /// --all first shows how many keys will change and the grace period, and asks; --yes
 /// skips the question, and without a terminal --yes is required (exit 2 otherwise). In an
-/// environment named `prod` or `production`, rotating without --grace warns that the old
-/// values stop working at once.
+/// environment named `prod` or `production`, rotating one key without --grace asks first
+/// on a terminal (--yes skips it) and warns otherwise: the old value stops working at once.
 ///
 /// An imported key with a rotation hook (`keyward hook`) gets its new value from the
 /// hook, if the hook is approved on this machine (or by --allow-hook): it runs with the
@@ -59,7 +59,8 @@ pub struct RotateArgs {
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
 
-    /// With --all: do not ask (required without a terminal)
+    /// Do not ask: with --all (required without a terminal), and before rotating
+    /// without --grace in `prod`/`production` on a terminal
     #[arg(long)]
     pub yes: bool,
 
@@ -96,9 +97,19 @@ pub fn run(args: RotateArgs, ctx: &Ui) -> Result<()> {
         ctx.out.render(&batch)?;
         return batch.outcome();
     };
+    // DESIGN §16: in production, no grace is asked about first (on a terminal).
+    let mut asked = false;
+    if !args.yes
+        && std::io::IsTerminal::is_terminal(&std::io::stdin())
+        && let Some(q) = crate::ops::no_grace::rotate_question(ctx, &name, args.grace)?
+    {
+        super::confirm::confirm(&ctx.out, &q)?;
+        asked = true;
+    }
     let rotated = rotate::rotate_one(
         ctx,
         RotateOne {
+            asked,
             name,
             grace: args.grace,
             expires,

@@ -13,8 +13,10 @@ use crate::ops::run::RunRequest;
 /// Run a command with the environment's active keys as environment variables
 ///
 /// Each active key becomes a variable of the same name (overriding an inherited one).
-/// Revoked and expired keys are skipped, unless --only names one: then nothing starts
-/// (exit 4). The child's exit code is passed through (128+N after signal N); if the
+/// Revoked, expired and retired keys are left out and named in one line on stderr;
+/// --strict (or KEYWARD_RUN_STRICT=1, for CI) refuses to start instead (exit 4), and
+/// --only naming one starts nothing either (exit 4). With stderr on a terminal, a note
+/// names the values redacted from the child's output. The child's exit code is passed through (128+N after signal N); if the
 /// command cannot start, the exit code is 127 when it is not found and 126 when it
 /// cannot be executed (as `env` and `sh` do). SIGINT,
 /// SIGTERM and SIGHUP sent to keyward reach the child.
@@ -95,6 +97,10 @@ pub struct RunArgs {
     /// resolved (and of -e's keys only those --only and --file name)
     #[arg(long, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
+    /// Refuse to start (exit 4) when a key is left out because it is revoked, expired or
+    /// retired, instead of naming it on stderr; KEYWARD_RUN_STRICT=1 sets it (for CI)
+    #[arg(long)]
+    pub strict: bool,
 
     /// The command and its arguments
     #[arg(
@@ -124,6 +130,7 @@ pub fn run(args: RunArgs, ctx: &Ui) -> Result<()> {
             files: &args.files,
             allow_disk: args.allow_disk,
             env_file: args.env_file.as_deref(),
+            strict: args.strict || crate::ops::run_guard::strict_from_env()?,
         },
     )
 }

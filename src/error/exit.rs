@@ -13,7 +13,7 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     (3, "not found: vault, environment, key or version"),
     (
         4,
-        "key not usable: revoked or expired; verify rejected the key",
+        "key not usable: revoked or expired; verify rejected the key; run --strict would leave a key out",
     ),
     (
         5,
@@ -63,10 +63,7 @@ impl Error {
             | Error::VersionNotFound { .. }
             | Error::UnknownPresentedKey { .. }
             | Error::FileNotFound { .. } => 3,
-            Error::Unusable { .. }
-            | Error::Rejected(_)
-            | Error::RevokedNotRotated { .. }
-            | Error::Reissue { .. } => 4,
+            Error::Unusable { .. } | Error::Rejected(_) | Error::Reissue { .. } => 4,
             Error::NoIdentity { .. }
             | Error::WrongPassphrase { .. }
             | Error::NoPassphrase { .. }
@@ -142,6 +139,7 @@ impl Error {
             Error::Verifier(e) => e.exit_code(),
             Error::Import(e) => e.exit_code(),
             Error::Signed(e) => e.exit_code(),
+            Error::Team(e) => e.exit_code(),
         }
     }
 
@@ -149,7 +147,10 @@ impl Error {
     pub fn is_silent(&self) -> bool {
         matches!(
             self,
-            Error::ChildExit(_) | Error::BrokenPipe | Error::Findings(_)
+            Error::ChildExit(_)
+                | Error::BrokenPipe
+                | Error::Findings(_)
+                | Error::Team(crate::error::TeamError::CompletionLocked)
         )
     }
 

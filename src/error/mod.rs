@@ -12,6 +12,7 @@ mod hook;
 mod import;
 mod plugin;
 mod signed;
+mod team;
 mod verifier;
 
 pub use exit::{EXIT_CODES, describe_age};
@@ -22,6 +23,7 @@ pub use hook::HookError;
 pub use import::ImportError;
 pub use plugin::PluginError;
 pub use signed::SignedError;
+pub use team::TeamError;
 pub use verifier::VerifierError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -110,14 +112,6 @@ pub enum Error {
     },
     #[error("{0}")]
     Rejected(String),
-    #[error(
-        "key `{name}` version {version} in `{env}` is revoked; a revoked key is not rotated\nhint: generate a new key under another name (`keyward generate NEW_NAME -e {env}`)"
-    )]
-    RevokedNotRotated {
-        name: KeyName,
-        env: EnvName,
-        version: u32,
-    },
 
     // ---- 5: unlock
     #[error(
@@ -299,7 +293,7 @@ pub enum Error {
     #[error("refusing to write `{}`: it is not a regular file", path.display())]
     NotAFile { path: PathBuf },
     #[error(
-        "the passphrases do not match; nothing was written\nhint: run the command again and type the same passphrase twice"
+        "the passphrases did not match in three tries; nothing was written\nhint: run the command again and type the same passphrase twice"
     )]
     PassphrasesDiffer,
     #[error("`{}` is not protected by a passphrase: there is nothing to unlock\nhint: commands use a plain identity directly; `keyward unlock` is for passphrase-protected ones", path.display())]
@@ -547,6 +541,8 @@ pub enum Error {
     Import(#[from] ImportError),
     #[error(transparent)]
     Signed(#[from] SignedError),
+    #[error(transparent)]
+    Team(#[from] TeamError),
 }
 
 impl From<rusqlite::Error> for Error {

@@ -38,11 +38,6 @@ fn samples() -> Vec<Error> {
             at: Some(0),
             reason: None,
         },
-        Error::RevokedNotRotated {
-            name: k(),
-            env: e(),
-            version: 1,
-        },
         Error::WrongPassphrase { path: p() },
         Error::NoPassphrase { path: p() },
         Error::IdentityPermissions {

@@ -30,15 +30,23 @@ pub fn read_passphrase(prompt: &str, confirm: bool, for_path: &Path) -> Result<S
             path: for_path.to_owned(),
         });
     }
-    let first = prompt_hidden(prompt)?;
-    let first = non_empty(first, "an empty passphrase is not allowed").map_err(Error::Refused)?;
-    if confirm {
+    // DESIGN §16: a mistyped repetition asks again (both), up to three times.
+    for attempt in 1..=PASSPHRASE_TRIES {
+        let first = prompt_hidden(prompt)?;
+        let first =
+            non_empty(first, "an empty passphrase is not allowed").map_err(Error::Refused)?;
+        if !confirm {
+            return Ok(first);
+        }
         let again = prompt_hidden("Repeat passphrase: ")?;
-        if again.expose_secret() != first.expose_secret() {
-            return Err(Error::PassphrasesDiffer);
+        if again.expose_secret() == first.expose_secret() {
+            return Ok(first);
+        }
+        if attempt < PASSPHRASE_TRIES {
+            eprintln!("the passphrases do not match; type it again");
         }
     }
-    Ok(first)
+    Err(Error::PassphrasesDiffer)
 }
 
 /// The passphrase `KEYWARD_PASSPHRASE_FILE` or `KEYWARD_PASSPHRASE` gives, if either is

@@ -82,7 +82,7 @@ pub enum Change {
 pub struct AccessChanged {
     pub env: EnvName,
     pub recipient: RecipientString,
-    /// The label given with `--name`.
+    /// Their label after the change (none: they have none).
     pub label: Option<Label>,
     pub change: Change,
     /// DESIGN §15: their role after the change (none for a revocation).
@@ -165,34 +165,122 @@ impl Grantee {
     }
 }
 
-/// `access grant`: who (a recipient, or a member card carrying their signing key),
-/// with which label and role.
+/// Whom `access grant` names: a member card or a recipient, or a member's label
+/// (DESIGN §16: someone this environment or another one this identity opens knows).
+#[derive(Debug, Clone)]
+pub enum GrantTarget {
+    Member(Grantee),
+    Label(Label),
+}
+
+impl std::str::FromStr for GrantTarget {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<GrantTarget, String> {
+        if crate::signing::Card::looks_like(s) {
+            return s.parse().map(GrantTarget::Member);
+        }
+        match s.parse::<crate::ops::people::Person>()? {
+            crate::ops::people::Person::Recipient(recipient) => Ok(GrantTarget::Member(Grantee {
+                recipient,
+                card: None,
+            })),
+            crate::ops::people::Person::Label(l) => Ok(GrantTarget::Label(l)),
+        }
+    }
+}
+
+/// `access grant`: who (a recipient, a member card carrying their signing key, or a
+/// member's label; none: yourself), with which label and role.
 pub struct Grant {
-    pub who: Grantee,
+    pub who: Option<GrantTarget>,
     pub label: Option<Label>,
     /// `--role`; default `write` for someone new, unchanged for a member.
     pub role: Option<crate::codes::Role>,
 }
 
+/// The recipient a grant is about, the signing key it binds (and whether only the
+/// granting admin vouches for it), and the label another environment knows them by.
+type Whom = (RecipientString, Option<CardKey>, bool, Option<String>);
+
+/// Resolve whom a grant names: a label is looked up in this environment first, then in
+/// the others this identity opens (their key, bound there, comes along).
+fn whom(ctx: &Context, who: Option<GrantTarget>) -> Result<Whom> {
+    match who {
+        None => Ok((ctx.identity()?.recipient_string()?, None, false, None)),
+        Some(GrantTarget::Member(g)) => {
+            let (key, vouched) = g.key()?;
+            Ok((g.recipient, key, vouched, None))
+        }
+        Some(GrantTarget::Label(l)) => {
+            let person = crate::ops::people::Person::Label(l);
+            let here = ctx.open_env()?;
+            let found = if here
+                .known_labels()?
+                .values()
+                .any(|v| v == person.as_typed())
+            {
+                person.resolve_among(std::slice::from_ref(&here))?
+            } else {
+                let (all, _) = ctx.open_all_envs()?;
+                person.resolve_among(&all)?
+            };
+            // The key comes with the proof its owner made in the other environment;
+            // a hardware identity's key there was vouched for by an admin, as here.
+            // An unproven key of an age identity is not carried: it binds on their own
+            // first signed write.
+            let key = found
+                .signing_key
+                .map(|key| CardKey {
+                    key,
+                    proof: found.key_proof,
+                })
+                .filter(|k| k.proof.is_some() || found.recipient.plugin().is_some());
+            let vouched = key.as_ref().is_some_and(|k| k.proof.is_none());
+            Ok((found.recipient, key, vouched, found.label))
+        }
+    }
+}
+
 /// Let `recipient` decrypt the environment in use, with `label` and `role`; for a
-/// member already there, change their role or bind the key their card carries (an
-/// admin's change, DESIGN §15). Nothing changes, the label included, if nothing asked
-/// for differs.
+/// member already there, change their role or label, or bind the key their card
+/// carries (an admin's change, DESIGN §15). Nothing changes if nothing asked for
+/// differs.
 pub fn grant(ctx: &Context, req: Grant) -> Result<AccessChanged> {
     use crate::codes::Role;
     let now = ctx.now();
-    let (key, vouched) = req.who.key()?;
-    let recipient = req.who.recipient;
+    let (recipient, key, vouched, known_as) = whom(ctx, req.who)?;
     // DESIGN §10: age encrypts to a plugin recipient through its plugin; without it
     // nothing could be written, so refuse before anything is opened.
     crate::plugin::require_plugins(std::slice::from_ref(&recipient))?;
     let mut db = ctx.write_env()?;
     let actor = ctx.actor()?;
     let member = db.members()?.get(recipient.as_str()).cloned();
+    let current_label = db
+        .recipients()?
+        .into_iter()
+        .find(|r| r.recipient == recipient.as_str())
+        .and_then(|r| r.label);
+    // DESIGN §16: a label names one person here, so it can be typed instead of them.
+    if let Some(l) = &req.label
+        && let Some(other) = db
+            .recipients()?
+            .into_iter()
+            .find(|r| r.label.as_deref() == Some(l.as_str()) && r.recipient != recipient.as_str())
+    {
+        return Err(Error::usage(format!(
+            "`{l}` is already the label of {} in `{}`: a label names one member\nhint: choose another --name",
+            crate::recipient::person(&other.recipient, other.label.as_deref()),
+            db.env
+        )));
+    }
+    let new_label: Option<Label> = req
+        .label
+        .clone()
+        .or_else(|| known_as.as_deref().and_then(|l| l.parse().ok()));
     let (change, role, updated) = db.batch(|tx| match &member {
         None => {
             let role = req.role.unwrap_or(Role::Write);
-            tx.add_labeled_recipient(&recipient, req.label.as_ref(), &actor, now)?;
+            tx.add_labeled_recipient(&recipient, new_label.as_ref(), &actor, now)?;
             tx.set_role(recipient.as_str(), role)?;
             if let Some(k) = &key {
                 tx.bind_key(recipient.as_str(), &k.key, k.proof.as_ref())?;
@@ -212,6 +300,12 @@ pub fn grant(ctx: &Context, req: Grant) -> Result<AccessChanged> {
             if role != m.role {
                 tx.set_role(recipient.as_str(), role)?;
                 updated.push(format!("role {} → {role}", m.role));
+            }
+            if let Some(l) = &req.label
+                && current_label.as_deref() != Some(l.as_str())
+            {
+                tx.set_label(&recipient, l)?;
+                updated.push(format!("label → {l}"));
             }
             match (m.key, key) {
                 (Some(bound), Some(k)) if bound != k.key => {
@@ -245,10 +339,17 @@ pub fn grant(ctx: &Context, req: Grant) -> Result<AccessChanged> {
     if matches!(change, Change::Granted) {
         warn_hardware(ctx, &db.env, std::slice::from_ref(&recipient));
     }
+    // The label they have now: never one that was asked for and not set.
+    let label = db
+        .recipients()?
+        .into_iter()
+        .find(|r| r.recipient == recipient.as_str())
+        .and_then(|r| r.label)
+        .and_then(|l| l.parse().ok());
     Ok(AccessChanged {
         env: db.env.clone(),
         recipient,
-        label: req.label,
+        label,
         change,
         role: Some(role),
         updated,
@@ -271,9 +372,10 @@ pub(crate) fn warn_hardware(ctx: &Context, env: &EnvName, added: &[RecipientStri
     }
 }
 
-/// `access revoke`: the recipient to remove; `force` allows removing yourself.
+/// `access revoke`: the recipient (or member's label) to remove; `force` allows
+/// removing yourself.
 pub struct Revoke {
-    pub recipient: RecipientString,
+    pub recipient: crate::ops::people::Person,
     pub force: bool,
 }
 
@@ -283,7 +385,7 @@ impl Revoke {
         let mut w = vec![
             "access",
             "revoke",
-            self.recipient.as_str(),
+            self.recipient.as_typed(),
             "-e",
             env.as_str(),
         ];
@@ -295,20 +397,25 @@ impl Revoke {
     }
 
     /// What will change, for the question (DESIGN §14).
-    fn confirmation(&self, db: &EnvDb, me: &str) -> Result<Confirmation> {
-        let (r, env) = (self.recipient.short(), &db.env);
+    fn confirmation(
+        &self,
+        db: &EnvDb,
+        recipient: &RecipientString,
+        me: &str,
+    ) -> Result<Confirmation> {
+        let (r, env) = (db.person(recipient.as_str()), &db.env);
         let left = db.recipients()?.len().saturating_sub(1);
         let mut lines = vec![format!(
             "{r} loses access to `{env}`: it is re-encrypted to the {left} other recipient(s)"
         )];
-        if self.recipient.as_str() == me {
+        if recipient.as_str() == me {
             lines.push(format!(
                 "{r} is you: this identity can no longer open `{env}`"
             ));
         }
         lines.push(format!(
             "keys {r} already read still work until rotated: `keyward offboard {} --reason TEXT -e {env}` also rotates them",
-            crate::ops::plan::shell_word(self.recipient.as_str())
+            crate::ops::plan::shell_word(self.recipient.as_typed())
         ));
         Ok(Confirmation {
             lines,
@@ -335,8 +442,9 @@ impl super::Destructive for RevokePlan {
         // taken (the refusals are checked again under it).
         let peek = ctx.open_env()?;
         let me = ctx.identity()?.recipient.clone();
-        check_removable(&peek, &self.0.recipient, &me, self.0.force)?;
-        Ok(Some(self.0.confirmation(&peek, &me)?))
+        let recipient = self.0.recipient.resolve_in(&peek)?;
+        check_removable(&peek, &recipient, &me, self.0.force)?;
+        Ok(Some(self.0.confirmation(&peek, &recipient, &me)?))
     }
 
     fn apply(self, ctx: &Context) -> Result<AccessChanged> {
@@ -348,23 +456,25 @@ fn revoke(ctx: &Context, req: Revoke) -> Result<AccessChanged> {
     let now = ctx.now();
     let mut db = ctx.write_env()?;
     let actor = ctx.actor()?;
-    check_removable(&db, &req.recipient, &actor.recipient, req.force)?;
+    let recipient = req.recipient.resolve_in(&db)?;
+    check_removable(&db, &recipient, &actor.recipient, req.force)?;
+    let label = db.known_labels()?.remove(recipient.as_str());
     db.batch(|tx| {
-        tx.remove_recipient(&req.recipient)?;
+        tx.remove_recipient(&recipient)?;
         // The reason stays the recipient: `check` reads removals from it.
         tx.record_about(
             &actor,
             Action::AccessRevoke,
-            req.recipient.as_str(),
-            Some(req.recipient.as_str()),
+            recipient.as_str(),
+            Some(recipient.as_str()),
             now,
         )
     })?;
     ctx.commit(&mut db)?;
     Ok(AccessChanged {
         env: db.env.clone(),
-        recipient: req.recipient,
-        label: None,
+        recipient,
+        label: label.and_then(|l| l.parse().ok()),
         change: Change::Revoked,
         role: None,
         updated: Vec::new(),
@@ -383,7 +493,7 @@ pub fn check_removable(
 ) -> Result<()> {
     if !db.has_recipient(recipient)? {
         return Err(Error::NoSuchRecipient {
-            recipient: recipient.short(),
+            recipient: db.person(recipient.as_str()),
             env: db.env.clone(),
         });
     }

@@ -40,6 +40,28 @@ pub struct EventQuery {
 }
 
 impl EventQuery {
+    /// DESIGN §16: a filtered look at access events ("what did Bob read?") says what it
+    /// cannot see: reads are journaled on the machine that made them.
+    pub fn scope_note(&self, ctx: &Context) -> Option<String> {
+        let filtered = self.key.is_some()
+            || self.actor.is_some()
+            || self.action.is_some()
+            || self.since.is_some()
+            || self.until.is_some();
+        if !filtered || self.action.is_some_and(|a| !a.is_access()) {
+            return None;
+        }
+        let env = if self.all_envs {
+            "--all-envs".to_owned()
+        } else {
+            format!("-e {}", ctx.env)
+        };
+        let whom = self.actor.as_deref().unwrap_or("someone");
+        Some(format!(
+            "access events from this machine's journal only; reads on other machines are not here; `keyward check {env}` lists what {whom} could decrypt"
+        ))
+    }
+
     fn filter(&self, now: i64) -> Filter {
         Filter {
             key: self.key.clone(),
@@ -59,6 +81,7 @@ fn collect(ctx: &Context, q: &EventQuery) -> Result<Vec<Event>> {
     let mut events = Vec::new();
     for db in &dbs {
         let mut read = db.lifecycle_events()?;
+        annotate_renumbered(&mut read);
         read.extend(access_events(ctx, db)?);
         events.extend(read.into_iter().filter_map(|mut e| {
             label(&labels, &mut e);
@@ -69,9 +92,65 @@ fn collect(ctx: &Context, q: &EventQuery) -> Result<Vec<Event>> {
     Ok(events)
 }
 
+/// DESIGN §16: so history and values agree, mark each value-issuing event whose version
+/// a later merge renumbered. A merge that kept both sides' new values of a key numbers
+/// them after BASE's newest, by creation time (`vault::merge::versions`); the events
+/// that issued them carry that time and the number their own side gave. Each
+/// `merge-conflict` event lists the versions kept: the issuing events of that key
+/// before it, not yet placed, with a version among them, taken in time order, get
+/// those numbers.
+fn annotate_renumbered(events: &mut [Event]) {
+    let issues = |a: Action| {
+        matches!(
+            a,
+            Action::Generate | Action::Set | Action::Import | Action::Rotate
+        )
+    };
+    let mut placed = std::collections::HashSet::new();
+    for m in 0..events.len() {
+        if events[m].action != Action::MergeConflict {
+            continue;
+        }
+        let (Some(key), Some(reason)) = (events[m].key.clone(), events[m].reason.clone()) else {
+            continue;
+        };
+        // "both sides gave it a new value: v2, v3 kept, …"
+        let kept: Vec<u32> = reason
+            .split_once(": ")
+            .and_then(|(_, rest)| rest.split_once(" kept"))
+            .map(|(list, _)| {
+                list.split(", ")
+                    .filter_map(|v| v.strip_prefix('v')?.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let Some(&first) = kept.first() else { continue };
+        let mut issued: Vec<usize> = (0..m)
+            .filter(|&i| {
+                let e = &events[i];
+                issues(e.action)
+                    && e.key.as_deref() == Some(key.as_str())
+                    && e.version.is_some_and(|v| v >= first)
+                    && !placed.contains(&i)
+            })
+            .collect();
+        if issued.len() != kept.len() {
+            continue; // not the shape a merge leaves: nothing said rather than a guess
+        }
+        issued.sort_by_key(|&i| (events[i].time, events[i].seq));
+        for (i, v) in issued.into_iter().zip(kept) {
+            placed.insert(i);
+            if events[i].version != Some(v) {
+                events[i].renumbered = Some(v);
+            }
+        }
+    }
+}
+
 /// The labels of the recipients of `dbs` (`access grant --name`), by recipient. A
 /// label given in one environment names the recipient in all of them; a removed
-/// recipient's label is no longer known.
+/// member's label stays known (DESIGN §16: kept in the signed state), a member's own
+/// label first.
 pub(crate) fn labels(dbs: &[EnvDb]) -> Result<HashMap<String, String>> {
     let mut out = HashMap::new();
     for db in dbs {
@@ -79,6 +158,11 @@ pub(crate) fn labels(dbs: &[EnvDb]) -> Result<HashMap<String, String>> {
             if let Some(l) = r.label {
                 out.entry(r.recipient).or_insert(l);
             }
+        }
+    }
+    for db in dbs {
+        for (r, l) in db.former_labels()? {
+            out.entry(r).or_insert(l);
         }
     }
     Ok(out)
@@ -90,12 +174,9 @@ fn label(labels: &HashMap<String, String>, e: &mut Event) {
     e.subject_label = e.subject.as_ref().and_then(|s| labels.get(s)).cloned();
 }
 
-/// A recipient as `audit` shows it: its label if known, else shortened.
+/// A recipient as `audit` shows it: `Bob (age1chh…)` with a label, else shortened.
 pub(crate) fn who(recipient: &str, label: Option<&str>) -> String {
-    label.map_or_else(
-        || crate::recipient::short_recipient(recipient),
-        str::to_owned,
-    )
+    crate::recipient::person(recipient, label)
 }
 
 /// `audit`: the events, as a JSON array.
@@ -106,6 +187,9 @@ pub struct EventLog(pub Vec<Event>);
 /// The events `q` selects; with `limit`, only the newest `limit`.
 pub fn events(ctx: &Context, q: &EventQuery, limit: Option<usize>) -> Result<EventLog> {
     let mut events = collect(ctx, q)?;
+    if let Some(note) = q.scope_note(ctx) {
+        ctx.out.note(&note);
+    }
     if let Some(n) = limit {
         let skip = events.len().saturating_sub(n);
         events.drain(..skip);
@@ -135,6 +219,9 @@ pub struct Export {
 /// on stdout (or in the file), never a rendered report; a file written is noted.
 pub fn export(ctx: &Context, req: Export) -> Result<()> {
     let events = collect(ctx, &req.query)?;
+    if let Some(note) = req.query.scope_note(ctx) {
+        ctx.out.note(&note);
+    }
     match &req.out {
         Some(p) => {
             let mut file = OutFile::create(p, req.force)?;

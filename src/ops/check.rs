@@ -13,7 +13,6 @@ use crate::names::{Dur, EnvName, fmt_time, fmt_time_ms};
 use crate::ops::Context;
 use crate::ops::audit::access_events;
 use crate::ops::envs::{SkippedEnv, env_list, open_envs, require_coverage};
-use crate::recipient::short_recipient;
 use crate::vault::{EnvDb, KeyState, Status, VersionInfo};
 
 /// `check`: where to look and what counts as a problem.
@@ -278,6 +277,9 @@ pub struct Removal {
     pub at: i64,
     /// `access-revoke` or `offboard`.
     pub action: &'static str,
+    /// Their label, when the environment knows one (DESIGN §16).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 fn ser_time<S: Serializer>(t: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -294,7 +296,7 @@ impl Removal {
         };
         format!(
             "{} ({how} {})",
-            short_recipient(&self.recipient),
+            crate::recipient::person(&self.recipient, self.label.as_deref()),
             fmt_time(self.at)
         )
     }
@@ -311,6 +313,7 @@ pub struct Exposures {
 impl Exposures {
     pub fn of(db: &EnvDb) -> Result<Exposures> {
         let mut out = Vec::new();
+        let labels = db.known_labels()?;
         for removed in db.removal_events()? {
             // The subject names the removed recipient. Events written before format 2
             // have none: then the reason does (`access-revoke`: the recipient;
@@ -324,8 +327,10 @@ impl Exposures {
                 (None, Some(reason), _) => reason,
                 (None, None, _) => continue,
             };
+            let recipient = recipient.trim().to_owned();
             out.push(Removal {
-                recipient: recipient.trim().to_owned(),
+                label: labels.get(&recipient).cloned(),
+                recipient,
                 at: removed.time,
                 action: removed.action.as_str(),
             });
@@ -338,6 +343,7 @@ impl Exposures {
                     key,
                     version,
                     Removal {
+                        label: labels.get(&recipient).cloned(),
                         recipient,
                         at,
                         action: "exposed",

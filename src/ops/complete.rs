@@ -19,8 +19,48 @@ pub enum Candidates {
     Recipients,
 }
 
-/// The candidates, sorted; empty whenever they cannot be had without asking anything.
-pub fn candidates(ctx: &Context, what: Candidates) -> Vec<String> {
+/// Why there are no candidates, when a person could do something about it (DESIGN §16:
+/// the scripts say it once, instead of falling back to file names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// The identity needs its passphrase (or a token) and no agent holds it.
+    Locked,
+}
+
+/// The candidates, sorted; empty whenever they cannot be had without asking anything,
+/// with why when the identity is locked.
+pub fn candidates(ctx: &Context, what: Candidates) -> (Vec<String>, Option<Missing>) {
+    let listed = candidates_of(ctx, what);
+    let locked = listed.is_empty()
+        && what != Candidates::Envs
+        && ctx
+            .paths
+            .env_names()
+            .ok()
+            .is_some_and(|all| all.contains(&ctx.env))
+        && is_locked(&ctx.identity_spec);
+    (listed, locked.then_some(Missing::Locked))
+}
+
+/// Whether the identity file would ask for a passphrase and no agent holds it (a
+/// hardware identity is not "locked": it asks its token, which completion never does).
+fn is_locked(spec: &IdentitySpec) -> bool {
+    match spec {
+        IdentitySpec::Literal(_) => false,
+        IdentitySpec::Default(path) | IdentitySpec::File(path) => {
+            !matches!(crate::agent::client_for(path, None), Ok(Some(_)))
+                && read_head(path).is_some_and(|h| may_ask(&h))
+        }
+    }
+}
+
+/// An encrypted identity (`age-encryption.org/`, `-----BEGIN AGE ENCRYPTED FILE-----`)
+/// or an SSH key (`-----BEGIN …`): either may ask for a passphrase.
+fn may_ask(head: &[u8]) -> bool {
+    head.starts_with(b"age-encryption.org/") || head.starts_with(b"-----BEGIN")
+}
+
+fn candidates_of(ctx: &Context, what: Candidates) -> Vec<String> {
     let names = || ctx.paths.env_names().ok();
     match what {
         Candidates::Envs => names()
@@ -73,12 +113,7 @@ fn identity_without_prompt(spec: &IdentitySpec) -> Option<Unlocked> {
             if let Ok(Some(agent)) = crate::agent::client_for(path, None) {
                 return quiet(agent);
             }
-            let head = read_head(path)?;
-            // Encrypted (`age-encryption.org/`, `-----BEGIN AGE ENCRYPTED FILE-----`)
-            // or an SSH key (`-----BEGIN …`): either may ask.
-            let may_ask =
-                head.starts_with(b"age-encryption.org/") || head.starts_with(b"-----BEGIN");
-            if may_ask {
+            if may_ask(&read_head(path)?) {
                 None
             } else {
                 load_identity(spec).ok().and_then(quiet)

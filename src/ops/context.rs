@@ -45,7 +45,11 @@ pub struct Context {
     pub env: EnvName,
     /// Whether `-e`/`KEYWARD_ENV` was given (`scan` covers every environment otherwise).
     pub env_explicit: bool,
+    /// Where the vault was found, and the others there are (DESIGN §16).
+    pub located: crate::vault::discover::Located,
     pub identity_spec: IdentitySpec,
+    /// `KEYWARD_IDENTITY` set but empty, and no `--identity` (DESIGN §16: its own error).
+    identity_env_empty: bool,
     identity: OnceCell<Unlocked>,
     /// Where notes and warnings go (the command's output; never a table from here).
     pub out: Box<dyn Say>,
@@ -57,14 +61,24 @@ pub struct Context {
     /// event of it already in the log (its head when opened), so `committed` appends
     /// exactly the events this command added.
     logged: RefCell<HashMap<EnvName, i64>>,
+    /// The environments this command committed, in order (DESIGN §16: said after it).
+    pub changed: RefCell<Vec<EnvName>>,
 }
 
 impl Context {
     pub fn new(cli: Globals, out: Box<dyn Say>) -> Result<Context> {
-        let root = match &cli.vault {
-            Some(p) if !p.as_os_str().is_empty() => p.clone(),
-            _ => default_vault_dir()?,
-        };
+        // DESIGN §16: --vault, KEYWARD_VAULT, the work tree's vault, the personal one.
+        let explicit = cli.vault.clone().filter(|p| !p.as_os_str().is_empty());
+        let from_env = explicit.is_some()
+            && std::env::var_os("KEYWARD_VAULT").map(std::path::PathBuf::from) == explicit;
+        let cwd = std::env::current_dir().ok();
+        let located = crate::vault::discover::locate(
+            explicit,
+            from_env,
+            cwd.as_deref(),
+            default_vault_dir()?,
+        );
+        let root = located.root.clone();
         let default_identity = default_identity_path()?;
         let identity_spec = match &cli.identity {
             Some(s) => IdentitySpec::from_arg(s, default_identity),
@@ -88,12 +102,17 @@ impl Context {
                 .clone()
                 .unwrap_or_else(|| "dev".parse().expect("valid")),
             env_explicit: cli.env.is_some(),
+            located,
+            identity_env_empty: cli.identity.as_deref().is_none_or(|s| s.trim().is_empty())
+                && std::env::var_os("KEYWARD_IDENTITY")
+                    .is_some_and(|v| v.to_string_lossy().trim().is_empty()),
             identity_spec,
             identity: OnceCell::new(),
             out,
             now,
             audit_log: AuditLog::from_env(),
             logged: RefCell::new(HashMap::new()),
+            changed: RefCell::new(Vec::new()),
         })
     }
 
@@ -108,6 +127,25 @@ impl Context {
     pub fn identity(&self) -> Result<&Unlocked> {
         if let Some(id) = self.identity.get() {
             return Ok(id);
+        }
+        // DESIGN §16: a CI secret not passed, or a path that is not there, is said as
+        // such (never "run `keyward init`").
+        if self.identity_env_empty {
+            return Err(crate::error::TeamError::IdentityEnvEmpty.into());
+        }
+        if let IdentitySpec::File(path) = &self.identity_spec
+            && !path.exists()
+        {
+            let from_env = std::env::var_os("KEYWARD_IDENTITY").is_some_and(|v| *v == **path);
+            return Err(crate::error::TeamError::IdentityFileMissing {
+                path: path.clone(),
+                from: if from_env {
+                    "from KEYWARD_IDENTITY"
+                } else {
+                    "from --identity"
+                },
+            }
+            .into());
         }
         let id = match &self.identity_spec {
             IdentitySpec::Default(path) | IdentitySpec::File(path) => {
@@ -225,16 +263,7 @@ impl Context {
 
     /// A recipient as messages name a person: `Label (age1…short)`, or the short form.
     pub fn who(&self, db: &EnvDb, recipient: &str) -> String {
-        let short = crate::recipient::short_recipient(recipient);
-        match db
-            .recipients()
-            .ok()
-            .and_then(|rs| rs.into_iter().find(|r| r.recipient == recipient))
-            .and_then(|r| r.label)
-        {
-            Some(label) => format!("{label} ({short})"),
-            None => short,
-        }
+        db.person(recipient)
     }
 
     /// What signs this command's writes (DESIGN §15).
@@ -300,6 +329,7 @@ impl Context {
         }
         db.commit()?;
         crate::ops::touch::committed(self, db)?; // DESIGN §18
+        self.changed.borrow_mut().push(db.env.clone());
         self.committed(db)
     }
 
@@ -553,35 +583,5 @@ fn clock() -> Result<i64> {
 }
 
 #[cfg(test)]
-mod commit_tests {
-    /// An operation commits only through `Context::commit`, which feeds
-    /// `KEYWARD_AUDIT_LOG`: no file under `src/ops/` calls `EnvDb::commit` itself.
-    #[test]
-    fn operations_commit_only_through_the_context() {
-        let mut stack = vec![std::path::PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/src/ops"
-        ))];
-        let mut seen = 0;
-        while let Some(dir) = stack.pop() {
-            for e in std::fs::read_dir(&dir).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    stack.push(p);
-                    continue;
-                }
-                seen += 1;
-                if p.ends_with("context.rs") {
-                    continue;
-                }
-                let text = std::fs::read_to_string(&p).unwrap();
-                assert!(
-                    !text.contains("db.commit()"),
-                    "{} commits without `ctx.commit`",
-                    p.display()
-                );
-            }
-        }
-        assert!(seen > 20, "the walk found the operations");
-    }
-}
+#[path = "context_tests.rs"]
+mod commit_tests;

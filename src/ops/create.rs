@@ -19,6 +19,8 @@ pub struct CreateVault {
     /// DESIGN §15: co-founders who are admins from the start (and part of the trust
     /// root when their card binds their signing key).
     pub admins: Vec<crate::ops::access::Grantee>,
+    /// `--name`: the founder's label (DESIGN §16).
+    pub name: Option<crate::audit::Label>,
 }
 
 /// What `init` made, as `init --json` prints it.
@@ -89,7 +91,11 @@ pub fn create_vault(ctx: &Context, req: CreateVault) -> Result<VaultCreated> {
         None => ctx.signing(&actor)?,
     };
     vault::create::create_vault(&ctx.paths, &envs, &signing, |tx| {
-        first_rows(tx, &recipients, &admins, &actor, Action::Init, now)
+        first_rows(tx, &recipients, &admins, &actor, Action::Init, now)?;
+        if let Some(l) = &req.name {
+            tx.set_label(&recipients[0], l)?;
+        }
+        Ok(())
     })?;
     // Built aside and moved into place, the environments are pinned now: this machine
     // made them, nothing here is a first use. (Not with a hardware identity: a touch
@@ -130,7 +136,8 @@ pub fn create_vault(ctx: &Context, req: CreateVault) -> Result<VaultCreated> {
 /// `env add`: the new environment and the recipients besides the identity in use.
 pub struct AddEnv {
     pub name: EnvName,
-    pub recipients: Vec<RecipientString>,
+    /// Recipients, or labels of members of other environments (DESIGN §16).
+    pub recipients: Vec<crate::ops::people::Person>,
     /// Admins besides you (DESIGN §15).
     pub admins: Vec<crate::ops::access::Grantee>,
 }
@@ -144,14 +151,34 @@ pub struct EnvAdded {
 
 pub fn add_env(ctx: &Context, req: AddEnv) -> Result<EnvAdded> {
     vault::create::ensure_new_env(&ctx.paths, &req.name)?;
-    crate::plugin::require_plugins(&req.recipients)?;
+    // Labels name members of the other environments: they come with their label.
+    let mut labelled = Vec::new();
+    let mut named = Vec::new();
+    let others = if req.recipients.iter().any(|p| p.recipient().is_none()) {
+        ctx.open_all_envs()?.0
+    } else {
+        Vec::new()
+    };
+    for p in &req.recipients {
+        let found = p.resolve_among(&others)?;
+        if let Some(l) = found.label.as_deref().and_then(|l| l.parse().ok()) {
+            labelled.push((found.recipient.clone(), l));
+        }
+        named.push(found.recipient);
+    }
+    drop(others);
+    crate::plugin::require_plugins(&named)?;
     let identity = ctx.identity()?;
     let actor = ctx.actor()?;
-    let recipients = with_extra(identity.recipient_string()?, req.recipients);
+    let recipients = with_extra(identity.recipient_string()?, named);
     let admins = admin_keys(&req.admins)?;
     let now = ctx.now();
     vault::create::create_env(&ctx.paths, &req.name, &ctx.signing(&actor)?, |tx| {
-        first_rows(tx, &recipients, &admins, &actor, Action::EnvAdd, now)
+        first_rows(tx, &recipients, &admins, &actor, Action::EnvAdd, now)?;
+        for (r, l) in &labelled {
+            tx.set_label(r, l)?;
+        }
+        Ok(())
     })?;
     ctx.created(std::slice::from_ref(&req.name))?;
     crate::ops::access::warn_hardware(ctx, &req.name, &recipients);

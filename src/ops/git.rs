@@ -70,6 +70,18 @@ pub fn setup(ctx: &Context) -> Result<GitSetUp> {
     file(root.join(".gitattributes"), true, VAULT_ATTRIBUTES)?;
     file(root.join(".gitignore"), true, VAULT_IGNORE)?;
     file(repo.info_attributes.clone(), false, &[&repo.info_line()])?;
+    // DESIGN §16: commands find `vault/` by walking up; any other place, by a marker
+    // at the top of the work tree (committed, so every clone finds it).
+    if repo.vault_rel != "vault" {
+        let rel = if repo.vault_rel.is_empty() {
+            "."
+        } else {
+            repo.vault_rel.as_str()
+        };
+        let text = crate::vault::discover::marker_text(rel);
+        let lines: Vec<&str> = text.lines().collect();
+        file(repo.top.join(crate::vault::discover::MARKER), true, &lines)?;
+    }
 
     let kw = keyward_command();
     let wanted = [
@@ -115,9 +127,13 @@ pub fn setup_if_in_git(ctx: &Context) -> Result<Option<GitSetUp>> {
 }
 
 /// The hint for a vault in a work tree `git setup` did not prepare: a file-system
-/// check, no subprocess, so every command can afford it.
-pub fn hint_if_not_set_up(ctx: &Context) {
-    if ctx.paths.exists() && vgit::setup_state(&ctx.paths.root) == SetupState::NotSetUp {
+/// check, no subprocess, so every command can afford it. On a terminal every time; in a
+/// log (CI, where a fresh clone is never set up) once per vault on the machine.
+pub fn hint_if_not_set_up(ctx: &Context, on_terminal: bool) {
+    if ctx.paths.exists()
+        && vgit::setup_state(&ctx.paths.root) == SetupState::NotSetUp
+        && (on_terminal || vgit::first_setup_hint(&ctx.paths))
+    {
         ctx.out.note(SETUP_HINT);
     }
 }
@@ -174,7 +190,8 @@ pub fn merge(ctx: &Context, req: Merge) -> Result<Merged> {
         &theirs,
         identity.as_age(),
         &ctx.signing(&actor)?,
-    )?;
+    )
+    .map_err(|e| named(e, Some(env_of_path(&req.path))))?;
     // DESIGN §18: the result's key to a hardware identity's agent.
     crate::ops::touch::merged(ctx, &req.ours, merged.written.as_ref());
     Ok(merged)
@@ -182,12 +199,29 @@ pub fn merge(ctx: &Context, req: Merge) -> Result<Merged> {
 
 /// The environment a repository path names (`…/envs/ENV.db.age`), for messages.
 fn env_of_path(path: &str) -> EnvName {
-    Path::new(path)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(|n| n.strip_suffix(".db.age"))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| "env".parse().expect("a valid name"))
+    env_from_path(Path::new(path)).unwrap_or_else(|| "env".parse().expect("a valid name"))
+}
+
+/// DESIGN §16: the environment a file's name says — `%P` (`vault/envs/prod.db.age`), or
+/// the temp file git hands textconv (`XXXXXX_prod.db.age` before git 2.38) — so a
+/// message about a file keyward cannot open names it rather than a placeholder.
+fn env_from_path(path: &Path) -> Option<EnvName> {
+    let name = path.file_name()?.to_str()?.strip_suffix(".db.age")?;
+    let name = match name.split_once('_') {
+        Some((tmp, rest)) if tmp.len() == 6 && tmp.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            rest
+        }
+        _ => name,
+    };
+    name.parse().ok()
+}
+
+/// An error about the placeholder a file not yet decrypted has, named after `env`.
+fn named(e: Error, env: Option<EnvName>) -> Error {
+    match (e, env) {
+        (Error::NotARecipient { .. }, Some(env)) => Error::NotARecipient { env },
+        (e, _) => e,
+    }
 }
 
 /// `git resolve KEY [--keep N] [--grace DUR]`: pick one of the values a merge kept.
@@ -326,7 +360,16 @@ pub fn textconv(ctx: &Context, file: &Path) -> Result<EnvText> {
     let paths = VaultPaths::new(ctx.paths.root.clone());
     let db = match open_any_env(&paths, file, &bytes, identity) {
         Ok(db) => db,
-        Err(e) => return Ok(EnvText::placeholder(&e.to_string())),
+        Err(Error::NotARecipient { .. }) if env_from_path(file).is_none() => {
+            return Ok(EnvText::placeholder(
+                "the identity in use is not a recipient of this environment",
+            ));
+        }
+        Err(e) => {
+            return Ok(EnvText::placeholder(
+                &named(e, env_from_path(file)).to_string(),
+            ));
+        }
     };
     // A chain that does not verify is shown as such: the diff must not look clean.
     match describe(&db) {
@@ -418,18 +461,25 @@ fn opt_time(t: Option<i64>) -> String {
 fn describe(db: &EnvDb) -> Result<Vec<String>> {
     let mut lines = vec![format!("# keyward environment `{}` (no values)", db.env)];
 
+    // DESIGN §16: people by name, `Bob (age1chh…)`, removed members included.
+    let labels = db.known_labels()?;
+    let who = |r: &str| crate::recipient::person(r, labels.get(r).map(String::as_str));
     let mut recipients = db.recipients()?;
     recipients.sort_by(|a, b| a.recipient.cmp(&b.recipient));
     for r in &recipients {
         lines.push(format!(
-            "recipient {} added {} by {}",
+            "recipient {} added {} by {}{}",
             escape(&r.recipient),
             fmt_time(r.added_at),
-            r.added_by
+            r.added_by.as_deref().map(who).unwrap_or_else(|| "-".into()),
+            r.label
                 .as_deref()
-                .map(short_recipient)
-                .unwrap_or_else(|| "-".into())
+                .map(|l| format!(" label={}", q(l)))
+                .unwrap_or_default()
         ));
+    }
+    for (r, l) in db.former_labels()? {
+        lines.push(format!("former-member {} label={}", escape(&r), q(&l)));
     }
 
     // Hooks by hash only: a command may hold a provider's admin token, and diffs end
@@ -485,7 +535,7 @@ fn describe(db: &EnvDb) -> Result<Vec<String>> {
                     opt_time(v.revoked_at),
                     v.revoked_by
                         .as_deref()
-                        .map(short_recipient)
+                        .map(who)
                         .unwrap_or_else(|| "-".into()),
                     v.revoke_reason
                         .as_deref()
@@ -526,11 +576,14 @@ fn describe(db: &EnvDb) -> Result<Vec<String>> {
         if let Some(v) = e.version {
             line.push_str(&format!(" v{v}"));
         }
-        line.push_str(&format!(
-            " by {} ({})",
-            escape(&e.actor.os_user),
-            short_recipient(&e.actor.recipient)
-        ));
+        line.push_str(&match labels.get(&e.actor.recipient) {
+            Some(_) => format!(" by {}", who(&e.actor.recipient)),
+            None => format!(
+                " by {} ({})",
+                escape(&e.actor.os_user),
+                short_recipient(&e.actor.recipient)
+            ),
+        });
         if let Some(r) = &e.reason {
             line.push_str(&format!(" reason={}", q(r)));
         }

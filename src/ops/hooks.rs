@@ -10,7 +10,8 @@
 //! `--allow-hook NAME=HASH` (a CI job). A changed hook has another hash: it does not run
 //! until approved again.
 //!
-//! How a hook runs: `/bin/sh -c COMMAND`, in keyward's working directory, as its own
+//! How a hook runs: `/bin/sh -c COMMAND`, from the top of the git work tree holding the
+//! vault, or else the directory recorded when it was approved (`hook_dir`), as its own
 //! process group (a timeout kills the hook and whatever it started), with keyward's own
 //! `KEYWARD_*` variables (its identity, its passphrase) removed. Its stdout is the new
 //! value and is never shown; its stderr is shown once it has ended, with the old and
@@ -161,7 +162,8 @@ pub fn roll(ctx: &Context, db: &EnvDb, key: &KeyMeta, hook: &ApprovedHook) -> Re
         .timeout
         .map(Duration::from_secs)
         .unwrap_or_else(default_timeout);
-    let ran = run_command(&hook.command, &key.name, &db.env, &old, timeout);
+    let dir = crate::ops::hook_dir::of(ctx, &db.env, &key.name)?;
+    let ran = run_command(&hook.command, &key.name, &db.env, &old, timeout, dir);
     let (new, stderr, failure) = match ran {
         Ok(r) => r,
         Err(why) => return Ok(Rolled::Failed(why)),
@@ -235,9 +237,13 @@ fn run_command(
     env: &EnvName,
     value: &Secret,
     timeout: Duration,
+    dir: Option<std::path::PathBuf>,
 ) -> std::result::Result<Ran, String> {
     let mut cmd = Command::new("/bin/sh");
     cmd.arg("-c").arg(command);
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
     // keyward's credentials would let the hook open every key.
     for (k, _) in std::env::vars_os() {
         if k.to_string_lossy().starts_with("KEYWARD_") {
@@ -389,7 +395,8 @@ pub fn set(ctx: &Context, name: &KeyName, hook: StoredHook) -> Result<HookChange
     db.batch(|tx| record_change(tx, ctx, &key, Some(&hook)))?;
     ctx.commit(&mut db)?;
     let h = hash(&hook.command);
-    Approvals::of(&ctx.paths, &db.env)?.approve(name, &h)?;
+    let dir = crate::ops::hook_dir::to_record(ctx);
+    Approvals::of(&ctx.paths, &db.env)?.approve(name, &h, dir.as_deref())?;
     Ok(HookChanged {
         env: db.env.clone(),
         name: name.clone(),
@@ -486,7 +493,8 @@ impl super::Destructive for AllowPlan {
                 ctx.out.note(line);
             }
         }
-        Approvals::of(&ctx.paths, &self.env)?.approve(&self.name, &self.hash)?;
+        let dir = crate::ops::hook_dir::to_record(ctx);
+        Approvals::of(&ctx.paths, &self.env)?.approve(&self.name, &self.hash, dir.as_deref())?;
         Ok(HookChanged {
             env: self.env,
             name: self.name,

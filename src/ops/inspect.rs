@@ -81,7 +81,9 @@ pub struct KeyView {
     pub name: String,
     pub kind: &'static str,
     pub version: u32,
-    pub status: Status,
+    /// The newest version's status, or `merge-conflict` while a merge left the key with
+    /// two values nobody picked yet (DESIGN §16).
+    pub status: &'static str,
     pub scopes: Vec<String>,
     pub created: String,
     pub expires: Option<String>,
@@ -92,13 +94,17 @@ pub struct KeyView {
 }
 
 impl KeyView {
-    pub fn new(env: &EnvDb, k: &KeyState, now: i64) -> KeyView {
+    pub fn new(env: &EnvDb, k: &KeyState, now: i64, conflict: bool) -> KeyView {
         KeyView {
             env: env.env.to_string(),
             name: k.meta.name.to_string(),
             kind: k.meta.kind.as_str(),
             version: k.current.version,
-            status: k.current.status(now),
+            status: if conflict {
+                "merge-conflict"
+            } else {
+                k.current.status(now).as_str()
+            },
             scopes: k.meta.scopes.clone(),
             created: fmt_time_ms(k.meta.created),
             expires: k.current.expires.map(fmt_time_ms),
@@ -124,9 +130,15 @@ pub fn list_keys(ctx: &Context, req: ListKeys) -> Result<Listing> {
     let (envs, skipped) = open_envs(ctx, req.all_envs)?;
     let mut keys = Vec::new();
     for env in &envs {
+        let conflicts: std::collections::HashSet<String> = env
+            .open_merge_conflicts()?
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
         for k in env.keys()? {
             if req.status.is_none_or(|s| s == k.current.status(now)) {
-                keys.push(KeyView::new(env, &k, now));
+                let conflict = conflicts.contains(k.meta.name.as_str());
+                keys.push(KeyView::new(env, &k, now, conflict));
             }
         }
     }
@@ -177,6 +189,9 @@ pub struct VersionDetail {
     pub retire_at: Option<String>,
     pub revoked_at: Option<String>,
     pub revoked_by: Option<String>,
+    /// The label of who revoked it, when known (DESIGN §16).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_by_label: Option<String>,
     pub revoke_reason: Option<String>,
     /// Recipients removed since this (current) version was created, who could read it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -203,6 +218,7 @@ pub fn show_key(ctx: &Context, name: &KeyName) -> Result<KeyDetail> {
         .map(|v| v.status(now))
         .unwrap_or(Status::Retired);
     let exposures = Exposures::of(&env)?;
+    let labels = env.known_labels()?;
     let newest = versions.last().map(|v| v.version);
     let lifetime = versions.last().and_then(|v| v.lifetime());
     let rotation_hook = match env.hook(&key)? {
@@ -247,6 +263,7 @@ pub fn show_key(ctx: &Context, name: &KeyName) -> Result<KeyDetail> {
                 retire_at: v.retire_at.map(fmt_time_ms),
                 revoked_at: v.revoked_at.map(fmt_time_ms),
                 revoked_by: v.revoked_by.clone(),
+                revoked_by_label: v.revoked_by.as_ref().and_then(|r| labels.get(r)).cloned(),
                 revoke_reason: v.revoke_reason.clone(),
                 exposed_to: if Some(v.version) == newest {
                     exposures

@@ -239,7 +239,11 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
     let approvals = crate::vault::approvals::Approvals::of(&ctx.paths, &env)?;
     for (name, _, _, _, hook, _) in &keys {
         if let Some(h) = hook {
-            approvals.approve(name, &crate::ops::hooks::hash(&h.command))?;
+            approvals.approve(
+                name,
+                &crate::ops::hooks::hash(&h.command),
+                crate::ops::hook_dir::to_record(ctx).as_deref(),
+            )?;
         }
     }
     for k in &issued {

@@ -24,6 +24,8 @@ use crate::vault::{EnvDb, KeyMeta, Status};
 /// `offboard RECIPIENT`.
 pub struct Offboard {
     pub recipient: RecipientString,
+    /// Their label, for messages (DESIGN §16); looked up when not given.
+    pub label: Option<String>,
     /// Required and not blank (recorded with every rotation and the offboard event).
     pub reason: String,
     /// Old versions retiring for this long; without it they are revoked at once.
@@ -37,7 +39,7 @@ pub struct Offboard {
 
 /// Plan an offboarding: every refusal checked and the environments the recipient can
 /// read found (read-only), nothing changed.
-pub fn plan(ctx: &Context, req: Offboard) -> Result<OffboardPlan> {
+pub fn plan(ctx: &Context, mut req: Offboard) -> Result<OffboardPlan> {
     if req.reason.trim().is_empty() {
         return Err(Error::usage("--reason must not be empty"));
     }
@@ -45,7 +47,7 @@ pub fn plan(ctx: &Context, req: Offboard) -> Result<OffboardPlan> {
     let me = ctx.identity()?.recipient.clone();
     if req.recipient.as_str() == me {
         return Err(Error::OffboardSelf {
-            recipient: req.recipient.short(),
+            recipient: req.who(),
         });
     }
     let old = match req.grace {
@@ -71,7 +73,7 @@ pub fn plan(ctx: &Context, req: Offboard) -> Result<OffboardPlan> {
         ctx.out.warn(&format!(
             "not offboarded from {} (this identity cannot open them): if {} can read them, ask one of their recipients to offboard there too",
             env_list(&names),
-            req.recipient.short()
+            req.who()
         ));
     }
 
@@ -80,6 +82,14 @@ pub fn plan(ctx: &Context, req: Offboard) -> Result<OffboardPlan> {
     //    are still exposed (DESIGN §14): said, and exit 8, until they are rotated.
     let mut targets: Vec<EnvDb> = Vec::new();
     let mut still_exposed = Vec::new();
+    if req.label.is_none() {
+        for db in &readable {
+            if let Some(l) = db.known_labels()?.remove(req.recipient.as_str()) {
+                req.label = Some(l);
+                break;
+            }
+        }
+    }
     for peek in readable {
         if peek.has_recipient(&req.recipient)? {
             targets.push(peek);
@@ -96,6 +106,24 @@ pub fn plan(ctx: &Context, req: Offboard) -> Result<OffboardPlan> {
         now,
         asked: None,
     })
+}
+
+/// Whom `offboard PERSON` is about: a recipient as it is, or the one member of the
+/// environments it covers (`-e`, else every one this identity opens) with that label.
+pub fn whom(
+    ctx: &Context,
+    person: &crate::ops::people::Person,
+) -> Result<(RecipientString, Option<String>)> {
+    if let Some(r) = person.recipient() {
+        return Ok((r.clone(), None));
+    }
+    let dbs = if ctx.env_explicit {
+        vec![ctx.open_env()?]
+    } else {
+        ctx.open_all_envs()?.0
+    };
+    let found = person.resolve_among(&dbs)?;
+    Ok((found.recipient, found.label))
 }
 
 /// An offboarding about to be made (see `plan`).
@@ -244,7 +272,7 @@ fn apply(ctx: &Context, plan: OffboardPlan) -> Result<Offboarded> {
                 keys: p.keys.into_iter().map(|(_, r)| r).collect(),
             })
             .collect(),
-        recipient: req.recipient.short(),
+        recipient: req.who(),
         still_exposed,
         dry_run: req.dry_run,
         limited_to: ctx.env_explicit.then(|| ctx.env.clone()),
@@ -252,6 +280,11 @@ fn apply(ctx: &Context, plan: OffboardPlan) -> Result<Offboarded> {
 }
 
 impl Offboard {
+    /// The person, as messages name them: `Bob (age1chh…)`.
+    fn who(&self) -> String {
+        crate::recipient::person(self.recipient.as_str(), self.label.as_deref())
+    }
+
     /// This command again, with its `-e` if one limited it (and `--yes` when `yes`).
     fn command(&self, ctx: &Context, yes: bool) -> String {
         let mut w = vec!["offboard".to_owned(), self.recipient.as_str().to_owned()];
@@ -273,7 +306,7 @@ impl Offboard {
 
     /// What will change, for the question (DESIGN §14).
     fn confirmation(&self, ctx: &Context, plans: &[Plan], now: i64) -> Confirmation {
-        let r = self.recipient.short();
+        let r = self.who();
         let mut lines = Vec::new();
         for p in plans {
             let pick = |want: &dyn Fn(&KeyMeta, &Source) -> bool| -> Vec<&str> {
@@ -344,7 +377,7 @@ fn plan_all(
     }
     if !only_recipient.is_empty() {
         return Err(Error::OnlyRecipient {
-            recipient: req.recipient.short(),
+            recipient: req.who(),
             envs: env_list(&only_recipient),
         });
     }

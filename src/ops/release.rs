@@ -64,6 +64,9 @@ pub struct ReleasedKey {
 pub struct Released {
     pub env: EnvName,
     pub keys: Vec<ReleasedKey>,
+    /// Every key "every active key" left out, with why (revoked, expired, retired…):
+    /// `run` names them (DESIGN §16). Empty when keys were named.
+    pub left_out: Vec<(KeyName, Status)>,
 }
 
 /// `get --json`: the value with where it came from.
@@ -102,6 +105,8 @@ pub struct Pending {
     db: EnvDb,
     access: Action,
     picked: Vec<(KeyName, u32, Withheld)>,
+    /// Keys of the environment left out (not in service), with their status.
+    left_out: Vec<(KeyName, Status)>,
 }
 
 /// The first half of [`release`] in environment `env`: open it, pick the usable values
@@ -116,7 +121,9 @@ pub fn withhold(ctx: &Context, env: &EnvName, req: Release<'_>) -> Result<Pendin
         db.authenticate_all()?;
     }
     // DESIGN §14: a refused read (exit 4) is an event too, recorded before the refusal.
-    let picked = pick(&db, req.pick, ctx.now()).map_err(|e| ctx.refused(&db, req.access, e))?;
+    let mut left_out = Vec::new();
+    let picked = pick(&db, req.pick, ctx.now(), &mut left_out)
+        .map_err(|e| ctx.refused(&db, req.access, e))?;
     // `get` and `render` set no variable: a loader name is harmless there.
     if !matches!(req.access, Action::Get | Action::Render) {
         refuse_loader_variables(&picked, req.allow_loader, req.access)?;
@@ -130,13 +137,19 @@ pub fn withhold(ctx: &Context, env: &EnvName, req: Release<'_>) -> Result<Pendin
         db,
         access: req.access,
         picked,
+        left_out,
     })
 }
 
 /// The second half of [`release`]: journal the access in the environment's own journal,
 /// then release the values.
 pub fn hand_out(ctx: &Context, pending: Pending) -> Result<Released> {
-    let Pending { db, access, picked } = pending;
+    let Pending {
+        db,
+        access,
+        picked,
+        left_out,
+    } = pending;
     // DESIGN §5: the access is recorded, durably, before any value is handed out.
     let receipt = if picked.is_empty() {
         None
@@ -158,13 +171,19 @@ pub fn hand_out(ctx: &Context, pending: Pending) -> Result<Released> {
     Ok(Released {
         env: db.env.clone(),
         keys,
+        left_out,
     })
 }
 
 /// The usable versions a request names, still withheld. A named key that is not
 /// usable is exit 4 (or 3) before anything is handed out (the caller journals the
 /// refusal).
-fn pick(db: &EnvDb, pick: Pick<'_>, now: i64) -> Result<Vec<(KeyName, u32, Withheld)>> {
+fn pick(
+    db: &EnvDb,
+    pick: Pick<'_>,
+    now: i64,
+    left_out: &mut Vec<(KeyName, Status)>,
+) -> Result<Vec<(KeyName, u32, Withheld)>> {
     let mut out = Vec::new();
     match pick {
         Pick::One { name, version } => {
@@ -177,23 +196,31 @@ fn pick(db: &EnvDb, pick: Pick<'_>, now: i64) -> Result<Vec<(KeyName, u32, Withh
                 out.push((name.clone(), v.version, value));
             }
         }
-        Pick::Keys(None) => every_active(db, now, &mut out)?,
+        Pick::Keys(None) => every_active(db, now, &mut out, left_out)?,
         Pick::Every { required } => {
             for name in required {
                 db.usable_value(name, None, now)?;
             }
-            every_active(db, now, &mut out)?;
+            every_active(db, now, &mut out, left_out)?;
         }
     }
     Ok(out)
 }
 
-/// Every active key of `db`, withheld.
-fn every_active(db: &EnvDb, now: i64, out: &mut Vec<(KeyName, u32, Withheld)>) -> Result<()> {
+/// Every active key of `db`, withheld; the others in `left_out`, with their status.
+fn every_active(
+    db: &EnvDb,
+    now: i64,
+    out: &mut Vec<(KeyName, u32, Withheld)>,
+    left_out: &mut Vec<(KeyName, Status)>,
+) -> Result<()> {
     for k in db.keys()? {
-        if k.current.status(now) == Status::Active {
-            let value = db.value(&k.meta, k.current.version)?;
-            out.push((k.meta.name.clone(), k.current.version, value));
+        match k.current.status(now) {
+            Status::Active => {
+                let value = db.value(&k.meta, k.current.version)?;
+                out.push((k.meta.name.clone(), k.current.version, value));
+            }
+            status => left_out.push((k.meta.name.clone(), status)),
         }
     }
     Ok(())

@@ -41,6 +41,9 @@ pub struct RunRequest<'a> {
     /// the command then gets the file's variables, and of `-e`'s keys only those named
     /// by `--only` and `--file`.
     pub env_file: Option<&'a Path>,
+    /// `--strict` / `KEYWARD_RUN_STRICT=1`: keys not in service left out are exit 4,
+    /// before the child starts (DESIGN §16).
+    pub strict: bool,
 }
 
 /// Inherited variables whose name starts with `KEYWARD_` that the child keeps: where
@@ -170,6 +173,9 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
             .into()
         },
     )?;
+    for released in &resolved.released {
+        crate::ops::run_guard::left_out(ctx, released, req.strict)?;
+    }
     // Keys set by their own names: -e's own pick (with --env-file, only those named).
     let keys: Vec<(&KeyName, &[u8])> = match (pick, resolved.of(&ctx.env)) {
         (Some(pick), Some(released)) => released
@@ -297,9 +303,10 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
         .map_err(|e| spawn_error(ctx, program, handed_out, e))?;
     // The command holds copies of the values in its env; drop it now.
     drop(cmd);
-    let done = supervise(child, &pairs);
+    let (done, redacted) = supervise(child, &pairs);
     // The child has exited (after a forwarded signal too): its key files go now.
     drop(key_files);
+    crate::ops::run_guard::say_redacted(ctx, io::stderr().is_terminal(), &redacted);
     done
 }
 
@@ -342,48 +349,66 @@ fn spawn_error(ctx: &Context, program: &OsStr, keys: usize, e: io::Error) -> Err
     }
 }
 
-/// Pump the child's redacted output and wait for it; its exit code becomes ours.
-fn supervise(mut child: std::process::Child, pairs: &[(String, &[u8])]) -> Result<()> {
+/// The names of the values redacted from each of the child's streams.
+type Redacted = Vec<(&'static str, Vec<String>)>;
+
+/// Pump the child's redacted output and wait for it; its exit code becomes ours. Also
+/// the names redacted from each stream.
+fn supervise(mut child: std::process::Child, pairs: &[(String, &[u8])]) -> (Result<()>, Redacted) {
     let mut pumps = Vec::new();
     // Built once (after the child started, so it runs meanwhile), shared by both streams.
     let redactor = (child.stdout.is_some() || child.stderr.is_some()).then(|| Redactor::new(pairs));
     if let Some(out) = child.stdout.take() {
         let r = redactor.clone().expect("built when a stream is piped");
-        pumps.push(std::thread::spawn(move || {
-            r.pump(
-                out,
-                io::BufWriter::with_capacity(1 << 16, io::stdout().lock()),
-            )
-        }));
+        pumps.push((
+            "stdout",
+            std::thread::spawn(move || {
+                r.pump_named(
+                    out,
+                    io::BufWriter::with_capacity(1 << 16, io::stdout().lock()),
+                )
+            }),
+        ));
     }
     if let Some(err) = child.stderr.take() {
         let r = redactor.clone().expect("built when a stream is piped");
-        pumps.push(std::thread::spawn(move || {
-            r.pump(
-                err,
-                io::BufWriter::with_capacity(1 << 16, io::stderr().lock()),
-            )
-        }));
+        pumps.push((
+            "stderr",
+            std::thread::spawn(move || {
+                r.pump_named(
+                    err,
+                    io::BufWriter::with_capacity(1 << 16, io::stderr().lock()),
+                )
+            }),
+        ));
     }
-    let status = child.wait().map_err(|e| Error::Failed {
-        what: "wait for the command",
-        detail: e.to_string(),
-    })?;
+    let status = match child.wait() {
+        Ok(s) => s,
+        Err(e) => {
+            let failed = Error::Failed {
+                what: "wait for the command",
+                detail: e.to_string(),
+            };
+            return (Err(failed), Vec::new());
+        }
+    };
     sys::stop_forwarding();
-    for p in pumps {
-        // A closed stdout on our side is not the child's failure: keep its code.
-        let _ = p.join();
-    }
+    // A closed stdout on our side is not the child's failure: keep its code.
+    let redacted = pumps
+        .into_iter()
+        .map(|(stream, p)| (stream, p.join().unwrap_or_default()))
+        .collect();
     let code = match (status.code(), status.signal()) {
         (Some(c), _) => c,
         (None, Some(sig)) => 128 + sig,
         _ => 1,
     };
-    if code == 0 {
+    let done = if code == 0 {
         Ok(())
     } else {
         Err(Error::ChildExit(code.clamp(1, 255) as u8))
-    }
+    };
+    (done, redacted)
 }
 
 /// `a ∪ b`, in order.

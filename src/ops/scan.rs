@@ -12,7 +12,8 @@ use crate::scan::{MIN_VALUE_LEN, Pattern, ScanReport, Scanner, Source, walk};
 /// Scan `source` for every version of every key this identity can open (only `-e ENV`'s
 /// when given) and for unknown valid tokens.
 pub fn run(ctx: &Context, source: Source) -> Result<ScanReport> {
-    let scanner = Scanner::new(patterns(ctx)?)?;
+    let (patterns, known) = patterns(ctx)?;
+    let scanner = Scanner::new(patterns)?.knowing(known);
     let findings = Mutex::new(Vec::new());
     match source {
         Source::Staged => walk::scan_staged(&scanner, &findings)?,
@@ -42,7 +43,7 @@ pub fn run(ctx: &Context, source: Source) -> Result<ScanReport> {
 
 /// The values to look for: every version of every key in the environments this
 /// identity opens. Values shorter than [`MIN_VALUE_LEN`] are left out (with a warning).
-fn patterns(ctx: &Context) -> Result<Vec<Pattern>> {
+fn patterns(ctx: &Context) -> Result<(Vec<Pattern>, crate::scan::identities::Known)> {
     let now = ctx.now();
     let envs = if ctx.env_explicit {
         vec![ctx.open_env()?]
@@ -59,7 +60,14 @@ fn patterns(ctx: &Context) -> Result<Vec<Pattern>> {
     };
     let mut patterns = Vec::new();
     let mut short = 0;
+    let mut known = crate::scan::identities::Known::new();
     for db in &envs {
+        for r in db.recipients()? {
+            known
+                .entry(r.recipient)
+                .or_default()
+                .push(db.env.to_string());
+        }
         for (name, version, value) in db.every_version()? {
             if value.len() < MIN_VALUE_LEN {
                 short += 1;
@@ -79,5 +87,5 @@ fn patterns(ctx: &Context) -> Result<Vec<Pattern>> {
             "{short} value(s) shorter than {MIN_VALUE_LEN} bytes are not searched for: they would match by chance"
         ));
     }
-    Ok(patterns)
+    Ok((patterns, known))
 }

@@ -36,6 +36,8 @@ pub struct Scanner {
     tokens: HashMap<[u8; BODY], Vec<usize>>,
     patterns: Vec<Pattern>,
     masks: Vec<String>,
+    /// The vault's recipients, to tell an identity of this vault (DESIGN §16).
+    known: super::identities::Known,
 }
 
 impl Scanner {
@@ -80,7 +82,15 @@ impl Scanner {
             tokens,
             patterns,
             masks,
+            known: Default::default(),
         })
+    }
+
+    /// The recipients of the environments opened, with the environments each opens: an
+    /// identity found of one of them is said to be this vault's.
+    pub fn knowing(mut self, known: super::identities::Known) -> Scanner {
+        self.known = known;
+        self
     }
 
     /// Scan a file's bytes as they are and, when they hold a NUL byte (binary, or UTF-16
@@ -155,6 +165,10 @@ impl Scanner {
                     Finding::new(path, info.env, None, "unknown-token", token::mask(found)),
                 ));
             }
+        }
+        for (start, recipient) in super::identities::find(data) {
+            let (env, status, masked) = super::identities::describe(&recipient, &self.known);
+            hits.push((start, Finding::new(path, &env, None, status, masked)));
         }
         if hits.is_empty() {
             return;

@@ -6,12 +6,14 @@
 //!
 //! - [`engine`]: the matcher (pure: bytes in, findings out);
 //! - [`walk`]: trees, stdin and git's index;
-//! - [`report`]: findings and how they are shown.
+//! - [`report`]: findings and how they are shown;
+//! - [`identities`]: age identities (`AGE-SECRET-KEY-1…`) in what is scanned.
 //!
 //! Knows nothing of vaults: `ops::scan` gives it the values to look for.
 //! Never shows a value unmasked.
 
 pub mod engine;
+pub mod identities;
 pub mod report;
 pub mod walk;
 

@@ -85,6 +85,44 @@ impl EnvDb {
         })())
     }
 
+    /// The labels of removed members (format 5, DESIGN §16), by recipient; none before.
+    pub fn former_labels(&self) -> Result<Vec<(String, String)>> {
+        if !self.has_former_labels() {
+            return Ok(Vec::new());
+        }
+        self.located((|| -> Result<Vec<(String, String)>> {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT recipient, label FROM former_labels ORDER BY recipient")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })())
+    }
+
+    /// Every label this environment knows, by recipient: its members' (`access grant
+    /// --name`), then the labels removed members had.
+    pub fn known_labels(&self) -> Result<std::collections::HashMap<String, String>> {
+        let mut out = std::collections::HashMap::new();
+        for r in self.recipients()? {
+            if let Some(l) = r.label {
+                out.insert(r.recipient, l);
+            }
+        }
+        for (r, l) in self.former_labels()? {
+            out.entry(r).or_insert(l);
+        }
+        Ok(out)
+    }
+
+    /// A member (or former member) as messages name them: `Bob (age1chh…)` (DESIGN §16).
+    pub fn person(&self, recipient: &str) -> String {
+        let label = self
+            .known_labels()
+            .ok()
+            .and_then(|mut l| l.remove(recipient));
+        crate::recipient::person(recipient, label.as_deref())
+    }
+
     pub fn has_recipient(&self, r: &RecipientString) -> Result<bool> {
         Ok(self
             .conn
@@ -122,10 +160,27 @@ impl Tx<'_> {
         Ok(n == 1)
     }
 
+    /// Give a member a label (`access grant --name` for someone already there).
+    pub fn set_label(&self, r: &RecipientString, label: &Label) -> Result<()> {
+        self.conn.execute(
+            "UPDATE recipients SET label = ?2 WHERE recipient = ?1",
+            params![r.as_str(), label.as_str()],
+        )?;
+        Ok(())
+    }
+
     /// Remove a recipient; returns false when it was not there. A removal replaces
     /// the audit key (DESIGN §8 round 3), by construction: the removed recipient holds
     /// the old one, and must not seal journal rows or pass a file off as current.
     pub fn remove_recipient(&self, r: &RecipientString) -> Result<bool> {
+        // DESIGN §16: their label stays known (in the signed state), so the audit trail
+        // still names them after they left.
+        self.conn.execute(
+            "INSERT INTO former_labels(recipient, label)
+             SELECT recipient, label FROM recipients WHERE recipient = ?1 AND label IS NOT NULL
+             ON CONFLICT(recipient) DO UPDATE SET label = excluded.label",
+            [r.as_str()],
+        )?;
         let n = self
             .conn
             .execute("DELETE FROM recipients WHERE recipient = ?1", [r.as_str()])?;

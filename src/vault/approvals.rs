@@ -25,6 +25,10 @@ struct File {
     v: u8,
     /// Key name → SHA-256 (hex) of the hook command approved for it.
     approved: BTreeMap<String, String>,
+    /// Key name → the directory its hook runs in, recorded when it was approved, for a
+    /// vault outside a git work tree (DESIGN §16; one inside runs from the tree's top).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    dirs: BTreeMap<String, String>,
 }
 
 /// The approvals of one environment of one vault on this machine.
@@ -87,17 +91,30 @@ impl Approvals {
         Ok(self.load()?.approved.remove(key.as_str()))
     }
 
-    /// Record `hash` as approved for `key` (replacing an earlier approval).
-    pub fn approve(&self, key: &KeyName, hash: &str) -> Result<()> {
+    /// Record `hash` as approved for `key` (replacing an earlier approval), to run in
+    /// `dir` when given.
+    pub fn approve(&self, key: &KeyName, hash: &str, dir: Option<&Path>) -> Result<()> {
         self.change(|f| {
             f.approved.insert(key.to_string(), hash.to_owned());
+            match dir {
+                Some(d) => f
+                    .dirs
+                    .insert(key.to_string(), d.to_string_lossy().into_owned()),
+                None => f.dirs.remove(key.as_str()),
+            };
         })
+    }
+
+    /// The directory recorded for `key`'s hook, if any.
+    pub fn dir(&self, key: &KeyName) -> Result<Option<PathBuf>> {
+        Ok(self.load()?.dirs.remove(key.as_str()).map(PathBuf::from))
     }
 
     /// Forget `key`'s approval (its hook was cleared here).
     pub fn forget(&self, key: &KeyName) -> Result<()> {
         self.change(|f| {
             f.approved.remove(key.as_str());
+            f.dirs.remove(key.as_str());
         })
     }
 

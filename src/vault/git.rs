@@ -258,6 +258,23 @@ pub enum SetupState {
     SetUp,
 }
 
+/// Whether the "run `keyward git setup`" hint is due without a terminal (a CI log): once
+/// per vault on this machine, remembered beside its pins (DESIGN §16). `true` the first
+/// time only; without a state directory, never (a log is not the place to repeat it).
+pub fn first_setup_hint(paths: &crate::vault::VaultPaths) -> bool {
+    let Some(pins) = &paths.pins else {
+        return false;
+    };
+    if crate::fsutil::create_private_dir(pins.dir()).is_err() {
+        return false;
+    }
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(pins.dir().join("git-setup-hinted"))
+        .is_ok()
+}
+
 pub fn setup_state(vault: &Path) -> SetupState {
     let Ok(start) = fs::canonicalize(vault) else {
         return SetupState::NotInGit;
@@ -296,6 +313,28 @@ fn common_dir(dot_git: &Path) -> Option<PathBuf> {
 }
 
 /// `git -C DIR ARGS`, stdin closed, output captured; only a failure to start is an error.
+/// Whether git ignores `file` (in the work tree holding it): `None` when git cannot say
+/// (no git, not a work tree).
+pub fn is_ignored(file: &Path) -> Option<bool> {
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty())?;
+    let name = file.file_name()?;
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["check-ignore", "-q", "--"])
+        .arg(name)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?;
+    match out.code() {
+        Some(0) => Some(true),
+        Some(1) => Some(false),
+        _ => None,
+    }
+}
+
 fn git_in(dir: &Path, args: &[&str]) -> Result<std::process::Output> {
     Command::new("git")
         .arg("-C")

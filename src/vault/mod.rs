@@ -9,6 +9,7 @@ pub mod access;
 pub mod approvals;
 mod chunks;
 pub mod create;
+pub mod discover;
 pub mod events;
 pub(crate) mod fileseal;
 pub mod follow;

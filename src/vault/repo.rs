@@ -53,9 +53,17 @@ pub struct GitHistory {
     batch: Batch,
     commits: HashMap<String, CommitInfo>,
     trees: HashMap<String, EnvBlobs>,
+    /// `-e ENV`: only this environment's file is looked at (DESIGN §16: a CI identity
+    /// granted one environment gates on that one).
+    only: Option<EnvName>,
 }
 
 impl GitHistory {
+    /// Look at `env`'s file only.
+    pub fn only(&mut self, env: EnvName) {
+        self.only = Some(env);
+    }
+
     /// The repository whose work tree holds `vault`.
     pub fn open(vault: &Path) -> Result<GitHistory> {
         let not_in_git = || {
@@ -113,6 +121,7 @@ impl GitHistory {
             batch,
             commits: HashMap::new(),
             trees: HashMap::new(),
+            only: None,
         })
     }
 
@@ -167,7 +176,11 @@ impl GitHistory {
         let mut args = vec!["rev-list", "--topo-order", "--reverse", "--full-history"];
         args.extend(revs_or_head(revs));
         args.extend(not.iter().map(String::as_str));
-        args.extend(["--", &self.envs_rel]);
+        let path = match &self.only {
+            Some(env) => format!("{}/{env}.db.age", self.envs_rel),
+            None => self.envs_rel.clone(),
+        };
+        args.extend(["--", &path]);
         Ok(self.git(&args)?.lines().map(str::to_owned).collect())
     }
 
@@ -238,11 +251,14 @@ impl GitHistory {
             return Ok(t.clone());
         }
         let name = format!("{id}:{}", self.envs_rel);
-        let blobs = match self.batch.object(&name)? {
+        let mut blobs = match self.batch.object(&name)? {
             None => EnvBlobs::new(),
             Some((kind, body)) if kind == "tree" => parse_env_tree(&body, self.batch.raw_len)?,
             Some(_) => EnvBlobs::new(),
         };
+        if let Some(env) = &self.only {
+            blobs.retain(|e, _| e == env);
+        }
         self.trees.insert(id.to_owned(), blobs.clone());
         Ok(blobs)
     }

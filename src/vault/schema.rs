@@ -13,9 +13,12 @@
 /// Format 4 (DESIGN §15) adds members' roles and signing keys (`recipients.role`,
 /// `recipients.signing_key`) and the `signatures` table; a format-3 image reads as it
 /// is (unsigned history, everyone `write`) and its next write signs a checkpoint.
+/// Format 5 (DESIGN §16) adds `former_labels`: the labels of removed members, kept in
+/// the signed state so `audit --actor Bob` still finds Bob's events after he left; a
+/// format-4 image reads as it is (no former labels) and migrates on its next write.
 use crate::codes::Status;
 
-pub const FORMAT_VERSION: i64 = 4;
+pub const FORMAT_VERSION: i64 = 5;
 
 /// Format 1 → 2, run inside the writer's transaction before its first change.
 pub const MIGRATE_2: &str = "
@@ -59,6 +62,14 @@ CREATE TABLE signatures(
   settings BLOB NOT NULL
 ) STRICT, WITHOUT ROWID;
 UPDATE meta SET v = 4 WHERE k = 'format_version';
+";
+/// Format 4 → 5, run inside the writer's transaction before its first change.
+pub const MIGRATE_5: &str = "
+CREATE TABLE former_labels(
+  recipient TEXT PRIMARY KEY,
+  label TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+UPDATE meta SET v = 5 WHERE k = 'format_version';
 ";
 /// Access removals (`access-revoke` = 9, `offboard` = 10), which `show` and `check`
 /// read to find exposed versions: a partial index of only those rows, so a read that
@@ -199,5 +210,12 @@ CREATE TABLE signatures(
   proof BLOB,
   sig BLOB NOT NULL,
   settings BLOB NOT NULL
+) STRICT, WITHOUT ROWID;
+
+-- Format 5: the label a member had when they were removed (DESIGN §16), so the audit
+-- trail still names them; covered by the signed state like every other table.
+CREATE TABLE former_labels(
+  recipient TEXT PRIMARY KEY,
+  label TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
 ";

@@ -224,8 +224,20 @@ pub fn answer_on_terminal_with(
     answer: &str,
     between: Option<&[&str]>,
 ) -> Run {
+    answer_command_on_terminal(kw.std_cmd(args), answer, || {
+        if let Some(between) = between {
+            let st = kw.std_cmd(between).stdout(Stdio::null()).status().unwrap();
+            assert!(st.success(), "`keyward {}` failed: {st}", between.join(" "));
+        }
+    })
+}
+
+/// `cmd` (any keyward command, already given its environment: a team member's, say)
+/// with a pseudo-terminal as stdin (stdout and stderr are pipes). Once `[y/N]` is on its
+/// stderr, runs `between`, then types `answer`. A command that has not asked by the time
+/// its stderr ends is not answered.
+pub fn answer_command_on_terminal(mut cmd: Command, answer: &str, between: impl FnOnce()) -> Run {
     let (mut master, slave) = open_pty();
-    let mut cmd = kw.std_cmd(args);
     cmd.stdin(Stdio::from(slave))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -253,10 +265,7 @@ pub fn answer_on_terminal_with(
         }
     }
     if asked {
-        if let Some(between) = between {
-            let st = kw.std_cmd(between).stdout(Stdio::null()).status().unwrap();
-            assert!(st.success(), "`keyward {}` failed: {st}", between.join(" "));
-        }
+        between();
         master.write_all(format!("{answer}\n").as_bytes()).unwrap();
     }
     let code = finish(&mut child, deadline);

@@ -126,6 +126,19 @@ impl Team {
         assert_cmd::Command::from_std(c)
     }
 
+    /// `keyward ARGS` as member `m` with a terminal as stdin, answering `answer` to its
+    /// `[y/N]` question (see `pty::answer_command_on_terminal`).
+    pub fn answer_on_terminal(
+        &self,
+        m: usize,
+        args: &[&str],
+        answer: &str,
+    ) -> crate::support::pty::Run {
+        let mut c = self.kw.std_cmd(args);
+        self.as_member(m, &mut c);
+        crate::support::pty::answer_command_on_terminal(c, answer, || {})
+    }
+
     pub fn out<S: AsRef<std::ffi::OsStr>>(&self, m: usize, args: &[S]) -> String {
         let out = self.kw(m, args).output().unwrap();
         assert!(

@@ -50,16 +50,16 @@ impl Render for Recipients {
 
 impl Render for AccessChanged {
     fn human(&self, out: &Output) -> Result<()> {
-        let r = match &self.label {
-            Some(l) => format!("{l} ({})", self.recipient.short()),
-            None => self.recipient.short(),
-        };
+        let r = crate::recipient::person(
+            self.recipient.as_str(),
+            self.label.as_ref().map(|l| l.as_str()),
+        );
         let env = &self.env;
         out.note(&match self.change {
-            Change::AlreadyGranted if self.label.is_some() => format!(
-                "{r} can already decrypt `{env}`; its label is unchanged (`keyward access list -e {env}` shows it)"
+            Change::AlreadyGranted => format!(
+                "{r} can already decrypt `{env}` as `{}`; nothing changed",
+                self.role.unwrap_or(crate::codes::Role::Write)
             ),
-            Change::AlreadyGranted => format!("{r} can already decrypt `{env}`"),
             Change::Granted => format!(
                 "granted {r} access to `{env}` as `{}` at {}",
                 self.role.unwrap_or(crate::codes::Role::Write),

@@ -20,13 +20,26 @@ impl Render for EventLog {
                     e.env.clone(),
                     e.action.to_string(),
                     or_dash(e.key.clone()),
-                    or_dash(e.version.map(|v| v.to_string())),
-                    format!(
-                        "{}@{} ({})",
-                        e.actor.os_user,
-                        e.actor.host,
-                        who(&e.actor.recipient, e.actor_label.as_deref())
-                    ),
+                    // DESIGN §16: a value a merge renumbered, under the number it has now.
+                    or_dash(e.version.map(|v| match e.renumbered {
+                        Some(now) => format!("{v} (now v{now}: renumbered by a merge)"),
+                        None => v.to_string(),
+                    })),
+                    // `uid@host (age1…)`, or `uid@host Ana (age1…)` with a label.
+                    match e.actor_label.as_deref() {
+                        Some(label) => format!(
+                            "{}@{} {}",
+                            e.actor.os_user,
+                            e.actor.host,
+                            who(&e.actor.recipient, Some(label))
+                        ),
+                        None => format!(
+                            "{}@{} ({})",
+                            e.actor.os_user,
+                            e.actor.host,
+                            who(&e.actor.recipient, None)
+                        ),
+                    },
                     or_dash(
                         e.subject
                             .as_deref()

@@ -5,7 +5,6 @@ use crate::names::fmt_time;
 use crate::ops::check::{Removal, describe_removals};
 use crate::ops::inspect::*;
 use crate::output::{Output, Render, or_dash};
-use crate::recipient::short_recipient;
 use crate::vault::Status;
 
 impl Render for EnvList {
@@ -41,7 +40,7 @@ impl Render for Listing {
                     k.name.clone().into(),
                     k.kind.into(),
                     k.version.to_string().into(),
-                    out.status(k.status.as_str()),
+                    out.status(k.status),
                     or_dash(Some(k.scopes.join(","))).into(),
                     or_dash(k.expires_ms.map(fmt_time)).into(),
                     or_dash(k.rotate_every.clone()).into(),
@@ -120,14 +119,19 @@ impl Render for KeyDetail {
                         v.ms.revoked_at.map(fmt_time).unwrap_or_default(),
                         v.revoked_by
                             .as_deref()
-                            .map(short_recipient)
+                            .map(|r| crate::recipient::person(r, v.revoked_by_label.as_deref()))
                             .unwrap_or_else(|| "?".into()),
                         v.revoke_reason.clone().unwrap_or_default()
                     ),
-                    Status::Retiring => format!(
-                        "verifies until {}",
-                        v.ms.retire_at.map(fmt_time).unwrap_or_default()
-                    ),
+                    // A merge keeps both new values verifying until someone picks (DESIGN §9):
+                    // no end to show, and what ends it.
+                    Status::Retiring => match v.ms.retire_at {
+                        Some(t) => format!("verifies until {}", fmt_time(t)),
+                        None => format!(
+                            "kept verifying by a merge until someone picks: `keyward git resolve -e {} {}`",
+                            self.env, self.name
+                        ),
+                    },
                     _ if !v.exposed_to.is_empty() => {
                         let who: Vec<&Removal> = v.exposed_to.iter().collect();
                         format!("exposed to {}", describe_removals(&who))

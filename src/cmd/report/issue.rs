@@ -7,7 +7,7 @@ use crate::output::{Output, Render};
 impl Render for Generated {
     fn human(&self, out: &Output) -> Result<()> {
         out.note(&format!(
-            "generated `{}` version {} in `{}` (shown once; `keyward get -e {} {}` reads it again)",
+            "generated `{}` version {} in `{}`; its value is on stdout (`keyward get -e {} {}` prints it again, as a recorded read)",
             self.name, self.version, self.env, self.env, self.name
         ));
         out.secret(&self.value, false)

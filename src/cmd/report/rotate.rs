@@ -8,10 +8,28 @@ use crate::output::{Output, Render};
 impl Render for RotatedOne {
     fn human(&self, out: &Output) -> Result<()> {
         let old = self.version - 1;
-        let grace = match self.retire_at {
-            Some(at) => format!("; version {old} verifies until {}", fmt_time(at)),
-            None => format!("; version {old} is retired"),
+        use crate::vault::Status;
+        let mut grace = if self.older.contains(&(old, Status::Revoked, None)) {
+            format!("; version {old} stays revoked (it never verifies again)")
+        } else {
+            match self.retire_at {
+                Some(at) => format!("; version {old} verifies until {}", fmt_time(at)),
+                None => format!("; version {old} is retired"),
+            }
         };
+        // DESIGN §16: a shorter grace cuts no older promise; each keeps its own end.
+        for (v, _, until) in self
+            .older
+            .iter()
+            .filter(|(v, s, _)| *v != old && *s == Status::Retiring)
+        {
+            if let Some(t) = until {
+                grace.push_str(&format!(
+                    "; version {v} keeps verifying until {} (its own grace)",
+                    fmt_time(*t)
+                ));
+            }
+        }
         let hook = if self.by_hook {
             " (new value from its rotation hook)"
         } else {

@@ -7,8 +7,21 @@ use crate::scan::report::*;
 impl Render for ScanReport {
     fn human(&self, out: &Output) -> Result<()> {
         for f in &self.findings {
-            let what = match (&f.name, f.version) {
-                (Some(n), Some(v)) => format!("{}/{n} v{v} ({})", f.env, f.status),
+            let what = match (&f.name, f.version, f.status.as_str()) {
+                (Some(n), Some(v), _) => format!("{}/{n} v{v} ({})", f.env, f.status),
+                // DESIGN §16: said with certainty, from the recipient it derives.
+                (_, _, "vault-identity") => format!(
+                    "an identity of this vault: it decrypts {} (offboard its recipient to rotate what it could read)",
+                    f.env
+                        .split(',')
+                        .map(|e| format!("`{e}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                (_, _, "age-identity") => {
+                    "an age identity (not a recipient of an environment this identity opens)"
+                        .to_owned()
+                }
                 _ => format!("unknown keyward token of environment `{}`", f.env),
             };
             // `line` escapes control characters: a file name holding a newline or an

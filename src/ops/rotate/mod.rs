@@ -1,8 +1,10 @@
 //! Rotation: a new version of a key, the older ones moved out of service. One key
 //! (`rotate NAME`), a batch (`rotate --all`, one commit) and `offboard` all apply a
-//! [`Rotation`]. The rules live here once: a revoked key is not rotated, a new value never
-//! reissues an earlier one, older versions only move forward (active → retiring → retired
-//! / revoked, a grace never lengthened), and every instant is computed without overflow.
+//! [`Rotation`]. The rules live here once: a revoked key gets a new active version (its
+//! revoked ones stay revoked), a new value never reissues an earlier one, older
+//! versions only move forward (active → retiring → retired / revoked, a grace never
+//! lengthened nor cut: a retiring version keeps its own end), and every instant is
+//! computed without overflow.
 
 use serde::Serialize;
 
@@ -163,19 +165,6 @@ pub fn earlier_version_with(db: &EnvDb, key: &KeyMeta, value: &Secret) -> Result
     Ok(None)
 }
 
-/// A revoked key is not rotated: its name stays burnt (exit 4).
-fn refuse_revoked(db: &EnvDb, key: &KeyMeta, now: i64) -> Result<()> {
-    let current = db.current(key)?;
-    if current.status(now) == Status::Revoked {
-        return Err(Error::RevokedNotRotated {
-            name: key.name.clone(),
-            env: db.env.clone(),
-            version: current.version,
-        });
-    }
-    Ok(())
-}
-
 // ---------------------------------------------------------------- one key
 
 /// `rotate NAME`.
@@ -190,6 +179,8 @@ pub struct RotateOne {
     pub no_hook: bool,
     /// `--allow-hook NAME=HASH`: hooks approved for this command.
     pub allow_hooks: Vec<AllowHook>,
+    /// A person was asked about the missing grace already (`no_grace`): no warning.
+    pub asked: bool,
 }
 
 pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
@@ -201,8 +192,9 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
     // prompt must not block every other writer.
     ctx.identity()?;
     let peek = ctx.open_env()?;
+    // DESIGN §16: a revoked key is replaced under its name (the leaked value stays
+    // revoked: a new version only retires active and retiring ones).
     let key = peek.key(name)?;
-    refuse_revoked(&peek, &key, now)?;
     // DESIGN §11: an imported key with a hook gets its value from the hook, if a person
     // on this machine approved that exact command.
     let hook = match key.kind {
@@ -229,7 +221,6 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
 
     let mut db = ctx.write_env()?;
     let key = db.key(name)?;
-    refuse_revoked(&db, &key, now)?;
     let changed = || Error::ChangedMeanwhile {
         name: name.clone(),
         env: db.env.clone(),
@@ -264,7 +255,7 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
         });
     }
     let retire_at = grace_end(req.grace, now);
-    if let Some(w) = production_without_grace(&db.env, req.grace) {
+    if let Some(w) = production_without_grace(&db.env, req.grace).filter(|_| !req.asked) {
         ctx.out.warn(&w);
     }
     let rotation = Rotation {
@@ -281,6 +272,17 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
         Ok(v)
     })?;
     ctx.commit(&mut db)?;
+    // What became of the older versions still in service, or of a revoked one replaced.
+    let older = db
+        .versions(&key)?
+        .into_iter()
+        .filter(|v| v.version < version)
+        .filter_map(|v| match v.status(now) {
+            Status::Retiring => Some((v.version, Status::Retiring, v.retire_at)),
+            Status::Revoked if v.version + 1 == version => Some((v.version, Status::Revoked, None)),
+            _ => None,
+        })
+        .collect();
     Ok(RotatedOne {
         env: db.env.clone(),
         name: req.name,
@@ -288,6 +290,7 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
         version,
         retire_at,
         by_hook: hook.is_some(),
+        older,
     })
 }
 
@@ -308,4 +311,8 @@ pub struct RotatedOne {
     /// The new value came from the key's rotation hook (and is not printed).
     #[serde(skip)]
     pub by_hook: bool,
+    /// Older versions still verifying (each until its own end, DESIGN §16), and the
+    /// revoked one a new version replaced.
+    #[serde(skip)]
+    pub older: Vec<(u32, Status, Option<i64>)>,
 }

@@ -5,7 +5,7 @@
 //! forgery from the public recipients, another vault's file) or rewound to an earlier
 //! state is exit 6, naming the commit, the environment and the author.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::str::FromStr;
 
@@ -18,8 +18,11 @@ use crate::ops::Context;
 use crate::ops::envs::{SkippedEnv, require_coverage};
 use crate::vault::repo::{CommitInfo, GitHistory, short};
 use crate::vault::transition;
+mod coverage;
 mod memo;
 mod report;
+pub use coverage::CheckedFrom;
+use coverage::Unchecked;
 #[allow(unused_imports)]
 pub use report::*;
 
@@ -190,20 +193,6 @@ impl Reader<'_> {
     }
 }
 
-/// Environments that could not be checked somewhere in the history: first commit and
-/// how many.
-#[derive(Default)]
-struct Unchecked(BTreeMap<EnvName, (String, usize)>);
-
-impl Unchecked {
-    fn add(&mut self, env: &EnvName, commit: &str) {
-        self.0
-            .entry(env.clone())
-            .or_insert_with(|| (short(commit).to_owned(), 0))
-            .1 += 1;
-    }
-}
-
 /// Walk the history of the vault's `envs/` in `req.revs` and check every change.
 pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerified> {
     for r in &req.revs {
@@ -215,6 +204,9 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
         }
     }
     let mut git = GitHistory::open(&ctx.paths.root)?;
+    if ctx.env_explicit {
+        git.only(ctx.env.clone());
+    }
     // DESIGN §7 round 3: the histories of commits verified whole before on this machine
     // are not walked again (`memo` says why a remembered verdict cannot be forged).
     let roots = &ctx.paths.trust_roots;
@@ -285,7 +277,10 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
             }
             touched = true;
             let child = match rd.read(id, env, blob)? {
-                Ok(r) => r,
+                Ok(r) => {
+                    unchecked.readable(env, id);
+                    r
+                }
                 Err(Unread::NotRecipient) => {
                     unchecked.add(env, id);
                     continue;
@@ -304,11 +299,13 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
                 let (pseq, phead) = match rd.head(&parent.id, env, &pblob)? {
                     Opened::Head(n, h) => (n, h),
                     Opened::Failed(Unread::NotRecipient) => {
-                        unchecked.add(env, &parent.id);
                         // Round 3: an unreadable commit must not hide the one after it:
-                        // compare with the nearest ancestor this identity can read.
+                        // compare with the nearest ancestor this identity can read. None:
+                        // this is the first version it can read (DESIGN §16: the check
+                        // starts here; the parent was counted where it was visited).
                         match nearest_readable(&mut rd, &parent.id, env)? {
                             Some((a, ablob, n, h)) => {
+                                unchecked.add(env, &parent.id);
                                 (parent, pblob) = (a, ablob);
                                 (n, h)
                             }
@@ -441,25 +438,25 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
             }
         }
     }
-    let skipped = unchecked
-        .0
-        .into_iter()
-        .map(|(env, (first, n))| {
-            let reason = format!(
-                "the identity in use is not a recipient in {n} version(s) of it, first in commit {first}"
-            );
-            SkippedEnv { env, reason }
-        })
-        .collect::<Vec<_>>();
+    let (skipped, from) = unchecked.finish();
     // Named on stderr even with -q: what was not checked must not go unnoticed.
     for s in &skipped {
         ctx.out
             .warn(&format!("not checked `{}`: {}", s.env, s.reason));
     }
-    // Remember the tips of a history checked whole and found good.
+    for f in &from {
+        ctx.out.note(&format!(
+            "checked `{}` from commit {}, the first version this identity can read ({} earlier version(s) predate its access; --pin HEAD anchors a head printed before)",
+            f.env, f.commit, f.earlier
+        ));
+    }
+    // Remember the tips of a history checked whole and found good: every environment
+    // (not `-e ENV`'s file only) and every version of it (not from a later grant).
     if let Some(memory) = &mut memory
         && problems.is_empty()
         && skipped.is_empty()
+        && !ctx.env_explicit
+        && from.is_empty()
         && req.pin.is_none_or(|_| found_in.is_some())
     {
         memo::remember(ctx, memory, &mut rd.git, &req.revs, &tips, &remembered)?;
@@ -474,6 +471,7 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
             found_in,
         }),
         skipped,
+        from,
         accept_gap: req.skip_unreadable,
         tips,
     })

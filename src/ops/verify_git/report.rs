@@ -117,6 +117,9 @@ pub struct HistoryVerified {
     pub problems: Vec<Rewrite>,
     pub pin: Option<PinCheck>,
     pub skipped: Vec<SkippedEnv>,
+    /// Environments checked from the first version this identity can read (DESIGN §16).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub from: Vec<super::CheckedFrom>,
     #[serde(skip)]
     pub(super) accept_gap: bool,
     #[serde(skip)]

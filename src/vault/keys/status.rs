@@ -23,11 +23,14 @@ impl Tx<'_> {
                 None => (ST_RETIRED, None),
             };
             self.conn
-                // Status only moves forward: a grace already running is never lengthened,
-                // so a version whose grace has ended never verifies again.
+                // Status only moves forward, and a grace already running keeps its own
+                // end (DESIGN §16): never lengthened, so a version whose grace has ended
+                // never verifies again, and never cut short by a shorter --grace. A value
+                // a merge held retiring with no end gets this rotation's.
                 .prepare_cached(
-                    "UPDATE versions SET status = ?1,
-                   retire_at = CASE WHEN status = ?6 AND retire_at < ?2 THEN retire_at ELSE ?2 END
+                    "UPDATE versions SET
+                   status = CASE WHEN status = ?6 AND retire_at IS NOT NULL THEN status ELSE ?1 END,
+                   retire_at = CASE WHEN status = ?6 AND retire_at IS NOT NULL THEN retire_at ELSE ?2 END
                  WHERE key_id = ?3 AND version < ?4 AND status IN (?5, ?6)",
                 )?
                 .execute(params![status, at, key.id, below, ST_ACTIVE, ST_RETIRING])?;

@@ -47,6 +47,7 @@ mod env_secrets;
 mod exposed;
 mod floor;
 mod keys;
+mod labels;
 mod load;
 #[cfg(test)]
 mod props;
@@ -223,6 +224,21 @@ pub fn merge_files(
     let mut actors = ActorIds::default();
     append_events(&tx, &o, &theirs_new, &mut actors)?;
     write_rows(&tx, &keys, &rs.merged, &mut actors)?;
+    let (bf, of, tf) = (
+        b.db.former_labels()?,
+        o.db.former_labels()?,
+        t.db.former_labels()?,
+    );
+    let former = labels::former_labels(
+        [
+            Some(&bf[..]),
+            trust.ours.then_some(&of[..]),
+            trust.theirs.then_some(&tf[..]),
+        ],
+        &b_rs,
+        &rs.merged,
+    );
+    labels::write_former_labels(&tx, &former)?;
     // Values created on a side that still encrypted to someone the other side removed,
     // or on a side not trusted (it may be that person's work, whatever it lists now).
     let exposed = exposed_versions(&rs, &o_rs, &t_rs, [&bk, &ok, &tk], &keys);

@@ -220,6 +220,7 @@ impl EnvDb {
             (2, schema::MIGRATE_2),
             (3, schema::MIGRATE_3),
             (4, schema::MIGRATE_4),
+            (5, schema::MIGRATE_5),
         ] {
             if self.format.get() < to {
                 self.located(self.conn.execute_batch(sql).map_err(Into::into))?;
@@ -243,6 +244,7 @@ impl EnvDb {
             (2, schema::MIGRATE_2),
             (3, schema::MIGRATE_3),
             (4, schema::MIGRATE_4),
+            (5, schema::MIGRATE_5),
         ] {
             if self.format.get() < to {
                 conn.execute_batch(sql)?;
@@ -272,6 +274,11 @@ impl EnvDb {
     /// Whether the image has format 4's roles, signing keys and signatures (DESIGN §15).
     pub(in crate::vault) fn has_signatures(&self) -> bool {
         self.format.get() >= 4
+    }
+
+    /// Whether the image has format 5's `former_labels` (DESIGN §16).
+    pub(in crate::vault) fn has_former_labels(&self) -> bool {
+        self.format.get() >= 5
     }
 
     /// Whether the image has format 3's `verifier_key` table.

@@ -1,0 +1,55 @@
+//! Errors of a team's day (DESIGN §16), a group of [`Error`](super::Error) (each with
+//! its exit code): the identity a CI job or a newcomer lacks, said for what it is —
+//! never "run `keyward init`" where a vault already exists.
+
+use std::path::PathBuf;
+
+use crate::names::EnvName;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TeamError {
+    #[error(
+        "KEYWARD_IDENTITY is set but empty: is the secret passed to this job?\nhint: in CI, store the `AGE-SECRET-KEY-1…` line of the job's identity as a masked secret and pass it to this step as KEYWARD_IDENTITY (a fork's pull request gets no secrets)"
+    )]
+    IdentityEnvEmpty,
+    #[error("the identity file `{}` ({from}) does not exist\nhint: check the path (relative paths start where keyward runs); KEYWARD_IDENTITY may also hold the `AGE-SECRET-KEY-1…` line itself", path.display())]
+    IdentityFileMissing { path: PathBuf, from: &'static str },
+    #[error("no identity: no default identity at `{}`, and this work tree holds the team's vault `{}`\nhint: to join it: `keyward identity new --passphrase`, send the card `keyward identity show` prints to an admin, run `keyward git setup`, and `git pull` once they granted you", default.display(), vault.display())]
+    NoIdentityForTeam { default: PathBuf, vault: PathBuf },
+    #[error("no vault at `{}` ({from}), but this work tree holds one at `{}`\nhint: unset KEYWARD_VAULT (or pass --vault {}) to use it, and run `keyward git setup` once in this clone", path.display(), found.display(), found.display())]
+    VaultElsewhere {
+        path: PathBuf,
+        from: &'static str,
+        found: PathBuf,
+    },
+    /// `completions --list` with a locked identity: exit 5 and no word (the completion
+    /// scripts say why, once).
+    #[error("the identity is locked")]
+    CompletionLocked,
+    #[error(
+        "run --strict: key(s) of `{env}` not in service would be left out of the command's environment: {keys}; nothing started\nhint: rotate or remove them (`keyward check -e {env}`), or name the keys the command needs with --only"
+    )]
+    StrictLeftOut { env: EnvName, keys: String },
+    #[error(
+        "the identity in use is not a recipient of environment `{env}`\nhint: {next}; your recipient is {recipient}"
+    )]
+    NotARecipientYet {
+        env: EnvName,
+        recipient: String,
+        next: String,
+    },
+}
+
+impl TeamError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            TeamError::VaultElsewhere { .. } => 3,
+            TeamError::StrictLeftOut { .. } => 4,
+            TeamError::IdentityEnvEmpty
+            | TeamError::CompletionLocked
+            | TeamError::IdentityFileMissing { .. }
+            | TeamError::NoIdentityForTeam { .. }
+            | TeamError::NotARecipientYet { .. } => 5,
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! What `run` says around its child (DESIGN §16): the keys "every active key" left
+//! out (revoked, expired, retired), named in one line — or, with `--strict` /
+//! `KEYWARD_RUN_STRICT=1`, refused (exit 4) before the child starts, so a CI job does
+//! not deploy without a key it expected; and after the child, when output shown
+//! elsewhere had values redacted and a person watches stderr, which ones.
+
+use crate::error::{Error, Result, TeamError};
+use crate::names::KeyName;
+use crate::ops::Context;
+use crate::ops::release::Released;
+use crate::vault::Status;
+
+/// `KEYWARD_RUN_STRICT`: `1`/`true` on, `0`/`false`/empty off, anything else a usage
+/// error (a typo must not turn the check off silently).
+pub fn strict_from_env() -> Result<bool> {
+    match std::env::var("KEYWARD_RUN_STRICT").ok().as_deref() {
+        None | Some("") | Some("0") | Some("false") => Ok(false),
+        Some("1") | Some("true") => Ok(true),
+        Some(_) => Err(Error::usage("KEYWARD_RUN_STRICT must be 1 or 0")),
+    }
+}
+
+/// The keys left out, said (or refused with `strict`) before the child starts.
+pub fn left_out(ctx: &Context, released: &Released, strict: bool) -> Result<()> {
+    if released.left_out.is_empty() {
+        return Ok(());
+    }
+    let keys = describe(&released.left_out);
+    if strict {
+        return Err(TeamError::StrictLeftOut {
+            env: released.env.clone(),
+            keys,
+        }
+        .into());
+    }
+    ctx.out.note(&format!(
+        "left out of the command's environment (not in service): {keys}; --strict refuses to start without them"
+    ));
+    Ok(())
+}
+
+fn describe(keys: &[(KeyName, Status)]) -> String {
+    const SHOWN: usize = 8;
+    let mut parts: Vec<String> = keys
+        .iter()
+        .take(SHOWN)
+        .map(|(n, s)| format!("{n} ({})", s.as_str()))
+        .collect();
+    if keys.len() > SHOWN {
+        parts.push(format!("and {} more", keys.len() - SHOWN));
+    }
+    parts.join(", ")
+}
+
+/// After the child: with stderr on a terminal, one note naming what was redacted from
+/// each stream (`redacted STRIPE_KEY in stdout; --no-redact keeps values`).
+pub fn say_redacted(ctx: &Context, stderr_on_terminal: bool, redacted: &[(&str, Vec<String>)]) {
+    if !stderr_on_terminal {
+        return;
+    }
+    let parts: Vec<String> = redacted
+        .iter()
+        .filter(|(_, names)| !names.is_empty())
+        .map(|(stream, names)| format!("redacted {} in {stream}", names.join(", ")))
+        .collect();
+    if !parts.is_empty() {
+        ctx.out
+            .note(&format!("{}; --no-redact keeps values", parts.join("; ")));
+    }
+}

@@ -1,0 +1,247 @@
+//! People by name (DESIGN §16): a member's label wherever a recipient is accepted,
+//! ambiguous or unknown labels refused (exit 2) with the candidates, `Label (age1…)` in
+//! messages, plans, `check`, `show`, `audit` and textconv, and the labels of removed
+//! members kept in the signed state (and carried by merges), so `audit --actor Bob`
+//! still finds Bob's events after he left.
+
+use std::fs;
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::support::team::Team;
+use crate::support::{Sandbox, audit_events, pty};
+
+/// A vault founded by `Me` (`init --name`), with Ana and Bob labelled in `dev`.
+fn labelled_vault() -> (Sandbox, [(std::path::PathBuf, String); 2]) {
+    let mut kw = Sandbox::new();
+    let id = kw.write_identity("me.key");
+    kw.identity = Some(id);
+    kw.cmd(["init", "--name", "Me"]).assert().success();
+    let mut people = Vec::new();
+    for name in ["Ana", "Bob"] {
+        let key = kw.write_identity(&format!("{name}.key"));
+        let r = kw.recipient_of(&key);
+        kw.cmd(["access", "grant", &r, "--name", name])
+            .assert()
+            .success();
+        people.push((key, r));
+    }
+    (kw, people.try_into().unwrap())
+}
+
+fn short(r: &str) -> String {
+    r[..10].to_owned()
+}
+
+#[test]
+fn init_name_labels_the_founder_and_grant_name_relabels_yourself() {
+    let (kw, _) = labelled_vault();
+    let me = kw.my_recipient();
+    let list = kw.json(["access", "list", "--json"]);
+    let mine = |list: &serde_json::Value| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["recipient"] == me.as_str())
+            .unwrap()["label"]
+            .clone()
+    };
+    assert_eq!(mine(&list), "Me");
+    assert_eq!(
+        kw.json(["access", "list", "-e", "prod", "--json"])
+            .as_array()
+            .unwrap()[0]["label"],
+        "Me",
+        "in every environment init made"
+    );
+    // No recipient: yourself.
+    kw.cmd(["access", "grant", "--name", "Me (ops)"])
+        .assert()
+        .success()
+        .stderr(contains(format!("Me (ops) ({}", short(&me))));
+    assert_eq!(mine(&kw.json(["access", "list", "--json"])), "Me (ops)");
+    // A label names one member of an environment.
+    let before = fs::read(kw.env_file("dev")).unwrap();
+    kw.cmd(["access", "grant", "--name", "Ana"])
+        .assert()
+        .code(2)
+        .stderr(contains("already the label of Ana ("));
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+    // Neither a recipient nor a label, nor a broken recipient taken for a label.
+    kw.cmd(["access", "grant"]).assert().code(2);
+    kw.cmd(["access", "revoke", "age1notarecipient", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(contains("invalid age recipient"));
+}
+
+#[test]
+fn unknown_and_ambiguous_labels_are_usage_errors_with_the_candidates() {
+    let (kw, [(_, ra), (_, rb)]) = labelled_vault();
+    let before = fs::read(kw.env_file("dev")).unwrap();
+    kw.cmd(["access", "revoke", "Bobb", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(contains("no member labelled `Bobb` in `dev`"))
+        .stderr(contains(format!("did you mean Bob ({}", short(&rb))));
+    kw.cmd(["offboard", "Zed", "--reason", "x", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(contains("members with a label:"))
+        .stderr(contains(format!("Ana ({}", short(&ra))));
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+    // `Bob` is someone else in `prod`: across environments the label is ambiguous.
+    let carol = kw.write_identity("carol.key");
+    let rc = kw.recipient_of(&carol);
+    kw.cmd(["access", "grant", &rc, "-e", "prod", "--name", "Bob"])
+        .assert()
+        .success();
+    kw.cmd(["offboard", "Bob", "--reason", "left", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(contains("`Bob` is the label of 2 members"))
+        .stderr(contains(short(&rb)))
+        .stderr(contains(short(&rc)));
+    // Within one environment it is not.
+    kw.cmd(["offboard", "Bob", "-e", "prod", "--reason", "left", "--yes"])
+        .assert()
+        .success()
+        .stderr(contains(format!("Bob ({}", short(&rc))));
+    assert!(!kw.stdout(["access", "list", "-e", "prod"]).contains(&rc));
+    assert!(kw.stdout(["access", "list", "-e", "dev"]).contains(&rb));
+}
+
+#[test]
+fn a_removed_members_label_still_names_them_in_audit_check_show_and_textconv() {
+    let (kw, [(_, ra), (bob, rb)]) = labelled_vault();
+    kw.set("SHARED", "shared-imported-value");
+    kw.cmd_as(&bob, ["set", "BOBS_KEY"])
+        .write_stdin("bob-wrote-this-value")
+        .assert()
+        .success();
+    kw.generate("GEN");
+    kw.cmd(["revoke", "GEN", "--reason", "test", "--yes"])
+        .assert()
+        .success();
+    // Grant and revoke by label; the plan and the message name the person.
+    let asked = pty::answer_on_terminal(&kw, &["access", "revoke", "Bob"], "y");
+    assert_eq!(asked.code, 0, "{}", asked.stderr);
+    assert!(
+        asked.stderr.contains(&format!("Bob ({}", short(&rb)))
+            && asked.stderr.contains("loses access to `dev`"),
+        "{}",
+        asked.stderr
+    );
+    assert!(!kw.stdout(["access", "list"]).contains(&rb));
+
+    // Bob's events, found by his label after he left.
+    let his = audit_events(&kw, &["--actor", "Bob"]);
+    assert!(
+        his.iter().any(|e| e["key"] == "BOBS_KEY"),
+        "audit --actor Bob after he left: {his:?}"
+    );
+    let revoked = audit_events(&kw, &["--action", "access-revoke"]);
+    assert_eq!(revoked[0]["subject_label"], "Bob");
+    let human = kw.stdout(["audit", "--actor", "Bob"]);
+    assert!(human.contains(&format!("Bob ({}", short(&rb))), "{human}");
+    // check: what Bob could read is exposed, by name.
+    let check = kw.cmd(["check"]).output().unwrap();
+    let out = String::from_utf8_lossy(&check.stdout);
+    assert!(out.contains(&format!("Bob ({}", short(&rb))), "{out}");
+    // show: who revoked, by name.
+    let show = kw.stdout(["show", "GEN"]);
+    assert!(show.contains("by Me ("), "{show}");
+    // textconv: members, former members and actors by name.
+    let text = kw.stdout(["git", "textconv", kw.env_file("dev").to_str().unwrap()]);
+    assert!(
+        text.contains(&format!("former-member {rb} label=\"Bob\"")),
+        "{text}"
+    );
+    assert!(
+        text.contains("label=\"Ana\"") && text.contains(&ra),
+        "{text}"
+    );
+    assert!(text.contains(&format!("by Bob ({}", short(&rb))), "{text}");
+    kw.cmd(["audit", "verify"]).assert().success();
+}
+
+#[test]
+fn a_label_grants_someone_another_environment_knows_with_their_label_and_key() {
+    let (kw, [(ana, ra), _]) = labelled_vault();
+    // Ana's first signed write binds her key in `dev`.
+    kw.cmd_as(&ana, ["set", "ANAS"])
+        .write_stdin("anas-value-123")
+        .assert()
+        .success();
+    kw.cmd(["access", "grant", "Ana", "-e", "prod"])
+        .assert()
+        .success()
+        .stderr(contains(format!("granted Ana ({}", short(&ra))));
+    let row = kw
+        .json(["access", "list", "-e", "prod", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["recipient"] == ra.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(row["label"], "Ana");
+    assert!(
+        row["signing_key"].is_string(),
+        "her key bound in dev comes along"
+    );
+    kw.cmd(["env", "add", "staging", "--recipient", "Ana"])
+        .assert()
+        .success();
+    assert!(
+        kw.json(["access", "list", "-e", "staging", "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["recipient"] == ra.as_str() && r["label"] == "Ana")
+    );
+    // Promote by label; a grant that changes nothing says so and shows no label it did
+    // not set.
+    kw.cmd(["access", "grant", "Ana", "--role", "admin"])
+        .assert()
+        .success()
+        .stderr(contains("role write → admin"));
+    let plain = kw.write_identity("plain.key");
+    let rp = kw.recipient_of(&plain);
+    kw.cmd(["access", "grant", &rp]).assert().success();
+    kw.cmd(["access", "grant", &rp])
+        .assert()
+        .success()
+        .stderr(contains("nothing changed"))
+        .stderr(contains(short(&rp)))
+        .stderr(contains("can already decrypt"))
+        .stderr(contains("label").not());
+}
+
+#[test]
+fn a_merge_carries_the_label_of_a_member_the_other_side_removed() {
+    let team = Team::new(&["ana", "carol"], &[]);
+    let bob = team.kw.write_identity("bob.key");
+    let rb = team.kw.recipient_of(&bob);
+    team.kw(0, &["access", "grant", &rb, "--name", "Bob"])
+        .assert()
+        .success();
+    let mut c = team.kw(0, &["set", "BOBS_KEY"]);
+    c.env("KEYWARD_IDENTITY", &bob)
+        .write_stdin("bob-wrote-this-value");
+    c.assert().success();
+    team.sync(0, "bob joined and wrote");
+    team.sync(1, "pull");
+    // Diverge: carol adds a key, ana removes Bob; carol merges ana's removal.
+    team.kw(1, &["generate", "CAROLS"]).assert().success();
+    team.git(1, &["commit", "-qam", "carol's key"]);
+    team.kw(0, &["access", "revoke", &rb, "--yes"])
+        .assert()
+        .success();
+    team.sync(0, "bob left");
+    team.sync(1, "merge");
+    let his = team.out(1, &["audit", "--actor", "Bob", "--json"]);
+    assert!(his.contains("BOBS_KEY"), "after the merge: {his}");
+    team.kw(1, &["audit", "verify"]).assert().success();
+}

@@ -148,3 +148,80 @@ impl Tx<'_> {
         })())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::keys::NewKey;
+
+    /// What `trust` writes from this machine's pin only ever raises a status: a version
+    /// revoked or retired in the file stays so whatever the pin asks, and a grace
+    /// running keeps its end unless the pin's is earlier. (`seen` computes a raise
+    /// already; this is the guard under it, by construction.)
+    #[test]
+    fn raise_status_never_lowers_a_status_or_lengthens_a_grace() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = crate::vault::paths::VaultPaths::new(dir.path().join("vault"));
+        std::fs::create_dir_all(paths.envs_dir()).unwrap();
+        let env: crate::names::EnvName = "dev".parse().unwrap();
+        let id = age::x25519::Identity::generate();
+        let r = crate::recipient::RecipientString::from(&id.to_public());
+        let actor = crate::audit::Actor::named(r.as_str(), crate::audit::Via::File);
+        let signer = crate::identity::KeySigner::of_x25519(&id).unwrap();
+        let signing = crate::vault::signed::Signing {
+            signer: &signer,
+            recipient: r.as_str(),
+            actor: &actor,
+            now: 0,
+        };
+        crate::vault::store::EnvDb::create(&paths, &env, &signing, |db| {
+            db.add_recipient(&r, &actor, 0)?;
+            let meta = NewKey {
+                scopes: Vec::new(),
+                note: None,
+                rotate_every: None,
+            };
+            let status = |id: i64, v: u32| -> (i64, Option<i64>) {
+                db.conn
+                    .query_row(
+                        "SELECT status, retire_at FROM versions WHERE key_id = ?1 AND version = ?2",
+                        params![id, v],
+                        |row| Ok((row.get(0)?, row.get(1)?)),
+                    )
+                    .unwrap()
+            };
+            let key = db.insert_key(&"K".parse().unwrap(), None, &meta, 0)?;
+            for v in 0..3 {
+                db.add_version(&key, v, &crate::secret::Secret::new(vec![b'a' + v as u8]), None, 0)?;
+            }
+            db.conn.execute(
+                "UPDATE versions SET status = ?1 WHERE key_id = ?2 AND version = 1",
+                params![ST_REVOKED, key.id],
+            )?;
+            db.conn.execute(
+                "UPDATE versions SET status = ?1 WHERE key_id = ?2 AND version = 2",
+                params![ST_RETIRED, key.id],
+            )?;
+            db.conn.execute(
+                "UPDATE versions SET status = ?1, retire_at = 100 WHERE key_id = ?2 AND version = 3",
+                params![ST_RETIRING, key.id],
+            )?;
+            for to in [ST_ACTIVE, ST_RETIRING, ST_RETIRED] {
+                assert!(!db.raise_status(key.id, 1, to, Some(50))?, "revoked lowered to {to}");
+            }
+            assert_eq!(status(key.id, 1).0, ST_REVOKED);
+            assert!(!db.raise_status(key.id, 2, ST_ACTIVE, None)?);
+            assert!(!db.raise_status(key.id, 2, ST_RETIRING, Some(50))?);
+            assert_eq!(status(key.id, 2), (ST_RETIRED, None));
+            assert!(!db.raise_status(key.id, 3, ST_ACTIVE, None)?);
+            assert!(!db.raise_status(key.id, 3, ST_RETIRING, Some(200))?, "grace lengthened");
+            assert_eq!(status(key.id, 3), (ST_RETIRING, Some(100)));
+            assert!(db.raise_status(key.id, 3, ST_RETIRING, Some(60))?);
+            assert_eq!(status(key.id, 3), (ST_RETIRING, Some(60)));
+            assert!(db.raise_status(key.id, 3, ST_RETIRED, None)?);
+            assert_eq!(status(key.id, 3).0, ST_RETIRED);
+            db.record(&actor, crate::audit::Action::Init, None, None, None, 0)
+        })
+        .unwrap();
+    }
+}

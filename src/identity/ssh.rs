@@ -49,21 +49,31 @@ fn pem_body(text: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
         .map(Zeroizing::new)
 }
 
-/// The Ed25519 seed of the OpenSSH key in `file`; `passphrase` is asked only when the
-/// key is encrypted.
-pub(super) fn ed25519_seed(
+/// The one key of an `openssh-key-v1` file: its public blob and its private section,
+/// decrypted when the file is encrypted (then `encrypted`).
+struct Opened {
+    public: Vec<u8>,
+    plain: Zeroizing<Vec<u8>>,
+    encrypted: bool,
+}
+
+/// Read the key in `file`, asking `passphrase` only when it is encrypted the way
+/// `ssh-keygen` encrypts (bcrypt KDF, AES-256-CTR). `Err(why)` inside: not a key
+/// keyward reads. A wrong passphrase is seen by the caller (the check integers differ).
+fn open_key(
     file: &[u8],
     passphrase: impl FnOnce() -> crate::error::Result<SecretString>,
-) -> crate::error::Result<SshSeed> {
-    let cannot = |why: &str| Ok(SshSeed::CannotSign(why.to_owned()));
+) -> crate::error::Result<Result<Opened, &'static str>> {
     let Some(body) = pem_body(file) else {
-        return cannot("its OpenSSH key text does not decode");
+        return Ok(Err("its OpenSSH key text does not decode"));
     };
     let Some(rest) = body.strip_prefix(b"openssh-key-v1\0") else {
-        return cannot("it is not an openssh-key-v1 key (convert it with `ssh-keygen -p`)");
+        return Ok(Err(
+            "it is not an openssh-key-v1 key (convert it with `ssh-keygen -p`)",
+        ));
     };
     let mut w = Wire(rest);
-    let (Some(cipher), Some(kdf), Some(kdf_opts), Some(1), Some(_public), Some(private)) = (
+    let (Some(cipher), Some(kdf), Some(kdf_opts), Some(1), Some(public), Some(private)) = (
         w.string(),
         w.string(),
         w.string(),
@@ -71,14 +81,14 @@ pub(super) fn ed25519_seed(
         w.string(),
         w.string(),
     ) else {
-        return cannot("its OpenSSH key structure is not one key");
+        return Ok(Err("its OpenSSH key structure is not one key"));
     };
-    let plain: Zeroizing<Vec<u8>> = match (cipher, kdf) {
-        (b"none", b"none") => Zeroizing::new(private.to_vec()),
+    let (plain, encrypted) = match (cipher, kdf) {
+        (b"none", b"none") => (Zeroizing::new(private.to_vec()), false),
         (b"aes256-ctr", b"bcrypt") => {
             let mut o = Wire(kdf_opts);
             let (Some(salt), Some(rounds)) = (o.string(), o.u32()) else {
-                return cannot("its key derivation options are malformed");
+                return Ok(Err("its key derivation options are malformed"));
             };
             let pass = passphrase()?;
             let mut km = Zeroizing::new([0u8; 48]);
@@ -90,20 +100,38 @@ pub(super) fn ed25519_seed(
             )
             .is_err()
             {
-                return cannot("its key derivation options are not usable");
+                return Ok(Err("its key derivation options are not usable"));
             }
             use aes::cipher::{KeyIvInit, StreamCipher};
             let mut c = ctr::Ctr128BE::<aes::Aes256>::new(km[..32].into(), km[32..].into());
             let mut buf = Zeroizing::new(private.to_vec());
             c.apply_keystream(&mut buf);
-            buf
+            (buf, true)
         }
         _ => {
-            return cannot(
+            return Ok(Err(
                 "its key is encrypted with a cipher keyward does not read (ssh-keygen's default, aes256-ctr, is)",
-            );
+            ));
         }
     };
+    Ok(Ok(Opened {
+        public: public.to_vec(),
+        plain,
+        encrypted,
+    }))
+}
+
+/// The Ed25519 seed of the OpenSSH key in `file`; `passphrase` is asked only when the
+/// key is encrypted.
+pub(super) fn ed25519_seed(
+    file: &[u8],
+    passphrase: impl FnOnce() -> crate::error::Result<SecretString>,
+) -> crate::error::Result<SshSeed> {
+    let plain = match open_key(file, passphrase)? {
+        Ok(opened) => opened.plain,
+        Err(why) => return Ok(SshSeed::CannotSign(why.to_owned())),
+    };
+    let cannot = |why: &str| Ok(SshSeed::CannotSign(why.to_owned()));
     let mut p = Wire(&plain);
     let (Some(c1), Some(c2)) = (p.u32(), p.u32()) else {
         return cannot("its private section is malformed");
@@ -141,54 +169,12 @@ pub(super) fn unlocked_pem(
     file: &[u8],
     passphrase: impl FnOnce() -> crate::error::Result<SecretString>,
 ) -> crate::error::Result<SshUnlock> {
-    let cannot = |why: &str| Ok(SshUnlock::Cannot(why.to_owned()));
-    let Some(body) = pem_body(file) else {
-        return cannot("its OpenSSH key text does not decode");
-    };
-    let Some(rest) = body.strip_prefix(b"openssh-key-v1\0") else {
-        return cannot("it is not an openssh-key-v1 key (convert it with `ssh-keygen -p`)");
-    };
-    let mut w = Wire(rest);
-    let (Some(cipher), Some(kdf), Some(kdf_opts), Some(1), Some(public), Some(private)) = (
-        w.string(),
-        w.string(),
-        w.string(),
-        w.u32(),
-        w.string(),
-        w.string(),
-    ) else {
-        return cannot("its OpenSSH key structure is not one key");
-    };
-    let plain = match (cipher, kdf) {
-        (b"none", b"none") => return Ok(SshUnlock::NotEncrypted),
-        (b"aes256-ctr", b"bcrypt") => {
-            let mut o = Wire(kdf_opts);
-            let (Some(salt), Some(rounds)) = (o.string(), o.u32()) else {
-                return cannot("its key derivation options are malformed");
-            };
-            let pass = passphrase()?;
-            let mut km = Zeroizing::new([0u8; 48]);
-            if bcrypt_pbkdf::bcrypt_pbkdf(
-                pass.expose_secret().as_bytes(),
-                salt,
-                rounds,
-                &mut km[..],
-            )
-            .is_err()
-            {
-                return cannot("its key derivation options are not usable");
-            }
-            use aes::cipher::{KeyIvInit, StreamCipher};
-            let mut c = ctr::Ctr128BE::<aes::Aes256>::new(km[..32].into(), km[32..].into());
-            let mut buf = Zeroizing::new(private.to_vec());
-            c.apply_keystream(&mut buf);
-            buf
-        }
-        _ => {
-            return cannot(
-                "its key is encrypted with a cipher keyward does not read (ssh-keygen's default, aes256-ctr, is)",
-            );
-        }
+    let (public, plain) = match open_key(file, passphrase)? {
+        Ok(Opened {
+            encrypted: false, ..
+        }) => return Ok(SshUnlock::NotEncrypted),
+        Ok(opened) => (opened.public, opened.plain),
+        Err(why) => return Ok(SshUnlock::Cannot(why.to_owned())),
     };
     if plain.len() < 8 || plain[..4] != plain[4..8] {
         return Ok(SshUnlock::WrongPassphrase);
@@ -201,7 +187,7 @@ pub(super) fn unlocked_pem(
         raw.extend_from_slice(field);
     }
     raw.extend_from_slice(&1u32.to_be_bytes());
-    for field in [public, &plain[..]] {
+    for field in [&public[..], &plain[..]] {
         raw.extend_from_slice(&(field.len() as u32).to_be_bytes());
         raw.extend_from_slice(field);
     }

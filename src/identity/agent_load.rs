@@ -8,7 +8,6 @@
 //!
 //! A plain age identity or an unencrypted SSH key has nothing to unlock.
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -16,8 +15,8 @@ use zeroize::Zeroizing;
 
 use super::ssh::{SshUnlock, unlocked_pem};
 use super::{
-    PASSPHRASE_TRIES, check_permissions, passphrase_from_env, plugin_signing_key_path,
-    read_passphrase, unlock_protected, unlock_protected_file,
+    PASSPHRASE_TRIES, passphrase_from_env, plugin_signing_key_path, read_passphrase,
+    unlock_protected_file,
 };
 use crate::error::{Error, Result};
 
@@ -41,20 +40,11 @@ pub struct ForAgent {
 /// Unlock the identity file at `path` for an agent, asking what it needs (the
 /// passphrase; for a hardware identity, its signing key's passphrase) once.
 pub fn for_agent(path: &Path) -> Result<ForAgent> {
-    check_permissions(path)?;
-    let bytes =
-        Zeroizing::new(fs::read(path).map_err(|e| Error::io("cannot read identity", path, e))?);
-    let bad = |detail: &str| Error::BadIdentity {
-        what: format!("`{}`", path.display()),
-        detail: detail.to_owned(),
-    };
-    if bytes.starts_with(b"age-encryption.org/")
-        || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
-    {
-        let inner = unlock_protected(path, &bytes)?;
-        let id = super::parse_identity_text(&inner).map_err(|d| bad(&d))?;
+    let bytes = super::read_identity_file(path)?;
+    let bad = |detail: &str| super::bad_identity(path, detail);
+    if super::is_protected(&bytes) {
         return Ok(ForAgent {
-            load: AgentLoad::X25519(id),
+            load: AgentLoad::X25519(super::open_protected(path, &bytes)?),
             signing: None,
         });
     }

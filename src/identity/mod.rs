@@ -223,20 +223,43 @@ pub fn load_identity(spec: &IdentitySpec) -> Result<Unlocked> {
     }
 }
 
-fn load_identity_file(path: &Path) -> Result<Unlocked> {
+/// The identity file at `path`, read once its permissions are checked.
+fn read_identity_file(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
     check_permissions(path)?;
-    let bytes =
-        Zeroizing::new(fs::read(path).map_err(|e| Error::io("cannot read identity", path, e))?);
-    let bad = |detail: &str| Error::BadIdentity {
+    Ok(Zeroizing::new(
+        fs::read(path).map_err(|e| Error::io("cannot read identity", path, e))?,
+    ))
+}
+
+/// Whether an identity file is passphrase-protected: an age file, binary or armored.
+fn is_protected(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"age-encryption.org/")
+        || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
+}
+
+/// The identity inside the passphrase-protected file `path` (bytes `bytes`), the
+/// passphrase asked.
+fn open_protected(path: &Path, bytes: &[u8]) -> Result<age::x25519::Identity> {
+    let inner = unlock_protected(path, bytes)?;
+    parse_identity_text(&inner).map_err(|d| bad_identity(path, &d))
+}
+
+/// The identity file at `path` is not one keyward reads, and why.
+fn bad_identity(path: &Path, detail: &str) -> Error {
+    Error::BadIdentity {
         what: format!("`{}`", path.display()),
         detail: detail.to_owned(),
-    };
-    if bytes.starts_with(b"age-encryption.org/")
-        || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
-    {
-        let inner = unlock_protected(path, &bytes)?;
-        let id = parse_identity_text(&inner).map_err(|d| bad(&d))?;
-        return Ok(Unlocked::x25519(id, Via::Passphrase));
+    }
+}
+
+fn load_identity_file(path: &Path) -> Result<Unlocked> {
+    let bytes = read_identity_file(path)?;
+    let bad = |detail: &str| bad_identity(path, detail);
+    if is_protected(&bytes) {
+        return Ok(Unlocked::x25519(
+            open_protected(path, &bytes)?,
+            Via::Passphrase,
+        ));
     }
     if bytes.starts_with(b"-----BEGIN OPENSSH PRIVATE KEY-----")
         || bytes.starts_with(b"-----BEGIN RSA PRIVATE KEY-----")
@@ -344,21 +367,13 @@ fn plugin_of_file(path: &Path) -> Result<Option<String>> {
 /// Unlock a passphrase-protected identity file into its X25519 identity (for the agent,
 /// which holds it in memory). Plain files and SSH keys need no unlock.
 pub fn unlock_protected_file(path: &Path) -> Result<age::x25519::Identity> {
-    check_permissions(path)?;
-    let bytes =
-        Zeroizing::new(fs::read(path).map_err(|e| Error::io("cannot read identity", path, e))?);
-    if !(bytes.starts_with(b"age-encryption.org/")
-        || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"))
-    {
+    let bytes = read_identity_file(path)?;
+    if !is_protected(&bytes) {
         return Err(Error::NothingToUnlock {
             path: path.to_owned(),
         });
     }
-    let inner = unlock_protected(path, &bytes)?;
-    parse_identity_text(&inner).map_err(|detail| Error::BadIdentity {
-        what: format!("`{}`", path.display()),
-        detail,
-    })
+    open_protected(path, &bytes)
 }
 
 /// The first `AGE-SECRET-KEY-1…` line of an identity file.

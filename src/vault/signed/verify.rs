@@ -53,12 +53,15 @@ fn parents(events: &[Event], at: &HashMap<[u8; 32], usize>, i: usize) -> Vec<usi
     out
 }
 
+/// A signer, its key and its proof, as one binding to check.
+type Binding<'a> = (&'a str, &'a [u8; 32], Option<&'a [u8; 64]>);
+
 /// Verify the history `events` (as `lifecycle_events` recomputed them) under `sigs`;
 /// `members` and `digest` are the state the rows hold now.
-pub fn verify_history(
+pub fn verify_history<'a>(
     env: &EnvName,
     events: &[Event],
-    sigs: &[Signature],
+    sigs: &'a [Signature],
     members: &Members,
     digest: impl FnOnce() -> Result<([u8; 32], [u8; 32])>,
 ) -> Result<Verified> {
@@ -93,6 +96,15 @@ pub fn verify_history(
         .enumerate()
         .map(|(k, (_, s))| (s.head, k))
         .collect();
+    // Whether each signer's key is bound to them (an XEdDSA check, the costliest part of
+    // a signature): the same signer signs most changes with the same key and proof, so
+    // each distinct binding is checked once per history.
+    let mut bindings: HashMap<Binding<'a>, bool> = HashMap::new();
+    let mut proven = |s: &'a Signature| -> bool {
+        *bindings
+            .entry((s.signer.as_str(), &s.key, s.proof.as_ref()))
+            .or_insert_with(|| s.proven())
+    };
     // Which signature covers each event.
     let mut owner: Vec<Option<usize>> = vec![None; events.len()];
     for (k, (head, s)) in order.iter().enumerate() {
@@ -163,7 +175,7 @@ pub fn verify_history(
             [] | [_] => rules::check_write(&Write {
                 signer: &s.signer,
                 key: s.key,
-                proven: s.proven(),
+                proven: proven(s),
                 proof: s.proof,
                 settings_changed: prev
                     .first()
@@ -185,7 +197,7 @@ pub fn verify_history(
                 rules::check_merge(&Merge {
                     signer: &s.signer,
                     key: s.key,
-                    proven: s.proven(),
+                    proven: proven(s),
                     proof: s.proof,
                     settings_new: s.settings != order[*a].1.settings
                         && s.settings != order[*b].1.settings,

@@ -231,6 +231,9 @@ fn a_writer_changing_a_hook_the_verifier_key_or_a_label_under_another_event_is_r
         // The admin relabelled as someone else: `access revoke Alice` would then
         // remove the wrong person.
         "UPDATE recipients SET label = 'Bob' WHERE role = 2",
+        // A removed member's kept label (format 5) given to someone else: `audit
+        // --actor Alice` would then find another person's events.
+        "INSERT INTO former_labels(recipient, label) VALUES ('age1someone', 'Alice')",
     ] {
         let forged = edit_image(&image, |c| {
             c.execute(forge, []).unwrap();

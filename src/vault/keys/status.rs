@@ -165,17 +165,7 @@ mod tests {
         std::fs::create_dir_all(paths.envs_dir()).unwrap();
         let env: crate::names::EnvName = "dev".parse().unwrap();
         let id = age::x25519::Identity::generate();
-        let r = crate::recipient::RecipientString::from(&id.to_public());
-        let actor = crate::audit::Actor::named(r.as_str(), crate::audit::Via::File);
-        let signer = crate::identity::KeySigner::of_x25519(&id).unwrap();
-        let signing = crate::vault::signed::Signing {
-            signer: &signer,
-            recipient: r.as_str(),
-            actor: &actor,
-            now: 0,
-        };
-        crate::vault::store::EnvDb::create(&paths, &env, &signing, |db| {
-            db.add_recipient(&r, &actor, 0)?;
+        crate::vault::open::create_test_env(&paths, &env, &id, |db| {
             let meta = NewKey {
                 scopes: Vec::new(),
                 note: None,
@@ -220,7 +210,7 @@ mod tests {
             assert_eq!(status(key.id, 3), (ST_RETIRING, Some(60)));
             assert!(db.raise_status(key.id, 3, ST_RETIRED, None)?);
             assert_eq!(status(key.id, 3).0, ST_RETIRED);
-            db.record(&actor, crate::audit::Action::Init, None, None, None, 0)
+            Ok(())
         })
         .unwrap();
     }

@@ -466,20 +466,7 @@ mod tests {
     #[test]
     fn a_real_image_with_a_flipped_page_byte_is_rejected_or_consistent() {
         let (_d, paths, id, env) = setup();
-        let r = crate::recipient::RecipientString::from(&id.to_public());
-        let actor = crate::audit::Actor::named(r.as_str(), crate::audit::Via::File);
-        let signer = crate::identity::KeySigner::of_x25519(&id).unwrap();
-        let signing = crate::vault::signed::Signing {
-            signer: &signer,
-            recipient: r.as_str(),
-            actor: &actor,
-            now: 0,
-        };
-        EnvDb::create(&paths, &env, &signing, |db| {
-            db.add_recipient(&r, &actor, 0)?;
-            db.record(&actor, crate::audit::Action::Init, None, None, None, 0)
-        })
-        .unwrap();
+        crate::vault::open::create_test_env(&paths, &env, &id, |_| Ok(())).unwrap();
         let mut db = EnvDb::open_read(&paths, &env, &id).unwrap();
         let image = db.conn.serialize(MAIN_DB).unwrap().to_vec();
         drop(db);

@@ -504,8 +504,9 @@ fn a_branch_that_merged_main_after_a_removal_reads_main_again_with_a_warning() {
         .stderr(contains("is behind what was seen here"));
 }
 
-#[test]
-fn resolving_in_production_without_grace_asks_and_offers_one() {
+/// Alice and Bob each rotate `K` in `prod` (with a grace) on their own side of a pull:
+/// Bob's merge leaves `K` in a merge conflict.
+fn both_rotated_k_in_prod() -> Team {
     let t = Team::new(&["alice", "bob"], &[]);
     t.out(0, &["generate", "-e", "prod", "K"]);
     t.sync(0, "K");
@@ -514,6 +515,12 @@ fn resolving_in_production_without_grace_asks_and_offers_one() {
     t.sync(0, "alice rotates K");
     t.out(1, &["rotate", "-e", "prod", "K", "--grace", "1h"]);
     t.sync(1, "bob rotates K");
+    t
+}
+
+#[test]
+fn resolving_in_production_without_grace_asks_and_offers_one() {
+    let t = both_rotated_k_in_prod();
     let no = t.answer_on_terminal(1, &["git", "resolve", "-e", "prod", "K"], "n");
     assert_eq!(no.code, 2, "{}", no.stderr);
     assert!(
@@ -542,14 +549,7 @@ fn resolving_in_production_without_grace_asks_and_offers_one() {
 
 #[test]
 fn a_merge_conflict_shows_in_list_and_show_and_renumbered_events_say_so() {
-    let t = Team::new(&["alice", "bob"], &[]);
-    t.out(0, &["generate", "-e", "prod", "K"]);
-    t.sync(0, "K");
-    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
-    t.out(0, &["rotate", "-e", "prod", "K", "--grace", "1h"]);
-    t.sync(0, "alice rotates K");
-    t.out(1, &["rotate", "-e", "prod", "K", "--grace", "1h"]);
-    t.sync(1, "bob rotates K");
+    let t = both_rotated_k_in_prod();
     // list: the key's state, not a plain `active`.
     let list = t.out(1, &["list", "-e", "prod", "--json"]);
     let keys: serde_json::Value = serde_json::from_str(&list).unwrap();

@@ -122,6 +122,12 @@ pub struct Event {
     pub action: Action,
     pub key: Option<String>,
     pub version: Option<u32>,
+    /// An access event for several keys (`run`, `export`, `render` of more than one): each
+    /// key handed out with its version, in the order handed out; `key` and `version` are
+    /// then none. One event per command, not one per key (DESIGN §7 round 3: journaling
+    /// was most of a 10,000-key `run`). Empty for every other event.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<(String, u32)>,
     pub actor: Actor,
     pub reason: Option<String>,
     /// The recipient an access change (`access-grant`, `access-revoke`, `offboard`) is
@@ -151,6 +157,19 @@ pub struct Event {
     /// both sides' new values renumbered it (derived when read, never stored or hashed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renumbered: Option<u32>,
+}
+
+impl Event {
+    /// The keys this event is about, each with its version: its `key`, or each of the
+    /// `keys` of an access event for several keys. Readers that count or filter by key
+    /// (`audit --key`, last reads, anomalies) go through this, never `key` alone.
+    pub fn accessed(&self) -> impl Iterator<Item = (&str, Option<u32>)> {
+        self.key
+            .as_deref()
+            .map(|k| (k, self.version))
+            .into_iter()
+            .chain(self.keys.iter().map(|(k, v)| (k.as_str(), Some(*v))))
+    }
 }
 
 fn ser_hex_opt<S: serde::Serializer>(
@@ -190,6 +209,11 @@ pub struct Canonical {
     pub via: String,
     pub reason: Option<String>,
     pub outcome: Option<String>,
+    /// The keys of an access event for several keys, `[["NAME",version],…]`. Written only
+    /// when present, after `outcome`, so every event without it keeps the canonical form
+    /// and hash it had (like `subject`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<Vec<(String, u32)>>,
 }
 
 /// The canonical form of an access change: `Canonical` followed by `subject`. The
@@ -240,6 +264,7 @@ impl Canonical {
             action,
             key: self.key,
             version: self.version,
+            keys: self.keys.unwrap_or_default(),
             actor: Actor {
                 recipient: self.recipient,
                 os_user: self.os_user,
@@ -306,7 +331,7 @@ impl Filter {
             && self
                 .key
                 .as_deref()
-                .is_none_or(|k| e.key.as_deref() == Some(k))
+                .is_none_or(|k| e.accessed().any(|(name, _)| name == k))
             && self.action.is_none_or(|a| e.action == a)
             && self.since.is_none_or(|t| e.time >= t)
             && self.until.is_none_or(|t| e.time <= t)
@@ -338,6 +363,7 @@ pub fn canonical(
         via: actor.via.as_str().to_owned(),
         reason: reason.map(str::to_owned),
         outcome: outcome.map(str::to_owned),
+        keys: None,
     }
 }
 

@@ -222,12 +222,17 @@ fn grant_name_is_listed_and_names_the_subject_in_audit() {
         "access-grant",
     ]);
     let mut lines = csv.lines();
-    assert!(lines.next().unwrap().ends_with(",subject,subject_label"));
     assert!(
         lines
             .next()
             .unwrap()
-            .ends_with(&format!(",{r},Ana (backend)")),
+            .ends_with(",subject,subject_label,keys")
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .ends_with(&format!(",{r},Ana (backend),")),
         "{csv}"
     );
 }

@@ -10,7 +10,7 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use sha2::{Digest, Sha256};
 
-use crate::support::{Sandbox, audit_events, jsonl, vault_with_revoked_key};
+use crate::support::{DAY, Sandbox, T0, audit_events, jsonl, vault_with_revoked_key};
 
 #[test]
 fn every_action_is_recorded_with_actor_and_reason() {
@@ -128,7 +128,11 @@ fn rehash(e: &serde_json::Value) -> String {
         .iter()
         .map(|k| format!("\"{k}\":{}", canonical[*k]))
         .collect();
-    let text = format!("{{{}}}", body.join(","));
+    let mut text = format!("{{{}}}", body.join(","));
+    // An access for several keys hashes its `keys` appended last, as exported.
+    if let Some(keys) = e.get("keys") {
+        text.insert_str(text.len() - 1, &format!(",\"keys\":{keys}"));
+    }
     let prev = hex::decode(e["prev_hash"].as_str().unwrap()).unwrap();
     let mut h = Sha256::new();
     h.update(&prev);
@@ -167,7 +171,10 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
 fn exports_parse_back_and_carry_verifiable_hashes() {
     let kw = Sandbox::with_vault();
     kw.generate("K");
+    kw.generate("L");
     kw.stdout(["get", "K"]);
+    // One event for both keys a `run` hands out, each with its version.
+    kw.cmd(["run", "--", "true"]).assert().success();
     kw.cmd([
         "revoke",
         "--yes",
@@ -179,10 +186,18 @@ fn exports_parse_back_and_carry_verifiable_hashes() {
     .success();
     let json: Vec<serde_json::Value> =
         serde_json::from_str(&kw.stdout(["audit", "export", "--format", "json"])).unwrap();
-    assert_eq!(json.len(), 4);
+    assert_eq!(json.len(), 6);
     for e in &json {
         assert_eq!(rehash(e), e["hash"].as_str().unwrap(), "{e}");
     }
+    let run = json.iter().find(|e| e["action"] == "run").unwrap();
+    assert_eq!(run["keys"], serde_json::json!([["K", 1], ["L", 1]]));
+    assert_eq!(run["key"], serde_json::Value::Null);
+    assert!(
+        json.iter()
+            .filter(|e| e["action"] != "run")
+            .all(|e| e.get("keys").is_none())
+    );
     let jsonl = kw.stdout(["audit", "export", "--format", "jsonl"]);
     let lines: Vec<serde_json::Value> = jsonl
         .lines()
@@ -198,8 +213,15 @@ fn exports_parse_back_and_carry_verifiable_hashes() {
     assert_eq!(rows[0][0], "env");
     // Format 2 appended the subject of access changes after the hash.
     assert_eq!(rows[0][14], "hash");
-    assert_eq!(rows[0][15..], ["subject", "subject_label"]);
-    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[0][15..], ["subject", "subject_label", "keys"]);
+    assert_eq!(rows.len(), 7);
+    let run_row = rows.iter().find(|r| r[4] == "run").unwrap();
+    assert_eq!(run_row[5], "");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&run_row[17]).unwrap(),
+        run["keys"]
+    );
+    assert_eq!(run_row[14], run["hash"].as_str().unwrap());
     let revoke = rows.iter().find(|r| r[4] == "revoke").unwrap();
     assert_eq!(revoke[11], "a \"quoted\", comma\nand newline");
     let json_revoke = json.iter().find(|e| e["action"] == "revoke").unwrap();
@@ -208,6 +230,53 @@ fn exports_parse_back_and_carry_verifiable_hashes() {
         .assert()
         .code(2)
         .stderr(contains("invalid value 'xml' for '--format <FORMAT>'"));
+}
+
+#[test]
+fn a_run_of_several_keys_is_one_event_that_each_of_its_keys_finds() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    kw.generate("A");
+    kw.generate("B");
+    kw.generate("NEVER_READ");
+    kw.cmd(["revoke", "--yes", "NEVER_READ", "--reason", "x"])
+        .assert()
+        .success();
+    kw.at(T0 + 50 * DAY);
+    kw.cmd(["run", "--", "true"]).assert().success();
+    let runs = audit_events(&kw, &["--action", "run"]);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["keys"], serde_json::json!([["A", 1], ["B", 1]]));
+    assert_eq!(runs[0]["key"], serde_json::Value::Null);
+    assert_eq!(runs[0]["version"], serde_json::Value::Null);
+    // `--key` finds it by any key it names, and by no other.
+    for name in ["A", "B"] {
+        let found = audit_events(&kw, &["--key", name, "--action", "run"]);
+        assert_eq!(found, runs, "--key {name}");
+    }
+    assert!(audit_events(&kw, &["--key", "NEVER_READ", "--action", "run"]).is_empty());
+    kw.cmd(["audit", "--action", "run"])
+        .assert()
+        .success()
+        .stdout(contains("2 keys: A, B"));
+    // Each key it names was read then: neither is unused 50 days later.
+    kw.at(T0 + 100 * DAY);
+    let check: serde_json::Value = serde_json::from_slice(
+        &kw.cmd(["check", "--unused-for", "60d", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let unused: Vec<&str> = check
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["problem"] == "unused")
+        .map(|f| f["key"].as_str().unwrap())
+        .collect();
+    assert!(!unused.contains(&"A") && !unused.contains(&"B"), "{check}");
+    // The journal still verifies, the run event's hash covering its keys.
+    kw.cmd(["audit", "verify"]).assert().success();
 }
 
 #[test]

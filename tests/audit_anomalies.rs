@@ -5,7 +5,7 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::Value;
 
-use crate::support::{DAY, HOUR, MINUTE, Sandbox, T0, vault_with_unreadable_env};
+use crate::support::{DAY, HOUR, MINUTE, Sandbox, T0, audit_events, vault_with_unreadable_env};
 
 /// `audit anomalies ARGS --json` at the sandbox clock: the findings and the exit code.
 fn anomalies(kw: &Sandbox, args: &[&str]) -> (Vec<Value>, i32, String) {
@@ -307,6 +307,37 @@ fn a_burst_of_gets_is_a_read_burst_against_the_baseline() {
     // A higher floor: no burst.
     let (findings, _, _) = anomalies(&kw, &["--burst-min", "26"]);
     assert!(of_kind(&findings, "read-burst").is_empty());
+}
+
+#[test]
+fn a_burst_of_runs_is_a_read_burst_of_each_key_they_hand_out() {
+    let (mut kw, _, _) = quiet_vault();
+    for d in 1..10 {
+        kw.at(T0 + d * DAY);
+        kw.cmd(["run", "--", "true"]).assert().success();
+    }
+    // 25 runs within half an hour: each is one event naming A and B.
+    let script = "for i in $(seq 1 25); do
+        KEYWARD_TEST_NOW=$(( BASE + i * 60000 )) \"$KW\" run -- true || exit 1
+    done";
+    let base = T0 + 10 * DAY;
+    let st = kw
+        .shell(script)
+        .env("BASE", base.to_string())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    assert_eq!(audit_events(&kw, &["--action", "run"]).len(), 34);
+    kw.at(base + HOUR);
+    let (findings, code, text) = anomalies(&kw, &[]);
+    assert_eq!(code, 8, "{text}");
+    let bursts = of_kind(&findings, "read-burst");
+    let keys: Vec<&Value> = bursts.iter().map(|b| &b["key"]).collect();
+    assert_eq!(keys, ["A", "B"], "{text}");
+    for b in bursts {
+        assert_eq!(b["version"], 1, "{text}");
+        assert_eq!(b["count"], 25, "{text}");
+    }
 }
 
 #[test]

@@ -93,8 +93,18 @@ fn export_skips_unusable_keys_unless_named() {
         .iter()
         .map(|e| e["outcome"].as_str().unwrap())
         .collect();
-    // one event per exported key, and the refused `--only PLAIN` (DESIGN §14)
-    assert_eq!(outcomes, ["ok", "ok", "refused"]);
+    // one event for the export, naming each key it handed out, and the refused
+    // `--only PLAIN` (DESIGN §14)
+    assert_eq!(outcomes, ["ok", "refused"]);
+    let mut exported: Vec<&str> = ev[0]["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k[0].as_str().unwrap())
+        .collect();
+    exported.sort_unstable();
+    assert_eq!(exported, ["TOK", "TRICKY"]);
+    assert_eq!(ev[1]["key"], "PLAIN");
 }
 
 #[test]

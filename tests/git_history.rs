@@ -215,6 +215,7 @@ fn a_fork_from_an_older_state_with_a_rehashed_chain_is_exit_6() {
         via,
         reason: None,
         outcome: None,
+        keys: None,
     };
     let hash = keyward::audit::chain_hash(&prev.try_into().unwrap(), &canon.bytes());
     conn.execute(

@@ -14,7 +14,7 @@ fn events(kw: &Sandbox, env: &str, action: &str) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["key"].as_str().unwrap_or("-").to_owned())
+        .flat_map(event_keys)
         .collect()
 }
 

@@ -219,7 +219,8 @@ pub fn examine(
     type DeadKey<'a> = (&'a str, u32, Action, &'a str, &'a Actor);
     let mut dead: HashMap<DeadKey<'_>, Vec<i64>> = HashMap::new();
     let mut guesses: HashMap<&Actor, Vec<i64>> = HashMap::new();
-    let mut reads: HashMap<&str, Vec<&Event>> = HashMap::new();
+    // Each key's reads, with the version read (an access to several keys reads each).
+    let mut reads: HashMap<&str, Vec<(&Event, Option<u32>)>> = HashMap::new();
     let mut first_by_new: HashMap<&Actor, Vec<&Event>> = HashMap::new();
     let mut known: HashSet<&Actor> = HashSet::new();
     let mut has_baseline = false;
@@ -252,10 +253,11 @@ pub fn examine(
         }
         if e.action.releases_value()
             && e.outcome == crate::audit::OK
-            && let Some(k) = &e.key
             && (window || in_baseline(e.time))
         {
-            reads.entry(k).or_default().push(e);
+            for (k, v) in e.accessed() {
+                reads.entry(k).or_default().push((e, v));
+            }
         }
     }
 
@@ -333,23 +335,24 @@ pub fn examine(
     let burst_window = req.burst_window.millis();
     let baseline_ms = since.saturating_sub(base_from).max(1);
     for (key, evs) in reads {
-        let usual = evs.iter().filter(|e| in_baseline(e.time)).count();
-        let mut recent: Vec<&Event> = evs.into_iter().filter(|e| in_window(e.time)).collect();
+        let usual = evs.iter().filter(|(e, _)| in_baseline(e.time)).count();
+        let mut recent: Vec<(&Event, Option<u32>)> =
+            evs.into_iter().filter(|(e, _)| in_window(e.time)).collect();
         if recent.len() < req.burst_min {
             continue;
         }
-        recent.sort_by_key(|e| (e.time, e.seq));
+        recent.sort_by_key(|(e, _)| (e.time, e.seq));
         // The usual number of reads in one burst window, from the baseline.
         let expected = usual as f64 * burst_window as f64 / baseline_ms as f64;
         let threshold = req
             .burst_min
             .max((expected * f64::from(req.burst_factor)).ceil() as usize);
-        let times: Vec<i64> = recent.iter().map(|e| e.time).collect();
+        let times: Vec<i64> = recent.iter().map(|(e, _)| e.time).collect();
         for (a, b) in dense_runs(&times, burst_window, threshold) {
-            let run = &recent[a..=b];
-            let (actor, actors) = most_frequent(run);
-            let versions: HashSet<Option<u32>> = run.iter().map(|e| e.version).collect();
-            let version = (versions.len() == 1).then(|| run[0].version).flatten();
+            let run: Vec<&Event> = recent[a..=b].iter().map(|(e, _)| *e).collect();
+            let (actor, actors) = most_frequent(&run);
+            let versions: HashSet<Option<u32>> = recent[a..=b].iter().map(|(_, v)| *v).collect();
+            let version = (versions.len() == 1).then(|| recent[a].1).flatten();
             let by = if actors > 1 {
                 format!("; {actors} actors, most often this one")
             } else {

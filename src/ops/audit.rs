@@ -243,7 +243,7 @@ pub fn export(ctx: &Context, req: Export) -> Result<()> {
     Ok(())
 }
 
-const CSV_HEADER: &str = "env,chain,seq,time,action,key,version,actor_recipient,actor_user,actor_host,actor_via,reason,outcome,prev_hash,hash,subject,subject_label";
+const CSV_HEADER: &str = "env,chain,seq,time,action,key,version,actor_recipient,actor_user,actor_host,actor_via,reason,outcome,prev_hash,hash,subject,subject_label,keys";
 
 fn write_events(
     w: &mut dyn Write,
@@ -284,6 +284,12 @@ fn write_events(
                     hex::encode(e.hash),
                     e.subject.clone().unwrap_or_default(),
                     e.subject_label.clone().unwrap_or_default(),
+                    // An access for several keys: `[["NAME",version],…]`, as it is hashed.
+                    if e.keys.is_empty() {
+                        String::new()
+                    } else {
+                        serde_json::to_string(&e.keys).map_err(json)?
+                    },
                 ];
                 let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
                 w.write_all(line.join(",").as_bytes())

@@ -235,13 +235,14 @@ impl LastReads {
     pub fn of(events: &[Event]) -> LastReads {
         let mut last: HashMap<String, i64> = HashMap::new();
         for e in events {
-            if e.action.releases_value()
-                && let Some(k) = &e.key
-            {
-                match last.get_mut(k.as_str()) {
+            if !e.action.releases_value() {
+                continue;
+            }
+            for (k, _) in e.accessed() {
+                match last.get_mut(k) {
                     Some(t) => *t = (*t).max(e.time),
                     None => {
-                        last.insert(k.clone(), e.time);
+                        last.insert(k.to_owned(), e.time);
                     }
                 }
             }

@@ -364,8 +364,8 @@ impl Context {
         Ok(())
     }
 
-    /// Record access events — one per `(key, version)`, or one keyless event for an
-    /// empty list — durably, in one journal transaction, before anything is handed out
+    /// Record one access event — about one `(key, version)`, about several (`keys`), or
+    /// keyless for an empty list — durably, in one journal transaction, before anything is handed out
     /// (DESIGN §5); with `KEYWARD_AUDIT_LOG`, append them there too before returning
     /// (DESIGN §14). The receipt is what opens a `Withheld` value.
     pub(crate) fn journal(
@@ -431,10 +431,20 @@ impl Context {
                 self.now,
             )
         };
-        let events: Vec<_> = if keys.is_empty() {
-            vec![event(None, None)]
-        } else {
-            keys.iter().map(|(k, v)| event(Some(k), Some(*v))).collect()
+        // One event per command: a single key as `key`/`version`, several under `keys`
+        // (one sealed row, one hash, however many keys a `run` hands out).
+        let events = match keys {
+            [] => vec![event(None, None)],
+            [(k, v)] => vec![event(Some(k), Some(*v))],
+            many => {
+                let mut canon = event(None, None);
+                canon.keys = Some(
+                    many.iter()
+                        .map(|(k, v)| (k.as_str().to_owned(), *v))
+                        .collect(),
+                );
+                vec![canon]
+            }
         };
         let key = db.audit_key()?;
         let journaled = Journal::open(&self.paths, &db.env)?.append_all(&key, events)?;

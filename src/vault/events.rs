@@ -355,6 +355,7 @@ impl EnvDb {
                 via: r.get(8)?,
                 reason: r.get(9)?,
                 outcome: None,
+                keys: None,
             };
             let subject: Option<String> = r.get(11)?;
             let explicit: Option<Vec<u8>> = r.get(12)?;

@@ -161,7 +161,8 @@ impl Journal {
         }
     }
 
-    /// Append events in one durable transaction (`run` and `export` record one per key).
+    /// Append events in one durable transaction (an access is one event, whatever the
+    /// number of keys; a `get` that is refused records the refusal the same way).
     pub fn append_all(
         &mut self,
         key: &[u8; 32],
@@ -212,8 +213,7 @@ impl Journal {
         let mut n = 0;
         let mut appended = Vec::new();
         let events: Vec<Canonical> = events.into_iter().collect();
-        // One draw from the OS for every nonce of this append (`run` seals one event per
-        // key: a system call each was a tenth of a 100-key `run`).
+        // One draw from the OS for every nonce of this append.
         let mut nonces = crate::secret::RandomPool::new(24 * events.len());
         {
             let mut stmt = tx

@@ -133,6 +133,7 @@ fn append(
         via: "file".into(),
         reason: reason.map(Into::into),
         outcome: None,
+        keys: None,
     };
     let hash = keyward::audit::chain_hash(&prev.try_into().unwrap(), &canon.bytes());
     conn.execute(

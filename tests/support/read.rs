@@ -60,8 +60,20 @@ pub fn audit_events(kw: &Sandbox, args: &[&str]) -> Vec<Value> {
 pub fn audit_keys(kw: &Sandbox, action: &str) -> Vec<String> {
     audit_events(kw, &["--action", action])
         .iter()
-        .map(|e| e["key"].as_str().unwrap_or("-").to_owned())
+        .flat_map(event_keys)
         .collect()
+}
+
+/// The keys one event is about: its `key` (`-` for none), or each of its `keys` (an
+/// access to several keys is one event).
+pub fn event_keys(e: &Value) -> Vec<String> {
+    match e["keys"].as_array() {
+        Some(keys) => keys
+            .iter()
+            .map(|k| k[0].as_str().unwrap().to_owned())
+            .collect(),
+        None => vec![e["key"].as_str().unwrap_or("-").to_owned()],
+    }
 }
 
 /// One JSON value per line (`audit export --format jsonl`, an audit log).

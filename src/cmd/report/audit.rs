@@ -4,6 +4,7 @@ use crate::error::Result;
 use crate::names::fmt_time;
 use crate::ops::audit::*;
 use crate::output::{Output, Render, or_dash};
+use crate::text::first_few;
 
 impl Render for EventLog {
     fn human(&self, out: &Output) -> Result<()> {
@@ -19,7 +20,14 @@ impl Render for EventLog {
                     fmt_time(e.time),
                     e.env.clone(),
                     e.action.to_string(),
-                    or_dash(e.key.clone()),
+                    // One access for several keys: how many, and the first few (`--json`
+                    // lists each with its version).
+                    if e.keys.is_empty() {
+                        or_dash(e.key.clone())
+                    } else {
+                        let names: Vec<&str> = e.keys.iter().map(|(k, _)| k.as_str()).collect();
+                        format!("{} keys: {}", names.len(), first_few(&names))
+                    },
                     // DESIGN §16: a value a merge renumbered, under the number it has now.
                     or_dash(e.version.map(|v| match e.renumbered {
                         Some(now) => format!("{v} (now v{now}: renumbered by a merge)"),

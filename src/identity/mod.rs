@@ -29,7 +29,9 @@ pub use agent_load::{AgentLoad, ForAgent, for_agent, ssh_signer};
 use literal::{holds_secret_marker, parse_literal_identity};
 #[allow(unused_imports)]
 pub use passphrase::*;
-pub use signer::{FileSigner, KeySigner, Sign, create_signing_key_file, plugin_signing_key_path};
+pub use signer::{
+    FileSigner, KeySigner, Sign, X25519Signer, create_signing_key_file, plugin_signing_key_path,
+};
 #[allow(unused_imports)]
 pub use write::*;
 
@@ -171,7 +173,7 @@ impl Unlocked {
     }
     fn x25519(id: age::x25519::Identity, via: Via) -> Self {
         let recipient = id.to_public().to_string();
-        let signer: std::result::Result<Box<dyn Sign>, String> = KeySigner::of_x25519(&id)
+        let signer: std::result::Result<Box<dyn Sign>, String> = X25519Signer::new(&id, recipient.clone())
             .map(|s| Box::new(s) as Box<dyn Sign>)
             .ok_or_else(|| "this X25519 identity has no usable secret form".to_owned());
         Unlocked::new(Box::new(id), recipient, via, signer)

@@ -37,13 +37,19 @@ impl KeySigner {
     /// The signer of an X25519 identity, with its binding proof.
     pub fn of_x25519(identity: &age::x25519::Identity) -> Option<KeySigner> {
         let secret = signing::x25519_secret(identity)?;
-        let key = signing::derive_from_x25519(&secret);
-        let recipient = identity.to_public().to_string();
-        let proof = signing::prove_binding(&secret, &recipient, &key.verifying_key().to_bytes());
-        Some(KeySigner {
+        Some(KeySigner::of_x25519_secret(
+            &secret,
+            &identity.to_public().to_string(),
+        ))
+    }
+
+    fn of_x25519_secret(secret: &[u8; 32], recipient: &str) -> KeySigner {
+        let key = signing::derive_from_x25519(secret);
+        let proof = signing::prove_binding(secret, recipient, &key.verifying_key().to_bytes());
+        KeySigner {
             key,
             proof: Some(proof),
-        })
+        }
     }
 
     /// A signer holding `key` (a hardware identity's separate key, in the agent).
@@ -70,6 +76,43 @@ impl Sign for KeySigner {
     }
     fn sign(&self, msg: &[u8]) -> Result<Sig> {
         Ok(self.key.sign(msg).to_bytes())
+    }
+}
+
+/// The signer of an X25519 identity, made on first use: most commands only read, and
+/// deriving the key and its XEdDSA binding proof was a tenth of a `get`'s instructions.
+pub struct X25519Signer {
+    secret: zeroize::Zeroizing<[u8; 32]>,
+    recipient: String,
+    made: OnceLock<KeySigner>,
+}
+
+impl X25519Signer {
+    /// The signer of `identity`, whose recipient string is `recipient`; none when the
+    /// identity has no usable secret form (as [`KeySigner::of_x25519`]).
+    pub fn new(identity: &age::x25519::Identity, recipient: String) -> Option<X25519Signer> {
+        Some(X25519Signer {
+            secret: signing::x25519_secret(identity)?,
+            recipient,
+            made: OnceLock::new(),
+        })
+    }
+
+    fn signer(&self) -> &KeySigner {
+        self.made
+            .get_or_init(|| KeySigner::of_x25519_secret(&self.secret, &self.recipient))
+    }
+}
+
+impl Sign for X25519Signer {
+    fn public(&self) -> Result<PublicKey> {
+        self.signer().public()
+    }
+    fn proof(&self) -> Result<Option<Sig>> {
+        self.signer().proof()
+    }
+    fn sign(&self, msg: &[u8]) -> Result<Sig> {
+        self.signer().sign(msg)
     }
 }
 

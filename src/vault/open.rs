@@ -352,6 +352,7 @@ impl EnvDb {
             format: std::cell::Cell::new(FORMAT_VERSION),
             chunks: None,
             packed: false,
+            unindexed: std::cell::Cell::new(false),
             opened: None,
             root: None,
             written: None,

@@ -393,6 +393,7 @@ impl EnvDb {
     /// The key and version whose value has this SHA-256 fingerprint, if any. The value
     /// itself is compared by the caller in constant time.
     pub fn find_fingerprint(&self, fp: &[u8; 32]) -> Result<Vec<(KeyMeta, VersionInfo, Withheld)>> {
+        self.fingerprint_index()?;
         self.located((|| -> Result<Vec<(KeyMeta, VersionInfo, Withheld)>> {
             let mut stmt = self.conn.prepare_cached(&format!(
                 "SELECT {KEY_COLS}, {VERSION_COLS}, v.value FROM fingerprints f

@@ -157,23 +157,37 @@ impl EnvDb {
     /// git. It is built here from the values (whatever rows the image holds),
     /// in a TEMP table of the same name, which every query then uses (SQLite resolves
     /// an unqualified name to `temp` first); `commit` writes it back only into an image
-    /// too large to be compressed (`settle_fingerprints`).
+    /// too large to be compressed (`settle_fingerprints`). The table is made here and
+    /// filled on the first lookup (`fingerprint_index`): rows a write adds or removes
+    /// before then go to it as usual, and the fill adds only what is missing.
     pub(super) fn index_packed(mut self, packed: bool) -> Result<EnvDb> {
         if !packed {
             return Ok(self);
         }
-        self.located((|| -> Result<()> {
-            self.conn.execute_batch(
-                "CREATE TEMP TABLE fingerprints(
-                   fp BLOB NOT NULL, key_id INTEGER NOT NULL, version INTEGER NOT NULL,
-                   PRIMARY KEY(fp, key_id, version)
-                 ) STRICT, WITHOUT ROWID;",
-            )?;
-            fill_fingerprints(&self.conn, "temp")?;
-            Ok(())
-        })())?;
+        self.located(
+            self.conn
+                .execute_batch(
+                    "CREATE TEMP TABLE fingerprints(
+               fp BLOB NOT NULL, key_id INTEGER NOT NULL, version INTEGER NOT NULL,
+               PRIMARY KEY(fp, key_id, version)
+             ) STRICT, WITHOUT ROWID;",
+                )
+                .map_err(Into::into),
+        )?;
         self.packed = true;
+        self.unindexed.set(true);
         Ok(self)
+    }
+
+    /// Fill a small image's TEMP fingerprint index from its values, once, before the
+    /// first lookup. A version removed before then (`purge_key`) is gone from
+    /// `versions` too, so the fill cannot bring its row back.
+    pub(in crate::vault) fn fingerprint_index(&self) -> Result<()> {
+        if self.unindexed.get() {
+            self.located(fill_fingerprints(&self.conn, "temp"))?;
+            self.unindexed.set(false);
+        }
+        Ok(())
     }
 
     /// What every path shares once the database is open: its settings and meta checks.
@@ -225,6 +239,7 @@ impl EnvDb {
             format: std::cell::Cell::new(FORMAT_VERSION),
             chunks,
             packed: false,
+            unindexed: std::cell::Cell::new(false),
             opened: None,
             root: None,
             written: None,

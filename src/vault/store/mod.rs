@@ -70,6 +70,10 @@ pub struct EnvDb {
     /// Read from a compressed image: the fingerprint index is a TEMP table
     /// (`index_packed`).
     pub(in crate::vault) packed: bool,
+    /// That TEMP index is still to be filled from the values: only `verify`'s lookup
+    /// reads it, so it is filled on the first lookup (`fingerprint_index`), not on
+    /// every open (it was a tenth of a `get`'s instructions).
+    pub(in crate::vault) unindexed: std::cell::Cell<bool>,
     /// The lifecycle head (hash, sequence number) when the file was opened: the signed
     /// state a write builds on (DESIGN §15). `None` for a new environment.
     pub(in crate::vault) opened: Option<([u8; 32], i64)>,

@@ -173,9 +173,10 @@ impl Unlocked {
     }
     fn x25519(id: age::x25519::Identity, via: Via) -> Self {
         let recipient = id.to_public().to_string();
-        let signer: std::result::Result<Box<dyn Sign>, String> = X25519Signer::new(&id, recipient.clone())
-            .map(|s| Box::new(s) as Box<dyn Sign>)
-            .ok_or_else(|| "this X25519 identity has no usable secret form".to_owned());
+        let signer: std::result::Result<Box<dyn Sign>, String> =
+            X25519Signer::new(&id, recipient.clone())
+                .map(|s| Box::new(s) as Box<dyn Sign>)
+                .ok_or_else(|| "this X25519 identity has no usable secret form".to_owned());
         Unlocked::new(Box::new(id), recipient, via, signer)
     }
 }

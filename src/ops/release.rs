@@ -214,13 +214,10 @@ fn every_active(
     out: &mut Vec<(KeyName, u32, Withheld)>,
     left_out: &mut Vec<(KeyName, Status)>,
 ) -> Result<()> {
-    for k in db.keys()? {
+    for (k, value) in db.keys_with_values()? {
         match k.current.status(now) {
-            Status::Active => {
-                let value = db.value(&k.meta, k.current.version)?;
-                out.push((k.meta.name.clone(), k.current.version, value));
-            }
-            status => left_out.push((k.meta.name.clone(), status)),
+            Status::Active => out.push((k.meta.name, k.current.version, value)),
+            status => left_out.push((k.meta.name, status)),
         }
     }
     Ok(())

@@ -334,18 +334,38 @@ impl EnvDb {
     /// page is read once, in order (DESIGN §7: `list --json` and `rotate --all` at
     /// 100,000 keys were mostly those seeks).
     pub fn keys(&self) -> Result<Vec<KeyState>> {
-        self.located((|| -> Result<Vec<KeyState>> {
+        Ok(self.scan(false)?.into_iter().map(|(k, _)| k).collect())
+    }
+
+    /// [`keys`](Self::keys), each with its newest version's value, withheld, from the
+    /// same scan: `run` and `export` of every key (one point query a key before).
+    pub fn keys_with_values(&self) -> Result<Vec<(KeyState, Withheld)>> {
+        self.scan(true)?
+            .into_iter()
+            .map(|(k, v)| match v {
+                Some(v) => Ok((k, v)),
+                None => Err(Error::CorruptDb {
+                    detail: "a version has no value".into(),
+                }),
+            })
+            .collect()
+    }
+
+    fn scan(&self, with_values: bool) -> Result<Vec<(KeyState, Option<Withheld>)>> {
+        self.located((|| -> Result<Vec<(KeyState, Option<Withheld>)>> {
             let mut keys = self
                 .conn
                 .prepare(&format!("SELECT {KEY_COLS} FROM keys k ORDER BY k.id DESC"))?;
+            let value = if with_values { ", v.value" } else { "" };
             let mut versions = self.conn.prepare(&format!(
-                "SELECT v.key_id, {VERSION_COLS} FROM versions v ORDER BY v.key_id DESC, v.version DESC"
+                "SELECT v.key_id, {VERSION_COLS}{value} FROM versions v ORDER BY v.key_id DESC, v.version DESC"
             ))?;
             let mut keys = keys.query([])?;
             let mut versions = versions.query([])?;
             let mut out = Vec::new();
             // Each key id's newest version, read ahead of its key row when needed.
-            let mut ahead: Option<(i64, VersionInfo)> = None;
+            type Newest = (i64, VersionInfo, Option<Withheld>);
+            let mut ahead: Option<Newest> = None;
             let mut last_id = None;
             while let Some(k) = keys.next()? {
                 let meta = key_from_row(k, 0)?;
@@ -361,14 +381,19 @@ impl EnvDb {
                                 continue;
                             }
                             last_id = Some(id);
-                            break Some((id, version_from_row(r, 1)?));
+                            let v = version_from_row(r, 1)?;
+                            let value = match with_values {
+                                true => Some(Withheld(value_at(r, 9)?)),
+                                false => None,
+                            };
+                            break Some((id, v, value));
                         },
                     };
                     match next {
                         // An orphan version (no key row): left out, as the join did.
-                        Some((id, _)) if id > meta.id => continue,
-                        Some((id, v)) if id == meta.id => {
-                            newest = Some(v);
+                        Some((id, _, _)) if id > meta.id => continue,
+                        Some((id, v, value)) if id == meta.id => {
+                            newest = Some((v, value));
                             break;
                         }
                         Some(row) => {
@@ -378,14 +403,14 @@ impl EnvDb {
                         None => break,
                     }
                 }
-                if let Some(v) = newest {
+                if let Some((v, value)) = newest {
                     let current = self.as_seen(&meta.name, v);
-                    out.push(KeyState { meta, current });
+                    out.push((KeyState { meta, current }, value));
                 }
             }
             // Names are unique; ids mostly follow names (keys are added in order), so this
             // sort mostly reverses one run.
-            out.sort_unstable_by(|a, b| a.meta.name.as_str().cmp(b.meta.name.as_str()));
+            out.sort_unstable_by(|(a, _), (b, _)| a.meta.name.as_str().cmp(b.meta.name.as_str()));
             Ok(out)
         })())
     }

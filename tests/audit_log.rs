@@ -28,13 +28,14 @@ fn audit_log_gets_every_access_event_with_the_export_hashes() {
     let mut kw = Sandbox::with_vault();
     kw.generate("K");
     kw.generate("L");
+    kw.generate("M");
     kw.cmd(["revoke", "L", "--reason", "old", "--yes"])
         .assert()
         .success();
     let log = kw.path("ci-audit.jsonl");
     kw.set_env("KEYWARD_AUDIT_LOG", log.to_str().unwrap());
     kw.stdout(["get", "K"]);
-    kw.stdout(["run", "--only", "K", "--", "true"]);
+    kw.stdout(["run", "--only", "K,M", "--", "true"]);
     kw.cmd(["get", "L"])
         .assert()
         .code(4)
@@ -60,6 +61,9 @@ fn audit_log_gets_every_access_event_with_the_export_hashes() {
         .map(|e| e["outcome"].as_str().unwrap())
         .collect();
     assert_eq!(outcomes, ["ok", "ok", "refused", "unknown"]);
+    // The run is one line naming both keys it handed out.
+    assert_eq!(logged[1]["action"], "run");
+    assert_eq!(logged[1]["keys"], serde_json::json!([["K", 1], ["M", 1]]));
 }
 
 #[test]

@@ -217,37 +217,44 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
         .ok_or_else(|| Error::usage("no command to run"))?;
     let mut cmd = Command::new(program);
     cmd.args(rest).stdin(Stdio::inherit());
-    if req.pristine {
-        cmd.env_clear();
+    // The child's environment is built apart from `cmd` (sys::ChildEnv: one wiped
+    // buffer, not std's unwiped copies of every value).
+    let mut env = if req.pristine {
+        let mut env = sys::ChildEnv::empty();
         for keep in ["PATH", "HOME", "USER", "LANG", "TERM"] {
             if let Some(v) = std::env::var_os(keep) {
-                cmd.env(keep, v);
+                env.set_owned(keep, v.as_bytes());
             }
         }
-    } else if !req.pass_keyward_env {
-        // keyward's own credentials would let the child open every key, including
-        // those --only left out, unredacted.
-        for (k, _) in std::env::vars_os() {
-            let name = k.to_string_lossy();
-            if name.starts_with("KEYWARD_") && !KEYWARD_KEPT.contains(&&*name) {
-                cmd.env_remove(&k);
+        env
+    } else {
+        let mut env = sys::ChildEnv::inherited();
+        if !req.pass_keyward_env {
+            // keyward's own credentials would let the child open every key, including
+            // those --only left out, unredacted.
+            for (k, _) in std::env::vars_os() {
+                let name = k.to_string_lossy();
+                if name.starts_with("KEYWARD_") && !KEYWARD_KEPT.contains(&&*name) {
+                    env.remove(&k);
+                }
             }
         }
-    }
+        env
+    };
     for (name, value) in &keys {
         if req.files.contains(name) {
             // The key comes as a file; an inherited variable of its name is not it.
-            cmd.env_remove(name.as_str());
+            env.remove(name.as_str());
         } else {
-            cmd.env(name.as_str(), OsStr::from_bytes(value));
+            env.set(name.as_str(), value);
         }
     }
     // The env file's variables and the references win over keys of the same name.
     for (name, value) in &literal {
-        cmd.env(name.as_str(), OsStr::from_bytes(value));
+        env.set(name.as_str(), value);
     }
     for (var, value) in &referenced {
-        cmd.env(var, OsStr::from_bytes(value));
+        env.set(var, value);
     }
     for (var, path) in &file_vars {
         if keys.iter().any(|(n, _)| n.as_str() == var) {
@@ -256,7 +263,7 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
                 &var[..var.len() - "_FILE".len()]
             ));
         }
-        cmd.env(var, path);
+        env.set(var, path.as_os_str().as_bytes());
     }
     cmd.stdout(if redact_out {
         Stdio::piped()
@@ -299,9 +306,10 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
 
     // Signals sent to keyward reach the child; none is lost around the spawn; the child
     // gets SIGTERM if keyward dies (sys owns the system calls).
-    let child = sys::spawn_forwarding_signals(&mut cmd)
+    let child = sys::spawn_forwarding_signals(&mut cmd, &env)
         .map_err(|e| spawn_error(ctx, program, handed_out, e))?;
-    // The command holds copies of the values in its env; drop it now.
+    // The parent's copies of the values go now (wiped), not when the child exits.
+    drop(env);
     drop(cmd);
     let (done, redacted) = supervise(child, &pairs);
     // The child has exited (after a forwarded signal too): its key files go now.

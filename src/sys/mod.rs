@@ -13,7 +13,9 @@ use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::Duration;
+mod child_env;
 mod watch;
+pub use child_env::ChildEnv;
 #[allow(unused_imports)]
 pub use watch::*;
 
@@ -405,19 +407,39 @@ fn prepare_child(parent: libc::pid_t, old_mask: libc::sigset_t) -> io::Result<()
     Ok(())
 }
 
-/// Spawn `cmd` so that SIGINT, SIGTERM and SIGHUP sent to keyward alone reach the child,
-/// none is lost between fork and the pid being known, and (Linux) the child gets SIGTERM
-/// if keyward dies. Call [`stop_forwarding`] once the child has been waited for.
-pub fn spawn_forwarding_signals(cmd: &mut Command) -> io::Result<Child> {
+unsafe extern "C" {
+    /// The process's environment, which `execvp` hands to the new program.
+    static mut environ: *const *const libc::c_char;
+}
+
+/// Spawn `cmd` with exactly the environment `env` so that SIGINT, SIGTERM and SIGHUP sent
+/// to keyward alone reach the child, none is lost between fork and the pid being known,
+/// and (Linux) the child gets SIGTERM if keyward dies. Call [`stop_forwarding`] once the
+/// child has been waited for. `cmd` must have no environment of its own (`env`,
+/// `env_remove`, `env_clear`): std would then replace `environ` after our hook.
+pub fn spawn_forwarding_signals(cmd: &mut Command, env: &ChildEnv<'_>) -> io::Result<Child> {
+    debug_assert_eq!(cmd.get_envs().len(), 0, "the environment comes from `env`");
     let parent = std::process::id() as libc::pid_t;
+    let block = env.block();
+    // Sent to the forked child as an address: its copy of this process's memory holds
+    // the block at the same place until it execs.
+    let envp = block.envp() as usize;
     let old_mask = block_forwarded();
     let child_mask = old_mask.0;
-    // SAFETY: prepare_child makes only async-signal-safe calls.
+    // SAFETY: prepare_child makes only async-signal-safe calls, and the store to
+    // `environ` is a plain pointer write in the single-threaded child, after which std
+    // calls `execvp` (it leaves `environ` alone when the command sets no variable).
     unsafe {
-        cmd.pre_exec(move || prepare_child(parent, child_mask));
+        cmd.pre_exec(move || {
+            prepare_child(parent, child_mask)?;
+            environ = envp as *const *const libc::c_char;
+            Ok(())
+        });
     }
     install_forwarding();
     let spawned = cmd.spawn();
+    // The parent's copy of every value is wiped here, the child having its own.
+    drop(block);
     if let Ok(child) = &spawned {
         CHILD.store(child.id() as i32, Ordering::SeqCst);
     }
@@ -522,7 +544,7 @@ mod tests {
         use std::os::unix::process::ExitStatusExt;
         let mut cmd = Command::new("sleep");
         cmd.arg("30");
-        let mut child = spawn_forwarding_signals(&mut cmd).unwrap();
+        let mut child = spawn_forwarding_signals(&mut cmd, &ChildEnv::inherited()).unwrap();
         // As `kill <keyward pid>` would: SI_USER, so the handler forwards it.
         rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::TERM)
             .unwrap();

@@ -21,6 +21,10 @@ pub struct KeyName(String);
 impl KeyName {
     pub const MAX_LEN: usize = 128;
 
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -173,6 +177,10 @@ pub struct Prefix(String);
 impl Prefix {
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
     }
 }
 

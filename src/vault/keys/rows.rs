@@ -21,6 +21,14 @@ pub(super) fn time_at(r: &Row<'_>, col: usize, what: &str) -> rusqlite::Result<i
     }
 }
 
+/// A text column, borrowed from the row (no copy until the caller keeps it): NULL is
+/// `None`, anything but text an integrity error.
+fn text_at<'r>(r: &'r Row<'_>, col: usize) -> rusqlite::Result<Option<&'r str>> {
+    r.get_ref(col)?.as_str_or_null().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, e.into())
+    })
+}
+
 pub(super) fn opt_time_at(r: &Row<'_>, col: usize, what: &str) -> rusqlite::Result<Option<i64>> {
     match r.get_ref(col)? {
         rusqlite::types::ValueRef::Null => Ok(None),
@@ -42,8 +50,9 @@ pub(super) fn value_at(r: &Row<'_>, col: usize) -> rusqlite::Result<Secret> {
 }
 
 pub(super) fn key_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<KeyMeta> {
-    let name: String = r.get(at + 1)?;
-    let name: KeyName = name
+    // Borrowed, validated, then copied once (a list reads 100,000 of them).
+    let name: KeyName = text_at(r, at + 1)?
+        .ok_or_else(|| bad(at + 1, "a key has no name".into()))?
         .parse()
         .map_err(|_| bad(at + 1, "a key name is not a valid name".into()))?;
     let kind = match r.get::<_, i64>(at + 2)? {
@@ -58,8 +67,8 @@ pub(super) fn key_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<KeyMeta> 
     };
     let format: Option<i64> = r.get(at + 3)?;
     let bytes: Option<i64> = r.get(at + 4)?;
-    let prefix: Option<String> = r.get(at + 5)?;
-    let scopes: Option<String> = r.get(at + 6)?;
+    let prefix: Option<&str> = text_at(r, at + 5)?;
+    let scopes: Option<&str> = text_at(r, at + 6)?;
     let spec = match (kind, format) {
         (Kind::Imported, _) => None,
         (Kind::Generated, None) => {
@@ -89,8 +98,7 @@ pub(super) fn key_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<KeyMeta> 
                 Some(p) => p
                     .parse::<crate::names::Prefix>()
                     .map_err(|_| bad(at + 5, format!("key `{name}` has an invalid prefix")))?
-                    .as_str()
-                    .to_owned(),
+                    .into_string(),
             };
             Some(GenSpec {
                 format,

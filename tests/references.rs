@@ -69,6 +69,36 @@ fn env_file_references_resolve_other_values_pass_through_and_nothing_else_is_inj
 }
 
 #[test]
+fn a_nul_byte_in_an_env_file_value_is_refused_naming_the_variable_and_nothing_runs() {
+    let kw = two_envs();
+    fs::write(
+        kw.path(".env.keyward"),
+        b"PLAIN=sec\0ret\nAPI=kw://API_KEY\n".as_slice(),
+    )
+    .unwrap();
+    let out = kw
+        .cmd([
+            "run",
+            "--env-file",
+            ".env.keyward",
+            "--",
+            "sh",
+            "-c",
+            "touch ran",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("`PLAIN` holds a NUL byte"), "{stderr}");
+    assert!(
+        !stderr.contains("sec") && !stderr.contains("ret"),
+        "{stderr}"
+    );
+    assert!(!kw.path("ran").exists());
+}
+
+#[test]
 fn with_only_the_env_file_adds_the_named_keys_of_the_environment() {
     let kw = two_envs();
     fs::write(kw.path("refs.env"), "DB=kw://prod/DB_PASSWORD\n").unwrap();

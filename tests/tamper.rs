@@ -211,6 +211,24 @@ fn negative_key_size_is_exit_6_naming_the_file_not_a_panic() {
 }
 
 #[test]
+fn run_of_every_key_never_reads_a_value_out_of_service() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    kw.generate("B");
+    kw.cmd(["revoke", "--yes", "B", "--reason", "x"])
+        .assert()
+        .success();
+    // A revoked value no reader may use, damaged: `run` leaves B out without reading it.
+    tamper(
+        &kw,
+        "UPDATE versions SET value = x'' WHERE key_id = (SELECT id FROM keys WHERE name = 'B')",
+    );
+    kw.cmd(["run", "--", "sh", "-c", "test -n \"$A\" && test -z \"$B\""])
+        .assert()
+        .success();
+}
+
+#[test]
 fn out_of_range_status_and_times_are_exit_6() {
     let kw = Sandbox::with_vault();
     kw.generate("A");

@@ -17,7 +17,7 @@ use crate::ops::render::RenderRequest;
 ///
 /// The output goes to stdout, or with -o to a file created 0600 through a temp file and
 /// a rename: never over an existing file without --force, never through a symbolic link.
-/// Each rendered key is an access event, journaled before anything is written. A
+/// The keys rendered are one access event, journaled before anything is written. A
 /// rendered file is plaintext on disk: prefer `keyward run --file` where it will do.
 #[derive(Debug, Args)]
 #[command(

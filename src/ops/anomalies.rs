@@ -325,7 +325,11 @@ pub fn examine(
                 format!(
                     "first access by an actor not seen in the {} before the window ({} first){}",
                     req.baseline,
-                    first.action,
+                    // One access to several keys names no single key: say how many.
+                    match first.keys.len() {
+                        0 => first.action.to_string(),
+                        n => format!("{} of {n} keys", first.action),
+                    },
                     times_suffix(times.len())
                 ),
             )

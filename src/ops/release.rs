@@ -214,10 +214,10 @@ fn every_active(
     out: &mut Vec<(KeyName, u32, Withheld)>,
     left_out: &mut Vec<(KeyName, Status)>,
 ) -> Result<()> {
-    for (k, value) in db.keys_with_values()? {
-        match k.current.status(now) {
-            Status::Active => out.push((k.meta.name, k.current.version, value)),
-            status => left_out.push((k.meta.name, status)),
+    for (k, value) in db.keys_with_values(now)? {
+        match (k.current.status(now), value) {
+            (Status::Active, Some(value)) => out.push((k.meta.name, k.current.version, value)),
+            (status, _) => left_out.push((k.meta.name, status)),
         }
     }
     Ok(())

@@ -228,18 +228,12 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
         }
         env
     } else {
-        let mut env = sys::ChildEnv::inherited();
-        if !req.pass_keyward_env {
-            // keyward's own credentials would let the child open every key, including
-            // those --only left out, unredacted.
-            for (k, _) in std::env::vars_os() {
-                let name = k.to_string_lossy();
-                if name.starts_with("KEYWARD_") && !KEYWARD_KEPT.contains(&&*name) {
-                    env.remove(&k);
-                }
-            }
-        }
-        env
+        // keyward's own credentials would let the child open every key, including
+        // those --only left out, unredacted.
+        sys::ChildEnv::inherited(|k| {
+            let name = k.to_string_lossy();
+            !req.pass_keyward_env && name.starts_with("KEYWARD_") && !KEYWARD_KEPT.contains(&&*name)
+        })
     };
     for (name, value) in &keys {
         if req.files.contains(name) {
@@ -306,11 +300,10 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
 
     // Signals sent to keyward reach the child; none is lost around the spawn; the child
     // gets SIGTERM if keyward dies (sys owns the system calls).
-    let child = sys::spawn_forwarding_signals(&mut cmd, &env)
+    let child = sys::spawn_forwarding_signals(cmd, &env)
         .map_err(|e| spawn_error(ctx, program, handed_out, e))?;
     // The parent's copies of the values go now (wiped), not when the child exits.
     drop(env);
-    drop(cmd);
     let (done, redacted) = supervise(child, &pairs);
     // The child has exited (after a forwarded signal too): its key files go now.
     drop(key_files);

@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use zeroize::Zeroizing;
 
@@ -42,19 +42,23 @@ impl<'a> ChildEnv<'a> {
         ChildEnv::default()
     }
 
-    /// keyward's own environment, as a child would inherit it.
-    pub fn inherited() -> ChildEnv<'a> {
+    /// keyward's own environment, as a child would inherit it, but the variables
+    /// `leave_out` names (read once; the copies, which may hold a passphrase, are
+    /// wiped with the environment).
+    pub fn inherited(leave_out: impl Fn(&OsStr) -> bool) -> ChildEnv<'a> {
         let mut env = ChildEnv::empty();
         for (name, value) in std::env::vars_os() {
-            env.set_owned(&name, value.as_bytes());
+            let value = Zeroizing::new(value.into_vec());
+            if !leave_out(&name) {
+                env.push(&name, Some(Value::Owned(value)));
+            }
         }
         env
     }
 
     /// Set `name` to `value`, borrowed for as long as the environment lives. A name
-    /// holding `=` or NUL, or a value holding NUL, cannot be passed to a program:
-    /// refused by the caller's rules already (key names are identifiers, values hold
-    /// no NUL), and left out of the block if one came here.
+    /// holding `=` or NUL, or a value holding NUL, cannot be passed to a program: the
+    /// spawn then fails naming the variable (as `Command::env` did).
     pub fn set(&mut self, name: impl AsRef<OsStr>, value: &'a [u8]) {
         self.push(name.as_ref(), Some(Value::Borrowed(value)));
     }
@@ -78,9 +82,10 @@ impl<'a> ChildEnv<'a> {
     }
 
     /// The `envp` block: every `NAME=value\0` in one zeroized buffer, and the
-    /// null-terminated array of pointers into it that `exec` takes. A name or value
-    /// that a C string cannot carry (NUL, or `=` in a name) is left out.
-    pub(super) fn block(&self) -> EnvBlock {
+    /// null-terminated array of pointers into it that `exec` takes. A name or value a
+    /// C string cannot carry (NUL, or `=` in a name) is an error naming the variable,
+    /// never its value; nothing is left out silently.
+    pub(super) fn block(&self) -> std::io::Result<EnvBlock> {
         // The last word on each name, newest first.
         let mut seen: HashSet<&[u8]> = HashSet::with_capacity(self.ops.len());
         let mut live: Vec<(&[u8], &[u8])> = Vec::with_capacity(self.ops.len());
@@ -90,13 +95,21 @@ impl<'a> ChildEnv<'a> {
             }
             if let Some(value) = value {
                 let value = value.bytes();
-                if !name.is_empty()
-                    && !name.contains(&b'=')
-                    && !name.contains(&0)
-                    && !value.contains(&0)
-                {
-                    live.push((name, value));
+                let refuse = |why: &str| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("`{}` {why}", String::from_utf8_lossy(name).escape_default()),
+                    )
+                };
+                if name.is_empty() || name.contains(&b'=') || name.contains(&0) {
+                    return Err(refuse("cannot be an environment variable's name"));
                 }
+                if value.contains(&0) {
+                    return Err(refuse(
+                        "holds a NUL byte in its value, which a program's environment cannot carry",
+                    ));
+                }
+                live.push((name, value));
             }
         }
         live.reverse();
@@ -117,10 +130,10 @@ impl<'a> ChildEnv<'a> {
             .map(|&s| bytes[s..].as_ptr().cast::<libc::c_char>())
             .collect();
         ptrs.push(std::ptr::null());
-        EnvBlock {
+        Ok(EnvBlock {
             _bytes: bytes,
             ptrs,
-        }
+        })
     }
 }
 
@@ -149,12 +162,9 @@ mod tests {
         env.set("A", b"3");
         env.remove("B");
         env.set("C", b"");
-        // A name or value a C string cannot carry is left out, never cut short.
-        env.set("D=E", b"x");
-        env.set("F", b"a\0b");
         env.set_owned("G", b"owned");
         env.remove("G");
-        let block = env.block();
+        let block = env.block().unwrap();
         // SAFETY (test): the block's pointers are C strings until the null pointer.
         let strings: Vec<Vec<u8>> = unsafe {
             let mut out = Vec::new();
@@ -166,5 +176,24 @@ mod tests {
             out
         };
         assert_eq!(strings, [b"A=3".to_vec(), b"C=".to_vec()]);
+    }
+
+    #[test]
+    fn what_an_environment_cannot_carry_is_an_error_naming_the_variable_not_its_value() {
+        let mut env = ChildEnv::empty();
+        env.set("F", b"sec\0ret");
+        let e = env.block().err().unwrap().to_string();
+        assert!(
+            e.contains("`F`") && e.contains("NUL") && !e.contains("sec"),
+            "{e}"
+        );
+        let mut env = ChildEnv::empty();
+        env.set("D=E", b"x");
+        assert!(env.block().is_err());
+        // A later removal of the name is the last word: nothing to refuse.
+        let mut env = ChildEnv::empty();
+        env.set("F", b"a\0b");
+        env.remove("F");
+        assert!(env.block().is_ok());
     }
 }

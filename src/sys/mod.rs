@@ -415,12 +415,19 @@ unsafe extern "C" {
 /// Spawn `cmd` with exactly the environment `env` so that SIGINT, SIGTERM and SIGHUP sent
 /// to keyward alone reach the child, none is lost between fork and the pid being known,
 /// and (Linux) the child gets SIGTERM if keyward dies. Call [`stop_forwarding`] once the
-/// child has been waited for. `cmd` must have no environment of its own (`env`,
-/// `env_remove`, `env_clear`): std would then replace `environ` after our hook.
-pub fn spawn_forwarding_signals(cmd: &mut Command, env: &ChildEnv<'_>) -> io::Result<Child> {
-    debug_assert_eq!(cmd.get_envs().len(), 0, "the environment comes from `env`");
+/// child has been waited for.
+///
+/// `cmd` is taken, not borrowed: its exec hook points at a block freed on return, so the
+/// command must never be spawned again. It must carry no environment of its own
+/// (`env`, `env_remove`, `env_clear`): std would replace `environ` after the hook.
+pub fn spawn_forwarding_signals(mut cmd: Command, env: &ChildEnv<'_>) -> io::Result<Child> {
+    if cmd.get_envs().len() != 0 {
+        return Err(io::Error::other(
+            "the command's environment must come from ChildEnv (a bug in keyward)",
+        ));
+    }
     let parent = std::process::id() as libc::pid_t;
-    let block = env.block();
+    let block = env.block()?;
     // Sent to the forked child as an address: its copy of this process's memory holds
     // the block at the same place until it execs.
     let envp = block.envp() as usize;
@@ -438,7 +445,9 @@ pub fn spawn_forwarding_signals(cmd: &mut Command, env: &ChildEnv<'_>) -> io::Re
     }
     install_forwarding();
     let spawned = cmd.spawn();
-    // The parent's copy of every value is wiped here, the child having its own.
+    // The hook cannot run again (the command goes with this call); the parent's copy
+    // of every value is wiped here, the child having its own.
+    drop(cmd);
     drop(block);
     if let Ok(child) = &spawned {
         CHILD.store(child.id() as i32, Ordering::SeqCst);
@@ -544,7 +553,7 @@ mod tests {
         use std::os::unix::process::ExitStatusExt;
         let mut cmd = Command::new("sleep");
         cmd.arg("30");
-        let mut child = spawn_forwarding_signals(&mut cmd, &ChildEnv::inherited()).unwrap();
+        let mut child = spawn_forwarding_signals(cmd, &ChildEnv::inherited(|_| false)).unwrap();
         // As `kill <keyward pid>` would: SI_USER, so the handler forwards it.
         rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::TERM)
             .unwrap();

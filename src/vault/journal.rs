@@ -49,9 +49,9 @@ impl Journaled {
 }
 
 /// The WAL size past which an append checkpoints and truncates it (see
-/// [`Journal::settle`]): about 30 single-event appends (a `get` writes ~3 pages), a
-/// `run` over 100 keys or so; recovering the index from a WAL this size on the next open
-/// reads at most this much.
+/// [`Journal::settle`]): about 30 appends of a `get` (~3 pages each), fewer of a `run`
+/// naming thousands of keys in its one event; recovering the index from a WAL this
+/// size on the next open reads at most this much.
 pub const SETTLE_AT: u64 = 128 * 1024;
 
 pub struct Journal {

@@ -334,29 +334,31 @@ impl EnvDb {
     /// page is read once, in order (DESIGN §7: `list --json` and `rotate --all` at
     /// 100,000 keys were mostly those seeks).
     pub fn keys(&self) -> Result<Vec<KeyState>> {
-        Ok(self.scan(false)?.into_iter().map(|(k, _)| k).collect())
+        Ok(self.scan(None)?.into_iter().map(|(k, _)| k).collect())
     }
 
-    /// [`keys`](Self::keys), each with its newest version's value, withheld, from the
-    /// same scan: `run` and `export` of every key (one point query a key before).
-    pub fn keys_with_values(&self) -> Result<Vec<(KeyState, Withheld)>> {
-        self.scan(true)?
+    /// [`keys`](Self::keys), each whose newest version is active at `now` with its
+    /// value, withheld, from the same scan: `run` and `export` of every key (one point
+    /// query a key before). Values not in service are not read at all.
+    pub fn keys_with_values(&self, now: i64) -> Result<Vec<(KeyState, Option<Withheld>)>> {
+        let keys = self.scan(Some(now))?;
+        // A value is read when the file says active; what this machine saw may have
+        // retired it since (`as_seen`): then it is dropped unused.
+        Ok(keys
             .into_iter()
-            .map(|(k, v)| match v {
-                Some(v) => Ok((k, v)),
-                None => Err(Error::CorruptDb {
-                    detail: "a version has no value".into(),
-                }),
+            .map(|(k, v)| {
+                let v = v.filter(|_| k.current.status(now) == Status::Active);
+                (k, v)
             })
-            .collect()
+            .collect())
     }
 
-    fn scan(&self, with_values: bool) -> Result<Vec<(KeyState, Option<Withheld>)>> {
+    fn scan(&self, values_at: Option<i64>) -> Result<Vec<(KeyState, Option<Withheld>)>> {
         self.located((|| -> Result<Vec<(KeyState, Option<Withheld>)>> {
             let mut keys = self
                 .conn
                 .prepare(&format!("SELECT {KEY_COLS} FROM keys k ORDER BY k.id DESC"))?;
-            let value = if with_values { ", v.value" } else { "" };
+            let value = if values_at.is_some() { ", v.value" } else { "" };
             let mut versions = self.conn.prepare(&format!(
                 "SELECT v.key_id, {VERSION_COLS}{value} FROM versions v ORDER BY v.key_id DESC, v.version DESC"
             ))?;
@@ -382,9 +384,13 @@ impl EnvDb {
                             }
                             last_id = Some(id);
                             let v = version_from_row(r, 1)?;
-                            let value = match with_values {
-                                true => Some(Withheld(value_at(r, 9)?)),
-                                false => None,
+                            // The stored status only moves up when seen here: a version
+                            // not active by it is not active at all, and stays unread.
+                            let value = match values_at {
+                                Some(now) if v.status(now) == Status::Active => {
+                                    Some(Withheld(value_at(r, 9)?))
+                                }
+                                _ => None,
                             };
                             break Some((id, v, value));
                         },

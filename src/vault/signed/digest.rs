@@ -23,7 +23,8 @@ const LEFT_OUT: [&str; 3] = ["events", "signatures", "fingerprints"];
 /// was most of a write's digest. The bytes hashed, and so the digest, are the same.
 struct Hasher {
     sha: Sha256,
-    buf: Vec<u8>,
+    /// It holds values (the digest covers them): wiped when dropped, on every path.
+    buf: zeroize::Zeroizing<Vec<u8>>,
 }
 
 impl Hasher {
@@ -32,7 +33,7 @@ impl Hasher {
     fn new(domain: &[u8]) -> Hasher {
         let mut h = Hasher {
             sha: Sha256::new(),
-            buf: Vec::with_capacity(Hasher::CAP),
+            buf: zeroize::Zeroizing::new(Vec::with_capacity(Hasher::CAP)),
         };
         h.update(domain);
         h
@@ -40,7 +41,7 @@ impl Hasher {
 
     fn update(&mut self, bytes: &[u8]) {
         if self.buf.len() + bytes.len() > Hasher::CAP {
-            self.sha.update(&self.buf);
+            self.sha.update(&*self.buf);
             self.buf.clear();
         }
         if bytes.len() >= Hasher::CAP {
@@ -51,9 +52,7 @@ impl Hasher {
     }
 
     fn finalize(mut self) -> [u8; 32] {
-        self.sha.update(&self.buf);
-        // The buffer held values (the digest covers them): wiped, not just freed.
-        zeroize::Zeroize::zeroize(&mut self.buf);
+        self.sha.update(&*self.buf);
         self.sha.finalize().into()
     }
 }

@@ -5,7 +5,9 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::Value;
 
-use crate::support::{DAY, HOUR, MINUTE, Sandbox, T0, audit_events, vault_with_unreadable_env};
+use crate::support::{
+    DAY, HOUR, MINUTE, Sandbox, T0, audit_events, unused_keys, vault_with_unreadable_env,
+};
 
 /// `audit anomalies ARGS --json` at the sandbox clock: the findings and the exit code.
 fn anomalies(kw: &Sandbox, args: &[&str]) -> (Vec<Value>, i32, String) {
@@ -30,6 +32,17 @@ fn anomalies(kw: &Sandbox, args: &[&str]) -> (Vec<Value>, i32, String) {
 
 fn of_kind<'a>(findings: &'a [Value], kind: &str) -> Vec<&'a Value> {
     findings.iter().filter(|f| f["kind"] == kind).collect()
+}
+
+/// Run `script` (a burst of commands, each at `BASE + i` minutes) with `BASE` = `base`;
+/// every command must succeed.
+fn each_minute_from(kw: &Sandbox, base: i64, script: &str) {
+    let st = kw
+        .shell(script)
+        .env("BASE", base.to_string())
+        .status()
+        .unwrap();
+    assert!(st.success());
 }
 
 /// A vault at `T0` with keys `A` and `B`, each read once an hour after `init`: a
@@ -272,19 +285,17 @@ fn a_burst_of_gets_is_a_read_burst_against_the_baseline() {
         kw.stdout(["get", "A"]);
     }
     // Then 25 reads of A within half an hour, and 5 of B (not a burst).
-    let script = "for i in $(seq 1 25); do
-        KEYWARD_TEST_NOW=$(( BASE + i * 60000 )) \"$KW\" get A >/dev/null || exit 1
-    done
-    for i in $(seq 1 5); do
-        KEYWARD_TEST_NOW=$(( BASE + i * 60000 )) \"$KW\" get B >/dev/null || exit 1
-    done";
     let base = T0 + 10 * DAY;
-    let st = kw
-        .shell(script)
-        .env("BASE", base.to_string())
-        .status()
-        .unwrap();
-    assert!(st.success());
+    each_minute_from(
+        &kw,
+        base,
+        "for i in $(seq 1 25); do
+            KEYWARD_TEST_NOW=$(( BASE + i * 60000 )) \"$KW\" get A >/dev/null || exit 1
+        done
+        for i in $(seq 1 5); do
+            KEYWARD_TEST_NOW=$(( BASE + i * 60000 )) \"$KW\" get B >/dev/null || exit 1
+        done",
+    );
     kw.at(base + HOUR);
     let (findings, code, text) = anomalies(&kw, &[]);
     assert_eq!(code, 8, "{text}");
@@ -317,16 +328,14 @@ fn a_burst_of_runs_is_a_read_burst_of_each_key_they_hand_out() {
         kw.cmd(["run", "--", "true"]).assert().success();
     }
     // 25 runs within half an hour: each is one event naming A and B.
-    let script = "for i in $(seq 1 25); do
-        KEYWARD_TEST_NOW=$(( BASE + i * 60000 )) \"$KW\" run -- true || exit 1
-    done";
     let base = T0 + 10 * DAY;
-    let st = kw
-        .shell(script)
-        .env("BASE", base.to_string())
-        .status()
-        .unwrap();
-    assert!(st.success());
+    each_minute_from(
+        &kw,
+        base,
+        "for i in $(seq 1 25); do
+            KEYWARD_TEST_NOW=$(( BASE + i * 60000 )) \"$KW\" run -- true || exit 1
+        done",
+    );
     assert_eq!(audit_events(&kw, &["--action", "run"]).len(), 34);
     kw.at(base + HOUR);
     let (findings, code, text) = anomalies(&kw, &[]);
@@ -362,21 +371,7 @@ fn unused_keys_are_found_by_the_same_rule_as_check() {
             .starts_with("never read since 2030-01-01T00:00:00Z")
     );
     // check says the same about the same key.
-    let check: Value = serde_json::from_slice(
-        &kw.cmd(["check", "--unused-for", "90d", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    let names: Vec<&str> = check
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["problem"] == "unused")
-        .map(|f| f["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["NEVER"]);
+    assert_eq!(unused_keys(&kw, "90d"), ["NEVER"]);
     // A shorter period catches READ too.
     let (findings, _, _) = anomalies(&kw, &["--unused-for", "30d"]);
     assert_eq!(of_kind(&findings, "unused").len(), 2);

@@ -4,7 +4,7 @@
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::{DAY, MINUTE, Sandbox, T0, vault_with_unreadable_env};
+use crate::support::{DAY, MINUTE, Sandbox, T0, unused_keys, vault_with_unreadable_env};
 
 #[test]
 fn check_reports_expiring_overdue_and_unused_then_clean() {
@@ -46,20 +46,9 @@ fn check_reports_expiring_overdue_and_unused_then_clean() {
     // unused: FINE is read a day after it was made, the others never
     kw.stdout(["get", "FINE"]);
     kw.at(T0 + DAY + MINUTE);
-    let out = kw
-        .cmd(["check", "--unused-for", "1h", "--json"])
-        .output()
-        .unwrap();
-    let f: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let unused: Vec<&str> = f
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|x| x["problem"] == "unused")
-        .map(|x| x["name"].as_str().unwrap())
-        .collect();
-    assert!(unused.contains(&"OVERDUE"));
-    assert!(!unused.contains(&"FINE"), "{unused:?}");
+    let unused = unused_keys(&kw, "1h");
+    assert!(unused.iter().any(|k| k == "OVERDUE"));
+    assert!(!unused.iter().any(|k| k == "FINE"), "{unused:?}");
     kw.cmd(["check", "--within", "soon"])
         .assert()
         .code(2)

@@ -76,6 +76,22 @@ pub fn event_keys(e: &Value) -> Vec<String> {
     }
 }
 
+/// The keys `check --unused-for PERIOD --json` finds unused.
+pub fn unused_keys(kw: &Sandbox, period: &str) -> Vec<String> {
+    let out = kw
+        .cmd(["check", "--unused-for", period, "--json"])
+        .output()
+        .unwrap();
+    let findings: Value = serde_json::from_slice(&out.stdout).unwrap();
+    findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["problem"] == "unused")
+        .map(|f| f["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// One JSON value per line (`audit export --format jsonl`, an audit log).
 pub fn jsonl(text: &str) -> Vec<Value> {
     text.lines()

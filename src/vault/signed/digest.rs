@@ -175,17 +175,25 @@ pub fn settings_digest(conn: &Connection) -> Result<[u8; 32]> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn any_covered_row_or_schema_change_moves_the_digest_and_the_rest_do_not() {
+    /// An empty image with its env name and one actor, then `rows`.
+    fn image_with(rows: &str) -> Connection {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(crate::vault::schema::SCHEMA).unwrap();
         conn.execute_batch(
             "INSERT INTO meta(k, v) VALUES ('env', 'dev');
-             INSERT INTO actors(id, recipient, os_user, host, via) VALUES (1, 'age1x', 'u', 'h', 'file');
-             INSERT INTO keys(id, name, kind, created) VALUES (1, 'K', 0, 5);
-             INSERT INTO versions(key_id, version, value, created, status) VALUES (1, 1, x'01', 5, 0);",
+             INSERT INTO actors(id, recipient, os_user, host, via) VALUES (1, 'age1x', 'u', 'h', 'file');",
         )
         .unwrap();
+        conn.execute_batch(rows).unwrap();
+        conn
+    }
+
+    #[test]
+    fn any_covered_row_or_schema_change_moves_the_digest_and_the_rest_do_not() {
+        let conn = image_with(
+            "INSERT INTO keys(id, name, kind, created) VALUES (1, 'K', 0, 5);
+             INSERT INTO versions(key_id, version, value, created, status) VALUES (1, 1, x'01', 5, 0);",
+        );
         let d0 = state_digest(&conn).unwrap();
         assert_eq!(d0, state_digest(&conn).unwrap());
         for (change, undo) in [
@@ -224,18 +232,13 @@ mod tests {
     /// large enough to cross any buffering, with a blob larger than a buffer.
     #[test]
     fn the_digest_of_a_known_state_is_pinned() {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(crate::vault::schema::SCHEMA).unwrap();
-        conn.execute_batch(
-            "INSERT INTO meta(k, v) VALUES ('env', 'dev');
-             INSERT INTO actors(id, recipient, os_user, host, via) VALUES (1, 'age1x', 'u', 'h', 'file');
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+        let conn = image_with(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
              INSERT INTO keys(id, name, kind, created, note) SELECT i, 'K' || i, 0, i * 7, CASE WHEN i % 3 = 0 THEN NULL ELSE printf('%.*c', i % 50, 'n') END FROM n;
              INSERT INTO versions(key_id, version, value, created, status) SELECT id, 1, randomblob(0), created, 0 FROM keys;
              UPDATE versions SET value = zeroblob(100000) WHERE key_id = 1500;
              UPDATE versions SET value = CAST(printf('v%d', key_id) AS BLOB) WHERE key_id <> 1500;",
-        )
-        .unwrap();
+        );
         assert_eq!(
             hex::encode(state_digest(&conn).unwrap()),
             "62701ebd2271e82b7fa1966764c8743c0ba8e5c4813b3128eb28d19fe48dca3e"

@@ -257,6 +257,10 @@ fn a_run_of_several_keys_is_one_event_that_each_of_its_keys_finds() {
         .assert()
         .success()
         .stdout(contains("2 keys: A, B"));
+    // Asked about one key, the table shows that key and its version.
+    let table = kw.stdout(["audit", "--action", "run", "--key", "B"]);
+    let row = table.lines().find(|l| l.contains(" run ")).unwrap();
+    assert!(row.contains("B (one of 2 keys)  1 "), "{table}");
     // Each key it names was read then: only the key it left out is unused 50 days later.
     kw.at(T0 + 100 * DAY);
     assert_eq!(unused_keys(&kw, "60d"), ["NEVER_READ"]);

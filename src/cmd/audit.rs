@@ -272,7 +272,7 @@ pub fn run(args: AuditArgs, ctx: &Ui) -> Result<()> {
         None => {
             let log = ops::audit::events(ctx, &args.filter.query(), args.limit)?;
             if args.jsonl {
-                ctx.out.jsonl(&log.0)
+                ctx.out.jsonl(&log.events)
             } else {
                 ctx.out.render(&log)
             }

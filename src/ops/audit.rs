@@ -179,10 +179,18 @@ pub(crate) fn who(recipient: &str, label: Option<&str>) -> String {
     crate::recipient::person(recipient, label)
 }
 
-/// `audit`: the events, as a JSON array.
-#[derive(Serialize)]
-#[serde(transparent)]
-pub struct EventLog(pub Vec<Event>);
+/// `audit`: the events (a JSON array), and the key asked about with `--key`, so that
+/// the table shows that key of an access to several keys rather than the first few.
+pub struct EventLog {
+    pub events: Vec<Event>,
+    pub key: Option<String>,
+}
+
+impl Serialize for EventLog {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.events.serialize(s)
+    }
+}
 
 /// The events `q` selects; with `limit`, only the newest `limit`.
 pub fn events(ctx: &Context, q: &EventQuery, limit: Option<usize>) -> Result<EventLog> {
@@ -194,7 +202,10 @@ pub fn events(ctx: &Context, q: &EventQuery, limit: Option<usize>) -> Result<Eve
         let skip = events.len().saturating_sub(n);
         events.drain(..skip);
     }
-    Ok(EventLog(events))
+    Ok(EventLog {
+        events,
+        key: q.key.clone(),
+    })
 }
 
 // ---------------------------------------------------------------- export

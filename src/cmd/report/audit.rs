@@ -8,31 +8,42 @@ use crate::text::first_few;
 
 impl Render for EventLog {
     fn human(&self, out: &Output) -> Result<()> {
-        if self.0.is_empty() {
+        if self.events.is_empty() {
             out.note("no events");
             return Ok(());
         }
         let rows = self
-            .0
+            .events
             .iter()
             .map(|e| {
                 vec![
                     fmt_time(e.time),
                     e.env.clone(),
                     e.action.to_string(),
-                    // One access for several keys: how many, and the first few (`--json`
-                    // lists each with its version).
-                    if e.keys.is_empty() {
-                        or_dash(e.key.clone())
-                    } else {
-                        let names: Vec<&str> = e.keys.iter().map(|(k, _)| k.as_str()).collect();
-                        format!("{} keys: {}", names.len(), first_few(&names))
+                    // One access for several keys: the key asked about (`--key`) with its
+                    // version, else how many and the first few (`--json` lists each).
+                    match (&self.key, e.keys.as_slice()) {
+                        (_, []) => or_dash(e.key.clone()),
+                        (Some(asked), keys) if keys.iter().any(|(k, _)| k == asked) => {
+                            format!("{asked} (one of {} keys)", keys.len())
+                        }
+                        (_, keys) => {
+                            let names: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+                            format!("{} keys: {}", names.len(), first_few(&names))
+                        }
                     },
                     // DESIGN §16: a value a merge renumbered, under the number it has now.
-                    or_dash(e.version.map(|v| match e.renumbered {
-                        Some(now) => format!("{v} (now v{now}: renumbered by a merge)"),
-                        None => v.to_string(),
-                    })),
+                    or_dash(
+                        e.version
+                            .or_else(|| {
+                                let asked = self.key.as_deref()?;
+                                e.keys.iter().find(|(k, _)| k == asked).map(|(_, v)| *v)
+                            })
+                            .map(|v| match e.renumbered {
+                                Some(now) => format!("{v} (now v{now}: renumbered by a merge)"),
+                                None => v.to_string(),
+                            }),
+                    ),
                     // `uid@host (age1…)`, or `uid@host Ana (age1…)` with a label.
                     match e.actor_label.as_deref() {
                         Some(label) => format!(

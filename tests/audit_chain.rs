@@ -24,6 +24,25 @@ fn parallel_gets_from_8_processes_give_80_events_and_intact_chain() {
 }
 
 #[test]
+fn first_reads_of_a_new_journal_at_once_all_succeed() {
+    // Processes that create an environment's journal together race to switch it to
+    // WAL; SQLite answered the losers "database is locked" without waiting (about one
+    // round in 25 here). Each round is a new environment, so a new journal.
+    let kw = Sandbox::with_vault();
+    for round in 0..20 {
+        let env = format!("e{round}");
+        kw.cmd(["env", "add", &env]).assert().success();
+        kw.cmd(["-e", &env, "generate", "K"]).assert().success();
+        concurrently(
+            &kw,
+            4,
+            &format!(r#""$KW" -e {env} get K >/dev/null || exit 1"#),
+        );
+        assert_eq!(audit_events(&kw, &["-e", &env, "--action", "get"]).len(), 4);
+    }
+}
+
+#[test]
 fn reads_never_rewrite_the_env_file() {
     let kw = Sandbox::with_vault();
     let v = kw.generate("K");

@@ -90,8 +90,26 @@ impl Journal {
         let conn = Connection::open_with_flags(&path, flags).map_err(wrap)?;
         let timeout = crate::vault::lock::lock_timeout()?.max(Duration::from_millis(100));
         conn.busy_timeout(timeout).map_err(wrap)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(wrap)?;
+        // Processes that open a new journal at once (parallel CI jobs' first reads) race
+        // to switch it to WAL, and SQLite answers the losers "database is locked" at
+        // once, without its busy handler: they wait and try again, within the lock
+        // timeout, as the handler would have.
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            match conn.pragma_update(None, "journal_mode", "WAL") {
+                Err(e)
+                    if matches!(
+                        e.sqlite_error_code(),
+                        Some(
+                            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                        )
+                    ) && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                r => break r.map_err(wrap)?,
+            }
+        }
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(wrap)?;
         // A `get` opens the journal, appends one row and exits: the append keeps the

@@ -183,6 +183,14 @@ impl Follower<'_> {
                 break;
             }
         }
+        // A new cursor file is written only once the first look has placed every chain
+        // at its head: whoever waits for the file (a script, a test) and then commits
+        // knows the follower will deliver it. Saved after the first environment, it
+        // said "ready" while later chains were still to be placed, and an event
+        // committed in between was skipped as "before the start".
+        if skip {
+            self.cursor.save()?;
+        }
         Ok(())
     }
 
@@ -244,7 +252,8 @@ impl Follower<'_> {
         if let Some(last) = events.last() {
             self.cursor.set(env, Chain::Lifecycle, Pos::at(last));
         }
-        self.cursor.save()
+        // The first look saves once, after every chain is positioned (`look`).
+        if skip { Ok(()) } else { self.cursor.save() }
     }
 
     /// Deliver the journal's events after the position, a page at a time.

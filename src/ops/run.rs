@@ -220,13 +220,9 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
     // The child's environment is built apart from `cmd` (sys::ChildEnv: one wiped
     // buffer, not std's unwiped copies of every value).
     let mut env = if req.pristine {
-        let mut env = sys::ChildEnv::empty();
-        for keep in ["PATH", "HOME", "USER", "LANG", "TERM"] {
-            if let Some(v) = std::env::var_os(keep) {
-                env.set_owned(keep, v.as_bytes());
-            }
-        }
-        env
+        sys::ChildEnv::inherited(|k| {
+            !["PATH", "HOME", "USER", "LANG", "TERM"].contains(&k.to_string_lossy().as_ref())
+        })
     } else {
         // keyward's own credentials would let the child open every key, including
         // those --only left out, unredacted.

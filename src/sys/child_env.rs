@@ -37,7 +37,7 @@ pub struct ChildEnv<'a> {
 }
 
 impl<'a> ChildEnv<'a> {
-    /// An empty environment (`run --pristine` adds back what it keeps).
+    /// An empty environment.
     pub fn empty() -> ChildEnv<'a> {
         ChildEnv::default()
     }
@@ -61,14 +61,6 @@ impl<'a> ChildEnv<'a> {
     /// spawn then fails naming the variable (as `Command::env` did).
     pub fn set(&mut self, name: impl AsRef<OsStr>, value: &'a [u8]) {
         self.push(name.as_ref(), Some(Value::Borrowed(value)));
-    }
-
-    /// Set `name` to a copy of `value` (wiped with the environment).
-    pub fn set_owned(&mut self, name: impl AsRef<OsStr>, value: &[u8]) {
-        self.push(
-            name.as_ref(),
-            Some(Value::Owned(Zeroizing::new(value.to_vec()))),
-        );
     }
 
     /// Remove `name`, if set.
@@ -162,7 +154,7 @@ mod tests {
         env.set("A", b"3");
         env.remove("B");
         env.set("C", b"");
-        env.set_owned("G", b"owned");
+        env.set("G", b"gone");
         env.remove("G");
         let block = env.block().unwrap();
         // SAFETY (test): the block's pointers are C strings until the null pointer.

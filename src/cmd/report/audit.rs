@@ -16,18 +16,20 @@ impl Render for EventLog {
             .events
             .iter()
             .map(|e| {
+                // An access to several keys: the entry of the key asked about (`--key`).
+                let asked = self
+                    .key
+                    .as_deref()
+                    .and_then(|k| e.keys.iter().find(|(n, _)| n == k));
                 vec![
                     fmt_time(e.time),
                     e.env.clone(),
                     e.action.to_string(),
-                    // One access for several keys: the key asked about (`--key`) with its
-                    // version, else how many and the first few (`--json` lists each).
-                    match (&self.key, e.keys.as_slice()) {
+                    // That key, else how many and the first few (`--json` lists each).
+                    match (asked, e.keys.as_slice()) {
                         (_, []) => or_dash(e.key.clone()),
-                        (Some(asked), keys) if keys.iter().any(|(k, _)| k == asked) => {
-                            format!("{asked} (one of {} keys)", keys.len())
-                        }
-                        (_, keys) => {
+                        (Some((k, _)), keys) => format!("{k} (one of {} keys)", keys.len()),
+                        (None, keys) => {
                             let names: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
                             format!("{} keys: {}", names.len(), first_few(&names))
                         }
@@ -35,10 +37,7 @@ impl Render for EventLog {
                     // DESIGN §16: a value a merge renumbered, under the number it has now.
                     or_dash(
                         e.version
-                            .or_else(|| {
-                                let asked = self.key.as_deref()?;
-                                e.keys.iter().find(|(k, _)| k == asked).map(|(_, v)| *v)
-                            })
+                            .or(asked.map(|(_, v)| *v))
                             .map(|v| match e.renumbered {
                                 Some(now) => format!("{v} (now v{now}: renumbered by a merge)"),
                                 None => v.to_string(),

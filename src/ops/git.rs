@@ -190,6 +190,7 @@ pub fn merge(ctx: &Context, req: Merge) -> Result<Merged> {
         &theirs,
         identity.as_age(),
         &ctx.signing(&actor)?,
+        ctx.paths.pins.as_ref(),
     )
     .map_err(|e| named(e, Some(env_of_path(&req.path))))?;
     // DESIGN §18: the result's key to a hardware identity's agent.

@@ -296,12 +296,23 @@ impl EnvDb {
     /// Every lifecycle event, oldest first, with its chain checked as it is read:
     /// `Err(BrokenChain)` names the first event whose hash does not follow.
     pub fn lifecycle_events(&self) -> Result<Vec<Event>> {
-        self.lifecycle_walk()
+        self.lifecycle_walk(&[])
     }
 
-    /// Every event is recomputed from its row: no row is taken as known because it
-    /// stores a known hash (DESIGN §8 round 3).
-    fn lifecycle_walk(&self) -> Result<Vec<Event>> {
+    /// [`EnvDb::lifecycle_events`] of a file that shares a prefix of its history with
+    /// `known`, a chain this process recomputed from another file's rows (a merge's
+    /// BASE, which both sides extend): an event whose every hashed field, parents and
+    /// stored hash equal `known`'s at the same place would recompute to that hash, so
+    /// the comparison stands for the hashing (DESIGN §7 round 3: the shared prefix is
+    /// recomputed once). Any difference, anywhere, and the event is hashed as usual.
+    pub fn lifecycle_events_after(&self, known: &[Event]) -> Result<Vec<Event>> {
+        self.lifecycle_walk(known)
+    }
+
+    /// Every event is recomputed from its row (or found equal, field by field, to the
+    /// event at its place in `known`, itself recomputed): no row is taken as known
+    /// because it stores a known hash (DESIGN §8 round 3).
+    fn lifecycle_walk(&self, known: &[Event]) -> Result<Vec<Event>> {
         self.located((|| -> Result<Vec<Event>> {
         // A format-1 image read without a write has no `subject` column, and one
         // before format 3 no `parents`.
@@ -359,7 +370,6 @@ impl EnvDb {
             };
             let subject: Option<String> = r.get(11)?;
             let explicit: Option<Vec<u8>> = r.get(12)?;
-            let bytes = canon.bytes_with(subject.as_deref());
             let broken = |why: &str| audit::broken(&self.env, Chain::Lifecycle, seq, why);
             let (first, joined) = match explicit.as_deref() {
                 None => (prev, None),
@@ -378,9 +388,20 @@ impl EnvDb {
                     }
                 }
             };
-            let hash = match &joined {
-                None => audit::chain_hash(&first, &bytes),
-                Some(second) => audit::join_hash(&first, second, &bytes),
+            let same = known.get(out.len()).filter(|k| {
+                k.seq == seq
+                    && k.prev_hash == first
+                    && k.joined_hash == joined
+                    && k.hash.as_slice() == stored.as_slice()
+                    && k.subject == subject
+                    && hashes_as(&canon, k)
+            });
+            let hash = match (same, &joined) {
+                (Some(k), _) => k.hash,
+                (None, None) => audit::chain_hash(&first, &canon.bytes_with(subject.as_deref())),
+                (None, Some(second)) => {
+                    audit::join_hash(&first, second, &canon.bytes_with(subject.as_deref()))
+                }
             };
             if stored.as_slice() != hash {
                 return Err(audit::broken(
@@ -402,6 +423,96 @@ impl EnvDb {
         }
         Ok(out)
     })())
+    }
+}
+
+/// Whether `canon`, a lifecycle row's canonical form (`v` 1, no outcome, no key list),
+/// holds every hashed field of `k`, an event of a recomputed lifecycle chain: then its
+/// canonical bytes are `k`'s.
+fn hashes_as(canon: &Canonical, k: &Event) -> bool {
+    canon.v == 1
+        && canon.outcome.is_none()
+        && canon.keys.is_none()
+        && k.keys.is_empty()
+        && canon.time == k.time
+        && canon.env == k.env
+        && canon.action == k.action.as_str()
+        && canon.key == k.key
+        && canon.version == k.version
+        && canon.recipient == k.actor.recipient
+        && canon.os_user == k.actor.os_user
+        && canon.host == k.actor.host
+        && canon.via == k.actor.via.as_str()
+        && canon.reason == k.reason
+}
+
+#[cfg(test)]
+mod shared_prefix_tests {
+    use crate::audit::{Action, Actor, Via};
+    use crate::vault::store::EnvDb;
+
+    /// A chain compared with a known one takes a known hash only for an event equal to
+    /// it in every hashed field: any field edited under its stored hash is refused,
+    /// exactly as when every event is hashed.
+    #[test]
+    fn an_event_edited_under_its_stored_hash_is_refused_even_where_a_known_chain_has_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = crate::vault::paths::VaultPaths::new(dir.path().join("vault"));
+        std::fs::create_dir_all(paths.envs_dir()).unwrap();
+        let env: crate::names::EnvName = "dev".parse().unwrap();
+        let id = age::x25519::Identity::generate();
+        let me = crate::recipient::RecipientString::from(&id.to_public());
+        let me = Actor::named(me.as_str(), Via::File);
+        crate::vault::open::create_test_env(&paths, &env, &id, |db| {
+            db.record(&me, Action::Generate, Some("K"), Some(1), Some("why"), 5)?;
+            db.record_about(&me, Action::AccessGrant, "age1someone", None, 6)
+        })
+        .unwrap();
+        let db = EnvDb::open_write(&paths, &env, &id).unwrap();
+        let known = db.lifecycle_events().unwrap();
+        assert!(known.len() >= 3);
+        let again = db.lifecycle_events_after(&known).unwrap();
+        assert_eq!(
+            again.iter().map(|e| e.hash).collect::<Vec<_>>(),
+            known.iter().map(|e| e.hash).collect::<Vec<_>>()
+        );
+        let generate = Action::Generate.code();
+        let grant = Action::AccessGrant.code();
+        let edits = [
+            format!("UPDATE events SET time = 7 WHERE action = {generate}"),
+            format!(
+                "UPDATE events SET action = {} WHERE action = {generate}",
+                Action::Rotate.code()
+            ),
+            format!("UPDATE events SET key = 'L' WHERE action = {generate}"),
+            format!("UPDATE events SET version = 2 WHERE action = {generate}"),
+            format!("UPDATE events SET reason = 'other' WHERE action = {generate}"),
+            format!(
+                "INSERT INTO actors(id, recipient, os_user, host, via) VALUES (99, 'age1else', 'u', 'h', 'file');
+                 UPDATE events SET actor = 99 WHERE action = {generate}"
+            ),
+            "UPDATE actors SET os_user = 'mallory'".to_owned(),
+            "UPDATE actors SET host = 'elsewhere'".to_owned(),
+            "UPDATE actors SET via = 'ssh'".to_owned(),
+            "UPDATE actors SET recipient = 'age1else'".to_owned(),
+            format!("UPDATE events SET subject = 'age1else' WHERE action = {grant}"),
+        ];
+        for edit in edits {
+            db.conn.execute_batch("SAVEPOINT edit").unwrap();
+            let before = db.conn.total_changes();
+            db.conn.execute_batch(&edit).unwrap();
+            assert!(db.conn.total_changes() > before, "{edit}: nothing changed");
+            let err = db.lifecycle_events_after(&known).unwrap_err();
+            assert!(
+                matches!(err, crate::error::Error::BrokenChain { .. }),
+                "{edit}: {err}"
+            );
+            assert!(db.lifecycle_events().is_err(), "{edit}");
+            db.conn
+                .execute_batch("ROLLBACK TO edit; RELEASE edit")
+                .unwrap();
+        }
+        assert!(db.lifecycle_events_after(&known).is_ok());
     }
 }
 

@@ -43,29 +43,36 @@ impl Layout {
             if n == 0 {
                 return None;
             }
-            let from = buf.len().saturating_sub(4);
+            // The MAC line (`--- ` and 43 characters) may straddle two reads: the search
+            // starts far enough back to find its start again.
+            let from = buf.len().saturating_sub(64);
             buf.extend_from_slice(&chunk[..n]);
-            if let Some(at) = memchr::memmem::find(&buf[from..], b"\n--- ") {
-                let mac = from + at + 5;
-                if let Some(end) = memchr::memchr(b'\n', &buf[mac..]) {
-                    let head_len = mac + end + 1 + 16;
-                    if (head_len as u64) > file_len {
-                        return None;
-                    }
-                    if buf.len() < head_len {
-                        let mut rest = vec![0; head_len - buf.len()];
-                        file.read_exact_at(&mut rest, buf.len() as u64).ok()?;
-                        buf.extend_from_slice(&rest);
-                    }
-                    buf.truncate(head_len);
-                    return Some(Layout {
-                        head: buf,
-                        file_len,
-                    });
+            if let Some(head_len) = head_len(&buf, from) {
+                if (head_len as u64) > file_len {
+                    return None;
                 }
+                if buf.len() < head_len {
+                    let mut rest = vec![0; head_len - buf.len()];
+                    file.read_exact_at(&mut rest, buf.len() as u64).ok()?;
+                    buf.extend_from_slice(&rest);
+                }
+                buf.truncate(head_len);
+                return Some(Layout {
+                    head: buf,
+                    file_len,
+                });
             }
         }
         None
+    }
+
+    /// The layout of a file held in memory.
+    fn of_bytes(bytes: &[u8]) -> Option<Layout> {
+        let head = head_len(&bytes[..bytes.len().min(1 << 20)], 0)?;
+        Some(Layout {
+            head: bytes.get(..head)?.to_vec(),
+            file_len: bytes.len() as u64,
+        })
     }
 
     /// How many payload chunks the file holds.
@@ -118,6 +125,25 @@ pub(crate) fn seal_file(file: &File) -> Option<Sealed> {
         seal: layout.seal(&chunks),
         chunks,
     })
+}
+
+/// The seal of a file held in memory (a merge's side): one pass over its bytes.
+pub(crate) fn seal_bytes(bytes: &[u8]) -> Option<[u8; 32]> {
+    let layout = Layout::of_bytes(bytes)?;
+    let chunks: Vec<[u8; 32]> = bytes[layout.head.len()..]
+        .chunks(RAW_CHUNK as usize)
+        .map(|c| Sha256::digest(c).into())
+        .collect();
+    Some(layout.seal(&chunks))
+}
+
+/// Where the header ends in `buf` (its first bytes), through the MAC line and the
+/// payload nonce, looking for the MAC line from `from` on.
+fn head_len(buf: &[u8], from: usize) -> Option<usize> {
+    let at = memchr::memmem::find(&buf[from..], b"\n--- ")?;
+    let mac = from + at + 5;
+    let end = memchr::memchr(b'\n', &buf[mac..])?;
+    Some(mac + end + 1 + 16)
 }
 
 /// The chunks a sealed file must hold, checked as they are read.
@@ -196,6 +222,23 @@ mod tests {
         out
     }
 
+    /// A header whose MAC line starts in one 8 KiB read and ends in the next (a file
+    /// with many recipients) is found, as it is in memory.
+    #[test]
+    fn a_mac_line_across_two_reads_is_found() {
+        let mut bytes = b"age-encryption.org/v1\n".to_vec();
+        bytes.resize(8150, b'a');
+        bytes.extend_from_slice(b"\n--- ");
+        bytes.extend_from_slice(&[b'M'; 43]);
+        bytes.push(b'\n');
+        let head_len = bytes.len() + 16;
+        bytes.extend_from_slice(&[9u8; 16 + 100]);
+        let (_t, f) = file_of(&bytes);
+        let layout = Layout::read(&f).unwrap();
+        assert_eq!(layout.head.len(), head_len);
+        assert_eq!(Layout::of_bytes(&bytes).unwrap().head, layout.head);
+    }
+
     #[test]
     fn a_changed_chunk_under_the_same_header_is_caught_and_only_the_chunks_read_are_hashed() {
         let plain = vec![7u8; 3 * CHUNK as usize + 100];
@@ -203,6 +246,7 @@ mod tests {
         let (_t, f) = file_of(&bytes);
         let sealed = seal_file(&f).unwrap();
         assert_eq!(sealed.chunks.len(), 4);
+        assert_eq!(seal_bytes(&bytes), Some(sealed.seal));
         let layout = Layout::read(&f).unwrap();
         let ok = Expected::new(&f, layout.clone(), sealed.chunks.clone(), &sealed.seal).unwrap();
         ok.check_all().unwrap();

@@ -13,7 +13,7 @@ use super::{bound_key, with_writer};
 use crate::support::forge::{
     append_event, reroot, resign, resign_claiming, resign_hiding_settings,
 };
-use crate::support::{Sandbox, decrypt_file, edit_image, encrypt_image};
+use crate::support::{Sandbox, decrypt_file, edit_image, encrypt_image, reencrypt_under_header};
 
 #[test]
 fn a_member_forging_another_members_change_is_refused_by_its_signature() {
@@ -276,4 +276,75 @@ fn a_writer_changing_a_hook_the_verifier_key_or_a_label_under_another_event_is_r
         .env("XDG_STATE_HOME", kw.path("fresh-2"))
         .assert()
         .success();
+}
+
+#[test]
+fn a_merge_takes_ours_as_verified_only_when_its_bytes_are_the_file_verified_here() {
+    // DESIGN §7 round 3: the merge does not verify again the OURS this machine verified
+    // or wrote, known by its seal. Bob, a writer, holds the file key of Alice's last
+    // write: he rewrites its payload under the very same header and nonce, making
+    // himself admin. That OURS carries Alice's header and head, yet is verified from its
+    // rows and refused.
+    let (kw, bob_key, bob) = with_writer("bob");
+    let file = kw.env_file("dev");
+    let base = fs::read(&file).unwrap();
+    // THEIRS: Alice on another machine adds a key to BASE.
+    fs::write(&file, &base).unwrap();
+    kw.cmd(["generate", "T"])
+        .env("XDG_STATE_HOME", kw.path("laptop"))
+        .assert()
+        .success();
+    let theirs = fs::read(&file).unwrap();
+    // OURS: here, Alice rotates K (this machine writes it, and so seals it).
+    fs::write(&file, &base).unwrap();
+    kw.cmd(["rotate", "K"]).assert().success();
+    let ours = fs::read(&file).unwrap();
+    let promoted = edit_image(&decrypt_file(&file, &bob_key), |c| {
+        c.execute(
+            "UPDATE recipients SET role = 2 WHERE recipient = ?1",
+            [&bob],
+        )
+        .unwrap();
+    });
+    let promoted = {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut gz, &promoted).unwrap();
+        gz.finish().unwrap()
+    };
+    let forged = reencrypt_under_header(&ours, &bob_key, &promoted, true);
+    assert_eq!(forged[..200], ours[..200], "the same header");
+    let dir = kw.path("sides");
+    fs::create_dir_all(&dir).unwrap();
+    let put = |name: &str, bytes: &[u8]| {
+        let p = dir.join(name);
+        fs::write(&p, bytes).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let (b, t) = (put("base", &base), put("theirs", &theirs));
+    let o = put("forged", &forged);
+    kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
+        .assert()
+        .code(6)
+        .stderr(contains("OURS's signed history does not verify"));
+    assert_eq!(fs::read(&o).unwrap(), forged, "OURS untouched");
+    // The very file written here merges, and the result verifies from its rows on a
+    // machine that never saw it.
+    let o = put("ours", &ours);
+    kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
+        .assert()
+        .success()
+        .stderr(contains("merged `dev` by meaning"));
+    fs::write(&file, fs::read(&o).unwrap()).unwrap();
+    let listed = kw
+        .cmd(["list"])
+        .env("XDG_STATE_HOME", kw.path("fresh"))
+        .assert()
+        .success();
+    let listed = String::from_utf8_lossy(&listed.get_output().stdout).into_owned();
+    assert!(listed.contains('K') && listed.contains('T'), "{listed}");
+    kw.cmd(["access", "list", "--json"])
+        .env("XDG_STATE_HOME", kw.path("fresh"))
+        .assert()
+        .success()
+        .stdout(contains("\"role\":\"write\"").or(contains("\"role\": \"write\"")));
 }

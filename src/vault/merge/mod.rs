@@ -64,6 +64,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::vault::VaultPaths;
+use crate::vault::paths::PinDir;
 
 pub use report::{ExposedVersion, KeyConflict, Merged, Outcome};
 pub use signers::{Barred, barred};
@@ -85,7 +86,8 @@ use write::{
 };
 
 /// Merge `base` and `theirs` into the env file at `ours` (git's `%O %B %A`). On any
-/// error `ours` is untouched (git then reports a conflict).
+/// error `ours` is untouched (git then reports a conflict). `pins`: this machine's, to
+/// tell an OURS verified here (not verified again).
 #[allow(clippy::too_many_arguments)]
 pub fn merge_files(
     paths: &VaultPaths,
@@ -94,12 +96,14 @@ pub fn merge_files(
     theirs: &[u8],
     identity: &dyn age::Identity,
     signing: &Signing<'_>,
+    pins: Option<&PinDir>,
 ) -> Result<Merged> {
     let (actor, now) = (signing.actor, signing.now);
     let ours_bytes = std::fs::read(ours).map_err(|e| Error::io("cannot read", ours, e))?;
-    let b = Side::open(paths, "BASE", base, identity)?;
-    let mut o = Side::open(paths, "OURS", &ours_bytes, identity)?;
-    let t = Side::open(paths, "THEIRS", theirs, identity)?;
+    let b = Side::open(paths, "BASE", base, identity, None, None)?;
+    // OURS is usually the file this machine last verified or wrote (its pin's seal).
+    let mut o = Side::open(paths, "OURS", &ours_bytes, identity, Some(&b), pins)?;
+    let t = Side::open(paths, "THEIRS", theirs, identity, Some(&b), None)?;
     let env = o.db.env.clone();
     check_sides(&b, &o, &t)?;
     // Only keys whose rows differ are looked at: a cheap signature per key first (most

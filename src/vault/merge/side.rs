@@ -9,6 +9,7 @@ use crate::audit::{self, Event};
 use crate::error::Result;
 use crate::names::EnvName;
 use crate::vault::VaultPaths;
+use crate::vault::paths::PinDir;
 use crate::vault::store::EnvDb;
 use crate::vault::transition;
 
@@ -34,15 +35,27 @@ impl Side {
         label: &str,
         bytes: &[u8],
         id: &dyn age::Identity,
+        base: Option<&Side>,
+        pins: Option<&PinDir>,
     ) -> Result<Side> {
         let mut db = EnvDb::open_bytes_any_env(paths, label.into(), bytes, id)?;
         // A chain that does not recompute is refused here (exit 6): nothing is taken
-        // from a side whose history was edited.
-        let events = db.lifecycle_events()?;
+        // from a side whose history was edited. The events a side shares with BASE's
+        // recomputed chain are compared with them rather than hashed again.
+        let events = db.lifecycle_events_after(base.map_or(&[][..], |b| &b.events))?;
         let hashes = events.iter().map(|e| e.hash).collect();
         let head = events.last().map_or(audit::GENESIS, |e| e.hash);
-        let verified = db.verify_signed(&events, None);
         let sigs = db.signatures()?;
+        let verified = match pins.and_then(|p| verified_here(p, &db.env, bytes)) {
+            Some(root) => {
+                db.root = root.clone();
+                Ok(crate::vault::signed::Verified {
+                    root,
+                    signatures: sigs.len(),
+                })
+            }
+            None => db.verify_signed(&events, None),
+        };
         Ok(Side {
             db,
             events,
@@ -80,6 +93,17 @@ impl Side {
             .cloned()
             .collect()
     }
+}
+
+/// The trust root of `bytes` when they are the very file this machine verified (or
+/// wrote) at `env`'s pinned head (DESIGN §15: a file verified here is not verified
+/// again; a merge's OURS, usually): its seal is the pinned one. `None` for any other
+/// file, and when the pin cannot be read: the side is then verified from its rows.
+fn verified_here(pins: &PinDir, env: &EnvName, bytes: &[u8]) -> Option<Option<String>> {
+    let pin = pins.load(env).ok()??;
+    let sealed = pin.seal.as_deref()?;
+    let seal = crate::vault::fileseal::seal_bytes(bytes)?;
+    (hex::encode(seal) == sealed).then_some(pin.root)
 }
 
 /// Refuse the merge unless BASE and THEIRS hold OURS's environment (the same name and

@@ -252,10 +252,13 @@ for side in ours theirs; do
   done
   cp "$M/vault/envs/dev.db.age" "$M/$side"
 done
-cp "$M/ours" "$M/vault/envs/dev.db.age"
-group --group merge --prepare "cp $M/ours $M/ours-run" \
-  merge.10k "env XDG_STATE_HOME=$M/state-merge KEYWARD_VAULT=$M/vault $KW git merge $M/base $M/ours-run $M/theirs vault/envs/dev.db.age" \
-  merge.rotate "env XDG_STATE_HOME=$M/state-merge KEYWARD_VAULT=$M/vault $KW -e dev rotate K000003"
+# On OURS's machine as it pulls (the usual merge): its state is the one OURS was written
+# in, restored before every run with OURS in the vault, so the rotate is a write there too.
+# merge.unseen: the same merge where no side was seen (a CI runner): every side verified.
+group --group merge --prepare "cp $M/ours $M/ours-run && cp $M/ours $M/vault/envs/dev.db.age && rm -rf $M/state-run && cp -a $M/state-ours $M/state-run" \
+  merge.10k "env XDG_STATE_HOME=$M/state-run KEYWARD_VAULT=$M/vault $KW git merge $M/base $M/ours-run $M/theirs vault/envs/dev.db.age" \
+  merge.unseen "env XDG_STATE_HOME=$M/state-none KEYWARD_VAULT=$M/vault $KW git merge $M/base $M/ours-run $M/theirs vault/envs/dev.db.age" \
+  merge.rotate "env XDG_STATE_HOME=$M/state-run KEYWARD_VAULT=$M/vault $KW -e dev rotate K000003"
 scalar merge.keys "$MERGE_KEYS"; scalar merge.changes "$MERGE_CHANGES"
 
 if [ "$SCALE" = 1 ]; then

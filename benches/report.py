@@ -207,8 +207,12 @@ merge = None
 if has("merge.10k", "merge.rotate"):
     mk, mc = int(scal.get("merge.keys", 10000)), int(scal.get("merge.changes", 100))
     merge = ratio("merge.10k", "merge.rotate")
-    row(f"git merge of two {mk:,}-key sides, {mc} changes each", cell("merge.10k"),
+    row(f"git merge of two {mk:,}-key sides, {mc} changes each, on OURS's machine", cell("merge.10k"),
         "one rotate of the same env " + cell("merge.rotate"), rcell(*merge), "≤ 3x (round 3)", status(*merge, 3.0))
+    if has("merge.unseen"):
+        unseen = ratio("merge.unseen", "merge.rotate")
+        row("the same merge where no side was seen before (a CI runner)", cell("merge.unseen"),
+            "the same rotate " + cell("merge.rotate"), rcell(*unseen), "", "")
 huge = int(scal.get("keys.khuge", 1_000_000))
 scale_get = scale_rot = None
 if has("get.khuge", "get.k100.s"):

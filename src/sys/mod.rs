@@ -13,8 +13,10 @@ use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::Duration;
+mod both;
 mod child_env;
 mod watch;
+pub use both::both;
 pub use child_env::ChildEnv;
 #[allow(unused_imports)]
 pub use watch::*;

@@ -296,7 +296,7 @@ impl EnvDb {
     /// Every lifecycle event, oldest first, with its chain checked as it is read:
     /// `Err(BrokenChain)` names the first event whose hash does not follow.
     pub fn lifecycle_events(&self) -> Result<Vec<Event>> {
-        self.lifecycle_walk(&[])
+        self.lifecycle_walk(&[]).map(|(events, _)| events)
     }
 
     /// [`EnvDb::lifecycle_events`] of a file that shares a prefix of its history with
@@ -305,24 +305,28 @@ impl EnvDb {
     /// stored hash equal `known`'s at the same place would recompute to that hash, so
     /// the comparison stands for the hashing (DESIGN §7 round 3: the shared prefix is
     /// recomputed once). Any difference, anywhere, and the event is hashed as usual.
-    pub fn lifecycle_events_after(&self, known: &[Event]) -> Result<Vec<Event>> {
+    /// With the set of the chain's hashes, made as it is checked.
+    pub fn lifecycle_events_after(&self, known: &[Event]) -> Result<(Vec<Event>, Hashes)> {
         self.lifecycle_walk(known)
     }
 
     /// Every event is recomputed from its row (or found equal, field by field, to the
     /// event at its place in `known`, itself recomputed): no row is taken as known
     /// because it stores a known hash (DESIGN §8 round 3).
-    fn lifecycle_walk(&self, known: &[Event]) -> Result<Vec<Event>> {
-        self.located((|| -> Result<Vec<Event>> {
+    fn lifecycle_walk(&self, known: &[Event]) -> Result<(Vec<Event>, Hashes)> {
+        self.located((|| -> Result<(Vec<Event>, Hashes)> {
         // A format-1 image read without a write has no `subject` column, and one
         // before format 3 no `parents`.
         let subject = if self.has_labels() { "e.subject" } else { "NULL" };
         let parents = if self.has_parents() { "e.parents" } else { "NULL" };
         let mut prev = GENESIS;
-        let mut out = Vec::new();
+        // Sized once (the rows are counted, not trusted from a stored number): a large
+        // chain's events are not moved again and again as the vector grows.
+        let count: i64 = self.conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
+        let mut out = Vec::with_capacity(count.max(0) as usize);
         // Every hash so far: an explicit parent must be an earlier event (DESIGN §9: a
         // merged chain is a DAG, stored in an order where parents come first).
-        let mut earlier: std::collections::HashSet<[u8; 32]> = std::collections::HashSet::new();
+        let mut earlier = Hashes::with_capacity(out.capacity());
         let mut expect_seq = 1;
         let mut stmt = self.conn.prepare(&format!(
             "SELECT e.seq, e.time, e.action, e.key, e.version, a.recipient, a.os_user, a.host, a.via, e.reason, e.hash, {subject}, {parents}
@@ -421,10 +425,13 @@ impl EnvDb {
             prev = hash;
             expect_seq += 1;
         }
-        Ok(out)
+        Ok((out, earlier))
     })())
     }
 }
+
+/// The hashes of a chain's events.
+pub type Hashes = std::collections::HashSet<[u8; 32]>;
 
 /// Whether `canon`, a lifecycle row's canonical form (`v` 1, no outcome, no key list),
 /// holds every hashed field of `k`, an event of a recomputed lifecycle chain: then its
@@ -471,7 +478,8 @@ mod shared_prefix_tests {
         let db = EnvDb::open_write(&paths, &env, &id).unwrap();
         let known = db.lifecycle_events().unwrap();
         assert!(known.len() >= 3);
-        let again = db.lifecycle_events_after(&known).unwrap();
+        let (again, hashes) = db.lifecycle_events_after(&known).unwrap();
+        assert!(known.iter().all(|e| hashes.contains(&e.hash)));
         assert_eq!(
             again.iter().map(|e| e.hash).collect::<Vec<_>>(),
             known.iter().map(|e| e.hash).collect::<Vec<_>>()

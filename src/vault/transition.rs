@@ -60,6 +60,29 @@ impl std::fmt::Display for Broken {
     }
 }
 
+impl Rows {
+    /// The rows of the keys in `names` (and every recipient).
+    pub fn only(&self, names: &BTreeSet<String>) -> Rows {
+        Rows {
+            keys: self
+                .keys
+                .iter()
+                .filter(|(k, _)| names.contains(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            recipients: self.recipients.clone(),
+        }
+    }
+}
+
+/// A row's first column, a name, borrowed (anything but text is the error reading it
+/// as a `String` would give).
+fn name_at<'r>(r: &'r rusqlite::Row<'_>) -> rusqlite::Result<&'r str> {
+    r.get_ref(0)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+    })
+}
+
 /// Read the rows of `db`.
 pub fn rows(db: &EnvDb) -> Result<Rows> {
     rows_of(db, None)
@@ -76,12 +99,13 @@ pub fn rows_of(db: &EnvDb, only: Option<&BTreeSet<String>>) -> Result<Rows> {
         )?;
         let mut rs = stmt.query([])?;
         while let Some(r) = rs.next()? {
-            let name: String = r.get(0)?;
-            if only.is_some_and(|o| !o.contains(&name)) {
+            // Most names are not asked for: compared as borrowed text, copied if kept.
+            let name = name_at(r)?;
+            if only.is_some_and(|o| !o.contains(name)) {
                 continue;
             }
             let value = zeroize::Zeroizing::new(r.get::<_, Vec<u8>>(2)?);
-            out.keys.entry(name).or_default().insert(
+            out.keys.entry(name.to_owned()).or_default().insert(
                 r.get(1)?,
                 VerRow {
                     fp: Sha256::digest(&value[..]).into(),
@@ -95,9 +119,9 @@ pub fn rows_of(db: &EnvDb, only: Option<&BTreeSet<String>>) -> Result<Rows> {
         let mut stmt = db.conn.prepare("SELECT name FROM keys")?;
         let mut rs = stmt.query([])?;
         while let Some(r) = rs.next()? {
-            let name: String = r.get(0)?;
-            if only.is_none_or(|o| o.contains(&name)) {
-                out.keys.entry(name).or_default();
+            let name = name_at(r)?;
+            if only.is_none_or(|o| o.contains(name)) && !out.keys.contains_key(name) {
+                out.keys.insert(name.to_owned(), BTreeMap::new());
             }
         }
         let mut stmt = db.conn.prepare("SELECT recipient FROM recipients")?;

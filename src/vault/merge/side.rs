@@ -3,13 +3,16 @@
 //! a side's rows follow from another's by the events it adds. Reads only; decides no
 //! merge rule.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use crate::audit::{self, Event};
 use crate::error::Result;
 use crate::names::EnvName;
+use crate::sys::both;
 use crate::vault::VaultPaths;
+use crate::vault::events::Hashes;
 use crate::vault::paths::PinDir;
+use crate::vault::signed::{Signature, Verified};
 use crate::vault::store::EnvDb;
 use crate::vault::transition;
 
@@ -20,50 +23,111 @@ use super::report::{bad, refused};
 pub(super) struct Side {
     pub(super) db: EnvDb,
     events: Vec<Event>,
-    hashes: HashSet<[u8; 32]>,
+    hashes: Hashes,
     head: [u8; 32],
     /// Its signed history checked (DESIGN §15); the error is kept, not raised: a side
     /// whose changes are all by signers it may not have is left out, not refused.
-    pub(super) verified: Result<crate::vault::signed::Verified>,
+    pub(super) verified: Result<Verified>,
     /// Its stored signatures (trusted only as far as `verified` says).
-    pub(super) sigs: Vec<crate::vault::signed::Signature>,
+    pub(super) sigs: Vec<Signature>,
+}
+
+/// A side's key signatures (see [`signatures`]).
+pub(super) type KeySigs = HashMap<String, u64>;
+
+/// The three sides of a merge opened: each decrypted on this thread (the identity may
+/// be a plugin's or an agent's) while BASE's chain is recomputed, then the three sides'
+/// checks at once, each on its own database: OURS's and THEIRS's chains (compared with
+/// BASE's where they share it), every side's signed history (OURS's not again when it
+/// is the file verified here), and every side's key signatures. Of the errors a step
+/// finds, BASE's is raised first, then OURS's, then THEIRS's.
+pub(super) fn open_sides(
+    paths: &VaultPaths,
+    [base, ours, theirs]: [&[u8]; 3],
+    id: &dyn age::Identity,
+    pins: Option<&PinDir>,
+    hasher: &std::collections::hash_map::RandomState,
+) -> Result<([Side; 3], [KeySigs; 3])> {
+    let b_db = EnvDb::open_bytes_any_env(paths, "BASE".into(), base, id)?;
+    // A chain that does not recompute is refused here (exit 6): nothing is taken from a
+    // side whose history was edited. BASE's is recomputed while the others decrypt.
+    let (b_chain, (o_db, t_db)) = both(
+        move || {
+            let events = b_db.lifecycle_events_after(&[]);
+            (b_db, events)
+        },
+        || {
+            let o = EnvDb::open_bytes_any_env(paths, "OURS".into(), ours, id);
+            let t = EnvDb::open_bytes_any_env(paths, "THEIRS".into(), theirs, id);
+            (o, t)
+        },
+    );
+    let (mut b_db, (b_events, b_hashes)) = (b_chain.0, b_chain.1?);
+    let (o_db, t_db) = (o_db?, t_db?);
+    let side = |mut db: EnvDb, bytes: &[u8], pins: Option<&PinDir>| -> Result<(Side, KeySigs)> {
+        let (events, hashes) = db.lifecycle_events_after(&b_events)?;
+        let (sigs, verified) = verify(&mut db, &events, bytes, pins)?;
+        let keys = signatures(&db, hasher)?;
+        Ok((Side::new(db, events, hashes, sigs, verified), keys))
+    };
+    let (o, (t, b)) = both(
+        || side(o_db, ours, pins),
+        || {
+            both(
+                || side(t_db, theirs, None),
+                || {
+                    verify(&mut b_db, &b_events, base, None)
+                        .and_then(|v| Ok((v, signatures(&b_db, hasher)?)))
+                },
+            )
+        },
+    );
+    let ((o, os), (t, ts)) = (o?, t?);
+    let ((sigs, verified), bs) = b?;
+    let b = Side::new(b_db, b_events, b_hashes, sigs, verified);
+    Ok(([b, o, t], [bs, os, ts]))
+}
+
+/// A side's stored signatures, and its signed history checked (DESIGN §15) — or taken
+/// as verified when `bytes` are the file verified here at its pinned head.
+#[allow(clippy::type_complexity)]
+fn verify(
+    db: &mut EnvDb,
+    events: &[Event],
+    bytes: &[u8],
+    pins: Option<&PinDir>,
+) -> Result<(Vec<Signature>, Result<Verified>)> {
+    let sigs = db.signatures()?;
+    let verified = match pins.and_then(|p| verified_here(p, &db.env, bytes)) {
+        Some(root) => {
+            db.root = root.clone();
+            Ok(Verified {
+                root,
+                signatures: sigs.len(),
+            })
+        }
+        None => db.verify_signed(events, None),
+    };
+    Ok((sigs, verified))
 }
 
 impl Side {
-    pub(super) fn open(
-        paths: &VaultPaths,
-        label: &str,
-        bytes: &[u8],
-        id: &dyn age::Identity,
-        base: Option<&Side>,
-        pins: Option<&PinDir>,
-    ) -> Result<Side> {
-        let mut db = EnvDb::open_bytes_any_env(paths, label.into(), bytes, id)?;
-        // A chain that does not recompute is refused here (exit 6): nothing is taken
-        // from a side whose history was edited. The events a side shares with BASE's
-        // recomputed chain are compared with them rather than hashed again.
-        let events = db.lifecycle_events_after(base.map_or(&[][..], |b| &b.events))?;
-        let hashes = events.iter().map(|e| e.hash).collect();
+    fn new(
+        db: EnvDb,
+        events: Vec<Event>,
+        hashes: Hashes,
+        sigs: Vec<Signature>,
+        verified: Result<Verified>,
+    ) -> Side {
         let head = events.last().map_or(audit::GENESIS, |e| e.hash);
-        let sigs = db.signatures()?;
-        let verified = match pins.and_then(|p| verified_here(p, &db.env, bytes)) {
-            Some(root) => {
-                db.root = root.clone();
-                Ok(crate::vault::signed::Verified {
-                    root,
-                    signatures: sigs.len(),
-                })
-            }
-            None => db.verify_signed(&events, None),
-        };
-        Ok(Side {
+        Side {
             db,
             events,
             hashes,
             head,
             verified,
             sigs,
-        })
+        }
     }
 
     pub(super) fn head(&self) -> [u8; 32] {
@@ -147,20 +211,70 @@ pub(super) fn follows(
     env: &EnvName,
     label: &str,
     parent: &Side,
-    psig: &HashMap<String, u64>,
+    psig: &KeySigs,
     child: &Side,
-    csig: &HashMap<String, u64>,
+    csig: &KeySigs,
 ) -> Result<()> {
-    let differ: BTreeSet<String> = psig
-        .keys()
-        .chain(csig.keys())
-        .filter(|n| psig.get(*n) != csig.get(*n))
+    let differ = differing(psig, csig);
+    let p = transition::rows_of(&parent.db, Some(&differ))?;
+    rows_follow(env, label, &p, &parent.hashes, child, &differ)
+}
+
+/// [`follows`] for both sides from BASE: BASE's rows read once, each side's read and
+/// checked at the same time (each on its own database; the sides come back).
+pub(super) fn both_follow(
+    env: &EnvName,
+    b: &Side,
+    bs: &KeySigs,
+    [(o, os), (t, ts)]: [(Side, &KeySigs); 2],
+) -> Result<(Side, Side)> {
+    let (od, td) = (differing(bs, os), differing(bs, ts));
+    let either: BTreeSet<String> = od.union(&td).cloned().collect();
+    let p = transition::rows_of(&b.db, Some(&either))?;
+    let (po, pt) = (p.only(&od), p.only(&td));
+    let hashes = &b.hashes;
+    let (o, t) = both(
+        move || {
+            let r = rows_follow(env, "OURS", &po, hashes, &o, &od);
+            (o, r)
+        },
+        || {
+            let r = rows_follow(env, "THEIRS", &pt, hashes, &t, &td);
+            (t, r)
+        },
+    );
+    o.1?;
+    t.1?;
+    Ok((o.0, t.0))
+}
+
+/// The names whose signatures differ between two sides (or that one side lacks).
+fn differing(a: &KeySigs, b: &KeySigs) -> BTreeSet<String> {
+    a.iter()
+        .filter(|(n, s)| b.get(*n) != Some(s))
+        .map(|(n, _)| n.clone())
+        .chain(b.keys().filter(|n| !a.contains_key(*n)).cloned())
+        .collect()
+}
+
+/// Refuse `child` unless its rows of the keys `differ` follow from `parent`'s (`p`,
+/// those keys' rows; `parent_hashes`, its chain) by the events it adds.
+fn rows_follow(
+    env: &EnvName,
+    label: &str,
+    p: &transition::Rows,
+    parent_hashes: &Hashes,
+    child: &Side,
+    differ: &BTreeSet<String>,
+) -> Result<()> {
+    let c = transition::rows_of(&child.db, Some(differ))?;
+    let added: Vec<Event> = child
+        .events
+        .iter()
+        .filter(|e| !parent_hashes.contains(&e.hash))
         .cloned()
         .collect();
-    let p = transition::rows_of(&parent.db, Some(&differ))?;
-    let c = transition::rows_of(&child.db, Some(&differ))?;
-    let added = child.events_not_in(parent);
-    match transition::check(&p, &c, &added).first() {
+    match transition::check(p, &c, &added).first() {
         None => Ok(()),
         Some(broken) => Err(refused(
             env,
@@ -177,7 +291,7 @@ pub(super) fn follows(
 pub(super) fn signatures(
     db: &EnvDb,
     hasher: &std::collections::hash_map::RandomState,
-) -> Result<HashMap<String, u64>> {
+) -> Result<KeySigs> {
     use rusqlite::types::ValueRef;
     use std::hash::{BuildHasher, DefaultHasher, Hasher};
     fn feed(h: &mut DefaultHasher, v: ValueRef<'_>) {

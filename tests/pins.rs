@@ -492,6 +492,69 @@ fn a_pinned_head_is_accepted_only_when_recomputed_from_its_rows() {
         .stderr(contains("its hash does not match its content"));
 }
 
+/// `file` with its payload rewritten under the same header and nonce by `key` (a
+/// recipient, so a holder of the file key): K's value changed.
+fn rewritten_under_its_header(
+    file: &[u8],
+    path: &std::path::Path,
+    key: &std::path::Path,
+) -> Vec<u8> {
+    let image = crate::support::decrypt_file(path, key);
+    let changed = crate::support::edit_image(&image, |c| {
+        c.execute("UPDATE versions SET value = ?1", [FORGED.as_bytes()])
+            .unwrap();
+    });
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut gz, &changed).unwrap();
+    let forged = crate::support::reencrypt_under_header(file, key, &gz.finish().unwrap(), true);
+    assert_eq!(forged[..100], file[..100], "the same header");
+    forged
+}
+
+#[test]
+fn the_file_sealed_here_is_the_one_written_or_read_here() {
+    // The seal is of the bytes this machine wrote (or read and verified): a rewrite under
+    // the same header right after a write, or right after a first read, is caught
+    // chunk by chunk, not taken for the file verified here.
+    let kw = Sandbox::with_vault();
+    let bob_key = kw.write_identity("bob.key");
+    kw.cmd(["access", "grant", &kw.recipient_of(&bob_key)])
+        .assert()
+        .success();
+    kw.generate("K");
+    let path = kw.env_file("dev");
+    let written = fs::read(&path).unwrap();
+    fs::write(&path, rewritten_under_its_header(&written, &path, &bob_key)).unwrap();
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(contains(
+            "differs from the file verified here under the same header",
+        ));
+    // A write by another machine, read here first: sealed as read.
+    fs::write(&path, &written).unwrap();
+    kw.cmd(["rotate", "K"])
+        .env("XDG_STATE_HOME", kw.path("laptop"))
+        .assert()
+        .success();
+    let theirs = fs::read(&path).unwrap();
+    kw.cmd(["get", "K"]).assert().success();
+    fs::write(&path, rewritten_under_its_header(&theirs, &path, &bob_key)).unwrap();
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(contains(
+            "differs from the file verified here under the same header",
+        ));
+    fs::write(&path, &theirs).unwrap();
+    kw.cmd(["get", "K"])
+        .assert()
+        .success()
+        .stdout(contains(FORGED).not());
+}
+
 #[test]
 fn a_payload_rewritten_under_a_header_verified_here_is_refused_chunk_by_chunk() {
     // Bob is a recipient, so he holds the file key of Alice's file: he can write another

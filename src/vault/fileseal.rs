@@ -88,14 +88,7 @@ impl Layout {
 
     /// The seal of a file with this header and nonce and these chunk hashes.
     pub(crate) fn seal(&self, chunks: &[[u8; 32]]) -> [u8; 32] {
-        let mut h = Sha256::new();
-        h.update(b"keyward-file-seal-v1\0");
-        h.update((self.head.len() as u64).to_be_bytes());
-        h.update(&self.head);
-        for c in chunks {
-            h.update(c);
-        }
-        h.finalize().into()
+        seal_of(&self.head, chunks)
     }
 
     /// Hash of raw chunk `i` of `file`.
@@ -127,6 +120,93 @@ pub(crate) fn seal_file(file: &File) -> Option<Sealed> {
     })
 }
 
+/// A writer that seals the bytes of an age file as they go through it: the seal of the
+/// very bytes written, with no second read of the file (which also could not tell them
+/// from a file put in its place meanwhile).
+pub(crate) struct SealingWriter<W> {
+    inner: W,
+    /// The header and nonce, until their end is found; then `head_len` long.
+    head: Vec<u8>,
+    head_len: Option<usize>,
+    chunk: Sha256,
+    in_chunk: u64,
+    chunks: Vec<[u8; 32]>,
+}
+
+impl<W: io::Write> SealingWriter<W> {
+    pub(crate) fn new(inner: W) -> SealingWriter<W> {
+        SealingWriter {
+            inner,
+            head: Vec::new(),
+            head_len: None,
+            chunk: Sha256::new(),
+            in_chunk: 0,
+            chunks: Vec::new(),
+        }
+    }
+
+    /// Take in bytes written.
+    fn observe(&mut self, mut bytes: &[u8]) {
+        if self.head_len.is_none() {
+            if self.head.len() >= 1 << 20 {
+                return; // no age header: not sealed (`finish` says so)
+            }
+            let from = self.head.len().saturating_sub(64);
+            self.head.extend_from_slice(bytes);
+            let Some(len) = head_len(&self.head, from).filter(|l| *l <= self.head.len()) else {
+                return;
+            };
+            let rest = self.head.split_off(len);
+            self.head_len = Some(len);
+            bytes = &[];
+            self.observe(&rest);
+        }
+        while !bytes.is_empty() {
+            let take = bytes.len().min((RAW_CHUNK - self.in_chunk) as usize);
+            self.chunk.update(&bytes[..take]);
+            self.in_chunk += take as u64;
+            bytes = &bytes[take..];
+            if self.in_chunk == RAW_CHUNK {
+                self.chunks
+                    .push(std::mem::take(&mut self.chunk).finalize().into());
+                self.in_chunk = 0;
+            }
+        }
+    }
+
+    /// The inner writer, and the seal of everything written (`None` when it was not an
+    /// age file: such a file is never taken as verified).
+    pub(crate) fn finish(mut self) -> (W, Option<Sealed>) {
+        if self.head_len.is_none() {
+            return (self.inner, None);
+        }
+        if self.in_chunk > 0 {
+            self.chunks
+                .push(std::mem::take(&mut self.chunk).finalize().into());
+        }
+        let seal = seal_of(&self.head, &self.chunks);
+        (
+            self.inner,
+            Some(Sealed {
+                seal,
+                chunks: self.chunks,
+            }),
+        )
+    }
+}
+
+impl<W: io::Write> io::Write for SealingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.observe(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// The seal of a file held in memory (a merge's side): one pass over its bytes.
 pub(crate) fn seal_bytes(bytes: &[u8]) -> Option<[u8; 32]> {
     let layout = Layout::of_bytes(bytes)?;
@@ -135,6 +215,19 @@ pub(crate) fn seal_bytes(bytes: &[u8]) -> Option<[u8; 32]> {
         .map(|c| Sha256::digest(c).into())
         .collect();
     Some(layout.seal(&chunks))
+}
+
+/// The seal of a file whose header and nonce are `head` and whose raw chunks hash to
+/// `chunks`.
+fn seal_of(head: &[u8], chunks: &[[u8; 32]]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"keyward-file-seal-v1\0");
+    h.update((head.len() as u64).to_be_bytes());
+    h.update(head);
+    for c in chunks {
+        h.update(c);
+    }
+    h.finalize().into()
 }
 
 /// Where the header ends in `buf` (its first bytes), through the MAC line and the
@@ -247,6 +340,23 @@ mod tests {
         let sealed = seal_file(&f).unwrap();
         assert_eq!(sealed.chunks.len(), 4);
         assert_eq!(seal_bytes(&bytes), Some(sealed.seal));
+        // Written through a sealing writer in uneven pieces (a byte at a time through
+        // the header): the same seal and chunks.
+        for size in [1, 7919, RAW_CHUNK as usize] {
+            let mut w = SealingWriter::new(Vec::new());
+            for piece in bytes.chunks(size) {
+                io::Write::write_all(&mut w, piece).unwrap();
+            }
+            let (out, by_writer) = w.finish();
+            assert_eq!(out, bytes);
+            let by_writer = by_writer.unwrap();
+            assert_eq!(
+                (by_writer.seal, &by_writer.chunks),
+                (sealed.seal, &sealed.chunks)
+            );
+        }
+        let (_, none) = SealingWriter::new(Vec::new()).finish();
+        assert!(none.is_none(), "nothing written, nothing sealed");
         let layout = Layout::read(&f).unwrap();
         let ok = Expected::new(&f, layout.clone(), sealed.chunks.clone(), &sealed.seal).unwrap();
         ok.check_all().unwrap();

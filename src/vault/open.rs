@@ -16,7 +16,7 @@ use crate::vault::paths::VaultPaths;
 use crate::vault::relate;
 use crate::vault::schema::{self, FORMAT_VERSION};
 use crate::vault::seen::{Pin, Relation};
-use crate::vault::store::{EnvDb, Tx, in_git_work_tree, open_nofollow, seal_path};
+use crate::vault::store::{EnvDb, Tx, in_git_work_tree, open_nofollow};
 
 impl EnvDb {
     /// Open `env` for reading: no lock, a read-only database.
@@ -92,29 +92,40 @@ impl EnvDb {
             _ => None,
         };
         let sealed = expected.is_some();
+        // The file as opened, to seal after it is verified: the bytes read, not whatever
+        // sits at the path by then (a file renamed into its place meanwhile).
+        let read = file
+            .try_clone()
+            .map_err(|e| Error::io("cannot open", &path, e))?;
         let mut db = if lock.is_none() {
             // DESIGN §7 round 2: a read decrypts only the chunks its queries visit.
             Self::load_lazy(BufReader::new(file), paths, env, path, identity, expected)?
         } else {
-            // A writer reads (and so authenticates) the whole file: it re-encrypts it.
-            if let Some(e) = &expected {
-                e.check_all().map_err(|e| Error::Corrupt {
-                    path: path.clone(),
-                    detail: e.to_string(),
-                })?;
-            }
-            Self::load(
-                BufReader::new(file),
-                paths,
-                env,
-                path,
-                identity,
-                lock,
-                false,
-            )?
+            // A writer reads (and so authenticates) the whole file: it re-encrypts it. A
+            // sealed file's chunks are checked against their hashes meanwhile, on the
+            // second core (the decryption keeps the identity on this thread).
+            let (checked, loaded) = crate::sys::both(
+                || expected.as_ref().map_or(Ok(()), |e| e.check_all()),
+                || {
+                    Self::load(
+                        BufReader::new(file),
+                        paths,
+                        env,
+                        path.clone(),
+                        identity,
+                        lock,
+                        false,
+                    )
+                },
+            );
+            checked.map_err(|e| Error::Corrupt {
+                path: path.clone(),
+                detail: e.to_string(),
+            })?;
+            loaded?
         };
         db.trusting = trusting;
-        db.check_pin(sealed, identity)?;
+        db.check_pin(sealed, identity, &read)?;
         Ok(db)
     }
 
@@ -152,7 +163,12 @@ impl EnvDb {
     /// age header — is read as it is. Any other file is verified from its rows first:
     /// its whole lifecycle chain is recomputed, and only a recomputed hash can hold the
     /// pinned head (a row that merely stores a published head proves nothing).
-    fn check_pin(&mut self, sealed: bool, identity: &dyn age::Identity) -> Result<()> {
+    fn check_pin(
+        &mut self,
+        sealed: bool,
+        identity: &dyn age::Identity,
+        read: &std::fs::File,
+    ) -> Result<()> {
         let Some(pins) = self.paths.pins.clone() else {
             return Ok(());
         };
@@ -239,7 +255,7 @@ impl EnvDb {
                 in_git: in_git_work_tree(&self.paths.root),
             }),
             Relation::Fresh | Relation::Current | Relation::NewVault { .. } => {
-                let seal = seal_path(&self.path);
+                let seal = fileseal::seal_file(read);
                 self.located(pins.advance(self, false, seal.as_ref(), &|| journal_head(self)))
             }
             _ => Ok(()),
@@ -366,11 +382,12 @@ impl EnvDb {
     /// Encrypt the database to the environment's recipients and replace the file
     /// atomically: temp file, `finish()`, fsync, rename, fsync the directory.
     pub fn commit(&mut self) -> Result<()> {
-        self.write_file()?;
+        let seal = self.write_file()?;
         // DESIGN §8: this machine now knows the new head (and, after `trust`, nothing
         // older). The file is already in place: a failure here is reported, not undone.
+        // Sealed as written, never as read back: a file put in its place meanwhile is
+        // not the one this machine wrote.
         if let Some(pins) = &self.paths.pins {
-            let seal = seal_path(&self.path);
             self.located(pins.advance(self, self.trusting, seal.as_ref(), &|| journal_head(self)))?;
         }
         Ok(())

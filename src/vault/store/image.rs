@@ -152,13 +152,14 @@ pub(in crate::vault) fn settle_fingerprints(conn: &Connection, rebuild: bool) ->
 
 /// Write `data` (a database image) encrypted to `tmp` and rename it over `dest`, then
 /// sync the directory: the one atomic write of an env file (commits and merges). A
-/// failure removes the temp file and leaves `dest` as it was.
+/// failure removes the temp file and leaves `dest` as it was. The seal of the bytes
+/// written (`fileseal`).
 pub(in crate::vault) fn replace_encrypted(
     tmp: &Path,
     dest: &Path,
     encryptor: age::Encryptor,
     data: &[u8],
-) -> Result<()> {
+) -> Result<Option<fileseal::Sealed>> {
     let written = if data.len() <= COMPRESS_UP_TO {
         // Compressed in memory that is zeroized on drop; the gzip header carries no
         // name and a zero mtime, so it says nothing about the file.
@@ -172,10 +173,13 @@ pub(in crate::vault) fn replace_encrypted(
     } else {
         write_encrypted(tmp, encryptor, data)
     };
-    if let Err(e) = written {
-        let _ = fs::remove_file(tmp);
-        return Err(Error::io("cannot write", tmp, e));
-    }
+    let sealed = match written {
+        Ok(sealed) => sealed,
+        Err(e) => {
+            let _ = fs::remove_file(tmp);
+            return Err(Error::io("cannot write", tmp, e));
+        }
+    };
     fs::rename(tmp, dest).map_err(|e| {
         let _ = fs::remove_file(tmp);
         Error::io("cannot replace", dest, e)
@@ -185,14 +189,15 @@ pub(in crate::vault) fn replace_encrypted(
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    sync_dir(dir).map_err(|e| Error::io("cannot sync", dir, e))
+    sync_dir(dir).map_err(|e| Error::io("cannot sync", dir, e))?;
+    Ok(sealed)
 }
 
 pub(super) fn write_encrypted(
     tmp: &Path,
     encryptor: age::Encryptor,
     data: &[u8],
-) -> io::Result<()> {
+) -> io::Result<Option<fileseal::Sealed>> {
     // A leftover temp file (a crash) is ours to replace; whatever sits there, even a
     // symlink planted by someone else, is removed, and the new file is created afresh
     // (O_EXCL never follows a symlink).
@@ -206,11 +211,13 @@ pub(super) fn write_encrypted(
         .custom_flags(crate::sys::O_NOFOLLOW)
         .mode(0o600)
         .open(tmp)?;
-    let mut w = encryptor.wrap_output(BufWriter::with_capacity(1 << 16, file))?;
+    let sealing = fileseal::SealingWriter::new(BufWriter::with_capacity(1 << 16, file));
+    let mut w = encryptor.wrap_output(sealing)?;
     w.write_all(data)?;
-    let buffered = w.finish()?;
+    let (buffered, sealed) = w.finish()?.finish();
     let file = buffered.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()
+    file.sync_all()?;
+    Ok(sealed)
 }
 
 /// The seal of the env file at `path` as it is now (`fileseal`), not following a symlink.

@@ -160,7 +160,9 @@ impl EnvDb {
     /// Encrypt the database to the environment's recipients and replace the file
     /// atomically: temp file, `finish()`, fsync, rename, fsync the directory. What this
     /// machine pins of it is `open`'s business (`EnvDb::commit`).
-    pub(in crate::vault) fn write_file(&mut self) -> Result<()> {
+    pub(in crate::vault) fn write_file(
+        &mut self,
+    ) -> Result<Option<crate::vault::fileseal::Sealed>> {
         if self.lock.is_none() {
             return Err(Error::Internal("commit of an environment opened read-only"));
         }
@@ -187,9 +189,9 @@ impl EnvDb {
         let tmp = self.paths.env_tmp(&self.env);
         self.located(settle_fingerprints(&self.conn, self.packed))?;
         let data = self.conn.serialize(MAIN_DB)?;
-        replace_encrypted(&tmp, &self.path, encryptor, &data)?;
+        let sealed = replace_encrypted(&tmp, &self.path, encryptor, &data)?;
         self.written = captured.take();
-        Ok(())
+        Ok(sealed)
     }
 
     /// Run `f` in one SQL transaction: the only way to write rows (`Tx` carries the

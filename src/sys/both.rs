@@ -1,6 +1,11 @@
-//! Two pieces of work at once, on the machine's second core (a merge checks three sides).
+//! Two pieces of work at once, on the machine's second core: `both` (a merge checks
+//! three sides), and `Pipe`, bytes handed to a helper thread that consumes them in order
+//! (a large write hashes its state and its file while it makes them).
 
-use std::sync::Mutex;
+use std::sync::{Mutex, mpsc};
+use std::thread::{Scope, ScopedJoinHandle};
+
+use zeroize::Zeroizing;
 
 /// Run `a` on a helper thread while `b` runs on this one; both results. When no thread
 /// can be started (a process limit), `a` runs here after `b`: the same results, later.
@@ -27,9 +32,102 @@ pub fn both<RA: Send, RB>(a: impl FnOnce() -> RA + Send, b: impl FnOnce() -> RB)
     })
 }
 
+/// Bytes written here, consumed in order by `eat` on a helper thread into its state:
+/// the work of hashing moves off this thread, the copying stays. A fixed set of buffers
+/// goes round (fresh memory for each cost more than the hashing); every one is wiped when
+/// dropped (the bytes may be values).
+pub struct Pipe<'s, S> {
+    full: mpsc::SyncSender<Zeroizing<Vec<u8>>>,
+    empty: mpsc::Receiver<Zeroizing<Vec<u8>>>,
+    done: ScopedJoinHandle<'s, S>,
+    buf: Zeroizing<Vec<u8>>,
+}
+
+impl<'s, S: Send + 's> Pipe<'s, S> {
+    const CAP: usize = 256 * 1024;
+
+    /// A pipe into `eat` on a thread of `scope`; `None` when no thread can be started
+    /// (the caller then does the work itself).
+    pub fn start<'env>(
+        scope: &'s Scope<'s, 'env>,
+        mut state: S,
+        mut eat: impl FnMut(&mut S, &[u8]) + Send + 's,
+    ) -> Option<Pipe<'s, S>> {
+        let (full, to_eat) = mpsc::sync_channel::<Zeroizing<Vec<u8>>>(2);
+        let (back, empty) = mpsc::channel();
+        for _ in 0..3 {
+            let _ = back.send(Zeroizing::new(Vec::with_capacity(Self::CAP)));
+        }
+        let done = std::thread::Builder::new()
+            .spawn_scoped(scope, move || {
+                for mut buf in to_eat {
+                    eat(&mut state, &buf);
+                    buf.clear();
+                    // Dropped (and wiped) if the writer is gone.
+                    let _ = back.send(buf);
+                }
+                state
+            })
+            .ok()?;
+        Some(Pipe {
+            full,
+            empty,
+            done,
+            buf: Zeroizing::new(Vec::with_capacity(Self::CAP)),
+        })
+    }
+
+    pub fn write(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let take = bytes.len().min(Self::CAP - self.buf.len());
+            self.buf.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if self.buf.len() == Self::CAP {
+                self.hand_over();
+            }
+        }
+    }
+
+    fn hand_over(&mut self) {
+        // Waits for an emptied buffer (none comes back only if the helper panicked:
+        // `finish` then raises its panic).
+        let next = self
+            .empty
+            .recv()
+            .unwrap_or_else(|_| Zeroizing::new(Vec::with_capacity(Self::CAP)));
+        let full = std::mem::replace(&mut self.buf, next);
+        let _ = self.full.send(full);
+    }
+
+    /// Everything written consumed: the helper's state. A panic there goes on here.
+    pub fn finish(mut self) -> S {
+        if !self.buf.is_empty() {
+            self.hand_over();
+        }
+        let Pipe { full, done, .. } = self;
+        drop(full);
+        done.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::both;
+    use super::{Pipe, both};
+
+    #[test]
+    fn a_pipe_consumes_every_byte_in_order() {
+        let data: Vec<u8> = (0..1_000_003u32).map(|i| (i * 7 % 251) as u8).collect();
+        let seen = std::thread::scope(|s| {
+            let mut p =
+                Pipe::start(s, Vec::new(), |v: &mut Vec<u8>, b| v.extend_from_slice(b)).unwrap();
+            for piece in data.chunks(100_001) {
+                p.write(piece);
+            }
+            p.write(&[]);
+            p.finish()
+        });
+        assert_eq!(seen, data);
+    }
 
     #[test]
     fn both_results_come_back_in_place() {

@@ -16,7 +16,7 @@ use std::time::Duration;
 mod both;
 mod child_env;
 mod watch;
-pub use both::both;
+pub use both::{Pipe, both};
 pub use child_env::ChildEnv;
 #[allow(unused_imports)]
 pub use watch::*;

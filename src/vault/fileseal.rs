@@ -120,47 +120,16 @@ pub(crate) fn seal_file(file: &File) -> Option<Sealed> {
     })
 }
 
-/// A writer that seals the bytes of an age file as they go through it: the seal of the
-/// very bytes written, with no second read of the file (which also could not tell them
-/// from a file put in its place meanwhile).
-pub(crate) struct SealingWriter<W> {
-    inner: W,
-    /// The header and nonce, until their end is found; then `head_len` long.
-    head: Vec<u8>,
-    head_len: Option<usize>,
+/// The hashes of raw payload chunks, taken in as the payload goes by.
+#[derive(Default)]
+struct ChunkHashes {
     chunk: Sha256,
     in_chunk: u64,
     chunks: Vec<[u8; 32]>,
 }
 
-impl<W: io::Write> SealingWriter<W> {
-    pub(crate) fn new(inner: W) -> SealingWriter<W> {
-        SealingWriter {
-            inner,
-            head: Vec::new(),
-            head_len: None,
-            chunk: Sha256::new(),
-            in_chunk: 0,
-            chunks: Vec::new(),
-        }
-    }
-
-    /// Take in bytes written.
-    fn observe(&mut self, mut bytes: &[u8]) {
-        if self.head_len.is_none() {
-            if self.head.len() >= 1 << 20 {
-                return; // no age header: not sealed (`finish` says so)
-            }
-            let from = self.head.len().saturating_sub(64);
-            self.head.extend_from_slice(bytes);
-            let Some(len) = head_len(&self.head, from).filter(|l| *l <= self.head.len()) else {
-                return;
-            };
-            let rest = self.head.split_off(len);
-            self.head_len = Some(len);
-            bytes = &[];
-            self.observe(&rest);
-        }
+impl ChunkHashes {
+    fn eat(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
             let take = bytes.len().min((RAW_CHUNK - self.in_chunk) as usize);
             self.chunk.update(&bytes[..take]);
@@ -174,28 +143,78 @@ impl<W: io::Write> SealingWriter<W> {
         }
     }
 
-    /// The inner writer, and the seal of everything written (`None` when it was not an
-    /// age file: such a file is never taken as verified).
-    pub(crate) fn finish(mut self) -> (W, Option<Sealed>) {
-        if self.head_len.is_none() {
-            return (self.inner, None);
-        }
+    fn finish(mut self) -> Vec<[u8; 32]> {
         if self.in_chunk > 0 {
-            self.chunks
-                .push(std::mem::take(&mut self.chunk).finalize().into());
+            self.chunks.push(self.chunk.finalize().into());
         }
-        let seal = seal_of(&self.head, &self.chunks);
-        (
-            self.inner,
-            Some(Sealed {
-                seal,
-                chunks: self.chunks,
-            }),
-        )
+        self.chunks
     }
 }
 
-impl<W: io::Write> io::Write for SealingWriter<W> {
+/// A writer that seals the bytes of an age file as they go through it: the seal of the
+/// very bytes written, with no second read of the file (which also could not tell them
+/// from a file put in its place meanwhile). With a scope, the payload is hashed on a
+/// helper thread of it (a large file's write).
+pub(crate) struct SealingWriter<'s, W> {
+    inner: W,
+    /// The header and nonce, until their end is found; then `head_len` long.
+    head: Vec<u8>,
+    head_len: Option<usize>,
+    here: ChunkHashes,
+    pipe: Option<crate::sys::Pipe<'s, ChunkHashes>>,
+}
+
+impl<'s, W: io::Write> SealingWriter<'s, W> {
+    pub(crate) fn new<'env>(
+        inner: W,
+        scope: Option<&'s std::thread::Scope<'s, 'env>>,
+    ) -> SealingWriter<'s, W> {
+        SealingWriter {
+            inner,
+            head: Vec::new(),
+            head_len: None,
+            here: ChunkHashes::default(),
+            pipe: scope
+                .and_then(|s| crate::sys::Pipe::start(s, ChunkHashes::default(), ChunkHashes::eat)),
+        }
+    }
+
+    /// Take in bytes written.
+    fn observe(&mut self, bytes: &[u8]) {
+        if self.head_len.is_some() {
+            return match &mut self.pipe {
+                Some(p) => p.write(bytes),
+                None => self.here.eat(bytes),
+            };
+        }
+        if self.head.len() >= 1 << 20 {
+            return; // no age header: not sealed (`finish` says so)
+        }
+        let from = self.head.len().saturating_sub(64);
+        self.head.extend_from_slice(bytes);
+        if let Some(len) = head_len(&self.head, from).filter(|l| *l <= self.head.len()) {
+            let rest = self.head.split_off(len);
+            self.head_len = Some(len);
+            self.observe(&rest);
+        }
+    }
+
+    /// The inner writer, and the seal of everything written (`None` when it was not an
+    /// age file: such a file is never taken as verified).
+    pub(crate) fn finish(self) -> (W, Option<Sealed>) {
+        let chunks = match self.pipe {
+            Some(p) => p.finish().finish(),
+            None => self.here.finish(),
+        };
+        if self.head_len.is_none() {
+            return (self.inner, None);
+        }
+        let seal = seal_of(&self.head, &chunks);
+        (self.inner, Some(Sealed { seal, chunks }))
+    }
+}
+
+impl<W: io::Write> io::Write for SealingWriter<'_, W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.observe(&buf[..n]);
@@ -342,20 +361,25 @@ mod tests {
         assert_eq!(seal_bytes(&bytes), Some(sealed.seal));
         // Written through a sealing writer in uneven pieces (a byte at a time through
         // the header): the same seal and chunks.
+        // Hashed here, and on a helper thread.
         for size in [1, 7919, RAW_CHUNK as usize] {
-            let mut w = SealingWriter::new(Vec::new());
-            for piece in bytes.chunks(size) {
-                io::Write::write_all(&mut w, piece).unwrap();
+            for piped in [false, true] {
+                let (out, by_writer) = std::thread::scope(|s| {
+                    let mut w = SealingWriter::new(Vec::new(), piped.then_some(s));
+                    for piece in bytes.chunks(size) {
+                        io::Write::write_all(&mut w, piece).unwrap();
+                    }
+                    w.finish()
+                });
+                assert_eq!(out, bytes);
+                let by_writer = by_writer.unwrap();
+                assert_eq!(
+                    (by_writer.seal, &by_writer.chunks),
+                    (sealed.seal, &sealed.chunks)
+                );
             }
-            let (out, by_writer) = w.finish();
-            assert_eq!(out, bytes);
-            let by_writer = by_writer.unwrap();
-            assert_eq!(
-                (by_writer.seal, &by_writer.chunks),
-                (sealed.seal, &sealed.chunks)
-            );
         }
-        let (_, none) = SealingWriter::new(Vec::new()).finish();
+        let (_, none) = SealingWriter::new(Vec::new(), None).finish();
         assert!(none.is_none(), "nothing written, nothing sealed");
         let layout = Layout::read(&f).unwrap();
         let ok = Expected::new(&f, layout.clone(), sealed.chunks.clone(), &sealed.seal).unwrap();

@@ -12,10 +12,10 @@
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 use sha2::{Digest, Sha256};
-use std::sync::mpsc;
 use zeroize::Zeroizing;
 
 use crate::error::Result;
+use crate::sys::Pipe;
 
 /// Tables whose rows the digest does not cover (see the module's comment).
 const LEFT_OUT: [&str; 3] = ["events", "signatures", "fingerprints"];
@@ -24,120 +24,57 @@ const LEFT_OUT: [&str; 3] = ["events", "signatures", "fingerprints"];
 /// a column), millions of times for a large environment, and one `update` call each
 /// was most of a write's digest. The bytes hashed, and so the digest, are the same.
 ///
-/// For a large image the full buffers go to a helper thread that hashes them in order
-/// while the rows are read here (SHA-256 was a quarter of a 1,000,000-key digest).
+/// For a large image the bytes go through a `Pipe` to a helper thread that hashes them
+/// in order while the rows are read here (SHA-256 was a quarter of a 1,000,000-key
+/// digest).
 struct Hasher<'s> {
     sha: Sha256,
-    helper: Option<Helper<'s>>,
-    /// It holds values (the digest covers them): wiped when dropped, on every path, as
-    /// is every buffer handed to the helper (they come back, or are dropped there).
+    pipe: Option<Pipe<'s, Sha256>>,
+    /// It holds values (the digest covers them): wiped when dropped, on every path.
     buf: Zeroizing<Vec<u8>>,
-    cap: usize,
-}
-
-/// The helper thread of a pipelined digest: full buffers to it, in order; emptied ones
-/// back; its SHA-256 state when the sender is gone.
-struct Helper<'s> {
-    full: mpsc::SyncSender<Zeroizing<Vec<u8>>>,
-    empty: mpsc::Receiver<Zeroizing<Vec<u8>>>,
-    done: std::thread::ScopedJoinHandle<'s, Sha256>,
 }
 
 impl<'s> Hasher<'s> {
     const CAP: usize = 64 * 1024;
-    /// Larger buffers when they cross threads: fewer hand-overs.
-    const PIPED_CAP: usize = 256 * 1024;
 
     /// A hasher; pipelined through a helper thread of `scope` when one is given and can
     /// be started (else everything is hashed here, with the same result).
     fn new<'env>(domain: &[u8], scope: Option<&'s std::thread::Scope<'s, 'env>>) -> Hasher<'s> {
-        let helper = scope.and_then(|s| {
-            let (full, to_hash) = mpsc::sync_channel::<Zeroizing<Vec<u8>>>(2);
-            let (back, empty) = mpsc::channel();
-            // A fixed set of buffers goes round (one filled here, the others queued or
-            // being hashed): fresh memory for every buffer cost more than the hashing.
-            for _ in 0..3 {
-                let _ = back.send(Zeroizing::new(Vec::with_capacity(Hasher::PIPED_CAP)));
-            }
-            let done = std::thread::Builder::new()
-                .spawn_scoped(s, move || {
-                    let mut sha = Sha256::new();
-                    for mut buf in to_hash {
-                        sha.update(&*buf);
-                        buf.clear();
-                        // Dropped (and wiped) if the producer is gone.
-                        let _ = back.send(buf);
-                    }
-                    sha
-                })
-                .ok()?;
-            Some(Helper { full, empty, done })
-        });
-        let cap = if helper.is_some() {
-            Hasher::PIPED_CAP
-        } else {
-            Hasher::CAP
-        };
+        let pipe = scope.and_then(|s| Pipe::start(s, Sha256::new(), |sha, b| sha.update(b)));
         let mut h = Hasher {
             sha: Sha256::new(),
-            helper,
-            buf: Zeroizing::new(Vec::with_capacity(cap)),
-            cap,
+            buf: Zeroizing::new(Vec::with_capacity(if pipe.is_some() {
+                0
+            } else {
+                Hasher::CAP
+            })),
+            pipe,
         };
         h.update(domain);
         h
     }
 
     fn update(&mut self, bytes: &[u8]) {
-        if self.buf.len() + bytes.len() > self.cap {
-            self.flush();
+        if let Some(p) = &mut self.pipe {
+            return p.write(bytes);
         }
-        if bytes.len() >= self.cap {
-            match &self.helper {
-                None => self.sha.update(bytes),
-                Some(_) => {
-                    // In order, through the helper: a copy of its own.
-                    let mut big = Zeroizing::new(Vec::with_capacity(bytes.len()));
-                    big.extend_from_slice(bytes);
-                    self.hand_over(big);
-                }
-            }
+        if self.buf.len() + bytes.len() > Hasher::CAP {
+            self.sha.update(&*self.buf);
+            self.buf.clear();
+        }
+        if bytes.len() >= Hasher::CAP {
+            self.sha.update(bytes);
         } else {
             self.buf.extend_from_slice(bytes);
         }
     }
 
-    /// Hash what the buffer holds (here, or by handing it over), and empty it.
-    fn flush(&mut self) {
-        if self.helper.is_none() {
-            self.sha.update(&*self.buf);
-            self.buf.clear();
-            return;
-        }
-        // Waits for the helper to give one back (none comes back only if it panicked).
-        let next = self
-            .helper
-            .as_ref()
-            .and_then(|h| h.empty.recv().ok())
-            .unwrap_or_else(|| Zeroizing::new(Vec::with_capacity(self.cap)));
-        let full = std::mem::replace(&mut self.buf, next);
-        self.hand_over(full);
-    }
-
-    fn hand_over(&mut self, buf: Zeroizing<Vec<u8>>) {
-        if let Some(h) = &self.helper {
-            // The helper stops taking only when it panicked: `finalize` says so.
-            let _ = h.full.send(buf);
-        }
-    }
-
     fn finalize(mut self) -> [u8; 32] {
-        self.flush();
-        let sha = match self.helper.take() {
-            None => self.sha,
-            Some(Helper { full, done, .. }) => {
-                drop(full);
-                done.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+        let sha = match self.pipe.take() {
+            Some(p) => p.finish(),
+            None => {
+                self.sha.update(&*self.buf);
+                self.sha
             }
         };
         sha.finalize().into()

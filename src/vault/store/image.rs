@@ -211,14 +211,21 @@ pub(super) fn write_encrypted(
         .custom_flags(crate::sys::O_NOFOLLOW)
         .mode(0o600)
         .open(tmp)?;
-    let sealing = fileseal::SealingWriter::new(BufWriter::with_capacity(1 << 16, file));
-    let mut w = encryptor.wrap_output(sealing)?;
-    w.write_all(data)?;
-    let (buffered, sealed) = w.finish()?.finish();
-    let file = buffered.into_inner().map_err(|e| e.into_error())?;
+    // A large file's chunks are hashed on a second core as they are written.
+    let (file, sealed) = std::thread::scope(|s| -> io::Result<_> {
+        let piped = (data.len() >= PIPE_FROM).then_some(s);
+        let sealing = fileseal::SealingWriter::new(BufWriter::with_capacity(1 << 16, file), piped);
+        let mut w = encryptor.wrap_output(sealing)?;
+        w.write_all(data)?;
+        let (buffered, sealed) = w.finish()?.finish();
+        Ok((buffered.into_inner().map_err(|e| e.into_error())?, sealed))
+    })?;
     file.sync_all()?;
     Ok(sealed)
 }
+
+/// Files from this size on are sealed on a second core as they are written.
+const PIPE_FROM: usize = 8 << 20;
 
 /// The seal of the env file at `path` as it is now (`fileseal`), not following a symlink.
 pub(crate) fn seal_path(path: &Path) -> Option<fileseal::Sealed> {

@@ -327,3 +327,47 @@ fn sql_hidden_in_an_image_schema_is_refused_not_run() {
         .success()
         .stdout(predicates::str::contains("cannot decrypt"));
 }
+
+#[test]
+fn millions_of_junk_events_fail_at_the_first_without_reserving_room_for_all() {
+    // Anyone with the public recipients can write an env file whose `events` table holds
+    // 600,000 rows after a gap. Reading it fails at the gap (exit 6) under a memory
+    // limit a normal read fits in, and that room for every row (~240 MB) would not: it
+    // must never abort reserving room for rows not yet checked.
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let file = kw.env_file("dev");
+    let image = crate::support::decrypt_file(&file, kw.identity.as_ref().unwrap());
+    let junk = crate::support::edit_image(&image, |c| {
+        c.execute_batch(
+            "WITH RECURSIVE n(i) AS (SELECT 1000 UNION ALL SELECT i + 1 FROM n WHERE i < 600999)
+             INSERT INTO events(seq, time, action, actor, hash) SELECT i, 0, 0, 1, x'' FROM n;",
+        )
+        .unwrap();
+    });
+    fs::write(
+        &file,
+        crate::support::encrypt_image(&junk, &[kw.my_recipient().as_str()]),
+    )
+    .unwrap();
+    let c = kw.std_cmd(["get", "K"]);
+    let mut limited = std::process::Command::new("sh");
+    limited
+        .args(["-c", "ulimit -v 160000 && exec \"$@\"", "sh"])
+        .arg(c.get_program())
+        .args(c.get_args())
+        .env("XDG_STATE_HOME", kw.path("fresh"));
+    for (k, v) in c.get_envs() {
+        match v {
+            Some(v) if k != "XDG_STATE_HOME" => limited.env(k, v),
+            None => limited.env_remove(k),
+            _ => &mut limited,
+        };
+    }
+    limited.current_dir(c.get_current_dir().unwrap());
+    let out = limited.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{err}");
+    assert!(err.contains("is missing"), "{err}");
+    assert!(out.stdout.is_empty());
+}

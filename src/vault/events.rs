@@ -320,10 +320,12 @@ impl EnvDb {
         let subject = if self.has_labels() { "e.subject" } else { "NULL" };
         let parents = if self.has_parents() { "e.parents" } else { "NULL" };
         let mut prev = GENESIS;
-        // Sized once (the rows are counted, not trusted from a stored number): a large
-        // chain's events are not moved again and again as the vector grows.
+        // Sized once from the rows counted, up to a bound (the rows are not checked yet: a
+        // hostile file's millions of junk rows must fail at the first, not reserve
+        // gigabytes first): a large chain's events are not moved again and again as the
+        // vector grows.
         let count: i64 = self.conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
-        let mut out = Vec::with_capacity(count.max(0) as usize);
+        let mut out = Vec::with_capacity(count.clamp(0, RESERVE_AT_MOST) as usize);
         // Every hash so far: an explicit parent must be an earlier event (DESIGN §9: a
         // merged chain is a DAG, stored in an order where parents come first).
         let mut earlier = Hashes::with_capacity(out.capacity());
@@ -429,6 +431,9 @@ impl EnvDb {
     })())
     }
 }
+
+/// The most events a chain walk reserves room for before reading them (~27 MB).
+const RESERVE_AT_MOST: i64 = 1 << 16;
 
 /// The hashes of a chain's events.
 pub type Hashes = std::collections::HashSet<[u8; 32]>;

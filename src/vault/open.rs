@@ -309,7 +309,7 @@ impl EnvDb {
 
     /// `KEYWARD_TRUST_ROOT` / `--trust-root`: the history must be signed under one of
     /// the roots given.
-    fn check_trust_root(&self, root: Option<&str>) -> Result<()> {
+    pub(in crate::vault) fn check_trust_root(&self, root: Option<&str>) -> Result<()> {
         let wanted = &self.paths.trust_roots;
         if wanted.is_empty() {
             return Ok(());

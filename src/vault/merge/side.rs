@@ -82,8 +82,8 @@ pub(super) fn open_sides(
             )
         },
     );
-    let ((o, os), (t, ts)) = (o?, t?);
     let ((sigs, verified), bs) = b?;
+    let ((o, os), (t, ts)) = (o?, t?);
     let b = Side::new(b_db, b_events, b_hashes, sigs, verified);
     Ok(([b, o, t], [bs, os, ts]))
 }
@@ -99,13 +99,14 @@ fn verify(
 ) -> Result<(Vec<Signature>, Result<Verified>)> {
     let sigs = db.signatures()?;
     let verified = match pins.and_then(|p| verified_here(p, &db.env, bytes)) {
-        Some(root) => {
+        // `KEYWARD_TRUST_ROOT` holds as it does on a read of the sealed file.
+        Some(root) => db.check_trust_root(root.as_deref()).map(|()| {
             db.root = root.clone();
-            Ok(Verified {
+            Verified {
                 root,
                 signatures: sigs.len(),
-            })
-        }
+            }
+        }),
         None => db.verify_signed(events, None),
     };
     Ok((sigs, verified))

@@ -504,11 +504,22 @@ fn rewritten_under_its_header(
         c.execute("UPDATE versions SET value = ?1", [FORGED.as_bytes()])
             .unwrap();
     });
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    std::io::Write::write_all(&mut gz, &changed).unwrap();
-    let forged = crate::support::reencrypt_under_header(file, key, &gz.finish().unwrap(), true);
+    let forged =
+        crate::support::reencrypt_under_header(file, key, &crate::support::gzipped(&changed), true);
     assert_eq!(forged[..100], file[..100], "the same header");
     forged
+}
+
+/// A vault holding `K` whose `dev` Bob is a recipient of (so he holds its file key):
+/// the sandbox and Bob's identity file.
+fn with_bob() -> (Sandbox, std::path::PathBuf) {
+    let kw = Sandbox::with_vault();
+    let bob_key = kw.write_identity("bob.key");
+    kw.cmd(["access", "grant", &kw.recipient_of(&bob_key)])
+        .assert()
+        .success();
+    kw.generate("K");
+    (kw, bob_key)
 }
 
 #[test]
@@ -516,22 +527,21 @@ fn the_file_sealed_here_is_the_one_written_or_read_here() {
     // The seal is of the bytes this machine wrote (or read and verified): a rewrite under
     // the same header right after a write, or right after a first read, is caught
     // chunk by chunk, not taken for the file verified here.
-    let kw = Sandbox::with_vault();
-    let bob_key = kw.write_identity("bob.key");
-    kw.cmd(["access", "grant", &kw.recipient_of(&bob_key)])
-        .assert()
-        .success();
-    kw.generate("K");
+    let (kw, bob_key) = with_bob();
     let path = kw.env_file("dev");
+    // Bob rewrites `file` under its header; the next read refuses it, chunk by chunk.
+    let refused_rewritten = |file: &[u8]| {
+        fs::write(&path, rewritten_under_its_header(file, &path, &bob_key)).unwrap();
+        kw.cmd(["get", "K"])
+            .assert()
+            .code(6)
+            .stdout("")
+            .stderr(contains(
+                "differs from the file verified here under the same header",
+            ));
+    };
     let written = fs::read(&path).unwrap();
-    fs::write(&path, rewritten_under_its_header(&written, &path, &bob_key)).unwrap();
-    kw.cmd(["get", "K"])
-        .assert()
-        .code(6)
-        .stdout("")
-        .stderr(contains(
-            "differs from the file verified here under the same header",
-        ));
+    refused_rewritten(&written);
     // A write by another machine, read here first: sealed as read.
     fs::write(&path, &written).unwrap();
     kw.cmd(["rotate", "K"])
@@ -540,14 +550,7 @@ fn the_file_sealed_here_is_the_one_written_or_read_here() {
         .success();
     let theirs = fs::read(&path).unwrap();
     kw.cmd(["get", "K"]).assert().success();
-    fs::write(&path, rewritten_under_its_header(&theirs, &path, &bob_key)).unwrap();
-    kw.cmd(["get", "K"])
-        .assert()
-        .code(6)
-        .stdout("")
-        .stderr(contains(
-            "differs from the file verified here under the same header",
-        ));
+    refused_rewritten(&theirs);
     fs::write(&path, &theirs).unwrap();
     kw.cmd(["get", "K"])
         .assert()
@@ -559,12 +562,7 @@ fn the_file_sealed_here_is_the_one_written_or_read_here() {
 fn a_payload_rewritten_under_a_header_verified_here_is_refused_chunk_by_chunk() {
     // Bob is a recipient, so he holds the file key of Alice's file: he can write another
     // payload under the very same header (and nonce).
-    let kw = Sandbox::with_vault();
-    let bob_key = kw.write_identity("bob.key");
-    kw.cmd(["access", "grant", &kw.recipient_of(&bob_key)])
-        .assert()
-        .success();
-    kw.generate("K");
+    let (kw, bob_key) = with_bob();
     kw.cmd(["revoke", "K", "--reason", "leaked", "--yes"])
         .assert()
         .success();
@@ -578,13 +576,7 @@ fn a_payload_rewritten_under_a_header_verified_here_is_refused_chunk_by_chunk() 
         c.execute("UPDATE versions SET status = 0, revoked_at = NULL", [])
             .unwrap();
     });
-    // Compressed as keyward stores a small image, so the forged payload has as many
-    // chunks as the real one (a raw image may not fit in one 64 KiB chunk).
-    let unrevoked = {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        std::io::Write::write_all(&mut gz, &unrevoked).unwrap();
-        gz.finish().unwrap()
-    };
+    let unrevoked = crate::support::gzipped(&unrevoked);
     for keep_nonce in [true, false] {
         let forged =
             crate::support::reencrypt_under_header(&file, &bob_key, &unrevoked, keep_nonce);

@@ -468,11 +468,7 @@ mod shared_prefix_tests {
     /// exactly as when every event is hashed.
     #[test]
     fn an_event_edited_under_its_stored_hash_is_refused_even_where_a_known_chain_has_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let paths = crate::vault::paths::VaultPaths::new(dir.path().join("vault"));
-        std::fs::create_dir_all(paths.envs_dir()).unwrap();
-        let env: crate::names::EnvName = "dev".parse().unwrap();
-        let id = age::x25519::Identity::generate();
+        let (_dir, paths, env, id) = crate::vault::open::test_vault();
         let me = crate::recipient::RecipientString::from(&id.to_public());
         let me = Actor::named(me.as_str(), Via::File);
         crate::vault::open::create_test_env(&paths, &env, &id, |db| {

@@ -405,6 +405,22 @@ fn journal_head(db: &EnvDb) -> Result<i64> {
     )
 }
 
+/// For unit tests: an empty vault in a temp dir (kept while the `TempDir` lives), the
+/// environment `dev`, and a new identity.
+#[cfg(test)]
+pub(crate) fn test_vault() -> (
+    tempfile::TempDir,
+    VaultPaths,
+    EnvName,
+    age::x25519::Identity,
+) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let paths = VaultPaths::new(dir.path().join("vault"));
+    std::fs::create_dir_all(paths.envs_dir()).expect("the envs dir");
+    let env = "dev".parse().expect("a valid name");
+    (dir, paths, env, age::x25519::Identity::generate())
+}
+
 /// For unit tests: create `env` (under `paths`) with `id` as its one recipient and
 /// founder, `fill` writing rows as a write would (an `init` event closes the batch).
 #[cfg(test)]

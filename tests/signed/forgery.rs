@@ -13,7 +13,9 @@ use super::{bound_key, with_writer};
 use crate::support::forge::{
     append_event, reroot, resign, resign_claiming, resign_hiding_settings,
 };
-use crate::support::{Sandbox, decrypt_file, edit_image, encrypt_image, reencrypt_under_header};
+use crate::support::{
+    Sandbox, decrypt_file, edit_image, encrypt_image, gzipped, reencrypt_under_header,
+};
 
 #[test]
 fn a_member_forging_another_members_change_is_refused_by_its_signature() {
@@ -306,12 +308,7 @@ fn a_merge_takes_ours_as_verified_only_when_its_bytes_are_the_file_verified_here
         )
         .unwrap();
     });
-    let promoted = {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        std::io::Write::write_all(&mut gz, &promoted).unwrap();
-        gz.finish().unwrap()
-    };
-    let forged = reencrypt_under_header(&ours, &bob_key, &promoted, true);
+    let forged = reencrypt_under_header(&ours, &bob_key, &gzipped(&promoted), true);
     assert_eq!(forged[..200], ours[..200], "the same header");
     let dir = kw.path("sides");
     fs::create_dir_all(&dir).unwrap();

@@ -118,6 +118,14 @@ pub fn edit_image(image: &[u8], edit: impl FnOnce(&rusqlite::Connection)) -> Vec
     conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec()
 }
 
+/// `image` gzip-compressed as keyward stores a small image (so a forged payload has as
+/// many chunks as the real one: a raw image may not fit in one 64 KiB chunk).
+pub fn gzipped(image: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut gz, image).unwrap();
+    gz.finish().unwrap()
+}
+
 /// `plaintext` encrypted under the file key and header of the age file `file` —
 /// unwrapped with the X25519 identity file `identity` — as someone holding that file
 /// key can: the header byte for byte, and with `keep_nonce` the payload nonce too (so

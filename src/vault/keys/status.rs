@@ -160,11 +160,7 @@ mod tests {
     /// already; this is the guard under it, by construction.)
     #[test]
     fn raise_status_never_lowers_a_status_or_lengthens_a_grace() {
-        let dir = tempfile::tempdir().unwrap();
-        let paths = crate::vault::paths::VaultPaths::new(dir.path().join("vault"));
-        std::fs::create_dir_all(paths.envs_dir()).unwrap();
-        let env: crate::names::EnvName = "dev".parse().unwrap();
-        let id = age::x25519::Identity::generate();
+        let (_dir, paths, env, id) = crate::vault::open::test_vault();
         crate::vault::open::create_test_env(&paths, &env, &id, |db| {
             let meta = NewKey {
                 scopes: Vec::new(),

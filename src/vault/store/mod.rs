@@ -372,15 +372,8 @@ mod tests {
         age::x25519::Identity,
         EnvName,
     ) {
-        let dir = tempfile::tempdir().unwrap();
-        let paths = VaultPaths::new(dir.path().join("vault"));
-        fs::create_dir_all(paths.envs_dir()).unwrap();
-        (
-            dir,
-            paths,
-            age::x25519::Identity::generate(),
-            "dev".parse().unwrap(),
-        )
+        let (dir, paths, env, id) = crate::vault::open::test_vault();
+        (dir, paths, id, env)
     }
 
     fn encrypt_to(id: &age::x25519::Identity, plain: &[u8]) -> Vec<u8> {

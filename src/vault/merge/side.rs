@@ -88,15 +88,17 @@ pub(super) fn open_sides(
     Ok(([b, o, t], [bs, os, ts]))
 }
 
+/// A side's stored signatures, and what checking its signed history found.
+type Checked = (Vec<Signature>, Result<Verified>);
+
 /// A side's stored signatures, and its signed history checked (DESIGN §15) — or taken
 /// as verified when `bytes` are the file verified here at its pinned head.
-#[allow(clippy::type_complexity)]
 fn verify(
     db: &mut EnvDb,
     events: &[Event],
     bytes: &[u8],
     pins: Option<&PinDir>,
-) -> Result<(Vec<Signature>, Result<Verified>)> {
+) -> Result<Checked> {
     let sigs = db.signatures()?;
     let verified = match pins.and_then(|p| verified_here(p, &db.env, bytes)) {
         // `KEYWARD_TRUST_ROOT` holds as it does on a read of the sealed file.

@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 
 use crate::audit::{Action, Event};
 use crate::error::Result;
+use crate::vault::keys::{bad, text_at};
 use crate::vault::schema::{ST_ACTIVE, ST_RETIRING};
 use crate::vault::store::EnvDb;
 
@@ -75,12 +76,9 @@ impl Rows {
     }
 }
 
-/// A row's first column, a name, borrowed (anything but text is the error reading it
-/// as a `String` would give).
+/// A row's first column, a key's name, borrowed (most are not kept).
 fn name_at<'r>(r: &'r rusqlite::Row<'_>) -> rusqlite::Result<&'r str> {
-    r.get_ref(0)?.as_str().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
-    })
+    text_at(r, 0)?.ok_or_else(|| bad(0, "a key has no name".into()))
 }
 
 /// Read the rows of `db`.

@@ -11,6 +11,7 @@ use crate::vault::journal::Journaled;
 use crate::vault::schema::*;
 use crate::vault::store::{EnvDb, Tx};
 mod rows;
+pub(in crate::vault) use rows::{bad, text_at};
 mod status;
 mod write;
 #[allow(unused_imports)]

@@ -6,7 +6,7 @@ use super::*;
 /// A value read from a database that keyward would never have written: the row came
 /// from a hostile or damaged image. Surfaces as an integrity error (exit 6), never as a
 /// panic or a wrapped-around number.
-pub(super) fn bad(col: usize, what: String) -> rusqlite::Error {
+pub(in crate::vault) fn bad(col: usize, what: String) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Integer, what.into())
 }
 
@@ -23,7 +23,10 @@ pub(super) fn time_at(r: &Row<'_>, col: usize, what: &str) -> rusqlite::Result<i
 
 /// A text column, borrowed from the row (no copy until the caller keeps it): NULL is
 /// `None`, anything but text an integrity error.
-fn text_at<'r>(r: &'r Row<'_>, col: usize) -> rusqlite::Result<Option<&'r str>> {
+pub(in crate::vault) fn text_at<'r>(
+    r: &'r Row<'_>,
+    col: usize,
+) -> rusqlite::Result<Option<&'r str>> {
     r.get_ref(col)?.as_str_or_null().map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, e.into())
     })

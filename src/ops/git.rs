@@ -175,7 +175,11 @@ pub fn merge(ctx: &Context, req: Merge) -> Result<Merged> {
     let theirs = read(&req.theirs)?;
     let identity = ctx.identity()?;
     let actor = identity.actor();
-    let paths = VaultPaths::new(ctx.paths.root.clone());
+    // The sides are held to `KEYWARD_TRUST_ROOT` as a read is (DESIGN §15).
+    let paths = VaultPaths {
+        trust_roots: ctx.paths.trust_roots.clone(),
+        ..VaultPaths::new(ctx.paths.root.clone())
+    };
     if base.is_empty() {
         return Err(Error::Git(crate::error::GitError::GitMergeRefused {
             env: env_of_path(&req.path),

@@ -345,3 +345,156 @@ fn a_merge_takes_ours_as_verified_only_when_its_bytes_are_the_file_verified_here
         .success()
         .stdout(contains("\"role\":\"write\"").or(contains("\"role\": \"write\"")));
 }
+
+#[test]
+fn a_writer_founding_the_history_anew_on_a_branch_takes_nothing_through_the_merge() {
+    let mut t = crate::support::team::Team::new(&["alice"], &[]);
+    let bob_key = t.kw.write_identity("bob.key");
+    let bob = t.kw.recipient_of(&bob_key);
+    let alice = t.members[0].recipient.clone();
+    t.out(0, &["generate", "-e", "prod", "DB"]);
+    let card = super::card_of(&t.kw, &bob_key);
+    t.out(
+        0,
+        &["access", "grant", "-e", "prod", &card, "--role", "write"],
+    );
+    t.sync(0, "keys");
+    let root = t.out(0, &["trust", "root", "-e", "prod"]).trim().to_owned();
+    // A branch of Alice's from her laptop, for later.
+    let laptop = t.fresh_machine(0, "laptop");
+    t.git(laptop, &["checkout", "-q", "-b", "ok"]);
+    t.out(laptop, &["generate", "-e", "prod", "OK"]);
+    t.git(laptop, &["commit", "-qam", "ok"]);
+    t.git(laptop, &["push", "-q", "origin", "ok"]);
+    // Bob, a writer, on a branch: the chain of events kept, every signature deleted,
+    // the history signed again with him as its founder and only admin (Alice demoted
+    // to writer): a history that checks on its own and extends main's events.
+    t.git(0, &["checkout", "-q", "-b", "bob"]);
+    let file = t.env_file(0, "prod");
+    let forged = edit_image(&decrypt_file(&file, &bob_key), |c| reroot(c, &bob_key));
+    fs::write(
+        &file,
+        encrypt_image(&forged, &[alice.as_str(), bob.as_str()]),
+    )
+    .unwrap();
+    t.git(0, &["commit", "-qam", "reformat"]);
+    t.git(0, &["push", "-q", "origin", "bob"]);
+    let branch = t.git(0, &["rev-parse", "HEAD"]).trim().to_owned();
+    t.git(0, &["checkout", "-q", "main"]);
+    let refused = |said: &str| {
+        said.contains("THEIRS signs BASE's history otherwise than BASE does")
+            && said.contains("conflict")
+    };
+    // Main moves on, and Alice merges the branch: refused, her file left as it was.
+    t.out(0, &["rotate", "-e", "prod", "DB"]);
+    t.git(0, &["commit", "-qam", "rotate"]);
+    let ours = fs::read(&file).unwrap();
+    let merge = t.git_out(0, &["merge", "--no-edit", &branch]);
+    let said = String::from_utf8_lossy(&merge.stdout).into_owned()
+        + &String::from_utf8_lossy(&merge.stderr);
+    assert!(!merge.status.success() && refused(&said), "{said}");
+    t.git(0, &["merge", "--abort"]);
+    assert_eq!(fs::read(&file).unwrap(), ours);
+    let access = t.out(0, &["access", "list", "-e", "prod", "--json"]);
+    let roles: serde_json::Value = serde_json::from_str(&access).unwrap();
+    for r in roles.as_array().unwrap() {
+        let want = if r["recipient"] == bob {
+            "write"
+        } else {
+            "admin"
+        };
+        assert_eq!(r["role"], want, "{access}");
+    }
+    assert_eq!(t.out(0, &["trust", "root", "-e", "prod"]).trim(), root);
+    // A runner with nothing pinned merging the same branch into main: refused too.
+    t.git(0, &["push", "-q", "origin", "main"]);
+    let runner = t.fresh_machine(0, "runner");
+    t.git(runner, &["fetch", "-q", "origin", "bob"]);
+    let merge = t.git_out(runner, &["merge", "--no-edit", "FETCH_HEAD"]);
+    let said = String::from_utf8_lossy(&merge.stdout).into_owned()
+        + &String::from_utf8_lossy(&merge.stderr);
+    assert!(!merge.status.success() && refused(&said), "{said}");
+    t.git(runner, &["merge", "--abort"]);
+    // And CI's check of the branch names the commit.
+    t.kw(runner, &["audit", "verify", "--git", "FETCH_HEAD"])
+        .assert()
+        .code(6)
+        .stderr(contains("reformat").and(contains("another trust root than its parent")));
+    // The merge driver holds the sides to `KEYWARD_TRUST_ROOT` as a read does: Alice's
+    // own branch is refused under another root, and merged under hers.
+    t.git(runner, &["fetch", "-q", "origin", "ok"]);
+    let other = "ab".repeat(32);
+    for (want, ok) in [(other.as_str(), false), (root.as_str(), true)] {
+        let merge = t.git_out_with(
+            runner,
+            &["merge", "--no-edit", "FETCH_HEAD"],
+            &[("KEYWARD_TRUST_ROOT", want)],
+        );
+        let said = String::from_utf8_lossy(&merge.stdout).into_owned()
+            + &String::from_utf8_lossy(&merge.stderr);
+        assert_eq!(merge.status.success(), ok, "{said}");
+        if !ok {
+            assert!(
+                said.contains("BASE's signed history does not verify") && said.contains(&other),
+                "{said}"
+            );
+            t.git(runner, &["merge", "--abort"]);
+        }
+    }
+    t.kw(runner, &["get", "-e", "prod", "OK"])
+        .env("KEYWARD_TRUST_ROOT", &root)
+        .assert()
+        .success();
+}
+
+#[test]
+fn the_merge_driver_holds_every_side_to_the_root_pinned_here() {
+    let (kw, bob_key, bob) = with_writer("bob");
+    let alice = kw.my_recipient();
+    let root = kw.stdout(["trust", "root"]).trim().to_owned();
+    // Bob founds the history anew, then writes two branches of it with his own keyward
+    // (a machine that trusts his history on first use): all three sides of a merge
+    // agree with each other, under his root.
+    let forged = edit_image(&decrypt_file(&kw.env_file("dev"), &bob_key), |c| {
+        reroot(c, &bob_key)
+    });
+    let base = encrypt_image(&forged, &[alice.as_str(), bob.as_str()]);
+    let branch = |name: &str| -> Vec<u8> {
+        let vault = kw.path(&format!("bob-{name}"));
+        let copied = std::process::Command::new("cp")
+            .args(["-r"])
+            .arg(kw.vault())
+            .arg(&vault)
+            .status()
+            .unwrap();
+        assert!(copied.success());
+        let file = vault.join("envs/dev.db.age");
+        fs::write(&file, &base).unwrap();
+        kw.cmd_as(&bob_key, ["generate", name])
+            .env("KEYWARD_VAULT", &vault)
+            .env("XDG_STATE_HOME", kw.path(&format!("bob-state-{name}")))
+            .assert()
+            .success();
+        fs::read(&file).unwrap()
+    };
+    let (ours, theirs) = (branch("OURS_KEY"), branch("THEIRS_KEY"));
+    let dir = kw.path("sides");
+    fs::create_dir(&dir).unwrap();
+    let put = |name: &str, bytes: &[u8]| crate::support::team::put_file(&dir, name, bytes);
+    let (b, o, t) = (
+        put("base", &base),
+        put("ours", &ours),
+        put("theirs", &theirs),
+    );
+    // Alice's machine pinned her root: the driver refuses, OURS left as given.
+    kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
+        .assert()
+        .failure()
+        .stderr(contains("pinned here").and(contains(&root)));
+    assert_eq!(fs::read(&o).unwrap(), ours);
+    // A machine with nothing pinned trusts the history on first use and merges.
+    kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
+        .env("XDG_STATE_HOME", kw.path("fresh"))
+        .assert()
+        .success();
+}

@@ -166,9 +166,15 @@ impl Team {
     /// `git ARGS` in member `m`'s clone, as that member (the merge driver git runs
     /// is keyward with the member's identity and pins).
     pub fn git_out(&self, m: usize, args: &[&str]) -> Output {
+        self.git_out_with(m, args, &[])
+    }
+
+    /// [`Team::git_out`] with more variables in git's (and so the merge driver's)
+    /// environment.
+    pub fn git_out_with(&self, m: usize, args: &[&str], vars: &[(&str, &str)]) -> Output {
         let mut c = git_cmd(&self.kw, &self.members[m].dir, args);
         self.as_member(m, &mut c);
-        c.output().unwrap()
+        c.envs(vars.iter().copied()).output().unwrap()
     }
 
     pub fn git(&self, m: usize, args: &[&str]) -> String {

@@ -12,6 +12,7 @@ use crate::sys::both;
 use crate::vault::VaultPaths;
 use crate::vault::events::Hashes;
 use crate::vault::paths::PinDir;
+use crate::vault::seen::Pin;
 use crate::vault::signed::{Signature, Verified};
 use crate::vault::store::EnvDb;
 use crate::vault::transition;
@@ -100,7 +101,8 @@ fn verify(
     pins: Option<&PinDir>,
 ) -> Result<Checked> {
     let sigs = db.signatures()?;
-    let verified = match pins.and_then(|p| verified_here(p, &db.env, bytes)) {
+    let pin = pins.and_then(|p| p.load(&db.env).ok().flatten());
+    let verified = match pin.as_ref().and_then(|p| verified_here(p, bytes)) {
         // `KEYWARD_TRUST_ROOT` holds as it does on a read of the sealed file.
         Some(root) => db.check_trust_root(root.as_deref()).map(|()| {
             db.root = root.clone();
@@ -109,7 +111,8 @@ fn verify(
                 signatures: sigs.len(),
             }
         }),
-        None => db.verify_signed(events, None),
+        // Any other file: under the root pinned here, as a read would.
+        None => db.verify_signed(events, pin.as_ref().and_then(|p| p.root.as_deref())),
     };
     Ok((sigs, verified))
 }
@@ -142,6 +145,36 @@ impl Side {
         *h == audit::GENESIS || self.hashes.contains(h)
     }
 
+    /// Refuse this side (`label`) unless it signs the events it shares with BASE
+    /// (`base`) exactly as BASE does: every signature BASE holds, and no other on BASE's
+    /// events. Each side's history is verified on its own, so a
+    /// history whose signatures were deleted and made again from the same events — with
+    /// its author as founder and admin, another trust root — verifies too; merged with
+    /// the true one it would be signed by the merger (and refused by every reader, or
+    /// taken where nothing was pinned).
+    pub(super) fn signs_as(&self, base: &Side, env: &EnvName, label: &str) -> Result<()> {
+        let base_sigs: HashMap<(&[u8; 32], &[u8]), &Signature> = base
+            .sigs
+            .iter()
+            .map(|s| ((&s.head, &s.sig[..]), s))
+            .collect();
+        let mut seen = BTreeSet::new();
+        let same = self.sigs.iter().filter(|s| base.holds(&s.head)).all(|s| {
+            let id = (&s.head, &s.sig[..]);
+            seen.insert(id);
+            base_sigs.get(&id).is_some_and(|p| *p == s)
+        });
+        if same && seen.len() == base_sigs.len() {
+            return Ok(());
+        }
+        Err(refused(
+            env,
+            format!(
+                "{label} signs BASE's history otherwise than BASE does (its signatures were made again: another trust root, or forged)"
+            ),
+        ))
+    }
+
     /// Whether its history is signed (and verifies).
     pub(super) fn is_signed(&self) -> bool {
         !self.sigs.is_empty()
@@ -166,11 +199,10 @@ impl Side {
 /// wrote) at `env`'s pinned head (DESIGN §15: a file verified here is not verified
 /// again; a merge's OURS, usually): its seal is the pinned one. `None` for any other
 /// file, and when the pin cannot be read: the side is then verified from its rows.
-fn verified_here(pins: &PinDir, env: &EnvName, bytes: &[u8]) -> Option<Option<String>> {
-    let pin = pins.load(env).ok()??;
+fn verified_here(pin: &Pin, bytes: &[u8]) -> Option<Option<String>> {
     let sealed = pin.seal.as_deref()?;
     let seal = crate::vault::fileseal::seal_bytes(bytes)?;
-    (hex::encode(seal) == sealed).then_some(pin.root)
+    (hex::encode(seal) == sealed).then(|| pin.root.clone())
 }
 
 /// Refuse the merge unless BASE and THEIRS hold OURS's environment (the same name and
@@ -203,6 +235,13 @@ pub(super) fn check_sides(b: &Side, o: &Side, t: &Side) -> Result<()> {
                 env,
                 format!("{label}'s history does not contain BASE's (rewritten, rewound or forged)"),
             ));
+        }
+    }
+    // DESIGN §15: and its signed history. A BASE that does not verify is refused by
+    // `judge`, first: its stored signatures are not compared here.
+    if b.verified.is_ok() {
+        for (side, label) in [(o, "OURS"), (t, "THEIRS")] {
+            side.signs_as(b, env, label)?;
         }
     }
     Ok(())

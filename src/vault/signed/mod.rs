@@ -31,7 +31,7 @@ use crate::vault::store::{EnvDb, Tx};
 const HEAD_DOMAIN: &[u8] = b"keyward-signed-head-v1";
 
 /// One stored signature.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Signature {
     /// The lifecycle event it signs (the head after the write).
     pub head: [u8; 32],

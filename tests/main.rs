@@ -54,6 +54,7 @@ mod rotate;
 mod rotation_hooks;
 mod run;
 mod scan;
+mod seals;
 mod set_get;
 mod signed;
 mod tamper;

@@ -28,7 +28,7 @@ use crate::fsutil::create_private_dir;
 use crate::names::EnvName;
 use crate::vault::paths::PinDir;
 use crate::vault::relate::{root_stamp, snapshot};
-use crate::vault::seen::{JournalHead, PIN_VERSION, Pin, Seen};
+use crate::vault::seen::{EARLIER_SEALS, JournalHead, PIN_VERSION, Pin, Seen};
 use crate::vault::store::EnvDb;
 
 impl PinDir {
@@ -38,6 +38,49 @@ impl PinDir {
 
     fn seen_file(&self, env: &EnvName) -> PathBuf {
         self.dir.join(format!("{env}.seen.json"))
+    }
+
+    /// `<env>.verified`: the seals of files verified (or written) here before the pinned
+    /// one, under the pinned root, newest first, 32 bytes each (see [`PinDir::earlier`]).
+    fn earlier_file(&self, env: &EnvName) -> PathBuf {
+        self.dir.join(format!("{env}.verified"))
+    }
+
+    /// The seals of the files this machine verified (or wrote) before the one pinned,
+    /// newest first, at most [`EARLIER_SEALS`]: each verified under the pinned root,
+    /// so the same bytes need not be verified again (a merge's BASE: the state before
+    /// this machine's own changes, usually). Only that saving rests on the record, so
+    /// one that cannot be read counts as empty: every file is then verified.
+    pub(in crate::vault) fn earlier(&self, env: &EnvName) -> Vec<[u8; 32]> {
+        match Self::read(&self.earlier_file(env)) {
+            Ok(Some(bytes)) if bytes.len() % 32 == 0 => bytes
+                .chunks_exact(32)
+                .map(|c| c.try_into().expect("32 bytes"))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Keep `record` (newest first) as the seals verified here before `pinned`: without
+    /// `pinned`, without repeats, at most [`EARLIER_SEALS`]; written only when it changes.
+    fn store_earlier(
+        &self,
+        env: &EnvName,
+        before: &[[u8; 32]],
+        record: Vec<[u8; 32]>,
+        pinned: Option<&str>,
+    ) -> Result<()> {
+        let mut kept: Vec<[u8; 32]> = Vec::with_capacity(EARLIER_SEALS);
+        for s in record {
+            if Some(hex::encode(s).as_str()) != pinned && !kept.contains(&s) {
+                kept.push(s);
+            }
+        }
+        kept.truncate(EARLIER_SEALS);
+        if kept == before {
+            return Ok(());
+        }
+        self.write_atomic(&self.earlier_file(env), &kept.concat(), false)
     }
 
     /// A pin file's bytes, if it exists. One that cannot be read or is readable by
@@ -114,6 +157,9 @@ impl PinDir {
             self.write_atomic(&self.chunks_file(&db.env), &bytes, true)?;
             pin.seal = Some(hex::encode(s.seal));
         }
+        // The files verified here, newest first: the one just sealed, then those known.
+        let earlier = self.earlier(&db.env);
+        let mut record: Vec<[u8; 32]> = sealed.map(|s| s.seal).into_iter().collect();
         if let Some(old) = old {
             let same_env = old.audit_key == pin.audit_key
                 || pin.ring.contains(&old.audit_key)
@@ -132,6 +178,13 @@ impl PinDir {
                 // Never forgotten: a signed history stays signed under its root.
                 pin.root = pin.root.take().or(old.root.clone());
             }
+            // What was verified here stays so while the environment and its root do,
+            // and nothing was accepted after review (`trust`).
+            if same_env && !replace && pin.root == old.root {
+                let known = old.seal.as_deref().and_then(|h| hex::decode(h).ok());
+                record.extend(known.and_then(|k| <[u8; 32]>::try_from(k).ok()));
+                record.extend_from_slice(&earlier);
+            }
             if same_env && pin.audit_key != old.audit_key && pin.ring.contains(&old.audit_key) {
                 // A newer key, first seen here: the journal's rows from now on.
                 let head = journal_head()?;
@@ -147,6 +200,7 @@ impl PinDir {
             }
         }
         self.store_seen(&db.env, &pin.seen)?;
+        self.store_earlier(&db.env, &earlier, record, pin.seal.as_deref())?;
         self.store(&db.env, &pin, true)
     }
 

@@ -13,6 +13,11 @@ use crate::vault::schema::*;
 /// 2: before signed histories; each read as it is, its next advance writes 3).
 pub(in crate::vault) const PIN_VERSION: u8 = 3;
 
+/// How many seals of files verified here before the pinned one are kept (`PinDir::
+/// earlier`): 32 bytes each, read only by a merge. A merge's BASE is the state before
+/// this machine's changes since the branches parted, one write each.
+pub(in crate::vault) const EARLIER_SEALS: usize = 512;
+
 /// A journal head as pinned: its sequence number and hash (hex).
 pub type JournalHead = (i64, String);
 

@@ -281,9 +281,9 @@ fn a_writer_changing_a_hook_the_verifier_key_or_a_label_under_another_event_is_r
 }
 
 #[test]
-fn a_merge_takes_ours_as_verified_only_when_its_bytes_are_the_file_verified_here() {
-    // DESIGN §7 round 3: the merge does not verify again the OURS this machine verified
-    // or wrote, known by its seal. Bob, a writer, holds the file key of Alice's last
+fn a_merge_takes_a_side_as_verified_only_when_its_bytes_are_a_file_verified_here() {
+    // DESIGN §7 round 3: the merge does not verify again the OURS (or BASE) this machine
+    // verified or wrote, known by its seal. Bob, a writer, holds the file key of Alice's last
     // write: he rewrites its payload under the very same header and nonce, making
     // himself admin. That OURS carries Alice's header and head, yet is verified from its
     // rows and refused.
@@ -324,6 +324,24 @@ fn a_merge_takes_ours_as_verified_only_when_its_bytes_are_the_file_verified_here
         .code(6)
         .stderr(contains("OURS's signed history does not verify"));
     assert_eq!(fs::read(&o).unwrap(), forged, "OURS untouched");
+    // BASE, verified here before OURS was written, is not verified again either: the
+    // same rewrite of BASE under its header is refused the same way.
+    let promoted = edit_image(&decrypt_file(std::path::Path::new(&b), &bob_key), |c| {
+        c.execute(
+            "UPDATE recipients SET role = 2 WHERE recipient = ?1",
+            [&bob],
+        )
+        .unwrap();
+    });
+    let forged_base = reencrypt_under_header(&base, &bob_key, &gzipped(&promoted), true);
+    assert_eq!(forged_base[..200], base[..200], "the same header");
+    let fb = put("forged-base", &forged_base);
+    let o = put("ours", &ours);
+    kw.cmd(["git", "merge", &fb, &o, &t, "vault/envs/dev.db.age"])
+        .assert()
+        .code(6)
+        .stderr(contains("BASE's signed history does not verify"));
+    assert_eq!(fs::read(&o).unwrap(), ours, "OURS untouched");
     // The very file written here merges, and the result verifies from its rows on a
     // machine that never saw it.
     let o = put("ours", &ours);

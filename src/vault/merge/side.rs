@@ -39,8 +39,8 @@ pub(super) type KeySigs = HashMap<String, u64>;
 /// The three sides of a merge opened: each decrypted on this thread (the identity may
 /// be a plugin's or an agent's) while BASE's chain is recomputed, then the three sides'
 /// checks at once, each on its own database: OURS's and THEIRS's chains (compared with
-/// BASE's where they share it), every side's signed history (OURS's not again when it
-/// is the file verified here), and every side's key signatures. Of the errors a step
+/// BASE's where they share it), every side's signed history (OURS's and BASE's not
+/// again when they are files verified here), and every side's key signatures. Of the errors a step
 /// finds, BASE's is raised first, then OURS's, then THEIRS's.
 pub(super) fn open_sides(
     paths: &VaultPaths,
@@ -65,19 +65,20 @@ pub(super) fn open_sides(
     );
     let (mut b_db, (b_events, b_hashes)) = (b_chain.0, b_chain.1?);
     let (o_db, t_db) = (o_db?, t_db?);
-    let side = |mut db: EnvDb, bytes: &[u8], pins: Option<&PinDir>| -> Result<(Side, KeySigs)> {
+    let side = |mut db: EnvDb, bytes: Option<&[u8]>| -> Result<(Side, KeySigs)> {
         let (events, hashes) = db.lifecycle_events_after(&b_events)?;
         let (sigs, verified) = verify(&mut db, &events, bytes, pins)?;
         let keys = signatures(&db, hasher)?;
         Ok((Side::new(db, events, hashes, sigs, verified), keys))
     };
     let (o, (t, b)) = both(
-        || side(o_db, ours, pins),
+        || side(o_db, Some(ours)),
         || {
             both(
-                || side(t_db, theirs, None),
+                // THEIRS is another machine's work: seldom verified here.
+                || side(t_db, None),
                 || {
-                    verify(&mut b_db, &b_events, base, None)
+                    verify(&mut b_db, &b_events, Some(base), pins)
                         .and_then(|v| Ok((v, signatures(&b_db, hasher)?)))
                 },
             )
@@ -92,17 +93,20 @@ pub(super) fn open_sides(
 /// A side's stored signatures, and what checking its signed history found.
 type Checked = (Vec<Signature>, Result<Verified>);
 
-/// A side's stored signatures, and its signed history checked (DESIGN §15) — or taken
-/// as verified when `bytes` are the file verified here at its pinned head.
+/// A side's stored signatures, and its signed history checked (DESIGN §15) under the
+/// root pinned here — or taken as verified when `bytes` (given to be looked for) are a
+/// file verified here: the one pinned, or one before it.
 fn verify(
     db: &mut EnvDb,
     events: &[Event],
-    bytes: &[u8],
+    bytes: Option<&[u8]>,
     pins: Option<&PinDir>,
 ) -> Result<Checked> {
     let sigs = db.signatures()?;
-    let pin = pins.and_then(|p| p.load(&db.env).ok().flatten());
-    let verified = match pin.as_ref().and_then(|p| verified_here(p, bytes)) {
+    let pin = pins.and_then(|p| Some((p, p.load(&db.env).ok()??)));
+    let here = pin.as_ref().zip(bytes);
+    let known = here.and_then(|((dir, pin), bytes)| verified_here(dir, &db.env, pin, bytes));
+    let verified = match known {
         // `KEYWARD_TRUST_ROOT` holds as it does on a read of the sealed file.
         Some(root) => db.check_trust_root(root.as_deref()).map(|()| {
             db.root = root.clone();
@@ -112,7 +116,7 @@ fn verify(
             }
         }),
         // Any other file: under the root pinned here, as a read would.
-        None => db.verify_signed(events, pin.as_ref().and_then(|p| p.root.as_deref())),
+        None => db.verify_signed(events, pin.as_ref().and_then(|(_, p)| p.root.as_deref())),
     };
     Ok((sigs, verified))
 }
@@ -195,14 +199,16 @@ impl Side {
     }
 }
 
-/// The trust root of `bytes` when they are the very file this machine verified (or
-/// wrote) at `env`'s pinned head (DESIGN §15: a file verified here is not verified
-/// again; a merge's OURS, usually): its seal is the pinned one. `None` for any other
-/// file, and when the pin cannot be read: the side is then verified from its rows.
-fn verified_here(pin: &Pin, bytes: &[u8]) -> Option<Option<String>> {
-    let sealed = pin.seal.as_deref()?;
+/// The trust root of `bytes` when they are a file this machine verified (or wrote)
+/// (DESIGN §15: a file verified here is not verified again): its seal is the pinned
+/// one (a merge's OURS, usually) or one of those before it (BASE, usually), all
+/// verified under the pinned root. `None` for any other file, and when the pin cannot
+/// be read: the side is then verified from its rows.
+fn verified_here(dir: &PinDir, env: &EnvName, pin: &Pin, bytes: &[u8]) -> Option<Option<String>> {
     let seal = crate::vault::fileseal::seal_bytes(bytes)?;
-    (hex::encode(seal) == sealed).then(|| pin.root.clone())
+    let known =
+        pin.seal.as_deref() == Some(hex::encode(seal).as_str()) || dir.earlier(env).contains(&seal);
+    known.then(|| pin.root.clone())
 }
 
 /// Refuse the merge unless BASE and THEIRS hold OURS's environment (the same name and

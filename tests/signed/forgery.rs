@@ -400,7 +400,7 @@ fn a_writer_founding_the_history_anew_on_a_branch_takes_nothing_through_the_merg
     let branch = t.git(0, &["rev-parse", "HEAD"]).trim().to_owned();
     t.git(0, &["checkout", "-q", "main"]);
     let refused = |said: &str| {
-        said.contains("THEIRS signs BASE's history otherwise than BASE does")
+        said.contains("THEIRS signs the history it shares with BASE otherwise than BASE does")
             && said.contains("conflict")
     };
     // Main moves on, and Alice merges the branch: refused, her file left as it was.
@@ -477,24 +477,7 @@ fn the_merge_driver_holds_every_side_to_the_root_pinned_here() {
         reroot(c, &bob_key)
     });
     let base = encrypt_image(&forged, &[alice.as_str(), bob.as_str()]);
-    let branch = |name: &str| -> Vec<u8> {
-        let vault = kw.path(&format!("bob-{name}"));
-        let copied = std::process::Command::new("cp")
-            .args(["-r"])
-            .arg(kw.vault())
-            .arg(&vault)
-            .status()
-            .unwrap();
-        assert!(copied.success());
-        let file = vault.join("envs/dev.db.age");
-        fs::write(&file, &base).unwrap();
-        kw.cmd_as(&bob_key, ["generate", name])
-            .env("KEYWARD_VAULT", &vault)
-            .env("XDG_STATE_HOME", kw.path(&format!("bob-state-{name}")))
-            .assert()
-            .success();
-        fs::read(&file).unwrap()
-    };
+    let branch = |name: &str| super::branch_as(&kw, &bob_key, &base, name, &["generate", name]);
     let (ours, theirs) = (branch("OURS_KEY"), branch("THEIRS_KEY"));
     let dir = kw.path("sides");
     fs::create_dir(&dir).unwrap();

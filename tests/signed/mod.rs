@@ -5,7 +5,11 @@
 //! Real repositories and clones; forged images made by hand as those attackers can.
 
 mod forgery;
+mod merge_signatures;
 mod roles;
+
+use std::fs;
+use std::path::Path;
 
 use crate::support::Sandbox;
 
@@ -38,4 +42,44 @@ pub(super) fn with_writer(name: &str) -> (Sandbox, std::path::PathBuf, String) {
         .assert()
         .success();
     (kw, key, recipient)
+}
+
+/// `keyward ARGS` as `key`'s holder on a copy of the vault whose `dev` file is `file`,
+/// with a state directory of its own; the file it leaves.
+pub(super) fn branch_as(
+    kw: &Sandbox,
+    key: &Path,
+    file: &[u8],
+    name: &str,
+    args: &[&str],
+) -> Vec<u8> {
+    branch_in(kw, &kw.vault(), "dev", key, file, name, args)
+}
+
+/// `branch_as` for the vault at `from`, environment `env`.
+pub(super) fn branch_in(
+    kw: &Sandbox,
+    from: &Path,
+    env: &str,
+    key: &Path,
+    file: &[u8],
+    name: &str,
+    args: &[&str],
+) -> Vec<u8> {
+    let vault = kw.path(&format!("branch-{name}"));
+    let copied = std::process::Command::new("cp")
+        .args(["-r"])
+        .arg(from)
+        .arg(&vault)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let f = vault.join(format!("envs/{env}.db.age"));
+    fs::write(&f, file).unwrap();
+    kw.cmd_as(key, args)
+        .env("KEYWARD_VAULT", &vault)
+        .env("XDG_STATE_HOME", kw.path(&format!("state-{name}")))
+        .assert()
+        .success();
+    fs::read(&f).unwrap()
 }

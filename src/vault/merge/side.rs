@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::audit::{self, Event};
 use crate::error::Result;
 use crate::names::EnvName;
+use crate::signing::Sig;
 use crate::sys::both;
 use crate::vault::VaultPaths;
 use crate::vault::events::Hashes;
@@ -149,32 +150,36 @@ impl Side {
         *h == audit::GENESIS || self.hashes.contains(h)
     }
 
-    /// Refuse this side (`label`) unless it signs the events it shares with BASE
-    /// (`base`) exactly as BASE does: every signature BASE holds, and no other on BASE's
-    /// events. Each side's history is verified on its own, so a
-    /// history whose signatures were deleted and made again from the same events — with
-    /// its author as founder and admin, another trust root — verifies too; merged with
-    /// the true one it would be signed by the merger (and refused by every reader, or
-    /// taken where nothing was pinned).
-    pub(super) fn signs_as(&self, base: &Side, env: &EnvName, label: &str) -> Result<()> {
-        let base_sigs: HashMap<(&[u8; 32], &[u8]), &Signature> = base
-            .sigs
-            .iter()
-            .map(|s| ((&s.head, &s.sig[..]), s))
-            .collect();
-        let mut seen = BTreeSet::new();
-        let same = self.sigs.iter().filter(|s| base.holds(&s.head)).all(|s| {
-            let id = (&s.head, &s.sig[..]);
-            seen.insert(id);
-            base_sigs.get(&id).is_some_and(|p| *p == s)
-        });
-        if same && seen.len() == base_sigs.len() {
+    /// Refuse this side (`label`) unless it signs the events it shares with `other`
+    /// (`other_label`) exactly as `other` does: the same signatures on those events,
+    /// none more, none less. Each side's history is verified on its own, so a history
+    /// whose signatures were deleted and made again from the same events — with its
+    /// author as founder and admin, another trust root — verifies too, and so does one
+    /// whose writer split a signature of his own in two; merged with the true one, the
+    /// merger would sign a history every reader refuses (or takes, where nothing was
+    /// pinned).
+    pub(super) fn signs_alike(
+        &self,
+        other: &Side,
+        env: &EnvName,
+        [label, other_label]: [&str; 2],
+    ) -> Result<()> {
+        fn on_shared<'a>(a: &'a Side, b: &Side) -> HashMap<(&'a [u8; 32], &'a Sig), &'a Signature> {
+            let sigs = a.sigs.iter().filter(|s| b.holds(&s.head));
+            sigs.map(|s| ((&s.head, &s.sig), s)).collect()
+        }
+        let (mine, theirs) = (on_shared(self, other), on_shared(other, self));
+        let same = mine.len() == theirs.len()
+            && mine
+                .iter()
+                .all(|(id, s)| theirs.get(id).is_some_and(|t| t == s));
+        if same {
             return Ok(());
         }
         Err(refused(
             env,
             format!(
-                "{label} signs BASE's history otherwise than BASE does (its signatures were made again: another trust root, or forged)"
+                "{label} signs the history it shares with {other_label} otherwise than {other_label} does (its signatures were made again: another trust root, or forged)"
             ),
         ))
     }
@@ -244,11 +249,12 @@ pub(super) fn check_sides(b: &Side, o: &Side, t: &Side) -> Result<()> {
         }
     }
     // DESIGN §15: and its signed history. A BASE that does not verify is refused by
-    // `judge`, first: its stored signatures are not compared here.
+    // `judge`, first: its stored signatures are not compared here. OURS and THEIRS
+    // share more than BASE when a branch was merged into both.
     if b.verified.is_ok() {
-        for (side, label) in [(o, "OURS"), (t, "THEIRS")] {
-            side.signs_as(b, env, label)?;
-        }
+        o.signs_alike(b, env, ["OURS", "BASE"])?;
+        t.signs_alike(b, env, ["THEIRS", "BASE"])?;
+        t.signs_alike(o, env, ["THEIRS", "OURS"])?;
     }
     Ok(())
 }

@@ -205,14 +205,17 @@ pub(super) fn sign_merge(
         crate::signing::binding_holds(signing.recipient, &key, proof.as_ref().map(|p| &p[..]))
             .is_some();
     let settings = settings_digest(conn)?;
-    let settings_new =
-        settings != settings_digest(&o.db.conn)? && settings != settings_digest(&t.db.conn)?;
+    let side_settings = |s: &Side| settings_digest(&s.db.conn);
     rules::check_merge(&Merge {
         signer: signing.recipient,
         key,
         proven,
         proof,
-        settings_new,
+        settings: rules::SettingsAt {
+            base: side_settings(b)?,
+            sides: [side_settings(o)?, side_settings(t)?],
+            after: settings,
+        },
         sides: [&om, &tm],
         base: &bm,
         after: &after,

@@ -199,8 +199,11 @@ pub fn verify_history<'a>(
                     key: s.key,
                     proven: proven(s),
                     proof: s.proof,
-                    settings_new: s.settings != order[*a].1.settings
-                        && s.settings != order[*b].1.settings,
+                    settings: rules::SettingsAt {
+                        base: order[base].1.settings,
+                        sides: [order[*a].1.settings, order[*b].1.settings],
+                        after: s.settings,
+                    },
                     sides: [&order[*a].1.members, &order[*b].1.members],
                     base: &order[base].1.members,
                     after: &s.members,

@@ -11,13 +11,17 @@
 //!   signer's own binding), hooks, and the checkpoint need `admin`.
 //! - Every event a signature covers is its signer's (the actor is the signer).
 //! - No state is left without an admin.
-//! - A merge's signature covers only the join (and the marks it leaves); its members
-//!   are those of the sides, where a removal on either side wins.
+//! - A merge's signature covers only the join (and the marks it leaves); its members and
+//!   settings are what the merge rules make of the base and the two sides (`merge`).
 
 use crate::codes::{Action, Role};
 use crate::signing::{PublicKey, Sig};
 
 use super::members::Members;
+
+mod merge;
+
+pub use merge::{Merge, SettingsAt, check_merge};
 
 /// Why a signature (or a write about to be signed) is not allowed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,7 +47,8 @@ pub enum Refusal {
     /// An event where it cannot be (a checkpoint after the start, a merge's marks in a
     /// plain write).
     Misplaced(Action),
-    /// A merge keeps a member one side removed, or one neither side has.
+    /// A merge's member is not what the sides' changes make of them since the base: a
+    /// removal undone, a grant left out, a side's old row over the other's change.
     MergedMembers { recipient: String },
     /// A member's signing key bound (by an admin) without the proof their identity
     /// made of it, where their identity could have made one.
@@ -74,7 +79,7 @@ impl Refusal {
                 crate::recipient::short_recipient(recipient)
             ),
             Refusal::MergedMembers { recipient } => format!(
-                "merged in {} where a side removed them or neither side has them",
+                "merged {} otherwise than the sides' changes make them (a removal undone, a grant left out, or an old row over the other side's change)",
                 crate::recipient::short_recipient(recipient)
             ),
         }
@@ -117,7 +122,7 @@ fn own<'a>(events: &'a [(Action, &'a str)]) -> &'a [(Action, &'a str)] {
     }
 }
 
-fn by_signer(signer: &str, events: &[(Action, &str)]) -> Result<(), Refusal> {
+pub(super) fn by_signer(signer: &str, events: &[(Action, &str)]) -> Result<(), Refusal> {
     for (action, actor) in events {
         if *actor != signer {
             return Err(Refusal::OtherActor {
@@ -130,7 +135,7 @@ fn by_signer(signer: &str, events: &[(Action, &str)]) -> Result<(), Refusal> {
 }
 
 /// Whether the signer is bound to `key` in the state signed (or left it).
-fn bound_after(w_signer: &str, key: &PublicKey, after: &Members) -> Result<(), Refusal> {
+pub(super) fn bound_after(w_signer: &str, key: &PublicKey, after: &Members) -> Result<(), Refusal> {
     match after.get(w_signer) {
         None => Ok(()),
         Some(m) if m.key == Some(*key) => Ok(()),
@@ -160,7 +165,8 @@ fn bindings_proven(before: Option<&Members>, after: &Members) -> Result<(), Refu
 }
 
 /// What a change of the settings tables is, in a refusal.
-const SETTINGS_WHAT: &str = "change rotation hooks, the verifier key or the environment's settings";
+pub(super) const SETTINGS_WHAT: &str =
+    "change rotation hooks, the verifier key or the environment's settings";
 
 pub fn check_write(w: &Write<'_>) -> Result<(), Refusal> {
     let own = own(w.events);
@@ -235,107 +241,12 @@ pub fn check_write(w: &Write<'_>) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// One signature of a merge, as data.
-pub struct Merge<'a> {
-    pub signer: &'a str,
-    pub key: PublicKey,
-    pub proven: bool,
-    pub proof: Option<Sig>,
-    /// Whether the merged settings are neither side's (both changed them).
-    pub settings_new: bool,
-    /// The members at each side's signed head.
-    pub sides: [&'a Members; 2],
-    /// The members at the last signed state both sides share.
-    pub base: &'a Members,
-    pub after: &'a Members,
-    pub events: &'a [(Action, &'a str)],
-}
-
-pub fn check_merge(m: &Merge<'_>) -> Result<(), Refusal> {
-    by_signer(m.signer, m.events)?;
-    for (i, (action, _)) in m.events.iter().enumerate() {
-        let fits = match i {
-            0 => *action == Action::Merge,
-            _ => matches!(action, Action::MergeConflict | Action::Exposed),
-        };
-        if !fits {
-            return Err(Refusal::Misplaced(*action));
-        }
-    }
-    if m.after.admins().next().is_none() {
-        return Err(Refusal::NoAdmin);
-    }
-    bound_after(m.signer, &m.key, m.after)?;
-    // The merger: a writer on either side, with the key bound there (or proven).
-    let mut allowed = None;
-    for side in m.sides {
-        if let Some(me) = side.get(m.signer) {
-            let key_ok = match me.key {
-                Some(k) => k == m.key,
-                None => m.proven,
-            };
-            let r = if me.role < Role::Write {
-                Err(Refusal::Role {
-                    has: me.role,
-                    what: "write".into(),
-                    needs: Role::Write,
-                })
-            } else if key_ok {
-                Ok(())
-            } else if me.key.is_some() {
-                Err(Refusal::KeyMismatch)
-            } else {
-                Err(Refusal::Unproven)
-            };
-            allowed = match (allowed, r) {
-                (Some(Ok(())), _) | (_, Ok(())) => Some(Ok(())),
-                (_, r) => Some(r),
-            };
-        }
-    }
-    allowed.unwrap_or(Err(Refusal::NotMember))?;
-    // Settings both sides changed join into something neither signed: an admin's call.
-    let admin = m
-        .sides
-        .iter()
-        .any(|s| s.get(m.signer).is_some_and(|me| me.role == Role::Admin));
-    if m.settings_new && !admin {
-        let has = m
-            .sides
-            .iter()
-            .filter_map(|s| s.get(m.signer).map(|me| me.role))
-            .max()
-            .unwrap_or(Role::Read);
-        return Err(Refusal::Role {
-            has,
-            what: format!("{SETTINGS_WHAT} (both sides changed them)"),
-            needs: Role::Admin,
-        });
-    }
-    // Members: each as one side has it (the merger may bind themselves); anyone of the
-    // base a side removed stays removed.
-    let bound: [Members; 2] = m.sides.map(|s| s.with_binding(m.signer, m.key, m.proof));
-    for member in m.after.iter() {
-        let from_a_side = bound
-            .iter()
-            .any(|s| s.get(&member.recipient) == Some(member));
-        let removed = m.base.get(&member.recipient).is_some()
-            && m.sides.iter().any(|s| s.get(&member.recipient).is_none());
-        if !from_a_side || removed {
-            return Err(Refusal::MergedMembers {
-                recipient: member.recipient.clone(),
-            });
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::members::Member;
     use super::*;
 
-    fn members(list: &[(&str, Role, Option<u8>)]) -> Members {
+    pub(crate) fn members(list: &[(&str, Role, Option<u8>)]) -> Members {
         Members::new(
             list.iter()
                 .map(|(r, role, key)| Member {
@@ -535,48 +446,5 @@ mod tests {
             check_write(&write("adm", 1, Some(&founded), &headless, &revoke)),
             Err(Refusal::NoAdmin)
         );
-    }
-
-    #[test]
-    fn a_merge_keeps_removals_and_takes_members_as_a_side_has_them() {
-        let base = members(&[
-            ("adm", Role::Admin, Some(1)),
-            ("dev", Role::Write, Some(2)),
-            ("old", Role::Write, Some(3)),
-        ]);
-        let ours = members(&[("adm", Role::Admin, Some(1)), ("dev", Role::Write, Some(2))]);
-        let theirs = base.clone();
-        let events = [(Action::Merge, "dev")];
-        let ok = Merge {
-            signer: "dev",
-            key: [2; 32],
-            proven: false,
-            proof: None,
-            settings_new: false,
-            sides: [&ours, &theirs],
-            base: &base,
-            after: &ours,
-            events: &events,
-        };
-        assert_eq!(check_merge(&ok), Ok(()));
-        // Keeping `old`, whom ours removed: refused.
-        let kept = Merge {
-            after: &theirs,
-            ..ok
-        };
-        assert!(matches!(
-            check_merge(&kept),
-            Err(Refusal::MergedMembers { .. })
-        ));
-        // Promoting oneself in the merge: no side has it.
-        let promoted = members(&[("adm", Role::Admin, Some(1)), ("dev", Role::Admin, Some(2))]);
-        let bad = Merge {
-            after: &promoted,
-            ..ok
-        };
-        assert!(check_merge(&bad).is_err());
-        // A plain write's event in a merge's segment: misplaced.
-        let set = [(Action::Merge, "dev"), (Action::Set, "dev")];
-        assert!(check_merge(&Merge { events: &set, ..ok }).is_err());
     }
 }

@@ -179,8 +179,8 @@ fn a_demoted_admin_taking_their_role_back_in_a_merge_signature_is_refused() {
         &root,
         "otherwise than the sides' changes make them",
     );
-    // Demoted to `read`, his keyward will not sign such a merge at all: he is not a
-    // writer in the merged state.
+    // Made `read`, his own keyward leaves his changes out of such a merge, as a removed
+    // member's (and would not sign one that kept them: he is no writer in it).
     fs::write(kw.env_file("dev"), &now).unwrap();
     kw.cmd(["access", "grant", &dave, "--role", "read"])
         .assert()
@@ -196,8 +196,12 @@ fn a_demoted_admin_taking_their_role_back_in_a_merge_signature_is_refused() {
     )
     .env("XDG_STATE_HOME", kw.path("state-dave"))
     .assert()
-    .code(6)
-    .stderr(predicates::str::contains("may not sign a merge"));
+    .success()
+    .stderr(predicates::str::contains(
+        "OURS's changes are all signed by",
+    ))
+    .stderr(predicates::str::contains("left out"));
+    assert_eq!(fs::read(&o).unwrap(), read, "the other side, as it is");
 }
 
 #[test]
@@ -495,4 +499,38 @@ fn a_writer_splitting_a_signature_of_his_own_on_a_branch_is_refused_by_the_merge
         .env("KEYWARD_TRUST_ROOT", &root)
         .assert()
         .success();
+}
+
+#[test]
+fn changes_of_a_member_made_read_on_the_other_side_are_left_out_as_a_removed_members() {
+    let t = crate::support::team::Team::new(&["alice", "dave"], &[]);
+    t.out(0, &["generate", "-e", "prod", "DB"]);
+    t.sync(0, "keys");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    // Alice makes Dave (an admin) `read`; Dave, on his stale clone, writes and pushes a
+    // branch.
+    let dave = t.members[1].recipient.clone();
+    t.out(
+        0,
+        &["access", "grant", "-e", "prod", &dave, "--role", "read"],
+    );
+    t.sync(0, "dave reads only");
+    t.out(1, &["generate", "-e", "prod", "FROM_DAVE"]);
+    t.git(1, &["commit", "-qam", "deps"]);
+    t.git(1, &["push", "-q", "origin", "main:dave"]);
+    // Main moves on; Alice merges the branch: his side is left out, and he is named.
+    t.out(0, &["rotate", "-e", "prod", "DB"]);
+    t.git(0, &["commit", "-qam", "rotate"]);
+    t.git(0, &["fetch", "-q", "origin", "dave"]);
+    let merge = t.git_out(0, &["merge", "--no-edit", "FETCH_HEAD"]);
+    let said = said(&merge);
+    assert!(merge.status.success(), "{said}");
+    assert!(
+        said.contains("left out") && said.contains(&keyward::recipient::short_recipient(&dave)),
+        "{said}"
+    );
+    let listed = t.out(0, &["list", "-e", "prod", "--json"]);
+    assert!(!listed.contains("FROM_DAVE"), "{listed}");
+    assert_eq!(role_of(&t, 0, &dave).as_deref(), Some("read"));
+    t.kw(0, &["audit", "verify", "--git"]).assert().success();
 }

@@ -100,7 +100,7 @@ pub(super) fn judge(env: &EnvName, b: &Side, o: &Side, t: &Side) -> Result<Judge
 }
 
 /// A side's changes since BASE signed by someone it may not have: a member of BASE the
-/// other side removed, or one who could not write at BASE.
+/// other side removed or made `read`, or one who could not write at BASE.
 pub struct Barred {
     /// Their recipients, one each.
     pub signers: Vec<String>,
@@ -129,8 +129,11 @@ pub fn barred(
     other: &Members,
 ) -> Barred {
     let new: Vec<&Signature> = side_sigs.iter().filter(|s| !in_base(&s.head)).collect();
+    // Removed on the other side, or left there without the right to write (a demotion
+    // to `read` takes writing away as a removal takes reading), or unable to write at
+    // BASE.
     let is_barred = |signer: &str| match base.get(signer) {
-        Some(m) => other.get(signer).is_none() || m.role < Role::Write,
+        Some(m) => other.get(signer).is_none_or(|o| o.role < Role::Write) || m.role < Role::Write,
         None => false,
     };
     let bad: Vec<&Signature> = new

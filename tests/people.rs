@@ -245,3 +245,44 @@ fn a_merge_carries_the_label_of_a_member_the_other_side_removed() {
     assert!(his.contains("BOBS_KEY"), "after the merge: {his}");
     team.kw(1, &["audit", "verify"]).assert().success();
 }
+
+#[test]
+fn a_writer_merging_an_admins_relabel_takes_the_new_label() {
+    let (kw, [(_, ana), (bob_key, _)]) = labelled_vault();
+    let s0 = fs::read(kw.env_file("dev")).unwrap();
+    // Bob, a writer, writes on a branch; the admin relabels Ana on main.
+    let bob_side = crate::signed::branch_as(&kw, &bob_key, &s0, "bob", &["generate", "B"]);
+    kw.cmd(["access", "grant", &ana, "--name", "Ana (ops)"])
+        .assert()
+        .success();
+    let main = fs::read(kw.env_file("dev")).unwrap();
+    // Bob merges main into his branch: the label (an admin's setting, in the signed
+    // state) is main's, and his merge is one a writer may sign.
+    let dir = kw.path("sides");
+    fs::create_dir_all(&dir).unwrap();
+    let put = |name: &str, bytes: &[u8]| crate::support::team::put_file(&dir, name, bytes);
+    let (b, o, t) = (
+        put("base", &s0),
+        put("ours", &bob_side),
+        put("theirs", &main),
+    );
+    kw.cmd_as(
+        &bob_key,
+        ["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"],
+    )
+    .env("XDG_STATE_HOME", kw.path("state-bob"))
+    .assert()
+    .success();
+    fs::write(kw.env_file("dev"), fs::read(&o).unwrap()).unwrap();
+    let list = kw
+        .cmd(["access", "list", "--json"])
+        .env("XDG_STATE_HOME", kw.path("reader"))
+        .output()
+        .unwrap();
+    assert!(
+        list.status.success(),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    assert!(String::from_utf8_lossy(&list.stdout).contains("Ana (ops)"));
+}

@@ -165,3 +165,71 @@ fn the_files_verified_here_before_are_remembered_until_trust() {
         .success();
     assert_eq!(earlier_seals(&kw, "dev").unwrap().0, 0);
 }
+
+#[test]
+fn a_merge_on_a_machine_whose_pin_cannot_be_read_is_refused_not_taken_as_unpinned() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let base = fs::read(kw.env_file("dev")).unwrap();
+    kw.cmd(["rotate", "K"]).assert().success();
+    let ours = fs::read(kw.env_file("dev")).unwrap();
+    fs::write(kw.env_file("dev"), &base).unwrap();
+    kw.cmd(["generate", "T"])
+        .env("XDG_STATE_HOME", kw.path("laptop"))
+        .assert()
+        .success();
+    let theirs = fs::read(kw.env_file("dev")).unwrap();
+    fs::write(kw.env_file("dev"), &ours).unwrap();
+    let dir = kw.path("sides");
+    fs::create_dir_all(&dir).unwrap();
+    let put = |name: &str, bytes: &[u8]| crate::support::team::put_file(&dir, name, bytes);
+    let (b, o, t) = (
+        put("base", &base),
+        put("ours", &ours),
+        put("theirs", &theirs),
+    );
+    // The pin made readable by others: an error, as on any read (never "nothing
+    // pinned", which would drop the pinned root).
+    let state = kw.path("state/keyward/pins");
+    let pin = fs::read_dir(&state)
+        .unwrap()
+        .map(|d| d.unwrap().path().join("dev.json"))
+        .find(|p| p.exists())
+        .unwrap();
+    fs::set_permissions(&pin, fs::Permissions::from_mode(0o644)).unwrap();
+    kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
+        .assert()
+        .code(6)
+        .stderr(contains(pin.to_str().unwrap()));
+    assert_eq!(fs::read(&o).unwrap(), ours);
+    fs::set_permissions(&pin, fs::Permissions::from_mode(0o600)).unwrap();
+    kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_seal_kept_by_a_pin_from_older_rules_is_not_trusted_the_file_is_verified_again() {
+    let (kw, _bob_key) = with_bob();
+    let pins = kw.path("state/keyward/pins");
+    let pin = fs::read_dir(&pins)
+        .unwrap()
+        .map(|d| d.unwrap().path().join("dev.json"))
+        .find(|p| p.exists())
+        .unwrap();
+    let version = |p: &std::path::Path| -> (i64, bool) {
+        let v: serde_json::Value = serde_json::from_slice(&fs::read(p).unwrap()).unwrap();
+        (v["v"].as_i64().unwrap(), v["seal"].is_string())
+    };
+    assert_eq!(version(&pin), (4, true));
+    // A pin written by a build whose merge rules were weaker: its seal may stand for a
+    // file those rules accepted and these refuse. The next read verifies the file from
+    // its rows and seals it anew.
+    let older = String::from_utf8(fs::read(&pin).unwrap())
+        .unwrap()
+        .replace("\"v\":4", "\"v\":3");
+    fs::write(&pin, older).unwrap();
+    assert_eq!(version(&pin), (3, true));
+    kw.cmd(["get", "K"]).assert().success();
+    assert_eq!(version(&pin), (4, true));
+}

@@ -28,7 +28,7 @@ use crate::fsutil::create_private_dir;
 use crate::names::EnvName;
 use crate::vault::paths::PinDir;
 use crate::vault::relate::{root_stamp, snapshot};
-use crate::vault::seen::{EARLIER_SEALS, JournalHead, PIN_VERSION, Pin, Seen};
+use crate::vault::seen::{EARLIER_SEALS, JournalHead, PIN_VERSION, Pin, SEALS_FROM, Seen};
 use crate::vault::store::EnvDb;
 
 impl PinDir {
@@ -122,7 +122,7 @@ impl PinDir {
         let Some(bytes) = Self::read(&path)? else {
             return Ok(None);
         };
-        let pin: Pin = serde_json::from_slice(&bytes).map_err(|e| Error::PinCorrupt {
+        let mut pin: Pin = serde_json::from_slice(&bytes).map_err(|e| Error::PinCorrupt {
             path: path.clone(),
             detail: e.to_string(),
         })?;
@@ -132,6 +132,10 @@ impl PinDir {
                 path,
                 detail: "unknown version or malformed hash".into(),
             });
+        }
+        if pin.v < SEALS_FROM {
+            // Sealed under older rules: the file is verified again, once.
+            pin.seal = None;
         }
         Ok(Some(pin))
     }

@@ -10,8 +10,13 @@ use serde::{Deserialize, Serialize};
 use crate::vault::schema::*;
 
 /// The pin format this build writes (1: before audit keys were replaced on removal;
-/// 2: before signed histories; each read as it is, its next advance writes 3).
-pub(in crate::vault) const PIN_VERSION: u8 = 3;
+/// 2: before signed histories; 3: before merge signatures were checked three-way; each
+/// read as it is, its next advance writes 4).
+pub(in crate::vault) const PIN_VERSION: u8 = 4;
+
+/// From which pin format on a seal is trusted: a file sealed under older rules (a merge
+/// signature they accepted and these refuse) is verified again once, then sealed anew.
+pub(in crate::vault) const SEALS_FROM: u8 = 4;
 
 /// How many seals of files verified here before the pinned one are kept (`PinDir::
 /// earlier`): 32 bytes each, read only by a merge. A merge's BASE is the state before

@@ -534,3 +534,139 @@ fn changes_of_a_member_made_read_on_the_other_side_are_left_out_as_a_removed_mem
     assert_eq!(role_of(&t, 0, &dave).as_deref(), Some("read"));
     t.kw(0, &["audit", "verify", "--git"]).assert().success();
 }
+
+#[test]
+fn a_merge_whose_sides_share_more_than_gits_base_is_checked_as_readers_will() {
+    // A squash (or a cherry-pick) leaves git's BASE before a state both sides hold.
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let dave_key = kw.write_identity("dave.key");
+    let dave = kw.recipient_of(&dave_key);
+    kw.cmd([
+        "access",
+        "grant",
+        &card_of(&kw, &dave_key),
+        "--role",
+        "admin",
+    ])
+    .assert()
+    .success();
+    let s0 = fs::read(kw.env_file("dev")).unwrap();
+    // The feature branch demotes Dave and goes on; main takes the demotion (squashed)
+    // and, later, makes Dave admin again.
+    kw.cmd(["access", "grant", &dave, "--role", "write"])
+        .assert()
+        .success();
+    let s1 = fs::read(kw.env_file("dev")).unwrap();
+    kw.generate("X");
+    let feature = fs::read(kw.env_file("dev")).unwrap();
+    fs::write(kw.env_file("dev"), &s1).unwrap();
+    kw.cmd(["access", "grant", &dave, "--role", "admin"])
+        .env("XDG_STATE_HOME", kw.path("main-machine"))
+        .assert()
+        .success();
+    let main = fs::read(kw.env_file("dev")).unwrap();
+    fs::write(kw.env_file("dev"), &feature).unwrap();
+    // Merging main into the feature with git's BASE (before the demotion) would keep
+    // the demotion; every reader checks the join against the state both sides share
+    // (after it), where main's promotion is the change. The driver refuses rather
+    // than sign a file every reader refuses.
+    let dir = kw.path("sides");
+    fs::create_dir_all(&dir).unwrap();
+    let put = |name: &str, bytes: &[u8]| crate::support::team::put_file(&dir, name, bytes);
+    let (b, o, t) = (
+        put("base", &s0),
+        put("ours", &feature),
+        put("theirs", &main),
+    );
+    kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
+        .assert()
+        .code(6)
+        .stderr(predicates::str::contains(
+            "otherwise than the sides' changes make them",
+        ));
+    assert_eq!(fs::read(&o).unwrap(), feature);
+    // With the base both sides share, the same merge goes through, Dave admin again,
+    // and reads everywhere.
+    let b = put("shared", &s1);
+    kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
+        .assert()
+        .success();
+    fs::write(kw.env_file("dev"), fs::read(&o).unwrap()).unwrap();
+    assert_eq!(
+        role_of_in(&kw, &dave).as_deref(),
+        Some("admin"),
+        "main's promotion merged"
+    );
+}
+
+/// `recipient`'s role in the sandbox's `dev`, read on a machine with nothing pinned.
+fn role_of_in(kw: &Sandbox, recipient: &str) -> Option<String> {
+    let out = kw
+        .cmd(["access", "list", "--json"])
+        .env("XDG_STATE_HOME", kw.path("reader"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", said(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v.as_array()?
+        .iter()
+        .find(|r| r["recipient"] == recipient)
+        .map(|r| r["role"].as_str().unwrap().to_owned())
+}
+
+#[test]
+fn an_admin_demoted_to_write_has_the_grants_of_a_stale_branch_left_out() {
+    let t = crate::support::team::Team::new(&["alice", "dave"], &[]);
+    t.out(0, &["generate", "-e", "prod", "DB"]);
+    t.sync(0, "keys");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    // Alice makes Dave (an admin) a writer. On his stale clone, still admin there, he
+    // adds a key (a writer's change), then grants a key of his own (an admin's).
+    let dave = t.members[1].recipient.clone();
+    t.out(
+        0,
+        &["access", "grant", "-e", "prod", &dave, "--role", "write"],
+    );
+    t.sync(0, "dave writes only");
+    t.out(1, &["generate", "-e", "prod", "FROM_DAVE"]);
+    t.git(1, &["commit", "-qam", "a key"]);
+    t.git(1, &["push", "-q", "origin", "main:dave-key"]);
+    let spare = t.kw.write_identity("dave-spare.key");
+    let spare_card = card_of(&t.kw, &spare);
+    t.out(
+        1,
+        &[
+            "access",
+            "grant",
+            "-e",
+            "prod",
+            &spare_card,
+            "--role",
+            "admin",
+        ],
+    );
+    t.git(1, &["commit", "-qam", "ci key"]);
+    t.git(1, &["push", "-q", "origin", "main:dave"]);
+    // Main moves on; Alice merges his first branch: a writer's change, merged.
+    t.out(0, &["rotate", "-e", "prod", "DB"]);
+    t.git(0, &["commit", "-qam", "rotate"]);
+    t.git(0, &["fetch", "-q", "origin", "dave-key"]);
+    let merge = t.git_out(0, &["merge", "--no-edit", "FETCH_HEAD"]);
+    assert!(merge.status.success(), "{}", said(&merge));
+    let listed = t.out(0, &["list", "-e", "prod", "--json"]);
+    assert!(listed.contains("FROM_DAVE"), "{listed}");
+    // Then the second: his grant needed the admin role main took from him, so it is left
+    // out, and he is named.
+    t.git(0, &["fetch", "-q", "origin", "dave"]);
+    let merge = t.git_out(0, &["merge", "--no-edit", "FETCH_HEAD"]);
+    let said = said(&merge);
+    assert!(merge.status.success(), "{said}");
+    assert!(
+        said.contains("left out") && said.contains(&keyward::recipient::short_recipient(&dave)),
+        "{said}"
+    );
+    assert!(!crate::support::can_decrypt(&t.env_file(0, "prod"), &spare));
+    assert_eq!(role_of(&t, 0, &dave).as_deref(), Some("write"));
+    t.kw(0, &["audit", "verify", "--git"]).assert().success();
+}

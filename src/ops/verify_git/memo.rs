@@ -61,6 +61,10 @@ pub(super) fn open(ctx: &Context) -> Result<Option<Memory>> {
     Ok(Some(memory))
 }
 
+/// The verification rules a remembered verdict was reached under; a verdict reached
+/// under others is not one (2: merge signatures checked three-way).
+const RULES: u32 = 2;
+
 /// What a verdict on `commit` was reached on: the bytes its tag covers.
 pub(super) fn message(
     git: &GitHistory,
@@ -71,7 +75,7 @@ pub(super) fn message(
     let mut roots = roots.to_vec();
     roots.sort();
     let mut m = format!(
-        "keyward verified commit\nversion {}\nenvs {}\nroots {}\ncommit {commit}\n",
+        "keyward verified commit\nversion {} rules {RULES}\nenvs {}\nroots {}\ncommit {commit}\n",
         env!("CARGO_PKG_VERSION"),
         git.envs_path(),
         roots.join(",")

@@ -89,6 +89,18 @@ pub(super) fn merge_recipients(
                     merged.role = t.role;
                     merged.signing_key = t.signing_key;
                     merged.key_proof = t.key_proof;
+                } else if !unchanged(o) && !unchanged(t) {
+                    // Both changed the member: the lower role wins, as a removal does — a
+                    // demotion on one side is never undone by the other side's rebinding.
+                    merged.role = o.role.min(t.role);
+                }
+                // The label too (an admin's, in the settings every merge signs): as the
+                // side that changed it has it.
+                if bs
+                    .get(r)
+                    .is_some_and(|b| b.label == o.label && b.label != t.label)
+                {
+                    merged.label = t.label.clone();
                 }
             }
             out.insert(r.clone(), merged);
@@ -198,6 +210,26 @@ mod tests {
         t.get_mut("ann").unwrap().label = Some("theirs".into());
         let rs = merge_recipients(&b, &o, &t);
         assert_eq!(rs.merged["ann"].label.as_deref(), Some("ours"));
+        // A label only theirs changed (an admin's relabel) is theirs.
+        let rs = merge_recipients(&b, &b, &t);
+        assert_eq!(rs.merged["ann"].label.as_deref(), Some("theirs"));
+    }
+
+    #[test]
+    fn a_member_both_sides_changed_keeps_the_lower_role() {
+        use crate::codes::Role;
+        let mut b = recipients(&["ann"]);
+        b.get_mut("ann").unwrap().role = Role::Admin;
+        // Demoted on one side; rebound on the other (still admin there).
+        let mut demoted = b.clone();
+        demoted.get_mut("ann").unwrap().role = Role::Write;
+        let mut rebound = b.clone();
+        rebound.get_mut("ann").unwrap().signing_key = Some([7; 32]);
+        for (o, t) in [(&rebound, &demoted), (&demoted, &rebound)] {
+            let rs = merge_recipients(&b, o, t);
+            assert_eq!(rs.merged["ann"].role, Role::Write);
+            assert_eq!(rs.merged["ann"].signing_key, o["ann"].signing_key);
+        }
     }
 
     const PEOPLE: [&str; 6] = ["ann", "bob", "cat", "dan", "eve", "fay"];

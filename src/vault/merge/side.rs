@@ -104,7 +104,11 @@ fn verify(
     pins: Option<&PinDir>,
 ) -> Result<Checked> {
     let sigs = db.signatures()?;
-    let pin = pins.and_then(|p| Some((p, p.load(&db.env).ok()??)));
+    // A pin that cannot be read is an error, as on any read: never "nothing pinned".
+    let pin = match pins {
+        Some(p) => p.load(&db.env)?.map(|pin| (p, pin)),
+        None => None,
+    };
     let here = pin.as_ref().zip(bytes);
     let known = here.and_then(|((dir, pin), bytes)| verified_here(dir, &db.env, pin, bytes));
     let verified = match known {
@@ -143,6 +147,11 @@ impl Side {
 
     pub(super) fn head(&self) -> [u8; 32] {
         self.head
+    }
+
+    /// Its lifecycle events, recomputed from its rows.
+    pub(super) fn events(&self) -> &[Event] {
+        &self.events
     }
 
     /// Whether this side's recomputed chain holds an event with hash `h`.
@@ -207,8 +216,8 @@ impl Side {
 /// The trust root of `bytes` when they are a file this machine verified (or wrote)
 /// (DESIGN §15: a file verified here is not verified again): its seal is the pinned
 /// one (a merge's OURS, usually) or one of those before it (BASE, usually), all
-/// verified under the pinned root. `None` for any other file, and when the pin cannot
-/// be read: the side is then verified from its rows.
+/// verified under the pinned root. `None` for any other file: the side is then
+/// verified from its rows.
 fn verified_here(dir: &PinDir, env: &EnvName, pin: &Pin, bytes: &[u8]) -> Option<Option<String>> {
     let seal = crate::vault::fileseal::seal_bytes(bytes)?;
     let known =

@@ -20,8 +20,8 @@ use crate::names::EnvName;
 use crate::recipient::short_recipient;
 use crate::vault::signed::rules::{self, Merge};
 use crate::vault::signed::{
-    Members, Signature, Signing, insert_signature, load_members, load_signatures, settings_digest,
-    state_digest,
+    Members, Signature, Signing, insert_signature, load_members, load_signatures, merge_base,
+    settings_digest, state_digest,
 };
 
 use super::report::refused;
@@ -100,7 +100,8 @@ pub(super) fn judge(env: &EnvName, b: &Side, o: &Side, t: &Side) -> Result<Judge
 }
 
 /// A side's changes since BASE signed by someone it may not have: a member of BASE the
-/// other side removed or made `read`, or one who could not write at BASE.
+/// other side removed, or demoted below what the change needed, or one who could not
+/// write at BASE.
 pub struct Barred {
     /// Their recipients, one each.
     pub signers: Vec<String>,
@@ -129,18 +130,23 @@ pub fn barred(
     other: &Members,
 ) -> Barred {
     let new: Vec<&Signature> = side_sigs.iter().filter(|s| !in_base(&s.head)).collect();
-    // Removed on the other side, or left there without the right to write (a demotion
-    // to `read` takes writing away as a removal takes reading), or unable to write at
-    // BASE.
-    let is_barred = |signer: &str| match base.get(signer) {
-        Some(m) => other.get(signer).is_none_or(|o| o.role < Role::Write) || m.role < Role::Write,
-        None => false,
+    let by_head: std::collections::HashMap<&[u8; 32], &Signature> =
+        side_sigs.iter().map(|s| (&s.head, s)).collect();
+    // What each change needed (admin, for access or settings), from its one parent.
+    let needs = |s: &Signature| match s.prev.as_slice() {
+        [p] => by_head
+            .get(p)
+            .map_or(Role::Write, |b| rules::needed_role(b, s)),
+        _ => Role::Write,
     };
-    let bad: Vec<&Signature> = new
-        .iter()
-        .copied()
-        .filter(|s| is_barred(&s.signer))
-        .collect();
+    // Removed on the other side, or demoted there below what the change needed (a
+    // demotion takes a right away as a removal takes reading), or unable to write at
+    // BASE.
+    let is_barred = |s: &Signature| {
+        rules::lost_role(&s.signer, needs(s), base, other)
+            || base.get(&s.signer).is_some_and(|m| m.role < Role::Write)
+    };
+    let bad: Vec<&Signature> = new.iter().copied().filter(|s| is_barred(s)).collect();
     let mut signers: Vec<String> = bad.iter().map(|s| s.signer.clone()).collect();
     signers.sort();
     signers.dedup();
@@ -203,19 +209,35 @@ pub(super) fn sign_merge(
         .and_then(|(_, _, h)| h.as_slice().try_into().ok())
         .ok_or(Error::Internal("a merge without its event"))?;
     let side_members = |s: &Side| -> Result<Members> { s.db.members() };
-    let (om, tm, bm) = (side_members(o)?, side_members(t)?, side_members(b)?);
+    let (om, tm) = (side_members(o)?, side_members(t)?);
+    let side_settings = |s: &Side| settings_digest(&s.db.conn);
+    // The base every reader will check this signature against: the latest signed state
+    // the sides share, which is BASE's head unless they share more (a squash, a
+    // cherry-pick, a criss-cross). Where the driver's BASE is an earlier one, a join
+    // that does not fit the later is refused here, not written for every reader to
+    // refuse.
+    let all = load_signatures(conn, env)?;
+    let chain = o
+        .events()
+        .iter()
+        .chain(t.events_not_in(o).iter())
+        .map(|e| e.hash)
+        .collect::<Vec<_>>();
+    let (bm, base_settings) = match merge_base(chain.into_iter(), &all, [o.head(), t.head()]) {
+        Some(s) => (s.members.clone(), s.settings),
+        None => (side_members(b)?, side_settings(b)?),
+    };
     let proven =
         crate::signing::binding_holds(signing.recipient, &key, proof.as_ref().map(|p| &p[..]))
             .is_some();
     let settings = settings_digest(conn)?;
-    let side_settings = |s: &Side| settings_digest(&s.db.conn);
     rules::check_merge(&Merge {
         signer: signing.recipient,
         key,
         proven,
         proof,
         settings: rules::SettingsAt {
-            base: side_settings(b)?,
+            base: base_settings,
             sides: [side_settings(o)?, side_settings(t)?],
             after: settings,
         },

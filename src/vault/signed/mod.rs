@@ -17,6 +17,7 @@ mod verify;
 pub use digest::{SETTINGS_TABLES, settings_digest, state_digest};
 pub use members::{Member, Members};
 pub use sign::{Signed, Signing};
+pub(crate) use verify::merge_base;
 pub use verify::{Verified, verify_history};
 
 use rusqlite::{Connection, OptionalExtension, params};

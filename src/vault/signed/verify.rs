@@ -11,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::audit::{Event, GENESIS};
-use crate::codes::Action;
+use crate::codes::{Action, Role};
 use crate::error::{Error, Result, SignedError};
 use crate::names::EnvName;
 
@@ -283,6 +283,27 @@ fn index(order: &[(usize, &Signature)]) -> HashMap<[u8; 32], usize> {
         .collect()
 }
 
+/// The signed state a merge of the signed heads `a` and `b` builds on, as every reader
+/// finds it (the latest both build on, events in the order of `events`): what the merge
+/// driver checks its own signature against, so that a merge it signs is one every
+/// reader accepts — git's BASE may be an earlier state than the sides share (after a
+/// squash, a cherry-pick or a criss-cross). `None` when they share none.
+pub(crate) fn merge_base(
+    events: impl Iterator<Item = [u8; 32]>,
+    sigs: &[Signature],
+    [a, b]: [[u8; 32]; 2],
+) -> Option<&Signature> {
+    let at: HashMap<[u8; 32], usize> = events.enumerate().map(|(i, h)| (h, i)).collect();
+    let mut order: Vec<(usize, &Signature)> = sigs
+        .iter()
+        .filter_map(|s| Some((*at.get(&s.head)?, s)))
+        .collect();
+    order.sort_by_key(|(i, _)| *i);
+    let idx = index(&order);
+    let base = common_base(&order, *idx.get(&a)?, *idx.get(&b)?)?;
+    Some(order[base].1)
+}
+
 /// The latest signed state both `a` and `b` build on.
 fn common_base(order: &[(usize, &Signature)], a: usize, b: usize) -> Option<usize> {
     let idx = index(order);
@@ -294,9 +315,10 @@ fn common_base(order: &[(usize, &Signature)], a: usize, b: usize) -> Option<usiz
         .max()
 }
 
-/// DESIGN §15: a merge drops changes signed by someone the other side removed. A
-/// merged history holding one (signed on `side` since `base` by a member of `base`
-/// whom `other` no longer lists) was not merged by these rules.
+/// DESIGN §15: a merge drops changes signed by someone the other side removed, or
+/// demoted below what the change needed. A merged history holding one (signed on
+/// `side` since `base` by a member of `base` whom `other` no longer lists, or lists
+/// lower) was not merged by these rules.
 fn removed_signer(
     env: &EnvName,
     order: &[(usize, &Signature)],
@@ -310,16 +332,22 @@ fn removed_signer(
     let before = ancestors(order, at, base);
     let (base_members, other_members) = (&order[base].1.members, &order[other].1.members);
     for s in ancestors(order, at, side) {
-        let signer = &order[s].1.signer;
-        if !before.contains(&s)
-            && base_members.get(signer).is_some()
-            && other_members.get(signer).is_none()
+        let sig = order[s].1;
+        let needs = match sig.prev.as_slice() {
+            [p] => at(p).map_or(Role::Write, |b| rules::needed_role(order[b].1, sig)),
+            _ => Role::Write,
+        };
+        if !before.contains(&s) && rules::lost_role(&sig.signer, needs, base_members, other_members)
         {
+            let what = match other_members.get(&sig.signer) {
+                None => "removed".to_owned(),
+                Some(m) => format!("made `{}` (the change needed `{needs}`)", m.role),
+            };
             return Err(bad(
                 env,
                 format!(
-                    "the merge at event {seq} keeps changes signed by {}, whom the other side removed",
-                    crate::recipient::short_recipient(signer)
+                    "the merge at event {seq} keeps changes signed by {}, whom the other side {what}",
+                    crate::recipient::short_recipient(&sig.signer)
                 ),
             ));
         }

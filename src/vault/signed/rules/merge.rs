@@ -7,7 +7,7 @@
 //!
 //! Per member, three-way from the last signed state both sides share:
 //! - a member of the base: removed when either side removed them; else as the side that
-//!   changed them has them (either side's, when both did);
+//!   changed them has them (when both did, the lower role, with either side's key);
 //! - a member new since the base: as a side that granted them has them; left out only
 //!   when every side granting them is untrusted — the other side removed someone of the
 //!   base, so it may be that person's work (what the merge driver withholds).
@@ -146,7 +146,14 @@ fn member_merged(
         (Some(b), [Some(s0), Some(s1)]) => match (s0 == b, s1 == b) {
             (true, _) => got == Some(s1),
             (false, true) => got == Some(s0),
-            (false, false) => got == Some(s0) || got == Some(s1),
+            // Both changed them: the lower role (a demotion is never undone by the other
+            // side's change of the same member), with either side's key.
+            (false, false) => got.is_some_and(|g| {
+                g.role == s0.role.min(s1.role)
+                    && [s0, s1]
+                        .iter()
+                        .any(|s| (&s.key, &s.proof) == (&g.key, &g.proof))
+            }),
         },
         // Removed on a side: a removal wins.
         (Some(_), _) => got.is_none(),
@@ -249,6 +256,23 @@ mod tests {
             check_merge(&keeps_admin),
             Err(Refusal::MergedMembers { recipient }) if recipient == "dave"
         ));
+        // Dave rebinds himself on his side as well: both sides changed him, and the lower
+        // role stands, with either side's key.
+        let rebound = members(&[
+            ("adm", Role::Admin, Some(1)),
+            ("dave", Role::Admin, Some(9)),
+        ]);
+        let adm = [(Action::Merge, "adm")];
+        for (role, key, ok) in [
+            (Role::Admin, 9, false),
+            (Role::Read, 9, true),
+            (Role::Read, 2, true),
+            (Role::Read, 5, false),
+        ] {
+            let after = members(&[("adm", Role::Admin, Some(1)), ("dave", role, Some(key))]);
+            let m = merge("adm", 1, &base, [&rebound, &demoted], &after, &adm);
+            assert_eq!(check_merge(&m).is_ok(), ok, "{role:?} {key}");
+        }
         // Merged as the rules make it, Dave is `read`: he may not sign it.
         let as_merged = Merge {
             after: &demoted,
@@ -294,6 +318,51 @@ mod tests {
             ..withheld
         };
         assert_eq!(check_merge(&kept), Ok(()));
+    }
+
+    #[test]
+    fn a_change_needing_a_role_the_other_side_took_away_is_lost() {
+        use super::super::super::Signature;
+        use super::super::{lost_role, needed_role};
+        let sig = |members: &Members, settings: u8| Signature {
+            head: [0; 32],
+            prev: Vec::new(),
+            state: [0; 32],
+            settings: [settings; 32],
+            members: members.clone(),
+            signer: "dave".into(),
+            key: [2; 32],
+            proof: None,
+            sig: [0; 64],
+        };
+        let base = members(&[
+            ("adm", Role::Admin, Some(1)),
+            ("dave", Role::Admin, Some(2)),
+        ]);
+        let granted = members(&[
+            ("adm", Role::Admin, Some(1)),
+            ("dave", Role::Admin, Some(2)),
+            ("eve", Role::Admin, None),
+        ]);
+        assert_eq!(needed_role(&sig(&base, 0), &sig(&base, 0)), Role::Write);
+        assert_eq!(needed_role(&sig(&base, 0), &sig(&granted, 0)), Role::Admin);
+        assert_eq!(needed_role(&sig(&base, 0), &sig(&base, 1)), Role::Admin);
+        let demoted = members(&[
+            ("adm", Role::Admin, Some(1)),
+            ("dave", Role::Write, Some(2)),
+        ]);
+        let removed = members(&[("adm", Role::Admin, Some(1))]);
+        assert!(lost_role("dave", Role::Admin, &base, &demoted));
+        assert!(!lost_role("dave", Role::Write, &base, &demoted));
+        assert!(lost_role("dave", Role::Write, &base, &removed));
+        // Not demoted on the other side (made admin on their own): nothing lost.
+        let writer = members(&[
+            ("adm", Role::Admin, Some(1)),
+            ("dave", Role::Write, Some(2)),
+        ]);
+        assert!(!lost_role("dave", Role::Admin, &writer, &writer));
+        // Not a member of the base: not this rule's.
+        assert!(!lost_role("eve", Role::Admin, &base, &removed));
     }
 
     #[test]

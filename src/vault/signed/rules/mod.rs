@@ -168,6 +168,31 @@ fn bindings_proven(before: Option<&Members>, after: &Members) -> Result<(), Refu
 pub(super) const SETTINGS_WHAT: &str =
     "change rotation hooks, the verifier key or the environment's settings";
 
+/// The role the change signed by `s` on top of `before` (its one signed parent) needed:
+/// `admin` when it changed the members beyond its signer's own binding, or the
+/// settings; `write` otherwise. What a merge holds its side's changes to (DESIGN §15):
+/// a change needing a role its signer no longer has on the other side (demoted there,
+/// or removed) is not merged — as a removed member's is not.
+pub fn needed_role(before: &super::Signature, s: &super::Signature) -> Role {
+    let members = before.members.with_binding(&s.signer, s.key, s.proof);
+    if members != s.members || before.settings != s.settings {
+        Role::Admin
+    } else {
+        Role::Write
+    }
+}
+
+/// Whether `signer`, a member of a merge's `base`, lost on the `other` side the role a
+/// change of theirs `needs`: removed there, or demoted there below it. (A member the
+/// other side left as the base had them keeps what their own side gave them.)
+pub fn lost_role(signer: &str, needs: Role, base: &Members, other: &Members) -> bool {
+    match (base.get(signer), other.get(signer)) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        (Some(b), Some(o)) => o.role < b.role && o.role < needs,
+    }
+}
+
 pub fn check_write(w: &Write<'_>) -> Result<(), Refusal> {
     let own = own(w.events);
     bindings_proven(w.before, w.after)?;

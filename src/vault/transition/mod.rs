@@ -17,15 +17,14 @@
 //! The rules are plain functions over plain data (`Rows`), tested beside them; `rows`
 //! reads them from an open environment.
 
+mod rows;
+
+pub use rows::{rows, rows_of};
+
 use std::collections::{BTreeMap, BTreeSet};
 
-use sha2::{Digest, Sha256};
-
 use crate::audit::{Action, Event};
-use crate::error::Result;
-use crate::vault::keys::{bad, text_at};
 use crate::vault::schema::{ST_ACTIVE, ST_RETIRING};
-use crate::vault::store::EnvDb;
 
 /// One version as the rules see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,86 +73,6 @@ impl Rows {
             recipients: self.recipients.clone(),
         }
     }
-}
-
-/// A row's first column, a key's name, borrowed (most are not kept).
-fn name_at<'r>(r: &'r rusqlite::Row<'_>) -> rusqlite::Result<&'r str> {
-    text_at(r, 0)?.ok_or_else(|| bad(0, "a key has no name".into()))
-}
-
-/// Read the rows of `db`.
-pub fn rows(db: &EnvDb) -> Result<Rows> {
-    rows_of(db, None)
-}
-
-/// Up to how many keys [`rows_of`] looks up by name rather than scanning every version:
-/// a lookup costs a few microseconds, a scan of 10,000 keys' versions a few milliseconds.
-const LOOKUP_UP_TO: usize = 512;
-
-/// Read the rows of `db`, only of the keys named in `only` when given (keys the caller
-/// knows to be the same on both sides need no look); the recipients always.
-pub fn rows_of(db: &EnvDb, only: Option<&BTreeSet<String>>) -> Result<Rows> {
-    db.located((|| -> Result<Rows> {
-        let mut out = Rows::default();
-        const VERSIONS: &str = "SELECT k.name, v.version, v.value, v.status, v.retire_at, v.expires
-             FROM versions v JOIN keys k ON k.id = v.key_id";
-        let keep = |out: &mut Rows, r: &rusqlite::Row<'_>| -> Result<()> {
-            // Most names are not asked for: compared as borrowed text, copied if kept.
-            let name = name_at(r)?;
-            if only.is_some_and(|o| !o.contains(name)) {
-                return Ok(());
-            }
-            let value = zeroize::Zeroizing::new(r.get::<_, Vec<u8>>(2)?);
-            out.keys.entry(name.to_owned()).or_default().insert(
-                r.get(1)?,
-                VerRow {
-                    fp: Sha256::digest(&value[..]).into(),
-                    status: r.get(3)?,
-                    retire_at: r.get(4)?,
-                    expires: r.get(5)?,
-                },
-            );
-            Ok(())
-        };
-        match only {
-            // A few keys of many (a merge's, usually): looked up by name, not scanned.
-            Some(names) if names.len() <= LOOKUP_UP_TO => {
-                let mut stmt = db.conn.prepare(&format!("{VERSIONS} WHERE k.name = ?1"))?;
-                let mut key = db.conn.prepare("SELECT name FROM keys WHERE name = ?1")?;
-                for n in names {
-                    let mut rs = stmt.query([n])?;
-                    while let Some(r) = rs.next()? {
-                        keep(&mut out, r)?;
-                    }
-                    // A key with no version yet still exists.
-                    if !out.keys.contains_key(n.as_str()) && key.exists([n])? {
-                        out.keys.insert(n.clone(), BTreeMap::new());
-                    }
-                }
-            }
-            _ => {
-                let mut stmt = db.conn.prepare(VERSIONS)?;
-                let mut rs = stmt.query([])?;
-                while let Some(r) = rs.next()? {
-                    keep(&mut out, r)?;
-                }
-                let mut stmt = db.conn.prepare("SELECT name FROM keys")?;
-                let mut rs = stmt.query([])?;
-                while let Some(r) = rs.next()? {
-                    let name = name_at(r)?;
-                    if only.is_none_or(|o| o.contains(name)) && !out.keys.contains_key(name) {
-                        out.keys.insert(name.to_owned(), BTreeMap::new());
-                    }
-                }
-            }
-        }
-        let mut stmt = db.conn.prepare("SELECT recipient FROM recipients")?;
-        let mut rs = stmt.query([])?;
-        while let Some(r) = rs.next()? {
-            out.recipients.insert(r.get(0)?);
-        }
-        Ok(out)
-    })())
 }
 
 /// Whether a version's status may move from `from` to `to`, with `resolved`: a
@@ -540,46 +459,5 @@ mod tests {
         assert!(check(&p, &c, std::slice::from_ref(&e)).is_empty());
         let back = state(&[("NEW", &[(1, ver(1, 0))])], &[]);
         assert!(!check(&p, &back, &[e]).is_empty());
-    }
-
-    /// Looked up by name or scanned, the rows of the keys asked for are the same: every
-    /// version, a key with none, and nothing for a name no key has.
-    #[test]
-    fn rows_looked_up_by_name_are_the_rows_scanned() {
-        let (_dir, paths, env, id) = crate::vault::open::test_vault();
-        let meta = crate::vault::keys::NewKey {
-            scopes: Vec::new(),
-            note: None,
-            rotate_every: None,
-        };
-        crate::vault::open::create_test_env(&paths, &env, &id, |db| {
-            for (i, (name, versions)) in [("A", 1), ("B", 2), ("EMPTY", 0), ("C", 3)]
-                .into_iter()
-                .enumerate()
-            {
-                let key = db.insert_key(&name.parse().unwrap(), None, &meta, 0)?;
-                for v in 1..=versions {
-                    let value = crate::secret::Secret::new(vec![b'a' + v as u8, i as u8]);
-                    db.add_version(&key, v, &value, None, 0)?;
-                }
-            }
-            Ok(())
-        })
-        .unwrap();
-        let db = EnvDb::open_write(&paths, &env, &id).unwrap();
-        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
-        let all = rows_of(&db, None).unwrap();
-        assert_eq!(all.keys.len(), 4);
-        assert!(all.keys["EMPTY"].is_empty() && all.keys["C"].len() == 3);
-        let asked = names(&["A", "EMPTY", "C", "NOT_A_KEY"]);
-        let looked_up = rows_of(&db, Some(&asked)).unwrap();
-        assert_eq!(looked_up.keys, all.only(&asked).keys);
-        assert_eq!(looked_up.recipients, all.recipients);
-        // Past the bound, the scan: the same again.
-        let many: BTreeSet<String> = (0..=LOOKUP_UP_TO)
-            .map(|i| format!("K{i}"))
-            .chain(asked.iter().cloned())
-            .collect();
-        assert_eq!(rows_of(&db, Some(&many)).unwrap().keys, looked_up.keys);
     }
 }

@@ -230,6 +230,9 @@ fn a_seal_kept_by_a_pin_from_older_rules_is_not_trusted_the_file_is_verified_aga
         .replace("\"v\":4", "\"v\":3");
     fs::write(&pin, older).unwrap();
     assert_eq!(version(&pin), (3, true));
+    assert!(earlier_seals(&kw, "dev").unwrap().0 > 0);
     kw.cmd(["get", "K"]).assert().success();
     assert_eq!(version(&pin), (4, true));
+    // Nor are the seals of earlier files, recorded under those rules.
+    assert_eq!(earlier_seals(&kw, "dev").unwrap().0, 0);
 }

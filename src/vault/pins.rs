@@ -183,8 +183,8 @@ impl PinDir {
                 pin.root = pin.root.take().or(old.root.clone());
             }
             // What was verified here stays so while the environment and its root do,
-            // and nothing was accepted after review (`trust`).
-            if same_env && !replace && pin.root == old.root {
+            // nothing was accepted after review (`trust`), and the rules are these.
+            if same_env && !replace && pin.root == old.root && old.v >= SEALS_FROM {
                 let known = old.seal.as_deref().and_then(|h| hex::decode(h).ok());
                 record.extend(known.and_then(|k| <[u8; 32]>::try_from(k).ok()));
                 record.extend_from_slice(&earlier);

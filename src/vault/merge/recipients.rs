@@ -89,7 +89,7 @@ pub(super) fn merge_recipients(
                     merged.role = t.role;
                     merged.signing_key = t.signing_key;
                     merged.key_proof = t.key_proof;
-                } else if !unchanged(o) && !unchanged(t) {
+                } else if bs.contains_key(r) && !unchanged(o) && !unchanged(t) {
                     // Both changed the member: the lower role wins, as a removal does — a
                     // demotion on one side is never undone by the other side's rebinding.
                     merged.role = o.role.min(t.role);
@@ -213,6 +213,19 @@ mod tests {
         // A label only theirs changed (an admin's relabel) is theirs.
         let rs = merge_recipients(&b, &b, &t);
         assert_eq!(rs.merged["ann"].label.as_deref(), Some("theirs"));
+    }
+
+    #[test]
+    fn a_member_both_sides_granted_is_as_ours_has_them() {
+        use crate::codes::Role;
+        let b = recipients(&["ann"]);
+        let mut o = recipients(&["ann", "cat"]);
+        o.get_mut("cat").unwrap().role = Role::Admin;
+        o.get_mut("cat").unwrap().signing_key = Some([3; 32]);
+        let t = recipients(&["ann", "cat"]);
+        let rs = merge_recipients(&b, &o, &t);
+        assert_eq!(rs.merged["cat"].role, Role::Admin);
+        assert_eq!(rs.merged["cat"].signing_key, Some([3; 32]));
     }
 
     #[test]

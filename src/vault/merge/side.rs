@@ -13,7 +13,7 @@ use crate::sys::both;
 use crate::vault::VaultPaths;
 use crate::vault::events::Hashes;
 use crate::vault::paths::PinDir;
-use crate::vault::seen::Pin;
+use crate::vault::seen::{Pin, SEALS_FROM};
 use crate::vault::signed::{Signature, Verified};
 use crate::vault::store::EnvDb;
 use crate::vault::transition;
@@ -220,8 +220,8 @@ impl Side {
 /// verified from its rows.
 fn verified_here(dir: &PinDir, env: &EnvName, pin: &Pin, bytes: &[u8]) -> Option<Option<String>> {
     let seal = crate::vault::fileseal::seal_bytes(bytes)?;
-    let known =
-        pin.seal.as_deref() == Some(hex::encode(seal).as_str()) || dir.earlier(env).contains(&seal);
+    let known = pin.seal.as_deref() == Some(hex::encode(seal).as_str())
+        || pin.v >= SEALS_FROM && dir.earlier(env).contains(&seal);
     known.then(|| pin.root.clone())
 }
 

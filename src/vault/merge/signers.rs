@@ -132,12 +132,14 @@ pub fn barred(
     let new: Vec<&Signature> = side_sigs.iter().filter(|s| !in_base(&s.head)).collect();
     let by_head: std::collections::HashMap<&[u8; 32], &Signature> =
         side_sigs.iter().map(|s| (&s.head, s)).collect();
-    // What each change needed (admin, for access or settings), from its one parent.
-    let needs = |s: &Signature| match s.prev.as_slice() {
-        [p] => by_head
-            .get(p)
-            .map_or(Role::Write, |b| rules::needed_role(b, s)),
-        _ => Role::Write,
+    // What each change needed (admin, for access or settings), from its parents.
+    let needs = |s: &Signature| {
+        let parents: Vec<&Signature> = s
+            .prev
+            .iter()
+            .filter_map(|p| by_head.get(p).copied())
+            .collect();
+        rules::needed_role_of(&parents, s)
     };
     // Removed on the other side, or demoted there below what the change needed (a
     // demotion takes a right away as a removal takes reading), or unable to write at

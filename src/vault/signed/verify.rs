@@ -11,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::audit::{Event, GENESIS};
-use crate::codes::{Action, Role};
+use crate::codes::Action;
 use crate::error::{Error, Result, SignedError};
 use crate::names::EnvName;
 
@@ -333,10 +333,12 @@ fn removed_signer(
     let (base_members, other_members) = (&order[base].1.members, &order[other].1.members);
     for s in ancestors(order, at, side) {
         let sig = order[s].1;
-        let needs = match sig.prev.as_slice() {
-            [p] => at(p).map_or(Role::Write, |b| rules::needed_role(order[b].1, sig)),
-            _ => Role::Write,
-        };
+        let parents: Vec<&Signature> = sig
+            .prev
+            .iter()
+            .filter_map(|p| at(p).map(|b| order[b].1))
+            .collect();
+        let needs = rules::needed_role_of(&parents, sig);
         if !before.contains(&s) && rules::lost_role(&sig.signer, needs, base_members, other_members)
         {
             let what = match other_members.get(&sig.signer) {

@@ -323,7 +323,7 @@ mod tests {
     #[test]
     fn a_change_needing_a_role_the_other_side_took_away_is_lost() {
         use super::super::super::Signature;
-        use super::super::{lost_role, needed_role};
+        use super::super::{lost_role, needed_role, needed_role_of};
         let sig = |members: &Members, settings: u8| Signature {
             head: [0; 32],
             prev: Vec::new(),
@@ -347,6 +347,11 @@ mod tests {
         assert_eq!(needed_role(&sig(&base, 0), &sig(&base, 0)), Role::Write);
         assert_eq!(needed_role(&sig(&base, 0), &sig(&granted, 0)), Role::Admin);
         assert_eq!(needed_role(&sig(&base, 0), &sig(&base, 1)), Role::Admin);
+        // A join of two states: `admin` only when its settings or members are neither's.
+        let (p1, p2) = (sig(&base, 0), sig(&base, 1));
+        assert_eq!(needed_role_of(&[&p1, &p2], &sig(&base, 1)), Role::Write);
+        assert_eq!(needed_role_of(&[&p1, &p2], &sig(&base, 2)), Role::Admin);
+        assert_eq!(needed_role_of(&[], &sig(&base, 2)), Role::Write);
         let demoted = members(&[
             ("adm", Role::Admin, Some(1)),
             ("dave", Role::Write, Some(2)),

@@ -182,6 +182,17 @@ pub fn needed_role(before: &super::Signature, s: &super::Signature) -> Role {
     }
 }
 
+/// [`needed_role`] of a change with any number of signed parents (`before`): a merge's
+/// join needs `admin` when its members or settings are no parent's (an admin's call
+/// there); a first signature, `write` (what founding needs is `check_write`'s).
+pub fn needed_role_of(before: &[&super::Signature], s: &super::Signature) -> Role {
+    before
+        .iter()
+        .map(|b| needed_role(b, s))
+        .min()
+        .unwrap_or(Role::Write)
+}
+
 /// Whether `signer`, a member of a merge's `base`, lost on the `other` side the role a
 /// change of theirs `needs`: removed there, or demoted there below it. (A member the
 /// other side left as the base had them keeps what their own side gave them.)

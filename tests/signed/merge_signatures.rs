@@ -503,32 +503,16 @@ fn a_writer_splitting_a_signature_of_his_own_on_a_branch_is_refused_by_the_merge
 
 #[test]
 fn changes_of_a_member_made_read_on_the_other_side_are_left_out_as_a_removed_members() {
-    let t = crate::support::team::Team::new(&["alice", "dave"], &[]);
-    t.out(0, &["generate", "-e", "prod", "DB"]);
-    t.sync(0, "keys");
-    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
     // Alice makes Dave (an admin) `read`; Dave, on his stale clone, writes and pushes a
     // branch.
-    let dave = t.members[1].recipient.clone();
-    t.out(
-        0,
-        &["access", "grant", "-e", "prod", &dave, "--role", "read"],
-    );
-    t.sync(0, "dave reads only");
+    let (t, dave) = dave_made("read");
     t.out(1, &["generate", "-e", "prod", "FROM_DAVE"]);
     t.git(1, &["commit", "-qam", "deps"]);
     t.git(1, &["push", "-q", "origin", "main:dave"]);
     // Main moves on; Alice merges the branch: his side is left out, and he is named.
     t.out(0, &["rotate", "-e", "prod", "DB"]);
     t.git(0, &["commit", "-qam", "rotate"]);
-    t.git(0, &["fetch", "-q", "origin", "dave"]);
-    let merge = t.git_out(0, &["merge", "--no-edit", "FETCH_HEAD"]);
-    let said = said(&merge);
-    assert!(merge.status.success(), "{said}");
-    assert!(
-        said.contains("left out") && said.contains(&keyward::recipient::short_recipient(&dave)),
-        "{said}"
-    );
+    merged_leaving_out(&t, "dave", &dave);
     let listed = t.out(0, &["list", "-e", "prod", "--json"]);
     assert!(!listed.contains("FROM_DAVE"), "{listed}");
     assert_eq!(role_of(&t, 0, &dave).as_deref(), Some("read"));
@@ -617,18 +601,9 @@ fn role_of_in(kw: &Sandbox, recipient: &str) -> Option<String> {
 
 #[test]
 fn an_admin_demoted_to_write_has_the_grants_of_a_stale_branch_left_out() {
-    let t = crate::support::team::Team::new(&["alice", "dave"], &[]);
-    t.out(0, &["generate", "-e", "prod", "DB"]);
-    t.sync(0, "keys");
-    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
     // Alice makes Dave (an admin) a writer. On his stale clone, still admin there, he
     // adds a key (a writer's change), then grants a key of his own (an admin's).
-    let dave = t.members[1].recipient.clone();
-    t.out(
-        0,
-        &["access", "grant", "-e", "prod", &dave, "--role", "write"],
-    );
-    t.sync(0, "dave writes only");
+    let (t, dave) = dave_made("write");
     t.out(1, &["generate", "-e", "prod", "FROM_DAVE"]);
     t.git(1, &["commit", "-qam", "a key"]);
     t.git(1, &["push", "-q", "origin", "main:dave-key"]);
@@ -658,15 +633,32 @@ fn an_admin_demoted_to_write_has_the_grants_of_a_stale_branch_left_out() {
     assert!(listed.contains("FROM_DAVE"), "{listed}");
     // Then the second: his grant needed the admin role main took from him, so it is left
     // out, and he is named.
-    t.git(0, &["fetch", "-q", "origin", "dave"]);
-    let merge = t.git_out(0, &["merge", "--no-edit", "FETCH_HEAD"]);
-    let said = said(&merge);
-    assert!(merge.status.success(), "{said}");
-    assert!(
-        said.contains("left out") && said.contains(&keyward::recipient::short_recipient(&dave)),
-        "{said}"
-    );
+    merged_leaving_out(&t, "dave", &dave);
     assert!(!crate::support::can_decrypt(&t.env_file(0, "prod"), &spare));
     assert_eq!(role_of(&t, 0, &dave).as_deref(), Some("write"));
     t.kw(0, &["audit", "verify", "--git"]).assert().success();
+}
+
+/// Alice and Dave, both admins, share `prod` (with `DB`); Dave's clone has it; then
+/// Alice makes Dave `role` and pushes. The team and Dave's recipient.
+fn dave_made(role: &str) -> (crate::support::team::Team, String) {
+    let t = crate::support::team::Team::new(&["alice", "dave"], &[]);
+    t.out(0, &["generate", "-e", "prod", "DB"]);
+    t.sync(0, "keys");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    let dave = t.members[1].recipient.clone();
+    t.out(0, &["access", "grant", "-e", "prod", &dave, "--role", role]);
+    t.sync(0, "dave demoted");
+    (t, dave)
+}
+
+/// Alice merges origin's `branch`: it succeeds, leaving the branch's side out and
+/// naming `who`.
+fn merged_leaving_out(t: &crate::support::team::Team, branch: &str, who: &str) {
+    t.git(0, &["fetch", "-q", "origin", branch]);
+    let merge = t.git_out(0, &["merge", "--no-edit", "FETCH_HEAD"]);
+    let said = said(&merge);
+    assert!(merge.status.success(), "{said}");
+    let named = keyward::recipient::short_recipient(who);
+    assert!(said.contains("left out") && said.contains(&named), "{said}");
 }

@@ -662,3 +662,45 @@ fn merged_leaving_out(t: &crate::support::team::Team, branch: &str, who: &str) {
     let named = keyward::recipient::short_recipient(who);
     assert!(said.contains("left out") && said.contains(&named), "{said}");
 }
+
+#[test]
+fn a_merge_readers_would_refuse_for_a_demoted_signers_grant_is_refused_by_the_driver() {
+    // Git's BASE is before X was made admin (a squashed branch); both sides hold the
+    // state where X is admin. On one side X grants Z; on the other, Alice makes X a
+    // writer. By git's BASE, X is nobody the other side demoted; by the state both sides
+    // share — what every reader checks — X's grant needed the role main took away.
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let s0 = fs::read(kw.env_file("dev")).unwrap();
+    let x_key = kw.write_identity("x.key");
+    let x = kw.recipient_of(&x_key);
+    let x_card = card_of(&kw, &x_key);
+    kw.cmd(["access", "grant", &x_card, "--role", "admin"])
+        .assert()
+        .success();
+    let s1 = fs::read(kw.env_file("dev")).unwrap();
+    let z_key = kw.write_identity("z.key");
+    let z_card = card_of(&kw, &z_key);
+    let grant = ["access", "grant", z_card.as_str(), "--role", "write"];
+    let feature = branch_as(&kw, &x_key, &s1, "feature", &grant);
+    kw.cmd(["access", "grant", &x, "--role", "write"])
+        .assert()
+        .success();
+    let main = fs::read(kw.env_file("dev")).unwrap();
+    let dir = kw.path("sides");
+    fs::create_dir_all(&dir).unwrap();
+    let put = |name: &str, bytes: &[u8]| crate::support::team::put_file(&dir, name, bytes);
+    let (b, o, t) = (
+        put("base", &s0),
+        put("ours", &main),
+        put("theirs", &feature),
+    );
+    kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
+        .assert()
+        .code(6)
+        .stderr(predicates::str::contains("the merge would not verify"))
+        .stderr(predicates::str::contains(
+            "made `write` (the change needed `admin`)",
+        ));
+    assert_eq!(fs::read(&o).unwrap(), main);
+}

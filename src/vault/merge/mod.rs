@@ -251,7 +251,7 @@ pub fn merge_files(
         &exposed,
     )?;
     if signed {
-        sign_merge(&tx, &env, &b, &o, &t, signing)?;
+        sign_merge(&tx, &env, &o, &t, signing)?;
     }
     tx.commit()?;
     merged.conflicts = conflicts;

@@ -18,9 +18,9 @@ use crate::codes::{Action, Role};
 use crate::error::{Error, Result};
 use crate::names::EnvName;
 use crate::recipient::short_recipient;
-use crate::vault::signed::rules::{self, Merge};
+use crate::vault::signed::rules;
 use crate::vault::signed::{
-    Members, Signature, Signing, insert_signature, load_members, load_signatures, merge_base,
+    Members, Signature, Signing, check_new_join, insert_signature, load_members, load_signatures,
     settings_digest, state_digest,
 };
 
@@ -167,7 +167,6 @@ fn first_line(e: &Error) -> String {
 pub(super) fn sign_merge(
     conn: &Connection,
     env: &EnvName,
-    b: &Side,
     o: &Side,
     t: &Side,
     signing: &Signing<'_>,
@@ -210,45 +209,34 @@ pub(super) fn sign_merge(
         .last()
         .and_then(|(_, _, h)| h.as_slice().try_into().ok())
         .ok_or(Error::Internal("a merge without its event"))?;
-    let side_members = |s: &Side| -> Result<Members> { s.db.members() };
-    let (om, tm) = (side_members(o)?, side_members(t)?);
-    let side_settings = |s: &Side| settings_digest(&s.db.conn);
-    // The base every reader will check this signature against: the latest signed state
-    // the sides share, which is BASE's head unless they share more (a squash, a
-    // cherry-pick, a criss-cross). Where the driver's BASE is an earlier one, a join
-    // that does not fit the later is refused here, not written for every reader to
-    // refuse.
-    let all = load_signatures(conn, env)?;
-    let chain = o
-        .events()
-        .iter()
-        .chain(t.events_not_in(o).iter())
-        .map(|e| e.hash)
-        .collect::<Vec<_>>();
-    let (bm, base_settings) = match merge_base(chain.into_iter(), &all, [o.head(), t.head()]) {
-        Some(s) => (s.members.clone(), s.settings),
-        None => (side_members(b)?, side_settings(b)?),
-    };
     let proven =
         crate::signing::binding_holds(signing.recipient, &key, proof.as_ref().map(|p| &p[..]))
             .is_some();
-    let settings = settings_digest(conn)?;
-    rules::check_merge(&Merge {
-        signer: signing.recipient,
+    let mut sig = Signature {
+        head,
+        prev: vec![o.head(), t.head()],
+        state: state_digest(conn)?,
+        settings: settings_digest(conn)?,
+        members: after,
+        signer: signing.recipient.to_owned(),
         key,
-        proven,
         proof,
-        settings: rules::SettingsAt {
-            base: base_settings,
-            sides: [side_settings(o)?, side_settings(t)?],
-            after: settings,
-        },
-        sides: [&om, &tm],
-        base: &bm,
-        after: &after,
-        events: &events,
-    })
-    .map_err(|r| {
+        sig: [0; 64],
+    };
+    // Checked as every reader will check it, against the latest signed state the sides
+    // share — BASE's head, unless they share more (a squash, a cherry-pick, a
+    // criss-cross): a join that does not fit is refused here, never written for every
+    // reader to refuse.
+    let all = load_signatures(conn, env)?;
+    let theirs_new = t.events_not_in(o);
+    let chain = o.events().iter().chain(&theirs_new).map(|e| e.hash);
+    let checked = check_new_join(env, chain, &all, &sig, since, proven, &events).map_err(|e| {
+        refused(
+            env,
+            format!("the merge would not verify ({})", first_line(&e)),
+        )
+    })?;
+    checked.map_err(|r| {
         refused(
             env,
             format!(
@@ -258,17 +246,6 @@ pub(super) fn sign_merge(
             ),
         )
     })?;
-    let mut sig = Signature {
-        head,
-        prev: vec![o.head(), t.head()],
-        state: state_digest(conn)?,
-        settings,
-        members: after,
-        signer: signing.recipient.to_owned(),
-        key,
-        proof,
-        sig: [0; 64],
-    };
     sig.sig = signing.signer.sign(&sig.message(env))?;
     insert_signature(conn, &sig)
 }

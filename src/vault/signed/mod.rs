@@ -17,7 +17,7 @@ mod verify;
 pub use digest::{SETTINGS_TABLES, settings_digest, state_digest};
 pub use members::{Member, Members};
 pub use sign::{Signed, Signing};
-pub(crate) use verify::merge_base;
+pub(crate) use verify::check_new_join;
 pub use verify::{Verified, verify_history};
 
 use rusqlite::{Connection, OptionalExtension, params};

@@ -184,32 +184,7 @@ pub fn verify_history<'a>(
                 after: &s.members,
                 events: &evs,
             }),
-            [a, b] => {
-                let base = common_base(&order, *a, *b).ok_or_else(|| {
-                    bad(
-                        env,
-                        format!("the merge signed at event {seq} joins histories with no signed state in common"),
-                    )
-                })?;
-                for (side, other) in [(*a, *b), (*b, *a)] {
-                    removed_signer(env, &order, base, side, other, seq)?;
-                }
-                rules::check_merge(&Merge {
-                    signer: &s.signer,
-                    key: s.key,
-                    proven: proven(s),
-                    proof: s.proof,
-                    settings: rules::SettingsAt {
-                        base: order[base].1.settings,
-                        sides: [order[*a].1.settings, order[*b].1.settings],
-                        after: s.settings,
-                    },
-                    sides: [&order[*a].1.members, &order[*b].1.members],
-                    base: &order[base].1.members,
-                    after: &s.members,
-                    events: &evs,
-                })
-            }
+            [a, b] => check_join(env, &order, s, [*a, *b], seq, proven(s), &evs)?,
             _ => unreachable!("at most two heads are stored"),
         };
         if let Err(r) = refused {
@@ -283,25 +258,78 @@ fn index(order: &[(usize, &Signature)]) -> HashMap<[u8; 32], usize> {
         .collect()
 }
 
-/// The signed state a merge of the signed heads `a` and `b` builds on, as every reader
-/// finds it (the latest both build on, events in the order of `events`): what the merge
-/// driver checks its own signature against, so that a merge it signs is one every
-/// reader accepts — git's BASE may be an earlier state than the sides share (after a
-/// squash, a cherry-pick or a criss-cross). `None` when they share none.
-pub(crate) fn merge_base(
-    events: impl Iterator<Item = [u8; 32]>,
+/// What every reader checks of the signature `join` of a merge of the signed states `a`
+/// and `b` (indexes into `order`): the latest signed state both build on, no side
+/// keeping changes by someone the other side removed or demoted below them, and the
+/// merge rules against that state. `Ok(Err(_))`: refused by the rules.
+fn check_join(
+    env: &EnvName,
+    order: &[(usize, &Signature)],
+    join: &Signature,
+    [a, b]: [usize; 2],
+    seq: i64,
+    proven: bool,
+    events: &[(Action, &str)],
+) -> Result<std::result::Result<(), rules::Refusal>> {
+    let base = common_base(order, a, b).ok_or_else(|| {
+        bad(
+            env,
+            format!(
+                "the merge signed at event {seq} joins histories with no signed state in common"
+            ),
+        )
+    })?;
+    for (side, other) in [(a, b), (b, a)] {
+        removed_signer(env, order, base, side, other, seq)?;
+    }
+    Ok(rules::check_merge(&Merge {
+        signer: &join.signer,
+        key: join.key,
+        proven,
+        proof: join.proof,
+        settings: rules::SettingsAt {
+            base: order[base].1.settings,
+            sides: [order[a].1.settings, order[b].1.settings],
+            after: join.settings,
+        },
+        sides: [&order[a].1.members, &order[b].1.members],
+        base: &order[base].1.members,
+        after: &join.members,
+        events,
+    }))
+}
+
+/// [`check_join`] for a merge about to be signed (the merge driver's), so that it never
+/// signs a join every reader then refuses — git's BASE may be an earlier state than the
+/// one the sides share (after a squash, a cherry-pick or a criss-cross): `chain` is the
+/// merged events' hashes in order, `sigs` the sides' signatures, `seq` the merge
+/// event's number.
+pub(crate) fn check_new_join(
+    env: &EnvName,
+    chain: impl Iterator<Item = [u8; 32]>,
     sigs: &[Signature],
-    [a, b]: [[u8; 32]; 2],
-) -> Option<&Signature> {
-    let at: HashMap<[u8; 32], usize> = events.enumerate().map(|(i, h)| (h, i)).collect();
+    join: &Signature,
+    seq: i64,
+    proven: bool,
+    events: &[(Action, &str)],
+) -> Result<std::result::Result<(), rules::Refusal>> {
+    let at: HashMap<[u8; 32], usize> = chain.enumerate().map(|(i, h)| (h, i)).collect();
     let mut order: Vec<(usize, &Signature)> = sigs
         .iter()
         .filter_map(|s| Some((*at.get(&s.head)?, s)))
         .collect();
     order.sort_by_key(|(i, _)| *i);
     let idx = index(&order);
-    let base = common_base(&order, *idx.get(&a)?, *idx.get(&b)?)?;
-    Some(order[base].1)
+    let side = |h: &[u8; 32]| {
+        idx.get(h)
+            .copied()
+            .ok_or_else(|| bad(env, "a side's head is not a signed state".into()))
+    };
+    let [a, b] = match join.prev.as_slice() {
+        [a, b] => [side(a)?, side(b)?],
+        _ => return Err(Error::Internal("a merge signature joins two states")),
+    };
+    check_join(env, &order, join, [a, b], seq, proven, events)
 }
 
 /// The latest signed state both `a` and `b` build on.

@@ -7,6 +7,7 @@
 mod forgery;
 mod merge_signatures;
 mod roles;
+mod stale_branches;
 
 use std::fs;
 use std::path::Path;

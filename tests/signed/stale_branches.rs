@@ -312,3 +312,54 @@ fn a_merge_readers_would_refuse_for_a_demoted_signers_grant_is_refused_by_the_dr
         ));
     assert_eq!(fs::read(&o).unwrap(), main);
 }
+
+#[test]
+fn a_promotion_on_one_side_and_the_members_first_signed_write_on_the_other_both_merge() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    // Dev is granted by bare recipient: a writer, unbound until a first signed write.
+    let dev_key = kw.write_identity("dev.key");
+    let dev = kw.recipient_of(&dev_key);
+    kw.cmd(["access", "grant", &dev]).assert().success();
+    let base = fs::read(kw.env_file("dev")).unwrap();
+    // Dev's first write, on a branch, binds his key; on main, Alice promotes him.
+    let branch = branch_as(&kw, &dev_key, &base, "dev", &["generate", "FROM_DEV"]);
+    kw.cmd(["access", "grant", &dev, "--role", "admin"])
+        .assert()
+        .success();
+    let main = fs::read(kw.env_file("dev")).unwrap();
+    // Merged either way round (Alice pulling the branch; Dev pulling main): each field
+    // as the side that changed it has it — admin, and bound.
+    for (who, ours, theirs) in [(None, &main, &branch), (Some(&dev_key), &branch, &main)] {
+        let dir = kw.path(&format!("sides-{}", who.is_some()));
+        fs::create_dir_all(&dir).unwrap();
+        let put = |name: &str, bytes: &[u8]| crate::support::team::put_file(&dir, name, bytes);
+        let (b, o, t) = (put("base", &base), put("ours", ours), put("theirs", theirs));
+        let mut merge = kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"]);
+        if let Some(key) = who {
+            merge
+                .env("KEYWARD_IDENTITY", key)
+                .env("XDG_STATE_HOME", kw.path("state-dev-merge"));
+        }
+        merge.assert().success();
+        fs::write(kw.env_file("dev"), fs::read(&o).unwrap()).unwrap();
+        let list = kw
+            .cmd(["access", "list", "--json"])
+            .env(
+                "XDG_STATE_HOME",
+                kw.path(&format!("reader-{}", who.is_some())),
+            )
+            .output()
+            .unwrap();
+        assert!(list.status.success(), "{}", said(&list));
+        let v: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+        let me = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["recipient"] == dev.as_str());
+        let me = me.unwrap();
+        assert_eq!(me["role"], "admin", "{me}");
+        assert!(me["signing_key"].is_string(), "{me}");
+    }
+}

@@ -79,27 +79,22 @@ pub(super) fn merge_recipients(
             let mut merged = os.get(r).unwrap_or(info).clone();
             // DESIGN §15: role and signing key as the side that changed them has them
             // (ours when both did); each is a change signed on that side.
-            if let (Some(o), Some(t)) = (os.get(r), ts.get(r)) {
-                let unchanged = |x: &RecipientInfo| {
-                    bs.get(r).is_some_and(|b| {
-                        (b.role, b.signing_key, b.key_proof) == (x.role, x.signing_key, x.key_proof)
-                    })
+            if let (Some(o), Some(t), Some(b)) = (os.get(r), ts.get(r), bs.get(r)) {
+                // DESIGN §15: field by field, as the side that changed it has it. The
+                // role, when both changed it, the lower (a demotion is never undone by
+                // the other side's change); the binding, ours when both changed it.
+                merged.role = match (o.role == b.role, t.role == b.role) {
+                    (true, _) => t.role,
+                    (false, true) => o.role,
+                    (false, false) => o.role.min(t.role),
                 };
-                if unchanged(o) && !unchanged(t) {
-                    merged.role = t.role;
-                    merged.signing_key = t.signing_key;
-                    merged.key_proof = t.key_proof;
-                } else if bs.contains_key(r) && !unchanged(o) && !unchanged(t) {
-                    // Both changed the member: the lower role wins, as a removal does — a
-                    // demotion on one side is never undone by the other side's rebinding.
-                    merged.role = o.role.min(t.role);
+                let binding = |x: &RecipientInfo| (x.signing_key, x.key_proof);
+                if binding(o) == binding(b) {
+                    (merged.signing_key, merged.key_proof) = binding(t);
                 }
                 // The label too (an admin's, in the settings every merge signs): as the
                 // side that changed it has it.
-                if bs
-                    .get(r)
-                    .is_some_and(|b| b.label == o.label && b.label != t.label)
-                {
+                if b.label == o.label && b.label != t.label {
                     merged.label = t.label.clone();
                 }
             }
@@ -229,7 +224,7 @@ mod tests {
     }
 
     #[test]
-    fn a_member_both_sides_changed_keeps_the_lower_role() {
+    fn a_member_both_sides_changed_takes_each_field_from_the_side_that_changed_it() {
         use crate::codes::Role;
         let mut b = recipients(&["ann"]);
         b.get_mut("ann").unwrap().role = Role::Admin;
@@ -241,8 +236,13 @@ mod tests {
         for (o, t) in [(&rebound, &demoted), (&demoted, &rebound)] {
             let rs = merge_recipients(&b, o, t);
             assert_eq!(rs.merged["ann"].role, Role::Write);
-            assert_eq!(rs.merged["ann"].signing_key, o["ann"].signing_key);
+            assert_eq!(rs.merged["ann"].signing_key, Some([7; 32]));
         }
+        // Both changed the role: the lower.
+        let mut promoted_read = rebound.clone();
+        promoted_read.get_mut("ann").unwrap().role = Role::Read;
+        let rs = merge_recipients(&b, &demoted, &promoted_read);
+        assert_eq!(rs.merged["ann"].role, Role::Read);
     }
 
     const PEOPLE: [&str; 6] = ["ann", "bob", "cat", "dan", "eve", "fay"];

@@ -6,8 +6,9 @@
 //! replaced hook undone).
 //!
 //! Per member, three-way from the last signed state both sides share:
-//! - a member of the base: removed when either side removed them; else as the side that
-//!   changed them has them (when both did, the lower role, with either side's key);
+//! - a member of the base: removed when either side removed them; else field by field
+//!   as the side that changed it has it (the lower role when both changed the role,
+//!   either side's binding when both changed it);
 //! - a member new since the base: as a side that granted them has them; left out only
 //!   when every side granting them is untrusted — the other side removed someone of the
 //!   base, so it may be that person's work (what the merge driver withholds).
@@ -143,18 +144,23 @@ fn member_merged(
     got: Option<&Member>,
 ) -> bool {
     match (base, sides) {
-        (Some(b), [Some(s0), Some(s1)]) => match (s0 == b, s1 == b) {
-            (true, _) => got == Some(s1),
-            (false, true) => got == Some(s0),
-            // Both changed them: the lower role (a demotion is never undone by the other
-            // side's change of the same member), with either side's key.
-            (false, false) => got.is_some_and(|g| {
-                g.role == s0.role.min(s1.role)
-                    && [s0, s1]
-                        .iter()
-                        .any(|s| (&s.key, &s.proof) == (&g.key, &g.proof))
-            }),
-        },
+        // Field by field, as the side that changed it has it: the role (the lower when
+        // both changed it: a demotion is never undone by the other side's change), and
+        // the binding (either side's when both changed it).
+        (Some(b), [Some(s0), Some(s1)]) => got.is_some_and(|g| {
+            let role = match (s0.role == b.role, s1.role == b.role) {
+                (true, _) => s1.role,
+                (false, true) => s0.role,
+                (false, false) => s0.role.min(s1.role),
+            };
+            let binding = |m: &Member| (m.key, m.proof);
+            let bound = match (binding(s0) == binding(b), binding(s1) == binding(b)) {
+                (true, _) => binding(g) == binding(s1),
+                (false, true) => binding(g) == binding(s0),
+                (false, false) => binding(g) == binding(s0) || binding(g) == binding(s1),
+            };
+            g.role == role && bound
+        }),
         // Removed on a side: a removal wins.
         (Some(_), _) => got.is_none(),
         (None, sides) => match got {
@@ -256,8 +262,8 @@ mod tests {
             check_merge(&keeps_admin),
             Err(Refusal::MergedMembers { recipient }) if recipient == "dave"
         ));
-        // Dave rebinds himself on his side as well: both sides changed him, and the lower
-        // role stands, with either side's key.
+        // Dave rebinds himself on his side as well: both sides changed him, each field as
+        // the side that changed it has it — the role main's, the binding his.
         let rebound = members(&[
             ("adm", Role::Admin, Some(1)),
             ("dave", Role::Admin, Some(9)),
@@ -266,7 +272,7 @@ mod tests {
         for (role, key, ok) in [
             (Role::Admin, 9, false),
             (Role::Read, 9, true),
-            (Role::Read, 2, true),
+            (Role::Read, 2, false),
             (Role::Read, 5, false),
         ] {
             let after = members(&[("adm", Role::Admin, Some(1)), ("dave", role, Some(key))]);

@@ -138,20 +138,8 @@ fn a_writer_removing_a_member_in_a_merge_signature_is_refused() {
 
 #[test]
 fn a_demoted_admin_taking_their_role_back_in_a_merge_signature_is_refused() {
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
-    let dave_key = kw.write_identity("dave.key");
-    let dave = kw.recipient_of(&dave_key);
+    let (kw, dave_key, dave) = super::with_member("dave", "admin");
     let alice = kw.my_recipient();
-    kw.cmd([
-        "access",
-        "grant",
-        &card_of(&kw, &dave_key),
-        "--role",
-        "admin",
-    ])
-    .assert()
-    .success();
     let old = fs::read(kw.env_file("dev")).unwrap();
     // Alice demotes Dave to `write`; he kept a state from when he was admin and writes
     // on it.

@@ -35,11 +35,16 @@ pub(super) fn bound_key(kw: &Sandbox, recipient: &str) -> Option<String> {
 /// A vault holding `K`, and a `write` member granted by their card: their identity
 /// file and recipient.
 pub(super) fn with_writer(name: &str) -> (Sandbox, std::path::PathBuf, String) {
+    with_member(name, "write")
+}
+
+/// [`with_writer`] for a member of `role`.
+pub(super) fn with_member(name: &str, role: &str) -> (Sandbox, std::path::PathBuf, String) {
     let kw = Sandbox::with_vault();
     kw.generate("K");
     let key = kw.write_identity(&format!("{name}.key"));
     let recipient = kw.recipient_of(&key);
-    kw.cmd(["access", "grant", &card_of(&kw, &key)])
+    kw.cmd(["access", "grant", &card_of(&kw, &key), "--role", role])
         .assert()
         .success();
     (kw, key, recipient)

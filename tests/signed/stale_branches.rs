@@ -130,19 +130,7 @@ fn changes_of_a_member_made_read_on_the_other_side_are_left_out_as_a_removed_mem
 #[test]
 fn a_merge_whose_sides_share_more_than_gits_base_is_checked_as_readers_will() {
     // A squash (or a cherry-pick) leaves git's BASE before a state both sides hold.
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
-    let dave_key = kw.write_identity("dave.key");
-    let dave = kw.recipient_of(&dave_key);
-    kw.cmd([
-        "access",
-        "grant",
-        &card_of(&kw, &dave_key),
-        "--role",
-        "admin",
-    ])
-    .assert()
-    .success();
+    let (kw, _, dave) = super::with_member("dave", "admin");
     let s0 = fs::read(kw.env_file("dev")).unwrap();
     // The feature branch demotes Dave and goes on; main takes the demotion (squashed)
     // and, later, makes Dave admin again.

@@ -258,14 +258,7 @@ fn a_writer_merging_an_admins_relabel_takes_the_new_label() {
     let main = fs::read(kw.env_file("dev")).unwrap();
     // Bob merges main into his branch: the label (an admin's setting, in the signed
     // state) is main's, and his merge is one a writer may sign.
-    let dir = kw.path("sides");
-    fs::create_dir_all(&dir).unwrap();
-    let put = |name: &str, bytes: &[u8]| crate::support::team::put_file(&dir, name, bytes);
-    let (b, o, t) = (
-        put("base", &s0),
-        put("ours", &bob_side),
-        put("theirs", &main),
-    );
+    let [b, o, t] = kw.merge_sides("sides", [&s0, &bob_side, &main]);
     kw.cmd_as(
         &bob_key,
         ["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"],

@@ -180,14 +180,7 @@ fn a_merge_on_a_machine_whose_pin_cannot_be_read_is_refused_not_taken_as_unpinne
         .success();
     let theirs = fs::read(kw.env_file("dev")).unwrap();
     fs::write(kw.env_file("dev"), &ours).unwrap();
-    let dir = kw.path("sides");
-    fs::create_dir_all(&dir).unwrap();
-    let put = |name: &str, bytes: &[u8]| crate::support::team::put_file(&dir, name, bytes);
-    let (b, o, t) = (
-        put("base", &base),
-        put("ours", &ours),
-        put("theirs", &theirs),
-    );
+    let [b, o, t] = kw.merge_sides("sides", [&base, &ours, &theirs]);
     // The pin made readable by others: an error, as on any read (never "nothing
     // pinned", which would drop the pinned root).
     let state = kw.path("state/keyward/pins");

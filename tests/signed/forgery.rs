@@ -479,14 +479,7 @@ fn the_merge_driver_holds_every_side_to_the_root_pinned_here() {
     let base = encrypt_image(&forged, &[alice.as_str(), bob.as_str()]);
     let branch = |name: &str| super::branch_as(&kw, &bob_key, &base, name, &["generate", name]);
     let (ours, theirs) = (branch("OURS_KEY"), branch("THEIRS_KEY"));
-    let dir = kw.path("sides");
-    fs::create_dir(&dir).unwrap();
-    let put = |name: &str, bytes: &[u8]| crate::support::team::put_file(&dir, name, bytes);
-    let (b, o, t) = (
-        put("base", &base),
-        put("ours", &ours),
-        put("theirs", &theirs),
-    );
+    let [b, o, t] = kw.merge_sides("sides", [&base, &ours, &theirs]);
     // Alice's machine pinned her root: the driver refuses, OURS left as given.
     kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
         .assert()

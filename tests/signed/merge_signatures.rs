@@ -36,10 +36,7 @@ pub(super) fn merge_in(
     theirs: &[u8],
     tag: &str,
 ) -> Vec<u8> {
-    let dir = kw.path(&format!("sides-{tag}"));
-    fs::create_dir_all(&dir).unwrap();
-    let put = |name: &str, bytes: &[u8]| crate::support::team::put_file(&dir, name, bytes);
-    let (b, o, t) = (put("base", base), put("ours", ours), put("theirs", theirs));
+    let [b, o, t] = kw.merge_sides(&format!("sides-{tag}"), [base, ours, theirs]);
     let out = kw
         .cmd_as(
             key,
@@ -174,10 +171,7 @@ fn a_demoted_admin_taking_their_role_back_in_a_merge_signature_is_refused() {
         .assert()
         .success();
     let read = fs::read(kw.env_file("dev")).unwrap();
-    let dir = kw.path("sides-read");
-    fs::create_dir_all(&dir).unwrap();
-    let put = |name: &str, bytes: &[u8]| crate::support::team::put_file(&dir, name, bytes);
-    let (b, o, t) = (put("base", &old), put("ours", &w), put("theirs", &read));
+    let [b, o, t] = kw.merge_sides("sides-read", [&old, &w, &read]);
     kw.cmd_as(
         &dave_key,
         ["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"],
@@ -374,10 +368,7 @@ fn a_writer_splitting_a_signature_of_his_own_on_a_branch_is_refused_by_the_merge
     let theirs = branch_as(&kw, &bob_key, &split, "y", &["generate", "Y"]);
     // Alice's driver refuses it, her file left as it was, rather than merge a history
     // every reader then refuses.
-    let dir = kw.path("sides");
-    fs::create_dir_all(&dir).unwrap();
-    let put = |name: &str, bytes: &[u8]| crate::support::team::put_file(&dir, name, bytes);
-    let (b, o, t) = (put("base", &s0), put("ours", &ours), put("theirs", &theirs));
+    let [b, o, t] = kw.merge_sides("sides", [&s0, &ours, &theirs]);
     kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
         .assert()
         .code(6)

@@ -151,14 +151,7 @@ fn a_merge_whose_sides_share_more_than_gits_base_is_checked_as_readers_will() {
     // the demotion; every reader checks the join against the state both sides share
     // (after it), where main's promotion is the change. The driver refuses rather
     // than sign a file every reader refuses.
-    let dir = kw.path("sides");
-    fs::create_dir_all(&dir).unwrap();
-    let put = |name: &str, bytes: &[u8]| crate::support::team::put_file(&dir, name, bytes);
-    let (b, o, t) = (
-        put("base", &s0),
-        put("ours", &feature),
-        put("theirs", &main),
-    );
+    let [b, o, t] = kw.merge_sides("sides", [&s0, &feature, &main]);
     kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
         .assert()
         .code(6)
@@ -168,7 +161,7 @@ fn a_merge_whose_sides_share_more_than_gits_base_is_checked_as_readers_will() {
     assert_eq!(fs::read(&o).unwrap(), feature);
     // With the base both sides share, the same merge goes through, Dave admin again,
     // and reads everywhere.
-    let b = put("shared", &s1);
+    let [b, _, _] = kw.merge_sides("shared", [&s1, &feature, &main]);
     kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
         .assert()
         .success();
@@ -283,14 +276,7 @@ fn a_merge_readers_would_refuse_for_a_demoted_signers_grant_is_refused_by_the_dr
         .assert()
         .success();
     let main = fs::read(kw.env_file("dev")).unwrap();
-    let dir = kw.path("sides");
-    fs::create_dir_all(&dir).unwrap();
-    let put = |name: &str, bytes: &[u8]| crate::support::team::put_file(&dir, name, bytes);
-    let (b, o, t) = (
-        put("base", &s0),
-        put("ours", &main),
-        put("theirs", &feature),
-    );
+    let [b, o, t] = kw.merge_sides("sides", [&s0, &main, &feature]);
     kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
         .assert()
         .code(6)
@@ -319,10 +305,7 @@ fn a_promotion_on_one_side_and_the_members_first_signed_write_on_the_other_both_
     // Merged either way round (Alice pulling the branch; Dev pulling main): each field
     // as the side that changed it has it — admin, and bound.
     for (who, ours, theirs) in [(None, &main, &branch), (Some(&dev_key), &branch, &main)] {
-        let dir = kw.path(&format!("sides-{}", who.is_some()));
-        fs::create_dir_all(&dir).unwrap();
-        let put = |name: &str, bytes: &[u8]| crate::support::team::put_file(&dir, name, bytes);
-        let (b, o, t) = (put("base", &base), put("ours", ours), put("theirs", theirs));
+        let [b, o, t] = kw.merge_sides(&format!("sides-{}", who.is_some()), [&base, ours, theirs]);
         let mut merge = kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"]);
         if let Some(key) = who {
             merge

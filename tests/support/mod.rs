@@ -140,6 +140,16 @@ impl Sandbox {
         self.vault().join("envs").join(format!("{env}.db.age"))
     }
 
+    /// The three versions of `dev`'s file git hands the merge driver (BASE, OURS — the
+    /// one the driver rewrites — and THEIRS), written into the directory `tag`: their
+    /// paths, for `git merge B O T vault/envs/dev.db.age`.
+    pub fn merge_sides(&self, tag: &str, versions: [&[u8]; 3]) -> [String; 3] {
+        let dir = self.path(tag);
+        fs::create_dir_all(&dir).unwrap();
+        let names = ["base", "ours", "theirs"];
+        std::array::from_fn(|i| team::put_file(&dir, names[i], versions[i]))
+    }
+
     pub fn journal_file(&self, env: &str) -> PathBuf {
         self.vault().join("journal").join(format!("{env}.db"))
     }

@@ -251,7 +251,7 @@ pub fn merge_files(
         &exposed,
     )?;
     if signed {
-        sign_merge(&tx, &env, &o, &t, signing)?;
+        sign_merge(&tx, &env, &o, &t, &theirs_new, signing)?;
     }
     tx.commit()?;
     merged.conflicts = conflicts;

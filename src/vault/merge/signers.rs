@@ -14,6 +14,7 @@ use std::collections::HashSet;
 
 use rusqlite::Connection;
 
+use crate::audit::Event;
 use crate::codes::{Action, Role};
 use crate::error::{Error, Result};
 use crate::names::EnvName;
@@ -169,11 +170,15 @@ pub(super) fn sign_merge(
     env: &EnvName,
     o: &Side,
     t: &Side,
+    theirs_new: &[Event],
     signing: &Signing<'_>,
 ) -> Result<()> {
-    let have: HashSet<[u8; 32]> = load_signatures(conn, env)?.iter().map(|s| s.head).collect();
+    // Both sides' signatures: ours are in the image, theirs added.
+    let mut all = load_signatures(conn, env)?;
+    let have: HashSet<[u8; 32]> = all.iter().map(|s| s.head).collect();
     for s in t.sigs.iter().filter(|s| !have.contains(&s.head)) {
         insert_signature(conn, s)?;
+        all.push(s.clone());
     }
     let key = signing.signer.public()?;
     let proof = signing.signer.proof()?;
@@ -227,9 +232,7 @@ pub(super) fn sign_merge(
     // share — BASE's head, unless they share more (a squash, a cherry-pick, a
     // criss-cross): a join that does not fit is refused here, never written for every
     // reader to refuse.
-    let all = load_signatures(conn, env)?;
-    let theirs_new = t.events_not_in(o);
-    let chain = o.events().iter().chain(&theirs_new).map(|e| e.hash);
+    let chain = o.events().iter().chain(theirs_new).map(|e| e.hash);
     let checked = check_new_join(env, chain, &all, &sig, since, proven, &events).map_err(|e| {
         refused(
             env,

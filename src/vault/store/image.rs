@@ -74,13 +74,18 @@ pub(in crate::vault) const COMPRESS_UP_TO: usize = 1 << 20;
 /// (with room for a later threshold) keeps a hostile file from exhausting memory.
 pub(super) const MAX_INFLATED: u64 = 64 << 20;
 
-/// Inflate a compressed image into zeroizing memory, bounded by `MAX_INFLATED`. Both
-/// buffers are sized before they are filled (the compressed one from its length, the
-/// image from gzip's stated size), so no reallocation leaves an unzeroized copy.
+/// Inflate a compressed image of `len` bytes (the payload's authenticated length) into
+/// zeroizing memory, bounded by `MAX_INFLATED`. Both buffers are sized before they are
+/// filled (the compressed one from `len`, the image from gzip's stated size), so no
+/// reallocation leaves an unzeroized copy. Sized by `len`, not by the largest image
+/// that is compressed: `read_to_end` zeroes the spare capacity it reads into, and
+/// touching a whole MiB there was a tenth of a small env's `get`.
 pub(super) fn inflate(
     mut reader: impl Read,
+    len: usize,
 ) -> std::result::Result<zeroize::Zeroizing<Vec<u8>>, String> {
-    let mut packed = zeroize::Zeroizing::new(Vec::with_capacity(COMPRESS_UP_TO + 4096));
+    let room = len.min(MAX_INFLATED as usize) + 1;
+    let mut packed = zeroize::Zeroizing::new(Vec::with_capacity(room));
     (&mut reader)
         .take(MAX_INFLATED)
         .read_to_end(&mut packed)

@@ -123,7 +123,7 @@ impl EnvDb {
             .map_err(|e| corrupt(format!("payload damaged ({})", e.kind())))?;
         let packed = magic == GZIP_MAGIC;
         let (source, len): (Box<dyn Read + '_>, usize) = if packed {
-            let inflated = inflate(reader).map_err(corrupt)?;
+            let inflated = inflate(reader, len).map_err(corrupt)?;
             let n = inflated.len();
             (Box::new(io::Cursor::new(inflated)), n)
         } else {

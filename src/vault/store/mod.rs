@@ -447,19 +447,19 @@ mod tests {
             gz.write_all(&zeros).unwrap();
         }
         let bomb = gz.finish().unwrap();
-        let err = inflate(&bomb[..]).unwrap_err();
+        let err = inflate(&bomb[..], bomb.len()).unwrap_err();
         assert!(err.contains("inflates beyond"), "{err}");
         // A small one inflates exactly; damage is an error, not a panic.
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         gz.write_all(b"SQLite format 3\0 and the rest").unwrap();
         let ok = gz.finish().unwrap();
         assert_eq!(
-            &inflate(&ok[..]).unwrap()[..],
+            &inflate(&ok[..], ok.len()).unwrap()[..],
             b"SQLite format 3\0 and the rest"
         );
         let mut cut = ok.clone();
         cut.truncate(ok.len() - 5);
-        assert!(inflate(&cut[..]).is_err());
+        assert!(inflate(&cut[..], cut.len()).is_err());
     }
 
     #[test]

@@ -401,3 +401,70 @@ fn a_format_4_vault_reads_as_it_is_and_its_next_write_keeps_removed_members_labe
         .unwrap();
     assert_eq!(label, "Ana");
 }
+
+/// A writer's writes to a signed format-4 environment, and her merge of two of them,
+/// need no admin, as before format 5. Its step adds `former_labels`, a table of the
+/// settings only an admin's signature changes (DESIGN §15), so such a file takes it with
+/// its first removal of a member, an admin's change; until then it stays format 4.
+#[test]
+fn a_writer_writes_and_merges_a_signed_format_4_environment_without_an_admin() {
+    let kw = fixture_v4();
+    let ana = kw.path("ana.key");
+    let root = kw.stdout(["trust", "root"]).trim().to_owned();
+    let base = fs::read(kw.env_file("dev")).unwrap();
+    // Two branches of Ana's from the same state, each on its own machine state.
+    let side = |name: &str, key: &str| {
+        fs::write(kw.env_file("dev"), &base).unwrap();
+        kw.cmd_as(&ana, ["set", key])
+            .env("XDG_STATE_HOME", kw.path(name))
+            .write_stdin(format!("{key}-value-0123456789"))
+            .assert()
+            .success();
+        assert_eq!(format_version(&kw, "dev"), 4, "a writer's write migrates");
+        fs::read(kw.env_file("dev")).unwrap()
+    };
+    let ours = side("state-ours", "ANA_ONE");
+    let theirs = side("state-theirs", "ANA_TWO");
+    let [b, o, t] = kw.merge_sides("sides", [&base, &ours, &theirs]);
+    kw.cmd_as(&ana, ["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
+        .env("XDG_STATE_HOME", kw.path("state-ours"))
+        .assert()
+        .success();
+    fs::write(kw.env_file("dev"), fs::read(&o).unwrap()).unwrap();
+    assert_eq!(format_version(&kw, "dev"), 4, "the merge migrates");
+    // A runner that never saw the file, pinned to the root, reads and verifies it.
+    let runner = kw.path("runner");
+    for args in [&["audit", "verify"][..], &["list"]] {
+        kw.cmd(args)
+            .env("XDG_STATE_HOME", &runner)
+            .env("KEYWARD_TRUST_ROOT", &root)
+            .assert()
+            .success();
+    }
+    let listed = kw
+        .cmd(["list"])
+        .env("XDG_STATE_HOME", &runner)
+        .env("KEYWARD_TRUST_ROOT", &root)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.contains("ANA_ONE") && listed.contains("ANA_TWO"),
+        "{listed}"
+    );
+    // The admin's removal of her takes format 5, and keeps her label.
+    kw.cmd(["access", "revoke", "Ana", "--yes"])
+        .env("XDG_STATE_HOME", &runner)
+        .env("KEYWARD_TRUST_ROOT", &root)
+        .assert()
+        .success();
+    assert_eq!(
+        format_version(&kw, "dev"),
+        keyward::vault::schema::FORMAT_VERSION
+    );
+    let conn = open_image(&kw.decrypt_env("dev"));
+    let label: String = conn
+        .query_row("SELECT label FROM former_labels", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(label, "Ana");
+}

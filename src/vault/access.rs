@@ -175,6 +175,7 @@ impl Tx<'_> {
     pub fn remove_recipient(&self, r: &RecipientString) -> Result<bool> {
         // DESIGN §16: their label stays known (in the signed state), so the audit trail
         // still names them after they left.
+        self.keep_former_labels()?;
         self.conn.execute(
             "INSERT INTO former_labels(recipient, label)
              SELECT recipient, label FROM recipients WHERE recipient = ?1 AND label IS NOT NULL

@@ -15,7 +15,8 @@
 /// is (unsigned history, everyone `write`) and its next write signs a checkpoint.
 /// Format 5 (DESIGN §16) adds `former_labels`: the labels of removed members, kept in
 /// the signed state so `audit --actor Bob` still finds Bob's events after he left; a
-/// format-4 image reads as it is (no former labels) and migrates on its next write.
+/// format-4 image reads as it is (no former labels). An unsigned one migrates on its
+/// next write; a signed one on its first removal of a member (`EnvDb::migrate`).
 use crate::codes::Status;
 
 pub const FORMAT_VERSION: i64 = 5;
@@ -63,7 +64,8 @@ CREATE TABLE signatures(
 ) STRICT, WITHOUT ROWID;
 UPDATE meta SET v = 4 WHERE k = 'format_version';
 ";
-/// Format 4 → 5, run inside the writer's transaction before its first change.
+/// Format 4 → 5, run inside the writer's transaction before its first change (a signed
+/// image's: before its first removal of a member, see `EnvDb::migrate`).
 pub const MIGRATE_5: &str = "
 CREATE TABLE former_labels(
   recipient TEXT PRIMARY KEY,
@@ -71,6 +73,14 @@ CREATE TABLE former_labels(
 ) STRICT, WITHOUT ROWID;
 UPDATE meta SET v = 5 WHERE k = 'format_version';
 ";
+
+/// Every migration, by the format it brings an image to, oldest first.
+pub const MIGRATIONS: [(i64, &str); 4] = [
+    (2, MIGRATE_2),
+    (3, MIGRATE_3),
+    (4, MIGRATE_4),
+    (5, MIGRATE_5),
+];
 /// Access removals (`access-revoke` = 9, `offboard` = 10), which `show` and `check`
 /// read to find exposed versions: a partial index of only those rows, so a read that
 /// decrypts only the pages it visits (DESIGN §7 round 2) does not scan every event.

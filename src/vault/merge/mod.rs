@@ -190,7 +190,7 @@ pub fn merge_files(
     // The result: OURS's image (schema, meta, actors, events) with the merged rows.
     let mut conn = image_of(&mut o.db)?;
     let tx = conn.transaction()?;
-    migrate(&tx, &o.db)?;
+    let labelled = migrate(&tx, &o.db, &t.db)?;
     if trust.theirs {
         copy_meta(&tx, &t.db)?;
     }
@@ -234,7 +234,9 @@ pub fn merge_files(
         &b_rs,
         &rs.merged,
     );
-    labels::write_former_labels(&tx, &former)?;
+    if labelled {
+        labels::write_former_labels(&tx, &former)?;
+    }
     // Values created on a side that still encrypted to someone the other side removed,
     // or on a side not trusted (it may be that person's work, whatever it lists now).
     let exposed = exposed_versions(&rs, &o_rs, &t_rs, [&bk, &ok, &tk], &keys);

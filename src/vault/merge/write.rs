@@ -124,11 +124,14 @@ pub(super) fn write_atomically(dest: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| Error::io("cannot write", dest, e))
 }
 
-/// Bring the result (a copy of OURS) to this build's format, as a write would.
-pub(super) fn migrate(conn: &Connection, ours: &EnvDb) -> Result<()> {
-    ours.migrate_conn(conn)?;
+/// Bring the result (a copy of OURS) to this build's format, as a write would: to
+/// format 5 (`former_labels`, a settings table) only where a side has it already or
+/// OURS is unsigned, so a writer may merge two signed format-4 sides. Whether the
+/// result keeps former labels.
+pub(super) fn migrate(conn: &Connection, ours: &EnvDb, theirs: &EnvDb) -> Result<bool> {
+    let format = ours.migrate_conn(conn, theirs.has_former_labels())?;
     conn.execute_batch(crate::vault::schema::INDEX_REMOVALS)?;
-    Ok(())
+    Ok(format >= 5)
 }
 
 /// Actor row ids in the result, inserted on first use (actors match by value).

@@ -220,15 +220,15 @@ impl EnvDb {
         }
     }
 
-    /// Bring an older image to the current format (inside `batch`'s transaction).
+    /// Bring an older image to the current format (inside `batch`'s transaction), but
+    /// for a signed format-4 image's step to format 5: that adds `former_labels`, a
+    /// table of the settings only an admin's signature may change (DESIGN §15), so a
+    /// writer's `set` there would be refused. Such an image takes format 5 with its
+    /// first removal of a member (`keep_former_labels`), an admin's change.
     pub(in crate::vault) fn migrate(&self) -> Result<()> {
-        for (to, sql) in [
-            (2, schema::MIGRATE_2),
-            (3, schema::MIGRATE_3),
-            (4, schema::MIGRATE_4),
-            (5, schema::MIGRATE_5),
-        ] {
-            if self.format.get() < to {
+        let signed_4 = self.format.get() == 4 && self.is_signed()?;
+        for (to, sql) in schema::MIGRATIONS {
+            if self.format.get() < to && !(to == 5 && signed_4) {
                 self.located(self.conn.execute_batch(sql).map_err(Into::into))?;
                 self.format.set(to);
             }
@@ -243,20 +243,34 @@ impl EnvDb {
         Ok(())
     }
 
-    /// The same migration on another connection holding a copy of this image (the
-    /// merge driver builds its result in one).
-    pub(in crate::vault) fn migrate_conn(&self, conn: &Connection) -> Result<()> {
-        for (to, sql) in [
-            (2, schema::MIGRATE_2),
-            (3, schema::MIGRATE_3),
-            (4, schema::MIGRATE_4),
-            (5, schema::MIGRATE_5),
-        ] {
-            if self.format.get() < to {
-                conn.execute_batch(sql)?;
-            }
+    /// Format 5's `former_labels`, for a removal to keep the label in (inside `batch`'s
+    /// transaction): the migration `migrate` leaves a signed format-4 image without.
+    pub(in crate::vault) fn keep_former_labels(&self) -> Result<()> {
+        if self.format.get() < 5 {
+            self.located(
+                self.conn
+                    .execute_batch(schema::MIGRATE_5)
+                    .map_err(Into::into),
+            )?;
+            self.format.set(5);
         }
         Ok(())
+    }
+
+    /// The same migration on another connection holding a copy of this image (the
+    /// merge driver builds its result in one); `labels`: whether the result takes
+    /// format 5's `former_labels` where this image (signed, format 4) has none. The
+    /// result's format, and so whether it keeps former labels.
+    pub(in crate::vault) fn migrate_conn(&self, conn: &Connection, labels: bool) -> Result<i64> {
+        let signed_4 = self.format.get() == 4 && self.is_signed()?;
+        let mut format = self.format.get();
+        for (to, sql) in schema::MIGRATIONS {
+            if format < to && !(to == 5 && signed_4 && !labels) {
+                conn.execute_batch(sql)?;
+                format = to;
+            }
+        }
+        Ok(format)
     }
 
     /// Whether the image has format 3's `events.parents` (a format-2 image read without

@@ -468,3 +468,79 @@ fn a_writer_writes_and_merges_a_signed_format_4_environment_without_an_admin() {
         .unwrap();
     assert_eq!(label, "Ana");
 }
+
+/// An admin's removal on one branch (format 5 from then on: the removed member's label is
+/// kept) and a writer's write on another (still format 4), merged by the writer either
+/// way round: the result takes format 5 and the label, and reads where the root is pinned.
+#[test]
+fn a_writers_merge_of_an_admins_removal_takes_format_5_either_way_round() {
+    let kw = fixture_v4();
+    let ana = kw.path("ana.key");
+    let carol = kw.recipient_of(&kw.write_identity("carol.key"));
+    kw.cmd(["access", "grant", &carol, "--name", "Carol"])
+        .assert()
+        .success();
+    assert_eq!(format_version(&kw, "dev"), 4, "an admin's grant migrates");
+    let root = kw.stdout(["trust", "root"]).trim().to_owned();
+    let base = fs::read(kw.env_file("dev")).unwrap();
+    let branch = |state: &str, key: &Path, args: &[&str], stdin: &str| {
+        fs::write(kw.env_file("dev"), &base).unwrap();
+        kw.cmd_as(key, args)
+            .env("XDG_STATE_HOME", kw.path(state))
+            .write_stdin(stdin)
+            .assert()
+            .success();
+        fs::read(kw.env_file("dev")).unwrap()
+    };
+    let removal = branch(
+        "state-removal",
+        &kw.path("identity-v1.key"),
+        &["access", "revoke", "Carol", "--yes"],
+        "",
+    );
+    let write = branch(
+        "state-ana",
+        &ana,
+        &["set", "ANA_ONE"],
+        "ana-one-value-0123456789",
+    );
+    for (n, (ours, theirs)) in [(&write, &removal), (&removal, &write)]
+        .into_iter()
+        .enumerate()
+    {
+        let [b, o, t] = kw.merge_sides(&format!("sides-{n}"), [&base, ours, theirs]);
+        kw.cmd_as(&ana, ["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
+            .env("XDG_STATE_HOME", kw.path(&format!("state-merge-{n}")))
+            .assert()
+            .success();
+        fs::write(kw.env_file("dev"), fs::read(&o).unwrap()).unwrap();
+        assert_eq!(
+            format_version(&kw, "dev"),
+            keyward::vault::schema::FORMAT_VERSION,
+            "merge {n}"
+        );
+        let conn = open_image(&kw.decrypt_env("dev"));
+        let former: Vec<(String, String)> = conn
+            .prepare("SELECT recipient, label FROM former_labels")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(former, [(carol.clone(), "Carol".to_owned())], "merge {n}");
+        let runner = kw.path(&format!("runner-{n}"));
+        let read = |args: &[&str]| {
+            let out = kw
+                .cmd(args)
+                .env("XDG_STATE_HOME", &runner)
+                .env("KEYWARD_TRUST_ROOT", &root)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "merge {n}: {args:?}: {out:?}");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        read(&["audit", "verify"]);
+        assert!(read(&["list"]).contains("ANA_ONE"), "merge {n}");
+        assert!(!read(&["access", "list"]).contains("Carol"), "merge {n}");
+    }
+}

@@ -16,7 +16,8 @@
 /// Format 5 (DESIGN §16) adds `former_labels`: the labels of removed members, kept in
 /// the signed state so `audit --actor Bob` still finds Bob's events after he left; a
 /// format-4 image reads as it is (no former labels). An unsigned one migrates on its
-/// next write; a signed one on its first removal of a member (`EnvDb::migrate`).
+/// next write; a signed one on its first removal of a member (`EnvDb::migrate`,
+/// `EnvDb::keep_former_labels`).
 use crate::codes::Status;
 
 pub const FORMAT_VERSION: i64 = 5;
@@ -65,7 +66,7 @@ CREATE TABLE signatures(
 UPDATE meta SET v = 4 WHERE k = 'format_version';
 ";
 /// Format 4 → 5, run inside the writer's transaction before its first change (a signed
-/// image's: before its first removal of a member, see `EnvDb::migrate`).
+/// image's: before its first removal of a member, `EnvDb::keep_former_labels`).
 pub const MIGRATE_5: &str = "
 CREATE TABLE former_labels(
   recipient TEXT PRIMARY KEY,

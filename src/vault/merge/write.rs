@@ -1,4 +1,5 @@
-//! Building the merged image: a copy of OURS's image brought to this build's format,
+//! Building the merged image: a copy of OURS's image brought to this build's format
+//! (but format 5, which waits for a side that has it: `migrate`),
 //! the merged rows, meta, verifier key and audit keys written into it, and the result
 //! encrypted to the merged recipients, replacing OURS atomically (never plaintext on
 //! disk). Writes what the rules decided; decides nothing itself.

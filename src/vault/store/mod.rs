@@ -62,7 +62,8 @@ pub struct EnvDb {
     /// `trust`: accept the file as it is and replace the pin on commit.
     pub(in crate::vault) trusting: bool,
     /// The image's stored format (`meta.format_version`): below `FORMAT_VERSION` it
-    /// lacks the newer columns until the next write migrates it.
+    /// lacks the newer columns until a write migrates it (`migrate`: a signed format-4
+    /// image stays at 4 until its first removal of a member).
     pub(in crate::vault) format: std::cell::Cell<i64>,
     /// The file's chunks when it is read page by page (a read without the lock), for
     /// `authenticate_all` and the reason behind a failed read.

@@ -64,7 +64,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             }
         };
     }
-    let cli = match cli::Cli::try_parse_from(args) {
+    let cli = match cli::Cli::parse_line(args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -100,12 +100,12 @@ fn finish(result: Result<()>) -> ExitCode {
 fn dispatch(cli: cli::Cli) -> Result<()> {
     use cli::Command;
     use cmd::*;
-    let out = output::Output::new(cli.json, cli.quiet);
+    let out = output::Output::new(cli.globals.json, cli.globals.quiet);
     let globals = crate::ops::Globals {
-        vault: cli.vault.clone(),
-        identity: cli.identity.clone(),
-        env: cli.env.clone(),
-        trust_root: cli.trust_root.clone(),
+        vault: cli.globals.vault.clone(),
+        identity: cli.globals.identity.clone(),
+        env: cli.globals.env.clone(),
+        trust_root: cli.globals.trust_root.clone(),
     };
     let ctx = Ui {
         ctx: ops::Context::new(globals, Box::new(out.clone()))?,

@@ -53,11 +53,15 @@ export PYTHONPATH=$ROOT/benches${PYTHONPATH:+:$PYTHONPATH}
 
 W=$(mktemp -d /tmp/keyward-signed.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-# Both builds timed as copies, as `cargo install` leaves a binary (see compare.sh: a
-# freshly linked file's page cache makes each start slower).
+# Both builds timed as copies read back afresh (see compare.sh: a file just written keeps
+# its page cache in pieces, and each start of it is slower).
 mkdir -p "$W/bin-new" "$W/bin-old"
 cp "$KW" "$W/bin-new/keyward" && KW=$W/bin-new/keyward
 cp "$OLD_KW" "$W/bin-old/keyward" && OLD_KW=$W/bin-old/keyward
+python3 -c 'import os, sys
+for p in sys.argv[1:]:
+    fd = os.open(p, os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)
+    open(p, "rb").read()' "$KW" "$OLD_KW"
 export HOME=$W/home XDG_CONFIG_HOME=$W/config XDG_DATA_HOME=$W/data
 mkdir -p "$HOME"
 unset KEYWARD_ENV KEYWARD_PASSPHRASE KEYWARD_PASSPHRASE_FILE KEYWARD_TRUST_ROOT NO_COLOR XDG_STATE_HOME KEYWARD_VAULT || true

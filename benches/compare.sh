@@ -69,11 +69,7 @@ trap cleanup EXIT
 mkdir -p "$W/bin"
 cp "$KW" "$W/bin/keyward"
 KW=$W/bin/keyward
-settle() { python3 -c 'import os, sys
-for p in sys.argv[1:]:
-    fd = os.open(p, os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)
-    open(p, "rb").read()' "$@"; }
-settle "$KW"
+python3 -c 'import sys, benchlib; benchlib.settle(sys.argv[1:])' "$KW"
 export HOME=$W/home XDG_CONFIG_HOME=$W/config XDG_DATA_HOME=$W/data XDG_RUNTIME_DIR=$W/run XDG_STATE_HOME=$W/state
 mkdir -p "$HOME" "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 export KEYWARD_VAULT=$W/vault KEYWARD_IDENTITY=$W/id.key

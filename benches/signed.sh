@@ -58,10 +58,7 @@ trap 'rm -rf "$W"' EXIT
 mkdir -p "$W/bin-new" "$W/bin-old"
 cp "$KW" "$W/bin-new/keyward" && KW=$W/bin-new/keyward
 cp "$OLD_KW" "$W/bin-old/keyward" && OLD_KW=$W/bin-old/keyward
-python3 -c 'import os, sys
-for p in sys.argv[1:]:
-    fd = os.open(p, os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)
-    open(p, "rb").read()' "$KW" "$OLD_KW"
+python3 -c 'import sys, benchlib; benchlib.settle(sys.argv[1:])' "$KW" "$OLD_KW"
 export HOME=$W/home XDG_CONFIG_HOME=$W/config XDG_DATA_HOME=$W/data
 mkdir -p "$HOME"
 unset KEYWARD_ENV KEYWARD_PASSPHRASE KEYWARD_PASSPHRASE_FILE KEYWARD_TRUST_ROOT NO_COLOR XDG_STATE_HOME KEYWARD_VAULT || true

@@ -227,7 +227,7 @@ impl EnvDb {
     /// writer's `set` there would be refused. Such an image takes format 5 with its
     /// first removal of a member (`keep_former_labels`), an admin's change.
     pub(in crate::vault) fn migrate(&self) -> Result<()> {
-        let signed_4 = self.format.get() == 4 && self.is_signed()?;
+        let signed_4 = self.signed_format_4()?;
         for (to, sql) in schema::MIGRATIONS {
             if self.format.get() < to && !(to == 5 && signed_4) {
                 self.located(self.conn.execute_batch(sql).map_err(Into::into))?;
@@ -242,6 +242,11 @@ impl EnvDb {
                 .map_err(Into::into),
         )?;
         Ok(())
+    }
+
+    /// A signed format-4 image: its step to format 5 waits (`migrate`).
+    fn signed_format_4(&self) -> Result<bool> {
+        Ok(self.format.get() == 4 && self.is_signed()?)
     }
 
     /// Format 5's `former_labels`, for a removal to keep the label in (inside `batch`'s
@@ -263,7 +268,7 @@ impl EnvDb {
     /// format 5's `former_labels` where this image (signed, format 4) has none. The
     /// result's format, and so whether it keeps former labels.
     pub(in crate::vault) fn migrate_conn(&self, conn: &Connection, labels: bool) -> Result<i64> {
-        let signed_4 = self.format.get() == 4 && self.is_signed()?;
+        let signed_4 = self.signed_format_4()?;
         let mut format = self.format.get();
         for (to, sql) in schema::MIGRATIONS {
             if format < to && !(to == 5 && signed_4 && !labels) {

@@ -30,6 +30,7 @@ mod hygiene;
 mod identity;
 mod import_peers;
 mod init;
+mod journal_head;
 mod keys_as_files;
 mod list;
 mod merge;

@@ -28,7 +28,9 @@ use crate::fsutil::create_private_dir;
 use crate::names::EnvName;
 use crate::vault::paths::PinDir;
 use crate::vault::relate::{root_stamp, snapshot};
-use crate::vault::seen::{EARLIER_SEALS, JournalHead, PIN_VERSION, Pin, SEALS_FROM, Seen};
+use crate::vault::seen::{
+    EARLIER_SEALS, JournalHead, JournalRecord, PIN_VERSION, Pin, SEALS_FROM, Seen,
+};
 use crate::vault::store::EnvDb;
 
 impl PinDir {
@@ -38,6 +40,11 @@ impl PinDir {
 
     fn seen_file(&self, env: &EnvName) -> PathBuf {
         self.dir.join(format!("{env}.seen.json"))
+    }
+
+    /// `<env>.journal`: the access journal's head seen here ([`JournalRecord`]).
+    fn journal_file(&self, env: &EnvName) -> PathBuf {
+        self.dir.join(format!("{env}.journal"))
     }
 
     /// `<env>.verified`: the seals of files verified (or written) here before the pinned
@@ -164,10 +171,15 @@ impl PinDir {
         // The files verified here, newest first: the one just sealed, then those known.
         let earlier = self.earlier(&db.env);
         let mut record: Vec<[u8; 32]> = sealed.map(|s| s.seal).into_iter().collect();
-        if let Some(old) = old {
-            let same_env = old.audit_key == pin.audit_key
+        let same_env = old.as_ref().is_some_and(|old| {
+            old.audit_key == pin.audit_key
                 || pin.ring.contains(&old.audit_key)
-                || old.env_id.is_some() && old.env_id == pin.env_id;
+                || old.env_id.is_some() && old.env_id == pin.env_id
+        });
+        // The journal's head and gap are carried over only for the same environment,
+        // unless `trust` accepts the state as it is.
+        let keeps_journal = same_env && !replace;
+        if let Some(old) = old {
             if same_env {
                 for (k, s) in &self.load_seen(&db.env)? {
                     pin.seen.entry(k.clone()).or_default().merge(s);
@@ -205,7 +217,11 @@ impl PinDir {
         }
         self.store_seen(&db.env, &pin.seen)?;
         self.store_earlier(&db.env, &earlier, record, pin.seal.as_deref())?;
-        self.store(&db.env, &pin, true)
+        self.store(&db.env, &pin)?;
+        if !keeps_journal {
+            self.forget_journal(&db.env)?;
+        }
+        Ok(())
     }
 
     fn chunks_file(&self, env: &EnvName) -> PathBuf {
@@ -372,14 +388,15 @@ impl PinDir {
         self.write_atomic(&self.seen_file(env), &bytes, true)
     }
 
-    /// Replace the pin atomically (temp file, rename). `durable`: fsync too — for
-    /// lifecycle heads; a journal head lost in a crash only makes the next check laxer.
-    fn store(&self, env: &EnvName, pin: &Pin, durable: bool) -> Result<()> {
+    /// Replace the pin atomically and durably (temp file, fsync, rename): it holds a
+    /// lifecycle head. (The journal's head, advanced by every read, is in its own record,
+    /// not fsynced: see [`JournalRecord`].)
+    fn store(&self, env: &EnvName, pin: &Pin) -> Result<()> {
         if let Some(root) = &self.root {
             self.note_root(root)?;
         }
         let bytes = serde_json::to_vec(pin).expect("plain struct");
-        self.write_atomic(&self.file(env), &bytes, durable)
+        self.write_atomic(&self.file(env), &bytes, true)
     }
 
     fn write_atomic(&self, path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
@@ -392,12 +409,106 @@ impl PinDir {
         Ok(self.load(env)?.and_then(|p| p.journal_floor))
     }
 
-    /// The journal head this machine saw, and whether a gap was found before.
+    /// The journal head this machine saw, and whether a gap was found before. None
+    /// without a pin: the record counts only beside the pin it belongs to (a pin
+    /// removed to start over takes the journal's with it).
     pub fn journal_pin(&self, env: &EnvName) -> Result<(Option<JournalHead>, Option<i64>)> {
-        Ok(self
-            .load(env)?
-            .map(|p| (p.journal, p.journal_gap))
-            .unwrap_or_default())
+        let Some(pin) = self.load(env)? else {
+            return Ok((None, None));
+        };
+        let record = self.load_journal(env, false)?;
+        Ok(Self::journal_of(&pin, record.as_ref()))
+    }
+
+    /// The head and gap of `pin` and its record together. A pin written by a build
+    /// before the record keeps them in its JSON: the later head of the two counts,
+    /// and a gap in either.
+    fn journal_of(pin: &Pin, record: Option<&JournalRecord>) -> (Option<JournalHead>, Option<i64>) {
+        let Some(r) = record else {
+            return (pin.journal.clone(), pin.journal_gap);
+        };
+        let head = match &pin.journal {
+            Some(old) if old.0 > r.head.0 => old.clone(),
+            _ => r.head.clone(),
+        };
+        (Some(head), r.gap.or(pin.journal_gap))
+    }
+
+    /// The journal record of `env`, if there is one. An empty file is none (made, and
+    /// lost in a crash before its first write reached the disk). A record that does not
+    /// read is read again under the pin's lock (`locked`: already held here), in case a
+    /// writer was halfway through it; if it still does not read, it is corrupt: an
+    /// error, never a reset.
+    fn load_journal(&self, env: &EnvName, locked: bool) -> Result<Option<JournalRecord>> {
+        let path = self.journal_file(env);
+        let decode = |bytes: Option<Vec<u8>>| match bytes {
+            None => Ok(None),
+            Some(b) if b.is_empty() => Ok(None),
+            Some(b) => JournalRecord::decode(&b).map(Some),
+        };
+        match decode(Self::read(&path)?) {
+            Ok(r) => Ok(r),
+            Err(_) if !locked => {
+                let _lock = self.lock(env)?;
+                self.load_journal(env, true)
+            }
+            Err(why) => Err(Error::PinCorrupt {
+                path,
+                detail: why.into(),
+            }),
+        }
+    }
+
+    /// Rewrite the journal record in place (see [`JournalRecord`]): the caller holds the
+    /// pin's lock. Created 0600, never through a symbolic link.
+    fn store_journal(&self, env: &EnvName, record: &JournalRecord) -> Result<()> {
+        use std::os::unix::fs::FileExt;
+        let path = self.journal_file(env);
+        let Some(bytes) = record.encode() else {
+            return Err(Error::PinCorrupt {
+                path,
+                detail: "the journal head to record is malformed".into(),
+            });
+        };
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(crate::sys::O_NOFOLLOW)
+            .open(&path)
+            .map_err(|e| Error::io("cannot write pin", &path, e))?;
+        let meta = file
+            .metadata()
+            .map_err(|e| Error::io("cannot write pin", &path, e))?;
+        if !meta.is_file() || meta.mode() & 0o077 != 0 {
+            return Err(Error::PinUnsafe {
+                path,
+                mode: meta.mode() & 0o777,
+            });
+        }
+        file.write_all_at(&bytes, 0)
+            .and_then(|()| {
+                // Only ever this length: a longer file was not written by this build.
+                if meta.len() > JournalRecord::LEN as u64 {
+                    file.set_len(JournalRecord::LEN as u64)
+                } else {
+                    Ok(())
+                }
+            })
+            .map_err(|e| Error::io("cannot write pin", &path, e))
+    }
+
+    /// Drop the journal record (`trust`, or another environment pinned in its place):
+    /// its head belongs to what was pinned before.
+    fn forget_journal(&self, env: &EnvName) -> Result<()> {
+        let path = self.journal_file(env);
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(Error::io("cannot remove pin", &path, e))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// After an append or a full read: the journal's head is `head`; `gap`: it had lost
@@ -409,17 +520,25 @@ impl PinDir {
         gap: Option<i64>,
     ) -> Result<()> {
         let _lock = self.lock(env)?;
-        let Some(mut pin) = self.load(env)? else {
+        let Some(pin) = self.load(env)? else {
             return Ok(());
         };
-        let before = pin.clone();
-        if pin.journal.as_ref().is_none_or(|(s, _)| head.0 >= *s) || gap.is_some() {
-            pin.journal = Some(head);
+        let record = self.load_journal(env, true)?;
+        let (mut journal, mut journal_gap) = Self::journal_of(&pin, record.as_ref());
+        if journal.as_ref().is_none_or(|(s, _)| head.0 >= *s) || gap.is_some() {
+            journal = Some(head);
         }
-        pin.journal_gap = pin.journal_gap.or(gap);
-        if pin == before {
+        journal_gap = journal_gap.or(gap);
+        let Some(head) = journal else {
+            return Ok(());
+        };
+        let new = JournalRecord {
+            head,
+            gap: journal_gap,
+        };
+        if record.as_ref() == Some(&new) {
             return Ok(());
         }
-        self.store(env, &pin, false)
+        self.store_journal(env, &new)
     }
 }

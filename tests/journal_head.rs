@@ -1,0 +1,176 @@
+//! The access journal's head as this machine pinned it (DESIGN §8): a fixed-size record
+//! beside the environment's pin, rewritten in place by every read, so a cut-back or
+//! deleted journal is noticed without a read replacing the pin file each time.
+
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::PathBuf;
+
+use predicates::str::contains;
+
+use crate::support::Sandbox;
+
+/// `$XDG_STATE_HOME/keyward/pins/<vault id>/<env>.journal`.
+fn record(kw: &Sandbox, env: &str) -> PathBuf {
+    let dirs: Vec<_> = fs::read_dir(kw.path("state/keyward/pins"))
+        .unwrap()
+        .map(|d| d.unwrap().path())
+        .collect();
+    assert_eq!(dirs.len(), 1, "one vault pinned: {dirs:?}");
+    dirs[0].join(format!("{env}.journal"))
+}
+
+/// The sequence number and hash a record holds.
+fn head(bytes: &str) -> (i64, String) {
+    let fields: Vec<&str> = bytes.split(' ').collect();
+    (fields[0].parse().unwrap(), fields[1].to_owned())
+}
+
+#[test]
+fn a_read_advances_the_journal_head_in_place_and_leaves_the_pin_alone() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    kw.cmd(["get", "A"]).assert().success();
+    let rec = record(&kw, "dev");
+    let pin = rec.with_extension("json");
+    let first = fs::read_to_string(&rec).unwrap();
+    let (ino, pin_ino) = (
+        fs::metadata(&rec).unwrap().ino(),
+        fs::metadata(&pin).unwrap().ino(),
+    );
+    let pin_bytes = fs::read(&pin).unwrap();
+    for _ in 0..3 {
+        kw.cmd(["get", "A"]).assert().success();
+    }
+    let now = fs::read_to_string(&rec).unwrap();
+    assert_eq!(now.len(), 124, "{now:?}");
+    // One event per read, each one the head in turn.
+    assert_eq!(head(&now).0, head(&first).0 + 3, "{first:?} then {now:?}");
+    assert_ne!(head(&now).1, head(&first).1);
+    let meta = fs::metadata(&rec).unwrap();
+    assert_eq!(meta.mode() & 0o777, 0o600);
+    // Rewritten in place (the same file), and the pin not replaced by a read.
+    assert_eq!(meta.ino(), ino);
+    assert_eq!(fs::metadata(&pin).unwrap().ino(), pin_ino);
+    assert_eq!(fs::read(&pin).unwrap(), pin_bytes);
+}
+
+#[test]
+fn a_damaged_journal_record_is_an_error_not_a_reset_and_an_empty_one_starts_over() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    kw.cmd(["get", "A"]).assert().success();
+    let rec = record(&kw, "dev");
+    let good = fs::read(&rec).unwrap();
+    // Well formed but for its check: another sequence number (digit for digit).
+    let mut edited = good.clone();
+    edited[19] = if edited[19] == b'7' { b'8' } else { b'7' };
+    for bad in [edited, vec![0; good.len()], b"0 ab --\n".to_vec()] {
+        fs::write(&rec, &bad).unwrap();
+        kw.cmd(["get", "A"])
+            .assert()
+            .code(6)
+            .stdout("")
+            .stderr(contains("dev.journal` is corrupt"))
+            .stderr(contains("not reset silently"));
+        kw.cmd(["audit", "verify"])
+            .assert()
+            .code(6)
+            .stderr(contains("is corrupt"));
+    }
+    fs::write(&rec, &good).unwrap();
+    fs::set_permissions(&rec, fs::Permissions::from_mode(0o644)).unwrap();
+    kw.cmd(["get", "A"])
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(contains("not a private file (mode 644)"));
+    fs::set_permissions(&rec, fs::Permissions::from_mode(0o600)).unwrap();
+    kw.cmd(["get", "A"]).assert().success();
+    // Empty: made, and lost in a crash before it reached the disk. Read as no record.
+    fs::write(&rec, b"").unwrap();
+    kw.cmd(["get", "A"]).assert().success();
+    let after = fs::read_to_string(&rec).unwrap();
+    assert_eq!(
+        head(&after).0,
+        head(std::str::from_utf8(&good).unwrap()).0 + 2
+    );
+    // Never through a symbolic link.
+    let elsewhere = kw.path("elsewhere");
+    fs::write(&elsewhere, &good).unwrap();
+    fs::remove_file(&rec).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &rec).unwrap();
+    kw.cmd(["get", "A"]).assert().code(6).stdout("");
+    assert_eq!(fs::read(&elsewhere).unwrap(), good);
+}
+
+/// Both kept: the later head counts (an older build read the journal since the record
+/// was last written, and advanced the JSON pin's head past it).
+#[test]
+fn a_record_behind_the_json_pins_head_counts_the_later_head() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    for _ in 0..3 {
+        kw.cmd(["get", "A"]).assert().success();
+    }
+    let rec = record(&kw, "dev");
+    let behind = fs::read(&rec).unwrap();
+    for _ in 0..2 {
+        kw.cmd(["get", "A"]).assert().success();
+    }
+    let (seq, hash) = head(&fs::read_to_string(&rec).unwrap());
+    fs::write(&rec, &behind).unwrap();
+    let pin = rec.with_extension("json");
+    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&pin).unwrap()).unwrap();
+    json["journal"] = serde_json::json!([seq, hash]);
+    fs::write(&pin, serde_json::to_vec(&json).unwrap()).unwrap();
+    // Cut back past the JSON's head, not the record's.
+    let conn = rusqlite::Connection::open(kw.journal_file("dev")).unwrap();
+    conn.execute("DELETE FROM journal WHERE seq >= ?1", [seq])
+        .unwrap();
+    drop(conn);
+    kw.cmd(["audit", "verify"])
+        .assert()
+        .code(6)
+        .stderr(contains(format!("event {seq} was seen here and is gone")));
+}
+
+#[test]
+fn a_journal_head_pinned_by_an_older_build_still_catches_a_cut_back_journal() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    for _ in 0..5 {
+        kw.cmd(["get", "A"]).assert().success();
+    }
+    // A build before the record kept the head in the JSON pin.
+    let rec = record(&kw, "dev");
+    let (seq, hash) = head(&fs::read_to_string(&rec).unwrap());
+    fs::remove_file(&rec).unwrap();
+    let pin = rec.with_extension("json");
+    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&pin).unwrap()).unwrap();
+    json["journal"] = serde_json::json!([seq, hash]);
+    fs::write(&pin, serde_json::to_vec(&json).unwrap()).unwrap();
+    let conn = rusqlite::Connection::open(kw.journal_file("dev")).unwrap();
+    conn.execute("DELETE FROM journal WHERE seq > 2", [])
+        .unwrap();
+    drop(conn);
+    kw.cmd(["audit", "verify"])
+        .assert()
+        .code(6)
+        .stderr(contains(format!("event {seq} was seen here and is gone")));
+    kw.cmd(["get", "A"])
+        .assert()
+        .success()
+        .stderr(contains("has lost events seen here"));
+    // The gap is kept in the record from now on, until `trust`.
+    kw.cmd(["audit", "verify"]).assert().code(6);
+    kw.cmd([
+        "trust",
+        "--reason",
+        "journal restored from an old backup",
+        "--yes",
+    ])
+    .assert()
+    .success();
+    kw.cmd(["audit", "verify"]).assert().success();
+}

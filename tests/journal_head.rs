@@ -174,3 +174,89 @@ fn a_journal_head_pinned_by_an_older_build_still_catches_a_cut_back_journal() {
     .success();
     kw.cmd(["audit", "verify"]).assert().success();
 }
+
+/// Both heads are checked when the record and the JSON pin hold different ones: here the
+/// record's event is gone and the JSON's later one is still there.
+#[test]
+fn every_head_kept_here_is_checked_not_only_the_latest() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    for _ in 0..3 {
+        kw.cmd(["get", "A"]).assert().success();
+    }
+    let rec = record(&kw, "dev");
+    let behind = fs::read(&rec).unwrap();
+    let (gone, _) = head(std::str::from_utf8(&behind).unwrap());
+    for _ in 0..2 {
+        kw.cmd(["get", "A"]).assert().success();
+    }
+    let later = head(&fs::read_to_string(&rec).unwrap());
+    fs::write(&rec, &behind).unwrap();
+    let pin = rec.with_extension("json");
+    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&pin).unwrap()).unwrap();
+    json["journal"] = serde_json::json!([later.0, later.1]);
+    fs::write(&pin, serde_json::to_vec(&json).unwrap()).unwrap();
+    let conn = rusqlite::Connection::open(kw.journal_file("dev")).unwrap();
+    conn.execute("DELETE FROM journal WHERE seq = ?1", [gone])
+        .unwrap();
+    drop(conn);
+    kw.cmd(["get", "A"])
+        .assert()
+        .success()
+        .stderr(contains("has lost events seen here"));
+    kw.cmd(["audit", "verify"]).assert().code(6);
+}
+
+/// Each write of the pin copies the record's head and gap into its JSON, durably: a
+/// build before the record, run on this machine, checks them there.
+#[test]
+fn a_pin_write_copies_the_journal_head_and_gap_into_the_json_pin() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    for _ in 0..2 {
+        kw.cmd(["get", "A"]).assert().success();
+    }
+    let rec = record(&kw, "dev");
+    let pin = rec.with_extension("json");
+    kw.cmd(["rotate", "A"]).assert().success();
+    let json: serde_json::Value = serde_json::from_slice(&fs::read(&pin).unwrap()).unwrap();
+    let (seq, hash) = head(&fs::read_to_string(&rec).unwrap());
+    assert_eq!(json["journal"], serde_json::json!([seq, hash]), "{json}");
+    assert!(json.get("journal_gap").is_none(), "{json}");
+    for f in ["dev.db", "dev.db-wal", "dev.db-shm"] {
+        let _ = fs::remove_file(kw.vault().join("journal").join(f));
+    }
+    kw.cmd(["get", "A"])
+        .assert()
+        .success()
+        .stderr(contains("has lost events seen here"));
+    kw.cmd(["rotate", "A"]).assert().success();
+    let json: serde_json::Value = serde_json::from_slice(&fs::read(&pin).unwrap()).unwrap();
+    assert_eq!(json["journal_gap"], serde_json::json!(seq), "{json}");
+}
+
+/// A removal replaces the audit key, and the pin's write then asks where the journal
+/// ends. With the journal gone and the record damaged, the build that brought the
+/// record took the pin's lock a second time in the same process there, and hung (seen
+/// with `timeout`). Now the damaged record is an error, said at once; where the journal
+/// ends is asked without reading its pin.
+#[test]
+fn a_removal_with_the_journal_gone_and_its_record_damaged_ends_with_an_error_not_a_hang() {
+    let kw = Sandbox::with_vault();
+    let ana = kw.write_identity("ana.key");
+    let ra = kw.recipient_of(&ana);
+    kw.generate("A");
+    kw.cmd(["access", "grant", &ra, "--name", "ana"])
+        .assert()
+        .success();
+    kw.cmd(["get", "A"]).assert().success();
+    for f in ["dev.db", "dev.db-wal", "dev.db-shm"] {
+        let _ = fs::remove_file(kw.vault().join("journal").join(f));
+    }
+    fs::write(record(&kw, "dev"), b"garbage").unwrap();
+    kw.cmd(["access", "revoke", &ra, "--yes"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(6)
+        .stderr(contains("dev.journal` is corrupt"));
+}

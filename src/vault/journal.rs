@@ -141,7 +141,7 @@ impl Journal {
         if std::fs::symlink_metadata(paths.journal(env)).is_err() {
             // A journal this machine appended to is gone: deleted, not never made.
             if let Some(pins) = &paths.pins
-                && let (Some((seq, _)), _) | (_, Some(seq)) = pins.journal_pin(env)?
+                && let Some(seq) = pins.journal_pin(env)?.seen_seq()
             {
                 return Err(Error::JournalGap {
                     env: env.clone(),
@@ -202,22 +202,24 @@ impl Journal {
             .optional()
             .map_err(wrap)?;
         // DESIGN §8: the head this machine saw must still be there.
-        let (pinned, old_gap) = match &self.pins {
+        let pinned = match &self.pins {
             Some(pins) => pins.journal_pin(&self.env)?,
-            None => (None, None),
+            None => Default::default(),
         };
-        let gap = match &pinned {
-            Some((pseq, phash)) => {
-                let at: Option<Vec<u8>> = tx
-                    .query_row("SELECT hash FROM journal WHERE seq = ?1", [pseq], |r| {
-                        r.get(0)
-                    })
-                    .optional()
-                    .map_err(wrap)?;
-                (at.map(hex::encode).as_deref() != Some(phash.as_str())).then_some(*pseq)
+        let old_gap = pinned.gap;
+        let mut gap = None;
+        for (pseq, phash) in &pinned.heads {
+            let at: Option<Vec<u8>> = tx
+                .query_row("SELECT hash FROM journal WHERE seq = ?1", [pseq], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(wrap)?;
+            if at.map(hex::encode).as_deref() != Some(phash.as_str()) {
+                gap = Some(*pseq);
+                break;
             }
-            None => None,
-        };
+        }
         let (mut seq, mut prev) = match last {
             None => (0, GENESIS),
             Some((seq, hash)) => (
@@ -268,13 +270,10 @@ impl Journal {
             .expect("the start of a chain is always there");
         // DESIGN §8: the history this machine saw must still be there.
         if let Some(pins) = &self.pins {
-            let (pinned, gap) = pins.journal_pin(&self.env)?;
-            let lost = gap.or(pinned.and_then(|(pseq, phash)| {
-                let kept = out
-                    .iter()
-                    .any(|e| e.seq == pseq && hex::encode(e.hash) == phash);
-                (!kept).then_some(pseq)
-            }));
+            let lost = pins.journal_pin(&self.env)?.lost(|(pseq, phash)| {
+                out.iter()
+                    .any(|e| e.seq == *pseq && hex::encode(e.hash) == *phash)
+            });
             if let Some(seen_seq) = lost {
                 return Err(Error::JournalGap {
                     env: self.env.clone(),

@@ -16,6 +16,7 @@ pub mod follow;
 pub mod git;
 pub mod hooks;
 pub mod journal;
+pub mod journal_pin;
 pub mod keyring;
 pub mod keys;
 pub mod lock;

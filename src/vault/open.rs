@@ -394,15 +394,16 @@ impl EnvDb {
     }
 }
 
-/// The access journal's last sequence number (0 when there is none yet).
+/// The access journal's last sequence number (0 when there is none yet). Asked by
+/// `PinDir::advance` under the pin's lock, so not through `Journal::open_existing`,
+/// which reads the journal's pin (and may take that lock): a journal that is gone is
+/// the readers' to report (its pinned head says so), here it has no rows.
 fn journal_head(db: &EnvDb) -> Result<i64> {
-    Ok(
-        crate::vault::journal::Journal::open_existing(db.paths(), &db.env)?
-            .map(|j| j.head())
-            .transpose()?
-            .flatten()
-            .map_or(0, |(seq, _)| seq),
-    )
+    if std::fs::symlink_metadata(db.paths().journal(&db.env)).is_err() {
+        return Ok(0);
+    }
+    let journal = crate::vault::journal::Journal::open(db.paths(), &db.env)?;
+    Ok(journal.head()?.map_or(0, |(seq, _)| seq))
 }
 
 /// For unit tests: an empty vault in a temp dir (kept while the `TempDir` lives), the

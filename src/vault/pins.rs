@@ -16,7 +16,8 @@
 //! Pins live in `$XDG_STATE_HOME/keyward/pins/<vault id>/<env>.json` (the vault id is a
 //! hash of the vault's canonical path): 0600 files in 0700 directories, replaced
 //! atomically under a lock, never moved backwards. An unreadable or corrupt pin is an
-//! error, never a reset.
+//! error, never a reset. The access journal's head, which every read advances, is in a
+//! record beside the pin, rewritten in place (`journal_pin`).
 
 use std::collections::BTreeMap;
 use std::fs::{self, OpenOptions};
@@ -28,9 +29,7 @@ use crate::fsutil::create_private_dir;
 use crate::names::EnvName;
 use crate::vault::paths::PinDir;
 use crate::vault::relate::{root_stamp, snapshot};
-use crate::vault::seen::{
-    EARLIER_SEALS, JournalHead, JournalRecord, PIN_VERSION, Pin, SEALS_FROM, Seen,
-};
+use crate::vault::seen::{EARLIER_SEALS, PIN_VERSION, Pin, SEALS_FROM, Seen};
 use crate::vault::store::EnvDb;
 
 impl PinDir {
@@ -40,11 +39,6 @@ impl PinDir {
 
     fn seen_file(&self, env: &EnvName) -> PathBuf {
         self.dir.join(format!("{env}.seen.json"))
-    }
-
-    /// `<env>.journal`: the access journal's head seen here ([`JournalRecord`]).
-    fn journal_file(&self, env: &EnvName) -> PathBuf {
-        self.dir.join(format!("{env}.journal"))
     }
 
     /// `<env>.verified`: the seals of files verified (or written) here before the pinned
@@ -93,7 +87,7 @@ impl PinDir {
     /// A pin file's bytes, if it exists. One that cannot be read or is readable by
     /// others is an error: silently starting over would turn any replaced file into a
     /// first open.
-    fn read(path: &Path) -> Result<Option<Vec<u8>>> {
+    pub(in crate::vault) fn read(path: &Path) -> Result<Option<Vec<u8>>> {
         let meta = match fs::symlink_metadata(path) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -186,8 +180,11 @@ impl PinDir {
                 }
             }
             if same_env && !replace {
-                pin.journal = old.journal.clone();
-                pin.journal_gap = old.journal_gap;
+                // The journal's head and gap as recorded (`journal_pin`), copied into the
+                // JSON too, durably: a build before the record reads them there.
+                let (journal, journal_gap) = self.journal_for_json(&db.env, &old)?;
+                pin.journal = journal;
+                pin.journal_gap = journal_gap;
             }
             if same_env {
                 pin.journal_floor = old.journal_floor;
@@ -365,7 +362,7 @@ impl PinDir {
     }
 
     /// Take the pin's lock (held until the returned file is dropped).
-    fn lock(&self, env: &EnvName) -> Result<fs::File> {
+    pub(in crate::vault) fn lock(&self, env: &EnvName) -> Result<fs::File> {
         create_private_dir(self.dir.parent().expect("pins/<id>"))?;
         create_private_dir(&self.dir)?;
         let lock_path = self.dir.join(format!("{env}.lock"));
@@ -389,8 +386,8 @@ impl PinDir {
     }
 
     /// Replace the pin atomically and durably (temp file, fsync, rename): it holds a
-    /// lifecycle head. (The journal's head, advanced by every read, is in its own record,
-    /// not fsynced: see [`JournalRecord`].)
+    /// lifecycle head. (The journal's head, advanced by every read, is in its own record:
+    /// see `journal_pin`.)
     fn store(&self, env: &EnvName, pin: &Pin) -> Result<()> {
         if let Some(root) = &self.root {
             self.note_root(root)?;
@@ -407,138 +404,5 @@ impl PinDir {
     /// From which journal row on, which key of the ring at least (see `Pin`).
     pub fn journal_floor(&self, env: &EnvName) -> Result<Option<(i64, usize)>> {
         Ok(self.load(env)?.and_then(|p| p.journal_floor))
-    }
-
-    /// The journal head this machine saw, and whether a gap was found before. None
-    /// without a pin: the record counts only beside the pin it belongs to (a pin
-    /// removed to start over takes the journal's with it).
-    pub fn journal_pin(&self, env: &EnvName) -> Result<(Option<JournalHead>, Option<i64>)> {
-        let Some(pin) = self.load(env)? else {
-            return Ok((None, None));
-        };
-        let record = self.load_journal(env, false)?;
-        Ok(Self::journal_of(&pin, record.as_ref()))
-    }
-
-    /// The head and gap of `pin` and its record together. A pin written by a build
-    /// before the record keeps them in its JSON: the later head of the two counts,
-    /// and a gap in either.
-    fn journal_of(pin: &Pin, record: Option<&JournalRecord>) -> (Option<JournalHead>, Option<i64>) {
-        let Some(r) = record else {
-            return (pin.journal.clone(), pin.journal_gap);
-        };
-        let head = match &pin.journal {
-            Some(old) if old.0 > r.head.0 => old.clone(),
-            _ => r.head.clone(),
-        };
-        (Some(head), r.gap.or(pin.journal_gap))
-    }
-
-    /// The journal record of `env`, if there is one. An empty file is none (made, and
-    /// lost in a crash before its first write reached the disk). A record that does not
-    /// read is read again under the pin's lock (`locked`: already held here), in case a
-    /// writer was halfway through it; if it still does not read, it is corrupt: an
-    /// error, never a reset.
-    fn load_journal(&self, env: &EnvName, locked: bool) -> Result<Option<JournalRecord>> {
-        let path = self.journal_file(env);
-        let decode = |bytes: Option<Vec<u8>>| match bytes {
-            None => Ok(None),
-            Some(b) if b.is_empty() => Ok(None),
-            Some(b) => JournalRecord::decode(&b).map(Some),
-        };
-        match decode(Self::read(&path)?) {
-            Ok(r) => Ok(r),
-            Err(_) if !locked => {
-                let _lock = self.lock(env)?;
-                self.load_journal(env, true)
-            }
-            Err(why) => Err(Error::PinCorrupt {
-                path,
-                detail: why.into(),
-            }),
-        }
-    }
-
-    /// Rewrite the journal record in place (see [`JournalRecord`]): the caller holds the
-    /// pin's lock. Created 0600, never through a symbolic link.
-    fn store_journal(&self, env: &EnvName, record: &JournalRecord) -> Result<()> {
-        use std::os::unix::fs::FileExt;
-        let path = self.journal_file(env);
-        let Some(bytes) = record.encode() else {
-            return Err(Error::PinCorrupt {
-                path,
-                detail: "the journal head to record is malformed".into(),
-            });
-        };
-        let file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(crate::sys::O_NOFOLLOW)
-            .open(&path)
-            .map_err(|e| Error::io("cannot write pin", &path, e))?;
-        let meta = file
-            .metadata()
-            .map_err(|e| Error::io("cannot write pin", &path, e))?;
-        if !meta.is_file() || meta.mode() & 0o077 != 0 {
-            return Err(Error::PinUnsafe {
-                path,
-                mode: meta.mode() & 0o777,
-            });
-        }
-        file.write_all_at(&bytes, 0)
-            .and_then(|()| {
-                // Only ever this length: a longer file was not written by this build.
-                if meta.len() > JournalRecord::LEN as u64 {
-                    file.set_len(JournalRecord::LEN as u64)
-                } else {
-                    Ok(())
-                }
-            })
-            .map_err(|e| Error::io("cannot write pin", &path, e))
-    }
-
-    /// Drop the journal record (`trust`, or another environment pinned in its place):
-    /// its head belongs to what was pinned before.
-    fn forget_journal(&self, env: &EnvName) -> Result<()> {
-        let path = self.journal_file(env);
-        match fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(Error::io("cannot remove pin", &path, e))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// After an append or a full read: the journal's head is `head`; `gap`: it had lost
-    /// events seen here (kept until `trust`). No pin yet: nothing to record.
-    pub fn advance_journal(
-        &self,
-        env: &EnvName,
-        head: (i64, String),
-        gap: Option<i64>,
-    ) -> Result<()> {
-        let _lock = self.lock(env)?;
-        let Some(pin) = self.load(env)? else {
-            return Ok(());
-        };
-        let record = self.load_journal(env, true)?;
-        let (mut journal, mut journal_gap) = Self::journal_of(&pin, record.as_ref());
-        if journal.as_ref().is_none_or(|(s, _)| head.0 >= *s) || gap.is_some() {
-            journal = Some(head);
-        }
-        journal_gap = journal_gap.or(gap);
-        let Some(head) = journal else {
-            return Ok(());
-        };
-        let new = JournalRecord {
-            head,
-            gap: journal_gap,
-        };
-        if record.as_ref() == Some(&new) {
-            return Ok(());
-        }
-        self.store_journal(env, &new)
     }
 }

@@ -35,8 +35,8 @@ pub type JournalHead = (i64, String);
 /// place instead: one `pwrite` of [`JournalRecord::LEN`] bytes at offset 0, always the
 /// same length, under the pin's lock. A reader that does not hold the lock may see a
 /// write half done: the check at its end tells, and it reads again under the lock.
-/// Like the JSON pin's journal head before it, the record is not fsynced: a head lost
-/// in a crash only makes the next check laxer (DESIGN §8).
+/// A read's advance is not fsynced: a head lost in a crash only makes the next check
+/// laxer (DESIGN §8). A gap, when first found, is (it must last until `trust`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(in crate::vault) struct JournalRecord {
     pub head: JournalHead,
@@ -139,7 +139,9 @@ pub struct Pin {
     /// only for an earlier state, so a `get` of a current file never reads it.
     #[serde(skip)]
     pub(in crate::vault) seen: BTreeMap<String, Seen>,
-    /// The access journal's head when last appended to or read here: `(seq, hash)`.
+    /// The access journal's head when the pin was last written: `(seq, hash)`. Every read
+    /// advances the record beside the pin (`journal_pin`); each write of the pin copies
+    /// it here, for builds before the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(in crate::vault) journal: Option<(i64, String)>,
     /// The journal lost events this machine saw (deleted or cut back): the sequence

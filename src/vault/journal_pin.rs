@@ -1,0 +1,236 @@
+//! The access journal's head as this machine saw it (DESIGN §8), kept beside the pin in
+//! `<env>.journal` ([`JournalRecord`]): every read advances it, so it is rewritten in
+//! place under the pin's lock rather than replacing the pin file each time.
+//!
+//! Pins written before the record keep a head (and a gap) in their JSON. Both are
+//! checked: each head must still be in the journal. `advance` copies the record into
+//! the JSON whenever it writes the pin, durably, so that a build before the record,
+//! run on the same machine, still checks a recent head and sees a gap found here.
+
+use std::fs::{self, OpenOptions};
+use std::io::Read;
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+use crate::names::EnvName;
+use crate::vault::paths::PinDir;
+use crate::vault::seen::{JournalHead, JournalRecord, Pin};
+
+/// What this machine pinned of an environment's journal.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JournalPinned {
+    /// Heads seen here, each of which must still be in the journal: the record's, and
+    /// the JSON pin's when a build before the record left another one there.
+    pub heads: Vec<JournalHead>,
+    /// The journal lost events seen here: the sequence number last seen (kept until
+    /// `trust`).
+    pub gap: Option<i64>,
+}
+
+impl JournalPinned {
+    /// The latest sequence number seen, or the gap: what a vanished journal is said
+    /// to have lost.
+    pub fn seen_seq(&self) -> Option<i64> {
+        self.heads.iter().map(|(s, _)| *s).max().or(self.gap)
+    }
+
+    /// The first head `present` says is gone, else the gap already known.
+    pub fn lost(&self, mut present: impl FnMut(&JournalHead) -> bool) -> Option<i64> {
+        self.gap
+            .or_else(|| self.heads.iter().find(|h| !present(h)).map(|(s, _)| *s))
+    }
+}
+
+impl PinDir {
+    /// `<env>.journal`: the access journal's head seen here ([`JournalRecord`]).
+    fn journal_file(&self, env: &EnvName) -> PathBuf {
+        self.dir.join(format!("{env}.journal"))
+    }
+
+    /// The journal heads this machine saw, and whether a gap was found before. Nothing
+    /// without a pin: the record counts only beside the pin it belongs to (a pin
+    /// removed to start over takes the journal's with it). Never called under the
+    /// pin's lock (a record that does not read is read again under it).
+    pub fn journal_pin(&self, env: &EnvName) -> Result<JournalPinned> {
+        let Some(pin) = self.load(env)? else {
+            return Ok(JournalPinned::default());
+        };
+        let record = self.load_journal(env, false)?;
+        Ok(journal_of(&pin, record.as_ref()))
+    }
+
+    /// For `advance`, under the pin's lock, as it rewrites the JSON pin of the same
+    /// environment: the head to keep there (the later of the record's and the one
+    /// there) and the gap (from either).
+    pub(in crate::vault) fn journal_for_json(
+        &self,
+        env: &EnvName,
+        old: &Pin,
+    ) -> Result<(Option<JournalHead>, Option<i64>)> {
+        let record = self.load_journal(env, true)?;
+        let gap = journal_of(old, record.as_ref()).gap;
+        let head = match (record.map(|r| r.head), &old.journal) {
+            (Some(r), Some(o)) if o.0 > r.0 => Some(o.clone()),
+            (Some(r), _) => Some(r),
+            (None, o) => o.clone(),
+        };
+        Ok((head, gap))
+    }
+
+    /// The journal record of `env`, if there is one. An empty file is none (made, and
+    /// lost in a crash before its first write reached the disk), and so is one removed
+    /// while being read (`trust`). A record that does not read is read again under
+    /// the pin's lock (`locked`: already held by the caller), in case a writer was
+    /// halfway through it; if it still does not read, it is corrupt: an error, never a
+    /// reset.
+    fn load_journal(&self, env: &EnvName, locked: bool) -> Result<Option<JournalRecord>> {
+        let path = self.journal_file(env);
+        let bytes = match OpenOptions::new()
+            .read(true)
+            .custom_flags(crate::sys::O_NOFOLLOW)
+            .open(&path)
+        {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            // A symbolic link, or anything else unreadable: said as for any pin.
+            Err(_) => Self::read(&path)?,
+            Ok(file) => {
+                let meta = file
+                    .metadata()
+                    .map_err(|e| Error::io("cannot read pin", &path, e))?;
+                if !meta.is_file() || meta.mode() & 0o077 != 0 {
+                    return Err(Error::PinUnsafe {
+                        path,
+                        mode: meta.mode() & 0o777,
+                    });
+                }
+                let mut bytes = Vec::with_capacity(JournalRecord::LEN);
+                file.take(JournalRecord::LEN as u64 + 1)
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| Error::io("cannot read pin", &path, e))?;
+                Some(bytes)
+            }
+        };
+        let read = match bytes {
+            None => Ok(None),
+            Some(b) if b.is_empty() => Ok(None),
+            Some(b) => JournalRecord::decode(&b).map(Some),
+        };
+        match read {
+            Ok(r) => Ok(r),
+            Err(_) if !locked => {
+                let _lock = self.lock(env)?;
+                self.load_journal(env, true)
+            }
+            Err(why) => Err(Error::PinCorrupt {
+                path,
+                detail: why.into(),
+            }),
+        }
+    }
+
+    /// Rewrite the journal record in place (see [`JournalRecord`]): the caller holds the
+    /// pin's lock. Created 0600, never through a symbolic link. `durable`: fsync too
+    /// (a gap, first found: it must outlive a crash until `trust`).
+    fn store_journal(&self, env: &EnvName, record: &JournalRecord, durable: bool) -> Result<()> {
+        let path = self.journal_file(env);
+        let Some(bytes) = record.encode() else {
+            return Err(Error::PinCorrupt {
+                path,
+                detail: "the journal head to record is malformed".into(),
+            });
+        };
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(crate::sys::O_NOFOLLOW)
+            .open(&path)
+            .map_err(|e| Error::io("cannot write pin", &path, e))?;
+        let meta = file
+            .metadata()
+            .map_err(|e| Error::io("cannot write pin", &path, e))?;
+        if !meta.is_file() || meta.mode() & 0o077 != 0 {
+            return Err(Error::PinUnsafe {
+                path,
+                mode: meta.mode() & 0o777,
+            });
+        }
+        file.write_all_at(&bytes, 0)
+            .and_then(|()| {
+                // Only ever this length: a longer file was not written by this build.
+                if meta.len() > JournalRecord::LEN as u64 {
+                    file.set_len(JournalRecord::LEN as u64)
+                } else {
+                    Ok(())
+                }
+            })
+            .and_then(|()| if durable { file.sync_all() } else { Ok(()) })
+            .map_err(|e| Error::io("cannot write pin", &path, e))
+    }
+
+    /// Drop the journal record (`trust`, or another environment pinned in its place):
+    /// its head belongs to what was pinned before. The caller holds the pin's lock.
+    pub(in crate::vault) fn forget_journal(&self, env: &EnvName) -> Result<()> {
+        let path = self.journal_file(env);
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(Error::io("cannot remove pin", &path, e))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// After an append or a full read: the journal's head is `head`; `gap`: it had lost
+    /// events seen here (kept until `trust`). No pin yet: nothing to record.
+    pub fn advance_journal(
+        &self,
+        env: &EnvName,
+        head: (i64, String),
+        gap: Option<i64>,
+    ) -> Result<()> {
+        let _lock = self.lock(env)?;
+        let Some(pin) = self.load(env)? else {
+            return Ok(());
+        };
+        let record = self.load_journal(env, true)?;
+        // The record's head moves forward only, or to where the journal now ends after
+        // a gap; a JSON head from an older build stays where it is, checked as it is.
+        let mut journal = record
+            .as_ref()
+            .map(|r| r.head.clone())
+            .or(pin.journal.clone());
+        if journal.as_ref().is_none_or(|(s, _)| head.0 >= *s) || gap.is_some() {
+            journal = Some(head);
+        }
+        let known_gap = journal_of(&pin, record.as_ref()).gap;
+        let Some(head) = journal else {
+            return Ok(());
+        };
+        let new = JournalRecord {
+            head,
+            gap: known_gap.or(gap),
+        };
+        if record.as_ref() == Some(&new) {
+            return Ok(());
+        }
+        let first_gap = new.gap.is_some() && record.as_ref().is_none_or(|r| r.gap.is_none());
+        self.store_journal(env, &new, first_gap)
+    }
+}
+
+/// The heads and gap of `pin` and its record together: both heads when they differ,
+/// a gap in either.
+fn journal_of(pin: &Pin, record: Option<&JournalRecord>) -> JournalPinned {
+    let mut heads: Vec<JournalHead> = record.map(|r| r.head.clone()).into_iter().collect();
+    if let Some(old) = &pin.journal
+        && !heads.contains(old)
+    {
+        heads.push(old.clone());
+    }
+    JournalPinned {
+        heads,
+        gap: record.and_then(|r| r.gap).or(pin.journal_gap),
+    }
+}

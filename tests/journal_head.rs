@@ -4,7 +4,7 @@
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use predicates::str::contains;
 
@@ -104,26 +104,39 @@ fn a_damaged_journal_record_is_an_error_not_a_reset_and_an_empty_one_starts_over
     assert_eq!(fs::read(&elsewhere).unwrap(), good);
 }
 
-/// Both kept: the later head counts (an older build read the journal since the record
-/// was last written, and advanced the JSON pin's head past it).
-#[test]
-fn a_record_behind_the_json_pins_head_counts_the_later_head() {
-    let kw = Sandbox::with_vault();
-    kw.generate("A");
-    for _ in 0..3 {
-        kw.cmd(["get", "A"]).assert().success();
-    }
-    let rec = record(&kw, "dev");
-    let behind = fs::read(&rec).unwrap();
-    for _ in 0..2 {
-        kw.cmd(["get", "A"]).assert().success();
-    }
-    let (seq, hash) = head(&fs::read_to_string(&rec).unwrap());
-    fs::write(&rec, &behind).unwrap();
+/// Write `head` into the JSON pin beside `rec`, as a build before the record kept it.
+fn set_json_head(rec: &Path, (seq, hash): &(i64, String)) {
     let pin = rec.with_extension("json");
     let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&pin).unwrap()).unwrap();
     json["journal"] = serde_json::json!([seq, hash]);
     fs::write(&pin, serde_json::to_vec(&json).unwrap()).unwrap();
+}
+
+/// Three reads, then two more: the record put back as it was after the third, and the
+/// JSON pin given the fifth's head (an older build read the journal since the record was
+/// last written, and advanced the JSON's head past it). The third's sequence number and
+/// the fifth's head.
+fn record_behind_the_json(kw: &Sandbox) -> (i64, (i64, String)) {
+    kw.generate("A");
+    for _ in 0..3 {
+        kw.cmd(["get", "A"]).assert().success();
+    }
+    let rec = record(kw, "dev");
+    let behind = fs::read(&rec).unwrap();
+    for _ in 0..2 {
+        kw.cmd(["get", "A"]).assert().success();
+    }
+    let later = head(&fs::read_to_string(&rec).unwrap());
+    fs::write(&rec, &behind).unwrap();
+    set_json_head(&rec, &later);
+    (head(std::str::from_utf8(&behind).unwrap()).0, later)
+}
+
+/// Both kept: the later head counts.
+#[test]
+fn a_record_behind_the_json_pins_head_counts_the_later_head() {
+    let kw = Sandbox::with_vault();
+    let (_, (seq, _)) = record_behind_the_json(&kw);
     // Cut back past the JSON's head, not the record's.
     let conn = rusqlite::Connection::open(kw.journal_file("dev")).unwrap();
     conn.execute("DELETE FROM journal WHERE seq >= ?1", [seq])
@@ -146,10 +159,7 @@ fn a_journal_head_pinned_by_an_older_build_still_catches_a_cut_back_journal() {
     let rec = record(&kw, "dev");
     let (seq, hash) = head(&fs::read_to_string(&rec).unwrap());
     fs::remove_file(&rec).unwrap();
-    let pin = rec.with_extension("json");
-    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&pin).unwrap()).unwrap();
-    json["journal"] = serde_json::json!([seq, hash]);
-    fs::write(&pin, serde_json::to_vec(&json).unwrap()).unwrap();
+    set_json_head(&rec, &(seq, hash));
     let conn = rusqlite::Connection::open(kw.journal_file("dev")).unwrap();
     conn.execute("DELETE FROM journal WHERE seq > 2", [])
         .unwrap();
@@ -180,22 +190,7 @@ fn a_journal_head_pinned_by_an_older_build_still_catches_a_cut_back_journal() {
 #[test]
 fn every_head_kept_here_is_checked_not_only_the_latest() {
     let kw = Sandbox::with_vault();
-    kw.generate("A");
-    for _ in 0..3 {
-        kw.cmd(["get", "A"]).assert().success();
-    }
-    let rec = record(&kw, "dev");
-    let behind = fs::read(&rec).unwrap();
-    let (gone, _) = head(std::str::from_utf8(&behind).unwrap());
-    for _ in 0..2 {
-        kw.cmd(["get", "A"]).assert().success();
-    }
-    let later = head(&fs::read_to_string(&rec).unwrap());
-    fs::write(&rec, &behind).unwrap();
-    let pin = rec.with_extension("json");
-    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&pin).unwrap()).unwrap();
-    json["journal"] = serde_json::json!([later.0, later.1]);
-    fs::write(&pin, serde_json::to_vec(&json).unwrap()).unwrap();
+    let (gone, _) = record_behind_the_json(&kw);
     let conn = rusqlite::Connection::open(kw.journal_file("dev")).unwrap();
     conn.execute("DELETE FROM journal WHERE seq = ?1", [gone])
         .unwrap();

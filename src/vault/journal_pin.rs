@@ -95,15 +95,7 @@ impl PinDir {
             // A symbolic link, or anything else unreadable: said as for any pin.
             Err(_) => Self::read(&path)?,
             Ok(file) => {
-                let meta = file
-                    .metadata()
-                    .map_err(|e| Error::io("cannot read pin", &path, e))?;
-                if !meta.is_file() || meta.mode() & 0o077 != 0 {
-                    return Err(Error::PinUnsafe {
-                        path,
-                        mode: meta.mode() & 0o777,
-                    });
-                }
+                private_file(&file, &path, "cannot read pin")?;
                 let mut bytes = Vec::with_capacity(JournalRecord::LEN);
                 file.take(JournalRecord::LEN as u64 + 1)
                     .read_to_end(&mut bytes)
@@ -148,15 +140,7 @@ impl PinDir {
             .custom_flags(crate::sys::O_NOFOLLOW)
             .open(&path)
             .map_err(|e| Error::io("cannot write pin", &path, e))?;
-        let meta = file
-            .metadata()
-            .map_err(|e| Error::io("cannot write pin", &path, e))?;
-        if !meta.is_file() || meta.mode() & 0o077 != 0 {
-            return Err(Error::PinUnsafe {
-                path,
-                mode: meta.mode() & 0o777,
-            });
-        }
+        let meta = private_file(&file, &path, "cannot write pin")?;
         file.write_all_at(&bytes, 0)
             .and_then(|()| {
                 // Only ever this length: a longer file was not written by this build.
@@ -218,6 +202,22 @@ impl PinDir {
         let first_gap = new.gap.is_some() && record.as_ref().is_none_or(|r| r.gap.is_none());
         self.store_journal(env, &new, first_gap)
     }
+}
+
+/// `file`'s metadata, when it is a regular file no one else may read (a pin's rule).
+fn private_file(
+    file: &fs::File,
+    path: &std::path::Path,
+    what: &'static str,
+) -> Result<fs::Metadata> {
+    let meta = file.metadata().map_err(|e| Error::io(what, path, e))?;
+    if !meta.is_file() || meta.mode() & 0o077 != 0 {
+        return Err(Error::PinUnsafe {
+            path: path.to_owned(),
+            mode: meta.mode() & 0o777,
+        });
+    }
+    Ok(meta)
 }
 
 /// The heads and gap of `pin` and its record together: both heads when they differ,

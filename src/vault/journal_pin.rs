@@ -62,20 +62,23 @@ impl PinDir {
 
     /// For `advance`, under the pin's lock, as it rewrites the JSON pin of the same
     /// environment: the head to keep there (the later of the record's and the one
-    /// there) and the gap (from either).
+    /// there) and the gap (from either). A record that does not read leaves the JSON's
+    /// as they are: the write this pin records is done, and its pin must advance; every
+    /// read of the journal's pin says the record is corrupt (exit 6) until it is dealt
+    /// with.
     pub(in crate::vault) fn journal_for_json(
         &self,
         env: &EnvName,
         old: &Pin,
-    ) -> Result<(Option<JournalHead>, Option<i64>)> {
-        let record = self.load_journal(env, true)?;
+    ) -> (Option<JournalHead>, Option<i64>) {
+        let record = self.load_journal(env, true).unwrap_or(None);
         let gap = journal_of(old, record.as_ref()).gap;
         let head = match (record.map(|r| r.head), &old.journal) {
             (Some(r), Some(o)) if o.0 > r.0 => Some(o.clone()),
             (Some(r), _) => Some(r),
             (None, o) => o.clone(),
         };
-        Ok((head, gap))
+        (head, gap)
     }
 
     /// The journal record of `env`, if there is one. An empty file is none (made, and

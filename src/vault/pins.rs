@@ -182,7 +182,7 @@ impl PinDir {
             if same_env && !replace {
                 // The journal's head and gap as recorded (`journal_pin`), copied into the
                 // JSON too, durably: a build before the record reads them there.
-                let (journal, journal_gap) = self.journal_for_json(&db.env, &old)?;
+                let (journal, journal_gap) = self.journal_for_json(&db.env, &old);
                 pin.journal = journal;
                 pin.journal_gap = journal_gap;
             }

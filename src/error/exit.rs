@@ -78,6 +78,7 @@ impl Error {
             | Error::FromBeforeRemoval { .. }
             | Error::Rewound { .. }
             | Error::PinCorrupt { .. }
+            | Error::JournalRecordCorrupt { .. }
             | Error::JournalGap { .. }
             | Error::PinUnsafe { .. }
             | Error::BrokenChain { .. }

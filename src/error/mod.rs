@@ -210,6 +210,17 @@ pub enum Error {
     JournalGap { env: EnvName, seen_seq: i64 },
     #[error("pin `{}` is corrupt: {detail}; it is not reset silently\nhint: if you trust the vault as it is, remove the pin and run `keyward trust -e ENV --reason TEXT`", path.display())]
     PinCorrupt { path: PathBuf, detail: String },
+    /// DESIGN §8: this machine's record of the access journal's head does not read. The
+    /// JSON pin holds a copy as of its last write, so removing the record loses only
+    /// what was read since.
+    #[error(
+        "the journal record `{}` is corrupt: {detail}; it is not reset silently\nhint: it is this machine's note of where the access journal of `{env}` ended when last read; remove it, then `keyward audit verify -e {env}` checks the journal against the pin's copy (as of this machine's last write)", path.display()
+    )]
+    JournalRecordCorrupt {
+        env: EnvName,
+        path: PathBuf,
+        detail: String,
+    },
     #[error("pin `{}` is not a private file (mode {mode:03o})\nhint: check who changed it; `chmod 600` it", path.display())]
     PinUnsafe { path: PathBuf, mode: u32 },
     #[error(

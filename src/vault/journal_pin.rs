@@ -117,7 +117,8 @@ impl PinDir {
                 let _lock = self.lock(env)?;
                 self.load_journal(env, true)
             }
-            Err(why) => Err(Error::PinCorrupt {
+            Err(why) => Err(Error::JournalRecordCorrupt {
+                env: env.clone(),
                 path,
                 detail: why.into(),
             }),

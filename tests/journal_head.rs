@@ -26,6 +26,38 @@ fn head(bytes: &str) -> (i64, String) {
     (fields[0].parse().unwrap(), fields[1].to_owned())
 }
 
+/// `A` made, then read `n` times: one access event each.
+fn made_and_read(n: usize) -> Sandbox {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    reads(&kw, n);
+    kw
+}
+
+fn reads(kw: &Sandbox, n: usize) {
+    for _ in 0..n {
+        kw.cmd(["get", "A"]).assert().success();
+    }
+}
+
+/// `A` made, and Ana (a second recipient) granted: her identity file and recipient.
+fn made_with_ana() -> (Sandbox, PathBuf, String) {
+    let kw = Sandbox::with_vault();
+    let ana = kw.write_identity("ana.key");
+    let ra = kw.recipient_of(&ana);
+    kw.generate("A");
+    kw.cmd(["access", "grant", &ra, "--name", "ana"])
+        .assert()
+        .success();
+    (kw, ana, ra)
+}
+
+/// Journal rows deleted by hand (`sql` is the statement, `param` its one parameter).
+fn delete_rows<P: rusqlite::Params>(kw: &Sandbox, sql: &str, param: P) {
+    let conn = rusqlite::Connection::open(kw.journal_file("dev")).unwrap();
+    conn.execute(sql, param).unwrap();
+}
+
 #[test]
 fn a_read_advances_the_journal_head_in_place_and_leaves_the_pin_alone() {
     let kw = Sandbox::with_vault();
@@ -39,9 +71,7 @@ fn a_read_advances_the_journal_head_in_place_and_leaves_the_pin_alone() {
         fs::metadata(&pin).unwrap().ino(),
     );
     let pin_bytes = fs::read(&pin).unwrap();
-    for _ in 0..3 {
-        kw.cmd(["get", "A"]).assert().success();
-    }
+    reads(&kw, 3);
     let now = fs::read_to_string(&rec).unwrap();
     assert_eq!(now.len(), 124, "{now:?}");
     // One event per read, each one the head in turn.
@@ -74,7 +104,10 @@ fn a_damaged_journal_record_is_an_error_not_a_reset_and_an_empty_one_starts_over
             .stderr(contains("journal record `"))
             .stderr(contains("dev.journal` is corrupt"))
             .stderr(contains("not reset silently"))
-            .stderr(contains("remove it, then `keyward audit verify -e dev`"));
+            .stderr(contains(
+                "reads since that write are then no longer checked",
+            ))
+            .stderr(contains("remove it and run `keyward audit verify -e dev`"));
         kw.cmd(["audit", "verify"])
             .assert()
             .code(6)
@@ -126,14 +159,10 @@ fn set_json_head(rec: &Path, (seq, hash): &(i64, String)) {
 /// the fifth's head.
 fn record_behind_the_json(kw: &Sandbox) -> (i64, (i64, String)) {
     kw.generate("A");
-    for _ in 0..3 {
-        kw.cmd(["get", "A"]).assert().success();
-    }
+    reads(kw, 3);
     let rec = record(kw, "dev");
     let behind = fs::read(&rec).unwrap();
-    for _ in 0..2 {
-        kw.cmd(["get", "A"]).assert().success();
-    }
+    reads(kw, 2);
     let later = head(&fs::read_to_string(&rec).unwrap());
     fs::write(&rec, &behind).unwrap();
     set_json_head(&rec, &later);
@@ -146,10 +175,7 @@ fn a_record_behind_the_json_pins_head_counts_the_later_head() {
     let kw = Sandbox::with_vault();
     let (_, (seq, _)) = record_behind_the_json(&kw);
     // Cut back past the JSON's head, not the record's.
-    let conn = rusqlite::Connection::open(kw.journal_file("dev")).unwrap();
-    conn.execute("DELETE FROM journal WHERE seq >= ?1", [seq])
-        .unwrap();
-    drop(conn);
+    delete_rows(&kw, "DELETE FROM journal WHERE seq >= ?1", [seq]);
     kw.cmd(["audit", "verify"])
         .assert()
         .code(6)
@@ -158,20 +184,13 @@ fn a_record_behind_the_json_pins_head_counts_the_later_head() {
 
 #[test]
 fn a_journal_head_pinned_by_an_older_build_still_catches_a_cut_back_journal() {
-    let kw = Sandbox::with_vault();
-    kw.generate("A");
-    for _ in 0..5 {
-        kw.cmd(["get", "A"]).assert().success();
-    }
+    let kw = made_and_read(5);
     // A build before the record kept the head in the JSON pin.
     let rec = record(&kw, "dev");
     let (seq, hash) = head(&fs::read_to_string(&rec).unwrap());
     fs::remove_file(&rec).unwrap();
     set_json_head(&rec, &(seq, hash));
-    let conn = rusqlite::Connection::open(kw.journal_file("dev")).unwrap();
-    conn.execute("DELETE FROM journal WHERE seq > 2", [])
-        .unwrap();
-    drop(conn);
+    delete_rows(&kw, "DELETE FROM journal WHERE seq > 2", []);
     kw.cmd(["audit", "verify"])
         .assert()
         .code(6)
@@ -181,6 +200,12 @@ fn a_journal_head_pinned_by_an_older_build_still_catches_a_cut_back_journal() {
         .success()
         .stderr(contains("has lost events seen here"));
     // The gap is kept in the record from now on, until `trust`.
+    let kept = fs::read_to_string(&rec).unwrap();
+    assert_eq!(
+        kept.split(' ').nth(2),
+        Some(format!("{seq:020}").as_str()),
+        "{kept:?}"
+    );
     kw.cmd(["audit", "verify"]).assert().code(6);
     kw.cmd([
         "trust",
@@ -199,10 +224,7 @@ fn a_journal_head_pinned_by_an_older_build_still_catches_a_cut_back_journal() {
 fn every_head_kept_here_is_checked_not_only_the_latest() {
     let kw = Sandbox::with_vault();
     let (gone, _) = record_behind_the_json(&kw);
-    let conn = rusqlite::Connection::open(kw.journal_file("dev")).unwrap();
-    conn.execute("DELETE FROM journal WHERE seq = ?1", [gone])
-        .unwrap();
-    drop(conn);
+    delete_rows(&kw, "DELETE FROM journal WHERE seq = ?1", [gone]);
     kw.cmd(["get", "A"])
         .assert()
         .success()
@@ -214,11 +236,7 @@ fn every_head_kept_here_is_checked_not_only_the_latest() {
 /// build before the record, run on this machine, checks them there.
 #[test]
 fn a_pin_write_copies_the_journal_head_and_gap_into_the_json_pin() {
-    let kw = Sandbox::with_vault();
-    kw.generate("A");
-    for _ in 0..2 {
-        kw.cmd(["get", "A"]).assert().success();
-    }
+    let kw = made_and_read(2);
     let rec = record(&kw, "dev");
     let pin = rec.with_extension("json");
     kw.cmd(["rotate", "A"]).assert().success();
@@ -246,13 +264,7 @@ fn a_pin_write_copies_the_journal_head_and_gap_into_the_json_pin() {
 /// next read says the record is damaged.
 #[test]
 fn a_removal_with_the_journal_gone_and_its_record_damaged_is_done_and_does_not_hang() {
-    let kw = Sandbox::with_vault();
-    let ana = kw.write_identity("ana.key");
-    let ra = kw.recipient_of(&ana);
-    kw.generate("A");
-    kw.cmd(["access", "grant", &ra, "--name", "ana"])
-        .assert()
-        .success();
+    let (kw, ana, ra) = made_with_ana();
     kw.cmd(["get", "A"]).assert().success();
     for f in ["dev.db", "dev.db-wal", "dev.db-shm"] {
         let _ = fs::remove_file(kw.vault().join("journal").join(f));
@@ -271,4 +283,66 @@ fn a_removal_with_the_journal_gone_and_its_record_damaged_is_done_and_does_not_h
         .code(6)
         .stdout("")
         .stderr(contains("dev.journal` is corrupt"));
+}
+
+/// A damaged record is removed to recover (its error says so): the journal is then
+/// checked against the pin's copy, as of this machine's last write, and a gap found
+/// since that write is still there, kept in the pin when it was found.
+#[test]
+fn removing_a_damaged_record_keeps_the_pins_copy_and_a_gap_found_since() {
+    let kw = made_and_read(2);
+    // A pin write: the JSON gets the record's head (event 2).
+    kw.cmd(["rotate", "A"]).assert().success();
+    reads(&kw, 2);
+    let rec = record(&kw, "dev");
+    let (seen, _) = head(&fs::read_to_string(&rec).unwrap());
+    // Cut back to the JSON's head: only the record knows events 3 and 4 were there.
+    delete_rows(&kw, "DELETE FROM journal WHERE seq > 2", []);
+    kw.cmd(["get", "A"])
+        .assert()
+        .success()
+        .stderr(contains("has lost events seen here"));
+    fs::write(&rec, b"garbage").unwrap();
+    kw.cmd(["get", "A"]).assert().code(6).stdout("");
+    fs::remove_file(&rec).unwrap();
+    kw.cmd(["audit", "verify", "-e", "dev"])
+        .assert()
+        .code(6)
+        .stderr(contains(format!("event {seen} was seen here and is gone")));
+    // Without a gap, the pin's copy alone is checked: an intact journal passes.
+    kw.cmd(["trust", "--reason", "journal cut back, reviewed", "--yes"])
+        .assert()
+        .success();
+    kw.cmd(["audit", "verify", "-e", "dev"]).assert().success();
+}
+
+/// A removal while the journal is away (deleted, to be restored from a backup) replaces
+/// the audit key: the rows this machine saw sealed before it stay readable when the
+/// journal is back, and rows after it must use the new key.
+#[test]
+fn a_removal_while_the_journal_is_away_keeps_its_earlier_rows_readable_once_it_is_back() {
+    let (kw, _, ra) = made_with_ana();
+    reads(&kw, 3);
+    let dir = kw.vault().join("journal");
+    let away = kw.path("journal-backup");
+    fs::create_dir(&away).unwrap();
+    let files = ["dev.db", "dev.db-wal", "dev.db-shm"];
+    for f in files {
+        if dir.join(f).exists() {
+            fs::rename(dir.join(f), away.join(f)).unwrap();
+        }
+    }
+    kw.cmd(["access", "revoke", &ra, "--yes"])
+        .assert()
+        .success();
+    for f in files {
+        if away.join(f).exists() {
+            fs::rename(away.join(f), dir.join(f)).unwrap();
+        }
+    }
+    kw.cmd(["audit", "verify", "-e", "dev"]).assert().success();
+    kw.cmd(["get", "A"]).assert().success();
+    kw.cmd(["audit", "verify", "-e", "dev"]).assert().success();
+    let events = kw.stdout(["audit", "-e", "dev", "--json"]);
+    assert_eq!(events.matches("\"get\"").count(), 4, "{events}");
 }

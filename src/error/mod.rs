@@ -214,7 +214,7 @@ pub enum Error {
     /// JSON pin holds a copy as of its last write, so removing the record loses only
     /// what was read since.
     #[error(
-        "the journal record `{}` is corrupt: {detail}; it is not reset silently\nhint: it is this machine's note of where the access journal of `{env}` ended when last read; remove it, then `keyward audit verify -e {env}` checks the journal against the pin's copy (as of this machine's last write)", path.display()
+        "the journal record `{}` is corrupt: {detail}; it is not reset silently\nhint: it is this machine's note of where the access journal of `{env}` ended when last read. Removing it falls back to the pin's copy, as of this machine's last write to `{env}` (a gap found since is kept there too): reads since that write are then no longer checked. To accept that, remove it and run `keyward audit verify -e {env}`", path.display()
     )]
     JournalRecordCorrupt {
         env: EnvName,

@@ -265,12 +265,18 @@ impl Journal {
 
     /// Every access event, oldest first, unsealed and chain-checked.
     pub fn events(&self, keys: &AuditKeys) -> Result<Vec<Event>> {
+        // The pin first, then the rows: a `get` finishing in between moves the pin past
+        // rows this read would not have, and that is not a gap.
+        let pinned = match &self.pins {
+            Some(pins) => Some(pins.journal_pin(&self.env)?),
+            None => None,
+        };
         let out = self
             .events_after(keys, 0, GENESIS, usize::MAX)?
             .expect("the start of a chain is always there");
         // DESIGN §8: the history this machine saw must still be there.
-        if let Some(pins) = &self.pins {
-            let lost = pins.journal_pin(&self.env)?.lost(|(pseq, phash)| {
+        if let Some(pinned) = pinned {
+            let lost = pinned.lost(|(pseq, phash)| {
                 out.iter()
                     .any(|e| e.seq == *pseq && hex::encode(e.hash) == *phash)
             });

@@ -131,9 +131,11 @@ impl PinDir {
     fn store_journal(&self, env: &EnvName, record: &JournalRecord, durable: bool) -> Result<()> {
         let path = self.journal_file(env);
         let Some(bytes) = record.encode() else {
+            // The head comes from the journal; a malformed one can only be the JSON
+            // pin's (a gap or head from an edited pin).
             return Err(Error::PinCorrupt {
-                path,
-                detail: "the journal head to record is malformed".into(),
+                path: self.file(env),
+                detail: "its journal head or gap is malformed".into(),
             });
         };
         let file = OpenOptions::new()
@@ -204,7 +206,23 @@ impl PinDir {
             return Ok(());
         }
         let first_gap = new.gap.is_some() && record.as_ref().is_none_or(|r| r.gap.is_none());
-        self.store_journal(env, &new, first_gap)
+        self.store_journal(env, &new, first_gap)?;
+        if first_gap && pin.journal_gap.is_none() {
+            // A gap must outlive the record too (a damaged record is removed to recover):
+            // the pin keeps it as well, written durably. Rare: once until `trust`.
+            let mut pin = pin;
+            pin.journal_gap = new.gap;
+            self.store(env, &pin)?;
+        }
+        Ok(())
+    }
+
+    /// The last sequence number this machine saw of the journal (a head or a gap), read
+    /// under the pin's lock (`advance`, which holds it): where rows sealed before a key
+    /// replacement end when the journal itself is not there to ask.
+    pub(in crate::vault) fn journal_seen_locked(&self, env: &EnvName, old: &Pin) -> i64 {
+        let record = self.load_journal(env, true).unwrap_or(None);
+        journal_of(old, record.as_ref()).seen_seq().unwrap_or(0)
     }
 }
 

@@ -33,7 +33,7 @@ use crate::vault::seen::{EARLIER_SEALS, PIN_VERSION, Pin, SEALS_FROM, Seen};
 use crate::vault::store::EnvDb;
 
 impl PinDir {
-    fn file(&self, env: &EnvName) -> PathBuf {
+    pub(in crate::vault) fn file(&self, env: &EnvName) -> PathBuf {
         self.dir.join(format!("{env}.json"))
     }
 
@@ -199,8 +199,10 @@ impl PinDir {
                 record.extend_from_slice(&earlier);
             }
             if same_env && pin.audit_key != old.audit_key && pin.ring.contains(&old.audit_key) {
-                // A newer key, first seen here: the journal's rows from now on.
-                let head = journal_head()?;
+                // A newer key, first seen here: the journal's rows from now on. With the
+                // journal not there (deleted, to be restored), the rows seen here end
+                // where this machine last saw them.
+                let head = journal_head()?.max(self.journal_seen_locked(&db.env, &old));
                 pin.journal_floor = Some((head, pin.ring.len()));
             }
             if !replace && same_env && old.seq > pin.seq && old.audit_key == pin.audit_key {
@@ -388,7 +390,7 @@ impl PinDir {
     /// Replace the pin atomically and durably (temp file, fsync, rename): it holds a
     /// lifecycle head. (The journal's head, advanced by every read, is in its own record:
     /// see `journal_pin`.)
-    fn store(&self, env: &EnvName, pin: &Pin) -> Result<()> {
+    pub(in crate::vault) fn store(&self, env: &EnvName, pin: &Pin) -> Result<()> {
         if let Some(root) = &self.root {
             self.note_root(root)?;
         }

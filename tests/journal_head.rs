@@ -136,6 +136,23 @@ fn a_damaged_journal_record_is_an_error_not_a_reset_and_an_empty_one_starts_over
         head(std::str::from_utf8(&good).unwrap()).0 + 3,
         "one event for each read that passed since `good`"
     );
+    // Never waiting on a FIFO put in its place.
+    fs::remove_file(&rec).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg("-m")
+        .arg("600")
+        .arg(&rec)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    kw.cmd(["get", "A"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(contains("not a private file"));
+    fs::remove_file(&rec).unwrap();
+    fs::write(&rec, &good).unwrap();
     // Never through a symbolic link.
     let elsewhere = kw.path("elsewhere");
     fs::write(&elsewhere, &good).unwrap();

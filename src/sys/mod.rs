@@ -202,6 +202,10 @@ pub fn new_session_on_exec(cmd: &mut Command) {
 /// [`is_symlink_refusal`].
 pub const O_NOFOLLOW: i32 = libc::O_NOFOLLOW;
 
+/// Opening a FIFO (or a device) with this never waits for the other end: a file that
+/// should be a regular one is refused after `fstat`, not hung on.
+pub const O_NONBLOCK: i32 = libc::O_NONBLOCK;
+
 /// Whether an error from an [`O_NOFOLLOW`] open means the path was a symlink.
 pub fn is_symlink_refusal(e: &io::Error) -> bool {
     e.raw_os_error() == Some(libc::ELOOP)

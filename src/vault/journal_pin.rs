@@ -8,8 +8,7 @@
 //! run on the same machine, still checks a recent head and sees a gap found here.
 
 use std::fs::{self, OpenOptions};
-use std::io::Read;
-use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
@@ -89,23 +88,7 @@ impl PinDir {
     /// reset.
     fn load_journal(&self, env: &EnvName, locked: bool) -> Result<Option<JournalRecord>> {
         let path = self.journal_file(env);
-        let bytes = match OpenOptions::new()
-            .read(true)
-            .custom_flags(crate::sys::O_NOFOLLOW)
-            .open(&path)
-        {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            // A symbolic link, or anything else unreadable: said as for any pin.
-            Err(_) => Self::read(&path)?,
-            Ok(file) => {
-                private_file(&file, &path, "cannot read pin")?;
-                let mut bytes = Vec::with_capacity(JournalRecord::LEN);
-                file.take(JournalRecord::LEN as u64 + 1)
-                    .read_to_end(&mut bytes)
-                    .map_err(|e| Error::io("cannot read pin", &path, e))?;
-                Some(bytes)
-            }
-        };
+        let bytes = Self::read(&path)?;
         let read = match bytes {
             None => Ok(None),
             Some(b) if b.is_empty() => Ok(None),
@@ -143,10 +126,10 @@ impl PinDir {
             .create(true)
             .truncate(false)
             .mode(0o600)
-            .custom_flags(crate::sys::O_NOFOLLOW)
+            .custom_flags(crate::sys::O_NOFOLLOW | crate::sys::O_NONBLOCK)
             .open(&path)
             .map_err(|e| Error::io("cannot write pin", &path, e))?;
-        let meta = private_file(&file, &path, "cannot write pin")?;
+        let meta = Self::private(&file, &path, "cannot write pin")?;
         file.write_all_at(&bytes, 0)
             .and_then(|()| {
                 // Only ever this length: a longer file was not written by this build.
@@ -224,22 +207,6 @@ impl PinDir {
         let record = self.load_journal(env, true).unwrap_or(None);
         journal_of(old, record.as_ref()).seen_seq().unwrap_or(0)
     }
-}
-
-/// `file`'s metadata, when it is a regular file no one else may read (a pin's rule).
-fn private_file(
-    file: &fs::File,
-    path: &std::path::Path,
-    what: &'static str,
-) -> Result<fs::Metadata> {
-    let meta = file.metadata().map_err(|e| Error::io(what, path, e))?;
-    if !meta.is_file() || meta.mode() & 0o077 != 0 {
-        return Err(Error::PinUnsafe {
-            path: path.to_owned(),
-            mode: meta.mode() & 0o777,
-        });
-    }
-    Ok(meta)
 }
 
 /// The heads and gap of `pin` and its record together: both heads when they differ,

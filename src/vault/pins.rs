@@ -86,22 +86,50 @@ impl PinDir {
 
     /// A pin file's bytes, if it exists. One that cannot be read or is readable by
     /// others is an error: silently starting over would turn any replaced file into a
-    /// first open.
+    /// first open. Opened once, never through a symbolic link and never waiting on a
+    /// FIFO, and checked on the descriptor read from (`fstat`), so the file checked is
+    /// the file read. One removed meanwhile is none.
     pub(in crate::vault) fn read(path: &Path) -> Result<Option<Vec<u8>>> {
-        let meta = match fs::symlink_metadata(path) {
-            Ok(m) => m,
+        use std::io::Read;
+        let file = match OpenOptions::new()
+            .read(true)
+            .custom_flags(crate::sys::O_NOFOLLOW | crate::sys::O_NONBLOCK)
+            .open(path)
+        {
+            Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            // A symbolic link (a link's mode is 777).
+            Err(e) if crate::sys::is_symlink_refusal(&e) => {
+                return Err(Error::PinUnsafe {
+                    path: path.to_owned(),
+                    mode: 0o777,
+                });
+            }
             Err(e) => return Err(Error::io("cannot read pin", path, e)),
         };
+        Self::private(&file, path, "cannot read pin")?;
+        let mut bytes = Vec::new();
+        (&file)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io("cannot read pin", path, e))?;
+        Ok(Some(bytes))
+    }
+
+    /// `file`'s metadata, when it is a regular file no one else may read (the rule for
+    /// every file kept here).
+    pub(in crate::vault) fn private(
+        file: &fs::File,
+        path: &Path,
+        what: &'static str,
+    ) -> Result<fs::Metadata> {
+        let meta = file.metadata().map_err(|e| Error::io(what, path, e))?;
         if !meta.is_file() || meta.mode() & 0o077 != 0 {
             return Err(Error::PinUnsafe {
                 path: path.to_owned(),
                 mode: meta.mode() & 0o777,
             });
         }
-        fs::read(path)
-            .map(Some)
-            .map_err(|e| Error::io("cannot read pin", path, e))
+        Ok(meta)
     }
 
     /// What was seen out of service of `env`'s keys (empty if nothing was).

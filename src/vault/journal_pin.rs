@@ -28,10 +28,15 @@ pub struct JournalPinned {
 }
 
 impl JournalPinned {
+    /// The latest head (the record's on a tie: it comes first).
+    pub fn latest(&self) -> Option<&JournalHead> {
+        self.heads.iter().rev().max_by_key(|(s, _)| *s)
+    }
+
     /// The latest sequence number seen, or the gap: what a vanished journal is said
     /// to have lost.
     pub fn seen_seq(&self) -> Option<i64> {
-        self.heads.iter().map(|(s, _)| *s).max().or(self.gap)
+        self.latest().map(|(s, _)| *s).or(self.gap)
     }
 
     /// The first head `present` says is gone, else the gap already known.
@@ -59,25 +64,13 @@ impl PinDir {
         Ok(journal_of(&pin, record.as_ref()))
     }
 
-    /// For `advance`, under the pin's lock, as it rewrites the JSON pin of the same
-    /// environment: the head to keep there (the later of the record's and the one
-    /// there) and the gap (from either). A record that does not read leaves the JSON's
-    /// as they are: the write this pin records is done, and its pin must advance; every
-    /// read of the journal's pin says the record is corrupt (exit 6) until it is dealt
-    /// with.
-    pub(in crate::vault) fn journal_for_json(
-        &self,
-        env: &EnvName,
-        old: &Pin,
-    ) -> (Option<JournalHead>, Option<i64>) {
+    /// [`PinDir::journal_pin`] for `advance`, which holds the pin's lock and has read
+    /// the JSON pin (`old`). A record that does not read counts as none here: the write
+    /// this pin records is done, and its pin must advance; every read of the journal's
+    /// pin says the record is corrupt (exit 6) until it is dealt with.
+    pub(in crate::vault) fn journal_pin_locked(&self, env: &EnvName, old: &Pin) -> JournalPinned {
         let record = self.load_journal(env, true).unwrap_or(None);
-        let gap = journal_of(old, record.as_ref()).gap;
-        let head = match (record.map(|r| r.head), &old.journal) {
-            (Some(r), Some(o)) if o.0 > r.0 => Some(o.clone()),
-            (Some(r), _) => Some(r),
-            (None, o) => o.clone(),
-        };
-        (head, gap)
+        journal_of(old, record.as_ref())
     }
 
     /// The journal record of `env`, if there is one. An empty file is none (made, and
@@ -198,14 +191,6 @@ impl PinDir {
             self.store(env, &pin)?;
         }
         Ok(())
-    }
-
-    /// The last sequence number this machine saw of the journal (a head or a gap), read
-    /// under the pin's lock (`advance`, which holds it): where rows sealed before a key
-    /// replacement end when the journal itself is not there to ask.
-    pub(in crate::vault) fn journal_seen_locked(&self, env: &EnvName, old: &Pin) -> i64 {
-        let record = self.load_journal(env, true).unwrap_or(None);
-        journal_of(old, record.as_ref()).seen_seq().unwrap_or(0)
     }
 }
 

@@ -202,17 +202,19 @@ impl PinDir {
         // unless `trust` accepts the state as it is.
         let keeps_journal = same_env && !replace;
         if let Some(old) = old {
+            // What this machine pinned of the journal: copied into the JSON, and where
+            // rows sealed before a key replacement end.
+            let journal = same_env.then(|| self.journal_pin_locked(&db.env, &old));
             if same_env {
                 for (k, s) in &self.load_seen(&db.env)? {
                     pin.seen.entry(k.clone()).or_default().merge(s);
                 }
             }
-            if same_env && !replace {
-                // The journal's head and gap as recorded (`journal_pin`), copied into the
-                // JSON too, durably: a build before the record reads them there.
-                let (journal, journal_gap) = self.journal_for_json(&db.env, &old);
-                pin.journal = journal;
-                pin.journal_gap = journal_gap;
+            if let Some(journal) = journal.as_ref().filter(|_| !replace) {
+                // The journal's latest head and gap, copied into the JSON too, durably:
+                // a build before the record reads them there.
+                pin.journal = journal.latest().cloned();
+                pin.journal_gap = journal.gap;
             }
             if same_env {
                 pin.journal_floor = old.journal_floor;
@@ -230,7 +232,8 @@ impl PinDir {
                 // A newer key, first seen here: the journal's rows from now on. With the
                 // journal not there (deleted, to be restored), the rows seen here end
                 // where this machine last saw them.
-                let head = journal_head()?.max(self.journal_seen_locked(&db.env, &old));
+                let seen = journal.as_ref().and_then(|j| j.seen_seq()).unwrap_or(0);
+                let head = journal_head()?.max(seen);
                 pin.journal_floor = Some((head, pin.ring.len()));
             }
             if !replace && same_env && old.seq > pin.seq && old.audit_key == pin.audit_key {

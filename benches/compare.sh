@@ -47,7 +47,10 @@ say() { echo "== $*" >&2; }
 
 say "building release binaries..."
 export CARGO_INCREMENTAL=0
-cargo build --release --locked --offline --quiet --bin keyward --example bench_fixture --example bench_history
+# The examples first, then the binary on its own, as `cargo install` builds it (built
+# together, dev-dependencies' features join in and the binary differs).
+cargo build --release --locked --offline --quiet --example bench_fixture --example bench_history
+cargo build --release --locked --offline --quiet --bin keyward
 KW=$ROOT/target/release/keyward
 FIX=$ROOT/target/release/examples/bench_fixture
 export PYTHONPATH=$ROOT/benches${PYTHONPATH:+:$PYTHONPATH}   # benches/benchlib.py

@@ -18,7 +18,8 @@ RUNS=${RUNS:-15}
 say() { echo "== $*" >&2; }
 
 say "building release binaries..."
-CARGO_INCREMENTAL=0 cargo build --release --locked --offline --quiet --bin keyward --example bench_fixture
+CARGO_INCREMENTAL=0 cargo build --release --locked --offline --quiet --example bench_fixture
+CARGO_INCREMENTAL=0 cargo build --release --locked --offline --quiet --bin keyward   # as installed
 KW=$ROOT/target/release/keyward
 FIX=$ROOT/target/release/examples/bench_fixture
 

@@ -27,7 +27,8 @@ say() { echo "== $*" >&2; }
 
 if [ -z "${KW:-}" ]; then
   say "building release binaries..."
-  CARGO_INCREMENTAL=0 cargo build --release --locked --offline --quiet --bin keyward --example bench_history
+  CARGO_INCREMENTAL=0 cargo build --release --locked --offline --quiet --example bench_history
+  CARGO_INCREMENTAL=0 cargo build --release --locked --offline --quiet --bin keyward   # as installed
   KW=$ROOT/target/release/keyward
 fi
 HIST=${HIST:-$(dirname "$KW")/examples/bench_history}

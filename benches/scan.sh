@@ -15,7 +15,8 @@ RUNS=${RUNS:-7}
 WARMUP=${WARMUP:-1}
 command -v rg >/dev/null || { echo "ripgrep is not installed: apt-get install ripgrep" >&2; exit 1; }
 if [ -z "${KW:-}" ]; then
-  CARGO_INCREMENTAL=0 cargo build --release --locked --offline --quiet --bin keyward --example bench_fixture
+  CARGO_INCREMENTAL=0 cargo build --release --locked --offline --quiet --example bench_fixture
+  CARGO_INCREMENTAL=0 cargo build --release --locked --offline --quiet --bin keyward   # as installed
   KW=$PWD/target/release/keyward
 fi
 FIX=${FIX:-$(dirname "$KW")/examples/bench_fixture}

@@ -31,7 +31,8 @@ export CARGO_INCREMENTAL=0
 
 if [ -z "${KW:-}" ]; then
   say "building release binaries..."
-  cargo build --release --locked --offline --quiet --bin keyward --example bench_fixture
+  cargo build --release --locked --offline --quiet --example bench_fixture
+  cargo build --release --locked --offline --quiet --bin keyward   # as installed
   KW=$ROOT/target/release/keyward
 fi
 FIX=${FIX:-$(dirname "$KW")/examples/bench_fixture}

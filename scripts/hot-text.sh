@@ -10,8 +10,10 @@
 # them a `get`). Laid out together, it fits in ~2 MiB.
 #
 # The names are the linker's (mangled). A name the binary no longer has is ignored at
-# link time, so a stale file costs speed, never a build: run this again after large
-# changes or a new Rust, and commit the result.
+# link time, so a stale file costs speed, never a build. About a tenth of the names
+# carry a suffix ThinLTO derives from their module's contents (`.llvm.N`), which any
+# change to the crate can move: run this as the last step of a change that touches the
+# code, and commit the result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -39,28 +41,35 @@ profile() {   # profile CMD...: one callgrind run of keyward, stdin from $W/in
   valgrind --tool=callgrind --demangle=no --callgrind-out-file="$W/cg.$(printf %03d $n)" \
     "$KW" "$@" <"$W/in" >/dev/null 2>&1 || true
 }
+# In order of importance: each command's functions go after those of the commands
+# before it, so the code of a `get` lies together, then what `show` adds to it, and so
+# on; the everyday writes come last.
 : >"$W/in"
-# Reads first: they are what the layout is for, and the file's order is the layout's.
 for e in small large; do
-  "$KW" -e "$e" get K000042 >"$W/in" 2>/dev/null
-  profile -e "$e" verify
-  : >"$W/in"
   profile -e "$e" get K000042
   profile -e "$e" show K000042
   profile -e "$e" run -- true
   profile -e "$e" list
   profile -e "$e" list --json
   profile -e "$e" check
+  "$KW" -e "$e" get K000042 >"$W/in" 2>/dev/null
+  profile -e "$e" verify
+  : >"$W/in"
 done
 profile --version
-# Then the everyday writes, after every read's functions.
 profile -e small rotate K000001
 profile -e small revoke K000002 --reason hot-text --yes
 
-nm --defined-only "$KW" | awk '$2 ~ /^[tTwW]$/ { print $3 }' | sort -u >"$W/defined"
-# Callgrind names a function once per file, at its first mention ("fn=(id) name").
+nm --defined-only "$KW" | awk '$2 ~ /^[tTwW]$/ { print $3 }' | LC_ALL=C sort -u >"$W/defined"
+: >"$W/seen"
+: >"$W/order"
 for f in "$W"/cg.*; do
-  sed -nE 's/^c?fn=\([0-9]+\) (.*)$/\1/p' "$f"
-done | awk '!seen[$0]++' >"$W/names"
-grep -Fxf "$W/defined" "$W/names" >scripts/hot-text.txt
+  # Callgrind names each function it saw ("fn=(id) name" at its first mention). Sorted
+  # within each command, so that a new run changes only the lines that changed.
+  sed -nE 's/^c?fn=\([0-9]+\) (.*)$/\1/p' "$f" | LC_ALL=C sort -u |
+    LC_ALL=C comm -23 - "$W/seen" | LC_ALL=C comm -12 - "$W/defined" >"$W/new"
+  cat "$W/new" >>"$W/order"
+  LC_ALL=C sort -u "$W/seen" "$W/new" -o "$W/seen"
+done
+cp "$W/order" scripts/hot-text.txt
 echo "hot-text: $(wc -l <scripts/hot-text.txt) functions in scripts/hot-text.txt" >&2

@@ -20,8 +20,9 @@ fn main() {
     let order = Path::new(&var("CARGO_MANIFEST_DIR")).join("scripts/hot-text.txt");
     let lld = var("TARGET") == "x86_64-unknown-linux-gnu"
         && std::env::var_os("RUSTC_LINKER").is_none()
-        // `-C linker=…` or `-C linker-features=…`: someone chose the linker.
-        && !var("CARGO_ENCODED_RUSTFLAGS").contains("linker")
+        // `-C linker=…`, `-C linker-features=…`, `-C link-arg=-fuse-ld=…` and the
+        // like: someone chose how to link, and the option may not be understood.
+        && !var("CARGO_ENCODED_RUSTFLAGS").contains("link")
         && rustc_minor(&var("RUSTC")).is_some_and(|minor| minor >= 90);
     if var("PROFILE") == "release" && lld && order.is_file() {
         println!(

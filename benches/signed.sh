@@ -42,8 +42,10 @@ if [ -z "${OLD_KW:-}" ]; then
     say "building keyward at $OLD_REV (before signed writes) into $OLD_TARGET..."
     src=$(mktemp -d /tmp/keyward-old-src.XXXXXX)
     git -C "$ROOT" archive "$OLD_REV" | tar -x -C "$src"
+    # As the binary now is built: the example first, then the binary on its own.
     (cd "$src" && CARGO_TARGET_DIR=$OLD_TARGET cargo build --release --locked --offline --quiet \
-      --bin keyward --example bench_fixture)
+      --example bench_fixture &&
+      CARGO_TARGET_DIR=$OLD_TARGET cargo build --release --locked --offline --quiet --bin keyward)
     rm -rf "$src"
   fi
   OLD_KW=$OLD_TARGET/release/keyward

@@ -60,9 +60,7 @@ fn delete_rows<P: rusqlite::Params>(kw: &Sandbox, sql: &str, param: P) {
 
 #[test]
 fn a_read_advances_the_journal_head_in_place_and_leaves_the_pin_alone() {
-    let kw = Sandbox::with_vault();
-    kw.generate("A");
-    kw.cmd(["get", "A"]).assert().success();
+    let kw = made_and_read(1);
     let rec = record(&kw, "dev");
     let pin = rec.with_extension("json");
     let first = fs::read_to_string(&rec).unwrap();
@@ -87,9 +85,7 @@ fn a_read_advances_the_journal_head_in_place_and_leaves_the_pin_alone() {
 
 #[test]
 fn a_damaged_journal_record_is_an_error_not_a_reset_and_an_empty_one_starts_over() {
-    let kw = Sandbox::with_vault();
-    kw.generate("A");
-    kw.cmd(["get", "A"]).assert().success();
+    let kw = made_and_read(1);
     let rec = record(&kw, "dev");
     let good = fs::read(&rec).unwrap();
     // Well formed but for its check: another sequence number (digit for digit).

@@ -116,6 +116,40 @@ fn get_with_stdout_closed_fails_and_releases_nothing() {
     assert_eq!(out.status.code(), Some(0));
 }
 
+/// A caller's own /dev/null opened read-write (Python's `subprocess.DEVNULL`, a service
+/// manager's null output) is an explicit discard, like `> /dev/null`: the value is read
+/// and its access recorded. Only a stdout closed at start is refused, although Rust's
+/// runtime has put the same read-write /dev/null on it by the time `main` runs.
+#[test]
+fn get_into_a_read_write_dev_null_is_a_discard_not_a_closed_stdout() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+        .unwrap();
+    let out = kw
+        .std_cmd(["get", "A"])
+        .stdout(Stdio::from(null))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    let ev: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["audit", "--json", "--action", "get"])).unwrap();
+    assert_eq!(ev.as_array().unwrap().len(), 1, "not recorded: {ev}");
+    // Closed at start, it is still refused, with nothing released.
+    let out = kw.sh(&format!("'{KW}' get A >&-")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stdout is closed"));
+    let ev: serde_json::Value =
+        serde_json::from_str(&kw.stdout(["audit", "--json", "--action", "get"])).unwrap();
+    assert_eq!(ev.as_array().unwrap().len(), 1, "released: {ev}");
+}
+
 #[test]
 fn get_into_a_pipe_nobody_reads_fails_but_list_ends_quietly() {
     let kw = Sandbox::with_vault();

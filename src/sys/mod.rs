@@ -214,12 +214,50 @@ pub fn is_symlink_refusal(e: &io::Error) -> bool {
 /// Whether stdout was closed when keyward started (`keyward get A >&-`). Rust's runtime
 /// reopens a closed fd 0-2 on /dev/null, read-write, before `main`, so that no file
 /// opened later lands on it; writes then succeed and a value would vanish with exit 0.
-/// A shell's `> /dev/null` opens it write-only, so an explicit discard is not "closed".
+///
+/// On Linux the answer is taken before the runtime's reopening, by a function the
+/// loader runs at start ([`STDOUT_AT_START`]): exact, so a caller's own read-write
+/// /dev/null (Python's `subprocess.DEVNULL`, a service manager's null output) is an
+/// explicit discard like a shell's `> /dev/null`, not "closed". Elsewhere, a read-write
+/// /dev/null is all there is to go by.
 pub fn stdout_was_closed() -> bool {
-    let Ok(fd) = io::stdout().as_fd().try_clone_to_owned() else {
-        return true; // EBADF: closed, and not even reopened
-    };
-    is_runtime_dev_null(fd)
+    match STDOUT_AT_START.load(Ordering::Relaxed) {
+        STDOUT_OPEN => false,
+        STDOUT_CLOSED => true,
+        _ => {
+            let Ok(fd) = io::stdout().as_fd().try_clone_to_owned() else {
+                return true; // EBADF: closed, and not even reopened
+            };
+            is_runtime_dev_null(fd)
+        }
+    }
+}
+
+const STDOUT_UNSEEN: u8 = 0;
+const STDOUT_OPEN: u8 = 1;
+const STDOUT_CLOSED: u8 = 2;
+
+/// fd 1 as the process found it, before Rust's runtime put /dev/null on a closed one.
+static STDOUT_AT_START: std::sync::atomic::AtomicU8 =
+    std::sync::atomic::AtomicU8::new(STDOUT_UNSEEN);
+
+/// Run by the dynamic loader (or the static start code) with the other `.init_array`
+/// functions, before `main` and so before the runtime's reopening of fds 0-2.
+#[cfg(target_os = "linux")]
+#[used]
+// SAFETY: an `.init_array` entry is called once, single-threaded, before `main`, with
+// no arguments (glibc passes argc/argv/envp, which an `extern "C" fn()` ignores, as
+// its ABI allows). The function it points to only queries fd 1 and stores an atomic.
+#[unsafe(link_section = ".init_array")]
+static SEE_STDOUT_AT_START: extern "C" fn() = see_stdout_at_start;
+
+#[cfg(target_os = "linux")]
+extern "C" fn see_stdout_at_start() {
+    // SAFETY: F_GETFD takes no pointer; it only asks whether fd 1 is open. Nothing Rust
+    // owns is touched, so running before the runtime is set up is sound.
+    let closed = unsafe { libc::fcntl(1, libc::F_GETFD) } == -1;
+    let seen = if closed { STDOUT_CLOSED } else { STDOUT_OPEN };
+    STDOUT_AT_START.store(seen, Ordering::Relaxed);
 }
 
 /// Whether `fd` is /dev/null opened read-write: what the runtime puts on a closed fd.
@@ -510,6 +548,14 @@ mod tests {
         assert!(nofollow().open(&target).is_ok());
         let missing = OpenOptions::new().read(true).open(dir.path().join("nope"));
         assert!(!is_symlink_refusal(&missing.unwrap_err()));
+    }
+
+    /// The loader ran the start-up check: this test binary started with fd 1 open.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn stdout_is_seen_as_the_process_found_it_before_main() {
+        assert_eq!(STDOUT_AT_START.load(Ordering::Relaxed), STDOUT_OPEN);
+        assert!(!stdout_was_closed());
     }
 
     #[test]

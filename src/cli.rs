@@ -83,6 +83,11 @@ pub struct GlobalArgs {
     /// Print no notes on stderr (errors and warnings still show)
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// Whether `identity` came from the command line (`-i`/`--identity`) rather than
+    /// `KEYWARD_IDENTITY`: a secret key is refused there, whatever the variable holds.
+    #[arg(skip)]
+    pub identity_in_argv: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,10 +162,12 @@ impl Cli {
         });
         if frequent
             && !asks
-            && let Ok(f) = Frequent::try_parse_from(&args)
+            && let Ok((f, in_argv)) = parse_noting_identity::<Frequent>(&args)
         {
+            let mut globals = f.globals;
+            globals.identity_in_argv = in_argv;
             return Ok(Cli {
-                globals: f.globals,
+                globals,
                 command: match f.command {
                     FrequentCommand::Get(a) => Command::Get(a),
                     FrequentCommand::Show(a) => Command::Show(a),
@@ -169,8 +176,21 @@ impl Cli {
                 },
             });
         }
-        Cli::try_parse_from(args)
+        let (mut cli, in_argv) = parse_noting_identity::<Cli>(&args)?;
+        cli.globals.identity_in_argv = in_argv;
+        Ok(cli)
     }
+}
+
+/// `T::try_parse_from(args)`, and whether `--identity` was given on the command line
+/// (clap's value source: the flag before or after the subcommand, in any spelling).
+fn parse_noting_identity<T: clap::CommandFactory + clap::FromArgMatches>(
+    args: &[OsString],
+) -> Result<(T, bool), clap::Error> {
+    let mut matches = T::command().try_get_matches_from(args)?;
+    let in_argv = matches.value_source("identity") == Some(clap::parser::ValueSource::CommandLine);
+    let parsed = T::from_arg_matches_mut(&mut matches)?;
+    Ok((parsed, in_argv))
 }
 
 #[cfg(test)]

@@ -104,6 +104,7 @@ fn dispatch(cli: cli::Cli) -> Result<()> {
     let globals = crate::ops::Globals {
         vault: cli.globals.vault.clone(),
         identity: cli.globals.identity.clone(),
+        identity_in_argv: cli.globals.identity_in_argv,
         env: cli.globals.env.clone(),
         trust_root: cli.globals.trust_root.clone(),
     };

@@ -289,6 +289,55 @@ fn a_secret_key_in_argv_is_refused_in_any_form_without_echoing_it() {
     }
 }
 
+/// `keyward -i "$KEYWARD_IDENTITY" …`: the key is on the command line all the same, so
+/// it is refused there although the variable holds the very same key; the variable alone
+/// is fine. Every spelling and place of the flag, through the frequent commands' parser
+/// (`get`, `list`) and the full one (`env list`).
+#[test]
+fn a_secret_key_in_argv_is_refused_even_when_keyward_identity_holds_it_too() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    let key = kw.literal_identity();
+    let short = format!("-i{key}");
+    let long = format!("--identity={key}");
+    let lines: [&[&str]; 6] = [
+        &["-i", &key, "get", "A"],
+        &["get", "A", "--identity", &key],
+        &[&short, "list"],
+        &["list", &long],
+        &["-i", &key, "env", "list"],
+        &["env", "list", "-i", &key],
+    ];
+    for line in lines {
+        let out = kw
+            .cmd(line.iter().copied())
+            .env("KEYWARD_IDENTITY", &key)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{line:?}: {stderr}");
+        assert!(
+            stderr.contains("refusing a secret key on the command line"),
+            "{stderr}"
+        );
+        assert!(out.stdout.is_empty(), "released on {line:?}");
+        assert_not_echoed(&out.stderr, &key);
+    }
+    // The variable alone is the documented way, and the value is read.
+    let out = kw
+        .cmd(["get", "A"])
+        .env("KEYWARD_IDENTITY", &key)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.stdout.is_empty());
+}
+
 #[test]
 fn identity_help_sends_a_literal_key_to_keyward_identity() {
     let kw = Sandbox::new();

@@ -22,6 +22,8 @@ pub type Skipped = Vec<(EnvName, Error)>;
 pub struct Globals {
     pub vault: Option<std::path::PathBuf>,
     pub identity: Option<String>,
+    /// `identity` was given as `-i`/`--identity`, not by `KEYWARD_IDENTITY`.
+    pub identity_in_argv: bool,
     pub env: Option<EnvName>,
     /// `--trust-root` / `KEYWARD_TRUST_ROOT` (DESIGN §15).
     pub trust_root: Option<String>,
@@ -84,10 +86,9 @@ impl Context {
             Some(s) => IdentitySpec::from_arg(s, default_identity),
             None => IdentitySpec::Default(default_identity),
         };
-        // A literal secret key in argv is visible to every process on the machine.
-        if let (IdentitySpec::Literal(_), Some(given)) = (&identity_spec, &cli.identity)
-            && std::env::var("KEYWARD_IDENTITY").ok().as_deref() != Some(given.as_str())
-        {
+        // A literal secret key in argv is visible to every process on the machine, even
+        // one that is also in KEYWARD_IDENTITY (`-i "$KEYWARD_IDENTITY"`).
+        if matches!(identity_spec, IdentitySpec::Literal(_)) && cli.identity_in_argv {
             return Err(Error::usage(
                 "refusing a secret key on the command line, where every process can read it\nhint: put it in KEYWARD_IDENTITY, or in a 0600 file passed with --identity FILE",
             ));

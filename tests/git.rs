@@ -447,6 +447,30 @@ fn textconv_without_an_identity_prints_one_placeholder_line_and_succeeds() {
     );
     assert!(log.contains("+keyward: cannot decrypt ("), "{log}");
     assert!(!log.contains("STRIPE_KEY"), "{log}");
+    // A change nobody here can decrypt is still a change: the commit that rotated and
+    // revoked shows the old version's line going and the new one's coming, each named
+    // by its bytes; an unchanged file's line is the same.
+    let diff = git(
+        &kw,
+        kw.dir.path(),
+        &["diff", "HEAD~1", "HEAD", "--", "vault"],
+    );
+    let gone: Vec<&str> = diff
+        .lines()
+        .filter(|l| l.starts_with("-keyward:"))
+        .collect();
+    let came: Vec<&str> = diff
+        .lines()
+        .filter(|l| l.starts_with("+keyward:"))
+        .collect();
+    assert_eq!((gone.len(), came.len()), (1, 1), "{diff}");
+    assert!(came[0].contains("; file sha256 "), "{diff}");
+    assert_ne!(gone[0][1..], came[0][1..], "{diff}");
+    let again = kw
+        .cmd(["git".as_ref(), "textconv".as_ref(), file.as_os_str()])
+        .output()
+        .unwrap();
+    assert_eq!(again.stdout, text.as_bytes());
 }
 
 #[test]

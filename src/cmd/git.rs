@@ -52,7 +52,8 @@ pub struct SetupArgs {}
 ///
 /// Run by git for `git diff` and `git log -p`. Never asks for anything: without an
 /// identity that can open the file (or with a passphrase and no agent), prints one
-/// `keyward: cannot decrypt (…)` line and succeeds.
+/// `keyward: cannot decrypt (…)` line, naming the file by its SHA-256 and size so that
+/// a change still shows, and succeeds.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  keyward git textconv vault/envs/prod.db.age   # what `git diff` shows for it"

@@ -341,11 +341,17 @@ pub struct EnvText {
 }
 
 impl EnvText {
-    fn placeholder(why: &str) -> EnvText {
+    /// One line, naming the version by its bytes: two versions nobody here can decrypt
+    /// still differ in a diff, so a change is never shown as none.
+    fn placeholder(why: &str, bytes: Option<&[u8]>) -> EnvText {
+        use sha2::Digest;
         let why = why.lines().next().unwrap_or("");
-        EnvText {
-            lines: vec![format!("keyward: cannot decrypt ({})", escape(why))],
+        let mut line = format!("keyward: cannot decrypt ({})", escape(why));
+        if let Some(bytes) = bytes {
+            let digest = hex::encode(sha2::Sha256::digest(bytes));
+            line += &format!("; file sha256 {}…, {} bytes", &digest[..16], bytes.len());
         }
+        EnvText { lines: vec![line] }
     }
 }
 
@@ -356,11 +362,16 @@ impl EnvText {
 pub fn textconv(ctx: &Context, file: &Path) -> Result<EnvText> {
     let bytes = match std::fs::read(file) {
         Ok(b) => b,
-        Err(e) => return Ok(EnvText::placeholder(&format!("cannot read the file: {e}"))),
+        Err(e) => {
+            return Ok(EnvText::placeholder(
+                &format!("cannot read the file: {e}"),
+                None,
+            ));
+        }
     };
     let identity = match quiet_identity(ctx) {
         Ok(id) => id,
-        Err(why) => return Ok(EnvText::placeholder(&why)),
+        Err(why) => return Ok(EnvText::placeholder(&why, Some(&bytes))),
     };
     let paths = VaultPaths::new(ctx.paths.root.clone());
     let db = match open_any_env(&paths, file, &bytes, identity) {
@@ -368,18 +379,20 @@ pub fn textconv(ctx: &Context, file: &Path) -> Result<EnvText> {
         Err(Error::NotARecipient { .. }) if env_from_path(file).is_none() => {
             return Ok(EnvText::placeholder(
                 "the identity in use is not a recipient of this environment",
+                Some(&bytes),
             ));
         }
         Err(e) => {
             return Ok(EnvText::placeholder(
                 &named(e, env_from_path(file)).to_string(),
+                Some(&bytes),
             ));
         }
     };
     // A chain that does not verify is shown as such: the diff must not look clean.
     match describe(&db) {
         Ok(lines) => Ok(EnvText { lines }),
-        Err(e) => Ok(EnvText::placeholder(&e.to_string())),
+        Err(e) => Ok(EnvText::placeholder(&e.to_string(), Some(&bytes))),
     }
 }
 

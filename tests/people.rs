@@ -166,6 +166,47 @@ fn a_removed_members_label_still_names_them_in_audit_check_show_and_textconv() {
     kw.cmd(["audit", "verify"]).assert().success();
 }
 
+/// ops-offboarding.md: offboarding someone again says what they can still read (exit
+/// 8), by label as by recipient, though the label now names a removed member. A label
+/// two removed members carried is refused with both, as among current members.
+#[test]
+fn offboarding_a_removed_member_again_by_label_says_what_they_can_still_read() {
+    let (kw, [(_, ra), (_, rb)]) = labelled_vault();
+    kw.set("PARTNER", "partner-imported-value");
+    kw.cmd(["offboard", "Bob", "--reason", "left", "--yes"])
+        .assert()
+        .code(8);
+    assert!(!kw.stdout(["access", "list"]).contains(&rb));
+    let again = kw
+        .cmd(["offboard", "Bob", "--reason", "left", "--yes"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(8), "{said}");
+    assert!(
+        said.contains("not a recipient of any environment"),
+        "{said}"
+    );
+    assert!(said.contains("PARTNER"), "{said}");
+    assert!(said.contains(&format!("Bob ({}", short(&rb))), "{said}");
+    // A typo is still a typo.
+    kw.cmd(["offboard", "Bbo", "--reason", "left", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(contains("no member labelled `Bbo`"));
+    // Ana relabelled Bob, then removed: two removed members were `Bob`.
+    kw.cmd(["access", "grant", &ra, "--name", "Bob"])
+        .assert()
+        .success();
+    kw.cmd(["access", "revoke", &ra, "--yes"])
+        .assert()
+        .success();
+    kw.cmd(["offboard", "Bob", "--reason", "left", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(contains("was the label of 2 removed members").and(contains(short(&ra))));
+}
+
 #[test]
 fn a_label_grants_someone_another_environment_knows_with_their_label_and_key() {
     let (kw, [(ana, ra), _]) = labelled_vault();

@@ -122,7 +122,12 @@ pub fn whom(
     } else {
         ctx.open_all_envs()?.0
     };
-    let found = person.resolve_among(&dbs)?;
+    // A removed member's label still names them (DESIGN §16): offboarding them again
+    // says what they can still read, as it does given their recipient.
+    let found = match person.resolve_among(&dbs) {
+        Ok(found) => found,
+        Err(e) => person.resolve_former_among(&dbs)?.ok_or(e)?,
+    };
     Ok((found.recipient, found.label))
 }
 

@@ -73,6 +73,54 @@ impl Person {
             .map(|f| f.recipient)
     }
 
+    /// The one removed member of `dbs` whose former label (DESIGN §16) this is, when no
+    /// current member carries it: `offboard Bob` again, after Bob was removed, is about
+    /// Bob. `None` for a recipient, a label a current member has, or a label no removed
+    /// member had; several removed members under one label are a usage error that lists
+    /// them, as among current members.
+    pub fn resolve_former_among(&self, dbs: &[EnvDb]) -> Result<Option<Found>> {
+        let Person::Label(label) = self else {
+            return Ok(None);
+        };
+        let mut current = std::collections::BTreeSet::new();
+        let mut former = std::collections::BTreeSet::new();
+        for db in dbs {
+            for r in db.recipients()? {
+                if r.label.as_deref() == Some(label.as_str()) {
+                    return Ok(None);
+                }
+                current.insert(r.recipient);
+            }
+            for (recipient, l) in db.former_labels()? {
+                if l == label.as_str() {
+                    former.insert(recipient);
+                }
+            }
+        }
+        let removed: Vec<RecipientString> = former
+            .into_iter()
+            .filter(|r| !current.contains(r))
+            .filter_map(|r| r.parse().ok())
+            .collect();
+        match removed.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(Found {
+                recipient: one.clone(),
+                label: Some(label.as_str().to_owned()),
+                signing_key: None,
+                key_proof: None,
+            })),
+            many => Err(Error::usage(format!(
+                "`{label}` was the label of {} removed members: {}\nhint: give the recipient of the one you mean",
+                many.len(),
+                many.iter()
+                    .map(|r| person(r.as_str(), Some(label.as_str())))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
     /// The member this names among the members of `dbs`.
     pub fn resolve_among(&self, dbs: &[EnvDb]) -> Result<Found> {
         let label = match self {

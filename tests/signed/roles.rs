@@ -51,11 +51,15 @@ fn roles_decide_who_writes_and_who_changes_access() {
         .assert()
         .success();
     let other = kw.recipient_of(&kw.write_identity("other.key"));
+    let me = kw.my_recipient();
     for args in [
         vec!["access", "grant", other.as_str()],
         vec!["access", "grant", ci.as_str(), "--role", "write"],
         vec!["access", "revoke", ci.as_str(), "--yes"],
         vec!["hook", "set", "IMPORTED", "--", "true"],
+        // Demoting the only admin: the role is the answer, not the admin count.
+        vec!["access", "grant", me.as_str(), "--role", "read"],
+        vec!["access", "revoke", me.as_str(), "--yes"],
     ] {
         kw.cmd_as(&dev_key, &args)
             .assert()

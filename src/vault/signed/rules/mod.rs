@@ -219,9 +219,6 @@ pub fn check_write(w: &Write<'_>) -> Result<(), Refusal> {
             _ => {}
         }
     }
-    if w.after.admins().next().is_none() {
-        return Err(Refusal::NoAdmin);
-    }
     let Some(before) = w.before else {
         // The first signature: its signer founds the members it signs, as their admin.
         // Nothing before it binds them: the trust root (its admins' keys) is what a
@@ -273,6 +270,11 @@ pub fn check_write(w: &Write<'_>) -> Result<(), Refusal> {
                 needs: Role::Admin,
             });
         }
+    }
+    // Last: a member who may not change roles at all is told that (exit 5), not that
+    // the change would leave no admin. (The first signature's signer is its admin.)
+    if w.after.admins().next().is_none() {
+        return Err(Refusal::NoAdmin);
     }
     Ok(())
 }

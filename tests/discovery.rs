@@ -269,3 +269,43 @@ fn a_change_to_a_vault_in_a_work_tree_says_to_commit_and_push() {
         .success()
         .stderr(contains("commit and push").not());
 }
+
+/// teams-in-git.md: the founder makes the team's vault with `init --vault vault` at the
+/// top of the clone. A bare `init` there makes the personal vault, outside the work
+/// tree, and says how the vault would live in the repository instead; with `--vault`
+/// it does not.
+#[test]
+fn init_in_a_work_tree_without_a_vault_says_how_to_keep_one_there() {
+    let mut kw = Sandbox::new();
+    kw.identity = Some(kw.write_identity("me.key"));
+    let repo = kw.path("repo");
+    std::fs::create_dir_all(repo.join("src")).unwrap();
+    git(&kw, &repo, &["init", "-q", "-b", "main"]);
+    kw_in(&kw, &repo.join("src"), &["init"])
+        .assert()
+        .success()
+        .stderr(contains(
+            "this is your personal vault, outside the git work tree",
+        ))
+        .stderr(contains("`keyward init --vault vault`"));
+    assert!(kw.path("data/keyward/vault/envs").is_dir());
+    assert!(!repo.join("vault").exists());
+    // The founder's way: the vault in the repository, set up for git, and no hint.
+    kw_in(&kw, &repo, &["init", "--vault", "vault"])
+        .assert()
+        .success()
+        .stderr(contains("personal vault").not());
+    assert!(repo.join("vault/envs").is_dir());
+    assert!(repo.join("vault/.gitattributes").is_file());
+    // Outside any work tree: nothing to say.
+    let elsewhere = kw.path("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    kw_in(
+        &kw,
+        &elsewhere,
+        &["init", "--vault", elsewhere.join("v").to_str().unwrap()],
+    )
+    .assert()
+    .success()
+    .stderr(contains("personal vault").not());
+}

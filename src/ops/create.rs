@@ -124,6 +124,19 @@ pub fn create_vault(ctx: &Context, req: CreateVault) -> Result<VaultCreated> {
             None
         }
     };
+    // DESIGN §16: `init` in a repository without a vault makes the personal one; say
+    // how a team's vault would live in this repository instead.
+    if ctx.located.source == crate::vault::discover::Source::Personal
+        && let Some(top) = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| crate::vault::discover::work_tree_top(&cwd))
+        && crate::vault::discover::work_tree_top(&ctx.paths.root).is_none()
+    {
+        ctx.out.note(&format!(
+            "this is your personal vault, outside the git work tree `{}`\nhint: to keep a team's vault in this repository instead: `keyward init --vault vault` at its top",
+            top.display()
+        ));
+    }
     Ok(VaultCreated {
         vault: ctx.paths.root.display().to_string(),
         identity: identity_path.map(|p| p.display().to_string()),

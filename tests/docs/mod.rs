@@ -350,6 +350,43 @@ fn readme_keeps_the_install_and_test_commands() {
     }
 }
 
+/// docs/reference/environment.md names every variable it reads: each `"KEYWARD_…"`
+/// string in the source is in that page (a prefix such as a heredoc delimiter's, ending
+/// in `_`, is not a variable).
+#[test]
+fn the_environment_page_names_every_variable_the_source_reads() {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut sources = Vec::new();
+    walk(&root().join("src"), &mut sources);
+    let page = read(Path::new("docs/reference/environment.md"));
+    let mut missing = BTreeSet::new();
+    for file in sources {
+        let text = fs::read_to_string(&file).unwrap();
+        for (at, _) in text.match_indices("\"KEYWARD_") {
+            let name: String = text[at + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                .collect();
+            if !name.ends_with('_') && !page.contains(&format!("`{name}`")) {
+                missing.insert(name);
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "docs/reference/environment.md does not name: {missing:?}"
+    );
+}
+
 #[test]
 fn the_shell_reader_reads_what_the_docs_write() {
     // (a line, its commands as the CLI would get them, joined by ` | `)

@@ -192,7 +192,18 @@ impl Output {
         if self.color {
             let mut t = Table::new();
             t.load_preset(presets::UTF8_FULL_CONDENSED);
-            t.set_content_arrangement(ContentArrangement::Dynamic);
+            // Fitted to the terminal's width when it knows it; a terminal that reports
+            // 0 columns would squeeze every column to one character, so then the table
+            // takes the width its cells need.
+            match crate::sys::stdout_columns() {
+                Some(columns) => {
+                    t.set_width(columns);
+                    t.set_content_arrangement(ContentArrangement::Dynamic);
+                }
+                None => {
+                    t.set_content_arrangement(ContentArrangement::Disabled);
+                }
+            }
             t.enforce_styling();
             t.set_header(header.iter().map(|h| escape(h)));
             for r in rows {

@@ -218,6 +218,39 @@ fn statuses_are_coloured_on_a_terminal() {
     assert_eq!(colour_of(&shown, "expiring"), Some("yellow"), "{shown:?}");
 }
 
+/// A table fits the terminal's width, and a terminal that does not know its size (0
+/// columns: `docker run -t`, `script`) gets whole cells, never one character a column.
+#[test]
+fn tables_fit_a_narrow_terminal_and_keep_their_cells_on_one_of_unknown_width() {
+    use crate::support::pty::run_on_terminal_of_width;
+    let kw = statuses_vault();
+    // Visible characters: colour sequences (`ESC [ … m`) take no room.
+    let widest = |shown: &str| {
+        let visible = |l: &str| {
+            let (mut n, mut in_escape) = (0, false);
+            for c in l.chars() {
+                match (in_escape, c) {
+                    (false, '\x1b') => in_escape = true,
+                    (true, 'm') => in_escape = false,
+                    (true, _) => {}
+                    (false, _) => n += 1,
+                }
+            }
+            n
+        };
+        shown.lines().map(visible).max().unwrap_or(0)
+    };
+    let unknown = run_on_terminal_of_width(kw.std_cmd(["list", "--status", "all"]), &[], 0);
+    assert_eq!(unknown.code, 0, "{}", unknown.shown);
+    for name in ["ROT", "REV", "revoked", "expired", "STATUS"] {
+        assert!(unknown.shown.contains(name), "{name}: {:?}", unknown.shown);
+    }
+    let narrow = run_on_terminal_of_width(kw.std_cmd(["list", "--status", "all"]), &[], 60);
+    assert_eq!(narrow.code, 0, "{}", narrow.shown);
+    assert!(widest(&narrow.shown) <= 60, "{}", narrow.shown);
+    assert!(widest(&unknown.shown) > 60, "{}", unknown.shown);
+}
+
 #[test]
 fn no_colour_with_no_color_off_a_terminal_or_with_json() {
     let mut kw = statuses_vault();

@@ -195,6 +195,16 @@ pub fn new_session_on_exec(cmd: &mut Command) {
     }
 }
 
+/// The width of the terminal stdout is, in columns: `None` when stdout is not a
+/// terminal or the terminal does not know its size (a pseudo-terminal nobody sized, as
+/// `docker run -t` and `script` make, reports 0).
+pub fn stdout_columns() -> Option<u16> {
+    rustix::termios::tcgetwinsize(io::stdout())
+        .ok()
+        .map(|w| w.ws_col)
+        .filter(|c| *c > 0)
+}
+
 // ---------------------------------------------------------------- files
 
 /// Open without following a symlink at the last component, for a builder chain's

@@ -33,9 +33,9 @@ const DEADLINE: Duration = Duration::from_secs(60);
 /// The exit code reported for a command killed by the driver (as `timeout(1)` does).
 pub const KILLED: i32 = 124;
 
-/// A new pseudo-terminal pair of a real size (a new one is 0x0, and tables would wrap to
-/// one column): (master, slave), both close-on-exec.
-fn open_pty() -> (File, OwnedFd) {
+/// A new pseudo-terminal pair, 50 rows of `cols` columns (a new one is 0x0: give 0 to
+/// keep it so): (master, slave), both close-on-exec.
+fn open_pty(cols: u16) -> (File, OwnedFd) {
     let master =
         rustix::pty::openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
             .expect("a pseudo-terminal");
@@ -49,8 +49,8 @@ fn open_pty() -> (File, OwnedFd) {
     )
     .unwrap();
     let size = Winsize {
-        ws_row: 50,
-        ws_col: 200,
+        ws_row: if cols == 0 { 0 } else { 50 },
+        ws_col: cols,
         ws_xpixel: 0,
         ws_ypixel: 0,
     };
@@ -100,8 +100,17 @@ pub struct Terminal {
 /// order, one each time the prompt appears (followed by a newline). Before typing, waits
 /// until the terminal's echo is off. A prompt with no answer left, or a run past
 /// `DEADLINE`, kills the command (`KILLED`).
-pub fn run_on_terminal(mut cmd: Command, rules: &[(&str, &[&str])]) -> Terminal {
-    let (mut master, slave) = open_pty();
+pub fn run_on_terminal(cmd: Command, rules: &[(&str, &[&str])]) -> Terminal {
+    run_on_terminal_of_width(cmd, rules, 200)
+}
+
+/// `run_on_terminal` on a terminal `cols` wide (0: one that does not know its size).
+pub fn run_on_terminal_of_width(
+    mut cmd: Command,
+    rules: &[(&str, &[&str])],
+    cols: u16,
+) -> Terminal {
+    let (mut master, slave) = open_pty(cols);
     let controlling = slave.try_clone().unwrap();
     cmd.stdin(Stdio::from(slave.try_clone().unwrap()))
         .stdout(Stdio::from(slave.try_clone().unwrap()))
@@ -237,7 +246,7 @@ pub fn answer_on_terminal_with(
 /// stderr, runs `between`, then types `answer`. A command that has not asked by the time
 /// its stderr ends is not answered.
 pub fn answer_command_on_terminal(mut cmd: Command, answer: &str, between: impl FnOnce()) -> Run {
-    let (mut master, slave) = open_pty();
+    let (mut master, slave) = open_pty(200);
     cmd.stdin(Stdio::from(slave))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -172,3 +172,48 @@ fn a_plain_import_names_its_file_in_each_event_and_dry_runs_too() {
         "{events:?}"
     );
 }
+
+/// An entry that exists already is refused with the command that adds a new version
+/// from the same entries: with `--env-from-path` and no `-e`, the hint gives no `-e`
+/// either (it would keep one folder and leave the others out); with `-e`, it keeps it.
+#[test]
+fn the_overwrite_hint_of_an_env_from_path_import_selects_the_same_entries() {
+    if !have(&["age"]) {
+        return;
+    }
+    let kw = Sandbox::with_vault();
+    let me = kw.my_recipient();
+    let store = kw.path("passage-store");
+    passage_entry(&kw, &store, "prod/api", b"prod-api-value-1", &me, false);
+    passage_entry(&kw, &store, "dev/api", b"dev-api-value-2", &me, false);
+    let dir = store.to_str().unwrap();
+    let import = ["import", "--from", "passage", dir, "--env-from-path"];
+    kw.cmd(import).assert().success();
+    let err = fails(&kw, &import, 1, "already exists", &["prod-api-value-1"]);
+    let hint = err.lines().find(|l| l.starts_with("hint: ")).unwrap();
+    assert!(hint.contains("--env-from-path --overwrite`"), "{hint}");
+    assert!(!hint.contains(" -e "), "{hint}");
+    // The provider issued new values; the hint, run as given: both folders get them.
+    passage_entry(&kw, &store, "prod/api", b"prod-api-value-3", &me, false);
+    passage_entry(&kw, &store, "dev/api", b"dev-api-value-4", &me, false);
+    let command = hint.split('`').nth(1).unwrap();
+    let words = shlex::split(command).unwrap();
+    assert_eq!(words[0], "keyward");
+    kw.cmd(&words[1..]).assert().success();
+    for env in ["prod", "dev"] {
+        let show = kw.json(["show", "-e", env, "API", "--json"]);
+        assert_eq!(
+            show["versions"].as_array().unwrap().len(),
+            2,
+            "{env}: {show}"
+        );
+    }
+    // With -e, the folder chosen stays chosen.
+    let mut one = import.to_vec();
+    one.extend(["-e", "prod"]);
+    let err = fails(&kw, &one, 1, "already exists", &[]);
+    assert!(
+        err.contains("--env-from-path --overwrite -e prod`"),
+        "{err}"
+    );
+}

@@ -259,7 +259,9 @@ pub fn import(ctx: &Context, req: ImportRequest) -> Result<ImportReport> {
     let mut plans = Vec::new();
     if req.dry_run || issues.len() > 1 {
         for issue in &issues {
-            plans.push(issue::issue(ctx, copy_of(issue)).map_err(|e| said(e, &req))?);
+            plans.push(
+                issue::issue(ctx, copy_of(issue)).map_err(|e| said(e, &req, ctx.env_explicit))?,
+            );
         }
     }
     if req.dry_run {
@@ -292,11 +294,11 @@ pub fn import(ctx: &Context, req: ImportRequest) -> Result<ImportReport> {
         let env = issue.env.clone().expect("set above");
         match issue::issue(ctx, issue) {
             Ok(issued) => done.push(imported(issued)),
-            Err(e) if done.is_empty() => return Err(said(e, &req)),
+            Err(e) if done.is_empty() => return Err(said(e, &req, ctx.env_explicit)),
             Err(e) => {
                 let names = |v: Vec<String>| v.join(", ");
                 return Err(Error::PartlyDone {
-                    failed: Box::new(said(e, &req)),
+                    failed: Box::new(said(e, &req, ctx.env_explicit)),
                     done: names(done.iter().map(|d| format!("`{}`", d.env)).collect()),
                     left: format!("`{env}` and {} more", total - done.len() - 1),
                 });
@@ -354,8 +356,10 @@ fn copy_of(issue: &Issue) -> Issue {
     }
 }
 
-/// A key that exists, said with the command that adds a new version from this source.
-fn said(e: Error, req: &ImportRequest) -> Error {
+/// A key that exists, said with the command that adds a new version from this source:
+/// the same selection of entries, so `-e ENV` only where it selects nothing else (with
+/// `--env-from-path`, `-e` keeps one folder: only if it was given).
+fn said(e: Error, req: &ImportRequest, env_given: bool) -> Error {
     let Some(peer) = req.from else {
         return e;
     };
@@ -372,7 +376,10 @@ fn said(e: Error, req: &ImportRequest) -> Error {
             if req.rename_invalid {
                 command.push_str(" --rename-invalid");
             }
-            command.push_str(&format!(" --overwrite -e {env}"));
+            command.push_str(" --overwrite");
+            if !req.env_from_path || env_given {
+                command.push_str(&format!(" -e {env}"));
+            }
             ImportError::PeerExists {
                 at,
                 name,

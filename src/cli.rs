@@ -217,10 +217,16 @@ mod tests {
             "keyward -e prod run --only A,B --strict -- ./deploy.sh get",
             "keyward run --file A --allow-disk --no-redact -- cat -n",
         ] {
-            let whole = Cli::try_parse_from(words(line)).expect(line);
+            let (mut whole, in_argv) = parse_noting_identity::<Cli>(&words(line)).expect(line);
+            whole.globals.identity_in_argv = in_argv;
             assert!(Frequent::try_parse_from(words(line)).is_ok(), "{line}");
             let fast = Cli::parse_line(words(line)).expect(line);
             assert_eq!(format!("{whole:?}"), format!("{fast:?}"), "{line}");
+            assert_eq!(
+                fast.globals.identity_in_argv,
+                line.contains(" -i "),
+                "{line}"
+            );
         }
     }
 

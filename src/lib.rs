@@ -179,6 +179,9 @@ fn dispatch(cli: cli::Cli) -> Result<()> {
     if let Some(removal) = reminder {
         crate::ops::team::say_commit_and_push(&ctx, removal);
     }
+    if done.is_ok() {
+        ctx.succeeded();
+    }
     // Every command: a missing key or environment says where the name does exist.
     done.map_err(|e| crate::ops::team::explain(&ctx, ctx.explain_not_found(e)))
 }

@@ -62,6 +62,7 @@ mod tamper;
 mod usage;
 mod vault_files;
 mod vault_format;
+mod vault_location;
 mod verified_commits;
 mod verifier;
 mod verifier_postgres;

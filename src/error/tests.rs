@@ -56,6 +56,11 @@ fn samples() -> Vec<Error> {
             path: p(),
             why: "is a symlink".into(),
         },
+        Error::Team(crate::error::TeamError::VaultMoved {
+            top: p(),
+            found: "shadow".into(),
+            known: vec!["vault".into()],
+        }),
         Error::BrokenChain {
             env: e(),
             chain: crate::codes::Chain::Lifecycle,

@@ -65,6 +65,8 @@ pub struct Context {
     logged: RefCell<HashMap<EnvName, i64>>,
     /// The environments this command committed, in order (DESIGN §16: said after it).
     pub changed: RefCell<Vec<EnvName>>,
+    /// The work tree's vault location to remember if the command succeeds.
+    location: Option<crate::vault::discover::KnownLocations>,
 }
 
 impl Context {
@@ -81,6 +83,8 @@ impl Context {
             default_vault_dir()?,
         );
         let root = located.root.clone();
+        let state = default_state_dir()?;
+        let location = crate::ops::location::check_work_tree_vault(&located, &state)?;
         let default_identity = default_identity_path()?;
         let identity_spec = match &cli.identity {
             Some(s) => IdentitySpec::from_arg(s, default_identity),
@@ -94,7 +98,7 @@ impl Context {
             ));
         }
         let now = clock()?;
-        let mut paths = VaultPaths::pinned(root, &default_state_dir()?, now);
+        let mut paths = VaultPaths::pinned(root, &state, now);
         paths.trust_roots = trust_roots(cli.trust_root.as_deref())?;
         Ok(Context {
             paths,
@@ -114,7 +118,16 @@ impl Context {
             audit_log: AuditLog::from_env(),
             logged: RefCell::new(HashMap::new()),
             changed: RefCell::new(Vec::new()),
+            location,
         })
+    }
+
+    /// The command succeeded: its vault, in a git work tree, is now one this machine
+    /// used there (see `check_work_tree_vault`).
+    pub fn succeeded(&self) {
+        if let Some(l) = &self.location {
+            l.remember();
+        }
     }
 
     /// The time this command runs at, in unix ms: one reading for the whole command, so
@@ -465,64 +478,6 @@ impl Context {
                 })?;
         }
         Ok(journaled)
-    }
-
-    /// DESIGN §14: a name that is not here may be elsewhere. Completes a "not found"
-    /// error with the environments (that this identity can open) holding the key, or
-    /// with environment names close to a missing one. Only on the error path: it opens
-    /// the other environments.
-    pub fn explain_not_found(&self, e: Error) -> Error {
-        match e {
-            Error::KeyNotFound {
-                name,
-                env,
-                similar,
-                elsewhere,
-            } if elsewhere.is_empty() => {
-                let elsewhere = self.envs_holding(&name, &env);
-                Error::KeyNotFound {
-                    name,
-                    env,
-                    similar,
-                    elsewhere,
-                }
-            }
-            Error::EnvNotFound { env } => {
-                let similar: Vec<EnvName> = self
-                    .paths
-                    .env_names()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|n| crate::names::closeness(env.as_str(), n.as_str()).is_some())
-                    .collect();
-                if similar.is_empty() {
-                    Error::EnvNotFound { env }
-                } else {
-                    Error::EnvNotFoundSimilar { env, similar }
-                }
-            }
-            e => e,
-        }
-    }
-
-    /// The other environments this identity can open that hold `name`.
-    fn envs_holding(&self, name: &KeyName, except: &EnvName) -> Vec<EnvName> {
-        let (Ok(identity), Ok(envs)) = (self.identity(), self.paths.env_names()) else {
-            return Vec::new();
-        };
-        // DESIGN §10: with a hardware identity every opening asks the token (a touch):
-        // a hint is not worth one per environment.
-        if identity.plugin.is_some() {
-            return Vec::new();
-        }
-        envs.into_iter()
-            .filter(|env| env != except)
-            .filter(|env| {
-                EnvDb::open_read(&self.paths, env, identity.as_age())
-                    .and_then(|db| db.has_key(name))
-                    .unwrap_or(false)
-            })
-            .collect()
     }
 
     /// Every environment in the vault: those this identity opens, and the others with

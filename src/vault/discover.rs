@@ -109,6 +109,111 @@ pub fn marker_text(vault_rel: &str) -> String {
     )
 }
 
+/// `path` made absolute (from the current directory) with `.` and `..` resolved by
+/// name, no link followed: the way to it as the command was given or found it.
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    };
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The first symlink on the way from the top of the git work tree holding `vault` down
+/// to `vault` itself, with that top: a commit can make one and point the vault anywhere
+/// (another directory of the tree holding an older or a foreign vault, which this
+/// machine's pins, kept by the vault's real path, would take as new). `None` outside a
+/// work tree, or with no link on the way inside it. Links above the top (a home
+/// directory on another disk) are the machine's own, and fine.
+pub fn symlink_in_work_tree(vault: &Path) -> Option<(PathBuf, PathBuf)> {
+    let path = lexical(vault);
+    let top = path
+        .ancestors()
+        .skip(1)
+        .find(|d| d.join(".git").exists())?
+        .to_path_buf();
+    let inside: Vec<&Path> = path.ancestors().take_while(|d| *d != top).collect();
+    inside
+        .into_iter()
+        .rev()
+        .find(|d| std::fs::symlink_metadata(d).is_ok_and(|m| m.file_type().is_symlink()))
+        .map(|link| (link.to_path_buf(), top.clone()))
+}
+
+/// Where this machine has used a work tree's vault (DESIGN §16): the vault directories,
+/// relative to the work tree's top, kept under `state/worktrees/` by the top's real
+/// path. A marker or a nearer `vault/` comes with a commit, so a vault found somewhere
+/// new in a work tree whose vault was used elsewhere is not taken without a word: it
+/// could be an older copy of the vault, or a foreign one, that this machine's pins (kept
+/// by the vault's path) would see as new.
+pub struct KnownLocations {
+    file: PathBuf,
+    /// The work tree's top (its real path).
+    pub top: PathBuf,
+    /// The vault in use, relative to `top`.
+    pub here: String,
+    /// The vaults used here before, relative to `top`.
+    pub known: Vec<String>,
+}
+
+impl KnownLocations {
+    /// The record for the work tree holding `vault`, if it is in one (and can be named).
+    pub fn of(state: &Path, vault: &Path) -> Option<KnownLocations> {
+        use sha2::{Digest, Sha256};
+        let canon = vault.canonicalize().ok()?;
+        let top = work_tree_top(&canon)?;
+        let here = canon.strip_prefix(&top).ok()?.to_str()?.to_owned();
+        let id = hex::encode(&Sha256::digest(top.as_os_str().as_encoded_bytes())[..12]);
+        let file = state.join("worktrees").join(id);
+        let known = std::fs::read_to_string(&file)
+            .map(|t| t.lines().skip(1).map(str::to_owned).collect())
+            .unwrap_or_default();
+        Some(KnownLocations {
+            file,
+            top,
+            here,
+            known,
+        })
+    }
+
+    /// Whether the vault in use is one this machine used in this work tree, or the first.
+    pub fn is_known(&self) -> bool {
+        self.known.is_empty() || self.known.contains(&self.here)
+    }
+
+    /// Remember the vault in use (best effort: a machine that cannot write its state
+    /// directory keeps its pins no better, and says so elsewhere).
+    pub fn remember(&self) {
+        if self.known.contains(&self.here) {
+            return;
+        }
+        let mut text = format!("{}\n", self.top.display());
+        for k in self.known.iter().chain(std::iter::once(&self.here)) {
+            text.push_str(k);
+            text.push('\n');
+        }
+        if let Some(dir) = self.file.parent()
+            && crate::fsutil::create_private_dir(dir).is_ok()
+        {
+            let _ = crate::fsutil::replace_file(&self.file, text.as_bytes(), 0o600, false);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -263,6 +263,39 @@ impl GitHistory {
         Ok(blobs)
     }
 
+    /// DESIGN §16: where commit `id` itself keeps the vault, as a command run at the top
+    /// of its work tree would find it (a `.keyward-vault` file there, else `vault/`):
+    /// the blob of `env` there, when that is not the place this history is read from.
+    /// A commit that moves the vault is then checked against what it moved, so an older
+    /// or a foreign copy put in a new place is not taken as a new environment.
+    pub fn moved_from(&mut self, id: &str, env: &EnvName) -> Result<Option<(String, String)>> {
+        let rel = match self
+            .batch
+            .object(&format!("{id}:{}", super::discover::MARKER))?
+        {
+            Some((kind, body)) if kind == "blob" => String::from_utf8_lossy(&body)
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(|l| l.trim_end_matches('/').to_owned())
+                .unwrap_or_else(|| "vault".to_owned()),
+            _ => "vault".to_owned(),
+        };
+        let envs = if rel.is_empty() || rel == "." {
+            "envs".to_owned()
+        } else {
+            format!("{rel}/envs")
+        };
+        if envs == self.envs_rel || envs.contains('\n') {
+            return Ok(None);
+        }
+        let blobs = match self.batch.object(&format!("{id}:{envs}"))? {
+            Some((kind, body)) if kind == "tree" => parse_env_tree(&body, self.batch.raw_len)?,
+            _ => return Ok(None),
+        };
+        Ok(blobs.get(env).map(|b| (b.clone(), envs)))
+    }
+
     /// Open the env file stored as blob `blob` (read-only, in memory; `label` names it
     /// in errors).
     pub fn open_env(

@@ -292,10 +292,16 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
             };
             let hashes: Hashes = child.events.iter().map(|e| e.hash).collect();
             for (parent, pblobs) in changed {
-                let Some(pblob) = pblobs.get(env) else {
-                    continue; // created in this commit
+                // Created in this commit, unless the parent held it where the parent
+                // kept its vault: then it moved, and what it moved is its parent.
+                let pblob = match pblobs.get(env) {
+                    Some(b) => b.clone(),
+                    None => match rd.git.moved_from(&parent.id, env)? {
+                        Some((b, _)) => b,
+                        None => continue,
+                    },
                 };
-                let (mut parent, mut pblob) = (parent.clone(), pblob.clone());
+                let (mut parent, mut pblob) = (parent.clone(), pblob);
                 let (pseq, phead) = match rd.head(&parent.id, env, &pblob)? {
                     Opened::Head(n, h) => (n, h),
                     Opened::Failed(Unread::NotRecipient) => {

@@ -1,0 +1,297 @@
+//! `git textconv` (DESIGN §9): the value-free text form of an env file that git shows
+//! in diffs and `log -p`. It never asks for anything (git runs it for every version it
+//! shows), and a version it cannot open is one placeholder line naming its bytes.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::identity::{IdentitySpec, Unlocked};
+use crate::names::{Dur, fmt_time, fmt_time_ms};
+use crate::ops::Context;
+use crate::recipient::short_recipient;
+use crate::text::escape;
+use crate::vault::{EnvDb, VaultPaths};
+
+use super::git::{env_from_path, named};
+
+/// What `git textconv` prints: an environment's state without a value or fingerprint,
+/// one fact per line, in an order that depends on content only, so a diff shows what
+/// changed and nothing else.
+#[derive(Serialize)]
+pub struct EnvText {
+    pub lines: Vec<String>,
+}
+
+impl EnvText {
+    /// One line, naming the version by its bytes: two versions nobody here can decrypt
+    /// still differ in a diff, so a change is never shown as none.
+    fn placeholder(why: &str, bytes: Option<&[u8]>) -> EnvText {
+        use sha2::Digest;
+        let why = why.lines().next().unwrap_or("");
+        let mut line = format!("keyward: cannot decrypt ({})", escape(why));
+        if let Some(bytes) = bytes {
+            let digest = hex::encode(sha2::Sha256::digest(bytes));
+            line += &format!("; file sha256 {}…, {} bytes", &digest[..16], bytes.len());
+        }
+        EnvText { lines: vec![line] }
+    }
+}
+
+/// `git textconv FILE`: git runs it non-interactively for `git diff` and `git log -p`,
+/// so it never asks for anything: whatever keeps it from opening the file (no identity,
+/// a passphrase with no agent and none in the environment, not a recipient, not an env
+/// file) is one placeholder line, and success.
+pub fn textconv(ctx: &Context, file: &Path) -> Result<EnvText> {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            return Ok(EnvText::placeholder(
+                &format!("cannot read the file: {e}"),
+                None,
+            ));
+        }
+    };
+    let identity = match quiet_identity(ctx) {
+        Ok(id) => id,
+        Err(why) => return Ok(EnvText::placeholder(&why, Some(&bytes))),
+    };
+    let paths = VaultPaths::new(ctx.paths.root.clone());
+    let db = match open_any_env(&paths, file, &bytes, identity) {
+        Ok(db) => db,
+        Err(Error::NotARecipient { .. }) if env_from_path(file).is_none() => {
+            return Ok(EnvText::placeholder(
+                "the identity in use is not a recipient of this environment",
+                Some(&bytes),
+            ));
+        }
+        Err(e) => {
+            return Ok(EnvText::placeholder(
+                &named(e, env_from_path(file)).to_string(),
+                Some(&bytes),
+            ));
+        }
+    };
+    // A chain that does not verify is shown as such: the diff must not look clean.
+    match describe(&db) {
+        Ok(lines) => Ok(EnvText { lines }),
+        Err(e) => Ok(EnvText::placeholder(&e.to_string(), Some(&bytes))),
+    }
+}
+
+/// The identity, loaded only where that asks nothing: a literal or plain file, an
+/// agent, or a passphrase from the environment. Else why not.
+fn quiet_identity(ctx: &Context) -> std::result::Result<&Unlocked, String> {
+    let set = |var: &str| std::env::var_os(var).is_some_and(|v| !v.is_empty());
+    let path = match &ctx.identity_spec {
+        IdentitySpec::Literal(_) => None,
+        IdentitySpec::Default(p) if !p.exists() => {
+            return Err(format!(
+                "no identity: no default identity at `{}`",
+                p.display()
+            ));
+        }
+        IdentitySpec::Default(p) | IdentitySpec::File(p) => Some(p),
+    };
+    if let Some(path) = path
+        && needs_passphrase(path)
+        && !set("KEYWARD_PASSPHRASE_FILE")
+        && !set("KEYWARD_PASSPHRASE")
+        && !matches!(crate::agent::client_for(path, None), Ok(Some(_)))
+    {
+        return Err(format!(
+            "the identity `{}` needs its passphrase and git cannot ask for it; run `keyward unlock` first",
+            path.display()
+        ));
+    }
+    let identity = ctx.identity().map_err(|e| e.to_string())?;
+    // DESIGN §10: a hardware identity asks its token (a PIN, a touch) for every file
+    // git shows, and `git log -p` shows many: never asked from a diff.
+    if let Some(plugin) = &identity.plugin {
+        return Err(format!(
+            "the identity in use is a hardware key (`{plugin}`); git diff does not ask it for every file"
+        ));
+    }
+    Ok(identity)
+}
+
+/// Whether loading the identity file would ask for a passphrase: a passphrase-protected
+/// age file or an encrypted SSH key. Unreadable files are left to the loader's error.
+fn needs_passphrase(path: &Path) -> bool {
+    let mut bytes = Zeroizing::new(Vec::new());
+    let Ok(f) = std::fs::File::open(path) else {
+        return false;
+    };
+    if f.take(1 << 20).read_to_end(&mut bytes).is_err() {
+        return false;
+    }
+    if bytes.starts_with(b"age-encryption.org/")
+        || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
+    {
+        return true;
+    }
+    bytes.starts_with(b"-----BEGIN OPENSSH PRIVATE KEY-----")
+        && matches!(
+            age::ssh::Identity::from_buffer(&bytes[..], None),
+            Ok(age::ssh::Identity::Encrypted(_))
+        )
+}
+
+/// Open the ciphertext as the environment it holds: git hands over `ENV.db.age`, a temp
+/// file (`XXXXXX_ENV.db.age` before git 2.38), or a blob whose name says nothing.
+fn open_any_env(
+    paths: &VaultPaths,
+    file: &Path,
+    bytes: &[u8],
+    identity: &Unlocked,
+) -> Result<EnvDb> {
+    EnvDb::open_bytes_any_env(paths, PathBuf::from(file), bytes, identity.as_age())
+}
+
+/// Quote free text for one line: escaped control characters, inside `"…"`.
+fn q(s: &str) -> String {
+    format!("\"{}\"", escape(s).replace('"', "\\\""))
+}
+
+fn opt_time(t: Option<i64>) -> String {
+    t.map(fmt_time).unwrap_or_else(|| "-".into())
+}
+
+/// The text form: meta, recipients, keys with their versions, events. Never a value,
+/// never a fingerprint.
+fn describe(db: &EnvDb) -> Result<Vec<String>> {
+    let mut lines = vec![format!("# keyward environment `{}` (no values)", db.env)];
+
+    // DESIGN §16: people by name, `Bob (age1chh…)`, removed members included.
+    let labels = db.known_labels()?;
+    let who = |r: &str| crate::recipient::person(r, labels.get(r).map(String::as_str));
+    let mut recipients = db.recipients()?;
+    recipients.sort_by(|a, b| a.recipient.cmp(&b.recipient));
+    for r in &recipients {
+        lines.push(format!(
+            "recipient {} added {} by {}{}",
+            escape(&r.recipient),
+            fmt_time(r.added_at),
+            r.added_by.as_deref().map(who).unwrap_or_else(|| "-".into()),
+            r.label
+                .as_deref()
+                .map(|l| format!(" label={}", q(l)))
+                .unwrap_or_default()
+        ));
+    }
+    for (r, l) in db.former_labels()? {
+        lines.push(format!("former-member {} label={}", escape(&r), q(&l)));
+    }
+
+    // Hooks by hash only: a command may hold a provider's admin token, and diffs end
+    // up in terminals and CI logs; the hash is what `hook allow` approves.
+    let hooks: std::collections::HashMap<String, String> = db
+        .hooks()?
+        .into_iter()
+        .map(|(name, h)| (name.to_string(), crate::ops::hooks::hash(&h.command)))
+        .collect();
+    for k in db.keys()? {
+        let m = &k.meta;
+        let scopes = if m.scopes.is_empty() {
+            "-".to_owned()
+        } else {
+            let mut s = m.scopes.clone();
+            s.sort();
+            s.join(",")
+        };
+        lines.push(format!(
+            "key {} kind={} scopes={} rotate-every={} created={} note={}",
+            m.name,
+            m.kind.as_str(),
+            escape(&scopes),
+            m.rotate_every
+                .map(|s| Dur::from_secs(s).to_string())
+                .unwrap_or_else(|| "-".into()),
+            fmt_time(m.created),
+            m.note.as_deref().map(q).unwrap_or_else(|| "-".into()),
+        ));
+        if let Some(h) = hooks.get(m.name.as_str()) {
+            lines.push(format!("key {} rotation-hook sha256:{h}", m.name));
+        }
+        let mut versions = db.versions(m)?;
+        versions.sort_by_key(|v| v.version);
+        for v in versions {
+            // The stored status, not one derived from the clock: the text of a commit
+            // must not change with the day it is shown.
+            let status = v.status(i64::MIN);
+            let mut line = format!(
+                "key {} v{} {} created={} expires={}",
+                m.name,
+                v.version,
+                status.as_str(),
+                fmt_time(v.created),
+                opt_time(v.expires)
+            );
+            if v.retire_at.is_some() {
+                line.push_str(&format!(" retire-at={}", opt_time(v.retire_at)));
+            }
+            if v.revoked_at.is_some() {
+                line.push_str(&format!(
+                    " revoked={} by={} reason={}",
+                    opt_time(v.revoked_at),
+                    v.revoked_by
+                        .as_deref()
+                        .map(who)
+                        .unwrap_or_else(|| "-".into()),
+                    v.revoke_reason
+                        .as_deref()
+                        .map(q)
+                        .unwrap_or_else(|| "-".into())
+                ));
+            }
+            lines.push(line);
+        }
+    }
+
+    let mut events = db.lifecycle_events()?;
+    // By content, not by position: the same events in another order read the same.
+    events.sort_by(|a, b| {
+        (
+            a.time,
+            a.action.as_str(),
+            &a.key,
+            a.version,
+            &a.actor.recipient,
+            &a.reason,
+        )
+            .cmp(&(
+                b.time,
+                b.action.as_str(),
+                &b.key,
+                b.version,
+                &b.actor.recipient,
+                &b.reason,
+            ))
+    });
+    for e in events {
+        let mut line = format!("event {} {}", fmt_time_ms(e.time), e.action.as_str());
+        if let Some(k) = &e.key {
+            line.push(' ');
+            line.push_str(&escape(k));
+        }
+        if let Some(v) = e.version {
+            line.push_str(&format!(" v{v}"));
+        }
+        line.push_str(&match labels.get(&e.actor.recipient) {
+            Some(_) => format!(" by {}", who(&e.actor.recipient)),
+            None => format!(
+                " by {} ({})",
+                escape(&e.actor.os_user),
+                short_recipient(&e.actor.recipient)
+            ),
+        });
+        if let Some(r) = &e.reason {
+            line.push_str(&format!(" reason={}", q(r)));
+        }
+        lines.push(line);
+    }
+    Ok(lines)
+}

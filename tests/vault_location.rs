@@ -1,0 +1,181 @@
+//! Where a work tree's vault is (DESIGN §16), against someone who can push to the
+//! repository. A commit can add a `.keyward-vault` marker, a nearer `vault/` or a symlink,
+//! and so put another directory where commands find the vault: an older copy of it (a
+//! removed member's, from before the removal) or a foreign one. This machine's pins are
+//! kept by the vault's path, so such a vault would be new to them. A machine that used
+//! the work tree's vault refuses one found elsewhere until it is named once; a symlink on
+//! the way inside the work tree is refused; `audit verify --git` checks a moved vault
+//! against what it moved.
+
+use std::fs;
+use std::path::Path;
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::support::team::Team;
+
+/// `keyward ARGS` as member `m`, the vault found from the work tree (no `KEYWARD_VAULT`).
+fn found(team: &Team, m: usize, args: &[&str]) -> assert_cmd::Command {
+    let mut c = team.kw(m, args);
+    c.env_remove("KEYWARD_VAULT");
+    c
+}
+
+/// `keyward ARGS` as member `m`, the vault named: `REL` in the member's clone.
+fn named(team: &Team, m: usize, rel: &str, args: &[&str]) -> assert_cmd::Command {
+    let mut c = team.kw(m, args);
+    c.env("KEYWARD_VAULT", team.members[m].dir.join(rel));
+    c
+}
+
+fn write(dir: &Path, rel: &str, bytes: &[u8]) {
+    let path = dir.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn a_removed_member_who_moves_the_vault_is_refused_where_it_was_used_and_in_ci() {
+    let mut team = Team::new(&["alice", "bob", "mallory"], &[]);
+    let ci = team.fresh_machine(1, "ci");
+    team.kw(0, &["generate", "STRIPE_KEY"]).assert().success();
+    team.sync(0, "a key");
+    for m in [1, 2] {
+        team.git(m, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    }
+    // Bob reads through the work tree: this machine now knows where its vault is.
+    found(&team, 1, &["get", "STRIPE_KEY"]).assert().success();
+    let mallory = team.members[2].recipient.clone();
+    team.kw(0, &["offboard", &mallory, "--reason", "left", "--yes"])
+        .assert()
+        .success();
+    team.sync(0, "offboard mallory");
+    team.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    let real = found(&team, 1, &["get", "STRIPE_KEY"]).output().unwrap();
+    assert!(real.status.success());
+
+    // Mallory's stale clone, from before her removal: a value of her choosing, signed
+    // while she was a member, committed in another directory a marker names.
+    let dir = team.members[2].dir.clone();
+    team.kw(2, &["set", "STRIPE_KEY_2"])
+        .write_stdin("sk_live_MALLORYS_OWN_VALUE")
+        .assert()
+        .success();
+    let stale: Vec<(String, Vec<u8>)> = fs::read_dir(dir.join("vault/envs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".db.age"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    team.git(2, &["checkout", "-q", "--", "vault"]);
+    team.git(2, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    for (name, bytes) in &stale {
+        write(&dir, &format!("shadow/envs/{name}"), bytes);
+    }
+    write(&dir, ".keyward-vault", b"shadow\n");
+    team.git(2, &["add", "-A"]);
+    team.git(2, &["commit", "-q", "-m", "vault: tidy"]);
+    team.git(2, &["push", "-q", "origin", "main"]);
+
+    // Bob pulls: the vault is now found elsewhere, and nothing is read from it.
+    team.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    for args in [
+        &["get", "STRIPE_KEY_2"][..],
+        &["list"],
+        &["generate", "NEW_KEY"],
+    ] {
+        found(&team, 1, args)
+            .assert()
+            .code(6)
+            .stdout("")
+            .stderr(contains("is now found at `shadow`").and(contains("used it at `vault`")));
+    }
+    // The vault it used is still there, and still what it was.
+    let again = named(&team, 1, "vault", &["get", "STRIPE_KEY"])
+        .output()
+        .unwrap();
+    assert_eq!(again.stdout, real.stdout);
+
+    // CI, with nothing pinned, reads the vault the marker names: the history check
+    // compares it with the vault it replaced, and refuses the commit that moved it.
+    team.git(ci, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    named(&team, ci, "shadow", &["audit", "verify", "--git"])
+        .assert()
+        .code(6)
+        .stderr(contains("vault: tidy").and(contains("leaves parent")));
+}
+
+#[test]
+fn a_vault_moved_by_its_team_is_taken_once_named_and_its_history_verifies() {
+    let mut team = Team::new(&["alice", "bob"], &[]);
+    let ci = team.fresh_machine(1, "ci");
+    team.kw(0, &["generate", "K"]).assert().success();
+    team.sync(0, "a key");
+    team.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    let value = found(&team, 1, &["get", "K"]).output().unwrap();
+    assert!(value.status.success());
+    // Alice moves the vault, and says where with a marker.
+    team.git(0, &["mv", "vault", "secrets"]);
+    write(&team.members[0].dir, ".keyward-vault", b"secrets\n");
+    team.git(0, &["add", "-A"]);
+    team.git(0, &["commit", "-q", "-m", "move the vault"]);
+    team.git(0, &["push", "-q", "origin", "main"]);
+    team.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    found(&team, 1, &["get", "K"])
+        .assert()
+        .code(6)
+        .stderr(contains("is now found at `secrets`"));
+    // Reviewed, Bob names it once; from then on it is found as before.
+    named(&team, 1, "secrets", &["get", "K"])
+        .assert()
+        .success()
+        .stdout(predicate::eq(value.stdout.as_slice()));
+    found(&team, 1, &["get", "K"])
+        .assert()
+        .success()
+        .stdout(predicate::eq(value.stdout.as_slice()));
+    // CI: the moved vault extends what it moved.
+    team.git(ci, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    named(&team, ci, "secrets", &["audit", "verify", "--git"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_vault_reached_through_a_symlink_inside_the_work_tree_is_refused() {
+    let mut team = Team::new(&["alice", "bob"], &[]);
+    let ci = team.fresh_machine(1, "ci");
+    team.kw(0, &["generate", "K"]).assert().success();
+    team.sync(0, "a key");
+    team.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    found(&team, 1, &["get", "K"]).assert().success();
+    // A commit turns `vault` into a link to another directory of the tree.
+    let a = team.members[0].dir.clone();
+    team.git(0, &["mv", "vault", ".v"]);
+    std::os::unix::fs::symlink(".v", a.join("vault")).unwrap();
+    team.git(0, &["add", "-A"]);
+    team.git(0, &["commit", "-q", "-m", "link"]);
+    team.git(0, &["push", "-q", "origin", "main"]);
+    for m in [1, ci] {
+        team.git(m, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        let link = format!("{}", team.members[m].dir.join("vault").display());
+        found(&team, m, &["get", "K"])
+            .assert()
+            .code(6)
+            .stdout("")
+            .stderr(
+                contains(format!("refusing `{link}`"))
+                    .and(contains("symlink inside the git work tree")),
+            );
+        named(&team, m, "vault", &["audit", "verify", "--git"])
+            .assert()
+            .code(6)
+            .stderr(contains("symlink inside the git work tree"));
+    }
+}

@@ -111,7 +111,11 @@ pub fn parse_dotenv(input: &[u8]) -> Result<Vec<Entry>, String> {
             })?;
         skip_ws(&mut i);
         if i >= n || input[i] != b'=' {
-            return Err(format!("line {start_line}: expected `=` after `{name}`"));
+            // Never the text itself: a line without `=` is as likely a value (a token
+            // pasted alone, a PEM body line) as a name.
+            return Err(format!(
+                "line {start_line}: expected NAME=value (the line is not shown: it may hold a value)"
+            ));
         }
         i += 1;
         skip_ws(&mut i);

@@ -166,6 +166,13 @@ fn one_bad_line_imports_nothing_and_names_the_line() {
         ("GOOD=secret-one\nGOOD=secret-two\n", "appears twice"),
         ("GOOD=secret-one\nEMPTY=\n", "line 2"),
         ("GOOD=secret-one\nEXISTING=secret-two\n", "already exists"),
+        // A value alone on its line (a pasted token, a PEM body line): never echoed.
+        ("GOOD=secret-one\nghp_secret-two\n", "line 2"),
+        ("GOOD=secret-one\nsecret_two_token_0123456789\n", "line 2"),
+        (
+            "K=-----BEGIN PRIVATE KEY-----\nMIIsecret_two_AAAAB3NzaC1yc2E\n-----END PRIVATE KEY-----\n",
+            "line 2",
+        ),
     ] {
         kw.cmd(["import", "-", "--format", "dotenv"])
             .write_stdin(input)
@@ -174,9 +181,22 @@ fn one_bad_line_imports_nothing_and_names_the_line() {
             .stderr(
                 contains(needle)
                     .and(contains("secret-one").not())
-                    .and(contains("secret-two").not()),
+                    .and(contains("secret-two").not())
+                    .and(contains("secret_two").not()),
             );
         assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before, "{input:?}");
+        // `run --env-file` reads the same grammar, and says as little.
+        let file = kw.path("bad.env");
+        fs::write(&file, input).unwrap();
+        let run = kw
+            .cmd(["run", "--env-file", file.to_str().unwrap(), "--", "true"])
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&run.stderr);
+        assert!(
+            !said.contains("secret-two") && !said.contains("secret_two"),
+            "{said}"
+        );
     }
     kw.cmd(["get", "GOOD"])
         .assert()
@@ -468,4 +488,27 @@ fn export_to_a_file_is_0600_and_never_over_an_existing_one_without_force() {
         .assert()
         .success()
         .stdout(format!("API=\"{value}\"\n"));
+}
+
+/// An empty source imports nothing and says so: an empty or comment-only file, `{}`,
+/// an empty stdin. Never a panic; the vault is unchanged.
+#[test]
+fn an_empty_source_imports_nothing_and_says_so() {
+    let kw = Sandbox::with_vault();
+    kw.generate("EXISTING");
+    let before = fs::read(kw.env_file("dev")).unwrap();
+    for (format, input) in [
+        ("dotenv", ""),
+        ("dotenv", "# only a comment\n\n"),
+        ("json", "{}"),
+    ] {
+        kw.cmd(["import", "-", "--format", format])
+            .write_stdin(input)
+            .assert()
+            .success()
+            .stderr(contains("nothing to import").and(contains("panicked").not()));
+        assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before, "{input:?}");
+    }
+    let json = kw.json(["import", "-", "--format", "dotenv", "--json"]);
+    assert_eq!(json, serde_json::json!([]));
 }

@@ -207,6 +207,16 @@ pub fn import(ctx: &Context, req: ImportRequest) -> Result<ImportReport> {
         ));
     }
 
+    // An empty source (an empty or comment-only file, `{}`) imports nothing: said, and
+    // not an error (as `--dry-run` says "0 keys").
+    if found.is_empty() && !req.dry_run {
+        ctx.out.note(&format!(
+            "nothing to import: `{}` holds no keys; nothing changed",
+            crate::text::escape(&req.file.display().to_string())
+        ));
+        return Ok(ImportReport::Many(Vec::new()));
+    }
+
     // Each environment's keys, in the order the source gives them.
     let mut groups: Vec<(EnvName, Vec<(KeyName, Found)>)> = Vec::new();
     for f in found {

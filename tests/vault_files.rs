@@ -148,3 +148,35 @@ fn directories_keyward_did_not_make_keep_their_mode() {
         & 0o777;
     assert_eq!(vault, 0o700);
 }
+
+/// A vault reached through a linked directory above it (`KEYWARD_VAULT=~/link/vault`, a
+/// linked home) is the machine's own layout: every command works, reads (which journal)
+/// included. A linked `journal/` inside the vault is refused, nothing made at its target.
+#[test]
+fn a_vault_under_a_linked_directory_works_and_a_linked_journal_directory_does_not() {
+    let mut kw = Sandbox::with_vault();
+    fs::create_dir_all(kw.path("real")).unwrap();
+    symlink(kw.path("real"), kw.path("link")).unwrap();
+    let linked = kw.path("link/vault");
+    kw.set_env("KEYWARD_VAULT", linked.to_str().unwrap());
+    kw.cmd(["init"]).assert().success();
+    let value = kw.generate("A");
+    kw.cmd(["get", "A"])
+        .assert()
+        .success()
+        .stdout(format!("{value}\n"));
+    kw.cmd(["audit", "verify"]).assert().success();
+    let events = kw.json(["audit", "--json", "--action", "get"]);
+    assert_eq!(events.as_array().unwrap().len(), 1, "{events}");
+    // `journal/` itself a link: refused.
+    let journal = kw.path("real/vault/journal");
+    fs::rename(&journal, kw.path("moved-journal")).unwrap();
+    fs::create_dir_all(kw.path("elsewhere")).unwrap();
+    symlink(kw.path("elsewhere"), &journal).unwrap();
+    kw.cmd(["get", "A"])
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(contains("symlink"));
+    assert_eq!(fs::read_dir(kw.path("elsewhere")).unwrap().count(), 0);
+}

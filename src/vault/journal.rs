@@ -67,8 +67,17 @@ impl Journal {
     /// gives the `-wal` and `-shm` files the same mode.
     pub fn open(paths: &VaultPaths, env: &EnvName) -> Result<Journal> {
         let dir = paths.journal_dir();
+        refuse_symlink(&dir)?;
         create_private_dir(&dir)?;
-        let path = paths.journal(env);
+        // SQLite's no-follow open refuses a link anywhere on the path, not only at its
+        // end: a vault reached through a linked directory above it (`~/link/vault`, a
+        // linked home) is the machine's own layout, so the directory is named by its real
+        // path. A link inside the vault is not: `journal/` itself must be a directory
+        // (refused above).
+        let real = dir
+            .canonicalize()
+            .map_err(|e| Error::io("cannot open journal directory", &dir, e))?;
+        let path = real.join(format!("{env}.db"));
         // No symlinks: SQLite would create the database and its -wal/-shm wherever
         // they point.
         OpenOptions::new()

@@ -506,3 +506,34 @@ fn a_hook_runs_from_the_work_trees_top_or_the_directory_it_was_set_in() {
     kw.cmd(["rotate", "API"]).assert().success();
     assert!(get(&kw, "dev", "API").starts_with("rolled-in-tools-"));
 }
+
+/// A write whose file is in place but whose pin cannot be written afterwards (here the
+/// machine's pin directory is taken away while the hook runs) says the change is
+/// committed — never a bare "cannot write pin" that reads as a rotation that did not
+/// happen — and the next read records it.
+#[test]
+fn a_pin_that_cannot_be_written_after_a_commit_says_the_change_is_committed() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    let pins = kw.path("state/keyward/pins");
+    let hook = script(
+        &kw,
+        "sabotage.sh",
+        &format!(
+            "cat > /dev/null\nfor d in '{p}'/*; do rm -rf \"$d\"; touch \"$d\"; done\necho rolled-value-0009",
+            p = pins.display()
+        ),
+    );
+    kw.cmd(["set", "API", "--rotate-with", &hook])
+        .write_stdin(OLD)
+        .assert()
+        .success();
+    kw.set_env("HOOK_EXPECT", OLD);
+    kw.cmd(["rotate", "API"]).assert().code(1).stderr(contains(
+        "the change to `dev` is committed, but this machine could not record it in its pins",
+    ));
+    for d in fs::read_dir(&pins).unwrap() {
+        fs::remove_file(d.unwrap().path()).unwrap();
+    }
+    assert_eq!(get(&kw, "dev", "API"), "rolled-value-0009");
+    kw.cmd(["audit", "verify"]).assert().success();
+}

@@ -88,7 +88,9 @@ impl Error {
             Error::Findings(_) => 8,
             Error::PartlyDone { failed, .. } => failed.exit_code(),
             Error::RefusalNotRecorded { refused, .. } => refused.exit_code(),
-            Error::AuditLogFailed { .. } | Error::AuditLogAfterCommit { .. } => 1,
+            Error::AuditLogFailed { .. }
+            | Error::AuditLogAfterCommit { .. }
+            | Error::PinAfterCommit { .. } => 1,
             Error::ChildExit(code) => *code,
             Error::BrokenPipe => 0,
             Error::CommandNotFound { .. } => 127,

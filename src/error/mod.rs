@@ -467,6 +467,10 @@ pub enum Error {
         path: PathBuf,
         detail: String,
     },
+    #[error(
+        "the change to `{env}` is committed, but this machine could not record it in its pins: {detail}\nhint: the change stands; free space in (or fix the permissions of) the state directory, then any command that reads `{env}` records it (`keyward list -e {env}`)"
+    )]
+    PinAfterCommit { env: EnvName, detail: String },
     // ---- issue 22 (daily use): `run` could not start its command; 127 and 126 as
     // `env`, `sh` and `timeout` exit. The access was journaled before the spawn (values
     // are only handed to a child that exists), so the message says no value left.

@@ -61,6 +61,10 @@ fn samples() -> Vec<Error> {
             found: "shadow".into(),
             known: vec!["vault".into()],
         }),
+        Error::PinAfterCommit {
+            env: e(),
+            detail: "No space left on device".into(),
+        },
         Error::BrokenChain {
             env: e(),
             chain: crate::codes::Chain::Lifecycle,

@@ -388,7 +388,16 @@ impl EnvDb {
         // Sealed as written, never as read back: a file put in its place meanwhile is
         // not the one this machine wrote.
         if let Some(pins) = &self.paths.pins {
-            self.located(pins.advance(self, self.trusting, seal.as_ref(), &|| journal_head(self)))?;
+            // Said as committed: a "cannot write pin" alone reads as a change that did
+            // not happen (a rotation the user would then not roll out).
+            let advanced = pins.advance(self, self.trusting, seal.as_ref(), &|| journal_head(self));
+            self.located(advanced).map_err(|e| match e.exit_code() {
+                6 => e,
+                _ => Error::PinAfterCommit {
+                    env: self.env.clone(),
+                    detail: e.to_string().lines().next().unwrap_or_default().to_owned(),
+                },
+            })?;
         }
         Ok(())
     }

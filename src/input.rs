@@ -25,9 +25,13 @@ pub fn read_value(prompt: &str) -> Result<Secret> {
             .map_err(|e| Error::io("cannot read value from", "/dev/tty", e))?;
         Secret::new(v.into_bytes())
     } else {
-        let mut buf = Zeroizing::new(Vec::new());
+        // One byte past the limit is enough to refuse (`set < /dev/zero` must not grow
+        // without end), and a buffer of that size from the start is never moved, so no
+        // copy of the value is left behind in freed memory.
+        let mut buf = Zeroizing::new(Vec::with_capacity(MAX_VALUE + 1));
         io::stdin()
             .lock()
+            .take(MAX_VALUE as u64 + 1)
             .read_to_end(&mut buf)
             .map_err(|e| Error::io("cannot read value from", "stdin", e))?;
         Secret::new(std::mem::take(&mut *buf))

@@ -3,7 +3,7 @@
 
 use predicates::str::contains;
 
-use crate::support::{Sandbox, contains as bytes_contain};
+use crate::support::{KW, Sandbox, contains as bytes_contain};
 
 #[test]
 fn set_reads_stdin_byte_exact_and_get_prints_it() {
@@ -57,4 +57,17 @@ fn get_json_carries_name_version_and_value() {
     assert_eq!(out["value"], v.as_str());
     assert_eq!(out["version"], 1);
     assert_eq!(out["env"], "dev");
+}
+
+/// A value is read up to one byte past its 64 KiB limit, never more: an endless stdin
+/// (`yes | keyward set X`) is refused at once instead of filling memory.
+#[test]
+fn set_stops_reading_an_endless_stdin_at_the_limit() {
+    let kw = Sandbox::with_vault();
+    assert_cmd::Command::from_std(kw.sh(&format!("yes | '{KW}' set X")))
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("refusing a value over 64 KiB"));
+    kw.cmd(["get", "X"]).assert().code(3);
 }

@@ -173,3 +173,57 @@ fn get_into_a_pipe_nobody_reads_fails_but_list_ends_quietly() {
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stderr.is_empty());
 }
+
+/// `export` and `render` release values too: into a pipe whose reader has gone they fail
+/// (exit 1, "not delivered"), never a quiet 0; with stdout closed at start nothing is
+/// read out or journaled. Into a file (`-o`), a closed stdout does not matter.
+#[test]
+fn export_and_render_into_a_closed_stdout_are_not_delivered() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    std::fs::write(kw.path("app.tmpl"), "a={{ A }}\n").unwrap();
+    let tmpl = kw.path("app.tmpl");
+    let tmpl = tmpl.to_str().unwrap();
+    let released = |action: &str| {
+        let ev: serde_json::Value =
+            serde_json::from_str(&kw.stdout(["audit", "--json", "--action", action])).unwrap();
+        ev.as_array().unwrap().len()
+    };
+    for (args, action) in [
+        (vec!["export"], "export"),
+        (vec!["export", "--format", "json"], "export"),
+        (vec!["render", tmpl], "render"),
+    ] {
+        let out = into_closed_pipe(&kw, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("not delivered"),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let before = released(action);
+        let out = kw
+            .sh(&format!("'{KW}' {} >&-", args.join(" ")))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("stdout is closed"));
+        assert_eq!(
+            released(action),
+            before,
+            "{args:?}: read out with stdout closed"
+        );
+    }
+    let file = kw.path("out.env");
+    let out = kw
+        .sh(&format!("'{KW}' export -o '{}' >&-", file.display()))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read_to_string(&file).unwrap().starts_with("A="));
+}

@@ -105,6 +105,7 @@ impl Error {
             | Error::NotUtf8 { .. }
             | Error::StdoutClosed
             | Error::NotDelivered { .. }
+            | Error::OutputNotDelivered
             | Error::Io { .. }
             | Error::Failed { .. }
             | Error::Internal(_)

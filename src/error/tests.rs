@@ -140,6 +140,7 @@ fn samples() -> Vec<Error> {
         Error::NotUtf8 { name: k() },
         Error::StdoutClosed,
         Error::NotDelivered { name: k() },
+        Error::OutputNotDelivered,
         Error::KeyExists {
             name: k(),
             env: e(),

@@ -16,7 +16,7 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::Value;
 
-use crate::support::{Sandbox, concurrently, copy_dir, process_gone, wait_for};
+use crate::support::{KW, Sandbox, concurrently, copy_dir, process_gone, wait_for};
 
 /// A guard against a follower that should have ended and did not: never reached when
 /// the feature works (the commands end at once), so not a timing assertion.
@@ -284,6 +284,17 @@ fn it_exits_promptly_on_sigint_sigterm_and_a_closed_stdout() {
     let pid = child.id() as i32;
     wait_for("follow to notice its stdout closed", || process_gone(pid));
     assert_eq!(child.wait().unwrap().code(), Some(0));
+    // Closed before it started: it ends at once, and moves no cursor.
+    let cursor = kw.path("c-closed");
+    let closed = kw.sh(&format!(
+        "'{KW}' audit follow --cursor '{}' >&-",
+        cursor.display()
+    ));
+    assert_cmd::Command::from_std(closed)
+        .timeout(BOUND)
+        .assert()
+        .code(0);
+    assert!(!cursor.exists(), "a cursor moved for nobody");
 }
 
 #[test]

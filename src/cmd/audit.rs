@@ -346,6 +346,9 @@ pub fn run(args: AuditArgs, ctx: &Ui) -> Result<()> {
             ctx.out.render(&report)?;
             report.verdict()
         }
+        // A stdout closed at start ends it at once, as one closed later does (exit 0):
+        // there is nobody to follow for.
+        Some(AuditCommand::Follow { .. }) if crate::sys::stdout_was_closed() => Ok(()),
         // JSON lines on stdout, not a report.
         Some(AuditCommand::Follow {
             all_envs,

@@ -284,10 +284,11 @@ fn it_exits_promptly_on_sigint_sigterm_and_a_closed_stdout() {
     let pid = child.id() as i32;
     wait_for("follow to notice its stdout closed", || process_gone(pid));
     assert_eq!(child.wait().unwrap().code(), Some(0));
-    // Closed before it started: it ends at once, and moves no cursor.
+    // Closed before it started: it ends at once, and moves no cursor. (`exec`: a
+    // follower that did not end is the one the timeout kills, not a shell above it.)
     let cursor = kw.path("c-closed");
     let closed = kw.sh(&format!(
-        "'{KW}' audit follow --cursor '{}' >&-",
+        "exec '{KW}' audit follow --cursor '{}' >&-",
         cursor.display()
     ));
     assert_cmd::Command::from_std(closed)

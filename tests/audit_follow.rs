@@ -410,3 +410,18 @@ fn a_cursor_is_checked_against_the_recomputed_chains_before_anything_is_delivere
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].contains("\"B\""), "{lines:?}");
 }
+
+/// A cursor that cannot be kept (its directory is missing) is refused before any event
+/// goes out: never the whole history followed by a failure a restart would repeat.
+#[test]
+fn a_cursor_that_cannot_be_written_is_refused_before_any_event() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    let cursor = kw.path("no/such/dir/c.json");
+    kw.cmd(["audit", "follow", "--cursor", cursor.to_str().unwrap()])
+        .timeout(BOUND)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(contains("no/such/dir"));
+}

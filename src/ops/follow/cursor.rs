@@ -80,11 +80,16 @@ impl Cursor {
         let text = match read_nofollow(&p) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Cursor {
+                // Written now, before any event: a cursor that cannot be kept (its
+                // directory missing or read-only) fails here, not after the whole
+                // history went out, which a restart would send again.
+                let mut cursor = Cursor {
                     path: Some(p),
                     file: fresh,
                     dirty: true,
-                });
+                };
+                cursor.save()?;
+                return Ok(cursor);
             }
             Err(e) if sys::is_symlink_refusal(&e) => {
                 return Err(Error::OutputIsSymlink { path: p });

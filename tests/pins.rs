@@ -491,3 +491,24 @@ fn a_pinned_head_is_accepted_only_when_recomputed_from_its_rows() {
         .stdout("")
         .stderr(contains("its hash does not match its content"));
 }
+
+/// The machine's state directory holds the pins: one others could write to (where they
+/// could take the pins away, and any replaced file would be a first open) is refused,
+/// as a vault directory is.
+#[test]
+fn a_state_directory_others_can_write_to_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    let state = kw.path("state/keyward");
+    for dir in [state.clone(), state.join("pins")] {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        kw.cmd(["get", "A"])
+            .assert()
+            .code(6)
+            .stdout("")
+            .stderr(predicates::str::contains("writable by group or others"));
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    kw.cmd(["get", "A"]).assert().success();
+}

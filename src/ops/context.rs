@@ -84,6 +84,7 @@ impl Context {
         );
         let root = located.root.clone();
         let state = default_state_dir()?;
+        crate::vault::paths::check_state_dir(&state)?;
         let location = crate::ops::location::check_work_tree_vault(&located, &state)?;
         let default_identity = default_identity_path()?;
         let identity_spec = match &cli.identity {

@@ -148,6 +148,24 @@ pub struct PinDir {
     pub(in crate::vault) now: i64,
 }
 
+/// The machine's state directory (`$XDG_STATE_HOME/keyward`) and its `pins/` and
+/// `worktrees/`, where they exist, are this user's and not writable by group or others:
+/// whoever could write there could take pins away (a replaced file would then be a
+/// first open) or name another vault location as known. Checked once a command, as the
+/// vault directory is (`require`). A link to the directory is the user's own layout.
+pub fn check_state_dir(state: &Path) -> Result<()> {
+    for dir in [
+        state.to_path_buf(),
+        state.join("pins"),
+        state.join("worktrees"),
+    ] {
+        if dir.exists() {
+            check_private_dir(&dir, true)?;
+        }
+    }
+    Ok(())
+}
+
 impl PinDir {
     /// The pins of the vault at `root`, under `state` (`$XDG_STATE_HOME/keyward`).
     pub fn new(state: &Path, root: &Path, now: i64) -> PinDir {

@@ -215,15 +215,8 @@ fn export_and_render_into_a_closed_stdout_are_not_delivered() {
         );
     }
     let file = kw.path("out.env");
-    let out = kw
-        .sh(&format!("'{KW}' export -o '{}' >&-", file.display()))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_cmd::Command::from_std(kw.sh(&format!("'{KW}' export -o '{}' >&-", file.display())))
+        .assert()
+        .success();
     assert!(std::fs::read_to_string(&file).unwrap().starts_with("A="));
 }

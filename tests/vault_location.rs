@@ -132,7 +132,9 @@ fn a_vault_moved_by_its_team_is_taken_once_named_and_its_history_verifies() {
         .code(6)
         .stderr(contains("is now found at `secrets`"));
     // A command naming it that fails does not make it known.
-    named(&team, 1, "secrets", &["get", "NOPE"]).assert().code(3);
+    named(&team, 1, "secrets", &["get", "NOPE"])
+        .assert()
+        .code(3);
     found(&team, 1, &["get", "K"]).assert().code(6);
     // Reviewed, Bob names it once; from then on it is found as before.
     named(&team, 1, "secrets", &["get", "K"])

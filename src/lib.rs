@@ -101,7 +101,30 @@ fn dispatch(cli: cli::Cli) -> Result<()> {
     use cli::Command;
     use cmd::*;
     let out = output::Output::new(cli.globals.json, cli.globals.quiet);
+    // DESIGN §16: where the work tree's vault is found is checked before a command
+    // reads it. Commands that never read the work tree's vault (identities, the
+    // completions, git's textconv of the blobs it hands over) are not held to it; the
+    // history walk of `audit verify --git` checks moves itself, and only the way to the
+    // vault (no symlink inside the work tree) here.
+    use crate::ops::LocationCheck;
+    let check_location = match &cli.command {
+        Command::Init(_)
+        | Command::Identity(_)
+        | Command::Unlock(_)
+        | Command::Lock(_)
+        | Command::Completions(_)
+        | Command::Git(cmd::git::GitArgs {
+            command: cmd::git::GitCommand::Textconv(_),
+            ..
+        }) => LocationCheck::None,
+        Command::Audit(cmd::audit::AuditArgs {
+            command: Some(cmd::audit::AuditCommand::Verify { git: true, .. }),
+            ..
+        }) => LocationCheck::Way,
+        _ => LocationCheck::Full,
+    };
     let globals = crate::ops::Globals {
+        check_location,
         vault: cli.globals.vault.clone(),
         identity: cli.globals.identity.clone(),
         identity_in_argv: cli.globals.identity_in_argv,

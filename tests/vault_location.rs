@@ -85,16 +85,22 @@ fn a_removed_member_who_moves_the_vault_is_refused_where_it_was_used_and_in_ci()
 
     // Bob pulls: the vault is now found elsewhere, and nothing is read from it.
     team.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    let dir1 = team.members[1].dir.clone();
     for args in [
         &["get", "STRIPE_KEY_2"][..],
         &["list"],
         &["generate", "NEW_KEY"],
     ] {
-        found(&team, 1, args)
-            .assert()
-            .code(6)
-            .stdout("")
-            .stderr(contains("is now found at `shadow`").and(contains("used it at `vault`")));
+        found(&team, 1, args).assert().code(6).stdout("").stderr(
+            contains(format!(
+                "is now found at `{}`",
+                dir1.join("shadow").display()
+            ))
+            .and(contains(format!(
+                "used it at `{}`",
+                dir1.join("vault").display()
+            ))),
+        );
     }
     // The vault it used is still there, and still what it was.
     let again = named(&team, 1, "vault", &["get", "STRIPE_KEY"])
@@ -127,10 +133,11 @@ fn a_vault_moved_by_its_team_is_taken_once_named_and_its_history_verifies() {
     team.git(0, &["commit", "-q", "-m", "move the vault"]);
     team.git(0, &["push", "-q", "origin", "main"]);
     team.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    let secrets = team.members[1].dir.join("secrets");
     found(&team, 1, &["get", "K"])
         .assert()
         .code(6)
-        .stderr(contains("is now found at `secrets`"));
+        .stderr(contains(format!("is now found at `{}`", secrets.display())));
     // A command naming it that fails does not make it known.
     named(&team, 1, "secrets", &["get", "NOPE"])
         .assert()
@@ -182,5 +189,135 @@ fn a_vault_reached_through_a_symlink_inside_the_work_tree_is_refused() {
             .assert()
             .code(6)
             .stderr(contains("symlink inside the git work tree"));
+    }
+}
+
+/// A stale copy of the vault: the files of `vault/envs` in member `m`'s clone now, to
+/// put elsewhere after a later change.
+fn snapshot(team: &Team, m: usize) -> Vec<(String, Vec<u8>)> {
+    fs::read_dir(team.members[m].dir.join("vault/envs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".db.age"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+/// Alice and Bob; `K` generated and rotated, with Bob's machine having read it through
+/// the work tree after the rotation; a copy of the vault from before the rotation. The
+/// CI machine's index last.
+fn rotated_with_stale_copy() -> (Team, Vec<(String, Vec<u8>)>, usize) {
+    let mut team = Team::new(&["alice", "bob"], &[]);
+    let ci = team.fresh_machine(1, "ci");
+    team.kw(0, &["generate", "K"]).assert().success();
+    team.sync(0, "a key");
+    let stale = snapshot(&team, 0);
+    team.kw(0, &["rotate", "K"]).assert().success();
+    team.sync(0, "rotate");
+    team.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    found(&team, 1, &["get", "K"]).assert().success();
+    (team, stale, ci)
+}
+
+fn commit_push(team: &Team, m: usize, what: &str) {
+    team.git(m, &["add", "-A"]);
+    team.git(m, &["commit", "-q", "-m", what]);
+    team.git(m, &["push", "-q", "origin", "main"]);
+}
+
+/// Review of the fix: a marker whose way goes through a link and back (`l/../old`), in
+/// a directory whose name is not UTF-8, names an old copy; and a machine that used the
+/// vault before keyward kept records of where (only its pins say so).
+#[test]
+fn a_way_through_a_link_and_back_and_a_machine_without_a_record_are_held_too() {
+    use std::os::unix::ffi::OsStrExt;
+    let (team, stale, _) = rotated_with_stale_copy();
+    let a = team.members[0].dir.clone();
+    let odd = a.join(std::ffi::OsStr::from_bytes(b"\xff"));
+    for (name, bytes) in &stale {
+        write(&odd, &format!("old/envs/{name}"), bytes);
+    }
+    write(&odd, "sub/.keep", b"");
+    std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(b"\xff/sub"), a.join("l")).unwrap();
+    write(&a, ".keyward-vault", b"l/../old\n");
+    commit_push(&team, 0, "tidy");
+    team.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    found(&team, 1, &["get", "K"])
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(contains(
+            "reached through a symlink inside the git work tree",
+        ));
+    // The nearest `vault/`, in a directory whose name is not UTF-8: still a place this
+    // machine never used (it is named in the record by its bytes).
+    let b = team.members[1].dir.clone();
+    for (name, bytes) in &stale {
+        write(&b, &format!("\u{1}/vault/envs/{name}"), bytes);
+    }
+    let odd_b = b.join(std::ffi::OsStr::from_bytes(b"\xfe"));
+    fs::rename(b.join("\u{1}"), &odd_b).unwrap();
+    found(&team, 1, &["get", "K"])
+        .current_dir(&odd_b)
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(contains("is now found at"));
+    fs::remove_dir_all(&odd_b).unwrap();
+    // Bob's machine as before records were kept: its pins only.
+    fs::remove_dir_all(team.members[1].state.join("keyward/worktrees")).unwrap();
+    found(&team, 1, &["get", "K"]).assert().code(6).stdout("");
+    // A plain old copy under a marker, with no record either.
+    team.git(0, &["rm", "-q", "-r", "l", ".keyward-vault"]);
+    for (name, bytes) in &stale {
+        write(&a, &format!("old/envs/{name}"), bytes);
+    }
+    write(&a, ".keyward-vault", b"old\n");
+    commit_push(&team, 0, "tidy again");
+    team.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    let _ = fs::remove_dir_all(team.members[1].state.join("keyward/worktrees"));
+    let old = team.members[1].dir.join("old");
+    found(&team, 1, &["get", "K"])
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(contains(format!("is now found at `{}`", old.display())));
+    // Commands that never read the work tree's vault are not held to it.
+    found(&team, 1, &["identity", "show"]).assert().success();
+    found(&team, 1, &["completions", "bash"]).assert().success();
+}
+
+/// Review of the fix: `audit verify --git` catches a move made in two commits (the vault
+/// deleted, then an old copy added elsewhere with a marker), and a marker spelled
+/// `vault/.` before the move.
+#[test]
+fn a_vault_moved_in_two_commits_or_behind_an_odd_marker_is_caught_in_ci() {
+    for first in ["delete", "marker"] {
+        let (team, stale, ci) = rotated_with_stale_copy();
+        let a = team.members[0].dir.clone();
+        match first {
+            "delete" => team.git(0, &["rm", "-q", "-r", "vault"]),
+            _ => {
+                write(&a, ".keyward-vault", b"vault/.\n");
+                String::new()
+            }
+        };
+        commit_push(&team, 0, "step one");
+        if first == "marker" {
+            team.git(0, &["rm", "-q", "-r", "vault"]);
+        }
+        for (name, bytes) in &stale {
+            write(&a, &format!("old/envs/{name}"), bytes);
+        }
+        write(&a, ".keyward-vault", b"old\n");
+        commit_push(&team, 0, "step two");
+        team.git(ci, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        named(&team, ci, "old", &["audit", "verify", "--git"])
+            .assert()
+            .code(6)
+            .stderr(contains("step two"));
     }
 }

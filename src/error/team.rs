@@ -25,14 +25,17 @@ pub enum TeamError {
     /// DESIGN §16: the work tree's vault is found somewhere this machine never used it
     /// (a commit added a marker or a nearer `vault/`): another vault in its place.
     #[error(
-        "the vault of the git work tree `{}` is now found at `{found}`, but this machine used it at {}: a commit can move where it is found (a `.keyward-vault` file, a nearer `vault/`), and a vault put there — an older copy, or a foreign one — would be new to this machine's pins; nothing was read\nhint: review what moved it (`git log -- .keyward-vault {found}`); to use the vault at `{found}` anyway, name it once: `keyward --vault {found} …`",
+        "the vault of the git work tree `{}` is now found at `{}`, but this machine used it at {}: a commit can move where it is found (a `.keyward-vault` file, a nearer `vault/`), and a vault put there — an older copy, or a foreign one — would be new to this machine's pins; nothing was read\nhint: review what moved it (`git log -- .keyward-vault`); to use the vault at `{}` anyway, name it once: `keyward --vault '{}' …`",
         top.display(),
-        known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+        found.display(),
+        known.iter().map(|k| format!("`{}`", k.display())).collect::<Vec<_>>().join(", "),
+        found.display(),
+        found.display()
     )]
     VaultMoved {
         top: PathBuf,
-        found: String,
-        known: Vec<String>,
+        found: PathBuf,
+        known: Vec<PathBuf>,
     },
     /// `completions --list` with a locked identity: exit 5 and no word (the completion
     /// scripts say why, once).

@@ -58,8 +58,8 @@ fn samples() -> Vec<Error> {
         },
         Error::Team(crate::error::TeamError::VaultMoved {
             top: p(),
-            found: "shadow".into(),
-            known: vec!["vault".into()],
+            found: p(),
+            known: vec![p()],
         }),
         Error::PinAfterCommit {
             env: e(),

@@ -20,6 +20,8 @@ pub type Skipped = Vec<(EnvName, Error)>;
 /// The global flags, as plain options (`cmd` turns the command line into these).
 #[derive(Clone, Debug, Default)]
 pub struct Globals {
+    /// How much of where the vault is found to check first (`ops::location`).
+    pub check_location: crate::ops::location::LocationCheck,
     pub vault: Option<std::path::PathBuf>,
     pub identity: Option<String>,
     /// `identity` was given as `-i`/`--identity`, not by `KEYWARD_IDENTITY`.
@@ -85,7 +87,8 @@ impl Context {
         let root = located.root.clone();
         let state = default_state_dir()?;
         crate::vault::paths::check_state_dir(&state)?;
-        let location = crate::ops::location::check_work_tree_vault(&located, &state)?;
+        let location =
+            crate::ops::location::check_work_tree_vault(&located, &state, cli.check_location)?;
         let default_identity = default_identity_path()?;
         let identity_spec = match &cli.identity {
             Some(s) => IdentitySpec::from_arg(s, default_identity),

@@ -5,6 +5,18 @@
 
 use crate::error::{Error, Result, TeamError};
 
+/// How much of the vault's place a command is held to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LocationCheck {
+    /// The way to it, and that this machine used it there (a command that reads it).
+    #[default]
+    Full,
+    /// The way to it only (`audit verify --git`, which checks moves in the history).
+    Way,
+    /// Nothing (a command that never reads the work tree's vault).
+    None,
+}
+
 /// DESIGN §16: a vault in a git work tree is where commits can move it. Its path
 /// inside the tree may not pass through a symlink (a commit can point one anywhere),
 /// and a vault the work tree's own files lead to (a marker, the nearest `vault/`) must be
@@ -15,19 +27,23 @@ use crate::error::{Error, Result, TeamError};
 pub fn check_work_tree_vault(
     located: &crate::vault::discover::Located,
     state: &std::path::Path,
+    check: LocationCheck,
 ) -> Result<Option<crate::vault::discover::KnownLocations>> {
-    use crate::vault::discover::{KnownLocations, Source, symlink_in_work_tree};
-    if located.source == Source::Personal {
+    use crate::vault::discover::{KnownLocations, Source, redirected_in_work_tree};
+    if located.source == Source::Personal || check == LocationCheck::None {
         return Ok(None);
     }
-    if let Some((link, top)) = symlink_in_work_tree(&located.root) {
+    if let Some((path, top)) = redirected_in_work_tree(&located.root) {
         return Err(Error::UnsafeVaultPath {
-            path: link,
+            path,
             why: format!(
-                "is a symlink inside the git work tree `{}`, where a commit can point it anywhere; name the vault by its real path",
+                "is reached through a symlink inside the git work tree `{}`, where a commit can point one anywhere; name the vault by its real path",
                 top.display()
             ),
         });
+    }
+    if check == LocationCheck::Way {
+        return Ok(None);
     }
     let Some(known) = KnownLocations::of(state, &located.root) else {
         return Ok(None);
@@ -35,8 +51,8 @@ pub fn check_work_tree_vault(
     if located.source == Source::WorkTree && !known.is_known() {
         return Err(TeamError::VaultMoved {
             top: known.top.clone(),
-            found: known.here.clone(),
-            known: known.known.clone(),
+            found: known.path_of(&known.here),
+            known: known.known.iter().map(|k| known.path_of(k)).collect(),
         }
         .into());
     }

@@ -45,5 +45,6 @@ pub mod verify;
 pub mod verify_git;
 
 pub use context::{Context, Globals, Say, Skipped};
+pub use location::LocationCheck;
 pub use plan::{Confirmation, Destructive};
 pub use release::{Release, release};

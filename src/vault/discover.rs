@@ -133,25 +133,24 @@ fn lexical(path: &Path) -> PathBuf {
     out
 }
 
-/// The first symlink on the way from the top of the git work tree holding `vault` down
-/// to `vault` itself, with that top: a commit can make one and point the vault anywhere
-/// (another directory of the tree holding an older or a foreign vault, which this
-/// machine's pins, kept by the vault's real path, would take as new). `None` outside a
-/// work tree, or with no link on the way inside it. Links above the top (a home
-/// directory on another disk) are the machine's own, and fine.
-pub fn symlink_in_work_tree(vault: &Path) -> Option<(PathBuf, PathBuf)> {
+/// Whether something inside the git work tree holding `vault` redirects the way to it —
+/// a symlink on the path, or a `..` after one — with that top: a commit can make either
+/// and point the vault anywhere (another directory of the tree holding an older or a
+/// foreign vault, which this machine's pins, kept by the vault's real path, would take
+/// as new). The way as given, resolved by name inside the work tree, must be where the
+/// vault really is. `None` outside a work tree, for a vault not there yet, or when the
+/// way is straight. Links above the top (a home on another disk) are the machine's own.
+pub fn redirected_in_work_tree(vault: &Path) -> Option<(PathBuf, PathBuf)> {
+    let real = vault.canonicalize().ok()?;
     let path = lexical(vault);
     let top = path
         .ancestors()
         .skip(1)
         .find(|d| d.join(".git").exists())?
         .to_path_buf();
-    let inside: Vec<&Path> = path.ancestors().take_while(|d| *d != top).collect();
-    inside
-        .into_iter()
-        .rev()
-        .find(|d| std::fs::symlink_metadata(d).is_ok_and(|m| m.file_type().is_symlink()))
-        .map(|link| (link.to_path_buf(), top.clone()))
+    let inside = path.strip_prefix(&top).ok()?;
+    let expected = top.canonicalize().ok()?.join(inside);
+    (expected != real).then(|| (vault.to_path_buf(), top))
 }
 
 /// Where this machine has used a work tree's vault (DESIGN §16): the vault directories,
@@ -171,23 +170,49 @@ pub struct KnownLocations {
 }
 
 impl KnownLocations {
-    /// The record for the work tree holding `vault`, if it is in one (and can be named).
+    /// The record for the work tree holding `vault`, if it is in one and exists. A
+    /// machine with no record yet (one that used the vault before keyward kept records)
+    /// counts as used the places it holds pins for: the vault found now, and `vault/`.
     pub fn of(state: &Path, vault: &Path) -> Option<KnownLocations> {
         use sha2::{Digest, Sha256};
         let canon = vault.canonicalize().ok()?;
         let top = work_tree_top(&canon)?;
-        let here = canon.strip_prefix(&top).ok()?.to_str()?.to_owned();
+        let here = name_of(canon.strip_prefix(&top).ok()?);
         let id = hex::encode(&Sha256::digest(top.as_os_str().as_encoded_bytes())[..12]);
         let file = state.join("worktrees").join(id);
-        let known = std::fs::read_to_string(&file)
-            .map(|t| t.lines().skip(1).map(str::to_owned).collect())
-            .unwrap_or_default();
+        let known = match std::fs::read_to_string(&file) {
+            Ok(t) => t.lines().skip(1).map(str::to_owned).collect(),
+            Err(_) => {
+                let pinned = |rel: &Path| {
+                    let dir = top.join(rel);
+                    let used = dir.is_dir()
+                        && crate::vault::paths::PinDir::new(state, &dir, 0)
+                            .dir()
+                            .is_dir();
+                    used.then(|| name_of(rel))
+                };
+                let mut known: Vec<String> = [canon.strip_prefix(&top).ok()?, Path::new("vault")]
+                    .into_iter()
+                    .filter_map(pinned)
+                    .collect();
+                known.dedup();
+                known
+            }
+        };
         Some(KnownLocations {
             file,
             top,
             here,
             known,
         })
+    }
+
+    /// Where `rel` (relative to the top) is, for messages.
+    pub fn path_of(&self, rel: &str) -> PathBuf {
+        match rel.strip_prefix("hex:") {
+            Some(_) => self.top.join(format!("<{rel}>")),
+            None => self.top.join(rel),
+        }
     }
 
     /// Whether the vault in use is one this machine used in this work tree, or the first.
@@ -198,11 +223,15 @@ impl KnownLocations {
     /// Remember the vault in use (best effort: a machine that cannot write its state
     /// directory keeps its pins no better, and says so elsewhere).
     pub fn remember(&self) {
-        if self.known.contains(&self.here) {
+        if self.known.contains(&self.here) && self.file.exists() {
             return;
         }
         let mut text = format!("{}\n", self.top.display());
-        for k in self.known.iter().chain(std::iter::once(&self.here)) {
+        let mut all = self.known.clone();
+        if !all.contains(&self.here) {
+            all.push(self.here.clone());
+        }
+        for k in &all {
             text.push_str(k);
             text.push('\n');
         }
@@ -211,6 +240,16 @@ impl KnownLocations {
         {
             let _ = crate::fsutil::replace_file(&self.file, text.as_bytes(), 0o600, false);
         }
+    }
+}
+
+/// A path relative to a work tree's top as one line of the record: itself when it is
+/// UTF-8 text without a line break, else `hex:` and its bytes (two names never share a
+/// line, as a lossy conversion would make them).
+fn name_of(rel: &Path) -> String {
+    match rel.to_str() {
+        Some(s) if !s.contains('\n') && !s.starts_with("hex:") => s.to_owned(),
+        _ => format!("hex:{}", hex::encode(rel.as_os_str().as_encoded_bytes())),
     }
 }
 

@@ -277,11 +277,11 @@ impl GitHistory {
                 .lines()
                 .map(str::trim)
                 .find(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(|l| l.trim_end_matches('/').to_owned())
+                .and_then(tree_path)
                 .unwrap_or_else(|| "vault".to_owned()),
             _ => "vault".to_owned(),
         };
-        let envs = if rel.is_empty() || rel == "." {
+        let envs = if rel.is_empty() {
             "envs".to_owned()
         } else {
             format!("{rel}/envs")
@@ -294,6 +294,27 @@ impl GitHistory {
             _ => return Ok(None),
         };
         Ok(blobs.get(env).map(|b| (b.clone(), envs)))
+    }
+
+    /// The last place `env` was held before it appeared where this history is read
+    /// from: walking back from `id` (itself included) along first parents, the first
+    /// commit that kept it in its own vault elsewhere — its id and blob. `None` when a
+    /// commit on the way holds it here (a deletion and re-adding, which the deletion
+    /// check reports) or none held it at all (a new environment).
+    pub fn held_before(&mut self, id: &str, env: &EnvName) -> Result<Option<(String, String)>> {
+        let mut at = id.to_owned();
+        loop {
+            if self.env_blobs(&at)?.contains_key(env) {
+                return Ok(None);
+            }
+            if let Some((blob, _)) = self.moved_from(&at, env)? {
+                return Ok(Some((at, blob)));
+            }
+            match self.commit(&at)?.parents.first() {
+                Some(p) => at = p.clone(),
+                None => return Ok(None),
+            }
+        }
     }
 
     /// Open the env file stored as blob `blob` (read-only, in memory; `label` names it
@@ -483,9 +504,45 @@ fn parse_env_tree(body: &[u8], raw_len: usize) -> Result<EnvBlobs> {
     Ok(out)
 }
 
+/// A marker's path as a path inside a commit's tree: `.` and `..` resolved by name, no
+/// leading or trailing `/`; `None` for one that leaves the tree or is absolute (then the
+/// commit's vault is taken to be `vault/`, as discovery would find it).
+fn tree_path(marker: &str) -> Option<String> {
+    if marker.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in marker.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A marker's text as a place in a commit's tree, as discovery reads it.
+    #[test]
+    fn a_marker_resolves_by_name_inside_the_tree_or_not_at_all() {
+        for (marker, place) in [
+            ("vault", Some("vault")),
+            ("vault/.", Some("vault")),
+            ("./ops//secrets/", Some("ops/secrets")),
+            ("x/../vault", Some("vault")),
+            (".", Some("")),
+            ("../elsewhere", None),
+            ("/abs/vault", None),
+        ] {
+            assert_eq!(tree_path(marker).as_deref(), place, "{marker}");
+        }
+    }
 
     #[test]
     fn commit_headers_and_subject_are_parsed() {

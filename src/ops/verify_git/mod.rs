@@ -292,12 +292,13 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
             };
             let hashes: Hashes = child.events.iter().map(|e| e.hash).collect();
             for (parent, pblobs) in changed {
-                // Created in this commit, unless the parent held it where the parent
-                // kept its vault: then it moved, and what it moved is its parent.
+                // Created in this commit, unless the parent (or, when the vault was
+                // deleted first, an earlier commit) held it where that commit kept its
+                // vault: then it moved, and what it moved is what it must extend.
                 let pblob = match pblobs.get(env) {
                     Some(b) => b.clone(),
-                    None => match rd.git.moved_from(&parent.id, env)? {
-                        Some((b, _)) => b,
+                    None => match rd.git.held_before(&parent.id, env)? {
+                        Some((_, b)) => b,
                         None => continue,
                     },
                 };

@@ -76,19 +76,14 @@ pub struct ExportArgs {
 }
 
 pub fn run(args: ExportArgs, ctx: &Ui) -> Result<()> {
-    // As `get`: values nobody can receive are not read out (checked before the access is
-    // journaled). github-env prints its masks on stdout whatever -o says.
-    let to_stdout = args
-        .out
-        .as_deref()
-        .is_none_or(|p| p == std::path::Path::new("-"))
-        || matches!(
-            args.format,
-            Some(crate::ops::export::ExportFormat::GithubEnv)
-        );
-    if to_stdout && crate::sys::stdout_was_closed() {
-        return Err(crate::error::Error::StdoutClosed);
-    }
+    // github-env prints its masks on stdout whatever -o says.
+    super::delivery::require_stdout(
+        super::delivery::is_stdout(args.out.as_deref())
+            || matches!(
+                args.format,
+                Some(crate::ops::export::ExportFormat::GithubEnv)
+            ),
+    )?;
     let exported = crate::ops::export::export(
         ctx,
         ExportRequest {
@@ -101,12 +96,7 @@ pub fn run(args: ExportArgs, ctx: &Ui) -> Result<()> {
             namespace: args.namespace.as_ref(),
         },
     )?;
-    // Values are the product: a reader gone before they were written is a failure, not
-    // the quiet end a listing gets.
-    ctx.out.data(&exported.stdout).map_err(|e| match e {
-        crate::error::Error::BrokenPipe => crate::error::Error::OutputNotDelivered,
-        e => e,
-    })?;
+    super::delivery::delivered(ctx.out.data(&exported.stdout))?;
     match &exported.written {
         Some(w) => ctx.out.render(w),
         None => Ok(()),

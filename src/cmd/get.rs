@@ -33,9 +33,7 @@ pub struct GetArgs {
 
 pub fn run(args: GetArgs, ctx: &Ui) -> Result<()> {
     // Checked before the access is journaled: a value nobody can receive is not released.
-    if crate::sys::stdout_was_closed() {
-        return Err(Error::StdoutClosed);
-    }
+    super::delivery::require_stdout(true)?;
     let released = ops::release(ctx, Release::one(&args.name, args.version))?;
     let printed = match released.json_one() {
         Some(json) if ctx.out.json => ctx.out.json(&json),

@@ -8,6 +8,7 @@ pub mod check;
 pub mod completions;
 pub mod confirm;
 pub mod delete;
+mod delivery;
 pub mod env;
 pub mod export;
 pub mod generate;

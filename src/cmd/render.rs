@@ -38,27 +38,15 @@ pub struct RenderArgs {
 }
 
 pub fn run(args: RenderArgs, ctx: &Ui) -> Result<()> {
-    // As `get`: a rendering nobody can receive is not made (before any access is
-    // journaled); a reader gone before it was written is a failure.
-    let to_stdout = args
-        .out
-        .as_deref()
-        .is_none_or(|p| p == std::path::Path::new("-"));
-    if to_stdout && crate::sys::stdout_was_closed() {
-        return Err(crate::error::Error::StdoutClosed);
-    }
-    let rendered = crate::ops::render::render(
+    super::delivery::require_stdout(super::delivery::is_stdout(args.out.as_deref()))?;
+    let rendered = super::delivery::delivered(crate::ops::render::render(
         ctx,
         RenderRequest {
             template: &args.template,
             out: args.out.as_deref(),
             force: args.force,
         },
-    )
-    .map_err(|e| match e {
-        crate::error::Error::BrokenPipe => crate::error::Error::OutputNotDelivered,
-        e => e,
-    })?;
+    ))?;
     // On stdout the rendered text is the output; a report would corrupt it.
     if rendered.out.is_some() {
         ctx.out.render(&rendered)?;

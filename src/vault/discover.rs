@@ -176,8 +176,13 @@ impl KnownLocations {
     pub fn of(state: &Path, vault: &Path) -> Option<KnownLocations> {
         use sha2::{Digest, Sha256};
         let canon = vault.canonicalize().ok()?;
-        let top = work_tree_top(&canon)?;
-        let here = name_of(canon.strip_prefix(&top).ok()?);
+        // Already a real path: its ancestors are real too.
+        let top = canon
+            .ancestors()
+            .find(|d| d.join(".git").exists())?
+            .to_path_buf();
+        let rel = canon.strip_prefix(&top).ok()?;
+        let here = name_of(rel);
         let id = hex::encode(&Sha256::digest(top.as_os_str().as_encoded_bytes())[..12]);
         let file = state.join("worktrees").join(id);
         let known = match std::fs::read_to_string(&file) {
@@ -191,7 +196,7 @@ impl KnownLocations {
                             .is_dir();
                     used.then(|| name_of(rel))
                 };
-                let mut known: Vec<String> = [canon.strip_prefix(&top).ok()?, Path::new("vault")]
+                let mut known: Vec<String> = [rel, Path::new("vault")]
                     .into_iter()
                     .filter_map(pinned)
                     .collect();

@@ -1,0 +1,28 @@
+//! Commands whose product is values on stdout (`get`, `export`, `render`): DESIGN §14's
+//! "delivered or failed". A stdout closed at start releases nothing (checked before the
+//! access is journaled); a reader gone before the values were written is a failure, never
+//! the quiet end a listing gets.
+
+use crate::error::{Error, Result};
+
+/// Refuse before anything is read out when the values would go to a stdout that was
+/// closed when keyward started.
+pub fn require_stdout(to_stdout: bool) -> Result<()> {
+    if to_stdout && crate::sys::stdout_was_closed() {
+        return Err(Error::StdoutClosed);
+    }
+    Ok(())
+}
+
+/// Whether `-o PATH` means stdout: none given, or `-`.
+pub fn is_stdout(out: Option<&std::path::Path>) -> bool {
+    out.is_none_or(|p| p == std::path::Path::new("-"))
+}
+
+/// A write of values that hit a closed pipe, said as not delivered.
+pub fn delivered<T>(r: Result<T>) -> Result<T> {
+    r.map_err(|e| match e {
+        Error::BrokenPipe => Error::OutputNotDelivered,
+        e => e,
+    })
+}

@@ -47,6 +47,7 @@ mod platform_outputs;
 mod random_access;
 mod redact;
 mod references;
+mod removed_env;
 mod removed_member;
 mod rename_delete;
 mod render;

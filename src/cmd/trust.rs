@@ -19,6 +19,12 @@ use crate::ops::trust::{self, Trust};
 /// environment writes into it what this machine saw: versions revoked, retired or
 /// expired since stay so, for every reader.
 ///
+/// An environment this machine read whose file is gone (removed in git, say) is exit 6
+/// for every command until `trust` accepts the removal: what this machine kept of it is
+/// set aside, with who accepted it and why, and a file under that name later is new. An
+/// environment accepted in another's place keeps its own access journal; the old one
+/// stays in `journal/` as ENV.aside-TIME.db.
+///
 /// On a terminal it asks before changing anything; without one it needs --yes.
 #[derive(Debug, Args)]
 #[command(

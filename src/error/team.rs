@@ -37,6 +37,31 @@ pub enum TeamError {
         found: PathBuf,
         known: Vec<PathBuf>,
     },
+    /// DESIGN §8: an environment this machine pinned has no file any more. Deleting a
+    /// file must not pass as "nothing there": a check over every environment would
+    /// skip it, and a file put back later would be a first use. Accepting the removal
+    /// is a decision (`trust`), as accepting a rewound file is.
+    #[error(
+        "environment `{env}` is gone: this machine read it up to event {seq} ({}, head {}…), and its file `{}` is not there any more; nothing was read\nhint: {}; if it was removed on purpose, `keyward trust -e {env} --reason TEXT` accepts the removal on this machine; otherwise restore the file",
+        crate::names::fmt_time(*time),
+        hash.get(..12).unwrap_or(hash),
+        path.display(),
+        if *in_git { format!("the vault is in git: `git log -- '{}'` shows who removed it", path.display()) } else { "find out who removed it".to_owned() }
+    )]
+    EnvGone {
+        env: EnvName,
+        path: PathBuf,
+        seq: i64,
+        time: i64,
+        hash: String,
+        in_git: bool,
+    },
+    /// A check over every environment that found pinned ones gone (see `EnvGone`):
+    /// never a clean pass, whatever `--skip-unreadable` accepts.
+    #[error(
+        "{what}: environment(s) this machine read before are gone (their files are not there any more): {envs}; the check did not cover them\nhint: if they were removed on purpose, `keyward trust -e ENV --reason TEXT` accepts each removal on this machine; otherwise restore the files"
+    )]
+    EnvsGone { what: &'static str, envs: String },
     /// `completions --list` with a locked identity: exit 5 and no word (the completion
     /// scripts say why, once).
     #[error("the identity is locked")]
@@ -60,7 +85,9 @@ impl TeamError {
         match self {
             TeamError::VaultElsewhere { .. } => 3,
             TeamError::StrictLeftOut { .. } => 4,
-            TeamError::VaultMoved { .. } => 6,
+            TeamError::VaultMoved { .. }
+            | TeamError::EnvGone { .. }
+            | TeamError::EnvsGone { .. } => 6,
             TeamError::IdentityEnvEmpty
             | TeamError::CompletionLocked
             | TeamError::IdentityFileMissing { .. }

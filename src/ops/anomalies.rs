@@ -26,7 +26,7 @@ use crate::ops::Context;
 use crate::ops::audit::access_events;
 use crate::ops::check::Findings;
 use crate::ops::check::LastReads;
-use crate::ops::envs::{env_list, open_envs};
+use crate::ops::envs::{open_envs, warn_not_covered};
 use crate::recipient::short_recipient;
 use crate::vault::EnvDb;
 
@@ -144,13 +144,7 @@ pub fn anomalies(ctx: &Context, req: Anomalies) -> Result<AnomalyReport> {
         findings.extend(found);
     }
     // Named on stderr even with -q: what was not examined must not go unnoticed.
-    if !skipped.is_empty() {
-        let names: Vec<_> = skipped.iter().map(|s| s.env.clone()).collect();
-        ctx.out.warn(&format!(
-            "not examined: {} (this identity is not a recipient)",
-            env_list(&names)
-        ));
-    }
+    warn_not_covered(ctx, "examined", &skipped);
     Ok(AnomalyReport {
         report: Findings {
             findings,

@@ -431,10 +431,11 @@ pub fn verify(ctx: &Context, req: VerifyChains) -> Result<Verified> {
     }
     // Named on stderr even with -q: what was not checked must not go unnoticed.
     for s in &skipped {
-        ctx.out.warn(&format!(
-            "not checked `{}`: this identity is not a recipient",
-            s.env
-        ));
+        ctx.out.warn(&if s.gone {
+            format!("not checked: {}", s.reason)
+        } else {
+            format!("not checked `{}`: this identity is not a recipient", s.env)
+        });
     }
     Ok(Verified {
         chains,

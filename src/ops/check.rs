@@ -9,10 +9,10 @@ use serde::{Serialize, Serializer};
 
 use crate::audit::{Action, Event};
 use crate::error::{Error, Result};
-use crate::names::{Dur, EnvName, fmt_time, fmt_time_ms};
+use crate::names::{Dur, fmt_time, fmt_time_ms};
 use crate::ops::Context;
 use crate::ops::audit::access_events;
-use crate::ops::envs::{SkippedEnv, env_list, open_envs, require_coverage};
+use crate::ops::envs::{SkippedEnv, open_envs, require_coverage, warn_not_covered};
 use crate::vault::{EnvDb, KeyState, Status, VersionInfo};
 
 /// `check`: where to look and what counts as a problem.
@@ -97,12 +97,8 @@ pub fn check(ctx: &Context, req: Check) -> Result<CheckReport> {
     for db in &envs {
         check_env(ctx, db, &req, now, &mut findings)?;
     }
-    if !skipped.is_empty() && req.skip_unreadable {
-        let names: Vec<EnvName> = skipped.iter().map(|s| s.env.clone()).collect();
-        ctx.out.warn(&format!(
-            "not checked: {} (this identity is not a recipient)",
-            env_list(&names)
-        ));
+    if req.skip_unreadable {
+        warn_not_covered(ctx, "checked", &skipped);
     }
     Ok(CheckReport {
         findings,

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::audit::{Action, Actor};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TeamError};
 use crate::identity::IdentitySpec;
 use crate::names::EnvName;
 use crate::ops::Context;
@@ -164,6 +164,13 @@ pub struct EnvAdded {
 
 pub fn add_env(ctx: &Context, req: AddEnv) -> Result<EnvAdded> {
     vault::create::ensure_new_env(&ctx.paths, &req.name)?;
+    // DESIGN §8: creating it is the decision `trust` would ask for; said, not silent.
+    if let Error::Team(TeamError::EnvGone { seq, .. }) = ctx.paths.missing_env(&req.name) {
+        ctx.out.note(&format!(
+            "this machine read an earlier `{}` (up to event {seq}) whose file is gone: the new environment takes its place here, and the old one's access journal is kept aside in the vault's `journal/`",
+            req.name
+        ));
+    }
     // Labels name members of the other environments: they come with their label.
     let mut labelled = Vec::new();
     let mut named = Vec::new();

@@ -56,6 +56,14 @@ fn patterns(ctx: &Context) -> Result<(Vec<Pattern>, crate::scan::identities::Kno
                 "not scanning for keys of `{env}`: this identity is not a recipient (its tokens are still recognised; its imported values are not)"
             ));
         }
+        // DESIGN §8: an environment read here before whose file is gone is named too.
+        for (_, e) in ctx.paths.gone_envs()? {
+            let what = e.to_string();
+            ctx.out.warn(&format!(
+                "not scanning for its keys: {}",
+                what.lines().next().unwrap_or_default()
+            ));
+        }
         open
     };
     let mut patterns = Vec::new();

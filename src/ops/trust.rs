@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::audit::Action;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TeamError};
 use crate::names::{EnvName, fmt_time};
 use crate::ops::Confirmation;
 use crate::ops::Context;
@@ -32,47 +32,98 @@ pub struct Head {
 pub struct Trusted {
     pub env: EnvName,
     /// How the file related to what was seen: `fresh` (nothing pinned), `current`,
-    /// `behind` (an earlier or diverging state), `unrelated` (another audit key).
+    /// `behind` (an earlier or diverging state), `unrelated` (another audit key),
+    /// `before-removal`, or `gone` (no file any more: its removal is accepted).
     pub relation: &'static str,
     /// The head this machine had seen, if any.
     pub pinned: Option<Head>,
-    /// The file's head before the `trust` event.
-    pub file: Head,
+    /// The file's head before the `trust` event; null when its file is gone.
+    pub file: Option<Head>,
     /// Who can decrypt the file now.
     pub recipients: Vec<String>,
+    /// `gone`: where what this machine kept of the environment was set aside.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_aside: Option<String>,
+    /// `gone`: where its access journal was set aside, if there was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal_aside: Option<String>,
 }
 
 /// Plan `trust`: the file opened for writing whatever its pin says, and what it is
-/// compared with what this machine saw, for review.
+/// compared with what this machine saw, for review. An environment whose file is gone
+/// after this machine read it is planned as accepting its removal.
 pub fn plan(ctx: &Context, req: Trust) -> Result<TrustPlan> {
     let identity = ctx.identity()?;
-    let db = EnvDb::open_trusting(&ctx.paths, &ctx.env, identity.as_age())?;
+    let db = match EnvDb::open_trusting(&ctx.paths, &ctx.env, identity.as_age()) {
+        Ok(db) => db,
+        Err(Error::Team(TeamError::EnvGone {
+            env,
+            seq,
+            time,
+            hash,
+            ..
+        })) => {
+            let report = Trusted {
+                env: env.clone(),
+                relation: "gone",
+                pinned: Some(Head {
+                    seq,
+                    time: fmt_time(time),
+                    hash,
+                }),
+                file: None,
+                recipients: Vec::new(),
+                set_aside: None,
+                journal_aside: None,
+            };
+            return Ok(TrustPlan {
+                req,
+                target: Target::Gone(env),
+                report,
+            });
+        }
+        Err(e) => return Err(e),
+    };
     ctx.may_write(&db)?;
     ctx.note_head(&db)?;
     let report = describe(&db)?;
-    Ok(TrustPlan { req, db, report })
+    Ok(TrustPlan {
+        req,
+        target: Target::File(Box::new(db)),
+        report,
+    })
 }
 
 /// A `trust` about to be recorded (see `plan`).
 pub struct TrustPlan {
     req: Trust,
-    db: EnvDb,
+    target: Target,
     report: Trusted,
+}
+
+/// What is accepted: the file as it is, or that the environment's file is gone.
+enum Target {
+    File(Box<EnvDb>),
+    Gone(EnvName),
 }
 
 impl super::Destructive for TrustPlan {
     type Done = Trusted;
 
     fn ask(&mut self, _ctx: &Context) -> Result<Option<Confirmation>> {
+        let env = &self.report.env;
         Ok(Some(Confirmation {
             // Shown before the question: this is what the person is asked to accept.
             lines: self.report.lines(),
             warnings: Vec::new(),
-            what: format!("trust `{}` as it is now", self.db.env),
+            what: match self.target {
+                Target::File(_) => format!("trust `{env}` as it is now"),
+                Target::Gone(_) => format!("accept that `{env}` is gone"),
+            },
             command: crate::ops::plan::command_line(&[
                 "trust",
                 "-e",
-                self.db.env.as_str(),
+                env.as_str(),
                 "--reason",
                 self.req.reason.as_str(),
                 "--yes",
@@ -81,16 +132,14 @@ impl super::Destructive for TrustPlan {
     }
 
     fn apply(self, ctx: &Context) -> Result<Trusted> {
-        trust(ctx, self)
+        match self.target {
+            Target::File(db) => trust(ctx, self.req, *db, self.report),
+            Target::Gone(env) => forget(ctx, &self.req, &env, self.report),
+        }
     }
 }
 
-fn trust(ctx: &Context, plan: TrustPlan) -> Result<Trusted> {
-    let TrustPlan {
-        req,
-        mut db,
-        report,
-    } = plan;
+fn trust(ctx: &Context, req: Trust, mut db: EnvDb, report: Trusted) -> Result<Trusted> {
     let actor = ctx.actor()?;
     let now = ctx.now();
     let earlier = matches!(report.relation, "behind" | "before-removal");
@@ -109,6 +158,27 @@ fn trust(ctx: &Context, plan: TrustPlan) -> Result<Trusted> {
         )
     })?;
     ctx.commit(&mut db)?;
+    Ok(report)
+}
+
+/// Accept a removal: what this machine kept of the environment is set aside (with who
+/// accepted it, when and why: there is no environment left to record an event in), so
+/// a file that appears under its name later is a first use, said as such.
+fn forget(ctx: &Context, req: &Trust, env: &EnvName, mut report: Trusted) -> Result<Trusted> {
+    let note = serde_json::json!({
+        "action": "trust",
+        "env": env.as_str(),
+        "accepted": "removal",
+        "time": fmt_time(ctx.now()),
+        "actor": ctx.actor()?.recipient,
+        "reason": req.reason,
+        "pinned": report.pinned,
+    });
+    let (kept, journal) = ctx
+        .paths
+        .forget_env(env, &serde_json::to_vec_pretty(&note).expect("plain json"))?;
+    report.set_aside = Some(kept.display().to_string());
+    report.journal_aside = journal.map(|j| j.display().to_string());
     Ok(report)
 }
 
@@ -138,11 +208,13 @@ fn describe(db: &EnvDb) -> Result<Trusted> {
         env: db.env.clone(),
         relation,
         pinned,
-        file: Head {
+        file: Some(Head {
             seq,
             time: fmt_time(time),
             hash: hex::encode(hash),
-        },
+        }),
+        set_aside: None,
+        journal_aside: None,
         recipients: db
             .recipient_strings()?
             .iter()
@@ -158,6 +230,7 @@ impl Trusted {
             "fresh" => "this machine has not seen it before",
             "current" => "it already holds the history seen here",
             "behind" => "it is an earlier (or diverging) state of the history seen here",
+            "gone" => "its file is gone (removed, or moved away) since this machine read it",
             "before-removal" => {
                 "it is a state from before a recipient was removed (its audit key was replaced since): the removed recipient could have written it"
             }
@@ -174,11 +247,24 @@ impl Trusted {
                 &p.hash[..12]
             ));
         }
+        let Some(file) = &self.file else {
+            lines.push(
+                "  accepting it sets aside what this machine kept of it: a file that appears under its name later is read as new to this machine (trust on first use)"
+                    .to_owned(),
+            );
+            if let Some(to) = &self.set_aside {
+                lines.push(format!("  set aside in `{to}`, with your reason"));
+            }
+            if let Some(to) = &self.journal_aside {
+                lines.push(format!("  its access journal set aside as `{to}`"));
+            }
+            return lines;
+        };
         lines.push(format!(
             "  the file:  event {} at {} ({}…)",
-            self.file.seq,
-            self.file.time,
-            &self.file.hash.get(..12).unwrap_or("")
+            file.seq,
+            file.time,
+            &file.hash.get(..12).unwrap_or("")
         ));
         lines.push(format!(
             "  recipients in the file (who can read what you write next): {}",

@@ -104,5 +104,12 @@ pub fn create_env(
     fill: impl FnOnce(&Tx<'_>) -> Result<()>,
 ) -> Result<()> {
     ensure_new_env(paths, env)?;
+    // A journal left by an environment of this name removed before: its rows are not
+    // the new one's (kept aside, never deleted).
+    let now = paths
+        .pins
+        .as_ref()
+        .map_or_else(crate::names::now_ms, |p| p.now);
+    paths.set_journal_aside(env, now)?;
     EnvDb::create(paths, env, signing, fill)
 }

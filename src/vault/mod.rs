@@ -14,6 +14,7 @@ pub mod events;
 pub(crate) mod fileseal;
 pub mod follow;
 pub mod git;
+mod gone;
 pub mod hooks;
 pub mod journal;
 pub mod journal_pin;

@@ -56,7 +56,7 @@ impl EnvDb {
     ) -> Result<EnvDb> {
         paths.require()?;
         if !paths.env_file(env).exists() {
-            return Err(Error::EnvNotFound { env: env.clone() });
+            return Err(paths.missing_env(env));
         }
         let lock = lock_env(&paths.env_lock(env), env)?;
         Self::open(paths, env, identity, Some(lock), trusting)
@@ -82,7 +82,7 @@ impl EnvDb {
         paths.require()?;
         let path = paths.env_file(env);
         let file = open_nofollow(&path).map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => Error::EnvNotFound { env: env.clone() },
+            io::ErrorKind::NotFound => paths.missing_env(env),
             _ => nofollow_error("cannot open", &path, e),
         })?;
         // Which file this is (DESIGN §15: a file verified here is read as it is, each

@@ -201,6 +201,7 @@ impl PinDir {
         // The journal's head and gap are carried over only for the same environment,
         // unless `trust` accepts the state as it is.
         let keeps_journal = same_env && !replace;
+        let had_pin = old.is_some();
         if let Some(old) = old {
             // What this machine pinned of the journal: copied into the JSON, and where
             // rows sealed before a key replacement end.
@@ -250,6 +251,11 @@ impl PinDir {
         self.store(&db.env, &pin)?;
         if !keeps_journal {
             self.forget_journal(&db.env)?;
+        }
+        if had_pin && !same_env {
+            // Another environment in this one's place (`trust`, or `env add` after a
+            // removal): the journal's rows are the old one's.
+            db.paths().set_journal_aside(&db.env, self.now)?;
         }
         Ok(())
     }
@@ -306,20 +312,10 @@ impl PinDir {
         if root_stamp(&paths.root).as_ref() == Some(&seen_root) {
             return Ok(false);
         }
-        let entries = match fs::read_dir(&self.dir) {
-            Ok(e) => e,
-            Err(_) => return Ok(false),
+        let Ok(pinned) = self.pinned_envs() else {
+            return Ok(false);
         };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(other) = name
-                .to_str()
-                .and_then(|n| n.strip_suffix(".json"))
-                .filter(|n| !n.contains('.'))
-                .and_then(|n| n.parse::<EnvName>().ok())
-            else {
-                continue;
-            };
+        for other in pinned {
             if &other == env {
                 continue;
             }

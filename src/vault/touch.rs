@@ -47,8 +47,11 @@ impl EnvDb {
 }
 
 impl PinDir {
+    /// `touch_policy.json`: a name no environment's pin can have (`_` is never in an
+    /// environment name). Builds before it used `touch.json`, the pin of an environment
+    /// named `touch`: that file is read (and moved here) only when it holds policies.
     fn touch_file(&self) -> std::path::PathBuf {
-        self.dir.join("touch.json")
+        self.dir.join("touch_policy.json")
     }
 
     /// The policies this machine last saw, by environment.
@@ -56,7 +59,10 @@ impl PinDir {
         let path = self.touch_file();
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match self.legacy_touch() {
+                Some(b) => b,
+                None => return Ok(BTreeMap::new()),
+            },
             Err(e) => return Err(Error::io("cannot read", &path, e)),
         };
         let stored: BTreeMap<String, String> =
@@ -68,6 +74,23 @@ impl PinDir {
             .into_iter()
             .filter_map(|(env, p)| Some((env.parse().ok()?, TouchPolicy::from_stored(&p))))
             .collect())
+    }
+
+    /// The policies an older build kept in `touch.json`, moved to their own name; `None`
+    /// when there is none, or the file is the pin of an environment named `touch`.
+    fn legacy_touch(&self) -> Option<Vec<u8>> {
+        let old = self.dir.join("touch.json");
+        let bytes = std::fs::read(&old).ok()?;
+        serde_json::from_slice::<BTreeMap<String, String>>(&bytes).ok()?;
+        let _ = std::fs::rename(&old, self.touch_file());
+        Some(bytes)
+    }
+
+    /// Whether `touch.json` is an older build's policy record, not a pin.
+    pub(in crate::vault) fn is_legacy_touch(&self, env: &EnvName) -> bool {
+        env.as_str() == "touch"
+            && std::fs::read(self.dir.join("touch.json"))
+                .is_ok_and(|b| serde_json::from_slice::<BTreeMap<String, String>>(&b).is_ok())
     }
 
     /// Remember `env`'s policy (a no-op when it is the one remembered).

@@ -66,6 +66,7 @@ impl Unchecked {
                 reason: format!(
                     "the identity in use is not a recipient in {n} version(s) of it after it could read it, first in commit {first}"
                 ),
+                gone: false,
             });
         }
         for (env, (first, seen)) in self.before {
@@ -81,6 +82,7 @@ impl Unchecked {
                     reason: format!(
                         "the identity in use is not a recipient in {n} version(s) of it, first in commit {first}"
                     ),
+                    gone: false,
                 }),
             }
         }

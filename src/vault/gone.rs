@@ -1,0 +1,154 @@
+//! Environments this machine pinned whose files are gone (DESIGN §8). A deleted file is a
+//! change to the vault like a rewound one: a check over every environment must not pass
+//! without it, and a file that reappears later must not be a first use. So a missing
+//! file with a pin is `EnvGone` (exit 6) until `trust` accepts the removal, which sets
+//! what this machine remembered of the environment aside (never deletes it).
+
+use std::fs;
+use std::path::PathBuf;
+
+use crate::error::{Error, Result, TeamError};
+use crate::names::EnvName;
+use crate::vault::paths::{PinDir, VaultPaths};
+use crate::vault::store::in_git_work_tree;
+
+/// What this machine keeps of an environment beside its pin (`pins`, `journal_pin`,
+/// `fileseal`): set aside together when a removal is accepted.
+const KEPT: [&str; 5] = ["json", "seen.json", "verified", "journal", "chunks"];
+
+impl PinDir {
+    /// The environments this machine holds a pin for (`<env>.json`).
+    pub fn pinned_envs(&self) -> Result<Vec<EnvName>> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io("cannot list pins", &self.dir, e)),
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io("cannot list pins", &self.dir, e))?;
+            let name = entry.file_name();
+            if let Some(env) = name
+                .to_str()
+                .and_then(|n| n.strip_suffix(".json"))
+                .filter(|n| !n.contains('.'))
+                .and_then(|n| n.parse::<EnvName>().ok())
+                .filter(|env| !self.is_legacy_touch(env))
+            {
+                out.push(env);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Set aside everything kept here for `env` (after `trust` accepted its removal),
+    /// into `<env>.gone-<now>/` beside the pins, with `note` (who accepted it, when and
+    /// why) as `trust.json`: the next file of that name is a first use. Returns where
+    /// it went.
+    pub fn forget(&self, env: &EnvName, note: &[u8]) -> Result<PathBuf> {
+        let _lock = self.lock(env)?;
+        let to = self.dir.join(format!("{env}.gone-{}", self.now));
+        crate::fsutil::create_private_dir(&to)?;
+        let record = to.join("trust.json");
+        crate::fsutil::replace_file(&record, note, 0o600, true)
+            .map_err(|e| Error::io("cannot write", &record, e))?;
+        for ext in KEPT {
+            let from = self.dir.join(format!("{env}.{ext}"));
+            match fs::rename(&from, to.join(format!("{env}.{ext}"))) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io("cannot set aside", &from, e)),
+            }
+        }
+        crate::fsutil::sync_dir(&self.dir).map_err(|e| Error::io("cannot sync", &self.dir, e))?;
+        Ok(to)
+    }
+}
+
+impl VaultPaths {
+    /// Set aside the access journal of `env` (`journal/<env>.db`, with its `-wal` and
+    /// `-shm`), as `journal/<env>.aside-<now>.db`: its rows belong to an environment no
+    /// longer in this place (removed, or replaced by another one after `trust`), sealed
+    /// under audit keys the new one does not hold, so `audit` would call every one of
+    /// them tampered. Kept, never deleted: the events happened. None when there is none.
+    pub(in crate::vault) fn set_journal_aside(
+        &self,
+        env: &EnvName,
+        now: i64,
+    ) -> Result<Option<PathBuf>> {
+        let from = self.journal(env);
+        if !from.exists() {
+            return Ok(None);
+        }
+        let to = self.journal_dir().join(format!("{env}.aside-{now}.db"));
+        // The log first: one left behind would be replayed into whatever database takes
+        // the name next.
+        for suffix in ["-wal", "-shm", ""] {
+            let (mut a, mut b) = (from.clone().into_os_string(), to.clone().into_os_string());
+            a.push(suffix);
+            b.push(suffix);
+            match fs::rename(&a, &b) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io("cannot set aside", PathBuf::from(a), e)),
+            }
+        }
+        crate::fsutil::sync_dir(&self.journal_dir())
+            .map_err(|e| Error::io("cannot sync", self.journal_dir(), e))?;
+        Ok(Some(to))
+    }
+
+    /// Accept that `env` is gone (`trust`): what this machine kept of it is set aside
+    /// with `note` (see [`PinDir::forget`]), and its access journal too. Returns both
+    /// places.
+    pub fn forget_env(&self, env: &EnvName, note: &[u8]) -> Result<(PathBuf, Option<PathBuf>)> {
+        let Some(pins) = &self.pins else {
+            return Err(Error::EnvNotFound { env: env.clone() });
+        };
+        let kept = pins.forget(env, note)?;
+        let journal = self.set_journal_aside(env, pins.now)?;
+        Ok((kept, journal))
+    }
+
+    /// Why `env` cannot be opened when its file is not there: gone, if this machine
+    /// pinned it (exit 6), else not found (exit 3). A pin that cannot be read is that
+    /// error (fail closed).
+    pub fn missing_env(&self, env: &EnvName) -> Error {
+        let pin = match self.pins.as_ref().map(|p| p.load(env)) {
+            Some(Ok(Some(pin))) => pin,
+            Some(Err(e)) => return e,
+            _ => return Error::EnvNotFound { env: env.clone() },
+        };
+        TeamError::EnvGone {
+            env: env.clone(),
+            path: std::path::absolute(self.env_file(env)).unwrap_or_else(|_| self.env_file(env)),
+            seq: pin.seq,
+            time: pin.time,
+            hash: pin.hash,
+            in_git: in_git_work_tree(&self.root),
+        }
+        .into()
+    }
+
+    /// The environments this machine pinned whose files are not there, each with its
+    /// `EnvGone` error.
+    pub fn gone_envs(&self) -> Result<Vec<(EnvName, Error)>> {
+        let Some(pins) = &self.pins else {
+            return Ok(Vec::new());
+        };
+        let present = self.env_names()?;
+        let mut out = Vec::new();
+        for env in pins.pinned_envs()? {
+            if present.contains(&env) {
+                continue;
+            }
+            match self.missing_env(&env) {
+                e @ Error::Team(TeamError::EnvGone { .. }) => out.push((env, e)),
+                Error::EnvNotFound { .. } => {}
+                e => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+}

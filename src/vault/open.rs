@@ -303,8 +303,41 @@ impl EnvDb {
             _ => {}
         }
         self.check_trust_root(verified.root.as_deref())?;
+        if verified.root.is_some() {
+            self.check_revocations(events)?;
+        }
         self.root = verified.root.clone();
         Ok(verified)
+    }
+
+    /// DESIGN §8 round 3: a signed history's own revocations and rotations hold in its
+    /// rows. A member allowed to write signs whatever rows they leave, so the signature
+    /// alone does not keep an admin's revocation from being undone under an event about
+    /// another key; a machine reading the file for the first time (a pull, a fresh
+    /// runner, the merge driver) has no earlier rows to compare with, only the events.
+    fn check_revocations(&self, events: &[crate::audit::Event]) -> Result<()> {
+        use crate::vault::transition;
+        let claims = transition::claims(events);
+        if claims.is_empty() {
+            return Ok(());
+        }
+        let statuses = transition::statuses_of(self, &transition::claimed_keys(&claims))?;
+        let broken =
+            transition::check_claims(&claims, |k, v| statuses.get(&(k.to_owned(), v)).copied());
+        match broken.first() {
+            None => Ok(()),
+            Some(b) => Err(SignedError::BadSignature {
+                env: self.env.clone(),
+                detail: format!(
+                    "{b}{}",
+                    match broken.len() {
+                        1 => String::new(),
+                        n => format!(" (and {} more)", n - 1),
+                    }
+                ),
+            }
+            .into()),
+        }
     }
 
     /// `KEYWARD_TRUST_ROOT` / `--trust-root`: the history must be signed under one of

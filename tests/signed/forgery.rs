@@ -492,3 +492,77 @@ fn the_merge_driver_holds_every_side_to_the_root_pinned_here() {
         .assert()
         .success();
 }
+
+/// A `write` member signs an ordinary change (`set D1`) whose rows also undo what an
+/// admin did to another key: every machine that reads the file for the first time — a
+/// teammate pinned before the revocation, a fresh runner pinning the trust root — has
+/// only this file's events to hold it to, and they say the key was revoked.
+#[test]
+fn a_writer_undoing_a_revocation_or_a_rotation_under_another_event_is_refused() {
+    let (kw, bob_key, bob) = with_writer("bob");
+    kw.set("LEAKED", "a-leaked-value-0123456789abcdef");
+    kw.set("ROTATED", "an-old-value-0123456789abcdef");
+    let root = kw.stdout(["trust", "root"]).trim().to_owned();
+    // A teammate who read `dev` before the revocation.
+    kw.cmd(["list"])
+        .env("XDG_STATE_HOME", kw.path("dan"))
+        .assert()
+        .success();
+    kw.cmd(["revoke", "LEAKED", "--reason", "leaked", "--yes"])
+        .assert()
+        .success();
+    kw.cmd(["rotate", "ROTATED"])
+        .write_stdin("a-new-value-0123456789abcdef")
+        .assert()
+        .success();
+    let alice = kw.my_recipient();
+    let file = kw.env_file("dev");
+    let image = decrypt_file(&file, &bob_key);
+    let recipients = [alice.as_str(), bob.as_str()];
+    for (undo, says) in [
+        (
+            "UPDATE versions SET status = 0, revoked_at = NULL, revoked_by = NULL, revoke_reason = NULL
+             WHERE key_id = (SELECT id FROM keys WHERE name = 'LEAKED')",
+            "`LEAKED` v1 was revoked at event",
+        ),
+        (
+            "UPDATE versions SET status = 0, retire_at = NULL
+             WHERE version = 1 AND key_id = (SELECT id FROM keys WHERE name = 'ROTATED')",
+            "`ROTATED` v1 was moved out of service by a rotation at event",
+        ),
+    ] {
+        let forged = edit_image(&image, |c| {
+            c.execute(undo, []).unwrap();
+            append_event(c, &bob, Action::Set, Some("D1"), Some(1));
+            resign(c, &bob_key);
+        });
+        fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
+        kw.cmd(["get", "LEAKED"])
+            .env("XDG_STATE_HOME", kw.path("dan"))
+            .assert()
+            .code(6)
+            .stderr(contains(says))
+            .stdout("");
+        kw.cmd(["run", "--", "true"])
+            .env("XDG_STATE_HOME", kw.path("fresh"))
+            .env("KEYWARD_TRUST_ROOT", &root)
+            .assert()
+            .code(6)
+            .stderr(contains(says));
+        kw.cmd(["audit", "verify"])
+            .env("XDG_STATE_HOME", kw.path("fresh"))
+            .assert()
+            .code(6);
+    }
+    // The same ordinary change, rows left as its events say: accepted.
+    let honest = edit_image(&image, |c| {
+        append_event(c, &bob, Action::Set, Some("D1"), Some(1));
+        resign(c, &bob_key);
+    });
+    fs::write(&file, encrypt_image(&honest, &recipients)).unwrap();
+    kw.cmd(["get", "ROTATED"])
+        .env("XDG_STATE_HOME", kw.path("dan"))
+        .assert()
+        .success()
+        .stdout("a-new-value-0123456789abcdef\n");
+}

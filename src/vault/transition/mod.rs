@@ -17,9 +17,11 @@
 //! The rules are plain functions over plain data (`Rows`), tested beside them; `rows`
 //! reads them from an open environment.
 
+mod revocations;
 mod rows;
 
-pub use rows::{rows, rows_of};
+pub use revocations::{Claim, check_claims, check_revocations, claimed_keys, claims};
+pub use rows::{rows, rows_of, statuses_of};
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -98,6 +98,49 @@ pub fn rows_of(db: &EnvDb, only: Option<&BTreeSet<String>>) -> Result<Rows> {
     })())
 }
 
+/// The stored status of every version of the keys in `names` (the revocation rules'
+/// view: no values read), looked up by name when they are few, scanned otherwise.
+pub fn statuses_of(
+    db: &EnvDb,
+    names: &BTreeSet<String>,
+) -> Result<std::collections::HashMap<(String, u32), i64>> {
+    db.located(
+        (|| -> Result<std::collections::HashMap<(String, u32), i64>> {
+            let mut out = std::collections::HashMap::new();
+            if names.is_empty() {
+                return Ok(out);
+            }
+            const STATUSES: &str =
+                "SELECT k.name, v.version, v.status FROM versions v JOIN keys k ON k.id = v.key_id";
+            // Names compared here, byte for byte (a hostile schema's collation must not
+            // answer for another key).
+            let mut keep = |r: &rusqlite::Row<'_>| -> Result<()> {
+                let name = name_at(r)?;
+                if names.contains(name) {
+                    out.insert((name.to_owned(), r.get(1)?), r.get(2)?);
+                }
+                Ok(())
+            };
+            if names.len() <= LOOKUP_UP_TO {
+                let mut stmt = db.conn.prepare(&format!("{STATUSES} WHERE k.name = ?1"))?;
+                for n in names {
+                    let mut rs = stmt.query([n])?;
+                    while let Some(r) = rs.next()? {
+                        keep(r)?;
+                    }
+                }
+            } else {
+                let mut stmt = db.conn.prepare(STATUSES)?;
+                let mut rs = stmt.query([])?;
+                while let Some(r) = rs.next()? {
+                    keep(r)?;
+                }
+            }
+            Ok(out)
+        })(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,47 +201,4 @@ mod tests {
         assert!(rows_of(&db, Some(&lower)).unwrap().keys.is_empty());
         assert!(all.only(&lower).keys.is_empty());
     }
-}
-
-/// The stored status of every version of the keys in `names` (the revocation rules'
-/// view: no values read), looked up by name when they are few, scanned otherwise.
-pub fn statuses_of(
-    db: &EnvDb,
-    names: &BTreeSet<String>,
-) -> Result<std::collections::HashMap<(String, u32), i64>> {
-    db.located(
-        (|| -> Result<std::collections::HashMap<(String, u32), i64>> {
-            let mut out = std::collections::HashMap::new();
-            if names.is_empty() {
-                return Ok(out);
-            }
-            const STATUSES: &str =
-                "SELECT k.name, v.version, v.status FROM versions v JOIN keys k ON k.id = v.key_id";
-            // Names compared here, byte for byte (a hostile schema's collation must not
-            // answer for another key).
-            let mut keep = |r: &rusqlite::Row<'_>| -> Result<()> {
-                let name = name_at(r)?;
-                if names.contains(name) {
-                    out.insert((name.to_owned(), r.get(1)?), r.get(2)?);
-                }
-                Ok(())
-            };
-            if names.len() <= LOOKUP_UP_TO {
-                let mut stmt = db.conn.prepare(&format!("{STATUSES} WHERE k.name = ?1"))?;
-                for n in names {
-                    let mut rs = stmt.query([n])?;
-                    while let Some(r) = rs.next()? {
-                        keep(r)?;
-                    }
-                }
-            } else {
-                let mut stmt = db.conn.prepare(STATUSES)?;
-                let mut rs = stmt.query([])?;
-                while let Some(r) = rs.next()? {
-                    keep(r)?;
-                }
-            }
-            Ok(out)
-        })(),
-    )
 }

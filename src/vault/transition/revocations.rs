@@ -37,11 +37,18 @@ pub struct Claim {
 /// now). A rotation says it of every version before the one it issued; only the latest
 /// one of each key is kept (it says the most).
 pub fn claims(events: &[Event]) -> BTreeMap<String, Vec<Claim>> {
-    let at: HashMap<[u8; 32], usize> = events
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.hash, i))
-        .collect();
+    // Built only for a revocation of every version (it walks back the event DAG): most
+    // histories read for the first time have none, and this runs on every such read.
+    let at: std::cell::OnceCell<HashMap<[u8; 32], usize>> = std::cell::OnceCell::new();
+    let at = || {
+        at.get_or_init(|| {
+            events
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.hash, i))
+                .collect()
+        })
+    };
     // The events that change what a name or a version number means: few in any
     // history, so each event is followed through those after it only.
     let changers: Vec<usize> = events
@@ -80,7 +87,7 @@ pub fn claims(events: &[Event]) -> BTreeMap<String, Vec<Claim>> {
         };
         let list = match (e.action, e.version) {
             (Action::Revoke, Some(v)) => vec![claim(v, Status::Revoked, "revoked")],
-            (Action::Revoke, None) => (1..=issued_before(events, &at, i, key))
+            (Action::Revoke, None) => (1..=issued_before(events, at(), i, key))
                 .map(|v| claim(v, Status::Revoked, "revoked"))
                 .collect(),
             (_, Some(v)) => {

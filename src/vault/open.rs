@@ -311,19 +311,24 @@ impl EnvDb {
     }
 
     /// DESIGN §8 round 3: a signed history's own revocations and rotations hold in its
-    /// rows. A member allowed to write signs whatever rows they leave, so the signature
+    /// rows, and each revocation a row records is the one an event made. A member allowed to write signs whatever rows they leave, so the signature
     /// alone does not keep an admin's revocation from being undone under an event about
     /// another key; a machine reading the file for the first time (a pull, a fresh
     /// runner, the merge driver) has no earlier rows to compare with, only the events.
     fn check_revocations(&self, events: &[crate::audit::Event]) -> Result<()> {
         use crate::vault::transition;
         let claims = transition::claims(events);
-        if claims.is_empty() {
-            return Ok(());
-        }
-        let statuses = transition::statuses_of(self, &transition::claimed_keys(&claims))?;
-        let broken =
-            transition::check_claims(&claims, |k, v| statuses.get(&(k.to_owned(), v)).copied());
+        let mut broken = if claims.is_empty() {
+            Vec::new()
+        } else {
+            let statuses = transition::statuses_of(self, &transition::claimed_keys(&claims))?;
+            transition::check_claims(&claims, |k, v| statuses.get(&(k.to_owned(), v)).copied())
+        };
+        // And who revoked what, as the rows record it (what `show` prints).
+        broken.extend(transition::check_attribution(
+            events,
+            &transition::revocations_of(self)?,
+        ));
         match broken.first() {
             None => Ok(()),
             Some(b) => Err(SignedError::BadSignature {

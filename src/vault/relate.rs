@@ -268,7 +268,7 @@ impl crate::vault::Tx<'_> {
                         &key,
                         Some(v.version),
                         actor_id,
-                        "revoked on this machine before `trust` accepted an earlier state",
+                        crate::vault::transition::KEPT_BY_TRUST,
                         now,
                     )?;
                 } else {

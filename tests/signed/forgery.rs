@@ -566,3 +566,47 @@ fn a_writer_undoing_a_revocation_or_a_rotation_under_another_event_is_refused() 
         .success()
         .stdout("a-new-value-0123456789abcdef\n");
 }
+
+/// A `write` member revokes a key and records an admin as the one who did, with a
+/// reason of his own: `show` prints a revocation's author from the version's row, so
+/// every reader holds that row to the event that revoked it.
+#[test]
+fn a_writer_recording_a_revocation_as_someone_elses_is_refused() {
+    let (kw, bob_key, bob) = with_writer("bob");
+    kw.set("OTHER", "another-value-0123456789abcdef");
+    kw.cmd(["revoke", "K", "--reason", "leaked", "--yes"])
+        .assert()
+        .success();
+    let alice = kw.my_recipient();
+    let file = kw.env_file("dev");
+    let image = decrypt_file(&file, &bob_key);
+    let recipients = [alice.as_str(), bob.as_str()];
+    let revoke_other = |by: &str, reason: &str, at: &str| {
+        format!(
+            "UPDATE versions SET status = 3, revoked_at = {at},
+               revoked_by = (SELECT id FROM actors WHERE recipient = '{by}' LIMIT 1),
+               revoke_reason = '{reason}'
+             WHERE key_id = (SELECT id FROM keys WHERE name = 'OTHER')"
+        )
+    };
+    // Alice's revocation of `K`: its time, her name, a reason of Bob's — or her reason.
+    let alices =
+        "(SELECT revoked_at FROM versions WHERE key_id = (SELECT id FROM keys WHERE name = 'K'))";
+    for edit in [
+        revoke_other(&alice, "per Alice: compromised", alices),
+        revoke_other(&alice, "leaked", alices),
+    ] {
+        let forged = edit_image(&image, |c| {
+            c.execute(&edit, []).unwrap();
+            append_event(c, &bob, Action::Revoke, Some("OTHER"), None);
+            resign(c, &bob_key);
+        });
+        fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
+        kw.cmd(["show", "OTHER"])
+            .env("XDG_STATE_HOME", kw.path("fresh"))
+            .assert()
+            .code(6)
+            .stderr(contains("`OTHER` v1 is recorded as revoked by"))
+            .stderr(contains("no event of the history did that"));
+    }
+}

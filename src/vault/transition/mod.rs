@@ -17,11 +17,13 @@
 //! The rules are plain functions over plain data (`Rows`), tested beside them; `rows`
 //! reads them from an open environment.
 
+mod attribution;
 mod revocations;
 mod rows;
 
+pub use attribution::{KEPT_BY_TRUST, Revocation, check_attribution};
 pub use revocations::{Claim, check_claims, check_revocations, claimed_keys, claims};
-pub use rows::{rows, rows_of, statuses_of};
+pub use rows::{revocations_of, rows, rows_of, statuses_of};
 
 use std::collections::{BTreeMap, BTreeSet};
 

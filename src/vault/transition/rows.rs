@@ -141,6 +141,30 @@ pub fn statuses_of(
     )
 }
 
+/// Every revoked version with its recorded author, time and reason (scanned: the
+/// attribution rule holds each to an event).
+pub fn revocations_of(db: &EnvDb) -> Result<Vec<super::Revocation>> {
+    db.located((|| -> Result<Vec<super::Revocation>> {
+        let mut stmt = db.conn.prepare(
+            "SELECT k.name, v.version, v.revoked_at, a.recipient, v.revoke_reason
+             FROM versions v JOIN keys k ON k.id = v.key_id LEFT JOIN actors a ON a.id = v.revoked_by
+             WHERE v.status = ?1",
+        )?;
+        let mut rs = stmt.query([crate::vault::schema::ST_REVOKED])?;
+        let mut out = Vec::new();
+        while let Some(r) = rs.next()? {
+            out.push(super::Revocation {
+                key: name_at(r)?.to_owned(),
+                version: r.get(1)?,
+                at: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+                by: r.get(3)?,
+                reason: r.get(4)?,
+            });
+        }
+        Ok(out)
+    })())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -131,14 +131,20 @@ pub fn stdout_error(e: io::Error) -> Error {
     Error::io("cannot write to", "stdout", e)
 }
 
-/// A file named by `--out`, written whole or not at all: data goes to a 0600 temp file
-/// created beside it (`O_CREAT|O_EXCL|O_NOFOLLOW`), which `commit` fsyncs and moves into
-/// place. An existing path is refused unless `force`; a symbolic link is refused always
-/// (even with `force`), so the output can never land on whatever a link points at. If
-/// the command fails before `commit`, the temp file is removed and the path untouched.
+/// A file named by `--out`, written whole or not at all, never left half-written or
+/// hidden beside it: data goes to a 0600 file with no name in the same directory
+/// (`O_TMPFILE`), which `commit` fsyncs and names. An output interrupted by Ctrl-C, a
+/// CI job's SIGTERM or `kill -9` leaves nothing (an unnamed file is freed when its
+/// descriptor closes); where the file system has no unnamed files, a named temp file
+/// (`O_CREAT|O_EXCL|O_NOFOLLOW`) is used and removed on every error. An existing path is
+/// refused unless `force`; a symbolic link is refused always (even with `force`), so
+/// the output can never land on whatever a link points at.
 pub struct OutFile {
     path: PathBuf,
-    tmp: PathBuf,
+    dir: PathBuf,
+    /// The data's temp name: from the start without unnamed files; otherwise only for
+    /// the instant between naming the data and renaming it over the path (`force`).
+    tmp: Option<PathBuf>,
     file: Option<io::BufWriter<File>>,
     force: bool,
     committed: bool,
@@ -147,43 +153,30 @@ pub struct OutFile {
 impl OutFile {
     pub fn create(path: &Path, force: bool) -> Result<OutFile> {
         refuse_existing(path, force)?;
-        let Some(name) = path.file_name() else {
+        if path.file_name().is_none() {
             return Err(Error::NotAFile {
                 path: path.to_owned(),
             });
-        };
+        }
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
-        for _ in 0..16 {
-            let mut tmp_name = std::ffi::OsString::from(".");
-            tmp_name.push(name);
-            tmp_name.push(format!(".{:016x}.tmp", rand::random::<u64>()));
-            let tmp = dir.join(tmp_name);
-            match OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .custom_flags(crate::sys::O_NOFOLLOW)
-                .open(&tmp)
-            {
-                Ok(f) => {
-                    return Ok(OutFile {
-                        path: path.to_owned(),
-                        tmp,
-                        file: Some(io::BufWriter::new(f)),
-                        force,
-                        committed: false,
-                    });
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(Error::io("cannot create a file in", dir, e)),
+        let (tmp, file) = match crate::sys::unnamed_file(dir) {
+            Ok(Some(f)) => (None, f),
+            Ok(None) => {
+                let (tmp, f) = temp_beside(path, dir, new_private)?;
+                (Some(tmp), f)
             }
-        }
-        Err(Error::Failed {
-            what: "create a temporary file",
-            detail: format!("no free name in `{}`", dir.display()),
+            Err(e) => return Err(Error::io("cannot create a file in", dir, e)),
+        };
+        Ok(OutFile {
+            path: path.to_owned(),
+            dir: dir.to_owned(),
+            tmp,
+            file: Some(io::BufWriter::new(file)),
+            force,
+            committed: false,
         })
     }
 
@@ -195,15 +188,40 @@ impl OutFile {
         let file = self.file.take().expect("commit runs once");
         let file = file.into_inner().map_err(|e| io_err(e.into_error()))?;
         file.sync_all().map_err(io_err)?;
+        if self.tmp.is_none() {
+            // The data has no name yet: without `force`, the path is its first (link(2)
+            // fails if the path exists, a dangling link included: no clobbering even
+            // when something appeared since the check).
+            if !self.force {
+                match crate::sys::name_unnamed(&file, &self.path) {
+                    Ok(()) => return self.sync_dir(),
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                        return Err(refuse_existing(&self.path, false).err().unwrap_or(
+                            Error::OutputExists {
+                                path: self.path.clone(),
+                            },
+                        ));
+                    }
+                    Err(_) => {} // no /proc: named below, then as before
+                }
+            }
+            let named = temp_beside(&self.path, &self.dir, |tmp| {
+                crate::sys::name_unnamed(&file, tmp).map(|()| tmp.to_owned())
+            });
+            self.tmp = Some(match named {
+                Ok(tmp) => tmp,
+                // No way to name it: its bytes copied into a named temp file.
+                Err(_) => copy_to_temp(&file, &self.path, &self.dir)?,
+            });
+        }
         drop(file);
+        let tmp = self.tmp.clone().expect("named above");
         if self.force {
             // rename(2) replaces a link placed here meanwhile, never its target.
-            std::fs::rename(&self.tmp, &self.path).map_err(io_err)?;
+            std::fs::rename(&tmp, &self.path).map_err(io_err)?;
             self.committed = true;
         } else {
-            // link(2) fails if the path exists (a dangling link included): no clobbering
-            // even when something appears between the check and now.
-            match std::fs::hard_link(&self.tmp, &self.path) {
+            match std::fs::hard_link(&tmp, &self.path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                     return Err(refuse_existing(&self.path, false).err().unwrap_or(
@@ -215,17 +233,62 @@ impl OutFile {
                 // A file system without hard links: check, then rename.
                 Err(_) => {
                     refuse_existing(&self.path, false)?;
-                    std::fs::rename(&self.tmp, &self.path).map_err(io_err)?;
+                    std::fs::rename(&tmp, &self.path).map_err(io_err)?;
                     self.committed = true;
                 }
             }
         }
-        let dir = match self.path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        crate::fsutil::sync_dir(dir).map_err(|e| Error::io("cannot sync", dir, e))
+        self.sync_dir()
     }
+
+    fn sync_dir(&self) -> Result<()> {
+        crate::fsutil::sync_dir(&self.dir).map_err(|e| Error::io("cannot sync", &self.dir, e))
+    }
+}
+
+/// `make` tried on fresh names `.NAME.<16 hex>.tmp` beside `path` until one is free.
+fn temp_beside<T>(path: &Path, dir: &Path, make: impl Fn(&Path) -> io::Result<T>) -> Result<T> {
+    let name = path.file_name().unwrap_or_default();
+    for _ in 0..16 {
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".{:016x}.tmp", rand::random::<u64>()));
+        match make(&dir.join(tmp_name)) {
+            Ok(t) => return Ok(t),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io("cannot create a file in", dir, e)),
+        }
+    }
+    Err(Error::Failed {
+        what: "create a temporary file",
+        detail: format!("no free name in `{}`", dir.display()),
+    })
+}
+
+/// A new 0600 file at `tmp`, never through a symbolic link and never an existing one.
+fn new_private(tmp: &Path) -> io::Result<(PathBuf, File)> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(crate::sys::O_NOFOLLOW)
+        .open(tmp)
+        .map(|f| (tmp.to_owned(), f))
+}
+
+/// The bytes of the unnamed `file`, copied into a new named temp file beside `path`.
+fn copy_to_temp(mut file: &File, path: &Path, dir: &Path) -> Result<PathBuf> {
+    use std::io::Seek;
+    let (tmp, mut out) = temp_beside(path, dir, new_private)?;
+    let copied = file
+        .seek(io::SeekFrom::Start(0))
+        .and_then(|_| io::copy(&mut file, &mut out))
+        .and_then(|_| out.sync_all());
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io("cannot write", path, e));
+    }
+    Ok(tmp)
 }
 
 impl Write for OutFile {
@@ -240,8 +303,10 @@ impl Write for OutFile {
 impl Drop for OutFile {
     /// Not committed (an error on the way) or linked into place: the temp name goes.
     fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_file(&self.tmp);
+        if !self.committed
+            && let Some(tmp) = &self.tmp
+        {
+            let _ = std::fs::remove_file(tmp);
         }
     }
 }

@@ -152,3 +152,70 @@ fn an_existing_output_needs_force_and_a_symlink_is_always_refused() {
             "the following required arguments were not provided:\n  --out <FILE>",
         ));
 }
+
+/// `-o` writes a file that has no name until it is complete: a render stopped midway —
+/// Ctrl-C, a CI job's SIGTERM, `kill -9` — leaves nothing beside the output, where a
+/// hidden temp file would keep every value it had rendered for good.
+#[test]
+fn a_render_killed_while_writing_leaves_no_file_behind() {
+    let kw = Sandbox::with_vault();
+    // ~64 KiB a placeholder, 2,000 of them: ~128 MB to write, long enough to be caught.
+    let value = format!("big-{}", "v".repeat(60 * 1024));
+    kw.set("BIG", &value);
+    let template = kw.path("big.tmpl");
+    fs::write(&template, "{{ BIG }}\n".repeat(2000)).unwrap();
+    let out_dir = kw.path("out");
+    fs::create_dir(&out_dir).unwrap();
+    let out = out_dir.join("config.yaml");
+    for signal in [libc::SIGKILL, libc::SIGTERM] {
+        let mut child = kw
+            .std_cmd([
+                "render",
+                template.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        // Once it holds a file in the output directory, it is writing there.
+        let writing = || {
+            fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|fds| {
+                fds.flatten()
+                    .any(|fd| fs::read_link(fd.path()).is_ok_and(|to| to.starts_with(&out_dir)))
+            })
+        };
+        crate::support::wait_for("render to open its output", || {
+            writing() || crate::support::process_gone(pid)
+        });
+        assert!(
+            !crate::support::process_gone(pid),
+            "finished before it was stopped"
+        );
+        unsafe { libc::kill(pid, signal) };
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "{status:?}");
+        let left: Vec<_> = fs::read_dir(&out_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+        kw.assert_nowhere_in_files(&value);
+    }
+    // Uninterrupted, the same render writes the whole file, 0600.
+    kw.cmd([
+        "render",
+        template.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ])
+    .assert()
+    .success();
+    assert_eq!(fs::read(&out).unwrap().len(), (value.len() + 1) * 2000);
+    assert_eq!(
+        fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}

@@ -16,10 +16,12 @@ use std::time::Duration;
 mod both;
 mod child_env;
 mod stdio;
+mod unnamed;
 mod watch;
 pub use both::{Pipe, both};
 pub use child_env::ChildEnv;
 pub use stdio::{stdout_columns, stdout_was_closed};
+pub use unnamed::{name_unnamed, unnamed_file};
 #[allow(unused_imports)]
 pub use watch::*;
 

@@ -370,11 +370,13 @@ pub enum Error {
     Agent { why: String },
     /// A change over several environments failed after some were committed: says which
     /// (`done`, `left`: lists of names in backticks); exits with the failure's own code.
-    #[error("{}; already changed and committed: {done}; not changed: {left}\nhint: fix the cause and run the same command again: it carries on with the environments left", failed.to_string().lines().next().unwrap_or_default())]
+    #[error("{}; already changed and committed: {done}; not changed: {left}\nhint: fix the cause, then {next}", failed.to_string().lines().next().unwrap_or_default())]
     PartlyDone {
         failed: Box<Error>,
         done: String,
         left: String,
+        /// How to finish (`offboard` carries on when run again; an import does not).
+        next: &'static str,
     },
     // ---- issuing and deactivating keys (ops::issue, ops::rotate, ops::offboard)
     #[error(

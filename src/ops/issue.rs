@@ -17,8 +17,8 @@ use crate::error::{Error, Result};
 use crate::names::{EnvName, KeyName, loader_warning};
 use crate::secret::Secret;
 use crate::token::GenSpec;
-use crate::vault::NewKey;
 use crate::vault::hooks::StoredHook;
+use crate::vault::{EnvDb, NewKey};
 
 /// Where a new key's value comes from.
 pub enum Source {
@@ -90,8 +90,92 @@ pub struct IssuedKey {
 
 /// Issue every key of `req` in one change and one commit, or none of them.
 pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
-    // A value read from a person comes before the writer lock: a prompt must not block
-    // every other writer.
+    let ready = ready(ctx, req)?;
+    let env = ready.env.clone().unwrap_or_else(|| ctx.env.clone());
+    let mut db = if ready.dry_run {
+        let db = ctx.open_env_named(&env)?;
+        // DESIGN §15: a dry run refuses what the write would refuse (a `read` member),
+        // so an import across environments never writes one before another refuses.
+        ctx.may_write(&db)?;
+        db
+    } else {
+        ctx.write_env_named(&env)?
+    };
+    let issued = stage(ctx, &mut db, &ready)?;
+    if ready.dry_run {
+        return Ok(Issued {
+            env: db.env.clone(),
+            keys: issued,
+        });
+    }
+    finish(ctx, db, &ready, issued)
+}
+
+/// Issue several requests, each in its own environment (an import across folders):
+/// every environment opened for writing (its lock taken) and every key checked and
+/// staged before the first commit, so a busy lock or a refusal anywhere changes
+/// nothing. Only a failure between commits (I/O, a crash) leaves some committed:
+/// `PartlyDone` names them.
+pub fn issue_all(ctx: &Context, reqs: Vec<Issue>) -> Result<Vec<Issued>> {
+    let mut readied = Vec::with_capacity(reqs.len());
+    for req in reqs {
+        readied.push(ready(ctx, req)?);
+    }
+    let mut opened = Vec::with_capacity(readied.len());
+    for r in &readied {
+        opened.push(ctx.write_env_named(r.env.as_ref().unwrap_or(&ctx.env))?);
+    }
+    let mut staged = Vec::with_capacity(opened.len());
+    for (db, r) in opened.iter_mut().zip(&readied) {
+        staged.push(stage(ctx, db, r)?);
+    }
+    let mut done: Vec<Issued> = Vec::with_capacity(staged.len());
+    let total = staged.len();
+    for ((db, r), issued) in opened.into_iter().zip(&readied).zip(staged) {
+        let env = db.env.clone();
+        match finish(ctx, db, r, issued) {
+            Ok(i) => done.push(i),
+            Err(e) if done.is_empty() => return Err(e),
+            Err(e) => {
+                return Err(Error::PartlyDone {
+                    failed: Box::new(e),
+                    done: done
+                        .iter()
+                        .map(|d| format!("`{}`", d.env))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    left: format!("`{env}` and {} more", total - done.len() - 1),
+                    next: "import the environments left one at a time (with --env-from-path, `-e ENV` takes that folder only)",
+                });
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// A key to issue with its value at hand: name, source, metadata, expiry, hook and the
+/// reason of its event.
+type ReadyKey = (
+    KeyName,
+    Ready,
+    NewKey,
+    Option<i64>,
+    Option<StoredHook>,
+    Option<String>,
+);
+
+/// A request whose values are all at hand (read from a person before any writer lock).
+struct Readied {
+    keys: Vec<ReadyKey>,
+    action: Action,
+    existing: Existing,
+    env: Option<EnvName>,
+    dry_run: bool,
+}
+
+/// Resolve each key's source: a value read from a person comes before the writer lock
+/// (a prompt must not block every other writer).
+fn ready(ctx: &Context, req: Issue) -> Result<Readied> {
     let mut keys = Vec::with_capacity(req.keys.len());
     for k in req.keys {
         let ready = match k.source {
@@ -116,22 +200,24 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
         };
         keys.push((k.name, ready, k.meta, k.expires, k.hook, k.reason));
     }
-    let now = ctx.now();
-    let env = req.env.clone().unwrap_or_else(|| ctx.env.clone());
-    let mut db = if req.dry_run {
-        let db = ctx.open_env_named(&env)?;
-        // DESIGN §15: a dry run refuses what the write would refuse (a `read` member),
-        // so an import across environments never writes one before another refuses.
-        ctx.may_write(&db)?;
-        db
-    } else {
-        ctx.write_env_named(&env)?
-    };
-    let actor = ctx.actor()?;
+    Ok(Readied {
+        keys,
+        action: req.action,
+        existing: req.existing,
+        env: req.env,
+        dry_run: req.dry_run,
+    })
+}
 
+/// Every refusal, then (unless a dry run) every key, version and event written into
+/// `db`, uncommitted: all or nothing.
+fn stage(ctx: &Context, db: &mut EnvDb, req: &Readied) -> Result<Vec<IssuedKey>> {
+    let keys = &req.keys;
+    let now = ctx.now();
+    let actor = ctx.actor()?;
     // Every refusal before anything is written: all or nothing.
     let mut existing = Vec::with_capacity(keys.len());
-    for (name, ready, _, _, _, _) in &keys {
+    for (name, ready, _, _, _, _) in keys.iter() {
         let exists = db.has_key(name)?;
         if exists {
             let at = match ready {
@@ -162,7 +248,7 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
     for ((name, ready, _, _, _, _), exists) in keys.iter().zip(&existing) {
         if let (true, Ready::Given { value, at }) = (exists, ready) {
             let key = db.key(name)?;
-            if let Some(earlier) = earlier_version_with(&db, &key, value)? {
+            if let Some(earlier) = earlier_version_with(db, &key, value)? {
                 return Err(Error::Reissue {
                     at: if at.is_empty() {
                         String::new()
@@ -192,9 +278,9 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
                 generated: None,
             });
         }
-        return Ok(Issued { env, keys: planned });
+        return Ok(planned);
     }
-    let issued = db.batch(|db| {
+    db.batch(|db| {
         let mut out = Vec::with_capacity(keys.len());
         for ((name, ready, meta, expires, hook, reason), exists) in keys.iter().zip(&existing) {
             let (value, spec, generated) = match ready {
@@ -234,10 +320,16 @@ pub fn issue(ctx: &Context, req: Issue) -> Result<Issued> {
             });
         }
         Ok(out)
-    })?;
+    })
+}
+
+/// Commit what `stage` wrote, record the hooks it stored as approved here, and say
+/// which keys are loader variables.
+fn finish(ctx: &Context, mut db: EnvDb, req: &Readied, issued: Vec<IssuedKey>) -> Result<Issued> {
+    let env = db.env.clone();
     ctx.commit(&mut db)?;
     let approvals = crate::vault::approvals::Approvals::of(&ctx.paths, &env)?;
-    for (name, _, _, _, hook, _) in &keys {
+    for (name, _, _, _, hook, _) in &req.keys {
         if let Some(h) = hook {
             approvals.approve(
                 name,

@@ -261,6 +261,7 @@ fn apply(ctx: &Context, plan: OffboardPlan) -> Result<Offboarded> {
                     failed: Box::new(failed),
                     done: env_list(&done),
                     left: env_list(&names[i..]),
+                    next: "run the same command again: it carries on with the environments left",
                 });
             }
             plan.recipient_removed = true;

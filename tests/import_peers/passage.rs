@@ -2,6 +2,7 @@
 
 use std::fs;
 
+use predicates::prelude::*;
 use predicates::str::contains;
 
 use super::*;
@@ -216,4 +217,50 @@ fn the_overwrite_hint_of_an_env_from_path_import_selects_the_same_entries() {
         err.contains("--env-from-path --overwrite -e prod`"),
         "{err}"
     );
+}
+
+/// An import across environments locks and checks every one before it commits any: a
+/// writer holding `prod` meanwhile (exit 7) leaves `dev` unchanged too, and the same
+/// command run again once it is free imports everything.
+#[test]
+fn an_import_across_environments_changes_none_while_one_is_busy() {
+    if !have(&["age"]) {
+        return;
+    }
+    let kw = Sandbox::with_vault();
+    let me = kw.my_recipient();
+    let store = kw.path("passage-store");
+    for (entry, value) in [
+        ("dev/a", "dev-value-0123456789"),
+        ("prod/b", "prod-value-0123456789"),
+        ("test/c", "test-value-0123456789"),
+    ] {
+        passage_entry(&kw, &store, entry, value.as_bytes(), &me, false);
+    }
+    let dir = store.to_str().unwrap();
+    let import = ["import", "--from", "passage", dir, "--env-from-path"];
+    let lock = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(kw.vault().join("envs/prod.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    kw.cmd(import)
+        .env("KEYWARD_LOCK_TIMEOUT", "0")
+        .assert()
+        .code(7)
+        .stderr(contains("`prod`"))
+        .stderr(contains("already changed").not());
+    for env in ["dev", "prod", "test"] {
+        assert!(names_in(&kw, env).is_empty(), "{env} changed");
+    }
+    drop(lock);
+    kw.cmd(import).assert().success();
+    for (env, name, value) in [
+        ("dev", "A", "dev-value-0123456789"),
+        ("prod", "B", "prod-value-0123456789"),
+        ("test", "C", "test-value-0123456789"),
+    ] {
+        assert_eq!(stored(&kw, env, name), value);
+    }
 }

@@ -297,24 +297,43 @@ pub fn import(ctx: &Context, req: ImportRequest) -> Result<ImportReport> {
             keys,
         }));
     }
-    let mut done: Vec<Imported> = Vec::new();
-    let total = issues.len();
-    for mut issue in issues {
-        issue.dry_run = false;
-        let env = issue.env.clone().expect("set above");
-        match issue::issue(ctx, issue) {
-            Ok(issued) => done.push(imported(issued)),
-            Err(e) if done.is_empty() => return Err(said(e, &req, ctx.env_explicit)),
-            Err(e) => {
-                let names = |v: Vec<String>| v.join(", ");
-                return Err(Error::PartlyDone {
-                    failed: Box::new(said(e, &req, ctx.env_explicit)),
-                    done: names(done.iter().map(|d| format!("`{}`", d.env)).collect()),
-                    left: format!("`{env}` and {} more", total - done.len() - 1),
-                });
-            }
+    // Every environment locked and every key staged before the first commit.
+    let mut done: Vec<Imported> = if issues.len() > 1 {
+        let issues = issues
+            .into_iter()
+            .map(|mut i| {
+                i.dry_run = false;
+                i
+            })
+            .collect();
+        issue::issue_all(ctx, issues)
+            .map_err(|e| match e {
+                Error::PartlyDone {
+                    failed,
+                    done,
+                    left,
+                    next,
+                } => Error::PartlyDone {
+                    failed: Box::new(said(*failed, &req, ctx.env_explicit)),
+                    done,
+                    left,
+                    next,
+                },
+                e => said(e, &req, ctx.env_explicit),
+            })?
+            .into_iter()
+            .map(imported)
+            .collect()
+    } else {
+        let mut done = Vec::new();
+        for mut issue in issues {
+            issue.dry_run = false;
+            done.push(imported(
+                issue::issue(ctx, issue).map_err(|e| said(e, &req, ctx.env_explicit))?,
+            ));
         }
-    }
+        done
+    };
     Ok(if req.env_from_path {
         ImportReport::Many(done)
     } else {

@@ -67,6 +67,17 @@ pub enum ImportError {
         dir.display()
     )]
     EmptyStore { dir: PathBuf, what: &'static str },
+    /// A store's symbolic link leads outside it (or nowhere): following it could import a
+    /// file the store's authors chose from anywhere the identity can decrypt.
+    #[error(
+        "{count} link(s) in the store `{}` lead outside it or nowhere: {links}; nothing imported\nhint: a link inside the store (an alias) is followed; copy an entry that belongs to the store into it, or remove the link",
+        dir.display()
+    )]
+    LinksOutside {
+        dir: PathBuf,
+        count: usize,
+        links: String,
+    },
     // ---- names
     #[error(
         "{count} entr{} {list}; nothing imported\nhint: rename {} in the source, or pass --rename-invalid to import {} under the name shown",
@@ -154,6 +165,7 @@ impl ImportError {
             | ImportError::GpgFailed { .. }
             | ImportError::EntryUnreadable { .. }
             | ImportError::EmptyStore { .. }
+            | ImportError::LinksOutside { .. }
             | ImportError::InvalidNames { .. }
             | ImportError::NameCollision { .. }
             | ImportError::NotText { .. }

@@ -264,3 +264,70 @@ fn an_import_across_environments_changes_none_while_one_is_busy() {
         assert_eq!(stored(&kw, env, name), value);
     }
 }
+
+/// A store's links are followed as pass follows them when they stay inside the store
+/// (an alias imports under its own name); one leading outside the store, or nowhere,
+/// refuses the import and is named — never skipped in silence, never followed to a file
+/// the store's authors chose from anywhere the identity can decrypt.
+#[test]
+fn links_inside_a_store_are_followed_and_links_out_of_it_refuse_the_import() {
+    if !have(&["age"]) {
+        return;
+    }
+    let kw = Sandbox::with_vault();
+    let me = kw.my_recipient();
+    let store = kw.path("store");
+    passage_entry(
+        &kw,
+        &store,
+        "regular",
+        b"regular-value-0123456789",
+        &me,
+        false,
+    );
+    passage_entry(
+        &kw,
+        &store,
+        "shared/db",
+        b"shared-value-0123456789",
+        &me,
+        false,
+    );
+    passage_entry(
+        &kw,
+        &kw.path("elsewhere"),
+        "private",
+        b"private-value-0123456789",
+        &me,
+        false,
+    );
+    std::os::unix::fs::symlink("shared/db.age", store.join("alias.age")).unwrap();
+    std::os::unix::fs::symlink("shared", store.join("team")).unwrap();
+    std::os::unix::fs::symlink("../elsewhere/private.age", store.join("stolen.age")).unwrap();
+    std::os::unix::fs::symlink("missing.age", store.join("dangling.age")).unwrap();
+    let dir = store.to_str().unwrap();
+    kw.cmd(["import", "--from", "passage", dir])
+        .assert()
+        .code(1)
+        .stderr(contains("2 link(s) in the store"))
+        .stderr(contains("`dangling.age`"))
+        .stderr(contains("`stolen.age`"))
+        .stderr(contains("private-value").not());
+    assert!(names_in(&kw, "dev").is_empty());
+    fs::remove_file(store.join("stolen.age")).unwrap();
+    fs::remove_file(store.join("dangling.age")).unwrap();
+    // A link back up the store (a loop) is not walked again.
+    std::os::unix::fs::symlink("..", store.join("shared/up")).unwrap();
+    kw.cmd(["import", "--from", "passage", dir])
+        .assert()
+        .success();
+    for (name, value) in [
+        ("REGULAR", "regular-value-0123456789"),
+        ("SHARED_DB", "shared-value-0123456789"),
+        ("ALIAS", "shared-value-0123456789"),
+        ("TEAM_DB", "shared-value-0123456789"),
+    ] {
+        assert_eq!(stored(&kw, "dev", name), value, "{name}");
+    }
+    assert_eq!(names_in(&kw, "dev").len(), 4, "{:?}", names_in(&kw, "dev"));
+}

@@ -42,8 +42,23 @@ pub fn read(ctx: &Context, dir: &Path, peer: Peer, whole: bool) -> Result<Vec<En
         Peer::Pass => "gpg",
         _ => "age",
     };
-    let mut files = Vec::new();
-    walk(dir, dir, ext, &mut files)?;
+    let mut walk = Walk {
+        root: std::fs::canonicalize(dir).map_err(|e| Error::io("cannot read", dir, e))?,
+        ext,
+        files: Vec::new(),
+        outside: Vec::new(),
+        stack: Vec::new(),
+    };
+    walk.dir(dir, dir)?;
+    if !walk.outside.is_empty() {
+        return Err(ImportError::LinksOutside {
+            dir: dir.to_owned(),
+            count: walk.outside.len(),
+            links: crate::text::summarize(&walk.outside, "`find STORE -type l` lists them all"),
+        }
+        .into());
+    }
+    let mut files = walk.files;
     files.sort();
     if files.is_empty() {
         return Err(ImportError::EmptyStore {
@@ -84,36 +99,76 @@ fn entry_value(plain: &[u8], whole: bool) -> Vec<u8> {
     }
 }
 
-/// Files ending in `.EXT` under `dir`, as (path inside the store without the extension,
-/// file). Hidden files and folders (`.git`, `.gpg-id`, `.age-recipients`) are not
-/// entries; symbolic links are not followed.
-fn walk(root: &Path, dir: &Path, ext: &str, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("cannot read", dir, e))?;
-    for e in entries {
-        let e = e.map_err(|e| Error::io("cannot read", dir, e))?;
-        let name = e.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
+/// The entries of a store: files ending in `.EXT`, as (path inside the store without
+/// the extension, file). Hidden files and folders (`.git`, `.gpg-id`, `.age-recipients`)
+/// are not entries. A symbolic link is followed as pass does when it leads inside the
+/// store (an alias, named by the link's path); one leading outside it or nowhere is
+/// collected, and refuses the import: a shared store must not pull in a file from
+/// anywhere the identity can decrypt.
+struct Walk<'a> {
+    /// The store, resolved.
+    root: PathBuf,
+    ext: &'a str,
+    files: Vec<(String, PathBuf)>,
+    outside: Vec<String>,
+    /// The folders being walked, resolved, from the store down: a link back up to one
+    /// of them (a loop) is not walked again; a link to a sibling folder is (an alias).
+    stack: Vec<PathBuf>,
+}
+
+impl Walk<'_> {
+    fn dir(&mut self, store: &Path, dir: &Path) -> Result<()> {
+        let real = std::fs::canonicalize(dir).map_err(|e| Error::io("cannot read", dir, e))?;
+        if self.stack.contains(&real) {
+            return Ok(());
         }
-        let path = e.path();
-        let kind = e
-            .file_type()
-            .map_err(|e| Error::io("cannot read", &path, e))?;
-        if kind.is_dir() {
-            walk(root, &path, ext, out)?;
-        } else if kind.is_file() && path.extension() == Some(OsStr::new(ext)) {
-            let rel = path
-                .strip_prefix(root)
-                .expect("under the root")
-                .with_extension("");
-            let rel: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            out.push((rel.join("/"), path));
-        }
+        self.stack.push(real);
+        let walked = self.entries(store, dir);
+        self.stack.pop();
+        walked
     }
-    Ok(())
+
+    fn entries(&mut self, store: &Path, dir: &Path) -> Result<()> {
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::io("cannot read", dir, e))?;
+        for e in entries {
+            let e = e.map_err(|e| Error::io("cannot read", dir, e))?;
+            let name = e.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let path = e.path();
+            let rel = path.strip_prefix(store).expect("under the store");
+            let mut kind = e
+                .file_type()
+                .map_err(|e| Error::io("cannot read", &path, e))?;
+            if kind.is_symlink() {
+                let target = std::fs::canonicalize(&path).ok();
+                match target.filter(|t| t.starts_with(&self.root)) {
+                    Some(t) => {
+                        kind = std::fs::metadata(&t)
+                            .map_err(|e| Error::io("cannot read", &path, e))?
+                            .file_type();
+                    }
+                    None => {
+                        self.outside
+                            .push(format!("`{}`", crate::text::escape(&rel.to_string_lossy())));
+                        continue;
+                    }
+                }
+            }
+            if kind.is_dir() {
+                self.dir(store, &path)?;
+            } else if kind.is_file() && path.extension() == Some(OsStr::new(self.ext)) {
+                let rel: Vec<String> = rel
+                    .with_extension("")
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                self.files.push((rel.join("/"), path));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A pass entry, through `gpg --decrypt --batch` (never a value on argv; GNUPGHOME is

@@ -303,6 +303,19 @@ impl EnvDb {
             _ => {}
         }
         self.check_trust_root(verified.root.as_deref())?;
+        // Format 4 and later are written signed, always (a migration to 4 happens inside
+        // the write that signs): an empty signature table in one is signatures stripped,
+        // not an old vault, even where nothing was pinned.
+        if verified.root.is_none() && self.has_signatures() {
+            return Err(SignedError::BadSignature {
+                env: self.env.clone(),
+                detail: format!(
+                    "the file is of format {}, which is always signed, and holds no signature (signatures stripped)",
+                    self.format.get()
+                ),
+            }
+            .into());
+        }
         if verified.root.is_some() {
             self.check_revocations(events)?;
         }

@@ -119,12 +119,17 @@ fn signatures_stripped_from_a_signed_history_are_refused_where_it_was_seen_signe
         .assert()
         .code(6)
         .stderr(contains("has no signed history"));
-    // A machine with nothing pinned reads it, and says it is not signed.
+    // A machine with nothing pinned: the file's format is always signed, so an empty
+    // signature table is signatures stripped, not a vault from before signed writes.
     kw.cmd(["get", "K"])
         .env("XDG_STATE_HOME", kw.path("fresh"))
         .assert()
-        .success()
-        .stderr(contains("not signed yet"));
+        .code(6)
+        .stderr(contains("which is always signed, and holds no signature"));
+    kw.cmd(["audit", "verify"])
+        .env("XDG_STATE_HOME", kw.path("fresh"))
+        .assert()
+        .code(6);
 }
 
 #[test]

@@ -255,12 +255,25 @@ impl Clone for Redactor {
 impl Redactor {
     /// `values`: (name, value) pairs; empty values and values shorter than `MIN_LEN`
     /// are not redacted (`too_short` names the latter, for a warning).
+    ///
+    /// A value of several lines (a PEM body, a JSON credential) is also redacted line by
+    /// line, as a program may print one line alone: each line of at least `MIN_LEN`
+    /// bytes, but PEM armor (`-----BEGIN …`), which holds nothing secret.
     pub fn new(values: &[(String, &[u8])]) -> Redactor {
-        let source: Vec<(String, Zeroizing<Vec<u8>>)> = values
-            .iter()
-            .filter(|(_, v)| v.len() >= MIN_LEN)
-            .map(|(n, v)| (n.clone(), Zeroizing::new(v.to_vec())))
-            .collect();
+        let mut source: Vec<(String, Zeroizing<Vec<u8>>)> = Vec::new();
+        for (n, v) in values {
+            if v.len() >= MIN_LEN {
+                source.push((n.clone(), Zeroizing::new(v.to_vec())));
+            }
+            if v.contains(&b'\n') {
+                for line in v.split(|b| *b == b'\n') {
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    if line.len() >= MIN_LEN && !line.starts_with(b"-----") {
+                        source.push((n.clone(), Zeroizing::new(line.to_vec())));
+                    }
+                }
+            }
+        }
         let max_len = source.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
         Redactor {
             shared: Arc::new(Shared {
@@ -282,12 +295,14 @@ impl Redactor {
 
     /// The names of the values this stream redacted so far (never a value).
     pub fn redacted(&self) -> Vec<String> {
-        self.hit
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| **h)
-            .map(|(i, _)| self.shared.source[i].0.clone())
-            .collect()
+        let mut names: Vec<String> = Vec::new();
+        for (i, _) in self.hit.iter().enumerate().filter(|(_, h)| **h) {
+            let name = &self.shared.source[i].0;
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        names
     }
 
     /// The names whose values are too short to redact (never the values).
@@ -442,6 +457,29 @@ mod tests {
             &[b"x secret11 y other-secret z secret11"],
         );
         assert_eq!(out, b"x [redacted:A] y [redacted:B] z [redacted:A]");
+    }
+
+    #[test]
+    fn a_line_of_a_multi_line_value_printed_alone_is_redacted_but_not_its_armor() {
+        let pem: &[u8] = b"-----BEGIN PRIVATE KEY-----\r\nMIIEvQIBADANBgkq\nhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n";
+        let out = redact_chunks(
+            &[("PEM", pem)],
+            &[
+                b"line: hkiG9w0BAQEFAASC\n",
+                b"all: ",
+                pem,
+                b"head: -----BEGIN PRIVATE KEY-----",
+            ],
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "line: [redacted:PEM]\nall: [redacted:PEM]head: -----BEGIN PRIVATE KEY-----"
+        );
+        let owned = vec![("PEM".to_string(), pem)];
+        let mut r = Redactor::new(&owned);
+        r.feed(b"MIIEvQIBADANBgkq hkiG9w0BAQEFAASC", &mut Vec::new())
+            .unwrap();
+        assert_eq!(r.redacted(), ["PEM"]);
     }
 
     #[test]

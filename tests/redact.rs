@@ -190,3 +190,27 @@ fn values_under_8_bytes_are_not_redacted_and_one_warning_names_their_keys() {
     assert!(!stderr.contains("zq7x"), "a value in the warning: {stderr}");
     assert!(!stderr.contains("`LONG`"), "{stderr}");
 }
+
+/// A key of several lines (a PEM body): a program that prints one of its lines alone
+/// gets that line redacted too, as `export --format github-env` masks each line.
+#[test]
+fn one_line_of_a_multi_line_key_printed_alone_is_redacted() {
+    let kw = Sandbox::with_vault();
+    let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0B\nAQEFAASCBKcwggSjAgEAAoIB\n-----END PRIVATE KEY-----";
+    kw.set("TLS_KEY", pem);
+    let out = kw
+        .cmd([
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "printf '%s\\n' \"$TLS_KEY\" | sed -n 3p; printf '%s' \"$TLS_KEY\" | head -1",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "[redacted:TLS_KEY]\n-----BEGIN PRIVATE KEY-----\n"
+    );
+}

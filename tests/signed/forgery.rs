@@ -11,7 +11,7 @@ use predicates::str::contains;
 
 use super::{bound_key, with_writer};
 use crate::support::forge::{
-    append_event, reroot, resign, resign_claiming, resign_hiding_settings,
+    append_event, reroot, resign, resign_claiming, resign_hiding_settings, signed_edit,
 };
 use crate::support::{
     Sandbox, decrypt_file, edit_image, encrypt_image, gzipped, reencrypt_under_header,
@@ -45,11 +45,13 @@ fn a_member_forging_another_members_change_is_refused_by_its_signature() {
             .stderr(contains("does not check (forged or altered)"));
     }
     // The same change signed as himself: the event still names Alice.
-    let forged = edit_image(&image, |c| {
-        c.execute("UPDATE versions SET status = 3", []).unwrap();
-        append_event(c, &alice, Action::Revoke, Some("K"), Some(1));
-        resign(c, &bob_key);
-    });
+    let forged = signed_edit(
+        &image,
+        "UPDATE versions SET status = 3",
+        &alice,
+        &bob_key,
+        (Action::Revoke, Some("K"), Some(1)),
+    );
     fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
     let fresh = kw.path("fresh-state");
     kw.cmd(["get", "K"])
@@ -242,11 +244,13 @@ fn a_writer_changing_a_hook_the_verifier_key_or_a_label_under_another_event_is_r
         // --actor Alice` would then find another person's events.
         "INSERT INTO former_labels(recipient, label) VALUES ('age1someone', 'Alice')",
     ] {
-        let forged = edit_image(&image, |c| {
-            c.execute(forge, []).unwrap();
-            append_event(c, &bob, Action::Set, Some("IMPORTED"), Some(1));
-            resign(c, &bob_key);
-        });
+        let forged = signed_edit(
+            &image,
+            forge,
+            &bob,
+            &bob_key,
+            (Action::Set, Some("IMPORTED"), Some(1)),
+        );
         fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
         kw.cmd(["audit", "verify"])
             .env("XDG_STATE_HOME", kw.path("fresh"))
@@ -536,11 +540,7 @@ fn a_writer_undoing_a_revocation_or_a_rotation_under_another_event_is_refused() 
             "`ROTATED` v1 was moved out of service by a rotation at event",
         ),
     ] {
-        let forged = edit_image(&image, |c| {
-            c.execute(undo, []).unwrap();
-            append_event(c, &bob, Action::Set, Some("D1"), Some(1));
-            resign(c, &bob_key);
-        });
+        let forged = signed_edit(&image, undo, &bob, &bob_key, (Action::Set, Some("D1"), Some(1)));
         fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
         kw.cmd(["get", "LEAKED"])
             .env("XDG_STATE_HOME", kw.path("dan"))
@@ -560,10 +560,13 @@ fn a_writer_undoing_a_revocation_or_a_rotation_under_another_event_is_refused() 
             .code(6);
     }
     // The same ordinary change, rows left as its events say: accepted.
-    let honest = edit_image(&image, |c| {
-        append_event(c, &bob, Action::Set, Some("D1"), Some(1));
-        resign(c, &bob_key);
-    });
+    let honest = signed_edit(
+        &image,
+        "UPDATE meta SET v = v WHERE 0",
+        &bob,
+        &bob_key,
+        (Action::Set, Some("D1"), Some(1)),
+    );
     fs::write(&file, encrypt_image(&honest, &recipients)).unwrap();
     kw.cmd(["get", "ROTATED"])
         .env("XDG_STATE_HOME", kw.path("dan"))
@@ -601,11 +604,13 @@ fn a_writer_recording_a_revocation_as_someone_elses_is_refused() {
         revoke_other(&alice, "per Alice: compromised", alices),
         revoke_other(&alice, "leaked", alices),
     ] {
-        let forged = edit_image(&image, |c| {
-            c.execute(&edit, []).unwrap();
-            append_event(c, &bob, Action::Revoke, Some("OTHER"), None);
-            resign(c, &bob_key);
-        });
+        let forged = signed_edit(
+            &image,
+            &edit,
+            &bob,
+            &bob_key,
+            (Action::Revoke, Some("OTHER"), None),
+        );
         fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
         kw.cmd(["show", "OTHER"])
             .env("XDG_STATE_HOME", kw.path("fresh"))

@@ -310,3 +310,20 @@ fn sign_and_insert(
     sig.sig = key.sign(&sig.message(env)).to_bytes();
     insert_signature(conn, &sig).unwrap();
 }
+
+/// `image` with `sql` run in it and one ordinary `event` — (action, key, version) —
+/// appended as `who`, then signed by `identity` over the rows as they are: a member's
+/// change that also edits rows none of its events name.
+pub fn signed_edit(
+    image: &[u8],
+    sql: &str,
+    who: &str,
+    identity: &Path,
+    event: (keyward::audit::Action, Option<&str>, Option<u32>),
+) -> Vec<u8> {
+    super::edit_image(image, |c| {
+        c.execute(sql, []).unwrap();
+        append_event(c, who, event.0, event.1, event.2);
+        resign(c, identity);
+    })
+}

@@ -207,8 +207,8 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keyward;env;add'= {
             cand --recipient 'Another recipient (repeatable): `age1…`, an SSH public key, or the label of a member of another environment (their label comes along)'

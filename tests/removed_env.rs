@@ -81,6 +81,16 @@ fn a_removed_env_fails_every_check_over_all_envs_whatever_skip_unreadable_accept
         .stderr(contains("keyward trust -e prod --reason TEXT"));
     kw.cmd(["audit", "verify", "-e", "prod"]).assert().code(6);
     // Listings and scans are not checks of the vault: they go on, and name it.
+    let envs = kw.json(["env", "list", "--json"]);
+    assert_eq!(
+        envs.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["env"] == "prod")
+            .unwrap()["access"],
+        "gone",
+        "{envs}"
+    );
     kw.cmd(["list", "--all-envs"])
         .assert()
         .success()

@@ -21,6 +21,11 @@ pub struct EnvArgs {
 #[derive(Debug, Subcommand)]
 pub enum EnvCommand {
     /// Every environment, and whether the identity in use can open it
+    ///
+    /// ACCESS is `yes`, `no` (not a recipient), `unreadable`, `unknown` (no usable
+    /// identity), or `gone`: an environment this machine read whose file has been
+    /// removed since (commands on it are exit 6 until `keyward trust -e ENV` accepts
+    /// the removal).
     #[command(after_help = "Examples:\n  keyward env list\n  keyward env list --json")]
     List,
     /// Create an environment encrypted to the identity in use plus each --recipient

@@ -17,7 +17,8 @@ use crate::vault::{EnvDb, KeyState, Status};
 #[derive(Serialize)]
 pub struct EnvRow {
     pub env: EnvName,
-    /// `yes`, `no`, `unreadable`, or `unknown` without a usable identity.
+    /// `yes`, `no`, `unreadable`, `unknown` without a usable identity, or `gone`: read
+    /// on this machine before, its file removed since (`trust` accepts the removal).
     pub access: &'static str,
     /// DESIGN §10: the plugin binary that opened it, for a plugin identity.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -62,6 +63,15 @@ pub fn list_envs(ctx: &Context) -> Result<EnvList> {
             plugin,
         });
     }
+    // DESIGN §8: a removal is not silence.
+    for (env, _) in ctx.paths.gone_envs()? {
+        rows.push(EnvRow {
+            env,
+            access: "gone",
+            plugin: None,
+        });
+    }
+    rows.sort_by(|a, b| a.env.cmp(&b.env));
     Ok(EnvList(rows))
 }
 

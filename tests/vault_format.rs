@@ -544,3 +544,51 @@ fn a_writers_merge_of_an_admins_removal_takes_format_5_either_way_round() {
         assert!(!read(&["access", "list"]).contains("Carol"), "merge {n}");
     }
 }
+
+/// Two branches of a format-3 vault, each changed by the keyward before signed writes,
+/// merged by this one's driver (a team upgrading with branches still open): the merged
+/// file is unsigned, like its sides, and reads everywhere — an unsigned image is
+/// "signatures stripped" only when its members show a signed write was made.
+#[test]
+fn two_unsigned_branches_of_a_format_3_vault_merge_into_a_file_that_reads() {
+    use crate::support::forge::append_event;
+    use crate::support::{decrypt_file, edit_image, encrypt_image};
+    let kw = fixture_v3();
+    let file = kw.env_file("dev");
+    let id = kw.identity.clone().unwrap();
+    let founder = kw.recipient_of(&id);
+    let ana = kw.recipient_of(&kw.path("ana.key"));
+    let base = fs::read(&file).unwrap();
+    let image = decrypt_file(&file, &id);
+    // Each side revokes another key by hand, as round 2's keyward wrote a revocation.
+    let side = |key: &str| {
+        let edited = edit_image(&image, |c| {
+            append_event(c, &founder, keyward::audit::Action::Revoke, Some(key), None);
+            c.execute(
+                "UPDATE versions SET status = 3,
+                   revoked_at = (SELECT max(time) FROM events),
+                   revoked_by = (SELECT actor FROM events ORDER BY seq DESC LIMIT 1)
+                 WHERE key_id = (SELECT id FROM keys WHERE name = ?1)",
+                [key],
+            )
+            .unwrap();
+        });
+        encrypt_image(&edited, &[founder.as_str(), ana.as_str()])
+    };
+    let [b, o, t] = kw.merge_sides("v3", [&base, &side("IMPORTED"), &side("GEN")]);
+    kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
+        .assert()
+        .success();
+    fs::copy(&o, &file).unwrap();
+    for state in ["state", "fresh"] {
+        kw.cmd(["list"])
+            .env("XDG_STATE_HOME", kw.path(state))
+            .assert()
+            .success()
+            .stderr(contains("not signed yet"));
+        kw.cmd(["get", "IMPORTED"])
+            .env("XDG_STATE_HOME", kw.path(state))
+            .assert()
+            .code(4);
+    }
+}

@@ -303,15 +303,21 @@ impl EnvDb {
             _ => {}
         }
         self.check_trust_root(verified.root.as_deref())?;
-        // Format 4 and later are written signed, always (a migration to 4 happens inside
-        // the write that signs): an empty signature table in one is signatures stripped,
-        // not an old vault, even where nothing was pinned.
-        if verified.root.is_none() && self.has_signatures() {
+        // A signed history leaves its trace in the members: the first signed write makes
+        // an admin and binds signing keys, which no unsigned write does (a format-3 image
+        // migrated gives everyone `write` and no key; the merge driver joins two unsigned
+        // branches into such an image). An empty signature table beside them is
+        // signatures stripped, not an old vault, even where nothing was pinned.
+        let signed_once = || {
+            members
+                .iter()
+                .any(|m| m.role == crate::codes::Role::Admin || m.key.is_some())
+        };
+        if verified.root.is_none() && self.has_signatures() && signed_once() {
             return Err(SignedError::BadSignature {
                 env: self.env.clone(),
                 detail: format!(
-                    "the file is of format {}, which is always signed, and holds no signature (signatures stripped)",
-                    self.format.get()
+                    "its members have an admin or signing keys, which only signed writes give, and it holds no signature (signatures stripped)"
                 ),
             }
             .into());

@@ -127,7 +127,9 @@ fn signatures_stripped_from_a_signed_history_are_refused_where_it_was_seen_signe
         .env("XDG_STATE_HOME", kw.path("fresh"))
         .assert()
         .code(6)
-        .stderr(contains("which is always signed, and holds no signature"));
+        .stderr(contains(
+            "which only signed writes give, and it holds no signature",
+        ));
     kw.cmd(["audit", "verify"])
         .env("XDG_STATE_HOME", kw.path("fresh"))
         .assert()

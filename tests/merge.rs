@@ -596,3 +596,34 @@ fn a_merge_conflict_shows_in_list_and_show_and_renumbered_events_say_so() {
         serde_json::from_str(&t.out(1, &["list", "-e", "prod", "--json"])).unwrap();
     assert_eq!(keys["keys"][0]["status"], "active");
 }
+
+/// One side deletes a key and makes it again; the other revokes it. Merged, the key is
+/// the new value (the deleted values stay deleted), in service: a revocation on one
+/// branch says nothing of a value made on another, whichever way git merges.
+#[test]
+fn a_key_made_again_on_one_side_and_revoked_on_the_other_merges_and_reads() {
+    for merger in [0, 1] {
+        let mut t = Team::new(&["alice", "bob"], &[]);
+        let ci = t.fresh_machine(1, "ci");
+        t.out(0, &["generate", "K"]);
+        t.sync(0, "K");
+        t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        let (remake, revoke) = (merger, 1 - merger);
+        t.kw(revoke, &["revoke", "K", "--reason", "leaked", "--yes"])
+            .assert()
+            .success();
+        t.kw(remake, &["delete", "K", "--reason", "start over", "--yes"])
+            .assert()
+            .success();
+        let fresh = t.out(remake, &["generate", "K"]).trim().to_owned();
+        t.sync(revoke, "revoke K");
+        t.sync(remake, "make K again");
+        assert_eq!(t.out(remake, &["get", "K"]).trim(), fresh);
+        t.git(ci, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        t.kw(ci, &["audit", "verify"]).assert().success();
+        t.kw(ci, &["get", "K"])
+            .assert()
+            .success()
+            .stdout(format!("{fresh}\n"));
+    }
+}

@@ -316,9 +316,7 @@ impl EnvDb {
         if verified.root.is_none() && self.has_signatures() && signed_once() {
             return Err(SignedError::BadSignature {
                 env: self.env.clone(),
-                detail: format!(
-                    "its members have an admin or signing keys, which only signed writes give, and it holds no signature (signatures stripped)"
-                ),
+                detail: "its members have an admin or signing keys, which only signed writes give, and it holds no signature (signatures stripped)".into(),
             }
             .into());
         }

@@ -50,7 +50,7 @@ fn a_member_forging_another_members_change_is_refused_by_its_signature() {
         "UPDATE versions SET status = 3",
         &alice,
         &bob_key,
-        (Action::Revoke, Some("K"), Some(1)),
+        (Action::Revoke, Some("K"), Some(1), None),
     );
     fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
     let fresh = kw.path("fresh-state");
@@ -251,7 +251,7 @@ fn a_writer_changing_a_hook_the_verifier_key_or_a_label_under_another_event_is_r
             forge,
             &bob,
             &bob_key,
-            (Action::Set, Some("IMPORTED"), Some(1)),
+            (Action::Set, Some("IMPORTED"), Some(1), None),
         );
         fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
         kw.cmd(["audit", "verify"])
@@ -542,7 +542,7 @@ fn a_writer_undoing_a_revocation_or_a_rotation_under_another_event_is_refused() 
             "`ROTATED` v1 was moved out of service by a rotation at event",
         ),
     ] {
-        let forged = signed_edit(&image, undo, &bob, &bob_key, (Action::Set, Some("D1"), Some(1)));
+        let forged = signed_edit(&image, undo, &bob, &bob_key, (Action::Set, Some("D1"), Some(1), None));
         fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
         kw.cmd(["get", "LEAKED"])
             .env("XDG_STATE_HOME", kw.path("dan"))
@@ -561,13 +561,38 @@ fn a_writer_undoing_a_revocation_or_a_rotation_under_another_event_is_refused() 
             .assert()
             .code(6);
     }
+    // Under an event that names the key but does nothing: a `resolve` with no merge
+    // conflict, a `delete` that leaves the rows, a rename to a key that is not there.
+    let unrevoke =
+        "UPDATE versions SET status = 0, revoked_at = NULL, revoked_by = NULL, revoke_reason = NULL
+             WHERE key_id = (SELECT id FROM keys WHERE name = 'LEAKED')";
+    for event in [
+        (Action::Resolve, Some("LEAKED"), None, None),
+        (Action::Delete, Some("LEAKED"), None, None),
+        (
+            Action::Rename,
+            Some("GHOST"),
+            None,
+            Some("renamed from LEAKED"),
+        ),
+    ] {
+        let forged = signed_edit(&image, unrevoke, &bob, &bob_key, event);
+        fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
+        kw.cmd(["get", "LEAKED"])
+            .env("XDG_STATE_HOME", kw.path("fresh"))
+            .env("KEYWARD_TRUST_ROOT", &root)
+            .assert()
+            .code(6)
+            .stderr(contains("`LEAKED` v1 was revoked at event"))
+            .stdout("");
+    }
     // The same ordinary change, rows left as its events say: accepted.
     let honest = signed_edit(
         &image,
         "UPDATE meta SET v = v WHERE 0",
         &bob,
         &bob_key,
-        (Action::Set, Some("D1"), Some(1)),
+        (Action::Set, Some("D1"), Some(1), None),
     );
     fs::write(&file, encrypt_image(&honest, &recipients)).unwrap();
     kw.cmd(["get", "ROTATED"])
@@ -611,7 +636,7 @@ fn a_writer_recording_a_revocation_as_someone_elses_is_refused() {
             &edit,
             &bob,
             &bob_key,
-            (Action::Revoke, Some("OTHER"), None),
+            (Action::Revoke, Some("OTHER"), None, None),
         );
         fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
         kw.cmd(["show", "OTHER"])

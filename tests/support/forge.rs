@@ -311,19 +311,27 @@ fn sign_and_insert(
     insert_signature(conn, &sig).unwrap();
 }
 
-/// `image` with `sql` run in it and one ordinary `event` — (action, key, version) —
-/// appended as `who`, then signed by `identity` over the rows as they are: a member's
-/// change that also edits rows none of its events name.
+/// One event to append by hand: action, key, version and reason.
+pub type Appended<'a> = (
+    keyward::audit::Action,
+    Option<&'a str>,
+    Option<u32>,
+    Option<&'a str>,
+);
+
+/// `image` with `sql` run in it and one ordinary `event` appended as `who`, then signed
+/// by `identity` over the rows as they are: a member's change that also edits rows none
+/// of its events name.
 pub fn signed_edit(
     image: &[u8],
     sql: &str,
     who: &str,
     identity: &Path,
-    event: (keyward::audit::Action, Option<&str>, Option<u32>),
+    event: Appended<'_>,
 ) -> Vec<u8> {
     super::edit_image(image, |c| {
         c.execute(sql, []).unwrap();
-        append_event(c, who, event.0, event.1, event.2);
+        append(c, who, event.0, event.1, event.2, event.3);
         resign(c, identity);
     })
 }

@@ -9,9 +9,15 @@
 //! --git` would see the rows move back. These rules need only the file: each revocation
 //! and rotation in its history must still hold in its rows.
 //!
-//! Where the history changed what a version number means — a key deleted, renamed, or
-//! renumbered by a merge that kept two new values (or a `resolve` after one) — the event
-//! is not applied: nothing is claimed that the rows may rightly contradict.
+//! Version numbers are what the events name, so a claim is not applied where they may
+//! have come to mean another value on a line the event did not see: a key made again
+//! (a `generate`, `set` or `import` of version 1) or renumbered by a merge that kept two
+//! new values (`merge-conflict`), anywhere but before the event on its own line of the
+//! history (its ancestors in the event DAG). A `delete` or `resolve` does not lift a
+//! claim by itself (a key deleted is gone, and nothing is claimed of it; a delete a merge
+//! did not take leaves its key as it was; a resolve only follows a merge-conflict), and a
+//! rename is followed to the name the value has now — falling back to the name it had
+//! when the rename names a key that is not there.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -23,8 +29,8 @@ use super::Broken;
 /// What one event says of a version's status now: at least `floor`.
 #[derive(Clone, Debug)]
 pub struct Claim {
-    /// The key's name now (renames followed).
-    pub key: String,
+    /// The names the key had from the event on (renames followed), the latest last.
+    pub names: Vec<String>,
     pub version: u32,
     floor: Status,
     /// The event that says so: its number and writer, and what it did.
@@ -33,37 +39,50 @@ pub struct Claim {
     what: &'static str,
 }
 
+/// The events that may give a key's version numbers another meaning: a version 1
+/// issued (the key made, or made again) and a merge that renumbered it.
+fn renumbers(e: &Event) -> bool {
+    match e.action {
+        Action::Generate | Action::Set | Action::Import => e.version == Some(1),
+        Action::MergeConflict => true,
+        _ => false,
+    }
+}
+
 /// What the revocations and rotations of `events` say of the rows, by key (its name
 /// now). A rotation says it of every version before the one it issued; only the latest
 /// one of each key is kept (it says the most).
 pub fn claims(events: &[Event]) -> BTreeMap<String, Vec<Claim>> {
-    // Built only for a revocation of every version (it walks back the event DAG): most
-    // histories read for the first time have none, and this runs on every such read.
-    let at: std::cell::OnceCell<HashMap<[u8; 32], usize>> = std::cell::OnceCell::new();
-    let at = || {
-        at.get_or_init(|| {
-            events
-                .iter()
-                .enumerate()
-                .map(|(i, e)| (e.hash, i))
-                .collect()
-        })
-    };
-    // The events that change what a name or a version number means: few in any
-    // history, so each event is followed through those after it only.
-    let changers: Vec<usize> = events
+    let dag = Dag::new(events);
+    let renames: Vec<usize> = events
         .iter()
         .enumerate()
-        .filter(|(_, e)| {
-            matches!(
-                e.action,
-                Action::Rename | Action::Delete | Action::MergeConflict | Action::Resolve
-            )
-        })
+        .filter(|(_, e)| e.action == Action::Rename)
         .map(|(i, _)| i)
         .collect();
+    // Per name, the events that renumber it: the first making of a key is one, and
+    // always an ancestor of what is done to it, so only a second one needs a look.
+    let mut renumbering: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, e) in events.iter().enumerate() {
+        if renumbers(e)
+            && let Some(k) = e.key.as_deref()
+        {
+            renumbering.entry(k).or_default().push(i);
+        }
+    }
+    let risky = |names: &[String], i: usize| {
+        names.iter().any(|n| {
+            renumbering.get(n.as_str()).is_some_and(|list| {
+                let needs_look = list.len() > 1
+                    || list
+                        .iter()
+                        .any(|&d| events[d].action == Action::MergeConflict);
+                needs_look && list.iter().any(|&d| d != i && !dag.is_ancestor(d, i))
+            })
+        })
+    };
     let mut out: BTreeMap<String, Vec<Claim>> = BTreeMap::new();
-    let mut rotated: HashMap<String, (u32, usize)> = HashMap::new();
+    let mut rotated: HashMap<String, (u32, usize, Vec<String>)> = HashMap::new();
     for (i, e) in events.iter().enumerate() {
         if !matches!(e.action, Action::Revoke | Action::Rotate) {
             continue;
@@ -71,14 +90,13 @@ pub fn claims(events: &[Event]) -> BTreeMap<String, Vec<Claim>> {
         let Some(key) = e.key.as_deref() else {
             continue;
         };
-        let later = changers[changers.partition_point(|&c| c <= i)..]
+        let later = renames[renames.partition_point(|&r| r <= i)..]
             .iter()
-            .map(|&c| &events[c]);
-        let Some(now) = follow(key, later) else {
-            continue;
-        };
+            .map(|&r| &events[r]);
+        let names = follow(key, later);
+        let now = names.last().expect("at least the key").clone();
         let claim = |version, floor, what| Claim {
-            key: now.clone(),
+            names: names.clone(),
             version,
             floor,
             seq: e.seq,
@@ -86,14 +104,15 @@ pub fn claims(events: &[Event]) -> BTreeMap<String, Vec<Claim>> {
             what,
         };
         let list = match (e.action, e.version) {
+            (Action::Revoke, _) if risky(&names, i) => continue,
             (Action::Revoke, Some(v)) => vec![claim(v, Status::Revoked, "revoked")],
-            (Action::Revoke, None) => (1..=issued_before(events, at(), i, key))
+            (Action::Revoke, None) => (1..=issued_before(events, &dag, i, key))
                 .map(|v| claim(v, Status::Revoked, "revoked"))
                 .collect(),
             (_, Some(v)) => {
-                let newest = rotated.entry(now.clone()).or_insert((v, i));
+                let newest = rotated.entry(now.clone()).or_insert((v, i, names.clone()));
                 if v >= newest.0 {
-                    *newest = (v, i);
+                    *newest = (v, i, names.clone());
                 }
                 continue;
             }
@@ -101,44 +120,41 @@ pub fn claims(events: &[Event]) -> BTreeMap<String, Vec<Claim>> {
         };
         out.entry(now).or_default().extend(list);
     }
-    for (key, (v, i)) in rotated {
+    for (key, (v, i, names)) in rotated {
+        if risky(&names, i) {
+            continue;
+        }
         let e = &events[i];
-        out.entry(key.clone())
-            .or_default()
-            .extend((1..v).map(|old| Claim {
-                key: key.clone(),
-                version: old,
-                floor: Status::Retiring,
-                seq: e.seq,
-                by: e.actor.recipient.clone(),
-                what: "moved out of service by a rotation",
-            }));
+        out.entry(key).or_default().extend((1..v).map(|old| Claim {
+            names: names.clone(),
+            version: old,
+            floor: Status::Retiring,
+            seq: e.seq,
+            by: e.actor.recipient.clone(),
+            what: "moved out of service by a rotation",
+        }));
     }
     out
 }
 
-/// The name `key` has after `later` (the events after the one naming it that rename,
-/// delete or renumber keys); `None` when its version numbers no longer mean what they
-/// did (deleted, or renumbered by a merge that kept two new values, or a `resolve`).
-fn follow<'a>(key: &str, later: impl Iterator<Item = &'a Event>) -> Option<String> {
-    let mut cur = key.to_owned();
+/// The names `key` has after `later` (the renames after the event naming it), from
+/// `key` itself to the latest.
+fn follow<'a>(key: &str, later: impl Iterator<Item = &'a Event>) -> Vec<String> {
+    let mut names = vec![key.to_owned()];
     for e in later {
-        let names_cur = e.key.as_deref() == Some(cur.as_str());
-        match e.action {
-            Action::Rename
-                if e.reason.as_deref() == Some(format!("renamed from {cur}").as_str()) =>
-            {
-                cur = e.key.clone()?;
-            }
-            Action::Delete | Action::MergeConflict | Action::Resolve if names_cur => return None,
-            _ => {}
+        let cur = names.last().expect("at least the key");
+        if e.reason.as_deref() == Some(format!("renamed from {cur}").as_str())
+            && let Some(to) = &e.key
+        {
+            names.push(to.clone());
         }
     }
-    Some(cur)
+    names
 }
 
 /// Every way the rows contradict `claims`; `status` is the stored status of a version
-/// (`None`: no such version: versions dropped are the rules between states' concern).
+/// (`None`: no such version: versions dropped are the rules between states' concern). A
+/// claim is judged under the latest of its names that holds the version.
 pub fn check_claims(
     claims: &BTreeMap<String, Vec<Claim>>,
     status: impl Fn(&str, u32) -> Option<i64>,
@@ -146,9 +162,14 @@ pub fn check_claims(
     let mut out = Vec::new();
     for list in claims.values() {
         for c in list {
-            match status(&c.key, c.version) {
-                Some(s) if s < c.floor.code() => out.push(Broken {
-                    key: Some(c.key.clone()),
+            let found = c
+                .names
+                .iter()
+                .rev()
+                .find_map(|n| status(n, c.version).map(|s| (n, s)));
+            match found {
+                Some((name, s)) if s < c.floor.code() => out.push(Broken {
+                    key: Some(name.clone()),
                     what: format!(
                         "v{} was {} at event {} (by {}), and is {} now: a row changed without an event",
                         c.version,
@@ -173,41 +194,114 @@ pub fn check_revocations(
     check_claims(&claims(events), status)
 }
 
-/// The keys `claims` are about.
+/// Every name `claims` may be judged under.
 pub fn claimed_keys(claims: &BTreeMap<String, Vec<Claim>>) -> BTreeSet<String> {
-    claims.keys().cloned().collect()
+    claims
+        .values()
+        .flatten()
+        .flat_map(|c| c.names.iter().cloned())
+        .collect()
+}
+
+/// The event DAG: each event's parents (its previous event and, for a merge, the head it
+/// joined), indexed only when a question needs it.
+struct Dag<'a> {
+    events: &'a [Event],
+    at: std::cell::OnceCell<HashMap<[u8; 32], usize>>,
+}
+
+impl<'a> Dag<'a> {
+    fn new(events: &'a [Event]) -> Dag<'a> {
+        Dag {
+            events,
+            at: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn parents(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let at = self.at.get_or_init(|| {
+            self.events
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.hash, i))
+                .collect()
+        });
+        let e = &self.events[i];
+        [Some(e.prev_hash), e.joined_hash]
+            .into_iter()
+            .flatten()
+            .filter(|p| *p != GENESIS)
+            .filter_map(move |p| at.get(&p).copied())
+    }
+
+    /// Every ancestor of event `i` (itself included), newest first.
+    fn ancestors(&self, i: usize) -> Vec<usize> {
+        let mut seen = vec![false; self.events.len()];
+        let mut stack = vec![i];
+        let mut out = Vec::new();
+        while let Some(j) = stack.pop() {
+            if std::mem::replace(&mut seen[j], true) {
+                continue;
+            }
+            out.push(j);
+            stack.extend(self.parents(j));
+        }
+        out.sort_unstable_by(|a, b| b.cmp(a));
+        out
+    }
+
+    /// Whether event `d` is an ancestor of event `i`. Parents come before their
+    /// children in a stored chain, so the walk back from `i` stops below `d`.
+    fn is_ancestor(&self, d: usize, i: usize) -> bool {
+        if d > i {
+            return false;
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![i];
+        while let Some(j) = stack.pop() {
+            if j == d {
+                return true;
+            }
+            if j < d || !seen.insert(j) {
+                continue;
+            }
+            stack.extend(self.parents(j));
+        }
+        false
+    }
 }
 
 /// The highest version of `key` issued by the events event `i` builds on (its ancestors
-/// through both parents of a merge), since the key last came to be under that name.
-fn issued_before(events: &[Event], at: &HashMap<[u8; 32], usize>, i: usize, key: &str) -> u32 {
-    let mut seen = vec![false; events.len()];
-    let mut stack = vec![i];
-    let mut ancestors = Vec::new();
-    while let Some(j) = stack.pop() {
-        if std::mem::replace(&mut seen[j], true) {
+/// through both parents of a merge), since the key last came to be: renames followed
+/// back to the name it had, a merge's renumbering counted.
+fn issued_before(events: &[Event], dag: &Dag<'_>, i: usize, key: &str) -> u32 {
+    let mut cur = key.to_owned();
+    let mut top = 0;
+    for j in dag.ancestors(i).into_iter().filter(|&j| j != i) {
+        let e = &events[j];
+        if e.key.as_deref() != Some(cur.as_str()) {
             continue;
         }
-        ancestors.push(j);
-        let e = &events[j];
-        for p in [Some(e.prev_hash), e.joined_hash].into_iter().flatten() {
-            if p != GENESIS
-                && let Some(&k) = at.get(&p)
-            {
-                stack.push(k);
-            }
-        }
-    }
-    ancestors.sort_unstable_by(|a, b| b.cmp(a));
-    let mut top = 0;
-    for j in ancestors.into_iter().filter(|&j| j != i) {
-        let e = &events[j];
-        let names = e.key.as_deref() == Some(key);
         match e.action {
-            // Before this, the name held another key (or none).
-            Action::Delete | Action::Rename if names => break,
-            Action::Generate | Action::Set | Action::Import | Action::Rotate if names => {
+            Action::Delete => break,
+            Action::Rename => match e
+                .reason
+                .as_deref()
+                .and_then(|r| r.strip_prefix("renamed from "))
+            {
+                Some(from) => cur = from.to_owned(),
+                None => break,
+            },
+            Action::Generate | Action::Set | Action::Import | Action::Rotate => {
                 top = top.max(e.version.unwrap_or(0));
+            }
+            // "both sides gave it a new value: v2, v3 kept"
+            Action::MergeConflict => {
+                for word in e.reason.as_deref().unwrap_or("").split([' ', ',', ':']) {
+                    if let Some(v) = word.strip_prefix('v').and_then(|n| n.parse::<u32>().ok()) {
+                        top = top.max(v);
+                    }
+                }
             }
             _ => {}
         }
@@ -334,14 +428,7 @@ mod tests {
     }
 
     #[test]
-    fn deleted_renamed_and_renumbered_keys_are_not_judged_but_renames_are_followed() {
-        let revoked_then = |last: Action, key: &str| {
-            history(&[
-                (Generate, "K", Some(1)),
-                (Revoke, "K", None),
-                (last, key, None),
-            ])
-        };
+    fn keys_made_again_are_not_judged_but_renames_are_followed_both_ways() {
         // Deleted and made again: v1 is another value.
         let h = history(&[
             (Generate, "K", Some(1)),
@@ -350,13 +437,12 @@ mod tests {
             (Generate, "K", Some(1)),
         ]);
         assert!(check_revocations(&h, rows(&[("K", 1, Active)])).is_empty());
-        for last in [MergeConflict, Resolve] {
-            assert!(
-                check_revocations(&revoked_then(last, "K"), rows(&[("K", 1, Active)])).is_empty()
-            );
-        }
         // Renamed: the versions went with it.
-        let mut h = revoked_then(Rename, "L");
+        let mut h = history(&[
+            (Generate, "K", Some(1)),
+            (Revoke, "K", None),
+            (Rename, "L", None),
+        ]);
         h[2].reason = Some("renamed from K".into());
         assert_eq!(check_revocations(&h, rows(&[("L", 1, Active)])).len(), 1);
         assert!(check_revocations(&h, rows(&[("L", 1, Revoked)])).is_empty());
@@ -369,6 +455,79 @@ mod tests {
         ]);
         h[1].reason = Some("renamed from K".into());
         assert_eq!(check_revocations(&h, rows(&[("K", 1, Active)])).len(), 1);
+        // Renamed before the revocation of every version: its versions are counted
+        // under the name they were issued under.
+        let mut h = history(&[
+            (Generate, "K", Some(1)),
+            (Rename, "L", None),
+            (Revoke, "L", None),
+        ]);
+        h[1].reason = Some("renamed from K".into());
+        assert_eq!(check_revocations(&h, rows(&[("L", 1, Active)])).len(), 1);
+    }
+
+    #[test]
+    fn events_that_do_nothing_do_not_lift_a_revocation() {
+        // A writer's `resolve` with no merge-conflict, a `delete` that left the rows, a
+        // rename to a key that is not there: the revoked value is still judged.
+        for (action, key, reason) in [
+            (Resolve, "K", None),
+            (Delete, "K", None),
+            (Rename, "GHOST", Some("renamed from K")),
+        ] {
+            let mut h = history(&[
+                (Generate, "K", Some(1)),
+                (Revoke, "K", None),
+                (action, key, None),
+            ]);
+            h[2].reason = reason.map(str::to_owned);
+            assert_eq!(
+                check_revocations(&h, rows(&[("K", 1, Active)])).len(),
+                1,
+                "{action:?}"
+            );
+        }
+        // A merge-conflict is a renumbering: not judged.
+        let h = history(&[
+            (Generate, "K", Some(1)),
+            (Revoke, "K", None),
+            (MergeConflict, "K", None),
+        ]);
+        assert!(check_revocations(&h, rows(&[("K", 1, Active)])).is_empty());
+    }
+
+    #[test]
+    fn a_key_made_again_on_another_branch_is_not_the_one_revoked() {
+        // BASE: K v1. One side deletes K and makes it again (a new v1); the other
+        // revokes K. Merged, v1 is the new value, in service.
+        let base = event(1, Generate, "K", Some(1), GENESIS, [1; 32]);
+        let delete = event(2, Delete, "K", None, [1; 32], [2; 32]);
+        let again = event(3, Generate, "K", Some(1), [2; 32], [3; 32]);
+        let revoke = event(4, Revoke, "K", None, [1; 32], [4; 32]);
+        let mut merge = event(5, Merge, "", None, [3; 32], [5; 32]);
+        merge.joined_hash = Some([4; 32]);
+        let h = vec![base, delete, again, revoke, merge];
+        assert!(check_revocations(&h, rows(&[("K", 1, Active)])).is_empty());
+    }
+
+    #[test]
+    fn a_revocation_after_a_renumbering_merge_covers_every_version_it_kept() {
+        let base = event(1, Generate, "K", Some(1), GENESIS, [1; 32]);
+        let ours = event(2, Rotate, "K", Some(2), [1; 32], [2; 32]);
+        let theirs = event(3, Rotate, "K", Some(2), [1; 32], [3; 32]);
+        let mut merge = event(4, Merge, "", None, [2; 32], [4; 32]);
+        merge.joined_hash = Some([3; 32]);
+        let mut conflict = event(5, MergeConflict, "K", None, [4; 32], [5; 32]);
+        conflict.reason = Some("both sides gave it a new value: v2, v3 kept".into());
+        let revoke = event(6, Revoke, "K", None, [5; 32], [6; 32]);
+        let h = vec![base, ours, theirs, merge, conflict, revoke];
+        let all = [("K", 1, Revoked), ("K", 2, Revoked), ("K", 3, Revoked)];
+        assert!(check_revocations(&h, rows(&all)).is_empty());
+        let broken = check_revocations(
+            &h,
+            rows(&[("K", 1, Revoked), ("K", 2, Revoked), ("K", 3, Active)]),
+        );
+        assert_eq!(broken.len(), 1, "{broken:?}");
     }
 
     #[test]

@@ -440,3 +440,45 @@ fn imported_keys_need_an_hmac_key_and_its_set_needs_the_same_key() {
         assert_eq!(json_of(&out)["name"], "LEGACY");
     }
 }
+
+/// A generated key that `import --overwrite` gave a value from outside keeps its kind,
+/// and its new value may be as guessable as any imported one: the set needs an HMAC key
+/// for it too, or a dictionary finds the value from its bare SHA-256.
+#[test]
+fn a_generated_key_given_an_imported_value_needs_an_hmac_key_too() {
+    let kw = Sandbox::with_vault_at(T0);
+    kw.generate("API_KEY");
+    fs::write(kw.path("new.env"), "API_KEY=hunter2-but-longer\n").unwrap();
+    kw.cmd(["import", "new.env", "--format", "dotenv", "--overwrite"])
+        .assert()
+        .success();
+    kw.cmd(["rename", "API_KEY", "RENAMED_KEY"])
+        .assert()
+        .success();
+    let out = kw
+        .cmd(["verifier", "export", "-o", "dev.kwset"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("`RENAMED_KEY`"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!kw.path("dev.kwset").exists(), "nothing written");
+    fs::write(kw.path("hmac.key"), [7u8; 32]).unwrap();
+    kw.cmd([
+        "verifier",
+        "export",
+        "--hmac-key-file",
+        "hmac.key",
+        "-o",
+        "dev.kwset",
+    ])
+    .assert()
+    .success();
+    assert!(!contains(
+        &fs::read(kw.path("dev.kwset")).unwrap(),
+        &sha256(b"hunter2-but-longer")
+    ));
+}

@@ -186,13 +186,42 @@ fn verifier_key(ctx: &Context) -> Result<(EnvDb, zeroize::Zeroizing<[u8; 32]>)> 
     Ok((db, seed))
 }
 
-/// One entry per version `verify` accepts at `now`. Imported values need an HMAC key.
+/// The keys that were ever given a value from outside (an `import`, `set`), under the
+/// names they have now: a generated key that `import --overwrite` gave a new version
+/// keeps its kind, and its new value may be as guessable as any imported one.
+fn given_values(db: &EnvDb) -> Result<std::collections::HashSet<String>> {
+    use crate::audit::Action;
+    let mut given = std::collections::HashSet::new();
+    for e in db.lifecycle_events()? {
+        match (e.action, e.key) {
+            (Action::Import | Action::Set, Some(k)) => {
+                given.insert(k);
+            }
+            (Action::Rename, Some(to)) => {
+                if let Some(from) = e
+                    .reason
+                    .as_deref()
+                    .and_then(|r| r.strip_prefix("renamed from "))
+                    && given.contains(from)
+                {
+                    given.insert(to);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(given)
+}
+
+/// One entry per version `verify` accepts at `now`. Imported values need an HMAC key,
+/// and so does every value of a key that was ever given one from outside.
 fn entries(db: &EnvDb, now: i64, hmac: Option<&HmacKey>) -> Result<Vec<Entry>> {
     let keys: std::collections::HashMap<String, crate::vault::KeyMeta> = db
         .keys()?
         .into_iter()
         .map(|k| (k.meta.name.to_string(), k.meta))
         .collect();
+    let given = given_values(db)?;
     let mut imported = Vec::new();
     let mut out = Vec::new();
     for (name, version, value) in db.every_version()? {
@@ -203,7 +232,7 @@ fn entries(db: &EnvDb, now: i64, hmac: Option<&HmacKey>) -> Result<Vec<Entry>> {
         let Some(meta) = keys.get(name.as_str()) else {
             continue;
         };
-        if meta.kind == Kind::Imported && hmac.is_none() {
+        if (meta.kind == Kind::Imported || given.contains(name.as_str())) && hmac.is_none() {
             if !imported.contains(&name) {
                 imported.push(name.clone());
             }

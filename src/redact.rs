@@ -27,6 +27,10 @@ use zeroize::{Zeroize, Zeroizing};
 /// match by chance.
 pub const MIN_LEN: usize = 8;
 
+/// Shortest word of a multi-line value redacted on its own: a PEM body line (64), a
+/// base64 blob or a token is longer; a word of the value's structure is not.
+pub const LINE_WORD_MIN: usize = 16;
+
 /// Values longer than this are matched by a contiguous NFA rather than a DFA.
 const DFA_MAX_VALUE_LEN: usize = 1024;
 
@@ -256,9 +260,11 @@ impl Redactor {
     /// `values`: (name, value) pairs; empty values and values shorter than `MIN_LEN`
     /// are not redacted (`too_short` names the latter, for a warning).
     ///
-    /// A value of several lines (a PEM body, a JSON credential) is also redacted line by
-    /// line, as a program may print one line alone: each line of at least `MIN_LEN`
-    /// bytes, but PEM armor (`-----BEGIN …`), which holds nothing secret.
+    /// A value of several lines (a PEM body, a JSON credential, a kubeconfig) is also
+    /// redacted piece by piece, as a program may print one line of it alone: each word
+    /// (run of non-blank bytes) of at least `LINE_WORD_MIN` bytes, but PEM armor
+    /// (`-----BEGIN …`). Shorter words are the value's structure (`apiVersion: v1`,
+    /// an indentation), which the program's own output shares: never a pattern.
     pub fn new(values: &[(String, &[u8])]) -> Redactor {
         let mut source: Vec<(String, Zeroizing<Vec<u8>>)> = Vec::new();
         for (n, v) in values {
@@ -266,10 +272,9 @@ impl Redactor {
                 source.push((n.clone(), Zeroizing::new(v.to_vec())));
             }
             if v.contains(&b'\n') {
-                for line in v.split(|b| *b == b'\n') {
-                    let line = line.strip_suffix(b"\r").unwrap_or(line);
-                    if line.len() >= MIN_LEN && !line.starts_with(b"-----") {
-                        source.push((n.clone(), Zeroizing::new(line.to_vec())));
+                for word in v.split(|b| b.is_ascii_whitespace()) {
+                    if word.len() >= LINE_WORD_MIN && !word.starts_with(b"-----") {
+                        source.push((n.clone(), Zeroizing::new(word.to_vec())));
                     }
                 }
             }
@@ -480,6 +485,17 @@ mod tests {
         r.feed(b"MIIEvQIBADANBgkq hkiG9w0BAQEFAASC", &mut Vec::new())
             .unwrap();
         assert_eq!(r.redacted(), ["PEM"]);
+        // A kubeconfig's structure is the program's too: only its long words go.
+        let kube: &[u8] =
+            b"apiVersion: v1\nkind: Config\nusers:\n        token: c2VjcmV0LXRva2VuLWJvZHk=\n";
+        let out = redact_chunks(
+            &[("KUBE", kube)],
+            &[b"apiVersion: v1\nkind: Config\n        return 1\ntoken c2VjcmV0LXRva2VuLWJvZHk=\n"],
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "apiVersion: v1\nkind: Config\n        return 1\ntoken [redacted:KUBE]\n"
+        );
     }
 
     #[test]

@@ -331,3 +331,30 @@ fn links_inside_a_store_are_followed_and_links_out_of_it_refuse_the_import() {
     }
     assert_eq!(names_in(&kw, "dev").len(), 4, "{:?}", names_in(&kw, "dev"));
 }
+
+/// Aliases of aliases multiply a walk: a store of a few dozen links could keep an
+/// import (even `--dry-run`) busy for days. The walk stops past 10,000 folders.
+#[test]
+fn a_store_whose_links_multiply_the_walk_is_refused_not_walked_for_days() {
+    let kw = Sandbox::with_vault();
+    let store = kw.path("store");
+    for level in 0..16 {
+        let dir = store.join(format!("d{level}"));
+        fs::create_dir_all(&dir).unwrap();
+        for alias in ["a", "b"] {
+            std::os::unix::fs::symlink(format!("../d{}", level + 1), dir.join(alias)).unwrap();
+        }
+    }
+    fs::create_dir_all(store.join("d16")).unwrap();
+    fs::write(store.join("d16/entry.age"), b"not read").unwrap();
+    kw.cmd([
+        "import",
+        "--from",
+        "passage",
+        store.to_str().unwrap(),
+        "--dry-run",
+    ])
+    .assert()
+    .code(1)
+    .stderr(contains("more than 10000 folders through its links"));
+}

@@ -48,6 +48,7 @@ pub fn read(ctx: &Context, dir: &Path, peer: Peer, whole: bool) -> Result<Vec<En
         files: Vec::new(),
         outside: Vec::new(),
         stack: Vec::new(),
+        walked: 0,
     };
     walk.dir(dir, dir)?;
     if !walk.outside.is_empty() {
@@ -105,6 +106,9 @@ fn entry_value(plain: &[u8], whole: bool) -> Vec<u8> {
 /// store (an alias, named by the link's path); one leading outside it or nowhere is
 /// collected, and refuses the import: a shared store must not pull in a file from
 /// anywhere the identity can decrypt.
+/// The most folders a store's walk visits, links followed (a real store has far fewer).
+const WALK_AT_MOST: usize = 10_000;
+
 struct Walk<'a> {
     /// The store, resolved.
     root: PathBuf,
@@ -114,6 +118,10 @@ struct Walk<'a> {
     /// The folders being walked, resolved, from the store down: a link back up to one
     /// of them (a loop) is not walked again; a link to a sibling folder is (an alias).
     stack: Vec<PathBuf>,
+    /// Folders walked so far: aliases of aliases multiply the walk, so a hostile store
+    /// of a few dozen links could keep an import busy for days; past [`WALK_AT_MOST`]
+    /// the import is refused.
+    walked: usize,
 }
 
 impl Walk<'_> {
@@ -121,6 +129,15 @@ impl Walk<'_> {
         let real = std::fs::canonicalize(dir).map_err(|e| Error::io("cannot read", dir, e))?;
         if self.stack.contains(&real) {
             return Ok(());
+        }
+        self.walked += 1;
+        if self.walked > WALK_AT_MOST {
+            return Err(Error::Failed {
+                what: "read the store",
+                detail: format!(
+                    "more than {WALK_AT_MOST} folders through its links (aliases of aliases?); nothing imported"
+                ),
+            });
         }
         self.stack.push(real);
         let walked = self.entries(store, dir);

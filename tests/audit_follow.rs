@@ -425,3 +425,69 @@ fn a_cursor_that_cannot_be_written_is_refused_before_any_event() {
         .stdout("")
         .stderr(contains("no/such/dir"));
 }
+
+/// A change made on another clone and merged there after the follower delivered this
+/// clone's newer one: the merged file holds the other side's event *before* the one the
+/// cursor points at. It is new all the same, and arrives on the next run.
+#[test]
+fn events_a_merge_places_before_the_cursor_are_delivered_not_lost() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    let base = fs::read(kw.env_file("dev")).unwrap();
+    // Another clone, with its own machine state, makes a change it has not pushed yet.
+    let other = kw.path("developer-clone");
+    copy_dir(&kw.vault(), &other);
+    let dev_state = kw.path("state-developer");
+    let as_developer = |args: &[&str]| {
+        let mut c = kw.cmd(args);
+        c.env("KEYWARD_VAULT", &other)
+            .env("XDG_STATE_HOME", &dev_state);
+        c
+    };
+    as_developer(&["generate", "KEY_FROM_DEVELOPER"])
+        .assert()
+        .success();
+    // The monitored clone changes too, and the follower delivers it.
+    let cursor = kw.path("follow.cursor");
+    let mut first = Follower::start_with_cursor(&kw, &cursor, &["--all-envs"]);
+    kw.generate("KEY_FROM_MONITORED");
+    first.wait_for_lines(exported(&kw).len());
+    assert_eq!(first.signal(libc::SIGINT).code(), Some(0));
+    let before = first.lines();
+    // The developer pulls (the merge driver joins both) and pushes; the monitored
+    // clone fast-forwards to the merged file.
+    let ours = fs::read(other.join("envs/dev.db.age")).unwrap();
+    let theirs = fs::read(kw.env_file("dev")).unwrap();
+    let [b, o, t] = kw.merge_sides("merge", [&base, &ours, &theirs]);
+    as_developer(&["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
+        .assert()
+        .success();
+    let merged = fs::read(&o).unwrap();
+    fs::remove_file(kw.env_file("dev")).unwrap();
+    fs::write(kw.env_file("dev"), merged).unwrap();
+
+    let second = Follower::start_with_cursor(&kw, &cursor, &["--all-envs"]);
+    // Events by hash (a merge renumbers: the same event may come with another seq).
+    let hashes = |lines: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|v| v["chain"] == "lifecycle")
+            .map(|v| v["hash"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let want: BTreeSet<String> = hashes(&exported(&kw)).into_iter().collect();
+    let first_run = hashes(&before);
+    second.wait_for_lines(want.len() - first_run.len());
+    let mut got = first_run;
+    got.extend(hashes(&second.lines()));
+    let got_set: BTreeSet<String> = got.iter().cloned().collect();
+    assert_eq!(got_set.len(), got.len(), "an event was delivered twice");
+    assert_eq!(got_set, want, "delivered and exported events differ");
+    let got = second.lines();
+    assert!(
+        got.iter()
+            .any(|l| l.contains(r#""key":"KEY_FROM_DEVELOPER""#)),
+        "{got:?}"
+    );
+}

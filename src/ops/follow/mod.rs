@@ -230,7 +230,7 @@ impl Follower<'_> {
         drop(db);
         let pos = self.cursor.pos(env).lifecycle.clone();
         let new = if skip {
-            &[][..]
+            Vec::new()
         } else {
             match after(&events, &pos) {
                 Some(new) => new,
@@ -248,7 +248,7 @@ impl Follower<'_> {
                 }
             }
         };
-        self.deliver(new)?;
+        self.deliver(new.into_iter())?;
         if let Some(last) = events.last() {
             self.cursor.set(env, Chain::Lifecycle, Pos::at(last));
         }
@@ -315,8 +315,9 @@ impl Follower<'_> {
     }
 
     /// Write `events` to stdout as JSON lines and flush: a closed pipe ends quietly.
-    fn deliver(&self, events: &[Event]) -> Result<()> {
-        if events.is_empty() {
+    fn deliver<'e>(&self, events: impl IntoIterator<Item = &'e Event>) -> Result<()> {
+        let mut events = events.into_iter().peekable();
+        if events.peek().is_none() {
             return Ok(());
         }
         let json = |e: serde_json::Error| stdout_error(e.into());
@@ -330,23 +331,54 @@ impl Follower<'_> {
     }
 }
 
-/// The lifecycle events after `pos`: found by its sequence number, or (should a merge
-/// have renumbered the chain) by its hash. `None` when the chain does not hold it.
-fn after<'a>(events: &'a [Event], pos: &Pos) -> Option<&'a [Event]> {
+/// The lifecycle events not yet delivered: every event that is not `pos`'s event or
+/// one of its ancestors in the chain's DAG (a position is always the head of the file
+/// it was read from, so those are exactly what was delivered). A merge made on another
+/// machine can place that side's events before the position in the file: they are new
+/// all the same. `pos` is found by its sequence number or (should a merge have
+/// renumbered the chain) by its hash. `None` when the chain does not hold it.
+fn after<'a>(events: &'a [Event], pos: &Pos) -> Option<Vec<&'a Event>> {
     if pos.seq == 0 {
-        return Some(events);
+        return Some(events.iter().collect());
     }
-    let at = usize::try_from(pos.seq - 1).ok()?;
-    if events
-        .get(at)
-        .is_some_and(|e| hex::encode(e.hash) == pos.hash)
-    {
-        return Some(&events[at + 1..]);
-    }
-    let i = events
+    let at = usize::try_from(pos.seq - 1)
+        .ok()
+        .filter(|&at| {
+            events
+                .get(at)
+                .is_some_and(|e| hex::encode(e.hash) == pos.hash)
+        })
+        .or_else(|| events.iter().position(|e| hex::encode(e.hash) == pos.hash))?;
+    // Parents come before their children in a stored chain: only events up to `at`
+    // can be its ancestors.
+    let index: HashMap<[u8; 32], usize> = events[..=at]
         .iter()
-        .position(|e| hex::encode(e.hash) == pos.hash)?;
-    Some(&events[i + 1..])
+        .enumerate()
+        .map(|(i, e)| (e.hash, i))
+        .collect();
+    let mut delivered = vec![false; at + 1];
+    let mut stack = vec![at];
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut delivered[i], true) {
+            continue;
+        }
+        let e = &events[i];
+        for p in [Some(e.prev_hash), e.joined_hash].into_iter().flatten() {
+            if p != GENESIS
+                && let Some(&j) = index.get(&p)
+            {
+                stack.push(j);
+            }
+        }
+    }
+    Some(
+        events
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !delivered.get(*i).copied().unwrap_or(false))
+            .map(|(_, e)| e)
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -406,5 +438,21 @@ mod tests {
             hash: "cd".repeat(32),
         };
         assert!(after(&events, &ahead).is_none());
+    }
+
+    #[test]
+    fn a_merge_that_puts_the_other_sides_events_before_the_position_delivers_them() {
+        // 1; a developer's 2 on 1 (not pushed); the monitor's 3 on 1, delivered; the
+        // developer pulls, merges (4 joins 3) and pushes: the file reads 1, 2, 3, 4.
+        let mut e = chain(4);
+        e[2].prev_hash = e[0].hash;
+        e[3].prev_hash = e[1].hash;
+        e[3].joined_hash = Some(e[2].hash);
+        let seen = Pos {
+            seq: 2,
+            hash: hex::encode(e[2].hash),
+        };
+        let new: Vec<i64> = after(&e, &seen).unwrap().iter().map(|x| x.seq).collect();
+        assert_eq!(new, [2, 4]);
     }
 }

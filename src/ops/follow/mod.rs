@@ -248,7 +248,7 @@ impl Follower<'_> {
                 }
             }
         };
-        self.deliver(new.into_iter())?;
+        self.deliver(new)?;
         if let Some(last) = events.last() {
             self.cursor.set(env, Chain::Lifecycle, Pos::at(last));
         }

@@ -3376,7 +3376,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__lock)
-            opts="-i -e -q -h --vault --identity --env --trust-root --json --quiet --help"
+            opts="-i -e -q -h --all --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -174,11 +174,12 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand -e 'Environment to act on [default: dev]'
             cand --env 'Environment to act on [default: dev]'
             cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
+            cand --all 'Stop every agent of yours, whatever identity file each unlocked'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'keyward;env'= {
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'

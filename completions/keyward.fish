@@ -125,9 +125,10 @@ complete -c keyward -n "__fish_keyward_using_subcommand lock" -l vault -d 'Vault
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -l trust-root -d 'The trust root every environment\'s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand lock" -l all -d 'Stop every agent of yours, whatever identity file each unlocked'
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -l json -d 'Print data as JSON'
 complete -c keyward -n "__fish_keyward_using_subcommand lock" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
-complete -c keyward -n "__fish_keyward_using_subcommand lock" -s h -l help -d 'Print help'
+complete -c keyward -n "__fish_keyward_using_subcommand lock" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add touch help" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add touch help" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand env; and not __fish_seen_subcommand_from list add touch help" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"

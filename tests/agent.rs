@@ -488,3 +488,64 @@ fn an_ssh_key_with_a_passphrase_is_unlocked_once_and_held_by_the_agent() {
         .code(1)
         .stderr(contains("nothing to unlock"));
 }
+
+/// The agent's directory may have been made by someone else first (without
+/// XDG_RUNTIME_DIR it is `/tmp/keyward-<uid>`, which any local user can create): a link
+/// there is refused before anything is started, and what it points at is left as it
+/// was — never made 0700, never holding a socket `lock` then refuses to reach.
+#[test]
+fn unlock_refuses_an_agent_directory_that_is_a_link_and_changes_nothing_through_it() {
+    let kw = &protected();
+    let _agent = AgentGuard(kw);
+    let victim = kw.path("victim-dir");
+    fs::create_dir(&victim).unwrap();
+    fs::set_permissions(&victim, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::create_dir_all(kw.path("run")).unwrap();
+    std::os::unix::fs::symlink(&victim, kw.path("run/keyward")).unwrap();
+    kw.cmd(["unlock"])
+        .env("KEYWARD_PASSPHRASE", PASS)
+        .assert()
+        .code(5)
+        .stderr(contains(
+            "is a symbolic link; refusing to start an agent there",
+        ));
+    assert_eq!(
+        fs::metadata(&victim).unwrap().permissions().mode() & 0o777,
+        0o755
+    );
+    assert_eq!(fs::read_dir(&victim).unwrap().count(), 0, "no socket there");
+}
+
+/// An agent is found by the identity file it unlocked: after the file is moved, `lock`
+/// does not claim that none runs, and `lock --all` stops it.
+#[test]
+fn lock_says_when_other_agents_run_and_lock_all_stops_them() {
+    let kw = &protected();
+    let _agent = AgentGuard(kw);
+    let id = kw.path("id.age");
+    fs::copy(kw.path("config/keyward/identity.age"), &id).unwrap();
+    fs::set_permissions(&id, fs::Permissions::from_mode(0o600)).unwrap();
+    // Named relative to where keyward runs, as people type it.
+    kw.cmd(["-i", "id.age", "unlock"])
+        .env("KEYWARD_PASSPHRASE", PASS)
+        .assert()
+        .success();
+    let sock = socket(kw).expect("an agent");
+    let pid = agent_pid(&sock).expect("agent process");
+    fs::rename(&id, kw.path("id.retired")).unwrap();
+    kw.cmd(["-i", "id.age", "lock"])
+        .assert()
+        .success()
+        .stderr(contains("1 agent(s) of yours run for other identity files"))
+        .stderr(contains("keyward lock --all"));
+    assert!(!process_gone(pid), "not stopped by a lock that found none");
+    kw.cmd(["lock", "--all"])
+        .assert()
+        .success()
+        .stderr(contains("stopped 1 agent(s)"));
+    wait_for("the agent to end", || process_gone(pid));
+    kw.cmd(["lock", "--all"])
+        .assert()
+        .success()
+        .stderr(contains("no agent was running"));
+}

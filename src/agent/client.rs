@@ -255,6 +255,29 @@ pub fn stop(identity_path: &Path) -> Result<bool> {
 }
 
 /// Wait briefly for an ending agent to remove its socket.
+/// `lock --all`: stop the agent behind every trusted socket of this user (an identity
+/// file moved or renamed since `unlock` no longer names its agent's socket). Returns how
+/// many were stopped.
+pub fn stop_all() -> Result<usize> {
+    let mut stopped = 0;
+    for sock in super::protocol::agent_sockets() {
+        check_socket(&sock)?;
+        match UnixStream::connect(&sock) {
+            Ok(mut stream) => {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                let _ = call(&mut stream, &Request::Stop);
+                wait_gone(&sock);
+                stopped += 1;
+            }
+            // Nobody listens: a killed agent's socket.
+            Err(_) => {
+                let _ = fs::remove_file(&sock);
+            }
+        }
+    }
+    Ok(stopped)
+}
+
 fn wait_gone(sock: &Path) {
     let start = Instant::now();
     while sock.exists() && start.elapsed() < Duration::from_secs(2) {
@@ -363,7 +386,7 @@ fn payload(load: &ForAgent) -> Result<Zeroizing<Vec<u8>>> {
 pub fn spawn(identity_path: &Path, load: &ForAgent, idle: Duration, now: i64) -> Result<Started> {
     let sock = socket_path(identity_path);
     let dir = sock.parent().expect("socket has a directory").to_owned();
-    crate::fsutil::create_private_dir(&dir)?;
+    super::protocol::ready_socket_dir(&dir)?;
     let exe = std::env::current_exe().map_err(|e| Error::Failed {
         what: "find keyward's own program",
         detail: e.to_string(),

@@ -25,5 +25,5 @@ mod keys;
 pub mod protocol;
 pub mod server;
 
-pub use client::{client_for, extend, hello, spawn, stop};
+pub use client::{client_for, extend, hello, spawn, stop, stop_all};
 pub use server::serve;

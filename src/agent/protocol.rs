@@ -164,6 +164,60 @@ pub fn socket_path(identity_path: &Path) -> PathBuf {
     socket_dir().join(name)
 }
 
+/// Make ready the directory of an agent's socket: created 0700 when missing; one that
+/// is a symbolic link, not a directory, or not this user's is refused, never followed
+/// or chmod'ed through — without XDG_RUNTIME_DIR it is `/tmp/keyward-<uid>`, which
+/// another local user may have made first (a link to a directory of yours would have
+/// its mode changed, and an agent left where `lock` refuses to reach it).
+pub fn ready_socket_dir(dir: &Path) -> crate::error::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    if fs::symlink_metadata(dir).is_err() {
+        crate::fsutil::create_private_dir(dir)?;
+    }
+    let meta =
+        fs::symlink_metadata(dir).map_err(|e| crate::error::Error::io("cannot inspect", dir, e))?;
+    if meta.file_type().is_symlink() || !meta.is_dir() || meta.uid() != crate::sys::getuid() {
+        return Err(crate::error::Error::BadIdentity {
+            what: "agent".into(),
+            detail: format!(
+                "agent directory `{}` is {}; refusing to start an agent there\nhint: check who made it, remove it, and run `keyward unlock` again (or set XDG_RUNTIME_DIR to your own runtime directory)",
+                dir.display(),
+                if meta.file_type().is_symlink() {
+                    "a symbolic link"
+                } else if !meta.is_dir() {
+                    "not a directory"
+                } else {
+                    "another user's"
+                }
+            ),
+        });
+    }
+    if meta.mode() & 0o077 != 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| crate::error::Error::io("cannot set permissions on", dir, e))?;
+    }
+    Ok(())
+}
+
+/// Every agent socket of this user (`agent-*.sock` in the socket directory), whatever
+/// identity file each serves.
+pub fn agent_sockets() -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(socket_dir()) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("agent-") && n.ends_with(".sock"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 fn socket_dir() -> PathBuf {
     match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
         Some(d) => PathBuf::from(d).join("keyward"),

@@ -67,7 +67,7 @@ pub fn serve(
     })?;
 
     let dir = socket.parent().expect("socket has a directory");
-    crate::fsutil::create_private_dir(dir)?;
+    super::protocol::ready_socket_dir(dir)?;
     let _ = fs::remove_file(socket);
     // The socket is created 0600 (no window where another user could connect).
     let listener = sys::with_umask(0o177, || UnixListener::bind(socket))

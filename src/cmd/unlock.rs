@@ -39,9 +39,17 @@ pub struct UnlockArgs {
 }
 
 /// Stop the agent (exit 0 even when none runs)
+///
+/// The agent is found by the identity file it unlocked: one moved or renamed since
+/// `unlock` no longer names it, and `lock` then says how many other agents run. --all
+/// stops every agent of yours.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  keyward lock")]
-pub struct LockArgs {}
+#[command(after_help = "Examples:\n  keyward lock\n  keyward lock --all")]
+pub struct LockArgs {
+    /// Stop every agent of yours, whatever identity file each unlocked
+    #[arg(long)]
+    pub all: bool,
+}
 
 /// The agent process itself, `keyward __agent` (started by `keyward unlock`). Not a
 /// subcommand of the command line users see: no help, no completion, no man page.
@@ -153,15 +161,30 @@ pub fn run_unlock(args: UnlockArgs, ctx: &Ui) -> Result<()> {
     Ok(())
 }
 
-pub fn run_lock(_args: LockArgs, ctx: &Ui) -> Result<()> {
+pub fn run_lock(args: LockArgs, ctx: &Ui) -> Result<()> {
+    if args.all {
+        let n = crate::agent::stop_all()?;
+        ctx.out.note(&match n {
+            0 => "no agent was running".to_owned(),
+            n => format!("stopped {n} agent(s)"),
+        });
+        return Ok(());
+    }
     let path = match identity_path(ctx) {
         Ok(p) => p,
         Err(_) => return Ok(()),
     };
     if crate::agent::stop(&path)? {
         ctx.out.note("stopped the agent");
-    } else {
-        ctx.out.note("no agent was running");
+        return Ok(());
+    }
+    // Not silence when others run: the identity file may have moved since `unlock`.
+    match crate::agent::protocol::agent_sockets().len() {
+        0 => ctx.out.note("no agent was running"),
+        n => ctx.out.warn(&format!(
+            "no agent runs for `{}`, but {n} agent(s) of yours run for other identity files (one moved or renamed since `unlock`?)\nhint: `keyward lock --all` stops every one",
+            path.display()
+        )),
     }
     Ok(())
 }

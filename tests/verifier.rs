@@ -482,3 +482,35 @@ fn a_generated_key_given_an_imported_value_needs_an_hmac_key_too() {
         &sha256(b"hunter2-but-longer")
     ));
 }
+
+/// Two scopes and one scope holding a comma join to the same signed line: a set edited
+/// from `["read","write"]` to `["read,write"]` must not pass as signed.
+#[test]
+fn a_jsonl_set_whose_scopes_were_merged_into_one_is_refused() {
+    let kw = Sandbox::with_vault_at(T0);
+    let value = kw.stdout(["generate", "SCOPED", "--scope", "read", "--scope", "write"]);
+    kw.cmd(["verifier", "export", "--format", "jsonl", "-o", "dev.jsonl"])
+        .assert()
+        .success();
+    let pubkey = kw.stdout(["verifier", "pubkey"]).trim().to_owned();
+    let jsonl = kw.path("dev.jsonl");
+    let text = fs::read_to_string(&jsonl).unwrap();
+    assert!(text.contains(r#""scopes":["read","write"]"#), "{text}");
+    assert!(
+        check(&kw, &jsonl, &["--pubkey", &pubkey], value.trim())
+            .status
+            .success()
+    );
+    fs::write(
+        &jsonl,
+        text.replace(r#""scopes":["read","write"]"#, r#""scopes":["read,write"]"#),
+    )
+    .unwrap();
+    let out = check(&kw, &jsonl, &["--pubkey", &pubkey], value.trim());
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -137,8 +137,10 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Loaded, String> {
             &e.status,
             &e.scopes.join(","),
         )?;
-        // `a,,b` is caught above; an empty scope alone joins to nothing, so look.
-        if e.scopes.iter().any(String::is_empty) {
+        // `a,,b` is caught above; an empty scope alone joins to nothing, and a scope
+        // holding a comma (`["read,write"]`) joins to what two scopes do: one signed
+        // line must have one reading, so each scope is looked at alone.
+        if e.scopes.iter().any(|s| s.is_empty() || s.contains(',')) {
             return Err("an entry has an invalid scope".into());
         }
     }

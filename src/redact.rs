@@ -29,7 +29,23 @@ pub const MIN_LEN: usize = 8;
 
 /// Shortest word of a multi-line value redacted on its own: a PEM body line (64), a
 /// base64 blob or a token is longer; a word of the value's structure is not.
-pub const LINE_WORD_MIN: usize = 16;
+pub const LINE_WORD_MIN: usize = 24;
+
+/// Whether a word of a multi-line value is key material rather than its structure: at
+/// least [`LINE_WORD_MIN`] bytes mixing two of lowercase, uppercase and digits (base64,
+/// hex, a token — not a field name such as `"service_account",`), and neither PEM armor
+/// (`-----BEGIN …`) nor a URL.
+fn key_like(word: &[u8]) -> bool {
+    let classes = [
+        word.iter().any(u8::is_ascii_lowercase),
+        word.iter().any(u8::is_ascii_uppercase),
+        word.iter().any(u8::is_ascii_digit),
+    ];
+    word.len() >= LINE_WORD_MIN
+        && !word.starts_with(b"-----")
+        && !word.windows(3).any(|w| w == b"://")
+        && classes.iter().filter(|c| **c).count() >= 2
+}
 
 /// Values longer than this are matched by a contiguous NFA rather than a DFA.
 const DFA_MAX_VALUE_LEN: usize = 1024;
@@ -262,9 +278,9 @@ impl Redactor {
     ///
     /// A value of several lines (a PEM body, a JSON credential, a kubeconfig) is also
     /// redacted piece by piece, as a program may print one line of it alone: each word
-    /// (run of non-blank bytes) of at least `LINE_WORD_MIN` bytes, but PEM armor
-    /// (`-----BEGIN …`). Shorter words are the value's structure (`apiVersion: v1`,
-    /// an indentation), which the program's own output shares: never a pattern.
+    /// (run of non-blank bytes) that looks like key material ([`key_like`]). The rest is
+    /// the value's structure (`apiVersion: v1`, `"type": "service_account"`, a URL, an
+    /// indentation), which the program's own output shares: never a pattern.
     pub fn new(values: &[(String, &[u8])]) -> Redactor {
         let mut source: Vec<(String, Zeroizing<Vec<u8>>)> = Vec::new();
         for (n, v) in values {
@@ -273,7 +289,7 @@ impl Redactor {
             }
             if v.contains(&b'\n') {
                 for word in v.split(|b| b.is_ascii_whitespace()) {
-                    if word.len() >= LINE_WORD_MIN && !word.starts_with(b"-----") {
+                    if key_like(word) {
                         source.push((n.clone(), Zeroizing::new(word.to_vec())));
                     }
                 }
@@ -466,11 +482,11 @@ mod tests {
 
     #[test]
     fn a_line_of_a_multi_line_value_printed_alone_is_redacted_but_not_its_armor() {
-        let pem: &[u8] = b"-----BEGIN PRIVATE KEY-----\r\nMIIEvQIBADANBgkq\nhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n";
+        let pem: &[u8] = b"-----BEGIN PRIVATE KEY-----\r\nMIIEvQIBADANBgkqhkiG9w0BAQEF\nAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n";
         let out = redact_chunks(
             &[("PEM", pem)],
             &[
-                b"line: hkiG9w0BAQEFAASC\n",
+                b"line: AASCBKcwggSjAgEAAoIBAQC7\n",
                 b"all: ",
                 pem,
                 b"head: -----BEGIN PRIVATE KEY-----",
@@ -482,10 +498,16 @@ mod tests {
         );
         let owned = vec![("PEM".to_string(), pem)];
         let mut r = Redactor::new(&owned);
-        r.feed(b"MIIEvQIBADANBgkq hkiG9w0BAQEFAASC", &mut Vec::new())
-            .unwrap();
+        r.feed(
+            b"MIIEvQIBADANBgkqhkiG9w0BAQEF AASCBKcwggSjAgEAAoIBAQC7",
+            &mut Vec::new(),
+        )
+        .unwrap();
         assert_eq!(r.redacted(), ["PEM"]);
-        // A kubeconfig's structure is the program's too: only its long words go.
+        // A credential's structure is the program's too: only its key material goes.
+        let sa: &[u8] = b"{\n  \"type\": \"service_account\",\n  \"token_uri\": \"https://oauth2.googleapis.com/token\"\n}";
+        let printed: &[u8] = b"\"service_account\", POST https://oauth2.googleapis.com/token\n";
+        assert_eq!(redact_chunks(&[("SA", sa)], &[printed]), printed);
         let kube: &[u8] =
             b"apiVersion: v1\nkind: Config\nusers:\n        token: c2VjcmV0LXRva2VuLWJvZHk=\n";
         let out = redact_chunks(

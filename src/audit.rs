@@ -286,6 +286,35 @@ impl Canonical {
 }
 
 /// `hash = SHA-256(prev_hash || canonical event)`.
+/// Which events of a stored chain are event `at` or one of its ancestors, through each
+/// event's previous hash and, for a merge, the head it joined (DESIGN §9: the chain is a
+/// DAG). What is *not* marked happened on another line or after: a merge made elsewhere
+/// can put another line's events before `at` in the file. Parents come before their
+/// children in a stored chain, so only `events[..=at]` can be marked.
+pub fn ancestry(events: &[Event], at: usize) -> Vec<bool> {
+    let index: std::collections::HashMap<[u8; 32], usize> = events[..=at]
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.hash, i))
+        .collect();
+    let mut marked = vec![false; events.len()];
+    let mut stack = vec![at];
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut marked[i], true) {
+            continue;
+        }
+        let e = &events[i];
+        for p in [Some(e.prev_hash), e.joined_hash].into_iter().flatten() {
+            if p != GENESIS
+                && let Some(&j) = index.get(&p)
+            {
+                stack.push(j);
+            }
+        }
+    }
+    marked
+}
+
 pub fn chain_hash(prev: &[u8; 32], canonical: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(prev);

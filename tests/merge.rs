@@ -625,5 +625,12 @@ fn a_key_made_again_on_one_side_and_revoked_on_the_other_merges_and_reads() {
             .assert()
             .success()
             .stdout(format!("{fresh}\n"));
+        // And on the machine that revoked it, which saw the old K revoked: the key was
+        // made again on the other line, so what it saw is not this key's.
+        t.git(revoke, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        t.kw(revoke, &["get", "K"])
+            .assert()
+            .success()
+            .stdout(format!("{fresh}\n"));
     }
 }

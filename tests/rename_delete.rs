@@ -234,3 +234,31 @@ fn delete_refuses_when_the_key_changed_while_asked() {
         serde_json::from_str(&kw.stdout(["show", "K", "--json"])).unwrap();
     assert_eq!(show["versions"].as_array().unwrap().len(), 3);
 }
+
+/// A revoked key deleted, and another key renamed to its name: the name holds the other
+/// key's versions now, which the revocation never touched. Every machine reads it,
+/// one that saw nothing before included.
+#[test]
+fn a_key_renamed_to_the_name_of_a_revoked_and_deleted_one_reads_everywhere() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let j = kw.generate("J");
+    kw.cmd(["revoke", "K", "--reason", "leaked", "--yes"])
+        .assert()
+        .success();
+    kw.cmd(["delete", "K", "--reason", "gone", "--yes"])
+        .assert()
+        .success();
+    kw.cmd(["rename", "J", "K"]).assert().success();
+    for state in ["state", "fresh"] {
+        kw.cmd(["get", "K"])
+            .env("XDG_STATE_HOME", kw.path(state))
+            .assert()
+            .success()
+            .stdout(format!("{j}\n"));
+        kw.cmd(["audit", "verify"])
+            .env("XDG_STATE_HOME", kw.path(state))
+            .assert()
+            .success();
+    }
+}

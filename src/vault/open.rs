@@ -222,11 +222,23 @@ impl EnvDb {
         if let (Relation::Current, Some(p)) = (&self.history, &pin) {
             let seen = pins.load_seen(&self.env)?;
             if !seen.is_empty() {
-                let since = events
-                    .iter()
-                    .position(|e| hex::encode(e.hash) == p.hash)
-                    .map_or(&events[..], |at| &events[at + 1..]);
-                self.located(relate::check_seen(self, &seen, since))?;
+                // What happened since: every event that is not the pinned head or one of
+                // its ancestors (a merge made elsewhere can put the other line's events —
+                // a key deleted and made again — before the head in the file).
+                let since: Vec<&crate::audit::Event> =
+                    match events.iter().position(|e| hex::encode(e.hash) == p.hash) {
+                        Some(at) => {
+                            let seen_here = crate::audit::ancestry(&events, at);
+                            events
+                                .iter()
+                                .zip(seen_here)
+                                .filter(|(_, here)| !here)
+                                .map(|(e, _)| e)
+                                .collect()
+                        }
+                        None => events.iter().collect(),
+                    };
+                self.located(relate::check_seen(self, &seen, &since))?;
             }
         }
         // DESIGN §15: a file not verified here before has every signature of its history

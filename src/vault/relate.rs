@@ -86,7 +86,7 @@ pub fn compare(
 pub fn check_seen(
     db: &EnvDb,
     seen: &BTreeMap<String, Seen>,
-    since: &[crate::audit::Event],
+    since: &[&crate::audit::Event],
 ) -> Result<()> {
     use crate::audit::Action;
     let mut stmt = db.conn.prepare(
@@ -96,6 +96,7 @@ pub fn check_seen(
     for (name, s) in seen {
         let on_key: Vec<&crate::audit::Event> = since
             .iter()
+            .copied()
             .filter(|e| e.key.as_deref() == Some(name.as_str()))
             .collect();
         // Renumbered by a merge, or another key under this name now (deleted and made

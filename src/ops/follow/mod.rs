@@ -349,33 +349,12 @@ fn after<'a>(events: &'a [Event], pos: &Pos) -> Option<Vec<&'a Event>> {
                 .is_some_and(|e| hex::encode(e.hash) == pos.hash)
         })
         .or_else(|| events.iter().position(|e| hex::encode(e.hash) == pos.hash))?;
-    // Parents come before their children in a stored chain: only events up to `at`
-    // can be its ancestors.
-    let index: HashMap<[u8; 32], usize> = events[..=at]
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.hash, i))
-        .collect();
-    let mut delivered = vec![false; at + 1];
-    let mut stack = vec![at];
-    while let Some(i) = stack.pop() {
-        if std::mem::replace(&mut delivered[i], true) {
-            continue;
-        }
-        let e = &events[i];
-        for p in [Some(e.prev_hash), e.joined_hash].into_iter().flatten() {
-            if p != GENESIS
-                && let Some(&j) = index.get(&p)
-            {
-                stack.push(j);
-            }
-        }
-    }
+    let delivered = crate::audit::ancestry(events, at);
     Some(
         events
             .iter()
             .enumerate()
-            .filter(|(i, _)| !delivered.get(*i).copied().unwrap_or(false))
+            .filter(|(i, _)| !delivered[*i])
             .map(|(_, e)| e)
             .collect(),
     )

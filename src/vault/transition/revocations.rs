@@ -39,14 +39,21 @@ pub struct Claim {
     what: &'static str,
 }
 
-/// The events that may give a key's version numbers another meaning: a version 1
-/// issued (the key made, or made again) and a merge that renumbered it.
+/// The events that may give a name's version numbers another meaning: a version 1
+/// issued (the key made, or made again), another key renamed to it (the name now holds
+/// that key's versions), and a merge that renumbered it.
 fn renumbers(e: &Event) -> bool {
     match e.action {
         Action::Generate | Action::Set | Action::Import => e.version == Some(1),
-        Action::MergeConflict => true,
+        Action::Rename | Action::MergeConflict => true,
         _ => false,
     }
+}
+
+/// A key's first making: the one renumbering event that is always an ancestor of what
+/// is done to the key, so it alone needs no look.
+fn first_making(e: &Event) -> bool {
+    matches!(e.action, Action::Generate | Action::Set | Action::Import)
 }
 
 /// What the revocations and rotations of `events` say of the rows, by key (its name
@@ -70,13 +77,26 @@ pub fn claims(events: &[Event]) -> BTreeMap<String, Vec<Claim>> {
             renumbering.entry(k).or_default().push(i);
         }
     }
+    // Whether, for event `i` whose key had `names` from then on, some renumbering of
+    // one of those names happened off `i`'s own line — the renames `names` followed
+    // excepted (they carried the versions along, numbers and all).
     let risky = |names: &[String], i: usize| {
-        names.iter().any(|n| {
+        names.iter().enumerate().any(|(k, n)| {
+            let followed = k
+                .checked_sub(1)
+                .map(|p| format!("renamed from {}", names[p]));
             renumbering.get(n.as_str()).is_some_and(|list| {
-                let needs_look = list.len() > 1
-                    || list
-                        .iter()
-                        .any(|&d| events[d].action == Action::MergeConflict);
+                let list: Vec<usize> = list
+                    .iter()
+                    .copied()
+                    .filter(|&d| {
+                        !(events[d].action == Action::Rename
+                            && followed.is_some()
+                            && events[d].reason == followed)
+                    })
+                    .collect();
+                let needs_look =
+                    list.len() > 1 || list.first().is_some_and(|&d| !first_making(&events[d]));
                 needs_look && list.iter().any(|&d| d != i && !dag.is_ancestor(d, i))
             })
         })
@@ -464,6 +484,20 @@ mod tests {
         ]);
         h[1].reason = Some("renamed from K".into());
         assert_eq!(check_revocations(&h, rows(&[("L", 1, Active)])).len(), 1);
+    }
+
+    #[test]
+    fn a_name_another_key_is_renamed_to_after_a_delete_is_not_the_one_revoked() {
+        let mut h = history(&[
+            (Generate, "K", Some(1)),
+            (Generate, "J", Some(1)),
+            (Revoke, "K", None),
+            (Rotate, "K", Some(2)),
+            (Delete, "K", None),
+            (Rename, "K", None),
+        ]);
+        h[5].reason = Some("renamed from J".into());
+        assert!(check_revocations(&h, rows(&[("K", 1, Active)])).is_empty());
     }
 
     #[test]

@@ -141,6 +141,16 @@ pub fn check(parent: &Rows, child: &Rows, new_events: &[Event]) -> Vec<Broken> {
         let deleted = matches!(fate(name, new_events), Fate::Deleted);
         let target = match fate(name, new_events) {
             Fate::Kept(to) => match child.keys.get(&to) {
+                // Renamed, in a merge, to a name whose values are not this key's while
+                // the key is still under its own name with them: the rename was the
+                // other line's, of the key this name held there (this line deleted it
+                // and made it again, or renamed another key to it). Checked by name.
+                Some(c) if merged && to != *name && !shares(c) => {
+                    match child.keys.get(name).filter(|k| shares(k)) {
+                        Some(k) => Some((name.clone(), k)),
+                        None => Some((to, c)),
+                    }
+                }
                 Some(c) => Some((to, c)),
                 // A rename the merge did not take: the key is still under its old name.
                 None => child
@@ -437,6 +447,21 @@ mod tests {
             &[],
         );
         assert!(!check(&p, &c, &e).is_empty());
+    }
+
+    #[test]
+    fn the_other_lines_rename_of_a_key_this_line_made_again_is_not_this_keys() {
+        // This line (the parent) deleted K and made it again (value 2); the other line
+        // renamed the old K (value 1) to L. Merged: L holds 1, K holds 2.
+        let p = state(&[("K", &[(1, ver(2, 0))])], &[]);
+        let c = state(&[("K", &[(1, ver(2, 0))]), ("L", &[(1, ver(1, 0))])], &[]);
+        let e = [renamed("L", "K"), ev(Action::Merge, None, None)];
+        assert!(check(&p, &c, &e).is_empty(), "{:?}", check(&p, &c, &e));
+        // Not in a merge, the rename is this line's: K's values must be under L.
+        assert!(!check(&p, &c, &e[..1]).is_empty());
+        // And K is still checked by name: its value changed is found.
+        let swapped = state(&[("K", &[(1, ver(3, 0))]), ("L", &[(1, ver(1, 0))])], &[]);
+        assert!(!check(&p, &swapped, &e).is_empty());
     }
 
     #[test]

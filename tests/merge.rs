@@ -612,6 +612,14 @@ fn a_key_made_again_on_one_side_and_revoked_on_the_other_merges_and_reads() {
         t.kw(revoke, &["revoke", "K", "--reason", "leaked", "--yes"])
             .assert()
             .success();
+        // The side that makes it again revoked the old one first: its own machine saw
+        // K v1 revoked, and must not take the new K v1 for that one.
+        t.kw(
+            remake,
+            &["revoke", "K", "--reason", "leaked here too", "--yes"],
+        )
+        .assert()
+        .success();
         t.kw(remake, &["delete", "K", "--reason", "start over", "--yes"])
             .assert()
             .success();

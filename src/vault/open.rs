@@ -238,7 +238,7 @@ impl EnvDb {
                         }
                         None => events.iter().collect(),
                     };
-                self.located(relate::check_seen(self, &seen, &since))?;
+                self.located(relate::check_seen(self, &seen, &since, &events))?;
             }
         }
         // DESIGN §15: a file not verified here before has every signature of its history

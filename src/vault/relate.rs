@@ -87,13 +87,35 @@ pub fn check_seen(
     db: &EnvDb,
     seen: &BTreeMap<String, Seen>,
     since: &[&crate::audit::Event],
+    all: &[crate::audit::Event],
 ) -> Result<()> {
     use crate::audit::Action;
     let mut stmt = db.conn.prepare(
         "SELECT v.version, v.status, v.retire_at, v.expires FROM versions v
          JOIN keys k ON k.id = v.key_id WHERE k.name = ?1 ORDER BY v.version",
     )?;
+    // Keys deleted and made again anywhere in the history (this machine's own writes
+    // included, whose seen record outlives them): the numbers seen were another key's.
+    let mut deleted = std::collections::HashSet::new();
+    let mut remade = std::collections::HashSet::new();
+    for e in all {
+        let Some(k) = e.key.as_deref() else { continue };
+        match e.action {
+            Action::Delete => {
+                deleted.insert(k);
+            }
+            Action::Generate | Action::Set | Action::Import | Action::Rename
+                if deleted.contains(k) && (e.action == Action::Rename || e.version == Some(1)) =>
+            {
+                remade.insert(k);
+            }
+            _ => {}
+        }
+    }
     for (name, s) in seen {
+        if remade.contains(name.as_str()) {
+            continue;
+        }
         let on_key: Vec<&crate::audit::Event> = since
             .iter()
             .copied()

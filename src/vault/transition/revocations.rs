@@ -126,7 +126,7 @@ pub fn claims(events: &[Event]) -> BTreeMap<String, Vec<Claim>> {
         let list = match (e.action, e.version) {
             (Action::Revoke, _) if risky(&names, i) => continue,
             (Action::Revoke, Some(v)) => vec![claim(v, Status::Revoked, "revoked")],
-            (Action::Revoke, None) => (1..=issued_before(events, &dag, i, key))
+            (Action::Revoke, None) => (1..=issued_before(events, i, key))
                 .map(|v| claim(v, Status::Revoked, "revoked"))
                 .collect(),
             (_, Some(v)) => {
@@ -254,22 +254,6 @@ impl<'a> Dag<'a> {
             .filter_map(move |p| at.get(&p).copied())
     }
 
-    /// Every ancestor of event `i` (itself included), newest first.
-    fn ancestors(&self, i: usize) -> Vec<usize> {
-        let mut seen = vec![false; self.events.len()];
-        let mut stack = vec![i];
-        let mut out = Vec::new();
-        while let Some(j) = stack.pop() {
-            if std::mem::replace(&mut seen[j], true) {
-                continue;
-            }
-            out.push(j);
-            stack.extend(self.parents(j));
-        }
-        out.sort_unstable_by(|a, b| b.cmp(a));
-        out
-    }
-
     /// Whether event `d` is an ancestor of event `i`. Parents come before their
     /// children in a stored chain, so the walk back from `i` stops below `d`.
     fn is_ancestor(&self, d: usize, i: usize) -> bool {
@@ -294,10 +278,11 @@ impl<'a> Dag<'a> {
 /// The highest version of `key` issued by the events event `i` builds on (its ancestors
 /// through both parents of a merge), since the key last came to be: renames followed
 /// back to the name it had, a merge's renumbering counted.
-fn issued_before(events: &[Event], dag: &Dag<'_>, i: usize, key: &str) -> u32 {
+fn issued_before(events: &[Event], i: usize, key: &str) -> u32 {
     let mut cur = key.to_owned();
     let mut top = 0;
-    for j in dag.ancestors(i).into_iter().filter(|&j| j != i) {
+    let ancestors = crate::audit::ancestry(events, i);
+    for j in (0..i).rev().filter(|&j| ancestors[j]) {
         let e = &events[j];
         if e.key.as_deref() != Some(cur.as_str()) {
             continue;

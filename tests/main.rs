@@ -35,6 +35,7 @@ mod keys_as_files;
 mod list;
 mod merge;
 mod merge_random;
+mod merge_renames;
 mod not_found;
 mod offboard;
 mod output;

@@ -642,29 +642,3 @@ fn a_key_made_again_on_one_side_and_revoked_on_the_other_merges_and_reads() {
             .stdout(format!("{fresh}\n"));
     }
 }
-
-/// One side deletes a key and makes it again; the other renames it. Merged, the old
-/// value is under the new name and the new value under the old one: every machine reads
-/// it, and CI's `audit verify --git` takes the merge commit against both parents.
-#[test]
-fn a_key_made_again_on_one_side_and_renamed_on_the_other_verifies_in_ci() {
-    for merger in [0, 1] {
-        let mut t = Team::new(&["alice", "bob"], &[]);
-        let ci = t.fresh_machine(1, "ci");
-        let old = t.out(0, &["generate", "K"]).trim().to_owned();
-        t.sync(0, "K");
-        t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
-        let (remake, rename) = (merger, 1 - merger);
-        t.kw(rename, &["rename", "K", "L"]).assert().success();
-        t.kw(remake, &["delete", "K", "--reason", "start over", "--yes"])
-            .assert()
-            .success();
-        let fresh = t.out(remake, &["generate", "K"]).trim().to_owned();
-        t.sync(rename, "rename K to L");
-        t.sync(remake, "make K again");
-        t.git(ci, &["pull", "-q", "--no-rebase", "origin", "main"]);
-        t.kw(ci, &["audit", "verify", "--git"]).assert().success();
-        assert_eq!(t.out(ci, &["get", "K"]).trim(), fresh);
-        assert_eq!(t.out(ci, &["get", "L"]).trim(), old);
-    }
-}

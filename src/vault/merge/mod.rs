@@ -27,7 +27,8 @@
 //!   anyone of BASE, whatever it lists now; its grants are withheld and named, its
 //!   deletes ignored, its new values marked exposed, and it never picks the verifier
 //!   key (but see `env_secrets::merge_verifier_key`). No merged value, in any key, is
-//!   less out of service than BASE or either side has it, under any name.
+//!   less out of service than BASE or either side has it, under any name — nor than a
+//!   side's events say it took it before deleting its key (`floor`).
 //!
 //! What lives where. The rules are pure functions over plain data (no SQL, no files):
 //! `versions` (one key's versions by value), `columns` (metadata and hooks,
@@ -73,7 +74,7 @@ use crate::vault::signed::Signing;
 use chain::{append_events, record_merge};
 use env_secrets::{AuditSide, Pick, merge_audit_keys, merge_verifier_key};
 use exposed::exposed_versions;
-use floor::floor_by_value;
+use floor::{deleted_out_of_service, floor_by_value, raised_at_base};
 use keys::{keys_to_merge, merge_keys};
 use load::{load_keys, recipients_of, verifier_key_of};
 use recipients::merge_recipients;
@@ -176,7 +177,20 @@ pub fn merge_files(
     let ok = load_keys(&o.db, &differ)?;
     let tk = load_keys(&t.db, &differ)?;
     let (mut keys, conflicts) = merge_keys(&differ, &bk, &ok, &tk, trust, &mut merged.notes);
-    floor_by_value(&mut keys, [&bk, &ok, &tk]);
+    // A side's revocation or rotation of a key it then deleted has no row left: its
+    // events say what the value under another name must stay.
+    let deleted: Vec<_> = [(&ok, &o), (&tk, &t)]
+        .into_iter()
+        .flat_map(|(k, s)| deleted_out_of_service(k, s.events(), |e| !b.holds(&e.hash)))
+        .collect();
+    let deleted = match deleted.is_empty() {
+        true => Vec::new(),
+        false => raised_at_base(
+            &deleted,
+            &load_keys(&b.db, &deleted.iter().map(|d| d.key.clone()).collect())?,
+        ),
+    };
+    floor_by_value(&mut keys, [&bk, &ok, &tk], &deleted);
     for (r, side) in &rs.withheld {
         merged.notes.push(format!(
             "{side} granted access to {r}, but the other side removed someone who could have written {side}: not granted; review, then `keyward access grant -e {env} {r}` if it is right"

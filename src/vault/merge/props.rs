@@ -64,7 +64,7 @@ fn merge(s: &Sides) -> Merge {
         load(&s.t, &differ),
     );
     let (mut changes, conflicts) = merge_keys(&differ, &bk, &ok, &tk, rs.trust, &mut Vec::new());
-    floor_by_value(&mut changes, [&bk, &ok, &tk]);
+    floor_by_value(&mut changes, [&bk, &ok, &tk], &[]);
     let exposed = exposed_versions(&rs, &s.or, &s.tr, [&bk, &ok, &tk], &changes);
     Merge {
         keys: result_of(&s.o, &changes),

@@ -20,9 +20,11 @@
 mod attribution;
 mod revocations;
 mod rows;
+#[cfg(test)]
+pub(crate) mod testkit;
 
 pub use attribution::{KEPT_BY_TRUST, Revocation, check_attribution};
-pub use revocations::{Claim, check_claims, check_revocations, claimed_keys, claims};
+pub use revocations::{Claim, check_claims, check_revocations, claimed_keys, claims, renumbers};
 pub use rows::{revocations_of, rows, rows_of, statuses_of};
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -33,7 +33,9 @@ pub struct Claim {
     pub names: Vec<String>,
     pub version: u32,
     floor: Status,
-    /// The event that says so: its number and writer, and what it did.
+    /// The event that says so: its place in the events the claims were made from, its
+    /// number and writer, and what it did.
+    pub event: usize,
     seq: i64,
     by: String,
     what: &'static str,
@@ -42,7 +44,7 @@ pub struct Claim {
 /// The events that may give a name's version numbers another meaning: a version 1
 /// issued (the key made, or made again), another key renamed to it (the name now holds
 /// that key's versions), and a merge that renumbered it.
-fn renumbers(e: &Event) -> bool {
+pub fn renumbers(e: &Event) -> bool {
     match e.action {
         Action::Generate | Action::Set | Action::Import => e.version == Some(1),
         Action::Rename | Action::MergeConflict => true,
@@ -119,6 +121,7 @@ pub fn claims(events: &[Event]) -> BTreeMap<String, Vec<Claim>> {
             names: names.clone(),
             version,
             floor,
+            event: i,
             seq: e.seq,
             by: e.actor.recipient.clone(),
             what,
@@ -149,6 +152,7 @@ pub fn claims(events: &[Event]) -> BTreeMap<String, Vec<Claim>> {
             names: names.clone(),
             version: old,
             floor: Status::Retiring,
+            event: i,
             seq: e.seq,
             by: e.actor.recipient.clone(),
             what: "moved out of service by a rotation",
@@ -170,6 +174,13 @@ fn follow<'a>(key: &str, later: impl Iterator<Item = &'a Event>) -> Vec<String> 
         }
     }
     names
+}
+
+impl Claim {
+    /// How far out of service the event says the version is, at least.
+    pub fn floor(&self) -> Status {
+        self.floor
+    }
 }
 
 /// Every way the rows contradict `claims`; `status` is the stored status of a version
@@ -316,59 +327,8 @@ fn issued_before(events: &[Event], i: usize, key: &str) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testkit::{event, history};
     use super::*;
-    use crate::audit::{Actor, Chain, Via};
-
-    /// A linear history of `(action, key, version)`.
-    fn history(steps: &[(Action, &str, Option<u32>)]) -> Vec<Event> {
-        let mut prev = GENESIS;
-        steps
-            .iter()
-            .enumerate()
-            .map(|(i, (action, key, version))| {
-                let mut hash = [0u8; 32];
-                hash[..8].copy_from_slice(&(i as u64 + 1).to_be_bytes());
-                let e = event(i as i64 + 1, *action, key, *version, prev, hash);
-                prev = hash;
-                e
-            })
-            .collect()
-    }
-
-    fn event(
-        seq: i64,
-        action: Action,
-        key: &str,
-        version: Option<u32>,
-        prev_hash: [u8; 32],
-        hash: [u8; 32],
-    ) -> Event {
-        Event {
-            env: "prod".into(),
-            chain: Chain::Lifecycle,
-            seq,
-            time: seq,
-            action,
-            key: (!key.is_empty()).then(|| key.to_owned()),
-            version,
-            keys: Vec::new(),
-            actor: Actor {
-                recipient: "age1admin".into(),
-                os_user: "ann".into(),
-                host: "box".into(),
-                via: Via::File,
-            },
-            reason: None,
-            subject: None,
-            subject_label: None,
-            actor_label: None,
-            outcome: "ok".into(),
-            prev_hash,
-            hash,
-            joined_hash: None,
-            renumbered: None,
-        }
-    }
 
     fn rows(list: &[(&str, u32, Status)]) -> impl Fn(&str, u32) -> Option<i64> {
         let map: HashMap<(String, u32), i64> = list

@@ -1,0 +1,86 @@
+//! Merges where one side renamed a key (DESIGN §9, §14): versions match by value across
+//! names, so what the other side did to the key under its old name — made it again,
+//! revoked it, rotated it and then deleted it — reaches the value under its new name.
+
+use crate::support::team::Team;
+
+/// One side deletes a key and makes it again; the other renames it. Merged, the old
+/// value is under the new name and the new value under the old one: every machine reads
+/// it, and CI's `audit verify --git` takes the merge commit against both parents.
+#[test]
+fn a_key_made_again_on_one_side_and_renamed_on_the_other_verifies_in_ci() {
+    for merger in [0, 1] {
+        let mut t = Team::new(&["alice", "bob"], &[]);
+        let ci = t.fresh_machine(1, "ci");
+        let old = t.out(0, &["generate", "K"]).trim().to_owned();
+        t.sync(0, "K");
+        t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        let (remake, rename) = (merger, 1 - merger);
+        t.kw(rename, &["rename", "K", "L"]).assert().success();
+        t.kw(remake, &["delete", "K", "--reason", "start over", "--yes"])
+            .assert()
+            .success();
+        let fresh = t.out(remake, &["generate", "K"]).trim().to_owned();
+        t.sync(rename, "rename K to L");
+        t.sync(remake, "make K again");
+        t.git(ci, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        t.kw(ci, &["audit", "verify", "--git"]).assert().success();
+        assert_eq!(t.out(ci, &["get", "K"]).trim(), fresh);
+        assert_eq!(t.out(ci, &["get", "L"]).trim(), old);
+    }
+}
+
+/// One side takes a key out of service and then deletes it; the other renames it. The
+/// merge drops the deleted name, but the value lives on under the new one: it must stay
+/// as far out of service as the deleting side left it (DESIGN §9: no merged value is
+/// less out of service than a side had it, under any name), whichever way git merges,
+/// and every machine — the two members and a fresh runner — reads the merged file.
+#[test]
+fn a_key_taken_out_of_service_and_deleted_on_one_side_and_renamed_on_the_other_stays_out() {
+    for (how, merger) in [("revoke", 0), ("revoke", 1), ("rotate", 0), ("rotate", 1)] {
+        let mut t = Team::new(&["alice", "bob"], &[]);
+        let ci = t.fresh_machine(1, "ci");
+        let old = t.out(0, &["generate", "K"]).trim().to_owned();
+        t.sync(0, "K");
+        t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        let (remove, rename) = (merger, 1 - merger);
+        let out_of_service: &[&str] = if how == "revoke" {
+            &["revoke", "K", "--reason", "leaked", "--yes"]
+        } else {
+            &["rotate", "K", "--grace", "1h", "--reason", "scheduled"]
+        };
+        t.kw(remove, out_of_service).assert().success();
+        t.kw(remove, &["delete", "K", "--reason", "unused", "--yes"])
+            .assert()
+            .success();
+        t.kw(rename, &["rename", "K", "L"]).assert().success();
+        t.sync(rename, "rename K to L");
+        t.sync(remove, "take K out and delete it");
+        t.git(rename, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        t.git(ci, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        // A rotation's end of grace is not in its event, and the rows that held it are
+        // deleted: the value comes out retired, never guessed back into service.
+        let want = if how == "revoke" {
+            "revoked"
+        } else {
+            "retired"
+        };
+        for m in [remove, rename, ci] {
+            let what = format!("{how}, merged by {merger}, read by {m}");
+            let show = t.show(m, "dev", "L");
+            assert_eq!(show["versions"][0]["status"], want, "{what}: {show}");
+            let get = t.kw(m, &["get", "L"]).output().unwrap();
+            assert_eq!(get.status.code(), Some(4), "{what}: {get:?}");
+            assert!(
+                !String::from_utf8_lossy(&get.stdout).contains(&old),
+                "{what}"
+            );
+        }
+        t.kw(ci, &["audit", "verify", "--git"]).assert().success();
+        if how == "revoke" {
+            let show = t.show(ci, "dev", "L");
+            let v = &show["versions"][0];
+            assert_eq!(v["revoke_reason"], "leaked", "{show}");
+        }
+    }
+}

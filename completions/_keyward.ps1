@@ -476,7 +476,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
         }
         'keyward;run' {
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Only these keys (comma-separated); each must be usable')
-            [CompletionResult]::new('--allow-name', '--allow-name', [CompletionResultType]::ParameterName, 'Inject this key even though its name changes how programs load (PATH, LD_*, ...); repeatable')
+            [CompletionResult]::new('--allow-name', '--allow-name', [CompletionResultType]::ParameterName, 'Inject this key even though its name makes programs run other code (PATH, LD_*, GIT_CONFIG_*, HOME, ...); repeatable')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Give this key to the command as a file: a 0600 file in a fresh 0700 directory on tmpfs, its path in NAME_FILE (instead of NAME); repeatable. The directory is removed when the command ends')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Give the command the variables of this dotenv file, `kw://ENV/NAME` references resolved (and of -e''s keys only those --only and --file name)')
             [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]')
@@ -501,7 +501,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
         'keyward;export' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: dotenv; json with --json]')
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Only these keys (comma-separated); each must be usable')
-            [CompletionResult]::new('--allow-name', '--allow-name', [CompletionResultType]::ParameterName, 'Export this key even though its name changes how programs load (PATH, LD_*, ...); repeatable')
+            [CompletionResult]::new('--allow-name', '--allow-name', [CompletionResultType]::ParameterName, 'Export this key even though its name makes programs run other code (PATH, LD_*, GIT_CONFIG_*, HOME, ...); repeatable')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to FILE (mode 0600; `-`: stdout) instead of stdout; github-env appends to it')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write to FILE (mode 0600; `-`: stdout) instead of stdout; github-env appends to it')
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'With --format k8s-secret: the Secret''s name')

@@ -440,7 +440,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;run'= {
             cand --only 'Only these keys (comma-separated); each must be usable'
-            cand --allow-name 'Inject this key even though its name changes how programs load (PATH, LD_*, ...); repeatable'
+            cand --allow-name 'Inject this key even though its name makes programs run other code (PATH, LD_*, GIT_CONFIG_*, HOME, ...); repeatable'
             cand --file 'Give this key to the command as a file: a 0600 file in a fresh 0700 directory on tmpfs, its path in NAME_FILE (instead of NAME); repeatable. The directory is removed when the command ends'
             cand --env-file 'Give the command the variables of this dotenv file, `kw://ENV/NAME` references resolved (and of -e''s keys only those --only and --file name)'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
@@ -464,7 +464,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;export'= {
             cand --format 'Output format [default: dotenv; json with --json]'
             cand --only 'Only these keys (comma-separated); each must be usable'
-            cand --allow-name 'Export this key even though its name changes how programs load (PATH, LD_*, ...); repeatable'
+            cand --allow-name 'Export this key even though its name makes programs run other code (PATH, LD_*, GIT_CONFIG_*, HOME, ...); repeatable'
             cand -o 'Write to FILE (mode 0600; `-`: stdout) instead of stdout; github-env appends to it'
             cand --out 'Write to FILE (mode 0600; `-`: stdout) instead of stdout; github-env appends to it'
             cand --name 'With --format k8s-secret: the Secret''s name'

@@ -292,7 +292,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand check" -l json -d 'Print
 complete -c keyward -n "__fish_keyward_using_subcommand check" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l only -d 'Only these keys (comma-separated); each must be usable' -r
-complete -c keyward -n "__fish_keyward_using_subcommand run" -l allow-name -d 'Inject this key even though its name changes how programs load (PATH, LD_*, ...); repeatable' -r
+complete -c keyward -n "__fish_keyward_using_subcommand run" -l allow-name -d 'Inject this key even though its name makes programs run other code (PATH, LD_*, GIT_CONFIG_*, HOME, ...); repeatable' -r
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l file -d 'Give this key to the command as a file: a 0600 file in a fresh 0700 directory on tmpfs, its path in NAME_FILE (instead of NAME); repeatable. The directory is removed when the command ends' -r
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l env-file -d 'Give the command the variables of this dotenv file, `kw://ENV/NAME` references resolved (and of -e\'s keys only those --only and --file name)' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand run" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
@@ -314,7 +314,7 @@ shell\t''
 k8s-secret\t'A Kubernetes Secret manifest (--name, --namespace)'
 github-env\t'Blocks appended to $GITHUB_ENV (or -o), ::add-mask:: lines on stdout'"
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l only -d 'Only these keys (comma-separated); each must be usable' -r
-complete -c keyward -n "__fish_keyward_using_subcommand export" -l allow-name -d 'Export this key even though its name changes how programs load (PATH, LD_*, ...); repeatable' -r
+complete -c keyward -n "__fish_keyward_using_subcommand export" -l allow-name -d 'Export this key even though its name makes programs run other code (PATH, LD_*, GIT_CONFIG_*, HOME, ...); repeatable' -r
 complete -c keyward -n "__fish_keyward_using_subcommand export" -s o -l out -d 'Write to FILE (mode 0600; `-`: stdout) instead of stdout; github-env appends to it' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l name -d 'With --format k8s-secret: the Secret\'s name' -r
 complete -c keyward -n "__fish_keyward_using_subcommand export" -l namespace -d 'With --format k8s-secret: the Secret\'s namespace' -r

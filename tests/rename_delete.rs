@@ -103,11 +103,11 @@ fn rename_to_a_loader_variable_warns_like_set() {
     kw.cmd(["rename", "A", "LD_PRELOAD"])
         .assert()
         .success()
-        .stderr(contains("`LD_PRELOAD` changes how programs are loaded"));
+        .stderr(contains("`LD_PRELOAD` makes programs run other code"));
     kw.cmd(["rename", "LD_PRELOAD", "B"])
         .assert()
         .success()
-        .stderr(contains("changes how programs are loaded").not());
+        .stderr(contains("makes programs run other code").not());
 }
 
 // ---------------------------------------------------------------- delete

@@ -501,6 +501,102 @@ fn run_refuses_a_loader_variable_and_starts_nothing_unless_allowed() {
     assert_eq!(fs::read_to_string(&marker).unwrap(), "/tmp/evil-bin\n");
 }
 
+/// Variables that make the child run other code are refused like the loaders: a vault
+/// someone else can write (a cloned repository's) setting git's configuration through
+/// `GIT_CONFIG_*` runs its `core.fsmonitor` in the next `run -- git status`; one setting
+/// `KEYWARD_VAULT` sends a nested keyward's writes to another vault; `HOME` and the XDG
+/// directories move every tool's configuration.
+#[test]
+fn run_refuses_variables_that_make_the_child_run_other_code() {
+    let kw = Sandbox::with_vault();
+    let marker = kw.path("fsmonitor-ran");
+    let hook = format!("touch '{}'", marker.display());
+    for (name, value) in [
+        ("GIT_CONFIG_COUNT", "1"),
+        ("GIT_CONFIG_KEY_0", "core.fsmonitor"),
+        ("GIT_CONFIG_VALUE_0", hook.as_str()),
+    ] {
+        kw.cmd(["set", name])
+            .write_stdin(value)
+            .assert()
+            .success()
+            .stderr(contains("warning:").and(contains(format!("`{name}`"))));
+    }
+    let repo = kw.path("repo");
+    fs::create_dir(&repo).unwrap();
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&repo)
+            .env("HOME", kw.path(""))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    fs::write(repo.join("f"), "x").unwrap();
+    git(&["add", "f"]);
+    let run_git_status = || {
+        kw.cmd(["run", "--", "git", "status", "--short"])
+            .current_dir(&repo)
+            .output()
+            .unwrap()
+    };
+    let out = run_git_status();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`GIT_CONFIG_COUNT`") && err.contains("--allow-name GIT_CONFIG_COUNT"),
+        "{err}"
+    );
+    assert!(!marker.exists(), "git ran the vault's fsmonitor command");
+    // The feature's premise: allowed, the same keys do run it.
+    kw.cmd([
+        "run",
+        "--allow-name",
+        "GIT_CONFIG_COUNT",
+        "--allow-name",
+        "GIT_CONFIG_KEY_0",
+        "--allow-name",
+        "GIT_CONFIG_VALUE_0",
+        "--",
+        "git",
+        "status",
+        "--short",
+    ])
+    .current_dir(&repo)
+    .assert()
+    .success();
+    assert!(
+        marker.exists(),
+        "the test's git did not use the injected config"
+    );
+    // Others of the kind, each refused by name, for `run` and `export` alike.
+    for name in [
+        "KEYWARD_VAULT",
+        "HOME",
+        "XDG_CONFIG_HOME",
+        "GIT_SSH_COMMAND",
+        "PAGER",
+    ] {
+        let kw = Sandbox::with_vault();
+        kw.cmd(["set", name])
+            .write_stdin("/tmp/elsewhere")
+            .assert()
+            .success();
+        kw.cmd(["run", "--", "true"])
+            .assert()
+            .code(1)
+            .stderr(contains(format!("refusing to inject `{name}`")));
+        kw.cmd(["export", "--format", "dotenv"])
+            .assert()
+            .code(1)
+            .stderr(contains(format!("refusing to export `{name}`")));
+    }
+}
+
 #[test]
 fn run_names_the_keys_it_leaves_out_and_strict_refuses_before_the_child_starts() {
     let mut kw = Sandbox::with_vault_at(T0);

@@ -53,8 +53,8 @@ pub struct ExportArgs {
     #[arg(long, value_name = "A,B", value_delimiter = ',')]
     pub only: Option<Vec<KeyName>>,
 
-    /// Export this key even though its name changes how programs load (PATH, LD_*,
-    /// ...); repeatable
+    /// Export this key even though its name makes programs run other code (PATH, LD_*,
+    /// GIT_CONFIG_*, HOME, ...); repeatable
     #[arg(long = "allow-name", value_name = "NAME")]
     pub allow_names: Vec<KeyName>,
 

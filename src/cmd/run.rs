@@ -78,8 +78,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub pass_keyward_env: bool,
 
-    /// Inject this key even though its name changes how programs load (PATH, LD_*, ...);
-    /// repeatable
+    /// Inject this key even though its name makes programs run other code (PATH, LD_*,
+    /// GIT_CONFIG_*, HOME, ...); repeatable
     #[arg(long = "allow-name", value_name = "NAME")]
     pub allow_names: Vec<KeyName>,
 

@@ -321,10 +321,10 @@ pub enum Error {
         "scan incomplete: {unreadable} path(s) could not be read (named above)\nhint: fix their permissions or leave them out; a scan that skipped files is never reported clean"
     )]
     ScanIncomplete { unreadable: usize },
-    /// `run`/`export` of a key whose name changes how programs load (DESIGN: whoever can
+    /// `run`/`export` of a key whose name makes programs run other code (DESIGN: whoever can
     /// write an environment must not be able to run code in every teammate's command).
     #[error(
-        "refusing to {} {}: such a variable changes how programs are loaded or shells start, so whoever can write this environment could run code here; nothing was done\nhint: if the key is meant to set it, pass {}",
+        "refusing to {} {}: such a variable makes programs run other code (how they load or start, which commands and configuration they use), so whoever can write this environment could run code here; nothing was done\nhint: if the key is meant to set it, pass {}",
         if *.access == crate::codes::Action::Export { "export" } else { "inject" },
         backticked(.names),
         .names.iter().map(|n| format!("--allow-name {n}")).collect::<Vec<_>>().join(" ")

@@ -57,44 +57,104 @@ impl fmt::Display for KeyName {
     }
 }
 
-/// Environment variables that change how a program is loaded or how a shell or an
-/// interpreter starts. A key with such a name, injected by `run` or written by `export`,
-/// would let anyone who can write the environment run code in every teammate's command,
-/// so they are refused unless `--allow-name NAME` names them (`set` and `generate` warn).
+/// Environment variables that make a program run other code: how it is loaded, how a
+/// shell or an interpreter starts, which commands tools such as git run for it (helpers,
+/// pagers, editors), and where they read configuration that names commands. A key with
+/// such a name, injected by `run` or written by `export`, would let anyone who can write
+/// the environment run code in every teammate's command (a cloned repository's vault
+/// setting `GIT_CONFIG_*` runs its `core.fsmonitor` in the next `run -- git status`),
+/// so they are refused unless `--allow-name NAME` names them (`set` and `generate`
+/// warn). Not every variable of every program: the ones that lead to a command line.
 pub const LOADER_VARIABLES: &[&str] = &[
     // the program search path and the dynamic loaders (glibc, musl, macOS)
     "PATH",
     "GCONV_PATH",
+    "LOCPATH",
+    "NLSPATH",
     // shells: startup files, option sets, prompts and word splitting
     "BASH_ENV",
     "ENV",
     "ZDOTDIR",
     "IFS",
+    "PS1",
     "PS4",
     "SHELLOPTS",
     "BASHOPTS",
     "PROMPT_COMMAND",
-    // interpreters and runtimes: code or modules loaded at start
+    // where programs read their configuration (which may name commands to run)
+    "HOME",
+    "KUBECONFIG",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "NPM_CONFIG_USERCONFIG",
+    "OPENSSL_CONF",
+    "CURL_HOME",
+    "WGETRC",
+    // commands other programs run: git's helpers, pagers, editors, askpass programs
+    "GIT_CONFIG",
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+    "GIT_SSH",
+    "GIT_SSH_COMMAND",
+    "GIT_ASKPASS",
+    "GIT_EDITOR",
+    "GIT_PAGER",
+    "GIT_EXEC_PATH",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_PROXY_COMMAND",
+    "GIT_TEMPLATE_DIR",
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "SSH_ASKPASS",
+    "SUDO_ASKPASS",
+    "PAGER",
+    "MANPAGER",
+    "LESSOPEN",
+    "LESSCLOSE",
+    "EDITOR",
+    "VISUAL",
+    "BROWSER",
+    // interpreters, runtimes and build tools: code or modules loaded at start
     "NODE_OPTIONS",
     "NODE_PATH",
     "PYTHONSTARTUP",
     "PYTHONPATH",
     "PYTHONHOME",
+    "PYTHONWARNINGS",
     "PERL5OPT",
     "PERL5LIB",
     "PERLLIB",
+    "PERL5DB",
     "RUBYOPT",
     "RUBYLIB",
     "JAVA_TOOL_OPTIONS",
     "_JAVA_OPTIONS",
     "JDK_JAVA_OPTIONS",
+    "GOFLAGS",
+    "RUSTC_WRAPPER",
+    "RUSTC",
+    "CC",
+    "CXX",
 ];
 
 /// Name prefixes of the same kind: `LD_PRELOAD`, `LD_LIBRARY_PATH`, `DYLD_INSERT_LIBRARIES`,
-/// bash's exported functions.
-pub const LOADER_PREFIXES: &[&str] = &["LD_", "DYLD_", "BASH_FUNC_"];
+/// bash's exported functions, git's `GIT_CONFIG_KEY_0`/`GIT_CONFIG_VALUE_0`, the XDG
+/// directories (configuration and data of every desktop-era tool), cargo's settings
+/// (`CARGO_BUILD_RUSTC_WRAPPER`), and keyward's own (a nested `keyward` in the child
+/// would obey them: `KEYWARD_VAULT` would send its writes to another vault).
+pub const LOADER_PREFIXES: &[&str] = &[
+    "LD_",
+    "DYLD_",
+    "BASH_FUNC_",
+    "GIT_CONFIG_",
+    "XDG_",
+    "CARGO_",
+    "KEYWARD_",
+];
 
-/// Whether `name` is a variable that changes how programs load or shells start
+/// Whether `name` is a variable that makes programs run other code
 /// (`LOADER_VARIABLES`, `LOADER_PREFIXES`). Exact case: on Unix `path` is not `PATH`.
 pub fn is_loader_variable(name: &str) -> bool {
     LOADER_VARIABLES.contains(&name) || LOADER_PREFIXES.iter().any(|p| name.starts_with(p))
@@ -123,7 +183,7 @@ pub fn closeness(typed: &str, known: &str) -> Option<usize> {
 pub fn loader_warning(name: &KeyName) -> Option<String> {
     is_loader_variable(name.as_str()).then(|| {
         format!(
-            "`{name}` changes how programs are loaded or shells start: `run` and `export` refuse to set it unless given --allow-name {name}"
+            "`{name}` makes programs run other code (how they load, start, or which commands and configuration they use): `run` and `export` refuse to set it unless given --allow-name {name}"
         )
     })
 }

@@ -84,3 +84,101 @@ fn a_key_taken_out_of_service_and_deleted_on_one_side_and_renamed_on_the_other_s
         }
     }
 }
+
+/// The side that revoked `K` also made the name again — deleted and generated, with the
+/// revocation before or after the making. The other side renamed the old `K` to `L`.
+/// Whichever way git merges: the old value under `L` is revoked exactly when the
+/// revocation was of it, and every machine (and CI's `audit verify --git`) reads it.
+#[test]
+fn a_key_made_again_and_revoked_on_one_side_and_renamed_on_the_other_keeps_each_value_right() {
+    for (revoke_first, merger) in [(true, 0), (true, 1), (false, 0), (false, 1)] {
+        let mut t = Team::new(&["alice", "bob"], &[]);
+        let ci = t.fresh_machine(1, "ci");
+        let old = t.out(0, &["generate", "K"]).trim().to_owned();
+        t.sync(0, "K");
+        t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        let (remake, rename) = (merger, 1 - merger);
+        let revoke = ["revoke", "K", "--reason", "leaked", "--yes"];
+        if revoke_first {
+            t.kw(remake, &revoke).assert().success();
+        }
+        t.kw(remake, &["delete", "K", "--reason", "start over", "--yes"])
+            .assert()
+            .success();
+        let fresh = t.out(remake, &["generate", "K"]).trim().to_owned();
+        if !revoke_first {
+            t.kw(remake, &revoke).assert().success();
+        }
+        t.kw(rename, &["rename", "K", "L"]).assert().success();
+        t.sync(rename, "rename K to L");
+        t.sync(remake, "revoke and make K again");
+        t.git(rename, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        t.git(ci, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        let what = |m| format!("revoke first: {revoke_first}, merged by {merger}, read by {m}");
+        for m in [remake, rename, ci] {
+            let get_l = t.kw(m, &["get", "L"]).output().unwrap();
+            let get_k = t.kw(m, &["get", "K"]).output().unwrap();
+            if revoke_first {
+                // The old value was revoked, then K made again: L (the old value) stays
+                // revoked, K (the new one) is in service.
+                assert_eq!(get_l.status.code(), Some(4), "{}: {get_l:?}", what(m));
+                assert!(!String::from_utf8_lossy(&get_l.stdout).contains(&old));
+                assert_eq!(
+                    String::from_utf8_lossy(&get_k.stdout).trim(),
+                    fresh,
+                    "{}",
+                    what(m)
+                );
+            } else {
+                // The new K was revoked; the old value under L never was.
+                assert_eq!(
+                    String::from_utf8_lossy(&get_l.stdout).trim(),
+                    old,
+                    "{}: {get_l:?}",
+                    what(m)
+                );
+                assert_eq!(get_k.status.code(), Some(4), "{}: {get_k:?}", what(m));
+            }
+        }
+        t.kw(ci, &["audit", "verify", "--git"]).assert().success();
+    }
+}
+
+/// Three people: Alice renames X to K, revokes K and deletes it; Carol (from the same
+/// start) deletes X and renames Y to X, and merges Alice's work; Bob, from the start
+/// too, merges the result. Y's value, now X, was never revoked: it stays in service on
+/// every machine (Carol's rename is not part of Alice's line of history).
+#[test]
+fn a_rename_merged_from_another_line_is_not_taken_for_the_revoked_keys_past() {
+    let mut t = Team::new(&["alice", "bob", "carol"], &[]);
+    let ci = t.fresh_machine(1, "ci");
+    t.out(0, &["generate", "X"]);
+    let y = t.out(0, &["generate", "Y"]).trim().to_owned();
+    t.sync(0, "X and Y");
+    for m in [1, 2] {
+        t.git(m, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    }
+    t.kw(0, &["rename", "X", "K"]).assert().success();
+    t.kw(0, &["revoke", "K", "--reason", "leaked", "--yes"])
+        .assert()
+        .success();
+    t.kw(0, &["delete", "K", "--reason", "gone", "--yes"])
+        .assert()
+        .success();
+    t.sync(0, "X renamed to K, revoked, deleted");
+    t.kw(2, &["delete", "X", "--reason", "old", "--yes"])
+        .assert()
+        .success();
+    t.kw(2, &["rename", "Y", "X"]).assert().success();
+    t.sync(2, "Y is X now");
+    t.kw(1, &["generate", "Z"]).assert().success();
+    t.sync(1, "Z");
+    t.git(ci, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    for m in [1, ci] {
+        t.kw(m, &["get", "X"])
+            .assert()
+            .success()
+            .stdout(format!("{y}\n"));
+    }
+    t.kw(ci, &["audit", "verify", "--git"]).assert().success();
+}

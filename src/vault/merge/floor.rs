@@ -7,32 +7,34 @@ use std::collections::HashMap;
 use crate::audit::{Action, Event};
 use crate::codes::Status;
 use crate::vault::schema::{ST_RETIRED, ST_REVOKED};
-use crate::vault::transition::{claims, renumbers};
+use crate::vault::transition::renumbers;
 
 use super::keys::{Changes, Key, Keys};
 use super::versions::Ver;
 
-/// What a side's own events took out of service of a key the side then deleted: the
-/// key's name and version as BASE has them, and the event that did it.
+/// What a side's own events took out of service of a key as BASE has it: the key's name
+/// in BASE, the version (`None`: every version BASE has, as a rotation or a revocation
+/// of the whole key says), and the event that did it.
 pub(super) struct Deleted {
     pub(super) key: String,
-    version: u32,
+    version: Option<u32>,
     floor: Status,
     event: Event,
 }
 
-/// What a side took out of service and then deleted (a `revoke`, or a `rotate` that moved
-/// a version out), as BASE names it.
+/// What a side took out of service (a `revoke`, or a `rotate` that moved BASE's versions
+/// out) of the keys BASE has, as BASE names them — for a side that deleted a key since
+/// BASE, whose rows may no longer say so.
 ///
-/// A side that revokes `K` and then deletes it has no row left to say so; if the other
-/// side renamed `K` to `L`, the value lives on under `L`, and the floor by value, which
-/// sees rows only, would bring the revoked value back in service (and every reader would
-/// then refuse the merged file: its history says `K` v1 was revoked). `is_new` tells the
-/// side's events that BASE does not hold; a claim is kept only when the key's name and
-/// numbers are BASE's (no key made again, renamed into, or renumbered on the side before
-/// the event), so the version is BASE's.
+/// A side that revokes `K` and then deletes it (and perhaps makes `K` again) has no row
+/// left of the revoked value; if the other side renamed `K` to `L`, the value lives on
+/// under `L`, and the floor by value, which sees rows only, would bring it back in
+/// service. Each revocation or rotation the side added is followed back over its own
+/// line of history (the event's ancestors, not whatever else the side merged) through
+/// the renames on it to the name BASE has; one whose key was made, renamed into or
+/// renumbered on that line first is about another value and says nothing of BASE's.
+/// `is_new` tells the side's events that BASE does not hold.
 pub(super) fn deleted_out_of_service(
-    side: &Keys,
     events: &[Event],
     is_new: impl Fn(&Event) -> bool,
 ) -> Vec<Deleted> {
@@ -43,22 +45,25 @@ pub(super) fn deleted_out_of_service(
     {
         return out;
     }
-    for c in claims(events).values().flatten() {
-        let e = &events[c.event];
-        let holds = |n: &String| {
-            side.get(n)
-                .is_some_and(|k| k.versions.values().any(|v| v.version == c.version))
+    for (i, e) in events.iter().enumerate() {
+        let floor = match e.action {
+            Action::Revoke => Status::Revoked,
+            Action::Rotate => Status::Retiring,
+            _ => continue,
         };
-        if !is_new(e) || c.names.iter().any(holds) {
+        let Some(key) = e.key.as_deref().filter(|_| is_new(e)) else {
             continue;
-        }
-        // The names the key had on this side since BASE, the event's first and BASE's
-        // last, and whether its numbers kept their meaning meanwhile.
-        let mut before = vec![c.names[0].as_str()];
-        let mut renumbered = false;
-        for p in events[..c.event].iter().rev().filter(|p| is_new(p)) {
-            let Some(k) = p.key.as_deref() else { continue };
-            if !before.contains(&k) || !renumbers(p) {
+        };
+        let line = crate::audit::ancestry(events, i);
+        let mut name = key;
+        let mut base_values = true;
+        for (p, _) in events[..i]
+            .iter()
+            .zip(&line)
+            .rev()
+            .filter(|(p, on_line)| **on_line && is_new(p))
+        {
+            if p.key.as_deref() != Some(name) || !renumbers(p) {
                 continue;
             }
             let from = p
@@ -66,17 +71,18 @@ pub(super) fn deleted_out_of_service(
                 .as_deref()
                 .and_then(|r| r.strip_prefix("renamed from "));
             match from {
-                Some(from) if p.action == Action::Rename && before.last() == Some(&k) => {
-                    before.push(from)
+                Some(from) if p.action == Action::Rename => name = from,
+                _ => {
+                    base_values = false;
+                    break;
                 }
-                _ => renumbered = true,
             }
         }
-        if let (false, Some(key)) = (renumbered, before.last()) {
+        if base_values {
             out.push(Deleted {
-                key: (*key).to_owned(),
-                version: c.version,
-                floor: c.floor(),
+                key: name.to_owned(),
+                version: e.version.filter(|_| e.action == Action::Revoke),
+                floor,
                 event: e.clone(),
             });
         }
@@ -84,28 +90,41 @@ pub(super) fn deleted_out_of_service(
     out
 }
 
-/// BASE's versions that `deleted` names, raised to what their events say, by the value's
-/// SHA-256 (for [`floor_by_value`]). `base`: BASE's keys, those `deleted` names among
-/// them. A rotation's end of grace is not in its event: such a value comes out retired,
-/// its grace cut short rather than guessed.
-pub(super) fn raised_at_base(deleted: &[Deleted], base: &Keys) -> Vec<([u8; 32], Ver)> {
+/// BASE's versions that `deleted` names and `side` (the side whose events they are) no
+/// longer holds under any name, raised to what their events say, by the value's SHA-256
+/// (for [`floor_by_value`]; a value the side still holds is floored by its rows).
+/// `base`: BASE's keys, those `deleted` names among them. A rotation's end of grace is
+/// not in its event: such a value comes out retired, its grace cut short rather than
+/// guessed.
+pub(super) fn raised_at_base(
+    deleted: &[Deleted],
+    base: &Keys,
+    side: &Keys,
+) -> Vec<([u8; 32], Ver)> {
+    let held: std::collections::HashSet<&[u8; 32]> =
+        side.values().flat_map(|k| k.versions.keys()).collect();
     let mut out = Vec::new();
     for d in deleted {
-        let found = base
-            .get(&d.key)
-            .and_then(|k| k.versions.iter().find(|(_, v)| v.version == d.version));
-        let Some((fp, v)) = found else { continue };
-        let (mut v, e) = (v.clone(), &d.event);
-        if d.floor == Status::Revoked {
-            v.status = ST_REVOKED;
-            v.revoked_at = Some(e.time);
-            v.revoked_by = Some(e.actor.clone());
-            v.revoke_reason = e.reason.clone();
-        } else if v.status < ST_RETIRED {
-            v.status = ST_RETIRED;
-            v.retire_at = Some(v.retire_at.map_or(e.time, |t| t.min(e.time)));
+        let Some(k) = base.get(&d.key) else { continue };
+        let named = k
+            .versions
+            .iter()
+            .filter(|(fp, v)| d.version.is_none_or(|n| n == v.version) && !held.contains(fp));
+        for (fp, v) in named {
+            let (mut v, e) = (v.clone(), &d.event);
+            if d.floor == Status::Revoked {
+                v.status = ST_REVOKED;
+                v.revoked_at = Some(e.time);
+                v.revoked_by = Some(e.actor.clone());
+                v.revoke_reason = e.reason.clone();
+            } else if v.status < ST_RETIRED {
+                v.status = ST_RETIRED;
+                v.retire_at = Some(v.retire_at.map_or(e.time, |t| t.min(e.time)));
+            } else {
+                continue;
+            }
+            out.push((*fp, v));
         }
-        out.push((*fp, v));
     }
     out
 }
@@ -250,8 +269,8 @@ mod tests {
     }
 
     fn out_of_service(events: &[Event], side: &Keys, base: &Keys) -> Vec<([u8; 32], Ver)> {
-        let d = deleted_out_of_service(side, events, |e| e.seq > 1);
-        raised_at_base(&d, base)
+        let d = deleted_out_of_service(events, |e| e.seq > 1);
+        raised_at_base(&d, base, side)
     }
 
     #[test]
@@ -335,7 +354,63 @@ mod tests {
         assert!(out_of_service(&none, &Keys::new(), &base).is_empty());
         // A revocation BASE already holds is not the side's to say.
         let old = side_history(&[(Revoke, "K", None, None), (Delete, "K", None, None)]);
-        let d = deleted_out_of_service(&Keys::new(), &old, |e| e.seq > 2);
+        let d = deleted_out_of_service(&old, |e| e.seq > 2);
         assert!(d.is_empty());
+    }
+
+    #[test]
+    fn a_key_revoked_deleted_and_made_again_keeps_the_old_value_revoked() {
+        use Action::*;
+        let base = keys([("K", key([ver(1, 1, ST_ACTIVE, 10)]))]);
+        let h = side_history(&[
+            (Revoke, "K", None, Some("leaked")),
+            (Delete, "K", None, None),
+            (Generate, "K", Some(1), None),
+        ]);
+        // The side's K v1 is another value now: BASE's is not held, so it is raised.
+        let side = keys([("K", key([ver(2, 1, ST_ACTIVE, 60)]))]);
+        let got = out_of_service(&h, &side, &base);
+        assert_eq!(
+            got.iter().map(|(f, v)| (*f, v.status)).collect::<Vec<_>>(),
+            [(fp(1), ST_REVOKED)]
+        );
+    }
+
+    /// A rename merged into the side from another line is not the revoked key's past:
+    /// carol deleted X and renamed Y to X, alice renamed X to K, revoked K and deleted it;
+    /// the side holds both lines. Y's value was never revoked, X's was.
+    #[test]
+    fn renames_on_another_line_of_the_side_are_not_followed() {
+        use crate::vault::transition::testkit::event;
+        use Action::*;
+        let h = |n: u8| {
+            let mut x = [0u8; 32];
+            x[0] = n;
+            x
+        };
+        let ev = |seq, action, key, reason: Option<&str>, prev, joined: Option<u8>| {
+            let mut e = event(seq, action, key, None, h(prev), h(seq as u8));
+            e.reason = reason.map(str::to_owned);
+            e.joined_hash = joined.map(h);
+            e
+        };
+        let events = vec![
+            ev(1, Generate, "X", None, 0, None),
+            ev(2, Generate, "Y", None, 1, None),
+            ev(3, Delete, "X", None, 2, None),
+            ev(4, Rename, "X", Some("renamed from Y"), 3, None),
+            ev(5, Rename, "K", Some("renamed from X"), 2, None),
+            ev(6, Revoke, "K", Some("leaked"), 5, None),
+            ev(7, Delete, "K", None, 6, None),
+            ev(8, Merge, "", None, 4, Some(7)),
+        ];
+        let base = keys([
+            ("X", key([ver(1, 1, ST_ACTIVE, 10)])),
+            ("Y", key([ver(2, 1, ST_ACTIVE, 10)])),
+        ]);
+        let side = keys([("X", key([ver(2, 1, ST_ACTIVE, 10)]))]);
+        let d = deleted_out_of_service(&events, |e| e.seq > 2);
+        let got = raised_at_base(&d, &base, &side);
+        assert_eq!(got.iter().map(|(f, _)| *f).collect::<Vec<_>>(), [fp(1)]);
     }
 }

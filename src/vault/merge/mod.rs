@@ -179,17 +179,18 @@ pub fn merge_files(
     let (mut keys, conflicts) = merge_keys(&differ, &bk, &ok, &tk, trust, &mut merged.notes);
     // A side's revocation or rotation of a key it then deleted has no row left: its
     // events say what the value under another name must stay.
-    let deleted: Vec<_> = [(&ok, &o), (&tk, &t)]
-        .into_iter()
-        .flat_map(|(k, s)| deleted_out_of_service(k, s.events(), |e| !b.holds(&e.hash)))
-        .collect();
-    let deleted = match deleted.is_empty() {
-        true => Vec::new(),
-        false => raised_at_base(
-            &deleted,
-            &load_keys(&b.db, &deleted.iter().map(|d| d.key.clone()).collect())?,
-        ),
-    };
+    let gone = [(&ok, &o), (&tk, &t)]
+        .map(|(k, s)| (k, deleted_out_of_service(s.events(), |e| !b.holds(&e.hash))));
+    let mut deleted = Vec::new();
+    if gone.iter().any(|(_, d)| !d.is_empty()) {
+        let names = gone
+            .iter()
+            .flat_map(|(_, d)| d.iter().map(|d| d.key.clone()));
+        let at_base = load_keys(&b.db, &names.collect())?;
+        for (side, d) in &gone {
+            deleted.extend(raised_at_base(d, &at_base, side));
+        }
+    }
     floor_by_value(&mut keys, [&bk, &ok, &tk], &deleted);
     for (r, side) in &rs.withheld {
         merged.notes.push(format!(

@@ -112,10 +112,22 @@ pub fn claims(events: &[Event]) -> BTreeMap<String, Vec<Claim>> {
         let Some(key) = e.key.as_deref() else {
             continue;
         };
+        // A rename after the event is the revoked key's when it is on the event's own
+        // line, or when it saw the same key: every making of the name the event saw
+        // is one the rename saw too (a rename on another line of a key this line
+        // deleted and made again is of another value).
+        let same_key = |r: usize, name: &str| {
+            dag.is_ancestor(i, r)
+                || renumbering.get(name).is_none_or(|list| {
+                    list.iter()
+                        .filter(|&&d| d != r && d < i && dag.is_ancestor(d, i))
+                        .all(|&d| dag.is_ancestor(d, r))
+                })
+        };
         let later = renames[renames.partition_point(|&r| r <= i)..]
             .iter()
-            .map(|&r| &events[r]);
-        let names = follow(key, later);
+            .map(|&r| (r, &events[r]));
+        let names = follow(key, later, same_key);
         let now = names.last().expect("at least the key").clone();
         let claim = |version, floor, what| Claim {
             names: names.clone(),
@@ -163,11 +175,16 @@ pub fn claims(events: &[Event]) -> BTreeMap<String, Vec<Claim>> {
 
 /// The names `key` has after `later` (the renames after the event naming it), from
 /// `key` itself to the latest.
-fn follow<'a>(key: &str, later: impl Iterator<Item = &'a Event>) -> Vec<String> {
+fn follow<'a>(
+    key: &str,
+    later: impl Iterator<Item = (usize, &'a Event)>,
+    same_key: impl Fn(usize, &str) -> bool,
+) -> Vec<String> {
     let mut names = vec![key.to_owned()];
-    for e in later {
+    for (r, e) in later {
         let cur = names.last().expect("at least the key");
         if e.reason.as_deref() == Some(format!("renamed from {cur}").as_str())
+            && same_key(r, cur)
             && let Some(to) = &e.key
         {
             names.push(to.clone());
@@ -390,6 +407,51 @@ mod tests {
             (Rotate, "K", Some(2)),
         ]);
         assert!(check_revocations(&h, rows(&[("K", 1, Revoked), ("K", 2, Active)])).is_empty());
+    }
+
+    /// One line deleted K, made it again and revoked the new one; the other renamed the
+    /// old K to L. Merged, L holds the old value, in service: the revocation is of the
+    /// new K, and the other line's rename is of a key this line had deleted.
+    #[test]
+    fn a_rename_on_another_line_of_a_key_made_again_here_is_not_the_revoked_key() {
+        let h = |n: u8| {
+            let mut x = [0u8; 32];
+            x[0] = n;
+            x
+        };
+        let ev = |seq: i64, action, key, version, prev: u8, reason: Option<&str>| {
+            let mut e = event(seq, action, key, version, h(prev), h(seq as u8));
+            e.reason = reason.map(str::to_owned);
+            e
+        };
+        let mut merge = ev(6, Merge, "", None, 4, None);
+        merge.joined_hash = Some(h(5));
+        let events = vec![
+            ev(1, Generate, "K", Some(1), 0, None),
+            ev(2, Delete, "K", None, 1, None),
+            ev(3, Generate, "K", Some(1), 2, None),
+            ev(4, Revoke, "K", None, 3, None),
+            ev(5, Rename, "L", None, 1, Some("renamed from K")),
+            merge,
+        ];
+        let merged = rows(&[("K", 1, Revoked), ("L", 1, Active)]);
+        assert!(check_revocations(&events, &merged).is_empty());
+        // Where the rename did see the revoked key (no making of K on the revoking
+        // line), it is followed: the value under L must stay revoked.
+        let plain = vec![
+            ev(1, Generate, "K", Some(1), 0, None),
+            ev(4, Revoke, "K", None, 1, None),
+            ev(5, Rename, "L", None, 1, Some("renamed from K")),
+            {
+                let mut m = ev(6, Merge, "", None, 4, None);
+                m.joined_hash = Some(h(5));
+                m
+            },
+        ];
+        assert_eq!(
+            check_revocations(&plain, rows(&[("L", 1, Active)])).len(),
+            1
+        );
     }
 
     #[test]

@@ -252,6 +252,12 @@ fn an_invalid_stored_recipient_is_exit_6_before_anything_is_written() {
         "INSERT INTO recipients(recipient, added_at) VALUES ('age1notarecipient', 0)",
     );
     let before = fs::read(kw.env_file("dev")).unwrap();
+    // This machine verified the state before the edit: the recipient came with no event.
+    kw.cmd(["rotate", "A"]).assert().code(6).stderr(contains(
+        "age1notarecipient was added with no `access-grant` event",
+    ));
+    // A machine that had not (a fresh clone): the recipient itself is refused.
+    kw.forget_kept_rows("dev");
     kw.cmd(["rotate", "A"])
         .assert()
         .code(6)

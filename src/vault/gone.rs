@@ -14,7 +14,7 @@ use crate::vault::store::in_git_work_tree;
 
 /// What this machine keeps of an environment beside its pin (`pins`, `journal_pin`,
 /// `fileseal`): set aside together when a removal is accepted.
-const KEPT: [&str; 5] = ["json", "seen.json", "verified", "journal", "chunks"];
+const KEPT: [&str; 6] = ["json", "seen.json", "verified", "journal", "chunks", "rows"];
 
 impl PinDir {
     /// The environments this machine holds a pin for (`<env>.json`).

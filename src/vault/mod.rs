@@ -18,6 +18,7 @@ mod gone;
 pub mod hooks;
 pub mod journal;
 pub mod journal_pin;
+pub mod kept_rows;
 pub mod keyring;
 pub mod keys;
 pub mod lock;

@@ -12,7 +12,7 @@ use crate::fsutil::nofollow_error;
 use crate::names::EnvName;
 use crate::vault::fileseal;
 use crate::vault::lock::{EnvLock, lock_env};
-use crate::vault::paths::VaultPaths;
+use crate::vault::paths::{PinDir, VaultPaths};
 use crate::vault::relate;
 use crate::vault::schema::{self, FORMAT_VERSION};
 use crate::vault::seen::{Pin, Relation};
@@ -248,6 +248,12 @@ impl EnvDb {
             events = self.lifecycle_events()?;
         }
         self.verify_signed(&events, pin.as_ref().and_then(|p| p.root.as_deref()))?;
+        if matches!(
+            self.history,
+            Relation::Fresh | Relation::Current | Relation::NewVault { .. }
+        ) {
+            self.follow_kept_rows(&pins, &events)?;
+        }
         // What was seen out of service matters only for an earlier state (a current one
         // has moved at least as far): only then is it read.
         self.pin = match (&self.history, pin) {
@@ -337,6 +343,61 @@ impl EnvDb {
         }
         self.root = verified.root.clone();
         Ok(verified)
+    }
+
+    /// DESIGN §8 round 3: the rows of a changed file follow, by the events added since,
+    /// from those of the state this machine last verified in full (`kept_rows`): a
+    /// signature proves who wrote a state, not that a value was not swapped in place
+    /// under an event about another key. Then this state's rows are kept instead.
+    fn follow_kept_rows(&self, pins: &PinDir, events: &[crate::audit::Event]) -> Result<()> {
+        use crate::vault::{kept_rows, transition};
+        let ring = self.audit_keys()?;
+        let Some(head) = self.lifecycle_head()? else {
+            return Ok(());
+        };
+        let new = kept_rows::KeptRows {
+            head,
+            rows: transition::rows(self)?,
+        };
+        let plain = kept_rows::encode(&new);
+        if let Some(kept) = pins.kept_rows(&self.env, &ring)? {
+            let c = kept_rows::compare(&kept, &plain)
+                .ok_or_else(|| pins.kept_rows_corrupt(&self.env))?;
+            if let Some(at) = events.iter().position(|e| e.hash == c.head) {
+                // What happened since: every event that is not that head or its ancestor.
+                let before = crate::audit::ancestry(events, at);
+                let added: Vec<crate::audit::Event> = events
+                    .iter()
+                    .zip(before)
+                    .filter(|(_, b)| !b)
+                    .map(|(e, _)| e.clone())
+                    .collect();
+                let child = new.rows.only(&c.differ);
+                if let Some(b) = transition::check(&c.parent, &child, &added).first() {
+                    return Err(SignedError::BadSignature {
+                        env: self.env.clone(),
+                        detail: format!(
+                            "since this machine verified it at event {}, {b}: a row changed without an event",
+                            events[at].seq
+                        ),
+                    }
+                    .into());
+                }
+            }
+        }
+        pins.keep_rows(&self.env, ring.current(), &plain)
+    }
+
+    /// Keep this state's rows (at the head of its chain), sealed under the audit key in
+    /// force.
+    fn keep_rows(&self, pins: &PinDir) -> Result<()> {
+        use crate::vault::{kept_rows, transition};
+        let Some(head) = self.lifecycle_head()? else {
+            return Ok(());
+        };
+        let rows = transition::rows(self)?;
+        let plain = kept_rows::encode(&kept_rows::KeptRows { head, rows });
+        pins.keep_rows(&self.env, self.audit_keys()?.current(), &plain)
     }
 
     /// DESIGN §8 round 3: a signed history's own revocations and rotations hold in its
@@ -458,6 +519,16 @@ impl EnvDb {
             // Said as committed: a "cannot write pin" alone reads as a change that did
             // not happen (a rotation the user would then not roll out).
             let advanced = pins.advance(self, self.trusting, seal.as_ref(), &|| journal_head(self));
+            // The rows later files are held to (`follow_kept_rows`): kept on a first
+            // write here (nothing was kept yet: a vault made here), and after `trust`,
+            // which accepts this state's rows as they are. Otherwise those of the state
+            // verified last stay: the events since then include this machine's own.
+            let advanced = advanced.and_then(|()| {
+                if self.trusting || !pins.has_kept_rows(&self.env) {
+                    self.keep_rows(pins)?;
+                }
+                Ok(())
+            });
             self.located(advanced).map_err(|e| match e.exit_code() {
                 6 => e,
                 _ => Error::PinAfterCommit {

@@ -7,6 +7,7 @@
 mod forgery;
 mod merge_signatures;
 mod roles;
+mod rows_seen;
 mod stale_branches;
 
 use std::fs;

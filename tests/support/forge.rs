@@ -330,7 +330,7 @@ pub fn signed_edit(
     event: Appended<'_>,
 ) -> Vec<u8> {
     super::edit_image(image, |c| {
-        c.execute(sql, []).unwrap();
+        c.execute_batch(sql).unwrap();
         append(c, who, event.0, event.1, event.2, event.3);
         resign(c, identity);
     })

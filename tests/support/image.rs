@@ -59,6 +59,20 @@ impl Sandbox {
             }),
         );
     }
+
+    /// Forget the rows this machine kept of `env`'s last verified state (`pins/*/ENV.rows`):
+    /// the machine then reads the next changed file as one that never verified the state
+    /// before it (a fresh clone's), held to the file's own events only. For tests of
+    /// what those rules catch in a state edited by hand.
+    pub fn forget_kept_rows(&self, env: &str) {
+        let pins = self.path("state/keyward/pins");
+        for dir in fs::read_dir(&pins).unwrap() {
+            let kept = dir.unwrap().path().join(format!("{env}.rows"));
+            if kept.exists() {
+                fs::remove_file(kept).unwrap();
+            }
+        }
+    }
 }
 
 /// Open an SQLite image in memory (for checking what is inside an env file).

@@ -1,0 +1,127 @@
+//! A machine that verified a state holds the next changed file to it (DESIGN §8 round
+//! 3: values of a version never change, statuses only move forward, every row change
+//! with its event). A `write` member signs whatever rows they leave: without this, a
+//! value swapped in place, or a version added, under an event about another key read
+//! as an ordinary change everywhere but in `audit verify --git`.
+
+use std::fs;
+
+use keyward::audit::Action;
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use super::with_writer;
+use crate::support::forge::signed_edit;
+use crate::support::{decrypt_file, encrypt_image};
+
+const OLD: &str = "the-deployed-value-0123456789abcdef";
+const BOBS: &str = "a-value-bob-knows-0123456789abcdef";
+
+#[test]
+fn a_writer_changing_another_keys_rows_under_an_unrelated_event_is_refused_where_the_state_was_seen()
+ {
+    let (kw, bob_key, bob) = with_writer("bob");
+    kw.set("K2", OLD);
+    // Dan, a teammate, read `dev` as it is now.
+    let dan = kw.path("dan");
+    kw.cmd(["list"])
+        .env("XDG_STATE_HOME", &dan)
+        .assert()
+        .success();
+    let alice = kw.my_recipient();
+    let file = kw.env_file("dev");
+    let image = decrypt_file(&file, &bob_key);
+    let recipients = [alice.as_str(), bob.as_str()];
+    let k2 = "(SELECT id FROM keys WHERE name = 'K2')";
+    for (edit, says) in [
+        // K2's value swapped in place for one Bob knows.
+        (
+            format!("UPDATE versions SET value = CAST('{BOBS}' AS BLOB) WHERE key_id = {k2}"),
+            "`K2` v1 holds another value",
+        ),
+        // A version of Bob's added and made the one in service.
+        (
+            format!(
+                "UPDATE versions SET status = 2, retire_at = 0 WHERE key_id = {k2};
+                 INSERT INTO versions(key_id, version, value, created, status)
+                   SELECT {k2}, 2, CAST('{BOBS}' AS BLOB), created, 0 FROM versions WHERE key_id = {k2}"
+            ),
+            "`K2`",
+        ),
+    ] {
+        let forged = signed_edit(
+            &image,
+            &edit,
+            &bob,
+            &bob_key,
+            (Action::Generate, Some("D1"), Some(1), None),
+        );
+        fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
+        kw.cmd(["get", "K2"])
+            .env("XDG_STATE_HOME", &dan)
+            .assert()
+            .code(6)
+            .stderr(
+                contains("since this machine verified it at event")
+                    .and(contains(says))
+                    .and(contains("a row changed without an event")),
+            )
+            .stdout("");
+        // Refused every time, not only on the first read.
+        kw.cmd(["run", "--", "true"])
+            .env("XDG_STATE_HOME", &dan)
+            .assert()
+            .code(6);
+    }
+    // The same event with the rows it says: read, and held to from then on.
+    let honest = signed_edit(
+        &image,
+        "UPDATE meta SET v = v WHERE 0",
+        &bob,
+        &bob_key,
+        (Action::Generate, Some("D1"), Some(1), None),
+    );
+    fs::write(&file, encrypt_image(&honest, &recipients)).unwrap();
+    kw.cmd(["get", "K2"])
+        .env("XDG_STATE_HOME", &dan)
+        .assert()
+        .success()
+        .stdout(format!("{OLD}\n"));
+}
+
+/// Bob's real changes, made with keyward, and Alice's after them: Dan, who saw the
+/// state before all of them, reads each next file; the rows kept for him move on.
+#[test]
+fn ordinary_changes_by_others_read_on_a_machine_that_saw_the_state_before() {
+    let (kw, bob_key, _bob) = with_writer("bob");
+    let dan = kw.path("dan");
+    kw.cmd(["list"])
+        .env("XDG_STATE_HOME", &dan)
+        .assert()
+        .success();
+    let as_bob = |args: &[&str]| {
+        let mut c = kw.cmd(args);
+        c.env("KEYWARD_IDENTITY", &bob_key)
+            .env("XDG_STATE_HOME", kw.path("bob-state"));
+        c
+    };
+    as_bob(&["set", "B1"]).write_stdin(OLD).assert().success();
+    as_bob(&["rotate", "K", "--grace", "1h"]).assert().success();
+    as_bob(&["rename", "B1", "B2"]).assert().success();
+    kw.cmd(["get", "B2"])
+        .env("XDG_STATE_HOME", &dan)
+        .assert()
+        .success()
+        .stdout(format!("{OLD}\n"));
+    kw.cmd(["revoke", "K", "--version", "1", "--reason", "done", "--yes"])
+        .assert()
+        .success();
+    as_bob(&["delete", "B2", "--reason", "unused", "--yes"])
+        .assert()
+        .success();
+    kw.cmd(["list", "--json"])
+        .env("XDG_STATE_HOME", &dan)
+        .assert()
+        .success()
+        .stdout(contains("B2").not());
+}

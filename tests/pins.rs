@@ -453,6 +453,82 @@ fn a_new_vault_at_a_reused_path_is_a_first_use_said_as_such_and_inherits_no_appr
     );
 }
 
+/// A pinned clone refuses a rewritten repository's file; cloning it again at the same
+/// path (a new directory: "another vault") must not make it a first use. A vault at the
+/// path of one seen here, signed under another root, is refused (exit 6, nothing read)
+/// until `trust` accepts it after review; a vault founded by the same admins (a real
+/// clone made again) is a first use as before.
+#[test]
+fn a_vault_cloned_again_under_another_root_is_refused_until_trusted() {
+    let kw = Sandbox::with_vault();
+    kw.set("STRIPE_KEY", "sk_live_the-real-one-0123456789");
+    kw.stdout(["get", "STRIPE_KEY"]);
+    // The attacker's vault: founded by someone else, encrypted to this identity too.
+    let other = kw.path("forged-vault");
+    let mallory = kw.write_identity("mallory.key");
+    let as_mallory = [
+        ("KEYWARD_VAULT", other.as_os_str()),
+        (
+            "XDG_STATE_HOME",
+            kw.path("mallory-state").into_os_string().leak(),
+        ),
+        ("KEYWARD_IDENTITY", mallory.as_os_str()),
+    ];
+    kw.cmd(["init"]).envs(as_mallory).assert().success();
+    for env in ["dev", "test", "prod"] {
+        kw.cmd(["-e", env, "access", "grant", &kw.my_recipient()])
+            .envs(as_mallory)
+            .assert()
+            .success();
+    }
+    kw.cmd(["set", "STRIPE_KEY"])
+        .envs(as_mallory)
+        .write_stdin(FORGED)
+        .assert()
+        .success();
+    // Cloned again where the real one was (the old directory kept elsewhere, so that its
+    // inode is not handed to the new one).
+    fs::rename(kw.vault(), kw.path("old-clone")).unwrap();
+    copy_tree(&other, &kw.vault());
+    for _ in 0..2 {
+        kw.cmd(["get", "STRIPE_KEY"])
+            .assert()
+            .code(6)
+            .stdout("")
+            .stderr(
+                contains("the vault at this path was replaced")
+                    .and(contains("keyward trust -e dev --reason")),
+            );
+    }
+    // Accepted after review: a first use, what was kept of the old vault set aside.
+    kw.cmd([
+        "trust",
+        "-e",
+        "dev",
+        "--reason",
+        "the team re-founded the vault",
+        "--yes",
+    ])
+    .assert()
+    .success()
+    .stderr(contains("this machine has not seen it before"));
+    let aside = fs::read_dir(kw.path("state/keyward/pins"))
+        .unwrap()
+        .filter(|d| {
+            d.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".replaced-")
+        })
+        .count();
+    assert_eq!(aside, 1, "the old vault's pins were not set aside");
+    kw.cmd(["get", "STRIPE_KEY"])
+        .assert()
+        .success()
+        .stdout(format!("{FORGED}\n"));
+}
+
 #[test]
 fn one_environment_replaced_in_the_same_vault_is_still_refused() {
     let kw = Sandbox::with_vault();

@@ -41,6 +41,16 @@ pub enum SignedError {
         expected: String,
         found: String,
     },
+    /// A new vault at the path of one pinned here, whose environment is signed under
+    /// another root: a rewritten repository cloned again is not a first use.
+    #[error(
+        "the vault at this path was replaced, and `{env}` in it is signed under the trust root {found}, not {expected} as the vault seen here before: a new clone of a rewritten or foreign repository is not a first use\nhint: nothing was read or changed; compare with `keyward trust root -e {env}` on a machine you trust, and if the vault was replaced on purpose, accept it after review with `keyward trust -e {env} --reason TEXT`"
+    )]
+    ReplacedUnderAnotherRoot {
+        env: EnvName,
+        expected: String,
+        found: String,
+    },
     /// A trust root is required but the environment's history is not signed yet.
     #[error(
         "`{env}` has no signed history, so it cannot match the trust root {expected}\nhint: an admin's next write signs it (`keyward check -e {env}` reports `unsigned-history` until then)"
@@ -60,6 +70,7 @@ impl SignedError {
             SignedError::CannotSign { .. } | SignedError::NotAllowed { .. } => 5,
             SignedError::BadSignature { .. }
             | SignedError::TrustRootMismatch { .. }
+            | SignedError::ReplacedUnderAnotherRoot { .. }
             | SignedError::Unsigned { .. } => 6,
             SignedError::NoAdminLeft { .. } | SignedError::BadTrustRoot { .. } => 2,
         }

@@ -178,6 +178,18 @@ impl EnvDb {
             // signatures fail (DESIGN §15).
             let events = self.lifecycle_events()?;
             self.verify_signed(&events, None)?;
+            // Accepting a vault that replaced the one seen at this path (refused for
+            // its other root): what this machine kept of the old one is set aside, as
+            // for a new first use, not carried into this one.
+            if pin.is_some()
+                && self.located(pins.vault_replaced(&self.paths, &self.env, identity))?
+            {
+                self.history = Relation::NewVault {
+                    set_aside: pins.set_aside()?,
+                };
+                self.pin = None;
+                return Ok(());
+            }
             // `trust` of an earlier state writes what was seen here into the file.
             self.pin = pin.map(|p| p.with_seen(&pins, &self.env)).transpose()?;
             return Ok(());
@@ -206,6 +218,24 @@ impl EnvDb {
                 Err(Error::UnrelatedEnv { .. })
                     if self.located(pins.vault_replaced(&self.paths, &self.env, identity))? =>
                 {
+                    // Another vault at this path is a new first use — but not one signed
+                    // under another root than the vault seen here: that is what a clone of
+                    // a rewritten repository looks like, made again after the pinned
+                    // clone refused it. Checked before anything is set aside.
+                    if let Some(expected) = p.root.clone() {
+                        if events.is_empty() {
+                            events = self.lifecycle_events()?;
+                        }
+                        let found = self.verify_signed(&events, None)?.root;
+                        if found.as_deref() != Some(expected.as_str()) {
+                            return Err(SignedError::ReplacedUnderAnotherRoot {
+                                env: self.env.clone(),
+                                expected,
+                                found: found.unwrap_or_else(|| "none (unsigned)".into()),
+                            }
+                            .into());
+                        }
+                    }
                     Relation::NewVault {
                         set_aside: pins.set_aside()?,
                     }

@@ -309,3 +309,70 @@ fn init_in_a_work_tree_without_a_vault_says_how_to_keep_one_there() {
     .success()
     .stderr(contains("personal vault").not());
 }
+
+/// A vault found in the work tree, new to this machine, that others can read: a write
+/// is not its first use (a repository someone else made could hold a vault encrypted to
+/// your public recipient and theirs, in place of your own). Refused once, naming who
+/// would read the value; nothing written; the refusal is the first use, so the same
+/// command again goes through. A vault named explicitly, or a pinned root, is a choice.
+#[test]
+fn a_first_write_to_a_work_tree_vault_others_can_read_is_refused_naming_them() {
+    let (kw, repo) = repo_with_vault("vault");
+    let mallory = kw.write_identity("mallory.key");
+    let theirs = kw.recipient_of(&mallory);
+    kw.cmd(["access", "grant", &theirs, "--name", "mallory"])
+        .env("KEYWARD_VAULT", repo.join("vault"))
+        .assert()
+        .success();
+    let env_file = repo.join("vault/envs/dev.db.age");
+    let before = std::fs::read(&env_file).unwrap();
+    let machine = |name: &str| kw.path(name);
+    // A read's first use of the work tree's vault is said even with -q (a script's).
+    kw_in(&kw, &repo, &["-q", "get", "KEY"])
+        .env("XDG_STATE_HOME", machine("reading-machine"))
+        .assert()
+        .success()
+        .stderr(contains("warning: `dev` is new to this machine"));
+    let out = kw_in(&kw, &repo, &["set", "STRIPE_KEY"])
+        .env("XDG_STATE_HOME", machine("new-machine"))
+        .write_stdin("sk_live_mine")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("refusing to write to `dev` on its first use here")
+            && err.contains("mallory (")
+            && err.contains("run the command again"),
+        "{err}"
+    );
+    assert!(!err.contains("sk_live_mine"));
+    assert_eq!(
+        std::fs::read(&env_file).unwrap(),
+        before,
+        "something was written"
+    );
+    kw_in(&kw, &repo, &["set", "STRIPE_KEY"])
+        .env("XDG_STATE_HOME", machine("new-machine"))
+        .write_stdin("sk_live_mine")
+        .assert()
+        .success();
+    // Named with KEYWARD_VAULT, or under a pinned root: no refusal.
+    let root = kw_in(&kw, &repo, &["trust", "root"])
+        .env("XDG_STATE_HOME", machine("new-machine"))
+        .output()
+        .unwrap();
+    let root = String::from_utf8_lossy(&root.stdout).trim().to_owned();
+    kw.cmd(["set", "OTHER"])
+        .env("KEYWARD_VAULT", repo.join("vault"))
+        .env("XDG_STATE_HOME", machine("explicit-machine"))
+        .write_stdin("v1-value")
+        .assert()
+        .success();
+    kw_in(&kw, &repo, &["set", "THIRD"])
+        .env("XDG_STATE_HOME", machine("ci-machine"))
+        .env("KEYWARD_TRUST_ROOT", &root)
+        .write_stdin("v1-value")
+        .assert()
+        .success();
+}

@@ -133,6 +133,17 @@ pub enum Error {
         "the identity in use is not a recipient of environment `{env}`\nhint: ask someone with access to run `keyward access grant <your recipient> -e {env}`"
     )]
     NotARecipient { env: EnvName },
+    /// DESIGN §16: a write to an environment this machine has never seen, which others
+    /// can read: a repository someone else made could be holding out its vault for your
+    /// secrets (a planted `vault/` in a clone).
+    #[error(
+        "refusing to write to `{env}` on its first use here: it is new to this machine, and whatever is stored in it can be read by {others}\nhint: nothing was written; if those are the people you mean to share it with, run the command again (this machine now knows `{env}`, trust root {root}); a job that writes on fresh machines pins the root with KEYWARD_TRUST_ROOT"
+    )]
+    FirstUseWrite {
+        env: EnvName,
+        others: String,
+        root: String,
+    },
     /// A command over every environment could not open some of them (`envs` is the
     /// list, each in backticks): a partial pass must not look like a clean one.
     #[error(

@@ -207,12 +207,19 @@ impl Context {
     fn warn_if_behind(&self, db: &EnvDb) {
         // DESIGN §15: trust on first use of a signed history is said, with its root.
         if matches!(db.history(), Relation::Fresh) && self.paths.trust_roots.is_empty() {
+            // A vault the work tree led to (a clone's, which anyone could have made) is
+            // said even with -q: a script's `keyward -q get` in a cloned repository must
+            // not take its values from a vault it never saw without a word.
+            let say = |s: &str| match self.located.source {
+                crate::vault::discover::Source::WorkTree => self.out.warn(s),
+                _ => self.out.note(s),
+            };
             match db.root() {
-                Some(root) => self.out.note(&format!(
+                Some(root) => say(&format!(
                     "`{}` is new to this machine: trusting its signed history on first use, trust root {root} (pin it with KEYWARD_TRUST_ROOT to refuse any other)",
                     db.env
                 )),
-                None => self.out.note(&format!(
+                None => say(&format!(
                     "`{}` is new to this machine and its history is not signed yet (written before signed writes): an admin's next write signs it",
                     db.env
                 )),
@@ -255,9 +262,41 @@ impl Context {
         let db = EnvDb::open_write(&self.paths, env, identity.as_age())?;
         crate::ops::touch::opened(self, &db)?; // DESIGN §18
         self.warn_if_behind(&db);
+        self.refuse_first_use_write(&db)?;
         self.may_write(&db)?;
         self.note_head(&db)?;
         Ok(db)
+    }
+
+    /// DESIGN §16: no write is the first use on this machine of an environment of a
+    /// vault found in the work tree, when others can read it. A repository cloned from
+    /// someone else may hold a vault encrypted to your public recipient and theirs, found
+    /// there in place of your own: a `set` in it would hand them the value. The refusal
+    /// names who can read it and is itself the first use (the pin is recorded): run
+    /// again, the write goes through. A vault named with `--vault` or `KEYWARD_VAULT`,
+    /// or a root pinned with `KEYWARD_TRUST_ROOT`, is a choice made already.
+    fn refuse_first_use_write(&self, db: &EnvDb) -> Result<()> {
+        if self.located.source != crate::vault::discover::Source::WorkTree
+            || !self.paths.trust_roots.is_empty()
+            || !matches!(db.history(), Relation::Fresh | Relation::NewVault { .. })
+        {
+            return Ok(());
+        }
+        let me = &self.identity()?.recipient;
+        let others: Vec<String> = db
+            .recipients()?
+            .iter()
+            .filter(|r| &r.recipient != me)
+            .map(|r| db.person(&r.recipient))
+            .collect();
+        if others.is_empty() {
+            return Ok(());
+        }
+        Err(Error::FirstUseWrite {
+            env: db.env.clone(),
+            others: others.join(", "),
+            root: db.root().unwrap_or("none (unsigned)").to_owned(),
+        })
     }
 
     /// DESIGN §15: refuse at once (before any work, exit 5) a write this identity could

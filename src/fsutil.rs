@@ -153,6 +153,15 @@ pub struct OutFile {
 impl OutFile {
     pub fn create(path: &Path, force: bool) -> Result<OutFile> {
         refuse_existing(path, force)?;
+        // A directory on the way that a commit could have made a link (`deploy ->
+        // ~/.ssh`): the output would land wherever the repository points it.
+        let parent = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some((_, top)) = redirected_in_work_tree(parent.unwrap_or(Path::new("."))) {
+            return Err(Error::OutputThroughLink {
+                path: path.to_owned(),
+                top,
+            });
+        }
         if path.file_name().is_none() {
             return Err(Error::NotAFile {
                 path: path.to_owned(),
@@ -327,4 +336,48 @@ fn refuse_existing(path: &Path, force: bool) -> Result<()> {
             path: path.to_owned(),
         }),
     }
+}
+
+/// `path` made absolute (from the current directory) with `.` and `..` resolved by
+/// name, no link followed: the way to it as the command was given or found it.
+pub fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    };
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether something inside the git work tree holding `vault` redirects the way to it —
+/// a symlink on the path, or a `..` after one — with that top: a commit can make either
+/// and point the vault anywhere (another directory of the tree holding an older or a
+/// foreign vault, which this machine's pins, kept by the vault's real path, would take
+/// as new). The way as given, resolved by name inside the work tree, must be where the
+/// vault really is. `None` outside a work tree, for a vault not there yet, or when the
+/// way is straight. Links above the top (a home on another disk) are the machine's own.
+pub fn redirected_in_work_tree(vault: &Path) -> Option<(PathBuf, PathBuf)> {
+    let real = vault.canonicalize().ok()?;
+    let path = lexical(vault);
+    let top = path
+        .ancestors()
+        .skip(1)
+        .find(|d| d.join(".git").exists())?
+        .to_path_buf();
+    let inside = path.strip_prefix(&top).ok()?;
+    let expected = top.canonicalize().ok()?.join(inside);
+    (expected != real).then(|| (vault.to_path_buf(), top))
 }

@@ -3,6 +3,7 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
+use predicates::prelude::*;
 use predicates::str::contains;
 
 use crate::support::{Sandbox, audit_keys};
@@ -218,4 +219,54 @@ fn a_render_killed_while_writing_leaves_no_file_behind() {
         fs::metadata(&out).unwrap().permissions().mode() & 0o777,
         0o600
     );
+}
+
+/// A cloned repository can commit a link as a directory (`deploy -> ~/.ssh`): `render
+/// -o deploy/authorized_keys` there would write into the link's target. A way to the
+/// output through a link inside a git work tree is refused (nothing written); the real
+/// directory, or a link outside any work tree (the machine's own), is written as usual.
+#[test]
+fn an_output_reached_through_a_link_inside_a_work_tree_is_refused() {
+    let (kw, tok) = sandbox();
+    let repo = kw.path("repo");
+    fs::create_dir_all(&repo).unwrap();
+    crate::support::git::git(&kw, &repo, &["init", "-q"]);
+    let target = kw.path("dot-ssh");
+    fs::create_dir(&target).unwrap();
+    std::os::unix::fs::symlink(&target, repo.join("deploy")).unwrap();
+    fs::write(kw.path("t.tmpl"), "{{ TOK }}\n").unwrap();
+    let through = repo.join("deploy/authorized_keys");
+    kw.cmd(["render", "t.tmpl", "-o", through.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(contains("goes through a symbolic link").and(contains("repo")));
+    assert!(
+        !target.join("authorized_keys").exists(),
+        "written through the link"
+    );
+    // The real directory inside the work tree.
+    fs::create_dir(repo.join("conf")).unwrap();
+    kw.cmd([
+        "render",
+        "t.tmpl",
+        "-o",
+        repo.join("conf/app").to_str().unwrap(),
+    ])
+    .assert()
+    .success();
+    assert_eq!(
+        fs::read_to_string(repo.join("conf/app")).unwrap(),
+        format!("{tok}\n")
+    );
+    // A link outside any work tree is the machine's own layout.
+    std::os::unix::fs::symlink(&target, kw.path("mine")).unwrap();
+    kw.cmd([
+        "render",
+        "t.tmpl",
+        "-o",
+        kw.path("mine/out").to_str().unwrap(),
+    ])
+    .assert()
+    .success();
+    assert!(target.join("out").exists());
 }

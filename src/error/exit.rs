@@ -132,6 +132,7 @@ impl Error {
             | Error::ValueTooLong
             | Error::OutputExists { .. }
             | Error::OutputIsSymlink { .. }
+            | Error::OutputThroughLink { .. }
             | Error::NotAFile { .. }
             | Error::PassphrasesDiffer
             | Error::NothingToUnlock { .. }

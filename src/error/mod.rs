@@ -12,6 +12,7 @@ mod hook;
 mod import;
 mod plugin;
 mod signed;
+mod sql;
 mod team;
 mod verifier;
 
@@ -312,6 +313,8 @@ pub enum Error {
     OutputExists { path: PathBuf },
     #[error("refusing to write `{}`: it is a symbolic link (never followed, even with --force)\nhint: name the real file instead", path.display())]
     OutputIsSymlink { path: PathBuf },
+    #[error("refusing to write `{}`: the way to it inside the git work tree `{}` goes through a symbolic link, which a commit can point anywhere\nhint: name the file by its real path", path.display(), top.display())]
+    OutputThroughLink { path: PathBuf, top: PathBuf },
     #[error("refusing to write `{}`: it is not a regular file", path.display())]
     NotAFile { path: PathBuf },
     #[error(
@@ -573,38 +576,6 @@ pub enum Error {
     Signed(#[from] SignedError),
     #[error(transparent)]
     Team(#[from] TeamError),
-}
-
-impl From<rusqlite::Error> for Error {
-    /// SQL errors on a database that decrypted fine mean a damaged or hostile image: the
-    /// database is in memory and every statement is keyward's own, so a missing table,
-    /// a violated constraint or a value of the wrong type or range can only come from
-    /// the file. Only resource errors are not integrity errors.
-    fn from(e: rusqlite::Error) -> Self {
-        use rusqlite::Error as E;
-        use rusqlite::ErrorCode::*;
-        let detail = match &e {
-            E::FromSqlConversionFailure(_, _, inner) => inner.to_string(),
-            E::InvalidColumnType(_, name, ty) => format!("column `{name}` holds {ty}"),
-            E::IntegralValueOutOfRange(_, v) => format!("a stored number is out of range ({v})"),
-            _ => match e.sqlite_error_code() {
-                Some(DatabaseBusy | DatabaseLocked) => {
-                    return Error::Failed {
-                        what: "use the database (busy)",
-                        detail: e.to_string(),
-                    };
-                }
-                Some(OutOfMemory | DiskFull | ReadOnly | ApiMisuse) => {
-                    return Error::Failed {
-                        what: "use the database",
-                        detail: e.to_string(),
-                    };
-                }
-                _ => e.to_string(),
-            },
-        };
-        Error::CorruptDb { detail }
-    }
 }
 
 #[cfg(test)]

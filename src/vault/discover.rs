@@ -109,49 +109,7 @@ pub fn marker_text(vault_rel: &str) -> String {
     )
 }
 
-/// `path` made absolute (from the current directory) with `.` and `..` resolved by
-/// name, no link followed: the way to it as the command was given or found it.
-fn lexical(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let abs = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map(|d| d.join(path))
-            .unwrap_or_else(|_| path.to_path_buf())
-    };
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Whether something inside the git work tree holding `vault` redirects the way to it —
-/// a symlink on the path, or a `..` after one — with that top: a commit can make either
-/// and point the vault anywhere (another directory of the tree holding an older or a
-/// foreign vault, which this machine's pins, kept by the vault's real path, would take
-/// as new). The way as given, resolved by name inside the work tree, must be where the
-/// vault really is. `None` outside a work tree, for a vault not there yet, or when the
-/// way is straight. Links above the top (a home on another disk) are the machine's own.
-pub fn redirected_in_work_tree(vault: &Path) -> Option<(PathBuf, PathBuf)> {
-    let real = vault.canonicalize().ok()?;
-    let path = lexical(vault);
-    let top = path
-        .ancestors()
-        .skip(1)
-        .find(|d| d.join(".git").exists())?
-        .to_path_buf();
-    let inside = path.strip_prefix(&top).ok()?;
-    let expected = top.canonicalize().ok()?.join(inside);
-    (expected != real).then(|| (vault.to_path_buf(), top))
-}
+pub use crate::fsutil::redirected_in_work_tree;
 
 /// Where this machine has used a work tree's vault (DESIGN §16): the vault directories,
 /// relative to the work tree's top, kept under `state/worktrees/` by the top's real

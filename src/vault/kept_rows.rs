@@ -27,10 +27,12 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use crate::error::SignedError;
 use crate::error::{Error, Result};
 use crate::names::EnvName;
 use crate::vault::keyring::AuditKeys;
 use crate::vault::paths::PinDir;
+use crate::vault::store::EnvDb;
 use crate::vault::transition::{Rows, VerRow};
 
 const MAGIC: &[u8; 8] = b"kwrows1\0";
@@ -344,6 +346,67 @@ impl PinDir {
             path: self.kept_rows_file(env),
             detail: "its rows do not decode".into(),
         }
+    }
+}
+
+impl EnvDb {
+    /// DESIGN §8 round 3: the rows of a changed file follow, by the events added since,
+    /// from those of the state this machine last verified in full (`kept_rows`): a
+    /// signature proves who wrote a state, not that a value was not swapped in place
+    /// under an event about another key. Then this state's rows are kept instead.
+    pub(in crate::vault) fn follow_kept_rows(
+        &self,
+        pins: &PinDir,
+        events: &[crate::audit::Event],
+    ) -> Result<()> {
+        use crate::vault::{kept_rows, transition};
+        let ring = self.audit_keys()?;
+        let Some(head) = self.lifecycle_head()? else {
+            return Ok(());
+        };
+        let new = kept_rows::KeptRows {
+            head,
+            rows: transition::rows(self)?,
+        };
+        let plain = kept_rows::encode(&new);
+        if let Some(kept) = pins.kept_rows(&self.env, &ring)? {
+            let c = kept_rows::compare(&kept, &plain)
+                .ok_or_else(|| pins.kept_rows_corrupt(&self.env))?;
+            if let Some(at) = events.iter().position(|e| e.hash == c.head) {
+                // What happened since: every event that is not that head or its ancestor.
+                let before = crate::audit::ancestry(events, at);
+                let added: Vec<crate::audit::Event> = events
+                    .iter()
+                    .zip(before)
+                    .filter(|(_, b)| !b)
+                    .map(|(e, _)| e.clone())
+                    .collect();
+                let child = new.rows.only(&c.differ);
+                if let Some(b) = transition::check(&c.parent, &child, &added).first() {
+                    return Err(SignedError::BadSignature {
+                        env: self.env.clone(),
+                        detail: format!(
+                            "since this machine verified it at event {}, {b}: a row changed without an event",
+                            events[at].seq
+                        ),
+                    }
+                    .into());
+                }
+            }
+        }
+        pins.keep_rows(&self.env, ring.current(), &plain)
+    }
+
+    /// Keep this state's rows (at the head of its chain), sealed under the audit key in
+    /// force.
+    pub(in crate::vault) fn keep_rows(&self, pins: &PinDir) -> Result<()> {
+        use crate::vault::{kept_rows, transition};
+        let Some(head) = self.lifecycle_head()? else {
+            return Ok(());
+        };
+        let rows = transition::rows(self)?;
+        let plain = kept_rows::encode(&kept_rows::KeptRows { head, rows });
+        pins.keep_rows(&self.env, self.audit_keys()?.current(), &plain)
     }
 }
 

@@ -182,3 +182,28 @@ fn a_rename_merged_from_another_line_is_not_taken_for_the_revoked_keys_past() {
     }
     t.kw(ci, &["audit", "verify", "--git"]).assert().success();
 }
+
+/// One side renames K to L and rotates L; the other rotates K. The merge keeps the old
+/// name with the other side's new value and L with this side's: every machine reads it,
+/// and CI's `audit verify --git` takes the merge commit against both parents (L's v2 is
+/// not K's v2 from the other parent, whose value is still there, under K).
+#[test]
+fn a_key_renamed_and_rotated_on_one_side_and_rotated_on_the_other_verifies_in_ci() {
+    for merger in [0, 1] {
+        let mut t = Team::new(&["alice", "bob"], &[]);
+        let ci = t.fresh_machine(1, "ci");
+        t.out(0, &["generate", "K"]);
+        t.sync(0, "K");
+        t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        let (renamer, rotator) = (merger, 1 - merger);
+        t.kw(renamer, &["rename", "K", "L"]).assert().success();
+        let on_l = t.out(renamer, &["rotate", "L"]).trim().to_owned();
+        let on_k = t.out(rotator, &["rotate", "K"]).trim().to_owned();
+        t.sync(rotator, "rotate K");
+        t.sync(renamer, "rename K to L, rotate L");
+        t.git(ci, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        t.kw(ci, &["audit", "verify", "--git"]).assert().success();
+        assert_eq!(t.out(ci, &["get", "L"]).trim(), on_l);
+        assert_eq!(t.out(ci, &["get", "K"]).trim(), on_k);
+    }
+}

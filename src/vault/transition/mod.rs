@@ -135,6 +135,15 @@ pub fn check(parent: &Rows, child: &Rows, new_events: &[Event]) -> Vec<Broken> {
             what,
         })
     };
+    // In a merge, whether a parent version's value is still in the child, under any
+    // name, at least as far out of service: keys merge by name and versions by value,
+    // so a rename on one side can meet the other side's change of the old name.
+    let still_there = |pv: &VerRow| {
+        child
+            .keys
+            .values()
+            .any(|k| k.values().any(|v| v.fp == pv.fp && v.status >= pv.status))
+    };
     // Child keys some parent key became (by name, or under a new name).
     let mut matched: BTreeSet<String> = BTreeSet::new();
     for (name, pvers) in &parent.keys {
@@ -189,6 +198,13 @@ pub fn check(parent: &Rows, child: &Rows, new_events: &[Event]) -> Vec<Broken> {
                     differs = true;
                     cvers.values().find(|cv| cv.fp == pv.fp).expect("found")
                 }
+                // A merge of a rename and a rotation on the other side: the number the
+                // rename carried is the other side's new value here, and this value is
+                // still there, under the name the other side kept (checked there).
+                Some(_) if merged && still_there(pv) => {
+                    differs = true;
+                    continue;
+                }
                 Some(_) => {
                     fail(&mut out, &cname, format!("v{n} holds another value"));
                     continue;
@@ -201,12 +217,7 @@ pub fn check(parent: &Rows, child: &Rows, new_events: &[Event]) -> Vec<Broken> {
                 }
                 // A merge of a rename with a change on the other side keeps a value
                 // under the name each side gave it: still there, under the other name.
-                None if merged
-                    && child
-                        .keys
-                        .values()
-                        .any(|k| k.values().any(|v| v.fp == pv.fp && v.status >= pv.status)) =>
-                {
+                None if merged && still_there(pv) => {
                     differs = true;
                     continue;
                 }

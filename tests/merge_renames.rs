@@ -4,17 +4,24 @@
 
 use crate::support::team::Team;
 
+/// Alice and Bob sharing `K` (Bob has pulled it), and a CI machine of Bob's identity that
+/// has not read anything yet; K's value.
+fn two_clones_with_k() -> (Team, usize, String) {
+    let mut t = Team::new(&["alice", "bob"], &[]);
+    let ci = t.fresh_machine(1, "ci");
+    let old = t.out(0, &["generate", "K"]).trim().to_owned();
+    t.sync(0, "K");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    (t, ci, old)
+}
+
 /// One side deletes a key and makes it again; the other renames it. Merged, the old
 /// value is under the new name and the new value under the old one: every machine reads
 /// it, and CI's `audit verify --git` takes the merge commit against both parents.
 #[test]
 fn a_key_made_again_on_one_side_and_renamed_on_the_other_verifies_in_ci() {
     for merger in [0, 1] {
-        let mut t = Team::new(&["alice", "bob"], &[]);
-        let ci = t.fresh_machine(1, "ci");
-        let old = t.out(0, &["generate", "K"]).trim().to_owned();
-        t.sync(0, "K");
-        t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        let (t, ci, old) = two_clones_with_k();
         let (remake, rename) = (merger, 1 - merger);
         t.kw(rename, &["rename", "K", "L"]).assert().success();
         t.kw(remake, &["delete", "K", "--reason", "start over", "--yes"])
@@ -38,11 +45,7 @@ fn a_key_made_again_on_one_side_and_renamed_on_the_other_verifies_in_ci() {
 #[test]
 fn a_key_taken_out_of_service_and_deleted_on_one_side_and_renamed_on_the_other_stays_out() {
     for (how, merger) in [("revoke", 0), ("revoke", 1), ("rotate", 0), ("rotate", 1)] {
-        let mut t = Team::new(&["alice", "bob"], &[]);
-        let ci = t.fresh_machine(1, "ci");
-        let old = t.out(0, &["generate", "K"]).trim().to_owned();
-        t.sync(0, "K");
-        t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        let (t, ci, old) = two_clones_with_k();
         let (remove, rename) = (merger, 1 - merger);
         let out_of_service: &[&str] = if how == "revoke" {
             &["revoke", "K", "--reason", "leaked", "--yes"]
@@ -92,11 +95,7 @@ fn a_key_taken_out_of_service_and_deleted_on_one_side_and_renamed_on_the_other_s
 #[test]
 fn a_key_made_again_and_revoked_on_one_side_and_renamed_on_the_other_keeps_each_value_right() {
     for (revoke_first, merger) in [(true, 0), (true, 1), (false, 0), (false, 1)] {
-        let mut t = Team::new(&["alice", "bob"], &[]);
-        let ci = t.fresh_machine(1, "ci");
-        let old = t.out(0, &["generate", "K"]).trim().to_owned();
-        t.sync(0, "K");
-        t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        let (t, ci, old) = two_clones_with_k();
         let (remake, rename) = (merger, 1 - merger);
         let revoke = ["revoke", "K", "--reason", "leaked", "--yes"];
         if revoke_first {
@@ -190,11 +189,7 @@ fn a_rename_merged_from_another_line_is_not_taken_for_the_revoked_keys_past() {
 #[test]
 fn a_key_renamed_and_rotated_on_one_side_and_rotated_on_the_other_verifies_in_ci() {
     for merger in [0, 1] {
-        let mut t = Team::new(&["alice", "bob"], &[]);
-        let ci = t.fresh_machine(1, "ci");
-        t.out(0, &["generate", "K"]);
-        t.sync(0, "K");
-        t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        let (t, ci, _) = two_clones_with_k();
         let (renamer, rotator) = (merger, 1 - merger);
         t.kw(renamer, &["rename", "K", "L"]).assert().success();
         let on_l = t.out(renamer, &["rotate", "L"]).trim().to_owned();

@@ -202,3 +202,34 @@ fn a_key_renamed_and_rotated_on_one_side_and_rotated_on_the_other_verifies_in_ci
         assert_eq!(t.out(ci, &["get", "K"]).trim(), on_k);
     }
 }
+
+/// Bob read `K` as it was (the rows his machine keeps), then renamed it to L and back;
+/// Alice renamed it to L. Merged, K's value is under L. Bob's machine holds the merged
+/// file to the rows it kept, over both lines' renames: no single name follows from
+/// them, and the value is there, so it reads (as CI's `audit verify --git` does).
+#[test]
+fn renames_on_both_lines_since_the_state_a_machine_kept_read_after_the_merge() {
+    for merger in [0, 1] {
+        let (t, ci, old) = two_clones_with_k();
+        t.kw(1, &["list"]).assert().success();
+        t.kw(1, &["rename", "K", "L"]).assert().success();
+        t.kw(1, &["rename", "L", "K"]).assert().success();
+        t.kw(0, &["rename", "K", "L"]).assert().success();
+        let (first, second) = (1 - merger, merger);
+        t.sync(first, "renames");
+        t.sync(second, "renames, merged");
+        t.git(first, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        t.git(ci, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        for m in [0, 1, ci] {
+            let list = t.kw(m, &["list", "--json"]).output().unwrap();
+            assert!(
+                list.status.success(),
+                "merged by {merger}, read by {m}: {list:?}"
+            );
+            let names = String::from_utf8_lossy(&list.stdout).into_owned();
+            let under = if names.contains("\"L\"") { "L" } else { "K" };
+            assert_eq!(t.out(m, &["get", under]).trim(), old);
+        }
+        t.kw(ci, &["audit", "verify", "--git"]).assert().success();
+    }
+}

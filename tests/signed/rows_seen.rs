@@ -33,29 +33,33 @@ fn a_writer_changing_another_keys_rows_under_an_unrelated_event_is_refused_where
     let image = decrypt_file(&file, &bob_key);
     let recipients = [alice.as_str(), bob.as_str()];
     let k2 = "(SELECT id FROM keys WHERE name = 'K2')";
-    for (edit, says) in [
+    let add_v2 = format!(
+        "UPDATE versions SET status = 2, retire_at = 0 WHERE key_id = {k2};
+         INSERT INTO versions(key_id, version, value, created, status)
+           SELECT {k2}, 2, CAST('{BOBS}' AS BLOB), created, 0 FROM versions WHERE key_id = {k2}"
+    );
+    for (edit, says, event) in [
         // K2's value swapped in place for one Bob knows.
         (
             format!("UPDATE versions SET value = CAST('{BOBS}' AS BLOB) WHERE key_id = {k2}"),
             "`K2` v1 holds another value",
+            (Action::Generate, Some("D1"), Some(1), None),
         ),
-        // A version of Bob's added and made the one in service.
+        // A version of Bob's added and put in service, under an event that names K2
+        // but issues no value.
         (
-            format!(
-                "UPDATE versions SET status = 2, retire_at = 0 WHERE key_id = {k2};
-                 INSERT INTO versions(key_id, version, value, created, status)
-                   SELECT {k2}, 2, CAST('{BOBS}' AS BLOB), created, 0 FROM versions WHERE key_id = {k2}"
-            ),
+            add_v2.clone(),
+            "`K2` v2 holds a value no event issued",
+            (Action::Resolve, Some("K2"), None, None),
+        ),
+        // The same under an event about another key.
+        (
+            add_v2,
             "`K2`",
+            (Action::Generate, Some("D1"), Some(1), None),
         ),
     ] {
-        let forged = signed_edit(
-            &image,
-            &edit,
-            &bob,
-            &bob_key,
-            (Action::Generate, Some("D1"), Some(1), None),
-        );
+        let forged = signed_edit(&image, &edit, &bob, &bob_key, event);
         fs::write(&file, encrypt_image(&forged, &recipients)).unwrap();
         kw.cmd(["get", "K2"])
             .env("XDG_STATE_HOME", &dan)

@@ -273,6 +273,41 @@ pub fn check(parent: &Rows, child: &Rows, new_events: &[Event]) -> Vec<Broken> {
         }
         fail(&mut out, name, "appeared with no event naming it".into());
     }
+    // Every value the child holds and the parent does not was issued by an event that
+    // issues values (generate, set, import, rotate) of its key, under a name the key had
+    // among the new events: any event naming a key explains a change of its statuses,
+    // not a new version of someone's choosing. A merge brings values issued before the
+    // events it adds (a delete the merge did not take), and `trust` accepts a state as it
+    // is: neither is held to this.
+    if !merged && !new_events.iter().any(|e| e.action == Action::Trust) {
+        let known: std::collections::HashSet<&[u8; 32]> = parent
+            .keys
+            .values()
+            .flat_map(|k| k.values().map(|v| &v.fp))
+            .collect();
+        for (name, cvers) in &child.keys {
+            let mut issued: Option<BTreeSet<&str>> = None;
+            for (n, cv) in cvers {
+                if known.contains(&cv.fp) {
+                    continue;
+                }
+                let issued = issued.get_or_insert_with(|| issuing_names(name, new_events));
+                let by_event = new_events.iter().any(|e| {
+                    matches!(
+                        e.action,
+                        Action::Generate | Action::Set | Action::Import | Action::Rotate
+                    ) && e.key.as_deref().is_some_and(|k| issued.contains(k))
+                });
+                if !by_event {
+                    fail(
+                        &mut out,
+                        name,
+                        format!("v{n} holds a value no event issued"),
+                    );
+                }
+            }
+        }
+    }
     let access = |r: &str, actions: &[Action]| {
         new_events
             .iter()
@@ -303,6 +338,28 @@ pub fn check(parent: &Rows, child: &Rows, new_events: &[Event]) -> Vec<Broken> {
         }
     }
     out
+}
+
+/// `name` and every name its key had among `events`, followed back through renames.
+fn issuing_names<'a>(name: &'a str, events: &'a [Event]) -> BTreeSet<&'a str> {
+    let mut names = BTreeSet::from([name]);
+    loop {
+        let before = names.len();
+        for e in events.iter().filter(|e| e.action == Action::Rename) {
+            if let (Some(to), Some(from)) = (
+                e.key.as_deref(),
+                e.reason
+                    .as_deref()
+                    .and_then(|r| r.strip_prefix("renamed from ")),
+            ) && names.contains(to)
+            {
+                names.insert(from);
+            }
+        }
+        if names.len() == before {
+            return names;
+        }
+    }
 }
 
 fn short(r: &str) -> String {
@@ -507,5 +564,30 @@ mod tests {
         assert!(check(&p, &c, std::slice::from_ref(&e)).is_empty());
         let back = state(&[("NEW", &[(1, ver(1, 0))])], &[]);
         assert!(!check(&p, &back, &[e]).is_empty());
+    }
+
+    #[test]
+    fn a_new_value_needs_an_event_that_issues_values_of_its_key() {
+        let parent = state(&[("K", &[(1, ver(1, ST_ACTIVE))])], &["r"]);
+        let child = state(&[("K", &[(1, ver(1, 2)), (2, ver(2, ST_ACTIVE))])], &["r"]);
+        // An event naming K that issues nothing: the new value is not explained.
+        let broken = check(&parent, &child, &[ev(Action::Resolve, Some("K"), None)]);
+        assert!(
+            broken
+                .iter()
+                .any(|b| b.what == "v2 holds a value no event issued"),
+            "{broken:?}"
+        );
+        assert!(check(&parent, &child, &[ev(Action::Rotate, Some("K"), None)]).is_empty());
+        // Issued under the name the key had before a rename.
+        let renamed = state(&[("L", &[(1, ver(1, 2)), (2, ver(2, ST_ACTIVE))])], &["r"]);
+        let mut rename = ev(Action::Rename, Some("L"), None);
+        rename.reason = Some("renamed from K".into());
+        let events = [ev(Action::Rotate, Some("K"), None), rename];
+        assert!(
+            check(&parent, &renamed, &events).is_empty(),
+            "{:?}",
+            check(&parent, &renamed, &events)
+        );
     }
 }

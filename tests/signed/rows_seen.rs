@@ -129,3 +129,65 @@ fn ordinary_changes_by_others_read_on_a_machine_that_saw_the_state_before() {
         .success()
         .stdout(contains("B2").not());
 }
+
+/// A writer merges for real (a `merge` event joins two lines), then swaps two keys'
+/// values in the merged file and signs it again. A merge never changes a value: Dan,
+/// who read the state before, refuses it, and so does CI's `audit verify --git`.
+#[test]
+fn values_swapped_in_a_merge_are_refused_where_the_state_was_seen_and_in_ci() {
+    let mut t = crate::support::team::Team::new(&["alice", "bob"], &[]);
+    let dan = t.fresh_machine(0, "dan");
+    let ci = t.fresh_machine(0, "ci");
+    t.kw(0, &["set", "PUBLIC_KEY"])
+        .write_stdin("pk_public_0123456789")
+        .assert()
+        .success();
+    t.kw(0, &["set", "SECRET_KEY"])
+        .write_stdin(OLD)
+        .assert()
+        .success();
+    t.sync(0, "keys");
+    for m in [1, dan] {
+        t.git(m, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    }
+    t.kw(dan, &["list"]).assert().success();
+    t.kw(0, &["generate", "X"]).assert().success();
+    t.sync(0, "X");
+    t.kw(1, &["generate", "Y"]).assert().success();
+    t.git(1, &["commit", "-qam", "Y"]);
+    t.git(
+        1,
+        &["pull", "-q", "--no-rebase", "--no-edit", "origin", "main"],
+    );
+    // Bob's hand edit of the merged file: PUBLIC_KEY now holds the secret.
+    let bob = &t.members[1];
+    let file = t.env_file(1, "dev");
+    let swapped = crate::support::edit_image(&decrypt_file(&file, &bob.identity), |c| {
+        c.execute_batch(
+            "CREATE TEMP TABLE v AS SELECT k.name, v.value FROM versions v JOIN keys k ON k.id = v.key_id
+               WHERE v.version = 1 AND k.name IN ('PUBLIC_KEY', 'SECRET_KEY');
+             UPDATE versions SET value = (SELECT value FROM temp.v WHERE name =
+                 CASE (SELECT name FROM keys WHERE id = versions.key_id)
+                   WHEN 'PUBLIC_KEY' THEN 'SECRET_KEY' ELSE 'PUBLIC_KEY' END)
+               WHERE version = 1 AND key_id IN
+                 (SELECT id FROM keys WHERE name IN ('PUBLIC_KEY', 'SECRET_KEY'));",
+        )
+        .unwrap();
+        crate::support::forge::resign(c, &bob.identity);
+    });
+    let recipients = [t.members[0].recipient.as_str(), bob.recipient.as_str()];
+    fs::write(&file, encrypt_image(&swapped, &recipients)).unwrap();
+    t.git(1, &["commit", "-q", "-a", "--amend", "--no-edit"]);
+    t.git(1, &["push", "-q", "origin", "main"]);
+    t.git(dan, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.kw(dan, &["get", "PUBLIC_KEY"])
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(contains("`PUBLIC_KEY` v1 holds another value"));
+    t.git(ci, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.kw(ci, &["audit", "verify", "--git"])
+        .assert()
+        .code(6)
+        .stderr(contains("holds another value"));
+}

@@ -144,6 +144,13 @@ pub fn check(parent: &Rows, child: &Rows, new_events: &[Event]) -> Vec<Broken> {
             .values()
             .any(|k| k.values().any(|v| v.fp == pv.fp && v.status >= pv.status))
     };
+    // Whether some new event renamed a key away from `name` (on any line).
+    let renamed_away = |name: &str| {
+        let from = format!("renamed from {name}");
+        new_events
+            .iter()
+            .any(|e| e.action == Action::Rename && e.reason.as_deref() == Some(from.as_str()))
+    };
     // Child keys some parent key became (by name, or under a new name).
     let mut matched: BTreeSet<String> = BTreeSet::new();
     for (name, pvers) in &parent.keys {
@@ -181,7 +188,8 @@ pub fn check(parent: &Rows, child: &Rows, new_events: &[Event]) -> Vec<Broken> {
             // Across a merge, renames on both lines (one renamed K to L, the other renamed
             // it away and back) leave no single name to follow: every value still there,
             // under any name and as far out of service, is the key accounted for.
-            if merged && !pvers.is_empty() && pvers.values().all(still_there) {
+            if merged && renamed_away(name) && !pvers.is_empty() && pvers.values().all(still_there)
+            {
                 continue;
             }
             fail(
@@ -204,10 +212,20 @@ pub fn check(parent: &Rows, child: &Rows, new_events: &[Event]) -> Vec<Broken> {
                     differs = true;
                     cvers.values().find(|cv| cv.fp == pv.fp).expect("found")
                 }
-                // A merge of a rename and a rotation on the other side: the number the
-                // rename carried is the other side's new value here, and this value is
-                // still there, under the name the other side kept (checked there).
-                Some(_) if merged && still_there(pv) => {
+                // A merge of a rename and a rotation on the other side: the key was
+                // followed to its new name, whose number is the other side's new value
+                // here, while this value is still under the old name, same number (the
+                // other side kept it there). Nothing else: a value swapped in place is
+                // a value swapped, merge or not.
+                Some(_)
+                    if merged
+                        && cname != *name
+                        && child
+                            .keys
+                            .get(name)
+                            .and_then(|k| k.get(n))
+                            .is_some_and(|v| v.fp == pv.fp && v.status >= pv.status) =>
+                {
                     differs = true;
                     continue;
                 }

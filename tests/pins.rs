@@ -529,6 +529,59 @@ fn a_vault_cloned_again_under_another_root_is_refused_until_trusted() {
         .stdout(format!("{FORGED}\n"));
 }
 
+/// `trust` of an earlier state of the same vault keeps what this machine saw, even when
+/// the vault's directory was made again meanwhile (a checkout that removed `vault/` and
+/// brought it back, a clone made again): it is not another vault. A version seen
+/// revoked stays revoked.
+#[test]
+fn trust_of_an_earlier_state_in_a_directory_made_again_keeps_what_was_seen() {
+    let kw = Sandbox::with_vault();
+    kw.set("K", "old-leaked-value-0123456789");
+    let earlier = fs::read(kw.env_file("dev")).unwrap();
+    kw.cmd(["rotate", "K"])
+        .write_stdin("new-value-0123456789abc")
+        .assert()
+        .success();
+    kw.cmd([
+        "revoke",
+        "K",
+        "--version",
+        "1",
+        "--reason",
+        "leaked",
+        "--yes",
+    ])
+    .assert()
+    .success();
+    kw.stdout(["get", "K"]);
+    // A machine that only ever used `dev` (a teammate's clone): no other environment
+    // pinned here to tell the directory is the same vault.
+    for dir in fs::read_dir(kw.path("state/keyward/pins")).unwrap() {
+        for other in ["test", "prod"] {
+            let _ = fs::remove_file(dir.as_ref().unwrap().path().join(format!("{other}.json")));
+        }
+    }
+    // The same vault, its directory made again, holding the earlier state.
+    fs::rename(kw.vault(), kw.path("vault-before")).unwrap();
+    copy_tree(&kw.path("vault-before"), &kw.vault());
+    fs::write(kw.env_file("dev"), &earlier).unwrap();
+    kw.cmd(["get", "K", "--version", "1"]).assert().code(4);
+    kw.cmd([
+        "trust",
+        "-e",
+        "dev",
+        "--reason",
+        "review the old branch",
+        "--yes",
+    ])
+    .assert()
+    .success();
+    kw.cmd(["get", "K", "--version", "1"])
+        .assert()
+        .code(4)
+        .stdout("");
+}
+
 #[test]
 fn one_environment_replaced_in_the_same_vault_is_still_refused() {
     let kw = Sandbox::with_vault();

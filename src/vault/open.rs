@@ -181,9 +181,20 @@ impl EnvDb {
             // Accepting a vault that replaced the one seen at this path (refused for
             // its other root): what this machine kept of the old one is set aside, as
             // for a new first use, not carried into this one.
-            if pin.is_some()
-                && self.located(pins.vault_replaced(&self.paths, &self.env, identity))?
-            {
+            // (An earlier state of the same environment is not another vault, whatever
+            // happened to the directory: what was seen here stays.)
+            let unrelated = match &pin {
+                Some(p) => {
+                    let keys = self.audit_keys()?;
+                    let hashes = events.iter().map(|e| e.hash).collect();
+                    matches!(
+                        relate::compare(self, p, &keys, || Ok(hashes)),
+                        Err(Error::UnrelatedEnv { .. })
+                    )
+                }
+                None => false,
+            };
+            if unrelated && self.located(pins.vault_replaced(&self.paths, &self.env, identity))? {
                 self.history = Relation::NewVault {
                     set_aside: pins.set_aside()?,
                 };

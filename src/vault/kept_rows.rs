@@ -15,8 +15,8 @@
 //! key derived from the environment's audit key, which only the file's recipients can
 //! read; the file names which key by a one-way id, and a later file finds it in its
 //! ring. What is kept is a file of this machine's state directory (0600, like the
-//! pins): losing it only skips the comparison once; a kept file that does not open
-//! under its key was changed by someone else, and is refused like a damaged pin.
+//! pins), which only its owner can write: losing it, or finding it damaged (it is not
+//! synced), only skips the comparison once, and the state read then is kept instead.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -320,6 +320,13 @@ impl PinDir {
         ring: &AuditKeys,
     ) -> Result<Option<Zeroizing<Vec<u8>>>> {
         let path = self.kept_rows_file(env);
+        // Rows of ten million keys are under 1 GiB: anything larger is not ours.
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.len() > 1 << 30) {
+            return Err(Error::PinCorrupt {
+                path,
+                detail: "larger than any rows kept here".into(),
+            });
+        }
         let Some(bytes) = Self::read(&path)? else {
             return Ok(None);
         };
@@ -339,14 +346,6 @@ impl PinDir {
         crate::fsutil::replace_file(&path, &seal(env, audit_key, plain), 0o600, false)
             .map_err(|e| Error::io("cannot write pin", &path, e))
     }
-
-    /// The error for kept rows that opened but do not parse.
-    pub(in crate::vault) fn kept_rows_corrupt(&self, env: &EnvName) -> Error {
-        Error::PinCorrupt {
-            path: self.kept_rows_file(env),
-            detail: "its rows do not decode".into(),
-        }
-    }
 }
 
 impl EnvDb {
@@ -354,10 +353,14 @@ impl EnvDb {
     /// from those of the state this machine last verified in full (`kept_rows`): a
     /// signature proves who wrote a state, not that a value was not swapped in place
     /// under an event about another key. Then this state's rows are kept instead.
+    ///
+    /// `keep`: whether this state's rows replace the kept ones (not for an earlier or
+    /// diverging state, a branch checked out, which is held to them all the same).
     pub(in crate::vault) fn follow_kept_rows(
         &self,
         pins: &PinDir,
         events: &[crate::audit::Event],
+        keep: bool,
     ) -> Result<()> {
         use crate::vault::{kept_rows, transition};
         let ring = self.audit_keys()?;
@@ -369,32 +372,37 @@ impl EnvDb {
             rows: transition::rows(self)?,
         };
         let plain = kept_rows::encode(&new);
-        if let Some(kept) = pins.kept_rows(&self.env, &ring)? {
-            let c = kept_rows::compare(&kept, &plain)
-                .ok_or_else(|| pins.kept_rows_corrupt(&self.env))?;
-            if let Some(at) = events.iter().position(|e| e.hash == c.head) {
-                // What happened since: every event that is not that head or its ancestor.
-                let before = crate::audit::ancestry(events, at);
-                let added: Vec<crate::audit::Event> = events
-                    .iter()
-                    .zip(before)
-                    .filter(|(_, b)| !b)
-                    .map(|(e, _)| e.clone())
-                    .collect();
-                let child = new.rows.only(&c.differ);
-                if let Some(b) = transition::check(&c.parent, &child, &added).first() {
-                    return Err(SignedError::BadSignature {
-                        env: self.env.clone(),
-                        detail: format!(
-                            "since this machine verified it at event {}, {b}: a row changed without an event",
-                            events[at].seq
-                        ),
-                    }
-                    .into());
+        // Kept rows that do not open or parse (a crash while they were written: they are
+        // not synced) are no rows: this machine's own state directory, which only its
+        // owner can write, so nothing an attacker of the repository can reach.
+        let kept = pins.kept_rows(&self.env, &ring).ok().flatten();
+        if let Some(c) = kept.as_deref().and_then(|k| kept_rows::compare(k, &plain))
+            && let Some(at) = events.iter().position(|e| e.hash == c.head)
+        {
+            // What happened since: every event that is not that head or its ancestor.
+            let before = crate::audit::ancestry(events, at);
+            let added: Vec<crate::audit::Event> = events
+                .iter()
+                .zip(before)
+                .filter(|(_, b)| !b)
+                .map(|(e, _)| e.clone())
+                .collect();
+            let child = new.rows.only(&c.differ);
+            if let Some(b) = transition::check(&c.parent, &child, &added).first() {
+                return Err(SignedError::BadSignature {
+                    env: self.env.clone(),
+                    detail: format!(
+                        "since this machine verified it at event {}, {b}: a row changed without an event",
+                        events[at].seq
+                    ),
                 }
+                .into());
             }
         }
-        pins.keep_rows(&self.env, ring.current(), &plain)
+        if keep {
+            pins.keep_rows(&self.env, ring.current(), &plain)?;
+        }
+        Ok(())
     }
 
     /// Keep this state's rows (at the head of its chain), sealed under the audit key in

@@ -289,11 +289,14 @@ impl EnvDb {
             events = self.lifecycle_events()?;
         }
         self.verify_signed(&events, pin.as_ref().and_then(|p| p.root.as_deref()))?;
-        if matches!(
-            self.history,
-            Relation::Fresh | Relation::Current | Relation::NewVault { .. }
-        ) {
-            self.follow_kept_rows(&pins, &events)?;
+        // An earlier or diverging state (a branch checked out) is held to the kept rows
+        // too when it holds their state, but does not replace them.
+        match self.history {
+            Relation::Fresh | Relation::Current | Relation::NewVault { .. } => {
+                self.follow_kept_rows(&pins, &events, true)?
+            }
+            Relation::Behind { .. } => self.follow_kept_rows(&pins, &events, false)?,
+            _ => {}
         }
         // What was seen out of service matters only for an earlier state (a current one
         // has moved at least as far): only then is it read.

@@ -191,3 +191,90 @@ fn values_swapped_in_a_merge_are_refused_where_the_state_was_seen_and_in_ci() {
         .code(6)
         .stderr(contains("holds another value"));
 }
+
+/// A branch made from the state this machine kept, checked out after this machine's own
+/// later writes: an earlier state than the pinned one (read with a warning), and held to
+/// the kept rows all the same, which it does not replace.
+#[test]
+fn a_branch_checked_out_is_held_to_the_kept_rows_too() {
+    let (kw, bob_key, bob) = with_writer("bob");
+    kw.set("K2", OLD);
+    let dan = kw.path("dan");
+    kw.cmd(["list"])
+        .env("XDG_STATE_HOME", &dan)
+        .assert()
+        .success();
+    let file = kw.env_file("dev");
+    let kept_state = fs::read(&file).unwrap();
+    // Dan's own write moves his pin on (the kept rows stay those he verified).
+    kw.cmd(["set", "DANS"])
+        .env("XDG_STATE_HOME", &dan)
+        .write_stdin("dans-value-0123456789")
+        .assert()
+        .success();
+    let dans = fs::read(&file).unwrap();
+    // Bob's branch from the kept state: K2's value swapped under an event about D1.
+    fs::write(&file, &kept_state).unwrap();
+    let image = decrypt_file(&file, &bob_key);
+    let forged = signed_edit(
+        &image,
+        &format!(
+            "UPDATE versions SET value = CAST('{BOBS}' AS BLOB)
+               WHERE key_id = (SELECT id FROM keys WHERE name = 'K2')"
+        ),
+        &bob,
+        &bob_key,
+        (Action::Generate, Some("D1"), Some(1), None),
+    );
+    let alice = kw.my_recipient();
+    fs::write(
+        &file,
+        encrypt_image(&forged, &[alice.as_str(), bob.as_str()]),
+    )
+    .unwrap();
+    kw.cmd(["get", "K2"])
+        .env("XDG_STATE_HOME", &dan)
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(contains("`K2` v1 holds another value"));
+    // Back on his own state, Dan reads as before.
+    fs::write(&file, &dans).unwrap();
+    kw.cmd(["get", "K2"])
+        .env("XDG_STATE_HOME", &dan)
+        .assert()
+        .success()
+        .stdout(format!("{OLD}\n"));
+}
+
+/// The kept rows are not synced: a crash can leave them cut or empty. Such rows are no
+/// rows (this machine's own state directory), never a lock-out: the next changed file
+/// reads, and its rows are kept instead.
+#[test]
+fn damaged_kept_rows_are_no_rows_and_are_kept_again() {
+    let (kw, _bob_key, _bob) = with_writer("bob");
+    let dan = kw.path("dan");
+    kw.cmd(["list"])
+        .env("XDG_STATE_HOME", &dan)
+        .assert()
+        .success();
+    let kept: Vec<_> = fs::read_dir(dan.join("keyward/pins"))
+        .unwrap()
+        .map(|d| d.unwrap().path().join("dev.rows"))
+        .filter(|p| p.exists())
+        .collect();
+    assert_eq!(kept.len(), 1);
+    for damage in [&b""[..], &b"kwrows1\0"[..], &[0x5a; 100][..]] {
+        fs::write(&kept[0], damage).unwrap();
+        kw.set("K2", OLD);
+        kw.cmd(["get", "K2"])
+            .env("XDG_STATE_HOME", &dan)
+            .assert()
+            .success()
+            .stdout(format!("{OLD}\n"));
+        assert!(fs::read(&kept[0]).unwrap().len() > 100, "kept again");
+        kw.cmd(["delete", "K2", "--reason", "again", "--yes"])
+            .assert()
+            .success();
+    }
+}

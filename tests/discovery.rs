@@ -310,11 +310,12 @@ fn init_in_a_work_tree_without_a_vault_says_how_to_keep_one_there() {
     .stderr(contains("personal vault").not());
 }
 
-/// A vault found in the work tree, new to this machine, that others can read: a write
-/// is not its first use (a repository someone else made could hold a vault encrypted to
-/// your public recipient and theirs, in place of your own). Refused once, naming who
-/// would read the value; nothing written; the refusal is the first use, so the same
-/// command again goes through. A vault named explicitly, or a pinned root, is a choice.
+/// A vault found in the work tree that others can read: this machine's first write to
+/// it is asked about (a repository someone else made could hold a vault encrypted to
+/// your public recipient and theirs, in place of your own), whether or not a read came
+/// first. Refused once, naming who would read the value; nothing written; the refusal
+/// is the acceptance, so the same command again goes through. A vault named
+/// explicitly, or a pinned root, is a choice.
 #[test]
 fn a_first_write_to_a_work_tree_vault_others_can_read_is_refused_naming_them() {
     let (kw, repo) = repo_with_vault("vault");
@@ -355,6 +356,19 @@ fn a_first_write_to_a_work_tree_vault_others_can_read_is_refused_naming_them() {
     kw_in(&kw, &repo, &["set", "STRIPE_KEY"])
         .env("XDG_STATE_HOME", machine("new-machine"))
         .write_stdin("sk_live_mine")
+        .assert()
+        .success();
+    // A read first (the trust on first use) does not make the write's question moot.
+    kw_in(&kw, &repo, &["set", "STRIPE_KEY_2"])
+        .env("XDG_STATE_HOME", machine("reading-machine"))
+        .write_stdin("sk_live_mine_2")
+        .assert()
+        .code(1)
+        .stderr(contains("mallory ("));
+    // And a machine that wrote it before is not asked again.
+    kw_in(&kw, &repo, &["set", "STRIPE_KEY_3"])
+        .env("XDG_STATE_HOME", machine("new-machine"))
+        .write_stdin("sk_live_mine_3")
         .assert()
         .success();
     // Named with KEYWARD_VAULT, or under a pinned root: no refusal.

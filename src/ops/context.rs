@@ -268,17 +268,21 @@ impl Context {
         Ok(db)
     }
 
-    /// DESIGN §16: no write is the first use on this machine of an environment of a
-    /// vault found in the work tree, when others can read it. A repository cloned from
-    /// someone else may hold a vault encrypted to your public recipient and theirs, found
-    /// there in place of your own: a `set` in it would hand them the value. The refusal
-    /// names who can read it and is itself the first use (the pin is recorded): run
-    /// again, the write goes through. A vault named with `--vault` or `KEYWARD_VAULT`,
-    /// or a root pinned with `KEYWARD_TRUST_ROOT`, is a choice made already.
+    /// DESIGN §16: this machine's first write to an environment of a vault found in the
+    /// work tree is asked about when others can read it. A repository cloned from someone
+    /// else may hold a vault encrypted to your public recipient and theirs, found there
+    /// in place of your own: a `set` in it would hand them the value — whether or not
+    /// something read it first. The refusal names who can read it and is itself the
+    /// acceptance (recorded with the pins): run again, the write goes through. A machine
+    /// that wrote the environment before (or made it) is not asked; nor is a vault named
+    /// with `--vault` or `KEYWARD_VAULT`, or a root pinned with `KEYWARD_TRUST_ROOT`.
     fn refuse_first_use_write(&self, db: &EnvDb) -> Result<()> {
+        let Some(pins) = &self.paths.pins else {
+            return Ok(());
+        };
         if self.located.source != crate::vault::discover::Source::WorkTree
             || !self.paths.trust_roots.is_empty()
-            || !matches!(db.history(), Relation::Fresh | Relation::NewVault { .. })
+            || pins.wrote_here(&db.env)
         {
             return Ok(());
         }
@@ -292,6 +296,7 @@ impl Context {
         if others.is_empty() {
             return Ok(());
         }
+        pins.note_write(&db.env)?;
         Err(Error::FirstUseWrite {
             env: db.env.clone(),
             others: others.join(", "),

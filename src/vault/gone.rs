@@ -14,7 +14,15 @@ use crate::vault::store::in_git_work_tree;
 
 /// What this machine keeps of an environment beside its pin (`pins`, `journal_pin`,
 /// `fileseal`): set aside together when a removal is accepted.
-const KEPT: [&str; 6] = ["json", "seen.json", "verified", "journal", "chunks", "rows"];
+const KEPT: [&str; 7] = [
+    "json",
+    "seen.json",
+    "verified",
+    "journal",
+    "chunks",
+    "rows",
+    "writes",
+];
 
 impl PinDir {
     /// The environments this machine holds a pin for (`<env>.json`).

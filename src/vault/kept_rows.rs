@@ -333,6 +333,22 @@ impl PinDir {
         open(env, ring, &bytes).map_err(|detail| Error::PinCorrupt { path, detail })
     }
 
+    /// Whether this machine wrote `env` (or accepted writing it: `note_write`).
+    pub fn wrote_here(&self, env: &EnvName) -> bool {
+        std::fs::symlink_metadata(self.dir.join(format!("{env}.writes"))).is_ok()
+    }
+
+    /// Record that this machine writes `env` (an empty file beside its pin).
+    pub fn note_write(&self, env: &EnvName) -> Result<()> {
+        if self.wrote_here(env) {
+            return Ok(());
+        }
+        let path = self.dir.join(format!("{env}.writes"));
+        let _lock = self.lock(env)?;
+        crate::fsutil::replace_file(&path, b"", 0o600, false)
+            .map_err(|e| Error::io("cannot write pin", &path, e))
+    }
+
     /// Keep `plain` (from [`encode`]) as the rows of `env`, sealed under `audit_key`,
     /// under the pin's lock (not synced: lost, it only skips one comparison).
     pub(in crate::vault) fn keep_rows(

@@ -516,7 +516,9 @@ impl EnvDb {
                 if self.trusting || !pins.has_kept_rows(&self.env) {
                     self.keep_rows(pins)?;
                 }
-                Ok(())
+                // DESIGN §16: a machine that wrote an environment is not asked again
+                // about writing it (`Context::refuse_first_use_write`).
+                pins.note_write(&self.env)
             });
             self.located(advanced).map_err(|e| match e.exit_code() {
                 6 => e,

@@ -580,6 +580,8 @@ fn run_refuses_variables_that_make_the_child_run_other_code() {
         "XDG_CONFIG_HOME",
         "GIT_SSH_COMMAND",
         "PAGER",
+        "MAKEFLAGS",
+        "npm_config_script_shell",
     ] {
         let kw = Sandbox::with_vault();
         kw.cmd(["set", name])

@@ -107,6 +107,8 @@ pub const LOADER_VARIABLES: &[&str] = &[
     "GIT_TEMPLATE_DIR",
     "GIT_DIR",
     "GIT_WORK_TREE",
+    "GIT_COMMON_DIR",
+    "GIT_SEQUENCE_EDITOR",
     "SSH_ASKPASS",
     "SUDO_ASKPASS",
     "PAGER",
@@ -116,6 +118,10 @@ pub const LOADER_VARIABLES: &[&str] = &[
     "EDITOR",
     "VISUAL",
     "BROWSER",
+    "SHELL",
+    "VIMINIT",
+    "EXINIT",
+    "MYVIMRC",
     // interpreters, runtimes and build tools: code or modules loaded at start
     "NODE_OPTIONS",
     "NODE_PATH",
@@ -132,17 +138,33 @@ pub const LOADER_VARIABLES: &[&str] = &[
     "JAVA_TOOL_OPTIONS",
     "_JAVA_OPTIONS",
     "JDK_JAVA_OPTIONS",
+    "PYTHONUSERBASE",
+    "CLASSPATH",
+    "MAVEN_OPTS",
+    "GRADLE_OPTS",
+    "JAVA_OPTS",
+    "DOTNET_STARTUP_HOOKS",
+    "PHPRC",
+    "PHP_INI_SCAN_DIR",
+    "LUA_PATH",
+    "LUA_CPATH",
     "GOFLAGS",
     "RUSTC_WRAPPER",
+    "RUSTC_WORKSPACE_WRAPPER",
+    "RUSTFLAGS",
     "RUSTC",
     "CC",
     "CXX",
+    "MAKEFLAGS",
+    "MFLAGS",
+    "MAKEFILES",
 ];
 
 /// Name prefixes of the same kind: `LD_PRELOAD`, `LD_LIBRARY_PATH`, `DYLD_INSERT_LIBRARIES`,
 /// bash's exported functions, git's `GIT_CONFIG_KEY_0`/`GIT_CONFIG_VALUE_0`, the XDG
-/// directories (configuration and data of every desktop-era tool), cargo's settings
-/// (`CARGO_BUILD_RUSTC_WRAPPER`), and keyward's own (a nested `keyward` in the child
+/// directories (configuration and data of every desktop-era tool), cargo's and npm's
+/// settings (`CARGO_BUILD_RUSTC_WRAPPER`, `npm_config_script_shell`), Lua's startup code
+/// (`LUA_INIT_5_4`), .NET's profiler, and keyward's own (a nested `keyward` in the child
 /// would obey them: `KEYWARD_VAULT` would send its writes to another vault).
 pub const LOADER_PREFIXES: &[&str] = &[
     "LD_",
@@ -151,6 +173,10 @@ pub const LOADER_PREFIXES: &[&str] = &[
     "GIT_CONFIG_",
     "XDG_",
     "CARGO_",
+    "NPM_CONFIG_",
+    "npm_config_",
+    "LUA_INIT",
+    "CORECLR_",
     "KEYWARD_",
 ];
 

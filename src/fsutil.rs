@@ -155,8 +155,7 @@ impl OutFile {
         refuse_existing(path, force)?;
         // A directory on the way that a commit could have made a link (`deploy ->
         // ~/.ssh`): the output would land wherever the repository points it.
-        let parent = path.parent().filter(|d| !d.as_os_str().is_empty());
-        if let Some((_, top)) = redirected_in_work_tree(parent.unwrap_or(Path::new("."))) {
+        if let Some(top) = link_in_work_tree(path) {
             return Err(Error::OutputThroughLink {
                 path: path.to_owned(),
                 top,
@@ -336,6 +335,31 @@ fn refuse_existing(path: &Path, force: bool) -> Result<()> {
             path: path.to_owned(),
         }),
     }
+}
+
+/// The top of the git work tree holding a symbolic link on the way to `path` (its
+/// directories, as given: a `..` after a link leaves wherever the link points), if
+/// any: a commit can make such a link and point it anywhere (`deploy -> ~/.ssh`, or a
+/// home directory that is a repository itself). Links outside any work tree (a home on
+/// another disk) are the machine's own.
+pub fn link_in_work_tree(path: &Path) -> Option<PathBuf> {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    let parent = abs.parent()?;
+    let mut way = PathBuf::new();
+    for c in parent.components() {
+        way.push(c);
+        if std::fs::symlink_metadata(&way).is_ok_and(|m| m.file_type().is_symlink()) {
+            let holder = lexical(way.parent()?);
+            if let Some(top) = holder.ancestors().find(|d| d.join(".git").exists()) {
+                return Some(top.to_path_buf());
+            }
+        }
+    }
+    None
 }
 
 /// `path` made absolute (from the current directory) with `.` and `..` resolved by

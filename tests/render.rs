@@ -244,6 +244,30 @@ fn an_output_reached_through_a_link_inside_a_work_tree_is_refused() {
         !target.join("authorized_keys").exists(),
         "written through the link"
     );
+    // A `..` right after the link leaves into the directory the link points into.
+    let after = repo.join("deploy/../escaped");
+    kw.cmd(["render", "t.tmpl", "-o", after.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(contains("goes through a symbolic link"));
+    assert!(
+        !kw.path("escaped").exists(),
+        "written through the link and `..`"
+    );
+    // A link to a directory that is a repository itself (a home kept in git).
+    let home = kw.path("a-home");
+    fs::create_dir_all(home.join(".ssh")).unwrap();
+    crate::support::git::git(&kw, &home, &["init", "-q"]);
+    std::os::unix::fs::symlink(&home, repo.join("home")).unwrap();
+    let into_home = repo.join("home/.ssh/authorized_keys");
+    kw.cmd(["render", "t.tmpl", "-o", into_home.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(contains("goes through a symbolic link"));
+    assert!(
+        !home.join(".ssh/authorized_keys").exists(),
+        "written into the linked home"
+    );
     // The real directory inside the work tree.
     fs::create_dir(repo.join("conf")).unwrap();
     kw.cmd([

@@ -12,7 +12,7 @@ use crate::identity::{IdentitySpec, Unlocked, load_identity};
 use crate::names::{EnvName, KeyName};
 use crate::ops::audit::AuditLog;
 use crate::vault::journal::Journal;
-use crate::vault::{EnvDb, Journaled, Relation, VaultPaths};
+use crate::vault::{EnvDb, Journaled, VaultPaths};
 
 /// Environments the identity cannot open, with why.
 pub type Skipped = Vec<(EnvName, Error)>;
@@ -202,52 +202,6 @@ impl Context {
         Ok(db)
     }
 
-    /// DESIGN §8: reading an earlier state goes on, but says so, and what to do. A new
-    /// vault at a path where another was pinned is trusted on first use, said once.
-    fn warn_if_behind(&self, db: &EnvDb) {
-        // DESIGN §15: trust on first use of a signed history is said, with its root.
-        if matches!(db.history(), Relation::Fresh) && self.paths.trust_roots.is_empty() {
-            // A vault the work tree led to (a clone's, which anyone could have made) is
-            // said even with -q: a script's `keyward -q get` in a cloned repository must
-            // not take its values from a vault it never saw without a word.
-            let say = |s: &str| match self.located.source {
-                crate::vault::discover::Source::WorkTree => self.out.warn(s),
-                _ => self.out.note(s),
-            };
-            match db.root() {
-                Some(root) => say(&format!(
-                    "`{}` is new to this machine: trusting its signed history on first use, trust root {root} (pin it with KEYWARD_TRUST_ROOT to refuse any other)",
-                    db.env
-                )),
-                None => say(&format!(
-                    "`{}` is new to this machine and its history is not signed yet (written before signed writes): an admin's next write signs it",
-                    db.env
-                )),
-            }
-        }
-        if let Relation::NewVault { set_aside } = db.history() {
-            self.out.warn(&format!(
-                "the vault at `{}` is not the one this machine saw there before (another directory, none of its environments known here): trusting `{}` on first use; the pins and hook approvals of the old vault were set aside in `{}`",
-                self.paths.root.display(),
-                db.env,
-                set_aside.display()
-            ));
-        }
-        if let Relation::Behind {
-            pinned_seq,
-            pinned_time,
-            file_seq,
-        } = db.history()
-        {
-            self.out.warn(&format!(
-                "environment `{}` is behind what was seen here (its history ends at event {file_seq}; event {pinned_seq} was seen at {}): keys this machine saw revoked, retired or expired stay refused; writes are refused until the newer state is back (or `keyward trust -e {} --reason TEXT` after review)",
-                db.env,
-                crate::names::fmt_time(*pinned_time),
-                db.env
-            ));
-        }
-    }
-
     /// Open the current environment for a read-modify-write (writer lock held).
     pub fn write_env(&self) -> Result<EnvDb> {
         self.write_env_named(&self.env)
@@ -266,42 +220,6 @@ impl Context {
         self.may_write(&db)?;
         self.note_head(&db)?;
         Ok(db)
-    }
-
-    /// DESIGN §16: this machine's first write to an environment of a vault found in the
-    /// work tree is asked about when others can read it. A repository cloned from someone
-    /// else may hold a vault encrypted to your public recipient and theirs, found there
-    /// in place of your own: a `set` in it would hand them the value — whether or not
-    /// something read it first. The refusal names who can read it and is itself the
-    /// acceptance (recorded with the pins): run again, the write goes through. A machine
-    /// that wrote the environment before (or made it) is not asked; nor is a vault named
-    /// with `--vault` or `KEYWARD_VAULT`, or a root pinned with `KEYWARD_TRUST_ROOT`.
-    fn refuse_first_use_write(&self, db: &EnvDb) -> Result<()> {
-        let Some(pins) = &self.paths.pins else {
-            return Ok(());
-        };
-        if self.located.source != crate::vault::discover::Source::WorkTree
-            || !self.paths.trust_roots.is_empty()
-            || pins.wrote_here(&db.env)
-        {
-            return Ok(());
-        }
-        let me = &self.identity()?.recipient;
-        let others: Vec<String> = db
-            .recipients()?
-            .iter()
-            .filter(|r| &r.recipient != me)
-            .map(|r| db.person(&r.recipient))
-            .collect();
-        if others.is_empty() {
-            return Ok(());
-        }
-        pins.note_write(&db.env)?;
-        Err(Error::FirstUseWrite {
-            env: db.env.clone(),
-            others: others.join(", "),
-            root: db.root().unwrap_or("none (unsigned)").to_owned(),
-        })
     }
 
     /// DESIGN §15: refuse at once (before any work, exit 5) a write this identity could

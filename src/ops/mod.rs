@@ -13,6 +13,7 @@ pub mod create;
 pub mod envs;
 pub mod export;
 pub mod files;
+mod first_use;
 pub mod follow;
 pub mod git;
 pub mod hook_dir;

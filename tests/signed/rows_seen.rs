@@ -130,11 +130,10 @@ fn ordinary_changes_by_others_read_on_a_machine_that_saw_the_state_before() {
         .stdout(contains("B2").not());
 }
 
-/// A writer merges for real (a `merge` event joins two lines), then swaps two keys'
-/// values in the merged file and signs it again. A merge never changes a value: Dan,
-/// who read the state before, refuses it, and so does CI's `audit verify --git`.
-#[test]
-fn values_swapped_in_a_merge_are_refused_where_the_state_was_seen_and_in_ci() {
+/// Alice and Bob share PUBLIC_KEY and SECRET_KEY; Dan read them; each then adds a key,
+/// and Bob merges for real (a `merge` event joins the two lines), edits the merged file
+/// with `sql`, signs it again as the merger, and pushes. Dan and a CI clone pull it.
+fn bob_merges_and_edits(sql: &str) -> (crate::support::team::Team, usize, usize) {
     let mut t = crate::support::team::Team::new(&["alice", "bob"], &[]);
     let dan = t.fresh_machine(0, "dan");
     let ci = t.fresh_machine(0, "ci");
@@ -159,37 +158,64 @@ fn values_swapped_in_a_merge_are_refused_where_the_state_was_seen_and_in_ci() {
         1,
         &["pull", "-q", "--no-rebase", "--no-edit", "origin", "main"],
     );
-    // Bob's hand edit of the merged file: PUBLIC_KEY now holds the secret.
     let bob = &t.members[1];
     let file = t.env_file(1, "dev");
-    let swapped = crate::support::edit_image(&decrypt_file(&file, &bob.identity), |c| {
-        c.execute_batch(
-            "CREATE TEMP TABLE v AS SELECT k.name, v.value FROM versions v JOIN keys k ON k.id = v.key_id
-               WHERE v.version = 1 AND k.name IN ('PUBLIC_KEY', 'SECRET_KEY');
-             UPDATE versions SET value = (SELECT value FROM temp.v WHERE name =
-                 CASE (SELECT name FROM keys WHERE id = versions.key_id)
-                   WHEN 'PUBLIC_KEY' THEN 'SECRET_KEY' ELSE 'PUBLIC_KEY' END)
-               WHERE version = 1 AND key_id IN
-                 (SELECT id FROM keys WHERE name IN ('PUBLIC_KEY', 'SECRET_KEY'));",
-        )
-        .unwrap();
+    let edited = crate::support::edit_image(&decrypt_file(&file, &bob.identity), |c| {
+        c.execute_batch(sql).unwrap();
         crate::support::forge::resign(c, &bob.identity);
     });
     let recipients = [t.members[0].recipient.as_str(), bob.recipient.as_str()];
-    fs::write(&file, encrypt_image(&swapped, &recipients)).unwrap();
+    fs::write(&file, encrypt_image(&edited, &recipients)).unwrap();
     t.git(1, &["commit", "-q", "-a", "--amend", "--no-edit"]);
     t.git(1, &["push", "-q", "origin", "main"]);
-    t.git(dan, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    for m in [dan, ci] {
+        t.git(m, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    }
+    (t, dan, ci)
+}
+
+/// Bob swaps two keys' values in the merged file. A merge never changes a value: Dan,
+/// who read the state before, refuses it, and so does CI's `audit verify --git`.
+#[test]
+fn values_swapped_in_a_merge_are_refused_where_the_state_was_seen_and_in_ci() {
+    let (t, dan, ci) = bob_merges_and_edits(
+        "CREATE TEMP TABLE v AS SELECT k.name, v.value FROM versions v JOIN keys k ON k.id = v.key_id
+           WHERE v.version = 1 AND k.name IN ('PUBLIC_KEY', 'SECRET_KEY');
+         UPDATE versions SET value = (SELECT value FROM temp.v WHERE name =
+             CASE (SELECT name FROM keys WHERE id = versions.key_id)
+               WHEN 'PUBLIC_KEY' THEN 'SECRET_KEY' ELSE 'PUBLIC_KEY' END)
+           WHERE version = 1 AND key_id IN
+             (SELECT id FROM keys WHERE name IN ('PUBLIC_KEY', 'SECRET_KEY'));",
+    );
     t.kw(dan, &["get", "PUBLIC_KEY"])
         .assert()
         .code(6)
         .stdout("")
         .stderr(contains("`PUBLIC_KEY` v1 holds another value"));
-    t.git(ci, &["pull", "-q", "--no-rebase", "origin", "main"]);
     t.kw(ci, &["audit", "verify", "--git"])
         .assert()
         .code(6)
         .stderr(contains("holds another value"));
+}
+
+/// Bob adds a version of his own to SECRET_KEY in the merged file and puts it in
+/// service, the old one retired. Neither side held that value and no event of the
+/// merge commit issued it: CI's `audit verify --git` names the merge commit.
+#[test]
+fn a_value_of_the_mergers_own_in_a_merge_is_refused_in_ci() {
+    let (t, _dan, ci) = bob_merges_and_edits(&format!(
+        "UPDATE versions SET status = 2, retire_at = 0
+           WHERE key_id = (SELECT id FROM keys WHERE name = 'SECRET_KEY');
+         INSERT INTO versions(key_id, version, value, created, status)
+           SELECT key_id, 2, CAST('{BOBS}' AS BLOB), created, 0 FROM versions
+           WHERE key_id = (SELECT id FROM keys WHERE name = 'SECRET_KEY');"
+    ));
+    t.kw(ci, &["audit", "verify", "--git"])
+        .assert()
+        .code(6)
+        .stderr(contains(
+            "`SECRET_KEY` v2 holds a value neither side of the merge holds and no event issued",
+        ));
 }
 
 /// A branch made from the state this machine kept, checked out after this machine's own

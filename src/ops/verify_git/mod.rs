@@ -291,6 +291,8 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
                 }
             };
             let hashes: Hashes = child.events.iter().map(|e| e.hash).collect();
+            // A merge commit's two parents as read, for `transition::merge_values`.
+            let mut sides: Vec<(String, std::rc::Rc<Read>)> = Vec::new();
             for (parent, pblobs) in changed {
                 // Created in this commit, unless the parent (or, when the vault was
                 // deleted first, an earlier commit) held it where that commit kept its
@@ -378,6 +380,7 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
                                 },
                             );
                         }
+                        sides.push((parent.short().to_owned(), parent_read));
                     }
                     continue;
                 }
@@ -396,6 +399,29 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
                     },
                 };
                 flag(&commit, env, problem);
+            }
+            // DESIGN §9: a merge brings no value of its own (both sides read and changed).
+            if let [(pa, a), (pb, b)] = &sides[..] {
+                let theirs: Hashes = a.events.iter().chain(&b.events).map(|e| e.hash).collect();
+                let own: Vec<crate::audit::Event> = child
+                    .events
+                    .iter()
+                    .filter(|e| !theirs.contains(&e.hash))
+                    .cloned()
+                    .collect();
+                if let Some(broken) =
+                    transition::merge_values([&a.rows, &b.rows], &child.rows, &own).first()
+                {
+                    flag(
+                        &commit,
+                        env,
+                        Problem::Rows {
+                            parent: format!("{pa}` and `{pb}"),
+                            key: broken.key.clone(),
+                            detail: broken.to_string(),
+                        },
+                    );
+                }
             }
             // DESIGN §15: after the rows (whose message names the key), the signatures.
             if let Err(detail) = &child.signed {

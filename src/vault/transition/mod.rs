@@ -358,6 +358,44 @@ pub fn check(parent: &Rows, child: &Rows, new_events: &[Event]) -> Vec<Broken> {
     out
 }
 
+/// DESIGN §9: a merge brings no value of its own. Every value of `child` (a merge of the
+/// two `parents`) is one a parent holds, or was issued by a `generate`, `set`, `import`
+/// or `rotate` of its key among `own` — the events neither parent holds (the merge's,
+/// and whatever its commit added after it). `check` against each parent cannot say this:
+/// what one parent lacks the other's events explain, whichever side issued it.
+pub fn merge_values(parents: [&Rows; 2], child: &Rows, own: &[Event]) -> Vec<Broken> {
+    let known: std::collections::HashSet<&[u8; 32]> = parents
+        .iter()
+        .flat_map(|p| p.keys.values())
+        .flat_map(|k| k.values().map(|v| &v.fp))
+        .collect();
+    let mut out = Vec::new();
+    for (name, vers) in &child.keys {
+        let mut issued: Option<BTreeSet<&str>> = None;
+        for (n, v) in vers {
+            if known.contains(&v.fp) {
+                continue;
+            }
+            let issued = issued.get_or_insert_with(|| issuing_names(name, own));
+            let by_event = own.iter().any(|e| {
+                matches!(
+                    e.action,
+                    Action::Generate | Action::Set | Action::Import | Action::Rotate
+                ) && e.key.as_deref().is_some_and(|k| issued.contains(k))
+            });
+            if !by_event {
+                out.push(Broken {
+                    key: Some(name.clone()),
+                    what: format!(
+                        "v{n} holds a value neither side of the merge holds and no event issued"
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
 /// `name` and every name its key had among `events`, followed back through renames.
 fn issuing_names<'a>(name: &'a str, events: &'a [Event]) -> BTreeSet<&'a str> {
     let mut names = BTreeSet::from([name]);

@@ -212,3 +212,22 @@ fn a_new_value_needs_an_event_that_issues_values_of_its_key() {
         check(&parent, &renamed, &events)
     );
 }
+
+#[test]
+fn a_merge_brings_no_value_of_its_own() {
+    let a = state(&[("K", &[(1, ver(1, ST_ACTIVE))])], &["r"]);
+    let b = state(&[("K", &[(1, ver(1, 2)), (2, ver(2, ST_ACTIVE))])], &["r"]);
+    // Each side's values: fine, with nothing of the merge's own.
+    let merged = state(&[("K", &[(1, ver(1, 2)), (2, ver(2, ST_ACTIVE))])], &["r"]);
+    assert!(merge_values([&a, &b], &merged, &[ev(Action::Merge, None, None)]).is_empty());
+    // A value neither side holds, with only the merge event: refused.
+    let forged = state(&[("K", &[(1, ver(1, 2)), (2, ver(9, ST_ACTIVE))])], &["r"]);
+    let broken = merge_values([&a, &b], &forged, &[ev(Action::Merge, None, None)]);
+    assert_eq!(broken.len(), 1, "{broken:?}");
+    // Issued by the merge commit's own rotation of K: fine.
+    let own = [
+        ev(Action::Merge, None, None),
+        ev(Action::Rotate, Some("K"), None),
+    ];
+    assert!(merge_values([&a, &b], &forged, &own).is_empty());
+}

@@ -142,6 +142,7 @@ pub fn compare(kept: &[u8], new: &[u8]) -> Option<Compared> {
     let mut differ = std::collections::BTreeSet::new();
     let (mut a, mut b) = (kept_keys.iter().peekable(), new_keys.iter().peekable());
     let mut parent_records = Vec::new();
+    let mut same = Vec::new();
     loop {
         let order = match (a.peek(), b.peek()) {
             (None, None) => break,
@@ -164,11 +165,24 @@ pub fn compare(kept: &[u8], new: &[u8]) -> Option<Compared> {
                 if x.1 != y.1 {
                     differ.insert(String::from_utf8(x.0.to_vec()).ok()?);
                     parent_records.push(*x);
+                } else {
+                    same.push(x.1);
                 }
             }
         }
     }
     let mut parent = Rows::default();
+    // The values of the keys left the same: where a value was, whatever its key.
+    for body in same {
+        let mut r = Reader(body);
+        for _ in 0..r.u32()? {
+            r.take(4)?;
+            parent.others.insert(r.array()?);
+            r.take(8)?;
+            r.time()?;
+            r.time()?;
+        }
+    }
     let mut r = Reader(kept_recipients);
     while !r.0.is_empty() {
         parent.recipients.insert(r.text()?);

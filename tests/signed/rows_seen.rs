@@ -52,6 +52,13 @@ fn a_writer_changing_another_keys_rows_under_an_unrelated_event_is_refused_where
             "`K2` v2 holds a value no event issued",
             (Action::Resolve, Some("K2"), None, None),
         ),
+        // The same under a `trust` event, which accepts rows on its writer's machine and
+        // says nothing of values.
+        (
+            add_v2.clone(),
+            "`K2` v2 holds a value no event issued",
+            (Action::Trust, None, None, Some("accepted after review")),
+        ),
         // The same under an event about another key.
         (
             add_v2,
@@ -196,6 +203,29 @@ fn values_swapped_in_a_merge_are_refused_where_the_state_was_seen_and_in_ci() {
         .assert()
         .code(6)
         .stderr(contains("holds another value"));
+}
+
+/// Bob copies SECRET_KEY's value into a new version of PUBLIC_KEY in the merged file and
+/// puts it in service: a merge brings no value from one key to another. Dan, who read
+/// the state before, refuses it, and so does CI's `audit verify --git`.
+#[test]
+fn a_value_copied_from_another_key_in_a_merge_is_refused_where_seen_and_in_ci() {
+    let (t, dan, ci) = bob_merges_and_edits(
+        "UPDATE versions SET status = 2, retire_at = 0
+           WHERE key_id = (SELECT id FROM keys WHERE name = 'PUBLIC_KEY');
+         INSERT INTO versions(key_id, version, value, created, status)
+           SELECT (SELECT id FROM keys WHERE name = 'PUBLIC_KEY'), 2, value, created, 0
+           FROM versions WHERE key_id = (SELECT id FROM keys WHERE name = 'SECRET_KEY');",
+    );
+    t.kw(dan, &["get", "PUBLIC_KEY"])
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(contains("`PUBLIC_KEY` v2 holds another key's value"));
+    t.kw(ci, &["audit", "verify", "--git"])
+        .assert()
+        .code(6)
+        .stderr(contains("`PUBLIC_KEY` v2 holds"));
 }
 
 /// Bob adds a version of his own to SECRET_KEY in the merged file and puts it in

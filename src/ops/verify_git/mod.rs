@@ -410,7 +410,8 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
                     .cloned()
                     .collect();
                 if let Some(broken) =
-                    transition::merge_values([&a.rows, &b.rows], &child.rows, &own).first()
+                    transition::merge_values([&a.rows, &b.rows], &child.rows, &child.events, &own)
+                        .first()
                 {
                     flag(
                         &commit,

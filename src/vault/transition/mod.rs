@@ -47,6 +47,9 @@ pub struct VerRow {
 pub struct Rows {
     pub keys: BTreeMap<String, BTreeMap<u32, VerRow>>,
     pub recipients: BTreeSet<String>,
+    /// The values of the keys left out when these are the rows of some keys only
+    /// (`only`): where a value was before, whatever its key.
+    pub others: std::collections::HashSet<[u8; 32]>,
 }
 
 /// A rule a child state breaks.
@@ -69,14 +72,19 @@ impl std::fmt::Display for Broken {
 impl Rows {
     /// The rows of the keys in `names` (and every recipient).
     pub fn only(&self, names: &BTreeSet<String>) -> Rows {
+        let (kept, left): (Vec<_>, Vec<_>) =
+            self.keys.iter().partition(|(k, _)| names.contains(*k));
         Rows {
-            keys: self
-                .keys
-                .iter()
-                .filter(|(k, _)| names.contains(*k))
+            keys: kept
+                .into_iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             recipients: self.recipients.clone(),
+            others: left
+                .into_iter()
+                .flat_map(|(_, v)| v.values().map(|v| v.fp))
+                .chain(self.others.iter().copied())
+                .collect(),
         }
     }
 }
@@ -291,38 +299,56 @@ pub fn check(parent: &Rows, child: &Rows, new_events: &[Event]) -> Vec<Broken> {
         }
         fail(&mut out, name, "appeared with no event naming it".into());
     }
-    // Every value the child holds and the parent does not was issued by an event that
-    // issues values (generate, set, import, rotate) of its key, under a name the key had
-    // among the new events: any event naming a key explains a change of its statuses,
-    // not a new version of someone's choosing. A merge brings values issued before the
-    // events it adds (a delete the merge did not take), and `trust` accepts a state as it
-    // is: neither is held to this.
-    if !merged && !new_events.iter().any(|e| e.action == Action::Trust) {
-        let known: std::collections::HashSet<&[u8; 32]> = parent
-            .keys
-            .values()
-            .flat_map(|k| k.values().map(|v| &v.fp))
-            .collect();
-        for (name, cvers) in &child.keys {
-            let mut issued: Option<BTreeSet<&str>> = None;
-            for (n, cv) in cvers {
-                if known.contains(&cv.fp) {
-                    continue;
-                }
-                let issued = issued.get_or_insert_with(|| issuing_names(name, new_events));
-                let by_event = new_events.iter().any(|e| {
-                    matches!(
-                        e.action,
-                        Action::Generate | Action::Set | Action::Import | Action::Rotate
-                    ) && e.key.as_deref().is_some_and(|k| issued.contains(k))
-                });
-                if !by_event {
-                    fail(
-                        &mut out,
-                        name,
-                        format!("v{n} holds a value no event issued"),
-                    );
-                }
+    // Every value the child holds where the parent did not — under this key, or a name
+    // it had among the new events — was issued by an event that issues values (generate,
+    // set, import, rotate) of it: any event naming a key explains a change of its
+    // statuses, not a new version of someone's choosing, nor another key's value copied
+    // in (a `trust` event included: it accepts rows as they are on the machine that
+    // wrote it, and it says nothing of values). A merge may bring values its events did
+    // not issue (from before them: a delete the merge did not take), but never a value
+    // the parent holds under another key.
+    let anywhere: std::collections::HashSet<&[u8; 32]> = parent
+        .keys
+        .values()
+        .flat_map(|k| k.values().map(|v| &v.fp))
+        .chain(&parent.others)
+        .collect();
+    for (name, cvers) in &child.keys {
+        let mut lineage: Option<(BTreeSet<&str>, std::collections::HashSet<&[u8; 32]>)> = None;
+        for (n, cv) in cvers {
+            if merged && !anywhere.contains(&cv.fp) {
+                continue;
+            }
+            let (names, held) = lineage.get_or_insert_with(|| {
+                let names = issuing_names(name, new_events);
+                let held = parent
+                    .keys
+                    .iter()
+                    .filter(|(k, _)| names.contains(k.as_str()))
+                    .flat_map(|(_, k)| k.values().map(|v| &v.fp))
+                    .collect();
+                (names, held)
+            });
+            if held.contains(&cv.fp) {
+                continue;
+            }
+            let by_event = new_events.iter().any(|e| {
+                matches!(
+                    e.action,
+                    Action::Generate | Action::Set | Action::Import | Action::Rotate
+                ) && e.key.as_deref().is_some_and(|k| names.contains(k))
+            });
+            if !by_event {
+                fail(
+                    &mut out,
+                    name,
+                    match anywhere.contains(&cv.fp) {
+                        true => {
+                            format!("v{n} holds another key's value, and no event issued it here")
+                        }
+                        false => format!("v{n} holds a value no event issued"),
+                    },
+                );
             }
         }
     }
@@ -359,18 +385,27 @@ pub fn check(parent: &Rows, child: &Rows, new_events: &[Event]) -> Vec<Broken> {
 }
 
 /// DESIGN §9: a merge brings no value of its own. Every value of `child` (a merge of the
-/// two `parents`) is one a parent holds, or was issued by a `generate`, `set`, `import`
-/// or `rotate` of its key among `own` — the events neither parent holds (the merge's,
-/// and whatever its commit added after it). `check` against each parent cannot say this:
+/// two `parents`, whose history is `events`) is one a parent holds under its key (or a
+/// name it had), or was issued by a `generate`, `set`, `import` or `rotate` of its key
+/// among `own` — the events neither parent holds (the merge's, and whatever its commit
+/// added after it). `check` against each parent cannot say this:
 /// what one parent lacks the other's events explain, whichever side issued it.
-pub fn merge_values(parents: [&Rows; 2], child: &Rows, own: &[Event]) -> Vec<Broken> {
-    let known: std::collections::HashSet<&[u8; 32]> = parents
-        .iter()
-        .flat_map(|p| p.keys.values())
-        .flat_map(|k| k.values().map(|v| &v.fp))
-        .collect();
+pub fn merge_values(
+    parents: [&Rows; 2],
+    child: &Rows,
+    events: &[Event],
+    own: &[Event],
+) -> Vec<Broken> {
     let mut out = Vec::new();
     for (name, vers) in &child.keys {
+        // The names this key had anywhere in its history (renames on either side).
+        let names = issuing_names(name, events);
+        let known: std::collections::HashSet<&[u8; 32]> = parents
+            .iter()
+            .flat_map(|p| p.keys.iter())
+            .filter(|(k, _)| names.contains(k.as_str()))
+            .flat_map(|(_, k)| k.values().map(|v| &v.fp))
+            .collect();
         let mut issued: Option<BTreeSet<&str>> = None;
         for (n, v) in vers {
             if known.contains(&v.fp) {

@@ -19,6 +19,7 @@ fn state(keys: &[(&str, &[(u32, VerRow)])], recipients: &[&str]) -> Rows {
             .map(|(k, vs)| (k.to_string(), vs.iter().cloned().collect()))
             .collect(),
         recipients: recipients.iter().map(|r| r.to_string()).collect(),
+        others: Default::default(),
     }
 }
 
@@ -219,15 +220,71 @@ fn a_merge_brings_no_value_of_its_own() {
     let b = state(&[("K", &[(1, ver(1, 2)), (2, ver(2, ST_ACTIVE))])], &["r"]);
     // Each side's values: fine, with nothing of the merge's own.
     let merged = state(&[("K", &[(1, ver(1, 2)), (2, ver(2, ST_ACTIVE))])], &["r"]);
-    assert!(merge_values([&a, &b], &merged, &[ev(Action::Merge, None, None)]).is_empty());
+    assert!(merge_values([&a, &b], &merged, &[], &[ev(Action::Merge, None, None)]).is_empty());
     // A value neither side holds, with only the merge event: refused.
     let forged = state(&[("K", &[(1, ver(1, 2)), (2, ver(9, ST_ACTIVE))])], &["r"]);
-    let broken = merge_values([&a, &b], &forged, &[ev(Action::Merge, None, None)]);
+    let broken = merge_values([&a, &b], &forged, &[], &[ev(Action::Merge, None, None)]);
     assert_eq!(broken.len(), 1, "{broken:?}");
     // Issued by the merge commit's own rotation of K: fine.
     let own = [
         ev(Action::Merge, None, None),
         ev(Action::Rotate, Some("K"), None),
     ];
-    assert!(merge_values([&a, &b], &forged, &own).is_empty());
+    assert!(merge_values([&a, &b], &forged, &own, &own).is_empty());
+}
+
+#[test]
+fn another_keys_value_copied_in_needs_an_event_issuing_it() {
+    let parent = state(
+        &[
+            ("PUB", &[(1, ver(1, ST_ACTIVE))]),
+            ("SECRET", &[(1, ver(2, ST_ACTIVE))]),
+        ],
+        &["r"],
+    );
+    let child = state(
+        &[
+            ("PUB", &[(1, ver(1, 2)), (2, ver(2, ST_ACTIVE))]),
+            ("SECRET", &[(1, ver(2, ST_ACTIVE))]),
+        ],
+        &["r"],
+    );
+    let broken = check(&parent, &child, &[ev(Action::Resolve, Some("PUB"), None)]);
+    assert!(
+        broken
+            .iter()
+            .any(|b| b.what == "v2 holds another key's value, and no event issued it here"),
+        "{broken:?}"
+    );
+    // In a merge too.
+    let broken = check(&parent, &child, &[ev(Action::Merge, None, None)]);
+    assert!(!broken.is_empty());
+    // `set PUB` to the same value: issued.
+    assert!(check(&parent, &child, &[ev(Action::Set, Some("PUB"), None)]).is_empty());
+}
+
+#[test]
+fn a_value_of_a_key_left_out_of_the_rows_compared_still_counts_as_another_keys() {
+    let parent = state(
+        &[
+            ("PUB", &[(1, ver(1, ST_ACTIVE))]),
+            ("SECRET", &[(1, ver(2, ST_ACTIVE))]),
+        ],
+        &["r"],
+    );
+    let child = state(
+        &[
+            ("PUB", &[(1, ver(1, 2)), (2, ver(2, ST_ACTIVE))]),
+            ("SECRET", &[(1, ver(2, ST_ACTIVE))]),
+        ],
+        &["r"],
+    );
+    // Only PUB differs: compared alone, SECRET's value is still known as another key's.
+    let only: BTreeSet<String> = ["PUB".to_owned()].into();
+    let broken = check(
+        &parent.only(&only),
+        &child.only(&only),
+        &[ev(Action::Merge, None, None)],
+    );
+    assert!(!broken.is_empty(), "{broken:?}");
 }

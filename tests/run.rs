@@ -581,6 +581,7 @@ fn run_refuses_variables_that_make_the_child_run_other_code() {
         "GIT_SSH_COMMAND",
         "PAGER",
         "MAKEFLAGS",
+        "CFLAGS",
         "npm_config_script_shell",
     ] {
         let kw = Sandbox::with_vault();

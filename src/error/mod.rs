@@ -138,7 +138,7 @@ pub enum Error {
     /// can read: a repository someone else made could be holding out its vault for your
     /// secrets (a planted `vault/` in a clone).
     #[error(
-        "refusing to write to `{env}` on its first use here: it is new to this machine, and whatever is stored in it can be read by {others}\nhint: nothing was written; if those are the people you mean to share it with, run the command again (this machine now knows `{env}`, trust root {root}); a job that writes on fresh machines pins the root with KEYWARD_TRUST_ROOT"
+        "refusing to write to `{env}` on its first use here: this machine has not written to it before, and whatever is stored in it can be read by {others}\nhint: nothing was written; if those are the people you mean to share it with, run the command again (it is then known here, trust root {root}); a job that writes on fresh machines names the vault with KEYWARD_VAULT or pins the root with KEYWARD_TRUST_ROOT"
     )]
     FirstUseWrite {
         env: EnvName,

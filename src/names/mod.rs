@@ -435,6 +435,10 @@ mod tests {
             "PERL5OPT",
             "RUBYOPT",
             "JAVA_TOOL_OPTIONS",
+            "LD",
+            "GIT_CONFIG_KEY_0",
+            "KEYWARD_VAULT",
+            "npm_config_script_shell",
         ] {
             assert!(is_loader_variable(bad), "{bad}");
         }
@@ -446,7 +450,9 @@ mod tests {
             "ENVIRONMENT",
             "OLD_PRELOAD",
             "API_ENV",
-            "LD",
+            "LDAP_URL",
+            "CCACHE_KEY",
+            "HOMEPAGE_TOKEN",
         ] {
             assert!(!is_loader_variable(ok), "{ok}");
         }

@@ -233,3 +233,30 @@ fn renames_on_both_lines_since_the_state_a_machine_kept_read_after_the_merge() {
         t.kw(ci, &["audit", "verify", "--git"]).assert().success();
     }
 }
+
+/// Both sides rename K, to different names; the merge keeps both. A machine that read
+/// one side holds the merged file to it: the other name's value is the same key's (the
+/// renames connect them), not another key's copied in. And CI takes the merge commit.
+#[test]
+fn a_key_renamed_apart_on_both_sides_reads_where_one_side_was_seen_and_in_ci() {
+    let (mut t, ci, old) = two_clones_with_k();
+    let bob2 = t.fresh_machine(1, "bob2");
+    t.kw(1, &["rename", "K", "K_B"]).assert().success();
+    t.sync(1, "K is K_B");
+    t.git(bob2, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.kw(bob2, &["list"]).assert().success();
+    t.kw(0, &["rename", "K", "K_A"]).assert().success();
+    t.sync(0, "K is K_A");
+    for m in [bob2, ci] {
+        t.git(m, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        let list = t.kw(m, &["list", "--json"]).output().unwrap();
+        assert!(list.status.success(), "read by {m}: {list:?}");
+    }
+    for name in ["K_A", "K_B"] {
+        let listed = t.out(ci, &["list", "--json"]);
+        if listed.contains(&format!("\"{name}\"")) {
+            assert_eq!(t.out(ci, &["get", name]).trim(), old);
+        }
+    }
+    t.kw(ci, &["audit", "verify", "--git"]).assert().success();
+}

@@ -166,22 +166,25 @@ pub fn compare(kept: &[u8], new: &[u8]) -> Option<Compared> {
                     differ.insert(String::from_utf8(x.0.to_vec()).ok()?);
                     parent_records.push(*x);
                 } else {
-                    same.push(x.1);
+                    same.push(*x);
                 }
             }
         }
     }
     let mut parent = Rows::default();
     // The values of the keys left the same: where a value was, whatever its key.
-    for body in same {
+    for (name, body) in same {
         let mut r = Reader(body);
+        let mut fps = Vec::new();
         for _ in 0..r.u32()? {
             r.take(4)?;
-            parent.others.insert(r.array()?);
+            fps.push(r.array()?);
             r.take(8)?;
             r.time()?;
             r.time()?;
         }
+        let name = String::from_utf8(name.to_vec()).ok()?;
+        parent.others.insert(name, fps);
     }
     let mut r = Reader(kept_recipients);
     while !r.0.is_empty() {
@@ -418,7 +421,7 @@ impl EnvDb {
                 .map(|(e, _)| e.clone())
                 .collect();
             let child = new.rows.only(&c.differ);
-            if let Some(b) = transition::check(&c.parent, &child, &added).first() {
+            if let Some(b) = transition::check_in(&c.parent, &child, &added, events).first() {
                 return Err(SignedError::BadSignature {
                     env: self.env.clone(),
                     detail: format!(

@@ -367,8 +367,13 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
                             );
                             continue;
                         }
-                        if let Some(b) =
-                            transition::check(&parent_read.rows, &child.rows, &added).first()
+                        if let Some(b) = transition::check_in(
+                            &parent_read.rows,
+                            &child.rows,
+                            &added,
+                            &child.events,
+                        )
+                        .first()
                         {
                             flag(
                                 &commit,

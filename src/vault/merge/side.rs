@@ -337,7 +337,7 @@ fn rows_follow(
         .filter(|e| !parent_hashes.contains(&e.hash))
         .cloned()
         .collect();
-    match transition::check(p, &c, &added).first() {
+    match transition::check_in(p, &c, &added, &child.events).first() {
         None => Ok(()),
         Some(broken) => Err(refused(
             env,

@@ -47,9 +47,9 @@ pub struct VerRow {
 pub struct Rows {
     pub keys: BTreeMap<String, BTreeMap<u32, VerRow>>,
     pub recipients: BTreeSet<String>,
-    /// The values of the keys left out when these are the rows of some keys only
-    /// (`only`): where a value was before, whatever its key.
-    pub others: std::collections::HashSet<[u8; 32]>,
+    /// The values of the keys left out, by key, when these are the rows of some keys
+    /// only (`only`): where a value was before, and under which name.
+    pub others: BTreeMap<String, Vec<[u8; 32]>>,
 }
 
 /// A rule a child state breaks.
@@ -82,8 +82,8 @@ impl Rows {
             recipients: self.recipients.clone(),
             others: left
                 .into_iter()
-                .flat_map(|(_, v)| v.values().map(|v| v.fp))
-                .chain(self.others.iter().copied())
+                .map(|(k, v)| (k.clone(), v.values().map(|v| v.fp).collect()))
+                .chain(self.others.iter().map(|(k, v)| (k.clone(), v.clone())))
                 .collect(),
         }
     }
@@ -126,6 +126,17 @@ fn fate(name: &str, new_events: &[Event]) -> Fate {
 
 /// Every rule `child` breaks against `parent`, given the events the child adds.
 pub fn check(parent: &Rows, child: &Rows, new_events: &[Event]) -> Vec<Broken> {
+    check_in(parent, child, new_events, new_events)
+}
+
+/// [`check`], given the child's whole `history` too: the names a key had anywhere in it
+/// (renames on any line, before the new events included) are its own.
+pub fn check_in(
+    parent: &Rows,
+    child: &Rows,
+    new_events: &[Event],
+    history: &[Event],
+) -> Vec<Broken> {
     let mut out = Vec::new();
     let named = |k: &str, actions: &[Action]| {
         new_events
@@ -311,21 +322,32 @@ pub fn check(parent: &Rows, child: &Rows, new_events: &[Event]) -> Vec<Broken> {
         .keys
         .values()
         .flat_map(|k| k.values().map(|v| &v.fp))
-        .chain(&parent.others)
+        .chain(parent.others.values().flatten())
         .collect();
     for (name, cvers) in &child.keys {
         let mut lineage: Option<(BTreeSet<&str>, std::collections::HashSet<&[u8; 32]>)> = None;
         for (n, cv) in cvers {
+            // From before a merge's events (a key one line deleted and the other renamed
+            // keeps its values under the new name): not the parent's anywhere, and not
+            // issued among the new events. Only `merge_values` (both parents) can say
+            // more.
             if merged && !anywhere.contains(&cv.fp) {
                 continue;
             }
             let (names, held) = lineage.get_or_insert_with(|| {
-                let names = issuing_names(name, new_events);
+                let names = family(name, history);
                 let held = parent
                     .keys
                     .iter()
                     .filter(|(k, _)| names.contains(k.as_str()))
                     .flat_map(|(_, k)| k.values().map(|v| &v.fp))
+                    .chain(
+                        parent
+                            .others
+                            .iter()
+                            .filter(|(k, _)| names.contains(k.as_str()))
+                            .flat_map(|(_, v)| v),
+                    )
                     .collect();
                 (names, held)
             });
@@ -399,7 +421,7 @@ pub fn merge_values(
     let mut out = Vec::new();
     for (name, vers) in &child.keys {
         // The names this key had anywhere in its history (renames on either side).
-        let names = issuing_names(name, events);
+        let names = family(name, events);
         let known: std::collections::HashSet<&[u8; 32]> = parents
             .iter()
             .flat_map(|p| p.keys.iter())
@@ -429,6 +451,34 @@ pub fn merge_values(
         }
     }
     out
+}
+
+/// `name` and every name connected to it by a rename among `events`, either way: the
+/// names one key had on every line of the history (two sides may rename it apart).
+fn family<'a>(name: &'a str, events: &'a [Event]) -> BTreeSet<&'a str> {
+    let edges: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e.action == Action::Rename)
+        .filter_map(|e| {
+            Some((
+                e.key.as_deref()?,
+                e.reason.as_deref()?.strip_prefix("renamed from ")?,
+            ))
+        })
+        .collect();
+    let mut names = BTreeSet::from([name]);
+    loop {
+        let before = names.len();
+        for (to, from) in &edges {
+            if names.contains(to) || names.contains(from) {
+                names.insert(to);
+                names.insert(from);
+            }
+        }
+        if names.len() == before {
+            return names;
+        }
+    }
 }
 
 /// `name` and every name its key had among `events`, followed back through renames.

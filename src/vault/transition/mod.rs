@@ -354,13 +354,7 @@ pub fn check_in(
             if held.contains(&cv.fp) {
                 continue;
             }
-            let by_event = new_events.iter().any(|e| {
-                matches!(
-                    e.action,
-                    Action::Generate | Action::Set | Action::Import | Action::Rotate
-                ) && e.key.as_deref().is_some_and(|k| names.contains(k))
-            });
-            if !by_event {
+            if !issues_value(new_events, names) {
                 fail(
                     &mut out,
                     name,
@@ -434,13 +428,7 @@ pub fn merge_values(
                 continue;
             }
             let issued = issued.get_or_insert_with(|| issuing_names(name, own));
-            let by_event = own.iter().any(|e| {
-                matches!(
-                    e.action,
-                    Action::Generate | Action::Set | Action::Import | Action::Rotate
-                ) && e.key.as_deref().is_some_and(|k| issued.contains(k))
-            });
-            if !by_event {
+            if !issues_value(own, issued) {
                 out.push(Broken {
                     key: Some(name.clone()),
                     what: format!(
@@ -451,6 +439,17 @@ pub fn merge_values(
         }
     }
     out
+}
+
+/// Whether one of `events` issues a value (generate, set, import, rotate) of a key
+/// named one of `names`.
+fn issues_value(events: &[Event], names: &BTreeSet<&str>) -> bool {
+    events.iter().any(|e| {
+        matches!(
+            e.action,
+            Action::Generate | Action::Set | Action::Import | Action::Rotate
+        ) && e.key.as_deref().is_some_and(|k| names.contains(k))
+    })
 }
 
 /// `name` and every name connected to it by a rename among `events`, either way: the

@@ -260,3 +260,42 @@ fn a_key_renamed_apart_on_both_sides_reads_where_one_side_was_seen_and_in_ci() {
     }
     t.kw(ci, &["audit", "verify", "--git"]).assert().success();
 }
+
+/// Bob read K, then deleted it, made it again and renamed it away and back; Alice
+/// renamed the old K to L. Merged, the old value is under L and K holds Bob's new one:
+/// Bob's machine, which kept the rows of the old K, reads it (battery seed 4848), as
+/// every other machine and CI do.
+#[test]
+fn a_key_made_again_and_renamed_back_on_one_side_and_renamed_on_the_other_reads_where_seen() {
+    for merger in [0, 1] {
+        let (t, ci, old) = two_clones_with_k();
+        t.kw(1, &["list"]).assert().success();
+        t.kw(1, &["delete", "K", "--reason", "start over", "--yes"])
+            .assert()
+            .success();
+        let fresh = t.out(1, &["generate", "K"]).trim().to_owned();
+        t.kw(1, &["rename", "K", "L"]).assert().success();
+        t.kw(1, &["rename", "L", "K"]).assert().success();
+        t.kw(0, &["rename", "K", "L"]).assert().success();
+        let (first, second) = (1 - merger, merger);
+        t.sync(first, "changes");
+        t.sync(second, "changes, merged");
+        t.git(first, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        t.git(ci, &["pull", "-q", "--no-rebase", "origin", "main"]);
+        for m in [0, 1, ci] {
+            let list = t.kw(m, &["list", "--json"]).output().unwrap();
+            assert!(
+                list.status.success(),
+                "merged by {merger}, read by {m}: {list:?}"
+            );
+        }
+        let listed = t.out(ci, &["list", "--json"]);
+        if listed.contains("\"L\"") {
+            assert_eq!(t.out(ci, &["get", "L"]).trim(), old);
+        }
+        if listed.contains("\"K\"") {
+            assert_eq!(t.out(ci, &["get", "K"]).trim(), fresh);
+        }
+        t.kw(ci, &["audit", "verify", "--git"]).assert().success();
+    }
+}

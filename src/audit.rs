@@ -285,7 +285,6 @@ impl Canonical {
     }
 }
 
-/// `hash = SHA-256(prev_hash || canonical event)`.
 /// Which events of a stored chain are event `at` or one of its ancestors, through each
 /// event's previous hash and, for a merge, the head it joined (DESIGN §9: the chain is a
 /// DAG). What is *not* marked happened on another line or after: a merge made elsewhere
@@ -315,6 +314,17 @@ pub fn ancestry(events: &[Event], at: usize) -> Vec<bool> {
     marked
 }
 
+/// The events that happened since event `at` as its line saw it: every event that is
+/// not `at` or one of its ancestors ([`ancestry`]), in file order.
+pub fn since(events: &[Event], at: usize) -> impl Iterator<Item = &Event> {
+    events
+        .iter()
+        .zip(ancestry(events, at))
+        .filter(|(_, seen)| !seen)
+        .map(|(e, _)| e)
+}
+
+/// `hash = SHA-256(prev_hash || canonical event)`.
 pub fn chain_hash(prev: &[u8; 32], canonical: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(prev);

@@ -395,31 +395,21 @@ impl EnvDb {
         events: &[crate::audit::Event],
         keep: bool,
     ) -> Result<()> {
-        use crate::vault::{kept_rows, transition};
+        use crate::vault::transition;
         let ring = self.audit_keys()?;
-        let Some(head) = self.lifecycle_head()? else {
+        let Some(new) = self.rows_now()? else {
             return Ok(());
         };
-        let new = kept_rows::KeptRows {
-            head,
-            rows: transition::rows(self)?,
-        };
-        let plain = kept_rows::encode(&new);
+        let plain = encode(&new);
         // Kept rows that do not open or parse (a crash while they were written: they are
         // not synced) are no rows: this machine's own state directory, which only its
         // owner can write, so nothing an attacker of the repository can reach.
         let kept = pins.kept_rows(&self.env, &ring).ok().flatten();
-        if let Some(c) = kept.as_deref().and_then(|k| kept_rows::compare(k, &plain))
+        if let Some(c) = kept.as_deref().and_then(|k| compare(k, &plain))
             && let Some(at) = events.iter().position(|e| e.hash == c.head)
         {
-            // What happened since: every event that is not that head or its ancestor.
-            let before = crate::audit::ancestry(events, at);
-            let added: Vec<crate::audit::Event> = events
-                .iter()
-                .zip(before)
-                .filter(|(_, b)| !b)
-                .map(|(e, _)| e.clone())
-                .collect();
+            let added: Vec<crate::audit::Event> =
+                crate::audit::since(events, at).cloned().collect();
             let child = new.rows.only(&c.differ);
             if let Some(b) = transition::check_in(&c.parent, &child, &added, events).first() {
                 return Err(SignedError::BadSignature {
@@ -441,13 +431,21 @@ impl EnvDb {
     /// Keep this state's rows (at the head of its chain), sealed under the audit key in
     /// force.
     pub(in crate::vault) fn keep_rows(&self, pins: &PinDir) -> Result<()> {
-        use crate::vault::{kept_rows, transition};
-        let Some(head) = self.lifecycle_head()? else {
+        let Some(now) = self.rows_now()? else {
             return Ok(());
         };
-        let rows = transition::rows(self)?;
-        let plain = kept_rows::encode(&kept_rows::KeptRows { head, rows });
-        pins.keep_rows(&self.env, self.audit_keys()?.current(), &plain)
+        pins.keep_rows(&self.env, self.audit_keys()?.current(), &encode(&now))
+    }
+
+    /// This state's rows and the head of its chain (`None` before its first event).
+    fn rows_now(&self) -> Result<Option<KeptRows>> {
+        let Some(head) = self.lifecycle_head()? else {
+            return Ok(None);
+        };
+        Ok(Some(KeptRows {
+            head,
+            rows: crate::vault::transition::rows(self)?,
+        }))
     }
 }
 

@@ -268,15 +268,7 @@ impl EnvDb {
                 // a key deleted and made again — before the head in the file).
                 let since: Vec<&crate::audit::Event> =
                     match events.iter().position(|e| hex::encode(e.hash) == p.hash) {
-                        Some(at) => {
-                            let seen_here = crate::audit::ancestry(&events, at);
-                            events
-                                .iter()
-                                .zip(seen_here)
-                                .filter(|(_, here)| !here)
-                                .map(|(e, _)| e)
-                                .collect()
-                        }
+                        Some(at) => crate::audit::since(&events, at).collect(),
                         None => events.iter().collect(),
                     };
                 self.located(relate::check_seen(self, &seen, &since, &events))?;

@@ -349,15 +349,7 @@ fn after<'a>(events: &'a [Event], pos: &Pos) -> Option<Vec<&'a Event>> {
                 .is_some_and(|e| hex::encode(e.hash) == pos.hash)
         })
         .or_else(|| events.iter().position(|e| hex::encode(e.hash) == pos.hash))?;
-    let delivered = crate::audit::ancestry(events, at);
-    Some(
-        events
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !delivered[*i])
-            .map(|(_, e)| e)
-            .collect(),
-    )
+    Some(crate::audit::since(events, at).collect())
 }
 
 #[cfg(test)]

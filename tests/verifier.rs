@@ -315,6 +315,45 @@ fn a_tampered_set_is_exit_6_and_so_is_a_wrong_key() {
     );
 }
 
+/// A hostile review's forgery: the signed rows behind an index the bucket check's range
+/// scan uses, and a key nobody signed behind one an equality lookup prefers (steered by
+/// planner statistics). `check` refuses the image, pinned key or not.
+#[test]
+fn a_set_steering_its_lookups_to_a_row_nobody_signed_is_exit_6() {
+    let f = fleet();
+    let kw = &f.kw;
+    kw.cmd(["verifier", "export", "-o", "dev.kwset"])
+        .assert()
+        .success();
+    let pubkey = kw.stdout(["verifier", "pubkey"]).trim().to_owned();
+    let set = kw.path("dev.kwset");
+    {
+        let conn = rusqlite::Connection::open(&set).unwrap();
+        let fp = hex::encode(sha256(b"attacker-chosen-key"));
+        conn.execute_batch(&format!(
+            "CREATE TABLE e2(hash BLOB NOT NULL, env TEXT NOT NULL, name TEXT NOT NULL,
+               version INTEGER NOT NULL, status TEXT NOT NULL, scopes TEXT NOT NULL, not_after INTEGER);
+             INSERT INTO e2 SELECT * FROM entries;
+             INSERT INTO e2 VALUES (x'{fp}', 'dev', 'A', 99, 'active', 'admin', NULL);
+             DROP TABLE entries; ALTER TABLE e2 RENAME TO entries;
+             CREATE INDEX a ON entries(hash, name, version) WHERE version <> 99;
+             CREATE INDEX b ON entries(hash);
+             ANALYZE; DELETE FROM sqlite_stat1;
+             INSERT INTO sqlite_stat1 VALUES ('entries','a','1000000 1000000 1000000 1000000');
+             INSERT INTO sqlite_stat1 VALUES ('entries','b','1000000 1 unordered');"
+        ))
+        .unwrap();
+    }
+    for args in [vec!["--pubkey", pubkey.as_str()], vec![]] {
+        for presented in ["attacker-chosen-key", f.a.as_str()] {
+            let out = check(kw, &set, &args, presented);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(6), "{err}");
+            assert!(err.contains("edited after signing"), "{err}");
+        }
+    }
+}
+
 fn sha256(b: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(b).into()

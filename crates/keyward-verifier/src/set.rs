@@ -6,7 +6,8 @@
 //! lookup also checks the one bucket its hash falls in (once per bucket), so an entry
 //! added, removed or edited after signing is an error, never an answer.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -44,6 +45,10 @@ pub struct VerifierSet {
     /// entries yet (a JSON-lines set: all at open; an SQLite one: on first use).
     buckets: Vec<[u8; 32]>,
     verified: Vec<Cell<bool>>,
+    /// An SQLite set's entries of the buckets checked so far: the rows the check hashed,
+    /// the only ones a lookup answers from (the image itself may be shaped to answer
+    /// another query differently).
+    checked: RefCell<HashMap<[u8; 32], Vec<Entry>>>,
     label: PathBuf,
     hmac_key: Option<HmacKey>,
     /// Whether the signature was checked against a pinned key.
@@ -195,6 +200,7 @@ impl VerifierSet {
             hmac_key: pinned.hmac_key.as_ref().map(HmacKey::duplicate),
             authenticated: pinned.pubkey.is_some(),
             verified: (0..BUCKETS).map(|_| Cell::new(checked)).collect(),
+            checked: RefCell::new(HashMap::new()),
             buckets,
             label: label.to_owned(),
         })
@@ -292,19 +298,92 @@ impl VerifierSet {
         let Store::Sqlite(conn) = &self.store else {
             return Ok(());
         };
-        let digest = sqlite::bucket_digest(conn, &self.info.env, b).map_err(|d| self.invalid(d))?;
+        let (digest, entries) =
+            sqlite::read_bucket(conn, &self.info.env, b).map_err(|d| self.invalid(d))?;
         if digest != self.buckets[i] {
             return Err(self.invalid("its signature does not match its contents".into()));
         }
+        self.checked.borrow_mut().extend(entries);
         self.verified[i].set(true);
         Ok(())
     }
 
-    /// The entries with this hash (usually none or one), by name and version.
+    /// The entries with this hash (usually none or one), by name and version, from
+    /// what the signature covers: a JSON-lines set's parsed entries, or the rows an
+    /// SQLite set's bucket check read (called after that check).
     fn entries_for(&self, hash: &[u8; 32]) -> Vec<Entry> {
         match &self.store {
             Store::Memory(map) => map.get(hash).cloned().unwrap_or_default(),
-            Store::Sqlite(conn) => sqlite::entries_for(conn, hash),
+            Store::Sqlite(_) => self.checked.borrow().get(hash).cloned().unwrap_or_default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::SET_FORMAT as FORMAT;
+    use crate::keys::{SigningKey, entry_hash};
+    use crate::signed::SignedSet;
+
+    fn entry(value: &[u8], name: &str) -> Entry {
+        Entry {
+            hash: entry_hash(value, None),
+            env: "dev".into(),
+            name: name.into(),
+            version: 1,
+            status: "active".into(),
+            scopes: vec![],
+            not_after: None,
+        }
+    }
+
+    /// Once a bucket is checked, a lookup answers from the rows that check hashed: a
+    /// row the image yields afterwards (here put into the open connection; in a file,
+    /// through another index or a b-tree out of order) is not in the set.
+    #[test]
+    fn a_lookup_answers_only_from_the_rows_its_bucket_check_read() {
+        let key = SigningKey::from_seed(&[3; 32]);
+        let info = SetInfo {
+            format: FORMAT.into(),
+            env: "dev".into(),
+            serial: 1,
+            generated: 1,
+            alg: Alg::Sha256,
+            hmac_key_id: None,
+            entries: 0,
+            pubkey: key.public(),
+        };
+        let bytes = SignedSet::sign(info, vec![entry(b"kw_dev_signed", "A")], &key)
+            .to_sqlite()
+            .unwrap();
+        let pinned = Pinned {
+            pubkey: Some(key.public()),
+            ..Default::default()
+        };
+        let mut set = VerifierSet::from_bytes(&bytes, Path::new("x"), &pinned).unwrap();
+        assert!(set.lookup(b"kw_dev_signed", 0).unwrap().is_valid());
+        // A value whose hash falls in the same bucket, never signed.
+        let bucket = entry_hash(b"kw_dev_signed", None)[0];
+        let forged = (0u32..)
+            .map(|i| format!("forged-{i}"))
+            .find(|v| entry_hash(v.as_bytes(), None)[0] == bucket)
+            .unwrap();
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.deserialize_read_exact(
+            rusqlite::MAIN_DB,
+            std::io::Cursor::new(&bytes),
+            bytes.len(),
+            false,
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO entries(hash, env, name, version, status, scopes, not_after)
+             VALUES (?1, 'dev', 'A', 9, 'active', '', NULL)",
+            [&entry(forged.as_bytes(), "A").hash[..]],
+        )
+        .unwrap();
+        set.store = Store::Sqlite(conn);
+        assert_eq!(set.lookup(forged.as_bytes(), 0).unwrap(), Answer::Unknown);
     }
 }

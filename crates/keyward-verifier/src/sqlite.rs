@@ -8,6 +8,15 @@
 //! signed digest when a lookup first falls in it (or all at once with
 //! [`VerifierSet::verify_all`](crate::VerifierSet::verify_all)), so a one-shot check of
 //! a large set reads 1/256 of it.
+//!
+//! The image is the attacker's to shape: whoever can replace the file chooses its
+//! schema, indexes and planner statistics, and the b-tree pages themselves. So a lookup
+//! answers only from the rows the bucket check read and hashed — never from a second
+//! query, which another index (or a b-tree whose keys are out of order) could make
+//! return a row the check never saw — and an image holding anything but the two tables
+//! a set is made of is refused when opened.
+
+use std::collections::HashMap;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, MAIN_DB, OpenFlags, OptionalExtension, params};
@@ -20,10 +29,9 @@ use crate::format::{
 };
 use crate::signed::SignedSet;
 
-/// The tables of an SQLite set. A service that prefers its own SQLite driver queries
-/// `entries` by hash (after checking the signature with this crate):
-/// `SELECT name, version, status, scopes, not_after FROM entries
-///  WHERE hash = ?1 AND (not_after IS NULL OR not_after > ?2)`.
+/// The tables of an SQLite set, and all it may hold. A service that queries the file
+/// with its own SQLite driver checks nothing: the signature covers the rows this crate
+/// reads in its bucket check, not what another query of a changed file returns.
 pub const SQLITE_SCHEMA: &str = "
 CREATE TABLE set_info(
   k TEXT PRIMARY KEY,
@@ -103,13 +111,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Loaded, String> {
     .map_err(fail)?;
     conn.deserialize_read_exact(MAIN_DB, std::io::Cursor::new(bytes), bytes.len(), true)
         .map_err(fail)?;
-    // A stable query plan: without it SQLite's STAT4 re-prepares the lookup statement
-    // at every new hash bound to it (measured: most of a lookup's time).
-    conn.set_db_config(
-        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
-        true,
-    )
-    .map_err(fail)?;
+    check_schema(&conn)?;
     let get = |k: &str| -> Result<Option<Value>, String> {
         conn.query_row("SELECT v FROM set_info WHERE k = ?1", [k], |r| r.get(0))
             .optional()
@@ -160,10 +162,42 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Loaded, String> {
     })
 }
 
-/// The digest of bucket `b` of an SQLite set: one pass over the index range of hashes
-/// starting with `b`, in canonical order (BLOB and TEXT compare bytewise in SQLite as
-/// in Rust), with every field checked, and nothing allocated per entry.
-pub(crate) fn bucket_digest(conn: &Connection, set_env: &str, b: u8) -> Result<[u8; 32], String> {
+/// One `sqlite_schema` row: type, name, table, SQL.
+type SchemaRow = (String, String, String, Option<String>);
+
+/// Entries by hash.
+type ByHash = HashMap<[u8; 32], Vec<Entry>>;
+
+/// Refuse an image holding any object but the two tables of [`SQLITE_SCHEMA`], exactly
+/// as written: no index, view, trigger or planner statistics (`sqlite_stat1`) a
+/// changed file could use to steer a query.
+fn check_schema(conn: &Connection) -> Result<(), String> {
+    let objects = |c: &Connection| -> Result<Vec<SchemaRow>, String> {
+        let mut stmt = c
+            .prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name")
+            .map_err(fail)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .map_err(fail)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(fail)
+    };
+    let made = Connection::open_in_memory().map_err(fail)?;
+    made.execute_batch(SQLITE_SCHEMA).map_err(fail)?;
+    if objects(conn)? != objects(&made)? {
+        return Err("it holds tables or indexes a set does not have (edited after signing)".into());
+    }
+    Ok(())
+}
+
+/// Bucket `b` of an SQLite set: its digest, and its entries by hash, read in one pass
+/// over the range of hashes starting with `b`, in canonical order (BLOB and TEXT compare
+/// bytewise in SQLite as in Rust), with every field checked. A lookup answers from these
+/// entries once the digest matched the signed one, and from nothing else.
+pub(crate) fn read_bucket(
+    conn: &Connection,
+    set_env: &str,
+    b: u8,
+) -> Result<([u8; 32], ByHash), String> {
     let low = [b; 1];
     // Above every 32-byte hash starting with `b`: the next byte, or (for 0xff) a longer
     // run of 0xff, since a shorter blob with the same prefix sorts first.
@@ -181,6 +215,7 @@ pub(crate) fn bucket_digest(conn: &Connection, set_env: &str, b: u8) -> Result<[
     let mut rows = stmt.query(params![&low[..], &high[..]]).map_err(fail)?;
     let mut h = Sha256::new();
     let mut line = Vec::with_capacity(256);
+    let mut entries = ByHash::new();
     while let Some(r) = rows.next().map_err(fail)? {
         let hash: &[u8; 32] = r
             .get_ref(0)
@@ -197,41 +232,25 @@ pub(crate) fn bucket_digest(conn: &Connection, set_env: &str, b: u8) -> Result<[
         let version: u32 = r.get(3).map_err(fail)?;
         let not_after: Option<i64> = r.get(6).map_err(fail)?;
         check_fields(set_env, env, name, version, status, scopes)?;
+        if hash[0] != b {
+            return Err("an entry is out of its bucket (edited after signing)".into());
+        }
         line.clear();
         canonical_line(
             &mut line, hash, env, name, version, status, scopes, not_after,
         );
         h.update(&line);
-    }
-    Ok(h.finalize().into())
-}
-
-/// The entries with this hash (usually none or one), by name and version. Only called
-/// after the hash's bucket was checked, so what it returns is what was signed.
-pub(crate) fn entries_for(conn: &Connection, hash: &[u8; 32]) -> Vec<Entry> {
-    let found = conn
-        .prepare_cached(
-            "SELECT env, name, version, status, scopes, not_after FROM entries
-             WHERE hash = ?1 ORDER BY name, version",
-        )
-        .and_then(|mut stmt| {
-            stmt.query_map([&hash[..]], |r| {
-                let scopes: String = r.get(4)?;
-                Ok(Entry {
-                    hash: *hash,
-                    env: r.get(0)?,
-                    name: r.get(1)?,
-                    version: r.get(2)?,
-                    status: r.get(3)?,
-                    scopes: split_scopes(&scopes),
-                    not_after: r.get(5)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()
+        entries.entry(*hash).or_default().push(Entry {
+            hash: *hash,
+            env: env.to_owned(),
+            name: name.to_owned(),
+            version,
+            status: status.to_owned(),
+            scopes: split_scopes(scopes),
+            not_after,
         });
-    // The image is read-only and was read whole when opened; should a query still
-    // fail, the key is not accepted (fail closed).
-    found.unwrap_or_default()
+    }
+    Ok((h.finalize().into(), entries))
 }
 
 /// How many entries the image holds, to compare with the signed count.

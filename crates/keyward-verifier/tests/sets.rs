@@ -241,3 +241,45 @@ fn a_missing_file_and_a_file_that_is_no_set() {
         Err(Error::SetInvalid { .. })
     ));
 }
+
+/// The forgery a hostile review built: the signed rows kept in an index the range scan
+/// of the bucket check uses, and a row nobody signed in another index that an equality
+/// lookup prefers (steered by planner statistics). Any object beyond the two tables is
+/// refused when the set is opened; an extra harmless index too.
+#[test]
+fn an_image_with_indexes_or_statistics_a_set_does_not_have_is_refused() {
+    let key = SigningKey::from_seed(&[7; 32]);
+    let bytes = sample(&key).to_sqlite().unwrap();
+    let edit = |sql: &str| -> Vec<u8> {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.deserialize_read_exact(MAIN_DB, std::io::Cursor::new(&bytes), bytes.len(), false)
+            .unwrap();
+        conn.execute_batch(sql).unwrap();
+        conn.serialize(MAIN_DB).unwrap().to_vec()
+    };
+    let forged_hash = hex::encode(entry_hash(b"attacker-chosen", None));
+    let steered = edit(&format!(
+        "CREATE TABLE e2(hash BLOB NOT NULL, env TEXT NOT NULL, name TEXT NOT NULL,
+           version INTEGER NOT NULL, status TEXT NOT NULL, scopes TEXT NOT NULL, not_after INTEGER);
+         INSERT INTO e2 SELECT * FROM entries;
+         INSERT INTO e2 VALUES (x'{forged_hash}', 'dev', 'A', 99, 'active', 'admin', NULL);
+         DROP TABLE entries; ALTER TABLE e2 RENAME TO entries;
+         CREATE INDEX a ON entries(hash, name, version) WHERE version <> 99;
+         CREATE INDEX b ON entries(hash);
+         ANALYZE; DELETE FROM sqlite_stat1;
+         INSERT INTO sqlite_stat1 VALUES ('entries','a','1000000 1000000 1000000 1000000');
+         INSERT INTO sqlite_stat1 VALUES ('entries','b','1000000 1 unordered');"
+    ));
+    let harmless = edit("CREATE INDEX by_name ON entries(name)");
+    for image in [steered, harmless] {
+        match VerifierSet::from_bytes(&image, Path::new("x"), &pinned(&key)) {
+            Err(Error::SetInvalid { detail, .. }) => {
+                assert!(detail.contains("edited after signing"), "{detail}")
+            }
+            other => panic!(
+                "opened: {:?}",
+                other.map(|s| s.lookup(b"attacker-chosen", 0))
+            ),
+        }
+    }
+}

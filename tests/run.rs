@@ -501,6 +501,60 @@ fn run_refuses_a_loader_variable_and_starts_nothing_unless_allowed() {
     assert_eq!(fs::read_to_string(&marker).unwrap(), "/tmp/evil-bin\n");
 }
 
+/// The prompts an interactive shell expands run command substitutions: a `PS0` from the
+/// vault, exported with `eval "$(keyward export --format shell)"` or passed to
+/// `keyward run -- bash`, runs before every command typed (a hostile review's repro).
+/// Refused like the loaders, with zsh's prompts, editors other tools start, Go's
+/// toolchain source and GitHub Actions' switch for its old workflow commands.
+#[test]
+fn run_and_export_refuse_prompts_editors_and_toolchain_sources() {
+    let kw = Sandbox::with_vault();
+    let marker = kw.path("ps0-ran");
+    let value = format!("$(touch '{}')", marker.display());
+    kw.cmd(["set", "PS0"])
+        .write_stdin(value.as_str())
+        .assert()
+        .success();
+    kw.cmd(["run", "--", "bash", "--norc", "-i"])
+        .write_stdin("true\n")
+        .assert()
+        .code(1)
+        .stderr(contains("refusing to inject `PS0`"));
+    kw.cmd(["export", "--format", "shell"])
+        .assert()
+        .code(1)
+        .stderr(contains("refusing to export `PS0`"));
+    assert!(!marker.exists(), "bash ran the vault's PS0");
+    // The premise: allowed, bash does run it.
+    kw.cmd(["run", "--allow-name", "PS0", "--", "bash", "--norc", "-i"])
+        .write_stdin("true\n")
+        .assert()
+        .success();
+    assert!(marker.exists(), "the test's bash did not expand PS0");
+    for name in [
+        "PS2",
+        "PROMPT",
+        "RPROMPT",
+        "SUDO_EDITOR",
+        "KUBE_EDITOR",
+        "GH_PAGER",
+        "GOTOOLCHAIN",
+        "GOPROXY",
+        "ACTIONS_ALLOW_UNSECURE_COMMANDS",
+    ] {
+        let kw = Sandbox::with_vault();
+        kw.cmd(["set", name]).write_stdin("x").assert().success();
+        kw.cmd(["run", "--", "true"])
+            .assert()
+            .code(1)
+            .stderr(contains(format!("refusing to inject `{name}`")));
+        kw.cmd(["export", "--format", "dotenv"])
+            .assert()
+            .code(1)
+            .stderr(contains(format!("refusing to export `{name}`")));
+    }
+}
+
 /// Variables that make the child run other code are refused like the loaders: a vault
 /// someone else can write (a cloned repository's) setting git's configuration through
 /// `GIT_CONFIG_*` runs its `core.fsmonitor` in the next `run -- git status`; one setting

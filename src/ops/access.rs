@@ -92,6 +92,10 @@ pub struct AccessChanged {
     /// The signing key a card bound on the granting admin's word alone (a plugin
     /// identity's card carries no proof): said, so the admin knows they vouched.
     pub vouched: bool,
+    /// The environment's new verifier public key, when the removal replaced it (the
+    /// removed member could read the old one): services must pin this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verifier_key: Option<String>,
     #[serde(skip)]
     pub(crate) at: i64,
 }
@@ -354,6 +358,7 @@ pub fn grant(ctx: &Context, req: Grant) -> Result<AccessChanged> {
         role: Some(role),
         updated,
         vouched: vouched && key.is_some() && member.as_ref().is_none_or(|m| m.key.is_none()),
+        verifier_key: None,
         at: now,
     })
 }
@@ -459,8 +464,10 @@ fn revoke(ctx: &Context, req: Revoke) -> Result<AccessChanged> {
     let recipient = req.recipient.resolve_in(&db)?;
     check_removable(&db, &recipient, &actor.recipient, req.force)?;
     let label = db.known_labels()?.remove(recipient.as_str());
+    let who = db.person(recipient.as_str());
+    let mut verifier_key = None;
     db.batch(|tx| {
-        tx.remove_recipient(&recipient)?;
+        verifier_key = super::verifier::remove_recipient(tx, &actor, &recipient, &who, now)?;
         // The reason stays the recipient: `check` reads removals from it.
         tx.record_about(
             &actor,
@@ -479,6 +486,7 @@ fn revoke(ctx: &Context, req: Revoke) -> Result<AccessChanged> {
         role: None,
         updated: Vec::new(),
         vouched: false,
+        verifier_key,
         at: now,
     })
 }

@@ -219,6 +219,7 @@ fn apply(ctx: &Context, plan: OffboardPlan) -> Result<Offboarded> {
                     .zip(&plan.sources)
                     .map(|((m, _), s)| (m, s)),
             );
+            let mut verifier_key = None;
             let applied = db
                 .batch(|db| {
                     for ((meta, r), source) in plan.keys.iter_mut().zip(&plan.sources) {
@@ -241,7 +242,13 @@ fn apply(ctx: &Context, plan: OffboardPlan) -> Result<Offboarded> {
                         let v = rotation.apply(db, meta, r.old_version, &value)?;
                         debug_assert_eq!(r.new_version, Some(v));
                     }
-                    db.remove_recipient(&req.recipient)?;
+                    verifier_key = super::verifier::remove_recipient(
+                        db,
+                        &rotation.actor,
+                        &req.recipient,
+                        &req.who(),
+                        now,
+                    )?;
                     // The reason keeps its form: `check` reads removals from it.
                     db.record_about(
                         &rotation.actor,
@@ -265,6 +272,7 @@ fn apply(ctx: &Context, plan: OffboardPlan) -> Result<Offboarded> {
                 });
             }
             plan.recipient_removed = true;
+            plan.verifier_key = verifier_key;
             done.push(db.env.clone());
         }
     }
@@ -276,6 +284,7 @@ fn apply(ctx: &Context, plan: OffboardPlan) -> Result<Offboarded> {
                 env: p.env,
                 recipient_removed: p.recipient_removed,
                 keys: p.keys.into_iter().map(|(_, r)| r).collect(),
+                verifier_key: p.verifier_key,
             })
             .collect(),
         recipient: req.who(),
@@ -414,6 +423,7 @@ fn changed_env(asked: &[Plan], now: &[Plan]) -> Option<EnvName> {
 struct Plan {
     env: String,
     recipient_removed: bool,
+    verifier_key: Option<String>,
     keys: Vec<(KeyMeta, Rotated)>,
     /// Where each key's new value comes from (same order as `keys`).
     sources: Vec<Source>,
@@ -451,6 +461,7 @@ fn plan_env(
     Ok(Plan {
         env: db.env.to_string(),
         recipient_removed: false,
+        verifier_key: None,
         keys,
         sources,
     })
@@ -490,6 +501,10 @@ pub struct EnvPlan {
     /// Whether the recipient was removed (false on a dry run).
     pub recipient_removed: bool,
     pub keys: Vec<Rotated>,
+    /// The environment's new verifier public key, when the removal replaced it: services
+    /// must pin this one (the removed person could sign sets with the old one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verifier_key: Option<String>,
 }
 
 /// The environments offboarded (or planned, on a dry run).

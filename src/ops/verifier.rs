@@ -186,6 +186,35 @@ fn verifier_key(ctx: &Context) -> Result<(EnvDb, zeroize::Zeroizing<[u8; 32]>)> 
     Ok((db, seed))
 }
 
+/// Remove `recipient` from the environment being written, and record the verifier key
+/// the removal replaced (if the environment has one): a `verifier-key` event naming the
+/// new public key and who could read the old one. Returns the new public key, which the
+/// report names: services pinning the old key must pin it. Offboarding and `access
+/// revoke` both remove through here.
+pub(crate) fn remove_recipient(
+    tx: &crate::vault::Tx<'_>,
+    actor: &crate::audit::Actor,
+    recipient: &crate::recipient::RecipientString,
+    who: &str,
+    now: i64,
+) -> Result<Option<String>> {
+    let removed = tx.remove_recipient(recipient, now)?;
+    let Some(public) = removed.verifier_key else {
+        return Ok(None);
+    };
+    tx.record(
+        actor,
+        Action::VerifierKey,
+        None,
+        None,
+        Some(&format!(
+            "verifier key {public} (replaced: {who} could read the old one)"
+        )),
+        now,
+    )?;
+    Ok(Some(public.to_string()))
+}
+
 /// The keys that were ever given a value from outside (an `import`, `set`), under the
 /// names they have now: a generated key that `import --overwrite` gave a new version
 /// keeps its kind, and its new value may be as guessable as any imported one.

@@ -169,10 +169,13 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Remove a recipient; returns false when it was not there. A removal replaces
-    /// the audit key (DESIGN §8 round 3), by construction: the removed recipient holds
-    /// the old one, and must not seal journal rows or pass a file off as current.
-    pub fn remove_recipient(&self, r: &RecipientString) -> Result<bool> {
+    /// Remove a recipient; `removed` is false when it was not there. A removal replaces
+    /// the audit key (DESIGN §8 round 3) and the verifier key, if there is one (DESIGN
+    /// §13), by construction: the removed recipient holds the old ones, and must not
+    /// seal journal rows, pass a file off as current, or sign a verifier set a service
+    /// accepts. The new verifier public key is returned, for the caller's event and the
+    /// notice that services must pin it.
+    pub fn remove_recipient(&self, r: &RecipientString, now: i64) -> Result<Removed> {
         // DESIGN §16: their label stays known (in the signed state), so the audit trail
         // still names them after they left.
         self.keep_former_labels()?;
@@ -185,9 +188,23 @@ impl Tx<'_> {
         let n = self
             .conn
             .execute("DELETE FROM recipients WHERE recipient = ?1", [r.as_str()])?;
+        let mut verifier_key = None;
         if n == 1 {
             self.replace_audit_key()?;
+            verifier_key = self.replace_verifier_key(now)?;
         }
-        Ok(n == 1)
+        Ok(Removed {
+            removed: n == 1,
+            verifier_key,
+        })
     }
+}
+
+/// What [`Tx::remove_recipient`] did.
+#[derive(Debug)]
+pub struct Removed {
+    /// Whether the recipient was there.
+    pub removed: bool,
+    /// The new verifier public key, when the environment had a verifier key (replaced).
+    pub verifier_key: Option<keyward_verifier::PublicKey>,
 }

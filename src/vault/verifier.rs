@@ -35,8 +35,31 @@ impl EnvDb {
 }
 
 impl Tx<'_> {
+    /// Replace the verifier key, if the environment has one, with a fresh random one
+    /// made at `now` (a reader was removed: they hold the old seed and could sign a set
+    /// services accept). Returns the new public key.
+    pub(in crate::vault) fn replace_verifier_key(
+        &self,
+        now: i64,
+    ) -> Result<Option<keyward_verifier::PublicKey>> {
+        if self.verifier_seed()?.is_none() {
+            return Ok(None);
+        }
+        let seed = crate::secret::random_key();
+        self.located((|| -> Result<()> {
+            self.conn.execute(
+                "UPDATE verifier_key SET seed = ?1, created = ?2 WHERE id = 1",
+                params![&seed[..], now],
+            )?;
+            Ok(())
+        })())?;
+        Ok(Some(
+            keyward_verifier::SigningKey::from_seed(&seed).public(),
+        ))
+    }
+
     /// Store `seed` as the environment's verifier key; refused if it has one (a key
-    /// services pin is never replaced behind their back).
+    /// services pin is replaced only when a reader is removed, and then said).
     pub fn create_verifier_key(&self, seed: &[u8; 32], now: i64) -> Result<()> {
         self.located((|| -> Result<()> {
             self.conn.execute(

@@ -8,6 +8,7 @@
 mod branches;
 mod commits;
 mod files;
+mod verifier_key;
 
 use crate::support::team::Team;
 use crate::support::{edit_image, encrypt_image};

@@ -75,6 +75,9 @@ impl Render for AccessChanged {
                 "{r}'s signing key is bound on your word: a hardware identity's card carries no proof, so make sure it came from them"
             ));
         }
+        if let Some(public) = &self.verifier_key {
+            out.warn(&super::verifier_key_replaced(env.as_str(), &r, public));
+        }
         Ok(())
     }
 }

@@ -21,3 +21,10 @@ mod scan;
 mod verifier;
 mod verify;
 mod verify_git;
+
+/// The warning after a removal replaced an environment's verifier key (DESIGN §13).
+fn verifier_key_replaced(env: &str, who: &str, public: &str) -> String {
+    format!(
+        "the verifier key of `{env}` was replaced ({who} could sign sets with the old one): pin {public} in every service and export a new set (`keyward verifier export -e {env}`); a service still pinning the old key accepts sets {who} signs"
+    )
+}

@@ -26,6 +26,13 @@ impl Render for Offboarded {
         for p in &self.envs {
             out.note(&format!("{did} `{}`: {} {note}", p.env, self.recipient));
             render_rows(&p.keys, out)?;
+            if let Some(public) = &p.verifier_key {
+                out.warn(&super::verifier_key_replaced(
+                    &p.env,
+                    &self.recipient,
+                    public,
+                ));
+            }
         }
         self.note_exposed(out);
         Ok(())

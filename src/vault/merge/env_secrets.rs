@@ -14,6 +14,14 @@ pub(super) struct VerifierKey {
     pub(super) seed: Secret,
 }
 
+impl VerifierKey {
+    /// The public key services pin.
+    pub(super) fn public(&self) -> keyward_verifier::PublicKey {
+        let seed: [u8; 32] = self.seed.expose().try_into().unwrap_or([0; 32]);
+        keyward_verifier::SigningKey::from_seed(&seed).public()
+    }
+}
+
 /// Which side's verifier key the result carries (none, if that side has none).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Pick {
@@ -50,6 +58,43 @@ pub(super) fn merge_verifier_key(
                 Pick::Ours
             }
         }
+    }
+}
+
+/// Which verifier key the result carries, once exposure is counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Kept {
+    /// OURS's (or none, if OURS has none).
+    Ours,
+    Theirs,
+    /// A fresh key: every side's key could be read by someone the merge leaves out.
+    Fresh,
+}
+
+/// The verifier key of the result (DESIGN §13): [`merge_verifier_key`] among the sides'
+/// keys that nobody the merge leaves out could read — a reader of a side carrying the
+/// key who is not a recipient of the result (one side removed them, which replaced its
+/// own key, while the other side still has the old one). A removed reader must not keep
+/// a key services accept sets from, so such a key is never kept, however old; when no
+/// side's key qualifies, the result gets a fresh one.
+pub(super) fn pick_verifier_key(
+    sides: [(Option<&VerifierKey>, &RecipientSet); 2],
+    merged: &RecipientSet,
+    trust: Trust,
+    notes: &mut Vec<String>,
+) -> Kept {
+    let exposed = |k: &VerifierKey| {
+        sides.iter().any(|(key, readers)| {
+            key.is_some_and(|c| c.seed == k.seed) && readers.keys().any(|r| !merged.contains_key(r))
+        })
+    };
+    let [(ours, _), (theirs, _)] = sides;
+    let (o, t) = (ours.filter(|k| !exposed(k)), theirs.filter(|k| !exposed(k)));
+    match merge_verifier_key(o, t, trust, notes) {
+        Pick::Theirs if t.is_some() => Kept::Theirs,
+        // OURS's image keeps its key, unless that key is exposed.
+        _ if o.is_none() && ours.is_some() => Kept::Fresh,
+        _ => Kept::Ours,
     }
 }
 

@@ -72,7 +72,7 @@ pub use signers::{Barred, barred};
 
 use crate::vault::signed::Signing;
 use chain::{append_events, record_merge};
-use env_secrets::{AuditSide, Pick, merge_audit_keys, merge_verifier_key};
+use env_secrets::{AuditSide, Kept, VerifierKey, merge_audit_keys, pick_verifier_key};
 use exposed::exposed_versions;
 use floor::{deleted_out_of_service, floor_by_value, raised_at_base};
 use keys::{keys_to_merge, merge_keys};
@@ -209,15 +209,30 @@ pub fn merge_files(
     if trust.theirs {
         copy_meta(&tx, &t.db)?;
     }
-    let theirs_verifier = verifier_key_of(&t.db)?;
-    let pick = merge_verifier_key(
-        verifier_key_of(&o.db)?.as_ref(),
-        theirs_verifier.as_ref(),
+    let (ours_verifier, theirs_verifier) = (verifier_key_of(&o.db)?, verifier_key_of(&t.db)?);
+    let kept = pick_verifier_key(
+        [
+            (ours_verifier.as_ref(), &o_rs),
+            (theirs_verifier.as_ref(), &t_rs),
+        ],
+        &rs.merged,
         trust,
         &mut merged.notes,
     );
-    if let (Pick::Theirs, Some(k)) = (pick, &theirs_verifier) {
-        store_verifier_key(&tx, k)?;
+    match (kept, &theirs_verifier) {
+        (Kept::Theirs, Some(k)) => store_verifier_key(&tx, k)?,
+        (Kept::Fresh, _) => {
+            let fresh = VerifierKey {
+                created: now,
+                seed: crate::secret::Secret::new(crate::secret::random_key().to_vec()),
+            };
+            store_verifier_key(&tx, &fresh)?;
+            merged.notes.push(format!(
+                "the verifier key was replaced (someone this merge leaves out could read every side's): pin {} in every service and export a new set",
+                fresh.public()
+            ));
+        }
+        _ => {}
     }
     let (o_ring, t_ring) = (o.db.audit_keys()?, t.db.audit_keys()?);
     let (o_audit, t_audit) = (

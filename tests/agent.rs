@@ -349,6 +349,36 @@ fn lock_clears_an_untrusted_agent_socket_that_the_hint_points_at() {
     kw.cmd(["list"]).assert().success();
 }
 
+/// Without XDG_RUNTIME_DIR the agent's directory is `/tmp/keyward-<uid>`, which another
+/// local user may make first, with a file named like the agent's socket in it (a hostile
+/// review): every command of a plain identity failed, exit 5, and `lock` too. A
+/// directory another user owns holds no agent of ours: ignored, never connected to.
+#[test]
+fn an_agent_directory_another_user_made_is_ignored_not_fatal() {
+    use sha2::Digest;
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::fs::PermissionsExt;
+    let kw = Sandbox::with_vault();
+    if fs::metadata(kw.path("")).unwrap().uid() != 0 {
+        eprintln!("note: not root, cannot make a directory another user owns; skipped");
+        return;
+    }
+    let id = fs::canonicalize(kw.identity.as_ref().unwrap()).unwrap();
+    let digest = sha2::Sha256::digest(id.as_os_str().as_encoded_bytes());
+    let dir = kw.path("run/keyward");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(
+        dir.join(format!("agent-{}.sock", hex::encode(&digest[..8]))),
+        "",
+    )
+    .unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+    std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
+    kw.set("A", "value-a");
+    assert_eq!(kw.stdout(["get", "A"]).trim(), "value-a");
+    kw.cmd(["lock"]).assert().success();
+}
+
 /// `/proc/PID/status` of the running agent.
 fn agent_status(kw: &Sandbox) -> String {
     let sock = socket(kw).expect("an agent socket");

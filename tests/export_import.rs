@@ -68,6 +68,29 @@ fn dotenv_export_round_trips_through_import() {
     );
 }
 
+/// `--only A,A` (a hostile review): the key was written twice, so the dotenv did not
+/// import back ("appears twice") and the access event counted it twice.
+#[test]
+fn a_key_named_twice_by_only_is_handed_out_once() {
+    let kw = Sandbox::with_vault();
+    kw.set("A", "value-a");
+    let out = kw.stdout(["export", "--format", "dotenv", "--only", "A,A"]);
+    assert_eq!(out.matches("A=").count(), 1, "{out}");
+    fs::write(kw.path("a.env"), &out).unwrap();
+    kw.cmd([
+        "-e",
+        "test",
+        "import",
+        kw.path("a.env").to_str().unwrap(),
+        "--format",
+        "dotenv",
+    ])
+    .assert()
+    .success();
+    let ev = kw.json(["audit", "--json", "--action", "export"]);
+    assert_eq!(crate::support::event_keys(&ev[0]), ["A"], "{ev}");
+}
+
 #[test]
 fn export_skips_unusable_keys_unless_named() {
     let (kw, _) = vault_with_tricky();

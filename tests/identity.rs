@@ -64,6 +64,15 @@ fn missing_or_garbage_identity_file_is_exit_5() {
         .assert()
         .code(5)
         .stderr(contains("not an age identity"));
+    // A device or an endless pipe named by mistake (a hostile review pointed it at a
+    // 0600 `/dev/zero`: read until memory ran out): read up to 1 MiB, then refused.
+    let huge = kw.path("huge.key");
+    fs::write(&huge, vec![b'A'; 2 * 1024 * 1024]).unwrap();
+    fs::set_permissions(&huge, fs::Permissions::from_mode(0o600)).unwrap();
+    kw.cmd(["-i", huge.to_str().unwrap(), "list"])
+        .assert()
+        .code(5)
+        .stderr(contains("longer than 1 MiB"));
 }
 
 #[test]

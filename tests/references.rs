@@ -184,6 +184,53 @@ fn variables_already_set_to_a_reference_are_resolved_as_op_run_does() {
     assert_eq!(events(&kw, "prod", "run"), ["DB_PASSWORD"]);
 }
 
+/// A hostile review: a `dev` writer stores `kw://prod/DB_PASSWORD` as a value. Exported
+/// into a shell (or a CI step's `$GITHUB_ENV`), or passed down by `run`, it is inherited
+/// by the next `keyward run`, which resolves it with that user's identity (the test
+/// above): a `dev` value would become a read of `prod`. `run` and `export` refuse such a
+/// value, and `prod` is not read.
+#[test]
+fn a_value_that_reads_as_a_reference_is_never_made_a_variable() {
+    let kw = two_envs();
+    kw.set("API_TOKEN", "kw://prod/DB_PASSWORD");
+    for (args, verb) in [
+        (
+            vec!["run", "--", "sh", "-c", "keyward run -- printenv API_TOKEN"],
+            "inject",
+        ),
+        (vec!["run", "--only", "API_TOKEN", "--", "true"], "inject"),
+        (vec!["export", "--format", "shell"], "export"),
+        (
+            vec!["export", "--format", "github-env", "-o", "gh.env"],
+            "export",
+        ),
+    ] {
+        let out = kw.cmd(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!("refusing to {verb} `API_TOKEN`")) && err.contains("reference"),
+            "{args:?}: {err}"
+        );
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("prod-db-password-value"));
+        assert!(
+            !err.contains("kw://prod"),
+            "the value is in the error: {err}"
+        );
+    }
+    assert!(
+        !fs::read_to_string(kw.path("gh.env"))
+            .unwrap_or_default()
+            .contains("kw://")
+    );
+    assert!(events(&kw, "prod", "run").is_empty(), "prod was read");
+    // `get` prints it: nothing resolves a value printed.
+    assert_eq!(
+        kw.stdout(["get", "API_TOKEN"]).trim(),
+        "kw://prod/DB_PASSWORD"
+    );
+}
+
 #[test]
 fn an_unknown_reference_is_exit_3_naming_the_line_and_nothing_starts() {
     let kw = two_envs();

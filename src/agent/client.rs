@@ -67,6 +67,13 @@ fn connect(identity_path: &Path) -> Result<Option<(PathBuf, UnixStream)>> {
     if fs::symlink_metadata(&sock).is_err() {
         return Ok(None);
     }
+    // A directory another user owns (without XDG_RUNTIME_DIR it is `/tmp/keyward-<uid>`,
+    // which anyone may make first) holds no agent of ours: `unlock` refuses to start one
+    // there. Ignored, never connected to, so a planted socket cannot stop every command.
+    let dir = sock.parent().unwrap_or(Path::new("/"));
+    if fs::symlink_metadata(dir).is_ok_and(|m| m.uid() != sys::getuid()) {
+        return Ok(None);
+    }
     check_socket(&sock)?;
     match UnixStream::connect(&sock) {
         Ok(s) => {
@@ -240,6 +247,14 @@ pub fn stop(identity_path: &Path) -> Result<bool> {
             .parent()
             .and_then(|d| fs::symlink_metadata(d).ok())
             .is_some_and(|m| m.is_dir() && m.uid() == uid && m.mode() & 0o077 == 0);
+        let foreign = sock
+            .parent()
+            .and_then(|d| fs::symlink_metadata(d).ok())
+            .is_some_and(|m| m.uid() != uid);
+        // Another user's directory holds no agent of ours (see `connect`).
+        if foreign {
+            return Ok(false);
+        }
         if !ours {
             return Err(refused);
         }

@@ -102,6 +102,7 @@ impl Error {
             Error::NewerFormat { .. }
             | Error::Refused(_)
             | Error::LoaderVariable { .. }
+            | Error::ValueIsReference { .. }
             | Error::FirstUseWrite { .. }
             | Error::NotUtf8 { .. }
             | Error::StdoutClosed

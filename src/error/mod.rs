@@ -349,6 +349,16 @@ pub enum Error {
     },
 
     #[error(
+        "refusing to {} {}: the value reads as a key reference (`kw://…`), which a later `keyward run` that inherits it would resolve with its user's identity — whoever can write this environment could read another one; nothing was done\nhint: store the key itself, or put the reference in the env file of `run --env-file`",
+        if *.access == crate::codes::Action::Export { "export" } else { "inject" },
+        backticked(.names)
+    )]
+    ValueIsReference {
+        names: Vec<KeyName>,
+        access: crate::codes::Action,
+    },
+
+    #[error(
         "the value of `{name}` is not UTF-8, which JSON cannot carry\nhint: use --format dotenv or shell"
     )]
     NotUtf8 { name: KeyName },

@@ -137,6 +137,10 @@ fn samples() -> Vec<Error> {
             names: vec!["LD_PRELOAD".parse().unwrap()],
             access: Action::Run,
         },
+        Error::ValueIsReference {
+            names: vec![k()],
+            access: Action::Export,
+        },
         Error::NotUtf8 { name: k() },
         Error::StdoutClosed,
         Error::NotDelivered { name: k() },

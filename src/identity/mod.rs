@@ -226,12 +226,29 @@ pub fn load_identity(spec: &IdentitySpec) -> Result<Unlocked> {
     }
 }
 
-/// The identity file at `path`, read once its permissions are checked.
+/// The most an identity file may hold: age, SSH and plugin identities (encrypted or not)
+/// are a few KiB at most; a device or an endless pipe named by mistake is refused
+/// rather than read until memory runs out.
+const MAX_IDENTITY_FILE: u64 = 1024 * 1024;
+
+/// The identity file at `path`, read once its permissions are checked (at most
+/// [`MAX_IDENTITY_FILE`]).
 fn read_identity_file(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    use std::io::Read;
     check_permissions(path)?;
-    Ok(Zeroizing::new(
-        fs::read(path).map_err(|e| Error::io("cannot read identity", path, e))?,
-    ))
+    let file = fs::File::open(path).map_err(|e| Error::io("cannot read identity", path, e))?;
+    // Allocated once: a growing Vec would free copies it never zeroized.
+    let mut raw = Zeroizing::new(Vec::with_capacity(64 * 1024));
+    file.take(MAX_IDENTITY_FILE + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| Error::io("cannot read identity", path, e))?;
+    if raw.len() as u64 > MAX_IDENTITY_FILE {
+        return Err(Error::BadIdentity {
+            what: format!("file `{}`", path.display()),
+            detail: "it is longer than 1 MiB: not an identity".into(),
+        });
+    }
+    Ok(raw)
 }
 
 /// Whether an identity file is passphrase-protected: an age file, binary or armored.
@@ -355,9 +372,7 @@ pub fn plugin_of(spec: &IdentitySpec) -> Result<Option<String>> {
 }
 
 fn plugin_of_file(path: &Path) -> Result<Option<String>> {
-    check_permissions(path)?;
-    let bytes =
-        Zeroizing::new(fs::read(path).map_err(|e| Error::io("cannot read identity", path, e))?);
+    let bytes = read_identity_file(path)?;
     let Ok(text) = std::str::from_utf8(&bytes) else {
         return Ok(None);
     };

@@ -127,6 +127,20 @@ pub fn withhold(ctx: &Context, env: &EnvName, req: Release<'_>) -> Result<Pendin
     // `get` and `render` set no variable: a loader name is harmless there.
     if !matches!(req.access, Action::Get | Action::Render) {
         refuse_loader_variables(&picked, req.allow_loader, req.access)?;
+        // DESIGN §17: a variable holding `kw://…` is resolved by the next `run` that
+        // inherits it, with that user's identity: a value of this environment must
+        // never become a read of another.
+        let refs: Vec<KeyName> = picked
+            .iter()
+            .filter(|(_, _, v)| v.starts_with(super::reference::SCHEME))
+            .map(|(n, _, _)| n.clone())
+            .collect();
+        if !refs.is_empty() {
+            return Err(Error::ValueIsReference {
+                names: refs,
+                access: req.access,
+            });
+        }
     }
     if req.utf8_only
         && let Some((name, _, _)) = picked.iter().find(|(_, _, v)| !v.is_utf8())
@@ -191,7 +205,13 @@ fn pick(
             out.push((name.clone(), v.version, value));
         }
         Pick::Keys(Some(names)) => {
-            for name in names {
+            // `--only A,A` names A once: a key given twice would be written twice (a
+            // dotenv `import` refuses, a Secret's YAML has a duplicate key) and counted
+            // twice in the access event.
+            for (i, name) in names.iter().enumerate() {
+                if names[..i].contains(name) {
+                    continue;
+                }
                 let (_, v, value) = db.usable_value(name, None, now)?;
                 out.push((name.clone(), v.version, value));
             }

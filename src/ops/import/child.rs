@@ -100,9 +100,50 @@ pub fn diagnostic(stderr: &str) -> String {
     }
 }
 
+/// `message` (a tool's diagnostic about `input`) with every word of 6 characters or more
+/// that occurs in the file replaced by `[…]`: a tool that quotes the line it failed on
+/// must not put a value into keyward's error (and a CI log). The first 16 MiB of the
+/// file are compared; one that cannot be read hides every long word.
+pub fn without_input(message: &str, input: &std::path::Path) -> String {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(input)
+        .and_then(|f| f.take(16 * 1024 * 1024).read_to_end(&mut bytes))
+        .is_ok();
+    let words: Vec<String> = message
+        .split(' ')
+        .map(|w| {
+            let quoted = w.chars().count() >= 6
+                && (!read || bytes.windows(w.len()).any(|win| win == w.as_bytes()));
+            if quoted {
+                "[…]".to_owned()
+            } else {
+                w.to_owned()
+            }
+        })
+        .collect();
+    zeroize::Zeroize::zeroize(&mut bytes);
+    words.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_diagnostic_never_repeats_a_long_word_of_the_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("plain.env");
+        std::fs::write(&f, "KEY=\"-----BEGIN\nMIIEvQSECRETLINE\n\"\n").unwrap();
+        assert_eq!(
+            without_input("invalid dotenv input line: MIIEvQSECRETLINE", &f),
+            "invalid dotenv input line: […]"
+        );
+        assert_eq!(
+            without_input("no such thing: MIIEvQSECRETLINE", &dir.path().join("gone")),
+            "no such […] […]"
+        );
+    }
 
     #[test]
     fn reads_past_the_first_chunk_exactly() {

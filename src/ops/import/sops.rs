@@ -78,7 +78,9 @@ pub fn read(ctx: &Context, file: &Path, given: Option<SopsType>) -> Result<Vec<F
             return Err(ImportError::SopsFailed {
                 file: file.to_owned(),
                 locked: stderr.contains("Failed to get the data key"),
-                detail: child::diagnostic(&stderr),
+                // sops quotes the line it could not parse: in a file never encrypted,
+                // a secret. Words of the message found in the file are not repeated.
+                detail: child::without_input(&child::diagnostic(&stderr), file),
             }
             .into());
         }

@@ -37,6 +37,12 @@ impl Withheld {
         bool::from(self.0.expose().ct_eq(other))
     }
 
+    /// Whether the value starts with `prefix` (a value that reads as a key reference is
+    /// refused where values become variables); nothing is released.
+    pub fn starts_with(&self, prefix: &[u8]) -> bool {
+        self.0.expose().starts_with(prefix)
+    }
+
     /// Whether the value is UTF-8 (JSON export refuses others before anything is
     /// journaled).
     pub fn is_utf8(&self) -> bool {

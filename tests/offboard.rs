@@ -7,7 +7,7 @@ use std::fs;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::{Sandbox, vault_with_unreadable_env};
+use crate::support::{HOUR, Sandbox, T0, vault_with_unreadable_env};
 
 #[test]
 fn offboard_cuts_access_rotates_and_lists_imported_keys() {
@@ -355,4 +355,67 @@ fn offboard_with_an_explicit_env_changes_only_that_env() {
     kw.cmd_as(&leaver, ["-e", "prod", "get", "GEN"])
         .assert()
         .success();
+}
+
+/// An imported key rotated with a grace before someone leaves: its older version is
+/// still in service, and they read it. Offboarding cannot give the key a new value, but
+/// it revokes that older one (with its event, and says so); before, it verified to the
+/// end of its grace after the follow-up rotation too, and `check` was silent.
+#[test]
+fn offboard_revokes_the_older_versions_still_in_service_of_a_key_it_cannot_rotate() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    let other = kw.write_identity("leaver.key");
+    let r = kw.recipient_of(&other);
+    kw.cmd(["access", "grant", &r, "--role", "read"])
+        .assert()
+        .success();
+    kw.set("PARTNER_KEY", "partner-key-v1");
+    kw.cmd(["rotate", "PARTNER_KEY", "--grace", "30d", "--no-hook"])
+        .write_stdin("partner-key-v2")
+        .assert()
+        .success();
+    kw.at(T0 + HOUR);
+    kw.cmd(["verify"])
+        .write_stdin("partner-key-v1")
+        .assert()
+        .success();
+    let out = kw
+        .cmd(["offboard", &r, "--reason", "left", "--yes"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(8), "{err}");
+    assert!(
+        err.contains("`PARTNER_KEY` in `dev`: older version(s) 1 still in service were revoked"),
+        "{err}"
+    );
+    kw.cmd(["verify"])
+        .write_stdin("partner-key-v1")
+        .assert()
+        .code(4);
+    kw.cmd(["verify"])
+        .write_stdin("partner-key-v2")
+        .assert()
+        .success();
+    let revokes = kw.json([
+        "audit",
+        "--json",
+        "--action",
+        "revoke",
+        "--key",
+        "PARTNER_KEY",
+    ]);
+    assert_eq!(revokes.as_array().unwrap().len(), 1, "{revokes}");
+    assert_eq!(revokes[0]["version"], 1);
+    // The follow-up the offboarding asks for leaves nothing they read in service.
+    kw.cmd(["rotate", "PARTNER_KEY", "--no-hook"])
+        .write_stdin("partner-key-v3")
+        .assert()
+        .success();
+    kw.cmd(["verify"])
+        .write_stdin("partner-key-v2")
+        .assert()
+        .code(4);
+    kw.cmd(["check"]).assert().success();
+    kw.cmd(["audit", "verify"]).assert().success();
 }

@@ -234,10 +234,14 @@ fn apply(ctx: &Context, plan: OffboardPlan) -> Result<Offboarded> {
                                     r.hook = Some(format!("hook {why}"));
                                     r.result = Outcome::NeedsNewValue;
                                     r.new_version = None;
+                                    revoke_older_in_service(db, meta, r, &rotation)?;
                                     continue;
                                 }
                             },
-                            _ => continue,
+                            _ => {
+                                revoke_older_in_service(db, meta, r, &rotation)?;
+                                continue;
+                            }
                         };
                         let v = rotation.apply(db, meta, r.old_version, &value)?;
                         debug_assert_eq!(r.new_version, Some(v));
@@ -465,6 +469,40 @@ fn plan_env(
         keys,
         sources,
     })
+}
+
+/// A key offboarding cannot give a new value (imported, or its hook failed or is not
+/// approved here) keeps its current version until someone rotates it; but its older
+/// versions still in service — retiring within an earlier rotation's grace — were read
+/// by the person leaving and are no longer needed: revoked now, each with a `revoke`
+/// event, as a rotation here would have (with `--grace`, they keep their own end).
+fn revoke_older_in_service(
+    db: &crate::vault::Tx<'_>,
+    meta: &crate::vault::KeyMeta,
+    r: &mut Rotated,
+    rotation: &Rotation,
+) -> Result<()> {
+    if !matches!(rotation.old, Old::Revoke) {
+        return Ok(());
+    }
+    let why = rotation.reason.as_deref().unwrap_or("offboarded");
+    for v in db.versions(meta)? {
+        let in_service = matches!(v.status(rotation.now), Status::Active | Status::Retiring);
+        if v.version < r.old_version && in_service {
+            let actor_id = db.actor_id(&rotation.actor)?;
+            db.revoke(meta, Some(v.version), actor_id, why, rotation.now)?;
+            db.record(
+                &rotation.actor,
+                crate::audit::Action::Revoke,
+                Some(meta.name.as_str()),
+                Some(v.version),
+                Some(why),
+                rotation.now,
+            )?;
+            r.revoked_older.push(v.version);
+        }
+    }
+    Ok(())
 }
 
 /// The current versions in `db` that `recipient`, removed from it, could read.

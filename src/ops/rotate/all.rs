@@ -409,6 +409,10 @@ pub struct Rotated {
     /// What the key's rotation hook did, when it has one that ran (never its output).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hook: Option<String>,
+    /// Older versions still in service that were revoked with it (offboarding a key it
+    /// could not give a new value).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub revoked_older: Vec<u32>,
 }
 
 impl Rotated {
@@ -427,6 +431,7 @@ impl Rotated {
             old_version,
             new_version,
             hook: None,
+            revoked_older: Vec::new(),
         }
     }
 }

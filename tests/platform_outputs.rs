@@ -399,3 +399,61 @@ fn github_env_refuses_a_value_the_runner_would_change_and_stdout_as_the_file() {
     assert!(!kw.path("-").exists());
     assert_eq!(exported_keys(&kw), 0);
 }
+
+/// A hostile review: `$GITHUB_ENV` whose last line has no line break (an earlier step's
+/// `printf 'FOO=bar' >> $GITHUB_ENV`) took the block's first line into its own, and the
+/// runner read the value's lines as commands; a write that failed (a full disk) left half
+/// a block. Now the block starts on a line of its own, and a failed append is cut back.
+#[test]
+fn github_env_starts_its_block_on_a_new_line_and_a_failed_append_leaves_the_file_as_it_was() {
+    let kw = Sandbox::with_vault();
+    kw.set("A", "LD_PRELOAD=/tmp/evil.so\nsecond");
+    let env_file = kw.path("github_env");
+    fs::write(&env_file, "FOO=bar").unwrap();
+    let mut cmd = kw.cmd(["export", "--format", "github-env", "--only", "A"]);
+    cmd.env("GITHUB_ENV", &env_file);
+    cmd.assert().success();
+    let text = fs::read(&env_file).unwrap();
+    assert!(
+        text.starts_with(b"FOO=bar\nA<<"),
+        "{}",
+        String::from_utf8_lossy(&text)
+    );
+    let blocks = read_github_env(&text[b"FOO=bar\n".len()..]);
+    assert_eq!(blocks.len(), 1);
+    assert_eq!(blocks[0].1, b"LD_PRELOAD=/tmp/evil.so\nsecond");
+
+    // A file size limit stands in for a full disk: the write fails part way (EFBIG, with
+    // SIGXFSZ ignored as the shell leaves it), and the file is cut back.
+    kw.set("BIG", &"x".repeat(60_000));
+    // Near the limit (200 KiB, bash's 1024-byte blocks), so that only this append
+    // crosses it, not the journal's.
+    let mut filler = fs::read(&env_file).unwrap();
+    while filler.len() < 180_000 {
+        filler.extend_from_slice(b"FILLER=line\n");
+    }
+    fs::write(&env_file, &filler).unwrap();
+    let before = fs::read(&env_file).unwrap();
+    let base = kw.std_cmd(["export"]);
+    let mut sh = std::process::Command::new("bash");
+    sh.args([
+        "-c",
+        "trap '' XFSZ; ulimit -f 200; exec \"$0\" export --format github-env --only BIG",
+        env!("CARGO_BIN_EXE_keyward"),
+    ]);
+    for (k, v) in base.get_envs() {
+        match v {
+            Some(v) => sh.env(k, v),
+            None => sh.env_remove(k),
+        };
+    }
+    let status = sh.env("GITHUB_ENV", &env_file).output().unwrap();
+    let err = String::from_utf8_lossy(&status.stderr);
+    assert_eq!(status.status.code(), Some(1), "{err}");
+    assert!(err.contains("cannot append to"), "{err}");
+    assert_eq!(
+        fs::read(&env_file).unwrap(),
+        before,
+        "half a block was left"
+    );
+}

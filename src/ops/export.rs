@@ -222,9 +222,7 @@ pub fn export(ctx: &Context, req: ExportRequest<'_>) -> Result<Exported> {
             })
         }
         Target::Append(mut file, path) => {
-            file.write_all(&out)
-                .and_then(|_| file.sync_all())
-                .map_err(|e| Error::io("cannot append to", &path, e))?;
+            append_whole(&mut file, &out, &path)?;
             Ok(Exported {
                 stdout: Zeroizing::new(Vec::new()),
                 written: Some(written(path, true)),
@@ -233,11 +231,38 @@ pub fn export(ctx: &Context, req: ExportRequest<'_>) -> Result<Exported> {
     }
 }
 
+/// Append `out` to `file` whole or not at all: on a line of its own (a file whose last
+/// line has no line break would otherwise run into the first line written, and the
+/// runner read the value's lines as commands), and cut back to its length before if a
+/// write fails (a full disk left half a block with no closing delimiter).
+fn append_whole(file: &mut std::fs::File, out: &[u8], path: &Path) -> Result<()> {
+    use std::os::unix::fs::FileExt;
+    let failed = |e| Error::io("cannot append to", path, e);
+    let start = file.metadata().map_err(failed)?.len();
+    let mut last = [b'\n'];
+    if start > 0 {
+        file.read_exact_at(&mut last, start - 1).map_err(failed)?;
+    }
+    let written = (|| {
+        if last[0] != b'\n' {
+            file.write_all(b"\n")?;
+        }
+        file.write_all(out)?;
+        file.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = file.set_len(start).and_then(|()| file.sync_all());
+        return Err(failed(e));
+    }
+    Ok(())
+}
+
 /// `$GITHUB_ENV` (or `-o FILE`) for appending: created 0600 when missing, never through
 /// a symbolic link.
 fn open_append(path: &Path) -> Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
+        .read(true)
         .append(true)
         .create(true)
         .mode(0o600)

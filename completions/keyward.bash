@@ -1478,7 +1478,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__export)
-            opts="-o -i -e -q -h --format --only --allow-name --out --force --name --namespace --vault --identity --env --trust-root --json --quiet --help"
+            opts="-o -i -e -q -h --format --only --allow-name --out --force --name --namespace --strict --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

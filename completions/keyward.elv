@@ -476,6 +476,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --env 'Environment to act on [default: dev]'
             cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root` prints it): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start is then refused (exit 6)'
             cand --force 'Replace FILE if it exists (a symbolic link is refused even so)'
+            cand --strict 'Refuse to export (exit 4) when a key is left out because it is revoked, expired or retired, instead of naming it on stderr; KEYWARD_RUN_STRICT=1 sets it (for CI)'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'

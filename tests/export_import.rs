@@ -91,6 +91,38 @@ fn a_key_named_twice_by_only_is_handed_out_once() {
     assert_eq!(crate::support::event_keys(&ev[0]), ["A"], "{ev}");
 }
 
+/// Every active key, as `run` gives them (DESIGN §16): a key not in service is left out
+/// and named on stderr; `--strict` (or `KEYWARD_RUN_STRICT=1`) refuses, exit 4, before
+/// anything is written. Before, a CI job's export silently lacked the key (a hostile
+/// review).
+#[test]
+fn export_names_the_keys_it_leaves_out_and_strict_refuses() {
+    let kw = Sandbox::with_vault();
+    kw.set("KEPT", "kept-value");
+    kw.set("GONE", "gone-value");
+    kw.cmd(["revoke", "--yes", "GONE", "--reason", "leaked"])
+        .assert()
+        .success();
+    kw.cmd(["export", "--format", "dotenv"])
+        .assert()
+        .success()
+        .stdout(contains("KEPT=").and(contains("GONE").not()))
+        .stderr(contains(
+            "left out of the export (not in service): GONE (revoked)",
+        ));
+    kw.cmd(["export", "--format", "dotenv", "--strict", "-o", "out.env"])
+        .assert()
+        .code(4)
+        .stderr(contains("export --strict").and(contains("GONE (revoked)")))
+        .stderr(contains("nothing was written"));
+    assert!(!kw.path("out.env").exists());
+    kw.cmd(["export", "--format", "json"])
+        .env("KEYWARD_RUN_STRICT", "1")
+        .assert()
+        .code(4)
+        .stdout("");
+}
+
 #[test]
 fn export_skips_unusable_keys_unless_named() {
     let (kw, _) = vault_with_tricky();

@@ -534,7 +534,12 @@ fn run_and_export_refuse_prompts_editors_and_toolchain_sources() {
     for name in [
         "PS2",
         "PROMPT",
+        "prompt",
+        "SPROMPT",
+        "FPATH",
         "RPROMPT",
+        "PIP_INDEX_URL",
+        "RUSTUP_TOOLCHAIN",
         "SUDO_EDITOR",
         "KUBE_EDITOR",
         "GH_PAGER",

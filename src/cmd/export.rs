@@ -73,6 +73,11 @@ pub struct ExportArgs {
     /// With --format k8s-secret: the Secret's namespace
     #[arg(long, value_name = "NS", requires = "name")]
     pub namespace: Option<K8sNamespace>,
+
+    /// Refuse to export (exit 4) when a key is left out because it is revoked, expired or
+    /// retired, instead of naming it on stderr; KEYWARD_RUN_STRICT=1 sets it (for CI)
+    #[arg(long)]
+    pub strict: bool,
 }
 
 pub fn run(args: ExportArgs, ctx: &Ui) -> Result<()> {
@@ -94,6 +99,7 @@ pub fn run(args: ExportArgs, ctx: &Ui) -> Result<()> {
             force: args.force,
             name: args.name.as_ref(),
             namespace: args.namespace.as_ref(),
+            strict: args.strict || crate::ops::run_guard::strict_from_env()?,
         },
     )?;
     super::delivery::delivered(ctx.out.data(&exported.stdout))?;

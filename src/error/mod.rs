@@ -24,7 +24,7 @@ pub use hook::HookError;
 pub use import::ImportError;
 pub use plugin::PluginError;
 pub use signed::SignedError;
-pub use team::TeamError;
+pub use team::{LeftOutOf, TeamError};
 pub use verifier::VerifierError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -67,9 +67,14 @@ pub enum TeamError {
     #[error("the identity is locked")]
     CompletionLocked,
     #[error(
-        "run --strict: key(s) of `{env}` not in service would be left out of the command's environment: {keys}; nothing started\nhint: rotate or remove them (`keyward check -e {env}`), or name the keys the command needs with --only"
+        "{} --strict: key(s) of `{env}` not in service would be left out of {}: {keys}; {}\nhint: rotate or remove them (`keyward check -e {env}`), or name the keys needed with --only",
+        .of.command(), .of.place(), .of.nothing()
     )]
-    StrictLeftOut { env: EnvName, keys: String },
+    StrictLeftOut {
+        env: EnvName,
+        keys: String,
+        of: LeftOutOf,
+    },
     #[error(
         "the identity in use is not a recipient of environment `{env}`\nhint: {next}; your recipient is {recipient}"
     )]
@@ -93,6 +98,38 @@ impl TeamError {
             | TeamError::IdentityFileMissing { .. }
             | TeamError::NoIdentityForTeam { .. }
             | TeamError::NotARecipientYet { .. } => 5,
+        }
+    }
+}
+
+/// What "every active key" went into: the keys it left out are named for it.
+#[derive(Clone, Copy, Debug)]
+pub enum LeftOutOf {
+    /// `run`: the child's environment.
+    Run,
+    /// `export`: the file or stream written.
+    Export,
+}
+
+impl LeftOutOf {
+    pub fn command(self) -> &'static str {
+        match self {
+            LeftOutOf::Run => "run",
+            LeftOutOf::Export => "export",
+        }
+    }
+
+    pub fn place(self) -> &'static str {
+        match self {
+            LeftOutOf::Run => "the command's environment",
+            LeftOutOf::Export => "the export",
+        }
+    }
+
+    pub fn nothing(self) -> &'static str {
+        match self {
+            LeftOutOf::Run => "nothing started",
+            LeftOutOf::Export => "nothing was written",
         }
     }
 }

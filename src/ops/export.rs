@@ -17,6 +17,7 @@ use crate::names::{EnvName, KeyName};
 use crate::ops::Context;
 use crate::ops::platform::{self, K8sName, K8sNamespace};
 use crate::ops::release::{Pick, Release, release};
+use crate::ops::run_guard::LeftOutOf;
 
 /// How exported keys are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +74,9 @@ pub struct ExportRequest<'a> {
     /// k8s-secret: the Secret's name (required) and namespace.
     pub name: Option<&'a K8sName>,
     pub namespace: Option<&'a K8sNamespace>,
+    /// `--strict` / `KEYWARD_RUN_STRICT=1`: keys not in service left out are exit 4,
+    /// before anything is written; otherwise they are named on stderr (DESIGN §16).
+    pub strict: bool,
 }
 
 /// What `export` produced: bytes for stdout, and the file written, if any.
@@ -156,6 +160,7 @@ pub fn export(ctx: &Context, req: ExportRequest<'_>) -> Result<Exported> {
         }
         (_, e) => e,
     })?;
+    crate::ops::run_guard::left_out(ctx, &released, req.strict, LeftOutOf::Export)?;
     let keys: Vec<(&KeyName, &[u8])> = released
         .keys
         .iter()

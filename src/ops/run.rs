@@ -174,7 +174,12 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
         },
     )?;
     for released in &resolved.released {
-        crate::ops::run_guard::left_out(ctx, released, req.strict)?;
+        crate::ops::run_guard::left_out(
+            ctx,
+            released,
+            req.strict,
+            crate::ops::run_guard::LeftOutOf::Run,
+        )?;
     }
     // Keys set by their own names: -e's own pick (with --env-file, only those named).
     let keys: Vec<(&KeyName, &[u8])> = match (pick, resolved.of(&ctx.env)) {

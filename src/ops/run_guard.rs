@@ -20,8 +20,11 @@ pub fn strict_from_env() -> Result<bool> {
     }
 }
 
-/// The keys left out, said (or refused with `strict`) before the child starts.
-pub fn left_out(ctx: &Context, released: &Released, strict: bool) -> Result<()> {
+pub use crate::error::LeftOutOf;
+
+/// The keys left out, said (or refused with `strict`) before the child starts or the
+/// export is written.
+pub fn left_out(ctx: &Context, released: &Released, strict: bool, of: LeftOutOf) -> Result<()> {
     if released.left_out.is_empty() {
         return Ok(());
     }
@@ -30,11 +33,17 @@ pub fn left_out(ctx: &Context, released: &Released, strict: bool) -> Result<()> 
         return Err(TeamError::StrictLeftOut {
             env: released.env.clone(),
             keys,
+            of,
         }
         .into());
     }
     ctx.out.note(&format!(
-        "left out of the command's environment (not in service): {keys}; --strict refuses to start without them"
+        "left out of {} (not in service): {keys}; --strict refuses to {} without them",
+        of.place(),
+        match of {
+            LeftOutOf::Run => "start",
+            LeftOutOf::Export => "export",
+        }
     ));
     Ok(())
 }

@@ -149,3 +149,37 @@ fn a_verifier_key_made_where_a_removed_member_could_read_it_is_not_kept_by_a_mer
     assert_eq!(t.out(0, &["verifier", "pubkey", "-e", "prod"]).trim(), now);
     t.kw(0, &["audit", "verify", "--git"]).assert().success();
 }
+
+/// Carol makes the verifier key (Mallory can read it) while Alice, who has none, removes
+/// Mallory; Alice pulls. Carol's side is not trusted (it still lists Mallory), so its
+/// key is not taken, and the merge says so, naming the key services pinned: before, it
+/// dropped the key without a word (a review's repro).
+#[test]
+fn a_merge_that_drops_a_verifier_key_a_removed_member_could_read_names_it() {
+    let t = Team::new(&["alice", "mallory", "carol"], &[]);
+    t.out(0, &["generate", "-e", "prod", "API_TOKEN"]);
+    t.sync(0, "prod");
+    t.git(2, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.out(
+        2,
+        &["verifier", "export", "-e", "prod", "-o", "../carol.kwset"],
+    );
+    let carols = t
+        .out(2, &["verifier", "pubkey", "-e", "prod"])
+        .trim()
+        .to_owned();
+    t.sync(2, "carol's verifier key");
+    let mallory = t.members[1].recipient.clone();
+    t.out(0, &["access", "revoke", "-e", "prod", &mallory, "--yes"]);
+    t.git(0, &["add", "-A"]);
+    t.git(0, &["commit", "-qm", "mallory removed"]);
+    let pull = t.git_out(0, &["pull", "--no-rebase", "origin", "main"]);
+    let said =
+        String::from_utf8_lossy(&pull.stderr).into_owned() + &String::from_utf8_lossy(&pull.stdout);
+    assert!(pull.status.success(), "{said}");
+    assert!(
+        said.contains(&format!("the verifier key {carols} is not kept")),
+        "the merge dropped the key services pin without a word: {said}"
+    );
+    t.kw(0, &["audit", "verify", "--git"]).assert().success();
+}

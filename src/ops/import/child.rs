@@ -100,30 +100,43 @@ pub fn diagnostic(stderr: &str) -> String {
     }
 }
 
-/// `message` (a tool's diagnostic about `input`) with every word of 6 characters or more
-/// that occurs in the file replaced by `[…]`: a tool that quotes the line it failed on
-/// must not put a value into keyward's error (and a CI log). The first 16 MiB of the
-/// file are compared; one that cannot be read hides every long word.
-pub fn without_input(message: &str, input: &std::path::Path) -> String {
+/// A tool's raw stderr about `input` with every word of 6 characters or more that occurs
+/// in the file (as it is, or without the quotes and punctuation around it) replaced by
+/// `[…]`: a tool that quotes the line it failed on must not put a value into keyward's
+/// error (and a CI log). Run on the raw stderr, before [`diagnostic`] drops control
+/// characters (a tab would join two words into one the file does not hold) and cuts it.
+/// The first 16 MiB of the file are compared; one that cannot be read hides every long
+/// word.
+pub fn without_input(stderr: &str, input: &std::path::Path) -> String {
     use std::io::Read;
     let mut bytes = Vec::new();
     let read = std::fs::File::open(input)
         .and_then(|f| f.take(16 * 1024 * 1024).read_to_end(&mut bytes))
         .is_ok();
-    let words: Vec<String> = message
-        .split(' ')
-        .map(|w| {
-            let quoted = w.chars().count() >= 6
-                && (!read || bytes.windows(w.len()).any(|win| win == w.as_bytes()));
-            if quoted {
-                "[…]".to_owned()
-            } else {
-                w.to_owned()
-            }
-        })
-        .collect();
+    let in_file = |w: &str| bytes.windows(w.len()).any(|win| win == w.as_bytes());
+    let mut out = String::with_capacity(stderr.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+        let long = word.chars().count() >= 6;
+        if long && (!read || in_file(word) || (bare.chars().count() >= 6 && in_file(bare))) {
+            out.push_str("[…]");
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in stderr.chars() {
+        if c.is_whitespace() {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
     zeroize::Zeroize::zeroize(&mut bytes);
-    words.join(" ")
+    out
 }
 
 #[cfg(test)]
@@ -134,10 +147,22 @@ mod tests {
     fn a_diagnostic_never_repeats_a_long_word_of_the_input() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("plain.env");
-        std::fs::write(&f, "KEY=\"-----BEGIN\nMIIEvQSECRETLINE\n\"\n").unwrap();
+        std::fs::write(
+            &f,
+            "KEY=\"-----BEGIN\nMIIEvQSECRETLINE\nSTRIPE\tsk_live_abcdef\n\"\n",
+        )
+        .unwrap();
         assert_eq!(
             without_input("invalid dotenv input line: MIIEvQSECRETLINE", &f),
             "invalid dotenv input line: […]"
+        );
+        // A tab between two words, and quotes around one: each word is looked for.
+        assert_eq!(
+            diagnostic(&without_input(
+                "invalid line: \"STRIPE\tsk_live_abcdef\"",
+                &f
+            )),
+            "invalid line: […][…]"
         );
         assert_eq!(
             without_input("no such thing: MIIEvQSECRETLINE", &dir.path().join("gone")),

@@ -80,7 +80,7 @@ pub fn read(ctx: &Context, file: &Path, given: Option<SopsType>) -> Result<Vec<F
                 locked: stderr.contains("Failed to get the data key"),
                 // sops quotes the line it could not parse: in a file never encrypted,
                 // a secret. Words of the message found in the file are not repeated.
-                detail: child::without_input(&child::diagnostic(&stderr), file),
+                detail: child::diagnostic(&child::without_input(&stderr, file)),
             }
             .into());
         }

@@ -90,12 +90,31 @@ pub(super) fn pick_verifier_key(
     };
     let [(ours, _), (theirs, _)] = sides;
     let (o, t) = (ours.filter(|k| !exposed(k)), theirs.filter(|k| !exposed(k)));
-    match merge_verifier_key(o, t, trust, notes) {
+    let kept = match merge_verifier_key(o, t, trust, notes) {
         Pick::Theirs if t.is_some() => Kept::Theirs,
         // OURS's image keeps its key, unless that key is exposed.
         _ if o.is_none() && ours.is_some() => Kept::Fresh,
         _ => Kept::Ours,
+    };
+    // A key services may pin, dropped because a reader the merge leaves out could read
+    // it, is named (the result may keep none: the side that made it is not trusted, and
+    // a key made here would be a setting neither side made).
+    let kept_seed = match kept {
+        Kept::Ours => o.map(|k| &k.seed),
+        Kept::Theirs => t.map(|k| &k.seed),
+        Kept::Fresh => None,
+    };
+    let mut named: Vec<&Secret> = Vec::new();
+    for k in [ours, theirs].into_iter().flatten() {
+        if exposed(k) && kept_seed != Some(&k.seed) && !named.contains(&&k.seed) {
+            named.push(&k.seed);
+            notes.push(format!(
+                "the verifier key {} is not kept: someone this merge leaves out could read it; services pinning it must pin the environment's key instead (`keyward verifier pubkey`, or the one the next `keyward verifier export` makes)",
+                k.public()
+            ));
+        }
     }
+    kept
 }
 
 /// A side's audit keys (oldest first, the last in force) and who can read that side:

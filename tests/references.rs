@@ -193,6 +193,7 @@ fn variables_already_set_to_a_reference_are_resolved_as_op_run_does() {
 fn a_value_that_reads_as_a_reference_is_never_made_a_variable() {
     let kw = two_envs();
     kw.set("API_TOKEN", "kw://prod/DB_PASSWORD");
+    fs::write(kw.path("app.env.tmpl"), "API_TOKEN={{ API_TOKEN }}\n").unwrap();
     for (args, verb) in [
         (
             vec!["run", "--", "sh", "-c", "keyward run -- printenv API_TOKEN"],
@@ -204,6 +205,8 @@ fn a_value_that_reads_as_a_reference_is_never_made_a_variable() {
             vec!["export", "--format", "github-env", "-o", "gh.env"],
             "export",
         ),
+        // A rendered `.env` is what `run --env-file` reads.
+        (vec!["render", "app.env.tmpl", "-o", "app.env"], "render"),
     ] {
         let out = kw.cmd(&args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
@@ -224,6 +227,7 @@ fn a_value_that_reads_as_a_reference_is_never_made_a_variable() {
             .contains("kw://")
     );
     assert!(events(&kw, "prod", "run").is_empty(), "prod was read");
+    assert!(!kw.path("app.env").exists());
     // `get` prints it: nothing resolves a value printed.
     assert_eq!(
         kw.stdout(["get", "API_TOKEN"]).trim(),

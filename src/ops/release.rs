@@ -127,9 +127,11 @@ pub fn withhold(ctx: &Context, env: &EnvName, req: Release<'_>) -> Result<Pendin
     // `get` and `render` set no variable: a loader name is harmless there.
     if !matches!(req.access, Action::Get | Action::Render) {
         refuse_loader_variables(&picked, req.allow_loader, req.access)?;
-        // DESIGN §17: a variable holding `kw://…` is resolved by the next `run` that
-        // inherits it, with that user's identity: a value of this environment must
-        // never become a read of another.
+    }
+    // DESIGN §17: a variable holding `kw://…` is resolved by the next `run` that
+    // inherits it (and a rendered file by `run --env-file`), with that user's identity:
+    // a value of this environment must never become a read of another. `get` prints it.
+    if req.access != Action::Get {
         let refs: Vec<KeyName> = picked
             .iter()
             .filter(|(_, _, v)| v.starts_with(super::reference::SCHEME))

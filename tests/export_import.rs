@@ -121,6 +121,25 @@ fn export_names_the_keys_it_leaves_out_and_strict_refuses() {
         .assert()
         .code(4)
         .stdout("");
+    kw.cmd([
+        "export",
+        "--format",
+        "github-env",
+        "--strict",
+        "-o",
+        "gh.env",
+    ])
+    .assert()
+    .code(4)
+    .stdout("");
+    assert!(
+        !kw.path("gh.env").exists(),
+        "a refused export made the file"
+    );
+    // Only the export that went out is in the audit trail (a review found the refused
+    // ones recorded as `export … ok`).
+    let ev = kw.json(["audit", "--json", "--action", "export"]);
+    assert_eq!(ev.as_array().unwrap().len(), 1, "{ev}");
 }
 
 #[test]

@@ -374,7 +374,39 @@ fn offboard_revokes_the_older_versions_still_in_service_of_a_key_it_cannot_rotat
         .write_stdin("partner-key-v2")
         .assert()
         .success();
+    // A second key whose newest version leaked and was revoked: its older one, still
+    // in its grace, is the value in service (a review found offboarding skipped it).
+    kw.set("LEAKED", "leaked-v1");
+    kw.cmd(["rotate", "LEAKED", "--grace", "30d", "--no-hook"])
+        .write_stdin("leaked-v2")
+        .assert()
+        .success();
+    kw.cmd([
+        "revoke",
+        "LEAKED",
+        "--version",
+        "2",
+        "--reason",
+        "leaked",
+        "--yes",
+    ])
+    .assert()
+    .success();
     kw.at(T0 + HOUR);
+    for v in ["partner-key-v1", "leaked-v1"] {
+        kw.cmd(["verify"]).write_stdin(v).assert().success();
+    }
+    // The dry run says what will go.
+    let dry = kw
+        .cmd(["offboard", &r, "--reason", "left", "--dry-run"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&dry.stderr);
+    assert!(
+        said.contains("`PARTNER_KEY` in `dev`: older version(s) 1 still in service")
+            && said.contains("`LEAKED` in `dev`: older version(s) 1 still in service"),
+        "{said}"
+    );
     kw.cmd(["verify"])
         .write_stdin("partner-key-v1")
         .assert()
@@ -386,13 +418,12 @@ fn offboard_revokes_the_older_versions_still_in_service_of_a_key_it_cannot_rotat
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(8), "{err}");
     assert!(
-        err.contains("`PARTNER_KEY` in `dev`: older version(s) 1 still in service were revoked"),
+        err.contains("`PARTNER_KEY` in `dev`: older version(s) 1 still in service revoked"),
         "{err}"
     );
-    kw.cmd(["verify"])
-        .write_stdin("partner-key-v1")
-        .assert()
-        .code(4);
+    for v in ["partner-key-v1", "leaked-v1"] {
+        kw.cmd(["verify"]).write_stdin(v).assert().code(4);
+    }
     kw.cmd(["verify"])
         .write_stdin("partner-key-v2")
         .assert()

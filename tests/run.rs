@@ -679,6 +679,11 @@ fn run_names_the_keys_it_leaves_out_and_strict_refuses_before_the_child_starts()
         .stderr(contains(left));
     let started = kw.path("started");
     let touch = format!("touch {}", started.display());
+    let runs_before = kw
+        .json(["audit", "--json", "--action", "run"])
+        .as_array()
+        .unwrap()
+        .len();
     kw.cmd(["run", "--strict", "--", "sh", "-c", &touch])
         .assert()
         .code(4)
@@ -692,6 +697,9 @@ fn run_names_the_keys_it_leaves_out_and_strict_refuses_before_the_child_starts()
         .assert()
         .code(4);
     assert!(!started.exists());
+    // Nothing was handed out: no `run` event for the refused ones.
+    let runs = kw.json(["audit", "--json", "--action", "run"]);
+    assert_eq!(runs.as_array().unwrap().len(), runs_before, "{runs}");
     kw.cmd(["run", "--", "true"])
         .env("KEYWARD_RUN_STRICT", "yes")
         .assert()

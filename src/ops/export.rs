@@ -16,7 +16,7 @@ use crate::fsutil::OutFile;
 use crate::names::{EnvName, KeyName};
 use crate::ops::Context;
 use crate::ops::platform::{self, K8sName, K8sNamespace};
-use crate::ops::release::{Pick, Release, release};
+use crate::ops::release::{Pick, Release, hand_out, withhold};
 use crate::ops::run_guard::LeftOutOf;
 
 /// How exported keys are written.
@@ -99,6 +99,10 @@ pub struct Written {
 enum Target {
     Stdout,
     New(OutFile, PathBuf),
+    /// `$GITHUB_ENV` or `-o FILE` for github-env, before it is opened: once the keys
+    /// are checked (a refused export leaves no file behind).
+    AppendTo(PathBuf),
+    /// The same, opened for appending.
     Append(std::fs::File, PathBuf),
 }
 
@@ -136,15 +140,17 @@ pub fn export(ctx: &Context, req: ExportRequest<'_>) -> Result<Exported> {
                     .map(PathBuf::from)
                     .ok_or(ImportError::GithubEnvUnset)?,
             };
-            Target::Append(open_append(&path)?, path)
+            // Opened (and created) once the keys are known to go out: see below.
+            Target::AppendTo(path)
         }
         (_, Some(p)) if p != Path::new("-") => {
             Target::New(OutFile::create(p, req.force)?, p.to_owned())
         }
         _ => Target::Stdout,
     };
-    let released = release(
+    let pending = withhold(
         ctx,
+        &ctx.env,
         Release {
             access: Action::Export,
             pick: Pick::Keys(req.only),
@@ -160,7 +166,13 @@ pub fn export(ctx: &Context, req: ExportRequest<'_>) -> Result<Exported> {
         }
         (_, e) => e,
     })?;
-    crate::ops::run_guard::left_out(ctx, &released, req.strict, LeftOutOf::Export)?;
+    crate::ops::run_guard::refuse_if_strict(&pending, req.strict, LeftOutOf::Export)?;
+    let target = match target {
+        Target::AppendTo(path) => Target::Append(open_append(&path)?, path),
+        other => other,
+    };
+    let released = hand_out(ctx, pending)?;
+    crate::ops::run_guard::left_out(ctx, &released, LeftOutOf::Export);
     let keys: Vec<(&KeyName, &[u8])> = released
         .keys
         .iter()
@@ -217,6 +229,7 @@ pub fn export(ctx: &Context, req: ExportRequest<'_>) -> Result<Exported> {
             stdout: out,
             written: None,
         }),
+        Target::AppendTo(_) => Err(Error::Internal("the github-env file was not opened")),
         Target::New(mut file, path) => {
             file.write_all(&out)
                 .map_err(|e| Error::io("cannot write", &path, e))?;
@@ -239,24 +252,49 @@ pub fn export(ctx: &Context, req: ExportRequest<'_>) -> Result<Exported> {
 /// Append `out` to `file` whole or not at all: on a line of its own (a file whose last
 /// line has no line break would otherwise run into the first line written, and the
 /// runner read the value's lines as commands), and cut back to its length before if a
-/// write fails (a full disk left half a block with no closing delimiter).
+/// write fails part way (a full disk left half a block with no closing delimiter) —
+/// unless something else appended meanwhile, whose lines are never cut.
 fn append_whole(file: &mut std::fs::File, out: &[u8], path: &Path) -> Result<()> {
-    use std::os::unix::fs::FileExt;
+    use std::io::Read;
     let failed = |e| Error::io("cannot append to", path, e);
     let start = file.metadata().map_err(failed)?.len();
-    let mut last = [b'\n'];
-    if start > 0 {
-        file.read_exact_at(&mut last, start - 1).map_err(failed)?;
+    // The last byte, through a handle of its own (the file may be write-only to us: then
+    // the block starts with a line break anyway; an empty line is skipped by the runner).
+    let ends_a_line = start == 0
+        || std::fs::File::open(path)
+            .and_then(|mut f| {
+                use std::io::Seek;
+                f.seek(std::io::SeekFrom::Start(start - 1))?;
+                let mut last = [0u8];
+                f.read_exact(&mut last)?;
+                Ok(last[0] == b'\n')
+            })
+            .unwrap_or(false);
+    let mut block = Zeroizing::new(Vec::with_capacity(out.len() + 1));
+    if !ends_a_line {
+        block.push(b'\n');
     }
-    let written = (|| {
-        if last[0] != b'\n' {
-            file.write_all(b"\n")?;
+    block.extend_from_slice(out);
+    let mut written = 0usize;
+    let result = (|| {
+        while written < block.len() {
+            match file.write(&block[written..]) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => written += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
         }
-        file.write_all(out)?;
         file.sync_all()
     })();
-    if let Err(e) = written {
-        let _ = file.set_len(start).and_then(|()| file.sync_all());
+    if let Err(e) = result {
+        // Only our own bytes: the file must be exactly what it was plus what we wrote.
+        let ours = file
+            .metadata()
+            .is_ok_and(|m| m.len() == start + written as u64);
+        if ours {
+            let _ = file.set_len(start).and_then(|()| file.sync_all());
+        }
         return Err(failed(e));
     }
     Ok(())
@@ -267,7 +305,6 @@ fn append_whole(file: &mut std::fs::File, out: &[u8], path: &Path) -> Result<()>
 fn open_append(path: &Path) -> Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
-        .read(true)
         .append(true)
         .create(true)
         .mode(0o600)

@@ -81,6 +81,9 @@ pub struct Resolve<'a> {
     /// Keys the command may set by their own names although they change how programs
     /// load (`--allow-name`).
     pub allow_loader: &'a [KeyName],
+    /// `run --strict`: keys left out of "every active key" refuse the command before any
+    /// access is journaled.
+    pub strict: Option<crate::ops::run_guard::LeftOutOf>,
 }
 
 /// The values, per environment, after every access was journaled.
@@ -189,6 +192,11 @@ pub fn resolve(
                     None => e,
                 });
             }
+        }
+    }
+    if let Some(of) = req.strict {
+        for p in &pending {
+            crate::ops::run_guard::refuse_if_strict(p, true, of)?;
         }
     }
     // DESIGN §5: each environment's reads in its own journal, before any value leaves.

@@ -109,6 +109,18 @@ pub struct Pending {
     left_out: Vec<(KeyName, Status)>,
 }
 
+impl Pending {
+    /// The environment the values come from.
+    pub fn env(&self) -> &EnvName {
+        &self.db.env
+    }
+
+    /// Keys of the environment "every active key" left out, with their status.
+    pub fn left_out(&self) -> &[(KeyName, Status)] {
+        &self.left_out
+    }
+}
+
 /// The first half of [`release`] in environment `env`: open it, pick the usable values
 /// and refuse what must not be handed out (a refused read is recorded, as always).
 pub fn withhold(ctx: &Context, env: &EnvName, req: Release<'_>) -> Result<Pending> {

@@ -180,6 +180,7 @@ pub fn render(ctx: &Context, req: RenderRequest<'_>) -> Result<Rendered> {
             wanted: &wanted,
             own: None,
             allow_loader: &[],
+            strict: None,
         },
         &|w, e| at_placeholder(ctx, e, w, &pieces, &label),
     )?;

@@ -163,6 +163,7 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
             wanted: &refs,
             own: pick,
             allow_loader: req.allow_loader,
+            strict: req.strict.then_some(crate::ops::run_guard::LeftOutOf::Run),
         },
         &|w, e| {
             ImportError::InReference {
@@ -174,12 +175,7 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
         },
     )?;
     for released in &resolved.released {
-        crate::ops::run_guard::left_out(
-            ctx,
-            released,
-            req.strict,
-            crate::ops::run_guard::LeftOutOf::Run,
-        )?;
+        crate::ops::run_guard::left_out(ctx, released, crate::ops::run_guard::LeftOutOf::Run);
     }
     // Keys set by their own names: -e's own pick (with --env-file, only those named).
     let keys: Vec<(&KeyName, &[u8])> = match (pick, resolved.of(&ctx.env)) {

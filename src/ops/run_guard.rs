@@ -7,7 +7,7 @@
 use crate::error::{Error, Result, TeamError};
 use crate::names::KeyName;
 use crate::ops::Context;
-use crate::ops::release::Released;
+use crate::ops::release::{Pending, Released};
 use crate::vault::Status;
 
 /// `KEYWARD_RUN_STRICT`: `1`/`true` on, `0`/`false`/empty off, anything else a usage
@@ -22,21 +22,26 @@ pub fn strict_from_env() -> Result<bool> {
 
 pub use crate::error::LeftOutOf;
 
-/// The keys left out, said (or refused with `strict`) before the child starts or the
-/// export is written.
-pub fn left_out(ctx: &Context, released: &Released, strict: bool, of: LeftOutOf) -> Result<()> {
-    if released.left_out.is_empty() {
-        return Ok(());
-    }
-    let keys = describe(&released.left_out);
-    if strict {
+/// With `--strict`, refuse (exit 4) when "every active key" left keys out, before any
+/// access is journaled: nothing is handed out, started or written.
+pub fn refuse_if_strict(pending: &Pending, strict: bool, of: LeftOutOf) -> Result<()> {
+    if strict && !pending.left_out().is_empty() {
         return Err(TeamError::StrictLeftOut {
-            env: released.env.clone(),
-            keys,
+            env: pending.env().clone(),
+            keys: describe(pending.left_out()),
             of,
         }
         .into());
     }
+    Ok(())
+}
+
+/// The keys left out, named on stderr once they were handed out without them.
+pub fn left_out(ctx: &Context, released: &Released, of: LeftOutOf) {
+    if released.left_out.is_empty() {
+        return;
+    }
+    let keys = describe(&released.left_out);
     ctx.out.note(&format!(
         "left out of {} (not in service): {keys}; --strict refuses to {} without them",
         of.place(),
@@ -45,7 +50,6 @@ pub fn left_out(ctx: &Context, released: &Released, strict: bool, of: LeftOutOf)
             LeftOutOf::Export => "export",
         }
     ));
-    Ok(())
 }
 
 fn describe(keys: &[(KeyName, Status)]) -> String {

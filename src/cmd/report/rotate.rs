@@ -74,6 +74,16 @@ pub(crate) fn render_rows(rows: &[Rotated], out: &Output) -> Result<()> {
         })
         .collect();
     out.table(&["ENV", "NAME", "KIND", "RESULT", "OLD", "NEW"], cells)?;
+    for r in rows.iter().filter(|r| !r.revoked_older.is_empty()) {
+        let versions: Vec<String> = r.revoked_older.iter().map(u32::to_string).collect();
+        out.note(&format!(
+            "`{}` in `{}`: older version(s) {} still in service revoked with the offboarding; version {} stays until replaced",
+            r.name,
+            r.env,
+            versions.join(", "),
+            r.old_version
+        ));
+    }
     let unapproved: Vec<&str> = rows
         .iter()
         .filter(|r| r.result == Outcome::HookNotApproved)
@@ -93,16 +103,6 @@ pub(crate) fn render_rows(rows: &[Rotated], out: &Output) -> Result<()> {
         .filter(|r| r.new_version.is_none() && r.result != Outcome::HookNotApproved)
         .collect();
     if let Some(first) = pending.first() {
-        for r in pending.iter().filter(|r| !r.revoked_older.is_empty()) {
-            let versions: Vec<String> = r.revoked_older.iter().map(u32::to_string).collect();
-            out.note(&format!(
-                "`{}` in `{}`: older version(s) {} still in service were revoked; version {} stays until replaced",
-                r.name,
-                r.env,
-                versions.join(", "),
-                r.old_version
-            ));
-        }
         // A complete, copy-pasteable command (DESIGN §14): with its `-e`.
         let names: Vec<&str> = pending.iter().map(|r| r.name.as_str()).collect();
         out.note(&format!(

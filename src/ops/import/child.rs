@@ -16,8 +16,8 @@ const MAX_OUTPUT: usize = 64 << 20;
 pub enum Ran {
     /// Exit 0: what it printed on stdout.
     Ok(Zeroizing<Vec<u8>>),
-    /// A non-zero exit: its stderr, as text.
-    Failed(String),
+    /// A non-zero exit: its stderr, as text (lossy) and as the bytes it wrote.
+    Failed(String, Vec<u8>),
     /// The program is not on PATH.
     Missing,
 }
@@ -54,7 +54,10 @@ pub fn run(program: &str, args: &[&OsStr], envs: &[(&str, &OsStr)]) -> io::Resul
     if status.success() {
         Ok(Ran::Ok(out))
     } else {
-        Ok(Ran::Failed(String::from_utf8_lossy(&stderr).into_owned()))
+        Ok(Ran::Failed(
+            String::from_utf8_lossy(&stderr).into_owned(),
+            stderr,
+        ))
     }
 }
 
@@ -100,43 +103,48 @@ pub fn diagnostic(stderr: &str) -> String {
     }
 }
 
-/// A tool's raw stderr about `input` with every word of 6 characters or more that occurs
-/// in the file (as it is, or without the quotes and punctuation around it) replaced by
+/// A tool's raw stderr about `input` with every word of 6 bytes or more that occurs in
+/// the file (as it is, or without the quotes and punctuation around it) replaced by
 /// `[…]`: a tool that quotes the line it failed on must not put a value into keyward's
-/// error (and a CI log). Run on the raw stderr, before [`diagnostic`] drops control
-/// characters (a tab would join two words into one the file does not hold) and cuts it.
-/// The first 16 MiB of the file are compared; one that cannot be read hides every long
-/// word.
-pub fn without_input(stderr: &str, input: &std::path::Path) -> String {
+/// error (and a CI log). Run on the raw bytes, before [`diagnostic`] decodes them (a
+/// byte that is not UTF-8 would no longer match the file), drops control characters (a
+/// tab would join two words into one the file does not hold) and cuts the message. A
+/// file that cannot be read, or is longer than 16 MiB, hides every long word.
+pub fn without_input(stderr: &[u8], input: &std::path::Path) -> String {
     use std::io::Read;
+    const CAP: u64 = 16 * 1024 * 1024;
     let mut bytes = Vec::new();
     let read = std::fs::File::open(input)
-        .and_then(|f| f.take(16 * 1024 * 1024).read_to_end(&mut bytes))
-        .is_ok();
-    let in_file = |w: &str| bytes.windows(w.len()).any(|win| win == w.as_bytes());
-    let mut out = String::with_capacity(stderr.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
-        let long = word.chars().count() >= 6;
-        if long && (!read || in_file(word) || (bare.chars().count() >= 6 && in_file(bare))) {
-            out.push_str("[…]");
+        .and_then(|f| f.take(CAP + 1).read_to_end(&mut bytes))
+        .is_ok_and(|n| n as u64 <= CAP);
+    let in_file = |w: &[u8]| bytes.windows(w.len()).any(|win| win == w);
+    // A word is quoted when it, or it without the punctuation around it, is in the file.
+    let quoted = |word: &[u8]| {
+        let inner = |b: &u8| b.is_ascii_alphanumeric() || *b >= 0x80;
+        let bare = match (word.iter().position(inner), word.iter().rposition(inner)) {
+            (Some(from), Some(to)) => &word[from..=to],
+            _ => &[][..],
+        };
+        word.len() >= 6 && (!read || in_file(word) || (bare.len() >= 6 && in_file(bare)))
+    };
+    let mut out: Vec<u8> = Vec::with_capacity(stderr.len());
+    let mut word: Vec<u8> = Vec::new();
+    for &b in stderr.iter().chain(std::iter::once(&b' ')) {
+        if !b.is_ascii_whitespace() {
+            word.push(b);
+            continue;
+        }
+        if quoted(&word) {
+            out.extend_from_slice("[…]".as_bytes());
         } else {
-            out.push_str(word);
+            out.extend_from_slice(&word);
         }
         word.clear();
-    };
-    for c in stderr.chars() {
-        if c.is_whitespace() {
-            flush(&mut word, &mut out);
-            out.push(c);
-        } else {
-            word.push(c);
-        }
+        out.push(b);
     }
-    flush(&mut word, &mut out);
+    out.pop();
     zeroize::Zeroize::zeroize(&mut bytes);
-    out
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -153,19 +161,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            without_input("invalid dotenv input line: MIIEvQSECRETLINE", &f),
+            without_input(b"invalid dotenv input line: MIIEvQSECRETLINE", &f),
             "invalid dotenv input line: […]"
         );
         // A tab between two words, and quotes around one: each word is looked for.
         assert_eq!(
             diagnostic(&without_input(
-                "invalid line: \"STRIPE\tsk_live_abcdef\"",
+                b"invalid line: \"STRIPE\tsk_live_abcdef\"",
                 &f
             )),
             "invalid line: […][…]"
         );
+        // A byte that is not UTF-8 in the quoted word: compared as bytes.
+        std::fs::write(&f, b"P\xe4sswortGeheimnis2024\n").unwrap();
         assert_eq!(
-            without_input("no such thing: MIIEvQSECRETLINE", &dir.path().join("gone")),
+            without_input(b"invalid dotenv input line: P\xe4sswortGeheimnis2024", &f),
+            "invalid dotenv input line: […]"
+        );
+        assert_eq!(
+            without_input(b"no such thing: MIIEvQSECRETLINE", &dir.path().join("gone")),
             "no such […] […]"
         );
     }

@@ -74,13 +74,13 @@ pub fn read(ctx: &Context, file: &Path, given: Option<SopsType>) -> Result<Vec<F
             }
             .into());
         }
-        Ok(Ran::Failed(stderr)) => {
+        Ok(Ran::Failed(stderr, raw)) => {
             return Err(ImportError::SopsFailed {
                 file: file.to_owned(),
                 locked: stderr.contains("Failed to get the data key"),
                 // sops quotes the line it could not parse: in a file never encrypted,
                 // a secret. Words of the message found in the file are not repeated.
-                detail: child::diagnostic(&child::without_input(&stderr, file)),
+                detail: child::diagnostic(&child::without_input(&raw, file)),
             }
             .into());
         }

@@ -205,7 +205,7 @@ fn gpg_decrypt(dir: &Path, entry: &str, file: &Path) -> Result<Zeroizing<Vec<u8>
             dir: dir.to_owned(),
         }
         .into()),
-        Ok(Ran::Failed(stderr)) => Err(ImportError::GpgFailed {
+        Ok(Ran::Failed(stderr, _)) => Err(ImportError::GpgFailed {
             entry: entry.to_owned(),
             locked: stderr.contains("No secret key") || stderr.contains("no secret key"),
             detail: child::diagnostic(&stderr),

@@ -5,13 +5,17 @@
 
 use serde::Serialize;
 
+mod plan;
+
+use plan::{Plan, changed_env, first_few_versions, plan_all, revoke_older_in_service};
+
 use super::Context;
 use super::check::Exposures;
 use super::envs::env_list;
 use super::hooks::{AllowHook, Rolled};
 use super::rotate::{
     Old, Outcome, Rotated, Rotation, Source, grace_end, grace_line, needs_new_values, roll_all,
-    source_of, take_rolled,
+    take_rolled,
 };
 use crate::audit::Action;
 use crate::error::{Error, Result};
@@ -19,7 +23,7 @@ use crate::names::{Dur, EnvName};
 use crate::ops::Confirmation;
 use crate::recipient::RecipientString;
 use crate::text::first_few;
-use crate::vault::{EnvDb, KeyMeta, Status};
+use crate::vault::{EnvDb, KeyMeta};
 
 /// `offboard RECIPIENT`.
 pub struct Offboard {
@@ -361,6 +365,19 @@ impl Offboard {
                     first_few(&imported)
                 ));
             }
+            let older: Vec<String> = p
+                .keys
+                .iter()
+                .filter(|(_, k)| !k.revoked_older.is_empty())
+                .map(|(_, k)| format!("{} v{}", k.name, first_few_versions(&k.revoked_older)))
+                .collect();
+            if !older.is_empty() {
+                let shown: Vec<&str> = older.iter().map(String::as_str).collect();
+                line.push_str(&format!(
+                    "; older versions still in service, which they read, are revoked: {}",
+                    first_few(&shown)
+                ));
+            }
             lines.push(line);
         }
         lines.push(match self.grace {
@@ -376,133 +393,6 @@ impl Offboard {
             command: self.command(ctx, true),
         }
     }
-}
-
-/// Plan every environment and check every refusal before anything changes.
-fn plan_all(
-    ctx: &Context,
-    targets: &[EnvDb],
-    req: &Offboard,
-    now: i64,
-    dry_run: bool,
-) -> Result<Vec<Plan>> {
-    let mut only_recipient = Vec::new();
-    let mut plans = Vec::new();
-    for db in targets {
-        if db.recipients()?.len() <= 1 {
-            only_recipient.push(db.env.clone());
-        }
-        plans.push(plan_env(ctx, db, now, dry_run, &req.allow_hooks)?);
-    }
-    if !only_recipient.is_empty() {
-        return Err(Error::OnlyRecipient {
-            recipient: req.who(),
-            envs: env_list(&only_recipient),
-        });
-    }
-    Ok(plans)
-}
-
-/// The first environment whose plan differs between the question and the writer locks.
-fn changed_env(asked: &[Plan], now: &[Plan]) -> Option<EnvName> {
-    let keys = |p: &Plan| -> Vec<(String, u32, Option<u32>)> {
-        p.keys
-            .iter()
-            .map(|(_, k)| (k.name.clone(), k.old_version, k.new_version))
-            .collect()
-    };
-    let env_of = |p: &Plan| p.env.parse::<EnvName>().ok();
-    for i in 0..asked.len().max(now.len()) {
-        match (asked.get(i), now.get(i)) {
-            (Some(a), Some(b)) if a.env == b.env && keys(a) == keys(b) => continue,
-            (Some(a), _) => return env_of(a),
-            (None, Some(b)) => return env_of(b),
-            (None, None) => break,
-        }
-    }
-    None
-}
-
-/// What offboarding does (or would do) to one environment, with the keys to rotate.
-struct Plan {
-    env: String,
-    recipient_removed: bool,
-    verifier_key: Option<String>,
-    keys: Vec<(KeyMeta, Rotated)>,
-    /// Where each key's new value comes from (same order as `keys`).
-    sources: Vec<Source>,
-}
-
-/// Every key that is not revoked: a generated one rotated (its planned new version), an
-/// imported one with an approved rotation hook too; other imported ones listed as
-/// needing a new value (or a hook approval).
-fn plan_env(
-    ctx: &Context,
-    db: &EnvDb,
-    now: i64,
-    dry_run: bool,
-    allow: &[AllowHook],
-) -> Result<Plan> {
-    let mut keys = Vec::new();
-    let mut sources = Vec::new();
-    for k in db.keys()? {
-        if k.current.status(now) == Status::Revoked {
-            continue;
-        }
-        let source = source_of(ctx, db, &k.meta, allow)?;
-        let rotates = source.rotates();
-        let outcome = match (rotates, dry_run, &source) {
-            (true, true, _) => Outcome::WouldRotate,
-            (true, false, _) => Outcome::Rotated,
-            (false, _, Source::NotApproved) => Outcome::HookNotApproved,
-            (false, _, _) => Outcome::NeedsNewValue,
-        };
-        let next = rotates.then_some(k.current.version + 1);
-        let r = Rotated::new(&db.env, &k.meta, k.current.version, outcome, next);
-        keys.push((k.meta, r));
-        sources.push(source);
-    }
-    Ok(Plan {
-        env: db.env.to_string(),
-        recipient_removed: false,
-        verifier_key: None,
-        keys,
-        sources,
-    })
-}
-
-/// A key offboarding cannot give a new value (imported, or its hook failed or is not
-/// approved here) keeps its current version until someone rotates it; but its older
-/// versions still in service — retiring within an earlier rotation's grace — were read
-/// by the person leaving and are no longer needed: revoked now, each with a `revoke`
-/// event, as a rotation here would have (with `--grace`, they keep their own end).
-fn revoke_older_in_service(
-    db: &crate::vault::Tx<'_>,
-    meta: &crate::vault::KeyMeta,
-    r: &mut Rotated,
-    rotation: &Rotation,
-) -> Result<()> {
-    if !matches!(rotation.old, Old::Revoke) {
-        return Ok(());
-    }
-    let why = rotation.reason.as_deref().unwrap_or("offboarded");
-    for v in db.versions(meta)? {
-        let in_service = matches!(v.status(rotation.now), Status::Active | Status::Retiring);
-        if v.version < r.old_version && in_service {
-            let actor_id = db.actor_id(&rotation.actor)?;
-            db.revoke(meta, Some(v.version), actor_id, why, rotation.now)?;
-            db.record(
-                &rotation.actor,
-                crate::audit::Action::Revoke,
-                Some(meta.name.as_str()),
-                Some(v.version),
-                Some(why),
-                rotation.now,
-            )?;
-            r.revoked_older.push(v.version);
-        }
-    }
-    Ok(())
 }
 
 /// The current versions in `db` that `recipient`, removed from it, could read.

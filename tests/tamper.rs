@@ -377,3 +377,51 @@ fn millions_of_junk_events_fail_at_the_first_without_reserving_room_for_all() {
     assert!(err.contains("is missing"), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+/// A hostile review: a generated column in a table of its own, whose expression (a
+/// built-in function `trusted_schema` does not stop) built a 300 MB string for every row
+/// the state digest's `SELECT *` read — seconds to minutes per command from a 3 KB file
+/// anyone knowing a member's public recipient can commit. Refused before any query.
+#[test]
+fn a_generated_column_in_an_image_is_refused_not_computed() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let image = kw.decrypt_env("dev");
+    let mut conn = loosen(&image);
+    conn.execute_batch(
+        "CREATE TABLE pad(a INTEGER, b TEXT GENERATED ALWAYS AS (length(printf('%.*c', 300000000 + a, 'x'))) VIRTUAL);
+         INSERT INTO pad(a) VALUES (1), (2), (3), (4), (5), (6), (7), (8);",
+    )
+    .unwrap();
+    kw.encrypt_env("dev", &conn.serialize(rusqlite::MAIN_DB).unwrap());
+    for args in [vec!["list"], vec!["audit", "verify"]] {
+        kw.cmd(&args)
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .code(6)
+            .stderr(predicates::str::contains("generated columns"));
+    }
+}
+
+/// A hostile review: age re-parses the whole header once per line it reads, so a file of
+/// thousands of junk stanzas (786 KB) cost 20 s per command — `git diff`, `list
+/// --all-envs`, `scan` — and one 13 MB stanza ran for minutes. A header past 128 KiB is
+/// refused before age reads it.
+#[test]
+fn an_age_header_far_longer_than_keyward_writes_is_refused_before_parsing() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let mut file = b"age-encryption.org/v1\n".to_vec();
+    let line = "A".repeat(43);
+    while file.len() < 200 * 1024 {
+        file.extend_from_slice(format!("-> X25519 {line}\n{line}\n").as_bytes());
+    }
+    file.extend_from_slice(format!("--- {line}\n").as_bytes());
+    file.extend_from_slice(&[0u8; 4096]);
+    std::fs::write(kw.env_file("dev"), &file).unwrap();
+    kw.cmd(["list"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(6)
+        .stderr(predicates::str::contains("age header runs past 128 KiB"));
+}

@@ -136,7 +136,8 @@ impl EnvDb {
         identity: &dyn age::Identity,
     ) -> Result<bool> {
         let path = paths.env_file(env);
-        let file = open_nofollow(&path).map_err(|e| nofollow_error("cannot open", &path, e))?;
+        let mut file = open_nofollow(&path).map_err(|e| nofollow_error("cannot open", &path, e))?;
+        crate::vault::store::check_header_size(&mut file, &path)?;
         let decryptor =
             age::Decryptor::new_buffered(BufReader::new(file)).map_err(|e| Error::Corrupt {
                 path: path.clone(),

@@ -5,11 +5,55 @@ use super::*;
 
 pub(super) const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
+/// The most an environment file's age header may hold. keyward writes one stanza per
+/// recipient (100–300 bytes) and age's grease; age re-parses the whole header once per
+/// line it reads, so a file with thousands of junk stanzas cost seconds per command
+/// (`git diff`, `list --all-envs`, `scan`) before anything could refuse it.
+pub(in crate::vault) const MAX_HEADER: usize = 128 * 1024;
+
+/// Refuse a file whose age header does not end within [`MAX_HEADER`] bytes (exit 6),
+/// before age parses it; the input is left at its start. Reads 4 KiB at a time and
+/// stops at the header's last line (`--- MAC`), so a normal header costs one read.
+pub(in crate::vault) fn check_header_size<R: io::Read + Seek>(
+    input: &mut R,
+    path: &Path,
+) -> Result<()> {
+    let mut head: Vec<u8> = Vec::with_capacity(4096);
+    let mut block = [0u8; 4096];
+    let ended = loop {
+        let n = input
+            .read(&mut block)
+            .map_err(|e| Error::io("cannot read", path, e))?;
+        let from = head.len().saturating_sub(4);
+        head.extend_from_slice(&block[..n]);
+        if head[from..].windows(5).any(|w| w == b"\n--- ") || n == 0 {
+            break true;
+        }
+        if head.len() >= MAX_HEADER {
+            break false;
+        }
+    };
+    input
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| Error::io("cannot read", path, e))?;
+    if ended {
+        Ok(())
+    } else {
+        Err(Error::Corrupt {
+            path: path.to_owned(),
+            detail: format!(
+                "its age header runs past {} KiB, far more than one stanza per recipient: not a file keyward wrote",
+                MAX_HEADER / 1024
+            ),
+        })
+    }
+}
+
 /// Decrypt an env file's header with `identity`: the payload's reader at its start, and
 /// the plaintext length (seeking to the end authenticates the last chunk, so a
 /// truncated file is refused here).
 pub(in crate::vault) fn decrypt<R: io::BufRead + Seek>(
-    input: R,
+    mut input: R,
     env: &EnvName,
     path: &Path,
     identity: &dyn age::Identity,
@@ -18,6 +62,7 @@ pub(in crate::vault) fn decrypt<R: io::BufRead + Seek>(
         path: path.to_owned(),
         detail,
     };
+    check_header_size(&mut input, path)?;
     let decryptor = age::Decryptor::new_buffered(input).map_err(|e| match e {
         age::DecryptError::Io(io) if io.kind() != io::ErrorKind::UnexpectedEof => {
             Error::io("cannot read", path, io)

@@ -35,7 +35,8 @@ use crate::vault::vfs;
 mod image;
 use image::*;
 pub(in crate::vault) use image::{
-    decrypt, fill_fingerprints, open_nofollow, replace_encrypted, settle_fingerprints,
+    check_header_size, decrypt, fill_fingerprints, open_nofollow, replace_encrypted,
+    settle_fingerprints,
 };
 pub(crate) use image::{in_git_work_tree, seal_path};
 mod load;

@@ -247,6 +247,21 @@ fn staged_scans_what_git_would_commit() {
         .code(8)
         .stderr(contains("1 leaked key(s) found"))
         .stdout(contains("leak.txt:1:7"));
+    // A path committed as a symbolic link, now staged as a file holding a key: git
+    // calls it a type change (a hostile review found the hook passing it).
+    git(&["reset", "-q", "leak.txt"]);
+    fs::remove_file(repo.join("leak.txt")).unwrap();
+    std::os::unix::fs::symlink("ok.txt", repo.join("link.txt")).unwrap();
+    git(&["add", "link.txt"]);
+    git(&["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "a link"]);
+    fs::remove_file(repo.join("link.txt")).unwrap();
+    fs::write(repo.join("link.txt"), format!("token={}\n", p.current)).unwrap();
+    git(&["add", "link.txt"]);
+    p.kw.cmd(["scan", "--staged"])
+        .current_dir(&repo)
+        .assert()
+        .code(8)
+        .stdout(contains("link.txt:1:7"));
 }
 
 #[test]

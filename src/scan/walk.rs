@@ -119,7 +119,8 @@ pub fn scan_staged(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<
         "--cached",
         "--name-only",
         "-z",
-        "--diff-filter=ACMR",
+        // T: a path whose type changed (a symlink committed, now a file) is a new file.
+        "--diff-filter=ACMRT",
     ])?;
     for name in names.split(|b| *b == 0).filter(|n| !n.is_empty()) {
         let name = String::from_utf8_lossy(name).into_owned();

@@ -457,3 +457,23 @@ fn a_ci_identity_granted_later_checks_from_the_first_version_it_can_read() {
             "not checked `dev`: the identity in use is not a recipient in 1 version(s) of it after it could read it, first in commit {removed}"
         )));
 }
+
+/// A hostile review: an environment's file committed as a symbolic link (pointing out of
+/// the repository) was skipped by the history check — "0 commit(s) changed an
+/// environment file", exit 0 — while every command refuses the checkout. CI refuses it.
+#[test]
+fn an_environment_file_committed_as_a_symbolic_link_is_exit_6() {
+    let kw = repo();
+    std::os::unix::fs::symlink(
+        "../../../outside.db.age",
+        kw.vault().join("envs/staging.db.age"),
+    )
+    .unwrap();
+    commit(&kw, "add staging");
+    kw.cmd(["audit", "verify", "--git"])
+        .assert()
+        .code(6)
+        .stderr(predicates::str::contains(
+            "the environment `staging` is committed as a symbolic link",
+        ));
+}

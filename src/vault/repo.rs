@@ -490,16 +490,29 @@ fn parse_env_tree(body: &[u8], raw_len: usize) -> Result<EnvBlobs> {
         let Some((mode, name)) = entry.and_then(|e| e.split_once(' ')) else {
             continue;
         };
-        // Regular files only (a symlink or submodule is not an env file).
-        if !mode.starts_with("100") {
-            continue;
-        }
-        if let Some(env) = name
+        let Some(env) = name
             .strip_suffix(".db.age")
             .and_then(|n| n.parse::<EnvName>().ok())
-        {
-            out.insert(env, hex::encode(id));
+        else {
+            continue;
+        };
+        // An environment's file committed as a symbolic link (or a submodule, a tree):
+        // every command refuses it in a checkout (exit 6), so the history check must not
+        // pass it by.
+        if !mode.starts_with("100") {
+            return Err(Error::Corrupt {
+                path: std::path::PathBuf::from(name),
+                detail: format!(
+                    "the environment `{env}` is committed as {} (mode {mode}), not a regular file; keyward refuses it",
+                    match mode {
+                        "120000" => "a symbolic link",
+                        "160000" => "a submodule",
+                        _ => "a directory",
+                    }
+                ),
+            });
         }
+        out.insert(env, hex::encode(id));
     }
     Ok(out)
 }

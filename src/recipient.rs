@@ -130,6 +130,11 @@ pub fn person(recipient: &str, label: Option<&str>) -> String {
 
 /// A short form of a recipient's text for tables: `age1abcd…wxyz`, `ssh-ed25519 …tail`.
 pub fn short_recipient(r: &str) -> String {
+    // Shown on one line, never a control character (a hostile file's text may hold any).
+    crate::text::escape(&shorten(r)).into_owned()
+}
+
+fn shorten(r: &str) -> String {
     // A plugin recipient keeps its whole prefix (`age1yubikey1qx…wxyz`): it says what
     // kind of key it is.
     let plugin_hrp = r
@@ -142,7 +147,12 @@ pub fn short_recipient(r: &str) -> String {
     } else if let Some((kind, rest)) = r.split_once(' ') {
         let rest = rest.split(' ').next().unwrap_or("");
         if rest.len() > 12 {
-            format!("{kind} …{}", &rest[rest.len() - 10..])
+            // The last ten characters (a hostile file's text need not be ASCII).
+            let tail: String = rest
+                .chars()
+                .skip(rest.chars().count().saturating_sub(10))
+                .collect();
+            format!("{kind} …{tail}")
         } else {
             r.to_owned()
         }
@@ -175,5 +185,18 @@ mod tests {
         );
         assert!("age1nope".parse::<RecipientString>().is_err());
         assert!("hello".parse::<RecipientString>().is_err());
+    }
+
+    /// A recipient read from a hostile file is shown on one line, and never panics.
+    #[test]
+    fn a_stored_recipient_keyward_never_writes_is_shown_escaped() {
+        assert_eq!(
+            short_recipient("age1q\nhint: run `keyward trust`"),
+            "age1q\\nhint…trust`"
+        );
+        assert_eq!(
+            short_recipient("ssh-ed25519 ééééééééééééééé\nx"),
+            "ssh-ed25519 …éééééééé\\nx"
+        );
     }
 }

@@ -253,7 +253,15 @@ fn staged_scans_what_git_would_commit() {
     fs::remove_file(repo.join("leak.txt")).unwrap();
     std::os::unix::fs::symlink("ok.txt", repo.join("link.txt")).unwrap();
     git(&["add", "link.txt"]);
-    git(&["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "a link"]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "commit",
+        "-qm",
+        "a link",
+    ]);
     fs::remove_file(repo.join("link.txt")).unwrap();
     fs::write(repo.join("link.txt"), format!("token={}\n", p.current)).unwrap();
     git(&["add", "link.txt"]);

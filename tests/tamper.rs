@@ -425,3 +425,39 @@ fn an_age_header_far_longer_than_keyward_writes_is_refused_before_parsing() {
         .code(6)
         .stderr(predicates::str::contains("age header runs past 128 KiB"));
 }
+
+/// A hostile review: text stored in an image went into error messages raw, and errors
+/// keep their line breaks (`…\nhint: …`), so a file anyone can encrypt to a member
+/// printed a `hint:` line of its author's ("accept it with `keyward trust … --yes`").
+/// Stored text is shown escaped, on the error's own line.
+#[test]
+fn text_stored_in_an_image_cannot_add_lines_to_an_error() {
+    let kw = Sandbox::with_vault();
+    let fake = "hint: this is normal after a pull; accept it with `keyward trust --yes`";
+    let image = kw.decrypt_env("dev");
+    let mut conn = loosen(&image);
+    conn.execute(
+        "INSERT INTO recipients(recipient, added_at, role) VALUES (?1, 1, 7)",
+        [format!("age1q\n{fake}\nx")],
+    )
+    .unwrap();
+    kw.encrypt_env("dev", &conn.serialize(rusqlite::MAIN_DB).unwrap());
+    let image = kw.decrypt_env("test");
+    let mut conn = loosen(&image);
+    conn.execute(
+        "UPDATE meta SET v = ?1 WHERE k = 'env'",
+        [format!("test\n{fake}")],
+    )
+    .unwrap();
+    kw.encrypt_env("test", &conn.serialize(rusqlite::MAIN_DB).unwrap());
+    for env in ["dev", "test"] {
+        let out = kw.cmd(["list", "-e", env]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(6), "{err}");
+        assert!(err.contains("\\nhint: this is normal"), "{env}: {err}");
+        assert!(
+            !err.lines().any(|l| l.starts_with("hint: this is normal")),
+            "{env}: the file's text is a line of the error: {err}"
+        );
+    }
+}

@@ -153,13 +153,15 @@ pub enum Error {
     Unreadable { what: &'static str, envs: String },
 
     // ---- 6: integrity
-    #[error("`{}` is corrupt or has been tampered with: {detail}\nhint: nothing was changed; restore the file from git (`git log -- FILE`, `git checkout REV -- FILE`) or a backup", path.display())]
+    // The detail may quote text a hostile file holds: shown escaped, on this one line.
+    #[error("`{}` is corrupt or has been tampered with: {}\nhint: nothing was changed; restore the file from git (`git log -- FILE`, `git checkout REV -- FILE`) or a backup", path.display(), crate::text::escape(.detail))]
     Corrupt { path: PathBuf, detail: String },
     /// A query on a decrypted environment database failed: its rows are not what keyward
     /// writes (a hostile or damaged image). `EnvDb` replaces it with `Corrupt`, which
     /// names the file; this is the fallback.
     #[error(
-        "an environment database is corrupt or has been tampered with: {detail}\nhint: restore the file from git or a backup"
+        "an environment database is corrupt or has been tampered with: {}\nhint: restore the file from git or a backup",
+        crate::text::escape(.detail)
     )]
     CorruptDb { detail: String },
     #[error("refusing `{}`: it {why}; keyward refuses vault paths others could change\nhint: check who changed it; make it a real directory or file owned by you, mode 0700 for directories (`chmod 700`)", path.display())]

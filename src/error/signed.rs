@@ -13,7 +13,8 @@ pub enum SignedError {
     /// A signature, a binding or a role does not hold somewhere in the history, or the
     /// rows are not the state the last writer signed.
     #[error(
-        "the signed history of `{env}` does not verify: {detail}\nhint: nothing was changed; restore the file from git (the last commit `keyward audit verify --git -e {env}` accepts), and tell the environment's admins"
+        "the signed history of `{env}` does not verify: {}\nhint: nothing was changed; restore the file from git (the last commit `keyward audit verify --git -e {env}` accepts), and tell the environment's admins",
+        crate::text::escape(.detail)
     )]
     BadSignature { env: EnvName, detail: String },
     /// The writer's role does not allow the change.

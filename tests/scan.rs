@@ -496,3 +496,33 @@ fn scan_finds_age_identities_and_knows_this_vaults_own() {
         .stdout(contains(format!("of {}", &kw.my_recipient()[..10])))
         .stdout(contains("an age identity (not a recipient"));
 }
+
+/// A pipe or a device named on the command line (`scan <(cat build.log)`) was skipped
+/// without a word and reported "no keys found", exit 0, while the same bytes on stdin
+/// found the key (a hostile review). It is now a scan that could not read everything:
+/// exit 1, naming the path.
+#[test]
+fn a_pipe_or_device_named_to_scan_is_never_reported_clean() {
+    let p = planted();
+    let fifo = p.kw.path("log.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for path in [fifo.to_str().unwrap(), "/dev/null"] {
+        p.kw.cmd(["scan", path])
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .code(1)
+            .stderr(contains("scan incomplete: 1 path(s) could not be read"))
+            .stderr(contains(format!(
+                "{path}: not a regular file or a directory"
+            )));
+    }
+    // The same bytes on stdin are read.
+    p.kw.cmd(["scan"])
+        .write_stdin(format!("token={}\n", p.current))
+        .assert()
+        .code(8);
+}

@@ -334,9 +334,11 @@ pub enum Error {
     )]
     NoRecipients { env: EnvName },
     #[error(
-        "scan incomplete: {unreadable} path(s) could not be read (named above)\nhint: fix their permissions or leave them out; a scan that skipped files is never reported clean"
+        "scan incomplete: {} path(s) could not be read: {}\nhint: fix their permissions or leave them out (pipe a stream on stdin: `keyward scan < FILE`); a scan that skipped files is never reported clean",
+        .unreadable.len(),
+        crate::text::escape(&crate::text::first_few(.unreadable))
     )]
-    ScanIncomplete { unreadable: usize },
+    ScanIncomplete { unreadable: Vec<String> },
     /// `run`/`export` of a key whose name makes programs run other code (DESIGN: whoever can
     /// write an environment must not be able to run code in every teammate's command).
     #[error(

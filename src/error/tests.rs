@@ -89,7 +89,9 @@ fn samples() -> Vec<Error> {
         Error::NothingToUnlock { path: p() },
         Error::LiteralNeedsNoUnlock,
         Error::NoRecipients { env: e() },
-        Error::ScanIncomplete { unreadable: 2 },
+        Error::ScanIncomplete {
+            unreadable: vec!["a: denied".into(), "b: denied".into()],
+        },
         Error::Git(crate::error::GitError::GitFailed {
             args: "diff --cached".into(),
             detail: "not a git repository".into(),

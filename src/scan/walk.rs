@@ -30,9 +30,17 @@ pub fn scan_paths(
     no_ignore: bool,
     findings: &Mutex<Vec<Finding>>,
 ) -> Result<Vec<String>> {
+    let mut named = Vec::new();
     for p in paths {
-        if !p.exists() {
-            return Err(Error::FileNotFound { path: p.clone() });
+        match std::fs::metadata(p) {
+            Err(_) => return Err(Error::FileNotFound { path: p.clone() }),
+            // A pipe, a device or a socket named on the command line (`scan <(…)`) is
+            // not walked: it must not pass as a file found clean.
+            Ok(m) if !m.is_file() && !m.is_dir() => named.push(format!(
+                "{}: not a regular file or a directory",
+                p.display()
+            )),
+            Ok(_) => {}
         }
     }
     let mut builder = ignore::WalkBuilder::new(&paths[0]);
@@ -48,7 +56,7 @@ pub fn scan_paths(
         .git_exclude(!no_ignore)
         .require_git(false)
         .filter_entry(|e| e.file_name() != ".git");
-    let errors = Mutex::new(Vec::new());
+    let errors = Mutex::new(named);
     builder.build_parallel().run(|| {
         Box::new(|entry| {
             let entry = match entry {
@@ -67,9 +75,7 @@ pub fn scan_paths(
     let errors = errors.into_inner().expect("no poisoned lock");
     // A scan that could not read everything must not report "clean".
     if !errors.is_empty() && findings.lock().expect("no poisoned lock").is_empty() {
-        return Err(Error::ScanIncomplete {
-            unreadable: errors.len(),
-        });
+        return Err(Error::ScanIncomplete { unreadable: errors });
     }
     Ok(errors)
 }

@@ -568,20 +568,35 @@ mod tests {
 
     #[test]
     fn only_regular_env_files_are_read_from_a_tree() {
-        let mut tree = Vec::new();
-        for (mode, name, byte) in [
+        let tree = |entries: &[(&str, &str, u8)]| {
+            let mut tree = Vec::new();
+            for (mode, name, byte) in entries {
+                tree.extend_from_slice(format!("{mode} {name}\0").as_bytes());
+                tree.extend_from_slice(&[*byte; 20]);
+            }
+            tree
+        };
+        let mut entries = vec![
             ("100644", "dev.db.age", 1u8),
             ("100644", "dev.lock", 2),
-            ("120000", "prod.db.age", 3),
+            ("120000", "notes.txt", 3),
             ("100755", "test.db.age", 4),
             ("100644", "-bad.db.age", 5),
-        ] {
-            tree.extend_from_slice(format!("{mode} {name}\0").as_bytes());
-            tree.extend_from_slice(&[byte; 20]);
-        }
-        let blobs = parse_env_tree(&tree, 20).unwrap();
+        ];
+        let blobs = parse_env_tree(&tree(&entries), 20).unwrap();
         let names: Vec<String> = blobs.keys().map(|e| e.to_string()).collect();
         assert_eq!(names, ["dev", "test"]);
         assert_eq!(blobs.values().next().unwrap(), &"01".repeat(20));
+        // An environment's file as a symbolic link, a submodule or a directory: refused,
+        // not skipped (every command refuses it in a checkout).
+        for mode in ["120000", "160000", "40000"] {
+            entries.push((mode, "prod.db.age", 6));
+            let refused = parse_env_tree(&tree(&entries), 20);
+            assert!(
+                matches!(&refused, Err(Error::Corrupt { detail, .. }) if detail.contains("`prod`")),
+                "{mode}: {refused:?}"
+            );
+            entries.pop();
+        }
     }
 }

@@ -547,17 +547,25 @@ fn run_and_export_refuse_prompts_editors_and_toolchain_sources() {
         "GOPROXY",
         "ACTIONS_ALLOW_UNSECURE_COMMANDS",
     ] {
-        let kw = Sandbox::with_vault();
-        kw.cmd(["set", name]).write_stdin("x").assert().success();
-        kw.cmd(["run", "--", "true"])
-            .assert()
-            .code(1)
-            .stderr(contains(format!("refusing to inject `{name}`")));
-        kw.cmd(["export", "--format", "dotenv"])
-            .assert()
-            .code(1)
-            .stderr(contains(format!("refusing to export `{name}`")));
+        refused_by_run_and_export(name);
     }
+}
+
+/// A vault whose one key is `name`: `run` and `export` refuse it, naming it.
+fn refused_by_run_and_export(name: &str) {
+    let kw = Sandbox::with_vault();
+    kw.cmd(["set", name])
+        .write_stdin("/tmp/elsewhere")
+        .assert()
+        .success();
+    kw.cmd(["run", "--", "true"])
+        .assert()
+        .code(1)
+        .stderr(contains(format!("refusing to inject `{name}`")));
+    kw.cmd(["export", "--format", "dotenv"])
+        .assert()
+        .code(1)
+        .stderr(contains(format!("refusing to export `{name}`")));
 }
 
 /// Variables that make the child run other code are refused like the loaders: a vault
@@ -643,19 +651,7 @@ fn run_refuses_variables_that_make_the_child_run_other_code() {
         "CFLAGS",
         "npm_config_script_shell",
     ] {
-        let kw = Sandbox::with_vault();
-        kw.cmd(["set", name])
-            .write_stdin("/tmp/elsewhere")
-            .assert()
-            .success();
-        kw.cmd(["run", "--", "true"])
-            .assert()
-            .code(1)
-            .stderr(contains(format!("refusing to inject `{name}`")));
-        kw.cmd(["export", "--format", "dotenv"])
-            .assert()
-            .code(1)
-            .stderr(contains(format!("refusing to export `{name}`")));
+        refused_by_run_and_export(name);
     }
 }
 

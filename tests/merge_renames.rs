@@ -15,6 +15,28 @@ fn two_clones_with_k() -> (Team, usize, String) {
     (t, ci, old)
 }
 
+/// Both clones' changes pushed, the second by `merger` (0 or 1), which merges; the other
+/// clone and CI pull the merge. Each of the three lists `dev` (asserted to succeed);
+/// their outputs, by member.
+fn merged_and_listed(t: &Team, merger: usize, ci: usize) -> Vec<(usize, std::process::Output)> {
+    let (first, second) = (1 - merger, merger);
+    t.sync(first, "changes");
+    t.sync(second, "changes, merged");
+    t.git(first, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.git(ci, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    [0, 1, ci]
+        .into_iter()
+        .map(|m| {
+            let list = t.kw(m, &["list", "--json"]).output().unwrap();
+            assert!(
+                list.status.success(),
+                "merged by {merger}, read by {m}: {list:?}"
+            );
+            (m, list)
+        })
+        .collect()
+}
+
 /// One side deletes a key and makes it again; the other renames it. Merged, the old
 /// value is under the new name and the new value under the old one: every machine reads
 /// it, and CI's `audit verify --git` takes the merge commit against both parents.
@@ -215,17 +237,7 @@ fn renames_on_both_lines_since_the_state_a_machine_kept_read_after_the_merge() {
         t.kw(1, &["rename", "K", "L"]).assert().success();
         t.kw(1, &["rename", "L", "K"]).assert().success();
         t.kw(0, &["rename", "K", "L"]).assert().success();
-        let (first, second) = (1 - merger, merger);
-        t.sync(first, "renames");
-        t.sync(second, "renames, merged");
-        t.git(first, &["pull", "-q", "--no-rebase", "origin", "main"]);
-        t.git(ci, &["pull", "-q", "--no-rebase", "origin", "main"]);
-        for m in [0, 1, ci] {
-            let list = t.kw(m, &["list", "--json"]).output().unwrap();
-            assert!(
-                list.status.success(),
-                "merged by {merger}, read by {m}: {list:?}"
-            );
+        for (m, list) in merged_and_listed(&t, merger, ci) {
             let names = String::from_utf8_lossy(&list.stdout).into_owned();
             let under = if names.contains("\"L\"") { "L" } else { "K" };
             assert_eq!(t.out(m, &["get", under]).trim(), old);
@@ -277,18 +289,7 @@ fn a_key_made_again_and_renamed_back_on_one_side_and_renamed_on_the_other_reads_
         t.kw(1, &["rename", "K", "L"]).assert().success();
         t.kw(1, &["rename", "L", "K"]).assert().success();
         t.kw(0, &["rename", "K", "L"]).assert().success();
-        let (first, second) = (1 - merger, merger);
-        t.sync(first, "changes");
-        t.sync(second, "changes, merged");
-        t.git(first, &["pull", "-q", "--no-rebase", "origin", "main"]);
-        t.git(ci, &["pull", "-q", "--no-rebase", "origin", "main"]);
-        for m in [0, 1, ci] {
-            let list = t.kw(m, &["list", "--json"]).output().unwrap();
-            assert!(
-                list.status.success(),
-                "merged by {merger}, read by {m}: {list:?}"
-            );
-        }
+        merged_and_listed(&t, merger, ci);
         let listed = t.out(ci, &["list", "--json"]);
         if listed.contains("\"L\"") {
             assert_eq!(t.out(ci, &["get", "L"]).trim(), old);

@@ -17,17 +17,33 @@ use crate::support::{decrypt_file, encrypt_image};
 const OLD: &str = "the-deployed-value-0123456789abcdef";
 const BOBS: &str = "a-value-bob-knows-0123456789abcdef";
 
+/// Dan, a teammate with a state directory of his own, reads `dev` as it is now: his
+/// machine keeps its rows. Returns his state directory.
+fn dan_reads_dev(kw: &crate::support::Sandbox) -> std::path::PathBuf {
+    let dan = kw.path("dan");
+    kw.cmd(["list"])
+        .env("XDG_STATE_HOME", &dan)
+        .assert()
+        .success();
+    dan
+}
+
+/// Dan's `get K2` reads the value deployed before.
+fn dan_gets_the_old_value(kw: &crate::support::Sandbox, dan: &std::path::Path) {
+    kw.cmd(["get", "K2"])
+        .env("XDG_STATE_HOME", dan)
+        .assert()
+        .success()
+        .stdout(format!("{OLD}\n"));
+}
+
 #[test]
 fn a_writer_changing_another_keys_rows_under_an_unrelated_event_is_refused_where_the_state_was_seen()
  {
     let (kw, bob_key, bob) = with_writer("bob");
     kw.set("K2", OLD);
     // Dan, a teammate, read `dev` as it is now.
-    let dan = kw.path("dan");
-    kw.cmd(["list"])
-        .env("XDG_STATE_HOME", &dan)
-        .assert()
-        .success();
+    let dan = dan_reads_dev(&kw);
     let alice = kw.my_recipient();
     let file = kw.env_file("dev");
     let image = decrypt_file(&file, &bob_key);
@@ -93,11 +109,7 @@ fn a_writer_changing_another_keys_rows_under_an_unrelated_event_is_refused_where
         (Action::Generate, Some("D1"), Some(1), None),
     );
     fs::write(&file, encrypt_image(&honest, &recipients)).unwrap();
-    kw.cmd(["get", "K2"])
-        .env("XDG_STATE_HOME", &dan)
-        .assert()
-        .success()
-        .stdout(format!("{OLD}\n"));
+    dan_gets_the_old_value(&kw, &dan);
 }
 
 /// Bob's real changes, made with keyward, and Alice's after them: Dan, who saw the
@@ -105,11 +117,7 @@ fn a_writer_changing_another_keys_rows_under_an_unrelated_event_is_refused_where
 #[test]
 fn ordinary_changes_by_others_read_on_a_machine_that_saw_the_state_before() {
     let (kw, bob_key, _bob) = with_writer("bob");
-    let dan = kw.path("dan");
-    kw.cmd(["list"])
-        .env("XDG_STATE_HOME", &dan)
-        .assert()
-        .success();
+    let dan = dan_reads_dev(&kw);
     let as_bob = |args: &[&str]| {
         let mut c = kw.cmd(args);
         c.env("KEYWARD_IDENTITY", &bob_key)
@@ -255,11 +263,7 @@ fn a_value_of_the_mergers_own_in_a_merge_is_refused_in_ci() {
 fn a_branch_checked_out_is_held_to_the_kept_rows_too() {
     let (kw, bob_key, bob) = with_writer("bob");
     kw.set("K2", OLD);
-    let dan = kw.path("dan");
-    kw.cmd(["list"])
-        .env("XDG_STATE_HOME", &dan)
-        .assert()
-        .success();
+    let dan = dan_reads_dev(&kw);
     let file = kw.env_file("dev");
     let kept_state = fs::read(&file).unwrap();
     // Dan's own write moves his pin on (the kept rows stay those he verified).
@@ -296,11 +300,7 @@ fn a_branch_checked_out_is_held_to_the_kept_rows_too() {
         .stderr(contains("`K2` v1 holds another value"));
     // Back on his own state, Dan reads as before.
     fs::write(&file, &dans).unwrap();
-    kw.cmd(["get", "K2"])
-        .env("XDG_STATE_HOME", &dan)
-        .assert()
-        .success()
-        .stdout(format!("{OLD}\n"));
+    dan_gets_the_old_value(&kw, &dan);
 }
 
 /// The kept rows are not synced: a crash can leave them cut or empty. Such rows are no
@@ -309,11 +309,7 @@ fn a_branch_checked_out_is_held_to_the_kept_rows_too() {
 #[test]
 fn damaged_kept_rows_are_no_rows_and_are_kept_again() {
     let (kw, _bob_key, _bob) = with_writer("bob");
-    let dan = kw.path("dan");
-    kw.cmd(["list"])
-        .env("XDG_STATE_HOME", &dan)
-        .assert()
-        .success();
+    let dan = dan_reads_dev(&kw);
     let kept: Vec<_> = fs::read_dir(dan.join("keyward/pins"))
         .unwrap()
         .map(|d| d.unwrap().path().join("dev.rows"))

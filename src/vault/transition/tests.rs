@@ -233,8 +233,9 @@ fn a_merge_brings_no_value_of_its_own() {
     assert!(merge_values([&a, &b], &forged, &own, &own).is_empty());
 }
 
-#[test]
-fn another_keys_value_copied_in_needs_an_event_issuing_it() {
+/// SECRET's value copied into PUB as its version 2 (v1 retired): the parent and child
+/// states.
+fn secret_copied_into_pub() -> (Rows, Rows) {
     let parent = state(
         &[
             ("PUB", &[(1, ver(1, ST_ACTIVE))]),
@@ -249,6 +250,12 @@ fn another_keys_value_copied_in_needs_an_event_issuing_it() {
         ],
         &["r"],
     );
+    (parent, child)
+}
+
+#[test]
+fn another_keys_value_copied_in_needs_an_event_issuing_it() {
+    let (parent, child) = secret_copied_into_pub();
     let broken = check(&parent, &child, &[ev(Action::Resolve, Some("PUB"), None)]);
     assert!(
         broken
@@ -265,20 +272,7 @@ fn another_keys_value_copied_in_needs_an_event_issuing_it() {
 
 #[test]
 fn a_value_of_a_key_left_out_of_the_rows_compared_still_counts_as_another_keys() {
-    let parent = state(
-        &[
-            ("PUB", &[(1, ver(1, ST_ACTIVE))]),
-            ("SECRET", &[(1, ver(2, ST_ACTIVE))]),
-        ],
-        &["r"],
-    );
-    let child = state(
-        &[
-            ("PUB", &[(1, ver(1, 2)), (2, ver(2, ST_ACTIVE))]),
-            ("SECRET", &[(1, ver(2, ST_ACTIVE))]),
-        ],
-        &["r"],
-    );
+    let (parent, child) = secret_copied_into_pub();
     // Only PUB differs: compared alone, SECRET's value is still known as another key's.
     let only: BTreeSet<String> = ["PUB".to_owned()].into();
     let broken = check(

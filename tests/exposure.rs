@@ -195,3 +195,126 @@ fn access_revoke_exposes_every_current_version_created_before_it() {
         .success()
         .stdout("value-after");
 }
+
+/// A rotation after a removal, with a grace, leaves the version the removed person read
+/// accepted by `verify` until the grace ends: `check`, `show` and a repeated `offboard`
+/// name it (by version, with the `revoke` that ends it), not only an unreplaced newest
+/// value. Once revoked, or once the grace is over, it is no longer exposed.
+#[test]
+fn a_version_a_grace_keeps_in_service_after_a_removal_is_exposed_until_revoked() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    let other = kw.write_identity("other.key");
+    let r = kw.recipient_of(&other);
+    kw.cmd(["access", "grant", &r]).assert().success();
+    kw.set("IMPORTED", "provider-value-1");
+    kw.generate("GEN");
+    kw.generate("SHORT");
+
+    kw.at(T0 + MINUTE);
+    kw.cmd(["access", "revoke", "--yes", &r]).assert().success();
+    kw.at(T0 + 2 * MINUTE);
+    kw.cmd(["rotate", "IMPORTED", "--grace", "7d"])
+        .write_stdin("provider-value-2")
+        .assert()
+        .success();
+    kw.cmd(["rotate", "GEN", "--grace", "7d"])
+        .assert()
+        .success();
+    kw.cmd(["rotate", "SHORT", "--grace", "1h"])
+        .assert()
+        .success();
+    // the premise: the value they read still verifies
+    kw.cmd(["verify"])
+        .write_stdin("provider-value-1")
+        .assert()
+        .success();
+
+    kw.at(T0 + 3 * MINUTE);
+    let (code, v) = check_json(&kw, &["check", "--json"]);
+    assert_eq!(code, 8, "{v}");
+    let mut found: Vec<(String, u64)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["problem"] == "exposed")
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_owned(),
+                f["version"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("GEN".to_owned(), 1),
+            ("IMPORTED".to_owned(), 1),
+            ("SHORT".to_owned(), 1)
+        ]
+    );
+    let detail = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "IMPORTED")
+        .unwrap()["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        detail.contains(&short(&r))
+            && detail.contains("keyward revoke -e dev IMPORTED --version 1"),
+        "{detail}"
+    );
+    kw.cmd(["show", "IMPORTED"]).assert().success().stdout(
+        contains("version 1 still verifies")
+            .and(contains("keyward revoke -e dev IMPORTED --version 1"))
+            .and(contains("exposed to")),
+    );
+    let show = kw.json(["show", "IMPORTED", "--json"]);
+    assert_eq!(
+        show["versions"][0]["exposed_to"][0]["recipient"],
+        r.as_str()
+    );
+    assert!(show["versions"][1].get("exposed_to").is_none(), "{show}");
+    kw.cmd(["offboard", "--yes", &r, "--reason", "again"])
+        .assert()
+        .code(8)
+        .stderr(
+            contains("not a recipient of any environment")
+                .and(contains("older version(s)"))
+                .and(contains("IMPORTED v1"))
+                .and(contains("keyward revoke -e dev")),
+        );
+
+    // revoked by version: no longer exposed; SHORT's grace ends on its own
+    for name in ["IMPORTED", "GEN"] {
+        kw.cmd([
+            "revoke",
+            "--yes",
+            name,
+            "--version",
+            "1",
+            "--reason",
+            "read by a leaver",
+        ])
+        .assert()
+        .success();
+    }
+    kw.cmd(["verify"])
+        .write_stdin("provider-value-1")
+        .assert()
+        .code(4);
+    let (code, v) = check_json(&kw, &["check", "--json"]);
+    assert_eq!(code, 8, "{v}");
+    assert_eq!(exposed(&v), [("dev".to_owned(), "SHORT".to_owned())]);
+    kw.at(T0 + 2 * HOUR);
+    kw.cmd(["check"])
+        .assert()
+        .success()
+        .stderr(contains("all keys are in order"));
+    kw.cmd(["offboard", "--yes", &r, "--reason", "again"])
+        .assert()
+        .success();
+}

@@ -138,11 +138,36 @@ fn check_env(
     let conflicts = db.open_merge_conflicts()?;
     for k in db.keys()? {
         let v = &k.current;
+        let name = k.meta.name.to_string();
+        // Older versions still in service that a removed person read: each its own
+        // finding, whatever the current version's state.
+        for (older, by) in exposures.of_key(db, &k, now)? {
+            if older.version == v.version {
+                continue;
+            }
+            let until = older
+                .retire_at
+                .map(|t| format!(" until {}", fmt_time(t)))
+                .unwrap_or_default();
+            out.push(Finding {
+                env: db.env.to_string(),
+                name: name.clone(),
+                version: older.version,
+                problem: "exposed",
+                detail: format!(
+                    "v{} is still accepted by verify{until} and was readable by removed {}: revoke it with `keyward revoke -e {} {name} --version {}`",
+                    older.version,
+                    describe_removals(&by),
+                    db.env,
+                    older.version
+                ),
+                since: by.first().map(|r| fmt_time_ms(r.at)),
+            });
+        }
         let status = v.status(now);
         if status == Status::Revoked {
             continue;
         }
-        let name = k.meta.name.to_string();
         let mut push = |problem, detail: String, since: Option<i64>| {
             out.push(Finding {
                 env: db.env.to_string(),
@@ -377,6 +402,38 @@ impl Exposures {
             }
         }
         out
+    }
+
+    /// Every version of `k` still exposed, with who could read it: its current version
+    /// as `of_current` says, then each older version still in service (retiring within
+    /// a rotation's grace). A rotation after a removal, with a grace, keeps a version the
+    /// removed person read accepted by `verify` until the grace ends: that is an
+    /// exposure too, not only the newest value. Reads `k`'s versions only when the
+    /// environment has removals at all.
+    pub fn of_key(
+        &self,
+        db: &EnvDb,
+        k: &KeyState,
+        now: i64,
+    ) -> Result<Vec<(VersionInfo, Vec<&Removal>)>> {
+        let mut out = Vec::new();
+        if self.is_empty() {
+            return Ok(out);
+        }
+        let name = k.meta.name.as_str();
+        let current = self.of_current(name, &k.current, now);
+        if !current.is_empty() {
+            out.push((k.current.clone(), current));
+        }
+        for v in db.versions(&k.meta)? {
+            if v.version < k.current.version && v.verifies(now) {
+                let by = self.of_current(name, &v, now);
+                if !by.is_empty() {
+                    out.push((v, by));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Only the removals of `recipient`.

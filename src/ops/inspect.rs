@@ -277,7 +277,9 @@ pub fn show_key(ctx: &Context, name: &KeyName) -> Result<KeyDetail> {
                 revoked_by: v.revoked_by.clone(),
                 revoked_by_label: v.revoked_by.as_ref().and_then(|r| labels.get(r)).cloned(),
                 revoke_reason: v.revoke_reason.clone(),
-                exposed_to: if Some(v.version) == newest {
+                // The newest version until it is replaced; an older one while it is
+                // still in service (retiring within a grace).
+                exposed_to: if Some(v.version) == newest || v.verifies(now) {
                     exposures
                         .of_current(key.name.as_str(), v, now)
                         .into_iter()

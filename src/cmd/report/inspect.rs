@@ -88,6 +88,22 @@ impl Render for KeyDetail {
                 self.name
             ));
         }
+        let newest = self.versions.last().map(|v| v.version);
+        for v in self
+            .versions
+            .iter()
+            .filter(|v| Some(v.version) != newest && !v.exposed_to.is_empty())
+        {
+            let who: Vec<&Removal> = v.exposed_to.iter().collect();
+            lines.push(format!(
+                "exposed:      version {} still verifies and was readable by removed {}: revoke it (keyward revoke -e {} {} --version {})",
+                v.version,
+                describe_removals(&who),
+                self.env,
+                self.name,
+                v.version
+            ));
+        }
         if let Some(n) = &self.note {
             lines.push(format!("note:         {n}"));
         }
@@ -125,6 +141,16 @@ impl Render for KeyDetail {
                     ),
                     // A merge keeps both new values verifying until someone picks (DESIGN §9):
                     // no end to show, and what ends it.
+                    Status::Retiring if !v.exposed_to.is_empty() => {
+                        let who: Vec<&Removal> = v.exposed_to.iter().collect();
+                        format!(
+                            "verifies{}; exposed to {}",
+                            v.ms.retire_at
+                                .map(|t| format!(" until {}", fmt_time(t)))
+                                .unwrap_or_default(),
+                            describe_removals(&who)
+                        )
+                    }
                     Status::Retiring => match v.ms.retire_at {
                         Some(t) => format!("verifies until {}", fmt_time(t)),
                         None => format!(

@@ -46,13 +46,38 @@ impl Offboarded {
             self.still_exposed.iter().map(|e| &e.env).collect();
         envs.dedup();
         for env in envs {
-            let names: Vec<&str> = self
+            let older: Vec<String> = self
                 .still_exposed
                 .iter()
                 .filter(|e| &e.env == env)
+                .flat_map(|e| e.older.iter().map(move |v| format!("{} v{v}", e.name)))
+                .collect();
+            if let Some(first) = self
+                .still_exposed
+                .iter()
+                .find(|e| &e.env == env && !e.older.is_empty())
+            {
+                out.warn(&format!(
+                    "{} could read {} older version(s) in `{env}` that `verify` still accepts: {}; revoke each (`keyward revoke -e {env} {} --version {}`)",
+                    self.recipient,
+                    older.len(),
+                    crate::text::summarize(
+                        &older,
+                        &format!("`keyward check -e {env} --json` lists all")
+                    ),
+                    first.name,
+                    first.older[0]
+                ));
+            }
+            let names: Vec<&str> = self
+                .still_exposed
+                .iter()
+                .filter(|e| &e.env == env && e.current)
                 .map(|e| e.name.as_str())
                 .collect();
-            let first = names[0];
+            let Some(first) = names.first() else {
+                continue;
+            };
             out.warn(&format!(
                 "{} is no longer a recipient of `{env}`, but could read {} key(s) never rotated since: {}; rotate each (`keyward rotate -e {env} {first}`)",
                 self.recipient,

@@ -395,7 +395,7 @@ impl Offboard {
     }
 }
 
-/// The current versions in `db` that `recipient`, removed from it, could read.
+/// The versions in service in `db` that `recipient`, removed from it, could read.
 fn exposed_to(db: &EnvDb, recipient: &RecipientString, now: i64) -> Result<Vec<Exposed>> {
     let removals = Exposures::of(db)?.of_recipient(recipient.as_str());
     if removals.is_empty() {
@@ -403,23 +403,32 @@ fn exposed_to(db: &EnvDb, recipient: &RecipientString, now: i64) -> Result<Vec<E
     }
     let mut out = Vec::new();
     for k in db.keys()? {
-        if !removals
-            .of_current(k.meta.name.as_str(), &k.current, now)
-            .is_empty()
-        {
-            out.push(Exposed {
-                env: db.env.clone(),
-                name: k.meta.name.to_string(),
-            });
+        let versions = removals.of_key(db, &k, now)?;
+        if versions.is_empty() {
+            continue;
         }
+        out.push(Exposed {
+            env: db.env.clone(),
+            name: k.meta.name.to_string(),
+            current: versions.iter().any(|(v, _)| v.version == k.current.version),
+            older: versions
+                .iter()
+                .map(|(v, _)| v.version)
+                .filter(|n| *n != k.current.version)
+                .collect(),
+        });
     }
     Ok(out)
 }
 
-/// A key whose current version a recipient no longer in its environment could read.
+/// A key with versions in service that a recipient no longer in its environment could
+/// read: its current one (replaced by a rotation), older ones still retiring (revoked
+/// by version).
 pub struct Exposed {
     pub env: EnvName,
     pub name: String,
+    pub current: bool,
+    pub older: Vec<u32>,
 }
 
 /// One environment as `--json` shows it.

@@ -58,6 +58,45 @@ pub fn read_presented(prompt: &str, limit: usize) -> Result<Secret> {
     Ok(Secret::new(std::mem::take(&mut *buf)))
 }
 
+/// Everything `r` gives, up to `cap` bytes (more is an error: `< /dev/zero` must not
+/// fill memory), into a buffer that is wiped when dropped. Growing it never leaves an
+/// unwiped copy behind: the old buffer is wiped before it is freed. For input that holds
+/// values (an import file, a peer's output).
+pub fn read_capped(mut r: impl Read, cap: usize) -> io::Result<Zeroizing<Vec<u8>>> {
+    let mut buf = Zeroizing::new(Vec::with_capacity(8 << 10));
+    let mut chunk = Zeroizing::new([0u8; 8 << 10]);
+    loop {
+        let n = match r.read(&mut chunk[..]) {
+            Ok(0) => return Ok(buf),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.len() + n > cap {
+            return Err(io::Error::other(format!("more than {} MiB", cap >> 20)));
+        }
+        if buf.len() + n > buf.capacity() {
+            let mut bigger = Zeroizing::new(Vec::with_capacity(((buf.len() + n) * 2).min(cap)));
+            bigger.extend_from_slice(&buf);
+            buf = bigger;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// A file that holds values (an import file, `run --env-file`), read as
+/// [`read_capped`] reads. A pipe or a process substitution (`<(sops -d …)`) is read as
+/// a file is.
+pub fn read_file_capped(path: &std::path::Path, cap: usize) -> Result<Zeroizing<Vec<u8>>> {
+    let f = std::fs::File::open(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => Error::FileNotFound {
+            path: path.to_owned(),
+        },
+        _ => Error::io("cannot read", path, e),
+    })?;
+    read_capped(f, cap).map_err(|e| Error::io("cannot read", path, e))
+}
+
 /// Ask a yes/no question on the terminal; `false` unless the answer is yes. Without a
 /// terminal nothing is asked: the command needs `--yes` (a usage error, exit 2), so a
 /// CI job never hangs and never says yes by accident.

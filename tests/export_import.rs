@@ -586,3 +586,33 @@ fn an_empty_source_imports_nothing_and_says_so() {
     let json = kw.json(["import", "-", "--format", "dotenv", "--json"]);
     assert_eq!(json, serde_json::json!([]));
 }
+
+/// An import file, stdin, or `run --env-file` that never ends (`/dev/zero`, a stuck
+/// pipe's producer) is refused past 256 MiB instead of filling memory, and nothing is
+/// imported.
+#[test]
+fn an_import_without_end_is_refused_before_it_fills_memory() {
+    let kw = Sandbox::with_vault();
+    kw.generate("EXISTING");
+    let before = fs::read(kw.env_file("dev")).unwrap();
+    kw.cmd(["import", "/dev/zero", "--format", "dotenv"])
+        .assert()
+        .code(1)
+        .stderr(contains("cannot read `/dev/zero`").and(contains("more than 256 MiB")));
+    let out = kw
+        .std_cmd(["import", "-", "--format", "json"])
+        .stdin(fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("cannot read `stdin`: more than 256 MiB"),
+        "{said}"
+    );
+    kw.cmd(["run", "--env-file", "/dev/zero", "--", "true"])
+        .assert()
+        .code(1)
+        .stderr(contains("more than 256 MiB"));
+    assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
+}

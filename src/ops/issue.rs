@@ -4,8 +4,8 @@
 //! version that retires the old one), a new value never reissues an earlier one, an
 //! import is all or nothing, and a loader variable is stored with a warning.
 
-use std::io::{IsTerminal, Read};
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -471,19 +471,17 @@ impl ImportFormat {
     }
 }
 
-/// The bytes of an import file, or of stdin for `-`.
-pub(crate) fn read_input(file: &PathBuf) -> Result<Vec<u8>> {
+/// The largest import file read (a dotenv file of a 1,000,000-key environment is
+/// ~70 MiB): more is refused before it fills memory (`--file /dev/zero`).
+pub(crate) const MAX_IMPORT: usize = 256 << 20;
+
+/// The bytes of an import file, or of stdin for `-`, wiped when dropped.
+pub(crate) fn read_input(file: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>> {
     if file.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::io("cannot read", "stdin", e))?;
-        return Ok(buf);
+        return crate::input::read_capped(std::io::stdin().lock(), MAX_IMPORT)
+            .map_err(|e| Error::io("cannot read", "stdin", e));
     }
-    std::fs::read(file).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::FileNotFound { path: file.clone() },
-        _ => Error::io("cannot read", file, e),
-    })
+    crate::input::read_file_capped(file, MAX_IMPORT)
 }
 
 /// `(where, name, value)` for each entry; `where` is `line N` or `key "NAME"`.

@@ -418,12 +418,7 @@ fn union(a: &[KeyName], b: &[KeyName]) -> Vec<KeyName> {
 
 /// The entries of `--env-file FILE` (dotenv), errors naming the line, never a value.
 fn env_file(file: &Path) -> Result<Vec<crate::dotenv::Entry>> {
-    let raw = zeroize::Zeroizing::new(std::fs::read(file).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => Error::FileNotFound {
-            path: file.to_owned(),
-        },
-        _ => Error::io("cannot read", file, e),
-    })?);
+    let raw = crate::input::read_file_capped(file, crate::ops::issue::MAX_IMPORT)?;
     crate::dotenv::parse_dotenv(&raw).map_err(|detail| {
         ImportError::EnvFileInvalid {
             file: file.to_owned(),

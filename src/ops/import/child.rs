@@ -61,28 +61,9 @@ pub fn run(program: &str, args: &[&OsStr], envs: &[(&str, &OsStr)]) -> io::Resul
     }
 }
 
-/// Everything `r` gives, into a buffer that is wiped when dropped; growing it never
-/// leaves an unwiped copy behind (the old buffer is wiped before it is freed).
-pub fn read_all(mut r: impl Read) -> io::Result<Zeroizing<Vec<u8>>> {
-    let mut buf = Zeroizing::new(Vec::with_capacity(8 << 10));
-    let mut chunk = Zeroizing::new([0u8; 8 << 10]);
-    loop {
-        let n = match r.read(&mut chunk[..]) {
-            Ok(0) => return Ok(buf),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if buf.len() + n > MAX_OUTPUT {
-            return Err(io::Error::other("more than 64 MiB of output"));
-        }
-        if buf.len() + n > buf.capacity() {
-            let mut bigger = Zeroizing::new(Vec::with_capacity((buf.len() + n) * 2));
-            bigger.extend_from_slice(&buf);
-            buf = bigger;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
+/// Everything `r` gives, up to 64 MiB (see [`crate::input::read_capped`]).
+pub fn read_all(r: impl Read) -> io::Result<Zeroizing<Vec<u8>>> {
+    crate::input::read_capped(r, MAX_OUTPUT)
 }
 
 /// A tool's stderr as one short line for a message: the first non-empty lines joined,

@@ -456,7 +456,7 @@ fn read_source(ctx: &Context, req: &ImportRequest) -> Result<Vec<Found>> {
             let format = req
                 .format
                 .ok_or_else(|| Error::usage("--format dotenv|json is needed to read a file"))?;
-            let raw = zeroize::Zeroizing::new(issue::read_input(file)?);
+            let raw = issue::read_input(file)?;
             let label = if file.as_os_str() == "-" {
                 "stdin".to_owned()
             } else {

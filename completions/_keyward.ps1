@@ -546,7 +546,9 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
         }
         'keyward;audit' {
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Only events about this key')
-            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more), its label (`access grant --name`), an OS user or a host (exactly)')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more) or its label (`access grant --name`)')
+            [CompletionResult]::new('--os-user', '--os-user', [CompletionResultType]::ParameterName, 'Only events whose machine reported this OS user (exactly). The writer''s own claim (`$USER`), bound by no signature: anyone can report a member''s name')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Only events whose machine reported this host name (exactly; unsigned, as --os-user)')
             [CompletionResult]::new('--action', '--action', [CompletionResultType]::ParameterName, 'Only events of this action (init, generate, get, revoke, …)')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only events at or before WHEN')
@@ -575,7 +577,9 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write to FILE instead of stdout: created 0600, atomically; an existing FILE is refused (exit 1) unless --force, a symbolic link always')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Only events about this key')
-            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more), its label (`access grant --name`), an OS user or a host (exactly)')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more) or its label (`access grant --name`)')
+            [CompletionResult]::new('--os-user', '--os-user', [CompletionResultType]::ParameterName, 'Only events whose machine reported this OS user (exactly). The writer''s own claim (`$USER`), bound by no signature: anyone can report a member''s name')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Only events whose machine reported this host name (exactly; unsigned, as --os-user)')
             [CompletionResult]::new('--action', '--action', [CompletionResultType]::ParameterName, 'Only events of this action (init, generate, get, revoke, …)')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only events at or before WHEN')

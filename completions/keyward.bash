@@ -744,7 +744,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__audit)
-            opts="-i -e -q -h --key --actor --action --since --until --all-envs --limit --jsonl --vault --identity --env --trust-root --json --quiet --help export verify anomalies follow help"
+            opts="-i -e -q -h --key --actor --os-user --host --action --since --until --all-envs --limit --jsonl --vault --identity --env --trust-root --json --quiet --help export verify anomalies follow help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -755,6 +755,14 @@ _keyward_clap() {
                     return 0
                     ;;
                 --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --os-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -876,7 +884,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__audit__subcmd__export)
-            opts="-i -e -q -h --format --out --force --key --actor --action --since --until --all-envs --vault --identity --env --trust-root --json --quiet --help"
+            opts="-i -e -q -h --format --out --force --key --actor --os-user --host --action --since --until --all-envs --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -895,6 +903,14 @@ _keyward_clap() {
                     return 0
                     ;;
                 --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --os-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -507,7 +507,9 @@ set edit:completion:arg-completer[keyward] = {|@words|
         }
         &'keyward;audit'= {
             cand --key 'Only events about this key'
-            cand --actor 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more), its label (`access grant --name`), an OS user or a host (exactly)'
+            cand --actor 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more) or its label (`access grant --name`)'
+            cand --os-user 'Only events whose machine reported this OS user (exactly). The writer''s own claim (`$USER`), bound by no signature: anyone can report a member''s name'
+            cand --host 'Only events whose machine reported this host name (exactly; unsigned, as --os-user)'
             cand --action 'Only events of this action (init, generate, get, revoke, …)'
             cand --since 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)'
             cand --until 'Only events at or before WHEN'
@@ -535,7 +537,9 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --format 'Output format'
             cand --out 'Write to FILE instead of stdout: created 0600, atomically; an existing FILE is refused (exit 1) unless --force, a symbolic link always'
             cand --key 'Only events about this key'
-            cand --actor 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more), its label (`access grant --name`), an OS user or a host (exactly)'
+            cand --actor 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more) or its label (`access grant --name`)'
+            cand --os-user 'Only events whose machine reported this OS user (exactly). The writer''s own claim (`$USER`), bound by no signature: anyone can report a member''s name'
+            cand --host 'Only events whose machine reported this host name (exactly; unsigned, as --os-user)'
             cand --action 'Only events of this action (init, generate, get, revoke, …)'
             cand --since 'Only events at or after WHEN (RFC 3339, YYYY-MM-DD, or a duration ago: 7d)'
             cand --until 'Only events at or before WHEN'

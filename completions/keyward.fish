@@ -349,7 +349,9 @@ complete -c keyward -n "__fish_keyward_using_subcommand import" -l json -d 'Prin
 complete -c keyward -n "__fish_keyward_using_subcommand import" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l key -d 'Only events about this key' -r
-complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l actor -d 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more), its label (`access grant --name`), an OS user or a host (exactly)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l actor -d 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more) or its label (`access grant --name`)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l os-user -d 'Only events whose machine reported this OS user (exactly). The writer\'s own claim (`$USER`), bound by no signature: anyone can report a member\'s name' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l host -d 'Only events whose machine reported this host name (exactly; unsigned, as --os-user)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and not __fish_seen_subcommand_from export verify anomalies follow help" -l action -d 'Only events of this action (init, generate, get, revoke, …)' -r -f -a "init\t''
 env-add\t''
 generate\t''
@@ -401,7 +403,9 @@ jsonl\t''
 csv\t''"
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l out -d 'Write to FILE instead of stdout: created 0600, atomically; an existing FILE is refused (exit 1) unless --force, a symbolic link always' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l key -d 'Only events about this key' -r
-complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l actor -d 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more), its label (`access grant --name`), an OS user or a host (exactly)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l actor -d 'Only events by this actor: a recipient (in full, shortened as `audit` shows it, or its first 8 characters or more) or its label (`access grant --name`)' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l os-user -d 'Only events whose machine reported this OS user (exactly). The writer\'s own claim (`$USER`), bound by no signature: anyone can report a member\'s name' -r
+complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l host -d 'Only events whose machine reported this host name (exactly; unsigned, as --os-user)' -r
 complete -c keyward -n "__fish_keyward_using_subcommand audit; and __fish_seen_subcommand_from export" -l action -d 'Only events of this action (init, generate, get, revoke, …)' -r -f -a "init\t''
 env-add\t''
 generate\t''

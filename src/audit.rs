@@ -36,15 +36,15 @@ pub struct Actor {
 
 impl Actor {
     /// Whether `who` names this actor (`audit --actor`): its recipient in full, as `audit`
-    /// shows it shortened, or a prefix of at least 8 characters; or its OS user or host,
-    /// exactly.
+    /// shows it shortened, or a prefix of at least 8 characters. Never its OS user or
+    /// host: those are what the writer's machine reported (`$USER`, `uname`), and anyone
+    /// can report a member's name there; the recipient is what a lifecycle event's
+    /// signature binds (`--os-user`, `--host` select the reported ones).
     pub fn matches(&self, who: &str) -> bool {
         let r = &self.recipient;
         r == who
             || (who.chars().count() >= 8 && r.starts_with(who))
             || crate::recipient::short_recipient(r) == who
-            || self.os_user == who
-            || self.host == who
     }
 
     /// `matches`, or `who` is `label`: the label of this actor's recipient.
@@ -360,6 +360,10 @@ pub struct Filter {
     pub until: Option<i64>,
     /// Who acted (`Actor::matches_labeled`: also the label of its recipient).
     pub actor: Option<String>,
+    /// The OS user the acting machine reported, exactly (unsigned: `$USER`).
+    pub os_user: Option<String>,
+    /// The host the acting machine reported, exactly (unsigned).
+    pub host: Option<String>,
 }
 
 impl Filter {
@@ -367,6 +371,8 @@ impl Filter {
         self.actor
             .as_deref()
             .is_none_or(|a| e.actor.matches_labeled(a, e.actor_label.as_deref()))
+            && self.os_user.as_deref().is_none_or(|u| e.actor.os_user == u)
+            && self.host.as_deref().is_none_or(|h| e.actor.host == h)
             && self
                 .key
                 .as_deref()
@@ -473,20 +479,19 @@ mod tests {
     }
 
     #[test]
-    fn actor_matches_recipient_prefix_user_or_host() {
+    fn actor_matches_its_recipient_never_its_reported_user_or_host() {
         let a = actor();
         for yes in [
             a.recipient.as_str(),
             "age1qyqs",
             "age1qyqszqgpqyqs",
-            "bob",
-            "ci-runner-7",
             &crate::recipient::short_recipient(&a.recipient),
         ] {
             assert!(a.matches(yes), "{yes}");
         }
-        // too short a prefix, part of a user or host, another recipient
-        for no in ["age1qyq", "bo", "ci-runner", "age1qyqszqgx", "", "BOB"] {
+        // too short a prefix, the OS user or host its machine reported (unsigned),
+        // another recipient
+        for no in ["age1qyq", "bob", "ci-runner-7", "age1qyqszqgx", "", "BOB"] {
             assert!(!a.matches(no), "{no}");
         }
     }

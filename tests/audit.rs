@@ -341,7 +341,7 @@ fn lifecycle_events_read_back_with_outcome_ok_in_every_form() {
 }
 
 #[test]
-fn actor_filter_matches_recipient_prefix_os_user_or_host() {
+fn actor_filter_matches_recipient_or_prefix_and_reported_user_or_host_apart() {
     let mut kw = Sandbox::with_vault();
     kw.set_env("USER", "alice");
     kw.generate("K");
@@ -349,11 +349,17 @@ fn actor_filter_matches_recipient_prefix_os_user_or_host() {
     kw.stdout(["get", "K"]);
     kw.stdout(["get", "K"]);
 
-    let by_bob = audit_events(&kw, &["--actor", "bob"]);
+    // The OS user is what the machine reported: its own filter, never --actor.
+    let by_bob = audit_events(&kw, &["--os-user", "bob"]);
     assert_eq!(by_bob.len(), 2);
     assert!(by_bob.iter().all(|e| e["actor"]["os_user"] == "bob"));
-    assert_eq!(audit_events(&kw, &["--actor", "alice"]).len(), 1);
-    assert_eq!(audit_events(&kw, &["--actor", "bo"]).len(), 0);
+    assert_eq!(audit_events(&kw, &["--os-user", "alice"]).len(), 1);
+    assert_eq!(audit_events(&kw, &["--os-user", "bo"]).len(), 0);
+    kw.cmd(["audit", "--json", "--actor", "bob"])
+        .assert()
+        .success()
+        .stdout("[]\n")
+        .stderr(contains("no member is `bob`").and(contains("`--os-user bob`")));
 
     let me = kw.my_recipient();
     let all = audit_events(&kw, &[]).len();
@@ -364,15 +370,54 @@ fn actor_filter_matches_recipient_prefix_os_user_or_host() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(audit_events(&kw, &["--actor", &host]).len(), all);
+    assert_eq!(audit_events(&kw, &["--host", &host]).len(), all);
+    assert_eq!(audit_events(&kw, &["--actor", &host]).len(), 0);
+    assert_eq!(
+        audit_events(&kw, &["--host", &host, "--os-user", "bob", "--actor", &me]).len(),
+        2
+    );
 
-    let exported = jsonl(&kw.stdout(["audit", "export", "--format", "jsonl", "--actor", "bob"]));
+    let exported = jsonl(&kw.stdout(["audit", "export", "--format", "jsonl", "--os-user", "bob"]));
     assert_eq!(exported, by_bob);
 
-    kw.cmd(["audit", "--actor", ""])
-        .assert()
-        .code(2)
-        .stderr(contains("cannot be empty"));
+    for flag in ["--actor", "--os-user", "--host"] {
+        kw.cmd(["audit", flag, ""])
+            .assert()
+            .code(2)
+            .stderr(contains("cannot be empty"));
+    }
+}
+
+/// A writer who reports a member's label as her `$USER` is not that member to
+/// `audit --actor`: the label names the recipient the event is bound to.
+#[test]
+fn a_reported_os_user_equal_to_a_label_is_not_that_member() {
+    let mut kw = Sandbox::with_vault();
+    let ana = kw.write_identity("ana.key");
+    let ra = kw.recipient_of(&ana);
+    let bob = kw.write_identity("bob.key");
+    let rb = kw.recipient_of(&bob);
+    kw.generate("K");
+    for (r, name) in [(&ra, "Ana"), (&rb, "Bob")] {
+        kw.cmd(["access", "grant", r, "--name", name, "--role", "write"])
+            .assert()
+            .success();
+    }
+    kw.cmd_as(&ana, ["get", "K"]).assert().success();
+    kw.set_env("USER", "Ana");
+    kw.cmd_as(&bob, ["generate", "BOBS"]).assert().success();
+    kw.cmd_as(&bob, ["get", "K"]).assert().success();
+    let hers = audit_events(&kw, &["--actor", "Ana"]);
+    assert_eq!(hers.len(), 1, "{hers:?}");
+    assert_eq!(hers[0]["actor"]["recipient"], ra.as_str());
+    let claimed = audit_events(&kw, &["--os-user", "Ana"]);
+    assert!(
+        claimed.len() == 2
+            && claimed
+                .iter()
+                .all(|e| e["actor"]["recipient"] == rb.as_str()),
+        "{claimed:?}"
+    );
 }
 
 #[test]

@@ -49,10 +49,19 @@ pub struct FilterArgs {
     pub key: Option<String>,
 
     /// Only events by this actor: a recipient (in full, shortened as `audit` shows it,
-    /// or its first 8 characters or more), its label (`access grant --name`), an OS
-    /// user or a host (exactly)
+    /// or its first 8 characters or more) or its label (`access grant --name`)
     #[arg(long, value_name = "WHO", value_parser = actor_parser)]
     pub actor: Option<String>,
+
+    /// Only events whose machine reported this OS user (exactly). The writer's own
+    /// claim (`$USER`), bound by no signature: anyone can report a member's name
+    #[arg(long, value_name = "USER", value_parser = actor_parser)]
+    pub os_user: Option<String>,
+
+    /// Only events whose machine reported this host name (exactly; unsigned, as
+    /// --os-user)
+    #[arg(long, value_name = "HOST", value_parser = actor_parser)]
+    pub host: Option<String>,
 
     /// Only events of this action (init, generate, get, revoke, …)
     #[arg(long, value_name = "A", value_parser = action_parser())]
@@ -81,7 +90,10 @@ fn action_parser() -> impl clap::builder::TypedValueParser<Value = Action> {
 /// `--actor`: anything but an empty string (which would match no one, silently).
 fn actor_parser(s: &str) -> std::result::Result<String, String> {
     if s.trim().is_empty() {
-        Err("an actor is a recipient, a label, an OS user or a host; it cannot be empty".into())
+        Err(
+            "an actor is a recipient or a label, an OS user or a host name; it cannot be empty"
+                .into(),
+        )
     } else {
         Ok(s.to_owned())
     }
@@ -92,6 +104,8 @@ impl FilterArgs {
         EventQuery {
             key: self.key,
             actor: self.actor,
+            os_user: self.os_user,
+            host: self.host,
             action: self.action,
             since: self.since,
             until: self.until,

@@ -31,8 +31,11 @@ pub fn access_events(ctx: &Context, db: &EnvDb) -> Result<Vec<Event>> {
 pub struct EventQuery {
     pub key: Option<String>,
     /// Recipient (in full, shortened as `audit` shows it, or a prefix of 8 characters
-    /// or more), its label, OS user or host.
+    /// or more), or its label.
     pub actor: Option<String>,
+    /// The OS user and host the acting machine reported (exactly; unsigned).
+    pub os_user: Option<String>,
+    pub host: Option<String>,
     pub action: Option<Action>,
     pub since: Option<When>,
     pub until: Option<When>,
@@ -45,6 +48,8 @@ impl EventQuery {
     pub fn scope_note(&self, ctx: &Context) -> Option<String> {
         let filtered = self.key.is_some()
             || self.actor.is_some()
+            || self.os_user.is_some()
+            || self.host.is_some()
             || self.action.is_some()
             || self.since.is_some()
             || self.until.is_some();
@@ -69,7 +74,26 @@ impl EventQuery {
             since: self.since.map(|w| w.before(now)),
             until: self.until.map(|w| w.before(now)),
             actor: self.actor.clone(),
+            os_user: self.os_user.clone(),
+            host: self.host.clone(),
         }
+    }
+
+    /// `--actor WHO` selects by recipient or label only. When nothing matched that way
+    /// but events report `WHO` as their OS user or host, say how to ask for those (and
+    /// that they are the writer's own claim), rather than an empty answer alone.
+    fn actor_hint(&self, all: &[Event]) -> Option<String> {
+        let who = self.actor.as_deref()?;
+        let user = all.iter().any(|e| e.actor.os_user == who);
+        let host = all.iter().any(|e| e.actor.host == who);
+        let flag = match (user, host) {
+            (true, _) => "--os-user",
+            (false, true) => "--host",
+            (false, false) => return None,
+        };
+        Some(format!(
+            "`--actor {who}` selects by recipient or label, and no member is `{who}`; events whose machine reported `{who}` (as `$USER` or host name, which the writer chooses and no signature binds): `{flag} {who}`"
+        ))
     }
 }
 
@@ -79,14 +103,23 @@ fn collect(ctx: &Context, q: &EventQuery) -> Result<Vec<Event>> {
     let dbs = open_envs_noting(ctx, q.all_envs)?;
     let labels = labels(&dbs)?;
     let mut events = Vec::new();
+    let mut hint = None;
     for db in &dbs {
         let mut read = db.lifecycle_events()?;
         annotate_renumbered(&mut read);
         read.extend(access_events(ctx, db)?);
-        events.extend(read.into_iter().filter_map(|mut e| {
-            label(&labels, &mut e);
-            filter.matches(&e).then_some(e)
-        }));
+        for e in &mut read {
+            label(&labels, e);
+        }
+        if hint.is_none() && !read.iter().any(|e| filter.matches(e)) {
+            hint = q.actor_hint(&read);
+        }
+        events.extend(read.into_iter().filter(|e| filter.matches(e)));
+    }
+    if events.is_empty()
+        && let Some(h) = hint
+    {
+        ctx.out.note(&h);
     }
     events.sort_by(|a, b| (a.time, &a.env, a.chain, a.seq).cmp(&(b.time, &b.env, b.chain, b.seq)));
     Ok(events)

@@ -43,21 +43,16 @@ impl Render for EventLog {
                                 None => v.to_string(),
                             }),
                     ),
-                    // `uid@host (age1…)`, or `uid@host Ana (age1…)` with a label.
-                    match e.actor_label.as_deref() {
-                        Some(label) => format!(
-                            "{}@{} {}",
-                            e.actor.os_user,
-                            e.actor.host,
-                            who(&e.actor.recipient, Some(label))
-                        ),
-                        None => format!(
-                            "{}@{} ({})",
-                            e.actor.os_user,
-                            e.actor.host,
-                            who(&e.actor.recipient, None)
-                        ),
-                    },
+                    // `Ana (age1…) as uid@host`, or `age1… as uid@host` without a label:
+                    // the recipient the event is bound to first, then what its machine
+                    // reported (`$USER` is the writer's own text, and could read as a
+                    // member's name if it came first).
+                    format!(
+                        "{} as {}@{}",
+                        who(&e.actor.recipient, e.actor_label.as_deref()),
+                        e.actor.os_user,
+                        e.actor.host
+                    ),
                     or_dash(
                         e.subject
                             .as_deref()

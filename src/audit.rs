@@ -107,8 +107,69 @@ impl std::str::FromStr for Label {
         if s.chars().any(char::is_control) {
             return Err("a label holds printable characters only, no control characters".into());
         }
+        // A label is how people recognise each other in plans and questions: nothing in
+        // it may be invisible or reorder the text around it (`Alice` + a zero-width
+        // space would show as `Alice`), and no space but the plain one.
+        if let Some(c) = s
+            .chars()
+            .find(|c| invisible(*c) || (c.is_whitespace() && *c != ' '))
+        {
+            return Err(format!(
+                "a label holds visible characters and plain spaces only; this one holds U+{:04X}",
+                c as u32
+            ));
+        }
+        if crate::recipient::looks_like_recipient(s) {
+            return Err(
+                "a label cannot begin like a recipient (`age1`, `ssh-`, …): it would pass for one"
+                    .into(),
+            );
+        }
         Ok(Label(s.to_owned()))
     }
+}
+
+impl Label {
+    /// Whether two labels name the same member to a reader: equal but for case.
+    pub fn same_as(a: &str, b: &str) -> bool {
+        a.to_lowercase() == b.to_lowercase()
+    }
+}
+
+/// Characters that show as nothing or change the direction of the text around them:
+/// Unicode's format characters (category Cf: zero-width spaces and joiners, direction
+/// marks and overrides, the word joiner, the byte-order mark, tags) and the blank
+/// letters of Hangul and Braille.
+fn invisible(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x00AD
+            | 0x034F
+            | 0x0600..=0x0605
+            | 0x061C
+            | 0x06DD
+            | 0x070F
+            | 0x0890..=0x0891
+            | 0x08E2
+            | 0x115F..=0x1160
+            | 0x17B4..=0x17B5
+            | 0x180B..=0x180F
+            | 0x200B..=0x200F
+            | 0x202A..=0x202E
+            | 0x2060..=0x206F
+            | 0x2800
+            | 0x3164
+            | 0xFE00..=0xFE0F
+            | 0xFEFF
+            | 0xFFA0
+            | 0xFFF9..=0xFFFB
+            | 0x110BD
+            | 0x110CD
+            | 0x13430..=0x1343F
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0000..=0xE0FFF
+    )
 }
 
 /// One event as read back, from either chain.
@@ -557,6 +618,14 @@ mod tests {
             "a\nb",
             "a\u{7f}b",
             "\u{1b}[31m",
+            "Alice\u{200b}",
+            "\u{202e}ecilA",
+            "Alice\u{a0}",
+            "Ali\u{feff}ce",
+            "\u{3164}",
+            "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs5hzplm",
+            "AGE1qyqs",
+            "ssh-ed25519 AAAA",
         ] {
             assert!(bad.parse::<Label>().is_err(), "{bad:?}");
         }

@@ -117,6 +117,23 @@ impl RecipientString {
     }
 }
 
+/// Whether `s` reads as a recipient (or a mistake in one, or a member card): such text
+/// is never a label, so a label can never pass for a recipient or a recipient's prefix
+/// (`audit --actor age1qyqs…`).
+pub fn looks_like_recipient(s: &str) -> bool {
+    let t = s.trim().to_ascii_lowercase();
+    [
+        "age1",
+        "ssh-",
+        "sk-ssh-",
+        "sk-ecdsa-",
+        "ecdsa-sha2-",
+        "kw-member",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
+}
+
 /// A person as messages name them (DESIGN §16): `Bob (age1chh…wxyz)` with a label,
 /// else the short recipient. A label is printable by construction (`audit::Label`);
 /// one read from a file is escaped all the same.

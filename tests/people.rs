@@ -320,3 +320,89 @@ fn a_writer_merging_an_admins_relabel_takes_the_new_label() {
     );
     assert!(String::from_utf8_lossy(&list.stdout).contains("Ana (ops)"));
 }
+
+/// A label is how people recognise each other in plans and questions: one that shows
+/// like another's (invisible characters, case) or like a recipient is refused, also
+/// when a grant carries it from another environment.
+#[test]
+fn labels_that_would_pass_for_another_member_or_a_recipient_are_refused() {
+    let (kw, [(_, ana), (_, bob)]) = labelled_vault();
+    let carol = kw.write_identity("carol.key");
+    let rc = kw.recipient_of(&carol);
+    for (label, why) in [
+        ("Ana\u{200b}", "U+200B"),
+        ("\u{202e}anA", "U+202E"),
+        ("Ana\u{a0}", "U+00A0"),
+        (&ana[..12], "cannot begin like a recipient"),
+        ("ssh-ed25519 Ana", "cannot begin like a recipient"),
+        ("ana", "already the label of Ana"),
+        ("BOB", "already the label of Bob"),
+    ] {
+        kw.cmd(["access", "grant", &rc, "--name", label])
+            .assert()
+            .code(2)
+            .stderr(contains(why));
+    }
+    let list = kw.stdout(["access", "list", "--json"]);
+    assert!(!list.contains(&rc), "nothing was granted: {list}");
+    // Relabelling a member to a look-alike of another is refused the same way.
+    kw.cmd(["access", "grant", &bob, "--name", "ANA"])
+        .assert()
+        .code(2)
+        .stderr(contains("already the label of Ana"));
+    // A label carried from another environment is held to the same rule.
+    kw.cmd(["-e", "prod", "access", "grant", &rc, "--name", "bob"])
+        .assert()
+        .success();
+    kw.cmd(["-e", "prod", "access", "grant", "Bob"])
+        .assert()
+        .code(2)
+        .stderr(contains("`Bob` is already the label of bob"));
+    let prod = kw.stdout(["-e", "prod", "access", "list", "--json"]);
+    assert!(!prod.contains(&bob), "Bob was not granted: {prod}");
+}
+
+/// Two admins who give the same label to different members on two branches: the
+/// merge refuses (git shows a conflict) rather than make one label name two people.
+#[test]
+fn a_merge_that_would_give_one_label_to_two_members_is_refused() {
+    let (kw, [(ana_key, ana), (bob_key, bob)]) = labelled_vault();
+    kw.cmd(["access", "grant", &ana, "--role", "admin"])
+        .assert()
+        .success();
+    let s0 = fs::read(kw.env_file("dev")).unwrap();
+    // Ana (admin) labels Bob `Sam` on a branch; on main, I label myself `sam`.
+    let ana_side = crate::signed::branch_as(
+        &kw,
+        &ana_key,
+        &s0,
+        "ana",
+        &["access", "grant", &bob, "--name", "Sam"],
+    );
+    kw.cmd(["access", "grant", "--name", "sam"])
+        .assert()
+        .success();
+    let main = fs::read(kw.env_file("dev")).unwrap();
+    let [b, o, t] = kw.merge_sides("sides", [&s0, &main, &ana_side]);
+    kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
+        .assert()
+        .failure()
+        .stderr(
+            contains("give the label `Sam` to two members")
+                .or(contains("give the label `sam` to two members")),
+        );
+    assert_eq!(fs::read(&o).unwrap(), main, "OURS is left as git gave it");
+    // Without the clash the same merge goes through.
+    let ana_side = crate::signed::branch_as(
+        &kw,
+        &ana_key,
+        &s0,
+        "ana2",
+        &["access", "grant", &bob, "--name", "Samuel"],
+    );
+    let [b, o, t] = kw.merge_sides("sides2", [&s0, &main, &ana_side]);
+    kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
+        .assert()
+        .success();
+    let _ = bob_key;
+}

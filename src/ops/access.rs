@@ -264,12 +264,20 @@ pub fn grant(ctx: &Context, req: Grant) -> Result<AccessChanged> {
         .into_iter()
         .find(|r| r.recipient == recipient.as_str())
         .and_then(|r| r.label);
-    // DESIGN §16: a label names one person here, so it can be typed instead of them.
-    if let Some(l) = &req.label
-        && let Some(other) = db
-            .recipients()?
-            .into_iter()
-            .find(|r| r.label.as_deref() == Some(l.as_str()) && r.recipient != recipient.as_str())
+    let new_label: Option<Label> = req
+        .label
+        .clone()
+        .or_else(|| known_as.as_deref().and_then(|l| l.parse().ok()));
+    // DESIGN §16: a label names one person here, so it can be typed instead of them;
+    // one that differs from another only in case would read as the same person. The
+    // label a grant carries from another environment is held to this too.
+    if let Some(l) = &new_label
+        && let Some(other) = db.recipients()?.into_iter().find(|r| {
+            r.label
+                .as_deref()
+                .is_some_and(|o| Label::same_as(o, l.as_str()))
+                && r.recipient != recipient.as_str()
+        })
     {
         return Err(Error::usage(format!(
             "`{l}` is already the label of {} in `{}`: a label names one member\nhint: choose another --name",
@@ -277,10 +285,6 @@ pub fn grant(ctx: &Context, req: Grant) -> Result<AccessChanged> {
             db.env
         )));
     }
-    let new_label: Option<Label> = req
-        .label
-        .clone()
-        .or_else(|| known_as.as_deref().and_then(|l| l.parse().ok()));
     let (change, role, updated) = db.batch(|tx| match &member {
         None => {
             let role = req.role.unwrap_or(Role::Write);

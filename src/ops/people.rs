@@ -24,17 +24,12 @@ impl std::str::FromStr for Person {
         match s.parse::<RecipientString>() {
             Ok(r) => Ok(Person::Recipient(r)),
             // What looks like a recipient is one, or a mistake in one: never a label.
-            Err(e) if looks_like_recipient(s) => Err(e),
+            Err(e) if crate::recipient::looks_like_recipient(s) => Err(e),
             Err(_) => s.parse::<Label>().map(Person::Label).map_err(|e| {
                 format!("`{}` is neither a recipient (`age1…`, `ssh-ed25519 …`) nor a member's label: {e}", crate::text::escape(s))
             }),
         }
     }
-}
-
-fn looks_like_recipient(s: &str) -> bool {
-    let t = s.trim().to_ascii_lowercase();
-    t.starts_with("age1") || t.starts_with("ssh-") || t.starts_with("kw-member")
 }
 
 /// A member found by label, with where.

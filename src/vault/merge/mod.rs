@@ -201,6 +201,17 @@ pub fn merge_files(
     if rs.merged.is_empty() {
         return Err(refused(&env, "no recipient would be left".into()));
     }
+    if let Some((label, one, other)) = rs.label_clash() {
+        return Err(refused(
+            &env,
+            format!(
+                "the sides give the label `{}` to two members ({} and {}), and a label names one: `git merge --abort`, relabel one of them on your side (`keyward access grant -e {env} RECIPIENT --name …`), commit, and merge again",
+                crate::text::escape(&label),
+                crate::recipient::short_recipient(&one),
+                crate::recipient::short_recipient(&other)
+            ),
+        ));
+    }
 
     // The result: OURS's image (schema, meta, actors, events) with the merged rows.
     let mut conn = image_of(&mut o.db)?;

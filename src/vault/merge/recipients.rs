@@ -32,6 +32,24 @@ pub(super) struct Recipients {
     pub(super) trust: Trust,
 }
 
+impl Recipients {
+    /// Two members of the result whose labels read as the same person (equal but for
+    /// case), each label set on its own side: `(label, one, other)`. A label names one
+    /// member (DESIGN §16), and a merge must not make it name two.
+    pub(super) fn label_clash(&self) -> Option<(String, String, String)> {
+        let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+        for (r, info) in &self.merged {
+            let Some(label) = info.label.as_deref() else {
+                continue;
+            };
+            if let Some(first) = seen.insert(label.to_lowercase(), r) {
+                return Some((label.to_owned(), first.to_owned(), r.clone()));
+            }
+        }
+        None
+    }
+}
+
 /// Recipients: BASE ∪ added − removed, a removal on either side winning; additions by
 /// a side not trusted (the other side removed someone of BASE) are withheld. Neither
 /// side is an exception, not even this machine's: that it read or pinned a state only

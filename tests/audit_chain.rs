@@ -357,3 +357,70 @@ fn the_journal_log_is_folded_in_past_its_bound_not_after_every_append() {
     assert_eq!(audit_events(&kw, &["--action", "get"]).len(), 82);
     kw.cmd(["audit", "verify"]).assert().success();
 }
+
+/// A journal a push put into the vault (past `.gitignore`) is opened by a fresh clone:
+/// nothing in its schema may run inside keyward's queries. A trigger that never ends,
+/// a view in the journal's place, another object, a generated column, or a header no
+/// SQLite writes: exit 6 at once, never a hang, and no value handed out.
+#[test]
+fn a_journal_holding_sql_or_objects_keyward_never_writes_is_exit_6() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c";
+    let table = "CREATE TABLE journal(seq INTEGER PRIMARY KEY, nonce BLOB NOT NULL, sealed BLOB NOT NULL, hash BLOB NOT NULL);";
+    for (sql, says) in [
+        (
+            format!("{table} CREATE TRIGGER t AFTER INSERT ON journal BEGIN SELECT count(*) FROM ({endless}); END;"),
+            "holds trigger `t`",
+        ),
+        (
+            format!("CREATE VIEW journal(seq, nonce, sealed, hash) AS SELECT x, x'00', x'00', x'00' FROM ({endless}) WHERE x < 0;"),
+            "holds view `journal`",
+        ),
+        (format!("{table} CREATE TABLE extra(a);"), "holds table `extra`"),
+        (format!("{table} CREATE INDEX j ON journal(hash);"), "holds index `j`"),
+        (
+            "CREATE TABLE journal(seq INTEGER PRIMARY KEY, nonce BLOB NOT NULL, sealed BLOB NOT NULL, hash BLOB NOT NULL, g AS (length(printf('%.*c', 300000000, 'x'))));".to_owned(),
+            "holds generated columns",
+        ),
+    ] {
+        let journal = kw.journal_file("dev");
+        for ext in ["", "-wal", "-shm"] {
+            let mut p = journal.clone().into_os_string();
+            p.push(ext);
+            let _ = fs::remove_file(p);
+        }
+        let conn = rusqlite::Connection::open(&journal).unwrap();
+        conn.execute_batch(&sql).unwrap();
+        drop(conn);
+        for args in [&["get", "K"][..], &["audit", "verify"], &["audit"]] {
+            kw.cmd(args)
+                .env("XDG_STATE_HOME", kw.path("fresh-machine"))
+                .timeout(std::time::Duration::from_secs(60))
+                .assert()
+                .code(6)
+                .stderr(contains(says))
+                .stdout("");
+        }
+    }
+    // A header field no SQLite writes (schema format 5) is damage too, not exit 1.
+    let journal = kw.journal_file("dev");
+    for ext in ["", "-wal", "-shm"] {
+        let mut p = journal.clone().into_os_string();
+        p.push(ext);
+        let _ = fs::remove_file(p);
+    }
+    kw.stdout(["get", "K"]);
+    // Fold the log into the file first: SQLite reads page 1 from the log otherwise.
+    let conn = rusqlite::Connection::open(&journal).unwrap();
+    conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    drop(conn);
+    let mut bytes = fs::read(&journal).unwrap();
+    bytes[44..48].copy_from_slice(&5u32.to_be_bytes());
+    fs::write(&journal, bytes).unwrap();
+    kw.cmd(["get", "K"])
+        .env("XDG_STATE_HOME", kw.path("fresh-machine-2"))
+        .assert()
+        .code(6)
+        .stdout("");
+}

@@ -128,6 +128,16 @@ impl Journal {
             true,
         )
         .map_err(wrap)?;
+        // The journal is this machine's own file, but a push can put one into a vault
+        // kept in git (past `.gitignore`), which a fresh clone then opens: nothing in
+        // its schema may run inside keyward's queries (a trigger on insert that never
+        // ended hung every `get`), and it holds the one table keyward writes.
+        crate::vault::untrusted::guard(&conn, "the access journal", Some(&["journal"])).map_err(
+            |detail| Error::Corrupt {
+                path: path.clone(),
+                detail,
+            },
+        )?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS journal(
                seq INTEGER PRIMARY KEY,
@@ -426,12 +436,19 @@ fn journal_error(path: &std::path::Path, e: rusqlite::Error) -> Error {
         rusqlite::Error::FromSqlConversionFailure(..)
         | rusqlite::Error::InvalidColumnType(..)
         | rusqlite::Error::IntegralValueOutOfRange(..) => true,
-        _ => matches!(
-            e.sqlite_error_code(),
-            Some(
-                DatabaseCorrupt | NotADatabase | ConstraintViolation | TypeMismatch | SchemaChanged
-            )
-        ),
+        // "unsupported file format": a header field (the schema format) no SQLite writes.
+        _ => {
+            matches!(
+                e.sqlite_error_code(),
+                Some(
+                    DatabaseCorrupt
+                        | NotADatabase
+                        | ConstraintViolation
+                        | TypeMismatch
+                        | SchemaChanged
+                )
+            ) || e.to_string().contains("unsupported file format")
+        }
     };
     if damaged {
         return Error::Corrupt {

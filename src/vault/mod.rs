@@ -35,6 +35,7 @@ pub mod signed;
 pub mod store;
 pub mod touch;
 pub mod transition;
+mod untrusted;
 pub mod verified;
 pub mod verifier;
 mod vfs;

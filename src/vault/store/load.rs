@@ -204,48 +204,9 @@ impl EnvDb {
             path: path.clone(),
             detail,
         };
-        // Anyone with the public recipients can write an image: SQL in its schema (a
-        // view over an endless recursive query, a trigger) would run inside keyward's
-        // own queries and could hang every command, `git diff` and the merge driver.
-        // keyward writes tables and indexes only, and trusts no function in the schema.
-        conn.pragma_update(None, "trusted_schema", "OFF")
-            .map_err(|e| corrupt(e.to_string()))?;
-        let foreign: i64 = conn
-            .query_row(
-                "SELECT count(*) FROM main.sqlite_schema WHERE type NOT IN ('table', 'index')",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| corrupt(format!("cannot read the schema ({e})")))?;
-        if foreign > 0 {
-            return Err(corrupt(
-                "the image holds views or triggers, which keyward never writes".into(),
-            ));
-        }
-        // Nor generated columns: their expressions (built-in functions, which
-        // `trusted_schema` does not stop) run on every row a query reads — a 3 KB image
-        // made `SELECT *` for the state digest build 300 MB strings per row.
-        let generated: i64 = conn
-            .query_row(
-                "SELECT count(*) FROM main.sqlite_schema s, pragma_table_xinfo(s.name) x
-                 WHERE s.type = 'table' AND x.hidden IN (2, 3)",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| corrupt(format!("cannot read the schema ({e})")))?;
-        if generated > 0 {
-            return Err(corrupt(
-                "the image holds generated columns, which keyward never writes".into(),
-            ));
-        }
-        // And no string or blob a query builds may pass 64 MiB (values are at most
-        // 64 KiB): an expression the checks above miss fails at once instead of filling
-        // memory.
-        conn.set_limit(
-            rusqlite::limits::Limit::SQLITE_LIMIT_LENGTH,
-            64 * 1024 * 1024,
-        )
-        .map_err(|e| corrupt(e.to_string()))?;
+        // Anyone with the public recipients can write an image: nothing in its schema
+        // may run inside keyward's own queries.
+        crate::vault::untrusted::guard(&conn, "the image", None).map_err(corrupt)?;
         // DESIGN §2: without this, removed values survive in free pages of the image.
         conn.pragma_update(None, "secure_delete", "ON")
             .map_err(|e| corrupt(e.to_string()))?;

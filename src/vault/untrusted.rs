@@ -1,0 +1,71 @@
+//! SQLite files anyone may have written — an environment's image (anyone who knows its
+//! public recipients can encrypt one), a journal a push put into the vault — and what
+//! keyward's own queries must never run from them.
+
+use rusqlite::Connection;
+
+/// Settle a database keyward did not necessarily write before any query of ours reads
+/// it: no function in its schema is trusted (`trusted_schema`); it holds no view or
+/// trigger (their SQL would run inside ours: an endless recursive query hung every
+/// command, `git diff` and the merge driver), no generated column (its expression runs
+/// on every row read: a 3 KB image made one `SELECT *` build 300 MB strings per row),
+/// and no string or blob a query builds may pass 64 MiB (values are at most 64 KiB), so
+/// an expression the checks miss fails at once instead of filling memory.
+///
+/// `only`: the tables the file may hold, and nothing else (the journal); `None`: tables
+/// and indexes of any name (an image's schema is checked further by the signed state).
+/// The error is the detail for an integrity error (exit 6).
+pub(crate) fn guard(conn: &Connection, what: &str, only: Option<&[&str]>) -> Result<(), String> {
+    let cannot = |e: rusqlite::Error| format!("cannot read the schema ({e})");
+    conn.pragma_update(None, "trusted_schema", "OFF")
+        .map_err(|e| e.to_string())?;
+    conn.set_limit(
+        rusqlite::limits::Limit::SQLITE_LIMIT_LENGTH,
+        64 * 1024 * 1024,
+    )
+    .map_err(|e| e.to_string())?;
+    if let Some(tables) = only {
+        let mut stmt = conn
+            .prepare("SELECT type, name FROM main.sqlite_schema")
+            .map_err(cannot)?;
+        let objects = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(cannot)?;
+        for o in objects {
+            let (kind, name) = o.map_err(cannot)?;
+            if kind != "table" || !tables.contains(&name.as_str()) {
+                return Err(format!(
+                    "{what} holds {kind} `{}`, which keyward never writes",
+                    crate::text::escape(&name)
+                ));
+            }
+        }
+    } else {
+        let foreign: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM main.sqlite_schema WHERE type NOT IN ('table', 'index')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(cannot)?;
+        if foreign > 0 {
+            return Err(format!(
+                "{what} holds views or triggers, which keyward never writes"
+            ));
+        }
+    }
+    let generated: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM main.sqlite_schema s, pragma_table_xinfo(s.name) x
+             WHERE s.type = 'table' AND x.hidden IN (2, 3)",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(cannot)?;
+    if generated > 0 {
+        return Err(format!(
+            "{what} holds generated columns, which keyward never writes"
+        ));
+    }
+    Ok(())
+}

@@ -88,6 +88,11 @@ pub fn nofollow_error(action: &'static str, path: &Path, e: io::Error) -> Error 
             path: path.to_owned(),
             why: "is a symlink".into(),
         }
+    } else if crate::sys::is_not_regular(&e) {
+        Error::UnsafeVaultPath {
+            path: path.to_owned(),
+            why: "is not a regular file (a directory, pipe or device)".into(),
+        }
     } else {
         Error::io(action, path, e)
     }

@@ -106,3 +106,74 @@ fn a_corrupt_file_says_nothing_changed_and_how_to_restore_it() {
         .stderr(contains("is corrupt or has been tampered with"))
         .stderr(contains("restore the file from git"));
 }
+
+/// A directory, or a FIFO, where an environment's file or its journal belongs (a commit
+/// can hold a directory at that path; a FIFO takes local write access): exit 6 naming
+/// it, never a hang on the open, and for every command that reads the vault.
+#[test]
+fn a_directory_or_pipe_in_place_of_a_vault_file_is_exit_6_never_a_hang() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    kw.stdout(["get", "K"]);
+    let scanned = kw.path("clean.txt");
+    fs::write(&scanned, "nothing to see\n").unwrap();
+    let mkfifo = |p: &std::path::Path| {
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(p)
+                .status()
+                .unwrap()
+                .success()
+        )
+    };
+    let check = |what: &std::path::Path| {
+        for args in [
+            &["get", "K"][..],
+            &["list", "--all-envs"],
+            &["audit", "verify"],
+            &["scan", scanned.to_str().unwrap()],
+        ] {
+            kw.cmd(args)
+                .timeout(std::time::Duration::from_secs(60))
+                .assert()
+                .code(6)
+                .stdout("")
+                .stderr(contains(what.to_str().unwrap()).and(contains("is not a regular file")));
+        }
+    };
+    let env_file = kw.env_file("dev");
+    let saved = fs::read(&env_file).unwrap();
+    for make in [&mkfifo as &dyn Fn(&std::path::Path), &|p| {
+        fs::create_dir(p).unwrap()
+    }] {
+        fs::remove_file(&env_file).unwrap();
+        make(&env_file);
+        check(&env_file);
+        let _ = fs::remove_dir(&env_file);
+        let _ = fs::remove_file(&env_file);
+        fs::write(&env_file, &saved).unwrap();
+    }
+    kw.cmd(["get", "K"]).assert().success();
+    let journal = kw.journal_file("dev");
+    for make in [&mkfifo as &dyn Fn(&std::path::Path), &|p| {
+        fs::create_dir(p).unwrap()
+    }] {
+        for ext in ["", "-wal", "-shm"] {
+            let mut p = journal.clone().into_os_string();
+            p.push(ext);
+            let _ = fs::remove_file(p);
+        }
+        make(&journal);
+        for args in [&["get", "K"][..], &["audit", "verify"]] {
+            kw.cmd(args)
+                .env("XDG_STATE_HOME", kw.path("fresh-machine"))
+                .timeout(std::time::Duration::from_secs(60))
+                .assert()
+                .code(6)
+                .stdout("")
+                .stderr(contains("is not a regular file"));
+        }
+        let _ = fs::remove_dir(&journal);
+        let _ = fs::remove_file(&journal);
+    }
+}

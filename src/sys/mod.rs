@@ -215,6 +215,37 @@ pub fn is_symlink_refusal(e: &io::Error) -> bool {
     e.raw_os_error() == Some(libc::ELOOP)
 }
 
+/// What [`require_regular`] answers for a directory, a FIFO, a socket or a device.
+#[derive(Debug)]
+struct NotRegular;
+
+impl std::fmt::Display for NotRegular {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not a regular file")
+    }
+}
+
+impl std::error::Error for NotRegular {}
+
+/// `file`, if it is a regular file (by `fstat` of the open file, not of its path): a
+/// vault's files are, and a directory, FIFO or device in their place is someone
+/// else's doing. See [`is_not_regular`].
+pub fn require_regular(file: std::fs::File) -> io::Result<std::fs::File> {
+    if file.metadata()?.is_file() {
+        Ok(file)
+    } else {
+        Err(io::Error::other(NotRegular))
+    }
+}
+
+/// Whether an error is [`require_regular`]'s refusal, or an open's own answer for what
+/// is not a regular file: a directory opened for writing (EISDIR), a FIFO with no
+/// reader or a device with none behind it opened with [`O_NONBLOCK`] (ENXIO).
+pub fn is_not_regular(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|i| i.is::<NotRegular>())
+        || matches!(e.raw_os_error(), Some(libc::EISDIR | libc::ENXIO))
+}
+
 // ---------------------------------------------------------------- keys as files
 
 /// Whether the file system holding `path` keeps its files in memory only (tmpfs or

@@ -84,8 +84,9 @@ impl Journal {
             .append(true)
             .create(true)
             .mode(0o600)
-            .custom_flags(crate::sys::O_NOFOLLOW)
+            .custom_flags(crate::sys::O_NOFOLLOW | crate::sys::O_NONBLOCK)
             .open(&path)
+            .and_then(crate::sys::require_regular)
             .map_err(|e| nofollow_error("cannot open journal", &path, e))?;
         for suffix in ["-wal", "-shm"] {
             let mut side = path.clone().into_os_string();

@@ -97,12 +97,15 @@ pub(in crate::vault) fn decrypt<R: io::BufRead + Seek>(
 }
 
 /// Open a vault file for reading without following a symlink (DESIGN: none inside
-/// the vault).
+/// the vault), and only if it is a regular file: a FIFO in its place would hang every
+/// command on the open (hence `O_NONBLOCK`, which changes nothing for a regular file),
+/// and a directory is not a file keyward wrote.
 pub(in crate::vault) fn open_nofollow(path: &Path) -> io::Result<File> {
     OpenOptions::new()
         .read(true)
-        .custom_flags(crate::sys::O_NOFOLLOW)
+        .custom_flags(crate::sys::O_NOFOLLOW | crate::sys::O_NONBLOCK)
         .open(path)
+        .and_then(crate::sys::require_regular)
 }
 
 /// The first bytes of a gzip stream: a compressed image (an SQLite image starts with

@@ -526,3 +526,21 @@ fn a_pipe_or_device_named_to_scan_is_never_reported_clean() {
         .assert()
         .code(8);
 }
+
+/// A stdin (or a file) that never ends is read up to 256 MiB and scanned that far; the
+/// rest is said unscanned, and the scan is incomplete (exit 1), never clean or a hang.
+#[test]
+fn an_endless_input_is_scanned_as_far_as_the_limit_and_said_incomplete() {
+    let p = planted();
+    let out =
+        p.kw.std_cmd(["scan", "-"])
+            .stdin(fs::File::open("/dev/zero").unwrap())
+            .output()
+            .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("stdin: only its first 256 MiB were scanned"),
+        "{stderr}"
+    );
+}

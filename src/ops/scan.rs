@@ -26,13 +26,15 @@ pub fn run(ctx: &Context, source: Source) -> Result<ScanReport> {
             }
             let (stdin, files): (Vec<_>, Vec<_>) =
                 paths.into_iter().partition(|p| p.as_os_str() == "-");
+            let mut unreadable = Vec::new();
             if !stdin.is_empty() {
-                walk::scan_stdin(&scanner, &findings)?;
+                unreadable.extend(walk::scan_stdin(&scanner, &findings)?);
             }
             if !files.is_empty() {
-                for unreadable in walk::scan_paths(&scanner, &files, no_ignore, &findings)? {
-                    ctx.out.warn(&unreadable);
-                }
+                unreadable.extend(walk::scan_paths(&scanner, &files, no_ignore, &findings)?);
+            }
+            for u in walk::incomplete(unreadable, &findings)? {
+                ctx.out.warn(&u);
             }
         }
     }

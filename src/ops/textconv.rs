@@ -46,15 +46,27 @@ impl EnvText {
 /// a passphrase with no agent and none in the environment, not a recipient, not an env
 /// file) is one placeholder line, and success.
 pub fn textconv(ctx: &Context, file: &Path) -> Result<EnvText> {
-    let bytes = match std::fs::read(file) {
-        Ok(b) => b,
+    // Bounded: git hands over a blob of the repository, which anyone who can push
+    // chose (an env file of 1,000,000 keys is ~220 MiB).
+    const MAX_SHOWN: u64 = 1 << 30;
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(file)
+        .and_then(|f| std::io::Read::take(f, MAX_SHOWN + 1).read_to_end(&mut bytes));
+    match read {
+        Ok(n) if n as u64 > MAX_SHOWN => {
+            return Ok(EnvText::placeholder(
+                "the file is larger than 1 GiB: not an environment keyward wrote",
+                None,
+            ));
+        }
+        Ok(_) => {}
         Err(e) => {
             return Ok(EnvText::placeholder(
                 &format!("cannot read the file: {e}"),
                 None,
             ));
         }
-    };
+    }
     let identity = match quiet_identity(ctx) {
         Ok(id) => id,
         Err(why) => return Ok(EnvText::placeholder(&why, Some(&bytes))),

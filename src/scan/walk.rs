@@ -11,19 +11,51 @@ use super::engine::Scanner;
 use super::report::Finding;
 use crate::error::{Error, Result};
 
-/// Scan everything stdin holds, named `<stdin>` in findings.
-pub fn scan_stdin(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<()> {
-    let mut buf = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut buf)
+/// The most a scan reads of one file or of stdin: a file is scanned whole in memory,
+/// and `/dev/zero`, a `/proc` file or a stuck producer would never end. What lies past
+/// it is not scanned, and said (the scan is then incomplete, never "clean").
+const MAX_SCANNED: u64 = 256 << 20;
+
+/// Up to [`MAX_SCANNED`] bytes of `r` (`size`: what the file says it holds, to size the
+/// buffer once), and whether there was more.
+fn read_bounded(r: impl Read, size: u64) -> std::io::Result<(Vec<u8>, bool)> {
+    let mut buf = Vec::with_capacity(size.min(MAX_SCANNED + 1) as usize);
+    r.take(MAX_SCANNED + 1).read_to_end(&mut buf)?;
+    let more = buf.len() as u64 > MAX_SCANNED;
+    buf.truncate(MAX_SCANNED as usize);
+    Ok((buf, more))
+}
+
+fn past_the_limit(what: &str) -> String {
+    format!(
+        "{what}: only its first {} MiB were scanned",
+        MAX_SCANNED >> 20
+    )
+}
+
+/// Scan what stdin holds, named `<stdin>` in findings. Returns what could not be
+/// scanned (past [`MAX_SCANNED`]). A stdin that was closed is an error: the runtime's
+/// /dev/null in its place would read as an empty input found clean.
+pub fn scan_stdin(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<Vec<String>> {
+    if crate::sys::stdin_was_closed() {
+        return Err(Error::io(
+            "cannot read",
+            "stdin",
+            std::io::Error::other("stdin is closed"),
+        ));
+    }
+    let (buf, more) = read_bounded(std::io::stdin().lock(), 0)
         .map_err(|e| Error::io("cannot read", "stdin", e))?;
     scanner.scan_all("<stdin>", &buf, findings);
-    Ok(())
+    Ok(if more {
+        vec![past_the_limit("stdin")]
+    } else {
+        Vec::new()
+    })
 }
 
 /// Walk `paths` (each must exist) and scan every file. Returns what could not be read
-/// (the caller warns); if anything was unreadable and nothing was found, the scan fails
-/// rather than report "clean".
+/// (see [`incomplete`]).
 pub fn scan_paths(
     scanner: &Scanner,
     paths: &[PathBuf],
@@ -72,12 +104,16 @@ pub fn scan_paths(
             ignore::WalkState::Continue
         })
     });
-    let errors = errors.into_inner().expect("no poisoned lock");
-    // A scan that could not read everything must not report "clean".
-    if !errors.is_empty() && findings.lock().expect("no poisoned lock").is_empty() {
-        return Err(Error::ScanIncomplete { unreadable: errors });
+    Ok(errors.into_inner().expect("no poisoned lock"))
+}
+
+/// What could not be read, to warn about; an error if nothing was found: a scan that
+/// could not read everything must not report "clean".
+pub fn incomplete(unreadable: Vec<String>, findings: &Mutex<Vec<Finding>>) -> Result<Vec<String>> {
+    if !unreadable.is_empty() && findings.lock().expect("no poisoned lock").is_empty() {
+        return Err(Error::ScanIncomplete { unreadable });
     }
-    Ok(errors)
+    Ok(unreadable)
 }
 
 fn scan_file(
@@ -86,8 +122,20 @@ fn scan_file(
     findings: &Mutex<Vec<Finding>>,
     errors: &Mutex<Vec<String>>,
 ) {
-    let data = match std::fs::read(path) {
-        Ok(d) => d,
+    let read = std::fs::File::open(path).and_then(|f| {
+        let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+        read_bounded(f, size)
+    });
+    let data = match read {
+        Ok((d, more)) => {
+            if more {
+                errors
+                    .lock()
+                    .expect("no poisoned lock")
+                    .push(past_the_limit(&format!("`{}`", path.display())));
+            }
+            d
+        }
         Err(e) => {
             errors
                 .lock()

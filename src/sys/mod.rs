@@ -20,7 +20,7 @@ mod unnamed;
 mod watch;
 pub use both::{Pipe, both};
 pub use child_env::ChildEnv;
-pub use stdio::{stdout_columns, stdout_was_closed};
+pub use stdio::{stdin_was_closed, stdout_columns, stdout_was_closed};
 pub use unnamed::{name_unnamed, unnamed_file};
 #[allow(unused_imports)]
 pub use watch::*;

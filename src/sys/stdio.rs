@@ -35,23 +35,46 @@ const STDOUT_CLOSED: u8 = 2;
 static STDOUT_AT_START: std::sync::atomic::AtomicU8 =
     std::sync::atomic::AtomicU8::new(STDOUT_UNSEEN);
 
+/// fd 0 likewise (`keyward scan - <&-` must not read the runtime's /dev/null as an
+/// empty, clean input).
+static STDIN_AT_START: std::sync::atomic::AtomicU8 =
+    std::sync::atomic::AtomicU8::new(STDOUT_UNSEEN);
+
 /// Run by the dynamic loader (or the static start code) with the other `.init_array`
 /// functions, before `main` and so before the runtime's reopening of fds 0-2.
 #[cfg(target_os = "linux")]
 #[used]
 // SAFETY: an `.init_array` entry is called once, single-threaded, before `main`, with
 // no arguments (glibc passes argc/argv/envp, which an `extern "C" fn()` ignores, as
-// its ABI allows). The function it points to only queries fd 1 and stores an atomic.
+// its ABI allows). The function it points to only queries fds 0 and 1 and stores
+// atomics.
 #[unsafe(link_section = ".init_array")]
 static SEE_STDOUT_AT_START: extern "C" fn() = see_stdout_at_start;
 
 #[cfg(target_os = "linux")]
 extern "C" fn see_stdout_at_start() {
-    // SAFETY: F_GETFD takes no pointer; it only asks whether fd 1 is open. Nothing Rust
-    // owns is touched, so running before the runtime is set up is sound.
-    let closed = unsafe { libc::fcntl(1, libc::F_GETFD) } == -1;
-    let seen = if closed { STDOUT_CLOSED } else { STDOUT_OPEN };
-    STDOUT_AT_START.store(seen, Ordering::Relaxed);
+    for (fd, at_start) in [(1, &STDOUT_AT_START), (0, &STDIN_AT_START)] {
+        // SAFETY: F_GETFD takes no pointer; it only asks whether the fd is open.
+        // Nothing Rust owns is touched, so running before the runtime is set up is sound.
+        let closed = unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1;
+        let seen = if closed { STDOUT_CLOSED } else { STDOUT_OPEN };
+        at_start.store(seen, Ordering::Relaxed);
+    }
+}
+
+/// Whether stdin was closed when keyward started (`keyward scan - <&-`), as
+/// [`stdout_was_closed`] tells for stdout.
+pub fn stdin_was_closed() -> bool {
+    match STDIN_AT_START.load(Ordering::Relaxed) {
+        STDOUT_OPEN => false,
+        STDOUT_CLOSED => true,
+        _ => {
+            let Ok(fd) = io::stdin().as_fd().try_clone_to_owned() else {
+                return true;
+            };
+            is_runtime_dev_null(fd)
+        }
+    }
 }
 
 /// Whether `fd` is /dev/null opened read-write: what the runtime puts on a closed fd.

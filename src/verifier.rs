@@ -58,10 +58,10 @@ impl From<keyward_verifier::Error> for Error {
             V::HmacKeyTooShort | V::HmacKeyFileTooLong { .. } | V::BadPublicKey => {
                 Error::usage(e.to_string())
             }
+            // The hint names a new file: the one given may hold something else.
             V::HmacKeyFileTooShort { path } => Error::usage(format!(
-                "the HMAC key in `{}` is shorter than {MIN_HMAC_KEY} bytes\nhint: make one with `head -c 32 /dev/urandom > {}`",
+                "the HMAC key in `{}` is shorter than {MIN_HMAC_KEY} bytes\nhint: make one in a new file with `(umask 077; head -c 32 /dev/urandom > hmac.key)`",
                 path.display(),
-                path.display()
             )),
             V::Sqlite(e) => Error::from(e),
             V::Json(e) => Error::Failed {
@@ -70,6 +70,23 @@ impl From<keyward_verifier::Error> for Error {
             },
         }
     }
+}
+
+/// The HMAC key file `--hmac-key-file` names: a secret, held to an identity file's
+/// rule (readable by its owner only) before it is read.
+pub fn hmac_key_file(path: &std::path::Path) -> crate::error::Result<keyward_verifier::HmacKey> {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let mode = meta.permissions().mode() & 0o777;
+        if meta.is_file() && mode & 0o077 != 0 {
+            return Err(Error::usage(format!(
+                "the HMAC key file `{}` is readable by other users (mode {mode:04o}): it is a secret, as an identity is\nhint: chmod 600 {}",
+                path.display(),
+                path.display()
+            )));
+        }
+    }
+    Ok(keyward_verifier::HmacKey::from_file(path)?)
 }
 
 /// The set as one PostgreSQL transaction for `psql -v ON_ERROR_STOP=1 -f FILE`:
@@ -392,7 +409,10 @@ mod tests {
             assert_eq!(e.exit_code(), code, "{shown}");
         }
         let hint = Error::from(V::HmacKeyFileTooShort { path: p() }).to_string();
-        assert!(hint.contains("\nhint: make one with `head -c 32"), "{hint}");
+        assert!(
+            hint.contains("\nhint: make one in a new file with `(umask 077; head -c 32"),
+            "{hint}"
+        );
         let hint = Error::from(V::SetStale {
             path: p(),
             serial: 1,

@@ -440,6 +440,20 @@ fn import_overwrite_with_an_earlier_value_is_refused_and_imports_nothing() {
     assert_eq!(get(&kw, "dev", "A"), "value-from-provider-2");
 }
 
+/// A JSON member whose name is not a key name is as likely a value put where the name
+/// goes: the error names its place, never its text (as the dotenv reader does).
+#[test]
+fn json_import_never_echoes_a_member_name_that_is_not_a_key_name() {
+    let kw = Sandbox::with_vault();
+    let secret = "sk_live-51HxQdLkj2-not-a-name";
+    kw.cmd(["import", "-", "--format", "json"])
+        .write_stdin(format!("{{\"GOOD\": \"v\", \"{secret}\": \"STRIPE_KEY\"}}"))
+        .assert()
+        .code(1)
+        .stderr(contains("member 2 of the object").and(contains(secret).not()));
+    kw.cmd(["get", "GOOD"]).assert().code(3);
+}
+
 #[test]
 fn json_import_with_a_duplicate_key_is_refused_like_dotenv() {
     let kw = Sandbox::with_vault();

@@ -73,6 +73,14 @@ fn missing_or_garbage_identity_file_is_exit_5() {
         .assert()
         .code(5)
         .stderr(contains("longer than 1 MiB"));
+    // A directory named by mistake: unlock failed, as for any file that is no identity.
+    let dir = kw.path("keys.d");
+    fs::create_dir(&dir).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+    kw.cmd(["-i", dir.to_str().unwrap(), "list"])
+        .assert()
+        .code(5)
+        .stderr(contains("it is a directory"));
 }
 
 #[test]

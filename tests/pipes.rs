@@ -220,3 +220,36 @@ fn export_and_render_into_a_closed_stdout_are_not_delivered() {
         .success();
     assert!(std::fs::read_to_string(&file).unwrap().starts_with("A="));
 }
+
+/// `generate` and `rotate` print a new value once: with stdout closed it would reach
+/// no one, so nothing is generated or rotated. `scan -` with stdin closed has nothing to
+/// read: that is an error, never "no keys found".
+#[test]
+fn generate_and_rotate_refuse_a_closed_stdout_and_scan_a_closed_stdin() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    for args in ["generate B", "rotate A"] {
+        let out = kw.sh(&format!("'{KW}' {args} >&-")).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args}: {stderr}");
+        assert!(stderr.contains("stdout is closed"), "{stderr}");
+    }
+    let list = kw.stdout(["list", "--json"]);
+    assert!(!list.contains("\"B\""), "B was not generated: {list}");
+    let show = kw.json(["show", "A", "--json"]);
+    assert_eq!(
+        show["versions"].as_array().unwrap().len(),
+        1,
+        "A was not rotated: {show}"
+    );
+    let out = kw.sh(&format!("'{KW}' scan - <&-")).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("stdin is closed"), "{stderr}");
+    // An empty stdin is read and clean.
+    let out = kw
+        .sh(&format!("'{KW}' scan - < /dev/null"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}

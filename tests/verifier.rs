@@ -439,8 +439,8 @@ fn imported_keys_need_an_hmac_key_and_its_set_needs_the_same_key() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 
-    fs::write(kw.path("hmac.key"), [7u8; 32]).unwrap();
-    fs::write(kw.path("other.key"), [8u8; 32]).unwrap();
+    crate::support::write_private(kw.path("hmac.key"), [7u8; 32]);
+    crate::support::write_private(kw.path("other.key"), [8u8; 32]);
     for format in ["sqlite", "jsonl"] {
         let set = kw.path(&format!("dev.{format}"));
         kw.cmd([
@@ -505,7 +505,7 @@ fn a_generated_key_given_an_imported_value_needs_an_hmac_key_too() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!kw.path("dev.kwset").exists(), "nothing written");
-    fs::write(kw.path("hmac.key"), [7u8; 32]).unwrap();
+    crate::support::write_private(kw.path("hmac.key"), [7u8; 32]);
     kw.cmd([
         "verifier",
         "export",
@@ -520,6 +520,43 @@ fn a_generated_key_given_an_imported_value_needs_an_hmac_key_too() {
         &fs::read(kw.path("dev.kwset")).unwrap(),
         &sha256(b"hunter2-but-longer")
     ));
+    // The key is a secret, held to an identity file's rule; a short key's hint names a
+    // new file, never the one given (it may hold something else).
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(kw.path("hmac.key"), fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let export = |key: &str| {
+        let out = kw
+            .cmd([
+                "verifier",
+                "export",
+                "--hmac-key-file",
+                key,
+                "-o",
+                "again.kwset",
+            ])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = export("hmac.key");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("is readable by other users (mode 0644)") && err.contains("chmod 600"),
+        "{err}"
+    );
+    assert!(!kw.path("again.kwset").exists());
+    crate::support::write_private(kw.path("notes.txt"), "short");
+    let (code, err) = export("notes.txt");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("> hmac.key)") && !err.contains("> notes.txt"),
+        "{err}"
+    );
 }
 
 /// Two scopes and one scope holding a comma join to the same signed line: a set edited

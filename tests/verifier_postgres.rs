@@ -184,7 +184,7 @@ fn postgres_answers_by_hash_and_a_reload_is_atomic_under_a_reading_loop() {
 
     // An HMAC set: the hash of a presented key is HMAC-SHA-256 under the shared key.
     let hmac_key = "0123456789abcdef0123456789abcdef-shared-with-services";
-    std::fs::write(kw.path("hmac.key"), hmac_key).unwrap();
+    crate::support::write_private(kw.path("hmac.key"), hmac_key);
     let export = |kw: &Sandbox, file: &str| {
         let out = kw
             .cmd([

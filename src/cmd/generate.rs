@@ -74,6 +74,8 @@ impl GenerateArgs {
 
 pub fn run(args: GenerateArgs, ctx: &Ui) -> Result<()> {
     let spec = args.spec()?;
+    // The value is printed once: with stdout closed it would reach no one.
+    super::delivery::require_stdout(true)?;
     let expires = args.meta.expires_at(ctx.now())?;
     let generated = issue::generate(ctx, args.name, spec, args.meta.new_key(), expires)?;
     // Printed only once it is safely stored.

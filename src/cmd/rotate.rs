@@ -97,6 +97,9 @@ pub fn run(args: RotateArgs, ctx: &Ui) -> Result<()> {
         ctx.out.render(&batch)?;
         return batch.outcome();
     };
+    // A generated key's new value is printed once: with stdout closed it would reach
+    // no one.
+    super::delivery::require_stdout(true)?;
     // DESIGN §16: in production, no grace is asked about first (on a terminal).
     let mut asked = false;
     if !args.yes

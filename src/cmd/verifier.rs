@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use super::Ui;
 use crate::error::Result;
 use crate::ops::verifier::{Check, Export, SetFormat, parse_pubkey};
-use crate::verifier::{HmacKey, Pinned, PublicKey};
+use crate::verifier::{Pinned, PublicKey};
 
 /// Export hash-only verifier sets, so services check presented keys without the vault
 ///
@@ -89,7 +89,7 @@ pub fn run(args: VerifierArgs, ctx: &Ui) -> Result<()> {
         } => {
             let hmac_key = hmac_key_file
                 .as_deref()
-                .map(HmacKey::from_file)
+                .map(crate::verifier::hmac_key_file)
                 .transpose()?;
             let exported = crate::ops::verifier::export(
                 ctx,
@@ -114,7 +114,7 @@ pub fn run(args: VerifierArgs, ctx: &Ui) -> Result<()> {
         } => {
             let hmac_key = hmac_key_file
                 .as_deref()
-                .map(HmacKey::from_file)
+                .map(crate::verifier::hmac_key_file)
                 .transpose()?;
             let presented = crate::ops::verify::read_presented()?;
             let checked = crate::ops::verifier::check(

@@ -367,7 +367,7 @@ pub enum Error {
     )]
     NotUtf8 { name: KeyName },
     #[error(
-        "stdout is closed: there is nowhere to print the value, so it was not read\nhint: run the command with stdout open, e.g. redirected to a file or a pipe"
+        "stdout is closed: there is nowhere to print the value, so nothing was read or changed\nhint: run the command with stdout open, e.g. redirected to a file or a pipe"
     )]
     StdoutClosed,
     #[error("stdout was closed before the value of `{name}` was written: it was not delivered")]

@@ -59,7 +59,7 @@ pub enum SignedError {
     Unsigned { env: EnvName, expected: String },
     /// `KEYWARD_TRUST_ROOT` / `--trust-root` that is no fingerprint.
     #[error(
-        "`{given}` is not a trust root fingerprint (at least 32 hex digits, as `keyward trust root` prints it)"
+        "`{given}` is not a trust root fingerprint (at least 32 hex digits, as `keyward trust root` prints it); leave KEYWARD_TRUST_ROOT unset to trust on first use"
     )]
     BadTrustRoot { given: String },
 }

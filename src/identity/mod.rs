@@ -189,6 +189,13 @@ fn check_permissions(path: &Path) -> Result<()> {
         },
         _ => Error::io("cannot read identity", path, e),
     })?;
+    // A pipe is fine (`KEYWARD_IDENTITY=<(…)`); a directory is a mistake: unlock failed.
+    if meta.is_dir() {
+        return Err(Error::BadIdentity {
+            what: format!("file `{}`", path.display()),
+            detail: "it is a directory, not an identity file".into(),
+        });
+    }
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
         return Err(Error::IdentityPermissions {

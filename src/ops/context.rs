@@ -468,11 +468,22 @@ impl Context {
 }
 
 /// `--trust-root` / `KEYWARD_TRUST_ROOT`: fingerprints (or prefixes of at least 32 hex
-/// digits) separated by commas; empty means trust on first use.
+/// digits) separated by commas; absent means trust on first use. Set but holding no
+/// fingerprint (empty, spaces, commas) is a usage error, not first use: it is what a CI
+/// secret that was never passed looks like, and the job believes it pins the root.
 fn trust_roots(given: Option<&str>) -> Result<Vec<String>> {
-    let Some(given) = given else {
-        return Ok(Vec::new());
+    let given = match given {
+        Some(g) => g,
+        // clap reads an empty variable as absent: it is still set.
+        None if std::env::var_os("KEYWARD_TRUST_ROOT").is_some() => "",
+        None => return Ok(Vec::new()),
     };
+    if given.split(',').all(|s| s.trim().is_empty()) {
+        return Err(crate::error::SignedError::BadTrustRoot {
+            given: crate::text::escape(&given.chars().take(80).collect::<String>()).into_owned(),
+        }
+        .into());
+    }
     given
         .split(',')
         .map(str::trim)

@@ -505,8 +505,15 @@ pub(crate) fn parse(raw: &[u8], format: ImportFormat) -> Result<Vec<(String, Key
                 })
             })?;
             let mut out = Vec::new();
-            for (k, v) in members.0 {
-                let name: KeyName = k.parse().map_err(invalid)?;
+            for (i, (k, v)) in members.0.into_iter().enumerate() {
+                // Never the text itself: a member whose name is not a key name is as
+                // likely a value put where the name goes (`{"sk_live_…": "NAME"}`).
+                let name: KeyName = k.parse().map_err(|_| {
+                    invalid(format!(
+                        "member {} of the object: its name is not a valid key name (letters, digits and `_`, not starting with a digit; the name is not shown: it may be a value)",
+                        i + 1
+                    ))
+                })?;
                 let serde_json::Value::String(s) = v else {
                     return Err(invalid(format!(
                         "key \"{name}\": the value must be a string"

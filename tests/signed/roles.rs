@@ -309,10 +309,19 @@ fn a_fresh_runner_pinning_the_trust_root_refuses_a_rewritten_repository() {
     // The runner that pinned the real root refuses it without being told.
     t.git(runner, &["pull", "-q", "--no-rebase", "origin", "main"]);
     t.kw(runner, &["list", "-e", "prod"]).assert().code(6);
-    // A malformed root is a usage error.
-    t.kw(fresh, &["list", "-e", "prod"])
-        .env("KEYWARD_TRUST_ROOT", "abc")
+    // A malformed root is a usage error; so is one set but empty (a CI secret that was
+    // never passed), which must not fall back to trusting on first use.
+    for given in ["abc", "", " ", ",,,"] {
+        t.kw(fresh, &["list", "-e", "prod"])
+            .env("KEYWARD_TRUST_ROOT", given)
+            .assert()
+            .code(2)
+            .stderr(contains("not a trust root fingerprint"));
+    }
+    t.kw(fresh, &["list", "-e", "prod", "--trust-root", ""])
         .assert()
         .code(2)
-        .stderr(contains("not a trust root fingerprint"));
+        .stderr(contains(
+            "leave KEYWARD_TRUST_ROOT unset to trust on first use",
+        ));
 }

@@ -324,6 +324,13 @@ impl Sandbox {
 /// Poll `done` until it holds, failing with `what` after a generous bound. A guard
 /// against hanging for ever, never a timing assertion: the bound is far above any
 /// expected time, and a test asserts what happened, not how fast.
+/// Write a secret file (an HMAC key) as its owner would keep it: 0600.
+pub fn write_private(path: impl AsRef<Path>, bytes: impl AsRef<[u8]>) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::write(path.as_ref(), bytes).unwrap();
+    fs::set_permissions(path.as_ref(), fs::Permissions::from_mode(0o600)).unwrap();
+}
+
 pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while !done() {

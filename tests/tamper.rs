@@ -461,3 +461,64 @@ fn text_stored_in_an_image_cannot_add_lines_to_an_error() {
         );
     }
 }
+
+/// The signatures cover an image's table rows, not its indexes; lookups go through the
+/// indexes. Someone who holds the plaintext (here: anyone who can decrypt) trades two
+/// keys' entries in the index of names, leaving every row as signed: `get KEY_3` would
+/// hand out KEY_1's value. A changed image is checked whole (SQLite's integrity check)
+/// where it is verified: exit 6, on this machine and for `audit verify`.
+#[test]
+fn an_index_that_disagrees_with_the_signed_rows_is_exit_6() {
+    let kw = Sandbox::with_vault();
+    for (name, value) in [
+        ("KEY_1", "value-of-KEY_1-AAAA"),
+        ("KEY_2", "value-of-KEY_2-BBBB"),
+        ("KEY_3", "value-of-KEY_3-CCCC"),
+    ] {
+        kw.set(name, value);
+    }
+    kw.cmd(["get", "KEY_3"])
+        .assert()
+        .success()
+        .stdout(contains("value-of-KEY_3-CCCC"));
+    let a = kw.decrypt_env("dev");
+    let b = crate::support::edit_image(&a, |c| {
+        c.execute_batch(
+            "UPDATE keys SET name = 'TMP__' WHERE name = 'KEY_1';
+             UPDATE keys SET name = 'KEY_1' WHERE name = 'KEY_3';
+             UPDATE keys SET name = 'KEY_3' WHERE name = 'TMP__';",
+        )
+        .unwrap();
+    });
+    let page = match u16::from_be_bytes([a[16], a[17]]) {
+        1 => 65536,
+        n => n as usize,
+    };
+    let root: i64 = open_image(&a)
+        .query_row(
+            "SELECT rootpage FROM sqlite_schema WHERE name = 'sqlite_autoindex_keys_1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let root = root as usize;
+    // Only the index's page from the edited image: the rows stay as they were signed.
+    let mut c = a.clone();
+    let at = (root - 1) * page;
+    c[at..at + page].copy_from_slice(&b[at..at + page]);
+    assert_ne!(c, a, "the index page changed");
+    kw.encrypt_env("dev", &c);
+    for args in [&["get", "KEY_3"][..], &["audit", "verify"]] {
+        kw.cmd(args)
+            .assert()
+            .code(6)
+            .stdout("")
+            .stderr(contains("do not agree with its rows"));
+    }
+    // A machine that never read it refuses it the same way.
+    kw.cmd(["get", "KEY_3"])
+        .env("XDG_STATE_HOME", kw.path("fresh-machine"))
+        .assert()
+        .code(6)
+        .stdout("");
+}

@@ -69,3 +69,24 @@ pub(crate) fn guard(conn: &Connection, what: &str, only: Option<&[&str]>) -> Res
     }
     Ok(())
 }
+
+/// SQLite's own check of a whole image: every index holds exactly its table's rows,
+/// every page and cell is well formed, every row keeps its table's constraints. Run
+/// where a changed image is verified against its signatures, which cover table rows
+/// only: an index is how `get NAME` and `check` find rows, and someone who holds the
+/// plaintext (a `read` member) could rewrite one — trade two keys' entries, drop a
+/// removal event's — so that a lookup returns another row than the signed state says,
+/// or none. The error is the detail for an integrity error (exit 6).
+pub(crate) fn check_integrity(conn: &Connection) -> Result<(), String> {
+    let first: String = conn
+        .query_row("PRAGMA main.integrity_check(1)", [], |r| r.get(0))
+        .map_err(|e| format!("its structure cannot be checked ({e})"))?;
+    if first == "ok" {
+        Ok(())
+    } else {
+        Err(format!(
+            "its indexes or pages do not agree with its rows ({}): edited after it was signed",
+            crate::text::escape(&first.chars().take(200).collect::<String>())
+        ))
+    }
+}

@@ -424,3 +424,26 @@ fn a_journal_holding_sql_or_objects_keyward_never_writes_is_exit_6() {
         .code(6)
         .stdout("");
 }
+
+/// Reads take no lock: a `get` that opened the file just before a `rotate` renamed its
+/// new one into place, and looked at the pin just after, saw its file as an earlier
+/// state ("behind what was seen here") and refused the value that was active when it
+/// read (exit 4). A read whose file looks behind and was replaced meanwhile reads again.
+/// Timing-dependent by nature: without the re-read, a hostile review hit it in the
+/// first round of three rotating and six reading loops.
+#[test]
+fn reads_racing_rotations_never_see_a_false_rollback() {
+    let kw = Sandbox::with_vault();
+    kw.generate("ROT");
+    let script = r#"
+if [ "$W" = 0 ]; then
+  for i in $(seq 1 60); do "$KW" rotate ROT --yes >/dev/null 2>&1 || exit 1; done
+else
+  for i in $(seq 1 60); do
+    "$KW" get ROT >/dev/null 2>"$TMPDIR/err.$W" || { cat "$TMPDIR/err.$W" >&2; exit 1; }
+    if grep -q "behind" "$TMPDIR/err.$W"; then cat "$TMPDIR/err.$W" >&2; exit 1; fi
+  done
+fi"#;
+    concurrently(&kw, 4, script);
+    kw.cmd(["audit", "verify"]).assert().success();
+}

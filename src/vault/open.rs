@@ -79,6 +79,33 @@ impl EnvDb {
         lock: Option<EnvLock>,
         trusting: bool,
     ) -> Result<EnvDb> {
+        if lock.is_some() {
+            return Self::open_once(paths, env, identity, lock, trusting).map(|(db, _)| db);
+        }
+        // A read takes no lock: a writer may rename its new file into place and move
+        // the pin between this read's open and its look at the pin, and the file read
+        // would then look like an earlier state (a false "behind", and the statuses seen
+        // here held against it: `get` of the value that was active refused). A file
+        // that looks behind and is no longer the one at the path is read again.
+        let mut tries = 0;
+        loop {
+            let (db, read) = Self::open_once(paths, env, identity, None, trusting)?;
+            tries += 1;
+            let behind = matches!(db.history, Relation::Behind { .. });
+            if behind && tries < 4 && replaced_since(&paths.env_file(env), &read) {
+                continue;
+            }
+            return Ok(db);
+        }
+    }
+
+    fn open_once(
+        paths: &VaultPaths,
+        env: &EnvName,
+        identity: &dyn age::Identity,
+        lock: Option<EnvLock>,
+        trusting: bool,
+    ) -> Result<(EnvDb, std::fs::File)> {
         paths.require()?;
         let path = paths.env_file(env);
         let file = open_nofollow(&path).map_err(|e| match e.kind() {
@@ -126,7 +153,7 @@ impl EnvDb {
         };
         db.trusting = trusting;
         db.check_pin(sealed, identity, &read)?;
-        Ok(db)
+        Ok((db, read))
     }
 
     /// Whether `identity` unwraps this environment's file key (reads the header only).
@@ -333,6 +360,8 @@ impl EnvDb {
             &sigs,
             &members,
             || {
+                crate::vault::untrusted::check_integrity(conn)
+                    .map_err(|detail| Error::CorruptDb { detail })?;
                 Ok((
                     crate::vault::signed::state_digest(conn)?,
                     crate::vault::signed::settings_digest(conn)?,
@@ -576,4 +605,14 @@ pub(crate) fn create_test_env(
         fill(db)?;
         db.record(&actor, crate::audit::Action::Init, None, None, None, 0)
     })
+}
+
+/// Whether the path now holds another file than `read` (a writer renamed a new one into
+/// its place), or none.
+fn replaced_since(path: &std::path::Path, read: &std::fs::File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::symlink_metadata(path), read.metadata()) {
+        (Ok(now), Ok(then)) => (now.dev(), now.ino()) != (then.dev(), then.ino()),
+        _ => true,
+    }
 }

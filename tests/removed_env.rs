@@ -264,3 +264,51 @@ fn a_teammate_who_removes_an_env_in_git_is_noticed_on_every_clone_that_read_it()
     .success();
     team.kw(1, &["check", "--all-envs"]).assert().success();
 }
+
+/// An environment removed in git, then put back from an older commit (a removed
+/// member's copy from before their removal, still encrypted to them): a pull request's
+/// range starts after the deletion, so the file looked created there. It is that
+/// environment back, and an earlier state of it: `audit verify --git` on the range
+/// refuses it. A new environment of the same name (a history of its own) passes, and so
+/// does the removed file put back exactly as it was last.
+#[test]
+fn an_earlier_state_of_a_removed_env_put_back_fails_the_range_after_the_deletion() {
+    let team = Team::new(&["alice"], &[]);
+    let file = "vault/envs/test.db.age";
+    let path = team.members[0].dir.join(file);
+    let early = fs::read(&path).unwrap();
+    team.kw(0, &["generate", "-e", "test", "LATER"])
+        .assert()
+        .success();
+    team.git(0, &["commit", "-qam", "a key in test"]);
+    let last = fs::read(&path).unwrap();
+    team.git(0, &["rm", "-q", file]);
+    team.git(0, &["commit", "-qm", "retire test"]);
+    let deleted = team.git(0, &["rev-parse", "HEAD"]).trim().to_owned();
+    let range = format!("{deleted}..HEAD");
+    let put_back = |bytes: &[u8], what: &str| {
+        fs::write(&path, bytes).unwrap();
+        team.git(0, &["add", file]);
+        team.git(0, &["commit", "-qm", what]);
+    };
+    put_back(&early, "restore test");
+    team.kw(0, &["audit", "verify", "--git", "-e", "test", &range])
+        .assert()
+        .code(6)
+        .stderr(contains("restore test").and(contains("rewound `test`")));
+    team.git(0, &["reset", "-q", "--hard", &deleted]);
+    put_back(&last, "undo the removal");
+    team.kw(0, &["audit", "verify", "--git", "-e", "test", &range])
+        .assert()
+        .success();
+    team.git(0, &["reset", "-q", "--hard", &deleted]);
+    team.kw(0, &["trust", "-e", "test", "--reason", "retired", "--yes"])
+        .assert()
+        .success();
+    team.kw(0, &["env", "add", "test"]).assert().success();
+    team.git(0, &["add", file]);
+    team.git(0, &["commit", "-qm", "a new test"]);
+    team.kw(0, &["audit", "verify", "--git", "-e", "test", &range])
+        .assert()
+        .success();
+}

@@ -45,6 +45,15 @@ pub fn short(id: &str) -> &str {
 /// Environment files in one commit: env name → blob id.
 pub type EnvBlobs = BTreeMap<EnvName, String>;
 
+/// Where an environment that appears in a commit was held before (`held_before`).
+#[derive(Clone, Debug)]
+pub struct HeldBefore {
+    pub commit: String,
+    pub blob: String,
+    /// At this very path: deleted on the way, and added again now.
+    pub here: bool,
+}
+
 /// The git repository holding a vault, with one `cat-file --batch` process open.
 pub struct GitHistory {
     top: PathBuf,
@@ -298,17 +307,25 @@ impl GitHistory {
 
     /// The last place `env` was held before it appeared where this history is read
     /// from: walking back from `id` (itself included) along first parents, the first
-    /// commit that kept it in its own vault elsewhere — its id and blob. `None` when a
-    /// commit on the way holds it here (a deletion and re-adding, which the deletion
-    /// check reports) or none held it at all (a new environment).
-    pub fn held_before(&mut self, id: &str, env: &EnvName) -> Result<Option<(String, String)>> {
+    /// commit that kept it, in its own vault elsewhere (it moved) or here (it was
+    /// deleted, and is added again) — its id, blob and which of the two. `None` when
+    /// none held it at all (a new environment).
+    pub fn held_before(&mut self, id: &str, env: &EnvName) -> Result<Option<HeldBefore>> {
         let mut at = id.to_owned();
         loop {
-            if self.env_blobs(&at)?.contains_key(env) {
-                return Ok(None);
+            if let Some(blob) = self.env_blobs(&at)?.get(env) {
+                return Ok(Some(HeldBefore {
+                    commit: at,
+                    blob: blob.clone(),
+                    here: true,
+                }));
             }
             if let Some((blob, _)) = self.moved_from(&at, env)? {
-                return Ok(Some((at, blob)));
+                return Ok(Some(HeldBefore {
+                    commit: at,
+                    blob,
+                    here: false,
+                }));
             }
             match self.commit(&at)?.parents.first() {
                 Some(p) => at = p.clone(),

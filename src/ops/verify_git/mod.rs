@@ -296,14 +296,29 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
             for (parent, pblobs) in changed {
                 // Created in this commit, unless the parent (or, when the vault was
                 // deleted first, an earlier commit) held it where that commit kept its
-                // vault: then it moved, and what it moved is what it must extend.
+                // vault: then it moved, and what it moved is what it must extend. Held
+                // here before a deletion, it is either a new environment of the same
+                // name (a history of its own) or that one back, which must then be its
+                // last state, not an earlier one put back (a removed member's copy from
+                // before the removal, say, which a range starting after the deletion
+                // would otherwise take as created).
+                let mut again = false;
                 let pblob = match pblobs.get(env) {
                     Some(b) => b.clone(),
                     None => match rd.git.held_before(&parent.id, env)? {
-                        Some((_, b)) => b,
+                        Some(held) => {
+                            again = held.here;
+                            held.blob
+                        }
                         None => continue,
                     },
                 };
+                if again
+                    && let Ok(old) = rd.chain(&parent.id, env, &pblob)?
+                    && old.first().is_none_or(|genesis| !hashes.contains(genesis))
+                {
+                    continue;
+                }
                 let (mut parent, mut pblob) = (parent.clone(), pblob);
                 let (pseq, phead) = match rd.head(&parent.id, env, &pblob)? {
                     Opened::Head(n, h) => (n, h),

@@ -23,10 +23,22 @@ impl Context {
                 _ => self.out.note(s),
             };
             match db.root() {
-                Some(root) => say(&format!(
-                    "`{}` is new to this machine: trusting its signed history on first use, trust root {root} (pin it with KEYWARD_TRUST_ROOT to refuse any other)",
-                    db.env
-                )),
+                Some(root) => match self.roots_seen_elsewhere(db) {
+                    // The vault is known here, and none of its environments has this
+                    // root: another admin founded it, or someone who can write the
+                    // repository did, from the public recipients. Said even with -q.
+                    Some(known) if !known.iter().any(|(_, r)| r == root) => {
+                        let (env, other) = &known[0];
+                        self.out.warn(&format!(
+                            "`{}` is new to this machine and signed under trust root {root}, which no environment of this vault seen here has (`{env}`: {other}): another admin founded it, or someone who can write the repository did; check its admins (`keyward access list -e {}`) before you use its values, and pin the roots you expect with KEYWARD_TRUST_ROOT to refuse any other",
+                            db.env, db.env
+                        ));
+                    }
+                    _ => say(&format!(
+                        "`{}` is new to this machine: trusting its signed history on first use, trust root {root} (pin it with KEYWARD_TRUST_ROOT to refuse any other)",
+                        db.env
+                    )),
+                },
                 None => say(&format!(
                     "`{}` is new to this machine and its history is not signed yet (written before signed writes): an admin's next write signs it",
                     db.env
@@ -54,6 +66,24 @@ impl Context {
                 db.env
             ));
         }
+    }
+
+    /// The trust roots this machine pinned for the vault's other environments, by
+    /// environment; `None` when it pinned none (the vault is new here too).
+    fn roots_seen_elsewhere(&self, db: &EnvDb) -> Option<Vec<(String, String)>> {
+        let pins = self.paths.pins.as_ref()?;
+        let known: Vec<(String, String)> = self
+            .paths
+            .env_names()
+            .ok()?
+            .into_iter()
+            .filter(|e| *e != db.env)
+            .filter_map(|e| {
+                let root = pins.load(&e).ok()??.root()?.to_owned();
+                Some((e.to_string(), root))
+            })
+            .collect();
+        (!known.is_empty()).then_some(known)
     }
 
     /// DESIGN §16: this machine's first write to an environment of a vault found in the

@@ -325,3 +325,59 @@ fn a_fresh_runner_pinning_the_trust_root_refuses_a_rewritten_repository() {
             "leave KEYWARD_TRUST_ROOT unset to trust on first use",
         ));
 }
+
+/// An environment that appears in a vault this machine knows, signed under a trust root
+/// none of the vault's environments has (someone who can write the repository founded
+/// it from the public recipients): its first use is said as a warning, even with -q,
+/// naming the root seen for the rest of the vault.
+#[test]
+fn a_new_environment_under_another_root_than_the_vault_seen_here_is_warned_about() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    kw.stdout(["get", "K"]);
+    let ours = kw.stdout(["trust", "root"]).trim().to_owned();
+    // The outsider's own vault, with one environment encrypted to us too.
+    let outsider = kw.write_identity("outsider.key");
+    let theirs = kw.path("outsider-vault");
+    let at = |args: &[&str]| {
+        let mut c = kw.cmd_as(&outsider, args);
+        c.env("KEYWARD_VAULT", &theirs)
+            .env("XDG_STATE_HOME", kw.path("outsider-state"));
+        c
+    };
+    at(&["init", "--envs", "staging"]).assert().success();
+    at(&["-e", "staging", "access", "grant", &kw.my_recipient()])
+        .assert()
+        .success();
+    at(&["-e", "staging", "generate", "PLANTED"])
+        .assert()
+        .success();
+    fs::copy(
+        theirs.join("envs/staging.db.age"),
+        kw.vault().join("envs/staging.db.age"),
+    )
+    .unwrap();
+    kw.cmd(["-q", "-e", "staging", "list"])
+        .assert()
+        .success()
+        .stderr(
+            contains("`staging` is new to this machine and signed under trust root")
+                .and(contains("which no environment of this vault seen here has"))
+                .and(contains(&ours[..16])),
+        );
+    // The vault's own new environment, founded by the same admin, is a plain first use.
+    kw.cmd(["env", "add", "qa"]).assert().success();
+    fs::remove_file(kw.vault().join("envs/staging.db.age")).unwrap();
+    let other_machine = kw.path("state-2");
+    kw.cmd(["-e", "dev", "list"])
+        .env("XDG_STATE_HOME", &other_machine)
+        .assert()
+        .success();
+    kw.cmd(["-e", "qa", "list"])
+        .env("XDG_STATE_HOME", &other_machine)
+        .assert()
+        .success()
+        .stderr(
+            contains("`qa` is new to this machine").and(contains("which no environment").not()),
+        );
+}

@@ -522,3 +522,44 @@ fn an_index_that_disagrees_with_the_signed_rows_is_exit_6() {
         .code(6)
         .stdout("");
 }
+
+/// SQLite's whole-image check evaluates the schema's CHECK constraints on every row, and
+/// anyone who holds the plaintext can add one that costs minutes and gigabytes. So the
+/// check runs only on a state whose digest (rows and schema) matched its signature: a
+/// schema nobody signed is refused by the signature first, at once. (A constraint that
+/// fails on every row stands in for the costly one: which check refuses it shows the
+/// order.)
+#[test]
+fn a_schema_nobody_signed_is_refused_before_the_whole_image_check_evaluates_it() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let image = kw.decrypt_env("dev");
+    let mut conn = open_image(&image);
+    conn.execute_batch("PRAGMA writable_schema = ON;").unwrap();
+    conn.execute(
+        "UPDATE sqlite_schema SET sql = replace(sql, ') STRICT', ', CHECK(length(hex(zeroblob(1000))) < 0)) STRICT')
+         WHERE name = 'meta'",
+        [],
+    )
+    .unwrap();
+    conn.execute_batch("PRAGMA writable_schema = OFF;").unwrap();
+    let edited = conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec();
+    assert!(String::from_utf8_lossy(&edited).contains("CHECK(length(hex(zeroblob(1000)))"));
+    kw.encrypt_env("dev", &edited);
+    for state in ["state", "fresh-machine"] {
+        let out = kw
+            .cmd(["get", "K"])
+            .env("XDG_STATE_HOME", kw.path(state))
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(6), "{err}");
+        assert!(out.stdout.is_empty());
+        assert!(err.contains("does not verify"), "{state}: {err}");
+        assert!(
+            !err.contains("do not agree with its rows"),
+            "{state}: {err}"
+        );
+    }
+}

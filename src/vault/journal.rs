@@ -62,6 +62,14 @@ pub struct Journal {
     pins: Option<crate::vault::paths::PinDir>,
 }
 
+/// The journal's one table, as every keyward since the first has written it.
+const JOURNAL: &str = "CREATE TABLE IF NOT EXISTS journal(
+               seq INTEGER PRIMARY KEY,
+               nonce BLOB NOT NULL,
+               sealed BLOB NOT NULL,
+               hash BLOB NOT NULL
+             );";
+
 impl Journal {
     /// Open (creating if needed) the journal of `env`. Files are created 0600; SQLite
     /// gives the `-wal` and `-shm` files the same mode.
@@ -133,21 +141,12 @@ impl Journal {
         // kept in git (past `.gitignore`), which a fresh clone then opens: nothing in
         // its schema may run inside keyward's queries (a trigger on insert that never
         // ended hung every `get`), and it holds the one table keyward writes.
-        crate::vault::untrusted::guard(&conn, "the access journal", Some(&["journal"])).map_err(
-            |detail| Error::Corrupt {
+        crate::vault::untrusted::guard(&conn, "the access journal", Some(&[("journal", JOURNAL)]))
+            .map_err(|detail| Error::Corrupt {
                 path: path.clone(),
                 detail,
-            },
-        )?;
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS journal(
-               seq INTEGER PRIMARY KEY,
-               nonce BLOB NOT NULL,
-               sealed BLOB NOT NULL,
-               hash BLOB NOT NULL
-             );",
-        )
-        .map_err(wrap)?;
+            })?;
+        conn.execute_batch(JOURNAL).map_err(wrap)?;
         Ok(Journal {
             conn,
             env: env.clone(),

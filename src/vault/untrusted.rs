@@ -12,10 +12,16 @@ use rusqlite::Connection;
 /// and no string or blob a query builds may pass 64 MiB (values are at most 64 KiB), so
 /// an expression the checks miss fails at once instead of filling memory.
 ///
-/// `only`: the tables the file may hold, and nothing else (the journal); `None`: tables
+/// `only`: the tables the file may hold, each with the one `CREATE TABLE` statement
+/// keyward writes for it (whitespace aside), and nothing else (the journal: a CHECK
+/// constraint or a column DEFAULT would be evaluated on every append); `None`: tables
 /// and indexes of any name (an image's schema is checked further by the signed state).
 /// The error is the detail for an integrity error (exit 6).
-pub(crate) fn guard(conn: &Connection, what: &str, only: Option<&[&str]>) -> Result<(), String> {
+pub(crate) fn guard(
+    conn: &Connection,
+    what: &str,
+    only: Option<&[(&str, &str)]>,
+) -> Result<(), String> {
     let cannot = |e: rusqlite::Error| format!("cannot read the schema ({e})");
     conn.pragma_update(None, "trusted_schema", "OFF")
         .map_err(|e| e.to_string())?;
@@ -25,17 +31,38 @@ pub(crate) fn guard(conn: &Connection, what: &str, only: Option<&[&str]>) -> Res
     )
     .map_err(|e| e.to_string())?;
     if let Some(tables) = only {
+        let bare = |sql: &str| -> String {
+            sql.chars()
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect::<String>()
+                .replace("IFNOTEXISTS", "")
+                .trim_end_matches(';')
+                .to_owned()
+        };
         let mut stmt = conn
-            .prepare("SELECT type, name FROM main.sqlite_schema")
+            .prepare("SELECT type, name, sql FROM main.sqlite_schema")
             .map_err(cannot)?;
         let objects = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            })
             .map_err(cannot)?;
         for o in objects {
-            let (kind, name) = o.map_err(cannot)?;
-            if kind != "table" || !tables.contains(&name.as_str()) {
+            let (kind, name, sql) = o.map_err(cannot)?;
+            let known = tables.iter().find(|(t, _)| kind == "table" && *t == name);
+            let Some((_, expected)) = known else {
                 return Err(format!(
                     "{what} holds {kind} `{}`, which keyward never writes",
+                    crate::text::escape(&name)
+                ));
+            };
+            if sql.as_deref().map(bare) != Some(bare(expected)) {
+                return Err(format!(
+                    "{what} defines table `{}` otherwise than keyward does",
                     crate::text::escape(&name)
                 ));
             }

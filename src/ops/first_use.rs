@@ -39,10 +39,22 @@ impl Context {
                         db.env
                     )),
                 },
-                None => say(&format!(
-                    "`{}` is new to this machine and its history is not signed yet (written before signed writes): an admin's next write signs it",
-                    db.env
-                )),
+                // An unsigned history in a vault whose environments seen here are signed:
+                // anyone who knows its recipients could have written it (an old file
+                // encrypted to them, say). Said even with -q.
+                None => match self.roots_seen_elsewhere(db) {
+                    Some(known) => {
+                        let (env, root) = &known[0];
+                        self.out.warn(&format!(
+                            "`{}` is new to this machine and its history is not signed, while this vault's environments seen here are (`{env}`: trust root {root}): anyone who knows its recipients could have written it; check it with your team before you use its values (an admin's next write signs it), and pin the roots you expect with KEYWARD_TRUST_ROOT to refuse it",
+                            db.env
+                        ));
+                    }
+                    None => say(&format!(
+                        "`{}` is new to this machine and its history is not signed yet (written before signed writes): an admin's next write signs it",
+                        db.env
+                    )),
+                },
             }
         }
         if let Relation::NewVault { set_aside } = db.history() {

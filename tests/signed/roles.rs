@@ -381,3 +381,35 @@ fn a_new_environment_under_another_root_than_the_vault_seen_here_is_warned_about
             contains("`qa` is new to this machine").and(contains("which no environment").not()),
         );
 }
+
+/// The same for an environment whose history is not signed at all, in a vault whose
+/// environments seen here are: anyone who knows its recipients can make one (an old
+/// keyward's file encrypted to them). A warning, even with -q, not the plain note of
+/// an old vault's first read.
+#[test]
+fn a_new_unsigned_environment_in_a_signed_vault_is_warned_about() {
+    let mut kw = Sandbox::new();
+    let id = kw.write_identity("me.key");
+    kw.identity = Some(id);
+    kw.cmd(["init", "--envs", "prod"]).assert().success();
+    kw.cmd(["-e", "prod", "generate", "P"]).assert().success();
+    kw.cmd(["-e", "prod", "list"]).assert().success();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let old = decrypt_file(
+        &fixtures.join("vault-v1/envs/dev.db.age"),
+        &fixtures.join("identity-v1.key"),
+    );
+    fs::write(
+        kw.vault().join("envs/dev.db.age"),
+        encrypt_image(&old, &[&kw.my_recipient()]),
+    )
+    .unwrap();
+    kw.cmd(["-q", "-e", "dev", "list"])
+        .assert()
+        .success()
+        .stderr(
+            contains("`dev` is new to this machine and its history is not signed").and(contains(
+                "while this vault's environments seen here are (`prod`",
+            )),
+        );
+}

@@ -612,3 +612,31 @@ fn a_csv_export_never_hands_a_spreadsheet_a_formula() {
     assert_eq!(rehash(e), e["hash"].as_str().unwrap());
     assert_eq!(revoke[14], e["hash"].as_str().unwrap());
 }
+
+/// Where an actor has no label, every view leads with the recipient the event is bound
+/// to: `$USER` set to a member's name and recipient cannot open the line as that member
+/// (`git diff` through textconv, as a reviewer reads it).
+#[test]
+fn views_lead_with_the_bound_recipient_not_the_reported_user() {
+    let mut kw = Sandbox::with_vault();
+    let me = kw.my_recipient();
+    let short = format!("{}…{}", &me[..10], &me[me.len() - 6..]);
+    kw.set_env("USER", "Alice (age1fake00…000000)");
+    kw.generate("K");
+    let file = kw.env_file("dev");
+    let text = kw.stdout(["git".as_ref(), "textconv".as_ref(), file.as_os_str()]);
+    let line = text
+        .lines()
+        .find(|l| l.contains(" generate K "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains(&format!(" by {short} as Alice (age1fake00…000000)")),
+        "{line}"
+    );
+    let human = kw.stdout(["audit"]);
+    assert!(
+        human.contains(&short)
+            && !human.contains(&format!("Alice (age1fake00…000000) ({short}")),
+        "{human}"
+    );
+}

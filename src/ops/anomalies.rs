@@ -119,14 +119,15 @@ impl AnomalyReport {
     }
 }
 
-/// `user@host (age1abc…xyz, via)`: an actor in one cell.
+/// `age1abc…xyz (via) as user@host`: an actor in one cell, the recipient first (the
+/// user and host are what its machine reported).
 pub(crate) fn who(a: &Actor) -> String {
     format!(
-        "{}@{} ({}, {})",
-        a.os_user,
-        a.host,
+        "{} ({}) as {}@{}",
         short_recipient(&a.recipient),
-        a.via
+        a.via,
+        a.os_user,
+        a.host
     )
 }
 

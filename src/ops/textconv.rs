@@ -294,10 +294,12 @@ fn describe(db: &EnvDb) -> Result<Vec<String>> {
         }
         line.push_str(&match labels.get(&e.actor.recipient) {
             Some(_) => format!(" by {}", who(&e.actor.recipient)),
+            // The recipient the event is bound to first; `$USER` after it, as what the
+            // writer's machine reported (a reviewer reads this in `git diff`).
             None => format!(
-                " by {} ({})",
-                escape(&e.actor.os_user),
-                short_recipient(&e.actor.recipient)
+                " by {} as {}",
+                short_recipient(&e.actor.recipient),
+                escape(&e.actor.os_user)
             ),
         });
         if let Some(r) = &e.reason {

@@ -119,6 +119,12 @@ impl std::str::FromStr for Label {
                 c as u32
             ));
         }
+        if s.trim() != s || s.contains("  ") {
+            return Err(
+                "a label has no space at either end and no two spaces in a row (they would look like another label)"
+                    .into(),
+            );
+        }
         if crate::recipient::looks_like_recipient(s) {
             return Err(
                 "a label cannot begin like a recipient (`age1`, `ssh-`, …): it would pass for one"
@@ -130,9 +136,18 @@ impl std::str::FromStr for Label {
 }
 
 impl Label {
-    /// Whether two labels name the same member to a reader: equal but for case.
+    /// Whether two labels name the same member to a reader: equal but for case and
+    /// spaces (labels stored before these rules may hold runs of them).
     pub fn same_as(a: &str, b: &str) -> bool {
-        a.to_lowercase() == b.to_lowercase()
+        Label::as_read(a) == Label::as_read(b)
+    }
+
+    /// A label as a reader tells it from others: lower case, spaces collapsed.
+    pub fn as_read(s: &str) -> String {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
     }
 }
 

@@ -141,6 +141,9 @@ fn labels_are_1_to_64_printable_characters() {
         "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs5hzplm",
         "AGE1qyqs",
         "ssh-ed25519 AAAA",
+        "Ana ",
+        " Ana",
+        "Ana  B.",
     ] {
         assert!(bad.parse::<Label>().is_err(), "{bad:?}");
     }

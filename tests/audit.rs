@@ -635,8 +635,7 @@ fn views_lead_with_the_bound_recipient_not_the_reported_user() {
     );
     let human = kw.stdout(["audit"]);
     assert!(
-        human.contains(&short)
-            && !human.contains(&format!("Alice (age1fake00…000000) ({short}")),
+        human.contains(&short) && !human.contains(&format!("Alice (age1fake00…000000) ({short}")),
         "{human}"
     );
 }

@@ -337,6 +337,8 @@ fn labels_that_would_pass_for_another_member_or_a_recipient_are_refused() {
         ("ssh-ed25519 Ana", "cannot begin like a recipient"),
         ("ana", "already the label of Ana"),
         ("BOB", "already the label of Bob"),
+        ("Ana ", "no space at either end"),
+        ("Bob  B.", "no two spaces in a row"),
     ] {
         kw.cmd(["access", "grant", &rc, "--name", label])
             .assert()
@@ -360,6 +362,12 @@ fn labels_that_would_pass_for_another_member_or_a_recipient_are_refused() {
         .stderr(contains("`Bob` is already the label of bob"));
     let prod = kw.stdout(["-e", "prod", "access", "list", "--json"]);
     assert!(!prod.contains(&bob), "Bob was not granted: {prod}");
+    // `env add` carrying two labels that read the same from two environments.
+    kw.cmd(["env", "add", "stg", "--recipient", "Bob", "--recipient", "bob"])
+        .assert()
+        .code(2)
+        .stderr(contains("would name two members of `stg`"));
+    kw.cmd(["-e", "stg", "list"]).assert().code(3);
 }
 
 /// Two admins who give the same label to different members on two branches: the

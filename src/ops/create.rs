@@ -181,12 +181,31 @@ pub fn add_env(ctx: &Context, req: AddEnv) -> Result<EnvAdded> {
     };
     for p in &req.recipients {
         let found = p.resolve_among(&others)?;
-        if let Some(l) = found.label.as_deref().and_then(|l| l.parse().ok()) {
+        if let Some(l) = found
+            .label
+            .as_deref()
+            .and_then(|l| l.parse::<crate::audit::Label>().ok())
+        {
             labelled.push((found.recipient.clone(), l));
         }
         named.push(found.recipient);
     }
     drop(others);
+    // DESIGN §16: a label names one member; two carried from other environments may
+    // read the same (`Alice`, `alice`).
+    for (i, (r, l)) in labelled.iter().enumerate() {
+        if let Some((other, _)) = labelled[..i]
+            .iter()
+            .find(|(o, ol)| o != r && crate::audit::Label::same_as(ol.as_str(), l.as_str()))
+        {
+            return Err(Error::usage(format!(
+                "`{l}` would name two members of `{}` ({} and {}): a label names one member\nhint: give one of them another label in its environment first (`keyward access grant -e ENV RECIPIENT --name …`), or name them by recipient",
+                req.name,
+                crate::recipient::short_recipient(other.as_str()),
+                crate::recipient::short_recipient(r.as_str())
+            )));
+        }
+    }
     crate::plugin::require_plugins(&named)?;
     let identity = ctx.identity()?;
     let actor = ctx.actor()?;

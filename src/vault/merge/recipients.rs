@@ -34,7 +34,7 @@ pub(super) struct Recipients {
 
 impl Recipients {
     /// Two members of the result whose labels read as the same person (equal but for
-    /// case), each label set on its own side: `(label, one, other)`. A label names one
+    /// case and spaces), each label set on its own side: `(label, one, other)`. A label names one
     /// member (DESIGN §16), and a merge must not make it name two.
     pub(super) fn label_clash(&self) -> Option<(String, String, String)> {
         let mut seen: BTreeMap<String, &str> = BTreeMap::new();
@@ -42,7 +42,7 @@ impl Recipients {
             let Some(label) = info.label.as_deref() else {
                 continue;
             };
-            if let Some(first) = seen.insert(label.to_lowercase(), r) {
+            if let Some(first) = seen.insert(crate::audit::Label::as_read(label), r) {
                 return Some((label.to_owned(), first.to_owned(), r.clone()));
             }
         }

@@ -394,11 +394,7 @@ fn a_journal_holding_sql_or_objects_keyward_never_writes_is_exit_6() {
         ),
     ] {
         let journal = kw.journal_file("dev");
-        for ext in ["", "-wal", "-shm"] {
-            let mut p = journal.clone().into_os_string();
-            p.push(ext);
-            let _ = fs::remove_file(p);
-        }
+        kw.remove_journal("dev");
         let conn = rusqlite::Connection::open(&journal).unwrap();
         conn.execute_batch(&sql).unwrap();
         drop(conn);
@@ -414,11 +410,7 @@ fn a_journal_holding_sql_or_objects_keyward_never_writes_is_exit_6() {
     }
     // A header field no SQLite writes (schema format 5) is damage too, not exit 1.
     let journal = kw.journal_file("dev");
-    for ext in ["", "-wal", "-shm"] {
-        let mut p = journal.clone().into_os_string();
-        p.push(ext);
-        let _ = fs::remove_file(p);
-    }
+    kw.remove_journal("dev");
     kw.stdout(["get", "K"]);
     // Fold the log into the file first: SQLite reads page 1 from the log otherwise.
     let conn = rusqlite::Connection::open(&journal).unwrap();

@@ -158,11 +158,7 @@ fn a_directory_or_pipe_in_place_of_a_vault_file_is_exit_6_never_a_hang() {
     for make in [&mkfifo as &dyn Fn(&std::path::Path), &|p| {
         fs::create_dir(p).unwrap()
     }] {
-        for ext in ["", "-wal", "-shm"] {
-            let mut p = journal.clone().into_os_string();
-            p.push(ext);
-            let _ = fs::remove_file(p);
-        }
+        kw.remove_journal("dev");
         make(&journal);
         for args in [&["get", "K"][..], &["audit", "verify"]] {
             kw.cmd(args)

@@ -363,10 +363,18 @@ fn labels_that_would_pass_for_another_member_or_a_recipient_are_refused() {
     let prod = kw.stdout(["-e", "prod", "access", "list", "--json"]);
     assert!(!prod.contains(&bob), "Bob was not granted: {prod}");
     // `env add` carrying two labels that read the same from two environments.
-    kw.cmd(["env", "add", "stg", "--recipient", "Bob", "--recipient", "bob"])
-        .assert()
-        .code(2)
-        .stderr(contains("would name two members of `stg`"));
+    kw.cmd([
+        "env",
+        "add",
+        "stg",
+        "--recipient",
+        "Bob",
+        "--recipient",
+        "bob",
+    ])
+    .assert()
+    .code(2)
+    .stderr(contains("would name two members of `stg`"));
     kw.cmd(["-e", "stg", "list"]).assert().code(3);
 }
 

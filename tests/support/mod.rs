@@ -154,6 +154,16 @@ impl Sandbox {
         self.vault().join("journal").join(format!("{env}.db"))
     }
 
+    /// Remove `env`'s journal with its write-ahead log and index, as if never made (a
+    /// test then puts something else in its place).
+    pub fn remove_journal(&self, env: &str) {
+        for ext in ["", "-wal", "-shm"] {
+            let mut p = self.journal_file(env).into_os_string();
+            p.push(ext);
+            let _ = fs::remove_file(p);
+        }
+    }
+
     /// Set an extra environment variable on every later command (replacing an earlier
     /// value of the same variable).
     pub fn set_env(&mut self, k: &str, v: &str) {

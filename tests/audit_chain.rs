@@ -379,6 +379,12 @@ fn a_journal_holding_sql_or_objects_keyward_never_writes_is_exit_6() {
         ),
         (format!("{table} CREATE TABLE extra(a);"), "holds table `extra`"),
         (format!("{table} CREATE INDEX j ON journal(hash);"), "holds index `j`"),
+        // The one table with two words run together: a type SQLite takes as written,
+        // and no primary key.
+        (
+            "CREATE TABLE journal(seq INTEGERPRIMARY KEY, nonce BLOB NOT NULL, sealed BLOB NOT NULL, hash BLOB NOT NULL);".to_owned(),
+            "defines table `journal` otherwise than keyward does",
+        ),
         // The one table, with an expression SQLite evaluates on every append.
         (
             "CREATE TABLE journal(seq INTEGER PRIMARY KEY, nonce BLOB NOT NULL, sealed BLOB NOT NULL, hash BLOB NOT NULL, CHECK(length(hex(zeroblob(1000))) > 0));".to_owned(),

@@ -563,3 +563,61 @@ fn a_schema_nobody_signed_is_refused_before_the_whole_image_check_evaluates_it()
         );
     }
 }
+
+/// What a schema can make SQLite evaluate, in an image anyone holding the plaintext can
+/// write and a first write would sign as it stands: a CHECK constraint is never
+/// evaluated (not by an insert, not by the whole-image check), and an index on an
+/// expression, a partial index keyward never writes, or a default that is an expression
+/// is refused (exit 6) before any query runs.
+#[test]
+fn schema_expressions_are_never_evaluated_or_are_refused() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    // A constraint every row fails, signed as it stands (a write that signed a hostile
+    // schema does no more): inert.
+    kw.edit_env("dev", |c| {
+        c.execute_batch("PRAGMA writable_schema = ON;").unwrap();
+        c.execute(
+            "UPDATE sqlite_schema SET sql = replace(sql, ') STRICT', ', CHECK(length(hex(zeroblob(1000))) < 0)) STRICT')
+             WHERE name = 'versions'",
+            [],
+        )
+        .unwrap();
+        c.execute_batch("PRAGMA writable_schema = OFF;").unwrap();
+    });
+    kw.forget_kept_rows("dev");
+    kw.cmd(["generate", "NEW"]).assert().success();
+    kw.cmd(["get", "NEW"])
+        .env("XDG_STATE_HOME", kw.path("fresh-machine"))
+        .assert()
+        .success();
+    for (sql, says) in [
+        (
+            "CREATE INDEX hostile ON versions(length(hex(zeroblob(1000))))",
+            "holds index `hostile` on an expression",
+        ),
+        (
+            "CREATE INDEX hostile ON versions(version) WHERE length(hex(zeroblob(1000))) > 0",
+            "holds index `hostile` on an expression or a condition",
+        ),
+        (
+            "PRAGMA writable_schema = ON;
+             UPDATE sqlite_schema SET sql = replace(sql, ') STRICT', ', pad BLOB DEFAULT (zeroblob(1000))) STRICT')
+             WHERE name = 'meta';
+             PRAGMA writable_schema = OFF;",
+            "gives `meta.pad` a default keyward never writes",
+        ),
+    ] {
+        let saved = fs::read(kw.env_file("dev")).unwrap();
+        let mut conn = open_image(&kw.decrypt_env("dev"));
+        conn.execute_batch(sql).unwrap();
+        kw.encrypt_env("dev", &conn.serialize(rusqlite::MAIN_DB).unwrap());
+        kw.cmd(["get", "K"])
+            .env("XDG_STATE_HOME", kw.path("fresh-machine-2"))
+            .assert()
+            .code(6)
+            .stdout("")
+            .stderr(contains(says));
+        fs::write(kw.env_file("dev"), saved).unwrap();
+    }
+}

@@ -30,15 +30,13 @@ pub(crate) fn guard(
         64 * 1024 * 1024,
     )
     .map_err(|e| e.to_string())?;
+    // CHECK constraints are never keyward's safeguard (rows are validated as they are
+    // read, and written by construction): a schema's constraint, which anyone holding
+    // the plaintext can add, is never evaluated: not by an insert, not by the
+    // whole-image check.
+    conn.pragma_update(None, "ignore_check_constraints", "ON")
+        .map_err(|e| e.to_string())?;
     if let Some(tables) = only {
-        let bare = |sql: &str| -> String {
-            sql.chars()
-                .filter(|c| !c.is_ascii_whitespace())
-                .collect::<String>()
-                .replace("IFNOTEXISTS", "")
-                .trim_end_matches(';')
-                .to_owned()
-        };
         let mut stmt = conn
             .prepare("SELECT type, name, sql FROM main.sqlite_schema")
             .map_err(cannot)?;
@@ -60,7 +58,7 @@ pub(crate) fn guard(
                     crate::text::escape(&name)
                 ));
             };
-            if sql.as_deref().map(bare) != Some(bare(expected)) {
+            if sql.as_deref().map(tokens) != Some(tokens(expected)) {
                 return Err(format!(
                     "{what} defines table `{}` otherwise than keyward does",
                     crate::text::escape(&name)
@@ -80,6 +78,7 @@ pub(crate) fn guard(
                 "{what} holds views or triggers, which keyward never writes"
             ));
         }
+        refuse_expressions(conn, what)?;
     }
     let generated: i64 = conn
         .query_row(
@@ -116,4 +115,97 @@ pub(crate) fn check_integrity(conn: &Connection) -> Result<(), String> {
             crate::text::escape(&first.chars().take(200).collect::<String>())
         ))
     }
+}
+
+/// Index expressions and partial indexes' conditions run on every insert and in the
+/// whole-image check, and a column's default on every insert that leaves it out: an
+/// image holds only keyward's own partial indexes, as written, and defaults that are
+/// numbers or strings.
+fn refuse_expressions(conn: &Connection, what: &str) -> Result<(), String> {
+    let cannot = |e: rusqlite::Error| format!("cannot read the schema ({e})");
+    let own: Vec<String> = crate::vault::schema::INDEX_REMOVALS
+        .split(';')
+        .filter(|s| !s.trim().is_empty())
+        .map(tokens)
+        .collect();
+    let mut stmt = conn
+        .prepare(
+            "SELECT s.name, s.sql FROM main.sqlite_schema s, pragma_index_list(s.tbl_name) l
+             WHERE s.type = 'index' AND l.name = s.name
+               AND (l.partial OR EXISTS (
+                 SELECT 1 FROM pragma_index_xinfo(s.name) x WHERE x.cid = -2))",
+        )
+        .map_err(cannot)?;
+    let indexes = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })
+        .map_err(cannot)?;
+    for i in indexes {
+        let (name, sql) = i.map_err(cannot)?;
+        if !sql.as_deref().is_some_and(|sql| own.contains(&tokens(sql))) {
+            return Err(format!(
+                "{what} holds index `{}` on an expression or a condition keyward never writes",
+                crate::text::escape(&name)
+            ));
+        }
+    }
+    let mut stmt = conn
+        .prepare(
+            "SELECT s.name, x.name, x.dflt_value
+             FROM main.sqlite_schema s, pragma_table_xinfo(s.name) x
+             WHERE s.type = 'table' AND x.dflt_value IS NOT NULL",
+        )
+        .map_err(cannot)?;
+    let defaults = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .map_err(cannot)?;
+    let literal = |d: &str| {
+        let number = !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+        let string = d.len() >= 2
+            && d.starts_with('\'')
+            && d.ends_with('\'')
+            && !d[1..d.len() - 1].contains('\'');
+        number || string
+    };
+    for d in defaults {
+        let (table, column, default) = d.map_err(cannot)?;
+        if !literal(&default) {
+            return Err(format!(
+                "{what} gives `{}.{}` a default keyward never writes",
+                crate::text::escape(&table),
+                crate::text::escape(&column)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A statement as its tokens: runs of whitespace are one space, and none is kept next
+/// to punctuation, so a statement laid out otherwise compares equal while words run
+/// together (`INTEGERPRIMARY KEY`, a type SQLite would take as written) do not.
+/// `IF NOT EXISTS` and a final `;` are what SQLite leaves out of the stored text.
+fn tokens(sql: &str) -> String {
+    let mut spaced = String::with_capacity(sql.len());
+    for c in sql.chars() {
+        if matches!(c, '(' | ')' | ',' | ';') {
+            spaced.push(' ');
+            spaced.push(c);
+            spaced.push(' ');
+        } else {
+            spaced.push(c);
+        }
+    }
+    let words: Vec<&str> = spaced.split_whitespace().collect();
+    words
+        .join(" ")
+        .replace(" IF NOT EXISTS ", " ")
+        .trim_end_matches(" ;")
+        .to_owned()
 }

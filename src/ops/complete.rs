@@ -74,6 +74,11 @@ fn candidates_of(ctx: &Context, what: Candidates) -> Vec<String> {
             if !names().is_some_and(|all| all.contains(&ctx.env)) {
                 return Vec::new();
             }
+            // Nor is one new to this machine opened (and so pinned) by a TAB: its first
+            // read is a command's, which says whose it is.
+            if !ctx.seen_here(&ctx.env) {
+                return Vec::new();
+            }
             let Some(identity) = identity_without_prompt(&ctx.identity_spec) else {
                 return Vec::new();
             };

@@ -82,11 +82,23 @@ impl Context {
 
     /// The trust roots this machine pinned for the vault's other environments, by
     /// environment; `None` when it pinned none (the vault is new here too).
+    ///
+    /// Also: whether this machine has read or written `env` before. A hint or a
+    /// completion opens only those, so that no environment new here is first read (and
+    /// pinned) where nothing says so.
+    pub(crate) fn seen_here(&self, env: &crate::names::EnvName) -> bool {
+        match &self.paths.pins {
+            Some(pins) => pins.load(env).ok().flatten().is_some(),
+            None => true,
+        }
+    }
+
     fn roots_seen_elsewhere(&self, db: &EnvDb) -> Option<Vec<(String, String)>> {
         let pins = self.paths.pins.as_ref()?;
-        let known: Vec<(String, String)> = self
-            .paths
-            .env_names()
+        // What this machine pinned, not the files there now: a push that adds a foreign
+        // environment can remove the others' files too.
+        let known: Vec<(String, String)> = pins
+            .pinned_envs()
             .ok()?
             .into_iter()
             .filter(|e| *e != db.env)

@@ -58,6 +58,8 @@ impl Context {
         }
         envs.into_iter()
             .filter(|env| env != except)
+            // An environment new here is first read by a command that says so.
+            .filter(|env| self.seen_here(env))
             .filter(|env| {
                 EnvDb::open_read(&self.paths, env, identity.as_age())
                     .and_then(|db| db.has_key(name))

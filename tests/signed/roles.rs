@@ -357,6 +357,20 @@ fn a_new_environment_under_another_root_than_the_vault_seen_here_is_warned_about
         kw.vault().join("envs/staging.db.age"),
     )
     .unwrap();
+    // Neither a "not found" hint nor a TAB opens (and so pins) it without a word.
+    kw.cmd(["get", "PLANTED"])
+        .assert()
+        .code(3)
+        .stderr(contains("staging").not());
+    assert_eq!(
+        kw.stdout(["-e", "staging", "completions", "--list", "keys"]),
+        ""
+    );
+    // Nor does a push that also takes away the environments seen here hide it: what
+    // this machine pinned is what it knows of the vault.
+    let dev = kw.vault().join("envs/dev.db.age");
+    let dev_bytes = fs::read(&dev).unwrap();
+    fs::remove_file(&dev).unwrap();
     kw.cmd(["-q", "-e", "staging", "list"])
         .assert()
         .success()
@@ -365,6 +379,7 @@ fn a_new_environment_under_another_root_than_the_vault_seen_here_is_warned_about
                 .and(contains("which no environment of this vault seen here has"))
                 .and(contains(&ours[..16])),
         );
+    fs::write(&dev, dev_bytes).unwrap();
     // The vault's own new environment, founded by the same admin, is a plain first use.
     kw.cmd(["env", "add", "qa"]).assert().success();
     fs::remove_file(kw.vault().join("envs/staging.db.age")).unwrap();

@@ -351,6 +351,10 @@ impl EnvDb {
         events: &[crate::audit::Event],
         pinned_root: Option<&str>,
     ) -> Result<crate::vault::signed::Verified> {
+        self.located(
+            crate::vault::untrusted::refuse_expressions(&self.conn, "the image")
+                .map_err(|detail| Error::CorruptDb { detail }),
+        )?;
         let sigs = self.signatures()?;
         let members = self.members()?;
         let conn = &self.conn;

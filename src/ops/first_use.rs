@@ -80,12 +80,9 @@ impl Context {
         }
     }
 
-    /// The trust roots this machine pinned for the vault's other environments, by
-    /// environment; `None` when it pinned none (the vault is new here too).
-    ///
-    /// Also: whether this machine has read or written `env` before. A hint or a
-    /// completion opens only those, so that no environment new here is first read (and
-    /// pinned) where nothing says so.
+    /// Whether this machine has read or written `env` before. A hint or a completion
+    /// opens only those, so that no environment new here is first read (and pinned)
+    /// where nothing says so.
     pub(crate) fn seen_here(&self, env: &crate::names::EnvName) -> bool {
         match &self.paths.pins {
             Some(pins) => pins.load(env).ok().flatten().is_some(),
@@ -93,6 +90,8 @@ impl Context {
         }
     }
 
+    /// The trust roots this machine pinned for the vault's other environments, by
+    /// environment; `None` when it pinned none (the vault is new here too).
     fn roots_seen_elsewhere(&self, db: &EnvDb) -> Option<Vec<(String, String)>> {
         let pins = self.paths.pins.as_ref()?;
         // What this machine pinned, not the files there now: a push that adds a foreign

@@ -24,7 +24,6 @@ pub use setup::*;
 
 use std::ffi::OsStr;
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use age::secrecy::ExposeSecret;
@@ -94,12 +93,10 @@ impl Sandbox {
     pub fn write_identity(&self, name: &str) -> PathBuf {
         let id = age::x25519::Identity::generate();
         let path = self.path(name);
-        fs::write(
+        write_private(
             &path,
             format!("# test identity\n{}\n", id.to_string().expose_secret()),
-        )
-        .unwrap();
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        );
         path
     }
 
@@ -334,7 +331,7 @@ impl Sandbox {
 /// Poll `done` until it holds, failing with `what` after a generous bound. A guard
 /// against hanging for ever, never a timing assertion: the bound is far above any
 /// expected time, and a test asserts what happened, not how fast.
-/// Write a secret file (an HMAC key) as its owner would keep it: 0600.
+/// Write a secret file (an identity, an HMAC key) as its owner would keep it: 0600.
 pub fn write_private(path: impl AsRef<Path>, bytes: impl AsRef<[u8]>) {
     use std::os::unix::fs::PermissionsExt;
     fs::write(path.as_ref(), bytes).unwrap();

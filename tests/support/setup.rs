@@ -25,8 +25,7 @@ pub fn cheap_protected_identity(kw: &Sandbox, name: &str, pass: &str) -> (PathBu
         .unwrap();
     w.finish().unwrap().finish().unwrap();
     let path = kw.path(name);
-    fs::write(&path, out).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    super::write_private(&path, out);
     (path, id.to_public().to_string())
 }
 

@@ -5,7 +5,6 @@
 //! `AGE_PLUGIN_KWTEST_LOG` makes it count every time it is asked to open a file.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::support::Sandbox;
@@ -65,8 +64,7 @@ pub fn new_token(kw: &Sandbox, name: &str) -> (PathBuf, String) {
         .to_owned();
     assert!(recipient.starts_with("age1kwtest1"), "{text}");
     let path = kw.path(name);
-    fs::write(&path, &text).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    super::write_private(&path, &text);
     // Its signing key beside it (no token touch: the key is a file), and its card.
     let card = kw
         .cmd_as(&path, ["identity", "signing-key"])

@@ -275,3 +275,92 @@ fn a_write_past_the_file_size_limit_fails_cleanly_instead_of_killing_keyward() {
         "old-value-that-must-survive-0123"
     );
 }
+
+/// Start `generate NAME` stopped at the commit gate (`KEYWARD_TEST_COMMIT_GATE`, debug
+/// builds): it waits at each stage until the test removes the stage's marker.
+fn gated_generate(kw: &Sandbox, gate: &std::path::Path, name: &str) -> std::process::Child {
+    fs::create_dir_all(gate).unwrap();
+    let mut c = kw.std_cmd(["generate", name]);
+    c.env("KEYWARD_TEST_COMMIT_GATE", gate)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c.spawn().unwrap()
+}
+
+/// Wait until the writer stands at `stage`, optionally signal it, and let it go on.
+fn at_stage(child: &std::process::Child, gate: &std::path::Path, stage: &str, sig: Option<i32>) {
+    let marker = gate.join(stage);
+    crate::support::wait_for(&format!("the writer at `{stage}`"), || marker.exists());
+    if let Some(sig) = sig {
+        // SAFETY (test): signals a child this test started and has not reaped.
+        unsafe {
+            libc::kill(child.id() as i32, sig);
+        }
+    }
+    fs::remove_file(&marker).unwrap();
+}
+
+fn leftovers(kw: &Sandbox) -> Vec<String> {
+    fs::read_dir(kw.vault().join("envs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".db.age") && !n.ends_with(".lock"))
+        .collect()
+}
+
+#[test]
+fn a_terminating_signal_before_the_commit_point_cancels_the_write_and_leaves_nothing() {
+    use std::os::unix::process::ExitStatusExt;
+    let kw = Sandbox::with_vault();
+    for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+        let gate = kw.path(&format!("gate-{sig}"));
+        let name = format!("CANCELLED_{sig}");
+        let child = gated_generate(&kw, &gate, &name);
+        // The encrypted temp file is complete and synced; the rename is next.
+        at_stage(&child, &gate, "written", Some(sig));
+        let out = child.wait_with_output().unwrap();
+        // Ended by the signal itself (128+N to a shell), and nothing was printed.
+        assert_eq!(out.status.signal(), Some(sig), "{out:?}");
+        assert!(out.stdout.is_empty());
+        // Nothing changed, and no temp file is left behind.
+        kw.cmd(["get", &name]).assert().code(3);
+        assert!(leftovers(&kw).is_empty(), "{:?}", leftovers(&kw));
+    }
+    kw.cmd(["audit", "verify"]).assert().success();
+}
+
+#[test]
+fn a_terminating_signal_after_the_commit_point_lets_the_write_finish_and_say_so() {
+    let kw = Sandbox::with_vault();
+    let gate = kw.path("gate");
+    let child = gated_generate(&kw, &gate, "COMMITTED");
+    at_stage(&child, &gate, "written", None);
+    // The new file is in place: the signal waits until the command has finished.
+    at_stage(&child, &gate, "renamed", Some(libc::SIGTERM));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let printed = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(printed.trim(), kw.stdout(["get", "COMMITTED"]).trim());
+    assert!(printed.starts_with("kw_dev_"), "{printed}");
+    // The pins moved with the file: the next read on this machine is not "ahead".
+    kw.cmd(["get", "COMMITTED"])
+        .assert()
+        .success()
+        .stderr(predicates::str::is_empty());
+    assert!(leftovers(&kw).is_empty(), "{:?}", leftovers(&kw));
+}
+
+#[test]
+fn a_directory_in_place_of_the_temp_file_is_exit_6_naming_it() {
+    let kw = Sandbox::with_vault();
+    let tmp = kw.vault().join("envs/dev.db.age.tmp");
+    fs::create_dir(&tmp).unwrap();
+    kw.cmd(["generate", "BLOCKED"])
+        .assert()
+        .code(6)
+        .stderr(contains("dev.db.age.tmp"))
+        .stderr(contains("not a regular file"));
+    kw.cmd(["get", "BLOCKED"]).assert().code(3);
+    fs::remove_dir(&tmp).unwrap();
+    kw.cmd(["generate", "BLOCKED"]).assert().success();
+}

@@ -265,7 +265,8 @@ fn offboard_failing_after_a_commit_names_the_environments_changed() {
             .success();
         kw.cmd(["-e", env, "generate", "GEN"]).assert().success();
     }
-    // `test` (the last in name order) cannot be written
+    // `test` (the last in name order) cannot be written: a directory in the way of its
+    // temp file (exit 6, a path someone else could have put there)
     let blocker = kw.vault().join("envs").join("test.db.age.tmp");
     fs::create_dir(&blocker).unwrap();
     let test_before = fs::read(kw.env_file("test")).unwrap();
@@ -275,7 +276,7 @@ fn offboard_failing_after_a_commit_names_the_environments_changed() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(6), "{stderr}");
     assert!(
         stderr.contains("already changed and committed: `dev`, `prod`")
             && stderr.contains("not changed: `test`"),

@@ -15,11 +15,13 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::Duration;
 mod both;
 mod child_env;
+mod defer;
 mod stdio;
 mod unnamed;
 mod watch;
 pub use both::{Pipe, both};
 pub use child_env::ChildEnv;
+pub use defer::defer_termination;
 pub use stdio::{stdin_was_closed, stdout_columns, stdout_was_closed};
 pub use unnamed::{name_unnamed, unnamed_file};
 #[allow(unused_imports)]

@@ -213,6 +213,9 @@ pub(in crate::vault) fn replace_encrypted(
     encryptor: age::Encryptor,
     data: &[u8],
 ) -> Result<Option<fileseal::Sealed>> {
+    // A terminating signal before the rename cancels the write, after it finishes the
+    // command: the exit code says which (`sys::defer`).
+    let held = crate::sys::defer_termination();
     let written = if data.len() <= COMPRESS_UP_TO {
         // Compressed in memory that is zeroized on drop; the gzip header carries no
         // name and a zero mtime, so it says nothing about the file.
@@ -230,13 +233,23 @@ pub(in crate::vault) fn replace_encrypted(
         Ok(sealed) => sealed,
         Err(e) => {
             let _ = fs::remove_file(tmp);
-            return Err(Error::io("cannot write", tmp, e));
+            // A directory or a pipe someone put at the temp path is not a full disk.
+            return Err(crate::fsutil::nofollow_error("cannot write", tmp, e));
         }
     };
+    test_gate("written");
+    if let Some(signal) = held.pending() {
+        let _ = fs::remove_file(tmp);
+        // Dropping `held` lets the signal act now: exit 128+N, and nothing changed.
+        let why = format!("signal {signal} before the commit point; nothing changed");
+        return Err(Error::io("stopped writing", dest, io::Error::other(why)));
+    }
     fs::rename(tmp, dest).map_err(|e| {
         let _ = fs::remove_file(tmp);
         Error::io("cannot replace", dest, e)
     })?;
+    held.until_exit();
+    test_gate("renamed");
     // git hands the merge driver a bare file name (`.merge_file_XXXXXX`).
     let dir = match dest.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -244,6 +257,23 @@ pub(in crate::vault) fn replace_encrypted(
     };
     sync_dir(dir).map_err(|e| Error::io("cannot sync", dir, e))?;
     Ok(sealed)
+}
+
+/// Tests only (debug builds): with `KEYWARD_TEST_COMMIT_GATE=DIR`, a commit stops at
+/// `stage`, creates `DIR/<stage>` and waits until the test removes it, so a test can
+/// send a signal at that exact point without racing the clock.
+fn test_gate(stage: &str) {
+    #[cfg(debug_assertions)]
+    if let Some(dir) = std::env::var_os("KEYWARD_TEST_COMMIT_GATE") {
+        let marker = Path::new(&dir).join(stage);
+        if fs::write(&marker, b"").is_ok() {
+            while marker.exists() {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+        }
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = stage;
 }
 
 pub(super) fn write_encrypted(

@@ -78,6 +78,16 @@ pub enum ImportError {
         count: usize,
         links: String,
     },
+    #[error(
+        "{count} entr{} of the store `{}` lead through a link into another environment's folder: {links}; nothing imported\nhint: with --env-from-path each top folder is an environment, and an alias must stay in its own; copy the entry into the folder it belongs to, or remove the link",
+        if *.count == 1 { "y" } else { "ies" },
+        dir.display()
+    )]
+    LinksAcross {
+        dir: PathBuf,
+        count: usize,
+        links: String,
+    },
     // ---- names
     #[error(
         "{count} entr{} {list}; nothing imported\nhint: rename {} in the source, or pass --rename-invalid to import {} under the name shown",
@@ -166,6 +176,7 @@ impl ImportError {
             | ImportError::EntryUnreadable { .. }
             | ImportError::EmptyStore { .. }
             | ImportError::LinksOutside { .. }
+            | ImportError::LinksAcross { .. }
             | ImportError::InvalidNames { .. }
             | ImportError::NameCollision { .. }
             | ImportError::NotText { .. }

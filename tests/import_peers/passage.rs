@@ -358,3 +358,102 @@ fn a_store_whose_links_multiply_the_walk_is_refused_not_walked_for_days() {
     .code(1)
     .stderr(contains("more than 10000 folders through its links"));
 }
+
+/// With `--env-from-path` each top folder is an environment: a link from `dev/` into
+/// `prod/` would copy a prod value into dev, where a dev member reads it. Refused, however
+/// the link is made (a file or a folder), and with `-e dev` too; an alias inside its own
+/// folder is still followed, and `-e dev` never decrypts another folder's entries.
+#[test]
+fn an_alias_into_another_environments_folder_is_refused_with_env_from_path() {
+    if !have(&["age"]) {
+        return;
+    }
+    let kw = Sandbox::with_vault();
+    let me = kw.my_recipient();
+    let store = kw.path("store");
+    let prod_value = b"prod-db-password-0123456789";
+    passage_entry(&kw, &store, "prod/db-password", prod_value, &me, false);
+    passage_entry(
+        &kw,
+        &store,
+        "dev/api",
+        b"dev-api-value-0123456789",
+        &me,
+        false,
+    );
+    let dir = store.to_str().unwrap();
+    let import = |extra: &[&str]| {
+        let mut args = vec!["import", "--from", "passage", dir, "--env-from-path"];
+        args.extend_from_slice(extra);
+        kw.cmd(args).assert()
+    };
+    for link in ["file", "folder"] {
+        let made = match link {
+            "file" => {
+                let at = store.join("dev/db-password.age");
+                std::os::unix::fs::symlink("../prod/db-password.age", &at).unwrap();
+                at
+            }
+            _ => {
+                let at = store.join("dev/shared");
+                std::os::unix::fs::symlink("../prod", &at).unwrap();
+                at
+            }
+        };
+        for extra in [&[][..], &["-e", "dev"][..], &["--dry-run"][..]] {
+            import(extra)
+                .code(1)
+                .stderr(contains("into another environment's folder"))
+                .stderr(contains("`dev/"))
+                .stderr(contains("prod-db-password").not());
+        }
+        assert!(names_in(&kw, "dev").is_empty(), "{link}");
+        assert!(names_in(&kw, "prod").is_empty(), "{link}");
+        fs::remove_file(made).unwrap();
+    }
+    // An alias inside its own folder is an alias.
+    std::os::unix::fs::symlink("api.age", store.join("dev/api-alias.age")).unwrap();
+    // `-e dev` leaves `prod/` out before decrypting it: an entry there that this identity
+    // cannot open stops nothing.
+    let other = kw.write_identity("other.key");
+    passage_entry(
+        &kw,
+        &store,
+        "prod/not-mine",
+        b"not-mine-0123456789",
+        &kw.recipient_of(&other),
+        false,
+    );
+    import(&["-e", "dev"]).success();
+    assert_eq!(stored(&kw, "dev", "API_ALIAS"), "dev-api-value-0123456789");
+    assert_eq!(names_in(&kw, "dev").len(), 2, "{:?}", names_in(&kw, "dev"));
+    assert!(names_in(&kw, "prod").is_empty());
+}
+
+/// A hundred entries and a hundred links to their folder are ten thousand entries to
+/// decrypt: past 10,000 entries reached through links the import is refused while the
+/// store is walked, before anything is decrypted.
+#[test]
+fn a_store_whose_links_multiply_its_entries_is_refused_before_decrypting() {
+    let kw = Sandbox::with_vault();
+    let store = kw.path("store");
+    fs::create_dir_all(store.join("x")).unwrap();
+    for i in 0..100 {
+        fs::write(store.join(format!("x/e{i}.age")), b"not read").unwrap();
+    }
+    for i in 0..101 {
+        std::os::unix::fs::symlink("x", store.join(format!("l{i}"))).unwrap();
+    }
+    kw.cmd([
+        "import",
+        "--from",
+        "passage",
+        store.to_str().unwrap(),
+        "--dry-run",
+    ])
+    .assert()
+    .code(1)
+    .stderr(contains(
+        "more than 10000 entries reached through its links",
+    ));
+}

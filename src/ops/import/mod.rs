@@ -485,10 +485,15 @@ fn read_source(ctx: &Context, req: &ImportRequest) -> Result<Vec<Found>> {
             peer.as_str()
         )));
     }
-    let entries = store::read(ctx, file, peer, req.whole_entry)?;
-    let mut found = Vec::with_capacity(entries.len());
-    let (mut no_folder, mut left_out) = (Vec::new(), 0usize);
-    for e in entries {
+    // `-e prod --env-from-path`: the `prod/` folder only, the others never decrypted.
+    let folders = store::Folders {
+        split: req.env_from_path,
+        only: (ctx.env_explicit && req.env_from_path).then(|| ctx.env.as_str()),
+    };
+    let read = store::read(ctx, file, peer, req.whole_entry, folders)?;
+    let mut found = Vec::with_capacity(read.entries.len());
+    let (mut no_folder, mut left_out) = (Vec::new(), read.left_out);
+    for e in read.entries {
         let parts: Vec<&str> = e.path.split('/').collect();
         let (env, rest) = if req.env_from_path {
             match parts.split_first() {

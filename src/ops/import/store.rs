@@ -23,8 +23,25 @@ pub struct Entry {
     pub value: Secret,
 }
 
-/// Every entry of the store at `dir`, sorted by path, decrypted.
-pub fn read(ctx: &Context, dir: &Path, peer: Peer, whole: bool) -> Result<Vec<Entry>> {
+/// How the store's folders map to environments (`--env-from-path`).
+#[derive(Clone, Copy)]
+pub struct Folders<'a> {
+    /// Each top folder is an environment: an alias must not cross from one to another.
+    pub split: bool,
+    /// `-e ENV --env-from-path`: only this folder's entries are decrypted.
+    pub only: Option<&'a str>,
+}
+
+/// The entries of a store read: decrypted, sorted by path, and how many entries were left
+/// out by [`Folders::only`] without being decrypted.
+pub struct Read {
+    pub entries: Vec<Entry>,
+    pub left_out: usize,
+}
+
+/// Every entry of the store at `dir`, sorted by path, decrypted (each file once, however
+/// many aliases lead to it).
+pub fn read(ctx: &Context, dir: &Path, peer: Peer, whole: bool, folders: Folders) -> Result<Read> {
     let meta = std::fs::metadata(dir).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::FileNotFound {
             path: dir.to_owned(),
@@ -49,6 +66,8 @@ pub fn read(ctx: &Context, dir: &Path, peer: Peer, whole: bool) -> Result<Vec<En
         outside: Vec::new(),
         stack: Vec::new(),
         walked: 0,
+        through_links: 0,
+        aliases: 0,
     };
     walk.dir(dir, dir)?;
     if !walk.outside.is_empty() {
@@ -61,6 +80,25 @@ pub fn read(ctx: &Context, dir: &Path, peer: Peer, whole: bool) -> Result<Vec<En
     }
     let mut files = walk.files;
     files.sort();
+    if folders.split {
+        let across: Vec<String> = files
+            .iter()
+            .filter(|f| {
+                f.real
+                    .as_ref()
+                    .is_some_and(|real| top(real) != top(&f.path))
+            })
+            .map(|f| format!("`{}`", crate::text::escape(&f.path)))
+            .collect();
+        if !across.is_empty() {
+            return Err(ImportError::LinksAcross {
+                dir: dir.to_owned(),
+                count: across.len(),
+                links: crate::text::summarize(&across, "`find STORE -type l` lists them all"),
+            }
+            .into());
+        }
+    }
     if files.is_empty() {
         return Err(ImportError::EmptyStore {
             dir: dir.to_owned(),
@@ -71,18 +109,40 @@ pub fn read(ctx: &Context, dir: &Path, peer: Peer, whole: bool) -> Result<Vec<En
         }
         .into());
     }
-    let mut out = Vec::with_capacity(files.len());
-    for (path, file) in files {
-        let plain = match peer {
-            Peer::Pass => gpg_decrypt(dir, &path, &file)?,
-            _ => age_decrypt(ctx, &path, &file)?,
+    let mut entries = Vec::with_capacity(files.len());
+    let mut left_out = 0;
+    // Aliases share their file's value: each file is decrypted once.
+    let mut decrypted: std::collections::HashMap<String, Secret> = Default::default();
+    for f in files {
+        if folders.only.is_some_and(|only| top(&f.path) != Some(only)) {
+            left_out += 1;
+            continue;
+        }
+        let real = f.real.clone().unwrap_or_else(|| f.path.clone());
+        let value = match decrypted.get(&real) {
+            Some(v) => Secret::new(v.expose().to_vec()),
+            None => {
+                let plain = match peer {
+                    Peer::Pass => gpg_decrypt(dir, &f.path, &f.file)?,
+                    _ => age_decrypt(ctx, &f.path, &f.file)?,
+                };
+                let v = Secret::new(entry_value(&plain, whole));
+                decrypted.insert(real, Secret::new(v.expose().to_vec()));
+                v
+            }
         };
-        out.push(Entry {
-            value: Secret::new(entry_value(&plain, whole)),
-            path,
+        entries.push(Entry {
+            value,
+            path: f.path,
         });
     }
-    Ok(out)
+    Ok(Read { entries, left_out })
+}
+
+/// The top folder of an entry's path inside the store (`prod` of `prod/stripe/key`);
+/// none for an entry at the top.
+fn top(path: &str) -> Option<&str> {
+    path.split_once('/').map(|(first, _)| first)
 }
 
 /// The value of an entry: its first line (without the line break), or with `whole` all
@@ -109,11 +169,27 @@ fn entry_value(plain: &[u8], whole: bool) -> Vec<u8> {
 /// The most folders a store's walk visits, links followed (a real store has far fewer).
 const WALK_AT_MOST: usize = 10_000;
 
+/// The most entries reached through links (aliases): a few links to a folder of many
+/// entries would otherwise make a store of a hundred files a million entries to decrypt.
+const ALIASES_AT_MOST: usize = 10_000;
+
+/// An entry found by the walk.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Found {
+    /// Its path inside the store, by the names walked (a link's own name), without the
+    /// extension.
+    path: String,
+    file: PathBuf,
+    /// For an alias (reached through a link): the path of the file it leads to, inside
+    /// the store, without the extension.
+    real: Option<String>,
+}
+
 struct Walk<'a> {
     /// The store, resolved.
     root: PathBuf,
     ext: &'a str,
-    files: Vec<(String, PathBuf)>,
+    files: Vec<Found>,
     outside: Vec<String>,
     /// The folders being walked, resolved, from the store down: a link back up to one
     /// of them (a loop) is not walked again; a link to a sibling folder is (an alias).
@@ -122,6 +198,11 @@ struct Walk<'a> {
     /// of a few dozen links could keep an import busy for days; past [`WALK_AT_MOST`]
     /// the import is refused.
     walked: usize,
+    /// How many links lead to the folder being walked (0: its path is its own).
+    through_links: usize,
+    /// Entries reached through links so far; past [`ALIASES_AT_MOST`] the import is
+    /// refused before anything is decrypted.
+    aliases: usize,
 }
 
 impl Walk<'_> {
@@ -158,7 +239,8 @@ impl Walk<'_> {
             let mut kind = e
                 .file_type()
                 .map_err(|e| Error::io("cannot read", &path, e))?;
-            if kind.is_symlink() {
+            let link = kind.is_symlink();
+            if link {
                 let target = std::fs::canonicalize(&path).ok();
                 match target.filter(|t| t.starts_with(&self.root)) {
                     Some(t) => {
@@ -174,18 +256,50 @@ impl Walk<'_> {
                 }
             }
             if kind.is_dir() {
-                self.dir(store, &path)?;
+                self.through_links += usize::from(link);
+                let walked = self.dir(store, &path);
+                self.through_links -= usize::from(link);
+                walked?;
             } else if kind.is_file() && path.extension() == Some(OsStr::new(self.ext)) {
-                let rel: Vec<String> = rel
-                    .with_extension("")
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                self.files.push((rel.join("/"), path));
+                let real = if link || self.through_links > 0 {
+                    self.aliases += 1;
+                    if self.aliases > ALIASES_AT_MOST {
+                        return Err(Error::Failed {
+                            what: "read the store",
+                            detail: format!(
+                                "more than {ALIASES_AT_MOST} entries reached through its links (aliases of whole folders?); nothing imported"
+                            ),
+                        });
+                    }
+                    let real = std::fs::canonicalize(&path)
+                        .map_err(|e| Error::io("cannot read", &path, e))?;
+                    let inside = real.strip_prefix(&self.root).map_err(|_| {
+                        Error::Internal("an alias checked to lead inside the store leads out")
+                    })?;
+                    Some(entry_path(inside))
+                } else {
+                    None
+                };
+                self.files.push(Found {
+                    path: entry_path(rel),
+                    file: path,
+                    real,
+                });
             }
         }
         Ok(())
     }
+}
+
+/// An entry's path inside the store: its folders and name joined by `/`, without the
+/// extension.
+fn entry_path(rel: &Path) -> String {
+    let parts: Vec<String> = rel
+        .with_extension("")
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
 }
 
 /// A pass entry, through `gpg --decrypt --batch` (never a value on argv; GNUPGHOME is

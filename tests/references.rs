@@ -188,11 +188,25 @@ fn variables_already_set_to_a_reference_are_resolved_as_op_run_does() {
 /// into a shell (or a CI step's `$GITHUB_ENV`), or passed down by `run`, it is inherited
 /// by the next `keyward run`, which resolves it with that user's identity (the test
 /// above): a `dev` value would become a read of `prod`. `run` and `export` refuse such a
-/// value, and `prod` is not read.
+/// value, and `prod` is not read. A second review: a reference anywhere in the value
+/// counts, after a blank, inside quotes or on a line of its own, since a rendered `.env`
+/// is parsed again by `run --env-file` (blanks skipped, quotes taken off, one variable per
+/// line, named by the writer of the value).
 #[test]
 fn a_value_that_reads_as_a_reference_is_never_made_a_variable() {
+    for value in [
+        "kw://prod/DB_PASSWORD",
+        " kw://prod/DB_PASSWORD",
+        "'kw://prod/DB_PASSWORD'",
+        "x\nSTOLEN=kw://prod/DB_PASSWORD",
+    ] {
+        a_value_holding_a_reference_is_never_made_a_variable(value);
+    }
+}
+
+fn a_value_holding_a_reference_is_never_made_a_variable(value: &str) {
     let kw = two_envs();
-    kw.set("API_TOKEN", "kw://prod/DB_PASSWORD");
+    kw.set("API_TOKEN", value);
     fs::write(kw.path("app.env.tmpl"), "API_TOKEN={{ API_TOKEN }}\n").unwrap();
     for (args, verb) in [
         (
@@ -230,8 +244,8 @@ fn a_value_that_reads_as_a_reference_is_never_made_a_variable() {
     assert!(!kw.path("app.env").exists());
     // `get` prints it: nothing resolves a value printed.
     assert_eq!(
-        kw.stdout(["get", "API_TOKEN"]).trim(),
-        "kw://prod/DB_PASSWORD"
+        kw.stdout(["get", "API_TOKEN"]).trim_end_matches('\n'),
+        value
     );
 }
 

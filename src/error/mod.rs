@@ -353,7 +353,7 @@ pub enum Error {
     },
 
     #[error(
-        "refusing to {} {}: the value reads as a key reference (`kw://…`), which a later `keyward run` that inherits it (or reads it with --env-file) would resolve with its user's identity — whoever can write this environment could read another one; nothing was done\nhint: store the key itself, or put the reference in the env file of `run --env-file`",
+        "refusing to {} {}: the value holds a key reference (`kw://…`), which a later `keyward run` that inherits it (or reads it with --env-file) would resolve with its user's identity — whoever can write this environment could read another one; nothing was done\nhint: store the key itself, or put the reference in the env file of `run --env-file`",
         match .access { crate::codes::Action::Export => "export", crate::codes::Action::Render => "render", _ => "inject" },
         backticked(.names)
     )]

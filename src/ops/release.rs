@@ -142,11 +142,12 @@ pub fn withhold(ctx: &Context, env: &EnvName, req: Release<'_>) -> Result<Pendin
     }
     // DESIGN §17: a variable holding `kw://…` is resolved by the next `run` that
     // inherits it (and a rendered file by `run --env-file`), with that user's identity:
-    // a value of this environment must never become a read of another. `get` prints it.
+    // a value of this environment must never become a read of another. Anywhere in the
+    // value: a rendered file is parsed again (blanks, quotes, lines). `get` prints it.
     if req.access != Action::Get {
         let refs: Vec<KeyName> = picked
             .iter()
-            .filter(|(_, _, v)| v.starts_with(super::reference::SCHEME))
+            .filter(|(_, _, v)| v.satisfies(super::reference::holds_one))
             .map(|(n, _, _)| n.clone())
             .collect();
         if !refs.is_empty() {

@@ -37,10 +37,10 @@ impl Withheld {
         bool::from(self.0.expose().ct_eq(other))
     }
 
-    /// Whether the value starts with `prefix` (a value that reads as a key reference is
-    /// refused where values become variables); nothing is released.
-    pub fn starts_with(&self, prefix: &[u8]) -> bool {
-        self.0.expose().starts_with(prefix)
+    /// Whether `test` holds for the value (a value holding a key reference is refused
+    /// where values become variables or files); nothing is released.
+    pub fn satisfies(&self, test: impl Fn(&[u8]) -> bool) -> bool {
+        test(self.0.expose())
     }
 
     /// Whether the value is UTF-8 (JSON export refuses others before anything is

@@ -537,3 +537,132 @@ fn a_pin_that_cannot_be_written_after_a_commit_says_the_change_is_committed() {
     assert_eq!(get(&kw, "dev", "API"), "rolled-value-0009");
     kw.cmd(["audit", "verify"]).assert().success();
 }
+
+/// A hostile review: a hook that starts a process in another session (`setsid`, a
+/// daemon) that keeps its stdout open made `rotate` wait for that process, past the
+/// timeout and with the writer lock held. Now the pipes are waited for until the timeout
+/// (and a moment after a kill), then left: keyward returns while that process still
+/// runs, and says why the hook failed.
+#[test]
+fn a_process_a_hook_leaves_holding_its_output_never_holds_keyward_past_the_timeout() {
+    let mut kw = Sandbox::with_vault();
+    kw.set("API", OLD);
+    kw.set_env("KEYWARD_HOOK_TIMEOUT", "1");
+    for (i, (file, tail, why)) in [
+        ("hangs.sh", "sleep 30", "did not finish within 1s"),
+        (
+            "ends.sh",
+            "echo new-provider-key-0002",
+            "left a process holding its output",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let pid_file = kw.path(&format!("{file}.pid"));
+        let hook = script(
+            &kw,
+            file,
+            &format!(
+                "cat > /dev/null\nsetsid sh -c 'echo $$ > \"{}\"; exec sleep 30' &\n{tail}",
+                pid_file.display()
+            ),
+        );
+        kw.cmd(["hook", "set", "API", "--", &hook])
+            .assert()
+            .success();
+        kw.cmd(["rotate", "API"])
+            .assert()
+            .code(8)
+            .stderr(contains(why));
+        let pid: i32 = fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // SAFETY (test): signal 0 only asks whether the process exists.
+        let alive = unsafe { libc::kill(pid, 0) } == 0;
+        // SAFETY (test): the sleeper this test's hook started.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+        }
+        assert!(
+            alive,
+            "{file}: keyward waited for the process holding the pipe"
+        );
+        assert_eq!(get(&kw, "dev", "API"), OLD, "{file}");
+        kw.cmd(["set", &format!("OTHER_{i}")])
+            .env("KEYWARD_LOCK_TIMEOUT", "0")
+            .write_stdin("other-value-0123456789")
+            .assert()
+            .success();
+    }
+}
+
+/// A hostile review: a CI job cancelled (SIGTERM) or a session closed (SIGHUP) while a
+/// hook was rolling a key at its provider ended keyward, and the new value the hook then
+/// printed was lost while the vault kept the dead one. Now a hook once started is
+/// finished and its value stored; the signal waits, and no further hook starts.
+#[test]
+fn a_terminating_signal_while_a_hook_runs_lets_it_finish_and_stores_its_value() {
+    let kw = Sandbox::with_vault();
+    kw.set("API_1", OLD);
+    kw.set("API_2", "old-provider-key-0003");
+    let started = kw.path("started");
+    let go = kw.path("go");
+    // The provider's new value, one per round.
+    let issued = kw.path("issued");
+    let slow = script(
+        &kw,
+        "slow.sh",
+        &format!(
+            "cat > /dev/null\ntouch '{}'\nwhile [ ! -e '{}' ]; do sleep 0.02; done\ncat '{}'",
+            started.display(),
+            go.display(),
+            issued.display()
+        ),
+    );
+    let quick = script(
+        &kw,
+        "quick.sh",
+        "cat > /dev/null\necho new-provider-key-0004",
+    );
+    kw.cmd(["hook", "set", "API_1", "--", &slow])
+        .assert()
+        .success();
+    kw.cmd(["hook", "set", "API_2", "--", &quick])
+        .assert()
+        .success();
+    for (round, (args, code)) in [
+        (&["rotate", "API_1"][..], 0),
+        (&["rotate", "--all", "--yes"][..], 8),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let new = format!("new-provider-key-100{round}");
+        fs::write(&issued, &new).unwrap();
+        let _ = fs::remove_file(&started);
+        let _ = fs::remove_file(&go);
+        let before_2 = get(&kw, "dev", "API_2");
+        let mut c = kw.std_cmd(args);
+        c.stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        let child = c.spawn().unwrap();
+        crate::support::wait_for("the hook to start", || started.exists());
+        // SAFETY (test): signals a child this test started and has not reaped.
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGTERM);
+        }
+        fs::write(&go, b"").unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+        assert_eq!(get(&kw, "dev", "API_1"), new, "{args:?}: {stderr}");
+        if args[1] == "--all" {
+            // The hook of API_2 was not started once keyward was asked to stop.
+            assert!(stderr.contains("was not started"), "{stderr}");
+            assert_eq!(get(&kw, "dev", "API_2"), before_2);
+        }
+    }
+}

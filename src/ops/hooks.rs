@@ -18,15 +18,13 @@
 //! the new value redacted. The old value handed to it is an access event (`run`, reason
 //! "rotation hook"), journaled before the hook starts (DESIGN §5).
 
-use std::io::{Read, Write};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
 
 use super::Context;
+use super::hook_run::run_command;
 use super::rotate::earlier_version_with;
 use crate::audit::Action;
 use crate::error::{Error, Result};
@@ -40,9 +38,6 @@ use crate::vault::{EnvDb, KeyMeta, Kind};
 
 /// How long a hook may run when it says nothing else (`KEYWARD_HOOK_TIMEOUT` changes it).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// How much of a hook's stderr is kept for showing.
-const MAX_STDERR: usize = 64 * 1024;
 
 /// The hash a hook is approved by: SHA-256 of its exact command text, in hex.
 pub fn hash(command: &str) -> String {
@@ -163,6 +158,15 @@ pub fn roll(ctx: &Context, db: &EnvDb, key: &KeyMeta, hook: &ApprovedHook) -> Re
         .map(Duration::from_secs)
         .unwrap_or_else(default_timeout);
     let dir = crate::ops::hook_dir::of(ctx, &db.env, &key.name)?;
+    // Once a hook has started, the provider may have rolled the key: the value it prints
+    // must be stored. A SIGINT, SIGTERM or SIGHUP from now on waits until the command
+    // has finished, and no further hook starts (`rotate --all`, `offboard`).
+    if let Some(signal) = crate::sys::stop_asked() {
+        return Ok(Rolled::Failed(format!(
+            "was not started: keyward was asked to stop (signal {signal})"
+        )));
+    }
+    crate::sys::finish_what_starts_now();
     let ran = run_command(&hook.command, &key.name, &db.env, &old, timeout, dir);
     let (new, stderr, failure) = match ran {
         Ok(r) => r,
@@ -220,108 +224,6 @@ fn default_timeout() -> Duration {
         .filter(|s| (1..=MAX_TIMEOUT_SECS).contains(s))
         .map(Duration::from_secs)
         .unwrap_or(DEFAULT_TIMEOUT)
-}
-
-/// What a hook's run gave: its stdout (if it was read to the end), its stderr (cut at
-/// 64 KiB), and why it failed, if it did.
-type Ran = (
-    Option<Zeroizing<Vec<u8>>>,
-    Zeroizing<Vec<u8>>,
-    Option<String>,
-);
-
-/// Run `sh -c command` with `value` on stdin; `Err` when it cannot start.
-fn run_command(
-    command: &str,
-    name: &KeyName,
-    env: &EnvName,
-    value: &Secret,
-    timeout: Duration,
-    dir: Option<std::path::PathBuf>,
-) -> std::result::Result<Ran, String> {
-    let mut cmd = Command::new("/bin/sh");
-    cmd.arg("-c").arg(command);
-    if let Some(dir) = dir {
-        cmd.current_dir(dir);
-    }
-    // keyward's credentials would let the hook open every key.
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("KEYWARD_") {
-            cmd.env_remove(&k);
-        }
-    }
-    cmd.env("KEYWARD_KEY", name.as_str())
-        .env("KEYWARD_ENV", env.as_str())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    // Its own process group: a timeout ends the hook and everything it started.
-    crate::sys::new_session_on_exec(&mut cmd);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("could not be started (`/bin/sh`: {e})"))?;
-    let pid = child.id();
-    let mut stdin = child.stdin.take().expect("piped");
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
-    let input = Zeroizing::new(value.expose().to_vec());
-    let writer = std::thread::spawn(move || {
-        // A hook that does not read its stdin closes the pipe: not an error.
-        let _ = stdin.write_all(&input);
-    });
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Zeroizing::new(Vec::new());
-        let limit = crate::input::MAX_VALUE as u64 + 2;
-        let read = (&mut stdout).take(limit).read_to_end(&mut buf);
-        // Drain the rest so the hook never blocks on a full pipe.
-        let _ = std::io::copy(&mut stdout, &mut std::io::sink());
-        read.map(|_| buf)
-    });
-    let err_reader = std::thread::spawn(move || {
-        // It may echo a value: zeroed like one.
-        let mut buf = Zeroizing::new(Vec::new());
-        let _ = (&mut stderr).take(MAX_STDERR as u64).read_to_end(&mut buf);
-        let _ = std::io::copy(&mut stderr, &mut std::io::sink());
-        buf
-    });
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() >= deadline => break None,
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(_) => break None,
-        }
-    };
-    // Whatever the hook left running (a background `sleep`, a stuck `curl`) goes too,
-    // so its pipes close and the readers end.
-    crate::sys::kill_group(pid);
-    let status = match status {
-        Some(s) => Ok(s),
-        None => {
-            let _ = child.wait();
-            Err(format!(
-                "did not finish within {}s and was killed",
-                timeout.as_secs()
-            ))
-        }
-    };
-    let _ = writer.join();
-    let out = out_reader.join().ok().and_then(|r| r.ok());
-    let err = err_reader.join().unwrap_or_default();
-    let failure = match status {
-        Err(why) => Some(why),
-        Ok(s) if s.success() => None,
-        Ok(s) => Some(
-            match (s.code(), std::os::unix::process::ExitStatusExt::signal(&s)) {
-                (Some(c), _) => format!("exited with status {c}"),
-                (None, Some(sig)) => format!("was killed by signal {sig}"),
-                _ => "failed".to_owned(),
-            },
-        ),
-    };
-    let failure = failure.or_else(|| out.is_none().then(|| "its output could not be read".into()));
-    Ok((out, err, failure))
 }
 
 // ---------------------------------------------------------------- hook set / clear

@@ -17,6 +17,7 @@ mod first_use;
 pub mod follow;
 pub mod git;
 pub mod hook_dir;
+mod hook_run;
 pub mod hooks;
 pub mod import;
 pub mod inspect;

@@ -21,7 +21,7 @@ mod unnamed;
 mod watch;
 pub use both::{Pipe, both};
 pub use child_env::ChildEnv;
-pub use defer::defer_termination;
+pub use defer::{defer_termination, finish_what_starts_now, stop_asked};
 pub use stdio::{stdin_was_closed, stdout_columns, stdout_was_closed};
 pub use unnamed::{name_unnamed, unnamed_file};
 #[allow(unused_imports)]

@@ -253,3 +253,37 @@ fn generate_and_rotate_refuse_a_closed_stdout_and_scan_a_closed_stdin() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// A hostile review: github-env prints its masks on stdout before it appends the file; into
+/// a pipe nobody reads it exited 0 with nothing appended, and left an empty `$GITHUB_ENV`
+/// behind. Now it is "not delivered" (exit 1), a file it created is removed again, and a
+/// file that was there is left as it was.
+#[test]
+fn github_env_into_a_closed_pipe_is_not_delivered_and_leaves_no_file_it_made() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    let file = kw.path("gh.env");
+    let args = [
+        "export",
+        "--format",
+        "github-env",
+        "-o",
+        file.to_str().unwrap(),
+    ];
+    let out = into_closed_pipe(&kw, &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not delivered"), "{stderr}");
+    assert!(!file.exists(), "an empty file was left behind");
+    std::fs::write(&file, "EARLIER=1\n").unwrap();
+    let out = into_closed_pipe(&kw, &args);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "EARLIER=1\n");
+    // Delivered, the block is appended after what was there.
+    kw.cmd(args).assert().success();
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .starts_with("EARLIER=1\nA<<")
+    );
+}

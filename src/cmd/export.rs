@@ -89,7 +89,9 @@ pub fn run(args: ExportArgs, ctx: &Ui) -> Result<()> {
                 Some(crate::ops::export::ExportFormat::GithubEnv)
             ),
     )?;
-    let exported = crate::ops::export::export(
+    // A closed stdout is a failed delivery, github-env's masks included (printed before
+    // the file is appended): never exit 0 for keys no later step received.
+    let exported = super::delivery::delivered(crate::ops::export::export(
         ctx,
         ExportRequest {
             format: args.format,
@@ -101,7 +103,7 @@ pub fn run(args: ExportArgs, ctx: &Ui) -> Result<()> {
             namespace: args.namespace.as_ref(),
             strict: args.strict || crate::ops::run_guard::strict_from_env()?,
         },
-    )?;
+    ))?;
     super::delivery::delivered(ctx.out.data(&exported.stdout))?;
     match &exported.written {
         Some(w) => ctx.out.render(w),

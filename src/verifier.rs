@@ -55,6 +55,9 @@ impl From<keyward_verifier::Error> for Error {
             V::HmacKeyMismatch { path } => {
                 Error::Verifier(crate::error::VerifierError::VerifierHmacKeyMismatch { path })
             }
+            V::HmacKeyNotUsed { path } => {
+                Error::Verifier(crate::error::VerifierError::VerifierSetNotHmac { path })
+            }
             V::HmacKeyTooShort | V::HmacKeyFileTooLong { .. } | V::BadPublicKey => {
                 Error::usage(e.to_string())
             }
@@ -398,6 +401,7 @@ mod tests {
             ),
             (V::HmacKeyNeeded { path: p() }, 2),
             (V::HmacKeyMismatch { path: p() }, 2),
+            (V::HmacKeyNotUsed { path: p() }, 2),
             (V::HmacKeyTooShort, 2),
             (V::HmacKeyFileTooShort { path: p() }, 2),
             (V::HmacKeyFileTooLong { path: p() }, 2),

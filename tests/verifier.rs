@@ -480,6 +480,33 @@ fn imported_keys_need_an_hmac_key_and_its_set_needs_the_same_key() {
     }
 }
 
+/// A service configured with an HMAC key (as it must be once the environment has imported
+/// keys) handed a plain SHA-256 set: a downgrade, refused by name (exit 2) rather than
+/// answering "unknown" for every valid key.
+#[test]
+fn a_plain_set_checked_with_an_hmac_key_is_refused_as_a_downgrade() {
+    let kw = Sandbox::with_vault_at(T0);
+    let value = kw.generate("GEN");
+    crate::support::write_private(kw.path("hmac.key"), [7u8; 32]);
+    for format in ["sqlite", "jsonl"] {
+        let set = kw.path(&format!("dev.{format}"));
+        kw.cmd(["verifier", "export", "--format", format, "-o"])
+            .arg(&set)
+            .assert()
+            .success();
+        let out = check(&kw, &set, &["--hmac-key-file", "hmac.key"], &value);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("holds plain SHA-256 hashes, not HMAC-SHA-256")
+                && err.contains("hint: export it with the key your services hold"),
+            "{err}"
+        );
+        assert!(!err.contains(value.trim_end()), "{err}");
+        assert_eq!(check(&kw, &set, &[], &value).status.code(), Some(0));
+    }
+}
+
 /// A generated key that `import --overwrite` gave a value from outside keeps its kind,
 /// and its new value may be as guessable as any imported one: the set needs an HMAC key
 /// for it too, or a dictionary finds the value from its bare SHA-256.

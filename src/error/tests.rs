@@ -329,6 +329,7 @@ fn samples() -> Vec<Error> {
         }),
         Error::Verifier(crate::error::VerifierError::VerifierHmacKeyNeeded { path: p() }),
         Error::Verifier(crate::error::VerifierError::VerifierHmacKeyMismatch { path: p() }),
+        Error::Verifier(crate::error::VerifierError::VerifierSetNotHmac { path: p() }),
         Error::Verifier(crate::error::VerifierError::VerifierNoKey { env: e() }),
     ]
 }

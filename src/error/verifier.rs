@@ -44,6 +44,11 @@ pub enum VerifierError {
         "verifier set `{path}` was exported with another HMAC key than the one given\nhint: give the key file it was exported with"
     )]
     VerifierHmacKeyMismatch { path: PathBuf },
+    /// A plain SHA-256 set checked with an HMAC key: a downgrade, refused.
+    #[error(
+        "verifier set `{path}` holds plain SHA-256 hashes, not HMAC-SHA-256 under the key given\nhint: export it with the key your services hold: `keyward verifier export --hmac-key-file FILE`"
+    )]
+    VerifierSetNotHmac { path: PathBuf },
     /// `verifier pubkey` before the first export made the key.
     #[error(
         "`{env}` has no verifier key yet\nhint: the first `keyward verifier export -e {env}` creates it"
@@ -57,7 +62,8 @@ impl VerifierError {
         match self {
             VerifierError::VerifierNeedsHmac { .. }
             | VerifierError::VerifierHmacKeyNeeded { .. }
-            | VerifierError::VerifierHmacKeyMismatch { .. } => 2,
+            | VerifierError::VerifierHmacKeyMismatch { .. }
+            | VerifierError::VerifierSetNotHmac { .. } => 2,
             VerifierError::VerifierNoKey { .. } => 3,
             VerifierError::VerifierSetInvalid { .. }
             | VerifierError::VerifierWrongKey { .. }

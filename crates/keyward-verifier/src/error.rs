@@ -54,6 +54,12 @@ pub enum Error {
     /// An `hmac-sha256` set opened with another HMAC key than the one it was made with.
     #[error("verifier set `{}` was exported with another HMAC key than the one given", path.display())]
     HmacKeyMismatch { path: PathBuf },
+    /// A plain `sha256` set opened with an HMAC key: a downgrade. A service given a key
+    /// was set up for HMAC sets (as it must be once an environment has imported keys,
+    /// whose bare SHA-256 can be guessed back), so a set without one is refused, never
+    /// answered from.
+    #[error("verifier set `{}` holds plain SHA-256 hashes, not HMAC-SHA-256 under the key given", path.display())]
+    HmacKeyNotUsed { path: PathBuf },
     /// An HMAC key shorter than [`MIN_HMAC_KEY`] bytes.
     #[error("an HMAC key has at least {MIN_HMAC_KEY} bytes")]
     HmacKeyTooShort,

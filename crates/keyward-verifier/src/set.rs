@@ -31,7 +31,9 @@ pub struct Pinned {
     /// may still list keys revoked since. A service remembers the highest serial it has
     /// loaded and pins that.
     pub min_serial: Option<i64>,
-    /// Required for an `hmac-sha256` set: the same key it was exported with.
+    /// Required for an `hmac-sha256` set: the same key it was exported with. A service
+    /// that gives one accepts only HMAC sets: a plain `sha256` set is refused
+    /// ([`Error::HmacKeyNotUsed`]), as a downgrade.
     pub hmac_key: Option<HmacKey>,
 }
 
@@ -177,7 +179,15 @@ impl VerifierSet {
             });
         }
         match (info.alg, &pinned.hmac_key) {
-            (Alg::Sha256, _) => {}
+            (Alg::Sha256, None) => {}
+            // A service holding an HMAC key expects HMAC sets: a plain one is a downgrade
+            // (bare hashes of guessable values), and hashing lookups under the key would
+            // answer `Unknown` for every valid key. Refused, by name.
+            (Alg::Sha256, Some(_)) => {
+                return Err(Error::HmacKeyNotUsed {
+                    path: label.to_owned(),
+                });
+            }
             (Alg::HmacSha256, None) => {
                 return Err(Error::HmacKeyNeeded {
                     path: label.to_owned(),

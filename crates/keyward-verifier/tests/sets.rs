@@ -227,6 +227,33 @@ fn another_signer_an_older_serial_and_the_wrong_hmac_key_are_refused() {
     assert!(s.lookup(b"imported-value", 0).unwrap().is_valid());
 }
 
+/// A service holding an HMAC key was set up for HMAC sets: a plain SHA-256 set is a
+/// downgrade (bare hashes of possibly guessable values), refused by name, in both
+/// formats — never opened to answer `Unknown` for every valid key.
+#[test]
+fn a_plain_set_opened_with_an_hmac_key_is_refused_as_a_downgrade() {
+    let key = SigningKey::from_seed(&[7; 32]);
+    for bytes in [
+        sample(&key).to_sqlite().unwrap(),
+        sample(&key).to_jsonl().unwrap(),
+    ] {
+        let with_key = Pinned {
+            hmac_key: Some(HmacKey::from_bytes(vec![3; 32]).unwrap()),
+            ..pinned(&key)
+        };
+        let r = VerifierSet::from_bytes(&bytes, Path::new("plain.kwset"), &with_key);
+        match r {
+            Err(e @ Error::HmacKeyNotUsed { .. }) => {
+                assert!(e.to_string().contains("plain SHA-256"), "{e}");
+            }
+            other => panic!("a plain set opened with an HMAC key: {other:?}"),
+        }
+        // Without the key the same set answers.
+        let set = VerifierSet::from_bytes(&bytes, Path::new("plain.kwset"), &pinned(&key)).unwrap();
+        assert!(set.lookup(b"kw_dev_one", 0).unwrap().is_valid());
+    }
+}
+
 #[test]
 fn a_missing_file_and_a_file_that_is_no_set() {
     let dir = tempfile::tempdir().unwrap();

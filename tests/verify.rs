@@ -35,6 +35,54 @@ fn verify_tells_unknown_from_unusable_and_other_environment() {
     assert_eq!(verify(&kw, "dev", "imported-value-123").0, 0);
 }
 
+/// A vendor key imported as is may look like a keyward token (`sk_live_` and 36 letters
+/// and digits) without its checksum: it is stored, so `verify` finds it, as a verifier
+/// set of the same environment does. The shape only words the answer for a value that
+/// is not stored.
+#[test]
+fn verify_finds_a_stored_value_shaped_like_a_token_as_the_set_does() {
+    let kw = Sandbox::with_vault();
+    let vendor = "sk_live_4eC39HqLyjWDarjtT1zdp7dcXk9Zq2LmN0pQ";
+    kw.set("STRIPE_KEY", vendor);
+    let (code, out) = verify(&kw, "dev", vendor);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["name"].as_str(), v["version"].as_u64()),
+        (Some("STRIPE_KEY"), Some(1))
+    );
+    assert_eq!(verify(&kw, "dev", &format!("{vendor}\n")).0, 0);
+
+    crate::support::write_private(kw.path("hmac.key"), [7u8; 32]);
+    kw.cmd([
+        "verifier",
+        "export",
+        "--hmac-key-file",
+        "hmac.key",
+        "-o",
+        "dev.kwset",
+    ])
+    .assert()
+    .success();
+    kw.cmd([
+        "verifier",
+        "check",
+        "--set",
+        "dev.kwset",
+        "--hmac-key-file",
+        "hmac.key",
+    ])
+    .write_stdin(vendor)
+    .assert()
+    .code(0);
+
+    // Not stored: unknown (3), the shape naming why.
+    let other = "sk_live_4eC39HqLyjWDarjtT1zdp7dcXk9Zq2LmN0pR";
+    let (code, out) = verify(&kw, "dev", other);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("token checksum does not match"), "{out}");
+}
+
 #[test]
 fn verify_reads_stdin_never_argv() {
     let kw = Sandbox::with_vault();

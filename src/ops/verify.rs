@@ -76,18 +76,10 @@ pub fn verify(ctx: &Context, presented: &Secret) -> Result<Verdict> {
             Error::Rejected(format!("rejected: {why}")),
         );
     }
-    // Offline first: a token names its environment and carries a checksum.
+    // A token (its checksum holds) names its environment: another one's is refused by
+    // that name, as a verifier set's lookup does.
     let trimmed = strip_newline(presented).unwrap_or_else(|| presented.clone());
     let token = crate::token::parse_token(trimmed.expose());
-    if token.is_none() && crate::token::token_shaped(trimmed.expose()) {
-        return reject(
-            "unknown",
-            "token checksum does not match".into(),
-            Error::UnknownPresentedKey {
-                env: db.env.clone(),
-            },
-        );
-    }
     if let Some(info) = &token
         && info.env != db.env.as_str()
     {
@@ -101,10 +93,18 @@ pub fn verify(ctx: &Context, presented: &Secret) -> Result<Verdict> {
             )),
         );
     }
+    // Looked up before the shape says anything: an imported value may look like a
+    // token (`sk_live_` and 36 letters) without being one, and it is still stored. The
+    // shape only words the answer when nothing is found.
     let Some((key, version)) = lookup(&db, presented)? else {
+        let reason = if token.is_none() && crate::token::token_shaped(trimmed.expose()) {
+            "token checksum does not match"
+        } else {
+            "not in this environment"
+        };
         return reject(
             "unknown",
-            "not in this environment".into(),
+            reason.into(),
             Error::UnknownPresentedKey {
                 env: db.env.clone(),
             },

@@ -93,8 +93,9 @@ pub fn hmac_key_file(path: &std::path::Path) -> crate::error::Result<keyward_ver
 }
 
 /// The set as one PostgreSQL transaction for `psql -v ON_ERROR_STOP=1 -f FILE`:
-/// creates the tables if missing, refuses a set older than the one loaded (a higher
-/// serial), then replaces the environment's rows. Readers see the old set or the new
+/// takes turns with other loads ([`SQL_LOAD_LOCK`]), creates the tables if missing,
+/// refuses a set older than the one loaded (a higher serial), then replaces the
+/// environment's rows. Readers see the old set or the new
 /// one, never an empty or mixed one (one transaction; MVCC); running it again gives
 /// the same rows.
 pub(crate) fn sql_script(set: &SignedSet) -> Vec<u8> {
@@ -107,6 +108,7 @@ pub(crate) fn sql_script(set: &SignedSet) -> Vec<u8> {
         "-- keyward verifier set: environment {env}, serial {serial}, generated {generated}, {alg}, {n} entries\n\
          -- load with: psql -v ON_ERROR_STOP=1 -f FILE (one transaction: readers see the old set or this one)\n\
          BEGIN;\n\
+         DO $keyward$ BEGIN PERFORM pg_advisory_xact_lock({SQL_LOAD_LOCK}); END $keyward$;\n\
          {SQL_SCHEMA}\
          LOCK TABLE keyward_verifier_sets IN SHARE ROW EXCLUSIVE MODE;\n\
          DO $keyward$ BEGIN\n  IF EXISTS (SELECT 1 FROM keyward_verifier_sets WHERE env = {env} AND serial > {serial}) THEN\n    RAISE EXCEPTION 'keyward: a newer verifier set of {envq} is loaded; refusing serial {serial}';\n  END IF;\nEND $keyward$;\n\
@@ -240,6 +242,14 @@ fn resp(out: &mut Vec<u8>, args: &[&str]) {
         out.extend_from_slice(b"\r\n");
     }
 }
+
+/// The transaction-level advisory lock every `sql` load takes first, right after
+/// `BEGIN` (the ASCII of `kwverify`): loads into one database take turns. Without it two
+/// first loads race inside `CREATE TABLE IF NOT EXISTS` (both create the table; one
+/// fails on the catalog's unique index), and the one that fails may be the newer set,
+/// with psql's exit 3 that otherwise means "a newer set is loaded". The `LOCK TABLE`
+/// after the CREATEs cannot do it: the table it locks is what they race to make.
+pub const SQL_LOAD_LOCK: i64 = 0x6b77_7665_7269_6679;
 
 /// The PostgreSQL tables: one row per set (its serial, to refuse older ones) and one per
 /// entry. A service queries:

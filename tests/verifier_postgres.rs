@@ -340,3 +340,111 @@ fn postgres_plain_sha256_set_is_queried_with_postgres_own_hash() {
         "t|3|sha256"
     );
 }
+
+/// Two loads into a database without the tables yet, started together (a barrier holds
+/// both until each waits on it): they take turns, so the newer set (the one that
+/// revoked LEAKY) always ends loaded and only the older one may be refused, by its
+/// serial. Without the load lock they race inside `CREATE TABLE IF NOT EXISTS`, and the
+/// loser — sometimes the newer set — fails on the catalog. Several rounds, each order.
+#[test]
+fn concurrent_first_loads_take_turns_and_the_newer_set_always_wins() {
+    let pg = Postgres::start();
+    let kw = Sandbox::with_vault_at(T0);
+    let leaky = kw.generate("LEAKY");
+    kw.generate("KEPT");
+    kw.cmd(["verifier", "export", "--format", "sql", "-o", "old.sql"])
+        .assert()
+        .success();
+    kw.cmd(["revoke", "LEAKY", "--reason", "leaked", "--yes"])
+        .assert()
+        .success();
+    kw.cmd(["verifier", "export", "--format", "sql", "-o", "new.sql"])
+        .assert()
+        .success();
+    let (old, new) = (kw.path("old.sql"), kw.path("new.sql"));
+    // Not the load lock's key: the barrier is the test's own.
+    const BARRIER: i64 = 4242;
+    let mut coordinator = pg
+        .psql()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut to_coordinator = coordinator.stdin.take().unwrap();
+    for round in 0..8 {
+        pg.query("DROP TABLE IF EXISTS keyward_verifier_keys, keyward_verifier_sets");
+        writeln!(to_coordinator, "SELECT pg_advisory_lock({BARRIER});").unwrap();
+        to_coordinator.flush().unwrap();
+        while pg.query(&format!(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = {BARRIER} AND granted"
+        )) != "1"
+        {
+            std::thread::yield_now();
+        }
+        let files = if round % 2 == 0 {
+            [&old, &new]
+        } else {
+            [&new, &old]
+        };
+        let loads: Vec<_> = files
+            .iter()
+            .map(|f| {
+                pg.psql()
+                    .args([
+                        "-c",
+                        &format!(
+                            "SELECT pg_advisory_lock_shared({BARRIER}); SELECT pg_advisory_unlock_shared({BARRIER})"
+                        ),
+                        "-f",
+                    ])
+                    .arg(f)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        // Both wait on the barrier, then both go at once.
+        while pg.query(&format!(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = {BARRIER} AND NOT granted"
+        )) != "2"
+        {
+            std::thread::yield_now();
+        }
+        writeln!(to_coordinator, "SELECT pg_advisory_unlock({BARRIER});").unwrap();
+        to_coordinator.flush().unwrap();
+        let mut outs = loads.into_iter().map(|c| c.wait_with_output().unwrap());
+        let (first, second) = (outs.next().unwrap(), outs.next().unwrap());
+        let (old_out, new_out) = if round % 2 == 0 {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        let err = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(
+            new_out.status.success(),
+            "round {round}: the newer set failed: {}",
+            err(&new_out)
+        );
+        // The older set either went first (and was replaced) or was refused by serial.
+        assert!(
+            old_out.status.success() || err(&old_out).contains("a newer verifier set of dev"),
+            "round {round}: the older set failed otherwise: {}",
+            err(&old_out)
+        );
+        assert_eq!(
+            pg_lookup(&pg, &leaky),
+            "",
+            "round {round}: revoked LEAKY is loaded"
+        );
+        assert_eq!(
+            pg.query(
+                "SELECT count(*) FROM keyward_verifier_keys WHERE env = 'dev' AND name = 'KEPT'"
+            ),
+            "1",
+            "round {round}"
+        );
+    }
+    drop(to_coordinator);
+    let _ = coordinator.wait();
+}

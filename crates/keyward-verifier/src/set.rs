@@ -29,7 +29,9 @@ pub struct Pinned {
     pub pubkey: Option<PublicKey>,
     /// Refuse a set whose serial is lower: an older state of the environment, which
     /// may still list keys revoked since. A service remembers the highest serial it has
-    /// loaded and pins that.
+    /// loaded and pins that. An equal serial is accepted (a later export of the same
+    /// state, whose expired versions dropped out); the serial counts one history's
+    /// events, so sets exported from two branches of the vault may share one.
     pub min_serial: Option<i64>,
     /// Required for an `hmac-sha256` set: the same key it was exported with. A service
     /// that gives one accepts only HMAC sets: a plain `sha256` set is refused

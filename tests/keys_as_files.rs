@@ -277,12 +277,27 @@ fn after_kill_9_the_next_command_sweeps_the_files_left_behind() {
     );
 }
 
+/// Every signal whose default action would end keyward is forwarded to the child, and
+/// keyward removes the files when it ends: a hostile review found the key file left on
+/// tmpfs (until the next command's sweep) after SIGALRM (`timeout -s ALRM`) or SIGUSR1.
 #[test]
 fn a_sigterm_to_keyward_ends_the_child_and_removes_the_files() {
+    for sig in [
+        libc::SIGTERM,
+        libc::SIGALRM,
+        libc::SIGUSR1,
+        libc::SIGUSR2,
+        libc::SIGQUIT,
+    ] {
+        a_signal_to_keyward_ends_the_child_and_removes_the_files(sig);
+    }
+}
+
+fn a_signal_to_keyward_ends_the_child_and_removes_the_files(sig: i32) {
     let (kw, run) = sandbox_with_sa();
     let pathfile = kw.path("path");
     let script = format!(
-        "trap 'exit 42' TERM; echo \"$SA_FILE\" > '{p}.tmp'; mv '{p}.tmp' '{p}'; while :; do sleep 0.05; done",
+        "trap 'exit 42' TERM ALRM USR1 USR2 QUIT; echo \"$SA_FILE\" > '{p}.tmp'; mv '{p}.tmp' '{p}'; while :; do sleep 0.05; done",
         p = pathfile.display()
     );
     let mut keyward = kw
@@ -301,10 +316,17 @@ fn a_sigterm_to_keyward_ends_the_child_and_removes_the_files() {
     assert!(file.exists());
     // SAFETY: signalling a process this test started.
     unsafe {
-        libc::kill(keyward.id() as i32, libc::SIGTERM);
+        libc::kill(keyward.id() as i32, sig);
     }
     let status = keyward.wait().unwrap();
-    assert_eq!(status.code(), Some(42), "the child's code comes back");
-    assert!(!file.exists(), "removed by keyward itself, not by a sweep");
+    assert_eq!(
+        status.code(),
+        Some(42),
+        "signal {sig}: the child's code comes back"
+    );
+    assert!(
+        !file.exists(),
+        "signal {sig}: removed by keyward itself, not by a sweep"
+    );
     assert_eq!(run_dirs(run.path()), Vec::<PathBuf>::new());
 }

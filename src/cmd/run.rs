@@ -19,7 +19,7 @@ use crate::ops::run::RunRequest;
 /// names the values redacted from the child's output. The child's exit code is passed through (128+N after signal N); if the
 /// command cannot start, the exit code is 127 when it is not found and 126 when it
 /// cannot be executed (as `env` and `sh` do). SIGINT,
-/// SIGTERM and SIGHUP sent to keyward reach the child.
+/// SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGALRM sent to keyward reach the child.
 ///
 /// When keyward's stdout or stderr is not a terminal (a CI log, a file, a pipe), that
 /// stream of the child is filtered so every injected value reads `[redacted:NAME]`.

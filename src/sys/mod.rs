@@ -318,8 +318,18 @@ pub fn kill_group(pgid: u32) {
 
 // ---------------------------------------------------------------- `run`'s child
 
-/// The signals `run` forwards to its child.
-const FORWARDED: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+/// The signals `run` forwards to its child: those that end a command, and the others
+/// whose default action would end keyward without removing the `--file` keys (`timeout
+/// -s ALRM`, a `kill -USR1`). keyward ends when its child does, as a wrapper should.
+const FORWARDED: [libc::c_int; 7] = [
+    libc::SIGINT,
+    libc::SIGTERM,
+    libc::SIGHUP,
+    libc::SIGQUIT,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGALRM,
+];
 
 /// The child's pid, for the signal handlers (0: none).
 static CHILD: AtomicI32 = AtomicI32::new(0);

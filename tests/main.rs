@@ -5,6 +5,7 @@ mod support;
 
 mod access;
 mod agent;
+mod agent_stop;
 mod atomic_writes;
 mod audit;
 mod audit_anomalies;

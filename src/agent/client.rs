@@ -43,6 +43,10 @@ fn check_socket(sock: &Path) -> Result<()> {
     };
     let uid = sys::getuid();
     let dir = sock.parent().unwrap_or(Path::new("/"));
+    // An own directory with a loose mode (a `chmod 755` by hand) is put back to 0700, as
+    // `unlock` does, rather than locking every command and `lock` out of the agent; if
+    // that fails, it is refused below.
+    let _ = super::protocol::tighten_own_dir(dir);
     let dmeta = fs::symlink_metadata(dir).map_err(|e| Error::io("cannot inspect", dir, e))?;
     if !dmeta.is_dir() || dmeta.uid() != uid || dmeta.mode() & 0o077 != 0 {
         return Err(bad(format!(
@@ -81,8 +85,11 @@ fn connect(identity_path: &Path) -> Result<Option<(PathBuf, UnixStream)>> {
             Ok(Some((sock, s)))
         }
         Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            // Nobody listens: an agent killed with SIGKILL. Never trust it; clear it.
-            let _ = fs::remove_file(&sock);
+            // Nobody listens: an agent killed with SIGKILL. Never trust it; clear it —
+            // unless an agent holds the socket's lock (it is starting).
+            if !super::protocol::socket_locked(&sock) {
+                let _ = fs::remove_file(&sock);
+            }
             Ok(None)
         }
         // Busy or otherwise unreachable: fall back, but leave a live agent alone.
@@ -96,13 +103,15 @@ pub fn hello(identity_path: &Path, now: Option<i64>) -> Result<Option<AgentInfo>
     let Some((sock, mut stream)) = connect(identity_path)? else {
         return Ok(None);
     };
-    let reply = call(&mut stream, &Request::Hello { now }).map_err(|e| Error::Agent {
-        why: format!("did not answer ({e})"),
-    })?;
+    // An agent that does not answer in time is busy (another client holds it) or hung:
+    // as good as absent, so the command falls back to the identity itself.
+    let Ok(reply) = call(&mut stream, &Request::Hello { now }) else {
+        return Ok(None);
+    };
     if !reply.ok {
         // It ended (idle by the client's clock): wait briefly for its socket to go, so
         // the next command does not find it half gone.
-        wait_gone(&sock);
+        wait_gone(&sock, sys::peer_pid(&stream));
         return Ok(None);
     }
     let ours = fs::canonicalize(identity_path).unwrap_or_else(|_| identity_path.to_owned());
@@ -233,7 +242,8 @@ pub fn extend(identity_path: &Path, secs: u64) -> Result<Option<u64>> {
         .map(|r| r.idle_secs.unwrap_or(secs)))
 }
 
-/// Stop the agent for `identity_path`; `Ok(false)` when none ran.
+/// Stop the agent for `identity_path`; `Ok(false)` when none ran, an error when one
+/// runs and could not be stopped.
 pub fn stop(identity_path: &Path) -> Result<bool> {
     let sock = socket_path(identity_path);
     // An untrusted socket is never connected to, but `lock` clears it when it sits in
@@ -261,15 +271,12 @@ pub fn stop(identity_path: &Path) -> Result<bool> {
         fs::remove_file(&sock).map_err(|e| Error::io("cannot remove", &sock, e))?;
         return Ok(true);
     }
-    let Some((_, mut stream)) = connect(identity_path)? else {
+    let Some((sock, stream)) = connect(identity_path)? else {
         return Ok(false);
     };
-    let _ = call(&mut stream, &Request::Stop);
-    wait_gone(&sock);
-    Ok(true)
+    stop_at(&sock, stream)
 }
 
-/// Wait briefly for an ending agent to remove its socket.
 /// `lock --all`: stop the agent behind every trusted socket of this user (an identity
 /// file moved or renamed since `unlock` no longer names its agent's socket). Returns how
 /// many were stopped.
@@ -278,26 +285,60 @@ pub fn stop_all() -> Result<usize> {
     for sock in super::protocol::agent_sockets() {
         check_socket(&sock)?;
         match UnixStream::connect(&sock) {
-            Ok(mut stream) => {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-                let _ = call(&mut stream, &Request::Stop);
-                wait_gone(&sock);
+            Ok(stream) => {
+                stop_at(&sock, stream)?;
                 stopped += 1;
             }
-            // Nobody listens: a killed agent's socket.
-            Err(_) => {
+            // Nobody listens: a killed agent's socket (unless one is starting there).
+            Err(_) if !super::protocol::socket_locked(&sock) => {
                 let _ = fs::remove_file(&sock);
             }
+            Err(_) => {}
         }
     }
     Ok(stopped)
 }
 
-fn wait_gone(sock: &Path) {
+/// Stop the agent listening on `sock` (connected as `stream`), and make sure it ended:
+/// asked first; if it has not gone (busy with another client, hung), SIGTERM, which it
+/// checks between requests. An agent still running after both is an error: `lock` never
+/// reports stopped an agent that still holds keys.
+fn stop_at(sock: &Path, mut stream: UnixStream) -> Result<bool> {
+    let pid = sys::peer_pid(&stream);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
+    let _ = call(&mut stream, &Request::Stop);
+    drop(stream);
+    if wait_gone(sock, pid) {
+        return Ok(true);
+    }
+    if let Some(pid) = pid
+        && sys::is_agent_for(pid, sock)
+    {
+        sys::terminate(pid);
+        if wait_gone(sock, Some(pid)) {
+            return Ok(true);
+        }
+    }
+    Err(Error::Agent {
+        why: format!(
+            "on `{}`{} did not stop when asked; it still runs\nhint: end it with `kill {}`",
+            sock.display(),
+            pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
+            pid.map_or("<its pid>".to_owned(), |p| p.to_string())
+        ),
+    })
+}
+
+/// Wait a while for an ending agent to remove its socket and, when its pid is known, to
+/// end. Whether it did.
+fn wait_gone(sock: &Path, pid: Option<u32>) -> bool {
+    let gone = || !sock.exists() && pid.is_none_or(|p| !sys::process_running(p));
     let start = Instant::now();
-    while sock.exists() && start.elapsed() < Duration::from_secs(2) {
+    while !gone() && start.elapsed() < Duration::from_secs(5) {
         std::thread::sleep(Duration::from_millis(10));
     }
+    gone()
 }
 
 /// Decrypts through the agent: forwards stanzas, receives file keys.
@@ -439,15 +480,25 @@ pub fn spawn(identity_path: &Path, load: &ForAgent, idle: Duration, now: i64) ->
     loop {
         if let Ok(mut stream) = UnixStream::connect(&sock) {
             let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let theirs = sys::peer_pid(&stream).is_some_and(|p| p != child.id());
             if let Ok(reply) = call(&mut stream, &Request::Hello { now: Some(now) })
                 && reply.ok
             {
+                // Another `unlock` won the race (ours gave way): that agent serves, and
+                // stays at least as long as this one was asked to.
+                if theirs {
+                    extend(identity_path, idle.as_secs())?;
+                }
                 return Ok(Started {
                     memory_locked: reply.memory_locked.unwrap_or(false),
                 });
             }
         }
-        if let Ok(Some(status)) = child.try_wait() {
+        // Exit 0 at start: it gave way to an agent that holds the socket already, which
+        // is the one to answer.
+        if let Ok(Some(status)) = child.try_wait()
+            && !status.success()
+        {
             return Err(Error::Agent {
                 why: format!("exited at start ({status})"),
             });

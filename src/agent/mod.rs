@@ -9,8 +9,14 @@
 //! and keeps the keys a client's token opened or its writes made. The agent
 //! serves only peers of its own uid (`SO_PEERCRED`), ends after its idle duration (which
 //! a later `unlock` may lengthen, never shorten), on
-//! `keyward lock` or SIGTERM, and removes its socket. A client refuses a socket (or its
-//! directory) with the wrong owner or mode, and replaces a stale one.
+//! `keyward lock` or SIGTERM, and removes its socket. One agent per socket: it holds a
+//! lock beside it for its life, so a second one started for the same identity file
+//! gives way instead of taking the socket over (which left the first out of `lock`'s
+//! reach). A peer gets two seconds for its whole request, so none holds the agent (one
+//! connection at a time) against `lock`, SIGTERM or the idle time; `lock` checks the
+//! process ended. A client refuses a socket with the wrong owner or mode (its own
+//! directory's loose mode it repairs), treats an agent that does not answer as absent,
+//! and replaces a stale socket.
 //!
 //! - [`protocol`]: where the socket is and what travels over it (one JSON line each way);
 //! - [`client`]: what commands use: find, start, ask, extend and stop an agent;

@@ -170,7 +170,7 @@ pub fn socket_path(identity_path: &Path) -> PathBuf {
 /// another local user may have made first (a link to a directory of yours would have
 /// its mode changed, and an agent left where `lock` refuses to reach it).
 pub fn ready_socket_dir(dir: &Path) -> crate::error::Result<()> {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::os::unix::fs::MetadataExt;
     if fs::symlink_metadata(dir).is_err() {
         crate::fsutil::create_private_dir(dir)?;
     }
@@ -192,11 +192,80 @@ pub fn ready_socket_dir(dir: &Path) -> crate::error::Result<()> {
             ),
         });
     }
-    if meta.mode() & 0o077 != 0 {
+    tighten_own_dir(dir)
+}
+
+/// Give this user's own agent directory (a real directory, not a link) back its 0700
+/// mode when group or others have bits on it (a `chmod 755` by hand): the directory is
+/// ours, and the socket in it is still checked (ours, 0600) before it is trusted, so
+/// every command and `lock` keep reaching the agent instead of refusing it. Anything
+/// else is left as it is, for the caller to refuse or ignore.
+pub fn tighten_own_dir(dir: &Path) -> crate::error::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let Ok(meta) = fs::symlink_metadata(dir) else {
+        return Ok(());
+    };
+    if meta.is_dir() && meta.uid() == crate::sys::getuid() && meta.mode() & 0o077 != 0 {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
             .map_err(|e| crate::error::Error::io("cannot set permissions on", dir, e))?;
     }
     Ok(())
+}
+
+/// The lock file beside an agent's socket (`agent-<hash>.lock`), which the agent serving
+/// that socket holds locked (`flock`) for its whole life. Never removed: a lock file
+/// removed while another process opens it would let two agents each hold "the" lock.
+fn lock_path(socket: &Path) -> PathBuf {
+    socket.with_extension("lock")
+}
+
+fn open_lock(path: &Path, create: bool) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(create)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(crate::sys::O_NOFOLLOW)
+        .open(path)
+}
+
+/// The agent's side: lock `socket` for this process's life. `None` when another agent
+/// holds it. A client only ever checks the lock for an instant (see [`socket_locked`]),
+/// so a failed try is retried briefly before giving way.
+pub fn lock_socket(socket: &Path) -> crate::error::Result<Option<fs::File>> {
+    let path = lock_path(socket);
+    let file = open_lock(&path, true)
+        .map_err(|e| crate::fsutil::nofollow_error("cannot open lock file", &path, e))?;
+    let start = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(Some(file)),
+            Err(fs::TryLockError::WouldBlock) => {
+                if start.elapsed() > std::time::Duration::from_millis(500) {
+                    return Ok(None);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(crate::error::Error::io("cannot lock", &path, e));
+            }
+        }
+    }
+}
+
+/// The client's side: whether an agent holds `socket` (it may not accept yet: it is
+/// starting). A socket nobody holds and nobody accepts on is a killed agent's.
+pub fn socket_locked(socket: &Path) -> bool {
+    let Ok(file) = open_lock(&lock_path(socket), false) else {
+        return false;
+    };
+    match file.try_lock() {
+        Ok(()) => false, // released when `file` closes, at once
+        Err(fs::TryLockError::WouldBlock) => true,
+        Err(fs::TryLockError::Error(_)) => false,
+    }
 }
 
 /// Every agent socket of this user (`agent-*.sock` in the socket directory), whatever

@@ -8,6 +8,7 @@ use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixListener;
+use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +23,45 @@ use crate::sys;
 
 /// More suspended time than this since the last look: the machine slept.
 const SLEPT_MS: i64 = 2_000;
+
+/// The longest one connection may take to send its request line, in total. The agent
+/// answers one connection at a time: a peer that sends a byte now and then must not
+/// hold it, or `lock`, SIGTERM and the idle time would wait on that peer for as long as
+/// it liked (a deadline per `read` bounds nothing).
+const REQUEST_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Reads `stream` until `until`, however the peer trickles its bytes; then `TimedOut`.
+struct Deadline<'a> {
+    stream: &'a UnixStream,
+    until: Instant,
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::ErrorKind::TimedOut.into());
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        let mut stream = self.stream;
+        stream.read(buf)
+    }
+}
+
+/// The request line a peer sends within [`REQUEST_DEADLINE`]; `None` when it took longer
+/// or the read failed (the connection is dropped unanswered).
+fn read_request(stream: &UnixStream) -> Option<Zeroizing<String>> {
+    let mut line = Zeroizing::new(String::new());
+    let reader = Deadline {
+        stream,
+        until: Instant::now() + REQUEST_DEADLINE,
+    };
+    BufReader::new(reader)
+        .take(1 << 20)
+        .read_line(&mut line)
+        .ok()?;
+    Some(line)
+}
 
 /// Whether the machine slept between two readings of [`sys::suspended_ms`].
 fn slept(before: Option<i64>, now: Option<i64>) -> bool {
@@ -68,6 +108,18 @@ pub fn serve(
 
     let dir = socket.parent().expect("socket has a directory");
     super::protocol::ready_socket_dir(dir)?;
+    // One agent per socket, for its whole life (an exclusive lock beside the socket):
+    // a second `unlock` racing the first leaves at once, and its spawner talks to the
+    // agent that holds the lock. Removing a live agent's socket would orphan that agent
+    // (running, holding keys, out of `lock`'s reach).
+    let Some(_serving) = super::protocol::lock_socket(socket)? else {
+        return Ok(());
+    };
+    // Holding the lock, a socket still here was left by a killed agent, unless one that
+    // predates the lock still accepts on it: never removed then.
+    if UnixStream::connect(socket).is_ok() {
+        return Ok(());
+    }
     let _ = fs::remove_file(socket);
     // The socket is created 0600 (no window where another user could connect).
     let listener = sys::with_umask(0o177, || UnixListener::bind(socket))
@@ -107,15 +159,10 @@ pub fn serve(
         if sys::peer_uid(&stream) != Some(sys::getuid()) {
             continue; // another user: no answer at all
         }
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-        let mut req_line = Zeroizing::new(String::new());
-        if BufReader::new(&stream)
-            .take(1 << 20)
-            .read_line(&mut req_line)
-            .is_err()
-        {
+        let _ = stream.set_write_timeout(Some(REQUEST_DEADLINE));
+        let Some(req_line) = read_request(&stream) else {
             continue;
-        }
+        };
         if slept(suspended, sys::suspended_ms()) {
             break;
         }

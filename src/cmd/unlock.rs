@@ -41,8 +41,10 @@ pub struct UnlockArgs {
 /// Stop the agent (exit 0 even when none runs)
 ///
 /// The agent is found by the identity file it unlocked: one moved or renamed since
-/// `unlock` no longer names it, and `lock` then says how many other agents run. --all
-/// stops every agent of yours.
+/// `unlock` no longer names it (nor does an identity given as text), and `lock` then
+/// says how many other agents run. --all stops every agent of yours. An agent that does
+/// not end when asked (busy with another client) gets SIGTERM; one still running after
+/// that is an error (exit 1), never reported stopped.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  keyward lock\n  keyward lock --all")]
 pub struct LockArgs {
@@ -172,7 +174,17 @@ pub fn run_lock(args: LockArgs, ctx: &Ui) -> Result<()> {
     }
     let path = match identity_path(ctx) {
         Ok(p) => p,
-        Err(_) => return Ok(()),
+        // An identity given as text has no agent of its own (one is found by its file),
+        // but one unlocked from the same key's file may run: never silence then.
+        Err(_) => {
+            match crate::agent::protocol::agent_sockets().len() {
+                0 => ctx.out.note("no agent was running"),
+                n => ctx.out.warn(&format!(
+                    "the identity is given as text, and an agent is found by its identity file: none was stopped, but {n} agent(s) of yours run\nhint: `keyward lock --all` stops every one"
+                )),
+            }
+            return Ok(());
+        }
     };
     if crate::agent::stop(&path)? {
         ctx.out.note("stopped the agent");

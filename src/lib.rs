@@ -72,6 +72,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // Before anything starts a thread or a process (a plugin, which age starts with
+    // keyward's environment): keyward's credentials and AGEDEBUG leave the environment.
+    if sys::withhold_credentials() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: AGEDEBUG is set and ignored: age's debug output shows PINs, file keys and plugin identities"
+        );
+    }
     let result = dispatch(cli);
     // DESIGN §10: a PIN given to a plugin lives no longer than its command.
     plugin::forget_pins();

@@ -46,6 +46,7 @@ mod pins;
 mod pipes;
 mod platform_docs;
 mod platform_outputs;
+mod plugin_environment;
 mod random_access;
 mod redact;
 mod references;

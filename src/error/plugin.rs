@@ -25,11 +25,11 @@ pub enum PluginError {
     )]
     PluginRefused { binary: String, detail: String },
     #[error(
-        "`{binary}` failed while unlocking the identity in use: {detail}; nothing was changed\nhint: run it again; `AGEDEBUG=plugin` shows what the plugin says"
+        "`{binary}` failed while unlocking the identity in use: {detail}; nothing was changed\nhint: run it again; if it fails again, check the token and the plugin's own documentation"
     )]
     PluginFailed { binary: String, detail: String },
     #[error(
-        "`{binary}` failed while encrypting: {detail}; nothing was written\nhint: run it again; `AGEDEBUG=plugin` shows what the plugin says"
+        "`{binary}` failed while encrypting: {detail}; nothing was written\nhint: run it again; if it fails again, check that the plugin is the version the recipient needs"
     )]
     PluginEncryptFailed { binary: String, detail: String },
 }

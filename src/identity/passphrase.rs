@@ -56,7 +56,7 @@ pub(super) fn passphrase_from_env(for_path: &Path) -> Result<Option<SecretString
         what: format!("`{}`", for_path.display()),
         detail,
     };
-    if let Some(file) = std::env::var_os("KEYWARD_PASSPHRASE_FILE") {
+    if let Some(file) = crate::sys::var_os("KEYWARD_PASSPHRASE_FILE") {
         let text = read_passphrase_file(Path::new(&file)).map_err(unusable)?;
         return non_empty(
             text,
@@ -65,7 +65,7 @@ pub(super) fn passphrase_from_env(for_path: &Path) -> Result<Option<SecretString
         .map(Some)
         .map_err(unusable);
     }
-    if let Ok(p) = std::env::var("KEYWARD_PASSPHRASE") {
+    if let Some(p) = crate::sys::var_os("KEYWARD_PASSPHRASE").and_then(|p| p.into_string().ok()) {
         return non_empty(SecretString::from(p), "KEYWARD_PASSPHRASE is set but empty")
             .map(Some)
             .map_err(unusable);

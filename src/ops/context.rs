@@ -113,7 +113,7 @@ impl Context {
             env_explicit: cli.env.is_some(),
             located,
             identity_env_empty: cli.identity.as_deref().is_none_or(|s| s.trim().is_empty())
-                && std::env::var_os("KEYWARD_IDENTITY")
+                && crate::sys::var_os("KEYWARD_IDENTITY")
                     .is_some_and(|v| v.to_string_lossy().trim().is_empty()),
             identity_spec,
             identity: OnceCell::new(),
@@ -154,7 +154,7 @@ impl Context {
         if let IdentitySpec::File(path) = &self.identity_spec
             && !path.exists()
         {
-            let from_env = std::env::var_os("KEYWARD_IDENTITY").is_some_and(|v| *v == **path);
+            let from_env = crate::sys::var_os("KEYWARD_IDENTITY").is_some_and(|v| *v == **path);
             return Err(crate::error::TeamError::IdentityFileMissing {
                 path: path.clone(),
                 from: if from_env {

@@ -270,19 +270,18 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
     let mut pairs: Vec<(String, &[u8])> = keys.iter().map(|(n, v)| (n.to_string(), *v)).collect();
     pairs.extend(referenced.iter().map(|(var, v)| (var.to_string(), *v)));
     // Passed through on request: keep them out of the child's logs too.
-    let inherited: Vec<(String, zeroize::Zeroizing<Vec<u8>>)> = if req.pass_keyward_env
-        && !req.pristine
-    {
-        ["KEYWARD_IDENTITY", "KEYWARD_PASSPHRASE"]
-            .iter()
-            .filter_map(|k| {
-                std::env::var_os(k).map(|v| (k.to_string(), zeroize::Zeroizing::new(v.into_vec())))
-            })
-            .filter(|(k, v)| *k != "KEYWARD_IDENTITY" || contains_secret_key(v))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let inherited: Vec<(String, zeroize::Zeroizing<Vec<u8>>)> =
+        if req.pass_keyward_env && !req.pristine {
+            ["KEYWARD_IDENTITY", "KEYWARD_PASSPHRASE"]
+                .iter()
+                .filter_map(|k| {
+                    sys::var_os(k).map(|v| (k.to_string(), zeroize::Zeroizing::new(v.into_vec())))
+                })
+                .filter(|(k, v)| *k != "KEYWARD_IDENTITY" || contains_secret_key(v))
+                .collect()
+        } else {
+            Vec::new()
+        };
     pairs.extend(inherited.iter().map(|(k, v)| (k.clone(), v.as_slice())));
     if redact_out || redact_err {
         let short = Redactor::too_short(&pairs);

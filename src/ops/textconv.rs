@@ -97,7 +97,7 @@ pub fn textconv(ctx: &Context, file: &Path) -> Result<EnvText> {
 /// The identity, loaded only where that asks nothing: a literal or plain file, an
 /// agent, or a passphrase from the environment. Else why not.
 fn quiet_identity(ctx: &Context) -> std::result::Result<&Unlocked, String> {
-    let set = |var: &str| std::env::var_os(var).is_some_and(|v| !v.is_empty());
+    let set = |var: &str| crate::sys::var_os(var).is_some_and(|v| !v.is_empty());
     let path = match &ctx.identity_spec {
         IdentitySpec::Literal(_) => None,
         IdentitySpec::Default(p) if !p.exists() => {

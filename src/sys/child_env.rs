@@ -53,6 +53,13 @@ impl<'a> ChildEnv<'a> {
                 env.push(&name, Some(Value::Owned(value)));
             }
         }
+        // The variables keyward took out of its own environment at start (see
+        // `withheld`): a child inherits them as before, unless left out.
+        for (name, value) in super::withheld::withheld() {
+            if !leave_out(OsStr::new(name)) {
+                env.push(OsStr::new(name), Some(Value::Borrowed(value)));
+            }
+        }
         env
     }
 

@@ -20,6 +20,7 @@ mod defer;
 mod stdio;
 mod unnamed;
 mod watch;
+mod withheld;
 pub use agent_proc::{is_agent_for, peer_pid, process_running, terminate};
 pub use both::{Pipe, both};
 pub use child_env::ChildEnv;
@@ -28,6 +29,7 @@ pub use stdio::{stdin_was_closed, stdout_columns, stdout_was_closed};
 pub use unnamed::{name_unnamed, unnamed_file};
 #[allow(unused_imports)]
 pub use watch::*;
+pub use withheld::{var_os, withhold_credentials};
 
 // ---------------------------------------------------------------- the process
 

@@ -33,17 +33,20 @@ pub fn binary_name(name: &str) -> String {
 // ---------------------------------------------------------------- prompts
 
 /// What the prompts of this process remember: the last PIN given (per request text,
-/// so one token's PIN is never offered to another's question), whether a request was
-/// refused for want of a terminal, and the typed cause of the last plugin failure.
+/// so one token's PIN is never offered to another's question), what a request refused
+/// for want of a terminal asked for, whether a confirmation was declined, and the typed
+/// cause of the last plugin failure.
 struct State {
     pins: Vec<(String, SecretString)>,
-    no_terminal: bool,
+    no_terminal: Option<&'static str>,
+    declined: bool,
     failure: Option<Error>,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
     pins: Vec::new(),
-    no_terminal: false,
+    no_terminal: None,
+    declined: false,
     failure: None,
 });
 
@@ -113,7 +116,10 @@ impl age::Callbacks for Prompts {
     }
 
     fn confirm(&self, message: &str, yes: &str, no: Option<&str>) -> Option<bool> {
+        // A plugin that skips its stanza when unconfirmed leaves age with "no identity
+        // matched": recorded, so it is reported as what it is, not "not a recipient".
         if !io::stdin().is_terminal() {
+            state().no_terminal = Some("a confirmation");
             return None;
         }
         // Asked like keyward's own questions: `y` picks the plugin's yes-choice.
@@ -123,12 +129,16 @@ impl age::Callbacks for Prompts {
             clean(message),
             clean(yes)
         ))?;
-        Some(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+        let yes = matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes");
+        if !yes {
+            state().declined = true;
+        }
+        Some(yes)
     }
 
     fn request_public_string(&self, description: &str) -> Option<String> {
         if !io::stdin().is_terminal() {
-            state().no_terminal = true;
+            state().no_terminal = Some("a value");
             return None;
         }
         ask_visible(&format!("{}: ", clean(description)))
@@ -140,7 +150,7 @@ impl age::Callbacks for Prompts {
         }
         // DESIGN §10: no terminal, no PIN — fail now, never wait for one.
         if !io::stdin().is_terminal() {
-            state().no_terminal = true;
+            state().no_terminal = Some("a PIN");
             return None;
         }
         let pin = rpassword::prompt_password(format!("{}: ", clean(description)))
@@ -239,24 +249,52 @@ impl age::Identity for PluginIdentity {
                 return Some(Err(age::DecryptError::PluginResolve(e)));
             }
         };
-        state().no_terminal = false;
+        {
+            let mut s = state();
+            s.no_terminal = None;
+            s.declined = false;
+        }
         let result = age::Identity::unwrap_stanzas(&plugin, stanzas);
-        if let Some(Err(e)) = &result {
-            record(unlock_error(&binary, e));
+        match &result {
+            Some(Err(e)) => record(unlock_error(&binary, e)),
+            // Nothing unwrapped: because it could not ask, or was told no.
+            None => {
+                if let Some(e) = unanswered(&binary) {
+                    record(e);
+                }
+            }
+            Some(Ok(_)) => {}
         }
         result
+    }
+}
+
+/// Why plugin `binary` unwrapped nothing, when its question went unanswered: no
+/// terminal to ask on, or a confirmation declined.
+fn unanswered(binary: &str) -> Option<Error> {
+    let s = state();
+    let binary = binary.to_owned();
+    match (s.no_terminal, s.declined) {
+        (Some(asks), _) => Some(Error::Plugin(crate::error::PluginError::PluginNoTerminal {
+            binary,
+            asks,
+        })),
+        (None, true) => Some(Error::Plugin(crate::error::PluginError::PluginDeclined {
+            binary,
+        })),
+        (None, false) => None,
     }
 }
 
 /// What went wrong when plugin `binary` tried to unwrap a file key (all exit 5: the
 /// identity could not be unlocked).
 fn unlock_error(binary: &str, e: &age::DecryptError) -> Error {
+    if matches!(e, age::DecryptError::Plugin(_))
+        && let Some(unanswered) = unanswered(binary)
+    {
+        return unanswered;
+    }
     match e {
-        age::DecryptError::Plugin(_) if state().no_terminal => {
-            Error::Plugin(crate::error::PluginError::PluginNoTerminal {
-                binary: binary.to_owned(),
-            })
-        }
         age::DecryptError::Plugin(errors) => {
             Error::Plugin(crate::error::PluginError::PluginRefused {
                 binary: binary.to_owned(),

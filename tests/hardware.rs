@@ -9,6 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
 use crate::support::pty::{answer_on_terminal, on_terminal};
@@ -430,18 +431,28 @@ fn a_plugin_confirmation_is_asked_on_the_terminal() {
         yes.stderr
     );
     assert_eq!(yes.stdout, format!("{value}\n"));
-    // "skip it": the token is not used, so nothing opens the environment
+    // "skip it": the token is not used, so nothing opens the environment — said as
+    // such, never "not a recipient" (it is one)
     let no = answer_on_terminal(&kw, &["get", "A"], "n");
     assert_eq!(no.code, 5, "{}", no.stderr);
     assert!(no.stdout.is_empty());
-    // without a terminal the question is not asked and the token is skipped
+    assert!(
+        no.stderr
+            .contains("`age-plugin-kwtest` asked for a confirmation and it was declined"),
+        "{}",
+        no.stderr
+    );
+    assert!(!no.stderr.contains("not a recipient"), "{}", no.stderr);
+    // without a terminal the question is not asked and the token is skipped: the
+    // no-terminal error, as for a PIN
     as_holder(&kw, &token, &["get", "A"])
         .write_stdin("")
         .assert()
         .code(5)
         .stderr(contains(
-            "the identity in use is not a recipient of environment `dev`",
+            "`age-plugin-kwtest` asks for a confirmation and there is no terminal to ask on",
         ))
+        .stderr(contains("not a recipient").not())
         .stdout("");
 }
 

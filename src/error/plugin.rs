@@ -14,10 +14,17 @@ pub enum PluginError {
         "`{binary}` is not on PATH: keyward encrypts to its recipients through it; nothing was written\nhint: install {binary} and make sure it is on PATH (every writer of an environment with such a recipient needs it)"
     )]
     PluginMissingToEncrypt { binary: String },
+    /// The plugin asked for `asks` (a PIN, a confirmation, a value) with no terminal.
     #[error(
-        "`{binary}` asks for a PIN and there is no terminal to ask on\nhint: run the command on a terminal; a hardware identity cannot be unlocked unattended (give CI a plain identity of its own)"
+        "`{binary}` asks for {asks} and there is no terminal to ask on\nhint: run the command on a terminal; a hardware identity cannot be unlocked unattended (give CI a plain identity of its own)"
     )]
-    PluginNoTerminal { binary: String },
+    PluginNoTerminal { binary: String, asks: &'static str },
+    /// The plugin asked to confirm something (`is the YubiKey plugged in?`) and the
+    /// answer was no: the identity was not used.
+    #[error(
+        "`{binary}` asked for a confirmation and it was declined: the identity in use was not used\nhint: run it again and answer yes (plug the token in first)"
+    )]
+    PluginDeclined { binary: String },
     /// The plugin answered but did not unwrap (a wrong PIN, a missing token): `detail`
     /// is its own message, one line.
     #[error(
@@ -40,6 +47,7 @@ impl PluginError {
         match self {
             PluginError::PluginMissing { .. }
             | PluginError::PluginNoTerminal { .. }
+            | PluginError::PluginDeclined { .. }
             | PluginError::PluginRefused { .. }
             | PluginError::PluginFailed { .. } => 5,
             PluginError::PluginMissingToEncrypt { .. }

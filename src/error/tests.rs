@@ -236,6 +236,10 @@ fn samples() -> Vec<Error> {
         }),
         Error::Plugin(crate::error::PluginError::PluginNoTerminal {
             binary: "age-plugin-yubikey".into(),
+            asks: "a PIN",
+        }),
+        Error::Plugin(crate::error::PluginError::PluginDeclined {
+            binary: "age-plugin-yubikey".into(),
         }),
         Error::Plugin(crate::error::PluginError::PluginRefused {
             binary: "age-plugin-yubikey".into(),

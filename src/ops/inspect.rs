@@ -48,6 +48,7 @@ pub fn list_envs(ctx: &Context) -> Result<EnvList> {
                 Err(
                     e @ (Error::Plugin(crate::error::PluginError::PluginMissing { .. })
                     | Error::Plugin(crate::error::PluginError::PluginNoTerminal { .. })
+                    | Error::Plugin(crate::error::PluginError::PluginDeclined { .. })
                     | Error::Plugin(crate::error::PluginError::PluginRefused { .. })
                     | Error::Plugin(crate::error::PluginError::PluginFailed { .. })),
                 ) => return Err(e),

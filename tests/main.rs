@@ -62,6 +62,7 @@ mod scan;
 mod seals;
 mod set_get;
 mod signed;
+mod signing_key_file;
 mod tamper;
 mod usage;
 mod vault_files;

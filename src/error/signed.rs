@@ -10,6 +10,23 @@ pub enum SignedError {
     /// without its signing key file): it may read, not write.
     #[error("this identity cannot sign a change: {why}")]
     CannotSign { why: String },
+    /// A hardware identity's signing key file is not a key `keyward identity
+    /// signing-key` made: not passphrase-protected, or damaged. A local file, never in
+    /// the vault's git (5: the key cannot be used).
+    #[error(
+        "the signing key `{}` {why}: it is not a passphrase-protected key made by `keyward identity signing-key`\nhint: restore it from your own backup; or move it away, run `keyward identity signing-key` for a new one, and have an admin grant your new member card (`keyward identity show`)",
+        path.display()
+    )]
+    SigningKeyUnusable {
+        path: std::path::PathBuf,
+        why: String,
+    },
+    /// The passphrase given for a hardware identity's signing key does not open it.
+    #[error(
+        "wrong passphrase for the signing key `{}`\nhint: it is the passphrase given to `keyward identity signing-key`; check KEYWARD_PASSPHRASE_FILE / KEYWARD_PASSPHRASE, which are read before the prompt",
+        path.display()
+    )]
+    SigningKeyWrongPassphrase { path: std::path::PathBuf },
     /// A signature, a binding or a role does not hold somewhere in the history, or the
     /// rows are not the state the last writer signed.
     #[error(
@@ -68,7 +85,10 @@ impl SignedError {
     /// This group's part of the one mapping from errors to exit codes (DESIGN §6).
     pub fn exit_code(&self) -> u8 {
         match self {
-            SignedError::CannotSign { .. } | SignedError::NotAllowed { .. } => 5,
+            SignedError::CannotSign { .. }
+            | SignedError::SigningKeyUnusable { .. }
+            | SignedError::SigningKeyWrongPassphrase { .. }
+            | SignedError::NotAllowed { .. } => 5,
             SignedError::BadSignature { .. }
             | SignedError::TrustRootMismatch { .. }
             | SignedError::ReplacedUnderAnotherRoot { .. }

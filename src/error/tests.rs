@@ -335,6 +335,11 @@ fn samples() -> Vec<Error> {
         Error::Verifier(crate::error::VerifierError::VerifierHmacKeyMismatch { path: p() }),
         Error::Verifier(crate::error::VerifierError::VerifierSetNotHmac { path: p() }),
         Error::Verifier(crate::error::VerifierError::VerifierNoKey { env: e() }),
+        Error::Signed(crate::error::SignedError::SigningKeyUnusable {
+            path: p(),
+            why: "is not protected by a passphrase".into(),
+        }),
+        Error::Signed(crate::error::SignedError::SigningKeyWrongPassphrase { path: p() }),
     ]
 }
 

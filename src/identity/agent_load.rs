@@ -14,10 +14,7 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 use super::ssh::{SshUnlock, unlocked_pem};
-use super::{
-    PASSPHRASE_TRIES, passphrase_from_env, plugin_signing_key_path, read_passphrase,
-    unlock_protected_file,
-};
+use super::{PASSPHRASE_TRIES, passphrase_from_env, plugin_signing_key_path, read_passphrase};
 use crate::error::{Error, Result};
 
 /// What the agent holds.
@@ -62,7 +59,7 @@ pub fn for_agent(path: &Path) -> Result<ForAgent> {
         // none): unlocked here, once, for the agent's lifetime.
         let signing = match plugin_signing_key_path(Some(path)) {
             Some(p) if p.exists() => {
-                let key = unlock_protected_file(&p)?;
+                let key = super::signer::unlock_signing_key(&p)?;
                 Some((p, key))
             }
             _ => None,

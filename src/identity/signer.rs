@@ -144,7 +144,7 @@ impl FileSigner {
             }
             .into());
         }
-        let id = super::unlock_protected_file(&self.path)?;
+        let id = unlock_signing_key(&self.path)?;
         let secret = signing::x25519_secret(&id).ok_or(Error::Internal(
             "an X25519 identity without its secret form",
         ))?;
@@ -163,6 +163,30 @@ impl Sign for FileSigner {
     }
     fn sign(&self, msg: &[u8]) -> Result<Sig> {
         Ok(self.key()?.sign(msg).to_bytes())
+    }
+}
+
+/// Unlock a plugin identity's signing key file (asking its passphrase), with errors
+/// about a signing key: it is made by `keyward identity signing-key` and kept only on
+/// this machine, so neither an identity's hints (`keyward init`, `keyward unlock`) nor a
+/// vault file's (restore from git) fit it.
+pub fn unlock_signing_key(path: &Path) -> Result<age::x25519::Identity> {
+    let unusable = |why: String| {
+        Error::from(SignedError::SigningKeyUnusable {
+            path: path.to_owned(),
+            why,
+        })
+    };
+    match super::unlock_protected_file(path) {
+        Err(Error::NothingToUnlock { .. }) => {
+            Err(unusable("is not protected by a passphrase".into()))
+        }
+        Err(Error::Corrupt { detail, .. }) => Err(unusable(format!("is damaged ({detail})"))),
+        Err(Error::WrongPassphrase { .. }) => Err(SignedError::SigningKeyWrongPassphrase {
+            path: path.to_owned(),
+        }
+        .into()),
+        other => other,
     }
 }
 

@@ -312,28 +312,43 @@ fn stop_at(sock: &Path, mut stream: UnixStream) -> Result<bool> {
     if wait_gone(sock, pid) {
         return Ok(true);
     }
-    if let Some(pid) = pid
-        && sys::is_agent_for(pid, sock)
-    {
-        sys::terminate(pid);
-        if wait_gone(sock, Some(pid)) {
-            return Ok(true);
-        }
+    let Some(pid) = pid else {
+        return Err(Error::Agent {
+            why: format!(
+                "on `{}` did not stop when asked and may still run\nhint: find the `keyward __agent` process serving that socket and end it",
+                sock.display()
+            ),
+        });
+    };
+    if !sys::is_agent_for(pid, sock) {
+        // Never signal a process that only listens there (or reused the pid).
+        return Err(Error::Agent {
+            why: format!(
+                "socket `{}` is held by pid {pid}, which is not a keyward agent for it and did not stop; nothing was sent to it\nhint: check what that process is before ending it",
+                sock.display()
+            ),
+        });
+    }
+    sys::terminate(pid);
+    if wait_gone(sock, Some(pid)) {
+        return Ok(true);
     }
     Err(Error::Agent {
         why: format!(
-            "on `{}`{} did not stop when asked; it still runs\nhint: end it with `kill {}`",
-            sock.display(),
-            pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
-            pid.map_or("<its pid>".to_owned(), |p| p.to_string())
+            "on `{}` (pid {pid}) did not stop when asked, nor on SIGTERM; it still runs\nhint: end it with `kill -9 {pid}`",
+            sock.display()
         ),
     })
 }
 
-/// Wait a while for an ending agent to remove its socket and, when its pid is known, to
-/// end. Whether it did.
+/// Wait a while for an ending agent to end: its process, when its pid is known (its
+/// socket path may already be another agent's, started meanwhile), else its socket.
+/// Whether it did.
 fn wait_gone(sock: &Path, pid: Option<u32>) -> bool {
-    let gone = || !sock.exists() && pid.is_none_or(|p| !sys::process_running(p));
+    let gone = || match pid {
+        Some(p) => !sys::process_running(p),
+        None => !sock.exists(),
+    };
     let start = Instant::now();
     while !gone() && start.elapsed() < Duration::from_secs(5) {
         std::thread::sleep(Duration::from_millis(10));

@@ -91,22 +91,7 @@ pub fn run_unlock(args: UnlockArgs, ctx: &Ui) -> Result<()> {
             };
         }
     };
-    let secs = args.duration.secs as u64;
-    if crate::agent::hello(&path, Some(ctx.now()))?.is_some()
-        && let Some(now) = crate::agent::extend(&path, secs)?
-    {
-        let now = Dur::from_secs(now.min(i64::MAX as u64) as i64);
-        ctx.out.note(&if now.secs > args.duration.secs {
-            format!(
-                "the agent for `{}` keeps its longer time: it ends after {now} without use (`keyward lock` ends it now)",
-                path.display()
-            )
-        } else {
-            format!(
-                "the agent for `{}` now ends after {now} without use",
-                path.display()
-            )
-        });
+    if extended(&path, &args, ctx)? {
         return Ok(());
     }
     if !path.exists() {
@@ -115,12 +100,17 @@ pub fn run_unlock(args: UnlockArgs, ctx: &Ui) -> Result<()> {
         });
     }
     let load = identity::for_agent(&path)?;
+    // Another `unlock` may have started the agent while this one asked its passphrase:
+    // that agent is the one to extend, not to stop.
+    if extended(&path, &args, ctx)? {
+        return Ok(());
+    }
     // An agent still holding an older version of this identity file gives way.
     crate::agent::stop(&path)?;
     let started = crate::agent::spawn(
         &path,
         &load,
-        std::time::Duration::from_secs(secs),
+        std::time::Duration::from_secs(args.duration.secs as u64),
         ctx.now(),
     )?;
     if !started.memory_locked {
@@ -161,6 +151,31 @@ pub fn run_unlock(args: UnlockArgs, ctx: &Ui) -> Result<()> {
     }
     drop(load);
     Ok(())
+}
+
+/// Extend the running agent for `path`, if one serves it, to at least `--for`; whether
+/// one did.
+fn extended(path: &std::path::Path, args: &UnlockArgs, ctx: &Ui) -> Result<bool> {
+    let secs = args.duration.secs as u64;
+    if crate::agent::hello(path, Some(ctx.now()))?.is_none() {
+        return Ok(false);
+    }
+    let Some(now) = crate::agent::extend(path, secs)? else {
+        return Ok(false);
+    };
+    let now = Dur::from_secs(now.min(i64::MAX as u64) as i64);
+    ctx.out.note(&if now.secs > args.duration.secs {
+        format!(
+            "the agent for `{}` keeps its longer time: it ends after {now} without use (`keyward lock` ends it now)",
+            path.display()
+        )
+    } else {
+        format!(
+            "the agent for `{}` now ends after {now} without use",
+            path.display()
+        )
+    });
+    Ok(true)
 }
 
 pub fn run_lock(args: LockArgs, ctx: &Ui) -> Result<()> {

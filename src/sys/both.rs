@@ -7,6 +7,16 @@ use std::thread::{Scope, ScopedJoinHandle};
 
 use zeroize::Zeroizing;
 
+/// Start a helper thread with termination held back for good (`sys::defer`): a
+/// SIGTERM is then always taken by the main thread, which holds it back across a commit;
+/// taken by a helper, it would end keyward in the middle of a write.
+fn held_back<T>(spawn: impl FnOnce() -> T) -> T {
+    let held = super::defer_termination();
+    let spawned = spawn();
+    drop(held);
+    spawned
+}
+
 /// Run `a` on a helper thread while `b` runs on this one; both results. When no thread
 /// can be started (a process limit), `a` runs here after `b`: the same results, later.
 /// A panic in `a` goes on as this thread's, as if `a` had run here.
@@ -16,7 +26,8 @@ pub fn both<RA: Send, RB>(a: impl FnOnce() -> RA + Send, b: impl FnOnce() -> RB)
     let slot = Mutex::new(Some(a));
     let take = || slot.lock().unwrap_or_else(|p| p.into_inner()).take();
     std::thread::scope(|s| {
-        let helper = std::thread::Builder::new().spawn_scoped(s, || take().map(|a| a()));
+        let helper =
+            held_back(|| std::thread::Builder::new().spawn_scoped(s, || take().map(|a| a())));
         let rb = b();
         let ra = match helper {
             Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
@@ -58,8 +69,8 @@ impl<'s, S: Send + 's> Pipe<'s, S> {
         for _ in 0..3 {
             let _ = back.send(Zeroizing::new(Vec::with_capacity(Self::CAP)));
         }
-        let done = std::thread::Builder::new()
-            .spawn_scoped(scope, move || {
+        let done = held_back(|| {
+            std::thread::Builder::new().spawn_scoped(scope, move || {
                 for mut buf in to_eat {
                     eat(&mut state, &buf);
                     buf.clear();
@@ -68,7 +79,8 @@ impl<'s, S: Send + 's> Pipe<'s, S> {
                 }
                 state
             })
-            .ok()?;
+        })
+        .ok()?;
         Some(Pipe {
             full,
             empty,
@@ -136,6 +148,35 @@ mod tests {
         assert_eq!((a, b), (6, 3));
         let (a, (b, c)) = both(|| "a", || both(|| 'b', || 3u8));
         assert_eq!((a, b, c), ("a", 'b', 3));
+    }
+
+    /// Whether SIGTERM is held back on the calling thread.
+    fn term_held_here() -> bool {
+        // SAFETY: pthread_sigmask with a null new set only reads this thread's mask into
+        // an initialised local, which sigismember then reads.
+        unsafe {
+            let mut mask: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut mask);
+            libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), &mut mask);
+            libc::sigismember(&mask, libc::SIGTERM) == 1
+        }
+    }
+
+    /// A hostile review: a SIGTERM taken by the helper of a merge (which frees the sides
+    /// while the result is written) ended keyward in the middle of the write.
+    #[test]
+    fn helper_threads_never_take_a_terminating_signal_and_this_one_is_as_it_was() {
+        let before = term_held_here();
+        let (on_helper, ()) = both(term_held_here, || ());
+        assert!(on_helper);
+        let on_pipe = std::thread::scope(|s| {
+            let mut p = Pipe::start(s, false, |held, _| *held = term_held_here()).unwrap();
+            p.write(b"x");
+            p.write(&[]);
+            p.finish()
+        });
+        assert!(on_pipe);
+        assert_eq!(term_held_here(), before);
     }
 
     #[test]

@@ -666,3 +666,48 @@ fn a_terminating_signal_while_a_hook_runs_lets_it_finish_and_stores_its_value() 
         }
     }
 }
+
+/// A second review: any writer can give an approved hook a timeout of a day (the
+/// approval covers the command), and a hook once started held SIGTERM back until it
+/// ended. Asked to stop, keyward now gives the hook 5 s more, then kills it and ends.
+#[test]
+fn asked_to_stop_a_hook_gets_seconds_more_whatever_its_timeout() {
+    let kw = Sandbox::with_vault();
+    kw.set("API", OLD);
+    let started = kw.path("started");
+    let hook = script(
+        &kw,
+        "stuck.sh",
+        &format!(
+            "cat > /dev/null\ntouch '{}'\nexec sleep 1000",
+            started.display()
+        ),
+    );
+    kw.cmd(["hook", "set", "API", "--timeout", "1d", "--", &hook])
+        .assert()
+        .success();
+    let mut c = kw.std_cmd(["rotate", "API"]);
+    c.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    crate::support::wait_for("the hook to start", || started.exists());
+    // SAFETY (test): signals a child this test started and has not reaped.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let ended = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::support::wait_for("rotate to end", || child.try_wait().unwrap().is_some())
+    }));
+    if ended.is_err() {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        ended.is_ok(),
+        "rotate held SIGTERM back for the hook's whole timeout"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(8), "{stderr}");
+    assert!(stderr.contains("keyward was asked to stop"), "{stderr}");
+    assert_eq!(get(&kw, "dev", "API"), OLD);
+}

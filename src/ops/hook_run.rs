@@ -82,8 +82,16 @@ pub(super) fn run_command(
         let _ = std::io::copy(&mut stderr, &mut std::io::sink());
         let _ = piped.send(Piped::Err(buf));
     });
-    let deadline = Instant::now() + timeout;
+    let mut deadline = Instant::now() + timeout;
+    // Asked to stop while the hook runs (termination is held back: `hooks::roll`), the
+    // hook still gets to finish, but within [`STOP_GRACE`] at most: a timeout of a day,
+    // set by any writer, must not make keyward deaf to SIGTERM for a day.
+    let mut stopping = false;
     let status = loop {
+        if !stopping && crate::sys::stop_asked().is_some() {
+            stopping = true;
+            deadline = deadline.min(Instant::now() + STOP_GRACE);
+        }
         match child.try_wait() {
             Ok(Some(status)) => break Some(status),
             Ok(None) if Instant::now() >= deadline => break None,
@@ -98,10 +106,16 @@ pub(super) fn run_command(
         Some(s) => Ok(s),
         None => {
             let _ = child.wait();
-            Err(format!(
-                "did not finish within {}s and was killed",
-                timeout.as_secs()
-            ))
+            Err(match stopping {
+                true => format!(
+                    "was killed: keyward was asked to stop and it did not finish within {}s more",
+                    STOP_GRACE.as_secs()
+                ),
+                false => format!(
+                    "did not finish within {}s and was killed",
+                    timeout.as_secs()
+                ),
+            })
         }
     };
     // Both pipes end once every process holding them has; the hook's own are gone now.
@@ -146,6 +160,11 @@ enum Piped {
     Out(Option<Zeroizing<Vec<u8>>>),
     Err(Zeroizing<Vec<u8>>),
 }
+
+/// How long a hook may still run once keyward is asked to stop (SIGINT, SIGTERM,
+/// SIGHUP): long enough for a provider call to come back, short enough for a CI runner's
+/// grace before its SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// How long a killed hook's pipes are waited for once its process group is gone.
 const PIPE_GRACE: Duration = Duration::from_secs(1);

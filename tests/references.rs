@@ -249,6 +249,63 @@ fn a_value_holding_a_reference_is_never_made_a_variable(value: &str) {
     );
 }
 
+/// A second review: no value holds `kw://`, but two values of an ordinary template can
+/// make one together (`DB_USER` ends a line with `STOLEN=kw`, `DB_PASS` starts with
+/// `//prod/…`), or one value with the template's text beside it. `render` refuses a
+/// reference in its output that a value has a part in, naming the keys, and writes
+/// nothing; the template's own text stays as its author wrote it.
+#[test]
+fn values_that_make_a_reference_together_are_never_rendered() {
+    for (template, values, named) in [
+        (
+            "DSN=postgres://{{ DB_USER }}:{{ DB_PASS }}@db/app\n",
+            &[
+                ("DB_USER", "app\nSTOLEN=kw"),
+                ("DB_PASS", "//prod/DB_PASSWORD\nREST="),
+            ][..],
+            "`DB_USER`, `DB_PASS`",
+        ),
+        (
+            "TOKEN=kw:{{ DB_PASS }}\n",
+            &[("DB_PASS", "//prod/DB_PASSWORD")][..],
+            "`DB_PASS`",
+        ),
+    ] {
+        let kw = two_envs();
+        for (name, value) in values {
+            kw.set(name, value);
+        }
+        fs::write(kw.path("app.env.tmpl"), template).unwrap();
+        let out = kw
+            .cmd(["render", "app.env.tmpl", "-o", "app.env"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{template}: {err}");
+        assert!(
+            err.contains(&format!("refusing to render {named}")),
+            "{template}: {err}"
+        );
+        assert!(!kw.path("app.env").exists(), "{template}");
+        assert!(events(&kw, "prod", "render").is_empty(), "prod was read");
+    }
+    // The template's own reference text, around a value, is the template's.
+    let kw = two_envs();
+    kw.set("SUFFIX", "-suffix");
+    fs::write(
+        kw.path("own.tmpl"),
+        "NOTE=see kw://prod/DB_PASSWORD{{ SUFFIX }}\n",
+    )
+    .unwrap();
+    kw.cmd(["render", "own.tmpl", "-o", "own.env"])
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read_to_string(kw.path("own.env")).unwrap(),
+        "NOTE=see kw://prod/DB_PASSWORD-suffix\n"
+    );
+}
+
 #[test]
 fn an_unknown_reference_is_exit_3_naming_the_line_and_nothing_starts() {
     let kw = two_envs();

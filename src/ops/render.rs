@@ -190,13 +190,20 @@ pub fn render(ctx: &Context, req: RenderRequest<'_>) -> Result<Rendered> {
             .expect("every placeholder's key was released")
     };
     let mut rendered = Zeroizing::new(Vec::with_capacity(template.len()));
+    // Where each placeholder's value went, to find references values make together.
+    let mut placed = Vec::new();
     for p in &pieces {
         match p {
             Piece::Text(a, b) => rendered.extend_from_slice(&template[*a..*b]),
             Piece::OpenBraces => rendered.extend_from_slice(b"{{"),
-            Piece::Key { env, name, .. } => rendered.extend_from_slice(value_of(env, name)),
+            Piece::Key { env, name, .. } => {
+                let start = rendered.len();
+                rendered.extend_from_slice(value_of(env, name));
+                placed.push((start..rendered.len(), name));
+            }
         }
     }
+    refuse_references_made_by_values(&rendered, &placed)?;
     match (&mut out_file, out_path) {
         (Some(file), Some(path)) => {
             file.write_all(&rendered)
@@ -217,6 +224,34 @@ pub fn render(ctx: &Context, req: RenderRequest<'_>) -> Result<Rendered> {
             .map(|w| format!("kw://{}/{}", w.reference.env_in(ctx), w.reference.name))
             .collect(),
     })
+}
+
+/// DESIGN §17: no value may hold `kw://` (`release::withhold`), but two may make one
+/// together, or one with the text beside it (`DB_USER` = `app` + a line `STOLEN=kw`,
+/// `DB_PASS` = `//prod/DB_PASSWORD`): a reference in the output that a value has a part
+/// in is refused, naming the keys, before a byte is written. The template's own text is
+/// its author's, and stays as written.
+fn refuse_references_made_by_values(
+    rendered: &[u8],
+    placed: &[(std::ops::Range<usize>, &KeyName)],
+) -> Result<()> {
+    let scheme = crate::ops::reference::SCHEME;
+    let mut names: Vec<KeyName> = Vec::new();
+    for at in memchr::memmem::find_iter(rendered, scheme) {
+        let span = at..at + scheme.len();
+        for (range, name) in placed {
+            if range.start < span.end && span.start < range.end && !names.contains(name) {
+                names.push((*name).clone());
+            }
+        }
+    }
+    match names.is_empty() {
+        true => Ok(()),
+        false => Err(Error::ValueIsReference {
+            names,
+            access: Action::Render,
+        }),
+    }
 }
 
 /// A key that cannot be handed out (or an environment that cannot be opened), said with

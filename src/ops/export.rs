@@ -167,16 +167,8 @@ pub fn export(ctx: &Context, req: ExportRequest<'_>) -> Result<Exported> {
         (_, e) => e,
     })?;
     crate::ops::run_guard::refuse_if_strict(&pending, req.strict, LeftOutOf::Export)?;
-    // A file this export creates is removed again if the export stops before anything is
-    // appended (a journal that cannot be written, a closed stdout): no empty
-    // `$GITHUB_ENV` is left to pass for an export that happened.
-    let mut created = None;
     let target = match target {
-        Target::AppendTo(path) => {
-            let (file, new) = open_append(&path)?;
-            created = new.then(|| RemoveIfEmpty(path.clone()));
-            Target::Append(file, path)
-        }
+        Target::AppendTo(path) => Target::Append(open_append(&path)?, path),
         other => other,
     };
     let released = hand_out(ctx, pending)?;
@@ -249,7 +241,6 @@ pub fn export(ctx: &Context, req: ExportRequest<'_>) -> Result<Exported> {
         }
         Target::Append(mut file, path) => {
             append_whole(&mut file, &out, &path)?;
-            std::mem::forget(created.take());
             Ok(Exported {
                 stdout: Zeroizing::new(Vec::new()),
                 written: Some(written(path, true)),
@@ -311,38 +302,18 @@ fn append_whole(file: &mut std::fs::File, out: &[u8], path: &Path) -> Result<()>
 
 /// `$GITHUB_ENV` (or `-o FILE`) for appending: created 0600 when missing, never through
 /// a symbolic link.
-fn open_append(path: &Path) -> Result<(std::fs::File, bool)> {
+fn open_append(path: &Path) -> Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    let open = |create_new: bool| {
-        std::fs::OpenOptions::new()
-            .append(true)
-            .create_new(create_new)
-            .mode(0o600)
-            .custom_flags(crate::sys::O_NOFOLLOW)
-            .open(path)
-    };
-    // Created here, or there already (the runner makes `$GITHUB_ENV`): whether a failed
-    // export removes it.
-    let opened = match open(true) {
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => open(false).map(|f| (f, false)),
-        other => other.map(|f| (f, true)),
-    };
-    opened.map_err(|e| match crate::sys::is_symlink_refusal(&e) {
-        true => Error::OutputIsSymlink {
-            path: path.to_owned(),
-        },
-        false => Error::io("cannot append to", path, e),
-    })
-}
-
-/// A file an export created, removed when dropped while still empty (the export stopped
-/// before appending; nothing else appended meanwhile).
-struct RemoveIfEmpty(PathBuf);
-
-impl Drop for RemoveIfEmpty {
-    fn drop(&mut self) {
-        if std::fs::symlink_metadata(&self.0).is_ok_and(|m| m.is_file() && m.len() == 0) {
-            let _ = std::fs::remove_file(&self.0);
-        }
-    }
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(crate::sys::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| match crate::sys::is_symlink_refusal(&e) {
+            true => Error::OutputIsSymlink {
+                path: path.to_owned(),
+            },
+            false => Error::io("cannot append to", path, e),
+        })
 }

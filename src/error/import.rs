@@ -88,6 +88,15 @@ pub enum ImportError {
         count: usize,
         links: String,
     },
+    #[error(
+        "{count} encrypted file(s) of the store `{}` are also in another environment's folder: {copies}; nothing imported\nhint: an entry copied from one folder into another keeps the recipients of the first; someone who could not decrypt it may have copied it to read it where they can; check the store's history, and remove the copy",
+        dir.display()
+    )]
+    CopiesAcross {
+        dir: PathBuf,
+        count: usize,
+        copies: String,
+    },
     // ---- names
     #[error(
         "{count} entr{} {list}; nothing imported\nhint: rename {} in the source, or pass --rename-invalid to import {} under the name shown",
@@ -177,6 +186,7 @@ impl ImportError {
             | ImportError::EmptyStore { .. }
             | ImportError::LinksOutside { .. }
             | ImportError::LinksAcross { .. }
+            | ImportError::CopiesAcross { .. }
             | ImportError::InvalidNames { .. }
             | ImportError::NameCollision { .. }
             | ImportError::NotText { .. }

@@ -411,6 +411,22 @@ fn an_alias_into_another_environments_folder_is_refused_with_env_from_path() {
         assert!(names_in(&kw, "prod").is_empty(), "{link}");
         fs::remove_file(made).unwrap();
     }
+    // A copy of the prod entry's file, not a link: its recipients are prod's, and the
+    // importer can decrypt it (a second review).
+    fs::copy(
+        store.join("prod/db-password.age"),
+        store.join("dev/db-password.age"),
+    )
+    .unwrap();
+    for extra in [&[][..], &["-e", "dev"][..]] {
+        import(extra)
+            .code(1)
+            .stderr(contains("also in another environment's folder"))
+            .stderr(contains("`dev/db-password` = `prod/db-password`"))
+            .stderr(contains("prod-db-password").not());
+    }
+    assert!(names_in(&kw, "dev").is_empty());
+    fs::remove_file(store.join("dev/db-password.age")).unwrap();
     // An alias inside its own folder is an alias.
     std::os::unix::fs::symlink("api.age", store.join("dev/api-alias.age")).unwrap();
     // `-e dev` leaves `prod/` out before decrypting it: an entry there that this identity

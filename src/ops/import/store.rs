@@ -99,6 +99,9 @@ pub fn read(ctx: &Context, dir: &Path, peer: Peer, whole: bool, folders: Folders
             .into());
         }
     }
+    if folders.split {
+        refuse_copies_across(dir, &files)?;
+    }
     if files.is_empty() {
         return Err(ImportError::EmptyStore {
             dir: dir.to_owned(),
@@ -137,6 +140,41 @@ pub fn read(ctx: &Context, dir: &Path, peer: Peer, whole: bool, folders: Folders
         });
     }
     Ok(Read { entries, left_out })
+}
+
+/// With `--env-from-path`: the same encrypted file in two environments' folders is
+/// refused. A store writer who cannot decrypt `prod/` can still copy a prod entry into
+/// `dev/`; the importer, who can decrypt both, would hand the prod value to every dev
+/// member. A copy is caught here while its original is still in the store; the import
+/// cannot tell whom a file was meant for (docs/migrating.md says so).
+fn refuse_copies_across(dir: &Path, files: &[Found]) -> Result<()> {
+    use sha2::{Digest, Sha256};
+    let mut first: std::collections::HashMap<[u8; 32], &str> = Default::default();
+    let mut across = Vec::new();
+    for f in files.iter().filter(|f| f.real.is_none()) {
+        let bytes = std::fs::read(&f.file).map_err(|e| Error::io("cannot read", &f.file, e))?;
+        let digest: [u8; 32] = Sha256::digest(&bytes).into();
+        match first.get(&digest) {
+            Some(other) if top(other) != top(&f.path) => across.push(format!(
+                "`{}` = `{}`",
+                crate::text::escape(other),
+                crate::text::escape(&f.path)
+            )),
+            Some(_) => {}
+            None => {
+                first.insert(digest, &f.path);
+            }
+        }
+    }
+    if across.is_empty() {
+        return Ok(());
+    }
+    Err(ImportError::CopiesAcross {
+        dir: dir.to_owned(),
+        count: across.len(),
+        copies: crate::text::summarize(&across, "compare the files with `cmp`"),
+    }
+    .into())
 }
 
 /// The top folder of an entry's path inside the store (`prod` of `prod/stripe/key`);

@@ -255,9 +255,9 @@ fn generate_and_rotate_refuse_a_closed_stdout_and_scan_a_closed_stdin() {
 }
 
 /// A hostile review: github-env prints its masks on stdout before it appends the file; into
-/// a pipe nobody reads it exited 0 with nothing appended. Now it is "not delivered" (exit
-/// 1) and the file is as it was. (A file it created stays, empty: removing it by path
-/// could take the block another export had just appended, a second review found.)
+/// a pipe nobody reads it exited 0 with nothing appended. Now it is "not delivered", exit
+/// 1, and the file is as it was. A file it created stays, empty: removing it by path
+/// could take the block another export had just appended, a second review found.
 #[test]
 fn github_env_into_a_closed_pipe_is_not_delivered_and_appends_nothing() {
     let kw = Sandbox::with_vault();

@@ -270,6 +270,12 @@ fn values_that_make_a_reference_together_are_never_rendered() {
             &[("DB_PASS", "//prod/DB_PASSWORD")][..],
             "`DB_PASS`",
         ),
+        // The template's own `kw://`, its target chosen by a value (a third review).
+        (
+            "X=kw://{{ TARGET_ENV }}/DB_PASSWORD\n",
+            &[("TARGET_ENV", "prod")][..],
+            "`TARGET_ENV`",
+        ),
     ] {
         let kw = two_envs();
         for (name, value) in values {
@@ -289,12 +295,12 @@ fn values_that_make_a_reference_together_are_never_rendered() {
         assert!(!kw.path("app.env").exists(), "{template}");
         assert!(events(&kw, "prod", "render").is_empty(), "prod was read");
     }
-    // The template's own reference text, around a value, is the template's.
+    // A reference the template's text holds whole is the template's.
     let kw = two_envs();
     kw.set("SUFFIX", "-suffix");
     fs::write(
         kw.path("own.tmpl"),
-        "NOTE=see kw://prod/DB_PASSWORD{{ SUFFIX }}\n",
+        "NOTE=see kw://prod/DB_PASSWORD {{ SUFFIX }}\n",
     )
     .unwrap();
     kw.cmd(["render", "own.tmpl", "-o", "own.env"])
@@ -302,7 +308,7 @@ fn values_that_make_a_reference_together_are_never_rendered() {
         .success();
     assert_eq!(
         fs::read_to_string(kw.path("own.env")).unwrap(),
-        "NOTE=see kw://prod/DB_PASSWORD-suffix\n"
+        "NOTE=see kw://prod/DB_PASSWORD -suffix\n"
     );
 }
 

@@ -228,9 +228,10 @@ pub fn render(ctx: &Context, req: RenderRequest<'_>) -> Result<Rendered> {
 
 /// DESIGN §17: no value may hold `kw://` (`release::withhold`), but two may make one
 /// together, or one with the text beside it (`DB_USER` = `app` + a line `STOLEN=kw`,
-/// `DB_PASS` = `//prod/DB_PASSWORD`): a reference in the output that a value has a part
-/// in is refused, naming the keys, before a byte is written. The template's own text is
-/// its author's, and stays as written.
+/// `DB_PASS` = `//prod/DB_PASSWORD`), or choose what a template's own `kw://` names: a
+/// reference in the output (up to a blank, a quote or a control character) that a value
+/// has a part in is refused, naming the keys, before a byte is written. A reference the
+/// template's text holds whole is its author's, and stays as written.
 fn refuse_references_made_by_values(
     rendered: &[u8],
     placed: &[(std::ops::Range<usize>, &KeyName)],
@@ -238,7 +239,13 @@ fn refuse_references_made_by_values(
     let scheme = crate::ops::reference::SCHEME;
     let mut names: Vec<KeyName> = Vec::new();
     for at in memchr::memmem::find_iter(rendered, scheme) {
-        let span = at..at + scheme.len();
+        // The whole reference, not only its scheme: a value after a template's own
+        // `kw://` would choose what it names (`kw://{{ TARGET_ENV }}/DB_PASSWORD`).
+        let len = rendered[at..]
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || b.is_ascii_control() || b"\"'`".contains(b))
+            .unwrap_or(rendered.len() - at);
+        let span = at..at + len.max(scheme.len());
         for (range, name) in placed {
             if range.start < span.end && span.start < range.end && !names.contains(name) {
                 names.push((*name).clone());

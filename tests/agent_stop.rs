@@ -189,15 +189,20 @@ impl Drop for KillOnDrop {
 fn racing_unlocks_leave_no_agent_that_lock_cannot_reach() {
     let kw = cheap_protected_vault(PASS);
     let _guard = AgentGuard(&kw);
-    crate::support::concurrently(
-        &kw,
-        6,
-        &format!("KEYWARD_PASSPHRASE='{PASS}' \"$KW\" unlock --for 8h"),
-    );
-    // the ones that gave way end within moments; one agent serves
-    wait_for("one agent", || agents_in(&kw.path("run")).len() == 1);
-    kw.cmd(["lock"]).assert().success();
-    assert!(agents_in(&kw.path("run")).is_empty());
+    for _ in 0..3 {
+        crate::support::concurrently(
+            &kw,
+            6,
+            &format!("KEYWARD_PASSPHRASE='{PASS}' \"$KW\" unlock --for 8h"),
+        );
+        // At once, as a script would: an `unlock` returns only once its own agent gave
+        // way (a third review: one that had not yet could take the place of the agent
+        // `lock` stopped, and serve for 8 h).
+        kw.cmd(["lock"]).assert().success();
+        wait_for("every agent to end", || {
+            agents_in(&kw.path("run")).is_empty()
+        });
+    }
 }
 
 /// Our own agent directory at 0755 (a `chmod` by hand): every command, `lock` too,

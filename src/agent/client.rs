@@ -503,6 +503,17 @@ pub fn spawn(identity_path: &Path, load: &ForAgent, idle: Duration, now: i64) ->
                 // stays at least as long as this one was asked to.
                 if theirs {
                     extend(identity_path, idle.as_secs())?;
+                    // Ours gives way within half a second (`protocol::lock_socket`): wait
+                    // for that, so that a `lock` after this `unlock` can never stop the
+                    // winner while ours still waits to take its place and then serves.
+                    // Still there after that, it took the place of a winner that ended:
+                    // it is the agent now, and was asked for.
+                    let given_way = Instant::now();
+                    while given_way.elapsed() < Duration::from_secs(2)
+                        && matches!(child.try_wait(), Ok(None))
+                    {
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
                 }
                 return Ok(Started {
                     memory_locked: reply.memory_locked.unwrap_or(false),

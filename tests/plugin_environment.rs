@@ -14,19 +14,13 @@ use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
 use crate::support::Sandbox;
-use crate::support::token::{PIN, card, identity_line, install_plugin, new_token, plugin_binary};
+use crate::support::token::{PIN, identity_line, plugin_binary, vault_with_granted_token};
 
 /// A vault of a plain identity with a kwtest token granted on `dev`, key `A` set, and
 /// the token's PIN given without asking.
 fn vault_with_token() -> (Sandbox, PathBuf) {
-    let mut kw = Sandbox::with_vault();
-    install_plugin(&mut kw);
-    let (token, _) = new_token(&kw, "token.txt");
-    kw.cmd(["access", "grant", &card(&token)])
-        .assert()
-        .success();
+    let (kw, token) = vault_with_granted_token();
     kw.set("A", "value-of-a-0123456789");
-    kw.set_env("AGE_PLUGIN_KWTEST_PIN", PIN);
     (kw, token)
 }
 

@@ -11,19 +11,13 @@ use std::path::{Path, PathBuf};
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
-use crate::support::token::{PIN, card, install_plugin, new_token};
+use crate::support::token::vault_with_granted_token;
 use crate::support::{Sandbox, write_private};
 
 /// A vault of a plain identity with a kwtest token granted on `dev`, its PIN given
 /// without asking. The sandbox, the token and its signing key file.
 fn vault_with_token() -> (Sandbox, PathBuf, PathBuf) {
-    let mut kw = Sandbox::with_vault();
-    install_plugin(&mut kw);
-    let (token, _) = new_token(&kw, "token.txt");
-    kw.cmd(["access", "grant", &card(&token)])
-        .assert()
-        .success();
-    kw.set_env("AGE_PLUGIN_KWTEST_PIN", PIN);
+    let (kw, token) = vault_with_granted_token();
     let signing = kw.path("token.txt.signing");
     (kw, token, signing)
 }

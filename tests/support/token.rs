@@ -99,3 +99,17 @@ pub fn identity_line(path: &Path) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// A vault of a plain identity with a kwtest token (`token.txt`) granted on `dev`, its
+/// PIN given without asking; the sandbox and the token's identity file (its signing key
+/// file is `token.txt.signing` beside it).
+pub fn vault_with_granted_token() -> (Sandbox, PathBuf) {
+    let mut kw = Sandbox::with_vault();
+    install_plugin(&mut kw);
+    let (token, _) = new_token(&kw, "token.txt");
+    kw.cmd(["access", "grant", &card(&token)])
+        .assert()
+        .success();
+    kw.set_env("AGE_PLUGIN_KWTEST_PIN", PIN);
+    (kw, token)
+}

@@ -21,7 +21,7 @@ pub const SCHEME: &[u8] = b"kw://";
 /// Whether `value` holds [`SCHEME`] anywhere: a value that must never be handed to what
 /// could resolve it (a variable, a rendered file), wherever it sits in the value.
 pub fn holds_one(value: &[u8]) -> bool {
-    value.windows(SCHEME.len()).any(|w| w == SCHEME)
+    memchr::memmem::find(value, SCHEME).is_some()
 }
 
 /// A key named by a reference; `env` is `None` for `kw://NAME` (the environment of `-e`).

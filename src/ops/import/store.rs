@@ -81,25 +81,7 @@ pub fn read(ctx: &Context, dir: &Path, peer: Peer, whole: bool, folders: Folders
     let mut files = walk.files;
     files.sort();
     if folders.split {
-        let across: Vec<String> = files
-            .iter()
-            .filter(|f| {
-                f.real
-                    .as_ref()
-                    .is_some_and(|real| top(real) != top(&f.path))
-            })
-            .map(|f| format!("`{}`", crate::text::escape(&f.path)))
-            .collect();
-        if !across.is_empty() {
-            return Err(ImportError::LinksAcross {
-                dir: dir.to_owned(),
-                count: across.len(),
-                links: crate::text::summarize(&across, "`find STORE -type l` lists them all"),
-            }
-            .into());
-        }
-    }
-    if folders.split {
+        refuse_links_across(dir, &files)?;
         refuse_copies_across(dir, &files)?;
     }
     if files.is_empty() {
@@ -123,14 +105,14 @@ pub fn read(ctx: &Context, dir: &Path, peer: Peer, whole: bool, folders: Folders
         }
         let real = f.real.clone().unwrap_or_else(|| f.path.clone());
         let value = match decrypted.get(&real) {
-            Some(v) => Secret::new(v.expose().to_vec()),
+            Some(v) => v.clone(),
             None => {
                 let plain = match peer {
                     Peer::Pass => gpg_decrypt(dir, &f.path, &f.file)?,
                     _ => age_decrypt(ctx, &f.path, &f.file)?,
                 };
                 let v = Secret::new(entry_value(&plain, whole));
-                decrypted.insert(real, Secret::new(v.expose().to_vec()));
+                decrypted.insert(real, v.clone());
                 v
             }
         };
@@ -140,6 +122,29 @@ pub fn read(ctx: &Context, dir: &Path, peer: Peer, whole: bool, folders: Folders
         });
     }
     Ok(Read { entries, left_out })
+}
+
+/// With `--env-from-path`: an alias must lead into its own top folder (a link from
+/// `dev/` into `prod/` would copy a prod value into dev).
+fn refuse_links_across(dir: &Path, files: &[Found]) -> Result<()> {
+    let across: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            f.real
+                .as_ref()
+                .is_some_and(|real| top(real) != top(&f.path))
+        })
+        .map(|f| format!("`{}`", crate::text::escape(&f.path)))
+        .collect();
+    if across.is_empty() {
+        return Ok(());
+    }
+    Err(ImportError::LinksAcross {
+        dir: dir.to_owned(),
+        count: across.len(),
+        links: crate::text::summarize(&across, "`find STORE -type l` lists them all"),
+    }
+    .into())
 }
 
 /// With `--env-from-path`: the same encrypted file in two environments' folders is

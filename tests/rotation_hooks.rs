@@ -276,6 +276,53 @@ fn a_hook_changed_by_another_identity_does_not_run_until_approved_here() {
 }
 
 #[test]
+fn a_hook_whose_timeout_another_writer_changed_does_not_run_until_approved_here() {
+    // A running hook holds the writer lock for up to its timeout: the approval covers
+    // the timeout as well as the command, so a writer cannot stretch an approved hook
+    // to a day without a person here seeing it.
+    let kw = Sandbox::with_vault();
+    let bob_key = kw.write_identity("bob.key");
+    let bob = kw.recipient_of(&bob_key);
+    kw.cmd(["access", "grant", &bob, "--role", "admin"])
+        .assert()
+        .success();
+    let roll = script(&kw, "roll.sh", "cat > /dev/null; echo rolled-by-hook-0001");
+    kw.cmd(["set", "API", "--rotate-with", &roll])
+        .write_stdin(OLD)
+        .assert()
+        .success();
+    let approved = hash_of(&kw, "API");
+    // Bob, on his own machine, keeps the command and gives it a day.
+    kw.cmd(["hook", "set", "API", "--timeout", "1d", "--", &roll])
+        .env("KEYWARD_IDENTITY", &bob_key)
+        .env("XDG_STATE_HOME", kw.path("bob-state"))
+        .assert()
+        .success();
+    let list = kw.json(["hook", "list", "--json"]);
+    assert_eq!(list[0]["command"], roll.as_str());
+    assert_eq!(list[0]["timeout_secs"], 86400);
+    assert_eq!(list[0]["approved"], false);
+    let stretched = hash_of(&kw, "API");
+    assert_ne!(stretched, approved);
+    kw.cmd(["rotate", "API"]).assert().code(8).stderr(contains(
+        "the rotation hook of `API` in `dev` is not approved on this machine",
+    ));
+    kw.cmd(["rotate", "API", "--allow-hook", &format!("API={approved}")])
+        .assert()
+        .code(1)
+        .stderr(contains(stretched.as_str()));
+    assert_eq!(get(&kw, "dev", "API"), OLD);
+    // Approving says the timeout it approves.
+    kw.cmd(["hook", "allow", "API", "--yes"])
+        .assert()
+        .success()
+        .stderr(contains("timeout: 86400 s"))
+        .stderr(contains(stretched.as_str()));
+    kw.cmd(["rotate", "API"]).assert().success();
+    assert_eq!(get(&kw, "dev", "API"), "rolled-by-hook-0001");
+}
+
+#[test]
 fn offboarding_with_a_hook_on_every_imported_key_exits_0_with_nothing_left() {
     let kw = Sandbox::with_vault();
     let bob_key = kw.write_identity("bob.key");

@@ -18,9 +18,10 @@ use crate::ops::hooks;
 ///
 /// Hooks are stored encrypted in the environment, so anyone who can write it can
 /// change one: a hook runs on a machine only after a person there approved its exact
-/// command. `hook set` approves it for you; on other machines `hook allow NAME` shows
-/// the command and records its hash, and a CI job passes `--allow-hook NAME=HASH` to
-/// `rotate` or `offboard`. A changed hook does not run until approved again.
+/// command and its timeout. `hook set` approves it for you; on other machines `hook
+/// allow NAME` shows the command and timeout and records their hash, and a CI job passes
+/// `--allow-hook NAME=HASH` to `rotate` or `offboard`. A changed hook does not run until
+/// approved again.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  keyward hook set -e prod STRIPE_KEY -- ./ops/roll-stripe-key.sh\n  keyward hook set OPENAI_API_KEY --timeout 2m -- 'sed \"s/^/Authorization: Bearer /\" | curl -sf -X POST -H @- https://api.example.com/keys/roll | jq -r .key'\n  keyward hook allow -e prod STRIPE_KEY\n  keyward hook list -e prod --json\n  keyward hook clear STRIPE_KEY"
@@ -59,7 +60,7 @@ pub enum HookCommand {
     Clear { name: KeyName },
     /// Show a key's rotation hook and approve it on this machine
     ///
-    /// On a terminal it shows the command and asks; --yes skips the question, and
+    /// On a terminal it shows the command and its timeout and asks; --yes skips the question, and
     /// without a terminal --yes is required (exit 2 otherwise).
     #[command(
         after_help = "Examples:\n  keyward hook allow -e prod STRIPE_KEY\n  keyward hook allow -e prod STRIPE_KEY --yes   # after reading it in `hook list`"

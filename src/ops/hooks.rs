@@ -4,11 +4,11 @@
 //! stdout, validated like `set` (and never an earlier version's value).
 //!
 //! Hooks are code execution, and anyone who can write an environment can change one, so
-//! a hook runs on a machine only after a person there approved its exact text: the
-//! SHA-256 of the command, recorded locally (`vault::approvals`) by `hook set` (the
-//! person typing it) or `hook allow` (after reading it), or given for one command with
-//! `--allow-hook NAME=HASH` (a CI job). A changed hook has another hash: it does not run
-//! until approved again.
+//! a hook runs on a machine only after a person there approved its exact text and how
+//! long it may run: the SHA-256 of both (`hash`), recorded locally (`vault::approvals`)
+//! by `hook set` (the person typing it) or `hook allow` (after reading it), or given for
+//! one command with `--allow-hook NAME=HASH` (a CI job). A changed hook has another
+//! hash: it does not run until approved again.
 //!
 //! How a hook runs: `/bin/sh -c COMMAND`, from the top of the git work tree holding the
 //! vault, or else the directory recorded when it was approved (`hook_dir`), as its own
@@ -39,9 +39,20 @@ use crate::vault::{EnvDb, KeyMeta, Kind};
 /// How long a hook may run when it says nothing else (`KEYWARD_HOOK_TIMEOUT` changes it).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The hash a hook is approved by: SHA-256 of its exact command text, in hex.
-pub fn hash(command: &str) -> String {
-    hex::encode(Sha256::digest(command.as_bytes()))
+/// The hash a hook is approved by, in hex: SHA-256 of its exact command text, followed,
+/// when the hook carries its own timeout, by a NUL and `timeout=SECONDS`. A running hook
+/// holds the writer lock (and, once started, a stop) for as long as its timeout, and
+/// anyone who can write the environment can change that timeout, so the approval covers
+/// it too. A command never holds a NUL (`check_command`, `vault::hooks`), so no command
+/// alone hashes like a command with a timeout; a hook on the default keeps the hash of
+/// its command text, as approved before timeouts were covered.
+pub fn hash(hook: &StoredHook) -> String {
+    let mut h = Sha256::new();
+    h.update(hook.command.as_bytes());
+    if let Some(secs) = hook.timeout {
+        h.update(format!("\0timeout={secs}").as_bytes());
+    }
+    hex::encode(h.finalize())
 }
 
 /// `--allow-hook NAME=HASH`: run NAME's hook in this command if its hash is HASH.
@@ -115,7 +126,7 @@ pub fn approve(
     hook: StoredHook,
     allow: &[AllowHook],
 ) -> Result<Option<ApprovedHook>> {
-    let h = hash(&hook.command);
+    let h = hash(&hook);
     if let Some(a) = allow.iter().find(|a| &a.name == name) {
         if a.hash != h {
             return Err(Error::Hook(crate::error::HookError::HookHashMismatch {
@@ -261,7 +272,7 @@ pub(crate) fn record_change(
     let reason = match hook {
         Some(h) => {
             db.set_hook(key, h)?;
-            format!("set {}", &hash(&h.command)[..16])
+            format!("set {}", &hash(h)[..16])
         }
         None => {
             db.clear_hook(key)?;
@@ -296,7 +307,7 @@ pub fn set(ctx: &Context, name: &KeyName, hook: StoredHook) -> Result<HookChange
     let key = db.key(name)?;
     db.batch(|tx| record_change(tx, ctx, &key, Some(&hook)))?;
     ctx.commit(&mut db)?;
-    let h = hash(&hook.command);
+    let h = hash(&hook);
     let dir = crate::ops::hook_dir::to_record(ctx);
     Approvals::of(&ctx.paths, &db.env)?.approve(name, &h, dir.as_deref())?;
     Ok(HookChanged {
@@ -339,13 +350,20 @@ pub fn plan_allow(ctx: &Context, name: &KeyName) -> Result<AllowPlan> {
             env: db.env.clone(),
         })
     })?;
-    let hash = hash(&hook.command);
+    let hash = hash(&hook);
     let env = db.env.clone();
     let shown = vec![
         format!(
             "the rotation hook of `{name}` in `{env}` runs `/bin/sh -c` with the current value on stdin:"
         ),
         format!("  {}", hook.command),
+        match hook.timeout {
+            Some(secs) => format!("timeout: {secs} s (stored with the hook; approved with it)"),
+            None => format!(
+                "timeout: the default ({} s on this machine)",
+                default_timeout().as_secs()
+            ),
+        },
         format!("hash: {hash}"),
     ];
     Ok(AllowPlan {
@@ -427,7 +445,7 @@ pub fn list(ctx: &Context) -> Result<HookList> {
     let approvals = Approvals::of(&ctx.paths, &db.env)?;
     let mut out = Vec::new();
     for (name, hook) in db.hooks()? {
-        let h = hash(&hook.command);
+        let h = hash(&hook);
         out.push(HookInfo {
             approved: approvals.approved(&name)?.as_deref() == Some(h.as_str()),
             timeout_secs: hook
@@ -449,12 +467,39 @@ mod tests {
 
     #[test]
     fn allow_hook_takes_a_name_and_a_full_hash() {
-        let h = hash("echo new");
+        let h = hash(&hook("echo new", None));
         let a: AllowHook = format!("K={}", h.to_uppercase()).parse().unwrap();
         assert_eq!(a.hash, h);
         assert!("K".parse::<AllowHook>().is_err());
         assert!("K=abc".parse::<AllowHook>().is_err());
         assert!(format!("1K={h}").parse::<AllowHook>().is_err());
+    }
+
+    fn hook(command: &str, timeout: Option<u64>) -> StoredHook {
+        StoredHook {
+            command: command.into(),
+            timeout,
+            set_at: 0,
+        }
+    }
+
+    #[test]
+    fn the_approved_hash_covers_the_timeout_and_keeps_the_command_hash_without_one() {
+        // Approvals recorded before timeouts were covered stay valid for default hooks.
+        assert_eq!(
+            hash(&hook("./roll.sh", None)),
+            hex::encode(Sha256::digest(b"./roll.sh"))
+        );
+        let (short, long) = (
+            hash(&hook("./roll.sh", Some(60))),
+            hash(&hook("./roll.sh", Some(86400))),
+        );
+        assert_ne!(short, long);
+        assert_ne!(short, hash(&hook("./roll.sh", None)));
+        // The set time is not part of what a person approves.
+        let mut later = hook("./roll.sh", Some(60));
+        later.set_at = 99;
+        assert_eq!(hash(&later), short);
     }
 
     #[test]

@@ -237,7 +237,7 @@ pub fn show_key(ctx: &Context, name: &KeyName) -> Result<KeyDetail> {
     let rotation_hook = match env.hook(&key)? {
         None => None,
         Some(h) => {
-            let hash = crate::ops::hooks::hash(&h.command);
+            let hash = crate::ops::hooks::hash(&h);
             let approved = crate::vault::approvals::Approvals::of(&ctx.paths, &env.env)?
                 .approved(&key.name)?
                 .as_deref()

@@ -333,7 +333,7 @@ fn finish(ctx: &Context, mut db: EnvDb, req: &Readied, issued: Vec<IssuedKey>) -
         if let Some(h) = hook {
             approvals.approve(
                 name,
-                &crate::ops::hooks::hash(&h.command),
+                &crate::ops::hooks::hash(h),
                 crate::ops::hook_dir::to_record(ctx).as_deref(),
             )?;
         }

@@ -203,7 +203,7 @@ fn describe(db: &EnvDb) -> Result<Vec<String>> {
     let hooks: std::collections::HashMap<String, String> = db
         .hooks()?
         .into_iter()
-        .map(|(name, h)| (name.to_string(), crate::ops::hooks::hash(&h.command)))
+        .map(|(name, h)| (name.to_string(), crate::ops::hooks::hash(&h)))
         .collect();
     for k in db.keys()? {
         let m = &k.meta;

@@ -101,6 +101,6 @@ fn main() {
                 now,
             )
         });
-        j.append_all(&key, events).expect("append");
+        j.append_all(&key, events, |_| Ok(())).expect("append");
     }
 }

@@ -1,7 +1,8 @@
 //! `KEYWARD_AUDIT_LOG` (DESIGN §14): every event, access and lifecycle, is appended as
-//! `audit export` prints it, after its commit, outside the (possibly thrown-away)
-//! journal; a log that cannot be appended fails closed for reads and says a committed
-//! change is committed.
+//! `audit export` prints it, outside the (possibly thrown-away) journal: an access event
+//! before the journal commits it, a lifecycle event after its change commits. A log that
+//! cannot be appended fails closed for reads (and the journal keeps no event of them),
+//! and says a committed change is committed.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -21,6 +22,12 @@ fn a_refusal_that_cannot_be_recorded_stays_exit_4_and_says_so() {
         .stdout("")
         .stderr(contains("is revoked"))
         .stderr(contains("the refusal could not be recorded"));
+    kw.set_env("KEYWARD_AUDIT_LOG", "");
+    let refused: Vec<_> = jsonl(&kw.stdout(["audit", "export", "--format", "jsonl"]))
+        .into_iter()
+        .filter(|e| e["outcome"] == "refused")
+        .collect();
+    assert!(refused.is_empty(), "not recorded anywhere: {refused:?}");
 }
 
 #[test]
@@ -93,6 +100,14 @@ fn audit_log_that_cannot_be_appended_fails_closed() {
         .code(1)
         .stdout("")
         .stderr(contains("KEYWARD_AUDIT_LOG"));
+    // Nothing went out, and the journal does not say it did: the log takes an event
+    // before the journal commits it.
+    kw.set_env("KEYWARD_AUDIT_LOG", "");
+    let access: Vec<_> = jsonl(&kw.stdout(["audit", "export", "--format", "jsonl"]))
+        .into_iter()
+        .filter(|e| e["chain"] == "access")
+        .collect();
+    assert!(access.is_empty(), "{access:?}");
 }
 
 #[test]

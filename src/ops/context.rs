@@ -427,21 +427,25 @@ impl Context {
             }
         };
         let key = db.audit_key()?;
-        let journaled = Journal::open(&self.paths, &db.env)?.append_all(&key, events)?;
+        // DESIGN §14: with `KEYWARD_AUDIT_LOG`, the log takes the events before the
+        // journal commits them, and a log that cannot take them rolls the journal back:
+        // both fail closed, and neither says a value went out that did not.
+        let to_log = |appended: &[crate::audit::Event]| match &self.audit_log {
+            None => Ok(()),
+            Some(log) => log
+                .append(appended)
+                .map_err(|detail| Error::AuditLogFailed {
+                    path: log.path.clone(),
+                    detail,
+                }),
+        };
+        let journaled = Journal::open(&self.paths, &db.env)?.append_all(&key, events, to_log)?;
         if let Some(seen) = journaled.gap() {
             // The history is gone either way; refusing would not bring it back.
             self.out.warn(&format!(
                 "the access journal of `{}` has lost events seen here (up to event {seen}); this access is recorded, but `keyward audit` refuses to pass over the gap until `keyward trust -e {} --reason TEXT`",
                 db.env, db.env
             ));
-        }
-        // DESIGN §14: before the value is released; fail closed like the journal.
-        if let Some(log) = &self.audit_log {
-            log.append(journaled.appended())
-                .map_err(|detail| Error::AuditLogFailed {
-                    path: log.path.clone(),
-                    detail,
-                })?;
         }
         Ok(journaled)
     }

@@ -25,8 +25,6 @@ use crate::vault::seal;
 pub struct Journaled {
     events: u64,
     gap: Option<i64>,
-    /// The events as appended, with their sequence numbers and hashes.
-    appended: Vec<Event>,
 }
 
 impl Journaled {
@@ -40,11 +38,6 @@ impl Journaled {
     /// `audit` refuses to pass over it.
     pub fn gap(&self) -> Option<i64> {
         self.gap
-    }
-
-    /// The events appended, as `audit` reads them back (for `KEYWARD_AUDIT_LOG`).
-    pub fn appended(&self) -> &[Event] {
-        &self.appended
     }
 }
 
@@ -174,7 +167,7 @@ impl Journal {
 
     /// Append one sealed event, durably (WAL + synchronous=FULL) before returning.
     pub fn append(&mut self, key: &[u8; 32], canon: Canonical) -> Result<Journaled> {
-        self.append_all(key, std::iter::once(canon))
+        self.append_all(key, std::iter::once(canon), |_| Ok(()))
     }
 
     /// Move the WAL into the database and truncate it once it has grown past
@@ -200,10 +193,16 @@ impl Journal {
 
     /// Append events in one durable transaction (an access is one event, whatever the
     /// number of keys; a `get` that is refused records the refusal the same way).
+    ///
+    /// `also` is given the events, as they will read back, inside the transaction and
+    /// before its commit: an error from it rolls the append back, so a copy kept
+    /// elsewhere (`KEYWARD_AUDIT_LOG`) that could not be written leaves no event here
+    /// that says the value went out.
     pub fn append_all(
         &mut self,
         key: &[u8; 32],
         events: impl IntoIterator<Item = Canonical>,
+        also: impl FnOnce(&[Event]) -> Result<()>,
     ) -> Result<Journaled> {
         let path = self.path.clone();
         let wrap = |e: rusqlite::Error| journal_error(&path, e);
@@ -270,6 +269,7 @@ impl Journal {
                 n += 1;
             }
         }
+        also(&appended)?;
         tx.commit().map_err(wrap)?;
         self.settle();
         if let Some(pins) = &self.pins {
@@ -278,7 +278,6 @@ impl Journal {
         Ok(Journaled {
             events: n,
             gap: gap.or(old_gap),
-            appended,
         })
     }
 

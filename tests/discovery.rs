@@ -114,6 +114,50 @@ fn a_vault_elsewhere_in_the_tree_is_found_by_the_marker_git_setup_commits() {
 }
 
 #[test]
+fn a_marker_that_is_not_a_small_file_is_refused_never_read_or_passed_over() {
+    // A marker comes with a clone: a link to a device would take all memory or hang
+    // every command in the tree (git's textconv included), and one skipped would let the
+    // personal vault stand in for the team's.
+    let (kw, repo) = repo_with_vault("ops/secrets");
+    let marker = repo.join(".keyward-vault");
+    let good = std::fs::read(&marker).unwrap();
+    let refused = |why: &str| {
+        kw_in(&kw, &repo, &["get", "KEY"])
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .code(6)
+            .stdout("")
+            .stderr(contains(".keyward-vault"))
+            .stderr(contains(why.to_owned()))
+            .stderr(contains("--vault"));
+    };
+    for target in ["/dev/zero", "/dev/tty", "ops/secrets"] {
+        std::fs::remove_file(&marker).unwrap();
+        std::os::unix::fs::symlink(target, &marker).unwrap();
+        refused("is a symbolic link");
+    }
+    std::fs::remove_file(&marker).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(&marker).status();
+    assert!(made.unwrap().success());
+    refused("is not a regular file");
+    std::fs::remove_file(&marker).unwrap();
+    std::fs::write(&marker, "x".repeat(5000)).unwrap();
+    refused("larger than a marker");
+    // A vault named outright does not depend on it.
+    kw.cmd(["get", "KEY", "-n"])
+        .env("KEYWARD_VAULT", repo.join("ops/secrets"))
+        .current_dir(&repo)
+        .assert()
+        .success()
+        .stdout("the-teams-value");
+    std::fs::write(&marker, good).unwrap();
+    kw_in(&kw, &repo, &["get", "KEY", "-n"])
+        .assert()
+        .success()
+        .stdout("the-teams-value");
+}
+
+#[test]
 fn a_newcomer_in_a_fresh_clone_is_told_how_to_join_never_to_init() {
     let (kw, repo) = repo_with_vault("vault");
     let clone = kw.path("clone");

@@ -30,6 +30,20 @@ pub fn check_work_tree_vault(
     check: LocationCheck,
 ) -> Result<Option<crate::vault::discover::KnownLocations>> {
     use crate::vault::discover::{KnownLocations, Source, redirected_in_work_tree};
+    // A marker that is not one `git setup` writes: the work tree's vault is unknown, so
+    // neither a vault further up nor the personal one is taken in its place. A vault
+    // named with `--vault` or `KEYWARD_VAULT` does not depend on it.
+    if let Some((path, why)) = &located.bad_marker
+        && !matches!(located.source, Source::Flag | Source::Env)
+        && check != LocationCheck::None
+    {
+        return Err(Error::UnsafeVaultPath {
+            path: path.clone(),
+            why: format!(
+                "{why}, where `keyward git setup` writes a small file naming the work tree's vault; remove it (`keyward git setup` writes it again), or name the vault with --vault"
+            ),
+        });
+    }
     if located.source == Source::Personal || check == LocationCheck::None {
         return Ok(None);
     }

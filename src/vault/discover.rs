@@ -35,6 +35,10 @@ pub struct Located {
     pub tree_vault: Option<PathBuf>,
     /// The personal vault, if one exists.
     pub personal: Option<PathBuf>,
+    /// A marker in the work tree that is not one `git setup` writes (a link, a device, a
+    /// pipe, a directory, a large file): where it is and what it is. Never read, and
+    /// never passed over for a vault further up or the personal one.
+    pub bad_marker: Option<(PathBuf, &'static str)>,
 }
 
 /// Pick the vault: `explicit` (from `--vault` or `KEYWARD_VAULT`, `from_env` saying
@@ -45,7 +49,11 @@ pub fn locate(
     cwd: Option<&Path>,
     personal: PathBuf,
 ) -> Located {
-    let tree_vault = cwd.and_then(work_tree_vault);
+    let (tree_vault, bad_marker) = match cwd.map(work_tree_vault) {
+        Some(Err(bad)) => (None, Some(bad)),
+        Some(Ok(v)) => (v, None),
+        None => (None, None),
+    };
     let personal_exists = personal.join("envs").is_dir();
     let (root, source) = match (explicit, &tree_vault) {
         (Some(p), _) => (p, if from_env { Source::Env } else { Source::Flag }),
@@ -57,27 +65,31 @@ pub fn locate(
         source,
         tree_vault,
         personal: personal_exists.then_some(personal),
+        bad_marker,
     }
 }
 
 /// The vault of the git work tree holding `cwd`: the nearest directory from `cwd` up to
-/// the work tree's top with a marker or a `vault/` holding `envs/`. `None` outside a
-/// work tree, or in one without a vault.
-pub fn work_tree_vault(cwd: &Path) -> Option<PathBuf> {
-    let top = cwd.ancestors().find(|d| d.join(".git").exists())?;
+/// the work tree's top with a marker or a `vault/` holding `envs/`. `Ok(None)` outside a
+/// work tree, or in one without a vault; `Err` for the first marker on the way that is
+/// not a small regular file (see `read_marker`).
+pub fn work_tree_vault(cwd: &Path) -> Result<Option<PathBuf>, (PathBuf, &'static str)> {
+    let Some(top) = cwd.ancestors().find(|d| d.join(".git").exists()) else {
+        return Ok(None);
+    };
     for dir in cwd.ancestors() {
-        if let Some(v) = marked(dir, top) {
-            return Some(v);
+        if let Some(v) = marked(dir, top)? {
+            return Ok(Some(v));
         }
         let v = dir.join("vault");
         if v.join("envs").is_dir() {
-            return Some(v);
+            return Ok(Some(v));
         }
         if dir == top {
             break;
         }
     }
-    None
+    Ok(None)
 }
 
 /// The top of the git work tree holding `path` (a file-system walk, no subprocess).
@@ -90,15 +102,58 @@ pub fn work_tree_top(path: &Path) -> Option<PathBuf> {
 }
 
 /// The vault a marker in `dir` names, if it is inside the work tree at `top`.
-fn marked(dir: &Path, top: &Path) -> Option<PathBuf> {
-    let text = std::fs::read_to_string(dir.join(MARKER)).ok()?;
-    let rel = text
+fn marked(dir: &Path, top: &Path) -> Result<Option<PathBuf>, (PathBuf, &'static str)> {
+    let path = dir.join(MARKER);
+    let Some(text) = read_marker(&path).map_err(|why| (path, why))? else {
+        return Ok(None);
+    };
+    let Some(rel) = text
         .lines()
         .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+    else {
+        return Ok(None);
+    };
     let vault = dir.join(rel);
-    let (canon, top) = (vault.canonicalize().ok()?, top.canonicalize().ok()?);
-    (canon.starts_with(&top) && canon.join("envs").is_dir()).then_some(vault)
+    let (Ok(canon), Ok(top)) = (vault.canonicalize(), top.canonicalize()) else {
+        return Ok(None);
+    };
+    Ok((canon.starts_with(&top) && canon.join("envs").is_dir()).then_some(vault))
+}
+
+/// Longest marker read: `git setup` writes a comment and one relative path.
+const MARKER_MAX: u64 = 4096;
+
+/// The text of the marker at `path`; `None` when there is none. A marker comes with a
+/// clone, and every command reads it, even git's textconv: it is opened without
+/// following a link and without waiting on a pipe, and must be a regular file of at most
+/// `MARKER_MAX` bytes of UTF-8 (a link to `/dev/zero` or `/dev/tty` would otherwise take
+/// all memory or hang every command in the tree).
+fn read_marker(path: &Path) -> Result<Option<String>, &'static str> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(crate::sys::O_NOFOLLOW | crate::sys::O_NONBLOCK)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if crate::sys::is_symlink_refusal(&e) => return Err("is a symbolic link"),
+        Err(_) => return Err("cannot be read"),
+    };
+    match file.metadata() {
+        Ok(m) if !m.is_file() => return Err("is not a regular file"),
+        Ok(m) if m.len() > MARKER_MAX => return Err("is larger than a marker (4 KiB)"),
+        Ok(_) => {}
+        Err(_) => return Err("cannot be read"),
+    }
+    let mut text = String::new();
+    match file.take(MARKER_MAX + 1).read_to_string(&mut text) {
+        Ok(n) if n as u64 > MARKER_MAX => Err("is larger than a marker (4 KiB)"),
+        Ok(_) => Ok(Some(text)),
+        Err(_) => Err("is not a marker (not UTF-8 text)"),
+    }
 }
 
 /// The text of a marker naming the vault at `vault_rel` (relative to the work tree's
@@ -229,20 +284,55 @@ mod tests {
         std::fs::create_dir_all(top.join("src/deep")).unwrap();
         assert_eq!(
             work_tree_vault(&top.join("src/deep")),
-            Some(top.join("vault"))
+            Ok(Some(top.join("vault")))
         );
         assert_eq!(
             work_tree_vault(&top.join("vault/envs")),
-            Some(top.join("vault"))
+            Ok(Some(top.join("vault")))
         );
         // Outside a work tree: nothing, even beside a vault.
         std::fs::create_dir_all(t.path().join("vault/envs")).unwrap();
-        assert_eq!(work_tree_vault(t.path()), None);
+        assert_eq!(work_tree_vault(t.path()), Ok(None));
         // A marker naming another directory of the tree; one leaving it is ignored.
         std::fs::create_dir_all(top.join("secrets/envs")).unwrap();
         std::fs::write(top.join(MARKER), marker_text("secrets")).unwrap();
-        assert_eq!(work_tree_vault(&top.join("src")), Some(top.join("secrets")));
+        assert_eq!(
+            work_tree_vault(&top.join("src")),
+            Ok(Some(top.join("secrets")))
+        );
         std::fs::write(top.join(MARKER), "../vault\n").unwrap();
-        assert_eq!(work_tree_vault(&top.join("src")), Some(top.join("vault")));
+        assert_eq!(
+            work_tree_vault(&top.join("src")),
+            Ok(Some(top.join("vault")))
+        );
+    }
+
+    #[test]
+    fn a_marker_that_is_not_a_small_regular_file_is_named_never_read() {
+        let t = tempfile::tempdir().unwrap();
+        let top = t.path();
+        std::fs::create_dir_all(top.join(".git")).unwrap();
+        std::fs::create_dir_all(top.join("vault/envs")).unwrap();
+        let marker = top.join(MARKER);
+        let bad = |why| Err((marker.clone(), why));
+        for target in ["/dev/zero", "vault"] {
+            std::os::unix::fs::symlink(target, &marker).unwrap();
+            assert_eq!(work_tree_vault(top), bad("is a symbolic link"));
+            std::fs::remove_file(&marker).unwrap();
+        }
+        // A pipe nobody writes: opened without waiting, and refused.
+        let made = std::process::Command::new("mkfifo").arg(&marker).status();
+        assert!(made.unwrap().success());
+        assert_eq!(work_tree_vault(top), bad("is not a regular file"));
+        std::fs::remove_file(&marker).unwrap();
+        std::fs::write(&marker, "x".repeat(4097)).unwrap();
+        assert_eq!(work_tree_vault(top), bad("is larger than a marker (4 KiB)"));
+        std::fs::write(&marker, [0xff, 0xfe, b'\n']).unwrap();
+        assert_eq!(
+            work_tree_vault(top),
+            bad("is not a marker (not UTF-8 text)")
+        );
+        std::fs::write(&marker, marker_text("vault")).unwrap();
+        assert_eq!(work_tree_vault(top), Ok(Some(top.join("vault"))));
     }
 }

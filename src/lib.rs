@@ -162,17 +162,19 @@ fn dispatch(cli: cli::Cli) -> Result<()> {
         // DESIGN §16: which vault, when another one is at hand.
         crate::ops::team::say_vault(&ctx);
     }
-    // DESIGN §16: changes others only see once committed and pushed.
+    // DESIGN §16: changes others only see once committed and pushed — every command
+    // that committed one (`Context::changed`; a read commits nothing), with what a
+    // removal leaves open until then. Not `init`, which says how to keep a new vault in
+    // the work tree itself, nor git's merge driver, whose result git commits.
     let reminder = match &cli.command {
-        Command::Offboard(a) => (!a.dry_run).then_some(true),
-        Command::Access(a) => match a.command {
-            cmd::access::AccessCommand::List => None,
-            cmd::access::AccessCommand::Revoke { .. } => Some(true),
-            cmd::access::AccessCommand::Grant { .. } => Some(false),
-        },
-        Command::Rotate(_) | Command::Trust(_) => Some(false),
+        Command::Init(_) => None,
         Command::Git(a) => matches!(a.command, cmd::git::GitCommand::Resolve(_)).then_some(false),
-        _ => None,
+        Command::Offboard(_) => Some(true),
+        Command::Access(a) => Some(matches!(
+            a.command,
+            cmd::access::AccessCommand::Revoke { .. }
+        )),
+        _ => Some(false),
     };
     let done = match cli.command {
         Command::Init(a) => init::run(a, &ctx),

@@ -247,6 +247,16 @@ fn the_git_setup_hint_is_said_once_in_a_log_and_every_time_on_a_terminal() {
         .assert()
         .success()
         .stderr(contains(hint).not());
+    // Remembered beside the pins, private like them.
+    let pins = kw.path("state/keyward/pins");
+    let hinted: Vec<_> = std::fs::read_dir(&pins)
+        .unwrap()
+        .map(|d| d.unwrap().path().join("git-setup-hinted"))
+        .filter(|p| p.exists())
+        .collect();
+    assert_eq!(hinted.len(), 1, "{hinted:?}");
+    let mode = std::os::unix::fs::MetadataExt::mode(&std::fs::metadata(&hinted[0]).unwrap());
+    assert_eq!(mode & 0o777, 0o600);
     for _ in 0..2 {
         let mut c = kw.std_cmd(["list"]);
         c.env_remove("KEYWARD_VAULT").current_dir(&clone);
@@ -289,6 +299,27 @@ fn a_change_to_a_vault_in_a_work_tree_says_to_commit_and_push() {
         .code(8)
         .stderr(contains("changed vault/envs/prod.db.age — commit and push"))
         .stderr(contains(removed));
+    // Every other change too: an incident's revoke above all, which CI and teammates
+    // do not see until it is pushed.
+    let set = kw_in(&kw, &repo, &["set", "OTHER"])
+        .write_stdin("another-value")
+        .assert()
+        .success();
+    let said = String::from_utf8_lossy(&set.get_output().stderr).into_owned();
+    assert!(said.contains(remind), "{said}");
+    for args in [
+        &["revoke", "OTHER", "--reason", "leaked", "--yes"][..],
+        &["rename", "OTHER", "GONE"],
+        &["delete", "GONE", "--reason", "unused", "--yes"],
+        &["generate", "FRESH"],
+        &["env", "add", "staging"],
+    ] {
+        kw_in(&kw, &repo, args)
+            .assert()
+            .success()
+            .stderr(contains("— commit and push to take effect"))
+            .stderr(contains(removed).not());
+    }
     // Nothing changed, or a read: nothing to say.
     for args in [
         &["access", "list"][..],

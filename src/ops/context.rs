@@ -268,11 +268,12 @@ impl Context {
         Ok(())
     }
 
-    /// Call right after an environment is created (`init`, `env add`): with
-    /// `KEYWARD_AUDIT_LOG`, read each new environment back and append its events (all
-    /// of them are this command's). A passphrase identity `init` has just made is
+    /// Call right after an environment is created (`init`, `env add`): a change like a
+    /// commit (for the reminder to commit and push); with `KEYWARD_AUDIT_LOG`, read
+    /// each new environment back and append its events (all of them are this command's). A passphrase identity `init` has just made is
     /// unlocked for this, so it asks for the passphrase once more.
     pub fn created(&self, envs: &[EnvName]) -> Result<()> {
+        self.changed.borrow_mut().extend(envs.iter().cloned());
         if self.audit_log.is_none() {
             return Ok(());
         }

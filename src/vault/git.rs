@@ -262,6 +262,7 @@ pub enum SetupState {
 /// per vault on this machine, remembered beside its pins (DESIGN §16). `true` the first
 /// time only; without a state directory, never (a log is not the place to repeat it).
 pub fn first_setup_hint(paths: &crate::vault::VaultPaths) -> bool {
+    use std::os::unix::fs::OpenOptionsExt;
     let Some(pins) = &paths.pins else {
         return false;
     };
@@ -271,6 +272,8 @@ pub fn first_setup_hint(paths: &crate::vault::VaultPaths) -> bool {
     fs::OpenOptions::new()
         .write(true)
         .create_new(true)
+        .mode(0o600)
+        .custom_flags(crate::sys::O_NOFOLLOW)
         .open(pins.dir().join("git-setup-hinted"))
         .is_ok()
 }

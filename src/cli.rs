@@ -64,9 +64,10 @@ pub struct GlobalArgs {
     )]
     pub env: Option<EnvName>,
 
-    /// The trust root every environment's signed history must have (`keyward trust root`
-    /// prints it): a fingerprint, or several separated by commas. Pin it in CI: a
-    /// repository rewritten from another start is then refused (exit 6)
+    /// The trust root every environment's signed history must have (`keyward trust root
+    /// -e ENV` prints each environment's): a fingerprint, or several separated by commas.
+    /// Pin it in CI: a repository rewritten from another start, or replaced by another
+    /// vault of the same admins, is then refused (exit 6)
     #[arg(
         long,
         global = true,

@@ -46,13 +46,16 @@ pub struct TrustArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum TrustCommand {
-    /// Print the trust root of an environment: its first admins' signing keys
+    /// Print the trust root of an environment: its first signed state and admins
     ///
     /// Every change is signed by its writer (DESIGN §15), and every signature checks
-    /// back to the admins who started the environment's signed history: its root. A
-    /// machine with nothing pinned trusts it on first use and says so; CI pins it with
-    /// KEYWARD_TRUST_ROOT=FINGERPRINT (or --trust-root), and a repository rewritten from
-    /// another start is then refused (exit 6). The fingerprint goes to stdout.
+    /// back to the first signed state of the environment's history, made by the admins
+    /// who started it: its root, one per environment. A machine with nothing pinned
+    /// trusts it on first use and says so; CI pins it with KEYWARD_TRUST_ROOT=FINGERPRINT
+    /// (or --trust-root), and a repository rewritten from another start, or replaced by
+    /// another vault of the same admins, is then refused (exit 6). The fingerprint goes
+    /// to stdout; --json also shows the founders' root (their keys alone, which every
+    /// history they start shares).
     #[command(
         after_help = "Examples:\n  keyward trust root -e prod\n  KEYWARD_TRUST_ROOT=$(keyward trust root -e prod) keyward run -e prod -- ./deploy.sh\n  keyward trust root --json"
     )]
@@ -105,7 +108,7 @@ impl crate::output::Render for trust::TrustRoot {
             })
             .collect();
         out.note(&format!(
-            "trust root of `{}`: the signing keys of its first admins, {}; {} signed change(s) check back to it",
+            "trust root of `{}`: its first signed state, by the signing keys of its first admins, {}; {} signed change(s) check back to it",
             self.env,
             who.join(", "),
             self.signatures

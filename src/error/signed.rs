@@ -52,7 +52,7 @@ pub enum SignedError {
     NoAdminLeft { env: EnvName },
     /// The history's trust root is not the one this machine was told to expect.
     #[error(
-        "the trust root of `{env}` is {found}, not the expected {expected}: its history was not started by the admins you pinned (a rewritten or foreign repository)\nhint: nothing was read or changed; compare with `keyward trust root -e {env}` on a machine you trust"
+        "the trust root of `{env}` is {found}, not the expected {expected}: its history is not the one you pinned (a rewritten or foreign repository, or another environment's root)\nhint: nothing was read or changed; compare with `keyward trust root -e {env}` on a machine you trust"
     )]
     TrustRootMismatch {
         env: EnvName,

@@ -461,11 +461,11 @@ pub fn verify(ctx: &Context, req: VerifyChains) -> Result<Verified> {
         let events = db.lifecycle_events()?;
         // Every signature against the roles in force where it was made, and the rows
         // against the state last signed, whatever this machine verified before.
-        let pinned = db.pin().and_then(|p| p.root()).map(str::to_owned);
-        let v = db.verify_signed(&events, pinned.as_deref())?;
+        let pinned = db.pin().cloned();
+        let v = db.verify_signed(&events, pinned.as_ref())?;
         signed.push(SignedReport {
             env: db.env.to_string(),
-            root: v.root,
+            root: v.history,
             signatures: v.signatures,
         });
         chains.push(chain_report(db, Chain::Lifecycle, &events));
@@ -491,7 +491,8 @@ pub fn verify(ctx: &Context, req: VerifyChains) -> Result<Verified> {
 #[derive(Serialize)]
 pub struct SignedReport {
     pub env: String,
-    /// Its trust root; null for a history not signed yet.
+    /// Its trust root (the history's own, as `trust root` prints it); null for a
+    /// history not signed yet.
     pub root: Option<String>,
     pub signatures: usize,
 }

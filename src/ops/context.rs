@@ -305,7 +305,7 @@ impl Context {
             self.out.note(&format!(
                 "`{}` had no signed history: this write signs it as it stands, with you as its first admin (trust root {})",
                 db.env,
-                db.root().unwrap_or("?")
+                db.history_root().or(db.root()).unwrap_or("?")
             ));
         }
         db.commit()?;

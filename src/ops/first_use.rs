@@ -25,18 +25,20 @@ impl Context {
             match db.root() {
                 Some(root) => match self.roots_seen_elsewhere(db) {
                     // The vault is known here, and none of its environments has this
-                    // root: another admin founded it, or someone who can write the
-                    // repository did, from the public recipients. Said even with -q.
+                    // founders' root: another admin founded it, or someone who can write
+                    // the repository did, from the public recipients. Said even with -q.
+                    // (The founders' roots, since each environment's own root differs.)
                     Some(known) if !known.iter().any(|(_, r)| r == root) => {
                         let (env, other) = &known[0];
                         self.out.warn(&format!(
-                            "`{}` is new to this machine and signed under trust root {root}, which no environment of this vault seen here has (`{env}`: {other}): another admin founded it, or someone who can write the repository did; check its admins (`keyward access list -e {}`) before you use its values, and pin the roots you expect with KEYWARD_TRUST_ROOT to refuse any other",
+                            "`{}` is new to this machine and was founded by other admins (founders' root {root}) than any environment of this vault seen here (`{env}`: {other}): another admin founded it, or someone who can write the repository did; check its admins (`keyward access list -e {}`) before you use its values, and pin the roots you expect with KEYWARD_TRUST_ROOT to refuse any other",
                             db.env, db.env
                         ));
                     }
                     _ => say(&format!(
-                        "`{}` is new to this machine: trusting its signed history on first use, trust root {root} (pin it with KEYWARD_TRUST_ROOT to refuse any other)",
-                        db.env
+                        "`{}` is new to this machine: trusting its signed history on first use, trust root {} (pin it with KEYWARD_TRUST_ROOT to refuse any other)",
+                        db.env,
+                        db.history_root().unwrap_or(root)
                     )),
                 },
                 // An unsigned history in a vault whose environments seen here are signed:
@@ -46,7 +48,7 @@ impl Context {
                     Some(known) => {
                         let (env, root) = &known[0];
                         self.out.warn(&format!(
-                            "`{}` is new to this machine and its history is not signed, while this vault's environments seen here are (`{env}`: trust root {root}): anyone who knows its recipients could have written it; check it with your team before you use its values (an admin's next write signs it), and pin the roots you expect with KEYWARD_TRUST_ROOT to refuse it",
+                            "`{}` is new to this machine and its history is not signed, while this vault's environments seen here are (`{env}`: founders' root {root}): anyone who knows its recipients could have written it; check it with your team before you use its values (an admin's next write signs it), and pin the roots you expect with KEYWARD_TRUST_ROOT to refuse it",
                             db.env
                         ));
                     }
@@ -141,7 +143,11 @@ impl Context {
         Err(Error::FirstUseWrite {
             env: db.env.clone(),
             others: others.join(", "),
-            root: db.root().unwrap_or("none (unsigned)").to_owned(),
+            root: db
+                .history_root()
+                .or(db.root())
+                .unwrap_or("none (unsigned)")
+                .to_owned(),
         })
     }
 }

@@ -274,13 +274,19 @@ impl Trusted {
     }
 }
 
-/// `trust root`: the trust root of the environment in use (DESIGN §15) — the signing
-/// keys of its first admins — as verified here, with who they are.
+/// `trust root`: the trust root of the environment in use (DESIGN §15) — its first
+/// signed state, by the signing keys of its first admins — as verified here, with who
+/// they are.
 #[derive(Debug, Serialize)]
 pub struct TrustRoot {
     pub env: EnvName,
-    /// The fingerprint (64 hex digits); null while the history is unsigned.
+    /// The fingerprint of this history (64 hex digits) to pin; null while the history
+    /// is unsigned.
     pub root: Option<String>,
+    /// The founders' root: their signing keys alone, shared by every history they start
+    /// (what `root` was before it named the history; still accepted by
+    /// `KEYWARD_TRUST_ROOT`, which it makes accept any of their vaults).
+    pub founders: Option<String>,
     /// The first admins (recipients) the root is made of.
     pub admins: Vec<String>,
     /// Their labels, where the environment has one for them.
@@ -294,6 +300,17 @@ pub fn root(ctx: &Context) -> Result<TrustRoot> {
     let db = ctx.open_env()?;
     let sigs = db.signatures()?;
     let first = sigs.iter().find(|s| s.prev.is_empty());
+    // From the first signature itself: a read on a machine that pinned the history
+    // before its own root was recorded holds the founders' root only.
+    let (founders, history) = match (db.history_root(), first) {
+        (Some(h), _) => (db.root().map(str::to_owned), Some(h.to_owned())),
+        (None, Some(f)) if db.root().is_some() => {
+            let (founders, history) = crate::vault::signed::roots_of(f);
+            let same = db.root() == Some(founders.as_str());
+            (Some(founders), same.then_some(history))
+        }
+        _ => (db.root().map(str::to_owned), None),
+    };
     let labels: std::collections::HashMap<String, Option<String>> = db
         .recipients()?
         .into_iter()
@@ -310,7 +327,8 @@ pub fn root(ctx: &Context) -> Result<TrustRoot> {
         .unwrap_or_default();
     Ok(TrustRoot {
         env: db.env.clone(),
-        root: db.root().map(str::to_owned),
+        root: history,
+        founders,
         labels: admins
             .iter()
             .map(|a| labels.get(a).cloned().flatten())

@@ -33,6 +33,7 @@ const DERIVE_LABEL: &[u8] = b"keyward signing key v1";
 const BIND_DOMAIN: &[u8] = b"keyward-bind-v1";
 /// The domain of a trust root's fingerprint.
 const ROOT_DOMAIN: &[u8] = b"keyward-root-v1";
+const HISTORY_DOMAIN: &[u8] = b"keyward-history-root-v1";
 
 /// The Ed25519 signing key of an X25519 identity, from its 32-byte secret.
 pub fn derive_from_x25519(secret: &[u8; 32]) -> ed25519_dalek::SigningKey {
@@ -152,6 +153,22 @@ pub fn root_fingerprint(admin_keys: &[PublicKey]) -> String {
     for k in &keys {
         h.update(k);
     }
+    hex::encode(h.finalize())
+}
+
+/// The trust root of one environment's signed history: SHA-256 over its founders' root
+/// (`root_fingerprint`), the head its first signature signs and that signature's
+/// settings digest, as 64 hex digits. The founders' root alone is shared by every
+/// history the same admins ever start (each environment of each vault they found), so a
+/// repository replaced by another vault of theirs would pass a pin of it; the first
+/// signed head and settings (whose rows hold the environment's random audit key as it
+/// was made) name this history only.
+pub fn history_root(founders: &str, first_head: &[u8; 32], first_settings: &[u8; 32]) -> String {
+    let mut h = Sha256::new();
+    h.update(HISTORY_DOMAIN);
+    h.update(founders.as_bytes());
+    h.update(first_head);
+    h.update(first_settings);
     hex::encode(h.finalize())
 }
 

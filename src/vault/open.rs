@@ -233,11 +233,19 @@ impl EnvDb {
             self.pin = pin.map(|p| p.with_seen(&pins, &self.env)).transpose()?;
             return Ok(());
         }
-        if sealed && let Some(p) = &pin {
+        // A pin from a build that did not record the history's own root cannot answer a
+        // `KEYWARD_TRUST_ROOT` naming it: the file is verified again (once: the pin then
+        // records it).
+        let answers = |p: &Pin| p.history_root.is_some() || self.paths.trust_roots.is_empty();
+        if sealed && let Some(p) = pin.as_ref().filter(|p| answers(p)) {
             // The very file verified here: every chunk read is checked against its seal.
             self.history = Relation::Current;
             self.root = p.root.clone();
-            self.check_trust_root(self.root.clone().as_deref())?;
+            self.history_root = p.history_root.clone();
+            self.check_trust_root(
+                self.root.clone().as_deref(),
+                self.history_root.clone().as_deref(),
+            )?;
             self.pin = pin;
             return Ok(());
         }
@@ -308,7 +316,7 @@ impl EnvDb {
         if events.is_empty() {
             events = self.lifecycle_events()?;
         }
-        self.verify_signed(&events, pin.as_ref().and_then(|p| p.root.as_deref()))?;
+        self.verify_signed(&events, pin.as_ref())?;
         // An earlier or diverging state (a branch checked out) is held to the kept rows
         // too when it holds their state, but does not replace them.
         match self.history {
@@ -349,7 +357,7 @@ impl EnvDb {
     pub(crate) fn verify_signed(
         &mut self,
         events: &[crate::audit::Event],
-        pinned_root: Option<&str>,
+        pinned: Option<&Pin>,
     ) -> Result<crate::vault::signed::Verified> {
         self.located(
             crate::vault::untrusted::refuse_expressions(&self.conn, "the image")
@@ -380,7 +388,17 @@ impl EnvDb {
                     .map_err(|detail| Error::CorruptDb { detail }),
             )?;
         }
-        match (pinned_root, verified.root.as_deref()) {
+        // The history's own root when this machine pinned it (a history founded anew by
+        // the same admins is another history), else its founders'.
+        let pinned_root = pinned.and_then(|p| p.root.as_deref());
+        let (pinned_root, found) = match (
+            pinned.and_then(|p| p.history_root.as_deref()),
+            &verified.history,
+        ) {
+            (Some(h), Some(found)) if pinned_root.is_some() => (Some(h), Some(found.as_str())),
+            _ => (pinned_root, verified.root.as_deref()),
+        };
+        match (pinned_root, found) {
             (Some(_), None) => {
                 return Err(SignedError::BadSignature {
                     env: self.env.clone(),
@@ -398,7 +416,7 @@ impl EnvDb {
             }
             _ => {}
         }
-        self.check_trust_root(verified.root.as_deref())?;
+        self.check_trust_root(verified.root.as_deref(), verified.history.as_deref())?;
         // A signed history leaves its trace in the members: the first signed write makes
         // an admin and binds signing keys, which no unsigned write does (a format-3 image
         // migrated gives everyone `write` and no key; the merge driver joins two unsigned
@@ -420,6 +438,7 @@ impl EnvDb {
             self.check_revocations(events)?;
         }
         self.root = verified.root.clone();
+        self.history_root = verified.history.clone();
         Ok(verified)
     }
 
@@ -459,10 +478,21 @@ impl EnvDb {
     }
 
     /// `KEYWARD_TRUST_ROOT` / `--trust-root`: the history must be signed under one of
-    /// the roots given.
-    pub(in crate::vault) fn check_trust_root(&self, root: Option<&str>) -> Result<()> {
+    /// the roots given — its own root (`history`, what `trust root` prints), or its
+    /// founders' root (`root`, which any history the same admins start shares: what
+    /// `trust root` printed before the history's own root was, still accepted).
+    pub(in crate::vault) fn check_trust_root(
+        &self,
+        root: Option<&str>,
+        history: Option<&str>,
+    ) -> Result<()> {
         let wanted = &self.paths.trust_roots;
         if wanted.is_empty() {
+            return Ok(());
+        }
+        if let Some(h) = history
+            && wanted.iter().any(|w| h.starts_with(w.as_str()))
+        {
             return Ok(());
         }
         let Some(root) = root else {
@@ -478,7 +508,7 @@ impl EnvDb {
         Err(SignedError::TrustRootMismatch {
             env: self.env.clone(),
             expected: wanted.join(" or "),
-            found: root.to_owned(),
+            found: history.unwrap_or(root).to_owned(),
         }
         .into())
     }
@@ -522,6 +552,7 @@ impl EnvDb {
             unindexed: std::cell::Cell::new(false),
             opened: None,
             root: None,
+            history_root: None,
             written: None,
         };
         db.batch(fill)?;

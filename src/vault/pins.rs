@@ -221,6 +221,7 @@ impl PinDir {
                 pin.journal_floor = old.journal_floor;
                 // Never forgotten: a signed history stays signed under its root.
                 pin.root = pin.root.take().or(old.root.clone());
+                pin.history_root = pin.history_root.take().or(old.history_root.clone());
             }
             // What was verified here stays so while the environment and its root do,
             // nothing was accepted after review (`trust`), and the rules are these.

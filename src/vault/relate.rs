@@ -254,6 +254,7 @@ pub(in crate::vault) fn snapshot(db: &EnvDb, now: i64) -> Result<Pin> {
         journal: None,
         journal_gap: None,
         root: db.root.clone(),
+        history_root: db.history_root.clone(),
     })
 }
 

@@ -158,6 +158,10 @@ pub struct Pin {
     /// from another start, or stripped of its signatures, is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(in crate::vault) root: Option<String>,
+    /// The root of the history itself (`signing::history_root`), which
+    /// `KEYWARD_TRUST_ROOT` may name; absent from pins of builds before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(in crate::vault) history_root: Option<String>,
 }
 
 impl Pin {

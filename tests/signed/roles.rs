@@ -335,7 +335,12 @@ fn a_new_environment_under_another_root_than_the_vault_seen_here_is_warned_about
     let kw = Sandbox::with_vault();
     kw.generate("K");
     kw.stdout(["get", "K"]);
-    let ours = kw.stdout(["trust", "root"]).trim().to_owned();
+    // Environments are told apart by who founded them (each history's own root
+    // differs): the founders' root.
+    let ours = kw.json(["trust", "root", "--json"])["founders"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // The outsider's own vault, with one environment encrypted to us too.
     let outsider = kw.write_identity("outsider.key");
     let theirs = kw.path("outsider-vault");
@@ -375,8 +380,8 @@ fn a_new_environment_under_another_root_than_the_vault_seen_here_is_warned_about
         .assert()
         .success()
         .stderr(
-            contains("`staging` is new to this machine and signed under trust root")
-                .and(contains("which no environment of this vault seen here has"))
+            contains("`staging` is new to this machine and was founded by other admins")
+                .and(contains("than any environment of this vault seen here"))
                 .and(contains(&ours[..16])),
         );
     fs::write(&dev, dev_bytes).unwrap();
@@ -427,4 +432,76 @@ fn a_new_unsigned_environment_in_a_signed_vault_is_warned_about() {
                 "while this vault's environments seen here are (`prod`",
             )),
         );
+}
+
+/// A trust root names one history: another vault its founders made (where someone
+/// else may write) is not this one, however alike (DESIGN §15). Each environment has
+/// its own; the founders' root that `trust root` printed before is still accepted, and
+/// accepts any of their histories, as the docs say.
+#[test]
+fn the_trust_root_names_this_history_not_every_vault_its_founders_made() {
+    let kw = Sandbox::with_vault();
+    kw.cmd(["set", "DB_URL"])
+        .write_stdin("postgres://real")
+        .assert()
+        .success();
+    let root = kw.stdout(["trust", "root"]).trim().to_owned();
+    let shown = kw.json(["trust", "root", "--json"]);
+    assert_eq!(shown["root"], root.as_str());
+    let founders = shown["founders"].as_str().unwrap().to_owned();
+    assert_ne!(founders, root);
+    let prod = kw.stdout(["-e", "prod", "trust", "root"]).trim().to_owned();
+    assert_ne!(prod, root, "each environment's history has its own root");
+    // The same admin founds another vault, where the value is someone else's choice.
+    let other = kw.path("other-vault");
+    kw.cmd(["init"])
+        .env("KEYWARD_VAULT", &other)
+        .assert()
+        .success();
+    kw.cmd(["set", "DB_URL"])
+        .env("KEYWARD_VAULT", &other)
+        .write_stdin("postgres://attacker")
+        .assert()
+        .success();
+    let theirs = kw
+        .cmd(["trust", "root", "--json"])
+        .env("KEYWARD_VAULT", &other)
+        .output()
+        .unwrap();
+    let theirs: serde_json::Value = serde_json::from_slice(&theirs.stdout).unwrap();
+    assert_eq!(theirs["founders"], founders.as_str());
+    assert_ne!(theirs["root"], root.as_str());
+    let runner = |n: &str, pin: &str| {
+        let mut c = kw.cmd(["get", "DB_URL", "-n"]);
+        c.env("XDG_STATE_HOME", kw.path(n))
+            .env("KEYWARD_TRUST_ROOT", pin);
+        c
+    };
+    runner("runner-0", &root)
+        .assert()
+        .success()
+        .stdout("postgres://real");
+    // It replaces this vault's `dev` (a force-push); a fresh runner pins the root.
+    fs::copy(other.join("envs/dev.db.age"), kw.env_file("dev")).unwrap();
+    runner("runner-1", &root)
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(contains("the trust root of `dev` is"))
+        .stderr(contains(root.as_str()));
+    runner("runner-2", &format!("{prod},{root}"))
+        .assert()
+        .code(6)
+        .stdout("");
+    // The founders' root accepts any history of theirs: only a pin of this one refuses.
+    runner("runner-3", &founders)
+        .assert()
+        .success()
+        .stdout("postgres://attacker");
+    // This machine pinned the history itself, and refuses it too.
+    kw.cmd(["get", "DB_URL"])
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(contains("not the environment `dev` last seen here"));
 }

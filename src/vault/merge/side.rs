@@ -113,15 +113,28 @@ fn verify(
     let known = here.and_then(|((dir, pin), bytes)| verified_here(dir, &db.env, pin, bytes));
     let verified = match known {
         // `KEYWARD_TRUST_ROOT` holds as it does on a read of the sealed file.
-        Some(root) => db.check_trust_root(root.as_deref()).map(|()| {
-            db.root = root.clone();
-            Verified {
-                root,
-                signatures: sigs.len(),
-            }
-        }),
+        Some(root) => {
+            // The file verified here: its first signature is the one verified, and
+            // gives the history's own root.
+            let history = sigs
+                .iter()
+                .find(|s| s.prev.is_empty())
+                .map(crate::vault::signed::roots_of)
+                .filter(|(founders, _)| root.as_deref() == Some(founders.as_str()))
+                .map(|(_, history)| history);
+            db.check_trust_root(root.as_deref(), history.as_deref())
+                .map(|()| {
+                    db.root = root.clone();
+                    db.history_root = history.clone();
+                    Verified {
+                        root,
+                        history,
+                        signatures: sigs.len(),
+                    }
+                })
+        }
         // Any other file: under the root pinned here, as a read would.
-        None => db.verify_signed(events, pin.as_ref().and_then(|(_, p)| p.root.as_deref())),
+        None => db.verify_signed(events, pin.as_ref().map(|(_, p)| p)),
     };
     Ok((sigs, verified))
 }

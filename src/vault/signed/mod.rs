@@ -18,7 +18,7 @@ pub use digest::{SETTINGS_TABLES, settings_digest, state_digest};
 pub use members::{Member, Members};
 pub use sign::{Signed, Signing};
 pub(crate) use verify::check_new_join;
-pub use verify::{Verified, verify_history};
+pub use verify::{Verified, roots_of, verify_history};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -214,9 +214,17 @@ impl EnvDb {
         self.located(load_signatures(&self.conn, &self.env))
     }
 
-    /// The trust root of this history, when it was verified or pinned here.
+    /// The founders' root of this history (`signing::root_fingerprint`), when it was
+    /// verified or pinned here: what this machine's pins hold it to, and what tells
+    /// whether two environments were founded by the same admins.
     pub fn root(&self) -> Option<&str> {
         self.root.as_deref()
+    }
+
+    /// The root of this history itself (`signing::history_root`), when known: the
+    /// fingerprint to pin with `KEYWARD_TRUST_ROOT`.
+    pub fn history_root(&self) -> Option<&str> {
+        self.history_root.as_deref()
     }
 
     /// Whether the image holds any signature: `false` for an unsigned (older) history.

@@ -51,8 +51,9 @@ impl EnvDb {
                 .ok_or(Error::Internal(
                     "a signed history without its first signature",
                 ))?;
-            let admins: Vec<[u8; 32]> = first.members.admins().filter_map(|m| m.key).collect();
-            self.root = Some(crate::signing::root_fingerprint(&admins));
+            let (founders, history) = super::verify::roots_of(&first);
+            self.root = Some(founders);
+            self.history_root = Some(history);
         }
         Ok(signed)
     }

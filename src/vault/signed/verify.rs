@@ -26,8 +26,20 @@ pub struct Verified {
     /// admins. `None`: the history is not signed (older than format 4, never written
     /// since).
     pub root: Option<String>,
+    /// The root of this history (`signing::history_root`): what `trust root` prints to
+    /// pin. `None` when `root` is.
+    pub history: Option<String>,
     /// How many signatures were checked.
     pub signatures: usize,
+}
+
+/// The founders' root and the history root of a history whose first signature is
+/// `first`.
+pub fn roots_of(first: &super::Signature) -> (String, String) {
+    let admins: Vec<[u8; 32]> = first.members.admins().filter_map(|m| m.key).collect();
+    let founders = crate::signing::root_fingerprint(&admins);
+    let history = crate::signing::history_root(&founders, &first.head, &first.settings);
+    (founders, history)
 }
 
 fn bad(env: &EnvName, detail: String) -> Error {
@@ -68,6 +80,7 @@ pub fn verify_history<'a>(
     if sigs.is_empty() {
         return Ok(Verified {
             root: None,
+            history: None,
             signatures: 0,
         });
     }
@@ -227,9 +240,10 @@ pub fn verify_history<'a>(
         ));
     }
     let (_, first) = order[0];
-    let admins: Vec<[u8; 32]> = first.members.admins().filter_map(|m| m.key).collect();
+    let (founders, history) = roots_of(first);
     Ok(Verified {
-        root: Some(crate::signing::root_fingerprint(&admins)),
+        root: Some(founders),
+        history: Some(history),
         signatures: order.len(),
     })
 }

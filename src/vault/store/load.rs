@@ -227,6 +227,7 @@ impl EnvDb {
             unindexed: std::cell::Cell::new(false),
             opened: None,
             root: None,
+            history_root: None,
             written: None,
         };
         db.check_meta(adopt_env).map_err(|e| match e {

@@ -82,6 +82,9 @@ pub struct EnvDb {
     /// The trust root of the history (DESIGN §15), once verified here or pinned; `None`
     /// for an unsigned history or one not verified by this process.
     pub(in crate::vault) root: Option<String>,
+    /// The root of this environment's own history (`signing::history_root`), when known:
+    /// verified by this process, or pinned here by a build that recorded it.
+    pub(in crate::vault) history_root: Option<String>,
     /// DESIGN §18: the file key of the file this process last wrote (`written_file_key`).
     pub(in crate::vault) written: Option<crate::identity::filekey::KeyBytes>,
 }

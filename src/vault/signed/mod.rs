@@ -10,6 +10,7 @@
 
 mod digest;
 pub mod members;
+mod on_read;
 pub mod rules;
 mod sign;
 mod verify;

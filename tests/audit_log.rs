@@ -100,6 +100,20 @@ fn audit_log_that_cannot_be_appended_fails_closed() {
         .code(1)
         .stdout("")
         .stderr(contains("KEYWARD_AUDIT_LOG"));
+    // A pipe nobody reads, or a device: refused at once, never waited on (the journal
+    // of the environment waits for the log).
+    let fifo = kw.path("audit.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success());
+    for log in [fifo.to_str().unwrap(), "/dev/null"] {
+        kw.set_env("KEYWARD_AUDIT_LOG", log);
+        kw.cmd(["get", "K"])
+            .timeout(std::time::Duration::from_secs(30))
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(contains("not a regular file"));
+    }
     // Nothing went out, and the journal does not say it did: the log takes an event
     // before the journal commits it.
     kw.set_env("KEYWARD_AUDIT_LOG", "");

@@ -374,6 +374,8 @@ impl AuditLog {
         self.try_append(events).map_err(|e| {
             if crate::sys::is_symlink_refusal(&e) {
                 "it is a symbolic link".to_owned()
+            } else if e.raw_os_error() == Some(libc::ENXIO) {
+                "it is not a regular file (a pipe nobody reads)".to_owned()
             } else {
                 e.to_string()
             }
@@ -385,12 +387,18 @@ impl AuditLog {
         if events.is_empty() {
             return Ok(());
         }
+        // An access event is appended while the journal's append waits for it (holding
+        // the environment's journal): never wait on a pipe or a device. A regular file
+        // only, opened without waiting (a pipe with no reader is ENXIO at once).
         let mut f = std::fs::OpenOptions::new()
             .append(true)
             .create(true)
             .mode(0o600)
-            .custom_flags(crate::sys::O_NOFOLLOW)
+            .custom_flags(crate::sys::O_NOFOLLOW | crate::sys::O_NONBLOCK)
             .open(&self.path)?;
+        if !f.metadata()?.is_file() {
+            return Err(std::io::Error::other("it is not a regular file"));
+        }
         let mut lines = Vec::new();
         for e in events {
             write_jsonl(&mut lines, e)?;

@@ -125,13 +125,38 @@ impl std::str::FromStr for Label {
                     .into(),
             );
         }
-        if crate::recipient::looks_like_recipient(s) {
-            return Err(
-                "a label cannot begin like a recipient (`age1`, `ssh-`, …): it would pass for one"
+        if let Some(why) = Label::imitation(s) {
+            return Err(why);
+        }
+        Ok(Label(s.to_owned()))
+    }
+}
+
+impl Label {
+    /// Why `s` could pass for a recipient, if it could. Messages print a person as
+    /// `Label (age1abcd…wxyz)`: the recipient beside the label is how a reader tells
+    /// two people with look-alike labels apart, so no label may hold text that reads
+    /// as a recipient or its short form — `Alice (age1putjpx…5dvh5v)` would show the
+    /// real Alice's short recipient before the one it stands for. Checked for labels
+    /// typed here and for labels read from a file (DESIGN §16), which anyone holding
+    /// an admin's key or founding a vault could have written without this rule.
+    pub fn imitation(s: &str) -> Option<String> {
+        let lower = s.to_lowercase();
+        if let Some(p) = crate::recipient::RECIPIENT_STARTS
+            .iter()
+            .find(|p| lower.contains(*p))
+        {
+            return Some(format!(
+                "a label cannot hold text that begins a recipient (`{p}`) anywhere in it: with the recipient printed beside it, it would pass for another one"
+            ));
+        }
+        if s.contains('…') {
+            return Some(
+                "a label cannot hold `…`: it is how a short recipient is printed beside the label, and a label could pass for one"
                     .into(),
             );
         }
-        Ok(Label(s.to_owned()))
+        None
     }
 }
 

@@ -122,17 +122,18 @@ impl RecipientString {
 /// (`audit --actor age1qyqs…`).
 pub fn looks_like_recipient(s: &str) -> bool {
     let t = s.trim().to_ascii_lowercase();
-    [
-        "age1",
-        "ssh-",
-        "sk-ssh-",
-        "sk-ecdsa-",
-        "ecdsa-sha2-",
-        "kw-member",
-    ]
-    .iter()
-    .any(|p| t.starts_with(p))
+    RECIPIENT_STARTS.iter().any(|p| t.starts_with(p))
 }
+
+/// How the recipients keyward takes begin (lower case): what a label may not hold.
+pub const RECIPIENT_STARTS: [&str; 6] = [
+    "age1",
+    "ssh-",
+    "sk-ssh-",
+    "sk-ecdsa-",
+    "ecdsa-sha2-",
+    "kw-member",
+];
 
 /// A person as messages name them (DESIGN §16): `Bob (age1chh…wxyz)` with a label,
 /// else the short recipient. A label is printable by construction (`audit::Label`);

@@ -100,7 +100,7 @@ fn unknown_and_ambiguous_labels_are_usage_errors_with_the_candidates() {
     kw.cmd(["offboard", "Bob", "--reason", "left", "--yes"])
         .assert()
         .code(2)
-        .stderr(contains("`Bob` is the label of 2 members"))
+        .stderr(contains("`Bob` names 2 different members"))
         .stderr(contains(short(&rb)))
         .stderr(contains(short(&rc)));
     // Within one environment it is not.
@@ -329,12 +329,19 @@ fn labels_that_would_pass_for_another_member_or_a_recipient_are_refused() {
     let (kw, [(_, ana), (_, bob)]) = labelled_vault();
     let carol = kw.write_identity("carol.key");
     let rc = kw.recipient_of(&carol);
+    let fake_short = format!("Ana ({}…{})", &bob[..10], &bob[bob.len() - 6..]);
+    let fake_upper = format!("Ana (AGE1{})", &bob[4..12]);
     for (label, why) in [
         ("Ana\u{200b}", "U+200B"),
         ("\u{202e}anA", "U+202E"),
         ("Ana\u{a0}", "U+00A0"),
-        (&ana[..12], "cannot begin like a recipient"),
-        ("ssh-ed25519 Ana", "cannot begin like a recipient"),
+        (&ana[..12], "begins a recipient (`age1`)"),
+        ("ssh-ed25519 Ana", "begins a recipient (`ssh-`)"),
+        // The short form messages print beside a label, imitated inside one.
+        (fake_short.as_str(), "begins a recipient (`age1`)"),
+        (fake_upper.as_str(), "begins a recipient (`age1`)"),
+        ("Ana (x…y)", "cannot hold `…`"),
+        ("Ana kw-member1:x", "begins a recipient (`kw-member`)"),
         ("ana", "already the label of Ana"),
         ("BOB", "already the label of Bob"),
         ("Ana ", "no space at either end"),
@@ -352,14 +359,15 @@ fn labels_that_would_pass_for_another_member_or_a_recipient_are_refused() {
         .assert()
         .code(2)
         .stderr(contains("already the label of Ana"));
-    // A label carried from another environment is held to the same rule.
+    // A label carried from another environment is held to the same rule: `bob` in
+    // `prod` reads as `Bob` in `dev`, so neither names one person any more.
     kw.cmd(["-e", "prod", "access", "grant", &rc, "--name", "bob"])
         .assert()
         .success();
     kw.cmd(["-e", "prod", "access", "grant", "Bob"])
         .assert()
         .code(2)
-        .stderr(contains("`Bob` is already the label of bob"));
+        .stderr(contains("`Bob` names 2 different members"));
     let prod = kw.stdout(["-e", "prod", "access", "list", "--json"]);
     assert!(!prod.contains(&bob), "Bob was not granted: {prod}");
     // `env add` carrying two labels that read the same from two environments.
@@ -374,7 +382,7 @@ fn labels_that_would_pass_for_another_member_or_a_recipient_are_refused() {
     ])
     .assert()
     .code(2)
-    .stderr(contains("would name two members of `stg`"));
+    .stderr(contains("`Bob` names 2 different members"));
     kw.cmd(["-e", "stg", "list"]).assert().code(3);
 }
 
@@ -421,4 +429,172 @@ fn a_merge_that_would_give_one_label_to_two_members_is_refused() {
         .assert()
         .success();
     let _ = bob_key;
+}
+
+/// `cmd` as `identity` on another machine (its own state directory): someone who can
+/// add an environment and push it.
+fn elsewhere(kw: &Sandbox, identity: &std::path::Path, args: &[&str]) {
+    let mut c = kw.cmd_as(identity, args);
+    c.env("XDG_STATE_HOME", kw.path("state-elsewhere"));
+    c.assert().success();
+}
+
+/// Anyone who can add an environment labels its members as they like: a writer adds
+/// `aaa` (first in name order) where she is `Bob`, Bob is `Mallory` and Ana `Anna`. A
+/// label names one person across the environments a command covers, so one they do not
+/// agree on is not used (exit 2, naming who carries it where, with the recipients to
+/// give instead): never the first environment's word.
+#[test]
+fn a_label_the_environments_do_not_agree_on_is_not_used() {
+    let (kw, [(_, ra), (_, rb)]) = labelled_vault();
+    let me = kw.my_recipient();
+    kw.cmd(["access", "grant", "Bob", "-e", "prod"])
+        .assert()
+        .success();
+    let mallory = kw.write_identity("mallory.key");
+    let rm = kw.recipient_of(&mallory);
+    kw.cmd(["access", "grant", &rm, "--name", "Mallory"])
+        .assert()
+        .success();
+    kw.cmd(["env", "add", "stage"]).assert().success();
+    elsewhere(
+        &kw,
+        &mallory,
+        &[
+            "env",
+            "add",
+            "aaa",
+            "--admin",
+            &me,
+            "--recipient",
+            &rb,
+            "--recipient",
+            &ra,
+        ],
+    );
+    elsewhere(
+        &kw,
+        &mallory,
+        &["-e", "aaa", "access", "grant", "--name", "Bob"],
+    );
+    elsewhere(
+        &kw,
+        &mallory,
+        &["-e", "aaa", "access", "grant", &rb, "--name", "Mallory"],
+    );
+    elsewhere(
+        &kw,
+        &mallory,
+        &["-e", "aaa", "access", "grant", &ra, "--name", "Anna"],
+    );
+    let files = || ["dev", "prod", "stage", "aaa"].map(|e| fs::read(kw.env_file(e)).unwrap());
+    let before = files();
+
+    kw.cmd(["access", "grant", "Bob", "-e", "stage"])
+        .assert()
+        .code(2)
+        .stderr(contains("`Bob` names 2 different members"))
+        .stderr(contains(format!("Bob ({}", short(&rb))).and(contains("in `dev`, `prod`")))
+        .stderr(contains(format!("Bob ({}", short(&rm))).and(contains("in `aaa`")))
+        .stderr(contains("give the recipient of the one you mean"))
+        .stderr(contains(rb.as_str()).and(contains(rm.as_str())));
+    kw.cmd(["offboard", "Mallory", "--reason", "left", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(contains("`Mallory` names 2 different members"));
+    kw.cmd(["env", "add", "stage2", "--recipient", "Bob"])
+        .assert()
+        .code(2)
+        .stderr(contains("`Bob` names 2 different members"));
+    kw.cmd(["-e", "stage2", "list"]).assert().code(3);
+    // One member under two labels is not named by either.
+    kw.cmd(["access", "grant", "Ana", "-e", "stage"])
+        .assert()
+        .code(2)
+        .stderr(contains("do not agree on who `Ana` is"))
+        .stderr(contains("is `Ana` in `dev` but `Anna` in `aaa`"))
+        .stderr(contains(ra.as_str()));
+    assert_eq!(files(), before, "nothing changed");
+
+    // By recipient it is clear; messages then name them by recipient alone, not by
+    // the label one environment gives.
+    let out = kw
+        .cmd(["offboard", &rm, "--reason", "left", "--yes"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains(&short(&rm)), "{said}");
+    assert!(
+        !said.contains(&format!("Bob ({}", short(&rm)))
+            && !said.contains(&format!("Mallory ({}", short(&rm))),
+        "{said}"
+    );
+    for env in ["dev", "aaa"] {
+        let list = kw.stdout(["access", "list", "-e", env]);
+        assert!(!list.contains(&rm) && list.contains(&rb), "{env}: {list}");
+    }
+}
+
+/// An environment this command reads for the first time (trusted on first use) does
+/// not name anyone by itself while others are known here: its labels count once this
+/// machine knows it (the first read said so, with its trust root).
+#[test]
+fn a_label_known_only_from_an_environment_new_here_is_not_used_at_first() {
+    let (kw, _) = labelled_vault();
+    let me = kw.my_recipient();
+    let outsider = kw.write_identity("outsider.key");
+    let stranger = kw.write_identity("stranger.key");
+    let rs = kw.recipient_of(&stranger);
+    elsewhere(
+        &kw,
+        &outsider,
+        &["env", "add", "aaa", "--admin", &me, "--recipient", &rs],
+    );
+    elsewhere(
+        &kw,
+        &outsider,
+        &["-e", "aaa", "access", "grant", &rs, "--name", "Carol"],
+    );
+    let prod = fs::read(kw.env_file("prod")).unwrap();
+    kw.cmd(["access", "grant", "Carol", "-e", "prod"])
+        .assert()
+        .code(2)
+        .stderr(contains(format!("`Carol` names Carol ({}", short(&rs))))
+        .stderr(contains("only in `aaa`, new to this machine"))
+        .stderr(contains("keyward access list -e aaa"))
+        .stderr(contains(rs.as_str()));
+    assert_eq!(fs::read(kw.env_file("prod")).unwrap(), prod);
+    kw.cmd(["access", "grant", "Carol", "-e", "prod"])
+        .assert()
+        .success()
+        .stderr(contains(format!("granted Carol ({}", short(&rs))));
+}
+
+/// A label read from a file is held to the rule a typed one is (`Alice (age1…)` would
+/// show someone else's recipient beside the label): such a file is refused (exit 6),
+/// as a stored key name that is not a name is, never shown as a member's label.
+#[test]
+fn a_stored_label_that_imitates_a_recipient_is_refused() {
+    let (kw, [(_, ra), (_, rb)]) = labelled_vault();
+    let fake = format!("Bob ({}…{})", &rb[..10], &rb[rb.len() - 6..]);
+    kw.edit_env("dev", |c| {
+        c.execute(
+            "UPDATE recipients SET label = ?1 WHERE recipient = ?2",
+            [fake.as_str(), ra.as_str()],
+        )
+        .unwrap();
+    });
+    kw.forget_kept_rows("dev");
+    for args in [
+        vec!["access", "list"],
+        vec!["access", "grant", "Bob", "-e", "prod"],
+    ] {
+        kw.cmd(&args)
+            .assert()
+            .code(6)
+            .stderr(contains("a label that is refused"))
+            .stderr(contains("begins a recipient"))
+            .stderr(contains(fake.as_str()).not());
+    }
 }

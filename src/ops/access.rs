@@ -223,10 +223,10 @@ fn whom(ctx: &Context, who: Option<GrantTarget>) -> Result<Whom> {
                 .values()
                 .any(|v| v == person.as_typed())
             {
-                person.resolve_among(std::slice::from_ref(&here))?
+                person.resolve_among(ctx, std::slice::from_ref(&here))?
             } else {
                 let (all, _) = ctx.open_all_envs()?;
-                person.resolve_among(&all)?
+                person.resolve_among(ctx, &all)?
             };
             // The key comes with the proof its owner made in the other environment;
             // a hardware identity's key there was vouched for by an admin, as here.
@@ -451,7 +451,7 @@ impl super::Destructive for RevokePlan {
         // taken (the refusals are checked again under it).
         let peek = ctx.open_env()?;
         let me = ctx.identity()?.recipient.clone();
-        let recipient = self.0.recipient.resolve_in(&peek)?;
+        let recipient = self.0.recipient.resolve_in(ctx, &peek)?;
         check_removable(&peek, &recipient, &me, self.0.force)?;
         Ok(Some(self.0.confirmation(&peek, &recipient, &me)?))
     }
@@ -465,7 +465,7 @@ fn revoke(ctx: &Context, req: Revoke) -> Result<AccessChanged> {
     let now = ctx.now();
     let mut db = ctx.write_env()?;
     let actor = ctx.actor()?;
-    let recipient = req.recipient.resolve_in(&db)?;
+    let recipient = req.recipient.resolve_in(ctx, &db)?;
     check_removable(&db, &recipient, &actor.recipient, req.force)?;
     let label = db.known_labels()?.remove(recipient.as_str());
     let who = db.person(recipient.as_str());

@@ -180,7 +180,7 @@ pub fn add_env(ctx: &Context, req: AddEnv) -> Result<EnvAdded> {
         Vec::new()
     };
     for p in &req.recipients {
-        let found = p.resolve_among(&others)?;
+        let found = p.resolve_among(ctx, &others)?;
         if let Some(l) = found
             .label
             .as_deref()

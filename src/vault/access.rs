@@ -73,6 +73,11 @@ impl EnvDb {
                     detail: format!("recipient {} has {what}", info.recipient),
                 };
                 info.role = crate::codes::Role::from_code(role).ok_or_else(|| bad("an unknown role"))?;
+                // DESIGN §16: a label that could pass for a recipient is not shown as a
+                // member's name (a file need not have been written by keyward's rules).
+                if let Some(why) = info.label.as_deref().and_then(Label::imitation) {
+                    return Err(bad(&format!("a label that is refused ({why})")));
+                }
                 info.signing_key = key
                     .map(|k| k.try_into().map_err(|_| bad("a malformed signing key")))
                     .transpose()?;
@@ -95,7 +100,20 @@ impl EnvDb {
                 .conn
                 .prepare("SELECT recipient, label FROM former_labels ORDER BY recipient")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let rows: Vec<(String, String)> = rows.collect::<rusqlite::Result<_>>()?;
+            // The same rule as members' labels (`recipients`).
+            if let Some((r, why)) = rows
+                .iter()
+                .find_map(|(r, l)| Label::imitation(l).map(|why| (r, why)))
+            {
+                return Err(crate::error::Error::CorruptDb {
+                    detail: format!(
+                        "removed member {} has a label that is refused ({why})",
+                        crate::recipient::short_recipient(r)
+                    ),
+                });
+            }
+            Ok(rows)
         })())
     }
 

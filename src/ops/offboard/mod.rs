@@ -86,13 +86,10 @@ pub fn plan(ctx: &Context, mut req: Offboard) -> Result<OffboardPlan> {
     //    are still exposed (DESIGN §14): said, and exit 8, until they are rotated.
     let mut targets: Vec<EnvDb> = Vec::new();
     let mut still_exposed = Vec::new();
+    // Their label where every environment that labels them agrees; else none (the
+    // recipient names them), never the first environment's word (DESIGN §16).
     if req.label.is_none() {
-        for db in &readable {
-            if let Some(l) = db.known_labels()?.remove(req.recipient.as_str()) {
-                req.label = Some(l);
-                break;
-            }
-        }
+        req.label = crate::ops::people::agreed_label(&readable, req.recipient.as_str())?;
     }
     for peek in readable {
         if peek.has_recipient(&req.recipient)? {
@@ -128,7 +125,7 @@ pub fn whom(
     };
     // A removed member's label still names them (DESIGN §16): offboarding them again
     // says what they can still read, as it does given their recipient.
-    let found = match person.resolve_among(&dbs) {
+    let found = match person.resolve_among(ctx, &dbs) {
         Ok(found) => found,
         Err(e) => person.resolve_former_among(&dbs)?.ok_or(e)?,
     };

@@ -451,3 +451,67 @@ fn offboard_revokes_the_older_versions_still_in_service_of_a_key_it_cannot_rotat
     kw.cmd(["check"]).assert().success();
     kw.cmd(["audit", "verify"]).assert().success();
 }
+
+/// DESIGN §15: removing a member is an admin's change. An environment where the
+/// offboarder is not an admin is found when the offboarding is planned — on a dry run
+/// too — and nothing is changed anywhere (it used to commit `dev`, then fail on `prod`,
+/// leaving the person able to read `prod`). `access revoke` refuses before it asks.
+#[test]
+fn offboard_needs_the_admin_role_in_every_environment_before_changing_any() {
+    let kw = Sandbox::with_vault();
+    let me = kw.my_recipient();
+    let bob = kw.write_identity("bob.key");
+    let rb = kw.recipient_of(&bob);
+    let leaver = kw.write_identity("leaver.key");
+    let r = kw.recipient_of(&leaver);
+    for env in ["dev", "prod"] {
+        kw.cmd(["-e", env, "access", "grant", &r])
+            .assert()
+            .success();
+    }
+    kw.cmd(["-e", "prod", "access", "grant", &rb, "--role", "admin"])
+        .assert()
+        .success();
+    kw.cmd_as(
+        &bob,
+        ["-e", "prod", "access", "grant", &me, "--role", "write"],
+    )
+    .assert()
+    .success();
+    kw.generate("GEN");
+    let before = ["dev", "prod"].map(|e| fs::read(kw.env_file(e)).unwrap());
+
+    for extra in ["--dry-run", "--yes"] {
+        let out = kw
+            .cmd(["offboard", &r, "--reason", "left", extra])
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{extra}: {said}");
+        assert!(
+            said.contains("may not offboard")
+                && said.contains("in `prod`: a `write` member")
+                && said.contains("needs the `admin` role")
+                && said.contains("nothing was changed in any environment"),
+            "{extra}: {said}"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "no plan shown as if it would go through"
+        );
+    }
+    assert_eq!(
+        ["dev", "prod"].map(|e| fs::read(kw.env_file(e)).unwrap()),
+        before
+    );
+    kw.cmd_as(&leaver, ["get", "GEN"]).assert().success();
+    kw.cmd(["-e", "prod", "access", "revoke", &r, "--yes"])
+        .assert()
+        .code(5)
+        .stderr(contains("may not remove").and(contains("a `write` member")));
+    // Where it is an admin, the offboarding goes through.
+    kw.cmd(["offboard", &r, "--reason", "left", "--yes", "-e", "dev"])
+        .assert()
+        .success();
+    kw.cmd_as(&leaver, ["get", "GEN"]).assert().code(5);
+}

@@ -520,7 +520,34 @@ pub fn check_removable(
             recipient: recipient.as_str().to_owned(),
         });
     }
+    if let Some(has) = not_admin(db, me)? {
+        return Err(crate::error::SignedError::NotAllowed {
+            env: db.env.clone(),
+            who: db.person(me),
+            has,
+            what: format!("remove {}", db.person(recipient.as_str())),
+            needs: crate::codes::Role::Admin,
+        }
+        .into());
+    }
     Ok(())
+}
+
+/// DESIGN §15: who can decrypt an environment with a signed history changes only by an
+/// admin's signature. What `me` is there when that is not an admin (`a \`write\`
+/// member`, `not a member`); `None` when it may (an admin, or an unsigned history, whose
+/// next write is signed by its writer as its first admin). The signer refuses it again;
+/// asked first so that a command changing several environments (`offboard`) refuses
+/// before it changes any, and a question is not asked for a change that cannot be made.
+pub fn not_admin(db: &EnvDb, me: &str) -> Result<Option<String>> {
+    if !db.is_signed()? {
+        return Ok(None);
+    }
+    Ok(match db.role_of(me)? {
+        Some(crate::codes::Role::Admin) => None,
+        Some(role) => Some(format!("a `{role}` member")),
+        None => Some("not a member".to_owned()),
+    })
 }
 
 #[cfg(test)]

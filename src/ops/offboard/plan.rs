@@ -32,7 +32,41 @@ pub(super) fn plan_all(
             envs: env_list(&only_recipient),
         });
     }
+    refuse_not_admin(ctx, targets, req)?;
     Ok(plans)
+}
+
+/// DESIGN §15: removing a member is an admin's change. Every environment the
+/// offboarding would change is asked before any is (the signer would refuse it only at
+/// its own commit, after the environments before it were changed and committed, leaving
+/// the person able to read the rest): exit 5 naming each one and the role held there,
+/// on a dry run too.
+fn refuse_not_admin(ctx: &Context, targets: &[EnvDb], req: &Offboard) -> Result<()> {
+    let me = ctx.identity()?.recipient.clone();
+    let mut refused = Vec::new();
+    for db in targets {
+        if let Some(has) = crate::ops::access::not_admin(db, &me)? {
+            refused.push((db, has));
+        }
+    }
+    let Some(((first, has), rest)) = refused.split_first() else {
+        return Ok(());
+    };
+    let also: String = rest
+        .iter()
+        .map(|(db, has)| format!("; in `{}`, {has}", db.env))
+        .collect();
+    Err(crate::error::SignedError::NotAllowed {
+        env: first.env.clone(),
+        who: first.person(&me),
+        has: format!("{has}{also}"),
+        what: format!(
+            "offboard {} (nothing was changed in any environment: offboarding changes none until it may change every one)",
+            req.who()
+        ),
+        needs: crate::codes::Role::Admin,
+    }
+    .into())
 }
 
 /// The first environment whose plan differs between the question and the writer locks.

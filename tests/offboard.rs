@@ -492,7 +492,7 @@ fn offboard_needs_the_admin_role_in_every_environment_before_changing_any() {
             said.contains("may not offboard")
                 && said.contains("in `prod`: a `write` member")
                 && said.contains("needs the `admin` role")
-                && said.contains("nothing was changed in any environment"),
+                && said.contains("(nothing was changed anywhere)"),
             "{extra}: {said}"
         );
         assert!(

@@ -59,11 +59,8 @@ fn refuse_not_admin(ctx: &Context, targets: &[EnvDb], req: &Offboard) -> Result<
     Err(crate::error::SignedError::NotAllowed {
         env: first.env.clone(),
         who: first.person(&me),
-        has: format!("{has}{also}"),
-        what: format!(
-            "offboard {} (nothing was changed in any environment: offboarding changes none until it may change every one)",
-            req.who()
-        ),
+        has: format!("{has}{also} (nothing was changed anywhere)"),
+        what: format!("offboard {}", req.who()),
         needs: crate::codes::Role::Admin,
     }
     .into())

@@ -64,6 +64,7 @@ mod set_get;
 mod signed;
 mod signing_key_file;
 mod tamper;
+mod textconv;
 mod usage;
 mod vault_files;
 mod vault_format;

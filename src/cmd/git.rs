@@ -50,7 +50,10 @@ pub struct SetupArgs {}
 /// Print an env file's keys, versions, recipients and events, never a value (what git
 /// shows in diffs)
 ///
-/// Run by git for `git diff` and `git log -p`. Never asks for anything: without an
+/// Run by git for `git diff` and `git log -p`. The first line says whether the file's
+/// signed history verifies, as any command checks it: `# DOES NOT VERIFY: …` for a file
+/// changed without a signature (edited by hand) or an unsigned-history; its rows follow.
+/// Each recipient shows with their role. Never asks for anything: without an
 /// identity that can open the file (or with a passphrase and no agent), prints one
 /// `keyward: cannot decrypt (…)` line, naming the file by its SHA-256 and size so that
 /// a change still shows, and succeeds.

@@ -1,6 +1,7 @@
 //! `git textconv` (DESIGN §9): the value-free text form of an env file that git shows
 //! in diffs and `log -p`. It never asks for anything (git runs it for every version it
-//! shows), and a version it cannot open is one placeholder line naming its bytes.
+//! shows), and a version it cannot open is one placeholder line naming its bytes. The
+//! first line of one it opens says whether its signed history verifies (DESIGN §15).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SignedError};
 use crate::identity::{IdentitySpec, Unlocked};
 use crate::names::{Dur, fmt_time, fmt_time_ms};
 use crate::ops::Context;
@@ -71,8 +72,13 @@ pub fn textconv(ctx: &Context, file: &Path) -> Result<EnvText> {
         Ok(id) => id,
         Err(why) => return Ok(EnvText::placeholder(&why, Some(&bytes))),
     };
-    let paths = VaultPaths::new(ctx.paths.root.clone());
-    let db = match open_any_env(&paths, file, &bytes, identity) {
+    // Held to `KEYWARD_TRUST_ROOT` as a read is; no pins: what git shows is a past or
+    // proposed state, never what this machine has seen, and nothing here moves a pin.
+    let paths = VaultPaths {
+        trust_roots: ctx.paths.trust_roots.clone(),
+        ..VaultPaths::new(ctx.paths.root.clone())
+    };
+    let mut db = match open_any_env(&paths, file, &bytes, identity) {
         Ok(db) => db,
         Err(Error::NotARecipient { .. }) if env_from_path(file).is_none() => {
             return Ok(EnvText::placeholder(
@@ -87,10 +93,41 @@ pub fn textconv(ctx: &Context, file: &Path) -> Result<EnvText> {
             ));
         }
     };
-    // A chain that does not verify is shown as such: the diff must not look clean.
-    match describe(&db) {
-        Ok(lines) => Ok(EnvText { lines }),
+    // A chain that does not recompute is shown as such: the diff must not look clean.
+    let events = match db.lifecycle_events() {
+        Ok(events) => events,
+        Err(e) => return Ok(EnvText::placeholder(&e.to_string(), Some(&bytes))),
+    };
+    let verdict = verdict(&mut db, &events);
+    match describe(&db, events) {
+        Ok(mut lines) => {
+            lines.insert(0, verdict);
+            Ok(EnvText { lines })
+        }
         Err(e) => Ok(EnvText::placeholder(&e.to_string(), Some(&bytes))),
+    }
+}
+
+/// The first line (DESIGN §15): whether the signed history verifies, checked as a read
+/// that has not seen the file checks it (every signature against the roles in force
+/// where it was made, the rows against the state last signed). A reviewer reads a
+/// change in `git diff`, and a file re-encrypted by hand by anyone who can decrypt it
+/// would otherwise read like a signed change: its rows are still shown, under this
+/// line. Never an error: git shows nothing of a file whose textconv fails.
+fn verdict(db: &mut EnvDb, events: &[crate::audit::Event]) -> String {
+    match db.verify_signed(events, None) {
+        Ok(v) => match v.root {
+            Some(root) => format!("# signed history verifies (trust root {root})"),
+            None => "# DOES NOT VERIFY: unsigned-history (written before signed writes: nothing proves who made these changes)".into(),
+        },
+        // What does not hold, without the message's "does not verify" and hint.
+        Err(Error::Signed(SignedError::BadSignature { detail, .. })) => {
+            format!("# DOES NOT VERIFY: {}", escape(&detail))
+        }
+        Err(e) => format!(
+            "# DOES NOT VERIFY: {}",
+            escape(e.to_string().lines().next().unwrap_or_default())
+        ),
     }
 }
 
@@ -172,19 +209,31 @@ fn opt_time(t: Option<i64>) -> String {
     t.map(fmt_time).unwrap_or_else(|| "-".into())
 }
 
-/// The text form: meta, recipients, keys with their versions, events. Never a value,
-/// never a fingerprint.
-fn describe(db: &EnvDb) -> Result<Vec<String>> {
+/// The text form: meta, recipients with their roles, keys with their versions, events.
+/// Never a value, never a value's fingerprint.
+fn describe(db: &EnvDb, mut events: Vec<crate::audit::Event>) -> Result<Vec<String>> {
     let mut lines = vec![format!("# keyward environment `{}` (no values)", db.env)];
 
     // DESIGN §16: people by name, `Bob (age1chh…)`, removed members included.
     let labels = db.known_labels()?;
     let who = |r: &str| crate::recipient::person(r, labels.get(r).map(String::as_str));
+    // Roles and signing keys as the rows hold them (the first line says whether a
+    // signature covers them): a grant or a role taken shows in a diff.
+    let members = db.members()?;
     let mut recipients = db.recipients()?;
     recipients.sort_by(|a, b| a.recipient.cmp(&b.recipient));
     for r in &recipients {
+        let (role, key) = match members.get(&r.recipient) {
+            Some(m) => (
+                m.role.as_str(),
+                m.key
+                    .map(|k| format!("{}…", &hex::encode(k)[..16]))
+                    .unwrap_or_else(|| "unbound".into()),
+            ),
+            None => ("-", "-".into()),
+        };
         lines.push(format!(
-            "recipient {} added {} by {}{}",
+            "recipient {} role={role} signing-key={key} added {} by {}{}",
             escape(&r.recipient),
             fmt_time(r.added_at),
             r.added_by.as_deref().map(who).unwrap_or_else(|| "-".into()),
@@ -263,7 +312,6 @@ fn describe(db: &EnvDb) -> Result<Vec<String>> {
         }
     }
 
-    let mut events = db.lifecycle_events()?;
     // By content, not by position: the same events in another order read the same.
     events.sort_by(|a, b| {
         (

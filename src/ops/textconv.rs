@@ -116,7 +116,7 @@ pub fn textconv(ctx: &Context, file: &Path) -> Result<EnvText> {
 /// line. Never an error: git shows nothing of a file whose textconv fails.
 fn verdict(db: &mut EnvDb, events: &[crate::audit::Event]) -> String {
     match db.verify_signed(events, None) {
-        Ok(v) => match v.root {
+        Ok(v) => match v.history {
             Some(root) => format!("# signed history verifies (trust root {root})"),
             None => "# DOES NOT VERIFY: unsigned-history (written before signed writes: nothing proves who made these changes)".into(),
         },

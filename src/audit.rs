@@ -142,9 +142,18 @@ impl Label {
     /// an admin's key or founding a vault could have written without this rule.
     pub fn imitation(s: &str) -> Option<String> {
         let lower = s.to_lowercase();
+        // Where a word starts (the start, a blank, a bracket, a colon…): `age1` inside
+        // `Homepage1` or `ssh-` inside `gh-ssh-deploy` reads as no recipient, and a
+        // stored label like that must not make its environment unreadable.
+        let starts_word = |at: usize| {
+            lower[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '-' || c == '_'))
+        };
         if let Some(p) = crate::recipient::RECIPIENT_STARTS
             .iter()
-            .find(|p| lower.contains(*p))
+            .find(|p| lower.match_indices(*p).any(|(at, _)| starts_word(at)))
         {
             return Some(format!(
                 "a label cannot hold text that begins a recipient (`{p}`) anywhere in it: with the recipient printed beside it, it would pass for another one"

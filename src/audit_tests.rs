@@ -122,7 +122,16 @@ fn a_subject_is_hashed_last_and_only_when_present() {
 
 #[test]
 fn labels_are_1_to_64_printable_characters() {
-    for ok in ["a", "Ana (backend)", &"é".repeat(64), "bob@example.com"] {
+    // Recipient-like text inside a word is no recipient.
+    for ok in [
+        "a",
+        "Ana (backend)",
+        &"é".repeat(64),
+        "bob@example.com",
+        "Homepage1 bot",
+        "gh-ssh-deploy",
+        "kw_member_ops",
+    ] {
         assert_eq!(ok.parse::<Label>().unwrap().as_str(), ok);
     }
     for bad in [
@@ -141,6 +150,12 @@ fn labels_are_1_to_64_printable_characters() {
         "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs5hzplm",
         "AGE1qyqs",
         "ssh-ed25519 AAAA",
+        "Alice (age1putjpx)",
+        "Alice age1putjpx",
+        "Alice:AGE1putjpx",
+        "Bob [ssh-ed25519 AAAA]",
+        "Carol (kw-member1x)",
+        "Dan (abc…def)",
         "Ana ",
         " Ana",
         "Ana  B.",

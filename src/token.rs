@@ -256,8 +256,16 @@ pub fn find_tokens(data: &[u8]) -> Vec<(usize, usize)> {
     out
 }
 
-/// Mask a value for display: a valid token shows `<prefix>_<env>_` and its last 2
-/// characters; any other value its first 3 and last 2 (nothing at all up to 8).
+/// Values this long or longer show their first 2 and last 2 characters when masked: at
+/// most 1/8 of the value. Shorter ones show nothing of it.
+pub const MASK_SHOWS_PARTS_FROM: usize = 32;
+
+/// Mask a value for display (a CI log, `scan --json`): a valid token shows
+/// `<prefix>_<env>_` (public: the grammar and the environment) and its last 2 characters
+/// (2 of 36 random ones); any other value of [`MASK_SHOWS_PARTS_FROM`] characters or more
+/// its first 2 and last 2, and a shorter one only `…`. Why: 3 + 2 characters of a
+/// 9-character imported password is over half of it, in every log of every scan that
+/// finds it; the finding already names the key, so the mask need not tell values apart.
 pub fn mask(value: &[u8]) -> String {
     let s = String::from_utf8_lossy(value);
     let chars: Vec<char> = s.chars().collect();
@@ -266,10 +274,10 @@ pub fn mask(value: &[u8]) -> String {
         let tail: String = chars[chars.len() - 2..].iter().collect();
         return format!("{}…{tail}", &s[..head]);
     }
-    if chars.len() <= 8 {
+    if chars.len() < MASK_SHOWS_PARTS_FROM {
         return "…".into();
     }
-    let head: String = chars[..3].iter().collect();
+    let head: String = chars[..2].iter().collect();
     let tail: String = chars[chars.len() - 2..].iter().collect();
     format!("{head}…{tail}")
 }
@@ -358,9 +366,20 @@ mod tests {
     fn mask_never_shows_the_body() {
         // A token-shaped value with a bad checksum is masked like any other value.
         let m = mask(b"kw_prod_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAZZ");
-        assert_eq!(m, "kw_…ZZ");
-        assert_eq!(mask(b"sk_live_abcdefghijklmn"), "sk_…mn");
+        assert_eq!(m, "kw…ZZ");
         assert_eq!(mask(b"short"), "…");
+    }
+
+    #[test]
+    fn mask_shows_nothing_of_a_value_shorter_than_32_characters() {
+        // A 9-character password showed 5 of its characters (3 + 2) in every CI log.
+        assert_eq!(mask(b"Xq7#kP2mZ"), "…");
+        assert_eq!(mask(b"sk_live_abcdefghijklmn"), "…");
+        assert_eq!(mask(&[b'a'; 31]), "…");
+        // From 32 characters: 2 + 2, at most 1/8 of the value; counted in characters.
+        assert_eq!(mask(b"sk_live_imported_0123456789abcdef"), "sk…ef");
+        assert_eq!(mask("é".repeat(32).as_bytes()), "éé…éé");
+        assert_eq!(mask("é".repeat(31).as_bytes()), "…");
     }
 
     #[test]

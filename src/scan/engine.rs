@@ -5,6 +5,12 @@
 //! lookup per candidate: fast however many keys the vault holds); every other value goes
 //! into one Aho-Corasick automaton. Token shapes come from `crate::token`, the only
 //! place the grammar lives.
+//!
+//! Every key whose value occurs is reported, not one per matched text: keys holding the
+//! same value (a revoked dev key and the active prod key it was copied to) are one
+//! automaton pattern that names them all, and the automaton reports overlapping matches,
+//! so a value inside another key's value (a password inside a database URL) is found
+//! too. Both stay linear in the bytes scanned plus the matches found.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -31,8 +37,9 @@ pub struct Pattern {
 
 pub struct Scanner {
     ac: Option<AhoCorasick>,
-    /// Pattern index of each automaton pattern.
-    ac_index: Vec<usize>,
+    /// The patterns holding each automaton pattern's value (one automaton pattern per
+    /// distinct value, naming every key, environment and version that holds it).
+    ac_index: Vec<Vec<usize>>,
     tokens: HashMap<[u8; BODY], Vec<usize>>,
     patterns: Vec<Pattern>,
     masks: Vec<String>,
@@ -49,7 +56,10 @@ impl Scanner {
             .map(|p| token::mask(p.value.expose()))
             .collect();
         let mut tokens: HashMap<[u8; BODY], Vec<usize>> = HashMap::new();
-        let mut ac_index = Vec::new();
+        let mut ac_index: Vec<Vec<usize>> = Vec::new();
+        // Distinct value → its automaton pattern. Keyed by the value itself (no copy):
+        // the map lives only while the automaton is built.
+        let mut distinct: HashMap<&[u8], usize> = HashMap::new();
         for (i, p) in patterns.iter().enumerate() {
             let v = p.value.expose();
             match token::parse_token(v) {
@@ -57,17 +67,27 @@ impl Scanner {
                     let body: [u8; BODY] = v[v.len() - BODY..].try_into().expect("length");
                     tokens.entry(body).or_default().push(i);
                 }
-                None => ac_index.push(i),
+                None => {
+                    let next = ac_index.len();
+                    let at = *distinct.entry(v).or_insert(next);
+                    if at == next {
+                        ac_index.push(Vec::new());
+                    }
+                    ac_index[at].push(i);
+                }
             }
         }
+        drop(distinct);
         let ac = if ac_index.is_empty() {
             None
         } else {
-            let pats = ac_index.iter().map(|&i| patterns[i].value.expose());
+            let pats = ac_index.iter().map(|keys| patterns[keys[0]].value.expose());
             let kind = (ac_index.len() <= 2_000).then_some(AhoCorasickKind::DFA);
             Some(
                 AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
+                    // Standard semantics, searched overlapping: every value found
+                    // wherever it ends, including inside a longer one.
+                    .match_kind(MatchKind::Standard)
                     .kind(kind)
                     .build(pats)
                     .map_err(|e| Error::Failed {
@@ -130,8 +150,10 @@ impl Scanner {
             ));
         };
         if let Some(ac) = &self.ac {
-            for m in ac.find_iter(data) {
-                known(self.ac_index[m.pattern().as_usize()], m.start(), m.end());
+            for m in ac.find_overlapping_iter(data) {
+                for &i in &self.ac_index[m.pattern().as_usize()] {
+                    known(i, m.start(), m.end());
+                }
             }
         }
         if !self.tokens.is_empty() {
@@ -245,6 +267,56 @@ mod tests {
         let f = &found[0];
         assert_eq!((f.line, f.column), (2, 7));
         assert_eq!((f.name.as_deref(), f.version), (Some("API"), Some(2)));
-        assert_eq!(f.masked, "sk_…mn");
+        assert_eq!(f.masked, "…", "22 characters: too short to show any");
+    }
+
+    fn pattern(env: &str, name: &str, status: Status, value: &str) -> Pattern {
+        Pattern {
+            env: env.into(),
+            name: name.into(),
+            version: 1,
+            status,
+            value: Secret::new(value.as_bytes().to_vec()),
+        }
+    }
+
+    #[test]
+    fn every_key_holding_a_value_found_is_named_and_values_inside_others_too() {
+        let scanner = Scanner::new(vec![
+            pattern("dev", "OLD", Status::Revoked, "sk_shared_ABCDEFGH12345"),
+            pattern("prod", "STRIPE", Status::Active, "sk_shared_ABCDEFGH12345"),
+            pattern("prod", "PW", Status::Active, "Pa55w0rd!xyz"),
+            pattern(
+                "test",
+                "URL",
+                Status::Active,
+                "postgres://app:Pa55w0rd!xyz@db/a",
+            ),
+        ])
+        .unwrap();
+        let out = Mutex::new(Vec::new());
+        scanner.scan_all(
+            "f",
+            b"s=sk_shared_ABCDEFGH12345
+postgres://app:Pa55w0rd!xyz@db/a",
+            &out,
+        );
+        let mut found: Vec<_> = out
+            .into_inner()
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.env, f.name.unwrap(), f.line, f.column))
+            .collect();
+        found.sort();
+        let want = |e: &str, n: &str, l, c| (e.to_owned(), n.to_owned(), l, c);
+        assert_eq!(
+            found,
+            vec![
+                want("dev", "OLD", 1, 3),
+                want("prod", "PW", 2, 16),
+                want("prod", "STRIPE", 1, 3),
+                want("test", "URL", 2, 1),
+            ]
+        );
     }
 }

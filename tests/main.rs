@@ -59,6 +59,7 @@ mod rotate;
 mod rotation_hooks;
 mod run;
 mod scan;
+mod scan_git;
 mod scan_report;
 mod seals;
 mod set_get;

@@ -60,7 +60,8 @@ fn planted() -> Planted {
 fn tree(p: &Planted) {
     let root = p.kw.path("repo");
     fs::create_dir_all(root.join("src")).unwrap();
-    fs::create_dir_all(root.join(".git")).unwrap();
+    // A git work tree: `.gitignore` means nothing outside one.
+    git(&p.kw, &root, &["init", "-q"]);
     fs::write(
         root.join("src/config.py"),
         format!(
@@ -79,7 +80,7 @@ fn tree(p: &Planted) {
     fs::write(root.join("broken.txt"), format!("{}\n", p.broken)).unwrap();
     fs::write(root.join(".gitignore"), "ignored.txt\n").unwrap();
     fs::write(root.join("ignored.txt"), format!("{}\n", p.current)).unwrap();
-    fs::write(root.join(".git/config"), format!("{}\n", p.current)).unwrap();
+    fs::write(root.join(".git/leaked"), format!("{}\n", p.current)).unwrap();
     fs::write(
         root.join("binary.bin"),
         [b"\0\0".as_slice(), p.current.as_bytes()].concat(),
@@ -284,10 +285,10 @@ fn short_values_are_skipped_with_a_warning() {
         .stderr(contains("shorter than 8 bytes"));
 }
 
-const IMPORTED: &str = "sk_live_imported_0123456789abcdef";
+pub const IMPORTED: &str = "sk_live_imported_0123456789abcdef";
 
 /// A vault holding a generated token `TOK` and an imported value `IMP`.
-fn scan_vault() -> (Sandbox, String) {
+pub fn scan_vault() -> (Sandbox, String) {
     let kw = Sandbox::with_vault();
     let tok = kw.generate("TOK");
     kw.set("IMP", IMPORTED);
@@ -295,7 +296,7 @@ fn scan_vault() -> (Sandbox, String) {
     (kw, tok)
 }
 
-fn scan_file_json(kw: &Sandbox, file: &Path) -> (i32, Vec<serde_json::Value>) {
+pub fn scan_file_json(kw: &Sandbox, file: &Path) -> (i32, Vec<serde_json::Value>) {
     let (code, stdout, stderr) = outcome(kw.cmd(["scan", "--json"]).arg(file));
     assert!(!stdout.contains(IMPORTED) && !stderr.contains(IMPORTED));
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();

@@ -16,7 +16,7 @@ pub fn run(ctx: &Context, source: Source) -> Result<ScanReport> {
     let scanner = Scanner::new(patterns)?.knowing(known);
     let findings = Mutex::new(Vec::new());
     match source {
-        Source::Staged => walk::scan_staged(&scanner, &findings)?,
+        Source::Staged => crate::scan::git::scan_staged(&scanner, &findings)?,
         Source::Paths {
             mut paths,
             no_ignore,
@@ -30,8 +30,18 @@ pub fn run(ctx: &Context, source: Source) -> Result<ScanReport> {
             if !stdin.is_empty() {
                 unreadable.extend(walk::scan_stdin(&scanner, &findings)?);
             }
+            let mut warnings = Vec::new();
             if !files.is_empty() {
-                unreadable.extend(walk::scan_paths(&scanner, &files, no_ignore, &findings)?);
+                unreadable.extend(walk::scan_paths(
+                    &scanner,
+                    &files,
+                    no_ignore,
+                    &findings,
+                    &mut warnings,
+                )?);
+            }
+            for w in &warnings {
+                ctx.out.warn(w);
             }
             for u in walk::incomplete(unreadable, &findings)? {
                 ctx.out.warn(&u);

@@ -5,7 +5,8 @@
 //! is valid but which this vault does not hold (a key from another vault or environment).
 //!
 //! - [`engine`]: the matcher (pure: bytes in, findings out);
-//! - [`walk`]: trees, stdin and git's index;
+//! - [`walk`]: trees (tracked files always, untracked ones unless git ignores them), stdin;
+//! - [`git`]: what git tracks, and the blobs staged for the next commit;
 //! - [`report`]: findings and how they are shown;
 //! - [`identities`]: age identities (`AGE-SECRET-KEY-1…`) in what is scanned.
 //!
@@ -13,6 +14,7 @@
 //! Never shows a value unmasked.
 
 pub mod engine;
+pub mod git;
 pub mod identities;
 pub mod report;
 pub mod walk;

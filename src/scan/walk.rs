@@ -1,11 +1,21 @@
-//! Where a scan reads from: directory trees (in parallel, honouring .gitignore unless
-//! told not to, `.git/` skipped, binary files included), stdin, and what git has staged.
-//! Hands bytes to the engine; never decides what is a finding.
+//! Where a scan reads from: directory trees (in parallel, `.git/` skipped, binary files
+//! included) and stdin; what git has staged is `super::git`'s. Hands bytes to the
+//! engine; never decides what is a finding.
+//!
+//! Which files of a tree are scanned: every file git tracks (or has staged), always; an
+//! untracked file unless git's own rules ignore it (`.gitignore`, `.git/info/exclude`,
+//! `core.excludesFile`). A `.ignore` file (ripgrep's, not git's: git tracks and pushes
+//! what it names) is not honoured, nor a `.gitignore` outside a git work tree (a
+//! tarball's rules mean nothing there). The walker applies git's rules to what it meets,
+//! then `git ls-files` names what the repository holds, and each tracked file the walker
+//! left out is scanned too: a rule can only ever skip an untracked file. Where git
+//! cannot say what it tracks, everything there is scanned, with a warning.
+//! `--no-ignore` scans every file, tracked or not.
 
+use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::engine::Scanner;
 use super::report::Finding;
@@ -54,13 +64,15 @@ pub fn scan_stdin(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<V
     })
 }
 
-/// Walk `paths` (each must exist) and scan every file. Returns what could not be read
-/// (see [`incomplete`]).
+/// Walk `paths` (each must exist) and scan every file git tracks or does not ignore (see
+/// the module's rule; every file with `no_ignore`). Returns what could not be read (see
+/// [`incomplete`]); `warnings` gets where git could not say what it tracks.
 pub fn scan_paths(
     scanner: &Scanner,
     paths: &[PathBuf],
     no_ignore: bool,
     findings: &Mutex<Vec<Finding>>,
+    warnings: &mut Vec<String>,
 ) -> Result<Vec<String>> {
     let mut named = Vec::new();
     for p in paths {
@@ -75,20 +87,84 @@ pub fn scan_paths(
             Ok(_) => {}
         }
     }
-    let mut builder = ignore::WalkBuilder::new(&paths[0]);
-    for p in &paths[1..] {
+    let errors = Mutex::new(named);
+    let seen = Seen::default();
+    walk(scanner, paths, no_ignore, &seen, findings, &errors);
+    if !no_ignore {
+        let mut queue: Vec<PathBuf> = paths
+            .iter()
+            .filter(|p| p.is_dir() && super::git::in_work_tree(p))
+            .cloned()
+            .collect();
+        queue.extend(seen.repos.lock().expect("no poisoned lock").drain(..));
+        let mut listed: HashSet<PathBuf> = HashSet::new();
+        while let Some(repo) = queue.pop() {
+            if listed.insert(repo.clone()) {
+                let more = scan_tracked(scanner, &repo, &seen, findings, &errors, warnings);
+                queue.extend(more.into_iter().filter(|d| !listed.contains(d)));
+            }
+        }
+    }
+    Ok(errors.into_inner().expect("no poisoned lock"))
+}
+
+/// What a walk met: the files it scanned and the directories holding a `.git` (nested
+/// repositories and submodules: each lists its own tracked files).
+#[derive(Default)]
+struct Seen {
+    files: Mutex<HashSet<PathBuf>>,
+    repos: Arc<Mutex<Vec<PathBuf>>>,
+}
+
+impl Seen {
+    /// Whether `path` is met for the first time (then it is to be scanned).
+    fn first(&self, path: &Path) -> bool {
+        let mut files = self.files.lock().expect("no poisoned lock");
+        files.insert(path.to_owned())
+    }
+}
+
+/// Walk `roots` in parallel and scan every file met, honouring git's ignore rules
+/// (inside a git work tree only) unless `no_ignore`; `.ignore` files never.
+fn walk(
+    scanner: &Scanner,
+    roots: &[PathBuf],
+    no_ignore: bool,
+    seen: &Seen,
+    findings: &Mutex<Vec<Finding>>,
+    errors: &Mutex<Vec<String>>,
+) {
+    let mut builder = ignore::WalkBuilder::new(&roots[0]);
+    for p in &roots[1..] {
         builder.add(p);
     }
+    let repos = Arc::clone(&seen.repos);
     builder
         .hidden(false)
+        .ignore(false)
         .parents(!no_ignore)
-        .ignore(!no_ignore)
         .git_ignore(!no_ignore)
         .git_global(!no_ignore)
         .git_exclude(!no_ignore)
-        .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git");
-    let errors = Mutex::new(named);
+        .require_git(true)
+        .filter_entry(move |e| {
+            if e.file_name() == ".git" {
+                return false;
+            }
+            // A repository within the tree (nested, or a submodule): asked for its own
+            // tracked files. Seen from the directory, not its `.git` entry, which the
+            // repository's own rules may ignore (`*`) before this filter sees it.
+            if e.depth() > 0
+                && e.file_type().is_some_and(|t| t.is_dir())
+                && e.path().join(".git").exists()
+            {
+                repos
+                    .lock()
+                    .expect("no poisoned lock")
+                    .push(e.path().to_owned());
+            }
+            true
+        });
     builder.build_parallel().run(|| {
         Box::new(|entry| {
             let entry = match entry {
@@ -98,13 +174,51 @@ pub fn scan_paths(
                     return ignore::WalkState::Continue;
                 }
             };
-            if entry.file_type().is_some_and(|t| t.is_file()) {
-                scan_file(scanner, entry.path(), findings, &errors);
+            if entry.file_type().is_some_and(|t| t.is_file()) && seen.first(entry.path()) {
+                scan_file(scanner, entry.path(), findings, errors);
             }
             ignore::WalkState::Continue
         })
     });
-    Ok(errors.into_inner().expect("no poisoned lock"))
+}
+
+/// Scan each file git tracks under `repo` that the walk left out (an ignore rule matched
+/// it: `git add -f`, or a rule added after the file). Returns the tracked directories
+/// (submodules), whose own tracked files are to be listed the same way. Where git cannot
+/// list what it tracks, `repo` is walked whole, with a warning.
+fn scan_tracked(
+    scanner: &Scanner,
+    repo: &Path,
+    seen: &Seen,
+    findings: &Mutex<Vec<Finding>>,
+    errors: &Mutex<Vec<String>>,
+    warnings: &mut Vec<String>,
+) -> Vec<PathBuf> {
+    let tracked = match super::git::tracked(repo) {
+        Ok(t) => t,
+        Err(e) => {
+            warnings.push(format!(
+                "`{}`: cannot list the files git tracks ({}): scanning every file there, ignored ones included",
+                repo.display(),
+                e.to_string().lines().next().unwrap_or_default()
+            ));
+            walk(scanner, &[repo.to_owned()], true, seen, findings, errors);
+            return Vec::new();
+        }
+    };
+    let mut submodules = Vec::new();
+    for path in tracked {
+        // Not on disk (deleted, not yet committed): nothing of it is in the tree.
+        // A symbolic link is not followed, as in the walk.
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_file() && seen.first(&path) => {
+                scan_file(scanner, &path, findings, errors)
+            }
+            Ok(m) if m.is_dir() => submodules.push(path),
+            _ => {}
+        }
+    }
+    submodules
 }
 
 /// What could not be read, to warn about; an error if nothing was found: a scan that
@@ -148,38 +262,4 @@ fn scan_file(
     // key past the pre-commit hook in any file with a NUL byte.
     let shown = path.strip_prefix("./").unwrap_or(path);
     scanner.scan_all(&shown.display().to_string(), &data, findings);
-}
-
-/// Scan what is staged for the next commit in the git repository here (the pre-commit
-/// hook): each added, copied, modified or renamed file as it is in the index.
-pub fn scan_staged(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<()> {
-    let git = |args: &[&str]| -> Result<Vec<u8>> {
-        let out = Command::new("git").args(args).output().map_err(|e| {
-            Error::Git(crate::error::GitError::GitFailed {
-                args: args.join(" "),
-                detail: e.to_string(),
-            })
-        })?;
-        if !out.status.success() {
-            return Err(Error::Git(crate::error::GitError::GitFailed {
-                args: args.join(" "),
-                detail: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-            }));
-        }
-        Ok(out.stdout)
-    };
-    let names = git(&[
-        "diff",
-        "--cached",
-        "--name-only",
-        "-z",
-        // T: a path whose type changed (a symlink committed, now a file) is a new file.
-        "--diff-filter=ACMRT",
-    ])?;
-    for name in names.split(|b| *b == 0).filter(|n| !n.is_empty()) {
-        let name = String::from_utf8_lossy(name).into_owned();
-        let blob = git(&["show", &format!(":{name}")])?;
-        scanner.scan_all(&name, &blob, findings);
-    }
-    Ok(())
 }

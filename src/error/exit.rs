@@ -80,6 +80,7 @@ impl Error {
             | Error::PinCorrupt { .. }
             | Error::JournalRecordCorrupt { .. }
             | Error::JournalGap { .. }
+            | Error::ForeignJournal { .. }
             | Error::PinUnsafe { .. }
             | Error::BrokenChain { .. }
             | Error::FollowCursorLost { .. }

@@ -222,6 +222,8 @@ pub enum Error {
         "the access journal of `{env}` has lost events: event {seen_seq} was seen here and is gone (the journal was deleted or cut back)\nhint: restore `journal/{env}.db` from a backup; to accept the loss after review, `keyward trust -e {env} --reason TEXT`"
     )]
     JournalGap { env: EnvName, seen_seq: i64 },
+    #[error("the access journal `{}` of `{env}` is not this machine's: it holds events this machine never recorded (committed to the repository and checked out, copied from another machine, or this machine's state directory was lost); it is not adopted\nhint: move it away (`mv {} {}.foreign`, and its -wal/-shm): the next access starts this machine's own journal; untrack it if git tracks it (`git rm --cached`); if it is this machine's own and its state was lost, `keyward trust -e {env} --reason TEXT` adopts it", path.display(), path.display(), path.display())]
+    ForeignJournal { env: EnvName, path: PathBuf },
     #[error("pin `{}` is corrupt: {detail}; it is not reset silently\nhint: if you trust the vault as it is, remove the pin and run `keyward trust -e ENV --reason TEXT`", path.display())]
     PinCorrupt { path: PathBuf, detail: String },
     /// DESIGN §8: this machine's record of the access journal's head does not read. The

@@ -427,7 +427,7 @@ impl Context {
                 vec![canon]
             }
         };
-        let key = db.audit_key()?;
+        let keys = db.audit_keys()?;
         // DESIGN §14: with `KEYWARD_AUDIT_LOG`, the log takes the events before the
         // journal commits them, and a log that cannot take them rolls the journal back:
         // both fail closed, and neither says a value went out that did not.
@@ -440,7 +440,7 @@ impl Context {
                     detail,
                 }),
         };
-        let journaled = Journal::open(&self.paths, &db.env)?.append_all(&key, events, to_log)?;
+        let journaled = Journal::open(&self.paths, &db.env)?.append_all(&keys, events, to_log)?;
         if let Some(seen) = journaled.gap() {
             // The history is gone either way; refusing would not bring it back.
             self.out.warn(&format!(

@@ -88,11 +88,13 @@ impl Journal {
             .custom_flags(crate::sys::O_NOFOLLOW | crate::sys::O_NONBLOCK)
             .open(&path)
             .and_then(crate::sys::require_regular)
-            .map_err(|e| nofollow_error("cannot open journal", &path, e))?;
+            .map_err(|e| nofollow_error("cannot open journal", &path, e))
+            .and_then(|file| check::private(&file, &path))?;
         for suffix in ["-wal", "-shm"] {
             let mut side = path.clone().into_os_string();
             side.push(suffix);
             refuse_symlink(std::path::Path::new(&side))?;
+            check::private_side(std::path::Path::new(&side))?;
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -148,7 +150,8 @@ impl Journal {
         })
     }
 
-    /// Open the journal of `env` if it exists (reading never creates one).
+    /// Open the journal of `env` if it exists (reading never creates one), and only if it
+    /// is this machine's own (see [`Journal::require_own`]).
     pub fn open_existing(paths: &VaultPaths, env: &EnvName) -> Result<Option<Journal>> {
         if std::fs::symlink_metadata(paths.journal(env)).is_err() {
             // A journal this machine appended to is gone: deleted, not never made.
@@ -162,12 +165,14 @@ impl Journal {
             }
             return Ok(None);
         }
-        Journal::open(paths, env).map(Some)
+        let journal = Journal::open(paths, env)?;
+        journal.require_own()?;
+        Ok(Some(journal))
     }
 
     /// Append one sealed event, durably (WAL + synchronous=FULL) before returning.
-    pub fn append(&mut self, key: &[u8; 32], canon: Canonical) -> Result<Journaled> {
-        self.append_all(key, std::iter::once(canon), |_| Ok(()))
+    pub fn append(&mut self, keys: &AuditKeys, canon: Canonical) -> Result<Journaled> {
+        self.append_all(keys, std::iter::once(canon), |_| Ok(()))
     }
 
     /// Move the WAL into the database and truncate it once it has grown past
@@ -198,35 +203,51 @@ impl Journal {
     /// before its commit: an error from it rolls the append back, so a copy kept
     /// elsewhere (`KEYWARD_AUDIT_LOG`) that could not be written leaves no event here
     /// that says the value went out.
+    ///
+    /// Rows are sealed with the ring's current key. The head the append continues is
+    /// checked first, inside the transaction, so that a journal whose head is not this
+    /// chain's fails before anything is handed out: it must be this machine's journal
+    /// ([`Journal::require_own`]), hold no row outside the chain (a sequence number not
+    /// positive), end in a row sealed under the ring, and extend the head pinned here
+    /// through rows that open and chain (only those since the pin: O(1) in use).
     pub fn append_all(
         &mut self,
-        key: &[u8; 32],
+        keys: &AuditKeys,
         events: impl IntoIterator<Item = Canonical>,
         also: impl FnOnce(&[Event]) -> Result<()>,
     ) -> Result<Journaled> {
         let path = self.path.clone();
         let wrap = |e: rusqlite::Error| journal_error(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(wrap)?;
-        // O(1): the chain's head is the last row's clear hash column.
-        let last: Option<(i64, Vec<u8>)> = tx
-            .query_row(
-                "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(wrap)?;
+        let key = keys.current();
+        // Unchecked only in name: the connection is this struct's own and nothing else
+        // runs on it while `tx` lives; a shared borrow lets the checks below read the
+        // rows through the same transaction.
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )
+        .map_err(wrap)?;
+        // O(1): the chain's head is the last row's clear hash column, and its seal says
+        // whoever wrote it held the audit key, at that position.
+        let last = self.sealed_head(keys)?;
         // DESIGN §8: the head this machine saw must still be there.
         let pinned = match &self.pins {
             Some(pins) => pins.journal_pin(&self.env)?,
             None => Default::default(),
         };
+        if let Some(pins) = &self.pins
+            && !pinned.owned()
+        {
+            if last.is_some() {
+                return Err(self.foreign());
+            }
+            // This machine starts the journal: noted before its first row, so that a
+            // process that finds the row before this one pins it knows it is ours.
+            pins.advance_journal(&self.env, (0, hex::encode(GENESIS)), None)?;
+        }
         let old_gap = pinned.gap;
         let mut gap = None;
-        for (pseq, phash) in &pinned.heads {
+        for (pseq, phash) in pinned.heads.iter().filter(|(s, _)| *s > 0) {
             let at: Option<Vec<u8>> = tx
                 .query_row("SELECT hash FROM journal WHERE seq = ?1", [pseq], |r| {
                     r.get(0)
@@ -238,16 +259,10 @@ impl Journal {
                 break;
             }
         }
-        let (mut seq, mut prev) = match last {
-            None => (0, GENESIS),
-            Some((seq, hash)) => (
-                seq,
-                hash.try_into().map_err(|_| Error::Corrupt {
-                    path: path.clone(),
-                    detail: "journal row has a malformed hash".into(),
-                })?,
-            ),
-        };
+        if gap.is_none() {
+            self.extends_pin(keys, &pinned, last)?;
+        }
+        let (mut seq, mut prev) = last.unwrap_or((0, GENESIS));
         let mut n = 0;
         let mut appended = Vec::new();
         let events: Vec<Canonical> = events.into_iter().collect();
@@ -258,7 +273,10 @@ impl Journal {
                 .prepare("INSERT INTO journal(seq, nonce, sealed, hash) VALUES (?1, ?2, ?3, ?4)")
                 .map_err(wrap)?;
             for canon in events {
-                seq += 1;
+                // Never a wrapped-around number (the head is checked positive above).
+                seq = seq
+                    .checked_add(1)
+                    .ok_or_else(|| audit::broken(&self.env, Chain::Access, seq, "the journal has no room after it"))?;
                 let bytes = canon.bytes();
                 let hash = audit::chain_hash(&prev, &bytes);
                 let (nonce, sealed) = seal::seal(key, &self.env, seq, &hash, &bytes, &mut nonces);
@@ -325,6 +343,7 @@ impl Journal {
             )
             .optional()
             .map_err(wrap)?;
+        self.no_row_outside()?;
         last.map(|(seq, h)| {
             h.try_into()
                 .map(|h| (seq, h))
@@ -350,6 +369,9 @@ impl Journal {
         limit: usize,
     ) -> Result<Option<Vec<Event>>> {
         let wrap = |e: rusqlite::Error| journal_error(&self.path, e);
+        // A row numbered 0 or below is outside every chain and a read from 1 on would
+        // never see it: refused, whatever position is read from.
+        self.no_row_outside()?;
         if after > 0 {
             let at: Option<Vec<u8>> = self
                 .conn
@@ -426,6 +448,9 @@ impl Journal {
         Ok(Some(out))
     }
 }
+
+#[path = "journal_check.rs"]
+mod check;
 
 /// Errors on the journal: a damaged, truncated or hostile file is an integrity error
 /// (exit 6); only resource problems (busy, disk full, permissions) are plain errors.

@@ -34,15 +34,30 @@ impl JournalPinned {
     }
 
     /// The latest sequence number seen, or the gap: what a vanished journal is said
-    /// to have lost.
+    /// to have lost (nothing, when only its start was: head 0).
     pub fn seen_seq(&self) -> Option<i64> {
-        self.latest().map(|(s, _)| *s).or(self.gap)
+        self.latest()
+            .map(|(s, _)| *s)
+            .filter(|s| *s > 0)
+            .or(self.gap)
     }
 
-    /// The first head `present` says is gone, else the gap already known.
+    /// The first head `present` says is gone, else the gap already known. Head 0 (the
+    /// start, before any row) is always there.
     pub fn lost(&self, mut present: impl FnMut(&JournalHead) -> bool) -> Option<i64> {
-        self.gap
-            .or_else(|| self.heads.iter().find(|h| !present(h)).map(|(s, _)| *s))
+        self.gap.or_else(|| {
+            self.heads
+                .iter()
+                .find(|h| h.0 > 0 && !present(h))
+                .map(|(s, _)| *s)
+        })
+    }
+
+    /// Whether this machine keeps the journal: it started it (head 0, noted before the
+    /// first row), appended to it or read it whole (a later head), or accepted it as it
+    /// is (`trust`). A journal with rows and none of these came from elsewhere.
+    pub fn owned(&self) -> bool {
+        !self.heads.is_empty() || self.gap.is_some()
     }
 }
 
@@ -136,8 +151,20 @@ impl PinDir {
             .map_err(|e| Error::io("cannot write pin", &path, e))
     }
 
-    /// Drop the journal record (`trust`, or another environment pinned in its place):
-    /// its head belongs to what was pinned before. The caller holds the pin's lock.
+    /// `trust`: the journal is accepted as it is, this machine's from now on — its head
+    /// seen here starts over at 0 (nothing seen, so nothing lost), and the next append
+    /// checks every row from the start once. The caller holds the pin's lock.
+    pub(in crate::vault) fn restart_journal(&self, env: &EnvName) -> Result<()> {
+        let record = JournalRecord {
+            head: (0, hex::encode(crate::audit::GENESIS)),
+            gap: None,
+        };
+        self.store_journal(env, &record, true)
+    }
+
+    /// Drop the journal record (another environment pinned in its place, or first
+    /// pinned here): its head belongs to what was pinned before. The caller holds the
+    /// pin's lock.
     pub(in crate::vault) fn forget_journal(&self, env: &EnvName) -> Result<()> {
         let path = self.journal_file(env);
         match fs::remove_file(&path) {

@@ -250,7 +250,10 @@ impl PinDir {
         self.store_seen(&db.env, &pin.seen)?;
         self.store_earlier(&db.env, &earlier, record, pin.seal.as_deref())?;
         self.store(&db.env, &pin)?;
-        if !keeps_journal {
+        if replace {
+            // `trust` accepts the journal as it is (DESIGN §8): this machine's own.
+            self.restart_journal(&db.env)?;
+        } else if !keeps_journal {
             self.forget_journal(&db.env)?;
         }
         if had_pin && !same_env {

@@ -310,7 +310,7 @@ fn bad_cursors_are_refused_and_left_alone() {
         .stderr(contains("cursor `c` is corrupt"));
     assert_eq!(fs::read_to_string(&cursor).unwrap(), "{not json");
 
-    // A position the chain does not hold (the journal cut back, or another vault's).
+    // A position the chain does not hold (edited: its MAC no longer checks).
     let mut f = Follower::start_with_cursor(&kw, &cursor.with_extension("ok"), &[]);
     f.signal(libc::SIGTERM);
     let good = fs::read_to_string(cursor.with_extension("ok")).unwrap();
@@ -325,7 +325,7 @@ fn bad_cursors_are_refused_and_left_alone() {
         .code(6)
         .stdout(contains(r#""chain":"access""#).not())
         .stderr(contains(
-            "cursor `c` is corrupt: its access position for `dev` names event 7",
+            "cursor `c` is corrupt: its positions for `dev` are not the ones a follower of this vault wrote",
         ));
 
     // Another vault's cursor.
@@ -383,16 +383,24 @@ fn a_cursor_is_checked_against_the_recomputed_chains_before_anything_is_delivere
     // A position past the end of the lifecycle chain (it waited silently before).
     let mut past = good.clone();
     past["envs"]["dev"]["lifecycle"] = serde_json::json!({"seq": 99, "hash": "cd".repeat(32)});
-    refuse(&past, "lifecycle position for `dev` names event 99");
+    let edited = "its positions for `dev` are not the ones a follower of this vault wrote";
+    refuse(&past, edited);
     // The right number with another hash (a forged chain would rewind to it).
     let mut forged = good.clone();
     let seq = good["envs"]["dev"]["lifecycle"]["seq"].as_i64().unwrap();
     forged["envs"]["dev"]["lifecycle"] = serde_json::json!({"seq": seq, "hash": "ef".repeat(32)});
-    refuse(&forged, "lifecycle position");
+    refuse(&forged, edited);
     // Past the end of the journal.
     let mut ahead = good.clone();
     ahead["envs"]["dev"]["access"] = serde_json::json!({"seq": 50, "hash": "ab".repeat(32)});
-    refuse(&ahead, "access position for `dev` names event 50");
+    refuse(&ahead, edited);
+    // Without its MAC, or as an earlier keyward wrote it (unauthenticated).
+    let mut bare = good.clone();
+    bare["envs"]["dev"].as_object_mut().unwrap().remove("mac");
+    refuse(&bare, "its positions for `dev` carry no MAC");
+    let mut v1 = good.clone();
+    v1["v"] = 1.into();
+    refuse(&v1, "written by an earlier keyward, its positions not authenticated");
     // Bytes that are not text: corrupt (exit 6), not any other error.
     fs::write(&cursor, [0xff, 0xfe, 0x00, 0x7b]).unwrap();
     kw.cmd(["audit", "follow", "--cursor", "c"])
@@ -490,4 +498,68 @@ fn events_a_merge_places_before_the_cursor_are_delivered_not_lost() {
             .any(|l| l.contains(r#""key":"KEY_FROM_DEVELOPER""#)),
         "{got:?}"
     );
+}
+
+/// Whoever can write the cursor file (no identity: the journal's `seq` and `hash`
+/// columns are in clear) must not make the follower skip events — a position moved
+/// forward to a later event — nor repeat them for ever — a real hash under a wrong
+/// number. The positions carry a MAC under a key derived from the environment's audit
+/// key: both are refused (exit 6 naming the cursor) before anything is delivered.
+#[test]
+fn a_cursor_moved_forward_or_renumbered_by_hand_is_refused() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K0");
+    kw.stdout(["get", "K0"]);
+    let cursor = kw.path("c");
+    let mut f = Follower::start_with_cursor(&kw, &cursor, &[]);
+    f.signal(libc::SIGTERM);
+    let good: Value = serde_json::from_str(&fs::read_to_string(&cursor).unwrap()).unwrap();
+    assert_eq!(good["envs"]["dev"]["access"]["seq"], 1);
+    // Two reads while the follower is down; the attacker moves the access position to
+    // the second one, its hash read from the journal's clear column.
+    kw.stdout(["get", "K0"]);
+    kw.stdout(["get", "K0"]);
+    let hash: Vec<u8> = rusqlite::Connection::open(kw.journal_file("dev"))
+        .unwrap()
+        .query_row("SELECT hash FROM journal WHERE seq = 3", [], |r| r.get(0))
+        .unwrap();
+    let mut forward = good.clone();
+    forward["envs"]["dev"]["access"] = serde_json::json!({"seq": 3, "hash": hex(&hash)});
+    // A real lifecycle hash at a number past the chain (kept for ever: every later
+    // event was delivered again at each change).
+    let mut renumbered = good.clone();
+    renumbered["envs"]["dev"]["lifecycle"]["seq"] = i64::MAX.into();
+    for bad in [&forward, &renumbered] {
+        fs::write(&cursor, bad.to_string()).unwrap();
+        kw.cmd(["audit", "follow", "--cursor", "c"])
+            .timeout(BOUND)
+            .assert()
+            .code(6)
+            .stdout("")
+            .stderr(contains("cursor `c` is corrupt: its positions for `dev` are not"));
+        assert_eq!(fs::read_to_string(&cursor).unwrap(), bad.to_string());
+    }
+    // The cursor as the follower wrote it resumes: both reads, then each new event
+    // once, and the next run repeats none of them.
+    fs::write(&cursor, good.to_string()).unwrap();
+    let mut f = Follower::start(&kw, &["--cursor", "c"]);
+    f.wait_for_lines(2);
+    kw.generate("N1");
+    kw.generate("N2");
+    f.wait_for_lines(4);
+    f.signal(libc::SIGTERM);
+    let lines = f.lines();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert_eq!(lines.iter().filter(|l| l.contains(r#""key":"N1""#)).count(), 1);
+    let mut again = Follower::start(&kw, &["--cursor", "c"]);
+    kw.generate("N3");
+    again.wait_for_lines(1);
+    again.signal(libc::SIGTERM);
+    let lines = again.lines();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains(r#""key":"N3""#), "{lines:?}");
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -32,6 +32,7 @@ mod identity;
 mod import_peers;
 mod init;
 mod journal_head;
+mod journal_owner;
 mod keys_as_files;
 mod list;
 mod merge;

@@ -210,11 +210,17 @@ impl PinDir {
         }
         let first_gap = new.gap.is_some() && record.as_ref().is_none_or(|r| r.gap.is_none());
         self.store_journal(env, &new, first_gap)?;
-        if first_gap && pin.journal_gap.is_none() {
-            // A gap must outlive the record too (a damaged record is removed to recover):
-            // the pin keeps it as well, written durably. Rare: once until `trust`.
+        // A gap must outlive the record too (a damaged record is removed to recover):
+        // the pin keeps it as well, written durably. Rare: once until `trust`. So must
+        // the journal being this machine's (`JournalPinned::owned`): the first head
+        // after its start is copied into the pin, once.
+        let first_head = pin.journal.is_none() && new.head.0 > 0;
+        if first_gap && pin.journal_gap.is_none() || first_head {
             let mut pin = pin;
-            pin.journal_gap = new.gap;
+            pin.journal_gap = pin.journal_gap.or(new.gap);
+            if first_head {
+                pin.journal = Some(new.head.clone());
+            }
             self.store(env, &pin)?;
         }
         Ok(())

@@ -1,4 +1,18 @@
 //! The follower's cursor: each chain's last delivered event (sequence number and hash), written atomically after each batch reached stdout, checked against the recomputed chains when `follow` starts, and never moved back.
+//!
+//! Each environment's positions carry a MAC under a key derived from that environment's
+//! audit key (which only identities that open it hold): a cursor file is kept where a
+//! service can write it, and whoever else can write there must not move a position
+//! forward to a later `(seq, hash)` — read from the journal's clear columns, no identity
+//! needed — and so skip events silently, nor make one repeat events for ever. A position
+//! whose MAC does not check is exit 6 naming the cursor; so is a cursor written before
+//! positions were authenticated (version 1).
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::vault::keyring::AuditKeys;
 
 #[allow(unused_imports)]
 use super::*;
@@ -34,6 +48,10 @@ impl Pos {
 pub(super) struct EnvPos {
     pub(super) lifecycle: Pos,
     pub(super) access: Pos,
+    /// HMAC-SHA256 of both positions, the vault and the environment, under [`mac_key`]
+    /// of the environment's audit key in force when written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) mac: Option<String>,
 }
 
 impl Default for EnvPos {
@@ -41,8 +59,33 @@ impl Default for EnvPos {
         EnvPos {
             lifecycle: Pos::start(),
             access: Pos::start(),
+            mac: None,
         }
     }
+}
+
+/// The cursor's version: 2 since positions carry a MAC.
+const VERSION: u8 = 2;
+
+/// The key that authenticates a cursor's positions for an environment, derived from one
+/// of its audit keys (never the audit key itself: a MAC key is not a sealing key).
+fn mac_key(audit_key: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(audit_key).expect("any key length");
+    m.update(b"keyward-follow-cursor-v2");
+    Zeroizing::new(m.finalize().into_bytes().into())
+}
+
+fn mac(key: &[u8; 32], vault: &str, env: &str, pos: &EnvPos) -> Hmac<Sha256> {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
+    for part in [vault.as_bytes(), env.as_bytes()] {
+        m.update(&(part.len() as u64).to_be_bytes());
+        m.update(part);
+    }
+    for p in [&pos.lifecycle, &pos.access] {
+        m.update(&p.seq.to_be_bytes());
+        m.update(&p.hash().unwrap_or_default());
+    }
+    m
 }
 
 /// The cursor file's content.
@@ -59,6 +102,9 @@ pub(super) struct Cursor {
     pub(super) path: Option<PathBuf>,
     pub(super) file: CursorFile,
     pub(super) dirty: bool,
+    /// The MAC keys of each environment whose audit keys were read (oldest first; the
+    /// last one writes), once its stored positions checked.
+    keys: BTreeMap<String, Vec<Zeroizing<[u8; 32]>>>,
 }
 
 impl Cursor {
@@ -66,7 +112,7 @@ impl Cursor {
     /// start), or positions kept in memory only.
     pub(super) fn load(path: Option<PathBuf>, vault: String) -> Result<Cursor> {
         let fresh = CursorFile {
-            v: 1,
+            v: VERSION,
             vault: vault.clone(),
             envs: BTreeMap::new(),
         };
@@ -75,6 +121,7 @@ impl Cursor {
                 path: None,
                 file: fresh,
                 dirty: false,
+                keys: BTreeMap::new(),
             });
         };
         let text = match read_nofollow(&p) {
@@ -87,6 +134,7 @@ impl Cursor {
                     path: Some(p),
                     file: fresh,
                     dirty: true,
+                    keys: BTreeMap::new(),
                 };
                 cursor.save()?;
                 return Ok(cursor);
@@ -108,7 +156,12 @@ impl Cursor {
         };
         let file: CursorFile =
             serde_json::from_str(&text).map_err(|e| corrupt(format!("not a cursor ({e})")))?;
-        if file.v != 1 {
+        if file.v == 1 {
+            return Err(corrupt(
+                "written by an earlier keyward, its positions not authenticated".into(),
+            ));
+        }
+        if file.v != VERSION {
             return Err(corrupt(format!("unknown cursor version {}", file.v)));
         }
         for (env, pos) in &file.envs {
@@ -116,6 +169,9 @@ impl Cursor {
                 if pos.seq < 0 || pos.hash().is_none() {
                     return Err(corrupt(format!("a malformed {chain} position for `{env}`")));
                 }
+            }
+            if pos.mac.as_deref().and_then(|m| hex::decode(m).ok()).map(|m| m.len()) != Some(32) {
+                return Err(corrupt(format!("its positions for `{env}` carry no MAC")));
             }
         }
         if file.vault != vault {
@@ -129,22 +185,53 @@ impl Cursor {
             path: Some(p),
             file,
             dirty: false,
+            keys: BTreeMap::new(),
         })
+    }
+
+    /// The audit keys of `env`, read by the follower: the positions stored for it must
+    /// carry a MAC under one of them (checked once, before they are used), and they are
+    /// written under the newest.
+    pub(super) fn learn(&mut self, env: &str, keys: &AuditKeys) -> Result<()> {
+        if self.keys.contains_key(env) {
+            return Ok(());
+        }
+        let derived: Vec<_> = keys.all().map(mac_key).collect();
+        if let (Some(path), Some(pos)) = (&self.path, self.file.envs.get(env)) {
+            let stored = pos.mac.as_deref().and_then(|m| hex::decode(m).ok());
+            let ok = stored.is_some_and(|tag| {
+                derived
+                    .iter()
+                    .any(|k| mac(k, &self.file.vault, env, pos).verify_slice(&tag).is_ok())
+            });
+            if !ok {
+                return Err(Error::CursorCorrupt {
+                    path: path.clone(),
+                    detail: format!(
+                        "its positions for `{env}` are not the ones a follower of this vault wrote (edited, or from another cursor)"
+                    ),
+                });
+            }
+        }
+        self.keys.insert(env.to_owned(), derived);
+        Ok(())
     }
 
     /// Check every position against the chains as they are now, recomputed (DESIGN §8
     /// round 3): a position must name an event there, with that hash. A cursor past the
     /// end of a chain is refused — unless the environment file is an earlier state this
     /// machine knows of (a branch checked out), whose newer state will come back.
-    pub(super) fn validate(&self, ctx: &Context) -> Result<()> {
-        let Some(path) = &self.path else {
+    pub(super) fn validate(&mut self, ctx: &Context) -> Result<()> {
+        let Some(path) = self.path.clone() else {
             return Ok(());
         };
+        let mut renumbered = Vec::new();
         let invalid = |env: &str, chain: Chain, detail: String| Error::CursorCorrupt {
             path: path.clone(),
             detail: format!("its {chain} position for `{env}` {detail}"),
         };
-        for (env, pos) in &self.file.envs {
+        let envs: Vec<(String, EnvPos)> = self.file.envs.clone().into_iter().collect();
+        for (env, pos) in &envs {
             let Ok(name) = env.parse::<EnvName>() else {
                 return Err(invalid(
                     env,
@@ -158,13 +245,21 @@ impl Cursor {
                 Err(Error::NotARecipient { .. } | Error::EnvNotFound { .. }) => continue,
                 Err(e) => return Err(e),
             };
+            self.learn(env, &db.audit_keys()?)?;
             let events = db.lifecycle_events()?;
             let l = &pos.lifecycle;
             let behind = matches!(db.history(), crate::vault::Relation::Behind { .. });
+            let at = |seq: i64| usize::try_from(seq - 1).ok().and_then(|i| events.get(i));
+            let found = events.iter().position(|e| hex::encode(e.hash) == l.hash);
             if l.seq > 0
-                && !events.iter().any(|e| hex::encode(e.hash) == l.hash)
-                && !(behind && l.seq as usize > events.len())
+                && at(l.seq).is_none_or(|e| hex::encode(e.hash) != l.hash)
+                && let Some(i) = found
             {
+                // The event is there at another number: only a merge renumbers a chain
+                // (the position is authenticated), and resuming goes on from where the
+                // event is now, so that the position moves on past it.
+                renumbered.push((env.clone(), i as i64 + 1));
+            } else if l.seq > 0 && found.is_none() && !(behind && l.seq as usize > events.len()) {
                 return Err(invalid(
                     env,
                     Chain::Lifecycle,
@@ -195,6 +290,12 @@ impl Cursor {
                         a.seq
                     ),
                 ));
+            }
+        }
+        for (env, seq) in renumbered {
+            if let Some(p) = self.file.envs.get_mut(&env) {
+                p.lifecycle.seq = seq;
+                self.dirty = true;
             }
         }
         Ok(())
@@ -232,6 +333,13 @@ impl Cursor {
         };
         if !self.dirty {
             return Ok(());
+        }
+        for (env, pos) in self.file.envs.iter_mut() {
+            // An environment not read in this run keeps the MAC it came with.
+            if let Some(key) = self.keys.get(env).and_then(|k| k.last()) {
+                let tag = mac(key, &self.file.vault, env, pos).finalize().into_bytes();
+                pos.mac = Some(hex::encode(tag));
+            }
         }
         let mut f = OutFile::create(path, true)?;
         let mut bytes = serde_json::to_vec(&self.file).expect("plain struct serializes");

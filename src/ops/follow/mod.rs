@@ -107,7 +107,7 @@ pub fn follow(ctx: &Context, req: Follow) -> Result<()> {
         .unwrap_or_else(|_| ctx.paths.root.clone())
         .to_string_lossy()
         .into_owned();
-    let cursor = Cursor::load(req.cursor, vault)?;
+    let mut cursor = Cursor::load(req.cursor, vault)?;
     cursor.validate(ctx)?;
     let mut f = Follower {
         ctx,
@@ -224,7 +224,10 @@ impl Follower<'_> {
         };
         state.failed = None;
         state.stamp = stamp;
-        state.key = Some(std::rc::Rc::new(db.audit_keys()?));
+        let keys = db.audit_keys()?;
+        // Stored positions are used only once their MAC checks under these keys.
+        self.cursor.learn(env.as_str(), &keys)?;
+        state.key = Some(std::rc::Rc::new(keys));
         self.labels.extend(labels(std::slice::from_ref(&db))?);
         let events = db.lifecycle_events()?;
         drop(db);

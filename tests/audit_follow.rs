@@ -400,7 +400,10 @@ fn a_cursor_is_checked_against_the_recomputed_chains_before_anything_is_delivere
     refuse(&bare, "its positions for `dev` carry no MAC");
     let mut v1 = good.clone();
     v1["v"] = 1.into();
-    refuse(&v1, "written by an earlier keyward, its positions not authenticated");
+    refuse(
+        &v1,
+        "written by an earlier keyward, its positions not authenticated",
+    );
     // Bytes that are not text: corrupt (exit 6), not any other error.
     fs::write(&cursor, [0xff, 0xfe, 0x00, 0x7b]).unwrap();
     kw.cmd(["audit", "follow", "--cursor", "c"])
@@ -536,7 +539,9 @@ fn a_cursor_moved_forward_or_renumbered_by_hand_is_refused() {
             .assert()
             .code(6)
             .stdout("")
-            .stderr(contains("cursor `c` is corrupt: its positions for `dev` are not"));
+            .stderr(contains(
+                "cursor `c` is corrupt: its positions for `dev` are not",
+            ));
         assert_eq!(fs::read_to_string(&cursor).unwrap(), bad.to_string());
     }
     // The cursor as the follower wrote it resumes: both reads, then each new event
@@ -550,7 +555,10 @@ fn a_cursor_moved_forward_or_renumbered_by_hand_is_refused() {
     f.signal(libc::SIGTERM);
     let lines = f.lines();
     assert_eq!(lines.len(), 4, "{lines:?}");
-    assert_eq!(lines.iter().filter(|l| l.contains(r#""key":"N1""#)).count(), 1);
+    assert_eq!(
+        lines.iter().filter(|l| l.contains(r#""key":"N1""#)).count(),
+        1
+    );
     let mut again = Follower::start(&kw, &["--cursor", "c"]);
     kw.generate("N3");
     again.wait_for_lines(1);

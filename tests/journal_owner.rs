@@ -127,9 +127,16 @@ fn a_journal_that_is_not_this_machines_is_not_adopted() {
     // A machine that lost its state (or a second state directory on purpose): `trust`
     // adopts the journal as it is, after which it is checked as this machine's.
     let (lost, _) = elsewhere(&kw);
-    lost.cmd(["trust", "-e", "dev", "--reason", "state directory lost", "--yes"])
-        .assert()
-        .success();
+    lost.cmd([
+        "trust",
+        "-e",
+        "dev",
+        "--reason",
+        "state directory lost",
+        "--yes",
+    ])
+    .assert()
+    .success();
     lost.cmd(["get", "STALE_KEY"]).assert().success();
     lost.cmd(["audit", "verify"]).assert().success();
     assert_eq!(gets(&lost), 3);
@@ -142,9 +149,9 @@ fn a_first_journal_is_this_machines_however_many_processes_start_it() {
     let kw = Sandbox::with_vault();
     kw.generate("K");
     kw.cmd(["list"]).assert().success();
-    concurrently(&kw, 6, "\"$KW\" get K >/dev/null");
+    concurrently(&kw, 16, "\"$KW\" get K >/dev/null");
     kw.cmd(["audit", "verify"]).assert().success();
-    assert_eq!(gets(&kw), 6);
+    assert_eq!(gets(&kw), 16);
 
     // The CI path: a fresh runner with `KEYWARD_AUDIT_LOG`, no journal yet.
     let mut ci = Sandbox::with_vault();

@@ -10,7 +10,9 @@ use std::path::Path;
 
 use predicates::str::contains;
 
-use crate::support::{Sandbox, audit_events, contains as bytes_contain, copy_dir, open_image};
+use crate::support::{
+    Sandbox, audit_events, contains as bytes_contain, copy_dir, open_image, own_journals,
+};
 
 #[test]
 fn env_file_decrypts_with_plain_age_and_opens_as_sqlite() {
@@ -116,6 +118,7 @@ fn fixture_sandbox() -> Sandbox {
     fs::copy(fixtures.join("identity-v1.key"), &id).unwrap();
     fs::set_permissions(&id, fs::Permissions::from_mode(0o600)).unwrap();
     kw.identity = Some(id);
+    own_journals(&kw);
     kw
 }
 
@@ -248,6 +251,7 @@ fn fixture_v3() -> Sandbox {
 #[test]
 fn a_format_3_vault_with_history_reads_as_it_is_and_its_first_write_signs_it() {
     let kw = fixture_v3();
+    own_journals(&kw);
     // Read as it is: values, statuses, history; said to be unsigned, never refused.
     assert_eq!(
         kw.stdout(["get", "IMPORTED", "-n"]),
@@ -337,13 +341,19 @@ fn a_format_3_vault_with_history_reads_as_it_is_and_its_first_write_signs_it() {
     // `prod`, never written since, stays as it was; a runner pinning the root reads the
     // signed `dev` and refuses the unsigned `prod`.
     assert_eq!(format_version(&kw, "prod"), 3);
+    // (Its own clone: the journal here is this machine's, not the runner's.)
     let runner = kw.path("runner-state");
+    let clone = kw.path("runner-clone");
+    copy_dir(&kw.vault(), &clone);
+    fs::remove_dir_all(clone.join("journal")).unwrap();
     kw.cmd(["get", "NEW"])
+        .env("KEYWARD_VAULT", &clone)
         .env("XDG_STATE_HOME", &runner)
         .env("KEYWARD_TRUST_ROOT", &root)
         .assert()
         .success();
     kw.cmd(["-e", "prod", "list"])
+        .env("KEYWARD_VAULT", &clone)
         .env("XDG_STATE_HOME", &runner)
         .env("KEYWARD_TRUST_ROOT", &root)
         .assert()

@@ -274,9 +274,14 @@ impl Journal {
                 .map_err(wrap)?;
             for canon in events {
                 // Never a wrapped-around number (the head is checked positive above).
-                seq = seq
-                    .checked_add(1)
-                    .ok_or_else(|| audit::broken(&self.env, Chain::Access, seq, "the journal has no room after it"))?;
+                seq = seq.checked_add(1).ok_or_else(|| {
+                    audit::broken(
+                        &self.env,
+                        Chain::Access,
+                        seq,
+                        "the journal has no room after it",
+                    )
+                })?;
                 let bytes = canon.bytes();
                 let hash = audit::chain_hash(&prev, &bytes);
                 let (nonce, sealed) = seal::seal(key, &self.env, seq, &hash, &bytes, &mut nonces);

@@ -46,7 +46,11 @@ pub(super) fn private_side(path: &Path) -> Result<()> {
         .open(path)
     {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(crate::fsutil::nofollow_error("cannot open journal", path, e)),
+        Err(e) => Err(crate::fsutil::nofollow_error(
+            "cannot open journal",
+            path,
+            e,
+        )),
         Ok(file) => private(&file, path),
     }
 }
@@ -76,7 +80,7 @@ impl Journal {
     /// The last row's sequence number and hash, once its seal opens under a key of the
     /// ring at that position: a row planted without the audit key (a number no chain
     /// reaches, a hash copied from elsewhere) is not a head to continue.
-    pub(super) fn sealed_head(&self, keys: &AuditKeys) -> Result<Option<(i64, [u8; 32])>> {
+    pub fn sealed_head(&self, keys: &AuditKeys) -> Result<Option<(i64, [u8; 32])>> {
         self.no_row_outside()?;
         let last: Option<(i64, Vec<u8>, Vec<u8>, Vec<u8>)> = self
             .conn
@@ -140,18 +144,18 @@ impl Journal {
         let Some(pins) = &self.pins else {
             return Ok(());
         };
-        if pins.journal_pin(&self.env)?.owned() {
-            return Ok(());
-        }
+        // The rows first, then the pin: an append that starts the journal notes it in
+        // the pin before its first row commits, so a row seen here means the note is
+        // there to be read (the other order would call a first row foreign).
         let rows: Option<i64> = self
             .conn
             .query_row("SELECT seq FROM journal LIMIT 1", [], |r| r.get(0))
             .optional()
             .map_err(|e| journal_error(&self.path, e))?;
-        match rows {
-            None => Ok(()),
-            Some(_) => Err(self.foreign()),
+        if rows.is_none() || pins.journal_pin(&self.env)?.owned() {
+            return Ok(());
         }
+        Err(self.foreign())
     }
 
     pub(super) fn foreign(&self) -> Error {

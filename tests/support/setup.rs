@@ -149,3 +149,34 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Make the journals of a copied vault (a committed fixture) this machine's own, as the
+/// machine that wrote them would have them: a fresh state directory does not adopt a
+/// journal it has no note of (DESIGN §8), so each environment with a journal is pinned
+/// (`list`) and given the note a journal started here has (head 0, nothing read yet).
+pub fn own_journals(kw: &Sandbox) {
+    use sha2::Digest;
+    let Ok(dir) = fs::read_dir(kw.vault().join("journal")) else {
+        return;
+    };
+    for e in dir {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        let Some(env) = name.strip_suffix(".db") else {
+            continue;
+        };
+        kw.cmd(["-e", env, "list"]).assert().success();
+        let pins: Vec<PathBuf> = fs::read_dir(kw.path("state/keyward/pins"))
+            .unwrap()
+            .map(|d| d.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        assert_eq!(pins.len(), 1, "one vault pinned: {pins:?}");
+        let mut record = format!("{:020} {} {} ", 0, "0".repeat(64), "-".repeat(20)).into_bytes();
+        let check = sha2::Sha256::digest(&record);
+        record.extend(hex::encode(&check[..8]).bytes());
+        record.push(b'\n');
+        let file = pins[0].join(format!("{env}.journal"));
+        fs::write(&file, record).unwrap();
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}

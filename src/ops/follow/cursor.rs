@@ -170,7 +170,13 @@ impl Cursor {
                     return Err(corrupt(format!("a malformed {chain} position for `{env}`")));
                 }
             }
-            if pos.mac.as_deref().and_then(|m| hex::decode(m).ok()).map(|m| m.len()) != Some(32) {
+            if pos
+                .mac
+                .as_deref()
+                .and_then(|m| hex::decode(m).ok())
+                .map(|m| m.len())
+                != Some(32)
+            {
                 return Err(corrupt(format!("its positions for `{env}` carry no MAC")));
             }
         }
@@ -200,9 +206,11 @@ impl Cursor {
         if let (Some(path), Some(pos)) = (&self.path, self.file.envs.get(env)) {
             let stored = pos.mac.as_deref().and_then(|m| hex::decode(m).ok());
             let ok = stored.is_some_and(|tag| {
-                derived
-                    .iter()
-                    .any(|k| mac(k, &self.file.vault, env, pos).verify_slice(&tag).is_ok())
+                derived.iter().any(|k| {
+                    mac(k, &self.file.vault, env, pos)
+                        .verify_slice(&tag)
+                        .is_ok()
+                })
             });
             if !ok {
                 return Err(Error::CursorCorrupt {

@@ -285,7 +285,8 @@ impl Follower<'_> {
         }
         let (journal, _) = state.journal.as_ref().expect("opened above");
         if skip {
-            if let Some((seq, hash)) = journal.head()? {
+            // Only a head the chain reaches (sealed at its place): never a planted row.
+            if let Some((seq, hash)) = journal.sealed_head(&key)? {
                 let pos = Pos {
                     seq,
                     hash: hex::encode(hash),

@@ -152,6 +152,9 @@ say "building fixtures (100 / 1,000 / 10,000 / $BIG keys; $JOURNAL journal event
 "$FIX" "$KEYWARD_VAULT" "$W/id.key" kbig "$BIG"
 "$FIX" "$KEYWARD_VAULT" "$W/id.key" jnone 10000
 "$FIX" "$KEYWARD_VAULT" "$W/id.key" jfull 10000 "$JOURNAL"
+# A journal built outside keyward is not adopted without this (it has no note here).
+"$KW" -q -e jfull trust --reason "bench fixture: journal built here" --yes >/dev/null
+"$KW" -q -e jfull get K000050 >/dev/null   # the first read after `trust` checks the adopted chain once
 cp "$KEYWARD_VAULT/envs/k10k.db.age" "$W/k10k.pristine"
 "$KW" env add empty >/dev/null 2>&1
 scalar keys.kbig "$BIG"

@@ -86,7 +86,7 @@ fn main() {
     db.commit().expect("commit");
 
     if journal > 0 {
-        let key = db.audit_key().expect("audit key");
+        let key = db.audit_keys().expect("audit keys");
         let mut j = Journal::open(&paths, &env).expect("journal");
         let events = (0..journal).map(|i| {
             let name = format!("K{:06}", i % keys.max(1) as u64);

@@ -92,7 +92,7 @@ fn benches(c: &mut Criterion) {
     c.bench_function("verify lookup in 10k keys (open env)", |b| {
         b.iter(|| black_box(db.find_fingerprint(&f.presented.fingerprint()).unwrap()))
     });
-    let key = db.audit_key().unwrap();
+    let key = db.audit_keys().unwrap();
     let actor = Actor::named(&f.id.to_public().to_string(), audit::Via::File);
     let mut journal = Journal::open(&f.paths, &f.env).unwrap();
     c.bench_function("journal append (fsync)", |b| {

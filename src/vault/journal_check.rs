@@ -55,6 +55,9 @@ pub(super) fn private_side(path: &Path) -> Result<()> {
     }
 }
 
+/// A journal row as stored: `seq`, `nonce`, `sealed`, `hash`.
+type Row = (i64, Vec<u8>, Vec<u8>, Vec<u8>);
+
 impl Journal {
     fn broken(&self, seq: i64, detail: &str) -> Error {
         audit::broken(&self.env, Chain::Access, seq, detail)
@@ -82,7 +85,7 @@ impl Journal {
     /// reaches, a hash copied from elsewhere) is not a head to continue.
     pub fn sealed_head(&self, keys: &AuditKeys) -> Result<Option<(i64, [u8; 32])>> {
         self.no_row_outside()?;
-        let last: Option<(i64, Vec<u8>, Vec<u8>, Vec<u8>)> = self
+        let last: Option<Row> = self
             .conn
             .query_row(
                 "SELECT seq, nonce, sealed, hash FROM journal ORDER BY seq DESC LIMIT 1",

@@ -445,7 +445,11 @@ fn journal_head(db: &EnvDb) -> Result<i64> {
         return Ok(0);
     }
     let journal = crate::vault::journal::Journal::open(db.paths(), &db.env)?;
-    Ok(journal.head()?.map_or(0, |(seq, _)| seq))
+    // Where rows sealed under a replaced key end: only a row the chain reaches counts
+    // (a planted row at a high number would leave later rows under the old key open).
+    Ok(journal
+        .sealed_head(&db.audit_keys()?)?
+        .map_or(0, |(seq, _)| seq))
 }
 
 #[cfg(test)]

@@ -250,14 +250,18 @@ fn a_key_renamed_to_the_name_of_a_revoked_and_deleted_one_reads_everywhere() {
         .assert()
         .success();
     kw.cmd(["rename", "J", "K"]).assert().success();
-    for state in ["state", "fresh"] {
+    // The other machine has the vault's files, not this machine's journal (a clone).
+    let clone = crate::support::clone_of_envs(&kw, "clone");
+    for (state, vault) in [("state", kw.vault()), ("fresh", clone)] {
         kw.cmd(["get", "K"])
             .env("XDG_STATE_HOME", kw.path(state))
+            .env("KEYWARD_VAULT", &vault)
             .assert()
             .success()
             .stdout(format!("{j}\n"));
         kw.cmd(["audit", "verify"])
             .env("XDG_STATE_HOME", kw.path(state))
+            .env("KEYWARD_VAULT", &vault)
             .assert()
             .success();
     }

@@ -127,19 +127,32 @@ fn journal_rows_sealed_with_a_replaced_key_after_its_replacement_are_refused() {
     let before = fs::read(t.env_file(0, "prod")).unwrap();
     remove_mallory(&t);
     let after = fs::read(t.env_file(0, "prod")).unwrap();
+    let trail = || t.out(0, &["audit", "export", "-e", "prod", "--format", "jsonl"]);
+    let events = trail();
     // Someone who can write Alice's vault puts the old file back for a moment and reads
-    // with Mallory's identity and state: a row sealed with the key Mallory holds.
+    // with Mallory's identity and a state of their own, which adopts Alice's journal
+    // (`trust`): a read would append a row sealed with the key Mallory holds. The
+    // journal's last row is sealed with the key that replaced it, which the old file
+    // does not hold: the append is refused before the value goes out (DESIGN §8).
     fs::write(t.env_file(0, "prod"), &before).unwrap();
-    let mut c = t.kw.std_cmd(["get", "-e", "prod", "DB_PASSWORD"]);
-    c.env("KEYWARD_IDENTITY", &t.members[1].identity)
-        .env("XDG_STATE_HOME", t.kw.path("state-intruder"))
-        .env("KEYWARD_VAULT", t.members[0].dir.join("vault"));
-    assert!(c.output().unwrap().status.success());
+    let intruder = |args: &[&str]| {
+        let mut c = t.kw.std_cmd(args);
+        c.env("KEYWARD_IDENTITY", &t.members[1].identity)
+            .env("XDG_STATE_HOME", t.kw.path("state-intruder"))
+            .env("KEYWARD_VAULT", t.members[0].dir.join("vault"));
+        c.output().unwrap()
+    };
+    intruder(&["trust", "-e", "prod", "--reason", "mine", "--yes"]);
+    let read = intruder(&["get", "-e", "prod", "DB_PASSWORD"]);
+    assert_eq!(read.status.code(), Some(6));
+    assert!(read.stdout.is_empty());
+    assert!(
+        String::from_utf8_lossy(&read.stderr).contains("the last row's seal does not open"),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
     fs::write(t.env_file(0, "prod"), &after).unwrap();
-    t.kw(0, &["audit", "-e", "prod"])
-        .assert()
-        .code(6)
-        .stderr(contains("sealed with an audit key replaced before it"));
+    assert_eq!(trail(), events, "nothing appended");
 }
 
 #[test]

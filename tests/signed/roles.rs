@@ -471,9 +471,12 @@ fn the_trust_root_names_this_history_not_every_vault_its_founders_made() {
     let theirs: serde_json::Value = serde_json::from_slice(&theirs.stdout).unwrap();
     assert_eq!(theirs["founders"], founders.as_str());
     assert_ne!(theirs["root"], root.as_str());
+    // A fresh runner: a clone of the vault's files (no journal), no state.
     let runner = |n: &str, pin: &str| {
+        let clone = crate::support::clone_of_envs(&kw, &format!("{n}-vault"));
         let mut c = kw.cmd(["get", "DB_URL", "-n"]);
         c.env("XDG_STATE_HOME", kw.path(n))
+            .env("KEYWARD_VAULT", &clone)
             .env("KEYWARD_TRUST_ROOT", pin);
         c
     };

@@ -180,3 +180,17 @@ pub fn own_journals(kw: &Sandbox) {
         fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
     }
 }
+
+/// A copy of the vault's env files alone at `name` in the sandbox — what a clone of its
+/// repository holds on another machine: no journal, no locks. Its path.
+pub fn clone_of_envs(kw: &Sandbox, name: &str) -> PathBuf {
+    let clone = kw.path(name);
+    fs::create_dir_all(clone.join("envs")).unwrap();
+    for e in fs::read_dir(kw.vault().join("envs")).unwrap() {
+        let e = e.unwrap();
+        if e.file_name().to_string_lossy().ends_with(".db.age") {
+            fs::copy(e.path(), clone.join("envs").join(e.file_name())).unwrap();
+        }
+    }
+    clone
+}

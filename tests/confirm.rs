@@ -30,13 +30,7 @@ fn prod_vault() -> Sandbox {
 fn shared_vault() -> (Sandbox, PathBuf, String) {
     let kw = prod_vault();
     kw.cmd(["generate", "D"]).assert().success();
-    let other = kw.write_identity("other.key");
-    let r = kw.recipient_of(&other);
-    for env in ["dev", "prod"] {
-        kw.cmd(["-e", env, "access", "grant", &r])
-            .assert()
-            .success();
-    }
+    let (other, r) = kw.member_in("other.key", &["dev", "prod"]);
     (kw, other, r)
 }
 

@@ -35,13 +35,7 @@ fn check_json(kw: &Sandbox, args: &[&str]) -> (i32, Value) {
 #[test]
 fn offboarding_leaves_imported_keys_exposed_until_rotated() {
     let mut kw = Sandbox::with_vault_at(T0);
-    let leaver = kw.write_identity("leaver.key");
-    let r = kw.recipient_of(&leaver);
-    for env in ["dev", "prod"] {
-        kw.cmd(["-e", env, "access", "grant", &r])
-            .assert()
-            .success();
-    }
+    let (_, r) = kw.member_in("leaver.key", &["dev", "prod"]);
     kw.cmd(["-e", "prod", "set", "PARTNER_API_KEY"])
         .write_stdin("partner-issued-1")
         .assert()

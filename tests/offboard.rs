@@ -12,13 +12,7 @@ use crate::support::{HOUR, Sandbox, T0, vault_with_unreadable_env};
 #[test]
 fn offboard_cuts_access_rotates_and_lists_imported_keys() {
     let kw = Sandbox::with_vault();
-    let other = kw.write_identity("leaver.key");
-    let r = kw.recipient_of(&other);
-    for env in ["dev", "prod"] {
-        kw.cmd(["-e", env, "access", "grant", &r])
-            .assert()
-            .success();
-    }
+    let (other, r) = kw.member_in("leaver.key", &["dev", "prod"]);
     let dev_gen = kw.generate("GEN");
     let prod_gen = kw.stdout(["-e", "prod", "generate", "GEN"]);
     kw.set("IMPORTED", "provider-issued");
@@ -219,13 +213,7 @@ fn leave_only_recipient(kw: &Sandbox, env: &str, keep: &str) {
 #[test]
 fn offboard_refuses_before_changing_any_environment() {
     let kw = Sandbox::with_vault();
-    let leaver = kw.write_identity("leaver.key");
-    let r = kw.recipient_of(&leaver);
-    for env in ["dev", "prod"] {
-        kw.cmd(["-e", env, "access", "grant", &r])
-            .assert()
-            .success();
-    }
+    let (leaver, r) = kw.member_in("leaver.key", &["dev", "prod"]);
     let dev_value = kw.generate("GEN");
     kw.cmd(["-e", "prod", "generate", "P"]).assert().success();
     // `prod` (planned after `dev`) lists the leaver as its only recipient, as read by a
@@ -462,13 +450,7 @@ fn offboard_needs_the_admin_role_in_every_environment_before_changing_any() {
     let me = kw.my_recipient();
     let bob = kw.write_identity("bob.key");
     let rb = kw.recipient_of(&bob);
-    let leaver = kw.write_identity("leaver.key");
-    let r = kw.recipient_of(&leaver);
-    for env in ["dev", "prod"] {
-        kw.cmd(["-e", env, "access", "grant", &r])
-            .assert()
-            .success();
-    }
+    let (leaver, r) = kw.member_in("leaver.key", &["dev", "prod"]);
     kw.cmd(["-e", "prod", "access", "grant", &rb, "--role", "admin"])
         .assert()
         .success();

@@ -51,6 +51,18 @@ fn hash_of(kw: &Sandbox, name: &str) -> String {
         .to_owned()
 }
 
+/// A vault with Bob as a second admin (hooks are an admin's to set: DESIGN §15), who
+/// changes hooks from his own machine; his identity file.
+fn with_second_admin() -> (Sandbox, PathBuf) {
+    let kw = Sandbox::with_vault();
+    let bob_key = kw.write_identity("bob.key");
+    let bob = kw.recipient_of(&bob_key);
+    kw.cmd(["access", "grant", &bob, "--role", "admin"])
+        .assert()
+        .success();
+    (kw, bob_key)
+}
+
 fn approvals_file(kw: &Sandbox) -> PathBuf {
     let pins = kw.path("state/keyward/pins");
     let id = fs::read_dir(&pins).unwrap().next().unwrap().unwrap().path();
@@ -181,13 +193,7 @@ fn failing_hanging_and_empty_hooks_change_nothing_exit_8_and_never_show_their_ou
 
 #[test]
 fn a_hook_changed_by_another_identity_does_not_run_until_approved_here() {
-    let kw = Sandbox::with_vault();
-    let bob_key = kw.write_identity("bob.key");
-    let bob = kw.recipient_of(&bob_key);
-    // Hooks are an admin's to set (DESIGN §15).
-    kw.cmd(["access", "grant", &bob, "--role", "admin"])
-        .assert()
-        .success();
+    let (kw, bob_key) = with_second_admin();
     let mine = rolling_hook(&kw, "mine.sh", "from-my-hook-0003");
     kw.cmd(["set", "API", "--rotate-with", &mine])
         .write_stdin(OLD)
@@ -280,12 +286,7 @@ fn a_hook_whose_timeout_another_writer_changed_does_not_run_until_approved_here(
     // A running hook holds the writer lock for up to its timeout: the approval covers
     // the timeout as well as the command, so a writer cannot stretch an approved hook
     // to a day without a person here seeing it.
-    let kw = Sandbox::with_vault();
-    let bob_key = kw.write_identity("bob.key");
-    let bob = kw.recipient_of(&bob_key);
-    kw.cmd(["access", "grant", &bob, "--role", "admin"])
-        .assert()
-        .success();
+    let (kw, bob_key) = with_second_admin();
     let roll = script(&kw, "roll.sh", "cat > /dev/null; echo rolled-by-hook-0001");
     kw.cmd(["set", "API", "--rotate-with", &roll])
         .write_stdin(OLD)

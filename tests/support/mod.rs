@@ -286,6 +286,19 @@ impl Sandbox {
     }
 
     /// `generate NAME` and return the value.
+    /// A new member: an identity file `name` granted (the default role) in each of
+    /// `envs`; its path and recipient.
+    pub fn member_in(&self, name: &str, envs: &[&str]) -> (PathBuf, String) {
+        let key = self.write_identity(name);
+        let recipient = self.recipient_of(&key);
+        for env in envs {
+            self.cmd(["-e", env, "access", "grant", &recipient])
+                .assert()
+                .success();
+        }
+        (key, recipient)
+    }
+
     pub fn generate(&self, name: &str) -> String {
         self.stdout(["generate", name]).trim_end().to_owned()
     }
@@ -332,6 +345,28 @@ impl Sandbox {
 /// against hanging for ever, never a timing assertion: the bound is far above any
 /// expected time, and a test asserts what happened, not how fast.
 /// Write a secret file (an identity, an HMAC key) as its owner would keep it: 0600.
+/// Every file under `dir` (not the directories), sorted; nothing for a directory
+/// that is not there.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 pub fn write_private(path: impl AsRef<Path>, bytes: impl AsRef<[u8]>) {
     use std::os::unix::fs::PermissionsExt;
     fs::write(path.as_ref(), bytes).unwrap();

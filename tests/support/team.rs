@@ -252,39 +252,27 @@ pub fn put_file(dir: &Path, name: &str, bytes: &[u8]) -> String {
 /// `value` in no file under `dir` (git objects are zlib-compressed: an object holding a
 /// plaintext value would be found by `git grep`/inflating; env files are ciphertext).
 pub fn assert_no_plaintext(dir: &Path, value: &str) {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-                continue;
-            }
-            let bytes = fs::read(&p).unwrap_or_default();
-            assert!(
-                !contains(&bytes, value.as_bytes()),
-                "value in {}",
-                p.display()
-            );
-            // Loose git objects are zlib streams: look inside them too.
-            if p.to_string_lossy().contains("/objects/") && !p.to_string_lossy().contains("/pack/")
+    for p in crate::support::files_under(dir) {
+        let bytes = fs::read(&p).unwrap_or_default();
+        assert!(
+            !contains(&bytes, value.as_bytes()),
+            "value in {}",
+            p.display()
+        );
+        // Loose git objects are zlib streams: look inside them too.
+        if p.to_string_lossy().contains("/objects/") && !p.to_string_lossy().contains("/pack/") {
+            let mut inflated = Vec::new();
+            if std::io::Read::read_to_end(
+                &mut flate2::read::ZlibDecoder::new(&bytes[..]),
+                &mut inflated,
+            )
+            .is_ok()
             {
-                let mut inflated = Vec::new();
-                if std::io::Read::read_to_end(
-                    &mut flate2::read::ZlibDecoder::new(&bytes[..]),
-                    &mut inflated,
-                )
-                .is_ok()
-                {
-                    assert!(
-                        !contains(&inflated, value.as_bytes()),
-                        "value in object {}",
-                        p.display()
-                    );
-                }
+                assert!(
+                    !contains(&inflated, value.as_bytes()),
+                    "value in object {}",
+                    p.display()
+                );
             }
         }
     }

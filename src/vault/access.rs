@@ -73,10 +73,13 @@ impl EnvDb {
                     detail: format!("recipient {} has {what}", info.recipient),
                 };
                 info.role = crate::codes::Role::from_code(role).ok_or_else(|| bad("an unknown role"))?;
-                // DESIGN §16: a label that could pass for a recipient is not shown as a
-                // member's name (a file need not have been written by keyward's rules).
-                if let Some(why) = info.label.as_deref().and_then(Label::imitation) {
-                    return Err(bad(&format!("a label that is refused ({why})")));
+                // DESIGN §16: a label that could pass for a recipient is not a member's
+                // name: not shown and never resolved, as if the member had none (a file
+                // need not have been written by today's rules: an earlier release took
+                // `deploy ssh-bot`). Not an error: the file is what its admin signed, and
+                // `access grant R --name NEW` must still be able to replace it.
+                if info.label.as_deref().and_then(Label::imitation).is_some() {
+                    info.label = None;
                 }
                 info.signing_key = key
                     .map(|k| k.try_into().map_err(|_| bad("a malformed signing key")))
@@ -101,19 +104,11 @@ impl EnvDb {
                 .prepare("SELECT recipient, label FROM former_labels ORDER BY recipient")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
             let rows: Vec<(String, String)> = rows.collect::<rusqlite::Result<_>>()?;
-            // The same rule as members' labels (`recipients`).
-            if let Some((r, why)) = rows
-                .iter()
-                .find_map(|(r, l)| Label::imitation(l).map(|why| (r, why)))
-            {
-                return Err(crate::error::Error::CorruptDb {
-                    detail: format!(
-                        "removed member {} has a label that is refused ({why})",
-                        crate::recipient::short_recipient(r)
-                    ),
-                });
-            }
-            Ok(rows)
+            // The same rule as members' labels (`recipients`): such a label is left out.
+            Ok(rows
+                .into_iter()
+                .filter(|(_, l)| Label::imitation(l).is_none())
+                .collect())
         })())
     }
 

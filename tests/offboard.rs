@@ -474,7 +474,8 @@ fn offboard_needs_the_admin_role_in_every_environment_before_changing_any() {
             said.contains("may not offboard")
                 && said.contains("in `prod`: a `write` member")
                 && said.contains("needs the `admin` role")
-                && said.contains("(nothing was changed anywhere)"),
+                && said.contains("(nothing was changed anywhere; to offboard them from the environments you administer, one at a time: `keyward offboard ")
+                && said.contains(&format!("{r} -e dev --reason left`)")),
             "{extra}: {said}"
         );
         assert!(

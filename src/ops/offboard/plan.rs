@@ -56,10 +56,33 @@ fn refuse_not_admin(ctx: &Context, targets: &[EnvDb], req: &Offboard) -> Result<
         .iter()
         .map(|(db, has)| format!("; in `{}`, {has}", db.env))
         .collect();
+    // An environment the person founded (and administers) must not shield them from
+    // removal elsewhere: say how to offboard from the others, one at a time.
+    let others: Vec<String> = targets
+        .iter()
+        .filter(|db| !refused.iter().any(|(r, _)| r.env == db.env))
+        .map(|db| {
+            crate::ops::plan::command_line(&[
+                "offboard",
+                req.recipient.as_str(),
+                "-e",
+                db.env.as_str(),
+                "--reason",
+                &req.reason,
+            ])
+        })
+        .collect();
+    let way = match others.is_empty() {
+        true => String::new(),
+        false => format!(
+            "; to offboard them from the environments you administer, one at a time: `{}`",
+            others.join("`, `")
+        ),
+    };
     Err(crate::error::SignedError::NotAllowed {
         env: first.env.clone(),
         who: first.person(&me),
-        has: format!("{has}{also} (nothing was changed anywhere)"),
+        has: format!("{has}{also} (nothing was changed anywhere{way})"),
         what: format!("offboard {}", req.who()),
         needs: crate::codes::Role::Admin,
     }

@@ -10,7 +10,11 @@
 //! same value (a revoked dev key and the active prod key it was copied to) are one
 //! automaton pattern that names them all, and the automaton reports overlapping matches,
 //! so a value inside another key's value (a password inside a database URL) is found
-//! too. Both stay linear in the bytes scanned plus the matches found.
+//! too. Each value is reported once per line it occurs on (its first place there): a
+//! value that overlaps itself (`aaaaaaaa` in a line of `a`s) would otherwise be a finding
+//! at every offset, millions for a file a hostile commit can make. So the matches kept
+//! are at most the lines times the values found on them, and both stay linear in the
+//! bytes scanned plus the matches kept.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -135,9 +139,27 @@ impl Scanner {
     ) {
         let mut hits: Vec<(usize, Finding)> = Vec::new();
         let mut covered: Vec<(usize, usize)> = Vec::new();
-        let mut known = |i: usize, start: usize, end: usize| {
+        // Per value: where the line of its last kept match ends (see the module doc).
+        let mut kept_until: HashMap<usize, usize> = HashMap::new();
+        let mut first_on_line = |value: usize, start: usize| -> bool {
+            if kept_until.get(&value).is_some_and(|&until| start < until) {
+                return false;
+            }
+            let eol = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |n| start + n);
+            kept_until.insert(value, eol);
+            true
+        };
+        // Every match of a vault value, kept or not, covers its bytes (so that a token
+        // skipped as a second on its line is not then reported as unknown); a run of
+        // matches overlapping each other (they come by their end) is one span.
+        let mut cover = |start: usize, end: usize| match covered.last_mut() {
+            Some(last) if start <= last.1 && last.0 <= end => {
+                *last = (last.0.min(start), last.1.max(end))
+            }
+            _ => covered.push((start, end)),
+        };
+        let mut known = |i: usize, start: usize| {
             let p = &self.patterns[i];
-            covered.push((start, end));
             hits.push((
                 start,
                 Finding::new(
@@ -151,8 +173,13 @@ impl Scanner {
         };
         if let Some(ac) = &self.ac {
             for m in ac.find_overlapping_iter(data) {
-                for &i in &self.ac_index[m.pattern().as_usize()] {
-                    known(i, m.start(), m.end());
+                let value = m.pattern().as_usize();
+                cover(m.start(), m.end());
+                if !first_on_line(value, m.start()) {
+                    continue;
+                }
+                for &i in &self.ac_index[value] {
+                    known(i, m.start());
                 }
             }
         }
@@ -170,14 +197,33 @@ impl Scanner {
                 let end = us + 1 + BODY;
                 for &i in candidates {
                     let v = self.patterns[i].value.expose();
+                    // Token values are told from automaton values by their index.
                     if end >= v.len() && &data[end - v.len()..end] == v {
-                        known(i, end - v.len(), end);
+                        cover(end - v.len(), end);
+                        if first_on_line(usize::MAX - i, end - v.len()) {
+                            known(i, end - v.len());
+                        }
                     }
                 }
             }
         }
+        // A token already reported as a vault value is not reported again as unknown:
+        // the kept matches by start, with the furthest end reached so far, answer
+        // "does any kept match overlap this one" by one binary search.
+        covered.sort_unstable();
+        let reach: Vec<usize> = covered
+            .iter()
+            .scan(0, |far, &(_, e)| {
+                *far = (*far).max(e);
+                Some(*far)
+            })
+            .collect();
+        let overlaps = |start: usize, end: usize| {
+            let before = covered.partition_point(|&(s, _)| s < end);
+            before > 0 && reach[before - 1] > start
+        };
         for (start, end) in token::find_tokens(data) {
-            if covered.iter().any(|&(s, e)| s < end && start < e) {
+            if overlaps(start, end) {
                 continue;
             }
             let found = &data[start..end];
@@ -317,6 +363,49 @@ postgres://app:Pa55w0rd!xyz@db/a",
                 want("prod", "STRIPE", 1, 3),
                 want("test", "URL", 2, 1),
             ]
+        );
+    }
+
+    #[test]
+    fn a_value_is_one_finding_per_line_however_often_it_overlaps_itself() {
+        let token = token::generate(
+            &token::GenSpec {
+                format: token::Format::Token,
+                bytes: token::DEFAULT_BYTES,
+                prefix: "kw".into(),
+            },
+            &"dev".parse().unwrap(),
+        );
+        let token = String::from_utf8(token.expose().to_vec()).unwrap();
+        let scanner = Scanner::new(vec![
+            pattern("dev", "A12", Status::Active, &"a".repeat(12)),
+            pattern("dev", "A16", Status::Active, &"a".repeat(16)),
+            pattern("dev", "T", Status::Active, &token),
+        ])
+        .unwrap();
+        let out = Mutex::new(Vec::new());
+        // A hostile file: 2 lines of 100,000 `a`s, then a line holding the token thrice.
+        let line = "a".repeat(100_000);
+        let data = format!("{line}\n{line}\n{token} {token} x={token}\n");
+        scanner.scan_all("f", data.as_bytes(), &out);
+        let mut found: Vec<_> = out
+            .into_inner()
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.line, f.name.unwrap_or_default(), f.status))
+            .collect();
+        found.sort();
+        let want = |l, n: &str| (l, n.to_owned(), "active".to_owned());
+        assert_eq!(
+            found,
+            vec![
+                want(1, "A12"),
+                want(1, "A16"),
+                want(2, "A12"),
+                want(2, "A16"),
+                want(3, "T"),
+            ],
+            "once per value and line; the token's other places are not unknown tokens"
         );
     }
 }

@@ -13,6 +13,12 @@ impl Context {
     /// DESIGN §8: reading an earlier state goes on, but says so, and what to do. A new
     /// vault at a path where another was pinned is trusted on first use, said once.
     pub(crate) fn warn_if_behind(&self, db: &EnvDb) {
+        if db.founders_pin() {
+            self.out.warn(&format!(
+                "KEYWARD_TRUST_ROOT accepts `{}` by its founders' root (their keys alone), which every history they start shares: another vault of theirs put in this one's place would pass too; pin this history's own root, as `keyward trust root -e {}` prints it on a machine that has used this vault",
+                db.env, db.env
+            ));
+        }
         // DESIGN §15: trust on first use of a signed history is said, with its root.
         if matches!(db.history(), Relation::Fresh) && self.paths.trust_roots.is_empty() {
             // A vault the work tree led to (a clone's, which anyone could have made) is

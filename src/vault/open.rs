@@ -392,6 +392,7 @@ impl EnvDb {
             opened: None,
             root: None,
             history_root: None,
+            founders_pin: std::cell::Cell::new(false),
             written: None,
         };
         db.batch(fill)?;

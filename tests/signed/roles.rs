@@ -483,7 +483,8 @@ fn the_trust_root_names_this_history_not_every_vault_its_founders_made() {
     runner("runner-0", &root)
         .assert()
         .success()
-        .stdout("postgres://real");
+        .stdout("postgres://real")
+        .stderr(contains("founders' root").not());
     // It replaces this vault's `dev` (a force-push); a fresh runner pins the root.
     fs::copy(other.join("envs/dev.db.age"), kw.env_file("dev")).unwrap();
     runner("runner-1", &root)
@@ -500,7 +501,14 @@ fn the_trust_root_names_this_history_not_every_vault_its_founders_made() {
     runner("runner-3", &founders)
         .assert()
         .success()
-        .stdout("postgres://attacker");
+        .stdout("postgres://attacker")
+        .stderr(contains(
+            "KEYWARD_TRUST_ROOT accepts `dev` by its founders' root",
+        ));
+    runner("runner-4", &root)
+        .assert()
+        .code(6)
+        .stderr(contains("founders' root").not());
     // This machine pinned the history itself, and refuses it too.
     kw.cmd(["get", "DB_URL"])
         .assert()

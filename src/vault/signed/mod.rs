@@ -222,6 +222,13 @@ impl EnvDb {
         self.root.as_deref()
     }
 
+    /// Whether `KEYWARD_TRUST_ROOT` accepted this history only by its founders' root:
+    /// the pin that `trust root` printed before it named histories, which any vault
+    /// those admins found passes.
+    pub fn founders_pin(&self) -> bool {
+        self.founders_pin.get()
+    }
+
     /// The root of this history itself (`signing::history_root`), when known: the
     /// fingerprint to pin with `KEYWARD_TRUST_ROOT`.
     pub fn history_root(&self) -> Option<&str> {

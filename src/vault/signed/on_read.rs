@@ -159,6 +159,7 @@ impl EnvDb {
             .into());
         };
         if wanted.iter().any(|w| root.starts_with(w.as_str())) {
+            self.founders_pin.set(true);
             return Ok(());
         }
         Err(SignedError::TrustRootMismatch {

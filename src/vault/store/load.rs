@@ -228,6 +228,7 @@ impl EnvDb {
             opened: None,
             root: None,
             history_root: None,
+            founders_pin: std::cell::Cell::new(false),
             written: None,
         };
         db.check_meta(adopt_env).map_err(|e| match e {

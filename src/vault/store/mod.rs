@@ -85,6 +85,9 @@ pub struct EnvDb {
     /// The root of this environment's own history (`signing::history_root`), when known:
     /// verified by this process, or pinned here by a build that recorded it.
     pub(in crate::vault) history_root: Option<String>,
+    /// `KEYWARD_TRUST_ROOT` matched this history only as its founders' root (see
+    /// `founders_pin`).
+    pub(in crate::vault) founders_pin: std::cell::Cell<bool>,
     /// DESIGN §18: the file key of the file this process last wrote (`written_file_key`).
     pub(in crate::vault) written: Option<crate::identity::filekey::KeyBytes>,
 }

@@ -477,3 +477,26 @@ fn an_environment_file_committed_as_a_symbolic_link_is_exit_6() {
             "the environment `staging` is committed as a symbolic link",
         ));
 }
+
+/// The access journal is each machine's own: git ignores it, and so replaces an
+/// ignored file with a tracked one on a pull — a commit that tracks it would put one
+/// member's journal over every other member's (review h8 #4). It is a problem of the
+/// history, named with its commit.
+#[test]
+fn a_commit_that_tracks_the_access_journal_is_exit_6() {
+    let kw = repo();
+    kw.generate("OPENAI");
+    commit(&kw, "add OPENAI");
+    kw.stdout(["get", "OPENAI"]);
+    kw.cmd(["audit", "verify", "--git"]).assert().success();
+    git(&kw, &["add", "-f", "vault/journal"]);
+    let tracked = commit_as(&kw, "keep the journal", "Bob Careless");
+    kw.cmd(["audit", "verify", "--git"])
+        .assert()
+        .code(6)
+        .stderr(contains(format!("commit `{tracked}`")))
+        .stderr(contains("tracks the vault's access journal"));
+    git(&kw, &["rm", "-r", "-q", "--cached", "vault/journal"]);
+    commit(&kw, "untrack the journal");
+    kw.cmd(["audit", "verify", "--git"]).assert().success();
+}

@@ -254,6 +254,18 @@ impl GitHistory {
         Ok(info)
     }
 
+    /// Whether commit `id` tracks the vault's access journal (`journal/` beside
+    /// `envs/`): git ignores it by `.gitignore`, and so takes it for a file it may
+    /// replace — a pull of such a commit puts one member's journal over every other
+    /// member's own, whose reads are then lost.
+    pub fn tracks_journal(&mut self, id: &str) -> Result<bool> {
+        let at = self.envs_rel.strip_suffix("envs").unwrap_or_default();
+        Ok(matches!(
+            self.batch.object(&format!("{id}:{at}journal"))?,
+            Some((kind, _)) if kind == "tree"
+        ))
+    }
+
     /// The environment files in commit `id`'s `envs/` (none when it has no vault).
     pub fn env_blobs(&mut self, id: &str) -> Result<EnvBlobs> {
         if let Some(t) = self.trees.get(id) {

@@ -460,6 +460,25 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
         }
     }
 
+    // A journal committed with the vault: every member's own is replaced by it on a
+    // pull (DESIGN §5: the journal is each machine's record, never shared).
+    for tip in &tips {
+        if rd.git.tracks_journal(tip)? {
+            let c = rd.git.commit(tip)?;
+            for env in rd.git.env_blobs(tip)?.into_keys() {
+                problems.push(Rewrite {
+                    commit: c.short().to_owned(),
+                    env,
+                    author: c.author.clone(),
+                    subject: c.subject.clone(),
+                    problem: Problem::Damaged {
+                        detail: "the commit tracks the vault's access journal (`journal/`), which a pull puts over each member's own journal, whose reads are then lost; `git rm -r --cached` it and commit".into(),
+                    },
+                });
+            }
+        }
+    }
+
     // The final chains: what the pin must be in, and the heads to print.
     let mut heads = Vec::new();
     let mut found_in = None;

@@ -7,7 +7,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::str::FromStr;
 
 use serde::Serialize;
 
@@ -25,27 +24,6 @@ pub use coverage::CheckedFrom;
 use coverage::Unchecked;
 #[allow(unused_imports)]
 pub use report::*;
-
-/// A lifecycle chain head as `audit verify` prints it: 64 hex digits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct HeadHash([u8; 32]);
-
-impl FromStr for HeadHash {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let mut h = [0u8; 32];
-        hex::decode_to_slice(s.trim(), &mut h).map_err(|_| {
-            "expected a chain head as printed by `keyward audit verify`: 64 hex digits".to_owned()
-        })?;
-        Ok(HeadHash(h))
-    }
-}
-
-impl fmt::Display for HeadHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex::encode(self.0))
-    }
-}
 
 /// `audit verify --git [REVS] [--pin HASH]`.
 pub struct VerifyHistory {
@@ -460,24 +438,7 @@ pub fn verify_history(ctx: &Context, req: VerifyHistory) -> Result<HistoryVerifi
         }
     }
 
-    // A journal committed with the vault: every member's own is replaced by it on a
-    // pull (DESIGN §5: the journal is each machine's record, never shared).
-    for tip in &tips {
-        if rd.git.tracks_journal(tip)? {
-            let c = rd.git.commit(tip)?;
-            for env in rd.git.env_blobs(tip)?.into_keys() {
-                problems.push(Rewrite {
-                    commit: c.short().to_owned(),
-                    env,
-                    author: c.author.clone(),
-                    subject: c.subject.clone(),
-                    problem: Problem::Damaged {
-                        detail: "the commit tracks the vault's access journal (`journal/`), which a pull puts over each member's own journal, whose reads are then lost; `git rm -r --cached` it and commit".into(),
-                    },
-                });
-            }
-        }
-    }
+    problems.extend(report::journal_tracked(&mut rd.git, &tips)?);
 
     // The final chains: what the pin must be in, and the heads to print.
     let mut heads = Vec::new();

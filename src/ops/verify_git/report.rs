@@ -213,3 +213,51 @@ mod tests {
         assert!("zz".repeat(32).parse::<HeadHash>().is_err());
     }
 }
+
+/// A journal committed with the vault, at a tip of the history checked: every member's
+/// own is replaced by it on a pull (DESIGN §5: the journal is each machine's record,
+/// never shared). One problem per environment of that commit.
+pub(super) fn journal_tracked(
+    git: &mut crate::vault::repo::GitHistory,
+    tips: &[String],
+) -> crate::error::Result<Vec<Rewrite>> {
+    let mut out = Vec::new();
+    for tip in tips {
+        if git.tracks_journal(tip)? {
+            let c = git.commit(tip)?;
+            for env in git.env_blobs(tip)?.into_keys() {
+                out.push(Rewrite {
+                    commit: c.short().to_owned(),
+                    env,
+                    author: c.author.clone(),
+                    subject: c.subject.clone(),
+                    problem: Problem::Damaged {
+                        detail: "the commit tracks the vault's access journal (`journal/`), which a pull puts over each member's own journal, whose reads are then lost; `git rm -r --cached` it and commit".into(),
+                    },
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A lifecycle chain head as `audit verify` prints it: 64 hex digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeadHash(pub(super) [u8; 32]);
+
+impl std::str::FromStr for HeadHash {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut h = [0u8; 32];
+        hex::decode_to_slice(s.trim(), &mut h).map_err(|_| {
+            "expected a chain head as printed by `keyward audit verify`: 64 hex digits".to_owned()
+        })?;
+        Ok(HeadHash(h))
+    }
+}
+
+impl std::fmt::Display for HeadHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}

@@ -211,6 +211,32 @@ fn a_restart_with_the_cursor_loses_and_repeats_nothing() {
     assert!(lines[0].contains(r#""action":"get""#));
 }
 
+/// One follower per cursor: a second one on the same file would deliver every event
+/// again and overwrite the first one's positions (h2 noted it). It is refused, exit 7,
+/// and nothing is delivered; once the first has stopped, the cursor is free.
+#[test]
+fn a_second_follower_on_one_cursor_is_refused_while_the_first_runs() {
+    let kw = Sandbox::with_vault();
+    kw.generate("A");
+    let cursor = kw.path("follow.cursor");
+    let mut first = Follower::start_with_cursor(&kw, &cursor, &[]);
+    kw.cmd(["audit", "follow", "--cursor", cursor.to_str().unwrap()])
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .code(7)
+        .stdout("")
+        .stderr(predicates::str::contains(
+            "is in use by another `keyward audit follow`",
+        ));
+    assert_eq!(first.signal(libc::SIGTERM).code(), Some(0));
+    let lock = kw.path("follow.cursor.lock");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&fs::metadata(&lock).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+    let second = Follower::start_with_cursor(&kw, &cursor, &[]);
+    kw.stdout(["get", "A"]);
+    second.wait_for_lines(1);
+}
+
 /// Make a lifecycle change to `env` in a copy of the vault with its own state (another
 /// clone, another machine), then put the new file in place as git does on a pull:
 /// remove it and write the new one.

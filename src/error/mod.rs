@@ -254,6 +254,8 @@ pub enum Error {
         "environment `{env}` is locked by another writer (waited {secs}s)\nhint: retry, or raise KEYWARD_LOCK_TIMEOUT"
     )]
     Busy { env: EnvName, secs: u64 },
+    #[error("the cursor `{}` is in use by another `keyward audit follow` (it holds `{}`)\nhint: give each follower its own --cursor FILE; two on one file would each deliver every event", path.display(), lock.display())]
+    CursorBusy { path: PathBuf, lock: PathBuf },
 
     // ---- 8: findings (the command already printed them)
     #[error("{0}")]

@@ -105,6 +105,37 @@ pub(super) struct Cursor {
     /// The MAC keys of each environment whose audit keys were read (oldest first; the
     /// last one writes), once its stored positions checked.
     keys: BTreeMap<String, Vec<Zeroizing<[u8; 32]>>>,
+    /// `<cursor>.lock`, held for the follower's life: one follower per cursor.
+    _lock: Option<std::fs::File>,
+}
+
+/// Take `<path>.lock` (0600, never through a link) for this follower, or say another
+/// holds it. The cursor itself is replaced by a rename at each save, so it cannot be
+/// the file locked; two followers on one cursor would each deliver every event and
+/// overwrite each other's positions.
+fn lock_beside(path: &std::path::Path) -> Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    let lock = PathBuf::from(name);
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(sys::O_NOFOLLOW | sys::O_NONBLOCK)
+        .open(&lock)
+        .and_then(sys::require_regular)
+        .map_err(|e| crate::fsutil::nofollow_error("cannot open", &lock, e))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::CursorBusy {
+            path: path.to_owned(),
+            lock,
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io("cannot lock", lock, e)),
+    }
 }
 
 impl Cursor {
@@ -122,8 +153,10 @@ impl Cursor {
                 file: fresh,
                 dirty: false,
                 keys: BTreeMap::new(),
+                _lock: None,
             });
         };
+        let lock = Some(lock_beside(&p)?);
         let text = match read_nofollow(&p) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -135,6 +168,7 @@ impl Cursor {
                     file: fresh,
                     dirty: true,
                     keys: BTreeMap::new(),
+                    _lock: lock,
                 };
                 cursor.save()?;
                 return Ok(cursor);
@@ -192,6 +226,7 @@ impl Cursor {
             file,
             dirty: false,
             keys: BTreeMap::new(),
+            _lock: lock,
         })
     }
 

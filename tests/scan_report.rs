@@ -111,3 +111,43 @@ fn a_short_value_shows_nothing_of_itself_when_found() {
     assert_eq!(masked[0], "…");
     assert_eq!(masked[1], "sk…ef");
 }
+
+/// A value that overlaps itself (a stored password of one repeated character, and a
+/// file of that character a hostile commit adds) is one finding per line, not one per
+/// offset: the review's 2 MB file was 12 million findings and 6 GB.
+#[test]
+fn a_value_overlapping_itself_is_one_finding_per_line() {
+    let kw = Sandbox::with_vault();
+    kw.set("REPEATED", &"a".repeat(12));
+    kw.cmd(["-e", "prod", "set", "LONGER"])
+        .write_stdin("a".repeat(16))
+        .assert()
+        .success();
+    let dir = kw.path("r");
+    fs::create_dir_all(&dir).unwrap();
+    let line = "a".repeat(200_000);
+    fs::write(dir.join("flood.txt"), format!("{line}\n{line}\n")).unwrap();
+    let (code, stdout, stderr) = outcome(kw.cmd(["scan", "--json", "."]).current_dir(&dir));
+    assert_eq!(code, 8, "{stderr}");
+    let v: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
+    let mut got: Vec<(u64, String)> = v
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    let want = |l, n: &str| (l, n.to_owned());
+    assert_eq!(
+        got,
+        vec![
+            want(1, "LONGER"),
+            want(1, "REPEATED"),
+            want(2, "LONGER"),
+            want(2, "REPEATED"),
+        ]
+    );
+}

@@ -187,3 +187,43 @@ fn staged_files_are_read_by_blob_whatever_their_name() {
         .success()
         .stderr(contains("no keys found"));
 }
+
+/// The access journal is each machine's own: a commit of it would put this machine's
+/// journal over each teammate's on their next pull (git takes an ignored file for one it
+/// may replace). The pre-commit hook's `scan --staged` stops it: a finding, exit 8.
+#[test]
+fn a_staged_access_journal_is_a_finding_of_its_own() {
+    let kw = Sandbox::with_vault();
+    let top = kw.dir.path();
+    git(&kw, top, &["init", "-q", "-b", "main"]);
+    fs::write(kw.vault().join(".gitignore"), "journal/\n*.lock\n*.tmp\n").unwrap();
+    kw.generate("K");
+    kw.stdout(["get", "K"]);
+    git(&kw, top, &["add", "vault"]);
+    let (code, stdout, stderr) = outcome(kw.cmd(["scan", "--staged"]).current_dir(top));
+    assert_eq!(
+        code, 0,
+        "the env files alone are no finding: {stdout}{stderr}"
+    );
+    git(&kw, top, &["add", "-f", "vault/journal"]);
+    kw.cmd(["scan", "--staged"])
+        .current_dir(top)
+        .assert()
+        .code(8)
+        .stdout(contains(
+            "vault/journal/dev.db:1:1: the access journal of `dev` is staged",
+        ));
+    let (code, stdout, _) = outcome(kw.cmd(["scan", "--staged", "--json"]).current_dir(top));
+    assert_eq!(code, 8);
+    let v: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
+    assert!(
+        v.iter()
+            .any(|f| f["status"] == "access-journal" && f["env"] == "dev"),
+        "{stdout}"
+    );
+    git(&kw, top, &["rm", "-r", "-q", "--cached", "vault/journal"]);
+    kw.cmd(["scan", "--staged"])
+        .current_dir(top)
+        .assert()
+        .success();
+}

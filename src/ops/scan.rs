@@ -16,7 +16,10 @@ pub fn run(ctx: &Context, source: Source) -> Result<ScanReport> {
     let scanner = Scanner::new(patterns)?.knowing(known);
     let findings = Mutex::new(Vec::new());
     match source {
-        Source::Staged => crate::scan::git::scan_staged(&scanner, &findings)?,
+        Source::Staged => {
+            let staged = crate::scan::git::scan_staged(&scanner, &findings)?;
+            staged_journal(ctx, &staged, &findings);
+        }
         Source::Paths {
             mut paths,
             no_ignore,
@@ -51,6 +54,45 @@ pub fn run(ctx: &Context, source: Source) -> Result<ScanReport> {
     Ok(ScanReport::new(
         findings.into_inner().expect("no poisoned lock"),
     ))
+}
+
+/// A staged file of the vault's access journal is a finding of its own (`access-journal`):
+/// git ignores the journal, and so takes it for a file it may replace — a commit of it
+/// puts this machine's journal over each teammate's own on their next pull, and their
+/// reads are lost. The pre-commit hook (`scan --staged`) stops it before it is made.
+fn staged_journal(
+    ctx: &Context,
+    staged: &[Vec<u8>],
+    findings: &Mutex<Vec<crate::scan::report::Finding>>,
+) {
+    let Some(top) = crate::vault::discover::work_tree_top(&ctx.paths.root) else {
+        return;
+    };
+    let Ok(root) = ctx.paths.root.canonicalize() else {
+        return;
+    };
+    let Ok(rel) = root
+        .join("journal")
+        .strip_prefix(&top)
+        .map(|r| r.to_owned())
+    else {
+        return;
+    };
+    let mut prefix = rel.into_os_string().into_encoded_bytes();
+    prefix.push(b'/');
+    for name in staged.iter().filter(|n| n.starts_with(&prefix)) {
+        let file = String::from_utf8_lossy(&name[prefix.len()..]).into_owned();
+        let env = file.split('.').next().unwrap_or_default().to_owned();
+        let mut f = crate::scan::report::Finding::new(
+            &String::from_utf8_lossy(name),
+            &env,
+            None,
+            "access-journal",
+            String::new(),
+        );
+        (f.line, f.column) = (1, 1);
+        findings.lock().expect("no poisoned lock").push(f);
+    }
 }
 
 /// The values to look for: every version of every key in the environments this

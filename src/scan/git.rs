@@ -78,7 +78,7 @@ pub fn tracked(dir: &Path) -> Result<Vec<PathBuf>> {
 /// Scan what is staged for the next commit in the git repository here (the pre-commit
 /// hook): each added, copied, modified or type-changed file as it is in the index, read
 /// by its blob id.
-pub fn scan_staged(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<()> {
+pub fn scan_staged(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<Vec<Vec<u8>>> {
     let raw = output(
         None,
         &[
@@ -100,11 +100,12 @@ pub fn scan_staged(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<
         )
     })?;
     if staged.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     read_blobs(&staged, |name, blob| {
         scanner.scan_all(&String::from_utf8_lossy(name), blob, findings)
-    })
+    })?;
+    Ok(staged.into_iter().map(|(_, name)| name.to_vec()).collect())
 }
 
 /// The blobs of `git diff --raw -z --no-renames` output: `(blob id, raw name)` for each

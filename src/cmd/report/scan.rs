@@ -18,6 +18,10 @@ impl Render for ScanReport {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
+                (_, _, "access-journal") => format!(
+                    "the access journal of `{}` is staged: a pull of it would replace each teammate's own journal (`git rm -r --cached` it; `.gitignore` keeps it out)",
+                    f.env
+                ),
                 (_, _, "age-identity") => {
                     "an age identity (not a recipient of an environment this identity opens)"
                         .to_owned()

@@ -532,17 +532,7 @@ fn a_generated_key_given_an_imported_value_needs_an_hmac_key_too() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!kw.path("dev.kwset").exists(), "nothing written");
-    crate::support::write_private(kw.path("hmac.key"), [7u8; 32]);
-    kw.cmd([
-        "verifier",
-        "export",
-        "--hmac-key-file",
-        "hmac.key",
-        "-o",
-        "dev.kwset",
-    ])
-    .assert()
-    .success();
+    kw.export_hmac_set();
     assert!(!contains(
         &fs::read(kw.path("dev.kwset")).unwrap(),
         &sha256(b"hunter2-but-longer")

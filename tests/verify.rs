@@ -53,17 +53,7 @@ fn verify_finds_a_stored_value_shaped_like_a_token_as_the_set_does() {
     );
     assert_eq!(verify(&kw, "dev", &format!("{vendor}\n")).0, 0);
 
-    crate::support::write_private(kw.path("hmac.key"), [7u8; 32]);
-    kw.cmd([
-        "verifier",
-        "export",
-        "--hmac-key-file",
-        "hmac.key",
-        "-o",
-        "dev.kwset",
-    ])
-    .assert()
-    .success();
+    kw.export_hmac_set();
     kw.cmd([
         "verifier",
         "check",

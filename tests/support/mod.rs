@@ -299,6 +299,22 @@ impl Sandbox {
         (key, recipient)
     }
 
+    /// `verifier export` of the environment in use into `dev.kwset`, keyed with the HMAC
+    /// key `hmac.key` (32 bytes of 7) written first.
+    pub fn export_hmac_set(&self) {
+        write_private(self.path("hmac.key"), [7u8; 32]);
+        self.cmd([
+            "verifier",
+            "export",
+            "--hmac-key-file",
+            "hmac.key",
+            "-o",
+            "dev.kwset",
+        ])
+        .assert()
+        .success();
+    }
+
     pub fn generate(&self, name: &str) -> String {
         self.stdout(["generate", name]).trim_end().to_owned()
     }

@@ -376,6 +376,8 @@ impl AuditLog {
                 "it is a symbolic link".to_owned()
             } else if e.raw_os_error() == Some(libc::ENXIO) {
                 "it is not a regular file (a pipe nobody reads)".to_owned()
+            } else if crate::sys::is_not_regular(&e) && e.raw_os_error().is_none() {
+                "it is not a regular file".to_owned()
             } else {
                 e.to_string()
             }
@@ -395,10 +397,8 @@ impl AuditLog {
             .create(true)
             .mode(0o600)
             .custom_flags(crate::sys::O_NOFOLLOW | crate::sys::O_NONBLOCK)
-            .open(&self.path)?;
-        if !f.metadata()?.is_file() {
-            return Err(std::io::Error::other("it is not a regular file"));
-        }
+            .open(&self.path)
+            .and_then(crate::sys::require_regular)?;
         let mut lines = Vec::new();
         for e in events {
             write_jsonl(&mut lines, e)?;

@@ -233,11 +233,7 @@ impl Person {
             .min_by_key(|c| c.new_here);
         Ok(Found {
             recipient,
-            label: Some(
-                mine.iter()
-                    .find(|c| c.label == label.as_str())
-                    .map_or_else(|| label.as_str().to_owned(), |c| c.label.clone()),
-            ),
+            label: Some(label.as_str().to_owned()),
             signing_key: keyed.and_then(|c| c.signing_key),
             key_proof: keyed.and_then(|c| c.key_proof),
         })

@@ -300,17 +300,13 @@ pub fn root(ctx: &Context) -> Result<TrustRoot> {
     let db = ctx.open_env()?;
     let sigs = db.signatures()?;
     let first = sigs.iter().find(|s| s.prev.is_empty());
-    // From the first signature itself: a read on a machine that pinned the history
+    // From the first signature itself when a read on a machine that pinned the history
     // before its own root was recorded holds the founders' root only.
-    let (founders, history) = match (db.history_root(), first) {
-        (Some(h), _) => (db.root().map(str::to_owned), Some(h.to_owned())),
-        (None, Some(f)) if db.root().is_some() => {
-            let (founders, history) = crate::vault::signed::roots_of(f);
-            let same = db.root() == Some(founders.as_str());
-            (Some(founders), same.then_some(history))
-        }
-        _ => (db.root().map(str::to_owned), None),
-    };
+    let founders = db.root().map(str::to_owned);
+    let history = db
+        .history_root()
+        .map(str::to_owned)
+        .or_else(|| crate::vault::signed::history_of(&sigs, db.root()));
     let labels: std::collections::HashMap<String, Option<String>> = db
         .recipients()?
         .into_iter()

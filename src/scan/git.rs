@@ -55,15 +55,6 @@ fn output(dir: Option<&Path>, args: &[&str]) -> Result<Vec<u8>> {
     Ok(out.stdout)
 }
 
-/// Whether `dir` lies in what looks like a git work tree: a `.git` in it or in a
-/// directory above it (the test the walker's `.gitignore` handling uses).
-pub fn in_work_tree(dir: &Path) -> bool {
-    let Ok(abs) = std::fs::canonicalize(dir) else {
-        return false;
-    };
-    abs.ancestors().any(|d| d.join(".git").exists())
-}
-
 /// The files git tracks (or has staged) under `dir`, as paths joined onto `dir`: what
 /// `git ls-files --cached` lists, a submodule as its directory.
 pub fn tracked(dir: &Path) -> Result<Vec<PathBuf>> {

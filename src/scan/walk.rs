@@ -93,15 +93,16 @@ pub fn scan_paths(
     if !no_ignore {
         let mut queue: Vec<PathBuf> = paths
             .iter()
-            .filter(|p| p.is_dir() && super::git::in_work_tree(p))
+            .filter(|p| p.is_dir() && crate::vault::discover::work_tree_top(p).is_some())
             .cloned()
             .collect();
         queue.extend(seen.repos.lock().expect("no poisoned lock").drain(..));
         let mut listed: HashSet<PathBuf> = HashSet::new();
         while let Some(repo) = queue.pop() {
             if listed.insert(repo.clone()) {
-                let more = scan_tracked(scanner, &repo, &seen, findings, &errors, warnings);
-                queue.extend(more.into_iter().filter(|d| !listed.contains(d)));
+                queue.extend(scan_tracked(
+                    scanner, &repo, &seen, findings, &errors, warnings,
+                ));
             }
         }
     }

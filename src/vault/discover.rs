@@ -131,19 +131,14 @@ const MARKER_MAX: u64 = 4096;
 /// all memory or hang every command in the tree).
 fn read_marker(path: &Path) -> Result<Option<String>, &'static str> {
     use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = match std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(crate::sys::O_NOFOLLOW | crate::sys::O_NONBLOCK)
-        .open(path)
-    {
+    let file = match crate::vault::store::open_nofollow(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) if crate::sys::is_symlink_refusal(&e) => return Err("is a symbolic link"),
+        Err(e) if crate::sys::is_not_regular(&e) => return Err("is not a regular file"),
         Err(_) => return Err("cannot be read"),
     };
     match file.metadata() {
-        Ok(m) if !m.is_file() => return Err("is not a regular file"),
         Ok(m) if m.len() > MARKER_MAX => return Err("is larger than a marker (4 KiB)"),
         Ok(_) => {}
         Err(_) => return Err("cannot be read"),

@@ -335,28 +335,6 @@ impl Journal {
 /// Reading the journal from a position on (`audit follow`): O(events read), never the
 /// whole chain again.
 impl Journal {
-    /// The last event's sequence number and hash (the clear column): where a reader that
-    /// wants only new events starts.
-    pub fn head(&self) -> Result<Option<(i64, [u8; 32])>> {
-        let wrap = |e: rusqlite::Error| journal_error(&self.path, e);
-        let last: Option<(i64, Vec<u8>)> = self
-            .conn
-            .query_row(
-                "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(wrap)?;
-        self.no_row_outside()?;
-        last.map(|(seq, h)| {
-            h.try_into()
-                .map(|h| (seq, h))
-                .map_err(|_| audit::broken(&self.env, Chain::Access, seq, "malformed hash"))
-        })
-        .transpose()
-    }
-
     /// Up to `limit` events after event `after` (0: from the start), unsealed and
     /// chain-checked from `prev`, the hash of event `after`. `Ok(None)` when the journal
     /// no longer holds event `after` with that hash (cut back, replaced or rewritten):

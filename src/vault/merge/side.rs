@@ -116,12 +116,7 @@ fn verify(
         Some(root) => {
             // The file verified here: its first signature is the one verified, and
             // gives the history's own root.
-            let history = sigs
-                .iter()
-                .find(|s| s.prev.is_empty())
-                .map(crate::vault::signed::roots_of)
-                .filter(|(founders, _)| root.as_deref() == Some(founders.as_str()))
-                .map(|(_, history)| history);
+            let history = crate::vault::signed::history_of(&sigs, root.as_deref());
             db.check_trust_root(root.as_deref(), history.as_deref())
                 .map(|()| {
                     db.root = root.clone();

@@ -33,6 +33,17 @@ pub struct Verified {
     pub signatures: usize,
 }
 
+/// The history root of signatures `sigs`, verified under the founders' root `root`
+/// (a file verified here, its root pinned): from its first signature, when that gives
+/// the same founders' root.
+pub fn history_of(sigs: &[super::Signature], root: Option<&str>) -> Option<String> {
+    sigs.iter()
+        .find(|s| s.prev.is_empty())
+        .map(roots_of)
+        .filter(|(founders, _)| root == Some(founders.as_str()))
+        .map(|(_, history)| history)
+}
+
 /// The founders' root and the history root of a history whose first signature is
 /// `first`.
 pub fn roots_of(first: &super::Signature) -> (String, String) {

@@ -110,11 +110,13 @@ peak() {
   done
   printf '%s\t%s\n' "$name" "$vals" >> "$RSS"
 }
-# rows in an env's access journal, counted by SQLite itself (0 when there is no journal)
+# rows in an env's access journal (this machine's: `journal/ENV.ID.db`, ID in the state
+# directory's journal-id), counted by SQLite itself (0 when there is no journal)
 jrows() {
-  python3 - "$KEYWARD_VAULT/journal/$1.db" <<'PY'
+  python3 - "$KEYWARD_VAULT/journal" "$1" "${XDG_STATE_HOME:-$HOME/.local/state}/keyward/journal-id" <<'PY'
 import os, sqlite3, sys
-p = sys.argv[1]
+d, env, idf = sys.argv[1:4]
+p = os.path.join(d, f"{env}.{open(idf).read().strip()}.db") if os.path.exists(idf) else ""
 if not os.path.exists(p):
     print(0)
 else:

@@ -404,9 +404,10 @@ fn a_journal_holding_sql_or_objects_keyward_never_writes_is_exit_6() {
         let conn = rusqlite::Connection::open(&journal).unwrap();
         conn.execute_batch(&sql).unwrap();
         drop(conn);
+        let fresh = kw.state_without_pins("fresh-machine");
         for args in [&["get", "K"][..], &["audit", "verify"], &["audit"]] {
             kw.cmd(args)
-                .env("XDG_STATE_HOME", kw.path("fresh-machine"))
+                .env("XDG_STATE_HOME", &fresh)
                 .timeout(std::time::Duration::from_secs(60))
                 .assert()
                 .code(6)
@@ -426,7 +427,7 @@ fn a_journal_holding_sql_or_objects_keyward_never_writes_is_exit_6() {
     bytes[44..48].copy_from_slice(&5u32.to_be_bytes());
     fs::write(&journal, bytes).unwrap();
     kw.cmd(["get", "K"])
-        .env("XDG_STATE_HOME", kw.path("fresh-machine-2"))
+        .env("XDG_STATE_HOME", kw.state_without_pins("fresh-machine-2"))
         .assert()
         .code(6)
         .stdout("");

@@ -155,6 +155,7 @@ fn a_directory_or_pipe_in_place_of_a_vault_file_is_exit_6_never_a_hang() {
     }
     kw.cmd(["get", "K"]).assert().success();
     let journal = kw.journal_file("dev");
+    let fresh = kw.state_without_pins("fresh-machine");
     for make in [&mkfifo as &dyn Fn(&std::path::Path), &|p| {
         fs::create_dir(p).unwrap()
     }] {
@@ -162,7 +163,7 @@ fn a_directory_or_pipe_in_place_of_a_vault_file_is_exit_6_never_a_hang() {
         make(&journal);
         for args in [&["get", "K"][..], &["audit", "verify"]] {
             kw.cmd(args)
-                .env("XDG_STATE_HOME", kw.path("fresh-machine"))
+                .env("XDG_STATE_HOME", &fresh)
                 .timeout(std::time::Duration::from_secs(60))
                 .assert()
                 .code(6)

@@ -277,8 +277,8 @@ const FILES: &[(&str, &str)] = &[
         "The writer lock of an environment.",
     ),
     (
-        "$XDG_DATA_HOME/keyward/vault/journal/ENV.db",
-        "The sealed, append-only access journal of an environment (0600).",
+        "$XDG_DATA_HOME/keyward/vault/journal/ENV.ID.db",
+        "This machine's sealed, append-only access journal of an environment (0600; ID in $XDG_STATE_HOME/keyward/journal-id).",
     ),
     (
         "$XDG_CONFIG_HOME/keyward/identity.age",

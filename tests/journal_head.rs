@@ -257,9 +257,7 @@ fn a_pin_write_copies_the_journal_head_and_gap_into_the_json_pin() {
     let (seq, hash) = head(&fs::read_to_string(&rec).unwrap());
     assert_eq!(json["journal"], serde_json::json!([seq, hash]), "{json}");
     assert!(json.get("journal_gap").is_none(), "{json}");
-    for f in ["dev.db", "dev.db-wal", "dev.db-shm"] {
-        let _ = fs::remove_file(kw.vault().join("journal").join(f));
-    }
+    kw.remove_journal("dev");
     kw.cmd(["get", "A"])
         .assert()
         .success()
@@ -279,9 +277,7 @@ fn a_pin_write_copies_the_journal_head_and_gap_into_the_json_pin() {
 fn a_removal_with_the_journal_gone_and_its_record_damaged_is_done_and_does_not_hang() {
     let (kw, ana, ra) = made_with_ana();
     kw.cmd(["get", "A"]).assert().success();
-    for f in ["dev.db", "dev.db-wal", "dev.db-shm"] {
-        let _ = fs::remove_file(kw.vault().join("journal").join(f));
-    }
+    kw.remove_journal("dev");
     fs::write(record(&kw, "dev"), b"garbage").unwrap();
     kw.cmd(["access", "revoke", &ra, "--yes"])
         .timeout(std::time::Duration::from_secs(60))

@@ -342,9 +342,7 @@ fn a_deleted_journal_is_noticed_by_audit_while_reads_go_on_with_a_warning() {
     for _ in 0..3 {
         kw.cmd(["get", "A"]).assert().success();
     }
-    for f in ["dev.db", "dev.db-wal", "dev.db-shm"] {
-        let _ = fs::remove_file(kw.vault().join("journal").join(f));
-    }
+    kw.remove_journal("dev");
     // Nothing to read back: audit says what is missing.
     kw.cmd(["audit"])
         .assert()

@@ -210,9 +210,14 @@ fn a_staged_access_journal_is_a_finding_of_its_own() {
         .current_dir(top)
         .assert()
         .code(8)
-        .stdout(contains(
-            "vault/journal/dev.db:1:1: the access journal of `dev` is staged",
-        ));
+        .stdout(contains(format!(
+            "vault/journal/{}:1:1: the access journal of `dev` is staged",
+            kw.journal_file("dev")
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+        )));
     let (code, stdout, _) = outcome(kw.cmd(["scan", "--staged", "--json"]).current_dir(top));
     assert_eq!(code, 8);
     let v: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();

@@ -69,7 +69,8 @@ fn a_symlinked_journal_wal_is_refused() {
     let kw = Sandbox::with_vault();
     kw.generate("A");
     kw.cmd(["get", "A"]).assert().success();
-    let wal = kw.vault().join("journal/dev.db-wal");
+    let mut wal = kw.journal_file("dev").into_os_string();
+    wal.push("-wal");
     let _ = fs::remove_file(&wal);
     symlink(kw.path("elsewhere-wal"), &wal).unwrap();
     kw.cmd(["get", "A"])

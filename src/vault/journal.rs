@@ -1,7 +1,8 @@
-//! The append-only access journal, `journal/<env>.db` (DESIGN §5): an on-disk SQLite
-//! database in WAL mode whose rows are sealed by `vault::seal`. Appends are O(1) (the
-//! previous hash is read from the last row's clear column) and serialised by SQLite's
-//! own `BEGIN IMMEDIATE` lock, so any number of processes may append at once.
+//! The append-only access journal, `journal/<env>.<id>.db` (DESIGN §5; each machine's
+//! own, see [`VaultPaths::journal`]): an on-disk SQLite database in WAL mode whose rows
+//! are sealed by `vault::seal`. Appends are O(1) (the previous hash is read from the last
+//! row's clear column) and serialised by SQLite's own `BEGIN IMMEDIATE` lock, so any
+//! number of processes may append at once.
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
@@ -70,6 +71,8 @@ impl Journal {
         let dir = paths.journal_dir();
         refuse_symlink(&dir)?;
         create_private_dir(&dir)?;
+        let mine = paths.journal(env)?;
+        Self::take_over_legacy(paths, env, &mine)?;
         // SQLite's no-follow open refuses a link anywhere on the path, not only at its
         // end: a vault reached through a linked directory above it (`~/link/vault`, a
         // linked home) is the machine's own layout, so the directory is named by its real
@@ -78,7 +81,7 @@ impl Journal {
         let real = dir
             .canonicalize()
             .map_err(|e| Error::io("cannot open journal directory", &dir, e))?;
-        let path = real.join(format!("{env}.db"));
+        let path = real.join(mine.file_name().expect("a journal is named"));
         // No symlinks: SQLite would create the database and its -wal/-shm wherever
         // they point.
         OpenOptions::new()
@@ -153,7 +156,9 @@ impl Journal {
     /// Open the journal of `env` if it exists (reading never creates one), and only if it
     /// is this machine's own (see [`Journal::require_own`]).
     pub fn open_existing(paths: &VaultPaths, env: &EnvName) -> Result<Option<Journal>> {
-        if std::fs::symlink_metadata(paths.journal(env)).is_err() {
+        let mine = paths.journal(env)?;
+        Self::take_over_legacy(paths, env, &mine)?;
+        if std::fs::symlink_metadata(&mine).is_err() {
             // A journal this machine appended to is gone: deleted, not never made.
             if let Some(pins) = &paths.pins
                 && let Some(seq) = pins.journal_pin(env)?.seen_seq()
@@ -168,6 +173,30 @@ impl Journal {
         let journal = Journal::open(paths, env)?;
         journal.require_own()?;
         Ok(Some(journal))
+    }
+
+    /// A journal kept by this machine under the name of earlier releases
+    /// (`journal/<env>.db`, see [`VaultPaths::journal`]) is moved to this machine's name
+    /// (log first, as [`VaultPaths::set_journal_aside`] does), once, under a lock on the
+    /// journal directory. Only one whose head this machine pinned: one that came with
+    /// the repository (an earlier release's commit of it) is another machine's, left
+    /// where it is and never read.
+    fn take_over_legacy(paths: &VaultPaths, env: &EnvName, mine: &std::path::Path) -> Result<()> {
+        let Some(pins) = &paths.pins else {
+            return Ok(());
+        };
+        let legacy = paths.legacy_journal(env);
+        let present = |p: &std::path::Path| std::fs::symlink_metadata(p).is_ok();
+        if present(mine) || !present(&legacy) || !pins.journal_pin(env)?.owned() {
+            return Ok(());
+        }
+        let dir = paths.journal_dir();
+        let lock = std::fs::File::open(&dir).map_err(|e| Error::io("cannot open", &dir, e))?;
+        lock.lock().map_err(|e| Error::io("cannot lock", &dir, e))?;
+        if present(mine) || !present(&legacy) {
+            return Ok(());
+        }
+        paths.move_journal(&legacy, mine)
     }
 
     /// Append one sealed event, durably (WAL + synchronous=FULL) before returning.

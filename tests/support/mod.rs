@@ -147,8 +147,37 @@ impl Sandbox {
         std::array::from_fn(|i| team::put_file(&dir, names[i], versions[i]))
     }
 
+    /// This machine's journal of `env`: named after the state directory's journal id
+    /// (made here as the first command that names a journal makes it, if none has).
     pub fn journal_file(&self, env: &str) -> PathBuf {
-        self.vault().join("journal").join(format!("{env}.db"))
+        let state = self.path("state/keyward");
+        let path = state.join("journal-id");
+        if !path.exists() {
+            fs::create_dir_all(&state).unwrap();
+            fs::set_permissions(&state, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+                .unwrap();
+            fs::write(&path, "5eed5eed5eed5eed\n").unwrap();
+            fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .unwrap();
+        }
+        let id = fs::read_to_string(&path).unwrap();
+        let name = format!("{env}.{}.db", id.trim_end());
+        self.vault().join("journal").join(name)
+    }
+
+    /// A state directory `rel` with no pins that names its journals as this machine's
+    /// does (its `journal-id`): what a test reads with to find this machine's journal
+    /// as a first use. Its path, for `XDG_STATE_HOME`.
+    pub fn state_without_pins(&self, rel: &str) -> PathBuf {
+        self.journal_file("dev"); // makes the id, if no command has
+        let dir = self.path(rel).join("keyward");
+        fs::create_dir_all(&dir).unwrap();
+        fs::copy(
+            self.path("state/keyward/journal-id"),
+            dir.join("journal-id"),
+        )
+        .unwrap();
+        self.path(rel)
     }
 
     /// Remove `env`'s journal with its write-ahead log and index, as if never made (a

@@ -258,6 +258,20 @@ fn offboard_failing_after_a_commit_names_the_environments_changed() {
     let blocker = kw.vault().join("envs").join("test.db.age.tmp");
     fs::create_dir(&blocker).unwrap();
     let test_before = fs::read(kw.env_file("test")).unwrap();
+    // `prod` signs verifier sets: the leaver holds its key, which the removal replaces.
+    let set = kw.path("prod.kwset");
+    kw.cmd([
+        "-e",
+        "prod",
+        "verifier",
+        "export",
+        "-o",
+        set.to_str().unwrap(),
+    ])
+    .assert()
+    .success();
+    let pubkey = || kw.stdout(["-e", "prod", "verifier", "pubkey"]);
+    let old_key = pubkey();
 
     let out = kw
         .cmd(["offboard", "--yes", &r, "--reason", "left"])
@@ -265,13 +279,30 @@ fn offboard_failing_after_a_commit_names_the_environments_changed() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(6), "{stderr}");
+    let error: Vec<&str> = stderr.lines().rev().take(2).collect();
     assert!(
-        stderr.contains("already changed and committed: `dev`, `prod`")
-            && stderr.contains("not changed: `test`"),
+        error[1].contains("already changed and committed: `dev`, `prod`")
+            && error[1].contains("not changed: `test`")
+            && error[0].starts_with("hint: "),
         "{stderr}"
     );
-    assert_eq!(stderr.lines().count(), 2, "{stderr}");
     assert_eq!(fs::read(kw.env_file("test")).unwrap(), test_before);
+    // What was committed is reported as a whole run reports it, the rotated keys and the
+    // verifier key to pin again: no later run would say so (it plans `test` only).
+    let new_key = pubkey();
+    assert_ne!(new_key, old_key);
+    let public = new_key
+        .split_whitespace()
+        .find(|w| w.starts_with("ed25519:"))
+        .unwrap();
+    assert!(
+        stderr.contains("the verifier key of `prod` was replaced (")
+            && stderr.contains(&format!("could sign sets with the old one): pin {public} ")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("offboarded from `dev`"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("GEN"), "{stdout}");
     kw.cmd_as(&leaver, ["get", "GEN"])
         .assert()
         .code(5)

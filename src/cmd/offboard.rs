@@ -23,8 +23,9 @@ use crate::ops::people::Person;
 /// Every environment is planned and checked before any is changed. An environment the
 /// identity cannot open is refused (exit 5, naming it; --dry-run too) unless
 /// --skip-unreadable; an explicit -e/KEYWARD_ENV limits the offboarding to that
-/// environment. If writing one environment fails after others were committed, the error
-/// names both; the same command run again carries on with the rest.
+/// environment. If writing one environment fails after others were committed, what those
+/// hold is shown (their rotated keys, a replaced verifier key to pin) and the error names
+/// both; the same command run again carries on with the rest.
 ///
 /// On a terminal it first shows, for each environment, the keys that will change and the
 /// grace period, and asks; --yes skips the question, and without a terminal --yes is

@@ -200,6 +200,7 @@ fn apply(ctx: &Context, plan: OffboardPlan) -> Result<Offboarded> {
 
     // 3. Apply, one commit per environment. A failure after the first commit says
     //    which environments already changed: running the same command again finishes.
+    let mut stopped = None;
     if !req.dry_run {
         let rotation = Rotation {
             old,
@@ -269,16 +270,23 @@ fn apply(ctx: &Context, plan: OffboardPlan) -> Result<Offboarded> {
                 if done.is_empty() {
                     return Err(failed);
                 }
-                return Err(Error::PartlyDone {
+                // What the committed environments hold is reported all the same: a
+                // verifier key they replaced must be pinned again in every service, and
+                // no later run would say so (it plans only where the recipient is left).
+                stopped = Some(Error::PartlyDone {
                     failed: Box::new(failed),
                     done: env_list(&done),
                     left: env_list(&names[i..]),
                     next: "run the same command again: it carries on with the environments left",
                 });
+                break;
             }
             plan.recipient_removed = true;
             plan.verifier_key = verifier_key;
             done.push(db.env.clone());
+        }
+        if stopped.is_some() {
+            plans.truncate(done.len());
         }
     }
     drop(targets);
@@ -296,6 +304,7 @@ fn apply(ctx: &Context, plan: OffboardPlan) -> Result<Offboarded> {
         still_exposed,
         dry_run: req.dry_run,
         limited_to: ctx.env_explicit.then(|| ctx.env.clone()),
+        stopped,
     })
 }
 
@@ -456,11 +465,19 @@ pub struct Offboarded {
     /// The environment given with `-e`, if the offboarding was limited to it.
     #[serde(skip)]
     pub limited_to: Option<EnvName>,
+    /// Writing an environment failed after others were committed (`PartlyDone`): `envs`
+    /// holds those committed, and the command fails with this once they are shown.
+    #[serde(skip)]
+    pub stopped: Option<Error>,
 }
 
 impl Offboarded {
-    /// Exit 8 while imported keys still need a new value (the tables already say which).
-    pub fn outcome(&self) -> Result<()> {
+    /// The failure that stopped it partway, if one did; else exit 8 while imported keys
+    /// still need a new value (the tables already say which).
+    pub fn outcome(mut self) -> Result<()> {
+        if let Some(stopped) = self.stopped.take() {
+            return Err(stopped);
+        }
         let pending = self
             .envs
             .iter()

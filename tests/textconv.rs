@@ -193,3 +193,36 @@ fn textconv_of_an_unsigned_history_says_unsigned_history() {
         assert!(l.contains(" role=write signing-key=unbound "), "{l}");
     }
 }
+
+#[test]
+fn textconv_of_another_history_under_a_pinned_name_does_not_verify() {
+    // Another vault the same admin founded: its `dev` verifies under its own root, but
+    // it is not the `dev` this machine pinned (DESIGN §15: a history, not its founders).
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let own = kw.env_file("dev");
+    let text = kw.stdout(["git".as_ref(), "textconv".as_ref(), own.as_os_str()]);
+    assert!(text.starts_with(GOOD), "{text}");
+    let other = kw.path("other-vault");
+    kw.cmd(["--vault", other.to_str().unwrap(), "init"])
+        .assert()
+        .success();
+    let theirs = other.join("envs/dev.db.age");
+    let text = kw.stdout(["git".as_ref(), "textconv".as_ref(), theirs.as_os_str()]);
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.starts_with(&format!(
+            "{BAD}not the history this machine pinned for `dev`"
+        )),
+        "{text}"
+    );
+    // Its rows are still shown, under the line.
+    assert!(text.lines().count() > 1, "{text}");
+    // On a machine that pinned nothing, it verifies under its own root.
+    let text = kw
+        .cmd(["git".as_ref(), "textconv".as_ref(), theirs.as_os_str()])
+        .env("XDG_STATE_HOME", kw.path("fresh-state"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).starts_with(GOOD));
+}

@@ -98,7 +98,14 @@ pub fn textconv(ctx: &Context, file: &Path) -> Result<EnvText> {
         Ok(events) => events,
         Err(e) => return Ok(EnvText::placeholder(&e.to_string(), Some(&bytes))),
     };
-    let verdict = verdict(&mut db, &events);
+    // What this machine pinned of the environment, if anything: a diff of another
+    // history under the same name (another vault of the same admins) is not this one.
+    let pinned = ctx
+        .paths
+        .pins
+        .as_ref()
+        .and_then(|pins| pins.load(&db.env).ok().flatten());
+    let verdict = verdict(&mut db, &events, pinned.as_ref());
     match describe(&db, events) {
         Ok(mut lines) => {
             lines.insert(0, verdict);
@@ -114,10 +121,28 @@ pub fn textconv(ctx: &Context, file: &Path) -> Result<EnvText> {
 /// change in `git diff`, and a file re-encrypted by hand by anyone who can decrypt it
 /// would otherwise read like a signed change: its rows are still shown, under this
 /// line. Never an error: git shows nothing of a file whose textconv fails.
-fn verdict(db: &mut EnvDb, events: &[crate::audit::Event]) -> String {
+///
+/// A history that verifies under its own root is still not this environment's when this
+/// machine pinned another root for it (`pinned`): another vault founded by the same
+/// admins, or a history `trust` replaced here, reads as clean otherwise.
+fn verdict(
+    db: &mut EnvDb,
+    events: &[crate::audit::Event],
+    pinned: Option<&crate::vault::seen::Pin>,
+) -> String {
     match db.verify_signed(events, None) {
         Ok(v) => match v.history {
-            Some(root) => format!("# signed history verifies (trust root {root})"),
+            Some(root) => match pinned.and_then(|p| {
+                p.history_root()
+                    .filter(|h| *h != root)
+                    .or_else(|| p.root().filter(|r| Some(*r) != v.root.as_deref()))
+            }) {
+                Some(other) => format!(
+                    "# DOES NOT VERIFY: not the history this machine pinned for `{}` (this file's trust root {root}, pinned {other}): another vault's, or one `trust` replaced here",
+                    db.env
+                ),
+                None => format!("# signed history verifies (trust root {root})"),
+            },
             None => "# DOES NOT VERIFY: unsigned-history (written before signed writes: nothing proves who made these changes)".into(),
         },
         // What does not hold, without the message's "does not verify" and hint.

@@ -169,6 +169,11 @@ impl Pin {
     pub fn root(&self) -> Option<&str> {
         self.root.as_deref()
     }
+
+    /// The root of the history itself pinned here, when this machine recorded it.
+    pub fn history_root(&self) -> Option<&str> {
+        self.history_root.as_deref()
+    }
 }
 
 /// The out-of-service versions of one key seen here.

@@ -110,17 +110,17 @@ peak() {
   done
   printf '%s\t%s\n' "$name" "$vals" >> "$RSS"
 }
-# rows in an env's access journal (this machine's: `journal/ENV.ID.db`, ID in the state
-# directory's journal-id), counted by SQLite itself (0 when there is no journal)
+# rows in an env's access journal (this machine's, beside its pins in the state
+# directory), counted by SQLite itself (0 when there is no journal)
 jrows() {
-  python3 - "$KEYWARD_VAULT/journal" "$1" "${XDG_STATE_HOME:-$HOME/.local/state}/keyward/journal-id" <<'PY'
-import os, sqlite3, sys
-d, env, idf = sys.argv[1:4]
-p = os.path.join(d, f"{env}.{open(idf).read().strip()}.db") if os.path.exists(idf) else ""
-if not os.path.exists(p):
+  python3 - "${XDG_STATE_HOME:-$HOME/.local/state}/keyward/pins" "$1" <<'PY'
+import glob, os, sqlite3, sys
+pins, env = sys.argv[1:3]
+found = glob.glob(os.path.join(pins, "*", "journal", f"{env}.db"))
+if not found:
     print(0)
 else:
-    c = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+    c = sqlite3.connect(f"file:{found[0]}?mode=ro", uri=True)
     print(c.execute("SELECT count(*) FROM journal").fetchone()[0])
 PY
 }

@@ -103,13 +103,14 @@ fn main() {
         });
         j.append_all(&key, events, |_| Ok(())).expect("append");
         drop(j);
-        // Built without pins, under the name of no machine: given the name of the
-        // machine the bench runs as (its `XDG_STATE_HOME`), whose `trust` adopts it.
+        // Built without pins, in the vault: moved to where the machine the bench runs as
+        // (its `XDG_STATE_HOME`) keeps its journals, whose `trust` adopts it.
         if let Some(state) = std::env::var_os("XDG_STATE_HOME") {
             let state = PathBuf::from(state).join("keyward");
             let mine = VaultPaths::pinned(paths.root.clone(), &state, now)
                 .journal(&env)
-                .expect("journal name");
+                .expect("journal path");
+            std::fs::create_dir_all(mine.parent().expect("a directory")).expect("journal dir");
             for ext in ["-wal", "-shm", ""] {
                 let mut from = paths.legacy_journal(&env).into_os_string();
                 let mut to = mine.clone().into_os_string();

@@ -105,23 +105,6 @@ pub fn nofollow_error(action: &'static str, path: &Path, e: io::Error) -> Error 
 /// as it was. The one way keyward's small files (pins, hook approvals, git attributes,
 /// a merge's result) are written.
 pub fn replace_file(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> io::Result<()> {
-    let (tmp, dir) = written_beside(path, bytes, mode, durable)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    if durable {
-        sync_dir(dir)?;
-    }
-    Ok(())
-}
-
-/// `bytes` in a new temporary file of mode `mode` in `path`'s directory (synced when
-/// `durable`), and that directory: what [`replace_file`] and [`create_file_once`] move
-/// into place.
-fn written_beside<'a>(
-    path: &'a Path,
-    bytes: &[u8],
-    mode: u32,
-    durable: bool,
-) -> io::Result<(tempfile::NamedTempFile, &'a Path)> {
     use std::io::Write;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -136,16 +119,11 @@ fn written_beside<'a>(
     if durable {
         tmp.as_file().sync_all()?;
     }
-    Ok((tmp, dir))
-}
-
-/// Create `path` holding `bytes` (mode `mode`), durably, only if nothing is there:
-/// `AlreadyExists` when something is (another process made it first). Written aside
-/// and linked into place, so no reader ever sees it half written.
-pub fn create_file_once(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
-    let (tmp, dir) = written_beside(path, bytes, mode, true)?;
-    tmp.persist_noclobber(path).map_err(|e| e.error)?;
-    sync_dir(dir)
+    tmp.persist(path).map_err(|e| e.error)?;
+    if durable {
+        sync_dir(dir)?;
+    }
+    Ok(())
 }
 
 /// fsync a directory so a rename inside it survives a crash.

@@ -156,8 +156,8 @@ fn unwritable_journal_fails_closed_with_nothing_on_stdout() {
     let kw = Sandbox::with_vault();
     kw.generate("K");
     // Replace the journal directory by a file: no journal can be written (works as root).
-    let dir = kw.vault().join("journal");
-    fs::remove_dir_all(&dir).unwrap();
+    let dir = kw.journal_file("dev").parent().unwrap().to_owned();
+    let _ = fs::remove_dir_all(&dir);
     fs::write(&dir, "not a directory").unwrap();
     for (args, stdin) in [(&["get", "K"][..], ""), (&["verify"], "x")] {
         kw.cmd(args)
@@ -399,12 +399,13 @@ fn a_journal_holding_sql_or_objects_keyward_never_writes_is_exit_6() {
             "defines table `journal` otherwise than keyward does",
         ),
     ] {
-        let journal = kw.journal_file("dev");
-        kw.remove_journal("dev");
+        // Found by a machine's first open (a state directory restored from elsewhere).
+        let fresh = kw.state_without_pins("fresh-machine");
+        let journal = kw.journal_in(&kw.path("fresh-machine"), &kw.vault(), "dev");
+        crate::support::remove_db(&journal);
         let conn = rusqlite::Connection::open(&journal).unwrap();
         conn.execute_batch(&sql).unwrap();
         drop(conn);
-        let fresh = kw.state_without_pins("fresh-machine");
         for args in [&["get", "K"][..], &["audit", "verify"], &["audit"]] {
             kw.cmd(args)
                 .env("XDG_STATE_HOME", &fresh)
@@ -416,9 +417,12 @@ fn a_journal_holding_sql_or_objects_keyward_never_writes_is_exit_6() {
         }
     }
     // A header field no SQLite writes (schema format 5) is damage too, not exit 1.
-    let journal = kw.journal_file("dev");
-    kw.remove_journal("dev");
-    kw.stdout(["get", "K"]);
+    let fresh = kw.state_without_pins("fresh-machine-2");
+    let journal = kw.journal_in(&kw.path("fresh-machine-2"), &kw.vault(), "dev");
+    kw.cmd(["get", "K"])
+        .env("XDG_STATE_HOME", &fresh)
+        .assert()
+        .success();
     // Fold the log into the file first: SQLite reads page 1 from the log otherwise.
     let conn = rusqlite::Connection::open(&journal).unwrap();
     conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
@@ -427,7 +431,7 @@ fn a_journal_holding_sql_or_objects_keyward_never_writes_is_exit_6() {
     bytes[44..48].copy_from_slice(&5u32.to_be_bytes());
     fs::write(&journal, bytes).unwrap();
     kw.cmd(["get", "K"])
-        .env("XDG_STATE_HOME", kw.state_without_pins("fresh-machine-2"))
+        .env("XDG_STATE_HOME", &fresh)
         .assert()
         .code(6)
         .stdout("");

@@ -154,12 +154,13 @@ fn a_directory_or_pipe_in_place_of_a_vault_file_is_exit_6_never_a_hang() {
         fs::write(&env_file, &saved).unwrap();
     }
     kw.cmd(["get", "K"]).assert().success();
-    let journal = kw.journal_file("dev");
+    // A machine's first open of a journal that is no file (put in its state directory).
     let fresh = kw.state_without_pins("fresh-machine");
+    let journal = kw.journal_in(&kw.path("fresh-machine"), &kw.vault(), "dev");
     for make in [&mkfifo as &dyn Fn(&std::path::Path), &|p| {
         fs::create_dir(p).unwrap()
     }] {
-        kw.remove_journal("dev");
+        crate::support::remove_db(&journal);
         make(&journal);
         for args in [&["get", "K"][..], &["audit", "verify"]] {
             kw.cmd(args)

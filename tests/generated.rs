@@ -277,8 +277,8 @@ const FILES: &[(&str, &str)] = &[
         "The writer lock of an environment.",
     ),
     (
-        "$XDG_DATA_HOME/keyward/vault/journal/ENV.ID.db",
-        "This machine's sealed, append-only access journal of an environment (0600; ID in $XDG_STATE_HOME/keyward/journal-id).",
+        "$XDG_STATE_HOME/keyward/pins/VAULT/journal/ENV.db",
+        "This machine's sealed, append-only access journal of an environment of the vault VAULT (0600; beside this machine's pins, never in the vault).",
     ),
     (
         "$XDG_CONFIG_HOME/keyward/identity.age",

@@ -489,6 +489,9 @@ fn a_commit_that_tracks_the_access_journal_is_exit_6() {
     commit(&kw, "add OPENAI");
     kw.stdout(["get", "OPENAI"]);
     kw.cmd(["audit", "verify", "--git"]).assert().success();
+    // A journal in the vault, as releases before kept it, force-added.
+    fs::create_dir_all(kw.vault().join("journal")).unwrap();
+    fs::copy(kw.journal_file("dev"), kw.vault().join("journal/dev.db")).unwrap();
     git(&kw, &["add", "-f", "vault/journal"]);
     let tracked = commit_as(&kw, "keep the journal", "Bob Careless");
     kw.cmd(["audit", "verify", "--git"])

@@ -15,7 +15,9 @@ fn init_creates_private_vault_with_three_environments() {
         let meta = fs::metadata(kw.env_file(env)).unwrap();
         assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{env}");
     }
-    for dir in ["", "envs", "journal"] {
+    // No `journal/`: each machine keeps its journal beside its pins.
+    assert!(!kw.vault().join("journal").exists());
+    for dir in ["", "envs"] {
         let meta = fs::metadata(kw.vault().join(dir)).unwrap();
         assert_eq!(meta.permissions().mode() & 0o777, 0o700, "{dir}");
     }

@@ -5,6 +5,7 @@
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
 use predicates::str::contains;
@@ -73,87 +74,98 @@ fn a_head_the_chain_does_not_reach_is_refused_before_the_value_goes_out() {
 }
 
 /// Another machine: the same identity, its own HOME and state directory, and a copy of
-/// the vault as a clone brings it (with `from`'s journal force-added to git, checked out
-/// 0644). Returns it with the path of `from`'s journal in the copy.
-fn elsewhere(from: &Sandbox) -> (Sandbox, std::path::PathBuf) {
+/// the vault as a clone brings it, with `from`'s journal force-added to git by a release
+/// that kept journals in the vault (`journal/dev.db`, checked out 0644). Returns it with
+/// the path of that journal in the copy.
+fn elsewhere(from: &Sandbox) -> (Sandbox, PathBuf) {
     let mut there = Sandbox::new();
     there.identity = from.identity.clone();
     let vault = there.path("clone/vault");
     copy_dir(&from.vault(), &vault);
     there.set_env("KEYWARD_VAULT", vault.to_str().unwrap());
-    let file = vault
-        .join("journal")
-        .join(from.journal_file("dev").file_name().unwrap());
+    let file = vault.join("journal/dev.db");
+    fs::create_dir_all(file.parent().unwrap()).unwrap();
+    copy_journal(&from.journal_file("dev"), &file);
     fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
     fs::set_permissions(file.parent().unwrap(), fs::Permissions::from_mode(0o755)).unwrap();
     (there, file)
 }
 
-/// Move a journal with its log and index, as `mv` of the three files would.
-fn move_journal(from: &std::path::Path, to: &std::path::Path) {
+/// `path` with `ext` appended to its name.
+fn with(path: &Path, ext: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(ext);
+    PathBuf::from(p)
+}
+
+/// Copy a journal with its log and index, as `cp` of the three files would.
+fn copy_journal(from: &Path, to: &Path) {
+    fs::create_dir_all(to.parent().unwrap()).unwrap();
     for ext in ["", "-wal", "-shm"] {
-        let with = |p: &std::path::Path| {
-            let mut p = p.as_os_str().to_owned();
-            p.push(ext);
-            std::path::PathBuf::from(p)
-        };
-        if with(from).exists() {
-            fs::rename(with(from), with(to)).unwrap();
+        if with(from, ext).exists() {
+            fs::copy(with(from, ext), with(to, ext)).unwrap();
         }
     }
 }
 
-/// `there`'s own journal of `dev` in the copy [`elsewhere`] made.
-fn own_journal(there: &Sandbox) -> std::path::PathBuf {
-    there
-        .path("clone/vault/journal")
-        .join(there.journal_file("dev").file_name().unwrap())
+/// Move a journal with its log and index, as `mv` of the three files would.
+fn move_journal(from: &Path, to: &Path) {
+    fs::create_dir_all(to.parent().unwrap()).unwrap();
+    for ext in ["", "-wal", "-shm"] {
+        if with(from, ext).exists() {
+            fs::rename(with(from, ext), with(to, ext)).unwrap();
+        }
+    }
+}
+
+/// `there`'s own journal of `dev` for the copy [`elsewhere`] made.
+fn own_journal(there: &Sandbox) -> PathBuf {
+    there.journal_in(&there.path("state"), &there.path("clone/vault"), "dev")
 }
 
 #[test]
-fn a_journal_from_another_machine_is_a_file_beside_this_ones_never_read_nor_replacing_it() {
+fn a_journal_in_the_repository_is_never_this_machines_nor_does_a_pull_replace_it() {
     let kw = Sandbox::with_vault();
     kw.generate("STALE_KEY");
     kw.cmd(["get", "STALE_KEY"]).assert().success();
     kw.cmd(["get", "STALE_KEY"]).assert().success();
+    // This machine's journal lives with its pins, not in the vault.
+    assert!(kw.journal_file("dev").is_file());
+    assert!(!kw.vault().join("journal").exists());
 
-    // A clone that brought the first machine's journal: its reads go to its own, and
-    // the one it brought is neither read nor written.
+    // A clone that brought another machine's journal: its reads go to its own, and the
+    // one it brought is neither read nor written.
     let (there, theirs) = elsewhere(&kw);
     let brought = fs::read(&theirs).unwrap();
     there.cmd(["get", "STALE_KEY"]).assert().success();
     there.cmd(["audit", "verify"]).assert().success();
     assert_eq!(gets(&there), 1);
-    let own = own_journal(&there);
-    assert_ne!(own, theirs);
-    assert!(own.is_file());
+    assert!(own_journal(&there).is_file());
     assert_eq!(fs::read(&theirs).unwrap(), brought);
 
-    // The other way: a pull that puts the second machine's journal into the first
-    // machine's vault leaves the first machine's own as it was (under one shared name,
-    // git replaced it, and its reads were lost).
-    let pulled = kw.vault().join("journal").join(own.file_name().unwrap());
-    fs::copy(&own, &pulled).unwrap();
+    // The other way: whatever a pull puts in the vault's `journal/` (another machine's
+    // journal, under any name) leaves this machine's own as it was: in the vault, git
+    // replaced it, and its reads were lost.
+    copy_journal(&own_journal(&there), &kw.vault().join("journal/dev.db"));
     kw.cmd(["get", "STALE_KEY"]).assert().success();
     kw.cmd(["audit", "verify"]).assert().success();
     assert_eq!(gets(&kw), 3);
 }
 
 #[test]
-fn a_journal_under_this_machines_name_that_it_never_kept_is_not_adopted() {
+fn a_journal_this_machine_never_kept_in_its_place_is_not_adopted() {
     let kw = Sandbox::with_vault();
     kw.generate("STALE_KEY");
     kw.cmd(["get", "STALE_KEY"]).assert().success();
     kw.cmd(["get", "STALE_KEY"]).assert().success();
 
-    // Copied in under the second machine's own name.
-    let (there, theirs) = elsewhere(&kw);
+    // Another machine's journal in this machine's place (a state directory restored
+    // from elsewhere, or copied in).
+    let (there, _) = elsewhere(&kw);
     there.cmd(["list"]).assert().success();
-    let state = there.path("state/keyward");
-    fs::write(state.join("journal-id"), "0123456789abcdef\n").unwrap();
-    fs::set_permissions(state.join("journal-id"), fs::Permissions::from_mode(0o600)).unwrap();
     let file = own_journal(&there);
-    move_journal(&theirs, &file);
+    copy_journal(&kw.journal_file("dev"), &file);
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
     let refused = "is not this machine's: it holds events this machine never recorded";
     for args in [
         &["audit", "--key", "STALE_KEY"][..],
@@ -170,28 +182,22 @@ fn a_journal_under_this_machines_name_that_it_never_kept_is_not_adopted() {
             .stderr(contains(file.to_str().unwrap()))
             .stderr(contains("move it away"));
     }
-    // The files are made private again, as keyward makes them.
-    let mode = |p: &std::path::Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    // The file is made private again, as keyward makes it.
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&file), 0o600);
-    assert_eq!(mode(file.parent().unwrap()), 0o700);
 
     // As the hint says: moved away, the next read starts this machine's own journal,
     // which holds this machine's reads only.
-    fs::rename(&file, file.with_extension("db.foreign")).unwrap();
+    move_journal(&file, &file.with_extension("db.foreign"));
     there.cmd(["get", "STALE_KEY"]).assert().success();
     there.cmd(["audit", "verify"]).assert().success();
     assert_eq!(gets(&there), 1);
 
-    // A machine that lost its state directory and restored only its journal id (as
-    // `docs/ops-offboarding.md` says): `trust` adopts the journal as it is, after which
-    // it is checked as this machine's.
+    // A machine that lost its state directory and put its journal back from a backup:
+    // `trust` adopts the journal as it is, after which it is checked as this machine's.
     let (lost, _) = elsewhere(&kw);
-    fs::create_dir_all(lost.path("state/keyward")).unwrap();
-    fs::copy(
-        kw.path("state/keyward/journal-id"),
-        lost.path("state/keyward/journal-id"),
-    )
-    .unwrap();
+    lost.cmd(["list"]).assert().success();
+    copy_journal(&kw.journal_file("dev"), &own_journal(&lost));
     lost.cmd(["get", "STALE_KEY"])
         .assert()
         .code(6)
@@ -235,65 +241,43 @@ fn a_first_journal_is_this_machines_however_many_processes_start_it() {
 }
 
 #[test]
-fn a_journal_an_earlier_release_kept_here_is_taken_over_and_one_from_elsewhere_is_left() {
+fn a_journal_an_earlier_release_kept_in_the_vault_is_taken_over_only_when_it_is_this_machines() {
     let kw = Sandbox::with_vault();
     kw.generate("K");
     kw.cmd(["get", "K"]).assert().success();
     kw.cmd(["get", "K"]).assert().success();
-    // As an earlier release left it: `journal/dev.db`, with its log and index.
     let own = kw.journal_file("dev");
     let legacy = kw.vault().join("journal/dev.db");
-    move_journal(&own, &legacy);
-    assert!(!own.exists());
-    kw.cmd(["audit", "verify"]).assert().success();
-    assert!(own.is_file());
-    let left: Vec<_> = fs::read_dir(kw.vault().join("journal"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with("dev.db"))
-        .collect();
-    assert!(left.is_empty(), "left behind: {left:?}");
-    assert_eq!(gets(&kw), 2);
-    kw.cmd(["get", "K"]).assert().success();
-    assert_eq!(gets(&kw), 3);
-
-    // An earlier release's journal that came with the repository is another machine's:
-    // left where it is, never read, and this machine starts its own.
-    let (there, theirs) = elsewhere(&kw);
-    let brought = there.path("clone/vault/journal/dev.db");
-    move_journal(&theirs, &brought);
-    let bytes = fs::read(&brought).unwrap();
+    let (there, _) = elsewhere(&kw);
     there.cmd(["get", "K"]).assert().success();
-    there.cmd(["audit", "verify"]).assert().success();
-    assert_eq!(gets(&there), 1);
-    assert_eq!(fs::read(&brought).unwrap(), bytes);
-}
 
-#[test]
-fn the_journal_id_is_made_private_once_and_one_that_does_not_read_is_exit_6() {
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
-    kw.cmd(["get", "K"]).assert().success();
-    let id_file = kw.path("state/keyward/journal-id");
-    let id = fs::read_to_string(&id_file).unwrap();
-    assert_eq!(id.len(), 17, "{id:?}");
-    assert_eq!(
-        fs::metadata(&id_file).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
-    kw.cmd(["get", "K"]).assert().success();
-    assert_eq!(fs::read_to_string(&id_file).unwrap(), id, "made once");
-
-    // Never replaced: a new name would leave this machine's journal behind.
-    fs::write(&id_file, "not-an-id\n").unwrap();
-    kw.cmd(["get", "K"])
+    // In the vault as an earlier release left it, but holding another machine's rows
+    // (not the head this machine pinned): not taken over, and the journal this machine
+    // kept is missing, which `audit` says.
+    move_journal(&own, &kw.path("kept-aside.db"));
+    copy_journal(&own_journal(&there), &legacy);
+    let planted = fs::read(&legacy).unwrap();
+    kw.cmd(["audit"])
         .assert()
         .code(6)
-        .stdout("")
-        .stderr(contains(id_file.to_str().unwrap()))
-        .stderr(contains("is not 16 hexadecimal digits"));
-    assert_eq!(fs::read_to_string(&id_file).unwrap(), "not-an-id\n");
-    fs::write(&id_file, &id).unwrap();
+        .stderr(contains("has lost events: event 2 was seen here"));
+    assert_eq!(fs::read(&legacy).unwrap(), planted);
+    assert!(!own.exists());
+
+    // This machine's own, as an earlier release left it: taken over into the state
+    // directory with its log, every event kept.
+    fs::remove_dir_all(kw.vault().join("journal")).unwrap();
+    move_journal(&kw.path("kept-aside.db"), &legacy);
+    kw.cmd(["audit", "verify"]).assert().success();
+    assert!(own.is_file());
+    assert!(
+        fs::read_dir(kw.vault().join("journal"))
+            .unwrap()
+            .next()
+            .is_none(),
+        "left behind in the vault"
+    );
+    assert_eq!(gets(&kw), 2);
     kw.cmd(["get", "K"]).assert().success();
     assert_eq!(gets(&kw), 3);
 }

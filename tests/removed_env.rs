@@ -42,9 +42,9 @@ fn set_aside(kw: &Sandbox, env: &str) -> Vec<PathBuf> {
     out
 }
 
-/// The access journals set aside in the vault for `env`.
+/// The access journals set aside for `env` (beside this machine's journal).
 fn journals_aside(kw: &Sandbox, env: &str) -> Vec<String> {
-    fs::read_dir(kw.vault().join("journal"))
+    fs::read_dir(kw.journal_file(env).parent().unwrap())
         .unwrap()
         .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with(&format!("{env}.aside-")) && n.ends_with(".db"))

@@ -205,6 +205,10 @@ fn a_staged_access_journal_is_a_finding_of_its_own() {
         code, 0,
         "the env files alone are no finding: {stdout}{stderr}"
     );
+    // A journal in the vault, as releases before kept it (this one keeps it beside
+    // its pins): a machine's own record, never the repository's.
+    fs::create_dir_all(kw.vault().join("journal")).unwrap();
+    fs::copy(kw.journal_file("dev"), kw.vault().join("journal/dev.db")).unwrap();
     git(&kw, top, &["add", "-f", "vault/journal"]);
     kw.cmd(["scan", "--staged"])
         .current_dir(top)

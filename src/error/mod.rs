@@ -219,10 +219,10 @@ pub enum Error {
     },
     /// DESIGN §8: the access journal lost events this machine saw.
     #[error(
-        "the access journal of `{env}` has lost events: event {seen_seq} was seen here and is gone (the journal was deleted or cut back)\nhint: restore this machine's journal of `{env}` (`journal/{env}.ID.db`, ID in `$XDG_STATE_HOME/keyward/journal-id`) from a backup; to accept the loss after review, `keyward trust -e {env} --reason TEXT`"
+        "the access journal of `{env}` has lost events: event {seen_seq} was seen here and is gone (the journal was deleted or cut back)\nhint: restore this machine's journal of `{env}` (`{env}.db` in `journal/` beside its pins, under `$XDG_STATE_HOME/keyward/pins/`) from a backup; to accept the loss after review, `keyward trust -e {env} --reason TEXT`"
     )]
     JournalGap { env: EnvName, seen_seq: i64 },
-    #[error("the access journal `{}` of `{env}` is not this machine's: it holds events this machine never recorded (copied from another machine under this machine's name, or this machine's state directory was lost); it is not adopted\nhint: move it away (`mv {} {}.foreign`, and its -wal/-shm): the next access starts this machine's own journal; untrack it if git tracks it (`git rm --cached`); if it is this machine's own and its state was lost, `keyward trust -e {env} --reason TEXT` adopts it", path.display(), path.display(), path.display())]
+    #[error("the access journal `{}` of `{env}` is not this machine's: it holds events this machine never recorded (copied into this machine's state directory from elsewhere, or put back from a backup after the state directory was lost); it is not adopted\nhint: move it away (`mv {} {}.foreign`, and its -wal/-shm): the next access starts this machine's own journal; if it is this machine's own and its state was lost, `keyward trust -e {env} --reason TEXT` adopts it", path.display(), path.display(), path.display())]
     ForeignJournal { env: EnvName, path: PathBuf },
     #[error("pin `{}` is corrupt: {detail}; it is not reset silently\nhint: if you trust the vault as it is, remove the pin and run `keyward trust -e ENV --reason TEXT`", path.display())]
     PinCorrupt { path: PathBuf, detail: String },

@@ -80,7 +80,6 @@ fn build(
 ) -> Result<()> {
     create_private_dir(&staging.root)?;
     create_private_dir(&staging.envs_dir())?;
-    create_private_dir(&staging.journal_dir())?;
     for env in envs {
         EnvDb::create(staging, env, signing, fill)?;
     }

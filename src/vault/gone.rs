@@ -5,7 +5,7 @@
 //! what this machine remembered of the environment aside (never deletes it).
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::{Error, Result, TeamError};
 use crate::names::EnvName;
@@ -76,7 +76,7 @@ impl PinDir {
 
 impl VaultPaths {
     /// Set aside this machine's access journal of `env` (with its `-wal` and
-    /// `-shm`), as `journal/<env>.aside-<now>.db`: its rows belong to an environment no
+    /// `-shm`), as `<env>.aside-<now>.db` beside it: its rows belong to an environment no
     /// longer in this place (removed, or replaced by another one after `trust`), sealed
     /// under audit keys the new one does not hold, so `audit` would call every one of
     /// them tampered. Kept, never deleted: the events happened. None when there is none.
@@ -92,26 +92,6 @@ impl VaultPaths {
         let to = self.journal_dir().join(format!("{env}.aside-{now}.db"));
         self.move_journal(&from, &to)?;
         Ok(Some(to))
-    }
-
-    /// Move a journal database `from` to `to` in the journal directory, with its `-wal`
-    /// and `-shm`, and sync the directory.
-    pub(in crate::vault) fn move_journal(&self, from: &Path, to: &Path) -> Result<()> {
-        // The log first: one left behind would be replayed into whatever database takes
-        // the name next, and a move cut short is finished by the next one (the
-        // database, moved last, is still at `from`).
-        for suffix in ["-wal", "-shm", ""] {
-            let (mut a, mut b) = (from.as_os_str().to_owned(), to.as_os_str().to_owned());
-            a.push(suffix);
-            b.push(suffix);
-            match fs::rename(&a, &b) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io("cannot move", PathBuf::from(a), e)),
-            }
-        }
-        crate::fsutil::sync_dir(&self.journal_dir())
-            .map_err(|e| Error::io("cannot sync", self.journal_dir(), e))
     }
 
     /// Accept that `env` is gone (`trust`): what this machine kept of it is set aside

@@ -1,5 +1,5 @@
-//! The append-only access journal, `journal/<env>.<id>.db` (DESIGN §5; each machine's
-//! own, see [`VaultPaths::journal`]): an on-disk SQLite database in WAL mode whose rows
+//! The append-only access journal, `<env>.db` beside this machine's pins (DESIGN §5;
+//! each machine's own, see [`VaultPaths::journal`]): an on-disk SQLite database in WAL mode whose rows
 //! are sealed by `vault::seal`. Appends are O(1) (the previous hash is read from the last
 //! row's clear column) and serialised by SQLite's own `BEGIN IMMEDIATE` lock, so any
 //! number of processes may append at once.
@@ -13,7 +13,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::audit::{self, Canonical, Chain, Event, GENESIS};
 use crate::error::{Error, Result};
-use crate::fsutil::{create_private_dir, nofollow_error, refuse_symlink};
+use crate::fsutil::nofollow_error;
 use crate::names::EnvName;
 use crate::vault::keyring::AuditKeys;
 use crate::vault::paths::VaultPaths;
@@ -68,16 +68,13 @@ impl Journal {
     /// Open (creating if needed) the journal of `env`. Files are created 0600; SQLite
     /// gives the `-wal` and `-shm` files the same mode.
     pub fn open(paths: &VaultPaths, env: &EnvName) -> Result<Journal> {
-        let dir = paths.journal_dir();
-        refuse_symlink(&dir)?;
-        create_private_dir(&dir)?;
+        let dir = paths.make_journal_dir()?;
         let mine = paths.journal(env)?;
-        Self::take_over_legacy(paths, env, &mine)?;
+        paths.take_over_legacy_journal(env, &mine, &dir)?;
         // SQLite's no-follow open refuses a link anywhere on the path, not only at its
         // end: a vault reached through a linked directory above it (`~/link/vault`, a
         // linked home) is the machine's own layout, so the directory is named by its real
-        // path. A link inside the vault is not: `journal/` itself must be a directory
-        // (refused above).
+        // path. The journal directory itself must be a directory (refused above).
         let real = dir
             .canonicalize()
             .map_err(|e| Error::io("cannot open journal directory", &dir, e))?;
@@ -135,10 +132,12 @@ impl Journal {
             true,
         )
         .map_err(wrap)?;
-        // The journal is this machine's own file, but a push can put one into a vault
-        // kept in git (past `.gitignore`), which a fresh clone then opens: nothing in
-        // its schema may run inside keyward's queries (a trigger on insert that never
-        // ended hung every `get`), and it holds the one table keyward writes.
+        // The journal is this machine's own file, but one taken over from the vault
+        // (releases before kept it there, where anyone who could write the vault could
+        // plant one), or a state directory restored from elsewhere, is not known to be
+        // keyward's: nothing in its schema may run inside keyward's queries (a trigger
+        // on insert that never ended hung every `get`), and it holds the one table
+        // keyward writes.
         crate::vault::untrusted::guard(&conn, "the access journal", Some(&[("journal", JOURNAL)]))
             .map_err(|detail| Error::Corrupt {
                 path: path.clone(),
@@ -157,7 +156,11 @@ impl Journal {
     /// is this machine's own (see [`Journal::require_own`]).
     pub fn open_existing(paths: &VaultPaths, env: &EnvName) -> Result<Option<Journal>> {
         let mine = paths.journal(env)?;
-        Self::take_over_legacy(paths, env, &mine)?;
+        if std::fs::symlink_metadata(&mine).is_err() && paths.pins.is_some() {
+            // A journal of releases before, in the vault, taken over (see `open`).
+            let dir = paths.make_journal_dir()?;
+            paths.take_over_legacy_journal(env, &mine, &dir)?;
+        }
         if std::fs::symlink_metadata(&mine).is_err() {
             // A journal this machine appended to is gone: deleted, not never made.
             if let Some(pins) = &paths.pins
@@ -173,30 +176,6 @@ impl Journal {
         let journal = Journal::open(paths, env)?;
         journal.require_own()?;
         Ok(Some(journal))
-    }
-
-    /// A journal kept by this machine under the name of earlier releases
-    /// (`journal/<env>.db`, see [`VaultPaths::journal`]) is moved to this machine's name
-    /// (log first, as [`VaultPaths::set_journal_aside`] does), once, under a lock on the
-    /// journal directory. Only one whose head this machine pinned: one that came with
-    /// the repository (an earlier release's commit of it) is another machine's, left
-    /// where it is and never read.
-    fn take_over_legacy(paths: &VaultPaths, env: &EnvName, mine: &std::path::Path) -> Result<()> {
-        let Some(pins) = &paths.pins else {
-            return Ok(());
-        };
-        let legacy = paths.legacy_journal(env);
-        let present = |p: &std::path::Path| std::fs::symlink_metadata(p).is_ok();
-        if present(mine) || !present(&legacy) || !pins.journal_pin(env)?.owned() {
-            return Ok(());
-        }
-        let dir = paths.journal_dir();
-        let lock = std::fs::File::open(&dir).map_err(|e| Error::io("cannot open", &dir, e))?;
-        lock.lock().map_err(|e| Error::io("cannot lock", &dir, e))?;
-        if present(mine) || !present(&legacy) {
-            return Ok(());
-        }
-        paths.move_journal(&legacy, mine)
     }
 
     /// Append one sealed event, durably (WAL + synchronous=FULL) before returning.

@@ -17,6 +17,7 @@ pub mod git;
 mod gone;
 pub mod hooks;
 pub mod journal;
+mod journal_move;
 pub mod journal_pin;
 pub mod kept_rows;
 pub mod keyring;

@@ -43,7 +43,31 @@ impl VaultPaths {
     pub fn envs_dir(&self) -> PathBuf {
         self.root.join("envs")
     }
+    /// Where this machine keeps its access journals of this vault: beside its pins
+    /// ([`PinDir::journal_dir`]), never in the vault. A vault being built (no pins) has
+    /// none of its own yet: the vault's `journal/`, where releases before kept them.
     pub fn journal_dir(&self) -> PathBuf {
+        match &self.pins {
+            Some(pins) => pins.journal_dir(),
+            None => self.vault_journal_dir(),
+        }
+    }
+
+    /// [`VaultPaths::journal_dir`], made if missing (0700): a real directory of this
+    /// user's that no one else may write, as the vault's own are (`require`).
+    pub fn make_journal_dir(&self) -> Result<PathBuf> {
+        let dir = self.journal_dir();
+        if fs::symlink_metadata(&dir).is_ok() {
+            check_private_dir(&dir, false)?;
+        } else {
+            crate::fsutil::create_private_dir(&dir)?;
+        }
+        Ok(dir)
+    }
+
+    /// The vault's `journal/`: where releases before this one kept each machine's
+    /// journal (see [`VaultPaths::journal`]).
+    pub fn vault_journal_dir(&self) -> PathBuf {
         self.root.join("journal")
     }
     pub fn env_file(&self, env: &EnvName) -> PathBuf {
@@ -55,25 +79,22 @@ impl VaultPaths {
     pub fn env_lock(&self, env: &EnvName) -> PathBuf {
         self.envs_dir().join(format!("{env}.lock"))
     }
-    /// This machine's access journal of `env`: `journal/<env>.<journal-id>.db`, named
-    /// after the state directory's [`PinDir::journal_id`]. The journal is each machine's
-    /// own, and git takes an ignored file for one it may replace: under one shared name,
-    /// a journal committed by one member replaced every teammate's on their next pull
-    /// (their reads lost). Under a name no other machine uses, a committed journal is
-    /// only another file beside this machine's. A vault being built (no pins) has none
-    /// of its own yet: the name of earlier releases.
+    /// This machine's access journal of `env`, in [`VaultPaths::journal_dir`]. The
+    /// journal is each machine's own record and lives with its pins: in the vault's
+    /// `journal/` (releases before), a checkout could replace it, since git takes an
+    /// ignored file for one it may overwrite — a journal committed by one member (or by
+    /// anyone who can push, on purpose) replaced every teammate's on their next pull, and
+    /// the reads it held were lost — and anyone who could write the vault directory could
+    /// delete it.
     pub fn journal(&self, env: &EnvName) -> Result<PathBuf> {
-        let name = match &self.pins {
-            Some(pins) => format!("{env}.{}.db", pins.journal_id()?),
-            None => format!("{env}.db"),
-        };
-        Ok(self.journal_dir().join(name))
+        Ok(self.journal_dir().join(format!("{env}.db")))
     }
 
-    /// `journal/<env>.db`: where releases before the per-machine name kept the journal
-    /// (see [`VaultPaths::journal`]); taken over once by the machine that kept it.
+    /// `journal/<env>.db` in the vault: where releases before this one kept this
+    /// machine's journal (see [`VaultPaths::journal`]); taken over once by the machine
+    /// whose pins own it.
     pub fn legacy_journal(&self, env: &EnvName) -> PathBuf {
-        self.journal_dir().join(format!("{env}.db"))
+        self.vault_journal_dir().join(format!("{env}.db"))
     }
 
     /// Whether a vault exists here (its `envs/` directory does).
@@ -93,7 +114,7 @@ impl VaultPaths {
         }
         check_private_dir(&self.root, true)?;
         check_private_dir(&self.envs_dir(), false)?;
-        let journal = self.journal_dir();
+        let journal = self.vault_journal_dir();
         if fs::symlink_metadata(&journal).is_ok() {
             check_private_dir(&journal, false)?;
         }
@@ -159,10 +180,6 @@ fn check_private_dir(dir: &Path, follow: bool) -> Result<()> {
 #[derive(Clone, Debug)]
 pub struct PinDir {
     pub(in crate::vault) dir: PathBuf,
-    /// The state directory (`$XDG_STATE_HOME/keyward`) the pins are under.
-    state: PathBuf,
-    /// See [`PinDir::journal_id`]: read once a command, when a journal is first named.
-    journal_id: std::sync::OnceLock<String>,
     /// The vault's directory (to tell a new directory at the same path).
     pub(in crate::vault) root: Option<PathBuf>,
     /// The time of the command: what counts as expired or past its grace.
@@ -198,49 +215,14 @@ impl PinDir {
         let id = hex::encode(&Sha256::digest(canonical.as_os_str().as_encoded_bytes())[..12]);
         PinDir {
             dir: state.join("pins").join(id),
-            state: state.to_owned(),
-            journal_id: std::sync::OnceLock::new(),
             root: Some(root.to_owned()),
             now,
         }
     }
 
-    /// The name this state directory gives its access journals in every vault
-    /// (`<state>/journal-id`: 16 random hex digits, made on first use, 0600): see
-    /// [`VaultPaths::journal`]. One that does not read is an error, never replaced: a
-    /// new name would leave this machine's journals behind under the old one.
-    pub fn journal_id(&self) -> Result<&str> {
-        if let Some(id) = self.journal_id.get() {
-            return Ok(id);
-        }
-        let path = self.state.join("journal-id");
-        let bytes = match Self::read(&path)? {
-            Some(bytes) => bytes,
-            None => {
-                use rand::RngCore;
-                let mut raw = [0u8; 8];
-                rand::rngs::OsRng.fill_bytes(&mut raw);
-                let fresh = format!("{}\n", hex::encode(raw));
-                crate::fsutil::create_private_dir(&self.state)?;
-                // Made once: two first commands at once agree on the one that landed.
-                match crate::fsutil::create_file_once(&path, fresh.as_bytes(), 0o600) {
-                    Ok(()) => fresh.into_bytes(),
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                        Self::read(&path)?.unwrap_or_default()
-                    }
-                    Err(e) => return Err(Error::io("cannot write", &path, e)),
-                }
-            }
-        };
-        let id = std::str::from_utf8(&bytes)
-            .ok()
-            .and_then(|t| t.strip_suffix('\n'))
-            .filter(|t| t.len() == 16 && t.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-            .ok_or_else(|| Error::PinCorrupt {
-                path: path.clone(),
-                detail: "it is not 16 hexadecimal digits and a line break".into(),
-            })?;
-        Ok(self.journal_id.get_or_init(|| id.to_owned()))
+    /// This machine's access journals of the vault (`journal/` beside the pins).
+    pub fn journal_dir(&self) -> PathBuf {
+        self.dir.join("journal")
     }
 
     /// This vault's pin directory (hook approvals live beside the pins: `approvals`).

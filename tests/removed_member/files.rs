@@ -130,19 +130,28 @@ fn journal_rows_sealed_with_a_replaced_key_after_its_replacement_are_refused() {
     let trail = || t.out(0, &["audit", "export", "-e", "prod", "--format", "jsonl"]);
     let events = trail();
     // Someone who can write Alice's vault puts the old file back for a moment and reads
-    // with Mallory's identity and a state of their own, which names its journals as
-    // Alice's machine does (the name is in her vault's `journal/`) and adopts hers
-    // (`trust`): a read would append a row sealed with the key Mallory holds. The
-    // journal's last row is sealed with the key that replaced it, which the old file
-    // does not hold: the append is refused before the value goes out (DESIGN §8).
+    // with Mallory's identity and a state of their own holding a copy of Alice's
+    // journal, which it adopts (`trust`): a read would append a row sealed with the key
+    // Mallory holds. The journal's last row is sealed with the key that replaced it,
+    // which the old file does not hold: the append is refused before the value goes
+    // out (DESIGN §8).
     fs::write(t.env_file(0, "prod"), &before).unwrap();
-    let state = t.kw.path("state-intruder/keyward");
-    fs::create_dir_all(&state).unwrap();
-    fs::copy(
-        t.members[0].state.join("keyward/journal-id"),
-        state.join("journal-id"),
-    )
-    .unwrap();
+    let vault = t.members[0].dir.join("vault");
+    let alices = t.kw.journal_in(&t.members[0].state, &vault, "prod");
+    let theirs =
+        t.kw.journal_in(&t.kw.path("state-intruder"), &vault, "prod");
+    fs::create_dir_all(theirs.parent().unwrap()).unwrap();
+    for ext in ["", "-wal", "-shm"] {
+        let (mut a, mut b) = (
+            alices.clone().into_os_string(),
+            theirs.clone().into_os_string(),
+        );
+        a.push(ext);
+        b.push(ext);
+        if std::path::Path::new(&a).exists() {
+            fs::copy(&a, &b).unwrap();
+        }
+    }
     let intruder = |args: &[&str]| {
         let mut c = t.kw.std_cmd(args);
         c.env("KEYWARD_IDENTITY", &t.members[1].identity)

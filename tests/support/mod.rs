@@ -147,47 +147,38 @@ impl Sandbox {
         std::array::from_fn(|i| team::put_file(&dir, names[i], versions[i]))
     }
 
-    /// This machine's journal of `env`: named after the state directory's journal id
-    /// (made here as the first command that names a journal makes it, if none has).
+    /// This machine's journal of `env`: beside its pins of this sandbox's vault.
     pub fn journal_file(&self, env: &str) -> PathBuf {
-        let state = self.path("state/keyward");
-        let path = state.join("journal-id");
-        if !path.exists() {
-            fs::create_dir_all(&state).unwrap();
-            fs::set_permissions(&state, std::os::unix::fs::PermissionsExt::from_mode(0o700))
-                .unwrap();
-            fs::write(&path, "5eed5eed5eed5eed\n").unwrap();
-            fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
-                .unwrap();
-        }
-        let id = fs::read_to_string(&path).unwrap();
-        let name = format!("{env}.{}.db", id.trim_end());
-        self.vault().join("journal").join(name)
+        self.journal_in(&self.path("state"), &self.vault(), env)
     }
 
-    /// A state directory `rel` with no pins that names its journals as this machine's
-    /// does (its `journal-id`): what a test reads with to find this machine's journal
-    /// as a first use. Its path, for `XDG_STATE_HOME`.
+    /// The journal of `env` a machine whose state directory (`XDG_STATE_HOME`) is
+    /// `state` keeps for the vault at `vault`: beside its pins, which are keyed by the
+    /// vault's real path (as `PinDir::new` keys them).
+    pub fn journal_in(&self, state: &Path, vault: &Path, env: &str) -> PathBuf {
+        use sha2::Digest;
+        let canonical = fs::canonicalize(vault).unwrap_or_else(|_| vault.to_owned());
+        let id = hex::encode(&sha2::Sha256::digest(canonical.as_os_str().as_encoded_bytes())[..12]);
+        state
+            .join("keyward/pins")
+            .join(id)
+            .join("journal")
+            .join(format!("{env}.db"))
+    }
+
+    /// A state directory `rel` with no pins, its journal directory for this sandbox's
+    /// vault made (where a test puts a journal that machine then opens first): its
+    /// path, for `XDG_STATE_HOME`.
     pub fn state_without_pins(&self, rel: &str) -> PathBuf {
-        self.journal_file("dev"); // makes the id, if no command has
-        let dir = self.path(rel).join("keyward");
-        fs::create_dir_all(&dir).unwrap();
-        fs::copy(
-            self.path("state/keyward/journal-id"),
-            dir.join("journal-id"),
-        )
-        .unwrap();
+        let journal = self.journal_in(&self.path(rel), &self.vault(), "dev");
+        fs::create_dir_all(journal.parent().unwrap()).unwrap();
         self.path(rel)
     }
 
     /// Remove `env`'s journal with its write-ahead log and index, as if never made (a
     /// test then puts something else in its place).
     pub fn remove_journal(&self, env: &str) {
-        for ext in ["", "-wal", "-shm"] {
-            let mut p = self.journal_file(env).into_os_string();
-            p.push(ext);
-            let _ = fs::remove_file(p);
-        }
+        remove_db(&self.journal_file(env));
     }
 
     /// Set an extra environment variable on every later command (replacing an earlier
@@ -526,3 +517,13 @@ pub fn under_shell(
 /// A value that breaks naive quoting: quotes, `$`, backticks, a backslash, a newline, a
 /// tab and a `#`.
 pub const TRICKY: &str = "it's \"quoted\" $HOME `tick` \\ back\nsecond\tline # not a comment";
+
+/// Remove the SQLite database at `path` with its write-ahead log and index (a test
+/// then puts something else in its place).
+pub fn remove_db(path: &Path) {
+    for ext in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(ext);
+        let _ = fs::remove_file(p);
+    }
+}

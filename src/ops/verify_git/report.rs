@@ -232,7 +232,7 @@ pub(super) fn journal_tracked(
                     author: c.author.clone(),
                     subject: c.subject.clone(),
                     problem: Problem::Damaged {
-                        detail: "the commit tracks the vault's access journal (`journal/`), one machine's own record (under the name of releases before per-machine names, a pull put it over each member's own, whose reads were lost); `git rm -r --cached` it and commit".into(),
+                        detail: "the commit tracks the vault's access journal (`journal/`), one machine's own record, kept there by releases before this one (a pull put it over each member's own, whose reads were lost); `git rm -r --cached` it and commit".into(),
                     },
                 });
             }

@@ -1,0 +1,142 @@
+//! Moving an access journal with its write-ahead log: taking over the journal releases
+//! before this one kept in the vault (`journal/<env>.db`), and setting one aside. The
+//! journal is this machine's own record and lives beside its pins (see
+//! [`VaultPaths::journal`]); a move may cross file systems (a vault in a work tree, the
+//! state directory in the home directory), so a move that cannot rename copies.
+
+use std::fs;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+use crate::error::{Error, Result};
+use crate::fsutil::sync_dir;
+use crate::names::EnvName;
+use crate::vault::paths::VaultPaths;
+
+/// The database and its log, log first: a log left behind would be replayed into
+/// whatever database takes the name next, and a move cut short is finished by the next
+/// one (the database, moved last, is still where it was).
+const PARTS: [&str; 3] = ["-wal", "-shm", ""];
+
+impl VaultPaths {
+    /// Take over this machine's journal of `env` from the vault's `journal/<env>.db`,
+    /// where releases before this one kept it, once, under a lock on this machine's
+    /// journal directory (which `dir` is, created). Only a journal this machine kept:
+    /// one holding every journal head pinned here (a file committed to the repository,
+    /// copied in, or an environment's this one replaced is another's: left where it is
+    /// and never read).
+    pub(in crate::vault) fn take_over_legacy_journal(
+        &self,
+        env: &EnvName,
+        mine: &Path,
+        dir: &Path,
+    ) -> Result<()> {
+        let Some(pins) = &self.pins else {
+            return Ok(());
+        };
+        let legacy = self.legacy_journal(env);
+        let present = |p: &Path| fs::symlink_metadata(p).is_ok();
+        if present(mine) || !present(&legacy) {
+            return Ok(());
+        }
+        let pinned = pins.journal_pin(env)?;
+        if !pinned.owned() || pinned.gap.is_some() {
+            return Ok(());
+        }
+        let lock = fs::File::open(dir).map_err(|e| Error::io("cannot open", dir, e))?;
+        lock.lock().map_err(|e| Error::io("cannot lock", dir, e))?;
+        if present(mine) || !present(&legacy) {
+            return Ok(());
+        }
+        // Its rows must hold what this machine saw of its journal (the heads pinned),
+        // compared by hash: a file in the vault is anyone's who can write there.
+        let holds = |conn: &Connection| -> bool {
+            pinned
+                .lost(|(seq, hash)| {
+                    conn.query_row("SELECT hash FROM journal WHERE seq = ?1", [seq], |r| {
+                        r.get::<_, Vec<u8>>(0)
+                    })
+                    .optional()
+                    .ok()
+                    .flatten()
+                    .is_some_and(|h| hex::encode(h) == *hash)
+                })
+                .is_none()
+        };
+        let ours = match open_untrusted(&legacy) {
+            Some(conn) => holds(&conn),
+            None => false,
+        };
+        if !ours {
+            return Ok(());
+        }
+        self.move_journal(&legacy, mine)
+    }
+
+    /// Move a journal database `from` to `to`, with its `-wal` and `-shm`, and sync
+    /// both directories. Across file systems each part is copied (0600, synced) and the
+    /// original removed once the copy is in place.
+    pub(in crate::vault) fn move_journal(&self, from: &Path, to: &Path) -> Result<()> {
+        for suffix in PARTS {
+            let (a, b) = (with(from, suffix), with(to, suffix));
+            match fs::rename(&a, &b) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => copy_over(&a, &b)?,
+                Err(e) => return Err(Error::io("cannot move", a, e)),
+            }
+        }
+        for dir in [from.parent(), to.parent()].into_iter().flatten() {
+            sync_dir(dir).map_err(|e| Error::io("cannot sync", dir, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// `path` with `suffix` appended to its name.
+fn with(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+/// Copy `from` to `to` (another file system): written beside `to`, 0600, synced, then
+/// renamed into place; `from` is removed after.
+fn copy_over(from: &Path, to: &Path) -> Result<()> {
+    let tmp = with(to, ".moving");
+    let copied = fs::copy(from, &tmp)
+        .and_then(|_| fs::set_permissions(&tmp, fs::Permissions::from_mode(0o600)))
+        .and_then(|()| fs::File::open(&tmp)?.sync_all())
+        .and_then(|()| fs::rename(&tmp, to));
+    if let Err(e) = copied {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io("cannot move", from, e));
+    }
+    fs::remove_file(from).map_err(|e| Error::io("cannot remove", from, e))
+}
+
+/// The journal database at `path` opened for reading its rows, if it is a regular file
+/// (never through a link) holding nothing keyward does not write; else none.
+fn open_untrusted(path: &Path) -> Option<Connection> {
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(crate::sys::O_NOFOLLOW | crate::sys::O_NONBLOCK)
+        .open(path)
+        .ok()?;
+    crate::sys::require_regular(file).ok()?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_NOFOLLOW;
+    let conn = Connection::open_with_flags(path, flags).ok()?;
+    // Read, never changed: closing must not fold its log into it.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )
+    .ok()?;
+    conn.busy_timeout(std::time::Duration::from_secs(5)).ok()?;
+    crate::vault::untrusted::guard(&conn, "the access journal", None).ok()?;
+    Some(conn)
+}

@@ -529,3 +529,83 @@ fn offboard_needs_the_admin_role_in_every_environment_before_changing_any() {
         .success();
     kw.cmd_as(&leaver, ["get", "GEN"]).assert().code(5);
 }
+
+#[test]
+fn offboard_whose_pins_fail_after_a_commit_reports_that_environment_as_changed() {
+    // `prod`'s file is replaced, then this machine's pins cannot be written (its pin
+    // directory is taken away while `prod`'s rotation hook runs): the change stands,
+    // so `prod` is reported as changed, with the verifier key it replaced.
+    let kw = Sandbox::with_vault();
+    let leaver = kw.write_identity("leaver.key");
+    let r = kw.recipient_of(&leaver);
+    for env in ["dev", "prod", "test"] {
+        kw.cmd(["-e", env, "access", "grant", &r])
+            .assert()
+            .success();
+        kw.cmd(["-e", env, "generate", "GEN"]).assert().success();
+    }
+    let set = kw.path("prod.kwset");
+    kw.cmd([
+        "-e",
+        "prod",
+        "verifier",
+        "export",
+        "-o",
+        set.to_str().unwrap(),
+    ])
+    .assert()
+    .success();
+    let hook = kw.path("sabotage.sh");
+    fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\ncat > /dev/null\nfor d in '{}'/*; do rm -rf \"$d\"; touch \"$d\"; done\necho provider-value-0042\n",
+            kw.path("state/keyward/pins").display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    kw.cmd([
+        "-e",
+        "prod",
+        "set",
+        "IMPORTED",
+        "--rotate-with",
+        hook.to_str().unwrap(),
+    ])
+    .write_stdin("provider-value-0001")
+    .assert()
+    .success();
+
+    let out = kw
+        .cmd(["offboard", "--yes", &r, "--reason", "left"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("already changed and committed: `dev`, `prod`")
+            && stderr.contains("not changed: `test`")
+            && stderr.contains("could not record it in its pins"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("offboarded from `prod`"), "{stderr}");
+    assert!(
+        stderr.contains("the verifier key of `prod` was replaced ("),
+        "{stderr}"
+    );
+    // It was: the leaver can no longer read `prod`.
+    fs::remove_file(
+        kw.path("state/keyward/pins")
+            .read_dir()
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path(),
+    )
+    .unwrap();
+    kw.cmd_as(&leaver, ["-e", "prod", "get", "GEN"])
+        .assert()
+        .code(5);
+}

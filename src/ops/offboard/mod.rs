@@ -211,7 +211,7 @@ fn apply(ctx: &Context, plan: OffboardPlan) -> Result<Offboarded> {
         };
         let names: Vec<EnvName> = targets.iter().map(|db| db.env.clone()).collect();
         let mut done: Vec<EnvName> = Vec::new();
-        for (i, (db, plan)) in targets.iter_mut().zip(plans.iter_mut()).enumerate() {
+        for (db, plan) in targets.iter_mut().zip(plans.iter_mut()) {
             // DESIGN §11: approved hooks run under the writer lock, before the change.
             let mut rolled = roll_all(
                 ctx,
@@ -266,6 +266,20 @@ fn apply(ctx: &Context, plan: OffboardPlan) -> Result<Offboarded> {
                     Ok(())
                 })
                 .and_then(|()| ctx.commit(db));
+            // A failure after the file was replaced (this machine's pins, the audit log)
+            // leaves the change committed: it counts as done, and is reported.
+            let committed = match &applied {
+                Ok(()) => true,
+                Err(e) => matches!(
+                    e,
+                    Error::PinAfterCommit { .. } | Error::AuditLogAfterCommit { .. }
+                ),
+            };
+            if committed {
+                plan.recipient_removed = true;
+                plan.verifier_key = verifier_key;
+                done.push(db.env.clone());
+            }
             if let Err(failed) = applied {
                 if done.is_empty() {
                     return Err(failed);
@@ -273,17 +287,19 @@ fn apply(ctx: &Context, plan: OffboardPlan) -> Result<Offboarded> {
                 // What the committed environments hold is reported all the same: a
                 // verifier key they replaced must be pinned again in every service, and
                 // no later run would say so (it plans only where the recipient is left).
-                stopped = Some(Error::PartlyDone {
-                    failed: Box::new(failed),
-                    done: env_list(&done),
-                    left: env_list(&names[i..]),
-                    next: "run the same command again: it carries on with the environments left",
+                let left = &names[done.len()..];
+                stopped = Some(if left.is_empty() {
+                    failed
+                } else {
+                    Error::PartlyDone {
+                        failed: Box::new(failed),
+                        done: env_list(&done),
+                        left: env_list(left),
+                        next: "run the same command again: it carries on with the environments left",
+                    }
                 });
                 break;
             }
-            plan.recipient_removed = true;
-            plan.verifier_key = verifier_key;
-            done.push(db.env.clone());
         }
         if stopped.is_some() {
             plans.truncate(done.len());

@@ -16,21 +16,11 @@ pub enum ImportError {
         file.display()
     )]
     SopsMissing { file: PathBuf },
-    #[error(
-        "`sops decrypt` could not decrypt `{}`: {detail}; nothing imported\nhint: {}",
-        file.display(),
-        if *.locked {
-            "sops found no key for it: keyward passes its identity to sops (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY or SOPS_AGE_SSH_PRIVATE_KEY_FILE) unless you set one; check that the file is encrypted to one of your keys (`sops filestatus`, the `sops:` section)"
-        } else {
-            "run `sops decrypt FILE > /dev/null` to see sops' own error"
-        }
-    )]
-    SopsFailed {
-        file: PathBuf,
-        detail: String,
-        /// sops could not get the data key: none of the keys it was given opens it.
-        locked: bool,
-    },
+    /// sops failed. Only the class of failure is said, never sops' own words: it quotes
+    /// a decrypted value when the value does not convert to the type its (unauthenticated)
+    /// tag names, and the import's log is often a CI log.
+    #[error("{}", sops_failed(file, *why))]
+    SopsFailed { file: PathBuf, why: SopsFailure },
     #[error(
         "cannot tell the type of `{}` from its name; nothing imported\nhint: name it `.env`, `.json` or `.yaml` as sops does, or pass --input-type dotenv|json|yaml",
         file.display()
@@ -58,10 +48,16 @@ pub enum ImportError {
         "passage entry `{entry}` is not encrypted to the identity in use ({recipient}); nothing imported\nhint: add that recipient to the store's `.age-recipients` and run `passage reencrypt`, or run the import with -i naming an identity of the store that is also a recipient of the environment"
     )]
     EntryNotForIdentity { entry: String, recipient: String },
+    /// An entry whose age header or payload does not authenticate, or is not an age file
+    /// at all: damaged, or changed by someone who could write the store (exit 6).
     #[error(
-        "entry `{entry}` could not be read: {detail}; nothing imported\nhint: check the entry with the peer's own tool (`passage show`, `pass show`)"
+        "entry `{entry}` is damaged or was tampered with: {detail}; nothing imported\nhint: check the entry with the peer's own tool (`passage show`) and the store's history (`git log -p`)"
     )]
-    EntryUnreadable { entry: String, detail: String },
+    EntryCorrupt { entry: String, detail: String },
+    #[error(
+        "entry `{entry}` decrypts to more than 64 MiB (a compressed entry can inflate without end); nothing imported\nhint: a key's value is at most 64 KiB: remove the entry from the store, or move it out before the import"
+    )]
+    EntryTooLarge { entry: String },
     #[error(
         "`{}` holds no {what} entries; nothing imported\nhint: name the store's directory (for pass `~/.password-store`, for passage `~/.passage/store`)",
         dir.display()
@@ -78,6 +74,21 @@ pub enum ImportError {
         count: usize,
         links: String,
     },
+    /// A store's entry (`*.age`, `*.gpg`) that is a FIFO, socket or device: neither read
+    /// (a FIFO would block) nor skipped (an entry would vanish from the import unsaid).
+    #[error(
+        "{count} entr{} of the store `{}` {} not a regular file (a pipe, socket or device): {entries}; nothing imported\nhint: an entry is an encrypted file; remove {} or replace {} with the entry's file",
+        if *.count == 1 { "y" } else { "ies" },
+        dir.display(),
+        if *.count == 1 { "is" } else { "are" },
+        if *.count == 1 { "it" } else { "them" },
+        if *.count == 1 { "it" } else { "them" }
+    )]
+    EntriesNotFiles {
+        dir: PathBuf,
+        count: usize,
+        entries: String,
+    },
     #[error(
         "{count} entr{} of the store `{}` lead through a link into another environment's folder: {links}; nothing imported\nhint: with --env-from-path each top folder is an environment, and an alias must stay in its own; copy the entry into the folder it belongs to, or remove the link",
         if *.count == 1 { "y" } else { "ies" },
@@ -89,13 +100,30 @@ pub enum ImportError {
         links: String,
     },
     #[error(
-        "{count} encrypted file(s) of the store `{}` are also in another environment's folder: {copies}; nothing imported\nhint: an entry copied from one folder into another keeps the recipients of the first; someone who could not decrypt it may have copied it to read it where they can; check the store's history, and remove the copy",
+        "{count} entr{} of the store `{}` hold the same ciphertext as an entry in another environment's folder (a copy, whatever its encoding): {copies}; nothing imported\nhint: an entry copied from one folder into another keeps the recipients of the first; someone who could not decrypt it may have copied it to read it where they can; check the store's history, and remove the copy",
+        if *.count == 1 { "y" } else { "ies" },
         dir.display()
     )]
     CopiesAcross {
         dir: PathBuf,
         count: usize,
         copies: String,
+    },
+    /// With `--env-from-path`: entries whose ciphertext the copy check cannot identify
+    /// (not one plain encrypted message, as pass and passage write): the check would pass
+    /// them unseen. Exit 6: the store holds a file its tool did not write as it is.
+    #[error(
+        "{count} entr{} of the store `{}` {} not one plain encrypted message, so --env-from-path cannot check {} against copies from another environment's folder: {entries}; nothing imported\nhint: re-encrypt {} with the peer's own tool (`pass edit`, `passage edit`), or import that folder without --env-from-path",
+        if *.count == 1 { "y" } else { "ies" },
+        dir.display(),
+        if *.count == 1 { "is" } else { "are" },
+        if *.count == 1 { "it" } else { "them" },
+        if *.count == 1 { "it" } else { "them" }
+    )]
+    CiphertextUnknown {
+        dir: PathBuf,
+        count: usize,
+        entries: String,
     },
     // ---- names
     #[error(
@@ -158,6 +186,50 @@ pub enum ImportError {
     GithubEnvNotText { name: KeyName },
 }
 
+/// How `sops decrypt` failed, told by its exit status (sops' `codes` package) or, for a
+/// sops that exits otherwise, by the fixed start of its message: never by its words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SopsFailure {
+    /// None of the keys sops was given opens the data key (sops exit 128): exit 5.
+    NoKey,
+    /// The MAC, or a value, does not authenticate, or a value is not of its type tag
+    /// (sops exit 24, 25, 51, 52): changed after encryption, exit 6.
+    Tampered,
+    /// The file has no `sops` metadata: never encrypted by sops.
+    NotSops,
+    /// sops exited 0 but what it printed is not JSON (the category of the parse error).
+    BadOutput(&'static str),
+    /// Anything else: sops' exit status (none: a signal ended it).
+    Other(Option<i32>),
+}
+
+/// The message of [`ImportError::SopsFailed`]: fixed words per class, and the file.
+fn sops_failed(file: &std::path::Path, why: SopsFailure) -> String {
+    let file = file.display();
+    let own = "sops' own message is not repeated (it can quote a decrypted value): run `sops decrypt FILE > /dev/null` on your own terminal, not in a CI log, to see it";
+    match why {
+        SopsFailure::NoKey => format!(
+            "`sops decrypt` found no key that opens `{file}`; nothing imported\nhint: sops found no key for it: keyward passes its identity to sops (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY or SOPS_AGE_SSH_PRIVATE_KEY_FILE) unless you set one; check that the file is encrypted to one of your keys (`sops filestatus`, the `sops:` section)"
+        ),
+        SopsFailure::Tampered => format!(
+            "`{file}` fails sops' integrity check: a value, its type or the MAC was changed after encryption, or the file is damaged; nothing imported\nhint: take the file from a source you trust and review its history (`git log -p FILE`); {own}"
+        ),
+        SopsFailure::NotSops => format!(
+            "`{file}` is not encrypted by sops (it has no `sops` metadata); nothing imported\nhint: encrypt it with `sops encrypt` first, or import a plain file with `--format dotenv|json`"
+        ),
+        SopsFailure::BadOutput(why) => format!(
+            "`sops decrypt` printed something that is not JSON for `{file}` ({why}); nothing imported\nhint: {own}"
+        ),
+        SopsFailure::Other(status) => format!(
+            "`sops decrypt` could not decrypt `{file}` ({}); nothing imported\nhint: {own}",
+            match status {
+                Some(code) => format!("sops exit status {code}"),
+                None => "sops was ended by a signal".to_owned(),
+            }
+        ),
+    }
+}
+
 /// The cause of an unresolved reference, its hint kept.
 fn in_reference(source: &Error) -> String {
     let text = source.to_string();
@@ -174,17 +246,27 @@ impl ImportError {
             ImportError::SopsType { .. }
             | ImportError::ReferenceInvalid { .. }
             | ImportError::GithubEnvUnset => 2,
-            ImportError::SopsFailed { locked: true, .. }
+            ImportError::SopsFailed {
+                why: SopsFailure::NoKey,
+                ..
+            }
             | ImportError::GpgFailed { locked: true, .. }
             | ImportError::EntryNotForIdentity { .. } => 5,
+            ImportError::SopsFailed {
+                why: SopsFailure::Tampered,
+                ..
+            }
+            | ImportError::EntryCorrupt { .. }
+            | ImportError::CiphertextUnknown { .. } => 6,
             ImportError::InReference { source, .. } => source.exit_code(),
             ImportError::SopsMissing { .. }
             | ImportError::SopsFailed { .. }
             | ImportError::GpgMissing { .. }
             | ImportError::GpgFailed { .. }
-            | ImportError::EntryUnreadable { .. }
+            | ImportError::EntryTooLarge { .. }
             | ImportError::EmptyStore { .. }
             | ImportError::LinksOutside { .. }
+            | ImportError::EntriesNotFiles { .. }
             | ImportError::LinksAcross { .. }
             | ImportError::CopiesAcross { .. }
             | ImportError::InvalidNames { .. }
@@ -208,13 +290,27 @@ mod tests {
             ImportError::SopsMissing { file: p() },
             ImportError::SopsFailed {
                 file: p(),
-                detail: "Error getting data key".into(),
-                locked: true,
+                why: SopsFailure::NoKey,
             },
             ImportError::SopsFailed {
                 file: p(),
-                detail: "MAC mismatch".into(),
-                locked: false,
+                why: SopsFailure::Tampered,
+            },
+            ImportError::SopsFailed {
+                file: p(),
+                why: SopsFailure::NotSops,
+            },
+            ImportError::SopsFailed {
+                file: p(),
+                why: SopsFailure::BadOutput("bad syntax"),
+            },
+            ImportError::SopsFailed {
+                file: p(),
+                why: SopsFailure::Other(Some(2)),
+            },
+            ImportError::SopsFailed {
+                file: p(),
+                why: SopsFailure::Other(None),
             },
             ImportError::SopsType { file: p() },
             ImportError::GpgMissing {
@@ -230,13 +326,26 @@ mod tests {
                 entry: "prod/stripe".into(),
                 recipient: "age1xyz".into(),
             },
-            ImportError::EntryUnreadable {
+            ImportError::EntryCorrupt {
                 entry: "prod/stripe".into(),
                 detail: "bad header".into(),
+            },
+            ImportError::EntryTooLarge {
+                entry: "prod/stripe".into(),
             },
             ImportError::EmptyStore {
                 dir: p(),
                 what: "pass (.gpg)",
+            },
+            ImportError::EntriesNotFiles {
+                dir: p(),
+                count: 1,
+                entries: "`prod/x.age`".into(),
+            },
+            ImportError::CiphertextUnknown {
+                dir: p(),
+                count: 1,
+                entries: "`dev/x` (not an age file)".into(),
             },
             ImportError::InvalidNames {
                 count: 1,

@@ -21,7 +21,7 @@ pub use git::GitError;
 pub use hints::NotExecutable;
 use hints::*;
 pub use hook::HookError;
-pub use import::ImportError;
+pub use import::{ImportError, SopsFailure};
 pub use plugin::PluginError;
 pub use signed::SignedError;
 pub use team::{LeftOutOf, TeamError};

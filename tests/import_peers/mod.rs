@@ -8,6 +8,7 @@ mod pass;
 mod passage;
 mod signed;
 mod sops;
+mod tamper;
 
 /// The keys of `env`, by name (`list --json`).
 pub fn names_in(kw: &Sandbox, env: &str) -> Vec<String> {

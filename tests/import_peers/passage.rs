@@ -421,7 +421,9 @@ fn an_alias_into_another_environments_folder_is_refused_with_env_from_path() {
     for extra in [&[][..], &["-e", "dev"][..]] {
         import(extra)
             .code(1)
-            .stderr(contains("also in another environment's folder"))
+            .stderr(contains(
+                "the same ciphertext as an entry in another environment's folder",
+            ))
             .stderr(contains("`dev/db-password` = `prod/db-password`"))
             .stderr(contains("prod-db-password").not());
     }

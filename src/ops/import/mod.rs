@@ -11,6 +11,7 @@
 //! check and stops before the writer lock.
 
 mod child;
+mod ciphertext;
 pub mod names;
 mod sops;
 mod store;

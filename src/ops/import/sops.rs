@@ -17,7 +17,7 @@ use zeroize::Zeroizing;
 use super::child::{self, Ran};
 use super::names;
 use super::{Found, SopsType};
-use crate::error::{Error, ImportError, Result};
+use crate::error::{Error, ImportError, Result, SopsFailure};
 use crate::identity::IdentitySpec;
 use crate::ops::Context;
 use crate::secret::Secret;
@@ -74,13 +74,10 @@ pub fn read(ctx: &Context, file: &Path, given: Option<SopsType>) -> Result<Vec<F
             }
             .into());
         }
-        Ok(Ran::Failed(stderr, raw)) => {
+        Ok(Ran::Failed(stderr, status)) => {
             return Err(ImportError::SopsFailed {
                 file: file.to_owned(),
-                locked: stderr.contains("Failed to get the data key"),
-                // sops quotes the line it could not parse: in a file never encrypted,
-                // a secret. Words of the message found in the file are not repeated.
-                detail: child::diagnostic(&child::without_input(&raw, file)),
+                why: classify(&stderr, status),
             }
             .into());
         }
@@ -93,8 +90,7 @@ pub fn read(ctx: &Context, file: &Path, given: Option<SopsType>) -> Result<Vec<F
     };
     let tree: Node = serde_json::from_slice(&out).map_err(|e| ImportError::SopsFailed {
         file: file.to_owned(),
-        detail: format!("its output is not JSON ({})", e.classify_str()),
-        locked: false,
+        why: SopsFailure::BadOutput(e.classify_str()),
     })?;
     let Node::Map(members) = tree else {
         return Err(Error::ImportInvalid {
@@ -112,6 +108,36 @@ pub fn read(ctx: &Context, file: &Path, given: Option<SopsType>) -> Result<Vec<F
         path.pop();
     }
     Ok(found)
+}
+
+/// How `sops decrypt` failed, from its exit status (the codes of sops' `cmd/sops/codes`,
+/// stable since sops 2) or else the fixed start of its message. Its words are only
+/// matched, never kept: sops decrypts a value before it checks the MAC, and when the
+/// value does not convert to the type its tag names (`type:int`, a tag anyone who can
+/// write the file can change) it quotes the plaintext (`strconv.Atoi: parsing "sk_live…"`).
+fn classify(stderr: &str, status: Option<i32>) -> SopsFailure {
+    /// CouldNotRetrieveKey.
+    const NO_KEY: i32 = 128;
+    /// ErrorDecryptingMac, ErrorDecryptingTree, MacMismatch, MacNotFound.
+    const TAMPERED: [i32; 4] = [24, 25, 51, 52];
+    let says = |words: &[&str]| words.iter().any(|w| stderr.contains(w));
+    match status {
+        Some(NO_KEY) => SopsFailure::NoKey,
+        Some(code) if TAMPERED.contains(&code) => SopsFailure::Tampered,
+        _ if says(&["Failed to get the data key"]) => SopsFailure::NoKey,
+        _ if says(&[
+            "MAC mismatch",
+            "Cannot decrypt MAC",
+            "message authentication failed",
+            "Could not decrypt value",
+            "Error decrypting tree",
+        ]) =>
+        {
+            SopsFailure::Tampered
+        }
+        _ if says(&["sops metadata not found"]) => SopsFailure::NotSops,
+        _ => SopsFailure::Other(status),
+    }
 }
 
 impl SopsType {
@@ -378,6 +404,31 @@ mod tests {
             &format!("{k}\n{k}")
         );
         assert!(secret_keys("no key here").is_empty());
+    }
+
+    #[test]
+    fn sops_failures_are_classed_by_exit_status_before_wording() {
+        let leak = "Could not decrypt value: strconv.Atoi: parsing \"sk_live_X\"";
+        assert_eq!(classify(leak, Some(25)), SopsFailure::Tampered);
+        assert_eq!(classify("", Some(51)), SopsFailure::Tampered);
+        assert_eq!(classify("", Some(128)), SopsFailure::NoKey);
+        assert_eq!(
+            classify("Failed to get the data key required", Some(1)),
+            SopsFailure::NoKey
+        );
+        assert_eq!(
+            classify("MAC mismatch. File has", Some(1)),
+            SopsFailure::Tampered
+        );
+        assert_eq!(
+            classify("sops metadata not found", Some(1)),
+            SopsFailure::NotSops
+        );
+        assert_eq!(
+            classify("panic: runtime error", Some(2)),
+            SopsFailure::Other(Some(2))
+        );
+        assert_eq!(classify("", None), SopsFailure::Other(None));
     }
 
     #[test]

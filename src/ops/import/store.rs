@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 
 use super::Peer;
 use super::child::{self, Ran};
+use super::ciphertext;
 use crate::error::{Error, ImportError, Result, describe_age};
 use crate::ops::Context;
 use crate::secret::Secret;
@@ -64,6 +65,7 @@ pub fn read(ctx: &Context, dir: &Path, peer: Peer, whole: bool, folders: Folders
         ext,
         files: Vec::new(),
         outside: Vec::new(),
+        odd: Vec::new(),
         stack: Vec::new(),
         walked: 0,
         through_links: 0,
@@ -78,11 +80,22 @@ pub fn read(ctx: &Context, dir: &Path, peer: Peer, whole: bool, folders: Folders
         }
         .into());
     }
+    if !walk.odd.is_empty() {
+        return Err(ImportError::EntriesNotFiles {
+            dir: dir.to_owned(),
+            count: walk.odd.len(),
+            entries: crate::text::summarize(
+                &walk.odd,
+                "`find STORE ! -type f ! -type d ! -type l` lists them all",
+            ),
+        }
+        .into());
+    }
     let mut files = walk.files;
     files.sort();
     if folders.split {
         refuse_links_across(dir, &files)?;
-        refuse_copies_across(dir, &files)?;
+        refuse_copies_across(dir, &files, peer, folders)?;
     }
     if files.is_empty() {
         return Err(ImportError::EmptyStore {
@@ -147,18 +160,38 @@ fn refuse_links_across(dir: &Path, files: &[Found]) -> Result<()> {
     .into())
 }
 
-/// With `--env-from-path`: the same encrypted file in two environments' folders is
-/// refused. A store writer who cannot decrypt `prod/` can still copy a prod entry into
-/// `dev/`; the importer, who can decrypt both, would hand the prod value to every dev
-/// member. A copy is caught here while its original is still in the store; the import
-/// cannot tell whom a file was meant for (docs/migrating.md says so).
-fn refuse_copies_across(dir: &Path, files: &[Found]) -> Result<()> {
+/// With `--env-from-path`: the same ciphertext in two environments' folders is refused.
+/// A store writer who cannot decrypt `prod/` can still copy a prod entry into `dev/`;
+/// the importer, who can decrypt both, would hand the prod value to every dev member.
+/// The files are compared by what identifies their ciphertext in any encoding
+/// ([`ciphertext`]: an armored or marker-prefixed copy is still the copy), not by their
+/// bytes. An entry to be imported whose ciphertext has no such identity (a shape gpg
+/// may still decrypt) is refused too: fail closed. A copy is caught while its original
+/// is still in the store; the import cannot tell whom a file was meant for
+/// (docs/migrating.md says so).
+fn refuse_copies_across(dir: &Path, files: &[Found], peer: Peer, folders: Folders) -> Result<()> {
     use sha2::{Digest, Sha256};
     let mut first: std::collections::HashMap<[u8; 32], &str> = Default::default();
     let mut across = Vec::new();
+    let mut unknown = Vec::new();
     for f in files.iter().filter(|f| f.real.is_none()) {
-        let bytes = std::fs::read(&f.file).map_err(|e| Error::io("cannot read", &f.file, e))?;
-        let digest: [u8; 32] = Sha256::digest(&bytes).into();
+        let read = match peer {
+            Peer::Pass => ciphertext::openpgp(&f.file),
+            _ => ciphertext::age(&f.file),
+        };
+        let digest = match read.map_err(|e| Error::io("cannot read", &f.file, e))? {
+            ciphertext::Id::Known(d) => d,
+            ciphertext::Id::Unknown(why) => {
+                if folders.only.is_none_or(|only| top(&f.path) == Some(only)) {
+                    unknown.push(format!("`{}` ({why})", crate::text::escape(&f.path)));
+                }
+                // Left out of the import: its bytes stand for it, so a byte-identical
+                // copy is still caught.
+                let bytes =
+                    std::fs::read(&f.file).map_err(|e| Error::io("cannot read", &f.file, e))?;
+                Sha256::digest(&bytes).into()
+            }
+        };
         match first.get(&digest) {
             Some(other) if top(other) != top(&f.path) => across.push(format!(
                 "`{}` = `{}`",
@@ -171,15 +204,23 @@ fn refuse_copies_across(dir: &Path, files: &[Found]) -> Result<()> {
             }
         }
     }
-    if across.is_empty() {
-        return Ok(());
+    if !across.is_empty() {
+        return Err(ImportError::CopiesAcross {
+            dir: dir.to_owned(),
+            count: across.len(),
+            copies: crate::text::summarize(&across, "compare the entries' ciphertexts"),
+        }
+        .into());
     }
-    Err(ImportError::CopiesAcross {
-        dir: dir.to_owned(),
-        count: across.len(),
-        copies: crate::text::summarize(&across, "compare the files with `cmp`"),
+    if !unknown.is_empty() {
+        return Err(ImportError::CiphertextUnknown {
+            dir: dir.to_owned(),
+            count: unknown.len(),
+            entries: crate::text::summarize(&unknown, "re-encrypt them with the peer's tool"),
+        }
+        .into());
     }
-    .into())
+    Ok(())
 }
 
 /// The top folder of an entry's path inside the store (`prod` of `prod/stripe/key`);
@@ -234,6 +275,10 @@ struct Walk<'a> {
     ext: &'a str,
     files: Vec<Found>,
     outside: Vec<String>,
+    /// Entries (named `*.EXT`) that are neither a file nor a folder (a FIFO, a socket, a
+    /// device, or a link to one): refused, never skipped, or a store writer could make an
+    /// entry vanish from an import without a word.
+    odd: Vec<String>,
     /// The folders being walked, resolved, from the store down: a link back up to one
     /// of them (a loop) is not walked again; a link to a sibling folder is (an alias).
     stack: Vec<PathBuf>,
@@ -328,6 +373,9 @@ impl Walk<'_> {
                     file: path,
                     real,
                 });
+            } else if !kind.is_file() && path.extension() == Some(OsStr::new(self.ext)) {
+                self.odd
+                    .push(format!("`{}`", crate::text::escape(&rel.to_string_lossy())));
             }
         }
         Ok(())
@@ -368,6 +416,7 @@ fn gpg_decrypt(dir: &Path, entry: &str, file: &Path) -> Result<Zeroizing<Vec<u8>
             detail: child::diagnostic(&stderr),
         }
         .into()),
+        Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => Err(too_large(entry)),
         Err(e) => Err(Error::Failed {
             what: "run gpg",
             detail: e.to_string(),
@@ -376,28 +425,60 @@ fn gpg_decrypt(dir: &Path, entry: &str, file: &Path) -> Result<Zeroizing<Vec<u8>
 }
 
 /// A passage entry: an age file (binary or armored), decrypted with the identity in use.
+/// A header or payload that does not authenticate, or a file that is not age, is an
+/// integrity failure (exit 6): the store's writers could change it, the importer cannot
+/// tell damage from tampering.
 fn age_decrypt(ctx: &Context, entry: &str, file: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    use std::io::ErrorKind;
     let identity = ctx.identity()?;
-    let unreadable = |detail: String| ImportError::EntryUnreadable {
-        entry: entry.to_owned(),
-        detail,
+    let corrupt = |detail: String| -> Error {
+        ImportError::EntryCorrupt {
+            entry: entry.to_owned(),
+            detail,
+        }
+        .into()
     };
+    let damaged =
+        |kind: ErrorKind| matches!(kind, ErrorKind::UnexpectedEof | ErrorKind::InvalidData);
     let f = std::fs::File::open(file).map_err(|e| Error::io("cannot read", file, e))?;
     let reader = age::armor::ArmoredReader::new(std::io::BufReader::new(f));
-    let decryptor = age::Decryptor::new(reader).map_err(|e| unreadable(describe_age(&e)))?;
+    let decryptor = age::Decryptor::new(reader).map_err(|e| match e {
+        age::DecryptError::Io(io) if !damaged(io.kind()) => Error::io("cannot read", file, io),
+        other => corrupt(describe_age(&other)),
+    })?;
     let mut stream = match decryptor.decrypt(std::iter::once(identity.as_age())) {
         Ok(s) => s,
-        Err(age::DecryptError::NoMatchingKeys) => {
-            return Err(ImportError::EntryNotForIdentity {
-                entry: entry.to_owned(),
-                recipient: identity.recipient.clone(),
-            }
-            .into());
+        Err(e) => {
+            return Err(match (crate::plugin::take_failure(), e) {
+                // A plugin identity that failed (no terminal, wrong PIN): an unlock
+                // failure, never mistaken for a damaged entry.
+                (Some(plugin), _) => plugin,
+                (None, age::DecryptError::NoMatchingKeys) => ImportError::EntryNotForIdentity {
+                    entry: entry.to_owned(),
+                    recipient: identity.recipient.clone(),
+                }
+                .into(),
+                (None, age::DecryptError::Io(io)) if !damaged(io.kind()) => {
+                    Error::io("cannot read", file, io)
+                }
+                (None, other) => corrupt(describe_age(&other)),
+            });
         }
-        Err(e) => return Err(unreadable(describe_age(&e)).into()),
     };
-    child::read_all(&mut stream)
-        .map_err(|e| unreadable(format!("decryption failed ({})", e.kind())).into())
+    child::read_all(&mut stream).map_err(|e| match e.kind() {
+        ErrorKind::FileTooLarge => too_large(entry),
+        kind if damaged(kind) => corrupt(format!("payload damaged or truncated ({kind})")),
+        _ => Error::io("cannot read", file, e),
+    })
+}
+
+/// An entry that decrypts to more than keyward reads (64 MiB): named, so a decompression
+/// bomb planted in a store is found.
+fn too_large(entry: &str) -> Error {
+    ImportError::EntryTooLarge {
+        entry: entry.to_owned(),
+    }
+    .into()
 }
 
 #[cfg(test)]

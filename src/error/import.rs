@@ -100,9 +100,10 @@ pub enum ImportError {
         links: String,
     },
     #[error(
-        "{count} entr{} of the store `{}` hold the same ciphertext as an entry in another environment's folder (a copy, whatever its encoding): {copies}; nothing imported\nhint: an entry copied from one folder into another keeps the recipients of the first; someone who could not decrypt it may have copied it to read it where they can; check the store's history, and remove the copy",
+        "{count} entr{} of the store `{}` {} the same ciphertext as an entry in another environment's folder (a copy, whatever its encoding): {copies}; nothing imported\nhint: an entry copied from one folder into another keeps the recipients of the first; someone who could not decrypt it may have copied it to read it where they can; check the store's history, and remove the copy",
         if *.count == 1 { "y" } else { "ies" },
-        dir.display()
+        dir.display(),
+        if *.count == 1 { "holds" } else { "hold" }
     )]
     CopiesAcross {
         dir: PathBuf,

@@ -962,6 +962,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyward' -ScriptBlock {
         'keyward;render' {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the result to FILE (mode 0600) instead of stdout (`-`)')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the result to FILE (mode 0600) instead of stdout (`-`)')
+            [CompletionResult]::new('--allow-multiline', '--allow-multiline', [CompletionResultType]::ParameterName, 'Render this key although its value holds a line break (a PEM key, a JSON file); repeatable. Otherwise such a value is refused: in a line-oriented file (.env, INI, YAML) the lines after the break would be its writer''s')
             [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead')

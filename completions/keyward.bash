@@ -3518,7 +3518,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__render)
-            opts="-o -i -e -q -h --out --force --vault --identity --env --trust-root --json --quiet --help"
+            opts="-o -i -e -q -h --out --force --allow-multiline --vault --identity --env --trust-root --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3529,6 +3529,10 @@ _keyward_clap() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-multiline)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -884,6 +884,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
         &'keyward;render'= {
             cand -o 'Write the result to FILE (mode 0600) instead of stdout (`-`)'
             cand --out 'Write the result to FILE (mode 0600) instead of stdout (`-`)'
+            cand --allow-multiline 'Render this key although its value holds a line break (a PEM key, a JSON file); repeatable. Otherwise such a value is refused: in a line-oriented file (.env, INI, YAML) the lines after the break would be its writer''s'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'

@@ -629,6 +629,7 @@ complete -c keyward -n "__fish_keyward_using_subcommand completions" -l json -d 
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -s q -l quiet -d 'Print no notes on stderr (errors and warnings still show)'
 complete -c keyward -n "__fish_keyward_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyward -n "__fish_keyward_using_subcommand render" -s o -l out -d 'Write the result to FILE (mode 0600) instead of stdout (`-`)' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand render" -l allow-multiline -d 'Render this key although its value holds a line break (a PEM key, a JSON file); repeatable. Otherwise such a value is refused: in a line-oriented file (.env, INI, YAML) the lines after the break would be its writer\'s' -r
 complete -c keyward -n "__fish_keyward_using_subcommand render" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand render" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand render" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"

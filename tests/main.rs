@@ -18,6 +18,7 @@ mod confirm;
 mod corrupt_file;
 mod discovery;
 mod docs;
+mod env_file_checks;
 mod expiry;
 mod export_import;
 mod exposure;

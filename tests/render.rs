@@ -28,10 +28,18 @@ fn values_are_rendered_exactly_into_a_0600_file() {
         "a: {{ NASTY }}|\nb: {{TOK}} {{\tTOK }}\nlit: {{ \"{{\" }} not }} a placeholder\n",
     )
     .unwrap();
-    kw.cmd(["render", "app.tmpl", "-o", "app.conf"])
-        .assert()
-        .success()
-        .stderr(contains("rendered 2 key(s)"));
+    // NASTY spans two lines: named, as a multi-line key must be.
+    kw.cmd([
+        "render",
+        "app.tmpl",
+        "-o",
+        "app.conf",
+        "--allow-multiline",
+        "NASTY",
+    ])
+    .assert()
+    .success()
+    .stderr(contains("rendered 2 key(s)"));
     let out = kw.path("app.conf");
     assert_eq!(
         fs::read_to_string(&out).unwrap(),
@@ -52,7 +60,7 @@ fn values_are_rendered_exactly_into_a_0600_file() {
     assert_eq!(audit_keys(&kw, "render"), ["NASTY", "TOK"]);
     // To stdout by default, from stdin with `-`.
     let out = kw
-        .cmd(["render", "-"])
+        .cmd(["render", "-", "--allow-multiline", "NASTY"])
         .write_stdin("[{{ NASTY }}]")
         .output()
         .unwrap();

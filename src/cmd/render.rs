@@ -6,6 +6,7 @@ use clap::Args;
 
 use super::Ui;
 use crate::error::Result;
+use crate::names::KeyName;
 use crate::ops::render::RenderRequest;
 
 /// Fill a template's {{ NAME }} placeholders with the environment's keys
@@ -13,7 +14,8 @@ use crate::ops::render::RenderRequest;
 /// Each `{{ NAME }}` (spaces inside optional, on one line) is replaced by the value of
 /// the key NAME, byte for byte; `{{ "{{" }}` writes a literal `{{`. Any other `{{`, a
 /// missing key (exit 3) or one that is revoked or expired (exit 4) is an error naming
-/// the line and the placeholder, and nothing is written.
+/// the line and the placeholder, and nothing is written. A value with a line break is
+/// refused unless --allow-multiline names its key.
 ///
 /// The output goes to stdout, or with -o to a file created 0600 through a temp file and
 /// a rename: never over an existing file without --force, never through a symbolic link.
@@ -35,6 +37,12 @@ pub struct RenderArgs {
     /// Replace FILE if it exists (a symbolic link is refused even so)
     #[arg(long, requires = "out")]
     pub force: bool,
+
+    /// Render this key although its value holds a line break (a PEM key, a JSON file);
+    /// repeatable. Otherwise such a value is refused: in a line-oriented file (.env, INI,
+    /// YAML) the lines after the break would be its writer's
+    #[arg(long = "allow-multiline", value_name = "NAME")]
+    pub allow_multiline: Vec<KeyName>,
 }
 
 pub fn run(args: RenderArgs, ctx: &Ui) -> Result<()> {
@@ -45,6 +53,7 @@ pub fn run(args: RenderArgs, ctx: &Ui) -> Result<()> {
             template: &args.template,
             out: args.out.as_deref(),
             force: args.force,
+            allow_multiline: &args.allow_multiline,
         },
     ))?;
     // On stdout the rendered text is the output; a report would corrupt it.

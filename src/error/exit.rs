@@ -104,6 +104,7 @@ impl Error {
             | Error::Refused(_)
             | Error::LoaderVariable { .. }
             | Error::ValueIsReference { .. }
+            | Error::ValueHasLineBreak { .. }
             | Error::FirstUseWrite { .. }
             | Error::NotUtf8 { .. }
             | Error::StdoutClosed

@@ -138,3 +138,52 @@ pub(super) fn backticked(names: &[KeyName]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Refusing loader variables: who could run code through them is the environment's
+/// writers, or (`run --env-file`) whoever can write the file or a value rendered into it.
+pub(super) fn loader_refusal(
+    names: &[KeyName],
+    access: crate::codes::Action,
+    from: Option<&std::path::Path>,
+) -> String {
+    let (writer, what) = match from {
+        None => ("this environment".to_owned(), "the key is"),
+        Some(file) => (
+            format!(
+                "`{}` (or a value rendered into it)",
+                crate::text::escape(&file.display().to_string())
+            ),
+            "the file is",
+        ),
+    };
+    format!(
+        "refusing to {} {}: such a variable makes programs run other code (how they load or start, which commands and configuration they use), so whoever can write {writer} could run code here; nothing was done\nhint: if {what} meant to set it, pass {}",
+        if access == crate::codes::Action::Export {
+            "export"
+        } else {
+            "inject"
+        },
+        backticked(names),
+        names
+            .iter()
+            .map(|n| format!("--allow-name {n}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    )
+}
+
+/// `render` refusing values with a line break: in a line-oriented output (a `.env`, INI,
+/// YAML) the lines after the break are the value writer's, a `GIT_CONFIG_COUNT=1` that
+/// `run --env-file` would set. The multi-line keys a template means are named on the
+/// command line.
+pub(super) fn line_break_refusal(names: &[KeyName]) -> String {
+    format!(
+        "refusing to render {}: the value holds a line break, so what follows it would be lines of their own in the output (in a `.env`, variables chosen by whoever can write the environment); nothing was written\nhint: if the key is meant to span lines (a PEM key, a JSON file), pass {}",
+        backticked(names),
+        names
+            .iter()
+            .map(|n| format!("--allow-multiline {n}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    )
+}

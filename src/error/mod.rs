@@ -343,17 +343,14 @@ pub enum Error {
         crate::text::escape(&crate::text::first_few(.unreadable))
     )]
     ScanIncomplete { unreadable: Vec<String> },
-    /// `run`/`export` of a key whose name makes programs run other code (DESIGN: whoever can
-    /// write an environment must not be able to run code in every teammate's command).
-    #[error(
-        "refusing to {} {}: such a variable makes programs run other code (how they load or start, which commands and configuration they use), so whoever can write this environment could run code here; nothing was done\nhint: if the key is meant to set it, pass {}",
-        if *.access == crate::codes::Action::Export { "export" } else { "inject" },
-        backticked(.names),
-        .names.iter().map(|n| format!("--allow-name {n}")).collect::<Vec<_>>().join(" ")
-    )]
+    /// `run`/`export` of a key (or a `run --env-file` variable) whose name makes programs run
+    /// other code (DESIGN: an environment's writer must not run code in teammates' commands).
+    #[error("{}", loader_refusal(.names, *.access, .from.as_deref()))]
     LoaderVariable {
         names: Vec<KeyName>,
         access: crate::codes::Action,
+        /// `None`: keys of the environment; `Some`: variables of this `--env-file`.
+        from: Option<PathBuf>,
     },
 
     #[error(
@@ -366,6 +363,9 @@ pub enum Error {
         access: crate::codes::Action,
     },
 
+    /// `render` of a line break a value would add to the output (`--allow-multiline`).
+    #[error("{}", line_break_refusal(.names))]
+    ValueHasLineBreak { names: Vec<KeyName> },
     #[error(
         "the value of `{name}` is not UTF-8, which JSON cannot carry\nhint: use --format dotenv or shell"
     )]

@@ -138,11 +138,18 @@ fn samples() -> Vec<Error> {
         Error::LoaderVariable {
             names: vec!["LD_PRELOAD".parse().unwrap()],
             access: Action::Run,
+            from: None,
+        },
+        Error::LoaderVariable {
+            names: vec!["GIT_CONFIG_COUNT".parse().unwrap()],
+            access: Action::Run,
+            from: Some(".env".into()),
         },
         Error::ValueIsReference {
             names: vec![k()],
             access: Action::Export,
         },
+        Error::ValueHasLineBreak { names: vec![k()] },
         Error::NotUtf8 { name: k() },
         Error::StdoutClosed,
         Error::NotDelivered { name: k() },

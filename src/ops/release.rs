@@ -138,7 +138,12 @@ pub fn withhold(ctx: &Context, env: &EnvName, req: Release<'_>) -> Result<Pendin
         .map_err(|e| ctx.refused(&db, req.access, e))?;
     // `get` and `render` set no variable: a loader name is harmless there.
     if !matches!(req.access, Action::Get | Action::Render) {
-        refuse_loader_variables(&picked, req.allow_loader, req.access)?;
+        refuse_loader_variables(
+            picked.iter().map(|(n, _, _)| n),
+            req.allow_loader,
+            req.access,
+            None,
+        )?;
     }
     // DESIGN §17: a variable holding `kw://…` is resolved by the next `run` that
     // inherits it (and a rendered file by `run --env-file`), with that user's identity:
@@ -260,24 +265,28 @@ fn every_active(
 
 /// Anyone who can write an environment could otherwise make every teammate's `run`
 /// load their code (LD_PRELOAD, PATH, NODE_OPTIONS, …): such names are handed out only
-/// when the command line allows each one.
-fn refuse_loader_variables(
-    picked: &[(KeyName, u32, Withheld)],
+/// when the command line allows each one. The one rule for every variable keyward sets
+/// by a name it did not choose: keys by their own names, and the variables of `run
+/// --env-file` (`from`: that file), whose lines a rendered value can add.
+pub fn refuse_loader_variables<'a>(
+    names: impl IntoIterator<Item = &'a KeyName>,
     allowed: &[KeyName],
     access: Action,
+    from: Option<&std::path::Path>,
 ) -> Result<()> {
-    let refused: Vec<KeyName> = picked
-        .iter()
-        .map(|(n, _, _)| n)
-        .filter(|n| is_loader_variable(n.as_str()) && !allowed.contains(n))
-        .cloned()
-        .collect();
+    let mut refused: Vec<KeyName> = Vec::new();
+    for n in names {
+        if is_loader_variable(n.as_str()) && !allowed.contains(n) && !refused.contains(n) {
+            refused.push(n.clone());
+        }
+    }
     if refused.is_empty() {
         Ok(())
     } else {
         Err(Error::LoaderVariable {
             names: refused,
             access,
+            from: from.map(std::path::Path::to_path_buf),
         })
     }
 }

@@ -37,6 +37,8 @@ pub struct RenderRequest<'a> {
     /// The output file; `None` (or `-`) for stdout.
     pub out: Option<&'a Path>,
     pub force: bool,
+    /// `--allow-multiline NAME`: keys whose values may hold a line break.
+    pub allow_multiline: &'a [KeyName],
 }
 
 /// One piece of a parsed template.
@@ -204,6 +206,7 @@ pub fn render(ctx: &Context, req: RenderRequest<'_>) -> Result<Rendered> {
         }
     }
     refuse_references_made_by_values(&rendered, &placed)?;
+    refuse_line_breaks(&rendered, &placed, req.allow_multiline)?;
     match (&mut out_file, out_path) {
         (Some(file), Some(path)) => {
             file.write_all(&rendered)
@@ -258,6 +261,30 @@ fn refuse_references_made_by_values(
             names,
             access: Action::Render,
         }),
+    }
+}
+
+/// A value is inserted byte for byte, and the output is usually line-oriented (a `.env`,
+/// INI, YAML, a shell file): a line break in a value would make what follows it lines of
+/// the value writer's choosing — `GIT_CONFIG_COUNT=1` after `DB_HOST=db.internal`, set by
+/// the `run --env-file` that reads the file with prod keys beside it. So a value with a
+/// `\n` or `\r` is refused, naming the keys, before a byte is written, unless
+/// `--allow-multiline` names its key (a PEM key, a service account's JSON).
+fn refuse_line_breaks(
+    rendered: &[u8],
+    placed: &[(std::ops::Range<usize>, &KeyName)],
+    allowed: &[KeyName],
+) -> Result<()> {
+    let mut names: Vec<KeyName> = Vec::new();
+    for (range, name) in placed {
+        let breaks = memchr::memchr2(b'\n', b'\r', &rendered[range.clone()]).is_some();
+        if breaks && !allowed.contains(name) && !names.contains(name) {
+            names.push((*name).clone());
+        }
+    }
+    match names.is_empty() {
+        true => Ok(()),
+        false => Err(Error::ValueHasLineBreak { names }),
     }
 }
 

@@ -97,7 +97,7 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
     };
     // DESIGN §17: the env file's variables, and variables already set to a reference.
     let vars = match req.env_file {
-        Some(file) => env_file(file)?,
+        Some(file) => env_file(file, req.allow_loader)?,
         None => Vec::new(),
     };
     let mut wanted = Vec::new();
@@ -416,15 +416,38 @@ fn union(a: &[KeyName], b: &[KeyName]) -> Vec<KeyName> {
 }
 
 /// The entries of `--env-file FILE` (dotenv), errors naming the line, never a value.
-fn env_file(file: &Path) -> Result<Vec<crate::dotenv::Entry>> {
+///
+/// A name set twice is refused, naming both lines: which one a command gets would
+/// otherwise be a rule to remember (dotenv's last-wins against a reference that always
+/// won), and a second line is how a rendered value adds itself. Every name passes the
+/// check keys pass (`--allow-name`): a file's lines, a rendered value's included, must
+/// not set `GIT_CONFIG_*` or `LD_PRELOAD` where a key may not.
+fn env_file(file: &Path, allow_loader: &[KeyName]) -> Result<Vec<crate::dotenv::Entry>> {
     let raw = crate::input::read_file_capped(file, crate::ops::issue::MAX_IMPORT)?;
-    crate::dotenv::parse_dotenv(&raw).map_err(|detail| {
+    let invalid = |detail: String| -> Error {
         ImportError::EnvFileInvalid {
             file: file.to_owned(),
             detail,
         }
         .into()
-    })
+    };
+    let entries = crate::dotenv::parse_dotenv(&raw).map_err(invalid)?;
+    let mut seen: std::collections::HashMap<&KeyName, usize> = Default::default();
+    for e in &entries {
+        if let Some(first) = seen.insert(&e.name, e.line) {
+            return Err(invalid(format!(
+                "`{}` is set on line {first} and again on line {}: keep one of them",
+                e.name, e.line
+            )));
+        }
+    }
+    crate::ops::release::refuse_loader_variables(
+        entries.iter().map(|e| &e.name),
+        allow_loader,
+        Action::Run,
+        Some(file),
+    )?;
+    Ok(entries)
 }
 
 /// Whether a KEYWARD_IDENTITY value holds a key itself (not a path), in any case.

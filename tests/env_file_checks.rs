@@ -1,7 +1,8 @@
-//! What `run --env-file` may set (review h9 #3): the env file's variables pass the check
-//! keys pass (`--allow-name`), a name given twice in the file is refused naming both
-//! lines, and `render` refuses a value with a line break unless `--allow-multiline`
-//! names its key. In every refusal nothing starts and nothing is read.
+//! What `run --env-file` and inherited references may set (review h9 #3, #5): the env
+//! file's variables pass the check keys pass (`--allow-name`), a name given twice in the
+//! file is refused naming both lines, `render` refuses a value with a line break unless
+//! `--allow-multiline` names its key, and an inherited `NAME=kw://…` yields to the key
+//! NAME that `run` sets itself. In every refusal nothing starts and nothing is read.
 
 use std::fs;
 
@@ -210,4 +211,57 @@ fn a_name_given_twice_in_an_env_file_is_refused_naming_both_lines() {
         );
     }
     assert_eq!(runs(&kw, "prod"), prod_before);
+}
+
+#[test]
+fn an_inherited_reference_yields_to_the_key_run_sets_by_its_name() {
+    let mut kw = Sandbox::with_vault();
+    kw.set("STRIPE_KEY", "sk_test_devsandboxkey");
+    kw.set("OTHER", "dev-other-value");
+    kw.cmd(["set", "-e", "prod", "STRIPE_KEY"])
+        .write_stdin("sk_live_PRODUCTIONKEY")
+        .assert()
+        .success();
+    kw.set_env("STRIPE_KEY", "kw://prod/STRIPE_KEY");
+    // Where `--file` writes (with --allow-disk, any directory will do).
+    let runtime = tempfile::tempdir().unwrap();
+    kw.set_env("XDG_RUNTIME_DIR", runtime.path().to_str().unwrap());
+    let print =
+        "printf '%s|%s' \"${STRIPE_KEY-unset}\" \"$(cat \"${STRIPE_KEY_FILE:-/dev/null}\")\"";
+    let said = "the inherited `STRIPE_KEY=kw://prod/STRIPE_KEY` is not resolved: the key `STRIPE_KEY` of `dev` overrides it";
+    for (args, want) in [
+        (&["--only", "STRIPE_KEY"][..], "sk_test_devsandboxkey|"),
+        // Every active key: dev's keys are known only once dev is opened.
+        (&[][..], "sk_test_devsandboxkey|"),
+        // As a file, the inherited variable is not the key either.
+        (
+            &["--file", "STRIPE_KEY", "--allow-disk"][..],
+            "unset|sk_test_devsandboxkey",
+        ),
+    ] {
+        let mut c = kw.cmd(["run", "-e", "dev", "--no-redact"]);
+        c.args(args).args(["--", "sh", "-c", print]);
+        let (code, out, err) = outcome(&mut c);
+        assert_eq!((code, out.as_str()), (0, want), "{args:?}: {err}");
+        assert!(err.contains(said), "{args:?}: {err}");
+        assert!(!err.contains("sk_live"), "{err}");
+        // prod was never read.
+        assert!(runs(&kw, "prod").is_empty(), "{args:?}");
+    }
+    // Under another name the reference is resolved, as before.
+    kw.set_env("LIVE", "kw://prod/STRIPE_KEY");
+    let out = kw.stdout([
+        "run",
+        "-e",
+        "dev",
+        "--no-redact",
+        "--only",
+        "OTHER",
+        "--",
+        "sh",
+        "-c",
+        "printf %s \"$LIVE\"",
+    ]);
+    assert_eq!(out, "sk_live_PRODUCTIONKEY");
+    assert_eq!(runs(&kw, "prod"), ["STRIPE_KEY"]);
 }

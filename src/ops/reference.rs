@@ -73,6 +73,10 @@ pub struct Wanted {
     /// As written (`kw://prod/DB_URL`).
     pub written: String,
     pub reference: Reference,
+    /// The inherited variable that holds it (`run`): a key of the command's own by that
+    /// name wins, as a vault key wins over any inherited variable of its name
+    /// (docs/ci.md), and the reference is then neither read nor set.
+    pub inherited_as: Option<String>,
 }
 
 /// What to resolve.
@@ -95,6 +99,9 @@ pub struct Resolve<'a> {
 /// The values, per environment, after every access was journaled.
 pub struct Resolved {
     pub released: Vec<Released>,
+    /// Indexes (into `Resolve::wanted`) of inherited references a key of the command's
+    /// own overrides: not resolved, their variables not to be set.
+    pub overridden: Vec<usize>,
 }
 
 impl Resolved {
@@ -121,14 +128,33 @@ pub fn resolve(
     req: Resolve<'_>,
     wrap: &dyn Fn(&Wanted, Error) -> Error,
 ) -> Result<Resolved> {
+    // An inherited reference yields to a key of the command's own of its name. Those
+    // names are known now for `--only`, and once `-e`'s environment (opened first) is
+    // picked for "every active key"; a reference overridden before its environment is
+    // reached is never read.
+    let mut overridden: Vec<usize> = Vec::new();
+    let override_by = |own: &[&KeyName], overridden: &mut Vec<usize>| {
+        for (i, w) in req.wanted.iter().enumerate() {
+            let by_own = w
+                .inherited_as
+                .as_deref()
+                .is_some_and(|var| own.iter().any(|n| n.as_str() == var));
+            if by_own && !overridden.contains(&i) {
+                overridden.push(i);
+            }
+        }
+    };
+    if let Some(Pick::Keys(Some(only))) = req.own {
+        override_by(&only.iter().collect::<Vec<_>>(), &mut overridden);
+    }
     // Environments in order: `-e`'s first when the command has keys of its own there.
     let mut envs: Vec<EnvName> = Vec::new();
     if req.own.is_some() {
         envs.push(ctx.env.clone());
     }
-    for w in req.wanted {
+    for (i, w) in req.wanted.iter().enumerate() {
         let env = w.reference.env_in(ctx);
-        if !envs.contains(env) {
+        if !envs.contains(env) && !overridden.contains(&i) {
             envs.push(env.clone());
         }
     }
@@ -137,15 +163,21 @@ pub fn resolve(
         let wanted: Vec<&Wanted> = req
             .wanted
             .iter()
-            .filter(|w| w.reference.env_in(ctx) == env)
+            .enumerate()
+            .filter(|(i, w)| w.reference.env_in(ctx) == env && !overridden.contains(i))
+            .map(|(_, w)| w)
             .collect();
+        let own = if *env == ctx.env { req.own } else { None };
+        if wanted.is_empty() && own.is_none() {
+            // Every reference to it was overridden: not opened.
+            continue;
+        }
         let mut names: Vec<KeyName> = Vec::new();
         for w in &wanted {
             if !names.contains(&w.reference.name) {
                 names.push(w.reference.name.clone());
             }
         }
-        let own = if *env == ctx.env { req.own } else { None };
         // Referenced keys reach the command under the reference's variable, not their
         // own names: a loader name is harmless there unless the command's own pick
         // sets it by name too.
@@ -177,7 +209,12 @@ pub fn resolve(
             utf8_only: false,
         };
         match withhold(ctx, env, release) {
-            Ok(p) => pending.push(p),
+            Ok(p) => {
+                if matches!(own, Some(Pick::Every { .. } | Pick::Keys(None))) {
+                    override_by(&p.names().collect::<Vec<_>>(), &mut overridden);
+                }
+                pending.push(p)
+            }
             Err(e) => {
                 let named = match &e {
                     Error::KeyNotFound { name, .. } | Error::Unusable { name, .. } => Some(name),
@@ -210,7 +247,10 @@ pub fn resolve(
         .into_iter()
         .map(|p| hand_out(ctx, p))
         .collect::<Result<Vec<_>>>()?;
-    Ok(Resolved { released })
+    Ok(Resolved {
+        released,
+        overridden,
+    })
 }
 
 fn union(a: &[KeyName], b: &[KeyName]) -> Vec<KeyName> {

@@ -119,6 +119,11 @@ impl Pending {
     pub fn left_out(&self) -> &[(KeyName, Status)] {
         &self.left_out
     }
+
+    /// The names of the keys picked.
+    pub fn names(&self) -> impl Iterator<Item = &KeyName> {
+        self.picked.iter().map(|(n, _, _)| n)
+    }
 }
 
 /// The first half of [`release`] in environment `env`: open it, pick the usable values

@@ -164,6 +164,7 @@ pub fn render(ctx: &Context, req: RenderRequest<'_>) -> Result<Rendered> {
                     at: String::new(),
                     written: written.clone(),
                     reference,
+                    inherited_as: None,
                 });
             }
         }

@@ -114,6 +114,7 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
                     ),
                     written: String::from_utf8_lossy(v.value.expose()).into_owned(),
                     reference: r,
+                    inherited_as: None,
                 },
             )),
             Ok(None) => literal.push((v.name.clone(), v.value.expose())),
@@ -140,11 +141,12 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
             let at = format!("variable `{name}`");
             match reference::Reference::parse(value.as_bytes()) {
                 Ok(Some(r)) => wanted.push((
-                    name,
+                    name.clone(),
                     Wanted {
                         at,
                         written: value.to_string_lossy().into_owned(),
                         reference: r,
+                        inherited_as: Some(name),
                     },
                 )),
                 Ok(None) => {}
@@ -190,10 +192,20 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
             .collect(),
         _ => Vec::new(),
     };
-    // Variables set to a referenced key's value.
+    // Variables set to a referenced key's value; an inherited one a key of -e's sets by
+    // its name (or as a file) is not: the vault key wins, as over any inherited variable.
+    for i in &resolved.overridden {
+        let (var, w) = &wanted[*i];
+        ctx.out.warn(&format!(
+            "the inherited `{var}={}` is not resolved: the key `{var}` of `{}` overrides it, as a vault key overrides any inherited variable of its name",
+            w.written, ctx.env
+        ));
+    }
     let referenced: Vec<(&str, &[u8])> = wanted
         .iter()
-        .map(|(var, w)| {
+        .enumerate()
+        .filter(|(i, _)| !resolved.overridden.contains(i))
+        .map(|(_, (var, w))| {
             let value = resolved
                 .value(w.reference.env_in(ctx), &w.reference.name)
                 .expect("every reference was released");
@@ -240,7 +252,8 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
             env.set(name.as_str(), value);
         }
     }
-    // The env file's variables and the references win over keys of the same name.
+    // The env file's variables and its references win over keys of the same name (the
+    // file is what the command line asked for); inherited references were overridden.
     for (name, value) in &literal {
         env.set(name.as_str(), value);
     }

@@ -367,6 +367,61 @@ fn github_env_refuses_a_symbolic_link() {
     assert_eq!(exported_keys(&kw), 0);
 }
 
+/// A FIFO, a device or a directory named by `GITHUB_ENV` (or `-o`) is refused at once,
+/// before anything is journaled: a FIFO with no reader used to hold the export forever,
+/// one with a reader got the values.
+#[test]
+fn github_env_refuses_what_is_not_a_regular_file_without_waiting() {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let (kw, _) = tricky_vault();
+    let fifo = kw.path("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    fs::create_dir(kw.path("dir")).unwrap();
+    // With a reader first (an open that would not wait), then with none, then others.
+    let mut reader = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+    let with_reader = fifo.to_str().unwrap().to_owned();
+    for target in [
+        with_reader.as_str(),
+        "/dev/null",
+        kw.path("dir").to_str().unwrap(),
+    ] {
+        let mut cmd = kw.cmd(["export", "--format", "github-env", "--only", "PLAIN"]);
+        cmd.env("GITHUB_ENV", target);
+        let (code, out, err) = outcome(&mut cmd);
+        assert_eq!(code, 1, "{target}: {err}");
+        assert!(err.contains("it is not a regular file"), "{target}: {err}");
+        assert!(out.is_empty(), "{target}: {out}");
+    }
+    let mut got = Vec::new();
+    let _ = reader.read_to_end(&mut got);
+    assert!(got.is_empty(), "the FIFO's reader got {got:?}");
+    drop(reader);
+    let fifo_arg = fifo.to_str().unwrap();
+    let (code, _, err) = outcome(&mut kw.cmd([
+        "export",
+        "--format",
+        "github-env",
+        "--only",
+        "PLAIN",
+        "-o",
+        fifo_arg,
+    ]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("it is not a regular file"), "{err}");
+    assert_eq!(exported_keys(&kw), 0);
+}
+
 #[test]
 fn github_env_refuses_a_value_the_runner_would_change_and_stdout_as_the_file() {
     let (kw, _) = tricky_vault();

@@ -301,19 +301,29 @@ fn append_whole(file: &mut std::fs::File, out: &[u8], path: &Path) -> Result<()>
 }
 
 /// `$GITHUB_ENV` (or `-o FILE`) for appending: created 0600 when missing, never through
-/// a symbolic link.
+/// a symbolic link, and a regular file only, opened without waiting: a FIFO there would
+/// hold the export (and the environment's values, withheld) until some reader came, and
+/// a device or pipe is not the runner's file (a FIFO with no reader is ENXIO at once).
 fn open_append(path: &Path) -> Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .append(true)
         .create(true)
         .mode(0o600)
-        .custom_flags(crate::sys::O_NOFOLLOW)
+        .custom_flags(crate::sys::O_NOFOLLOW | crate::sys::O_NONBLOCK)
         .open(path)
-        .map_err(|e| match crate::sys::is_symlink_refusal(&e) {
-            true => Error::OutputIsSymlink {
-                path: path.to_owned(),
-            },
-            false => Error::io("cannot append to", path, e),
+        .and_then(crate::sys::require_regular)
+        .map_err(|e| {
+            if crate::sys::is_symlink_refusal(&e) {
+                Error::OutputIsSymlink {
+                    path: path.to_owned(),
+                }
+            } else if crate::sys::is_not_regular(&e) {
+                Error::NotAFile {
+                    path: path.to_owned(),
+                }
+            } else {
+                Error::io("cannot append to", path, e)
+            }
         })
 }

@@ -6,6 +6,7 @@ mod support;
 mod access;
 mod agent;
 mod agent_stop;
+mod agent_trust;
 mod atomic_writes;
 mod audit;
 mod audit_anomalies;

@@ -1,11 +1,11 @@
 //! The client side of the agent, what commands use: find a running agent and trust it
-//! only when its socket and directory are ours and 0600/0700, start one, extend or stop
-//! it, and decrypt through it. Never holds the identity itself.
+//! only when its socket and directory are ours and 0600/0700 and it runs as us (every
+//! connection goes through [`super::dial`]), start one, extend or stop it, and decrypt
+//! through it. Never holds the identity itself.
 
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
-use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -13,7 +13,8 @@ use age::secrecy::ExposeSecret;
 use age_core::format::{FileKey, Stanza};
 use zeroize::Zeroizing;
 
-use super::protocol::{Request, WireStanza, call, decode_key, file_digest, socket_path};
+use super::dial::{AgentStream, Refused, check_socket, dial, not_a_socket};
+use super::protocol::{Request, WireStanza, decode_key, file_digest, socket_path};
 use crate::audit::Via;
 use crate::error::{Error, Result};
 use crate::identity::{AgentLoad, ForAgent, Sign, Unlocked};
@@ -33,44 +34,15 @@ pub struct AgentInfo {
     pub file_keys: Option<std::collections::BTreeMap<String, u32>>,
 }
 
-/// Refuse a socket or directory another user could have planted or could reach.
-fn check_socket(sock: &Path) -> Result<()> {
-    let bad = |what: String| Error::BadIdentity {
-        what: "agent".into(),
-        detail: format!(
-            "{what}; refusing to trust it\nhint: `keyward lock` removes an untrusted socket from your own 0700 directory; otherwise remove it yourself after checking who made it"
-        ),
-    };
-    let uid = sys::getuid();
-    let dir = sock.parent().unwrap_or(Path::new("/"));
-    // An own directory with a loose mode (a `chmod 755` by hand) is put back to 0700, as
-    // `unlock` does, rather than locking every command and `lock` out of the agent; if
-    // that fails, it is refused below.
-    let _ = super::protocol::tighten_own_dir(dir);
-    let dmeta = fs::symlink_metadata(dir).map_err(|e| Error::io("cannot inspect", dir, e))?;
-    if !dmeta.is_dir() || dmeta.uid() != uid || dmeta.mode() & 0o077 != 0 {
-        return Err(bad(format!(
-            "agent directory `{}` is not a 0700 directory of yours",
-            dir.display()
-        )));
-    }
-    let meta = fs::symlink_metadata(sock).map_err(|e| Error::io("cannot inspect", sock, e))?;
-    if !meta.file_type().is_socket() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
-        return Err(bad(format!(
-            "agent socket `{}` is not a 0600 socket of yours",
-            sock.display()
-        )));
-    }
-    Ok(())
-}
-
-/// Connect to the agent for `identity_path`: `Ok(None)` when none runs (a stale socket
-/// left by a killed agent is removed), an error when the socket cannot be trusted.
-fn connect(identity_path: &Path) -> Result<Option<(PathBuf, UnixStream)>> {
+/// Connect to the agent for `identity_path` (through [`dial`]): `Ok(None)` when none runs
+/// (a stale socket left by a killed agent is removed) or none could be trusted to (then
+/// nothing is sent, and the command uses the identity itself), an error when a socket
+/// that looks like our agent's cannot be trusted.
+fn connect(identity_path: &Path) -> Result<Option<(PathBuf, AgentStream)>> {
     let sock = socket_path(identity_path);
-    if fs::symlink_metadata(&sock).is_err() {
+    let Ok(meta) = fs::symlink_metadata(&sock) else {
         return Ok(None);
-    }
+    };
     // A directory another user owns (without XDG_RUNTIME_DIR it is `/tmp/keyward-<uid>`,
     // which anyone may make first) holds no agent of ours: `unlock` refuses to start one
     // there. Ignored, never connected to, so a planted socket cannot stop every command.
@@ -78,13 +50,19 @@ fn connect(identity_path: &Path) -> Result<Option<(PathBuf, UnixStream)>> {
     if fs::symlink_metadata(dir).is_ok_and(|m| m.uid() != sys::getuid()) {
         return Ok(None);
     }
-    check_socket(&sock)?;
-    match UnixStream::connect(&sock) {
-        Ok(s) => {
-            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-            Ok(Some((sock, s)))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+    // Not a socket (a stray `mkdir`): no agent listens there. The command goes on with
+    // the identity; `lock` and `unlock` say what it is and what to do.
+    if !meta.file_type().is_socket() {
+        return Ok(None);
+    }
+    // A runtime directory another user could change: no agent of it is used (nothing is
+    // sent); `unlock` refuses to start one there and `lock` says why.
+    if super::protocol::check_runtime_dir().is_err() {
+        return Ok(None);
+    }
+    match dial(&sock) {
+        Ok(s) => Ok(Some((sock, s))),
+        Err(Refused::Unreachable(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
             // Nobody listens: an agent killed with SIGKILL. Never trust it; clear it —
             // unless an agent holds the socket's lock (it is starting).
             if !super::protocol::socket_locked(&sock) {
@@ -93,7 +71,8 @@ fn connect(identity_path: &Path) -> Result<Option<(PathBuf, UnixStream)>> {
             Ok(None)
         }
         // Busy or otherwise unreachable: fall back, but leave a live agent alone.
-        Err(_) => Ok(None),
+        Err(Refused::Unreachable(_)) => Ok(None),
+        Err(Refused::Untrusted(e)) => Err(e),
     }
 }
 
@@ -105,13 +84,13 @@ pub fn hello(identity_path: &Path, now: Option<i64>) -> Result<Option<AgentInfo>
     };
     // An agent that does not answer in time is busy (another client holds it) or hung:
     // as good as absent, so the command falls back to the identity itself.
-    let Ok(reply) = call(&mut stream, &Request::Hello { now }) else {
+    let Ok(reply) = stream.call(&Request::Hello { now }) else {
         return Ok(None);
     };
     if !reply.ok {
         // It ended (idle by the client's clock): wait briefly for its socket to go, so
         // the next command does not find it half gone.
-        wait_gone(&sock, sys::peer_pid(&stream));
+        wait_gone(&sock, stream.peer_pid());
         return Ok(None);
     }
     let ours = fs::canonicalize(identity_path).unwrap_or_else(|_| identity_path.to_owned());
@@ -210,13 +189,14 @@ impl Sign for AgentSigner {
     fn sign(&self, msg: &[u8]) -> Result<[u8; 64]> {
         use base64::Engine;
         let failed = |why: String| Error::Agent { why };
-        let mut stream = UnixStream::connect(&self.socket)
-            .map_err(|e| failed(format!("cannot be reached to sign ({e})")))?;
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        let mut stream =
+            dial(&self.socket).map_err(|e| failed(format!("cannot be reached to sign ({e})")))?;
         let req = Request::Sign {
             message: base64::engine::general_purpose::STANDARD.encode(msg),
         };
-        let reply = call(&mut stream, &req).map_err(|e| failed(format!("did not sign ({e})")))?;
+        let reply = stream
+            .call(&req)
+            .map_err(|e| failed(format!("did not sign ({e})")))?;
         let sig: [u8; 64] = reply
             .signature
             .as_deref()
@@ -236,34 +216,38 @@ pub fn extend(identity_path: &Path, secs: u64) -> Result<Option<u64>> {
     let Some((_, mut stream)) = connect(identity_path)? else {
         return Ok(None);
     };
-    Ok(call(&mut stream, &Request::Extend { secs })
+    Ok(stream
+        .call(&Request::Extend { secs })
         .ok()
         .filter(|r| r.ok)
         .map(|r| r.idle_secs.unwrap_or(secs)))
 }
 
 /// Stop the agent for `identity_path`; `Ok(false)` when none ran, an error when one
-/// runs and could not be stopped.
+/// runs and could not be stopped, or when what is at its socket path cannot be trusted
+/// (a runtime directory others can change, a directory there).
 pub fn stop(identity_path: &Path) -> Result<bool> {
     let sock = socket_path(identity_path);
     // An untrusted socket is never connected to, but `lock` clears it when it sits in
     // our own private directory: the hint for an untrusted socket points here, so this
     // must not fail the same way.
-    if fs::symlink_metadata(&sock).is_ok()
+    if let Ok(meta) = fs::symlink_metadata(&sock)
         && let Err(refused) = check_socket(&sock)
     {
         let uid = sys::getuid();
-        let ours = sock
-            .parent()
-            .and_then(|d| fs::symlink_metadata(d).ok())
+        let dir = sock.parent().and_then(|d| fs::symlink_metadata(d).ok());
+        let ours = dir
+            .as_ref()
             .is_some_and(|m| m.is_dir() && m.uid() == uid && m.mode() & 0o077 == 0);
-        let foreign = sock
-            .parent()
-            .and_then(|d| fs::symlink_metadata(d).ok())
-            .is_some_and(|m| m.uid() != uid);
         // Another user's directory holds no agent of ours (see `connect`).
-        if foreign {
+        if dir.is_some_and(|m| m.uid() != uid) {
             return Ok(false);
+        }
+        // A runtime directory others can change: said as it is, never worked around.
+        super::protocol::check_runtime_dir()?;
+        // Not a socket: said what it is, never removed (a directory may hold anything).
+        if !meta.file_type().is_socket() {
+            return Err(not_a_socket(&sock, &meta));
         }
         if !ours {
             return Err(refused);
@@ -283,17 +267,17 @@ pub fn stop(identity_path: &Path) -> Result<bool> {
 pub fn stop_all() -> Result<usize> {
     let mut stopped = 0;
     for sock in super::protocol::agent_sockets() {
-        check_socket(&sock)?;
-        match UnixStream::connect(&sock) {
+        match dial(&sock) {
             Ok(stream) => {
                 stop_at(&sock, stream)?;
                 stopped += 1;
             }
+            Err(Refused::Untrusted(e)) => return Err(e),
             // Nobody listens: a killed agent's socket (unless one is starting there).
-            Err(_) if !super::protocol::socket_locked(&sock) => {
+            Err(Refused::Unreachable(_)) if !super::protocol::socket_locked(&sock) => {
                 let _ = fs::remove_file(&sock);
             }
-            Err(_) => {}
+            Err(Refused::Unreachable(_)) => {}
         }
     }
     Ok(stopped)
@@ -303,11 +287,10 @@ pub fn stop_all() -> Result<usize> {
 /// asked first; if it has not gone (busy with another client, hung), SIGTERM, which it
 /// checks between requests. An agent still running after both is an error: `lock` never
 /// reports stopped an agent that still holds keys.
-fn stop_at(sock: &Path, mut stream: UnixStream) -> Result<bool> {
-    let pid = sys::peer_pid(&stream);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
-    let _ = call(&mut stream, &Request::Stop);
+fn stop_at(sock: &Path, mut stream: AgentStream) -> Result<bool> {
+    let pid = stream.peer_pid();
+    stream.set_timeouts(Duration::from_secs(5));
+    let _ = stream.call(&Request::Stop);
     drop(stream);
     if wait_gone(sock, pid) {
         return Ok(true);
@@ -378,15 +361,14 @@ impl age::Identity for AgentIdentity {
         &self,
         stanzas: &[Stanza],
     ) -> Option<std::result::Result<FileKey, age::DecryptError>> {
-        let mut stream = match UnixStream::connect(&self.socket) {
+        let mut stream = match dial(&self.socket) {
             Ok(s) => s,
-            Err(e) => return Some(Err(age::DecryptError::Io(e))),
+            Err(e) => return Some(Err(age::DecryptError::Io(e.into()))),
         };
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
         let req = Request::Unwrap {
             stanzas: stanzas.iter().map(WireStanza::from).collect(),
         };
-        let reply = match call(&mut stream, &req) {
+        let reply = match stream.call(&req) {
             Ok(r) => r,
             Err(e) => return Some(Err(age::DecryptError::Io(e))),
         };
@@ -493,10 +475,19 @@ pub fn spawn(identity_path: &Path, load: &ForAgent, idle: Duration, now: i64) ->
     // that refuses now may belong to the agent that is still starting.
     let start = Instant::now();
     loop {
-        if let Ok(mut stream) = UnixStream::connect(&sock) {
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-            let theirs = sys::peer_pid(&stream).is_some_and(|p| p != child.id());
-            if let Ok(reply) = call(&mut stream, &Request::Hello { now: Some(now) })
+        // Through `dial`, like every connection: a socket that is not ours is refused.
+        let dialed = match dial(&sock) {
+            Err(Refused::Untrusted(e)) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e);
+            }
+            Err(Refused::Unreachable(_)) => None,
+            Ok(stream) => Some(stream),
+        };
+        if let Some(mut stream) = dialed {
+            let theirs = stream.peer_pid().is_some_and(|p| p != child.id());
+            if let Ok(reply) = stream.call(&Request::Hello { now: Some(now) })
                 && reply.ok
             {
                 // Another `unlock` won the race (ours gave way): that agent serves, and

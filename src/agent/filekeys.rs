@@ -6,10 +6,8 @@
 //! policy, which decides whether the agent keeps its key (`FileKeys::keep`) or not; a
 //! key no environment claimed is zeroized when the command ends.
 
-use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use age::secrecy::ExposeSecret;
 use age_core::format::{FileKey, Stanza};
@@ -17,7 +15,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use zeroize::Zeroizing;
 
-use super::protocol::{Reply, Request, call, decode_key};
+use super::dial::dial;
+use super::protocol::{Reply, Request, decode_key};
 use crate::error::{Error, Result};
 use crate::identity::Unlocked;
 use crate::identity::filekey::{FileKeys, Held, header_id};
@@ -34,10 +33,10 @@ struct ThroughAgent {
 }
 
 impl ThroughAgent {
+    /// One request, over a connection [`dial`] checked (the peer is of our uid): a file
+    /// key is never sent to, nor taken from, anything else.
     fn ask(&self, req: &Request) -> std::io::Result<Reply> {
-        let mut stream = UnixStream::connect(&self.socket)?;
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-        call(&mut stream, req)
+        dial(&self.socket)?.call(req)
     }
 
     /// The key the agent keeps for `header`, if any (an agent gone or silent: none).

@@ -15,16 +15,21 @@
 //! reach). A peer gets two seconds for its whole request, so none holds the agent (one
 //! connection at a time) against `lock`, SIGTERM or the idle time; `lock` checks the
 //! process ended. A client refuses a socket with the wrong owner or mode (its own
-//! directory's loose mode it repairs), treats an agent that does not answer as absent,
-//! and replaces a stale socket.
+//! directory's loose mode it repairs), a runtime directory another user could change,
+//! and — on every connection, before it sends anything — a listener that is not of its
+//! uid; it treats an agent that does not answer, or anything not a socket at the
+//! socket's path, as absent, and replaces a stale socket.
 //!
 //! - [`protocol`]: where the socket is and what travels over it (one JSON line each way);
+//! - [`dial`]: the one way a client connects, checking the runtime directory, the socket
+//!   and the peer's uid (`SO_PEERCRED`) on every connection, before anything is sent;
 //! - [`client`]: what commands use: find, start, ask, extend and stop an agent;
 //! - [`filekeys`]: a hardware identity decrypting through its agent;
 //! - [`server`]: the agent process itself (`keyward __agent`), with what it holds
 //!   ([`held`]) and the file keys it keeps ([`keys`]).
 
 pub mod client;
+mod dial;
 pub mod filekeys;
 mod held;
 mod keys;

@@ -3,8 +3,7 @@
 //! [`super::server`]; holds no identity and makes no decision.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixStream;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use age_core::format::Stanza;
@@ -142,16 +141,30 @@ pub fn decode_key(encoded: &str) -> Option<Vec<u8>> {
     B64.decode(encoded.as_bytes()).ok()
 }
 
-/// Send one request line and read one reply line.
-/// Both lines may carry a file key: each is zeroized when dropped.
-pub fn call(stream: &mut UnixStream, req: &Request) -> std::io::Result<Reply> {
+/// The longest reply line a client reads (a hello's per-label counts are the largest):
+/// what answers is checked to be an agent of ours, but a client never reads without end.
+pub const MAX_REPLY: u64 = 1 << 20;
+
+/// Send one request line. It may carry a file key: the line is zeroized when dropped.
+/// Only [`super::dial::AgentStream`] calls it, on a connection it checked.
+pub(super) fn write_request(stream: &mut impl Write, req: &Request) -> std::io::Result<()> {
     // Sized up front: no reallocation leaves a copy behind.
     let mut line = zeroize::Zeroizing::new(Vec::with_capacity(4096));
     serde_json::to_writer(&mut *line, req).map_err(std::io::Error::other)?;
     line.push(b'\n');
-    stream.write_all(&line)?;
+    stream.write_all(&line)
+}
+
+/// Read one reply line, at most [`MAX_REPLY`] bytes (longer is an error). It may carry
+/// a file key: zeroized when dropped.
+pub(super) fn read_reply(stream: impl Read) -> std::io::Result<Reply> {
     let mut reply = zeroize::Zeroizing::new(String::with_capacity(4096));
-    BufReader::new(stream.try_clone()?).read_line(&mut reply)?;
+    BufReader::new(stream.take(MAX_REPLY)).read_line(&mut reply)?;
+    if !reply.ends_with('\n') && reply.len() as u64 >= MAX_REPLY {
+        return Err(std::io::Error::other(format!(
+            "the agent's reply is longer than {MAX_REPLY} bytes"
+        )));
+    }
     serde_json::from_str(&reply).map_err(std::io::Error::other)
 }
 
@@ -171,6 +184,7 @@ pub fn socket_path(identity_path: &Path) -> PathBuf {
 /// its mode changed, and an agent left where `lock` refuses to reach it).
 pub fn ready_socket_dir(dir: &Path) -> crate::error::Result<()> {
     use std::os::unix::fs::MetadataExt;
+    check_runtime_dir()?;
     if fs::symlink_metadata(dir).is_err() {
         crate::fsutil::create_private_dir(dir)?;
     }
@@ -288,14 +302,151 @@ pub fn agent_sockets() -> Vec<PathBuf> {
 }
 
 fn socket_dir() -> PathBuf {
-    match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        Some(d) => PathBuf::from(d).join("keyward"),
-        None => std::env::temp_dir().join(format!("keyward-{}", crate::sys::getuid())),
+    match runtime_dir() {
+        (d, true) => d.join("keyward"),
+        (d, false) => d.join(format!("keyward-{}", crate::sys::getuid())),
     }
+}
+
+/// The directory the agent's own directory is made in: `$XDG_RUNTIME_DIR`, or the temp
+/// directory without it; and whether it is `$XDG_RUNTIME_DIR`.
+fn runtime_dir() -> (PathBuf, bool) {
+    match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        Some(d) => (PathBuf::from(d), true),
+        None => (std::env::temp_dir(), false),
+    }
+}
+
+/// Refuse a runtime directory (or a directory above it) that another user could
+/// change: whoever may rename entries in it may swap the agent's directory for one of
+/// theirs between two connections (a hardware identity's file keys went to such a
+/// fake agent). As ssh and gpg do: each directory must be this user's or root's, and
+/// writable by group or others only with the sticky bit (`/tmp`). Checked by `unlock`
+/// before an agent is started there, by `lock`, and before every client connection
+/// (`dial`), which also checks the peer's uid.
+pub fn check_runtime_dir() -> crate::error::Result<()> {
+    let (base, xdg) = runtime_dir();
+    let name = if xdg {
+        "XDG_RUNTIME_DIR"
+    } else {
+        "the temporary directory"
+    };
+    let refuse = |what: String| crate::error::Error::BadIdentity {
+        what: "agent".into(),
+        detail: format!(
+            "{what}, so another user could swap an agent's socket there; refusing to use an agent\nhint: `chmod 700` it (or `chmod +t` a shared one), or set XDG_RUNTIME_DIR to a 0700 directory of your own"
+        ),
+    };
+    if !base.is_absolute() {
+        return Err(refuse(format!(
+            "{name} `{}` is not an absolute path",
+            base.display()
+        )));
+    }
+    let me = crate::sys::getuid();
+    // The path as given and as resolved: a directory holding a link on the way, and the
+    // directories the link leads through, must both be safe.
+    let resolved = fs::canonicalize(&base).ok();
+    for path in std::iter::once(&base).chain(resolved.as_ref()) {
+        for dir in path.ancestors() {
+            let Ok(meta) = fs::symlink_metadata(dir) else {
+                continue; // not made yet: `unlock` makes it, 0700
+            };
+            if meta.file_type().is_symlink() {
+                continue; // the directory holding it is checked next
+            }
+            if let Some(why) = unsafe_dir(&meta, me) {
+                return Err(refuse(format!(
+                    "{name} `{}`: `{}` {why}",
+                    base.display(),
+                    dir.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Why a directory on the runtime directory's path is unsafe for `me`, if it is.
+fn unsafe_dir(meta: &fs::Metadata, me: u32) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    dir_rule(meta.is_dir(), meta.uid(), meta.mode(), me)
+}
+
+/// The rule itself, over plain data: a directory, owned by `me` or root, writable by
+/// group or others only when sticky (then only an entry's owner may rename it).
+fn dir_rule(is_dir: bool, owner: u32, mode: u32, me: u32) -> Option<String> {
+    if !is_dir {
+        return Some("is not a directory".into());
+    }
+    if owner != me && owner != 0 {
+        return Some(format!("belongs to another user (uid {owner})"));
+    }
+    if mode & 0o022 != 0 && mode & 0o1000 == 0 {
+        return Some(format!(
+            "is writable by group or others without the sticky bit (mode {:04o})",
+            mode & 0o7777
+        ));
+    }
+    None
 }
 
 /// SHA-256 of the identity file as it is now (it is encrypted: nothing secret). An agent
 /// reports the digest of the file it unlocked, so a replaced file is not served.
 pub fn file_digest(path: &Path) -> Option<String> {
     fs::read(path).ok().map(|b| hex::encode(Sha256::digest(&b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_runtime_directory_others_may_rename_in_is_refused() {
+        let me = 1000;
+        // the usual ones
+        assert_eq!(dir_rule(true, me, 0o40700, me), None); // /run/user/1000
+        assert_eq!(dir_rule(true, 0, 0o40755, me), None); // /run/user
+        assert_eq!(dir_rule(true, 0, 0o41777, me), None); // /tmp
+        assert_eq!(dir_rule(true, me, 0o41777, me), None);
+        // writable by others, not sticky: whoever owns it
+        for owner in [me, 0, 65534] {
+            assert!(dir_rule(true, owner, 0o40777, me).is_some());
+        }
+        assert!(
+            dir_rule(true, me, 0o40770, me)
+                .unwrap()
+                .contains("group or others")
+        );
+        assert!(dir_rule(true, me, 0o40702, me).unwrap().contains("0702"));
+        // another user's, whatever its mode
+        assert!(
+            dir_rule(true, 65534, 0o40700, me)
+                .unwrap()
+                .contains("uid 65534")
+        );
+        assert!(dir_rule(true, 65534, 0o41777, me).is_some());
+        assert!(dir_rule(false, me, 0o100600, me).is_some());
+    }
+
+    #[test]
+    fn a_reply_is_read_up_to_its_bound() {
+        let ok = b"{\"ok\":true}\n";
+        assert!(read_reply(&ok[..]).unwrap().ok);
+        // four times the bound, no line end: refused, and not read beyond the bound
+        let mut long = std::io::repeat(b' ').take(4 * MAX_REPLY);
+        let err = read_reply(&mut long)
+            .err()
+            .expect("an overlong reply is refused");
+        assert!(err.to_string().contains("longer than"), "{err}");
+        assert!(
+            long.limit() >= 3 * MAX_REPLY,
+            "read {} bytes",
+            4 * MAX_REPLY - long.limit()
+        );
+        // a whole line just under the bound still parses
+        let mut line = vec![b' '; MAX_REPLY as usize - ok.len()];
+        line.extend_from_slice(ok);
+        assert!(read_reply(&line[..]).unwrap().ok);
+    }
 }

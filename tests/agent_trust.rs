@@ -61,6 +61,11 @@ fn unlock_refuses_a_runtime_directory_others_can_write_without_the_sticky_bit() 
             "writable by group or others without the sticky bit (mode 0777)",
         ))
         .stderr(contains("hint: `chmod 700`"));
+    // refused before the passphrase is asked for nothing
+    kw.cmd(["unlock"])
+        .assert()
+        .code(5)
+        .stderr(contains("without the sticky bit (mode 0777)"));
     assert!(!run.join("keyward").exists(), "an agent directory was made");
     // every other command goes on with the identity itself
     kw.cmd(["list"])

@@ -91,6 +91,9 @@ pub fn run_unlock(args: UnlockArgs, ctx: &Ui) -> Result<()> {
             };
         }
     };
+    // A runtime directory others could change is refused before the passphrase or the
+    // token is asked for nothing.
+    crate::agent::protocol::check_runtime_dir()?;
     if extended(&path, &args, ctx)? {
         return Ok(());
     }

@@ -334,7 +334,7 @@ pub fn check_runtime_dir() -> crate::error::Result<()> {
     let refuse = |what: String| crate::error::Error::BadIdentity {
         what: "agent".into(),
         detail: format!(
-            "{what}, so another user could swap an agent's socket there; refusing to use an agent\nhint: `chmod 700` it (or `chmod +t` a shared one), or set XDG_RUNTIME_DIR to a 0700 directory of your own"
+            "{what}, so another user could swap an agent's socket there; refusing to use an agent\nhint: `chmod 700` it if it is yours (`chmod +t` if it is shared on purpose); otherwise set XDG_RUNTIME_DIR to a 0700 directory of your own"
         ),
     };
     if !base.is_absolute() {

@@ -82,6 +82,18 @@ impl HmacKey {
         Ok(HmacKey(bytes))
     }
 
+    /// Why the key looks made by hand rather than drawn at random, if it does: all
+    /// one byte, fewer than 8 different bytes, a short pattern repeated, or bytes that
+    /// count up or down by one step (`printf`, `head -c 32 /dev/zero`, `seq`). Such a
+    /// key can be guessed, and with it every imported value the set hashes: the key
+    /// exists only because those values may be guessable. 32 random bytes (or their
+    /// hex or base64) never come close: at least 16 different bytes, no repeats. Not
+    /// checked by [`HmacKey::from_bytes`] (a service must keep reading sets made with
+    /// the key it holds); an exporter should refuse one.
+    pub fn weakness(&self) -> Option<&'static str> {
+        weakness(&self.0)
+    }
+
     fn mac(&self) -> Hmac<Sha256> {
         Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length")
     }
@@ -99,6 +111,29 @@ impl HmacKey {
     pub(crate) fn duplicate(&self) -> HmacKey {
         HmacKey(self.0.clone())
     }
+}
+
+/// See [`HmacKey::weakness`].
+fn weakness(b: &[u8]) -> Option<&'static str> {
+    let mut seen = [false; 256];
+    for &x in b {
+        seen[x as usize] = true;
+    }
+    let distinct = seen.iter().filter(|s| **s).count();
+    if distinct == 1 {
+        return Some("every byte is the same");
+    }
+    if distinct < 8 {
+        return Some("it has fewer than 8 different bytes");
+    }
+    if (1..=b.len() / 2).any(|p| b[p..].iter().zip(b).all(|(x, y)| x == y)) {
+        return Some("it repeats a pattern");
+    }
+    let step = b[1].wrapping_sub(b[0]);
+    if b.windows(2).all(|w| w[1].wrapping_sub(w[0]) == step) {
+        return Some("its bytes count up or down");
+    }
+    None
 }
 
 impl fmt::Debug for HmacKey {
@@ -246,6 +281,35 @@ mod tests {
         // Keyed: the same value hashes differently under another key, and unkeyed.
         assert_ne!(entry_hash(b"v", Some(&a)), entry_hash(b"v", Some(&b)));
         assert_ne!(entry_hash(b"v", Some(&a)), entry_hash(b"v", None));
+    }
+
+    #[test]
+    fn keys_made_by_hand_are_told_apart_from_random_ones() {
+        for (weak, why) in [
+            (vec![0u8; 32], "every byte is the same"),
+            (b"abcabcabcabcabcabcabcabcabcabcaX".to_vec(), "fewer than 8"),
+            (b"hunter2!".repeat(4), "repeats a pattern"),
+            ((0u8..32).collect(), "count up or down"),
+            (
+                (0u8..40).rev().map(|b| b.wrapping_mul(3)).collect(),
+                "count up or down",
+            ),
+        ] {
+            let got = HmacKey::from_bytes(weak.clone()).unwrap().weakness();
+            assert!(got.is_some_and(|w| w.contains(why)), "{weak:?}: {got:?}");
+        }
+        // SHA-256 outputs stand in for random bytes (deterministically), raw and in hex.
+        for i in 0u32..2000 {
+            let raw = Sha256::digest(i.to_le_bytes()).to_vec();
+            let hexed = hex::encode(&raw).into_bytes();
+            for key in [raw, hexed] {
+                assert_eq!(
+                    HmacKey::from_bytes(key.clone()).unwrap().weakness(),
+                    None,
+                    "{key:?}"
+                );
+            }
+        }
     }
 
     #[test]

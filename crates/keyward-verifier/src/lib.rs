@@ -6,7 +6,8 @@
 //! signs the whole with the environment's Ed25519 verifier key (DESIGN §13). A service
 //! links this crate, pins that key's public half, opens the set once
 //! ([`VerifierSet::open`]: format, signer, signature, serial and HMAC key checked) and
-//! answers every request from memory with [`VerifierSet::lookup`]. It needs no identity,
+//! answers every request from memory with [`VerifierSet::lookup`]; a service that serves
+//! one environment also calls [`VerifierSet::require_env`]. It needs no identity,
 //! no vault and no network, and pulls in neither clap nor age.
 //!
 //! The answer is an [`Answer`]: [`Answer::Valid`] (accept, with the key's name, version
@@ -51,7 +52,7 @@
 //! // the lowest serial it accepts, open the set once, then look keys up.
 //! let pubkey = signer.public().to_string().parse()?;
 //! let pinned = Pinned { pubkey: Some(pubkey), min_serial: Some(40), hmac_key: None };
-//! let set = VerifierSet::open(&path, &pinned)?;
+//! let set = VerifierSet::open(&path, &pinned)?.require_env("prod")?;
 //! let now_ms = 1_700_000_100_000;
 //! match set.lookup(b"kw_prod_presented-by-a-client\n", now_ms)? {
 //!     Answer::Valid(found) => {
@@ -67,6 +68,12 @@
 //! assert!(matches!(
 //!     VerifierSet::open(&path, &stricter),
 //!     Err(keyward_verifier::Error::SetStale { serial: 41, .. })
+//! ));
+//!
+//! // A service that serves one environment refuses another one's set.
+//! assert!(matches!(
+//!     VerifierSet::open(&path, &pinned)?.require_env("dev"),
+//!     Err(keyward_verifier::Error::SetInvalid { .. })
 //! ));
 //! # Ok(())
 //! # }

@@ -218,6 +218,23 @@ impl VerifierSet {
         })
     }
 
+    /// Keep the set only if it is `env`'s: a service that knows which environment it
+    /// serves refuses a set of another one (a misconfigured path, or a swapped file
+    /// signed by another environment's key when no key is pinned) before any lookup,
+    /// as [`Error::SetInvalid`]. `VerifierSet::open(path, &pinned)?.require_env("prod")?`.
+    pub fn require_env(self, env: &str) -> Result<VerifierSet> {
+        if self.info.env == env {
+            return Ok(self);
+        }
+        Err(Error::SetInvalid {
+            path: self.label.clone(),
+            detail: format!(
+                "it is the set of environment `{}`, not of `{env}`",
+                self.info.env
+            ),
+        })
+    }
+
     /// What the set says about itself (checked by the signature).
     pub fn info(&self) -> &SetInfo {
         &self.info

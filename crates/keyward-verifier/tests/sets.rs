@@ -310,3 +310,23 @@ fn an_image_with_indexes_or_statistics_a_set_does_not_have_is_refused() {
         }
     }
 }
+
+/// A service that knows its environment refuses another one's set before any lookup,
+/// in both formats; its own passes through unchanged.
+#[test]
+fn require_env_keeps_only_the_environment_asked_for() {
+    let key = SigningKey::from_seed(&[7; 32]);
+    let set = sample(&key);
+    for bytes in [set.to_sqlite().unwrap(), set.to_jsonl().unwrap()] {
+        let open = || VerifierSet::from_bytes(&bytes, Path::new("dev.kwset"), &pinned(&key));
+        let kept = open().unwrap().require_env("dev").unwrap();
+        assert!(kept.lookup(b"kw_dev_one", 0).unwrap().is_valid());
+        match open().unwrap().require_env("prod") {
+            Err(Error::SetInvalid { path, detail }) => {
+                assert_eq!(path, Path::new("dev.kwset"));
+                assert_eq!(detail, "it is the set of environment `dev`, not of `prod`");
+            }
+            other => panic!("{:?}", other.map(|s| s.info().clone())),
+        }
+    }
+}

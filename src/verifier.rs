@@ -92,6 +92,23 @@ pub fn hmac_key_file(path: &std::path::Path) -> crate::error::Result<keyward_ver
     Ok(keyward_verifier::HmacKey::from_file(path)?)
 }
 
+/// The HMAC key an export hashes with: [`hmac_key_file`]'s rules, and none that looks
+/// made by hand (`HmacKey::weakness`: all one byte, a short pattern, a count). The key
+/// exists because imported values may be guessable; a guessable key gives them away
+/// with it. (`verifier check` takes any key: a service keeps reading the sets it has.)
+pub fn hmac_key_file_for_export(
+    path: &std::path::Path,
+) -> crate::error::Result<keyward_verifier::HmacKey> {
+    let key = hmac_key_file(path)?;
+    if let Some(why) = key.weakness() {
+        return Err(Error::usage(format!(
+            "the HMAC key in `{}` does not look random ({why}): whoever guesses it can test guesses of every imported value against the set\nhint: make one in a new file with `(umask 077; head -c 32 /dev/urandom > hmac.key)`, and give it to your services",
+            path.display()
+        )));
+    }
+    Ok(key)
+}
+
 /// The set as one PostgreSQL transaction for `psql -v ON_ERROR_STOP=1 -f FILE`:
 /// takes turns with other loads ([`SQL_LOAD_LOCK`]), creates the tables if missing,
 /// refuses a set older than the one loaded (a higher serial), then replaces the

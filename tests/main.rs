@@ -78,4 +78,6 @@ mod verified_commits;
 mod verifier;
 mod verifier_postgres;
 mod verifier_redis;
+mod verifier_refusals;
+mod verifier_serial;
 mod verify;

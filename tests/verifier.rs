@@ -439,8 +439,8 @@ fn imported_keys_need_an_hmac_key_and_its_set_needs_the_same_key() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 
-    crate::support::write_private(kw.path("hmac.key"), [7u8; 32]);
-    crate::support::write_private(kw.path("other.key"), [8u8; 32]);
+    crate::support::write_private(kw.path("hmac.key"), crate::support::HMAC_KEY);
+    crate::support::write_private(kw.path("other.key"), crate::support::OTHER_HMAC_KEY);
     for format in ["sqlite", "jsonl"] {
         let set = kw.path(&format!("dev.{format}"));
         kw.cmd([
@@ -487,7 +487,7 @@ fn imported_keys_need_an_hmac_key_and_its_set_needs_the_same_key() {
 fn a_plain_set_checked_with_an_hmac_key_is_refused_as_a_downgrade() {
     let kw = Sandbox::with_vault_at(T0);
     let value = kw.generate("GEN");
-    crate::support::write_private(kw.path("hmac.key"), [7u8; 32]);
+    crate::support::write_private(kw.path("hmac.key"), crate::support::HMAC_KEY);
     for format in ["sqlite", "jsonl"] {
         let set = kw.path(&format!("dev.{format}"));
         kw.cmd(["verifier", "export", "--format", format, "-o"])

@@ -15,7 +15,8 @@ use crate::verifier::{Pinned, PublicKey};
 /// within its grace; not expired), the SHA-256 of its value (HMAC-SHA-256 with
 /// --hmac-key-file), its key name, version, status, scopes and `not_after` — never a
 /// value. Revoked, retired and expired versions are absent. Each set carries a serial
-/// (it grows with every change to the environment) and its generation time.
+/// (it grows with every change to the environment, and stays above every earlier set
+/// after `trust` of an earlier state) and its generation time.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  keyward verifier export -e prod -o prod.kwset\n  keyward verifier export -e prod --format sql | psql -v ON_ERROR_STOP=1\n  keyward verifier export -e prod --format redis | redis-cli --pipe\n  keyward verifier pubkey -e prod\n  printf %s \"$PRESENTED\" | keyward verifier check --set prod.kwset --pubkey ed25519:…"
@@ -34,7 +35,9 @@ pub enum VerifierCommand {
     /// transaction for `psql` that replaces the set atomically and refuses an older
     /// serial; redis is commands for `redis-cli --pipe`, one key per hash expiring at its
     /// `not_after`, switched in atomically. A file given with -o is replaced through a
-    /// temp file and rename. Every export is recorded in the audit trail.
+    /// temp file and rename, never inside the vault. An export whose serial would not be
+    /// above a set this machine already exported is refused (exit 6). Every export is
+    /// recorded in the audit trail.
     #[command(
         after_help = "Examples:\n  keyward verifier export -e prod -o /srv/keys/prod.kwset\n  keyward verifier export -e prod --format jsonl -o prod.jsonl\n  keyward verifier export -e prod --format sql --hmac-key-file hmac.key > prod.sql"
     )]
@@ -45,8 +48,9 @@ pub enum VerifierCommand {
         /// Write to FILE (replaced atomically) instead of stdout; `-` is stdout
         #[arg(short = 'o', long = "out", value_name = "FILE")]
         out: Option<PathBuf>,
-        /// Hash with HMAC-SHA-256 under the key in FILE (at least 32 bytes); required
-        /// when the set would hold imported keys, whose values may be guessable
+        /// Hash with HMAC-SHA-256 under the key in FILE (at least 32 random bytes:
+        /// `head -c 32 /dev/urandom`); required when the set would hold imported keys,
+        /// whose values may be guessable
         #[arg(long, value_name = "FILE")]
         hmac_key_file: Option<PathBuf>,
     },
@@ -60,7 +64,8 @@ pub enum VerifierCommand {
     /// Exit codes as `keyward verify`: 0 valid, 4 rejected (expired since the set was
     /// made, another environment's token, malformed), 3 unknown (also revoked, retired
     /// or expired when the set was made); 6 when the set is damaged, edited, signed by
-    /// another key or older than --min-serial.
+    /// another key, older than --min-serial, or of another environment than the one
+    /// given with -e or KEYWARD_ENV (without either, the set's own is answered for).
     #[command(
         after_help = "Examples:\n  keyward verifier check --set prod.kwset --pubkey ed25519:… --json < presented.txt\n  printf %s \"$PRESENTED\" | keyward verifier check --set prod.kwset --min-serial 40"
     )]
@@ -89,7 +94,7 @@ pub fn run(args: VerifierArgs, ctx: &Ui) -> Result<()> {
         } => {
             let hmac_key = hmac_key_file
                 .as_deref()
-                .map(crate::verifier::hmac_key_file)
+                .map(crate::verifier::hmac_key_file_for_export)
                 .transpose()?;
             let exported = crate::ops::verifier::export(
                 ctx,

@@ -342,6 +342,16 @@ fn samples() -> Vec<Error> {
         Error::Verifier(crate::error::VerifierError::VerifierHmacKeyMismatch { path: p() }),
         Error::Verifier(crate::error::VerifierError::VerifierSetNotHmac { path: p() }),
         Error::Verifier(crate::error::VerifierError::VerifierNoKey { env: e() }),
+        Error::Verifier(crate::error::VerifierError::VerifierSerialBehind {
+            env: e(),
+            serial: 6,
+            exported: 7,
+        }),
+        Error::Verifier(crate::error::VerifierError::VerifierOtherEnv {
+            path: p(),
+            set_env: "dev".into(),
+            env: e(),
+        }),
         Error::Signed(crate::error::SignedError::SigningKeyUnusable {
             path: p(),
             why: "is not protected by a passphrase".into(),

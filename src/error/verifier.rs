@@ -54,6 +54,26 @@ pub enum VerifierError {
         "`{env}` has no verifier key yet\nhint: the first `keyward verifier export -e {env}` creates it"
     )]
     VerifierNoKey { env: EnvName },
+    /// An export whose serial would not be above a set this machine already exported
+    /// (DESIGN §13): services keep the highest serial they loaded, so they would refuse
+    /// it, or (at the same serial) take it in place of a set with other contents.
+    #[error(
+        "a verifier set of `{env}` would have serial {serial}, but this machine already exported serial {exported} (a later or diverging state); services would refuse it or mix the two\nhint: export from the state that published serial {exported} (pull or merge it); if this state is the one to publish from now on, `keyward trust -e {env} --reason TEXT` makes its sets continue above {exported}"
+    )]
+    VerifierSerialBehind {
+        env: EnvName,
+        serial: i64,
+        exported: i64,
+    },
+    /// `verifier check -e ENV` given a set of another environment.
+    #[error(
+        "verifier set `{path}` is the set of environment `{set_env}`, not of `{env}` (the one given with -e or KEYWARD_ENV); nothing was looked up\nhint: check against the set `keyward verifier export -e {env}` wrote"
+    )]
+    VerifierOtherEnv {
+        path: PathBuf,
+        set_env: String,
+        env: EnvName,
+    },
 }
 
 impl VerifierError {
@@ -67,7 +87,9 @@ impl VerifierError {
             VerifierError::VerifierNoKey { .. } => 3,
             VerifierError::VerifierSetInvalid { .. }
             | VerifierError::VerifierWrongKey { .. }
-            | VerifierError::VerifierSetStale { .. } => 6,
+            | VerifierError::VerifierSetStale { .. }
+            | VerifierError::VerifierSerialBehind { .. }
+            | VerifierError::VerifierOtherEnv { .. } => 6,
         }
     }
 }

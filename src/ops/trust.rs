@@ -47,6 +47,10 @@ pub struct Trusted {
     /// `gone`: where its access journal was set aside, if there was one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub journal_aside: Option<String>,
+    /// The serial verifier sets continue above (recorded in the `trust` event), when
+    /// the state is behind what this machine saw or exported (DESIGN §13).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serial_floor: Option<i64>,
 }
 
 /// Plan `trust`: the file opened for writing whatever its pin says, and what it is
@@ -75,6 +79,7 @@ pub fn plan(ctx: &Context, req: Trust) -> Result<TrustPlan> {
                 recipients: Vec::new(),
                 set_aside: None,
                 journal_aside: None,
+                serial_floor: None,
             };
             return Ok(TrustPlan {
                 req,
@@ -86,7 +91,8 @@ pub fn plan(ctx: &Context, req: Trust) -> Result<TrustPlan> {
     };
     ctx.may_write(&db)?;
     ctx.note_head(&db)?;
-    let report = describe(&db)?;
+    let mut report = describe(&db)?;
+    report.serial_floor = serial_floor(ctx, &db)?;
     Ok(TrustPlan {
         req,
         target: Target::File(Box::new(db)),
@@ -143,6 +149,7 @@ fn trust(ctx: &Context, req: Trust, mut db: EnvDb, report: Trusted) -> Result<Tr
     let actor = ctx.actor()?;
     let now = ctx.now();
     let earlier = matches!(report.relation, "behind" | "before-removal");
+    let reason = crate::vault::verifier::trust_reason(&req.reason, report.serial_floor);
     db.batch(|tx| {
         // DESIGN §8: statuses only move forward, for every reader of the file.
         if earlier {
@@ -153,12 +160,29 @@ fn trust(ctx: &Context, req: Trust, mut db: EnvDb, report: Trusted) -> Result<Tr
             Action::Trust,
             None,
             None,
-            Some(req.reason.as_str()),
+            Some(reason.as_str()),
             now,
         )
     })?;
     ctx.commit(&mut db)?;
     Ok(report)
+}
+
+/// DESIGN §13: the serial verifier sets of this environment must continue above, when
+/// the state accepted is behind what this machine saw or exported: a set exported from
+/// the state seen had a serial up to the head pinned (more, if a `trust` before raised
+/// it: what was exported here counts too), and services keep the highest they loaded.
+/// `None` when the file's own serial is above both already. Recorded in the `trust`
+/// event, so every machine computes the same serial from the file (`EnvDb::set_serial`).
+fn serial_floor(ctx: &Context, db: &EnvDb) -> Result<Option<i64>> {
+    let seen = db.pin().map(|p| p.seq);
+    let exported = match &ctx.paths.pins {
+        Some(pins) => pins.highest_exported(&db.env)?,
+        None => None,
+    };
+    let floor = seen.max(exported);
+    let own = db.set_serial()?;
+    Ok(floor.filter(|f| *f > own))
 }
 
 /// Accept a removal: what this machine kept of the environment is set aside (with who
@@ -215,6 +239,7 @@ fn describe(db: &EnvDb) -> Result<Trusted> {
         }),
         set_aside: None,
         journal_aside: None,
+        serial_floor: None,
         recipients: db
             .recipient_strings()?
             .iter()
@@ -270,6 +295,11 @@ impl Trusted {
             "  recipients in the file (who can read what you write next): {}",
             self.recipients.join(", ")
         ));
+        if let Some(floor) = self.serial_floor {
+            lines.push(format!(
+                "  verifier sets of it continue above serial {floor} (sets already published from the state seen here stay older)"
+            ));
+        }
         lines
     }
 }

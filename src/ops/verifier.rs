@@ -82,6 +82,19 @@ pub fn export(ctx: &Context, req: Export) -> Result<Exported> {
             ctx.env, ctx.env
         )));
     }
+    if let Some(path) = req.out.as_deref().filter(|_| !to_stdout)
+        && ctx.paths.holds(path)
+    {
+        // `-o "$VAULT/envs/prod.db.age"`: replacing on purpose (services reload the file)
+        // must never replace what the vault keeps.
+        return Err(Error::usage(format!(
+            "refusing to write a verifier set to `{}`: it is inside the vault `{}`, whose files it would replace\nhint: write it outside the vault: `keyward verifier export -e {} -o {}.kwset`",
+            path.display(),
+            ctx.paths.root.display(),
+            ctx.env,
+            ctx.env
+        )));
+    }
     let now = ctx.now();
     // A refused export (imported keys without an HMAC key) makes no key either.
     let peek = ctx.open_env()?;
@@ -92,7 +105,8 @@ pub fn export(ctx: &Context, req: Export) -> Result<Exported> {
     let (db, seed) = verifier_key(ctx)?;
     let key = SigningKey::from_seed(&seed);
     let entries = entries(&db, now, req.hmac_key.as_ref())?;
-    let (serial, _, _) = db.last_event()?;
+    // DESIGN §13: never below what a `trust` of an earlier state superseded.
+    let serial = db.set_serial()?;
     let info = SetInfo {
         format: SET_FORMAT.into(),
         env: db.env.to_string(),
@@ -115,6 +129,12 @@ pub fn export(ctx: &Context, req: Export) -> Result<Exported> {
         SetFormat::Redis => crate::verifier::redis_commands(&set)?,
     };
     let format_name = req.format.as_str();
+    // Before anything is written: a set not newer than one exported here would be
+    // refused by every service that loaded that one (or mixed with it at one serial).
+    if let Some(pins) = &ctx.paths.pins {
+        let (_, head, _) = db.last_event()?;
+        pins.note_export(&db.env, &set.info.pubkey.to_string(), serial, &head)?;
+    }
     ctx.journal_with_reason(
         &db,
         Action::VerifierExport,
@@ -359,6 +379,20 @@ impl Checked {
 /// service that holds the set is the one to log its lookups).
 pub fn check(ctx: &Context, req: Check, presented: &[u8]) -> Result<Checked> {
     let set = VerifierSet::open(&req.set, &req.pinned)?;
+    // An environment asked for by name (-e, KEYWARD_ENV) is the only one answered for:
+    // a set of another one is refused before any lookup, as another signer is.
+    let set = if ctx.env_explicit {
+        let set_env = set.info().env.clone();
+        set.require_env(ctx.env.as_str()).map_err(|_| {
+            Error::Verifier(crate::error::VerifierError::VerifierOtherEnv {
+                path: req.set.clone(),
+                set_env,
+                env: ctx.env.clone(),
+            })
+        })?
+    } else {
+        set
+    };
     let info = set.info();
     let env: crate::names::EnvName = info.env.parse().map_err(|_| {
         Error::Verifier(crate::error::VerifierError::VerifierSetInvalid {

@@ -11,6 +11,7 @@ mod chunks;
 pub mod create;
 pub mod discover;
 pub mod events;
+mod exported;
 pub(crate) mod fileseal;
 pub mod follow;
 pub mod git;

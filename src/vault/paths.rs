@@ -97,6 +97,42 @@ impl VaultPaths {
         self.vault_journal_dir().join(format!("{env}.db"))
     }
 
+    /// Whether `path`, a file about to be written, would land inside the vault
+    /// directory, where it would replace the vault's own files (an environment, the
+    /// access journal). Decided twice, and inside if either says so: by name (`.` and
+    /// `..` resolved as written) and by where the directory really is (its nearest
+    /// existing ancestor, as given, resolved through every link and `..` as the kernel
+    /// does; the rest appended).
+    pub fn holds(&self, path: &Path) -> bool {
+        let lexical = crate::fsutil::lexical(path);
+        if lexical.starts_with(crate::fsutil::lexical(&self.root)) {
+            return true;
+        }
+        let Ok(root) = fs::canonicalize(&self.root) else {
+            return false;
+        };
+        // As given, `..` included: after a link, the kernel takes `..` from wherever
+        // the link points.
+        let Ok(given) = std::path::absolute(path) else {
+            return false;
+        };
+        let mut rest = Vec::new();
+        let mut probe = given.as_path();
+        loop {
+            if let Ok(real) = fs::canonicalize(probe) {
+                let full = rest.iter().rev().fold(real, |p, c| p.join(c));
+                return full.starts_with(&root);
+            }
+            match (probe.file_name(), probe.parent()) {
+                (Some(name), Some(parent)) => {
+                    rest.push(name.to_owned());
+                    probe = parent;
+                }
+                _ => return false,
+            }
+        }
+    }
+
     /// Whether a vault exists here (its `envs/` directory does).
     pub fn exists(&self) -> bool {
         self.envs_dir().is_dir()

@@ -9,7 +9,57 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::vault::store::{EnvDb, Tx};
 
+/// What a `trust` event's reason ends with when the state it accepted is behind what
+/// this machine saw (or exported): the serial a verifier set of that earlier state
+/// would have had is at or below one already published, so sets continue above it.
+const CONTINUES: &str = "; verifier serials continue above ";
+
+/// The reason a `trust` event records: the person's, and, when `floor` is given, the
+/// serial verifier sets must continue above (parsed back by [`EnvDb::set_serial`]).
+pub fn trust_reason(reason: &str, floor: Option<i64>) -> String {
+    match floor {
+        Some(f) => format!("{reason}{CONTINUES}{f}"),
+        None => reason.to_owned(),
+    }
+}
+
+/// The floor a `trust` reason carries. At most `u32::MAX` (as a version is): a serial
+/// that large is no environment's, and a bound keeps `floor + events` from overflowing
+/// whatever a writer typed.
+fn floor_of(reason: &str) -> Option<i64> {
+    let (_, tail) = reason.rsplit_once(CONTINUES)?;
+    tail.parse::<u32>().ok().map(i64::from)
+}
+
 impl EnvDb {
+    /// The serial of a verifier set of this state (DESIGN §13): one more per lifecycle
+    /// event, and never below what a `trust` of an earlier state superseded. Each event
+    /// counts one; a `trust` event carrying a floor (see [`trust_reason`]) restarts the
+    /// count above it. Without such an event it is the number of the last event, as it
+    /// always was. It lives in the signed, hash-chained events, so any machine (a CI
+    /// runner with no state) computes the same serial, and a merge, which keeps every
+    /// event of both sides in each side's order and adds its own, comes out above both.
+    pub fn set_serial(&self) -> Result<i64> {
+        let (last, _, _) = self.last_event()?;
+        let mut serial = last;
+        let mut stmt = self.conn.prepare(
+            "SELECT reason, (SELECT count(*) FROM events AS later WHERE later.seq > e.seq)
+               FROM events AS e WHERE e.action = ?1 AND e.reason LIKE ?2",
+        )?;
+        let mut rows = stmt.query(rusqlite::params![
+            crate::audit::Action::Trust.code(),
+            format!("%{CONTINUES}%")
+        ])?;
+        while let Some(row) = rows.next()? {
+            let reason: String = row.get(0)?;
+            let after: i64 = row.get(1)?;
+            if let Some(floor) = floor_of(&reason) {
+                serial = serial.max(floor + 1 + after);
+            }
+        }
+        Ok(serial)
+    }
+
     /// The verifier key's 32-byte seed, if the environment has one. A format-2 image
     /// (no table yet) has none.
     pub fn verifier_seed(&self) -> Result<Option<Zeroizing<[u8; 32]>>> {
@@ -68,5 +118,29 @@ impl Tx<'_> {
             )?;
             Ok(())
         })())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trust_reason_carries_its_floor_and_only_a_bounded_one() {
+        assert_eq!(
+            floor_of(&trust_reason("restored backup", Some(12))),
+            Some(12)
+        );
+        assert_eq!(floor_of(&trust_reason("restored backup", None)), None);
+        // The last marker counts: a person's reason may hold the words too.
+        assert_eq!(
+            floor_of(&trust_reason(&trust_reason("x", Some(3)), Some(9))),
+            Some(9)
+        );
+        assert_eq!(
+            floor_of("x; verifier serials continue above 99999999999"),
+            None
+        );
+        assert_eq!(floor_of("x; verifier serials continue above -4"), None);
     }
 }

@@ -320,9 +320,9 @@ impl Sandbox {
     }
 
     /// `verifier export` of the environment in use into `dev.kwset`, keyed with the HMAC
-    /// key `hmac.key` (32 bytes of 7) written first.
+    /// key `hmac.key` ([`HMAC_KEY`]) written first.
     pub fn export_hmac_set(&self) {
-        write_private(self.path("hmac.key"), [7u8; 32]);
+        write_private(self.path("hmac.key"), HMAC_KEY);
         self.cmd([
             "verifier",
             "export",
@@ -402,6 +402,12 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// An HMAC key for verifier sets: 32 bytes as `head -c 32 /dev/urandom` makes them (an
+/// export refuses a constant or patterned one).
+pub const HMAC_KEY: &[u8; 32] = b"Vq3#kP9xLz7@Wm2!Rt8$Ny5^Hb4&Jc6*";
+/// Another, for "a service holding another key".
+pub const OTHER_HMAC_KEY: &[u8; 32] = b"e7Gz!Qw2^Lp9&Xs4*Mb1#Tn8@Kd5$Rf3";
 
 pub fn write_private(path: impl AsRef<Path>, bytes: impl AsRef<[u8]>) {
     use std::os::unix::fs::PermissionsExt;

@@ -1008,7 +1008,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --format 'Output format'
             cand -o 'Write to FILE (replaced atomically) instead of stdout; `-` is stdout'
             cand --out 'Write to FILE (replaced atomically) instead of stdout; `-` is stdout'
-            cand --hmac-key-file 'Hash with HMAC-SHA-256 under the key in FILE (at least 32 bytes); required when the set would hold imported keys, whose values may be guessable'
+            cand --hmac-key-file 'Hash with HMAC-SHA-256 under the key in FILE (at least 32 random bytes: `head -c 32 /dev/urandom`); required when the set would hold imported keys, whose values may be guessable'
             cand --vault 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]'
             cand -i 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'
             cand --identity 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead'

@@ -701,7 +701,7 @@ sql\t'One PostgreSQL transaction for `psql -v ON_ERROR_STOP=1 -f FILE`'
 redis\t'Commands for `redis-cli --pipe`'
 jsonl\t'JSON lines, signed: a header, then one object per version'"
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from export" -s o -l out -d 'Write to FILE (replaced atomically) instead of stdout; `-` is stdout' -r -F
-complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from export" -l hmac-key-file -d 'Hash with HMAC-SHA-256 under the key in FILE (at least 32 bytes); required when the set would hold imported keys, whose values may be guessable' -r -F
+complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from export" -l hmac-key-file -d 'Hash with HMAC-SHA-256 under the key in FILE (at least 32 random bytes: `head -c 32 /dev/urandom`); required when the set would hold imported keys, whose values may be guessable' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from export" -l vault -d 'Vault directory [default: $XDG_DATA_HOME/keyward/vault]' -r -F
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from export" -s i -l identity -d 'Identity file: a plain or passphrase-protected age identity, or an SSH private key. A literal AGE-SECRET-KEY-1… is refused here (argv is visible to every process): put it in KEYWARD_IDENTITY instead' -r
 complete -c keyward -n "__fish_keyward_using_subcommand verifier; and __fish_seen_subcommand_from export" -s e -l env -d 'Environment to act on [default: dev]' -r -f -a "(__fish_keyward_dynamic envs)"

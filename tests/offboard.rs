@@ -242,8 +242,10 @@ fn offboard_refuses_before_changing_any_environment() {
     kw.cmd_as(&leaver, ["get", "GEN"]).assert().success();
 }
 
-#[test]
-fn offboard_failing_after_a_commit_names_the_environments_changed() {
+/// A vault whose `dev`, `prod` and `test` each hold `GEN` and list a leaver, and whose
+/// `prod` signs verifier sets (the leaver holds its key, which a removal replaces). The
+/// sandbox, the leaver's identity file and recipient.
+fn leaver_in_three_envs() -> (Sandbox, std::path::PathBuf, String) {
     let kw = Sandbox::with_vault();
     let leaver = kw.write_identity("leaver.key");
     let r = kw.recipient_of(&leaver);
@@ -253,12 +255,6 @@ fn offboard_failing_after_a_commit_names_the_environments_changed() {
             .success();
         kw.cmd(["-e", env, "generate", "GEN"]).assert().success();
     }
-    // `test` (the last in name order) cannot be written: a directory in the way of its
-    // temp file (exit 6, a path someone else could have put there)
-    let blocker = kw.vault().join("envs").join("test.db.age.tmp");
-    fs::create_dir(&blocker).unwrap();
-    let test_before = fs::read(kw.env_file("test")).unwrap();
-    // `prod` signs verifier sets: the leaver holds its key, which the removal replaces.
     let set = kw.path("prod.kwset");
     kw.cmd([
         "-e",
@@ -270,6 +266,17 @@ fn offboard_failing_after_a_commit_names_the_environments_changed() {
     ])
     .assert()
     .success();
+    (kw, leaver, r)
+}
+
+#[test]
+fn offboard_failing_after_a_commit_names_the_environments_changed() {
+    let (kw, leaver, r) = leaver_in_three_envs();
+    // `test` (the last in name order) cannot be written: a directory in the way of its
+    // temp file (exit 6, a path someone else could have put there)
+    let blocker = kw.vault().join("envs").join("test.db.age.tmp");
+    fs::create_dir(&blocker).unwrap();
+    let test_before = fs::read(kw.env_file("test")).unwrap();
     let pubkey = || kw.stdout(["-e", "prod", "verifier", "pubkey"]);
     let old_key = pubkey();
 
@@ -535,26 +542,7 @@ fn offboard_whose_pins_fail_after_a_commit_reports_that_environment_as_changed()
     // `prod`'s file is replaced, then this machine's pins cannot be written (its pin
     // directory is taken away while `prod`'s rotation hook runs): the change stands,
     // so `prod` is reported as changed, with the verifier key it replaced.
-    let kw = Sandbox::with_vault();
-    let leaver = kw.write_identity("leaver.key");
-    let r = kw.recipient_of(&leaver);
-    for env in ["dev", "prod", "test"] {
-        kw.cmd(["-e", env, "access", "grant", &r])
-            .assert()
-            .success();
-        kw.cmd(["-e", env, "generate", "GEN"]).assert().success();
-    }
-    let set = kw.path("prod.kwset");
-    kw.cmd([
-        "-e",
-        "prod",
-        "verifier",
-        "export",
-        "-o",
-        set.to_str().unwrap(),
-    ])
-    .assert()
-    .success();
+    let (kw, leaver, r) = leaver_in_three_envs();
     let hook = kw.path("sabotage.sh");
     fs::write(
         &hook,

@@ -88,7 +88,7 @@ pub fn export(ctx: &Context, req: Export) -> Result<Exported> {
         // `-o "$VAULT/envs/prod.db.age"`: replacing on purpose (services reload the file)
         // must never replace what the vault keeps.
         return Err(Error::usage(format!(
-            "refusing to write a verifier set to `{}`: it is inside the vault `{}`, whose files it would replace\nhint: write it outside the vault: `keyward verifier export -e {} -o {}.kwset`",
+            "refusing to write a verifier set to `{}`: it is inside the vault `{}` or this machine's state of it (pins, access journals), whose files it would replace\nhint: write it outside the vault: `keyward verifier export -e {} -o {}.kwset`",
             path.display(),
             ctx.paths.root.display(),
             ctx.env,

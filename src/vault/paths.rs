@@ -98,41 +98,50 @@ impl VaultPaths {
     }
 
     /// Whether `path`, a file about to be written, would land inside the vault
-    /// directory, where it would replace the vault's own files (an environment, the
-    /// access journal). Decided twice, and inside if either says so: by name (`.` and
-    /// `..` resolved as written) and by where the directory really is (its nearest
-    /// existing ancestor, as given, resolved through every link and `..` as the kernel
-    /// does; the rest appended).
+    /// directory or this machine's state of it (its pins and access journals), where it
+    /// would replace what keyward keeps (an environment, the access journal, a pin).
     pub fn holds(&self, path: &Path) -> bool {
-        let lexical = crate::fsutil::lexical(path);
-        if lexical.starts_with(crate::fsutil::lexical(&self.root)) {
-            return true;
+        std::iter::once(&self.root)
+            .chain(self.pins.as_ref().map(|p| &p.dir))
+            .any(|dir| inside(path, dir))
+    }
+}
+
+/// Whether `path` lands inside `dir`. Decided twice, and inside if either says so: by
+/// name (`.` and `..` resolved as written) and by where the directory really is (its
+/// nearest existing ancestor, as given, resolved through every link and `..` as the
+/// kernel does; the rest appended).
+fn inside(path: &Path, dir: &Path) -> bool {
+    let lexical = crate::fsutil::lexical(path);
+    if lexical.starts_with(crate::fsutil::lexical(dir)) {
+        return true;
+    }
+    let Ok(root) = fs::canonicalize(dir) else {
+        return false;
+    };
+    // As given, `..` included: after a link, the kernel takes `..` from wherever
+    // the link points.
+    let Ok(given) = std::path::absolute(path) else {
+        return false;
+    };
+    let mut rest = Vec::new();
+    let mut probe = given.as_path();
+    loop {
+        if let Ok(real) = fs::canonicalize(probe) {
+            let full = rest.iter().rev().fold(real, |p, c| p.join(c));
+            return full.starts_with(&root);
         }
-        let Ok(root) = fs::canonicalize(&self.root) else {
-            return false;
-        };
-        // As given, `..` included: after a link, the kernel takes `..` from wherever
-        // the link points.
-        let Ok(given) = std::path::absolute(path) else {
-            return false;
-        };
-        let mut rest = Vec::new();
-        let mut probe = given.as_path();
-        loop {
-            if let Ok(real) = fs::canonicalize(probe) {
-                let full = rest.iter().rev().fold(real, |p, c| p.join(c));
-                return full.starts_with(&root);
+        match (probe.file_name(), probe.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_owned());
+                probe = parent;
             }
-            match (probe.file_name(), probe.parent()) {
-                (Some(name), Some(parent)) => {
-                    rest.push(name.to_owned());
-                    probe = parent;
-                }
-                _ => return false,
-            }
+            _ => return false,
         }
     }
+}
 
+impl VaultPaths {
     /// Whether a vault exists here (its `envs/` directory does).
     pub fn exists(&self) -> bool {
         self.envs_dir().is_dir()

@@ -23,7 +23,7 @@ use crate::ops::trust::{self, Trust};
 /// for every command until `trust` accepts the removal: what this machine kept of it is
 /// set aside, with who accepted it and why, and a file under that name later is new. An
 /// environment accepted in another's place keeps its own access journal; the old one
-/// stays in `journal/` as ENV.aside-TIME.db.
+/// stays beside it (with this machine's pins) as ENV.aside-TIME.db.
 ///
 /// On a terminal it asks before changing anything; without one it needs --yes.
 #[derive(Debug, Args)]

@@ -167,7 +167,7 @@ pub fn add_env(ctx: &Context, req: AddEnv) -> Result<EnvAdded> {
     // DESIGN §8: creating it is the decision `trust` would ask for; said, not silent.
     if let Error::Team(TeamError::EnvGone { seq, .. }) = ctx.paths.missing_env(&req.name) {
         ctx.out.note(&format!(
-            "this machine read an earlier `{}` (up to event {seq}) whose file is gone: the new environment takes its place here, and the old one's access journal is kept aside in the vault's `journal/`",
+            "this machine read an earlier `{}` (up to event {seq}) whose file is gone: the new environment takes its place here, and the old one's access journal is kept aside beside this machine's pins",
             req.name
         ));
     }

@@ -62,7 +62,7 @@ fn keep(ctx: &Context, db: &EnvDb, keys: Vec<Held>) -> Result<()> {
     if let Err(e) = handed {
         ctx.out.warn(&format!(
             "the agent {}; the next command on `{}` asks the token again",
-            e.to_string().trim_start_matches("agent "),
+            e.to_string().trim_start_matches("the agent "),
             db.env
         ));
     }

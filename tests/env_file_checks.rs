@@ -265,3 +265,25 @@ fn an_inherited_reference_yields_to_the_key_run_sets_by_its_name() {
     assert_eq!(out, "sk_live_PRODUCTIONKEY");
     assert_eq!(runs(&kw, "prod"), ["STRIPE_KEY"]);
 }
+
+#[test]
+fn render_refuses_unicode_line_breaks_too() {
+    // YAML (and JavaScript) readers break lines at U+0085, U+2028 and U+2029 as well.
+    let kw = Sandbox::with_vault();
+    for (i, brk) in ["\u{85}", "\u{2028}", "\u{2029}"].into_iter().enumerate() {
+        let name = format!("HOST{i}");
+        kw.cmd(["set", &name])
+            .write_stdin(format!("db.internal{brk}admin: true"))
+            .assert()
+            .success();
+        let (code, out, err) = outcome(
+            kw.cmd(["render", "-"])
+                .write_stdin(format!("host: {{{{ {name} }}}}\n")),
+        );
+        assert_eq!((code, out.as_str()), (1, ""), "{err}");
+        assert!(
+            err.contains(&format!("refusing to render `{name}`")),
+            "{err}"
+        );
+    }
+}

@@ -281,3 +281,62 @@ fn a_journal_an_earlier_release_kept_in_the_vault_is_taken_over_only_when_it_is_
     kw.cmd(["get", "K"]).assert().success();
     assert_eq!(gets(&kw), 3);
 }
+
+#[test]
+fn a_log_left_without_its_journal_is_refused_never_thrown_away() {
+    // What a take-over cut short by an earlier build left: the log moved beside the
+    // pins, its database still in the vault. A new database there would discard it.
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    for _ in 0..3 {
+        kw.cmd(["get", "K"]).assert().success();
+    }
+    let own = kw.journal_file("dev");
+    let wal = with(&own, "-wal");
+    assert!(
+        fs::metadata(&wal).unwrap().len() > 0,
+        "the rows are in the log"
+    );
+    let legacy = kw.vault().join("journal/dev.db");
+    fs::create_dir_all(legacy.parent().unwrap()).unwrap();
+    fs::rename(&own, &legacy).unwrap();
+    let _ = fs::remove_file(with(&own, "-shm"));
+    let log = fs::read(&wal).unwrap();
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(contains("the journal's log lies here without its database"));
+    assert_eq!(fs::read(&wal).unwrap(), log);
+    assert!(!own.exists());
+    // Put back together, every event is there.
+    fs::rename(&legacy, &own).unwrap();
+    kw.cmd(["audit", "verify"]).assert().success();
+    assert_eq!(gets(&kw), 3);
+}
+
+#[test]
+fn a_journal_with_a_gap_seen_here_is_taken_over_with_the_rows_it_still_holds() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    for _ in 0..4 {
+        kw.cmd(["get", "K"]).assert().success();
+    }
+    // The last row lost: the next read says so and the gap is kept until `trust`.
+    journal(&kw)
+        .execute_batch("DELETE FROM journal WHERE seq = 4")
+        .unwrap();
+    kw.cmd(["get", "K"])
+        .assert()
+        .success()
+        .stderr(contains("has lost events seen here"));
+    // As an earlier release left it, in the vault: taken over all the same.
+    let own = kw.journal_file("dev");
+    move_journal(&own, &kw.vault().join("journal/dev.db"));
+    kw.cmd(["audit"]).assert().code(6);
+    assert!(own.is_file(), "taken over");
+    kw.cmd(["trust", "-e", "dev", "--reason", "the lost row", "--yes"])
+        .assert()
+        .success();
+    assert_eq!(gets(&kw), 4);
+}

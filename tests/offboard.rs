@@ -597,3 +597,33 @@ fn offboard_whose_pins_fail_after_a_commit_reports_that_environment_as_changed()
         .assert()
         .code(5);
 }
+
+#[test]
+fn offboard_whose_journal_fails_after_a_commit_reports_that_environment_as_changed() {
+    // The removal replaces `prod`'s audit key, so recording the new state reads `prod`'s
+    // journal, which is damaged: the file was replaced before that, and stands.
+    let (kw, leaver, r) = leaver_in_three_envs();
+    kw.cmd(["-e", "prod", "get", "GEN"]).assert().success();
+    let journal = kw.journal_file("prod");
+    crate::support::remove_db(&journal);
+    fs::write(&journal, vec![0x5a; 8192]).unwrap();
+    let out = kw
+        .cmd(["offboard", "--yes", &r, "--reason", "left"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.contains("already changed and committed: `dev`, `prod`")
+            && stderr.contains("not changed: `test`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("offboarded from `prod`")
+            && stderr.contains("the verifier key of `prod` was replaced ("),
+        "{stderr}"
+    );
+    kw.cmd_as(&leaver, ["-e", "prod", "get", "GEN"])
+        .assert()
+        .code(5);
+}

@@ -226,3 +226,22 @@ fn textconv_of_another_history_under_a_pinned_name_does_not_verify() {
         .unwrap();
     assert!(String::from_utf8_lossy(&text.stdout).starts_with(GOOD));
 }
+
+#[test]
+fn textconv_of_one_environments_file_under_anothers_name_does_not_verify() {
+    // `dev`'s file committed over `prod`'s: the path names the environment, and `prod`'s
+    // pinned history is another one (every keyward command on `prod` refuses it).
+    let kw = Sandbox::with_vault();
+    kw.cmd(["-e", "prod", "generate", "K"]).assert().success();
+    kw.cmd(["-e", "dev", "generate", "K"]).assert().success();
+    let swapped = kw.path("swapped/envs/prod.db.age");
+    fs::create_dir_all(swapped.parent().unwrap()).unwrap();
+    fs::copy(kw.env_file("dev"), &swapped).unwrap();
+    let text = kw.stdout(["git".as_ref(), "textconv".as_ref(), swapped.as_os_str()]);
+    assert!(
+        text.starts_with(&format!(
+            "{BAD}not the history this machine pinned for `prod`"
+        )),
+        "{text}"
+    );
+}

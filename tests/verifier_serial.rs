@@ -153,3 +153,39 @@ fn an_export_not_newer_than_one_made_here_is_refused_until_trust() {
         .success();
     assert_eq!(serial_of(&kw, "b.kwset", false), 41);
 }
+
+#[test]
+fn a_second_restore_continues_above_the_serial_a_runner_published_from_the_first() {
+    // After a first restore the serial is above the head's number (the floor); a runner
+    // with no state publishes from that state; a second restore on this machine, which
+    // never exported that serial itself, must still continue above it.
+    let kw = Sandbox::with_vault_at(T0);
+    let k = kw.generate("K");
+    serial_of(&kw, "first.kwset", false);
+    let backup = fs::read(kw.env_file("dev")).unwrap();
+    for name in ["A", "B", "C", "D"] {
+        kw.generate(name);
+    }
+    serial_of(&kw, "second.kwset", false);
+    fs::write(kw.env_file("dev"), &backup).unwrap();
+    kw.cmd(["trust", "--reason", "first restore", "--yes"])
+        .assert()
+        .success();
+    let backup2 = fs::read(kw.env_file("dev")).unwrap();
+    for name in ["E", "F", "G", "H"] {
+        kw.generate(name);
+    }
+    let published = serial_of(&kw, "ci.kwset", true);
+    // This machine reads the state the runner published from (its pin records it).
+    kw.cmd(["list"]).assert().success();
+    fs::write(kw.env_file("dev"), &backup2).unwrap();
+    kw.cmd(["trust", "--reason", "second restore", "--yes"])
+        .assert()
+        .success();
+    kw.cmd(["revoke", "K", "--reason", "leaked", "--yes"])
+        .assert()
+        .success();
+    let after = serial_of(&kw, "after.kwset", false);
+    assert!(after > published, "serial {after} after {published}");
+    assert_eq!(check_code(&kw, "after.kwset", published, &k), Some(3));
+}

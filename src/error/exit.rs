@@ -85,7 +85,7 @@ impl Error {
             | Error::BrokenChain { .. }
             | Error::FollowCursorLost { .. }
             | Error::CursorCorrupt { .. } => 6,
-            Error::Busy { .. } | Error::CursorBusy { .. } => 7,
+            Error::Busy { .. } | Error::CursorBusy { .. } | Error::JournalBusy { .. } => 7,
             Error::Findings(_) => 8,
             Error::PartlyDone { failed, .. } => failed.exit_code(),
             Error::RefusalNotRecorded { refused, .. } => refused.exit_code(),

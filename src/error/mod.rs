@@ -135,8 +135,7 @@ pub enum Error {
     )]
     NotARecipient { env: EnvName },
     /// DESIGN §16: a write to an environment this machine has never seen, which others
-    /// can read: a repository someone else made could be holding out its vault for your
-    /// secrets (a planted `vault/` in a clone).
+    /// can read (a planted `vault/` in a clone could be holding out for your secrets).
     #[error(
         "refusing to write to `{env}` on its first use here: this machine has not written to it before, and whatever is stored in it can be read by {others}\nhint: nothing was written; if those are the people you mean to share it with, run the command again (it is then known here, trust root {root}); a job that writes on fresh machines names the vault with KEYWARD_VAULT or pins the root with KEYWARD_TRUST_ROOT"
     )]
@@ -156,9 +155,8 @@ pub enum Error {
     // The detail may quote text a hostile file holds: shown escaped, on this one line.
     #[error("`{}` is corrupt or has been tampered with: {}\nhint: nothing was changed; restore the file from git (`git log -- FILE`, `git checkout REV -- FILE`) or a backup", path.display(), crate::text::escape(.detail))]
     Corrupt { path: PathBuf, detail: String },
-    /// A query on a decrypted environment database failed: its rows are not what keyward
-    /// writes (a hostile or damaged image). `EnvDb` replaces it with `Corrupt`, which
-    /// names the file; this is the fallback.
+    /// A query on a decrypted environment database failed (a hostile or damaged image);
+    /// `EnvDb` replaces it with `Corrupt`, which names the file: this is the fallback.
     #[error(
         "an environment database is corrupt or has been tampered with: {}\nhint: restore the file from git or a backup",
         crate::text::escape(.detail)
@@ -226,9 +224,8 @@ pub enum Error {
     ForeignJournal { env: EnvName, path: PathBuf },
     #[error("pin `{}` is corrupt: {detail}; it is not reset silently\nhint: if you trust the vault as it is, remove the pin and run `keyward trust -e ENV --reason TEXT`", path.display())]
     PinCorrupt { path: PathBuf, detail: String },
-    /// DESIGN §8: this machine's record of the access journal's head does not read. The
-    /// JSON pin holds a copy as of its last write, so removing the record loses only
-    /// what was read since.
+    /// DESIGN §8: this machine's record of the journal's head does not read (the JSON pin
+    /// holds a copy as of its last write: removing the record loses what was read since).
     #[error(
         "the journal record `{}` is corrupt: {detail}; it is not reset silently\nhint: it is this machine's note of where the access journal of `{env}` ended when last read. Removing it falls back to the pin's copy, as of this machine's last write to `{env}` (a gap found since is kept there too): reads since that write are then no longer checked. To accept that, remove it and run `keyward audit verify -e {env}`", path.display()
     )]
@@ -256,6 +253,9 @@ pub enum Error {
     Busy { env: EnvName, secs: u64 },
     #[error("the cursor `{}` is in use by another `keyward audit follow` (it holds `{}`)\nhint: give each follower its own --cursor FILE; two on one file would each deliver every event", path.display(), lock.display())]
     CursorBusy { path: PathBuf, lock: PathBuf },
+    /// An earlier release's journal being taken over whose log another process holds.
+    #[error("the access journal `{}` is in use by another process (an earlier release of keyward still running?): it is moved beside this machine's pins once nothing holds it\nhint: let the other process end, then retry", path.display())]
+    JournalBusy { path: PathBuf },
 
     // ---- 8: findings (the command already printed them)
     #[error("{0}")]

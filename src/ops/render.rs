@@ -269,8 +269,10 @@ fn refuse_references_made_by_values(
 /// INI, YAML, a shell file): a line break in a value would make what follows it lines of
 /// the value writer's choosing — `GIT_CONFIG_COUNT=1` after `DB_HOST=db.internal`, set by
 /// the `run --env-file` that reads the file with prod keys beside it. So a value with a
-/// `\n` or `\r` is refused, naming the keys, before a byte is written, unless
-/// `--allow-multiline` names its key (a PEM key, a service account's JSON).
+/// line break is refused, naming the keys, before a byte is written, unless
+/// `--allow-multiline` names its key (a PEM key, a service account's JSON). A line break
+/// is what any reader of the file may take for one: `\n`, `\r`, and the Unicode ones
+/// YAML and JavaScript readers break lines at (U+0085, U+2028, U+2029).
 fn refuse_line_breaks(
     rendered: &[u8],
     placed: &[(std::ops::Range<usize>, &KeyName)],
@@ -278,7 +280,7 @@ fn refuse_line_breaks(
 ) -> Result<()> {
     let mut names: Vec<KeyName> = Vec::new();
     for (range, name) in placed {
-        let breaks = memchr::memchr2(b'\n', b'\r', &rendered[range.clone()]).is_some();
+        let breaks = has_line_break(&rendered[range.clone()]);
         if breaks && !allowed.contains(name) && !names.contains(name) {
             names.push((*name).clone());
         }
@@ -287,6 +289,15 @@ fn refuse_line_breaks(
         true => Ok(()),
         false => Err(Error::ValueHasLineBreak { names }),
     }
+}
+
+/// Whether `value` holds a line break some reader of a rendered file takes for one (see
+/// [`refuse_line_breaks`]): `\n`, `\r`, U+0085, U+2028 or U+2029 (in UTF-8).
+fn has_line_break(value: &[u8]) -> bool {
+    memchr::memchr2(b'\n', b'\r', value).is_some()
+        || memchr::memmem::find(value, "\u{85}".as_bytes()).is_some()
+        || memchr::memmem::find(value, "\u{2028}".as_bytes()).is_some()
+        || memchr::memmem::find(value, "\u{2029}".as_bytes()).is_some()
 }
 
 /// A key that cannot be handed out (or an environment that cannot be opened), said with

@@ -98,14 +98,21 @@ pub fn textconv(ctx: &Context, file: &Path) -> Result<EnvText> {
         Ok(events) => events,
         Err(e) => return Ok(EnvText::placeholder(&e.to_string(), Some(&bytes))),
     };
-    // What this machine pinned of the environment, if anything: a diff of another
-    // history under the same name (another vault of the same admins) is not this one.
-    let pinned = ctx
-        .paths
-        .pins
-        .as_ref()
-        .and_then(|pins| pins.load(&db.env).ok().flatten());
-    let verdict = verdict(&mut db, &events, pinned.as_ref());
+    // What this machine pinned of the environment the path names (the name inside the
+    // file is the writer's to choose), if anything: a diff of another history under the
+    // same name (another vault of the same admins) is not this one.
+    let named = env_from_path(file).unwrap_or_else(|| db.env.clone());
+    let pinned = match ctx.paths.pins.as_ref().map(|pins| pins.load(&named)) {
+        Some(Err(_)) => Err(format!(
+            "# DOES NOT VERIFY: this machine's pin of `{named}` does not read (run `keyward list -e {named}` to see why)"
+        )),
+        Some(Ok(pin)) => Ok(pin),
+        None => Ok(None),
+    };
+    let verdict = match &pinned {
+        Err(line) => line.clone(),
+        Ok(pin) => verdict(&mut db, &events, pin.as_ref(), &named),
+    };
     match describe(&db, events) {
         Ok(mut lines) => {
             lines.insert(0, verdict);
@@ -129,6 +136,7 @@ fn verdict(
     db: &mut EnvDb,
     events: &[crate::audit::Event],
     pinned: Option<&crate::vault::seen::Pin>,
+    named: &crate::names::EnvName,
 ) -> String {
     match db.verify_signed(events, None) {
         Ok(v) => match v.history {
@@ -138,8 +146,7 @@ fn verdict(
                     .or_else(|| p.root().filter(|r| Some(*r) != v.root.as_deref()))
             }) {
                 Some(other) => format!(
-                    "# DOES NOT VERIFY: not the history this machine pinned for `{}` (this file's trust root {root}, pinned {other}): another vault's, or one `trust` replaced here",
-                    db.env
+                    "# DOES NOT VERIFY: not the history this machine pinned for `{named}` (this file's trust root {root}, pinned {other}): another vault's or environment's, or one `trust` replaced here"
                 ),
                 None => format!("# signed history verifies (trust root {root})"),
             },

@@ -175,7 +175,9 @@ fn trust(ctx: &Context, req: Trust, mut db: EnvDb, report: Trusted) -> Result<Tr
 /// `None` when the file's own serial is above both already. Recorded in the `trust`
 /// event, so every machine computes the same serial from the file (`EnvDb::set_serial`).
 fn serial_floor(ctx: &Context, db: &EnvDb) -> Result<Option<i64>> {
-    let seen = db.pin().map(|p| p.seq);
+    // The state seen here carried serials up to its own (above its head's number when a
+    // `trust` before raised them: sets exported from it elsewhere had those).
+    let seen = db.pin().map(|p| p.serial.unwrap_or(p.seq).max(p.seq));
     let exported = match &ctx.paths.pins {
         Some(pins) => pins.highest_exported(&db.env)?,
         None => None,

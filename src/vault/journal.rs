@@ -71,6 +71,16 @@ impl Journal {
         let dir = paths.make_journal_dir()?;
         let mine = paths.journal(env)?;
         paths.take_over_legacy_journal(env, &mine, &dir)?;
+        // A log without its database (a move cut short by an earlier build) holds rows:
+        // SQLite would discard it under a new database.
+        let mut wal = mine.clone().into_os_string();
+        wal.push("-wal");
+        if std::fs::symlink_metadata(&mine).is_err() && std::fs::symlink_metadata(&wal).is_ok() {
+            return Err(Error::Corrupt {
+                path: wal.into(),
+                detail: "the journal's log lies here without its database (a move cut short?); it is not discarded: put the database beside it, or move it away to start a new journal".into(),
+            });
+        }
         // SQLite's no-follow open refuses a link anywhere on the path, not only at its
         // end: a vault reached through a linked directory above it (`~/link/vault`, a
         // linked home) is the machine's own layout, so the directory is named by its real

@@ -26,7 +26,14 @@ impl VaultPaths {
     /// journal directory (which `dir` is, created). Only a journal this machine kept:
     /// one holding every journal head pinned here (a file committed to the repository,
     /// copied in, or an environment's this one replaced is another's: left where it is
-    /// and never read).
+    /// and never read). A gap pinned here does not stop it: the rows still there are
+    /// kept, and `audit` still says what was lost until `trust`.
+    ///
+    /// Its log is folded into it first (a checkpoint), then the database alone is moved
+    /// (one rename, or a copy put in place by one): a move cut short never leaves rows
+    /// in a log apart from their database. A log the checkpoint cannot fold (another
+    /// process holds it: an earlier release still running) is exit 7, and nothing
+    /// moves; no journal is started in its place.
     pub(in crate::vault) fn take_over_legacy_journal(
         &self,
         env: &EnvName,
@@ -42,7 +49,7 @@ impl VaultPaths {
             return Ok(());
         }
         let pinned = pins.journal_pin(env)?;
-        if !pinned.owned() || pinned.gap.is_some() {
+        if !pinned.owned() {
             return Ok(());
         }
         let lock = fs::File::open(dir).map_err(|e| Error::io("cannot open", dir, e))?;
@@ -54,7 +61,10 @@ impl VaultPaths {
         // compared by hash: a file in the vault is anyone's who can write there.
         let holds = |conn: &Connection| -> bool {
             pinned
-                .lost(|(seq, hash)| {
+                .heads
+                .iter()
+                .filter(|(seq, _)| *seq > 0)
+                .all(|(seq, hash)| {
                     conn.query_row("SELECT hash FROM journal WHERE seq = ?1", [seq], |r| {
                         r.get::<_, Vec<u8>>(0)
                     })
@@ -63,16 +73,41 @@ impl VaultPaths {
                     .flatten()
                     .is_some_and(|h| hex::encode(h) == *hash)
                 })
-                .is_none()
         };
-        let ours = match open_untrusted(&legacy) {
-            Some(conn) => holds(&conn),
-            None => false,
+        let Some(conn) = open_untrusted(&legacy) else {
+            return Ok(());
         };
-        if !ours {
+        if !holds(&conn) {
             return Ok(());
         }
-        self.move_journal(&legacy, mine)
+        let folded: Option<(i64, i64, i64)> = conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .ok();
+        if !matches!(folded, Some((0, _, _))) {
+            return Err(Error::JournalBusy { path: legacy });
+        }
+        drop(conn);
+        self.move_journal_file(&legacy, mine)?;
+        for suffix in ["-wal", "-shm"] {
+            let _ = fs::remove_file(with(&legacy, suffix));
+        }
+        Ok(())
+    }
+
+    /// Move the database file `from` (its log folded in) to `to`: renamed, or across
+    /// file systems copied beside `to`, synced and renamed into place, then removed.
+    fn move_journal_file(&self, from: &Path, to: &Path) -> Result<()> {
+        match fs::rename(from, to) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => copy_over(from, to)?,
+            Err(e) => return Err(Error::io("cannot move", from, e)),
+        }
+        for dir in [from.parent(), to.parent()].into_iter().flatten() {
+            sync_dir(dir).map_err(|e| Error::io("cannot sync", dir, e))?;
+        }
+        Ok(())
     }
 
     /// Move a journal database `from` to `to`, with its `-wal` and `-shm`, and sync

@@ -385,6 +385,7 @@ impl EnvDb {
             history: Relation::Fresh,
             pin: None,
             trusting: false,
+            replaced: false,
             format: std::cell::Cell::new(FORMAT_VERSION),
             chunks: None,
             packed: false,
@@ -405,6 +406,7 @@ impl EnvDb {
     /// atomically: temp file, `finish()`, fsync, rename, fsync the directory.
     pub fn commit(&mut self) -> Result<()> {
         let seal = self.write_file()?;
+        self.replaced = true;
         // DESIGN §8: this machine now knows the new head (and, after `trust`, nothing
         // older). The file is already in place: a failure here is reported, not undone.
         // Sealed as written, never as read back: a file put in its place meanwhile is
@@ -434,6 +436,14 @@ impl EnvDb {
             })?;
         }
         Ok(())
+    }
+}
+
+impl EnvDb {
+    /// Whether a `commit` put this environment's new file in place: the change stands
+    /// even when what follows it (the pins, the audit log) failed.
+    pub fn replaced(&self) -> bool {
+        self.replaced
     }
 }
 

@@ -222,6 +222,8 @@ impl PinDir {
                 // Never forgotten: a signed history stays signed under its root.
                 pin.root = pin.root.take().or(old.root.clone());
                 pin.history_root = pin.history_root.take().or(old.history_root.clone());
+                // Serials only grow: a floor for `trust` of an earlier state.
+                pin.serial = pin.serial.max(old.serial);
             }
             // What was verified here stays so while the environment and its root do,
             // nothing was accepted after review (`trust`), and the rules are these.

@@ -255,6 +255,7 @@ pub(in crate::vault) fn snapshot(db: &EnvDb, now: i64) -> Result<Pin> {
         journal_gap: None,
         root: db.root.clone(),
         history_root: db.history_root.clone(),
+        serial: Some(db.set_serial()?).filter(|s| *s > seq),
     })
 }
 

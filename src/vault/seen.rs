@@ -162,6 +162,12 @@ pub struct Pin {
     /// `KEYWARD_TRUST_ROOT` may name; absent from pins of builds before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(in crate::vault) history_root: Option<String>,
+    /// The verifier-set serial of the state seen (`EnvDb::set_serial`), kept only when
+    /// above its head's number (a `trust` before raised it): what sets exported from
+    /// that state, anywhere, carried, and what a `trust` of an earlier state must
+    /// continue above. The highest seen here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial: Option<i64>,
 }
 
 impl Pin {

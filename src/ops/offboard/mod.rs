@@ -266,16 +266,10 @@ fn apply(ctx: &Context, plan: OffboardPlan) -> Result<Offboarded> {
                     Ok(())
                 })
                 .and_then(|()| ctx.commit(db));
-            // A failure after the file was replaced (this machine's pins, the audit log)
-            // leaves the change committed: it counts as done, and is reported.
-            let committed = match &applied {
-                Ok(()) => true,
-                Err(e) => matches!(
-                    e,
-                    Error::PinAfterCommit { .. } | Error::AuditLogAfterCommit { .. }
-                ),
-            };
-            if committed {
+            // A failure after the file was replaced (this machine's pins, its journal,
+            // the audit log) leaves the change committed: it counts as done, and is
+            // reported.
+            if applied.is_ok() || db.replaced() {
                 plan.recipient_removed = true;
                 plan.verifier_key = verifier_key;
                 done.push(db.env.clone());

@@ -221,6 +221,7 @@ impl EnvDb {
             history: Relation::Unchecked,
             pin: None,
             trusting: false,
+            replaced: false,
             format: std::cell::Cell::new(FORMAT_VERSION),
             chunks,
             packed: false,

@@ -62,6 +62,8 @@ pub struct EnvDb {
     pub(in crate::vault) pin: Option<Pin>,
     /// `trust`: accept the file as it is and replace the pin on commit.
     pub(in crate::vault) trusting: bool,
+    /// `commit` put the new file in place (whatever failed after it: the change stands).
+    pub(in crate::vault) replaced: bool,
     /// The image's stored format (`meta.format_version`): below `FORMAT_VERSION` it
     /// lacks the newer columns until a write migrates it (`migrate`: a signed format-4
     /// image stays at 4 until its first removal of a member).

@@ -64,16 +64,7 @@ fn render_refuses_a_value_that_would_add_lines_unless_its_key_is_named() {
     assert_eq!((code, out.as_str()), (1, ""), "{err}");
     assert!(err.contains("refusing to render `CR`"), "{err}");
     // Named, it is rendered byte for byte, as before.
-    kw.cmd([
-        "render",
-        "env.tmpl",
-        "-o",
-        ".env",
-        "--allow-multiline",
-        "DB_HOST",
-    ])
-    .assert()
-    .success();
+    render_allowing_db_host(&kw);
     let text = fs::read_to_string(kw.path(".env")).unwrap();
     assert!(
         text.starts_with("DB_HOST=db.internal\nGIT_CONFIG_COUNT=1\n"),
@@ -81,9 +72,8 @@ fn render_refuses_a_value_that_would_add_lines_unless_its_key_is_named() {
     );
 }
 
-#[test]
-fn an_env_file_cannot_set_what_run_refuses_for_keys() {
-    let kw = planted();
+/// `render env.tmpl -o .env --allow-multiline DB_HOST`: the planted value let through.
+fn render_allowing_db_host(kw: &Sandbox) {
     kw.cmd([
         "render",
         "env.tmpl",
@@ -94,6 +84,12 @@ fn an_env_file_cannot_set_what_run_refuses_for_keys() {
     ])
     .assert()
     .success();
+}
+
+#[test]
+fn an_env_file_cannot_set_what_run_refuses_for_keys() {
+    let kw = planted();
+    render_allowing_db_host(&kw);
     let prod_before = runs(&kw, "prod");
     fs::create_dir(kw.path("repo")).unwrap();
     crate::support::git::git(&kw, &kw.path("repo"), &["init", "-q"]);

@@ -537,6 +537,29 @@ fn offboard_needs_the_admin_role_in_every_environment_before_changing_any() {
     kw.cmd_as(&leaver, ["get", "GEN"]).assert().code(5);
 }
 
+/// `offboard R` of [`leaver_in_three_envs`] stopped after `prod`'s file was replaced:
+/// exit `code`, `dev` and `prod` reported as changed, with `prod`'s new verifier key, and
+/// `test` as not. Its stderr.
+fn offboard_stopped_after_prod(kw: &Sandbox, r: &str, code: i32) -> String {
+    let out = kw
+        .cmd(["offboard", "--yes", r, "--reason", "left"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
+    assert!(
+        stderr.contains("already changed and committed: `dev`, `prod`")
+            && stderr.contains("not changed: `test`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("offboarded from `prod`")
+            && stderr.contains("the verifier key of `prod` was replaced ("),
+        "{stderr}"
+    );
+    stderr
+}
+
 #[test]
 fn offboard_whose_pins_fail_after_a_commit_reports_that_environment_as_changed() {
     // `prod`'s file is replaced, then this machine's pins cannot be written (its pin
@@ -565,21 +588,9 @@ fn offboard_whose_pins_fail_after_a_commit_reports_that_environment_as_changed()
     .assert()
     .success();
 
-    let out = kw
-        .cmd(["offboard", "--yes", &r, "--reason", "left"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = offboard_stopped_after_prod(&kw, &r, 1);
     assert!(
-        stderr.contains("already changed and committed: `dev`, `prod`")
-            && stderr.contains("not changed: `test`")
-            && stderr.contains("could not record it in its pins"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("offboarded from `prod`"), "{stderr}");
-    assert!(
-        stderr.contains("the verifier key of `prod` was replaced ("),
+        stderr.contains("could not record it in its pins"),
         "{stderr}"
     );
     // It was: the leaver can no longer read `prod`.
@@ -607,22 +618,7 @@ fn offboard_whose_journal_fails_after_a_commit_reports_that_environment_as_chang
     let journal = kw.journal_file("prod");
     crate::support::remove_db(&journal);
     fs::write(&journal, vec![0x5a; 8192]).unwrap();
-    let out = kw
-        .cmd(["offboard", "--yes", &r, "--reason", "left"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(6), "{stderr}");
-    assert!(
-        stderr.contains("already changed and committed: `dev`, `prod`")
-            && stderr.contains("not changed: `test`"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("offboarded from `prod`")
-            && stderr.contains("the verifier key of `prod` was replaced ("),
-        "{stderr}"
-    );
+    offboard_stopped_after_prod(&kw, &r, 6);
     kw.cmd_as(&leaver, ["-e", "prod", "get", "GEN"])
         .assert()
         .code(5);

@@ -107,9 +107,7 @@ fn main() {
         // (its `XDG_STATE_HOME`) keeps its journals, whose `trust` adopts it.
         if let Some(state) = std::env::var_os("XDG_STATE_HOME") {
             let state = PathBuf::from(state).join("keyward");
-            let mine = VaultPaths::pinned(paths.root.clone(), &state, now)
-                .journal(&env)
-                .expect("journal path");
+            let mine = VaultPaths::pinned(paths.root.clone(), &state, now).journal(&env);
             std::fs::create_dir_all(mine.parent().expect("a directory")).expect("journal dir");
             for ext in ["-wal", "-shm", ""] {
                 let mut from = paths.legacy_journal(&env).into_os_string();

@@ -49,6 +49,6 @@ impl VaultPaths {
 
     /// The stamp of `env`'s journal; none when it is missing.
     pub fn journal_stamp(&self, env: &EnvName) -> Option<FileStamp> {
-        stamp(&self.journal(env).ok()?)
+        stamp(&self.journal(env))
     }
 }

@@ -85,7 +85,7 @@ impl VaultPaths {
         env: &EnvName,
         now: i64,
     ) -> Result<Option<PathBuf>> {
-        let from = self.journal(env)?;
+        let from = self.journal(env);
         if !from.exists() {
             return Ok(None);
         }

@@ -69,7 +69,7 @@ impl Journal {
     /// gives the `-wal` and `-shm` files the same mode.
     pub fn open(paths: &VaultPaths, env: &EnvName) -> Result<Journal> {
         let dir = paths.make_journal_dir()?;
-        let mine = paths.journal(env)?;
+        let mine = paths.journal(env);
         paths.take_over_legacy_journal(env, &mine, &dir)?;
         // A log without its database (a move cut short by an earlier build) holds rows:
         // SQLite would discard it under a new database.
@@ -165,7 +165,7 @@ impl Journal {
     /// Open the journal of `env` if it exists (reading never creates one), and only if it
     /// is this machine's own (see [`Journal::require_own`]).
     pub fn open_existing(paths: &VaultPaths, env: &EnvName) -> Result<Option<Journal>> {
-        let mine = paths.journal(env)?;
+        let mine = paths.journal(env);
         if std::fs::symlink_metadata(&mine).is_err() && paths.pins.is_some() {
             // A journal of releases before, in the vault, taken over (see `open`).
             let dir = paths.make_journal_dir()?;

@@ -89,45 +89,42 @@ impl VaultPaths {
             return Err(Error::JournalBusy { path: legacy });
         }
         drop(conn);
-        self.move_journal_file(&legacy, mine)?;
+        move_file(&legacy, mine).map_err(|e| Error::io("cannot move", &legacy, e))?;
+        sync_dirs(&legacy, mine)?;
         for suffix in ["-wal", "-shm"] {
             let _ = fs::remove_file(with(&legacy, suffix));
         }
         Ok(())
     }
 
-    /// Move the database file `from` (its log folded in) to `to`: renamed, or across
-    /// file systems copied beside `to`, synced and renamed into place, then removed.
-    fn move_journal_file(&self, from: &Path, to: &Path) -> Result<()> {
-        match fs::rename(from, to) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => copy_over(from, to)?,
-            Err(e) => return Err(Error::io("cannot move", from, e)),
-        }
-        for dir in [from.parent(), to.parent()].into_iter().flatten() {
-            sync_dir(dir).map_err(|e| Error::io("cannot sync", dir, e))?;
-        }
-        Ok(())
-    }
-
-    /// Move a journal database `from` to `to`, with its `-wal` and `-shm`, and sync
-    /// both directories. Across file systems each part is copied (0600, synced) and the
-    /// original removed once the copy is in place.
+    /// Move a journal database `from` to `to`, with its `-wal` and `-shm` (log first),
+    /// and sync both directories.
     pub(in crate::vault) fn move_journal(&self, from: &Path, to: &Path) -> Result<()> {
         for suffix in PARTS {
-            let (a, b) = (with(from, suffix), with(to, suffix));
-            match fs::rename(&a, &b) {
-                Ok(()) => {}
+            match move_file(&with(from, suffix), &with(to, suffix)) {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => copy_over(&a, &b)?,
-                Err(e) => return Err(Error::io("cannot move", a, e)),
+                r => r.map_err(|e| Error::io("cannot move", with(from, suffix), e))?,
             }
         }
-        for dir in [from.parent(), to.parent()].into_iter().flatten() {
-            sync_dir(dir).map_err(|e| Error::io("cannot sync", dir, e))?;
-        }
-        Ok(())
+        sync_dirs(from, to)
     }
+}
+
+/// Move the file `from` to `to`: renamed, or across file systems copied beside `to`
+/// (0600, synced) and renamed into place, then `from` removed.
+fn move_file(from: &Path, to: &Path) -> std::io::Result<()> {
+    match fs::rename(from, to) {
+        Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => copy_over(from, to),
+        r => r,
+    }
+}
+
+/// Sync the directories of `from` and `to`, so a move between them outlives a crash.
+fn sync_dirs(from: &Path, to: &Path) -> Result<()> {
+    for dir in [from.parent(), to.parent()].into_iter().flatten() {
+        sync_dir(dir).map_err(|e| Error::io("cannot sync", dir, e))?;
+    }
+    Ok(())
 }
 
 /// `path` with `suffix` appended to its name.
@@ -139,7 +136,7 @@ fn with(path: &Path, suffix: &str) -> PathBuf {
 
 /// Copy `from` to `to` (another file system): written beside `to`, 0600, synced, then
 /// renamed into place; `from` is removed after.
-fn copy_over(from: &Path, to: &Path) -> Result<()> {
+fn copy_over(from: &Path, to: &Path) -> std::io::Result<()> {
     let tmp = with(to, ".moving");
     let copied = fs::copy(from, &tmp)
         .and_then(|_| fs::set_permissions(&tmp, fs::Permissions::from_mode(0o600)))
@@ -147,9 +144,9 @@ fn copy_over(from: &Path, to: &Path) -> Result<()> {
         .and_then(|()| fs::rename(&tmp, to));
     if let Err(e) = copied {
         let _ = fs::remove_file(&tmp);
-        return Err(Error::io("cannot move", from, e));
+        return Err(e);
     }
-    fs::remove_file(from).map_err(|e| Error::io("cannot remove", from, e))
+    fs::remove_file(from)
 }
 
 /// The journal database at `path` opened for reading its rows, if it is a regular file

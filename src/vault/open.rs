@@ -452,7 +452,7 @@ impl EnvDb {
 /// which reads the journal's pin (and may take that lock): a journal that is gone is
 /// the readers' to report (its pinned head says so), here it has no rows.
 fn journal_head(db: &EnvDb) -> Result<i64> {
-    if std::fs::symlink_metadata(db.paths().journal(&db.env)?).is_err() {
+    if std::fs::symlink_metadata(db.paths().journal(&db.env)).is_err() {
         return Ok(0);
     }
     let journal = crate::vault::journal::Journal::open(db.paths(), &db.env)?;

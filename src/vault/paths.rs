@@ -86,8 +86,8 @@ impl VaultPaths {
     /// anyone who can push, on purpose) replaced every teammate's on their next pull, and
     /// the reads it held were lost — and anyone who could write the vault directory could
     /// delete it.
-    pub fn journal(&self, env: &EnvName) -> Result<PathBuf> {
-        Ok(self.journal_dir().join(format!("{env}.db")))
+    pub fn journal(&self, env: &EnvName) -> PathBuf {
+        self.journal_dir().join(format!("{env}.db"))
     }
 
     /// `journal/<env>.db` in the vault: where releases before this one kept this

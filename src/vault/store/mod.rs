@@ -460,7 +460,7 @@ mod tests {
         fn arbitrary_journal_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..8192)) {
             let (_d, paths, _id, env) = setup();
             fs::create_dir_all(paths.journal_dir()).unwrap();
-            fs::write(paths.journal(&env).unwrap(), &bytes).unwrap();
+            fs::write(paths.journal(&env), &bytes).unwrap();
             if let Ok(j) = crate::vault::journal::Journal::open(&paths, &env) {
                 let _ = j.events(&crate::vault::keyring::AuditKeys::single(zeroize::Zeroizing::new([0u8; 32])));
             }

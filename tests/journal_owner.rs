@@ -340,3 +340,27 @@ fn a_journal_with_a_gap_seen_here_is_taken_over_with_the_rows_it_still_holds() {
         .success();
     assert_eq!(gets(&kw), 4);
 }
+
+#[test]
+fn a_journal_in_the_vault_holding_sql_keyward_never_writes_is_never_taken_over() {
+    // Its rows are this machine's, but an index was added (anyone who can write the
+    // vault can; a trigger or a view is refused as well): it is not read into the state
+    // directory, and the loss is said.
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    kw.cmd(["get", "K"]).assert().success();
+    kw.cmd(["get", "K"]).assert().success();
+    let own = kw.journal_file("dev");
+    let legacy = kw.vault().join("journal/dev.db");
+    move_journal(&own, &legacy);
+    rusqlite::Connection::open(&legacy)
+        .unwrap()
+        .execute_batch("CREATE INDEX j ON journal(hash);")
+        .unwrap();
+    kw.cmd(["audit"])
+        .assert()
+        .code(6)
+        .stderr(contains("has lost events: event 2 was seen here"));
+    assert!(!own.exists());
+    assert!(legacy.exists());
+}

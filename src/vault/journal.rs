@@ -57,7 +57,7 @@ pub struct Journal {
 }
 
 /// The journal's one table, as every keyward since the first has written it.
-const JOURNAL: &str = "CREATE TABLE IF NOT EXISTS journal(
+pub(in crate::vault) const JOURNAL: &str = "CREATE TABLE IF NOT EXISTS journal(
                seq INTEGER PRIMARY KEY,
                nonce BLOB NOT NULL,
                sealed BLOB NOT NULL,

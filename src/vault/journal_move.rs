@@ -150,7 +150,8 @@ fn copy_over(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// The journal database at `path` opened for reading its rows, if it is a regular file
-/// (never through a link) holding nothing keyward does not write; else none.
+/// (never through a link) whose schema is the journal's alone (nothing in it runs inside
+/// keyward's queries); else none.
 fn open_untrusted(path: &Path) -> Option<Connection> {
     let file = fs::OpenOptions::new()
         .read(true)
@@ -169,6 +170,8 @@ fn open_untrusted(path: &Path) -> Option<Connection> {
     )
     .ok()?;
     conn.busy_timeout(std::time::Duration::from_secs(5)).ok()?;
-    crate::vault::untrusted::guard(&conn, "the access journal", None).ok()?;
+    // Held to what `Journal::open` holds a journal to: the one table keyward writes.
+    let only = [("journal", crate::vault::journal::JOURNAL)];
+    crate::vault::untrusted::guard(&conn, "the access journal", Some(&only)).ok()?;
     Some(conn)
 }

@@ -306,7 +306,10 @@ fn a_log_left_without_its_journal_is_refused_never_thrown_away() {
         .assert()
         .code(6)
         .stdout("")
-        .stderr(contains("the journal's log lies here without its database"));
+        .stderr(contains("the access journal's log `"))
+        .stderr(contains("lies without its database"))
+        .stderr(contains("keep the log as evidence"))
+        .stderr(contains("`keyward trust -e dev --reason TEXT`"));
     assert_eq!(fs::read(&wal).unwrap(), log);
     assert!(!own.exists());
     // Put back together, every event is there.

@@ -154,6 +154,36 @@ fn an_export_not_newer_than_one_made_here_is_refused_until_trust() {
     assert_eq!(serial_of(&kw, "b.kwset", false), 41);
 }
 
+/// A damaged record of the serials exported here is not taken for "none exported":
+/// that would let an export go below a published serial. It is named, with what
+/// removing it gives up, and nothing is written.
+#[test]
+fn a_damaged_record_of_exported_serials_is_named_and_never_reset() {
+    let kw = Sandbox::with_vault_at(T0);
+    kw.generate("K");
+    serial_of(&kw, "a.kwset", false);
+    let record = crate::support::files_under(&kw.path("state"))
+        .into_iter()
+        .find(|p| p.ends_with("dev.sets.json"))
+        .unwrap();
+    fs::write(&record, b"{\"v\":1,\"sets\":").unwrap();
+    kw.generate("L");
+    let out = kw
+        .cmd(["verifier", "export", "-o", "b.kwset"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{err}");
+    assert!(
+        err.contains(&format!("`{}`", record.display()))
+            && err.contains("record of the verifier sets it exported for `dev`, is corrupt")
+            && err.contains("hint: it keeps exports above the serial services already hold"),
+        "{err}"
+    );
+    assert!(!kw.path("b.kwset").exists(), "nothing written");
+    assert_eq!(fs::read(&record).unwrap(), b"{\"v\":1,\"sets\":");
+}
+
 #[test]
 fn a_second_restore_continues_above_the_serial_a_runner_published_from_the_first() {
     // After a first restore the serial is above the head's number (the floor); a runner

@@ -78,14 +78,11 @@ impl Error {
             | Error::FromBeforeRemoval { .. }
             | Error::Rewound { .. }
             | Error::PinCorrupt { .. }
-            | Error::JournalRecordCorrupt { .. }
-            | Error::JournalGap { .. }
-            | Error::ForeignJournal { .. }
             | Error::PinUnsafe { .. }
             | Error::BrokenChain { .. }
             | Error::FollowCursorLost { .. }
             | Error::CursorCorrupt { .. } => 6,
-            Error::Busy { .. } | Error::CursorBusy { .. } | Error::JournalBusy { .. } => 7,
+            Error::Busy { .. } | Error::CursorBusy { .. } => 7,
             Error::Findings(_) => 8,
             Error::PartlyDone { failed, .. } => failed.exit_code(),
             Error::RefusalNotRecorded { refused, .. } => refused.exit_code(),
@@ -146,6 +143,7 @@ impl Error {
             Error::Plugin(e) => e.exit_code(),
             Error::Hook(e) => e.exit_code(),
             Error::Verifier(e) => e.exit_code(),
+            Error::Journal(e) => e.exit_code(),
             Error::Import(e) => e.exit_code(),
             Error::Signed(e) => e.exit_code(),
             Error::Team(e) => e.exit_code(),

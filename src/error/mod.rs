@@ -10,6 +10,7 @@ mod git;
 mod hints;
 mod hook;
 mod import;
+mod journal;
 mod plugin;
 mod signed;
 mod sql;
@@ -22,6 +23,7 @@ pub use hints::NotExecutable;
 use hints::*;
 pub use hook::HookError;
 pub use import::{ImportError, SopsFailure};
+pub use journal::JournalError;
 pub use plugin::PluginError;
 pub use signed::SignedError;
 pub use team::{LeftOutOf, TeamError};
@@ -215,25 +217,8 @@ pub enum Error {
         file_seq: i64,
         in_git: bool,
     },
-    /// DESIGN §8: the access journal lost events this machine saw.
-    #[error(
-        "the access journal of `{env}` has lost events: event {seen_seq} was seen here and is gone (the journal was deleted or cut back)\nhint: restore this machine's journal of `{env}` (`{env}.db` in `journal/` beside its pins, under `$XDG_STATE_HOME/keyward/pins/`) from a backup; to accept the loss after review, `keyward trust -e {env} --reason TEXT`"
-    )]
-    JournalGap { env: EnvName, seen_seq: i64 },
-    #[error("the access journal `{}` of `{env}` is not this machine's: it holds events this machine never recorded (copied into this machine's state directory from elsewhere, or put back from a backup after the state directory was lost); it is not adopted\nhint: move it away (`mv {} {}.foreign`, and its -wal/-shm): the next access starts this machine's own journal; if it is this machine's own and its state was lost, `keyward trust -e {env} --reason TEXT` adopts it", path.display(), path.display(), path.display())]
-    ForeignJournal { env: EnvName, path: PathBuf },
     #[error("pin `{}` is corrupt: {detail}; it is not reset silently\nhint: if you trust the vault as it is, remove the pin and run `keyward trust -e ENV --reason TEXT`", path.display())]
     PinCorrupt { path: PathBuf, detail: String },
-    /// DESIGN §8: this machine's record of the journal's head does not read (the JSON pin
-    /// holds a copy as of its last write: removing the record loses what was read since).
-    #[error(
-        "the journal record `{}` is corrupt: {detail}; it is not reset silently\nhint: it is this machine's note of where the access journal of `{env}` ended when last read. Removing it falls back to the pin's copy, as of this machine's last write to `{env}` (a gap found since is kept there too): reads since that write are then no longer checked. To accept that, remove it and run `keyward audit verify -e {env}`", path.display()
-    )]
-    JournalRecordCorrupt {
-        env: EnvName,
-        path: PathBuf,
-        detail: String,
-    },
     #[error("pin `{}` is not a private file (mode {mode:03o})\nhint: check who changed it; `chmod 600` it", path.display())]
     PinUnsafe { path: PathBuf, mode: u32 },
     #[error(
@@ -253,9 +238,6 @@ pub enum Error {
     Busy { env: EnvName, secs: u64 },
     #[error("the cursor `{}` is in use by another `keyward audit follow` (it holds `{}`)\nhint: give each follower its own --cursor FILE; two on one file would each deliver every event", path.display(), lock.display())]
     CursorBusy { path: PathBuf, lock: PathBuf },
-    /// An earlier release's journal being taken over whose log another process holds.
-    #[error("the access journal `{}` is in use by another process (an earlier release of keyward still running?): it is moved beside this machine's pins once nothing holds it\nhint: let the other process end, then retry", path.display())]
-    JournalBusy { path: PathBuf },
 
     // ---- 8: findings (the command already printed them)
     #[error("{0}")]
@@ -586,6 +568,8 @@ pub enum Error {
     Plugin(#[from] PluginError),
     #[error(transparent)]
     Hook(#[from] HookError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
     #[error(transparent)]
     Verifier(#[from] VerifierError),
     #[error(transparent)]

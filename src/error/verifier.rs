@@ -65,6 +65,16 @@ pub enum VerifierError {
         serial: i64,
         exported: i64,
     },
+    /// This machine's record of the serials it exported (`<env>.sets.json` beside the
+    /// pins) does not read. Removing it would let an export go below a published serial.
+    #[error(
+        "`{}`, this machine's record of the verifier sets it exported for `{env}`, is corrupt: {detail}; it is not reset silently\nhint: it keeps exports above the serial services already hold. Note the serial your services loaded last, remove the file, and export again: services refuse a set below that serial, so check the new one is above it", path.display()
+    )]
+    ExportRecordCorrupt {
+        env: EnvName,
+        path: PathBuf,
+        detail: String,
+    },
     /// `verifier check -e ENV` given a set of another environment.
     #[error(
         "verifier set `{path}` is the set of environment `{set_env}`, not of `{env}` (the one given with -e or KEYWARD_ENV); nothing was looked up\nhint: check against the set `keyward verifier export -e {env}` wrote"
@@ -89,6 +99,7 @@ impl VerifierError {
             | VerifierError::VerifierWrongKey { .. }
             | VerifierError::VerifierSetStale { .. }
             | VerifierError::VerifierSerialBehind { .. }
+            | VerifierError::ExportRecordCorrupt { .. }
             | VerifierError::VerifierOtherEnv { .. } => 6,
         }
     }

@@ -42,9 +42,12 @@ impl PinDir {
         let path = self.sets_file(env);
         match Self::read(&path)? {
             None => Ok(Record::default()),
-            Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::PinCorrupt {
-                path,
-                detail: e.to_string(),
+            Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                Error::Verifier(VerifierError::ExportRecordCorrupt {
+                    env: env.clone(),
+                    path,
+                    detail: e.to_string(),
+                })
             }),
         }
     }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::audit::{self, Canonical, Chain, Event, GENESIS};
-use crate::error::{Error, Result};
+use crate::error::{Error, JournalError, Result};
 use crate::fsutil::nofollow_error;
 use crate::names::EnvName;
 use crate::vault::keyring::AuditKeys;
@@ -76,10 +76,12 @@ impl Journal {
         let mut wal = mine.clone().into_os_string();
         wal.push("-wal");
         if std::fs::symlink_metadata(&mine).is_err() && std::fs::symlink_metadata(&wal).is_ok() {
-            return Err(Error::Corrupt {
-                path: wal.into(),
-                detail: "the journal's log lies here without its database (a move cut short?); it is not discarded: put the database beside it, or move it away to start a new journal".into(),
-            });
+            return Err(JournalError::LogAlone {
+                env: env.clone(),
+                log: wal.into(),
+                db: mine,
+            }
+            .into());
         }
         // SQLite's no-follow open refuses a link anywhere on the path, not only at its
         // end: a vault reached through a linked directory above it (`~/link/vault`, a
@@ -176,10 +178,11 @@ impl Journal {
             if let Some(pins) = &paths.pins
                 && let Some(seq) = pins.journal_pin(env)?.seen_seq()
             {
-                return Err(Error::JournalGap {
+                return Err(JournalError::Gap {
                     env: env.clone(),
                     seen_seq: seq,
-                });
+                }
+                .into());
             }
             return Ok(None);
         }
@@ -340,10 +343,11 @@ impl Journal {
                     .any(|e| e.seq == *pseq && hex::encode(e.hash) == *phash)
             });
             if let Some(seen_seq) = lost {
-                return Err(Error::JournalGap {
+                return Err(JournalError::Gap {
                     env: self.env.clone(),
                     seen_seq,
-                });
+                }
+                .into());
             }
         }
         Ok(out)

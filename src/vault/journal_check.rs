@@ -11,7 +11,7 @@ use rusqlite::OptionalExtension;
 
 use super::{Journal, journal_error};
 use crate::audit::{self, Chain};
-use crate::error::{Error, Result};
+use crate::error::{Error, JournalError, Result};
 use crate::vault::journal_pin::JournalPinned;
 use crate::vault::keyring::AuditKeys;
 use crate::vault::seal;
@@ -162,9 +162,10 @@ impl Journal {
     }
 
     pub(super) fn foreign(&self) -> Error {
-        Error::ForeignJournal {
+        JournalError::Foreign {
             env: self.env.clone(),
             path: self.path.clone(),
         }
+        .into()
     }
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, JournalError, Result};
 use crate::fsutil::sync_dir;
 use crate::names::EnvName;
 use crate::vault::paths::VaultPaths;
@@ -86,7 +86,7 @@ impl VaultPaths {
             })
             .ok();
         if !matches!(folded, Some((0, _, _))) {
-            return Err(Error::JournalBusy { path: legacy });
+            return Err(JournalError::Busy { path: legacy }.into());
         }
         drop(conn);
         move_file(&legacy, mine).map_err(|e| Error::io("cannot move", &legacy, e))?;

@@ -11,7 +11,7 @@ use std::fs::{self, OpenOptions};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::PathBuf;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, JournalError, Result};
 use crate::names::EnvName;
 use crate::vault::paths::PinDir;
 use crate::vault::seen::{JournalHead, JournalRecord, Pin};
@@ -108,11 +108,12 @@ impl PinDir {
                 let _lock = self.lock(env)?;
                 self.load_journal(env, true)
             }
-            Err(why) => Err(Error::JournalRecordCorrupt {
+            Err(why) => Err(JournalError::RecordCorrupt {
                 env: env.clone(),
                 path,
                 detail: why.into(),
-            }),
+            }
+            .into()),
         }
     }
 

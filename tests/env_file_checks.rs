@@ -263,6 +263,50 @@ fn an_inherited_reference_yields_to_the_key_run_sets_by_its_name() {
 }
 
 #[test]
+fn the_file_variable_of_run_file_is_the_key_file_never_a_reference_read_elsewhere() {
+    let mut kw = Sandbox::with_vault();
+    kw.set("STRIPE_KEY", "sk_test_devsandboxkey");
+    kw.cmd(["set", "-e", "prod", "STRIPE_KEY"])
+        .write_stdin("sk_live_PRODUCTIONKEY")
+        .assert()
+        .success();
+    let runtime = tempfile::tempdir().unwrap();
+    kw.set_env("XDG_RUNTIME_DIR", runtime.path().to_str().unwrap());
+    let print = "cat \"$STRIPE_KEY_FILE\"";
+    let file_args = ["--file", "STRIPE_KEY", "--allow-disk"];
+    // Inherited: overridden by the key's file, said, and prod never read.
+    kw.set_env("STRIPE_KEY_FILE", "kw://prod/STRIPE_KEY");
+    let mut c = kw.cmd(["run", "-e", "dev", "--no-redact"]);
+    c.args(file_args).args(["--", "sh", "-c", print]);
+    let (code, out, err) = outcome(&mut c);
+    assert_eq!((code, out.as_str()), (0, "sk_test_devsandboxkey"), "{err}");
+    assert!(
+        err.contains("the inherited `STRIPE_KEY_FILE=kw://prod/STRIPE_KEY` is not resolved: `--file STRIPE_KEY` sets `STRIPE_KEY_FILE` to the key's file"),
+        "{err}"
+    );
+    assert!(!err.contains("sk_live"), "{err}");
+    assert!(runs(&kw, "prod").is_empty());
+    // A line of the env file setting it too: refused before anything is read.
+    let dev_runs = runs(&kw, "dev").len();
+    for line in [
+        "STRIPE_KEY_FILE=kw://prod/STRIPE_KEY",
+        "STRIPE_KEY_FILE=/etc/hostname",
+    ] {
+        fs::write(kw.path(".env"), format!("A=1\n{line}\n")).unwrap();
+        let mut c = kw.cmd(["run", "-e", "dev", "--env-file", ".env"]);
+        c.env_remove("STRIPE_KEY_FILE");
+        c.args(file_args).args(["--", "sh", "-c", print]);
+        let (code, out, err) = outcome(&mut c);
+        assert_eq!((code, out.as_str()), (2, ""), "{line}: {err}");
+        assert!(
+            err.contains("line 2 of `.env` sets `STRIPE_KEY_FILE`, which `--file STRIPE_KEY` sets to the key's file"),
+            "{err}"
+        );
+        assert!(runs(&kw, "prod").is_empty() && runs(&kw, "dev").len() == dev_runs);
+    }
+}
+
+#[test]
 fn render_refuses_unicode_line_breaks_too() {
     // YAML (and JavaScript) readers break lines at U+0085, U+2028 and U+2029 as well.
     let kw = Sandbox::with_vault();

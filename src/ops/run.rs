@@ -100,6 +100,25 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
         Some(file) => env_file(file, req.allow_loader)?,
         None => Vec::new(),
     };
+    // `--file NAME` sets `NAME_FILE` to the key's file: a line of the env file setting it
+    // too is a contradiction of the command line (refused before anything is read), an
+    // inherited one is overridden (and, a reference, never read).
+    let file_var = |var: &str| {
+        req.files
+            .iter()
+            .find(|f| var.strip_suffix("_FILE") == Some(f.as_str()))
+    };
+    if let Some((v, f)) = vars
+        .iter()
+        .find_map(|v| file_var(v.name.as_str()).map(|f| (v, f)))
+    {
+        return Err(Error::usage(format!(
+            "line {} of `{}` sets `{}`, which `--file {f}` sets to the key's file: drop one of the two",
+            v.line,
+            req.env_file.expect("read").display(),
+            v.name
+        )));
+    }
     let mut wanted = Vec::new();
     let mut literal: Vec<(KeyName, &[u8])> = Vec::new();
     for v in &vars {
@@ -140,6 +159,10 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
             }
             let at = format!("variable `{name}`");
             match reference::Reference::parse(value.as_bytes()) {
+                Ok(Some(_)) if let Some(f) = file_var(&name) => ctx.out.warn(&format!(
+                    "the inherited `{name}={}` is not resolved: `--file {f}` sets `{name}` to the key's file",
+                    value.to_string_lossy()
+                )),
                 Ok(Some(r)) => wanted.push((
                     name.clone(),
                     Wanted {

@@ -282,6 +282,39 @@ fn a_journal_an_earlier_release_kept_in_the_vault_is_taken_over_only_when_it_is_
     assert_eq!(gets(&kw), 3);
 }
 
+/// `trust` on a machine that had not read the environment leaves the journal's head at
+/// its start (0), which every file's rows "hold": a journal a pull then brings into the
+/// vault (a teammate's, force-added by an earlier release) is not taken over for it.
+#[test]
+fn a_journal_in_the_vault_is_not_taken_over_by_a_machine_that_never_read() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    kw.cmd(["trust", "--reason", "reviewed", "--yes"])
+        .assert()
+        .success();
+    let own = kw.journal_file("dev");
+    assert!(!own.exists(), "no journal before the first read");
+    // A teammate's machine (same identity for brevity) reads three times.
+    let mut there = Sandbox::new();
+    there.identity = kw.identity.clone();
+    copy_dir(&kw.vault(), &there.path("clone/vault"));
+    there.set_env("KEYWARD_VAULT", there.path("clone/vault").to_str().unwrap());
+    for _ in 0..3 {
+        there.cmd(["get", "K"]).assert().success();
+    }
+    let legacy = kw.vault().join("journal/dev.db");
+    copy_journal(&own_journal(&there), &legacy);
+    let planted = fs::read(&legacy).unwrap();
+    kw.cmd(["get", "K"]).assert().success();
+    assert_eq!(fs::read(&legacy).unwrap(), planted, "left where it is");
+    assert_eq!(
+        gets(&kw),
+        1,
+        "this machine's one read, none of the teammate's"
+    );
+    kw.cmd(["audit", "verify"]).assert().success();
+}
+
 #[test]
 fn a_log_left_without_its_journal_is_refused_never_thrown_away() {
     // What a take-over cut short by an earlier build left: the log moved beside the

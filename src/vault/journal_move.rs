@@ -24,7 +24,7 @@ impl VaultPaths {
     /// Take over this machine's journal of `env` from the vault's `journal/<env>.db`,
     /// where releases before this one kept it, once, under a lock on this machine's
     /// journal directory (which `dir` is, created). Only a journal this machine kept:
-    /// one holding every journal head pinned here (a file committed to the repository,
+    /// one holding every journal head pinned here, at least one past its start (a file committed to the repository,
     /// copied in, or an environment's this one replaced is another's: left where it is
     /// and never read). A gap pinned here does not stop it: the rows still there are
     /// kept, and `audit` still says what was lost until `trust`.
@@ -49,7 +49,11 @@ impl VaultPaths {
             return Ok(());
         }
         let pinned = pins.journal_pin(env)?;
-        if !pinned.owned() {
+        // Only heads past 0 say what the journal held: a journal this machine started
+        // (head 0, noted before the first row) and never appended to was empty, and
+        // `trust` leaves head 0 on a machine that had not read the environment. Every
+        // rule below would hold for any file with heads at 0 alone.
+        if !pinned.owned() || pinned.heads.iter().all(|(seq, _)| *seq <= 0) {
             return Ok(());
         }
         let lock = fs::File::open(dir).map_err(|e| Error::io("cannot open", dir, e))?;

@@ -199,7 +199,7 @@ fn a_format_1_vault_reads_as_before_and_is_migrated_by_its_next_write() {
         .success();
     assert_eq!(
         format_version(&kw, "dev"),
-        keyward::vault::schema::FORMAT_VERSION
+        keyward::vault::schema::BASE_FORMAT
     );
     assert_eq!(
         format_version(&kw, "prod"),
@@ -292,7 +292,7 @@ fn a_format_3_vault_with_history_reads_as_it_is_and_its_first_write_signs_it() {
         ));
     assert_eq!(
         format_version(&kw, "dev"),
-        keyward::vault::schema::FORMAT_VERSION
+        keyward::vault::schema::BASE_FORMAT
     );
     let after = lifecycle(&kw);
     assert_eq!(
@@ -395,7 +395,7 @@ fn a_format_4_vault_reads_as_it_is_and_its_next_write_keeps_removed_members_labe
         .stderr(contains("revoked Ana ("));
     assert_eq!(
         format_version(&kw, "dev"),
-        keyward::vault::schema::FORMAT_VERSION
+        keyward::vault::schema::BASE_FORMAT
     );
     assert_eq!(format_version(&kw, "prod"), 4, "not written, not migrated");
     kw.cmd(["audit", "verify", "--all-envs"]).assert().success();
@@ -470,7 +470,7 @@ fn a_writer_writes_and_merges_a_signed_format_4_environment_without_an_admin() {
         .success();
     assert_eq!(
         format_version(&kw, "dev"),
-        keyward::vault::schema::FORMAT_VERSION
+        keyward::vault::schema::BASE_FORMAT
     );
     let conn = open_image(&kw.decrypt_env("dev"));
     let label: String = conn
@@ -526,7 +526,7 @@ fn a_writers_merge_of_an_admins_removal_takes_format_5_either_way_round() {
         fs::write(kw.env_file("dev"), fs::read(&o).unwrap()).unwrap();
         assert_eq!(
             format_version(&kw, "dev"),
-            keyward::vault::schema::FORMAT_VERSION,
+            keyward::vault::schema::BASE_FORMAT,
             "merge {n}"
         );
         let conn = open_image(&kw.decrypt_env("dev"));
@@ -600,5 +600,66 @@ fn two_unsigned_branches_of_a_format_3_vault_merge_into_a_file_that_reads() {
             .env("XDG_STATE_HOME", kw.path(state))
             .assert()
             .code(4);
+    }
+}
+
+/// A `trust` of an earlier state records a verifier serial floor (DESIGN §13) that
+/// releases before format 6 do not count: they would export a set below the serial
+/// services hold. The image is marked format 6 with it, so they refuse it ("upgrade");
+/// a merge with a marked side is marked; a `trust` without a floor, and other writes,
+/// leave format 5, which those releases read.
+#[test]
+fn a_serial_floor_marks_the_image_format_6_and_merges_keep_the_mark() {
+    use keyward::vault::schema::{BASE_FORMAT, FLOOR_FORMAT};
+    let kw = Sandbox::with_vault_at(crate::support::T0);
+    kw.generate("K");
+    let export = |out: &str| {
+        kw.cmd(["verifier", "export", "-o", out]).assert().success();
+    };
+    export("a.kwset");
+    let base = fs::read(kw.env_file("dev")).unwrap();
+    kw.cmd(["trust", "--reason", "as it is", "--yes"])
+        .assert()
+        .success();
+    assert_eq!(format_version(&kw, "dev"), BASE_FORMAT, "no floor, no mark");
+    for name in ["X", "Y", "Z"] {
+        kw.generate(name);
+    }
+    export("b.kwset");
+    // Restored from the backup, another machine (its own state) writes on it.
+    fs::write(kw.env_file("dev"), &base).unwrap();
+    kw.cmd(["generate", "Q"])
+        .env("XDG_STATE_HOME", kw.path("state-b"))
+        .assert()
+        .success();
+    let theirs = fs::read(kw.env_file("dev")).unwrap();
+    assert_eq!(format_version(&kw, "dev"), BASE_FORMAT);
+    fs::write(kw.env_file("dev"), &base).unwrap();
+    kw.cmd(["trust", "--reason", "restored backup", "--yes"])
+        .assert()
+        .success();
+    assert_eq!(
+        format_version(&kw, "dev"),
+        FLOOR_FORMAT,
+        "the floor marks it"
+    );
+    kw.generate("W");
+    assert_eq!(
+        format_version(&kw, "dev"),
+        FLOOR_FORMAT,
+        "and the mark stays"
+    );
+    let floored = fs::read(kw.env_file("dev")).unwrap();
+    for (n, (ours, other)) in [(&floored, &theirs), (&theirs, &floored)]
+        .into_iter()
+        .enumerate()
+    {
+        let [b, o, t] = kw.merge_sides(&format!("floor-{n}"), [&base, ours, other]);
+        kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
+            .env("XDG_STATE_HOME", kw.path(&format!("state-merge-{n}")))
+            .assert()
+            .success();
+        fs::write(kw.env_file("dev"), fs::read(&o).unwrap()).unwrap();
+        assert_eq!(format_version(&kw, "dev"), FLOOR_FORMAT, "merge {n}");
     }
 }

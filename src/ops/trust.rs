@@ -4,7 +4,6 @@
 
 use serde::Serialize;
 
-use crate::audit::Action;
 use crate::error::{Error, Result, TeamError};
 use crate::names::{EnvName, fmt_time};
 use crate::ops::Confirmation;
@@ -155,14 +154,7 @@ fn trust(ctx: &Context, req: Trust, mut db: EnvDb, report: Trusted) -> Result<Tr
         if earlier {
             tx.raise_to_seen(&actor, now)?;
         }
-        tx.record(
-            &actor,
-            Action::Trust,
-            None,
-            None,
-            Some(reason.as_str()),
-            now,
-        )
+        tx.record_trust(&actor, &reason, now)
     })?;
     ctx.commit(&mut db)?;
     Ok(report)

@@ -14,7 +14,7 @@ use crate::vault::fileseal;
 use crate::vault::lock::{EnvLock, lock_env};
 use crate::vault::paths::VaultPaths;
 use crate::vault::relate;
-use crate::vault::schema::{self, FORMAT_VERSION};
+use crate::vault::schema;
 use crate::vault::seen::{Pin, Relation};
 use crate::vault::store::{EnvDb, Tx, in_git_work_tree, open_nofollow};
 
@@ -372,7 +372,7 @@ impl EnvDb {
         conn.execute_batch(schema::INDEX_REMOVALS)?;
         conn.execute(
             "INSERT INTO meta(k, v) VALUES ('format_version', ?1), ('env', ?2), ('audit_key', ?3), ('created', ?4)",
-            rusqlite::params![FORMAT_VERSION, env.as_str(), &audit_key[..], crate::names::now_ms()],
+            rusqlite::params![schema::BASE_FORMAT, env.as_str(), &audit_key[..], crate::names::now_ms()],
         )?;
         let mut db = EnvDb {
             env: env.clone(),
@@ -386,7 +386,7 @@ impl EnvDb {
             pin: None,
             trusting: false,
             replaced: false,
-            format: std::cell::Cell::new(FORMAT_VERSION),
+            format: std::cell::Cell::new(schema::BASE_FORMAT),
             chunks: None,
             packed: false,
             unindexed: std::cell::Cell::new(false),

@@ -18,9 +18,21 @@
 /// format-4 image reads as it is (no former labels). An unsigned one migrates on its
 /// next write; a signed one on its first removal of a member (`EnvDb::migrate`,
 /// `EnvDb::keep_former_labels`).
+/// Format 6 (DESIGN §13) changes no table: it marks an image whose history holds a
+/// `trust` event carrying a verifier serial floor, which releases before it do not
+/// count; they would export sets below one services already hold, so they must refuse
+/// the image (upgrade) instead. An image takes it only with such an event
+/// (`Tx::record_trust`), or from a merge side that has it; others stay at 5.
 use crate::codes::Status;
 
-pub const FORMAT_VERSION: i64 = 5;
+pub const FORMAT_VERSION: i64 = 6;
+
+/// The format a new image, and a write without a serial floor, takes: the highest
+/// that releases before format 6 read.
+pub const BASE_FORMAT: i64 = 5;
+
+/// Format 6's only format: the serial floor (see above).
+pub const FLOOR_FORMAT: i64 = 6;
 
 /// Format 1 → 2, run inside the writer's transaction before its first change.
 pub const MIGRATE_2: &str = "
@@ -74,13 +86,16 @@ CREATE TABLE former_labels(
 ) STRICT, WITHOUT ROWID;
 UPDATE meta SET v = 5 WHERE k = 'format_version';
 ";
+/// Format 5 → 6: a mark, no table (see [`FORMAT_VERSION`]).
+pub const MIGRATE_6: &str = "UPDATE meta SET v = 6 WHERE k = 'format_version';";
 
 /// Every migration, by the format it brings an image to, oldest first.
-pub const MIGRATIONS: [(i64, &str); 4] = [
+pub const MIGRATIONS: [(i64, &str); 5] = [
     (2, MIGRATE_2),
     (3, MIGRATE_3),
     (4, MIGRATE_4),
     (5, MIGRATE_5),
+    (6, MIGRATE_6),
 ];
 /// Access removals (`access-revoke` = 9, `offboard` = 10), which `show` and `check`
 /// read to find exposed versions: a partial index of only those rows, so a read that

@@ -6,6 +6,7 @@
 use rusqlite::{OptionalExtension, params};
 use zeroize::Zeroizing;
 
+use crate::audit::{Action, Actor};
 use crate::error::{Error, Result};
 use crate::vault::store::{EnvDb, Tx};
 
@@ -20,6 +21,20 @@ pub fn trust_reason(reason: &str, floor: Option<i64>) -> String {
     match floor {
         Some(f) => format!("{reason}{CONTINUES}{f}"),
         None => reason.to_owned(),
+    }
+}
+
+impl Tx<'_> {
+    /// Record a `trust` event with `reason` (see [`trust_reason`]). One carrying a floor
+    /// (however it came to be written there) marks the image format 6: a release that
+    /// does not count floors refuses it (upgrade) instead of exporting a set below a
+    /// serial services already hold.
+    pub fn record_trust(&self, actor: &Actor, reason: &str, now: i64) -> Result<()> {
+        self.record(actor, Action::Trust, None, None, Some(reason), now)?;
+        if floor_of(reason).is_some() {
+            self.mark_serial_floor()?;
+        }
+        Ok(())
     }
 }
 

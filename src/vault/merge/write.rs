@@ -127,10 +127,15 @@ pub(super) fn write_atomically(dest: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Bring the result (a copy of OURS) to this build's format, as a write would: to
 /// format 5 (`former_labels`, a settings table) only where a side has it already or
-/// OURS is unsigned, so a writer may merge two signed format-4 sides. Whether the
-/// result keeps former labels.
+/// OURS is unsigned, so a writer may merge two signed format-4 sides; to format 6 (the
+/// mark of a verifier serial floor) where THEIRS has it. Whether the result keeps
+/// former labels.
 pub(super) fn migrate(conn: &Connection, ours: &EnvDb, theirs: &EnvDb) -> Result<bool> {
-    let format = ours.migrate_conn(conn, theirs.has_former_labels())?;
+    let format = ours.migrate_conn(
+        conn,
+        theirs.has_former_labels(),
+        theirs.has_serial_floor_mark(),
+    )?;
     conn.execute_batch(crate::vault::schema::INDEX_REMOVALS)?;
     Ok(format >= 5)
 }

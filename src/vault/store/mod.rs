@@ -234,11 +234,12 @@ impl EnvDb {
     /// for a signed format-4 image's step to format 5: that adds `former_labels`, a
     /// table of the settings only an admin's signature may change (DESIGN §15), so a
     /// writer's `set` there would be refused. Such an image takes format 5 with its
-    /// first removal of a member (`keep_former_labels`), an admin's change.
+    /// first removal of a member (`keep_former_labels`), an admin's change. Format 6
+    /// only with a serial floor (`mark_serial_floor`).
     pub(in crate::vault) fn migrate(&self) -> Result<()> {
         let signed_4 = self.signed_format_4()?;
         for (to, sql) in schema::MIGRATIONS {
-            if self.format.get() < to && !(to == 5 && signed_4) {
+            if self.format.get() < to && !(to == 5 && signed_4) && to != schema::FLOOR_FORMAT {
                 self.located(self.conn.execute_batch(sql).map_err(Into::into))?;
                 self.format.set(to);
             }
@@ -272,15 +273,43 @@ impl EnvDb {
         Ok(())
     }
 
+    /// Format 6, the mark of a verifier serial floor in the history (inside `batch`'s
+    /// transaction, with the event that carries it): releases before it do not count
+    /// the floor, so they must refuse the image. A signed format-4 image stays at 4
+    /// (its step to 5 is an admin's removal): releases that read it count no floor.
+    pub(in crate::vault) fn mark_serial_floor(&self) -> Result<()> {
+        if self.format.get() == schema::BASE_FORMAT {
+            self.located(
+                self.conn
+                    .execute_batch(schema::MIGRATE_6)
+                    .map_err(Into::into),
+            )?;
+            self.format.set(schema::FLOOR_FORMAT);
+        }
+        Ok(())
+    }
+
+    /// Whether the image is marked as holding a verifier serial floor (format 6).
+    pub(in crate::vault) fn has_serial_floor_mark(&self) -> bool {
+        self.format.get() >= schema::FLOOR_FORMAT
+    }
+
     /// The same migration on another connection holding a copy of this image (the
     /// merge driver builds its result in one); `labels`: whether the result takes
-    /// format 5's `former_labels` where this image (signed, format 4) has none. The
+    /// format 5's `former_labels` where this image (signed, format 4) has none;
+    /// `floor`: whether it takes format 6 (the other side has a serial floor). The
     /// result's format, and so whether it keeps former labels.
-    pub(in crate::vault) fn migrate_conn(&self, conn: &Connection, labels: bool) -> Result<i64> {
+    pub(in crate::vault) fn migrate_conn(
+        &self,
+        conn: &Connection,
+        labels: bool,
+        floor: bool,
+    ) -> Result<i64> {
         let signed_4 = self.signed_format_4()?;
         let mut format = self.format.get();
         for (to, sql) in schema::MIGRATIONS {
-            if format < to && !(to == 5 && signed_4 && !labels) {
+            let skip = (to == 5 && signed_4 && !labels) || (to == schema::FLOOR_FORMAT && !floor);
+            if format < to && !skip {
                 conn.execute_batch(sql)?;
                 format = to;
             }

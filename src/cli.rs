@@ -150,6 +150,29 @@ enum FrequentCommand {
 impl Cli {
     /// `Cli::try_parse_from(args)`, through `Frequent` when the line names one of its
     /// commands and asks for no help or version.
+    /// A command-line error as printed: clap's text without colors, escaped like every
+    /// other output (a name or value from a script's input could hold terminal escapes).
+    /// An extra argument that is not a flag is not repeated: the slip `keyward set NAME
+    /// VALUE` would put the value in the error, and so in a CI log.
+    pub fn error_text(e: &clap::Error) -> String {
+        use clap::error::{ContextKind, ContextValue, ErrorKind};
+        if e.kind() == ErrorKind::UnknownArgument
+            && let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg)
+            && !arg.starts_with('-')
+        {
+            return "error: unexpected extra argument (not shown: it may be a value)\nhint: keyward reads values from stdin or the terminal, never from its arguments: `printf %s \"$VALUE\" | keyward set NAME`; `keyward help COMMAND` shows a command's arguments\n".into();
+        }
+        let mut text = e.render().to_string();
+        // clap repeats a refused value; `NAME=VALUE` holds one after its `=`.
+        if e.kind() == ErrorKind::ValueValidation
+            && let Some(ContextValue::String(value)) = e.get(ContextKind::InvalidValue)
+            && let Some((name, _)) = value.split_once('=')
+        {
+            text = text.replace(value.as_str(), &format!("{name}=…"));
+        }
+        crate::text::escape_lines(&text).into_owned()
+    }
+
     pub fn parse_line(args: Vec<OsString>) -> Result<Cli, clap::Error> {
         let words = args.get(1..).unwrap_or_default();
         let frequent = words

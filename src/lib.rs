@@ -58,19 +58,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         let agent_args = std::iter::once(args[0].clone()).chain(args[2..].iter().cloned());
         return match cmd::unlock::AgentArgs::try_parse_from(agent_args) {
             Ok(a) => finish(cmd::unlock::run_agent(a)),
-            Err(e) => {
-                let _ = e.print();
-                ExitCode::from(2)
-            }
+            Err(e) => parse_failed(&e),
         };
     }
     let cli = match cli::Cli::parse_line(args) {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
+        Err(e) => return parse_failed(&e),
     };
     // Before anything starts a thread or a process (a plugin, which age starts with
     // keyward's environment): keyward's credentials and AGEDEBUG leave the environment.
@@ -84,6 +77,17 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     // DESIGN §10: a PIN given to a plugin lives no longer than its command.
     plugin::forget_pins();
     finish(result)
+}
+
+/// A command line clap did not parse: help and version as clap prints them (exit 0),
+/// errors escaped and without a stray value (exit 2).
+fn parse_failed(e: &clap::Error) -> ExitCode {
+    if !e.use_stderr() {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let _ = std::io::stderr().write_all(cli::Cli::error_text(e).as_bytes());
+    ExitCode::from(2)
 }
 
 /// Print an error once (escaped like every other output) and map it to its exit code.

@@ -91,3 +91,53 @@ fn durations_beyond_8000_years_are_usage_errors_for_every_flag() {
         serde_json::from_str(&kw.stdout(["show", "K", "--json"])).unwrap();
     assert_eq!(show["versions"].as_array().unwrap().len(), 1, "{show}");
 }
+
+/// clap's own errors are escaped like keyward's (on a terminal too: a name from a
+/// script's input may hold terminal controls), and an extra argument, the slip
+/// `keyward set NAME VALUE`, is not repeated in the error (a CI log would keep it).
+#[test]
+fn command_line_errors_repeat_no_stray_value_and_pass_no_terminal_controls() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    for args in [
+        &["set", "MYKEY", "sk_live_SUPERSECRET"][..],
+        &["rotate", "K", "sk_live_SUPERSECRET"],
+        &["get", "K", "sk_live_SUPERSECRET"],
+    ] {
+        let out = kw.cmd(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("SUPERSECRET"), "{args:?}: {err}");
+        assert!(
+            err.contains("error: unexpected extra argument (not shown: it may be a value)")
+                && err.contains("hint: keyward reads values from stdin"),
+            "{args:?}: {err}"
+        );
+    }
+    // `NAME=VALUE`, the dotenv habit: the name is refused, the value not repeated.
+    for cmd in ["set", "get", "generate"] {
+        let out = kw.cmd([cmd, "K9=sk_live_SUPERSECRET"]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
+        assert!(!err.contains("SUPERSECRET"), "{cmd}: {err}");
+        assert!(err.contains("invalid key name `K9=…`"), "{cmd}: {err}");
+    }
+    // A mistyped flag is still named, with clap's tip.
+    kw.cmd(["get", "K", "--nolog"])
+        .assert()
+        .code(2)
+        .stderr(contains("unexpected argument '--nolog' found"));
+    // Right-to-left override and a bell, in a value clap refuses, on a terminal.
+    let (shown, code) = crate::support::pty::on_terminal(
+        &kw,
+        &["generate", "K2", "--expires", "\u{202e}2030\u{7}"],
+        &[],
+    );
+    assert_eq!(code, 2, "{shown}");
+    assert!(shown.contains("invalid value"), "{shown}");
+    assert!(
+        !shown.contains('\u{202e}') && !shown.contains('\u{7}'),
+        "{shown:?}"
+    );
+    assert!(shown.contains("\\u{202e}"), "{shown:?}");
+}

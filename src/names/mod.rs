@@ -33,6 +33,13 @@ impl KeyName {
 impl FromStr for KeyName {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
+        // `NAME=VALUE`, the dotenv habit: the value is not repeated (a CI log keeps it).
+        if let Some((name, _)) = s.split_once('=') {
+            return Err(format!(
+                "invalid key name `{}=…`: a name holds no `=` (what follows it is not shown); values are read from stdin or the terminal: `printf %s \"$VALUE\" | keyward set NAME`",
+                printable(name)
+            ));
+        }
         let mut chars = s.chars();
         let ok_first = matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic());
         if !ok_first || !chars.all(|c| c == '_' || c.is_ascii_alphanumeric()) {

@@ -37,6 +37,14 @@ pub enum HookError {
     HookOnGenerated { name: KeyName, env: EnvName },
     #[error("hook approvals `{}` are corrupt: {detail}; they are not reset silently\nhint: remove the file and approve each hook again with `keyward hook allow NAME`", path.display())]
     ApprovalsCorrupt { path: PathBuf, detail: String },
+    /// DESIGN §11: hooks ran (their providers may have rolled the keys) and the change
+    /// that stores their values failed: the failure, then where the values are kept
+    /// (`kept`: said by `ops::rotate::issued`). The failure's exit code.
+    #[error("{source}\n{kept}")]
+    IssuedNotStored {
+        source: Box<super::Error>,
+        kept: String,
+    },
     #[error("hook approvals `{}` are not a private file (mode {mode:03o})\nhint: check who changed them; remove the file and approve each hook again", path.display())]
     ApprovalsUnsafe { path: PathBuf, mode: u32 },
 }
@@ -49,6 +57,7 @@ impl HookError {
             HookError::HookHashMismatch { .. } | HookError::HookOnGenerated { .. } => 1,
             HookError::NoHook { .. } => 3,
             HookError::ApprovalsCorrupt { .. } | HookError::ApprovalsUnsafe { .. } => 6,
+            HookError::IssuedNotStored { source, .. } => source.exit_code(),
         }
     }
 }

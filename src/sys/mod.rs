@@ -17,6 +17,7 @@ mod agent_proc;
 mod both;
 mod child_env;
 mod defer;
+mod room;
 mod stdio;
 mod unnamed;
 mod watch;
@@ -25,6 +26,7 @@ pub use agent_proc::{is_agent_for, peer_pid, process_running, terminate};
 pub use both::{Pipe, both};
 pub use child_env::ChildEnv;
 pub use defer::{defer_termination, finish_what_starts_now, stop_asked};
+pub use room::reserve;
 pub use stdio::{stdin_was_closed, stdout_columns, stdout_was_closed};
 pub use unnamed::{name_unnamed, unnamed_file};
 #[allow(unused_imports)]

@@ -17,6 +17,7 @@ pub mod follow;
 pub mod git;
 mod gone;
 pub mod hooks;
+mod issued;
 pub mod journal;
 mod journal_move;
 pub mod journal_pin;

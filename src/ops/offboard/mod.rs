@@ -212,60 +212,82 @@ fn apply(ctx: &Context, plan: OffboardPlan) -> Result<Offboarded> {
         let names: Vec<EnvName> = targets.iter().map(|db| db.env.clone()).collect();
         let mut done: Vec<EnvName> = Vec::new();
         for (db, plan) in targets.iter_mut().zip(plans.iter_mut()) {
-            // DESIGN §11: approved hooks run under the writer lock, before the change.
-            let mut rolled = roll_all(
-                ctx,
-                db,
+            // DESIGN §11: approved hooks run under the writer lock, before the change,
+            // once the write is known to be possible; what they issued is stored, or
+            // kept and said.
+            let ready = if plan.sources.iter().any(|s| matches!(s, Source::Hook(_))) {
+                db.ready_to_write()
+            } else {
+                Ok(())
+            };
+            let mut rolled = match ready {
+                Ok(()) => roll_all(
+                    ctx,
+                    db,
+                    plan.keys
+                        .iter()
+                        .zip(&plan.sources)
+                        .map(|((m, _), s)| (m, s)),
+                ),
+                Err(_) => Vec::new(),
+            };
+            let issued = crate::ops::rotate::issued::Issued::of(&rolled, |id| {
                 plan.keys
                     .iter()
-                    .zip(&plan.sources)
-                    .map(|((m, _), s)| (m, s)),
-            );
+                    .find(|(m, _)| m.id == id)
+                    .map(|(m, _)| m.name.clone())
+            });
             let mut verifier_key = None;
-            let applied = db
-                .batch(|db| {
-                    for ((meta, r), source) in plan.keys.iter_mut().zip(&plan.sources) {
-                        let value = match (&meta.spec, source) {
-                            (Some(spec), _) => crate::token::generate(spec, &db.env),
-                            (None, Source::Hook(_)) => match take_rolled(&mut rolled, meta.id) {
-                                Rolled::New(v) => {
-                                    r.hook = Some("new value from its rotation hook".into());
-                                    v
+            let applied = ready
+                .and_then(|()| {
+                    db.batch(|db| {
+                        for ((meta, r), source) in plan.keys.iter_mut().zip(&plan.sources) {
+                            let value = match (&meta.spec, source) {
+                                (Some(spec), _) => crate::token::generate(spec, &db.env),
+                                (None, Source::Hook(_)) => {
+                                    match take_rolled(&mut rolled, meta.id) {
+                                        Rolled::New(v) => {
+                                            r.hook =
+                                                Some("new value from its rotation hook".into());
+                                            v
+                                        }
+                                        Rolled::Failed(why) => {
+                                            r.hook = Some(format!("hook {why}"));
+                                            r.result = Outcome::NeedsNewValue;
+                                            r.new_version = None;
+                                            revoke_older_in_service(db, meta, r, &rotation)?;
+                                            continue;
+                                        }
+                                    }
                                 }
-                                Rolled::Failed(why) => {
-                                    r.hook = Some(format!("hook {why}"));
-                                    r.result = Outcome::NeedsNewValue;
-                                    r.new_version = None;
+                                _ => {
                                     revoke_older_in_service(db, meta, r, &rotation)?;
                                     continue;
                                 }
-                            },
-                            _ => {
-                                revoke_older_in_service(db, meta, r, &rotation)?;
-                                continue;
-                            }
-                        };
-                        let v = rotation.apply(db, meta, r.old_version, &value)?;
-                        debug_assert_eq!(r.new_version, Some(v));
-                    }
-                    verifier_key = super::verifier::remove_recipient(
-                        db,
-                        &rotation.actor,
-                        &req.recipient,
-                        &req.who(),
-                        now,
-                    )?;
-                    // The reason keeps its form: `check` reads removals from it.
-                    db.record_about(
-                        &rotation.actor,
-                        Action::Offboard,
-                        req.recipient.as_str(),
-                        Some(&format!("{}: {}", req.recipient, req.reason)),
-                        now,
-                    )?;
-                    Ok(())
+                            };
+                            let v = rotation.apply(db, meta, r.old_version, &value)?;
+                            debug_assert_eq!(r.new_version, Some(v));
+                        }
+                        verifier_key = super::verifier::remove_recipient(
+                            db,
+                            &rotation.actor,
+                            &req.recipient,
+                            &req.who(),
+                            now,
+                        )?;
+                        // The reason keeps its form: `check` reads removals from it.
+                        db.record_about(
+                            &rotation.actor,
+                            Action::Offboard,
+                            req.recipient.as_str(),
+                            Some(&format!("{}: {}", req.recipient, req.reason)),
+                            now,
+                        )?;
+                        Ok(())
+                    })
                 })
                 .and_then(|()| ctx.commit(db));
+            let applied = issued.stored_or_kept(db, now, applied);
             // A failure after the file was replaced (this machine's pins, its journal,
             // the audit log) leaves the change committed: it counts as done, and is
             // reported.

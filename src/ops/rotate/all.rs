@@ -307,10 +307,20 @@ pub(super) fn rotate_all(
         ctx.out.warn(&w);
     }
     // DESIGN §11: hooks run under the writer lock, so what a provider has just issued is
-    // stored by this commit and never lost to a concurrent writer.
+    // stored by this commit and never lost to a concurrent writer; a write bound to fail
+    // is found before any runs, and what they issued is kept if it fails all the same.
+    if selected.iter().any(|(_, s)| matches!(s, Source::Hook(_))) {
+        db.ready_to_write()?;
+    }
     let mut rolled = roll_all(ctx, &db, selected.iter().map(|(k, s)| (&k.meta, s)));
+    let issued = super::issued::Issued::of(&rolled, |id| {
+        selected
+            .iter()
+            .find(|(k, _)| k.meta.id == id)
+            .map(|(k, _)| k.meta.name.clone())
+    });
     let env = db.env.clone();
-    let rows = db.batch(|db| {
+    let done = db.batch(|db| {
         let mut out = Vec::with_capacity(selected.len());
         // The new values of the batch, in name order: written together below.
         let mut issued: Vec<(&crate::vault::KeyState, Secret)> = Vec::new();
@@ -350,10 +360,14 @@ pub(super) fn rotate_all(
         }
         rotation.issue_all(db, &issued)?;
         Ok(out)
-    })?;
-    if rows.iter().any(|r| r.new_version.is_some()) {
-        ctx.commit(&mut db)?;
-    }
+    });
+    let done = done.and_then(|rows| {
+        if rows.iter().any(|r| r.new_version.is_some()) {
+            ctx.commit(&mut db)?;
+        }
+        Ok(rows)
+    });
+    let rows = issued.stored_or_kept(&db, now, done)?;
     Ok(Batch(rows))
 }
 

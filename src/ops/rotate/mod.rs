@@ -19,6 +19,7 @@ use crate::text::first_few;
 use crate::vault::keys::NewVersion;
 use crate::vault::{EnvDb, KeyMeta, Kind, NewKey, Status, Tx};
 mod all;
+pub(crate) mod issued;
 #[allow(unused_imports)]
 pub use all::*;
 
@@ -225,6 +226,12 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
         name: name.clone(),
         env: db.env.clone(),
     };
+    // Who writes, and whether the write can be made, are settled before a hook runs: a
+    // hook's provider may roll the key as it runs, and its value must then be stored.
+    let actor = ctx.actor()?;
+    if hook.is_some() {
+        db.ready_to_write()?;
+    }
     let value = match (&provided, &key.spec, &hook) {
         (Some(v), None, None) => v.clone(),
         (None, Some(spec), None) => crate::token::generate(spec, &db.env),
@@ -262,16 +269,22 @@ pub fn rotate_one(ctx: &Context, req: RotateOne) -> Result<RotatedOne> {
         old: Old::Retire(retire_at),
         expires: req.expires,
         reason: req.reason,
-        actor: ctx.actor()?,
+        actor,
         now,
     };
-    let version = db.batch(|db| {
-        let previous = db.current(&key)?.version;
-        let v = rotation.apply(db, &key, previous, &value)?;
-        db.update_meta(&key, &req.meta)?;
-        Ok(v)
-    })?;
-    ctx.commit(&mut db)?;
+    let issued = match &hook {
+        Some(_) => issued::Issued::one(name, &value),
+        None => issued::Issued::default(),
+    };
+    let done = db
+        .batch(|db| {
+            let previous = db.current(&key)?.version;
+            let v = rotation.apply(db, &key, previous, &value)?;
+            db.update_meta(&key, &req.meta)?;
+            Ok(v)
+        })
+        .and_then(|v| ctx.commit(&mut db).map(|()| v));
+    let version = issued.stored_or_kept(&db, now, done)?;
     // What became of the older versions still in service, or of a revoked one replaced.
     let older = db
         .versions(&key)?

@@ -307,6 +307,29 @@ pub(super) fn write_encrypted(
     Ok(sealed)
 }
 
+/// Check now what would make a write of about `size` bytes at `tmp` fail, before a step
+/// that cannot be undone runs (a rotation hook, whose provider may roll the key): the
+/// temp path takes a new file (a directory or pipe planted there is refused now, not
+/// after the hook), and the file system has room for it (a full disk, `ulimit -f`).
+/// The room is given back at once: a change this check passed can still fail, rarely,
+/// and what a hook issued is then kept (`EnvDb::keep_issued`).
+pub(super) fn preflight(tmp: &Path, size: u64) -> io::Result<()> {
+    match fs::remove_file(tmp) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(crate::sys::O_NOFOLLOW)
+        .mode(0o600)
+        .open(tmp)?;
+    let room = crate::sys::reserve(&file, size);
+    drop(file);
+    let _ = fs::remove_file(tmp);
+    room.map(drop)
+}
+
 /// Files from this size on are sealed on a second core as they are written.
 const PIPE_FROM: usize = 8 << 20;
 

@@ -167,6 +167,20 @@ impl EnvDb {
             .unwrap_or((0, Vec::new(), 0)))
     }
 
+    /// Whether a commit of this environment could be written now (see
+    /// [`image::preflight`]): asked before a rotation hook runs, so that a hook never
+    /// runs into a write that was bound to fail. Room for the file as it is, and 64 KiB
+    /// to grow.
+    pub fn ready_to_write(&self) -> Result<()> {
+        if self.lock.is_none() {
+            return Err(Error::Internal("commit of an environment opened read-only"));
+        }
+        let tmp = self.paths.env_tmp(&self.env);
+        let now = fs::symlink_metadata(&self.path).map_or(0, |m| m.len());
+        image::preflight(&tmp, now + (64 << 10))
+            .map_err(|e| crate::fsutil::nofollow_error("cannot write", &tmp, e))
+    }
+
     /// Encrypt the database to the environment's recipients and replace the file
     /// atomically: temp file, `finish()`, fsync, rename, fsync the directory. What this
     /// machine pins of it is `open`'s business (`EnvDb::commit`).

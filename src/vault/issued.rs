@@ -1,0 +1,77 @@
+//! Values that rotation hooks issued and a change could not store (DESIGN §11). Once a
+//! hook has run, its provider may have rolled the key: the old value may no longer
+//! work, and the new one exists nowhere else. So a change that fails after its hooks
+//! ran keeps their values on this machine, beside its pins (never in the vault, where a
+//! commit could carry them), one age file per key, encrypted to the environment's
+//! recipients (who may read the value anyway), until a person stores them.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+use crate::names::KeyName;
+use crate::vault::store::EnvDb;
+
+impl EnvDb {
+    /// Keep `values` (key name, value) in new files `issued/<env>-<time>-<NAME>.age`
+    /// beside this machine's pins; the files written. Each holds the value alone, so
+    /// `age -d -i IDENTITY FILE | keyward rotate -e ENV NAME --no-hook` stores it as it
+    /// was issued.
+    pub fn keep_issued(&self, values: &[(&KeyName, &[u8])], now: i64) -> Result<Vec<PathBuf>> {
+        let pins = self.paths.pins.as_ref().ok_or(Error::Internal(
+            "no state directory to keep issued values in",
+        ))?;
+        let dir = pins.dir.join("issued");
+        match fs::symlink_metadata(&dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(Error::UnsafeVaultPath {
+                    path: dir,
+                    why: "is not a directory".into(),
+                });
+            }
+            Err(_) => fs::DirBuilder::new()
+                .mode(0o700)
+                .create(&dir)
+                .map_err(|e| Error::io("cannot create directory", &dir, e))?,
+        }
+        let recipients = self.recipient_strings()?;
+        let mut kept = Vec::with_capacity(values.len());
+        for (name, value) in values {
+            let path = dir.join(format!("{}-{now}-{name}.age", self.env));
+            let boxed = crate::plugin::encrypt_to(&recipients)?;
+            let encryptor = age::Encryptor::with_recipients(
+                boxed.iter().map(|r| r.as_ref() as &dyn age::Recipient),
+            )
+            .map_err(|e| Error::Failed {
+                what: "encrypt to the recipients",
+                detail: e.to_string(),
+            })?;
+            // A new file, never through a link, never over another.
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .custom_flags(crate::sys::O_NOFOLLOW)
+                .open(&path)
+                .map_err(|e| crate::fsutil::nofollow_error("cannot create", &path, e))?;
+            let written = (|| -> std::io::Result<()> {
+                let mut w = encryptor
+                    .wrap_output(&file)
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                w.write_all(value)?;
+                w.finish()?;
+                file.sync_all()
+            })();
+            written.map_err(|e| {
+                let _ = fs::remove_file(&path);
+                Error::io("cannot write", &path, e)
+            })?;
+            kept.push(path);
+        }
+        crate::fsutil::sync_dir(&dir).map_err(|e| Error::io("cannot sync", &dir, e))?;
+        Ok(kept)
+    }
+}

@@ -142,3 +142,41 @@ fn one_rotation_and_an_offboarding_keep_what_their_hooks_issued_too() {
     );
     kw.assert_nowhere_in_files("issued-value-cccc-0003");
 }
+
+/// The writer lock binds keyward's writers only: a `git pull` may put a teammate's
+/// newer file in place while a hook runs. The commit does not write over a file it
+/// never read; the hook's value is kept.
+#[test]
+fn a_file_put_in_place_while_a_hook_ran_is_not_written_over() {
+    let kw = Sandbox::with_vault();
+    let newer = kw.path("newer.db.age");
+    let file = kw.env_file("dev");
+    let pull = format!(
+        "cp '{}' '{}.pulled' && mv '{}.pulled' '{}'",
+        newer.display(),
+        file.display(),
+        file.display(),
+        file.display()
+    );
+    let h = hook(&kw, "roll.sh", &pull, "issued-value-dddd-0004");
+    with_hooked(&kw, "API", &h);
+    let base = fs::read(&file).unwrap();
+    // A teammate's machine adds a key to the same state.
+    kw.cmd(["generate", "NEWK"])
+        .env("XDG_STATE_HOME", kw.path("state-teammate"))
+        .assert()
+        .success();
+    fs::copy(&file, &newer).unwrap();
+    fs::write(&file, &base).unwrap();
+    let out = kw.cmd(["rotate", "API"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("was replaced while this command changed `dev`")
+            && err.contains("the rotation hooks of `API` in `dev` had run"),
+        "{err}"
+    );
+    assert_eq!(fs::read(&file).unwrap(), fs::read(&newer).unwrap());
+    kw.cmd(["get", "NEWK"]).assert().success();
+    assert_eq!(get(&kw, "dev", "API"), OLD);
+}

@@ -116,6 +116,7 @@ impl Error {
             | Error::KeyExists { .. }
             | Error::RenameTargetExists { .. }
             | Error::ChangedMeanwhile { .. }
+            | Error::EnvReplacedMeanwhile { .. }
             | Error::ImportDuplicate { .. }
             | Error::ImportExists { .. }
             | Error::ImportInvalid { .. }

@@ -423,6 +423,10 @@ pub enum Error {
         "key `{name}` in `{env}` changed while waiting for the writer lock; nothing changed\nhint: run `keyward rotate {name} -e {env}` again"
     )]
     ChangedMeanwhile { name: KeyName, env: EnvName },
+    /// Another file was put at the env file's path while a writer held it (the lock
+    /// binds keyward's writers only: a `git pull`, a sync tool).
+    #[error("`{}` was replaced while this command changed `{env}` (a `git pull` or checkout, a sync tool?); nothing was written over it\nhint: run the command again: it reads the file as it is now", path.display())]
+    EnvReplacedMeanwhile { env: EnvName, path: PathBuf },
     /// An import names a key twice (`at`: `line 3` or `key "NAME"`).
     #[error(
         "{at}: `{name}` appears twice; nothing imported\nhint: keep one of them and run the import again"

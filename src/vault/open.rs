@@ -152,6 +152,13 @@ impl EnvDb {
             loaded?
         };
         db.trusting = trusting;
+        if db.lock.is_some() {
+            db.read_as = Some(crate::vault::store::stamp(
+                &read
+                    .metadata()
+                    .map_err(|e| Error::io("cannot open", &db.path, e))?,
+            ));
+        }
         db.check_pin(sealed, identity, &read)?;
         Ok((db, read))
     }
@@ -391,6 +398,7 @@ impl EnvDb {
             packed: false,
             unindexed: std::cell::Cell::new(false),
             opened: None,
+            read_as: None,
             root: None,
             history_root: None,
             founders_pin: std::cell::Cell::new(false),

@@ -227,6 +227,7 @@ impl EnvDb {
             packed: false,
             unindexed: std::cell::Cell::new(false),
             opened: None,
+            read_as: None,
             root: None,
             history_root: None,
             founders_pin: std::cell::Cell::new(false),

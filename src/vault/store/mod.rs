@@ -92,6 +92,26 @@ pub struct EnvDb {
     pub(in crate::vault) founders_pin: std::cell::Cell<bool>,
     /// DESIGN §18: the file key of the file this process last wrote (`written_file_key`).
     pub(in crate::vault) written: Option<crate::identity::filekey::KeyBytes>,
+    /// A writer's: which file it read (device, inode, size, modification time). The lock
+    /// binds keyward's writers only; a `git pull`, a checkout or a sync tool may put
+    /// another file in its place meanwhile (during a rotation hook, for a while), and
+    /// a commit must not write over a state it never read.
+    pub(in crate::vault) read_as: Option<FileStamp>,
+}
+
+/// Which file, and as it was: device, inode, size, modification time (s, ns).
+pub(in crate::vault) type FileStamp = (u64, u64, u64, i64, i64);
+
+/// The stamp of `meta` (see [`FileStamp`]).
+pub(in crate::vault) fn stamp(meta: &fs::Metadata) -> FileStamp {
+    use std::os::unix::fs::MetadataExt;
+    (
+        meta.dev(),
+        meta.ino(),
+        meta.len(),
+        meta.mtime(),
+        meta.mtime_nsec(),
+    )
 }
 
 impl std::fmt::Debug for EnvDb {
@@ -211,10 +231,20 @@ impl EnvDb {
             })
         })?;
         let tmp = self.paths.env_tmp(&self.env);
+        if let Some(read) = self.read_as
+            && fs::symlink_metadata(&self.path).map(|m| stamp(&m)).ok() != Some(read)
+        {
+            return Err(Error::EnvReplacedMeanwhile {
+                env: self.env.clone(),
+                path: self.path.clone(),
+            });
+        }
         self.located(settle_fingerprints(&self.conn, self.packed))?;
         let data = self.conn.serialize(MAIN_DB)?;
         let sealed = replace_encrypted(&tmp, &self.path, encryptor, &data)?;
         self.written = captured.take();
+        // A later commit of this process builds on the file it has just written.
+        self.read_as = fs::symlink_metadata(&self.path).ok().map(|m| stamp(&m));
         Ok(sealed)
     }
 

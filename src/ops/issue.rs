@@ -478,6 +478,15 @@ pub(crate) const MAX_IMPORT: usize = 256 << 20;
 /// The bytes of an import file, or of stdin for `-`, wiped when dropped.
 pub(crate) fn read_input(file: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>> {
     if file.as_os_str() == "-" {
+        // A closed stdin is the runtime's /dev/null, not an empty input: "nothing to
+        // import" would hide that the pipe never came (`scan -` refuses it too).
+        if crate::sys::stdin_was_closed() {
+            return Err(Error::io(
+                "cannot read",
+                "stdin",
+                std::io::Error::other("stdin is closed"),
+            ));
+        }
         return crate::input::read_capped(std::io::stdin().lock(), MAX_IMPORT)
             .map_err(|e| Error::io("cannot read", "stdin", e));
     }

@@ -339,6 +339,15 @@ fn read_template(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
     use std::io::Read;
     let mut buf = Zeroizing::new(Vec::new());
     if path == Path::new("-") {
+        // A closed stdin is the runtime's /dev/null: read, it would render an empty
+        // template over a good file (`--force`), as `scan -` refuses it too.
+        if crate::sys::stdin_was_closed() {
+            return Err(Error::io(
+                "cannot read",
+                "stdin",
+                std::io::Error::other("stdin is closed"),
+            ));
+        }
         std::io::stdin()
             .lock()
             .take(MAX_TEMPLATE + 1)

@@ -5,12 +5,15 @@ use crate::ops::issue::*;
 use crate::output::{Output, Render};
 
 impl Render for Generated {
+    /// The value first, then the note that says it is on stdout: the note is true only
+    /// once the value was written (`generate > /dev/full` must not claim it).
     fn human(&self, out: &Output) -> Result<()> {
+        out.secret(&self.value, false)?;
         out.note(&format!(
             "generated `{}` version {} in `{}`; its value is on stdout (`keyward get -e {} {}` prints it again, as a recorded read)",
             self.name, self.version, self.env, self.env, self.name
         ));
-        out.secret(&self.value, false)
+        Ok(())
     }
 }
 

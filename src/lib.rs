@@ -61,8 +61,16 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             Err(e) => parse_failed(&e),
         };
     }
+    let argv_utf8 = args.iter().all(|a| a.to_str().is_some());
     let cli = match cli::Cli::parse_line(args) {
         Ok(cli) => cli,
+        Err(e) if argv_utf8 && let Some(var) = non_utf8_variable(&e) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: {var} is not valid UTF-8 (its value is not shown)\nhint: set {var} to a valid value, or unset it"
+            );
+            return ExitCode::from(2);
+        }
         Err(e) => return parse_failed(&e),
     };
     // Before anything starts a thread or a process (a plugin, which age starts with
@@ -88,6 +96,18 @@ fn parse_failed(e: &clap::Error) -> ExitCode {
     }
     let _ = std::io::stderr().write_all(cli::Cli::error_text(e).as_bytes());
     ExitCode::from(2)
+}
+
+/// The variable clap read its value from when it found bytes that are not UTF-8 and
+/// the command line had none: its own message says "arguments", which sends the user
+/// looking in the wrong place.
+fn non_utf8_variable(e: &clap::Error) -> Option<&'static str> {
+    if e.kind() != clap::error::ErrorKind::InvalidUtf8 {
+        return None;
+    }
+    ["KEYWARD_ENV", "KEYWARD_TRUST_ROOT", "KEYWARD_IDENTITY"]
+        .into_iter()
+        .find(|v| std::env::var_os(v).is_some_and(|x| x.to_str().is_none()))
 }
 
 /// Print an error once (escaped like every other output) and map it to its exit code.

@@ -106,14 +106,24 @@ fn check_command(command: &str) -> Result<()> {
 
 /// A rotation hook a person approved on this machine (or whose hash `--allow-hook`
 /// gave for this command). Running a hook takes one (`roll`), and `approve` is the only
-/// way to make one: no caller can forget to ask (DESIGN §11).
+/// way to make one: no caller can forget to ask (DESIGN §11). It carries the timeout
+/// it will run with, so a bad `KEYWARD_HOOK_TIMEOUT` is refused when the hook is
+/// approved, before any hook has run or any access is journaled.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ApprovedHook(StoredHook);
+pub struct ApprovedHook(StoredHook, Duration);
 
 impl ApprovedHook {
     /// The hook as stored.
     pub fn hook(&self) -> &StoredHook {
         &self.0
+    }
+
+    fn new(hook: StoredHook) -> Result<ApprovedHook> {
+        let timeout = match hook.timeout {
+            Some(secs) => Duration::from_secs(secs),
+            None => default_timeout()?,
+        };
+        Ok(ApprovedHook(hook, timeout))
     }
 }
 
@@ -135,10 +145,10 @@ pub fn approve(
                 actual: h,
             }));
         }
-        return Ok(Some(ApprovedHook(hook)));
+        return ApprovedHook::new(hook).map(Some);
     }
     let approved = Approvals::of(&ctx.paths, env)?.approved(name)?.as_deref() == Some(h.as_str());
-    Ok(approved.then_some(ApprovedHook(hook)))
+    approved.then(|| ApprovedHook::new(hook)).transpose()
 }
 
 /// What a hook gave.
@@ -152,6 +162,7 @@ pub enum Rolled {
 /// value the provider has just issued is stored, never lost to a concurrent writer).
 /// `Err` only for keyward's own failures (the journal); the hook's are `Rolled::Failed`.
 pub fn roll(ctx: &Context, db: &EnvDb, key: &KeyMeta, hook: &ApprovedHook) -> Result<Rolled> {
+    let timeout = hook.1;
     let hook = hook.hook();
     let current = db.current(key)?;
     let withheld = db.value(key, current.version)?;
@@ -164,10 +175,6 @@ pub fn roll(ctx: &Context, db: &EnvDb, key: &KeyMeta, hook: &ApprovedHook) -> Re
         Some("rotation hook"),
     )?;
     let old = withheld.release(&receipt);
-    let timeout = hook
-        .timeout
-        .map(Duration::from_secs)
-        .unwrap_or_else(default_timeout);
     let dir = crate::ops::hook_dir::of(ctx, &db.env, &key.name)?;
     // Once a hook has started, the provider may have rolled the key: the value it prints
     // must be stored. A SIGINT, SIGTERM or SIGHUP from now on waits until the command
@@ -223,18 +230,39 @@ pub fn roll(ctx: &Context, db: &EnvDb, key: &KeyMeta, hook: &ApprovedHook) -> Re
     Ok(Rolled::New(value))
 }
 
-/// `KEYWARD_HOOK_TIMEOUT` (seconds or a duration), else 60 s.
-fn default_timeout() -> Duration {
-    std::env::var("KEYWARD_HOOK_TIMEOUT")
-        .ok()
-        .and_then(|v| {
-            v.parse::<u64>()
-                .ok()
-                .or_else(|| v.parse::<Dur>().ok().map(|d| d.secs.max(0) as u64))
-        })
-        .filter(|s| (1..=MAX_TIMEOUT_SECS).contains(s))
-        .map(Duration::from_secs)
-        .unwrap_or(DEFAULT_TIMEOUT)
+/// `KEYWARD_HOOK_TIMEOUT` (seconds or a duration, 1 s to 1 day), else 60 s. Unset or
+/// empty is the default; any other value that is not one (`abc`, `0`, `10 min`, bytes
+/// that are not UTF-8) is a usage error naming the variable, as for
+/// `KEYWARD_LOCK_TIMEOUT`: a typo must not quietly become 60 s.
+fn default_timeout() -> Result<Duration> {
+    let v = match std::env::var("KEYWARD_HOOK_TIMEOUT") {
+        Err(std::env::VarError::NotPresent) => return Ok(DEFAULT_TIMEOUT),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            return Err(Error::usage(
+                "KEYWARD_HOOK_TIMEOUT: not UTF-8; expected seconds or a duration like 90s or 10m",
+            ));
+        }
+        Ok(v) => v,
+    };
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(DEFAULT_TIMEOUT);
+    }
+    let secs = match v.parse::<u64>() {
+        Ok(secs) => secs,
+        Err(_) => {
+            let d = v
+                .parse::<Dur>()
+                .map_err(|e| Error::usage(format!("KEYWARD_HOOK_TIMEOUT: {e}")))?;
+            u64::try_from(d.secs).unwrap_or(0)
+        }
+    };
+    if !(1..=MAX_TIMEOUT_SECS).contains(&secs) {
+        return Err(Error::usage(
+            "KEYWARD_HOOK_TIMEOUT must be between 1 second and 1 day",
+        ));
+    }
+    Ok(Duration::from_secs(secs))
 }
 
 // ---------------------------------------------------------------- hook set / clear
@@ -361,7 +389,7 @@ pub fn plan_allow(ctx: &Context, name: &KeyName) -> Result<AllowPlan> {
             Some(secs) => format!("timeout: {secs} s (stored with the hook; approved with it)"),
             None => format!(
                 "timeout: the default ({} s on this machine)",
-                default_timeout().as_secs()
+                default_timeout()?.as_secs()
             ),
         },
         format!("hash: {hash}"),
@@ -448,11 +476,10 @@ pub fn list(ctx: &Context) -> Result<HookList> {
         let h = hash(&hook);
         out.push(HookInfo {
             approved: approvals.approved(&name)?.as_deref() == Some(h.as_str()),
-            timeout_secs: hook
-                .timeout
-                .map(Duration::from_secs)
-                .unwrap_or_else(default_timeout)
-                .as_secs(),
+            timeout_secs: match hook.timeout {
+                Some(secs) => secs,
+                None => default_timeout()?.as_secs(),
+            },
             name,
             command: hook.command,
             hash: h,

@@ -11,12 +11,16 @@ use crate::ops::release::{Pending, Released};
 use crate::vault::Status;
 
 /// `KEYWARD_RUN_STRICT`: `1`/`true` on, `0`/`false`/empty off, anything else a usage
-/// error (a typo must not turn the check off silently).
+/// error (a typo must not turn the check off silently; a value that is not UTF-8 is
+/// one too, never "unset").
 pub fn strict_from_env() -> Result<bool> {
-    match std::env::var("KEYWARD_RUN_STRICT").ok().as_deref() {
-        None | Some("") | Some("0") | Some("false") => Ok(false),
-        Some("1") | Some("true") => Ok(true),
-        Some(_) => Err(Error::usage("KEYWARD_RUN_STRICT must be 1 or 0")),
+    match std::env::var("KEYWARD_RUN_STRICT").as_deref() {
+        Err(std::env::VarError::NotPresent) => Ok(false),
+        Ok("") | Ok("0") | Ok("false") => Ok(false),
+        Ok("1") | Ok("true") => Ok(true),
+        Ok(_) | Err(std::env::VarError::NotUnicode(_)) => {
+            Err(Error::usage("KEYWARD_RUN_STRICT must be 1 or 0"))
+        }
     }
 }
 

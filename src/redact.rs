@@ -424,19 +424,36 @@ impl Redactor {
         out.flush()
     }
 
-    /// `pump`, then the names of the values it redacted (DESIGN §16: a note names them).
-    pub fn pump_named(mut self, input: impl Read, output: impl Write) -> Vec<String> {
-        // A closed output on our side is not the child's failure: the names so far.
-        let _ = self.pump_inner(input, output);
-        self.redacted()
+    /// `pump`, then the names of the values it redacted (DESIGN §16: a note names them)
+    /// and what stopped `output` from taking the stream.
+    ///
+    /// A reader that went away (a broken pipe: `| head -1`) is not an error: reading
+    /// stops and the child meets the closed pipe at its next write, as in a shell
+    /// pipeline. Any other error (a full disk, an I/O error, a closed stdout) is
+    /// returned, and `input` is still read to its end, the bytes wiped and dropped: the
+    /// command runs to its end rather than die half-way through a deploy because its log
+    /// could not be written.
+    pub fn pump_named(mut self, mut input: impl Read, output: impl Write) -> Pumped {
+        let lost = match self.pump_inner(&mut input, output) {
+            Ok(()) => None,
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => None,
+            Err(e) => {
+                drain(&mut input);
+                Some(e)
+            }
+        };
+        Pumped {
+            redacted: self.redacted(),
+            lost,
+        }
     }
 
     /// Copy `input` to `output` through the filter until EOF, flushing after each read.
-    pub fn pump(mut self, input: impl Read, output: impl Write) -> io::Result<()> {
-        self.pump_inner(input, output)
+    pub fn pump(mut self, mut input: impl Read, output: impl Write) -> io::Result<()> {
+        self.pump_inner(&mut input, output)
     }
 
-    fn pump_inner(&mut self, mut input: impl Read, mut output: impl Write) -> io::Result<()> {
+    fn pump_inner(&mut self, input: &mut impl Read, mut output: impl Write) -> io::Result<()> {
         let mut buf = Zeroizing::new(vec![0u8; READ_SIZE]);
         loop {
             let n = match input.read(&mut buf) {
@@ -449,6 +466,30 @@ impl Redactor {
             output.flush()?;
         }
         self.finish(&mut output)
+    }
+}
+
+/// What became of a stream `pump_named` passed on.
+#[derive(Debug, Default)]
+pub struct Pumped {
+    /// The names of the values redacted from it.
+    pub redacted: Vec<String>,
+    /// Why the output stopped taking it (never a broken pipe); what came after was
+    /// read and dropped.
+    pub lost: Option<io::Error>,
+}
+
+/// Read `input` to its end and drop what it gives, through a buffer wiped after use
+/// (the bytes may hold values). A read error ends it: the writer is gone anyway.
+fn drain(input: &mut impl Read) {
+    let mut buf = Zeroizing::new(vec![0u8; READ_SIZE]);
+    loop {
+        match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use crate::ops::Context;
 use crate::ops::files;
 use crate::ops::reference::{self, Resolve, Wanted};
 use crate::ops::release::Pick;
-use crate::redact::{MIN_LEN, Redactor};
+use crate::redact::{MIN_LEN, Pumped, Redactor};
 use crate::sys;
 
 /// What `run` is asked to do.
@@ -56,15 +56,19 @@ const KEYWARD_KEPT: [&str; 4] = [
 ];
 
 /// Whether to filter a stream: the flags, then KEYWARD_REDACT, then "not a terminal".
+/// Only an absent (or empty) KEYWARD_REDACT is unset: any other value, one that is not
+/// UTF-8 included, is 1, 0 or a usage error.
 fn redact_stream(req: &RunRequest<'_>, is_terminal: bool) -> Result<bool> {
     if let Some(forced) = req.redact {
         return Ok(forced);
     }
-    match std::env::var("KEYWARD_REDACT").ok().as_deref() {
-        Some("1") | Some("true") => Ok(true),
-        Some("0") | Some("false") => Ok(false),
-        Some("") | None => Ok(!is_terminal),
-        Some(_) => Err(Error::usage("KEYWARD_REDACT must be 1 or 0")),
+    match std::env::var("KEYWARD_REDACT").as_deref() {
+        Ok("1") | Ok("true") => Ok(true),
+        Ok("0") | Ok("false") => Ok(false),
+        Ok("") | Err(std::env::VarError::NotPresent) => Ok(!is_terminal),
+        Ok(_) | Err(std::env::VarError::NotUnicode(_)) => {
+            Err(Error::usage("KEYWARD_REDACT must be 1 or 0"))
+        }
     }
 }
 
@@ -72,6 +76,9 @@ fn redact_stream(req: &RunRequest<'_>, is_terminal: bool) -> Result<bool> {
 /// status through (`Error::ChildExit`, 128+N after signal N).
 pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
     let redact_out = redact_stream(&req, io::stdout().is_terminal())?;
+    // A stdout closed at start is the runtime's /dev/null: the child's output would
+    // vanish with its exit code. It goes through keyward, which reports it lost.
+    let stdout_closed = sys::stdout_was_closed();
     let redact_err = redact_stream(&req, io::stderr().is_terminal())?;
     // Where key files would go is checked before anything is read or journaled.
     let location = if req.files.is_empty() {
@@ -292,7 +299,7 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
         }
         env.set(var, path.as_os_str().as_bytes());
     }
-    cmd.stdout(if redact_out {
+    cmd.stdout(if redact_out || stdout_closed {
         Stdio::piped()
     } else {
         Stdio::inherit()
@@ -336,11 +343,66 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
         .map_err(|e| spawn_error(ctx, program, handed_out, e))?;
     // The parent's copies of the values go now (wiped), not when the child exits.
     drop(env);
-    let (done, redacted) = supervise(child, &pairs);
+    let (done, pumped) = supervise(child, &pairs, stdout_closed);
     // The child has exited (after a forwarded signal too): its key files go now.
     drop(key_files);
+    let redacted: Vec<(&str, Vec<String>)> = pumped
+        .iter()
+        .map(|(stream, p)| (*stream, p.redacted.clone()))
+        .collect();
     crate::ops::run_guard::say_redacted(ctx, io::stderr().is_terminal(), &redacted);
-    done
+    output_lost(ctx, done, &pumped)
+}
+
+/// The child's outcome, unless its output could not be passed on: a write error other
+/// than a broken pipe (a full disk, an I/O error, a closed stdout) turns its exit 0
+/// into exit 1, as `get` and `export` fail when their output is not delivered. The
+/// error is reported only now, once the command has run to its end (its output was
+/// drained meanwhile): a deploy is never stopped half-way because its log could not be
+/// written. A command that failed keeps its own code, with a warning.
+fn output_lost(ctx: &Context, done: Result<()>, pumped: &[(&'static str, Pumped)]) -> Result<()> {
+    let lost: Vec<String> = pumped
+        .iter()
+        .filter_map(|(stream, p)| {
+            p.lost
+                .as_ref()
+                .map(|e| format!("cannot write to {stream}: {e}"))
+        })
+        .collect();
+    if lost.is_empty() {
+        return done;
+    }
+    let lost = lost.join("; ");
+    match done {
+        Ok(()) => Err(Error::Failed {
+            what: "pass the command's output on",
+            detail: format!(
+                "{lost}; the command ran to its end and exited 0, but what it wrote from there on was dropped"
+            ),
+        }),
+        Err(e) => {
+            ctx.out.warn(&format!(
+                "the command's output could not be passed on ({lost}): what it wrote from there on was dropped"
+            ));
+            Err(e)
+        }
+    }
+}
+
+/// Stands for a stdout that was closed when keyward started: every write fails, as it
+/// would have for the command itself (a write to a closed descriptor).
+struct ClosedStdout;
+
+impl io::Write for ClosedStdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        Err(io::Error::other("it was closed when keyward started"))
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Why the command did not start, with the exit codes `env`, `sh` and `timeout` use:
@@ -382,12 +444,16 @@ fn spawn_error(ctx: &Context, program: &OsStr, keys: usize, e: io::Error) -> Err
     }
 }
 
-/// The names of the values redacted from each of the child's streams.
-type Redacted = Vec<(&'static str, Vec<String>)>;
+/// What became of each of the child's piped streams.
+type Streams = Vec<(&'static str, Pumped)>;
 
 /// Pump the child's redacted output and wait for it; its exit code becomes ours. Also
-/// the names redacted from each stream.
-fn supervise(mut child: std::process::Child, pairs: &[(String, &[u8])]) -> (Result<()>, Redacted) {
+/// what became of each stream (the names redacted, an output error).
+fn supervise(
+    mut child: std::process::Child,
+    pairs: &[(String, &[u8])],
+    stdout_closed: bool,
+) -> (Result<()>, Streams) {
     let mut pumps = Vec::new();
     // Built once (after the child started, so it runs meanwhile), shared by both streams.
     let redactor = (child.stdout.is_some() || child.stderr.is_some()).then(|| Redactor::new(pairs));
@@ -396,6 +462,9 @@ fn supervise(mut child: std::process::Child, pairs: &[(String, &[u8])]) -> (Resu
         pumps.push((
             "stdout",
             std::thread::spawn(move || {
+                if stdout_closed {
+                    return r.pump_named(out, ClosedStdout);
+                }
                 r.pump_named(
                     out,
                     io::BufWriter::with_capacity(1 << 16, io::stdout().lock()),
@@ -426,8 +495,9 @@ fn supervise(mut child: std::process::Child, pairs: &[(String, &[u8])]) -> (Resu
         }
     };
     sys::stop_forwarding();
-    // A closed stdout on our side is not the child's failure: keep its code.
-    let redacted = pumps
+    // Each pump reads its stream to the end (an output error included), so the child
+    // was never stopped by one; what they met is judged by `output_lost`.
+    let pumped = pumps
         .into_iter()
         .map(|(stream, p)| (stream, p.join().unwrap_or_default()))
         .collect();
@@ -441,7 +511,7 @@ fn supervise(mut child: std::process::Child, pairs: &[(String, &[u8])]) -> (Resu
     } else {
         Err(Error::ChildExit(code.clamp(1, 255) as u8))
     };
-    (done, redacted)
+    (done, pumped)
 }
 
 /// `a ∪ b`, in order.

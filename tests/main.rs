@@ -34,6 +34,7 @@ mod hygiene;
 mod identity;
 mod import_peers;
 mod init;
+mod io_faults;
 mod journal_head;
 mod journal_owner;
 mod keys_as_files;

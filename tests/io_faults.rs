@@ -24,10 +24,11 @@ fn not_utf8(text: &str) -> &OsStr {
 fn run_into_a_full_stdout_lets_the_command_finish_then_fails() {
     let kw = Sandbox::with_vault();
     kw.generate("API_TOKEN");
-    // More than a pipe holds, then a mark that the command got to its end.
+    // More than a pipe holds, then a mark that the command got to its end (`-e`: as a
+    // deploy script stops when a step dies, of SIGPIPE too).
     let out = kw
         .sh(&format!(
-            "'{KW}' run -- sh -c 'seq 1 100000; echo finished > done.txt' > /dev/full"
+            "'{KW}' run -- sh -ec 'seq 1 100000; echo finished > done.txt' > /dev/full"
         ))
         .output()
         .unwrap();

@@ -29,6 +29,7 @@ mod git;
 mod git_history;
 mod hardware;
 mod hardware_agent;
+mod hardware_recipe;
 mod hook_values;
 mod hygiene;
 mod identity;

@@ -77,6 +77,7 @@ mod usage;
 mod vault_files;
 mod vault_format;
 mod vault_location;
+mod vault_plants;
 mod verified_commits;
 mod verifier;
 mod verifier_postgres;

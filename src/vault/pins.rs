@@ -328,20 +328,31 @@ impl PinDir {
             let Some(pin) = self.load(&other)? else {
                 continue;
             };
-            let file = paths.env_file(&other);
-            // Gone counts as known: deleting the others must not make a forgery "new".
-            if !file.exists() {
-                return Ok(false);
-            }
-            if let Some(s) = crate::vault::store::seal_path(&file)
+            let path = paths.env_file(&other);
+            // Opened as every env file is (no symlink followed, a regular file only, a
+            // FIFO never waited on): a link or a pipe where a pinned environment's file
+            // was is refused as such (exit 6), not followed into a hang or an endless
+            // read. Read as `get` reads, through the age stream, never whole into memory.
+            let file = match crate::vault::store::open_nofollow(&path) {
+                Ok(f) => f,
+                // Gone counts as known: deleting the others must not make a forgery "new".
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+                Err(e) if crate::sys::is_symlink_refusal(&e) || crate::sys::is_not_regular(&e) => {
+                    return Err(crate::fsutil::nofollow_error("cannot open", &path, e));
+                }
+                Err(_) => return Ok(false),
+            };
+            if let Some(s) = crate::vault::fileseal::seal_file(&file)
                 && pin.seal.as_deref() == Some(hex::encode(s.seal).as_str())
             {
                 return Ok(false);
             }
-            let Ok(bytes) = fs::read(&file) else {
+            let mut file = file;
+            if std::io::Seek::rewind(&mut file).is_err() {
                 return Ok(false);
-            };
-            match EnvDb::open_bytes(paths, &other, file.clone(), &bytes, identity)
+            }
+            let input = std::io::BufReader::new(file);
+            match EnvDb::load_lazy(input, paths, &other, path, identity, None)
                 .and_then(|db| db.audit_keys())
             {
                 Ok(keys) => {

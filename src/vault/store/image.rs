@@ -333,14 +333,6 @@ pub(super) fn preflight(tmp: &Path, size: u64) -> io::Result<()> {
 /// Files from this size on are sealed on a second core as they are written.
 const PIPE_FROM: usize = 8 << 20;
 
-/// The seal of the env file at `path` as it is now (`fileseal`), not following a symlink.
-pub(crate) fn seal_path(path: &Path) -> Option<fileseal::Sealed> {
-    open_nofollow(path)
-        .ok()
-        .as_ref()
-        .and_then(fileseal::seal_file)
-}
-
 /// Whether `dir` is inside a git work tree (a `.git` in it or above): hints then say
 /// how to get the newer state from git. A file-system check, no subprocess.
 pub(crate) fn in_git_work_tree(dir: &Path) -> bool {

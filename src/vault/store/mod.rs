@@ -33,12 +33,12 @@ use crate::vault::seen::{Pin, Relation};
 use crate::vault::vfs;
 
 mod image;
+pub(crate) use image::in_git_work_tree;
 use image::*;
 pub(in crate::vault) use image::{
     check_header_size, decrypt, fill_fingerprints, open_nofollow, replace_encrypted,
     settle_fingerprints,
 };
-pub(crate) use image::{in_git_work_tree, seal_path};
 mod load;
 #[allow(unused_imports)]
 use load::*;

@@ -1,0 +1,105 @@
+//! What someone with write access to the vault or the state directory can plant, and
+//! what a mistaken setting can do: every case is refused with its documented exit code,
+//! never followed, waited on, read without bound, or taken for "no vault" (h14).
+
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::support::Sandbox;
+
+fn mkfifo(p: &Path) {
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(p)
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+/// This sandbox's pin directory of its vault (`pins/<id>/`).
+fn pin_dir(kw: &Sandbox) -> PathBuf {
+    kw.journal_file("dev")
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .to_owned()
+}
+
+/// The names in the sandbox's `pins/`.
+fn pin_dirs(kw: &Sandbox) -> Vec<String> {
+    let mut out: Vec<String> = fs::read_dir(kw.path("state/keyward/pins"))
+        .unwrap()
+        .map(|d| d.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+/// A re-clone (a new directory at the vault's path) whose `dev` is another vault's: keyward
+/// then asks whether the whole vault was replaced, and looks at the other pinned
+/// environments' files. A link or a pipe there is refused (exit 6, naming the file), as
+/// at any env file: never followed, never waited on (a FIFO hung `get` for good; a link
+/// to a device was read without bound).
+#[test]
+fn another_env_file_linked_or_piped_is_refused_when_a_replaced_vault_is_checked() {
+    let kw = Sandbox::with_vault();
+    kw.set("K1", "the-real-value-0001");
+    for env in ["dev", "prod", "test"] {
+        kw.cmd(["-e", env, "list"]).assert().success();
+    }
+    // Another vault encrypted to the same identity: its `dev` is what the attacker puts.
+    let other = kw.path("other-vault");
+    kw.cmd(["init"])
+        .env("KEYWARD_VAULT", &other)
+        .env("XDG_STATE_HOME", kw.path("other-state"))
+        .assert()
+        .success();
+    // A new directory at the same path (the old one kept, so its inode is not reused).
+    fs::rename(kw.vault(), kw.path("old-vault")).unwrap();
+    fs::create_dir(kw.vault()).unwrap();
+    fs::set_permissions(kw.vault(), fs::Permissions::from_mode(0o700)).unwrap();
+    let ok = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(kw.path("old-vault/envs"))
+        .arg(kw.vault())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    fs::copy(other.join("envs/dev.db.age"), kw.env_file("dev")).unwrap();
+    let prod = kw.env_file("prod");
+    let real_prod = kw.path("old-vault/envs/prod.db.age");
+    let fifo = kw.path("fifo");
+    mkfifo(&fifo);
+    // A link to a FIFO, a link to the real file (followed, it would pass), a FIFO itself.
+    for (i, why) in ["is a symlink", "is a symlink", "is not a regular file"]
+        .into_iter()
+        .enumerate()
+    {
+        let _ = fs::remove_file(&prod);
+        match i {
+            0 => std::os::unix::fs::symlink(&fifo, &prod).unwrap(),
+            1 => std::os::unix::fs::symlink(&real_prod, &prod).unwrap(),
+            _ => mkfifo(&prod),
+        }
+        kw.cmd(["get", "K1"])
+            .timeout(Duration::from_secs(60))
+            .assert()
+            .code(6)
+            .stdout("")
+            .stderr(contains(prod.to_str().unwrap()).and(contains(why)));
+    }
+    // Nothing was set aside: the pins of the vault seen here are where they were.
+    assert!(
+        pin_dirs(&kw).iter().all(|d| !d.contains(".replaced-")),
+        "pins were set aside: {:?}",
+        pin_dirs(&kw)
+    );
+}

@@ -103,3 +103,69 @@ fn another_env_file_linked_or_piped_is_refused_when_a_replaced_vault_is_checked(
         pin_dirs(&kw)
     );
 }
+
+/// `envs/` removed from a vault this machine read is those environments gone (exit 6,
+/// as for one removed file), not "no vault, run `keyward init`" (exit 3); `init` there
+/// refuses too, rather than set what this machine kept of the old vault aside unsaid,
+/// and says how to start over on purpose. Something else at `envs/` is an unsafe path.
+#[test]
+fn a_removed_envs_directory_of_a_vault_read_here_is_gone_not_no_vault() {
+    let kw = Sandbox::with_vault();
+    kw.set("K1", "secret-value-0001");
+    kw.stdout(["get", "K1"]);
+    let envs = kw.vault().join("envs");
+    fs::rename(&envs, kw.path("envs-kept")).unwrap();
+    let pins = pin_dir(&kw);
+    let mv = format!("mv '{}'", pins.display());
+    let gone = || {
+        contains("has no `envs/` directory any more")
+            .and(contains("`dev`"))
+            .and(contains(mv.clone()))
+    };
+    for args in [
+        &["get", "K1"][..],
+        &["list"],
+        &["check"],
+        &["audit", "verify"],
+    ] {
+        kw.cmd(args).assert().code(6).stdout("").stderr(gone());
+    }
+    let before = pin_dirs(&kw);
+    kw.cmd(["init"]).assert().code(6).stderr(gone());
+    assert_eq!(pin_dirs(&kw), before, "init set the pins aside");
+    assert!(!envs.exists(), "init made a vault over one seen here");
+    // A regular file (or a dangling link) where `envs/` belongs: an unsafe path.
+    fs::write(&envs, "not a directory").unwrap();
+    kw.cmd(["get", "K1"])
+        .assert()
+        .code(6)
+        .stderr(contains("is not a directory"));
+    fs::remove_file(&envs).unwrap();
+    std::os::unix::fs::symlink(kw.path("nowhere"), &envs).unwrap();
+    kw.cmd(["get", "K1"])
+        .assert()
+        .code(6)
+        .stderr(contains("is a symlink"));
+    fs::remove_file(&envs).unwrap();
+    // Put back, it is read as before.
+    fs::rename(kw.path("envs-kept"), &envs).unwrap();
+    kw.cmd(["get", "K1"])
+        .assert()
+        .success()
+        .stdout("secret-value-0001\n");
+    // Removed on purpose: the hint's way out starts a new vault, saying nothing false.
+    fs::remove_dir_all(&envs).unwrap();
+    let mut aside = pins.clone().into_os_string();
+    aside.push(".removed");
+    fs::rename(&pins, &aside).unwrap();
+    kw.cmd(["init"]).assert().success();
+    kw.cmd(["get", "K1"]).assert().code(3);
+    // A vault this machine never read is still "no vault" (exit 3).
+    let fresh = Sandbox::new();
+    fresh
+        .cmd(["get", "K1"])
+        .env("KEYWARD_VAULT", fresh.path("vault"))
+        .assert()
+        .code(3)
+        .stderr(contains("no vault at"));
+}

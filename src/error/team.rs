@@ -62,6 +62,23 @@ pub enum TeamError {
         "{what}: environment(s) this machine read before are gone (their files are not there any more): {envs}; the check did not cover them\nhint: if they were removed on purpose, `keyward trust -e ENV --reason TEXT` accepts each removal on this machine; otherwise restore the files"
     )]
     EnvsGone { what: &'static str, envs: String },
+    /// DESIGN §8: the whole `envs/` of a vault this machine read is gone. Not "no vault,
+    /// run `keyward init`": that hint, followed, made a new vault at the path and set
+    /// what this machine kept of the old one aside without a word. Removing every file
+    /// is a change to the vault as removing one is (`EnvGone`).
+    #[error(
+        "the vault at `{}` has no `envs/` directory any more, but this machine read its environment(s) {envs} before: they are gone; nothing was read\nhint: {}; restore `envs/` (from git or a backup); if the vault was removed on purpose, set what this machine kept of it aside first (`mv '{}' '{}.removed'`), then `keyward init` makes a new one",
+        root.display(),
+        if *in_git { format!("the vault is in git: `git log -- '{}'` shows who removed it", root.join("envs").display()) } else { "find out who removed it".to_owned() },
+        pins.display(),
+        pins.display()
+    )]
+    VaultGone {
+        root: PathBuf,
+        envs: String,
+        pins: PathBuf,
+        in_git: bool,
+    },
     /// `completions --list` with a locked identity: exit 5 and no word (the completion
     /// scripts say why, once).
     #[error("the identity is locked")]
@@ -92,7 +109,8 @@ impl TeamError {
             TeamError::StrictLeftOut { .. } => 4,
             TeamError::VaultMoved { .. }
             | TeamError::EnvGone { .. }
-            | TeamError::EnvsGone { .. } => 6,
+            | TeamError::EnvsGone { .. }
+            | TeamError::VaultGone { .. } => 6,
             TeamError::IdentityEnvEmpty
             | TeamError::CompletionLocked
             | TeamError::IdentityFileMissing { .. }

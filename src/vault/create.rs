@@ -14,13 +14,15 @@ use crate::vault::{EnvDb, Tx, VaultPaths};
 
 /// Refuse to create a vault where one exists (before anything else is made, e.g. an
 /// identity).
+/// Nor where this machine read a vault whose `envs/` is gone (`require_not_seen`): a
+/// new vault there would set what it kept of the old one aside without a word.
 pub fn ensure_no_vault(paths: &VaultPaths) -> Result<()> {
     if paths.exists() {
         return Err(Error::VaultExists {
             path: paths.root.clone(),
         });
     }
-    Ok(())
+    paths.require_not_seen()
 }
 
 /// Create the vault at `paths` with `envs`, each filled by `fill` before its first

@@ -126,6 +126,31 @@ impl VaultPaths {
         .into()
     }
 
+    /// Refuse (`VaultGone`, exit 6) when this machine pinned environments of the vault at
+    /// this path: called where there is no vault (`require`, and `init` before it makes
+    /// one), so that neither "no vault" nor a new vault passes over a removal unsaid. A
+    /// pin directory that cannot be listed is that error (fail closed).
+    pub fn require_not_seen(&self) -> Result<()> {
+        let Some(pins) = &self.pins else {
+            return Ok(());
+        };
+        let seen = pins.pinned_envs()?;
+        if seen.is_empty() {
+            return Ok(());
+        }
+        Err(TeamError::VaultGone {
+            root: std::path::absolute(&self.root).unwrap_or_else(|_| self.root.clone()),
+            envs: seen
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            pins: pins.dir.clone(),
+            in_git: in_git_work_tree(&self.root),
+        }
+        .into())
+    }
+
     /// The environments this machine pinned whose files are not there, each with its
     /// `EnvGone` error.
     pub fn gone_envs(&self) -> Result<Vec<(EnvName, Error)>> {

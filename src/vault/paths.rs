@@ -151,8 +151,17 @@ impl VaultPaths {
     /// belong to this user and are not writable by group or others, and the two inner
     /// directories are real directories, not symlinks (as ssh checks `~/.ssh`). Anyone
     /// who can write there can swap files under us.
+    ///
+    /// No `envs/` is "no vault" (exit 3) only for a vault this machine never read: for
+    /// one whose environments it pinned, it is those environments gone (exit 6, as for
+    /// one removed file), and something else at `envs/` (a file, a dangling link) is
+    /// refused as an unsafe path whatever was read before.
     pub fn require(&self) -> Result<()> {
         if !self.exists() {
+            if fs::symlink_metadata(self.envs_dir()).is_ok() {
+                check_private_dir(&self.envs_dir(), false)?;
+            }
+            self.require_not_seen()?;
             return Err(Error::VaultNotFound {
                 path: self.root.clone(),
             });

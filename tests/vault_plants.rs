@@ -169,3 +169,61 @@ fn a_removed_envs_directory_of_a_vault_read_here_is_gone_not_no_vault() {
         .code(3)
         .stderr(contains("no vault at"));
 }
+
+/// The vault's pin directory (`pins/<id>/`) others could write to is refused as `pins/`
+/// is: whoever can write there can unlink the pins, and a replaced file would then be a
+/// first use.
+#[test]
+fn a_pin_directory_others_can_write_to_is_refused() {
+    let kw = Sandbox::with_vault();
+    kw.set("A", "value-a-0001");
+    kw.stdout(["get", "A"]);
+    let dir = pin_dir(&kw);
+    for mode in [0o777, 0o720, 0o702] {
+        fs::set_permissions(&dir, fs::Permissions::from_mode(mode)).unwrap();
+        kw.cmd(["get", "A"])
+            .assert()
+            .code(6)
+            .stdout("")
+            .stderr(contains(dir.to_str().unwrap()).and(contains("writable by group or others")));
+        kw.cmd(["set", "B"])
+            .write_stdin("value-b-0001")
+            .assert()
+            .code(6);
+    }
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+    kw.cmd(["get", "B"]).assert().code(3);
+    kw.cmd(["get", "A"])
+        .assert()
+        .success()
+        .stdout("value-a-0001\n");
+}
+
+/// A FIFO or a directory at the access journal's `-wal` or `-shm` is exit 6 naming it
+/// (as a symlink there is), not SQLite's "disk I/O error" (exit 1).
+#[test]
+fn a_pipe_or_directory_at_the_journals_side_files_is_exit_6() {
+    let kw = Sandbox::with_vault();
+    kw.set("A", "value-a-0001");
+    kw.stdout(["get", "A"]);
+    let journal = kw.journal_file("dev");
+    for suffix in ["-wal", "-shm"] {
+        let mut side = journal.clone().into_os_string();
+        side.push(suffix);
+        let side = PathBuf::from(side);
+        let plants: [&dyn Fn(&Path); 2] = [&mkfifo, &|p| fs::create_dir(p).unwrap()];
+        for plant in plants {
+            let _ = fs::remove_file(&side);
+            let _ = fs::remove_dir(&side);
+            plant(&side);
+            kw.cmd(["get", "A"])
+                .timeout(Duration::from_secs(60))
+                .assert()
+                .code(6)
+                .stdout("")
+                .stderr(contains(side.to_str().unwrap()).and(contains("is not a regular file")));
+        }
+        let _ = fs::remove_dir(&side);
+        let _ = fs::remove_file(&side);
+    }
+}

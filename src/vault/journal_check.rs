@@ -40,10 +40,13 @@ pub(super) fn private(file: &File, path: &Path) -> Result<()> {
 /// database's mode, so one made while it was 0644 is 0644 too).
 pub(super) fn private_side(path: &Path) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
+    // A FIFO or a directory there is refused as such (exit 6), as the database is
+    // (`require_regular`), not left to SQLite, whose "disk I/O error" would be exit 1.
     match std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(crate::sys::O_NOFOLLOW | crate::sys::O_NONBLOCK)
         .open(path)
+        .and_then(crate::sys::require_regular)
     {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(crate::fsutil::nofollow_error(

@@ -150,13 +150,20 @@ impl VaultPaths {
     /// The vault exists and is safe to use: the vault directory, `envs/` and `journal/`
     /// belong to this user and are not writable by group or others, and the two inner
     /// directories are real directories, not symlinks (as ssh checks `~/.ssh`). Anyone
-    /// who can write there can swap files under us.
+    /// who can write there can swap files under us. The same holds for this vault's pin
+    /// directory (`pins/<id>/`), where anyone who could write could unlink the pins and
+    /// turn the next replaced file into a first use.
     ///
     /// No `envs/` is "no vault" (exit 3) only for a vault this machine never read: for
     /// one whose environments it pinned, it is those environments gone (exit 6, as for
     /// one removed file), and something else at `envs/` (a file, a dangling link) is
     /// refused as an unsafe path whatever was read before.
     pub fn require(&self) -> Result<()> {
+        if let Some(pins) = &self.pins
+            && fs::symlink_metadata(&pins.dir).is_ok()
+        {
+            check_private_dir(&pins.dir, true)?;
+        }
         if !self.exists() {
             if fs::symlink_metadata(self.envs_dir()).is_ok() {
                 check_private_dir(&self.envs_dir(), false)?;

@@ -227,3 +227,41 @@ fn a_pipe_or_directory_at_the_journals_side_files_is_exit_6() {
         let _ = fs::remove_file(&side);
     }
 }
+
+/// `KEYWARD_LOCK_TIMEOUT` beyond the longest wait (24 days: SQLite's busy handler counts
+/// milliseconds in an `i32`) is a usage error naming the variable and its limit, for
+/// every command (a panic, exit 101, before); 24 days itself works. A value that is not
+/// UTF-8 is a usage error too, never read as unset.
+#[test]
+fn a_lock_timeout_too_long_or_not_utf8_is_a_usage_error() {
+    let kw = Sandbox::with_vault();
+    kw.set("A", "value-a-0001");
+    for long in ["30d", "25d", "2147484", "417420w"] {
+        for args in [&["get", "A"][..], &["set", "B"], &["audit"]] {
+            kw.cmd(args)
+                .env("KEYWARD_LOCK_TIMEOUT", long)
+                .write_stdin("value-b-0001")
+                .assert()
+                .code(2)
+                .stdout("")
+                .stderr(contains("KEYWARD_LOCK_TIMEOUT").and(contains("24d")));
+        }
+    }
+    kw.cmd(["get", "B"]).assert().code(3);
+    kw.cmd(["get", "A"])
+        .env("KEYWARD_LOCK_TIMEOUT", "24d")
+        .assert()
+        .success()
+        .stdout("value-a-0001\n");
+    let bad = std::ffi::OsStr::from_bytes(b"10\xff");
+    for args in [&["get", "A"][..], &["set", "B"]] {
+        kw.cmd(args)
+            .env("KEYWARD_LOCK_TIMEOUT", bad)
+            .write_stdin("value-b-0001")
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(contains("KEYWARD_LOCK_TIMEOUT").and(contains("UTF-8")));
+    }
+    kw.cmd(["get", "B"]).assert().code(3);
+}

@@ -113,13 +113,16 @@ impl Journal {
             | OpenFlags::SQLITE_OPEN_NOFOLLOW;
         let wrap = |e: rusqlite::Error| journal_error(&path, e);
         let conn = Connection::open_with_flags(&path, flags).map_err(wrap)?;
+        // At most 24 days (`lock_timeout` refuses more): SQLite's busy handler takes an
+        // `i32` of milliseconds.
         let timeout = crate::vault::lock::lock_timeout()?.max(Duration::from_millis(100));
         conn.busy_timeout(timeout).map_err(wrap)?;
         // Processes that open a new journal at once (parallel CI jobs' first reads) race
         // to switch it to WAL, and SQLite answers the losers "database is locked" at
         // once, without its busy handler: they wait and try again, within the lock
         // timeout, as the handler would have.
-        let deadline = std::time::Instant::now() + timeout;
+        let start = std::time::Instant::now();
+        let deadline = start.checked_add(timeout).unwrap_or(start);
         loop {
             match conn.pragma_update(None, "journal_mode", "WAL") {
                 Err(e)

@@ -266,7 +266,8 @@ fn generate_into_a_full_stdout_says_the_key_is_committed() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(!stderr.contains("on stdout"), "{stderr}");
     assert!(
-        stderr.contains("`API_TOKEN` version 1 is generated and committed in `dev`"),
+        stderr.contains("`API_TOKEN` version 1 is committed in `dev`")
+            && stderr.contains("do not generate it again"),
         "{stderr}"
     );
     assert!(stderr.contains("No space left on device"), "{stderr}");
@@ -281,4 +282,27 @@ fn generate_into_a_full_stdout_says_the_key_is_committed() {
     let out = kw.cmd(["generate", "OTHER"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("its value is on stdout"));
+}
+
+/// `rotate` of a generated key prints its new value: into a full disk, the rotation is
+/// committed all the same, and the error says so (another rotation would replace it).
+#[test]
+fn rotate_into_a_full_stdout_says_the_new_version_is_committed() {
+    let kw = Sandbox::with_vault();
+    kw.generate("API_TOKEN");
+    let out = kw
+        .sh(&format!("'{KW}' rotate API_TOKEN --yes > /dev/full"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("rotated `API_TOKEN`"), "{stderr}");
+    assert!(
+        stderr.contains("`API_TOKEN` version 2 is committed in `dev`")
+            && stderr.contains("do not rotate it again")
+            && stderr.contains("`keyward get -e dev API_TOKEN`"),
+        "{stderr}"
+    );
+    let shown = kw.json(["show", "API_TOKEN", "--json"]);
+    assert!(shown.to_string().contains("\"version\":2"), "{shown}");
 }

@@ -81,14 +81,13 @@ pub fn run(args: GenerateArgs, ctx: &Ui) -> Result<()> {
     // Printed only once it is safely stored; a stdout that fails now (a full disk) cannot
     // undo the commit: the error says the key exists and how to read it, so that no one
     // retries into "already exists" (docs/reference/exit-codes.md: committed, exit 1).
-    ctx.out.render(&generated).map_err(|e| Error::Failed {
-        what: "print the generated value",
-        detail: format!(
-            "`{name}` version {v} is generated and committed in `{env}`, but {why}\nhint: do not generate it again (it exists): `keyward get -e {env} {name}` prints its value (a recorded read)",
-            name = generated.name,
-            v = generated.version,
-            env = generated.env,
-            why = e.to_string().lines().next().unwrap_or_default(),
-        ),
+    ctx.out.render(&generated).map_err(|e| {
+        super::delivery::committed_unprinted(
+            e,
+            "generate it again (it exists)",
+            &generated.name,
+            generated.version,
+            &generated.env,
+        )
     })
 }

@@ -122,5 +122,16 @@ pub fn run(args: RotateArgs, ctx: &Ui) -> Result<()> {
             allow_hooks: args.allow_hooks,
         },
     )?;
-    ctx.out.render(&rotated)
+    // A generated value is printed once the rotation is committed; a stdout that fails
+    // then cannot undo it.
+    ctx.out.render(&rotated).map_err(|e| match &rotated.value {
+        Some(_) => super::delivery::committed_unprinted(
+            e,
+            "rotate it again (that would replace it)",
+            &rotated.name,
+            rotated.version,
+            &rotated.env,
+        ),
+        None => e,
+    })
 }

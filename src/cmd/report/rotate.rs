@@ -35,14 +35,15 @@ impl Render for RotatedOne {
         } else {
             ""
         };
+        // The value first: what the note says is then true of what was printed.
+        if let Some(v) = &self.value {
+            out.secret(v, false)?;
+        }
         out.note(&format!(
             "rotated `{}` in `{}` to version {}{hook}{grace}",
             self.name, self.env, self.version
         ));
-        match &self.value {
-            Some(v) => out.secret(v, false),
-            None => Ok(()),
-        }
+        Ok(())
     }
 }
 

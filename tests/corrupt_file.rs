@@ -117,15 +117,7 @@ fn a_directory_or_pipe_in_place_of_a_vault_file_is_exit_6_never_a_hang() {
     kw.stdout(["get", "K"]);
     let scanned = kw.path("clean.txt");
     fs::write(&scanned, "nothing to see\n").unwrap();
-    let mkfifo = |p: &std::path::Path| {
-        assert!(
-            std::process::Command::new("mkfifo")
-                .arg(p)
-                .status()
-                .unwrap()
-                .success()
-        )
-    };
+    let mkfifo = crate::support::mkfifo;
     let check = |what: &std::path::Path| {
         for args in [
             &["get", "K"][..],

@@ -376,13 +376,7 @@ fn github_env_refuses_what_is_not_a_regular_file_without_waiting() {
     use std::os::unix::fs::OpenOptionsExt;
     let (kw, _) = tricky_vault();
     let fifo = kw.path("fifo");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    crate::support::mkfifo(&fifo);
     fs::create_dir(kw.path("dir")).unwrap();
     // With a reader first (an open that would not wait), then with none, then others.
     let mut reader = fs::OpenOptions::new()

@@ -506,11 +506,7 @@ fn scan_finds_age_identities_and_knows_this_vaults_own() {
 fn a_pipe_or_device_named_to_scan_is_never_reported_clean() {
     let p = planted();
     let fifo = p.kw.path("log.fifo");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    crate::support::mkfifo(&fifo);
     for path in [fifo.to_str().unwrap(), "/dev/null"] {
         p.kw.cmd(["scan", path])
             .timeout(std::time::Duration::from_secs(60))

@@ -11,17 +11,7 @@ use std::time::Duration;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::support::Sandbox;
-
-fn mkfifo(p: &Path) {
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(p)
-            .status()
-            .unwrap()
-            .success()
-    );
-}
+use crate::support::{Sandbox, mkfifo};
 
 /// This sandbox's pin directory of its vault (`pins/<id>/`).
 fn pin_dir(kw: &Sandbox) -> PathBuf {

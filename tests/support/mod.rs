@@ -465,6 +465,13 @@ pub fn concurrently(kw: &Sandbox, n: usize, script: &str) {
     }
 }
 
+/// Make a FIFO at `path` (`mkfifo`, default mode): what someone plants where keyward
+/// expects a regular file, to show it is refused, never waited on.
+pub fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo").arg(path).status();
+    assert!(made.unwrap().success(), "mkfifo {}", path.display());
+}
+
 /// Run `c` whatever it exits with: its exit code, stdout and stderr.
 pub fn outcome(c: &mut Command) -> (i32, String, String) {
     let o = c.output().unwrap();

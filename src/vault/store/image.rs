@@ -281,19 +281,7 @@ pub(super) fn write_encrypted(
     encryptor: age::Encryptor,
     data: &[u8],
 ) -> io::Result<Option<fileseal::Sealed>> {
-    // A leftover temp file (a crash) is ours to replace; whatever sits there, even a
-    // symlink planted by someone else, is removed, and the new file is created afresh
-    // (O_EXCL never follows a symlink).
-    match fs::remove_file(tmp) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-        _ => {}
-    }
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .custom_flags(crate::sys::O_NOFOLLOW)
-        .mode(0o600)
-        .open(tmp)?;
+    let file = fresh_temp(tmp)?;
     // A large file's chunks are hashed on a second core as they are written.
     let (file, sealed) = std::thread::scope(|s| -> io::Result<_> {
         let piped = (data.len() >= PIPE_FROM).then_some(s);
@@ -314,20 +302,28 @@ pub(super) fn write_encrypted(
 /// The room is given back at once: a change this check passed can still fail, rarely,
 /// and what a hook issued is then kept (`EnvDb::keep_issued`).
 pub(super) fn preflight(tmp: &Path, size: u64) -> io::Result<()> {
-    match fs::remove_file(tmp) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-        _ => {}
-    }
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .custom_flags(crate::sys::O_NOFOLLOW)
-        .mode(0o600)
-        .open(tmp)?;
+    let file = fresh_temp(tmp)?;
     let room = crate::sys::reserve(&file, size);
     drop(file);
     let _ = fs::remove_file(tmp);
     room.map(drop)
+}
+
+/// A new, empty temp file at `tmp` (0600). A leftover one (a crash) is ours to replace;
+/// whatever sits there, even a symlink planted by someone else, is removed, and the new
+/// file is created afresh (O_EXCL never follows a symlink). A directory there is an
+/// error (EISDIR), never removed.
+fn fresh_temp(tmp: &Path) -> io::Result<File> {
+    match fs::remove_file(tmp) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(crate::sys::O_NOFOLLOW)
+        .mode(0o600)
+        .open(tmp)
 }
 
 /// Files from this size on are sealed on a second core as they are written.

@@ -113,6 +113,18 @@ fn serials_keep_growing_after_a_trust_and_a_current_trust_changes_nothing_but_on
     assert!(!audit.contains("again; verifier"), "{audit}");
 }
 
+/// After a new key, `verifier export -o b.kwset` refused (exit 6): what it said.
+fn refused_export(kw: &Sandbox) -> String {
+    kw.generate("L");
+    let out = kw
+        .cmd(["verifier", "export", "-o", "b.kwset"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(6), "{err}");
+    err
+}
+
 /// This machine remembers the highest serial it exported (beside its pins): a state
 /// whose sets would not be above it (one trusted by an older keyward, which recorded
 /// no floor) is refused before anything is written, and `trust` is the way on.
@@ -133,13 +145,7 @@ fn an_export_not_newer_than_one_made_here_is_refused_until_trust() {
     // As if a later state (serial 40) had been exported here before a rollback.
     let raised = text.replace(&format!("\"serial\":{serial}"), "\"serial\":40");
     fs::write(&records[0], raised).unwrap();
-    kw.generate("L");
-    let out = kw
-        .cmd(["verifier", "export", "-o", "b.kwset"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(6), "{err}");
+    let err = refused_export(&kw);
     assert!(
         err.contains(&format!(
             "would have serial {}, but this machine already exported serial 40",
@@ -167,13 +173,7 @@ fn a_damaged_record_of_exported_serials_is_named_and_never_reset() {
         .find(|p| p.ends_with("dev.sets.json"))
         .unwrap();
     fs::write(&record, b"{\"v\":1,\"sets\":").unwrap();
-    kw.generate("L");
-    let out = kw
-        .cmd(["verifier", "export", "-o", "b.kwset"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(6), "{err}");
+    let err = refused_export(&kw);
     assert!(
         err.contains(&format!("`{}`", record.display()))
             && err.contains("record of the verifier sets it exported for `dev`, is corrupt")

@@ -153,9 +153,21 @@ impl Cli {
     /// A command-line error as printed: clap's text without colors, escaped like every
     /// other output (a name or value from a script's input could hold terminal escapes).
     /// An extra argument that is not a flag is not repeated: the slip `keyward set NAME
-    /// VALUE` would put the value in the error, and so in a CI log.
-    pub fn error_text(e: &clap::Error) -> String {
+    /// VALUE` would put the value in the error, and so in a CI log. `argv_utf8`: every
+    /// argument was UTF-8, so bytes that are not came from a variable clap read, which
+    /// is named (clap says "arguments", which sends the user looking in the wrong place).
+    pub fn error_text(e: &clap::Error, argv_utf8: bool) -> String {
         use clap::error::{ContextKind, ContextValue, ErrorKind};
+        if argv_utf8
+            && e.kind() == ErrorKind::InvalidUtf8
+            && let Some(var) = ["KEYWARD_ENV", "KEYWARD_TRUST_ROOT", "KEYWARD_IDENTITY"]
+                .into_iter()
+                .find(|v| std::env::var_os(v).is_some_and(|x| x.to_str().is_none()))
+        {
+            return format!(
+                "error: {var} is not valid UTF-8 (its value is not shown)\nhint: set {var} to a valid value, or unset it\n"
+            );
+        }
         if e.kind() == ErrorKind::UnknownArgument
             && let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg)
             && !arg.starts_with('-')

@@ -58,20 +58,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         let agent_args = std::iter::once(args[0].clone()).chain(args[2..].iter().cloned());
         return match cmd::unlock::AgentArgs::try_parse_from(agent_args) {
             Ok(a) => finish(cmd::unlock::run_agent(a)),
-            Err(e) => parse_failed(&e),
+            Err(e) => parse_failed(&e, false),
         };
     }
     let argv_utf8 = args.iter().all(|a| a.to_str().is_some());
     let cli = match cli::Cli::parse_line(args) {
         Ok(cli) => cli,
-        Err(e) if argv_utf8 && let Some(var) = non_utf8_variable(&e) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "error: {var} is not valid UTF-8 (its value is not shown)\nhint: set {var} to a valid value, or unset it"
-            );
-            return ExitCode::from(2);
-        }
-        Err(e) => return parse_failed(&e),
+        Err(e) => return parse_failed(&e, argv_utf8),
     };
     // Before anything starts a thread or a process (a plugin, which age starts with
     // keyward's environment): keyward's credentials and AGEDEBUG leave the environment.
@@ -88,26 +81,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 }
 
 /// A command line clap did not parse: help and version as clap prints them (exit 0),
-/// errors escaped and without a stray value (exit 2).
-fn parse_failed(e: &clap::Error) -> ExitCode {
+/// errors as `Cli::error_text` words them (exit 2); `argv_utf8`: every argument was.
+fn parse_failed(e: &clap::Error, argv_utf8: bool) -> ExitCode {
     if !e.use_stderr() {
         let _ = e.print();
         return ExitCode::SUCCESS;
     }
-    let _ = std::io::stderr().write_all(cli::Cli::error_text(e).as_bytes());
+    let _ = std::io::stderr().write_all(cli::Cli::error_text(e, argv_utf8).as_bytes());
     ExitCode::from(2)
-}
-
-/// The variable clap read its value from when it found bytes that are not UTF-8 and
-/// the command line had none: its own message says "arguments", which sends the user
-/// looking in the wrong place.
-fn non_utf8_variable(e: &clap::Error) -> Option<&'static str> {
-    if e.kind() != clap::error::ErrorKind::InvalidUtf8 {
-        return None;
-    }
-    ["KEYWARD_ENV", "KEYWARD_TRUST_ROOT", "KEYWARD_IDENTITY"]
-        .into_iter()
-        .find(|v| std::env::var_os(v).is_some_and(|x| x.to_str().is_none()))
 }
 
 /// Print an error once (escaped like every other output) and map it to its exit code.

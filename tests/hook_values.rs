@@ -99,6 +99,18 @@ fn values_hooks_issued_are_kept_encrypted_when_their_change_cannot_be_stored() {
         );
         assert_eq!(decrypt_file(file, &identity), value.as_bytes());
     }
+    // `check` reports each kept value until it is stored (exit 8).
+    let out = kw.cmd(["check", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(8));
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kept_names: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["problem"] == "issued-not-stored")
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(kept_names, ["A_KEY", "B_KEY"], "{found}");
     // As the hint says: the cause fixed, each stored as it was issued.
     fs::remove_dir(tmp_path(&kw)).unwrap();
     for (file, name) in kept.iter().zip(["A_KEY", "B_KEY"]) {
@@ -109,6 +121,11 @@ fn values_hooks_issued_are_kept_encrypted_when_their_change_cannot_be_stored() {
     }
     assert_eq!(get(&kw, "dev", "A_KEY"), "issued-value-aaaa-0001");
     assert_eq!(get(&kw, "dev", "B_KEY"), "issued-value-bbbb-0002");
+    for file in &kept {
+        fs::remove_file(file).unwrap();
+    }
+    let after = kw.cmd(["check", "--json"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&after.stdout).contains("issued-not-stored"));
 }
 
 #[test]

@@ -119,6 +119,22 @@ fn check_env(
         Some(_) => LastReads::of(&access_events(ctx, db)?),
         None => LastReads::default(),
     };
+    // DESIGN §11: values rotation hooks issued that a failed change kept on this
+    // machine, not stored: their providers may no longer accept the stored ones.
+    for (name, file) in db.kept_issued()? {
+        out.push(Finding {
+            env: db.env.to_string(),
+            name,
+            version: 0,
+            problem: "issued-not-stored",
+            detail: format!(
+                "a value its rotation hook issued is kept in `{}`, not stored (the provider may no longer accept the stored one): store it with `age -d -i IDENTITY FILE | keyward rotate -e {} NAME --no-hook`, then remove the file",
+                file.display(),
+                db.env
+            ),
+            since: None,
+        });
+    }
     // DESIGN §15: an environment whose history is not signed yet (written before
     // signed writes) can be written by anyone who decrypts it, under any name.
     if !db.is_signed()? {

@@ -15,6 +15,32 @@ use crate::names::KeyName;
 use crate::vault::store::EnvDb;
 
 impl EnvDb {
+    /// The values kept for this environment and not yet stored (files a person removes
+    /// once each is stored): each file with the key it was issued for, oldest first.
+    /// `check` reports them, so a kept value is not forgotten.
+    pub fn kept_issued(&self) -> Result<Vec<(String, PathBuf)>> {
+        let Some(pins) = &self.paths.pins else {
+            return Ok(Vec::new());
+        };
+        let dir = pins.dir.join("issued");
+        let Ok(entries) = fs::read_dir(&dir) else {
+            return Ok(Vec::new());
+        };
+        let prefix = format!("{}-", self.env);
+        let mut kept: Vec<(String, PathBuf)> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let file = e.file_name().into_string().ok()?;
+                let rest = file.strip_prefix(&prefix)?.strip_suffix(".age")?;
+                let (time, name) = rest.split_once('-')?;
+                time.parse::<i64>().ok()?;
+                Some((name.to_owned(), e.path()))
+            })
+            .collect();
+        kept.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(kept)
+    }
+
     /// Keep `values` (key name, value) in new files `issued/<env>-<time>-<NAME>.age`
     /// beside this machine's pins; the files written. Each holds the value alone, so
     /// `age -d -i IDENTITY FILE | keyward rotate -e ENV NAME --no-hook` stores it as it

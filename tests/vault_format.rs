@@ -663,3 +663,54 @@ fn a_serial_floor_marks_the_image_format_6_and_merges_keep_the_mark() {
         assert_eq!(format_version(&kw, "dev"), FLOOR_FORMAT, "merge {n}");
     }
 }
+
+/// A floor recorded by a build before format 6 (at format 5, unmarked) is marked by the
+/// next admin's write: the mark is a setting, an admin's to change; a writer's writes
+/// leave it as it is.
+#[test]
+fn a_floor_left_unmarked_is_marked_by_the_next_admins_write() {
+    use keyward::vault::schema::{BASE_FORMAT, FLOOR_FORMAT};
+    let kw = Sandbox::with_vault_at(crate::support::T0);
+    let bob_key = kw.write_identity("bob.key");
+    let bob = kw.recipient_of(&bob_key);
+    kw.cmd(["access", "grant", &bob, "--role", "write"])
+        .assert()
+        .success();
+    kw.cmd_as(&bob_key, ["generate", "BOBS"]).assert().success();
+    kw.cmd(["verifier", "export", "-o", "a.kwset"])
+        .assert()
+        .success();
+    let base = fs::read(kw.env_file("dev")).unwrap();
+    kw.generate("X");
+    kw.generate("Y");
+    kw.cmd(["verifier", "export", "-o", "b.kwset"])
+        .assert()
+        .success();
+    fs::write(kw.env_file("dev"), &base).unwrap();
+    kw.cmd(["trust", "--reason", "restored", "--yes"])
+        .assert()
+        .success();
+    assert_eq!(format_version(&kw, "dev"), FLOOR_FORMAT);
+    // As a build before format 6 left it (signed by the admin, to both members).
+    let me = kw.identity.clone().unwrap();
+    let image = crate::support::edit_image(&kw.decrypt_env("dev"), |c| {
+        c.execute("UPDATE meta SET v = 5 WHERE k = 'format_version'", [])
+            .unwrap();
+        crate::support::forge::resign(c, &me);
+    });
+    let to: Vec<age::x25519::Recipient> = [kw.my_recipient(), bob.clone()]
+        .iter()
+        .map(|r| r.parse().unwrap())
+        .collect();
+    let e = age::Encryptor::with_recipients(to.iter().map(|r| r as &dyn age::Recipient)).unwrap();
+    let mut out = Vec::new();
+    let mut w = e.wrap_output(&mut out).unwrap();
+    std::io::Write::write_all(&mut w, &image).unwrap();
+    w.finish().unwrap();
+    fs::write(kw.env_file("dev"), out).unwrap();
+    kw.cmd_as(&bob_key, ["generate", "BOB2"]).assert().success();
+    assert_eq!(format_version(&kw, "dev"), BASE_FORMAT, "a writer's write");
+    kw.generate("Z");
+    assert_eq!(format_version(&kw, "dev"), FLOOR_FORMAT, "an admin's write");
+    kw.cmd(["audit", "verify"]).assert().success();
+}

@@ -219,3 +219,65 @@ fn a_second_restore_continues_above_the_serial_a_runner_published_from_the_first
     assert!(after > published, "serial {after} after {published}");
     assert_eq!(check_code(&kw, "after.kwset", published, &k), Some(3));
 }
+
+/// DESIGN §13, §15: which sets services take is the environment's policy. A floor counts
+/// only where an admin signed it: a writer's `trust` of an earlier state is refused (it
+/// would record one), no reason may carry one typed by hand, and one a writer writes
+/// into a `trust` event and signs with their own key is not counted.
+#[test]
+fn only_a_floor_an_admin_signed_counts() {
+    use crate::support::{edit_image, forge};
+    let kw = Sandbox::with_vault_at(T0);
+    kw.generate("K");
+    let bob_key = kw.write_identity("bob.key");
+    let bob = kw.recipient_of(&bob_key);
+    kw.cmd(["access", "grant", &bob, "--role", "write"])
+        .assert()
+        .success();
+    // Bob's first write binds his signing key to him.
+    kw.cmd_as(&bob_key, ["generate", "BOBS"]).assert().success();
+    let first = serial_of(&kw, "a.kwset", false);
+    kw.cmd([
+        "trust",
+        "--reason",
+        "fine; verifier serials continue above 4000000000",
+        "--yes",
+    ])
+    .assert()
+    .code(2)
+    .stderr(predicates::str::contains("a reason may not hold"));
+    // A writer's hand-made floor, signed with the writer's own key: read, not counted.
+    kw.encrypt_env(
+        "dev",
+        &edit_image(&kw.decrypt_env("dev"), |c| {
+            forge::append_event_with_reason(
+                c,
+                &bob,
+                keyward::audit::Action::Trust,
+                Some("restored; verifier serials continue above 4000000000"),
+            );
+            forge::resign(c, &bob_key);
+        }),
+    );
+    let audit = kw.stdout(["audit", "--action", "trust"]);
+    assert!(audit.contains("continue above 4000000000"), "{audit}");
+    let after = serial_of(&kw, "b.kwset", false);
+    assert!(after > first && after < 100, "{first} then {after}");
+    // A writer's `trust` of an earlier state would record a floor: an admin's to do.
+    kw.generate("Y"); // encrypted to every member again (the forgery was to one)
+    let base = fs::read(kw.env_file("dev")).unwrap();
+    kw.generate("X");
+    serial_of(&kw, "c.kwset", false);
+    fs::write(kw.env_file("dev"), &base).unwrap();
+    kw.cmd_as(&bob_key, ["trust", "--reason", "restored", "--yes"])
+        .assert()
+        .code(5)
+        .stderr(predicates::str::contains(
+            "may not accept an earlier state of an environment that publishes verifier sets",
+        ))
+        .stderr(predicates::str::contains("that needs the `admin` role"));
+    kw.cmd(["trust", "--reason", "restored", "--yes"])
+        .assert()
+        .success();
+    assert!(serial_of(&kw, "d.kwset", false) > after + 2);
+}

@@ -56,6 +56,11 @@ pub struct Trusted {
 /// compared with what this machine saw, for review. An environment whose file is gone
 /// after this machine read it is planned as accepting its removal.
 pub fn plan(ctx: &Context, req: Trust) -> Result<TrustPlan> {
+    if crate::vault::verifier::reason_holds_floor_words(&req.reason) {
+        return Err(Error::usage(
+            "a reason may not hold `verifier serials continue above`: keyward writes those words itself, with the floor it computed",
+        ));
+    }
     let identity = ctx.identity()?;
     let db = match EnvDb::open_trusting(&ctx.paths, &ctx.env, identity.as_age()) {
         Ok(db) => db,
@@ -92,6 +97,20 @@ pub fn plan(ctx: &Context, req: Trust) -> Result<TrustPlan> {
     ctx.note_head(&db)?;
     let mut report = describe(&db)?;
     report.serial_floor = serial_floor(ctx, &db)?;
+    // DESIGN §13, §15: the floor decides which verifier sets services take, the
+    // environment's policy: an admin's to record (and only an admin's counts).
+    if report.serial_floor.is_some()
+        && let Some(has) = crate::ops::access::not_admin(&db, &identity.recipient)?
+    {
+        return Err(crate::error::SignedError::NotAllowed {
+            env: db.env.clone(),
+            who: ctx.who(&db, &identity.recipient),
+            has,
+            what: "accept an earlier state of an environment that publishes verifier sets (the trust records the serial its sets continue above)".into(),
+            needs: crate::codes::Role::Admin,
+        }
+        .into());
+    }
     Ok(TrustPlan {
         req,
         target: Target::File(Box::new(db)),
@@ -167,6 +186,11 @@ fn trust(ctx: &Context, req: Trust, mut db: EnvDb, report: Trusted) -> Result<Tr
 /// `None` when the file's own serial is above both already. Recorded in the `trust`
 /// event, so every machine computes the same serial from the file (`EnvDb::set_serial`).
 fn serial_floor(ctx: &Context, db: &EnvDb) -> Result<Option<i64>> {
+    // No verifier key, no sets: none to continue above (a key made later signs sets
+    // services pin anew).
+    if db.verifier_seed()?.is_none() {
+        return Ok(None);
+    }
     // The state seen here carried serials up to its own (above its head's number when a
     // `trust` before raised them: sets exported from it elsewhere had those).
     let seen = db.pin().map(|p| p.serial.unwrap_or(p.seq).max(p.seq));
@@ -176,7 +200,20 @@ fn serial_floor(ctx: &Context, db: &EnvDb) -> Result<Option<i64>> {
     };
     let floor = seen.max(exported);
     let own = db.set_serial()?;
-    Ok(floor.filter(|f| *f > own))
+    let floor = floor.filter(|f| *f > own);
+    // What `set_serial` reads back (a bound on whatever a floor before was made of).
+    if let Some(f) = floor
+        && !crate::vault::verifier::floor_fits(f)
+    {
+        return Err(Error::Failed {
+            what: "record a verifier serial floor",
+            detail: format!(
+                "the serial sets of `{}` would continue above {f}, past 4294967295 (an earlier floor no admin of keyward could have recorded?)\nhint: check the environment's `trust` events (`keyward audit -e {} --action trust`)",
+                db.env, db.env
+            ),
+        });
+    }
+    Ok(floor)
 }
 
 /// Accept a removal: what this machine kept of the environment is set aside (with who

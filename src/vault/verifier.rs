@@ -46,6 +46,18 @@ fn floor_of(reason: &str) -> Option<i64> {
     tail.parse::<u32>().ok().map(i64::from)
 }
 
+/// Whether `floor` is one [`floor_of`] reads back (a floor recorded and then not
+/// counted would be worse than none: sets would fall below it unsaid).
+pub fn floor_fits(floor: i64) -> bool {
+    u32::try_from(floor).is_ok()
+}
+
+/// Whether a person's reason holds the words keyward writes before a floor: refused
+/// (a reason is the person's; a floor only keyward's, and only an admin's counts).
+pub fn reason_holds_floor_words(reason: &str) -> bool {
+    reason.contains(CONTINUES.trim_start_matches("; "))
+}
+
 impl EnvDb {
     /// The serial of a verifier set of this state (DESIGN §13): one more per lifecycle
     /// event, and never below what a `trust` of an earlier state superseded. Each event
@@ -54,25 +66,52 @@ impl EnvDb {
     /// always was. It lives in the signed, hash-chained events, so any machine (a CI
     /// runner with no state) computes the same serial, and a merge, which keeps every
     /// event of both sides in each side's order and adds its own, comes out above both.
+    /// In a signed history a floor counts only where an admin signed its event (the
+    /// write it ends, by the members that write signed): which sets services take is
+    /// the environment's policy, not a writer's.
     pub fn set_serial(&self) -> Result<i64> {
         let (last, _, _) = self.last_event()?;
         let mut serial = last;
-        let mut stmt = self.conn.prepare(
-            "SELECT reason, (SELECT count(*) FROM events AS later WHERE later.seq > e.seq)
-               FROM events AS e WHERE e.action = ?1 AND e.reason LIKE ?2",
-        )?;
-        let mut rows = stmt.query(rusqlite::params![
-            crate::audit::Action::Trust.code(),
-            format!("%{CONTINUES}%")
-        ])?;
-        while let Some(row) = rows.next()? {
-            let reason: String = row.get(0)?;
-            let after: i64 = row.get(1)?;
-            if let Some(floor) = floor_of(&reason) {
+        let floors: Vec<(String, i64, Vec<u8>)> = {
+            let mut stmt = self.conn.prepare(
+                "SELECT reason, (SELECT count(*) FROM events AS later WHERE later.seq > e.seq), hash
+                   FROM events AS e WHERE e.action = ?1 AND e.reason LIKE ?2",
+            )?;
+            stmt.query_map(
+                rusqlite::params![Action::Trust.code(), format!("%{CONTINUES}%")],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?
+            .collect::<rusqlite::Result<_>>()?
+        };
+        if floors.is_empty() {
+            return Ok(serial);
+        }
+        let sigs = if self.is_signed()? {
+            Some(self.signatures()?)
+        } else {
+            None
+        };
+        let by_admin = |hash: &[u8]| match &sigs {
+            None => true,
+            Some(sigs) => sigs.iter().any(|s| {
+                s.head[..] == *hash
+                    && s.members
+                        .get(&s.signer)
+                        .is_some_and(|m| m.role == crate::codes::Role::Admin)
+            }),
+        };
+        for (reason, after, hash) in floors {
+            if let Some(floor) = floor_of(&reason).filter(|_| by_admin(&hash)) {
                 serial = serial.max(floor + 1 + after);
             }
         }
         Ok(serial)
+    }
+
+    /// Whether a floor raises this state's serial above its events' count: what a build
+    /// before format 6, which counts events only, would get wrong.
+    pub(in crate::vault) fn holds_serial_floor(&self) -> Result<bool> {
+        Ok(self.set_serial()? > self.last_event()?.0)
     }
 
     /// The verifier key's 32-byte seed, if the environment has one. A format-2 image

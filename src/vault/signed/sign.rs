@@ -115,6 +115,17 @@ fn sign(tx: &Tx<'_>, s: &Signing<'_>, opened: Option<([u8; 32], i64)>) -> Result
         }
         return Err(Error::Internal("a change that records no event"));
     }
+    // Format 6: a floor recorded by a build that did not mark it (DESIGN §13) is marked
+    // by the next admin's write (the mark is a setting: an admin's to change).
+    if tx.format.get() == crate::vault::schema::BASE_FORMAT
+        && before
+            .as_ref()
+            .and_then(|m| m.get(s.recipient))
+            .is_some_and(|m| m.role == Role::Admin)
+        && tx.holds_serial_floor()?
+    {
+        tx.mark_serial_floor()?;
+    }
     let members = load_members(conn, true)?;
     if members.get(s.recipient).is_some_and(|m| m.key.is_none()) {
         tx.bind_key(s.recipient, &key, proof.as_ref())?;

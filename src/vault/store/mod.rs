@@ -279,11 +279,19 @@ impl EnvDb {
     /// table of the settings only an admin's signature may change (DESIGN §15), so a
     /// writer's `set` there would be refused. Such an image takes format 5 with its
     /// first removal of a member (`keep_former_labels`), an admin's change. Format 6
-    /// only with a serial floor (`mark_serial_floor`).
+    /// only with a serial floor (`mark_serial_floor`; in a signed history, by an admin).
     pub(in crate::vault) fn migrate(&self) -> Result<()> {
         let signed_4 = self.signed_format_4()?;
+        // An unsigned history has no roles: any write marks a floor a build before
+        // format 6 recorded unmarked (a signed one waits for an admin's: `sign`).
+        let floor = self.format.get() == schema::BASE_FORMAT
+            && !self.is_signed()?
+            && self.holds_serial_floor()?;
         for (to, sql) in schema::MIGRATIONS {
-            if self.format.get() < to && !(to == 5 && signed_4) && to != schema::FLOOR_FORMAT {
+            if self.format.get() < to
+                && !(to == 5 && signed_4)
+                && (to != schema::FLOOR_FORMAT || floor)
+            {
                 self.located(self.conn.execute_batch(sql).map_err(Into::into))?;
                 self.format.set(to);
             }

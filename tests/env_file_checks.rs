@@ -291,7 +291,10 @@ fn the_file_variable_of_run_file_is_the_key_file_never_a_reference_read_elsewher
     for line in [
         "STRIPE_KEY_FILE=kw://prod/STRIPE_KEY",
         "STRIPE_KEY_FILE=/etc/hostname",
+        // The key itself as a variable: what `--file` keeps out of the environment.
+        "STRIPE_KEY=kw://prod/STRIPE_KEY",
     ] {
+        let var = line.split_once('=').unwrap().0;
         fs::write(kw.path(".env"), format!("A=1\n{line}\n")).unwrap();
         let mut c = kw.cmd(["run", "-e", "dev", "--env-file", ".env"]);
         c.env_remove("STRIPE_KEY_FILE");
@@ -299,7 +302,9 @@ fn the_file_variable_of_run_file_is_the_key_file_never_a_reference_read_elsewher
         let (code, out, err) = outcome(&mut c);
         assert_eq!((code, out.as_str()), (2, ""), "{line}: {err}");
         assert!(
-            err.contains("line 2 of `.env` sets `STRIPE_KEY_FILE`, which `--file STRIPE_KEY` sets to the key's file"),
+            err.contains(&format!(
+                "line 2 of `.env` sets `{var}`, but `--file STRIPE_KEY` gives the command the key as a file"
+            )),
             "{err}"
         );
         assert!(runs(&kw, "prod").is_empty() && runs(&kw, "dev").len() == dev_runs);

@@ -193,6 +193,8 @@ fn a_file_put_in_place_while_a_hook_ran_is_not_written_over() {
             && err.contains("the rotation hooks of `API` in `dev` had run"),
         "{err}"
     );
+    // Only the kept values' hint: running the command again would run the hook again.
+    assert!(!err.contains("run the command again"), "{err}");
     assert_eq!(fs::read(&file).unwrap(), fs::read(&newer).unwrap());
     kw.cmd(["get", "NEWK"]).assert().success();
     assert_eq!(get(&kw, "dev", "API"), OLD);

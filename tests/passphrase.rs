@@ -4,6 +4,7 @@
 //! that also asks for a value unlocks first, so nothing typed is lost.
 
 use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Stdio;
@@ -33,6 +34,15 @@ fn passphrase_identity_init_and_unlock() {
         .assert()
         .code(5)
         .stderr(contains("wrong passphrase"));
+    // Bytes that are not UTF-8 are refused by name, never read as unset.
+    kw.cmd(["generate", "K"])
+        .env(
+            "KEYWARD_PASSPHRASE",
+            std::ffi::OsStr::from_bytes(b"correct horse\xff"),
+        )
+        .assert()
+        .code(2)
+        .stderr(contains("KEYWARD_PASSPHRASE is not valid UTF-8"));
     let pf = kw.path("pass.txt");
     fs::write(&pf, "correct horse battery staple\n").unwrap();
     fs::set_permissions(&pf, fs::Permissions::from_mode(0o600)).unwrap();

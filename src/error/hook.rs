@@ -39,8 +39,10 @@ pub enum HookError {
     ApprovalsCorrupt { path: PathBuf, detail: String },
     /// DESIGN §11: hooks ran (their providers may have rolled the keys) and the change
     /// that stores their values failed: the failure, then where the values are kept
-    /// (`kept`: said by `ops::rotate::issued`). The failure's exit code.
-    #[error("{source}\n{kept}")]
+    /// (`kept`: said by `ops::rotate::issued`). The failure's exit code; its own hint
+    /// left out ("run it again" would run the hooks again: the kept values' hint says
+    /// what to do).
+    #[error("{}\n{kept}", source.to_string().lines().next().unwrap_or_default())]
     IssuedNotStored {
         source: Box<super::Error>,
         kept: String,

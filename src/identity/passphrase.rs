@@ -65,7 +65,11 @@ pub(super) fn passphrase_from_env(for_path: &Path) -> Result<Option<SecretString
         .map(Some)
         .map_err(unusable);
     }
-    if let Some(p) = crate::sys::var_os("KEYWARD_PASSPHRASE").and_then(|p| p.into_string().ok()) {
+    if let Some(p) = crate::sys::var_os("KEYWARD_PASSPHRASE") {
+        // Never read as unset (a prompt, or "set KEYWARD_PASSPHRASE" while it is set).
+        let p = p.into_string().map_err(|_| {
+            Error::usage("KEYWARD_PASSPHRASE is not valid UTF-8 (its value is not shown)")
+        })?;
         return non_empty(SecretString::from(p), "KEYWARD_PASSPHRASE is set but empty")
             .map(Some)
             .map_err(unusable);

@@ -107,20 +107,21 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
         Some(file) => env_file(file, req.allow_loader)?,
         None => Vec::new(),
     };
-    // `--file NAME` sets `NAME_FILE` to the key's file: a line of the env file setting it
-    // too is a contradiction of the command line (refused before anything is read), an
-    // inherited one is overridden (and, a reference, never read).
+    // `--file NAME` sets `NAME_FILE` to the key's file, instead of `NAME`: a line of the
+    // env file setting either contradicts the command line (refused before anything is
+    // read); an inherited `NAME_FILE` is overridden (and, a reference, never read).
     let file_var = |var: &str| {
         req.files
             .iter()
             .find(|f| var.strip_suffix("_FILE") == Some(f.as_str()))
     };
-    if let Some((v, f)) = vars
-        .iter()
-        .find_map(|v| file_var(v.name.as_str()).map(|f| (v, f)))
-    {
+    if let Some((v, f)) = vars.iter().find_map(|v| {
+        file_var(v.name.as_str())
+            .or_else(|| req.files.iter().find(|f| **f == v.name))
+            .map(|f| (v, f))
+    }) {
         return Err(Error::usage(format!(
-            "line {} of `{}` sets `{}`, which `--file {f}` sets to the key's file: drop one of the two",
+            "line {} of `{}` sets `{}`, but `--file {f}` gives the command the key as a file (`{f}_FILE`), not as a variable: drop one of the two",
             v.line,
             req.env_file.expect("read").display(),
             v.name
@@ -166,7 +167,7 @@ pub fn run(ctx: &Context, req: RunRequest<'_>) -> Result<()> {
             }
             let at = format!("variable `{name}`");
             match reference::Reference::parse(value.as_bytes()) {
-                Ok(Some(_)) if let Some(f) = file_var(&name) => ctx.out.warn(&format!(
+                Ok(Some(_)) | Err(_) if let Some(f) = file_var(&name) => ctx.out.warn(&format!(
                     "the inherited `{name}={}` is not resolved: `--file {f}` sets `{name}` to the key's file",
                     value.to_string_lossy()
                 )),

@@ -199,3 +199,42 @@ fn a_file_put_in_place_while_a_hook_ran_is_not_written_over() {
     kw.cmd(["get", "NEWK"]).assert().success();
     assert_eq!(get(&kw, "dev", "API"), OLD);
 }
+
+/// A recipient behind a plugin this machine cannot run fails every write: found before
+/// the hook runs; and when the plugin goes away while a hook runs, the value is kept all
+/// the same, encrypted to the recipients this machine can reach.
+#[test]
+fn a_plugin_recipient_out_of_reach_is_found_before_the_hook_and_does_not_lose_its_value() {
+    let (kw, _token) = crate::support::token::vault_with_granted_token();
+    let h = hook(&kw, "roll.sh", "", "issued-value-eeee-0005");
+    with_hooked(&kw, "API", &h);
+    // No plugin on PATH: refused before the hook runs.
+    let out = kw
+        .cmd(["rotate", "API"])
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("age-plugin-kwtest"), "{err}");
+    assert!(!kw.path("roll.sh.ran").exists(), "the hook ran: {err}");
+    // The plugin goes away while the hook runs.
+    let gone = format!("rm '{}'", kw.path("plugins/age-plugin-kwtest").display());
+    let h = hook(&kw, "roll2.sh", &gone, "issued-value-ffff-0006");
+    kw.cmd(["hook", "set", "API", &h]).assert().success();
+    let out = kw.cmd(["rotate", "API"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(kw.path("roll2.sh.ran").exists(), "{err}");
+    assert!(
+        err.contains("but those behind a plugin this machine could not reach"),
+        "{err}"
+    );
+    let file = err
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("API: "))
+        .map(PathBuf::from)
+        .unwrap();
+    let identity = kw.identity.clone().unwrap();
+    assert_eq!(decrypt_file(&file, &identity), b"issued-value-ffff-0006");
+}

@@ -42,10 +42,16 @@ impl EnvDb {
     }
 
     /// Keep `values` (key name, value) in new files `issued/<env>-<time>-<NAME>.age`
-    /// beside this machine's pins; the files written. Each holds the value alone, so
-    /// `age -d -i IDENTITY FILE | keyward rotate -e ENV NAME --no-hook` stores it as it
-    /// was issued.
-    pub fn keep_issued(&self, values: &[(&KeyName, &[u8])], now: i64) -> Result<Vec<PathBuf>> {
+    /// beside this machine's pins; the files written, and whether they are encrypted to
+    /// every recipient (`false`: a plugin recipient could not be reached, which may be
+    /// why the change failed, and only the others were used). Each holds the value
+    /// alone, so `age -d -i IDENTITY FILE | keyward rotate -e ENV NAME --no-hook`
+    /// stores it as it was issued.
+    pub fn keep_issued(
+        &self,
+        values: &[(&KeyName, &[u8])],
+        now: i64,
+    ) -> Result<(Vec<PathBuf>, bool)> {
         let pins = self.paths.pins.as_ref().ok_or(Error::Internal(
             "no state directory to keep issued values in",
         ))?;
@@ -63,18 +69,24 @@ impl EnvDb {
                 .create(&dir)
                 .map_err(|e| Error::io("cannot create directory", &dir, e))?,
         }
-        let recipients = self.recipient_strings()?;
+        let all = self.recipient_strings()?;
+        let native: Vec<_> = all
+            .iter()
+            .filter(|r| r.plugin().is_none())
+            .cloned()
+            .collect();
+        let to = |recipients: &[crate::recipient::RecipientString]| {
+            crate::plugin::encrypt_to(recipients)
+                .and_then(|b| crate::vault::store::encryptor_for(&b))
+        };
+        let every = to(&all).is_ok();
         let mut kept = Vec::with_capacity(values.len());
         for (name, value) in values {
             let path = dir.join(format!("{}-{now}-{name}.age", self.env));
-            let boxed = crate::plugin::encrypt_to(&recipients)?;
-            let encryptor = age::Encryptor::with_recipients(
-                boxed.iter().map(|r| r.as_ref() as &dyn age::Recipient),
-            )
-            .map_err(|e| Error::Failed {
-                what: "encrypt to the recipients",
-                detail: e.to_string(),
-            })?;
+            let encryptor = match (every, native.is_empty()) {
+                (true, _) | (false, true) => to(&all)?,
+                (false, false) => to(&native)?,
+            };
             // A new file, never through a link, never over another.
             let file = fs::OpenOptions::new()
                 .write(true)
@@ -98,6 +110,6 @@ impl EnvDb {
             kept.push(path);
         }
         crate::fsutil::sync_dir(&dir).map_err(|e| Error::io("cannot sync", &dir, e))?;
-        Ok(kept)
+        Ok((kept, every))
     }
 }

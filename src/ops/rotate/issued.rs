@@ -50,7 +50,14 @@ impl Issued {
             .join(", ");
         let values: Vec<(&KeyName, &[u8])> = self.0.iter().map(|(n, v)| (n, v.expose())).collect();
         let kept = match db.keep_issued(&values, now) {
-            Ok(files) => {
+            Ok((files, every)) => {
+                let to = if every {
+                    format!("encrypted to `{env}`'s recipients")
+                } else {
+                    format!(
+                        "encrypted to `{env}`'s recipients but those behind a plugin this machine could not reach"
+                    )
+                };
                 let listed: Vec<String> = self
                     .0
                     .iter()
@@ -58,7 +65,7 @@ impl Issued {
                     .map(|((n, _), f)| format!("  {n}: {}", f.display()))
                     .collect();
                 format!(
-                    "the rotation hooks of {names} in `{env}` had run (their provider may have rolled those keys), and the new values were not stored; they are kept on this machine, encrypted to `{env}`'s recipients:\n{}\nhint: once the cause above is fixed, store each as issued: `age -d -i IDENTITY FILE | keyward rotate -e {env} NAME --no-hook` (IDENTITY: your identity file, as `KEYWARD_IDENTITY` names it), then remove FILE",
+                    "the rotation hooks of {names} in `{env}` had run (their provider may have rolled those keys), and the new values were not stored; they are kept on this machine, {to}:\n{}\nhint: once the cause above is fixed, store each as issued: `age -d -i IDENTITY FILE | keyward rotate -e {env} NAME --no-hook` (IDENTITY: your identity file, as `KEYWARD_IDENTITY` names it), then remove FILE",
                     listed.join("\n")
                 )
             }

@@ -99,6 +99,20 @@ pub struct EnvDb {
     pub(in crate::vault) read_as: Option<FileStamp>,
 }
 
+/// An encryptor to `boxed` (the file key wrapped to each now: a plugin's failure is
+/// said as the plugin's).
+pub(in crate::vault) fn encryptor_for(
+    boxed: &[Box<dyn age::Recipient + Send>],
+) -> Result<age::Encryptor> {
+    age::Encryptor::with_recipients(boxed.iter().map(|r| r.as_ref() as &dyn age::Recipient))
+        .map_err(|e| {
+            crate::plugin::take_failure().unwrap_or_else(|| Error::Failed {
+                what: "encrypt to the recipients",
+                detail: e.to_string(),
+            })
+        })
+}
+
 /// Which file, and as it was: device, inode, size, modification time (s, ns).
 pub(in crate::vault) type FileStamp = (u64, u64, u64, i64, i64);
 
@@ -198,7 +212,9 @@ impl EnvDb {
         let tmp = self.paths.env_tmp(&self.env);
         let now = fs::symlink_metadata(&self.path).map_or(0, |m| m.len());
         image::preflight(&tmp, now + (64 << 10))
-            .map_err(|e| crate::fsutil::nofollow_error("cannot write", &tmp, e))
+            .map_err(|e| crate::fsutil::nofollow_error("cannot write", &tmp, e))?;
+        // Every recipient's plugin answers (one missing here fails the write after).
+        encryptor_for(&crate::plugin::encrypt_to(&self.recipient_strings()?)?).map(drop)
     }
 
     /// Encrypt the database to the environment's recipients and replace the file
@@ -221,15 +237,7 @@ impl EnvDb {
         // DESIGN §18: the new file's key is kept aside (`written_file_key`).
         let (boxed, captured) =
             crate::identity::filekey::capturing(crate::plugin::encrypt_to(&recipients)?);
-        let encryptor = age::Encryptor::with_recipients(
-            boxed.iter().map(|r| r.as_ref() as &dyn age::Recipient),
-        )
-        .map_err(|e| {
-            crate::plugin::take_failure().unwrap_or_else(|| Error::Failed {
-                what: "encrypt to the recipients",
-                detail: e.to_string(),
-            })
-        })?;
+        let encryptor = encryptor_for(&boxed)?;
         let tmp = self.paths.env_tmp(&self.env);
         if let Some(read) = self.read_as
             && fs::symlink_metadata(&self.path).map(|m| stamp(&m)).ok() != Some(read)

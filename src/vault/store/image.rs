@@ -335,3 +335,32 @@ pub(crate) fn in_git_work_tree(dir: &Path) -> bool {
     let start = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
     start.ancestors().any(|d| d.join(".git").exists())
 }
+
+/// An encryptor to `boxed` (the file key wrapped to each now: a plugin's failure is
+/// said as the plugin's).
+pub(in crate::vault) fn encryptor_for(
+    boxed: &[Box<dyn age::Recipient + Send>],
+) -> Result<age::Encryptor> {
+    age::Encryptor::with_recipients(boxed.iter().map(|r| r.as_ref() as &dyn age::Recipient))
+        .map_err(|e| {
+            crate::plugin::take_failure().unwrap_or_else(|| Error::Failed {
+                what: "encrypt to the recipients",
+                detail: e.to_string(),
+            })
+        })
+}
+
+/// Which file, and as it was: device, inode, size, modification time (s, ns).
+pub(in crate::vault) type FileStamp = (u64, u64, u64, i64, i64);
+
+/// The stamp of `meta` (see [`FileStamp`]).
+pub(in crate::vault) fn stamp(meta: &fs::Metadata) -> FileStamp {
+    use std::os::unix::fs::MetadataExt;
+    (
+        meta.dev(),
+        meta.ino(),
+        meta.len(),
+        meta.mtime(),
+        meta.mtime_nsec(),
+    )
+}

@@ -36,8 +36,8 @@ mod image;
 pub(crate) use image::in_git_work_tree;
 use image::*;
 pub(in crate::vault) use image::{
-    check_header_size, decrypt, fill_fingerprints, open_nofollow, replace_encrypted,
-    settle_fingerprints,
+    FileStamp, check_header_size, decrypt, encryptor_for, fill_fingerprints, open_nofollow,
+    replace_encrypted, settle_fingerprints, stamp,
 };
 mod load;
 #[allow(unused_imports)]
@@ -97,35 +97,6 @@ pub struct EnvDb {
     /// another file in its place meanwhile (during a rotation hook, for a while), and
     /// a commit must not write over a state it never read.
     pub(in crate::vault) read_as: Option<FileStamp>,
-}
-
-/// An encryptor to `boxed` (the file key wrapped to each now: a plugin's failure is
-/// said as the plugin's).
-pub(in crate::vault) fn encryptor_for(
-    boxed: &[Box<dyn age::Recipient + Send>],
-) -> Result<age::Encryptor> {
-    age::Encryptor::with_recipients(boxed.iter().map(|r| r.as_ref() as &dyn age::Recipient))
-        .map_err(|e| {
-            crate::plugin::take_failure().unwrap_or_else(|| Error::Failed {
-                what: "encrypt to the recipients",
-                detail: e.to_string(),
-            })
-        })
-}
-
-/// Which file, and as it was: device, inode, size, modification time (s, ns).
-pub(in crate::vault) type FileStamp = (u64, u64, u64, i64, i64);
-
-/// The stamp of `meta` (see [`FileStamp`]).
-pub(in crate::vault) fn stamp(meta: &fs::Metadata) -> FileStamp {
-    use std::os::unix::fs::MetadataExt;
-    (
-        meta.dev(),
-        meta.ino(),
-        meta.len(),
-        meta.mtime(),
-        meta.mtime_nsec(),
-    )
 }
 
 impl std::fmt::Debug for EnvDb {

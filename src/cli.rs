@@ -171,16 +171,37 @@ impl Cli {
         if e.kind() == ErrorKind::UnknownArgument
             && let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg)
             && !arg.starts_with('-')
+            && !crate::text::is_secret_key(arg)
         {
             return "error: unexpected extra argument (not shown: it may be a value)\nhint: keyward reads values from stdin or the terminal, never from its arguments: `printf %s \"$VALUE\" | keyward set NAME`; `keyward help COMMAND` shows a command's arguments\n".into();
         }
+        let word = match (
+            e.get(ContextKind::InvalidValue),
+            e.get(ContextKind::InvalidArg),
+        ) {
+            (Some(ContextValue::String(v)), _) if e.kind() == ErrorKind::ValueValidation => Some(v),
+            (_, Some(ContextValue::String(a))) if e.kind() == ErrorKind::UnknownArgument => Some(a),
+            _ => None,
+        };
+        if word.is_some_and(|w| crate::text::is_secret_key(w)) {
+            return "error: a secret key was given as an argument; it is not shown, and nothing was done\nhint: arguments are visible to other processes and kept in shell history: treat that key as exposed (make a new identity, and have it granted in place of the old one)\n".into();
+        }
         let mut text = e.render().to_string();
-        // clap repeats a refused value; `NAME=VALUE` holds one after its `=`.
-        if e.kind() == ErrorKind::ValueValidation
-            && let Some(ContextValue::String(value)) = e.get(ContextKind::InvalidValue)
-            && let Some((name, _)) = value.split_once('=')
-        {
-            text = text.replace(value.as_str(), &format!("{name}=…"));
+        match word {
+            // clap repeats a refused word: one that may be a value is not.
+            Some(w) if crate::text::may_be_a_value(w) => {
+                let n = w.chars().count();
+                text = text.replace(
+                    w.as_str(),
+                    &format!("({n} characters, not shown: it may be a value)"),
+                );
+            }
+            // `NAME=VALUE` holds one after its `=`.
+            Some(w) if e.kind() == ErrorKind::ValueValidation && w.contains('=') => {
+                let (name, _) = w.split_once('=').expect("holds `=`");
+                text = text.replace(w.as_str(), &format!("{name}=…"));
+            }
+            _ => {}
         }
         crate::text::escape_lines(&text).into_owned()
     }

@@ -32,6 +32,9 @@ impl std::str::FromStr for RecipientString {
         // Go age's post-quantum recipients have the HRP `age1pq` (`age1pq1…`). An X25519
         // recipient's data may itself start with `pq` (about 1 in 1024 keys), but never
         // with `pq1`: `1` is not a bech32 data character.
+        if crate::text::is_secret_key(s) {
+            return Err("this is a secret key, not a recipient: it is not shown; it was on a command line (visible to other processes, kept in shell history): treat it as exposed".into());
+        }
         if s.starts_with("age1pq1") {
             return Err("post-quantum age recipients are not supported yet".into());
         }

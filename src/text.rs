@@ -31,6 +31,35 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether a word a person typed where a name, a recipient or a flag goes may be a
+/// value put in the wrong place, so a message must not repeat it: an age secret key
+/// (or a plugin identity), or anything of 24 characters or more (no key name,
+/// environment or flag of keyward is that long and wrong by a typo alone; an API key,
+/// a token or a JWT is).
+pub fn may_be_a_value(word: &str) -> bool {
+    is_secret_key(word) || word.chars().count() >= 24
+}
+
+/// Whether `word` is an age secret key or plugin identity (`AGE-SECRET-KEY-1…`,
+/// `AGE-PLUGIN-…`, any case): never repeated, and said to be exposed.
+pub fn is_secret_key(word: &str) -> bool {
+    let upper = word.trim().to_ascii_uppercase();
+    upper.starts_with("AGE-SECRET-KEY-") || upper.starts_with("AGE-PLUGIN-")
+}
+
+/// `word` as a message shows it: escaped in backticks, or, when it [`may_be_a_value`],
+/// only its length.
+pub fn shown(word: &str) -> String {
+    if may_be_a_value(word) {
+        format!(
+            "({} characters, not shown: it may be a value)",
+            word.chars().count()
+        )
+    } else {
+        format!("`{}`", escape(word))
+    }
+}
+
 /// [`escape`] for a message that may span lines on purpose (`…\nhint: …`): each line is
 /// escaped and the line breaks kept.
 pub fn escape_lines(s: &str) -> Cow<'_, str> {

@@ -122,6 +122,35 @@ fn command_line_errors_repeat_no_stray_value_and_pass_no_terminal_controls() {
         assert!(!err.contains("SUPERSECRET"), "{cmd}: {err}");
         assert!(err.contains("invalid key name `K9=…`"), "{cmd}: {err}");
     }
+    // A value where a name or a flag goes (a JWT, base64 with its padding, a value
+    // behind `--`), and a secret key where a recipient goes: never repeated.
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJTVVBFUlNFQ1JFVCJ9.c2lnbmF0dXJl";
+    let secret_key = "AGE-SECRET-KEY-1SUPERSECRETQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ";
+    for args in [
+        vec!["set", jwt],
+        vec!["rotate", jwt],
+        vec!["set", "AbCdSUPERSECRETxyzabcdefgh+/xyz=="],
+        vec!["set", "K", "--sk_live_SUPERSECRET_abcdefghijkl"],
+        vec!["access", "grant", secret_key],
+        vec!["offboard", "--reason", "left", secret_key],
+        vec!["init", "--recipient", secret_key],
+        vec!["access", "grant", &secret_key.to_lowercase()],
+    ] {
+        let out = kw.cmd(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            !err.to_lowercase().contains("supersecret") && !err.contains("eyJ"),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("not shown"), "{args:?}: {err}");
+    }
+    let err = kw
+        .cmd(["access", "grant", secret_key])
+        .output()
+        .unwrap()
+        .stderr;
+    assert!(String::from_utf8_lossy(&err).contains("a secret key was given as an argument"));
     // A mistyped flag is still named, with clap's tip.
     kw.cmd(["get", "K", "--nolog"])
         .assert()

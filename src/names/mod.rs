@@ -34,7 +34,9 @@ impl FromStr for KeyName {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         // `NAME=VALUE`, the dotenv habit: the value is not repeated (a CI log keeps it).
-        if let Some((name, _)) = s.split_once('=') {
+        if let Some((name, _)) = s.split_once('=')
+            && !crate::text::may_be_a_value(name)
+        {
             return Err(format!(
                 "invalid key name `{}=…`: a name holds no `=` (what follows it is not shown); values are read from stdin or the terminal: `printf %s \"$VALUE\" | keyward set NAME`",
                 printable(name)
@@ -44,8 +46,8 @@ impl FromStr for KeyName {
         let ok_first = matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic());
         if !ok_first || !chars.all(|c| c == '_' || c.is_ascii_alphanumeric()) {
             return Err(format!(
-                "invalid key name `{}`: use letters, digits and `_`, not starting with a digit (it becomes an environment variable name)",
-                printable(s)
+                "invalid key name {}: use letters, digits and `_`, not starting with a digit (it becomes an environment variable name)",
+                crate::text::shown(s)
             ));
         }
         if s.len() > Self::MAX_LEN {

@@ -24,9 +24,15 @@ impl std::str::FromStr for Person {
         match s.parse::<RecipientString>() {
             Ok(r) => Ok(Person::Recipient(r)),
             // What looks like a recipient is one, or a mistake in one: never a label.
-            Err(e) if crate::recipient::looks_like_recipient(s) => Err(e),
+            // A secret key: refused as one, never taken for a label.
+            Err(e) if crate::recipient::looks_like_recipient(s) || crate::text::is_secret_key(s) => {
+                Err(e)
+            }
             Err(_) => s.parse::<Label>().map(Person::Label).map_err(|e| {
-                format!("`{}` is neither a recipient (`age1…`, `ssh-ed25519 …`) nor a member's label: {e}", crate::text::escape(s))
+                format!(
+                    "{} is neither a recipient (`age1…`, `ssh-ed25519 …`) nor a member's label: {e}",
+                    crate::text::shown(s)
+                )
             }),
         }
     }

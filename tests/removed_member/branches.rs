@@ -176,6 +176,14 @@ fn a_member_updating_a_removed_members_branch_with_main_grants_nothing() {
     t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
     t.git(bob, &["pull", "-q", "--no-rebase", "origin", "main"]);
     t.out(bob, &["list", "-e", "prod"]);
+    // Known by a label: the merge names her by it (main keeps it as a former label).
+    let mallory = t.members[1].recipient.clone();
+    t.out(
+        0,
+        &[
+            "access", "grant", "-e", "prod", &mallory, "--name", "Mallory",
+        ],
+    );
     remove_mallory_only(&t);
     let m2_key = t.kw.write_identity("mallory2.key");
     t.out(
@@ -192,7 +200,11 @@ fn a_member_updating_a_removed_members_branch_with_main_grants_nothing() {
     // DESIGN §15: her side's changes are all signed by her, whom main removed: this
     // side (hers) is left out and main taken, whoever merges.
     assert!(
-        said.contains("left out") && said.contains(&short_recipient(&t.members[1].recipient)),
+        said.contains("left out")
+            && said.contains(&format!(
+                "Mallory ({})",
+                short_recipient(&t.members[1].recipient)
+            )),
         "{said}"
     );
     assert!(!can_decrypt(&t.env_file(bob, "prod"), &m2_key));

@@ -239,7 +239,9 @@ fn a_removed_admins_later_writes_are_refused_and_named() {
         + &String::from_utf8_lossy(&merge.stderr);
     assert!(!merge.status.success(), "{said}");
     assert!(
-        said.contains("mixed with others' changes") && said.contains(&short_recipient(&bob)),
+        said.contains("which the other side no longer allows")
+            && said.contains("among changes it does allow")
+            && said.contains(&short_recipient(&bob)),
         "{said}"
     );
     t.git(0, &["merge", "--abort"]);

@@ -147,7 +147,7 @@ pub fn merge_files(
                 },
             );
             m.notes.push(format!(
-                "{side}'s changes are all signed by {}, removed on the other side or not allowed to write: left out",
+                "{side}'s changes are all signed by {}, whom the other side removed or no longer allows to make them: left out",
                 signers.join(", ")
             ));
             if side == "OURS" {

@@ -18,7 +18,6 @@ use crate::audit::Event;
 use crate::codes::{Action, Role};
 use crate::error::{Error, Result};
 use crate::names::EnvName;
-use crate::recipient::short_recipient;
 use crate::vault::signed::rules;
 use crate::vault::signed::{
     Members, Signature, Signing, check_new_join, insert_signature, load_members, load_signatures,
@@ -73,7 +72,9 @@ pub(super) fn judge(env: &EnvName, b: &Side, o: &Side, t: &Side) -> Result<Judge
         if side.verified.is_ok() && barred.signers.is_empty() {
             continue;
         }
-        let names = || barred.names();
+        // Named as every message names a person: `Label (age1…)`, by the label any of
+        // the three states knows (a removed member's former one included).
+        let names = || barred.names(&[&b.db, &o.db, &t.db]);
         if barred.all {
             return Ok(Judged::Drop {
                 side: label,
@@ -91,7 +92,7 @@ pub(super) fn judge(env: &EnvName, b: &Side, o: &Side, t: &Side) -> Result<Judge
             Ok(_) => refused(
                 env,
                 format!(
-                    "{label} holds changes signed by {} (removed on the other side, or not allowed to write) mixed with others' changes; none of them can be left out alone",
+                    "{label} holds changes signed by {}, which the other side no longer allows (removed there, or given a role below what a change needed, or unable to write at BASE), among changes it does allow; the side cannot be left out in part",
                     names().join(", ")
                 ),
             ),
@@ -112,9 +113,18 @@ pub struct Barred {
 }
 
 impl Barred {
-    /// The signers, short, sorted.
-    pub fn names(&self) -> Vec<String> {
-        let mut n: Vec<String> = self.signers.iter().map(|s| short_recipient(s)).collect();
+    /// The signers, sorted: `Label (age1…)` by the first of `dbs` that knows a label for
+    /// them, else the short recipient.
+    pub fn names(&self, dbs: &[&crate::vault::store::EnvDb]) -> Vec<String> {
+        let labels: Vec<_> = dbs.iter().filter_map(|d| d.known_labels().ok()).collect();
+        let mut n: Vec<String> = self
+            .signers
+            .iter()
+            .map(|s| {
+                let label = labels.iter().find_map(|l| l.get(s));
+                crate::recipient::person(s, label.map(String::as_str))
+            })
+            .collect();
         n.sort();
         n.dedup();
         n
@@ -243,8 +253,8 @@ pub(super) fn sign_merge(
         refused(
             env,
             format!(
-                "you ({}) {}",
-                short_recipient(signing.recipient),
+                "the merger {} {}",
+                o.db.person(signing.recipient),
                 r.describe()
             ),
         )

@@ -188,8 +188,11 @@ impl Cli {
         }
         let mut text = e.render().to_string();
         match word {
-            // clap repeats a refused word: one that may be a value is not.
-            Some(w) if crate::text::may_be_a_value(w) => {
+            // clap repeats a refused word: one that may be a value is not (a recipient
+            // is public, and long by nature: shown).
+            Some(w)
+                if crate::text::may_be_a_value(w) && !crate::recipient::looks_like_recipient(w) =>
+            {
                 let n = w.chars().count();
                 text = text.replace(
                     w.as_str(),

@@ -714,3 +714,49 @@ fn a_floor_left_unmarked_is_marked_by_the_next_admins_write() {
     assert_eq!(format_version(&kw, "dev"), FLOOR_FORMAT, "an admin's write");
     kw.cmd(["audit", "verify"]).assert().success();
 }
+
+/// A `trust` of an earlier state of an unsigned (format-3) history records a floor in the
+/// same write that signs the history for the first time, which ends with its checkpoint:
+/// the floor counts (the write is the first admin's), so a runner with no state exports
+/// above what was published.
+#[test]
+fn a_floor_in_the_write_that_first_signs_a_history_counts() {
+    let kw = fixture_v3();
+    own_journals(&kw);
+    let hmac = kw.path("hmac.key");
+    let random: Vec<u8> = (0..32).map(|_| rand_byte()).collect();
+    fs::write(&hmac, random).unwrap();
+    fs::set_permissions(&hmac, fs::Permissions::from_mode(0o600)).unwrap();
+    let serial = |out: &str, state: &str| -> i64 {
+        let out = kw
+            .cmd(["verifier", "export", "--hmac-key-file"])
+            .arg(&hmac)
+            .args(["--json", "-o", out])
+            .env("XDG_STATE_HOME", kw.path(state))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["serial"].as_i64().unwrap()
+    };
+    let base = fs::read(kw.env_file("dev")).unwrap();
+    kw.cmd(["generate", "X"]).assert().success();
+    kw.cmd(["generate", "Y"]).assert().success();
+    let published = serial("a.kwset", "state");
+    fs::write(kw.env_file("dev"), &base).unwrap();
+    kw.cmd(["trust", "--reason", "restored backup", "--yes"])
+        .assert()
+        .success();
+    let audit = kw.stdout(["audit", "--action", "trust"]);
+    assert!(audit.contains("continue above"), "{audit}");
+    // A runner with no state of its own.
+    assert!(serial("b.kwset", "ci-state") > published);
+}
+
+fn rand_byte() -> u8 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u8(0);
+    (h.finish() & 0xff) as u8
+}

@@ -186,11 +186,6 @@ fn trust(ctx: &Context, req: Trust, mut db: EnvDb, report: Trusted) -> Result<Tr
 /// `None` when the file's own serial is above both already. Recorded in the `trust`
 /// event, so every machine computes the same serial from the file (`EnvDb::set_serial`).
 fn serial_floor(ctx: &Context, db: &EnvDb) -> Result<Option<i64>> {
-    // No verifier key, no sets: none to continue above (a key made later signs sets
-    // services pin anew).
-    if db.verifier_seed()?.is_none() {
-        return Ok(None);
-    }
     // The state seen here carried serials up to its own (above its head's number when a
     // `trust` before raised them: sets exported from it elsewhere had those).
     let seen = db.pin().map(|p| p.serial.unwrap_or(p.seq).max(p.seq));
@@ -198,6 +193,11 @@ fn serial_floor(ctx: &Context, db: &EnvDb) -> Result<Option<i64>> {
         Some(pins) => pins.highest_exported(&db.env)?,
         None => None,
     };
+    // No verifier key in the file and no set exported here: none to continue above
+    // (a key made later signs sets services pin anew).
+    if db.verifier_seed()?.is_none() && exported.is_none() {
+        return Ok(None);
+    }
     let floor = seen.max(exported);
     let own = db.set_serial()?;
     let floor = floor.filter(|f| *f > own);

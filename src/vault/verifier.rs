@@ -66,15 +66,17 @@ impl EnvDb {
     /// always was. It lives in the signed, hash-chained events, so any machine (a CI
     /// runner with no state) computes the same serial, and a merge, which keeps every
     /// event of both sides in each side's order and adds its own, comes out above both.
-    /// In a signed history a floor counts only where an admin signed its event (the
-    /// write it ends, by the members that write signed): which sets services take is
-    /// the environment's policy, not a writer's.
+    /// In a signed history a floor counts only where an admin signed its event: the
+    /// signature of the write it is part of (the first signed head at or after it: a
+    /// `trust` that also signs a history for the first time ends with the checkpoint),
+    /// by the members that signature lists. Which sets services take is the
+    /// environment's policy, not a writer's.
     pub fn set_serial(&self) -> Result<i64> {
         let (last, _, _) = self.last_event()?;
         let mut serial = last;
-        let floors: Vec<(String, i64, Vec<u8>)> = {
+        let floors: Vec<(String, i64, i64)> = {
             let mut stmt = self.conn.prepare(
-                "SELECT reason, (SELECT count(*) FROM events AS later WHERE later.seq > e.seq), hash
+                "SELECT reason, (SELECT count(*) FROM events AS later WHERE later.seq > e.seq), seq
                    FROM events AS e WHERE e.action = ?1 AND e.reason LIKE ?2",
             )?;
             stmt.query_map(
@@ -91,17 +93,39 @@ impl EnvDb {
         } else {
             None
         };
-        let by_admin = |hash: &[u8]| match &sigs {
+        // Each signed head's sequence number, in order.
+        let heads: Vec<(i64, &crate::vault::signed::Signature)> = match &sigs {
+            None => Vec::new(),
+            Some(sigs) => {
+                let by_hash: std::collections::HashMap<&[u8], &crate::vault::signed::Signature> =
+                    sigs.iter().map(|s| (&s.head[..], s)).collect();
+                let mut stmt = self
+                    .conn
+                    .prepare("SELECT seq, hash FROM events ORDER BY seq")?;
+                let mut rows = stmt.query([])?;
+                let mut out = Vec::new();
+                while let Some(r) = rows.next()? {
+                    let hash: Vec<u8> = r.get(1)?;
+                    if let Some(s) = by_hash.get(&hash[..]) {
+                        out.push((r.get(0)?, *s));
+                    }
+                }
+                out
+            }
+        };
+        let by_admin = |seq: i64| match &sigs {
             None => true,
-            Some(sigs) => sigs.iter().any(|s| {
-                s.head[..] == *hash
-                    && s.members
+            Some(_) => heads
+                .iter()
+                .find(|(at, _)| *at >= seq)
+                .is_some_and(|(_, s)| {
+                    s.members
                         .get(&s.signer)
                         .is_some_and(|m| m.role == crate::codes::Role::Admin)
-            }),
+                }),
         };
-        for (reason, after, hash) in floors {
-            if let Some(floor) = floor_of(&reason).filter(|_| by_admin(&hash)) {
+        for (reason, after, seq) in floors {
+            if let Some(floor) = floor_of(&reason).filter(|_| by_admin(seq)) {
                 serial = serial.max(floor + 1 + after);
             }
         }

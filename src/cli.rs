@@ -175,36 +175,41 @@ impl Cli {
         {
             return "error: unexpected extra argument (not shown: it may be a value)\nhint: keyward reads values from stdin or the terminal, never from its arguments: `printf %s \"$VALUE\" | keyward set NAME`; `keyward help COMMAND` shows a command's arguments\n".into();
         }
-        let word = match (
-            e.get(ContextKind::InvalidValue),
-            e.get(ContextKind::InvalidArg),
-        ) {
-            (Some(ContextValue::String(v)), _) if e.kind() == ErrorKind::ValueValidation => Some(v),
-            (_, Some(ContextValue::String(a))) if e.kind() == ErrorKind::UnknownArgument => Some(a),
-            _ => None,
-        };
-        if word.is_some_and(|w| crate::text::is_secret_key(w)) {
+        // The words clap repeats from the command line: a refused value (of any kind), a
+        // subcommand, an unknown argument (not an argument's own name).
+        let mut words: Vec<&String> = Vec::new();
+        for kind in [ContextKind::InvalidValue, ContextKind::InvalidSubcommand] {
+            if let Some(ContextValue::String(w)) = e.get(kind) {
+                words.push(w);
+            }
+        }
+        if e.kind() == ErrorKind::UnknownArgument
+            && let Some(ContextValue::String(w)) = e.get(ContextKind::InvalidArg)
+        {
+            words.push(w);
+        }
+        if words.iter().any(|w| crate::text::is_secret_key(w)) {
             return "error: a secret key was given as an argument; it is not shown, and nothing was done\nhint: arguments are visible to other processes and kept in shell history: treat that key as exposed (make a new identity, and have it granted in place of the old one)\n".into();
         }
         let mut text = e.render().to_string();
-        match word {
-            // clap repeats a refused word: one that may be a value is not (a recipient
-            // is public, and long by nature: shown).
-            Some(w)
-                if crate::text::may_be_a_value(w) && !crate::recipient::looks_like_recipient(w) =>
-            {
-                let n = w.chars().count();
-                text = text.replace(
-                    w.as_str(),
-                    &format!("({n} characters, not shown: it may be a value)"),
-                );
+        let hidden = |w: &str| {
+            format!(
+                "({} characters, not shown: it may be a value)",
+                w.chars().count()
+            )
+        };
+        for w in words {
+            // One that may be a value is not repeated (a recipient is public, and long
+            // by nature: shown); `NAME=VALUE` only up to its `=`, when a name is before.
+            if crate::text::may_be_a_value(w) && !crate::recipient::looks_like_recipient(w) {
+                text = text.replace(w.as_str(), &hidden(w));
+            } else if let Some((name, _)) = w.split_once('=') {
+                let shown = match name.parse::<crate::names::KeyName>() {
+                    Ok(_) => format!("{name}=…"),
+                    Err(_) => hidden(w),
+                };
+                text = text.replace(w.as_str(), &shown);
             }
-            // `NAME=VALUE` holds one after its `=`.
-            Some(w) if e.kind() == ErrorKind::ValueValidation && w.contains('=') => {
-                let (name, _) = w.split_once('=').expect("holds `=`");
-                text = text.replace(w.as_str(), &format!("{name}=…"));
-            }
-            _ => {}
         }
         crate::text::escape_lines(&text).into_owned()
     }

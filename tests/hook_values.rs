@@ -99,7 +99,13 @@ fn values_hooks_issued_are_kept_encrypted_when_their_change_cannot_be_stored() {
         );
         assert_eq!(decrypt_file(file, &identity), value.as_bytes());
     }
-    // `check` reports each kept value until it is stored (exit 8).
+    // `check` reports each kept value until it is stored (exit 8); one kept for another
+    // environment whose name starts the same (`dev-2`) is not `dev`'s.
+    let other = kept[0]
+        .parent()
+        .unwrap()
+        .join("dev-2-1700000000000-ACME.age");
+    fs::write(&other, b"not ours").unwrap();
     let out = kw.cmd(["check", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(8));
     let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -121,7 +127,7 @@ fn values_hooks_issued_are_kept_encrypted_when_their_change_cannot_be_stored() {
     }
     assert_eq!(get(&kw, "dev", "A_KEY"), "issued-value-aaaa-0001");
     assert_eq!(get(&kw, "dev", "B_KEY"), "issued-value-bbbb-0002");
-    for file in &kept {
+    for file in kept.iter().chain([&other]) {
         fs::remove_file(file).unwrap();
     }
     let after = kw.cmd(["check", "--json"]).output().unwrap();

@@ -135,6 +135,11 @@ fn command_line_errors_repeat_no_stray_value_and_pass_no_terminal_controls() {
         vec!["offboard", "--reason", "left", secret_key],
         vec!["init", "--recipient", secret_key],
         vec!["access", "grant", &secret_key.to_lowercase()],
+        vec!["export", "--format", jwt],
+        vec!["help", secret_key],
+        vec![secret_key],
+        // Short base64 with its `=` padding: no name before the `=`.
+        vec!["set", "SUPERSECRET+/x=="],
     ] {
         let out = kw.cmd(&args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
@@ -145,6 +150,18 @@ fn command_line_errors_repeat_no_stray_value_and_pass_no_terminal_controls() {
         );
         assert!(err.contains("not shown"), "{args:?}: {err}");
     }
+    // A secret key in the trust root variable: named, not shown.
+    let out = kw
+        .cmd(["get", "K"])
+        .env("KEYWARD_TRUST_ROOT", secret_key)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(
+        !err.to_lowercase().contains("supersecret") && err.contains("not a trust root"),
+        "{err}"
+    );
     let err = kw
         .cmd(["access", "grant", secret_key])
         .output()

@@ -76,7 +76,8 @@ pub enum SignedError {
     Unsigned { env: EnvName, expected: String },
     /// `KEYWARD_TRUST_ROOT` / `--trust-root` that is no fingerprint.
     #[error(
-        "`{given}` is not a trust root fingerprint (at least 32 hex digits, as `keyward trust root` prints it); leave KEYWARD_TRUST_ROOT unset to trust on first use"
+        "{} is not a trust root fingerprint (at least 32 hex digits, as `keyward trust root` prints it); leave KEYWARD_TRUST_ROOT unset to trust on first use",
+        crate::text::shown(given)
     )]
     BadTrustRoot { given: String },
 }

@@ -34,12 +34,14 @@ impl FromStr for KeyName {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         // `NAME=VALUE`, the dotenv habit: the value is not repeated (a CI log keeps it).
-        if let Some((name, _)) = s.split_once('=')
-            && !crate::text::may_be_a_value(name)
-        {
+        if let Some((name, _)) = s.split_once('=') {
+            // Only a name before it is shown (`K9=…`): base64's padding is an `=` too.
+            let shown = match name.parse::<KeyName>() {
+                Ok(_) => format!("`{name}=…`"),
+                Err(_) => format!("({} characters, not shown)", s.chars().count()),
+            };
             return Err(format!(
-                "invalid key name `{}=…`: a name holds no `=` (what follows it is not shown); values are read from stdin or the terminal: `printf %s \"$VALUE\" | keyward set NAME`",
-                printable(name)
+                "invalid key name {shown}: a name holds no `=` (what follows it is not shown); values are read from stdin or the terminal: `printf %s \"$VALUE\" | keyward set NAME`"
             ));
         }
         let mut chars = s.chars();

@@ -23,18 +23,22 @@ impl EnvDb {
             return Ok(Vec::new());
         };
         let dir = pins.dir.join("issued");
-        let Ok(entries) = fs::read_dir(&dir) else {
-            return Ok(Vec::new());
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            // Never "nothing kept" for a directory that does not read.
+            Err(e) => return Err(Error::io("cannot read", &dir, e)),
         };
-        let prefix = format!("{}-", self.env);
+        // `<env>-<time>-<NAME>.age`, read from the right: a key name holds no `-`, an
+        // environment's name may (`dev-2` is not `dev`).
         let mut kept: Vec<(String, PathBuf)> = entries
             .filter_map(|e| e.ok())
             .filter_map(|e| {
                 let file = e.file_name().into_string().ok()?;
-                let rest = file.strip_prefix(&prefix)?.strip_suffix(".age")?;
-                let (time, name) = rest.split_once('-')?;
+                let (rest, name) = file.strip_suffix(".age")?.rsplit_once('-')?;
+                let (env, time) = rest.rsplit_once('-')?;
                 time.parse::<i64>().ok()?;
-                Some((name.to_owned(), e.path()))
+                (env == self.env.as_str()).then(|| (name.to_owned(), e.path()))
             })
             .collect();
         kept.sort_by(|a, b| a.1.cmp(&b.1));

@@ -72,9 +72,10 @@ pub(super) fn judge(env: &EnvName, b: &Side, o: &Side, t: &Side) -> Result<Judge
         if side.verified.is_ok() && barred.signers.is_empty() {
             continue;
         }
-        // Named as every message names a person: `Label (age1…)`, by the label any of
-        // the three states knows (a removed member's former one included).
-        let names = || barred.names(&[&b.db, &o.db, &t.db]);
+        // Named as every message names a person: `Label (age1…)`, by the label BASE or
+        // the other side knows (a removed member's former one included), never one the
+        // barred side gave itself.
+        let names = || barred.names(&[&b.db, &other.db]);
         if barred.all {
             return Ok(Judged::Drop {
                 side: label,

@@ -33,11 +33,16 @@ pub fn escape(s: &str) -> Cow<'_, str> {
 
 /// Whether a word a person typed where a name, a recipient or a flag goes may be a
 /// value put in the wrong place, so a message must not repeat it: an age secret key
-/// (or a plugin identity), or anything of 24 characters or more (no key name,
-/// environment or flag of keyward is that long and wrong by a typo alone; an API key,
-/// a token or a JWT is).
+/// (or a plugin identity), or a word of 24 characters or more with no blank that is
+/// not written as key names are (upper case, digits, `_`): an API key, a token, a JWT
+/// (`ghp_…` is a valid key name, and a token). A long name in the usual form
+/// (`STRIPE_RESTRICTED_API_KEY_PROD`), or a label with blanks, is shown.
 pub fn may_be_a_value(word: &str) -> bool {
-    is_secret_key(word) || word.chars().count() >= 24
+    let name_like = word
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    is_secret_key(word)
+        || (word.chars().count() >= 24 && !name_like && !word.chars().any(char::is_whitespace))
 }
 
 /// Whether `word` is an age secret key or plugin identity (`AGE-SECRET-KEY-1…`,

@@ -150,6 +150,19 @@ fn command_line_errors_repeat_no_stray_value_and_pass_no_terminal_controls() {
         );
         assert!(err.contains("not shown"), "{args:?}: {err}");
     }
+    // A token that is a valid key name (`ghp_…`): not repeated by "no key" nor "no
+    // member labelled"; a long name written as names are is.
+    let token = "ghp_0123SUPERSECRETtokenVALUEabcdefghijkl";
+    for args in [vec!["get", token], vec!["access", "grant", token]] {
+        let out = kw.cmd(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(matches!(out.status.code(), Some(2 | 3)), "{args:?}: {err}");
+        assert!(!err.contains("SUPERSECRET") && err.contains("not shown"), "{args:?}: {err}");
+    }
+    kw.cmd(["get", "STRIPE_RESTRICTED_API_KEY_PROD_V2"])
+        .assert()
+        .code(3)
+        .stderr(contains("no key `STRIPE_RESTRICTED_API_KEY_PROD_V2`"));
     // A secret key in the trust root variable: named, not shown.
     let out = kw
         .cmd(["get", "K"])

@@ -70,7 +70,7 @@ pub enum Error {
     )]
     EnvNotFoundSimilar { env: EnvName, similar: Vec<EnvName> },
     #[error(
-        "no key `{name}` in environment `{env}`\nhint: {}{}`keyward list -e {env}` shows its keys",
+        "no key {} in environment `{env}`\nhint: {}{}`keyward list -e {env}` shows its keys", crate::text::shown(name.as_str()),
         found_elsewhere(.name, .elsewhere),
         did_you_mean(.similar)
     )]

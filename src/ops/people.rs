@@ -184,7 +184,8 @@ impl Person {
                 format!("members with a label: {}", list(&all))
             };
             return Err(Error::usage(format!(
-                "no member labelled `{label}` in {where_}\nhint: {hint}"
+                "no member labelled {} in {where_}\nhint: {hint}",
+                crate::text::shown(label.as_str())
             )));
         }
         if named.len() > 1 {

@@ -157,7 +157,10 @@ fn command_line_errors_repeat_no_stray_value_and_pass_no_terminal_controls() {
         let out = kw.cmd(&args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(matches!(out.status.code(), Some(2 | 3)), "{args:?}: {err}");
-        assert!(!err.contains("SUPERSECRET") && err.contains("not shown"), "{args:?}: {err}");
+        assert!(
+            !err.contains("SUPERSECRET") && err.contains("not shown"),
+            "{args:?}: {err}"
+        );
     }
     kw.cmd(["get", "STRIPE_RESTRICTED_API_KEY_PROD_V2"])
         .assert()

@@ -671,12 +671,7 @@ fn a_serial_floor_marks_the_image_format_6_and_merges_keep_the_mark() {
 fn a_floor_left_unmarked_is_marked_by_the_next_admins_write() {
     use keyward::vault::schema::{BASE_FORMAT, FLOOR_FORMAT};
     let kw = Sandbox::with_vault_at(crate::support::T0);
-    let bob_key = kw.write_identity("bob.key");
-    let bob = kw.recipient_of(&bob_key);
-    kw.cmd(["access", "grant", &bob, "--role", "write"])
-        .assert()
-        .success();
-    kw.cmd_as(&bob_key, ["generate", "BOBS"]).assert().success();
+    let (bob_key, bob) = crate::support::bound_writer(&kw);
     kw.cmd(["verifier", "export", "-o", "a.kwset"])
         .assert()
         .success();

@@ -229,13 +229,7 @@ fn only_a_floor_an_admin_signed_counts() {
     use crate::support::{edit_image, forge};
     let kw = Sandbox::with_vault_at(T0);
     kw.generate("K");
-    let bob_key = kw.write_identity("bob.key");
-    let bob = kw.recipient_of(&bob_key);
-    kw.cmd(["access", "grant", &bob, "--role", "write"])
-        .assert()
-        .success();
-    // Bob's first write binds his signing key to him.
-    kw.cmd_as(&bob_key, ["generate", "BOBS"]).assert().success();
+    let (bob_key, bob) = crate::support::bound_writer(&kw);
     let first = serial_of(&kw, "a.kwset", false);
     kw.cmd([
         "trust",

@@ -465,6 +465,18 @@ pub fn concurrently(kw: &Sandbox, n: usize, script: &str) {
     }
 }
 
+/// Bob, a `write` member of `dev` whose first write (`BOBS`) bound his signing key:
+/// his identity file and recipient.
+pub fn bound_writer(kw: &Sandbox) -> (PathBuf, String) {
+    let bob_key = kw.write_identity("bob.key");
+    let bob = kw.recipient_of(&bob_key);
+    kw.cmd(["access", "grant", &bob, "--role", "write"])
+        .assert()
+        .success();
+    kw.cmd_as(&bob_key, ["generate", "BOBS"]).assert().success();
+    (bob_key, bob)
+}
+
 /// Make a FIFO at `path` (`mkfifo`, default mode): what someone plants where keyward
 /// expects a regular file, to show it is refused, never waited on.
 pub fn mkfifo(path: &Path) {

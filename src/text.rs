@@ -34,13 +34,18 @@ pub fn escape(s: &str) -> Cow<'_, str> {
 /// Whether a word a person typed where a name, a recipient or a flag goes may be a
 /// value put in the wrong place, so a message must not repeat it: an age secret key
 /// (or a plugin identity), or a word of 24 characters or more with no blank that is
-/// not written as key names are (upper case, digits, `_`): an API key, a token, a JWT
-/// (`ghp_…` is a valid key name, and a token). A long name in the usual form
-/// (`STRIPE_RESTRICTED_API_KEY_PROD`), or a label with blanks, is shown.
+/// not written as key names are (words of upper case and digits, at most 16 long,
+/// joined by `_`): an API key, a token, a JWT (`ghp_…` is a valid key name, and a
+/// token), a base32 seed or upper-case hex (one long word). A long name in the usual
+/// form (`STRIPE_RESTRICTED_API_KEY_PROD`), or a label with blanks, is shown.
 pub fn may_be_a_value(word: &str) -> bool {
-    let name_like = word
-        .chars()
-        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    let name_like = word.contains('_')
+        && word.split('_').all(|part| {
+            part.len() <= 16
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        });
     is_secret_key(word)
         || (word.chars().count() >= 24 && !name_like && !word.chars().any(char::is_whitespace))
 }

@@ -153,7 +153,15 @@ fn command_line_errors_repeat_no_stray_value_and_pass_no_terminal_controls() {
     // A token that is a valid key name (`ghp_…`): not repeated by "no key" nor "no
     // member labelled"; a long name written as names are is.
     let token = "ghp_0123SUPERSECRETtokenVALUEabcdefghijkl";
-    for args in [vec!["get", token], vec!["access", "grant", token]] {
+    // A base32 seed (upper case and digits, one long word), and upper-case hex.
+    let seed = "SUPERSECRETJBSWY3DPEHPK3PXPJBSWY3DP";
+    let hex = "SUPERSECRET0000000000000000000000000000000";
+    for args in [
+        vec!["get", token],
+        vec!["access", "grant", token],
+        vec!["get", seed],
+        vec!["run", "--only", hex, "--", "true"],
+    ] {
         let out = kw.cmd(&args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(matches!(out.status.code(), Some(2 | 3)), "{args:?}: {err}");

@@ -67,9 +67,9 @@ impl EnvDb {
     /// runner with no state) computes the same serial, and a merge, which keeps every
     /// event of both sides in each side's order and adds its own, comes out above both.
     /// In a signed history a floor counts only where an admin signed its event: the
-    /// signature of the write it is part of (the first signed head at or after it: a
-    /// `trust` that also signs a history for the first time ends with the checkpoint),
-    /// by the members that signature lists. Which sets services take is the
+    /// signature that covers it (`signed::covering`, by the hash chain: a `trust` that
+    /// also signs a history for the first time ends with the checkpoint), by the members
+    /// that signature lists. Which sets services take is the
     /// environment's policy, not a writer's.
     pub fn set_serial(&self) -> Result<i64> {
         let (last, _, _) = self.last_event()?;
@@ -93,32 +93,19 @@ impl EnvDb {
         } else {
             None
         };
-        // Each signed head's sequence number, in order.
-        let heads: Vec<(i64, &crate::vault::signed::Signature)> = match &sigs {
+        // The events as the signatures bind them (hash chain, parents), only when a
+        // floor is there to judge.
+        let events = match &sigs {
             None => Vec::new(),
-            Some(sigs) => {
-                let by_hash: std::collections::HashMap<&[u8], &crate::vault::signed::Signature> =
-                    sigs.iter().map(|s| (&s.head[..], s)).collect();
-                let mut stmt = self
-                    .conn
-                    .prepare("SELECT seq, hash FROM events ORDER BY seq")?;
-                let mut rows = stmt.query([])?;
-                let mut out = Vec::new();
-                while let Some(r) = rows.next()? {
-                    let hash: Vec<u8> = r.get(1)?;
-                    if let Some(s) = by_hash.get(&hash[..]) {
-                        out.push((r.get(0)?, *s));
-                    }
-                }
-                out
-            }
+            Some(_) => self.lifecycle_events()?,
         };
         let by_admin = |seq: i64| match &sigs {
             None => true,
-            Some(_) => heads
+            Some(sigs) => events
                 .iter()
-                .find(|(at, _)| *at >= seq)
-                .is_some_and(|(_, s)| {
+                .position(|e| e.seq == seq)
+                .and_then(|i| crate::vault::signed::covering(&events, sigs, i))
+                .is_some_and(|s| {
                     s.members
                         .get(&s.signer)
                         .is_some_and(|m| m.role == crate::codes::Role::Admin)

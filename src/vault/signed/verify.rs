@@ -76,6 +76,38 @@ fn parents(events: &[Event], at: &HashMap<[u8; 32], usize>, i: usize) -> Vec<usi
     out
 }
 
+/// The signature that covers event `i` of `events`, as [`verify_history`] assigns it:
+/// of the signed heads in the order the history stores them, the first from which `i`
+/// is reached through the events' parents (the hash chain: what the signatures bind).
+/// Never by storage order alone, which no signature covers: a head concurrent with `i`
+/// in a merged history does not cover it, wherever it is stored.
+pub fn covering<'a>(events: &[Event], sigs: &'a [Signature], i: usize) -> Option<&'a Signature> {
+    let at: HashMap<[u8; 32], usize> = events
+        .iter()
+        .enumerate()
+        .map(|(k, e)| (e.hash, k))
+        .collect();
+    let mut heads: Vec<(usize, &Signature)> = sigs
+        .iter()
+        .filter_map(|s| at.get(&s.head).map(|&h| (h, s)))
+        .filter(|(h, _)| *h >= i)
+        .collect();
+    heads.sort_by_key(|(h, _)| *h);
+    heads.into_iter().find_map(|(h, s)| {
+        let mut seen: HashSet<usize> = HashSet::new();
+        let mut stack = vec![h];
+        while let Some(k) = stack.pop() {
+            if k == i {
+                return Some(s);
+            }
+            if k > i && seen.insert(k) {
+                stack.extend(parents(events, &at, k));
+            }
+        }
+        None
+    })
+}
+
 /// A signer, its key and its proof, as one binding to check.
 type Binding<'a> = (&'a str, &'a [u8; 32], Option<&'a [u8; 64]>);
 
@@ -408,4 +440,83 @@ fn removed_signer(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod covering_tests {
+    use super::*;
+    use crate::audit::{Actor, Chain, GENESIS, Via};
+
+    fn event(seq: i64, prev: Option<u8>, joined: Option<u8>) -> Event {
+        Event {
+            env: "dev".into(),
+            chain: Chain::Lifecycle,
+            seq,
+            time: seq,
+            action: Action::Set,
+            key: None,
+            version: None,
+            keys: Vec::new(),
+            actor: Actor {
+                recipient: "age1x".into(),
+                os_user: "u".into(),
+                host: "h".into(),
+                via: Via::File,
+            },
+            reason: None,
+            subject: None,
+            subject_label: None,
+            actor_label: None,
+            outcome: "ok".into(),
+            prev_hash: prev.map_or(GENESIS, |p| [p; 32]),
+            hash: [seq as u8; 32],
+            joined_hash: joined.map(|j| [j; 32]),
+            renumbered: None,
+        }
+    }
+
+    fn signed(head: u8, signer: &str) -> Signature {
+        Signature {
+            head: [head; 32],
+            prev: Vec::new(),
+            state: [0; 32],
+            settings: [0; 32],
+            members: Members::default(),
+            signer: signer.into(),
+            key: [0; 32],
+            proof: None,
+            sig: [0; 64],
+        }
+    }
+
+    /// A merged history stores one side's events after the other's in any order its
+    /// parents allow: a head concurrent with an event, stored after it, does not cover it.
+    #[test]
+    fn the_covering_signature_follows_the_chain_not_the_storage_order() {
+        // 1 base; 2 on branch a; 3 on branch b (concurrent, stored between); 4 on a; 5
+        // joins them.
+        let events = vec![
+            event(1, None, None),
+            event(2, Some(1), None),
+            event(3, Some(1), None),
+            event(4, Some(2), None),
+            event(5, Some(4), Some(3)),
+        ];
+        let sigs = vec![
+            signed(1, "founder"),
+            signed(3, "admin"),
+            signed(4, "writer"),
+            signed(5, "merger"),
+        ];
+        let by = |i: usize| covering(&events, &sigs, i).map(|s| s.signer.as_str());
+        assert_eq!(
+            by(1),
+            Some("writer"),
+            "event 2 is the writer's, not the admin's"
+        );
+        assert_eq!(by(2), Some("admin"));
+        assert_eq!(by(3), Some("writer"));
+        assert_eq!(by(4), Some("merger"));
+        assert_eq!(by(0), Some("founder"));
+    }
 }

@@ -445,34 +445,19 @@ fn removed_signer(
 #[cfg(test)]
 mod covering_tests {
     use super::*;
-    use crate::audit::{Actor, Chain, GENESIS, Via};
+    use crate::audit::GENESIS;
 
     fn event(seq: i64, prev: Option<u8>, joined: Option<u8>) -> Event {
-        Event {
-            env: "dev".into(),
-            chain: Chain::Lifecycle,
+        let mut e = crate::vault::transition::testkit::event(
             seq,
-            time: seq,
-            action: Action::Set,
-            key: None,
-            version: None,
-            keys: Vec::new(),
-            actor: Actor {
-                recipient: "age1x".into(),
-                os_user: "u".into(),
-                host: "h".into(),
-                via: Via::File,
-            },
-            reason: None,
-            subject: None,
-            subject_label: None,
-            actor_label: None,
-            outcome: "ok".into(),
-            prev_hash: prev.map_or(GENESIS, |p| [p; 32]),
-            hash: [seq as u8; 32],
-            joined_hash: joined.map(|j| [j; 32]),
-            renumbered: None,
-        }
+            Action::Set,
+            "",
+            None,
+            prev.map_or(GENESIS, |p| [p; 32]),
+            [seq as u8; 32],
+        );
+        e.joined_hash = joined.map(|j| [j; 32]);
+        e
     }
 
     fn signed(head: u8, signer: &str) -> Signature {

@@ -91,6 +91,19 @@ fn elsewhere(from: &Sandbox) -> (Sandbox, PathBuf) {
     (there, file)
 }
 
+/// A vault whose key `K` was read `n` times: the sandbox, this machine's journal of
+/// `dev` (beside its pins), and where releases before this one kept it in the vault.
+fn read_times(n: usize) -> (Sandbox, PathBuf, PathBuf) {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    for _ in 0..n {
+        kw.cmd(["get", "K"]).assert().success();
+    }
+    let own = kw.journal_file("dev");
+    let legacy = kw.vault().join("journal/dev.db");
+    (kw, own, legacy)
+}
+
 /// `path` with `ext` appended to its name.
 fn with(path: &Path, ext: &str) -> PathBuf {
     let mut p = path.as_os_str().to_owned();
@@ -242,12 +255,7 @@ fn a_first_journal_is_this_machines_however_many_processes_start_it() {
 
 #[test]
 fn a_journal_an_earlier_release_kept_in_the_vault_is_taken_over_only_when_it_is_this_machines() {
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
-    kw.cmd(["get", "K"]).assert().success();
-    kw.cmd(["get", "K"]).assert().success();
-    let own = kw.journal_file("dev");
-    let legacy = kw.vault().join("journal/dev.db");
+    let (kw, own, legacy) = read_times(2);
     let (there, _) = elsewhere(&kw);
     there.cmd(["get", "K"]).assert().success();
 
@@ -319,18 +327,12 @@ fn a_journal_in_the_vault_is_not_taken_over_by_a_machine_that_never_read() {
 fn a_log_left_without_its_journal_is_refused_never_thrown_away() {
     // What a take-over cut short by an earlier build left: the log moved beside the
     // pins, its database still in the vault. A new database there would discard it.
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
-    for _ in 0..3 {
-        kw.cmd(["get", "K"]).assert().success();
-    }
-    let own = kw.journal_file("dev");
+    let (kw, own, legacy) = read_times(3);
     let wal = with(&own, "-wal");
     assert!(
         fs::metadata(&wal).unwrap().len() > 0,
         "the rows are in the log"
     );
-    let legacy = kw.vault().join("journal/dev.db");
     fs::create_dir_all(legacy.parent().unwrap()).unwrap();
     fs::rename(&own, &legacy).unwrap();
     let _ = fs::remove_file(with(&own, "-shm"));
@@ -382,12 +384,7 @@ fn a_journal_in_the_vault_holding_sql_keyward_never_writes_is_never_taken_over()
     // Its rows are this machine's, but an index was added (anyone who can write the
     // vault can; a trigger or a view is refused as well): it is not read into the state
     // directory, and the loss is said.
-    let kw = Sandbox::with_vault();
-    kw.generate("K");
-    kw.cmd(["get", "K"]).assert().success();
-    kw.cmd(["get", "K"]).assert().success();
-    let own = kw.journal_file("dev");
-    let legacy = kw.vault().join("journal/dev.db");
+    let (kw, own, legacy) = read_times(2);
     move_journal(&own, &legacy);
     rusqlite::Connection::open(&legacy)
         .unwrap()

@@ -465,6 +465,17 @@ pub fn concurrently(kw: &Sandbox, n: usize, script: &str) {
     }
 }
 
+/// Whether `dev` has no verifier key yet (`verifier pubkey` exit 3): what a refused
+/// `verifier export` must leave.
+pub fn no_verifier_key(kw: &Sandbox) -> bool {
+    kw.cmd(["verifier", "pubkey"])
+        .output()
+        .unwrap()
+        .status
+        .code()
+        == Some(3)
+}
+
 /// Bob, a `write` member of `dev` whose first write (`BOBS`) bound his signing key:
 /// his identity file and recipient.
 pub fn bound_writer(kw: &Sandbox) -> (PathBuf, String) {

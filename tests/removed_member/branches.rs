@@ -214,3 +214,49 @@ fn a_member_updating_a_removed_members_branch_with_main_grants_nothing() {
         "main taken as it is"
     );
 }
+
+#[test]
+fn a_removed_member_is_never_named_by_a_label_her_own_branch_gave_her() {
+    // Mallory, unlabelled in the shared state, relabels Alice on her stale branch and
+    // takes Alice's label. The merge names the barred signer as the base and main know
+    // her (by her key alone), never as "Alice": a name her own side chose would put the
+    // blame on the admin who removed her.
+    let t = Team::new(&["alice", "mallory"], &[]);
+    let alice = t.members[0].recipient.clone();
+    let mallory = t.members[1].recipient.clone();
+    t.out(0, &["generate", "-e", "prod", "DB_PASSWORD"]);
+    t.out(
+        0,
+        &["access", "grant", "-e", "prod", &alice, "--name", "Alice"],
+    );
+    t.sync(0, "keys");
+    t.git(1, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    t.out(0, &["access", "revoke", "-e", "prod", &mallory, "--yes"]);
+    t.sync(0, "remove mallory");
+    t.out(
+        1,
+        &["access", "grant", "-e", "prod", &alice, "--name", "Other"],
+    );
+    t.out(1, &["access", "grant", "-e", "prod", "--name", "Alice"]);
+    t.out(1, &["generate", "-e", "prod", "FROM_MALLORY"]);
+    let own = t.out(1, &["access", "list", "-e", "prod"]);
+    assert!(
+        own.lines()
+            .any(|l| l.contains("Alice") && l.contains(&mallory)),
+        "her branch calls her Alice: {own}"
+    );
+    push_branch(&t, "typo");
+    let merge = t.git_out(0, &["merge", "--no-edit", "FETCH_HEAD"]);
+    let said = String::from_utf8_lossy(&merge.stderr).into_owned();
+    assert!(merge.status.success(), "{said}");
+    assert!(
+        said.contains("left out") && said.contains(&short_recipient(&mallory)),
+        "{said}"
+    );
+    assert!(
+        !said.contains(&format!("Alice ({})", short_recipient(&mallory))),
+        "the removed member named by the label she took: {said}"
+    );
+    let listed = t.out(0, &["list", "-e", "prod", "--json"]);
+    assert!(!listed.contains("FROM_MALLORY"), "{listed}");
+}

@@ -186,6 +186,24 @@ fn command_line_errors_repeat_no_stray_value_and_pass_no_terminal_controls() {
         !err.to_lowercase().contains("supersecret") && err.contains("not a trust root"),
         "{err}"
     );
+    // A secret key where the vault's path goes (pasted into KEYWARD_VAULT, or --vault):
+    // every message naming the vault would repeat it.
+    for (flag, env) in [(None, Some(secret_key)), (Some(secret_key), None)] {
+        let mut c = kw.cmd(["list"]);
+        if let Some(v) = env {
+            c.env("KEYWARD_VAULT", format!("/tmp/{v}"));
+        }
+        if let Some(v) = flag {
+            c.args(["--vault", v]);
+        }
+        let out = c.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            !err.to_lowercase().contains("supersecret") && err.contains("holds a secret key"),
+            "{err}"
+        );
+    }
     let err = kw
         .cmd(["access", "grant", secret_key])
         .output()

@@ -75,6 +75,16 @@ impl Context {
     pub fn new(cli: Globals, out: Box<dyn Say>) -> Result<Context> {
         // DESIGN §16: --vault, KEYWARD_VAULT, the work tree's vault, the personal one.
         let explicit = cli.vault.clone().filter(|p| !p.as_os_str().is_empty());
+        // A secret key pasted where the vault's path goes would be repeated by every
+        // message that names the vault: refused unshown, like one in any argument.
+        if explicit.as_deref().is_some_and(|p| {
+            let upper = p.to_string_lossy().to_ascii_uppercase();
+            upper.contains("AGE-SECRET-KEY-") || upper.contains("AGE-PLUGIN-")
+        }) {
+            return Err(Error::usage(
+                "the vault's path (--vault or KEYWARD_VAULT) holds a secret key; it is not shown, and nothing was done\nhint: point it at the vault's directory; treat that key as exposed (make a new identity, and have it granted in place of the old one)",
+            ));
+        }
         let from_env = explicit.is_some()
             && std::env::var_os("KEYWARD_VAULT").map(std::path::PathBuf::from) == explicit;
         let cwd = std::env::current_dir().ok();

@@ -364,3 +364,37 @@ fn a_directory_in_place_of_the_temp_file_is_exit_6_naming_it() {
     fs::remove_dir(&tmp).unwrap();
     kw.cmd(["generate", "BLOCKED"]).assert().success();
 }
+
+/// The lock binds keyward's writers only: a `git pull` may bring a teammate's
+/// environment of the same name while `env add` writes its own. The new file is
+/// written only where no file is, never over one put there meanwhile.
+#[test]
+fn env_add_does_not_write_over_an_environment_put_in_place_meanwhile() {
+    let (kw, token) = crate::support::token::vault_with_granted_token();
+    let card = crate::support::token::card(&token);
+    let recipient = card.split(':').nth(1).unwrap().to_owned();
+    // The teammate's `staging`, pulled while this machine's is encrypted (the plugin
+    // recipient's wrap is the moment).
+    let pulled = kw.path("pulled.db.age");
+    fs::copy(kw.env_file("dev"), &pulled).unwrap();
+    let bytes = fs::read(&pulled).unwrap();
+    let out = kw
+        .cmd(["env", "add", "staging", "--recipient", &recipient])
+        .env("AGE_PLUGIN_KWTEST_PLANT", &pulled)
+        .env("AGE_PLUGIN_KWTEST_PLANT_AT", kw.env_file("staging"))
+        .env("AGE_PLUGIN_KWTEST_PLANT_WHEN", "wrap")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!pulled.exists(), "the plugin planted the file: {err}");
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("environment `staging` already exists"),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read(kw.env_file("staging")).unwrap(),
+        bytes,
+        "the file put in place stays as it was"
+    );
+}

@@ -153,11 +153,11 @@ impl EnvDb {
         };
         db.trusting = trusting;
         if db.lock.is_some() {
-            db.read_as = Some(crate::vault::store::stamp(
+            db.read_as = Some(Some(crate::vault::store::stamp(
                 &read
                     .metadata()
                     .map_err(|e| Error::io("cannot open", &db.path, e))?,
-            ));
+            )));
         }
         db.check_pin(sealed, identity, &read)?;
         Ok((db, read))
@@ -398,7 +398,8 @@ impl EnvDb {
             packed: false,
             unindexed: std::cell::Cell::new(false),
             opened: None,
-            read_as: None,
+            // Written only where no file is (one put there meanwhile is not written over).
+            read_as: Some(None),
             root: None,
             history_root: None,
             founders_pin: std::cell::Cell::new(false),

@@ -64,6 +64,18 @@ fn crash_at(point: &str) {
     }
 }
 
+/// At `point`, move the file `AGE_PLUGIN_KWTEST_PLANT` names to the path
+/// `AGE_PLUGIN_KWTEST_PLANT_AT` names (a `git pull` landing while keyward writes).
+fn plant_at(point: &str) {
+    if let (Some(from), Some(to)) = (
+        std::env::var_os("AGE_PLUGIN_KWTEST_PLANT"),
+        std::env::var_os("AGE_PLUGIN_KWTEST_PLANT_AT"),
+    ) && std::env::var("AGE_PLUGIN_KWTEST_PLANT_WHEN").as_deref() == Ok(point)
+    {
+        std::fs::rename(from, to).expect("planting the file");
+    }
+}
+
 struct Handler;
 
 impl PluginHandler for Handler {
@@ -129,6 +141,7 @@ impl RecipientPluginV1 for Wrapper {
         _callbacks: impl Callbacks<recipient::Error>,
     ) -> io::Result<Result<Vec<Vec<Stanza>>, Vec<recipient::Error>>> {
         crash_at("wrap");
+        plant_at("wrap");
         let mut files = Vec::new();
         for file_key in &file_keys {
             let mut stanzas = Vec::new();

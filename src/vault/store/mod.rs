@@ -95,8 +95,10 @@ pub struct EnvDb {
     /// A writer's: which file it read (device, inode, size, modification time). The lock
     /// binds keyward's writers only; a `git pull`, a checkout or a sync tool may put
     /// another file in its place meanwhile (during a rotation hook, for a while), and
-    /// a commit must not write over a state it never read.
-    pub(in crate::vault) read_as: Option<FileStamp>,
+    /// a commit must not write over a state it never read. `Some(None)`: a new
+    /// environment's writer, which read no file and must not write over one put there
+    /// meanwhile (a pull bringing a teammate's environment of the same name).
+    pub(in crate::vault) read_as: Option<Option<FileStamp>>,
 }
 
 impl std::fmt::Debug for EnvDb {
@@ -211,11 +213,16 @@ impl EnvDb {
         let encryptor = encryptor_for(&boxed)?;
         let tmp = self.paths.env_tmp(&self.env);
         if let Some(read) = self.read_as
-            && fs::symlink_metadata(&self.path).map(|m| stamp(&m)).ok() != Some(read)
+            && fs::symlink_metadata(&self.path).map(|m| stamp(&m)).ok() != read
         {
-            return Err(Error::EnvReplacedMeanwhile {
-                env: self.env.clone(),
-                path: self.path.clone(),
+            return Err(match read {
+                None => Error::EnvExists {
+                    env: self.env.clone(),
+                },
+                Some(_) => Error::EnvReplacedMeanwhile {
+                    env: self.env.clone(),
+                    path: self.path.clone(),
+                },
             });
         }
         self.located(settle_fingerprints(&self.conn, self.packed))?;
@@ -223,7 +230,7 @@ impl EnvDb {
         let sealed = replace_encrypted(&tmp, &self.path, encryptor, &data)?;
         self.written = captured.take();
         // A later commit of this process builds on the file it has just written.
-        self.read_as = fs::symlink_metadata(&self.path).ok().map(|m| stamp(&m));
+        self.read_as = Some(fs::symlink_metadata(&self.path).ok().map(|m| stamp(&m)));
         Ok(sealed)
     }
 

@@ -279,8 +279,13 @@ fn a_write_past_the_file_size_limit_fails_cleanly_instead_of_killing_keyward() {
 /// Start `generate NAME` stopped at the commit gate (`KEYWARD_TEST_COMMIT_GATE`, debug
 /// builds): it waits at each stage until the test removes the stage's marker.
 fn gated_generate(kw: &Sandbox, gate: &std::path::Path, name: &str) -> std::process::Child {
+    gated(kw, gate, &["generate", name])
+}
+
+/// Start `args` stopped at the commit gate (see [`gated_generate`]).
+fn gated(kw: &Sandbox, gate: &std::path::Path, args: &[&str]) -> std::process::Child {
     fs::create_dir_all(gate).unwrap();
-    let mut c = kw.std_cmd(["generate", name]);
+    let mut c = kw.std_cmd(args);
     c.env("KEYWARD_TEST_COMMIT_GATE", gate)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -397,4 +402,60 @@ fn env_add_does_not_write_over_an_environment_put_in_place_meanwhile() {
         bytes,
         "the file put in place stays as it was"
     );
+}
+
+/// A file another program puts in place is checked for at the commit point itself, in
+/// the rename (`renameat2`): one put there after this write's file was encrypted, an
+/// instant before the rename, is not written over, and neither is an environment of
+/// the same name pulled while `env add` wrote its own.
+#[test]
+fn a_file_put_in_place_just_before_the_rename_is_not_written_over() {
+    let kw = Sandbox::with_vault();
+    kw.cmd(["generate", "A"]).assert().success();
+    let file = kw.env_file("dev");
+    let base = fs::read(&file).unwrap();
+    // A teammate's newer state, to be pulled in mid-write.
+    kw.cmd(["generate", "NEWK"])
+        .env("XDG_STATE_HOME", kw.path("state-teammate"))
+        .assert()
+        .success();
+    let newer = fs::read(&file).unwrap();
+    fs::write(&file, &base).unwrap();
+    let staging = kw.vault().join("envs").join("staging.db.age");
+    for (args, path, bytes, said) in [
+        (
+            &["generate", "B"][..],
+            &file,
+            &newer,
+            "was replaced while this command changed `dev`",
+        ),
+        (
+            &["env", "add", "staging"][..],
+            &staging,
+            &base,
+            "environment `staging` already exists",
+        ),
+    ] {
+        let gate = kw.path("gate");
+        let mut child = gated(&kw, &gate, args);
+        let written = gate.join("written");
+        crate::support::wait_for("the writer at `written`", || written.exists());
+        // The pull: another file renamed into place.
+        let pulled = kw.path("pulled");
+        fs::write(&pulled, bytes).unwrap();
+        fs::rename(&pulled, path).unwrap();
+        fs::remove_file(&written).unwrap();
+        let renamed = gate.join("renamed");
+        crate::support::wait_for("the writer to end", || {
+            let _ = fs::remove_file(&renamed);
+            child.try_wait().unwrap().is_some()
+        });
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(said), "{args:?}: {err}");
+        assert_eq!(&fs::read(path).unwrap(), bytes, "{args:?}: written over");
+        assert_eq!(leftovers(&kw), Vec::<String>::new(), "{args:?}");
+    }
+    kw.cmd(["get", "NEWK"]).assert().success();
 }

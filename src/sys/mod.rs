@@ -19,6 +19,7 @@ mod child_env;
 mod defer;
 mod room;
 mod stdio;
+mod swap;
 mod unnamed;
 mod watch;
 mod withheld;
@@ -28,6 +29,7 @@ pub use child_env::ChildEnv;
 pub use defer::{defer_termination, finish_what_starts_now, stop_asked};
 pub use room::reserve;
 pub use stdio::{stdin_was_closed, stdout_columns, stdout_was_closed};
+pub use swap::{rename_new, swap};
 pub use unnamed::{name_unnamed, unnamed_file};
 #[allow(unused_imports)]
 pub use watch::*;

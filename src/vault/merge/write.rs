@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::recipient::RecipientString;
 use crate::vault::keys::purge_key;
 use crate::vault::schema::FP_LEN;
-use crate::vault::store::{EnvDb, replace_encrypted, settle_fingerprints};
+use crate::vault::store::{EnvDb, Over, replace_encrypted, settle_fingerprints};
 
 use super::env_secrets::{AuditKey, AuditSide, VerifierKey, replaced_keys};
 use super::keys::Changes;
@@ -108,7 +108,7 @@ pub(super) fn encrypt_over(
     // result is too large to be.
     settle_fingerprints(conn, packed)?;
     let data = conn.serialize(rusqlite::MAIN_DB)?;
-    replace_encrypted(&tmp_beside(ours), ours, encryptor, &data)?;
+    replace_encrypted(&tmp_beside(ours), ours, Over::Whatever, encryptor, &data)?;
     Ok(captured.take())
 }
 

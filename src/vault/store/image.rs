@@ -203,13 +203,27 @@ pub(in crate::vault) fn settle_fingerprints(conn: &Connection, rebuild: bool) ->
     Ok(())
 }
 
+/// What a write may put its file over. The writer lock binds keyward's writers only: a
+/// `git pull`, a checkout or a sync tool may put another file at the path meanwhile.
+pub(in crate::vault) enum Over<'a> {
+    /// Whatever is there (the merge driver's file, which git hands it).
+    Whatever,
+    /// Nothing: a new environment (one pulled meanwhile is left, `EnvExists`).
+    Nothing(&'a EnvName),
+    /// The file this writer read, as stamped then (another is left,
+    /// `EnvReplacedMeanwhile`).
+    Read(&'a EnvName, FileStamp),
+}
+
 /// Write `data` (a database image) encrypted to `tmp` and rename it over `dest`, then
 /// sync the directory: the one atomic write of an env file (commits and merges). A
 /// failure removes the temp file and leaves `dest` as it was. The seal of the bytes
-/// written (`fileseal`).
+/// written (`fileseal`). What may be at `dest` is checked at the commit point itself
+/// (see [`put_in_place`]).
 pub(in crate::vault) fn replace_encrypted(
     tmp: &Path,
     dest: &Path,
+    over: Over<'_>,
     encryptor: age::Encryptor,
     data: &[u8],
 ) -> Result<Option<fileseal::Sealed>> {
@@ -244,10 +258,10 @@ pub(in crate::vault) fn replace_encrypted(
         let why = format!("signal {signal} before the commit point; nothing changed");
         return Err(Error::io("stopped writing", dest, io::Error::other(why)));
     }
-    fs::rename(tmp, dest).map_err(|e| {
+    if let Err(e) = put_in_place(tmp, dest, over) {
         let _ = fs::remove_file(tmp);
-        Error::io("cannot replace", dest, e)
-    })?;
+        return Err(e);
+    }
     held.until_exit();
     test_gate("renamed");
     // git hands the merge driver a bare file name (`.merge_file_XXXXXX`).
@@ -257,6 +271,55 @@ pub(in crate::vault) fn replace_encrypted(
     };
     sync_dir(dir).map_err(|e| Error::io("cannot sync", dir, e))?;
     Ok(sealed)
+}
+
+/// The commit point: `tmp` becomes `dest` only over what `over` allows, checked in the
+/// same step where the file system can (`renameat2`): a new environment's file is moved
+/// where nothing is; a writer's is swapped with what is there, and swapped back if that
+/// is not the file it read, so a file put in place at any moment before is never lost.
+/// Where the file system cannot, the check comes just before a plain rename. On an
+/// error `tmp` holds this write's file (the caller removes it).
+fn put_in_place(tmp: &Path, dest: &Path, over: Over<'_>) -> Result<()> {
+    let cannot = |e| Error::io("cannot replace", dest, e);
+    let now = || fs::symlink_metadata(dest).map(|m| stamp(&m)).ok();
+    match over {
+        Over::Whatever => fs::rename(tmp, dest).map_err(cannot),
+        Over::Nothing(env) => {
+            let exists = || Error::EnvExists { env: env.clone() };
+            match crate::sys::rename_new(tmp, dest) {
+                Ok(true) => Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(exists()),
+                Err(e) => Err(cannot(e)),
+                Ok(false) if now().is_some() => Err(exists()),
+                Ok(false) => fs::rename(tmp, dest).map_err(cannot),
+            }
+        }
+        Over::Read(env, read) => {
+            let replaced = || Error::EnvReplacedMeanwhile {
+                env: env.clone(),
+                path: dest.to_owned(),
+            };
+            match crate::sys::swap(tmp, dest) {
+                Ok(true) => {
+                    // `tmp` now holds what was at `dest`.
+                    let was = fs::symlink_metadata(tmp).map(|m| stamp(&m)).ok();
+                    if was == Some(read) {
+                        // The file read, replaced: gone as a rename would take it.
+                        let _ = fs::remove_file(tmp);
+                        return Ok(());
+                    }
+                    // Another file: back in its place, and this write's file at `tmp`.
+                    crate::sys::swap(tmp, dest).map_err(cannot)?;
+                    Err(replaced())
+                }
+                // Nothing at `dest` any more: removed meanwhile, not to be written over.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Err(replaced()),
+                Err(e) => Err(cannot(e)),
+                Ok(false) if now() != Some(read) => Err(replaced()),
+                Ok(false) => fs::rename(tmp, dest).map_err(cannot),
+            }
+        }
+    }
 }
 
 /// Tests only (debug builds): with `KEYWARD_TEST_COMMIT_GATE=DIR`, a commit stops at

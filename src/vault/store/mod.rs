@@ -36,7 +36,7 @@ mod image;
 pub(crate) use image::in_git_work_tree;
 use image::*;
 pub(in crate::vault) use image::{
-    FileStamp, check_header_size, decrypt, encryptor_for, fill_fingerprints, open_nofollow,
+    FileStamp, Over, check_header_size, decrypt, encryptor_for, fill_fingerprints, open_nofollow,
     replace_encrypted, settle_fingerprints, stamp,
 };
 mod load;
@@ -212,6 +212,8 @@ impl EnvDb {
             crate::identity::filekey::capturing(crate::plugin::encrypt_to(&recipients)?);
         let encryptor = encryptor_for(&boxed)?;
         let tmp = self.paths.env_tmp(&self.env);
+        // Checked now, before the work of encrypting, and again at the commit point
+        // (`Over`), where a file put in place meanwhile is never written over.
         if let Some(read) = self.read_as
             && fs::symlink_metadata(&self.path).map(|m| stamp(&m)).ok() != read
         {
@@ -225,9 +227,14 @@ impl EnvDb {
                 },
             });
         }
+        let over = match self.read_as {
+            None => Over::Whatever,
+            Some(None) => Over::Nothing(&self.env),
+            Some(Some(read)) => Over::Read(&self.env, read),
+        };
         self.located(settle_fingerprints(&self.conn, self.packed))?;
         let data = self.conn.serialize(MAIN_DB)?;
-        let sealed = replace_encrypted(&tmp, &self.path, encryptor, &data)?;
+        let sealed = replace_encrypted(&tmp, &self.path, over, encryptor, &data)?;
         self.written = captured.take();
         // A later commit of this process builds on the file it has just written.
         self.read_as = Some(fs::symlink_metadata(&self.path).ok().map(|m| stamp(&m)));

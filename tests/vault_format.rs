@@ -755,3 +755,49 @@ fn rand_byte() -> u8 {
     h.write_u8(0);
     (h.finish() & 0xff) as u8
 }
+
+/// A floor recorded on a signed format-4 environment marks it too: builds that read
+/// format 4 do not count floors either. The `trust` that records it is an admin's,
+/// whose write may also take the image to format 5 (`former_labels`, a setting).
+#[test]
+fn a_floor_on_a_signed_format_4_environment_marks_it_format_6() {
+    use keyward::vault::schema::FLOOR_FORMAT;
+    let kw = fixture_v4();
+    let hmac = kw.path("hmac.key");
+    fs::write(&hmac, b"0123456789abcdefghijklmnopqrstuv").unwrap();
+    fs::set_permissions(&hmac, fs::Permissions::from_mode(0o600)).unwrap();
+    let hmac = hmac.to_str().unwrap();
+    kw.cmd([
+        "verifier",
+        "export",
+        "-o",
+        "a.kwset",
+        "--hmac-key-file",
+        hmac,
+    ])
+    .assert()
+    .success();
+    assert_eq!(format_version(&kw, "dev"), 4);
+    let base = fs::read(kw.env_file("dev")).unwrap();
+    for name in ["X", "Y"] {
+        kw.generate(name);
+    }
+    kw.cmd([
+        "verifier",
+        "export",
+        "-o",
+        "b.kwset",
+        "--hmac-key-file",
+        hmac,
+    ])
+    .assert()
+    .success();
+    assert_eq!(format_version(&kw, "dev"), 4);
+    fs::write(kw.env_file("dev"), &base).unwrap();
+    kw.cmd(["trust", "--reason", "restored backup", "--yes"])
+        .assert()
+        .success();
+    assert_eq!(format_version(&kw, "dev"), FLOOR_FORMAT);
+    kw.cmd(["audit", "verify"]).assert().success();
+    assert_eq!(kw.stdout(["get", "ANAS", "-n"]), "anas-v4-value-0123\n");
+}

@@ -117,7 +117,7 @@ fn sign(tx: &Tx<'_>, s: &Signing<'_>, opened: Option<([u8; 32], i64)>) -> Result
     }
     // Format 6: a floor recorded by a build that did not mark it (DESIGN §13) is marked
     // by the next admin's write (the mark is a setting: an admin's to change).
-    if tx.format.get() == crate::vault::schema::BASE_FORMAT
+    if tx.format.get() < crate::vault::schema::FLOOR_FORMAT
         && before
             .as_ref()
             .and_then(|m| m.get(s.recipient))

@@ -320,9 +320,11 @@ impl EnvDb {
 
     /// Format 6, the mark of a verifier serial floor in the history (inside `batch`'s
     /// transaction, with the event that carries it): releases before it do not count
-    /// the floor, so they must refuse the image. A signed format-4 image stays at 4
-    /// (its step to 5 is an admin's removal): releases that read it count no floor.
+    /// the floor, so they must refuse the image. A signed format-4 image takes format 5
+    /// first (`former_labels`, a setting: the floor is an admin's too), since releases
+    /// that read format 4 count no floor either.
     pub(in crate::vault) fn mark_serial_floor(&self) -> Result<()> {
+        self.keep_former_labels()?;
         if self.format.get() == schema::BASE_FORMAT {
             self.located(
                 self.conn

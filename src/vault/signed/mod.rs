@@ -19,7 +19,7 @@ pub use digest::{SETTINGS_TABLES, settings_digest, state_digest};
 pub use members::{Member, Members};
 pub use sign::{Signed, Signing};
 pub(crate) use verify::check_new_join;
-pub use verify::{Verified, covering, history_of, roots_of, verify_history};
+pub use verify::{Link, Linked, Verified, covering, history_of, roots_of, verify_history};
 
 use rusqlite::{Connection, OptionalExtension, params};
 

@@ -61,16 +61,69 @@ fn bad(env: &EnvName, detail: String) -> Error {
     .into()
 }
 
+/// An event as the hash chain links it: its hash, the previous event's and, for a
+/// merge, the head it joined. A recomputed [`Event`], or a [`Link`] read from the rows
+/// of a chain already recomputed in this process.
+pub trait Linked {
+    fn hash(&self) -> [u8; 32];
+    fn prev(&self) -> [u8; 32];
+    fn joined(&self) -> Option<[u8; 32]>;
+}
+
+impl Linked for Event {
+    fn hash(&self) -> [u8; 32] {
+        self.hash
+    }
+    fn prev(&self) -> [u8; 32] {
+        self.prev_hash
+    }
+    fn joined(&self) -> Option<[u8; 32]> {
+        self.joined_hash
+    }
+}
+
+/// The links of one event, as stored (see `EnvDb::verified_links`).
+#[derive(Clone, Copy, Debug)]
+pub struct Link {
+    pub seq: i64,
+    pub hash: [u8; 32],
+    pub prev: [u8; 32],
+    pub joined: Option<[u8; 32]>,
+}
+
+impl From<&Event> for Link {
+    fn from(e: &Event) -> Link {
+        Link {
+            seq: e.seq,
+            hash: e.hash,
+            prev: e.prev_hash,
+            joined: e.joined_hash,
+        }
+    }
+}
+
+impl Linked for Link {
+    fn hash(&self) -> [u8; 32] {
+        self.hash
+    }
+    fn prev(&self) -> [u8; 32] {
+        self.prev
+    }
+    fn joined(&self) -> Option<[u8; 32]> {
+        self.joined
+    }
+}
+
 /// The parents of event `i`: its previous event and, for a merge, the head it joined.
-fn parents(events: &[Event], at: &HashMap<[u8; 32], usize>, i: usize) -> Vec<usize> {
+fn parents<E: Linked>(events: &[E], at: &HashMap<[u8; 32], usize>, i: usize) -> Vec<usize> {
     let e = &events[i];
     let mut out = Vec::with_capacity(2);
-    if e.prev_hash != GENESIS
-        && let Some(p) = at.get(&e.prev_hash)
+    if e.prev() != GENESIS
+        && let Some(p) = at.get(&e.prev())
     {
         out.push(*p);
     }
-    if let Some(j) = e.joined_hash.and_then(|j| at.get(&j)) {
+    if let Some(j) = e.joined().and_then(|j| at.get(&j)) {
         out.push(*j);
     }
     out
@@ -81,11 +134,15 @@ fn parents(events: &[Event], at: &HashMap<[u8; 32], usize>, i: usize) -> Vec<usi
 /// is reached through the events' parents (the hash chain: what the signatures bind).
 /// Never by storage order alone, which no signature covers: a head concurrent with `i`
 /// in a merged history does not cover it, wherever it is stored.
-pub fn covering<'a>(events: &[Event], sigs: &'a [Signature], i: usize) -> Option<&'a Signature> {
+pub fn covering<'a, E: Linked>(
+    events: &[E],
+    sigs: &'a [Signature],
+    i: usize,
+) -> Option<&'a Signature> {
     let at: HashMap<[u8; 32], usize> = events
         .iter()
         .enumerate()
-        .map(|(k, e)| (e.hash, k))
+        .map(|(k, e)| (e.hash(), k))
         .collect();
     let mut heads: Vec<(usize, &Signature)> = sigs
         .iter()

@@ -141,3 +141,19 @@ fn expires_0s_says_what_is_wrong() {
         .code(2)
         .stderr(contains("greater than zero").and(contains("invalid date").not()));
 }
+
+/// A clock before 1970 (a dead real-time clock, a hostile time source) is refused with
+/// a clear error, never a panic: expiries cannot be judged by it.
+#[test]
+fn a_clock_before_1970_is_refused_not_a_panic() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    kw.generate("K");
+    kw.at(-5 * SECOND);
+    for args in [&["get", "K"][..], &["check"][..], &["list"][..]] {
+        kw.cmd(args)
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(contains("the system clock is before 1970"));
+    }
+}

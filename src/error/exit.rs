@@ -145,6 +145,7 @@ impl Error {
             Error::Hook(e) => e.exit_code(),
             Error::Verifier(e) => e.exit_code(),
             Error::Journal(e) => e.exit_code(),
+            Error::Clock(e) => e.exit_code(),
             Error::Import(e) => e.exit_code(),
             Error::Signed(e) => e.exit_code(),
             Error::Team(e) => e.exit_code(),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::names::{EnvName, KeyName};
 
+mod clock;
 mod exit;
 mod git;
 mod hints;
@@ -17,6 +18,7 @@ mod sql;
 mod team;
 mod verifier;
 
+pub use clock::ClockError;
 pub use exit::{EXIT_CODES, describe_age};
 pub use git::GitError;
 pub use hints::NotExecutable;
@@ -574,6 +576,8 @@ pub enum Error {
     Hook(#[from] HookError),
     #[error(transparent)]
     Journal(#[from] JournalError),
+    #[error(transparent)]
+    Clock(#[from] ClockError),
     #[error(transparent)]
     Verifier(#[from] VerifierError),
     #[error(transparent)]

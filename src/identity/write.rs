@@ -60,7 +60,7 @@ pub fn write_plain_identity(path: &Path, identity: &age::x25519::Identity) -> Re
 pub fn identity_file_text(identity: &age::x25519::Identity) -> Zeroizing<String> {
     Zeroizing::new(format!(
         "# created: {}\n# public key: {}\n{}\n",
-        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"),
+        crate::names::fmt_time(crate::names::now_ms()),
         identity.to_public(),
         identity.to_string().expose_secret()
     ))

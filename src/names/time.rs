@@ -144,9 +144,14 @@ pub(super) fn looks_like_duration(s: &str) -> bool {
     digits > 0 && matches!(&s[digits..], "s" | "m" | "h" | "d" | "w")
 }
 
-/// Milliseconds since the epoch, UTC.
+/// Milliseconds since the epoch, UTC; negative for a clock set before 1970 (which
+/// `Context` refuses: chrono's `Utc::now` would panic).
 pub fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
+    let ms = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => ms(d),
+        Err(e) => -ms(e.duration()),
+    }
 }
 
 /// RFC 3339 in UTC, seconds precision, for tables.

@@ -524,6 +524,14 @@ fn trust_roots(given: Option<&str>) -> Result<Vec<String>> {
 /// instead of waiting for it to pass. Release builds have no such variable: a
 /// production binary always reads the system clock.
 fn clock() -> Result<i64> {
+    match read_clock()? {
+        ms if ms < 0 => Err(crate::error::ClockError::BeforeEpoch.into()),
+        ms => Ok(ms),
+    }
+}
+
+/// The system clock, or in debug builds `KEYWARD_TEST_NOW` (tests set the time).
+fn read_clock() -> Result<i64> {
     #[cfg(debug_assertions)]
     if let Some(v) = std::env::var_os("KEYWARD_TEST_NOW") {
         let v = v.to_string_lossy();

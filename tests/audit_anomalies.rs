@@ -408,3 +408,39 @@ fn bad_thresholds_are_usage_errors() {
             .stderr(contains("error").and(contains("panicked").not()));
     }
 }
+
+/// A window that holds no time is a usage error, never "no anomalies" (exit 0): a
+/// `--since` after now (a date meant for a scheduler whose clock runs ahead), and, for
+/// `audit` and `audit export`, a `--since` after `--until`.
+#[test]
+fn a_window_that_ends_before_it_starts_is_a_usage_error_not_an_empty_answer() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    kw.generate("K");
+    kw.cmd(["revoke", "K", "--reason", "leaked", "--yes"])
+        .assert()
+        .success();
+    kw.at(T0 + HOUR);
+    kw.cmd(["get", "K"]).assert().code(4);
+    let (found, code, _) = anomalies(&kw, &["--since", "1d"]);
+    assert_eq!(code, 8, "{found:?}");
+    kw.cmd(["audit", "anomalies", "--since", "2030-01-02"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(contains("is in the future"));
+    for sub in [
+        &["audit"][..],
+        &["audit", "export", "--format", "jsonl"][..],
+    ] {
+        let mut args = sub.to_vec();
+        args.extend(["--since", "2030-01-01T00:30:00Z", "--until", "2030-01-01"]);
+        kw.cmd(&args)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(contains("is after --until"));
+    }
+    // The right way round still answers.
+    let listed = kw.stdout(["audit", "--since", "2030-01-01", "--until", "2030-01-02"]);
+    assert!(listed.contains("revoke"), "{listed}");
+}

@@ -135,6 +135,15 @@ pub(crate) fn who(a: &Actor) -> String {
 pub fn anomalies(ctx: &Context, req: Anomalies) -> Result<AnomalyReport> {
     let now = ctx.now();
     let since = req.since.before(now);
+    // A window starting after now examines nothing: "no anomalies" would be a check
+    // that skipped everything (a date meant for another clock, a typo).
+    if since > now {
+        return Err(crate::error::Error::usage(format!(
+            "--since ({}) is in the future (now is {}): nothing would be examined",
+            crate::names::fmt_time(since),
+            crate::names::fmt_time(now)
+        )));
+    }
     let (envs, skipped) = open_envs(ctx, req.all_envs)?;
     let mut findings = Vec::new();
     for db in &envs {

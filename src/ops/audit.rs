@@ -67,16 +67,30 @@ impl EventQuery {
         ))
     }
 
-    fn filter(&self, now: i64) -> Filter {
-        Filter {
+    fn filter(&self, now: i64) -> Result<Filter> {
+        let since = self.since.map(|w| w.before(now));
+        let until = self.until.map(|w| w.before(now));
+        // A window that ends before it starts holds nothing: an empty answer would
+        // read as "nothing happened" (a date typed the wrong way round, a scheduler's
+        // clock ahead of this machine's).
+        if let (Some(s), Some(u)) = (since, until)
+            && s > u
+        {
+            return Err(Error::usage(format!(
+                "--since ({}) is after --until ({}): the window holds no event",
+                crate::names::fmt_time(s),
+                crate::names::fmt_time(u)
+            )));
+        }
+        Ok(Filter {
             key: self.key.clone(),
             action: self.action,
-            since: self.since.map(|w| w.before(now)),
-            until: self.until.map(|w| w.before(now)),
+            since,
+            until,
             actor: self.actor.clone(),
             os_user: self.os_user.clone(),
             host: self.host.clone(),
-        }
+        })
     }
 
     /// `--actor WHO` selects by recipient or label only. When nothing matched that way
@@ -99,7 +113,7 @@ impl EventQuery {
 
 /// Both chains of every environment asked for, filtered and merged in time order.
 fn collect(ctx: &Context, q: &EventQuery) -> Result<Vec<Event>> {
-    let filter = q.filter(ctx.now());
+    let filter = q.filter(ctx.now())?;
     let dbs = open_envs_noting(ctx, q.all_envs)?;
     let labels = labels(&dbs)?;
     let mut events = Vec::new();

@@ -157,3 +157,44 @@ fn a_clock_before_1970_is_refused_not_a_panic() {
             .stderr(contains("the system clock is before 1970"));
     }
 }
+
+/// `import --overwrite` gives an existing key a new version "as `rotate` does": with
+/// its expiry policy (DESIGN §14), not a version that never expires; a new key from
+/// the same import has none.
+#[test]
+fn import_overwrite_keeps_a_keys_expiry_policy() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    kw.cmd(["set", "IMP", "--expires", "7d"])
+        .write_stdin("imported-value-one-0001")
+        .assert()
+        .success();
+    kw.at(T0 + DAY);
+    let file = kw.path("new.env");
+    std::fs::write(
+        &file,
+        "IMP=imported-value-two-0002\nFRESH=fresh-value-0003\n",
+    )
+    .unwrap();
+    kw.cmd([
+        "import",
+        file.to_str().unwrap(),
+        "--format",
+        "dotenv",
+        "--overwrite",
+    ])
+    .assert()
+    .success();
+    let show = kw.json(["show", "IMP", "--json"]);
+    assert_eq!(show["lifetime"], "1w");
+    assert_eq!(show["versions"][1]["expires"], "2030-01-09T00:00:00.000Z");
+    assert_eq!(
+        kw.json(["show", "FRESH", "--json"])["lifetime"],
+        Value::Null
+    );
+    kw.at(T0 + 30 * DAY);
+    kw.cmd(["get", "IMP"])
+        .assert()
+        .code(4)
+        .stderr(contains("expired at"));
+    kw.cmd(["check"]).assert().code(8).stdout(contains("IMP"));
+}

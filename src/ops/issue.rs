@@ -290,14 +290,16 @@ fn stage(ctx: &Context, db: &mut EnvDb, req: &Readied) -> Result<Vec<IssuedKey>>
                 }
                 Ready::Given { value, .. } => (value.clone(), None, None),
             };
-            let (key, previous) = if *exists {
+            let (key, previous, renewed) = if *exists {
                 let key = db.key(name)?;
-                let previous = db.current(&key)?.version;
-                (key, previous)
+                let current = db.current(&key)?;
+                // A new version of a key keeps its expiry policy, as `rotate` does.
+                (key, current.version, current.renewed_expiry(now))
             } else {
-                (db.insert_key(name, spec, meta, now)?, 0)
+                (db.insert_key(name, spec, meta, now)?, 0, None)
             };
-            let version = db.add_version(&key, previous, &value, *expires, now)?;
+            let expires = expires.or(renewed);
+            let version = db.add_version(&key, previous, &value, expires, now)?;
             if version > 1 {
                 db.retire_older(&key, version, None)?;
             }

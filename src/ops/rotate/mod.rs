@@ -36,7 +36,7 @@ pub enum Old {
 pub struct Rotation {
     pub old: Old,
     /// Expiry of the new version (`--expires`); without it the version replaced passes
-    /// on its lifetime (`next_expiry`).
+    /// on its lifetime (`VersionInfo::renewed_expiry`).
     pub expires: Option<i64>,
     pub reason: Option<String>,
     pub actor: Actor,
@@ -91,7 +91,7 @@ impl Rotation {
     ) -> Result<u32> {
         let expires = match self.expires {
             Some(e) => Some(e),
-            None => next_expiry(replaced, self.now),
+            None => replaced.renewed_expiry(self.now),
         };
         let version = db.add_version(key, replaced.version, value, expires, self.now)?;
         self.record(db, key, version)?;
@@ -110,7 +110,7 @@ impl Rotation {
                 value,
                 expires: match self.expires {
                     Some(e) => Some(e),
-                    None => next_expiry(&k.current, self.now),
+                    None => k.current.renewed_expiry(self.now),
                 },
             })
             .collect();
@@ -138,15 +138,6 @@ impl Rotation {
             self.now,
         )
     }
-}
-
-/// A key's expiry policy survives rotation (DESIGN §14): the new version gets the
-/// lifetime of the one it replaces (expires − created, so an absolute date given at
-/// creation becomes that lifetime) again from `now`.
-pub(crate) fn next_expiry(replaced: &crate::vault::VersionInfo, now: i64) -> Option<i64> {
-    replaced
-        .lifetime()
-        .map(|l| now.saturating_add(l).min(crate::names::MAX_TIME_MS))
 }
 
 /// The end of a grace period starting now: `None` retires at once.

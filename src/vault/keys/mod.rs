@@ -122,6 +122,15 @@ impl VersionInfo {
             .filter(|l| *l > 0)
     }
 
+    /// The expiry of a version replacing this one at `now`: a key's expiry policy
+    /// survives rotation (DESIGN §14), so the new version gets this one's lifetime again
+    /// from `now` (an absolute date given at creation became that lifetime). Every way
+    /// a new version is made (`rotate`, `import --overwrite`) takes it from here.
+    pub fn renewed_expiry(&self, now: i64) -> Option<i64> {
+        self.lifetime()
+            .map(|l| now.saturating_add(l).min(crate::names::MAX_TIME_MS))
+    }
+
     /// Still accepted by `verify`: active, or retiring within its grace period.
     pub fn verifies(&self, now: i64) -> bool {
         matches!(self.status(now), Status::Active | Status::Retiring)

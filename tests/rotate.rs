@@ -464,6 +464,32 @@ fn a_shorter_grace_never_cuts_an_older_versions_window() {
     kw.cmd(["audit", "verify"]).assert().success();
 }
 
+/// The same promise through `rotate --all` (a scheduled job): a version already in its
+/// grace keeps its own end, with a shorter `--grace` or none.
+#[test]
+fn rotate_all_never_cuts_a_grace_an_earlier_rotation_promised() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    let v1 = kw.generate("K");
+    kw.generate("OTHER");
+    kw.cmd(["rotate", "K", "--grace", "24h"]).assert().success();
+    kw.at(T0 + HOUR);
+    for grace in [&["--grace", "1h"][..], &[][..]] {
+        let mut args = vec!["rotate", "--all", "--yes"];
+        args.extend_from_slice(grace);
+        kw.cmd(&args).assert().success();
+        let show = kw.json(["show", "K", "--json"]);
+        assert_eq!(show["versions"][0]["status"], "retiring", "{grace:?}");
+        assert_eq!(
+            show["versions"][0]["retire_at"], "2030-01-02T00:00:00.000Z",
+            "{grace:?}"
+        );
+    }
+    kw.at(T0 + 3 * HOUR);
+    assert_eq!(verify(&kw, "dev", &v1).0, 0, "inside the promised window");
+    kw.at(T0 + DAY);
+    assert_eq!(verify(&kw, "dev", &v1).0, 4);
+}
+
 #[test]
 fn rotating_in_production_without_grace_asks_first_on_a_terminal() {
     let kw = Sandbox::with_vault();

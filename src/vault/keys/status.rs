@@ -71,9 +71,12 @@ impl Tx<'_> {
             for chunk in keys.chunks(ROWS_PER_INSERT) {
                 let ids = vec!["?"; chunk.len()].join(", ");
                 let mut stmt = self.conn.prepare_cached(&format!(
-                    // As in `retire_older`: a grace already running is never lengthened.
-                    "UPDATE versions SET status = ?1,
-                       retire_at = CASE WHEN status = ?4 AND retire_at < ?2 THEN retire_at ELSE ?2 END
+                    // As in `retire_older`: a grace already running keeps its own end,
+                    // never lengthened and never cut short (a scheduled `rotate --all`
+                    // must not end a window an earlier `rotate --grace` promised).
+                    "UPDATE versions SET
+                       status = CASE WHEN status = ?4 AND retire_at IS NOT NULL THEN status ELSE ?1 END,
+                       retire_at = CASE WHEN status = ?4 AND retire_at IS NOT NULL THEN retire_at ELSE ?2 END
                      WHERE status IN (?3, ?4) AND key_id IN ({ids})"
                 ))?;
                 stmt.raw_bind_parameter(1, status)?;

@@ -642,3 +642,33 @@ fn a_key_made_again_on_one_side_and_revoked_on_the_other_merges_and_reads() {
             .stdout(format!("{fresh}\n"));
     }
 }
+
+/// A THEIRS every read refuses (an outsider's file: the base image with a table of its
+/// own, encrypted to the public recipient) is refused by the driver too, with the
+/// reason, even where ours would be kept as it is (THEIRS added no event): the merge
+/// commit would otherwise put a damaged file into the branch's history, which `audit
+/// verify --git` would report for ever, with git saying nothing.
+#[test]
+fn a_theirs_every_read_refuses_is_refused_even_when_ours_holds_its_history() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let base = fs::read(kw.env_file("dev")).unwrap();
+    let me = kw.recipient_of(kw.identity.as_ref().unwrap());
+    let forged = crate::support::encrypt_image(
+        &crate::support::gzipped(&crate::support::edit_image(&kw.decrypt_env("dev"), |c| {
+            c.execute_batch("CREATE TABLE pad(x BLOB); INSERT INTO pad VALUES (zeroblob(64));")
+                .unwrap();
+        })),
+        &[&me],
+    );
+    kw.generate("OURS_K");
+    let ours = fs::read(kw.env_file("dev")).unwrap();
+    for (n, ours) in [&ours, &base].into_iter().enumerate() {
+        let [b, o, t] = kw.merge_sides(&format!("forged-{n}"), [&base, ours, &forged]);
+        kw.cmd(["git", "merge", &b, &o, &t, "vault/envs/dev.db.age"])
+            .assert()
+            .failure()
+            .stderr(contains("THEIRS's signed history does not verify"));
+        assert_eq!(&fs::read(&o).unwrap(), ours, "ours left as it was");
+    }
+}

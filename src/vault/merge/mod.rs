@@ -108,25 +108,31 @@ pub fn merge_files(
         open_sides(paths, [base, &ours_bytes, theirs], identity, pins, &hasher)?;
     let env = o.db.env.clone();
     check_sides(&b, &o, &t)?;
+    // A THEIRS every read refuses is refused here too, even where ours would be kept as
+    // it is: the merge commit would put a file into the branch's history that `audit
+    // verify --git` then reports for ever, and git would say nothing of it.
+    let theirs_verified = || match &t.verified {
+        Ok(_) => Ok(()),
+        Err(e) => Err(refused(
+            &env,
+            format!(
+                "THEIRS's signed history does not verify ({})",
+                e.to_string().lines().next().unwrap_or_default()
+            ),
+        )),
+    };
     if o.holds(&t.head()) {
         // Ours is kept as it is; a THEIRS whose rows were edited after its last event is
         // still refused, so the edit never enters the merged history.
         follows(&env, "THEIRS", &b, &bs, &t, &ts)?;
+        theirs_verified()?;
         return Ok(Merged::new(&env, Outcome::OursHasTheirs));
     }
     if t.holds(&o.head()) {
         // A fast-forward takes THEIRS as it is: only if its rows follow from ours' by
         // the events it adds (DESIGN §8 round 3), and its signatures hold (§15).
         follows(&env, "THEIRS", &o, &os, &t, &ts)?;
-        if let Err(e) = &t.verified {
-            return Err(refused(
-                &env,
-                format!(
-                    "THEIRS's signed history does not verify ({})",
-                    e.to_string().lines().next().unwrap_or_default()
-                ),
-            ));
-        }
+        theirs_verified()?;
         write_atomically(ours, theirs)?;
         return Ok(Merged::new(&env, Outcome::TookTheirs));
     }

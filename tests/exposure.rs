@@ -312,3 +312,55 @@ fn a_version_a_grace_keeps_in_service_after_a_removal_is_exposed_until_revoked()
         .assert()
         .success();
 }
+
+/// Exposure follows the chain's order, not the clocks of the machines that wrote it
+/// (DESIGN §14): a key made on a machine whose clock runs ten minutes ahead, before a
+/// removal made on a machine whose clock is right, could be read by the removed member
+/// (it is exposed, though its time is later); a key made after a removal written by a
+/// fast clock could not (it is not, though its time is earlier).
+#[test]
+fn exposure_follows_the_chains_order_not_the_writers_clocks() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    let carol = kw.recipient_of(&kw.write_identity("carol.key"));
+    let dave = kw.recipient_of(&kw.write_identity("dave.key"));
+    for r in [&carol, &dave] {
+        kw.cmd(["access", "grant", r]).assert().success();
+    }
+    // Bob's machine, ten minutes fast, makes a key at (real) T0 + 3 min.
+    let bob = kw.path("state-bob");
+    kw.cmd(["generate", "BOBKEY"])
+        .env("XDG_STATE_HOME", &bob)
+        .env("KEYWARD_TEST_NOW", (T0 + 13 * MINUTE).to_string())
+        .assert()
+        .success();
+    // Alice, on time, removes Carol at T0 + 5 min.
+    kw.at(T0 + 5 * MINUTE);
+    kw.cmd(["access", "revoke", "--yes", &carol])
+        .assert()
+        .success();
+    // Alice's clock then runs an hour fast as she removes Dave; Bob, on time again,
+    // makes a key after that removal.
+    kw.at(T0 + 70 * MINUTE);
+    kw.cmd(["access", "revoke", "--yes", &dave])
+        .assert()
+        .success();
+    kw.cmd(["generate", "AFTER"])
+        .env("XDG_STATE_HOME", &bob)
+        .env("KEYWARD_TEST_NOW", (T0 + 20 * MINUTE).to_string())
+        .assert()
+        .success();
+    kw.at(T0 + 80 * MINUTE);
+    let (code, v) = check_json(&kw, &["check", "--json"]);
+    assert_eq!(code, 8, "{v}");
+    let names: Vec<String> = exposed(&v).into_iter().map(|(_, n)| n).collect();
+    assert_eq!(names, ["BOBKEY"], "{v}");
+    let detail = v[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&short(&carol)) && detail.contains("and 1 more"),
+        "{detail}"
+    );
+    kw.cmd(["show", "BOBKEY"])
+        .assert()
+        .success()
+        .stdout(contains("exposed").and(contains(short(&carol))));
+}

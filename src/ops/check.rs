@@ -306,13 +306,18 @@ impl LastReads {
 // ---------------------------------------------------------------- exposed versions
 
 /// A recipient removed from an environment (`access revoke`, `offboard`): every version
-/// created before then that is still its key's current version could be read by them.
+/// made before then (in the chain's order, by an earlier write) that is still its key's
+/// current version could be read by them.
 #[derive(Clone, Debug, Serialize)]
 pub struct Removal {
     /// The full recipient, as stored.
     pub recipient: String,
     #[serde(serialize_with = "ser_time")]
     pub at: i64,
+    /// The first event of the write that removed them (`EnvDb::write_start`): versions
+    /// made by events before it could be read by them. `None` for a merge's mark.
+    #[serde(skip)]
+    pub from: Option<i64>,
     /// `access-revoke` or `offboard`.
     pub action: &'static str,
     /// Their label, when the environment knows one (DESIGN §16).
@@ -346,6 +351,8 @@ pub struct Exposures {
     removals: Vec<Removal>,
     /// Versions a merge marked exposed (DESIGN §9): `(key, version, removal)`.
     marked: Vec<(String, u32, Removal)>,
+    /// The event that made each version (`EnvDb::version_events`).
+    made: HashMap<(String, u32), i64>,
 }
 
 impl Exposures {
@@ -370,9 +377,16 @@ impl Exposures {
                 label: labels.get(&recipient).cloned(),
                 recipient,
                 at: removed.time,
+                from: Some(db.write_start(removed.seq)?),
                 action: removed.action.as_str(),
             });
         }
+        // Which event made each version: only when there is a removal to judge.
+        let made = if out.is_empty() {
+            HashMap::new()
+        } else {
+            db.version_events()?
+        };
         let marked = db
             .merge_exposures()?
             .into_iter()
@@ -384,6 +398,7 @@ impl Exposures {
                         label: labels.get(&recipient).cloned(),
                         recipient,
                         at,
+                        from: None,
                         action: "exposed",
                     },
                 )
@@ -392,20 +407,27 @@ impl Exposures {
         Ok(Exposures {
             removals: out,
             marked,
+            made,
         })
     }
 
-    /// Who was removed after `v` was created, earliest first, if `v` is `key`'s current
+    /// Who was removed after `v` was made, earliest first, if `v` is `key`'s current
     /// version and not revoked (a replaced or revoked value is no longer an exposure).
-    /// A version created in the same instant as the removal (offboarding's own
-    /// rotations, committed with it) was never readable by the removed recipient.
+    /// "After" in the chain's order, never by the clocks of the machines that wrote the
+    /// two events: a version made by the removal's own write (offboarding's rotations,
+    /// committed with it) was never readable by the removed recipient. A version whose
+    /// making event is not found by its name (renamed since) is judged by time.
     /// A merge may also have marked `v` exposed: a value created on a branch that still
     /// encrypted to someone removed on the other (DESIGN §9).
     pub fn of_current(&self, key: &str, v: &VersionInfo, now: i64) -> Vec<&Removal> {
         if v.status(now) == Status::Revoked {
             return Vec::new();
         }
-        let by_time = self.removals.iter().filter(|r| v.created < r.at);
+        let made = self.made.get(&(key.to_owned(), v.version));
+        let by_time = self.removals.iter().filter(|r| match (made, r.from) {
+            (Some(made), Some(from)) => *made < from,
+            _ => v.created < r.at,
+        });
         let by_merge = self
             .marked
             .iter()
@@ -465,6 +487,7 @@ impl Exposures {
                 .into_iter()
                 .filter(|(_, _, r)| r.recipient == recipient)
                 .collect(),
+            made: self.made,
         }
     }
 

@@ -170,6 +170,8 @@ impl Tx<'_> {
 /// A recipient removal as recorded (see `EnvDb::removal_events`).
 #[derive(Debug)]
 pub struct Removed {
+    /// Its place in the chain: exposure is judged by order, not by writers' clocks.
+    pub seq: i64,
     pub time: i64,
     pub action: Action,
     /// The removed recipient, stored since format 2.
@@ -189,18 +191,25 @@ impl EnvDb {
             // The codes as literals, the very term of the partial index
             // `schema::INDEX_REMOVALS` (SQLite uses it only for a query that repeats it).
             let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT time, action, {subject}, reason FROM events WHERE action IN ({}, {}) ORDER BY seq",
+                "SELECT time, action, {subject}, reason, seq FROM events WHERE action IN ({}, {}) ORDER BY seq",
                 Action::AccessRevoke.code(),
                 Action::Offboard.code()
             ))?;
             let rows = stmt.query_map([], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                ))
             })?;
             let mut out = Vec::new();
             for row in rows {
-                let (time, code, subject, reason) = row?;
+                let (time, code, subject, reason, seq) = row?;
                 if let Some(action) = Action::from_code(code) {
                     out.push(Removed {
+                        seq,
                         time,
                         action,
                         subject,

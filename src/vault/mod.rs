@@ -12,6 +12,7 @@ pub mod create;
 pub mod discover;
 pub mod events;
 mod exported;
+mod exposure;
 pub(crate) mod fileseal;
 pub mod follow;
 pub mod git;

@@ -150,7 +150,7 @@ fn check_env(
             since: None,
         });
     }
-    let exposures = Exposures::of(db)?;
+    let exposures = Exposures::of(db, None)?;
     let conflicts = db.open_merge_conflicts()?;
     for k in db.keys()? {
         let v = &k.current;
@@ -351,12 +351,15 @@ pub struct Exposures {
     removals: Vec<Removal>,
     /// Versions a merge marked exposed (DESIGN §9): `(key, version, removal)`.
     marked: Vec<(String, u32, Removal)>,
-    /// The event that made each version (`EnvDb::version_events`).
+    /// The event that made each version made since the earliest removal's write
+    /// (`EnvDb::versions_made_since`).
     made: HashMap<(String, u32), i64>,
 }
 
 impl Exposures {
-    pub fn of(db: &EnvDb) -> Result<Exposures> {
+    /// The removals of `db`'s environment, judged for every key, or for `key` only
+    /// (`show`: reads only its events since the removals).
+    pub fn of(db: &EnvDb, key: Option<&str>) -> Result<Exposures> {
         let mut out = Vec::new();
         let labels = db.known_labels()?;
         for removed in db.removal_events()? {
@@ -381,11 +384,11 @@ impl Exposures {
                 action: removed.action.as_str(),
             });
         }
-        // Which event made each version: only when there is a removal to judge.
-        let made = if out.is_empty() {
-            HashMap::new()
-        } else {
-            db.version_events()?
+        // Which event made each version made since the earliest removal's write (one
+        // made before it was made before every removal).
+        let made = match out.iter().filter_map(|r| r.from).min() {
+            Some(from) => db.versions_made_since(from, key)?,
+            None => HashMap::new(),
         };
         let marked = db
             .merge_exposures()?
@@ -423,10 +426,12 @@ impl Exposures {
         if v.status(now) == Status::Revoked {
             return Vec::new();
         }
-        let made = self.made.get(&(key.to_owned(), v.version));
-        let by_time = self.removals.iter().filter(|r| match (made, r.from) {
-            (Some(made), Some(from)) => *made < from,
-            _ => v.created < r.at,
+        // Not made since the earliest removal's write: made before every removal.
+        let made = self.made.get(&(key.to_owned(), v.version)).copied();
+        let by_order = self.removals.iter().filter(|r| match (made, r.from) {
+            (Some(made), Some(from)) => made < from,
+            (None, _) => true,
+            (Some(_), None) => v.created < r.at,
         });
         let by_merge = self
             .marked
@@ -434,7 +439,7 @@ impl Exposures {
             .filter(|(k, n, _)| k == key && *n == v.version)
             .map(|(_, _, r)| r);
         let mut out: Vec<&Removal> = Vec::new();
-        for r in by_time.chain(by_merge) {
+        for r in by_order.chain(by_merge) {
             if !out.iter().any(|o| o.recipient == r.recipient) {
                 out.push(r);
             }

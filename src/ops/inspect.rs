@@ -230,7 +230,7 @@ pub fn show_key(ctx: &Context, name: &KeyName) -> Result<KeyDetail> {
         .last()
         .map(|v| v.status(now))
         .unwrap_or(Status::Retired);
-    let exposures = Exposures::of(&env)?;
+    let exposures = Exposures::of(&env, Some(key.name.as_str()))?;
     let labels = env.known_labels()?;
     let newest = versions.last().map(|v| v.version);
     let lifetime = versions.last().and_then(|v| v.lifetime());

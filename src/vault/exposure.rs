@@ -37,11 +37,16 @@ impl EnvDb {
         })())
     }
 
-    /// The event that made each version, `(key, version)` → its sequence number: the
-    /// last `generate`, `set`, `import` or `rotate` event naming it (a key deleted and
-    /// made again numbers its versions from 1 again). Read only when an environment has
-    /// removals to judge.
-    pub fn version_events(&self) -> Result<HashMap<(String, u32), i64>> {
+    /// The event that made each version made from event `from` on, `(key, version)` →
+    /// its sequence number: the last `generate`, `set`, `import` or `rotate` event naming
+    /// it (a key deleted and made again numbers its versions from 1 again). A version
+    /// not in it was made before `from`. Only `key`'s, when given (`show`). Reads only
+    /// the events since `from` (the earliest removal's write: usually few).
+    pub fn versions_made_since(
+        &self,
+        from: i64,
+        key: Option<&str>,
+    ) -> Result<HashMap<(String, u32), i64>> {
         self.located((|| -> Result<HashMap<(String, u32), i64>> {
             let made = [
                 Action::Generate,
@@ -53,10 +58,11 @@ impl EnvDb {
             .join(", ");
             let mut stmt = self.conn.prepare(&format!(
                 "SELECT key, version, MAX(seq) FROM events
-                 WHERE action IN ({made}) AND key IS NOT NULL AND version IS NOT NULL
+                 WHERE seq >= ?1 AND action IN ({made}) AND version IS NOT NULL
+                   AND key IS NOT NULL AND (?2 IS NULL OR key = ?2)
                  GROUP BY key, version"
             ))?;
-            let rows = stmt.query_map([], |r| {
+            let rows = stmt.query_map(rusqlite::params![from, key], |r| {
                 Ok(((r.get::<_, String>(0)?, r.get::<_, u32>(1)?), r.get(2)?))
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -435,7 +435,7 @@ impl Offboard {
 
 /// The versions in service in `db` that `recipient`, removed from it, could read.
 fn exposed_to(db: &EnvDb, recipient: &RecipientString, now: i64) -> Result<Vec<Exposed>> {
-    let removals = Exposures::of(db)?.of_recipient(recipient.as_str());
+    let removals = Exposures::of(db, None)?.of_recipient(recipient.as_str());
     if removals.is_empty() {
         return Ok(Vec::new());
     }

@@ -47,6 +47,21 @@ fn key_like(word: &[u8]) -> bool {
         && classes.iter().filter(|c| **c).count() >= 2
 }
 
+/// What is searched for a value: the value without the ASCII blanks (spaces, tabs,
+/// newlines) around it, when that is still [`MIN_LEN`] bytes or more, else the value as
+/// it is. Every place the whole value occurs holds this form too, so nothing found before
+/// is missed; and a value stored with a trailing newline (`echo "$T" | keyward set K`)
+/// is also found where a program printed it trimmed. `scan` searches this form;
+/// `run`'s redaction searches it beside the value as it is.
+pub fn searched_form(value: &[u8]) -> &[u8] {
+    let trimmed = value.trim_ascii();
+    if trimmed.len() >= MIN_LEN {
+        trimmed
+    } else {
+        value
+    }
+}
+
 /// Values longer than this are matched by a contiguous NFA rather than a DFA.
 const DFA_MAX_VALUE_LEN: usize = 1024;
 
@@ -276,6 +291,11 @@ impl Redactor {
     /// `values`: (name, value) pairs; empty values and values shorter than `MIN_LEN`
     /// are not redacted (`too_short` names the latter, for a warning).
     ///
+    /// A value is also matched without the ASCII blanks around it ([`searched_form`]):
+    /// one stored with `echo "$T" | keyward set K` ends in a newline, and a program that
+    /// trims what it reads (`.strip()`, `$(…)`) prints it without. Where the whole
+    /// value is printed, the longest match wins: the marker takes its newline too.
+    ///
     /// A value of several lines (a PEM body, a JSON credential, a kubeconfig) is also
     /// redacted piece by piece, as a program may print one line of it alone: each word
     /// (run of non-blank bytes) that looks like key material ([`key_like`]). The rest is
@@ -286,6 +306,10 @@ impl Redactor {
         for (n, v) in values {
             if v.len() >= MIN_LEN {
                 source.push((n.clone(), Zeroizing::new(v.to_vec())));
+            }
+            let trimmed = searched_form(v);
+            if trimmed.len() < v.len() {
+                source.push((n.clone(), Zeroizing::new(trimmed.to_vec())));
             }
             if v.contains(&b'\n') {
                 for word in v.split(|b| b.is_ascii_whitespace()) {
@@ -454,6 +478,24 @@ impl Redactor {
     }
 
     fn pump_inner(&mut self, input: &mut impl Read, mut output: impl Write) -> io::Result<()> {
+        self.feed_all(input, &mut output)?;
+        self.finish(&mut output)
+    }
+
+    /// `pump` for a capture cut short at a size limit: its end is not the stream's end,
+    /// so what is held back there (the start of a value whose rest was never read) is
+    /// dropped, not shown as `finish` would. Says whether bytes were dropped.
+    pub fn pump_cut(mut self, mut input: impl Read, mut output: impl Write) -> io::Result<bool> {
+        self.feed_all(&mut input, &mut output)?;
+        let dropped = !self.pending.is_empty();
+        self.pending.zeroize();
+        self.pending.clear();
+        output.flush()?;
+        Ok(dropped)
+    }
+
+    /// Feed all of `input`, flushing after each read; nothing of the held tail goes out.
+    fn feed_all(&mut self, input: &mut impl Read, mut output: impl Write) -> io::Result<()> {
         let mut buf = Zeroizing::new(vec![0u8; READ_SIZE]);
         loop {
             let n = match input.read(&mut buf) {
@@ -465,7 +507,7 @@ impl Redactor {
             self.feed(&buf[..n], &mut output)?;
             output.flush()?;
         }
-        self.finish(&mut output)
+        Ok(())
     }
 }
 

@@ -765,3 +765,76 @@ fn asked_to_stop_a_hook_gets_seconds_more_whatever_its_timeout() {
     assert!(stderr.contains("keyward was asked to stop"), "{stderr}");
     assert_eq!(get(&kw, "dev", "API"), OLD);
 }
+
+#[test]
+fn a_hooks_stderr_never_shows_the_new_value_wherever_it_prints_it() {
+    let kw = Sandbox::with_vault();
+    // Short and of one line: no rule for the words of a multi-line value covers it.
+    let new = "NewSecret96436706";
+    let (a, b) = new.split_at(8);
+    let hook = script(
+        &kw,
+        "roll.sh",
+        &format!(
+            "cat > /dev/null\nv='{a}''{b}'\necho \"provider issued $v (expires in 90d)\" >&2\nprintf '{{\"key\":\"%s\"}}' \"$v\" >&2\necho \"$v\""
+        ),
+    );
+    kw.cmd(["set", "API", "--rotate-with", &hook])
+        .write_stdin(OLD)
+        .assert()
+        .success();
+    let out = kw.cmd(["rotate", "API"]).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(get(&kw, "dev", "API"), new);
+    assert!(
+        stderr.contains(
+            "provider issued [redacted:API] (expires in 90d)\n{\"key\":\"[redacted:API]\"}"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(new), "{stderr}");
+}
+
+#[test]
+fn a_hooks_stderr_cut_at_64_kib_never_shows_the_start_of_a_value_and_says_so() {
+    let kw = Sandbox::with_vault();
+    // 64 KiB less 12 bytes of chatter, then the old value: the cut falls 12 bytes in.
+    let hook = script(
+        &kw,
+        "roll.sh",
+        "old=$(cat)\nhead -c 65524 /dev/zero | tr '\\0' x >&2\nprintf '%s\\n' \"$old\" >&2\necho 'rolled-value-0002'",
+    );
+    kw.cmd(["set", "API", "--rotate-with", &hook])
+        .write_stdin(OLD)
+        .assert()
+        .success();
+    let out = kw.cmd(["rotate", "API"]).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        &stderr[stderr.len() - 300..]
+    );
+    assert_eq!(get(&kw, "dev", "API"), "rolled-value-0002");
+    assert!(!stderr.contains(&OLD[..12]), "{}", &stderr[65000..]);
+    assert!(
+        stderr.contains("xxxx\n[the hook's stderr was cut at 64 KiB]\n"),
+        "{}",
+        &stderr[65000..]
+    );
+    // A stderr within the limit is shown whole, with no such line.
+    let hook = script(
+        &kw,
+        "short.sh",
+        "old=$(cat)\nprintf 'saw %s' \"$old\" >&2\necho 'rolled-value-0003'",
+    );
+    kw.cmd(["hook", "set", "API", "--", &hook])
+        .assert()
+        .success();
+    let out = kw.cmd(["rotate", "API"]).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("saw [redacted:API]"), "{stderr}");
+    assert!(!stderr.contains("cut at 64 KiB"), "{stderr}");
+}

@@ -17,11 +17,15 @@ const MAX_STDERR: usize = 64 * 1024;
 
 /// What a hook's run gave: its stdout (if it was read to the end), its stderr (cut at
 /// 64 KiB), and why it failed, if it did.
-type Ran = (
-    Option<Zeroizing<Vec<u8>>>,
-    Zeroizing<Vec<u8>>,
-    Option<String>,
-);
+type Ran = (Option<Zeroizing<Vec<u8>>>, Stderr, Option<String>);
+
+/// A hook's stderr as kept for showing: its first 64 KiB, and whether it went on past
+/// them (then its end is a cut, which may fall inside a value).
+#[derive(Default)]
+pub(super) struct Stderr {
+    pub(super) kept: Zeroizing<Vec<u8>>,
+    pub(super) cut: bool,
+}
 
 /// Run `sh -c command` with `value` on stdin; `Err` when it cannot start.
 pub(super) fn run_command(
@@ -79,8 +83,11 @@ pub(super) fn run_command(
         // It may echo a value: zeroed like one.
         let mut buf = Zeroizing::new(Vec::new());
         let _ = (&mut stderr).take(MAX_STDERR as u64).read_to_end(&mut buf);
-        let _ = std::io::copy(&mut stderr, &mut std::io::sink());
-        let _ = piped.send(Piped::Err(buf));
+        let more = std::io::copy(&mut stderr, &mut std::io::sink()).unwrap_or(0);
+        let _ = piped.send(Piped::Err(Stderr {
+            kept: buf,
+            cut: more > 0,
+        }));
     });
     let mut deadline = Instant::now() + timeout;
     // Asked to stop while the hook runs (termination is held back: `hooks::roll`), the
@@ -122,7 +129,7 @@ pub(super) fn run_command(
     // Whatever still holds one (started in another session) is given until the timeout,
     // and a moment after a hook that was killed, then left behind, and so is the writer.
     let until = deadline.max(Instant::now()) + PIPE_GRACE;
-    let (mut out, mut err, mut ended) = (None, Zeroizing::new(Vec::new()), 0);
+    let (mut out, mut err, mut ended) = (None, Stderr::default(), 0);
     while ended < 2 {
         match from_pipes.recv_timeout(until.saturating_duration_since(Instant::now())) {
             Ok(Piped::Out(o)) => out = o,
@@ -158,7 +165,7 @@ pub(super) fn run_command(
 enum Piped {
     /// Stdout, read to its end (`None`: a read failed).
     Out(Option<Zeroizing<Vec<u8>>>),
-    Err(Zeroizing<Vec<u8>>),
+    Err(Stderr),
 }
 
 /// How long a hook may still run once keyward is asked to stop (SIGINT, SIGTERM,

@@ -15,16 +15,18 @@
 //! process group (a timeout kills the hook and whatever it started), with keyward's own
 //! `KEYWARD_*` variables (its identity, its passphrase) removed. Its stdout is the new
 //! value and is never shown; its stderr is shown once it has ended, with the old and
-//! the new value redacted. The old value handed to it is an access event (`run`, reason
+//! the new value redacted wherever they appear, and cut at 64 KiB (never in the middle
+//! of a value: the start of one at the cut is dropped). The old value handed to it is an access event (`run`, reason
 //! "rotation hook"), journaled before the hook starts (DESIGN §5).
 
+use std::io::Write;
 use std::time::Duration;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::Context;
-use super::hook_run::run_command;
+use super::hook_run::{Stderr, run_command};
 use super::rotate::earlier_version_with;
 use crate::audit::Action;
 use crate::error::{Error, Result};
@@ -186,34 +188,28 @@ pub fn roll(ctx: &Context, db: &EnvDb, key: &KeyMeta, hook: &ApprovedHook) -> Re
     }
     crate::sys::finish_what_starts_now();
     let ran = run_command(&hook.command, &key.name, &db.env, &old, timeout, dir);
-    let (new, stderr, failure) = match ran {
+    let (printed, stderr, failure) = match ran {
         Ok(r) => r,
         Err(why) => return Ok(Rolled::Failed(why)),
     };
-    // Its stderr reaches the terminal, with both values redacted.
-    if !stderr.is_empty() {
-        let name = key.name.to_string();
-        let mut pairs = vec![(name.clone(), old.expose())];
-        if let Some(v) = &new {
-            pairs.push((name, v.as_slice()));
-        }
-        let _ = Redactor::new(&pairs).pump(&stderr[..], std::io::stderr().lock());
-    }
+    // Its stderr reaches the terminal, with the old value, the new one as it will be
+    // stored (the hook may print it anywhere, not only before a newline) and the hook's
+    // whole output redacted.
+    show_stderr(
+        &key.name,
+        &old,
+        printed.as_deref().map(Vec::as_slice),
+        &stderr,
+    );
     if let Some(why) = failure {
         return Ok(Rolled::Failed(why));
     }
-    let mut bytes = new.expect("no failure: the output was read");
-    // `echo` and `jq -r` end with a newline; a value never does (`set` would keep it).
-    if bytes.ends_with(b"\n") {
-        bytes.pop();
-        if bytes.ends_with(b"\r") {
-            bytes.pop();
-        }
-    }
+    let printed = printed.expect("no failure: the output was read");
+    let bytes = without_final_newline(&printed);
     if bytes.is_empty() {
         return Ok(Rolled::Failed("printed nothing".into()));
     }
-    let value = Secret::new(std::mem::take(&mut *bytes));
+    let value = Secret::new(bytes.to_vec());
     if let Err(e) = crate::input::check_value(&value) {
         let why = match e {
             Error::ValueWithNul => "printed a value with a NUL byte",
@@ -228,6 +224,37 @@ pub fn roll(ctx: &Context, db: &EnvDb, key: &KeyMeta, hook: &ApprovedHook) -> Re
         )));
     }
     Ok(Rolled::New(value))
+}
+
+/// What a hook printed, as its value: `echo` and `jq -r` end with a newline (`\n` or
+/// `\r\n`); a value never does (`set` would keep it).
+fn without_final_newline(printed: &[u8]) -> &[u8] {
+    match printed.strip_suffix(b"\n") {
+        Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
+        None => printed,
+    }
+}
+
+/// Show a hook's stderr on ours, every value redacted: the old one, the new one as it
+/// will be stored, and the hook's raw stdout. A stderr cut at its 64 KiB limit may end
+/// inside a value: what the redactor held back there is dropped, and the cut is said.
+fn show_stderr(name: &KeyName, old: &Secret, printed: Option<&[u8]>, stderr: &Stderr) {
+    if stderr.kept.is_empty() {
+        return;
+    }
+    let name = name.to_string();
+    let mut pairs = vec![(name.clone(), old.expose())];
+    if let Some(raw) = printed {
+        pairs.push((name.clone(), without_final_newline(raw)));
+        pairs.push((name, raw));
+    }
+    let mut out = std::io::stderr().lock();
+    let _ = match stderr.cut {
+        false => Redactor::new(&pairs).pump(&stderr.kept[..], &mut out),
+        true => Redactor::new(&pairs)
+            .pump_cut(&stderr.kept[..], &mut out)
+            .and_then(|_| writeln!(out, "\n[the hook's stderr was cut at 64 KiB]")),
+    };
 }
 
 /// `KEYWARD_HOOK_TIMEOUT` (seconds or a duration, 1 s to 1 day), else 60 s. Unset or

@@ -214,3 +214,27 @@ fn one_line_of_a_multi_line_key_printed_alone_is_redacted() {
         "[redacted:TLS_KEY]\n-----BEGIN PRIVATE KEY-----\n"
     );
 }
+
+#[test]
+fn a_value_stored_with_a_trailing_newline_is_redacted_where_it_is_printed_trimmed() {
+    let kw = Sandbox::with_vault();
+    // `echo "$T" | keyward set API_KEY`: the newline is stored with the value.
+    kw.set("API_KEY", "legacyApiKey701898\n");
+    // Too short once trimmed: only the value as stored is matched.
+    kw.set("PIN", "  1234\n\n");
+    let out = kw
+        .cmd([
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "t=$(printf %s \"$API_KEY\"); echo \"Bearer $t -> 200\"; printf '%s|' \"$API_KEY\"; echo \"pin 1234\"",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "Bearer [redacted:API_KEY] -> 200\n[redacted:API_KEY]|pin 1234\n"
+    );
+}

@@ -541,3 +541,33 @@ fn an_endless_input_is_scanned_as_far_as_the_limit_and_said_incomplete() {
         "{stderr}"
     );
 }
+
+/// `echo "$T" | keyward set K` stores the newline; a log holds the value trimmed.
+#[test]
+fn a_value_stored_with_a_trailing_newline_is_found_where_it_was_printed_trimmed() {
+    let kw = Sandbox::with_vault();
+    kw.set("API_KEY", "legacyApiKey701898\n");
+    kw.set("NAMED_TOO", "  legacyApiKey701898\t\n");
+    let out = kw
+        .cmd(["scan", "--json", "-"])
+        .write_stdin("GET /v1 Authorization: Bearer legacyApiKey701898 -> 200\n")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(8), "{stdout}");
+    assert!(!stdout.contains("legacyApiKey701898"), "{stdout}");
+    let found: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
+    let mut names: Vec<&str> = found.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["API_KEY", "NAMED_TOO"], "{stdout}");
+    assert!(
+        found.iter().all(|f| f["line"] == 1 && f["column"] == 31),
+        "{stdout}"
+    );
+    // A value too short once trimmed is still searched for as it is stored.
+    kw.set("PIN", "  1234\n\n");
+    kw.cmd(["scan", "-"])
+        .write_stdin("pin 1234\n")
+        .assert()
+        .code(0);
+}

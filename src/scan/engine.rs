@@ -1,6 +1,10 @@
 //! The matcher: given the vault's values, find them (and any other valid keyward token)
 //! in a buffer, with line and column. Pure: no files, no vault, no output.
 //!
+//! A value is searched for without the ASCII blanks around it (as `run` redacts it,
+//! [`searched_form`]): one stored with a trailing newline is found where it was printed
+//! trimmed, and every place the whole value occurs is still found.
+//!
 //! Token-format values are found through their 36-character body after a `_` (a hash
 //! lookup per candidate: fast however many keys the vault holds); every other value goes
 //! into one Aho-Corasick automaton. Token shapes come from `crate::token`, the only
@@ -23,6 +27,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::report::Finding;
 use crate::error::{Error, Result};
+use crate::redact::searched_form;
 use crate::secret::Secret;
 use crate::token::{self, TOKEN_BODY_CHARS as BODY};
 use crate::vault::Status;
@@ -65,7 +70,7 @@ impl Scanner {
         // the map lives only while the automaton is built.
         let mut distinct: HashMap<&[u8], usize> = HashMap::new();
         for (i, p) in patterns.iter().enumerate() {
-            let v = p.value.expose();
+            let v = searched_form(p.value.expose());
             match token::parse_token(v) {
                 Some(_) => {
                     let body: [u8; BODY] = v[v.len() - BODY..].try_into().expect("length");
@@ -85,7 +90,9 @@ impl Scanner {
         let ac = if ac_index.is_empty() {
             None
         } else {
-            let pats = ac_index.iter().map(|keys| patterns[keys[0]].value.expose());
+            let pats = ac_index
+                .iter()
+                .map(|keys| searched_form(patterns[keys[0]].value.expose()));
             let kind = (ac_index.len() <= 2_000).then_some(AhoCorasickKind::DFA);
             Some(
                 AhoCorasick::builder()
@@ -196,7 +203,7 @@ impl Scanner {
                 };
                 let end = us + 1 + BODY;
                 for &i in candidates {
-                    let v = self.patterns[i].value.expose();
+                    let v = searched_form(self.patterns[i].value.expose());
                     // Token values are told from automaton values by their index.
                     if end >= v.len() && &data[end - v.len()..end] == v {
                         cover(end - v.len(), end);

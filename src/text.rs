@@ -70,6 +70,38 @@ pub fn shown(word: &str) -> String {
     }
 }
 
+/// A path given where a file goes (`KEYWARD_IDENTITY`, `--identity`) that names no
+/// file, as a message shows it: escaped in backticks when it [`reads_as_a_path`], else
+/// as [`shown`] shows a word (only its length when it may be a value). A token pasted
+/// into the variable made for the identity's path is a value in the wrong place, and a
+/// message is read in CI logs.
+pub fn shown_path(path: &std::path::Path) -> String {
+    let text = path.to_string_lossy();
+    match reads_as_a_path(path) {
+        true => format!("`{}`", escape(&text)),
+        false => shown(&text),
+    }
+}
+
+/// Whether `path`, which names no file, reads as a path rather than as a word put in
+/// its place (a passphrase, a token), so a message may repeat it: either the directory
+/// it names a file in exists (and is neither `/` nor the current one: a mistyped file
+/// name), or it starts as a path does (`/`, `./`, `../`, `~/`), holds no blank and no
+/// part of it between `/`s [`may_be_a_value`] (a base64 secret may start with `/`).
+pub fn reads_as_a_path(path: &std::path::Path) -> bool {
+    let text = path.to_string_lossy();
+    let into_a_directory = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && dir != std::path::Path::new("/") => {
+            dir.is_dir()
+        }
+        _ => false,
+    };
+    into_a_directory
+        || (["/", "./", "../", "~/"].iter().any(|p| text.starts_with(p))
+            && !text.chars().any(char::is_whitespace)
+            && !text.split('/').any(may_be_a_value))
+}
+
 /// [`escape`] for a message that may span lines on purpose (`…\nhint: …`): each line is
 /// escaped and the line breaks kept.
 pub fn escape_lines(s: &str) -> Cow<'_, str> {
@@ -150,6 +182,31 @@ mod tests {
             "bad `a\\x1bb`\nhint: do\\tit"
         );
         assert!(matches!(escape_lines("one\ntwo"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_word_put_where_a_path_goes_is_shown_only_when_it_reads_as_a_path() {
+        use std::path::Path;
+        let dir = tempfile::tempdir().unwrap();
+        for path in ["/no/such/dir/id.age", "./id.age", "~/keys/id.age"] {
+            assert!(reads_as_a_path(Path::new(path)), "{path}");
+        }
+        let typo = dir.path().join("a file with blanks.age");
+        assert!(reads_as_a_path(&typo));
+        for word in [
+            "correct horse battery staple",
+            "Tr0ub4dor&3",
+            "/K7MDENGbPxRfiCYEXAMPLEKEY0123456789abcd",
+            "/no such/dir/id.age",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ] {
+            assert!(!reads_as_a_path(Path::new(word)), "{word}");
+        }
+        assert_eq!(shown_path(Path::new("id.agee")), "`id.agee`");
+        assert_eq!(
+            shown_path(Path::new("ghp_R3alLook1ngT0kenValue0123456789abcd")),
+            "(39 characters, not shown: it may be a value)"
+        );
     }
 
     #[test]

@@ -50,6 +50,38 @@ fn identity_readable_by_others_is_refused() {
         .stderr(contains("chmod 600"));
 }
 
+/// A token pasted into KEYWARD_IDENTITY (or given to `-i`) names no file: the error
+/// says so with its length only; a path is still shown.
+#[test]
+fn a_token_given_as_the_identity_file_is_never_repeated() {
+    let kw = Sandbox::with_vault();
+    let token = "ghp_R3alLook1ngT0kenValue0123456789abcd";
+    let mut from_env = kw.cmd(["list"]);
+    from_env.env("KEYWARD_IDENTITY", token);
+    for (from, mut cmd) in [
+        ("(from KEYWARD_IDENTITY)", from_env),
+        ("(from --identity)", kw.cmd(["-i", token, "list"])),
+    ] {
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "the identity file ({} characters, not shown: it may be a value) {from} does not exist",
+                token.len()
+            )),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("R3alLook1ng"), "{stderr}");
+    }
+    // A path into a directory that is not there reads as a path: shown.
+    let missing = kw.path("nope/ci.key");
+    kw.cmd(["-i", missing.to_str().unwrap(), "list"])
+        .assert()
+        .code(5)
+        .stderr(contains(format!("`{}`", missing.display())));
+}
+
 #[test]
 fn missing_or_garbage_identity_file_is_exit_5() {
     let kw = Sandbox::with_vault();

@@ -185,6 +185,50 @@ fn a_missing_or_unreadable_passphrase_file_exits_5() {
         .stderr(contains("cannot read the passphrase file"));
 }
 
+/// The passphrase itself, put in KEYWARD_PASSPHRASE_FILE rather than KEYWARD_PASSPHRASE
+/// (the names differ by `_FILE`), names no file: the error says so without repeating it.
+#[test]
+fn a_passphrase_put_in_the_file_variable_is_never_repeated() {
+    let kw = Sandbox::new();
+    let (id, _) = cheap_protected_identity(&kw, "id.age", PASS);
+    for slip in [
+        "Tr0ub4dor&3-correct-horse",
+        "correct horse battery staple",
+        "a/b correct horse",
+        "/K7MDENGbPxRfiCYEXAMPLEKEY0123456789abcd",
+    ] {
+        let out = show_with(&kw, &id)
+            .env("KEYWARD_PASSPHRASE_FILE", slip)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{stderr}");
+        assert!(
+            stderr.contains("KEYWARD_PASSPHRASE_FILE does not name a readable file"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("its value is not shown"), "{stderr}");
+        assert!(
+            stderr.contains("the passphrase itself goes in KEYWARD_PASSPHRASE"),
+            "{stderr}"
+        );
+        for part in slip.split(['/', ' ']).filter(|p| p.len() > 3) {
+            assert!(!stderr.contains(part), "{part} in {stderr}");
+        }
+        assert!(out.stdout.is_empty(), "not unlocked");
+    }
+    // A path with a mistyped file name is shown, so it can be fixed.
+    let typo = kw.path("pasword.txt");
+    show_with(&kw, &id)
+        .env("KEYWARD_PASSPHRASE_FILE", &typo)
+        .assert()
+        .code(5)
+        .stderr(contains(format!(
+            "cannot read the passphrase file `{}`",
+            typo.display()
+        )));
+}
+
 #[test]
 fn an_empty_passphrase_variable_exits_5_with_a_clear_message() {
     let kw = Sandbox::new();

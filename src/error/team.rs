@@ -12,7 +12,10 @@ pub enum TeamError {
         "KEYWARD_IDENTITY is set but empty: is the secret passed to this job?\nhint: in CI, store the `AGE-SECRET-KEY-1…` line of the job's identity as a masked secret and pass it to this step as KEYWARD_IDENTITY (a fork's pull request gets no secrets)"
     )]
     IdentityEnvEmpty,
-    #[error("the identity file `{}` ({from}) does not exist\nhint: check the path (relative paths start where keyward runs); KEYWARD_IDENTITY may also hold the `AGE-SECRET-KEY-1…` line itself", path.display())]
+    #[error(
+        "the identity file {} ({from}) does not exist\nhint: check the path (relative paths start where keyward runs); KEYWARD_IDENTITY may also hold the `AGE-SECRET-KEY-1…` line itself",
+        crate::text::shown_path(path)
+    )]
     IdentityFileMissing { path: PathBuf, from: &'static str },
     #[error("no identity: no default identity at `{}`, and this work tree holds the team's vault `{}`\nhint: to join it: `keyward identity new --passphrase`, send the card `keyward identity show` prints to an admin, run `keyward git setup`, and `git pull` once they granted you", default.display(), vault.display())]
     NoIdentityForTeam { default: PathBuf, vault: PathBuf },

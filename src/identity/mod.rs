@@ -185,7 +185,10 @@ impl Unlocked {
 fn check_permissions(path: &Path) -> Result<()> {
     let meta = fs::metadata(path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => Error::NoIdentity {
-            detail: format!("identity file `{}` does not exist", path.display()),
+            detail: format!(
+                "identity file {} does not exist",
+                crate::text::shown_path(path)
+            ),
         },
         _ => Error::io("cannot read identity", path, e),
     })?;

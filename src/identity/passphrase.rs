@@ -92,7 +92,17 @@ pub(super) fn read_passphrase_file(path: &Path) -> std::result::Result<SecretStr
         "passphrase file `{}` (KEYWARD_PASSPHRASE_FILE)",
         path.display()
     );
-    let file = fs::File::open(path).map_err(|e| format!("cannot read the {named}: {e}"))?;
+    let file = fs::File::open(path).map_err(|e| {
+        // The passphrase itself, put in this variable rather than KEYWARD_PASSPHRASE,
+        // names no file: a message (a CI log) must not repeat it. A path into a
+        // directory that exists is a file name to fix, and is shown.
+        if crate::text::reads_as_a_path(path) {
+            return format!("cannot read the {named}: {e}");
+        }
+        format!(
+            "KEYWARD_PASSPHRASE_FILE does not name a readable file ({e}; its value is not shown)\nhint: it holds the path of a file; the passphrase itself goes in KEYWARD_PASSPHRASE"
+        )
+    })?;
     let meta = file
         .metadata()
         .map_err(|e| format!("cannot read the {named}: {e}"))?;

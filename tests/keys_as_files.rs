@@ -278,17 +278,38 @@ fn after_kill_9_the_next_command_sweeps_the_files_left_behind() {
 }
 
 /// Every signal whose default action would end keyward is forwarded to the child, and
-/// keyward removes the files when it ends: a hostile review found the key file left on
-/// tmpfs (until the next command's sweep) after SIGALRM (`timeout -s ALRM`) or SIGUSR1.
+/// keyward removes the files when it ends: hostile reviews found the key file left on
+/// tmpfs (until the next command's sweep) after SIGALRM (`timeout -s ALRM`) or SIGUSR1,
+/// then after SIGVTALRM, SIGPROF, SIGPWR, a real-time signal, or a `kill -SEGV`.
 #[test]
 fn a_sigterm_to_keyward_ends_the_child_and_removes_the_files() {
-    for sig in [
+    let mut signals = vec![
         libc::SIGTERM,
         libc::SIGALRM,
         libc::SIGUSR1,
         libc::SIGUSR2,
         libc::SIGQUIT,
-    ] {
+        libc::SIGVTALRM,
+        libc::SIGPROF,
+        libc::SIGXCPU,
+        libc::SIGXFSZ,
+        libc::SIGIO,
+        libc::SIGTRAP,
+        libc::SIGSYS,
+        // Sent by `kill`, not a fault of keyward's: forwarded too.
+        libc::SIGABRT,
+        libc::SIGSEGV,
+        libc::SIGBUS,
+    ];
+    #[cfg(target_os = "linux")]
+    signals.extend([
+        libc::SIGPWR,
+        libc::SIGSTKFLT,
+        libc::SIGRTMIN(),
+        libc::SIGRTMIN() + 5,
+        libc::SIGRTMAX(),
+    ]);
+    for sig in signals {
         a_signal_to_keyward_ends_the_child_and_removes_the_files(sig);
     }
 }
@@ -297,7 +318,7 @@ fn a_signal_to_keyward_ends_the_child_and_removes_the_files(sig: i32) {
     let (kw, run) = sandbox_with_sa();
     let pathfile = kw.path("path");
     let script = format!(
-        "trap 'exit 42' TERM ALRM USR1 USR2 QUIT; echo \"$SA_FILE\" > '{p}.tmp'; mv '{p}.tmp' '{p}'; while :; do sleep 0.05; done",
+        "trap 'exit 42' {sig}; echo \"$SA_FILE\" > '{p}.tmp'; mv '{p}.tmp' '{p}'; while :; do sleep 0.05; done",
         p = pathfile.display()
     );
     let mut keyward = kw

@@ -113,3 +113,39 @@ fn check_all_envs_fails_while_it_skips_environments() {
         ))
         .stdout(contains("prod"));
 }
+
+/// An environment put back to an earlier state than this machine saw (a backup from
+/// before a revocation, a force-pushed branch) is a finding of `check` (exit 8, in
+/// `--json` too), not only a warning on stderr: a machine without this history would
+/// take the revoked key as active. `trust` after review clears it.
+#[test]
+fn an_environment_behind_what_was_seen_here_is_a_finding() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    let before = std::fs::read(kw.env_file("dev")).unwrap();
+    kw.cmd(["revoke", "K", "--reason", "leaked", "--yes"])
+        .assert()
+        .success();
+    kw.cmd(["check"]).assert().success();
+    std::fs::write(kw.env_file("dev"), &before).unwrap();
+    let out = kw.cmd(["check", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(8));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["problem"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, ["behind-seen"], "{v}");
+    kw.cmd(["check"])
+        .assert()
+        .code(8)
+        .stdout(contains("earlier state than this machine saw"));
+    kw.cmd(["get", "K"]).assert().code(4);
+    kw.cmd(["trust", "--reason", "restored backup", "--yes"])
+        .assert()
+        .success();
+    kw.cmd(["check"]).assert().success();
+    kw.cmd(["get", "K"]).assert().code(4);
+}

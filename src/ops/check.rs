@@ -150,6 +150,29 @@ fn check_env(
             since: None,
         });
     }
+    // An earlier state than this machine saw (a restored backup, a force-pushed
+    // branch): reads here still refuse what was seen go out of service, but a machine
+    // without this history (a fresh CI runner) takes the file as it is. Monitoring
+    // must see it, not a warning on stderr.
+    if let crate::vault::Relation::Behind {
+        pinned_seq,
+        pinned_time,
+        file_seq,
+    } = db.history()
+    {
+        out.push(Finding {
+            env: db.env.to_string(),
+            name: "-".into(),
+            version: 0,
+            problem: "behind-seen",
+            detail: format!(
+                "the file is an earlier state than this machine saw (its history ends at event {file_seq}; event {pinned_seq} was seen at {}): keys revoked since may be in service again for a machine without this history; get the newer file back, or `keyward trust -e {} --reason TEXT` after review",
+                fmt_time(*pinned_time),
+                db.env
+            ),
+            since: Some(fmt_time_ms(*pinned_time)),
+        });
+    }
     let exposures = Exposures::of(db, None)?;
     let conflicts = db.open_merge_conflicts()?;
     for k in db.keys()? {

@@ -284,7 +284,7 @@ fn a_burst_of_gets_is_a_read_burst_against_the_baseline() {
         kw.at(T0 + d * DAY);
         kw.stdout(["get", "A"]);
     }
-    // Then 25 reads of A within half an hour, and 5 of B (not a burst).
+    // Then 25 reads of A within half an hour, and 5 of B after them (not a burst).
     let base = T0 + 10 * DAY;
     each_minute_from(
         &kw,
@@ -292,7 +292,7 @@ fn a_burst_of_gets_is_a_read_burst_against_the_baseline() {
         "for i in $(seq 1 25); do
             KEYWARD_TEST_NOW=$(( BASE + i * 60000 )) \"$KW\" get A >/dev/null || exit 1
         done
-        for i in $(seq 1 5); do
+        for i in $(seq 26 30); do
             KEYWARD_TEST_NOW=$(( BASE + i * 60000 )) \"$KW\" get B >/dev/null || exit 1
         done",
     );

@@ -5,7 +5,7 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::Value;
 
-use crate::support::{DAY, HOUR, SECOND, Sandbox, T0, verify};
+use crate::support::{DAY, HOUR, MINUTE, SECOND, Sandbox, T0, verify};
 
 #[test]
 fn expired_key_is_refused_with_when() {
@@ -197,4 +197,59 @@ fn import_overwrite_keeps_a_keys_expiry_policy() {
         .code(4)
         .stderr(contains("expired at"));
     kw.cmd(["check"]).assert().code(8).stdout(contains("IMP"));
+}
+
+/// A clock set back past this machine's last recorded access (a snapshot restored, a
+/// device without a real-time clock, a steered time source) releases nothing: an expired
+/// key would come back. `check` reports it. A step smaller than five minutes passes.
+/// When the time recorded then was the wrong one (the clock was ahead), `trust` accepts
+/// this clock: the journal is set aside, kept, and a new one starts.
+#[test]
+fn a_clock_set_back_past_the_last_recorded_access_releases_nothing() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    let value = kw.stdout(["generate", "K", "--expires", "1h"]);
+    kw.generate("FOREVER");
+    kw.at(T0 + 2 * HOUR);
+    kw.cmd(["get", "K"]).assert().code(4);
+    kw.at(T0 - 30 * DAY);
+    kw.cmd(["get", "K"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(contains(
+            "is behind this machine's last recorded access to `dev`",
+        ));
+    kw.cmd(["verify"])
+        .write_stdin(value.trim())
+        .assert()
+        .code(1)
+        .stderr(contains("is behind"));
+    kw.cmd(["run", "--", "true"]).assert().code(1);
+    kw.cmd(["check"])
+        .assert()
+        .code(8)
+        .stdout(contains("clock-behind"));
+    // Four minutes back: a small step passes (the key is still expired).
+    kw.at(T0 + 2 * HOUR - 4 * MINUTE);
+    kw.cmd(["get", "K"]).assert().code(4);
+    // The clock ran ten days ahead when FOREVER was read, then was set right.
+    kw.at(T0 + 10 * DAY);
+    kw.stdout(["get", "FOREVER"]);
+    kw.at(T0 + 3 * HOUR);
+    kw.cmd(["get", "FOREVER"]).assert().code(1);
+    let trusted = kw
+        .cmd(["trust", "--reason", "the clock was ten days ahead", "--yes"])
+        .output()
+        .unwrap();
+    assert!(trusted.status.success(), "{trusted:?}");
+    assert!(
+        String::from_utf8_lossy(&trusted.stderr).contains("clock accepted: its access journal"),
+        "{trusted:?}"
+    );
+    kw.stdout(["get", "FOREVER"]);
+    kw.cmd(["get", "K"]).assert().code(4);
+    kw.cmd(["check"])
+        .assert()
+        .code(8)
+        .stdout(contains("K").and(contains("clock-behind").not()));
 }

@@ -173,6 +173,26 @@ fn check_env(
             since: Some(fmt_time_ms(*pinned_time)),
         });
     }
+    // A clock set back past this machine's last recorded access: expiries would be
+    // judged at a time already past (reads refuse it: `ClockError::Behind`).
+    // (A journal that does not read is every read's error, with its own hint.)
+    if let Ok(Some(last)) = ctx.paths.last_access_time(&db.env, &db.audit_keys()?)
+        && now + crate::vault::journal::CLOCK_SKEW < last
+    {
+        out.push(Finding {
+            env: db.env.to_string(),
+            name: "-".into(),
+            version: 0,
+            problem: "clock-behind",
+            detail: format!(
+                "the system clock ({}) is behind this machine's last recorded access ({}): keys expired since may look valid, and reads are refused; set the clock right (or, if it was wrong then, `keyward trust -e {} --reason TEXT`)",
+                fmt_time(now),
+                fmt_time(last),
+                db.env
+            ),
+            since: Some(fmt_time_ms(last)),
+        });
+    }
     let exposures = Exposures::of(db, None)?;
     let conflicts = db.open_merge_conflicts()?;
     for k in db.keys()? {

@@ -163,9 +163,20 @@ impl super::Destructive for TrustPlan {
     }
 }
 
-fn trust(ctx: &Context, req: Trust, mut db: EnvDb, report: Trusted) -> Result<Trusted> {
+fn trust(ctx: &Context, req: Trust, mut db: EnvDb, mut report: Trusted) -> Result<Trusted> {
     let actor = ctx.actor()?;
     let now = ctx.now();
+    // This machine's clock accepted too: a journal recorded while the clock was ahead
+    // would refuse every access until the clock passed it again (`ClockError::Behind`).
+    // Set aside (kept), and the trust's pin starts a new one.
+    // A journal that does not open under this file's keys (another environment in its
+    // place) is set aside by the pin's trust anyway.
+    let aside = ctx
+        .paths
+        .set_journal_aside_if_ahead(&db.env, &db.audit_keys()?, now)
+        .ok()
+        .flatten();
+    report.journal_aside = aside.map(|j| j.display().to_string());
     let earlier = matches!(report.relation, "behind" | "before-removal");
     let reason = crate::vault::verifier::trust_reason(&req.reason, report.serial_floor);
     db.batch(|tx| {
@@ -329,6 +340,11 @@ impl Trusted {
         if let Some(floor) = self.serial_floor {
             lines.push(format!(
                 "  verifier sets of it continue above serial {floor} (sets already published from the state seen here stay older)"
+            ));
+        }
+        if let Some(to) = &self.journal_aside {
+            lines.push(format!(
+                "  this machine's clock accepted: its access journal, recorded while the clock was ahead, set aside as `{to}`"
             ));
         }
         lines

@@ -94,6 +94,37 @@ impl VaultPaths {
         Ok(Some(to))
     }
 
+    /// When this machine last recorded an access to `env` (its journal's last row),
+    /// if it has a journal: the clock must not be behind it (`journal::CLOCK_SKEW`).
+    pub fn last_access_time(
+        &self,
+        env: &EnvName,
+        keys: &crate::vault::keyring::AuditKeys,
+    ) -> Result<Option<i64>> {
+        let Some(journal) = crate::vault::journal::Journal::open_existing(self, env)? else {
+            return Ok(None);
+        };
+        Ok(journal.sealed_head_at(keys)?.map(|(_, _, time)| time))
+    }
+
+    /// `trust` accepting this machine's clock: a journal whose last access is ahead of
+    /// `now` by more than `journal::CLOCK_SKEW` (the clock was ahead when it was
+    /// recorded, and has been set right) is set aside, kept; the pin's `trust` restarts
+    /// the journal. Where it went, if it was.
+    pub fn set_journal_aside_if_ahead(
+        &self,
+        env: &EnvName,
+        keys: &crate::vault::keyring::AuditKeys,
+        now: i64,
+    ) -> Result<Option<PathBuf>> {
+        match self.last_access_time(env, keys)? {
+            Some(t) if now + crate::vault::journal::CLOCK_SKEW < t => {
+                self.set_journal_aside(env, now)
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// Accept that `env` is gone (`trust`): what this machine kept of it is set aside
     /// with `note` (see [`PinDir::forget`]), and its access journal too. Returns both
     /// places.

@@ -48,6 +48,12 @@ impl Journaled {
 /// size on the next open reads at most this much.
 pub const SETTLE_AT: u64 = 128 * 1024;
 
+/// How far the clock may be behind this machine's last recorded access before nothing
+/// more is released (`ClockError::Behind`): a clock set back (a snapshot restored, a
+/// device without a real-time clock, a steered time source) would bring expired keys
+/// back. Steps of the clock smaller than this pass.
+pub const CLOCK_SKEW: i64 = 5 * 60 * 1000;
+
 pub struct Journal {
     conn: Connection,
     env: EnvName,
@@ -253,7 +259,8 @@ impl Journal {
         .map_err(wrap)?;
         // O(1): the chain's head is the last row's clear hash column, and its seal says
         // whoever wrote it held the audit key, at that position.
-        let last = self.sealed_head(keys)?;
+        let head = self.sealed_head_at(keys)?;
+        let last = head.map(|(seq, hash, _)| (seq, hash));
         // DESIGN §8: the head this machine saw must still be there.
         let pinned = match &self.pins {
             Some(pins) => pins.journal_pin(&self.env)?,
@@ -290,6 +297,18 @@ impl Journal {
         let mut n = 0;
         let mut appended = Vec::new();
         let events: Vec<Canonical> = events.into_iter().collect();
+        // The clock must not have gone back past this machine's last recorded access:
+        // expiries and graces would be judged at a time already past (nothing released).
+        if let Some((_, _, last_time)) = head
+            && let Some(early) = events.iter().find(|c| c.time + CLOCK_SKEW < last_time)
+        {
+            return Err(crate::error::ClockError::Behind {
+                env: self.env.clone(),
+                now: crate::names::fmt_time(early.time),
+                last: crate::names::fmt_time(last_time),
+            }
+            .into());
+        }
         // One draw from the OS for every nonce of this append.
         let mut nonces = crate::secret::RandomPool::new(24 * events.len());
         {

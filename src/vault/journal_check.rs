@@ -87,6 +87,12 @@ impl Journal {
     /// ring at that position: a row planted without the audit key (a number no chain
     /// reaches, a hash copied from elsewhere) is not a head to continue.
     pub fn sealed_head(&self, keys: &AuditKeys) -> Result<Option<(i64, [u8; 32])>> {
+        Ok(self.sealed_head_at(keys)?.map(|(seq, hash, _)| (seq, hash)))
+    }
+
+    /// [`Journal::sealed_head`], with the time the last row records: this machine's
+    /// clock when it last recorded an access (`CLOCK_SKEW`).
+    pub fn sealed_head_at(&self, keys: &AuditKeys) -> Result<Option<(i64, [u8; 32], i64)>> {
         self.no_row_outside()?;
         let last: Option<Row> = self
             .conn
@@ -103,16 +109,22 @@ impl Journal {
         let hash: [u8; 32] = hash
             .try_into()
             .map_err(|_| self.broken(seq, "malformed hash"))?;
-        let opens = keys
+        let opened = keys
             .all()
-            .any(|key| seal::unseal(key, &self.env, seq, &hash, &nonce, &sealed).is_some());
-        if !opens {
+            .find_map(|key| seal::unseal(key, &self.env, seq, &hash, &nonce, &sealed));
+        let Some(plain) = opened else {
             return Err(self.broken(
                 seq,
                 "the last row's seal does not open (a row planted or edited after the chain)",
             ));
+        };
+        #[derive(serde::Deserialize)]
+        struct At {
+            time: i64,
         }
-        Ok(Some((seq, hash)))
+        let at: At = serde_json::from_slice(&plain)
+            .map_err(|_| self.broken(seq, "its content is malformed"))?;
+        Ok(Some((seq, hash, at.time)))
     }
 
     /// The rows after the latest head pinned here open and chain from it: the append

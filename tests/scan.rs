@@ -571,3 +571,96 @@ fn a_value_stored_with_a_trailing_newline_is_found_where_it_was_printed_trimmed(
         .assert()
         .code(0);
 }
+
+/// A file of thousands of well-formed tokens (an unknown vault's) lists the first 1000
+/// findings and says how many more there were: a hostile file of millions held a
+/// finding per token in memory (1 GB for 88 MB) and printed every one. Still exit 8.
+#[test]
+fn a_file_of_thousands_of_tokens_lists_the_first_thousand_and_counts_the_rest() {
+    let (kw, tok) = scan_vault();
+    let other = Sandbox::with_vault().generate("ELSEWHERE");
+    let f = kw.path("scan/tokens.txt");
+    let mut text = format!("{tok}\n");
+    for _ in 0..1500 {
+        text.push_str(&other);
+        text.push('\n');
+    }
+    fs::write(&f, text).unwrap();
+    let (code, stdout, stderr) = outcome(kw.cmd(["scan", "--json"]).arg(&f));
+    assert_eq!(code, 8, "{stderr}");
+    let found: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(found.len(), 1000, "{stderr}");
+    // The vault's own key (line 1) is among them, then the first unknown ones in order.
+    assert_eq!(found[0]["name"], "TOK");
+    assert_eq!(found[0]["line"], 1);
+    assert_eq!(found[999]["status"], "unknown-token");
+    assert_eq!(found[999]["line"], 1000);
+    assert!(
+        stderr.contains("tokens.txt`: 501 more finding(s) past the first 1000 not listed"),
+        "{stderr}"
+    );
+}
+
+/// A `.gitignore` too large to honour (a hostile tree's 13 MB of globs took 4 GB to
+/// compile and aborted the scan) is not honoured: what it would have ignored is scanned,
+/// with a warning, at the top of the work tree and in a directory within it alike.
+#[test]
+fn an_oversize_gitignore_is_not_honoured_and_what_it_names_is_scanned() {
+    let (kw, tok) = scan_vault();
+    let huge: String = (0..20_000).map(|i| format!("/ignored-{i}\n")).collect();
+    assert!(huge.len() > 64 << 10);
+    for (top, dir) in [("at-top", ""), ("within", "sub")] {
+        let repo = kw.path(&format!("scan/{top}"));
+        let here = repo.join(dir);
+        fs::create_dir_all(&here).unwrap();
+        git(&kw, &repo, &["init", "-q"]);
+        fs::write(here.join(".gitignore"), format!("secret.txt\n{huge}")).unwrap();
+        fs::write(here.join("secret.txt"), format!("k={tok}\n")).unwrap();
+        let (code, stdout, stderr) = outcome(kw.cmd(["scan"]).current_dir(&repo));
+        assert_eq!(code, 8, "{top}: {stderr}");
+        assert!(
+            stdout.contains("secret.txt:1:3: dev/TOK v1"),
+            "{top}: {stdout}"
+        );
+        assert!(
+            stderr.contains("its `.gitignore` is larger than 64 KiB and is not honoured"),
+            "{top}: {stderr}"
+        );
+        // A small one is honoured as before.
+        fs::write(here.join(".gitignore"), "secret.txt\n").unwrap();
+        kw.cmd(["scan"]).current_dir(&repo).assert().success();
+    }
+}
+
+/// `scan --staged` reads a staged blob up to the scan's 256 MiB, as a file of a tree, and
+/// says the rest was not scanned; it allocated the blob whole from git's header (a
+/// staged 2.5 GB file of zeros took 4 GB). Other staged files are still scanned.
+#[test]
+fn scan_staged_reads_an_oversize_blob_only_as_far_as_the_limit() {
+    let p = planted();
+    let repo = p.kw.path("bigrepo");
+    fs::create_dir_all(&repo).unwrap();
+    let git = |args: &[&str]| git(&p.kw, &repo, args);
+    git(&["init", "-q"]);
+    // Staged straight from a pipe (nothing of its size on disk): text, so that only its
+    // bytes are scanned (a NUL would add its UTF-16 readings, slow in a debug build).
+    let staged = p
+        .kw
+        .sh(&format!(
+            "cd '{}' && id=$(head -c {} /dev/zero | tr '\\0' a | git -c core.compression=1 hash-object -w --stdin) && git update-index --add --cacheinfo 100644,$id,big.bin",
+            repo.display(),
+            (256 << 20) + 4096
+        ))
+        .output()
+        .unwrap();
+    assert!(staged.status.success(), "{staged:?}");
+    fs::write(repo.join("leak.txt"), format!("token={}\n", p.current)).unwrap();
+    git(&["add", "leak.txt"]);
+    let (code, stdout, stderr) = outcome(p.kw.cmd(["scan", "--staged"]).current_dir(&repo));
+    assert_eq!(code, 8, "{stderr}");
+    assert!(stdout.contains("leak.txt:1:7"), "{stdout}");
+    assert!(
+        stderr.contains("`big.bin`: only its first 256 MiB were scanned"),
+        "{stderr}"
+    );
+}

@@ -18,7 +18,10 @@ pub fn run(ctx: &Context, source: Source) -> Result<ScanReport> {
     match source {
         Source::Staged => {
             let staged = crate::scan::git::scan_staged(&scanner, &findings)?;
-            staged_journal(ctx, &staged, &findings);
+            staged_journal(ctx, &staged.names, &findings);
+            for u in walk::incomplete(staged.unreadable, &findings)? {
+                ctx.out.warn(&u);
+            }
         }
         Source::Paths {
             mut paths,
@@ -50,6 +53,9 @@ pub fn run(ctx: &Context, source: Source) -> Result<ScanReport> {
                 ctx.out.warn(&u);
             }
         }
+    }
+    for note in scanner.take_notes() {
+        ctx.out.warn(&note);
     }
     Ok(ScanReport::new(
         findings.into_inner().expect("no poisoned lock"),

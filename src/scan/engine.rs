@@ -35,6 +35,12 @@ use crate::vault::Status;
 /// Shorter values would be found all over a tree by coincidence.
 pub const MIN_VALUE_LEN: usize = 8;
 
+/// The most findings one file (one reading of it) lists: a hostile file of millions of
+/// well-formed tokens would otherwise hold a heap-allocated finding per token (1 GB for
+/// 88 MB of tokens) and print as many lines. Past it the findings are counted, and the
+/// count is said (see [`Scanner::take_notes`]); the scan still exits 8.
+pub const MAX_FINDINGS_PER_FILE: usize = 1000;
+
 /// One vault value to look for, and what to call it when found.
 pub struct Pattern {
     pub env: String,
@@ -54,6 +60,8 @@ pub struct Scanner {
     masks: Vec<String>,
     /// The vault's recipients, to tell an identity of this vault (DESIGN §16).
     known: super::identities::Known,
+    /// What the scan left out, to say (findings past [`MAX_FINDINGS_PER_FILE`]).
+    notes: Mutex<Vec<String>>,
 }
 
 impl Scanner {
@@ -114,6 +122,7 @@ impl Scanner {
             patterns,
             masks,
             known: Default::default(),
+            notes: Mutex::default(),
         })
     }
 
@@ -122,6 +131,12 @@ impl Scanner {
     pub fn knowing(mut self, known: super::identities::Known) -> Scanner {
         self.known = known;
         self
+    }
+
+    /// What the scans so far left out (a file's findings past [`MAX_FINDINGS_PER_FILE`]),
+    /// one line each, to warn about.
+    pub fn take_notes(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notes.lock().expect("no poisoned lock"))
     }
 
     /// Scan a file's bytes as they are and, when they hold a NUL byte (binary, or UTF-16
@@ -144,7 +159,7 @@ impl Scanner {
         encoding: Option<&'static str>,
         out: &Mutex<Vec<Finding>>,
     ) {
-        let mut hits: Vec<(usize, Finding)> = Vec::new();
+        let mut hits = Kept::default();
         let mut covered: Vec<(usize, usize)> = Vec::new();
         // Per value: where the line of its last kept match ends (see the module doc).
         let mut kept_until: HashMap<usize, usize> = HashMap::new();
@@ -165,18 +180,17 @@ impl Scanner {
             }
             _ => covered.push((start, end)),
         };
-        let mut known = |i: usize, start: usize| {
+        let known = |hits: &mut Kept, i: usize, start: usize| {
             let p = &self.patterns[i];
-            hits.push((
-                start,
+            hits.keep(start, || {
                 Finding::new(
                     path,
                     &p.env,
                     Some((p.name.clone(), p.version)),
                     p.status.as_str(),
                     self.masks[i].clone(),
-                ),
-            ));
+                )
+            });
         };
         if let Some(ac) = &self.ac {
             for m in ac.find_overlapping_iter(data) {
@@ -186,10 +200,11 @@ impl Scanner {
                     continue;
                 }
                 for &i in &self.ac_index[value] {
-                    known(i, m.start());
+                    known(&mut hits, i, m.start());
                 }
             }
         }
+        hits.next_source();
         if !self.tokens.is_empty() {
             for us in memchr::memchr_iter(b'_', data) {
                 let Some(body) = data.get(us + 1..us + 1 + BODY) else {
@@ -208,7 +223,7 @@ impl Scanner {
                     if end >= v.len() && &data[end - v.len()..end] == v {
                         cover(end - v.len(), end);
                         if first_on_line(usize::MAX - i, end - v.len()) {
-                            known(i, end - v.len());
+                            known(&mut hits, i, end - v.len());
                         }
                     }
                 }
@@ -229,26 +244,35 @@ impl Scanner {
             let before = covered.partition_point(|&(s, _)| s < end);
             before > 0 && reach[before - 1] > start
         };
+        hits.next_source();
         for (start, end) in token::find_tokens(data) {
             if overlaps(start, end) {
                 continue;
             }
             let found = &data[start..end];
             if let Some(info) = token::parse_token(found) {
-                hits.push((
-                    start,
-                    Finding::new(path, info.env, None, "unknown-token", token::mask(found)),
-                ));
+                hits.keep(start, || {
+                    Finding::new(path, info.env, None, "unknown-token", token::mask(found))
+                });
             }
         }
+        hits.next_source();
         for (start, recipient) in super::identities::find(data) {
-            let (env, status, masked) = super::identities::describe(&recipient, &self.known);
-            hits.push((start, Finding::new(path, &env, None, status, masked)));
+            hits.keep(start, || {
+                let (env, status, masked) = super::identities::describe(&recipient, &self.known);
+                Finding::new(path, &env, None, status, masked)
+            });
+        }
+        let (hits, past) = hits.first();
+        if past > 0 {
+            let reading = encoding.map_or(String::new(), |e| format!(" (read as {e})"));
+            self.notes.lock().expect("no poisoned lock").push(format!(
+                "`{path}`{reading}: {past} more finding(s) past the first {MAX_FINDINGS_PER_FILE} not listed"
+            ));
         }
         if hits.is_empty() {
             return;
         }
-        hits.sort_by_key(|(at, _)| *at);
         // Line and column (1-based, column in bytes), counted once through the buffer.
         let (mut line, mut line_start, mut pos) = (1, 0, 0);
         let mut done = Vec::with_capacity(hits.len());
@@ -264,6 +288,39 @@ impl Scanner {
             done.push(f);
         }
         out.lock().expect("no poisoned lock").extend(done);
+    }
+}
+
+/// The hits of one buffer, at most [`MAX_FINDINGS_PER_FILE`] of each source (vault values,
+/// tokens, unknown tokens, identities: each comes in the order of the buffer), the
+/// others only counted; a finding past that is never built.
+#[derive(Default)]
+struct Kept {
+    hits: Vec<(usize, Finding)>,
+    of_source: usize,
+    past: usize,
+}
+
+impl Kept {
+    fn keep(&mut self, start: usize, finding: impl FnOnce() -> Finding) {
+        if self.of_source < MAX_FINDINGS_PER_FILE {
+            self.of_source += 1;
+            self.hits.push((start, finding()));
+        } else {
+            self.past += 1;
+        }
+    }
+
+    fn next_source(&mut self) {
+        self.of_source = 0;
+    }
+
+    /// The first [`MAX_FINDINGS_PER_FILE`] hits by place, and how many more there were.
+    fn first(mut self) -> (Vec<(usize, Finding)>, usize) {
+        self.hits.sort_by_key(|(at, _)| *at);
+        let over = self.hits.len().saturating_sub(MAX_FINDINGS_PER_FILE);
+        self.hits.truncate(MAX_FINDINGS_PER_FILE);
+        (self.hits, self.past + over)
     }
 }
 

@@ -66,10 +66,17 @@ pub fn tracked(dir: &Path) -> Result<Vec<PathBuf>> {
         .collect())
 }
 
+/// What `scan --staged` met: the staged names, and what it could not scan whole (a blob
+/// past the scan's limit), as `walk::scan_paths` reports it.
+pub struct Staged {
+    pub names: Vec<Vec<u8>>,
+    pub unreadable: Vec<String>,
+}
+
 /// Scan what is staged for the next commit in the git repository here (the pre-commit
 /// hook): each added, copied, modified or type-changed file as it is in the index, read
-/// by its blob id.
-pub fn scan_staged(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<Vec<Vec<u8>>> {
+/// by its blob id, up to its first `walk::MAX_SCANNED` bytes (as a file of a tree).
+pub fn scan_staged(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<Staged> {
     let raw = output(
         None,
         &[
@@ -90,13 +97,20 @@ pub fn scan_staged(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<
             "output not understood",
         )
     })?;
-    if staged.is_empty() {
-        return Ok(Vec::new());
+    let mut unreadable = Vec::new();
+    if !staged.is_empty() {
+        read_blobs(&staged, |name, blob, more| {
+            let name = String::from_utf8_lossy(name);
+            if more {
+                unreadable.push(super::walk::past_the_limit(&format!("`{name}`")));
+            }
+            scanner.scan_all(&name, blob, findings)
+        })?;
     }
-    read_blobs(&staged, |name, blob| {
-        scanner.scan_all(&String::from_utf8_lossy(name), blob, findings)
-    })?;
-    Ok(staged.into_iter().map(|(_, name)| name.to_vec()).collect())
+    Ok(Staged {
+        names: staged.into_iter().map(|(_, name)| name.to_vec()).collect(),
+        unreadable,
+    })
 }
 
 /// The blobs of `git diff --raw -z --no-renames` output: `(blob id, raw name)` for each
@@ -124,8 +138,10 @@ fn parse_raw(raw: &[u8]) -> Option<Vec<(String, &[u8])>> {
     }
 }
 
-/// Read each blob through one `git cat-file --batch` and hand it over with its name.
-fn read_blobs(staged: &[(String, &[u8])], mut each: impl FnMut(&[u8], &[u8])) -> Result<()> {
+/// Read each blob through one `git cat-file --batch` and hand it over with its name: its
+/// first `walk::MAX_SCANNED` bytes, and whether there was more (read past, never held:
+/// the size is git's header's, and a staged blob of zeros may be of any size).
+fn read_blobs(staged: &[(String, &[u8])], mut each: impl FnMut(&[u8], &[u8], bool)) -> Result<()> {
     let args = ["cat-file", "--batch"];
     let mut child = git(None)
         .args(args)
@@ -159,16 +175,19 @@ fn read_blobs(staged: &[(String, &[u8])], mut each: impl FnMut(&[u8], &[u8])) ->
             ));
             break;
         };
-        let mut blob = vec![0; size];
+        let size: u64 = size;
+        let kept = size.min(super::walk::MAX_SCANNED);
+        let mut blob = vec![0; kept as usize];
         let mut nl = [0; 1];
         if let Err(e) = stdout
             .read_exact(&mut blob)
+            .and_then(|_| skip(&mut stdout, size - kept))
             .and_then(|_| stdout.read_exact(&mut nl))
         {
             result = Err(failed(&args, e));
             break;
         }
-        each(name, &blob);
+        each(name, &blob, kept < size);
     }
     drop(stdout);
     let _ = writer.join();
@@ -176,6 +195,15 @@ fn read_blobs(staged: &[(String, &[u8])], mut each: impl FnMut(&[u8], &[u8])) ->
     result?;
     if !status.success() {
         return Err(failed(&args, format!("exited with {status}")));
+    }
+    Ok(())
+}
+
+/// Read and drop exactly `n` bytes of `r`.
+fn skip(r: &mut impl Read, n: u64) -> std::io::Result<()> {
+    let skipped = std::io::copy(&mut r.take(n), &mut std::io::sink())?;
+    if skipped < n {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
     }
     Ok(())
 }

@@ -9,7 +9,8 @@
 //! tarball's rules mean nothing there). The walker applies git's rules to what it meets,
 //! then `git ls-files` names what the repository holds, and each tracked file the walker
 //! left out is scanned too: a rule can only ever skip an untracked file. Where git
-//! cannot say what it tracks, everything there is scanned, with a warning.
+//! cannot say what it tracks, everything there is scanned, with a warning. A
+//! `.gitignore` too large to honour makes its directory scanned whole, with a warning.
 //! `--no-ignore` scans every file, tracked or not.
 
 use std::collections::HashSet;
@@ -24,19 +25,87 @@ use crate::error::{Error, Result};
 /// The most a scan reads of one file or of stdin: a file is scanned whole in memory,
 /// and `/dev/zero`, a `/proc` file or a stuck producer would never end. What lies past
 /// it is not scanned, and said (the scan is then incomplete, never "clean").
-const MAX_SCANNED: u64 = 256 << 20;
+pub(super) const MAX_SCANNED: u64 = 256 << 20;
 
-/// Up to [`MAX_SCANNED`] bytes of `r` (`size`: what the file says it holds, to size the
-/// buffer once), and whether there was more.
-fn read_bounded(r: impl Read, size: u64) -> std::io::Result<(Vec<u8>, bool)> {
-    let mut buf = Vec::with_capacity(size.min(MAX_SCANNED + 1) as usize);
-    r.take(MAX_SCANNED + 1).read_to_end(&mut buf)?;
-    let more = buf.len() as u64 > MAX_SCANNED;
-    buf.truncate(MAX_SCANNED as usize);
-    Ok((buf, more))
+/// A file larger than this is read and scanned only while no other such file is: the
+/// walk runs a thread per CPU, and a hostile tree of many files of [`MAX_SCANNED`] (a
+/// blob of zeros costs nothing to push) would otherwise hold one per thread at once
+/// (5 GB on a 12-CPU runner). Smaller files are scanned in parallel as before, so a
+/// scan holds at most one large file, plus one small one per thread.
+const LARGE: u64 = 4 << 20;
+
+/// Held while a file larger than [`LARGE`] is in memory.
+static ONE_LARGE_FILE: Mutex<()> = Mutex::new(());
+
+/// A file's bytes, up to [`MAX_SCANNED`], and whether there was more; `large` holds
+/// the turn of a large file (see [`LARGE`]) until the bytes are dropped.
+struct Bounded {
+    bytes: Vec<u8>,
+    more: bool,
+    _large: Option<std::sync::MutexGuard<'static, ()>>,
 }
 
-fn past_the_limit(what: &str) -> String {
+/// Up to [`MAX_SCANNED`] bytes of `r` (`size`: what the file says it holds, to size the
+/// buffer once), and whether there was more. What `size` says is only a hint (a file
+/// may grow): the first [`LARGE`] bytes are read, and only past them does the read wait
+/// for its turn as a large file.
+fn read_bounded(mut r: impl Read, size: u64) -> std::io::Result<Bounded> {
+    let mut bytes = Vec::with_capacity(size.min(LARGE + 1) as usize);
+    (&mut r).take(LARGE + 1).read_to_end(&mut bytes)?;
+    let mut large = None;
+    if bytes.len() as u64 > LARGE {
+        // A thread that panicked while holding it held nothing the next one needs.
+        large = Some(ONE_LARGE_FILE.lock().unwrap_or_else(|e| e.into_inner()));
+        bytes.reserve(size.min(MAX_SCANNED + 1).saturating_sub(bytes.len() as u64) as usize);
+        r.take(MAX_SCANNED + 1 - bytes.len() as u64)
+            .read_to_end(&mut bytes)?;
+    }
+    let more = bytes.len() as u64 > MAX_SCANNED;
+    bytes.truncate(MAX_SCANNED as usize);
+    Ok(Bounded {
+        bytes,
+        more,
+        _large: large,
+    })
+}
+
+/// The largest `.gitignore` a walk honours. The walker compiles every rule of one into
+/// a glob set held in memory (about 10 KB a glob line: 400,000 lines of a hostile tree's
+/// `.gitignore`, 13 MB, took 4 GB), while a real one is a few KB. Past it the file's
+/// directory is scanned with no ignore rule at all, with a warning: more is scanned,
+/// never less.
+const MAX_IGNORE_FILE: u64 = 64 << 10;
+
+/// Whether `dir` holds a `.gitignore` larger than [`MAX_IGNORE_FILE`].
+fn ignore_too_large(dir: &Path) -> bool {
+    std::fs::metadata(dir.join(".gitignore")).is_ok_and(|m| m.len() > MAX_IGNORE_FILE)
+}
+
+/// Whether the walk from `root` would read a `.gitignore` larger than
+/// [`MAX_IGNORE_FILE`] before its filter sees it: the root's own, or that of a
+/// directory above it in its git work tree (the walker reads those too).
+fn root_ignore_too_large(root: &Path) -> bool {
+    let Some(top) = crate::vault::discover::work_tree_top(root) else {
+        return false;
+    };
+    let Ok(start) = root.canonicalize() else {
+        return false;
+    };
+    start
+        .ancestors()
+        .take_while(|d| d.starts_with(&top))
+        .any(ignore_too_large)
+}
+
+fn unhonoured(dir: &Path) -> String {
+    format!(
+        "`{}`: its `.gitignore` is larger than {} KiB and is not honoured: every file under it was scanned",
+        dir.display(),
+        MAX_IGNORE_FILE >> 10
+    )
+}
+
+pub(super) fn past_the_limit(what: &str) -> String {
     format!(
         "{what}: only its first {} MiB were scanned",
         MAX_SCANNED >> 20
@@ -54,10 +123,10 @@ pub fn scan_stdin(scanner: &Scanner, findings: &Mutex<Vec<Finding>>) -> Result<V
             std::io::Error::other("stdin is closed"),
         ));
     }
-    let (buf, more) = read_bounded(std::io::stdin().lock(), 0)
+    let read = read_bounded(std::io::stdin().lock(), 0)
         .map_err(|e| Error::io("cannot read", "stdin", e))?;
-    scanner.scan_all("<stdin>", &buf, findings);
-    Ok(if more {
+    scanner.scan_all("<stdin>", &read.bytes, findings);
+    Ok(if read.more {
         vec![past_the_limit("stdin")]
     } else {
         Vec::new()
@@ -90,6 +159,12 @@ pub fn scan_paths(
     let errors = Mutex::new(named);
     let seen = Seen::default();
     walk(scanner, paths, no_ignore, &seen, findings, &errors);
+    // Directories whose ignore rules were too large to honour: scanned whole.
+    let unhonoured_dirs = std::mem::take(&mut *seen.unhonoured.lock().expect("no poisoned lock"));
+    for dir in unhonoured_dirs {
+        warnings.push(unhonoured(&dir));
+        walk(scanner, &[dir], true, &seen, findings, &errors);
+    }
     if !no_ignore {
         let mut queue: Vec<PathBuf> = paths
             .iter()
@@ -115,6 +190,9 @@ pub fn scan_paths(
 struct Seen {
     files: Mutex<HashSet<PathBuf>>,
     repos: Arc<Mutex<Vec<PathBuf>>>,
+    /// Directories left out of a walk that honours ignore rules because their
+    /// `.gitignore` is too large to (see [`MAX_IGNORE_FILE`]): to be walked with none.
+    unhonoured: Arc<Mutex<Vec<PathBuf>>>,
 }
 
 impl Seen {
@@ -135,11 +213,22 @@ fn walk(
     findings: &Mutex<Vec<Finding>>,
     errors: &Mutex<Vec<String>>,
 ) {
-    let mut builder = ignore::WalkBuilder::new(&roots[0]);
-    for p in &roots[1..] {
+    let (roots, too_large): (Vec<&PathBuf>, Vec<&PathBuf>) = roots
+        .iter()
+        .partition(|r| no_ignore || !root_ignore_too_large(r));
+    seen.unhonoured
+        .lock()
+        .expect("no poisoned lock")
+        .extend(too_large.into_iter().cloned());
+    let Some((first, rest)) = roots.split_first() else {
+        return;
+    };
+    let mut builder = ignore::WalkBuilder::new(first);
+    for p in rest {
         builder.add(p);
     }
     let repos = Arc::clone(&seen.repos);
+    let unhonoured = Arc::clone(&seen.unhonoured);
     builder
         .hidden(false)
         .ignore(false)
@@ -152,13 +241,17 @@ fn walk(
             if e.file_name() == ".git" {
                 return false;
             }
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            // Left out before the walker reads (and compiles) its `.gitignore`.
+            if !no_ignore && is_dir && e.depth() > 0 && ignore_too_large(e.path()) {
+                let mut unhonoured = unhonoured.lock().expect("no poisoned lock");
+                unhonoured.push(e.path().to_owned());
+                return false;
+            }
             // A repository within the tree (nested, or a submodule): asked for its own
             // tracked files. Seen from the directory, not its `.git` entry, which the
             // repository's own rules may ignore (`*`) before this filter sees it.
-            if e.depth() > 0
-                && e.file_type().is_some_and(|t| t.is_dir())
-                && e.path().join(".git").exists()
-            {
+            if e.depth() > 0 && is_dir && e.path().join(".git").exists() {
                 repos
                     .lock()
                     .expect("no poisoned lock")
@@ -241,15 +334,16 @@ fn scan_file(
         let size = f.metadata().map(|m| m.len()).unwrap_or(0);
         read_bounded(f, size)
     });
+    // Held (with a large file's turn) until the scan below is done with it.
     let data = match read {
-        Ok((d, more)) => {
-            if more {
+        Ok(read) => {
+            if read.more {
                 errors
                     .lock()
                     .expect("no poisoned lock")
                     .push(past_the_limit(&format!("`{}`", path.display())));
             }
-            d
+            read
         }
         Err(e) => {
             errors
@@ -262,5 +356,5 @@ fn scan_file(
     // Binary files too: skipping them (as git and ripgrep do for display) would let a
     // key past the pre-commit hook in any file with a NUL byte.
     let shown = path.strip_prefix("./").unwrap_or(path);
-    scanner.scan_all(&shown.display().to_string(), &data, findings);
+    scanner.scan_all(&shown.display().to_string(), &data.bytes, findings);
 }

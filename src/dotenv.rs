@@ -59,7 +59,23 @@ pub struct Entry {
 /// order mark at the start is skipped, and every CRLF line ending is read as LF, inside
 /// quoted values too (a value never keeps the `\r` of a line ending; a `\r` escape or a
 /// lone CR is kept).
+///
+/// The parse stops at the entry past `max`: `Ok(None)` for a file of more entries. A
+/// file of millions of short lines (`K1=v`, 11 bytes each) would otherwise be millions
+/// of entries, each a few heap strings, before any check sees them.
+pub fn parse_dotenv_at_most(input: &[u8], max: usize) -> Result<Option<Vec<Entry>>, String> {
+    let entries = parse(input, max)?;
+    Ok((entries.len() <= max).then_some(entries))
+}
+
+/// [`parse_dotenv_at_most`] with no bound.
+#[cfg(test)]
 pub fn parse_dotenv(input: &[u8]) -> Result<Vec<Entry>, String> {
+    parse(input, usize::MAX)
+}
+
+/// The entries of `input`, up to the first past `max`.
+fn parse(input: &[u8], max: usize) -> Result<Vec<Entry>, String> {
     let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
     let normalized;
     let input = if input.windows(2).any(|w| w == b"\r\n") {
@@ -223,6 +239,9 @@ pub fn parse_dotenv(input: &[u8]) -> Result<Vec<Entry>, String> {
             name,
             value: Secret::new(value),
         });
+        if entries.len() > max {
+            break;
+        }
     }
     Ok(entries)
 }

@@ -630,3 +630,41 @@ fn an_import_without_end_is_refused_before_it_fills_memory() {
         .stderr(contains("more than 256 MiB"));
     assert_eq!(fs::read(kw.env_file("dev")).unwrap(), before);
 }
+
+/// A dotenv or JSON file of more than 100,000 keys is refused (exit 2, naming the cap)
+/// as soon as the parse meets the one past it: 4,000,000 short lines (43 MB, far under
+/// the 256 MiB byte cap) took 3.8 GB and aborted. Nothing is imported.
+#[test]
+fn import_refuses_more_keys_than_one_import_takes() {
+    let kw = Sandbox::with_vault();
+    let dotenv: String = (0..100_001).map(|i| format!("K{i}=v\n")).collect();
+    fs::write(kw.path("many.env"), &dotenv).unwrap();
+    let json = format!(
+        "{{{}}}",
+        (0..100_001)
+            .map(|i| format!("\"K{i}\":\"v\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    fs::write(kw.path("many.json"), json).unwrap();
+    for (file, format) in [("many.env", "dotenv"), ("many.json", "json")] {
+        for dry_run in [true, false] {
+            let mut c = kw.cmd(["import", "--format", format]);
+            c.arg(kw.path(file));
+            if dry_run {
+                c.arg("--dry-run");
+            }
+            c.assert().code(2).stderr(contains(format!(
+                "{file}` holds more than 100000 keys, more than one import takes; nothing imported"
+            )));
+        }
+    }
+    assert_eq!(kw.json(["list", "--json"])["keys"], serde_json::json!([]));
+    // One key fewer is a file like any other.
+    let fewer: String = (0..100_000).map(|i| format!("K{i}=v\n")).collect();
+    fs::write(kw.path("fewer.env"), fewer).unwrap();
+    kw.cmd(["import", "--format", "dotenv", "--dry-run"])
+        .arg(kw.path("fewer.env"))
+        .assert()
+        .success();
+}

@@ -748,3 +748,24 @@ fn redacted_values_are_named_once_when_a_person_watches_stderr() {
         .stderr(contains("[redacted:STRIPE_KEY]"))
         .stderr(contains("--no-redact keeps values").not());
 }
+
+/// An env file setting more than 100,000 variables is refused (exit 2) before the
+/// child's environment is built: 10,000,000 lines took 2.7 GB and aborted, for an
+/// environment `exec` could never have passed. Nothing is started.
+#[test]
+fn run_refuses_an_env_file_of_more_variables_than_it_sets() {
+    let kw = Sandbox::with_vault();
+    let lines: String = (0..100_001).map(|i| format!("V{i}=x\n")).collect();
+    fs::write(kw.path("many.env"), lines).unwrap();
+    let marker = kw.path("started");
+    kw.cmd(["run", "--env-file"])
+        .arg(kw.path("many.env"))
+        .args(["--", "touch"])
+        .arg(&marker)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "many.env` sets more than 100000 variables, more than a program's environment holds; nothing was started",
+        ));
+    assert!(!marker.exists());
+}

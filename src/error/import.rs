@@ -176,6 +176,19 @@ pub enum ImportError {
     },
     #[error("`{}`: {detail}; nothing was started\nhint: the file is dotenv: `NAME=value` or `NAME=kw://ENV/KEY` per line", file.display())]
     EnvFileInvalid { file: PathBuf, detail: String },
+    /// More entries than one import takes: each is a few heap strings before any check,
+    /// and millions of short lines (far under the byte cap) exhausted memory.
+    #[error(
+        "`{file}` holds more than {max} keys, more than one import takes; nothing imported\nhint: split it into files of at most {max} keys and import each"
+    )]
+    TooManyKeys { file: String, max: usize },
+    /// More variables than `run` sets from an env file (a program's environment could
+    /// never hold them: `exec` fails with E2BIG far below).
+    #[error(
+        "`{}` sets more than {max} variables, more than a program's environment holds; nothing was started\nhint: set only the variables the program reads",
+        file.display()
+    )]
+    EnvFileTooMany { file: PathBuf, max: usize },
     // ---- platform outputs
     #[error(
         "`--format github-env` appends to the file named by GITHUB_ENV, which is not set; nothing was exported\nhint: run it in a GitHub Actions step, or name the file with -o FILE"
@@ -245,6 +258,8 @@ impl ImportError {
     pub fn exit_code(&self) -> u8 {
         match self {
             ImportError::SopsType { .. }
+            | ImportError::TooManyKeys { .. }
+            | ImportError::EnvFileTooMany { .. }
             | ImportError::ReferenceInvalid { .. }
             | ImportError::GithubEnvUnset => 2,
             ImportError::SopsFailed {
@@ -385,6 +400,14 @@ mod tests {
             ImportError::EnvFileInvalid {
                 file: p(),
                 detail: "line 2: bad quoting".into(),
+            },
+            ImportError::TooManyKeys {
+                file: "big.env".into(),
+                max: 100_000,
+            },
+            ImportError::EnvFileTooMany {
+                file: p(),
+                max: 100_000,
             },
             ImportError::GithubEnvUnset,
             ImportError::GithubEnvNotText {

@@ -12,7 +12,6 @@ use serde::Serialize;
 use super::Context;
 use super::rotate::earlier_version_with;
 use crate::audit::Action;
-use crate::dotenv::parse_dotenv;
 use crate::error::{Error, Result};
 use crate::names::{EnvName, KeyName, loader_warning};
 use crate::secret::Secret;
@@ -477,6 +476,12 @@ impl ImportFormat {
 /// ~70 MiB): more is refused before it fills memory (`--file /dev/zero`).
 pub(crate) const MAX_IMPORT: usize = 256 << 20;
 
+/// The most entries one import (and one `run --env-file`) reads: far above any real
+/// environment, and each entry costs about a kilobyte through the import's checks, so
+/// a file of millions of short lines (far under [`MAX_IMPORT`]) is refused at this
+/// count instead of filling memory.
+pub(crate) const MAX_ENTRIES: usize = 100_000;
+
 /// The bytes of an import file, or of stdin for `-`, wiped when dropped.
 pub(crate) fn read_input(file: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>> {
     if file.as_os_str() == "-" {
@@ -495,12 +500,25 @@ pub(crate) fn read_input(file: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>> {
     crate::input::read_file_capped(file, MAX_IMPORT)
 }
 
-/// `(where, name, value)` for each entry; `where` is `line N` or `key "NAME"`.
-pub(crate) fn parse(raw: &[u8], format: ImportFormat) -> Result<Vec<(String, KeyName, Secret)>> {
+/// `(where, name, value)` for each entry; `where` is `line N` or `key "NAME"`. `file`
+/// names the input in a refusal of more than [`MAX_ENTRIES`] entries.
+pub(crate) fn parse(
+    raw: &[u8],
+    format: ImportFormat,
+    file: &str,
+) -> Result<Vec<(String, KeyName, Secret)>> {
     let invalid = |detail: String| Error::ImportInvalid { detail };
+    let too_many = || -> Error {
+        crate::error::ImportError::TooManyKeys {
+            file: file.to_owned(),
+            max: MAX_ENTRIES,
+        }
+        .into()
+    };
     match format {
-        ImportFormat::Dotenv => Ok(parse_dotenv(raw)
+        ImportFormat::Dotenv => Ok(crate::dotenv::parse_dotenv_at_most(raw, MAX_ENTRIES)
             .map_err(invalid)?
+            .ok_or_else(too_many)?
             .into_iter()
             .map(|e| (format!("line {}", e.line), e.name, e.value))
             .collect()),
@@ -509,6 +527,9 @@ pub(crate) fn parse(raw: &[u8], format: ImportFormat) -> Result<Vec<(String, Key
             // only the last of `{"A":"x","A":"y"}`, and a duplicate must be refused as it
             // is in a dotenv file.
             let members: JsonMembers = serde_json::from_slice(raw).map_err(|e| {
+                if e.to_string().starts_with(TOO_MANY) {
+                    return too_many();
+                }
                 invalid(if e.is_data() {
                     "expected a JSON object of strings".into()
                 } else {
@@ -537,6 +558,10 @@ pub(crate) fn parse(raw: &[u8], format: ImportFormat) -> Result<Vec<(String, Key
     }
 }
 
+/// What [`JsonMembers`] fails with past [`MAX_ENTRIES`] members (told from a syntax
+/// error by it).
+const TOO_MANY: &str = "more members than an import takes";
+
 /// The members of a JSON object in file order, duplicates included.
 struct JsonMembers(Vec<(String, serde_json::Value)>);
 
@@ -554,6 +579,9 @@ impl<'de> serde::Deserialize<'de> for JsonMembers {
             ) -> std::result::Result<JsonMembers, A::Error> {
                 let mut out = Vec::new();
                 while let Some(member) = map.next_entry()? {
+                    if out.len() == MAX_ENTRIES {
+                        return Err(serde::de::Error::custom(TOO_MANY));
+                    }
                     out.push(member);
                 }
                 Ok(JsonMembers(out))

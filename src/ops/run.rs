@@ -538,7 +538,15 @@ fn env_file(file: &Path, allow_loader: &[KeyName]) -> Result<Vec<crate::dotenv::
         }
         .into()
     };
-    let entries = crate::dotenv::parse_dotenv(&raw).map_err(invalid)?;
+    // Bounded before any variable is built: a program's environment could never hold
+    // more, and millions of short lines exhausted memory building the child's block.
+    let max = crate::ops::issue::MAX_ENTRIES;
+    let entries = crate::dotenv::parse_dotenv_at_most(&raw, max)
+        .map_err(invalid)?
+        .ok_or_else(|| ImportError::EnvFileTooMany {
+            file: file.to_owned(),
+            max,
+        })?;
     let mut seen: std::collections::HashMap<&KeyName, usize> = Default::default();
     for e in &entries {
         if let Some(first) = seen.insert(&e.name, e.line) {

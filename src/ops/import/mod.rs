@@ -463,7 +463,7 @@ fn read_source(ctx: &Context, req: &ImportRequest) -> Result<Vec<Found>> {
             } else {
                 file.display().to_string()
             };
-            return Ok(issue::parse(&raw, format)?
+            return Ok(issue::parse(&raw, format, &label)?
                 .into_iter()
                 .map(|(at, name, value)| Found {
                     source: format!("{label}: {at}"),

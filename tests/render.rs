@@ -302,3 +302,35 @@ fn an_output_reached_through_a_link_inside_a_work_tree_is_refused() {
     .success();
     assert!(target.join("out").exists());
 }
+
+/// The output's size is counted from the values before it is built, and refused past
+/// 256 MiB (exit 2): a template of one 64 KB value's placeholder repeated 400,000 times
+/// (2.8 MB) asked for gigabytes in one buffer and aborted. Nothing is written.
+#[test]
+fn an_output_larger_than_render_writes_is_refused_before_it_is_built() {
+    let kw = Sandbox::with_vault();
+    kw.set("BIG", &"b".repeat(60_000));
+    // 4,500 x 60,001 bytes: 270,004,500 bytes, just over 256 MiB.
+    fs::write(kw.path("big.tmpl"), "{{BIG}}\n".repeat(4_500)).unwrap();
+    let out = kw.path("out.conf");
+    kw.cmd(["render"])
+        .arg(kw.path("big.tmpl"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(contains(
+            "big.tmpl` renders to 270004500 bytes, more than `render` writes (256 MiB); nothing was written",
+        ));
+    assert!(!out.exists());
+    // Under the bound, the same template renders.
+    fs::write(kw.path("ok.tmpl"), "{{BIG}}\n".repeat(1_000)).unwrap();
+    kw.cmd(["render"])
+        .arg(kw.path("ok.tmpl"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(fs::metadata(&out).unwrap().len(), 60_001_000);
+}

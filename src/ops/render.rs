@@ -30,6 +30,13 @@ use crate::ops::reference::{self, Reference, Resolve, Wanted};
 /// Templates larger than this are refused (a template is a config file, not a data set).
 const MAX_TEMPLATE: u64 = 16 << 20;
 
+/// The largest output `render` builds (as the 256 MiB `import` reads): it is built
+/// whole in memory (every reference a value has a part in is checked before a byte is
+/// written), and a small template of one placeholder repeated (`{{BIG}}` 400,000 times,
+/// BIG 64 KB) would be gigabytes.
+/// Its size is counted from the values before it is built.
+const MAX_RENDERED: u64 = 256 << 20;
+
 /// What `render` is asked to do.
 pub struct RenderRequest<'a> {
     /// The template file, or `-` for stdin.
@@ -192,7 +199,21 @@ pub fn render(ctx: &Context, req: RenderRequest<'_>) -> Result<Rendered> {
             .value(env.as_ref().unwrap_or(&ctx.env), name)
             .expect("every placeholder's key was released")
     };
-    let mut rendered = Zeroizing::new(Vec::with_capacity(template.len()));
+    let size: u64 = pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text(a, b) => (b - a) as u64,
+            Piece::OpenBraces => 2,
+            Piece::Key { env, name, .. } => value_of(env, name).len() as u64,
+        })
+        .sum();
+    if size > MAX_RENDERED {
+        return Err(Error::usage(format!(
+            "template `{label}` renders to {size} bytes, more than `render` writes ({} MiB); nothing was written",
+            MAX_RENDERED >> 20
+        )));
+    }
+    let mut rendered = Zeroizing::new(Vec::with_capacity(size as usize));
     // Where each placeholder's value went, to find references values make together.
     let mut placed = Vec::new();
     for p in &pieces {

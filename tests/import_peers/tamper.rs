@@ -392,3 +392,35 @@ fn a_pass_entry_that_inflates_past_64_mib_is_refused_naming_it() {
     );
     assert!(names_in(&kw, "dev").is_empty());
 }
+
+/// A store entry refused for its size is hashed as it is read, never held whole: a
+/// 384 MiB entry (a file of zeros packs to almost nothing in git) was read whole to
+/// compare it with the others, and a larger one ran out of memory. Under a 400 MB
+/// address-space limit the entry is still refused as it should be (exit 6, named).
+#[test]
+fn an_oversize_store_entry_is_refused_without_being_read_whole() {
+    if !have(&["gpg"]) {
+        return;
+    }
+    let kw = Sandbox::with_vault();
+    let store = kw.path("store");
+    fs::create_dir_all(store.join("prod")).unwrap();
+    fs::create_dir_all(store.join("dev")).unwrap();
+    fs::write(store.join(".gpg-id"), "ABCDEF\n").unwrap();
+    fs::File::create(store.join("prod/huge.gpg"))
+        .unwrap()
+        .set_len(384 << 20)
+        .unwrap();
+    fs::write(store.join("dev/small.gpg"), "x").unwrap();
+    let out = kw
+        .sh(&format!(
+            "ulimit -v 400000; exec '{}' import --from pass --env-from-path store",
+            crate::support::KW
+        ))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{err}");
+    assert!(err.contains("`prod/huge` (larger than 64 MiB)"), "{err}");
+    assert!(names_in(&kw, "dev").is_empty());
+}

@@ -169,8 +169,24 @@ fn refuse_links_across(dir: &Path, files: &[Found]) -> Result<()> {
 /// may still decrypt) is refused too: fail closed. A copy is caught while its original
 /// is still in the store; the import cannot tell whom a file was meant for
 /// (docs/migrating.md says so).
-fn refuse_copies_across(dir: &Path, files: &[Found], peer: Peer, folders: Folders) -> Result<()> {
+/// The SHA-256 of a file's bytes, read a block at a time (never held whole).
+fn hash_file(path: &Path) -> std::io::Result<[u8; 32]> {
     use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut block = vec![0; 64 << 10];
+    loop {
+        match file.read(&mut block) {
+            Ok(0) => return Ok(hasher.finalize().into()),
+            Ok(n) => hasher.update(&block[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn refuse_copies_across(dir: &Path, files: &[Found], peer: Peer, folders: Folders) -> Result<()> {
     let mut first: std::collections::HashMap<[u8; 32], &str> = Default::default();
     let mut across = Vec::new();
     let mut unknown = Vec::new();
@@ -186,10 +202,9 @@ fn refuse_copies_across(dir: &Path, files: &[Found], peer: Peer, folders: Folder
                     unknown.push(format!("`{}` ({why})", crate::text::escape(&f.path)));
                 }
                 // Left out of the import: its bytes stand for it, so a byte-identical
-                // copy is still caught.
-                let bytes =
-                    std::fs::read(&f.file).map_err(|e| Error::io("cannot read", &f.file, e))?;
-                Sha256::digest(&bytes).into()
+                // copy is still caught. Hashed as they are read: an entry refused for
+                // its size may be gigabytes (a file of zeros packs to nothing in git).
+                hash_file(&f.file).map_err(|e| Error::io("cannot read", &f.file, e))?
             }
         };
         match first.get(&digest) {

@@ -503,3 +503,28 @@ fn a_commit_that_tracks_the_access_journal_is_exit_6() {
     commit(&kw, "untrack the journal");
     kw.cmd(["audit", "verify", "--git"]).assert().success();
 }
+
+/// A git object larger than any keyward reads there is refused from git's header, before
+/// anything is allocated for it, as damage (exit 6): objects were read whole, sized by
+/// the header, and a pushed blob of 2.5 GB of zeros (2.8 MB of `.git`) aborted the
+/// verify. Here a commit of 17 MiB (a real one is a few KB).
+#[test]
+fn an_oversize_git_object_is_refused_as_damage_without_reading_it_whole() {
+    let kw = repo();
+    kw.set("API", "value-1");
+    commit(&kw, "one key");
+    fs::write(kw.path("message"), "x".repeat(17 << 20)).unwrap();
+    let msg = kw.path("message");
+    git(
+        &kw,
+        &["commit", "-q", "--allow-empty", "-F", msg.to_str().unwrap()],
+    );
+    let id = git(&kw, &["rev-parse", "HEAD"]).trim().to_owned();
+    kw.cmd(["audit", "verify", "--git"])
+        .assert()
+        .code(6)
+        .stderr(contains(format!(
+            "`{id}` is corrupt or has been tampered with: the git object is a commit of 1782"
+        )))
+        .stderr(contains("bytes, more than keyward reads there (16 MiB)"));
+}

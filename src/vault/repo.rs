@@ -237,7 +237,7 @@ impl GitHistory {
         if let Some(c) = self.commits.get(id) {
             return Ok(c.clone());
         }
-        let (kind, body) = self.batch.object(id)?.ok_or_else(|| {
+        let (kind, body) = self.batch.object(id, MAX_OBJECT)?.ok_or_else(|| {
             Error::Git(crate::error::GitError::GitHistory {
                 args: format!("cat-file {id}"),
                 detail: "the commit is missing (a shallow clone?)".into(),
@@ -261,7 +261,7 @@ impl GitHistory {
     pub fn tracks_journal(&mut self, id: &str) -> Result<bool> {
         let at = self.envs_rel.strip_suffix("envs").unwrap_or_default();
         Ok(matches!(
-            self.batch.object(&format!("{id}:{at}journal"))?,
+            self.batch.object(&format!("{id}:{at}journal"), MAX_OBJECT)?,
             Some((kind, _)) if kind == "tree"
         ))
     }
@@ -272,7 +272,7 @@ impl GitHistory {
             return Ok(t.clone());
         }
         let name = format!("{id}:{}", self.envs_rel);
-        let mut blobs = match self.batch.object(&name)? {
+        let mut blobs = match self.batch.object(&name, MAX_OBJECT)? {
             None => EnvBlobs::new(),
             Some((kind, body)) if kind == "tree" => parse_env_tree(&body, self.batch.raw_len)?,
             Some(_) => EnvBlobs::new(),
@@ -292,7 +292,7 @@ impl GitHistory {
     pub fn moved_from(&mut self, id: &str, env: &EnvName) -> Result<Option<(String, String)>> {
         let rel = match self
             .batch
-            .object(&format!("{id}:{}", super::discover::MARKER))?
+            .object(&format!("{id}:{}", super::discover::MARKER), MAX_OBJECT)?
         {
             Some((kind, body)) if kind == "blob" => String::from_utf8_lossy(&body)
                 .lines()
@@ -310,7 +310,7 @@ impl GitHistory {
         if envs == self.envs_rel || envs.contains('\n') {
             return Ok(None);
         }
-        let blobs = match self.batch.object(&format!("{id}:{envs}"))? {
+        let blobs = match self.batch.object(&format!("{id}:{envs}"), MAX_OBJECT)? {
             Some((kind, body)) if kind == "tree" => parse_env_tree(&body, self.batch.raw_len)?,
             _ => return Ok(None),
         };
@@ -356,7 +356,7 @@ impl GitHistory {
         label: PathBuf,
         identity: &dyn age::Identity,
     ) -> Result<EnvDb> {
-        let (kind, bytes) = self.batch.object(blob)?.ok_or_else(|| {
+        let (kind, bytes) = self.batch.object(blob, MAX_ENV_BLOB)?.ok_or_else(|| {
             Error::Git(crate::error::GitError::GitHistory {
                 args: format!("cat-file {blob}"),
                 detail: "the blob is missing".into(),
@@ -388,12 +388,23 @@ fn first_line(s: &str) -> String {
         .to_owned()
 }
 
+/// The largest commit, tree or `.keyward-vault` marker read from a history: a real one
+/// is a few KB. Objects are read whole, sized by git's header, and a pushed object of
+/// zeros packs to almost nothing whatever its size.
+const MAX_OBJECT: u64 = 16 << 20;
+
+/// The largest environment file read from a history: as `git textconv`'s bound (the
+/// rows of ten million keys are under 1 GiB); a larger blob is not a file keyward wrote.
+const MAX_ENV_BLOB: u64 = 1 << 30;
+
 /// `git cat-file --batch`: one object name per line in, `ID TYPE SIZE\nBYTES\n` out
 /// (flushed per object, so a request can wait for its answer).
 struct Batch {
     child: Child,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
+    /// The work tree, to start over (see [`Batch::object`]).
+    top: PathBuf,
     /// Bytes of a raw object id in a tree (20 for SHA-1, 32 for SHA-256 repositories).
     raw_len: usize,
 }
@@ -422,12 +433,15 @@ impl Batch {
             stdin,
             stdout,
             raw_len: 20,
+            top: top.to_owned(),
         })
     }
 
     /// The object `name` (an id or `REV:PATH`): its type and content, or `None` when it
-    /// does not exist.
-    fn object(&mut self, name: &str) -> Result<Option<(String, Vec<u8>)>> {
+    /// does not exist. An object larger than `max` is refused from git's header, before
+    /// anything is allocated for it, as damage (exit 6: a history keyward did not write);
+    /// a new `cat-file` answers the next request (reading past gigabytes took seconds).
+    fn object(&mut self, name: &str, max: u64) -> Result<Option<(String, Vec<u8>)>> {
         let fail = |detail: String| {
             Error::Git(crate::error::GitError::GitHistory {
                 args: format!("cat-file --batch ({name})"),
@@ -455,11 +469,21 @@ impl Batch {
                 Err(fail(format!("unexpected answer `{header}`")))
             };
         };
-        let size: usize = size
+        let size: u64 = size
             .parse()
             .map_err(|_| fail(format!("unexpected answer `{header}`")))?;
         self.raw_len = id.len() / 2;
-        let mut body = vec![0; size + 1];
+        if size > max {
+            *self = Batch::start(&self.top)?;
+            return Err(Error::Corrupt {
+                path: PathBuf::from(name),
+                detail: format!(
+                    "the git object is a {kind} of {size} bytes, more than keyward reads there ({} MiB)",
+                    max >> 20
+                ),
+            });
+        }
+        let mut body = vec![0; size as usize + 1];
         self.stdout
             .read_exact(&mut body)
             .map_err(|e| fail(e.to_string()))?;

@@ -475,3 +475,20 @@ fn a_store_whose_links_multiply_its_entries_is_refused_before_decrypting() {
         "more than 10000 entries reached through its links",
     ));
 }
+
+/// A store of more entries than one import takes is refused before any is decrypted
+/// (each is a decryption and a key: a hostile store of millions filled memory first).
+#[test]
+fn a_store_of_more_entries_than_one_import_takes_is_refused_before_decrypting() {
+    let kw = Sandbox::with_vault();
+    let store = kw.path("huge-store");
+    fs::create_dir_all(&store).unwrap();
+    for i in 0..=100_000 {
+        fs::File::create(store.join(format!("k{i}.age"))).unwrap();
+    }
+    kw.cmd(["import", "--from", "passage", store.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(contains("holds more than 100000 keys"));
+    assert!(kw.stdout(["list", "--json"]).contains("\"keys\": []"));
+}

@@ -323,6 +323,14 @@ fn flatten(node: Node, path: &mut Vec<String>, file: &Path, out: &mut Vec<Found>
             return Err(ImportError::NotText { at, what: "null" }.into());
         }
     };
+    // As many keys as one import takes from any source (`issue::MAX_ENTRIES`).
+    if out.len() == crate::ops::issue::MAX_ENTRIES {
+        return Err(ImportError::TooManyKeys {
+            file: file.display().to_string(),
+            max: crate::ops::issue::MAX_ENTRIES,
+        }
+        .into());
+    }
     let mapped = names::from_key_path(path);
     out.push(Found {
         at,
@@ -385,6 +393,18 @@ mod tests {
             .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
             .collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn more_keys_than_one_import_takes_are_refused() {
+        let max = crate::ops::issue::MAX_ENTRIES;
+        let json = |n: usize| {
+            let members: Vec<String> = (0..n).map(|i| format!("\"K{i}\":\"v\"")).collect();
+            format!("{{{}}}", members.join(","))
+        };
+        assert_eq!(flat(&json(max)).unwrap().len(), max);
+        let err = flat(&json(max + 1)).unwrap_err().to_string();
+        assert!(err.contains("holds more than 100000 keys"), "{err}");
     }
 
     #[test]

@@ -92,6 +92,15 @@ pub fn read(ctx: &Context, dir: &Path, peer: Peer, whole: bool, folders: Folders
         .into());
     }
     let mut files = walk.files;
+    // As many keys as one import takes from any source (`issue::MAX_ENTRIES`): each
+    // entry is a decryption, and a key.
+    if files.len() > crate::ops::issue::MAX_ENTRIES {
+        return Err(crate::error::ImportError::TooManyKeys {
+            file: dir.display().to_string(),
+            max: crate::ops::issue::MAX_ENTRIES,
+        }
+        .into());
+    }
     files.sort();
     if folders.split {
         refuse_links_across(dir, &files)?;

@@ -364,3 +364,41 @@ fn exposure_follows_the_chains_order_not_the_writers_clocks() {
         .success()
         .stdout(contains("exposed").and(contains(short(&carol))));
 }
+
+/// A key keeps its exposure through renames and deletes: a writer who makes `Y`, deletes
+/// it and renames the exposed `X` onto the name does not make `X`'s value look made
+/// after the removal (the making event is the key's own, not its name's).
+#[test]
+fn a_key_renamed_onto_a_name_once_used_stays_exposed() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    let carol = kw.recipient_of(&kw.write_identity("carol.key"));
+    kw.cmd(["access", "grant", &carol]).assert().success();
+    kw.generate("X");
+    kw.at(T0 + MINUTE);
+    kw.cmd(["access", "revoke", "--yes", &carol])
+        .assert()
+        .success();
+    kw.at(T0 + 2 * MINUTE);
+    kw.generate("Y");
+    kw.cmd(["delete", "Y", "--reason", "cleanup", "--yes"])
+        .assert()
+        .success();
+    kw.cmd(["rename", "X", "Y"]).assert().success();
+    let (code, v) = check_json(&kw, &["check", "--json"]);
+    assert_eq!(code, 8, "{v}");
+    let names: Vec<String> = exposed(&v).into_iter().map(|(_, n)| n).collect();
+    assert_eq!(names, ["Y"], "{v}");
+    kw.cmd(["show", "Y"])
+        .assert()
+        .success()
+        .stdout(contains("exposed").and(contains(short(&carol))));
+    // A key made after the removal under a name deleted since is not.
+    kw.generate("Z");
+    kw.cmd(["delete", "Z", "--reason", "cleanup", "--yes"])
+        .assert()
+        .success();
+    kw.generate("Z");
+    let (_, v) = check_json(&kw, &["check", "--json"]);
+    let names: Vec<String> = exposed(&v).into_iter().map(|(_, n)| n).collect();
+    assert_eq!(names, ["Y"], "{v}");
+}

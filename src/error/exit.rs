@@ -117,6 +117,7 @@ impl Error {
             | Error::RenameTargetExists { .. }
             | Error::ChangedMeanwhile { .. }
             | Error::EnvReplacedMeanwhile { .. }
+            | Error::EnvLeftAside { .. }
             | Error::ImportDuplicate { .. }
             | Error::ImportExists { .. }
             | Error::ImportInvalid { .. }

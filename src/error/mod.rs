@@ -429,6 +429,14 @@ pub enum Error {
     /// binds keyward's writers only: a `git pull`, a sync tool).
     #[error("`{}` was replaced while this command changed `{env}` (a `git pull` or checkout, a sync tool?); nothing was written over it\nhint: run the command again: it reads the file as it is now", path.display())]
     EnvReplacedMeanwhile { env: EnvName, path: PathBuf },
+    /// The same, the file put there meanwhile not swapped back (kept, never removed).
+    #[error("`{}` was replaced while this command changed `{env}`, and putting it back failed: this command's file is in its place, and the file put there meanwhile is kept as `{}`
+hint: move it back (`mv {} {}`), then run the command again", path.display(), aside.display(), aside.display(), path.display())]
+    EnvLeftAside {
+        env: EnvName,
+        path: PathBuf,
+        aside: PathBuf,
+    },
     /// An import names a key twice (`at`: `line 3` or `key "NAME"`).
     #[error(
         "{at}: `{name}` appears twice; nothing imported\nhint: keep one of them and run the import again"

@@ -38,34 +38,168 @@ impl EnvDb {
     }
 
     /// The event that made each version made from event `from` on, `(key, version)` →
-    /// its sequence number: the last `generate`, `set`, `import` or `rotate` event naming
-    /// it (a key deleted and made again numbers its versions from 1 again). A version
-    /// not in it was made before `from`. Only `key`'s, when given (`show`). Reads only
-    /// the events since `from` (the earliest removal's write: usually few).
+    /// its sequence number, under the key's name now: the last `generate`, `set`,
+    /// `import` or `rotate` event of that very key. Keys are followed through renames
+    /// (`made_under_names_now`): a name taken by a rename is another key, so the making
+    /// event of a key renamed onto a name once used is never that name's old one. A version not in the map was made before
+    /// `from`. Only `key`'s, when given (`show`: the creating events of the names it had).
     pub fn versions_made_since(
         &self,
         from: i64,
         key: Option<&str>,
     ) -> Result<HashMap<(String, u32), i64>> {
         self.located((|| -> Result<HashMap<(String, u32), i64>> {
-            let made = [
+            let codes = [
                 Action::Generate,
                 Action::Set,
                 Action::Import,
                 Action::Rotate,
+                Action::Rename,
             ]
             .map(|a| a.code().to_string())
             .join(", ");
             let mut stmt = self.conn.prepare(&format!(
-                "SELECT key, version, MAX(seq) FROM events
-                 WHERE seq >= ?1 AND action IN ({made}) AND version IS NOT NULL
-                   AND key IS NOT NULL AND (?2 IS NULL OR key = ?2)
-                 GROUP BY key, version"
+                "SELECT seq, action, key, version, reason FROM events
+                 WHERE seq >= ?1 AND action IN ({codes}) AND key IS NOT NULL ORDER BY seq"
             ))?;
-            let rows = stmt.query_map(rusqlite::params![from, key], |r| {
-                Ok(((r.get::<_, String>(0)?, r.get::<_, u32>(1)?), r.get(2)?))
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let mut rows = stmt.query([from])?;
+            let mut all = Vec::new();
+            while let Some(r) = rows.next()? {
+                let Some(action) = Action::from_code(r.get(1)?) else {
+                    continue;
+                };
+                let renamed_from = match action {
+                    Action::Rename => r
+                        .get::<_, Option<String>>(4)?
+                        .and_then(|t| t.strip_prefix("renamed from ").map(str::to_owned)),
+                    _ => None,
+                };
+                all.push(Made {
+                    seq: r.get(0)?,
+                    action,
+                    key: r.get(2)?,
+                    version: r.get(3)?,
+                    renamed_from,
+                });
+            }
+            let made = made_under_names_now(&all);
+            Ok(match key {
+                None => made,
+                Some(k) => made.into_iter().filter(|((n, _), _)| n == k).collect(),
+            })
         })())
+    }
+}
+
+/// An event that makes or renames a key (`versions_made_since`).
+#[derive(Clone, Debug)]
+pub(crate) struct Made {
+    pub seq: i64,
+    pub action: Action,
+    pub key: String,
+    pub version: Option<u32>,
+    /// A rename's old name (its event names the new one).
+    pub renamed_from: Option<String>,
+}
+
+/// Which key a name means at a point of the history: the key it had before the events
+/// walked (`Before`), or another one a rename left it to since.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Key {
+    Before(String),
+    Since(usize),
+}
+
+/// Pure: the making events of `events` (in history order), keyed by the name each key
+/// has at the end. A rename moves the key to its new name and leaves the old name to
+/// another key. (A key deleted and made again needs nothing: every version of the new
+/// one is made after the delete, so its own making events are the last of each number.)
+pub(crate) fn made_under_names_now(events: &[Made]) -> HashMap<(String, u32), i64> {
+    let mut names: HashMap<&str, Key> = HashMap::new();
+    let mut fresh = 0;
+    let mut new_key = || {
+        fresh += 1;
+        Key::Since(fresh)
+    };
+    let mut made: HashMap<(Key, u32), i64> = HashMap::new();
+    for e in events {
+        let key_of = |names: &HashMap<&str, Key>, n: &str| {
+            names
+                .get(n)
+                .cloned()
+                .unwrap_or_else(|| Key::Before(n.to_owned()))
+        };
+        match (e.action, e.version, &e.renamed_from) {
+            (Action::Rename, _, Some(old)) => {
+                let moved = key_of(&names, old);
+                names.insert(old, new_key());
+                names.insert(&e.key, moved);
+            }
+            (Action::Rename, _, None) => {}
+            (_, Some(v), _) => {
+                made.insert((key_of(&names, &e.key), v), e.seq);
+            }
+            (_, None, _) => {}
+        }
+    }
+    // Each key under its name now: a name walked holds the key `names` says; any other
+    // name still holds its key from before.
+    let holder: HashMap<&Key, &str> = names.iter().map(|(n, k)| (k, *n)).collect();
+    made.into_iter()
+        .filter_map(|((key, v), seq)| {
+            let name = match (&key, holder.get(&key)) {
+                (_, Some(n)) => (*n).to_owned(),
+                (Key::Before(n), None) if !names.contains_key(n.as_str()) => n.clone(),
+                _ => return None,
+            };
+            Some(((name, v), seq))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(seq: i64, action: Action, key: &str, version: Option<u32>, from: Option<&str>) -> Made {
+        Made {
+            seq,
+            action,
+            key: key.into(),
+            version,
+            renamed_from: from.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn a_key_renamed_onto_a_name_once_used_keeps_its_own_making_events() {
+        // X was made before the walk; Y is made, deleted, and X renamed onto it.
+        let events = [
+            ev(10, Action::Generate, "Y", Some(1), None),
+            ev(11, Action::Delete, "Y", None, None),
+            ev(12, Action::Rename, "Y", None, Some("X")),
+        ];
+        let made = made_under_names_now(&events);
+        assert!(made.is_empty(), "{made:?}");
+        // Rotated after the rename: that version is the renamed key's.
+        let mut more = events.to_vec();
+        more.push(ev(13, Action::Rotate, "Y", Some(2), None));
+        let made = made_under_names_now(&more);
+        assert_eq!(made.get(&("Y".into(), 2)), Some(&13));
+        assert_eq!(made.get(&("Y".into(), 1)), None);
+    }
+
+    #[test]
+    fn a_name_made_again_after_a_delete_is_another_key() {
+        let events = [
+            ev(5, Action::Delete, "K", None, None),
+            ev(6, Action::Generate, "K", Some(1), None),
+            ev(7, Action::Rename, "L", None, Some("K")),
+            ev(8, Action::Generate, "K", Some(1), None),
+        ];
+        let made = made_under_names_now(&events);
+        assert_eq!(made.get(&("L".into(), 1)), Some(&6));
+        assert_eq!(made.get(&("K".into(), 1)), Some(&8));
+        assert_eq!(made.len(), 2);
     }
 }

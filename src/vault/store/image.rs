@@ -258,10 +258,7 @@ pub(in crate::vault) fn replace_encrypted(
         let why = format!("signal {signal} before the commit point; nothing changed");
         return Err(Error::io("stopped writing", dest, io::Error::other(why)));
     }
-    if let Err(e) = put_in_place(tmp, dest, over) {
-        let _ = fs::remove_file(tmp);
-        return Err(e);
-    }
+    put_in_place(tmp, dest, over)?;
     held.until_exit();
     test_gate("renamed");
     // git hands the merge driver a bare file name (`.merge_file_XXXXXX`).
@@ -278,8 +275,19 @@ pub(in crate::vault) fn replace_encrypted(
 /// where nothing is; a writer's is swapped with what is there, and swapped back if that
 /// is not the file it read, so a file put in place at any moment before is never lost.
 /// Where the file system cannot, the check comes just before a plain rename. On an
-/// error `tmp` holds this write's file (the caller removes it).
+/// error this write's file is removed — but never the other file, should the swap back
+/// fail (the error then says where it is).
 fn put_in_place(tmp: &Path, dest: &Path, over: Over<'_>) -> Result<()> {
+    let placed = place(tmp, dest, over);
+    if let Err(e) = &placed
+        && !matches!(e, Error::EnvLeftAside { .. })
+    {
+        let _ = fs::remove_file(tmp);
+    }
+    placed
+}
+
+fn place(tmp: &Path, dest: &Path, over: Over<'_>) -> Result<()> {
     let cannot = |e| Error::io("cannot replace", dest, e);
     let now = || fs::symlink_metadata(dest).map(|m| stamp(&m)).ok();
     match over {
@@ -309,8 +317,14 @@ fn put_in_place(tmp: &Path, dest: &Path, over: Over<'_>) -> Result<()> {
                         return Ok(());
                     }
                     // Another file: back in its place, and this write's file at `tmp`.
-                    crate::sys::swap(tmp, dest).map_err(cannot)?;
-                    Err(replaced())
+                    match crate::sys::swap(tmp, dest) {
+                        Ok(true) => Err(replaced()),
+                        _ => Err(Error::EnvLeftAside {
+                            env: env.clone(),
+                            path: dest.to_owned(),
+                            aside: tmp.to_owned(),
+                        }),
+                    }
                 }
                 // Nothing at `dest` any more: removed meanwhile, not to be written over.
                 Err(e) if e.kind() == io::ErrorKind::NotFound => Err(replaced()),

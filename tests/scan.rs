@@ -623,13 +623,38 @@ fn an_oversize_gitignore_is_not_honoured_and_what_it_names_is_scanned() {
             "{top}: {stdout}"
         );
         assert!(
-            stderr.contains("its `.gitignore` is larger than 64 KiB and is not honoured"),
+            stderr.contains("its `.gitignore` is larger than 64 KiB")
+                && stderr.contains("is not honoured"),
             "{top}: {stderr}"
         );
         // A small one is honoured as before.
         fs::write(here.join(".gitignore"), "secret.txt\n").unwrap();
         kw.cmd(["scan"]).current_dir(&repo).assert().success();
     }
+    // Files each under the limit, nested deep enough to pass 512 KiB together: the
+    // rules past that total are not honoured either (each directory's are compiled).
+    let repo = kw.path("scan/nested");
+    git(
+        &kw,
+        &repo.parent().unwrap().to_path_buf(),
+        &["init", "-q", "nested"],
+    );
+    let under: String = (0..2_500).map(|i| format!("/ignored-{i}\n")).collect();
+    assert!(under.len() < 64 << 10 && under.len() * 20 > 512 << 10);
+    let mut here = repo.clone();
+    for d in 0..20 {
+        here = here.join(format!("d{d}"));
+        fs::create_dir_all(&here).unwrap();
+        fs::write(here.join(".gitignore"), format!("secret.txt\n{under}")).unwrap();
+    }
+    fs::write(here.join("secret.txt"), format!("k={tok}\n")).unwrap();
+    let (code, stdout, stderr) = outcome(kw.cmd(["scan"]).current_dir(&repo));
+    assert_eq!(code, 8, "{stderr}");
+    assert!(stdout.contains("secret.txt:1:3: dev/TOK v1"), "{stdout}");
+    assert!(
+        stderr.contains("past the 512 KiB of ignore rules"),
+        "{stderr}"
+    );
 }
 
 /// `scan --staged` reads a staged blob up to the scan's 256 MiB, as a file of a tree, and

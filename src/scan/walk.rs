@@ -76,9 +76,31 @@ fn read_bounded(mut r: impl Read, size: u64) -> std::io::Result<Bounded> {
 /// never less.
 const MAX_IGNORE_FILE: u64 = 64 << 10;
 
+/// The most `.gitignore` bytes one walk honours, all files together: rules are compiled
+/// per directory, so hundreds of files each under [`MAX_IGNORE_FILE`] (nested
+/// directories of a hostile tree) added up to the same 4 GB. Real trees hold a few KB.
+/// A directory whose file would pass it is scanned with no ignore rule, as above.
+const MAX_IGNORE_TOTAL: u64 = 512 << 10;
+
 /// Whether `dir` holds a `.gitignore` larger than [`MAX_IGNORE_FILE`].
 fn ignore_too_large(dir: &Path) -> bool {
     std::fs::metadata(dir.join(".gitignore")).is_ok_and(|m| m.len() > MAX_IGNORE_FILE)
+}
+
+/// Whether `dir`'s `.gitignore` is to be honoured: not too large, and within what is
+/// left of the walk's `budget` (which it then takes).
+fn ignore_honoured(dir: &Path, budget: &std::sync::atomic::AtomicU64) -> bool {
+    use std::sync::atomic::Ordering;
+    let size = std::fs::metadata(dir.join(".gitignore")).map_or(0, |m| m.len());
+    if size == 0 {
+        return true;
+    }
+    size <= MAX_IGNORE_FILE
+        && budget
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(size)
+            })
+            .is_ok()
 }
 
 /// Whether the walk from `root` would read a `.gitignore` larger than
@@ -99,9 +121,10 @@ fn root_ignore_too_large(root: &Path) -> bool {
 
 fn unhonoured(dir: &Path) -> String {
     format!(
-        "`{}`: its `.gitignore` is larger than {} KiB and is not honoured: every file under it was scanned",
+        "`{}`: its `.gitignore` is larger than {} KiB, or past the {} KiB of ignore rules a scan honours in all, and is not honoured: every file under it was scanned",
         dir.display(),
-        MAX_IGNORE_FILE >> 10
+        MAX_IGNORE_FILE >> 10,
+        MAX_IGNORE_TOTAL >> 10
     )
 }
 
@@ -186,13 +209,25 @@ pub fn scan_paths(
 
 /// What a walk met: the files it scanned and the directories holding a `.git` (nested
 /// repositories and submodules: each lists its own tracked files).
-#[derive(Default)]
 struct Seen {
     files: Mutex<HashSet<PathBuf>>,
     repos: Arc<Mutex<Vec<PathBuf>>>,
     /// Directories left out of a walk that honours ignore rules because their
     /// `.gitignore` is too large to (see [`MAX_IGNORE_FILE`]): to be walked with none.
     unhonoured: Arc<Mutex<Vec<PathBuf>>>,
+    /// The `.gitignore` bytes the walk may still honour ([`MAX_IGNORE_TOTAL`]).
+    ignore_budget: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Default for Seen {
+    fn default() -> Seen {
+        Seen {
+            files: Mutex::default(),
+            repos: Arc::default(),
+            unhonoured: Arc::default(),
+            ignore_budget: Arc::new(std::sync::atomic::AtomicU64::new(MAX_IGNORE_TOTAL)),
+        }
+    }
 }
 
 impl Seen {
@@ -229,6 +264,7 @@ fn walk(
     }
     let repos = Arc::clone(&seen.repos);
     let unhonoured = Arc::clone(&seen.unhonoured);
+    let budget = Arc::clone(&seen.ignore_budget);
     builder
         .hidden(false)
         .ignore(false)
@@ -243,7 +279,7 @@ fn walk(
             }
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
             // Left out before the walker reads (and compiles) its `.gitignore`.
-            if !no_ignore && is_dir && e.depth() > 0 && ignore_too_large(e.path()) {
+            if !no_ignore && is_dir && e.depth() > 0 && !ignore_honoured(e.path(), &budget) {
                 let mut unhonoured = unhonoured.lock().expect("no poisoned lock");
                 unhonoured.push(e.path().to_owned());
                 return false;

@@ -634,11 +634,7 @@ fn an_oversize_gitignore_is_not_honoured_and_what_it_names_is_scanned() {
     // Files each under the limit, nested deep enough to pass 512 KiB together: the
     // rules past that total are not honoured either (each directory's are compiled).
     let repo = kw.path("scan/nested");
-    git(
-        &kw,
-        &repo.parent().unwrap().to_path_buf(),
-        &["init", "-q", "nested"],
-    );
+    git(&kw, repo.parent().unwrap(), &["init", "-q", "nested"]);
     let under: String = (0..2_500).map(|i| format!("/ignored-{i}\n")).collect();
     assert!(under.len() < 64 << 10 && under.len() * 20 > 512 << 10);
     let mut here = repo.clone();

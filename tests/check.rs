@@ -149,3 +149,19 @@ fn an_environment_behind_what_was_seen_here_is_a_finding() {
     kw.cmd(["check"]).assert().success();
     kw.cmd(["get", "K"]).assert().code(4);
 }
+
+/// A journal that does not read fails `check` as it fails every read (exit 6): the
+/// check of the clock against it must not be skipped while `check` says all is well.
+#[test]
+fn check_fails_when_the_access_journal_does_not_read() {
+    let kw = Sandbox::with_vault();
+    kw.generate("K");
+    kw.cmd(["get", "K"]).assert().success();
+    kw.cmd(["check"]).assert().success();
+    let journal = kw.journal_file("dev");
+    let _ = std::fs::remove_file(journal.with_extension("db-wal"));
+    let _ = std::fs::remove_file(journal.with_extension("db-shm"));
+    std::fs::write(&journal, vec![b'x'; 8192]).unwrap();
+    kw.cmd(["get", "K"]).assert().code(6);
+    kw.cmd(["check"]).assert().code(6).stdout("");
+}

@@ -229,9 +229,16 @@ fn a_clock_set_back_past_the_last_recorded_access_releases_nothing() {
         .assert()
         .code(8)
         .stdout(contains("clock-behind"));
-    // Four minutes back: a small step passes (the key is still expired).
+    // Four minutes back: a small step passes (the key is still expired), recorded at
+    // the last time; four more do not walk the bound back.
     kw.at(T0 + 2 * HOUR - 4 * MINUTE);
     kw.cmd(["get", "K"]).assert().code(4);
+    kw.at(T0 + 2 * HOUR - 8 * MINUTE);
+    kw.cmd(["get", "FOREVER"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(contains("is behind"));
     // The clock ran ten days ahead when FOREVER was read, then was set right.
     kw.at(T0 + 10 * DAY);
     kw.stdout(["get", "FOREVER"]);

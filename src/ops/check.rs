@@ -175,8 +175,9 @@ fn check_env(
     }
     // A clock set back past this machine's last recorded access: expiries would be
     // judged at a time already past (reads refuse it: `ClockError::Behind`).
-    // (A journal that does not read is every read's error, with its own hint.)
-    if let Ok(Some(last)) = ctx.paths.last_access_time(&db.env, &db.audit_keys()?)
+    // A journal that does not read fails the check, as it fails every read: a check
+    // must not pass having skipped what it looks at.
+    if let Some(last) = ctx.paths.last_access_time(&db.env, &db.audit_keys()?)?
         && now + crate::vault::journal::CLOCK_SKEW < last
     {
         out.push(Finding {

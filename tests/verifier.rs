@@ -602,3 +602,26 @@ fn a_jsonl_set_whose_scopes_were_merged_into_one_is_refused() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// A `verifier export` the clock check refuses (the clock behind this machine's last
+/// recorded access) makes no verifier key: it committed one, dated by the wrong clock,
+/// before its journaling was refused.
+#[test]
+fn an_export_refused_for_a_clock_behind_makes_no_key() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    kw.generate("K");
+    kw.at(T0 + 10 * DAY);
+    kw.cmd(["get", "K"]).assert().success();
+    kw.at(T0 + DAY);
+    kw.cmd(["verifier", "export", "-o", "set.kwset"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("is behind"));
+    assert!(!kw.path("set.kwset").exists());
+    kw.at(T0 + 11 * DAY);
+    let events = kw.stdout(["audit"]);
+    assert!(
+        events.contains("generate") && !events.contains("verifier-key"),
+        "{events}"
+    );
+}

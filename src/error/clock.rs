@@ -24,6 +24,16 @@ pub enum ClockError {
 }
 
 impl ClockError {
+    /// The clock at `now` is behind this machine's last recorded access to `env`, at
+    /// `last`.
+    pub fn behind(env: &EnvName, now: i64, last: i64) -> ClockError {
+        ClockError::Behind {
+            env: env.clone(),
+            now: crate::names::fmt_time(now),
+            last: crate::names::fmt_time(last),
+        }
+    }
+
     /// This group's part of the one mapping from errors to exit codes (DESIGN §6).
     pub fn exit_code(&self) -> u8 {
         1

@@ -177,9 +177,7 @@ fn check_env(
     // judged at a time already past (reads refuse it: `ClockError::Behind`).
     // A journal that does not read fails the check, as it fails every read: a check
     // must not pass having skipped what it looks at.
-    if let Some(last) = ctx.paths.last_access_time(&db.env, &db.audit_keys()?)?
-        && now + crate::vault::journal::CLOCK_SKEW < last
-    {
+    if let Some(last) = ctx.paths.clock_behind(&db.env, &db.audit_keys()?, now)? {
         out.push(Finding {
             env: db.env.to_string(),
             name: "-".into(),

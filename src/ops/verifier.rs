@@ -96,10 +96,18 @@ pub fn export(ctx: &Context, req: Export) -> Result<Exported> {
         )));
     }
     let now = ctx.now();
-    // A refused export (imported keys without an HMAC key) makes no key either.
+    // A refused export (imported keys without an HMAC key, a clock behind this
+    // machine's last recorded access, which the export's journaling would refuse)
+    // makes no key either.
     let peek = ctx.open_env()?;
     if peek.verifier_seed()?.is_none() {
         entries(&peek, now, req.hmac_key.as_ref())?;
+        if let Some(last) = ctx
+            .paths
+            .clock_behind(&peek.env, &peek.audit_keys()?, now)?
+        {
+            return Err(crate::error::ClockError::behind(&peek.env, now, last).into());
+        }
     }
     drop(peek);
     let (db, seed) = verifier_key(ctx)?;

@@ -107,6 +107,19 @@ impl VaultPaths {
         Ok(journal.sealed_head_at(keys)?.map(|(_, _, time)| time))
     }
 
+    /// This machine's last recorded access to `env`, when the clock at `now` is behind
+    /// it by more than `journal::CLOCK_SKEW` (`check`'s finding; a refusal elsewhere).
+    pub fn clock_behind(
+        &self,
+        env: &EnvName,
+        keys: &crate::vault::keyring::AuditKeys,
+        now: i64,
+    ) -> Result<Option<i64>> {
+        Ok(self
+            .last_access_time(env, keys)?
+            .filter(|last| now + crate::vault::journal::CLOCK_SKEW < *last))
+    }
+
     /// `trust` accepting this machine's clock: a journal whose last access is ahead of
     /// `now` by more than `journal::CLOCK_SKEW` (the clock was ahead when it was
     /// recorded, and has been set right) is set aside, kept; the pin's `trust` restarts
@@ -117,11 +130,9 @@ impl VaultPaths {
         keys: &crate::vault::keyring::AuditKeys,
         now: i64,
     ) -> Result<Option<PathBuf>> {
-        match self.last_access_time(env, keys)? {
-            Some(t) if now + crate::vault::journal::CLOCK_SKEW < t => {
-                self.set_journal_aside(env, now)
-            }
-            _ => Ok(None),
+        match self.clock_behind(env, keys, now)? {
+            Some(_) => self.set_journal_aside(env, now),
+            None => Ok(None),
         }
     }
 

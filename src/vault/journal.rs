@@ -301,12 +301,9 @@ impl Journal {
         // expiries and graces would be judged at a time already past (nothing released).
         if let Some((_, _, last_time)) = head {
             if let Some(early) = events.iter().find(|c| c.time + CLOCK_SKEW < last_time) {
-                return Err(crate::error::ClockError::Behind {
-                    env: self.env.clone(),
-                    now: crate::names::fmt_time(early.time),
-                    last: crate::names::fmt_time(last_time),
-                }
-                .into());
+                return Err(
+                    crate::error::ClockError::behind(&self.env, early.time, last_time).into(),
+                );
             }
             // A step back within the skew is recorded at the last time, so the rows'
             // times never go back: small steps, one access each, cannot walk the clock

@@ -267,7 +267,7 @@ impl Scanner {
         if past > 0 {
             let reading = encoding.map_or(String::new(), |e| format!(" (read as {e})"));
             self.notes.lock().expect("no poisoned lock").push(format!(
-                "`{path}`{reading}: {past} more finding(s) past the first {MAX_FINDINGS_PER_FILE} not listed"
+                "`{path}`{reading}: {past} more finding(s) past the first {MAX_FINDINGS_PER_FILE} of a kind not listed"
             ));
         }
         if hits.is_empty() {
@@ -315,12 +315,12 @@ impl Kept {
         self.of_source = 0;
     }
 
-    /// The first [`MAX_FINDINGS_PER_FILE`] hits by place, and how many more there were.
+    /// The hits kept, by place, and how many more there were. Never cut to a total: a
+    /// vault's own value after a thousand foreign tokens must still be named (each
+    /// source is bounded already).
     fn first(mut self) -> (Vec<(usize, Finding)>, usize) {
         self.hits.sort_by_key(|(at, _)| *at);
-        let over = self.hits.len().saturating_sub(MAX_FINDINGS_PER_FILE);
-        self.hits.truncate(MAX_FINDINGS_PER_FILE);
-        (self.hits, self.past + over)
+        (self.hits, self.past)
     }
 }
 

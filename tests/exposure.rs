@@ -398,7 +398,13 @@ fn a_key_renamed_onto_a_name_once_used_stays_exposed() {
         .assert()
         .success();
     kw.generate("Z");
+    // A key made after the removal and renamed since is not exposed, in `show` too
+    // (which reads only the making events of the names the key had).
+    kw.generate("NEWER");
+    kw.cmd(["rename", "NEWER", "RENAMED"]).assert().success();
     let (_, v) = check_json(&kw, &["check", "--json"]);
     let names: Vec<String> = exposed(&v).into_iter().map(|(_, n)| n).collect();
     assert_eq!(names, ["Y"], "{v}");
+    let shown = kw.stdout(["show", "RENAMED"]);
+    assert!(!shown.contains("exposed"), "{shown}");
 }

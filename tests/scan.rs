@@ -602,6 +602,17 @@ fn a_file_of_thousands_of_tokens_lists_the_first_thousand_and_counts_the_rest() 
             .contains("tokens.txt`: 500 more finding(s) past the first 1000 of a kind not listed"),
         "{stderr}"
     );
+    // Nor does one of the vault's own keys crowd out another: each has its own 1,000.
+    let payments = kw.generate("PAYMENTS_KEY");
+    let mut text = format!("{tok}\n").repeat(1001);
+    text.push_str(&format!("{payments}\n"));
+    fs::write(&f, text).unwrap();
+    let (code, stdout, stderr) = outcome(kw.cmd(["scan", "--json"]).arg(&f));
+    assert_eq!(code, 8, "{stderr}");
+    let found: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(found.len(), 1001, "{stderr}");
+    assert_eq!(found[1000]["name"], "PAYMENTS_KEY");
+    assert!(stderr.contains("1 more finding(s)"), "{stderr}");
 }
 
 /// A `.gitignore` too large to honour (a hostile tree's 13 MB of globs took 4 GB to
@@ -626,8 +637,7 @@ fn an_oversize_gitignore_is_not_honoured_and_what_it_names_is_scanned() {
             "{top}: {stdout}"
         );
         assert!(
-            stderr.contains("its `.gitignore` is larger than 64 KiB")
-                && stderr.contains("is not honoured"),
+            stderr.contains("larger than 64 KiB") && stderr.contains("is not honoured"),
             "{top}: {stderr}"
         );
         // A small one is honoured as before.
@@ -654,6 +664,21 @@ fn an_oversize_gitignore_is_not_honoured_and_what_it_names_is_scanned() {
         stderr.contains("past the 512 KiB of ignore rules"),
         "{stderr}"
     );
+    // A `.gitignore` that is a link (a hostile tree's to `/dev/zero` was read without
+    // end; a FIFO never ends, and is not a regular file either): git does not follow
+    // one, and it is not honoured, never read. Here a link to a file of rules that
+    // would hide the secret: not honoured, the secret is found.
+    let repo = kw.path("scan/linked");
+    let sub = repo.join("sub");
+    fs::create_dir_all(&sub).unwrap();
+    git(&kw, &repo, &["init", "-q"]);
+    fs::write(kw.path("rules"), "secret.txt\n").unwrap();
+    std::os::unix::fs::symlink(kw.path("rules"), sub.join(".gitignore")).unwrap();
+    fs::write(sub.join("secret.txt"), format!("k={tok}\n")).unwrap();
+    let (code, stdout, stderr) = outcome(kw.cmd(["scan"]).current_dir(&repo));
+    assert_eq!(code, 8, "{stderr}");
+    assert!(stdout.contains("secret.txt:1:3: dev/TOK v1"), "{stdout}");
+    assert!(stderr.contains("is not a regular file"), "{stderr}");
 }
 
 /// `scan --staged` reads a staged blob up to the scan's 256 MiB, as a file of a tree, and

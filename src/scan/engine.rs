@@ -182,7 +182,7 @@ impl Scanner {
         };
         let known = |hits: &mut Kept, i: usize, start: usize| {
             let p = &self.patterns[i];
-            hits.keep(start, || {
+            hits.keep_value(i, start, || {
                 Finding::new(
                     path,
                     &p.env,
@@ -291,17 +291,31 @@ impl Scanner {
     }
 }
 
-/// The hits of one buffer, at most [`MAX_FINDINGS_PER_FILE`] of each source (vault values,
-/// tokens, unknown tokens, identities: each comes in the order of the buffer), the
-/// others only counted; a finding past that is never built.
+/// The hits of one buffer, at most [`MAX_FINDINGS_PER_FILE`] of each vault value (so that
+/// no key crowds out another: a thousand copies of a test key before the one line that
+/// holds a production key) and of each other source (unknown tokens, identities: each
+/// comes in the order of the buffer), the others only counted; a finding past that is
+/// never built.
 #[derive(Default)]
 struct Kept {
     hits: Vec<(usize, Finding)>,
     of_source: usize,
+    of_value: std::collections::HashMap<usize, usize>,
     past: usize,
 }
 
 impl Kept {
+    /// A hit of vault value `i` (its own budget).
+    fn keep_value(&mut self, i: usize, start: usize, finding: impl FnOnce() -> Finding) {
+        let n = self.of_value.entry(i).or_default();
+        if *n < MAX_FINDINGS_PER_FILE {
+            *n += 1;
+            self.hits.push((start, finding()));
+        } else {
+            self.past += 1;
+        }
+    }
+
     fn keep(&mut self, start: usize, finding: impl FnOnce() -> Finding) {
         if self.of_source < MAX_FINDINGS_PER_FILE {
             self.of_source += 1;

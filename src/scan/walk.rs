@@ -84,14 +84,27 @@ const MAX_IGNORE_TOTAL: u64 = 512 << 10;
 
 /// Whether `dir` holds a `.gitignore` larger than [`MAX_IGNORE_FILE`].
 fn ignore_too_large(dir: &Path) -> bool {
-    std::fs::metadata(dir.join(".gitignore")).is_ok_and(|m| m.len() > MAX_IGNORE_FILE)
+    ignore_size(dir).is_none_or(|size| size > MAX_IGNORE_FILE)
+}
+
+/// The size of `dir`'s `.gitignore`: 0 when there is none; `None` when it is anything
+/// but a regular file (a link, which git itself does not follow there — to
+/// `/dev/zero` it read without end; a FIFO, which never ends): never honoured.
+fn ignore_size(dir: &Path) -> Option<u64> {
+    match std::fs::symlink_metadata(dir.join(".gitignore")) {
+        Ok(m) if m.is_file() => Some(m.len()),
+        Ok(_) => None,
+        Err(_) => Some(0),
+    }
 }
 
 /// Whether `dir`'s `.gitignore` is to be honoured: not too large, and within what is
 /// left of the walk's `budget` (which it then takes).
 fn ignore_honoured(dir: &Path, budget: &std::sync::atomic::AtomicU64) -> bool {
     use std::sync::atomic::Ordering;
-    let size = std::fs::metadata(dir.join(".gitignore")).map_or(0, |m| m.len());
+    let Some(size) = ignore_size(dir) else {
+        return false;
+    };
     if size == 0 {
         return true;
     }
@@ -121,7 +134,7 @@ fn root_ignore_too_large(root: &Path) -> bool {
 
 fn unhonoured(dir: &Path) -> String {
     format!(
-        "`{}`: its `.gitignore` is larger than {} KiB, or past the {} KiB of ignore rules a scan honours in all, and is not honoured: every file under it was scanned",
+        "`{}`: its `.gitignore` is not a regular file, is larger than {} KiB, or is past the {} KiB of ignore rules a scan honours in all, and is not honoured: every file under it was scanned",
         dir.display(),
         MAX_IGNORE_FILE >> 10,
         MAX_IGNORE_TOTAL >> 10

@@ -52,7 +52,8 @@ impl EnvDb {
         key: Option<&str>,
     ) -> Result<HashMap<(String, u32), i64>> {
         self.located((|| -> Result<HashMap<(String, u32), i64>> {
-            let renames = self.made_rows(from, &[Action::Rename], None)?;
+            // Renames and deletes, every key's: they decide which key a name holds.
+            let renames = self.made_rows(from, &[Action::Rename, Action::Delete], None)?;
             let names: Option<Vec<String>> = key.map(|k| {
                 // Every name `k`'s key may have had since `from`, renames walked back.
                 let mut names = vec![k.to_owned()];
@@ -131,7 +132,7 @@ impl EnvDb {
     }
 }
 
-/// An event that makes or renames a key (`versions_made_since`).
+/// An event that makes, renames or deletes a key (`versions_made_since`).
 #[derive(Clone, Debug)]
 pub(crate) struct Made {
     pub seq: i64,
@@ -143,17 +144,16 @@ pub(crate) struct Made {
 }
 
 /// Which key a name means at a point of the history: the key it had before the events
-/// walked (`Before`), or another one a rename left it to since.
+/// walked (`Before`), or another one a rename or a delete left it to since.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Key {
     Before(String),
     Since(usize),
 }
 
-/// Pure: the making events of `events` (in history order), keyed by the name each key
+/// Pure: the making events of `events` (in storage order), keyed by the name each key
 /// has at the end. A rename moves the key to its new name and leaves the old name to
-/// another key. (A key deleted and made again needs nothing: every version of the new
-/// one is made after the delete, so its own making events are the last of each number.)
+/// another key; a delete ends its name's key.
 pub(crate) fn made_under_names_now(events: &[Made]) -> HashMap<(String, u32), i64> {
     let mut names: HashMap<&str, Key> = HashMap::new();
     let mut fresh = 0;
@@ -170,6 +170,14 @@ pub(crate) fn made_under_names_now(events: &[Made]) -> HashMap<(String, u32), i6
                 .unwrap_or_else(|| Key::Before(n.to_owned()))
         };
         match (e.action, e.version, &e.renamed_from) {
+            // A delete ends the key its name holds. Needed for merged histories, whose
+            // events are stored side after side, not in one line: a branch's `generate
+            // T`, `delete T` stored after main's `rename X T` must not credit X's key
+            // with the branch's T; ended, the name's key has no making event, and X's
+            // versions count as made before (exposed: the safe side).
+            (Action::Delete, _, _) => {
+                names.insert(&e.key, new_key());
+            }
             (Action::Rename, _, Some(old)) => {
                 let moved = key_of(&names, old);
                 names.insert(old, new_key());
@@ -227,6 +235,20 @@ mod tests {
         let made = made_under_names_now(&more);
         assert_eq!(made.get(&("Y".into(), 2)), Some(&13));
         assert_eq!(made.get(&("Y".into(), 1)), None);
+    }
+
+    #[test]
+    fn a_branchs_key_deleted_after_a_rename_onto_its_name_credits_nothing_to_the_renamed_key() {
+        // A merge stores main's `rename X T` (6) before the branch's `generate T` (7)
+        // and `delete T` (8): the branch's T is not X's key, whose versions stay made
+        // before (exposed).
+        let events = [
+            ev(6, Action::Rename, "T", None, Some("X")),
+            ev(7, Action::Generate, "T", Some(1), None),
+            ev(8, Action::Delete, "T", None, None),
+        ];
+        let made = made_under_names_now(&events);
+        assert_eq!(made.get(&("T".into(), 1)), None, "{made:?}");
     }
 
     #[test]

@@ -86,13 +86,20 @@ pub fn shown_path(path: &std::path::Path) -> String {
 /// Whether `path`, which names no file, reads as a path rather than as a word put in
 /// its place (a passphrase, a token), so a message may repeat it: either the directory
 /// it names a file in exists (and is neither `/` nor the current one: a mistyped file
-/// name), or it starts as a path does (`/`, `./`, `../`, `~/`), holds no blank and no
+/// name) and the file's name is not one that [`may_be_a_value`], or it starts as a path does (`/`, `./`, `../`, `~/`), holds no blank and no
 /// part of it between `/`s [`may_be_a_value`] (a base64 secret may start with `/`).
 pub fn reads_as_a_path(path: &std::path::Path) -> bool {
     let text = path.to_string_lossy();
+    let named = path
+        .file_name()
+        .is_some_and(|n| !may_be_a_value(&n.to_string_lossy()));
     let into_a_directory = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() && dir != std::path::Path::new("/") => {
-            dir.is_dir()
+        Some(dir)
+            if !dir.as_os_str().is_empty()
+                && dir != std::path::Path::new("/")
+                && dir != std::path::Path::new(".") =>
+        {
+            dir.is_dir() && named
         }
         _ => false,
     };
@@ -202,6 +209,10 @@ mod tests {
         ] {
             assert!(!reads_as_a_path(Path::new(word)), "{word}");
         }
+        // A token in an existing directory, or the current one, is not a file's name.
+        let token = "ghp_R3alLook1ngT0kenValue0123456789abcd";
+        assert!(!reads_as_a_path(&dir.path().join(token)));
+        assert!(!reads_as_a_path(&Path::new(".").join(token)));
         assert_eq!(shown_path(Path::new("id.agee")), "`id.agee`");
         assert_eq!(
             shown_path(Path::new("ghp_R3alLook1ngT0kenValue0123456789abcd")),

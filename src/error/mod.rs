@@ -430,7 +430,7 @@ pub enum Error {
     #[error("`{}` was replaced while this command changed `{env}` (a `git pull` or checkout, a sync tool?); nothing was written over it\nhint: run the command again: it reads the file as it is now", path.display())]
     EnvReplacedMeanwhile { env: EnvName, path: PathBuf },
     /// The same, the file put there meanwhile not swapped back (kept, never removed).
-    #[error("`{}` was replaced while this command changed `{env}`, and putting it back failed: this command's file is in its place, and the file put there meanwhile is kept as `{}`
+    #[error("`{}` was replaced while this command changed `{env}`, and putting it back failed (the path changed again meanwhile): the file put there is kept as `{}`, and this command's file may be at the path
 hint: move it back (`mv {} {}`), then run the command again", path.display(), aside.display(), aside.display(), path.display())]
     EnvLeftAside {
         env: EnvName,

@@ -3876,7 +3876,7 @@ _keyward_clap() {
             return 0
             ;;
         keyward__subcmd__trust)
-            opts="-i -e -q -h --reason --yes --vault --identity --env --trust-root --json --quiet --help root help"
+            opts="-i -e -q -h --reason --yes --clock --vault --identity --env --trust-root --json --quiet --help root help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -734,6 +734,7 @@ set edit:completion:arg-completer[keyward] = {|@words|
             cand --env 'Environment to act on [default: dev]'
             cand --trust-root 'The trust root every environment''s signed history must have (`keyward trust root -e ENV` prints each environment''s): a fingerprint, or several separated by commas. Pin it in CI: a repository rewritten from another start, or replaced by another vault of the same admins, is then refused (exit 6)'
             cand --yes 'Do not ask (needed without a terminal)'
+            cand --clock 'Accept this machine''s clock, set right after it ran ahead: reads are refused while the clock is behind the last access recorded here. The access journal is set aside (kept, not shown by `audit` any more) and a new one starts; nothing in the vault changes, so any member may. Refused when the clock is not behind'
             cand --json 'Print data as JSON'
             cand -q 'Print no notes on stderr (errors and warnings still show)'
             cand --quiet 'Print no notes on stderr (errors and warnings still show)'

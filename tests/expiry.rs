@@ -244,19 +244,101 @@ fn a_clock_set_back_past_the_last_recorded_access_releases_nothing() {
     kw.stdout(["get", "FOREVER"]);
     kw.at(T0 + 3 * HOUR);
     kw.cmd(["get", "FOREVER"]).assert().code(1);
+    kw.cmd(["audit", "anomalies"])
+        .assert()
+        .code(1)
+        .stderr(contains("is behind"));
+    // A `trust` for another reason does not accept the clock: only `--clock` does.
+    kw.cmd(["trust", "--reason", "reviewed", "--yes"])
+        .assert()
+        .success();
+    kw.cmd(["get", "FOREVER"]).assert().code(1);
     let trusted = kw
-        .cmd(["trust", "--reason", "the clock was ten days ahead", "--yes"])
+        .cmd([
+            "trust",
+            "--clock",
+            "--reason",
+            "the clock was ten days ahead",
+        ])
         .output()
         .unwrap();
     assert!(trusted.status.success(), "{trusted:?}");
+    let said = String::from_utf8_lossy(&trusted.stderr);
     assert!(
-        String::from_utf8_lossy(&trusted.stderr).contains("clock accepted: its access journal"),
-        "{trusted:?}"
+        said.contains("clock (2030-01-01T03:00:00Z) accepted") && said.contains("set aside as"),
+        "{said}"
     );
     kw.stdout(["get", "FOREVER"]);
     kw.cmd(["get", "K"]).assert().code(4);
+    // Nothing to accept any more.
+    kw.cmd(["trust", "--clock", "--reason", "again"])
+        .assert()
+        .code(2)
+        .stderr(contains("the clock is not behind"));
     kw.cmd(["check"])
         .assert()
         .code(8)
         .stdout(contains("K").and(contains("clock-behind").not()));
+}
+
+/// A `read` member (a CI runner's identity) whose clock ran ahead once may accept the
+/// clock set right: `trust --clock` changes only this machine's state, never the vault,
+/// where a `read` member may not write.
+#[test]
+fn a_read_member_accepts_its_own_clock_set_right() {
+    let mut kw = Sandbox::with_vault_at(T0);
+    kw.generate("K");
+    let ci = kw.write_identity("ci.key");
+    let rc = kw.recipient_of(&ci);
+    kw.cmd(["access", "grant", &rc, "--role", "read"])
+        .assert()
+        .success();
+    let as_ci = |kw: &Sandbox, args: &[&str]| {
+        let mut c = kw.cmd(args);
+        c.env("KEYWARD_IDENTITY", &ci)
+            .env("XDG_STATE_HOME", kw.path("state-ci"));
+        c
+    };
+    kw.at(T0 + 365 * DAY);
+    as_ci(&kw, &["get", "K"]).assert().success();
+    kw.at(T0 + DAY);
+    as_ci(&kw, &["get", "K"]).assert().code(1);
+    as_ci(&kw, &["trust", "--reason", "x", "--yes"])
+        .assert()
+        .code(5);
+    as_ci(
+        &kw,
+        &[
+            "trust",
+            "--clock",
+            "--reason",
+            "NTP was steered a year ahead",
+        ],
+    )
+    .assert()
+    .success();
+    as_ci(&kw, &["get", "K"]).assert().success();
+    as_ci(&kw, &["audit", "verify"]).assert().success();
+    // Ahead again, accepted again at the same clock reading: the first journal set
+    // aside is kept, not replaced by the second.
+    kw.at(T0 + 365 * DAY);
+    as_ci(&kw, &["get", "K"]).assert().success();
+    kw.at(T0 + DAY);
+    as_ci(&kw, &["trust", "--clock", "--reason", "again"])
+        .assert()
+        .success();
+    let dir = kw
+        .journal_in(&kw.path("state-ci"), &kw.vault(), "dev")
+        .parent()
+        .unwrap()
+        .to_owned();
+    let aside = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|e| {
+            let n = e.as_ref().unwrap().file_name();
+            let n = n.to_string_lossy();
+            n.starts_with("dev.aside-") && n.ends_with(".db")
+        })
+        .count();
+    assert_eq!(aside, 2);
 }

@@ -28,7 +28,7 @@ use crate::ops::trust::{self, Trust};
 /// On a terminal it asks before changing anything; without one it needs --yes.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  keyward trust -e prod --reason 'restored from backup after disk loss'\n  keyward trust -e dev --reason 'reviewed: reset to main' --yes"
+    after_help = "Examples:\n  keyward trust -e prod --reason 'restored from backup after disk loss'\n  keyward trust -e dev --reason 'reviewed: reset to main' --yes\n  keyward trust -e prod --clock --reason 'the clock ran a day ahead until NTP fixed it'"
 )]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct TrustArgs {
@@ -42,6 +42,13 @@ pub struct TrustArgs {
     /// Do not ask (needed without a terminal)
     #[arg(long)]
     pub yes: bool,
+
+    /// Accept this machine's clock, set right after it ran ahead: reads are refused while
+    /// the clock is behind the last access recorded here. The access journal is set
+    /// aside (kept, not shown by `audit` any more) and a new one starts; nothing in the
+    /// vault changes, so any member may. Refused when the clock is not behind
+    #[arg(long)]
+    pub clock: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -69,6 +76,9 @@ pub fn run(args: TrustArgs, ctx: &Ui) -> Result<()> {
     let reason = args
         .reason
         .ok_or_else(|| crate::error::Error::usage("`trust` needs --reason TEXT"))?;
+    if args.clock {
+        return ctx.out.render(&trust::accept_clock(ctx, &reason)?);
+    }
     let plan = trust::plan(ctx, Trust { reason })?;
     let trusted = super::confirm::confirm_and_apply(ctx, plan, args.yes)?;
     ctx.out.render(&trusted)
@@ -80,6 +90,17 @@ impl crate::output::Render for trust::Trusted {
         for line in self.lines() {
             out.note(&line);
         }
+        Ok(())
+    }
+}
+
+impl crate::output::Render for trust::ClockAccepted {
+    /// What was set aside, and what that gives up (on stderr).
+    fn human(&self, out: &crate::output::Output) -> Result<()> {
+        out.note(&format!(
+            "this machine's clock ({}) accepted for `{}` (\"{}\"): the access journal, last written at {}, is set aside as `{}` and a new one starts; `audit`, `audit anomalies` and `audit follow` no longer show its rows (restart `audit follow` with a new cursor)",
+            self.now, self.env, self.reason, self.last_access, self.journal_aside
+        ));
         Ok(())
     }
 }

@@ -14,7 +14,7 @@ pub enum ClockError {
     /// restored, a device without a real-time clock, a time source steered by someone.
     /// Expired keys would come back, so nothing is released.
     #[error(
-        "the system clock ({now}) is behind this machine's last recorded access to `{env}` ({last}): expiries and grace periods cannot be judged, so nothing was released or recorded\nhint: set the clock right (NTP); if the time recorded then was the wrong one (the clock was ahead), `keyward trust -e {env} --reason TEXT` accepts this clock: the access journal is set aside (kept) and a new one starts"
+        "the system clock ({now}) is behind this machine's last recorded access to `{env}` ({last}): expiries and grace periods cannot be judged, so nothing was released or recorded\nhint: set the clock right (NTP); if the time recorded then was the wrong one (the clock was ahead), `keyward trust -e {env} --clock --reason TEXT` accepts this clock: the access journal is set aside (kept) and a new one starts"
     )]
     Behind {
         env: EnvName,

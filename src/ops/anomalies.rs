@@ -147,6 +147,12 @@ pub fn anomalies(ctx: &Context, req: Anomalies) -> Result<AnomalyReport> {
     let (envs, skipped) = open_envs(ctx, req.all_envs)?;
     let mut findings = Vec::new();
     for db in &envs {
+        // A clock set back past this machine's last recorded access would end the
+        // window before events already recorded: "no anomalies" of a window that skipped
+        // them. Refused, as reads are (`check` reports it as `clock-behind`).
+        if let Some(last) = ctx.paths.clock_behind(&db.env, &db.audit_keys()?, now)? {
+            return Err(crate::error::ClockError::behind(&db.env, now, last).into());
+        }
         let access = access_events(ctx, db)?;
         let lifecycle = db.lifecycle_events()?;
         let mut found = examine(&db.env.to_string(), &access, &lifecycle, &req, since, now);

@@ -184,7 +184,7 @@ fn check_env(
             version: 0,
             problem: "clock-behind",
             detail: format!(
-                "the system clock ({}) is behind this machine's last recorded access ({}): keys expired since may look valid, and reads are refused; set the clock right (or, if it was wrong then, `keyward trust -e {} --reason TEXT`)",
+                "the system clock ({}) is behind this machine's last recorded access ({}): keys expired since may look valid, and reads are refused; set the clock right (or, if it was wrong then, `keyward trust -e {} --clock --reason TEXT`)",
                 fmt_time(now),
                 fmt_time(last),
                 db.env

@@ -163,20 +163,9 @@ impl super::Destructive for TrustPlan {
     }
 }
 
-fn trust(ctx: &Context, req: Trust, mut db: EnvDb, mut report: Trusted) -> Result<Trusted> {
+fn trust(ctx: &Context, req: Trust, mut db: EnvDb, report: Trusted) -> Result<Trusted> {
     let actor = ctx.actor()?;
     let now = ctx.now();
-    // This machine's clock accepted too: a journal recorded while the clock was ahead
-    // would refuse every access until the clock passed it again (`ClockError::Behind`).
-    // Set aside (kept), and the trust's pin starts a new one.
-    // A journal that does not open under this file's keys (another environment in its
-    // place) is set aside by the pin's trust anyway.
-    let aside = ctx
-        .paths
-        .set_journal_aside_if_ahead(&db.env, &db.audit_keys()?, now)
-        .ok()
-        .flatten();
-    report.journal_aside = aside.map(|j| j.display().to_string());
     let earlier = matches!(report.relation, "behind" | "before-removal");
     let reason = crate::vault::verifier::trust_reason(&req.reason, report.serial_floor);
     db.batch(|tx| {
@@ -225,6 +214,41 @@ fn serial_floor(ctx: &Context, db: &EnvDb) -> Result<Option<i64>> {
         });
     }
     Ok(floor)
+}
+
+/// `trust --clock`: what was accepted.
+#[derive(Debug, Serialize)]
+pub struct ClockAccepted {
+    pub env: EnvName,
+    /// This machine's last recorded access, ahead of the clock.
+    pub last_access: String,
+    pub now: String,
+    /// Where the access journal went (kept).
+    pub journal_aside: String,
+    pub reason: String,
+}
+
+/// `trust --clock`: accept this machine's clock, set right after it ran ahead. Only this
+/// machine's own state changes (its access journal set aside, kept; nothing in the
+/// vault), so any member of the environment may, a `read` member included: their reads
+/// were refused until the clock passed the time recorded ahead. Refused when the clock
+/// is not behind: there is nothing to accept.
+pub fn accept_clock(ctx: &Context, reason: &str) -> Result<ClockAccepted> {
+    let db = ctx.open_env()?;
+    let now = ctx.now();
+    let Some((last, to)) = ctx.paths.accept_clock(&db.env, &db.audit_keys()?, now)? else {
+        return Err(Error::usage(format!(
+            "the clock is not behind this machine's last recorded access to `{}`: there is nothing to accept",
+            db.env
+        )));
+    };
+    Ok(ClockAccepted {
+        reason: reason.to_owned(),
+        env: db.env.clone(),
+        last_access: fmt_time(last),
+        now: fmt_time(now),
+        journal_aside: to.display().to_string(),
+    })
 }
 
 /// Accept a removal: what this machine kept of the environment is set aside (with who
@@ -340,11 +364,6 @@ impl Trusted {
         if let Some(floor) = self.serial_floor {
             lines.push(format!(
                 "  verifier sets of it continue above serial {floor} (sets already published from the state seen here stay older)"
-            ));
-        }
-        if let Some(to) = &self.journal_aside {
-            lines.push(format!(
-                "  this machine's clock accepted: its access journal, recorded while the clock was ahead, set aside as `{to}`"
             ));
         }
         lines

@@ -89,7 +89,15 @@ impl VaultPaths {
         if !from.exists() {
             return Ok(None);
         }
-        let to = self.journal_dir().join(format!("{env}.aside-{now}.db"));
+        // Never over an earlier one (two set aside at one clock reading: a clock stuck).
+        let dir = self.journal_dir();
+        let to = (1..)
+            .map(|n| match n {
+                1 => dir.join(format!("{env}.aside-{now}.db")),
+                n => dir.join(format!("{env}.aside-{now}-{n}.db")),
+            })
+            .find(|p| fs::symlink_metadata(p).is_err())
+            .expect("a free name");
         self.move_journal(&from, &to)?;
         Ok(Some(to))
     }
@@ -120,20 +128,38 @@ impl VaultPaths {
             .filter(|last| now + crate::vault::journal::CLOCK_SKEW < *last))
     }
 
-    /// `trust` accepting this machine's clock: a journal whose last access is ahead of
-    /// `now` by more than `journal::CLOCK_SKEW` (the clock was ahead when it was
-    /// recorded, and has been set right) is set aside, kept; the pin's `trust` restarts
-    /// the journal. Where it went, if it was.
-    pub fn set_journal_aside_if_ahead(
+    /// `trust --clock`: accept this machine's clock when its journal's last access is
+    /// ahead of `now` by more than `journal::CLOCK_SKEW` (the clock was ahead when it was
+    /// recorded, and has been set right). The journal is set aside, kept (its rows stay
+    /// verifiable there), and this machine's record of it restarts, so the next access
+    /// starts a new one. The last access and where the journal went, if it was ahead.
+    pub fn accept_clock(
         &self,
         env: &EnvName,
         keys: &crate::vault::keyring::AuditKeys,
         now: i64,
-    ) -> Result<Option<PathBuf>> {
-        match self.clock_behind(env, keys, now)? {
-            Some(_) => self.set_journal_aside(env, now),
-            None => Ok(None),
+    ) -> Result<Option<(i64, PathBuf)>> {
+        let Some(last) = self.clock_behind(env, keys, now)? else {
+            return Ok(None);
+        };
+        let Some(pins) = &self.pins else {
+            return Ok(None);
+        };
+        let _lock = pins.lock(env)?;
+        let Some(to) = self.set_journal_aside(env, now)? else {
+            return Ok(None);
+        };
+        pins.restart_journal(env)?;
+        // The pin's own copy of the old journal's head (for builds before the record)
+        // is the old journal's; every row of the new one is sealed with the key in
+        // force now (or a newer one): its floor from row 0.
+        if let Some(mut pin) = pins.load(env)? {
+            pin.journal = None;
+            pin.journal_gap = None;
+            pin.journal_floor = Some((0, pin.ring.len()));
+            pins.store(env, &pin)?;
         }
+        Ok(Some((last, to)))
     }
 
     /// Accept that `env` is gone (`trust`): what this machine kept of it is set aside

@@ -102,12 +102,8 @@ pub fn export(ctx: &Context, req: Export) -> Result<Exported> {
     let peek = ctx.open_env()?;
     if peek.verifier_seed()?.is_none() {
         entries(&peek, now, req.hmac_key.as_ref())?;
-        if let Some(last) = ctx
-            .paths
-            .clock_behind(&peek.env, &peek.audit_keys()?, now)?
-        {
-            return Err(crate::error::ClockError::behind(&peek.env, now, last).into());
-        }
+        ctx.paths
+            .require_clock(&peek.env, &peek.audit_keys()?, now)?;
     }
     drop(peek);
     let (db, seed) = verifier_key(ctx)?;

@@ -125,7 +125,22 @@ impl VaultPaths {
     ) -> Result<Option<i64>> {
         Ok(self
             .last_access_time(env, keys)?
-            .filter(|last| now + crate::vault::journal::CLOCK_SKEW < *last))
+            .filter(|last| crate::vault::journal::clock_is_behind(now, *last)))
+    }
+
+    /// Refuse a clock behind this machine's last recorded access to `env`
+    /// ([`VaultPaths::clock_behind`]), as every journaled access would: for work that
+    /// must not begin (a key made, a window judged) before that refusal.
+    pub fn require_clock(
+        &self,
+        env: &EnvName,
+        keys: &crate::vault::keyring::AuditKeys,
+        now: i64,
+    ) -> Result<()> {
+        match self.clock_behind(env, keys, now)? {
+            Some(last) => Err(crate::error::ClockError::behind(env, now, last).into()),
+            None => Ok(()),
+        }
     }
 
     /// `trust --clock`: accept this machine's clock when its journal's last access is

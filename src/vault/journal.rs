@@ -54,6 +54,12 @@ pub const SETTLE_AT: u64 = 128 * 1024;
 /// back. Steps of the clock smaller than this pass.
 pub const CLOCK_SKEW: i64 = 5 * 60 * 1000;
 
+/// Whether a clock reading `now` is behind `last`, an access recorded here, by more than
+/// [`CLOCK_SKEW`]: the one rule the journal's appends, `check` and the refusals share.
+pub fn clock_is_behind(now: i64, last: i64) -> bool {
+    now.saturating_add(CLOCK_SKEW) < last
+}
+
 pub struct Journal {
     conn: Connection,
     env: EnvName,
@@ -300,7 +306,7 @@ impl Journal {
         // The clock must not have gone back past this machine's last recorded access:
         // expiries and graces would be judged at a time already past (nothing released).
         if let Some((_, _, last_time)) = head {
-            if let Some(early) = events.iter().find(|c| c.time + CLOCK_SKEW < last_time) {
+            if let Some(early) = events.iter().find(|c| clock_is_behind(c.time, last_time)) {
                 return Err(
                     crate::error::ClockError::behind(&self.env, early.time, last_time).into(),
                 );

@@ -15,8 +15,8 @@ use super::ChildEnv;
 /// `--file` keys. keyward ends when its child does, as a wrapper should. SIGPIPE is
 /// left out: keyward ignores it (a closed reader is an error of the write).
 ///
-/// The faults a program's own code raises (see [`FAULTS`]) are forwarded only when
-/// another process sent them; keyward's own take their default action.
+/// The faults a program's own code raises ([`FAULTS`], forwarded too) are forwarded only
+/// when another process sent them; keyward's own take their default action.
 const TERMINATING: &[libc::c_int] = &[
     libc::SIGINT,
     libc::SIGTERM,
@@ -34,13 +34,6 @@ const TERMINATING: &[libc::c_int] = &[
     libc::SIGPWR,
     #[cfg(any(target_os = "linux", target_os = "android"))]
     libc::SIGSTKFLT,
-    libc::SIGTRAP,
-    libc::SIGSYS,
-    libc::SIGABRT,
-    libc::SIGSEGV,
-    libc::SIGBUS,
-    libc::SIGILL,
-    libc::SIGFPE,
 ];
 
 /// The signals an instruction of this process raises (a bad address, `abort()`, a
@@ -58,14 +51,14 @@ const FAULTS: &[libc::c_int] = &[
     libc::SIGFPE,
 ];
 
-/// Every signal forwarded: [`TERMINATING`], and the real-time signals (their default
+/// Every signal forwarded: [`TERMINATING`], [`FAULTS`], and the real-time signals (their default
 /// action ends a process too) that the C library leaves to programs.
 fn forwarded() -> impl Iterator<Item = libc::c_int> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     let realtime = libc::SIGRTMIN()..=libc::SIGRTMAX();
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     let realtime = 1..=0;
-    TERMINATING.iter().copied().chain(realtime)
+    TERMINATING.iter().chain(FAULTS).copied().chain(realtime)
 }
 
 /// The child's pid, for the signal handlers (0: none).
